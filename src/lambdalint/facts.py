@@ -1,0 +1,245 @@
+"""The serialisable facts the index extracts from one module.
+
+Everything after the index stage works on these objects only: they are small,
+plain data, and survive a round trip through JSON (the cache) unchanged.
+
+Objects are named by *paths*, short strings described in ``lambdalint.paths``:
+``app:conn`` is the module-level name ``conn`` of module ``app``; ``$self`` a
+parameter; ``%c`` a local variable; ``psycopg2.connect`` a dotted import path;
+``.attr`` and ``()`` suffixes are attribute access and calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+Span = Tuple[int, int, int, int]  # line, column (0-based), end line, end column
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happens in a function body, in execution order.
+
+    ``kind`` is one of:
+
+    - ``call``: ``path`` is the callable, ``args`` the paths of positional
+      arguments (``None`` where an argument is not a path), ``kwargs`` pairs of
+      (name, path or ``None``), ``consts`` pairs of (keyword, source text) for
+      constant keyword arguments; ``awaited`` when the call is awaited and
+      ``stmt`` when it is a whole expression statement.
+    - ``use``: ``path`` is read (an attribute chain or a name).
+    - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
+      ``"<const>"`` or ``None`` when the value is not a path).
+    - ``augassign``: ``path`` is updated in place (``x += ...``).
+    - ``setitem``: ``path[key] = ...``; ``consts`` holds ``(("key", "const"),)``
+      when the key is a constant.
+    - ``del``: ``path`` is deleted.
+    - ``return``: ``value`` is the returned path, if any.
+    - ``raise``.
+    - ``if``: ``test`` holds the paths the condition reads, ``none_tests`` the
+      paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``.
+    - ``loop``: ``body`` and ``orelse`` (for/while); ``test`` as for ``if``.
+    - ``try``: ``body``, ``handlers`` (one block per ``except``), ``orelse``,
+      ``final``.
+    - ``with``: ``items`` pairs of (context path, argument paths of the context
+      call) and ``body``; ``awaited`` for ``async with``.
+    """
+
+    kind: str
+    span: Span
+    path: Optional[str] = None
+    value: Optional[str] = None
+    args: Tuple[Optional[str], ...] = ()
+    kwargs: Tuple[Tuple[str, Optional[str]], ...] = ()
+    consts: Tuple[Tuple[str, str], ...] = ()
+    awaited: bool = False
+    stmt: bool = False
+    test: Tuple[str, ...] = ()
+    none_tests: Tuple[str, ...] = ()
+    items: Tuple[Tuple[Optional[str], Tuple[Optional[str], ...]], ...] = ()
+    body: Tuple["Event", ...] = ()
+    orelse: Tuple["Event", ...] = ()
+    handlers: Tuple[Tuple["Event", ...], ...] = ()
+    final: Tuple["Event", ...] = ()
+
+    @property
+    def line(self) -> int:
+        return self.span[0]
+
+
+@dataclass(frozen=True)
+class Decorator:
+    """A decorator: its path (``functools.lru_cache`` or ``app:app.route``),
+    whether it is called, and its constant keyword arguments."""
+
+    path: Optional[str]
+    called: bool
+    consts: Tuple[Tuple[str, str], ...] = ()
+    span: Span = (0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function (or the module body, named ``<module>``) and its events."""
+
+    qualname: str
+    name: str
+    span: Span
+    params: Tuple[str, ...]
+    is_async: bool
+    decorators: Tuple[Decorator, ...]
+    body: Tuple[Event, ...]
+    class_name: Optional[str] = None
+    globals_declared: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    qualname: str
+    span: Span
+    bases: Tuple[Optional[str], ...]
+    methods: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that could not be analysed: why, and where."""
+
+    code: str  # LAM001 syntax error, LAM000 unreadable/internal
+    message: str
+    line: int = 1
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    path: str
+    module: str
+    is_package: bool
+    functions: Dict[str, Function] = field(default_factory=dict)
+    classes: Dict[str, ClassInfo] = field(default_factory=dict)
+    globals: Tuple[str, ...] = ()
+    imports: Tuple[str, ...] = ()  # modules this one imports (absolute dotted names)
+    noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
+    problem: Optional[Problem] = None
+
+    @property
+    def body(self) -> Optional[Function]:
+        return self.functions.get("<module>")
+
+
+# --- JSON round trip (for the cache and for process pools) ----------------------
+
+def _event_to_json(e: Event) -> List[Any]:
+    d: Dict[str, Any] = {"k": e.kind, "s": list(e.span)}
+    for name in ("path", "value"):
+        v = getattr(e, name)
+        if v is not None:
+            d[name] = v
+    if e.args:
+        d["args"] = list(e.args)
+    if e.kwargs:
+        d["kwargs"] = [list(p) for p in e.kwargs]
+    if e.consts:
+        d["consts"] = [list(p) for p in e.consts]
+    if e.awaited:
+        d["awaited"] = True
+    if e.stmt:
+        d["stmt"] = True
+    if e.test:
+        d["test"] = list(e.test)
+    if e.none_tests:
+        d["none_tests"] = list(e.none_tests)
+    if e.items:
+        d["items"] = [[p, list(a)] for p, a in e.items]
+    for name in ("body", "orelse", "final"):
+        block = getattr(e, name)
+        if block:
+            d[name] = [_event_to_json(x) for x in block]
+    if e.handlers:
+        d["handlers"] = [[_event_to_json(x) for x in h] for h in e.handlers]
+    return d  # type: ignore[return-value]
+
+
+def _event_from_json(d: Dict[str, Any]) -> Event:
+    return Event(
+        kind=d["k"],
+        span=tuple(d["s"]),  # type: ignore[arg-type]
+        path=d.get("path"),
+        value=d.get("value"),
+        args=tuple(d.get("args", ())),
+        kwargs=tuple(tuple(p) for p in d.get("kwargs", ())),  # type: ignore[misc]
+        consts=tuple(tuple(p) for p in d.get("consts", ())),  # type: ignore[misc]
+        awaited=d.get("awaited", False),
+        stmt=d.get("stmt", False),
+        test=tuple(d.get("test", ())),
+        none_tests=tuple(d.get("none_tests", ())),
+        items=tuple((p, tuple(a)) for p, a in d.get("items", ())),
+        body=tuple(_event_from_json(x) for x in d.get("body", ())),
+        orelse=tuple(_event_from_json(x) for x in d.get("orelse", ())),
+        handlers=tuple(tuple(_event_from_json(x) for x in h) for h in d.get("handlers", ())),
+        final=tuple(_event_from_json(x) for x in d.get("final", ())),
+    )
+
+
+def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
+    return {
+        "path": m.path,
+        "module": m.module,
+        "is_package": m.is_package,
+        "functions": [
+            {
+                "qualname": f.qualname,
+                "name": f.name,
+                "span": list(f.span),
+                "params": list(f.params),
+                "is_async": f.is_async,
+                "decorators": [[d.path, d.called, [list(c) for c in d.consts], list(d.span)] for d in f.decorators],
+                "body": [_event_to_json(e) for e in f.body],
+                "class_name": f.class_name,
+                "globals_declared": list(f.globals_declared),
+            }
+            for f in m.functions.values()
+        ],
+        "classes": [[c.qualname, list(c.span), list(c.bases), list(c.methods)] for c in m.classes.values()],
+        "globals": list(m.globals),
+        "imports": list(m.imports),
+        "noqa": [[line, None if codes is None else list(codes)] for line, codes in m.noqa.items()],
+        "problem": None if m.problem is None else [m.problem.code, m.problem.message, m.problem.line, m.problem.column],
+    }
+
+
+def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
+    functions = {}
+    for f in d["functions"]:
+        functions[f["qualname"]] = Function(
+            qualname=f["qualname"],
+            name=f["name"],
+            span=tuple(f["span"]),  # type: ignore[arg-type]
+            params=tuple(f["params"]),
+            is_async=f["is_async"],
+            decorators=tuple(
+                Decorator(p, called, tuple(tuple(c) for c in consts), tuple(span))  # type: ignore[arg-type]
+                for p, called, consts, span in f["decorators"]
+            ),
+            body=tuple(_event_from_json(e) for e in f["body"]),
+            class_name=f["class_name"],
+            globals_declared=tuple(f["globals_declared"]),
+        )
+    classes = {
+        q: ClassInfo(q, tuple(span), tuple(bases), tuple(methods))  # type: ignore[arg-type]
+        for q, span, bases, methods in d["classes"]
+    }
+    problem = d["problem"]
+    return ModuleFacts(
+        path=d["path"],
+        module=d["module"],
+        is_package=d["is_package"],
+        functions=functions,
+        classes=classes,
+        globals=tuple(d["globals"]),
+        imports=tuple(d["imports"]),
+        noqa={line: None if codes is None else tuple(codes) for line, codes in d["noqa"]},
+        problem=None if problem is None else Problem(*problem),
+    )

@@ -1,0 +1,545 @@
+"""One walk over a libcst tree that turns a module into ``ModuleFacts``."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
+from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
+from lambdalint.index.source import decode_source, noqa_lines
+
+_CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
+_NO_SPAN: Span = (0, 0, 0, 0)
+
+
+def index_source(data: bytes, path: str, module: str, is_package: bool = False) -> ModuleFacts:
+    """Index one file's bytes. Never raises for bad input: a file that cannot be
+    decoded or parsed comes back with ``problem`` set."""
+    try:
+        text = decode_source(data)
+    except UnicodeDecodeError as exc:
+        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"cannot decode file: {exc.reason} at byte {exc.start}"))
+    except SyntaxError as exc:  # a bad coding cookie
+        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"cannot decode file: {exc.msg}"))
+    if "\x00" in text:
+        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "file contains null bytes; is it a binary file?"))
+    try:
+        tree = cst.parse_module(data)
+    except cst.ParserSyntaxError as exc:
+        first = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
+        hint = " (a Python 2 file?)" if _looks_like_python2(text) else ""
+        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"syntax error: {first}{hint}", exc.raw_line, exc.raw_column))
+    except RecursionError:
+        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "syntax error: expression nested too deeply to parse"))
+    walker = _Walker(module, is_package, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
+    walker.walk_module(tree)
+    return ModuleFacts(
+        path=path,
+        module=module,
+        is_package=is_package,
+        functions=walker.functions,
+        classes=walker.classes,
+        globals=tuple(sorted(n for n, w in walker.resolver.module_scope.names.items() if w == "var")),
+        imports=tuple(sorted(walker.imports)),
+        noqa=noqa_lines(text),
+    )
+
+
+_PY2 = re.compile(r"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+\w+\s*,\s*\w+\s*:)", re.M)
+
+
+def _looks_like_python2(text: str) -> bool:
+    return bool(_PY2.search(text))
+
+
+class _Walker:
+    def __init__(self, module: str, is_package: bool, positions: Dict[cst.CSTNode, object]) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.positions = positions
+        self.resolver = Resolver(module)
+        self.functions: Dict[str, Function] = {}
+        self.classes: Dict[str, ClassInfo] = {}
+        self.imports: set = set()
+        self.scope: Scope = self.resolver.module_scope
+        self.out: List[Event] = []
+        self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
+        self.test_paths: Optional[List[str]] = None
+
+    # --- positions ---------------------------------------------------------------
+    def span(self, node: cst.CSTNode) -> Span:
+        pos = self.positions.get(node)
+        if pos is None:
+            return _NO_SPAN
+        return (pos.start.line, pos.start.column, pos.end.line, pos.end.column)  # type: ignore[attr-defined]
+
+    # --- module and functions ---------------------------------------------------------
+    def walk_module(self, tree: cst.Module) -> None:
+        self.out = []
+        self.block(tree.body)
+        self.functions["<module>"] = Function("<module>", "<module>", (1, 0, 1, 0), (), False, (), tuple(self.out))
+        while self.deferred:
+            node, parent, class_name = self.deferred.pop(0)
+            self.walk_function(node, parent, class_name)
+
+    def walk_function(self, node: cst.FunctionDef, parent: Scope, class_name: Optional[str]) -> None:
+        name = node.name.value
+        qualname = parent.child_qualname(name)
+        scope = Scope("function", qualname, parent)
+        params = _param_names(node.params)
+        for p in params:
+            scope.names[p] = PARAM
+        saved_scope, saved_out, saved_deferred = self.scope, self.out, self.deferred
+        self.scope, self.out, self.deferred = scope, [], []
+        self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
+        body = tuple(self.out)
+        nested = self.deferred
+        self.scope, self.out, self.deferred = saved_scope, saved_out, saved_deferred
+        decorators = tuple(self.decorator(d, parent) for d in node.decorators)
+        self.functions[qualname] = Function(
+            qualname=qualname,
+            name=name,
+            span=self.span(node.name),
+            params=params,
+            is_async=node.asynchronous is not None,
+            decorators=decorators,
+            body=body,
+            class_name=class_name,
+            globals_declared=tuple(sorted(scope.declared_global)),
+        )
+        for item in nested:
+            self.walk_function(*item)
+
+    def decorator(self, dec: cst.Decorator, scope: Scope) -> Decorator:
+        saved_scope, saved_out = self.scope, self.out
+        self.scope, self.out = scope, []
+        expr = dec.decorator
+        try:
+            if isinstance(expr, cst.Call):
+                return Decorator(self.ref(expr.func), True, _const_kwargs(expr.args), self.span(expr))
+            return Decorator(self.ref(expr), False, (), self.span(expr))
+        finally:
+            self.scope, self.out = saved_scope, saved_out
+
+    # --- statements ----------------------------------------------------------------
+    def block(self, stmts: Sequence[cst.CSTNode]) -> None:
+        for stmt in stmts:
+            handler = _STATEMENTS.get(type(stmt))
+            if handler is not None:
+                handler(self, stmt)
+
+    def sub_block(self, node: Optional[cst.CSTNode]) -> Tuple[Event, ...]:
+        if node is None:
+            return ()
+        saved = self.out
+        self.out = []
+        body = getattr(node, "body", node)
+        if isinstance(body, cst.BaseSuite) or isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            body = body.body
+        self.block(body if isinstance(body, (list, tuple)) else [body])
+        result, self.out = tuple(self.out), saved
+        return result
+
+    def simple_line(self, node: cst.SimpleStatementLine) -> None:
+        for small in node.body:
+            handler = _SMALL.get(type(small))
+            if handler is not None:
+                handler(self, small)
+
+    def stmt_expr(self, node: cst.Expr) -> None:
+        value = node.value
+        if isinstance(value, cst.Call):
+            self.call(value, stmt=True)
+        elif isinstance(value, cst.Await) and isinstance(value.expression, cst.Call):
+            self.call(value.expression, stmt=True, awaited=True)
+        else:
+            self.value(value)
+
+    def stmt_assign(self, node: cst.Assign) -> None:
+        v = self.value(node.value)
+        for target in node.targets:
+            self.bind_target(target.target, v, node)
+
+    def stmt_annassign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            v = self.value(node.value)
+            self.bind_target(node.target, v, node)
+
+    def stmt_augassign(self, node: cst.AugAssign) -> None:
+        self.value(node.value)
+        target = self.ref(node.target) if isinstance(node.target, (cst.Name, cst.Attribute)) else None
+        if isinstance(node.target, cst.Subscript):
+            target = self.ref(node.target.value)
+        if target is not None:
+            self.emit(Event("augassign", self.span(node), path=target))
+
+    def stmt_return(self, node: cst.Return) -> None:
+        v = self.value(node.value) if node.value is not None else None
+        self.emit(Event("return", self.span(node), value=v))
+
+    def stmt_raise(self, node: cst.Raise) -> None:
+        if node.exc is not None:
+            self.value(node.exc)
+        self.emit(Event("raise", self.span(node)))
+
+    def stmt_del(self, node: cst.Del) -> None:
+        targets = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else [node.target]
+        for t in targets:
+            expr = t.value if isinstance(t, cst.Element) else t
+            if isinstance(expr, cst.Subscript):
+                self.value(expr)
+                continue
+            p = self.ref(expr)
+            if p is not None:
+                self.emit(Event("del", self.span(node), path=p, stmt=True))
+
+    def stmt_global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.scope.declared_global.add(item.name.value)
+            self.resolver.module_scope.names.setdefault(item.name.value, "var")
+
+    def stmt_nonlocal(self, node: cst.Nonlocal) -> None:
+        pass
+
+    def stmt_assert(self, node: cst.Assert) -> None:
+        self.value(node.test)
+
+    def stmt_import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            self.imports.add(dotted)
+            if alias.asname is not None:
+                self.resolver.bind(self.scope, _name_of(alias.asname.name), dotted)
+            else:
+                top = dotted.split(".")[0]
+                self.resolver.bind(self.scope, top, top)
+
+    def stmt_import_from(self, node: cst.ImportFrom) -> None:
+        target = _dotted(node.module) if node.module is not None else None
+        base = absolute_module(self.module, self.is_package, len(node.relative), target)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.add(base)
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            full = f"{base}.{name}" if base else name
+            self.imports.add(base)
+            self.imports.add(full)  # `from pkg import module` imports a module
+            local = _name_of(alias.asname.name) if alias.asname is not None else name
+            self.resolver.bind(self.scope, local, full)
+
+    def stmt_if(self, node: cst.If) -> None:
+        test, nones = self.test(node.test)
+        body = self.sub_block(node.body)
+        orelse: Tuple[Event, ...] = ()
+        if isinstance(node.orelse, cst.If):
+            saved, self.out = self.out, []
+            self.stmt_if(node.orelse)
+            orelse, self.out = tuple(self.out), saved
+        elif isinstance(node.orelse, cst.Else):
+            orelse = self.sub_block(node.orelse.body)
+        self.emit(Event("if", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse))
+
+    def stmt_while(self, node: cst.While) -> None:
+        test, nones = self.test(node.test)
+        body = self.sub_block(node.body)
+        orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
+        self.emit(Event("loop", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse))
+
+    def stmt_for(self, node: cst.For) -> None:
+        self.value(node.iter)
+        saved, self.out = self.out, []
+        self.bind_target(node.target, None, node)
+        self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
+        body, self.out = tuple(self.out), saved
+        orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
+        self.emit(Event("loop", self.span(node), body=body, orelse=orelse, awaited=node.asynchronous is not None))
+
+    def stmt_try(self, node: cst.Try) -> None:
+        body = self.sub_block(node.body)
+        handlers = []
+        for h in node.handlers:
+            saved, self.out = self.out, []
+            if h.type is not None:
+                self.value(h.type)
+            if h.name is not None and isinstance(h.name.name, cst.Name):
+                self.resolver.bind(self.scope, h.name.name.value, LOCAL)
+            self.block(h.body.body if isinstance(h.body, cst.IndentedBlock) else [h.body])
+            handlers.append(tuple(self.out))
+            self.out = saved
+        orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
+        final = self.sub_block(node.finalbody.body) if node.finalbody is not None else ()
+        self.emit(Event("try", self.span(node), body=body, handlers=tuple(handlers), orelse=orelse, final=final))
+
+    def stmt_with(self, node: cst.With) -> None:
+        items = []
+        for item in node.items:
+            expr = item.item
+            args: Tuple[Optional[str], ...] = ()
+            if isinstance(expr, cst.Call):
+                ctx = self.call(expr)
+                args = tuple(self.ref_quiet(a.value) for a in expr.args if not a.keyword and not a.star)
+            else:
+                ctx = self.ref(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else self.value(expr)
+            items.append((ctx, args))
+            if item.asname is not None:
+                self.bind_target(item.asname.name, ctx, node)
+        body = self.sub_block(node.body)
+        self.emit(Event("with", self.span(node), items=tuple(items), body=body, awaited=node.asynchronous is not None))
+
+    def stmt_match(self, node: cst.CSTNode) -> None:
+        self.value(node.subject)  # type: ignore[attr-defined]
+        branches = [self.sub_block(case.body) for case in node.cases]  # type: ignore[attr-defined]
+        chain: Tuple[Event, ...] = ()
+        for block in reversed(branches):
+            chain = (Event("if", self.span(node), body=block, orelse=chain),)
+        self.out.extend(chain)
+
+    def stmt_function(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        qualname = self.scope.child_qualname(name)
+        self.resolver.bind(self.scope, name, f"{self.module}.{qualname}")
+        class_name = self.scope.qualname if self.scope.kind == "class" else None
+        self.deferred.append((node, self.scope, class_name))
+
+    def stmt_class(self, node: cst.ClassDef) -> None:
+        name = node.name.value
+        qualname = self.scope.child_qualname(name)
+        bases = tuple(self.ref_quiet(a.value) for a in node.bases)
+        self.resolver.bind(self.scope, name, f"{self.module}.{qualname}")
+        saved = self.scope
+        self.scope = Scope("class", qualname, saved)
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
+        self.block(body)
+        methods = tuple(
+            s.name.value for s in body if isinstance(s, cst.FunctionDef)
+        )
+        self.scope = saved
+        self.classes[qualname] = ClassInfo(qualname, self.span(node.name), bases, methods)
+
+    # --- binding -------------------------------------------------------------------
+    def bind_target(self, target: cst.BaseExpression, value: Optional[str], node: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            name = target.value
+            if self.scope.kind == "function" and name not in self.scope.declared_global:
+                if self.scope.names.get(name) != PARAM:
+                    self.resolver.bind(self.scope, name, LOCAL)
+            else:
+                self.resolver.bind(self.scope, name, LOCAL)
+            path = self.resolver.target_path(self.scope, name)
+            self.emit(Event("assign", self.span(node), path=path, value=value, stmt=True))
+        elif isinstance(target, cst.Attribute):
+            base = self.ref(target.value)
+            if base is not None:
+                self.emit(Event("assign", self.span(node), path=f"{base}.{target.attr.value}", value=value, stmt=True))
+        elif isinstance(target, cst.Subscript):
+            base = self.ref(target.value)
+            key_const = all(_is_const(s.slice.value) for s in target.slice if isinstance(s.slice, cst.Index))
+            for s in target.slice:
+                if isinstance(s.slice, cst.Index):
+                    self.value(s.slice.value)
+            if base is not None:
+                consts = (("key", "const"),) if key_const else ()
+                self.emit(Event("setitem", self.span(node), path=base, value=value, consts=consts))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self.bind_target(el.value, None, node)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, None, node)
+
+    # --- expressions -----------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        self.out.append(event)
+
+    def test(self, node: cst.BaseExpression) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        saved = self.test_paths
+        self.test_paths = []
+        self.value(node)
+        paths = tuple(dict.fromkeys(self.test_paths))
+        self.test_paths = saved
+        nones: List[str] = []
+        self.none_tested(node, nones)
+        return paths, tuple(nones)
+
+    def none_tested(self, node: cst.BaseExpression, out: List[str]) -> None:
+        if isinstance(node, cst.BooleanOperation):
+            self.none_tested(node.left, out)
+            self.none_tested(node.right, out)
+        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            self.none_tested(node.expression, out)
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            p = self.ref_quiet(node)
+            if p is not None:
+                out.append(p)
+        elif isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            comp = node.comparisons[0]
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                p = self.ref_quiet(node.left)
+                if p is not None:
+                    out.append(p)
+
+    def ref_quiet(self, node: cst.BaseExpression) -> Optional[str]:
+        """The path of a name or attribute chain, emitting nothing."""
+        if isinstance(node, cst.Name):
+            return self.resolver.resolve(self.scope, node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.ref_quiet(node.value)
+            return f"{base}.{node.attr.value}" if base is not None else None
+        return None
+
+    def ref(self, node: cst.BaseExpression) -> Optional[str]:
+        """The path ``node`` denotes; emits the events of any calls inside it."""
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return "None"
+            p = self.resolver.resolve(self.scope, node.value)
+        elif isinstance(node, cst.Attribute):
+            base = self.ref(node.value)
+            p = f"{base}.{node.attr.value}" if base is not None and base != "None" else None
+        elif isinstance(node, cst.Call):
+            return self.call(node)
+        elif isinstance(node, cst.Await):
+            if isinstance(node.expression, cst.Call):
+                return self.call(node.expression, awaited=True)
+            return self.value(node.expression)
+        elif isinstance(node, cst.Subscript):
+            base = self.value(node.value)
+            for s in node.slice:
+                if isinstance(s.slice, cst.Index):
+                    self.value(s.slice.value)
+                else:
+                    self.children(s.slice)
+            p = f"{base}.__getitem__()" if base is not None else None
+        else:
+            return self.value(node)
+        if p is not None and self.test_paths is not None:
+            self.test_paths.append(p)
+        return p
+
+    def value(self, node: Optional[cst.BaseExpression]) -> Optional[str]:
+        """Evaluate ``node`` as a value: emits its calls and reads; returns its
+        path, ``"None"``, ``"<const>"``, or ``None``."""
+        if node is None:
+            return None
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):
+            p = self.ref(node)
+            if p is not None and p != "None" and p[:1] in "$%" or p is not None and ":" in p:
+                self.emit(Event("use", self.span(node), path=p))
+            return p
+        if isinstance(node, (cst.Call, cst.Await)):
+            return self.ref(node)
+        if isinstance(node, _CONST_NODES):
+            return "<const>"
+        if isinstance(node, cst.NamedExpr):
+            v = self.value(node.value)
+            self.bind_target(node.target, v, node)
+            return v
+        if isinstance(node, cst.Lambda):
+            return None  # its body runs later, if ever
+        self.children(node)
+        return None
+
+    def children(self, node: cst.CSTNode) -> None:
+        for child in node.children:
+            if isinstance(child, cst.BaseExpression):
+                self.value(child)
+            elif isinstance(child, (cst.Arg, cst.Element, cst.DictElement, cst.StarredDictElement, cst.ComparisonTarget,
+                                    cst.CompFor, cst.CompIf, cst.FormattedStringExpression, cst.BaseSlice, cst.SubscriptElement)):
+                self.children(child)
+
+    def call(self, node: cst.Call, stmt: bool = False, awaited: bool = False) -> Optional[str]:
+        func = self.ref(node.func)
+        args: List[Optional[str]] = []
+        kwargs: List[Tuple[str, Optional[str]]] = []
+        for a in node.args:
+            v = self.value(a.value)
+            if a.keyword is not None:
+                kwargs.append((a.keyword.value, v if v not in ("<const>", "None") else None))
+            elif not a.star:
+                args.append(v if v not in ("<const>", "None") else None)
+        if func is None or func == "None":
+            return None
+        self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
+                        consts=_const_kwargs(node.args), awaited=awaited, stmt=stmt))
+        return func + "()"
+
+
+def _param_names(params: cst.Parameters) -> Tuple[str, ...]:
+    names = [p.name.value for p in params.posonly_params]
+    names += [p.name.value for p in params.params]
+    if isinstance(params.star_arg, cst.Param):
+        names.append(params.star_arg.name.value)
+    names += [p.name.value for p in params.kwonly_params]
+    if params.star_kwarg is not None:
+        names.append(params.star_kwarg.name.value)
+    return tuple(names)
+
+
+def _is_const(node: cst.BaseExpression) -> bool:
+    if isinstance(node, _CONST_NODES):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False", "None")
+    if isinstance(node, cst.Tuple):
+        return all(_is_const(e.value) for e in node.elements)
+    return False
+
+
+def _const_kwargs(args: Sequence[cst.Arg]) -> Tuple[Tuple[str, str], ...]:
+    out = []
+    for a in args:
+        if a.keyword is None:
+            continue
+        v = a.value
+        if isinstance(v, cst.Name) and v.value in ("True", "False", "None"):
+            out.append((a.keyword.value, v.value))
+        elif isinstance(v, (cst.Integer, cst.Float, cst.SimpleString)):
+            out.append((a.keyword.value, v.value))
+    return tuple(out)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _name_of(node: cst.BaseExpression) -> str:
+    return node.value if isinstance(node, cst.Name) else _dotted(node)
+
+
+_STATEMENTS: Dict[type, Callable[[_Walker, cst.CSTNode], None]] = {
+    cst.SimpleStatementLine: _Walker.simple_line,
+    cst.If: _Walker.stmt_if,
+    cst.While: _Walker.stmt_while,
+    cst.For: _Walker.stmt_for,
+    cst.Try: _Walker.stmt_try,
+    cst.With: _Walker.stmt_with,
+    cst.FunctionDef: _Walker.stmt_function,
+    cst.ClassDef: _Walker.stmt_class,
+}  # type: ignore[dict-item]
+if hasattr(cst, "TryStar"):
+    _STATEMENTS[cst.TryStar] = _Walker.stmt_try  # type: ignore[assignment]
+if hasattr(cst, "Match"):
+    _STATEMENTS[cst.Match] = _Walker.stmt_match  # type: ignore[assignment]
+
+_SMALL: Dict[type, Callable[[_Walker, cst.CSTNode], None]] = {
+    cst.Expr: _Walker.stmt_expr,
+    cst.Assign: _Walker.stmt_assign,
+    cst.AnnAssign: _Walker.stmt_annassign,
+    cst.AugAssign: _Walker.stmt_augassign,
+    cst.Return: _Walker.stmt_return,
+    cst.Raise: _Walker.stmt_raise,
+    cst.Del: _Walker.stmt_del,
+    cst.Global: _Walker.stmt_global,
+    cst.Nonlocal: _Walker.stmt_nonlocal,
+    cst.Assert: _Walker.stmt_assert,
+    cst.Import: _Walker.stmt_import,
+    cst.ImportFrom: _Walker.stmt_import_from,
+}  # type: ignore[dict-item]

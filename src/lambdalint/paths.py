@@ -1,0 +1,64 @@
+"""Paths: the small string language the index uses to name objects.
+
+A path is a *root* followed by suffixes:
+
+- roots: ``mod:name`` (a module-level name of a project module), ``$p`` (a
+  parameter of the current function), ``%x`` (a local variable), or a dotted
+  import path such as ``psycopg2.connect`` or ``builtins.open``;
+- suffixes: ``.attr`` (attribute access) and ``()`` (a call).
+
+``app:pw.chromium.launch()`` is the result of calling ``launch`` on the
+``chromium`` attribute of the module-level ``pw`` of module ``app``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+_SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\(\)")
+
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_LOCAL_ROOT = re.compile(r"[$%]" + _IDENT)
+_GLOBAL_ROOT = re.compile(_IDENT + r"(?:\." + _IDENT + r")*:" + _IDENT)
+_DOTTED_ROOT = re.compile(_IDENT + r"(?:\." + _IDENT + r")*")
+
+
+def split(path: str) -> Tuple[str, List[str]]:
+    """Split ``path`` into its root and its suffixes (``"()"`` or attribute names).
+
+    For a dotted import path the root is the whole leading dotted name: the
+    linker, which knows the project's modules, decides where the module ends.
+    """
+    m = (_LOCAL_ROOT if path[:1] in "$%" else _GLOBAL_ROOT).match(path) or _DOTTED_ROOT.match(path)
+    root = m.group(0) if m else path
+    rest = path[len(root):]
+    return root, [s.group(1) or "()" for s in _SEGMENT.finditer(rest)]
+
+
+def join(root: str, segments: List[str]) -> str:
+    return root + "".join("()" if s == "()" else "." + s for s in segments)
+
+
+def is_global(path: Optional[str]) -> bool:
+    return path is not None and _GLOBAL_ROOT.match(path) is not None
+
+
+def global_name(module: str, name: str) -> str:
+    return f"{module}:{name}"
+
+
+def callable_of(path: str) -> Optional[str]:
+    """``psycopg2.connect()`` -> ``psycopg2.connect``; ``None`` if not a call."""
+    return path[:-2] if path.endswith("()") else None
+
+
+def display(path: str) -> str:
+    """The name a user wrote: ``app:conn.cursor`` -> ``conn.cursor``."""
+    root, segs = split(path)
+    if ":" in root:
+        root = root.split(":", 1)[1]
+    elif root[:1] in "$%":
+        root = root[1:]
+    return join(root, segs)
