@@ -1,0 +1,443 @@
+"""LAM101 closed-global-resource and LAM102 needless-global-teardown.
+
+For every handler, the invocation is interpreted twice over the facts, with
+calls into project functions followed (inlined, so parameters, ``self`` and
+getters resolve to the globals they stand for). Each tracked module-level
+resource has a set of possible states: live, dead (torn down at a site), or
+reset to ``None`` (after a teardown site).
+
+1. The first pass starts with every resource live and finds which teardown
+   sites can leave it dead (or ``None``) when the handler returns.
+2. The second pass replays the next warm invocation from that exit state. A
+   use (an attribute access, a method call, passing it to library code) while
+   the resource may be dead is the bug: the teardown site is reported.
+
+Re-creation (assignment), in-place revival (``ping(reconnect=True)``) and
+liveness guards (``if conn is None or conn.closed: conn = ...``) make the state
+live again, so the shapes AWS recommends are not reported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from lambdalint import paths
+from lambdalint.catalog import ResourceKind
+from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
+from lambdalint.facts import Event, Function, Span
+from lambdalint.handlers import Handler
+from lambdalint.link import Binding, Project
+
+RULES = (
+    RuleInfo("LAM101", "closed-global-resource", ERROR,
+             "a module-level resource is torn down in a handler and used again by the next warm invocation",
+             fix="unsafe"),
+    RuleInfo("LAM102", "needless-global-teardown", WARNING,
+             "a module-level client that reconnects by itself is closed in a handler, so every invocation reconnects",
+             fix="unsafe"),
+)
+
+LIVE = ("live", -1)
+_NOT_A_USE = frozenset({
+    "contextlib.closing", "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable",
+    "builtins.hasattr", "builtins.repr", "builtins.print", "atexit.register", "builtins.getattr",
+})
+_MAX_DEPTH = 12
+_BUDGET = 200_000
+
+Status = Tuple[str, int]  # ("live" | "dead" | "none", teardown site id)
+State = Dict[str, FrozenSet[Status]]
+
+
+@dataclass(frozen=True)
+class Tracked:
+    path: str  # the global path, e.g. app:conn or app:repo.conn
+    kind: ResourceKind
+    made: Binding
+
+
+@dataclass(frozen=True)
+class Site:
+    tracked: Tracked
+    module: str
+    span: Span
+    how: str  # "`conn.close()`", "leaving `with conn:`", "`del conn`"
+    chain: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Use:
+    module: str
+    span: Span
+    what: str
+    function: str
+
+
+@dataclass
+class _Frame:
+    module: str
+    env: Dict[str, Optional[str]]
+    chain: Tuple[str, ...]
+    stack: Tuple[Tuple[str, str], ...]
+
+
+def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
+    """Module-level names (and attributes of module-level objects) bound to a
+    resource the catalogue knows, with the binding that made it."""
+    out: Dict[str, Tracked] = {}
+    for gpath, bindings in project.bindings.items():
+        # prefer the import-time binding as "where it was made"
+        for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
+            expanded = project.expand_value(b.value)
+            callable_path = paths.callable_of(expanded) if expanded else None
+            if callable_path is None:
+                continue
+            t = project.target(callable_path)
+            if t is not None and t.kind == "external":
+                callable_path = t.path
+            kind = catalog.resource_for(callable_path)
+            if kind is not None:
+                out[gpath] = Tracked(gpath, kind, b)
+                break
+    return out
+
+
+class _Interpreter:
+    def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
+        self.project = project
+        self.tracked = tracked
+        self.sites: List[Site] = []
+        self._site_ids: Dict[Tuple[str, Span, str], int] = {}
+        self.uses: Dict[int, Use] = {}
+        self.replaying = False
+        self.budget = _BUDGET
+
+    # --- entry -------------------------------------------------------------------
+    def invoke(self, handler: Handler, state: State) -> State:
+        fn = self.project.function(handler.module, handler.qualname)
+        if fn is None:
+            return state
+        frame = _Frame(handler.module, {"$" + p: None for p in fn.params}, (handler.qualname,), ((handler.module, fn.qualname),))
+        fall, returns = self.block(fn.body, state, frame)
+        return _join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
+
+    # --- blocks ---------------------------------------------------------------------
+    def block(self, events: Sequence[Event], state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        returns: List[State] = []
+        current: Optional[State] = state
+        for e in events:
+            if current is None:
+                break
+            self.budget -= 1
+            current, rets = self.event(e, current, frame)
+            returns.extend(rets)
+        return current, returns
+
+    def event(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        kind = e.kind
+        if kind == "call":
+            return self.call(e, state, frame), []
+        if kind == "use":
+            self.use_path(e.path, state, frame, e.span)
+            return state, []
+        if kind == "assign":
+            return self.assign(e, state, frame), []
+        if kind == "del":
+            return self.delete(e, state, frame), []
+        if kind == "return":
+            return None, [state]
+        if kind == "raise":
+            return None, []
+        if kind == "if":
+            return self.branch(e, state, frame)
+        if kind == "loop":
+            return self.loop(e, state, frame)
+        if kind == "try":
+            return self.try_(e, state, frame)
+        if kind == "with":
+            return self.with_(e, state, frame)
+        return state, []
+
+    # --- simple events ----------------------------------------------------------
+    def split_tracked(self, canon: Optional[str]) -> Tuple[Optional[Tracked], List[str]]:
+        """The tracked resource ``canon`` starts with, and the segments after it."""
+        if canon is None or not paths.is_global(canon):
+            return None, []
+        root, segs = paths.split(canon)
+        for i in range(len(segs), -1, -1):
+            if "()" in segs[:i]:
+                continue
+            t = self.tracked.get(paths.join(root, segs[:i]))
+            if t is not None:
+                return t, segs[i:]
+        return None, []
+
+    def use_path(self, path: Optional[str], state: State, frame: _Frame, span: Span) -> None:
+        if path is None:
+            return
+        t, rest = self.split_tracked(self.project.canonical(path, frame.env))
+        if t is None or not rest or rest[0] in t.kind.probes:
+            return  # a bare read (`c = conn`, `conn is None`) or a liveness probe does not fail
+        self.used(t, state, frame, span, paths.display(t.path) + "." + rest[0])
+
+    def used(self, t: Tracked, state: State, frame: _Frame, span: Span, what: str) -> None:
+        if not self.replaying:
+            return
+        for status, site in state.get(t.path, (LIVE,)):
+            if status != "live" and site >= 0 and site not in self.uses:
+                self.uses[site] = Use(frame.module, span, what, frame.chain[-1])
+
+    def call(self, e: Event, state: State, frame: _Frame) -> State:
+        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        t, rest = self.split_tracked(canon)
+        if t is not None and len(rest) == 1:
+            return self.resource_method(t, rest[0], e, state, frame)
+        if t is not None and rest and rest[0] not in t.kind.probes:
+            self.used(t, state, frame, e.span, paths.display(t.path) + "." + rest[0])
+            return state
+        target = self.project.target(e.path, frame.env) if e.path else None
+        if target is not None and target.kind == "function" and target.module:
+            fn = self.project.function(target.module, target.qualname)
+            if fn is not None and self.budget > 0 and len(frame.stack) < _MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
+                return self.inline(fn, target, e, state, frame)
+        # library code: passing a resource to it uses it
+        callee = target.path if target is not None and target.kind == "external" else canon
+        if callee not in _NOT_A_USE:
+            for arg in list(e.args) + [v for _, v in e.kwargs]:
+                if arg is None:
+                    continue
+                at, arest = self.split_tracked(self.project.canonical(arg, frame.env))
+                if at is not None and not arest:
+                    self.used(at, state, frame, e.span, f"{paths.display(at.path)} passed to {paths.display(e.path or '')}")
+        return state
+
+    def resource_method(self, t: Tracked, method: str, e: Event, state: State, frame: _Frame) -> State:
+        kind = t.kind
+        if method in kind.teardown:
+            return self.tear_down(t, state, frame, e.span, f"`{paths.display(e.path or '')}()`")
+        for revive in kind.revive:
+            if revive.method == method and all((k, v) in e.consts for k, v in revive.kwargs):
+                return _set(state, t.path, frozenset({LIVE}))
+        if method not in kind.probes:
+            self.used(t, state, frame, e.span, f"{paths.display(t.path)}.{method}()")
+        return state
+
+    def tear_down(self, t: Tracked, state: State, frame: _Frame, span: Span, how: str) -> State:
+        key = (frame.module, span, t.path)
+        site = self._site_ids.get(key)
+        if site is None:
+            site = len(self.sites)
+            self._site_ids[key] = site
+            self.sites.append(Site(t, frame.module, span, how, frame.chain))
+        return _set(state, t.path, frozenset({("dead", site)}))
+
+    def assign(self, e: Event, state: State, frame: _Frame) -> State:
+        target = e.path
+        if target is None:
+            return state
+        if target[:1] in "$%":
+            frame.env[paths.split(target)[0]] = (
+                self.project.canonical(e.value, frame.env) if e.value not in (None, "None", "<const>") else None
+            ) if "." not in target and "(" not in target else frame.env.get(paths.split(target)[0])
+            if "." not in target:
+                return state
+        t, rest = self.split_tracked(self.project.canonical(target, frame.env))
+        if t is None or rest:
+            return state
+        if e.value == "None":
+            previous = [site for status, site in state.get(t.path, (LIVE,)) if status != "live"]
+            return _set(state, t.path, frozenset(("none", s) for s in previous) or frozenset({("none", -1)}))
+        return _set(state, t.path, frozenset({LIVE}))
+
+    def delete(self, e: Event, state: State, frame: _Frame) -> State:
+        if e.path is None or e.path[:1] in "$%":
+            return state
+        t, rest = self.split_tracked(self.project.canonical(e.path, frame.env))
+        if t is None or rest:
+            return state
+        return self.tear_down(t, state, frame, e.span, f"`del {paths.display(e.path)}`")
+
+    # --- control flow ---------------------------------------------------------------
+    def branch(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        body_fall, body_rets = self.block(e.body, state, frame)
+        else_fall, else_rets = self.block(e.orelse, state, frame)
+        falls = [s for s in (body_fall, else_fall) if s is not None]
+        if not falls:
+            return None, body_rets + else_rets
+        joined = _join(falls)
+        tests = [self.project.canonical(p, frame.env) for p in e.test]
+        nones = {self.project.canonical(p, frame.env) for p in e.none_tests}
+        for gpath, statuses in list(joined.items()):
+            t = self.tracked[gpath]
+            covers_none = gpath in nones
+            covers_dead = any(p is not None and p.startswith(gpath + ".") and paths.split(p)[1][len(paths.split(gpath)[1]):][:1]
+                              and paths.split(p)[1][len(paths.split(gpath)[1])] in t.kind.probes for p in tests)
+            if not (covers_none or covers_dead):
+                continue
+            revived = any(f is not None and f.get(gpath) == frozenset({LIVE}) and state.get(gpath) != frozenset({LIVE})
+                          for f in (body_fall, else_fall))
+            if revived or any(f is not None and f.get(gpath) == frozenset({LIVE}) for f in (body_fall, else_fall)):
+                kept = frozenset(s for s in statuses if not ((s[0] == "dead" and covers_dead) or (s[0] == "none" and covers_none)))
+                joined[gpath] = kept or frozenset({LIVE})
+        return joined, body_rets + else_rets
+
+    def loop(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        once, rets1 = self.block(e.body, state, frame)
+        twice, rets2 = self.block(e.body, _join([state] + ([once] if once else [])), frame)
+        after = _join([s for s in (state, once, twice) if s is not None])
+        fall, rets3 = self.block(e.orelse, after, frame)
+        return fall, rets1 + rets2 + rets3
+
+    def try_(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        body_fall, rets = self.block(e.body, state, frame)
+        handler_in = _join([state] + ([body_fall] if body_fall else []))
+        falls: List[State] = []
+        for h in e.handlers:
+            h_fall, h_rets = self.block(h, handler_in, frame)
+            rets = rets + h_rets
+            if h_fall is not None:
+                falls.append(h_fall)
+        if body_fall is not None:
+            o_fall, o_rets = self.block(e.orelse, body_fall, frame)
+            rets = rets + o_rets
+            if o_fall is not None:
+                falls.append(o_fall)
+        if not e.final:
+            return (_join(falls) if falls else None), rets
+        final_rets: List[State] = []
+        for r in rets:
+            f, fr = self.block(e.final, r, frame)
+            final_rets.extend([f] if f is not None else [])
+            final_rets.extend(fr)
+        fall: Optional[State] = None
+        if falls:
+            fall, fr = self.block(e.final, _join(falls), frame)
+            final_rets.extend(fr)
+        return fall, final_rets
+
+    def with_(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        closes: List[Tuple[Tracked, str]] = []
+        for ctx, args in e.items:
+            canon = self.project.canonical(ctx, frame.env) if ctx else None
+            t, rest = self.split_tracked(canon)
+            if t is not None and not rest:
+                if t.kind.with_closes:
+                    closes.append((t, f"leaving `with {paths.display(t.path)}:`"))
+                else:
+                    self.used(t, state, frame, e.span, f"with {paths.display(t.path)}:")
+                continue
+            callee = paths.callable_of(canon) if canon else None
+            if callee is not None:
+                target = self.project.target(callee, frame.env)
+                if target is not None and target.kind == "external" and target.path == "contextlib.closing" and args and args[0]:
+                    at, arest = self.split_tracked(self.project.canonical(args[0], frame.env))
+                    if at is not None and not arest:
+                        closes.append((at, f"leaving `with closing({paths.display(at.path)}):`"))
+        fall, rets = self.block(e.body, state, frame)
+
+        def exit_(s: State) -> State:
+            for t, how in closes:
+                s = self.tear_down(t, s, frame, e.span, how)
+            return s
+
+        return (exit_(fall) if fall is not None else None), [exit_(r) for r in rets]
+
+    def inline(self, fn: Function, target, e: Event, state: State, frame: _Frame) -> State:
+        env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
+        params = list(fn.params)
+        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
+        if fn.class_name is not None and params and not is_static:
+            receiver, _ = paths.split(target.path)
+            segs = paths.split(target.path)[1]
+            env["$" + params[0]] = paths.join(receiver, segs[:-1]) if segs else None
+            params = params[1:]
+        for name, arg in zip(params, e.args):
+            env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
+        for name, arg in e.kwargs:
+            if name in fn.params:
+                env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
+        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
+        callee = _Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),))
+        fall, returns = self.block(fn.body, state, callee)
+        exits = [s for s in [fall, *returns] if s is not None]
+        return _join(exits) if exits else state
+
+
+def _set(state: State, key: str, value: FrozenSet[Status]) -> State:
+    new = dict(state)
+    new[key] = value
+    return new
+
+
+def _join(states: Iterable[State]) -> State:
+    out: Dict[str, FrozenSet[Status]] = {}
+    for s in states:
+        for k, v in s.items():
+            out[k] = out[k] | v if k in out else v
+    return out
+
+
+# --- the rule ----------------------------------------------------------------------
+
+def check(ctx: CheckContext) -> Iterable[Diagnostic]:
+    project = ctx.project
+    tracked = tracked_resources(project, ctx.catalog)
+    if not tracked or not ctx.handlers:
+        return []
+    # site (module, span, code) -> (site, use, handlers)
+    found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[str]]] = {}
+    for handler in ctx.handlers:
+        interp = _Interpreter(project, tracked)
+        start: State = {g: frozenset({LIVE}) for g in tracked}
+        after_first = interp.invoke(handler, start)
+        if not interp.sites:
+            continue
+        interp.replaying = True
+        interp.invoke(handler, after_first)
+        for site_id, use in interp.uses.items():
+            site = interp.sites[site_id]
+            code = "LAM101" if site.tracked.kind.after_teardown == "fatal" else "LAM102"
+            key = (site.module, site.span, code)
+            if key in found:
+                if handler.qualname not in found[key][2]:
+                    found[key][2].append(handler.qualname)
+            else:
+                found[key] = (site, use, [handler.qualname])
+    diagnostics = []
+    for (module, span, code), (site, use, handlers) in found.items():
+        facts = project.modules[module]
+        diagnostics.append(Diagnostic(
+            code=code,
+            name="closed-global-resource" if code == "LAM101" else "needless-global-teardown",
+            message=_message(project, code, site, use, handlers),
+            path=facts.path,
+            span=span,
+            severity=ERROR if code == "LAM101" else WARNING,
+            handlers=tuple(handlers),
+        ))
+    return diagnostics
+
+
+def _where(project: Project, module: str, span: Span) -> str:
+    return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
+
+
+def _message(project: Project, code: str, site: Site, use: Use, handlers: List[str]) -> str:
+    t = site.tracked
+    obj = paths.display(t.path)
+    made = _where(project, t.made.module, t.made.span)
+    who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
+    via = f" (via {' -> '.join(site.chain)})" if len(site.chain) > 1 else ""
+    head = f"`{obj}` ({t.kind.name}, created at {made}) is torn down by {site.how} in {who}{via}"
+    if code == "LAM101":
+        advice = "keep it open across invocations, or re-create it when it is dead at the top of the handler"
+        if t.kind.dead_when:
+            advice += f" (`if {obj} is None or {t.kind.dead_when.format(obj=obj)}: ...`)"
+        return (f"{head}; the next warm invocation uses it again at {_where(project, use.module, use.span)} "
+                f"(in `{use.function}`) and fails with {t.kind.error.rstrip('.')}: {advice}")
+    return (f"{head}, but it reconnects by itself: every warm invocation then pays for new connections "
+            f"(next used at {_where(project, use.module, use.span)}), which defeats creating it at module level; "
+            f"remove the teardown")

@@ -1,0 +1,110 @@
+"""Which functions are Lambda entry points, decided from facts.
+
+A function is an entry point when config lists it, when its name and
+signature follow the convention (``handler``, ``lambda_handler``,
+``*_handler`` taking ``(event, context)``), when it carries a Powertools
+Lambda decorator (or one made with ``lambda_handler_decorator``), or when it is
+a Chalice entry on a ``Chalice(...)`` app.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from lambdalint import paths
+from lambdalint.facts import Decorator, Function, ModuleFacts
+from lambdalint.link import Project
+
+DEFAULT_PATTERNS: Tuple[str, ...] = ("handler", "lambda_handler", "*_handler")
+
+# Powertools decorators that only make sense on a Lambda handler: their names alone are telling.
+_POWERTOOLS_METHODS = frozenset({"inject_lambda_context", "capture_lambda_handler", "log_metrics"})
+# Powertools decorators with generic names: only when imported from Powertools.
+_POWERTOOLS_FUNCTIONS = frozenset({"event_source", "event_parser", "idempotent", "idempotent_function", "validator"})
+_CHALICE_METHODS = frozenset({"route", "lambda_function", "schedule", "authorizer", "websocket"})
+_EVENT_NAMES = ("event", "evt")
+_CONTEXT_NAMES = ("context", "ctx")
+
+
+@dataclass(frozen=True)
+class Handler:
+    module: str
+    qualname: str
+    path: str
+    line: int
+    source: str  # why it is an entry point, for `lambdalint handlers` and messages
+
+    @property
+    def name(self) -> str:
+        return self.qualname
+
+
+def looks_like_event_context(fn: Function) -> bool:
+    params = list(fn.params)
+    if len(params) != 2:
+        return False
+    first, second = params[0].lower().lstrip("_"), params[1].lower().lstrip("_")
+    return any(n in first for n in _EVENT_NAMES) or any(n in second for n in _CONTEXT_NAMES)
+
+
+def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequence[str] = DEFAULT_PATTERNS,
+                  conventions: bool = True) -> List[Handler]:
+    found: List[Handler] = []
+    wanted = {_normalise_listed(s) for s in listed}
+    for facts in project.modules.values():
+        for fn in facts.functions.values():
+            if fn.qualname == "<module>" or "." in fn.qualname:
+                continue  # entry points are module-level functions
+            source = _why(project, facts, fn, wanted, patterns if conventions else ())
+            if source is not None:
+                found.append(Handler(facts.module, fn.qualname, facts.path, fn.span[0], source))
+    return found
+
+
+def _normalise_listed(entry: str) -> Tuple[str, str]:
+    """``app.lambda_handler`` -> (``app``, ``lambda_handler``);
+    ``src/jobs/run.py:main`` -> (``src/jobs/run.py``, ``main``)."""
+    if ":" in entry:
+        file, _, func = entry.rpartition(":")
+        return (file.replace("\\", "/"), func)
+    module, _, func = entry.rpartition(".")
+    return (module, func)
+
+
+def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str]) -> Optional[str]:
+    posix = facts.path.replace("\\", "/")
+    for where, func in wanted:
+        if func == fn.name and (where == facts.module or posix == where or posix.endswith("/" + where)):
+            return "listed in config"
+    for dec in fn.decorators:
+        why = _decorator_reason(project, facts, dec)
+        if why is not None:
+            return why
+    if any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and looks_like_event_context(fn):
+        return "convention: name and (event, context) signature"
+    return None
+
+
+def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> Optional[str]:
+    if dec.path is None:
+        return None
+    root, segs = paths.split(dec.path)
+    last = segs[-1] if segs else root.rsplit(".", 1)[-1].split(":")[-1]
+    if last in _POWERTOOLS_METHODS:
+        return f"decorator @{paths.display(dec.path)}"
+    expanded = project.expand_value(dec.path) or dec.path
+    if last in _POWERTOOLS_FUNCTIONS and expanded.startswith("aws_lambda_powertools"):
+        return f"decorator @{paths.display(dec.path)}"
+    if ":" in root and segs and (last in _CHALICE_METHODS or last.startswith("on_")):
+        for b in project.bindings.get(root, ()):
+            if b.value and (b.value.startswith("chalice.Chalice(") or b.value.startswith("chalice.app.Chalice(")):
+                return f"Chalice entry @{paths.display(dec.path)}"
+    # a decorator made with Powertools' lambda_handler_decorator
+    target = project.target(dec.path)
+    if target is not None and target.kind == "function":
+        made = project.function(target.module, target.qualname)
+        if made is not None and any(d.path and d.path.endswith("lambda_handler_decorator") for d in made.decorators):
+            return f"decorator @{paths.display(dec.path)} (a lambda_handler_decorator)"
+    return None

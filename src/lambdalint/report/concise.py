@@ -1,0 +1,16 @@
+"""``path:row:col: CODE [*] message``, one line per diagnostic."""
+
+from __future__ import annotations
+
+from typing import List, TextIO
+
+from lambdalint.diagnostics import DISPLAY_ONLY, Diagnostic
+
+
+def fixable_marker(d: Diagnostic) -> str:
+    return " [*]" if d.fix is not None and d.fix.applicability != DISPLAY_ONLY else ""
+
+
+def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
+    for d in diagnostics:
+        out.write(f"{d.path}:{d.span[0]}:{d.span[1] + 1}: {d.code}{fixable_marker(d)} {d.message}\n")
