@@ -107,6 +107,11 @@ class Project:
             qual = ".".join(qual_parts)
             if len(qual_parts) == 1 and qual in facts.globals and qual not in facts.functions and qual not in facts.classes:
                 return paths.join(f"{mod}:{qual}", rest + segs)
+            if qual in facts.functions and rest[:1] == [] and segs[:1] == ["()"]:
+                # a getter: `get_conn().close` is the close of what get_conn returns
+                returned = self.returns(mod, qual)
+                if returned is not None and paths.is_global(returned):
+                    return paths.join(returned, segs[1:])
             if qual in facts.functions or qual in facts.classes:
                 continue
             if len(qual_parts) > 1:

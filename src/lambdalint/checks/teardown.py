@@ -179,7 +179,7 @@ class _Interpreter:
         if path is None:
             return
         t, rest = self.split_tracked(self.project.canonical(path, frame.env))
-        if t is None or not rest or rest[0] in t.kind.probes:
+        if t is None or not rest or rest[0] in t.kind.probes or "()" in rest:
             return  # a bare read (`c = conn`, `conn is None`) or a liveness probe does not fail
         self.used(t, state, frame, span, paths.display(t.path) + "." + rest[0])
 
@@ -193,9 +193,9 @@ class _Interpreter:
     def call(self, e: Event, state: State, frame: _Frame) -> State:
         canon = self.project.canonical(e.path, frame.env) if e.path else None
         t, rest = self.split_tracked(canon)
-        if t is not None and len(rest) == 1:
+        if t is not None and len(rest) == 1 and rest[0] != "()":
             return self.resource_method(t, rest[0], e, state, frame)
-        if t is not None and rest and rest[0] not in t.kind.probes:
+        if t is not None and rest and rest[0] not in t.kind.probes and "()" not in rest:
             self.used(t, state, frame, e.span, paths.display(t.path) + "." + rest[0])
             return state
         target = self.project.target(e.path, frame.env) if e.path else None

@@ -280,14 +280,18 @@ class _Walker:
         for item in node.items:
             expr = item.item
             args: Tuple[Optional[str], ...] = ()
+            entered: Optional[str]
             if isinstance(expr, cst.Call):
                 ctx = self.call(expr)
                 args = tuple(self.ref_quiet(a.value) for a in expr.args if not a.keyword and not a.star)
+                # contextlib.closing(x) hands out x itself
+                entered = args[0] if ctx == "contextlib.closing()" and len(args) == 1 else ctx
             else:
                 ctx = self.ref(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else self.value(expr)
+                entered = ctx
             items.append((ctx, args))
             if item.asname is not None:
-                self.bind_target(item.asname.name, ctx, node)
+                self.bind_target(item.asname.name, entered, node)
         body = self.sub_block(node.body)
         self.emit(Event("with", self.span(node), items=tuple(items), body=body, awaited=node.asynchronous is not None))
 
@@ -346,8 +350,10 @@ class _Walker:
                 consts = (("key", "const"),) if key_const else ()
                 self.emit(Event("setitem", self.span(node), path=base, value=value, consts=consts))
         elif isinstance(target, (cst.Tuple, cst.List)):
+            # `a, b = make_pair()`: each name holds one of the things the call made
+            each = value if value is not None and value.endswith("()") else None
             for el in target.elements:
-                self.bind_target(el.value, None, node)
+                self.bind_target(el.value, each, node)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, None, node)
 
