@@ -74,6 +74,7 @@ class Use:
     span: Span
     what: str
     function: str
+    reset_to_none: bool = False
 
 
 @dataclass
@@ -188,7 +189,7 @@ class _Interpreter:
             return
         for status, site in state.get(t.path, (LIVE,)):
             if status != "live" and site >= 0 and site not in self.uses:
-                self.uses[site] = Use(frame.module, span, what, frame.chain[-1])
+                self.uses[site] = Use(frame.module, span, what, frame.chain[-1], status == "none")
 
     def call(self, e: Event, state: State, frame: _Frame) -> State:
         canon = self.project.canonical(e.path, frame.env) if e.path else None
@@ -436,8 +437,11 @@ def _message(project: Project, code: str, site: Site, use: Use, handlers: List[s
         advice = "keep it open across invocations, or re-create it when it is dead at the top of the handler"
         if t.kind.dead_when:
             advice += f" (`if {obj} is None or {t.kind.dead_when.format(obj=obj)}: ...`)"
-        return (f"{head}; the next warm invocation uses it again at {_where(project, use.module, use.span)} "
-                f"(in `{use.function}`) and fails with {t.kind.error.rstrip('.')}: {advice}")
+        where = f"{_where(project, use.module, use.span)} (in `{use.function}`)"
+        if use.reset_to_none:
+            return (f"{head} and set to None; the next warm invocation uses it at {where} without re-creating it "
+                    f"and fails with AttributeError on None: {advice}")
+        return f"{head}; the next warm invocation uses it again at {where} and fails with {t.kind.error.rstrip('.')}: {advice}"
     return (f"{head}, but it reconnects by itself: every warm invocation then pays for new connections "
             f"(next used at {_where(project, use.module, use.span)}), which defeats creating it at module level; "
             f"remove the teardown")
