@@ -1,0 +1,254 @@
+"""Run the executable fixtures the way a warm Lambda execution environment does.
+
+A fixture is executable when one of its first lines is a header such as::
+
+    # lambdalint-fixture: warm=fails entry=handler raises=sqlite3.ProgrammingError twin=good_x.py
+    # lambdalint-fixture: warm=clean entry=handler
+
+The module is imported ONCE, then its entry point is called several times with
+``({"n": i}, None)``, as Lambda calls a handler again and again in the same process.
+
+* ``warm=fails``: invocation 1 succeeds and a later one raises ``raises=`` (the
+  exception the bug produces). ``twin=`` names the fixed version(s), comma separated,
+  relative to the fixture's directory; each must be a ``warm=clean`` fixture.
+* ``warm=clean``: every invocation succeeds.
+
+Executable fixtures use the standard library only, never the network, and remove
+every file they create (files live under ``tempfile.gettempdir()`` with names that
+start with ``lambdalint-fixture-``).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import glob
+import importlib
+import importlib.util
+import os
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+HEADER = "# lambdalint-fixture:"
+INVOCATIONS = 4
+MIN_FAILING = 10
+MIN_CLEAN = 10
+TEMP_PREFIX = "lambdalint-fixture-"
+
+
+@dataclass
+class Executable:
+    path: Path
+    warm: str
+    entry: str
+    raises: str | None = None
+    twins: list[Path] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.path.relative_to(FIXTURES).as_posix()
+
+
+def _parse_header(path: Path) -> Executable | None:
+    with path.open(encoding="utf-8") as f:
+        head = [next(f, "") for _ in range(5)]
+    for line in head:
+        if line.startswith(HEADER):
+            fields = dict(token.split("=", 1) for token in line[len(HEADER):].split())
+            twins = [
+                (path.parent / name).resolve()
+                for name in fields.get("twin", "").split(",")
+                if name
+            ]
+            return Executable(
+                path=path,
+                warm=fields.get("warm", ""),
+                entry=fields.get("entry", ""),
+                raises=fields.get("raises"),
+                twins=twins,
+            )
+    return None
+
+
+def _collect() -> list[Executable]:
+    found = []
+    for path in sorted(FIXTURES.rglob("*.py")):
+        spec = _parse_header(path)
+        if spec is not None:
+            found.append(spec)
+    return found
+
+
+EXECUTABLES = _collect()
+
+
+def _package_root(path: Path) -> Path | None:
+    """The top-most directory of the package holding ``path``, or None for a plain module."""
+    root = None
+    directory = path.parent
+    while (directory / "__init__.py").exists():
+        root = directory
+        directory = directory.parent
+    return root
+
+
+def _resolve_exception(dotted: str) -> type[BaseException]:
+    module_name, _, name = dotted.rpartition(".")
+    owner = importlib.import_module(module_name) if module_name else builtins
+    exc = getattr(owner, name)
+    assert isinstance(exc, type) and issubclass(exc, BaseException), dotted
+    return exc
+
+
+def _temp_leftovers() -> set[str]:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), TEMP_PREFIX + "*")))
+
+
+def _load(spec: Executable):
+    """Import the fixture once; return (module, cleanup)."""
+    pkg_root = _package_root(spec.path)
+    if pkg_root is None:
+        name = f"_lambdalint_fixture_{spec.path.stem}_{uuid.uuid4().hex}"
+        module_spec = importlib.util.spec_from_file_location(name, spec.path)
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+
+        def cleanup():
+            sys.modules.pop(name, None)
+
+        try:
+            module_spec.loader.exec_module(module)
+        except BaseException:
+            cleanup()
+            raise
+        return module, cleanup
+
+    top = pkg_root.name
+    search_dir = str(pkg_root.parent)
+    dotted = ".".join(spec.path.relative_to(pkg_root.parent).with_suffix("").parts)
+
+    def purge():
+        for mod in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+            del sys.modules[mod]
+
+    def cleanup():
+        purge()
+        if search_dir in sys.path:
+            sys.path.remove(search_dir)
+
+    purge()
+    sys.path.insert(0, search_dir)
+    try:
+        module = importlib.import_module(dotted)
+        assert Path(module.__file__).resolve() == spec.path.resolve(), (
+            f"imported {module.__file__}, expected {spec.path}"
+        )
+    except BaseException:
+        cleanup()
+        raise
+    return module, cleanup
+
+
+def _invoke_warm(spec: Executable) -> list[object]:
+    """Import once, invoke INVOCATIONS times; each outcome is a result or the exception raised."""
+    module, cleanup = _load(spec)
+    try:
+        entry = getattr(module, spec.entry)
+        outcomes: list[object] = []
+        for i in range(1, INVOCATIONS + 1):
+            try:
+                outcomes.append(entry({"n": i}, None))
+            except Exception as exc:  # noqa: BLE001 - the outcome under test
+                outcomes.append(exc)
+        return outcomes
+    finally:
+        cleanup()
+
+
+def _describe(outcomes: list[object]) -> str:
+    return "\n".join(
+        f"  invocation {i}: {type(o).__name__}: {o}" if isinstance(o, BaseException) else f"  invocation {i}: {o!r}"
+        for i, o in enumerate(outcomes, 1)
+    )
+
+
+def _module_files(spec: Executable) -> list[Path]:
+    root = _package_root(spec.path)
+    return sorted(root.rglob("*.py")) if root else [spec.path]
+
+
+@pytest.mark.parametrize("spec", EXECUTABLES, ids=[s.id for s in EXECUTABLES])
+def test_header_is_well_formed(spec: Executable):
+    assert spec.warm in {"fails", "clean"}, f"{spec.id}: warm= must be 'fails' or 'clean'"
+    assert spec.entry.isidentifier(), f"{spec.id}: entry= must name a function"
+    tree = ast.parse(spec.path.read_text(encoding="utf-8"))
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    assert spec.entry in defined, f"{spec.id}: no top-level function {spec.entry!r}"
+    if spec.warm == "fails":
+        assert spec.raises, f"{spec.id}: warm=fails needs raises=<exception>"
+        _resolve_exception(spec.raises)
+        assert spec.twins, f"{spec.id}: warm=fails needs twin=<good fixture showing the fix>"
+        for twin in spec.twins:
+            twin_spec = _parse_header(twin) if twin.exists() else None
+            assert twin_spec is not None, f"{spec.id}: twin {twin} is not an executable fixture"
+            assert twin_spec.warm == "clean", f"{spec.id}: twin {twin} must be warm=clean"
+    else:
+        assert spec.raises is None, f"{spec.id}: raises= only makes sense with warm=fails"
+
+
+@pytest.mark.parametrize("spec", EXECUTABLES, ids=[s.id for s in EXECUTABLES])
+def test_standard_library_only(spec: Executable):
+    stdlib = getattr(sys, "stdlib_module_names", None)
+    if stdlib is None:  # Python < 3.10
+        pytest.skip("sys.stdlib_module_names needs Python 3.10+")
+    for path in _module_files(spec):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in stdlib, f"{path.relative_to(FIXTURES)}:{node.lineno} imports {name!r}, not stdlib"
+
+
+@pytest.mark.parametrize("spec", EXECUTABLES, ids=[s.id for s in EXECUTABLES])
+def test_warm_invocations(spec: Executable):
+    before = _temp_leftovers()
+    outcomes = _invoke_warm(spec)
+    leftovers = _temp_leftovers() - before
+    assert not leftovers, f"{spec.id} left files behind: {sorted(leftovers)}"
+    assert len(outcomes) == INVOCATIONS
+
+    if spec.warm == "clean":
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        assert not failures, f"{spec.id} must survive {INVOCATIONS} warm invocations:\n{_describe(outcomes)}"
+        return
+
+    expected = _resolve_exception(spec.raises)
+    first = outcomes[0]
+    assert not isinstance(first, BaseException), (
+        f"{spec.id}: the cold (first) invocation must succeed, the bug shows only when warm:\n"
+        f"{_describe(outcomes)}"
+    )
+    later = [o for o in outcomes[1:] if isinstance(o, BaseException)]
+    assert later, f"{spec.id}: expected a warm invocation to raise {spec.raises}:\n{_describe(outcomes)}"
+    assert isinstance(later[0], expected), (
+        f"{spec.id}: the first warm failure should be {spec.raises}, got "
+        f"{type(later[0]).__module__}.{type(later[0]).__qualname__}:\n{_describe(outcomes)}"
+    )
+
+
+def test_enough_executable_fixtures():
+    failing = [s for s in EXECUTABLES if s.warm == "fails"]
+    clean = [s for s in EXECUTABLES if s.warm == "clean"]
+    assert len(failing) >= MIN_FAILING, f"only {len(failing)} warm=fails fixtures under {FIXTURES}"
+    assert len(clean) >= MIN_CLEAN, f"only {len(clean)} warm=clean fixtures under {FIXTURES}"
