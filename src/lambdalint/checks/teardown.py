@@ -269,21 +269,37 @@ class _Interpreter:
         if not falls:
             return None, body_rets + else_rets
         joined = _join(falls)
-        tests = [self.project.canonical(p, frame.env) for p in e.test]
-        nones = {self.project.canonical(p, frame.env) for p in e.none_tests}
+        guards = self.guards(e, frame)
+        if not guards:
+            return joined, body_rets + else_rets
         for gpath, statuses in list(joined.items()):
-            t = self.tracked[gpath]
-            covers_none = gpath in nones
-            covers_dead = any(p is not None and p.startswith(gpath + ".") and paths.split(p)[1][len(paths.split(gpath)[1]):][:1]
-                              and paths.split(p)[1][len(paths.split(gpath)[1])] in t.kind.probes for p in tests)
-            if not (covers_none or covers_dead):
+            recreating = [f for f in (body_fall, else_fall) if f is not None and f.get(gpath) == frozenset({LIVE})]
+            if not recreating:
                 continue
-            revived = any(f is not None and f.get(gpath) == frozenset({LIVE}) and state.get(gpath) != frozenset({LIVE})
-                          for f in (body_fall, else_fall))
-            if revived or any(f is not None and f.get(gpath) == frozenset({LIVE}) for f in (body_fall, else_fall)):
-                kept = frozenset(s for s in statuses if not ((s[0] == "dead" and covers_dead) or (s[0] == "none" and covers_none)))
-                joined[gpath] = kept or frozenset({LIVE})
+            if gpath in guards:
+                covers_none, covers_dead = guards[gpath]
+            elif any(f.get(h) == frozenset({LIVE}) for f in recreating for h in guards):
+                # `if writer.fileno() == -1: reader, writer = socketpair()`: re-created together
+                covers_none = covers_dead = True
+            else:
+                continue
+            kept = frozenset(st for st in statuses
+                             if not ((st[0] == "dead" and covers_dead) or (st[0] == "none" and covers_none)))
+            joined[gpath] = kept or frozenset({LIVE})
         return joined, body_rets + else_rets
+
+    def guards(self, e: Event, frame: _Frame) -> Dict[str, Tuple[bool, bool]]:
+        """The tracked resources a condition tests: (tests for None, tests liveness)."""
+        out: Dict[str, Tuple[bool, bool]] = {}
+        for p in e.none_tests:
+            t, rest = self.split_tracked(self.project.canonical(p, frame.env))
+            if t is not None and not rest:
+                out[t.path] = (True, False)
+        for p in e.test:
+            t, rest = self.split_tracked(self.project.canonical(p, frame.env))
+            if t is not None and rest and rest[0] in t.kind.probes:
+                out[t.path] = (out.get(t.path, (False, False))[0], True)
+        return out
 
     def loop(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
         once, rets1 = self.block(e.body, state, frame)
@@ -436,7 +452,7 @@ def _message(project: Project, code: str, site: Site, use: Use, handlers: List[s
     if code == "LAM101":
         advice = "keep it open across invocations, or re-create it when it is dead at the top of the handler"
         if t.kind.dead_when:
-            advice += f" (`if {obj} is None or {t.kind.dead_when.format(obj=obj)}: ...`)"
+            advice += f" (`if {obj} is None or {t.kind.dead_test(obj)}: ...`)"
         where = f"{_where(project, use.module, use.span)} (in `{use.function}`)"
         if use.reset_to_none:
             return (f"{head} and set to None; the next warm invocation uses it at {where} without re-creating it "

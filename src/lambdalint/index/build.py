@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -30,9 +31,7 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
     try:
         tree = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
-        first = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
-        hint = " (a Python 2 file?)" if _looks_like_python2(text) else ""
-        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"syntax error: {first}{hint}", exc.raw_line, exc.raw_column))
+        return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
     except RecursionError:
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "syntax error: expression nested too deeply to parse"))
     walker = _Walker(module, is_package, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
@@ -47,6 +46,23 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         imports=tuple(sorted(walker.imports)),
         noqa=noqa_lines(text),
     )
+
+
+def _syntax_problem(text: str, exc: "cst.ParserSyntaxError") -> Problem:
+    """Describe a syntax error. CPython's own parser (only run on this error
+    path) places errors more precisely than libcst's, so prefer its account."""
+    hint = " (a Python 2 file?)" if _looks_like_python2(text) else ""
+    try:
+        ast.parse(text)
+    except SyntaxError as err:
+        return Problem("LAM001", f"syntax error: {err.msg}{hint}", err.lineno or 1, max((err.offset or 1) - 1, 0))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    else:
+        return Problem("LAM001", "syntax not supported by this lambdalint's parser (libcst): "
+                       + str(exc.message).splitlines()[0], exc.raw_line, exc.raw_column)
+    first = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
+    return Problem("LAM001", f"syntax error: {first}{hint}", exc.raw_line, exc.raw_column)
 
 
 _PY2 = re.compile(r"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+\w+\s*,\s*\w+\s*:)", re.M)
