@@ -18,6 +18,10 @@ from lambdalint.handlers import DEFAULT_PATTERNS
 
 OUTPUT_FORMATS = ("full", "concise", "json")
 
+# Rule options under [tool.lambdalint.options], with their defaults (the type of the
+# default is the type a value must have). Rules read them from CheckContext.options.
+RULE_OPTIONS: Dict[str, Any] = {}
+
 
 class ConfigError(Exception):
     """Bad configuration; the message names the file and the key."""
@@ -35,6 +39,8 @@ class Settings:
     conventions: bool = True
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     output_format: Optional[str] = None
+    # rule options, e.g. {"memoizer-maxsize": 128}; each rule documents its own
+    options: Mapping[str, Any] = field(default_factory=dict)
     source: Optional[str] = None  # the config file these came from
 
     @property
@@ -51,7 +57,7 @@ _LIST_KEYS = {
     "handlers": "handlers",
     "handler-patterns": "handler_patterns",
 }
-_KNOWN = set(_LIST_KEYS) | {"conventions", "resources", "output-format"}
+_KNOWN = set(_LIST_KEYS) | {"conventions", "resources", "output-format", "options"}
 
 
 def find_config(start_paths: Sequence[str]) -> Optional[str]:
@@ -129,6 +135,17 @@ def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes
         if not isinstance(res, Mapping) or not all(isinstance(v, Mapping) for v in res.values()):
             raise ConfigError(f"{path}: '{prefix}resources' must be a table of tables")
         changes["resources"] = res
+    if "options" in table:
+        opts = table["options"]
+        if not isinstance(opts, Mapping):
+            raise ConfigError(f"{path}: '{prefix}options' must be a table")
+        unknown_opts = sorted(set(opts) - set(RULE_OPTIONS))
+        if unknown_opts:
+            raise ConfigError(f"{path}: unknown option '{prefix}options.{unknown_opts[0]}'")
+        for key, value in opts.items():
+            if not isinstance(value, type(RULE_OPTIONS[key])) or isinstance(value, bool) != isinstance(RULE_OPTIONS[key], bool):
+                raise ConfigError(f"{path}: '{prefix}options.{key}' must be of type {type(RULE_OPTIONS[key]).__name__}")
+        changes["options"] = {**RULE_OPTIONS, **opts}
     return replace(settings, **changes)
 
 

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 from lambdalint.catalog import Catalog, load_catalog
 from lambdalint.checks import CheckContext, all_checks, all_rules
-from lambdalint.config import Settings, selected
+from lambdalint.config import RULE_OPTIONS, Settings, selected
 from lambdalint.diagnostics import ERROR, Diagnostic
 from lambdalint.discover import SourceFile, discover
 from lambdalint.facts import ModuleFacts, Problem
@@ -55,7 +55,7 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     modules = build_project(settings, paths, verbose)
     project = Project(modules)
     handlers = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions)
-    ctx = CheckContext(project, handlers, catalog, {})
+    ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options})
     diagnostics: List[Diagnostic] = []
     internal: List[str] = []
     rules = all_rules()

@@ -32,20 +32,28 @@ class CheckContext:
 Check = Callable[[CheckContext], Iterable[Diagnostic]]
 
 
-def all_rules() -> Dict[str, RuleInfo]:
-    from lambdalint.checks import teardown
+# One module per rule family; each defines RULES (RuleInfo...) and check(ctx).
+RULE_MODULES = (
+    "teardown",
+)
 
+
+def _modules():
+    import importlib
+
+    return [importlib.import_module(f"lambdalint.checks.{name}") for name in RULE_MODULES]
+
+
+def all_rules() -> Dict[str, RuleInfo]:
     rules: Dict[str, RuleInfo] = {r.code: r for r in PROBLEM_RULES}
-    for module in (teardown,):
+    for module in _modules():
         for info in module.RULES:
             rules[info.code] = info
     return dict(sorted(rules.items()))
 
 
 def all_checks() -> List[Check]:
-    from lambdalint.checks import teardown
-
-    return [teardown.check]
+    return [module.check for module in _modules()]
 
 
 # Findings about the input itself rather than the code's behaviour.
