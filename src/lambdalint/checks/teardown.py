@@ -223,7 +223,7 @@ class _Interpreter:
     def resource_method(self, t: Tracked, method: str, e: Event, state: State, frame: _Frame) -> State:
         kind = t.kind
         if method in kind.teardown:
-            return self.tear_down(t, state, frame, e.span, f"`{paths.display(e.path or '')}()`",
+            return self.tear_down(t, state, frame, e.span, f"`{_as_written(e.path or '', frame.module)}()`",
                                   STATEMENT if e.stmt else "")
         for revive in kind.revive:
             if revive.method == method and all((k, v) in e.consts for k, v in revive.kwargs):
@@ -389,6 +389,12 @@ class _Interpreter:
         fall, returns = self.block(fn.body, state, callee)
         exits = [s for s in [fall, *returns] if s is not None]
         return _join(exits) if exits else state
+
+
+def _as_written(path: str, module: str) -> str:
+    """``app.get_conn().close`` in module ``app`` -> ``get_conn().close``."""
+    shown = paths.display(path)
+    return shown[len(module) + 1:] if shown.startswith(module + ".") else shown
 
 
 def _set(state: State, key: str, value: FrozenSet[Status]) -> State:
