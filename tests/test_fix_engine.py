@@ -137,6 +137,30 @@ def test_recreate_reindents_a_multi_line_constructor(tmp_path):
 
 # --- which fix is offered --------------------------------------------------------------
 
+def test_recreate_edits_the_handler_module_when_the_teardown_is_in_another(tmp_path):
+    out = fix(tmp_path, {
+        "pkg/__init__.py": b"",
+        "pkg/app.py": src("""
+            import os
+            from . import helpers
+
+            log = open(os.devnull, "w")
+
+
+            def handler(event, context):
+                log.write("x")
+                helpers.finish()
+                return 1
+        """),
+        "pkg/helpers.py": b"from . import app\n\n\ndef finish():\n    app.log.close()\n",
+    })
+    [d] = out.fixed
+    assert d.path.endswith("helpers.py") and out.changed == [str(tmp_path / "pkg" / "app.py")]
+    assert "    global log\n    if log.closed:\n        log = open(os.devnull, \"w\")\n    log.write" in (
+        tmp_path / "pkg" / "app.py").read_text()
+    assert out.result.diagnostics == []
+
+
 def test_setup_at_import_time_rules_out_recreating(tmp_path):
     # re-creating a file would lose the header written at import: the close is removed instead
     original = src("""
