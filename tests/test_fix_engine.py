@@ -193,6 +193,24 @@ def test_a_name_imported_elsewhere_rules_out_recreating(tmp_path):
     assert [d.fix.action for d in result.fixed] == ["remove-statement"]
 
 
+def test_setup_in_another_module_at_import_rules_out_recreating(tmp_path):
+    result = fix(tmp_path, {
+        "app.py": src("""
+            import os
+            import writer
+            out = open(os.devnull, "w")
+
+
+            def handler(event, context):
+                writer.csv_out.writerow(["row"])
+                out.write("end")
+                out.close()
+        """),
+        "writer.py": b"import csv\nimport app\ncsv_out = csv.writer(app.out)\n",
+    }, write=False)
+    assert [d.fix.action for d in result.fixed] == ["remove-statement"]
+
+
 def test_a_local_of_the_same_name_rules_out_recreating(tmp_path):
     original = src("""
         import os

@@ -105,14 +105,13 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
 
 
 def _touched_at_import(project: Project, module: str, roots: Set[str], made: Span) -> bool:
-    """Whether import-time code (the module body and the project functions it
-    calls) does anything with the object besides creating it: setup such as
+    """Whether import-time code (the body of any module, and the project functions
+    it calls) does anything with the object besides creating it: setup such as
     ``conn.execute("CREATE TABLE ...")`` or ``cur = conn.cursor()`` would be lost
     on a re-created object."""
-    body = project.function(module, "<module>")
-    if body is None:
+    if project.function(module, "<module>") is None:
         return True
-    todo = [(module, body.body, 0)]
+    todo = [(m.module, m.body.body, 0) for m in project.modules.values() if m.body is not None]
     seen: Set[str] = set()
     while todo:
         mod, events, depth = todo.pop()
