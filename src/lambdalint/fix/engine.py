@@ -34,6 +34,22 @@ class FileFixes:
 
 def apply_fixes(path: str, source: bytes, diagnostics: Sequence[Diagnostic], verbose: bool = False) -> FileFixes:
     """Apply the fixes of ``diagnostics`` (all meant for ``path``) that do not overlap."""
+    try:
+        return _apply_fixes(path, source, diagnostics, verbose)
+    except RecursionError:
+        pass
+    # libcst's visitors recurse in Python: a deep (but valid) file gets a large stack
+    from lambdalint.index.guard import run_deep
+
+    try:
+        return run_deep(_apply_fixes, path, source, diagnostics, verbose)
+    except RecursionError:
+        out = FileFixes(source)
+        out.failed.extend((d, "the file is nested too deeply to edit safely") for d in diagnostics if d.fix is not None)
+        return out
+
+
+def _apply_fixes(path: str, source: bytes, diagnostics: Sequence[Diagnostic], verbose: bool) -> FileFixes:
     textual = [d for d in diagnostics if d.fix is not None and not d.fix.action]
     planned = [d for d in diagnostics if d.fix is not None and d.fix.action]
     if textual:  # text edits are positioned on this exact text: node edits wait for the next round
@@ -43,7 +59,7 @@ def apply_fixes(path: str, source: bytes, diagnostics: Sequence[Diagnostic], ver
     out = FileFixes(source)
     try:
         ctx = FileContext(path, source)
-    except (cst.ParserSyntaxError, RecursionError) as exc:
+    except cst.ParserSyntaxError as exc:
         out.failed.extend((d, f"the file does not parse: {_first_line(exc)}") for d in planned)
         return out
     accepted: List[Tuple[Diagnostic, Plan]] = []
@@ -59,6 +75,8 @@ def apply_fixes(path: str, source: bytes, diagnostics: Sequence[Diagnostic], ver
         except NotApplicable as exc:
             out.failed.append((d, str(exc)))
             continue
+        except RecursionError:
+            raise  # the whole file is tried again with a larger stack
         except Exception as exc:  # a bug in an action must not stop the other fixes
             detail = traceback.format_exc() if verbose else f"{type(exc).__name__}: {exc}"
             out.failed.append((d, f"internal error in fix action {d.fix.action!r} (please report): {detail}"))

@@ -10,6 +10,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
+from lambdalint.index import guard
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.source import decode_source, noqa_lines
 
@@ -28,12 +29,21 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"cannot decode file: {exc.msg}"))
     if "\x00" in text:
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "file contains null bytes; is it a binary file?"))
+    refusal = guard.size_refusal(len(data)) or guard.shape_refusal(text)
+    if refusal is not None:  # libcst would crash, hang or exhaust memory on it
+        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", refusal.message, refusal.line, refusal.column))
+    try:
+        return _index_parsed(data, text, path, module, is_package)
+    except RecursionError:
+        # deep but bounded by the guard: try again with room to recurse
+        return guard.run_deep(_index_parsed, data, text, path, module, is_package)
+
+
+def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bool) -> ModuleFacts:
     try:
         tree = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
         return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
-    except RecursionError:
-        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "syntax error: expression nested too deeply to parse"))
     walker = _Walker(module, is_package, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
     walker.walk_module(tree)
     return ModuleFacts(
