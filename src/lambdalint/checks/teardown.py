@@ -30,7 +30,7 @@ from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler
-from lambdalint.link import Binding, Project
+from lambdalint.link import Binding, Project, iter_events
 
 RULES = (
     RuleInfo("LAM101", "closed-global-resource", ERROR,
@@ -397,6 +397,49 @@ def _as_written(path: str, module: str) -> str:
     return shown[len(module) + 1:] if shown.startswith(module + ".") else shown
 
 
+class _TeardownShapes:
+    """A cheap, over-approximating pre-pass: can a handler reach anything that
+    looks like a teardown at all? Most handlers cannot, and then the two
+    interpretation passes are skipped. Calls are followed by resolved target
+    and, where the receiver is unknown (``self.x()``, ``obj.x()``), by method
+    name to every project function of that name, so nothing is missed."""
+
+    def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
+        self.project = project
+        self.verbs = frozenset(v for t in tracked.values() for v in t.kind.teardown)
+        self.by_name: Dict[str, List[Tuple[str, str]]] = {}
+        for m in project.modules.values():
+            for fn in m.functions.values():
+                self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
+        self._shape: Dict[Tuple[str, str], bool] = {}
+
+    def reachable_from(self, handler: Handler) -> bool:
+        seen = set()
+        todo = [(handler.module, handler.qualname)]
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            fn = self.project.function(*key)
+            if fn is None:
+                continue
+            for e in iter_events(fn.body):
+                if e.kind in ("del", "with"):
+                    return True
+                if e.kind != "call" or e.path is None:
+                    continue
+                last = paths.split(e.path)[1][-1:] or [e.path.rsplit(".", 1)[-1]]
+                if last[0] in self.verbs:
+                    return True
+                target = self.project.target(e.path) if e.path[:1] not in "$%" else None
+                if target is not None and target.kind == "function" and target.module:
+                    todo.append((target.module, target.qualname))
+                else:
+                    todo.extend(self.by_name.get(last[0], ()))
+        return False
+
+
 def _set(state: State, key: str, value: FrozenSet[Status]) -> State:
     new = dict(state)
     new[key] = value
@@ -420,7 +463,10 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         return []
     # site (module, span, code) -> (site, use, handlers)
     found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[Handler]]] = {}
+    may_tear_down = _TeardownShapes(project, tracked)
     for handler in ctx.handlers:
+        if not may_tear_down.reachable_from(handler):
+            continue
         interp = _Interpreter(project, tracked)
         start: State = {g: frozenset({LIVE}) for g in tracked}
         after_first = interp.invoke(handler, start)
