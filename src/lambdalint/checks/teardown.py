@@ -411,7 +411,7 @@ class _TeardownShapes:
         for m in project.modules.values():
             for fn in m.functions.values():
                 self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
-        self._shape: Dict[Tuple[str, str], bool] = {}
+        self._summaries: Dict[Tuple[str, str], Tuple[bool, Tuple[Tuple[str, str], ...]]] = {}
 
     def reachable_from(self, handler: Handler) -> bool:
         seen = set()
@@ -421,23 +421,44 @@ class _TeardownShapes:
             if key in seen:
                 continue
             seen.add(key)
-            fn = self.project.function(*key)
-            if fn is None:
-                continue
-            for e in iter_events(fn.body):
-                if e.kind in ("del", "with"):
-                    return True
-                if e.kind != "call" or e.path is None:
-                    continue
-                last = paths.split(e.path)[1][-1:] or [e.path.rsplit(".", 1)[-1]]
-                if last[0] in self.verbs:
-                    return True
-                target = self.project.target(e.path) if e.path[:1] not in "$%" else None
-                if target is not None and target.kind == "function" and target.module:
-                    todo.append((target.module, target.qualname))
-                else:
-                    todo.extend(self.by_name.get(last[0], ()))
+            shaped, callees = self._summary(key)
+            if shaped:
+                return True
+            todo.extend(callees)
         return False
+
+    def _summary(self, key: Tuple[str, str]) -> Tuple[bool, Tuple[Tuple[str, str], ...]]:
+        """Whether a function has a teardown shape itself, and what it may call."""
+        cached = self._summaries.get(key)
+        if cached is not None:
+            return cached
+        fn = self.project.function(*key)
+        shaped = False
+        callees: List[Tuple[str, str]] = []
+        for e in iter_events(fn.body) if fn is not None else ():
+            if e.kind == "del" and paths.is_global(e.path):
+                shaped = True
+            elif e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
+                                                   or ctx[:1] in "$%") for ctx, _ in e.items):
+                shaped = True
+            elif e.kind == "call" and e.path is not None:
+                segs = paths.split(e.path)[1]
+                last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
+                if last in self.verbs:
+                    shaped = True
+                elif e.path[:1] not in "$%" and not segs:
+                    target = self.project.target(e.path)
+                    if target is not None and target.kind == "function" and target.module:
+                        callees.append((target.module, target.qualname))
+                    else:
+                        callees.extend(self.by_name.get(last, ()))
+                else:
+                    callees.extend(self.by_name.get(last, ()))
+            if shaped:
+                break
+        result = (shaped, tuple(dict.fromkeys(callees)))
+        self._summaries[key] = result
+        return result
 
 
 def _set(state: State, key: str, value: FrozenSet[Status]) -> State:
