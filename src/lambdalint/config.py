@@ -302,6 +302,6 @@ def describe(settings: Settings) -> List[Tuple[str, Any, str]]:
         ("conventions", settings.conventions, settings.origin("conventions")),
         ("output-format", settings.output_format or "full", settings.origin("output-format")),
         ("options", dict({**RULE_OPTIONS, **settings.options}), settings.origin("options")),
-        ("resources", sorted(settings.resources), settings.origin("resources")),
+        ("resources", {k: dict(v) for k, v in settings.resources.items()}, settings.origin("resources")),
     ]
     return rows
