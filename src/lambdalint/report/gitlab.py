@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from typing import Any, Dict, List, TextIO
 
 from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.report.locations import project_root, relative_to
 
+_LINE_REF = re.compile(r"(\.py):\d+(?::\d+)?")
 _SEVERITIES = {ERROR: "major", WARNING: "minor"}  # anything else is "info"
 
 
@@ -19,9 +21,10 @@ def issues(diagnostics: List[Diagnostic], root: str) -> List[Dict[str, Any]]:
     seen: Dict[str, int] = {}
     for d in diagnostics:
         path = relative_to(d.path, root)
-        # no line number in the fingerprint: an issue keeps its identity when code
-        # above it moves; the occurrence count tells identical findings apart
-        key = f"{d.code}\0{path}\0{d.message}"
+        # no line numbers in the fingerprint (messages cite `file.py:12`): an issue
+        # keeps its identity when code above it moves; the occurrence count tells
+        # identical findings apart
+        key = "\0".join((d.code, path, _LINE_REF.sub(r"\1", d.message)))
         seen[key] = seen.get(key, 0) + 1
         fingerprint = hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8")).hexdigest()
         out.append({
