@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from pathlib import Path
-
 import pytest
 import yaml
 from click.testing import CliRunner

@@ -9,7 +9,7 @@ from typing import List
 from helpers import lint, write_project
 from lambdalint.config import Settings, load_settings
 from lambdalint.checks import all_rules
-from lambdalint.diagnostics import SAFE, Diagnostic, Edit
+from lambdalint.diagnostics import SAFE, Diagnostic
 from lambdalint.run import run_check
 
 BAD = """

@@ -157,7 +157,10 @@ def _locate(path: str, line: int):
     m = NOQA.search(body)
     if m is None or m.group("codes") is None:
         return None
-    source_line = text.splitlines()[line - 1]
+    # lines as the fix stage counts them: split on "\n" only
+    lines = text.split("\n")
+    source_line = lines[line - 1].rstrip("\r")
+    has_next_line = line < len(lines)
     start, end = col + m.start(), col + m.end()
     span = (line, start, line, end)
 
@@ -167,7 +170,8 @@ def _locate(path: str, line: int):
         rest = body[m.end():]
         if m.start() == 0 and not rest.strip():
             if not source_line[:col].strip():
-                return Edit((line, 0, line + 1, 0), "")  # a comment line that only held the directive
+                # a comment line that only held the directive
+                return Edit((line, 0, line + 1, 0) if has_next_line else (line, 0, line, len(source_line)), "")
             code_end = len(source_line[:col].rstrip())
             return Edit((line, code_end, line, col + len(body)), "")
         if m.start() == 0:
