@@ -70,9 +70,12 @@ def test_json_lines(project):
 
 
 def test_github(project):
+    (item,) = json.loads(check("json"))
     escaped = message().replace("%", "%25")
+    # a fix, when there is one, shows as a help line (%0A is GitHub's new line)
+    help_line = f"%0A  help: {item['fix']['message']}" if item["fix"] else ""
     expected = ("::error title=lambdalint (LAM101),file=app.py,line=6,col=5,endLine=6,endColumn=17::"
-                f"app.py:6:5: LAM101 {escaped}")
+                f"app.py:6:5: LAM101 {escaped}{help_line}")
     lines = check("github", env={"GITHUB_WORKSPACE": str(project)}).splitlines()
     assert lines[0] == expected
 

@@ -183,3 +183,19 @@ def test_unused_noqa_fix_removes_only_the_stale_code(tmp_path):
         assert fixed == after + handler, before
         # the fixed file has nothing stale left
         assert lint(root, {"app.py": fixed}, WITH_LAM002) == [], before
+
+
+def test_fix_removes_a_stale_code_with_other_fixes_in_the_same_run(tmp_path):
+    from click.testing import CliRunner
+
+    from lambdalint.cli import main
+
+    # the noqa under the teardown goes stale once --unsafe-fixes removes the teardown;
+    # the LAM002 edit is then located in the fixed text, not in the file on disk
+    source = bad("").replace('conn.execute("select 1")', 'conn.execute("select 1")  # noqa: LAM101, E501')
+    write_project(tmp_path, {"app.py": source})
+    result = CliRunner().invoke(main, ["check", "--extend-select", "LAM002", "--fix", "--unsafe-fixes", str(tmp_path)])
+    fixed = (tmp_path / "app.py").read_text()
+    assert 'conn.execute("select 1")  # noqa: E501\n' in fixed, fixed
+    assert "conn.close()" not in fixed
+    assert result.exit_code == 0, result.output

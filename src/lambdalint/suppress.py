@@ -90,13 +90,14 @@ def apply(diagnostics: Sequence[Diagnostic], modules: Mapping[str, ModuleFacts],
 
 
 def unused_noqa(modules: Iterable[ModuleFacts], used: Mapping[Tuple[str, int], Set[str]], settings: Settings,
-                known: Mapping[str, bool]) -> List[Diagnostic]:
+                known: Mapping[str, bool], contents: Optional[Mapping[str, bytes]] = None) -> List[Diagnostic]:
     """LAM002: ``# noqa`` codes that suppressed nothing this run.
 
     ``known`` maps each rule code to whether it is on by default. Only codes this
     run could have reported are judged: a code of a rule that is not selected,
     or that the file ignores anyway, might be needed by another configuration.
-    Other tools' codes (``E501``) and bare ``# noqa`` are never ours to judge."""
+    Other tools' codes (``E501``) and bare ``# noqa`` are never ours to judge.
+    ``contents`` is the text the fix stage holds in memory instead of the file's."""
     out: List[Diagnostic] = []
     for facts in modules:
         if not facts.noqa or facts.problem is not None:
@@ -119,18 +120,19 @@ def unused_noqa(modules: Iterable[ModuleFacts], used: Mapping[Tuple[str, int], S
                 if code not in used.get((facts.path, line), ()):
                     stale.append(code)
             if stale:
-                out.append(_unused_diagnostic(facts.path, line, codes, stale, known))
+                source = contents.get(facts.path) if contents is not None else None
+                out.append(_unused_diagnostic(facts.path, line, codes, stale, known, source))
     return out
 
 
 def _unused_diagnostic(path: str, line: int, codes: Tuple[str, ...], stale: List[str],
-                       known: Mapping[str, bool]) -> Diagnostic:
+                       known: Mapping[str, bool], source: Optional[bytes] = None) -> Diagnostic:
     names = ", ".join(stale)
     unknown = [c for c in stale if c not in known]
     why = f" ({', '.join(unknown)}: no such rule)" if unknown else ""
     message = (f"unused `noqa` directive: {names} is not reported on this line{why}; "
                f"remove the stale code so a real finding here is not hidden later")
-    located = _locate(path, line)
+    located = _locate(path, line, source)
     if located is None:
         return Diagnostic(UNUSED_NOQA, "unused-noqa", message, path, (line, 0, line, 0), WARNING)
     span, edit = located
@@ -140,14 +142,16 @@ def _unused_diagnostic(path: str, line: int, codes: Tuple[str, ...], stale: List
     return Diagnostic(UNUSED_NOQA, "unused-noqa", message, path, span, WARNING, fix)
 
 
-def _locate(path: str, line: int):
+def _locate(path: str, line: int, source: Optional[bytes] = None):
     """The directive's span on ``line``, and a function from the codes that stay
     to the edit that leaves only them. None when the file cannot be re-read."""
     from lambdalint.index.source import NOQA, comments, decode_source
 
     try:
-        with open(path, "rb") as fh:
-            text = decode_source(fh.read())
+        if source is None:
+            with open(path, "rb") as fh:
+                source = fh.read()
+        text = decode_source(source)
     except (OSError, UnicodeDecodeError, SyntaxError):
         return None
     comment = next(((col, c) for number, col, c in comments(text) if number == line and NOQA.search(c)), None)

@@ -6,13 +6,15 @@ import json
 from collections import Counter
 from typing import Any, Dict, List, TextIO
 
-from lambdalint.diagnostics import DISPLAY_ONLY, Diagnostic
+from lambdalint.diagnostics import Diagnostic
+from lambdalint.report.concise import fixable_marker
 
 
 def counts(diagnostics: List[Diagnostic]) -> List[Dict[str, Any]]:
     by_code = Counter(d.code for d in diagnostics)
     names = {d.code: d.name for d in diagnostics}
-    fixable = Counter(d.code for d in diagnostics if d.fix is not None and d.fix.applicability != DISPLAY_ONLY)
+    # as the `[*]` of the concise format: what plain --fix repairs
+    fixable = Counter(d.code for d in diagnostics if fixable_marker(d))
     return [{"code": code, "name": names[code], "count": n, "fixable": fixable[code]}
             for code, n in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))]
 
