@@ -7,7 +7,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
+
+# (absolute path, is a folder) -> skip it; e.g. what .gitignore says
+Ignored = Callable[[str, bool], bool]
 
 DEFAULT_EXCLUDES: tuple = (
     ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", "node_modules",
@@ -29,8 +32,12 @@ class DiscoveryError(Exception):
     """A path given on the command line does not exist."""
 
 
-def _excluded(name: str, rel: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*")
+def _excluded(name: str, rel: str, patterns: Sequence[str], full: str = "") -> bool:
+    # an absolute pattern (config resolves `dir/x` against its own folder) matches the absolute path
+    absolute = os.path.abspath(full).replace(os.sep, "/") if full else ""
+    return any(fnmatch.fnmatchcase(absolute, p) or fnmatch.fnmatchcase(absolute, p.rstrip("/") + "/*")
+               if os.path.isabs(p) else
+               fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*")
                for p in patterns)
 
 
@@ -46,7 +53,8 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES) -> Iterable[str]:
+def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
+                      ignored: Optional[Ignored] = None) -> Iterable[str]:
     for root in roots:
         if not os.path.exists(root):
             raise DiscoveryError(f"{root}: no such file or directory")
@@ -59,14 +67,17 @@ def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EX
             for d in sorted(dirnames):
                 rel = os.path.normpath(os.path.join(rel_dir, d)).replace(os.sep, "/")
                 full = os.path.join(dirpath, d)
-                if _excluded(d, rel, excludes) or _is_virtualenv(full) or os.path.islink(full):
+                if _excluded(d, rel, excludes, full) or _is_virtualenv(full) or os.path.islink(full):
+                    continue
+                if ignored is not None and ignored(full, True):
                     continue
                 keep.append(d)
             dirnames[:] = keep
             for f in sorted(filenames):
                 rel = os.path.normpath(os.path.join(rel_dir, f)).replace(os.sep, "/")
-                if f.endswith(".py") and not _excluded(f, rel, excludes):
-                    yield os.path.join(dirpath, f)
+                if f.endswith(".py") and not _excluded(f, rel, excludes, os.path.join(dirpath, f)):
+                    if ignored is None or not ignored(os.path.join(dirpath, f), False):
+                        yield os.path.join(dirpath, f)
 
 
 def module_name(path: str) -> str:
@@ -82,14 +93,15 @@ def module_name(path: str) -> str:
     return ".".join(parts) or p.stem
 
 
-def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES) -> List[SourceFile]:
+def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
+             ignored: Optional[Ignored] = None) -> List[SourceFile]:
     """Files to check, each with a module name unique within the run.
 
     Two files can claim the same module name (``app.py`` in two services); the
     later ones get a name qualified by their folders so neither is lost."""
     seen: Dict[str, str] = {}
     out: List[SourceFile] = []
-    for path in dict.fromkeys(os.path.normpath(p) for p in iter_python_files(roots, excludes)):
+    for path in dict.fromkeys(os.path.normpath(p) for p in iter_python_files(roots, excludes, ignored)):
         module = module_name(path)
         if module in seen and seen[module] != os.path.abspath(path):
             rel = os.path.splitext(display_path(path))[0].replace(os.sep, "/").strip("./")

@@ -122,6 +122,8 @@ class ModuleFacts:
     globals: Tuple[str, ...] = ()
     imports: Tuple[str, ...] = ()  # modules this one imports (absolute dotted names)
     noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
+    # ``# lambdalint: noqa[: CODES]`` comments: line -> codes (None = all), for the whole file
+    file_noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
     problem: Optional[Problem] = None
 
     @property
@@ -206,6 +208,7 @@ def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
         "globals": list(m.globals),
         "imports": list(m.imports),
         "noqa": [[line, None if codes is None else list(codes)] for line, codes in m.noqa.items()],
+        "file_noqa": [[line, None if codes is None else list(codes)] for line, codes in m.file_noqa.items()],
         "problem": None if m.problem is None else [m.problem.code, m.problem.message, m.problem.line, m.problem.column],
     }
 
@@ -241,5 +244,6 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
         globals=tuple(d["globals"]),
         imports=tuple(d["imports"]),
         noqa={line: None if codes is None else tuple(codes) for line, codes in d["noqa"]},
+        file_noqa={line: None if codes is None else tuple(codes) for line, codes in d.get("file_noqa", ())},
         problem=None if problem is None else Problem(*problem),
     )

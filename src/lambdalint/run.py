@@ -14,7 +14,7 @@ from lambdalint.discover import SourceFile, discover
 from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.handlers import Handler, find_handlers
 from lambdalint.link import Project
-from lambdalint.suppress import is_suppressed
+from lambdalint import suppress
 
 
 @dataclass
@@ -56,7 +56,12 @@ def index_file(source: SourceFile, verbose: bool = False, contents: Optional[Con
 
 def build_project(settings: Settings, paths: List[str], verbose: bool = False,
                   contents: Optional[Contents] = None) -> List[ModuleFacts]:
-    return [index_file(s, verbose, contents) for s in discover(paths, settings.excludes)]
+    ignored = None
+    if settings.respect_gitignore:
+        from lambdalint.gitignore import GitIgnore
+
+        ignored = GitIgnore().ignored
+    return [index_file(s, verbose, contents) for s in discover(paths, settings.excludes, ignored)]
 
 
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
@@ -80,7 +85,12 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         except Exception as exc:  # one broken rule must not hide the others
             internal.append(traceback.format_exc() if verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
     by_path = {m.path: m for m in modules}
-    kept = [d for d in diagnostics
-            if selected(d.code, settings) and not is_suppressed(d, by_path.get(d.path))]
+    active = [d for d in diagnostics if selected(d.code, settings, rules[d.code].default if d.code in rules else True)]
+    suppression = suppress.apply(active, by_path, settings)
+    kept = suppression.kept
+    # with no handler, no rule could report anything, so no noqa can be judged unused
+    if handlers and selected(suppress.UNUSED_NOQA, settings, rules[suppress.UNUSED_NOQA].default):
+        defaults = {code: info.default for code, info in rules.items()}
+        kept += suppress.apply(suppress.unused_noqa(modules, suppression.used, settings, defaults, contents), by_path, settings).kept
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, len(modules), handlers, internal)

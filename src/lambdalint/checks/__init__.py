@@ -56,10 +56,13 @@ def all_checks() -> List[Check]:
     return [module.check for module in _modules()]
 
 
-# Findings about the input itself rather than the code's behaviour.
+# Findings about the input itself rather than the code's behaviour. LAM002 is
+# produced by the suppress stage (suppress.py): only it knows which noqa was used.
 PROBLEM_RULES = (
     RuleInfo("LAM000", "internal-error", "error", "lambdalint failed on this file; please report it"),
     RuleInfo("LAM001", "unparsable-file", "error", "the file cannot be read or parsed, so it was not checked"),
+    RuleInfo("LAM002", "unused-noqa", "warning", "a `# noqa` names a lambdalint code that suppresses nothing on its line",
+             default=False, fix="safe"),
 )
 
 

@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
-from lambdalint.index.source import decode_source, noqa_lines
+from lambdalint.index.source import decode_source, suppression_comments
 
 _CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
 _NO_SPAN: Span = (0, 0, 0, 0)
@@ -36,6 +36,7 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "syntax error: expression nested too deeply to parse"))
     walker = _Walker(module, is_package, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
     walker.walk_module(tree)
+    noqa, file_noqa = suppression_comments(text)
     return ModuleFacts(
         path=path,
         module=module,
@@ -44,7 +45,8 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         classes=walker.classes,
         globals=tuple(sorted(n for n, w in walker.resolver.module_scope.names.items() if w == "var")),
         imports=tuple(sorted(walker.imports)),
-        noqa=noqa_lines(text),
+        noqa=noqa,
+        file_noqa=file_noqa,
     )
 
 
