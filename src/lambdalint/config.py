@@ -20,7 +20,9 @@ OUTPUT_FORMATS = ("full", "concise", "json")
 
 # Rule options under [tool.lambdalint.options], with their defaults (the type of the
 # default is the type a value must have). Rules read them from CheckContext.options.
-RULE_OPTIONS: Dict[str, Any] = {}
+RULE_OPTIONS: Dict[str, Any] = {
+    "memoizer-maxsize": 128,  # LAM202: the bound its fix gives an unbounded memoiser
+}
 
 
 class ConfigError(Exception):
@@ -38,6 +40,8 @@ class Settings:
     handler_patterns: Tuple[str, ...] = DEFAULT_PATTERNS
     conventions: bool = True
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # [tool.lambdalint.growth.<section>.<name>]: growth catalogue entries (growth_catalog.py)
+    growth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     output_format: Optional[str] = None
     # rule options, e.g. {"memoizer-maxsize": 128}; each rule documents its own
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -57,7 +61,7 @@ _LIST_KEYS = {
     "handlers": "handlers",
     "handler-patterns": "handler_patterns",
 }
-_KNOWN = set(_LIST_KEYS) | {"conventions", "resources", "output-format", "options"}
+_KNOWN = set(_LIST_KEYS) | {"conventions", "resources", "output-format", "options", "growth"}
 
 
 def find_config(start_paths: Sequence[str]) -> Optional[str]:
@@ -135,6 +139,15 @@ def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes
         if not isinstance(res, Mapping) or not all(isinstance(v, Mapping) for v in res.values()):
             raise ConfigError(f"{path}: '{prefix}resources' must be a table of tables")
         changes["resources"] = res
+    if "growth" in table:
+        from lambdalint.catalog import CatalogError
+        from lambdalint.growth_catalog import parse_user
+
+        try:
+            parse_user(table["growth"], path)
+        except CatalogError as exc:
+            raise ConfigError(str(exc)) from None
+        changes["growth"] = table["growth"]
     if "options" in table:
         opts = table["options"]
         if not isinstance(opts, Mapping):
