@@ -81,7 +81,8 @@ class _HandlerScan:
         for r in self.catalog.registry_method(method):
             made = self._long_lived(r, receiver)
             if made is not False:
-                self.found.append(Registration(step, r, receiver, made or None, f"`{paths.display(e.path or '')}(...)`"))
+                binding = made if isinstance(made, Binding) else None
+                self.found.append(Registration(step, r, receiver, binding, f"`{paths.display(e.path or '')}(...)`"))
                 return
 
     def _long_lived(self, r: Registry, receiver: str):

@@ -93,8 +93,10 @@ class _HandlerScan:
     def call(self, step: Step) -> None:
         e = step.event
         t = step.target
-        callee = t.path if t is not None and t.kind == "external" else None
         resolved = resolve(self.project, e.path, step.frame.env) if e.path else None
+        callee = t.path if t is not None and t.kind == "external" else None
+        if callee is None and t is not None and t.kind == "global":
+            callee = self.project.expand_value(t.path)  # s3.download_file -> boto3.client().download_file
         receiver, method = None, None
         if resolved is not None and "." in resolved:
             receiver, method = resolved.rsplit(".", 1)
