@@ -160,10 +160,10 @@ INVALID = {
         def handler(event, context):
             return lookup(event["key"])
     """,
-    "cachetools_func_ttl_unbounded": """
+    "cachetools_func_lfu_unbounded": """
         import cachetools.func
 
-        @cachetools.func.ttl_cache(maxsize=None, ttl=600)  # expect: LAM202
+        @cachetools.func.lfu_cache(maxsize=None)  # expect: LAM202
         def fetch(url):
             return url
 
@@ -453,6 +453,16 @@ VALID = {
 
         def handler(event, context):
             return 1
+    """,
+    "cachetools_ttl_cache_without_size_still_expires": """
+        import cachetools.func
+
+        @cachetools.func.ttl_cache(maxsize=None, ttl=600)
+        def fetch(url):
+            return url
+
+        def handler(event, context):
+            return fetch(event["url"])
     """,
     "cachetools_bounded_cache": """
         from cachetools import cached, TTLCache, LRUCache

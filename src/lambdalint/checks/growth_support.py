@@ -20,6 +20,12 @@ def growth_catalog(ctx: CheckContext) -> GrowthCatalog:
     return ctx.growth if ctx.growth is not None else load_growth_catalog()
 
 
+def show(path: str) -> str:
+    """A path as the user wrote it, roughly: ``event["id"]`` shows as ``event[...]``."""
+    shown = paths.display(path).replace(".__getitem__()", "[...]")
+    return shown[len("builtins."):] if shown.startswith("builtins.") else shown
+
+
 def where(project: Project, module: str, span: Span) -> str:
     return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
 

@@ -18,7 +18,7 @@ from typing import Dict, Iterable, Optional, Tuple
 from lambdalint import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth import Collection, tracked_collections
-from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, via, where, who
+from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, show, via, where, who
 from lambdalint.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnostic, Edit, Fix
 from lambdalint.facts import Decorator, Function
 from lambdalint.growth_catalog import GrowthCatalog, Memoizer
@@ -98,13 +98,13 @@ def _varying_argument(project: Project, step: Step) -> Optional[str]:
             if f"#{i}" not in consts:
                 return f"argument {i + 1}"
         elif not is_stable(project, resolve(project, arg, step.frame.env)):
-            return f"`{paths.display(arg)}`"
+            return f"`{show(arg)}`"
     for name, arg in e.kwargs:
         if arg is None:
             if name not in consts:
                 return f"`{name}=`"
         elif not is_stable(project, resolve(project, arg, step.frame.env)):
-            return f"`{name}={paths.display(arg)}`"
+            return f"`{name}={show(arg)}`"
     return None
 
 

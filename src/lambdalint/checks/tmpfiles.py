@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint import paths
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, via, where, who
+from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, show, via, where, who
 from lambdalint.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
 from lambdalint.facts import Event, Span
 from lambdalint.growth_catalog import GrowthCatalog, TmpApi
@@ -104,24 +104,31 @@ class _HandlerScan:
         if maker is not None:
             consts = dict(e.consts)
             if all(consts.get(k) == v for k, v in maker.only_with) and not self._elsewhere(consts):
-                self.created.append(Creation(step, f"`{paths.display(e.path or '')}()`", callee + "()"))
+                self.created.append(Creation(step, f"`{show(e.path or '')}()`", callee + "()"))
             return
         writer = self.catalog.tmp_api("writer", callee, None) if callee else None
         if writer is None and method is not None and receiver is not None:
             writer = self.catalog.tmp_api("writer", None, method)
         if writer is not None:
             if self._writes_unique(step, writer, receiver):
-                self.created.append(Creation(step, f"`{paths.display(e.path or '')}(...)`", TMP))
+                self.created.append(Creation(step, f"`{show(e.path or '')}(...)`", TMP))
             return
         remover = self.catalog.tmp_api("remover", callee, None) if callee else None
         if remover is None and method is not None:
             remover = self.catalog.tmp_api("remover", None, method)
         if remover is not None:
             if remover.methods and not remover.calls:
-                self.removed.append(receiver)
+                self.removed.append(self._made_by(receiver))
             else:
                 _, value, _ = self._arg(step, remover.path_position, remover.path_kwarg)
-                self.removed.append(resolve(self.project, value, step.frame.env) if value else None)
+                self.removed.append(self._made_by(resolve(self.project, value, step.frame.env)) if value else None)
+
+    def _made_by(self, value: Optional[str]) -> Optional[str]:
+        """What a project helper returned: ``_write_report()`` -> ``tempfile.mkstemp()``."""
+        if value is None or value.startswith("<"):
+            return value
+        t = self.project.target(value)
+        return t.path if t is not None and t.kind == "external" else value
 
     @staticmethod
     def _elsewhere(consts: Dict[str, str]) -> bool:
