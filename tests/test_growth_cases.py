@@ -647,3 +647,14 @@ def test_invalid(tmp_path, name):
 @pytest.mark.parametrize("name", sorted(VALID))
 def test_valid(tmp_path, name):
     assert lint(tmp_path, _files(VALID[name])) == []
+
+
+def test_growth_through_a_local_alias_is_seen(tmp_path):
+    diagnostics = lint(tmp_path, {"app.py": """
+        LOG = []
+
+        def handler(event, context):
+            log = LOG
+            log.append(event)  # expect: LAM201
+    """})
+    assert found(diagnostics) == expected_markers(tmp_path)
