@@ -72,8 +72,18 @@ def test_lam202_fixed_fixture_stays_flat_when_warm(tmp_path):
     assert values[-3:] == [2, 2, 2], values
 
 
-def test_lam202_bare_cache_is_display_only(tmp_path):
-    diags = _check_source(tmp_path, """
+def _fix(tmp_path, source, unsafe=False):
+    from lambdalint.catalog import load_catalog
+    from lambdalint.fix import fix_project
+
+    write_project(tmp_path, {"app.py": source})
+    outcome = fix_project([str(tmp_path)], Settings(), load_catalog(), unsafe=unsafe)
+    assert not outcome.problems, outcome.problems
+    return (tmp_path / "app.py").read_text(encoding="utf-8"), outcome
+
+
+def test_lam202_bare_cache_is_bounded_and_imported_by_the_engine(tmp_path):
+    text, outcome = _fix(tmp_path, """
         from functools import cache
 
         @cache
@@ -83,9 +93,44 @@ def test_lam202_bare_cache_is_display_only(tmp_path):
         def handler(event, context):
             return f(event["x"])
     """)
-    [d] = diags
-    assert d.fix.applicability == DISPLAY_ONLY and not d.fix.edits
-    assert "lru_cache(maxsize=128)" in d.fix.message
+    assert "@lru_cache(maxsize=128)" in text
+    assert "from functools import cache, lru_cache" in text or "from functools import lru_cache" in text
+    assert [d.code for d in outcome.fixed] == ["LAM202"]
+    assert outcome.result.diagnostics == []
+
+
+def test_lam202_text_edit_through_the_engine(tmp_path):
+    text, outcome = _fix(tmp_path, """
+        import functools
+
+        @functools.lru_cache(maxsize=None, typed=True)
+        def f(x):
+            return x
+
+        def handler(event, context):
+            return f(event["x"])
+    """)
+    assert "@functools.lru_cache(maxsize=128, typed=True)" in text
+    assert outcome.result.diagnostics == []
+
+
+def test_lam204_hoist_through_the_engine_with_unsafe_fixes(tmp_path):
+    source = """
+        import atexit
+
+        def handler(event, context):
+            atexit.register(flush)
+
+        def flush():
+            pass
+    """
+    text, outcome = _fix(tmp_path, source)
+    assert "    atexit.register(flush)" in text  # unsafe: not applied by --fix alone
+    text, outcome = _fix(tmp_path, source, unsafe=True)
+    assert text.rstrip().endswith("\n\natexit.register(flush)"), text
+    assert "def handler(event, context):\n    pass" in text
+    assert outcome.result.diagnostics == []
+    compile(text, "app.py", "exec")
 
 
 def _check_source(tmp_path, source, settings=Settings()):
@@ -104,7 +149,7 @@ def test_lam204_hoist_fix_is_unsafe_when_arguments_are_module_level(tmp_path):
             atexit.register(flush)
     """)
     assert d.fix.applicability == UNSAFE and d.fix.action == "hoist-to-module-level"
-    assert dict(d.fix.data)["line"] == "7"
+    assert dict(d.fix.data)["span"].startswith("7:")
 
 
 def test_lam201_and_lam203_fixes_are_display_only_advice(tmp_path):

@@ -19,7 +19,7 @@ from lambdalint import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth import Collection, tracked_collections
 from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, show, via, where, who
-from lambdalint.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnostic, Edit, Fix
+from lambdalint.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnostic, Edit, Fix, span_text
 from lambdalint.facts import Decorator, Function
 from lambdalint.growth_catalog import GrowthCatalog, Memoizer
 from lambdalint.link import Project
@@ -127,6 +127,14 @@ def bounded_fix(m: Memoised, maxsize: int) -> Fix:
             new = callee + positional if positional != args else None
     if new is not None and new != text:
         return Fix(f"Bound the cache: `@{new}`", SAFE, edits=(Edit(dec.span, new),))
+    if memo.unbounded == "always" and text and callee == text and "." not in callee and memo.bounded_callee:
+        # a bare `@cache`: the bounded decorator has to be imported beside it
+        module = memo.decorators[0].rsplit(".", 1)[0] if "*" not in memo.decorators[0] else ""
+        if module:
+            new = f"{memo.bounded_callee}(maxsize={maxsize})"
+            return Fix(f"Bound the cache: `@{new}` (imported from {module})", SAFE, action="replace-decorator",
+                       data=(("span", span_text(dec.span)), ("code", new),
+                             ("imports", f"{module}:{memo.bounded_callee}")))
     if memo.unbounded == "cache-arg":
         advice = f"pass a bounded cache: `cache=cachetools.LRUCache(maxsize={maxsize})` (or `TTLCache(maxsize={maxsize}, ttl=...)`)"
     elif memo.unbounded == "always":

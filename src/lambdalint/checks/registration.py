@@ -20,7 +20,7 @@ from lambdalint import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth_support import (Findings, diagnostic, growth_catalog, guarded_by, runs_once, via, where,
                                               who)
-from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix
+from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
 from lambdalint.growth_catalog import GrowthCatalog, Registry
 from lambdalint.link import Binding, Project
 from lambdalint.reach import Step, is_stable, resolve, walk
@@ -147,9 +147,7 @@ def _hoist_fix(project: Project, reg: Registration) -> Fix:
     if e.stmt and args_stable and len(reg.step.frame.chain) == 1:
         # the fix engine moves the statement; unsafe: the registration then also
         # happens in processes that import the module without invoking the handler
-        return Fix(advice, UNSAFE, action="hoist-to-module-level",
-                   data=(("line", str(e.span[0])), ("column", str(e.span[1])),
-                         ("end_line", str(e.span[2])), ("end_column", str(e.span[3]))))
+        return Fix(advice, UNSAFE, action="hoist-to-module-level", data=(("span", span_text(e.span)),))
     return Fix(advice + ", or guard it so it runs once", DISPLAY_ONLY)
 
 
