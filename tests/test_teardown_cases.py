@@ -224,7 +224,7 @@ VALID = {
                 self.lines = []
 
             def close(self):
-                self.lines.append("end")
+                self.lines.clear()
 
         report = Report()
 

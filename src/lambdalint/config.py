@@ -24,7 +24,9 @@ OUTPUT_FORMAT_ENV = "LAMBDALINT_OUTPUT_FORMAT"
 
 # Rule options under [tool.lambdalint.options], with their defaults (the type of the
 # default is the type a value must have). Rules read them from CheckContext.options.
-RULE_OPTIONS: Dict[str, Any] = {}
+RULE_OPTIONS: Dict[str, Any] = {
+    "memoizer-maxsize": 128,  # LAM202: the bound its fix gives an unbounded memoiser
+}
 
 DEFAULT_ORIGIN = "default"
 
@@ -48,6 +50,8 @@ class Settings:
     handler_patterns: Tuple[str, ...] = DEFAULT_PATTERNS
     conventions: bool = True
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # [tool.lambdalint.growth.<section>.<name>]: growth catalogue entries (growth_catalog.py)
+    growth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     output_format: Optional[str] = None
     # rule options, e.g. {"memoizer-maxsize": 128}; each rule documents its own
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -88,7 +92,7 @@ _LIST_KEYS = {
 }
 _BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore"}
 _CODE_KEYS = ("select", "extend-select", "ignore")
-_KNOWN = set(_LIST_KEYS) | set(_BOOL_KEYS) | {"per-file-ignores", "resources", "output-format", "options"}
+_KNOWN = set(_LIST_KEYS) | set(_BOOL_KEYS) | {"per-file-ignores", "resources", "output-format", "options", "growth"}
 CONFIG_NAMES = ("lambdalint.toml", ".lambdalint.toml")
 
 
@@ -175,6 +179,15 @@ def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes
         if not isinstance(res, Mapping) or not all(isinstance(v, Mapping) for v in res.values()):
             raise ConfigError(f"{path}: '{prefix}resources' must be a table of tables")
         changes["resources"] = res
+    if "growth" in table:
+        from lambdalint.catalog import CatalogError
+        from lambdalint.growth_catalog import parse_user
+
+        try:
+            parse_user(table["growth"], path)
+        except CatalogError as exc:
+            raise ConfigError(str(exc)) from None
+        changes["growth"] = table["growth"]
     if "options" in table:
         changes["options"] = _options(table["options"], path, prefix)
     where = f"{path} [{prefix.rstrip('.')}]" if prefix else path

@@ -31,9 +31,22 @@ class Event:
     - ``use``: ``path`` is read (an attribute chain or a name).
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
       ``"<const>"`` or ``None`` when the value is not a path).
-    - ``augassign``: ``path`` is updated in place (``x += ...``).
+    - ``augassign``: ``path`` is updated in place (``x += ...``); for
+      ``x[key] += ...``, ``path`` is ``x``, ``args`` holds the key's path as for
+      ``setitem`` and ``consts`` ``(("key", "const"),)`` or ``(("key", "var"),)``.
+    - ``assign`` and ``call`` also carry in ``consts``: ``("literal", "dict")``
+      (``"list"``, ``"set"``) when the assigned value is a display or
+      comprehension; ``("#0", source)`` for a constant positional argument
+      (``"<const>"`` for a constant tuple, ``"<keys>"`` for a display whose
+      keys/items are all constants).
     - ``setitem``: ``path[key] = ...``; ``consts`` holds ``(("key", "const"),)``
-      when the key is a constant.
+      when the key is a constant, ``args`` the key's path when it has one.
+      (``del path[key]`` is a ``call`` of ``path.__delitem__``.)
+    - ``tmppath``: a string that names something under ``/tmp`` built from
+      parts (f-string, ``+``, ``%``, ``.format``, ``os.path.join``, ``Path``):
+      ``value`` is its constant text with ``{}`` for the other parts, ``args``
+      their paths (``None`` where a part is not a path). Emitted just before
+      the event that uses the string, whose span contains it.
     - ``del``: ``path`` is deleted.
     - ``return``: ``value`` is the returned path, if any.
     - ``raise``.
@@ -71,12 +84,22 @@ class Event:
 @dataclass(frozen=True)
 class Decorator:
     """A decorator: its path (``functools.lru_cache`` or ``app:app.route``),
-    whether it is called, and its constant keyword arguments."""
+    whether it is called, and its constant keyword arguments.
+
+    When called, ``args`` and ``kwargs`` hold its arguments' values as ``value``
+    of an ``assign`` event does (a path, ``"None"``, ``"<const>"``, ``None``),
+    plus ``"<dict>"`` for a dict display. ``text`` is the decorator's source
+    (``lru_cache(maxsize=None)``) and ``callee_text`` that of what is called
+    (``lru_cache``), for fixes that rewrite it; empty when long or multi-line."""
 
     path: Optional[str]
     called: bool
     consts: Tuple[Tuple[str, str], ...] = ()
     span: Span = (0, 0, 0, 0)
+    args: Tuple[Optional[str], ...] = ()
+    kwargs: Tuple[Tuple[str, Optional[str]], ...] = ()
+    text: str = ""
+    callee_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,6 +208,14 @@ def _event_from_json(d: Dict[str, Any]) -> Event:
     )
 
 
+def _decorator_from_json(d: List[Any]) -> Decorator:
+    p, called, consts, span = d[:4]
+    extra = list(d[4:8])
+    args, kwargs, text, callee_text = extra + [[], [], "", ""][len(extra):]
+    return Decorator(p, called, tuple(tuple(c) for c in consts), tuple(span),  # type: ignore[arg-type]
+                     tuple(args), tuple(tuple(k) for k in kwargs), text, callee_text)  # type: ignore[misc]
+
+
 def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
     return {
         "path": m.path,
@@ -197,7 +228,8 @@ def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
                 "span": list(f.span),
                 "params": list(f.params),
                 "is_async": f.is_async,
-                "decorators": [[d.path, d.called, [list(c) for c in d.consts], list(d.span)] for d in f.decorators],
+                "decorators": [[d.path, d.called, [list(c) for c in d.consts], list(d.span), list(d.args),
+                                [list(k) for k in d.kwargs], d.text, d.callee_text] for d in f.decorators],
                 "body": [_event_to_json(e) for e in f.body],
                 "class_name": f.class_name,
                 "globals_declared": list(f.globals_declared),
@@ -222,10 +254,7 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
             span=tuple(f["span"]),  # type: ignore[arg-type]
             params=tuple(f["params"]),
             is_async=f["is_async"],
-            decorators=tuple(
-                Decorator(p, called, tuple(tuple(c) for c in consts), tuple(span))  # type: ignore[arg-type]
-                for p, called, consts, span in f["decorators"]
-            ),
+            decorators=tuple(_decorator_from_json(d) for d in f["decorators"]),
             body=tuple(_event_from_json(e) for e in f["body"]),
             class_name=f["class_name"],
             globals_declared=tuple(f["globals_declared"]),

@@ -12,6 +12,7 @@ from lambdalint.config import RULE_OPTIONS, Settings, selected
 from lambdalint.diagnostics import ERROR, Diagnostic
 from lambdalint.discover import SourceFile, discover
 from lambdalint.facts import ModuleFacts, Problem
+from lambdalint.growth_catalog import load_growth_catalog
 from lambdalint.handlers import Handler, find_handlers
 from lambdalint.link import Project
 from lambdalint import suppress
@@ -70,7 +71,8 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     modules = build_project(settings, paths, verbose, contents)
     project = Project(modules)
     handlers = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions)
-    ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options})
+    growth = load_growth_catalog(settings.growth, settings.source or "pyproject.toml")
+    ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options}, growth)
     diagnostics: List[Diagnostic] = []
     internal: List[str] = []
     rules = all_rules()

@@ -7,6 +7,7 @@ from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from lambdalint.catalog import Catalog
 from lambdalint.diagnostics import Diagnostic
+from lambdalint.growth_catalog import GrowthCatalog
 from lambdalint.handlers import Handler
 from lambdalint.link import Project
 
@@ -27,6 +28,7 @@ class CheckContext:
     handlers: Sequence[Handler]
     catalog: Catalog
     options: Mapping[str, object]
+    growth: Optional[GrowthCatalog] = None  # None: the built-in growth catalogue
 
 
 Check = Callable[[CheckContext], Iterable[Diagnostic]]
@@ -35,6 +37,10 @@ Check = Callable[[CheckContext], Iterable[Diagnostic]]
 # One module per rule family; each defines RULES (RuleInfo...) and check(ctx).
 RULE_MODULES = (
     "teardown",
+    "growth",
+    "memoizers",
+    "tmpfiles",
+    "registration",
 )
 
 
