@@ -156,18 +156,26 @@ def check_code(code: str, known_codes: Sequence[str], where: str) -> None:
     raise ConfigError(f"{where}: unknown rule code '{code}'")
 
 
-def selected(code: str, settings: Settings) -> bool:
+def selected(code: str, settings: Settings, default: bool = True) -> bool:
+    """Whether rule ``code`` runs under ``settings``.
+
+    ``ALL`` enables every rule that is on by default. A rule that is off by default
+    (an opt-in rule such as LAM104, as ruff treats preview rules) is enabled only by
+    a selector that names it: its code or a prefix of it (``LAM104``, ``LAM10``,
+    ``LAM1``) in ``select`` or ``extend-select``.
+    """
     def matches(selectors: Sequence[str]) -> int:
         best = -1
         for s in selectors:
             if s == "ALL":
-                best = max(best, 0)
+                if default:
+                    best = max(best, 0)
             elif code.startswith(s):
                 best = max(best, len(s))
         return best
 
     chosen = max(matches(settings.select), matches(settings.extend_select))
-    ignored = matches(settings.ignore)
+    ignored = max(matches(settings.ignore), 0 if "ALL" in settings.ignore else -1)
     return chosen >= 0 and chosen > ignored if ignored >= 0 else chosen >= 0
 
 

@@ -71,6 +71,7 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
             internal.append(traceback.format_exc() if verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
     by_path = {m.path: m for m in modules}
     kept = [d for d in diagnostics
-            if selected(d.code, settings) and not is_suppressed(d, by_path.get(d.path))]
+            if selected(d.code, settings, rules[d.code].default if d.code in rules else True)
+            and not is_suppressed(d, by_path.get(d.path))]
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, len(modules), handlers, internal)

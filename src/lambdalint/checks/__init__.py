@@ -35,6 +35,8 @@ Check = Callable[[CheckContext], Iterable[Diagnostic]]
 # One module per rule family; each defines RULES (RuleInfo...) and check(ctx).
 RULE_MODULES = (
     "teardown",
+    "loopbound",
+    "per_invocation",
 )
 
 
