@@ -85,6 +85,7 @@ class _Walker:
         self.out: List[Event] = []
         self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
         self.test_paths: Optional[List[str]] = None
+        self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
 
     # --- positions ---------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
@@ -419,6 +420,8 @@ class _Walker:
             if node.value == "None":
                 return "None"
             p = self.resolver.resolve(self.scope, node.value)
+            if p is None:
+                self.unresolved += 1
         elif isinstance(node, cst.Attribute):
             base = self.ref(node.value)
             p = f"{base}.{node.attr.value}" if base is not None and base != "None" else None
@@ -475,6 +478,7 @@ class _Walker:
 
     def call(self, node: cst.Call, stmt: bool = False, awaited: bool = False) -> Optional[str]:
         func = self.ref(node.func)
+        unresolved_before = self.unresolved
         args: List[Optional[str]] = []
         kwargs: List[Tuple[str, Optional[str]]] = []
         for a in node.args:
@@ -486,7 +490,8 @@ class _Walker:
         if func is None or func == "None":
             return None
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
-                        consts=_const_kwargs(node.args), awaited=awaited, stmt=stmt))
+                        consts=_const_kwargs(node.args), awaited=awaited, stmt=stmt,
+                        opaque=self.unresolved != unresolved_before))
         return func + "()"
 
 
