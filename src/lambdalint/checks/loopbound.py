@@ -59,8 +59,8 @@ class _LoopInterpreter(_Interpreter):
 
     def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
         super().__init__(project, tracked)
-        # coroutines made outside a loop, by their canonical path: (function, target, call, frame)
-        self.coroutines: Dict[str, Tuple[Function, object, Event, _Frame]] = {}
+        # coroutines made outside a loop: (canonical names of the coroutine, function, target, call, frame)
+        self.coroutines: List[Tuple[Set[str], Function, object, Event, _Frame]] = []
         self.run_sites: Set[int] = set()
         self.touched: Optional[Set[str]] = None  # tracked globals used or made in the running loop
         self.running = 0
@@ -71,9 +71,11 @@ class _LoopInterpreter(_Interpreter):
         if not self.running and target is not None and target.kind == "function" and target.module:
             fn = self.project.function(target.module, target.qualname)
             if fn is not None and fn.is_async:
-                canon = self.project.canonical(e.path, frame.env) if e.path else None
-                if canon is not None:
-                    self.coroutines[canon + "()"] = (fn, target, e, frame)
+                # `coro = main(event)` canonicalises to what main returns; keep both names
+                made = self.project.canonical(e.path, frame.env)
+                returned = self.project.canonical(e.path + "()", frame.env)
+                names = {n for n in (made + "()" if made else None, returned) if n}
+                self.coroutines.append((names, fn, target, e, frame))
                 return state  # the body runs when (and on the loop where) the coroutine is run
         how = self.loop_run(e, target, frame)
         if how is None:
@@ -113,13 +115,18 @@ class _LoopInterpreter(_Interpreter):
             canon = self.project.canonical(arg, frame.env) if arg else None
             if canon is not None:
                 wanted.add(canon)
-        started = [key for key, (_, _, call, _) in self.coroutines.items()
-                   if key in wanted or _inside(call.span, e.span)]
+        started = [c for c in self.coroutines if c[0] & wanted or _inside(c[3].span, e.span)]
+        self.coroutines = [c for c in self.coroutines if c not in started]
+        for arg in e.args[:1]:
+            # anyio.run(main, arg): the function itself, called on the new loop
+            target = self.project.target(arg, frame.env) if arg else None
+            fn = self.project.function(target.module, target.qualname) if target and target.kind == "function" and target.module else None
+            if fn is not None and fn.is_async:
+                started.append((set(), fn, target, Event("call", e.span, path=arg, args=e.args[1:]), frame))
         outer_touched, self.touched = self.touched, set()
         self.running += 1
         try:
-            for key in started:
-                fn, target, call, at = self.coroutines.pop(key)
+            for _, fn, target, call, at in started:
                 if self.budget > 0:
                     state = self.inline(fn, target, call, state, at)
         finally:

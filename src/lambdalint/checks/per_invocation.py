@@ -152,10 +152,27 @@ class _Walker:
         return self.project.canonical(path, frame.env)
 
     def variant_global(self, root: str) -> bool:
-        """A module-level name that some function rebinds may hold per-event data."""
+        """A module-level name that a function rebinds to data from its parameters or
+        locals (``REGION = event["region"]``) may hold per-event data; one a function
+        binds to a constructor call or a constant (a cached client) does not."""
         if root not in self._variant:
-            self._variant[root] = any(b.function != "<module>" for b in self.project.bindings.get(root, ()))
+            self._variant[root] = any(
+                b.function != "<module>" and (b.value is None or b.value[:1] in "$%")
+                for b in self.project.bindings.get(root, ())
+            )
         return self._variant[root]
+
+    def held_by(self, value: Optional[str]) -> Set[int]:
+        """The made objects ``value`` is, or is derived from (``boto3.resource().Table()``)."""
+        if value is None:
+            return set()
+        root, segs = paths.split(value)
+        for i in range(len(segs), 0, -1):
+            if segs[i - 1] == "()":
+                held = self.holds.get(paths.join(root, segs[:i]))
+                if held:
+                    return held
+        return set()
 
     def path_tainted(self, path: Optional[str], frame: _Frame) -> bool:
         if path is None or path in ("None", "<const>"):
@@ -259,7 +276,7 @@ class _Walker:
             held |= self.holds.get(result, set())
         for value, tainted_value in returns:
             if value is not None:
-                held |= self.holds.get(value, set())
+                held |= self.held_by(value)
             if tainted_value:
                 self.tainted_results.add(result)
         if held:
@@ -270,7 +287,7 @@ class _Walker:
             return
         root, segs = paths.split(e.path)
         value = self.canon(e.value, frame)
-        held = self.holds.get(value, set()) if value is not None else set()
+        held = self.held_by(value)
         if root[:1] in "$%" and not segs:
             frame.env[root] = value
             if self.value_tainted(e.value, e.span, frame, done):
@@ -306,7 +323,7 @@ class _Walker:
         self.writes.append(groot)
         if e.kind == "setitem":
             value = self.canon(e.value, frame)
-            held = self.holds.get(value, set()) if value is not None else set()
+            held = self.held_by(value)
             if held and (self.tests_global(frame, groot) or self.reads_container(frame, groot)):
                 for i in held:
                     self.made[i].cached = True
