@@ -87,6 +87,7 @@ def test_opaque_marks_arguments_the_index_cannot_name():
         "import boto3\n"
         "REGION = 'eu-west-1'\n"
         "def handler(event, context):\n"
+        "    import json as j\n"
         "    [boto3.client('ec2', region_name=r) for r in event['regions']]\n"
         "    boto3.resource('s3', region_name=REGION)\n"
         "    boto3.Session(profile_name=f'{REGION}-x')\n"
@@ -94,6 +95,8 @@ def test_opaque_marks_arguments_the_index_cannot_name():
     assert calls["boto3.client"].opaque
     assert not calls["boto3.resource"].opaque
     assert not calls["boto3.Session"].opaque
+    assert facts.functions["handler"].local_imports == ("j",)
+    assert facts.functions["<module>"].local_imports == ()
     again = module_from_json(module_to_json(facts))
     assert again == facts
     assert [e.opaque for e in iter_events(again.functions["handler"].body) if e.kind == "call"] == \

@@ -245,6 +245,22 @@ VALID = {
             with closing(psycopg2.connect("dbname=app")) as conn:
                 return conn.server_version
     """,
+    "contextmanager_scope": """
+        from contextlib import contextmanager
+        import psycopg2
+
+        @contextmanager
+        def database():
+            conn = psycopg2.connect("dbname=app")
+            try:
+                yield conn
+            finally:
+                conn.close()
+
+        def handler(event, context):
+            with database() as conn:
+                return conn.server_version
+    """,
     "not_a_handler": """
         import boto3
 
@@ -396,6 +412,13 @@ def test_hoist_fix_for_constant_arguments(tmp_path):
         def handler(event, context):
             for _ in range(2):
                 client = boto3.client("s3")
+            return client
+    """,
+    # the constructor's module is imported inside the function
+    """
+        def handler(event, context):
+            import boto3
+            client = boto3.client("s3")
             return client
     """,
     # the module already has a global of that name

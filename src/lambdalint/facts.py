@@ -95,6 +95,7 @@ class Function:
     body: Tuple[Event, ...]
     class_name: Optional[str] = None
     globals_declared: Tuple[str, ...] = ()
+    local_imports: Tuple[str, ...] = ()  # names an import statement binds inside the function
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
                 "body": [_event_to_json(e) for e in f.body],
                 "class_name": f.class_name,
                 "globals_declared": list(f.globals_declared),
+                "local_imports": list(f.local_imports),
             }
             for f in m.functions.values()
         ],
@@ -232,6 +234,7 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
             body=tuple(_event_from_json(e) for e in f["body"]),
             class_name=f["class_name"],
             globals_declared=tuple(f["globals_declared"]),
+            local_imports=tuple(f.get("local_imports", ())),
         )
     classes = {
         q: ClassInfo(q, tuple(span), tuple(bases), tuple(methods))  # type: ignore[arg-type]

@@ -51,6 +51,8 @@ CREDENTIAL_CALLS = frozenset({
 # Decorators that make a function run once per distinct arguments.
 _MEMOISERS = frozenset({"cache", "lru_cache", "cached", "cached_property", "memoize", "memoized",
                         "cachedmethod", "ttl_cache", "lfu_cache", "fifo_cache", "rr_cache", "mru_cache"})
+# Decorators that turn a generator into a `with` block's context manager.
+_SCOPERS = frozenset({"contextmanager", "asynccontextmanager"})
 _MAX_DEPTH = 12
 _BUDGET = 100_000
 
@@ -81,6 +83,7 @@ class _Frame:
     chain: Tuple[str, ...]
     stack: Tuple[Tuple[str, str], ...]
     headers: Dict[Span, bool] = field(default_factory=dict)  # for/with headers: do their reads depend on the event?
+    scoped: bool = False  # a @contextmanager body: what it makes is scoped to a `with` block
 
 
 class _Walker:
@@ -230,7 +233,8 @@ class _Walker:
             return
         reads = tuple(x for x in done if _inside(x.span, e.span)) + (e,)
         per_event = self.call_tainted(e, frame) or self.span_tainted(e.span, frame, done)
-        self.made.append(Made(kind, frame.module, e, callable_path, frame.chain, frame.fn, reads, per_event))
+        self.made.append(Made(kind, frame.module, e, callable_path, frame.chain, frame.fn, reads, per_event,
+                              managed=frame.scoped))
         self.holds[canon + "()"] = {len(self.made) - 1}
 
     def inline(self, target, canon: str, e: Event, frame: _Frame, done: List[Event]) -> None:
@@ -268,7 +272,8 @@ class _Walker:
         if len(e.args) > len(params) or any(n not in fn.params for n, _ in e.kwargs):
             tainted |= {"$" + p for p in fn.params}  # *args / **kwargs: be careful
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        callee = _Frame(target.module, fn, env, tainted, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),))
+        callee = _Frame(target.module, fn, env, tainted, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
+                        scoped=any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators))
         returns = self.block(fn.body, callee)
         result = canon + "()"
         held: Set[int] = set()
@@ -405,6 +410,8 @@ def hoist_plan(project: Project, m: Made) -> Optional[Tuple[Tuple[str, str], ...
         return None
     if name in fn.params or name in facts.globals or name in facts.functions or name in facts.classes:
         return None
+    if fn.local_imports:
+        return None  # `import boto3` inside the function: the moved line would not see it
     bindings = [ev for ev in iter_events(fn.body) if ev.kind in ("assign", "del") and ev.path == "%" + name]
     if len(bindings) != 1:
         return None

@@ -127,6 +127,7 @@ class _Walker:
             body=body,
             class_name=class_name,
             globals_declared=tuple(sorted(scope.declared_global)),
+            local_imports=tuple(sorted(scope.imported)),
         )
         for item in nested:
             self.walk_function(*item)
@@ -231,9 +232,11 @@ class _Walker:
             self.imports.add(dotted)
             if alias.asname is not None:
                 self.resolver.bind(self.scope, _name_of(alias.asname.name), dotted)
+                self.scope.imported.add(_name_of(alias.asname.name))
             else:
                 top = dotted.split(".")[0]
                 self.resolver.bind(self.scope, top, top)
+                self.scope.imported.add(top)
 
     def stmt_import_from(self, node: cst.ImportFrom) -> None:
         target = _dotted(node.module) if node.module is not None else None
@@ -248,6 +251,7 @@ class _Walker:
             self.imports.add(full)  # `from pkg import module` imports a module
             local = _name_of(alias.asname.name) if alias.asname is not None else name
             self.resolver.bind(self.scope, local, full)
+            self.scope.imported.add(local)
 
     def stmt_if(self, node: cst.If) -> None:
         test, nones = self.test(node.test)
