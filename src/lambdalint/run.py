@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Mapping, Optional
 
 from lambdalint.catalog import Catalog, load_catalog
 from lambdalint.checks import CheckContext, all_checks, all_rules
@@ -25,11 +25,19 @@ class RunResult:
     internal_errors: List[str] = field(default_factory=list)
 
 
-def index_file(source: SourceFile, verbose: bool = False) -> ModuleFacts:
+# Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
+# the fix stage re-checks its edits in memory before (or instead of) writing them.
+Contents = Mapping[str, bytes]
+
+
+def index_file(source: SourceFile, verbose: bool = False, contents: Optional[Contents] = None) -> ModuleFacts:
     """Read and index one file; every failure becomes a ``Problem`` on the facts."""
     try:
-        with open(source.path, "rb") as fh:
-            data = fh.read()
+        if contents is not None and source.path in contents:
+            data = contents[source.path]
+        else:
+            with open(source.path, "rb") as fh:
+                data = fh.read()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return ModuleFacts(source.path, source.module, source.is_package, problem=Problem("LAM001", f"cannot read file: {reason}"))
@@ -46,13 +54,15 @@ def index_file(source: SourceFile, verbose: bool = False) -> ModuleFacts:
                            problem=Problem("LAM000", f"internal error while indexing (please report): {detail}"))
 
 
-def build_project(settings: Settings, paths: List[str], verbose: bool = False) -> List[ModuleFacts]:
-    return [index_file(s, verbose) for s in discover(paths, settings.excludes)]
+def build_project(settings: Settings, paths: List[str], verbose: bool = False,
+                  contents: Optional[Contents] = None) -> List[ModuleFacts]:
+    return [index_file(s, verbose, contents) for s in discover(paths, settings.excludes)]
 
 
-def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False) -> RunResult:
+def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
+              contents: Optional[Contents] = None) -> RunResult:
     catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
-    modules = build_project(settings, paths, verbose)
+    modules = build_project(settings, paths, verbose, contents)
     project = Project(modules)
     handlers = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions)
     ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options})
