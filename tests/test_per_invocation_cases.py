@@ -434,3 +434,58 @@ def test_hoist_fix_for_constant_arguments(tmp_path):
 def test_no_hoist_when_moving_would_change_meaning(tmp_path, code):
     (d,) = lint(tmp_path, {"app.py": code}, LAM104)
     assert d.fix is not None and d.fix.applicability == "display-only"
+
+
+def test_hoist_fix_applied_moves_the_client_to_import_time(tmp_path):
+    """Apply the unsafe fix through the CLI on a runnable module (a user catalogue entry
+    marks the standard library's HTTPSConnection as reusable; constructing it opens no
+    connection), then run the result as a warm container does: one object for all
+    invocations instead of one per invocation."""
+    import importlib.util
+    import textwrap
+
+    from click.testing import CliRunner
+
+    from lambdalint.cli import main
+
+    (tmp_path / "lambdalint.toml").write_text(textwrap.dedent("""
+        extend-select = ["LAM104"]
+        [resources.https]
+        constructors = ["http.client.HTTPSConnection"]
+        teardown = ["close"]
+        after-teardown = "reconnects"
+        reuse = true
+    """))
+    app = tmp_path / "app.py"
+    app.write_text(textwrap.dedent('''\
+        import http.client
+
+        HOST = "example.com"
+
+
+        # the entry point
+        def handler(event, context):
+            # one connection object for the API
+            conn = http.client.HTTPSConnection(HOST, timeout=5)
+            return id(conn)
+    '''))
+
+    def ids(path):
+        spec = importlib.util.spec_from_file_location(f"hoisted_{path.stat().st_mtime_ns}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        objects = []
+        for i in range(3):
+            objects.append(module.handler({"n": i}, None))
+        return len(set(objects)), getattr(module, "conn", None)
+
+    result = CliRunner().invoke(main, ["check", "--fix", "--unsafe-fixes", "--output-format", "concise", str(tmp_path)])
+    assert "Fixed 1 finding" in result.output, result.output
+    fixed = app.read_text()
+    assert fixed.index("conn = http.client.HTTPSConnection(HOST, timeout=5)") < fixed.index("def handler")
+    assert fixed.index("# one connection object for the API") < fixed.index("conn = ")
+    assert fixed.index("# the entry point") > fixed.index("conn = ")  # the function keeps its own comment
+    distinct, conn = ids(app)
+    assert distinct == 1 and conn is not None
+    again = CliRunner().invoke(main, ["check", "--fix", "--unsafe-fixes", "--output-format", "concise", str(tmp_path)])
+    assert "Fixed 0 findings" in again.output and app.read_text() == fixed

@@ -29,7 +29,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from lambdalint import paths
 from lambdalint.catalog import Catalog, ResourceKind
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix
+from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler
 from lambdalint.link import Project, iter_events
@@ -432,8 +432,17 @@ def hoist_plan(project: Project, m: Made) -> Optional[Tuple[Tuple[str, str], ...
             target = project.target(ev.path)
             if target is None or target.kind != "external":
                 return None
-    s = stmt.span
-    return (("name", name), ("statement", f"{s[0]}:{s[1]}:{s[2]}:{s[3]}"), ("insert_before_line", str(insert_line)))
+    for ev in iter_events(fn.body):
+        # closing it in the function would, once it is global, close it for the next invocation (LAM101)
+        if ev.kind == "call" and ev.path and paths.split(ev.path) == ("%" + name, [_last(ev.path)]) \
+                and _last(ev.path) in m.kind.teardown:
+            return None
+        if ev.kind == "with" and any(ctx == "%" + name or "%" + name in args for ctx, args in ev.items):
+            return None
+        if ev.kind == "call" and ("%" + name) in ev.args and ev.path and _last(ev.path) == "closing":
+            return None
+    return (("function", fn.qualname), ("name", name), ("statement", span_text(stmt.span)),
+            ("insert_before_line", str(insert_line)))
 
 
 # --- the rule ----------------------------------------------------------------------

@@ -29,6 +29,7 @@ from lambdalint.facts import Span
 ACTION_MODULES = (
     "lambdalint.fix.statements",
     "lambdalint.fix.resource",
+    "lambdalint.fix.hoist",
 )
 
 Replacement = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]
