@@ -25,7 +25,15 @@ from lambdalint.config import Settings
 from lambdalint.run import run_check
 from test_fixtures_warm import EXECUTABLES, FIXTURES, _describe, _invoke_warm, _module_files, _temp_leftovers
 
-FAILING = [s for s in EXECUTABLES if s.warm == "fails"]
+def _fix_kinds(spec):
+    """The rule fixes a fixture's findings declare: applicable ones, and display-only ones
+    (LAM103's correct shapes change the program's structure, so they are only shown)."""
+    diagnostics = run_check([str(p) for p in _module_files(spec)], Settings()).diagnostics
+    return {d.fix.applicable for d in diagnostics if d.fix is not None}
+
+
+FAILING = [s for s in EXECUTABLES if s.warm == "fails" and True in _fix_kinds(s)]
+DISPLAY_ONLY = [s for s in EXECUTABLES if s.warm == "fails" and s not in FAILING]
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +67,13 @@ def test_fixed_fixture_runs_clean_when_warm(spec, fixed_copy):
     assert outcomes[0] == original[0], (
         f"{spec.id}: the fix changed what the first invocation returns: {original[0]!r} -> {outcomes[0]!r}"
     )
+
+
+@pytest.mark.parametrize("spec", DISPLAY_ONLY, ids=[s.id for s in DISPLAY_ONLY])
+def test_failing_fixtures_without_a_fix_declare_a_display_only_one(spec, fixed_copy):
+    root, _ = fixed_copy
+    assert _fix_kinds(spec) == {False}, f"{spec.id}: findings without any fix"
+    assert all(filecmp.cmp(p, _copy_of(root, p), shallow=False) for p in _module_files(spec))
 
 
 def test_correct_fixtures_are_untouched(fixed_copy):

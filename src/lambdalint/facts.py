@@ -27,7 +27,9 @@ class Event:
       arguments (``None`` where an argument is not a path), ``kwargs`` pairs of
       (name, path or ``None``), ``consts`` pairs of (keyword, source text) for
       constant keyword arguments; ``awaited`` when the call is awaited and
-      ``stmt`` when it is a whole expression statement.
+      ``stmt`` when it is a whole expression statement; ``opaque`` when an
+      argument reads a name the index cannot resolve (a comprehension or
+      lambda variable), so its arguments are not fully known.
     - ``use``: ``path`` is read (an attribute chain or a name).
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
       ``"<const>"`` or ``None`` when the value is not a path).
@@ -75,6 +77,7 @@ class Event:
     orelse: Tuple["Event", ...] = ()
     handlers: Tuple[Tuple["Event", ...], ...] = ()
     final: Tuple["Event", ...] = ()
+    opaque: bool = False
 
     @property
     def line(self) -> int:
@@ -115,6 +118,7 @@ class Function:
     body: Tuple[Event, ...]
     class_name: Optional[str] = None
     globals_declared: Tuple[str, ...] = ()
+    local_imports: Tuple[str, ...] = ()  # names an import statement binds inside the function
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,8 @@ def _event_to_json(e: Event) -> List[Any]:
         d["awaited"] = True
     if e.stmt:
         d["stmt"] = True
+    if e.opaque:
+        d["opaque"] = True
     if e.test:
         d["test"] = list(e.test)
     if e.none_tests:
@@ -205,6 +211,7 @@ def _event_from_json(d: Dict[str, Any]) -> Event:
         orelse=tuple(_event_from_json(x) for x in d.get("orelse", ())),
         handlers=tuple(tuple(_event_from_json(x) for x in h) for h in d.get("handlers", ())),
         final=tuple(_event_from_json(x) for x in d.get("final", ())),
+        opaque=d.get("opaque", False),
     )
 
 
@@ -233,6 +240,7 @@ def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
                 "body": [_event_to_json(e) for e in f.body],
                 "class_name": f.class_name,
                 "globals_declared": list(f.globals_declared),
+                "local_imports": list(f.local_imports),
             }
             for f in m.functions.values()
         ],
@@ -258,6 +266,7 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
             body=tuple(_event_from_json(e) for e in f["body"]),
             class_name=f["class_name"],
             globals_declared=tuple(f["globals_declared"]),
+            local_imports=tuple(f.get("local_imports", ())),
         )
     classes = {
         q: ClassInfo(q, tuple(span), tuple(bases), tuple(methods))  # type: ignore[arg-type]

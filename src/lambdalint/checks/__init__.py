@@ -41,6 +41,8 @@ RULE_MODULES = (
     "memoizers",
     "tmpfiles",
     "registration",
+    "loopbound",
+    "per_invocation",
 )
 
 

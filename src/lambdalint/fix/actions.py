@@ -30,6 +30,7 @@ ACTION_MODULES = (
     "lambdalint.fix.statements",
     "lambdalint.fix.resource",
     "lambdalint.fix.growth",
+    "lambdalint.fix.hoist",
 )
 
 Replacement = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]

@@ -88,6 +88,7 @@ class _Walker:
         self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
         self.test_paths: Optional[List[str]] = None
         self.module_node: Optional[cst.Module] = None
+        self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
 
     # --- positions ---------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
@@ -130,6 +131,7 @@ class _Walker:
             body=body,
             class_name=class_name,
             globals_declared=tuple(sorted(scope.declared_global)),
+            local_imports=tuple(sorted(scope.imported)),
         )
         for item in nested:
             self.walk_function(*item)
@@ -255,9 +257,11 @@ class _Walker:
             self.imports.add(dotted)
             if alias.asname is not None:
                 self.resolver.bind(self.scope, _name_of(alias.asname.name), dotted)
+                self.scope.imported.add(_name_of(alias.asname.name))
             else:
                 top = dotted.split(".")[0]
                 self.resolver.bind(self.scope, top, top)
+                self.scope.imported.add(top)
 
     def stmt_import_from(self, node: cst.ImportFrom) -> None:
         target = _dotted(node.module) if node.module is not None else None
@@ -272,6 +276,7 @@ class _Walker:
             self.imports.add(full)  # `from pkg import module` imports a module
             local = _name_of(alias.asname.name) if alias.asname is not None else name
             self.resolver.bind(self.scope, local, full)
+            self.scope.imported.add(local)
 
     def stmt_if(self, node: cst.If) -> None:
         test, nones = self.test(node.test)
@@ -457,6 +462,8 @@ class _Walker:
             if node.value == "None":
                 return "None"
             p = self.resolver.resolve(self.scope, node.value)
+            if p is None:
+                self.unresolved += 1
         elif isinstance(node, cst.Attribute):
             base = self.ref(node.value)
             p = f"{base}.{node.attr.value}" if base is not None and base != "None" else None
@@ -520,6 +527,7 @@ class _Walker:
 
     def call(self, node: cst.Call, stmt: bool = False, awaited: bool = False) -> Optional[str]:
         func = self.ref(node.func)
+        unresolved_before = self.unresolved
         args: List[Optional[str]] = []
         kwargs: List[Tuple[str, Optional[str]]] = []
         for a in node.args:
@@ -533,7 +541,8 @@ class _Walker:
         if func in _PATH_JOINERS:
             self.tmp_join(node)
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
-                        consts=_const_kwargs(node.args) + _const_positionals(node.args), awaited=awaited, stmt=stmt))
+                        consts=_const_kwargs(node.args) + _const_positionals(node.args), awaited=awaited, stmt=stmt,
+                        opaque=self.unresolved != unresolved_before))
         return func + "()"
 
     def tmp_join(self, node: cst.Call) -> None:
