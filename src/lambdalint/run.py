@@ -10,10 +10,14 @@ from lambdalint.catalog import Catalog, load_catalog
 from lambdalint.checks import CheckContext, all_checks, all_rules
 from lambdalint.config import RULE_OPTIONS, Settings, selected
 from lambdalint.diagnostics import ERROR, Diagnostic
-from lambdalint.discover import SourceFile, discover
+from lambdalint.declared import merge, resolve_declared
+from lambdalint.discover import SourceFile, discover, rename_maps
 from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.handlers import Handler, find_handlers
+from lambdalint.infra import Notice
+from lambdalint.infra.read import read_deployment
 from lambdalint.link import Project
+from lambdalint.rename import rename_modules
 from lambdalint.suppress import is_suppressed
 
 
@@ -23,6 +27,18 @@ class RunResult:
     files: int
     handlers: List[Handler] = field(default_factory=list)
     internal_errors: List[str] = field(default_factory=list)
+    # problems with deployment files, and handlers they declare that cannot be followed
+    notices: List[Notice] = field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    """The indexed project and its entry points, before any rule runs."""
+
+    modules: List[ModuleFacts]
+    project: Project
+    handlers: List[Handler]
+    notices: List[Notice]
 
 
 def index_file(source: SourceFile, verbose: bool = False) -> ModuleFacts:
@@ -36,7 +52,7 @@ def index_file(source: SourceFile, verbose: bool = False) -> ModuleFacts:
     try:
         from lambdalint.index import index_source
 
-        return index_source(data, source.path, source.module, source.is_package)
+        return index_source(data, source.path, source.runtime_name, source.is_package)
     except RecursionError:
         return ModuleFacts(source.path, source.module, source.is_package,
                            problem=Problem("LAM001", "code nested too deeply to analyse"))
@@ -46,15 +62,36 @@ def index_file(source: SourceFile, verbose: bool = False) -> ModuleFacts:
                            problem=Problem("LAM000", f"internal error while indexing (please report): {detail}"))
 
 
+def index_sources(sources: List[SourceFile], verbose: bool = False) -> List[ModuleFacts]:
+    """Index each file under its import name, then key it for the run (see ``lambdalint.rename``)."""
+    maps = rename_maps(sources)
+    out = []
+    for s in sources:
+        facts = index_file(s, verbose)
+        out.append(rename_modules(facts, s.module, maps.get(s.root, {})))
+    return out
+
+
 def build_project(settings: Settings, paths: List[str], verbose: bool = False) -> List[ModuleFacts]:
-    return [index_file(s, verbose) for s in discover(paths, settings.excludes)]
+    return load_project(settings, paths, verbose).modules
+
+
+def load_project(settings: Settings, paths: List[str], verbose: bool = False) -> Loaded:
+    """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
+    deployment = read_deployment(paths, settings.excludes, settings.deploy_files)
+    sources = discover(paths, settings.excludes, deployment.code_roots)
+    modules = index_sources(sources, verbose)
+    project = Project(modules)
+    names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
+    declared = resolve_declared(project, deployment.declared)
+    found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
+    return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices)
 
 
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False) -> RunResult:
     catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
-    modules = build_project(settings, paths, verbose)
-    project = Project(modules)
-    handlers = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions)
+    loaded = load_project(settings, paths, verbose)
+    modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
     ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options})
     diagnostics: List[Diagnostic] = []
     internal: List[str] = []
@@ -73,4 +110,4 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     kept = [d for d in diagnostics
             if selected(d.code, settings) and not is_suppressed(d, by_path.get(d.path))]
     kept.sort(key=Diagnostic.sort_key)
-    return RunResult(kept, len(modules), handlers, internal)
+    return RunResult(kept, len(modules), handlers, internal, loaded.notices)

@@ -29,6 +29,7 @@ from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler
+from lambdalint.handlers import who as describe_handlers
 from lambdalint.link import Binding, Project
 
 RULES = (
@@ -405,7 +406,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     if not tracked or not ctx.handlers:
         return []
     # site (module, span, code) -> (site, use, handlers)
-    found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[str]]] = {}
+    found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[Handler]]] = {}
     for handler in ctx.handlers:
         interp = _Interpreter(project, tracked)
         start: State = {g: frozenset({LIVE}) for g in tracked}
@@ -419,10 +420,10 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             code = "LAM101" if site.tracked.kind.after_teardown == "fatal" else "LAM102"
             key = (site.module, site.span, code)
             if key in found:
-                if handler.qualname not in found[key][2]:
-                    found[key][2].append(handler.qualname)
+                if handler not in found[key][2]:
+                    found[key][2].append(handler)
             else:
-                found[key] = (site, use, [handler.qualname])
+                found[key] = (site, use, [handler])
     diagnostics = []
     for (module, span, code), (site, use, handlers) in found.items():
         facts = project.modules[module]
@@ -433,7 +434,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             path=facts.path,
             span=span,
             severity=ERROR if code == "LAM101" else WARNING,
-            handlers=tuple(handlers),
+            handlers=tuple(h.qualname for h in handlers),
         ))
     return diagnostics
 
@@ -442,11 +443,11 @@ def _where(project: Project, module: str, span: Span) -> str:
     return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
 
 
-def _message(project: Project, code: str, site: Site, use: Use, handlers: List[str]) -> str:
+def _message(project: Project, code: str, site: Site, use: Use, handlers: List[Handler]) -> str:
     t = site.tracked
     obj = paths.display(t.path)
     made = _where(project, t.made.module, t.made.span)
-    who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
+    who = describe_handlers(handlers)
     via = f" (via {' -> '.join(site.chain)})" if len(site.chain) > 1 else ""
     head = f"`{obj}` ({t.kind.name}, created at {made}) is torn down by {site.how} in {who}{via}"
     if code == "LAM101":

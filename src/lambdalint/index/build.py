@@ -44,6 +44,7 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         classes=walker.classes,
         globals=tuple(sorted(n for n, w in walker.resolver.module_scope.names.items() if w == "var")),
         imports=tuple(sorted(walker.imports)),
+        imported=walker.imported_names(),
         noqa=noqa_lines(text),
     )
 
@@ -85,6 +86,14 @@ class _Walker:
         self.out: List[Event] = []
         self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
         self.test_paths: Optional[List[str]] = None
+
+    def imported_names(self) -> Tuple[Tuple[str, str], ...]:
+        """Module-level names whose last binding is an import, and what they denote."""
+        own = {f"{self.module}.{name}" for name in list(self.functions) + list(self.classes) if "." not in name}
+        return tuple(sorted(
+            (name, what) for name, what in self.resolver.module_scope.names.items()
+            if what not in (LOCAL, PARAM, "var") and what not in own
+        ))
 
     # --- positions ---------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
