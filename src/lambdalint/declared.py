@@ -150,10 +150,10 @@ def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[T
             routes = _routes(project, adapted, set(), 0)
             if not routes:
                 notice(NOTE, f"`{name}` wraps `{paths.display(adapted)}`, whose routes lambdalint cannot see; not checked")
-            return [(m, q, f"route of `{paths.display(adapted)}` via `{name}`") for m, q in routes]
+            return [(m, q, _route_of(owner, adapted) + f" via `{name}`") for m, q, owner in routes]
     routes = _routes(project, gpath, set(), 0)
     if routes:
-        return [(m, q, f"route of `{name}`") for m, q in routes]
+        return [(m, q, _route_of(owner, gpath)) for m, q, owner in routes]
     what = "app" if d.kind == APP else "handler"
     notice(NOTE, f"{what} `{d.handler}` is a module-level object lambdalint cannot follow (no routes found); not checked")
     return []
@@ -180,12 +180,19 @@ def _adapted_app(project: Project, module: str, line: int, value: str) -> Option
     return None
 
 
-def _routes(project: Project, app: str, seen: Set[str], depth: int) -> List[Tuple[str, str]]:
-    """Module-level functions registered on the app (or router, blueprint) at global path ``app``."""
+def _route_of(owner: str, app: str) -> str:
+    if owner == app:
+        return f"route of `{paths.display(app)}`"
+    return f"route of `{paths.display(owner)}` on `{paths.display(app)}`"
+
+
+def _routes(project: Project, app: str, seen: Set[str], depth: int) -> List[Tuple[str, str, str]]:
+    """Module-level functions registered on the app (or a router, blueprint or
+    sub-app included in it) at global path ``app``: (module, qualname, owner)."""
     if app in seen or depth > _MAX_DEPTH:
         return []
     seen.add(app)
-    found: List[Tuple[str, str]] = []
+    found: List[Tuple[str, str, str]] = []
     for m in project.modules.values():
         for fn in m.functions.values():
             if fn.qualname == "<module>" or "." in fn.qualname:
@@ -195,7 +202,7 @@ def _routes(project: Project, app: str, seen: Set[str], depth: int) -> List[Tupl
                     continue
                 owner, method = _owner_method(project, dec.path)
                 if owner == app and method in _ROUTE_METHODS:
-                    found.append((m.module, fn.qualname))
+                    found.append((m.module, fn.qualname, app))
                     break
         body = m.body
         if body is None:
@@ -216,8 +223,11 @@ def _routes(project: Project, app: str, seen: Set[str], depth: int) -> List[Tupl
                 view = dict(e.kwargs).get(keyword) or (e.args[index] if len(e.args) > index else None)
                 target = project.target(view) if view else None
                 if target is not None and target.kind == "function" and "." not in target.qualname:
-                    found.append((target.module, target.qualname))
-    return list(dict.fromkeys(found))
+                    found.append((target.module, target.qualname, app))
+    unique: Dict[Tuple[str, str], Tuple[str, str, str]] = {}
+    for item in found:
+        unique.setdefault(item[:2], item)
+    return list(unique.values())
 
 
 def _owner_method(project: Project, path: str) -> Tuple[Optional[str], str]:

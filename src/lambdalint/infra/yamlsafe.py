@@ -18,8 +18,11 @@ import yaml
 
 MAX_EXPANDED_NODES = 200_000
 MAX_BYTES = 10 * 1024 * 1024
-
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's composer recurses in C: a document nested deeply enough overflows the
+# C stack and kills the process. Documents that might nest deeper than this go to
+# the pure-Python loader, whose recursion ends in a RecursionError instead.
+_MAX_C_DEPTH = 200
+_MAX_DEPTH = 2000  # no deployment file nests this deep
 
 
 class YamlError(Exception):
@@ -70,19 +73,41 @@ def _construct_map(loader: "Loader", node: yaml.MappingNode):
     data.lines = lines
 
 
-class Loader(_Base):  # type: ignore[misc, valid-type]
-    """A SafeLoader that reads CloudFormation tags as data and bounds alias expansion."""
+class _Checked:
+    """Mixed into a SafeLoader: CloudFormation tags as data, alias expansion bounded."""
 
     def get_single_data(self) -> Any:
-        node = self.get_single_node()
+        node = self.get_single_node()  # type: ignore[attr-defined]
         if node is None:
             return None
         _check_size(node)
-        return self.construct_document(node)
+        return self.construct_document(node)  # type: ignore[attr-defined]
 
 
-Loader.add_multi_constructor("!", _construct_tagged)
-Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+class Loader(_Checked, yaml.SafeLoader):
+    """The pure-Python loader."""
+
+
+class FastLoader(_Checked, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's loader, for documents that cannot nest deeply."""
+
+
+for _cls in (Loader, FastLoader):
+    _cls.add_multi_constructor("!", _construct_tagged)
+    _cls.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def _may_nest_deeper_than(text: str, limit: int) -> bool:
+    """An over-estimate of the nesting depth: block indentation plus open brackets."""
+    deepest_indent = max((len(line) - len(line.lstrip(" -")) for line in text.splitlines()), default=0)
+    depth = deepest_flow = 0
+    for c in text:
+        if c in "[{":
+            depth += 1
+            deepest_flow = max(deepest_flow, depth)
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+    return deepest_indent + deepest_flow > limit
 
 
 def _check_size(root: yaml.Node) -> None:
@@ -127,8 +152,10 @@ def load(text: str, name: str = "<file>") -> Any:
     """Parse one YAML document. Raises ``YamlError`` with a one-line reason."""
     if len(text) > MAX_BYTES:
         raise YamlError(f"larger than {MAX_BYTES // (1024 * 1024)} MB; not read")
+    if _may_nest_deeper_than(text, _MAX_DEPTH):
+        raise YamlError(f"nested more than {_MAX_DEPTH} levels deep; not read")
     try:
-        loader = Loader(text)
+        loader = (Loader if _may_nest_deeper_than(text, _MAX_C_DEPTH) else FastLoader)(text)
         try:
             return loader.get_single_data()
         finally:
