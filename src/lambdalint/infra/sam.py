@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Tuple
 
 from lambdalint.infra import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
@@ -21,6 +22,27 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 _CMD = re.compile(r"^\s*CMD\s+\[\s*\"([^\"]+)\"", re.M | re.I)
 _FROM_PYTHON = re.compile(r"^\s*FROM\s+\S*python", re.M | re.I)
+
+
+@dataclass(frozen=True)
+class _Function:
+    """Where one function resource is, for what it declares and what is said about it."""
+
+    logical_id: str
+    shown: str  # the template, as shown to the user
+    folder: str  # the template's folder: CodeUri and DockerContext are relative to it
+    line: int
+    params: Mapping
+
+    @property
+    def origin(self) -> str:
+        return f"{self.shown}: {self.logical_id}"
+
+    def notice(self, out: Deployment, level: str, message: str, line: int = 0) -> None:
+        out.notices.append(Notice(level, self.shown, line or self.line, f"{self.logical_id}: {message}"))
+
+    def declare(self, out: Deployment, handler: str, root: Optional[str], python: Optional[bool], line: int = 0) -> None:
+        out.declared.append(Declared(handler.strip(), root, self.shown, line or self.line, self.origin, python))
 
 
 def looks_like_template(data: Any) -> bool:
@@ -57,12 +79,11 @@ def read(data: Any, path: str, shown: str) -> Deployment:
             out.notices.append(Notice(WARNING, shown, _line(resource, "Properties"),
                                       f"{logical_id}: `Properties` is not a mapping; function not read"))
             continue
-        origin = f"{shown}: {logical_id}"
-        line = _line(props, "Handler") or _line(resources, logical_id)
+        fn = _Function(str(logical_id), shown, folder, _line(props, "Handler") or _line(resources, logical_id), params)
         if kind == SERVERLESS_FUNCTION:
-            _serverless_function(out, props, globals_fn, resource, params, folder, shown, origin, line)
+            _serverless_function(out, fn, props, globals_fn, resource)
         else:
-            _lambda_function(out, props, params, folder, shown, origin, line)
+            _lambda_function(out, fn, props)
     return out
 
 
@@ -75,33 +96,30 @@ def _value(value: Any, params: Mapping) -> Any:
     return value
 
 
-def _prop(props: Mapping, globals_fn: Mapping, key: str, params: Mapping) -> Any:
-    return _value(props[key] if key in props else globals_fn.get(key), params)
+def _serverless_function(out: Deployment, fn: _Function, props: Mapping, globals_fn: Mapping, resource: Mapping) -> None:
+    def prop(key: str) -> Any:
+        return _value(props[key] if key in props else globals_fn.get(key), fn.params)
 
-
-def _serverless_function(out: Deployment, props: Mapping, globals_fn: Mapping, resource: Mapping, params: Mapping,
-                         folder: str, shown: str, origin: str, line: int) -> None:
-    if _prop(props, globals_fn, "PackageType", params) == "Image":
-        _image_function(out, props, globals_fn, resource, params, folder, shown, origin, line)
+    if prop("PackageType") == "Image":
+        _image_function(out, fn, prop("ImageConfig"), resource)
         return
-    python = is_python_runtime(_prop(props, globals_fn, "Runtime", params))
+    python = is_python_runtime(prop("Runtime"))
     if python is False:
         return
-    handler = _prop(props, globals_fn, "Handler", params)
+    handler = prop("Handler")
     if "InlineCode" in props:
         if python:
-            out.notices.append(Notice(NOTE, shown, line, f"{origin.rpartition(': ')[2]}: inline code (InlineCode) is not checked"))
+            fn.notice(out, NOTE, "inline code (InlineCode) is not checked")
         return
     if not isinstance(handler, str):
-        _unreadable(out, handler, python, shown, line, origin, "Handler")
+        _unreadable(out, fn, handler, python)
         return
-    code_uri = _prop(props, globals_fn, "CodeUri", params)
-    root, why = _code_root(code_uri, folder)
+    root, why = _code_root(prop("CodeUri"), fn.folder)
     if why:
         if python:
-            out.notices.append(Notice(NOTE, shown, line, f"{origin.rpartition(': ')[2]}: {why}; handler `{handler}` not checked"))
+            fn.notice(out, NOTE, f"{why}; handler `{handler}` not checked")
         return
-    out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))
+    fn.declare(out, handler, root, python)
 
 
 def _code_root(code_uri: Any, folder: str) -> Tuple[Optional[str], str]:
@@ -122,19 +140,17 @@ def _code_root(code_uri: Any, folder: str) -> Tuple[Optional[str], str]:
     return None, "its code location is an expression lambdalint cannot evaluate"
 
 
-def _image_function(out: Deployment, props: Mapping, globals_fn: Mapping, resource: Mapping, params: Mapping,
-                    folder: str, shown: str, origin: str, line: int) -> None:
+def _image_function(out: Deployment, fn: _Function, image_config: Any, resource: Mapping) -> None:
     metadata = resource.get("Metadata") if isinstance(resource.get("Metadata"), Mapping) else {}
     context = metadata.get("DockerContext")
     if not isinstance(context, str):
         return  # a prebuilt image (ImageUri): its code is not here
-    root = os.path.normpath(os.path.join(folder, context))
+    root = os.path.normpath(os.path.join(fn.folder, context))
     dockerfile_name = metadata.get("Dockerfile") if isinstance(metadata.get("Dockerfile"), str) else "Dockerfile"
     dockerfile = _read_text(os.path.join(root, dockerfile_name))
     python = True if dockerfile and _FROM_PYTHON.search(dockerfile) else None
-    image_config = _prop(props, globals_fn, "ImageConfig", params)
     command = image_config.get("Command") if isinstance(image_config, Mapping) else None
-    where = _line(image_config, "Command") if isinstance(image_config, Mapping) else 0
+    where = _line(image_config, "Command")
     if isinstance(command, list) and command and isinstance(command[0], str):
         handler: Optional[str] = command[0]
     else:
@@ -142,36 +158,34 @@ def _image_function(out: Deployment, props: Mapping, globals_fn: Mapping, resour
         handler, where = (m.group(1), 0) if m else (None, where)
     if handler is None:
         if python:
-            out.notices.append(Notice(NOTE, shown, line, f"{origin.rpartition(': ')[2]}: no handler in ImageConfig.Command "
-                                                          f"or the Dockerfile's CMD; not checked"))
+            fn.notice(out, NOTE, "no handler in ImageConfig.Command or the Dockerfile's CMD; not checked")
         return
-    out.declared.append(Declared(handler.strip(), root, shown, where or line, origin, python))
+    fn.declare(out, handler, root, python, where)
 
 
-def _lambda_function(out: Deployment, props: Mapping, params: Mapping, folder: str, shown: str, origin: str, line: int) -> None:
-    python = is_python_runtime(_value(props.get("Runtime"), params))
-    if python is False or _value(props.get("PackageType"), params) == "Image":
+def _lambda_function(out: Deployment, fn: _Function, props: Mapping) -> None:
+    python = is_python_runtime(_value(props.get("Runtime"), fn.params))
+    if python is False or _value(props.get("PackageType"), fn.params) == "Image":
         return
-    handler = _value(props.get("Handler"), params)
+    handler = _value(props.get("Handler"), fn.params)
     if not isinstance(handler, str):
-        _unreadable(out, handler, python, shown, line, origin, "Handler")
+        _unreadable(out, fn, handler, python)
         return
-    root, why = _code_root(_value(props.get("Code"), params), folder) if "Code" in props else (None, "no Code")
+    root, why = _code_root(_value(props.get("Code"), fn.params), fn.folder) if "Code" in props else (None, "no Code")
     if why:
         if python:
-            out.notices.append(Notice(NOTE, shown, line, f"{origin.rpartition(': ')[2]}: {why}; handler `{handler}` not checked"))
+            fn.notice(out, NOTE, f"{why}; handler `{handler}` not checked")
         return
-    out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))
+    fn.declare(out, handler, root, python)
 
 
-def _unreadable(out: Deployment, value: Any, python: Optional[bool], shown: str, line: int, origin: str, key: str) -> None:
+def _unreadable(out: Deployment, fn: _Function, value: Any, python: Optional[bool]) -> None:
     if not python:
         return
-    name = origin.rpartition(": ")[2]
     if value is None:
-        out.notices.append(Notice(WARNING, shown, line, f"{name}: a Python function without `{key}`"))
+        fn.notice(out, WARNING, "a Python function without `Handler`")
     else:
-        out.notices.append(Notice(NOTE, shown, line, f"{name}: `{key}` is an expression lambdalint cannot evaluate; not checked"))
+        fn.notice(out, NOTE, "`Handler` is an expression lambdalint cannot evaluate; not checked")
 
 
 def _read_text(path: str) -> Optional[str]:

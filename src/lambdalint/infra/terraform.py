@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from lambdalint.discover import display_path
 from lambdalint.infra import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
@@ -90,8 +90,8 @@ def _path(module: _Module, attr: Optional[Attribute]) -> Optional[str]:
     return os.path.normpath(os.path.join(module.folder, value))
 
 
-def _archive(module: _Module, block: Block) -> Tuple[Optional[Block], str]:
-    """The ``archive_file`` that packs this function's code, and the expression naming it."""
+def _archive(module: _Module, block: Block) -> Optional[Block]:
+    """The ``archive_file`` that packs this function's code."""
     for key in ("filename", "source_code_hash"):
         attr = block.attributes.get(key)
         ref = reference(attr.raw) if attr is not None else None
@@ -99,13 +99,13 @@ def _archive(module: _Module, block: Block) -> Tuple[Optional[Block], str]:
             name = ref.split(".")[2]
             found = module.find("data", "archive_file", name)
             if found:
-                return found[0][1], ref
+                return found[0][1]
     filename = _path(module, block.attributes.get("filename"))
     if filename is not None:
         for _, data in module.find("data", "archive_file"):
             if _path(module, data.attributes.get("output_path")) == filename:
-                return data, block.attributes["filename"].raw
-    return None, ""
+                return data
+    return None
 
 
 def _code_root(module: _Module, archive: Block) -> Optional[str]:
@@ -133,7 +133,7 @@ def _function(out: Deployment, module: _Module, shown: str, block: Block) -> Non
             out.notices.append(Notice(WARNING if handler_attr is None else NOTE, shown, line,
                                       f"aws_lambda_function.{name}: {what}; not checked"))
         return
-    archive, _ = _archive(module, block)
+    archive = _archive(module, block)
     root = _code_root(module, archive) if archive is not None else None
     if root is None:
         if python:
@@ -168,10 +168,3 @@ def _lambda_module(out: Deployment, module: _Module, shown: str, block: Block) -
         return
     root = os.path.dirname(source) if os.path.isfile(source) else source
     out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))
-
-
-def group_by_folder(paths: Sequence[str]) -> Dict[str, List[str]]:
-    out: Dict[str, List[str]] = {}
-    for p in paths:
-        out.setdefault(os.path.dirname(os.path.abspath(p)), []).append(p)
-    return out
