@@ -539,3 +539,36 @@ def test_descriptor_paths_are_relative_to_the_working_directory(tmp_path, monkey
     assert result.output.splitlines() == [
         f"{os.path.join('src', 'a.py')}:1: b  (declared in template.yaml: Fn (handler `a.b`))",
     ]
+
+
+def test_mangum_app_without_a_deployment_file_is_found_by_convention(tmp_path):
+    write_project(tmp_path, {
+        "main.py": """
+            import sqlite3
+            from fastapi import FastAPI
+            from mangum import Mangum
+
+            app = FastAPI()
+            db = sqlite3.connect(":memory:")
+
+            @app.get("/")
+            def index():
+                db.execute("select 1")
+                db.close()
+
+            @app.middleware("http")
+            async def timing(request, call_next):
+                return await call_next(request)
+
+            def not_a_route():
+                db.close()
+
+            lambda_entry = Mangum(app, lifespan="off")
+            """,
+    })
+    found, _ = handlers(tmp_path)
+    assert set(found) == {("main.py", "index"), ("main.py", "timing")}
+    assert "via `lambda_entry`, a Lambda adapter" in found[("main.py", "index")].source
+    assert not handlers(tmp_path, Settings(conventions=False))[0]
+    result = run_check([str(tmp_path)], Settings())
+    assert [(d.line, d.handlers) for d in result.diagnostics] == [(11, ("index",))]

@@ -159,6 +159,25 @@ def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[T
     return []
 
 
+def adapted_app_routes(project: Project) -> List[Handler]:
+    """Routes of apps wrapped at module level by a Lambda adapter (``handler = Mangum(app)``),
+    deployed or not: the adapter exists only to be a Lambda handler."""
+    out: List[Handler] = []
+    for gpath, bindings in project.bindings.items():
+        for b in bindings:
+            if b.function != "<module>" or b.value is None or not b.value.endswith("()"):
+                continue
+            app = _adapted_app(project, b.module, b.span[0], b.value)
+            if app is None:
+                continue
+            for module, qualname, owner in _routes(project, app, set(), 0):
+                fn = project.function(module, qualname)
+                if fn is not None:
+                    why = f"convention: {_route_of(owner, app)} via `{paths.display(gpath)}`, a Lambda adapter"
+                    out.append(Handler(module, qualname, project.modules[module].path, fn.span[0], why))
+    return out
+
+
 def _adapted_app(project: Project, module: str, line: int, value: str) -> Optional[str]:
     """For ``handler = Mangum(app)``: the global path of ``app``."""
     callee = paths.callable_of(value)

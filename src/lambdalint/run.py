@@ -10,7 +10,7 @@ from lambdalint.catalog import Catalog, load_catalog
 from lambdalint.checks import CheckContext, all_checks, all_rules
 from lambdalint.config import RULE_OPTIONS, Settings, selected
 from lambdalint.diagnostics import ERROR, Diagnostic
-from lambdalint.declared import merge, resolve_declared
+from lambdalint.declared import adapted_app_routes, merge, resolve_declared
 from lambdalint.discover import SourceFile, discover, rename_maps
 from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.handlers import Handler, find_handlers
@@ -85,6 +85,8 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False) ->
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     declared = resolve_declared(project, deployment.declared)
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
+    if settings.conventions:
+        found += adapted_app_routes(project)
     return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices)
 
 
