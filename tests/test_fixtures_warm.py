@@ -54,7 +54,11 @@ class Executable:
     entry: str
     raises: str | None = None
     twins: list[Path] = field(default_factory=list)
-    root: Path | None = None
+    code_root: str | None = None  # the root= field, relative to the fixture's directory
+
+    @property
+    def root(self) -> Path | None:
+        return (self.path.parent / self.code_root).resolve() if self.code_root is not None else None
 
     @property
     def id(self) -> str:
@@ -78,7 +82,7 @@ def _parse_header(path: Path) -> Executable | None:
                 entry=fields.get("entry", ""),
                 raises=fields.get("raises"),
                 twins=twins,
-                root=(path.parent / fields["root"]).resolve() if "root" in fields else None,
+                code_root=fields.get("root"),
             )
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Mapping, Optional
 
 from lambdalint.catalog import Catalog, load_catalog
 from lambdalint.checks import CheckContext, all_checks, all_rules
@@ -41,11 +41,19 @@ class Loaded:
     notices: List[Notice]
 
 
-def index_file(source: SourceFile, verbose: bool = False) -> ModuleFacts:
+# Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
+# the fix stage re-checks its edits in memory before (or instead of) writing them.
+Contents = Mapping[str, bytes]
+
+
+def index_file(source: SourceFile, verbose: bool = False, contents: Optional[Contents] = None) -> ModuleFacts:
     """Read and index one file; every failure becomes a ``Problem`` on the facts."""
     try:
-        with open(source.path, "rb") as fh:
-            data = fh.read()
+        if contents is not None and source.path in contents:
+            data = contents[source.path]
+        else:
+            with open(source.path, "rb") as fh:
+                data = fh.read()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return ModuleFacts(source.path, source.module, source.is_package, problem=Problem("LAM001", f"cannot read file: {reason}"))
@@ -62,25 +70,27 @@ def index_file(source: SourceFile, verbose: bool = False) -> ModuleFacts:
                            problem=Problem("LAM000", f"internal error while indexing (please report): {detail}"))
 
 
-def index_sources(sources: List[SourceFile], verbose: bool = False) -> List[ModuleFacts]:
+def index_sources(sources: List[SourceFile], verbose: bool = False, contents: Optional[Contents] = None) -> List[ModuleFacts]:
     """Index each file under its import name, then key it for the run (see ``lambdalint.rename``)."""
     maps = rename_maps(sources)
     out = []
     for s in sources:
-        facts = index_file(s, verbose)
+        facts = index_file(s, verbose, contents)
         out.append(rename_modules(facts, s.module, maps.get(s.root, {})))
     return out
 
 
-def build_project(settings: Settings, paths: List[str], verbose: bool = False) -> List[ModuleFacts]:
-    return load_project(settings, paths, verbose).modules
+def build_project(settings: Settings, paths: List[str], verbose: bool = False,
+                  contents: Optional[Contents] = None) -> List[ModuleFacts]:
+    return load_project(settings, paths, verbose, contents).modules
 
 
-def load_project(settings: Settings, paths: List[str], verbose: bool = False) -> Loaded:
+def load_project(settings: Settings, paths: List[str], verbose: bool = False,
+                 contents: Optional[Contents] = None) -> Loaded:
     """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
     deployment = read_deployment(paths, settings.excludes, settings.deploy_files)
     sources = discover(paths, settings.excludes, deployment.code_roots)
-    modules = index_sources(sources, verbose)
+    modules = index_sources(sources, verbose, contents)
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     declared = resolve_declared(project, deployment.declared)
@@ -90,9 +100,10 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False) ->
     return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices)
 
 
-def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False) -> RunResult:
+def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
+              contents: Optional[Contents] = None) -> RunResult:
     catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
-    loaded = load_project(settings, paths, verbose)
+    loaded = load_project(settings, paths, verbose, contents)
     modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
     ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options})
     diagnostics: List[Diagnostic] = []
