@@ -123,12 +123,17 @@ class _Scanner:
                 self.string()
             elif c == "<" and _HEREDOC.match(self.text, self.pos):
                 self.heredoc()
-            elif c == "#" or self.peek(2) == "//" or self.peek(2) == "/*":
-                if depth == 0 and closer == "\n":
+            elif c == "#" or self.peek(2) == "//":
+                if depth == 0 and closer == "\n":  # a line comment ends the expression
                     text = self.text[start:self.pos]
                     self.skip_space(newlines=False)
                     return text
                 self.skip_space(newlines=False)
+            elif self.peek(2) == "/*":
+                end = self.text.find("*/", self.pos + 2)
+                if end < 0:
+                    raise HclError(self.line, "unterminated /* comment")
+                self.advance(end + 2 - self.pos)
             elif c in "([{":
                 depth += 1
                 self.advance()
