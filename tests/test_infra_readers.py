@@ -226,7 +226,8 @@ def test_typo_in_a_handler_is_a_warning_naming_the_template_and_line(tmp_path):
     assert "template.yaml:7: Orders: handler `orders.proces_order` points to nothing" in warnings
     assert "defines no `proces_order`" in warnings
     assert "template.yaml:13: Refunds: handler `refundz.issue` points to nothing: no module `refundz`" in warnings
-    assert "Built: handler `app.handler`: its code folder" in warnings and "does not exist" in warnings
+    notes = notices_text(notices, "note")
+    assert "Built: handler `app.handler`: its code folder" in notes and "does not exist" in notes
 
 
 @pytest.mark.parametrize("text, expect", [

@@ -79,7 +79,8 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
     if root is None:
         return
     if not os.path.isdir(root):
-        notice(WARNING, f"handler `{d.handler}`: its code folder {_shown(root)} does not exist (built at deploy time?); not checked")
+        # often a build output (`CodeUri: .build/`), made by a Makefile before deploying: not a bug
+        notice(NOTE, f"handler `{d.handler}`: its code folder {_shown(root)} does not exist (built at deploy time?); not checked")
         return
     rel = module_name.replace(".", os.sep)
     candidates = [os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")]
