@@ -47,6 +47,7 @@ class GrowthFixture:
     entry: str
     measure: str
     twins: List[Path] = field(default_factory=list)
+    root = None  # growth fixtures are plain modules or packages, never code-root projects
 
     @property
     def id(self) -> str:

@@ -110,6 +110,9 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     shown = _report(result, settings.output_format or "full", output_file, statistics)
     for problem in result.internal_errors:
         click.echo(f"lambdalint: internal error (please report it): {problem}", err=True)
+    for notice in result.notices:  # deployment files: warnings always, notes with --verbose
+        if notice.level == "warning" or verbose:
+            click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
     if outcome is not None:
         for problem in outcome.problems:
             click.echo(f"lambdalint: warning: {problem}", err=True)
@@ -239,22 +242,28 @@ def list_rules() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Config file to use.")
 def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
-    """List the Lambda entry points found in PATHS and why each is one."""
+    """List the Lambda entry points found in PATHS and why each is one.
+
+    Handlers come from deployment files (SAM/CloudFormation templates,
+    serverless.yml, CDK apps, Terraform, zappa_settings), from config and from
+    conventions. Handler strings that point to nothing, and deployment files
+    that cannot be read, are reported as warnings on stderr.
+    """
     from lambdalint.checks import all_rules
     from lambdalint.config import ConfigError, find_config, load_settings
     from lambdalint.discover import DiscoveryError
-    from lambdalint.handlers import find_handlers
-    from lambdalint.link import Project
-    from lambdalint.run import build_project
+    from lambdalint.run import load_project
 
     targets = list(paths) or ["."]
     try:
         settings = load_settings(config_path or find_config(targets), list(all_rules()))
-        project = Project(build_project(settings, targets))
+        loaded = load_project(settings, targets)
     except (ConfigError, DiscoveryError) as exc:
         raise _fail(str(exc))
-    for h in find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions):
+    for h in sorted(loaded.handlers, key=lambda h: (h.path, h.line, h.qualname)):
         click.echo(f"{h.path}:{h.line}: {h.qualname}  ({h.source})")
+    for notice in loaded.notices:
+        click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
 
 
 @main.command("config")

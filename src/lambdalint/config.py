@@ -47,6 +47,8 @@ class Settings:
     extend_exclude: Tuple[str, ...] = ()
     respect_gitignore: bool = True
     handlers: Tuple[str, ...] = ()
+    # deployment files to read besides those found by name (paths relative to the config file)
+    deploy_files: Tuple[str, ...] = ()
     handler_patterns: Tuple[str, ...] = DEFAULT_PATTERNS
     conventions: bool = True
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -89,6 +91,7 @@ _LIST_KEYS = {
     "extend-exclude": "extend_exclude",
     "handlers": "handlers",
     "handler-patterns": "handler_patterns",
+    "deploy-files": "deploy_files",
 }
 _BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore"}
 _CODE_KEYS = ("select", "extend-select", "ignore")
@@ -159,6 +162,9 @@ def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{path}: '{prefix}{key}' must be a list of strings")
             changes[attr] = tuple(value)
+    if "deploy_files" in changes:
+        base = os.path.dirname(os.path.abspath(path))
+        changes["deploy_files"] = tuple(os.path.normpath(os.path.join(base, f)) for f in changes["deploy_files"])
     for key in _CODE_KEYS:
         for code in changes.get(_LIST_KEYS[key], ()):
             check_code(code, known_codes, f"{path}: '{prefix}{key}'")

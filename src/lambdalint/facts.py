@@ -148,6 +148,10 @@ class ModuleFacts:
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     globals: Tuple[str, ...] = ()
     imports: Tuple[str, ...] = ()  # modules this one imports (absolute dotted names)
+    # module-level names bound by an import, with the dotted path each denotes
+    # (``from impl import handler`` -> ("handler", "impl.handler")): a deployment
+    # file may name a handler that its module only re-exports
+    imported: Tuple[Tuple[str, str], ...] = ()
     noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
     # ``# lambdalint: noqa[: CODES]`` comments: line -> codes (None = all), for the whole file
     file_noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
@@ -247,6 +251,7 @@ def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
         "classes": [[c.qualname, list(c.span), list(c.bases), list(c.methods)] for c in m.classes.values()],
         "globals": list(m.globals),
         "imports": list(m.imports),
+        "imported": [list(p) for p in m.imported],
         "noqa": [[line, None if codes is None else list(codes)] for line, codes in m.noqa.items()],
         "file_noqa": [[line, None if codes is None else list(codes)] for line, codes in m.file_noqa.items()],
         "problem": None if m.problem is None else [m.problem.code, m.problem.message, m.problem.line, m.problem.column],
@@ -281,6 +286,7 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
         classes=classes,
         globals=tuple(d["globals"]),
         imports=tuple(d["imports"]),
+        imported=tuple((n, p) for n, p in d.get("imported", ())),
         noqa={line: None if codes is None else tuple(codes) for line, codes in d["noqa"]},
         file_noqa={line: None if codes is None else tuple(codes) for line, codes in d.get("file_noqa", ())},
         problem=None if problem is None else Problem(*problem),

@@ -30,6 +30,7 @@ from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler
+from lambdalint.handlers import who as describe_handlers
 from lambdalint.link import Binding, Project, iter_events
 
 RULES = (
@@ -511,7 +512,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         diagnostics.append(Diagnostic(
             code=code,
             name="closed-global-resource" if code == "LAM101" else "needless-global-teardown",
-            message=_message(project, code, site, use, names),
+            message=_message(project, code, site, use, handlers),
             path=facts.path,
             span=span,
             severity=ERROR if code == "LAM101" else WARNING,
@@ -525,11 +526,11 @@ def _where(project: Project, module: str, span: Span) -> str:
     return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
 
 
-def _message(project: Project, code: str, site: Site, use: Use, handlers: List[str]) -> str:
+def _message(project: Project, code: str, site: Site, use: Use, handlers: List[Handler]) -> str:
     t = site.tracked
     obj = paths.display(t.path)
     made = _where(project, t.made.module, t.made.span)
-    who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
+    who = describe_handlers(handlers)
     via = f" (via {' -> '.join(site.chain)})" if len(site.chain) > 1 else ""
     head = f"`{obj}` ({t.kind.name}, created at {made}) is torn down by {site.how} in {who}{via}"
     if code == "LAM101":

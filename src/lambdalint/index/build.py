@@ -45,6 +45,7 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         classes=walker.classes,
         globals=tuple(sorted(n for n, w in walker.resolver.module_scope.names.items() if w == "var")),
         imports=tuple(sorted(walker.imports)),
+        imported=walker.imported_names(),
         noqa=noqa,
         file_noqa=file_noqa,
     )
@@ -89,6 +90,14 @@ class _Walker:
         self.test_paths: Optional[List[str]] = None
         self.module_node: Optional[cst.Module] = None
         self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
+
+    def imported_names(self) -> Tuple[Tuple[str, str], ...]:
+        """Module-level names whose last binding is an import, and what they denote."""
+        own = {f"{self.module}.{name}" for name in list(self.functions) + list(self.classes) if "." not in name}
+        return tuple(sorted(
+            (name, what) for name, what in self.resolver.module_scope.names.items()
+            if what not in (LOCAL, PARAM, "var") and what not in own
+        ))
 
     # --- positions ---------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
