@@ -128,7 +128,60 @@ INVALID = {
     """,
 }
 
+INVALID["contextmanager_closes_import_time_connection"] = """
+    import contextlib
+    import sqlite3
+    conn = sqlite3.connect(":memory:")
+
+    @contextlib.contextmanager
+    def transaction():
+        try:
+            yield conn
+        finally:
+            conn.close()  # expect: LAM101
+
+    def handler(event, context):
+        with transaction() as c:
+            c.execute("select 1")
+"""
+
 VALID = {
+    "contextmanager_opens_and_closes_around_the_body": """
+        import contextlib
+        import sqlite3
+        _conn = None
+
+        def get_conn():
+            if _conn is None:
+                raise RuntimeError("not initialised")
+            return _conn
+
+        @contextlib.contextmanager
+        def connection():
+            global _conn
+            _conn = sqlite3.connect(":memory:")
+            try:
+                yield _conn
+            finally:
+                _conn.close()
+                _conn = None
+
+        def handler(event, context):
+            with connection():
+                return get_conn().execute("select 1").fetchall()
+    """,
+    "generator_helper_is_not_run_by_calling_it": """
+        import sqlite3
+        conn = sqlite3.connect(":memory:")
+
+        def rows_then_close():
+            yield from conn.execute("select 1")
+            conn.close()
+
+        def handler(event, context):
+            rows_then_close()  # never iterated: its body does not run
+            return conn.execute("select 2").fetchall()
+    """,
     "reopened_after_close": """
         import sqlite3
         conn = sqlite3.connect(":memory:")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint import paths
 from lambdalint.catalog import ResourceKind
@@ -89,6 +89,8 @@ class _Frame:
     env: Dict[str, Optional[str]]
     chain: Tuple[str, ...]
     stack: Tuple[Tuple[str, str], ...]
+    # for a @contextmanager body entered by a `with`: runs the `with` body at the `yield`
+    on_yield: Optional[Callable[[State, Optional[str]], State]] = None
 
 
 def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
@@ -121,6 +123,7 @@ class _Interpreter:
         self.uses: Dict[int, Use] = {}
         self.replaying = False
         self.budget = _BUDGET
+        self._generators: Dict[int, bool] = {}
 
     # --- entry -------------------------------------------------------------------
     def invoke(self, handler: Handler, state: State) -> State:
@@ -158,6 +161,12 @@ class _Interpreter:
             return None, [state]
         if kind == "raise":
             return None, []
+        if kind == "yield":
+            if frame.on_yield is not None:
+                resume, frame.on_yield = frame.on_yield, None
+                yielded = self.project.canonical(e.value, frame.env) if e.value not in (None, "None", "<const>") else None
+                return resume(state, yielded), []
+            return state, []
         if kind == "if":
             return self.branch(e, state, frame)
         if kind == "loop":
@@ -208,6 +217,8 @@ class _Interpreter:
         target = self.project.target(e.path, frame.env) if e.path else None
         if target is not None and target.kind == "function" and target.module:
             fn = self.project.function(target.module, target.qualname)
+            if fn is not None and self.is_generator(fn):
+                return state  # a generator's body runs when it is iterated or entered by `with`, not here
             if fn is not None and self.budget > 0 and len(frame.stack) < _MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
                 return self.inline(fn, target, e, state, frame)
         # library code: passing a resource to it uses it
@@ -362,6 +373,11 @@ class _Interpreter:
                     if at is not None and not arest:
                         closes.append((at, f"leaving `with closing({paths.display(at.path)}):`",
                                        WITH_CLOSING if one else ""))
+                elif one and target is not None and target.kind == "function" and target.module:
+                    fn = self.project.function(target.module, target.qualname)
+                    if fn is not None and self.is_generator(fn) and len(frame.stack) < _MAX_DEPTH \
+                            and (target.module, fn.qualname) not in frame.stack:
+                        return self.enter_context_manager(fn, target, e, args, state, frame)
         fall, rets = self.block(e.body, state, frame)
 
         def exit_(s: State) -> State:
@@ -371,7 +387,36 @@ class _Interpreter:
 
         return (exit_(fall) if fall is not None else None), [exit_(r) for r in rets]
 
-    def inline(self, fn: Function, target, e: Event, state: State, frame: _Frame) -> State:
+    def is_generator(self, fn: Function) -> bool:
+        key = id(fn)
+        if key not in self._generators:
+            self._generators[key] = any(x.kind == "yield" for x in iter_events(fn.body))
+        return self._generators[key]
+
+    def enter_context_manager(self, fn: Function, target, e: Event, args: Tuple[Optional[str], ...],
+                              state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        """`with cm():` on a project @contextmanager: its code before `yield` runs
+        on entry, the `with` body at the `yield`, its code after on exit (so a
+        `finally:` around the `yield` closes after the body, not before)."""
+        returns: List[State] = []
+        entered = self.project.canonical(paths.join(target.path, ["()"]), frame.env)
+
+        def body(at_yield: State, yielded: Optional[str]) -> State:
+            # `with cm() as x:` binds x to what cm yields
+            for name, value in list(frame.env.items()):
+                if value is not None and value == entered:
+                    frame.env[name] = yielded
+            fall, rets = self.block(e.body, at_yield, frame)
+            returns.extend(rets)
+            exits = [s for s in [fall, *rets] if s is not None]
+            return _join(exits) if exits else at_yield
+
+        call = Event("call", e.span, path=paths.callable_of(target.path) or target.path, args=args)
+        after = self.inline(fn, target, call, state, frame, on_yield=body)
+        return after, []
+
+    def inline(self, fn: Function, target, e: Event, state: State, frame: _Frame,
+               on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
         env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
         params = list(fn.params)
         is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
@@ -386,7 +431,7 @@ class _Interpreter:
             if name in fn.params:
                 env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        callee = _Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),))
+        callee = _Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield)
         fall, returns = self.block(fn.body, state, callee)
         exits = [s for s in [fall, *returns] if s is not None]
         return _join(exits) if exits else state

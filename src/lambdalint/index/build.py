@@ -516,6 +516,12 @@ class _Walker:
             return v
         if isinstance(node, cst.Lambda):
             return None  # its body runs later, if ever
+        if isinstance(node, cst.Yield):
+            # a suspension point: a @contextmanager's `with` body runs here
+            inner = node.value.item if isinstance(node.value, cst.From) else node.value
+            v = self.value(inner) if inner is not None else None
+            self.emit(Event("yield", self.span(node), value=v))
+            return None
         if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) and _starts_stringy(node):
             parts = _tmp_string(self, node)
             if parts is not None:
