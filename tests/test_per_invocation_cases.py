@@ -431,6 +431,23 @@ def test_hoist_fix_for_constant_arguments(tmp_path):
             client = boto3.client("s3")
             return client
     """,
+    # configured per request after it is made: shared, the token would leak into the next invocation
+    """
+        import requests
+
+        def handler(event, context):
+            s = requests.Session()
+            s.headers.update({"Authorization": event["token"]})
+            return s.get("https://example.com").status_code
+    """,
+    """
+        import requests
+
+        def handler(event, context):
+            s = requests.Session()
+            s.auth = ("user", event["password"])
+            return s.get("https://example.com").status_code
+    """,
 ])
 def test_no_hoist_when_moving_would_change_meaning(tmp_path, code):
     (d,) = lint(tmp_path, {"app.py": code}, LAM104)

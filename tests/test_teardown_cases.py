@@ -411,3 +411,21 @@ def test_user_catalogue_entry_is_used(tmp_path):
                                             "after-teardown": "fatal", "error": "acme.Closed"}})
     (d,) = lint(tmp_path, files, settings)
     assert d.code == "LAM101" and "acme.Closed" in d.message
+
+
+def test_handler_file_whose_name_is_no_identifier(tmp_path):
+    """Lambda loads `my-func.py` with importlib; calls from its handler are followed too."""
+    files = {"my-func.py": """
+        import pg8000
+        conn = pg8000.connect(user="u")
+
+        def cleanup():
+            conn.close()  # expect: LAM101
+
+        def lambda_handler(event, context):
+            conn.run("select 1")
+            cleanup()
+    """}
+    diagnostics = lint(tmp_path, files)
+    assert found(diagnostics) == expected_markers(tmp_path)
+    assert "created at my-func.py:2" in diagnostics[0].message

@@ -98,16 +98,19 @@ def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EX
 
 
 def module_name(path: str) -> str:
-    """The dotted module name, from the chain of ``__init__.py`` above the file."""
+    """The dotted module name, from the chain of ``__init__.py`` above the file.
+
+    A file whose name is no identifier (``my-func.py``) is still a handler module:
+    Lambda loads it with ``importlib``. It gets an identifier-safe key (``my_func``)."""
     p = Path(os.path.abspath(path))
-    parts = [] if p.name == "__init__.py" else [p.stem]
+    parts = [] if p.name == "__init__.py" else [_identifier(p.stem)]
     d = p.parent
     while (d / "__init__.py").is_file() and _IDENT.match(d.name):
         parts.insert(0, d.name)
         if d.parent == d:
             break
         d = d.parent
-    return ".".join(parts) or p.stem
+    return ".".join(parts) or _identifier(p.stem)
 
 
 def import_root(path: str, code_roots: Sequence[str] = ()) -> Tuple[str, str]:

@@ -441,6 +441,16 @@ def hoist_plan(project: Project, m: Made) -> Optional[Tuple[Tuple[str, str], ...
             return None
         if ev.kind == "call" and ("%" + name) in ev.args and ev.path and _last(ev.path) == "closing":
             return None
+        # configured after it is made (`s.headers.update(...)`, `s.auth = ...`): once shared
+        # across invocations, one request's settings (a token...) would leak into the next
+        if ev.kind in ("assign", "augassign", "setitem") and ev.path and ev.path.startswith("%" + name + "."):
+            return None
+        if ev.kind == "setitem" and ev.path == "%" + name:
+            return None
+        if ev.kind == "call" and ev.path and ev.path.startswith("%" + name + "."):
+            root, segs = paths.split(ev.path)
+            if root == "%" + name and len(segs) >= 2 and "()" not in segs:
+                return None
     return (("function", fn.qualname), ("name", name), ("statement", span_text(stmt.span)),
             ("insert_before_line", str(insert_line)))
 
