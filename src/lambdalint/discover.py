@@ -30,6 +30,9 @@ class SourceFile:
     # folder above its top package); ``module`` differs only when two roots share a name
     import_name: str = ""
     root: str = ""
+    # why this path (a folder) could not be read while discovering files; its
+    # files were not checked, and the run says so instead of losing them quietly
+    unreadable: str = ""
 
     @property
     def runtime_name(self) -> str:
@@ -62,15 +65,16 @@ def display_path(path: str) -> str:
 
 
 def walk_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
-               ignored: Optional[Ignored] = None) -> Iterable[str]:
-    """Every file under ``roots`` that is not excluded; a file named in ``roots`` itself is always included."""
+               ignored: Optional[Ignored] = None, errors: Optional[List[OSError]] = None) -> Iterable[str]:
+    """Every file under ``roots`` that is not excluded; a file named in ``roots`` itself is always included.
+    Folders that cannot be listed are added to ``errors`` (when given)."""
     for root in roots:
         if not os.path.exists(root):
             raise DiscoveryError(f"{root}: no such file or directory")
         if os.path.isfile(root):
             yield root
             continue
-        for dirpath, dirnames, filenames in os.walk(root, onerror=None):
+        for dirpath, dirnames, filenames in os.walk(root, onerror=None if errors is None else errors.append):
             rel_dir = os.path.relpath(dirpath, root)
             keep = []
             for d in sorted(dirnames):
@@ -90,9 +94,9 @@ def walk_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
 
 
 def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
-                      ignored: Optional[Ignored] = None) -> Iterable[str]:
+                      ignored: Optional[Ignored] = None, errors: Optional[List[OSError]] = None) -> Iterable[str]:
     explicit = {os.path.normpath(r) for r in roots if os.path.isfile(r)}
-    for path in walk_files(roots, excludes, ignored):
+    for path in walk_files(roots, excludes, ignored, errors):
         if path.endswith(".py") or os.path.normpath(path) in explicit:
             yield path  # an explicitly named file is always checked
 
@@ -165,7 +169,8 @@ def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
     neither is lost and neither stands in for the other (``lambdalint.rename``
     makes a module's imports name the modules of its own root)."""
     found: List[Tuple[str, str, str]] = []  # (path, root, import name)
-    for path in dict.fromkeys(os.path.normpath(p) for p in iter_python_files(roots, excludes, ignored)):
+    errors: List[OSError] = []
+    for path in dict.fromkeys(os.path.normpath(p) for p in iter_python_files(roots, excludes, ignored, errors)):
         root, name = import_root(path, code_roots)
         found.append((path, root, name))
     owners: Dict[str, set] = {}
@@ -189,7 +194,17 @@ def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
         taken.add(key)
         keys[full] = key
     return [SourceFile(display_path(path), keys[os.path.abspath(path)], os.path.basename(path) == "__init__.py", name, root)
-            for path, root, name in found]
+            for path, root, name in found] + _unreadable_folders(errors)
+
+
+def _unreadable_folders(errors: Sequence[OSError]) -> List[SourceFile]:
+    out: Dict[str, SourceFile] = {}
+    for exc in errors:
+        path = display_path(str(exc.filename or "?"))
+        reason = exc.strerror or str(exc)
+        out.setdefault(path, SourceFile(path, f"<unreadable folder {path}>", False,
+                                        unreadable=f"cannot read folder: {reason}; the files in it were not checked"))
+    return list(out.values())
 
 
 def rename_maps(sources: Sequence[SourceFile]) -> Dict[str, Dict[str, str]]:

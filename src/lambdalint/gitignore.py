@@ -161,8 +161,9 @@ class GitIgnore:
 
 
 def _read(path: str, base: str) -> List[_Rule]:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return parse_rules(fh.read(), base)
+    from lambdalint.sourcefile import read_bytes
+
+    try:  # a .gitignore that is a pipe or a device must not hang the run
+        return parse_rules(read_bytes(path, 4 * 1024 * 1024, truncate=True).decode("utf-8", errors="replace"), base)
     except OSError:
         return []

@@ -20,6 +20,7 @@ from lambdalint.infra.read import read_deployment
 from lambdalint.link import Project
 from lambdalint import suppress
 from lambdalint.rename import rename_modules
+from lambdalint.sourcefile import Unreadable, read_source
 
 
 @dataclass
@@ -50,14 +51,14 @@ Contents = Mapping[str, bytes]
 def index_file(source: SourceFile, verbose: bool = False, contents: Optional[Contents] = None) -> ModuleFacts:
     """Read and index one file; every failure becomes a ``Problem`` on the facts."""
     try:
+        if source.unreadable:
+            raise Unreadable(source.unreadable)
         if contents is not None and source.path in contents:
             data = contents[source.path]
         else:
-            with open(source.path, "rb") as fh:
-                data = fh.read()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return ModuleFacts(source.path, source.module, source.is_package, problem=Problem("LAM001", f"cannot read file: {reason}"))
+            data = read_source(source.path)
+    except Unreadable as exc:
+        return ModuleFacts(source.path, source.module, source.is_package, problem=Problem("LAM001", str(exc)))
     try:
         from lambdalint.index import index_source
 

@@ -149,8 +149,9 @@ def _locate(path: str, line: int, source: Optional[bytes] = None):
 
     try:
         if source is None:
-            with open(path, "rb") as fh:
-                source = fh.read()
+            from lambdalint.sourcefile import read_source
+
+            source = read_source(path)
         text = decode_source(source)
     except (OSError, UnicodeDecodeError, SyntaxError):
         return None

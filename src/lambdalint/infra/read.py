@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from lambdalint.discover import DEFAULT_EXCLUDES, display_path, walk_files
 from lambdalint.infra import WARNING, Deployment, Notice
 from lambdalint.infra.yamlsafe import YamlError
+from lambdalint.sourcefile import TooLarge, read_bytes
 from lambdalint.infra.yamlsafe import load as load_yaml
 
 if sys.version_info >= (3, 11):
@@ -96,11 +97,10 @@ def _read_all(found: Dict[str, Tuple[str, bool]], out: Deployment) -> Deployment
 
 
 def _read_bytes(path: str, limit: int) -> bytes:
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than {limit // (1024 * 1024)} MB; not read")
-    return data
+    try:
+        return read_bytes(path, limit)  # never blocks on a pipe nor reads a device
+    except TooLarge:
+        raise ValueError(f"larger than {limit // (1024 * 1024)} MB; not read") from None
 
 
 def load_data(path: str) -> Any:

@@ -189,8 +189,9 @@ def _unreadable(out: Deployment, fn: _Function, value: Any, python: Optional[boo
 
 
 def _read_text(path: str) -> Optional[str]:
+    from lambdalint.sourcefile import read_bytes
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read(256 * 1024)
+        return read_bytes(path, 256 * 1024, truncate=True).decode("utf-8", errors="replace")
     except OSError:
         return None

@@ -19,6 +19,7 @@ from typing import List, Optional, Sequence, Tuple
 from lambdalint.discover import display_path
 from lambdalint.infra import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
 from lambdalint.infra.hcl import Attribute, Block, HclError, evaluate, parse, reference
+from lambdalint.sourcefile import read_bytes
 
 
 @dataclass
@@ -30,6 +31,9 @@ class _Module:
         return [(f, b) for f, b in self.blocks if b.type == type_ and tuple(b.labels[:len(labels)]) == labels]
 
 
+_MAX_BYTES = 10 * 1024 * 1024  # a Terraform file larger than this is not read
+
+
 def read_folder(files: Sequence[str]) -> Deployment:
     """Read the ``.tf`` files of one folder (one Terraform module)."""
     out = Deployment()
@@ -38,8 +42,7 @@ def read_folder(files: Sequence[str]) -> Deployment:
         shown = display_path(path)
         out.files.append(shown)
         try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+            text = read_bytes(path, _MAX_BYTES).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             out.notices.append(Notice(WARNING, shown, 0, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
             continue

@@ -16,9 +16,10 @@ _RESET = "\033[0m"
 def _source_lines(path: str, cache: Dict[str, Optional[List[str]]]) -> Optional[List[str]]:
     if path not in cache:
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
             from lambdalint.index.source import decode_source
+            from lambdalint.sourcefile import read_source
+
+            data = read_source(path)  # the path may name a pipe or a device: never block on it
 
             cache[path] = decode_source(data).splitlines()
         except (OSError, UnicodeDecodeError, SyntaxError):
