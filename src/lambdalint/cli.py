@@ -32,8 +32,71 @@ def _fail(message: str) -> "click.exceptions.Exit":
     return click.exceptions.Exit(EXIT_ERROR)
 
 
+DEBUG_ENV = "LAMBDALINT_DEBUG"
+_VERBOSE = "lambdalint.verbose"  # ctx.meta key: a command saw --verbose
+
+
+def debug_enabled() -> bool:
+    """``LAMBDALINT_DEBUG=1``: tracebacks for bug reports, as ``--verbose`` gives."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
 class _Group(click.Group):
-    """Usage errors exit 2 with one line, as ruff's do."""
+    """Usage errors exit 2 with one line, as ruff's do; so does everything else
+    that goes wrong: one line naming the file or the error, the traceback only
+    with ``--verbose`` or ``LAMBDALINT_DEBUG=1``."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        _tolerant_streams()
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("lambdalint: interrupted", err=True)
+            raise click.exceptions.Exit(130)
+        except BrokenPipeError:
+            # the reader went away (`lambdalint check | head`): say nothing more
+            _silence_stdout()
+            raise click.exceptions.Exit(EXIT_ERROR)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            verbose = bool(ctx.meta.get(_VERBOSE)) or debug_enabled()
+            if verbose:
+                import traceback
+
+                click.echo(traceback.format_exc().rstrip(), err=True)
+            click.echo(f"lambdalint: error: {_describe(exc, verbose)}", err=True)
+            raise click.exceptions.Exit(EXIT_ERROR)
+
+
+def _describe(exc: BaseException, verbose: bool) -> str:
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    hint = "" if verbose else f"; run again with --verbose (or {DEBUG_ENV}=1) for the traceback"
+    return f"internal error (please report it): {type(exc).__name__}: {exc}{hint}"
+
+
+def _tolerant_streams() -> None:
+    """A message that quotes the user's code must print on any terminal
+    (``PYTHONIOENCODING=ascii``, a C locale): unencodable characters are escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,7 +131,8 @@ def main() -> None:
 @click.option("--exit-non-zero-on-fix", is_flag=True,
               help="With --fix, exit 1 when any file was fixed, even if nothing remains (for pre-commit).")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
+@click.option("-v", "--verbose", is_flag=True,
+              help=f"Show tracebacks of internal errors (for bug reports; also {DEBUG_ENV}=1).")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
           output_format: Optional[str], output_file: Optional[str], statistics: bool,
           config_path: Optional[str], exit_zero: bool, apply_fixes: bool, unsafe_fixes: bool, diff: bool,
@@ -85,6 +149,8 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     from lambdalint.discover import DiscoveryError
     from lambdalint.run import run_check
 
+    verbose = verbose or debug_enabled()
+    click.get_current_context().meta[_VERBOSE] = verbose
     if exit_zero and exit_non_zero_on_fix:
         raise _fail("--exit-zero and --exit-non-zero-on-fix cannot be used together")
     targets = list(paths) or ["."]
@@ -120,7 +186,7 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
             _list_fixes(outcome.fixed)
     if not quiet and shown not in MACHINE_FORMATS:
         _summary(result, outcome, unsafe_fixes)
-    if result.internal_errors:
+    if _internal_failure(result):
         sys.exit(EXIT_ERROR)
     if exit_non_zero_on_fix and outcome is not None and outcome.fixed:
         sys.exit(EXIT_FINDINGS)
@@ -161,7 +227,12 @@ def _exit_after_diff(outcome, quiet: bool) -> None:
         n = len(outcome.fixed)
         click.echo(f"Would fix {_plural(n, 'finding')} in {_plural(len(outcome.changed), 'file')}, "
                    f"{len(outcome.result.diagnostics)} remaining." if n else "No fixes available.", err=True)
-    sys.exit(EXIT_ERROR if outcome.result.internal_errors else EXIT_FINDINGS if outcome.changed else EXIT_CLEAN)
+    sys.exit(EXIT_ERROR if _internal_failure(outcome.result) else EXIT_FINDINGS if outcome.changed else EXIT_CLEAN)
+
+
+def _internal_failure(result) -> bool:
+    """A rule crashed, or lambdalint failed on a file (LAM000): exit 2 whatever else, as ruff does."""
+    return bool(result.internal_errors) or any(d.code == "LAM000" for d in result.diagnostics)
 
 
 def _list_fixes(fixed) -> None:

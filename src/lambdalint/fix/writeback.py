@@ -25,17 +25,12 @@ class WriteRefused(Exception):
 def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     """Replace the content of ``path`` with ``data`` if it still holds ``expected``."""
     real = os.path.realpath(path)  # write through a symlink, keep the link
-    try:
-        st = os.stat(real)
-        with open(real, "rb") as fh:
-            current = fh.read()
-    except OSError as exc:
-        raise WriteRefused(f"cannot read it again: {exc.strerror or exc}")
-    if current != expected:
-        raise WriteRefused("it changed on disk while lambdalint was fixing it; left unchanged")
+    st = _check_unchanged(real, expected)
     # the permission bits too: root may write anything, but a read-only file says "do not touch"
     if not os.access(real, os.W_OK) or not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise WriteRefused("it is read-only; left unchanged")
+    if st.st_nlink > 1:  # a rename would leave the other names with the old content
+        raise WriteRefused(f"it has {st.st_nlink} hard links, which a rewrite would split; left unchanged")
     directory = os.path.dirname(real) or "."
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".lambdalint-tmp", dir=directory)
@@ -47,6 +42,8 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        _keep_owner(tmp, st)
+        _check_unchanged(real, expected)  # again, just before the swap: an editor may have saved meanwhile
         os.replace(tmp, real)
     except BaseException as exc:  # including KeyboardInterrupt: never leave the temporary file
         try:
@@ -56,6 +53,50 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
         if isinstance(exc, OSError):
             raise WriteRefused(f"cannot write it: {exc.strerror or exc}; left unchanged")
         raise
+    _sync_directory(directory)
+
+
+def _check_unchanged(real: str, expected: bytes) -> os.stat_result:
+    from lambdalint.sourcefile import read_bytes
+
+    try:
+        st = os.stat(real)
+        current = read_bytes(real, max(len(expected), st.st_size) + 1)
+    except OSError as exc:
+        raise WriteRefused(f"cannot read it again: {exc.strerror or exc}")
+    if current != expected:
+        raise WriteRefused("it changed on disk while lambdalint was fixing it; left unchanged")
+    return st
+
+
+def _keep_owner(tmp: str, st: os.stat_result) -> None:
+    """The new file must belong to whoever owned the old one (lambdalint run as
+    root in a container must not hand a user's file to root)."""
+    if not hasattr(os, "chown"):
+        return
+    mine = os.stat(tmp)
+    if (mine.st_uid, mine.st_gid) == (st.st_uid, st.st_gid):
+        return
+    try:
+        os.chown(tmp, st.st_uid, st.st_gid)
+    except PermissionError:
+        if mine.st_uid != st.st_uid:
+            raise WriteRefused("it belongs to another user, and a rewrite would make it yours; left unchanged")
+        # only the group differs and cannot be kept: the bits still say who may write
+
+
+def _sync_directory(directory: str) -> None:
+    """Make the rename itself durable (POSIX); best effort."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _write_all(out: BinaryIO, data: bytes) -> None:
