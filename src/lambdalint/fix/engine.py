@@ -60,7 +60,12 @@ def _apply_fixes(path: str, source: bytes, diagnostics: Sequence[Diagnostic], ve
     try:
         ctx = FileContext(path, source)
     except cst.ParserSyntaxError as exc:
-        out.failed.extend((d, f"the file does not parse: {_first_line(exc)}") for d in planned)
+        from lambdalint.index.source import mixed_newlines
+
+        reason = ("the file mixes line endings (CRLF with LF or CR), which the fix engine cannot keep; "
+                  "make them all the same, then fix again") if mixed_newlines(source) else \
+            f"the file does not parse: {_first_line(exc)}"
+        out.failed.extend((d, reason) for d in planned)
         return out
     accepted: List[Tuple[Diagnostic, Plan]] = []
     taken: List[Tuple[Span, Span]] = []

@@ -12,7 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
 from lambdalint.index import guard
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
-from lambdalint.index.source import decode_source, suppression_comments
+from lambdalint.index.source import decode_failure, decode_source, mixed_newlines, same_newlines, suppression_comments
 
 _CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
 _NO_SPAN: Span = (0, 0, 0, 0)
@@ -23,10 +23,9 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
     decoded or parsed comes back with ``problem`` set."""
     try:
         text = decode_source(data)
-    except UnicodeDecodeError as exc:
-        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"cannot decode file: {exc.reason} at byte {exc.start}"))
-    except SyntaxError as exc:  # a bad coding cookie
-        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"cannot decode file: {exc.msg}"))
+    except (UnicodeDecodeError, SyntaxError) as exc:  # SyntaxError: a bad coding declaration
+        reason, line = decode_failure(data, exc)
+        return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"cannot decode file: {reason}", line))
     if "\x00" in text:
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "file contains null bytes; is it a binary file?"))
     refusal = guard.size_refusal(len(data)) or guard.shape_refusal(text)
@@ -43,7 +42,12 @@ def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bo
     try:
         tree = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
-        return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
+        if not mixed_newlines(data):
+            return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
+        try:  # one ending for all lines keeps every line and column where it was
+            tree = cst.parse_module(same_newlines(data))
+        except cst.ParserSyntaxError:
+            return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
     walker = _Walker(module, is_package, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
     walker.walk_module(tree)
     noqa, file_noqa = suppression_comments(text)

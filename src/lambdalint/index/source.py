@@ -25,6 +25,50 @@ def decode_source(data: bytes) -> str:
     return data.decode(encoding)
 
 
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
+
+
+def decode_failure(data: bytes, exc: Exception) -> Tuple[str, int]:
+    """Why ``decode_source`` failed on ``data``, for a person (which byte, whether a
+    coding declaration was involved), and on which line."""
+    if isinstance(exc, SyntaxError):  # raised by tokenize.detect_encoding
+        msg = str(exc.msg or exc)
+        if msg.startswith("encoding problem"):
+            return "it starts with a UTF-8 byte order mark but declares another encoding", 1
+        if not msg.startswith("invalid or missing encoding declaration"):
+            return msg, exc.lineno or 1  # unknown encoding: <name>
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            exc = err
+        else:
+            return msg, 1
+    if not isinstance(exc, UnicodeDecodeError):
+        return str(exc), 1
+    start = exc.start
+    line = data.count(b"\n", 0, start) + 1
+    where = f"byte 0x{data[start]:02x} on line {line}" if start < len(data) else "at the end"
+    head = b"\n".join(data.split(b"\n", 2)[:2])
+    cookie = _COOKIE.search(head)
+    if cookie is not None:
+        said = f"not valid {cookie.group(1).decode('ascii', 'replace')} ({where}), as its coding declaration says it is"
+    else:
+        said = f"not UTF-8 ({where}) and no coding declaration"
+    return said + ("; is it a binary file?" if b"\x00" in data[:8192] else ""), line
+
+
+def mixed_newlines(data: bytes) -> bool:
+    """Whether ``data`` mixes line endings (CRLF with LF or CR), which Python reads
+    but libcst does not parse."""
+    crlf = data.count(b"\r\n")
+    return 0 < crlf and (crlf != data.count(b"\n") or crlf != data.count(b"\r"))
+
+
+def same_newlines(data: bytes) -> bytes:
+    """``data`` with every line ending a LF: the same lines and columns, for parsing."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
 def split_codes(codes: Optional[str]) -> Optional[Tuple[str, ...]]:
     if codes is None:
         return None
