@@ -34,6 +34,16 @@ class FileFixes:
 
 def apply_fixes(path: str, source: bytes, diagnostics: Sequence[Diagnostic], verbose: bool = False) -> FileFixes:
     """Apply the fixes of ``diagnostics`` (all meant for ``path``) that do not overlap."""
+    if b"\r" in source and b"\n" not in source:
+        # Old Mac line endings: libcst drops the last one when it edits the last line.
+        # With no LF anywhere, LF stands in for CR exactly, and back.
+        out = _apply_fixes_with_room(path, source.replace(b"\r", b"\n"), diagnostics, verbose)
+        out.source = out.source.replace(b"\n", b"\r")
+        return out
+    return _apply_fixes_with_room(path, source, diagnostics, verbose)
+
+
+def _apply_fixes_with_room(path: str, source: bytes, diagnostics: Sequence[Diagnostic], verbose: bool) -> FileFixes:
     try:
         return _apply_fixes(path, source, diagnostics, verbose)
     except RecursionError:

@@ -57,15 +57,18 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
 
 
 def _check_unchanged(real: str, expected: bytes) -> os.stat_result:
-    from lambdalint.sourcefile import read_bytes
+    from lambdalint.sourcefile import TooLarge, read_bytes
 
+    changed = WriteRefused("it changed on disk while lambdalint was fixing it; left unchanged")
     try:
+        current = read_bytes(real, len(expected))
         st = os.stat(real)
-        current = read_bytes(real, max(len(expected), st.st_size) + 1)
+    except TooLarge:
+        raise changed from None
     except OSError as exc:
-        raise WriteRefused(f"cannot read it again: {exc.strerror or exc}")
+        raise WriteRefused(f"cannot read it again: {exc.strerror or exc}") from None
     if current != expected:
-        raise WriteRefused("it changed on disk while lambdalint was fixing it; left unchanged")
+        raise changed
     return st
 
 
