@@ -7,9 +7,9 @@ import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
+from lambdalint.index.positions import node_spans
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.source import decode_source, noqa_lines
 
@@ -34,7 +34,7 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
     except RecursionError:
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "syntax error: expression nested too deeply to parse"))
-    walker = _Walker(module, is_package, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
+    walker = _Walker(module, is_package, node_spans(tree))
     walker.walk_module(tree)
     return ModuleFacts(
         path=path,
@@ -73,7 +73,7 @@ def _looks_like_python2(text: str) -> bool:
 
 
 class _Walker:
-    def __init__(self, module: str, is_package: bool, positions: Dict[cst.CSTNode, object]) -> None:
+    def __init__(self, module: str, is_package: bool, positions: Dict[cst.CSTNode, Span]) -> None:
         self.module = module
         self.is_package = is_package
         self.positions = positions
@@ -88,10 +88,7 @@ class _Walker:
 
     # --- positions ---------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
-        pos = self.positions.get(node)
-        if pos is None:
-            return _NO_SPAN
-        return (pos.start.line, pos.start.column, pos.end.line, pos.end.column)  # type: ignore[attr-defined]
+        return self.positions.get(node, _NO_SPAN)
 
     # --- module and functions ---------------------------------------------------------
     def walk_module(self, tree: cst.Module) -> None:
