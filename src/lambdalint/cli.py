@@ -57,8 +57,14 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes that index files. [default: the number of CPUs]")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, envvar="LAMBDALINT_CACHE_DIR",
+              help="Cache folder (env: LAMBDALINT_CACHE_DIR). [default: .lambdalint_cache in the project root]")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
-          output_format: Optional[str], config_path: Optional[str], exit_zero: bool, quiet: bool, verbose: bool) -> None:
+          output_format: Optional[str], config_path: Optional[str], exit_zero: bool, quiet: bool, verbose: bool,
+          jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]) -> None:
     """Check PATHS (files or folders; default: the current folder).
 
     Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
@@ -77,7 +83,7 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         settings = load_settings(cfg, known)
         settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
         catalog = load_catalog(settings.resources, source=cfg or "pyproject.toml")
-        result = run_check(targets, settings, catalog, verbose)
+        result = run_check(targets, settings, catalog, verbose, options=_run_options(cfg, jobs, no_cache, cache_dir))
     except (ConfigError, CatalogError, DiscoveryError) as exc:
         raise _fail(str(exc))
     fmt = settings.output_format or "full"
@@ -89,6 +95,18 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_CLEAN if exit_zero or not result.diagnostics else EXIT_FINDINGS)
+
+
+def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]):
+    from lambdalint.cache import Cache, default_cache_dir
+    from lambdalint.progress import for_terminal
+    from lambdalint.run import Options
+
+    cache = None
+    if not no_cache:
+        root = os.path.dirname(os.path.abspath(config_file)) if config_file else None
+        cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {m}", err=True))
+    return Options(jobs=jobs, cache=cache, progress=for_terminal())
 
 
 def _summary(result) -> None:

@@ -204,7 +204,9 @@ def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[str], b
     out = []
     for i, data, source, key, cache_dir, verbose in items:
         facts = index_bytes(data, source, verbose)
-        error = write_facts(cache_dir, key, facts) if cache_dir is not None else None
+        # an internal error is lambdalint's bug, not the file's: never remember it
+        keep = cache_dir is not None and not (facts.problem is not None and facts.problem.code == "LAM000")
+        error = write_facts(cache_dir, key, facts) if keep else None
         out.append((i, (facts, error)))
     return out
 
