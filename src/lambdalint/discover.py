@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 DEFAULT_EXCLUDES: tuple = (
     ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", "node_modules",
@@ -30,8 +31,16 @@ class DiscoveryError(Exception):
 
 
 def _excluded(name: str, rel: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*")
-               for p in patterns)
+    matcher = _matcher(tuple(patterns))
+    return matcher(name) is not None or matcher(rel) is not None
+
+
+@functools.lru_cache(maxsize=32)
+def _matcher(patterns: Tuple[str, ...]):
+    """One compiled regex for every pattern, as the pattern itself and as a folder
+    (``p/*``): a walk over thousands of files calls this for each name."""
+    parts = [fnmatch.translate(p) for p in patterns] + [fnmatch.translate(p.rstrip("/") + "/*") for p in patterns]
+    return re.compile("|".join(f"(?:{p})" for p in parts) or r"(?!)").match
 
 
 def _is_virtualenv(directory: str) -> bool:
@@ -72,14 +81,21 @@ def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EX
 def module_name(path: str) -> str:
     """The dotted module name, from the chain of ``__init__.py`` above the file."""
     p = Path(os.path.abspath(path))
-    parts = [] if p.name == "__init__.py" else [p.stem]
-    d = p.parent
-    while (d / "__init__.py").is_file() and _IDENT.match(d.name):
-        parts.insert(0, d.name)
-        if d.parent == d:
-            break
-        d = d.parent
-    return ".".join(parts) or p.stem
+    package = _package_of(str(p.parent))
+    if p.name == "__init__.py":
+        return package or p.stem
+    return f"{package}.{p.stem}" if package else p.stem
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_of(directory: str) -> str:
+    """The dotted package a folder is ("" when it is not a package): each folder
+    is looked at once however many files it holds."""
+    d = Path(directory)
+    if not ((d / "__init__.py").is_file() and _IDENT.match(d.name)) or d.parent == d:
+        return ""
+    parent = _package_of(str(d.parent))
+    return f"{parent}.{d.name}" if parent else d.name
 
 
 def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES) -> List[SourceFile]:
@@ -87,6 +103,7 @@ def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES) -
 
     Two files can claim the same module name (``app.py`` in two services); the
     later ones get a name qualified by their folders so neither is lost."""
+    _package_of.cache_clear()  # folders may have changed since the last call
     seen: Dict[str, str] = {}
     out: List[SourceFile] = []
     for path in dict.fromkeys(os.path.normpath(p) for p in iter_python_files(roots, excludes)):
