@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def outcome(root: Path, settings: Settings = Settings(), prune: bool = True):
     result = run_check([str(root)], settings, options=Options(prune=prune, jobs=1))
-    return ([(d.path, d.span, d.code, d.message) for d in result.diagnostics],
+    return ([(d.path, d.span, d.code, d.message, repr(getattr(d, "fix", None))) for d in result.diagnostics],
             [(h.module, h.qualname, h.source) for h in result.handlers], result.files)
 
 
@@ -121,6 +121,18 @@ CASES = {
                 db.close_db()
         """,
     },
+    "fix_depends_on_a_module_no_handler_reaches": {
+        "app.py": """
+            import os
+            out = open(os.devnull, "w")
+
+
+            def handler(event, context):
+                out.write("row")
+                out.close()
+        """,
+        "other.py": "from app import out\n",
+    },
     "chalice_route": {
         "chalicelib/__init__.py": "",
         "chalicelib/db.py": DB,
@@ -146,7 +158,7 @@ def test_roundabout_reach_gives_the_same_findings(tmp_path, name):
     (tmp_path / "unrelated.py").write_text("import os\n\ndef helper(a):\n    return os.getcwd()\n")
     settings = Settings(handlers=("jobs.run",)) if name.startswith("handler_listed") else Settings()
     diagnostics, handlers, files = assert_same(tmp_path, settings)
-    assert any(code == "LAM101" for _, _, code, _ in diagnostics), diagnostics
+    assert any(d[2] == "LAM101" for d in diagnostics), diagnostics
     assert files == len(CASES[name]) + 1
     assert "unrelated" not in indexed(tmp_path, settings)
 
@@ -160,14 +172,17 @@ def test_modules_no_handler_reaches_are_not_indexed(tmp_path):
         "lib/sub/deep.py": "def h():\n    return 3\n",
         "app.py": "from lib.used import f\n\ndef handler(event, context):\n    return f()\n",
         "script.py": "import lib.unused\n\ndef main(argv):\n    return lib.unused.g()\n",
+        "tool.py": "import json\n\ndef main(argv):\n    return json.dumps(argv)\n",
     })
-    assert indexed(tmp_path) == {"app", "lib", "lib.used"}
+    # script.py is no entry point, but it imports from `lib`, which app.py uses: its
+    # import-time code could touch lib's objects, so it is indexed (lib.unused is not)
+    assert indexed(tmp_path) == {"app", "lib", "lib.used", "script"}
 
 
 def test_a_file_the_first_pass_cannot_parse_is_indexed_and_reported(tmp_path):
     write_project(tmp_path, {"broken.py": "def f(:\n    pass\n", "app.py": "def handler(event, context):\n    pass\n"})
     diagnostics, _, _ = assert_same(tmp_path)
-    assert [(Path(p).name, code) for p, _, code, _ in diagnostics] == [("broken.py", "LAM001")]
+    assert [(Path(d[0]).name, d[2]) for d in diagnostics] == [("broken.py", "LAM001")]
 
 
 def test_conventions_off_and_patterns_change_the_roots(tmp_path):

@@ -55,6 +55,12 @@ def main() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Use this pyproject.toml or lambdalint.toml instead of the nearest one.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (with --fix or --diff).")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what the fixes would change; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="With --fix, list the findings that were fixed.")
+@click.option("--exit-non-zero-on-fix", is_flag=True,
+              help="With --fix, exit 1 when any file was fixed, even if nothing remains (for pre-commit).")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
@@ -63,11 +69,14 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, envvar="LAMBDALINT_CACHE_DIR",
               help="Cache folder (env: LAMBDALINT_CACHE_DIR). [default: .lambdalint_cache in the project root]")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
-          output_format: Optional[str], config_path: Optional[str], exit_zero: bool, quiet: bool, verbose: bool,
-          jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]) -> None:
+          output_format: Optional[str], config_path: Optional[str], exit_zero: bool, apply_fixes: bool,
+          unsafe_fixes: bool, diff: bool, show_fixes: bool, exit_non_zero_on_fix: bool, quiet: bool,
+          verbose: bool, jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]) -> None:
     """Check PATHS (files or folders; default: the current folder).
 
-    Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+    Exit status: 0 no findings (or all fixed), 1 findings remain (with --diff: something
+    would change; with --exit-non-zero-on-fix: something was fixed), 2 usage,
+    configuration or internal error.
     """
     from lambdalint.catalog import CatalogError, load_catalog
     from lambdalint.checks import all_rules
@@ -76,24 +85,42 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     from lambdalint.report import reporter
     from lambdalint.run import run_check
 
+    if exit_zero and exit_non_zero_on_fix:
+        raise _fail("--exit-zero and --exit-non-zero-on-fix cannot be used together")
     targets = list(paths) or ["."]
     known = list(all_rules())
+    outcome = None
     try:
         cfg = config_path or find_config(targets)
         settings = load_settings(cfg, known)
         settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
         catalog = load_catalog(settings.resources, source=cfg or "pyproject.toml")
-        result = run_check(targets, settings, catalog, verbose, options=_run_options(cfg, jobs, no_cache, cache_dir))
+        if apply_fixes or diff:
+            from lambdalint.fix import fix_project
+
+            outcome = fix_project(targets, settings, catalog, unsafe_fixes, write=not diff, verbose=verbose)
+            result = outcome.result
+        else:
+            result = run_check(targets, settings, catalog, verbose, options=_run_options(cfg, jobs, no_cache, cache_dir))
     except (ConfigError, CatalogError, DiscoveryError) as exc:
         raise _fail(str(exc))
+    if diff:
+        _exit_after_diff(outcome, quiet)
     fmt = settings.output_format or "full"
     reporter(fmt)(result.diagnostics, sys.stdout, _use_color() and fmt != "json")
     for problem in result.internal_errors:
         click.echo(f"lambdalint: internal error (please report it): {problem}", err=True)
+    if outcome is not None:
+        for problem in outcome.problems:
+            click.echo(f"lambdalint: warning: {problem}", err=True)
+        if show_fixes and fmt != "json":
+            _list_fixes(outcome.fixed)
     if not quiet and fmt != "json":
-        _summary(result)
+        _summary(result, outcome, unsafe_fixes)
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
+    if exit_non_zero_on_fix and outcome is not None and outcome.fixed:
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN if exit_zero or not result.diagnostics else EXIT_FINDINGS)
 
 
@@ -109,15 +136,65 @@ def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool
     return Options(jobs=jobs, cache=cache, progress=for_terminal())
 
 
-def _summary(result) -> None:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _exit_after_diff(outcome, quiet: bool) -> None:
+    """``--diff``: the diffs on stdout, a summary on stderr; exit 1 when something would change."""
+    from lambdalint.fix.writeback import unified_diff
+
+    for path in outcome.changed:
+        click.echo(unified_diff(path, outcome.originals[path], outcome.fixed_sources[path]), nl=False)
+    for problem in outcome.problems:
+        click.echo(f"lambdalint: warning: {problem}", err=True)
+    if not quiet:
+        n = len(outcome.fixed)
+        click.echo(f"Would fix {_plural(n, 'finding')} in {_plural(len(outcome.changed), 'file')}, "
+                   f"{len(outcome.result.diagnostics)} remaining." if n else "No fixes available.", err=True)
+    sys.exit(EXIT_ERROR if outcome.result.internal_errors else EXIT_FINDINGS if outcome.changed else EXIT_CLEAN)
+
+
+def _list_fixes(fixed) -> None:
+    if not fixed:
+        click.echo("No findings fixed.")
+        return
+    click.echo(f"Fixed {_plural(len(fixed), 'finding')}:")
+    by_path = {}
+    for d in fixed:
+        by_path.setdefault(d.path, []).append(d)
+    for path, ds in by_path.items():
+        click.echo(f"- {path}:")
+        for d in ds:
+            click.echo(f"    {d.line}: {d.code} ({d.name}): {d.fix.message}")
+
+
+def _summary(result, outcome=None, unsafe: bool = False) -> None:
+    from lambdalint.diagnostics import SAFE, UNSAFE
+
     n = len(result.diagnostics)
     handlers = len(result.handlers)
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
     hs = f"{handlers} handler{'s' if handlers != 1 else ''}"
-    if n == 0:
+    safe = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicable and d.fix.applicability == SAFE)
+    risky = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicable and d.fix.applicability == UNSAFE)
+    if outcome is not None:
+        line = f"Fixed {_plural(len(outcome.fixed), 'finding')}, {n} remaining"
+        if risky and not unsafe:
+            line += f"; {risky} more fixable with --unsafe-fixes"
+        click.echo(line + ".")
+    elif n == 0:
         click.echo(f"All checks passed! ({files}, {hs})")
     else:
         click.echo(f"Found {n} finding{'s' if n != 1 else ''} in {files} ({hs}).")
+        fixable = safe + risky if unsafe else safe
+        hint = []
+        if fixable:
+            hint.append(f"[*] {fixable} fixable with --fix" + (" --unsafe-fixes" if unsafe and risky else ""))
+        if risky and not unsafe:
+            hint.append(f"{risky} {'more ' if fixable else ''}fixable with --fix --unsafe-fixes")
+        if hint:
+            click.echo("; ".join(hint) + ".")
     if handlers == 0 and result.files:
         click.echo("note: no Lambda handler found; name it `handler`/`lambda_handler`/`*_handler` with (event, context), "
                    "or list it under [tool.lambdalint] handlers", err=True)

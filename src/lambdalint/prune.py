@@ -13,7 +13,13 @@ the selected files gives exactly the findings of a run on all of them
   the first pass could not);
 - a root reaches the project modules its imports name and their parent
   packages, and the modules an attribute chain rooted at an import names,
-  with the modules below them (``x = pkg; x.sub.f()`` ends up in ``pkg.sub``).
+  with the modules below them (``x = pkg; x.sub.f()`` ends up in ``pkg.sub``);
+- a module that reaches a selected module is selected too (it may import or
+  touch the objects handlers use; see ``reachable``).
+
+Rules may ask whole-project questions only about modules connected to a
+handler this way: a module that neither reaches nor is reached from one is
+never indexed.
 
 A new way of declaring an entry point must be added to ``could_be_entry``.
 """
@@ -81,20 +87,34 @@ def _could_be_handler_decorator(scan: ModuleScan, dec: DecoratorName, handler_de
 
 
 def reachable(roots: Iterable[str], scans: Mapping[str, ModuleScan]) -> Set[str]:
-    """``roots`` and every module they reach through imports and chains."""
+    """``roots``, every module they reach through imports and chains, and every
+    module that reaches one of those.
+
+    The last part is for whole-project questions about an object the handlers
+    use: whether another module imports it by name (``from app import conn``) or
+    does something with it at import time (the LAM101 fix asks both before it
+    re-creates the object). A module that reaches none of the selected modules
+    cannot name their objects, so it cannot change an answer."""
     names = sorted(scans)
     known = set(names)
+    edges = {module: _reached(scan, names, known) for module, scan in scans.items()}
+    forward = _closure([r for r in roots if r in known], edges)
+    importers: Dict[str, Set[str]] = {}
+    for module, targets in edges.items():
+        for target in targets:
+            importers.setdefault(target, set()).add(module)
+    return _closure(list(forward), importers)
+
+
+def _closure(start: List[str], edges: Mapping[str, Set[str]]) -> Set[str]:
     seen: Set[str] = set()
-    todo = [r for r in roots if r in known]
+    todo = list(start)
     while todo:
         module = todo.pop()
         if module in seen:
             continue
         seen.add(module)
-        scan = scans[module]
-        for target in _reached(scan, names, known):
-            if target not in seen:
-                todo.append(target)
+        todo.extend(t for t in edges.get(module, ()) if t not in seen)
     return seen
 
 

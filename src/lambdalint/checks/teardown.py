@@ -26,10 +26,11 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 from lambdalint import paths
 from lambdalint.catalog import ResourceKind
 from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler
-from lambdalint.link import Binding, Project
+from lambdalint.link import Binding, Project, iter_events
 
 RULES = (
     RuleInfo("LAM101", "closed-global-resource", ERROR,
@@ -41,6 +42,9 @@ RULES = (
 )
 
 LIVE = ("live", -1)
+STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
+WITH_BLOCK = "with"  # leaving a one-item `with` block is the teardown
+WITH_CLOSING = "with-closing"  # the same, for `with closing(obj) as x:` (x is obj)
 _NOT_A_USE = frozenset({
     "contextlib.closing", "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable",
     "builtins.hasattr", "builtins.repr", "builtins.print", "atexit.register", "builtins.getattr",
@@ -66,6 +70,7 @@ class Site:
     span: Span
     how: str  # "`conn.close()`", "leaving `with conn:`", "`del conn`"
     chain: Tuple[str, ...]
+    shape: str = ""  # what the fix can remove: STATEMENT, WITH_BLOCK, or "" (part of an expression)
 
 
 @dataclass(frozen=True)
@@ -218,7 +223,8 @@ class _Interpreter:
     def resource_method(self, t: Tracked, method: str, e: Event, state: State, frame: _Frame) -> State:
         kind = t.kind
         if method in kind.teardown:
-            return self.tear_down(t, state, frame, e.span, f"`{paths.display(e.path or '')}()`")
+            return self.tear_down(t, state, frame, e.span, f"`{_as_written(e.path or '', frame.module)}()`",
+                                  STATEMENT if e.stmt else "")
         for revive in kind.revive:
             if revive.method == method and all((k, v) in e.consts for k, v in revive.kwargs):
                 return _set(state, t.path, frozenset({LIVE}))
@@ -226,13 +232,13 @@ class _Interpreter:
             self.used(t, state, frame, e.span, f"{paths.display(t.path)}.{method}()")
         return state
 
-    def tear_down(self, t: Tracked, state: State, frame: _Frame, span: Span, how: str) -> State:
+    def tear_down(self, t: Tracked, state: State, frame: _Frame, span: Span, how: str, shape: str = "") -> State:
         key = (frame.module, span, t.path)
         site = self._site_ids.get(key)
         if site is None:
             site = len(self.sites)
             self._site_ids[key] = site
-            self.sites.append(Site(t, frame.module, span, how, frame.chain))
+            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape))
         return _set(state, t.path, frozenset({("dead", site)}))
 
     def assign(self, e: Event, state: State, frame: _Frame) -> State:
@@ -259,7 +265,7 @@ class _Interpreter:
         t, rest = self.split_tracked(self.project.canonical(e.path, frame.env))
         if t is None or rest:
             return state
-        return self.tear_down(t, state, frame, e.span, f"`del {paths.display(e.path)}`")
+        return self.tear_down(t, state, frame, e.span, f"`del {paths.display(e.path)}`", STATEMENT)
 
     # --- control flow ---------------------------------------------------------------
     def branch(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
@@ -336,13 +342,14 @@ class _Interpreter:
         return fall, final_rets
 
     def with_(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        closes: List[Tuple[Tracked, str]] = []
+        closes: List[Tuple[Tracked, str, str]] = []
+        one = len(e.items) == 1
         for ctx, args in e.items:
             canon = self.project.canonical(ctx, frame.env) if ctx else None
             t, rest = self.split_tracked(canon)
             if t is not None and not rest:
                 if t.kind.with_closes:
-                    closes.append((t, f"leaving `with {paths.display(t.path)}:`"))
+                    closes.append((t, f"leaving `with {paths.display(t.path)}:`", WITH_BLOCK if one else ""))
                 else:
                     self.used(t, state, frame, e.span, f"with {paths.display(t.path)}:")
                 continue
@@ -352,12 +359,13 @@ class _Interpreter:
                 if target is not None and target.kind == "external" and target.path == "contextlib.closing" and args and args[0]:
                     at, arest = self.split_tracked(self.project.canonical(args[0], frame.env))
                     if at is not None and not arest:
-                        closes.append((at, f"leaving `with closing({paths.display(at.path)}):`"))
+                        closes.append((at, f"leaving `with closing({paths.display(at.path)}):`",
+                                       WITH_CLOSING if one else ""))
         fall, rets = self.block(e.body, state, frame)
 
         def exit_(s: State) -> State:
-            for t, how in closes:
-                s = self.tear_down(t, s, frame, e.span, how)
+            for t, how, shape in closes:
+                s = self.tear_down(t, s, frame, e.span, how, shape)
             return s
 
         return (exit_(fall) if fall is not None else None), [exit_(r) for r in rets]
@@ -383,6 +391,55 @@ class _Interpreter:
         return _join(exits) if exits else state
 
 
+def _as_written(path: str, module: str) -> str:
+    """``app.get_conn().close`` in module ``app`` -> ``get_conn().close``."""
+    shown = paths.display(path)
+    return shown[len(module) + 1:] if shown.startswith(module + ".") else shown
+
+
+class _TeardownShapes:
+    """A cheap, over-approximating pre-pass: can a handler reach anything that
+    looks like a teardown at all? Most handlers cannot, and then the two
+    interpretation passes are skipped. Calls are followed by resolved target
+    and, where the receiver is unknown (``self.x()``, ``obj.x()``), by method
+    name to every project function of that name, so nothing is missed."""
+
+    def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
+        self.project = project
+        self.verbs = frozenset(v for t in tracked.values() for v in t.kind.teardown)
+        self.by_name: Dict[str, List[Tuple[str, str]]] = {}
+        for m in project.modules.values():
+            for fn in m.functions.values():
+                self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
+        self._shape: Dict[Tuple[str, str], bool] = {}
+
+    def reachable_from(self, handler: Handler) -> bool:
+        seen = set()
+        todo = [(handler.module, handler.qualname)]
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            fn = self.project.function(*key)
+            if fn is None:
+                continue
+            for e in iter_events(fn.body):
+                if e.kind in ("del", "with"):
+                    return True
+                if e.kind != "call" or e.path is None:
+                    continue
+                last = paths.split(e.path)[1][-1:] or [e.path.rsplit(".", 1)[-1]]
+                if last[0] in self.verbs:
+                    return True
+                target = self.project.target(e.path) if e.path[:1] not in "$%" else None
+                if target is not None and target.kind == "function" and target.module:
+                    todo.append((target.module, target.qualname))
+                else:
+                    todo.extend(self.by_name.get(last[0], ()))
+        return False
+
+
 def _set(state: State, key: str, value: FrozenSet[Status]) -> State:
     new = dict(state)
     new[key] = value
@@ -405,8 +462,11 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     if not tracked or not ctx.handlers:
         return []
     # site (module, span, code) -> (site, use, handlers)
-    found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[str]]] = {}
+    found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[Handler]]] = {}
+    may_tear_down = _TeardownShapes(project, tracked)
     for handler in ctx.handlers:
+        if not may_tear_down.reachable_from(handler):
+            continue
         interp = _Interpreter(project, tracked)
         start: State = {g: frozenset({LIVE}) for g in tracked}
         after_first = interp.invoke(handler, start)
@@ -419,21 +479,23 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             code = "LAM101" if site.tracked.kind.after_teardown == "fatal" else "LAM102"
             key = (site.module, site.span, code)
             if key in found:
-                if handler.qualname not in found[key][2]:
-                    found[key][2].append(handler.qualname)
+                if handler not in found[key][2]:
+                    found[key][2].append(handler)
             else:
-                found[key] = (site, use, [handler.qualname])
+                found[key] = (site, use, [handler])
     diagnostics = []
     for (module, span, code), (site, use, handlers) in found.items():
         facts = project.modules[module]
+        names = [h.qualname for h in handlers]
         diagnostics.append(Diagnostic(
             code=code,
             name="closed-global-resource" if code == "LAM101" else "needless-global-teardown",
-            message=_message(project, code, site, use, handlers),
+            message=_message(project, code, site, use, names),
             path=facts.path,
             span=span,
             severity=ERROR if code == "LAM101" else WARNING,
-            handlers=tuple(handlers),
+            fix=teardown_fix(project, code, site, handlers),
+            handlers=tuple(names),
         ))
     return diagnostics
 

@@ -1,0 +1,83 @@
+"""Proof that the fixes work: `lambdalint check --fix --unsafe-fixes` on a copy of
+fixtures/, then every executable fixture that was fixed is run as a warm
+container runs it (imported once, invoked several times).
+
+* A ``warm=fails`` fixture must have been changed by the fix, must then survive
+  every warm invocation, and its first invocation must return exactly what the
+  original's first invocation returned (the fix keeps the user's intent).
+* ``warm=clean`` fixtures and every other correct fixture must be left byte for
+  byte as they were.
+* Fixing the fixed copy again changes nothing.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lambdalint.cli import main
+from lambdalint.config import Settings
+from lambdalint.run import run_check
+from test_fixtures_warm import EXECUTABLES, FIXTURES, _describe, _invoke_warm, _module_files, _temp_leftovers
+
+FAILING = [s for s in EXECUTABLES if s.warm == "fails"]
+
+
+@pytest.fixture(scope="module")
+def fixed_copy(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fixed") / "fixtures"
+    shutil.copytree(FIXTURES, root)
+    result = CliRunner().invoke(main, ["check", "--fix", "--unsafe-fixes", "--output-format", "concise", str(root)])
+    assert result.exit_code in (0, 1), result.output
+    return root, result
+
+
+def _copy_of(root: Path, path: Path) -> Path:
+    return root / path.relative_to(FIXTURES)
+
+
+@pytest.mark.parametrize("spec", FAILING, ids=[s.id for s in FAILING])
+def test_fixed_fixture_runs_clean_when_warm(spec, fixed_copy):
+    root, _ = fixed_copy
+    fixed = replace(spec, path=_copy_of(root, spec.path), warm="clean", raises=None, twins=[])
+    changed = [p for p in _module_files(spec) if not filecmp.cmp(p, _copy_of(root, p), shallow=False)]
+    assert changed, f"{spec.id}: the fix changed nothing"
+
+    before = _temp_leftovers()
+    original = _invoke_warm(spec)
+    outcomes = _invoke_warm(fixed)
+    assert not (_temp_leftovers() - before), f"{spec.id}: files left behind"
+
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    assert not failures, f"{spec.id} still fails after the fix:\n{_describe(outcomes)}"
+    assert not isinstance(original[0], BaseException)
+    assert outcomes[0] == original[0], (
+        f"{spec.id}: the fix changed what the first invocation returns: {original[0]!r} -> {outcomes[0]!r}"
+    )
+
+
+def test_correct_fixtures_are_untouched(fixed_copy):
+    root, _ = fixed_copy
+    correct = [p for p in FIXTURES.rglob("*.py")
+               if not p.name.startswith("bad_") and not p.relative_to(FIXTURES).as_posix().startswith("lam101/crossmod/")]
+    assert len(correct) > 20
+    touched = [p.relative_to(FIXTURES).as_posix() for p in correct if not filecmp.cmp(p, _copy_of(root, p), shallow=False)]
+    assert touched == []
+
+
+def test_nothing_fixable_remains_and_a_second_fix_changes_nothing(fixed_copy, tmp_path):
+    root, first = fixed_copy
+    assert "Fixed " in first.output
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(root, snapshot)
+    again = CliRunner().invoke(main, ["check", "--fix", "--unsafe-fixes", "--output-format", "concise", str(root)])
+    assert "Fixed 0 findings" in again.output
+    differences = [p for p in root.rglob("*.py") if not filecmp.cmp(p, snapshot / p.relative_to(root), shallow=False)]
+    assert differences == []
+    remaining = run_check([str(root)], Settings()).diagnostics
+    assert [d for d in remaining if d.fix is not None and d.fix.applicable] == []
