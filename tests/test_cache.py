@@ -224,3 +224,15 @@ def test_progress_only_on_a_terminal_after_a_delay(delay):
     p.advance(3)
     p.close()
     assert "indexing 3/3 files" in shown.getvalue() and shown.getvalue().endswith("\r\x1b[K")
+
+
+def test_entries_are_shared_between_working_directories(tmp_path, monkeypatch):
+    write_project(tmp_path / "p", {"db.py": DB.replace("pass", "conn.close()"), "app.py": APP})
+    monkeypatch.chdir(tmp_path)
+    cache = Cache(str(tmp_path / "c"), print)
+    first = run_check(["p"], Settings(), options=Options(cache=cache, jobs=1)).diagnostics
+    counting = Counting(monkeypatch)
+    monkeypatch.chdir(tmp_path / "p")
+    again = run_check(["."], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1)).diagnostics
+    assert counting.paths == []
+    assert [d.path for d in first] == [os.path.join("p", "db.py")] and [d.path for d in again] == ["db.py"]

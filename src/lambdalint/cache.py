@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from typing import Callable, Dict, Iterable, Optional
 
 from lambdalint import __version__
@@ -111,9 +112,10 @@ class Cache:
             return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
             return None  # corrupt or unreadable: indexed again and rewritten
-        if facts.path != path or facts.module != module:
+        if facts.module != module:
             return None
-        return facts
+        # keys hold the absolute path; the facts, the path as this run shows it
+        return facts if facts.path == path else replace(facts, path=path)
 
     def put_facts(self, key: str, facts: ModuleFacts) -> None:
         if self.prepare():

@@ -135,7 +135,8 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         if isinstance(data, ModuleFacts):
             failed[source.module] = data
         else:
-            files.append(_File(source, data, entry_key(content_hash(data), source.path, source.module, source.is_package)))
+            files.append(_File(source, data, entry_key(content_hash(data), os.path.abspath(source.path), source.module,
+                                                    source.is_package)))
     with _Pool(jobs) as pool:
         if options.prune:
             scans = _scans(files, cache, pool, progress)
