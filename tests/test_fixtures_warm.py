@@ -12,6 +12,11 @@ The module is imported ONCE, then its entry point is called several times with
   exception the bug produces). ``twin=`` names the fixed version(s), comma separated,
   relative to the fixture's directory; each must be a ``warm=clean`` fixture.
 * ``warm=clean``: every invocation succeeds.
+* ``root=``: (optional) the fixture's code root, relative to its directory, as a
+  deployment file declares it (``CodeUri``): the root goes on ``sys.path`` and the
+  fixture is imported by its name relative to it, as the Lambda runtime does, so
+  ``import db`` finds the ``db.py`` deployed with it. Modules imported from the
+  root are forgotten afterwards, so two services' ``db`` never mix.
 
 Executable fixtures use the standard library only, never the network, and remove
 every file they create (files live under ``tempfile.gettempdir()`` with names that
@@ -49,6 +54,11 @@ class Executable:
     entry: str
     raises: str | None = None
     twins: list[Path] = field(default_factory=list)
+    code_root: str | None = None  # the root= field, relative to the fixture's directory
+
+    @property
+    def root(self) -> Path | None:
+        return (self.path.parent / self.code_root).resolve() if self.code_root is not None else None
 
     @property
     def id(self) -> str:
@@ -72,6 +82,7 @@ def _parse_header(path: Path) -> Executable | None:
                 entry=fields.get("entry", ""),
                 raises=fields.get("raises"),
                 twins=twins,
+                code_root=fields.get("root"),
             )
     return None
 
@@ -110,8 +121,35 @@ def _temp_leftovers() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), TEMP_PREFIX + "*")))
 
 
+def _load_from_root(spec: Executable):
+    root = spec.root
+    dotted = ".".join(spec.path.resolve().relative_to(root).with_suffix("").parts)
+
+    def from_root(module) -> bool:
+        file = getattr(module, "__file__", None)
+        return bool(file) and Path(file).resolve().is_relative_to(root)
+
+    def cleanup():
+        for name in [m for m, mod in list(sys.modules.items()) if from_root(mod)]:
+            del sys.modules[name]
+        if str(root) in sys.path:
+            sys.path.remove(str(root))
+
+    cleanup()
+    sys.path.insert(0, str(root))
+    try:
+        module = importlib.import_module(dotted)
+        assert Path(module.__file__).resolve() == spec.path.resolve(), f"imported {module.__file__}, expected {spec.path}"
+    except BaseException:
+        cleanup()
+        raise
+    return module, cleanup
+
+
 def _load(spec: Executable):
     """Import the fixture once; return (module, cleanup)."""
+    if spec.root is not None:
+        return _load_from_root(spec)
     pkg_root = _package_root(spec.path)
     if pkg_root is None:
         name = f"_lambdalint_fixture_{spec.path.stem}_{uuid.uuid4().hex}"
@@ -179,6 +217,8 @@ def _describe(outcomes: list[object]) -> str:
 
 
 def _module_files(spec: Executable) -> list[Path]:
+    if spec.root is not None:
+        return sorted(spec.root.rglob("*.py"))
     root = _package_root(spec.path)
     return sorted(root.rglob("*.py")) if root else [spec.path]
 
@@ -217,6 +257,8 @@ def test_standard_library_only(spec: Executable):
                 continue
             for name in names:
                 top = name.split(".")[0]
+                if spec.root is not None and ((spec.root / f"{top}.py").exists() or (spec.root / top).is_dir()):
+                    continue  # deployed with the fixture, from its code root
                 assert top in stdlib, f"{path.relative_to(FIXTURES)}:{node.lineno} imports {name!r}, not stdlib"
 
 

@@ -9,6 +9,8 @@ from typing import List, Optional, Tuple
 import click
 
 from lambdalint import __version__
+from lambdalint.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
+from lambdalint.report import MACHINE_FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -50,8 +52,12 @@ def main() -> None:
 @click.option("--select", multiple=True, metavar="CODES", help="Rule codes or prefixes to enable (comma-separated; ALL for every rule).")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Codes to enable on top of the configured selection.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or prefixes to disable.")
-@click.option("--output-format", type=click.Choice(["full", "concise", "json"]), default=None,
-              help="How to print diagnostics. [default: full]")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
+              help=f"How to print diagnostics (also {OUTPUT_FORMAT_ENV} or output-format in config). "
+                   "[default: full; github on GitHub Actions]")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), default=None,
+              help="Write the report in --output-format to this file; the terminal still gets the human format.")
+@click.option("--statistics", is_flag=True, help="Print how many findings of each code instead of each finding.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Use this pyproject.toml or lambdalint.toml instead of the nearest one.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -69,9 +75,10 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, envvar="LAMBDALINT_CACHE_DIR",
               help="Cache folder (env: LAMBDALINT_CACHE_DIR). [default: .lambdalint_cache in the project root]")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
-          output_format: Optional[str], config_path: Optional[str], exit_zero: bool, apply_fixes: bool,
-          unsafe_fixes: bool, diff: bool, show_fixes: bool, exit_non_zero_on_fix: bool, quiet: bool,
-          verbose: bool, jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]) -> None:
+          output_format: Optional[str], output_file: Optional[str], statistics: bool,
+          config_path: Optional[str], exit_zero: bool, apply_fixes: bool, unsafe_fixes: bool, diff: bool,
+          show_fixes: bool, exit_non_zero_on_fix: bool, quiet: bool, verbose: bool,
+          jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]) -> None:
     """Check PATHS (files or folders; default: the current folder).
 
     Exit status: 0 no findings (or all fixed), 1 findings remain (with --diff: something
@@ -80,9 +87,8 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     """
     from lambdalint.catalog import CatalogError, load_catalog
     from lambdalint.checks import all_rules
-    from lambdalint.config import ConfigError, find_config, load_settings, merge_cli
+    from lambdalint.config import ConfigError, find_config, load_settings, merge_cli, resolve_output_format
     from lambdalint.discover import DiscoveryError
-    from lambdalint.report import reporter
     from lambdalint.run import run_check
 
     if exit_zero and exit_non_zero_on_fix:
@@ -94,6 +100,7 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         cfg = config_path or find_config(targets)
         settings = load_settings(cfg, known)
         settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
+        settings = resolve_output_format(settings, os.environ)
         catalog = load_catalog(settings.resources, source=cfg or "pyproject.toml")
         if apply_fixes or diff:
             from lambdalint.fix import fix_project
@@ -106,16 +113,18 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         raise _fail(str(exc))
     if diff:
         _exit_after_diff(outcome, quiet)
-    fmt = settings.output_format or "full"
-    reporter(fmt)(result.diagnostics, sys.stdout, _use_color() and fmt != "json")
+    shown = _report(result, settings.output_format or "full", output_file, statistics)
     for problem in result.internal_errors:
         click.echo(f"lambdalint: internal error (please report it): {problem}", err=True)
+    for notice in result.notices:  # deployment files: warnings always, notes with --verbose
+        if notice.level == "warning" or verbose:
+            click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
     if outcome is not None:
         for problem in outcome.problems:
             click.echo(f"lambdalint: warning: {problem}", err=True)
-        if show_fixes and fmt != "json":
+        if show_fixes and shown not in MACHINE_FORMATS:
             _list_fixes(outcome.fixed)
-    if not quiet and fmt != "json":
+    if not quiet and shown not in MACHINE_FORMATS:
         _summary(result, outcome, unsafe_fixes)
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
@@ -134,6 +143,24 @@ def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool
         root = os.path.dirname(os.path.abspath(config_file)) if config_file else None
         cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {m}", err=True))
     return Options(jobs=jobs, cache=cache, progress=for_terminal())
+
+
+def _report(result, fmt: str, output_file: Optional[str], statistics: bool) -> str:
+    """Write the report; return the format the terminal got."""
+    from lambdalint.report import reporter, statistics as stats, terminal_format
+
+    if output_file is not None:
+        try:
+            with open(output_file, "w", encoding="utf-8", newline="\n") as fh:
+                reporter(fmt)(result.diagnostics, fh, False)
+        except OSError as exc:
+            raise _fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
+    shown = terminal_format(fmt, output_file is not None, os.environ)
+    if statistics:
+        stats.write(result.diagnostics, sys.stdout, shown in MACHINE_FORMATS)
+    else:
+        reporter(shown)(result.diagnostics, sys.stdout, _use_color() and shown == "full")
+    return shown
 
 
 def _plural(n: int, word: str) -> str:
@@ -233,19 +260,62 @@ def list_rules() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Config file to use.")
 def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
-    """List the Lambda entry points found in PATHS and why each is one."""
+    """List the Lambda entry points found in PATHS and why each is one.
+
+    Handlers come from deployment files (SAM/CloudFormation templates,
+    serverless.yml, CDK apps, Terraform, zappa_settings), from config and from
+    conventions. Handler strings that point to nothing, and deployment files
+    that cannot be read, are reported as warnings on stderr.
+    """
     from lambdalint.checks import all_rules
     from lambdalint.config import ConfigError, find_config, load_settings
     from lambdalint.discover import DiscoveryError
-    from lambdalint.handlers import find_handlers
-    from lambdalint.link import Project
-    from lambdalint.run import build_project
+    from lambdalint.run import load_project
 
     targets = list(paths) or ["."]
     try:
         settings = load_settings(config_path or find_config(targets), list(all_rules()))
-        project = Project(build_project(settings, targets))
+        loaded = load_project(settings, targets)
     except (ConfigError, DiscoveryError) as exc:
         raise _fail(str(exc))
-    for h in find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions):
+    for h in sorted(loaded.handlers, key=lambda h: (h.path, h.line, h.qualname)):
         click.echo(f"{h.path}:{h.line}: {h.qualname}  ({h.source})")
+    for notice in loaded.notices:
+        click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
+
+
+@main.command("config")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Config file to use.")
+def show_config(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
+    """Print the settings `check PATHS` would use, and where each came from."""
+    from lambdalint.checks import all_rules
+    from lambdalint.config import ConfigError, describe, find_config, load_settings, resolve_output_format, selected
+
+    targets = list(paths) or ["."]
+    rules = all_rules()
+    try:
+        cfg = config_path or find_config(targets)
+        settings = resolve_output_format(load_settings(cfg, list(rules)), os.environ)
+    except ConfigError as exc:
+        raise _fail(str(exc))
+    click.echo(f"# config file: {os.path.abspath(cfg) if cfg else '(none found; defaults)'}")
+    for key, value, origin in describe(settings):
+        click.echo(f"{key} = {_toml(value)}  # {origin}")
+    on = [code for code, info in rules.items() if selected(code, settings, info.default)]
+    click.echo(f"# rules on: {', '.join(on) if on else '(none)'}")
+
+
+def _toml(value: object) -> str:
+    """A value as TOML would write it (inline), for `lambdalint config`."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(str(value))

@@ -29,13 +29,28 @@ class Event:
       arguments (``None`` where an argument is not a path), ``kwargs`` pairs of
       (name, path or ``None``), ``consts`` pairs of (keyword, source text) for
       constant keyword arguments; ``awaited`` when the call is awaited and
-      ``stmt`` when it is a whole expression statement.
+      ``stmt`` when it is a whole expression statement; ``opaque`` when an
+      argument reads a name the index cannot resolve (a comprehension or
+      lambda variable), so its arguments are not fully known.
     - ``use``: ``path`` is read (an attribute chain or a name).
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
       ``"<const>"`` or ``None`` when the value is not a path).
-    - ``augassign``: ``path`` is updated in place (``x += ...``).
+    - ``augassign``: ``path`` is updated in place (``x += ...``); for
+      ``x[key] += ...``, ``path`` is ``x``, ``args`` holds the key's path as for
+      ``setitem`` and ``consts`` ``(("key", "const"),)`` or ``(("key", "var"),)``.
+    - ``assign`` and ``call`` also carry in ``consts``: ``("literal", "dict")``
+      (``"list"``, ``"set"``) when the assigned value is a display or
+      comprehension; ``("#0", source)`` for a constant positional argument
+      (``"<const>"`` for a constant tuple, ``"<keys>"`` for a display whose
+      keys/items are all constants).
     - ``setitem``: ``path[key] = ...``; ``consts`` holds ``(("key", "const"),)``
-      when the key is a constant.
+      when the key is a constant, ``args`` the key's path when it has one.
+      (``del path[key]`` is a ``call`` of ``path.__delitem__``.)
+    - ``tmppath``: a string that names something under ``/tmp`` built from
+      parts (f-string, ``+``, ``%``, ``.format``, ``os.path.join``, ``Path``):
+      ``value`` is its constant text with ``{}`` for the other parts, ``args``
+      their paths (``None`` where a part is not a path). Emitted just before
+      the event that uses the string, whose span contains it.
     - ``del``: ``path`` is deleted.
     - ``return``: ``value`` is the returned path, if any.
     - ``raise``.
@@ -64,6 +79,7 @@ class Event:
     orelse: Tuple["Event", ...] = ()
     handlers: Tuple[Tuple["Event", ...], ...] = ()
     final: Tuple["Event", ...] = ()
+    opaque: bool = False
 
     @property
     def line(self) -> int:
@@ -73,12 +89,22 @@ class Event:
 @dataclass(frozen=True)
 class Decorator:
     """A decorator: its path (``functools.lru_cache`` or ``app:app.route``),
-    whether it is called, and its constant keyword arguments."""
+    whether it is called, and its constant keyword arguments.
+
+    When called, ``args`` and ``kwargs`` hold its arguments' values as ``value``
+    of an ``assign`` event does (a path, ``"None"``, ``"<const>"``, ``None``),
+    plus ``"<dict>"`` for a dict display. ``text`` is the decorator's source
+    (``lru_cache(maxsize=None)``) and ``callee_text`` that of what is called
+    (``lru_cache``), for fixes that rewrite it; empty when long or multi-line."""
 
     path: Optional[str]
     called: bool
     consts: Tuple[Tuple[str, str], ...] = ()
     span: Span = (0, 0, 0, 0)
+    args: Tuple[Optional[str], ...] = ()
+    kwargs: Tuple[Tuple[str, Optional[str]], ...] = ()
+    text: str = ""
+    callee_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +120,7 @@ class Function:
     body: Tuple[Event, ...]
     class_name: Optional[str] = None
     globals_declared: Tuple[str, ...] = ()
+    local_imports: Tuple[str, ...] = ()  # names an import statement binds inside the function
 
 
 @dataclass(frozen=True)
@@ -123,7 +150,13 @@ class ModuleFacts:
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     globals: Tuple[str, ...] = ()
     imports: Tuple[str, ...] = ()  # modules this one imports (absolute dotted names)
+    # module-level names bound by an import, with the dotted path each denotes
+    # (``from impl import handler`` -> ("handler", "impl.handler")): a deployment
+    # file may name a handler that its module only re-exports
+    imported: Tuple[Tuple[str, str], ...] = ()
     noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
+    # ``# lambdalint: noqa[: CODES]`` comments: line -> codes (None = all), for the whole file
+    file_noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
     problem: Optional[Problem] = None
 
     @property

@@ -8,8 +8,9 @@ the selected files gives exactly the findings of a run on all of them
 - a module is a *root* when one of its module-level functions could be a
   handler by any of ``lambdalint.handlers``' reasons (listed in config, the
   naming convention with an ``(event, context)`` signature, a Powertools or
-  Chalice decorator, a decorator made with ``lambda_handler_decorator``), or
-  when the first pass could not parse it (the index reports it, or finds what
+  Chalice decorator, a decorator made with ``lambda_handler_decorator``), when
+  it may wrap a web app in a Lambda adapter (Mangum), or when the first pass
+  could not parse it (the index reports it, or finds what
   the first pass could not);
 - a root reaches the project modules its imports name and their parent
   packages, and the modules an attribute chain rooted at an import names,
@@ -30,6 +31,7 @@ import bisect
 import fnmatch
 from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
+from lambdalint.declared import _APP_ADAPTERS
 from lambdalint.discover import SourceFile
 from lambdalint.handlers import (
     _CHALICE_METHODS,
@@ -41,6 +43,8 @@ from lambdalint.handlers import (
 from lambdalint.imports import DecoratorName, ModuleScan, TopFunction
 
 _CHALICE_APPS = ("chalice.Chalice", "chalice.app.Chalice")
+# by last name, since a project module may re-export the adapter
+_ADAPTER_NAMES = frozenset(a.rsplit(".", 1)[-1] for a in _APP_ADAPTERS)
 
 
 def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], listed: Sequence[str] = (),
@@ -58,8 +62,9 @@ def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], liste
         scan = scans.get(source.module)
         if scan is None:
             continue
-        if not scan.parsed or any(could_be_entry(source, scan, fn, wanted, patterns if conventions else (),
-                                                 handler_decorators) for fn in scan.defs):
+        if not scan.parsed or conventions and adapts_an_app(scan) or any(
+                could_be_entry(source, scan, fn, wanted, patterns if conventions else (), handler_decorators)
+                for fn in scan.defs):
             roots.append(source.module)
     return reachable(roots, scans)
 
@@ -74,6 +79,12 @@ def could_be_entry(source: SourceFile, scan: ModuleScan, fn: TopFunction, wanted
     if any(_could_be_handler_decorator(scan, d, handler_decorators) for d in fn.decorators):
         return True
     return any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and event_context_params(fn.params)
+
+
+def adapts_an_app(scan: ModuleScan) -> bool:
+    """The module may wrap a web app in a Lambda adapter (``handler = Mangum(app)``):
+    the app's routes are entry points (``lambdalint.declared.adapted_app_routes``)."""
+    return any(c.rsplit(".", 1)[-1] in _ADAPTER_NAMES for c in scan.chains)
 
 
 def _could_be_handler_decorator(scan: ModuleScan, dec: DecoratorName, handler_decorators: Set[str]) -> bool:

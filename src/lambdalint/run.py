@@ -1,4 +1,5 @@
-"""Orchestration: discover -> scan -> prune -> index -> link -> check -> suppress.
+"""Orchestration: deployment files -> discover -> scan -> prune -> index -> link ->
+check -> suppress.
 
 Cost grows with the code handlers can reach, not with the repository: every
 file gets the cheap first pass (``lambdalint.imports``, cached), and only the
@@ -14,21 +15,27 @@ import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from lambdalint import suppress
 from lambdalint.cache import Cache, content_hash, entry_key, write_facts
 from lambdalint.catalog import Catalog, load_catalog
 from lambdalint.checks import CheckContext, all_checks, all_rules
 from lambdalint.config import RULE_OPTIONS, Settings, selected
+from lambdalint.declared import adapted_app_routes, merge, resolve_declared
 from lambdalint.diagnostics import ERROR, Diagnostic
-from lambdalint.discover import SourceFile, discover
+from lambdalint.discover import SourceFile, discover, rename_maps
 from lambdalint.facts import ModuleFacts, Problem
+from lambdalint.growth_catalog import load_growth_catalog
 from lambdalint.handlers import Handler, find_handlers
 from lambdalint.imports import ModuleScan, scan_source
+from lambdalint.infra import Notice
+from lambdalint.infra.read import read_deployment
 from lambdalint.link import Project
 from lambdalint.progress import Progress
 from lambdalint.prune import select
-from lambdalint.suppress import is_suppressed
+from lambdalint.rename import rename_modules
 
-# Source text that replaces a file's content on disk, keyed by ``SourceFile.path``.
+# Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
+# the fix stage re-checks its edits in memory before (or instead of) writing them.
 Contents = Mapping[str, bytes]
 
 # Below these amounts of work a process pool costs more than it saves
@@ -44,6 +51,19 @@ class RunResult:
     files: int
     handlers: List[Handler] = field(default_factory=list)
     internal_errors: List[str] = field(default_factory=list)
+    # problems with deployment files, and handlers they declare that cannot be followed
+    notices: List[Notice] = field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    """The indexed project and its entry points, before any rule runs."""
+
+    modules: List[ModuleFacts]
+    project: Project
+    handlers: List[Handler]
+    notices: List[Notice]
+    files: int = 0  # files found, indexed or not
 
 
 @dataclass
@@ -91,7 +111,7 @@ def index_bytes(data: bytes, source: SourceFile, verbose: bool = False) -> Modul
     try:
         from lambdalint.index import index_source
 
-        return index_source(data, source.path, source.module, source.is_package)
+        return index_source(data, source.path, source.runtime_name, source.is_package)
     except RecursionError:
         return ModuleFacts(source.path, source.module, source.is_package,
                            problem=Problem("LAM001", "code nested too deeply to analyse"))
@@ -103,23 +123,47 @@ def index_bytes(data: bytes, source: SourceFile, verbose: bool = False) -> Modul
 
 # --- the project ------------------------------------------------------------------------
 
-@dataclass
-class _File:
-    source: SourceFile
-    data: bytes
-    key: str
-
-
 def build_project(settings: Settings, paths: List[str], verbose: bool = False,
                   contents: Optional[Contents] = None, options: Optional[Options] = None) -> List[ModuleFacts]:
+    return load_project(settings, paths, verbose, contents, options).modules
+
+
+def load_project(settings: Settings, paths: List[str], verbose: bool = False,
+                 contents: Optional[Contents] = None, options: Optional[Options] = None) -> Loaded:
+    """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
     options = _merged(options, verbose, contents)
-    return collect_facts(discover(paths, settings.excludes), settings, options)
+    deployment = read_deployment(paths, settings.excludes, settings.deploy_files)
+    ignored = None
+    if settings.respect_gitignore:
+        from lambdalint.gitignore import GitIgnore
+
+        ignored = GitIgnore().ignored
+    sources = discover(paths, settings.excludes, deployment.code_roots, ignored)
+    # Pruning does not yet know handlers declared in deployment files, nor modules
+    # renamed apart from their import names: index everything then.
+    prunable = not deployment.declared and not deployment.code_roots and all(s.module == s.runtime_name for s in sources)
+    modules = collect_facts(sources, settings, replace(options, prune=options.prune and prunable))
+    project = Project(modules)
+    names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
+    declared = resolve_declared(project, deployment.declared)
+    found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
+    if settings.conventions:
+        found += adapted_app_routes(project)
+    return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices,
+                  len(sources))
 
 
 def _merged(options: Optional[Options], verbose: bool, contents: Optional[Contents]) -> Options:
     options = options or Options()
     return replace(options, verbose=options.verbose or verbose,
                    contents=contents if contents is not None else options.contents)
+
+
+@dataclass
+class _File:
+    source: SourceFile
+    data: bytes
+    key: str
 
 
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options) -> List[ModuleFacts]:
@@ -135,7 +179,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         if isinstance(data, ModuleFacts):
             failed[source.module] = data
         else:
-            files.append(_File(source, data, entry_key(content_hash(data), os.path.abspath(source.path), source.module,
+            files.append(_File(source, data, entry_key(content_hash(data), os.path.abspath(source.path), source.runtime_name,
                                                     source.is_package)))
     with _Pool(jobs) as pool:
         if options.prune:
@@ -152,7 +196,9 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
     progress.close()
     facts.update(failed)
-    return [facts[s.module] for s in sources if s.module in facts]
+    # facts are indexed (and cached) under the import name, then keyed for this run
+    maps = rename_maps(sources)
+    return [rename_modules(facts[s.module], s.module, maps.get(s.root, {})) for s in sources if s.module in facts]
 
 
 def _scans(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: Progress) -> Dict[str, ModuleScan]:
@@ -161,7 +207,7 @@ def _scans(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     missing = [f for f in files if f.key not in scans]
     if missing:
         progress.stage("scanning", len(missing))
-        items = [(i, f.data, f.source.module, f.source.is_package) for i, f in enumerate(missing)]
+        items = [(i, f.data, f.source.runtime_name, f.source.is_package) for i, f in enumerate(missing)]
         use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_SCAN_BYTES
         for i, scan in pool.run(_scan_batch, items, [len(f.data) for f in missing], use_pool, progress):
             scans[missing[i].key] = scan
@@ -176,7 +222,7 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     out: Dict[str, ModuleFacts] = {}
     missing: List[_File] = []
     for f in files:
-        hit = cache.get_facts(f.key, f.source.path, f.source.module) if cache is not None else None
+        hit = cache.get_facts(f.key, f.source.path, f.source.runtime_name) if cache is not None else None
         if hit is not None:
             out[f.source.module] = hit
         else:
@@ -267,11 +313,10 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
               contents: Optional[Contents] = None, options: Optional[Options] = None) -> RunResult:
     catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
     options = _merged(options, verbose, contents)
-    sources = discover(paths, settings.excludes)
-    modules = collect_facts(sources, settings, options)
-    project = Project(modules)
-    handlers = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions)
-    ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options})
+    loaded = load_project(settings, paths, options=options)
+    modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
+    growth = load_growth_catalog(settings.growth, settings.source or "pyproject.toml")
+    ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options}, growth)
     diagnostics: List[Diagnostic] = []
     internal: List[str] = []
     rules = all_rules()
@@ -286,7 +331,12 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         except Exception as exc:  # one broken rule must not hide the others
             internal.append(traceback.format_exc() if options.verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
     by_path = {m.path: m for m in modules}
-    kept = [d for d in diagnostics
-            if selected(d.code, settings) and not is_suppressed(d, by_path.get(d.path))]
+    active = [d for d in diagnostics if selected(d.code, settings, rules[d.code].default if d.code in rules else True)]
+    suppression = suppress.apply(active, by_path, settings)
+    kept = suppression.kept
+    # with no handler, no rule could report anything, so no noqa can be judged unused
+    if handlers and selected(suppress.UNUSED_NOQA, settings, rules[suppress.UNUSED_NOQA].default):
+        defaults = {code: info.default for code, info in rules.items()}
+        kept += suppress.apply(suppress.unused_noqa(modules, suppression.used, settings, defaults, contents), by_path, settings).kept
     kept.sort(key=Diagnostic.sort_key)
-    return RunResult(kept, len(sources), handlers, internal)
+    return RunResult(kept, loaded.files, handlers, internal, loaded.notices)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint import paths
 from lambdalint.catalog import ResourceKind
@@ -30,6 +30,7 @@ from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler
+from lambdalint.handlers import who as describe_handlers
 from lambdalint.link import Binding, Project, iter_events
 
 RULES = (
@@ -88,6 +89,8 @@ class _Frame:
     env: Dict[str, Optional[str]]
     chain: Tuple[str, ...]
     stack: Tuple[Tuple[str, str], ...]
+    # for a @contextmanager body entered by a `with`: runs the `with` body at the `yield`
+    on_yield: Optional[Callable[[State, Optional[str]], State]] = None
 
 
 def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
@@ -120,6 +123,7 @@ class _Interpreter:
         self.uses: Dict[int, Use] = {}
         self.replaying = False
         self.budget = _BUDGET
+        self._generators: Dict[int, bool] = {}
 
     # --- entry -------------------------------------------------------------------
     def invoke(self, handler: Handler, state: State) -> State:
@@ -157,6 +161,12 @@ class _Interpreter:
             return None, [state]
         if kind == "raise":
             return None, []
+        if kind == "yield":
+            if frame.on_yield is not None:
+                resume, frame.on_yield = frame.on_yield, None
+                yielded = self.project.canonical(e.value, frame.env) if e.value not in (None, "None", "<const>") else None
+                return resume(state, yielded), []
+            return state, []
         if kind == "if":
             return self.branch(e, state, frame)
         if kind == "loop":
@@ -207,6 +217,8 @@ class _Interpreter:
         target = self.project.target(e.path, frame.env) if e.path else None
         if target is not None and target.kind == "function" and target.module:
             fn = self.project.function(target.module, target.qualname)
+            if fn is not None and self.is_generator(fn):
+                return state  # a generator's body runs when it is iterated or entered by `with`, not here
             if fn is not None and self.budget > 0 and len(frame.stack) < _MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
                 return self.inline(fn, target, e, state, frame)
         # library code: passing a resource to it uses it
@@ -361,6 +373,11 @@ class _Interpreter:
                     if at is not None and not arest:
                         closes.append((at, f"leaving `with closing({paths.display(at.path)}):`",
                                        WITH_CLOSING if one else ""))
+                elif one and target is not None and target.kind == "function" and target.module:
+                    fn = self.project.function(target.module, target.qualname)
+                    if fn is not None and self.is_generator(fn) and len(frame.stack) < _MAX_DEPTH \
+                            and (target.module, fn.qualname) not in frame.stack:
+                        return self.enter_context_manager(fn, target, e, args, state, frame)
         fall, rets = self.block(e.body, state, frame)
 
         def exit_(s: State) -> State:
@@ -370,7 +387,36 @@ class _Interpreter:
 
         return (exit_(fall) if fall is not None else None), [exit_(r) for r in rets]
 
-    def inline(self, fn: Function, target, e: Event, state: State, frame: _Frame) -> State:
+    def is_generator(self, fn: Function) -> bool:
+        key = id(fn)
+        if key not in self._generators:
+            self._generators[key] = any(x.kind == "yield" for x in iter_events(fn.body))
+        return self._generators[key]
+
+    def enter_context_manager(self, fn: Function, target, e: Event, args: Tuple[Optional[str], ...],
+                              state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        """`with cm():` on a project @contextmanager: its code before `yield` runs
+        on entry, the `with` body at the `yield`, its code after on exit (so a
+        `finally:` around the `yield` closes after the body, not before)."""
+        returns: List[State] = []
+        entered = self.project.canonical(paths.join(target.path, ["()"]), frame.env)
+
+        def body(at_yield: State, yielded: Optional[str]) -> State:
+            # `with cm() as x:` binds x to what cm yields
+            for name, value in list(frame.env.items()):
+                if value is not None and value == entered:
+                    frame.env[name] = yielded
+            fall, rets = self.block(e.body, at_yield, frame)
+            returns.extend(rets)
+            exits = [s for s in [fall, *rets] if s is not None]
+            return _join(exits) if exits else at_yield
+
+        call = Event("call", e.span, path=paths.callable_of(target.path) or target.path, args=args)
+        after = self.inline(fn, target, call, state, frame, on_yield=body)
+        return after, []
+
+    def inline(self, fn: Function, target, e: Event, state: State, frame: _Frame,
+               on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
         env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
         params = list(fn.params)
         is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
@@ -385,7 +431,7 @@ class _Interpreter:
             if name in fn.params:
                 env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        callee = _Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),))
+        callee = _Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield)
         fall, returns = self.block(fn.body, state, callee)
         exits = [s for s in [fall, *returns] if s is not None]
         return _join(exits) if exits else state
@@ -411,7 +457,7 @@ class _TeardownShapes:
         for m in project.modules.values():
             for fn in m.functions.values():
                 self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
-        self._shape: Dict[Tuple[str, str], bool] = {}
+        self._summaries: Dict[Tuple[str, str], Tuple[bool, Tuple[Tuple[str, str], ...]]] = {}
 
     def reachable_from(self, handler: Handler) -> bool:
         seen = set()
@@ -421,23 +467,44 @@ class _TeardownShapes:
             if key in seen:
                 continue
             seen.add(key)
-            fn = self.project.function(*key)
-            if fn is None:
-                continue
-            for e in iter_events(fn.body):
-                if e.kind in ("del", "with"):
-                    return True
-                if e.kind != "call" or e.path is None:
-                    continue
-                last = paths.split(e.path)[1][-1:] or [e.path.rsplit(".", 1)[-1]]
-                if last[0] in self.verbs:
-                    return True
-                target = self.project.target(e.path) if e.path[:1] not in "$%" else None
-                if target is not None and target.kind == "function" and target.module:
-                    todo.append((target.module, target.qualname))
-                else:
-                    todo.extend(self.by_name.get(last[0], ()))
+            shaped, callees = self._summary(key)
+            if shaped:
+                return True
+            todo.extend(callees)
         return False
+
+    def _summary(self, key: Tuple[str, str]) -> Tuple[bool, Tuple[Tuple[str, str], ...]]:
+        """Whether a function has a teardown shape itself, and what it may call."""
+        cached = self._summaries.get(key)
+        if cached is not None:
+            return cached
+        fn = self.project.function(*key)
+        shaped = False
+        callees: List[Tuple[str, str]] = []
+        for e in iter_events(fn.body) if fn is not None else ():
+            if e.kind == "del" and paths.is_global(e.path):
+                shaped = True
+            elif e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
+                                                   or ctx[:1] in "$%") for ctx, _ in e.items):
+                shaped = True
+            elif e.kind == "call" and e.path is not None:
+                segs = paths.split(e.path)[1]
+                last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
+                if last in self.verbs:
+                    shaped = True
+                elif e.path[:1] not in "$%" and not segs:
+                    target = self.project.target(e.path)
+                    if target is not None and target.kind == "function" and target.module:
+                        callees.append((target.module, target.qualname))
+                    else:
+                        callees.extend(self.by_name.get(last, ()))
+                else:
+                    callees.extend(self.by_name.get(last, ()))
+            if shaped:
+                break
+        result = (shaped, tuple(dict.fromkeys(callees)))
+        self._summaries[key] = result
+        return result
 
 
 def _set(state: State, key: str, value: FrozenSet[Status]) -> State:
@@ -490,7 +557,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         diagnostics.append(Diagnostic(
             code=code,
             name="closed-global-resource" if code == "LAM101" else "needless-global-teardown",
-            message=_message(project, code, site, use, names),
+            message=_message(project, code, site, use, handlers),
             path=facts.path,
             span=span,
             severity=ERROR if code == "LAM101" else WARNING,
@@ -504,11 +571,11 @@ def _where(project: Project, module: str, span: Span) -> str:
     return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
 
 
-def _message(project: Project, code: str, site: Site, use: Use, handlers: List[str]) -> str:
+def _message(project: Project, code: str, site: Site, use: Use, handlers: List[Handler]) -> str:
     t = site.tracked
     obj = paths.display(t.path)
     made = _where(project, t.made.module, t.made.span)
-    who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
+    who = describe_handlers(handlers)
     via = f" (via {' -> '.join(site.chain)})" if len(site.chain) > 1 else ""
     head = f"`{obj}` ({t.kind.name}, created at {made}) is torn down by {site.how} in {who}{via}"
     if code == "LAM101":

@@ -29,6 +29,8 @@ from lambdalint.facts import Span
 ACTION_MODULES = (
     "lambdalint.fix.statements",
     "lambdalint.fix.resource",
+    "lambdalint.fix.growth",
+    "lambdalint.fix.hoist",
 )
 
 Replacement = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]
