@@ -133,6 +133,23 @@ CASES = {
         """,
         "other.py": "from app import out\n",
     },
+    "two_services_with_the_same_module_names": {
+        "billing/db.py": DB,
+        "billing/app.py": """
+            import db
+
+            def handler(event, context):
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+        "shipping/db.py": "def close_db():\n    pass\n",
+        "shipping/app.py": """
+            import db
+
+            def handler(event, context):
+                db.close_db()
+        """,
+    },
     "chalice_route": {
         "chalicelib/__init__.py": "",
         "chalicelib/db.py": DB,

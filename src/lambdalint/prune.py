@@ -74,7 +74,8 @@ def could_be_entry(source: SourceFile, scan: ModuleScan, fn: TopFunction, wanted
     """True whenever ``lambdalint.handlers`` could call ``fn`` an entry point."""
     posix = source.path.replace("\\", "/")
     for where, func in wanted:
-        if func == fn.name and (where == source.module or posix == where or posix.endswith("/" + where)):
+        if func == fn.name and (where in (source.module, source.runtime_name) or posix == where
+                                or posix.endswith("/" + where)):
             return True
     if any(_could_be_handler_decorator(scan, d, handler_decorators) for d in fn.decorators):
         return True

@@ -32,7 +32,7 @@ from lambdalint.infra.read import read_deployment
 from lambdalint.link import Project
 from lambdalint.progress import Progress
 from lambdalint.prune import select
-from lambdalint.rename import rename_modules
+from lambdalint.rename import rename_modules, rename_path
 
 # Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
 # the fix stage re-checks its edits in memory before (or instead of) writing them.
@@ -139,9 +139,8 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
 
         ignored = GitIgnore().ignored
     sources = discover(paths, settings.excludes, deployment.code_roots, ignored)
-    # Pruning does not yet know handlers declared in deployment files, nor modules
-    # renamed apart from their import names: index everything then.
-    prunable = not deployment.declared and not deployment.code_roots and all(s.module == s.runtime_name for s in sources)
+    # Pruning does not yet know handlers declared in deployment files: index everything then.
+    prunable = not deployment.declared
     modules = collect_facts(sources, settings, replace(options, prune=options.prune and prunable))
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
@@ -184,8 +183,10 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     with _Pool(jobs) as pool:
         if options.prune:
             scans = _scans(files, cache, pool, progress)
-            chosen = select([f.source for f in files], {f.source.module: scans[f.key] for f in files},
-                            settings.handlers, settings.handler_patterns, settings.conventions)
+            maps = rename_maps(sources)
+            keyed = {f.source.module: _keyed(scans[f.key], maps.get(f.source.root, {})) for f in files}
+            chosen = select([f.source for f in files], keyed, settings.handlers, settings.handler_patterns,
+                            settings.conventions)
             todo = [f for f in files if f.source.module in chosen]
         else:
             scans, todo = {}, list(files)
@@ -199,6 +200,15 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     # facts are indexed (and cached) under the import name, then keyed for this run
     maps = rename_maps(sources)
     return [rename_modules(facts[s.module], s.module, maps.get(s.root, {})) for s in sources if s.module in facts]
+
+
+def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
+    """A scan made under the file's import name, with the modules it names keyed
+    for this run as ``lambdalint.rename`` keys the facts."""
+    if all(k == v for k, v in names.items()):
+        return scan
+    return replace(scan, imports=tuple(rename_path(x, names) for x in scan.imports),
+                   chains=tuple(rename_path(x, names) for x in scan.chains))
 
 
 def _scans(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: Progress) -> Dict[str, ModuleScan]:
