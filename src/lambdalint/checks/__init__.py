@@ -35,6 +35,7 @@ Check = Callable[[CheckContext], Iterable[Diagnostic]]
 # One module per rule family; each defines RULES (RuleInfo...) and check(ctx).
 RULE_MODULES = (
     "teardown",
+    "background",
 )
 
 
