@@ -491,7 +491,7 @@ class Interpreter:
                 if fn.is_async:
                     return self.call_async_def(e, fn, target, states, frame)
                 if len(frame.stack) < MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
-                    return self.inline_call(e, fn, target, states, frame)
+                    return self.await_result(e, self.inline_call(e, fn, target, states, frame), frame)
         if target is not None and target.kind == "class" and target.module:
             kind = self.thread_subclass(target.module, target.qualname)
             if kind is not None:
@@ -594,7 +594,7 @@ class Interpreter:
                     out.extend(self.set_result(r, frame, e, frozenset(already)) for r in ran)
                 else:
                     out.extend(self.spawn(e, kind, r, frame, paths.display(e.path or ""), owner) for r in ran)
-            return Outcome(out)
+            return self.await_result(e, Outcome(out), frame)
         if cat.is_scoped(external):
             out = []
             for s in states:
@@ -785,6 +785,16 @@ class Interpreter:
         awaitable = [i for i in ids if self.items[i].kind is not None and self.items[i].kind.awaitable]
         coroutines = [i for i in ids if self.items[i].kind is None]
         return [self.finish(s, awaitable + coroutines) for s in states]
+
+    def await_result(self, e: Event, out: Outcome, frame: Frame) -> Outcome:
+        """``await f(...)``: what the call returned is awaited too."""
+        if not e.awaited:
+            return out
+        falls: List[State] = []
+        for s in out.falls:
+            falls.extend(self.await_atoms(s, s.vars.get(f"{frame.uid}@{e.path}()", EMPTY), frame, e))
+        out.falls = cap(falls)
+        return out
 
     def await_path(self, raw: str, states: List[State], frame: Frame, e: Event) -> Outcome:
         out: List[State] = []
