@@ -79,20 +79,21 @@ def _is_executor_worker(thread: threading.Thread) -> bool:
     return getattr(thread, "_target", None) is concurrent.futures.thread._worker
 
 
-def _pending_futures() -> List[concurrent.futures.Future]:
-    return [o for o in gc.get_objects() if isinstance(o, concurrent.futures.Future) and not o.done()]
-
-
 @contextmanager
 def watch() -> Iterator[Leftovers]:
     """Wrap one invocation; the yielded ``Leftovers`` is filled in on exit."""
     found = Leftovers()
     before_threads = set(threading.enumerate())
-    before_futures = {id(f) for f in _pending_futures()}
+    futures: List[concurrent.futures.Future] = []
     tasks: List[asyncio.Task] = []
     children: List[subprocess.Popen] = []
+    original_future_init = concurrent.futures.Future.__init__
     original_create_task = asyncio.base_events.BaseEventLoop.create_task
     original_popen_init = subprocess.Popen.__init__
+
+    def future_init(self, *args, **kwargs):
+        original_future_init(self, *args, **kwargs)
+        futures.append(self)
 
     def create_task(self, coro, **kwargs):
         task = original_create_task(self, coro, **kwargs)
@@ -103,6 +104,7 @@ def watch() -> Iterator[Leftovers]:
         original_popen_init(self, *args, **kwargs)
         children.append(self)
 
+    concurrent.futures.Future.__init__ = future_init  # type: ignore[method-assign]
     asyncio.base_events.BaseEventLoop.create_task = create_task  # type: ignore[method-assign]
     subprocess.Popen.__init__ = popen_init  # type: ignore[method-assign]
     try:
@@ -112,8 +114,7 @@ def watch() -> Iterator[Leftovers]:
             # what is running right now is what Lambda would freeze
             found.threads = sorted(t.name for t in threading.enumerate()
                                    if t not in before_threads and t.is_alive() and not _is_executor_worker(t))
-            pending = [f for f in _pending_futures() if id(f) not in before_futures]
-            found.futures = len(pending)
+            found.futures = sum(1 for f in futures if not f.done())
             found.tasks_pending = [t.get_name() for t in tasks if not t.done()]
             found.tasks_cancelled = [t.get_name() for t in tasks if t.done() and t.cancelled()]
             found.processes = [" ".join(map(str, c.args)) if isinstance(c.args, list) else str(c.args)
@@ -122,12 +123,14 @@ def watch() -> Iterator[Leftovers]:
         found.coroutines = sorted({str(w.message) for w in caught
                                    if issubclass(w.category, RuntimeWarning) and "never awaited" in str(w.message)})
     finally:
+        concurrent.futures.Future.__init__ = original_future_init  # type: ignore[method-assign]
         asyncio.base_events.BaseEventLoop.create_task = original_create_task  # type: ignore[method-assign]
         subprocess.Popen.__init__ = original_popen_init  # type: ignore[method-assign]
-        _clean_up(before_threads, children, tasks)
+        _clean_up(before_threads, children, tasks, futures)
 
 
-def _clean_up(before_threads: set, children: List[subprocess.Popen], tasks: List[asyncio.Task]) -> None:
+def _clean_up(before_threads: set, children: List[subprocess.Popen], tasks: List[asyncio.Task],
+              futures: List[concurrent.futures.Future]) -> None:
     for child in children:
         if child.poll() is None:
             child.kill()
@@ -140,7 +143,7 @@ def _clean_up(before_threads: set, children: List[subprocess.Popen], tasks: List
             cancel()
         if not _is_executor_worker(thread):
             thread.join(timeout=10)
-    concurrent.futures.wait(_pending_futures(), timeout=10)
+    concurrent.futures.wait(futures, timeout=10)
     for task in tasks:
         if not task.done() and not task.get_loop().is_closed() and not task.get_loop().is_running():
             task.cancel()

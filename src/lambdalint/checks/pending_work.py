@@ -230,6 +230,7 @@ class Interpreter:
         self.closures: Dict[int, Closure] = {}
         self.findings: Dict[Tuple[int, str], Finding] = {}
         self.budget = BUDGET
+        self._result_lines: Dict[str, int] = {}
         self._uids = itertools.count(1)
         self._runs = itertools.count(1)
 
@@ -433,7 +434,14 @@ class Interpreter:
         return state.with_vars({loc: state.vars.get(loc, EMPTY) | added})
 
     def set_result(self, state: State, frame: Frame, e: Event, atoms: FrozenSet[Atom]) -> State:
-        return state.with_vars({f"{frame.uid}@{e.path}()": atoms})
+        """Record what the call ``e`` returned. Calls are named by their path, so
+        ``gather(work(), work())`` names both results ``work()``: results of one
+        path on one line accumulate rather than replace each other."""
+        key = f"{frame.uid}@{e.path}()"
+        if self._result_lines.get(key) == e.span[0]:
+            atoms = atoms | state.vars.get(key, EMPTY)
+        self._result_lines[key] = e.span[0]
+        return state.with_vars({key: atoms})
 
     # --- items ------------------------------------------------------------------------
     def new_item(self, kind: Optional[WorkKind], e: Event, frame: Frame, callee: str, **extra) -> Item:
@@ -467,8 +475,25 @@ class Interpreter:
         if target is not None and target.kind == "external":
             external = target.path
         elif target is None or target.kind == "global":
-            external = self.project.expand_value(canon) if canon is not None else None
+            external = self.external_path(canon)
         return target, external
+
+    def external_path(self, canon: Optional[str], depth: int = 0) -> Optional[str]:
+        """Rewrite a global path through what its longest bound prefix was made by:
+        ``app:service.pool.submit`` -> ``concurrent.futures.ThreadPoolExecutor().submit``
+        when ``service.pool`` was bound to ``ThreadPoolExecutor()``."""
+        if canon is None or depth > 6 or not paths.is_global(canon):
+            return self.project.expand_value(canon) if canon is not None else None
+        root, segs = paths.split(canon)
+        for i in range(len(segs), -1, -1):
+            if "()" in segs[:i]:
+                continue
+            bindings = sorted(self.project.bindings.get(paths.join(root, segs[:i]), ()),
+                              key=lambda b: (b.function != "<module>", b.span))
+            for b in bindings:
+                if b.value and b.value.endswith("()"):
+                    return self.external_path(paths.join(b.value, segs[i:]), depth + 1)
+        return self.project.expand_value(canon)
 
     def call(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         path = e.path or ""
@@ -640,7 +665,7 @@ class Interpreter:
         canon = self.project.canonical(receiver, frame.env)
         if canon is None:
             return True  # a local whose value is a literal or unknown
-        expanded = self.project.expand_value(canon) or canon
+        expanded = self.external_path(canon) or canon
         callable_path = paths.callable_of(expanded)
         if callable_path is None:
             return "()" not in expanded
@@ -960,6 +985,11 @@ class Interpreter:
         seen = set()
         current = states
         first = True
+        # `for t in threads: if t.is_alive(): t.join()`: different elements take
+        # different paths through the body, so an element finished on some path
+        # is taken as finished for all of them
+        elements = {i for s in states for i in self.item_atoms(e.value, s, frame)} if e.value else set()
+        finished: set = set()
         for _ in range(LOOP_ROUNDS):
             body_in = []
             for s in current:
@@ -979,11 +1009,15 @@ class Interpreter:
             body = self.block(e.body, body_in, frame)
             out.add(body, falls=False)
             current = cap(body.falls)
+            finished |= {i for s in current for i in elements
+                         if s.status.get(i) and not (s.status[i] & {PENDING, CREATED})}
         for s in current:  # not settled after LOOP_ROUNDS: these leave the loop too
             if s.key() not in seen:
                 f = self.narrow(s, e, "F", frame)
                 if f is not None:
                     exits.append(f)
+        if finished:
+            exits = [self.finish(s, finished) for s in exits]
         exits = cap(exits)
         if e.orelse and exits:
             after = self.block(e.orelse, exits, frame)

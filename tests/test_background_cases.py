@@ -1,0 +1,743 @@
+"""LAM301-LAM306 on small inline examples, in the manner of Fixit's VALID/INVALID.
+
+Each INVALID case marks the line of every expected diagnostic with
+``# expect: LAMxxx``; each VALID case must produce no LAM3xx diagnostic. The VALID
+cases are the correct shapes a naive "unjoined thread / unawaited task" linter would
+flag: joins on every path through guards, finally blocks and helpers, containers
+drained by gather/wait/as_completed, task groups, coroutines handed on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import expected_markers, found, lint
+
+INVALID = {
+    "thread_never_joined": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            return 1
+    """,
+    "thread_joined_on_one_branch": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            if event.get("sync"):
+                t.join()
+            return 1
+    """,
+    "thread_explicit_raise_skips_join": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            if "id" not in event:
+                raise KeyError("id")
+            t.join()
+    """,
+    "thread_raise_caught_then_return": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            try:
+                if not event:
+                    raise ValueError()
+                t.join()
+            except ValueError:
+                return {"error": True}
+            return {}
+    """,
+    "thread_started_in_helper_and_dropped": """
+        import threading
+
+        def start_refresh():
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            return t
+
+        def handler(event, context):
+            start_refresh()
+            return 1
+    """,
+    "thread_stored_on_global_not_joined": """
+        import threading
+
+        worker = None
+
+        def handler(event, context):
+            global worker
+            if worker is None:
+                worker = threading.Thread(target=print, daemon=True)
+                worker.start()  # expect: LAM302
+            return 1
+    """,
+    "only_last_thread_of_loop_joined": """
+        import threading
+
+        def handler(event, context):
+            threads = []
+            for r in event["Records"]:
+                t = threading.Thread(target=print, args=(r,))
+                t.start()  # expect: LAM302
+                threads.append(t)
+            if event.get("wait"):
+                for t in threads:
+                    t.join()
+    """,
+    "thread_subclass": """
+        import threading
+
+        class Uploader(threading.Thread):
+            def run(self):
+                pass
+
+        def handler(event, context):
+            u = Uploader()
+            u.start()  # expect: LAM302
+            return 1
+    """,
+    "process_not_joined": """
+        from multiprocessing import Process
+
+        def handler(event, context):
+            p = Process(target=print)
+            p.start()  # expect: LAM302
+            return p.pid
+    """,
+    "timer_not_cancelled": """
+        from threading import Timer
+
+        def handler(event, context):
+            Timer(5, print).start()  # expect: LAM302
+            return 1
+    """,
+    "task_not_awaited_asyncio_run": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            asyncio.create_task(work())  # expect: LAM301
+            return 1
+
+        def handler(event, context):
+            return asyncio.run(main())
+    """,
+    "ensure_future_not_awaited": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            fut = asyncio.ensure_future(work())  # expect: LAM301
+            return fut.done()
+
+        def handler(event, context):
+            return asyncio.run(main())
+    """,
+    "task_in_global_set": """
+        import asyncio
+
+        tasks = set()
+
+        async def work():
+            pass
+
+        async def main():
+            t = asyncio.create_task(work())  # expect: LAM301
+            tasks.add(t)
+            t.add_done_callback(tasks.discard)
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "task_on_module_loop": """
+        import asyncio
+
+        loop = asyncio.get_event_loop()
+
+        async def work():
+            pass
+
+        async def main():
+            loop.create_task(work())  # expect: LAM301
+
+        def handler(event, context):
+            loop.run_until_complete(main())
+    """,
+    "task_in_nested_coroutine": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def inner():
+            asyncio.create_task(work())  # expect: LAM301
+
+        async def main():
+            await inner()
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "gather_not_awaited": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            asyncio.gather(work(), work())  # expect: LAM301
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "future_on_module_executor": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            pool.submit(print, event)  # expect: LAM303
+            return 1
+    """,
+    "future_on_executor_attribute": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        class Service:
+            def __init__(self):
+                self.pool = ThreadPoolExecutor()
+
+            def fire(self, event):
+                self.pool.submit(print, event)  # expect: LAM303
+
+        service = Service()
+
+        def handler(event, context):
+            service.fire(event)
+    """,
+    "map_discarded": """
+        import concurrent.futures
+
+        pool = concurrent.futures.ThreadPoolExecutor(4)
+
+        def handler(event, context):
+            pool.map(print, event["Records"])  # expect: LAM303
+    """,
+    "shutdown_without_wait": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        def handler(event, context):
+            ex = ThreadPoolExecutor()
+            ex.submit(print, 1)  # expect: LAM303
+            ex.shutdown(wait=False)
+    """,
+    "coroutine_dropped_in_sync_code": """
+        async def save(x):
+            pass
+
+        def handler(event, context):
+            save(event)  # expect: LAM304
+            return 1
+    """,
+    "coroutine_assigned_never_awaited": """
+        import asyncio
+
+        async def save(x):
+            pass
+
+        async def main(event):
+            pending = save(event)  # expect: LAM304
+            return 1
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
+    "async_method_not_awaited": """
+        import asyncio
+
+        class Repo:
+            async def put(self, item):
+                pass
+
+        repo = Repo()
+
+        async def main(event):
+            repo.put(event)  # expect: LAM304
+
+        def handler(event, context):
+            asyncio.run(main(event))
+    """,
+    "popen_not_waited": """
+        import subprocess
+
+        def handler(event, context):
+            subprocess.Popen(["true"])  # expect: LAM305
+    """,
+    "popen_waited_on_one_path": """
+        from subprocess import Popen, PIPE
+
+        def handler(event, context):
+            p = Popen(["true"], stdout=PIPE)  # expect: LAM305
+            if event.get("x"):
+                return None
+            return p.communicate()
+    """,
+    "async_handler": """
+        async def handler(event, context):  # expect: LAM306
+            return 1
+    """,
+}
+
+VALID = {
+    "thread_joined": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            t.join()
+    """,
+    "thread_never_started": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            return t.name
+    """,
+    "thread_joined_in_finally_with_raise_and_returns": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            try:
+                if event.get("a"):
+                    return 1
+                if event.get("b"):
+                    raise ValueError()
+                return 2
+            finally:
+                t.join()
+    """,
+    "thread_maybe_none_guarded": """
+        import threading
+
+        def handler(event, context):
+            t = None
+            if event.get("bg"):
+                t = threading.Thread(target=print)
+                t.start()
+            if t:
+                t.join()
+    """,
+    "thread_none_early_return": """
+        import threading
+
+        def handler(event, context):
+            t = None
+            if event.get("bg"):
+                t = threading.Thread(target=print)
+                t.start()
+            if t is None:
+                return 0
+            t.join()
+            return 1
+    """,
+    "thread_is_alive_guard": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            while t.is_alive():
+                t.join(0.1)
+    """,
+    "threads_from_comprehension": """
+        import threading
+
+        def handler(event, context):
+            threads = [threading.Thread(target=print, args=(r,)) for r in event["Records"]]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    """,
+    "threads_in_dict_joined": """
+        import threading
+
+        def handler(event, context):
+            workers = {}
+            for name in ("a", "b"):
+                workers[name] = threading.Thread(target=print)
+                workers[name].start()
+            for w in workers.values():
+                w.join()
+    """,
+    "threads_joined_through_enumerate": """
+        import threading
+
+        def handler(event, context):
+            threading.Thread(target=print).start()
+            for t in threading.enumerate():
+                if t is not threading.main_thread():
+                    t.join()
+    """,
+    "thread_returned_by_helper_and_joined": """
+        import threading
+
+        def start():
+            t = threading.Thread(target=print)
+            t.start()
+            return t
+
+        def handler(event, context):
+            t = start()
+            t.join()
+    """,
+    "thread_joined_by_helper_method": """
+        import threading
+
+        class Jobs:
+            def __init__(self):
+                self.threads = []
+
+            def spawn(self, fn):
+                t = threading.Thread(target=fn)
+                t.start()
+                self.threads.append(t)
+
+            def wait(self):
+                for t in self.threads:
+                    t.join()
+
+        def handler(event, context):
+            jobs = Jobs()
+            jobs.spawn(print)
+            jobs.wait()
+    """,
+    "thread_handed_to_library": """
+        import threading
+        import tracker
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            tracker.watch(t)
+    """,
+    "timer_cancelled": """
+        import threading
+
+        def handler(event, context):
+            timer = threading.Timer(10, print)
+            timer.start()
+            try:
+                return 1
+            finally:
+                timer.cancel()
+    """,
+    "task_awaited": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            t = asyncio.create_task(work())
+            await t
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "awaited_create_task_call": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            await asyncio.create_task(work())
+            await asyncio.ensure_future(work())
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "tasks_gathered_from_list": """
+        import asyncio
+
+        async def work(x):
+            pass
+
+        async def main(xs):
+            tasks = []
+            for x in xs:
+                tasks.append(asyncio.create_task(work(x)))
+            await asyncio.gather(*tasks)
+
+        def handler(event, context):
+            asyncio.run(main(event["xs"]))
+    """,
+    "tasks_waited_and_pending_cancelled": """
+        import asyncio
+
+        async def work(x):
+            pass
+
+        async def main(xs):
+            tasks = {asyncio.create_task(work(x)) for x in xs}
+            done, pending = await asyncio.wait(tasks, timeout=3)
+            for t in pending:
+                t.cancel()
+
+        def handler(event, context):
+            asyncio.run(main(event["xs"]))
+    """,
+    "task_group": """
+        import asyncio
+
+        async def work(x):
+            pass
+
+        async def main(xs):
+            async with asyncio.TaskGroup() as tg:
+                for x in xs:
+                    tg.create_task(work(x))
+
+        def handler(event, context):
+            asyncio.run(main(event["xs"]))
+    """,
+    "gather_run_by_loop": """
+        import asyncio
+
+        loop = asyncio.new_event_loop()
+
+        async def work():
+            pass
+
+        def handler(event, context):
+            t = loop.create_task(work())
+            loop.run_until_complete(asyncio.gather(t))
+    """,
+    "all_tasks_drained_on_persistent_loop": """
+        import asyncio
+
+        loop = asyncio.get_event_loop()
+
+        async def work():
+            pass
+
+        async def main():
+            asyncio.create_task(work())
+
+        def handler(event, context):
+            loop.run_until_complete(main())
+            pending = asyncio.all_tasks(loop)
+            loop.run_until_complete(asyncio.gather(*pending))
+    """,
+    "run_in_executor_default_under_asyncio_run": """
+        import asyncio
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            loop.run_in_executor(None, print, 1)
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "domain_create_task": """
+        class Board:
+            def create_task(self, title):
+                return title
+
+        board = Board()
+
+        def handler(event, context):
+            board.create_task("x")
+    """,
+    "unknown_loop_create_task": """
+        def handler(event, context):
+            context.loop.create_task(event)
+            event["client"].create_task("x")
+    """,
+    "future_result": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            f = pool.submit(print, 1)
+            return f.result()
+    """,
+    "futures_as_completed": """
+        import concurrent.futures
+
+        pool = concurrent.futures.ThreadPoolExecutor()
+
+        def handler(event, context):
+            futs = {pool.submit(print, x): x for x in event["xs"]}
+            for f in concurrent.futures.as_completed(futs):
+                f.result()
+    """,
+    "futures_waited": """
+        from concurrent.futures import ThreadPoolExecutor, wait
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            fs = [pool.submit(print, x) for x in event["xs"]]
+            wait(fs)
+    """,
+    "executor_with_block": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        def handler(event, context):
+            with ThreadPoolExecutor() as ex:
+                ex.submit(print, 1)
+                ex.map(print, [1, 2])
+    """,
+    "map_consumed": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            for r in pool.map(print, event["xs"]):
+                pass
+            return list(pool.map(print, event["xs"]))
+    """,
+    "future_done_probe": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            f = pool.submit(print, 1)
+            if not f.done():
+                f.cancel()
+    """,
+    "coroutine_run": """
+        import asyncio
+
+        async def main(event):
+            return 1
+
+        def handler(event, context):
+            coro = main(event)
+            return asyncio.run(coro)
+    """,
+    "coroutine_returned_and_awaited": """
+        import asyncio
+
+        async def fetch(x):
+            return x
+
+        def make(x):
+            return fetch(x)
+
+        async def main():
+            c = make(1)
+            await c
+            await asyncio.gather(*[fetch(i) for i in range(3)])
+            await asyncio.wait_for(fetch(2), timeout=1)
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "coroutine_handed_to_library": """
+        import anyio
+
+        async def main():
+            pass
+
+        def handler(event, context):
+            anyio.run(main)
+            import somelib
+            somelib.run_async(main())
+    """,
+    "async_def_with_unknown_decorator": """
+        import asyncio
+        from mylib import syncify
+
+        @syncify
+        async def save(x):
+            pass
+
+        def handler(event, context):
+            save(event)
+    """,
+    "popen_communicate": """
+        import subprocess
+
+        def handler(event, context):
+            p = subprocess.Popen(["true"], stdout=subprocess.PIPE)
+            out, err = p.communicate()
+            return out
+    """,
+    "popen_with_block": """
+        import subprocess
+
+        def handler(event, context):
+            with subprocess.Popen(["true"]) as p:
+                pass
+    """,
+    "popen_killed_on_timeout": """
+        import subprocess
+
+        def handler(event, context):
+            p = subprocess.Popen(["sleep", "5"])
+            try:
+                p.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    """,
+    "async_handler_behind_runner_decorator": """
+        import asyncio
+
+        def entry(fn):
+            def run(event, context):
+                return asyncio.run(fn(event, context))
+            return run
+
+        @entry
+        async def handler(event, context):
+            return 1
+    """,
+    "async_def_that_is_not_a_handler": """
+        async def process_record(record):
+            return record
+    """,
+    "spawn_outside_handler_path": """
+        import threading
+
+        def background():
+            threading.Thread(target=print).start()
+
+        def handler(event, context):
+            return 1
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, {"app.py": INVALID[name]})
+    got = {f for f in found(diagnostics) if f[2].startswith("LAM3")}
+    assert got == expected_markers(tmp_path), "\n".join(d.message for d in diagnostics)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    diagnostics = [d for d in lint(tmp_path, {"app.py": VALID[name]}) if d.code.startswith("LAM3")]
+    assert not diagnostics, "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)
