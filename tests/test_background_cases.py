@@ -741,3 +741,95 @@ def test_invalid(tmp_path, name):
 def test_valid(tmp_path, name):
     diagnostics = [d for d in lint(tmp_path, {"app.py": VALID[name]}) if d.code.startswith("LAM3")]
     assert not diagnostics, "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)
+
+
+# --- what the messages say ----------------------------------------------------------------
+
+LOOPS = """
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+
+    async def work():
+        pass
+
+    async def main():
+        asyncio.create_task(work())
+
+    def run_handler(event, context):
+        asyncio.run(main())
+
+    def loop_handler(event, context):
+        loop.run_until_complete(main())
+
+    def fresh_handler(event, context):
+        fresh = asyncio.new_event_loop()
+        fresh.run_until_complete(main())
+        fresh.close()
+"""
+
+
+@pytest.mark.parametrize("handler,words", [
+    ("run_handler", ["asyncio.run cancels the tasks still pending", "silently lost", "app.py:12"]),
+    ("loop_handler", ["`loop`, created at app.py:3", "resumes during a later invocation"]),
+    ("fresh_handler", ["made in this invocation", "never finishes"]),
+])
+def test_task_message_says_what_happens_to_the_task(tmp_path, handler, words):
+    from lambdalint.config import Settings
+
+    diagnostics = [d for d in lint(tmp_path, {"app.py": LOOPS}, Settings(handlers=(f"app.{handler}",), conventions=False))
+                   if d.code == "LAM301"]
+    assert len(diagnostics) == 1 and diagnostics[0].line == 9
+    message = diagnostics[0].message
+    for w in words:
+        assert w in message, message
+    assert f"handler `{handler}` (via main)" in message
+
+
+def test_thread_message_names_handler_chain_creation_and_exit(tmp_path):
+    (d,) = lint(tmp_path, {"app.py": """
+        import threading
+
+        def start(fn):
+            worker = threading.Thread(target=fn, daemon=True)
+            worker.start()
+
+        def handler(event, context):
+            start(print)
+            if event:
+                return 1
+            return 2
+    """})
+    assert d.code == "LAM302" and d.line == 5
+    for w in ["created at app.py:4", "started at app.py:5", "handler `handler` (via start)", "the return at app.py:10",
+              "the return at app.py:11", "`daemon=True` does not help", "join it"]:
+        assert w in d.message, d.message
+
+
+def test_timeout_join_is_a_note(tmp_path):
+    (d,) = lint(tmp_path, {"app.py": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            t.join(timeout=2.5)
+    """})
+    assert d.code == "LAM302" and d.severity == "note" and "only joined with a timeout" in d.message
+
+
+def test_one_diagnostic_per_site_across_handlers(tmp_path):
+    diagnostics = lint(tmp_path, {"app.py": """
+        import threading
+
+        def spawn():
+            threading.Thread(target=print).start()
+
+        def a_handler(event, context):
+            spawn()
+
+        def b_handler(event, context):
+            spawn()
+    """})
+    (d,) = diagnostics
+    assert d.handlers == ("a_handler", "b_handler") and "handlers `a_handler`, `b_handler`" in d.message
