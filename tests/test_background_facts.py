@@ -153,3 +153,24 @@ def test_malformed_catalogue_names_the_table_and_key(data, message):
     with pytest.raises(CatalogError) as info:
         parse_work_catalog(data, "background.toml")
     assert message in str(info.value) and str(info.value).startswith("background.toml: ")
+
+
+# --- the rule pages -----------------------------------------------------------------------
+
+SECTIONS = ("## What it does", "## Why is this bad on Lambda?", "## Example", "## Use instead", "## Fix safety",
+            "## Options", "## Known limitations", "## References")
+
+
+@pytest.mark.parametrize("code", ["LAM301", "LAM302", "LAM303", "LAM304", "LAM305", "LAM306"])
+def test_rule_page(code):
+    from lambdalint.catalog import rules_dir
+    from lambdalint.checks.background import RULES
+
+    info = next(r for r in RULES if r.code == code)
+    (page,) = rules_dir().glob(f"{code}-*.md")
+    text = page.read_text(encoding="utf-8")
+    assert page.name == f"{code}-{info.name}.md"
+    assert text.startswith(f"# {code} {info.name}\n")
+    positions = [text.index(s) for s in SECTIONS]
+    assert positions == sorted(positions), "sections out of order"
+    assert f"Fix: **{info.fix}**" in text
