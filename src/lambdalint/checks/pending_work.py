@@ -29,7 +29,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 from lambdalint import paths
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler
-from lambdalint.link import Project, Target
+from lambdalint.link import Project, Target, iter_events
 from lambdalint.work_catalog import Collector, WorkCatalog, WorkKind
 
 Atom = Union[int, str]  # an item id, or NONE
@@ -37,10 +37,11 @@ NONE = "None"
 EMPTY: FrozenSet[Atom] = frozenset()
 
 CREATED, PENDING, DONE, MAYBE = "created", "pending", "done", "maybe"
+_ONLY_DONE, _ONLY_CREATED = frozenset({DONE}), frozenset({CREATED})
 
 MAX_STATES = 12
 MAX_DEPTH = 12
-BUDGET = 150_000
+BUDGET = 60_000
 LOOP_ROUNDS = 3
 
 
@@ -175,7 +176,26 @@ def merge(states: Sequence[State]) -> State:
     return State(status, vars, merged=True)
 
 
+def _globals(state: State) -> Dict[str, FrozenSet[Atom]]:
+    """The part of ``vars`` that belongs to no frame: globals, attributes, gathers."""
+    return {k: v for k, v in state.vars.items() if not k[:1].isdigit()}
+
+
+def _projection(state: State, params: Dict[str, FrozenSet[Atom]], reaches_all: bool) -> Tuple:
+    """What a called function can see of ``state``: globals, and the work they or
+    the arguments hold. A function that ``reaches_all`` (``threading.enumerate()``,
+    ``executor.shutdown()``, a ``with`` block...) also sees all work still running."""
+    shared = _globals(state)
+    reachable = {a for v in shared.values() for a in v if isinstance(a, int)}
+    reachable |= {a for v in params.values() for a in v if isinstance(a, int)}
+    statuses = frozenset((i, st) for i, st in state.status.items()
+                         if i in reachable or (reaches_all and st != _ONLY_DONE and st != _ONLY_CREATED))
+    return statuses, frozenset(shared.items()), state.merged
+
+
 def cap(states: Sequence[State]) -> List[State]:
+    if len(states) <= 1:
+        return list(states)
     unique: Dict[Tuple, State] = {}
     for s in states:
         unique.setdefault(s.key(), s)
@@ -231,6 +251,17 @@ class Interpreter:
         self.findings: Dict[Tuple[int, str], Finding] = {}
         self.budget = BUDGET
         self._result_lines: Dict[str, int] = {}
+        self._relevant: Dict[Tuple[str, str], bool] = {}
+        self._summaries: Dict[Tuple, Tuple[list, list]] = {}
+        self._reaches_all: Dict[Tuple[str, str], bool] = {}
+        self._owner_methods = frozenset(m for k in catalog.kinds for m in k.owner_finish)
+        patterns = [p for k in catalog.kinds for p in k.spawn] + [p for r in catalog.runners for p in r.calls] \
+            + [p for c in catalog.collectors for p in c.calls] + list(catalog.scoped)
+        self._method_names = frozenset(
+            [name for k in catalog.kinds
+             for name in (*k.start, *(m.name for m in k.finish), *k.owner_finish, *k.running_probes,
+                          *k.finished_probes, *k.running_when_none)]
+            + [p.rsplit(".", 1)[-1] for p in patterns])
         self._uids = itertools.count(1)
         self._runs = itertools.count(1)
 
@@ -441,6 +472,8 @@ class Interpreter:
         if self._result_lines.get(key) == e.span[0]:
             atoms = atoms | state.vars.get(key, EMPTY)
         self._result_lines[key] = e.span[0]
+        if not atoms and key not in state.vars:
+            return state
         return state.with_vars({key: atoms})
 
     # --- items ------------------------------------------------------------------------
@@ -515,6 +548,8 @@ class Interpreter:
             if fn is not None:
                 if fn.is_async:
                     return self.call_async_def(e, fn, target, states, frame)
+                if not self.relevant(target.module, fn):
+                    return Outcome([self.escape(s, frame, e) for s in states])
                 if len(frame.stack) < MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
                     return self.await_result(e, self.inline_call(e, fn, target, states, frame), frame)
         if target is not None and target.kind == "class" and target.module:
@@ -524,6 +559,75 @@ class Interpreter:
 
         # 3. library code the catalogue knows
         return self.external_call(e, external, receiver, method, states, frame)
+
+    def relevant(self, module: str, fn: Function) -> bool:
+        """Whether ``fn`` (or what it calls) can start, finish, await or run work.
+        Others are not followed: what they are given is handed on, as to library code."""
+        key = (module, fn.qualname)
+        known = self._relevant.get(key)
+        if known is not None:
+            return known
+        self._relevant[key] = False  # recursion guard
+        env: Dict[str, Optional[str]] = {}
+        result = False
+        for e in iter_events(fn.body):
+            if e.awaited:
+                result = True
+            elif e.kind == "call" and e.path:
+                root, segs = paths.split(e.path)
+                if segs and segs[-1] in self._method_names:
+                    result = True
+                else:
+                    target = self.project.target(e.path, env)
+                    if target is not None and target.kind == "function" and target.module:
+                        callee = self.project.function(target.module, target.qualname)
+                        result = callee is not None and (callee.is_async or self.relevant(target.module, callee))
+                    elif target is not None and target.kind == "class" and target.module:
+                        result = self.thread_subclass(target.module, target.qualname) is not None
+                    else:
+                        result = self.catalogued(self.resolve(e.path, Frame(module, 0, fn, env, (), (), None, ""))[1])
+            if result:
+                break
+        self._relevant[key] = result
+        return result
+
+    def reaches_all(self, module: str, fn: Function) -> bool:
+        """Whether ``fn`` (or what it calls) can finish work it holds no reference
+        to: sources such as ``threading.enumerate()``, ``executor.shutdown()``,
+        ``with`` blocks, gathers of what cannot be followed, event-loop runs."""
+        key = (module, fn.qualname)
+        known = self._reaches_all.get(key)
+        if known is not None:
+            return known
+        self._reaches_all[key] = False  # recursion guard
+        frame = Frame(module, 0, fn, {}, (), (), None, "")
+        result = False
+        for e in iter_events(fn.body):
+            if e.kind == "with" or (e.kind == "call" and e.starred):
+                result = True
+            elif e.kind == "call" and e.path:
+                segs = paths.split(e.path)[1]
+                if segs and segs[-1] in self._owner_methods:
+                    result = True
+                else:
+                    target, external = self.resolve(e.path, frame)
+                    if target is not None and target.kind == "function" and target.module:
+                        callee = self.project.function(target.module, target.qualname)
+                        result = callee is not None and self.reaches_all(target.module, callee)
+                    else:
+                        result = self.catalog.source_for(external) is not None \
+                            or self.catalog.runner_for(external) is not None
+            if result:
+                break
+        self._reaches_all[key] = result
+        return result
+
+    def catalogued(self, external: Optional[str]) -> bool:
+        cat = self.catalog
+        return external is not None and (
+            cat.kind_for(external) is not None or cat.runner_for(external) is not None
+            or cat.collector_for(external) is not None or cat.is_scoped(external)
+            or cat.is_coroutine_call(external) or cat.source_for(external) is not None)
 
     def thread_subclass(self, module: str, qualname: str, depth: int = 0) -> Optional[WorkKind]:
         """The work kind of a project class derived from ``threading.Thread`` (etc.)."""
@@ -739,7 +843,8 @@ class Interpreter:
     def run_body(self, fn: Function, module: str, label: str, env: Dict[str, Optional[str]], states: List[State],
                  frame: Frame, e: Event, param_atoms: Optional[Callable[[State], Dict[str, FrozenSet[Atom]]]] = None,
                  closure_item: Optional[int] = None, run: Optional[RunCtx] = None,
-                 on_exit: Optional[Callable[[Outcome, Frame], Outcome]] = None) -> Outcome:
+                 on_exit: Optional[Callable[[Outcome, Frame], Outcome]] = None,
+                 copy_out: Sequence[Tuple[str, str]] = ()) -> Outcome:
         """Interpret ``fn``'s body as called from ``frame`` at ``e``; its returns and
         ends become falls of the caller, with the returned work as the call's result."""
         if len(frame.stack) >= MAX_DEPTH or (module, fn.qualname) in frame.stack or self.budget <= 0:
@@ -760,18 +865,77 @@ class Interpreter:
         out = self.block(fn.body, entry, callee)
         if on_exit is not None:
             out = on_exit(out, callee)
+        def leave(s: State) -> State:
+            # a container the caller passed in gets what the callee added to it
+            back = {caller_key: s.vars[f"{callee.uid}{param}"] for param, caller_key in copy_out
+                    if f"{callee.uid}{param}" in s.vars}
+            return s.without_frame(callee.uid).with_vars(back)
+
         result = Outcome()
         for s in out.falls + [r for r, _ in out.returns]:
             returned = s.vars.get(f"{callee.uid}@return", EMPTY)
-            result.falls.append(self.set_result(s.without_frame(callee.uid), frame, e, returned))
-        result.raises = [(s.without_frame(callee.uid), span) for s, span in out.raises]
+            result.falls.append(self.set_result(leave(s), frame, e, returned))
+        result.raises = [(leave(s), span) for s, span in out.raises]
         result.falls = cap(result.falls)
         return result
 
     def inline_call(self, e: Event, fn: Function, target: Target, states: List[State], frame: Frame) -> Outcome:
+        """Follow a call into a project function. Its effect on a state depends only
+        on the state's items, globals and containers, and on what the arguments
+        hold, so it is remembered: a helper called from many places is followed
+        once per distinct situation, not once per call path."""
         env = self.bind_params(fn, target, e, frame)
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        return self.run_body(fn, target.module, label, env, states, frame, e, param_atoms=self.param_atoms(fn, target, e, frame))
+        binder = self.param_atoms(fn, target, e, frame)
+        copy_out = self.copy_out(fn, target, e, frame)
+        env_key = tuple(sorted(env.items(), key=lambda kv: kv[0]))
+        result_key = f"{frame.uid}@{e.path}()"
+        out = Outcome()
+        for s in states:
+            params = binder(s)
+            key = (target.module, fn.qualname, env_key, frame.run.id if frame.run else 0,
+                   tuple(sorted(params.items(), key=lambda kv: kv[0])),
+                   _projection(s, params, self.reaches_all(target.module, fn)))
+            summary = self._summaries.get(key)
+            if summary is None:
+                ran = self.run_body(fn, target.module, label, env, [s], frame, e, param_atoms=binder, copy_out=copy_out)
+                copied = [k for _, k in copy_out]
+
+                def delta(after: State) -> Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]:
+                    changed = {i: st for i, st in after.status.items() if s.status.get(i) != st}
+                    return changed, _globals(after), after.merged, {k: after.vars[k] for k in copied if k in after.vars}
+
+                summary = (
+                    [(delta(f), f.vars.get(result_key, EMPTY)) for f in ran.falls],
+                    [(delta(r), span) for r, span in ran.raises],
+                )
+                self._summaries[key] = summary
+                out.add(ran)
+                continue
+            own = {k: v for k, v in s.vars.items() if k[:1].isdigit()}
+
+            def apply(d: Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]) -> State:
+                changed, globals_after, merged, back = d
+                return State({**s.status, **changed}, {**own, **globals_after, **back}, merged or s.merged)
+
+            for d, returned in summary[0]:
+                out.falls.append(self.set_result(apply(d), frame, e, returned))
+            for d, span in summary[1]:
+                out.raises.append((apply(d), span))
+        out.falls = cap(out.falls)
+        return out
+
+    def copy_out(self, fn: Function, target: Target, e: Event, frame: Frame) -> List[Tuple[str, str]]:
+        """(parameter, caller's variable key) for arguments that are plain local
+        variables of the caller and that the callee never rebinds."""
+        params = list(fn.params)
+        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
+        if fn.class_name is not None and params and not is_static:
+            params = params[1:]
+        rebound = {ev.path for ev in iter_events(fn.body) if ev.kind == "assign"}
+        pairs = list(zip(params, e.args)) + [(k, v) for k, v in e.kwargs if k in fn.params]
+        return [("$" + p, f"{frame.uid}{arg}") for p, arg in pairs
+                if arg and arg[:1] in "$%" and "." not in arg and "(" not in arg and "$" + p not in rebound]
 
     def run_coroutine(self, item_id: int, states: List[State], frame: Frame, e: Event,
                       run: Optional[RunCtx] = None,
@@ -780,7 +944,7 @@ class Interpreter:
         closure = self.closures.get(item_id)
         ready = [s for s in states if CREATED in s.status.get(item_id, EMPTY)]
         others = [s for s in states if CREATED not in s.status.get(item_id, EMPTY)]
-        ready = [s.with_status({item_id: DONE}) for s in ready]
+        ready = [self.finish(s, [item_id]) for s in ready]
         if closure is None or not ready:
             return Outcome(ready + others)
         out = self.run_body(closure.fn, closure.module, closure.label, closure.env, ready, frame, e,
