@@ -93,6 +93,25 @@ INVALID = {
                 for t in threads:
                     t.join()
     """,
+    "helper_that_stops_runs_before_start": """
+        import threading
+
+        worker = None
+
+        def start():
+            global worker
+            worker = threading.Thread(target=print)
+            worker.start()  # expect: LAM302
+
+        def stop():
+            if worker is not None:
+                worker.join()
+
+        def handler(event, context):
+            stop()
+            start()
+            return 1
+    """,
     "thread_subclass": """
         import threading
 
@@ -426,6 +445,42 @@ VALID = {
             jobs = Jobs()
             jobs.spawn(print)
             jobs.wait()
+    """,
+    "container_filled_by_helper": """
+        import threading
+
+        def spawn_into(threads, fn):
+            t = threading.Thread(target=fn)
+            t.start()
+            threads.append(t)
+
+        def handler(event, context):
+            threads = []
+            spawn_into(threads, print)
+            spawn_into(threads, print)
+            for t in threads:
+                t.join()
+    """,
+    "global_thread_joined_by_helper_called_twice": """
+        import threading
+
+        worker = None
+
+        def start():
+            global worker
+            worker = threading.Thread(target=print)
+            worker.start()
+
+        def stop():
+            global worker
+            if worker is not None:
+                worker.join()
+                worker = None
+
+        def handler(event, context):
+            stop()
+            start()
+            stop()
     """,
     "thread_handed_to_library": """
         import threading
