@@ -888,3 +888,26 @@ def test_one_diagnostic_per_site_across_handlers(tmp_path):
     """})
     (d,) = diagnostics
     assert d.handlers == ("a_handler", "b_handler") and "handlers `a_handler`, `b_handler`" in d.message
+
+
+def test_task_set_with_discard_callback_is_not_unbounded_growth(tmp_path):
+    """The asyncio docs' pattern: the set holds each task until its done callback
+    discards it. It does not grow without bound (LAM201); the task is still
+    unfinished when asyncio.run returns (LAM301)."""
+    diagnostics = lint(tmp_path, {"app.py": """
+        import asyncio
+
+        background_tasks = set()
+
+        async def work(event):
+            pass
+
+        async def main(event):
+            task = asyncio.create_task(work(event))
+            background_tasks.add(task)
+            task.add_done_callback(background_tasks.discard)
+
+        def handler(event, context):
+            asyncio.run(main(event))
+    """})
+    assert [d.code for d in diagnostics] == ["LAM301"], [d.message for d in diagnostics]

@@ -18,6 +18,11 @@ The module is imported ONCE, then its entry point is called several times with
   ``background_probe.py``). On Lambda that work would be frozen with the
   environment. ``twin=`` as for ``warm=fails``.
 * ``warm=clean``: every invocation succeeds and leaves no background work running.
+* ``root=``: (optional) the fixture's code root, relative to its directory, as a
+  deployment file declares it (``CodeUri``): the root goes on ``sys.path`` and the
+  fixture is imported by its name relative to it, as the Lambda runtime does, so
+  ``import db`` finds the ``db.py`` deployed with it. Modules imported from the
+  root are forgotten afterwards, so two services' ``db`` never mix.
 
 Executable fixtures use the standard library only, never the network, and remove
 every file they create (files live under ``tempfile.gettempdir()`` with names that
@@ -59,6 +64,11 @@ class Executable:
     raises: str | None = None
     twins: list[Path] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
+    code_root: str | None = None  # the root= field, relative to the fixture's directory
+
+    @property
+    def root(self) -> Path | None:
+        return (self.path.parent / self.code_root).resolve() if self.code_root is not None else None
 
     @property
     def id(self) -> str:
@@ -83,6 +93,7 @@ def _parse_header(path: Path) -> Executable | None:
                 raises=fields.get("raises"),
                 twins=twins,
                 leaks=[k for k in fields.get("leaks", "").split(",") if k],
+                code_root=fields.get("root"),
             )
     return None
 
@@ -121,8 +132,35 @@ def _temp_leftovers() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), TEMP_PREFIX + "*")))
 
 
+def _load_from_root(spec: Executable):
+    root = spec.root
+    dotted = ".".join(spec.path.resolve().relative_to(root).with_suffix("").parts)
+
+    def from_root(module) -> bool:
+        file = getattr(module, "__file__", None)
+        return bool(file) and Path(file).resolve().is_relative_to(root)
+
+    def cleanup():
+        for name in [m for m, mod in list(sys.modules.items()) if from_root(mod)]:
+            del sys.modules[name]
+        if str(root) in sys.path:
+            sys.path.remove(str(root))
+
+    cleanup()
+    sys.path.insert(0, str(root))
+    try:
+        module = importlib.import_module(dotted)
+        assert Path(module.__file__).resolve() == spec.path.resolve(), f"imported {module.__file__}, expected {spec.path}"
+    except BaseException:
+        cleanup()
+        raise
+    return module, cleanup
+
+
 def _load(spec: Executable):
     """Import the fixture once; return (module, cleanup)."""
+    if spec.root is not None:
+        return _load_from_root(spec)
     pkg_root = _package_root(spec.path)
     if pkg_root is None:
         name = f"_lambdalint_fixture_{spec.path.stem}_{uuid.uuid4().hex}"
@@ -195,6 +233,8 @@ def _describe(outcomes: list[object]) -> str:
 
 
 def _module_files(spec: Executable) -> list[Path]:
+    if spec.root is not None:
+        return sorted(spec.root.rglob("*.py"))
     root = _package_root(spec.path)
     return sorted(root.rglob("*.py")) if root else [spec.path]
 
@@ -243,6 +283,8 @@ def test_standard_library_only(spec: Executable):
                 continue
             for name in names:
                 top = name.split(".")[0]
+                if spec.root is not None and ((spec.root / f"{top}.py").exists() or (spec.root / top).is_dir()):
+                    continue  # deployed with the fixture, from its code root
                 assert top in stdlib, f"{path.relative_to(FIXTURES)}:{node.lineno} imports {name!r}, not stdlib"
 
 

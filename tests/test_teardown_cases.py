@@ -128,7 +128,60 @@ INVALID = {
     """,
 }
 
+INVALID["contextmanager_closes_import_time_connection"] = """
+    import contextlib
+    import sqlite3
+    conn = sqlite3.connect(":memory:")
+
+    @contextlib.contextmanager
+    def transaction():
+        try:
+            yield conn
+        finally:
+            conn.close()  # expect: LAM101
+
+    def handler(event, context):
+        with transaction() as c:
+            c.execute("select 1")
+"""
+
 VALID = {
+    "contextmanager_opens_and_closes_around_the_body": """
+        import contextlib
+        import sqlite3
+        _conn = None
+
+        def get_conn():
+            if _conn is None:
+                raise RuntimeError("not initialised")
+            return _conn
+
+        @contextlib.contextmanager
+        def connection():
+            global _conn
+            _conn = sqlite3.connect(":memory:")
+            try:
+                yield _conn
+            finally:
+                _conn.close()
+                _conn = None
+
+        def handler(event, context):
+            with connection():
+                return get_conn().execute("select 1").fetchall()
+    """,
+    "generator_helper_is_not_run_by_calling_it": """
+        import sqlite3
+        conn = sqlite3.connect(":memory:")
+
+        def rows_then_close():
+            yield from conn.execute("select 1")
+            conn.close()
+
+        def handler(event, context):
+            rows_then_close()  # never iterated: its body does not run
+            return conn.execute("select 2").fetchall()
+    """,
     "reopened_after_close": """
         import sqlite3
         conn = sqlite3.connect(":memory:")
@@ -224,7 +277,7 @@ VALID = {
                 self.lines = []
 
             def close(self):
-                self.lines.append("end")
+                self.lines.clear()
 
         report = Report()
 
@@ -358,3 +411,21 @@ def test_user_catalogue_entry_is_used(tmp_path):
                                             "after-teardown": "fatal", "error": "acme.Closed"}})
     (d,) = lint(tmp_path, files, settings)
     assert d.code == "LAM101" and "acme.Closed" in d.message
+
+
+def test_handler_file_whose_name_is_no_identifier(tmp_path):
+    """Lambda loads `my-func.py` with importlib; calls from its handler are followed too."""
+    files = {"my-func.py": """
+        import pg8000
+        conn = pg8000.connect(user="u")
+
+        def cleanup():
+            conn.close()  # expect: LAM101
+
+        def lambda_handler(event, context):
+            conn.run("select 1")
+            cleanup()
+    """}
+    diagnostics = lint(tmp_path, files)
+    assert found(diagnostics) == expected_markers(tmp_path)
+    assert "created at my-func.py:2" in diagnostics[0].message

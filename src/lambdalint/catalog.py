@@ -77,6 +77,8 @@ class ResourceKind:
     loop_bound: bool
     error: str
     reference: str
+    # Create once per execution environment: LAM104 reports it made on every invocation.
+    reuse: bool = False
 
     @property
     def fatal(self) -> bool:
@@ -176,6 +178,7 @@ def _kind_to_data(kind: ResourceKind) -> Dict[str, Any]:
         "loop-bound": kind.loop_bound,
         "error": kind.error,
         "reference": kind.reference,
+        "reuse": kind.reuse,
     }
 
 
@@ -226,9 +229,10 @@ _KEYS = (
     "loop-bound",
     "error",
     "reference",
+    "reuse",
 )
 # Keys a built-in entry must spell out (everything but the optional ones).
-_BUILTIN_REQUIRED = tuple(k for k in _KEYS if k not in ("probes", "dead-when", "revive"))
+_BUILTIN_REQUIRED = tuple(k for k in _KEYS if k not in ("probes", "dead-when", "revive", "reuse"))
 # Keys a user entry must give; the rest have defaults.
 _USER_REQUIRED = ("constructors", "teardown", "after-teardown")
 
@@ -412,6 +416,7 @@ def _build_kind(
         loop_bound=_get_bool(entry, "loop-bound", where, False),
         error=_get_str(entry, "error", where, ""),
         reference=_get_str(entry, "reference", where, ""),
+        reuse=_get_bool(entry, "reuse", where, False),
     )
 
 

@@ -9,6 +9,8 @@ from typing import List, Optional, Tuple
 import click
 
 from lambdalint import __version__
+from lambdalint.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
+from lambdalint.report import MACHINE_FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -50,56 +52,158 @@ def main() -> None:
 @click.option("--select", multiple=True, metavar="CODES", help="Rule codes or prefixes to enable (comma-separated; ALL for every rule).")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Codes to enable on top of the configured selection.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or prefixes to disable.")
-@click.option("--output-format", type=click.Choice(["full", "concise", "json"]), default=None,
-              help="How to print diagnostics. [default: full]")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
+              help=f"How to print diagnostics (also {OUTPUT_FORMAT_ENV} or output-format in config). "
+                   "[default: full; github on GitHub Actions]")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), default=None,
+              help="Write the report in --output-format to this file; the terminal still gets the human format.")
+@click.option("--statistics", is_flag=True, help="Print how many findings of each code instead of each finding.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Use this pyproject.toml or lambdalint.toml instead of the nearest one.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (with --fix or --diff).")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what the fixes would change; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="With --fix, list the findings that were fixed.")
+@click.option("--exit-non-zero-on-fix", is_flag=True,
+              help="With --fix, exit 1 when any file was fixed, even if nothing remains (for pre-commit).")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
-          output_format: Optional[str], config_path: Optional[str], exit_zero: bool, quiet: bool, verbose: bool) -> None:
+          output_format: Optional[str], output_file: Optional[str], statistics: bool,
+          config_path: Optional[str], exit_zero: bool, apply_fixes: bool, unsafe_fixes: bool, diff: bool,
+          show_fixes: bool, exit_non_zero_on_fix: bool, quiet: bool, verbose: bool) -> None:
     """Check PATHS (files or folders; default: the current folder).
 
-    Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+    Exit status: 0 no findings (or all fixed), 1 findings remain (with --diff: something
+    would change; with --exit-non-zero-on-fix: something was fixed), 2 usage,
+    configuration or internal error.
     """
     from lambdalint.catalog import CatalogError, load_catalog
     from lambdalint.checks import all_rules
-    from lambdalint.config import ConfigError, find_config, load_settings, merge_cli
+    from lambdalint.config import ConfigError, find_config, load_settings, merge_cli, resolve_output_format
     from lambdalint.discover import DiscoveryError
-    from lambdalint.report import reporter
     from lambdalint.run import run_check
 
+    if exit_zero and exit_non_zero_on_fix:
+        raise _fail("--exit-zero and --exit-non-zero-on-fix cannot be used together")
     targets = list(paths) or ["."]
     known = list(all_rules())
+    outcome = None
     try:
         cfg = config_path or find_config(targets)
         settings = load_settings(cfg, known)
         settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
+        settings = resolve_output_format(settings, os.environ)
         catalog = load_catalog(settings.resources, source=cfg or "pyproject.toml")
-        result = run_check(targets, settings, catalog, verbose)
+        if apply_fixes or diff:
+            from lambdalint.fix import fix_project
+
+            outcome = fix_project(targets, settings, catalog, unsafe_fixes, write=not diff, verbose=verbose)
+            result = outcome.result
+        else:
+            result = run_check(targets, settings, catalog, verbose)
     except (ConfigError, CatalogError, DiscoveryError) as exc:
         raise _fail(str(exc))
-    fmt = settings.output_format or "full"
-    reporter(fmt)(result.diagnostics, sys.stdout, _use_color() and fmt != "json")
+    if diff:
+        _exit_after_diff(outcome, quiet)
+    shown = _report(result, settings.output_format or "full", output_file, statistics)
     for problem in result.internal_errors:
         click.echo(f"lambdalint: internal error (please report it): {problem}", err=True)
-    if not quiet and fmt != "json":
-        _summary(result)
+    for notice in result.notices:  # deployment files: warnings always, notes with --verbose
+        if notice.level == "warning" or verbose:
+            click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
+    if outcome is not None:
+        for problem in outcome.problems:
+            click.echo(f"lambdalint: warning: {problem}", err=True)
+        if show_fixes and shown not in MACHINE_FORMATS:
+            _list_fixes(outcome.fixed)
+    if not quiet and shown not in MACHINE_FORMATS:
+        _summary(result, outcome, unsafe_fixes)
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
+    if exit_non_zero_on_fix and outcome is not None and outcome.fixed:
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN if exit_zero or not result.diagnostics else EXIT_FINDINGS)
 
 
-def _summary(result) -> None:
+def _report(result, fmt: str, output_file: Optional[str], statistics: bool) -> str:
+    """Write the report; return the format the terminal got."""
+    from lambdalint.report import reporter, statistics as stats, terminal_format
+
+    if output_file is not None:
+        try:
+            with open(output_file, "w", encoding="utf-8", newline="\n") as fh:
+                reporter(fmt)(result.diagnostics, fh, False)
+        except OSError as exc:
+            raise _fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
+    shown = terminal_format(fmt, output_file is not None, os.environ)
+    if statistics:
+        stats.write(result.diagnostics, sys.stdout, shown in MACHINE_FORMATS)
+    else:
+        reporter(shown)(result.diagnostics, sys.stdout, _use_color() and shown == "full")
+    return shown
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _exit_after_diff(outcome, quiet: bool) -> None:
+    """``--diff``: the diffs on stdout, a summary on stderr; exit 1 when something would change."""
+    from lambdalint.fix.writeback import unified_diff
+
+    for path in outcome.changed:
+        click.echo(unified_diff(path, outcome.originals[path], outcome.fixed_sources[path]), nl=False)
+    for problem in outcome.problems:
+        click.echo(f"lambdalint: warning: {problem}", err=True)
+    if not quiet:
+        n = len(outcome.fixed)
+        click.echo(f"Would fix {_plural(n, 'finding')} in {_plural(len(outcome.changed), 'file')}, "
+                   f"{len(outcome.result.diagnostics)} remaining." if n else "No fixes available.", err=True)
+    sys.exit(EXIT_ERROR if outcome.result.internal_errors else EXIT_FINDINGS if outcome.changed else EXIT_CLEAN)
+
+
+def _list_fixes(fixed) -> None:
+    if not fixed:
+        click.echo("No findings fixed.")
+        return
+    click.echo(f"Fixed {_plural(len(fixed), 'finding')}:")
+    by_path = {}
+    for d in fixed:
+        by_path.setdefault(d.path, []).append(d)
+    for path, ds in by_path.items():
+        click.echo(f"- {path}:")
+        for d in ds:
+            click.echo(f"    {d.line}: {d.code} ({d.name}): {d.fix.message}")
+
+
+def _summary(result, outcome=None, unsafe: bool = False) -> None:
+    from lambdalint.diagnostics import SAFE, UNSAFE
+
     n = len(result.diagnostics)
     handlers = len(result.handlers)
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
     hs = f"{handlers} handler{'s' if handlers != 1 else ''}"
-    if n == 0:
+    safe = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicable and d.fix.applicability == SAFE)
+    risky = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicable and d.fix.applicability == UNSAFE)
+    if outcome is not None:
+        line = f"Fixed {_plural(len(outcome.fixed), 'finding')}, {n} remaining"
+        if risky and not unsafe:
+            line += f"; {risky} more fixable with --unsafe-fixes"
+        click.echo(line + ".")
+    elif n == 0:
         click.echo(f"All checks passed! ({files}, {hs})")
     else:
         click.echo(f"Found {n} finding{'s' if n != 1 else ''} in {files} ({hs}).")
+        fixable = safe + risky if unsafe else safe
+        hint = []
+        if fixable:
+            hint.append(f"[*] {fixable} fixable with --fix" + (" --unsafe-fixes" if unsafe and risky else ""))
+        if risky and not unsafe:
+            hint.append(f"{risky} {'more ' if fixable else ''}fixable with --fix --unsafe-fixes")
+        if hint:
+            click.echo("; ".join(hint) + ".")
     if handlers == 0 and result.files:
         click.echo("note: no Lambda handler found; name it `handler`/`lambda_handler`/`*_handler` with (event, context), "
                    "or list it under [tool.lambdalint] handlers", err=True)
@@ -138,19 +242,62 @@ def list_rules() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Config file to use.")
 def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
-    """List the Lambda entry points found in PATHS and why each is one."""
+    """List the Lambda entry points found in PATHS and why each is one.
+
+    Handlers come from deployment files (SAM/CloudFormation templates,
+    serverless.yml, CDK apps, Terraform, zappa_settings), from config and from
+    conventions. Handler strings that point to nothing, and deployment files
+    that cannot be read, are reported as warnings on stderr.
+    """
     from lambdalint.checks import all_rules
     from lambdalint.config import ConfigError, find_config, load_settings
     from lambdalint.discover import DiscoveryError
-    from lambdalint.handlers import find_handlers
-    from lambdalint.link import Project
-    from lambdalint.run import build_project
+    from lambdalint.run import load_project
 
     targets = list(paths) or ["."]
     try:
         settings = load_settings(config_path or find_config(targets), list(all_rules()))
-        project = Project(build_project(settings, targets))
+        loaded = load_project(settings, targets)
     except (ConfigError, DiscoveryError) as exc:
         raise _fail(str(exc))
-    for h in find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions):
+    for h in sorted(loaded.handlers, key=lambda h: (h.path, h.line, h.qualname)):
         click.echo(f"{h.path}:{h.line}: {h.qualname}  ({h.source})")
+    for notice in loaded.notices:
+        click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
+
+
+@main.command("config")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Config file to use.")
+def show_config(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
+    """Print the settings `check PATHS` would use, and where each came from."""
+    from lambdalint.checks import all_rules
+    from lambdalint.config import ConfigError, describe, find_config, load_settings, resolve_output_format, selected
+
+    targets = list(paths) or ["."]
+    rules = all_rules()
+    try:
+        cfg = config_path or find_config(targets)
+        settings = resolve_output_format(load_settings(cfg, list(rules)), os.environ)
+    except ConfigError as exc:
+        raise _fail(str(exc))
+    click.echo(f"# config file: {os.path.abspath(cfg) if cfg else '(none found; defaults)'}")
+    for key, value, origin in describe(settings):
+        click.echo(f"{key} = {_toml(value)}  # {origin}")
+    on = [code for code, info in rules.items() if selected(code, settings, info.default)]
+    click.echo(f"# rules on: {', '.join(on) if on else '(none)'}")
+
+
+def _toml(value: object) -> str:
+    """A value as TOML would write it (inline), for `lambdalint config`."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(str(value))

@@ -7,7 +7,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+# (absolute path, is a folder) -> skip it; e.g. what .gitignore says
+Ignored = Callable[[str, bool], bool]
 
 DEFAULT_EXCLUDES: tuple = (
     ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", "node_modules",
@@ -21,16 +24,28 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 @dataclass(frozen=True)
 class SourceFile:
     path: str  # as shown to the user (relative to the working directory when inside it)
-    module: str
+    module: str  # the module's key, unique within the run
     is_package: bool
+    # the name the runtime imports it by, relative to ``root`` (its code root, or the
+    # folder above its top package); ``module`` differs only when two roots share a name
+    import_name: str = ""
+    root: str = ""
+
+    @property
+    def runtime_name(self) -> str:
+        return self.import_name or self.module
 
 
 class DiscoveryError(Exception):
     """A path given on the command line does not exist."""
 
 
-def _excluded(name: str, rel: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*")
+def _excluded(name: str, rel: str, patterns: Sequence[str], full: str = "") -> bool:
+    # an absolute pattern (config resolves `dir/x` against its own folder) matches the absolute path
+    absolute = os.path.abspath(full).replace(os.sep, "/") if full else ""
+    return any(fnmatch.fnmatchcase(absolute, p) or fnmatch.fnmatchcase(absolute, p.rstrip("/") + "/*")
+               if os.path.isabs(p) else
+               fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*")
                for p in patterns)
 
 
@@ -46,12 +61,14 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES) -> Iterable[str]:
+def walk_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
+               ignored: Optional[Ignored] = None) -> Iterable[str]:
+    """Every file under ``roots`` that is not excluded; a file named in ``roots`` itself is always included."""
     for root in roots:
         if not os.path.exists(root):
             raise DiscoveryError(f"{root}: no such file or directory")
         if os.path.isfile(root):
-            yield root  # an explicitly named file is always checked
+            yield root
             continue
         for dirpath, dirnames, filenames in os.walk(root, onerror=None):
             rel_dir = os.path.relpath(dirpath, root)
@@ -59,41 +76,125 @@ def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EX
             for d in sorted(dirnames):
                 rel = os.path.normpath(os.path.join(rel_dir, d)).replace(os.sep, "/")
                 full = os.path.join(dirpath, d)
-                if _excluded(d, rel, excludes) or _is_virtualenv(full) or os.path.islink(full):
+                if _excluded(d, rel, excludes, full) or _is_virtualenv(full) or os.path.islink(full):
+                    continue
+                if ignored is not None and ignored(full, True):
                     continue
                 keep.append(d)
             dirnames[:] = keep
             for f in sorted(filenames):
                 rel = os.path.normpath(os.path.join(rel_dir, f)).replace(os.sep, "/")
-                if f.endswith(".py") and not _excluded(f, rel, excludes):
-                    yield os.path.join(dirpath, f)
+                full_file = os.path.join(dirpath, f)
+                if not _excluded(f, rel, excludes, full_file) and (ignored is None or not ignored(full_file, False)):
+                    yield full_file
+
+
+def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
+                      ignored: Optional[Ignored] = None) -> Iterable[str]:
+    explicit = {os.path.normpath(r) for r in roots if os.path.isfile(r)}
+    for path in walk_files(roots, excludes, ignored):
+        if path.endswith(".py") or os.path.normpath(path) in explicit:
+            yield path  # an explicitly named file is always checked
 
 
 def module_name(path: str) -> str:
-    """The dotted module name, from the chain of ``__init__.py`` above the file."""
+    """The dotted module name, from the chain of ``__init__.py`` above the file.
+
+    A file whose name is no identifier (``my-func.py``) is still a handler module:
+    Lambda loads it with ``importlib``. It gets an identifier-safe key (``my_func``)."""
     p = Path(os.path.abspath(path))
-    parts = [] if p.name == "__init__.py" else [p.stem]
+    parts = [] if p.name == "__init__.py" else [_identifier(p.stem)]
     d = p.parent
     while (d / "__init__.py").is_file() and _IDENT.match(d.name):
         parts.insert(0, d.name)
         if d.parent == d:
             break
         d = d.parent
-    return ".".join(parts) or p.stem
+    return ".".join(parts) or _identifier(p.stem)
 
 
-def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES) -> List[SourceFile]:
-    """Files to check, each with a module name unique within the run.
+def import_root(path: str, code_roots: Sequence[str] = ()) -> Tuple[str, str]:
+    """The folder the runtime imports ``path`` from, and the dotted name it imports it by.
 
-    Two files can claim the same module name (``app.py`` in two services); the
-    later ones get a name qualified by their folders so neither is lost."""
-    seen: Dict[str, str] = {}
-    out: List[SourceFile] = []
-    for path in dict.fromkeys(os.path.normpath(p) for p in iter_python_files(roots, excludes)):
-        module = module_name(path)
-        if module in seen and seen[module] != os.path.abspath(path):
-            rel = os.path.splitext(display_path(path))[0].replace(os.sep, "/").strip("./")
-            module = ".".join(re.sub(r"\W", "_", part) or "_" for part in rel.split("/"))
-        seen.setdefault(module, os.path.abspath(path))
-        out.append(SourceFile(display_path(path), module, os.path.basename(path) == "__init__.py"))
+    Inside a code root (a ``CodeUri``, a serverless service...) the name is
+    relative to the deepest root that holds the file, as Lambda imports it;
+    elsewhere it follows the chain of ``__init__.py`` above the file."""
+    full = os.path.abspath(path)
+    best = ""
+    for root in code_roots:
+        r = os.path.abspath(root)
+        if full.startswith(r.rstrip(os.sep) + os.sep) and len(r) > len(best):
+            best = r
+    if best:
+        rel = os.path.splitext(os.path.relpath(full, best))[0].replace(os.sep, "/").split("/")
+        if rel[-1] == "__init__":
+            rel = rel[:-1]
+        name = ".".join(_identifier(p) for p in rel) or _identifier(os.path.basename(best))
+        return best, name
+    name = module_name(full)
+    depth = name.count(".") + (1 if os.path.basename(full) == "__init__.py" else 0)
+    root = os.path.dirname(full)
+    for _ in range(depth):
+        root = os.path.dirname(root)
+    return root, name
+
+
+def _identifier(part: str) -> str:
+    part = re.sub(r"\W", "_", part) or "_"
+    return "_" + part if part[0].isdigit() else part
+
+
+def _qualifier(root: str, others: Sequence[str]) -> str:
+    """A dotted prefix telling ``root`` apart from the ``others`` roots that share a
+    module name: its folders from just above their common ancestor
+    (``billing.src`` and ``shipping.src``, say, for ``services/billing/src``)."""
+    try:
+        common = os.path.commonpath([root, *others])
+    except ValueError:  # different drives
+        common = root
+    rel = os.path.relpath(root, os.path.dirname(common)).replace(os.sep, "/")
+    return ".".join(_identifier(p) for p in rel.split("/") if p and p not in (".", "..")) or "_"
+
+
+def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
+             code_roots: Sequence[str] = (), ignored: Optional[Ignored] = None) -> List[SourceFile]:
+    """Files to check, each with a module key unique within the run.
+
+    Two files can claim the same import name (``db.py`` in two services); each
+    then gets a key qualified by its root's folders (``svc_a.src.db``), so that
+    neither is lost and neither stands in for the other (``lambdalint.rename``
+    makes a module's imports name the modules of its own root)."""
+    found: List[Tuple[str, str, str]] = []  # (path, root, import name)
+    for path in dict.fromkeys(os.path.normpath(p) for p in iter_python_files(roots, excludes, ignored)):
+        root, name = import_root(path, code_roots)
+        found.append((path, root, name))
+    owners: Dict[str, set] = {}
+    roots_of: Dict[str, set] = {}
+    for path, root, name in found:
+        owners.setdefault(name, set()).add(os.path.abspath(path))
+        roots_of.setdefault(name, set()).add(root)
+    keys: Dict[str, str] = {}  # abspath -> key
+    taken = {name for name, files in owners.items() if len(files) == 1}
+    for path, root, name in found:
+        full = os.path.abspath(path)
+        if full in keys:
+            continue
+        if len(owners[name]) == 1:
+            keys[full] = name
+            continue
+        key = base = f"{_qualifier(root, sorted(roots_of[name]))}.{name}"
+        n = 2
+        while key in taken:
+            key, n = f"{base}_{n}", n + 1
+        taken.add(key)
+        keys[full] = key
+    return [SourceFile(display_path(path), keys[os.path.abspath(path)], os.path.basename(path) == "__init__.py", name, root)
+            for path, root, name in found]
+
+
+def rename_maps(sources: Sequence[SourceFile]) -> Dict[str, Dict[str, str]]:
+    """For each root: the import names of its modules, mapped to their keys."""
+    out: Dict[str, Dict[str, str]] = {}
+    for s in sources:
+        out.setdefault(s.root, {})[s.runtime_name] = s.module
     return out

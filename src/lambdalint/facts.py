@@ -28,14 +28,30 @@ class Event:
       (name, path or ``None``), ``consts`` pairs of (keyword, source text) for
       constant keyword arguments, ``starred`` the paths of ``*x`` and ``**x``
       arguments (``None`` where not a path); ``awaited`` when the call is
-      awaited and ``stmt`` when it is a whole expression statement.
+      awaited and ``stmt`` when it is a whole expression statement; ``opaque``
+      when an argument reads a name the index cannot resolve (a lambda
+      variable) or a comprehension variable, so its arguments are not fully
+      known.
     - ``use``: ``path`` is read (an attribute chain or a name); ``awaited``
       for ``await x`` where ``x`` is not a call.
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
       ``"<const>"`` or ``None`` when the value is not a path).
-    - ``augassign``: ``path`` is updated in place (``x += ...``).
+    - ``augassign``: ``path`` is updated in place (``x += ...``); for
+      ``x[key] += ...``, ``path`` is ``x``, ``args`` holds the key's path as for
+      ``setitem`` and ``consts`` ``(("key", "const"),)`` or ``(("key", "var"),)``.
+    - ``assign`` and ``call`` also carry in ``consts``: ``("literal", "dict")``
+      (``"list"``, ``"set"``) when the assigned value is a display or
+      comprehension; ``("#0", source)`` for a constant positional argument
+      (``"<const>"`` for a constant tuple, ``"<keys>"`` for a display whose
+      keys/items are all constants).
     - ``setitem``: ``path[key] = ...``; ``consts`` holds ``(("key", "const"),)``
-      when the key is a constant.
+      when the key is a constant, ``args`` the key's path when it has one.
+      (``del path[key]`` is a ``call`` of ``path.__delitem__``.)
+    - ``tmppath``: a string that names something under ``/tmp`` built from
+      parts (f-string, ``+``, ``%``, ``.format``, ``os.path.join``, ``Path``):
+      ``value`` is its constant text with ``{}`` for the other parts, ``args``
+      their paths (``None`` where a part is not a path). Emitted just before
+      the event that uses the string, whose span contains it.
     - ``del``: ``path`` is deleted.
     - ``return``: ``value`` is the returned path, if any.
     - ``raise``.
@@ -75,6 +91,7 @@ class Event:
     orelse: Tuple["Event", ...] = ()
     handlers: Tuple[Tuple["Event", ...], ...] = ()
     final: Tuple["Event", ...] = ()
+    opaque: bool = False
 
     @property
     def line(self) -> int:
@@ -84,12 +101,22 @@ class Event:
 @dataclass(frozen=True)
 class Decorator:
     """A decorator: its path (``functools.lru_cache`` or ``app:app.route``),
-    whether it is called, and its constant keyword arguments."""
+    whether it is called, and its constant keyword arguments.
+
+    When called, ``args`` and ``kwargs`` hold its arguments' values as ``value``
+    of an ``assign`` event does (a path, ``"None"``, ``"<const>"``, ``None``),
+    plus ``"<dict>"`` for a dict display. ``text`` is the decorator's source
+    (``lru_cache(maxsize=None)``) and ``callee_text`` that of what is called
+    (``lru_cache``), for fixes that rewrite it; empty when long or multi-line."""
 
     path: Optional[str]
     called: bool
     consts: Tuple[Tuple[str, str], ...] = ()
     span: Span = (0, 0, 0, 0)
+    args: Tuple[Optional[str], ...] = ()
+    kwargs: Tuple[Tuple[str, Optional[str]], ...] = ()
+    text: str = ""
+    callee_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +132,7 @@ class Function:
     body: Tuple[Event, ...]
     class_name: Optional[str] = None
     globals_declared: Tuple[str, ...] = ()
+    local_imports: Tuple[str, ...] = ()  # names an import statement binds inside the function
 
 
 @dataclass(frozen=True)
@@ -134,7 +162,13 @@ class ModuleFacts:
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     globals: Tuple[str, ...] = ()
     imports: Tuple[str, ...] = ()  # modules this one imports (absolute dotted names)
+    # module-level names bound by an import, with the dotted path each denotes
+    # (``from impl import handler`` -> ("handler", "impl.handler")): a deployment
+    # file may name a handler that its module only re-exports
+    imported: Tuple[Tuple[str, str], ...] = ()
     noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
+    # ``# lambdalint: noqa[: CODES]`` comments: line -> codes (None = all), for the whole file
+    file_noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
     problem: Optional[Problem] = None
 
     @property
@@ -160,6 +194,8 @@ def _event_to_json(e: Event) -> List[Any]:
         d["awaited"] = True
     if e.stmt:
         d["stmt"] = True
+    if e.opaque:
+        d["opaque"] = True
     if e.test:
         d["test"] = list(e.test)
     if e.none_tests:
@@ -199,7 +235,16 @@ def _event_from_json(d: Dict[str, Any]) -> Event:
         orelse=tuple(_event_from_json(x) for x in d.get("orelse", ())),
         handlers=tuple(tuple(_event_from_json(x) for x in h) for h in d.get("handlers", ())),
         final=tuple(_event_from_json(x) for x in d.get("final", ())),
+        opaque=d.get("opaque", False),
     )
+
+
+def _decorator_from_json(d: List[Any]) -> Decorator:
+    p, called, consts, span = d[:4]
+    extra = list(d[4:8])
+    args, kwargs, text, callee_text = extra + [[], [], "", ""][len(extra):]
+    return Decorator(p, called, tuple(tuple(c) for c in consts), tuple(span),  # type: ignore[arg-type]
+                     tuple(args), tuple(tuple(k) for k in kwargs), text, callee_text)  # type: ignore[misc]
 
 
 def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
@@ -214,17 +259,21 @@ def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
                 "span": list(f.span),
                 "params": list(f.params),
                 "is_async": f.is_async,
-                "decorators": [[d.path, d.called, [list(c) for c in d.consts], list(d.span)] for d in f.decorators],
+                "decorators": [[d.path, d.called, [list(c) for c in d.consts], list(d.span), list(d.args),
+                                [list(k) for k in d.kwargs], d.text, d.callee_text] for d in f.decorators],
                 "body": [_event_to_json(e) for e in f.body],
                 "class_name": f.class_name,
                 "globals_declared": list(f.globals_declared),
+                "local_imports": list(f.local_imports),
             }
             for f in m.functions.values()
         ],
         "classes": [[c.qualname, list(c.span), list(c.bases), list(c.methods)] for c in m.classes.values()],
         "globals": list(m.globals),
         "imports": list(m.imports),
+        "imported": [list(p) for p in m.imported],
         "noqa": [[line, None if codes is None else list(codes)] for line, codes in m.noqa.items()],
+        "file_noqa": [[line, None if codes is None else list(codes)] for line, codes in m.file_noqa.items()],
         "problem": None if m.problem is None else [m.problem.code, m.problem.message, m.problem.line, m.problem.column],
     }
 
@@ -238,13 +287,11 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
             span=tuple(f["span"]),  # type: ignore[arg-type]
             params=tuple(f["params"]),
             is_async=f["is_async"],
-            decorators=tuple(
-                Decorator(p, called, tuple(tuple(c) for c in consts), tuple(span))  # type: ignore[arg-type]
-                for p, called, consts, span in f["decorators"]
-            ),
+            decorators=tuple(_decorator_from_json(d) for d in f["decorators"]),
             body=tuple(_event_from_json(e) for e in f["body"]),
             class_name=f["class_name"],
             globals_declared=tuple(f["globals_declared"]),
+            local_imports=tuple(f.get("local_imports", ())),
         )
     classes = {
         q: ClassInfo(q, tuple(span), tuple(bases), tuple(methods))  # type: ignore[arg-type]
@@ -259,6 +306,8 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
         classes=classes,
         globals=tuple(d["globals"]),
         imports=tuple(d["imports"]),
+        imported=tuple((n, p) for n, p in d.get("imported", ())),
         noqa={line: None if codes is None else tuple(codes) for line, codes in d["noqa"]},
+        file_noqa={line: None if codes is None else tuple(codes) for line, codes in d.get("file_noqa", ())},
         problem=None if problem is None else Problem(*problem),
     )

@@ -1,6 +1,7 @@
 """Which functions are Lambda entry points, decided from facts.
 
-A function is an entry point when config lists it, when its name and
+A function is an entry point when a deployment file declares it (see
+``lambdalint.declared``), when config lists it, when its name and
 signature follow the convention (``handler``, ``lambda_handler``,
 ``*_handler`` taking ``(event, context)``), when it carries a Powertools
 Lambda decorator (or one made with ``lambda_handler_decorator``), or when it is
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import paths
 from lambdalint.facts import Decorator, Function, ModuleFacts
@@ -35,10 +36,25 @@ class Handler:
     path: str
     line: int
     source: str  # why it is an entry point, for `lambdalint handlers` and messages
+    # the deployment files (and their resources) that declare it: "template.yaml: OrdersFunction"
+    declared: Tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         return self.qualname
+
+    def describe(self) -> str:
+        """The handler as messages name it: `process_order` (declared in template.yaml: OrdersFunction)."""
+        if not self.declared:
+            return f"`{self.qualname}`"
+        return f"`{self.qualname}` (declared in {', '.join(self.declared)})"
+
+
+def who(handlers: Sequence[Handler]) -> str:
+    """``handler `a``` or ``handlers `a`, `b```, each with the deployment files that declare it."""
+    if len(handlers) == 1:
+        return "handler " + handlers[0].describe()
+    return "handlers " + ", ".join(h.describe() for h in handlers)
 
 
 def looks_like_event_context(fn: Function) -> bool:
@@ -50,14 +66,17 @@ def looks_like_event_context(fn: Function) -> bool:
 
 
 def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequence[str] = DEFAULT_PATTERNS,
-                  conventions: bool = True) -> List[Handler]:
+                  conventions: bool = True, import_names: Optional[Mapping[str, str]] = None) -> List[Handler]:
+    """Entry points found in the code and in config. ``import_names`` maps a
+    module's key to the name the runtime imports it by, where they differ."""
     found: List[Handler] = []
     wanted = {_normalise_listed(s) for s in listed}
+    names = import_names or {}
     for facts in project.modules.values():
         for fn in facts.functions.values():
             if fn.qualname == "<module>" or "." in fn.qualname:
                 continue  # entry points are module-level functions
-            source = _why(project, facts, fn, wanted, patterns if conventions else ())
+            source = _why(project, facts, fn, wanted, patterns if conventions else (), names.get(facts.module, facts.module))
             if source is not None:
                 found.append(Handler(facts.module, fn.qualname, facts.path, fn.span[0], source))
     return found
@@ -73,10 +92,11 @@ def _normalise_listed(entry: str) -> Tuple[str, str]:
     return (module, func)
 
 
-def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str]) -> Optional[str]:
+def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str],
+         import_name: str) -> Optional[str]:
     posix = facts.path.replace("\\", "/")
     for where, func in wanted:
-        if func == fn.name and (where == facts.module or posix == where or posix.endswith("/" + where)):
+        if func == fn.name and (where in (facts.module, import_name) or posix == where or posix.endswith("/" + where)):
             return "listed in config"
     for dec in fn.decorators:
         why = _decorator_reason(project, facts, dec)

@@ -58,6 +58,7 @@ class Project:
         for m in modules:
             self.modules.setdefault(m.module, m)
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
+        self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
         self.bindings: Dict[str, List[Binding]] = {}
         self._collect_bindings()
 
@@ -183,13 +184,19 @@ class Project:
 
     def instance_class(self, path: str) -> Optional[Tuple[str, str]]:
         """The project class a global object is an instance of, if known."""
+        if path in self._instance_of:
+            return self._instance_of[path]
+        self._instance_of[path] = None  # guards `x = x.copy()` and other cycles
+        found = None
         for b in self.bindings.get(path, ()):
-            if b.value is None:
+            if b.value is None or not b.value.endswith("()"):
                 continue
-            t = self.target(b.value) if b.value.endswith("()") else None
+            t = self.target(b.value)
             if t is not None and t.kind == "instance":
-                return (t.module, t.qualname)
-        return None
+                found = (t.module, t.qualname)
+                break
+        self._instance_of[path] = found
+        return found
 
     def returns(self, module: str, qualname: str) -> Optional[str]:
         """The global a function returns (a getter), as a canonical path."""

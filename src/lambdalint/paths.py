@@ -55,10 +55,12 @@ def callable_of(path: str) -> Optional[str]:
 
 
 def display(path: str) -> str:
-    """The name a user wrote: ``app:conn.cursor`` -> ``conn.cursor``."""
+    """The name a user wrote: ``app:conn.cursor`` -> ``conn.cursor``. Calls show as
+    ``(...)``: paths do not keep arguments, and ``getLogger()`` would misstate
+    ``getLogger("audit")``."""
     root, segs = split(path)
     if ":" in root:
         root = root.split(":", 1)[1]
     elif root[:1] in "$%":
         root = root[1:]
-    return join(root, segs)
+    return root + "".join("(...)" if s == "()" else "." + s for s in segs)

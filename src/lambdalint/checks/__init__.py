@@ -7,6 +7,7 @@ from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from lambdalint.catalog import Catalog
 from lambdalint.diagnostics import Diagnostic
+from lambdalint.growth_catalog import GrowthCatalog
 from lambdalint.handlers import Handler
 from lambdalint.link import Project
 
@@ -27,6 +28,7 @@ class CheckContext:
     handlers: Sequence[Handler]
     catalog: Catalog
     options: Mapping[str, object]
+    growth: Optional[GrowthCatalog] = None  # None: the built-in growth catalogue
 
 
 Check = Callable[[CheckContext], Iterable[Diagnostic]]
@@ -35,6 +37,12 @@ Check = Callable[[CheckContext], Iterable[Diagnostic]]
 # One module per rule family; each defines RULES (RuleInfo...) and check(ctx).
 RULE_MODULES = (
     "teardown",
+    "growth",
+    "memoizers",
+    "tmpfiles",
+    "registration",
+    "loopbound",
+    "per_invocation",
     "background",
 )
 
@@ -57,10 +65,13 @@ def all_checks() -> List[Check]:
     return [module.check for module in _modules()]
 
 
-# Findings about the input itself rather than the code's behaviour.
+# Findings about the input itself rather than the code's behaviour. LAM002 is
+# produced by the suppress stage (suppress.py): only it knows which noqa was used.
 PROBLEM_RULES = (
     RuleInfo("LAM000", "internal-error", "error", "lambdalint failed on this file; please report it"),
     RuleInfo("LAM001", "unparsable-file", "error", "the file cannot be read or parsed, so it was not checked"),
+    RuleInfo("LAM002", "unused-noqa", "warning", "a `# noqa` names a lambdalint code that suppresses nothing on its line",
+             default=False, fix="safe"),
 )
 
 

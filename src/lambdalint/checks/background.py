@@ -205,8 +205,7 @@ def _fix(project: Project, finding: Finding) -> Fix:
     if item.kind is None:
         if item.in_async_def and item.stmt:
             line, col = item.span[0], item.span[1]
-            return Fix("Await the coroutine", SAFE, edits=(Edit((line, col, line, col), "await "),),
-                       action="insert-await", data=(("line", str(line)), ("column", str(col))))
+            return Fix("Await the coroutine", SAFE, edits=(Edit((line, col, line, col), "await "),))
         return Fix("Await the coroutine, or run it with asyncio.run()", DISPLAY_ONLY)
     rule = item.kind.rule
     if rule == "LAM302" and finding.outcome == "pending":
@@ -263,8 +262,7 @@ def _insert_before_exits(project: Project, finding: Finding, template: str, mess
             edits.append(Edit((line, col, line, col), text[col:] + " " * col))
         else:
             return Fix(message, DISPLAY_ONLY)
-    return Fix(message, UNSAFE, edits=tuple(edits), action="insert-before-exits",
-               data=(("statement", "\n".join(lines)), ("lines", ",".join(str(e.span[0]) for e in edits))))
+    return Fix(message, UNSAFE, edits=tuple(edits))
 
 
 def _is_statement(e: Event) -> bool:
@@ -337,6 +335,8 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
 
 
 def _wrap_async_handler(project: Project, handler: Handler, fn: Function) -> Fix:
+    """Rename the coroutine and put a plain ``def`` with the handler's name (and
+    its decorators, which belong on the entry point) right above it."""
     message = f"Rename the coroutine and add a sync `{fn.name}` that runs it with asyncio.run()"
     facts = project.modules[handler.module]
     if len(fn.params) != 2 or fn.span[1] != len("async def "):  # a module-level def at column 0
@@ -345,10 +345,8 @@ def _wrap_async_handler(project: Project, handler: Handler, fn: Function) -> Fix
     while inner in facts.functions:
         inner = "_" + inner
     args = ", ".join(fn.params)
-    first_line = min([fn.span[0]] + [d.span[0] for d in fn.decorators if d.span[0] > 0])
+    line = fn.span[0]
     wrapper = (f"def {fn.name}({args}):\n"
                f"    import asyncio\n\n"
                f"    return asyncio.run({inner}({args}))\n\n\n")
-    return Fix(message, UNSAFE,
-               edits=(Edit((first_line, 0, first_line, 0), wrapper), Edit(fn.span, inner)),
-               action="wrap-async-handler", data=(("handler", fn.name), ("coroutine", inner)))
+    return Fix(message, UNSAFE, edits=(Edit((line, 0, line, 0), wrapper), Edit(fn.span, inner)))

@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint import paths
 from lambdalint.catalog import ResourceKind
 from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler
-from lambdalint.link import Binding, Project
+from lambdalint.handlers import who as describe_handlers
+from lambdalint.link import Binding, Project, iter_events
 
 RULES = (
     RuleInfo("LAM101", "closed-global-resource", ERROR,
@@ -41,6 +43,9 @@ RULES = (
 )
 
 LIVE = ("live", -1)
+STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
+WITH_BLOCK = "with"  # leaving a one-item `with` block is the teardown
+WITH_CLOSING = "with-closing"  # the same, for `with closing(obj) as x:` (x is obj)
 _NOT_A_USE = frozenset({
     "contextlib.closing", "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable",
     "builtins.hasattr", "builtins.repr", "builtins.print", "atexit.register", "builtins.getattr",
@@ -66,6 +71,7 @@ class Site:
     span: Span
     how: str  # "`conn.close()`", "leaving `with conn:`", "`del conn`"
     chain: Tuple[str, ...]
+    shape: str = ""  # what the fix can remove: STATEMENT, WITH_BLOCK, or "" (part of an expression)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ class _Frame:
     env: Dict[str, Optional[str]]
     chain: Tuple[str, ...]
     stack: Tuple[Tuple[str, str], ...]
+    # for a @contextmanager body entered by a `with`: runs the `with` body at the `yield`
+    on_yield: Optional[Callable[[State, Optional[str]], State]] = None
 
 
 def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
@@ -115,6 +123,7 @@ class _Interpreter:
         self.uses: Dict[int, Use] = {}
         self.replaying = False
         self.budget = _BUDGET
+        self._generators: Dict[int, bool] = {}
 
     # --- entry -------------------------------------------------------------------
     def invoke(self, handler: Handler, state: State) -> State:
@@ -152,6 +161,12 @@ class _Interpreter:
             return None, [state]
         if kind == "raise":
             return None, []
+        if kind == "yield":
+            if frame.on_yield is not None:
+                resume, frame.on_yield = frame.on_yield, None
+                yielded = self.project.canonical(e.value, frame.env) if e.value not in (None, "None", "<const>") else None
+                return resume(state, yielded), []
+            return state, []
         if kind == "if":
             return self.branch(e, state, frame)
         if kind == "loop":
@@ -202,6 +217,8 @@ class _Interpreter:
         target = self.project.target(e.path, frame.env) if e.path else None
         if target is not None and target.kind == "function" and target.module:
             fn = self.project.function(target.module, target.qualname)
+            if fn is not None and self.is_generator(fn):
+                return state  # a generator's body runs when it is iterated or entered by `with`, not here
             if fn is not None and self.budget > 0 and len(frame.stack) < _MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
                 return self.inline(fn, target, e, state, frame)
         # library code: passing a resource to it uses it
@@ -218,7 +235,8 @@ class _Interpreter:
     def resource_method(self, t: Tracked, method: str, e: Event, state: State, frame: _Frame) -> State:
         kind = t.kind
         if method in kind.teardown:
-            return self.tear_down(t, state, frame, e.span, f"`{paths.display(e.path or '')}()`")
+            return self.tear_down(t, state, frame, e.span, f"`{_as_written(e.path or '', frame.module)}()`",
+                                  STATEMENT if e.stmt else "")
         for revive in kind.revive:
             if revive.method == method and all((k, v) in e.consts for k, v in revive.kwargs):
                 return _set(state, t.path, frozenset({LIVE}))
@@ -226,13 +244,13 @@ class _Interpreter:
             self.used(t, state, frame, e.span, f"{paths.display(t.path)}.{method}()")
         return state
 
-    def tear_down(self, t: Tracked, state: State, frame: _Frame, span: Span, how: str) -> State:
+    def tear_down(self, t: Tracked, state: State, frame: _Frame, span: Span, how: str, shape: str = "") -> State:
         key = (frame.module, span, t.path)
         site = self._site_ids.get(key)
         if site is None:
             site = len(self.sites)
             self._site_ids[key] = site
-            self.sites.append(Site(t, frame.module, span, how, frame.chain))
+            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape))
         return _set(state, t.path, frozenset({("dead", site)}))
 
     def assign(self, e: Event, state: State, frame: _Frame) -> State:
@@ -259,7 +277,7 @@ class _Interpreter:
         t, rest = self.split_tracked(self.project.canonical(e.path, frame.env))
         if t is None or rest:
             return state
-        return self.tear_down(t, state, frame, e.span, f"`del {paths.display(e.path)}`")
+        return self.tear_down(t, state, frame, e.span, f"`del {paths.display(e.path)}`", STATEMENT)
 
     # --- control flow ---------------------------------------------------------------
     def branch(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
@@ -336,13 +354,14 @@ class _Interpreter:
         return fall, final_rets
 
     def with_(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        closes: List[Tuple[Tracked, str]] = []
+        closes: List[Tuple[Tracked, str, str]] = []
+        one = len(e.items) == 1
         for ctx, args in e.items:
             canon = self.project.canonical(ctx, frame.env) if ctx else None
             t, rest = self.split_tracked(canon)
             if t is not None and not rest:
                 if t.kind.with_closes:
-                    closes.append((t, f"leaving `with {paths.display(t.path)}:`"))
+                    closes.append((t, f"leaving `with {paths.display(t.path)}:`", WITH_BLOCK if one else ""))
                 else:
                     self.used(t, state, frame, e.span, f"with {paths.display(t.path)}:")
                 continue
@@ -352,17 +371,52 @@ class _Interpreter:
                 if target is not None and target.kind == "external" and target.path == "contextlib.closing" and args and args[0]:
                     at, arest = self.split_tracked(self.project.canonical(args[0], frame.env))
                     if at is not None and not arest:
-                        closes.append((at, f"leaving `with closing({paths.display(at.path)}):`"))
+                        closes.append((at, f"leaving `with closing({paths.display(at.path)}):`",
+                                       WITH_CLOSING if one else ""))
+                elif one and target is not None and target.kind == "function" and target.module:
+                    fn = self.project.function(target.module, target.qualname)
+                    if fn is not None and self.is_generator(fn) and len(frame.stack) < _MAX_DEPTH \
+                            and (target.module, fn.qualname) not in frame.stack:
+                        return self.enter_context_manager(fn, target, e, args, state, frame)
         fall, rets = self.block(e.body, state, frame)
 
         def exit_(s: State) -> State:
-            for t, how in closes:
-                s = self.tear_down(t, s, frame, e.span, how)
+            for t, how, shape in closes:
+                s = self.tear_down(t, s, frame, e.span, how, shape)
             return s
 
         return (exit_(fall) if fall is not None else None), [exit_(r) for r in rets]
 
-    def inline(self, fn: Function, target, e: Event, state: State, frame: _Frame) -> State:
+    def is_generator(self, fn: Function) -> bool:
+        key = id(fn)
+        if key not in self._generators:
+            self._generators[key] = any(x.kind == "yield" for x in iter_events(fn.body))
+        return self._generators[key]
+
+    def enter_context_manager(self, fn: Function, target, e: Event, args: Tuple[Optional[str], ...],
+                              state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
+        """`with cm():` on a project @contextmanager: its code before `yield` runs
+        on entry, the `with` body at the `yield`, its code after on exit (so a
+        `finally:` around the `yield` closes after the body, not before)."""
+        returns: List[State] = []
+        entered = self.project.canonical(paths.join(target.path, ["()"]), frame.env)
+
+        def body(at_yield: State, yielded: Optional[str]) -> State:
+            # `with cm() as x:` binds x to what cm yields
+            for name, value in list(frame.env.items()):
+                if value is not None and value == entered:
+                    frame.env[name] = yielded
+            fall, rets = self.block(e.body, at_yield, frame)
+            returns.extend(rets)
+            exits = [s for s in [fall, *rets] if s is not None]
+            return _join(exits) if exits else at_yield
+
+        call = Event("call", e.span, path=paths.callable_of(target.path) or target.path, args=args)
+        after = self.inline(fn, target, call, state, frame, on_yield=body)
+        return after, []
+
+    def inline(self, fn: Function, target, e: Event, state: State, frame: _Frame,
+               on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
         env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
         params = list(fn.params)
         is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
@@ -377,10 +431,80 @@ class _Interpreter:
             if name in fn.params:
                 env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        callee = _Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),))
+        callee = _Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield)
         fall, returns = self.block(fn.body, state, callee)
         exits = [s for s in [fall, *returns] if s is not None]
         return _join(exits) if exits else state
+
+
+def _as_written(path: str, module: str) -> str:
+    """``app.get_conn().close`` in module ``app`` -> ``get_conn().close``."""
+    shown = paths.display(path)
+    return shown[len(module) + 1:] if shown.startswith(module + ".") else shown
+
+
+class _TeardownShapes:
+    """A cheap, over-approximating pre-pass: can a handler reach anything that
+    looks like a teardown at all? Most handlers cannot, and then the two
+    interpretation passes are skipped. Calls are followed by resolved target
+    and, where the receiver is unknown (``self.x()``, ``obj.x()``), by method
+    name to every project function of that name, so nothing is missed."""
+
+    def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
+        self.project = project
+        self.verbs = frozenset(v for t in tracked.values() for v in t.kind.teardown)
+        self.by_name: Dict[str, List[Tuple[str, str]]] = {}
+        for m in project.modules.values():
+            for fn in m.functions.values():
+                self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
+        self._summaries: Dict[Tuple[str, str], Tuple[bool, Tuple[Tuple[str, str], ...]]] = {}
+
+    def reachable_from(self, handler: Handler) -> bool:
+        seen = set()
+        todo = [(handler.module, handler.qualname)]
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            shaped, callees = self._summary(key)
+            if shaped:
+                return True
+            todo.extend(callees)
+        return False
+
+    def _summary(self, key: Tuple[str, str]) -> Tuple[bool, Tuple[Tuple[str, str], ...]]:
+        """Whether a function has a teardown shape itself, and what it may call."""
+        cached = self._summaries.get(key)
+        if cached is not None:
+            return cached
+        fn = self.project.function(*key)
+        shaped = False
+        callees: List[Tuple[str, str]] = []
+        for e in iter_events(fn.body) if fn is not None else ():
+            if e.kind == "del" and paths.is_global(e.path):
+                shaped = True
+            elif e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
+                                                   or ctx[:1] in "$%") for ctx, _ in e.items):
+                shaped = True
+            elif e.kind == "call" and e.path is not None:
+                segs = paths.split(e.path)[1]
+                last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
+                if last in self.verbs:
+                    shaped = True
+                elif e.path[:1] not in "$%" and not segs:
+                    target = self.project.target(e.path)
+                    if target is not None and target.kind == "function" and target.module:
+                        callees.append((target.module, target.qualname))
+                    else:
+                        callees.extend(self.by_name.get(last, ()))
+                else:
+                    callees.extend(self.by_name.get(last, ()))
+            if shaped:
+                break
+        result = (shaped, tuple(dict.fromkeys(callees)))
+        self._summaries[key] = result
+        return result
 
 
 def _set(state: State, key: str, value: FrozenSet[Status]) -> State:
@@ -405,8 +529,11 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     if not tracked or not ctx.handlers:
         return []
     # site (module, span, code) -> (site, use, handlers)
-    found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[str]]] = {}
+    found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[Handler]]] = {}
+    may_tear_down = _TeardownShapes(project, tracked)
     for handler in ctx.handlers:
+        if not may_tear_down.reachable_from(handler):
+            continue
         interp = _Interpreter(project, tracked)
         start: State = {g: frozenset({LIVE}) for g in tracked}
         after_first = interp.invoke(handler, start)
@@ -419,13 +546,14 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             code = "LAM101" if site.tracked.kind.after_teardown == "fatal" else "LAM102"
             key = (site.module, site.span, code)
             if key in found:
-                if handler.qualname not in found[key][2]:
-                    found[key][2].append(handler.qualname)
+                if handler not in found[key][2]:
+                    found[key][2].append(handler)
             else:
-                found[key] = (site, use, [handler.qualname])
+                found[key] = (site, use, [handler])
     diagnostics = []
     for (module, span, code), (site, use, handlers) in found.items():
         facts = project.modules[module]
+        names = [h.qualname for h in handlers]
         diagnostics.append(Diagnostic(
             code=code,
             name="closed-global-resource" if code == "LAM101" else "needless-global-teardown",
@@ -433,7 +561,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             path=facts.path,
             span=span,
             severity=ERROR if code == "LAM101" else WARNING,
-            handlers=tuple(handlers),
+            fix=teardown_fix(project, code, site, handlers),
+            handlers=tuple(names),
         ))
     return diagnostics
 
@@ -442,11 +571,11 @@ def _where(project: Project, module: str, span: Span) -> str:
     return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
 
 
-def _message(project: Project, code: str, site: Site, use: Use, handlers: List[str]) -> str:
+def _message(project: Project, code: str, site: Site, use: Use, handlers: List[Handler]) -> str:
     t = site.tracked
     obj = paths.display(t.path)
     made = _where(project, t.made.module, t.made.span)
-    who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
+    who = describe_handlers(handlers)
     via = f" (via {' -> '.join(site.chain)})" if len(site.chain) > 1 else ""
     head = f"`{obj}` ({t.kind.name}, created at {made}) is torn down by {site.how} in {who}{via}"
     if code == "LAM101":

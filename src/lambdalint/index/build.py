@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
-from lambdalint.index.source import decode_source, noqa_lines
+from lambdalint.index.source import decode_source, suppression_comments
 
 _CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
 _NO_SPAN: Span = (0, 0, 0, 0)
@@ -36,6 +36,7 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "syntax error: expression nested too deeply to parse"))
     walker = _Walker(module, is_package, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
     walker.walk_module(tree)
+    noqa, file_noqa = suppression_comments(text)
     return ModuleFacts(
         path=path,
         module=module,
@@ -44,7 +45,9 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         classes=walker.classes,
         globals=tuple(sorted(n for n, w in walker.resolver.module_scope.names.items() if w == "var")),
         imports=tuple(sorted(walker.imports)),
-        noqa=noqa_lines(text),
+        imported=walker.imported_names(),
+        noqa=noqa,
+        file_noqa=file_noqa,
     )
 
 
@@ -85,6 +88,17 @@ class _Walker:
         self.out: List[Event] = []
         self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
         self.test_paths: Optional[List[str]] = None
+        self.module_node: Optional[cst.Module] = None
+        self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
+        self.comprehension_names: set = set()  # the targets of the comprehensions being walked
+
+    def imported_names(self) -> Tuple[Tuple[str, str], ...]:
+        """Module-level names whose last binding is an import, and what they denote."""
+        own = {f"{self.module}.{name}" for name in list(self.functions) + list(self.classes) if "." not in name}
+        return tuple(sorted(
+            (name, what) for name, what in self.resolver.module_scope.names.items()
+            if what not in (LOCAL, PARAM, "var") and what not in own
+        ))
 
     # --- positions ---------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
@@ -95,6 +109,7 @@ class _Walker:
 
     # --- module and functions ---------------------------------------------------------
     def walk_module(self, tree: cst.Module) -> None:
+        self.module_node = tree
         self.out = []
         self.block(tree.body)
         self.functions["<module>"] = Function("<module>", "<module>", (1, 0, 1, 0), (), False, (), tuple(self.out))
@@ -126,6 +141,7 @@ class _Walker:
             body=body,
             class_name=class_name,
             globals_declared=tuple(sorted(scope.declared_global)),
+            local_imports=tuple(sorted(scope.imported)),
         )
         for item in nested:
             self.walk_function(*item)
@@ -134,12 +150,26 @@ class _Walker:
         saved_scope, saved_out = self.scope, self.out
         self.scope, self.out = scope, []
         expr = dec.decorator
+        text = self.code_for(expr)
         try:
             if isinstance(expr, cst.Call):
-                return Decorator(self.ref(expr.func), True, _const_kwargs(expr.args), self.span(expr))
-            return Decorator(self.ref(expr), False, (), self.span(expr))
+                func = self.ref(expr.func)
+                args = tuple(self.decorator_arg(a.value) for a in expr.args if a.keyword is None and not a.star)
+                kwargs = tuple((a.keyword.value, self.decorator_arg(a.value)) for a in expr.args if a.keyword is not None)
+                return Decorator(func, True, _const_kwargs(expr.args), self.span(expr), args, kwargs, text,
+                                 self.code_for(expr.func))
+            return Decorator(self.ref(expr), False, (), self.span(expr), text=text, callee_text=text)
         finally:
             self.scope, self.out = saved_scope, saved_out
+
+    def decorator_arg(self, node: cst.BaseExpression) -> Optional[str]:
+        if isinstance(node, (cst.Dict, cst.DictComp)):
+            return "<dict>"
+        return self.value(node)
+
+    def code_for(self, node: cst.CSTNode) -> str:
+        code = self.module_node.code_for_node(node) if self.module_node is not None else ""
+        return code if len(code) <= 200 and "\n" not in code else ""
 
     # --- statements ----------------------------------------------------------------
     def block(self, stmts: Sequence[cst.CSTNode]) -> None:
@@ -178,20 +208,24 @@ class _Walker:
     def stmt_assign(self, node: cst.Assign) -> None:
         v = self.value(node.value)
         for target in node.targets:
-            self.bind_target(target.target, v, node)
+            self.bind_target(target.target, v, node, _literal_consts(node.value))
 
     def stmt_annassign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             v = self.value(node.value)
-            self.bind_target(node.target, v, node)
+            self.bind_target(node.target, v, node, _literal_consts(node.value))
 
     def stmt_augassign(self, node: cst.AugAssign) -> None:
         self.value(node.value)
         target = self.ref(node.target) if isinstance(node.target, (cst.Name, cst.Attribute)) else None
+        args: Tuple[Optional[str], ...] = ()
+        consts: Tuple[Tuple[str, str], ...] = ()
         if isinstance(node.target, cst.Subscript):
             target = self.ref(node.target.value)
+            args, consts = self.subscript_key(node.target)
+            consts = consts or (("key", "var"),)
         if target is not None:
-            self.emit(Event("augassign", self.span(node), path=target))
+            self.emit(Event("augassign", self.span(node), path=target, args=args, consts=consts))
 
     def stmt_return(self, node: cst.Return) -> None:
         v = self.value(node.value) if node.value is not None else None
@@ -207,7 +241,10 @@ class _Walker:
         for t in targets:
             expr = t.value if isinstance(t, cst.Element) else t
             if isinstance(expr, cst.Subscript):
-                self.value(expr)
+                base = self.value(expr.value)
+                key, _ = self.subscript_key(expr)
+                if base is not None and base != "None":
+                    self.emit(Event("call", self.span(node), path=f"{base}.__delitem__", args=key, stmt=True))
                 continue
             p = self.ref(expr)
             if p is not None:
@@ -230,9 +267,11 @@ class _Walker:
             self.imports.add(dotted)
             if alias.asname is not None:
                 self.resolver.bind(self.scope, _name_of(alias.asname.name), dotted)
+                self.scope.imported.add(_name_of(alias.asname.name))
             else:
                 top = dotted.split(".")[0]
                 self.resolver.bind(self.scope, top, top)
+                self.scope.imported.add(top)
 
     def stmt_import_from(self, node: cst.ImportFrom) -> None:
         target = _dotted(node.module) if node.module is not None else None
@@ -247,6 +286,7 @@ class _Walker:
             self.imports.add(full)  # `from pkg import module` imports a module
             local = _name_of(alias.asname.name) if alias.asname is not None else name
             self.resolver.bind(self.scope, local, full)
+            self.scope.imported.add(local)
 
     def stmt_if(self, node: cst.If) -> None:
         test, nones = self.test(node.test)
@@ -345,7 +385,8 @@ class _Walker:
         self.classes[qualname] = ClassInfo(qualname, self.span(node.name), bases, methods)
 
     # --- binding -------------------------------------------------------------------
-    def bind_target(self, target: cst.BaseExpression, value: Optional[str], node: cst.CSTNode) -> None:
+    def bind_target(self, target: cst.BaseExpression, value: Optional[str], node: cst.CSTNode,
+                    literal: Tuple[Tuple[str, str], ...] = ()) -> None:
         if isinstance(target, cst.Name):
             name = target.value
             if self.scope.kind == "function" and name not in self.scope.declared_global:
@@ -354,20 +395,17 @@ class _Walker:
             else:
                 self.resolver.bind(self.scope, name, LOCAL)
             path = self.resolver.target_path(self.scope, name)
-            self.emit(Event("assign", self.span(node), path=path, value=value, stmt=True))
+            self.emit(Event("assign", self.span(node), path=path, value=value, stmt=True, consts=literal))
         elif isinstance(target, cst.Attribute):
             base = self.ref(target.value)
             if base is not None:
-                self.emit(Event("assign", self.span(node), path=f"{base}.{target.attr.value}", value=value, stmt=True))
+                self.emit(Event("assign", self.span(node), path=f"{base}.{target.attr.value}", value=value, stmt=True,
+                                consts=literal))
         elif isinstance(target, cst.Subscript):
             base = self.ref(target.value)
-            key_const = all(_is_const(s.slice.value) for s in target.slice if isinstance(s.slice, cst.Index))
-            for s in target.slice:
-                if isinstance(s.slice, cst.Index):
-                    self.value(s.slice.value)
+            key, consts = self.subscript_key(target)
             if base is not None:
-                consts = (("key", "const"),) if key_const else ()
-                self.emit(Event("setitem", self.span(node), path=base, value=value, consts=consts))
+                self.emit(Event("setitem", self.span(node), path=base, value=value, args=key, consts=consts))
         elif isinstance(target, (cst.Tuple, cst.List)):
             # `a, b = make_pair()`: each name holds one of the things the call made
             each = value if value is not None and value.endswith("()") else None
@@ -375,6 +413,21 @@ class _Walker:
                 self.bind_target(el.value, each, node)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, None, node)
+
+    def subscript_key(self, node: cst.Subscript) -> Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, str], ...]]:
+        """Evaluate the key of ``x[key]``: (its path, if one), and ``(("key", "const"),)``
+        when it is a constant. Slices count as constant keys: they never add entries."""
+        key: Optional[str] = None
+        is_const = True
+        for s in node.slice:
+            if isinstance(s.slice, cst.Index):
+                v = self.value(s.slice.value)
+                if not _is_const(s.slice.value):
+                    is_const = False
+                    key = v if v not in ("<const>", "None") else None
+            else:
+                self.children(s.slice)
+        return ((key,) if key is not None else ()), ((("key", "const"),) if is_const else ())
 
     # --- expressions -----------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -464,6 +517,9 @@ class _Walker:
             if node.value == "None":
                 return "None"
             p = self.resolver.resolve(self.scope, node.value)
+            if p is None or node.value in self.comprehension_names:
+                # a comprehension variable has a path, but stands for many values
+                self.unresolved += 1
         elif isinstance(node, cst.Attribute):
             base = self.ref(node.value)
             p = f"{base}.{node.attr.value}" if base is not None and base != "None" else None
@@ -510,6 +566,19 @@ class _Walker:
             return v
         if isinstance(node, cst.Lambda):
             return None  # its body runs later, if ever
+        if isinstance(node, cst.Yield):
+            # a suspension point: a @contextmanager's `with` body runs here
+            inner = node.value.item if isinstance(node.value, cst.From) else node.value
+            v = self.value(inner) if inner is not None else None
+            self.emit(Event("yield", self.span(node), value=v))
+            return None
+        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) and _starts_stringy(node):
+            parts = _tmp_string(self, node)
+            if parts is not None:
+                self.children(node)
+                dynamic = tuple(self.quiet_path(p) for p in parts[1])
+                self.emit(Event("tmppath", self.span(node), value="".join(parts[0]), args=dynamic))
+                return None
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)) and self.scope.kind == "function":
             return self.comprehension(node)
         self.children(node)
@@ -523,10 +592,12 @@ class _Walker:
         span = self.span(node)
         container = f"%__comp_{span[0]}_{span[1]}"
         saved_names = dict(self.scope.names)
+        saved_comprehension_names = set(self.comprehension_names)
         for_in: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
         while for_in is not None:
             iterable = self.value(for_in.iter)
             self.bind_target(for_in.target, _element_of(iterable), for_in)
+            self.comprehension_names |= _target_names(for_in.target)
             for cond in for_in.ifs:
                 self.value(cond.test)
             for_in = for_in.inner_for_in
@@ -534,6 +605,7 @@ class _Walker:
         for part in parts:
             self.emit(Event("setitem", span, path=container, value=self.value(part)))
         self.scope.names = saved_names
+        self.comprehension_names = saved_comprehension_names
         return container
 
     def children(self, node: cst.CSTNode) -> None:
@@ -546,6 +618,7 @@ class _Walker:
 
     def call(self, node: cst.Call, stmt: bool = False, awaited: bool = False) -> Optional[str]:
         func = self.ref(node.func)
+        unresolved_before = self.unresolved
         args: List[Optional[str]] = []
         kwargs: List[Tuple[str, Optional[str]]] = []
         starred: List[Optional[str]] = []
@@ -560,9 +633,171 @@ class _Walker:
                 args.append(v)
         if func is None or func == "None":
             return None
+        if func in _PATH_JOINERS:
+            self.tmp_join(node)
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
-                        consts=_const_kwargs(node.args), awaited=awaited, stmt=stmt, starred=tuple(starred)))
+                        consts=_const_kwargs(node.args) + _const_positionals(node.args), awaited=awaited, stmt=stmt,
+                        opaque=self.unresolved != unresolved_before, starred=tuple(starred)))
         return func + "()"
+
+    def tmp_join(self, node: cst.Call) -> None:
+        """``os.path.join("/tmp", key)``, ``Path("/tmp", key)``: a path under /tmp built
+        from parts; recorded like an f-string (see ``tmppath`` in facts)."""
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if not positional:
+            return
+        first = positional[0]
+        if isinstance(first, cst.SimpleString) and _string_value(first).startswith("/tmp"):
+            text = _string_value(first)
+        elif self.is_gettempdir(first):
+            text = "/tmp"
+        else:
+            return
+        dynamic: List[Optional[str]] = []
+        for p in positional[1:]:
+            if isinstance(p, cst.SimpleString):
+                text += "/" + _string_value(p)
+            else:
+                dynamic.append(self.quiet_path(p))
+        self.emit(Event("tmppath", self.span(node), value=text, args=tuple(dynamic)))
+
+    def is_gettempdir(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, cst.Call) and self.ref_quiet(node.func) in ("tempfile.gettempdir", "tempfile.gettempdirb")
+
+    def quiet_path(self, node: cst.CSTNode) -> Optional[str]:
+        """The path of a name, attribute, call or subscript chain, emitting nothing."""
+        if isinstance(node, cst.Name):
+            return self.resolver.resolve(self.scope, node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.quiet_path(node.value)
+            return f"{base}.{node.attr.value}" if base is not None else None
+        if isinstance(node, cst.Call):
+            func = self.quiet_path(node.func)
+            return func + "()" if func is not None else None
+        if isinstance(node, cst.Subscript):
+            base = self.quiet_path(node.value)
+            return f"{base}.__getitem__()" if base is not None else None
+        if isinstance(node, cst.FormattedStringExpression):
+            return self.quiet_path(node.expression)
+        return None
+
+
+_PATH_JOINERS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+
+
+def _tmp_string(walker: _Walker, node: cst.BaseExpression) -> Optional[Tuple[str, List[cst.CSTNode]]]:
+    """A string built from parts that starts with ``/tmp`` (or ``tempfile.gettempdir()``):
+    its constant text and its other parts; None for anything else."""
+    items: List[object] = []
+    _flatten_string(walker, node, items)
+    if not items or not isinstance(items[0], str) or not items[0].startswith("/tmp"):
+        return None
+    text = "".join(i if isinstance(i, str) else "{}" for i in items)
+    return text, [i for i in items if not isinstance(i, str)]  # type: ignore[misc]
+
+
+def _flatten_string(walker: _Walker, node: cst.CSTNode, out: List[object]) -> None:
+    def text(t: str) -> None:
+        if out and isinstance(out[-1], str):
+            out[-1] = out[-1] + t
+        else:
+            out.append(t)
+
+    if isinstance(node, cst.SimpleString):
+        text(_string_value(node))
+    elif isinstance(node, cst.ConcatenatedString):
+        _flatten_string(walker, node.left, out)
+        _flatten_string(walker, node.right, out)
+    elif isinstance(node, cst.FormattedString):
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text(part.value)
+            elif isinstance(part, cst.FormattedStringExpression) and walker.is_gettempdir(part.expression):
+                text("/tmp")
+            else:
+                out.append(part.expression if isinstance(part, cst.FormattedStringExpression) else part)
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide)):
+        _flatten_string(walker, node.left, out)
+        if isinstance(node.operator, cst.Divide):
+            text("/")
+        _flatten_string(walker, node.right, out)
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) \
+            and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
+        _flatten_string(walker, node.left, out)
+        right = node.right
+        out.extend(e.value for e in right.elements) if isinstance(right, cst.Tuple) else out.append(right)
+    elif walker.is_gettempdir(node):
+        text("/tmp")
+    elif isinstance(node, cst.Call) and walker.quiet_path(node.func) in _PATH_JOINERS:
+        for a in node.args:
+            if a.keyword is None and not a.star:
+                if out:
+                    text("/")
+                _flatten_string(walker, a.value, out)
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" \
+            and isinstance(node.func.value, cst.SimpleString):
+        text(_string_value(node.func.value))
+        out.extend(a.value for a in node.args)
+    else:
+        out.append(node)
+
+
+def _starts_stringy(node: cst.BaseExpression) -> bool:
+    """Cheap pre-test for ``_tmp_string``: does the leftmost operand look like a string?"""
+    while isinstance(node, (cst.BinaryOperation, cst.ConcatenatedString)):
+        node = node.left
+    return isinstance(node, (cst.SimpleString, cst.FormattedString, cst.Call))
+
+
+def _string_value(node: cst.SimpleString) -> str:
+    try:
+        value = node.evaluated_value
+    except Exception:  # an odd prefix or escape: the raw text is close enough
+        return node.value
+    return value if isinstance(value, str) else value.decode("latin-1")
+
+
+def _literal_consts(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+    """``(("literal", "dict"),)`` for a dict display or comprehension, and so on:
+    the collection literals the growth rules track."""
+    if isinstance(node, (cst.Dict, cst.DictComp)):
+        return (("literal", "dict"),)
+    if isinstance(node, (cst.List, cst.ListComp)):
+        return (("literal", "list"),)
+    if isinstance(node, (cst.Set, cst.SetComp)):
+        return (("literal", "set"),)
+    return ()
+
+
+def _const_positionals(args: Sequence[cst.Arg]) -> Tuple[Tuple[str, str], ...]:
+    """``("#0", source)`` for each positional argument that is a constant (its path in
+    ``args`` is None, as for any other non-path value); ``("#0", "<keys>")`` for a
+    dict, set, list or tuple display whose keys/items are all constants."""
+    out = []
+    for i, a in enumerate(x for x in args if x.keyword is None and not x.star):
+        v = a.value
+        if isinstance(v, cst.Name) and v.value in ("True", "False", "None"):
+            out.append((f"#{i}", v.value))
+        elif isinstance(v, (cst.Integer, cst.Float, cst.SimpleString)):
+            out.append((f"#{i}", v.value))
+        elif _is_const(v) or isinstance(v, cst.ConcatenatedString):
+            out.append((f"#{i}", "<const>"))
+        elif isinstance(v, cst.Dict) and all(isinstance(e, cst.DictElement) and _is_const(e.key) for e in v.elements):
+            out.append((f"#{i}", "<keys>"))
+        elif isinstance(v, (cst.Set, cst.List, cst.Tuple)) and all(
+                isinstance(e, cst.Element) and _is_const(e.value) for e in v.elements):
+            out.append((f"#{i}", "<keys>"))
+    return tuple(out)
+
+
+def _target_names(target: cst.BaseExpression) -> set:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(e.value) for e in target.elements))
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
 
 
 def _element_of(iterable: Optional[str]) -> Optional[str]:

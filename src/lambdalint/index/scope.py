@@ -27,6 +27,7 @@ class Scope:
     parent: Optional["Scope"] = None
     names: Dict[str, str] = field(default_factory=dict)  # name -> LOCAL | PARAM | VAR | a path
     declared_global: Set[str] = field(default_factory=set)
+    imported: Set[str] = field(default_factory=set)  # names bound by import statements in this scope
 
     def child_qualname(self, name: str) -> str:
         return f"{self.qualname}.{name}" if self.qualname else name

@@ -1,18 +1,40 @@
-"""Reporters: one module per output format. They know diagnostics, not rules."""
+"""Reporters: one module per output format. They know diagnostics, not rules
+(SARIF also lists each rule's page, which it reads as data)."""
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, TextIO
+import importlib
+from typing import Callable, List, Mapping, TextIO
 
 from lambdalint.diagnostics import Diagnostic
 
+Writer = Callable[[List[Diagnostic], TextIO, bool], None]
 
-def reporter(name: str) -> Callable[[List[Diagnostic], TextIO, bool], None]:
-    from lambdalint.report import concise, full, json_format
+# format name -> module under lambdalint.report
+_MODULES = {
+    "full": "full",
+    "concise": "concise",
+    "json": "json_format",
+    "json-lines": "json_lines",
+    "github": "github",
+    "sarif": "sarif",
+    "gitlab": "gitlab",
+    "junit": "junit",
+    "pylint": "pylint",
+}
+FORMATS = tuple(_MODULES)
+# formats read by programs: nothing else may be printed into them
+MACHINE_FORMATS = frozenset({"json", "json-lines", "sarif", "gitlab", "junit"})
 
-    formats: Dict[str, Callable[[List[Diagnostic], TextIO, bool], None]] = {
-        "full": full.write,
-        "concise": concise.write,
-        "json": json_format.write,
-    }
-    return formats[name]
+
+def reporter(name: str) -> Writer:
+    return importlib.import_module(f"lambdalint.report.{_MODULES[name]}").write  # type: ignore[no-any-return]
+
+
+def terminal_format(chosen: str, writes_file: bool, environ: Mapping[str, str]) -> str:
+    """The format for the terminal. With ``--output-file`` the chosen format goes
+    to the file and the terminal keeps a human one: annotations on GitHub Actions,
+    else ``full``."""
+    if not writes_file:
+        return chosen
+    return "github" if environ.get("GITHUB_ACTIONS") == "true" else "full"

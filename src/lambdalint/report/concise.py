@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import List, TextIO
 
-from lambdalint.diagnostics import DISPLAY_ONLY, Diagnostic
+from lambdalint.diagnostics import SAFE, Diagnostic
 
 
 def fixable_marker(d: Diagnostic) -> str:
-    return " [*]" if d.fix is not None and d.fix.applicability != DISPLAY_ONLY else ""
+    """``[*]`` when plain ``--fix`` repairs the finding (unsafe fixes need ``--unsafe-fixes``)."""
+    return " [*]" if d.fix is not None and d.fix.applicable and d.fix.applicability == SAFE else ""
 
 
 def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:

@@ -1,0 +1,180 @@
+"""LAM204 repeated-registration.
+
+Some calls add to a registry that lives as long as the process: a logger's
+handlers, atexit's list, a module-level application's routes or handlers. Made
+at import they run once; made on a handler's path they run once per warm
+invocation, and the registry grows: log lines repeat N times, exit hooks pile
+up. Not reported: a registration that runs once (under a flag the branch sets,
+or ``if not logger.handlers:``), one undone on the same path
+(``removeHandler``), and for registries that ignore duplicates (logging) the
+same module-level object registered again.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Tuple
+
+from lambdalint import paths
+from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks.growth_support import (Findings, diagnostic, growth_catalog, guarded_by, runs_once, via, where,
+                                              who)
+from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
+from lambdalint.growth_catalog import GrowthCatalog, Registry
+from lambdalint.link import Binding, Project
+from lambdalint.reach import Step, is_stable, resolve, walk
+
+RULES = (
+    RuleInfo("LAM204", "repeated-registration", WARNING,
+             "a registration on a process-wide registry (logger.addHandler, atexit.register, app.add_handler...) "
+             "runs on every invocation", fix="unsafe"),
+)
+
+
+@dataclass(frozen=True)
+class Registration:
+    step: Step
+    registry: Registry
+    receiver: Optional[str]  # the resolved object registered on; None for functions such as atexit.register
+    made: Optional[Binding]  # where a module-level receiver was made
+    what: str
+
+
+def _matches(patterns: Iterable[str], path: str) -> bool:
+    return any(fnmatch.fnmatchcase(path, p) for p in patterns)
+
+
+class _HandlerScan:
+    def __init__(self, project: Project, catalog: GrowthCatalog) -> None:
+        self.project = project
+        self.catalog = catalog
+        self.found: List[Registration] = []
+        self.undone: List[Tuple[Registry, Optional[str]]] = []
+        self.called: set = set()  # external callables reached (for chains-with)
+
+    def scan(self, steps: Iterable[Step]) -> None:
+        for step in steps:
+            if step.event.kind == "call":
+                self.call(step)
+
+    def call(self, step: Step) -> None:
+        e = step.event
+        t = step.target
+        callee = t.path if t is not None and t.kind == "external" else None
+        if callee:
+            self.called.add(callee)
+            for r in self.catalog.registries:
+                if _matches(r.undo, callee):
+                    self.undone.append((r, None))
+            r = self.catalog.registry_function(callee)
+            if r is not None:
+                self.found.append(Registration(step, r, None, None, f"`{paths.display(e.path or '')}(...)`"))
+                return
+        resolved = resolve(self.project, e.path, step.frame.env) if e.path else None
+        if resolved is None or "." not in resolved:
+            return
+        receiver, method = resolved.rsplit(".", 1)
+        for r in self.catalog.registries:
+            if method in r.undo:
+                self.undone.append((r, receiver))
+        for r in self.catalog.registry_method(method):
+            made = self._long_lived(r, receiver)
+            if made is not False:
+                binding = made if isinstance(made, Binding) else None
+                self.found.append(Registration(step, r, receiver, binding, f"`{paths.display(e.path or '')}(...)`"))
+                return
+
+    def _long_lived(self, r: Registry, receiver: str):
+        """The binding that made a module-level receiver, True for a library
+        singleton the catalogue names, False when the receiver is not the registry's."""
+        root, segs = paths.split(receiver)
+        if ":" in root:
+            if "()" in segs:
+                return False
+            # the object itself, or (for "*") an object it hangs off: `s3.meta.events`
+            for i in range(len(segs), -1, -1):
+                holder = paths.join(root, segs[:i])
+                for b in sorted(self.project.bindings.get(holder, ()), key=lambda b: (b.function != "<module>", b.span)):
+                    value = self.project.expand_value(b.value)
+                    callee = paths.callable_of(value) if value else None
+                    target = self.project.target(callee) if callee else None
+                    if target is None or target.kind != "external":
+                        continue  # a project class: its own code is analysed by the other rules
+                    if "*" in r.receivers or (i == len(segs) and _matches(r.receivers, target.path + "()")):
+                        return b
+                if "*" not in r.receivers:
+                    break
+            return False
+        if root[:1] in "$%" or receiver.startswith("<"):
+            return False
+        return True if _matches([p for p in r.receivers if p != "*"], receiver) else False
+
+    def accumulating(self) -> List[Registration]:
+        out = []
+        for reg in self.found:
+            step, r = reg.step, reg.registry
+            if r.chains_with and not any(_matches(r.chains_with, c) for c in self.called):
+                continue  # a registration that replaces the last one
+            if runs_once(self.project, step, reg.receiver):
+                continue
+            if reg.receiver is not None and guarded_by(self.project, step, [reg.receiver], r.probes):
+                continue
+            if any(u is r and (rec is None or rec == reg.receiver) for u, rec in self.undone):
+                continue
+            # registering the same module-level object again is a no-op for registries
+            # that dedupe, and may be for the ones the catalogue knows nothing about
+            if (r.dedupes or "*" in r.receivers) and self._same_object_each_time(step):
+                continue
+            out.append(reg)
+        return out
+
+    def _same_object_each_time(self, step: Step) -> bool:
+        e = step.event
+        consts = dict(e.consts)
+        values = [(a, f"#{i}") for i, a in enumerate(e.args)] + [(v, n) for n, v in e.kwargs]
+        if not values:
+            return False
+        return all(is_stable(self.project, resolve(self.project, a, step.frame.env)) if a is not None else c in consts
+                   for a, c in values)
+
+
+def _hoist_fix(project: Project, reg: Registration) -> Fix:
+    e = reg.step.event
+    args_stable = all(a is not None and is_stable(project, resolve(project, a, reg.step.frame.env)) for a in e.args) \
+        and all(v is not None and is_stable(project, resolve(project, v, reg.step.frame.env)) for _, v in e.kwargs)
+    advice = f"Register once, at import time: move {reg.what} to module level (after what it registers is defined)"
+    if e.stmt and args_stable and len(reg.step.frame.chain) == 1:
+        # the fix engine moves the statement; unsafe: the registration then also
+        # happens in processes that import the module without invoking the handler
+        return Fix(advice, UNSAFE, action="hoist-to-module-level", data=(("span", span_text(e.span)),))
+    return Fix(advice + ", or guard it so it runs once", DISPLAY_ONLY)
+
+
+def check(ctx: CheckContext) -> Iterable[Diagnostic]:
+    project = ctx.project
+    catalog = growth_catalog(ctx)
+    findings = Findings()
+    for handler in ctx.handlers:
+        scan = _HandlerScan(project, catalog)
+        scan.scan(walk(project, handler))
+        for reg in scan.accumulating():
+            findings.add("LAM204", "repeated-registration", WARNING, reg.step.module, reg.step.event.span,
+                         handler.qualname, reg.step.frame.chain, registration=reg)
+    out = []
+    for f in findings:
+        reg: Registration = f.detail["registration"]  # type: ignore[assignment]
+        if reg.made is not None:
+            holder = (f"on `{paths.display(reg.receiver or '')}` (module-level, created at "
+                      f"{where(project, reg.made.module, reg.made.span)})")
+        elif reg.receiver is not None:
+            holder = (f"on `{paths.display(reg.receiver)}` (process-wide, registered at "
+                      f"{where(project, f.module, f.span)})")
+        else:
+            holder = f"(process-wide registry, registered at {where(project, f.module, f.span)})"
+        fix = _hoist_fix(project, reg)
+        message = (f"{reg.what} {holder} runs on every invocation of {who(f.handlers)}{via(f.chain)}, "
+                   f"and the registry ({reg.registry.name}) keeps each one: {reg.registry.effect}; "
+                   f"{fix.message[0].lower() + fix.message[1:]}")
+        out.append(diagnostic(project, f, message, fix))
+    return out

@@ -1,0 +1,149 @@
+"""The fixes LAM101 and LAM102 offer, decided from facts (the fix stage edits).
+
+LAM101, in order of preference:
+
+1. **Re-create when dead** (action ``recreate-when-dead``): when the catalogue
+   has a liveness test for the kind and the global is made once, at import, in
+   the handler's module, by a statement whose effect is the whole setup (no
+   other import-time code touches the object, no other module imports it by
+   name, so a fresh object is as good as the first one), every handler reaching
+   the teardown re-creates it at its top when it is dead.
+2. **Remove the teardown** (action ``remove-statement``): when it is a statement
+   of its own (``conn.close()``, ``del conn``) or the end of a one-item ``with``
+   block (unwrapped).
+3. Otherwise display-only advice.
+
+LAM102 (a client that reconnects by itself): remove the teardown, else advice.
+All are unsafe: they change when connections are opened and closed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Set
+
+from lambdalint import paths
+from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, Fix, span_text
+from lambdalint.facts import Event, Span
+from lambdalint.handlers import Handler
+from lambdalint.link import Project, iter_events
+
+if TYPE_CHECKING:
+    from lambdalint.checks.teardown import Site
+
+_STATEMENT, _WITH_BLOCK, _WITH_CLOSING = "statement", "with", "with-closing"  # Site.shape (see teardown.py)
+_MAX_CALL_DEPTH = 6
+
+
+def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[Handler]) -> Fix:
+    obj = paths.display(site.tracked.path)
+    if code == "LAM101":
+        recreate = _recreate_fix(project, site, handlers)
+        if recreate is not None:
+            return recreate
+    if site.shape == _STATEMENT:
+        return Fix(f"Remove the teardown {site.how}", UNSAFE, action="remove-statement",
+                   data=(("span", span_text(site.span)),))
+    if site.shape in (_WITH_BLOCK, _WITH_CLOSING):
+        data = (("span", span_text(site.span)),)
+        if site.shape == _WITH_CLOSING:
+            data += (("enters", "first-argument"),)  # `with closing(conn) as c:` binds conn to c
+        return Fix(f"Unwrap the `with` block so that leaving it no longer tears down `{obj}`", UNSAFE,
+                   action="remove-statement", data=data)
+    if code == "LAM101":
+        return Fix(f"No automatic fix (the teardown is part of a larger statement): keep `{obj}` open across "
+                   f"invocations, or re-create it at the top of the handler when it is dead", DISPLAY_ONLY)
+    return Fix(f"No automatic fix (the teardown is part of a larger statement): remove the teardown of `{obj}` "
+               f"by hand", DISPLAY_ONLY)
+
+
+def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -> Optional[Fix]:
+    t = site.tracked
+    kind = t.kind
+    if kind.dead_when is None or kind.loop_bound:
+        return None
+    root, segs = paths.split(t.path)
+    if segs or ":" not in root:
+        return None  # an attribute of a global (`state.conn`): no name to re-bind
+    module, name = root.split(":", 1)
+    made = t.made
+    if made.function != "<module>" or made.module != module or any(h.module != module for h in handlers):
+        return None
+    if sum(1 for b in project.bindings.get(t.path, ()) if b.function == "<module>") != 1:
+        return None
+    body = project.function(module, "<module>")
+    if body is None:
+        return None
+    # every name the creating statement binds (`reader, writer = socket.socketpair()`)
+    bound = [e.path for e in iter_events(body.body) if e.kind == "assign" and e.span == made.span and e.path]
+    names = [paths.split(p)[0].split(":", 1)[1] for p in bound if paths.is_global(p) and not paths.split(p)[1]]
+    if name not in names or len(names) != len(bound):
+        return None
+    roots = {f"{module}:{n}" for n in names}
+    if _touched_at_import(project, module, roots, made.span):
+        return None
+    if any(f"{module}.{n}" in m.imports for m in project.modules.values() if m.module != module for n in names):
+        return None  # `from app import conn` elsewhere keeps the dead object
+    for h in handlers:
+        fn = project.function(h.module, h.qualname)
+        if fn is None or any(n in fn.params for n in names):
+            return None
+        local = {"%" + n for n in names}
+        if any(e.kind in ("assign", "augassign", "del") and e.path in local for e in iter_events(fn.body)):
+            return None
+    none = any(b.value == "None" for n in names for b in project.bindings.get(f"{module}:{n}", ()))
+    dead = kind.dead_test(name) or ""
+    where = ", ".join(f"`{h.qualname}`" for h in handlers)
+    made_at = f"{project.modules[module].path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{made.span[0]}"
+    return Fix(
+        f"Re-create `{name}` at the top of {where} when `{dead}`, with the constructor call from {made_at}",
+        UNSAFE,
+        action="recreate-when-dead",
+        data=(("name", name), ("creation", span_text(made.span)), ("dead", dead),
+              ("handlers", ",".join(h.qualname for h in handlers)), ("none", "1" if none else ""),
+              ("file", project.modules[module].path)),
+    )
+
+
+def _touched_at_import(project: Project, module: str, roots: Set[str], made: Span) -> bool:
+    """Whether import-time code (the body of any module, and the project functions
+    it calls) does anything with the object besides creating it: setup such as
+    ``conn.execute("CREATE TABLE ...")`` or ``cur = conn.cursor()`` would be lost
+    on a re-created object."""
+    if project.function(module, "<module>") is None:
+        return True
+    todo = [(m.module, m.body.body, 0) for m in project.modules.values() if m.body is not None]
+    seen: Set[str] = set()
+    while todo:
+        mod, events, depth = todo.pop()
+        for e in iter_events(events):
+            if e.kind == "assign" and e.span == made and mod == module:
+                continue
+            if any(_is_root(project, p, roots) for p in _paths_of(e)):
+                return True
+            if e.kind == "call" and e.path and depth < _MAX_CALL_DEPTH:
+                target = project.target(e.path)
+                if target is not None and target.kind == "function" and target.module:
+                    key = f"{target.module}:{target.qualname}"
+                    fn = project.function(target.module, target.qualname)
+                    if fn is not None and key not in seen:
+                        seen.add(key)
+                        todo.append((target.module, fn.body, depth + 1))
+    return False
+
+
+def _paths_of(e: Event) -> Iterable[str]:
+    for p in (e.path, e.value, *e.args, *(v for _, v in e.kwargs), *e.test, *e.none_tests):
+        if p:
+            yield p
+    for ctx, args in e.items:
+        if ctx:
+            yield ctx
+        yield from (a for a in args if a)
+
+
+def _is_root(project: Project, path: str, roots: Set[str]) -> bool:
+    canon = project.canonical(path) if path[:1] not in "$%" else None
+    if canon is None:
+        return False
+    root, _ = paths.split(canon)
+    return root in roots

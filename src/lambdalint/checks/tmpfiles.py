@@ -1,0 +1,204 @@
+"""LAM203 tmp-accumulation.
+
+/tmp belongs to the execution environment, not to the invocation: what one
+invocation leaves there is still there for the next. A handler's path that makes
+a new file or folder there on every invocation (``tempfile.mkstemp``,
+``mkdtemp``, ``NamedTemporaryFile(delete=False)``, or a write to a name built from
+uuid/time/event data) and never removes it fills /tmp up. Fixed names are
+overwritten, not accumulated, and the self-cleaning context managers
+(``TemporaryDirectory``, ``TemporaryFile``, ``NamedTemporaryFile()``) are fine.
+
+Removal is matched loosely, for precision: any removal on the handler's path
+whose target is the created file, a /tmp path, or something the analysis cannot
+name, counts as removing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from lambdalint import paths
+from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, show, via, where, who
+from lambdalint.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
+from lambdalint.facts import Event, Span
+from lambdalint.growth_catalog import GrowthCatalog, TmpApi
+from lambdalint.link import Project
+from lambdalint.reach import CONST, Step, is_stable, resolve, walk
+
+RULES = (
+    RuleInfo("LAM203", "tmp-accumulation", WARNING,
+             "a handler creates a uniquely named file or folder under /tmp on every invocation and never removes it",
+             fix="display-only"),
+)
+
+TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
+
+
+@dataclass(frozen=True)
+class Creation:
+    step: Step
+    what: str  # "`tempfile.mkstemp()`", "`open(f\"/tmp/{...}.json\", \"w\")`"
+    token: str  # what a removal of it names: the maker's result, or TMP
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+class _HandlerScan:
+    def __init__(self, project: Project, catalog: GrowthCatalog) -> None:
+        self.project = project
+        self.catalog = catalog
+        self.recent: List[Tuple[Event, bool]] = []  # tmppath events not yet consumed: (event, unique)
+        self.created: List[Creation] = []
+        self.removed: List[Optional[str]] = []  # resolved targets of removals
+
+    def scan(self, steps: Iterable[Step]) -> None:
+        for step in steps:
+            e = step.event
+            if e.kind == "tmppath":
+                unique = any(not is_stable(self.project, resolve(self.project, a, step.frame.env)) for a in e.args) \
+                    or any(a is None for a in e.args)
+                self.recent.append((e, unique))
+                self.recent = self.recent[-8:]
+            elif e.kind == "assign":
+                self.assign(step)
+            elif e.kind == "call":
+                self.call(step)
+
+    def _unique_inside(self, span: Span) -> Optional[Event]:
+        for e, unique in reversed(self.recent):
+            if unique and _within(e.span, span):
+                return e
+        return None
+
+    def assign(self, step: Step) -> None:
+        e = step.event
+        if e.path and e.path[:1] in "$%" and "." not in e.path and self._unique_inside(e.span) is not None:
+            step.frame.env[e.path] = TMP
+
+    def _arg(self, step: Step, position: int, keyword: str) -> Tuple[bool, Optional[str], Optional[str]]:
+        """(passed, path, constant source) of one argument."""
+        e = step.event
+        consts = dict(e.consts)
+        for name, value in e.kwargs:
+            if name == keyword:
+                return True, value, consts.get(name)
+        if 0 <= position < len(e.args):
+            return True, e.args[position], consts.get(f"#{position}")
+        return False, None, None
+
+    def call(self, step: Step) -> None:
+        e = step.event
+        t = step.target
+        resolved = resolve(self.project, e.path, step.frame.env) if e.path else None
+        callee = t.path if t is not None and t.kind == "external" else None
+        if callee is None and t is not None and t.kind == "global":
+            callee = self.project.expand_value(t.path)  # s3.download_file -> boto3.client().download_file
+        receiver, method = None, None
+        if resolved is not None and "." in resolved:
+            receiver, method = resolved.rsplit(".", 1)
+        maker = self.catalog.tmp_api("maker", callee) if callee else None
+        if maker is not None:
+            consts = dict(e.consts)
+            if all(consts.get(k) == v for k, v in maker.only_with) and not self._elsewhere(consts):
+                self.created.append(Creation(step, f"`{show(e.path or '')}()`", callee + "()"))
+            return
+        writer = self.catalog.tmp_api("writer", callee, None) if callee else None
+        if writer is None and method is not None and receiver is not None:
+            writer = self.catalog.tmp_api("writer", None, method)
+        if writer is not None:
+            if self._writes_unique(step, writer, receiver):
+                self.created.append(Creation(step, f"`{show(e.path or '')}(...)`", TMP))
+            return
+        remover = self.catalog.tmp_api("remover", callee, None) if callee else None
+        if remover is None and method is not None:
+            remover = self.catalog.tmp_api("remover", None, method)
+        if remover is not None:
+            if remover.methods and not remover.calls:
+                self.removed.append(self._made_by(receiver))
+            else:
+                _, value, _ = self._arg(step, remover.path_position, remover.path_kwarg)
+                self.removed.append(self._made_by(resolve(self.project, value, step.frame.env)) if value else None)
+
+    def _made_by(self, value: Optional[str]) -> Optional[str]:
+        """What a project helper returned: ``_write_report()`` -> ``tempfile.mkstemp()``."""
+        if value is None or value.startswith("<"):
+            return value
+        t = self.project.target(value)
+        return t.path if t is not None and t.kind == "external" else value
+
+    @staticmethod
+    def _elsewhere(consts: Dict[str, str]) -> bool:
+        """``mkdtemp(dir="/mnt/efs")``: made outside /tmp."""
+        d = consts.get("dir")
+        return d is not None and d.strip("'\"rbuRBU").startswith("/") and not d.strip("'\"rbuRBU").startswith("/tmp")
+
+    def _writes_unique(self, step: Step, api: TmpApi, receiver: Optional[str]) -> bool:
+        e = step.event
+        if api.modes:
+            passed, _, mode = self._arg(step, api.mode_position, api.mode_kwarg)
+            if not passed or mode is None or not any(c in mode.strip("'\"") for c in api.modes):
+                return False  # read-only, or a mode the analysis cannot read
+        if api.methods and not api.calls:
+            if receiver is not None and receiver.startswith(TMP):
+                return True
+            # Path(f"/tmp/{x}").write_text(...): the string is built inside the receiver
+            return self._unique_inside(e.span) is not None
+        passed, value, _ = self._arg(step, api.path_position, api.path_kwarg)
+        if not passed:
+            return False
+        if value is not None:
+            held = resolve(self.project, value, step.frame.env)
+            if held is not None and held.startswith(TMP):
+                return True
+            if value.endswith("()"):
+                # os.path.join("/tmp", key) / a Path(...) passed inline
+                return self._unique_inside(e.span) is not None
+            return False
+        return self._unique_inside(e.span) is not None
+
+    def unremoved(self) -> List[Creation]:
+        out = []
+        for c in self.created:
+            if runs_once(self.project, c.step):
+                continue
+            if any(self._removes(r, c) for r in self.removed):
+                continue
+            out.append(c)
+        return out
+
+    @staticmethod
+    def _removes(removed: Optional[str], c: Creation) -> bool:
+        if removed is None or removed == CONST or removed.startswith("<"):
+            return True  # unknown, a fixed /tmp folder, a per-invocation /tmp path: may be it
+        return removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "(")
+
+
+_ADVICE = ("remove it on the handler's path, in a `finally:` (`os.remove(path)` / `shutil.rmtree(folder)`), "
+           "or use a context manager that does (`with tempfile.TemporaryDirectory() as folder:`, "
+           "`with tempfile.NamedTemporaryFile() as f:`), or write to a fixed name that each invocation overwrites")
+
+
+def check(ctx: CheckContext) -> Iterable[Diagnostic]:
+    project = ctx.project
+    catalog = growth_catalog(ctx)
+    findings = Findings()
+    for handler in ctx.handlers:
+        scan = _HandlerScan(project, catalog)
+        scan.scan(walk(project, handler))
+        for c in scan.unremoved():
+            findings.add("LAM203", "tmp-accumulation", WARNING, c.step.module, c.step.event.span, handler.qualname,
+                         c.step.frame.chain, creation=c)
+    out = []
+    for f in findings:
+        c: Creation = f.detail["creation"]  # type: ignore[assignment]
+        at = where(project, f.module, f.span)
+        message = (f"{c.what} at {at} creates a new file or folder under /tmp on every invocation of "
+                   f"{who(f.handlers)}{via(f.chain)}, and nothing on the handler's path removes it: /tmp survives warm "
+                   f"invocations, so these pile up until writes fail with `OSError: [Errno 28] No space left on "
+                   f"device`; {_ADVICE}")
+        out.append(diagnostic(project, f, message, Fix(_ADVICE[0].upper() + _ADVICE[1:], DISPLAY_ONLY)))
+    return out

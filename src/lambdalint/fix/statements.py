@@ -1,0 +1,156 @@
+"""Generic fix actions on statements and expressions, usable by any rule.
+
+- ``remove-statement`` (data: ``span``): remove the statement whose call, ``del``
+  or ``with`` is at ``span``. A ``with`` block is unwrapped (its body stays, its
+  ``as`` name is bound to the context object, or with ``enters=first-argument``
+  to the first argument of the context call, as for ``closing(obj)``), so that
+  leaving it no longer tears anything down. A block left empty gets ``pass``.
+- ``replace-expression`` (data: ``span``, ``template`` with ``{node}`` standing
+  for the original expression's source, optional ``imports``): e.g.
+  ``template="await {node}"``; ``imports`` is a comma-separated list of
+  ``module`` or ``module:name``.
+
+Comments are kept: those above a removed statement move to the statement after
+it (or stay at the end of the block); a comment on a ``with`` line moves to the
+``as`` binding that replaces it.
+"""
+
+from __future__ import annotations
+
+from typing import List, Mapping, Sequence, Tuple, Union
+
+import libcst as cst
+
+from lambdalint.fix.actions import FileContext, ImportNeed, NodeEdit, NotApplicable, Plan, action, data_span
+
+Block = Union[cst.IndentedBlock, cst.Module]
+
+
+@action("remove-statement")
+def remove_statement(ctx: FileContext, data: Mapping[str, str]) -> Plan:
+    span = data_span(data, "span")
+    for node in ctx.nodes_at(span):
+        if isinstance(node, cst.With):
+            return Plan(unwrap_with(ctx, node, data.get("enters") == "first-argument"))
+        if isinstance(node, cst.Del):
+            if isinstance(node.target, (cst.Tuple, cst.List)) and len(node.target.elements) > 1:
+                raise NotApplicable("the `del` statement deletes other names too")
+            return Plan(remove_small_statement(ctx, node))
+        if isinstance(node, cst.Call):
+            outer = ctx.parent(node)
+            if isinstance(outer, cst.Await):
+                outer = ctx.parent(outer)
+            if isinstance(outer, cst.Expr):
+                return Plan(remove_small_statement(ctx, outer))
+            raise NotApplicable("the call is part of a larger expression, not a statement of its own")
+    raise NotApplicable(f"no statement at line {span[0]} any more")
+
+
+@action("replace-expression")
+def replace_expression(ctx: FileContext, data: Mapping[str, str]) -> Plan:
+    span = data_span(data, "span")
+    template = data.get("template", "")
+    if "{node}" not in template:
+        raise NotApplicable("malformed fix data: template has no {node}")
+    nodes = [n for n in ctx.nodes_at(span) if isinstance(n, cst.BaseExpression)]
+    if not nodes:
+        raise NotApplicable(f"no expression at line {span[0]} any more")
+    node = nodes[-1]  # the innermost: parentheses around it stay where they are
+    new = ctx.parse_expression(template.replace("{node}", ctx.code(node)))
+    needs = []
+    for item in filter(None, (s.strip() for s in data.get("imports", "").split(","))):
+        module, _, name = item.partition(":")
+        needs.append(ImportNeed(module, name or None))
+    return Plan((NodeEdit(node, new),), tuple(needs))
+
+
+# --- building blocks ------------------------------------------------------------------
+
+def remove_small_statement(ctx: FileContext, small: cst.BaseSmallStatement) -> Tuple[NodeEdit, ...]:
+    """Remove one small statement (``x.close()``, ``del x``) from its line."""
+    line = ctx.parent(small)
+    if isinstance(line, cst.SimpleStatementSuite):  # `if ok: conn.close()`
+        if len(line.body) == 1:
+            return (NodeEdit(small, cst.Pass()),)
+        return (NodeEdit(line, line.with_changes(body=_without(line.body, small))),)
+    if not isinstance(line, cst.SimpleStatementLine):
+        raise NotApplicable("the statement is not where a statement can be removed")
+    if len(line.body) > 1:  # `a(); conn.close()`
+        return (NodeEdit(line, line.with_changes(body=_without(line.body, small))),)
+    return splice(ctx, line, ())
+
+
+def unwrap_with(ctx: FileContext, node: cst.With, first_argument: bool = False) -> Tuple[NodeEdit, ...]:
+    """``with obj as name: body`` -> ``name = obj`` + body, at the same level
+    (``with closing(obj) as name:`` -> ``name = obj`` with ``first_argument``)."""
+    if len(node.items) != 1:
+        raise NotApplicable("the `with` statement has several items")
+    item = node.items[0]
+    entered = item.item
+    if first_argument:
+        args = entered.args if isinstance(entered, cst.Call) else ()
+        if len(args) != 1 or args[0].keyword is not None or args[0].star:
+            raise NotApplicable("the `with` item is not a call with one argument")
+        entered = args[0].value
+    new: List[cst.BaseStatement] = []
+    header = node.body.header if isinstance(node.body, cst.IndentedBlock) else node.body.trailing_whitespace
+    comment_lines: List[cst.EmptyLine] = []
+    if item.asname is not None:
+        new.append(cst.SimpleStatementLine(
+            [cst.Assign([cst.AssignTarget(item.asname.name)], entered)],
+            trailing_whitespace=header,
+        ))
+    elif header.comment is not None:
+        comment_lines.append(cst.EmptyLine(indent=True, comment=header.comment))
+    carry: Sequence[cst.EmptyLine] = ()
+    if isinstance(node.body, cst.IndentedBlock):
+        new.extend(node.body.body)
+        carry = node.body.footer  # comments at the end of the with block
+    else:
+        new.extend(cst.SimpleStatementLine([s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)]) for s in node.body.body)
+    if comment_lines:
+        new[0] = new[0].with_changes(leading_lines=list(comment_lines) + list(new[0].leading_lines))
+    return splice(ctx, node, new, carry)
+
+
+def splice(ctx: FileContext, stmt: cst.BaseStatement, new: Sequence[cst.BaseStatement],
+           carry: Sequence[cst.EmptyLine] = ()) -> Tuple[NodeEdit, ...]:
+    """Replace ``stmt`` in its block by ``new`` (possibly nothing), keeping the
+    comment lines above it (and ``carry``) in place."""
+    block = ctx.parent(stmt)
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        raise NotApplicable("the statement is not in a block")
+    body = list(block.body)
+    index = next(i for i, s in enumerate(body) if s is stmt)
+    stmts = list(new)
+    lead = list(stmt.leading_lines)
+    if stmts:
+        stmts[0] = stmts[0].with_changes(leading_lines=lead + list(stmts[0].leading_lines))
+        lead = []
+    rest = lead + list(carry)
+    if not stmts and len(body) == 1 and isinstance(block, cst.IndentedBlock):
+        stmts = [cst.SimpleStatementLine([cst.Pass()], leading_lines=rest)]
+        rest = []
+    replacement = _replacement(stmts)
+    if rest and index + 1 < len(body):
+        following = body[index + 1]
+        return (NodeEdit(stmt, replacement),
+                NodeEdit(following, following.with_changes(leading_lines=rest + list(following.leading_lines))))
+    if any(line.comment is not None for line in rest):
+        new_body = body[:index] + stmts + body[index + 1:]
+        return (NodeEdit(block, block.with_changes(body=new_body, footer=rest + list(block.footer))),)
+    return (NodeEdit(stmt, replacement),)
+
+
+def _replacement(stmts: List[cst.BaseStatement]):
+    if not stmts:
+        return cst.RemovalSentinel.REMOVE
+    if len(stmts) == 1:
+        return stmts[0]
+    return cst.FlattenSentinel(stmts)
+
+
+def _without(body: Sequence[cst.BaseSmallStatement], small: cst.BaseSmallStatement) -> List[cst.BaseSmallStatement]:
+    kept = [s for s in body if s is not small]
+    kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    return kept

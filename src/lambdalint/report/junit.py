@@ -1,0 +1,44 @@
+"""JUnit XML: one test suite per file, one failed test case per finding, for CI
+systems that show test reports (GitLab, Jenkins, Azure)."""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from typing import Dict, List, TextIO
+
+from lambdalint.diagnostics import Diagnostic
+from lambdalint.report.locations import one_based
+
+
+def document(diagnostics: List[Diagnostic]) -> ET.Element:
+    by_file: Dict[str, List[Diagnostic]] = {}
+    for d in diagnostics:
+        by_file.setdefault(d.path, []).append(d)
+    n = str(len(diagnostics))
+    root = ET.Element("testsuites", name="lambdalint", tests=n, failures=n, errors="0")
+    if not diagnostics:
+        suite = ET.SubElement(root, "testsuite", name="lambdalint", tests="1", disabled="0", errors="0", failures="0")
+        ET.SubElement(suite, "testcase", name="No findings", classname="lambdalint")
+        root.set("tests", "1")
+        return root
+    for path, found in by_file.items():
+        count = str(len(found))
+        suite = ET.SubElement(root, "testsuite", name=path, tests=count, disabled="0", errors="0", failures=count,
+                              package="lambdalint")
+        classname = os.path.splitext(path)[0].replace(os.sep, "/").replace("/", ".")
+        for d in found:
+            row, col, _, _ = one_based(d.span)
+            case = ET.SubElement(suite, "testcase", name=f"lambdalint.{d.code}", classname=classname,
+                                 line=str(row), column=str(col))
+            failure = ET.SubElement(case, "failure", message=d.message, type=d.code)
+            failure.text = f"{path}:{row}:{col}: {d.code} {d.message}"
+    return root
+
+
+def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
+    tree = document(diagnostics)
+    ET.indent(tree)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(ET.tostring(tree, encoding="unicode"))
+    out.write("\n")

@@ -1,0 +1,13 @@
+"""``path:line: [CODE] message``: pylint's parseable shape, as ruff prints it."""
+
+from __future__ import annotations
+
+from typing import List, TextIO
+
+from lambdalint.diagnostics import Diagnostic
+
+
+def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
+    for d in diagnostics:
+        message = " ".join(d.message.splitlines())
+        out.write(f"{d.path}:{max(d.span[0], 1)}: [{d.code}] {message}\n")

@@ -1,0 +1,660 @@
+"""LAM201-LAM204 on small inline examples, in the manner of Fixit's VALID/INVALID.
+
+Each INVALID case marks every expected diagnostic with ``# expect: LAMxxx``; each
+VALID case must produce nothing. The VALID cases are the correct shapes a naive
+"mutation of a global" linter would flag.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import expected_markers, found, write_project
+from lambdalint.config import Settings
+from lambdalint.run import run_check
+
+
+def lint(root, files, settings=Settings()):
+    """Lint and insist that no rule crashed (run_check reports crashes apart)."""
+    write_project(root, files)
+    result = run_check([str(root)], settings)
+    assert not result.internal_errors, result.internal_errors
+    return result.diagnostics
+
+INVALID = {
+    # --- LAM201 -------------------------------------------------------------------
+    "dict_key_from_event": """
+        CACHE = {}
+
+        def handler(event, context):
+            CACHE[event["id"]] = event  # expect: LAM201
+    """,
+    "list_append_constant_still_grows": """
+        CALLS = []
+
+        def handler(event, context):
+            CALLS.append(1)  # expect: LAM201
+    """,
+    "set_add_in_helper_other_module": {
+        "store.py": """
+            SEEN = set()
+
+            def mark(key):
+                SEEN.add(key)  # expect: LAM201
+        """,
+        "app.py": """
+            from store import mark
+
+            def handler(event, context):
+                mark(event["key"])
+        """,
+    },
+    "defaultdict_nested_append": """
+        from collections import defaultdict
+        BY_USER = defaultdict(list)
+
+        def handler(event, context):
+            BY_USER["all"].append(event)  # expect: LAM201
+    """,
+    "counter_increment": """
+        import collections
+        HITS = collections.Counter()
+
+        def handler(event, context):
+            HITS[event["path"]] += 1  # expect: LAM201
+    """,
+    "deque_without_maxlen": """
+        from collections import deque
+        RECENT = deque()
+
+        def handler(event, context):
+            RECENT.appendleft(event)  # expect: LAM201
+    """,
+    "list_iadd_with_global": """
+        LOG = []
+
+        def handler(event, context):
+            global LOG
+            LOG += [event]  # expect: LAM201
+    """,
+    "setdefault_then_append": """
+        GROUPS = {}
+
+        def handler(event, context):
+            GROUPS.setdefault(event["group"], []).append(event)  # expect: LAM201
+    """,
+    "local_shadow_does_not_reset": """
+        CACHE = {}
+
+        def remember(k, v):
+            CACHE[k] = v  # expect: LAM201
+
+        def handler(event, context):
+            CACHE = {}
+            remember(event["id"], 1)
+            return CACHE
+    """,
+    "instance_attribute_of_module_level_object": """
+        class Registry:
+            def __init__(self):
+                self.items = []
+
+            def add(self, item):
+                self.items.append(item)  # expect: LAM201
+
+        registry = Registry()
+
+        def handler(event, context):
+            registry.add(event)
+    """,
+    "update_with_event": """
+        STATE = {}
+
+        def handler(event, context):
+            STATE.update(event)  # expect: LAM201
+    """,
+    # --- LAM202 -------------------------------------------------------------------
+    "functools_cache": """
+        import functools
+
+        @functools.cache  # expect: LAM202
+        def load_user(user_id):
+            return {"id": user_id}
+
+        def handler(event, context):
+            return load_user(event["user_id"])
+    """,
+    "lru_cache_maxsize_none_through_helper": """
+        from functools import lru_cache
+
+        @lru_cache(maxsize=None)  # expect: LAM202
+        def price(sku, currency):
+            return 1
+
+        def total(items):
+            return sum(price(i, "EUR") for i in items)
+
+        def quote(sku):
+            return price(sku, "EUR")
+
+        def handler(event, context):
+            return quote(event["sku"])
+    """,
+    "lru_cache_positional_none": """
+        import functools
+
+        @functools.lru_cache(None)  # expect: LAM202
+        def render(template, name):
+            return template.format(name)
+
+        def handler(event, context):
+            return render("hi {}", event["name"])
+    """,
+    "cachetools_cached_plain_dict": """
+        from cachetools import cached
+
+        @cached(cache={})  # expect: LAM202
+        def lookup(key):
+            return key
+
+        def handler(event, context):
+            return lookup(event["key"])
+    """,
+    "cachetools_func_lfu_unbounded": """
+        import cachetools.func
+
+        @cachetools.func.lfu_cache(maxsize=None)  # expect: LAM202
+        def fetch(url):
+            return url
+
+        def handler(event, context):
+            return fetch(event["url"])
+    """,
+    # --- LAM203 -------------------------------------------------------------------
+    "mkstemp_never_removed": """
+        import os
+        import tempfile
+
+        def handler(event, context):
+            fd, path = tempfile.mkstemp(suffix=".json")  # expect: LAM203
+            with os.fdopen(fd, "w") as f:
+                f.write("{}")
+            return path
+    """,
+    "named_temporary_file_delete_false": """
+        import tempfile
+
+        def handler(event, context):
+            with tempfile.NamedTemporaryFile(delete=False) as f:  # expect: LAM203
+                f.write(b"x")
+            return f.name
+    """,
+    "open_uuid_name": """
+        import uuid
+
+        def handler(event, context):
+            path = f"/tmp/{uuid.uuid4()}.json"
+            with open(path, "w") as f:  # expect: LAM203
+                f.write("{}")
+    """,
+    "download_to_event_key": """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            s3.download_file("bucket", event["key"], os.path.join("/tmp", event["key"]))  # expect: LAM203
+    """,
+    "mkdtemp_in_helper": """
+        import tempfile
+
+        def workdir():
+            return tempfile.mkdtemp()  # expect: LAM203
+
+        def handler(event, context):
+            d = workdir()
+            return d
+    """,
+    # --- LAM204 -------------------------------------------------------------------
+    "add_handler_in_handler": """
+        import logging
+        logger = logging.getLogger(__name__)
+
+        def handler(event, context):
+            h = logging.StreamHandler()
+            logger.addHandler(h)  # expect: LAM204
+            logger.info("hi")
+    """,
+    "get_logger_inline_add_handler": """
+        import logging
+
+        def setup():
+            logging.getLogger().addHandler(logging.StreamHandler())  # expect: LAM204
+
+        def handler(event, context):
+            setup()
+    """,
+    "atexit_register_per_invocation": """
+        import atexit
+
+        def flush():
+            pass
+
+        def handler(event, context):
+            atexit.register(flush)  # expect: LAM204
+    """,
+    "app_add_handler": """
+        from telegram.ext import ApplicationBuilder, CommandHandler
+
+        application = ApplicationBuilder().token("x").build()
+
+        def start(update, ctx):
+            pass
+
+        def handler(event, context):
+            application.add_handler(CommandHandler("start", start))  # expect: LAM204
+    """,
+    "signal_chain": """
+        import signal
+
+        def handler(event, context):
+            previous = signal.getsignal(signal.SIGTERM)
+
+            def on_term(signum, frame):
+                previous(signum, frame)
+
+            signal.signal(signal.SIGTERM, on_term)  # expect: LAM204
+    """,
+}
+
+VALID = {
+    # --- LAM201 -------------------------------------------------------------------
+    "constant_keys": """
+        CONFIG = {}
+
+        def handler(event, context):
+            CONFIG["stage"] = "prod"
+            CONFIG.update(region="eu-west-1")
+            CONFIG.update({"a": 1})
+            CONFIG.setdefault("retries", 3)
+    """,
+    "constant_key_through_parameter": """
+        _memo = {}
+
+        def get_param(name):
+            if name not in _memo:
+                _memo[name] = name.upper()
+            return _memo[name]
+
+        def handler(event, context):
+            return get_param("db-password")
+    """,
+    "filled_only_at_import": """
+        TABLE = {}
+        for i in range(10):
+            TABLE[str(i)] = i
+
+        def handler(event, context):
+            return TABLE.get(event["k"])
+    """,
+    "cleared_each_invocation": """
+        BATCH = []
+
+        def handler(event, context):
+            for r in event["Records"]:
+                BATCH.append(r)
+            n = len(BATCH)
+            BATCH.clear()
+            return n
+    """,
+    "rebound_each_invocation": """
+        SEEN = set()
+
+        def handler(event, context):
+            global SEEN
+            SEEN = set()
+            for r in event["Records"]:
+                SEEN.add(r["id"])
+    """,
+    "eviction_bound": """
+        from collections import OrderedDict
+        CACHE = OrderedDict()
+
+        def handler(event, context):
+            CACHE[event["id"]] = 1
+            if len(CACHE) > 100:
+                CACHE.popitem(last=False)
+    """,
+    "len_guarded_insert": """
+        CACHE = {}
+
+        def handler(event, context):
+            if len(CACHE) < 100:
+                CACHE[event["id"]] = 1
+    """,
+    "bounded_types": """
+        from collections import deque
+        from cachetools import LRUCache, TTLCache
+        RECENT = deque(maxlen=50)
+        LRU = LRUCache(maxsize=100)
+        TTL = TTLCache(128, 300)
+
+        def handler(event, context):
+            RECENT.append(event)
+            LRU[event["id"]] = 1
+            TTL[event["id"]] = 1
+    """,
+    "lazy_fill_once_with_flag": """
+        ROUTES = []
+        _loaded = False
+
+        def handler(event, context):
+            global _loaded
+            if not _loaded:
+                ROUTES.extend(["a", "b"])
+                _loaded = True
+            return ROUTES
+    """,
+    "fill_when_empty": """
+        NAMES = []
+
+        def handler(event, context):
+            if not NAMES:
+                NAMES.extend(["a", "b"])
+            return NAMES
+    """,
+    "local_collection": """
+        def handler(event, context):
+            seen = set()
+            out = []
+            for r in event["Records"]:
+                seen.add(r["id"])
+                out.append(r)
+            return out
+    """,
+    "growth_not_reachable_from_handler": """
+        LOG = []
+
+        def debug_dump(x):
+            LOG.append(x)
+
+        def handler(event, context):
+            return 1
+    """,
+    "key_is_module_constant": """
+        TABLE = "orders"
+        COUNTS = {}
+
+        def handler(event, context):
+            COUNTS[TABLE] = COUNTS.get(TABLE, 0) + 1
+    """,
+    "pop_after_use": """
+        PENDING = {}
+
+        def handler(event, context):
+            PENDING[event["id"]] = event
+            try:
+                return 1
+            finally:
+                PENDING.pop(event["id"], None)
+    """,
+    "tuple_unpack_defaults": """
+        BUCKETS = {"a": [], "b": []}
+
+        def handler(event, context):
+            return sorted(BUCKETS)
+    """,
+    # --- LAM202 -------------------------------------------------------------------
+    "lru_cache_default_bound": """
+        import functools
+
+        @functools.lru_cache
+        def a(x):
+            return x
+
+        @functools.lru_cache()
+        def b(x):
+            return x
+
+        @functools.lru_cache(maxsize=256)
+        def c(x):
+            return x
+
+        def handler(event, context):
+            return a(event["x"]), b(event["x"]), c(event["x"])
+    """,
+    "cache_called_with_constants": """
+        import functools
+        import os
+
+        @functools.cache
+        def get_secret(name):
+            return name
+
+        @functools.cache
+        def client():
+            return object()
+
+        TABLE = os.environ.get("TABLE", "t")
+
+        def handler(event, context):
+            return get_secret("db"), client(), get_secret(TABLE), get_secret(os.environ["X"])
+    """,
+    "cache_not_reachable": """
+        import functools
+
+        @functools.cache
+        def slow(x):
+            return x
+
+        def main():
+            return slow(input())
+
+        def handler(event, context):
+            return 1
+    """,
+    "cachetools_ttl_cache_without_size_still_expires": """
+        import cachetools.func
+
+        @cachetools.func.ttl_cache(maxsize=None, ttl=600)
+        def fetch(url):
+            return url
+
+        def handler(event, context):
+            return fetch(event["url"])
+    """,
+    "cachetools_bounded_cache": """
+        from cachetools import cached, TTLCache, LRUCache
+
+        @cached(cache=TTLCache(maxsize=128, ttl=300))
+        def a(x):
+            return x
+
+        @cached(LRUCache(maxsize=10))
+        def b(x):
+            return x
+
+        def handler(event, context):
+            return a(event["x"]), b(event["x"])
+    """,
+    # --- LAM203 -------------------------------------------------------------------
+    "temporary_directory_context": """
+        import os
+        import tempfile
+
+        def handler(event, context):
+            with tempfile.TemporaryDirectory() as d:
+                with open(os.path.join(d, "x.json"), "w") as f:
+                    f.write("{}")
+            with tempfile.NamedTemporaryFile() as f:
+                f.write(b"x")
+    """,
+    "removed_in_finally": """
+        import os
+        import tempfile
+
+        def handler(event, context):
+            fd, path = tempfile.mkstemp()
+            try:
+                os.write(fd, b"x")
+            finally:
+                os.close(fd)
+                os.remove(path)
+    """,
+    "fixed_name_overwritten": """
+        import boto3
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            s3.download_file("bucket", "model.bin", "/tmp/model.bin")
+            with open("/tmp/state.json", "w") as f:
+                f.write("{}")
+    """,
+    "unique_name_read_only": """
+        def handler(event, context):
+            with open(f"/tmp/{event['name']}") as f:
+                return f.read()
+    """,
+    "unique_name_removed": """
+        import os
+        import shutil
+        import uuid
+
+        def handler(event, context):
+            work = f"/tmp/{uuid.uuid4()}"
+            os.makedirs(work)
+            try:
+                return work
+            finally:
+                shutil.rmtree(work)
+    """,
+    "mkdtemp_at_import": """
+        import tempfile
+        WORK = tempfile.mkdtemp()
+
+        def handler(event, context):
+            return WORK
+    """,
+    "pathlib_unlink": """
+        import uuid
+        from pathlib import Path
+
+        def handler(event, context):
+            p = Path(f"/tmp/{uuid.uuid4().hex}.txt")
+            p.write_text("x")
+            try:
+                return p.read_text()
+            finally:
+                p.unlink()
+    """,
+    # --- LAM204 -------------------------------------------------------------------
+    "add_handler_at_import": """
+        import logging
+        logger = logging.getLogger()
+        logger.addHandler(logging.StreamHandler())
+
+        def handler(event, context):
+            logger.info("x")
+    """,
+    "add_handler_guarded_by_handlers": """
+        import logging
+        logger = logging.getLogger(__name__)
+
+        def handler(event, context):
+            if not logger.handlers:
+                logger.addHandler(logging.StreamHandler())
+            if not logger.hasHandlers():
+                logger.addHandler(logging.StreamHandler())
+    """,
+    "add_handler_once_flag": """
+        import logging
+        _configured = False
+
+        def configure():
+            global _configured
+            if not _configured:
+                logging.getLogger().addHandler(logging.StreamHandler())
+                _configured = True
+
+        def handler(event, context):
+            configure()
+    """,
+    "same_module_level_handler_object": """
+        import logging
+        logger = logging.getLogger(__name__)
+        HANDLER = logging.StreamHandler()
+
+        def handler(event, context):
+            logger.addHandler(HANDLER)
+    """,
+    "add_then_remove": """
+        import logging
+        logger = logging.getLogger(__name__)
+
+        def handler(event, context):
+            h = logging.FileHandler("/tmp/x.log")
+            logger.addHandler(h)
+            try:
+                logger.info("x")
+            finally:
+                logger.removeHandler(h)
+                h.close()
+    """,
+    "signal_replaces": """
+        import signal
+
+        def on_term(signum, frame):
+            pass
+
+        def handler(event, context):
+            signal.signal(signal.SIGTERM, on_term)
+    """,
+    "atexit_at_import": """
+        import atexit
+
+        def flush():
+            pass
+
+        atexit.register(flush)
+
+        def handler(event, context):
+            return 1
+    """,
+    "local_logger_object": """
+        import logging
+
+        def handler(event, context):
+            log = logging.LoggerAdapter(logging.getLogger(), {})
+            log.info("x")
+    """,
+}
+
+
+def _files(case):
+    return case if isinstance(case, dict) else {"app.py": case}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, _files(INVALID[name]))
+    assert found(diagnostics) == expected_markers(tmp_path), [d.message for d in diagnostics]
+    for d in diagnostics:
+        assert "handler `handler`" in d.message, d.message
+        assert d.fix is not None, d.message
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    assert lint(tmp_path, _files(VALID[name])) == []
+
+
+def test_growth_through_a_local_alias_is_seen(tmp_path):
+    diagnostics = lint(tmp_path, {"app.py": """
+        LOG = []
+
+        def handler(event, context):
+            log = LOG
+            log.append(event)  # expect: LAM201
+    """})
+    assert found(diagnostics) == expected_markers(tmp_path)

@@ -1,0 +1,575 @@
+"""Deployment-file readers on small projects written into a temporary folder.
+
+Each test writes a descriptor and the code it deploys, then asks which handlers
+lambdalint finds (``load_project``) and what it warns about. Bad input must give
+a notice that names the file, never a traceback, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import write_project
+from lambdalint.cli import main
+from lambdalint.config import Settings
+from lambdalint.infra.read import read_deployment
+from lambdalint.infra.yamlsafe import YamlError, load
+from lambdalint.run import load_project, run_check
+
+CLOSE_BAD = """
+import sqlite3
+conn = sqlite3.connect(":memory:")
+
+def {name}(payload, _ctx):
+    conn.execute("select 1")
+    conn.close()
+"""
+PLAIN = """
+def {name}(payload, _ctx):
+    return payload
+"""
+
+
+def handlers(root: Path, settings: Settings = Settings()):
+    loaded = load_project(settings, [str(root)])
+    found = {(Path(h.path).relative_to(root).as_posix(), h.qualname): h for h in loaded.handlers}
+    return found, loaded.notices
+
+
+def notices_text(notices, level=None):
+    return "\n".join(f"{n.level}: {n}" for n in notices if level is None or n.level == level)
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+def test_yaml_reads_cloudformation_short_tags_as_data():
+    data = load("""
+A: !Ref Bucket
+B: !GetAtt Fn.Arn
+C: !Sub "${AWS::Region}-x"
+D: !If [IsProd, a, b]
+E: !Join [",", [!Ref X, y]]
+F: !Condition IsProd
+G: !Base64 {Ref: X}
+""")
+    assert data == {
+        "A": {"Ref": "Bucket"}, "B": {"Fn::GetAtt": ["Fn", "Arn"]}, "C": {"Fn::Sub": "${AWS::Region}-x"},
+        "D": {"Fn::If": ["IsProd", "a", "b"]}, "E": {"Fn::Join": [",", [{"Ref": "X"}, "y"]]},
+        "F": {"Condition": "IsProd"}, "G": {"Fn::Base64": {"Ref": "X"}},
+    }
+    assert data.line_of("C") == 4
+
+
+def test_yaml_refuses_python_tags():
+    with pytest.raises(YamlError, match="invalid YAML"):
+        load("x: !!python/object/apply:os.system ['echo hi']\n")
+
+
+def test_yaml_alias_bomb_is_refused_before_it_is_expanded():
+    lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    with pytest.raises(YamlError, match="alias bomb"):
+        load("\n".join(lines))
+
+
+def test_yaml_shared_aliases_within_bounds_are_fine():
+    data = load("base: &b {Runtime: python3.12}\nA: *b\nB: *b\n")
+    assert data["A"] == data["B"] == {"Runtime": "python3.12"}
+
+
+@pytest.mark.parametrize("depth", [1500, 100000])
+def test_yaml_deep_nesting_is_an_error_not_a_crash(depth):
+    """libyaml would overflow the C stack (a crash, not an exception) on these."""
+    with pytest.raises(YamlError):
+        load("[" * depth + "]" * depth)
+
+
+def test_yaml_moderate_nesting_is_read():
+    assert load("a: " + "[" * 150 + "1" + "]" * 150)["a"] is not None
+
+
+# --------------------------------------------------------------------------- SAM / CloudFormation
+
+
+SAM = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Py:
+    Type: String
+    Default: python3.11
+Globals:
+  Function:
+    Runtime: !Ref Py
+    CodeUri: code/
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: shop/orders.place
+  Node:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.missing
+  Inline:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      InlineCode: "def handler(e, c): pass"
+  Raw:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: raw.go
+      Code: rawcode
+  Zip:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code:
+        ZipFile: "def handler(e, c): pass"
+"""
+
+
+def test_sam_globals_parameters_and_subfolders(tmp_path):
+    write_project(tmp_path, {
+        "template.yaml": SAM,
+        "code/shop/orders.py": PLAIN.format(name="place"),
+        "rawcode/raw.py": PLAIN.format(name="go"),
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("code/shop/orders.py", "place"), ("rawcode/raw.py", "go")}
+    assert "template.yaml: Orders" in found[("code/shop/orders.py", "place")].source
+    # Node.js is not ours; inline code cannot be checked, and that is said (as a note)
+    assert not notices_text(notices, "warning")
+    assert "Inline: inline code" in notices_text(notices, "note")
+    assert "Zip: inline code (ZipFile)" in notices_text(notices, "note")
+
+
+def test_sam_json_template(tmp_path):
+    write_project(tmp_path, {
+        "stack.template.json": '{"Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": '
+                               '{"Runtime": "python3.12", "Handler": "app.run", "CodeUri": "src"}}}}',
+        "src/app.py": PLAIN.format(name="run"),
+    })
+    found, _ = handlers(tmp_path)
+    assert set(found) == {("src/app.py", "run")}
+
+
+def test_template_with_another_name_is_found_by_its_content(tmp_path):
+    write_project(tmp_path, {
+        "infra/stack.yml": "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                           "      Runtime: python3.12\n      Handler: app.run\n      Code: ../src\n",
+        "src/app.py": PLAIN.format(name="run"),
+        "events/s3.json": '{"Records": [{"eventSource": "aws:s3"}]}',
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("src/app.py", "run")}
+    assert not notices
+
+
+def test_image_function_reads_the_dockerfile_cmd(tmp_path):
+    write_project(tmp_path, {
+        "template.yaml": """
+            Resources:
+              Img:
+                Type: AWS::Serverless::Function
+                Properties:
+                  PackageType: Image
+                Metadata:
+                  DockerContext: ./img
+                  Dockerfile: Dockerfile
+            """,
+        "img/Dockerfile": 'FROM public.ecr.aws/lambda/python:3.12\nCOPY app.py ./\nCMD ["app.lambda_entry"]\n',
+        "img/app.py": PLAIN.format(name="lambda_entry"),
+    })
+    found, _ = handlers(tmp_path)
+    assert set(found) == {("img/app.py", "lambda_entry")}
+
+
+def test_typo_in_a_handler_is_a_warning_naming_the_template_and_line(tmp_path):
+    write_project(tmp_path, {
+        "template.yaml": """
+            Resources:
+              Orders:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  CodeUri: src/
+                  Handler: orders.proces_order
+              Refunds:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  CodeUri: src/
+                  Handler: refundz.issue
+              Built:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  CodeUri: .build/fn
+                  Handler: app.handler
+            """,
+        "src/orders.py": PLAIN.format(name="process_order"),
+    })
+    _, notices = handlers(tmp_path)
+    warnings = notices_text(notices, "warning")
+    assert "template.yaml:7: Orders: handler `orders.proces_order` points to nothing" in warnings
+    assert "defines no `proces_order`" in warnings
+    assert "template.yaml:13: Refunds: handler `refundz.issue` points to nothing: no module `refundz`" in warnings
+    notes = notices_text(notices, "note")
+    assert "Built: handler `app.handler`: its code folder" in notes and "does not exist" in notes
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("Resources: [1, 2\n", "invalid YAML"),
+    ("Resources: 3\n", "`Resources` is not a mapping"),
+    ("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: [1]\n", "`Properties` is not a mapping"),
+    ("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n",
+     "without `Handler`"),
+    ("\x00\x01binary", "invalid YAML"),
+    ("Resources:\n  Fn: &a\n    Props: *a\n", "refers to itself"),
+])
+def test_malformed_or_partial_template_warns_and_the_run_goes_on(tmp_path, text, expect):
+    (tmp_path / "template.yaml").write_text(text, encoding="utf-8")
+    write_project(tmp_path, {"app.py": CLOSE_BAD.format(name="lambda_handler").replace("payload, _ctx", "event, context")})
+    result = run_check([str(tmp_path)], Settings())
+    assert [d.code for d in result.diagnostics] == ["LAM101"]  # the conventional handler is still checked
+    text_out = notices_text(result.notices)
+    assert "template.yaml" in text_out and expect in text_out, text_out
+
+
+def test_check_prints_deployment_warnings_on_stderr(tmp_path):
+    write_project(tmp_path, {
+        "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Runtime: python3.12\n      Handler: orders.process_order\n",
+        "orders.py": CLOSE_BAD.format(name="process_order"),
+        "serverless.yml": "functions: [\n",
+    })
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    result = runner.invoke(main, ["check", "--output-format", "concise", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "orders.py:6:5: LAM101" in result.stdout
+    assert "handler `process_order` (declared in " in result.stdout
+    assert "lambdalint: warning: " in result.stderr and "serverless.yml" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_config_lists_a_deployment_file_outside_the_checked_paths(tmp_path):
+    write_project(tmp_path, {
+        "pyproject.toml": '[tool.lambdalint]\ndeploy-files = ["deploy/stack.cfn", "deploy/missing.yaml"]\n',
+        "deploy/stack.cfn": "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                            "      Runtime: python3.12\n      Handler: jobs.run\n      Code: ../src\n",
+        "src/jobs.py": CLOSE_BAD.format(name="run"),
+    })
+    result = CliRunner().invoke(main, ["check", "--output-format", "concise", str(tmp_path / "src")])
+    assert "jobs.py:6:5: LAM101" in result.output
+    assert "missing.yaml" in result.output and "does not exist" in result.output
+
+
+# --------------------------------------------------------------------------- Serverless
+
+
+def test_serverless_base_path_individual_modules_and_includes(tmp_path):
+    write_project(tmp_path, {
+        "svc/serverless.yml": """
+            service: media
+            provider:
+              name: aws
+              runtime: python3.12
+            package:
+              individually: true
+            custom:
+              functionsBasePath: handlers
+            functions:
+              - ${file(./more-functions.yml)}
+              - resize:
+                  handler: images.resize
+                indexer:
+                  handler: handler.index
+                  module: search
+                web:
+                  runtime: nodejs20.x
+                  handler: web/index.handler
+                dyn:
+                  handler: ${self:custom.entry}
+            """,
+        "svc/more-functions.yml": "purge:\n  handler: cleanup.purge\n",
+        "svc/handlers/images.py": PLAIN.format(name="resize"),
+        "svc/handlers/cleanup.py": PLAIN.format(name="purge"),
+        "svc/search/handler.py": PLAIN.format(name="index"),
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("svc/handlers/images.py", "resize"), ("svc/handlers/cleanup.py", "purge"),
+                          ("svc/search/handler.py", "index")}
+    assert "more-functions.yml: function purge" in found[("svc/handlers/cleanup.py", "purge")].source
+    assert "function dyn: handler `${self:custom.entry}` uses a variable" in notices_text(notices, "note")
+    assert not notices_text(notices, "warning")
+
+
+def test_serverless_missing_include_is_a_warning(tmp_path):
+    write_project(tmp_path, {"serverless.yml": "service: x\nprovider: {runtime: python3.12}\nfunctions: ${file(nope.yml)}\n"})
+    _, notices = handlers(tmp_path)
+    assert "nope.yml" in notices_text(notices, "warning")
+
+
+# --------------------------------------------------------------------------- Terraform
+
+
+def test_terraform_archive_file_source_file_and_locals(tmp_path):
+    write_project(tmp_path, {
+        "infra/lambda.tf": """
+            locals { code = "${path.module}/../functions" }   # one-line block
+            // the packaging
+            data "archive_file" "zip" {
+              type        = "zip"
+              source_file = "${local.code}/etl.py"
+              output_path = "${path.module}/etl.zip"
+            }
+            /* the function
+               itself */
+            resource "aws_lambda_function" "etl" {
+              handler       = "etl.extract"
+              runtime       = "python3.12"
+              filename      = "${path.module}/etl.zip"
+              tags = {
+                team = "data"   # a nested object
+              }
+              environment {
+                variables = { A = "x}" }
+              }
+            }
+            resource "aws_lambda_function" "prebuilt" {
+              handler  = "app.handler"
+              runtime  = "python3.12"
+              filename = "build/app.zip"
+            }
+            resource "aws_lambda_function" "computed" {
+              handler  = var.handler
+              runtime  = "python3.12"
+              filename = data.archive_file.zip.output_path
+            }
+            """,
+        "functions/etl.py": PLAIN.format(name="extract"),
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("functions/etl.py", "extract")}
+    notes = notices_text(notices, "note")
+    assert "aws_lambda_function.prebuilt: its code (filename = \"build/app.zip\") is not built by an archive_file here" in notes
+    assert "aws_lambda_function.computed: handler `var.handler` is an expression" in notes
+    assert not notices_text(notices, "warning")
+
+
+@pytest.mark.parametrize("text", [
+    'resource "aws_lambda_function" "x" {\n  handler = "a.b"\n',
+    'resource "aws_lambda_function" "x" {\n  handler = "a.b\n}\n',
+    'resource "aws_lambda_function" "x" {\n  policy = <<EOT\nnever ends\n}\n',
+    "}}}\n",
+])
+def test_unreadable_terraform_is_a_warning_naming_the_file(tmp_path, text):
+    (tmp_path / "main.tf").write_text(text, encoding="utf-8")
+    _, notices = handlers(tmp_path)
+    assert "main.tf" in notices_text(notices, "warning") and "cannot read this Terraform file" in notices_text(notices)
+
+
+# --------------------------------------------------------------------------- CDK
+
+
+def test_cdk_paths_built_from_file_and_pathlib(tmp_path):
+    write_project(tmp_path, {
+        "infra/cdk.json": "{}",
+        "infra/stacks/stack.py": """
+            from pathlib import Path
+            import aws_cdk.aws_lambda as lambda_
+            from aws_cdk.aws_lambda import Code, Runtime, DockerImageCode
+
+            ROOT = Path(__file__).parents[2]
+
+            class S:
+                def __init__(self, handler_name):
+                    lambda_.Function(self, "A", runtime=Runtime.PYTHON_3_12, handler="a.run",
+                                     code=Code.from_asset(str(ROOT / "fns" / "a")))
+                    lambda_.Function(self, "B", runtime=lambda_.Runtime("python3.11"), handler=f"b.{handler_name}",
+                                     code=Code.from_asset("../fns/b"))
+                    lambda_.Function(self, "C", runtime=Runtime.PYTHON_3_12, handler="c.run",
+                                     code=lambda_.Code.from_bucket(bucket, "c.zip"))
+                    lambda_.DockerImageFunction(self, "D", code=DockerImageCode.from_image_asset(
+                        "../fns/d", cmd=["d.handle"]))
+            """,
+        "fns/a/a.py": PLAIN.format(name="run"),
+        "fns/d/d.py": PLAIN.format(name="handle"),
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("fns/a/a.py", "run"), ("fns/d/d.py", "handle")}
+    assert 'stack.py:9: Function "A"' in found[("fns/a/a.py", "run")].source
+    notes = notices_text(notices, "note")
+    assert "Function: `handler` is an expression lambdalint cannot evaluate" in notes
+    assert "code location is not a local asset folder" in notes
+
+
+def test_cdk_is_never_run(tmp_path):
+    marker = tmp_path / "ran"
+    write_project(tmp_path, {
+        "app.py": f"""
+            import aws_cdk.aws_lambda as _lambda
+            open({str(marker)!r}, "w").close()
+            _lambda.Function(None, "X", handler="h.run", code=_lambda.Code.from_asset("fn"))
+            """,
+        "fn/h.py": PLAIN.format(name="run"),
+    })
+    found, _ = handlers(tmp_path)
+    assert ("fn/h.py", "run") in found
+    assert not marker.exists()
+
+
+# --------------------------------------------------------------------------- Zappa and app objects
+
+
+def test_zappa_toml_with_a_function_as_app_and_django_note(tmp_path):
+    write_project(tmp_path, {
+        "zappa_settings.toml": '[dev]\napp_function = "wsgi.application"\n[admin]\ndjango_settings = "site.settings"\n',
+        "wsgi.py": "def application(environ, start_response):\n    return []\n",
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("wsgi.py", "application")}
+    assert "Django project" in notices_text(notices, "note")
+
+
+def test_handler_named_through_a_module_level_alias(tmp_path):
+    write_project(tmp_path, {
+        "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Runtime: python3.12\n      Handler: entry.main\n",
+        "entry.py": "import impl\n\nmain = impl.work\n",
+        "impl.py": CLOSE_BAD.format(name="work"),
+    })
+    result = run_check([str(tmp_path)], Settings())
+    assert [(Path(d.path).name, d.handlers) for d in result.diagnostics] == [("impl.py", ("work",))]
+
+
+def test_fastapi_router_included_in_a_mangum_app(tmp_path):
+    write_project(tmp_path, {
+        "template.yaml": "Resources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Runtime: python3.12\n      Handler: main.handler\n",
+        "main.py": """
+            from fastapi import FastAPI
+            from mangum import Mangum
+            from routes import router
+
+            app = FastAPI()
+            app.include_router(router, prefix="/v1")
+            handler = Mangum(app)
+            """,
+        "routes.py": """
+            import sqlite3
+            from fastapi import APIRouter
+
+            router = APIRouter()
+            db = sqlite3.connect(":memory:")
+
+            @router.post("/items")
+            def add_item():
+                db.execute("select 1")
+                db.close()
+
+            def helper():
+                db.close()
+            """,
+    })
+    found, _ = handlers(tmp_path)
+    assert set(found) == {("routes.py", "add_item")}
+    assert "route of `router` on `app` via `handler`" in found[("routes.py", "add_item")].source
+
+
+def test_an_object_that_cannot_be_followed_is_a_note(tmp_path):
+    write_project(tmp_path, {
+        "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Runtime: python3.12\n      Handler: app.handler\n",
+        "app.py": "from some_lib import make\n\nhandler = make()\n",
+    })
+    found, notices = handlers(tmp_path)
+    assert not found
+    assert "cannot follow" in notices_text(notices, "note")
+    assert not notices_text(notices, "warning")
+
+
+def test_unknown_runtime_is_silent_when_nothing_resolves(tmp_path):
+    """A template without a Runtime may deploy Node.js: a missing .py is no evidence of a typo."""
+    write_project(tmp_path, {
+        "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Runtime: !Ref SomeParam\n      Handler: index.handler\n",
+        "index.js": "exports.handler = async () => 1;\n",
+    })
+    found, notices = handlers(tmp_path)
+    assert not found and not notices_text(notices, "warning")
+
+
+def test_build_copies_are_not_read(tmp_path):
+    write_project(tmp_path, {
+        ".aws-sam/build/template.yaml": "Resources: 3\n",
+        "cdk.out/x.template.json": "{",
+    })
+    deployment = read_deployment([str(tmp_path)])
+    assert not deployment.notices and not deployment.files
+
+
+def test_handlers_command_on_a_missing_path_is_a_clean_error(tmp_path):
+    result = CliRunner().invoke(main, ["handlers", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "no such file or directory" in result.output
+
+
+def test_descriptor_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch):
+    write_project(tmp_path, {
+        "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Runtime: python3.12\n      CodeUri: src\n      Handler: a.b\n",
+        "src/a.py": PLAIN.format(name="b"),
+    })
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["handlers"])
+    assert result.output.splitlines() == [
+        f"{os.path.join('src', 'a.py')}:1: b  (declared in template.yaml: Fn (handler `a.b`))",
+    ]
+
+
+def test_mangum_app_without_a_deployment_file_is_found_by_convention(tmp_path):
+    write_project(tmp_path, {
+        "main.py": """
+            import sqlite3
+            from fastapi import FastAPI
+            from mangum import Mangum
+
+            app = FastAPI()
+            db = sqlite3.connect(":memory:")
+
+            @app.get("/")
+            def index():
+                db.execute("select 1")
+                db.close()
+
+            @app.middleware("http")
+            async def timing(request, call_next):
+                return await call_next(request)
+
+            def not_a_route():
+                db.close()
+
+            lambda_entry = Mangum(app, lifespan="off")
+            """,
+    })
+    found, _ = handlers(tmp_path)
+    assert set(found) == {("main.py", "index"), ("main.py", "timing")}
+    assert "via `lambda_entry`, a Lambda adapter" in found[("main.py", "index")].source
+    assert not handlers(tmp_path, Settings(conventions=False))[0]
+    result = run_check([str(tmp_path)], Settings())
+    assert [(d.line, d.handlers) for d in result.diagnostics] == [(11, ("index",))]
