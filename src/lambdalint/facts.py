@@ -28,11 +28,14 @@ class Event:
     - ``call``: ``path`` is the callable, ``args`` the paths of positional
       arguments (``None`` where an argument is not a path), ``kwargs`` pairs of
       (name, path or ``None``), ``consts`` pairs of (keyword, source text) for
-      constant keyword arguments; ``awaited`` when the call is awaited and
-      ``stmt`` when it is a whole expression statement; ``opaque`` when an
-      argument reads a name the index cannot resolve (a comprehension or
-      lambda variable), so its arguments are not fully known.
-    - ``use``: ``path`` is read (an attribute chain or a name).
+      constant keyword arguments, ``starred`` the paths of ``*x`` and ``**x``
+      arguments (``None`` where not a path); ``awaited`` when the call is
+      awaited and ``stmt`` when it is a whole expression statement; ``opaque``
+      when an argument reads a name the index cannot resolve (a lambda
+      variable) or a comprehension variable, so its arguments are not fully
+      known.
+    - ``use``: ``path`` is read (an attribute chain or a name); ``awaited``
+      for ``await x`` where ``x`` is not a call.
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
       ``"<const>"`` or ``None`` when the value is not a path).
     - ``augassign``: ``path`` is updated in place (``x += ...``); for
@@ -55,8 +58,17 @@ class Event:
     - ``return``: ``value`` is the returned path, if any.
     - ``raise``.
     - ``if``: ``test`` holds the paths the condition reads, ``none_tests`` the
-      paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``.
-    - ``loop``: ``body`` and ``orelse`` (for/while); ``test`` as for ``if``.
+      paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``;
+      ``narrows`` pairs (path, code) of what the condition tells on each branch:
+      code ``T+``/``F+`` when the path (a name, attribute chain or call
+      ``x.m()``) is truthy and not None on the body (T) or else (F) branch,
+      ``T0``/``F0`` when it is None or falsy there.
+    - ``loop``: ``body`` and ``orelse`` (for/while); ``test``, ``narrows`` as
+      for ``if``; ``value`` is the iterable of a ``for`` loop. A ``for`` target
+      is assigned ``<iterable>.__getitem__()``
+      (an element of the iterable), and so is a comprehension's; a
+      comprehension's value is a synthetic local ``%__comp_<line>_<col>``
+      filled with ``setitem`` events.
     - ``try``: ``body``, ``handlers`` (one block per ``except``), ``orelse``,
       ``final``.
     - ``with``: ``items`` pairs of (context path, argument paths of the context
@@ -74,6 +86,8 @@ class Event:
     stmt: bool = False
     test: Tuple[str, ...] = ()
     none_tests: Tuple[str, ...] = ()
+    narrows: Tuple[Tuple[str, str], ...] = ()
+    starred: Tuple[Optional[str], ...] = ()
     items: Tuple[Tuple[Optional[str], Tuple[Optional[str], ...]], ...] = ()
     body: Tuple["Event", ...] = ()
     orelse: Tuple["Event", ...] = ()
