@@ -64,8 +64,8 @@ def test_fixed_fixture_runs_clean_when_warm(spec, fixed_copy):
     assert changed, f"{spec.id}: the fix changed nothing"
 
     before = _temp_leftovers()
-    original = _invoke_warm(spec)
-    outcomes = _invoke_warm(fixed)
+    original, _ = _invoke_warm(spec)
+    outcomes, _ = _invoke_warm(fixed)
     assert not (_temp_leftovers() - before), f"{spec.id}: files left behind"
 
     failures = [o for o in outcomes if isinstance(o, BaseException)]
@@ -74,6 +74,25 @@ def test_fixed_fixture_runs_clean_when_warm(spec, fixed_copy):
     assert outcomes[0] == original[0], (
         f"{spec.id}: the fix changed what the first invocation returns: {original[0]!r} -> {outcomes[0]!r}"
     )
+
+
+LEAKING = [s for s in EXECUTABLES if s.warm == "leaks" and True in _fix_kinds(s)]
+
+
+@pytest.mark.parametrize("spec", LEAKING, ids=[s.id for s in LEAKING])
+def test_fixed_leaking_fixture_finishes_its_work(spec, fixed_copy):
+    """A ``warm=leaks`` fixture with an applicable fix: after the fix, no invocation
+    leaves background work running, and the first one returns what it did before."""
+    root, _ = fixed_copy
+    fixed = replace(spec, path=_copy_of(root, spec.path), warm="clean", leaks=[], twins=[])
+    assert any(not filecmp.cmp(p, _copy_of(root, p), shallow=False) for p in _module_files(spec)), \
+        f"{spec.id}: the fix changed nothing"
+    original, _ = _invoke_warm(spec)
+    outcomes, running = _invoke_warm(fixed)
+    assert not any(isinstance(o, BaseException) for o in outcomes), _describe(outcomes)
+    assert not any(r.kinds() for r in running), "\n".join(r.describe() for r in running)
+    if not str(original[0]).startswith("<coroutine object"):  # an async entry point never worked at all
+        assert outcomes[0] == original[0]
 
 
 @pytest.mark.parametrize("spec", DISPLAY_ONLY, ids=[s.id for s in DISPLAY_ONLY])

@@ -3,6 +3,7 @@
 A fixture is executable when one of its first lines is a header such as::
 
     # lambdalint-fixture: warm=fails entry=handler raises=sqlite3.ProgrammingError twin=good_x.py
+    # lambdalint-fixture: warm=leaks entry=handler leaks=thread twin=good_x.py
     # lambdalint-fixture: warm=clean entry=handler
 
 The module is imported ONCE, then its entry point is called several times with
@@ -11,7 +12,12 @@ The module is imported ONCE, then its entry point is called several times with
 * ``warm=fails``: invocation 1 succeeds and a later one raises ``raises=`` (the
   exception the bug produces). ``twin=`` names the fixed version(s), comma separated,
   relative to the fixture's directory; each must be a ``warm=clean`` fixture.
-* ``warm=clean``: every invocation succeeds.
+* ``warm=leaks``: every invocation returns, but a warm one (2nd or later) leaves
+  background work unfinished when it returns, of the kinds ``leaks=`` lists (comma
+  separated: ``thread``, ``future``, ``task``, ``coroutine``, ``process``; see
+  ``background_probe.py``). On Lambda that work would be frozen with the
+  environment. ``twin=`` as for ``warm=fails``.
+* ``warm=clean``: every invocation succeeds and leaves no background work running.
 * ``root=``: (optional) the fixture's code root, relative to its directory, as a
   deployment file declares it (``CodeUri``): the root goes on ``sys.path`` and the
   fixture is imported by its name relative to it, as the Lambda runtime does, so
@@ -39,11 +45,14 @@ from pathlib import Path
 
 import pytest
 
+import background_probe
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEADER = "# lambdalint-fixture:"
 INVOCATIONS = 4
 MIN_FAILING = 10
 MIN_CLEAN = 10
+MIN_LEAKING = 8
 TEMP_PREFIX = "lambdalint-fixture-"
 
 
@@ -54,6 +63,7 @@ class Executable:
     entry: str
     raises: str | None = None
     twins: list[Path] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)
     code_root: str | None = None  # the root= field, relative to the fixture's directory
 
     @property
@@ -82,6 +92,7 @@ def _parse_header(path: Path) -> Executable | None:
                 entry=fields.get("entry", ""),
                 raises=fields.get("raises"),
                 twins=twins,
+                leaks=[k for k in fields.get("leaks", "").split(",") if k],
                 code_root=fields.get("root"),
             )
     return None
@@ -193,18 +204,23 @@ def _load(spec: Executable):
     return module, cleanup
 
 
-def _invoke_warm(spec: Executable) -> list[object]:
-    """Import once, invoke INVOCATIONS times; each outcome is a result or the exception raised."""
+def _invoke_warm(spec: Executable) -> tuple[list[object], list[background_probe.Leftovers]]:
+    """Import once, invoke INVOCATIONS times. Each outcome is the exception raised or
+    the result's repr (so that a returned coroutine is not kept alive); with it, the
+    background work each invocation left running when it returned."""
     module, cleanup = _load(spec)
     try:
         entry = getattr(module, spec.entry)
         outcomes: list[object] = []
+        leftovers: list[background_probe.Leftovers] = []
         for i in range(1, INVOCATIONS + 1):
-            try:
-                outcomes.append(entry({"n": i}, None))
-            except Exception as exc:  # noqa: BLE001 - the outcome under test
-                outcomes.append(exc)
-        return outcomes
+            with background_probe.watch() as left:
+                try:
+                    outcomes.append(repr(entry({"n": i}, None)))
+                except Exception as exc:  # noqa: BLE001 - the outcome under test
+                    outcomes.append(exc)
+            leftovers.append(left)
+        return outcomes, leftovers
     finally:
         cleanup()
 
@@ -225,7 +241,7 @@ def _module_files(spec: Executable) -> list[Path]:
 
 @pytest.mark.parametrize("spec", EXECUTABLES, ids=[s.id for s in EXECUTABLES])
 def test_header_is_well_formed(spec: Executable):
-    assert spec.warm in {"fails", "clean"}, f"{spec.id}: warm= must be 'fails' or 'clean'"
+    assert spec.warm in {"fails", "clean", "leaks"}, f"{spec.id}: warm= must be 'fails', 'leaks' or 'clean'"
     assert spec.entry.isidentifier(), f"{spec.id}: entry= must name a function"
     tree = ast.parse(spec.path.read_text(encoding="utf-8"))
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -238,8 +254,18 @@ def test_header_is_well_formed(spec: Executable):
             twin_spec = _parse_header(twin) if twin.exists() else None
             assert twin_spec is not None, f"{spec.id}: twin {twin} is not an executable fixture"
             assert twin_spec.warm == "clean", f"{spec.id}: twin {twin} must be warm=clean"
+    elif spec.warm == "leaks":
+        assert spec.raises is None, f"{spec.id}: raises= only makes sense with warm=fails"
+        assert spec.leaks, f"{spec.id}: warm=leaks needs leaks=<kinds>"
+        unknown = set(spec.leaks) - set(background_probe.KINDS)
+        assert not unknown, f"{spec.id}: unknown leaks= kinds {sorted(unknown)}; use {background_probe.KINDS}"
+        assert spec.twins, f"{spec.id}: warm=leaks needs twin=<good fixture showing the fix>"
+        for twin in spec.twins:
+            twin_spec = _parse_header(twin) if twin.exists() else None
+            assert twin_spec is not None and twin_spec.warm == "clean", f"{spec.id}: twin {twin} must be warm=clean"
     else:
         assert spec.raises is None, f"{spec.id}: raises= only makes sense with warm=fails"
+        assert not spec.leaks, f"{spec.id}: leaks= only makes sense with warm=leaks"
 
 
 @pytest.mark.parametrize("spec", EXECUTABLES, ids=[s.id for s in EXECUTABLES])
@@ -265,14 +291,28 @@ def test_standard_library_only(spec: Executable):
 @pytest.mark.parametrize("spec", EXECUTABLES, ids=[s.id for s in EXECUTABLES])
 def test_warm_invocations(spec: Executable):
     before = _temp_leftovers()
-    outcomes = _invoke_warm(spec)
+    outcomes, running = _invoke_warm(spec)
     leftovers = _temp_leftovers() - before
     assert not leftovers, f"{spec.id} left files behind: {sorted(leftovers)}"
     assert len(outcomes) == INVOCATIONS
+    work = "\n".join(f"  invocation {i}: {r.describe()}" for i, r in enumerate(running, 1))
 
     if spec.warm == "clean":
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         assert not failures, f"{spec.id} must survive {INVOCATIONS} warm invocations:\n{_describe(outcomes)}"
+        assert not any(r.kinds() for r in running), (
+            f"{spec.id} must finish its background work before each invocation returns:\n{work}"
+        )
+        return
+
+    if spec.warm == "leaks":
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        assert not failures, f"{spec.id}: the invocations must return normally:\n{_describe(outcomes)}"
+        warm_kinds = set().union(*(r.kinds() for r in running[1:]))
+        missing = set(spec.leaks) - warm_kinds
+        assert not missing, (
+            f"{spec.id}: expected a warm invocation to leave {sorted(missing)} unfinished when it returns:\n{work}"
+        )
         return
 
     expected = _resolve_exception(spec.raises)
@@ -292,5 +332,7 @@ def test_warm_invocations(spec: Executable):
 def test_enough_executable_fixtures():
     failing = [s for s in EXECUTABLES if s.warm == "fails"]
     clean = [s for s in EXECUTABLES if s.warm == "clean"]
+    leaking = [s for s in EXECUTABLES if s.warm == "leaks"]
     assert len(failing) >= MIN_FAILING, f"only {len(failing)} warm=fails fixtures under {FIXTURES}"
     assert len(clean) >= MIN_CLEAN, f"only {len(clean)} warm=clean fixtures under {FIXTURES}"
+    assert len(leaking) >= MIN_LEAKING, f"only {len(leaking)} warm=leaks fixtures under {FIXTURES}"

@@ -65,13 +65,26 @@ def test_damaged_cache_files_are_ignored_and_rebuilt(warmed, damage):
     assert run(root, cache) == expected  # and what it rewrote reads back
 
 
-def test_a_cache_folder_that_is_a_file_or_unwritable_is_not_fatal(tmp_path):
+def test_a_cache_folder_that_cannot_be_made_is_a_warning_not_a_failure(tmp_path):
     root = tmp_path / "project"
     write(root, {"app.py": BAD})
-    blocker = tmp_path / "cache"
-    blocker.write_text("a file where the cache folder should be")
-    out = run(root, blocker)
-    assert "app.py:6:5: LAM101" in out
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder of the cache path should be")
+    done = lambdalint_cli(["check", "--output-format", "concise", "."], cwd=root,
+                          env={"LAMBDALINT_CACHE_DIR": str(blocker / "cache")})
+    assert done.returncode == 1 and "app.py:6:5: LAM101" in done.stdout
+    assert "cannot write the cache" in done.stderr and "going on without it" in done.stderr
+    assert TRACEBACK not in done.output
+
+
+def test_a_cache_folder_that_is_a_file_is_a_usage_error_naming_the_setting(tmp_path):
+    root = tmp_path / "project"
+    write(root, {"app.py": BAD})
+    (tmp_path / "cache").write_text("not a folder")
+    done = lambdalint_cli(["check", "."], cwd=root, env={"LAMBDALINT_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 2
+    assert "Invalid value for '--cache-dir'" in done.stderr and "is a file" in done.stderr
+    assert TRACEBACK not in done.output
 
 
 def run_as_version(root: Path, cache: Path, version: str) -> str:

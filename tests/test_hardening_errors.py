@@ -121,7 +121,7 @@ def test_an_internal_error_on_one_file_is_lam000_and_exit_2(project, monkeypatch
         return real(data, path, module, is_package)
 
     monkeypatch.setattr(index, "index_source", flaky)
-    write(project, {"boom.py": "x = 1\n"})
+    write(project, {"boom.py": "def handler(event, context):\n    return None\n"})
     result = invoke(["check", "--output-format", "concise", str(project)])
     assert result.exit_code == 2  # not 1: a finding we could not look for is not a finding
     assert "boom.py:1:1: LAM000 internal error while indexing (please report): ValueError: kaboom" in result.stdout

@@ -133,10 +133,16 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option("-v", "--verbose", is_flag=True,
               help=f"Show tracebacks of internal errors (for bug reports; also {DEBUG_ENV}=1).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes that index files. [default: the number of CPUs]")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, envvar="LAMBDALINT_CACHE_DIR",
+              help="Cache folder (env: LAMBDALINT_CACHE_DIR). [default: .lambdalint_cache in the project root]")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
           output_format: Optional[str], output_file: Optional[str], statistics: bool,
           config_path: Optional[str], exit_zero: bool, apply_fixes: bool, unsafe_fixes: bool, diff: bool,
-          show_fixes: bool, exit_non_zero_on_fix: bool, quiet: bool, verbose: bool) -> None:
+          show_fixes: bool, exit_non_zero_on_fix: bool, quiet: bool, verbose: bool,
+          jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]) -> None:
     """Check PATHS (files or folders; default: the current folder).
 
     Exit status: 0 no findings (or all fixed), 1 findings remain (with --diff: something
@@ -168,7 +174,7 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
             outcome = fix_project(targets, settings, catalog, unsafe_fixes, write=not diff, verbose=verbose)
             result = outcome.result
         else:
-            result = run_check(targets, settings, catalog, verbose)
+            result = run_check(targets, settings, catalog, verbose, options=_run_options(cfg, jobs, no_cache, cache_dir))
     except (ConfigError, CatalogError, DiscoveryError) as exc:
         raise _fail(str(exc))
     if diff:
@@ -191,6 +197,18 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     if exit_non_zero_on_fix and outcome is not None and outcome.fixed:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN if exit_zero or not result.diagnostics else EXIT_FINDINGS)
+
+
+def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]):
+    from lambdalint.cache import Cache, default_cache_dir
+    from lambdalint.progress import for_terminal
+    from lambdalint.run import Options
+
+    cache = None
+    if not no_cache:
+        root = os.path.dirname(os.path.abspath(config_file)) if config_file else None
+        cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {m}", err=True))
+    return Options(jobs=jobs, cache=cache, progress=for_terminal())
 
 
 def _report(result, fmt: str, output_file: Optional[str], statistics: bool) -> str:

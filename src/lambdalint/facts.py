@@ -11,8 +11,10 @@ parameter; ``%c`` a local variable; ``psycopg2.connect`` a dotted import path;
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 Span = Tuple[int, int, int, int]  # line, column (0-based), end line, end column
 
@@ -26,11 +28,14 @@ class Event:
     - ``call``: ``path`` is the callable, ``args`` the paths of positional
       arguments (``None`` where an argument is not a path), ``kwargs`` pairs of
       (name, path or ``None``), ``consts`` pairs of (keyword, source text) for
-      constant keyword arguments; ``awaited`` when the call is awaited and
-      ``stmt`` when it is a whole expression statement; ``opaque`` when an
-      argument reads a name the index cannot resolve (a comprehension or
-      lambda variable), so its arguments are not fully known.
-    - ``use``: ``path`` is read (an attribute chain or a name).
+      constant keyword arguments, ``starred`` the paths of ``*x`` and ``**x``
+      arguments (``None`` where not a path); ``awaited`` when the call is
+      awaited and ``stmt`` when it is a whole expression statement; ``opaque``
+      when an argument reads a name the index cannot resolve (a lambda
+      variable) or a comprehension variable, so its arguments are not fully
+      known.
+    - ``use``: ``path`` is read (an attribute chain or a name); ``awaited``
+      for ``await x`` where ``x`` is not a call.
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
       ``"<const>"`` or ``None`` when the value is not a path).
     - ``augassign``: ``path`` is updated in place (``x += ...``); for
@@ -53,8 +58,17 @@ class Event:
     - ``return``: ``value`` is the returned path, if any.
     - ``raise``.
     - ``if``: ``test`` holds the paths the condition reads, ``none_tests`` the
-      paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``.
-    - ``loop``: ``body`` and ``orelse`` (for/while); ``test`` as for ``if``.
+      paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``;
+      ``narrows`` pairs (path, code) of what the condition tells on each branch:
+      code ``T+``/``F+`` when the path (a name, attribute chain or call
+      ``x.m()``) is truthy and not None on the body (T) or else (F) branch,
+      ``T0``/``F0`` when it is None or falsy there.
+    - ``loop``: ``body`` and ``orelse`` (for/while); ``test``, ``narrows`` as
+      for ``if``; ``value`` is the iterable of a ``for`` loop. A ``for`` target
+      is assigned ``<iterable>.__getitem__()``
+      (an element of the iterable), and so is a comprehension's; a
+      comprehension's value is a synthetic local ``%__comp_<line>_<col>``
+      filled with ``setitem`` events.
     - ``try``: ``body``, ``handlers`` (one block per ``except``), ``orelse``,
       ``final``.
     - ``with``: ``items`` pairs of (context path, argument paths of the context
@@ -72,6 +86,8 @@ class Event:
     stmt: bool = False
     test: Tuple[str, ...] = ()
     none_tests: Tuple[str, ...] = ()
+    narrows: Tuple[Tuple[str, str], ...] = ()
+    starred: Tuple[Optional[str], ...] = ()
     items: Tuple[Tuple[Optional[str], Tuple[Optional[str], ...]], ...] = ()
     body: Tuple["Event", ...] = ()
     orelse: Tuple["Event", ...] = ()
@@ -162,132 +178,130 @@ class ModuleFacts:
         return self.functions.get("<module>")
 
 
-# --- JSON round trip (for the cache and for process pools) ----------------------
-
-def _event_to_json(e: Event) -> List[Any]:
-    d: Dict[str, Any] = {"k": e.kind, "s": list(e.span)}
-    for name in ("path", "value"):
-        v = getattr(e, name)
-        if v is not None:
-            d[name] = v
-    if e.args:
-        d["args"] = list(e.args)
-    if e.kwargs:
-        d["kwargs"] = [list(p) for p in e.kwargs]
-    if e.consts:
-        d["consts"] = [list(p) for p in e.consts]
-    if e.awaited:
-        d["awaited"] = True
-    if e.stmt:
-        d["stmt"] = True
-    if e.opaque:
-        d["opaque"] = True
-    if e.test:
-        d["test"] = list(e.test)
-    if e.none_tests:
-        d["none_tests"] = list(e.none_tests)
-    if e.items:
-        d["items"] = [[p, list(a)] for p, a in e.items]
-    for name in ("body", "orelse", "final"):
-        block = getattr(e, name)
-        if block:
-            d[name] = [_event_to_json(x) for x in block]
-    if e.handlers:
-        d["handlers"] = [[_event_to_json(x) for x in h] for h in e.handlers]
-    return d  # type: ignore[return-value]
-
-
-def _event_from_json(d: Dict[str, Any]) -> Event:
-    return Event(
-        kind=d["k"],
-        span=tuple(d["s"]),  # type: ignore[arg-type]
-        path=d.get("path"),
-        value=d.get("value"),
-        args=tuple(d.get("args", ())),
-        kwargs=tuple(tuple(p) for p in d.get("kwargs", ())),  # type: ignore[misc]
-        consts=tuple(tuple(p) for p in d.get("consts", ())),  # type: ignore[misc]
-        awaited=d.get("awaited", False),
-        stmt=d.get("stmt", False),
-        test=tuple(d.get("test", ())),
-        none_tests=tuple(d.get("none_tests", ())),
-        items=tuple((p, tuple(a)) for p, a in d.get("items", ())),
-        body=tuple(_event_from_json(x) for x in d.get("body", ())),
-        orelse=tuple(_event_from_json(x) for x in d.get("orelse", ())),
-        handlers=tuple(tuple(_event_from_json(x) for x in h) for h in d.get("handlers", ())),
-        final=tuple(_event_from_json(x) for x in d.get("final", ())),
-        opaque=d.get("opaque", False),
-    )
-
-
-def _decorator_from_json(d: List[Any]) -> Decorator:
-    p, called, consts, span = d[:4]
-    extra = list(d[4:8])
-    args, kwargs, text, callee_text = extra + [[], [], "", ""][len(extra):]
-    return Decorator(p, called, tuple(tuple(c) for c in consts), tuple(span),  # type: ignore[arg-type]
-                     tuple(args), tuple(tuple(k) for k in kwargs), text, callee_text)  # type: ignore[misc]
-
+# --- JSON round trip (for the cache) -----------------------------------------------
+#
+# Driven by the dataclasses' type annotations, so a field added to any class
+# above round-trips without touching this code: dataclasses become objects
+# (fields equal to their default are left out), tuples become arrays, and
+# dicts become arrays of [key, value] pairs (keys are not always strings).
+# Supported field types: str, int, bool, None, Optional, Tuple, Dict and the
+# dataclasses of this module.
 
 def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
-    return {
-        "path": m.path,
-        "module": m.module,
-        "is_package": m.is_package,
-        "functions": [
-            {
-                "qualname": f.qualname,
-                "name": f.name,
-                "span": list(f.span),
-                "params": list(f.params),
-                "is_async": f.is_async,
-                "decorators": [[d.path, d.called, [list(c) for c in d.consts], list(d.span), list(d.args),
-                                [list(k) for k in d.kwargs], d.text, d.callee_text] for d in f.decorators],
-                "body": [_event_to_json(e) for e in f.body],
-                "class_name": f.class_name,
-                "globals_declared": list(f.globals_declared),
-                "local_imports": list(f.local_imports),
-            }
-            for f in m.functions.values()
-        ],
-        "classes": [[c.qualname, list(c.span), list(c.bases), list(c.methods)] for c in m.classes.values()],
-        "globals": list(m.globals),
-        "imports": list(m.imports),
-        "imported": [list(p) for p in m.imported],
-        "noqa": [[line, None if codes is None else list(codes)] for line, codes in m.noqa.items()],
-        "file_noqa": [[line, None if codes is None else list(codes)] for line, codes in m.file_noqa.items()],
-        "problem": None if m.problem is None else [m.problem.code, m.problem.message, m.problem.line, m.problem.column],
-    }
+    return _encode(m)  # type: ignore[no-any-return]
 
 
 def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
-    functions = {}
-    for f in d["functions"]:
-        functions[f["qualname"]] = Function(
-            qualname=f["qualname"],
-            name=f["name"],
-            span=tuple(f["span"]),  # type: ignore[arg-type]
-            params=tuple(f["params"]),
-            is_async=f["is_async"],
-            decorators=tuple(_decorator_from_json(d) for d in f["decorators"]),
-            body=tuple(_event_from_json(e) for e in f["body"]),
-            class_name=f["class_name"],
-            globals_declared=tuple(f["globals_declared"]),
-            local_imports=tuple(f.get("local_imports", ())),
-        )
-    classes = {
-        q: ClassInfo(q, tuple(span), tuple(bases), tuple(methods))  # type: ignore[arg-type]
-        for q, span, bases, methods in d["classes"]
-    }
-    problem = d["problem"]
-    return ModuleFacts(
-        path=d["path"],
-        module=d["module"],
-        is_package=d["is_package"],
-        functions=functions,
-        classes=classes,
-        globals=tuple(d["globals"]),
-        imports=tuple(d["imports"]),
-        imported=tuple((n, p) for n, p in d.get("imported", ())),
-        noqa={line: None if codes is None else tuple(codes) for line, codes in d["noqa"]},
-        file_noqa={line: None if codes is None else tuple(codes) for line, codes in d.get("file_noqa", ())},
-        problem=None if problem is None else Problem(*problem),
-    )
+    return _decoder(ModuleFacts)(d)  # type: ignore[no-any-return]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return [[_encode(k), _encode(v)] for k, v in value.items()]
+    if dataclasses.is_dataclass(value):
+        out = {}
+        for name, default in _defaults(type(value)):
+            v = getattr(value, name)
+            if v is not default and v != default:
+                out[name] = _encode(v)
+        return out
+    return value
+
+
+_NO_DEFAULT = object()
+_DEFAULTS: Dict[type, List[Tuple[str, Any]]] = {}
+
+
+def _defaults(cls: type) -> List[Tuple[str, Any]]:
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = []
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                found.append((f.name, f.default))
+            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                found.append((f.name, f.default_factory()))  # type: ignore[misc]
+            else:
+                found.append((f.name, _NO_DEFAULT))
+        _DEFAULTS[cls] = found
+    return found
+
+
+_DECODERS: Dict[Any, Callable[[Any], Any]] = {}
+
+
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """A function turning the JSON form of a value of type ``tp`` back into it."""
+    found = _DECODERS.get(tp)
+    if found is not None:
+        return found
+    if dataclasses.is_dataclass(tp):
+        fields: Dict[str, Callable[[Any], Any]] = {}
+        _DECODERS[tp] = lambda d: _make(tp, fields, d)  # before the fields: types refer to themselves
+        hints = typing.get_type_hints(tp)
+        for f in dataclasses.fields(tp):
+            fields[f.name] = _decoder(hints[f.name])
+        return _DECODERS[tp]
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Union:  # Optional[X]
+        inner = _decoder(next(a for a in args if a is not type(None)))
+        decode: Callable[[Any], Any] = _same if inner is _same else (lambda v: None if v is None else inner(v))
+    elif origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _decoder(args[0])
+            decode = (lambda v: tuple(v)) if item is _same else (lambda v: tuple(item(x) for x in v))
+        else:
+            items = [_decoder(a) for a in args]
+            decode = tuple if all(f is _same for f in items) else (lambda v: tuple(f(x) for f, x in zip(items, v)))
+    elif origin is dict:
+        key, val = _decoder(args[0]), _decoder(args[1])
+        decode = lambda v: {key(k): val(x) for k, x in v}  # noqa: E731
+    else:
+        decode = _same
+    _DECODERS[tp] = decode
+    return decode
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _make(cls: Any, fields: Dict[str, Callable[[Any], Any]], d: Dict[str, Any]) -> Any:
+    # keys this lambdalint does not know (a newer cache format) are ignored
+    values = {name: decode(v) for name, v in d.items() for decode in (fields.get(name),) if decode is not None}
+    fast = _FAST.get(cls)
+    if fast is None:
+        fast = _FAST[cls] = _fast_state(cls)
+    if not fast:
+        return cls(**values)
+    template, required = fast
+    if not required.issubset(values):
+        raise KeyError(f"{cls.__name__}: missing {sorted(required - set(values))}")
+    # Filling __dict__ as pickle does skips the frozen __init__'s per-field
+    # object.__setattr__: loading a warm project's facts is dominated by this.
+    obj = cls.__new__(cls)
+    state = obj.__dict__
+    state.update(template)
+    state.update(values)
+    return obj
+
+
+_FAST: Dict[type, Any] = {}
+
+
+def _fast_state(cls: type) -> Any:
+    """(defaults, required names) when instances can be filled directly: no
+    ``__post_init__`` and no mutable defaults (which each instance must own)."""
+    if hasattr(cls, "__post_init__"):
+        return ()
+    template, required = {}, set()
+    for f in dataclasses.fields(cls):
+        if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            return ()
+        if f.default is dataclasses.MISSING:
+            required.add(f.name)
+        else:
+            template[f.name] = f.default
+    return template, frozenset(required)

@@ -58,7 +58,12 @@ def who(handlers: Sequence[Handler]) -> str:
 
 
 def looks_like_event_context(fn: Function) -> bool:
-    params = list(fn.params)
+    return event_context_params(fn.params)
+
+
+def event_context_params(params: Sequence[str]) -> bool:
+    """Two parameters named like Lambda's ``(event, context)``."""
+    params = list(params)
     if len(params) != 2:
         return False
     first, second = params[0].lower().lstrip("_"), params[1].lower().lstrip("_")

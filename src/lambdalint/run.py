@@ -1,26 +1,49 @@
-"""Orchestration: discover -> index -> link -> check -> suppress."""
+"""Orchestration: deployment files -> discover -> scan -> prune -> index -> link ->
+check -> suppress.
+
+Cost grows with the code handlers can reach, not with the repository: every
+file gets the cheap first pass (``lambdalint.imports``, cached), and only the
+files ``lambdalint.prune`` selects get the libcst index (cached, on a process
+pool when there is enough of it). Facts, never trees, cross process boundaries.
+"""
 
 from __future__ import annotations
 
+import heapq
+import os
 import traceback
-from dataclasses import dataclass, field
-from typing import List, Mapping, Optional
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from lambdalint import suppress
+from lambdalint.cache import Cache, content_hash, entry_key, write_facts
 from lambdalint.catalog import Catalog, load_catalog
 from lambdalint.checks import CheckContext, all_checks, all_rules
 from lambdalint.config import RULE_OPTIONS, Settings, selected
-from lambdalint.diagnostics import ERROR, Diagnostic
 from lambdalint.declared import adapted_app_routes, merge, resolve_declared
+from lambdalint.diagnostics import ERROR, Diagnostic
 from lambdalint.discover import SourceFile, discover, rename_maps
 from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.growth_catalog import load_growth_catalog
 from lambdalint.handlers import Handler, find_handlers
+from lambdalint.imports import ModuleScan, scan_source
 from lambdalint.infra import Notice
 from lambdalint.infra.read import read_deployment
 from lambdalint.link import Project
-from lambdalint import suppress
-from lambdalint.rename import rename_modules
+from lambdalint.progress import Progress
+from lambdalint.prune import select
+from lambdalint.rename import rename_modules, rename_path
 from lambdalint.sourcefile import Unreadable, read_source
+
+# Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
+# the fix stage re-checks its edits in memory before (or instead of) writing them.
+Contents = Mapping[str, bytes]
+
+# Below these amounts of work a process pool costs more than it saves
+# (starting workers, and each one importing libcst, ≈0.35 s).
+POOL_MIN_SCAN_BYTES = 2_000_000
+POOL_MIN_INDEX_BYTES = 400_000
+_BATCHES_PER_JOB = 6
 
 
 @dataclass
@@ -41,24 +64,51 @@ class Loaded:
     project: Project
     handlers: List[Handler]
     notices: List[Notice]
+    files: int = 0  # files found, indexed or not
 
 
-# Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
-# the fix stage re-checks its edits in memory before (or instead of) writing them.
-Contents = Mapping[str, bytes]
+@dataclass
+class Options:
+    """How to run, not what to find: none of these change the findings."""
 
+    jobs: Optional[int] = None  # None: the number of CPUs available
+    cache: Optional[Cache] = None
+    progress: Optional[Progress] = None
+    prune: bool = True  # index only what handlers can reach
+    contents: Optional[Contents] = None
+    verbose: bool = False
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# --- one file ------------------------------------------------------------------------
 
 def index_file(source: SourceFile, verbose: bool = False, contents: Optional[Contents] = None) -> ModuleFacts:
     """Read and index one file; every failure becomes a ``Problem`` on the facts."""
+    data = _read(source, contents)
+    if isinstance(data, ModuleFacts):
+        return data
+    return index_bytes(data, source, verbose)
+
+
+def _read(source: SourceFile, contents: Optional[Contents]) -> Any:
+    """The file's bytes, or facts carrying the reason it cannot be read."""
+    if contents is not None and source.path in contents:
+        return contents[source.path]
     try:
         if source.unreadable:
             raise Unreadable(source.unreadable)
-        if contents is not None and source.path in contents:
-            data = contents[source.path]
-        else:
-            data = read_source(source.path)
+        return read_source(source.path)  # never blocks on a pipe nor reads a device or a huge file
     except Unreadable as exc:
         return ModuleFacts(source.path, source.module, source.is_package, problem=Problem("LAM001", str(exc)))
+
+
+def index_bytes(data: bytes, source: SourceFile, verbose: bool = False) -> ModuleFacts:
     try:
         from lambdalint.index import index_source
 
@@ -72,24 +122,17 @@ def index_file(source: SourceFile, verbose: bool = False, contents: Optional[Con
                            problem=Problem("LAM000", f"internal error while indexing (please report): {detail}"))
 
 
-def index_sources(sources: List[SourceFile], verbose: bool = False, contents: Optional[Contents] = None) -> List[ModuleFacts]:
-    """Index each file under its import name, then key it for the run (see ``lambdalint.rename``)."""
-    maps = rename_maps(sources)
-    out = []
-    for s in sources:
-        facts = index_file(s, verbose, contents)
-        out.append(rename_modules(facts, s.module, maps.get(s.root, {})))
-    return out
-
+# --- the project ------------------------------------------------------------------------
 
 def build_project(settings: Settings, paths: List[str], verbose: bool = False,
-                  contents: Optional[Contents] = None) -> List[ModuleFacts]:
-    return load_project(settings, paths, verbose, contents).modules
+                  contents: Optional[Contents] = None, options: Optional[Options] = None) -> List[ModuleFacts]:
+    return load_project(settings, paths, verbose, contents, options).modules
 
 
 def load_project(settings: Settings, paths: List[str], verbose: bool = False,
-                 contents: Optional[Contents] = None) -> Loaded:
+                 contents: Optional[Contents] = None, options: Optional[Options] = None) -> Loaded:
     """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
+    options = _merged(options, verbose, contents)
     deployment = read_deployment(paths, settings.excludes, settings.deploy_files)
     ignored = None
     if settings.respect_gitignore:
@@ -97,20 +140,191 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
 
         ignored = GitIgnore().ignored
     sources = discover(paths, settings.excludes, deployment.code_roots, ignored)
-    modules = index_sources(sources, verbose, contents)
+    # Pruning does not yet know handlers declared in deployment files: index everything then.
+    prunable = not deployment.declared
+    modules = collect_facts(sources, settings, replace(options, prune=options.prune and prunable))
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     declared = resolve_declared(project, deployment.declared)
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
     if settings.conventions:
         found += adapted_app_routes(project)
-    return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices)
+    return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices,
+                  len(sources))
 
+
+def _merged(options: Optional[Options], verbose: bool, contents: Optional[Contents]) -> Options:
+    options = options or Options()
+    return replace(options, verbose=options.verbose or verbose,
+                   contents=contents if contents is not None else options.contents)
+
+
+@dataclass
+class _File:
+    source: SourceFile
+    data: bytes
+    key: str
+
+
+def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options) -> List[ModuleFacts]:
+    """The facts of every file handlers can reach (of every file without
+    pruning), and of every file that cannot be read, in ``sources`` order."""
+    progress = options.progress or Progress(False)
+    jobs = options.jobs or default_jobs()
+    cache = options.cache
+    failed: Dict[str, ModuleFacts] = {}
+    files: List[_File] = []
+    for source in sources:
+        data = _read(source, options.contents)
+        if isinstance(data, ModuleFacts):
+            failed[source.module] = data
+        else:
+            files.append(_File(source, data, entry_key(content_hash(data), os.path.abspath(source.path), source.runtime_name,
+                                                    source.is_package)))
+    with _Pool(jobs) as pool:
+        if options.prune:
+            scans = _scans(files, cache, pool, progress)
+            maps = rename_maps(sources)
+            keyed = {f.source.module: _keyed(scans[f.key], maps.get(f.source.root, {})) for f in files}
+            chosen = select([f.source for f in files], keyed, settings.handlers, settings.handler_patterns,
+                            settings.conventions)
+            todo = [f for f in files if f.source.module in chosen]
+        else:
+            scans, todo = {}, list(files)
+        facts = _facts(todo, cache, pool, progress, options.verbose)
+        if options.prune and any(not scans[f.key].parsed and facts[f.source.module].problem is None for f in todo):
+            # The index read a file the first pass could not (syntax newer than this
+            # Python's): its imports are unknown, so nothing can be pruned.
+            facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
+    progress.close()
+    facts.update(failed)
+    # facts are indexed (and cached) under the import name, then keyed for this run
+    maps = rename_maps(sources)
+    return [rename_modules(facts[s.module], s.module, maps.get(s.root, {})) for s in sources if s.module in facts]
+
+
+def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
+    """A scan made under the file's import name, with the modules it names keyed
+    for this run as ``lambdalint.rename`` keys the facts."""
+    if all(k == v for k, v in names.items()):
+        return scan
+    return replace(scan, imports=tuple(rename_path(x, names) for x in scan.imports),
+                   chains=tuple(rename_path(x, names) for x in scan.chains))
+
+
+def _scans(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: Progress) -> Dict[str, ModuleScan]:
+    stored = cache.load_scans() if cache is not None else {}
+    scans: Dict[str, ModuleScan] = {f.key: stored[f.key] for f in files if f.key in stored}
+    missing = [f for f in files if f.key not in scans]
+    if missing:
+        progress.stage("scanning", len(missing))
+        items = [(i, f.data, f.source.runtime_name, f.source.is_package) for i, f in enumerate(missing)]
+        use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_SCAN_BYTES
+        for i, scan in pool.run(_scan_batch, items, [len(f.data) for f in missing], use_pool, progress):
+            scans[missing[i].key] = scan
+        if cache is not None:
+            stored.update(scans)
+            cache.save_scans(stored, [f.key for f in files])
+    return scans
+
+
+def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: Progress,
+           verbose: bool) -> Dict[str, ModuleFacts]:
+    out: Dict[str, ModuleFacts] = {}
+    missing: List[_File] = []
+    for f in files:
+        hit = cache.get_facts(f.key, f.source.path, f.source.runtime_name) if cache is not None else None
+        if hit is not None:
+            out[f.source.module] = hit
+        else:
+            missing.append(f)
+    if not missing:
+        return out
+    cache_dir = cache.dir if cache is not None and cache.prepare() else None
+    progress.stage("indexing", len(missing))
+    items = [(i, f.data, f.source, f.key, cache_dir, verbose) for i, f in enumerate(missing)]
+    use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_INDEX_BYTES
+    for i, (facts, error) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
+        out[missing[i].source.module] = facts
+        if error is not None and cache is not None:
+            cache.fail(error)
+    return out
+
+
+# --- work items (module level: they run in worker processes) ---------------------------------
+
+def _scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, ModuleScan]]:
+    return [(i, scan_source(data, module, is_package)) for i, data, module, is_package in items]
+
+
+def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[str], bool]]
+                 ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str]]]]:
+    out = []
+    for i, data, source, key, cache_dir, verbose in items:
+        facts = index_bytes(data, source, verbose)
+        # an internal error is lambdalint's bug, not the file's: never remember it
+        keep = cache_dir is not None and not (facts.problem is not None and facts.problem.code == "LAM000")
+        error = write_facts(cache_dir, key, facts) if keep else None
+        out.append((i, (facts, error)))
+    return out
+
+
+class _Pool:
+    """A process pool started on first use, shared by the scan and index stages."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: Any = None
+
+    def __enter__(self) -> "_Pool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._pool is not None:
+            self._pool.terminate() if exc[0] is not None else self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def run(self, work: Callable[[List[Any]], List[Tuple[int, Any]]], items: List[Any], sizes: List[int],
+            parallel: bool, progress: Progress) -> Iterator[Tuple[int, Any]]:
+        """``work`` over ``items`` in batches; yields (index, result) as they come."""
+        if not parallel or self.jobs < 2 or len(items) < 2:
+            for item in items:
+                yield from work([item])
+                progress.advance()
+            return
+        if self._pool is None:
+            import multiprocessing
+
+            self._pool = multiprocessing.Pool(min(self.jobs, len(items)))
+        for batch in self._pool.imap_unordered(work, _batches(items, sizes, self.jobs * _BATCHES_PER_JOB)):
+            yield from batch
+            progress.advance(len(batch))
+
+
+def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
+    """Split ``items`` into about ``count`` batches of similar total size,
+    largest first, so that no worker is left with one big file at the end."""
+    count = max(1, min(count, len(items)))
+    heap: List[Tuple[int, int]] = [(0, b) for b in range(count)]
+    batches: List[List[Any]] = [[] for _ in range(count)]
+    totals = [0] * count
+    for i in sorted(range(len(items)), key=lambda i: -sizes[i]):
+        total, b = heapq.heappop(heap)
+        batches[b].append(items[i])
+        totals[b] = total + sizes[i]
+        heapq.heappush(heap, (totals[b], b))
+    order = sorted(range(count), key=lambda b: -totals[b])
+    return [batches[b] for b in order if batches[b]]
+
+
+# --- the check -----------------------------------------------------------------------------
 
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
-              contents: Optional[Contents] = None) -> RunResult:
+              contents: Optional[Contents] = None, options: Optional[Options] = None) -> RunResult:
     catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
-    loaded = load_project(settings, paths, verbose, contents)
+    options = _merged(options, verbose, contents)
+    loaded = load_project(settings, paths, options=options)
     modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
     growth = load_growth_catalog(settings.growth, settings.source or "pyproject.toml")
     ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options}, growth)
@@ -126,7 +340,7 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         try:
             diagnostics.extend(check(ctx))
         except Exception as exc:  # one broken rule must not hide the others
-            internal.append(traceback.format_exc() if verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
+            internal.append(traceback.format_exc() if options.verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
     by_path = {m.path: m for m in modules}
     active = [d for d in diagnostics if selected(d.code, settings, rules[d.code].default if d.code in rules else True)]
     suppression = suppress.apply(active, by_path, settings)
@@ -136,4 +350,4 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         defaults = {code: info.default for code, info in rules.items()}
         kept += suppress.apply(suppress.unused_noqa(modules, suppression.used, settings, defaults, contents), by_path, settings).kept
     kept.sort(key=Diagnostic.sort_key)
-    return RunResult(kept, len(modules), handlers, internal, loaded.notices)
+    return RunResult(kept, loaded.files, handlers, internal, loaded.notices)

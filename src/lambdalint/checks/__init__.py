@@ -43,6 +43,7 @@ RULE_MODULES = (
     "registration",
     "loopbound",
     "per_invocation",
+    "background",
 )
 
 

@@ -177,6 +177,12 @@ class _HandlerScan:
 
     def call(self, step: Step) -> None:
         e = step.event
+        for arg in list(e.args) + [v for _, v in e.kwargs]:
+            # `task.add_done_callback(tasks.discard)` (the asyncio docs' pattern):
+            # an evicting method handed over as a callback removes what was added
+            ac, arest = self._find(step, arg) if arg else (None, [])
+            if ac is not None and len(arest) == 1 and arest[0] in ac.kind.evicts:
+                self.bounded.setdefault(ac.path, f"`{paths.display(ac.path)}.{arest[0]}` passed as a callback")
         c, rest = self._find(step, e.path)
         if c is None or not rest:
             return

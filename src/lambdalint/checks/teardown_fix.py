@@ -19,7 +19,8 @@ All are unsafe: they change when connections are opened and closed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Set
+import weakref
+from typing import TYPE_CHECKING, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint import paths
 from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, Fix, span_text
@@ -111,15 +112,31 @@ def _touched_at_import(project: Project, module: str, roots: Set[str], made: Spa
     on a re-created object."""
     if project.function(module, "<module>") is None:
         return True
+    for mod, e, touched in _import_time_events(project):
+        if e.kind == "assign" and e.span == made and mod == module:
+            continue
+        if touched & roots:
+            return True
+    return False
+
+
+# The walk over all import-time code does not depend on the object asked about:
+# it is done once per project, with each event's canonical roots, and every
+# site only intersects (on a large project it dominated the whole check).
+_IMPORT_TIME: "weakref.WeakKeyDictionary[Project, List[Tuple[str, Event, FrozenSet[str]]]]" = weakref.WeakKeyDictionary()
+
+
+def _import_time_events(project: Project) -> List[Tuple[str, Event, FrozenSet[str]]]:
+    found = _IMPORT_TIME.get(project)
+    if found is not None:
+        return found
+    found = []
     todo = [(m.module, m.body.body, 0) for m in project.modules.values() if m.body is not None]
     seen: Set[str] = set()
     while todo:
         mod, events, depth = todo.pop()
         for e in iter_events(events):
-            if e.kind == "assign" and e.span == made and mod == module:
-                continue
-            if any(_is_root(project, p, roots) for p in _paths_of(e)):
-                return True
+            found.append((mod, e, frozenset(filter(None, (_root(project, p) for p in _paths_of(e))))))
             if e.kind == "call" and e.path and depth < _MAX_CALL_DEPTH:
                 target = project.target(e.path)
                 if target is not None and target.kind == "function" and target.module:
@@ -128,7 +145,13 @@ def _touched_at_import(project: Project, module: str, roots: Set[str], made: Spa
                     if fn is not None and key not in seen:
                         seen.add(key)
                         todo.append((target.module, fn.body, depth + 1))
-    return False
+    _IMPORT_TIME[project] = found
+    return found
+
+
+def _root(project: Project, path: str) -> Optional[str]:
+    canon = project.canonical(path) if path[:1] not in "$%" else None
+    return paths.split(canon)[0] if canon is not None else None
 
 
 def _paths_of(e: Event) -> Iterable[str]:
@@ -139,11 +162,3 @@ def _paths_of(e: Event) -> Iterable[str]:
         if ctx:
             yield ctx
         yield from (a for a in args if a)
-
-
-def _is_root(project: Project, path: str, roots: Set[str]) -> bool:
-    canon = project.canonical(path) if path[:1] not in "$%" else None
-    if canon is None:
-        return False
-    root, _ = paths.split(canon)
-    return root in roots

@@ -1,6 +1,17 @@
 """The index stage: source bytes in, ``ModuleFacts`` out. The only stage (with
-``lambdalint.fix``) that knows libcst."""
+``lambdalint.fix``) that knows libcst.
 
-from lambdalint.index.build import index_source
+``libcst`` is imported on the first call of ``index_source``, not on import of
+this package: a run whose facts all come from the cache never pays for it."""
+
+from __future__ import annotations
+
+from lambdalint.facts import ModuleFacts
 
 __all__ = ["index_source"]
+
+
+def index_source(data: bytes, path: str, module: str, is_package: bool = False) -> ModuleFacts:
+    from lambdalint.index.build import index_source as build
+
+    return build(data, path, module, is_package)

@@ -7,10 +7,10 @@ import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
 from lambdalint.index import guard
+from lambdalint.index.positions import node_spans
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.source import decode_failure, decode_source, mixed_newlines, same_newlines, suppression_comments
 
@@ -48,7 +48,7 @@ def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bo
             tree = cst.parse_module(same_newlines(data))
         except cst.ParserSyntaxError:
             return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
-    walker = _Walker(module, is_package, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
+    walker = _Walker(module, is_package, node_spans(tree))
     walker.walk_module(tree)
     noqa, file_noqa = suppression_comments(text)
     return ModuleFacts(
@@ -90,7 +90,7 @@ def _looks_like_python2(text: str) -> bool:
 
 
 class _Walker:
-    def __init__(self, module: str, is_package: bool, positions: Dict[cst.CSTNode, object]) -> None:
+    def __init__(self, module: str, is_package: bool, positions: Dict[cst.CSTNode, Span]) -> None:
         self.module = module
         self.is_package = is_package
         self.positions = positions
@@ -104,6 +104,7 @@ class _Walker:
         self.test_paths: Optional[List[str]] = None
         self.module_node: Optional[cst.Module] = None
         self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
+        self.comprehension_names: set = set()  # the targets of the comprehensions being walked
 
     def imported_names(self) -> Tuple[Tuple[str, str], ...]:
         """Module-level names whose last binding is an import, and what they denote."""
@@ -115,10 +116,7 @@ class _Walker:
 
     # --- positions ---------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
-        pos = self.positions.get(node)
-        if pos is None:
-            return _NO_SPAN
-        return (pos.start.line, pos.start.column, pos.end.line, pos.end.column)  # type: ignore[attr-defined]
+        return self.positions.get(node, _NO_SPAN)
 
     # --- module and functions ---------------------------------------------------------
     def walk_module(self, tree: cst.Module) -> None:
@@ -303,6 +301,7 @@ class _Walker:
 
     def stmt_if(self, node: cst.If) -> None:
         test, nones = self.test(node.test)
+        narrows = self.narrows(node.test)
         body = self.sub_block(node.body)
         orelse: Tuple[Event, ...] = ()
         if isinstance(node.orelse, cst.If):
@@ -311,22 +310,24 @@ class _Walker:
             orelse, self.out = tuple(self.out), saved
         elif isinstance(node.orelse, cst.Else):
             orelse = self.sub_block(node.orelse.body)
-        self.emit(Event("if", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse))
+        self.emit(Event("if", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows))
 
     def stmt_while(self, node: cst.While) -> None:
         test, nones = self.test(node.test)
+        narrows = self.narrows(node.test)
         body = self.sub_block(node.body)
         orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
-        self.emit(Event("loop", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse))
+        self.emit(Event("loop", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows))
 
     def stmt_for(self, node: cst.For) -> None:
-        self.value(node.iter)
+        iterable = self.value(node.iter)
         saved, self.out = self.out, []
-        self.bind_target(node.target, None, node)
+        self.bind_target(node.target, _element_of(iterable), node)
         self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
         body, self.out = tuple(self.out), saved
         orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
-        self.emit(Event("loop", self.span(node), body=body, orelse=orelse, awaited=node.asynchronous is not None))
+        self.emit(Event("loop", self.span(node), value=iterable, body=body, orelse=orelse,
+                        awaited=node.asynchronous is not None))
 
     def stmt_try(self, node: cst.Try) -> None:
         body = self.sub_block(node.body)
@@ -470,6 +471,48 @@ class _Walker:
                 if p is not None:
                     out.append(p)
 
+    def narrows(self, node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+        on_true, on_false = self.branch_facts(node)
+        return tuple([(p, "T" + sign) for p, sign in on_true] + [(p, "F" + sign) for p, sign in on_false])
+
+    def branch_facts(self, node: cst.BaseExpression) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+        """What a condition says about the paths it tests: (facts when true,
+        facts when false); a fact is (path, "+") for truthy/not None, or
+        (path, "0") for None/falsy. Reads nothing, emits nothing."""
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            on_true, on_false = self.branch_facts(node.expression)
+            return on_false, on_true
+        if isinstance(node, cst.BooleanOperation):
+            left, right = self.branch_facts(node.left), self.branch_facts(node.right)
+            if isinstance(node.operator, cst.And):
+                return left[0] + right[0], []
+            return [], left[1] + right[1]
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            comp = node.comparisons[0]
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                subject = self.subject_path(node.left)
+                if subject is None:
+                    return [], []
+                if isinstance(comp.operator, (cst.Is, cst.Equal)):
+                    return [(subject, "0")], [(subject, "+")]
+                if isinstance(comp.operator, (cst.IsNot, cst.NotEqual)):
+                    return [(subject, "+")], [(subject, "0")]
+            return [], []
+        subject = self.subject_path(node)
+        if subject is None:
+            return [], []
+        return [(subject, "+")], [(subject, "0")]
+
+    def subject_path(self, node: cst.BaseExpression) -> Optional[str]:
+        """The path of a name, attribute chain or argument-less call such as
+        ``t.is_alive()``, without emitting anything."""
+        if isinstance(node, cst.Call):
+            if node.args:
+                return None
+            func = self.ref_quiet(node.func)
+            return func + "()" if func is not None else None
+        return self.ref_quiet(node)
+
     def ref_quiet(self, node: cst.BaseExpression) -> Optional[str]:
         """The path of a name or attribute chain, emitting nothing."""
         if isinstance(node, cst.Name):
@@ -485,7 +528,8 @@ class _Walker:
             if node.value == "None":
                 return "None"
             p = self.resolver.resolve(self.scope, node.value)
-            if p is None:
+            if p is None or node.value in self.comprehension_names:
+                # a comprehension variable has a path, but stands for many values
                 self.unresolved += 1
         elif isinstance(node, cst.Attribute):
             base = self.ref(node.value)
@@ -495,7 +539,10 @@ class _Walker:
         elif isinstance(node, cst.Await):
             if isinstance(node.expression, cst.Call):
                 return self.call(node.expression, awaited=True)
-            return self.value(node.expression)
+            awaited = self.value(node.expression)
+            if awaited is not None and awaited not in ("None", "<const>"):
+                self.emit(Event("use", self.span(node), path=awaited, awaited=True))
+            return awaited
         elif isinstance(node, cst.Subscript):
             base = self.value(node.value)
             for s in node.slice:
@@ -543,8 +590,34 @@ class _Walker:
                 dynamic = tuple(self.quiet_path(p) for p in parts[1])
                 self.emit(Event("tmppath", self.span(node), value="".join(parts[0]), args=dynamic))
                 return None
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)) and self.scope.kind == "function":
+            return self.comprehension(node)
         self.children(node)
         return None
+
+    def comprehension(self, node: cst.BaseExpression) -> str:
+        """Desugar a comprehension: each target is bound to an element of its
+        iterable, and the elements are put into a synthetic local container
+        (``%__comp_<line>_<col>``), which is the comprehension's value. Its
+        targets do not leak into the function's names."""
+        span = self.span(node)
+        container = f"%__comp_{span[0]}_{span[1]}"
+        saved_names = dict(self.scope.names)
+        saved_comprehension_names = set(self.comprehension_names)
+        for_in: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
+        while for_in is not None:
+            iterable = self.value(for_in.iter)
+            self.bind_target(for_in.target, _element_of(iterable), for_in)
+            self.comprehension_names |= _target_names(for_in.target)
+            for cond in for_in.ifs:
+                self.value(cond.test)
+            for_in = for_in.inner_for_in
+        parts = [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]  # type: ignore[attr-defined]
+        for part in parts:
+            self.emit(Event("setitem", span, path=container, value=self.value(part)))
+        self.scope.names = saved_names
+        self.comprehension_names = saved_comprehension_names
+        return container
 
     def children(self, node: cst.CSTNode) -> None:
         for child in node.children:
@@ -559,19 +632,23 @@ class _Walker:
         unresolved_before = self.unresolved
         args: List[Optional[str]] = []
         kwargs: List[Tuple[str, Optional[str]]] = []
+        starred: List[Optional[str]] = []
         for a in node.args:
             v = self.value(a.value)
+            v = v if v not in ("<const>", "None") else None
             if a.keyword is not None:
-                kwargs.append((a.keyword.value, v if v not in ("<const>", "None") else None))
-            elif not a.star:
-                args.append(v if v not in ("<const>", "None") else None)
+                kwargs.append((a.keyword.value, v))
+            elif a.star:
+                starred.append(v)
+            else:
+                args.append(v)
         if func is None or func == "None":
             return None
         if func in _PATH_JOINERS:
             self.tmp_join(node)
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
                         consts=_const_kwargs(node.args) + _const_positionals(node.args), awaited=awaited, stmt=stmt,
-                        opaque=self.unresolved != unresolved_before))
+                        opaque=self.unresolved != unresolved_before, starred=tuple(starred)))
         return func + "()"
 
     def tmp_join(self, node: cst.Call) -> None:
@@ -722,6 +799,23 @@ def _const_positionals(args: Sequence[cst.Arg]) -> Tuple[Tuple[str, str], ...]:
                 isinstance(e, cst.Element) and _is_const(e.value) for e in v.elements):
             out.append((f"#{i}", "<keys>"))
     return tuple(out)
+
+
+def _target_names(target: cst.BaseExpression) -> set:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(e.value) for e in target.elements))
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
+
+
+def _element_of(iterable: Optional[str]) -> Optional[str]:
+    """The path of an element of ``iterable``: ``%tasks`` -> ``%tasks.__getitem__()``."""
+    if iterable is None or iterable in ("None", "<const>"):
+        return None
+    return iterable + ".__getitem__()"
 
 
 def _param_names(params: cst.Parameters) -> Tuple[str, ...]:

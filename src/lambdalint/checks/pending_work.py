@@ -1,0 +1,1239 @@
+"""An abstract interpreter that follows background work through a handler invocation.
+
+Work is started by a *spawn* (a catalogued call such as ``threading.Thread(...)``,
+``asyncio.create_task(...)``, ``pool.submit(...)``, ``subprocess.Popen(...)``, or a call
+to an ``async def``, which makes a coroutine). Each spawn site is an *item*. The
+interpreter walks the facts' event tree of the handler, inlining calls into project
+functions (and coroutine bodies where they are awaited or run), and keeps a list of
+*states* (paths are kept apart, up to a cap, so that ``t = None ... if t is not None:
+t.join()`` is understood): each state says which items are created, pending or
+finished, and which variables and containers hold which items.
+
+Work is finished by a catalogued method (``join``, ``result``, ``wait``...), an
+``await``, a collector (``asyncio.gather``, ``concurrent.futures.wait``...), a runner
+(``asyncio.run``), the exit of a ``with`` block that waits for it, or by being handed to
+code the analysis cannot see (which might finish it: precision comes first). Storing it
+in a container or an attribute does not finish it.
+
+*Checkpoints* are where pending work is a bug: every exit of the handler (returns,
+explicit raises, the end of the body), and the end of an ``asyncio.run()`` (which
+cancels the tasks still pending).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+
+from lambdalint import paths
+from lambdalint.facts import Event, Function, Span
+from lambdalint.handlers import Handler
+from lambdalint.link import Project, Target, iter_events
+from lambdalint.work_catalog import Collector, WorkCatalog, WorkKind
+
+Atom = Union[int, str]  # an item id, or NONE
+NONE = "None"
+EMPTY: FrozenSet[Atom] = frozenset()
+
+CREATED, PENDING, DONE, MAYBE = "created", "pending", "done", "maybe"
+_ONLY_DONE, _ONLY_CREATED = frozenset({DONE}), frozenset({CREATED})
+
+MAX_STATES = 12
+MAX_DEPTH = 12
+BUDGET = 60_000
+LOOP_ROUNDS = 3
+
+
+# --- what the interpreter reports ---------------------------------------------------
+
+@dataclass
+class Item:
+    """One spawn site (or coroutine-making call) and what is known about it."""
+
+    id: int
+    kind: Optional[WorkKind]  # None for a coroutine
+    module: str  # where it was made
+    span: Span
+    chain: Tuple[str, ...]  # handler -> ... -> function that made it
+    callee: str  # what was called, as written: "threading.Thread", "send_audit"
+    started: Optional[Tuple[str, Span]] = None  # where start() was called, for threads and processes
+    owner: Optional[str] = None  # canonical path of the executor it was submitted to
+    run: Optional["RunCtx"] = None  # the event loop run it belongs to (asyncio work)
+    loop_path: Optional[str] = None  # canonical path of the loop it was created on, outside a run
+    default_executor: bool = False
+    daemon: bool = False
+    in_async_def: bool = False  # made inside an async def
+    stmt: bool = False  # the making call is a whole statement
+    coroutine_of: Optional[Tuple[str, str]] = None  # (module, qualname) of the async def
+    discarded: bool = False
+
+    @property
+    def code(self) -> str:
+        return self.kind.rule if self.kind is not None else "LAM304"
+
+    @property
+    def report_at(self) -> Tuple[str, Span]:
+        return self.started if self.started is not None else (self.module, self.span)
+
+
+@dataclass(frozen=True)
+class RunCtx:
+    """An event-loop run: ``asyncio.run(...)`` or ``loop.run_until_complete(...)``."""
+
+    id: int
+    mode: str  # "cancelled" | "resumes" | "lost"
+    call: str  # "asyncio.run" | "loop.run_until_complete"
+    module: str
+    span: Span
+    loop_path: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Exit:
+    """A way out of the checked function: a return, an explicit raise, or its end."""
+
+    how: str  # "return" | "raise" | "end"
+    module: str
+    span: Optional[Span]
+    function: str  # label of the function the exit is in
+
+
+@dataclass
+class Finding:
+    item: Item
+    outcome: str  # "pending" | "maybe" | "cancelled" | "never-awaited"
+    exits: List[Exit] = field(default_factory=list)
+    holders: Optional[FrozenSet[str]] = None  # local names of the checked frame that hold it at every exit
+    direct: FrozenSet[str] = frozenset()  # those of the holders bound to the spawning call itself (not containers)
+    nullable: FrozenSet[str] = frozenset()  # locals that may be None at some exit of the checked frame
+    checked: Optional[Tuple[str, Function]] = None  # (module, function) whose exits are the checkpoint
+    run: Optional[RunCtx] = None
+
+
+# --- abstract states ----------------------------------------------------------------
+
+class State:
+    """One path's knowledge: item statuses and what holds which items.
+
+    ``vars`` keys: ``<uid>%x`` / ``<uid>$p`` (locals of a frame), ``<uid>@<path>()``
+    (the result of the last call to ``path`` in a frame), ``<uid>@return``, canonical
+    paths of globals and attributes (``app:tasks``, ``app:svc._thread``), and
+    ``#children<id>`` / ``#closure<id>$p`` for gathers and coroutine arguments.
+    """
+
+    __slots__ = ("status", "vars", "merged", "_key")
+
+    def __init__(self, status: Dict[int, FrozenSet[str]], vars: Dict[str, FrozenSet[Atom]], merged: bool = False) -> None:
+        self.status = status
+        self.vars = vars
+        self.merged = merged
+        self._key: Optional[Tuple] = None
+
+    def key(self) -> Tuple:
+        if self._key is None:
+            self._key = (frozenset(self.status.items()), frozenset(self.vars.items()), self.merged)
+        return self._key
+
+    def with_status(self, changes: Dict[int, str]) -> "State":
+        if not changes:
+            return self
+        status = dict(self.status)
+        for item, st in changes.items():
+            status[item] = frozenset({st})
+        return State(status, self.vars, self.merged)
+
+    def with_vars(self, changes: Dict[str, Optional[FrozenSet[Atom]]]) -> "State":
+        if not changes:
+            return self
+        vars = dict(self.vars)
+        for k, v in changes.items():
+            if v is None:
+                vars.pop(k, None)
+            else:
+                vars[k] = v
+        return State(self.status, vars, self.merged)
+
+    def without_frame(self, uid: int) -> "State":
+        prefixes = (f"{uid}%", f"{uid}$", f"{uid}@")
+        if not any(k.startswith(prefixes) for k in self.vars):
+            return self
+        return State(self.status, {k: v for k, v in self.vars.items() if not k.startswith(prefixes)}, self.merged)
+
+    def items(self, atoms: Iterable[Atom]) -> List[int]:
+        return [a for a in atoms if isinstance(a, int)]
+
+
+def merge(states: Sequence[State]) -> State:
+    status: Dict[int, FrozenSet[str]] = {}
+    vars: Dict[str, FrozenSet[Atom]] = {}
+    for s in states:
+        for k, v in s.status.items():
+            status[k] = status[k] | v if k in status else v
+        for k, v in s.vars.items():
+            vars[k] = vars[k] | v if k in vars else v
+    # a variable absent from some state may hold nothing there
+    return State(status, vars, merged=True)
+
+
+def _globals(state: State) -> Dict[str, FrozenSet[Atom]]:
+    """The part of ``vars`` that belongs to no frame: globals, attributes, gathers."""
+    return {k: v for k, v in state.vars.items() if not k[:1].isdigit()}
+
+
+def _projection(state: State, params: Dict[str, FrozenSet[Atom]], reaches_all: bool) -> Tuple:
+    """What a called function can see of ``state``: globals, and the work they or
+    the arguments hold. A function that ``reaches_all`` (``threading.enumerate()``,
+    ``executor.shutdown()``, a ``with`` block...) also sees all work still running."""
+    shared = _globals(state)
+    reachable = {a for v in shared.values() for a in v if isinstance(a, int)}
+    reachable |= {a for v in params.values() for a in v if isinstance(a, int)}
+    statuses = frozenset((i, st) for i, st in state.status.items()
+                         if i in reachable or (reaches_all and st != _ONLY_DONE and st != _ONLY_CREATED))
+    return statuses, frozenset(shared.items()), state.merged
+
+
+def cap(states: Sequence[State]) -> List[State]:
+    if len(states) <= 1:
+        return list(states)
+    unique: Dict[Tuple, State] = {}
+    for s in states:
+        unique.setdefault(s.key(), s)
+    out = list(unique.values())
+    return [merge(out)] if len(out) > MAX_STATES else out
+
+
+@dataclass
+class Outcome:
+    falls: List[State] = field(default_factory=list)
+    returns: List[Tuple[State, Span]] = field(default_factory=list)
+    raises: List[Tuple[State, Span]] = field(default_factory=list)
+
+    def add(self, other: "Outcome", falls: bool = True) -> None:
+        if falls:
+            self.falls.extend(other.falls)
+        self.returns.extend(other.returns)
+        self.raises.extend(other.raises)
+
+
+@dataclass
+class Frame:
+    module: str
+    uid: int
+    fn: Function
+    env: Dict[str, Optional[str]]  # canonical paths of locals and parameters, as in teardown
+    chain: Tuple[str, ...]
+    stack: Tuple[Tuple[str, str], ...]
+    run: Optional[RunCtx]
+    label: str
+
+
+@dataclass(frozen=True)
+class Closure:
+    """What a coroutine of a project ``async def`` runs when it is awaited."""
+
+    fn: Function
+    module: str
+    qualname: str
+    env: Dict[str, Optional[str]]
+    label: str
+
+
+# --- the interpreter ------------------------------------------------------------------
+
+class Interpreter:
+    def __init__(self, project: Project, catalog: WorkCatalog) -> None:
+        self.project = project
+        self.catalog = catalog
+        self.items: List[Item] = []
+        self._item_ids: Dict[Tuple[str, Span, str], int] = {}
+        self.closures: Dict[int, Closure] = {}
+        self.findings: Dict[Tuple[int, str], Finding] = {}
+        self.budget = BUDGET
+        self._result_lines: Dict[str, int] = {}
+        self._relevant: Dict[Tuple[str, str], bool] = {}
+        self._summaries: Dict[Tuple, Tuple[list, list]] = {}
+        self._reaches_all: Dict[Tuple[str, str], bool] = {}
+        self._owner_methods = frozenset(m for k in catalog.kinds for m in k.owner_finish)
+        patterns = [p for k in catalog.kinds for p in k.spawn] + [p for r in catalog.runners for p in r.calls] \
+            + [p for c in catalog.collectors for p in c.calls] + list(catalog.scoped)
+        self._method_names = frozenset(
+            [name for k in catalog.kinds
+             for name in (*k.start, *(m.name for m in k.finish), *k.owner_finish, *k.running_probes,
+                          *k.finished_probes, *k.running_when_none)]
+            + [p.rsplit(".", 1)[-1] for p in patterns])
+        self._uids = itertools.count(1)
+        self._runs = itertools.count(1)
+
+    # --- entry ----------------------------------------------------------------------
+    def invoke(self, handler: Handler) -> List[Finding]:
+        fn = self.project.function(handler.module, handler.qualname)
+        if fn is None:
+            return []
+        frame = self.new_frame(handler.module, fn, {"$" + p: None for p in fn.params}, (), (), None, handler.qualname)
+        out = self.block(fn.body, [State({}, {})], frame)
+        self.checkpoint(out, frame, final=True)
+        return list(self.findings.values())
+
+    def new_frame(self, module: str, fn: Function, env: Dict[str, Optional[str]], chain: Tuple[str, ...],
+                  stack: Tuple[Tuple[str, str], ...], run: Optional[RunCtx], label: str) -> Frame:
+        return Frame(module, next(self._uids), fn, env, chain + (label,), stack + ((module, fn.qualname),), run, label)
+
+    # --- checkpoints ---------------------------------------------------------------
+    def exits(self, out: Outcome, frame: Frame) -> List[Tuple[State, Exit]]:
+        result = [(s, Exit("end", frame.module, None, frame.label)) for s in out.falls]
+        result += [(s, Exit("return", frame.module, span, frame.label)) for s, span in out.returns]
+        result += [(s, Exit("raise", frame.module, span, frame.label)) for s, span in out.raises]
+        return result
+
+    def checkpoint(self, out: Outcome, frame: Frame, final: bool, run: Optional[RunCtx] = None) -> None:
+        """Record the work still unfinished at the exits of ``frame``.
+
+        ``final``: the handler returns here. Otherwise this is the end of an
+        ``asyncio.run()`` of ``frame``'s coroutine: only its own tasks are checked."""
+        exits = self.exits(out, frame)
+        prefix = f"{frame.uid}%"
+        nullable = frozenset(k[len(prefix) - 1:] for state, _ in exits for k, v in state.vars.items()
+                             if k.startswith(prefix) and NONE in v)
+        for state, exit_ in exits:
+            for item_id, statuses in state.status.items():
+                item = self.items[item_id]
+                outcome = self.unfinished(item, statuses, final, run)
+                if outcome is None:
+                    continue
+                key = (item_id, outcome)
+                finding = self.findings.get(key)
+                if finding is None:
+                    finding = self.findings[key] = Finding(item, outcome, checked=(frame.module, frame.fn), run=run)
+                if exit_ not in finding.exits:
+                    finding.exits.append(exit_)
+                finding.nullable = finding.nullable | nullable
+                holders = frozenset(
+                    k[len(str(frame.uid)):] for k, v in state.vars.items()
+                    if item_id in v and k.startswith(f"{frame.uid}%")
+                )
+                finding.holders = holders if finding.holders is None else finding.holders & holders
+                finding.direct = frozenset(
+                    h for h in finding.holders
+                    if (frame.env.get(h) or "").endswith("()") and not (frame.env.get(h) or "").endswith("__getitem__()")
+                )
+
+    def unfinished(self, item: Item, statuses: FrozenSet[str], final: bool, run: Optional[RunCtx]) -> Optional[str]:
+        if item.kind is None:
+            return "never-awaited" if final and CREATED in statuses else None
+        if not final:
+            if item.run is None or run is None or item.run.id != run.id or item.kind.rule != "LAM301":
+                return None
+            if item.default_executor:
+                return None  # asyncio.run() waits for the default executor
+            return "cancelled" if PENDING in statuses else None
+        if PENDING in statuses:
+            return "pending"
+        if MAYBE in statuses:
+            return "maybe"
+        return None
+
+    # --- blocks -----------------------------------------------------------------------
+    def block(self, events: Sequence[Event], states: List[State], frame: Frame) -> Outcome:
+        out = Outcome()
+        current = states
+        for e in events:
+            if not current:
+                break
+            self.budget -= len(current)
+            if self.budget <= 0:
+                # out of budget: stop following this path rather than guess
+                return Outcome([], out.returns, out.raises)
+            step = self.event(e, current, frame)
+            out.add(step, falls=False)
+            current = cap(step.falls)
+        out.falls = current
+        return out
+
+    def event(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        kind = e.kind
+        if kind == "call":
+            return self.call(e, states, frame)
+        if kind == "use":
+            if e.awaited and e.path:
+                return self.await_path(e.path, states, frame, e)
+            return Outcome(states)
+        if kind == "assign":
+            return Outcome(self.assign(e, states, frame))
+        if kind == "setitem":
+            return Outcome([self.store(s, frame, e.path, [e.value]) for s in states] if e.path else states)
+        if kind == "del":
+            if e.path and e.path[:1] in "$%" and "." not in e.path:
+                return Outcome([s.with_vars({f"{frame.uid}{e.path}": None}) for s in states])
+            return Outcome(states)
+        if kind == "return":
+            out = Outcome()
+            for s in states:
+                value = self.atoms(e.value, s, frame) if e.value else EMPTY
+                out.returns.append((s.with_vars({f"{frame.uid}@return": value}), e.span))
+            return out
+        if kind == "raise":
+            return Outcome([], [], [(s, e.span) for s in states])
+        if kind == "if":
+            return self.branch(e, states, frame)
+        if kind == "loop":
+            return self.loop(e, states, frame)
+        if kind == "try":
+            return self.try_(e, states, frame)
+        if kind == "with":
+            return self.with_(e, states, frame)
+        return Outcome(states)
+
+    # --- values -----------------------------------------------------------------------
+    def location(self, raw: str, frame: Frame) -> Optional[str]:
+        """The key in ``State.vars`` of the variable or attribute ``raw`` names."""
+        root, segs = paths.split(raw)
+        if root[:1] in "$%":
+            if not segs:
+                return f"{frame.uid}{root}"
+            if "()" in segs:
+                return None
+            base = frame.env.get(root)
+            if base is not None:
+                return paths.join(base, segs)
+            return f"{frame.uid}{raw}"
+        if "()" in segs:
+            return None
+        return self.project.canonical(raw, frame.env)
+
+    def atoms(self, raw: Optional[str], state: State, frame: Frame) -> FrozenSet[Atom]:
+        """What ``raw`` (a path from the facts) holds in ``state``."""
+        if raw is None or raw == "<const>":
+            return EMPTY
+        if raw == NONE:
+            return frozenset({NONE})
+        if raw.endswith(".__getitem__()"):
+            return frozenset(a for a in self.atoms(raw[: -len(".__getitem__()")], state, frame) if a != NONE)
+        if raw.endswith("()"):
+            return state.vars.get(f"{frame.uid}@{raw}", EMPTY)
+        loc = self.location(raw, frame)
+        if loc is None:
+            return EMPTY
+        found = state.vars.get(loc)
+        if found is None and raw[:1] == "%" and "." not in raw:
+            alias = frame.env.get(raw)
+            if alias is not None:
+                found = state.vars.get(alias)
+        return found if found is not None else EMPTY
+
+    def item_atoms(self, raw: Optional[str], state: State, frame: Frame) -> List[int]:
+        return [a for a in self.atoms(raw, state, frame) if isinstance(a, int)]
+
+    def assign(self, e: Event, states: List[State], frame: Frame) -> List[State]:
+        target = e.path
+        if target is None:
+            return states
+        simple_local = target[:1] in "$%" and "." not in target and "(" not in target
+        value = e.value
+        if simple_local:
+            frame.env[target] = (
+                self.project.canonical(value, frame.env) if value not in (None, NONE, "<const>") else None
+            )
+        out = []
+        for s in states:
+            atoms = self.atoms(value, s, frame) if value is not None else EMPTY
+            loc = self.location(target, frame)
+            if loc is None:
+                out.append(s)
+            elif simple_local or atoms or loc in s.vars:
+                out.append(s.with_vars({loc: atoms}))
+            else:
+                out.append(s)
+        return out
+
+    def container_location(self, raw: str, frame: Frame) -> Optional[str]:
+        """Where adding to the container ``raw`` goes: a local that aliases a
+        global container adds to the global."""
+        if raw[:1] == "%" and "." not in raw:
+            alias = frame.env.get(raw)
+            if alias is not None and paths.is_global(alias):
+                return alias
+        return self.location(raw, frame)
+
+    def store(self, state: State, frame: Frame, container: str, values: Sequence[Optional[str]]) -> State:
+        added = frozenset(a for v in values for a in self.atoms(v, state, frame) if a != NONE)
+        if not added:
+            return state
+        loc = self.container_location(container, frame)
+        if loc is None:
+            return state
+        return state.with_vars({loc: state.vars.get(loc, EMPTY) | added})
+
+    def set_result(self, state: State, frame: Frame, e: Event, atoms: FrozenSet[Atom]) -> State:
+        """Record what the call ``e`` returned. Calls are named by their path, so
+        ``gather(work(), work())`` names both results ``work()``: results of one
+        path on one line accumulate rather than replace each other."""
+        key = f"{frame.uid}@{e.path}()"
+        if self._result_lines.get(key) == e.span[0]:
+            atoms = atoms | state.vars.get(key, EMPTY)
+        self._result_lines[key] = e.span[0]
+        if not atoms and key not in state.vars:
+            return state
+        return state.with_vars({key: atoms})
+
+    # --- items ------------------------------------------------------------------------
+    def new_item(self, kind: Optional[WorkKind], e: Event, frame: Frame, callee: str, **extra) -> Item:
+        key = (frame.module, e.span, kind.name if kind else "coroutine")
+        item_id = self._item_ids.get(key)
+        if item_id is None:
+            item_id = len(self.items)
+            self._item_ids[key] = item_id
+            self.items.append(Item(item_id, kind, frame.module, e.span, frame.chain, callee,
+                                   in_async_def=frame.fn.is_async, stmt=e.stmt, **extra))
+        return self.items[item_id]
+
+    def finish(self, state: State, item_ids: Iterable[int], status: str = DONE) -> State:
+        changes: Dict[int, str] = {}
+        for i in item_ids:
+            current = state.status.get(i, EMPTY)
+            if status == MAYBE and not (PENDING in current or MAYBE in current):
+                continue
+            changes[i] = status
+            for child in state.vars.get(f"#children{i}", EMPTY):
+                if isinstance(child, int):
+                    changes[child] = status
+        return state.with_status(changes)
+
+    # --- calls ------------------------------------------------------------------------
+    def resolve(self, path: str, frame: Frame) -> Tuple[Optional[Target], Optional[str]]:
+        """The project target of a callable path, and its external dotted path."""
+        target = self.project.target(path, frame.env)
+        canon = self.project.canonical(path, frame.env)
+        external = None
+        if target is not None and target.kind == "external":
+            external = target.path
+        elif target is None or target.kind == "global":
+            external = self.external_path(canon)
+        return target, external
+
+    def external_path(self, canon: Optional[str], depth: int = 0) -> Optional[str]:
+        """Rewrite a global path through what its longest bound prefix was made by:
+        ``app:service.pool.submit`` -> ``concurrent.futures.ThreadPoolExecutor().submit``
+        when ``service.pool`` was bound to ``ThreadPoolExecutor()``."""
+        if canon is None or depth > 6 or not paths.is_global(canon):
+            return self.project.expand_value(canon) if canon is not None else None
+        root, segs = paths.split(canon)
+        for i in range(len(segs), -1, -1):
+            if "()" in segs[:i]:
+                continue
+            bindings = sorted(self.project.bindings.get(paths.join(root, segs[:i]), ()),
+                              key=lambda b: (b.function != "<module>", b.span))
+            for b in bindings:
+                if b.value and b.value.endswith("()"):
+                    return self.external_path(paths.join(b.value, segs[i:]), depth + 1)
+        return self.project.expand_value(canon)
+
+    def call(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        path = e.path or ""
+        root, segs = paths.split(path)
+        method = segs[-1] if segs and segs[-1] != "()" else None
+        receiver = paths.join(root, segs[:-1]) if method is not None else None
+
+        # 1. a method of work the states hold: t.start(), t.join(), f.result(), tasks.append(t)
+        if receiver is not None and any(self.item_atoms(receiver, s, frame) for s in states):
+            handled = self.item_method(e, receiver, method, states, frame)
+            if handled is not None:
+                return handled
+
+        target, external = self.resolve(path, frame)
+
+        # 2. project code
+        if target is not None and target.kind == "function" and target.module:
+            fn = self.project.function(target.module, target.qualname)
+            if fn is not None:
+                if fn.is_async:
+                    return self.call_async_def(e, fn, target, states, frame)
+                if not self.relevant(target.module, fn):
+                    return Outcome([self.escape(s, frame, e) for s in states])
+                if len(frame.stack) < MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
+                    return self.await_result(e, self.inline_call(e, fn, target, states, frame), frame)
+        if target is not None and target.kind == "class" and target.module:
+            kind = self.thread_subclass(target.module, target.qualname)
+            if kind is not None:
+                return Outcome([self.spawn(e, kind, s, frame, target.qualname) for s in states])
+
+        # 3. library code the catalogue knows
+        return self.external_call(e, external, receiver, method, states, frame)
+
+    def relevant(self, module: str, fn: Function) -> bool:
+        """Whether ``fn`` (or what it calls) can start, finish, await or run work.
+        Others are not followed: what they are given is handed on, as to library code."""
+        key = (module, fn.qualname)
+        known = self._relevant.get(key)
+        if known is not None:
+            return known
+        self._relevant[key] = False  # recursion guard
+        env: Dict[str, Optional[str]] = {}
+        result = False
+        for e in iter_events(fn.body):
+            if e.awaited:
+                result = True
+            elif e.kind == "call" and e.path:
+                root, segs = paths.split(e.path)
+                if segs and segs[-1] in self._method_names:
+                    result = True
+                else:
+                    target = self.project.target(e.path, env)
+                    if target is not None and target.kind == "function" and target.module:
+                        callee = self.project.function(target.module, target.qualname)
+                        result = callee is not None and (callee.is_async or self.relevant(target.module, callee))
+                    elif target is not None and target.kind == "class" and target.module:
+                        result = self.thread_subclass(target.module, target.qualname) is not None
+                    else:
+                        result = self.catalogued(self.resolve(e.path, Frame(module, 0, fn, env, (), (), None, ""))[1])
+            if result:
+                break
+        self._relevant[key] = result
+        return result
+
+    def reaches_all(self, module: str, fn: Function) -> bool:
+        """Whether ``fn`` (or what it calls) can finish work it holds no reference
+        to: sources such as ``threading.enumerate()``, ``executor.shutdown()``,
+        ``with`` blocks, gathers of what cannot be followed, event-loop runs."""
+        key = (module, fn.qualname)
+        known = self._reaches_all.get(key)
+        if known is not None:
+            return known
+        self._reaches_all[key] = False  # recursion guard
+        frame = Frame(module, 0, fn, {}, (), (), None, "")
+        result = False
+        for e in iter_events(fn.body):
+            if e.kind == "with" or (e.kind == "call" and e.starred):
+                result = True
+            elif e.kind == "call" and e.path:
+                segs = paths.split(e.path)[1]
+                if segs and segs[-1] in self._owner_methods:
+                    result = True
+                else:
+                    target, external = self.resolve(e.path, frame)
+                    if target is not None and target.kind == "function" and target.module:
+                        callee = self.project.function(target.module, target.qualname)
+                        result = callee is not None and self.reaches_all(target.module, callee)
+                    else:
+                        result = self.catalog.source_for(external) is not None \
+                            or self.catalog.runner_for(external) is not None
+            if result:
+                break
+        self._reaches_all[key] = result
+        return result
+
+    def catalogued(self, external: Optional[str]) -> bool:
+        cat = self.catalog
+        return external is not None and (
+            cat.kind_for(external) is not None or cat.runner_for(external) is not None
+            or cat.collector_for(external) is not None or cat.is_scoped(external)
+            or cat.is_coroutine_call(external) or cat.source_for(external) is not None)
+
+    def thread_subclass(self, module: str, qualname: str, depth: int = 0) -> Optional[WorkKind]:
+        """The work kind of a project class derived from ``threading.Thread`` (etc.)."""
+        info = self.project.modules[module].classes.get(qualname)
+        if info is None or depth > 5:
+            return None
+        for base in info.bases:
+            if base is None:
+                continue
+            t = self.project.target(base)
+            if t is not None and t.kind == "class" and t.module:
+                found = self.thread_subclass(t.module, t.qualname, depth + 1)
+            else:
+                found = self.catalog.kind_for(t.path if t is not None else base)
+                found = found if found is not None and found.start else None
+            if found is not None:
+                return found
+        return None
+
+    def item_method(self, e: Event, receiver: str, method: Optional[str], states: List[State],
+                    frame: Frame) -> Optional[Outcome]:
+        if method is None:
+            return None
+        out: List[State] = []
+        handled = False
+        for s in states:
+            ids = self.item_atoms(receiver, s, frame)
+            changes: Dict[int, str] = {}
+            result: FrozenSet[Atom] = EMPTY
+            for i in ids:
+                kind = self.items[i].kind
+                if kind is None:
+                    continue
+                if method in kind.start:
+                    handled = True
+                    if CREATED in s.status.get(i, EMPTY):
+                        changes[i] = PENDING
+                        self.items[i].started = (frame.module, e.span)
+                    continue
+                finisher = kind.finisher(method)
+                if finisher is not None:
+                    handled = True
+                    timed = finisher.times_out(len(e.args), [k for k, _ in e.kwargs], e.consts)
+                    changes[i] = MAYBE if timed else DONE
+                    continue
+            if method in self.catalog.store_methods:
+                handled = True
+                s = self.store(s, frame, receiver, list(e.args[-1:]) + [v for _, v in e.kwargs][-1:])
+            elif method in self.catalog.read_methods:
+                handled = True
+                result = frozenset(self.atoms(receiver, s, frame)) - {NONE}
+            s = self.apply_changes(s, changes)
+            if e.awaited:
+                s = self.await_atoms(s, frozenset(ids), frame)[0]
+            out.append(self.set_result(s, frame, e, result))
+        return Outcome(out) if handled or e.awaited else None
+
+    def apply_changes(self, state: State, changes: Dict[int, str]) -> State:
+        for i, st in changes.items():
+            state = self.finish(state, [i], st) if st in (DONE, MAYBE) else state.with_status({i: st})
+        return state
+
+    def spawn(self, e: Event, kind: WorkKind, state: State, frame: Frame, callee: str,
+              owner: Optional[str] = None) -> State:
+        extra = {}
+        if kind.default_executor_arg is not None:
+            extra["default_executor"] = len(e.args) <= kind.default_executor_arg or e.args[kind.default_executor_arg] is None
+        item = self.new_item(kind, e, frame, callee, owner=owner, daemon=("daemon", "True") in e.consts, **extra)
+        item.run = frame.run if kind.rule == "LAM301" else None
+        if item.run is None and kind.rule == "LAM301" and owner is not None:
+            item.loop_path = owner
+        state = state.with_status({item.id: CREATED if kind.start else PENDING})
+        return self.set_result(state, frame, e, frozenset({item.id}))
+
+    def external_call(self, e: Event, external: Optional[str], receiver: Optional[str], method: Optional[str],
+                      states: List[State], frame: Frame) -> Outcome:
+        cat = self.catalog
+        runner = cat.runner_for(external)
+        if runner is not None:
+            return self.run_loop(e, runner.pending, external or "", receiver, states, frame)
+        kind = cat.kind_for(external)
+        if kind is not None:
+            if kind.only_when_discarded and not e.stmt:
+                return Outcome([self.escape(s, frame, e) for s in states])
+            owner = self.project.canonical(receiver, frame.env) if receiver else None
+            out = []
+            for s in states:
+                if not kind.consumes_coroutine:
+                    out.append(self.spawn(e, kind, s, frame, paths.display(e.path or ""), owner))
+                    continue
+                already, ran = self.schedule(s, frame, e)
+                if already:  # ensure_future(task) hands back the same task
+                    out.extend(self.set_result(r, frame, e, frozenset(already)) for r in ran)
+                else:
+                    out.extend(self.spawn(e, kind, r, frame, paths.display(e.path or ""), owner) for r in ran)
+            return self.await_result(e, Outcome(out), frame)
+        if cat.is_scoped(external):
+            out = []
+            for s in states:
+                out.extend(self.schedule(s, frame, e)[1])
+            return Outcome(out)
+        collector = cat.collector_for(external)
+        if collector is not None:
+            return self.collect(e, collector, external or "", states, frame)
+        if cat.is_coroutine_call(external):
+            # a library coroutine: awaiting it now is the normal case
+            out = []
+            for s in states:
+                s = self.escape(s, frame, e)
+                if not e.awaited:
+                    item = self.new_item(None, e, frame, paths.display(e.path or ""))
+                    s = self.set_result(s.with_status({item.id: CREATED}), frame, e, frozenset({item.id}))
+                out.append(s)
+            return Outcome(out)
+        source = cat.source_for(external)
+        if source is not None:
+            return Outcome([self.set_result(s, frame, e, frozenset(
+                i for i in s.status if self.items[i].kind is not None and self.items[i].kind.name in source.kinds
+            )) for s in states])
+        if cat.is_passthrough(external):
+            return Outcome([self.set_result(s, frame, e, self.argument_atoms(e, s, frame) - {NONE}) for s in states])
+        if cat.is_inert(external):
+            return Outcome(states)
+        if method is not None and receiver is not None and self.is_container(receiver, frame):
+            if method in cat.store_methods:
+                return Outcome([self.store(s, frame, receiver, list(e.args[-1:])) for s in states])
+            if method in cat.read_methods:
+                return Outcome([self.set_result(s, frame, e, self.atoms(receiver, s, frame) - {NONE}) for s in states])
+            if method in ("clear",):
+                loc = self.container_location(receiver, frame)
+                return Outcome([s.with_vars({loc: EMPTY}) if loc else s for s in states])
+        if method is not None and receiver is not None and any(method in k.owner_finish for k in cat.kinds):
+            states = [self.owner_finish(s, frame, receiver, method, e) for s in states]
+        return Outcome([self.escape(s, frame, e) for s in states])
+
+    def is_container(self, receiver: str, frame: Frame) -> bool:
+        """Whether ``receiver`` is a plain container (adding work to it holds the
+        work), rather than a library object that may take care of it."""
+        canon = self.project.canonical(receiver, frame.env)
+        if canon is None:
+            return True  # a local whose value is a literal or unknown
+        expanded = self.external_path(canon) or canon
+        callable_path = paths.callable_of(expanded)
+        if callable_path is None:
+            return "()" not in expanded
+        return self.catalog.is_container(callable_path)
+
+    def owner_finish(self, state: State, frame: Frame, receiver: str, method: str, e: Event) -> State:
+        owner = self.project.canonical(receiver, frame.env)
+        if owner is None or ("wait", "False") in e.consts:
+            return state
+        done = [i for i in state.status if self.items[i].owner == owner and self.items[i].kind is not None
+                and method in self.items[i].kind.owner_finish]
+        return self.finish(state, done)
+
+    def argument_atoms(self, e: Event, state: State, frame: Frame) -> FrozenSet[Atom]:
+        values = list(e.args) + [v for _, v in e.kwargs] + list(e.starred)
+        return frozenset(a for v in values for a in self.atoms(v, state, frame))
+
+    def escape(self, state: State, frame: Frame, e: Event) -> State:
+        """Work handed to code the analysis cannot see may be finished there."""
+        ids = [a for a in self.argument_atoms(e, state, frame) if isinstance(a, int)]
+        return self.finish(state, ids)
+
+    # --- coroutines -----------------------------------------------------------------
+    def keeps_coroutine(self, fn: Function) -> bool:
+        return all(d.path is not None and self.catalog.keeps_coroutine(self.project.expand_value(d.path) or d.path)
+                   for d in fn.decorators)
+
+    def call_async_def(self, e: Event, fn: Function, target: Target, states: List[State], frame: Frame) -> Outcome:
+        if not self.keeps_coroutine(fn):
+            return Outcome([self.escape(s, frame, e) for s in states])
+        env = self.bind_params(fn, target, e, frame)
+        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
+        if e.awaited:
+            return self.run_body(fn, target.module, label, env, states, frame, e, param_atoms=self.param_atoms(fn, target, e, frame))
+        item = self.new_item(None, e, frame, fn.qualname, coroutine_of=(target.module, fn.qualname))
+        self.closures[item.id] = Closure(fn, target.module, fn.qualname, env, label)
+        out = []
+        for s in states:
+            bound = {f"#closure{item.id}{k}": v for k, v in self.param_atoms(fn, target, e, frame)(s).items()}
+            s = s.with_vars(bound).with_status({item.id: CREATED})
+            out.append(self.set_result(s, frame, e, frozenset({item.id})))
+        return Outcome(out)
+
+    def bind_params(self, fn: Function, target: Target, e: Event, frame: Frame) -> Dict[str, Optional[str]]:
+        env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
+        params = list(fn.params)
+        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
+        if fn.class_name is not None and params and not is_static:
+            receiver, segs = paths.split(target.path)
+            env["$" + params[0]] = paths.join(receiver, segs[:-1]) if segs else None
+            params = params[1:]
+        for name, arg in zip(params, e.args):
+            env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
+        for name, arg in e.kwargs:
+            if name in fn.params:
+                env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
+        return env
+
+    def param_atoms(self, fn: Function, target: Target, e: Event, frame: Frame) -> Callable[[State], Dict[str, FrozenSet[Atom]]]:
+        params = list(fn.params)
+        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
+        if fn.class_name is not None and params and not is_static:
+            params = params[1:]
+        pairs = list(zip(params, e.args)) + [(k, v) for k, v in e.kwargs if k in fn.params]
+
+        def bind(state: State) -> Dict[str, FrozenSet[Atom]]:
+            return {"$" + name: self.atoms(arg, state, frame) for name, arg in pairs if arg is not None}
+
+        return bind
+
+    def run_body(self, fn: Function, module: str, label: str, env: Dict[str, Optional[str]], states: List[State],
+                 frame: Frame, e: Event, param_atoms: Optional[Callable[[State], Dict[str, FrozenSet[Atom]]]] = None,
+                 closure_item: Optional[int] = None, run: Optional[RunCtx] = None,
+                 on_exit: Optional[Callable[[Outcome, Frame], Outcome]] = None,
+                 copy_out: Sequence[Tuple[str, str]] = ()) -> Outcome:
+        """Interpret ``fn``'s body as called from ``frame`` at ``e``; its returns and
+        ends become falls of the caller, with the returned work as the call's result."""
+        if len(frame.stack) >= MAX_DEPTH or (module, fn.qualname) in frame.stack or self.budget <= 0:
+            return Outcome([self.escape(s, frame, e) for s in states])
+        callee = self.new_frame(module, fn, dict(env), frame.chain, frame.stack, run or frame.run, label)
+        entry = []
+        for s in states:
+            bound: Dict[str, Optional[FrozenSet[Atom]]] = {}
+            if param_atoms is not None:
+                bound.update({f"{callee.uid}{k}": v for k, v in param_atoms(s).items()})
+            if closure_item is not None:
+                prefix = f"#closure{closure_item}$"
+                for k, v in s.vars.items():
+                    if k.startswith(prefix):
+                        bound[f"{callee.uid}{k[len(prefix) - 1:]}"] = v
+                        bound[k] = None
+            entry.append(s.with_vars(bound))
+        out = self.block(fn.body, entry, callee)
+        if on_exit is not None:
+            out = on_exit(out, callee)
+        def leave(s: State) -> State:
+            # a container the caller passed in gets what the callee added to it
+            back = {caller_key: s.vars[f"{callee.uid}{param}"] for param, caller_key in copy_out
+                    if f"{callee.uid}{param}" in s.vars}
+            return s.without_frame(callee.uid).with_vars(back)
+
+        result = Outcome()
+        for s in out.falls + [r for r, _ in out.returns]:
+            returned = s.vars.get(f"{callee.uid}@return", EMPTY)
+            result.falls.append(self.set_result(leave(s), frame, e, returned))
+        result.raises = [(leave(s), span) for s, span in out.raises]
+        result.falls = cap(result.falls)
+        return result
+
+    def inline_call(self, e: Event, fn: Function, target: Target, states: List[State], frame: Frame) -> Outcome:
+        """Follow a call into a project function. Its effect on a state depends only
+        on the state's items, globals and containers, and on what the arguments
+        hold, so it is remembered: a helper called from many places is followed
+        once per distinct situation, not once per call path."""
+        env = self.bind_params(fn, target, e, frame)
+        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
+        binder = self.param_atoms(fn, target, e, frame)
+        copy_out = self.copy_out(fn, target, e, frame)
+        env_key = tuple(sorted(env.items(), key=lambda kv: kv[0]))
+        result_key = f"{frame.uid}@{e.path}()"
+        out = Outcome()
+        for s in states:
+            params = binder(s)
+            key = (target.module, fn.qualname, env_key, frame.run.id if frame.run else 0,
+                   tuple(sorted(params.items(), key=lambda kv: kv[0])),
+                   _projection(s, params, self.reaches_all(target.module, fn)))
+            summary = self._summaries.get(key)
+            if summary is None:
+                ran = self.run_body(fn, target.module, label, env, [s], frame, e, param_atoms=binder, copy_out=copy_out)
+                copied = [k for _, k in copy_out]
+
+                def delta(after: State) -> Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]:
+                    changed = {i: st for i, st in after.status.items() if s.status.get(i) != st}
+                    return changed, _globals(after), after.merged, {k: after.vars[k] for k in copied if k in after.vars}
+
+                summary = (
+                    [(delta(f), f.vars.get(result_key, EMPTY)) for f in ran.falls],
+                    [(delta(r), span) for r, span in ran.raises],
+                )
+                self._summaries[key] = summary
+                out.add(ran)
+                continue
+            own = {k: v for k, v in s.vars.items() if k[:1].isdigit()}
+
+            def apply(d: Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]) -> State:
+                changed, globals_after, merged, back = d
+                return State({**s.status, **changed}, {**own, **globals_after, **back}, merged or s.merged)
+
+            for d, returned in summary[0]:
+                out.falls.append(self.set_result(apply(d), frame, e, returned))
+            for d, span in summary[1]:
+                out.raises.append((apply(d), span))
+        out.falls = cap(out.falls)
+        return out
+
+    def copy_out(self, fn: Function, target: Target, e: Event, frame: Frame) -> List[Tuple[str, str]]:
+        """(parameter, caller's variable key) for arguments that are plain local
+        variables of the caller and that the callee never rebinds."""
+        params = list(fn.params)
+        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
+        if fn.class_name is not None and params and not is_static:
+            params = params[1:]
+        rebound = {ev.path for ev in iter_events(fn.body) if ev.kind == "assign"}
+        pairs = list(zip(params, e.args)) + [(k, v) for k, v in e.kwargs if k in fn.params]
+        return [("$" + p, f"{frame.uid}{arg}") for p, arg in pairs
+                if arg and arg[:1] in "$%" and "." not in arg and "(" not in arg and "$" + p not in rebound]
+
+    def run_coroutine(self, item_id: int, states: List[State], frame: Frame, e: Event,
+                      run: Optional[RunCtx] = None,
+                      on_exit: Optional[Callable[[Outcome, Frame], Outcome]] = None) -> Outcome:
+        """Run the body of coroutine ``item_id`` in the states that hold it unstarted."""
+        closure = self.closures.get(item_id)
+        ready = [s for s in states if CREATED in s.status.get(item_id, EMPTY)]
+        others = [s for s in states if CREATED not in s.status.get(item_id, EMPTY)]
+        ready = [self.finish(s, [item_id]) for s in ready]
+        if closure is None or not ready:
+            return Outcome(ready + others)
+        out = self.run_body(closure.fn, closure.module, closure.label, closure.env, ready, frame, e,
+                            closure_item=item_id, run=run, on_exit=on_exit)
+        out.falls = cap(out.falls + others)
+        return out
+
+    def schedule(self, state: State, frame: Frame, e: Event) -> Tuple[List[int], List[State]]:
+        """``create_task(coro)``: the coroutine now runs as a task, and its body is
+        followed at once. Returns the work items (not coroutines) the argument
+        already held, and the states after the coroutine's body."""
+        first = e.args[0] if e.args else None
+        ids = self.item_atoms(first, state, frame)
+        states = [state]
+        for c in [i for i in ids if self.items[i].kind is None]:
+            ran = self.run_coroutine(c, states, frame, e)
+            states = ran.falls + [s for s, _ in ran.raises]
+        return [i for i in ids if self.items[i].kind is not None], cap(states)
+
+    def await_atoms(self, state: State, atoms: FrozenSet[Atom], frame: Frame, e: Optional[Event] = None) -> List[State]:
+        ids = [a for a in atoms if isinstance(a, int)]
+        states = [state]
+        for i in ids:
+            if self.items[i].kind is None and e is not None:
+                ran = self.run_coroutine(i, states, frame, e)
+                states = ran.falls + [s for s, _ in ran.raises]
+        awaitable = [i for i in ids if self.items[i].kind is not None and self.items[i].kind.awaitable]
+        coroutines = [i for i in ids if self.items[i].kind is None]
+        return [self.finish(s, awaitable + coroutines) for s in states]
+
+    def await_result(self, e: Event, out: Outcome, frame: Frame) -> Outcome:
+        """``await f(...)``: what the call returned is awaited too."""
+        if not e.awaited:
+            return out
+        falls: List[State] = []
+        for s in out.falls:
+            falls.extend(self.await_atoms(s, s.vars.get(f"{frame.uid}@{e.path}()", EMPTY), frame, e))
+        out.falls = cap(falls)
+        return out
+
+    def await_path(self, raw: str, states: List[State], frame: Frame, e: Event) -> Outcome:
+        out: List[State] = []
+        for s in states:
+            out.extend(self.await_atoms(s, self.atoms(raw, s, frame), frame, e))
+        return Outcome(cap(out))
+
+    def collect(self, e: Event, collector: Collector, external: str, states: List[State], frame: Frame) -> Outcome:
+        kwargs = {k: v for k, v in e.kwargs}
+        consts = dict(e.consts)
+        partial = collector.is_partial(len(e.args), kwargs, consts)
+        out: List[State] = []
+        for s in states:
+            atoms = self.argument_atoms(e, s, frame) - {NONE}
+            unknown_star = any(v is None for v in e.starred)
+            if unknown_star and not partial:
+                # gather(*something we cannot follow): assume it is the work still pending here
+                atoms = atoms | frozenset(i for i, st in s.status.items() if PENDING in st and self.items[i].kind is not None
+                                          and self.items[i].kind.awaitable)
+            if collector.awaited and not e.awaited:
+                # gather(...) not awaited yet: a future holding the work; wait(...) a coroutine
+                item = self.new_item(self.catalog.kind_named("asyncio task") if external.endswith("gather") else None,
+                                     e, frame, paths.display(e.path or ""))
+                for coro in [a for a in atoms if isinstance(a, int) and self.items[a].kind is None]:
+                    ran = self.run_coroutine(coro, [s], frame, e)
+                    s = (ran.falls or [s])[0]
+                s = s.with_vars({f"#children{item.id}": atoms}).with_status({item.id: PENDING if item.kind else CREATED})
+                if item.kind is not None:
+                    item.run = frame.run
+                out.append(self.set_result(s, frame, e, frozenset({item.id})))
+                continue
+            if partial:
+                for coro in [a for a in atoms if isinstance(a, int) and self.items[a].kind is None]:
+                    ran = self.run_coroutine(coro, [s], frame, e)
+                    s = (ran.falls or [s])[0]
+                out.append(self.set_result(s, frame, e, atoms))
+                continue
+            finished = self.await_atoms(s, atoms, frame, e)
+            finished = [self.finish(f, [a for a in atoms if isinstance(a, int)]) for f in finished]
+            out.extend(self.set_result(f, frame, e, atoms) for f in finished)
+        return Outcome(cap(out))
+
+    def run_loop(self, e: Event, pending: str, external: str, receiver: Optional[str], states: List[State],
+                 frame: Frame) -> Outcome:
+        """``asyncio.run(coro)`` / ``loop.run_until_complete(coro_or_future)``."""
+        loop_path = self.project.canonical(receiver, frame.env) if receiver else None
+        if pending == "cancelled" and not (loop_path is not None and paths.is_global(loop_path)):
+            mode, call = "cancelled", "asyncio.run" if external.startswith("asyncio.run") else "Runner.run"
+        elif pending == "cancelled":
+            mode, call = "resumes", "Runner.run"  # a module-level asyncio.Runner keeps its loop
+        else:
+            mode, call = ("resumes" if self.persistent_loop(loop_path, external) else "lost"), "run_until_complete"
+        run = RunCtx(next(self._runs), mode, call, frame.module, e.span, loop_path)
+        first = e.args[0] if e.args else None
+        out = Outcome()
+        for s in states:
+            ids = self.item_atoms(first, s, frame)
+            current = [s]
+            for i in ids:
+                if self.items[i].kind is None:
+                    def at_end(body: Outcome, callee: Frame, _run: RunCtx = run) -> Outcome:
+                        if _run.mode == "cancelled":
+                            self.checkpoint(body, callee, final=False, run=_run)
+                            return self.cancel_run(body, _run)
+                        return body
+                    ran = self.run_coroutine(i, current, frame, e, run=run, on_exit=at_end)
+                    current = ran.falls
+                    out.raises.extend(ran.raises)
+            current = [self.finish(c, [i for i in ids if self.items[i].kind is not None]) for c in current]
+            out.falls.extend(current)
+        out.falls = cap(out.falls)
+        return out
+
+    def persistent_loop(self, loop_path: Optional[str], external: Optional[str]) -> bool:
+        """Whether the loop outlives the invocation: a module-level loop, or the
+        thread's current loop (``asyncio.get_event_loop()``)."""
+        if loop_path is not None and paths.is_global(loop_path):
+            return True
+        for suffix in (".run_until_complete", ".create_task", ".run_in_executor"):
+            if external and external.endswith(suffix):
+                return self.catalog.is_persistent_loop(external[: -len(suffix)])
+        return False
+
+    def cancel_run(self, body: Outcome, run: RunCtx) -> Outcome:
+        """asyncio.run() cancels what its coroutine left pending (already reported),
+        and waits for the default executor."""
+        def cancel(s: State) -> State:
+            ids = [i for i, st in s.status.items() if self.items[i].run is not None and self.items[i].run.id == run.id
+                   and (PENDING in st or MAYBE in st)]
+            return self.finish(s, ids)
+        return Outcome([cancel(s) for s in body.falls], [(cancel(s), sp) for s, sp in body.returns],
+                       [(cancel(s), sp) for s, sp in body.raises])
+
+    # --- control flow -----------------------------------------------------------------
+    def narrow(self, state: State, e: Event, branch: str, frame: Frame) -> Optional[State]:
+        """``state`` refined by what ``e``'s condition says on ``branch`` ("T"/"F"),
+        or None when the branch cannot be taken in it."""
+        for path, code in e.narrows:
+            if code[0] != branch:
+                continue
+            truthy = code[1] == "+"
+            if path.endswith("()"):
+                state = self.narrow_probe(state, frame, path[:-2], truthy, call=True)
+                continue
+            probed = self.narrow_probe(state, frame, path, truthy, call=False)
+            if probed is not state:
+                state = probed
+                continue
+            loc = self.location(path, frame)
+            atoms = state.vars.get(loc) if loc is not None else None
+            if atoms is None:
+                continue
+            has_items = any(isinstance(a, int) for a in atoms)
+            if truthy:
+                if atoms == frozenset({NONE}):
+                    return None
+                if NONE in atoms and has_items:
+                    state = state.with_vars({loc: atoms - {NONE}})
+            else:
+                if has_items and NONE not in atoms and not state.merged:
+                    return None
+                if NONE in atoms:
+                    state = state.with_vars({loc: frozenset({NONE})})
+        return state
+
+    def narrow_probe(self, state: State, frame: Frame, path: str, truthy: bool, call: bool) -> State:
+        """``t.is_alive()`` false, ``f.done()`` true, ``p.poll() is not None``: finished."""
+        root, segs = paths.split(path)
+        if not segs or segs[-1] == "()":
+            return state
+        ids = self.item_atoms(paths.join(root, segs[:-1]), state, frame)
+        probe = segs[-1]
+        finished = []
+        for i in ids:
+            kind = self.items[i].kind
+            if kind is None:
+                continue
+            if (probe in kind.running_probes and not truthy) or (probe in kind.finished_probes and truthy) \
+                    or (probe in kind.running_when_none and truthy):
+                finished.append(i)
+        return self.finish(state, finished) if finished else state
+
+    def branch(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        body_in = [n for n in (self.narrow(s, e, "T", frame) for s in states) if n is not None]
+        else_in = [n for n in (self.narrow(s, e, "F", frame) for s in states) if n is not None]
+        out = Outcome()
+        body = self.block(e.body, body_in, frame) if body_in else Outcome()
+        orelse = self.block(e.orelse, else_in, frame) if else_in else Outcome()
+        out.add(body)
+        out.add(orelse)
+        out.falls = cap(out.falls)
+        return out
+
+    def must_iterate(self, e: Event, state: State, frame: Frame) -> bool:
+        """A ``for`` over a container that holds work runs at least once."""
+        if not e.value or state.merged:
+            return False
+        return bool(self.item_atoms(e.value, state, frame))
+
+    def loop(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        out = Outcome()
+        exits: List[State] = []
+        seen = set()
+        current = states
+        first = True
+        # `for t in threads: if t.is_alive(): t.join()`: different elements take
+        # different paths through the body, so an element finished on some path
+        # is taken as finished for all of them
+        elements = {i for s in states for i in self.item_atoms(e.value, s, frame)} if e.value else set()
+        finished: set = set()
+        for _ in range(LOOP_ROUNDS):
+            body_in = []
+            for s in current:
+                if s.key() in seen:
+                    continue
+                seen.add(s.key())
+                t = self.narrow(s, e, "T", frame)
+                f = self.narrow(s, e, "F", frame)
+                if f is not None and not (first and self.must_iterate(e, s, frame)):
+                    exits.append(f)
+                if t is not None:
+                    body_in.append(t)
+            first = False
+            if not body_in:
+                current = []
+                break
+            body = self.block(e.body, body_in, frame)
+            out.add(body, falls=False)
+            current = cap(body.falls)
+            finished |= {i for s in current for i in elements
+                         if s.status.get(i) and not (s.status[i] & {PENDING, CREATED})}
+        for s in current:  # not settled after LOOP_ROUNDS: these leave the loop too
+            if s.key() not in seen:
+                f = self.narrow(s, e, "F", frame)
+                if f is not None:
+                    exits.append(f)
+        if finished:
+            exits = [self.finish(s, finished) for s in exits]
+        exits = cap(exits)
+        if e.orelse and exits:
+            after = self.block(e.orelse, exits, frame)
+            out.add(after)
+        else:
+            out.falls = exits
+        return out
+
+    def try_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        body = self.block(e.body, states, frame)
+        out = Outcome(returns=list(body.returns))
+        if e.handlers:
+            # an exception may come before the body did anything, at an explicit
+            # raise, or after the body's last statement
+            handler_in = cap(states + body.falls + [s for s, _ in body.raises])
+            for h in e.handlers:
+                out.add(self.block(h, handler_in, frame))
+        else:
+            out.raises.extend(body.raises)
+        if body.falls:
+            out.add(self.block(e.orelse, body.falls, frame) if e.orelse else Outcome(body.falls))
+        if not e.final:
+            out.falls = cap(out.falls)
+            return out
+        final = Outcome()
+        if out.falls:
+            final.add(self.block(e.final, cap(out.falls), frame))
+        for group, target in ((out.returns, final.returns), (out.raises, final.raises)):
+            by_span: Dict[Span, List[State]] = {}
+            for s, span in group:
+                by_span.setdefault(span, []).append(s)
+            for span, group_states in by_span.items():
+                after = self.block(e.final, cap(group_states), frame)
+                target.extend((s, span) for s in after.falls)
+                final.returns.extend(after.returns)
+                final.raises.extend(after.raises)
+        final.falls = cap(final.falls)
+        return final
+
+    def with_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        contexts = [ctx for ctx, _ in e.items if ctx]
+        owners = {self.project.canonical(ctx, frame.env) for ctx in contexts} - {None}
+        body = self.block(e.body, states, frame)
+
+        def exit_(s: State) -> State:
+            done = [i for i in s.status if self.items[i].kind is not None and self.items[i].kind.owner_with_finishes
+                    and self.items[i].owner in owners]
+            for ctx in contexts:
+                for i in self.item_atoms(ctx, s, frame):
+                    if self.items[i].kind is None or self.items[i].kind.with_finishes:
+                        done.append(i)
+            return self.finish(s, done)
+
+        return Outcome([exit_(s) for s in body.falls], [(exit_(s), sp) for s, sp in body.returns],
+                       [(exit_(s), sp) for s, sp in body.raises])

@@ -1,0 +1,913 @@
+"""LAM301-LAM306 on small inline examples, in the manner of Fixit's VALID/INVALID.
+
+Each INVALID case marks the line of every expected diagnostic with
+``# expect: LAMxxx``; each VALID case must produce no LAM3xx diagnostic. The VALID
+cases are the correct shapes a naive "unjoined thread / unawaited task" linter would
+flag: joins on every path through guards, finally blocks and helpers, containers
+drained by gather/wait/as_completed, task groups, coroutines handed on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import expected_markers, found, lint
+
+INVALID = {
+    "thread_never_joined": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            return 1
+    """,
+    "thread_joined_on_one_branch": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            if event.get("sync"):
+                t.join()
+            return 1
+    """,
+    "thread_explicit_raise_skips_join": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            if "id" not in event:
+                raise KeyError("id")
+            t.join()
+    """,
+    "thread_raise_caught_then_return": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            try:
+                if not event:
+                    raise ValueError()
+                t.join()
+            except ValueError:
+                return {"error": True}
+            return {}
+    """,
+    "thread_started_in_helper_and_dropped": """
+        import threading
+
+        def start_refresh():
+            t = threading.Thread(target=print)
+            t.start()  # expect: LAM302
+            return t
+
+        def handler(event, context):
+            start_refresh()
+            return 1
+    """,
+    "thread_stored_on_global_not_joined": """
+        import threading
+
+        worker = None
+
+        def handler(event, context):
+            global worker
+            if worker is None:
+                worker = threading.Thread(target=print, daemon=True)
+                worker.start()  # expect: LAM302
+            return 1
+    """,
+    "only_last_thread_of_loop_joined": """
+        import threading
+
+        def handler(event, context):
+            threads = []
+            for r in event["Records"]:
+                t = threading.Thread(target=print, args=(r,))
+                t.start()  # expect: LAM302
+                threads.append(t)
+            if event.get("wait"):
+                for t in threads:
+                    t.join()
+    """,
+    "helper_that_stops_runs_before_start": """
+        import threading
+
+        worker = None
+
+        def start():
+            global worker
+            worker = threading.Thread(target=print)
+            worker.start()  # expect: LAM302
+
+        def stop():
+            if worker is not None:
+                worker.join()
+
+        def handler(event, context):
+            stop()
+            start()
+            return 1
+    """,
+    "thread_subclass": """
+        import threading
+
+        class Uploader(threading.Thread):
+            def run(self):
+                pass
+
+        def handler(event, context):
+            u = Uploader()
+            u.start()  # expect: LAM302
+            return 1
+    """,
+    "process_not_joined": """
+        from multiprocessing import Process
+
+        def handler(event, context):
+            p = Process(target=print)
+            p.start()  # expect: LAM302
+            return p.pid
+    """,
+    "timer_not_cancelled": """
+        from threading import Timer
+
+        def handler(event, context):
+            Timer(5, print).start()  # expect: LAM302
+            return 1
+    """,
+    "task_not_awaited_asyncio_run": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            asyncio.create_task(work())  # expect: LAM301
+            return 1
+
+        def handler(event, context):
+            return asyncio.run(main())
+    """,
+    "ensure_future_not_awaited": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            fut = asyncio.ensure_future(work())  # expect: LAM301
+            return fut.done()
+
+        def handler(event, context):
+            return asyncio.run(main())
+    """,
+    "task_in_global_set": """
+        import asyncio
+
+        tasks = set()
+
+        async def work():
+            pass
+
+        async def main():
+            t = asyncio.create_task(work())  # expect: LAM301
+            tasks.add(t)
+            t.add_done_callback(tasks.discard)
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "task_on_module_loop": """
+        import asyncio
+
+        loop = asyncio.get_event_loop()
+
+        async def work():
+            pass
+
+        async def main():
+            loop.create_task(work())  # expect: LAM301
+
+        def handler(event, context):
+            loop.run_until_complete(main())
+    """,
+    "task_in_nested_coroutine": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def inner():
+            asyncio.create_task(work())  # expect: LAM301
+
+        async def main():
+            await inner()
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "gather_not_awaited": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            asyncio.gather(work(), work())  # expect: LAM301
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "future_on_module_executor": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            pool.submit(print, event)  # expect: LAM303
+            return 1
+    """,
+    "future_on_executor_attribute": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        class Service:
+            def __init__(self):
+                self.pool = ThreadPoolExecutor()
+
+            def fire(self, event):
+                self.pool.submit(print, event)  # expect: LAM303
+
+        service = Service()
+
+        def handler(event, context):
+            service.fire(event)
+    """,
+    "map_discarded": """
+        import concurrent.futures
+
+        pool = concurrent.futures.ThreadPoolExecutor(4)
+
+        def handler(event, context):
+            pool.map(print, event["Records"])  # expect: LAM303
+    """,
+    "shutdown_without_wait": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        def handler(event, context):
+            ex = ThreadPoolExecutor()
+            ex.submit(print, 1)  # expect: LAM303
+            ex.shutdown(wait=False)
+    """,
+    "coroutine_dropped_in_sync_code": """
+        async def save(x):
+            pass
+
+        def handler(event, context):
+            save(event)  # expect: LAM304
+            return 1
+    """,
+    "coroutine_assigned_never_awaited": """
+        import asyncio
+
+        async def save(x):
+            pass
+
+        async def main(event):
+            pending = save(event)  # expect: LAM304
+            return 1
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
+    "async_method_not_awaited": """
+        import asyncio
+
+        class Repo:
+            async def put(self, item):
+                pass
+
+        repo = Repo()
+
+        async def main(event):
+            repo.put(event)  # expect: LAM304
+
+        def handler(event, context):
+            asyncio.run(main(event))
+    """,
+    "popen_not_waited": """
+        import subprocess
+
+        def handler(event, context):
+            subprocess.Popen(["true"])  # expect: LAM305
+    """,
+    "popen_waited_on_one_path": """
+        from subprocess import Popen, PIPE
+
+        def handler(event, context):
+            p = Popen(["true"], stdout=PIPE)  # expect: LAM305
+            if event.get("x"):
+                return None
+            return p.communicate()
+    """,
+    "async_handler": """
+        async def handler(event, context):  # expect: LAM306
+            return 1
+    """,
+}
+
+VALID = {
+    "thread_joined": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            t.join()
+    """,
+    "thread_never_started": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            return t.name
+    """,
+    "thread_joined_in_finally_with_raise_and_returns": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            try:
+                if event.get("a"):
+                    return 1
+                if event.get("b"):
+                    raise ValueError()
+                return 2
+            finally:
+                t.join()
+    """,
+    "thread_maybe_none_guarded": """
+        import threading
+
+        def handler(event, context):
+            t = None
+            if event.get("bg"):
+                t = threading.Thread(target=print)
+                t.start()
+            if t:
+                t.join()
+    """,
+    "thread_none_early_return": """
+        import threading
+
+        def handler(event, context):
+            t = None
+            if event.get("bg"):
+                t = threading.Thread(target=print)
+                t.start()
+            if t is None:
+                return 0
+            t.join()
+            return 1
+    """,
+    "thread_is_alive_guard": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            while t.is_alive():
+                t.join(0.1)
+    """,
+    "threads_from_comprehension": """
+        import threading
+
+        def handler(event, context):
+            threads = [threading.Thread(target=print, args=(r,)) for r in event["Records"]]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    """,
+    "threads_in_dict_joined": """
+        import threading
+
+        def handler(event, context):
+            workers = {}
+            for name in ("a", "b"):
+                workers[name] = threading.Thread(target=print)
+                workers[name].start()
+            for w in workers.values():
+                w.join()
+    """,
+    "threads_joined_through_enumerate": """
+        import threading
+
+        def handler(event, context):
+            threading.Thread(target=print).start()
+            for t in threading.enumerate():
+                if t is not threading.main_thread():
+                    t.join()
+    """,
+    "thread_returned_by_helper_and_joined": """
+        import threading
+
+        def start():
+            t = threading.Thread(target=print)
+            t.start()
+            return t
+
+        def handler(event, context):
+            t = start()
+            t.join()
+    """,
+    "thread_joined_by_helper_method": """
+        import threading
+
+        class Jobs:
+            def __init__(self):
+                self.threads = []
+
+            def spawn(self, fn):
+                t = threading.Thread(target=fn)
+                t.start()
+                self.threads.append(t)
+
+            def wait(self):
+                for t in self.threads:
+                    t.join()
+
+        def handler(event, context):
+            jobs = Jobs()
+            jobs.spawn(print)
+            jobs.wait()
+    """,
+    "container_filled_by_helper": """
+        import threading
+
+        def spawn_into(threads, fn):
+            t = threading.Thread(target=fn)
+            t.start()
+            threads.append(t)
+
+        def handler(event, context):
+            threads = []
+            spawn_into(threads, print)
+            spawn_into(threads, print)
+            for t in threads:
+                t.join()
+    """,
+    "global_thread_joined_by_helper_called_twice": """
+        import threading
+
+        worker = None
+
+        def start():
+            global worker
+            worker = threading.Thread(target=print)
+            worker.start()
+
+        def stop():
+            global worker
+            if worker is not None:
+                worker.join()
+                worker = None
+
+        def handler(event, context):
+            stop()
+            start()
+            stop()
+    """,
+    "thread_handed_to_library": """
+        import threading
+        import tracker
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            tracker.watch(t)
+    """,
+    "timer_cancelled": """
+        import threading
+
+        def handler(event, context):
+            timer = threading.Timer(10, print)
+            timer.start()
+            try:
+                return 1
+            finally:
+                timer.cancel()
+    """,
+    "task_awaited": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            t = asyncio.create_task(work())
+            await t
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "awaited_create_task_call": """
+        import asyncio
+
+        async def work():
+            pass
+
+        async def main():
+            await asyncio.create_task(work())
+            await asyncio.ensure_future(work())
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "tasks_gathered_from_list": """
+        import asyncio
+
+        async def work(x):
+            pass
+
+        async def main(xs):
+            tasks = []
+            for x in xs:
+                tasks.append(asyncio.create_task(work(x)))
+            await asyncio.gather(*tasks)
+
+        def handler(event, context):
+            asyncio.run(main(event["xs"]))
+    """,
+    "tasks_waited_and_pending_cancelled": """
+        import asyncio
+
+        async def work(x):
+            pass
+
+        async def main(xs):
+            tasks = {asyncio.create_task(work(x)) for x in xs}
+            done, pending = await asyncio.wait(tasks, timeout=3)
+            for t in pending:
+                t.cancel()
+
+        def handler(event, context):
+            asyncio.run(main(event["xs"]))
+    """,
+    "task_group": """
+        import asyncio
+
+        async def work(x):
+            pass
+
+        async def main(xs):
+            async with asyncio.TaskGroup() as tg:
+                for x in xs:
+                    tg.create_task(work(x))
+
+        def handler(event, context):
+            asyncio.run(main(event["xs"]))
+    """,
+    "gather_run_by_loop": """
+        import asyncio
+
+        loop = asyncio.new_event_loop()
+
+        async def work():
+            pass
+
+        def handler(event, context):
+            t = loop.create_task(work())
+            loop.run_until_complete(asyncio.gather(t))
+    """,
+    "all_tasks_drained_on_persistent_loop": """
+        import asyncio
+
+        loop = asyncio.get_event_loop()
+
+        async def work():
+            pass
+
+        async def main():
+            asyncio.create_task(work())
+
+        def handler(event, context):
+            loop.run_until_complete(main())
+            pending = asyncio.all_tasks(loop)
+            loop.run_until_complete(asyncio.gather(*pending))
+    """,
+    "run_in_executor_default_under_asyncio_run": """
+        import asyncio
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            loop.run_in_executor(None, print, 1)
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "domain_create_task": """
+        class Board:
+            def create_task(self, title):
+                return title
+
+        board = Board()
+
+        def handler(event, context):
+            board.create_task("x")
+    """,
+    "unknown_loop_create_task": """
+        def handler(event, context):
+            context.loop.create_task(event)
+            event["client"].create_task("x")
+    """,
+    "future_result": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            f = pool.submit(print, 1)
+            return f.result()
+    """,
+    "futures_as_completed": """
+        import concurrent.futures
+
+        pool = concurrent.futures.ThreadPoolExecutor()
+
+        def handler(event, context):
+            futs = {pool.submit(print, x): x for x in event["xs"]}
+            for f in concurrent.futures.as_completed(futs):
+                f.result()
+    """,
+    "futures_waited": """
+        from concurrent.futures import ThreadPoolExecutor, wait
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            fs = [pool.submit(print, x) for x in event["xs"]]
+            wait(fs)
+    """,
+    "executor_with_block": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        def handler(event, context):
+            with ThreadPoolExecutor() as ex:
+                ex.submit(print, 1)
+                ex.map(print, [1, 2])
+    """,
+    "map_consumed": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            for r in pool.map(print, event["xs"]):
+                pass
+            return list(pool.map(print, event["xs"]))
+    """,
+    "future_done_probe": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor()
+
+        def handler(event, context):
+            f = pool.submit(print, 1)
+            if not f.done():
+                f.cancel()
+    """,
+    "coroutine_run": """
+        import asyncio
+
+        async def main(event):
+            return 1
+
+        def handler(event, context):
+            coro = main(event)
+            return asyncio.run(coro)
+    """,
+    "coroutine_returned_and_awaited": """
+        import asyncio
+
+        async def fetch(x):
+            return x
+
+        def make(x):
+            return fetch(x)
+
+        async def main():
+            c = make(1)
+            await c
+            await asyncio.gather(*[fetch(i) for i in range(3)])
+            await asyncio.wait_for(fetch(2), timeout=1)
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "coroutine_handed_to_library": """
+        import anyio
+
+        async def main():
+            pass
+
+        def handler(event, context):
+            anyio.run(main)
+            import somelib
+            somelib.run_async(main())
+    """,
+    "async_def_with_unknown_decorator": """
+        import asyncio
+        from mylib import syncify
+
+        @syncify
+        async def save(x):
+            pass
+
+        def handler(event, context):
+            save(event)
+    """,
+    "popen_communicate": """
+        import subprocess
+
+        def handler(event, context):
+            p = subprocess.Popen(["true"], stdout=subprocess.PIPE)
+            out, err = p.communicate()
+            return out
+    """,
+    "popen_with_block": """
+        import subprocess
+
+        def handler(event, context):
+            with subprocess.Popen(["true"]) as p:
+                pass
+    """,
+    "popen_killed_on_timeout": """
+        import subprocess
+
+        def handler(event, context):
+            p = subprocess.Popen(["sleep", "5"])
+            try:
+                p.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    """,
+    "async_handler_behind_runner_decorator": """
+        import asyncio
+
+        def entry(fn):
+            def run(event, context):
+                return asyncio.run(fn(event, context))
+            return run
+
+        @entry
+        async def handler(event, context):
+            return 1
+    """,
+    "async_def_that_is_not_a_handler": """
+        async def process_record(record):
+            return record
+    """,
+    "spawn_outside_handler_path": """
+        import threading
+
+        def background():
+            threading.Thread(target=print).start()
+
+        def handler(event, context):
+            return 1
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, {"app.py": INVALID[name]})
+    got = {f for f in found(diagnostics) if f[2].startswith("LAM3")}
+    assert got == expected_markers(tmp_path), "\n".join(d.message for d in diagnostics)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    diagnostics = [d for d in lint(tmp_path, {"app.py": VALID[name]}) if d.code.startswith("LAM3")]
+    assert not diagnostics, "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)
+
+
+# --- what the messages say ----------------------------------------------------------------
+
+LOOPS = """
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+
+    async def work():
+        pass
+
+    async def main():
+        asyncio.create_task(work())
+
+    def run_handler(event, context):
+        asyncio.run(main())
+
+    def loop_handler(event, context):
+        loop.run_until_complete(main())
+
+    def fresh_handler(event, context):
+        fresh = asyncio.new_event_loop()
+        fresh.run_until_complete(main())
+        fresh.close()
+"""
+
+
+@pytest.mark.parametrize("handler,words", [
+    ("run_handler", ["asyncio.run cancels the tasks still pending", "silently lost", "app.py:12"]),
+    ("loop_handler", ["`loop`, created at app.py:3", "resumes during a later invocation"]),
+    ("fresh_handler", ["made in this invocation", "never finishes"]),
+])
+def test_task_message_says_what_happens_to_the_task(tmp_path, handler, words):
+    from lambdalint.config import Settings
+
+    diagnostics = [d for d in lint(tmp_path, {"app.py": LOOPS}, Settings(handlers=(f"app.{handler}",), conventions=False))
+                   if d.code == "LAM301"]
+    assert len(diagnostics) == 1 and diagnostics[0].line == 9
+    message = diagnostics[0].message
+    for w in words:
+        assert w in message, message
+    assert f"handler `{handler}` (via main)" in message
+
+
+def test_thread_message_names_handler_chain_creation_and_exit(tmp_path):
+    (d,) = lint(tmp_path, {"app.py": """
+        import threading
+
+        def start(fn):
+            worker = threading.Thread(target=fn, daemon=True)
+            worker.start()
+
+        def handler(event, context):
+            start(print)
+            if event:
+                return 1
+            return 2
+    """})
+    assert d.code == "LAM302" and d.line == 5
+    for w in ["created at app.py:4", "started at app.py:5", "handler `handler` (via start)", "the return at app.py:10",
+              "the return at app.py:11", "`daemon=True` does not help", "join it"]:
+        assert w in d.message, d.message
+
+
+def test_timeout_join_is_a_note(tmp_path):
+    (d,) = lint(tmp_path, {"app.py": """
+        import threading
+
+        def handler(event, context):
+            t = threading.Thread(target=print)
+            t.start()
+            t.join(timeout=2.5)
+    """})
+    assert d.code == "LAM302" and d.severity == "note" and "only joined with a timeout" in d.message
+
+
+def test_one_diagnostic_per_site_across_handlers(tmp_path):
+    diagnostics = lint(tmp_path, {"app.py": """
+        import threading
+
+        def spawn():
+            threading.Thread(target=print).start()
+
+        def a_handler(event, context):
+            spawn()
+
+        def b_handler(event, context):
+            spawn()
+    """})
+    (d,) = diagnostics
+    assert d.handlers == ("a_handler", "b_handler") and "handlers `a_handler`, `b_handler`" in d.message
+
+
+def test_task_set_with_discard_callback_is_not_unbounded_growth(tmp_path):
+    """The asyncio docs' pattern: the set holds each task until its done callback
+    discards it. It does not grow without bound (LAM201); the task is still
+    unfinished when asyncio.run returns (LAM301)."""
+    diagnostics = lint(tmp_path, {"app.py": """
+        import asyncio
+
+        background_tasks = set()
+
+        async def work(event):
+            pass
+
+        async def main(event):
+            task = asyncio.create_task(work(event))
+            background_tasks.add(task)
+            task.add_done_callback(background_tasks.discard)
+
+        def handler(event, context):
+            asyncio.run(main(event))
+    """})
+    assert [d.code for d in diagnostics] == ["LAM301"], [d.message for d in diagnostics]

@@ -1,0 +1,142 @@
+"""The fixes LAM301-LAM306 attach, applied as plain text edits.
+
+The fix engine (re-parse, apply, re-check) is its own stage; these tests only apply
+the edits a diagnostic carries, in the simplest way, and then check what matters:
+the result parses, lambdalint no longer reports the finding, and, for the
+executable fixtures, the fixed module really finishes its background work when run
+as a warm container runs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import sys
+import uuid
+from pathlib import Path
+from typing import List
+
+import pytest
+
+import background_probe
+from lambdalint.config import Settings
+from lambdalint.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE, Diagnostic, Edit
+from lambdalint.run import run_check
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def apply_edits(text: str, edits: List[Edit]) -> str:
+    """Apply edits (1-based lines, 0-based columns), last position first."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(line: int, col: int) -> int:
+        return offsets[line - 1] + col
+
+    out = text
+    for e in sorted(edits, key=lambda e: (e.span[0], e.span[1]), reverse=True):
+        start, end = offset(e.span[0], e.span[1]), offset(e.span[2], e.span[3])
+        out = out[:start] + e.content + out[end:]
+    return out
+
+
+def check_file(path: Path) -> List[Diagnostic]:
+    return [d for d in run_check([str(path)], Settings()).diagnostics if d.code.startswith("LAM3")]
+
+
+def fixed_copy(tmp_path: Path, fixture: str, applicability=(SAFE, UNSAFE)) -> Path:
+    source = FIXTURES / fixture
+    diagnostics = check_file(source)
+    edits = [e for d in diagnostics if d.fix is not None and d.fix.applicability in applicability for e in d.fix.edits]
+    assert edits, f"{fixture}: no fix with edits among {[d.code for d in diagnostics]}"
+    target = tmp_path / source.name
+    target.write_text(apply_edits(source.read_text(encoding="utf-8"), edits), encoding="utf-8")
+    compile(target.read_text(encoding="utf-8"), str(target), "exec")
+    return target
+
+
+def run_warm(path: Path, entry: str) -> List[background_probe.Leftovers]:
+    name = f"_lambdalint_fixed_{path.stem}_{uuid.uuid4().hex}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        found = []
+        for i in range(1, 4):
+            with background_probe.watch() as left:
+                getattr(module, entry)({"n": i}, None)
+            found.append(left)
+        return found
+    finally:
+        sys.modules.pop(name, None)
+
+
+# fixture, entry point, rule whose fix is applied
+EXECUTABLE = [
+    ("lam302/bad_thread_fire_and_forget.py", "lambda_handler", "LAM302"),
+    ("lam302/bad_thread_early_return.py", "handler", "LAM302"),
+    ("lam302/bad_timer.py", "handler", "LAM302"),
+    ("lam302/bad_threads_in_loop.py", "handler", "LAM302"),
+    ("lam301/bad_global_task_set.py", "handler", "LAM301"),
+    ("lam301/bad_early_return_task.py", "handler", "LAM301"),
+    ("lam304/bad_missing_await.py", "handler", "LAM304"),
+    ("lam306/bad_async_handler.py", "lambda_handler", "LAM306"),
+]
+
+
+@pytest.mark.parametrize("fixture,entry,code", EXECUTABLE, ids=[f for f, _, _ in EXECUTABLE])
+def test_fix_removes_the_finding_and_the_leak(tmp_path, fixture, entry, code):
+    before = run_warm(FIXTURES / fixture, entry)
+    assert any(r.kinds() for r in before[1:]), f"{fixture} should leak before the fix"
+    fixed = fixed_copy(tmp_path, fixture)
+    remaining = [d for d in check_file(fixed) if d.code == code]
+    assert not remaining, "\n".join(d.message for d in remaining) + "\n\n" + fixed.read_text()
+    after = run_warm(fixed, entry)
+    assert not any(r.kinds() for r in after), (
+        "\n".join(r.describe() for r in after) + "\n\n" + fixed.read_text()
+    )
+
+
+def test_safe_await_fix_writes_the_good_twin(tmp_path):
+    fixed = fixed_copy(tmp_path, "lam304/bad_missing_await.py", applicability=(SAFE,))
+    code = re.sub(r"  # expect: .*", "", fixed.read_text().split('"""', 2)[2])
+    twin = (FIXTURES / "lam304/good_await_added.py").read_text().split('"""', 2)[2]
+    assert code == twin
+
+
+def test_fix_applicability_per_rule():
+    seen = {}
+    for d in run_check([str(FIXTURES / f"lam30{n}") for n in range(1, 7)], Settings()).diagnostics:
+        if d.code.startswith("LAM3") and d.fix is not None:
+            seen.setdefault(d.code, set()).add(d.fix.applicability)
+    assert seen["LAM304"] >= {SAFE, DISPLAY_ONLY}  # `await` only inside an async def
+    assert UNSAFE in seen["LAM302"] and UNSAFE in seen["LAM301"] and UNSAFE in seen["LAM306"]
+    assert seen["LAM303"] == {DISPLAY_ONLY} and seen["LAM305"] == {DISPLAY_ONLY}
+
+
+def test_no_edit_for_one_line_suites(tmp_path):
+    """`if x: return y` cannot take a statement before the return as text: display-only."""
+    (tmp_path / "app.py").write_text(
+        "import threading\n\n"
+        "def handler(event, context):\n"
+        "    t = threading.Thread(target=print)\n"
+        "    t.start()\n"
+        "    if event: return 1\n"
+        "    x = 1; return x\n"
+    )
+    (d,) = check_file(tmp_path / "app.py")
+    assert d.fix is not None and d.fix.applicability == DISPLAY_ONLY and not d.fix.edits
+
+
+def test_join_fix_guards_a_variable_that_may_be_none(tmp_path):
+    shutil.copy(FIXTURES / "lam302/good_thread_none_guard.py", tmp_path / "app.py")
+    text = (tmp_path / "app.py").read_text().replace("    if refresher is not None:\n        refresher.join()\n", "")
+    (tmp_path / "app.py").write_text(text)
+    (d,) = check_file(tmp_path / "app.py")
+    assert d.fix.applicability == UNSAFE
+    assert d.fix.edits[0].content.startswith("if refresher is not None:\n        refresher.join()\n")

@@ -1,0 +1,228 @@
+"""Pruning: indexing only what handlers can reach gives exactly the findings of
+indexing everything, and does leave out what no handler reaches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import write_project
+from lambdalint.config import Settings
+from lambdalint.discover import discover
+from lambdalint.run import Options, collect_facts, run_check
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def outcome(root: Path, settings: Settings = Settings(), prune: bool = True):
+    result = run_check([str(root)], settings, options=Options(prune=prune, jobs=1))
+    return ([(d.path, d.span, d.code, d.message, repr(getattr(d, "fix", None))) for d in result.diagnostics],
+            [(h.module, h.qualname, h.source) for h in result.handlers], result.files)
+
+
+def indexed(root: Path, settings: Settings = Settings()):
+    return {m.module for m in collect_facts(discover([str(root)]), settings, Options(jobs=1))}
+
+
+def assert_same(root: Path, settings: Settings = Settings()):
+    pruned, full = outcome(root, settings), outcome(root, settings, prune=False)
+    assert pruned == full
+    return pruned
+
+
+def test_fixtures_give_the_same_findings():
+    diagnostics, handlers, _ = assert_same(REPO / "fixtures")
+    assert diagnostics and handlers
+
+
+# Projects where a finding depends on a module reached in a roundabout way.
+DB = """
+import sqlite3
+conn = sqlite3.connect(":memory:")
+
+def close_db():
+    conn.close()
+"""
+
+CASES = {
+    "alias_of_a_package_then_a_submodule": {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "app.py": """
+            import importlib
+            import pkg
+
+            importlib.import_module("pkg.db")  # no import statement names pkg.db
+
+
+            def handler(event, context):
+                p = pkg
+                p.db.conn.execute("select 1")
+                p.db.close_db()
+        """,
+    },
+    "from_import_as_with_attribute_chain": {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "svc/__init__.py": "",
+        "svc/app.py": """
+            from pkg import db as d
+
+            def lambda_handler(event, context):
+                d.conn.execute("select 1")
+                d.close_db()
+        """,
+    },
+    "relative_import_inside_a_function_two_hops": {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "pkg/cleanup.py": """
+            from . import db
+
+            def release():
+                db.close_db()
+        """,
+        "pkg/app.py": """
+            from pkg.db import conn
+
+            def handler(event, context):
+                from .cleanup import release
+                conn.execute("select 1")
+                release()
+        """,
+    },
+    "handler_listed_in_config_with_another_name": {
+        "db.py": DB,
+        "jobs.py": """
+            import db
+
+            def run(payload):
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+    },
+    "decorator_made_with_lambda_handler_decorator_under_an_alias": {
+        "deco.py": """
+            from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+
+            @lambda_handler_decorator
+            def audited(handler, event, context):
+                return handler(event, context)
+        """,
+        "db.py": DB,
+        "app.py": """
+            from deco import audited as logged
+            import db
+
+            @logged
+            def process(payload, extra):
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+    },
+    "fix_depends_on_a_module_no_handler_reaches": {
+        "app.py": """
+            import os
+            out = open(os.devnull, "w")
+
+
+            def handler(event, context):
+                out.write("row")
+                out.close()
+        """,
+        "other.py": "from app import out\n",
+    },
+    "two_services_with_the_same_module_names": {
+        "billing/db.py": DB,
+        "billing/app.py": """
+            import db
+
+            def handler(event, context):
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+        "shipping/db.py": "def close_db():\n    pass\n",
+        "shipping/app.py": """
+            import db
+
+            def handler(event, context):
+                db.close_db()
+        """,
+    },
+    "chalice_route": {
+        "chalicelib/__init__.py": "",
+        "chalicelib/db.py": DB,
+        "app.py": """
+            from chalice import Chalice
+            from chalicelib import db
+
+            app = Chalice(app_name="x")
+
+            @app.route("/")
+            def index():
+                db.conn.execute("select 1")
+                db.close_db()
+                return {}
+        """,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_roundabout_reach_gives_the_same_findings(tmp_path, name):
+    write_project(tmp_path, CASES[name])
+    (tmp_path / "unrelated.py").write_text("import os\n\ndef helper(a):\n    return os.getcwd()\n")
+    settings = Settings(handlers=("jobs.run",)) if name.startswith("handler_listed") else Settings()
+    diagnostics, handlers, files = assert_same(tmp_path, settings)
+    assert any(d[2] == "LAM101" for d in diagnostics), diagnostics
+    assert files == len(CASES[name]) + 1
+    assert "unrelated" not in indexed(tmp_path, settings)
+
+
+def test_modules_no_handler_reaches_are_not_indexed(tmp_path):
+    write_project(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/used.py": "def f():\n    return 1\n",
+        "lib/unused.py": "def g():\n    return 2\n",
+        "lib/sub/__init__.py": "",
+        "lib/sub/deep.py": "def h():\n    return 3\n",
+        "app.py": "from lib.used import f\n\ndef handler(event, context):\n    return f()\n",
+        "script.py": "import lib.unused\n\ndef main(argv):\n    return lib.unused.g()\n",
+        "tool.py": "import json\n\ndef main(argv):\n    return json.dumps(argv)\n",
+    })
+    # script.py is no entry point, but it imports from `lib`, which app.py uses: its
+    # import-time code could touch lib's objects, so it is indexed (lib.unused is not)
+    assert indexed(tmp_path) == {"app", "lib", "lib.used", "script"}
+
+
+def test_a_file_the_first_pass_cannot_parse_is_indexed_and_reported(tmp_path):
+    write_project(tmp_path, {"broken.py": "def f(:\n    pass\n", "app.py": "def handler(event, context):\n    pass\n"})
+    diagnostics, _, _ = assert_same(tmp_path)
+    assert [(Path(d[0]).name, d[2]) for d in diagnostics] == [("broken.py", "LAM001")]
+
+
+def test_conventions_off_and_patterns_change_the_roots(tmp_path):
+    write_project(tmp_path, {"db.py": DB, "app.py": "import db\n\ndef handler(event, context):\n    db.close_db()\n    db.conn.execute('x')\n"})
+    assert "db" in indexed(tmp_path)
+    assert indexed(tmp_path, Settings(conventions=False)) == set()
+    assert "db" in indexed(tmp_path, Settings(conventions=False, handlers=("app.handler",)))
+    assert_same(tmp_path, Settings(conventions=False))
+
+
+def test_benchmark_corpus_gives_the_same_findings(tmp_path):
+    """A small version of bench/'s S1 corpus (installed library sources plus
+    services made from the fixtures)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    try:
+        s1, s2, packages = bench.build_corpus(tmp_path / "corpus", 6000)
+    except SystemExit as exc:
+        pytest.skip(str(exc))
+    diagnostics, handlers, files = assert_same(s1)
+    assert diagnostics and handlers and files > 50
