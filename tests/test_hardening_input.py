@@ -206,11 +206,9 @@ def test_a_folder_named_like_a_file(tmp_path):
     assert set(found) == {"app.py"}
 
 
-def _deny(monkeypatch, denied: Path, functions=("open",)):
+def _deny(monkeypatch, denied: Path):
     """Make ``denied`` unreadable to this process, as chmod 000 does for anyone but
     root (the tests run as root in some CI containers)."""
-    import builtins
-
     real_open, real_scandir = os.open, os.scandir
 
     def hit(path) -> bool:
@@ -228,7 +226,6 @@ def _deny(monkeypatch, denied: Path, functions=("open",)):
 
     monkeypatch.setattr(os, "open", guarded_open)
     monkeypatch.setattr(os, "scandir", guarded_scandir)
-    assert builtins.open is not None
 
 
 def test_an_unreadable_file_is_reported_and_the_rest_checked(tmp_path, monkeypatch):
