@@ -67,11 +67,17 @@ def _apply_fixes(path: str, source: bytes, diagnostics: Sequence[Diagnostic], ve
         out.deferred.extend(planned)
         return out
     out = FileFixes(source)
+    from lambdalint.index.source import mixed_newlines
+
+    if mixed_newlines(source):
+        # some libcst versions parse these and some do not; never rewriting them keeps
+        # the behaviour the same everywhere, and the user's line endings untouched
+        out.failed.extend((d, "the file mixes line endings (CRLF with LF or CR), which the fix engine does not "
+                              "rewrite; make them all the same, then fix again") for d in planned)
+        return out
     try:
         ctx = FileContext(path, source)
     except cst.ParserSyntaxError as exc:
-        from lambdalint.index.source import mixed_newlines
-
         reason = ("the file mixes line endings (CRLF with LF or CR), which the fix engine cannot keep; "
                   "make them all the same, then fix again") if mixed_newlines(source) else \
             f"the file does not parse: {_first_line(exc)}"
