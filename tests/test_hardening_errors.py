@@ -100,7 +100,6 @@ def test_a_broken_rule_is_reported_and_the_other_findings_kept(project, monkeypa
         return real() + [broken]
 
     monkeypatch.setattr(checks, "all_checks", with_a_broken_rule)
-    monkeypatch.setattr("lambdalint.run.all_checks", with_a_broken_rule)
     result = invoke(["check", "--output-format", "concise", str(project)])
     assert result.exit_code == 2
     assert "app.py:6:5: LAM101" in result.stdout

@@ -267,14 +267,14 @@ def test_a_file_deleted_between_discovery_and_reading(tmp_path, monkeypatch):
     import lambdalint.run as run
 
     write(tmp_path, {"vanishing.py": BAD, "app.py": BAD})
-    real = run.discover
+    real = run.name_sources
 
     def discover_then_delete(*args, **kwargs):
         found = real(*args, **kwargs)
         (tmp_path / "vanishing.py").unlink()
         return found
 
-    monkeypatch.setattr(run, "discover", discover_then_delete)
+    monkeypatch.setattr(run, "name_sources", discover_then_delete)
     code, found, _ = check_json(tmp_path)
     assert only(found, "vanishing.py")["message"] == "cannot read file: it no longer exists (deleted while lambdalint ran?)"
     assert_rest_checked(found)
@@ -284,7 +284,7 @@ def test_a_folder_deleted_while_it_is_walked(tmp_path, monkeypatch):
     import lambdalint.run as run
 
     write(tmp_path, {"gone/handler.py": BAD, "app.py": BAD})
-    real_discover, real_scandir = run.discover, os.scandir
+    real_walk, real_scandir = run.walk_tree, os.scandir
 
     def scandir_after_deleting(path="."):
         if not isinstance(path, int) and Path(os.fspath(path)).name == "gone":
@@ -296,11 +296,11 @@ def test_a_folder_deleted_while_it_is_walked(tmp_path, monkeypatch):
     def discover_while_deleting(*args, **kwargs):
         monkeypatch.setattr(os, "scandir", scandir_after_deleting)
         try:
-            return real_discover(*args, **kwargs)
+            return real_walk(*args, **kwargs)
         finally:
             monkeypatch.setattr(os, "scandir", real_scandir)
 
-    monkeypatch.setattr(run, "discover", discover_while_deleting)
+    monkeypatch.setattr(run, "walk_tree", discover_while_deleting)
     code, found, _ = check_json(tmp_path)
     assert only(found, "gone")["message"] == "cannot read folder: No such file or directory; the files in it were not checked"
     assert_rest_checked(found)

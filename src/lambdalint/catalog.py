@@ -20,6 +20,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Pattern, Tuple
 
+from lambdalint.config import ConfigError
+from lambdalint.locations import rules_dir  # noqa: F401 - also imported from here
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
@@ -40,7 +43,7 @@ AFTER_TEARDOWN_VALUES = ("fatal", "reconnects")
 _CATALOG_FORMAT = 1  # bump when the meaning of a field changes (invalidates caches)
 
 
-class CatalogError(ValueError):
+class CatalogError(ConfigError, ValueError):
     """A catalogue entry is malformed. The message names the file, the table and the key."""
 
 
@@ -185,19 +188,6 @@ def _kind_to_data(kind: ResourceKind) -> Dict[str, Any]:
 # --------------------------------------------------------------------------------------
 # Locations
 # --------------------------------------------------------------------------------------
-
-
-def rules_dir() -> pathlib.Path:
-    """Where the rule pages and catalogues live.
-
-    The wheel force-includes the repository's ``rules/`` as ``lambdalint/_rules``; in a
-    source checkout the repository's ``rules/`` folder is used.
-    """
-    here = pathlib.Path(__file__).resolve()
-    packaged = here.parent / "_rules"
-    if packaged.is_dir():
-        return packaged
-    return here.parents[2] / "rules"
 
 
 def _builtin_path() -> pathlib.Path:

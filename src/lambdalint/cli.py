@@ -149,8 +149,7 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     would change; with --exit-non-zero-on-fix: something was fixed), 2 usage,
     configuration or internal error.
     """
-    from lambdalint.catalog import CatalogError, load_catalog
-    from lambdalint.checks import all_rules
+    from lambdalint.codes import RULE_CODES
     from lambdalint.config import ConfigError, find_config, load_settings, merge_cli, resolve_output_format
     from lambdalint.discover import DiscoveryError
     from lambdalint.run import run_check
@@ -160,22 +159,24 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     if exit_zero and exit_non_zero_on_fix:
         raise _fail("--exit-zero and --exit-non-zero-on-fix cannot be used together")
     targets = list(paths) or ["."]
-    known = list(all_rules())
+    known = list(RULE_CODES)
     outcome = None
     try:
         cfg = config_path or find_config(targets)
         settings = load_settings(cfg, known)
         settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
         settings = resolve_output_format(settings, os.environ)
-        catalog = load_catalog(settings.resources, source=cfg or "pyproject.toml")
         if apply_fixes or diff:
+            from lambdalint.catalog import load_catalog
             from lambdalint.fix import fix_project
 
+            catalog = load_catalog(settings.resources, source=cfg or "pyproject.toml")
             outcome = fix_project(targets, settings, catalog, unsafe_fixes, write=not diff, verbose=verbose)
             result = outcome.result
         else:
-            result = run_check(targets, settings, catalog, verbose, options=_run_options(cfg, jobs, no_cache, cache_dir))
-    except (ConfigError, CatalogError, DiscoveryError) as exc:
+            # the catalogue is made from the settings inside, and only when the run memo cannot answer
+            result = run_check(targets, settings, None, verbose, options=_run_options(cfg, jobs, no_cache, cache_dir))
+    except (ConfigError, DiscoveryError) as exc:  # a CatalogError is a ConfigError
         raise _fail(str(exc))
     if diff:
         _exit_after_diff(outcome, quiet)

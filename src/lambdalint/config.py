@@ -17,7 +17,6 @@ else:  # pragma: no cover - exercised on 3.9/3.10
     import tomli as tomllib
 
 from lambdalint.discover import DEFAULT_EXCLUDES
-from lambdalint.handlers import DEFAULT_PATTERNS
 
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit", "pylint")
 OUTPUT_FORMAT_ENV = "LAMBDALINT_OUTPUT_FORMAT"
@@ -33,6 +32,10 @@ DEFAULT_ORIGIN = "default"
 
 class ConfigError(Exception):
     """Bad configuration; the message names the file and the key."""
+
+
+# handler names the naming convention accepts (with an (event, context) signature)
+DEFAULT_PATTERNS: Tuple[str, ...] = ("handler", "lambda_handler", "*_handler")
 
 
 @dataclass(frozen=True)

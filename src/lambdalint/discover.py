@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 # (absolute path, is a folder) -> skip it; e.g. what .gitignore says
 Ignored = Callable[[str, bool], bool]
@@ -44,12 +44,45 @@ class DiscoveryError(Exception):
 
 
 def _excluded(name: str, rel: str, patterns: Sequence[str], full: str = "") -> bool:
-    # an absolute pattern (config resolves `dir/x` against its own folder) matches the absolute path
-    absolute = os.path.abspath(full).replace(os.sep, "/") if full else ""
-    return any(fnmatch.fnmatchcase(absolute, p) or fnmatch.fnmatchcase(absolute, p.rstrip("/") + "/*")
-               if os.path.isabs(p) else
-               fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*")
-               for p in patterns)
+    return excluder(tuple(patterns))(name, rel, full)
+
+
+class Excluder:
+    """Exclude patterns compiled once: a walk asks about every entry, and
+    ``fnmatch`` per pattern per entry dominated discovery on large trees.
+
+    A relative pattern matches an entry's name, its path relative to the
+    walked root, or a folder above it (``p/*``); an absolute pattern (config
+    resolves ``dir/x`` against its own folder) matches the absolute path."""
+
+    def __init__(self, patterns: Tuple[str, ...]) -> None:
+        relative = [p for p in patterns if not os.path.isabs(p)]
+        absolute = [p for p in patterns if os.path.isabs(p)]
+        self._relative = _alternation(relative + [p.rstrip("/") + "/*" for p in relative])
+        self._absolute = _alternation(absolute + [p.rstrip("/") + "/*" for p in absolute]) if absolute else None
+
+    def __call__(self, name: str, rel: str, full: str = "") -> bool:
+        if self._relative is not None and (self._relative.match(name) or self._relative.match(rel)):
+            return True
+        if self._absolute is not None and full:
+            return bool(self._absolute.match(os.path.abspath(full).replace(os.sep, "/")))
+        return False
+
+
+def _alternation(globs: Sequence[str]) -> "Optional[re.Pattern[str]]":
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+
+
+_EXCLUDERS: Dict[Tuple[str, ...], Excluder] = {}
+
+
+def excluder(patterns: Tuple[str, ...]) -> Excluder:
+    found = _EXCLUDERS.get(patterns)
+    if found is None:
+        found = _EXCLUDERS[patterns] = Excluder(patterns)
+    return found
 
 
 def _is_virtualenv(directory: str) -> bool:
@@ -64,41 +97,52 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def walk_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
-               ignored: Optional[Ignored] = None, errors: Optional[List[OSError]] = None) -> Iterable[str]:
-    """Every file under ``roots`` that is not excluded; a file named in ``roots`` itself is always included.
-    Folders that cannot be listed are added to ``errors`` (when given)."""
+@dataclass
+class Tree:
+    """One walk of the checked paths, shared by discovery and the deployment
+    readers (a second walk cost as much as the first on large trees)."""
+
+    python: List[str]  # the Python files to check: named on the command line, or found and not git-ignored
+    files: List[str]  # every file found and not excluded, git-ignored or not (deployment files)
+    errors: List[OSError]  # folders that could not be listed
+
+
+def walk_tree(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
+              ignored: Optional[Ignored] = None) -> Tree:
+    """Every file under ``roots`` that is not excluded; a file named in ``roots``
+    itself is always included. Raises ``DiscoveryError`` for a missing root."""
+    tree = Tree([], [], [])
+    skip = excluder(tuple(excludes))
     for root in roots:
         if not os.path.exists(root):
             raise DiscoveryError(f"{root}: no such file or directory")
         if os.path.isfile(root):
-            yield root
+            tree.python.append(root)  # an explicitly named file is always checked
+            tree.files.append(root)
             continue
-        for dirpath, dirnames, filenames in os.walk(root, onerror=None if errors is None else errors.append):
+        git_ignored = set()  # folders .gitignore excludes: walked for deployment files only
+        for dirpath, dirnames, filenames in os.walk(root, onerror=tree.errors.append):
             rel_dir = os.path.relpath(dirpath, root)
+            hidden = dirpath in git_ignored
             keep = []
             for d in sorted(dirnames):
                 rel = os.path.normpath(os.path.join(rel_dir, d)).replace(os.sep, "/")
                 full = os.path.join(dirpath, d)
-                if _excluded(d, rel, excludes, full) or _is_virtualenv(full) or os.path.islink(full):
+                if skip(d, rel, full) or _is_virtualenv(full) or os.path.islink(full):
                     continue
-                if ignored is not None and ignored(full, True):
-                    continue
+                if hidden or ignored is not None and ignored(full, True):
+                    git_ignored.add(full)
                 keep.append(d)
             dirnames[:] = keep
             for f in sorted(filenames):
                 rel = os.path.normpath(os.path.join(rel_dir, f)).replace(os.sep, "/")
                 full_file = os.path.join(dirpath, f)
-                if not _excluded(f, rel, excludes, full_file) and (ignored is None or not ignored(full_file, False)):
-                    yield full_file
-
-
-def iter_python_files(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
-                      ignored: Optional[Ignored] = None, errors: Optional[List[OSError]] = None) -> Iterable[str]:
-    explicit = {os.path.normpath(r) for r in roots if os.path.isfile(r)}
-    for path in walk_files(roots, excludes, ignored, errors):
-        if path.endswith(".py") or os.path.normpath(path) in explicit:
-            yield path  # an explicitly named file is always checked
+                if skip(f, rel, full_file):
+                    continue
+                tree.files.append(full_file)
+                if f.endswith(".py") and not hidden and (ignored is None or not ignored(full_file, False)):
+                    tree.python.append(full_file)
+    return tree
 
 
 def module_name(path: str) -> str:
@@ -162,6 +206,13 @@ def _qualifier(root: str, others: Sequence[str]) -> str:
 
 def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
              code_roots: Sequence[str] = (), ignored: Optional[Ignored] = None) -> List[SourceFile]:
+    """The Python files under ``roots``, each with a module key unique within the run."""
+    tree = walk_tree(roots, excludes, ignored)
+    return name_sources(tree.python, code_roots, tree.errors)
+
+
+def name_sources(python: Sequence[str], code_roots: Sequence[str] = (),
+                 errors: Sequence[OSError] = ()) -> List[SourceFile]:
     """Files to check, each with a module key unique within the run.
 
     Two files can claim the same import name (``db.py`` in two services); each
@@ -169,8 +220,7 @@ def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
     neither is lost and neither stands in for the other (``lambdalint.rename``
     makes a module's imports name the modules of its own root)."""
     found: List[Tuple[str, str, str]] = []  # (path, root, import name)
-    errors: List[OSError] = []
-    for path in dict.fromkeys(os.path.normpath(p) for p in iter_python_files(roots, excludes, ignored, errors)):
+    for path in dict.fromkeys(os.path.normpath(p) for p in python):
         root, name = import_root(path, code_roots)
         found.append((path, root, name))
     owners: Dict[str, set] = {}

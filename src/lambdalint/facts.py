@@ -195,6 +195,17 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
     return _decoder(ModuleFacts)(d)  # type: ignore[no-any-return]
 
 
+def to_json(value: Any) -> Any:
+    """Any value of the supported types (including dataclasses of other
+    modules built from them, such as diagnostics) in this JSON form."""
+    return _encode(value)
+
+
+def from_json(tp: Any, data: Any) -> Any:
+    """The inverse of ``to_json`` for a value of type ``tp``."""
+    return _decoder(tp)(data)
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_encode(v) for v in value]

@@ -16,9 +16,9 @@ from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import paths
 from lambdalint.facts import Decorator, Function, ModuleFacts
+from lambdalint.config import DEFAULT_PATTERNS  # noqa: F401 - re-exported
 from lambdalint.link import Project
 
-DEFAULT_PATTERNS: Tuple[str, ...] = ("handler", "lambda_handler", "*_handler")
 
 # Powertools decorators that only make sense on a Lambda handler: their names alone are telling.
 _POWERTOOLS_METHODS = frozenset({"inject_lambda_context", "capture_lambda_handler", "log_metrics"})

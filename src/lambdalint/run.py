@@ -9,31 +9,31 @@ pool when there is enough of it). Facts, never trees, cross process boundaries.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import heapq
 import os
 import traceback
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-from lambdalint import suppress
 from lambdalint.cache import Cache, content_hash, entry_key, write_facts
-from lambdalint.catalog import Catalog, load_catalog
-from lambdalint.checks import CheckContext, all_checks, all_rules
-from lambdalint.config import RULE_OPTIONS, Settings, selected
-from lambdalint.declared import adapted_app_routes, merge, resolve_declared
+from lambdalint.config import Settings
 from lambdalint.diagnostics import ERROR, Diagnostic
-from lambdalint.discover import SourceFile, discover, rename_maps
+from lambdalint.discover import SourceFile, Tree, name_sources, rename_maps, walk_tree
 from lambdalint.facts import ModuleFacts, Problem
-from lambdalint.growth_catalog import load_growth_catalog
-from lambdalint.handlers import Handler, find_handlers
+from lambdalint.handlers import Handler
 from lambdalint.imports import ModuleScan, scan_source
 from lambdalint.infra import Notice
-from lambdalint.infra.read import read_deployment
-from lambdalint.link import Project
+from lambdalint.infra.read import Found, find_deployment_files, read_found
 from lambdalint.progress import Progress
-from lambdalint.prune import select
 from lambdalint.rename import rename_modules, rename_path
-from lambdalint.sourcefile import Unreadable, read_source
+from lambdalint.sourcefile import Unreadable, read_source, recording_reads
+
+if TYPE_CHECKING:
+    from lambdalint.catalog import Catalog
+    from lambdalint.link import Project
+    from lambdalint.memo import Input, Memo, RunMemo
 
 # Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
 # the fix stage re-checks its edits in memory before (or instead of) writing them.
@@ -65,6 +65,12 @@ class Loaded:
     handlers: List[Handler]
     notices: List[Notice]
     files: int = 0  # files found, indexed or not
+    # what the run memo records: the code roots the deployment files set, every
+    # other file their readers asked for, and how each Python file was used
+    code_roots: List[str] = field(default_factory=list)
+    deployment_reads: Set[str] = field(default_factory=set)
+    records: Dict[str, "FileRecord"] = field(default_factory=dict)
+    pruned: bool = False
 
 
 @dataclass
@@ -129,20 +135,52 @@ def build_project(settings: Settings, paths: List[str], verbose: bool = False,
     return load_project(settings, paths, verbose, contents, options).modules
 
 
-def load_project(settings: Settings, paths: List[str], verbose: bool = False,
-                 contents: Optional[Contents] = None, options: Optional[Options] = None) -> Loaded:
-    """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
-    options = _merged(options, verbose, contents)
-    deployment = read_deployment(paths, settings.excludes, settings.deploy_files)
+@dataclass
+class Gathered:
+    """The files a run may read, found by one walk, before any is read."""
+
+    tree: Tree
+    deployment: Found  # files that may be deployment files
+    notices: List[Notice]  # deployment files listed in config that do not exist
+
+    def sources(self) -> Set[str]:
+        """The Python files to check, absolute."""
+        return {os.path.abspath(p) for p in self.tree.python}
+
+    def inputs(self) -> List[str]:
+        """Every file the result can depend on (besides those deployment files name), absolute."""
+        return list(dict.fromkeys([*(os.path.abspath(p) for p in self.tree.python), *self.deployment]))
+
+
+def gather(settings: Settings, paths: Sequence[str]) -> Gathered:
     ignored = None
     if settings.respect_gitignore:
         from lambdalint.gitignore import GitIgnore
 
         ignored = GitIgnore().ignored
-    sources = discover(paths, settings.excludes, deployment.code_roots, ignored)
+    tree = walk_tree(paths, settings.excludes, ignored)
+    found, notices = find_deployment_files(tree, settings.deploy_files)
+    return Gathered(tree, found, notices)
+
+
+def load_project(settings: Settings, paths: List[str], verbose: bool = False,
+                 contents: Optional[Contents] = None, options: Optional[Options] = None,
+                 gathered: Optional[Gathered] = None) -> Loaded:
+    """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
+    from lambdalint.declared import adapted_app_routes, merge, resolve_declared
+    from lambdalint.handlers import find_handlers
+    from lambdalint.link import Project
+
+    options = _merged(options, verbose, contents)
+    gathered = gathered if gathered is not None else gather(settings, paths)
+    with recording_reads() as reads:
+        deployment = read_found(gathered.deployment, gathered.notices)
+    code_roots = deployment.code_roots
+    sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
     # Pruning does not yet know handlers declared in deployment files: index everything then.
-    prunable = not deployment.declared
-    modules = collect_facts(sources, settings, replace(options, prune=options.prune and prunable))
+    prune = options.prune and not deployment.declared
+    records: Dict[str, FileRecord] = {}
+    modules = collect_facts(sources, settings, replace(options, prune=prune), records)
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     declared = resolve_declared(project, deployment.declared)
@@ -150,7 +188,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     if settings.conventions:
         found += adapted_app_routes(project)
     return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices,
-                  len(sources))
+                  len(sources), code_roots, reads, records, prune)
 
 
 def _merged(options: Optional[Options], verbose: bool, contents: Optional[Contents]) -> Options:
@@ -166,9 +204,21 @@ class _File:
     key: str
 
 
-def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options) -> List[ModuleFacts]:
+@dataclass(frozen=True)
+class FileRecord:
+    """How a run used one Python file, for the run memo."""
+
+    digest: str  # content hash of what was read; "!<reason>" when unreadable
+    key: str = ""  # its per-file cache key
+    scan: str = ""  # the digest of its first-pass scan, when the run pruned
+    indexed: bool = False
+
+
+def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
+                  records: Optional[Dict[str, FileRecord]] = None) -> List[ModuleFacts]:
     """The facts of every file handlers can reach (of every file without
-    pruning), and of every file that cannot be read, in ``sources`` order."""
+    pruning), and of every file that cannot be read, in ``sources`` order.
+    ``records`` (absolute path -> ``FileRecord``) is filled when given."""
     progress = options.progress or Progress(False)
     jobs = options.jobs or default_jobs()
     cache = options.cache
@@ -183,6 +233,8 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
                                                     source.is_package)))
     with _Pool(jobs) as pool:
         if options.prune:
+            from lambdalint.prune import select
+
             scans = _scans(files, cache, pool, progress)
             maps = rename_maps(sources)
             keyed = {f.source.module: _keyed(scans[f.key], maps.get(f.source.root, {})) for f in files}
@@ -197,10 +249,28 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             # Python's): its imports are unknown, so nothing can be pruned.
             facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
     progress.close()
+    if records is not None:
+        _record(records, files, failed, sources, scans, facts)
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
     maps = rename_maps(sources)
     return [rename_modules(facts[s.module], s.module, maps.get(s.root, {})) for s in sources if s.module in facts]
+
+
+def _record(records: Dict[str, FileRecord], files: List[_File], failed: Mapping[str, ModuleFacts],
+            sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], facts: Mapping[str, ModuleFacts]) -> None:
+    from lambdalint.imports import scan_to_json
+    from lambdalint.memo import scan_digest
+
+    for f in files:
+        scan = scans.get(f.key)
+        records[os.path.abspath(f.source.path)] = FileRecord(
+            content_hash(f.data), f.key, scan_digest(scan_to_json(scan)) if scan is not None else "",
+            f.source.module in facts)
+    for s in sources:
+        if s.module in failed and not s.unreadable:
+            problem = failed[s.module].problem
+            records[os.path.abspath(s.path)] = FileRecord(f"!{problem.message if problem else ''}")
 
 
 def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
@@ -322,9 +392,42 @@ def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
 
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
               contents: Optional[Contents] = None, options: Optional[Options] = None) -> RunResult:
-    catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
+    """Check ``paths``. With a cache (``options.cache``), an unchanged re-run
+    returns the memo of the last one (``lambdalint.memo``) without indexing,
+    linking or running a rule."""
     options = _merged(options, verbose, contents)
-    loaded = load_project(settings, paths, options=options)
+    memo = _open_memo(paths, settings, catalog, options)
+    gathered = gather(settings, paths)
+    if memo is None:
+        return _check(settings, paths, catalog, options, gathered)[0]
+    from lambdalint.memo import Memo, stamp_of
+
+    old = memo.load()
+    reads = list(old.extra.get("reads", ())) if old is not None else []
+    stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
+    if old is not None:
+        reused = _reuse(memo, old, stamps, gathered, options)
+        if reused is not None:
+            return reused
+    result, loaded = _check(settings, paths, catalog, options, gathered)
+    if _memorable(result, gathered):
+        memo.store(Memo(memo.started_ns, _inputs(loaded, gathered, stamps, memo.started_ns), _result_to_json(result),
+                        loaded.pruned, {"code_roots": loaded.code_roots, "reads": sorted(loaded.deployment_reads)}),
+                   options.cache)
+    return result
+
+
+def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], options: Options,
+           gathered: Gathered) -> Tuple[RunResult, Loaded]:
+    from lambdalint import suppress
+    from lambdalint.catalog import load_catalog
+    from lambdalint.checks import CheckContext, all_checks, all_rules
+    from lambdalint.config import RULE_OPTIONS, selected
+    from lambdalint.growth_catalog import load_growth_catalog
+
+    catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
+    contents = options.contents
+    loaded = load_project(settings, paths, options=options, gathered=gathered)
     modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
     growth = load_growth_catalog(settings.growth, settings.source or "pyproject.toml")
     ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options}, growth)
@@ -350,4 +453,126 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         defaults = {code: info.default for code, info in rules.items()}
         kept += suppress.apply(suppress.unused_noqa(modules, suppression.used, settings, defaults, contents), by_path, settings).kept
     kept.sort(key=Diagnostic.sort_key)
-    return RunResult(kept, loaded.files, handlers, internal, loaded.notices)
+    return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
+
+
+# --- the run memo ------------------------------------------------------------------------
+
+def _open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catalog],
+               options: Options) -> Optional["RunMemo"]:
+    """The memo for this run, when it may have one: a cache, and files read from disk."""
+    if options.cache is None or options.contents is not None:
+        return None
+    from lambdalint.memo import RunMemo
+
+    # a catalogue passed in (not made from the settings) is part of the key
+    extra = catalog.fingerprint() if catalog is not None else ""
+    # how findings are printed and where each setting came from change no finding
+    shaping = replace(settings, output_format=None, origins={})
+    return RunMemo(options.cache.root, [os.path.abspath(p) for p in paths], f"{shaping!r}\0{extra}\0{options.prune}")
+
+
+def _memorable(result: RunResult, gathered: Gathered) -> bool:
+    """Never remember a run that met lambdalint's own bug (LAM000, a crashed
+    rule) or a folder it could not list (nothing stamps what is inside)."""
+    return not (result.internal_errors or gathered.tree.errors or any(d.code == "LAM000" for d in result.diagnostics))
+
+
+def _inputs(loaded: Loaded, gathered: Gathered, stamps: Mapping[str, Tuple[int, ...]],
+            started_ns: int) -> Dict[str, "Input"]:
+    from lambdalint.memo import Input, other_input
+
+    out: Dict[str, Input] = {}
+    sources = gathered.sources()
+    for path in gathered.inputs():
+        r = loaded.records.get(path)
+        out[path] = (Input(path, stamps[path], r.digest, r.key, r.scan, r.indexed, path in sources) if r is not None
+                     else replace(other_input(path, started_ns, stamps[path]), source=path in sources))
+    for path in sorted(loaded.deployment_reads):
+        if path not in out:
+            out[path] = other_input(path, started_ns)
+    return out
+
+
+def _reuse(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, ...]], gathered: Gathered,
+           options: Options) -> Optional[RunResult]:
+    """The memo's result when no input changed, or when every changed input is
+    a Python file whose first-pass scan and facts are unchanged."""
+    from lambdalint.memo import Memo
+
+    changes = memo.changed(old, stamps, gathered.sources())
+    if changes is None:
+        return None
+    result = _result_from_json(old.result)
+    if result is None:
+        return None
+    updated = dict(changes.rehashed)
+    if changes.differ:
+        same = _same_meaning(changes.differ, old, result, gathered, options)
+        if same is None:
+            return None
+        updated.update(same)
+    if updated:  # new stamps: the next run need not hash these files again
+        inputs = {path: updated.get(path, i) for path, i in old.inputs.items()}
+        memo.store(Memo(memo.started_ns, inputs, old.result, old.pruned, old.extra), options.cache)
+    return result
+
+
+def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: RunResult, gathered: Gathered,
+                  options: Options) -> Optional[Dict[str, "Input"]]:
+    """The new inputs of the changed files when each is a Python file whose
+    scan (what pruning sees) and facts (what the rules see) equal those the
+    memo's run used, so that its result holds; ``None`` otherwise."""
+    from lambdalint.facts import module_to_json
+    from lambdalint.imports import scan_to_json
+    from lambdalint.memo import Input, scan_digest
+
+    if any(not old.inputs[p].key for p in differ):
+        return None  # not a Python file the run read: a deployment file, an unreadable file
+    sources = {os.path.abspath(s.path): s for s in name_sources(gathered.tree.python, old.extra.get("code_roots", ()))}
+    shown = {sources[p].path for p in differ if p in sources}
+    # LAM002 (and any text edit) is located in the file's text, not in its facts
+    if any(d.path in shown and (d.code == "LAM002" or d.fix is not None and d.fix.edits) for d in result.diagnostics):
+        return None
+    cache = options.cache
+    out: Dict[str, Input] = {}
+    for path, stamp in differ.items():
+        source, was = sources.get(path), old.inputs[path]
+        if source is None or cache is None:
+            return None
+        try:
+            data = read_source(path)
+        except Unreadable:
+            return None
+        if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
+            return None
+        key = entry_key(content_hash(data), path, source.runtime_name, source.is_package)
+        if was.indexed:
+            after = index_bytes(data, source)
+            if after.problem is None:
+                cache.put_facts(key, after)  # a full run after all takes it from the cache
+            before = cache.get_facts(was.key, source.path, source.runtime_name)
+            if before is None or after.problem is not None or module_to_json(after) != module_to_json(before):
+                return None
+        elif not old.pruned:
+            return None
+        out[path] = Input(path, stamp, content_hash(data), key, was.scan, was.indexed, was.source)
+    return out
+
+
+def _result_to_json(result: RunResult) -> Dict[str, Any]:
+    from lambdalint.facts import to_json
+
+    return {"diagnostics": [to_json(d) for d in result.diagnostics], "files": result.files,
+            "handlers": [to_json(h) for h in result.handlers], "notices": [to_json(n) for n in result.notices]}
+
+
+def _result_from_json(raw: Mapping[str, Any]) -> Optional[RunResult]:
+    from lambdalint.facts import from_json
+
+    try:
+        return RunResult([from_json(Diagnostic, d) for d in raw["diagnostics"]], int(raw["files"]),
+                         [from_json(Handler, h) for h in raw["handlers"]], [],
+                         [from_json(Notice, n) for n in raw["notices"]])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None

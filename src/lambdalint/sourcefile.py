@@ -13,6 +13,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from contextlib import contextmanager
+from typing import Iterator, List, Set
 
 # Above this, a source file is not read at all (the index would refuse it
 # anyway; see ``lambdalint.index.guard``): a huge file costs neither time nor memory.
@@ -42,9 +44,27 @@ class TooLarge(Unreadable):
         self.size = size
 
 
+_RECORDERS: List[Set[str]] = []
+
+
+@contextmanager
+def recording_reads() -> Iterator[Set[str]]:
+    """The absolute paths ``read_bytes`` is asked for inside the block (read or
+    not): the run memo must know every file a result depends on, including
+    those deployment files name (a Dockerfile, an included YAML file)."""
+    paths: Set[str] = set()
+    _RECORDERS.append(paths)
+    try:
+        yield paths
+    finally:
+        _RECORDERS.remove(paths)
+
+
 def read_bytes(path: str, limit: int, truncate: bool = False) -> bytes:
     """At most ``limit`` bytes of the regular file ``path``. Past the limit, the
     first ``limit`` bytes when ``truncate``, else ``TooLarge``."""
+    for paths in _RECORDERS:
+        paths.add(os.path.abspath(path))
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)

@@ -22,11 +22,9 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from lambdalint.discover import DEFAULT_EXCLUDES, display_path, walk_files
+from lambdalint.discover import DEFAULT_EXCLUDES, Tree, display_path, walk_tree
 from lambdalint.infra import WARNING, Deployment, Notice
-from lambdalint.infra.yamlsafe import YamlError
 from lambdalint.sourcefile import TooLarge, read_bytes
-from lambdalint.infra.yamlsafe import load as load_yaml
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,24 +59,44 @@ def kind_by_name(name: str) -> Optional[str]:
     return None
 
 
+# a found deployment file: its absolute path -> (kind, listed in config)
+Found = Dict[str, Tuple[str, bool]]
+
+
 def read_deployment(paths: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
-                    listed: Sequence[str] = ()) -> Deployment:
-    """Every handler the deployment files under ``paths`` (and ``listed``) declare."""
-    found: Dict[str, Tuple[str, bool]] = {}  # abspath -> (kind, listed)
+                    listed: Sequence[str] = (), tree: Optional[Tree] = None) -> Deployment:
+    """Every handler the deployment files under ``paths`` (and ``listed``) declare.
+    ``tree``: the walk of ``paths`` when the caller has made it already."""
+    found, notices = find_deployment_files(tree if tree is not None else walk_tree(paths, excludes), listed)
     out = Deployment()
-    for path in listed:
-        if not os.path.isfile(path):
-            out.notices.append(Notice(WARNING, display_path(path), 0, "deployment file listed in config does not exist"))
-            continue
-        found[os.path.abspath(path)] = (kind_by_name(os.path.basename(path)) or SNIFF, True)
-    for path in walk_files(paths, excludes):
-        kind = kind_by_name(os.path.basename(path))
-        if kind is not None:
-            found.setdefault(os.path.abspath(path), (kind, False))
+    out.notices.extend(notices)
     return _read_all(found, out)
 
 
-def _read_all(found: Dict[str, Tuple[str, bool]], out: Deployment) -> Deployment:
+def find_deployment_files(tree: Tree, listed: Sequence[str] = ()) -> Tuple[Found, List[Notice]]:
+    """The files that may be deployment files, by name, without reading them."""
+    found: Found = {}
+    notices: List[Notice] = []
+    for path in listed:
+        if not os.path.isfile(path):
+            notices.append(Notice(WARNING, display_path(path), 0, "deployment file listed in config does not exist"))
+            continue
+        found[os.path.abspath(path)] = (kind_by_name(os.path.basename(path)) or SNIFF, True)
+    for path in tree.files:
+        kind = kind_by_name(os.path.basename(path))
+        if kind is not None:
+            found.setdefault(os.path.abspath(path), (kind, False))
+    return found, notices
+
+
+def read_found(found: Found, notices: Sequence[Notice] = ()) -> Deployment:
+    """Read the files ``find_deployment_files`` found."""
+    out = Deployment()
+    out.notices.extend(notices)
+    return _read_all(found, out)
+
+
+def _read_all(found: Found, out: Deployment) -> Deployment:
     terraform: Dict[str, List[str]] = {}
     for path, (kind, listed) in sorted(found.items()):
         if kind == TERRAFORM:
@@ -118,6 +136,8 @@ def load_data(path: str) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
+    from lambdalint.infra.yamlsafe import YamlError, load as load_yaml  # a run the memo answers reads no YAML
+
     try:
         return load_yaml(text, path)
     except YamlError as exc:

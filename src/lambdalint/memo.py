@@ -1,0 +1,219 @@
+"""The run memo: the finished result of the last check of the same paths with
+the same settings, reused while none of its inputs has changed.
+
+The per-file cache (``lambdalint.cache``) saves the parse, but a re-run that
+changes nothing still decoded every reached module's facts, linked them and
+ran every rule: most of a warm run. The memo keeps the result itself, with a
+stamp of every input:
+
+- every Python file found, checked or pruned (its content decides what the
+  first pass selects, and what the rules see);
+- every file that may be a deployment file, and every other file the
+  deployment readers asked for (a Dockerfile, an included YAML file).
+
+Everything else the result depends on is in the memo's name (``RunMemo.key``):
+lambdalint's code and rule catalogues, the Python version, the settings, the
+paths as given and the working folder (paths in messages are relative to it).
+
+An input is unchanged when its stamp (size, mtime, ctime, inode) is unchanged,
+or, when it is not, its content hash is. A stamp can hide an edit made within
+the file system's timestamp granularity of the recording run (git's "racily
+clean" entries), so a file modified that close to the run is hashed again.
+
+When only Python files changed, the result can still be reused: it is a
+function of each file's first-pass scan (which files are indexed) and of the
+indexed files' facts, so an edit that leaves both equal (a comment, a blank
+line at the end, a reformatted expression on one line) leaves the result
+equal. ``run.py`` asks ``RunMemo.changed_sources`` which files those are, and
+compares their new scans and facts with the old ones from the per-file cache.
+
+Like the per-file cache, the memo is an optimisation only: anything unreadable
+or unexpected in it is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import AbstractSet, Any, Dict, Mapping, Optional, Sequence, Tuple
+
+from lambdalint import __version__
+
+MEMO_FORMAT = 1
+
+# Modification times closer than this to the recording run's start do not prove
+# a file unchanged (coarse timestamps on some file systems: 2 s on FAT).
+RACY_NS = 2_000_000_000
+
+Stamp = Tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode; () when missing
+
+
+@dataclass
+class Input:
+    """One file the result depends on, as the recording run saw it."""
+
+    path: str  # absolute
+    stamp: Tuple[int, ...]
+    digest: str  # content hash, "!<reason>" when unreadable, "" when unknown (never equal)
+    # Python files only: the per-file cache key of the content the result used,
+    # the digest of its first-pass scan ("" when the run did not prune), and
+    # whether its facts were used (indexed) or only its scan
+    key: str = ""
+    scan: str = ""
+    indexed: bool = False
+    source: bool = False  # a Python file to check (not only a possible deployment file)
+
+
+@dataclass
+class Changes:
+    """What differs from a memo's inputs."""
+
+    differ: Dict[str, Tuple[int, ...]] = field(default_factory=dict)  # content changed (path -> stamp now)
+    rehashed: Dict[str, Input] = field(default_factory=dict)  # stamp changed or too recent, content equal
+
+
+@dataclass
+class Memo:
+    started_ns: int
+    inputs: Dict[str, Input]
+    result: Dict[str, Any]  # RunResult, in lambdalint.facts' JSON form
+    pruned: bool = True
+    extra: Dict[str, Any] = field(default_factory=dict)  # what run.py needs to redo part of the run
+
+
+def stamp_of(path: str) -> Tuple[int, ...]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def digest_of(path: str) -> str:
+    from lambdalint.cache import content_hash
+    from lambdalint.sourcefile import read_source
+
+    try:
+        return content_hash(read_source(path))
+    except OSError as exc:
+        return f"!{exc}"
+
+
+def code_fingerprint() -> str:
+    """lambdalint's own code and the rule catalogues it ships."""
+    global _CODE
+    if _CODE is None:
+        from lambdalint.locations import rules_dir
+
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{__version__}\0{MEMO_FORMAT}\0{sys.version}\0".encode())
+        package = os.path.dirname(os.path.abspath(__file__))
+        files = []
+        for folder, dirs, names in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            files.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py"))
+        catalog = rules_dir() / "catalog"
+        if catalog.is_dir():
+            files.extend(str(p) for p in sorted(catalog.glob("*.toml")))
+        for path in files:
+            h.update(os.path.relpath(path, package).encode("utf-8", "replace"))
+            try:
+                with open(path, "rb") as fh:
+                    h.update(fh.read())
+            except OSError:
+                h.update(b"\0unreadable")
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+_CODE: Optional[str] = None
+
+
+class RunMemo:
+    """The memo of one (paths, settings) pair, in ``<cache dir>/runs/``."""
+
+    def __init__(self, cache_dir: str, paths: Sequence[str], settings_repr: str) -> None:
+        h = hashlib.blake2b(digest_size=16)
+        for part in (code_fingerprint(), os.getcwd(), "\0".join(paths), settings_repr):
+            h.update(part.encode("utf-8", "surrogateescape"))
+            h.update(b"\0\1")
+        self.key = h.hexdigest()
+        self.file = os.path.join(cache_dir, "runs", self.key + ".json")
+        self.started_ns = time.time_ns()
+
+    # --- reading ------------------------------------------------------------------------
+    def load(self) -> Optional[Memo]:
+        try:
+            with open(self.file, "rb") as fh:
+                raw = json.loads(fh.read())
+            if raw.get("format") != MEMO_FORMAT:
+                return None
+            inputs = {}
+            for path, stamp, digest, key, scan, indexed, source in raw["inputs"]:
+                inputs[path] = Input(str(path), tuple(int(n) for n in stamp), str(digest), str(key), str(scan),
+                                     bool(indexed), bool(source))
+            return Memo(int(raw["started_ns"]), inputs, dict(raw["result"]), bool(raw["pruned"]),
+                        dict(raw.get("extra") or {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None
+
+    def changed(self, memo: Memo, stamps: Mapping[str, Tuple[int, ...]], sources: AbstractSet[str]) -> Optional["Changes"]:
+        """How the inputs (absolute path -> stamp now) differ from the memo's;
+        ``None`` when the set of inputs, or of the Python files to check among
+        them (``sources``), changed."""
+        if stamps.keys() != memo.inputs.keys() or sources != {p for p, i in memo.inputs.items() if i.source}:
+            return None
+        out = Changes()
+        for path, old in memo.inputs.items():
+            stamp = stamps[path]
+            racy = len(old.stamp) == 4 and old.stamp[1] >= memo.started_ns - RACY_NS
+            if stamp == old.stamp and not racy and old.digest:
+                continue
+            digest = digest_of(path)
+            if old.digest and digest == old.digest:
+                out.rehashed[path] = Input(path, stamp, digest, old.key, old.scan, old.indexed, old.source)
+            else:
+                out.differ[path] = stamp
+        return out
+
+    # --- writing ------------------------------------------------------------------------
+    def store(self, memo: Memo, cache: Any) -> None:
+        """Write ``memo`` atomically (``cache``: the ``lambdalint.cache.Cache`` that
+        reports an unwritable folder once)."""
+        from lambdalint.cache import write_atomically
+
+        if not cache.prepare():
+            return
+        raw = {
+            "format": MEMO_FORMAT,
+            "started_ns": memo.started_ns,
+            "pruned": memo.pruned,
+            "inputs": [[i.path, list(i.stamp), i.digest, i.key, i.scan, i.indexed, i.source]
+                       for i in memo.inputs.values()],
+            "result": memo.result,
+            "extra": memo.extra,
+        }
+        try:
+            write_atomically(self.file, json.dumps(raw, separators=(",", ":")))
+        except (OSError, ValueError, TypeError, RecursionError) as exc:
+            cache.fail(f"{self.file}: {getattr(exc, 'strerror', None) or exc}")
+
+
+def other_input(path: str, started_ns: int, stamp: Optional[Tuple[int, ...]] = None) -> Input:
+    """A non-Python input (deployment file, file a deployment file names) as
+    recorded after the run read it. ``stamp``: taken before the run; a file that
+    changed since, or too close to the run's start, gets no digest, so the next
+    run does not trust it."""
+    now = stamp_of(path)
+    if stamp is not None and now != stamp or len(now) == 4 and now[1] >= started_ns - RACY_NS:
+        return Input(path, now, "")
+    return Input(path, now, digest_of(path) if now else "!missing")
+
+
+def scan_digest(scan_json: Mapping[str, Any]) -> str:
+    return hashlib.blake2b(json.dumps(scan_json, sort_keys=True, separators=(",", ":")).encode(),
+                           digest_size=16).hexdigest()
