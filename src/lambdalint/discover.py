@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -105,6 +105,7 @@ class Tree:
     python: List[str]  # the Python files to check: named on the command line, or found and not git-ignored
     files: List[str]  # every file found and not excluded, git-ignored or not (deployment files)
     errors: List[OSError]  # folders that could not be listed
+    absolute: Dict[str, str] = field(default_factory=dict)  # each of ``files`` -> its absolute path
 
 
 def walk_tree(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
@@ -119,49 +120,83 @@ def walk_tree(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
         if os.path.isfile(root):
             tree.python.append(root)  # an explicitly named file is always checked
             tree.files.append(root)
+            tree.absolute[root] = os.path.abspath(root)
             continue
-        git_ignored = set()  # folders .gitignore excludes: walked for deployment files only
-        for dirpath, dirnames, filenames in os.walk(root, onerror=tree.errors.append):
-            rel_dir = os.path.relpath(dirpath, root)
-            hidden = dirpath in git_ignored
-            keep = []
-            for d in sorted(dirnames):
-                rel = os.path.normpath(os.path.join(rel_dir, d)).replace(os.sep, "/")
-                full = os.path.join(dirpath, d)
-                if skip(d, rel, full) or _is_virtualenv(full) or os.path.islink(full):
-                    continue
-                if hidden or ignored is not None and ignored(full, True):
-                    git_ignored.add(full)
-                keep.append(d)
-            dirnames[:] = keep
-            for f in sorted(filenames):
-                rel = os.path.normpath(os.path.join(rel_dir, f)).replace(os.sep, "/")
-                full_file = os.path.join(dirpath, f)
-                if skip(f, rel, full_file):
-                    continue
-                tree.files.append(full_file)
-                if f.endswith(".py") and not hidden and (ignored is None or not ignored(full_file, False)):
-                    tree.python.append(full_file)
+        _walk_folder(root, skip, ignored, tree)
     return tree
 
 
-def module_name(path: str) -> str:
+def _walk_folder(top: str, skip: Excluder, ignored: Optional[Ignored], tree: Tree) -> None:
+    """Top-down and sorted, as ``os.walk`` would, with one ``scandir`` per folder
+    and no recursion (folders can nest deeper than Python's stack)."""
+    # (folder, its absolute path, its path relative to top, git-ignored)
+    todo = [(top, os.path.abspath(top), "", False)]
+    while todo:
+        folder, folder_abs, rel, hidden = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            tree.errors.append(exc)
+            continue
+        folders = []
+        for entry in entries:
+            name, full = entry.name, entry.path
+            entry_rel = f"{rel}/{name}" if rel else name
+            try:
+                is_dir = entry.is_dir()  # follows links, as os.walk does
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if skip(name, entry_rel, full) or entry.is_symlink() or _is_virtualenv(full):
+                    continue
+                folders.append((full, os.path.join(folder_abs, name), entry_rel,
+                                hidden or ignored is not None and ignored(full, True)))
+            elif not skip(name, entry_rel, full):
+                tree.files.append(full)
+                tree.absolute[full] = os.path.join(folder_abs, name)
+                if name.endswith(".py") and not hidden and (ignored is None or not ignored(full, False)):
+                    tree.python.append(full)
+        todo.extend(reversed(folders))
+
+
+def module_name(path: str, packages: Optional[Dict[str, str]] = None) -> str:
     """The dotted module name, from the chain of ``__init__.py`` above the file.
 
     A file whose name is no identifier (``my-func.py``) is still a handler module:
-    Lambda loads it with ``importlib``. It gets an identifier-safe key (``my_func``)."""
-    p = Path(os.path.abspath(path))
-    parts = [] if p.name == "__init__.py" else [_identifier(p.stem)]
-    d = p.parent
-    while (d / "__init__.py").is_file() and _IDENT.match(d.name):
-        parts.insert(0, d.name)
-        if d.parent == d:
+    Lambda loads it with ``importlib``. It gets an identifier-safe key (``my_func``).
+    ``packages`` caches each folder's dotted package name over many calls."""
+    folder, base = os.path.split(os.path.abspath(path))
+    stem = os.path.splitext(base)[0]
+    prefix = _package_name(folder, packages if packages is not None else {})
+    if base == "__init__.py":
+        return prefix or _identifier(stem)
+    return f"{prefix}.{_identifier(stem)}" if prefix else _identifier(stem)
+
+
+def _package_name(folder: str, known: Dict[str, str]) -> str:
+    """``a.b`` for a folder ``.../a/b`` when both hold an ``__init__.py`` (and are
+    identifiers); "" when ``folder`` is no package."""
+    chain = []
+    d = folder
+    while d not in known:
+        name = os.path.basename(d)
+        if not (_IDENT.match(name) and os.path.isfile(os.path.join(d, "__init__.py"))):
+            known[d] = ""
             break
-        d = d.parent
-    return ".".join(parts) or _identifier(p.stem)
+        chain.append(d)
+        parent = os.path.dirname(d)
+        if parent == d:
+            known[parent] = ""
+            break
+        d = parent
+    for d in reversed(chain):
+        above = known.get(os.path.dirname(d), "")
+        known[d] = f"{above}.{os.path.basename(d)}" if above else os.path.basename(d)
+    return known[folder]
 
 
-def import_root(path: str, code_roots: Sequence[str] = ()) -> Tuple[str, str]:
+def import_root(path: str, code_roots: Sequence[str] = (), packages: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
     """The folder the runtime imports ``path`` from, and the dotted name it imports it by.
 
     Inside a code root (a ``CodeUri``, a serverless service...) the name is
@@ -179,7 +214,7 @@ def import_root(path: str, code_roots: Sequence[str] = ()) -> Tuple[str, str]:
             rel = rel[:-1]
         name = ".".join(_identifier(p) for p in rel) or _identifier(os.path.basename(best))
         return best, name
-    name = module_name(full)
+    name = module_name(full, packages)
     depth = name.count(".") + (1 if os.path.basename(full) == "__init__.py" else 0)
     root = os.path.dirname(full)
     for _ in range(depth):
@@ -219,19 +254,20 @@ def name_sources(python: Sequence[str], code_roots: Sequence[str] = (),
     then gets a key qualified by its root's folders (``svc_a.src.db``), so that
     neither is lost and neither stands in for the other (``lambdalint.rename``
     makes a module's imports name the modules of its own root)."""
-    found: List[Tuple[str, str, str]] = []  # (path, root, import name)
+    found: List[Tuple[str, str, str, str]] = []  # (path, absolute path, root, import name)
+    packages: Dict[str, str] = {}
     for path in dict.fromkeys(os.path.normpath(p) for p in python):
-        root, name = import_root(path, code_roots)
-        found.append((path, root, name))
+        full = os.path.abspath(path)
+        root, name = import_root(full, code_roots, packages)
+        found.append((path, full, root, name))
     owners: Dict[str, set] = {}
     roots_of: Dict[str, set] = {}
-    for path, root, name in found:
-        owners.setdefault(name, set()).add(os.path.abspath(path))
+    for path, full, root, name in found:
+        owners.setdefault(name, set()).add(full)
         roots_of.setdefault(name, set()).add(root)
     keys: Dict[str, str] = {}  # abspath -> key
     taken = {name for name, files in owners.items() if len(files) == 1}
-    for path, root, name in found:
-        full = os.path.abspath(path)
+    for path, full, root, name in found:
         if full in keys:
             continue
         if len(owners[name]) == 1:
@@ -243,8 +279,22 @@ def name_sources(python: Sequence[str], code_roots: Sequence[str] = (),
             key, n = f"{base}_{n}", n + 1
         taken.add(key)
         keys[full] = key
-    return [SourceFile(display_path(path), keys[os.path.abspath(path)], os.path.basename(path) == "__init__.py", name, root)
-            for path, root, name in found] + _unreadable_folders(errors)
+    shown = _displayer()
+    return [SourceFile(shown(path, full), keys[full], os.path.basename(path) == "__init__.py", name, root)
+            for path, full, root, name in found] + _unreadable_folders(errors)
+
+
+def _displayer() -> Callable[[str, str], str]:
+    """``display_path`` for many files: the working folder is read once."""
+    cwd = os.getcwd()
+    inside = cwd.rstrip(os.sep) + os.sep
+
+    def shown(path: str, full: str) -> str:
+        if full.startswith(inside):
+            return full[len(inside):]
+        return display_path(path)
+
+    return shown
 
 
 def _unreadable_folders(errors: Sequence[OSError]) -> List[SourceFile]:

@@ -145,11 +145,15 @@ class Gathered:
 
     def sources(self) -> Set[str]:
         """The Python files to check, absolute."""
-        return {os.path.abspath(p) for p in self.tree.python}
+        return set(self._python())
 
     def inputs(self) -> List[str]:
         """Every file the result can depend on (besides those deployment files name), absolute."""
-        return list(dict.fromkeys([*(os.path.abspath(p) for p in self.tree.python), *self.deployment]))
+        return list(dict.fromkeys([*self._python(), *self.deployment]))
+
+    def _python(self) -> List[str]:
+        known = self.tree.absolute
+        return [known.get(p) or os.path.abspath(p) for p in self.tree.python]
 
 
 def gather(settings: Settings, paths: Sequence[str]) -> Gathered:

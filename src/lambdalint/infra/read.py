@@ -44,7 +44,9 @@ _MAX_BYTES = 10 * 1024 * 1024
 
 
 def kind_by_name(name: str) -> Optional[str]:
-    if any(fnmatch.fnmatchcase(name, p) for p in _SAM_NAMES):
+    if name.endswith(".py"):  # asked of every file found: the common answers first
+        return CDK
+    if name.endswith((".yaml", ".yml", ".json")) and any(fnmatch.fnmatchcase(name, p) for p in _SAM_NAMES):
         return SAM
     if name in _SERVERLESS_NAMES:
         return SERVERLESS
@@ -52,8 +54,6 @@ def kind_by_name(name: str) -> Optional[str]:
         return ZAPPA
     if name.endswith(".tf"):
         return TERRAFORM
-    if name.endswith(".py"):
-        return CDK
     if name.endswith(_SNIFF_EXTENSIONS):
         return SNIFF
     return None
@@ -85,7 +85,7 @@ def find_deployment_files(tree: Tree, listed: Sequence[str] = ()) -> Tuple[Found
     for path in tree.files:
         kind = kind_by_name(os.path.basename(path))
         if kind is not None:
-            found.setdefault(os.path.abspath(path), (kind, False))
+            found.setdefault(tree.absolute.get(path) or os.path.abspath(path), (kind, False))
     return found, notices
 
 
