@@ -137,15 +137,31 @@ def test_an_edit_that_changes_facts_runs_again(project, tmp_path, monkeypatch, n
     assert spy.loads == 1 and spy.indexed == [name]
 
 
+def test_a_comment_only_edit_reuses_the_result_without_parsing(project, tmp_path, monkeypatch):
+    check(project, tmp_path / "c")
+    spy = Spy(monkeypatch)
+    edit(project / "app.py", APP.replace('db.conn.execute("select 1")', 'db.conn.execute("select 1")  # why')
+         + "# a comment at the end\n")
+    assert check(project, tmp_path / "c") == [("db.py", 5, "LAM101")]
+    assert spy.loads == 0 and spy.indexed == []
+    spy.reset()
+    assert check(project, tmp_path / "c") == [("db.py", 5, "LAM101")]
+    assert spy.loads == 0 and spy.indexed == []  # the memo now holds the new content
+
+
 def test_an_edit_that_leaves_scan_and_facts_equal_reuses_the_result(project, tmp_path, monkeypatch):
     check(project, tmp_path / "c")
     spy = Spy(monkeypatch)
-    edit(project / "app.py", APP + "# a comment at the end\n")
+    # trailing spaces: not a comment-only edit, but nothing the facts hold
+    edit(project / "app.py", APP.replace("db.close_db()", "db.close_db()    "))
     assert check(project, tmp_path / "c") == [("db.py", 5, "LAM101")]
     assert spy.loads == 0 and spy.indexed == ["app.py"]  # only the edited file is parsed
-    spy.reset()
-    assert check(project, tmp_path / "c") == [("db.py", 5, "LAM101")]
-    assert spy.indexed == []  # and the memo now holds the new content
+
+
+def test_a_new_noqa_is_not_a_comment_only_edit(project, tmp_path, monkeypatch):
+    check(project, tmp_path / "c")
+    edit(project / "db.py", DB.replace("conn.close()", "conn.close()  # noqa: LAM101"))
+    assert check(project, tmp_path / "c") == []
 
 
 def test_an_unreached_module_that_starts_to_matter_runs_again(project, tmp_path, monkeypatch):

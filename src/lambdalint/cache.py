@@ -22,7 +22,7 @@ import os
 import sys
 import tempfile
 from dataclasses import replace
-from typing import Callable, Dict, Iterable, Optional
+from typing import Callable, Dict, Iterable, Optional, Union
 
 from lambdalint import __version__
 from lambdalint.facts import ModuleFacts, module_from_json, module_to_json
@@ -117,11 +117,41 @@ class Cache:
         # keys hold the absolute path; the facts, the path as this run shows it
         return facts if facts.path == path else replace(facts, path=path)
 
-    def put_facts(self, key: str, facts: ModuleFacts) -> None:
+    def put_facts(self, key: str, facts: ModuleFacts, source: Optional[bytes] = None) -> None:
         if self.prepare():
             error = write_facts(self.dir, key, facts)
+            if error is None and source is not None:
+                error = write_source(self.dir, key, source)
             if error is not None:
                 self.fail(error)
+
+    def get_facts_raw(self, key: str) -> Optional[bytes]:
+        """An entry's facts as stored (a corrupt one is found out when read)."""
+        try:
+            with open(facts_file(self.dir, key), "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    def put_raw_facts(self, key: str, raw: bytes, source: bytes) -> None:
+        """Store facts known to be those of ``source`` (the same as another entry's)."""
+        if self.prepare():
+            try:
+                write_atomically(facts_file(self.dir, key), raw)
+            except OSError as exc:
+                self.fail(f"{facts_file(self.dir, key)}: {exc.strerror or exc}")
+                return
+            error = write_source(self.dir, key, source)
+            if error is not None:
+                self.fail(error)
+
+    def get_source(self, key: str) -> Optional[bytes]:
+        """The text the entry ``key`` was made from, when kept."""
+        try:
+            with open(source_file(self.dir, key), "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
 
     # --- scans: one pack for the whole project ----------------------------------------
     def scans_path(self) -> str:
@@ -206,13 +236,29 @@ def write_facts(cache_dir: str, key: str, facts: ModuleFacts) -> Optional[str]:
     return None
 
 
-def write_atomically(path: str, text: str) -> None:
+def source_file(cache_dir: str, key: str) -> str:
+    return os.path.join(cache_dir, "sources", key[:2], key)
+
+
+def write_source(cache_dir: str, key: str, data: bytes) -> Optional[str]:
+    """Keep the text an entry's facts were made from: when the file changes, the
+    run memo compares old and new text (``lambdalint.index.source.same_code``)
+    to see whether only comments changed, without parsing either."""
+    path = source_file(cache_dir, key)
+    try:
+        write_atomically(path, data)
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}"
+    return None
+
+
+def write_atomically(path: str, text: Union[str, bytes]) -> None:
     """A reader (another run) never sees half a file."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.replace(tmp, path)
     except BaseException:
         try:

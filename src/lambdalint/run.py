@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-from lambdalint.cache import Cache, content_hash, entry_key, write_facts
+from lambdalint.cache import Cache, content_hash, entry_key, write_facts, write_source
 from lambdalint.config import Settings
 from lambdalint.diagnostics import ERROR, Diagnostic
 from lambdalint.discover import SourceFile, Tree, name_sources, rename_maps, walk_tree
@@ -68,6 +68,7 @@ class Loaded:
     # what the run memo records: the code roots the deployment files set, every
     # other file their readers asked for, and how each Python file was used
     code_roots: List[str] = field(default_factory=list)
+    sources: List[SourceFile] = field(default_factory=list)
     deployment_reads: Set[str] = field(default_factory=set)
     records: Dict[str, "FileRecord"] = field(default_factory=dict)
     pruned: bool = False
@@ -192,7 +193,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     if settings.conventions:
         found += adapted_app_routes(project)
     return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices,
-                  len(sources), code_roots, reads, records, prune)
+                  len(sources), code_roots, sources, reads, records, prune)
 
 
 def _merged(options: Optional[Options], verbose: bool, contents: Optional[Contents]) -> Options:
@@ -339,6 +340,8 @@ def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[str], b
         # an internal error is lambdalint's bug, not the file's: never remember it
         keep = cache_dir is not None and not (facts.problem is not None and facts.problem.code == "LAM000")
         error = write_facts(cache_dir, key, facts) if keep else None
+        if keep and error is None and facts.problem is None:
+            error = write_source(cache_dir, key, data)
         out.append((i, (facts, error)))
     return out
 
@@ -416,7 +419,7 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     result, loaded = _check(settings, paths, catalog, options, gathered)
     if _memorable(result, gathered):
         memo.store(Memo(memo.started_ns, _inputs(loaded, gathered, stamps, memo.started_ns), _result_to_json(result),
-                        loaded.pruned, {"code_roots": loaded.code_roots, "reads": sorted(loaded.deployment_reads)}),
+                        loaded.pruned, _extra(loaded)),
                    options.cache)
     return result
 
@@ -527,13 +530,12 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     """The new inputs of the changed files when each is a Python file whose
     scan (what pruning sees) and facts (what the rules see) equal those the
     memo's run used, so that its result holds; ``None`` otherwise."""
-    from lambdalint.facts import module_to_json
     from lambdalint.imports import scan_to_json
     from lambdalint.memo import Input, scan_digest
 
     if any(not old.inputs[p].key for p in differ):
         return None  # not a Python file the run read: a deployment file, an unreadable file
-    sources = {os.path.abspath(s.path): s for s in name_sources(gathered.tree.python, old.extra.get("code_roots", ()))}
+    sources = {p: _source_from_json(old.extra, p) for p in differ}
     shown = {sources[p].path for p in differ if p in sources}
     # LAM002 (and any text edit) is located in the file's text, not in its facts
     if any(d.path in shown and (d.code == "LAM002" or d.fix is not None and d.fix.edits) for d in result.diagnostics):
@@ -551,17 +553,58 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
             return None
         key = entry_key(content_hash(data), path, source.runtime_name, source.is_package)
-        if was.indexed:
+        if was.indexed and not _only_comments_changed(cache, was.key, key, data):
             after = index_bytes(data, source)
             if after.problem is None:
-                cache.put_facts(key, after)  # a full run after all takes it from the cache
+                cache.put_facts(key, after, data)  # a full run after all takes it from the cache
             before = cache.get_facts(was.key, source.path, source.runtime_name)
-            if before is None or after.problem is not None or module_to_json(after) != module_to_json(before):
+            if before is None or after.problem is not None or before != after:
                 return None
         elif not old.pruned:
             return None
         out[path] = Input(path, stamp, content_hash(data), key, was.scan, was.indexed, was.source)
     return out
+
+
+def _extra(loaded: Loaded) -> Dict[str, Any]:
+    """What a later run needs to redo part of this one: the files deployment
+    readers asked for, and how each Python file was named (module keys depend
+    on every file and on the deployment files, which a reuse has not read)."""
+    from lambdalint.facts import to_json
+
+    return {"reads": sorted(loaded.deployment_reads),
+            "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable}}
+
+
+def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:
+    from lambdalint.facts import from_json
+
+    raw = extra.get("sources", {}).get(path)
+    try:
+        return from_json(SourceFile, raw) if raw is not None else None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _only_comments_changed(cache: Cache, old_key: str, new_key: str, data: bytes) -> bool:
+    """Whether the file differs from the text of the entry ``old_key`` only in
+    comments; if so its facts are those of that entry, stored under ``new_key``
+    too. This needs no libcst (its import alone costs more than the rest of such a run)."""
+    from lambdalint.index.source import decode_source, same_code
+
+    old = cache.get_source(old_key)
+    if old is None:
+        return False
+    try:
+        if not same_code(decode_source(old), decode_source(data)):
+            return False
+    except (UnicodeDecodeError, SyntaxError):
+        return False
+    facts = cache.get_facts_raw(old_key)
+    if facts is None:
+        return False
+    cache.put_raw_facts(new_key, facts, data)
+    return True
 
 
 def _result_to_json(result: RunResult) -> Dict[str, Any]:

@@ -110,3 +110,36 @@ def suppression_comments(text: str) -> Tuple[Suppressions, Suppressions]:
 def noqa_lines(text: str) -> Suppressions:
     """Map line number -> codes named by a ``# noqa`` comment there (``None`` = all)."""
     return suppression_comments(text)[0]
+
+
+def same_code(old: str, new: str) -> bool:
+    """Whether two versions of a file differ only in comments, in the whitespace
+    before a comment and in trailing blank or comment lines, with the same
+    suppression comments. Every token is then the same, at the same line and
+    column, so the file's facts are the same without parsing it again (the run
+    memo uses this to answer an edit that only touched comments).
+
+    False whenever in doubt: carriage returns (line endings libcst and tokenize
+    may count differently), or text tokenize cannot read."""
+    if "\r" in old or "\r" in new:
+        return False
+    if suppression_comments(old) != suppression_comments(new):
+        return False
+    before = _code_lines(old)
+    return before is not None and before == _code_lines(new)
+
+
+def _code_lines(text: str) -> Optional[list]:
+    lines = text.split("\n")
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                row, col = tok.start
+                # the whitespace before a comment belongs to no token: stripping it
+                # cannot touch a string (a comment starts after any string on its line)
+                lines[row - 1] = lines[row - 1][:col].rstrip(" \t\f")
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
