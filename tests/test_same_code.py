@@ -1,0 +1,75 @@
+"""``same_code``: the run memo's proof that an edit touched only comments, so
+that the file's facts are the old ones without parsing it again. It must never
+say "same" when the facts differ."""
+
+from __future__ import annotations
+
+import io
+import random
+import tokenize
+from pathlib import Path
+
+import pytest
+
+from lambdalint.index import index_source
+from lambdalint.index.source import same_code
+
+REPO = Path(__file__).resolve().parent.parent
+CODE = '''import db
+
+S = """text   # not a comment
+   kept as written   """
+
+
+def handler(event, context):
+    db.conn.execute("select 1 # not a comment")
+    return S
+'''
+
+
+def with_comments(text: str, seed: int) -> str:
+    """``text`` with comments added at the end of random lines and after the code."""
+    rng = random.Random(seed)
+    lines = text.split("\n")
+    ends = {t.start[0] for t in tokenize.generate_tokens(io.StringIO(text).readline)
+            if t.type in (tokenize.NEWLINE, tokenize.NL)}
+    for row in sorted(ends):
+        if row - 1 < len(lines) and "#" not in lines[row - 1] and rng.random() < 0.5:
+            lines[row - 1] += "   # added"
+    return "\n".join(lines) + "\n# trailer\n\n    # indented trailer\n"
+
+
+SAMPLES = sorted(p for p in (REPO / "fixtures").rglob("*.py")) + sorted((REPO / "src" / "lambdalint").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", SAMPLES[::7], ids=lambda p: str(p.relative_to(REPO)))
+def test_added_comments_are_the_same_code_and_give_the_same_facts(path):
+    text = path.read_text(encoding="utf-8")
+    edited = with_comments(text, len(text))
+    assert same_code(text, edited)
+    before = index_source(text.encode(), str(path), "m", False)
+    assert index_source(edited.encode(), str(path), "m", False) == before
+
+
+@pytest.mark.parametrize("edited", [
+    CODE.replace("select 1", "select 2"),  # a string
+    CODE.replace("kept as written   ", "kept as written"),  # trailing spaces inside a string
+    CODE.replace("# not a comment\n   kept", "# changed\n   kept"),  # a '#' inside a string
+    CODE.replace("import db\n", "import db  # noqa: LAM101\n"),  # a suppression is not just a comment
+    CODE.replace("import db\n", "\nimport db\n"),  # lines move
+    CODE.replace("\n", "\r\n"),  # other line endings: not judged
+    CODE + "def broken(:\n",  # tokenize reads it, but it is code
+    CODE.replace('"""text', '"""text\n'),
+])
+def test_anything_but_comments_is_not_the_same_code(edited):
+    assert not same_code(CODE, edited)
+
+
+def test_blank_and_comment_lines_at_the_end_are_the_same_code():
+    assert same_code(CODE, CODE + "\n\n# done\n")
+    assert same_code(CODE + "# done\n", CODE)
+
+
+def test_an_unreadable_text_is_never_the_same():
+    assert not same_code(CODE, CODE + '"""unterminated\n')
+    assert not same_code(CODE + '"""unterminated\n', CODE + '"""unterminated\n')
