@@ -317,3 +317,14 @@ def test_a_file_modified_too_close_to_the_recording_run_is_hashed_again(tmp_path
     settled = Memo(started_ns=stamp[1] + 10 * RACY_NS, inputs={str(path): Input(str(path), stamp, "whatever")},
                    result={})
     assert runs.changed(settled, {str(path): stamp}, set()).differ == {}  # an old, equal stamp is trusted
+
+
+def test_memos_of_other_file_lists_are_bounded(project, tmp_path, monkeypatch):
+    """pre-commit checks a different list of files on every commit."""
+    import lambdalint.memo as memo_module
+
+    monkeypatch.setattr(memo_module, "MAX_RUNS", 3)
+    cache = Cache(str(tmp_path / "c"), print)
+    for name in ("app.py", "db.py", "lib/unreached.py", "app.py db.py"):
+        run_check([str(project / n) for n in name.split()], Settings(), options=Options(cache=cache, jobs=1))
+    assert len(list((tmp_path / "c").glob("runs/*.json"))) == 3

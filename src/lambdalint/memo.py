@@ -201,6 +201,26 @@ class RunMemo:
             write_atomically(self.file, json.dumps(raw, separators=(",", ":")))
         except (OSError, ValueError, TypeError, RecursionError) as exc:
             cache.fail(f"{self.file}: {getattr(exc, 'strerror', None) or exc}")
+            return
+        _forget_old_runs(os.path.dirname(self.file), keep=MAX_RUNS)
+
+
+# One memo per (paths, settings): pre-commit passes a different list of files on
+# every commit, so the oldest memos beyond this many are deleted.
+MAX_RUNS = 32
+
+
+def _forget_old_runs(folder: str, keep: int) -> None:
+    try:
+        with os.scandir(folder) as it:
+            memos = [(e.stat().st_mtime_ns, e.path) for e in it if e.name.endswith(".json")]
+    except OSError:
+        return
+    for _, path in sorted(memos)[:-keep] if len(memos) > keep else ():
+        try:
+            os.remove(path)
+        except OSError:
+            pass
 
 
 def other_input(path: str, started_ns: int, stamp: Optional[Tuple[int, ...]] = None) -> Input:
