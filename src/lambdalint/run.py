@@ -536,7 +536,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     if any(not old.inputs[p].key for p in differ):
         return None  # not a Python file the run read: a deployment file, an unreadable file
     sources = {p: _source_from_json(old.extra, p) for p in differ}
-    shown = {sources[p].path for p in differ if p in sources}
+    shown = {source.path for source in sources.values() if source is not None}
     # LAM002 (and any text edit) is located in the file's text, not in its facts
     if any(d.path in shown and (d.code == "LAM002" or d.fix is not None and d.fix.edits) for d in result.diagnostics):
         return None
@@ -553,15 +553,16 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
             return None
         key = entry_key(content_hash(data), path, source.runtime_name, source.is_package)
-        if was.indexed and not _only_comments_changed(cache, was.key, key, data):
-            after = index_bytes(data, source)
-            if after.problem is None:
-                cache.put_facts(key, after, data)  # a full run after all takes it from the cache
-            before = cache.get_facts(was.key, source.path, source.runtime_name)
-            if before is None or after.problem is not None or before != after:
-                return None
+        if was.indexed:
+            if not _only_comments_changed(cache, was.key, key, data):
+                after = index_bytes(data, source)
+                if after.problem is None:
+                    cache.put_facts(key, after, data)  # a full run after all takes it from the cache
+                before = cache.get_facts(was.key, source.path, source.runtime_name)
+                if before is None or after.problem is not None or before != after:
+                    return None
         elif not old.pruned:
-            return None
+            return None  # every readable file is indexed when nothing is pruned
         out[path] = Input(path, stamp, content_hash(data), key, was.scan, was.indexed, was.source)
     return out
 
