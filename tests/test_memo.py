@@ -365,3 +365,14 @@ def test_a_comment_edit_is_reused_when_deployment_files_turn_pruning_off(tmp_pat
     edit(root / "src" / "app.py", (root / "src" / "app.py").read_text() + "# reviewed\n")
     assert check(root, tmp_path / "c") == [("app.py", 6, "LAM101")]
     assert spy.loads == 0 and spy.indexed == []
+
+
+def test_a_cache_inside_the_checked_tree_is_never_an_input(project, monkeypatch):
+    """Even with excludes that do not name it: its files change on every run."""
+    monkeypatch.chdir(project)
+    settings = Settings(exclude=())
+    first = run_check(["."], settings, options=Options(cache=Cache(str(project / "my-cache"), print), jobs=1))
+    spy = Spy(monkeypatch)
+    again = run_check(["."], settings, options=Options(cache=Cache(str(project / "my-cache"), print), jobs=1))
+    assert [d.path for d in again.diagnostics] == [d.path for d in first.diagnostics] == ["db.py"]
+    assert spy.loads == 0 and again.files == first.files == 3

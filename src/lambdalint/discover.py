@@ -89,6 +89,13 @@ def _is_virtualenv(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
 
 
+def _is_cache(directory: str) -> bool:
+    """A folder tagged as a cache (https://bford.info/cachedir/), such as
+    lambdalint's own, holds no source, whatever the excludes say: its files
+    change on every run and must not count as inputs."""
+    return os.path.isfile(os.path.join(directory, "CACHEDIR.TAG"))
+
+
 def display_path(path: str) -> str:
     try:
         rel = os.path.relpath(path)
@@ -148,7 +155,7 @@ def _walk_folder(top: str, skip: Excluder, ignored: Optional[Ignored], tree: Tre
             except OSError:
                 is_dir = False
             if is_dir:
-                if skip(name, entry_rel, full) or entry.is_symlink() or _is_virtualenv(full):
+                if skip(name, entry_rel, full) or entry.is_symlink() or _is_virtualenv(full) or _is_cache(full):
                     continue
                 folders.append((full, os.path.join(folder_abs, name), entry_rel,
                                 hidden or ignored is not None and ignored(full, True)))
