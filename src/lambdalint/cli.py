@@ -166,16 +166,15 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         settings = load_settings(cfg, known)
         settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
         settings = resolve_output_format(settings, os.environ)
+        # the catalogue is made from the settings inside, and only when the run memo cannot answer
+        options = _run_options(cfg, jobs, no_cache, cache_dir)
         if apply_fixes or diff:
-            from lambdalint.catalog import load_catalog
             from lambdalint.fix import fix_project
 
-            catalog = load_catalog(settings.resources, source=cfg or "pyproject.toml")
-            outcome = fix_project(targets, settings, catalog, unsafe_fixes, write=not diff, verbose=verbose)
+            outcome = fix_project(targets, settings, None, unsafe_fixes, write=not diff, verbose=verbose, options=options)
             result = outcome.result
         else:
-            # the catalogue is made from the settings inside, and only when the run memo cannot answer
-            result = run_check(targets, settings, None, verbose, options=_run_options(cfg, jobs, no_cache, cache_dir))
+            result = run_check(targets, settings, None, verbose, options=options)
     except (ConfigError, DiscoveryError) as exc:  # a CatalogError is a ConfigError
         raise _fail(str(exc))
     if diff:

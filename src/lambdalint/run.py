@@ -467,8 +467,9 @@ def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], opt
 
 def _open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catalog],
                options: Options) -> Optional["RunMemo"]:
-    """The memo for this run, when it may have one: a cache, and files read from disk."""
-    if options.cache is None or options.contents is not None:
+    """The memo for this run, when it may have one: a cache, and files read from
+    disk (the fix stage's edited text is not what a later run reads)."""
+    if options.cache is None or options.contents:
         return None
     from lambdalint.memo import RunMemo
 

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from lambdalint.catalog import Catalog
 from lambdalint.config import Settings
 from lambdalint.diagnostics import SAFE, UNSAFE, Diagnostic, Fix
-from lambdalint.run import RunResult, run_check
+from lambdalint.run import Options, RunResult, run_check
 
 MAX_ROUNDS = 10
 
@@ -47,8 +47,12 @@ def fix_target(d: Diagnostic) -> str:
     return d.fix.arguments().get("file", d.path)
 
 
-def fix_project(paths: List[str], settings: Settings, catalog: Catalog, unsafe: bool = False,
-                write: bool = True, verbose: bool = False) -> FixOutcome:
+def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog], unsafe: bool = False,
+                write: bool = True, verbose: bool = False, options: Optional[Options] = None) -> FixOutcome:
+    """Fix what can be fixed, re-checking the edited text in memory until it
+    settles. ``catalog``: None for the one the settings make. ``options``: as
+    for ``run_check``; with a cache, the first check of the files on disk can
+    come from the run memo (most commits have nothing to fix)."""
     from lambdalint.fix.engine import apply_fixes
     from lambdalint.fix.writeback import WriteRefused, write_atomic
 
@@ -57,7 +61,7 @@ def fix_project(paths: List[str], settings: Settings, catalog: Catalog, unsafe: 
     fixed: List[Diagnostic] = []
     problems: List[str] = []
     given_up: Set[Tuple[str, str, int, str]] = set()
-    result = run_check(paths, settings, catalog, verbose, contents)
+    result = run_check(paths, settings, catalog, verbose, contents, options)
     for _ in range(MAX_ROUNDS):
         todo = [d for d in result.diagnostics if allowed(d.fix, unsafe) and _key(d) not in given_up]
         if not todo:
@@ -87,7 +91,7 @@ def fix_project(paths: List[str], settings: Settings, catalog: Catalog, unsafe: 
                 progress = True
         if not progress:
             break
-        result = run_check(paths, settings, catalog, verbose, contents)
+        result = run_check(paths, settings, catalog, verbose, contents, options)
     else:
         if any(allowed(d.fix, unsafe) and _key(d) not in given_up for d in result.diagnostics):
             problems.append(f"fixes did not settle after {MAX_ROUNDS} rounds; run again, and please report it")
@@ -106,7 +110,7 @@ def fix_project(paths: List[str], settings: Settings, catalog: Catalog, unsafe: 
         out.fixed = [d for d in fixed if fix_target(d) not in refused]
         for path in refused:
             out.fixed_sources.pop(path, None)
-        out.result = run_check(paths, settings, catalog, verbose)
+        out.result = run_check(paths, settings, catalog, verbose, options=options)
     return out
 
 
