@@ -376,3 +376,23 @@ def test_a_cache_inside_the_checked_tree_is_never_an_input(project, monkeypatch)
     again = run_check(["."], settings, options=Options(cache=Cache(str(project / "my-cache"), print), jobs=1))
     assert [d.path for d in again.diagnostics] == [d.path for d in first.diagnostics] == ["db.py"]
     assert spy.loads == 0 and again.files == first.files == 3
+
+
+def test_the_fix_stage_reads_the_memo_for_the_files_on_disk(tmp_path, monkeypatch):
+    from lambdalint.fix import fix_project
+
+    root = tmp_path / "p"
+    write_project(root, {"app.py": """
+        import threading
+
+        def handler(event, context):
+            return 1
+    """})
+    options = Options(cache=Cache(str(tmp_path / "c"), print), jobs=1)
+    assert fix_project([str(root)], Settings(), None, options=options).fixed == []
+    spy = Spy(monkeypatch)
+    assert fix_project([str(root)], Settings(), None, options=options).fixed == []
+    assert spy.loads == 0
+    edit(root / "app.py", (root / "app.py").read_text().replace("return 1", "import functools\n    return 1"))
+    fix_project([str(root)], Settings(), None, options=options)
+    assert spy.loads == 1
