@@ -79,6 +79,27 @@ def edit(path: Path, text: str) -> None:
     os.utime(path, ns=(later, later))
 
 
+SAM_SERVICE = {
+    "template.yaml": """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src/
+              Handler: app.process
+              Runtime: python3.12
+    """,
+    "src/app.py": """
+        import sqlite3
+        conn = sqlite3.connect(":memory:")
+
+        def process(event, context):
+            conn.execute("select 1")
+            conn.close()
+    """,
+}
+
+
 def settle(root: Path) -> None:
     """Date every file well before the run, as files in a repository are: one
     written within two seconds of a run is hashed again by the next."""
@@ -219,25 +240,7 @@ def test_settings_are_part_of_the_key_but_the_output_format_is_not(project, tmp_
 
 def test_deployment_files_and_the_files_they_name_are_inputs(tmp_path, monkeypatch):
     root = tmp_path / "svc"
-    write_project(root, {
-        "template.yaml": """
-            Resources:
-              Fn:
-                Type: AWS::Serverless::Function
-                Properties:
-                  CodeUri: src/
-                  Handler: app.process
-                  Runtime: python3.12
-        """,
-        "src/app.py": """
-            import sqlite3
-            conn = sqlite3.connect(":memory:")
-
-            def process(event, context):
-                conn.execute("select 1")
-                conn.close()
-        """,
-    })
+    write_project(root, SAM_SERVICE)
     assert check(root, tmp_path / "c") == [("app.py", 6, "LAM101")]
     edit(root / "template.yaml", (root / "template.yaml").read_text().replace("app.process", "app.other"))
     assert check(root, tmp_path / "c") == []  # the handler it declares is gone
@@ -340,25 +343,7 @@ def test_memos_of_other_file_lists_are_bounded(project, tmp_path, monkeypatch):
 
 def test_a_comment_edit_is_reused_when_deployment_files_turn_pruning_off(tmp_path, monkeypatch):
     root = tmp_path / "svc"
-    write_project(root, {
-        "template.yaml": """
-            Resources:
-              Fn:
-                Type: AWS::Serverless::Function
-                Properties:
-                  CodeUri: src/
-                  Handler: app.process
-                  Runtime: python3.12
-        """,
-        "src/app.py": """
-            import sqlite3
-            conn = sqlite3.connect(":memory:")
-
-            def process(event, context):
-                conn.execute("select 1")
-                conn.close()
-        """,
-    })
+    write_project(root, SAM_SERVICE)
     settle(root)
     assert check(root, tmp_path / "c") == [("app.py", 6, "LAM101")]
     spy = Spy(monkeypatch)

@@ -118,40 +118,35 @@ class Cache:
         return facts if facts.path == path else replace(facts, path=path)
 
     def put_facts(self, key: str, facts: ModuleFacts, source: Optional[bytes] = None) -> None:
+        """Store an entry's facts, and the text they were made from when given."""
         if self.prepare():
             error = write_facts(self.dir, key, facts)
-            if error is None and source is not None:
-                error = write_source(self.dir, key, source)
-            if error is not None:
-                self.fail(error)
-
-    def get_facts_raw(self, key: str) -> Optional[bytes]:
-        """An entry's facts as stored (a corrupt one is found out when read)."""
-        try:
-            with open(facts_file(self.dir, key), "rb") as fh:
-                return fh.read()
-        except OSError:
-            return None
+            self._finish_entry(key, error, source)
 
     def put_raw_facts(self, key: str, raw: bytes, source: bytes) -> None:
         """Store facts known to be those of ``source`` (the same as another entry's)."""
         if self.prepare():
+            path = facts_file(self.dir, key)
             try:
-                write_atomically(facts_file(self.dir, key), raw)
+                write_atomically(path, raw)
+                error = None
             except OSError as exc:
-                self.fail(f"{facts_file(self.dir, key)}: {exc.strerror or exc}")
-                return
+                error = f"{path}: {exc.strerror or exc}"
+            self._finish_entry(key, error, source)
+
+    def _finish_entry(self, key: str, error: Optional[str], source: Optional[bytes]) -> None:
+        if error is None and source is not None:
             error = write_source(self.dir, key, source)
-            if error is not None:
-                self.fail(error)
+        if error is not None:
+            self.fail(error)
+
+    def get_facts_raw(self, key: str) -> Optional[bytes]:
+        """An entry's facts as stored (a corrupt one is found out when read)."""
+        return _read_or_none(facts_file(self.dir, key))
 
     def get_source(self, key: str) -> Optional[bytes]:
         """The text the entry ``key`` was made from, when kept."""
-        try:
-            with open(source_file(self.dir, key), "rb") as fh:
-                return fh.read()
-        except OSError:
-            return None
+        return _read_or_none(source_file(self.dir, key))
 
     # --- scans: one pack for the whole project ----------------------------------------
     def scans_path(self) -> str:
@@ -234,6 +229,14 @@ def write_facts(cache_dir: str, key: str, facts: ModuleFacts) -> Optional[str]:
     except (TypeError, ValueError, RecursionError):
         return None  # facts JSON cannot hold (nested too deeply): not cached, indexed again next time
     return None
+
+
+def _read_or_none(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
 
 
 def source_file(cache_dir: str, key: str) -> str:
