@@ -181,11 +181,14 @@ class ModuleFacts:
 # --- JSON round trip (for the cache) -----------------------------------------------
 #
 # Driven by the dataclasses' type annotations, so a field added to any class
-# above round-trips without touching this code: dataclasses become objects
-# (fields equal to their default are left out), tuples become arrays, and
-# dicts become arrays of [key, value] pairs (keys are not always strings).
-# Supported field types: str, int, bool, None, Optional, Tuple, Dict and the
-# dataclasses of this module.
+# above round-trips without touching this code: a dataclass becomes an array of
+# its field values in declaration order, without the trailing ones equal to
+# their defaults (names would double the size of the cache, and a warm run
+# spends most of its time reading it); tuples become arrays, and dicts arrays
+# of [key, value] pairs (keys are not always strings). The cache folder is
+# named after this module's source, so a changed class never reads an old entry.
+# Supported field types: str, int, bool, None, Optional, Tuple, Dict and
+# dataclasses made of them (in this module or another).
 
 def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
     return _encode(m)  # type: ignore[no-any-return]
@@ -212,12 +215,13 @@ def _encode(value: Any) -> Any:
     if isinstance(value, dict):
         return [[_encode(k), _encode(v)] for k, v in value.items()]
     if dataclasses.is_dataclass(value):
-        out = {}
-        for name, default in _defaults(type(value)):
-            v = getattr(value, name)
-            if v is not default and v != default:
-                out[name] = _encode(v)
-        return out
+        fields = _defaults(type(value))
+        out = [getattr(value, name) for name, _ in fields]
+        end = len(out)
+        while end and fields[end - 1][1] is not _NO_DEFAULT and (
+                out[end - 1] is fields[end - 1][1] or out[end - 1] == fields[end - 1][1]):
+            end -= 1
+        return [_encode(v) for v in out[:end]]
     return value
 
 
@@ -226,6 +230,7 @@ _DEFAULTS: Dict[type, List[Tuple[str, Any]]] = {}
 
 
 def _defaults(cls: type) -> List[Tuple[str, Any]]:
+    """(name, default or ``_NO_DEFAULT``) of each field, in declaration order."""
     found = _DEFAULTS.get(cls)
     if found is None:
         found = []
@@ -249,11 +254,10 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
     if found is not None:
         return found
     if dataclasses.is_dataclass(tp):
-        fields: Dict[str, Callable[[Any], Any]] = {}
-        _DECODERS[tp] = lambda d: _make(tp, fields, d)  # before the fields: types refer to themselves
+        decoders: List[Callable[[Any], Any]] = []
+        _DECODERS[tp] = lambda d: _make(tp, decoders, d)  # before the fields: types refer to themselves
         hints = typing.get_type_hints(tp)
-        for f in dataclasses.fields(tp):
-            fields[f.name] = _decoder(hints[f.name])
+        decoders.extend(_decoder(hints[f.name]) for f in dataclasses.fields(tp))
         return _DECODERS[tp]
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Union:  # Optional[X]
@@ -279,23 +283,26 @@ def _same(v: Any) -> Any:
     return v
 
 
-def _make(cls: Any, fields: Dict[str, Callable[[Any], Any]], d: Dict[str, Any]) -> Any:
-    # keys this lambdalint does not know (a newer cache format) are ignored
-    values = {name: decode(v) for name, v in d.items() for decode in (fields.get(name),) if decode is not None}
-    fast = _FAST.get(cls)
+def _make(cls: Any, decoders: List[Callable[[Any], Any]], values: List[Any]) -> Any:
+    state = _FAST.get(cls)
+    if state is None:
+        state = _FAST[cls] = _fast_state(cls)
+    names, required, converted, fast = state
+    if not isinstance(values, list):
+        raise TypeError(f"{cls.__name__}: not an array")
+    if len(values) < required or len(values) > len(names):
+        raise ValueError(f"{cls.__name__}: {len(values)} values for {len(names)} fields")
+    values = list(values)
+    for i in converted:
+        if i < len(values):
+            values[i] = decoders[i](values[i])
     if fast is None:
-        fast = _FAST[cls] = _fast_state(cls)
-    if not fast:
-        return cls(**values)
-    template, required = fast
-    if not required.issubset(values):
-        raise KeyError(f"{cls.__name__}: missing {sorted(required - set(values))}")
+        return cls(*values)
     # Filling __dict__ as pickle does skips the frozen __init__'s per-field
     # object.__setattr__: loading a warm project's facts is dominated by this.
     obj = cls.__new__(cls)
-    state = obj.__dict__
-    state.update(template)
-    state.update(values)
+    obj.__dict__.update(fast)
+    obj.__dict__.update(zip(names, values))
     return obj
 
 
@@ -303,16 +310,17 @@ _FAST: Dict[type, Any] = {}
 
 
 def _fast_state(cls: type) -> Any:
-    """(defaults, required names) when instances can be filled directly: no
-    ``__post_init__`` and no mutable defaults (which each instance must own)."""
-    if hasattr(cls, "__post_init__"):
-        return ()
-    template, required = {}, set()
-    for f in dataclasses.fields(cls):
-        if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-            return ()
-        if f.default is dataclasses.MISSING:
-            required.add(f.name)
-        else:
-            template[f.name] = f.default
-    return template, frozenset(required)
+    """(field names, how many have no default, the positions whose JSON needs
+    converting, the defaults when instances can be filled directly: no
+    ``__post_init__`` and no mutable defaults, which each instance must own)."""
+    fields = dataclasses.fields(cls)
+    names = tuple(f.name for f in fields)
+    required = sum(1 for f in fields if f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING)  # type: ignore[misc]
+    hints = typing.get_type_hints(cls)
+    converted = tuple(i for i, f in enumerate(fields) if _decoder(hints[f.name]) is not _same)
+    fast: Optional[Dict[str, Any]] = None
+    if not hasattr(cls, "__post_init__") and all(
+            f.default_factory is dataclasses.MISSING for f in fields):  # type: ignore[misc]
+        fast = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+    return names, required, converted, fast
