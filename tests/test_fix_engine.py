@@ -182,6 +182,7 @@ def test_a_name_imported_elsewhere_rules_out_recreating(tmp_path):
         "app.py": src("""
             import os
             out = open(os.devnull, "w")
+            import other  # keeps its own reference; loaded with the handler
 
 
             def handler(event, context):
@@ -191,6 +192,22 @@ def test_a_name_imported_elsewhere_rules_out_recreating(tmp_path):
         "other.py": b"from app import out\n",
     }, write=False)
     assert [d.fix.action for d in result.fixed] == ["remove-statement"]
+
+
+def test_a_name_imported_by_a_module_the_handler_never_loads_allows_recreating(tmp_path):
+    result = fix(tmp_path, {
+        "app.py": src("""
+            import os
+            out = open(os.devnull, "w")
+
+
+            def handler(event, context):
+                out.write("row")
+                out.close()
+        """),
+        "script.py": b"from app import out\n",  # another program: its own `out`
+    }, write=False)
+    assert [d.fix.action for d in result.fixed] == ["recreate-when-dead"]
 
 
 def test_setup_in_another_module_at_import_rules_out_recreating(tmp_path):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint import paths
 from lambdalint.discover import display_path
@@ -140,6 +140,7 @@ def _targets(project: Project, facts: ModuleFacts, attr: str, d: Declared, notic
 def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[Tuple[str, str, str]]:
     """The functions a module-level object runs per call: a function it names, or an app's routes."""
     name = paths.display(gpath)
+    loaded = project.import_closure(gpath.split(":", 1)[0])  # what the runtime loads to call it
     for b in project.bindings.get(gpath, ()):
         if b.function != "<module>" or b.value is None:
             continue
@@ -148,11 +149,11 @@ def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[T
             return [(target.module, target.qualname, "")]  # handler = impl.handler
         adapted = _adapted_app(project, b.module, b.span[0], b.value)
         if adapted is not None:
-            routes = _routes(project, adapted, set(), 0)
+            routes = _routes(project, adapted, loaded, set(), 0)
             if not routes:
                 notice(NOTE, f"`{name}` wraps `{paths.display(adapted)}`, whose routes lambdalint cannot see; not checked")
             return [(m, q, _route_of(owner, adapted) + f" via `{name}`") for m, q, owner in routes]
-    routes = _routes(project, gpath, set(), 0)
+    routes = _routes(project, gpath, loaded, set(), 0)
     if routes:
         return [(m, q, _route_of(owner, gpath)) for m, q, owner in routes]
     what = "app" if d.kind == APP else "handler"
@@ -171,7 +172,7 @@ def adapted_app_routes(project: Project) -> List[Handler]:
             app = _adapted_app(project, b.module, b.span[0], b.value)
             if app is None:
                 continue
-            for module, qualname, owner in _routes(project, app, set(), 0):
+            for module, qualname, owner in _routes(project, app, project.import_closure(b.module), set(), 0):
                 fn = project.function(module, qualname)
                 if fn is not None:
                     why = f"convention: {_route_of(owner, app)} via `{paths.display(gpath)}`, a Lambda adapter"
@@ -206,14 +207,19 @@ def _route_of(owner: str, app: str) -> str:
     return f"route of `{paths.display(owner)}` on `{paths.display(app)}`"
 
 
-def _routes(project: Project, app: str, seen: Set[str], depth: int) -> List[Tuple[str, str, str]]:
+def _routes(project: Project, app: str, loaded: FrozenSet[str], seen: Set[str], depth: int) -> List[Tuple[str, str, str]]:
     """Module-level functions registered on the app (or a router, blueprint or
-    sub-app included in it) at global path ``app``: (module, qualname, owner)."""
+    sub-app included in it) at global path ``app``: (module, qualname, owner).
+    Only modules in ``loaded`` (the import closure of the module the Lambda
+    runtime imports) are searched: a route in a module nothing there imports
+    is never registered."""
     if app in seen or depth > _MAX_DEPTH:
         return []
     seen.add(app)
     found: List[Tuple[str, str, str]] = []
     for m in project.modules.values():
+        if m.module not in loaded:
+            continue
         for fn in m.functions.values():
             if fn.qualname == "<module>" or "." in fn.qualname:
                 continue
@@ -237,7 +243,7 @@ def _routes(project: Project, app: str, seen: Set[str], depth: int) -> List[Tupl
                 for arg in list(e.args) + [v for _, v in e.kwargs]:
                     canon = project.canonical(arg) if arg else None
                     if canon is not None and paths.is_global(canon):
-                        found.extend(_routes(project, canon, seen, depth + 1))
+                        found.extend(_routes(project, canon, loaded, seen, depth + 1))
             elif method in _VIEW_REGISTRATIONS:
                 index, keyword = _VIEW_REGISTRATIONS[method]
                 view = dict(e.kwargs).get(keyword) or (e.args[index] if len(e.args) > index else None)

@@ -28,6 +28,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, List, Set, Tuple
 
+from lambdalint.gcpause import paused_gc
 from lambdalint.index.scope import absolute_module
 
 SCAN_FORMAT = 1  # bump when the scan's content changes
@@ -70,6 +71,11 @@ _HANDLER_DECORATOR_FACTORY = "lambda_handler_decorator"
 def scan_source(data: bytes, module: str, is_package: bool) -> ModuleScan:
     """Scan one file's bytes. Never raises: a file ``ast`` cannot read comes
     back with ``parsed=False``."""
+    with paused_gc():
+        return _scan(data, module, is_package)
+
+
+def _scan(data: bytes, module: str, is_package: bool) -> ModuleScan:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes and the like are not ours to report

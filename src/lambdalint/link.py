@@ -9,7 +9,7 @@ module-level object is an instance of.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 from lambdalint import paths
 from lambdalint.facts import Event, Function, ModuleFacts, Span
@@ -61,6 +61,8 @@ class Project:
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
         self.bindings: Dict[str, List[Binding]] = {}
         self._collect_bindings()
+        self._edges: Dict[str, FrozenSet[str]] = {}
+        self._closures: Dict[str, FrozenSet[str]] = {}
 
     # --- lookups ---------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[Function]:
@@ -220,6 +222,56 @@ class Project:
         self._returns[key] = result
         return result
 
+    # --- what a process loads ---------------------------------------------------------
+    def import_closure(self, module: str) -> FrozenSet[str]:
+        """The project modules loaded in a process that imports ``module``:
+        ``module``, its parent packages, and the modules its import statements
+        and the dotted paths of its code name, with their parent packages,
+        transitively. (Modules loaded only by ``importlib`` are not known.)
+
+        A whole-project question asked on behalf of a handler (does other code
+        import this object by name, touch it at import time, register routes on
+        this app?) considers only the closure of the handler's module: no other
+        module's code runs in that Lambda. This is also what lets pruning index
+        only what handlers reach: the closure lies within what
+        ``lambdalint.prune`` selects from the same module
+        (``tests/test_import_closure.py`` checks it on real code)."""
+        found = self._closures.get(module)
+        if found is not None:
+            return found
+        seen: Set[str] = set()
+        todo = [module] if module in self.modules else []
+        while todo:
+            m = todo.pop()
+            if m not in seen:
+                seen.add(m)
+                todo.extend(t for t in self._module_edges(m) if t not in seen)
+        found = frozenset(seen)
+        self._closures[module] = found
+        return found
+
+    def _module_edges(self, module: str) -> FrozenSet[str]:
+        found = self._edges.get(module)
+        if found is None:
+            found = frozenset(self._named_by(self.modules[module]))
+            self._edges[module] = found
+        return found
+
+    def _named_by(self, facts: ModuleFacts) -> Iterator[str]:
+        yield from self._prefixes(facts.module)  # importing pkg.mod runs pkg/__init__.py first
+        for dotted in facts.imports:
+            yield from self._prefixes(dotted)
+        for root in {paths.split(p)[0] for p in _fact_paths(facts)}:
+            if ":" not in root and root[:1] not in "$%" and not _class_attribute(facts, root):
+                yield from self._prefixes(root)
+
+    def _prefixes(self, dotted: str) -> Iterator[str]:
+        parts = dotted.split(".")
+        for i in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:i])
+            if prefix in self.modules:
+                yield prefix
+
     # --- module-level objects ------------------------------------------------------
     def _collect_bindings(self) -> None:
         for m in self.modules.values():
@@ -264,3 +316,38 @@ class Project:
                     if e.kind == "return" and e.value and e.value.endswith("()"):
                         return self.expand_value(paths.join(e.value, segs[1:]), depth + 1)
         return value
+
+
+# --- the paths a module's facts hold (for ``Project.import_closure``) -------------------
+
+_NOT_PATHS = frozenset({"None", "<const>", "<dict>"})
+
+
+def _fact_paths(facts: ModuleFacts) -> Iterator[str]:
+    for cls in facts.classes.values():
+        yield from _paths(cls.bases)
+    for fn in facts.functions.values():
+        for dec in fn.decorators:
+            yield from _paths((dec.path, *dec.args, *(v for _, v in dec.kwargs)))
+        for e in iter_events(fn.body):
+            yield from _event_paths(e)
+
+
+def _event_paths(e: Event) -> Iterator[str]:
+    # a tmppath's value is text, not a path
+    yield from _paths((e.path, None if e.kind == "tmppath" else e.value, *e.args, *(v for _, v in e.kwargs),
+                       *e.starred, *e.test, *e.none_tests, *(p for p, _ in e.narrows)))
+    for ctx, args in e.items:
+        yield from _paths((ctx, *args))
+
+
+def _paths(values: Iterable[Optional[str]]) -> Iterator[str]:
+    return (v for v in values if v and v not in _NOT_PATHS and v[:1] != "<")
+
+
+def _class_attribute(facts: ModuleFacts, root: str) -> bool:
+    """``app.Config.timeout``: a class attribute of the module itself, not a module path."""
+    if not root.startswith(facts.module + "."):
+        return False
+    rest = root[len(facts.module) + 1:]
+    return rest.split(".", 1)[0] in facts.classes

@@ -15,12 +15,14 @@ the selected files gives exactly the findings of a run on all of them
 - a root reaches the project modules its imports name and their parent
   packages, and the modules an attribute chain rooted at an import names,
   with the modules below them (``x = pkg; x.sub.f()`` ends up in ``pkg.sub``);
-- a module that reaches a selected module is selected too (it may import or
-  touch the objects handlers use; see ``reachable``).
+- a module reaches its own parent packages (importing it runs them).
 
-Rules may ask whole-project questions only about modules connected to a
-handler this way: a module that neither reaches nor is reached from one is
-never indexed.
+A module that only *imports* what handlers use (a script doing ``from app
+import conn``) is not selected: no handler's Lambda loads it. Rules ask their
+whole-project questions (does other code import this object by name, touch it
+at import time, register routes on this app?) about the modules a handler's
+module loads (``Project.import_closure``), never about the whole project, so
+leaving such modules out cannot change an answer.
 
 A new way of declaring an entry point must be added to ``could_be_entry``.
 """
@@ -99,34 +101,22 @@ def _could_be_handler_decorator(scan: ModuleScan, dec: DecoratorName, handler_de
 
 
 def reachable(roots: Iterable[str], scans: Mapping[str, ModuleScan]) -> Set[str]:
-    """``roots``, every module they reach through imports and chains, and every
-    module that reaches one of those.
+    """``roots`` and every module they reach through imports and chains.
 
-    The last part is for whole-project questions about an object the handlers
-    use: whether another module imports it by name (``from app import conn``) or
-    does something with it at import time (the LAM101 fix asks both before it
-    re-creates the object). A module that reaches none of the selected modules
-    cannot name their objects, so it cannot change an answer."""
+    This over-approximates ``Project.import_closure`` of every module a handler
+    can be in, which bounds what any rule looks at."""
     names = sorted(scans)
     known = set(names)
-    edges = {module: _reached(scan, names, known) for module, scan in scans.items()}
-    forward = _closure([r for r in roots if r in known], edges)
-    importers: Dict[str, Set[str]] = {}
-    for module, targets in edges.items():
-        for target in targets:
-            importers.setdefault(target, set()).add(module)
-    return _closure(list(forward), importers)
-
-
-def _closure(start: List[str], edges: Mapping[str, Set[str]]) -> Set[str]:
+    todo = [r for r in roots if r in known]
     seen: Set[str] = set()
-    todo = list(start)
+    # edges are found only for the modules reached: most of a large project is not
     while todo:
         module = todo.pop()
         if module in seen:
             continue
         seen.add(module)
-        todo.extend(t for t in edges.get(module, ()) if t not in seen)
+        todo.extend(t for t in _reached(scans[module], names, known) if t not in seen)
+        todo.extend(_prefixes(module, known))  # importing pkg.mod runs pkg/__init__.py first
     return seen
 
 

@@ -20,7 +20,7 @@ All are unsafe: they change when connections are opened and closed.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint import paths
 from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, Fix, span_text
@@ -80,9 +80,11 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
     if name not in names or len(names) != len(bound):
         return None
     roots = {f"{module}:{n}" for n in names}
-    if _touched_at_import(project, module, roots, made.span):
+    # only code the handlers' Lambda loads can hold on to the object or set it up
+    loaded = project.import_closure(module)
+    if _touched_at_import(project, module, roots, made.span, loaded):
         return None
-    if any(f"{module}.{n}" in m.imports for m in project.modules.values() if m.module != module for n in names):
+    if any(f"{module}.{n}" in project.modules[m].imports for m in loaded if m != module for n in names):
         return None  # `from app import conn` elsewhere keeps the dead object
     for h in handlers:
         fn = project.function(h.module, h.qualname)
@@ -105,14 +107,14 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
     )
 
 
-def _touched_at_import(project: Project, module: str, roots: Set[str], made: Span) -> bool:
-    """Whether import-time code (the body of any module, and the project functions
-    it calls) does anything with the object besides creating it: setup such as
-    ``conn.execute("CREATE TABLE ...")`` or ``cur = conn.cursor()`` would be lost
-    on a re-created object."""
+def _touched_at_import(project: Project, module: str, roots: Set[str], made: Span, loaded: FrozenSet[str]) -> bool:
+    """Whether import-time code (the body of any module in ``loaded``, and the
+    project functions it calls) does anything with the object besides creating
+    it: setup such as ``conn.execute("CREATE TABLE ...")`` or ``cur = conn.cursor()``
+    would be lost on a re-created object."""
     if project.function(module, "<module>") is None:
         return True
-    for mod, e, touched in _import_time_events(project):
+    for mod, e, touched in _import_time_events(project, loaded):
         if e.kind == "assign" and e.span == made and mod == module:
             continue
         if touched & roots:
@@ -120,18 +122,20 @@ def _touched_at_import(project: Project, module: str, roots: Set[str], made: Spa
     return False
 
 
-# The walk over all import-time code does not depend on the object asked about:
-# it is done once per project, with each event's canonical roots, and every
-# site only intersects (on a large project it dominated the whole check).
-_IMPORT_TIME: "weakref.WeakKeyDictionary[Project, List[Tuple[str, Event, FrozenSet[str]]]]" = weakref.WeakKeyDictionary()
+# The walk over import-time code does not depend on the object asked about: it
+# is done once per set of loaded modules, with each event's canonical roots, and
+# every site only intersects (on a large project it dominated the whole check).
+_ImportTime = List[Tuple[str, Event, FrozenSet[str]]]
+_IMPORT_TIME: "weakref.WeakKeyDictionary[Project, Dict[FrozenSet[str], _ImportTime]]" = weakref.WeakKeyDictionary()
 
 
-def _import_time_events(project: Project) -> List[Tuple[str, Event, FrozenSet[str]]]:
-    found = _IMPORT_TIME.get(project)
+def _import_time_events(project: Project, loaded: FrozenSet[str]) -> _ImportTime:
+    walks = _IMPORT_TIME.setdefault(project, {})
+    found = walks.get(loaded)
     if found is not None:
         return found
     found = []
-    todo = [(m.module, m.body.body, 0) for m in project.modules.values() if m.body is not None]
+    todo = [(m.module, m.body.body, 0) for m in project.modules.values() if m.module in loaded and m.body is not None]
     seen: Set[str] = set()
     while todo:
         mod, events, depth = todo.pop()
@@ -139,13 +143,13 @@ def _import_time_events(project: Project) -> List[Tuple[str, Event, FrozenSet[st
             found.append((mod, e, frozenset(filter(None, (_root(project, p) for p in _paths_of(e))))))
             if e.kind == "call" and e.path and depth < _MAX_CALL_DEPTH:
                 target = project.target(e.path)
-                if target is not None and target.kind == "function" and target.module:
+                if target is not None and target.kind == "function" and target.module in loaded:
                     key = f"{target.module}:{target.qualname}"
                     fn = project.function(target.module, target.qualname)
                     if fn is not None and key not in seen:
                         seen.add(key)
                         todo.append((target.module, fn.body, depth + 1))
-    _IMPORT_TIME[project] = found
+    walks[loaded] = found
     return found
 
 

@@ -12,6 +12,8 @@ __all__ = ["index_source"]
 
 
 def index_source(data: bytes, path: str, module: str, is_package: bool = False) -> ModuleFacts:
+    from lambdalint.gcpause import paused_gc
     from lambdalint.index.build import index_source as build
 
-    return build(data, path, module, is_package)
+    with paused_gc():
+        return build(data, path, module, is_package)

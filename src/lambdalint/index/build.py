@@ -10,6 +10,7 @@ import libcst as cst
 
 from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
 from lambdalint.index import guard
+from lambdalint.index.blank import blank_constant_displays
 from lambdalint.index.positions import node_spans
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.source import decode_failure, decode_source, mixed_newlines, same_newlines, suppression_comments
@@ -28,19 +29,25 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", f"cannot decode file: {reason}", line))
     if "\x00" in text:
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", "file contains null bytes; is it a binary file?"))
-    refusal = guard.size_refusal(len(data)) or guard.shape_refusal(text)
+    refusal, measured = guard.size_refusal(len(data)), None
+    if refusal is None:
+        refusal, measured = guard.measure(text)
     if refusal is not None:  # libcst would crash, hang or exhaust memory on it
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", refusal.message, refusal.line, refusal.column))
+    # the items of constant tables tell the index nothing, and cost libcst the most memory
+    blanked = blank_constant_displays(data, text, measured) if measured is not None else data
+    del measured  # not held while libcst parses
     try:
-        return _index_parsed(data, text, path, module, is_package)
+        return _index_parsed(data, text, path, module, is_package, blanked)
     except RecursionError:
         # deep but bounded by the guard: try again with room to recurse
-        return guard.run_deep(_index_parsed, data, text, path, module, is_package)
+        return guard.run_deep(_index_parsed, data, text, path, module, is_package, blanked)
 
 
-def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bool) -> ModuleFacts:
+def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bool,
+                  blanked: Optional[bytes] = None) -> ModuleFacts:
     try:
-        tree = cst.parse_module(data)
+        tree = _parse(data, blanked)
     except cst.ParserSyntaxError as exc:
         if not mixed_newlines(data):
             return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
@@ -63,6 +70,15 @@ def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bo
         noqa=noqa,
         file_noqa=file_noqa,
     )
+
+
+def _parse(data: bytes, blanked: Optional[bytes]) -> cst.Module:
+    if blanked is not None and blanked is not data:
+        try:
+            return cst.parse_module(blanked)
+        except cst.ParserSyntaxError:
+            pass  # reported as the file itself has it
+    return cst.parse_module(data)
 
 
 def _syntax_problem(text: str, exc: "cst.ParserSyntaxError") -> Problem:

@@ -27,7 +27,7 @@ import threading
 import tokenize
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Optional, Tuple, TypeVar
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 250_000
@@ -62,21 +62,27 @@ def size_refusal(size: int) -> Optional[Refusal]:
 
 def shape_refusal(text: str) -> Optional[Refusal]:
     """A reason not to parse ``text`` with libcst, or None when it is safe to."""
+    return measure(text)[0]
+
+
+def measure(text: str) -> Tuple[Optional[Refusal], Optional[ast.Module]]:
+    """``shape_refusal``, and the tree ``ast`` made of the text when it could
+    (the index reuses it: ``lambdalint.index.blank``)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes and the like are not ours to report
             tree = ast.parse(text)
     except SyntaxError as exc:
         if "too many nested" in str(exc.msg):
-            return Refusal(f"syntax error: {exc.msg}", exc.lineno or 1, max((exc.offset or 1) - 1, 0))
+            return Refusal(f"syntax error: {exc.msg}", exc.lineno or 1, max((exc.offset or 1) - 1, 0)), None
         # Not valid for this Python, but possibly newer syntax libcst reads: let
         # libcst try, unless the text has the shapes that crash it.
-        return _token_refusal(text, exc)
+        return _token_refusal(text, exc), None
     except (RecursionError, MemoryError):
-        return Refusal("code nested too deeply to analyse (Python itself cannot compile it)")
+        return Refusal("code nested too deeply to analyse (Python itself cannot compile it)"), None
     except ValueError:  # null bytes: reported before this is asked
-        return None
-    return _tree_refusal(tree)
+        return None, None
+    return _tree_refusal(tree), tree
 
 
 def _tree_refusal(tree: ast.AST) -> Optional[Refusal]:

@@ -1,0 +1,170 @@
+"""Large displays of constants, blanked before libcst parses a file.
+
+libcst builds Python objects for every token and every run of whitespace: a
+module that is mostly a table of constants (idna's ``uts46data.py``, 200 KB of
+tuples) takes 280 MB to parse, more than any other file of a large project. The
+index learns nothing from the items of such a display (numbers and strings: no
+name, call or path), only its kind, its span, and whether its items are all
+constants. So before libcst sees the file, the items of each large display made
+only of constants become blanks: every character but line breaks turns into a
+space, so every other node keeps its line and column, and the display keeps its
+brackets, kind and span. A set keeps its first item (``{ }`` would be a dict).
+
+Displays are found in the tree ``ast`` already built to measure the file
+(``lambdalint.index.guard``). What the index reads from a display decides which
+ones qualify (``build._is_const``, ``_const_positionals``, ``_flatten_string``):
+
+- a list or set whose items are all constants (a constant is a literal, or a
+  tuple of constants): blanked, its items are still "all constants";
+- a parenthesized tuple of constants, unless it is the right side of ``%`` (a
+  format's arguments count): ``()`` is a constant tuple too;
+- a dict whose keys are constants and whose values hold no names or calls;
+- none inside a decorator, whose source text the index keeps.
+
+``tests/test_blank.py`` checks that the facts of blanked files are those of the
+originals, on the fixtures and on installed packages.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from typing import Iterator, List, Optional, Tuple
+
+# Smaller displays cost libcst little; blanking them would gain nothing.
+MIN_NODES = 64
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what Python's tokenizer counts (not \f, \v, \x1c...)
+_Region = Tuple[int, int, int, int]  # line, column (characters), end line, end column: the part to blank
+
+
+def blank_constant_displays(data: bytes, text: str, tree: ast.Module) -> bytes:
+    """``data`` with the items of its large constant displays blanked; ``data``
+    itself when there are none, or when the text does not encode back to the
+    same bytes (so that nothing but the blanks can change)."""
+    nodes = [n for n in _displays(tree) if _size(n) >= MIN_NODES]
+    if not nodes:
+        return data
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if text.encode(encoding) != data:
+            return data
+    except (SyntaxError, UnicodeError, LookupError):
+        return data
+    lines = _lines(text)
+    regions = [r for r in (_region(n, lines) for n in nodes) if r is not None]
+    return _blanked(lines, regions).encode(encoding) if regions else data
+
+
+def _displays(tree: ast.AST) -> Iterator[ast.expr]:
+    """The outermost displays that qualify, in no particular order. Decorators
+    are left alone: the index keeps their source text."""
+    stack: List[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        decorators = getattr(node, "decorator_list", ())
+        for child in ast.iter_child_nodes(node):
+            if decorators and any(child is d for d in decorators):
+                continue
+            if _qualifies(child, node):
+                yield child  # type: ignore[misc]
+            else:
+                stack.append(child)
+
+
+def _qualifies(node: ast.AST, parent: ast.AST) -> bool:
+    if isinstance(node, (ast.List, ast.Set)):
+        return bool(node.elts) and all(_const(e) for e in node.elts)
+    if isinstance(node, ast.Tuple):
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mod) and parent.right is node:
+            return False
+        return bool(node.elts) and _parenthesized(node) and all(_const(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return bool(node.keys) and all(k is not None and _const(k) for k in node.keys) and \
+            all(_inert(v) for v in node.values)
+    return False
+
+
+def _literal(node: ast.AST) -> bool:
+    """A number, string, bytes or ``...``. Not ``True``, ``False`` or ``None``:
+    libcst has names for those, and the index records reading them."""
+    return isinstance(node, ast.Constant) and node.value is not None and not isinstance(node.value, bool)
+
+
+def _const(node: ast.AST) -> bool:
+    """What ``build._is_const`` calls a constant: a literal, or a tuple of them."""
+    if _literal(node):
+        return True
+    return isinstance(node, ast.Tuple) and all(_const(e) for e in node.elts)
+
+
+def _inert(node: ast.AST) -> bool:
+    """Nothing the index would record: literals and displays of them, signed numbers."""
+    if _literal(node):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_inert(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _inert(k) for k in node.keys) and all(_inert(v) for v in node.values)
+    return isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and _literal(node.operand)
+
+
+def _parenthesized(node: ast.Tuple) -> bool:
+    """``(1, 2)`` rather than ``1, 2`` (whose span starts and ends with its items)."""
+    first, last = node.elts[0], node.elts[-1]
+    return (first.lineno, first.col_offset) != (node.lineno, node.col_offset) and \
+        (last.end_lineno, last.end_col_offset) != (node.end_lineno, node.end_col_offset)
+
+
+def _size(node: ast.AST) -> int:
+    return sum(1 for _ in ast.walk(node))
+
+
+def _lines(text: str) -> List[str]:
+    """The lines as Python numbers them, each with its line break."""
+    out: List[str] = []
+    start = 0
+    for m in _LINE_BREAK.finditer(text):
+        out.append(text[start:m.end()])
+        start = m.end()
+    out.append(text[start:])
+    return out
+
+
+def _region(node: ast.expr, lines: List[str]) -> Optional[_Region]:
+    """The characters between the display's brackets (after a set's first item)."""
+    if node.end_lineno is None or node.end_col_offset is None:
+        return None
+    line, col = node.lineno, _column(lines, node.lineno, node.col_offset)
+    end_line, end_col = node.end_lineno, _column(lines, node.end_lineno, node.end_col_offset)
+    opening, closing = lines[line - 1][col:col + 1], lines[end_line - 1][end_col - 1:end_col]
+    if opening + closing not in ("[]", "()", "{}"):
+        return None  # not where ``ast`` said: leave the file alone
+    if isinstance(node, ast.Set):
+        first = node.elts[0]
+        if first.end_lineno is None or first.end_col_offset is None:
+            return None
+        return first.end_lineno, _column(lines, first.end_lineno, first.end_col_offset), end_line, end_col - 1
+    return line, col + 1, end_line, end_col - 1
+
+
+def _column(lines: List[str], line: int, byte_offset: int) -> int:
+    """``ast`` counts columns in UTF-8 bytes; libcst, like ``str``, in characters."""
+    text = lines[line - 1]
+    if text.isascii():
+        return byte_offset
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
+
+
+def _blanked(lines: List[str], regions: List[_Region]) -> str:
+    out = list(lines)
+    for line, col, end_line, end_col in regions:
+        for n in range(line, end_line + 1):
+            text = out[n - 1]
+            body = text.rstrip("\r\n")
+            start = col if n == line else 0
+            stop = end_col if n == end_line else len(body)
+            out[n - 1] = text[:start] + " " * (stop - start) + text[stop:]
+    return "".join(out)

@@ -1,0 +1,175 @@
+"""Whole-project questions consider only the modules a handler's Lambda loads
+(``Project.import_closure``): code in a module that nothing the handler's
+module imports never runs there. Each answer is also the same with and without
+pruning, which no longer indexes such modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from helpers import write_project
+from lambdalint.config import Settings
+from lambdalint.discover import discover, rename_maps
+from lambdalint.imports import scan_source
+from lambdalint.link import Project
+from lambdalint.prune import reachable
+from lambdalint.run import Options, _keyed, load_project, run_check
+from lambdalint.sourcefile import read_source
+
+REPO = Path(__file__).resolve().parent.parent
+
+APP = """
+import psycopg2
+conn = psycopg2.connect("dbname=orders")
+
+
+def handler(event, context):
+    conn.execute("select 1")
+    conn.close()
+"""
+
+
+def lam101_fixes(root: Path) -> List[Tuple[str, str]]:
+    """(file, fix action) of every LAM101, the same with and without pruning."""
+    runs = []
+    for prune in (True, False):
+        result = run_check([str(root)], Settings(), options=Options(prune=prune, jobs=1))
+        runs.append(sorted((Path(d.path).name, d.fix.action if d.fix is not None else "")
+                           for d in result.diagnostics if d.code == "LAM101"))
+    assert runs[0] == runs[1]
+    return runs[0]
+
+
+def test_the_handler_module_alone_gets_the_recreate_fix(tmp_path):
+    write_project(tmp_path, {"app.py": APP})
+    assert lam101_fixes(tmp_path) == [("app.py", "recreate-when-dead")]
+
+
+@pytest.mark.parametrize("other", [
+    "from app import conn\n",  # keeps its own reference to the object
+    'import app\napp.conn.autocommit = True\n',  # sets the object up at import time
+    'import app\n\n\ndef setup():\n    app.conn.set_session(readonly=True)\n\n\nsetup()\n',
+])
+def test_a_module_the_handler_does_not_load_leaves_the_recreate_fix(tmp_path, other):
+    write_project(tmp_path, {"app.py": APP, "tool.py": other})
+    assert lam101_fixes(tmp_path) == [("app.py", "recreate-when-dead")]
+
+
+@pytest.mark.parametrize("other", [
+    "from app import conn\n",
+    'import app\napp.conn.autocommit = True\n',
+    'import app\n\n\ndef setup():\n    app.conn.set_session(readonly=True)\n\n\nsetup()\n',
+])
+def test_a_module_the_handler_loads_prevents_the_recreate_fix(tmp_path, other):
+    # the handler's module imports it (a circular import, completed at run time)
+    write_project(tmp_path, {"app.py": APP + "\n\nimport tool  # noqa: E402\n", "tool.py": other})
+    assert lam101_fixes(tmp_path) == [("app.py", "remove-statement")]
+
+
+ROUTES: Dict[str, str] = {
+    "web/__init__.py": "",
+    "web/app.py": """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+
+        @app.get("/")
+        def index():
+            return {}
+    """,
+    "web/admin.py": """
+        from web.app import app
+
+
+        @app.get("/admin")
+        def admin():
+            return {}
+    """,
+    "lambda_main.py": """
+        from mangum import Mangum
+
+        from web.app import app
+        {extra}
+        handler = Mangum(app)
+    """,
+}
+
+
+def route_handlers(root: Path) -> List[str]:
+    names = []
+    for prune in (True, False):
+        loaded = load_project(Settings(), [str(root)], options=Options(prune=prune, jobs=1))
+        names.append(sorted(h.qualname for h in loaded.handlers))
+    assert names[0] == names[1]
+    return names[0]
+
+
+def test_routes_in_a_module_the_adapter_does_not_load_are_not_handlers(tmp_path):
+    write_project(tmp_path, {k: v.replace("{extra}", "") for k, v in ROUTES.items()})
+    assert route_handlers(tmp_path) == ["index"]
+
+
+def test_routes_in_a_module_the_adapter_loads_are_handlers(tmp_path):
+    write_project(tmp_path, {k: v.replace("{extra}", "import web.admin  # registers its routes")
+                             for k, v in ROUTES.items()})
+    assert route_handlers(tmp_path) == ["admin", "index"]
+
+
+def closure_within_pruning(root: Path) -> int:
+    """Every module's import closure (from its facts) lies within what pruning
+    selects from that module (from the first pass): what lets pruning leave
+    out everything else. Returns the number of modules checked."""
+    sources = discover([str(root)])
+    loaded = load_project(Settings(), [str(root)], options=Options(prune=False, jobs=1))
+    project = Project(loaded.modules)
+    maps = rename_maps(sources)  # scans keyed for the run, as run.collect_facts keys them
+    scans = {s.module: _keyed(scan_source(read_source(s.path), s.runtime_name, s.is_package), maps.get(s.root, {}))
+             for s in sources}
+    checked = 0
+    for s in sources:
+        if s.module not in project.modules or project.modules[s.module].problem is not None:
+            continue
+        extra = project.import_closure(s.module) - reachable([s.module], scans)
+        assert not extra, (s.module, sorted(extra))
+        checked += 1
+    return checked
+
+
+def test_the_import_closure_lies_within_pruning_on_the_fixtures():
+    assert closure_within_pruning(REPO / "fixtures") > 100
+
+
+def test_the_import_closure_lies_within_pruning_on_a_benchmark_corpus(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    try:
+        s1, _, _ = bench.build_corpus(tmp_path / "corpus", 6000)
+    except SystemExit as exc:
+        pytest.skip(str(exc))
+    assert closure_within_pruning(s1) > 50
+
+
+def test_the_closure_follows_imports_paths_and_parent_packages(tmp_path):
+    write_project(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/db.py": "import sqlite3\nconn = sqlite3.connect(':memory:')\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/deep.py": "X = 1\n",
+        "pkg/unused.py": "Y = 2\n",
+        "alias.py": "import pkg.sub\n\nx = pkg.sub\n",  # pkg.sub.deep is loaded by nothing
+        "app.py": "import alias\nfrom pkg import db\n\n\ndef handler(event, context):\n    db.conn.close()\n",
+        "tool.py": "import app\n",
+    })
+    project = load_project(Settings(), [str(tmp_path)], options=Options(prune=False, jobs=1)).project
+    assert project.import_closure("app") == {"app", "alias", "pkg", "pkg.db", "pkg.sub"}
+    assert project.import_closure("tool") == project.import_closure("app") | {"tool"}
+    assert project.import_closure("missing") == frozenset()
