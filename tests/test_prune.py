@@ -196,6 +196,36 @@ def test_modules_no_handler_reaches_are_not_indexed(tmp_path):
     assert indexed(tmp_path) == {"app", "lib", "lib.used"}
 
 
+def test_handlers_declared_in_deployment_files_are_roots_and_the_rest_is_pruned(tmp_path, monkeypatch):
+    """`process` matches no naming convention: only the template makes it a handler."""
+    import lambdalint.run as run_module
+
+    write_project(tmp_path, {
+        "template.yaml": """
+            Resources:
+              Orders:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: orders/
+                  Handler: app.process
+                  Runtime: python3.12
+        """,
+        "orders/app.py": "import db\n\ndef process(event, context):\n    db.conn.execute('x')\n    db.close()\n",
+        "orders/db.py": "import sqlite3\nconn = sqlite3.connect(':memory:')\n\ndef close():\n    conn.close()\n",
+        "orders/report.py": "import db\n\ndef main(argv):\n    return db.conn\n",
+        "scripts/seed.py": "def main(argv):\n    return 1\n",
+    })
+    parsed = []
+    real = run_module.index_bytes
+    monkeypatch.setattr(run_module, "index_bytes", lambda data, source, verbose=False: (
+        parsed.append(source.module), real(data, source, verbose))[1])
+    pruned = assert_same(tmp_path)
+    assert [(Path(d[0]).name, d[2]) for d in pruned[0]] == [("db.py", "LAM101")]
+    parsed.clear()
+    outcome(tmp_path)
+    assert sorted(parsed) == ["app", "db"]  # not report.py nor seed.py
+
+
 def test_a_file_the_first_pass_cannot_parse_is_indexed_and_reported(tmp_path):
     write_project(tmp_path, {"broken.py": "def f(:\n    pass\n", "app.py": "def handler(event, context):\n    pass\n"})
     diagnostics, _, _ = assert_same(tmp_path)

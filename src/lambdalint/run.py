@@ -24,7 +24,7 @@ from lambdalint.discover import SourceFile, Tree, name_sources, rename_maps, wal
 from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.handlers import Handler
 from lambdalint.imports import ModuleScan, scan_source
-from lambdalint.infra import Notice
+from lambdalint.infra import Declared, Notice
 from lambdalint.infra.read import Found, find_deployment_files, read_found
 from lambdalint.progress import Progress
 from lambdalint.rename import rename_modules, rename_path
@@ -183,9 +183,8 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     code_roots = deployment.code_roots
     sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
     # Pruning does not yet know handlers declared in deployment files: index everything then.
-    prune = options.prune and not deployment.declared
     records: Dict[str, FileRecord] = {}
-    modules = collect_facts(sources, settings, replace(options, prune=prune), records)
+    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources))
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     declared = resolve_declared(project, deployment.declared)
@@ -193,7 +192,27 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     if settings.conventions:
         found += adapted_app_routes(project)
     return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices,
-                  len(sources), code_roots, sources, reads, records, prune)
+                  len(sources), code_roots, sources, reads, records, options.prune)
+
+
+def _declared_modules(declared: Sequence[Declared], sources: Sequence[SourceFile]) -> List[str]:
+    """The modules (keys) of the files deployment files name as handler modules,
+    found as the runtime finds them (``lambdalint.declared``): pruning starts
+    from them as from any other entry point."""
+    from lambdalint.declared import split_handler
+
+    by_file = {os.path.abspath(s.path): s.module for s in sources if not s.unreadable}
+    out = []
+    for d in declared:
+        split = split_handler(d.handler)
+        if split is None or d.code_root is None:
+            continue
+        rel = split[0].replace(".", os.sep)
+        for candidate in (os.path.join(d.code_root, rel + ".py"), os.path.join(d.code_root, rel, "__init__.py")):
+            module = by_file.get(os.path.abspath(candidate))
+            if module is not None:
+                out.append(module)
+    return out
 
 
 def _merged(options: Optional[Options], verbose: bool, contents: Optional[Contents]) -> Options:
@@ -220,10 +239,11 @@ class FileRecord:
 
 
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
-                  records: Optional[Dict[str, FileRecord]] = None) -> List[ModuleFacts]:
+                  records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = ()) -> List[ModuleFacts]:
     """The facts of every file handlers can reach (of every file without
     pruning), and of every file that cannot be read, in ``sources`` order.
-    ``records`` (absolute path -> ``FileRecord``) is filled when given."""
+    ``records`` (absolute path -> ``FileRecord``) is filled when given;
+    ``declared``: modules deployment files name as handler modules."""
     progress = options.progress or Progress(False)
     jobs = options.jobs or default_jobs()
     cache = options.cache
@@ -244,7 +264,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             maps = rename_maps(sources)
             keyed = {f.source.module: _keyed(scans[f.key], maps.get(f.source.root, {})) for f in files}
             chosen = select([f.source for f in files], keyed, settings.handlers, settings.handler_patterns,
-                            settings.conventions)
+                            settings.conventions, declared)
             todo = [f for f in files if f.source.module in chosen]
         else:
             scans, todo = {}, list(files)
