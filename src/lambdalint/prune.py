@@ -9,9 +9,10 @@ the selected files gives exactly the findings of a run on all of them
   handler by any of ``lambdalint.handlers``' reasons (listed in config, the
   naming convention with an ``(event, context)`` signature, a Powertools or
   Chalice decorator, a decorator made with ``lambda_handler_decorator``), when
-  it may wrap a web app in a Lambda adapter (Mangum), or when the first pass
-  could not parse it (the index reports it, or finds what
-  the first pass could not);
+  it may wrap a web app in a Lambda adapter (Mangum), when a deployment file
+  names it as a handler's module (``extra_roots``), or when the first pass
+  could not parse it (the index reports it, or finds what the first pass
+  could not);
 - a root reaches the project modules its imports name and their parent
   packages, and the modules an attribute chain rooted at an import names,
   with the modules below them (``x = pkg; x.sub.f()`` ends up in ``pkg.sub``);
