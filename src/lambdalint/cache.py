@@ -22,11 +22,13 @@ import os
 import sys
 import tempfile
 from dataclasses import replace
-from typing import Callable, Dict, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Optional, Union
 
 from lambdalint import __version__
 from lambdalint.facts import ModuleFacts, module_from_json, module_to_json
-from lambdalint.imports import ModuleScan, scan_from_json, scan_to_json
+
+if TYPE_CHECKING:  # the first pass's module is imported when scans are read or written
+    from lambdalint.imports import ModuleScan
 
 DEFAULT_DIR = ".lambdalint_cache"
 ENV_VAR = "LAMBDALINT_CACHE_DIR"
@@ -153,6 +155,8 @@ class Cache:
         return os.path.join(self.dir, "scans.json")
 
     def load_scans(self) -> Dict[str, ModuleScan]:
+        from lambdalint.imports import scan_from_json
+
         try:
             with open(self.scans_path(), "rb") as fh:
                 raw = json.loads(fh.read())
@@ -165,6 +169,8 @@ class Cache:
     def save_scans(self, scans: Dict[str, ModuleScan], keep: Iterable[str]) -> None:
         """Write the scans of this run (``keep``) and those of earlier runs,
         up to a bound, so that checking one folder does not evict another's."""
+        from lambdalint.imports import scan_to_json
+
         if not self.prepare():
             return
         keep = list(keep)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import paths
 from lambdalint.facts import Decorator, Function, ModuleFacts
 from lambdalint.config import DEFAULT_PATTERNS  # noqa: F401 - re-exported
-from lambdalint.link import Project
+
+if TYPE_CHECKING:  # a run answered from the run memo needs ``Handler``, not the linker
+    from lambdalint.link import Project
 
 
 # Powertools decorators that only make sense on a Lambda handler: their names alone are telling.

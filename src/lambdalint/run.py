@@ -23,7 +23,6 @@ from lambdalint.diagnostics import ERROR, Diagnostic
 from lambdalint.discover import SourceFile, Tree, name_sources, rename_maps, walk_tree
 from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.handlers import Handler
-from lambdalint.imports import ModuleScan, scan_source
 from lambdalint.infra import Declared, Notice
 from lambdalint.infra.read import Found, find_deployment_files, read_found
 from lambdalint.progress import Progress
@@ -32,6 +31,7 @@ from lambdalint.sourcefile import Unreadable, read_source, recording_reads
 
 if TYPE_CHECKING:
     from lambdalint.catalog import Catalog
+    from lambdalint.imports import ModuleScan
     from lambdalint.link import Project
     from lambdalint.memo import Input, Memo, RunMemo
 
@@ -349,6 +349,8 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
 # --- work items (module level: they run in worker processes) ---------------------------------
 
 def _scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, ModuleScan]]:
+    from lambdalint.imports import scan_source
+
     return [(i, scan_source(data, module, is_package)) for i, data, module, is_package in items]
 
 
@@ -551,7 +553,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     """The new inputs of the changed files when each is a Python file whose
     scan (what pruning sees) and facts (what the rules see) equal those the
     memo's run used, so that its result holds; ``None`` otherwise."""
-    from lambdalint.imports import scan_to_json
+    from lambdalint.imports import scan_source, scan_to_json
     from lambdalint.memo import Input, scan_digest
 
     if any(not old.inputs[p].key for p in differ):
