@@ -476,7 +476,9 @@ def _open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catal
     extra = catalog.fingerprint() if catalog is not None else ""
     # how findings are printed and where each setting came from change no finding
     shaping = replace(settings, output_format=None, origins={})
-    return RunMemo(options.cache.root, [os.path.abspath(p) for p in paths], f"{shaping!r}\0{extra}\0{options.prune}")
+    # the paths as given, not made absolute: outside the working folder, files are
+    # shown as named (``../svc/app.py`` or ``/home/me/svc/app.py``)
+    return RunMemo(options.cache.root, list(paths), f"{shaping!r}\0{extra}\0{options.prune}")
 
 
 def _memorable(result: RunResult, gathered: Gathered) -> bool:
