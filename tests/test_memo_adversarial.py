@@ -81,3 +81,94 @@ def test_a_folder_outside_the_working_folder_named_two_ways(tmp_path, monkeypatc
     assert memo == truth and truth[0][0][0] == os.path.join("..", "p", "db.py")
     memo, truth = memo_and_truth([tmp_path / "p"], tmp_path / "c")
     assert memo == truth and truth[0][0][0] == str(tmp_path / "p" / "db.py")
+
+
+def test_an_init_file_above_the_checked_folder_is_an_input(tmp_path, monkeypatch):
+    """Module names follow the chain of ``__init__.py`` up past the checked
+    folder: one added above it renames every module (``svc.db`` -> ``outer.svc.db``)."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "outer" / "svc", {"__init__.py": "", "db.py": DB,
+                                               "app.py": APP.replace("import db", "from svc import db")})
+    settle(tmp_path / "outer")
+    memo, truth = memo_and_truth([tmp_path / "outer" / "svc"], tmp_path / "c")
+    assert memo == truth and truth[0]
+    (tmp_path / "outer" / "__init__.py").write_text("")
+    memo, truth = memo_and_truth([tmp_path / "outer" / "svc"], tmp_path / "c")
+    assert memo == truth and not truth[0]  # `from svc import db` no longer names the module
+    (tmp_path / "outer" / "__init__.py").unlink()
+    memo, truth = memo_and_truth([tmp_path / "outer" / "svc"], tmp_path / "c")
+    assert memo == truth and truth[0]
+
+
+def test_an_init_file_of_a_file_named_on_the_command_line_is_an_input(tmp_path, monkeypatch):
+    """A file named on the command line is not walked: its package's
+    ``__init__.py`` is not among the files found, but names it."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"__init__.py": "", "db.py": DB, "app.py": APP.replace("import db", "from svc import db")})
+    settle(tmp_path / "svc")
+    paths = [tmp_path / "svc" / "app.py", tmp_path / "svc" / "db.py"]
+    memo, truth = memo_and_truth(paths, tmp_path / "c")
+    assert memo == truth and truth[0]
+    (tmp_path / "svc" / "__init__.py").unlink()
+    memo, truth = memo_and_truth(paths, tmp_path / "c")
+    assert memo == truth and not truth[0]
+
+
+def test_a_code_folder_that_appears_is_an_input(tmp_path, monkeypatch):
+    """``CodeUri: .build/`` before the build: a note; an empty folder after it: a warning."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code=".build/"), "src/app.py": PROCESS})
+    settle(tmp_path / "svc")
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and "does not exist" in truth[1][0][2]
+    (tmp_path / "svc" / ".build").mkdir()
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and "points to nothing" in truth[1][0][2]
+
+
+def test_a_handler_module_outside_the_checked_paths_is_an_input(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="../code/")})
+    (tmp_path / "code").mkdir()
+    settle(tmp_path)
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and "points to nothing" in truth[1][0][2]
+    write_project(tmp_path / "code", {"app.py": PROCESS})
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and "is not among the checked files" in truth[1][0][2]
+
+
+def test_a_code_archive_that_appears_is_an_input(tmp_path, monkeypatch):
+    """``CodeUri: fn.zip`` is a folder that does not exist until the zip file is built."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="fn.zip"), "app.py": PROCESS})
+    settle(tmp_path / "svc")
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and "does not exist" in truth[1][0][2]
+    (tmp_path / "svc" / "fn.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and "archive" in truth[1][0][2]
+
+
+CDK_APP = """
+import aws_cdk as cdk
+from aws_cdk import aws_lambda
+
+app = cdk.App()
+stack = cdk.Stack(app, "S")
+aws_lambda.Function(stack, "Fn", runtime=aws_lambda.Runtime.PYTHON_3_12, handler="app.process",
+                    code=aws_lambda.Code.from_asset("fn"))
+"""
+
+
+def test_a_cdk_json_above_the_checked_folder_is_an_input(tmp_path, monkeypatch):
+    """Asset folders are relative to the folder holding ``cdk.json``, looked for upwards."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "proj" / "infra", {"stack.py": CDK_APP, "fn/app.py": PROCESS})
+    (tmp_path / "proj" / "fn").mkdir()
+    settle(tmp_path / "proj")
+    memo, truth = memo_and_truth(["proj/infra"], tmp_path / "c")
+    assert memo == truth and truth[0]
+    (tmp_path / "proj" / "cdk.json").write_text("{}")  # `cdk synth` runs in proj/: the asset is proj/fn
+    memo, truth = memo_and_truth(["proj/infra"], tmp_path / "c")
+    assert memo == truth and not truth[0]

@@ -24,7 +24,7 @@ from lambdalint.discover import SourceFile, Tree, name_sources, rename_maps, wal
 from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.handlers import Handler
 from lambdalint.imports import ModuleScan, scan_source
-from lambdalint.infra import Notice
+from lambdalint.infra import Declared, Notice
 from lambdalint.infra.read import Found, find_deployment_files, read_found
 from lambdalint.progress import Progress
 from lambdalint.rename import rename_modules, rename_path
@@ -66,7 +66,8 @@ class Loaded:
     notices: List[Notice]
     files: int = 0  # files found, indexed or not
     # what the run memo records: the code roots the deployment files set, every
-    # other file their readers asked for, and how each Python file was used
+    # other file their readers (or module naming, or handler resolution) asked
+    # for or about, and how each Python file was used
     code_roots: List[str] = field(default_factory=list)
     sources: List[SourceFile] = field(default_factory=list)
     deployment_reads: Set[str] = field(default_factory=set)
@@ -180,8 +181,9 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     gathered = gathered if gathered is not None else gather(settings, paths)
     with recording_reads() as reads:
         deployment = read_found(gathered.deployment, gathered.notices)
-    code_roots = deployment.code_roots
-    sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
+        code_roots = deployment.code_roots
+        # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
+        sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
     # Pruning does not yet know handlers declared in deployment files: index everything then.
     prune = options.prune and not deployment.declared
     records: Dict[str, FileRecord] = {}
@@ -189,11 +191,28 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     declared = resolve_declared(project, deployment.declared)
+    reads |= _declared_probes(deployment.declared)
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
     if settings.conventions:
         found += adapted_app_routes(project)
     return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices,
                   len(sources), code_roots, sources, reads, records, prune)
+
+
+def _declared_probes(declared: Sequence[Declared]) -> Set[str]:
+    """The files ``lambdalint.declared`` looks for, for the run memo: each
+    handler's code folder and the two files its module can be (which may lie
+    outside the checked paths). Its notices change when one appears or goes."""
+    from lambdalint.declared import split_handler
+
+    out: Set[str] = set()
+    for d in declared:
+        split = split_handler(d.handler)
+        if d.code_root is None or split is None:
+            continue
+        module = os.path.join(d.code_root, split[0].replace(".", os.sep))
+        out.update(os.path.abspath(p) for p in (d.code_root, module + ".py", os.path.join(module, "__init__.py")))
+    return out
 
 
 def _merged(options: Optional[Options], verbose: bool, contents: Optional[Contents]) -> Options:

@@ -49,15 +49,25 @@ _RECORDERS: List[Set[str]] = []
 
 @contextmanager
 def recording_reads() -> Iterator[Set[str]]:
-    """The absolute paths ``read_bytes`` is asked for inside the block (read or
-    not): the run memo must know every file a result depends on, including
-    those deployment files name (a Dockerfile, an included YAML file)."""
+    """The absolute paths ``read_bytes`` (or ``probe``) is asked for inside the
+    block (read or not): the run memo must know every file a result depends on,
+    including those deployment files name (a Dockerfile, an included YAML file)."""
     paths: Set[str] = set()
     _RECORDERS.append(paths)
     try:
         yield paths
     finally:
         _RECORDERS.remove(paths)
+
+
+def probe(path: str) -> str:
+    """``path``, recorded as by ``read_bytes`` before its caller asks whether it
+    exists (or is a file or a folder): a result that depends on a file being
+    absent (an ``__init__.py`` above the checked folder, a ``CodeUri`` archive)
+    changes when it appears."""
+    for paths in _RECORDERS:
+        paths.add(os.path.abspath(path))
+    return path
 
 
 def read_bytes(path: str, limit: int, truncate: bool = False) -> bytes:
