@@ -172,3 +172,18 @@ def test_a_cdk_json_above_the_checked_folder_is_an_input(tmp_path, monkeypatch):
     (tmp_path / "proj" / "cdk.json").write_text("{}")  # `cdk synth` runs in proj/: the asset is proj/fn
     memo, truth = memo_and_truth(["proj/infra"], tmp_path / "c")
     assert memo == truth and not truth[0]
+
+
+def test_a_nul_byte_in_a_comment_is_not_a_comment_only_edit(tmp_path, monkeypatch):
+    """Python < 3.12 tokenizes a NUL inside a comment; the index refuses the file.
+    (A deployment file turns pruning off: the first-pass scan would catch it.)"""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="src/"), "src/app.py": PROCESS})
+    settle(tmp_path / "svc")
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and truth[0]
+    app = tmp_path / "svc" / "src" / "app.py"
+    app.write_bytes(app.read_bytes() + b"# \x00\n")
+    later(app)
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and "LAM001" in [d[2] for d in truth[0]]

@@ -58,6 +58,7 @@ def test_added_comments_are_the_same_code_and_give_the_same_facts(path):
     CODE.replace("import db\n", "import db  # noqa: LAM101\n"),  # a suppression is not just a comment
     CODE.replace("import db\n", "\nimport db\n"),  # lines move
     CODE.replace("\n", "\r\n"),  # other line endings: not judged
+    CODE.replace("import db\n", "import db  # \0\n"),  # a NUL byte: the index refuses the file
     CODE + "def broken(:\n",  # tokenize reads it, but it is code
     CODE.replace('"""text', '"""text\n'),
 ])

@@ -120,8 +120,10 @@ def same_code(old: str, new: str) -> bool:
     memo uses this to answer an edit that only touched comments).
 
     False whenever in doubt: carriage returns (line endings libcst and tokenize
-    may count differently), or text tokenize cannot read."""
-    if "\r" in old or "\r" in new:
+    may count differently), NUL bytes (the index refuses such a file, but
+    tokenize before Python 3.12 reads one in a comment), or text tokenize
+    cannot read."""
+    if "\r" in old or "\r" in new or "\0" in old or "\0" in new:
         return False
     if suppression_comments(old) != suppression_comments(new):
         return False
