@@ -8,9 +8,14 @@ import os
 import time
 from pathlib import Path
 
+
+import lambdalint.cache as cache_module
+import lambdalint.memo as memo_module
+import lambdalint.run as run_module
 from helpers import write_project
 from lambdalint.cache import Cache
 from lambdalint.config import Settings
+from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.memo import RACY_NS
 from lambdalint.run import Options, run_check
 
@@ -187,3 +192,28 @@ def test_a_nul_byte_in_a_comment_is_not_a_comment_only_edit(tmp_path, monkeypatc
     later(app)
     memo, truth = memo_and_truth(["svc"], tmp_path / "c")
     assert memo == truth and "LAM001" in [d[2] for d in truth[0]]
+
+
+def test_another_libcst_is_another_memo(tmp_path, monkeypatch):
+    """The facts (so the findings) depend on libcst's version: the per-file cache
+    keys on it, and so must the memo. Here the older libcst cannot parse db.py."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
+    settle(tmp_path / "p")
+    real_index = run_module.index_bytes
+
+    def old_libcst(data, source, verbose=False):
+        if source.path.endswith("db.py"):
+            return ModuleFacts(source.path, source.module, source.is_package,
+                               problem=Problem("LAM001", "syntax not supported by this lambdalint's parser (libcst)"))
+        return real_index(data, source, verbose)
+
+    with monkeypatch.context() as m:
+        m.setattr(cache_module, "_libcst_version", lambda: "1.0.0")
+        m.setattr(memo_module, "_CODE", None)
+        m.setattr(run_module, "index_bytes", old_libcst)
+        run_check(["p"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    monkeypatch.setattr(cache_module, "_libcst_version", lambda: "1.5.0")
+    monkeypatch.setattr(memo_module, "_CODE", None)
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth and [d[2] for d in truth[0]] == ["LAM101"]

@@ -12,8 +12,9 @@ stamp of every input:
   deployment readers asked for (a Dockerfile, an included YAML file).
 
 Everything else the result depends on is in the memo's name (``RunMemo.key``):
-lambdalint's code and rule catalogues, the Python version, the settings, the
-paths as given and the working folder (paths in messages are relative to it).
+lambdalint's code and rule catalogues, the Python and libcst versions, the
+settings, the paths as given and the working folder (paths in messages are
+relative to it).
 
 An input is unchanged when its stamp (size, mtime, ctime, inode) is unchanged,
 or, when it is not, its content hash is. A stamp can hide an edit made within
@@ -104,13 +105,15 @@ def digest_of(path: str) -> str:
 
 
 def code_fingerprint() -> str:
-    """lambdalint's own code and the rule catalogues it ships."""
+    """lambdalint's own code and the rule catalogues it ships, and libcst's
+    version (the facts, so the findings, depend on its parser)."""
     global _CODE
     if _CODE is None:
+        from lambdalint.cache import _libcst_version
         from lambdalint.locations import rules_dir
 
         h = hashlib.blake2b(digest_size=16)
-        h.update(f"{__version__}\0{MEMO_FORMAT}\0{sys.version}\0".encode())
+        h.update(f"{__version__}\0{MEMO_FORMAT}\0{sys.version}\0{_libcst_version()}\0".encode())
         package = os.path.dirname(os.path.abspath(__file__))
         files = []
         for folder, dirs, names in os.walk(package):
