@@ -4,10 +4,12 @@ odd memo content must be a miss, never a traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
 
+import pytest
 
 import lambdalint.cache as cache_module
 import lambdalint.memo as memo_module
@@ -217,3 +219,57 @@ def test_another_libcst_is_another_memo(tmp_path, monkeypatch):
     monkeypatch.setattr(memo_module, "_CODE", None)
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
     assert memo == truth and [d[2] for d in truth[0]] == ["LAM101"]
+
+
+def _junk_reads(raw):
+    raw["extra"]["reads"] = [None]
+
+
+def _int_reads(raw):
+    raw["extra"]["reads"] = 5
+
+
+def _nul_reads(raw):
+    raw["extra"]["reads"] = ["/a\x00b"]
+
+
+def _list_extra(raw):
+    raw["extra"] = [["reads", 1]]
+
+
+def _list_sources(raw):
+    raw["extra"]["sources"] = []
+
+
+def _nul_key(raw):
+    for entry in raw["inputs"]:
+        if entry[0].endswith("app.py"):
+            entry[3] = "ab\x00cd"
+
+
+def _traversing_key(raw):
+    for entry in raw["inputs"]:
+        if entry[0].endswith("app.py"):
+            entry[3] = "../../../../../../etc/hostname"
+
+
+def _infinite_start(raw):
+    raw["started_ns"] = 1e400
+
+
+@pytest.mark.parametrize("spoil", [_junk_reads, _int_reads, _nul_reads, _list_extra, _list_sources, _nul_key,
+                                   _traversing_key, _infinite_start])
+def test_odd_memo_content_is_a_miss(tmp_path, monkeypatch, spoil):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
+    settle(tmp_path / "p")
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    path = next((tmp_path / "c").glob("runs/*.json"))
+    raw = json.loads(path.read_text())
+    spoil(raw)
+    path.write_text(json.dumps(raw))
+    app = tmp_path / "p" / "app.py"
+    app.write_text(app.read_text() + "# a comment\n")  # the memo's extra is read for a changed file
+    later(app)
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ MEMO_FORMAT = 1
 # Modification times closer than this to the recording run's start do not prove
 # a file unchanged (coarse timestamps on some file systems: 2 s on FAT).
 RACY_NS = 2_000_000_000
+
+_HEX = re.compile(r"[0-9a-f]*")
 
 Stamp = Tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode; () when missing
 
@@ -157,11 +160,19 @@ class RunMemo:
                 return None
             inputs = {}
             for path, stamp, digest, key, scan, indexed, source in raw["inputs"]:
-                inputs[path] = Input(str(path), tuple(int(n) for n in stamp), str(digest), str(key), str(scan),
+                if not isinstance(key, str) or not _HEX.fullmatch(key):
+                    return None  # a cache key names files in the cache: never a path of its own
+                inputs[path] = Input(str(path), tuple(int(n) for n in stamp), str(digest), key, str(scan),
                                      bool(indexed), bool(source))
-            return Memo(int(raw["started_ns"]), inputs, dict(raw["result"]), bool(raw["pruned"]),
-                        dict(raw.get("extra") or {}))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            extra = dict(raw.get("extra") or {})
+            # run.py stats the reads and looks the sources up: of any other shape, this
+            # is no memo lambdalint wrote
+            reads, sources = extra.get("reads", []), extra.get("sources", {})
+            if not (isinstance(reads, list) and all(isinstance(p, str) and "\0" not in p for p in reads)
+                    and isinstance(sources, dict)):
+                return None
+            return Memo(int(raw["started_ns"]), inputs, dict(raw["result"]), bool(raw["pruned"]), extra)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
             return None
 
     def changed(self, memo: Memo, stamps: Mapping[str, Tuple[int, ...]], sources: AbstractSet[str]) -> Optional["Changes"]:
