@@ -111,7 +111,8 @@ def test_an_init_file_of_a_file_named_on_the_command_line_is_an_input(tmp_path, 
     """A file named on the command line is not walked: its package's
     ``__init__.py`` is not among the files found, but names it."""
     monkeypatch.chdir(tmp_path)
-    write_project(tmp_path / "svc", {"__init__.py": "", "db.py": DB, "app.py": APP.replace("import db", "from svc import db")})
+    write_project(tmp_path / "svc", {"__init__.py": "", "db.py": DB,
+                                     "app.py": APP.replace("import db", "from svc import db")})
     settle(tmp_path / "svc")
     paths = [tmp_path / "svc" / "app.py", tmp_path / "svc" / "db.py"]
     memo, truth = memo_and_truth(paths, tmp_path / "c")
@@ -157,6 +158,16 @@ def test_a_code_archive_that_appears_is_an_input(tmp_path, monkeypatch):
     assert memo == truth and "archive" in truth[1][0][2]
 
 
+IMAGE_TEMPLATE = """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+    Metadata:
+      DockerContext: ./fn
+      Dockerfile: docker/Dockerfile
+"""
 CDK_APP = """
 import aws_cdk as cdk
 from aws_cdk import aws_lambda
@@ -219,6 +230,32 @@ def test_another_libcst_is_another_memo(tmp_path, monkeypatch):
     monkeypatch.setattr(memo_module, "_CODE", None)
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
     assert memo == truth and [d[2] for d in truth[0]] == ["LAM101"]
+
+
+def test_a_file_a_deployment_file_names_replaced_during_the_run(tmp_path, monkeypatch):
+    """``mv Dockerfile.new Dockerfile`` keeps the old file's modification time: a
+    file read by a deployment reader and replaced before the run records it is
+    not the file the result was made from."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "img", {
+        "template.yaml": IMAGE_TEMPLATE,
+        "fn/docker/Dockerfile": 'FROM public.ecr.aws/lambda/python:3.12\nCMD ["app.process"]\n',
+        "fn/docker/Dockerfile.new": 'FROM public.ecr.aws/lambda/python:3.12\nCMD ["app.other"]\n',
+        "fn/app.py": PROCESS,
+    })
+    settle(tmp_path / "img")
+    real_check, docker = run_module._check, tmp_path / "img" / "fn" / "docker"
+
+    def check_then_replace(*args, **kwargs):
+        out = real_check(*args, **kwargs)
+        os.replace(docker / "Dockerfile.new", docker / "Dockerfile")
+        return out
+
+    with monkeypatch.context() as m:
+        m.setattr(run_module, "_check", check_then_replace)
+        run_check(["img"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    memo, truth = memo_and_truth(["img"], tmp_path / "c")
+    assert memo == truth and not truth[0]
 
 
 def _junk_reads(raw):

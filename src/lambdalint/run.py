@@ -70,7 +70,7 @@ class Loaded:
     # for or about, and how each Python file was used
     code_roots: List[str] = field(default_factory=list)
     sources: List[SourceFile] = field(default_factory=list)
-    deployment_reads: Set[str] = field(default_factory=set)
+    deployment_reads: Dict[str, Tuple[int, ...]] = field(default_factory=dict)  # path -> stamp when read
     records: Dict[str, "FileRecord"] = field(default_factory=dict)
     pruned: bool = False
 
@@ -176,6 +176,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     from lambdalint.declared import adapted_app_routes, merge, resolve_declared
     from lambdalint.handlers import find_handlers
     from lambdalint.link import Project
+    from lambdalint.memo import stamp_of
 
     options = _merged(options, verbose, contents)
     gathered = gathered if gathered is not None else gather(settings, paths)
@@ -190,8 +191,9 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     modules = collect_facts(sources, settings, replace(options, prune=prune), records)
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
+    for path in sorted(_declared_probes(deployment.declared) - reads.keys()):  # stamped before they are looked at
+        reads[path] = stamp_of(path)
     declared = resolve_declared(project, deployment.declared)
-    reads |= _declared_probes(deployment.declared)
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
     if settings.conventions:
         found += adapted_app_routes(project)
@@ -516,9 +518,9 @@ def _inputs(loaded: Loaded, gathered: Gathered, stamps: Mapping[str, Tuple[int, 
         r = loaded.records.get(path)
         out[path] = (Input(path, stamps[path], r.digest, r.key, r.scan, r.indexed, path in sources) if r is not None
                      else replace(other_input(path, started_ns, stamps[path]), source=path in sources))
-    for path in sorted(loaded.deployment_reads):
+    for path, stamp in sorted(loaded.deployment_reads.items()):
         if path not in out:
-            out[path] = other_input(path, started_ns)
+            out[path] = other_input(path, started_ns, stamp)
     return out
 
 
