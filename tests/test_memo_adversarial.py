@@ -20,6 +20,7 @@ from lambdalint.config import Settings
 from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.memo import RACY_NS
 from lambdalint.run import Options, run_check
+from lambdalint.sourcefile import Unreadable
 
 DB = """
 import sqlite3
@@ -256,6 +257,41 @@ def test_a_file_a_deployment_file_names_replaced_during_the_run(tmp_path, monkey
         run_check(["img"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
     memo, truth = memo_and_truth(["img"], tmp_path / "c")
     assert memo == truth and not truth[0]
+
+
+def test_a_file_that_could_not_be_read_is_read_again(tmp_path, monkeypatch):
+    """A read can fail for a while (too many open files, an I/O error on a
+    network drive) with no change to the file's stamp: LAM001 must not stay."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
+    settle(tmp_path / "p")
+    real_read = run_module.read_source
+
+    def busy(path):
+        if path.endswith("db.py"):
+            raise Unreadable("cannot read file: Too many open files")
+        return real_read(path)
+
+    with monkeypatch.context() as m:
+        m.setattr(run_module, "read_source", busy)
+        first = run_check(["p"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    assert [d.code for d in first.diagnostics] == ["LAM001"]
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth and [d[2] for d in truth[0]] == ["LAM101"]
+
+
+def test_a_file_that_stays_unreadable_is_still_a_hit(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
+    os.mkfifo(tmp_path / "p" / "pipe.py")
+    settle(tmp_path / "p")
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth and sorted(d[2] for d in truth[0]) == ["LAM001", "LAM101"]
+    memo_file = next((tmp_path / "c").glob("runs/*.json"))
+    written = memo_file.stat().st_mtime_ns
+    monkeypatch.setattr(run_module, "load_project", None)  # a hit runs nothing
+    again = run_check(["p"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    assert outcome(again) == truth and memo_file.stat().st_mtime_ns == written  # nor rewrites the memo
 
 
 def _junk_reads(raw):

@@ -185,11 +185,15 @@ class RunMemo:
         for path, old in memo.inputs.items():
             stamp = stamps[path]
             racy = len(old.stamp) == 4 and old.stamp[1] >= memo.started_ns - RACY_NS
-            if stamp == old.stamp and not racy and old.digest:
+            # a file that exists but could not be read is tried again: the reason can
+            # pass (too many open files, an I/O error) with no change to its stamp
+            unreadable = old.digest.startswith("!") and bool(stamp)
+            if stamp == old.stamp and not racy and old.digest and not unreadable:
                 continue
             digest = digest_of(path)
             if old.digest and digest == old.digest:
-                out.rehashed[path] = Input(path, stamp, digest, old.key, old.scan, old.indexed, old.source)
+                if stamp != old.stamp or racy:
+                    out.rehashed[path] = Input(path, stamp, digest, old.key, old.scan, old.indexed, old.source)
             else:
                 out.differ[path] = stamp
         return out
