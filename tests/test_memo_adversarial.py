@@ -282,8 +282,9 @@ def test_a_file_that_could_not_be_read_is_read_again(tmp_path, monkeypatch):
 
 def test_a_file_that_stays_unreadable_is_still_a_hit(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "img/template.yaml": IMAGE_TEMPLATE})  # no Dockerfile
     os.mkfifo(tmp_path / "p" / "pipe.py")
+    os.mkfifo(tmp_path / "p" / "events.json")  # read by the deployment readers (they read any JSON file)
     settle(tmp_path / "p")
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
     assert memo == truth and sorted(d[2] for d in truth[0]) == ["LAM001", "LAM101"]
@@ -292,6 +293,29 @@ def test_a_file_that_stays_unreadable_is_still_a_hit(tmp_path, monkeypatch):
     monkeypatch.setattr(run_module, "load_project", None)  # a hit runs nothing
     again = run_check(["p"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
     assert outcome(again) == truth and memo_file.stat().st_mtime_ns == written  # nor rewrites the memo
+
+
+def test_a_deployment_file_that_could_not_be_read_is_read_again(tmp_path, monkeypatch):
+    """As for a Python file: the reader's failure passes (here, before the run
+    records the file), and its notice must go."""
+    import lambdalint.sourcefile as sourcefile
+
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="src/"), "src/app.py": PROCESS})
+    settle(tmp_path / "svc")
+    real_read, failures = sourcefile._read_bytes, [Unreadable("Too many open files")]
+
+    def busy(path, limit, truncate):
+        if path.endswith("template.yaml") and failures:
+            raise failures.pop()
+        return real_read(path, limit, truncate)
+
+    with monkeypatch.context() as m:
+        m.setattr(sourcefile, "_read_bytes", busy)
+        first = run_check(["svc"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    assert "cannot read" in first.notices[0].message
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and not truth[1]
 
 
 def _junk_reads(raw):

@@ -241,15 +241,17 @@ def _forget_old_runs(folder: str, keep: int) -> None:
             pass
 
 
-def other_input(path: str, started_ns: int, stamp: Optional[Tuple[int, ...]] = None) -> Input:
+def other_input(path: str, started_ns: int, stamp: Optional[Tuple[int, ...]] = None, failed: bool = False) -> Input:
     """A non-Python input (deployment file, file a deployment file names) as
-    recorded after the run read it. ``stamp``: taken before the run; a file that
-    changed since, or too close to the run's start, gets no digest, so the next
-    run does not trust it."""
+    recorded after the run read it. ``stamp``: taken before the run read it; a
+    file that changed since, or too close to the run's start, gets no digest,
+    so the next run does not trust it. Nor does a file the run ``failed`` to
+    read that reads now: the run did not see this content."""
     now = stamp_of(path)
     if stamp is not None and now != stamp or len(now) == 4 and now[1] >= started_ns - RACY_NS:
         return Input(path, now, "")
-    return Input(path, now, digest_of(path) if now else "!missing")
+    digest = digest_of(path) if now else "!missing"
+    return Input(path, now, "" if failed and not digest.startswith("!") else digest)
 
 
 def scan_digest(scan_json: Mapping[str, Any]) -> str:

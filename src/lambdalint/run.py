@@ -28,7 +28,7 @@ from lambdalint.infra import Declared, Notice
 from lambdalint.infra.read import Found, find_deployment_files, read_found
 from lambdalint.progress import Progress
 from lambdalint.rename import rename_modules, rename_path
-from lambdalint.sourcefile import Unreadable, read_source, recording_reads
+from lambdalint.sourcefile import Recorded, Unreadable, read_source, recording_reads
 
 if TYPE_CHECKING:
     from lambdalint.catalog import Catalog
@@ -70,7 +70,7 @@ class Loaded:
     # for or about, and how each Python file was used
     code_roots: List[str] = field(default_factory=list)
     sources: List[SourceFile] = field(default_factory=list)
-    deployment_reads: Dict[str, Tuple[int, ...]] = field(default_factory=dict)  # path -> stamp when read
+    deployment_reads: "Recorded" = field(default_factory=dict)
     records: Dict[str, "FileRecord"] = field(default_factory=dict)
     pruned: bool = False
 
@@ -192,7 +192,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     for path in sorted(_declared_probes(deployment.declared) - reads.keys()):  # stamped before they are looked at
-        reads[path] = stamp_of(path)
+        reads[path] = (stamp_of(path), False)
     declared = resolve_declared(project, deployment.declared)
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
     if settings.conventions:
@@ -516,11 +516,12 @@ def _inputs(loaded: Loaded, gathered: Gathered, stamps: Mapping[str, Tuple[int, 
     sources = gathered.sources()
     for path in gathered.inputs():
         r = loaded.records.get(path)
+        failed = path in loaded.deployment_reads and loaded.deployment_reads[path][1]
         out[path] = (Input(path, stamps[path], r.digest, r.key, r.scan, r.indexed, path in sources) if r is not None
-                     else replace(other_input(path, started_ns, stamps[path]), source=path in sources))
-    for path, stamp in sorted(loaded.deployment_reads.items()):
+                     else replace(other_input(path, started_ns, stamps[path], failed), source=path in sources))
+    for path, (stamp, failed) in sorted(loaded.deployment_reads.items()):
         if path not in out:
-            out[path] = other_input(path, started_ns, stamp)
+            out[path] = other_input(path, started_ns, stamp, failed)
     return out
 
 
