@@ -169,6 +169,11 @@ Resources:
       DockerContext: ./fn
       Dockerfile: docker/Dockerfile
 """
+OTHER = """
+
+def other(event, context):
+    conn.execute("select 1")
+"""
 CDK_APP = """
 import aws_cdk as cdk
 from aws_cdk import aws_lambda
@@ -316,6 +321,26 @@ def test_a_deployment_file_that_could_not_be_read_is_read_again(tmp_path, monkey
     assert "cannot read" in first.notices[0].message
     memo, truth = memo_and_truth(["svc"], tmp_path / "c")
     assert memo == truth and not truth[1]
+
+
+def test_a_cdk_app_edited_between_its_two_reads(tmp_path, monkeypatch):
+    """A CDK app is read twice in a run: by the deployment readers, then by the
+    index. An edit in between gives a result of neither version."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "proj", {"cdk.json": "{}", "stack.py": CDK_APP,
+                                      "fn/app.py": PROCESS + OTHER})
+    settle(tmp_path / "proj")
+    stack, real_collect = tmp_path / "proj" / "stack.py", run_module.collect_facts
+
+    def edit_then_collect(*args, **kwargs):
+        stack.write_text(stack.read_text().replace('"app.process"', '"app.other"'))
+        return real_collect(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(run_module, "collect_facts", edit_then_collect)
+        run_check(["proj"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    memo, truth = memo_and_truth(["proj"], tmp_path / "c")
+    assert memo == truth and not truth[0]
 
 
 def _junk_reads(raw):

@@ -510,13 +510,17 @@ def _memorable(result: RunResult, gathered: Gathered) -> bool:
 
 def _inputs(loaded: Loaded, gathered: Gathered, stamps: Mapping[str, Tuple[int, ...]],
             started_ns: int) -> Dict[str, "Input"]:
-    from lambdalint.memo import Input, other_input
+    from lambdalint.memo import Input, other_input, stamp_of
 
     out: Dict[str, Input] = {}
     sources = gathered.sources()
     for path in gathered.inputs():
         r = loaded.records.get(path)
         failed = path in loaded.deployment_reads and loaded.deployment_reads[path][1]
+        if r is not None and path in loaded.deployment_reads and loaded.deployment_reads[path][0] != stamp_of(path):
+            # a Python file the deployment readers read too (a CDK app), changed since:
+            # they and the index may have seen two versions, so neither is trusted
+            r = FileRecord("")
         out[path] = (Input(path, stamps[path], r.digest, r.key, r.scan, r.indexed, path in sources) if r is not None
                      else replace(other_input(path, started_ns, stamps[path], failed), source=path in sources))
     for path, (stamp, failed) in sorted(loaded.deployment_reads.items()):
