@@ -343,6 +343,26 @@ def test_a_cdk_app_edited_between_its_two_reads(tmp_path, monkeypatch):
     assert memo == truth and not truth[0]
 
 
+def test_a_folder_that_cannot_be_listed_any_more(tmp_path, monkeypatch):
+    """A folder that holds no input (here: only notes) becomes unreadable: the
+    set of inputs is the same, but the run must say its files were not checked."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "notes/todo.txt": "later\n"})
+    settle(tmp_path / "p")
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth
+    real_scandir = os.scandir
+
+    def denied(path="."):
+        if os.fspath(path).endswith("notes"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth and "LAM001" in [d[2] for d in truth[0]]
+
+
 def _junk_reads(raw):
     raw["extra"]["reads"] = [None]
 

@@ -430,7 +430,8 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         return _check(settings, paths, catalog, options, gathered)[0]
     from lambdalint.memo import Memo, stamp_of
 
-    old = memo.load()
+    # with a folder that cannot be listed, the result says so, and no stamp covers what it holds
+    old = memo.load() if not gathered.tree.errors else None
     reads = list(old.extra.get("reads", ())) if old is not None else []
     stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
     if old is not None:
