@@ -363,6 +363,23 @@ def test_a_folder_that_cannot_be_listed_any_more(tmp_path, monkeypatch):
     assert memo == truth and "LAM001" in [d[2] for d in truth[0]]
 
 
+@pytest.mark.parametrize("codec", ["rot13", "punycode"])
+def test_a_coding_declaration_of_no_text_encoding(tmp_path, monkeypatch, codec):
+    """Python knows these codecs, but they do not decode source text: a comment
+    naming one is LAM001 (not lambdalint's internal error, nor a traceback when
+    the memo compares the edited file with its old text)."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="src/"), "src/app.py": PROCESS})
+    settle(tmp_path / "svc")
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and truth[0]
+    app = tmp_path / "svc" / "src" / "app.py"
+    app.write_text(f"# coding: {codec}\n" + app.read_text().split("\n", 1)[1])  # in place of `import sqlite3`
+    later(app)
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and [d[2] for d in truth[0]] == ["LAM001"]
+
+
 def _junk_reads(raw):
     raw["extra"]["reads"] = [None]
 

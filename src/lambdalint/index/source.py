@@ -22,7 +22,14 @@ def decode_source(data: bytes) -> str:
 
     Raises ``UnicodeDecodeError`` or ``SyntaxError`` (unknown encoding)."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise
+    except (LookupError, UnicodeError) as exc:
+        # a codec Python knows that decodes no text (`rot13`), or fails its own way
+        # (`punycode`): Python itself refuses the file with a SyntaxError
+        raise SyntaxError(str(exc)) from None
 
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
