@@ -380,6 +380,22 @@ def test_a_coding_declaration_of_no_text_encoding(tmp_path, monkeypatch, codec):
     assert memo == truth and [d[2] for d in truth[0]] == ["LAM001"]
 
 
+def test_a_deployment_file_larger_than_a_python_file_may_be(tmp_path, monkeypatch):
+    """Deployment readers read up to 10 MB, Python files up to 5 MB: a 6 MB
+    template's content, not only its size, is what the result depends on."""
+    monkeypatch.chdir(tmp_path)
+    padding = "#" + "x" * 6_000_000 + "\n"
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="src/") + padding, "src/app.py": PROCESS})
+    settle(tmp_path / "svc")
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and truth[0]
+    template = tmp_path / "svc" / "template.yaml"
+    template.write_text(template.read_text().replace("app.process", "app.another"))  # the same size
+    later(template)
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and not truth[0]
+
+
 def _junk_reads(raw):
     raw["extra"]["reads"] = [None]
 

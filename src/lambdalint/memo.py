@@ -97,12 +97,15 @@ def stamp_of(path: str) -> Tuple[int, ...]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def digest_of(path: str) -> str:
+def digest_of(path: str, python: bool = True) -> str:
+    """The content hash of a Python file to check as the index reads it (not
+    past 5 MB), or of another file as the deployment readers do (10 MB)."""
     from lambdalint.cache import content_hash
-    from lambdalint.sourcefile import read_source
+    from lambdalint.infra.read import MAX_BYTES
+    from lambdalint.sourcefile import read_bytes, read_source
 
     try:
-        return content_hash(read_source(path))
+        return content_hash(read_source(path) if python else read_bytes(path, MAX_BYTES))
     except OSError as exc:
         return f"!{exc}"
 
@@ -112,11 +115,12 @@ def code_fingerprint() -> str:
     version (the facts, so the findings, depend on its parser)."""
     global _CODE
     if _CODE is None:
-        from lambdalint.cache import _libcst_version
+        from lambdalint.cache import fingerprint
         from lambdalint.locations import rules_dir
 
         h = hashlib.blake2b(digest_size=16)
-        h.update(f"{__version__}\0{MEMO_FORMAT}\0{sys.version}\0{_libcst_version()}\0".encode())
+        # the per-file cache's fingerprint holds libcst's version
+        h.update(f"{__version__}\0{MEMO_FORMAT}\0{sys.version}\0{fingerprint()}\0".encode())
         package = os.path.dirname(os.path.abspath(__file__))
         files = []
         for folder, dirs, names in os.walk(package):
@@ -190,7 +194,7 @@ class RunMemo:
             unreadable = old.digest.startswith("!") and bool(stamp)
             if stamp == old.stamp and not racy and old.digest and not unreadable:
                 continue
-            digest = digest_of(path)
+            digest = digest_of(path, old.source)
             if old.digest and digest == old.digest:
                 if stamp != old.stamp or racy:
                     out.rehashed[path] = Input(path, stamp, digest, old.key, old.scan, old.indexed, old.source)
@@ -250,7 +254,7 @@ def other_input(path: str, started_ns: int, stamp: Optional[Tuple[int, ...]] = N
     now = stamp_of(path)
     if stamp is not None and now != stamp or len(now) == 4 and now[1] >= started_ns - RACY_NS:
         return Input(path, now, "")
-    digest = digest_of(path) if now else "!missing"
+    digest = digest_of(path, python=False) if now else "!missing"
     return Input(path, now, "" if failed and not digest.startswith("!") else digest)
 
 
