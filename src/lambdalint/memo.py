@@ -9,7 +9,11 @@ stamp of every input:
 - every Python file found, checked or pruned (its content decides what the
   first pass selects, and what the rules see);
 - every file that may be a deployment file, and every other file the
-  deployment readers asked for (a Dockerfile, an included YAML file).
+  deployment readers asked for (a Dockerfile, an included YAML file);
+- every file whose existence the result depends on, present or not: the
+  ``__init__.py`` files that name modules (above the checked paths too), a
+  declared handler's code folder and module files, a ``CodeUri`` archive,
+  ``cdk.json`` (``lambdalint.sourcefile.probe``).
 
 Everything else the result depends on is in the memo's name (``RunMemo.key``):
 lambdalint's code and rule catalogues, the Python and libcst versions, the
@@ -17,7 +21,8 @@ settings, the paths as given and the working folder (paths in messages are
 relative to it).
 
 An input is unchanged when its stamp (size, mtime, ctime, inode) is unchanged,
-or, when it is not, its content hash is. A stamp can hide an edit made within
+or, when it is not, its content hash is; a file that could not be read is
+tried again (the reason can pass with no change to its stamp). A stamp can hide an edit made within
 the file system's timestamp granularity of the recording run (git's "racily
 clean" entries), so a file modified that close to the run is hashed again.
 
