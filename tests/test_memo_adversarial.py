@@ -396,6 +396,20 @@ def test_a_deployment_file_larger_than_a_python_file_may_be(tmp_path, monkeypatc
     assert memo == truth and not truth[0]
 
 
+def test_a_dangling_link_pointed_elsewhere(tmp_path, monkeypatch):
+    """LAM001 names where a dangling link points; the link (unlike its missing
+    target) has a stamp of its own."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
+    (tmp_path / "p" / "broken.py").symlink_to("gone.py")
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth and any("'gone.py'" in d[3] for d in truth[0])
+    (tmp_path / "p" / "broken.py").unlink()
+    (tmp_path / "p" / "broken.py").symlink_to("moved.py")
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth and any("'moved.py'" in d[3] for d in truth[0])
+
+
 def _junk_reads(raw):
     raw["extra"]["reads"] = [None]
 

@@ -98,7 +98,10 @@ def stamp_of(path: str) -> Tuple[int, ...]:
     try:
         st = os.stat(path)
     except OSError:
-        return ()
+        try:
+            st = os.lstat(path)  # a dangling link: pointed elsewhere, it says so differently
+        except OSError:
+            return ()
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
