@@ -410,6 +410,20 @@ def test_a_dangling_link_pointed_elsewhere(tmp_path, monkeypatch):
     assert memo == truth and any("'moved.py'" in d[3] for d in truth[0])
 
 
+def test_a_comment_after_a_line_continuation_is_not_a_comment_only_edit(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="src/"),
+                                     "src/app.py": PROCESS.replace("import sqlite3\n", "import sqlite3 \\\n\n")})
+    settle(tmp_path / "svc")
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and truth[0]
+    app = tmp_path / "svc" / "src" / "app.py"
+    app.write_text(app.read_text().replace("\\\n", "\\  # type: ignore\n", 1))
+    later(app)
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth and [d[2] for d in truth[0]] == ["LAM001"]
+
+
 def _junk_reads(raw):
     raw["extra"]["reads"] = [None]
 

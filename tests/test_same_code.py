@@ -66,6 +66,13 @@ def test_anything_but_comments_is_not_the_same_code(edited):
     assert not same_code(CODE, edited)
 
 
+def test_a_comment_after_a_line_continuation_is_not_a_comment():
+    """``import os \\  # c`` is a syntax error; tokenize before Python 3.12 reads
+    the backslash as an error token, then the comment."""
+    old = "import os \\\n\nx = 1\n"
+    assert not same_code(old, old.replace("\\\n", "\\  # c\n", 1))
+
+
 def test_blank_and_comment_lines_at_the_end_are_the_same_code():
     assert same_code(CODE, CODE + "\n\n# done\n")
     assert same_code(CODE + "# done\n", CODE)

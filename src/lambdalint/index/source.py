@@ -129,7 +129,7 @@ def same_code(old: str, new: str) -> bool:
     False whenever in doubt: carriage returns (line endings libcst and tokenize
     may count differently), NUL bytes (the index refuses such a file, but
     tokenize before Python 3.12 reads one in a comment), or text tokenize
-    cannot read."""
+    cannot read (before 3.12, it reads on past an error token: ``x \\  # c``)."""
     if "\r" in old or "\r" in new or "\0" in old or "\0" in new:
         return False
     if suppression_comments(old) != suppression_comments(new):
@@ -142,6 +142,8 @@ def _code_lines(text: str) -> Optional[list]:
     lines = text.split("\n")
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.ERRORTOKEN:
+                return None
             if tok.type == tokenize.COMMENT:
                 row, col = tok.start
                 # the whitespace before a comment belongs to no token: stripping it
