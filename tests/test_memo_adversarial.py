@@ -424,6 +424,30 @@ def test_a_comment_after_a_line_continuation_is_not_a_comment_only_edit(tmp_path
     assert memo == truth and [d[2] for d in truth[0]] == ["LAM001"]
 
 
+def test_a_code_folder_saved_into_just_before_a_run_is_still_trusted(tmp_path, monkeypatch):
+    """A handler's code folder is an input (it may not exist), but only whether
+    it exists matters: an editor saving a file in it just before a run (a new
+    file renamed over the old one) must not make every later run a full one."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="src/"), "src/app.py": PROCESS})
+    settle(tmp_path / "svc")
+    memo_and_truth(["svc"], tmp_path / "c")
+    app = tmp_path / "svc" / "src" / "app.py"
+    saved = app.with_name(".app.py.tmp")
+    saved.write_text(app.read_text().replace("select 1", "select 2"))
+    later(saved)
+    os.replace(saved, app)  # the folder is modified now, the run after reads it again
+    memo, truth = memo_and_truth(["svc"], tmp_path / "c")
+    assert memo == truth
+    app.write_text(app.read_text() + "# reviewed\n")
+    later(app)
+    loads = []
+    real_load = run_module.load_project
+    monkeypatch.setattr(run_module, "load_project", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    result = run_check(["svc"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    assert outcome(result) == truth and not loads
+
+
 def _junk_reads(raw):
     raw["extra"]["reads"] = [None]
 

@@ -43,6 +43,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ RACY_NS = 2_000_000_000
 
 _HEX = re.compile(r"[0-9a-f]*")
 
-Stamp = Tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode; () when missing
+Stamp = Tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode; () when missing, (-1,) for a folder
 
 
 @dataclass
@@ -102,6 +103,10 @@ def stamp_of(path: str) -> Tuple[int, ...]:
             st = os.lstat(path)  # a dangling link: pointed elsewhere, it says so differently
         except OSError:
             return ()
+    if stat.S_ISDIR(st.st_mode):
+        # a folder (a handler's code folder) counts only for being one: its times
+        # change with every file saved in it
+        return (-1,)
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
