@@ -70,7 +70,7 @@ class Loaded:
     # for or about, and how each Python file was used
     code_roots: List[str] = field(default_factory=list)
     sources: List[SourceFile] = field(default_factory=list)
-    deployment_reads: "Recorded" = field(default_factory=dict)
+    deployment_reads: Recorded = field(default_factory=dict)
     records: Dict[str, "FileRecord"] = field(default_factory=dict)
     pruned: bool = False
 
