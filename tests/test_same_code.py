@@ -58,11 +58,19 @@ def test_added_comments_are_the_same_code_and_give_the_same_facts(path):
     CODE.replace("import db\n", "import db  # noqa: LAM101\n"),  # a suppression is not just a comment
     CODE.replace("import db\n", "\nimport db\n"),  # lines move
     CODE.replace("\n", "\r\n"),  # other line endings: not judged
+    CODE.replace("import db\n", "import db  # \0\n"),  # a NUL byte: the index refuses the file
     CODE + "def broken(:\n",  # tokenize reads it, but it is code
     CODE.replace('"""text', '"""text\n'),
 ])
 def test_anything_but_comments_is_not_the_same_code(edited):
     assert not same_code(CODE, edited)
+
+
+def test_a_comment_after_a_line_continuation_is_not_a_comment():
+    """``import os \\  # c`` is a syntax error; tokenize before Python 3.12 reads
+    the backslash as an error token, then the comment."""
+    old = "import os \\\n\nx = 1\n"
+    assert not same_code(old, old.replace("\\\n", "\\  # c\n", 1))
 
 
 def test_blank_and_comment_lines_at_the_end_are_the_same_code():

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from lambdalint.sourcefile import probe
+
 # (absolute path, is a folder) -> skip it; e.g. what .gitignore says
 Ignored = Callable[[str, bool], bool]
 
@@ -188,7 +190,7 @@ def _package_name(folder: str, known: Dict[str, str]) -> str:
     d = folder
     while d not in known:
         name = os.path.basename(d)
-        if not (_IDENT.match(name) and os.path.isfile(os.path.join(d, "__init__.py"))):
+        if not (_IDENT.match(name) and os.path.isfile(probe(os.path.join(d, "__init__.py")))):
             known[d] = ""
             break
         chain.append(d)

@@ -9,14 +9,20 @@ stamp of every input:
 - every Python file found, checked or pruned (its content decides what the
   first pass selects, and what the rules see);
 - every file that may be a deployment file, and every other file the
-  deployment readers asked for (a Dockerfile, an included YAML file).
+  deployment readers asked for (a Dockerfile, an included YAML file);
+- every file whose existence the result depends on, present or not: the
+  ``__init__.py`` files that name modules (above the checked paths too), a
+  declared handler's code folder and module files, a ``CodeUri`` archive,
+  ``cdk.json`` (``lambdalint.sourcefile.probe``).
 
 Everything else the result depends on is in the memo's name (``RunMemo.key``):
-lambdalint's code and rule catalogues, the Python version, the settings, the
-paths as given and the working folder (paths in messages are relative to it).
+lambdalint's code and rule catalogues, the Python and libcst versions, the
+settings, the paths as given and the working folder (paths in messages are
+relative to it).
 
 An input is unchanged when its stamp (size, mtime, ctime, inode) is unchanged,
-or, when it is not, its content hash is. A stamp can hide an edit made within
+or, when it is not, its content hash is; a file that could not be read is
+tried again (the reason can pass with no change to its stamp). A stamp can hide an edit made within
 the file system's timestamp granularity of the recording run (git's "racily
 clean" entries), so a file modified that close to the run is hashed again.
 
@@ -36,6 +42,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -49,7 +57,9 @@ MEMO_FORMAT = 1
 # a file unchanged (coarse timestamps on some file systems: 2 s on FAT).
 RACY_NS = 2_000_000_000
 
-Stamp = Tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode; () when missing
+_HEX = re.compile(r"[0-9a-f]*")
+
+Stamp = Tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode; () when missing, (-1,) for a folder
 
 
 @dataclass
@@ -89,16 +99,26 @@ def stamp_of(path: str) -> Tuple[int, ...]:
     try:
         st = os.stat(path)
     except OSError:
-        return ()
+        try:
+            st = os.lstat(path)  # a dangling link: pointed elsewhere, it says so differently
+        except OSError:
+            return ()
+    if stat.S_ISDIR(st.st_mode):
+        # a folder (a handler's code folder) counts only for being one: its times
+        # change with every file saved in it
+        return (-1,)
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def digest_of(path: str) -> str:
+def digest_of(path: str, python: bool = True) -> str:
+    """The content hash of a Python file to check as the index reads it (not
+    past 5 MB), or of another file as the deployment readers do (10 MB)."""
     from lambdalint.cache import content_hash
-    from lambdalint.sourcefile import read_source
+    from lambdalint.infra.read import MAX_BYTES
+    from lambdalint.sourcefile import read_bytes, read_source
 
     try:
-        return content_hash(read_source(path))
+        return content_hash(read_source(path) if python else read_bytes(path, MAX_BYTES))
     except OSError as exc:
         return f"!{exc}"
 
@@ -153,11 +173,19 @@ class RunMemo:
                 return None
             inputs = {}
             for path, stamp, digest, key, scan, indexed, source in raw["inputs"]:
-                inputs[path] = Input(str(path), tuple(int(n) for n in stamp), str(digest), str(key), str(scan),
+                if not isinstance(key, str) or not _HEX.fullmatch(key):
+                    return None  # a cache key names files in the cache: never a path of its own
+                inputs[path] = Input(str(path), tuple(int(n) for n in stamp), str(digest), key, str(scan),
                                      bool(indexed), bool(source))
-            return Memo(int(raw["started_ns"]), inputs, dict(raw["result"]), bool(raw["pruned"]),
-                        dict(raw.get("extra") or {}))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            extra = dict(raw.get("extra") or {})
+            # run.py stats the reads and looks the sources up: of any other shape, this
+            # is no memo lambdalint wrote
+            reads, sources = extra.get("reads", []), extra.get("sources", {})
+            if not (isinstance(reads, list) and all(isinstance(p, str) and "\0" not in p for p in reads)
+                    and isinstance(sources, dict)):
+                return None
+            return Memo(int(raw["started_ns"]), inputs, dict(raw["result"]), bool(raw["pruned"]), extra)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
             return None
 
     def changed(self, memo: Memo, stamps: Mapping[str, Tuple[int, ...]], sources: AbstractSet[str]) -> Optional["Changes"]:
@@ -170,11 +198,15 @@ class RunMemo:
         for path, old in memo.inputs.items():
             stamp = stamps[path]
             racy = len(old.stamp) == 4 and old.stamp[1] >= memo.started_ns - RACY_NS
-            if stamp == old.stamp and not racy and old.digest:
+            # a file that exists but could not be read is tried again: the reason can
+            # pass (too many open files, an I/O error) with no change to its stamp
+            unreadable = old.digest.startswith("!") and bool(stamp)
+            if stamp == old.stamp and not racy and old.digest and not unreadable:
                 continue
-            digest = digest_of(path)
+            digest = digest_of(path, old.source)
             if old.digest and digest == old.digest:
-                out.rehashed[path] = Input(path, stamp, digest, old.key, old.scan, old.indexed, old.source)
+                if stamp != old.stamp or racy:
+                    out.rehashed[path] = Input(path, stamp, digest, old.key, old.scan, old.indexed, old.source)
             else:
                 out.differ[path] = stamp
         return out
@@ -222,15 +254,17 @@ def _forget_old_runs(folder: str, keep: int) -> None:
             pass
 
 
-def other_input(path: str, started_ns: int, stamp: Optional[Tuple[int, ...]] = None) -> Input:
+def other_input(path: str, started_ns: int, stamp: Optional[Tuple[int, ...]] = None, failed: bool = False) -> Input:
     """A non-Python input (deployment file, file a deployment file names) as
-    recorded after the run read it. ``stamp``: taken before the run; a file that
-    changed since, or too close to the run's start, gets no digest, so the next
-    run does not trust it."""
+    recorded after the run read it. ``stamp``: taken before the run read it; a
+    file that changed since, or too close to the run's start, gets no digest,
+    so the next run does not trust it. Nor does a file the run ``failed`` to
+    read that reads now: the run did not see this content."""
     now = stamp_of(path)
     if stamp is not None and now != stamp or len(now) == 4 and now[1] >= started_ns - RACY_NS:
         return Input(path, now, "")
-    return Input(path, now, digest_of(path) if now else "!missing")
+    digest = digest_of(path, python=False) if now else "!missing"
+    return Input(path, now, "" if failed and not digest.startswith("!") else digest)
 
 
 def scan_digest(scan_json: Mapping[str, Any]) -> str:

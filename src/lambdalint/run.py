@@ -27,7 +27,7 @@ from lambdalint.infra import Declared, Notice
 from lambdalint.infra.read import Found, find_deployment_files, read_found
 from lambdalint.progress import Progress
 from lambdalint.rename import rename_modules, rename_path
-from lambdalint.sourcefile import Unreadable, read_source, recording_reads
+from lambdalint.sourcefile import Recorded, Unreadable, read_source, recording_reads
 
 if TYPE_CHECKING:
     from lambdalint.catalog import Catalog
@@ -66,10 +66,11 @@ class Loaded:
     notices: List[Notice]
     files: int = 0  # files found, indexed or not
     # what the run memo records: the code roots the deployment files set, every
-    # other file their readers asked for, and how each Python file was used
+    # other file their readers (or module naming, or handler resolution) asked
+    # for or about, and how each Python file was used
     code_roots: List[str] = field(default_factory=list)
     sources: List[SourceFile] = field(default_factory=list)
-    deployment_reads: Set[str] = field(default_factory=set)
+    deployment_reads: Recorded = field(default_factory=dict)
     records: Dict[str, "FileRecord"] = field(default_factory=dict)
     pruned: bool = False
 
@@ -175,18 +176,22 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     from lambdalint.declared import adapted_app_routes, merge, resolve_declared
     from lambdalint.handlers import find_handlers
     from lambdalint.link import Project
+    from lambdalint.memo import stamp_of
 
     options = _merged(options, verbose, contents)
     gathered = gathered if gathered is not None else gather(settings, paths)
     with recording_reads() as reads:
         deployment = read_found(gathered.deployment, gathered.notices)
-    code_roots = deployment.code_roots
-    sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
+        code_roots = deployment.code_roots
+        # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
+        sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
     # Pruning does not yet know handlers declared in deployment files: index everything then.
     records: Dict[str, FileRecord] = {}
     modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources))
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
+    for path in sorted(_declared_probes(deployment.declared) - reads.keys()):  # stamped before they are looked at
+        reads[path] = (stamp_of(path), False)
     declared = resolve_declared(project, deployment.declared)
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
     if settings.conventions:
@@ -212,6 +217,22 @@ def _declared_modules(declared: Sequence[Declared], sources: Sequence[SourceFile
             module = by_file.get(os.path.abspath(candidate))
             if module is not None:
                 out.append(module)
+    return out
+
+
+def _declared_probes(declared: Sequence[Declared]) -> Set[str]:
+    """The files ``lambdalint.declared`` looks for, for the run memo: each
+    handler's code folder and the two files its module can be (which may lie
+    outside the checked paths). Its notices change when one appears or goes."""
+    from lambdalint.declared import split_handler
+
+    out: Set[str] = set()
+    for d in declared:
+        split = split_handler(d.handler)
+        if d.code_root is None or split is None:
+            continue
+        module = os.path.join(d.code_root, split[0].replace(".", os.sep))
+        out.update(os.path.abspath(p) for p in (d.code_root, module + ".py", os.path.join(module, "__init__.py")))
     return out
 
 
@@ -431,7 +452,8 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         return _check(settings, paths, catalog, options, gathered)[0]
     from lambdalint.memo import Memo, stamp_of
 
-    old = memo.load()
+    # with a folder that cannot be listed, the result says so, and no stamp covers what it holds
+    old = memo.load() if not gathered.tree.errors else None
     reads = list(old.extra.get("reads", ())) if old is not None else []
     stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
     if old is not None:
@@ -499,7 +521,9 @@ def _open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catal
     extra = catalog.fingerprint() if catalog is not None else ""
     # how findings are printed and where each setting came from change no finding
     shaping = replace(settings, output_format=None, origins={})
-    return RunMemo(options.cache.root, [os.path.abspath(p) for p in paths], f"{shaping!r}\0{extra}\0{options.prune}")
+    # the paths as given, not made absolute: outside the working folder, files are
+    # shown as named (``../svc/app.py`` or ``/home/me/svc/app.py``)
+    return RunMemo(options.cache.root, list(paths), f"{shaping!r}\0{extra}\0{options.prune}")
 
 
 def _memorable(result: RunResult, gathered: Gathered) -> bool:
@@ -510,17 +534,22 @@ def _memorable(result: RunResult, gathered: Gathered) -> bool:
 
 def _inputs(loaded: Loaded, gathered: Gathered, stamps: Mapping[str, Tuple[int, ...]],
             started_ns: int) -> Dict[str, "Input"]:
-    from lambdalint.memo import Input, other_input
+    from lambdalint.memo import Input, other_input, stamp_of
 
     out: Dict[str, Input] = {}
     sources = gathered.sources()
     for path in gathered.inputs():
         r = loaded.records.get(path)
+        failed = path in loaded.deployment_reads and loaded.deployment_reads[path][1]
+        if r is not None and path in loaded.deployment_reads and loaded.deployment_reads[path][0] != stamp_of(path):
+            # a Python file the deployment readers read too (a CDK app), changed since:
+            # they and the index may have seen two versions, so neither is trusted
+            r = FileRecord("")
         out[path] = (Input(path, stamps[path], r.digest, r.key, r.scan, r.indexed, path in sources) if r is not None
-                     else replace(other_input(path, started_ns, stamps[path]), source=path in sources))
-    for path in sorted(loaded.deployment_reads):
+                     else replace(other_input(path, started_ns, stamps[path], failed), source=path in sources))
+    for path, (stamp, failed) in sorted(loaded.deployment_reads.items()):
         if path not in out:
-            out[path] = other_input(path, started_ns)
+            out[path] = other_input(path, started_ns, stamp, failed)
     return out
 
 

@@ -14,7 +14,7 @@ import errno
 import os
 import stat
 from contextlib import contextmanager
-from typing import Iterator, List, Set
+from typing import Dict, Iterator, List, Tuple
 
 # Above this, a source file is not read at all (the index would refuse it
 # anyway; see ``lambdalint.index.guard``): a huge file costs neither time nor memory.
@@ -44,15 +44,21 @@ class TooLarge(Unreadable):
         self.size = size
 
 
-_RECORDERS: List[Set[str]] = []
+# absolute path -> (its stamp when first asked for, whether reading it failed)
+Recorded = Dict[str, Tuple[Tuple[int, ...], bool]]
+_RECORDERS: List[Recorded] = []
 
 
 @contextmanager
-def recording_reads() -> Iterator[Set[str]]:
-    """The absolute paths ``read_bytes`` is asked for inside the block (read or
-    not): the run memo must know every file a result depends on, including
-    those deployment files name (a Dockerfile, an included YAML file)."""
-    paths: Set[str] = set()
+def recording_reads() -> Iterator[Recorded]:
+    """The absolute paths ``read_bytes`` (or ``probe``) is asked for inside the
+    block (read or not), each with its stamp (``lambdalint.memo.stamp_of``) when
+    first asked, and whether a read failed: the run memo must know every file a
+    result depends on, including those deployment files name (a Dockerfile, an
+    included YAML file), and must not trust one replaced after it was read
+    (``mv`` keeps the modification time of the file moved), nor one read now
+    that could not be read then (too many open files, an I/O error)."""
+    paths: Recorded = {}
     _RECORDERS.append(paths)
     try:
         yield paths
@@ -60,11 +66,44 @@ def recording_reads() -> Iterator[Set[str]]:
         _RECORDERS.remove(paths)
 
 
+def _record(path: str, failed: bool = False) -> None:
+    if not _RECORDERS:
+        return
+    from lambdalint.memo import stamp_of
+
+    full = os.path.abspath(path)
+    stamp = None
+    for paths in _RECORDERS:
+        if full not in paths:
+            stamp = stamp_of(full) if stamp is None else stamp
+            paths[full] = (stamp, failed)
+        elif failed:
+            paths[full] = (paths[full][0], True)
+
+
+def probe(path: str) -> str:
+    """``path``, recorded as by ``read_bytes`` before its caller asks whether it
+    exists (or is a file or a folder): a result that depends on a file being
+    absent (an ``__init__.py`` above the checked folder, a ``CodeUri`` archive)
+    changes when it appears."""
+    _record(path)
+    return path
+
+
 def read_bytes(path: str, limit: int, truncate: bool = False) -> bytes:
     """At most ``limit`` bytes of the regular file ``path``. Past the limit, the
     first ``limit`` bytes when ``truncate``, else ``TooLarge``."""
-    for paths in _RECORDERS:
-        paths.add(os.path.abspath(path))
+    _record(path)
+    try:
+        return _read_bytes(path, limit, truncate)
+    except TooLarge:
+        raise  # its size says so: a stamp and a digest do too
+    except Unreadable:
+        _record(path, failed=True)
+        raise
+
+
+def _read_bytes(path: str, limit: int, truncate: bool) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)

@@ -24,6 +24,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lambdalint.infra import NOTE, Declared, Deployment, Notice, is_python_runtime
+from lambdalint.sourcefile import probe
 
 _LAMBDA_MODULES = ("aws_cdk.aws_lambda",)
 _PYTHON_MODULES = ("aws_cdk.aws_lambda_python_alpha", "aws_cdk.aws_lambda_python")
@@ -42,7 +43,7 @@ def app_folder(path: str) -> str:
     d = os.path.dirname(os.path.abspath(path))
     start = d
     while True:
-        if os.path.isfile(os.path.join(d, "cdk.json")):
+        if os.path.isfile(probe(os.path.join(d, "cdk.json"))):
             return d
         parent = os.path.dirname(d)
         if parent == d:
@@ -235,7 +236,7 @@ class _Reader:
             return self.asset_folder(only, depth + 1) if only is not None else None
         if isinstance(code, cst.Call) and self.qualified(code.func) in _ASSET_CODE and code.args:
             folder = self.path(code.args[0].value)
-            if folder is not None and os.path.isfile(folder):
+            if folder is not None and os.path.isfile(probe(folder)):
                 return None  # a zip file: the code is not in the repository as source
             return folder
         return None

@@ -22,7 +22,14 @@ def decode_source(data: bytes) -> str:
 
     Raises ``UnicodeDecodeError`` or ``SyntaxError`` (unknown encoding)."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise
+    except (LookupError, UnicodeError) as exc:
+        # a codec Python knows that decodes no text (`rot13`), or fails its own way
+        # (`punycode`): Python itself refuses the file with a SyntaxError
+        raise SyntaxError(str(exc)) from None
 
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
@@ -120,8 +127,10 @@ def same_code(old: str, new: str) -> bool:
     memo uses this to answer an edit that only touched comments).
 
     False whenever in doubt: carriage returns (line endings libcst and tokenize
-    may count differently), or text tokenize cannot read."""
-    if "\r" in old or "\r" in new:
+    may count differently), NUL bytes (the index refuses such a file, but
+    tokenize before Python 3.12 reads one in a comment), or text tokenize
+    cannot read (before 3.12, it reads on past an error token: ``x \\  # c``)."""
+    if "\r" in old or "\r" in new or "\0" in old or "\0" in new:
         return False
     if suppression_comments(old) != suppression_comments(new):
         return False
@@ -133,6 +142,8 @@ def _code_lines(text: str) -> Optional[list]:
     lines = text.split("\n")
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.ERRORTOKEN:
+                return None
             if tok.type == tokenize.COMMENT:
                 row, col = tok.start
                 # the whitespace before a comment belongs to no token: stripping it

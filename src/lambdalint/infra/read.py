@@ -40,7 +40,7 @@ _SNIFF_EXTENSIONS = (".yaml", ".yml", ".json", ".template")
 _SNIFF_MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function")
 _CDK_MARKERS = (b"aws_cdk", b"aws_lambda")
 _SNIFF_MAX_BYTES = 2 * 1024 * 1024
-_MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024  # the most read of a deployment file (the run memo hashes as much)
 
 
 def kind_by_name(name: str) -> Optional[str]:
@@ -124,7 +124,7 @@ def _read_bytes(path: str, limit: int) -> bytes:
 def load_data(path: str) -> Any:
     """A YAML, JSON or TOML file's data; ``ValueError`` with a one-line reason otherwise."""
     try:
-        data = _read_bytes(path, _MAX_BYTES)
+        data = _read_bytes(path, MAX_BYTES)
     except OSError as exc:
         raise ValueError(f"cannot read: {exc.strerror or exc}") from None
     if path.endswith(".toml"):
@@ -194,7 +194,7 @@ def _mentions_lambda(path: str) -> bool:
 
 def _read_cdk(path: str, shown: str) -> Deployment:
     try:
-        data = _read_bytes(path, _MAX_BYTES)
+        data = _read_bytes(path, MAX_BYTES)
     except (OSError, ValueError):
         return Deployment()  # the index reports unreadable Python files
     if not all(marker in data for marker in _CDK_MARKERS):

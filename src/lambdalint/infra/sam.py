@@ -17,6 +17,7 @@ from typing import Any, Mapping, Optional, Tuple
 
 from lambdalint.infra import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
 from lambdalint.infra.yamlsafe import Mapping as LineMapping
+from lambdalint.sourcefile import probe
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -130,7 +131,7 @@ def _code_root(code_uri: Any, folder: str) -> Tuple[Optional[str], str]:
         if code_uri.startswith("s3://"):
             return None, f"code is in S3 ({code_uri})"
         target = os.path.normpath(os.path.join(folder, code_uri))
-        if os.path.isfile(target):
+        if os.path.isfile(probe(target)):
             return None, f"code is an archive ({code_uri})"
         return target, ""
     if isinstance(code_uri, Mapping):

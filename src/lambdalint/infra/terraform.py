@@ -19,7 +19,7 @@ from typing import List, Optional, Sequence, Tuple
 from lambdalint.discover import display_path
 from lambdalint.infra import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
 from lambdalint.infra.hcl import Attribute, Block, HclError, evaluate, parse, reference
-from lambdalint.sourcefile import read_bytes
+from lambdalint.sourcefile import probe, read_bytes
 
 
 @dataclass
@@ -169,5 +169,5 @@ def _lambda_module(out: Deployment, module: _Module, shown: str, block: Block) -
             out.notices.append(Notice(NOTE, shown, line, f"module.{name}: source_path = {raw} is not a path lambdalint "
                                                          f"can evaluate; handler `{handler}` not checked"))
         return
-    root = os.path.dirname(source) if os.path.isfile(source) else source
+    root = os.path.dirname(source) if os.path.isfile(probe(source)) else source
     out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))
