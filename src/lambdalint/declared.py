@@ -64,6 +64,21 @@ def split_handler(handler: str) -> Optional[Tuple[str, str]]:
     return module.replace("/", "."), name
 
 
+def module_files(code_root: str, module: str) -> List[str]:
+    """The two files the runtime can import ``module`` from, in its code folder."""
+    rel = module.replace(".", os.sep)
+    return [os.path.join(code_root, rel + ".py"), os.path.join(code_root, rel, "__init__.py")]
+
+
+def handler_files(d: Declared) -> List[str]:
+    """The files a declared handler's module can be (none when it cannot be
+    followed): what pruning starts from, and what the run memo stamps."""
+    split = split_handler(d.handler)
+    if split is None or d.code_root is None:
+        return []
+    return module_files(d.code_root, split[0])
+
+
 def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared, out: Resolution) -> None:
     def notice(level: str, message: str) -> None:
         if level == WARNING and d.python is None:
@@ -82,8 +97,7 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
         # often a build output (`CodeUri: .build/`), made by a Makefile before deploying: not a bug
         notice(NOTE, f"handler `{d.handler}`: its code folder {_shown(root)} does not exist (built at deploy time?); not checked")
         return
-    rel = module_name.replace(".", os.sep)
-    candidates = [os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")]
+    candidates = module_files(root, module_name)
     facts = next((by_file[os.path.abspath(c)] for c in candidates if os.path.abspath(c) in by_file), None)
     if facts is None:
         existing = next((c for c in candidates if os.path.isfile(c)), None)

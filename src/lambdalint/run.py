@@ -204,35 +204,23 @@ def _declared_modules(declared: Sequence[Declared], sources: Sequence[SourceFile
     """The modules (keys) of the files deployment files name as handler modules,
     found as the runtime finds them (``lambdalint.declared``): pruning starts
     from them as from any other entry point."""
-    from lambdalint.declared import split_handler
+    from lambdalint.declared import handler_files
 
     by_file = {os.path.abspath(s.path): s.module for s in sources if not s.unreadable}
-    out = []
-    for d in declared:
-        split = split_handler(d.handler)
-        if split is None or d.code_root is None:
-            continue
-        rel = split[0].replace(".", os.sep)
-        for candidate in (os.path.join(d.code_root, rel + ".py"), os.path.join(d.code_root, rel, "__init__.py")):
-            module = by_file.get(os.path.abspath(candidate))
-            if module is not None:
-                out.append(module)
-    return out
+    return [by_file[f] for d in declared for f in map(os.path.abspath, handler_files(d)) if f in by_file]
 
 
 def _declared_probes(declared: Sequence[Declared]) -> Set[str]:
     """The files ``lambdalint.declared`` looks for, for the run memo: each
     handler's code folder and the two files its module can be (which may lie
     outside the checked paths). Its notices change when one appears or goes."""
-    from lambdalint.declared import split_handler
+    from lambdalint.declared import handler_files
 
     out: Set[str] = set()
     for d in declared:
-        split = split_handler(d.handler)
-        if d.code_root is None or split is None:
-            continue
-        module = os.path.join(d.code_root, split[0].replace(".", os.sep))
-        out.update(os.path.abspath(p) for p in (d.code_root, module + ".py", os.path.join(module, "__init__.py")))
+        files = handler_files(d)
+        if files:
+            out.update(os.path.abspath(p) for p in (d.code_root or "", *files))
     return out
 
 
