@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import lambdalint.run as run_module
-from helpers import write_project
+from helpers import SQLITE_APP, SQLITE_DB, settle, write_project
 from lambdalint.cache import Cache
 from lambdalint.config import Settings
 from lambdalint.memo import RACY_NS, Input, Memo, RunMemo, digest_of, stamp_of
@@ -23,20 +23,7 @@ from lambdalint.run import Options, run_check
 
 REPO = Path(__file__).resolve().parent.parent
 
-DB = """
-import sqlite3
-conn = sqlite3.connect(":memory:")
-
-def close_db():
-    conn.close()
-"""
-APP = """
-import db
-
-def handler(event, context):
-    db.conn.execute("select 1")
-    db.close_db()
-"""
+DB, APP = SQLITE_DB, SQLITE_APP
 UNREACHED = """
 def helper():
     return 1
@@ -99,13 +86,6 @@ SAM_SERVICE = {
     """,
 }
 
-
-def settle(root: Path) -> None:
-    """Date every file well before the run, as files in a repository are: one
-    written within two seconds of a run is hashed again by the next."""
-    past = time.time_ns() - 10 * RACY_NS
-    for path in root.rglob("*"):
-        os.utime(path, ns=(past, past))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 import lambdalint.cache as cache_module
 import lambdalint.memo as memo_module
 import lambdalint.run as run_module
-from helpers import write_project
+from helpers import SQLITE_APP, SQLITE_DB, settle, write_project
 from lambdalint.cache import Cache
 from lambdalint.config import Settings
 from lambdalint.facts import ModuleFacts, Problem
@@ -22,20 +22,7 @@ from lambdalint.memo import RACY_NS
 from lambdalint.run import Options, run_check
 from lambdalint.sourcefile import Unreadable
 
-DB = """
-import sqlite3
-conn = sqlite3.connect(":memory:")
-
-def close_db():
-    conn.close()
-"""
-APP = """
-import db
-
-def handler(event, context):
-    db.conn.execute("select 1")
-    db.close_db()
-"""
+DB, APP = SQLITE_DB, SQLITE_APP
 PROCESS = """
 import sqlite3
 conn = sqlite3.connect(":memory:")
@@ -60,18 +47,25 @@ def outcome(result):
             [(n.path, n.line, n.message) for n in result.notices], result.files)
 
 
+def cached(paths, cache_dir: Path, settings: Settings = Settings()):
+    return run_check([str(p) for p in paths], settings, options=Options(cache=Cache(str(cache_dir), print), jobs=1))
+
+
+def recorded_under(monkeypatch, owner, name: str, replacement, paths, cache_dir: Path):
+    """Record a memo while ``owner.name`` is ``replacement`` (something happening
+    during the run), then ``memo_and_truth`` without it."""
+    with monkeypatch.context() as m:
+        m.setattr(owner, name, replacement)
+        cached(paths, cache_dir)
+    return memo_and_truth(paths, cache_dir)
+
+
 def memo_and_truth(paths, cache_dir: Path, settings: Settings = Settings()):
     """What a run with the memo answers, and what a run without any cache does."""
-    memo = run_check([str(p) for p in paths], settings, options=Options(cache=Cache(str(cache_dir), print), jobs=1))
+    memo = cached(paths, cache_dir, settings)
     truth = run_check([str(p) for p in paths], settings, options=Options(cache=None, jobs=1))
     return outcome(memo), outcome(truth)
 
-
-def settle(root: Path) -> None:
-    """Date every file well before the run, as files in a repository are."""
-    past = time.time_ns() - 10 * RACY_NS
-    for path in [root, *root.rglob("*")]:
-        os.utime(path, ns=(past, past))
 
 
 def later(path: Path) -> None:
@@ -231,7 +225,7 @@ def test_another_libcst_is_another_memo(tmp_path, monkeypatch):
         m.setattr(cache_module, "_libcst_version", lambda: "1.0.0")
         m.setattr(memo_module, "_CODE", None)
         m.setattr(run_module, "index_bytes", old_libcst)
-        run_check(["p"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+        cached(["p"], tmp_path / "c")
     monkeypatch.setattr(cache_module, "_libcst_version", lambda: "1.5.0")
     monkeypatch.setattr(memo_module, "_CODE", None)
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
@@ -257,10 +251,7 @@ def test_a_file_a_deployment_file_names_replaced_during_the_run(tmp_path, monkey
         os.replace(docker / "Dockerfile.new", docker / "Dockerfile")
         return out
 
-    with monkeypatch.context() as m:
-        m.setattr(run_module, "_check", check_then_replace)
-        run_check(["img"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
-    memo, truth = memo_and_truth(["img"], tmp_path / "c")
+    memo, truth = recorded_under(monkeypatch, run_module, "_check", check_then_replace, ["img"], tmp_path / "c")
     assert memo == truth and not truth[0]
 
 
@@ -279,7 +270,7 @@ def test_a_file_that_could_not_be_read_is_read_again(tmp_path, monkeypatch):
 
     with monkeypatch.context() as m:
         m.setattr(run_module, "read_source", busy)
-        first = run_check(["p"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+        first = cached(["p"], tmp_path / "c")
     assert [d.code for d in first.diagnostics] == ["LAM001"]
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
     assert memo == truth and [d[2] for d in truth[0]] == ["LAM101"]
@@ -296,7 +287,7 @@ def test_a_file_that_stays_unreadable_is_still_a_hit(tmp_path, monkeypatch):
     memo_file = next((tmp_path / "c").glob("runs/*.json"))
     written = memo_file.stat().st_mtime_ns
     monkeypatch.setattr(run_module, "load_project", None)  # a hit runs nothing
-    again = run_check(["p"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    again = cached(["p"], tmp_path / "c")
     assert outcome(again) == truth and memo_file.stat().st_mtime_ns == written  # nor rewrites the memo
 
 
@@ -317,7 +308,7 @@ def test_a_deployment_file_that_could_not_be_read_is_read_again(tmp_path, monkey
 
     with monkeypatch.context() as m:
         m.setattr(sourcefile, "_read_bytes", busy)
-        first = run_check(["svc"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+        first = cached(["svc"], tmp_path / "c")
     assert "cannot read" in first.notices[0].message
     memo, truth = memo_and_truth(["svc"], tmp_path / "c")
     assert memo == truth and not truth[1]
@@ -336,10 +327,7 @@ def test_a_cdk_app_edited_between_its_two_reads(tmp_path, monkeypatch):
         stack.write_text(stack.read_text().replace('"app.process"', '"app.other"'))
         return real_collect(*args, **kwargs)
 
-    with monkeypatch.context() as m:
-        m.setattr(run_module, "collect_facts", edit_then_collect)
-        run_check(["proj"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
-    memo, truth = memo_and_truth(["proj"], tmp_path / "c")
+    memo, truth = recorded_under(monkeypatch, run_module, "collect_facts", edit_then_collect, ["proj"], tmp_path / "c")
     assert memo == truth and not truth[0]
 
 
@@ -444,7 +432,7 @@ def test_a_code_folder_saved_into_just_before_a_run_is_still_trusted(tmp_path, m
     loads = []
     real_load = run_module.load_project
     monkeypatch.setattr(run_module, "load_project", lambda *a, **k: loads.append(1) or real_load(*a, **k))
-    result = run_check(["svc"], Settings(), options=Options(cache=Cache(str(tmp_path / "c"), print), jobs=1))
+    result = cached(["svc"], tmp_path / "c")
     assert outcome(result) == truth and not loads
 
 
