@@ -159,12 +159,13 @@ def _walk_folder(top: str, skip: Excluder, ignored: Optional[Ignored], tree: Tre
             if is_dir:
                 if skip(name, entry_rel, full) or entry.is_symlink() or _is_virtualenv(full) or _is_cache(full):
                     continue
-                folders.append((full, os.path.join(folder_abs, name), entry_rel,
-                                hidden or ignored is not None and ignored(full, True)))
+                absolute = os.path.join(folder_abs, name)
+                folders.append((full, absolute, entry_rel, hidden or ignored is not None and ignored(absolute, True)))
             elif not skip(name, entry_rel, full):
+                absolute = os.path.join(folder_abs, name)
                 tree.files.append(full)
-                tree.absolute[full] = os.path.join(folder_abs, name)
-                if name.endswith(".py") and not hidden and (ignored is None or not ignored(full, False)):
+                tree.absolute[full] = absolute
+                if name.endswith(".py") and not hidden and (ignored is None or not ignored(absolute, False)):
                     tree.python.append(full)
         todo.extend(reversed(folders))
 

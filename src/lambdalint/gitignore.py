@@ -111,9 +111,24 @@ class GitIgnore:
         self._verdicts: Dict[Tuple[str, bool], bool] = {}
 
     def _root(self, directory: str) -> Optional[str]:
-        if directory not in self._roots:
-            self._roots[directory] = find_worktree(directory)
-        return self._roots[directory]
+        """``find_worktree`` for a folder, sharing the answer of its parents: a
+        walk asks for every folder, and each answer climbs to ``/``."""
+        climbed = []
+        d = directory
+        while d not in self._roots:
+            if os.path.exists(os.path.join(d, ".git")):
+                self._roots[d] = d
+                break
+            climbed.append(d)
+            parent = os.path.dirname(d)
+            if parent == d:
+                self._roots[d] = None
+                break
+            d = parent
+        root = self._roots[d]
+        for c in climbed:
+            self._roots[c] = root
+        return root
 
     def _rules_in(self, root: str, rel_dir: str) -> List[_Rule]:
         key = os.path.join(root, rel_dir)
@@ -126,7 +141,10 @@ class GitIgnore:
         return self._rules[key]
 
     def ignored(self, path: str, is_dir: bool) -> bool:
-        path = os.path.abspath(path)
+        """``path``: relative to the working folder, or absolute and normalised
+        (as a walk makes them: made absolute again, each would cost more than the answer)."""
+        if not os.path.isabs(path):
+            path = os.path.abspath(path)
         key = (path, is_dir)
         if key not in self._verdicts:
             self._verdicts[key] = self._decide(path, is_dir)
