@@ -254,11 +254,7 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
     if found is not None:
         return found
     if dataclasses.is_dataclass(tp):
-        decoders: List[Callable[[Any], Any]] = []
-        _DECODERS[tp] = lambda d: _make(tp, decoders, d)  # before the fields: types refer to themselves
-        hints = typing.get_type_hints(tp)
-        decoders.extend(_decoder(hints[f.name]) for f in dataclasses.fields(tp))
-        return _DECODERS[tp]
+        return _maker(tp)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Union:  # Optional[X]
         inner = _decoder(next(a for a in args if a is not type(None)))
@@ -266,7 +262,11 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
     elif origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
             item = _decoder(args[0])
-            decode = (lambda v: tuple(v)) if item is _same else (lambda v: tuple(item(x) for x in v))
+            if dataclasses.is_dataclass(args[0]):  # looked up when called: the maker may not be made yet
+                kind = args[0]
+                decode = lambda v: tuple(map(_DECODERS[kind], v))  # noqa: E731
+            else:
+                decode = tuple if item is _same else (lambda v: tuple(map(item, v)))
         else:
             items = [_decoder(a) for a in args]
             decode = tuple if all(f is _same for f in items) else (lambda v: tuple(f(x) for f, x in zip(items, v)))
@@ -283,44 +283,52 @@ def _same(v: Any) -> Any:
     return v
 
 
-def _make(cls: Any, decoders: List[Callable[[Any], Any]], values: List[Any]) -> Any:
-    state = _FAST.get(cls)
-    if state is None:
-        state = _FAST[cls] = _fast_state(cls)
-    names, required, converted, fast = state
-    if not isinstance(values, list):
-        raise TypeError(f"{cls.__name__}: not an array")
-    if len(values) < required or len(values) > len(names):
-        raise ValueError(f"{cls.__name__}: {len(values)} values for {len(names)} fields")
-    values = list(values)
-    for i in converted:
-        if i < len(values):
-            values[i] = decoders[i](values[i])
-    if fast is None:
-        return cls(*values)
-    # Filling __dict__ as pickle does skips the frozen __init__'s per-field
-    # object.__setattr__: loading a warm project's facts is dominated by this.
-    obj = cls.__new__(cls)
-    obj.__dict__.update(fast)
-    obj.__dict__.update(zip(names, values))
-    return obj
+def _maker(cls: Any) -> Callable[[Any], Any]:
+    """A function made for ``cls`` (as ``dataclasses`` makes ``__init__``) that
+    builds an instance from its array: a warm run builds a few hundred thousand
+    of them, and a generic loop over the fields cost twice as much.
 
-
-_FAST: Dict[type, Any] = {}
-
-
-def _fast_state(cls: type) -> Any:
-    """(field names, how many have no default, the positions whose JSON needs
-    converting, the defaults when instances can be filled directly: no
-    ``__post_init__`` and no mutable defaults, which each instance must own)."""
+    Instances are filled through ``__dict__``, as pickle does, skipping the
+    frozen ``__init__``'s per-field ``object.__setattr__``, unless the class has
+    a ``__post_init__`` or mutable defaults (each instance must own its own)."""
     fields = dataclasses.fields(cls)
-    names = tuple(f.name for f in fields)
     required = sum(1 for f in fields if f.default is dataclasses.MISSING
                    and f.default_factory is dataclasses.MISSING)  # type: ignore[misc]
+    decoders: List[Callable[[Any], Any]] = []
+    namespace: Dict[str, Any] = {"D": decoders, "cls": cls, "new": object.__new__}
+    lines = ["def make(v):",
+             "    if v.__class__ is not list:",
+             f"        raise TypeError('{cls.__name__}: not an array')",
+             "    n = len(v)",
+             f"    if n < {required} or n > {len(fields)}:",
+             f"        raise ValueError('{cls.__name__}: ' + str(n) + ' values for {len(fields)} fields')"]
+    _DECODERS[cls] = make_ref = _Forward()  # the fields' types may refer to the class itself
     hints = typing.get_type_hints(cls)
-    converted = tuple(i for i, f in enumerate(fields) if _decoder(hints[f.name]) is not _same)
-    fast: Optional[Dict[str, Any]] = None
-    if not hasattr(cls, "__post_init__") and all(
-            f.default_factory is dataclasses.MISSING for f in fields):  # type: ignore[misc]
-        fast = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
-    return names, required, converted, fast
+    decoders.extend(_decoder(hints[f.name]) for f in fields)
+    values = [f"v[{i}]" if d is _same else f"tuple(v[{i}])" if d is tuple else f"D[{i}](v[{i}])"
+              for i, d in enumerate(decoders)]
+    direct = not hasattr(cls, "__post_init__") and all(
+        f.default_factory is dataclasses.MISSING for f in fields)  # type: ignore[misc]
+    if direct:
+        namespace["TEMPLATE"] = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+        lines += ["    o = new(cls)", "    d = o.__dict__", "    d.update(TEMPLATE)"]
+        for i, (f, value) in enumerate(zip(fields, values)):
+            lines.append(f"    d[{f.name!r}] = {value}" if i < required else f"    if n > {i}: d[{f.name!r}] = {value}")
+        lines.append("    return o")
+    else:
+        lines.append("    args = [" + ", ".join(values[:required]) + "]")
+        lines += [f"    if n > {i}: args.append({value})" for i, value in enumerate(values) if i >= required]
+        lines.append("    return cls(*args)")
+    exec("\n".join(lines), namespace)  # noqa: S102 - code made here from field names, never from input
+    make_ref.target = namespace["make"]
+    _DECODERS[cls] = namespace["make"]
+    return namespace["make"]
+
+
+class _Forward:
+    """Stands for a class's maker while the makers of its fields are made."""
+
+    target: Callable[[Any], Any]
+
+    def __call__(self, v: Any) -> Any:
+        return self.target(v)
