@@ -9,10 +9,13 @@ Scenarios (see the README, "Benchmark"):
   S1  a monorepo: handler services made from fixtures/ inside ~300k lines of
       the installed sources of large packages (botocore, pip, ...);
   S2  the same lines, every module imported by some handler (the worst case).
-Each is run cold (empty cache), warm (unchanged re-run) and, for S2, with one
-file changed. Every command runs in its own process; wall time, CPU time
-(user + system, worker processes included) and peak RSS (of the largest
-process) come from ``bench/_measure.py``.
+Each is run cold (empty cache), warm (unchanged re-run) and, for S2, after an
+edit to one library module: a comment appended (the run memo proves that it
+changes nothing), then a function appended (its facts change: the rules run
+again). lambdalint is byte-compiled first, as pip does when it installs it.
+Every command runs in its own process; wall time, CPU time (user + system,
+worker processes included) and peak RSS (of the largest process) come from
+``bench/_measure.py``.
 """
 
 from __future__ import annotations

@@ -22,12 +22,12 @@ import os
 import sys
 import tempfile
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Optional, Union
 
 from lambdalint import __version__
-from lambdalint.facts import ModuleFacts, module_from_json, module_to_json
 
-if TYPE_CHECKING:  # the first pass's module is imported when scans are read or written
+if TYPE_CHECKING:  # imported when entries are read or written: a run the memo answers reads none
+    from lambdalint.facts import ModuleFacts
     from lambdalint.imports import ModuleScan
 
 DEFAULT_DIR = ".lambdalint_cache"
@@ -38,7 +38,7 @@ _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# For information about cache directory tags, see https://bford.info/cachedir/\n")
 
 # The modules whose code decides what a cache entry holds.
-_FINGERPRINTED = ("facts.py", "imports.py", "paths.py", "index")
+_FINGERPRINTED = ("facts.py", "jsonform.py", "span.py", "imports.py", "paths.py", "index")
 
 
 def content_hash(data: bytes) -> str:
@@ -109,7 +109,7 @@ class Cache:
     def get_facts(self, key: str, path: str, module: str) -> Optional[ModuleFacts]:
         try:
             with open(facts_file(self.dir, key), "rb") as fh:
-                facts = module_from_json(json.loads(fh.read()))
+                facts = _module_from_json(json.loads(fh.read()))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
@@ -229,12 +229,24 @@ def write_facts(cache_dir: str, key: str, facts: ModuleFacts) -> Optional[str]:
     """Store one file's facts; the reason when it cannot (``None`` when stored)."""
     path = facts_file(cache_dir, key)
     try:
-        write_atomically(path, json.dumps(module_to_json(facts), separators=(",", ":")))
+        write_atomically(path, json.dumps(_module_to_json(facts), separators=(",", ":")))
     except OSError as exc:
         return f"{path}: {exc.strerror or exc}"
     except (TypeError, ValueError, RecursionError):
         return None  # facts JSON cannot hold (nested too deeply): not cached, indexed again next time
     return None
+
+
+def _module_from_json(raw: Any) -> "ModuleFacts":
+    from lambdalint.facts import module_from_json
+
+    return module_from_json(raw)
+
+
+def _module_to_json(facts: "ModuleFacts") -> Any:
+    from lambdalint.facts import module_to_json
+
+    return module_to_json(facts)
 
 
 def _read_or_none(path: str) -> Optional[bytes]:

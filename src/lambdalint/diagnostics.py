@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
-from lambdalint.facts import Span
+from lambdalint.span import Span
 
 ERROR = "error"
 WARNING = "warning"

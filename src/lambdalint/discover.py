@@ -6,7 +6,6 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from lambdalint.sourcefile import probe

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import paths
-from lambdalint.facts import Decorator, Function, ModuleFacts
 from lambdalint.config import DEFAULT_PATTERNS  # noqa: F401 - re-exported
 
-if TYPE_CHECKING:  # a run answered from the run memo needs ``Handler``, not the linker
+if TYPE_CHECKING:  # a run answered from the run memo needs ``Handler``, not the facts or the linker
+    from lambdalint.facts import Decorator, Function, ModuleFacts
     from lambdalint.link import Project
 
 

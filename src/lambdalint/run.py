@@ -22,16 +22,15 @@ from lambdalint.cache import Cache, content_hash, entry_key, write_facts, write_
 from lambdalint.config import Settings
 from lambdalint.diagnostics import ERROR, Diagnostic
 from lambdalint.discover import SourceFile, Tree, name_sources, rename_maps, walk_tree
-from lambdalint.facts import ModuleFacts, Problem
 from lambdalint.handlers import Handler
 from lambdalint.infra import Declared, Notice
 from lambdalint.infra.read import Found, find_deployment_files, read_found
 from lambdalint.progress import Progress
-from lambdalint.rename import rename_modules, rename_path
 from lambdalint.sourcefile import Recorded, Unreadable, read_source, recording_reads
 
 if TYPE_CHECKING:
     from lambdalint.catalog import Catalog
+    from lambdalint.facts import ModuleFacts
     from lambdalint.imports import ModuleScan
     from lambdalint.link import Project
     from lambdalint.memo import Input, Memo, RunMemo
@@ -100,13 +99,15 @@ def default_jobs() -> int:
 def index_file(source: SourceFile, verbose: bool = False, contents: Optional[Contents] = None) -> ModuleFacts:
     """Read and index one file; every failure becomes a ``Problem`` on the facts."""
     data = _read(source, contents)
-    if isinstance(data, ModuleFacts):
+    if not isinstance(data, bytes):  # facts saying why it cannot be read
         return data
     return index_bytes(data, source, verbose)
 
 
 def _read(source: SourceFile, contents: Optional[Contents]) -> Any:
     """The file's bytes, or facts carrying the reason it cannot be read."""
+    from lambdalint.facts import ModuleFacts, Problem
+
     if contents is not None and source.path in contents:
         return contents[source.path]
     try:
@@ -118,6 +119,8 @@ def _read(source: SourceFile, contents: Optional[Contents]) -> Any:
 
 
 def index_bytes(data: bytes, source: SourceFile, verbose: bool = False) -> ModuleFacts:
+    from lambdalint.facts import ModuleFacts, Problem
+
     try:
         from lambdalint.index import index_source
 
@@ -186,7 +189,6 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
         code_roots = deployment.code_roots
         # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
         sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
-    # Pruning does not yet know handlers declared in deployment files: index everything then.
     records: Dict[str, FileRecord] = {}
     modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources))
     project = Project(modules)
@@ -261,7 +263,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     files: List[_File] = []
     for source in sources:
         data = _read(source, options.contents)
-        if isinstance(data, ModuleFacts):
+        if not isinstance(data, bytes):  # facts saying why it cannot be read
             failed[source.module] = data
         else:
             files.append(_File(source, data, entry_key(content_hash(data), os.path.abspath(source.path), source.runtime_name,
@@ -289,6 +291,8 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
     maps = rename_maps(sources)
+    from lambdalint.rename import rename_modules
+
     return [rename_modules(facts[s.module], s.module, maps.get(s.root, {})) for s in sources if s.module in facts]
 
 
@@ -313,6 +317,8 @@ def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
     for this run as ``lambdalint.rename`` keys the facts."""
     if all(k == v for k, v in names.items()):
         return scan
+    from lambdalint.rename import rename_path
+
     return replace(scan, imports=tuple(rename_path(x, names) for x in scan.imports),
                    chains=tuple(rename_path(x, names) for x in scan.chains))
 
@@ -625,14 +631,14 @@ def _extra(loaded: Loaded) -> Dict[str, Any]:
     """What a later run needs to redo part of this one: the files deployment
     readers asked for, and how each Python file was named (module keys depend
     on every file and on the deployment files, which a reuse has not read)."""
-    from lambdalint.facts import to_json
+    from lambdalint.jsonform import to_json
 
     return {"reads": sorted(loaded.deployment_reads),
             "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable}}
 
 
 def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:
-    from lambdalint.facts import from_json
+    from lambdalint.jsonform import from_json
 
     raw = extra.get("sources", {}).get(path)
     try:
@@ -663,14 +669,14 @@ def _only_comments_changed(cache: Cache, old_key: str, new_key: str, data: bytes
 
 
 def _result_to_json(result: RunResult) -> Dict[str, Any]:
-    from lambdalint.facts import to_json
+    from lambdalint.jsonform import to_json
 
     return {"diagnostics": [to_json(d) for d in result.diagnostics], "files": result.files,
             "handlers": [to_json(h) for h in result.handlers], "notices": [to_json(n) for n in result.notices]}
 
 
 def _result_from_json(raw: Mapping[str, Any]) -> Optional[RunResult]:
-    from lambdalint.facts import from_json
+    from lambdalint.jsonform import from_json
 
     try:
         return RunResult([from_json(Diagnostic, d) for d in raw["diagnostics"]], int(raw["files"]),

@@ -13,7 +13,7 @@ from lambdalint.diagnostics import Diagnostic, Fix
 from lambdalint.facts import Event, Span
 from lambdalint.growth_catalog import GrowthCatalog, load_growth_catalog
 from lambdalint.link import Project, iter_events
-from lambdalint.reach import Guard, Step, resolve
+from lambdalint.reach import Step, resolve
 
 
 def growth_catalog(ctx: CheckContext) -> GrowthCatalog:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from lambdalint import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, show, via, where, who
 from lambdalint.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix

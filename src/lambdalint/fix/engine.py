@@ -21,7 +21,7 @@ import libcst as cst
 
 from lambdalint.diagnostics import Diagnostic, Edit
 from lambdalint.facts import Span
-from lambdalint.fix.actions import FileContext, ImportNeed, NodeEdit, NotApplicable, Plan, get_action
+from lambdalint.fix.actions import FileContext, ImportNeed, NotApplicable, Plan, get_action
 
 
 @dataclass

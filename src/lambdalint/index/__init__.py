@@ -6,7 +6,10 @@ this package: a run whose facts all come from the cache never pays for it."""
 
 from __future__ import annotations
 
-from lambdalint.facts import ModuleFacts
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lambdalint.facts import ModuleFacts
 
 __all__ = ["index_source"]
 
