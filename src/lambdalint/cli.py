@@ -135,7 +135,8 @@ def main() -> None:
               help=f"Show tracebacks of internal errors (for bug reports; also {DEBUG_ENV}=1).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Processes that index files. [default: the number of CPUs]")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--no-cache", is_flag=True,
+              help="Do not read or write the cache (per-file facts, and the result of the last run, which an unchanged re-run prints).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, envvar="LAMBDALINT_CACHE_DIR",
               help="Cache folder (env: LAMBDALINT_CACHE_DIR). [default: .lambdalint_cache in the project root]")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
