@@ -42,6 +42,27 @@ def settle(root: Path) -> None:
         os.utime(path, ns=(past, past))
 
 
+def small_bench_corpus(folder: Path) -> Tuple[Path, Path]:
+    """A small version of bench/'s corpus (S1, S2): installed library sources
+    plus services made from the fixtures. Skips the test when none of the
+    libraries it copies is installed."""
+    import sys
+
+    import pytest
+
+    bench_dir = str(Path(__file__).resolve().parent.parent / "bench")
+    sys.path.insert(0, bench_dir)
+    try:
+        import bench
+    finally:
+        sys.path.remove(bench_dir)
+    try:
+        s1, s2, _ = bench.build_corpus(folder, 6000)
+    except SystemExit as exc:
+        pytest.skip(str(exc))
+    return s1, s2
+
+
 def write_project(root: Path, files: Dict[str, str]) -> None:
     for name, text in files.items():
         path = root / name

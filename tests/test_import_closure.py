@@ -10,7 +10,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from helpers import write_project
+from helpers import small_bench_corpus, write_project
 from lambdalint.config import Settings
 from lambdalint.discover import discover, rename_maps
 from lambdalint.imports import scan_source
@@ -144,17 +144,7 @@ def test_the_import_closure_lies_within_pruning_on_the_fixtures():
 
 
 def test_the_import_closure_lies_within_pruning_on_a_benchmark_corpus(tmp_path):
-    import sys
-
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import bench
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    try:
-        s1, _, _ = bench.build_corpus(tmp_path / "corpus", 6000)
-    except SystemExit as exc:
-        pytest.skip(str(exc))
+    s1, _ = small_bench_corpus(tmp_path / "corpus")
     assert closure_within_pruning(s1) > 50
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import write_project
+from helpers import small_bench_corpus, write_project
 from lambdalint.config import Settings
 from lambdalint.discover import discover
 from lambdalint.run import Options, collect_facts, run_check
@@ -243,16 +243,6 @@ def test_conventions_off_and_patterns_change_the_roots(tmp_path):
 def test_benchmark_corpus_gives_the_same_findings(tmp_path):
     """A small version of bench/'s S1 corpus (installed library sources plus
     services made from the fixtures)."""
-    import sys
-
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import bench
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    try:
-        s1, s2, packages = bench.build_corpus(tmp_path / "corpus", 6000)
-    except SystemExit as exc:
-        pytest.skip(str(exc))
+    s1, _ = small_bench_corpus(tmp_path / "corpus")
     diagnostics, handlers, files = assert_same(s1)
     assert diagnostics and handlers and files > 50
