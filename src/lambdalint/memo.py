@@ -30,7 +30,7 @@ When only Python files changed, the result can still be reused: it is a
 function of each file's first-pass scan (which files are indexed) and of the
 indexed files' facts, so an edit that leaves both equal (a comment, a blank
 line at the end, a reformatted expression on one line) leaves the result
-equal. ``run.py`` asks ``RunMemo.changed_sources`` which files those are, and
+equal. ``lambdalint.reuse`` asks ``RunMemo.changed`` which files those are, and
 compares their new scans and facts with the old ones from the per-file cache.
 
 Like the per-file cache, the memo is an optimisation only: anything unreadable
@@ -92,7 +92,7 @@ class Memo:
     inputs: Dict[str, Input]
     result: Dict[str, Any]  # RunResult, in lambdalint.facts' JSON form
     pruned: bool = True
-    extra: Dict[str, Any] = field(default_factory=dict)  # what run.py needs to redo part of the run
+    extra: Dict[str, Any] = field(default_factory=dict)  # what lambdalint.reuse needs to redo part of the run
 
 
 def stamp_of(path: str) -> Tuple[int, ...]:
@@ -178,7 +178,7 @@ class RunMemo:
                 inputs[path] = Input(str(path), tuple(int(n) for n in stamp), str(digest), key, str(scan),
                                      bool(indexed), bool(source))
             extra = dict(raw.get("extra") or {})
-            # run.py stats the reads and looks the sources up: of any other shape, this
+            # lambdalint.reuse stats the reads and looks the sources up: of any other shape, this
             # is no memo lambdalint wrote
             reads, sources = extra.get("reads", []), extra.get("sources", {})
             if not (isinstance(reads, list) and all(isinstance(p, str) and "\0" not in p for p in reads)

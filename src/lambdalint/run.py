@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import gc
 import heapq
 import os
-import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from lambdalint.facts import ModuleFacts
     from lambdalint.imports import ModuleScan
     from lambdalint.link import Project
-    from lambdalint.memo import Input, Memo, RunMemo
 
 # Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
 # the fix stage re-checks its edits in memory before (or instead of) writing them.
@@ -129,6 +127,8 @@ def index_bytes(data: bytes, source: SourceFile, verbose: bool = False) -> Modul
         return ModuleFacts(source.path, source.module, source.is_package,
                            problem=Problem("LAM001", "code nested too deeply to analyse"))
     except Exception as exc:  # a bug in lambdalint: report it against the file and go on
+        import traceback
+
         detail = traceback.format_exc() if verbose else f"{type(exc).__name__}: {exc}"
         return ModuleFacts(source.path, source.module, source.is_package,
                            problem=Problem("LAM000", f"internal error while indexing (please report): {detail}"))
@@ -439,28 +439,28 @@ def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
               contents: Optional[Contents] = None, options: Optional[Options] = None) -> RunResult:
     """Check ``paths``. With a cache (``options.cache``), an unchanged re-run
-    returns the memo of the last one (``lambdalint.memo``) without indexing,
+    returns the memo of the last one (``lambdalint.reuse``) without indexing,
     linking or running a rule."""
+    from lambdalint import reuse
+
     options = _merged(options, verbose, contents)
-    memo = _open_memo(paths, settings, catalog, options)
+    memo = reuse.open_memo(paths, settings, catalog, options)
     gathered = gather(settings, paths)
     if memo is None:
         return _check(settings, paths, catalog, options, gathered)[0]
-    from lambdalint.memo import Memo, stamp_of
+    from lambdalint.memo import stamp_of
 
     # with a folder that cannot be listed, the result says so, and no stamp covers what it holds
     old = memo.load() if not gathered.tree.errors else None
     reads = list(old.extra.get("reads", ())) if old is not None else []
     stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
     if old is not None:
-        reused = _reuse(memo, old, stamps, gathered, options)
+        reused = reuse.reuse(memo, old, stamps, gathered, options)
         if reused is not None:
             return reused
     result, loaded = _check(settings, paths, catalog, options, gathered)
-    if _memorable(result, gathered):
-        memo.store(Memo(memo.started_ns, _inputs(loaded, gathered, stamps, memo.started_ns), _result_to_json(result),
-                        loaded.pruned, _extra(loaded)),
-                   options.cache)
+    if reuse.memorable(result, gathered):
+        reuse.record(memo, loaded, result, gathered, stamps, options)
     return result
 
 
@@ -502,6 +502,8 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
         try:
             diagnostics.extend(check(ctx))
         except Exception as exc:  # one broken rule must not hide the others
+            import traceback
+
             internal.append(traceback.format_exc() if options.verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
     by_path = {m.path: m for m in modules}
     active = [d for d in diagnostics if selected(d.code, settings, rules[d.code].default if d.code in rules else True)]
@@ -513,174 +515,3 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
         kept += suppress.apply(suppress.unused_noqa(modules, suppression.used, settings, defaults, contents), by_path, settings).kept
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
-
-
-# --- the run memo ------------------------------------------------------------------------
-
-def _open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catalog],
-               options: Options) -> Optional["RunMemo"]:
-    """The memo for this run, when it may have one: a cache, and files read from
-    disk (the fix stage's edited text is not what a later run reads)."""
-    if options.cache is None or options.contents:
-        return None
-    from lambdalint.memo import RunMemo
-
-    # a catalogue passed in (not made from the settings) is part of the key
-    extra = catalog.fingerprint() if catalog is not None else ""
-    # how findings are printed and where each setting came from change no finding
-    shaping = replace(settings, output_format=None, origins={})
-    # the paths as given, not made absolute: outside the working folder, files are
-    # shown as named (``../svc/app.py`` or ``/home/me/svc/app.py``)
-    return RunMemo(options.cache.root, list(paths), f"{shaping!r}\0{extra}\0{options.prune}")
-
-
-def _memorable(result: RunResult, gathered: Gathered) -> bool:
-    """Never remember a run that met lambdalint's own bug (LAM000, a crashed
-    rule) or a folder it could not list (nothing stamps what is inside)."""
-    return not (result.internal_errors or gathered.tree.errors or any(d.code == "LAM000" for d in result.diagnostics))
-
-
-def _inputs(loaded: Loaded, gathered: Gathered, stamps: Mapping[str, Tuple[int, ...]],
-            started_ns: int) -> Dict[str, "Input"]:
-    from lambdalint.memo import Input, other_input, stamp_of
-
-    out: Dict[str, Input] = {}
-    sources = gathered.sources()
-    for path in gathered.inputs():
-        r = loaded.records.get(path)
-        failed = path in loaded.deployment_reads and loaded.deployment_reads[path][1]
-        if r is not None and path in loaded.deployment_reads and loaded.deployment_reads[path][0] != stamp_of(path):
-            # a Python file the deployment readers read too (a CDK app), changed since:
-            # they and the index may have seen two versions, so neither is trusted
-            r = FileRecord("")
-        out[path] = (Input(path, stamps[path], r.digest, r.key, r.scan, r.indexed, path in sources) if r is not None
-                     else replace(other_input(path, started_ns, stamps[path], failed), source=path in sources))
-    for path, (stamp, failed) in sorted(loaded.deployment_reads.items()):
-        if path not in out:
-            out[path] = other_input(path, started_ns, stamp, failed)
-    return out
-
-
-def _reuse(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, ...]], gathered: Gathered,
-           options: Options) -> Optional[RunResult]:
-    """The memo's result when no input changed, or when every changed input is
-    a Python file whose first-pass scan and facts are unchanged."""
-    from lambdalint.memo import Memo
-
-    changes = memo.changed(old, stamps, gathered.sources())
-    if changes is None:
-        return None
-    result = _result_from_json(old.result)
-    if result is None:
-        return None
-    updated = dict(changes.rehashed)
-    if changes.differ:
-        same = _same_meaning(changes.differ, old, result, gathered, options)
-        if same is None:
-            return None
-        updated.update(same)
-    if updated:  # new stamps: the next run need not hash these files again
-        inputs = {path: updated.get(path, i) for path, i in old.inputs.items()}
-        memo.store(Memo(memo.started_ns, inputs, old.result, old.pruned, old.extra), options.cache)
-    return result
-
-
-def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: RunResult, gathered: Gathered,
-                  options: Options) -> Optional[Dict[str, "Input"]]:
-    """The new inputs of the changed files when each is a Python file whose
-    scan (what pruning sees) and facts (what the rules see) equal those the
-    memo's run used, so that its result holds; ``None`` otherwise."""
-    from lambdalint.imports import scan_source, scan_to_json
-    from lambdalint.memo import Input, scan_digest
-
-    if any(not old.inputs[p].key for p in differ):
-        return None  # not a Python file the run read: a deployment file, an unreadable file
-    sources = {p: _source_from_json(old.extra, p) for p in differ}
-    shown = {source.path for source in sources.values() if source is not None}
-    # LAM002 (and any text edit) is located in the file's text, not in its facts
-    if any(d.path in shown and (d.code == "LAM002" or d.fix is not None and d.fix.edits) for d in result.diagnostics):
-        return None
-    cache = options.cache
-    out: Dict[str, Input] = {}
-    for path, stamp in differ.items():
-        source, was = sources.get(path), old.inputs[path]
-        if source is None or cache is None:
-            return None
-        try:
-            data = read_source(path)
-        except Unreadable:
-            return None
-        if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
-            return None
-        key = entry_key(content_hash(data), path, source.runtime_name, source.is_package)
-        if was.indexed:
-            if not _only_comments_changed(cache, was.key, key, data):
-                after = index_bytes(data, source)
-                if after.problem is None:
-                    cache.put_facts(key, after, data)  # a full run after all takes it from the cache
-                before = cache.get_facts(was.key, source.path, source.runtime_name)
-                if before is None or after.problem is not None or before != after:
-                    return None
-        elif not old.pruned:
-            return None  # every readable file is indexed when nothing is pruned
-        out[path] = Input(path, stamp, content_hash(data), key, was.scan, was.indexed, was.source)
-    return out
-
-
-def _extra(loaded: Loaded) -> Dict[str, Any]:
-    """What a later run needs to redo part of this one: the files deployment
-    readers asked for, and how each Python file was named (module keys depend
-    on every file and on the deployment files, which a reuse has not read)."""
-    from lambdalint.jsonform import to_json
-
-    return {"reads": sorted(loaded.deployment_reads),
-            "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable}}
-
-
-def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:
-    from lambdalint.jsonform import from_json
-
-    raw = extra.get("sources", {}).get(path)
-    try:
-        return from_json(SourceFile, raw) if raw is not None else None
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-
-
-def _only_comments_changed(cache: Cache, old_key: str, new_key: str, data: bytes) -> bool:
-    """Whether the file differs from the text of the entry ``old_key`` only in
-    comments; if so its facts are those of that entry, stored under ``new_key``
-    too. This needs no libcst (its import alone costs more than the rest of such a run)."""
-    from lambdalint.index.source import decode_source, same_code
-
-    old = cache.get_source(old_key)
-    if old is None:
-        return False
-    try:
-        if not same_code(decode_source(old), decode_source(data)):
-            return False
-    except (UnicodeDecodeError, SyntaxError):
-        return False
-    facts = cache.get_facts_raw(old_key)
-    if facts is None:
-        return False
-    cache.put_raw_facts(new_key, facts, data)
-    return True
-
-
-def _result_to_json(result: RunResult) -> Dict[str, Any]:
-    from lambdalint.jsonform import to_json
-
-    return {"diagnostics": [to_json(d) for d in result.diagnostics], "files": result.files,
-            "handlers": [to_json(h) for h in result.handlers], "notices": [to_json(n) for n in result.notices]}
-
-
-def _result_from_json(raw: Mapping[str, Any]) -> Optional[RunResult]:
-    from lambdalint.jsonform import from_json
-
-    try:
-        return RunResult([from_json(Diagnostic, d) for d in raw["diagnostics"]], int(raw["files"]),
-                         [from_json(Handler, h) for h in raw["handlers"]], [],
-                         [from_json(Notice, n) for n in raw["notices"]])
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
