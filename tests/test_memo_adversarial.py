@@ -232,6 +232,18 @@ def test_another_libcst_is_another_memo(tmp_path, monkeypatch):
     assert memo == truth and [d[2] for d in truth[0]] == ["LAM101"]
 
 
+def test_another_pyyaml_is_another_memo(monkeypatch):
+    """The deployment readers' answers depend on PyYAML; an upgrade rewrites its
+    ``__init__.py``, whose stamp is in the memo's name."""
+    assert memo_module._installed_stamp("yaml"), "PyYAML is a dependency: its stamp is found"
+    monkeypatch.setattr(memo_module, "_CODE", None)
+    before = memo_module.code_fingerprint()
+    real = memo_module._installed_stamp
+    monkeypatch.setattr(memo_module, "_installed_stamp", lambda name: (1, 2, 3, 4) if name == "yaml" else real(name))
+    monkeypatch.setattr(memo_module, "_CODE", None)
+    assert memo_module.code_fingerprint() != before
+
+
 def test_a_file_a_deployment_file_names_replaced_during_the_run(tmp_path, monkeypatch):
     """``mv Dockerfile.new Dockerfile`` keeps the old file's modification time: a
     file read by a deployment reader and replaced before the run records it is

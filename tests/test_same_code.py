@@ -5,6 +5,7 @@ say "same" when the facts differ."""
 from __future__ import annotations
 
 import io
+import sys
 import random
 import tokenize
 from pathlib import Path
@@ -81,3 +82,18 @@ def test_blank_and_comment_lines_at_the_end_are_the_same_code():
 def test_an_unreadable_text_is_never_the_same():
     assert not same_code(CODE, CODE + '"""unterminated\n')
     assert not same_code(CODE + '"""unterminated\n', CODE + '"""unterminated\n')
+
+
+def test_a_hash_inside_an_f_string_is_text():
+    old = 'x = f"{a} # one {b!r:>{w}}"\n'
+    assert not same_code(old, old.replace("# one", "# two"))
+    assert same_code(old, old.replace("\n", "  # a real comment\n"))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="comments inside f-string fields are Python 3.12 syntax")
+def test_a_comment_inside_an_f_string_field_proves_nothing():
+    """PEP 701: a comment may sit in a multi-line f-string field. libcst's tokenizer
+    may not read it as Python does (a ``}`` in it), so such an edit is re-indexed."""
+    old = 'x = f"{\n    a  # one\n}"\ny = 1  # two\n'
+    assert not same_code(old, old.replace("# one", "# one }"))
+    assert not same_code(old, old.replace("# two", "# three"))

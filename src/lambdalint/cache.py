@@ -10,6 +10,8 @@ either re-runs the cheap stages only. Cross-file results (reachability,
 handlers, findings) are never cached: they are recomputed from the facts on
 every run, so an edit in one module changes findings in another.
 
+Old entries are deleted once a day by ``lambdalint.sweep``.
+
 The cache is an optimisation only: an unreadable or corrupt entry is a miss
 (and is rewritten), and a folder that cannot be written gives one warning.
 """

@@ -16,7 +16,7 @@ stamp of every input:
   ``cdk.json`` (``lambdalint.sourcefile.probe``).
 
 Everything else the result depends on is in the memo's name (``RunMemo.key``):
-lambdalint's code and rule catalogues, the Python and libcst versions, the
+lambdalint's code and rule catalogues, the Python, libcst and PyYAML versions, the
 settings, the paths as given and the working folder (paths in messages are
 relative to it).
 
@@ -135,6 +135,8 @@ def code_fingerprint() -> str:
 
         h = hashlib.blake2b(digest_size=16)
         h.update(f"{__version__}\0{MEMO_FORMAT}\0{sys.version}\0{_libcst_version()}\0".encode())
+        # the deployment readers parse YAML: another PyYAML may read a template otherwise
+        h.update(f"{_installed_stamp('yaml')}\0".encode())
         package = os.path.dirname(os.path.abspath(__file__))
         files = []
         for folder, dirs, names in os.walk(package):
@@ -150,6 +152,18 @@ def code_fingerprint() -> str:
 
 
 _CODE: Optional[str] = None
+
+
+def _installed_stamp(name: str) -> Tuple[int, ...]:
+    """The stamp of an installed package's ``__init__.py``, found without importing
+    it: an upgrade rewrites the file (and its version string)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return ()
+    return stamp_of(spec.origin) if spec is not None and spec.origin else ()
 
 
 class RunMemo:

@@ -203,3 +203,8 @@ def record(memo: "RunMemo", loaded: Loaded, result: RunResult, gathered: Gathere
 
     memo.store(Memo(memo.started_ns, _inputs(loaded, gathered, stamps, memo.started_ns), _result_to_json(result),
                     loaded.pruned, _extra(loaded)), options.cache)
+    if options.cache is not None and options.cache.writable:
+        # once a day, entries no kept memo names go (lambdalint.sweep)
+        from lambdalint.sweep import sweep_if_due
+
+        sweep_if_due(options.cache.root, options.cache.dir)

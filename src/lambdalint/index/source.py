@@ -129,7 +129,8 @@ def same_code(old: str, new: str) -> bool:
     False whenever in doubt: carriage returns (line endings libcst and tokenize
     may count differently), NUL bytes (the index refuses such a file, but
     tokenize before Python 3.12 reads one in a comment), or text tokenize
-    cannot read (before 3.12, it reads on past an error token: ``x \\  # c``)."""
+    cannot read (before 3.12, it reads on past an error token: ``x \\  # c``), or
+    a comment inside an f-string field (Python 3.12+)."""
     if "\r" in old or "\r" in new or "\0" in old or "\0" in new:
         return False
     if suppression_comments(old) != suppression_comments(new):
@@ -138,13 +139,26 @@ def same_code(old: str, new: str) -> bool:
     return before is not None and before == _code_lines(new)
 
 
+_FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
+
+
 def _code_lines(text: str) -> Optional[list]:
     lines = text.split("\n")
+    fstrings = 0  # Python 3.12+ tokenizes f-strings, and comments inside their fields
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type == tokenize.ERRORTOKEN:
                 return None
-            if tok.type == tokenize.COMMENT:
+            if tok.type == _FSTRING_START:
+                fstrings += 1
+            elif tok.type == _FSTRING_END:
+                fstrings -= 1
+            elif tok.type == tokenize.COMMENT:
+                if fstrings:
+                    # a comment in an f-string field (PEP 701): libcst's own tokenizer
+                    # may not read it as tokenize does, so no proof either way
+                    return None
                 row, col = tok.start
                 # the whitespace before a comment belongs to no token: stripping it
                 # cannot touch a string (a comment starts after any string on its line)
