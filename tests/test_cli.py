@@ -168,6 +168,14 @@ def test_rules_and_handlers_commands(tmp_path):
     assert "app.py:4: handler" in result.output and "convention" in result.output
 
 
+def test_handlers_says_so_when_there_are_none(tmp_path):
+    write_project(tmp_path, {"util.py": "def helper(a):\n    return a\n"})
+    proc = subprocess.run([sys.executable, "-m", "lambdalint", "handlers", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "no entry points found in 1 Python file:" in proc.stderr
+
+
 def test_version():
     assert __version__ in run("--version").output
 

@@ -150,6 +150,46 @@ CASES = {
                 db.close_db()
         """,
     },
+    # the app made in one module, routes registered on it in another (that the
+    # app's module does not import): the first pass must still call it a root
+    "chalice_route_on_an_imported_app": {
+        "chalicelib/__init__.py": "",
+        "chalicelib/db.py": DB,
+        "app.py": """
+            from chalice import Chalice
+
+            app = Chalice(app_name="x")
+        """,
+        "routes.py": """
+            from app import app
+            from chalicelib import db
+
+            @app.route("/")
+            def index():
+                db.conn.execute("select 1")
+                db.close_db()
+                return {}
+        """,
+    },
+    "chalice_route_on_a_re_exported_app": {
+        "chalicelib/__init__.py": "",
+        "chalicelib/db.py": DB,
+        "web/__init__.py": "from .factory import app\n",
+        "web/factory.py": """
+            from chalice import Chalice
+
+            app = Chalice(app_name="x")
+        """,
+        "routes.py": """
+            from web import app
+            from chalicelib import db
+
+            @app.on_sqs_message(queue="q")
+            def consume(event):
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+    },
     "chalice_route": {
         "chalicelib/__init__.py": "",
         "chalicelib/db.py": DB,

@@ -335,9 +335,12 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
     """List the Lambda entry points found in PATHS and why each is one.
 
     Handlers come from deployment files (SAM/CloudFormation templates,
-    serverless.yml, CDK apps, Terraform, zappa_settings), from config and from
-    conventions. Handler strings that point to nothing, and deployment files
-    that cannot be read, are reported as warnings on stderr.
+    serverless.yml, CDK apps, Terraform, zappa_settings), from config
+    (`handlers = ["app.lambda_handler"]`) and from conventions: a function named
+    `handler`, `lambda_handler` or `*_handler` taking (event, context), a
+    Powertools handler decorator, a Chalice route or event source. Handler
+    strings that point to nothing, and deployment files that cannot be read,
+    are reported as warnings on stderr.
     """
     from lambdalint.checks import all_rules
     from lambdalint.config import ConfigError, find_config, load_settings
@@ -354,6 +357,12 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
         click.echo(f"{h.path}:{h.line}: {h.qualname}  ({h.source})")
     for notice in loaded.notices:
         click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
+    if not loaded.handlers:
+        # an empty list looks like a broken command; say why nothing is checked
+        files = f"{loaded.files} Python file{'' if loaded.files == 1 else 's'}"
+        click.echo(f"lambdalint: no entry points found in {files}: none is declared in a deployment file "
+                   "or in `handlers` in the config, and none follows the conventions "
+                   "(see `lambdalint handlers --help`)", err=True)
 
 
 @main.command("config")

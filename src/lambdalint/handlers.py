@@ -114,6 +114,43 @@ def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patter
     return None
 
 
+def _receiver(path: str) -> Optional[str]:
+    """``app:app`` for ``app:app.route``; ``web.app`` for the dotted ``web.app.route``."""
+    root, segs = paths.split(path)
+    if segs:
+        return paths.join(root, segs[:-1])
+    if ":" not in root and "." in root and root[:1] not in "$%":
+        return root.rsplit(".", 1)[0]
+    return None
+
+
+def _is_chalice_app(project: Project, path: str, depth: int = 0) -> bool:
+    """Whether ``path`` is a module-level object made with ``Chalice(...)``, here
+    or in the module it was imported from (``from app import app``), through
+    re-exports (``from .factory import app`` in a package's ``__init__``)."""
+    canon = project.canonical(path)
+    if canon is None or depth > 4:
+        return False
+    if not paths.is_global(canon):
+        found = project.split_dotted(canon)
+        if found is None or len(found[1]) != 1:
+            return False
+        module, (name,) = found
+        return any(local == name and _is_chalice_app(project, dotted, depth + 1)
+                   for local, dotted in project.modules[module].imported)
+    for b in project.bindings.get(canon, ()):
+        if not b.value:
+            continue
+        if b.value.startswith(_CHALICE_CONSTRUCTORS):
+            return True
+        if not b.value.endswith(")") and _is_chalice_app(project, b.value, depth + 1):
+            return True  # re-exported: `from .factory import app` in a package's __init__
+    return False
+
+
+_CHALICE_CONSTRUCTORS = ("chalice.Chalice(", "chalice.app.Chalice(")
+
+
 def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> Optional[str]:
     if dec.path is None:
         return None
@@ -124,10 +161,12 @@ def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> O
     expanded = project.expand_value(dec.path) or dec.path
     if last in _POWERTOOLS_FUNCTIONS and expanded.startswith("aws_lambda_powertools"):
         return f"decorator @{paths.display(dec.path)}"
-    if ":" in root and segs and (last in _CHALICE_METHODS or last.startswith("on_")):
-        for b in project.bindings.get(root, ()):
-            if b.value and (b.value.startswith("chalice.Chalice(") or b.value.startswith("chalice.app.Chalice(")):
-                return f"Chalice entry @{paths.display(dec.path)}"
+    if last in _CHALICE_METHODS or last.startswith("on_"):
+        # `app.route` on the app made here, or imported (`from app import app`)
+        canon = project.canonical(dec.path) or dec.path
+        app = _receiver(canon)
+        if app is not None and _is_chalice_app(project, app):
+            return f"Chalice entry @{paths.display(canon)}"
     # a decorator made with Powertools' lambda_handler_decorator
     target = project.target(dec.path)
     if target is not None and target.kind == "function":

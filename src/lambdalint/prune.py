@@ -8,7 +8,8 @@ the selected files gives exactly the findings of a run on all of them
 - a module is a *root* when one of its module-level functions could be a
   handler by any of ``lambdalint.handlers``' reasons (listed in config, the
   naming convention with an ``(event, context)`` signature, a Powertools or
-  Chalice decorator, a decorator made with ``lambda_handler_decorator``), when
+  Chalice decorator (on an app made here or imported from a project module),
+  a decorator made with ``lambda_handler_decorator``), when
   it may wrap a web app in a Lambda adapter (Mangum), when a deployment file
   names it as a handler's module (``extra_roots``), or when the first pass
   could not parse it (the index reports it, or finds what the first pass
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
-from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, Iterable, List, Mapping, NamedTuple, Sequence, Set, Tuple
 
 from lambdalint.declared import _APP_ADAPTERS
 from lambdalint.discover import SourceFile
@@ -61,26 +62,36 @@ def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], liste
     for scan in scans.values():
         handler_decorators.update(scan.handler_decorators)
     roots: List[str] = [m for m in extra_roots if m in scans]
+    # routes may be registered on an app another module made (`from app import app`)
+    apps = _ChaliceApps(any(makes_chalice_app(scan) for scan in scans.values()), scans.keys())
     for source in sources:
         scan = scans.get(source.module)
         if scan is None:
             continue
         if not scan.parsed or conventions and adapts_an_app(scan) or any(
-                could_be_entry(source, scan, fn, wanted, patterns if conventions else (), handler_decorators)
+                could_be_entry(source, scan, fn, wanted, patterns if conventions else (), handler_decorators, apps)
                 for fn in scan.defs):
             roots.append(source.module)
     return reachable(roots, scans)
 
 
+class _ChaliceApps(NamedTuple):
+    """Whether any project module makes a Chalice app, and the project's modules."""
+
+    anywhere: bool
+    modules: AbstractSet[str]
+
+
 def could_be_entry(source: SourceFile, scan: ModuleScan, fn: TopFunction, wanted: Set[Tuple[str, str]],
-                   patterns: Sequence[str], handler_decorators: Set[str]) -> bool:
+                   patterns: Sequence[str], handler_decorators: Set[str],
+                   apps: _ChaliceApps = _ChaliceApps(False, frozenset())) -> bool:
     """True whenever ``lambdalint.handlers`` could call ``fn`` an entry point."""
     posix = source.path.replace("\\", "/")
     for where, func in wanted:
         if func == fn.name and (where in (source.module, source.runtime_name) or posix == where
                                 or posix.endswith("/" + where)):
             return True
-    if any(_could_be_handler_decorator(scan, d, handler_decorators) for d in fn.decorators):
+    if any(_could_be_handler_decorator(scan, d, handler_decorators, apps) for d in fn.decorators):
         return True
     return any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and event_context_params(fn.params)
 
@@ -91,13 +102,21 @@ def adapts_an_app(scan: ModuleScan) -> bool:
     return any(c.rsplit(".", 1)[-1] in _ADAPTER_NAMES for c in scan.chains)
 
 
-def _could_be_handler_decorator(scan: ModuleScan, dec: DecoratorName, handler_decorators: Set[str]) -> bool:
+def makes_chalice_app(scan: ModuleScan) -> bool:
+    return any(c == app or c.startswith(app + ".") for c in scan.chains for app in _CHALICE_APPS)
+
+
+def _could_be_handler_decorator(scan: ModuleScan, dec: DecoratorName, handler_decorators: Set[str],
+                                apps: _ChaliceApps) -> bool:
     lasts = {name.rsplit(".", 1)[-1] for name in (dec.written, dec.imported) if name}
     if lasts & (_POWERTOOLS_METHODS | _POWERTOOLS_FUNCTIONS) or lasts & handler_decorators:
         return True
-    # a Chalice entry: a method of a module-level object the module made with Chalice(...)
+    # a Chalice entry: a method of a module-level object made with Chalice(...) in
+    # this module or, imported from a project module, in any (re-exports included)
     if "." in dec.written and any(n in _CHALICE_METHODS or n.startswith("on_") for n in lasts):
-        return any(c == app or c.startswith(app + ".") for c in scan.chains for app in _CHALICE_APPS)
+        if makes_chalice_app(scan):
+            return True
+        return apps.anywhere and bool(dec.imported) and bool(_prefixes(dec.imported, apps.modules))
     return False
 
 
@@ -131,7 +150,7 @@ def _reached(scan: ModuleScan, names: List[str], known: Set[str]) -> Set[str]:
     return out
 
 
-def _prefixes(dotted: str, known: Set[str]) -> List[str]:
+def _prefixes(dotted: str, known: AbstractSet[str]) -> List[str]:
     """The project modules ``dotted`` names or lies inside (``a``, ``a.b`` for ``a.b.f``)."""
     parts = dotted.split(".")
     return [m for m in (".".join(parts[:i]) for i in range(1, len(parts) + 1)) if m in known]
