@@ -126,3 +126,31 @@ def test_the_fixtures(monkeypatch):
         data = path.read_bytes()
         plain, blanked, _ = facts_both_ways(monkeypatch, data)
         assert blanked == plain, path
+
+
+# --- the last resort for long implicit string concatenations (Python 3.12) ------------
+
+LONG = b"import os\nTEXT = (\n" + b'    "line"  # a comment\n' * 150 + b")\nPATH = os.path.join('/tmp', TEXT)\n"
+
+
+def test_a_long_concatenation_becomes_its_first_piece_in_place():
+    flat = blank.blank_long_concatenations(LONG)
+    assert flat is not None
+    assert [len(line) for line in flat.splitlines()] == [len(line) for line in LONG.splitlines()]
+    assert ast.literal_eval(ast.parse(flat).body[1].value) == "line"
+    assert flat.count(b'"line"') == 1 and flat.count(b"# a comment") == 150
+
+
+@pytest.mark.parametrize("data", [
+    b"TEXT = (\n" + b'    "line"\n' * 50 + b")\n",  # short: libcst manages
+    b"TEXT = (\n" + b'    f"{name}"\n' * 150 + b")\n",  # f-string fields name things
+    b"TEXT = [\n" + b'    "line",\n' * 150 + b"]\n",  # items, not one concatenation
+])
+def test_what_is_never_flattened(data):
+    assert blank.blank_long_concatenations(data) is None
+
+
+def test_flattened_facts_keep_every_name_and_position():
+    before = build.index_source(LONG, "m.py", "m")
+    after = build.index_source(blank.blank_long_concatenations(LONG), "m.py", "m")
+    assert after == before

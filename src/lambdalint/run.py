@@ -124,8 +124,10 @@ def index_bytes(data: bytes, source: SourceFile, verbose: bool = False) -> Modul
 
         return index_source(data, source.path, source.runtime_name, source.is_package)
     except RecursionError:
+        from lambdalint.index.guard import too_deep_hint
+
         return ModuleFacts(source.path, source.module, source.is_package,
-                           problem=Problem("LAM001", "code nested too deeply to analyse"))
+                           problem=Problem("LAM001", "code nested too deeply to analyse" + too_deep_hint()))
     except Exception as exc:  # a bug in lambdalint: report it against the file and go on
         import traceback
 

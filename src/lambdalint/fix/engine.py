@@ -49,13 +49,14 @@ def _apply_fixes_with_room(path: str, source: bytes, diagnostics: Sequence[Diagn
     except RecursionError:
         pass
     # libcst's visitors recurse in Python: a deep (but valid) file gets a large stack
-    from lambdalint.index.guard import run_deep
+    from lambdalint.index.guard import run_deep, too_deep_hint
 
     try:
         return run_deep(_apply_fixes, path, source, diagnostics, verbose)
     except RecursionError:
         out = FileFixes(source)
-        out.failed.extend((d, "the file is nested too deeply to edit safely") for d in diagnostics if d.fix is not None)
+        out.failed.extend((d, "the file is nested too deeply to edit safely" + too_deep_hint())
+                          for d in diagnostics if d.fix is not None)
         return out
 
 

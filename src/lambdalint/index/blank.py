@@ -168,3 +168,53 @@ def _blanked(lines: List[str], regions: List[_Region]) -> str:
             stop = end_col if n == end_line else len(body)
             out[n - 1] = text[:start] + " " * (stop - start) + text[stop:]
     return "".join(out)
+
+
+# --- the last resort for long implicit string concatenations ---------------------------
+
+# libcst nests an implicit concatenation one level per piece, and its code generator
+# recurses through calls CPython 3.12 counts against a C recursion cap that
+# ``sys.setrecursionlimit`` does not raise: there, about a thousand pieces are too
+# many (3.11 and 3.13 manage 3,000 on the larger stack of ``guard.run_deep``).
+LONG_CONCATENATION = 100
+_PREFIX = re.compile(r"[A-Za-z]*")  # a string literal's prefix (r, b, f, ...)
+
+
+def blank_long_concatenations(data: bytes) -> Optional[bytes]:
+    """``data`` with every piece but the first of each implicit concatenation of
+    more than ``LONG_CONCATENATION`` string literals blanked, so that libcst
+    sees one string where there were hundreds, every other node keeping its
+    line and column. ``None`` when there is none, or when the result does not
+    parse (then the file stays too deep to analyse).
+
+    Only for a file that cannot be indexed otherwise: the index then reads the
+    concatenation's first piece, not its whole text (its kind, span and
+    constant-ness are the same)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+        if text.encode(encoding) != data:
+            return None
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (SyntaxError, UnicodeError, LookupError, tokenize.TokenError, ValueError):
+        return None
+    regions: List[_Region] = []
+    run: List[tokenize.TokenInfo] = []
+    for tok in [*tokens, None]:
+        if tok is not None and tok.type in (tokenize.NL, tokenize.COMMENT):
+            continue  # between the pieces of one concatenation
+        if tok is not None and tok.type == tokenize.STRING:
+            run.append(tok)
+            continue
+        # an f-string's fields name things the index must see: such a run stays
+        if len(run) > LONG_CONCATENATION and not any("f" in _PREFIX.match(t.string).group().lower() for t in run):
+            regions.extend((*t.start, *t.end) for t in run[1:])
+        run = []
+    if not regions:
+        return None
+    out = _blanked(_lines(text), regions)
+    try:
+        compile(out, "<blanked>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return out.encode(encoding)

@@ -10,7 +10,7 @@ import libcst as cst
 
 from lambdalint.facts import ClassInfo, Decorator, Event, Function, ModuleFacts, Problem, Span
 from lambdalint.index import guard
-from lambdalint.index.blank import blank_constant_displays
+from lambdalint.index.blank import blank_constant_displays, blank_long_concatenations
 from lambdalint.index.positions import node_spans
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.source import decode_failure, decode_source, mixed_newlines, same_newlines, suppression_comments
@@ -40,8 +40,17 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
     try:
         return _index_parsed(data, text, path, module, is_package, blanked)
     except RecursionError:
+        pass
+    try:
         # deep but bounded by the guard: try again with room to recurse
         return guard.run_deep(_index_parsed, data, text, path, module, is_package, blanked)
+    except RecursionError:
+        # Python 3.12 caps what even that room allows: a long implicit string
+        # concatenation is the usual cause, and can be made one string
+        flat = blank_long_concatenations(blanked)
+        if flat is None:
+            raise
+        return guard.run_deep(_index_parsed, data, text, path, module, is_package, flat)
 
 
 def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bool,

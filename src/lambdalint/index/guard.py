@@ -174,3 +174,11 @@ def run_deep(fn: Callable[..., T], *args: object) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def too_deep_hint() -> str:
+    """What to add to "nested too deeply" on a Python whose cap is the cause."""
+    if sys.version_info[:2] == (3, 12):
+        # C recursion is capped whatever ``sys.setrecursionlimit`` says (3.13 lifts it)
+        return " (Python 3.12 caps how deep libcst may recurse; Python 3.11 or 3.13 can analyse it)"
+    return ""
