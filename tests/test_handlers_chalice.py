@@ -1,5 +1,5 @@
 """Chalice entry points: routes and event sources registered on a ``Chalice(...)``
-app, made in the same module, imported from another, or re-exported by a
+app or a ``Blueprint(...)``, made in the same module, imported from another, or re-exported by a
 package; never on another framework's app with the same method names."""
 
 from __future__ import annotations
@@ -57,6 +57,27 @@ def test_a_route_on_an_app_a_package_re_exports(tmp_path):
         """,
     })
     assert [(m, q) for m, q, _ in found] == [("routes", "hourly")]
+
+
+def test_a_route_on_a_blueprint(tmp_path):
+    found = entries(tmp_path, {
+        "chalicelib/__init__.py": "",
+        "chalicelib/orders.py": """
+            from chalice import Blueprint
+
+            orders = Blueprint(__name__)
+
+            @orders.route("/orders")
+            def list_orders():
+                return []
+        """,
+        "app.py": CHALICE_APP + """
+    from chalicelib.orders import orders
+
+    app.register_blueprint(orders)
+    """,
+    })
+    assert found == [("chalicelib.orders", "list_orders", "Chalice entry @orders.route")]
 
 
 def test_the_same_method_names_on_other_apps_are_not_entries(tmp_path):

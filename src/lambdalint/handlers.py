@@ -5,7 +5,7 @@ A function is an entry point when a deployment file declares it (see
 signature follow the convention (``handler``, ``lambda_handler``,
 ``*_handler`` taking ``(event, context)``), when it carries a Powertools
 Lambda decorator (or one made with ``lambda_handler_decorator``), or when it is
-a Chalice entry on a ``Chalice(...)`` app.
+a Chalice entry on a ``Chalice(...)`` app or ``Blueprint(...)``.
 """
 
 from __future__ import annotations
@@ -125,7 +125,8 @@ def _receiver(path: str) -> Optional[str]:
 
 
 def _is_chalice_app(project: Project, path: str, depth: int = 0) -> bool:
-    """Whether ``path`` is a module-level object made with ``Chalice(...)``, here
+    """Whether ``path`` is a module-level object made with ``Chalice(...)`` (or
+    ``Blueprint(...)``), here
     or in the module it was imported from (``from app import app``), through
     re-exports (``from .factory import app`` in a package's ``__init__``)."""
     canon = project.canonical(path)
@@ -148,7 +149,8 @@ def _is_chalice_app(project: Project, path: str, depth: int = 0) -> bool:
     return False
 
 
-_CHALICE_CONSTRUCTORS = ("chalice.Chalice(", "chalice.app.Chalice(")
+# a Blueprint's routes serve once an app registers it (``app.register_blueprint(bp)``)
+_CHALICE_CONSTRUCTORS = ("chalice.Chalice(", "chalice.app.Chalice(", "chalice.Blueprint(", "chalice.app.Blueprint(")
 
 
 def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> Optional[str]:

@@ -46,7 +46,7 @@ from lambdalint.handlers import (
 )
 from lambdalint.imports import DecoratorName, ModuleScan, TopFunction
 
-_CHALICE_APPS = ("chalice.Chalice", "chalice.app.Chalice")
+_CHALICE_APPS = ("chalice.Chalice", "chalice.app.Chalice", "chalice.Blueprint", "chalice.app.Blueprint")
 # by last name, since a project module may re-export the adapter
 _ADAPTER_NAMES = frozenset(a.rsplit(".", 1)[-1] for a in _APP_ADAPTERS)
 
