@@ -96,7 +96,7 @@ def test_entries_another_memo_names_are_kept(tmp_path):
 
 
 def test_not_due_within_a_day(tmp_path):
-    vdir = tmp_path / "cache" / "v0123"
+    vdir = tmp_path / "cache" / version(0x123)
     orphan = vdir / "facts" / "ef" / ("ef" + "1" * 38 + ".json")
     orphan.parent.mkdir(parents=True)
     orphan.write_text("[]", encoding="utf-8")
@@ -112,23 +112,31 @@ def test_not_due_within_a_day(tmp_path):
     assert not orphan.exists()
 
 
+def version(n: int) -> str:
+    return f"v{n:020x}"
+
+
 def test_other_versions_go_after_a_week_unused(tmp_path):
     cache = tmp_path / "cache"
-    current, stale, recent = cache / "v0001", cache / "v0002", cache / "v0003"
-    keep_me = cache / "vnot-a-version"  # not a folder lambdalint names: never touched
-    for folder in (current, stale, recent, keep_me):
+    current, stale, recent = cache / version(1), cache / version(2), cache / version(3)
+    not_a_version = cache / "vcafe"  # not a name lambdalint gives
+    foreign = cache / version(4)  # the right name, but holding what lambdalint never writes
+    for folder in (current, stale, recent, not_a_version, foreign):
         (folder / "facts").mkdir(parents=True)
         (folder / "scans.json").write_text("{}", encoding="utf-8")
-    for p in (stale / "facts", stale / "scans.json", stale, keep_me / "scans.json", keep_me):
-        age(p, 8 * DAY_S)
+    (foreign / "thesis.tex").write_text("mine", encoding="utf-8")
+    for folder in (stale, not_a_version, foreign):
+        for p in [*folder.rglob("*"), folder]:
+            age(p, 8 * DAY_S)
     stats = sweep_if_due(str(cache), str(current))
     assert stats is not None and stats.versions == 1
     assert not stale.exists()
-    assert recent.exists() and current.exists() and keep_me.exists()
+    assert recent.exists() and current.exists() and not_a_version.exists()
+    assert (foreign / "thesis.tex").read_text(encoding="utf-8") == "mine"
 
 
 def test_an_unwritable_cache_never_sweeps(tmp_path, monkeypatch):
-    vdir = tmp_path / "cache" / "v0123"
+    vdir = tmp_path / "cache" / version(0x123)
     orphan = vdir / "facts" / "ef" / ("ef" + "1" * 38 + ".json")
     orphan.parent.mkdir(parents=True)
     orphan.write_text("[]", encoding="utf-8")

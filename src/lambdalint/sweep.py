@@ -36,7 +36,10 @@ OLD_VERSION_S = 7 * DAY_S
 
 MARKER = ".swept"
 
-_VERSION_DIR = re.compile(r"v[0-9a-f]+")
+# ``lambdalint.cache.fingerprint``: 10 bytes; and what such a folder may hold. A folder
+# of another shape is not ours (``--cache-dir`` may name a folder with other things in it).
+_VERSION_DIR = re.compile(r"v[0-9a-f]{20}")
+_VERSION_CONTENTS = frozenset({"facts", "sources", "scans.json", MARKER})
 _KEY = re.compile(r"[0-9a-f]{40}")
 
 
@@ -84,7 +87,7 @@ def sweep(cache_root: str, version_dir: str, now: float) -> SweepStats:
     current = os.path.basename(os.path.normpath(version_dir))
     for other in _listdir(cache_root):
         if other.name != current and _VERSION_DIR.fullmatch(other.name) and other.is_dir(follow_symlinks=False):
-            if last_written(other.path) < now - OLD_VERSION_S:
+            if last_written(other.path) < now - OLD_VERSION_S and _looks_like_ours(other.path):
                 shutil.rmtree(other.path, ignore_errors=True)
                 stats.versions += not os.path.exists(other.path)
     return stats
@@ -114,6 +117,11 @@ def last_written(version_dir: str) -> float:
         except OSError:
             pass
     return max(times)
+
+
+def _looks_like_ours(version_dir: str) -> bool:
+    names = [e.name for e in _listdir(version_dir)]
+    return all(n in _VERSION_CONTENTS or n.startswith(".tmp-") for n in names)
 
 
 def _entries(kind_dir: str) -> Iterator[os.DirEntry]:
