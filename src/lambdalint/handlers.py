@@ -126,9 +126,9 @@ def _receiver(path: str) -> Optional[str]:
 
 def _is_chalice_app(project: Project, path: str, depth: int = 0) -> bool:
     """Whether ``path`` is a module-level object made with ``Chalice(...)`` (or
-    ``Blueprint(...)``), here
-    or in the module it was imported from (``from app import app``), through
-    re-exports (``from .factory import app`` in a package's ``__init__``)."""
+    ``Blueprint(...)``), here or in the module it was imported from (``from app
+    import app``), through re-exports (``from .factory import app`` in a
+    package's ``__init__``)."""
     canon = project.canonical(path)
     if canon is None or depth > 4:
         return False
