@@ -155,15 +155,11 @@ _CODE: Optional[str] = None
 
 
 def _installed_stamp(name: str) -> Tuple[int, ...]:
-    """The stamp of an installed package's ``__init__.py``, found without importing
-    it: an upgrade rewrites the file (and its version string)."""
-    import importlib.util
+    """The stamp of an installed package's ``__init__.py`` (an upgrade rewrites it)."""
+    from lambdalint.cache import package_origin
 
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return ()
-    return stamp_of(spec.origin) if spec is not None and spec.origin else ()
+    origin = package_origin(name)
+    return stamp_of(origin) if origin is not None else ()
 
 
 class RunMemo:

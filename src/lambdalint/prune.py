@@ -83,8 +83,7 @@ class _ChaliceApps(NamedTuple):
 
 
 def could_be_entry(source: SourceFile, scan: ModuleScan, fn: TopFunction, wanted: Set[Tuple[str, str]],
-                   patterns: Sequence[str], handler_decorators: Set[str],
-                   apps: _ChaliceApps = _ChaliceApps(False, frozenset())) -> bool:
+                   patterns: Sequence[str], handler_decorators: Set[str], apps: _ChaliceApps) -> bool:
     """True whenever ``lambdalint.handlers`` could call ``fn`` an entry point."""
     posix = source.path.replace("\\", "/")
     for where, func in wanted:

@@ -122,7 +122,8 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
             return None
         if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
             return None
-        key = entry_key(content_hash(data), path, source.runtime_name, source.is_package)
+        digest = content_hash(data)
+        key = entry_key(digest, path, source.runtime_name, source.is_package)
         if was.indexed:
             if not _only_comments_changed(cache, was.key, key, data):
                 after = run.index_bytes(data, source)
@@ -133,7 +134,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
                     return None
         elif not old.pruned:
             return None  # every readable file is indexed when nothing is pruned
-        out[path] = Input(path, stamp, content_hash(data), key, was.scan, was.indexed, was.source)
+        out[path] = Input(path, stamp, digest, key, was.scan, was.indexed, was.source)
     return out
 
 

@@ -47,12 +47,10 @@ def blank_constant_displays(data: bytes, text: str, tree: ast.Module) -> bytes:
     nodes = [n for n in _displays(tree) if _size(n) >= MIN_NODES]
     if not nodes:
         return data
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        if text.encode(encoding) != data:
-            return data
-    except (SyntaxError, UnicodeError, LookupError):
+    known = _round_trip(data, text)
+    if known is None:
         return data
+    encoding = known[0]
     lines = _lines(text)
     regions = [r for r in (_region(n, lines) for n in nodes) if r is not None]
     return _blanked(lines, regions).encode(encoding) if regions else data
@@ -120,6 +118,17 @@ def _parenthesized(node: ast.Tuple) -> bool:
 
 def _size(node: ast.AST) -> int:
     return sum(1 for _ in ast.walk(node))
+
+
+def _round_trip(data: bytes, text: Optional[str] = None) -> Optional[Tuple[str, str]]:
+    """The file's encoding and text (``text``, or ``data`` decoded) when the text
+    encodes back to exactly ``data``, so that nothing but the blanks can change."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        decoded = data.decode(encoding) if text is None else text
+        return (encoding, decoded) if decoded.encode(encoding) == data else None
+    except (SyntaxError, UnicodeError, LookupError):
+        return None
 
 
 def _lines(text: str) -> List[str]:
@@ -190,13 +199,13 @@ def blank_long_concatenations(data: bytes) -> Optional[bytes]:
     Only for a file that cannot be indexed otherwise: the index then reads the
     concatenation's first piece, not its whole text (its kind, span and
     constant-ness are the same)."""
+    known = _round_trip(data)
+    if known is None:
+        return None
+    encoding, text = known
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
-        if text.encode(encoding) != data:
-            return None
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (SyntaxError, UnicodeError, LookupError, tokenize.TokenError, ValueError):
+    except (SyntaxError, tokenize.TokenError, ValueError):
         return None
     regions: List[_Region] = []
     run: List[tokenize.TokenInfo] = []
