@@ -63,4 +63,12 @@ def display(path: str) -> str:
         root = root.split(":", 1)[1]
     elif root[:1] in "$%":
         root = root[1:]
-    return root + "".join("(...)" if s == "()" else "." + s for s in segs)
+    out, i = [root], 0
+    while i < len(segs):
+        if segs[i] == "__getitem__" and segs[i + 1:i + 2] == ["()"]:
+            out.append("[...]")  # the index stores `x[k]` as a call of __getitem__
+            i += 2
+            continue
+        out.append("(...)" if segs[i] == "()" else "." + segs[i])
+        i += 1
+    return "".join(out)
