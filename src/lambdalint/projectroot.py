@@ -1,0 +1,65 @@
+"""The project root: the one folder a run may read from and write to.
+
+lambdalint runs in CI on code an outsider wrote, so a deployment file that
+includes ``../secret.json`` or a symlinked ``.py`` pointing at ``~/.bashrc``
+must not make it read or write outside the repository. Every reader that
+follows a reference, and every fix that writes, asks ``inside`` first.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence
+
+
+def project_root(paths: Sequence[str], config_file: Optional[str] = None) -> str:
+    """The real path of the project that holds ``paths``: the top of the git
+    work tree that holds them (the repository an attacker controls anyway),
+    else the configuration file's folder when it holds them, else the folder
+    that holds every checked path."""
+    common = _common_folder(paths)
+    top = _git_top(common)
+    if top is not None:
+        return top
+    if config_file:
+        folder = os.path.realpath(os.path.dirname(os.path.abspath(config_file)))
+        if is_within(common, folder):
+            return folder
+    return common
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether ``path`` (after resolving every symlink) lies in ``root``."""
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return False
+    return is_within(real, os.path.realpath(root))
+
+
+def is_within(real: str, root: str) -> bool:
+    """Whether the resolved path ``real`` is ``root`` or below it."""
+    try:
+        return os.path.commonpath([real, root]) == root
+    except ValueError:  # different drives on Windows, or a mix of absolute and relative
+        return False
+
+
+def _common_folder(paths: Sequence[str]) -> str:
+    starts = [os.path.realpath(p) for p in paths] or [os.path.realpath(".")]
+    dirs = [p if os.path.isdir(p) else os.path.dirname(p) for p in starts]
+    try:
+        return os.path.commonpath(dirs)
+    except ValueError:
+        return dirs[0]
+
+
+def _git_top(folder: str) -> Optional[str]:
+    d = folder
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
