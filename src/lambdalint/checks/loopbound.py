@@ -6,7 +6,7 @@ runs its coroutine with ``asyncio.run(...)`` gets a new loop on every invocation
 closes it on return, so a client kept in a global since invocation 1 is used from a
 dead loop by invocation 2 ("Event loop is closed", "attached to a different loop").
 
-The invocation is interpreted as LAM101's is (``teardown._Interpreter``: project
+The invocation is interpreted as LAM101's is (``lambdalint.model.lifetimes.Interpreter``: project
 calls inlined, getters and instances resolved), with three additions:
 
 - calling an ``async def`` outside a loop makes a coroutine; its body runs where the
@@ -30,7 +30,8 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from lambdalint import paths
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.teardown import LIVE, Site, State, Tracked, Use, _Frame, _Interpreter, _join, tracked_resources
+from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Tracked, Use, join, tracked_resources
+from lambdalint.model.replay import all_live, replay_warm
 from lambdalint.diagnostics import DISPLAY_ONLY, ERROR, Diagnostic, Fix
 from lambdalint.facts import Event, Function, Span
 from lambdalint.link import Project
@@ -54,19 +55,23 @@ _NEW_LOOPS = frozenset({"asyncio.new_event_loop", "asyncio.events.new_event_loop
                         "asyncio.runners.Runner", "uvloop.new_event_loop"})
 
 
-class _LoopInterpreter(_Interpreter):
+class _LoopInterpreter(Interpreter):
     """LAM101's interpreter, taught that ``asyncio.run`` ends a loop."""
 
     def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
         super().__init__(project, tracked)
         # coroutines made outside a loop: (canonical names of the coroutine, function, target, call, frame)
-        self.coroutines: List[Tuple[Set[str], Function, object, Event, _Frame]] = []
+        self.coroutines: List[Tuple[Set[str], Function, object, Event, Frame]] = []
         self.run_sites: Set[int] = set()
         self.touched: Optional[Set[str]] = None  # tracked globals used or made in the running loop
         self.running = 0
 
+    def worth_replaying(self) -> bool:
+        """Whether invocation N ended a loop that a global may be bound to."""
+        return bool(self.run_sites)
+
     # --- where coroutines start and where loops end --------------------------------
-    def call(self, e: Event, state: State, frame: _Frame) -> State:
+    def call(self, e: Event, state: State, frame: Frame) -> State:
         target = self.project.target(e.path, frame.env) if e.path else None
         if not self.running and target is not None and target.kind == "function" and target.module:
             fn = self.project.function(target.module, target.qualname)
@@ -83,7 +88,7 @@ class _LoopInterpreter(_Interpreter):
         fresh, label = how
         return self.run(e, state, frame, fresh, label)
 
-    def loop_run(self, e: Event, target, frame: _Frame) -> Optional[Tuple[bool, str]]:
+    def loop_run(self, e: Event, target, frame: Frame) -> Optional[Tuple[bool, str]]:
         """Whether ``e`` runs a coroutine to completion: (on a new loop?, how it reads)."""
         if e.path is None:
             return None
@@ -108,7 +113,7 @@ class _LoopInterpreter(_Interpreter):
             return None  # some other object's run()
         return fresh, f"`{paths.display(e.path)}(...)` on an event loop made for this invocation"
 
-    def run(self, e: Event, state: State, frame: _Frame, fresh: bool, label: str) -> State:
+    def run(self, e: Event, state: State, frame: Frame, fresh: bool, label: str) -> State:
         """Run the coroutines the call's arguments made, then (on a new loop) end the loop."""
         wanted = set()
         for arg in list(e.args) + [v for _, v in e.kwargs]:
@@ -140,7 +145,7 @@ class _LoopInterpreter(_Interpreter):
             state = self.end_loop(self.tracked[gpath], state, frame, e.span, label)
         return state
 
-    def end_loop(self, t: Tracked, state: State, frame: _Frame, span: Span, label: str) -> State:
+    def end_loop(self, t: Tracked, state: State, frame: Frame, span: Span, label: str) -> State:
         statuses = state.get(t.path, frozenset({LIVE}))
         if LIVE not in statuses:
             return state
@@ -156,17 +161,17 @@ class _LoopInterpreter(_Interpreter):
         return new
 
     # --- what binds a global to the running loop -----------------------------------
-    def used(self, t: Tracked, state: State, frame: _Frame, span: Span, what: str) -> None:
+    def used(self, t: Tracked, state: State, frame: Frame, span: Span, what: str) -> None:
         if self.touched is not None and t.kind.loop_bound:
             self.touched.add(t.path)
         super().used(t, state, frame, span, what)
 
-    def resource_method(self, t: Tracked, method: str, e: Event, state: State, frame: _Frame) -> State:
+    def resource_method(self, t: Tracked, method: str, e: Event, state: State, frame: Frame) -> State:
         if self.touched is not None and t.kind.loop_bound and method in t.kind.probes:
             self.touched.add(t.path)  # `await redis.ping()` talks to the server on this loop
         return super().resource_method(t, method, e, state, frame)
 
-    def assign(self, e: Event, state: State, frame: _Frame) -> State:
+    def assign(self, e: Event, state: State, frame: Frame) -> State:
         new = super().assign(e, state, frame)
         if self.touched is not None and e.path is not None and e.value not in (None, "None", "<const>"):
             t, rest = self.split_tracked(self.project.canonical(e.path, frame.env))
@@ -174,7 +179,7 @@ class _LoopInterpreter(_Interpreter):
                 self.touched.add(t.path)  # made inside the running loop
         return new
 
-    def branch(self, e: Event, state: State, frame: _Frame):
+    def branch(self, e: Event, state: State, frame: Frame):
         if not any("loop" in seg.lower() for p in e.test for seg in _names(p)):
             return super().branch(e, state, frame)
         # `if _loop is not asyncio.get_running_loop(): client = ...` re-creates a client
@@ -184,7 +189,7 @@ class _LoopInterpreter(_Interpreter):
         falls = [s for s in (body_fall, else_fall) if s is not None]
         if not falls:
             return None, body_rets + else_rets
-        joined = _join(falls)
+        joined = join(falls)
         for gpath, statuses in list(joined.items()):
             if any(f.get(gpath) == frozenset({LIVE}) for f in falls):
                 joined[gpath] = frozenset(st for st in statuses if st[0] != LOOPDEAD) or frozenset({LIVE})
@@ -211,12 +216,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     found: Dict[Tuple[str, Span], Tuple[Tracked, Site, Use, List[str]]] = {}
     for handler in ctx.handlers:
         interp = _LoopInterpreter(project, tracked)
-        start: State = {g: frozenset({LIVE}) for g in tracked}
-        after_first = interp.invoke(handler, start)
-        if not interp.run_sites:
+        if not replay_warm(interp, handler, all_live(tracked)):
             continue
-        interp.replaying = True
-        interp.invoke(handler, after_first)
         for site_id, use in sorted(interp.uses.items()):
             if site_id not in interp.run_sites:
                 continue  # a use after close(): LAM101's finding, not this one

@@ -1,10 +1,7 @@
 """LAM101 closed-global-resource and LAM102 needless-global-teardown.
 
-For every handler, the invocation is interpreted twice over the facts, with
-calls into project functions followed (inlined, so parameters, ``self`` and
-getters resolve to the globals they stand for). Each tracked module-level
-resource has a set of possible states: live, dead (torn down at a site), or
-reset to ``None`` (after a teardown site).
+A query over the lifetimes model (``lambdalint.model.lifetimes``), replayed
+for two warm invocations by ``lambdalint.model.replay``:
 
 1. The first pass starts with every resource live and finds which teardown
    sites can leave it dead (or ``None``) when the handler returns.
@@ -20,18 +17,18 @@ live again, so the shapes AWS recommends are not reported.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 from lambdalint import paths
-from lambdalint.catalog import ResourceKind
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
-from lambdalint.facts import Event, Function, Span
+from lambdalint.facts import Span
 from lambdalint.handlers import Handler
 from lambdalint.handlers import who as describe_handlers
-from lambdalint.link import Binding, Project, iter_events
+from lambdalint.link import Project, iter_events
+from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use, tracked_resources
+from lambdalint.model.replay import all_live, replay_warm
 
 RULES = (
     RuleInfo("LAM101", "closed-global-resource", ERROR,
@@ -41,406 +38,6 @@ RULES = (
              "a module-level client that reconnects by itself is closed in a handler, so every invocation reconnects",
              fix="unsafe"),
 )
-
-LIVE = ("live", -1)
-STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
-WITH_BLOCK = "with"  # leaving a one-item `with` block is the teardown
-WITH_CLOSING = "with-closing"  # the same, for `with closing(obj) as x:` (x is obj)
-_NOT_A_USE = frozenset({
-    "contextlib.closing", "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable",
-    "builtins.hasattr", "builtins.repr", "builtins.print", "atexit.register", "builtins.getattr",
-})
-_MAX_DEPTH = 12
-_BUDGET = 200_000
-
-Status = Tuple[str, int]  # ("live" | "dead" | "none", teardown site id)
-State = Dict[str, FrozenSet[Status]]
-
-
-@dataclass(frozen=True)
-class Tracked:
-    path: str  # the global path, e.g. app:conn or app:repo.conn
-    kind: ResourceKind
-    made: Binding
-
-
-@dataclass(frozen=True)
-class Site:
-    tracked: Tracked
-    module: str
-    span: Span
-    how: str  # "`conn.close()`", "leaving `with conn:`", "`del conn`"
-    chain: Tuple[str, ...]
-    shape: str = ""  # what the fix can remove: STATEMENT, WITH_BLOCK, or "" (part of an expression)
-
-
-@dataclass(frozen=True)
-class Use:
-    module: str
-    span: Span
-    what: str
-    function: str
-    reset_to_none: bool = False
-
-
-@dataclass
-class _Frame:
-    module: str
-    env: Dict[str, Optional[str]]
-    chain: Tuple[str, ...]
-    stack: Tuple[Tuple[str, str], ...]
-    # for a @contextmanager body entered by a `with`: runs the `with` body at the `yield`
-    on_yield: Optional[Callable[[State, Optional[str]], State]] = None
-
-
-def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
-    """Module-level names (and attributes of module-level objects) bound to a
-    resource the catalogue knows, with the binding that made it."""
-    out: Dict[str, Tracked] = {}
-    for gpath, bindings in project.bindings.items():
-        # prefer the import-time binding as "where it was made"
-        for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
-            expanded = project.expand_value(b.value)
-            callable_path = paths.callable_of(expanded) if expanded else None
-            if callable_path is None:
-                continue
-            t = project.target(callable_path)
-            if t is not None and t.kind == "external":
-                callable_path = t.path
-            kind = catalog.resource_for(callable_path)
-            if kind is not None:
-                out[gpath] = Tracked(gpath, kind, b)
-                break
-    return out
-
-
-class _Interpreter:
-    def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
-        self.project = project
-        self.tracked = tracked
-        self.sites: List[Site] = []
-        self._site_ids: Dict[Tuple[str, Span, str], int] = {}
-        self.uses: Dict[int, Use] = {}
-        self.replaying = False
-        self.budget = _BUDGET
-        self._generators: Dict[int, bool] = {}
-
-    # --- entry -------------------------------------------------------------------
-    def invoke(self, handler: Handler, state: State) -> State:
-        fn = self.project.function(handler.module, handler.qualname)
-        if fn is None:
-            return state
-        frame = _Frame(handler.module, {"$" + p: None for p in fn.params}, (handler.qualname,), ((handler.module, fn.qualname),))
-        fall, returns = self.block(fn.body, state, frame)
-        return _join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
-
-    # --- blocks ---------------------------------------------------------------------
-    def block(self, events: Sequence[Event], state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        returns: List[State] = []
-        current: Optional[State] = state
-        for e in events:
-            if current is None:
-                break
-            self.budget -= 1
-            current, rets = self.event(e, current, frame)
-            returns.extend(rets)
-        return current, returns
-
-    def event(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        kind = e.kind
-        if kind == "call":
-            return self.call(e, state, frame), []
-        if kind == "use":
-            self.use_path(e.path, state, frame, e.span)
-            return state, []
-        if kind == "assign":
-            return self.assign(e, state, frame), []
-        if kind == "del":
-            return self.delete(e, state, frame), []
-        if kind == "return":
-            return None, [state]
-        if kind == "raise":
-            return None, []
-        if kind == "yield":
-            if frame.on_yield is not None:
-                resume, frame.on_yield = frame.on_yield, None
-                yielded = self.project.canonical(e.value, frame.env) if e.value not in (None, "None", "<const>") else None
-                return resume(state, yielded), []
-            return state, []
-        if kind == "if":
-            return self.branch(e, state, frame)
-        if kind == "loop":
-            return self.loop(e, state, frame)
-        if kind == "try":
-            return self.try_(e, state, frame)
-        if kind == "with":
-            return self.with_(e, state, frame)
-        return state, []
-
-    # --- simple events ----------------------------------------------------------
-    def split_tracked(self, canon: Optional[str]) -> Tuple[Optional[Tracked], List[str]]:
-        """The tracked resource ``canon`` starts with, and the segments after it."""
-        if canon is None or not paths.is_global(canon):
-            return None, []
-        root, segs = paths.split(canon)
-        for i in range(len(segs), -1, -1):
-            if "()" in segs[:i]:
-                continue
-            t = self.tracked.get(paths.join(root, segs[:i]))
-            if t is not None:
-                return t, segs[i:]
-        return None, []
-
-    def use_path(self, path: Optional[str], state: State, frame: _Frame, span: Span) -> None:
-        if path is None:
-            return
-        t, rest = self.split_tracked(self.project.canonical(path, frame.env))
-        if t is None or not rest or rest[0] in t.kind.probes or "()" in rest:
-            return  # a bare read (`c = conn`, `conn is None`) or a liveness probe does not fail
-        self.used(t, state, frame, span, paths.display(t.path) + "." + rest[0])
-
-    def used(self, t: Tracked, state: State, frame: _Frame, span: Span, what: str) -> None:
-        if not self.replaying:
-            return
-        for status, site in state.get(t.path, (LIVE,)):
-            if status != "live" and site >= 0 and site not in self.uses:
-                self.uses[site] = Use(frame.module, span, what, frame.chain[-1], status == "none")
-
-    def call(self, e: Event, state: State, frame: _Frame) -> State:
-        canon = self.project.canonical(e.path, frame.env) if e.path else None
-        t, rest = self.split_tracked(canon)
-        if t is not None and len(rest) == 1 and rest[0] != "()":
-            return self.resource_method(t, rest[0], e, state, frame)
-        if t is not None and rest and rest[0] not in t.kind.probes and "()" not in rest:
-            self.used(t, state, frame, e.span, paths.display(t.path) + "." + rest[0])
-            return state
-        target = self.project.target(e.path, frame.env) if e.path else None
-        if target is not None and target.kind == "function" and target.module:
-            fn = self.project.function(target.module, target.qualname)
-            if fn is not None and self.is_generator(fn):
-                return state  # a generator's body runs when it is iterated or entered by `with`, not here
-            if fn is not None and self.budget > 0 and len(frame.stack) < _MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
-                return self.inline(fn, target, e, state, frame)
-        # library code: passing a resource to it uses it
-        callee = target.path if target is not None and target.kind == "external" else canon
-        if callee not in _NOT_A_USE:
-            for arg in list(e.args) + [v for _, v in e.kwargs]:
-                if arg is None:
-                    continue
-                at, arest = self.split_tracked(self.project.canonical(arg, frame.env))
-                if at is not None and not arest:
-                    self.used(at, state, frame, e.span, f"{paths.display(at.path)} passed to {paths.display(e.path or '')}")
-        return state
-
-    def resource_method(self, t: Tracked, method: str, e: Event, state: State, frame: _Frame) -> State:
-        kind = t.kind
-        if method in kind.teardown:
-            return self.tear_down(t, state, frame, e.span, f"`{_as_written(e.path or '', frame.module)}()`",
-                                  STATEMENT if e.stmt else "")
-        for revive in kind.revive:
-            if revive.method == method and all((k, v) in e.consts for k, v in revive.kwargs):
-                return _set(state, t.path, frozenset({LIVE}))
-        if method not in kind.probes:
-            self.used(t, state, frame, e.span, f"{paths.display(t.path)}.{method}()")
-        return state
-
-    def tear_down(self, t: Tracked, state: State, frame: _Frame, span: Span, how: str, shape: str = "") -> State:
-        key = (frame.module, span, t.path)
-        site = self._site_ids.get(key)
-        if site is None:
-            site = len(self.sites)
-            self._site_ids[key] = site
-            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape))
-        return _set(state, t.path, frozenset({("dead", site)}))
-
-    def assign(self, e: Event, state: State, frame: _Frame) -> State:
-        target = e.path
-        if target is None:
-            return state
-        if target[:1] in "$%":
-            frame.env[paths.split(target)[0]] = (
-                self.project.canonical(e.value, frame.env) if e.value not in (None, "None", "<const>") else None
-            ) if "." not in target and "(" not in target else frame.env.get(paths.split(target)[0])
-            if "." not in target:
-                return state
-        t, rest = self.split_tracked(self.project.canonical(target, frame.env))
-        if t is None or rest:
-            return state
-        if e.value == "None":
-            previous = [site for status, site in state.get(t.path, (LIVE,)) if status != "live"]
-            return _set(state, t.path, frozenset(("none", s) for s in previous) or frozenset({("none", -1)}))
-        return _set(state, t.path, frozenset({LIVE}))
-
-    def delete(self, e: Event, state: State, frame: _Frame) -> State:
-        if e.path is None or e.path[:1] in "$%":
-            return state
-        t, rest = self.split_tracked(self.project.canonical(e.path, frame.env))
-        if t is None or rest:
-            return state
-        return self.tear_down(t, state, frame, e.span, f"`del {paths.display(e.path)}`", STATEMENT)
-
-    # --- control flow ---------------------------------------------------------------
-    def branch(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        body_fall, body_rets = self.block(e.body, state, frame)
-        else_fall, else_rets = self.block(e.orelse, state, frame)
-        falls = [s for s in (body_fall, else_fall) if s is not None]
-        if not falls:
-            return None, body_rets + else_rets
-        joined = _join(falls)
-        guards = self.guards(e, frame)
-        if not guards:
-            return joined, body_rets + else_rets
-        for gpath, statuses in list(joined.items()):
-            recreating = [f for f in (body_fall, else_fall) if f is not None and f.get(gpath) == frozenset({LIVE})]
-            if not recreating:
-                continue
-            if gpath in guards:
-                covers_none, covers_dead = guards[gpath]
-            elif any(f.get(h) == frozenset({LIVE}) for f in recreating for h in guards):
-                # `if writer.fileno() == -1: reader, writer = socketpair()`: re-created together
-                covers_none = covers_dead = True
-            else:
-                continue
-            kept = frozenset(st for st in statuses
-                             if not ((st[0] == "dead" and covers_dead) or (st[0] == "none" and covers_none)))
-            joined[gpath] = kept or frozenset({LIVE})
-        return joined, body_rets + else_rets
-
-    def guards(self, e: Event, frame: _Frame) -> Dict[str, Tuple[bool, bool]]:
-        """The tracked resources a condition tests: (tests for None, tests liveness)."""
-        out: Dict[str, Tuple[bool, bool]] = {}
-        for p in e.none_tests:
-            t, rest = self.split_tracked(self.project.canonical(p, frame.env))
-            if t is not None and not rest:
-                out[t.path] = (True, False)
-        for p in e.test:
-            t, rest = self.split_tracked(self.project.canonical(p, frame.env))
-            if t is not None and rest and rest[0] in t.kind.probes:
-                out[t.path] = (out.get(t.path, (False, False))[0], True)
-        return out
-
-    def loop(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        once, rets1 = self.block(e.body, state, frame)
-        twice, rets2 = self.block(e.body, _join([state] + ([once] if once else [])), frame)
-        after = _join([s for s in (state, once, twice) if s is not None])
-        fall, rets3 = self.block(e.orelse, after, frame)
-        return fall, rets1 + rets2 + rets3
-
-    def try_(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        body_fall, rets = self.block(e.body, state, frame)
-        handler_in = _join([state] + ([body_fall] if body_fall else []))
-        falls: List[State] = []
-        for h in e.handlers:
-            h_fall, h_rets = self.block(h, handler_in, frame)
-            rets = rets + h_rets
-            if h_fall is not None:
-                falls.append(h_fall)
-        if body_fall is not None:
-            o_fall, o_rets = self.block(e.orelse, body_fall, frame)
-            rets = rets + o_rets
-            if o_fall is not None:
-                falls.append(o_fall)
-        if not e.final:
-            return (_join(falls) if falls else None), rets
-        final_rets: List[State] = []
-        for r in rets:
-            f, fr = self.block(e.final, r, frame)
-            final_rets.extend([f] if f is not None else [])
-            final_rets.extend(fr)
-        fall: Optional[State] = None
-        if falls:
-            fall, fr = self.block(e.final, _join(falls), frame)
-            final_rets.extend(fr)
-        return fall, final_rets
-
-    def with_(self, e: Event, state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        closes: List[Tuple[Tracked, str, str]] = []
-        one = len(e.items) == 1
-        for ctx, args in e.items:
-            canon = self.project.canonical(ctx, frame.env) if ctx else None
-            t, rest = self.split_tracked(canon)
-            if t is not None and not rest:
-                if t.kind.with_closes:
-                    closes.append((t, f"leaving `with {paths.display(t.path)}:`", WITH_BLOCK if one else ""))
-                else:
-                    self.used(t, state, frame, e.span, f"with {paths.display(t.path)}:")
-                continue
-            callee = paths.callable_of(canon) if canon else None
-            if callee is not None:
-                target = self.project.target(callee, frame.env)
-                if target is not None and target.kind == "external" and target.path == "contextlib.closing" and args and args[0]:
-                    at, arest = self.split_tracked(self.project.canonical(args[0], frame.env))
-                    if at is not None and not arest:
-                        closes.append((at, f"leaving `with closing({paths.display(at.path)}):`",
-                                       WITH_CLOSING if one else ""))
-                elif one and target is not None and target.kind == "function" and target.module:
-                    fn = self.project.function(target.module, target.qualname)
-                    if fn is not None and self.is_generator(fn) and len(frame.stack) < _MAX_DEPTH \
-                            and (target.module, fn.qualname) not in frame.stack:
-                        return self.enter_context_manager(fn, target, e, args, state, frame)
-        fall, rets = self.block(e.body, state, frame)
-
-        def exit_(s: State) -> State:
-            for t, how, shape in closes:
-                s = self.tear_down(t, s, frame, e.span, how, shape)
-            return s
-
-        return (exit_(fall) if fall is not None else None), [exit_(r) for r in rets]
-
-    def is_generator(self, fn: Function) -> bool:
-        key = id(fn)
-        if key not in self._generators:
-            self._generators[key] = any(x.kind == "yield" for x in iter_events(fn.body))
-        return self._generators[key]
-
-    def enter_context_manager(self, fn: Function, target, e: Event, args: Tuple[Optional[str], ...],
-                              state: State, frame: _Frame) -> Tuple[Optional[State], List[State]]:
-        """`with cm():` on a project @contextmanager: its code before `yield` runs
-        on entry, the `with` body at the `yield`, its code after on exit (so a
-        `finally:` around the `yield` closes after the body, not before)."""
-        returns: List[State] = []
-        entered = self.project.canonical(paths.join(target.path, ["()"]), frame.env)
-
-        def body(at_yield: State, yielded: Optional[str]) -> State:
-            # `with cm() as x:` binds x to what cm yields
-            for name, value in list(frame.env.items()):
-                if value is not None and value == entered:
-                    frame.env[name] = yielded
-            fall, rets = self.block(e.body, at_yield, frame)
-            returns.extend(rets)
-            exits = [s for s in [fall, *rets] if s is not None]
-            return _join(exits) if exits else at_yield
-
-        call = Event("call", e.span, path=paths.callable_of(target.path) or target.path, args=args)
-        after = self.inline(fn, target, call, state, frame, on_yield=body)
-        return after, []
-
-    def inline(self, fn: Function, target, e: Event, state: State, frame: _Frame,
-               on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
-        env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
-        params = list(fn.params)
-        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
-        if fn.class_name is not None and params and not is_static:
-            receiver, _ = paths.split(target.path)
-            segs = paths.split(target.path)[1]
-            env["$" + params[0]] = paths.join(receiver, segs[:-1]) if segs else None
-            params = params[1:]
-        for name, arg in zip(params, e.args):
-            env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
-        for name, arg in e.kwargs:
-            if name in fn.params:
-                env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
-        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        callee = _Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield)
-        fall, returns = self.block(fn.body, state, callee)
-        exits = [s for s in [fall, *returns] if s is not None]
-        return _join(exits) if exits else state
-
-
-def _as_written(path: str, module: str) -> str:
-    """``app.get_conn().close`` in module ``app`` -> ``get_conn().close``."""
-    shown = paths.display(path)
-    return shown[len(module) + 1:] if shown.startswith(module + ".") else shown
 
 
 class _TeardownShapes:
@@ -507,20 +104,6 @@ class _TeardownShapes:
         return result
 
 
-def _set(state: State, key: str, value: FrozenSet[Status]) -> State:
-    new = dict(state)
-    new[key] = value
-    return new
-
-
-def _join(states: Iterable[State]) -> State:
-    out: Dict[str, FrozenSet[Status]] = {}
-    for s in states:
-        for k, v in s.items():
-            out[k] = out[k] | v if k in out else v
-    return out
-
-
 # --- the rule ----------------------------------------------------------------------
 
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -534,13 +117,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     for handler in ctx.handlers:
         if not may_tear_down.reachable_from(handler):
             continue
-        interp = _Interpreter(project, tracked)
-        start: State = {g: frozenset({LIVE}) for g in tracked}
-        after_first = interp.invoke(handler, start)
-        if not interp.sites:
+        interp = Interpreter(project, tracked)
+        if not replay_warm(interp, handler, all_live(tracked)):
             continue
-        interp.replaying = True
-        interp.invoke(handler, after_first)
         for site_id, use in interp.uses.items():
             site = interp.sites[site_id]
             code = "LAM101" if site.tracked.kind.after_teardown == "fatal" else "LAM102"

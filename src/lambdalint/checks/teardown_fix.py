@@ -29,7 +29,7 @@ from lambdalint.handlers import Handler
 from lambdalint.link import Project, iter_events
 
 if TYPE_CHECKING:
-    from lambdalint.checks.teardown import Site
+    from lambdalint.model.lifetimes import Site
 
 _STATEMENT, _WITH_BLOCK, _WITH_CLOSING = "statement", "with", "with-closing"  # Site.shape (see teardown.py)
 _MAX_CALL_DEPTH = 6

@@ -1,0 +1,4 @@
+"""The model: module state followed across warm invocations (N, then N+1).
+Takes the linked project, its handlers and the catalogues; gives what each invocation leaves and meets.
+Must not touch syntax trees, files or diagnostics: checks turn its results into findings.
+"""
