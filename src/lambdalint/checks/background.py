@@ -7,7 +7,7 @@ in some later invocation, or is lost when the environment is discarded. Under
 never awaited never runs at all, and an ``async def`` entry point is never awaited by
 the Python runtime.
 
-The analysis is ``pending_work.Interpreter``: it follows every path of the handler
+The analysis is ``lambdalint.model.work.Interpreter``: it follows every path of the handler
 (early returns, explicit raises, ``finally``), through calls into project code, and
 reports each spawn site whose work is unfinished at some exit.
 """
@@ -19,7 +19,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint import paths
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.pending_work import Exit, Finding, Interpreter, Item
+from lambdalint.model.work import Exit, Finding, Interpreter, Item
 from lambdalint.diagnostics import DISPLAY_ONLY, ERROR, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix
 from lambdalint.facts import Event, Function, Span
 from lambdalint.handlers import Handler

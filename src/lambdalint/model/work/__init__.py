@@ -1,0 +1,9 @@
+"""Background work followed through one invocation (LAM301-LAM305).
+Takes the linked project, a handler and the work catalogue; gives the work still unfinished at each exit.
+Must not touch syntax trees, files or diagnostics.
+"""
+
+from lambdalint.model.work.interpreter import Interpreter
+from lambdalint.model.work.state import Exit, Finding, Item
+
+__all__ = ["Exit", "Finding", "Interpreter", "Item"]

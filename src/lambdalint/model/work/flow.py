@@ -1,0 +1,226 @@
+"""Control flow for the pending-work interpreter: blocks, branches (narrowed by
+what a test proves about an item), loops, try/except/finally and ``with``."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence
+
+from lambdalint import paths
+from lambdalint.facts import Event, Span
+from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, LOOP_ROUNDS, State, cap, Outcome, Frame
+
+
+class ControlFlow:
+    """Mixed into ``Interpreter``: how each kind of statement moves the states."""
+
+    # --- blocks -----------------------------------------------------------------------
+    def block(self, events: Sequence[Event], states: List[State], frame: Frame) -> Outcome:
+        out = Outcome()
+        current = states
+        for e in events:
+            if not current:
+                break
+            self.budget -= len(current)
+            if self.budget <= 0:
+                # out of budget: stop following this path rather than guess
+                return Outcome([], out.returns, out.raises)
+            step = self.event(e, current, frame)
+            out.add(step, falls=False)
+            current = cap(step.falls)
+        out.falls = current
+        return out
+
+    def event(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        kind = e.kind
+        if kind == "call":
+            return self.call(e, states, frame)
+        if kind == "use":
+            if e.awaited and e.path:
+                return self.await_path(e.path, states, frame, e)
+            return Outcome(states)
+        if kind == "assign":
+            return Outcome(self.assign(e, states, frame))
+        if kind == "setitem":
+            return Outcome([self.store(s, frame, e.path, [e.value]) for s in states] if e.path else states)
+        if kind == "del":
+            if e.path and e.path[:1] in "$%" and "." not in e.path:
+                return Outcome([s.with_vars({f"{frame.uid}{e.path}": None}) for s in states])
+            return Outcome(states)
+        if kind == "return":
+            out = Outcome()
+            for s in states:
+                value = self.atoms(e.value, s, frame) if e.value else EMPTY
+                out.returns.append((s.with_vars({f"{frame.uid}@return": value}), e.span))
+            return out
+        if kind == "raise":
+            return Outcome([], [], [(s, e.span) for s in states])
+        if kind == "if":
+            return self.branch(e, states, frame)
+        if kind == "loop":
+            return self.loop(e, states, frame)
+        if kind == "try":
+            return self.try_(e, states, frame)
+        if kind == "with":
+            return self.with_(e, states, frame)
+        return Outcome(states)
+
+    # --- control flow -----------------------------------------------------------------
+    def narrow(self, state: State, e: Event, branch: str, frame: Frame) -> Optional[State]:
+        """``state`` refined by what ``e``'s condition says on ``branch`` ("T"/"F"),
+        or None when the branch cannot be taken in it."""
+        for path, code in e.narrows:
+            if code[0] != branch:
+                continue
+            truthy = code[1] == "+"
+            if path.endswith("()"):
+                state = self.narrow_probe(state, frame, path[:-2], truthy, call=True)
+                continue
+            probed = self.narrow_probe(state, frame, path, truthy, call=False)
+            if probed is not state:
+                state = probed
+                continue
+            loc = self.location(path, frame)
+            atoms = state.vars.get(loc) if loc is not None else None
+            if atoms is None:
+                continue
+            has_items = any(isinstance(a, int) for a in atoms)
+            if truthy:
+                if atoms == frozenset({NONE}):
+                    return None
+                if NONE in atoms and has_items:
+                    state = state.with_vars({loc: atoms - {NONE}})
+            else:
+                if has_items and NONE not in atoms and not state.merged:
+                    return None
+                if NONE in atoms:
+                    state = state.with_vars({loc: frozenset({NONE})})
+        return state
+
+    def narrow_probe(self, state: State, frame: Frame, path: str, truthy: bool, call: bool) -> State:
+        """``t.is_alive()`` false, ``f.done()`` true, ``p.poll() is not None``: finished."""
+        root, segs = paths.split(path)
+        if not segs or segs[-1] == "()":
+            return state
+        ids = self.item_atoms(paths.join(root, segs[:-1]), state, frame)
+        probe = segs[-1]
+        finished = []
+        for i in ids:
+            kind = self.items[i].kind
+            if kind is None:
+                continue
+            if (probe in kind.running_probes and not truthy) or (probe in kind.finished_probes and truthy) \
+                    or (probe in kind.running_when_none and truthy):
+                finished.append(i)
+        return self.finish(state, finished) if finished else state
+
+    def branch(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        body_in = [n for n in (self.narrow(s, e, "T", frame) for s in states) if n is not None]
+        else_in = [n for n in (self.narrow(s, e, "F", frame) for s in states) if n is not None]
+        out = Outcome()
+        body = self.block(e.body, body_in, frame) if body_in else Outcome()
+        orelse = self.block(e.orelse, else_in, frame) if else_in else Outcome()
+        out.add(body)
+        out.add(orelse)
+        out.falls = cap(out.falls)
+        return out
+
+    def must_iterate(self, e: Event, state: State, frame: Frame) -> bool:
+        """A ``for`` over a container that holds work runs at least once."""
+        if not e.value or state.merged:
+            return False
+        return bool(self.item_atoms(e.value, state, frame))
+
+    def loop(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        out = Outcome()
+        exits: List[State] = []
+        seen = set()
+        current = states
+        first = True
+        # `for t in threads: if t.is_alive(): t.join()`: different elements take
+        # different paths through the body, so an element finished on some path
+        # is taken as finished for all of them
+        elements = {i for s in states for i in self.item_atoms(e.value, s, frame)} if e.value else set()
+        finished: set = set()
+        for _ in range(LOOP_ROUNDS):
+            body_in = []
+            for s in current:
+                if s.key() in seen:
+                    continue
+                seen.add(s.key())
+                t = self.narrow(s, e, "T", frame)
+                f = self.narrow(s, e, "F", frame)
+                if f is not None and not (first and self.must_iterate(e, s, frame)):
+                    exits.append(f)
+                if t is not None:
+                    body_in.append(t)
+            first = False
+            if not body_in:
+                current = []
+                break
+            body = self.block(e.body, body_in, frame)
+            out.add(body, falls=False)
+            current = cap(body.falls)
+            finished |= {i for s in current for i in elements
+                         if s.status.get(i) and not (s.status[i] & {PENDING, CREATED})}
+        for s in current:  # not settled after LOOP_ROUNDS: these leave the loop too
+            if s.key() not in seen:
+                f = self.narrow(s, e, "F", frame)
+                if f is not None:
+                    exits.append(f)
+        if finished:
+            exits = [self.finish(s, finished) for s in exits]
+        exits = cap(exits)
+        if e.orelse and exits:
+            after = self.block(e.orelse, exits, frame)
+            out.add(after)
+        else:
+            out.falls = exits
+        return out
+
+    def try_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        body = self.block(e.body, states, frame)
+        out = Outcome(returns=list(body.returns))
+        if e.handlers:
+            # an exception may come before the body did anything, at an explicit
+            # raise, or after the body's last statement
+            handler_in = cap(states + body.falls + [s for s, _ in body.raises])
+            for h in e.handlers:
+                out.add(self.block(h, handler_in, frame))
+        else:
+            out.raises.extend(body.raises)
+        if body.falls:
+            out.add(self.block(e.orelse, body.falls, frame) if e.orelse else Outcome(body.falls))
+        if not e.final:
+            out.falls = cap(out.falls)
+            return out
+        final = Outcome()
+        if out.falls:
+            final.add(self.block(e.final, cap(out.falls), frame))
+        for group, target in ((out.returns, final.returns), (out.raises, final.raises)):
+            by_span: Dict[Span, List[State]] = {}
+            for s, span in group:
+                by_span.setdefault(span, []).append(s)
+            for span, group_states in by_span.items():
+                after = self.block(e.final, cap(group_states), frame)
+                target.extend((s, span) for s in after.falls)
+                final.returns.extend(after.returns)
+                final.raises.extend(after.raises)
+        final.falls = cap(final.falls)
+        return final
+
+    def with_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        contexts = [ctx for ctx, _ in e.items if ctx]
+        owners = {self.project.canonical(ctx, frame.env) for ctx in contexts} - {None}
+        body = self.block(e.body, states, frame)
+
+        def exit_(s: State) -> State:
+            done = [i for i in s.status if self.items[i].kind is not None and self.items[i].kind.owner_with_finishes
+                    and self.items[i].owner in owners]
+            for ctx in contexts:
+                for i in self.item_atoms(ctx, s, frame):
+                    if self.items[i].kind is None or self.items[i].kind.with_finishes:
+                        done.append(i)
+            return self.finish(s, done)
+
+        return Outcome([exit_(s) for s in body.falls], [(exit_(s), sp) for s, sp in body.returns],
+                       [(exit_(s), sp) for s, sp in body.raises])

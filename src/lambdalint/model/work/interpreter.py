@@ -1,0 +1,245 @@
+"""An abstract interpreter that follows background work through a handler invocation.
+
+Work is started by a *spawn* (a catalogued call such as ``threading.Thread(...)``,
+``asyncio.create_task(...)``, ``pool.submit(...)``, ``subprocess.Popen(...)``, or a call
+to an ``async def``, which makes a coroutine). Each spawn site is an *item*. The
+interpreter walks the facts' event tree of the handler, inlining calls into project
+functions (and coroutine bodies where they are awaited or run), and keeps a list of
+*states* (paths are kept apart, up to a cap, so that ``t = None ... if t is not None:
+t.join()`` is understood): each state says which items are created, pending or
+finished, and which variables and containers hold which items.
+
+Work is finished by a catalogued method (``join``, ``result``, ``wait``...), an
+``await``, a collector (``asyncio.gather``, ``concurrent.futures.wait``...), a runner
+(``asyncio.run``), the exit of a ``with`` block that waits for it, or by being handed to
+code the analysis cannot see (which might finish it: precision comes first). Storing it
+in a container or an attribute does not finish it.
+
+*Checkpoints* are where pending work is a bug: every exit of the handler (returns,
+explicit raises, the end of the body), and the end of an ``asyncio.run()`` (which
+cancels the tasks still pending).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from lambdalint import paths
+from lambdalint.facts import Event, Function, Span
+from lambdalint.handlers import Handler
+from lambdalint.link import Project
+from lambdalint.work_catalog import WorkCatalog, WorkKind
+from lambdalint.model.work.calls import Calls
+from lambdalint.model.work.flow import ControlFlow
+from lambdalint.model.work.state import (
+    Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, BUDGET, Item, RunCtx, Exit, Finding, State, Outcome, Frame, Closure,
+)
+
+
+class Interpreter(Calls, ControlFlow):
+    def __init__(self, project: Project, catalog: WorkCatalog) -> None:
+        self.project = project
+        self.catalog = catalog
+        self.items: List[Item] = []
+        self._item_ids: Dict[Tuple[str, Span, str], int] = {}
+        self.closures: Dict[int, Closure] = {}
+        self.findings: Dict[Tuple[int, str], Finding] = {}
+        self.budget = BUDGET
+        self._result_lines: Dict[str, int] = {}
+        self._relevant: Dict[Tuple[str, str], bool] = {}
+        self._summaries: Dict[Tuple, Tuple[list, list]] = {}
+        self._reaches_all: Dict[Tuple[str, str], bool] = {}
+        self._owner_methods = frozenset(m for k in catalog.kinds for m in k.owner_finish)
+        patterns = [p for k in catalog.kinds for p in k.spawn] + [p for r in catalog.runners for p in r.calls] \
+            + [p for c in catalog.collectors for p in c.calls] + list(catalog.scoped)
+        self._method_names = frozenset(
+            [name for k in catalog.kinds
+             for name in (*k.start, *(m.name for m in k.finish), *k.owner_finish, *k.running_probes,
+                          *k.finished_probes, *k.running_when_none)]
+            + [p.rsplit(".", 1)[-1] for p in patterns])
+        self._uids = itertools.count(1)
+        self._runs = itertools.count(1)
+
+    # --- entry ----------------------------------------------------------------------
+    def invoke(self, handler: Handler) -> List[Finding]:
+        fn = self.project.function(handler.module, handler.qualname)
+        if fn is None:
+            return []
+        frame = self.new_frame(handler.module, fn, {"$" + p: None for p in fn.params}, (), (), None, handler.qualname)
+        out = self.block(fn.body, [State({}, {})], frame)
+        self.checkpoint(out, frame, final=True)
+        return list(self.findings.values())
+
+    def new_frame(self, module: str, fn: Function, env: Dict[str, Optional[str]], chain: Tuple[str, ...],
+                  stack: Tuple[Tuple[str, str], ...], run: Optional[RunCtx], label: str) -> Frame:
+        return Frame(module, next(self._uids), fn, env, chain + (label,), stack + ((module, fn.qualname),), run, label)
+
+    # --- checkpoints ---------------------------------------------------------------
+    def exits(self, out: Outcome, frame: Frame) -> List[Tuple[State, Exit]]:
+        result = [(s, Exit("end", frame.module, None, frame.label)) for s in out.falls]
+        result += [(s, Exit("return", frame.module, span, frame.label)) for s, span in out.returns]
+        result += [(s, Exit("raise", frame.module, span, frame.label)) for s, span in out.raises]
+        return result
+
+    def checkpoint(self, out: Outcome, frame: Frame, final: bool, run: Optional[RunCtx] = None) -> None:
+        """Record the work still unfinished at the exits of ``frame``.
+
+        ``final``: the handler returns here. Otherwise this is the end of an
+        ``asyncio.run()`` of ``frame``'s coroutine: only its own tasks are checked."""
+        exits = self.exits(out, frame)
+        prefix = f"{frame.uid}%"
+        nullable = frozenset(k[len(prefix) - 1:] for state, _ in exits for k, v in state.vars.items()
+                             if k.startswith(prefix) and NONE in v)
+        for state, exit_ in exits:
+            for item_id, statuses in state.status.items():
+                item = self.items[item_id]
+                outcome = self.unfinished(item, statuses, final, run)
+                if outcome is None:
+                    continue
+                key = (item_id, outcome)
+                finding = self.findings.get(key)
+                if finding is None:
+                    finding = self.findings[key] = Finding(item, outcome, checked=(frame.module, frame.fn), run=run)
+                if exit_ not in finding.exits:
+                    finding.exits.append(exit_)
+                finding.nullable = finding.nullable | nullable
+                holders = frozenset(
+                    k[len(str(frame.uid)):] for k, v in state.vars.items()
+                    if item_id in v and k.startswith(f"{frame.uid}%")
+                )
+                finding.holders = holders if finding.holders is None else finding.holders & holders
+                finding.direct = frozenset(
+                    h for h in finding.holders
+                    if (frame.env.get(h) or "").endswith("()") and not (frame.env.get(h) or "").endswith("__getitem__()")
+                )
+
+    def unfinished(self, item: Item, statuses: FrozenSet[str], final: bool, run: Optional[RunCtx]) -> Optional[str]:
+        if item.kind is None:
+            return "never-awaited" if final and CREATED in statuses else None
+        if not final:
+            if item.run is None or run is None or item.run.id != run.id or item.kind.rule != "LAM301":
+                return None
+            if item.default_executor:
+                return None  # asyncio.run() waits for the default executor
+            return "cancelled" if PENDING in statuses else None
+        if PENDING in statuses:
+            return "pending"
+        if MAYBE in statuses:
+            return "maybe"
+        return None
+
+    # --- values -----------------------------------------------------------------------
+    def location(self, raw: str, frame: Frame) -> Optional[str]:
+        """The key in ``State.vars`` of the variable or attribute ``raw`` names."""
+        root, segs = paths.split(raw)
+        if root[:1] in "$%":
+            if not segs:
+                return f"{frame.uid}{root}"
+            if "()" in segs:
+                return None
+            base = frame.env.get(root)
+            if base is not None:
+                return paths.join(base, segs)
+            return f"{frame.uid}{raw}"
+        if "()" in segs:
+            return None
+        return self.project.canonical(raw, frame.env)
+
+    def atoms(self, raw: Optional[str], state: State, frame: Frame) -> FrozenSet[Atom]:
+        """What ``raw`` (a path from the facts) holds in ``state``."""
+        if raw is None or raw == "<const>":
+            return EMPTY
+        if raw == NONE:
+            return frozenset({NONE})
+        if raw.endswith(".__getitem__()"):
+            return frozenset(a for a in self.atoms(raw[: -len(".__getitem__()")], state, frame) if a != NONE)
+        if raw.endswith("()"):
+            return state.vars.get(f"{frame.uid}@{raw}", EMPTY)
+        loc = self.location(raw, frame)
+        if loc is None:
+            return EMPTY
+        found = state.vars.get(loc)
+        if found is None and raw[:1] == "%" and "." not in raw:
+            alias = frame.env.get(raw)
+            if alias is not None:
+                found = state.vars.get(alias)
+        return found if found is not None else EMPTY
+
+    def item_atoms(self, raw: Optional[str], state: State, frame: Frame) -> List[int]:
+        return [a for a in self.atoms(raw, state, frame) if isinstance(a, int)]
+
+    def assign(self, e: Event, states: List[State], frame: Frame) -> List[State]:
+        target = e.path
+        if target is None:
+            return states
+        simple_local = target[:1] in "$%" and "." not in target and "(" not in target
+        value = e.value
+        if simple_local:
+            frame.env[target] = (
+                self.project.canonical(value, frame.env) if value not in (None, NONE, "<const>") else None
+            )
+        out = []
+        for s in states:
+            atoms = self.atoms(value, s, frame) if value is not None else EMPTY
+            loc = self.location(target, frame)
+            if loc is None:
+                out.append(s)
+            elif simple_local or atoms or loc in s.vars:
+                out.append(s.with_vars({loc: atoms}))
+            else:
+                out.append(s)
+        return out
+
+    def container_location(self, raw: str, frame: Frame) -> Optional[str]:
+        """Where adding to the container ``raw`` goes: a local that aliases a
+        global container adds to the global."""
+        if raw[:1] == "%" and "." not in raw:
+            alias = frame.env.get(raw)
+            if alias is not None and paths.is_global(alias):
+                return alias
+        return self.location(raw, frame)
+
+    def store(self, state: State, frame: Frame, container: str, values: Sequence[Optional[str]]) -> State:
+        added = frozenset(a for v in values for a in self.atoms(v, state, frame) if a != NONE)
+        if not added:
+            return state
+        loc = self.container_location(container, frame)
+        if loc is None:
+            return state
+        return state.with_vars({loc: state.vars.get(loc, EMPTY) | added})
+
+    def set_result(self, state: State, frame: Frame, e: Event, atoms: FrozenSet[Atom]) -> State:
+        """Record what the call ``e`` returned. Calls are named by their path, so
+        ``gather(work(), work())`` names both results ``work()``: results of one
+        path on one line accumulate rather than replace each other."""
+        key = f"{frame.uid}@{e.path}()"
+        if self._result_lines.get(key) == e.span[0]:
+            atoms = atoms | state.vars.get(key, EMPTY)
+        self._result_lines[key] = e.span[0]
+        if not atoms and key not in state.vars:
+            return state
+        return state.with_vars({key: atoms})
+
+    # --- items ------------------------------------------------------------------------
+    def new_item(self, kind: Optional[WorkKind], e: Event, frame: Frame, callee: str, **extra) -> Item:
+        key = (frame.module, e.span, kind.name if kind else "coroutine")
+        item_id = self._item_ids.get(key)
+        if item_id is None:
+            item_id = len(self.items)
+            self._item_ids[key] = item_id
+            self.items.append(Item(item_id, kind, frame.module, e.span, frame.chain, callee,
+                                   in_async_def=frame.fn.is_async, stmt=e.stmt, **extra))
+        return self.items[item_id]
+
+    def finish(self, state: State, item_ids: Iterable[int], status: str = DONE) -> State:
+        changes: Dict[int, str] = {}
+        for i in item_ids:
+            current = state.status.get(i, EMPTY)
+            if status == MAYBE and not (PENDING in current or MAYBE in current):
+                continue
+            changes[i] = status
+            for child in state.vars.get(f"#children{i}", EMPTY):
+                if isinstance(child, int):
+                    changes[child] = status
+        return state.with_status(changes)
