@@ -198,7 +198,7 @@ def _written(dec: ast.AST) -> str:
 
 
 def _params(args: ast.arguments) -> Tuple[str, ...]:
-    # the order of lambdalint.index.build._param_names
+    # the order of lambdalint.index.literals.param_names
     names = [a.arg for a in args.posonlyargs] + [a.arg for a in args.args]
     if args.vararg is not None:
         names.append(args.vararg.arg)

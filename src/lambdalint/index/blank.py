@@ -12,7 +12,7 @@ brackets, kind and span. A set keeps its first item (``{ }`` would be a dict).
 
 Displays are found in the tree ``ast`` already built to measure the file
 (``lambdalint.index.guard``). What the index reads from a display decides which
-ones qualify (``build._is_const``, ``_const_positionals``, ``_flatten_string``):
+ones qualify (``literals.is_const``, ``literals.const_positionals``, ``expressions._flatten_string``):
 
 - a list or set whose items are all constants (a constant is a literal, or a
   tuple of constants): blanked, its items are still "all constants";
@@ -92,7 +92,7 @@ def _literal(node: ast.AST) -> bool:
 
 
 def _const(node: ast.AST) -> bool:
-    """What ``build._is_const`` calls a constant: a literal, or a tuple of them."""
+    """What ``literals.is_const`` calls a constant: a literal, or a tuple of them."""
     if _literal(node):
         return True
     return isinstance(node, ast.Tuple) and all(_const(e) for e in node.elts)

@@ -1,0 +1,340 @@
+"""How the index walk reads expressions: references, values, tests, calls, /tmp paths."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import libcst as cst
+
+from lambdalint.facts import Event
+from lambdalint.index.literals import CONST_NODES, const_positionals, target_names, element_of, const_kwargs
+
+
+class Expressions:
+    """Mixed into ``Walker``: the expression half of the one walk over a module."""
+
+    def emit(self, event: Event) -> None:
+        self.out.append(event)
+
+    def test(self, node: cst.BaseExpression) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        saved = self.test_paths
+        self.test_paths = []
+        self.value(node)
+        paths = tuple(dict.fromkeys(self.test_paths))
+        self.test_paths = saved
+        nones: List[str] = []
+        self.none_tested(node, nones)
+        return paths, tuple(nones)
+
+    def none_tested(self, node: cst.BaseExpression, out: List[str]) -> None:
+        if isinstance(node, cst.BooleanOperation):
+            self.none_tested(node.left, out)
+            self.none_tested(node.right, out)
+        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            self.none_tested(node.expression, out)
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            p = self.ref_quiet(node)
+            if p is not None:
+                out.append(p)
+        elif isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            comp = node.comparisons[0]
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                p = self.ref_quiet(node.left)
+                if p is not None:
+                    out.append(p)
+
+    def narrows(self, node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+        on_true, on_false = self.branch_facts(node)
+        return tuple([(p, "T" + sign) for p, sign in on_true] + [(p, "F" + sign) for p, sign in on_false])
+
+    def branch_facts(self, node: cst.BaseExpression) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+        """What a condition says about the paths it tests: (facts when true,
+        facts when false); a fact is (path, "+") for truthy/not None, or
+        (path, "0") for None/falsy. Reads nothing, emits nothing."""
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            on_true, on_false = self.branch_facts(node.expression)
+            return on_false, on_true
+        if isinstance(node, cst.BooleanOperation):
+            left, right = self.branch_facts(node.left), self.branch_facts(node.right)
+            if isinstance(node.operator, cst.And):
+                return left[0] + right[0], []
+            return [], left[1] + right[1]
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            comp = node.comparisons[0]
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                subject = self.subject_path(node.left)
+                if subject is None:
+                    return [], []
+                if isinstance(comp.operator, (cst.Is, cst.Equal)):
+                    return [(subject, "0")], [(subject, "+")]
+                if isinstance(comp.operator, (cst.IsNot, cst.NotEqual)):
+                    return [(subject, "+")], [(subject, "0")]
+            return [], []
+        subject = self.subject_path(node)
+        if subject is None:
+            return [], []
+        return [(subject, "+")], [(subject, "0")]
+
+    def subject_path(self, node: cst.BaseExpression) -> Optional[str]:
+        """The path of a name, attribute chain or argument-less call such as
+        ``t.is_alive()``, without emitting anything."""
+        if isinstance(node, cst.Call):
+            if node.args:
+                return None
+            func = self.ref_quiet(node.func)
+            return func + "()" if func is not None else None
+        return self.ref_quiet(node)
+
+    def ref_quiet(self, node: cst.BaseExpression) -> Optional[str]:
+        """The path of a name or attribute chain, emitting nothing."""
+        if isinstance(node, cst.Name):
+            return self.resolver.resolve(self.scope, node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.ref_quiet(node.value)
+            return f"{base}.{node.attr.value}" if base is not None else None
+        return None
+
+    def ref(self, node: cst.BaseExpression) -> Optional[str]:
+        """The path ``node`` denotes; emits the events of any calls inside it."""
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return "None"
+            p = self.resolver.resolve(self.scope, node.value)
+            if p is None or node.value in self.comprehension_names:
+                # a comprehension variable has a path, but stands for many values
+                self.unresolved += 1
+        elif isinstance(node, cst.Attribute):
+            base = self.ref(node.value)
+            p = f"{base}.{node.attr.value}" if base is not None and base != "None" else None
+        elif isinstance(node, cst.Call):
+            return self.call(node)
+        elif isinstance(node, cst.Await):
+            if isinstance(node.expression, cst.Call):
+                return self.call(node.expression, awaited=True)
+            awaited = self.value(node.expression)
+            if awaited is not None and awaited not in ("None", "<const>"):
+                self.emit(Event("use", self.span(node), path=awaited, awaited=True))
+            return awaited
+        elif isinstance(node, cst.Subscript):
+            base = self.value(node.value)
+            for s in node.slice:
+                if isinstance(s.slice, cst.Index):
+                    self.value(s.slice.value)
+                else:
+                    self.children(s.slice)
+            p = f"{base}.__getitem__()" if base is not None else None
+        else:
+            return self.value(node)
+        if p is not None and self.test_paths is not None:
+            self.test_paths.append(p)
+        return p
+
+    def value(self, node: Optional[cst.BaseExpression]) -> Optional[str]:
+        """Evaluate ``node`` as a value: emits its calls and reads; returns its
+        path, ``"None"``, ``"<const>"``, or ``None``."""
+        if node is None:
+            return None
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):
+            p = self.ref(node)
+            if p is not None and p != "None" and p[:1] in "$%" or p is not None and ":" in p:
+                self.emit(Event("use", self.span(node), path=p))
+            return p
+        if isinstance(node, (cst.Call, cst.Await)):
+            return self.ref(node)
+        if isinstance(node, CONST_NODES):
+            return "<const>"
+        if isinstance(node, cst.NamedExpr):
+            v = self.value(node.value)
+            self.bind_target(node.target, v, node)
+            return v
+        if isinstance(node, cst.Lambda):
+            return None  # its body runs later, if ever
+        if isinstance(node, cst.Yield):
+            # a suspension point: a @contextmanager's `with` body runs here
+            inner = node.value.item if isinstance(node.value, cst.From) else node.value
+            v = self.value(inner) if inner is not None else None
+            self.emit(Event("yield", self.span(node), value=v))
+            return None
+        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) and _starts_stringy(node):
+            parts = _tmp_string(self, node)
+            if parts is not None:
+                self.children(node)
+                dynamic = tuple(self.quiet_path(p) for p in parts[1])
+                self.emit(Event("tmppath", self.span(node), value="".join(parts[0]), args=dynamic))
+                return None
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)) and self.scope.kind == "function":
+            return self.comprehension(node)
+        self.children(node)
+        return None
+
+    def comprehension(self, node: cst.BaseExpression) -> str:
+        """Desugar a comprehension: each target is bound to an element of its
+        iterable, and the elements are put into a synthetic local container
+        (``%__comp_<line>_<col>``), which is the comprehension's value. Its
+        targets do not leak into the function's names."""
+        span = self.span(node)
+        container = f"%__comp_{span[0]}_{span[1]}"
+        saved_names = dict(self.scope.names)
+        saved_comprehension_names = set(self.comprehension_names)
+        for_in: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
+        while for_in is not None:
+            iterable = self.value(for_in.iter)
+            self.bind_target(for_in.target, element_of(iterable), for_in)
+            self.comprehension_names |= target_names(for_in.target)
+            for cond in for_in.ifs:
+                self.value(cond.test)
+            for_in = for_in.inner_for_in
+        parts = [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]  # type: ignore[attr-defined]
+        for part in parts:
+            self.emit(Event("setitem", span, path=container, value=self.value(part)))
+        self.scope.names = saved_names
+        self.comprehension_names = saved_comprehension_names
+        return container
+
+    def children(self, node: cst.CSTNode) -> None:
+        for child in node.children:
+            if isinstance(child, cst.BaseExpression):
+                self.value(child)
+            elif isinstance(child, (cst.Arg, cst.Element, cst.DictElement, cst.StarredDictElement, cst.ComparisonTarget,
+                                    cst.CompFor, cst.CompIf, cst.FormattedStringExpression, cst.BaseSlice, cst.SubscriptElement)):
+                self.children(child)
+
+    def call(self, node: cst.Call, stmt: bool = False, awaited: bool = False) -> Optional[str]:
+        func = self.ref(node.func)
+        unresolved_before = self.unresolved
+        args: List[Optional[str]] = []
+        kwargs: List[Tuple[str, Optional[str]]] = []
+        starred: List[Optional[str]] = []
+        for a in node.args:
+            v = self.value(a.value)
+            v = v if v not in ("<const>", "None") else None
+            if a.keyword is not None:
+                kwargs.append((a.keyword.value, v))
+            elif a.star:
+                starred.append(v)
+            else:
+                args.append(v)
+        if func is None or func == "None":
+            return None
+        if func in _PATH_JOINERS:
+            self.tmp_join(node)
+        self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
+                        consts=const_kwargs(node.args) + const_positionals(node.args), awaited=awaited, stmt=stmt,
+                        opaque=self.unresolved != unresolved_before, starred=tuple(starred)))
+        return func + "()"
+
+    def tmp_join(self, node: cst.Call) -> None:
+        """``os.path.join("/tmp", key)``, ``Path("/tmp", key)``: a path under /tmp built
+        from parts; recorded like an f-string (see ``tmppath`` in facts)."""
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if not positional:
+            return
+        first = positional[0]
+        if isinstance(first, cst.SimpleString) and _string_value(first).startswith("/tmp"):
+            text = _string_value(first)
+        elif self.is_gettempdir(first):
+            text = "/tmp"
+        else:
+            return
+        dynamic: List[Optional[str]] = []
+        for p in positional[1:]:
+            if isinstance(p, cst.SimpleString):
+                text += "/" + _string_value(p)
+            else:
+                dynamic.append(self.quiet_path(p))
+        self.emit(Event("tmppath", self.span(node), value=text, args=tuple(dynamic)))
+
+    def is_gettempdir(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, cst.Call) and self.ref_quiet(node.func) in ("tempfile.gettempdir", "tempfile.gettempdirb")
+
+    def quiet_path(self, node: cst.CSTNode) -> Optional[str]:
+        """The path of a name, attribute, call or subscript chain, emitting nothing."""
+        if isinstance(node, cst.Name):
+            return self.resolver.resolve(self.scope, node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.quiet_path(node.value)
+            return f"{base}.{node.attr.value}" if base is not None else None
+        if isinstance(node, cst.Call):
+            func = self.quiet_path(node.func)
+            return func + "()" if func is not None else None
+        if isinstance(node, cst.Subscript):
+            base = self.quiet_path(node.value)
+            return f"{base}.__getitem__()" if base is not None else None
+        if isinstance(node, cst.FormattedStringExpression):
+            return self.quiet_path(node.expression)
+        return None
+
+
+_PATH_JOINERS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+
+
+def _tmp_string(walker: "Expressions", node: cst.BaseExpression) -> Optional[Tuple[str, List[cst.CSTNode]]]:
+    """A string built from parts that starts with ``/tmp`` (or ``tempfile.gettempdir()``):
+    its constant text and its other parts; None for anything else."""
+    items: List[object] = []
+    _flatten_string(walker, node, items)
+    if not items or not isinstance(items[0], str) or not items[0].startswith("/tmp"):
+        return None
+    text = "".join(i if isinstance(i, str) else "{}" for i in items)
+    return text, [i for i in items if not isinstance(i, str)]  # type: ignore[misc]
+
+
+def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object]) -> None:
+    def text(t: str) -> None:
+        if out and isinstance(out[-1], str):
+            out[-1] = out[-1] + t
+        else:
+            out.append(t)
+
+    if isinstance(node, cst.SimpleString):
+        text(_string_value(node))
+    elif isinstance(node, cst.ConcatenatedString):
+        _flatten_string(walker, node.left, out)
+        _flatten_string(walker, node.right, out)
+    elif isinstance(node, cst.FormattedString):
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text(part.value)
+            elif isinstance(part, cst.FormattedStringExpression) and walker.is_gettempdir(part.expression):
+                text("/tmp")
+            else:
+                out.append(part.expression if isinstance(part, cst.FormattedStringExpression) else part)
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide)):
+        _flatten_string(walker, node.left, out)
+        if isinstance(node.operator, cst.Divide):
+            text("/")
+        _flatten_string(walker, node.right, out)
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) \
+            and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
+        _flatten_string(walker, node.left, out)
+        right = node.right
+        out.extend(e.value for e in right.elements) if isinstance(right, cst.Tuple) else out.append(right)
+    elif walker.is_gettempdir(node):
+        text("/tmp")
+    elif isinstance(node, cst.Call) and walker.quiet_path(node.func) in _PATH_JOINERS:
+        for a in node.args:
+            if a.keyword is None and not a.star:
+                if out:
+                    text("/")
+                _flatten_string(walker, a.value, out)
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" \
+            and isinstance(node.func.value, cst.SimpleString):
+        text(_string_value(node.func.value))
+        out.extend(a.value for a in node.args)
+    else:
+        out.append(node)
+
+
+def _starts_stringy(node: cst.BaseExpression) -> bool:
+    """Cheap pre-test for ``_tmp_string``: does the leftmost operand look like a string?"""
+    while isinstance(node, (cst.BinaryOperation, cst.ConcatenatedString)):
+        node = node.left
+    return isinstance(node, (cst.SimpleString, cst.FormattedString, cst.Call))
+
+
+def _string_value(node: cst.SimpleString) -> str:
+    try:
+        value = node.evaluated_value
+    except Exception:  # an odd prefix or escape: the raw text is close enough
+        return node.value
+    return value if isinstance(value, str) else value.decode("latin-1")

@@ -1,0 +1,108 @@
+"""Small pure readings of libcst nodes: constants, names, parameters, targets."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import libcst as cst
+
+from lambdalint.facts import Span
+
+CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
+NO_SPAN: Span = (0, 0, 0, 0)
+
+
+def literal_consts(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+    """``(("literal", "dict"),)`` for a dict display or comprehension, and so on:
+    the collection literals the growth rules track."""
+    if isinstance(node, (cst.Dict, cst.DictComp)):
+        return (("literal", "dict"),)
+    if isinstance(node, (cst.List, cst.ListComp)):
+        return (("literal", "list"),)
+    if isinstance(node, (cst.Set, cst.SetComp)):
+        return (("literal", "set"),)
+    return ()
+
+
+def const_positionals(args: Sequence[cst.Arg]) -> Tuple[Tuple[str, str], ...]:
+    """``("#0", source)`` for each positional argument that is a constant (its path in
+    ``args`` is None, as for any other non-path value); ``("#0", "<keys>")`` for a
+    dict, set, list or tuple display whose keys/items are all constants."""
+    out = []
+    for i, a in enumerate(x for x in args if x.keyword is None and not x.star):
+        v = a.value
+        if isinstance(v, cst.Name) and v.value in ("True", "False", "None"):
+            out.append((f"#{i}", v.value))
+        elif isinstance(v, (cst.Integer, cst.Float, cst.SimpleString)):
+            out.append((f"#{i}", v.value))
+        elif is_const(v) or isinstance(v, cst.ConcatenatedString):
+            out.append((f"#{i}", "<const>"))
+        elif isinstance(v, cst.Dict) and all(isinstance(e, cst.DictElement) and is_const(e.key) for e in v.elements):
+            out.append((f"#{i}", "<keys>"))
+        elif isinstance(v, (cst.Set, cst.List, cst.Tuple)) and all(
+                isinstance(e, cst.Element) and is_const(e.value) for e in v.elements):
+            out.append((f"#{i}", "<keys>"))
+    return tuple(out)
+
+
+def target_names(target: cst.BaseExpression) -> set:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(target_names(e.value) for e in target.elements))
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return set()
+
+
+def element_of(iterable: Optional[str]) -> Optional[str]:
+    """The path of an element of ``iterable``: ``%tasks`` -> ``%tasks.__getitem__()``."""
+    if iterable is None or iterable in ("None", "<const>"):
+        return None
+    return iterable + ".__getitem__()"
+
+
+def param_names(params: cst.Parameters) -> Tuple[str, ...]:
+    names = [p.name.value for p in params.posonly_params]
+    names += [p.name.value for p in params.params]
+    if isinstance(params.star_arg, cst.Param):
+        names.append(params.star_arg.name.value)
+    names += [p.name.value for p in params.kwonly_params]
+    if params.star_kwarg is not None:
+        names.append(params.star_kwarg.name.value)
+    return tuple(names)
+
+
+def is_const(node: cst.BaseExpression) -> bool:
+    if isinstance(node, CONST_NODES):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False", "None")
+    if isinstance(node, cst.Tuple):
+        return all(is_const(e.value) for e in node.elements)
+    return False
+
+
+def const_kwargs(args: Sequence[cst.Arg]) -> Tuple[Tuple[str, str], ...]:
+    out = []
+    for a in args:
+        if a.keyword is None:
+            continue
+        v = a.value
+        if isinstance(v, cst.Name) and v.value in ("True", "False", "None"):
+            out.append((a.keyword.value, v.value))
+        elif isinstance(v, (cst.Integer, cst.Float, cst.SimpleString)):
+            out.append((a.keyword.value, v.value))
+    return tuple(out)
+
+
+def dotted_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr.value}"
+    return ""
+
+
+def name_of(node: cst.BaseExpression) -> str:
+    return node.value if isinstance(node, cst.Name) else dotted_name(node)

@@ -1,0 +1,398 @@
+"""The one walk over a libcst module: functions, classes, statements and bindings
+become ``ModuleFacts`` events (expressions are read by ``Expressions``)."""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from lambdalint.facts import ClassInfo, Decorator, Event, Function, Span
+from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
+from lambdalint.index.expressions import Expressions
+from lambdalint.index.literals import (
+    NO_SPAN, is_const, literal_consts, element_of, param_names, const_kwargs, dotted_name, name_of,
+)
+
+
+class Walker(Expressions):
+    def __init__(self, module: str, is_package: bool, positions: Dict[cst.CSTNode, Span]) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.positions = positions
+        self.resolver = Resolver(module)
+        self.functions: Dict[str, Function] = {}
+        self.classes: Dict[str, ClassInfo] = {}
+        self.imports: set = set()
+        self.scope: Scope = self.resolver.module_scope
+        self.out: List[Event] = []
+        self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
+        self.test_paths: Optional[List[str]] = None
+        self.module_node: Optional[cst.Module] = None
+        self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
+        self.comprehension_names: set = set()  # the targets of the comprehensions being walked
+
+    def imported_names(self) -> Tuple[Tuple[str, str], ...]:
+        """Module-level names whose last binding is an import, and what they denote."""
+        own = {f"{self.module}.{name}" for name in list(self.functions) + list(self.classes) if "." not in name}
+        return tuple(sorted(
+            (name, what) for name, what in self.resolver.module_scope.names.items()
+            if what not in (LOCAL, PARAM, "var") and what not in own
+        ))
+
+    # --- positions ---------------------------------------------------------------
+    def span(self, node: cst.CSTNode) -> Span:
+        return self.positions.get(node, NO_SPAN)
+
+    # --- module and functions ---------------------------------------------------------
+    def walk_module(self, tree: cst.Module) -> None:
+        self.module_node = tree
+        self.out = []
+        self.block(tree.body)
+        self.functions["<module>"] = Function("<module>", "<module>", (1, 0, 1, 0), (), False, (), tuple(self.out))
+        while self.deferred:
+            node, parent, class_name = self.deferred.pop(0)
+            self.walk_function(node, parent, class_name)
+
+    def walk_function(self, node: cst.FunctionDef, parent: Scope, class_name: Optional[str]) -> None:
+        name = node.name.value
+        qualname = parent.child_qualname(name)
+        scope = Scope("function", qualname, parent)
+        params = param_names(node.params)
+        for p in params:
+            scope.names[p] = PARAM
+        saved_scope, saved_out, saved_deferred = self.scope, self.out, self.deferred
+        self.scope, self.out, self.deferred = scope, [], []
+        self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
+        body = tuple(self.out)
+        nested = self.deferred
+        self.scope, self.out, self.deferred = saved_scope, saved_out, saved_deferred
+        decorators = tuple(self.decorator(d, parent) for d in node.decorators)
+        self.functions[qualname] = Function(
+            qualname=qualname,
+            name=name,
+            span=self.span(node.name),
+            params=params,
+            is_async=node.asynchronous is not None,
+            decorators=decorators,
+            body=body,
+            class_name=class_name,
+            globals_declared=tuple(sorted(scope.declared_global)),
+            local_imports=tuple(sorted(scope.imported)),
+        )
+        for item in nested:
+            self.walk_function(*item)
+
+    def decorator(self, dec: cst.Decorator, scope: Scope) -> Decorator:
+        saved_scope, saved_out = self.scope, self.out
+        self.scope, self.out = scope, []
+        expr = dec.decorator
+        text = self.code_for(expr)
+        try:
+            if isinstance(expr, cst.Call):
+                func = self.ref(expr.func)
+                args = tuple(self.decorator_arg(a.value) for a in expr.args if a.keyword is None and not a.star)
+                kwargs = tuple((a.keyword.value, self.decorator_arg(a.value)) for a in expr.args if a.keyword is not None)
+                return Decorator(func, True, const_kwargs(expr.args), self.span(expr), args, kwargs, text,
+                                 self.code_for(expr.func))
+            return Decorator(self.ref(expr), False, (), self.span(expr), text=text, callee_text=text)
+        finally:
+            self.scope, self.out = saved_scope, saved_out
+
+    def decorator_arg(self, node: cst.BaseExpression) -> Optional[str]:
+        if isinstance(node, (cst.Dict, cst.DictComp)):
+            return "<dict>"
+        return self.value(node)
+
+    def code_for(self, node: cst.CSTNode) -> str:
+        code = self.module_node.code_for_node(node) if self.module_node is not None else ""
+        return code if len(code) <= 200 and "\n" not in code else ""
+
+    # --- statements ----------------------------------------------------------------
+    def block(self, stmts: Sequence[cst.CSTNode]) -> None:
+        for stmt in stmts:
+            handler = _STATEMENTS.get(type(stmt))
+            if handler is not None:
+                handler(self, stmt)
+
+    def sub_block(self, node: Optional[cst.CSTNode]) -> Tuple[Event, ...]:
+        if node is None:
+            return ()
+        saved = self.out
+        self.out = []
+        body = getattr(node, "body", node)
+        if isinstance(body, cst.BaseSuite) or isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            body = body.body
+        self.block(body if isinstance(body, (list, tuple)) else [body])
+        result, self.out = tuple(self.out), saved
+        return result
+
+    def simple_line(self, node: cst.SimpleStatementLine) -> None:
+        for small in node.body:
+            handler = _SMALL.get(type(small))
+            if handler is not None:
+                handler(self, small)
+
+    def stmt_expr(self, node: cst.Expr) -> None:
+        value = node.value
+        if isinstance(value, cst.Call):
+            self.call(value, stmt=True)
+        elif isinstance(value, cst.Await) and isinstance(value.expression, cst.Call):
+            self.call(value.expression, stmt=True, awaited=True)
+        else:
+            self.value(value)
+
+    def stmt_assign(self, node: cst.Assign) -> None:
+        v = self.value(node.value)
+        for target in node.targets:
+            self.bind_target(target.target, v, node, literal_consts(node.value))
+
+    def stmt_annassign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            v = self.value(node.value)
+            self.bind_target(node.target, v, node, literal_consts(node.value))
+
+    def stmt_augassign(self, node: cst.AugAssign) -> None:
+        self.value(node.value)
+        target = self.ref(node.target) if isinstance(node.target, (cst.Name, cst.Attribute)) else None
+        args: Tuple[Optional[str], ...] = ()
+        consts: Tuple[Tuple[str, str], ...] = ()
+        if isinstance(node.target, cst.Subscript):
+            target = self.ref(node.target.value)
+            args, consts = self.subscript_key(node.target)
+            consts = consts or (("key", "var"),)
+        if target is not None:
+            self.emit(Event("augassign", self.span(node), path=target, args=args, consts=consts))
+
+    def stmt_return(self, node: cst.Return) -> None:
+        v = self.value(node.value) if node.value is not None else None
+        self.emit(Event("return", self.span(node), value=v))
+
+    def stmt_raise(self, node: cst.Raise) -> None:
+        if node.exc is not None:
+            self.value(node.exc)
+        self.emit(Event("raise", self.span(node)))
+
+    def stmt_del(self, node: cst.Del) -> None:
+        targets = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else [node.target]
+        for t in targets:
+            expr = t.value if isinstance(t, cst.Element) else t
+            if isinstance(expr, cst.Subscript):
+                base = self.value(expr.value)
+                key, _ = self.subscript_key(expr)
+                if base is not None and base != "None":
+                    self.emit(Event("call", self.span(node), path=f"{base}.__delitem__", args=key, stmt=True))
+                continue
+            p = self.ref(expr)
+            if p is not None:
+                self.emit(Event("del", self.span(node), path=p, stmt=True))
+
+    def stmt_global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.scope.declared_global.add(item.name.value)
+            self.resolver.module_scope.names.setdefault(item.name.value, "var")
+
+    def stmt_nonlocal(self, node: cst.Nonlocal) -> None:
+        pass
+
+    def stmt_assert(self, node: cst.Assert) -> None:
+        self.value(node.test)
+
+    def stmt_import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = dotted_name(alias.name)
+            self.imports.add(dotted)
+            if alias.asname is not None:
+                self.resolver.bind(self.scope, name_of(alias.asname.name), dotted)
+                self.scope.imported.add(name_of(alias.asname.name))
+            else:
+                top = dotted.split(".")[0]
+                self.resolver.bind(self.scope, top, top)
+                self.scope.imported.add(top)
+
+    def stmt_import_from(self, node: cst.ImportFrom) -> None:
+        target = dotted_name(node.module) if node.module is not None else None
+        base = absolute_module(self.module, self.is_package, len(node.relative), target)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.add(base)
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            full = f"{base}.{name}" if base else name
+            self.imports.add(base)
+            self.imports.add(full)  # `from pkg import module` imports a module
+            local = name_of(alias.asname.name) if alias.asname is not None else name
+            self.resolver.bind(self.scope, local, full)
+            self.scope.imported.add(local)
+
+    def stmt_if(self, node: cst.If) -> None:
+        test, nones = self.test(node.test)
+        narrows = self.narrows(node.test)
+        body = self.sub_block(node.body)
+        orelse: Tuple[Event, ...] = ()
+        if isinstance(node.orelse, cst.If):
+            saved, self.out = self.out, []
+            self.stmt_if(node.orelse)
+            orelse, self.out = tuple(self.out), saved
+        elif isinstance(node.orelse, cst.Else):
+            orelse = self.sub_block(node.orelse.body)
+        self.emit(Event("if", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows))
+
+    def stmt_while(self, node: cst.While) -> None:
+        test, nones = self.test(node.test)
+        narrows = self.narrows(node.test)
+        body = self.sub_block(node.body)
+        orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
+        self.emit(Event("loop", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows))
+
+    def stmt_for(self, node: cst.For) -> None:
+        iterable = self.value(node.iter)
+        saved, self.out = self.out, []
+        self.bind_target(node.target, element_of(iterable), node)
+        self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
+        body, self.out = tuple(self.out), saved
+        orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
+        self.emit(Event("loop", self.span(node), value=iterable, body=body, orelse=orelse,
+                        awaited=node.asynchronous is not None))
+
+    def stmt_try(self, node: cst.Try) -> None:
+        body = self.sub_block(node.body)
+        handlers = []
+        for h in node.handlers:
+            saved, self.out = self.out, []
+            if h.type is not None:
+                self.value(h.type)
+            if h.name is not None and isinstance(h.name.name, cst.Name):
+                self.resolver.bind(self.scope, h.name.name.value, LOCAL)
+            self.block(h.body.body if isinstance(h.body, cst.IndentedBlock) else [h.body])
+            handlers.append(tuple(self.out))
+            self.out = saved
+        orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
+        final = self.sub_block(node.finalbody.body) if node.finalbody is not None else ()
+        self.emit(Event("try", self.span(node), body=body, handlers=tuple(handlers), orelse=orelse, final=final))
+
+    def stmt_with(self, node: cst.With) -> None:
+        items = []
+        for item in node.items:
+            expr = item.item
+            args: Tuple[Optional[str], ...] = ()
+            entered: Optional[str]
+            if isinstance(expr, cst.Call):
+                ctx = self.call(expr)
+                args = tuple(self.ref_quiet(a.value) for a in expr.args if not a.keyword and not a.star)
+                # contextlib.closing(x) hands out x itself
+                entered = args[0] if ctx == "contextlib.closing()" and len(args) == 1 else ctx
+            else:
+                ctx = self.ref(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else self.value(expr)
+                entered = ctx
+            items.append((ctx, args))
+            if item.asname is not None:
+                self.bind_target(item.asname.name, entered, node)
+        body = self.sub_block(node.body)
+        self.emit(Event("with", self.span(node), items=tuple(items), body=body, awaited=node.asynchronous is not None))
+
+    def stmt_match(self, node: cst.CSTNode) -> None:
+        self.value(node.subject)  # type: ignore[attr-defined]
+        branches = [self.sub_block(case.body) for case in node.cases]  # type: ignore[attr-defined]
+        chain: Tuple[Event, ...] = ()
+        for block in reversed(branches):
+            chain = (Event("if", self.span(node), body=block, orelse=chain),)
+        self.out.extend(chain)
+
+    def stmt_function(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        qualname = self.scope.child_qualname(name)
+        self.resolver.bind(self.scope, name, f"{self.module}.{qualname}")
+        class_name = self.scope.qualname if self.scope.kind == "class" else None
+        self.deferred.append((node, self.scope, class_name))
+
+    def stmt_class(self, node: cst.ClassDef) -> None:
+        name = node.name.value
+        qualname = self.scope.child_qualname(name)
+        bases = tuple(self.ref_quiet(a.value) for a in node.bases)
+        self.resolver.bind(self.scope, name, f"{self.module}.{qualname}")
+        saved = self.scope
+        self.scope = Scope("class", qualname, saved)
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
+        self.block(body)
+        methods = tuple(
+            s.name.value for s in body if isinstance(s, cst.FunctionDef)
+        )
+        self.scope = saved
+        self.classes[qualname] = ClassInfo(qualname, self.span(node.name), bases, methods)
+
+    # --- binding -------------------------------------------------------------------
+    def bind_target(self, target: cst.BaseExpression, value: Optional[str], node: cst.CSTNode,
+                    literal: Tuple[Tuple[str, str], ...] = ()) -> None:
+        if isinstance(target, cst.Name):
+            name = target.value
+            if self.scope.kind == "function" and name not in self.scope.declared_global:
+                if self.scope.names.get(name) != PARAM:
+                    self.resolver.bind(self.scope, name, LOCAL)
+            else:
+                self.resolver.bind(self.scope, name, LOCAL)
+            path = self.resolver.target_path(self.scope, name)
+            self.emit(Event("assign", self.span(node), path=path, value=value, stmt=True, consts=literal))
+        elif isinstance(target, cst.Attribute):
+            base = self.ref(target.value)
+            if base is not None:
+                self.emit(Event("assign", self.span(node), path=f"{base}.{target.attr.value}", value=value, stmt=True,
+                                consts=literal))
+        elif isinstance(target, cst.Subscript):
+            base = self.ref(target.value)
+            key, consts = self.subscript_key(target)
+            if base is not None:
+                self.emit(Event("setitem", self.span(node), path=base, value=value, args=key, consts=consts))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            # `a, b = make_pair()`: each name holds one of the things the call made
+            each = value if value is not None and value.endswith("()") else None
+            for el in target.elements:
+                self.bind_target(el.value, each, node)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, None, node)
+
+    def subscript_key(self, node: cst.Subscript) -> Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, str], ...]]:
+        """Evaluate the key of ``x[key]``: (its path, if one), and ``(("key", "const"),)``
+        when it is a constant. Slices count as constant keys: they never add entries."""
+        key: Optional[str] = None
+        constant = True
+        for s in node.slice:
+            if isinstance(s.slice, cst.Index):
+                v = self.value(s.slice.value)
+                if not is_const(s.slice.value):
+                    constant = False
+                    key = v if v not in ("<const>", "None") else None
+            else:
+                self.children(s.slice)
+        return ((key,) if key is not None else ()), ((("key", "const"),) if constant else ())
+
+
+_STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
+    cst.SimpleStatementLine: Walker.simple_line,
+    cst.If: Walker.stmt_if,
+    cst.While: Walker.stmt_while,
+    cst.For: Walker.stmt_for,
+    cst.Try: Walker.stmt_try,
+    cst.With: Walker.stmt_with,
+    cst.FunctionDef: Walker.stmt_function,
+    cst.ClassDef: Walker.stmt_class,
+}  # type: ignore[dict-item]
+if hasattr(cst, "TryStar"):
+    _STATEMENTS[cst.TryStar] = Walker.stmt_try  # type: ignore[assignment]
+if hasattr(cst, "Match"):
+    _STATEMENTS[cst.Match] = Walker.stmt_match  # type: ignore[assignment]
+
+_SMALL: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
+    cst.Expr: Walker.stmt_expr,
+    cst.Assign: Walker.stmt_assign,
+    cst.AnnAssign: Walker.stmt_annassign,
+    cst.AugAssign: Walker.stmt_augassign,
+    cst.Return: Walker.stmt_return,
+    cst.Raise: Walker.stmt_raise,
+    cst.Del: Walker.stmt_del,
+    cst.Global: Walker.stmt_global,
+    cst.Nonlocal: Walker.stmt_nonlocal,
+    cst.Assert: Walker.stmt_assert,
+    cst.Import: Walker.stmt_import,
+    cst.ImportFrom: Walker.stmt_import_from,
+}  # type: ignore[dict-item]
