@@ -174,7 +174,7 @@ def make_services(root: Path) -> None:
 
 def make_all_reaching(root: Path) -> None:
     """Handlers that import every module of the libraries between them."""
-    from lambdalint.discover import discover
+    from lambdalint.project.discover import discover
 
     modules = sorted(s.module for s in discover([str(root / "libs")]))
     folder = root / "services" / "reach_all"

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
-from lambdalint.config import Settings
-from lambdalint.diagnostics import Diagnostic
+from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.run import run_check
 
 MARKER = re.compile(r"#\s*expect:\s*(LAM\d{3})")

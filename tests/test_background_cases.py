@@ -830,7 +830,7 @@ LOOPS = """
     ("fresh_handler", ["made in this invocation", "never finishes"]),
 ])
 def test_task_message_says_what_happens_to_the_task(tmp_path, handler, words):
-    from lambdalint.config import Settings
+    from lambdalint.project.config import Settings
 
     diagnostics = [d for d in lint(tmp_path, {"app.py": LOOPS}, Settings(handlers=(f"app.{handler}",), conventions=False))
                    if d.code == "LAM301"]

@@ -6,11 +6,11 @@ import textwrap
 
 import pytest
 
-from lambdalint.catalog import CatalogError
-from lambdalint.facts import module_from_json, module_to_json
+from lambdalint.knowledge.resources import CatalogError
+from lambdalint.index.facts import module_from_json, module_to_json
 from lambdalint.index import index_source
-from lambdalint.link import iter_events
-from lambdalint.work_catalog import load_work_catalog, parse_work_catalog
+from lambdalint.graph.link import iter_events
+from lambdalint.knowledge.work import load_work_catalog, parse_work_catalog
 
 
 def events(code: str, function: str = "f"):
@@ -163,7 +163,7 @@ SECTIONS = ("## What it does", "## Why is this bad on Lambda?", "## Example", "#
 
 @pytest.mark.parametrize("code", ["LAM301", "LAM302", "LAM303", "LAM304", "LAM305", "LAM306"])
 def test_rule_page(code):
-    from lambdalint.catalog import rules_dir
+    from lambdalint.knowledge.resources import rules_dir
     from lambdalint.checks.background import RULES
 
     info = next(r for r in RULES if r.code == code)

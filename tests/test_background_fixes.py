@@ -20,8 +20,8 @@ from typing import List
 import pytest
 
 import background_probe
-from lambdalint.config import Settings
-from lambdalint.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE, Diagnostic, Edit
+from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE, Diagnostic, Edit
 from lambdalint.run import run_check
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import lambdalint.index.files as indexing
 import lambdalint.run as run_module
 from helpers import write_project
-from lambdalint.cache import Cache, facts_file
+from lambdalint.cache.store import Cache, facts_file
 from lambdalint.cli import main
-from lambdalint.config import Settings
+from lambdalint.project.config import Settings
 from lambdalint.run import Options, run_check
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,17 +43,17 @@ class Counting:
 
     def __init__(self, monkeypatch):
         self.paths = []
-        real = run_module.index_bytes
+        real = indexing.index_bytes
 
         def counted(data, source, verbose=False):
             self.paths.append(Path(source.path).name)
             return real(data, source, verbose)
 
-        monkeypatch.setattr(run_module, "index_bytes", counted)
+        monkeypatch.setattr(indexing, "index_bytes", counted)
 
 
 def forget_runs(cache_dir: Path) -> None:
-    """Drop the run memos (``lambdalint.memo``), so that a run reads the per-file entries."""
+    """Drop the run memos (``lambdalint.cache.memo``), so that a run reads the per-file entries."""
     for memo in cache_dir.glob("runs/*.json"):
         memo.unlink()
 
@@ -102,7 +103,7 @@ def test_config_changes_apply_with_a_warm_cache(tmp_path):
 
 
 def test_catalogue_changes_apply_without_reindexing(tmp_path, monkeypatch):
-    from lambdalint.catalog import load_catalog
+    from lambdalint.knowledge.resources import load_catalog
 
     code = {"app.py": """
         import vendorlib
@@ -200,7 +201,7 @@ def test_a_run_from_the_cache_does_not_import_libcst(tmp_path):
 
 def test_entries_are_keyed_by_path_too(tmp_path):
     """Facts name their file: the same content elsewhere is another entry."""
-    from lambdalint.cache import content_hash, entry_key
+    from lambdalint.cache.store import content_hash, entry_key
 
     digest = content_hash(b"x = 1\n")
     assert entry_key(digest, "a/app.py", "app", False) != entry_key(digest, "b/app.py", "app", False)
@@ -212,7 +213,7 @@ def test_entries_are_keyed_by_path_too(tmp_path):
 def test_progress_only_on_a_terminal_after_a_delay(delay):
     import io
 
-    from lambdalint.progress import Progress
+    from lambdalint.report.progress import Progress
 
     quiet = io.StringIO()
     p = Progress(False, quiet, delay)

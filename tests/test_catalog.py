@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from lambdalint.catalog import (
+from lambdalint.knowledge.resources import (
     Catalog,
     CatalogError,
     ResourceKind,
@@ -311,7 +311,7 @@ def test_bad_user_tables() -> None:
 
 
 def test_builtin_document_errors() -> None:
-    from lambdalint.catalog import _parse_builtin_document
+    from lambdalint.knowledge.resources import _parse_builtin_document
 
     good = {
         "name": "x",

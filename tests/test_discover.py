@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from lambdalint.discover import DiscoveryError, discover, module_name
+from lambdalint.project.discover import DiscoveryError, discover, module_name
 
 
 def touch(root, *names):

@@ -11,10 +11,10 @@ from typing import Dict
 import pytest
 from click.testing import CliRunner
 
-from lambdalint.catalog import load_catalog
+from lambdalint.knowledge.resources import load_catalog
 from lambdalint.cli import main
-from lambdalint.config import Settings
-from lambdalint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, span_text
+from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, span_text
 from lambdalint.fix import fix_project
 from lambdalint.fix import engine, writeback
 from lambdalint.fix.actions import NodeEdit, Plan, action

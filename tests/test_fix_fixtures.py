@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from lambdalint.cli import main
-from lambdalint.config import Settings
+from lambdalint.project.config import Settings
 from lambdalint.run import run_check
 from test_fixtures_warm import EXECUTABLES, FIXTURES, _describe, _invoke_warm, _module_files, _temp_leftovers
 

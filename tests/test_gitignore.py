@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import write_project
-from lambdalint.config import Settings
-from lambdalint.gitignore import GitIgnore
+from lambdalint.project.config import Settings
+from lambdalint.project.gitignore import GitIgnore
 from lambdalint.run import run_check
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

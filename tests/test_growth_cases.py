@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import expected_markers, found, write_project
-from lambdalint.config import Settings
+from lambdalint.project.config import Settings
 from lambdalint.run import run_check
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from helpers import write_project
-from lambdalint.catalog import CatalogError
-from lambdalint.config import ConfigError, Settings, parse_settings
-from lambdalint.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE
-from lambdalint.growth_catalog import load_growth_catalog, parse_user
+from lambdalint.knowledge.resources import CatalogError
+from lambdalint.project.config import ConfigError, Settings, parse_settings
+from lambdalint.report.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE
+from lambdalint.knowledge.growth import load_growth_catalog, parse_user
 from lambdalint.run import run_check
 from test_fixtures_growth import parse_header, run_and_measure
 
@@ -73,7 +73,7 @@ def test_lam202_fixed_fixture_stays_flat_when_warm(tmp_path):
 
 
 def _fix(tmp_path, source, unsafe=False):
-    from lambdalint.catalog import load_catalog
+    from lambdalint.knowledge.resources import load_catalog
     from lambdalint.fix import fix_project
 
     write_project(tmp_path, {"app.py": source})

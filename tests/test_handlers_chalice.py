@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Dict, List, Tuple
 
 from helpers import write_project
-from lambdalint.config import Settings
-from lambdalint.handlers import find_handlers
-from lambdalint.link import Project
+from lambdalint.project.config import Settings
+from lambdalint.graph.handlers import find_handlers
+from lambdalint.graph.link import Project
 from lambdalint.run import Options, build_project
 
 CHALICE_APP = """

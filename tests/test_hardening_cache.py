@@ -108,7 +108,7 @@ def test_a_cache_written_by_another_version_is_not_read(warmed):
     version must not read entries written by this one, so it finds the bugs again."""
     root, cache, expected = warmed
     from lambdalint import __version__
-    from lambdalint.facts import ModuleFacts, module_from_json, module_to_json
+    from lambdalint.index.facts import ModuleFacts, module_from_json, module_to_json
 
     poisoned = 0
     for path in cache_files(cache):

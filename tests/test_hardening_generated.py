@@ -23,7 +23,7 @@ hypothesmith = pytest.importorskip("hypothesmith")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from lambdalint.config import Settings  # noqa: E402
+from lambdalint.project.config import Settings  # noqa: E402
 from lambdalint.fix import fix_project  # noqa: E402
 from lambdalint.run import run_check  # noqa: E402
 
@@ -84,7 +84,7 @@ _CATALOG = []
 
 def result_catalog():
     if not _CATALOG:
-        from lambdalint.catalog import load_catalog
+        from lambdalint.knowledge.resources import load_catalog
 
         _CATALOG.append(load_catalog({}))
     return _CATALOG[0]

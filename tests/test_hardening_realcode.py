@@ -66,9 +66,9 @@ def package_files(name: str) -> List[Path]:
 
 def index_one(path: str) -> Tuple[str, Optional[str], Optional[str], bool]:
     """(path, problem code, problem message, facts survive JSON) for one file."""
-    from lambdalint.discover import SourceFile
-    from lambdalint.facts import module_from_json, module_to_json
-    from lambdalint.run import index_file
+    from lambdalint.project.discover import SourceFile
+    from lambdalint.index.facts import module_from_json, module_to_json
+    from lambdalint.index.files import index_file
 
     facts = index_file(SourceFile(path, "sample." + Path(path).stem, Path(path).name == "__init__.py"))
     round_trip = module_from_json(json.loads(json.dumps(module_to_json(facts)))) == facts

@@ -11,13 +11,13 @@ from typing import Dict, List, Tuple
 import pytest
 
 from helpers import small_bench_corpus, write_project
-from lambdalint.config import Settings
-from lambdalint.discover import discover, rename_maps
-from lambdalint.imports import scan_source
-from lambdalint.link import Project
-from lambdalint.prune import reachable
+from lambdalint.project.config import Settings
+from lambdalint.project.discover import discover, rename_maps
+from lambdalint.index.scan import scan_source
+from lambdalint.graph.link import Project
+from lambdalint.graph.prune import reachable
 from lambdalint.run import Options, _keyed, load_project, run_check
-from lambdalint.sourcefile import read_source
+from lambdalint.project.sourcefile import read_source
 
 REPO = Path(__file__).resolve().parent.parent
 

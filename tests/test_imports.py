@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from lambdalint.imports import ModuleScan, scan_from_json, scan_source, scan_to_json
+from lambdalint.index.scan import ModuleScan, scan_from_json, scan_source, scan_to_json
 
 
 def scan(code: str, module: str = "pkg.app", is_package: bool = False) -> ModuleScan:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from lambdalint.facts import module_from_json, module_to_json
+from lambdalint.index.facts import module_from_json, module_to_json
 from lambdalint.index import index_source
-from lambdalint.link import iter_events
+from lambdalint.graph.link import iter_events
 
 
 def index(code: str, module: str = "pkg.app", is_package: bool = False):

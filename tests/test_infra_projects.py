@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from lambdalint.cli import main
-from lambdalint.config import Settings
+from lambdalint.project.config import Settings
 from lambdalint.run import load_project, run_check
 
 PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from helpers import write_project
 from lambdalint.cli import main
-from lambdalint.config import Settings
-from lambdalint.infra.read import read_deployment
-from lambdalint.infra.yamlsafe import YamlError, load
+from lambdalint.project.config import Settings
+from lambdalint.deploy.read import read_deployment
+from lambdalint.deploy.yamlsafe import YamlError, load
 from lambdalint.run import load_project, run_check
 
 CLOSE_BAD = """

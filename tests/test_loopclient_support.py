@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from lambdalint.catalog import CatalogError, load_catalog, rules_dir
+from lambdalint.knowledge.resources import CatalogError, load_catalog, rules_dir
 from lambdalint.checks import all_rules
 from lambdalint.cli import main
-from lambdalint.facts import module_from_json, module_to_json
+from lambdalint.index.facts import module_from_json, module_to_json
 from lambdalint.index import index_source
-from lambdalint.link import iter_events
+from lambdalint.graph.link import iter_events
 
 _SECTIONS = ("## What it does", "## Why is this bad on Lambda?", "## Example", "## Use instead",
              "## Fix safety", "## Options", "## Known limitations", "## References")

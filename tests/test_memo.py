@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+import lambdalint.index.files as indexing
 import lambdalint.run as run_module
 from helpers import SQLITE_APP, SQLITE_DB, settle, write_project
-from lambdalint.cache import Cache
-from lambdalint.config import Settings
-from lambdalint.memo import RACY_NS, Input, Memo, RunMemo, digest_of, stamp_of
+from lambdalint.cache.store import Cache
+from lambdalint.project.config import Settings
+from lambdalint.cache.memo import RACY_NS, Input, Memo, RunMemo, digest_of
+from lambdalint.project.sourcefile import stamp_of
 from lambdalint.run import Options, run_check
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +37,7 @@ class Spy:
 
     def __init__(self, monkeypatch):
         self.indexed, self.loads = [], 0
-        real_index, real_load = run_module.index_bytes, run_module.load_project
+        real_index, real_load = indexing.index_bytes, run_module.load_project
 
         def index(data, source, verbose=False):
             self.indexed.append(Path(source.path).name)
@@ -45,7 +47,7 @@ class Spy:
             self.loads += 1
             return real_load(*args, **kwargs)
 
-        monkeypatch.setattr(run_module, "index_bytes", index)
+        monkeypatch.setattr(indexing, "index_bytes", index)
         monkeypatch.setattr(run_module, "load_project", load)
 
     def reset(self):
@@ -312,7 +314,7 @@ def test_a_file_modified_too_close_to_the_recording_run_is_hashed_again(tmp_path
 
 def test_memos_of_other_file_lists_are_bounded(project, tmp_path, monkeypatch):
     """pre-commit checks a different list of files on every commit."""
-    import lambdalint.memo as memo_module
+    import lambdalint.cache.memo as memo_module
 
     monkeypatch.setattr(memo_module, "MAX_RUNS", 3)
     cache = Cache(str(tmp_path / "c"), print)

@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pytest
 
-import lambdalint.cache as cache_module
-import lambdalint.memo as memo_module
+import lambdalint.cache.store as cache_module
+import lambdalint.cache.memo as memo_module
+import lambdalint.index.files as indexing
 import lambdalint.run as run_module
 from helpers import SQLITE_APP, SQLITE_DB, settle, write_project
-from lambdalint.cache import Cache
-from lambdalint.config import Settings
-from lambdalint.facts import ModuleFacts, Problem
-from lambdalint.memo import RACY_NS
+from lambdalint.cache.store import Cache
+from lambdalint.project.config import Settings
+from lambdalint.index.facts import ModuleFacts, Problem
+from lambdalint.cache.memo import RACY_NS
 from lambdalint.run import Options, run_check
-from lambdalint.sourcefile import Unreadable
+from lambdalint.project.sourcefile import Unreadable
 
 DB, APP = SQLITE_DB, SQLITE_APP
 PROCESS = """
@@ -213,7 +214,7 @@ def test_another_libcst_is_another_memo(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
     settle(tmp_path / "p")
-    real_index = run_module.index_bytes
+    real_index = indexing.index_bytes
 
     def old_libcst(data, source, verbose=False):
         if source.path.endswith("db.py"):
@@ -224,7 +225,7 @@ def test_another_libcst_is_another_memo(tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(cache_module, "_libcst_version", lambda: "1.0.0")
         m.setattr(memo_module, "_CODE", None)
-        m.setattr(run_module, "index_bytes", old_libcst)
+        m.setattr(indexing, "index_bytes", old_libcst)
         cached(["p"], tmp_path / "c")
     monkeypatch.setattr(cache_module, "_libcst_version", lambda: "1.5.0")
     monkeypatch.setattr(memo_module, "_CODE", None)
@@ -273,7 +274,7 @@ def test_a_file_that_could_not_be_read_is_read_again(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
     settle(tmp_path / "p")
-    real_read = run_module.read_source
+    real_read = indexing.read_source
 
     def busy(path):
         if path.endswith("db.py"):
@@ -281,7 +282,7 @@ def test_a_file_that_could_not_be_read_is_read_again(tmp_path, monkeypatch):
         return real_read(path)
 
     with monkeypatch.context() as m:
-        m.setattr(run_module, "read_source", busy)
+        m.setattr(indexing, "read_source", busy)  # where the index stage reads a file
         first = cached(["p"], tmp_path / "c")
     assert [d.code for d in first.diagnostics] == ["LAM001"]
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
@@ -306,7 +307,7 @@ def test_a_file_that_stays_unreadable_is_still_a_hit(tmp_path, monkeypatch):
 def test_a_deployment_file_that_could_not_be_read_is_read_again(tmp_path, monkeypatch):
     """As for a Python file: the reader's failure passes (here, before the run
     records the file), and its notice must go."""
-    import lambdalint.sourcefile as sourcefile
+    import lambdalint.project.sourcefile as sourcefile
 
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="src/"), "src/app.py": PROCESS})

@@ -1,6 +1,6 @@
 """How internal paths are shown in messages: as the user wrote them."""
 
-from lambdalint.paths import display
+from lambdalint.index.paths import display
 
 
 def test_subscripts_show_as_written():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import expected_markers, found, lint
-from lambdalint.config import Settings, selected
+from lambdalint.project.config import Settings, selected
 
 LAM104 = Settings(select=("LAM104",))
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpers import small_bench_corpus, write_project
-from lambdalint.config import Settings
-from lambdalint.discover import discover
+from lambdalint.project.config import Settings
+from lambdalint.project.discover import discover
 from lambdalint.run import Options, collect_facts, run_check
 
 REPO = Path(__file__).resolve().parent.parent

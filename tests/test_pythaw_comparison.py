@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdalint.config import Settings
+from lambdalint.project.config import Settings
 from lambdalint.run import run_check
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lam104"

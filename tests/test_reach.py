@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from helpers import write_project
-from lambdalint.config import Settings
-from lambdalint.handlers import find_handlers
-from lambdalint.link import Project
-from lambdalint.reach import CONST, is_stable, resolve, walk
+from lambdalint.project.config import Settings
+from lambdalint.graph.handlers import find_handlers
+from lambdalint.graph.link import Project
+from lambdalint.graph.reach import CONST, is_stable, resolve, walk
 from lambdalint.run import build_project
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from helpers import write_project
 from lambdalint.checks import all_rules
 from lambdalint.cli import main
-from lambdalint.config import load_settings
+from lambdalint.project.config import load_settings
 from readme import snippet
 
 BAD = """

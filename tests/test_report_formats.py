@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from helpers import write_project
 from lambdalint import __version__
 from lambdalint.cli import main
-from lambdalint.diagnostics import ERROR, NOTE, SAFE, WARNING, Diagnostic, Fix
+from lambdalint.report.diagnostics import ERROR, NOTE, SAFE, WARNING, Diagnostic, Fix
 from lambdalint.report import github
 
 DATA = Path(__file__).resolve().parent / "data"

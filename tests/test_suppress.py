@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import List
 
 from helpers import lint, write_project
-from lambdalint.config import Settings, load_settings
+from lambdalint.project.config import Settings, load_settings
 from lambdalint.checks import all_rules
-from lambdalint.diagnostics import SAFE, Diagnostic
+from lambdalint.report.diagnostics import SAFE, Diagnostic
 from lambdalint.run import run_check
 
 BAD = """
@@ -89,7 +89,7 @@ def test_negated_pattern_applies_outside_the_match(tmp_path):
 def test_per_file_ignores_errors_name_the_key(tmp_path):
     import pytest
 
-    from lambdalint.config import ConfigError
+    from lambdalint.project.config import ConfigError
 
     for toml, expected in [
         ('[per-file-ignores]\n"a.py" = ["LAM777"]\n', "'per-file-ignores.\"a.py\"': unknown rule code 'LAM777'"),

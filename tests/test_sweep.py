@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import List, Set
 
 from helpers import SQLITE_APP, SQLITE_DB, settle, write_project
-from lambdalint.cache import Cache
-from lambdalint.config import Settings
+from lambdalint.cache.store import Cache
+from lambdalint.project.config import Settings
 from lambdalint.run import Options, run_check
-from lambdalint.sweep import DAY_S, MARKER, live_keys, sweep_if_due
+from lambdalint.cache.sweep import DAY_S, MARKER, live_keys, sweep_if_due
 
 DAYS_AGO = 3 * DAY_S
 

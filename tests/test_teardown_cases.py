@@ -397,7 +397,7 @@ def test_two_handlers_reaching_one_teardown_give_one_diagnostic(tmp_path):
 
 
 def test_user_catalogue_entry_is_used(tmp_path):
-    from lambdalint.config import Settings
+    from lambdalint.project.config import Settings
 
     files = {"app.py": """
         import acme

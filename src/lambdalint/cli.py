@@ -9,7 +9,7 @@ from typing import List, Optional, Tuple
 import click
 
 from lambdalint import __version__
-from lambdalint.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
+from lambdalint.project.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
 from lambdalint.report import MACHINE_FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -151,9 +151,9 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     would change; with --exit-non-zero-on-fix: something was fixed), 2 usage,
     configuration or internal error.
     """
-    from lambdalint.codes import RULE_CODES
-    from lambdalint.config import ConfigError, find_config, load_settings, merge_cli, resolve_output_format
-    from lambdalint.discover import DiscoveryError
+    from lambdalint.knowledge.codes import RULE_CODES
+    from lambdalint.project.config import ConfigError, find_config, load_settings, merge_cli, resolve_output_format
+    from lambdalint.project.discover import DiscoveryError
     from lambdalint.run import run_check
 
     verbose = verbose or debug_enabled()
@@ -202,8 +202,8 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
 
 
 def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]):
-    from lambdalint.cache import Cache, default_cache_dir
-    from lambdalint.progress import for_terminal
+    from lambdalint.cache.store import Cache, default_cache_dir
+    from lambdalint.report.progress import for_terminal
     from lambdalint.run import Options
 
     cache = None
@@ -270,7 +270,7 @@ def _list_fixes(fixed) -> None:
 
 
 def _summary(result, outcome=None, unsafe: bool = False) -> None:
-    from lambdalint.diagnostics import SAFE, UNSAFE
+    from lambdalint.report.diagnostics import SAFE, UNSAFE
 
     n = len(result.diagnostics)
     handlers = len(result.handlers)
@@ -304,7 +304,7 @@ def _summary(result, outcome=None, unsafe: bool = False) -> None:
 @click.argument("code")
 def rule(code: str) -> None:
     """Print the documentation of rule CODE (e.g. LAM101)."""
-    from lambdalint.catalog import rules_dir
+    from lambdalint.knowledge.resources import rules_dir
     from lambdalint.checks import all_rules
 
     code = code.upper()
@@ -344,8 +344,8 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
     are reported as warnings on stderr.
     """
     from lambdalint.checks import all_rules
-    from lambdalint.config import ConfigError, find_config, load_settings
-    from lambdalint.discover import DiscoveryError
+    from lambdalint.project.config import ConfigError, find_config, load_settings
+    from lambdalint.project.discover import DiscoveryError
     from lambdalint.run import load_project
 
     targets = list(paths) or ["."]
@@ -372,7 +372,7 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
 def show_config(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
     """Print the settings `check PATHS` would use, and where each came from."""
     from lambdalint.checks import all_rules
-    from lambdalint.config import ConfigError, describe, find_config, load_settings, resolve_output_format, selected
+    from lambdalint.project.config import ConfigError, describe, find_config, load_settings, resolve_output_format, selected
 
     targets = list(paths) or ["."]
     rules = all_rules()

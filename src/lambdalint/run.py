@@ -2,8 +2,8 @@
 check -> suppress.
 
 Cost grows with the code handlers can reach, not with the repository: every
-file gets the cheap first pass (``lambdalint.imports``, cached), and only the
-files ``lambdalint.prune`` selects get the libcst index (cached, on a process
+file gets the cheap first pass (``lambdalint.index.scan``, cached), and only the
+files ``lambdalint.graph.prune`` selects get the libcst index (cached, on a process
 pool when there is enough of it). Facts, never trees, cross process boundaries.
 """
 
@@ -14,75 +14,30 @@ from typing import TYPE_CHECKING
 import gc
 import heapq
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-from lambdalint.cache import Cache, content_hash, entry_key, write_facts, write_source
-from lambdalint.config import Settings
-from lambdalint.diagnostics import ERROR, Diagnostic
-from lambdalint.discover import SourceFile, Tree, name_sources, rename_maps, walk_tree
-from lambdalint.handlers import Handler
-from lambdalint.infra import Declared, Notice
-from lambdalint.infra.read import Found, find_deployment_files, read_found
-from lambdalint.progress import Progress
-from lambdalint.sourcefile import Recorded, Unreadable, read_source, recording_reads
+from lambdalint.cache.store import Cache, content_hash, entry_key, write_facts, write_source
+from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import ERROR, Diagnostic
+from lambdalint.project.discover import SourceFile, name_sources, rename_maps, walk_tree
+from lambdalint.deploy.records import Declared
+from lambdalint.deploy.read import find_deployment_files, read_found
+from lambdalint.report.progress import Progress
+from lambdalint.project.sourcefile import recording_reads
+from lambdalint.index import files as indexing
+from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, RunResult
 
 if TYPE_CHECKING:
-    from lambdalint.catalog import Catalog
-    from lambdalint.facts import ModuleFacts
-    from lambdalint.imports import ModuleScan
-    from lambdalint.link import Project
-
-# Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
-# the fix stage re-checks its edits in memory before (or instead of) writing them.
-Contents = Mapping[str, bytes]
+    from lambdalint.knowledge.resources import Catalog
+    from lambdalint.index.facts import ModuleFacts
+    from lambdalint.index.scan import ModuleScan
 
 # Below these amounts of work a process pool costs more than it saves
 # (starting workers, and each one importing libcst, ≈0.35 s).
 POOL_MIN_SCAN_BYTES = 2_000_000
 POOL_MIN_INDEX_BYTES = 400_000
 _BATCHES_PER_JOB = 6
-
-
-@dataclass
-class RunResult:
-    diagnostics: List[Diagnostic]
-    files: int
-    handlers: List[Handler] = field(default_factory=list)
-    internal_errors: List[str] = field(default_factory=list)
-    # problems with deployment files, and handlers they declare that cannot be followed
-    notices: List[Notice] = field(default_factory=list)
-
-
-@dataclass
-class Loaded:
-    """The indexed project and its entry points, before any rule runs."""
-
-    modules: List[ModuleFacts]
-    project: Project
-    handlers: List[Handler]
-    notices: List[Notice]
-    files: int = 0  # files found, indexed or not
-    # what the run memo records: the code roots the deployment files set, every
-    # other file their readers (or module naming, or handler resolution) asked
-    # for or about, and how each Python file was used
-    code_roots: List[str] = field(default_factory=list)
-    sources: List[SourceFile] = field(default_factory=list)
-    deployment_reads: Recorded = field(default_factory=dict)
-    records: Dict[str, "FileRecord"] = field(default_factory=dict)
-    pruned: bool = False
-
-
-@dataclass
-class Options:
-    """How to run, not what to find: none of these change the findings."""
-
-    jobs: Optional[int] = None  # None: the number of CPUs available
-    cache: Optional[Cache] = None
-    progress: Optional[Progress] = None
-    prune: bool = True  # index only what handlers can reach
-    contents: Optional[Contents] = None
-    verbose: bool = False
 
 
 def default_jobs() -> int:
@@ -92,50 +47,6 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-# --- one file ------------------------------------------------------------------------
-
-def index_file(source: SourceFile, verbose: bool = False, contents: Optional[Contents] = None) -> ModuleFacts:
-    """Read and index one file; every failure becomes a ``Problem`` on the facts."""
-    data = _read(source, contents)
-    if not isinstance(data, bytes):  # facts saying why it cannot be read
-        return data
-    return index_bytes(data, source, verbose)
-
-
-def _read(source: SourceFile, contents: Optional[Contents]) -> Any:
-    """The file's bytes, or facts carrying the reason it cannot be read."""
-    from lambdalint.facts import ModuleFacts, Problem
-
-    if contents is not None and source.path in contents:
-        return contents[source.path]
-    try:
-        if source.unreadable:
-            raise Unreadable(source.unreadable)
-        return read_source(source.path)  # never blocks on a pipe nor reads a device or a huge file
-    except Unreadable as exc:
-        return ModuleFacts(source.path, source.module, source.is_package, problem=Problem("LAM001", str(exc)))
-
-
-def index_bytes(data: bytes, source: SourceFile, verbose: bool = False) -> ModuleFacts:
-    from lambdalint.facts import ModuleFacts, Problem
-
-    try:
-        from lambdalint.index import index_source
-
-        return index_source(data, source.path, source.runtime_name, source.is_package)
-    except RecursionError:
-        from lambdalint.index.guard import too_deep_hint
-
-        return ModuleFacts(source.path, source.module, source.is_package,
-                           problem=Problem("LAM001", "code nested too deeply to analyse" + too_deep_hint()))
-    except Exception as exc:  # a bug in lambdalint: report it against the file and go on
-        import traceback
-
-        detail = traceback.format_exc() if verbose else f"{type(exc).__name__}: {exc}"
-        return ModuleFacts(source.path, source.module, source.is_package,
-                           problem=Problem("LAM000", f"internal error while indexing (please report): {detail}"))
-
-
 # --- the project ------------------------------------------------------------------------
 
 def build_project(settings: Settings, paths: List[str], verbose: bool = False,
@@ -143,31 +54,10 @@ def build_project(settings: Settings, paths: List[str], verbose: bool = False,
     return load_project(settings, paths, verbose, contents, options).modules
 
 
-@dataclass
-class Gathered:
-    """The files a run may read, found by one walk, before any is read."""
-
-    tree: Tree
-    deployment: Found  # files that may be deployment files
-    notices: List[Notice]  # deployment files listed in config that do not exist
-
-    def sources(self) -> Set[str]:
-        """The Python files to check, absolute."""
-        return set(self._python())
-
-    def inputs(self) -> List[str]:
-        """Every file the result can depend on (besides those deployment files name), absolute."""
-        return list(dict.fromkeys([*self._python(), *self.deployment]))
-
-    def _python(self) -> List[str]:
-        known = self.tree.absolute
-        return [known.get(p) or os.path.abspath(p) for p in self.tree.python]
-
-
 def gather(settings: Settings, paths: Sequence[str]) -> Gathered:
     ignored = None
     if settings.respect_gitignore:
-        from lambdalint.gitignore import GitIgnore
+        from lambdalint.project.gitignore import GitIgnore
 
         ignored = GitIgnore().ignored
     tree = walk_tree(paths, settings.excludes, ignored)
@@ -179,10 +69,10 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                  contents: Optional[Contents] = None, options: Optional[Options] = None,
                  gathered: Optional[Gathered] = None) -> Loaded:
     """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
-    from lambdalint.declared import adapted_app_routes, merge, resolve_declared
-    from lambdalint.handlers import find_handlers
-    from lambdalint.link import Project
-    from lambdalint.memo import stamp_of
+    from lambdalint.graph.declared import adapted_app_routes, merge, resolve_declared
+    from lambdalint.graph.handlers import find_handlers
+    from lambdalint.graph.link import Project
+    from lambdalint.project.sourcefile import stamp_of
 
     options = _merged(options, verbose, contents)
     gathered = gathered if gathered is not None else gather(settings, paths)
@@ -207,19 +97,19 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
 
 def _declared_modules(declared: Sequence[Declared], sources: Sequence[SourceFile]) -> List[str]:
     """The modules (keys) of the files deployment files name as handler modules,
-    found as the runtime finds them (``lambdalint.declared``): pruning starts
+    found as the runtime finds them (``lambdalint.graph.declared``): pruning starts
     from them as from any other entry point."""
-    from lambdalint.declared import handler_files
+    from lambdalint.graph.declared import handler_files
 
     by_file = {os.path.abspath(s.path): s.module for s in sources if not s.unreadable}
     return [by_file[f] for d in declared for f in map(os.path.abspath, handler_files(d)) if f in by_file]
 
 
 def _declared_probes(declared: Sequence[Declared]) -> Set[str]:
-    """The files ``lambdalint.declared`` looks for, for the run memo: each
+    """The files ``lambdalint.graph.declared`` looks for, for the run memo: each
     handler's code folder and the two files its module can be (which may lie
     outside the checked paths). Its notices change when one appears or goes."""
-    from lambdalint.declared import handler_files
+    from lambdalint.graph.declared import handler_files
 
     out: Set[str] = set()
     for d in declared:
@@ -242,16 +132,6 @@ class _File:
     key: str
 
 
-@dataclass(frozen=True)
-class FileRecord:
-    """How a run used one Python file, for the run memo."""
-
-    digest: str  # content hash of what was read; "!<reason>" when unreadable
-    key: str = ""  # its per-file cache key
-    scan: str = ""  # the digest of its first-pass scan, when the run pruned
-    indexed: bool = False
-
-
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
                   records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = ()) -> List[ModuleFacts]:
     """The facts of every file handlers can reach (of every file without
@@ -264,7 +144,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     failed: Dict[str, ModuleFacts] = {}
     files: List[_File] = []
     for source in sources:
-        data = _read(source, options.contents)
+        data = indexing.read_file(source, options.contents)
         if not isinstance(data, bytes):  # facts saying why it cannot be read
             failed[source.module] = data
         else:
@@ -272,7 +152,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
                                                     source.is_package)))
     with _Pool(jobs) as pool:
         if options.prune:
-            from lambdalint.prune import select
+            from lambdalint.graph.prune import select
 
             scans = _scans(files, cache, pool, progress)
             maps = rename_maps(sources)
@@ -293,15 +173,15 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
     maps = rename_maps(sources)
-    from lambdalint.rename import rename_modules
+    from lambdalint.graph.rename import rename_modules
 
     return [rename_modules(facts[s.module], s.module, maps.get(s.root, {})) for s in sources if s.module in facts]
 
 
 def _record(records: Dict[str, FileRecord], files: List[_File], failed: Mapping[str, ModuleFacts],
             sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], facts: Mapping[str, ModuleFacts]) -> None:
-    from lambdalint.imports import scan_to_json
-    from lambdalint.memo import scan_digest
+    from lambdalint.index.scan import scan_to_json
+    from lambdalint.cache.memo import scan_digest
 
     for f in files:
         scan = scans.get(f.key)
@@ -316,10 +196,10 @@ def _record(records: Dict[str, FileRecord], files: List[_File], failed: Mapping[
 
 def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
     """A scan made under the file's import name, with the modules it names keyed
-    for this run as ``lambdalint.rename`` keys the facts."""
+    for this run as ``lambdalint.graph.rename`` keys the facts."""
     if all(k == v for k, v in names.items()):
         return scan
-    from lambdalint.rename import rename_path
+    from lambdalint.graph.rename import rename_path
 
     return replace(scan, imports=tuple(rename_path(x, names) for x in scan.imports),
                    chains=tuple(rename_path(x, names) for x in scan.chains))
@@ -367,7 +247,7 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
 # --- work items (module level: they run in worker processes) ---------------------------------
 
 def _scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, ModuleScan]]:
-    from lambdalint.imports import scan_source
+    from lambdalint.index.scan import scan_source
 
     return [(i, scan_source(data, module, is_package)) for i, data, module, is_package in items]
 
@@ -376,7 +256,7 @@ def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[str], b
                  ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str]]]]:
     out = []
     for i, data, source, key, cache_dir, verbose in items:
-        facts = index_bytes(data, source, verbose)
+        facts = indexing.index_bytes(data, source, verbose)
         # an internal error is lambdalint's bug, not the file's: never remember it
         keep = cache_dir is not None and not (facts.problem is not None and facts.problem.code == "LAM000")
         error = write_facts(cache_dir, key, facts) if keep else None
@@ -441,16 +321,16 @@ def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
               contents: Optional[Contents] = None, options: Optional[Options] = None) -> RunResult:
     """Check ``paths``. With a cache (``options.cache``), an unchanged re-run
-    returns the memo of the last one (``lambdalint.reuse``) without indexing,
+    returns the memo of the last one (``lambdalint.cache.reuse``) without indexing,
     linking or running a rule."""
-    from lambdalint import reuse
+    from lambdalint.cache import reuse
 
     options = _merged(options, verbose, contents)
     memo = reuse.open_memo(paths, settings, catalog, options)
     gathered = gather(settings, paths)
     if memo is None:
         return _check(settings, paths, catalog, options, gathered)[0]
-    from lambdalint.memo import stamp_of
+    from lambdalint.project.sourcefile import stamp_of
 
     # with a folder that cannot be listed, the result says so, and no stamp covers what it holds
     old = memo.load() if not gathered.tree.errors else None
@@ -468,8 +348,8 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
 
 def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], options: Options,
            gathered: Gathered) -> Tuple[RunResult, Loaded]:
-    from lambdalint.catalog import load_catalog
-    from lambdalint.gcpause import paused_gc
+    from lambdalint.knowledge.resources import load_catalog
+    from lambdalint.index.gcpause import paused_gc
 
     catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
     # The facts of a large project are a few hundred thousand long-lived objects:
@@ -482,10 +362,10 @@ def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], opt
 
 def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", options: Options,
                     gathered: Gathered) -> Tuple[RunResult, Loaded]:
-    from lambdalint import suppress
+    from lambdalint.report import suppress
     from lambdalint.checks import CheckContext, all_checks, all_rules
-    from lambdalint.config import RULE_OPTIONS, selected
-    from lambdalint.growth_catalog import load_growth_catalog
+    from lambdalint.project.config import RULE_OPTIONS, selected
+    from lambdalint.knowledge.growth import load_growth_catalog
 
     contents = options.contents
     loaded = load_project(settings, paths, options=options, gathered=gathered)

@@ -1,15 +1,18 @@
-"""Rules: small pure functions of (project facts, handlers, catalogue, settings)."""
+"""The checks: one module per rule family, each a small query over the graph and the model.
+Takes the linked project, its handlers, the catalogues and the rule options; gives Diagnostics (with Fixes).
+Must not parse, read files, or replay invocations itself (the model does).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
-from lambdalint.catalog import Catalog
-from lambdalint.diagnostics import Diagnostic
-from lambdalint.growth_catalog import GrowthCatalog
-from lambdalint.handlers import Handler
-from lambdalint.link import Project
+from lambdalint.knowledge.resources import Catalog
+from lambdalint.report.diagnostics import Diagnostic
+from lambdalint.knowledge.growth import GrowthCatalog
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.link import Project
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from lambdalint import paths
+from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.model.work import Exit, Finding, Interpreter, Item
-from lambdalint.diagnostics import DISPLAY_ONLY, ERROR, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix
-from lambdalint.facts import Event, Function, Span
-from lambdalint.handlers import Handler
-from lambdalint.link import Project, iter_events
-from lambdalint.work_catalog import load_work_catalog
+from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix
+from lambdalint.index.facts import Event, Function, Span
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.link import Project, iter_events
+from lambdalint.knowledge.work import load_work_catalog
 
 RULES = (
     RuleInfo("LAM301", "dangling-asyncio-task", ERROR,

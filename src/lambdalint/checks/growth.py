@@ -15,15 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from lambdalint import paths
+from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth_support import (Findings, bounded_by_len, diagnostic, growth_catalog, runs_once, via,
                                               where, who)
-from lambdalint.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
-from lambdalint.facts import Event
-from lambdalint.growth_catalog import CollectionKind, GrowthCatalog
-from lambdalint.link import Binding, Project, iter_events
-from lambdalint.reach import Step, is_stable, resolve, walk
+from lambdalint.report.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
+from lambdalint.index.facts import Event
+from lambdalint.knowledge.growth import CollectionKind, GrowthCatalog
+from lambdalint.graph.link import Binding, Project, iter_events
+from lambdalint.graph.reach import Step, is_stable, resolve, walk
 
 RULES = (
     RuleInfo("LAM201", "unbounded-global-collection", WARNING,

@@ -7,13 +7,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from lambdalint import paths
+from lambdalint.index import paths
 from lambdalint.checks import CheckContext
-from lambdalint.diagnostics import Diagnostic, Fix
-from lambdalint.facts import Event, Span
-from lambdalint.growth_catalog import GrowthCatalog, load_growth_catalog
-from lambdalint.link import Project, iter_events
-from lambdalint.reach import Step, resolve
+from lambdalint.report.diagnostics import Diagnostic, Fix
+from lambdalint.index.facts import Event, Span
+from lambdalint.knowledge.growth import GrowthCatalog, load_growth_catalog
+from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.reach import Step, resolve
 
 
 def growth_catalog(ctx: CheckContext) -> GrowthCatalog:

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from lambdalint import paths
+from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Tracked, Use, join, tracked_resources
 from lambdalint.model.replay import all_live, replay_warm
-from lambdalint.diagnostics import DISPLAY_ONLY, ERROR, Diagnostic, Fix
-from lambdalint.facts import Event, Function, Span
-from lambdalint.link import Project
+from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, Diagnostic, Fix
+from lambdalint.index.facts import Event, Function, Span
+from lambdalint.graph.link import Project
 
 RULES = (
     RuleInfo("LAM103", "loop-bound-global", ERROR,

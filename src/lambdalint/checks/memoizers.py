@@ -15,15 +15,15 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Tuple
 
-from lambdalint import paths
+from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth import Collection, tracked_collections
 from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, show, via, where, who
-from lambdalint.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnostic, Edit, Fix, span_text
-from lambdalint.facts import Decorator, Function
-from lambdalint.growth_catalog import GrowthCatalog, Memoizer
-from lambdalint.link import Project
-from lambdalint.reach import Step, is_stable, resolve, walk
+from lambdalint.report.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnostic, Edit, Fix, span_text
+from lambdalint.index.facts import Decorator, Function
+from lambdalint.knowledge.growth import GrowthCatalog, Memoizer
+from lambdalint.graph.link import Project
+from lambdalint.graph.reach import Step, is_stable, resolve, walk
 
 RULES = (
     RuleInfo("LAM202", "unbounded-memoizer", WARNING,

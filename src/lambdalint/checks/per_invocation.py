@@ -26,13 +26,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from lambdalint import paths
-from lambdalint.catalog import Catalog, ResourceKind
+from lambdalint.index import paths
+from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
-from lambdalint.facts import Event, Function, Span
-from lambdalint.handlers import Handler
-from lambdalint.link import Project, iter_events
+from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
+from lambdalint.index.facts import Event, Function, Span
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.link import Project, iter_events
 
 RULES = (
     RuleInfo("LAM104", "per-invocation-client", WARNING,

@@ -16,14 +16,14 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Tuple
 
-from lambdalint import paths
+from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth_support import (Findings, diagnostic, growth_catalog, guarded_by, runs_once, via, where,
                                               who)
-from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
-from lambdalint.growth_catalog import GrowthCatalog, Registry
-from lambdalint.link import Binding, Project
-from lambdalint.reach import Step, is_stable, resolve, walk
+from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
+from lambdalint.knowledge.growth import GrowthCatalog, Registry
+from lambdalint.graph.link import Binding, Project
+from lambdalint.graph.reach import Step, is_stable, resolve, walk
 
 RULES = (
     RuleInfo("LAM204", "repeated-registration", WARNING,

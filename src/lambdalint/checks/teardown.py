@@ -19,14 +19,14 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, List, Tuple
 
-from lambdalint import paths
+from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.teardown_fix import teardown_fix
-from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
-from lambdalint.facts import Span
-from lambdalint.handlers import Handler
-from lambdalint.handlers import who as describe_handlers
-from lambdalint.link import Project, iter_events
+from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
+from lambdalint.index.facts import Span
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.handlers import who as describe_handlers
+from lambdalint.graph.link import Project, iter_events
 from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use, tracked_resources
 from lambdalint.model.replay import all_live, replay_warm
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from lambdalint import paths
-from lambdalint.diagnostics import DISPLAY_ONLY, UNSAFE, Fix, span_text
-from lambdalint.facts import Event, Span
-from lambdalint.handlers import Handler
-from lambdalint.link import Project, iter_events
+from lambdalint.index import paths
+from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, Fix, span_text
+from lambdalint.index.facts import Event, Span
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.link import Project, iter_events
 
 if TYPE_CHECKING:
     from lambdalint.model.lifetimes import Site

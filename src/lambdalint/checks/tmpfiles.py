@@ -20,11 +20,11 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, show, via, where, who
-from lambdalint.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
-from lambdalint.facts import Event, Span
-from lambdalint.growth_catalog import GrowthCatalog, TmpApi
-from lambdalint.link import Project
-from lambdalint.reach import CONST, Step, is_stable, resolve, walk
+from lambdalint.report.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
+from lambdalint.index.facts import Event, Span
+from lambdalint.knowledge.growth import GrowthCatalog, TmpApi
+from lambdalint.graph.link import Project
+from lambdalint.graph.reach import CONST, Step, is_stable, resolve, walk
 
 RULES = (
     RuleInfo("LAM203", "tmp-accumulation", WARNING,

@@ -1,21 +1,25 @@
-"""The fix stage: apply the fixes of a check's findings, re-check, repeat.
-
-Round after round, the fixes that are allowed (safe ones; unsafe ones too with
-``unsafe``) are applied in memory, file by file (``engine``), and the project is
-checked again on the new text, until no fix applies (or ``MAX_ROUNDS`` is hit).
-Only then are the changed files written (``writeback``), or, for ``--diff``,
-compared with the originals. With ``lambdalint.index``, the only stage that
-imports libcst.
+"""The fix stage: apply the findings' fixes in memory, re-check, repeat; then write atomically.
+Takes a check's findings and the files they are in; gives the fixed text, a diff, or written files.
+Must not write a file that does not parse, a partial file, or anything outside the project.
 """
+
+# The fix stage: apply the fixes of a check's findings, re-check, repeat.
+#
+# Round after round, the fixes that are allowed (safe ones; unsafe ones too with
+# ``unsafe``) are applied in memory, file by file (``engine``), and the project is
+# checked again on the new text, until no fix applies (or ``MAX_ROUNDS`` is hit).
+# Only then are the changed files written (``writeback``), or, for ``--diff``,
+# compared with the originals. With ``lambdalint.index``, the only stage that
+# imports libcst.
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-from lambdalint.catalog import Catalog
-from lambdalint.config import Settings
-from lambdalint.diagnostics import SAFE, UNSAFE, Diagnostic, Fix
+from lambdalint.knowledge.resources import Catalog
+from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import SAFE, UNSAFE, Diagnostic, Fix
 from lambdalint.run import Options, RunResult, run_check
 
 MAX_ROUNDS = 10

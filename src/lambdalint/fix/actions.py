@@ -23,7 +23,7 @@ from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
-from lambdalint.facts import Span
+from lambdalint.index.facts import Span
 
 # Modules whose import registers actions; a new family of fixes adds its module here.
 ACTION_MODULES = (
@@ -178,7 +178,7 @@ def _definitions(body: Sequence[cst.CSTNode]) -> Iterator[Union[cst.FunctionDef,
 
 
 def data_span(data: Mapping[str, str], key: str) -> Span:
-    from lambdalint.diagnostics import parse_span
+    from lambdalint.report.diagnostics import parse_span
 
     try:
         return parse_span(data[key])

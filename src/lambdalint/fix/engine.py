@@ -19,8 +19,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from lambdalint.diagnostics import Diagnostic, Edit
-from lambdalint.facts import Span
+from lambdalint.report.diagnostics import Diagnostic, Edit
+from lambdalint.index.facts import Span
 from lambdalint.fix.actions import FileContext, ImportNeed, NotApplicable, Plan, get_action
 
 

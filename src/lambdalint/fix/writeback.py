@@ -57,7 +57,7 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
 
 
 def _check_unchanged(real: str, expected: bytes) -> os.stat_result:
-    from lambdalint.sourcefile import TooLarge, read_bytes
+    from lambdalint.project.sourcefile import TooLarge, read_bytes
 
     changed = WriteRefused("it changed on disk while lambdalint was fixing it; left unchanged")
     try:

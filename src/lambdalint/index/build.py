@@ -8,7 +8,7 @@ from typing import Optional
 
 import libcst as cst
 
-from lambdalint.facts import ModuleFacts, Problem, Span
+from lambdalint.index.facts import ModuleFacts, Problem, Span
 from lambdalint.index import guard
 from lambdalint.index.blank import blank_constant_displays, blank_long_concatenations
 from lambdalint.index.positions import node_spans

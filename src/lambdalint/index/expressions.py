@@ -6,7 +6,7 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from lambdalint.facts import Event
+from lambdalint.index.facts import Event
 from lambdalint.index.literals import CONST_NODES, const_positionals, target_names, element_of, const_kwargs
 
 

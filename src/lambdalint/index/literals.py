@@ -6,7 +6,7 @@ from typing import Optional, Sequence, Tuple
 
 import libcst as cst
 
-from lambdalint.facts import Span
+from lambdalint.index.facts import Span
 
 CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
 NO_SPAN: Span = (0, 0, 0, 0)

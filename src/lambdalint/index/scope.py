@@ -1,6 +1,6 @@
 """Name resolution for the index: which object a name in the source denotes.
 
-Modelled on pyflakes' scopes, but resolving to paths (see ``lambdalint.paths``)
+Modelled on pyflakes' scopes, but resolving to paths (see ``lambdalint.index.paths``)
 rather than to bindings: a module-level variable resolves to ``mod:name``, an
 import to its dotted path, a parameter to ``$name`` and a local to ``%name``.
 Function bodies are walked after the module body (as pyflakes defers them), so

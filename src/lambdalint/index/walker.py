@@ -7,7 +7,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from lambdalint.facts import ClassInfo, Decorator, Event, Function, Span
+from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.literals import (

@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from lambdalint import paths
-from lambdalint.catalog import ResourceKind
-from lambdalint.facts import Event, Function, Span
-from lambdalint.handlers import Handler
-from lambdalint.link import Binding, Project, iter_events
+from lambdalint.index import paths
+from lambdalint.knowledge.resources import ResourceKind
+from lambdalint.index.facts import Event, Function, Span
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.link import Binding, Project, iter_events
 
 LIVE = ("live", -1)
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`

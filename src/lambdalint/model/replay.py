@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from lambdalint.handlers import Handler
+from lambdalint.graph.handlers import Handler
 from lambdalint.model.lifetimes import LIVE, Interpreter, State
 
 

@@ -1,12 +1,14 @@
-"""Reporters: one module per output format. They know diagnostics, not rules
-(SARIF also lists each rule's page, which it reads as data)."""
+"""The report stage: suppression, then one module per output format.
+Takes Diagnostics; gives text, JSON, SARIF, annotations... and nothing else.
+Must not know rules (SARIF reads each rule's page as data) nor change a finding.
+"""
 
 from __future__ import annotations
 
 import importlib
 from typing import Callable, List, Mapping, TextIO
 
-from lambdalint.diagnostics import Diagnostic
+from lambdalint.report.diagnostics import Diagnostic
 
 Writer = Callable[[List[Diagnostic], TextIO, bool], None]
 

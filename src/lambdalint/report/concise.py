@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, TextIO
 
-from lambdalint.diagnostics import SAFE, Diagnostic
+from lambdalint.report.diagnostics import SAFE, Diagnostic
 
 
 def fixable_marker(d: Diagnostic) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, TextIO
 
-from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
+from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.report.concise import fixable_marker
 
 _COLORS = {ERROR: "\033[1;31m", WARNING: "\033[1;33m"}
@@ -17,7 +17,7 @@ def _source_lines(path: str, cache: Dict[str, Optional[List[str]]]) -> Optional[
     if path not in cache:
         try:
             from lambdalint.index.source import decode_source
-            from lambdalint.sourcefile import read_source
+            from lambdalint.project.sourcefile import read_source
 
             data = read_source(path)  # the path may name a pipe or a device: never block on it
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import List, TextIO
 
-from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
+from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.report.locations import one_based, project_root, relative_to
 
 _LEVELS = {ERROR: "error", WARNING: "warning"}  # anything else is a notice

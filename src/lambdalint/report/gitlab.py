@@ -9,7 +9,7 @@ import os
 import re
 from typing import Any, Dict, List, TextIO
 
-from lambdalint.diagnostics import ERROR, WARNING, Diagnostic
+from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.report.locations import project_root, relative_to
 
 _LINE_REF = re.compile(r"(\.py):\d+(?::\d+)?")

@@ -6,11 +6,11 @@ import json
 import os
 from typing import Any, Dict, List, TextIO
 
-from lambdalint.diagnostics import Diagnostic
+from lambdalint.report.diagnostics import Diagnostic
 
 
 def rule_url(code: str) -> str:
-    from lambdalint.catalog import rules_dir
+    from lambdalint.knowledge.resources import rules_dir
 
     pages = sorted(rules_dir().glob(f"{code}-*.md"))
     return pages[0].resolve().as_uri() if pages else ""

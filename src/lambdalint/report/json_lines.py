@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import List, TextIO
 
-from lambdalint.diagnostics import Diagnostic
+from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.report.json_format import as_dict
 
 

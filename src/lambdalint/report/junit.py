@@ -7,7 +7,7 @@ import os
 import xml.etree.ElementTree as ET
 from typing import Dict, List, TextIO
 
-from lambdalint.diagnostics import Diagnostic
+from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.report.locations import one_based
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Mapping, Optional
 
-from lambdalint.span import Span
+from lambdalint.index.span import Span
 
 
 def relative_to(path: str, root: Optional[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, TextIO
 
-from lambdalint.diagnostics import Diagnostic
+from lambdalint.report.diagnostics import Diagnostic
 
 
 def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:

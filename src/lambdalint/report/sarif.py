@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, TextIO
 
 from lambdalint import __version__
-from lambdalint.diagnostics import ERROR, WARNING, Diagnostic, Edit, Fix
+from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic, Edit, Fix
 from lambdalint.report.locations import one_based, relative_to
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -26,7 +26,7 @@ def _pascal(name: str) -> str:
 
 
 def _rule_page(code: str) -> Optional[str]:
-    from lambdalint.catalog import rules_dir
+    from lambdalint.knowledge.resources import rules_dir
 
     pages = sorted(rules_dir().glob(f"{code}-*.md"))
     return pages[0].read_text(encoding="utf-8").strip() if pages else None

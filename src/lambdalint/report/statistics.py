@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any, Dict, List, TextIO
 
-from lambdalint.diagnostics import Diagnostic
+from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.report.concise import fixable_marker
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from lambdalint import paths
-from lambdalint.facts import Event, Function
-from lambdalint.link import Target, iter_events
-from lambdalint.work_catalog import Collector, WorkKind
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Function
+from lambdalint.graph.link import Target, iter_events
+from lambdalint.knowledge.work import Collector, WorkKind
 from lambdalint.model.work.state import (
     Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, MAX_DEPTH, RunCtx, State, _globals, _projection, cap, Outcome, Frame, Closure,
 )

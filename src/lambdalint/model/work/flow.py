@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence
 
-from lambdalint import paths
-from lambdalint.facts import Event, Span
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Span
 from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, LOOP_ROUNDS, State, cap, Outcome, Frame
 
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 import itertools
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from lambdalint import paths
-from lambdalint.facts import Event, Function, Span
-from lambdalint.handlers import Handler
-from lambdalint.link import Project
-from lambdalint.work_catalog import WorkCatalog, WorkKind
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Function, Span
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.link import Project
+from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
 from lambdalint.model.work.flow import ControlFlow
 from lambdalint.model.work.state import (

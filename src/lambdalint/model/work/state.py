@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
-from lambdalint.facts import Function, Span
-from lambdalint.work_catalog import WorkKind
+from lambdalint.index.facts import Function, Span
+from lambdalint.knowledge.work import WorkKind
 
 
 Atom = Union[int, str]  # an item id, or NONE

@@ -1,0 +1,212 @@
+"""Answering a check from the run memo (``lambdalint.cache.memo``): whether the
+last run's result still holds, and recording this run's for the next.
+
+``run.run_check`` calls ``open_memo`` for the memo of its paths and settings,
+``reuse`` before it checks anything, and ``record`` after; everything a run
+reads besides the settings is one of the memo's stamped inputs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
+
+from lambdalint.index import files as indexing
+from lambdalint.cache.store import Cache, content_hash, entry_key
+from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import Diagnostic
+from lambdalint.project.discover import SourceFile
+from lambdalint.graph.handlers import Handler
+from lambdalint.deploy.records import Notice
+from lambdalint.records import FileRecord, Gathered, Loaded, Options, RunResult
+from lambdalint.project.sourcefile import Unreadable, read_source
+
+if TYPE_CHECKING:
+    from lambdalint.knowledge.resources import Catalog
+    from lambdalint.cache.memo import Input, Memo, RunMemo
+
+
+def open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catalog],
+               options: Options) -> Optional["RunMemo"]:
+    """The memo for this run, when it may have one: a cache, and files read from
+    disk (the fix stage's edited text is not what a later run reads)."""
+    if options.cache is None or options.contents:
+        return None
+    from lambdalint.cache.memo import RunMemo
+
+    # a catalogue passed in (not made from the settings) is part of the key
+    extra = catalog.fingerprint() if catalog is not None else ""
+    # how findings are printed and where each setting came from change no finding
+    shaping = replace(settings, output_format=None, origins={})
+    # the paths as given, not made absolute: outside the working folder, files are
+    # shown as named (``../svc/app.py`` or ``/home/me/svc/app.py``)
+    return RunMemo(options.cache.root, list(paths), f"{shaping!r}\0{extra}\0{options.prune}")
+
+
+def memorable(result: RunResult, gathered: Gathered) -> bool:
+    """Never remember a run that met lambdalint's own bug (LAM000, a crashed
+    rule) or a folder it could not list (nothing stamps what is inside)."""
+    return not (result.internal_errors or gathered.tree.errors or any(d.code == "LAM000" for d in result.diagnostics))
+
+
+def _inputs(loaded: Loaded, gathered: Gathered, stamps: Mapping[str, Tuple[int, ...]],
+            started_ns: int) -> Dict[str, "Input"]:
+    from lambdalint.cache.memo import Input, other_input
+    from lambdalint.project.sourcefile import stamp_of
+
+    out: Dict[str, Input] = {}
+    sources = gathered.sources()
+    for path in gathered.inputs():
+        r = loaded.records.get(path)
+        failed = path in loaded.deployment_reads and loaded.deployment_reads[path][1]
+        if r is not None and path in loaded.deployment_reads and loaded.deployment_reads[path][0] != stamp_of(path):
+            # a Python file the deployment readers read too (a CDK app), changed since:
+            # they and the index may have seen two versions, so neither is trusted
+            r = FileRecord("")
+        out[path] = (Input(path, stamps[path], r.digest, r.key, r.scan, r.indexed, path in sources) if r is not None
+                     else replace(other_input(path, started_ns, stamps[path], failed), source=path in sources))
+    for path, (stamp, failed) in sorted(loaded.deployment_reads.items()):
+        if path not in out:
+            out[path] = other_input(path, started_ns, stamp, failed)
+    return out
+
+
+def reuse(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, ...]], gathered: Gathered,
+           options: Options) -> Optional[RunResult]:
+    """The memo's result when no input changed, or when every changed input is
+    a Python file whose first-pass scan and facts are unchanged."""
+    from lambdalint.cache.memo import Memo
+
+    changes = memo.changed(old, stamps, gathered.sources())
+    if changes is None:
+        return None
+    result = _result_from_json(old.result)
+    if result is None:
+        return None
+    updated = dict(changes.rehashed)
+    if changes.differ:
+        same = _same_meaning(changes.differ, old, result, options)
+        if same is None:
+            return None
+        updated.update(same)
+    if updated:  # new stamps: the next run need not hash these files again
+        inputs = {path: updated.get(path, i) for path, i in old.inputs.items()}
+        memo.store(Memo(memo.started_ns, inputs, old.result, old.pruned, old.extra), options.cache)
+    return result
+
+
+def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: RunResult,
+                  options: Options) -> Optional[Dict[str, "Input"]]:
+    """The new inputs of the changed files when each is a Python file whose
+    scan (what pruning sees) and facts (what the rules see) equal those the
+    memo's run used, so that its result holds; ``None`` otherwise."""
+    from lambdalint.index.scan import scan_source, scan_to_json
+    from lambdalint.cache.memo import Input, scan_digest
+
+    if any(not old.inputs[p].key for p in differ):
+        return None  # not a Python file the run read: a deployment file, an unreadable file
+    sources = {p: _source_from_json(old.extra, p) for p in differ}
+    shown = {source.path for source in sources.values() if source is not None}
+    # LAM002 (and any text edit) is located in the file's text, not in its facts
+    if any(d.path in shown and (d.code == "LAM002" or d.fix is not None and d.fix.edits) for d in result.diagnostics):
+        return None
+    cache = options.cache
+    out: Dict[str, Input] = {}
+    for path, stamp in differ.items():
+        source, was = sources.get(path), old.inputs[path]
+        if source is None or cache is None:
+            return None
+        try:
+            data = read_source(path)
+        except Unreadable:
+            return None
+        if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
+            return None
+        digest = content_hash(data)
+        key = entry_key(digest, path, source.runtime_name, source.is_package)
+        if was.indexed:
+            if not _only_comments_changed(cache, was.key, key, data):
+                after = indexing.index_bytes(data, source)
+                if after.problem is None:
+                    cache.put_facts(key, after, data)  # a full run after all takes it from the cache
+                before = cache.get_facts(was.key, source.path, source.runtime_name)
+                if before is None or after.problem is not None or before != after:
+                    return None
+        elif not old.pruned:
+            return None  # every readable file is indexed when nothing is pruned
+        out[path] = Input(path, stamp, digest, key, was.scan, was.indexed, was.source)
+    return out
+
+
+def _extra(loaded: Loaded) -> Dict[str, Any]:
+    """What a later run needs to redo part of this one: the files deployment
+    readers asked for, and how each Python file was named (module keys depend
+    on every file and on the deployment files, which a reuse has not read)."""
+    from lambdalint.index.jsonform import to_json
+
+    return {"reads": sorted(loaded.deployment_reads),
+            "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable}}
+
+
+def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:
+    from lambdalint.index.jsonform import from_json
+
+    raw = extra.get("sources", {}).get(path)
+    try:
+        return from_json(SourceFile, raw) if raw is not None else None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _only_comments_changed(cache: Cache, old_key: str, new_key: str, data: bytes) -> bool:
+    """Whether the file differs from the text of the entry ``old_key`` only in
+    comments; if so its facts are those of that entry, stored under ``new_key``
+    too. This needs no libcst (its import alone costs more than the rest of such a run)."""
+    from lambdalint.index.source import decode_source, same_code
+
+    old = cache.get_source(old_key)
+    if old is None:
+        return False
+    try:
+        if not same_code(decode_source(old), decode_source(data)):
+            return False
+    except (UnicodeDecodeError, SyntaxError):
+        return False
+    facts = cache.get_facts_raw(old_key)
+    if facts is None:
+        return False
+    cache.put_raw_facts(new_key, facts, data)
+    return True
+
+
+def _result_to_json(result: RunResult) -> Dict[str, Any]:
+    from lambdalint.index.jsonform import to_json
+
+    return {"diagnostics": [to_json(d) for d in result.diagnostics], "files": result.files,
+            "handlers": [to_json(h) for h in result.handlers], "notices": [to_json(n) for n in result.notices]}
+
+
+def _result_from_json(raw: Mapping[str, Any]) -> Optional[RunResult]:
+    from lambdalint.index.jsonform import from_json
+
+    try:
+        return RunResult([from_json(Diagnostic, d) for d in raw["diagnostics"]], int(raw["files"]),
+                         [from_json(Handler, h) for h in raw["handlers"]], [],
+                         [from_json(Notice, n) for n in raw["notices"]])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def record(memo: "RunMemo", loaded: Loaded, result: RunResult, gathered: Gathered,
+           stamps: Mapping[str, Tuple[int, ...]], options: Options) -> None:
+    """Store this run's result with the stamps of its inputs (taken before any was read)."""
+    from lambdalint.cache.memo import Memo
+
+    memo.store(Memo(memo.started_ns, _inputs(loaded, gathered, stamps, memo.started_ns), _result_to_json(result),
+                    loaded.pruned, _extra(loaded)), options.cache)
+    if options.cache is not None and options.cache.writable:
+        # once a day, entries no kept memo names go (lambdalint.cache.sweep)
+        from lambdalint.cache.sweep import sweep_if_due
+
+        sweep_if_due(options.cache.root, options.cache.dir)

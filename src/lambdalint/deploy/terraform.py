@@ -1,0 +1,173 @@
+"""Terraform: ``aws_lambda_function`` resources and the terraform-aws-modules Lambda module.
+
+A Terraform module is a folder: its ``.tf`` files are read together, so a
+function in ``main.tf`` finds the ``archive_file`` in ``package.tf`` that zips
+its code. The code root comes from the archive the function deploys
+(``filename`` or ``source_code_hash`` referring to ``data.archive_file.X``,
+whose ``source_dir`` or ``source_file`` is the code), or from
+terraform-aws-modules/lambda's ``source_path``. A zip built outside Terraform
+(``filename = "build/lambda.zip"`` from a Makefile) is not in the repository
+as code, so lambdalint says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from lambdalint.project.discover import display_path
+from lambdalint.deploy.records import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
+from lambdalint.deploy.hcl import Attribute, Block, HclError, evaluate, parse, reference
+from lambdalint.project.sourcefile import probe, read_bytes
+
+
+@dataclass
+class _Module:
+    folder: str
+    blocks: List[Tuple[str, Block]]  # (file shown, block)
+
+    def find(self, type_: str, *labels: str) -> List[Tuple[str, Block]]:
+        return [(f, b) for f, b in self.blocks if b.type == type_ and tuple(b.labels[:len(labels)]) == labels]
+
+
+_MAX_BYTES = 10 * 1024 * 1024  # a Terraform file larger than this is not read
+
+
+def read_folder(files: Sequence[str]) -> Deployment:
+    """Read the ``.tf`` files of one folder (one Terraform module)."""
+    out = Deployment()
+    blocks: List[Tuple[str, Block]] = []
+    for path in files:
+        shown = display_path(path)
+        out.files.append(shown)
+        try:
+            text = read_bytes(path, _MAX_BYTES).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            out.notices.append(Notice(WARNING, shown, 0, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
+            continue
+        try:
+            root = parse(text)
+        except HclError as exc:
+            out.notices.append(Notice(WARNING, shown, exc.line, f"cannot read this Terraform file: {exc}; "
+                                                                 "its functions are not checked"))
+            continue
+        blocks.extend((shown, b) for b in root.blocks)
+    module = _Module(os.path.dirname(os.path.abspath(files[0])), blocks)
+    for shown, block in module.find("resource", "aws_lambda_function"):
+        _function(out, module, shown, block)
+    for shown, block in module.find("module"):
+        source = block.attributes.get("source")
+        if source is not None and "terraform-aws-modules/lambda" in source.raw:
+            _lambda_module(out, module, shown, block)
+    return out
+
+
+def _lookup(module: _Module, name: str, depth: int = 0) -> Optional[str]:
+    """The string value of a reference within ``module``."""
+    if depth > 8:
+        return None
+    if name in ("path.module", "path.root", "path.cwd"):
+        return module.folder
+    kind, _, rest = name.partition(".")
+    if kind == "local":
+        for _, b in module.find("locals"):
+            if rest in b.attributes:
+                return evaluate(b.attributes[rest].raw, lambda n: _lookup(module, n, depth + 1))
+    if kind == "var":
+        for _, b in module.find("variable", rest):
+            default = b.attributes.get("default")
+            if default is not None:
+                return evaluate(default.raw, lambda n: _lookup(module, n, depth + 1))
+    return None
+
+
+def _value(module: _Module, attr: Optional[Attribute]) -> Optional[str]:
+    return None if attr is None else evaluate(attr.raw, lambda n: _lookup(module, n))
+
+
+def _path(module: _Module, attr: Optional[Attribute]) -> Optional[str]:
+    value = _value(module, attr)
+    if value is None:
+        return None
+    return os.path.normpath(os.path.join(module.folder, value))
+
+
+def _archive(module: _Module, block: Block) -> Optional[Block]:
+    """The ``archive_file`` that packs this function's code."""
+    for key in ("filename", "source_code_hash"):
+        attr = block.attributes.get(key)
+        ref = reference(attr.raw) if attr is not None else None
+        if ref and ref.startswith("data.archive_file."):
+            name = ref.split(".")[2]
+            found = module.find("data", "archive_file", name)
+            if found:
+                return found[0][1]
+    filename = _path(module, block.attributes.get("filename"))
+    if filename is not None:
+        for _, data in module.find("data", "archive_file"):
+            if _path(module, data.attributes.get("output_path")) == filename:
+                return data
+    return None
+
+
+def _code_root(module: _Module, archive: Block) -> Optional[str]:
+    source_dir = _path(module, archive.attributes.get("source_dir"))
+    if source_dir is not None:
+        return source_dir
+    source_file = _path(module, archive.attributes.get("source_file"))
+    return os.path.dirname(source_file) if source_file is not None else None
+
+
+def _function(out: Deployment, module: _Module, shown: str, block: Block) -> None:
+    name = block.labels[1] if len(block.labels) > 1 else "?"
+    origin = f"{shown}: aws_lambda_function.{name}"
+    runtime = _value(module, block.attributes.get("runtime"))
+    python = is_python_runtime(runtime)
+    package_type = _value(module, block.attributes.get("package_type"))
+    if python is False or package_type == "Image" or "image_uri" in block.attributes:
+        return
+    handler_attr = block.attributes.get("handler")
+    line = handler_attr.line if handler_attr is not None else block.line
+    handler = _value(module, handler_attr)
+    if handler is None:
+        if python:
+            what = "no `handler`" if handler_attr is None else f"handler `{handler_attr.raw}` is an expression lambdalint cannot evaluate"
+            out.notices.append(Notice(WARNING if handler_attr is None else NOTE, shown, line,
+                                      f"aws_lambda_function.{name}: {what}; not checked"))
+        return
+    archive = _archive(module, block)
+    root = _code_root(module, archive) if archive is not None else None
+    if root is None:
+        if python:
+            where = "s3_bucket" if "s3_bucket" in block.attributes else "filename"
+            raw = block.attributes[where].raw if where in block.attributes else "(none)"
+            out.notices.append(Notice(NOTE, shown, line, f"aws_lambda_function.{name}: its code ({where} = {raw}) is not "
+                                                         f"built by an archive_file here; handler `{handler}` not checked"))
+        return
+    out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))
+
+
+def _lambda_module(out: Deployment, module: _Module, shown: str, block: Block) -> None:
+    name = block.labels[0] if block.labels else "?"
+    origin = f"{shown}: module.{name}"
+    python = is_python_runtime(_value(module, block.attributes.get("runtime")))
+    if python is False or _value(module, block.attributes.get("package_type")) == "Image":
+        return
+    handler_attr = block.attributes.get("handler")
+    handler = _value(module, handler_attr)
+    line = handler_attr.line if handler_attr is not None else block.line
+    if handler is None:
+        if python and handler_attr is not None:
+            out.notices.append(Notice(NOTE, shown, line, f"module.{name}: handler `{handler_attr.raw}` is an expression "
+                                                         "lambdalint cannot evaluate; not checked"))
+        return
+    source = _path(module, block.attributes.get("source_path"))
+    if source is None:
+        if python:
+            raw = block.attributes["source_path"].raw if "source_path" in block.attributes else "(none)"
+            out.notices.append(Notice(NOTE, shown, line, f"module.{name}: source_path = {raw} is not a path lambdalint "
+                                                         f"can evaluate; handler `{handler}` not checked"))
+        return
+    root = os.path.dirname(source) if os.path.isfile(probe(source)) else source
+    out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))

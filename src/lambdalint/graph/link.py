@@ -1,0 +1,353 @@
+"""The link stage: the whole project's facts, and what a path refers to.
+
+Pure functions of ``ModuleFacts``; no syntax trees here. The linker answers the
+questions rules ask: which project function a call path denotes, what a
+module-level name was bound to and where, what a getter returns, which class a
+module-level object is an instance of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
+
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Function, ModuleFacts, Span
+
+
+@dataclass(frozen=True)
+class Binding:
+    """``target`` (a global path such as ``app:conn`` or ``app:repo.conn``) is
+    bound to ``value`` at ``span`` of ``module``, in function ``function``
+    (``<module>`` for import time)."""
+
+    target: str
+    value: Optional[str]
+    module: str
+    function: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a path denotes: ``kind`` is ``global`` (``path`` is a global path,
+    possibly with attributes), ``function`` / ``class`` (``module`` and
+    ``qualname``), ``instance`` (of the project class ``module.qualname``,
+    ``path`` is the object), or ``external`` (``path`` is a dotted path)."""
+
+    kind: str
+    path: str = ""
+    module: str = ""
+    qualname: str = ""
+
+
+def iter_events(block: Tuple[Event, ...]) -> Iterator[Event]:
+    """Every event in ``block``, nested blocks included, in source order."""
+    for e in block:
+        yield e
+        for sub in (e.body, e.orelse, e.final):
+            if sub:
+                yield from iter_events(sub)
+        for h in e.handlers:
+            yield from iter_events(h)
+
+
+class Project:
+    def __init__(self, modules: List[ModuleFacts]) -> None:
+        self.modules: Dict[str, ModuleFacts] = {}
+        for m in modules:
+            self.modules.setdefault(m.module, m)
+        self._returns: Dict[Tuple[str, str], Optional[str]] = {}
+        self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
+        self.bindings: Dict[str, List[Binding]] = {}
+        self._collect_bindings()
+        self._edges: Dict[str, FrozenSet[str]] = {}
+        self._closures: Dict[str, FrozenSet[str]] = {}
+
+    # --- lookups ---------------------------------------------------------------
+    def function(self, module: str, qualname: str) -> Optional[Function]:
+        m = self.modules.get(module)
+        return m.functions.get(qualname) if m is not None else None
+
+    def split_dotted(self, dotted: str) -> Optional[Tuple[str, List[str]]]:
+        """``pkg.db.close_db`` -> (``pkg.db``, [``close_db``]) when ``pkg.db`` is
+        a project module (the longest such prefix)."""
+        parts = dotted.split(".")
+        for i in range(len(parts), 0, -1):
+            mod = ".".join(parts[:i])
+            if mod in self.modules:
+                return mod, parts[i:]
+        return None
+
+    def canonical(self, path: str, env: Optional[Dict[str, Optional[str]]] = None, depth: int = 0) -> Optional[str]:
+        """Rewrite ``path`` so its root is a global, a project function or class,
+        or an external dotted path: substitute parameters and locals from
+        ``env``, and find where a dotted import path's module ends."""
+        if depth > 8:
+            return None
+        root, segs = paths.split(path)
+        if root[:1] in "$%":
+            if env is None or root not in env:
+                return None
+            base = env[root]
+            if base is None:
+                return None
+            return self.canonical(paths.join(base, segs), None, depth + 1) if segs else base
+        if ":" in root:
+            return path
+        found = self.split_dotted(root)
+        if found is None:
+            return path
+        mod, names = found
+        facts = self.modules[mod]
+        if not names:
+            return path
+        # a module-level variable: mod:name + the rest
+        qual_parts: List[str] = []
+        rest = list(names)
+        while rest:
+            qual_parts.append(rest.pop(0))
+            qual = ".".join(qual_parts)
+            if len(qual_parts) == 1 and qual in facts.globals and qual not in facts.functions and qual not in facts.classes:
+                return paths.join(f"{mod}:{qual}", rest + segs)
+            if qual in facts.functions and rest[:1] == [] and segs[:1] == ["()"]:
+                # a getter: `get_conn().close` is the close of what get_conn returns
+                returned = self.returns(mod, qual)
+                if returned is not None and paths.is_global(returned):
+                    return paths.join(returned, segs[1:])
+            if qual in facts.functions or qual in facts.classes:
+                continue
+            if len(qual_parts) > 1:
+                qual_parts.pop()
+                rest.insert(0, qual)
+                break
+        return path
+
+    def target(self, path: Optional[str], env: Optional[Dict[str, Optional[str]]] = None, depth: int = 0) -> Optional[Target]:
+        """What ``path`` denotes, following getters and instances."""
+        if path is None or depth > 8:
+            return None
+        canon = self.canonical(path, env)
+        if canon is None:
+            return None
+        root, segs = paths.split(canon)
+        if ":" in root:
+            # a global; a call on it (or on its attributes) is something else
+            if "()" in segs:
+                i = segs.index("()")
+                obj = self.target(paths.join(root, segs[:i]), None, depth + 1)
+                return self._after_call(obj, segs[i + 1:], depth)
+            cls = self.instance_class(paths.join(root, segs[:-1])) if segs else None
+            if cls is not None and segs[-1] in self._class_methods(cls):
+                return Target("function", canon, cls[0], f"{cls[1]}.{segs[-1]}")
+            return Target("global", canon)
+        found = self.split_dotted(root)
+        if found is None:
+            return Target("external", canon)
+        mod, names = found
+        facts = self.modules[mod]
+        qual = ".".join(names)
+        # walk "()" segments: f() returns something, C() is an instance
+        if qual in facts.functions or qual in facts.classes or not names:
+            kind = "function" if qual in facts.functions else "class"
+            if not segs:
+                return Target(kind, canon, mod, qual)
+            if segs[0] == "()":
+                if kind == "class":
+                    inst = Target("instance", paths.join(root, ["()"]), mod, qual)
+                    return self._member(inst, segs[1:], depth)
+                returned = self.returns(mod, qual)
+                if returned is None:
+                    return Target("external", canon)  # an unknown result
+                return self.target(paths.join(returned, segs[1:]), None, depth + 1)
+            if kind == "class" and segs[0] in facts.classes.get(qual, None).methods:  # type: ignore[union-attr]
+                return Target("function", canon, mod, f"{qual}.{segs[0]}") if len(segs) == 1 else None
+        return Target("external", canon)
+
+    def _after_call(self, obj: Optional[Target], rest: List[str], depth: int) -> Optional[Target]:
+        if obj is not None and obj.kind == "function" and obj.module:
+            returned = self.returns(obj.module, obj.qualname)
+            if returned is not None:
+                return self.target(paths.join(returned, rest), None, depth + 1)
+        return None
+
+    def _member(self, inst: Target, rest: List[str], depth: int) -> Optional[Target]:
+        if not rest:
+            return inst
+        if rest[0] in self._class_methods((inst.module, inst.qualname)):
+            fn = Target("function", paths.join(inst.path, rest[:1]), inst.module, f"{inst.qualname}.{rest[0]}")
+            return fn if len(rest) == 1 else self._after_call(fn, rest[2:], depth) if rest[1] == "()" else None
+        return None
+
+    def _class_methods(self, cls: Tuple[str, str]) -> Tuple[str, ...]:
+        m = self.modules.get(cls[0])
+        info = m.classes.get(cls[1]) if m is not None else None
+        return info.methods if info is not None else ()
+
+    def instance_class(self, path: str) -> Optional[Tuple[str, str]]:
+        """The project class a global object is an instance of, if known."""
+        if path in self._instance_of:
+            return self._instance_of[path]
+        self._instance_of[path] = None  # guards `x = x.copy()` and other cycles
+        found = None
+        for b in self.bindings.get(path, ()):
+            if b.value is None or not b.value.endswith("()"):
+                continue
+            t = self.target(b.value)
+            if t is not None and t.kind == "instance":
+                found = (t.module, t.qualname)
+                break
+        self._instance_of[path] = found
+        return found
+
+    def returns(self, module: str, qualname: str) -> Optional[str]:
+        """The global a function returns (a getter), as a canonical path."""
+        key = (module, qualname)
+        if key in self._returns:
+            return self._returns[key]
+        self._returns[key] = None  # recursion guard
+        fn = self.function(module, qualname)
+        result = None
+        if fn is not None:
+            env: Dict[str, Optional[str]] = {}
+            for e in iter_events(fn.body):
+                if e.kind == "assign" and e.path and e.path[:1] == "%":
+                    env[e.path] = self.canonical(e.value, env) if e.value and e.value not in ("None", "<const>") else None
+                elif e.kind == "return" and e.value and e.value not in ("None", "<const>"):
+                    canon = self.canonical(e.value, env)
+                    if canon is not None and (paths.is_global(canon) or canon.endswith("()")):
+                        result = canon
+                        if paths.is_global(canon):
+                            break
+        self._returns[key] = result
+        return result
+
+    # --- what a process loads ---------------------------------------------------------
+    def import_closure(self, module: str) -> FrozenSet[str]:
+        """The project modules loaded in a process that imports ``module``:
+        ``module``, its parent packages, and the modules its import statements
+        and the dotted paths of its code name, with their parent packages,
+        transitively. (Modules loaded only by ``importlib`` are not known.)
+
+        A whole-project question asked on behalf of a handler (does other code
+        import this object by name, touch it at import time, register routes on
+        this app?) considers only the closure of the handler's module: no other
+        module's code runs in that Lambda. This is also what lets pruning index
+        only what handlers reach: the closure lies within what
+        ``lambdalint.graph.prune`` selects from the same module
+        (``tests/test_import_closure.py`` checks it on real code)."""
+        found = self._closures.get(module)
+        if found is not None:
+            return found
+        seen: Set[str] = set()
+        todo = [module] if module in self.modules else []
+        while todo:
+            m = todo.pop()
+            if m not in seen:
+                seen.add(m)
+                todo.extend(t for t in self._module_edges(m) if t not in seen)
+        found = frozenset(seen)
+        self._closures[module] = found
+        return found
+
+    def _module_edges(self, module: str) -> FrozenSet[str]:
+        found = self._edges.get(module)
+        if found is None:
+            found = frozenset(self._named_by(self.modules[module]))
+            self._edges[module] = found
+        return found
+
+    def _named_by(self, facts: ModuleFacts) -> Iterator[str]:
+        yield from self._prefixes(facts.module)  # importing pkg.mod runs pkg/__init__.py first
+        for dotted in facts.imports:
+            yield from self._prefixes(dotted)
+        for root in {paths.split(p)[0] for p in _fact_paths(facts)}:
+            if ":" not in root and root[:1] not in "$%" and not _class_attribute(facts, root):
+                yield from self._prefixes(root)
+
+    def _prefixes(self, dotted: str) -> Iterator[str]:
+        parts = dotted.split(".")
+        for i in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:i])
+            if prefix in self.modules:
+                yield prefix
+
+    # --- module-level objects ------------------------------------------------------
+    def _collect_bindings(self) -> None:
+        for m in self.modules.values():
+            for fn in m.functions.values():
+                for e in iter_events(fn.body):
+                    if e.kind == "assign" and e.path is not None and paths.is_global(e.path):
+                        self.bindings.setdefault(e.path, []).append(Binding(e.path, e.value, m.module, fn.qualname, e.span))
+        # attributes set on `self` by a class whose instance is module-level
+        for gpath in list(self.bindings):
+            cls = self.instance_class(gpath)
+            if cls is None:
+                continue
+            mod = self.modules[cls[0]]
+            for fn in mod.functions.values():
+                if fn.class_name != cls[1] or not fn.params:
+                    continue
+                self_name = "$" + fn.params[0]
+                for e in iter_events(fn.body):
+                    if e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
+                        target = gpath + e.path[len(self_name):]
+                        self.bindings.setdefault(target, []).append(Binding(target, e.value, cls[0], fn.qualname, e.span))
+
+    def expand_value(self, value: Optional[str], depth: int = 0) -> Optional[str]:
+        """Rewrite a bound value so that its root is external where possible:
+        ``app:pw.chromium.launch()`` -> ``playwright...start().chromium.launch()``,
+        ``app.make_conn()`` -> what ``make_conn`` returns."""
+        if value is None or depth > 6:
+            return value
+        root, segs = paths.split(value)
+        if ":" in root:
+            for b in self.bindings.get(root, ()):
+                if b.value and b.value.endswith("()"):
+                    return self.expand_value(paths.join(b.value, segs), depth + 1)
+            return value
+        found = self.split_dotted(root)
+        if found is not None and segs[:1] == ["()"]:
+            mod, names = found
+            qual = ".".join(names)
+            if qual in self.modules[mod].functions:
+                fn = self.modules[mod].functions[qual]
+                for e in iter_events(fn.body):
+                    if e.kind == "return" and e.value and e.value.endswith("()"):
+                        return self.expand_value(paths.join(e.value, segs[1:]), depth + 1)
+        return value
+
+
+# --- the paths a module's facts hold (for ``Project.import_closure``) -------------------
+
+_NOT_PATHS = frozenset({"None", "<const>", "<dict>"})
+
+
+def _fact_paths(facts: ModuleFacts) -> Iterator[str]:
+    for cls in facts.classes.values():
+        yield from _paths(cls.bases)
+    for fn in facts.functions.values():
+        for dec in fn.decorators:
+            yield from _paths((dec.path, *dec.args, *(v for _, v in dec.kwargs)))
+        for e in iter_events(fn.body):
+            yield from _event_paths(e)
+
+
+def _event_paths(e: Event) -> Iterator[str]:
+    # a tmppath's value is text, not a path
+    yield from _paths((e.path, None if e.kind == "tmppath" else e.value, *e.args, *(v for _, v in e.kwargs),
+                       *e.starred, *e.test, *e.none_tests, *(p for p, _ in e.narrows)))
+    for ctx, args in e.items:
+        yield from _paths((ctx, *args))
+
+
+def _paths(values: Iterable[Optional[str]]) -> Iterator[str]:
+    return (v for v in values if v and v not in _NOT_PATHS and v[:1] != "<")
+
+
+def _class_attribute(facts: ModuleFacts, root: str) -> bool:
+    """``app.Config.timeout``: a class attribute of the module itself, not a module path."""
+    if not root.startswith(facts.module + "."):
+        return False
+    rest = root[len(facts.module) + 1:]
+    return rest.split(".", 1)[0] in facts.classes

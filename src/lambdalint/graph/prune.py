@@ -1,0 +1,170 @@
+"""Which files the expensive index must parse: the possible entry-point modules
+and every project module they can reach, decided from the first pass's scans.
+
+The selection over-approximates ``find_handlers`` and the linker, so a run on
+the selected files gives exactly the findings of a run on all of them
+(``tests/test_prune.py`` checks this on the fixtures and on made-up projects):
+
+- a module is a *root* when one of its module-level functions could be a
+  handler by any of ``lambdalint.graph.handlers``' reasons (listed in config, the
+  naming convention with an ``(event, context)`` signature, a Powertools or
+  Chalice decorator (on an app made here or imported from a project module),
+  a decorator made with ``lambda_handler_decorator``), when
+  it may wrap a web app in a Lambda adapter (Mangum), when a deployment file
+  names it as a handler's module (``extra_roots``), or when the first pass
+  could not parse it (the index reports it, or finds what the first pass
+  could not);
+- a root reaches the project modules its imports name and their parent
+  packages, and the modules an attribute chain rooted at an import names,
+  with the modules below them (``x = pkg; x.sub.f()`` ends up in ``pkg.sub``);
+- a module reaches its own parent packages (importing it runs them).
+
+A module that only *imports* what handlers use (a script doing ``from app
+import conn``) is not selected: no handler's Lambda loads it. Rules ask their
+whole-project questions (does other code import this object by name, touch it
+at import time, register routes on this app?) about the modules a handler's
+module loads (``Project.import_closure``), never about the whole project, so
+leaving such modules out cannot change an answer.
+
+A new way of declaring an entry point must be added to ``could_be_entry``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+from typing import AbstractSet, Dict, Iterable, List, Mapping, NamedTuple, Sequence, Set, Tuple
+
+from lambdalint.graph.declared import _APP_ADAPTERS
+from lambdalint.project.discover import SourceFile
+from lambdalint.graph.handlers import (
+    _CHALICE_METHODS,
+    _POWERTOOLS_FUNCTIONS,
+    _POWERTOOLS_METHODS,
+    _normalise_listed,
+    event_context_params,
+)
+from lambdalint.index.scan import DecoratorName, ModuleScan, TopFunction
+
+_CHALICE_APPS = ("chalice.Chalice", "chalice.app.Chalice", "chalice.Blueprint", "chalice.app.Blueprint")
+# by last name, since a project module may re-export the adapter
+_ADAPTER_NAMES = frozenset(a.rsplit(".", 1)[-1] for a in _APP_ADAPTERS)
+
+
+def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], listed: Sequence[str] = (),
+           patterns: Sequence[str] = (), conventions: bool = True, extra_roots: Iterable[str] = ()) -> Set[str]:
+    """The modules (names) to index. ``scans`` maps module name to its scan;
+    a module without a scan (unreadable) is not selected: it has nothing to index.
+    ``extra_roots`` names modules that are entry points for other reasons
+    (declared in deployment files)."""
+    wanted = {_normalise_listed(s) for s in listed}
+    handler_decorators: Set[str] = set()
+    for scan in scans.values():
+        handler_decorators.update(scan.handler_decorators)
+    roots: List[str] = [m for m in extra_roots if m in scans]
+    # routes may be registered on an app another module made (`from app import app`)
+    apps = _ChaliceApps(any(makes_chalice_app(scan) for scan in scans.values()), scans.keys())
+    for source in sources:
+        scan = scans.get(source.module)
+        if scan is None:
+            continue
+        if not scan.parsed or conventions and adapts_an_app(scan) or any(
+                could_be_entry(source, scan, fn, wanted, patterns if conventions else (), handler_decorators, apps)
+                for fn in scan.defs):
+            roots.append(source.module)
+    return reachable(roots, scans)
+
+
+class _ChaliceApps(NamedTuple):
+    """Whether any project module makes a Chalice app, and the project's modules."""
+
+    anywhere: bool
+    modules: AbstractSet[str]
+
+
+def could_be_entry(source: SourceFile, scan: ModuleScan, fn: TopFunction, wanted: Set[Tuple[str, str]],
+                   patterns: Sequence[str], handler_decorators: Set[str], apps: _ChaliceApps) -> bool:
+    """True whenever ``lambdalint.graph.handlers`` could call ``fn`` an entry point."""
+    posix = source.path.replace("\\", "/")
+    for where, func in wanted:
+        if func == fn.name and (where in (source.module, source.runtime_name) or posix == where
+                                or posix.endswith("/" + where)):
+            return True
+    if any(_could_be_handler_decorator(scan, d, handler_decorators, apps) for d in fn.decorators):
+        return True
+    return any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and event_context_params(fn.params)
+
+
+def adapts_an_app(scan: ModuleScan) -> bool:
+    """The module may wrap a web app in a Lambda adapter (``handler = Mangum(app)``):
+    the app's routes are entry points (``lambdalint.graph.declared.adapted_app_routes``)."""
+    return any(c.rsplit(".", 1)[-1] in _ADAPTER_NAMES for c in scan.chains)
+
+
+def makes_chalice_app(scan: ModuleScan) -> bool:
+    return any(c == app or c.startswith(app + ".") for c in scan.chains for app in _CHALICE_APPS)
+
+
+def _could_be_handler_decorator(scan: ModuleScan, dec: DecoratorName, handler_decorators: Set[str],
+                                apps: _ChaliceApps) -> bool:
+    lasts = {name.rsplit(".", 1)[-1] for name in (dec.written, dec.imported) if name}
+    if lasts & (_POWERTOOLS_METHODS | _POWERTOOLS_FUNCTIONS) or lasts & handler_decorators:
+        return True
+    # a Chalice entry: a method of a module-level object made with Chalice(...) in
+    # this module or, imported from a project module, in any (re-exports included)
+    if "." in dec.written and any(n in _CHALICE_METHODS or n.startswith("on_") for n in lasts):
+        if makes_chalice_app(scan):
+            return True
+        return apps.anywhere and bool(dec.imported) and bool(_prefixes(dec.imported, apps.modules))
+    return False
+
+
+def reachable(roots: Iterable[str], scans: Mapping[str, ModuleScan]) -> Set[str]:
+    """``roots`` and every module they reach through imports and chains.
+
+    This over-approximates ``Project.import_closure`` of every module a handler
+    can be in, which bounds what any rule looks at."""
+    names = sorted(scans)
+    known = set(names)
+    todo = [r for r in roots if r in known]
+    seen: Set[str] = set()
+    # edges are found only for the modules reached: most of a large project is not
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo.extend(t for t in _reached(scans[module], names, known) if t not in seen)
+        todo.extend(_prefixes(module, known))  # importing pkg.mod runs pkg/__init__.py first
+    return seen
+
+
+def _reached(scan: ModuleScan, names: List[str], known: Set[str]) -> Set[str]:
+    out: Set[str] = set()
+    for dotted in scan.imports:
+        out.update(_prefixes(dotted, known))
+    for chain in scan.chains:
+        out.update(_prefixes(chain, known))
+        out.update(_below(chain, names))
+    return out
+
+
+def _prefixes(dotted: str, known: AbstractSet[str]) -> List[str]:
+    """The project modules ``dotted`` names or lies inside (``a``, ``a.b`` for ``a.b.f``)."""
+    parts = dotted.split(".")
+    return [m for m in (".".join(parts[:i]) for i in range(1, len(parts) + 1)) if m in known]
+
+
+def _below(dotted: str, names: List[str]) -> List[str]:
+    """The project modules below ``dotted`` (``a.b.c`` for ``a.b``)."""
+    prefix = dotted + "."
+    out = []
+    i = bisect.bisect_left(names, prefix)
+    while i < len(names) and names[i].startswith(prefix):
+        out.append(names[i])
+        i += 1
+    return out
+
+
+def modules_by_name(sources: Sequence[SourceFile]) -> Dict[str, SourceFile]:
+    return {s.module: s for s in sources}

@@ -1,0 +1,187 @@
+"""The serialisable facts the index extracts from one module.
+
+Everything after the index stage works on these objects only: they are small,
+plain data, and survive a round trip through JSON (the cache) unchanged.
+
+Objects are named by *paths*, short strings described in ``lambdalint.index.paths``:
+``app:conn`` is the module-level name ``conn`` of module ``app``; ``$self`` a
+parameter; ``%c`` a local variable; ``psycopg2.connect`` a dotted import path;
+``.attr`` and ``()`` suffixes are attribute access and calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+from lambdalint.index.jsonform import from_json, to_json  # noqa: F401 - also imported from here
+from lambdalint.index.span import Span
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happens in a function body, in execution order.
+
+    ``kind`` is one of:
+
+    - ``call``: ``path`` is the callable, ``args`` the paths of positional
+      arguments (``None`` where an argument is not a path), ``kwargs`` pairs of
+      (name, path or ``None``), ``consts`` pairs of (keyword, source text) for
+      constant keyword arguments, ``starred`` the paths of ``*x`` and ``**x``
+      arguments (``None`` where not a path); ``awaited`` when the call is
+      awaited and ``stmt`` when it is a whole expression statement; ``opaque``
+      when an argument reads a name the index cannot resolve (a lambda
+      variable) or a comprehension variable, so its arguments are not fully
+      known.
+    - ``use``: ``path`` is read (an attribute chain or a name); ``awaited``
+      for ``await x`` where ``x`` is not a call.
+    - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
+      ``"<const>"`` or ``None`` when the value is not a path).
+    - ``augassign``: ``path`` is updated in place (``x += ...``); for
+      ``x[key] += ...``, ``path`` is ``x``, ``args`` holds the key's path as for
+      ``setitem`` and ``consts`` ``(("key", "const"),)`` or ``(("key", "var"),)``.
+    - ``assign`` and ``call`` also carry in ``consts``: ``("literal", "dict")``
+      (``"list"``, ``"set"``) when the assigned value is a display or
+      comprehension; ``("#0", source)`` for a constant positional argument
+      (``"<const>"`` for a constant tuple, ``"<keys>"`` for a display whose
+      keys/items are all constants).
+    - ``setitem``: ``path[key] = ...``; ``consts`` holds ``(("key", "const"),)``
+      when the key is a constant, ``args`` the key's path when it has one.
+      (``del path[key]`` is a ``call`` of ``path.__delitem__``.)
+    - ``tmppath``: a string that names something under ``/tmp`` built from
+      parts (f-string, ``+``, ``%``, ``.format``, ``os.path.join``, ``Path``):
+      ``value`` is its constant text with ``{}`` for the other parts, ``args``
+      their paths (``None`` where a part is not a path). Emitted just before
+      the event that uses the string, whose span contains it.
+    - ``del``: ``path`` is deleted.
+    - ``return``: ``value`` is the returned path, if any.
+    - ``raise``.
+    - ``if``: ``test`` holds the paths the condition reads, ``none_tests`` the
+      paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``;
+      ``narrows`` pairs (path, code) of what the condition tells on each branch:
+      code ``T+``/``F+`` when the path (a name, attribute chain or call
+      ``x.m()``) is truthy and not None on the body (T) or else (F) branch,
+      ``T0``/``F0`` when it is None or falsy there.
+    - ``loop``: ``body`` and ``orelse`` (for/while); ``test``, ``narrows`` as
+      for ``if``; ``value`` is the iterable of a ``for`` loop. A ``for`` target
+      is assigned ``<iterable>.__getitem__()``
+      (an element of the iterable), and so is a comprehension's; a
+      comprehension's value is a synthetic local ``%__comp_<line>_<col>``
+      filled with ``setitem`` events.
+    - ``try``: ``body``, ``handlers`` (one block per ``except``), ``orelse``,
+      ``final``.
+    - ``with``: ``items`` pairs of (context path, argument paths of the context
+      call) and ``body``; ``awaited`` for ``async with``.
+    """
+
+    kind: str
+    span: Span
+    path: Optional[str] = None
+    value: Optional[str] = None
+    args: Tuple[Optional[str], ...] = ()
+    kwargs: Tuple[Tuple[str, Optional[str]], ...] = ()
+    consts: Tuple[Tuple[str, str], ...] = ()
+    awaited: bool = False
+    stmt: bool = False
+    test: Tuple[str, ...] = ()
+    none_tests: Tuple[str, ...] = ()
+    narrows: Tuple[Tuple[str, str], ...] = ()
+    starred: Tuple[Optional[str], ...] = ()
+    items: Tuple[Tuple[Optional[str], Tuple[Optional[str], ...]], ...] = ()
+    body: Tuple["Event", ...] = ()
+    orelse: Tuple["Event", ...] = ()
+    handlers: Tuple[Tuple["Event", ...], ...] = ()
+    final: Tuple["Event", ...] = ()
+    opaque: bool = False
+
+    @property
+    def line(self) -> int:
+        return self.span[0]
+
+
+@dataclass(frozen=True)
+class Decorator:
+    """A decorator: its path (``functools.lru_cache`` or ``app:app.route``),
+    whether it is called, and its constant keyword arguments.
+
+    When called, ``args`` and ``kwargs`` hold its arguments' values as ``value``
+    of an ``assign`` event does (a path, ``"None"``, ``"<const>"``, ``None``),
+    plus ``"<dict>"`` for a dict display. ``text`` is the decorator's source
+    (``lru_cache(maxsize=None)``) and ``callee_text`` that of what is called
+    (``lru_cache``), for fixes that rewrite it; empty when long or multi-line."""
+
+    path: Optional[str]
+    called: bool
+    consts: Tuple[Tuple[str, str], ...] = ()
+    span: Span = (0, 0, 0, 0)
+    args: Tuple[Optional[str], ...] = ()
+    kwargs: Tuple[Tuple[str, Optional[str]], ...] = ()
+    text: str = ""
+    callee_text: str = ""
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function (or the module body, named ``<module>``) and its events."""
+
+    qualname: str
+    name: str
+    span: Span
+    params: Tuple[str, ...]
+    is_async: bool
+    decorators: Tuple[Decorator, ...]
+    body: Tuple[Event, ...]
+    class_name: Optional[str] = None
+    globals_declared: Tuple[str, ...] = ()
+    local_imports: Tuple[str, ...] = ()  # names an import statement binds inside the function
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    qualname: str
+    span: Span
+    bases: Tuple[Optional[str], ...]
+    methods: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that could not be analysed: why, and where."""
+
+    code: str  # LAM001 syntax error, LAM000 unreadable/internal
+    message: str
+    line: int = 1
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    path: str
+    module: str
+    is_package: bool
+    functions: Dict[str, Function] = field(default_factory=dict)
+    classes: Dict[str, ClassInfo] = field(default_factory=dict)
+    globals: Tuple[str, ...] = ()
+    imports: Tuple[str, ...] = ()  # modules this one imports (absolute dotted names)
+    # module-level names bound by an import, with the dotted path each denotes
+    # (``from impl import handler`` -> ("handler", "impl.handler")): a deployment
+    # file may name a handler that its module only re-exports
+    imported: Tuple[Tuple[str, str], ...] = ()
+    noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
+    # ``# lambdalint: noqa[: CODES]`` comments: line -> codes (None = all), for the whole file
+    file_noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
+    problem: Optional[Problem] = None
+
+    @property
+    def body(self) -> Optional[Function]:
+        return self.functions.get("<module>")
+
+
+# --- JSON round trip (for the cache): see lambdalint.index.jsonform -------------------------
+
+def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
+    return to_json(m)  # type: ignore[no-any-return]
+
+
+def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
+    return from_json(ModuleFacts, d)  # type: ignore[no-any-return]

@@ -1,0 +1,240 @@
+"""The growth catalogue (``rules/catalog/growth.toml``) as typed, frozen objects.
+
+What LAM201-LAM204 know about libraries: which containers grow and how, which
+memoisers are unbounded, which calls add to a process-wide registry, which calls
+create or remove files under /tmp. Users extend each section from
+``[tool.lambdalint.growth.<section>.<name>]``; their entries are searched first, and
+an entry with a built-in name replaces it.
+
+Never imports libcst.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+
+from lambdalint.knowledge.load import PATTERN, CatalogError, builtin_document, user_table
+
+SECTIONS = ("collection", "memoizer", "registry", "tmp")
+UNBOUNDED_VALUES = ("always", "maxsize-none", "cache-arg")
+TMP_ROLES = ("maker", "writer", "remover")
+SELF = -2  # path-position of a method's receiver
+
+
+@dataclass(frozen=True)
+class CollectionKind:
+    name: str
+    constructors: Tuple[str, ...]
+    literal: str = ""
+    bounded: bool = False
+    bound_kwargs: Tuple[str, ...] = ()
+    bound_position: int = -1
+    nested: bool = False
+    grows: Tuple[str, ...] = ()
+    grows_by_key: Tuple[str, ...] = ()
+    evicts: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Memoizer:
+    name: str
+    decorators: Tuple[str, ...]
+    unbounded: str  # one of UNBOUNDED_VALUES
+    bound_kwarg: str = ""
+    bound_position: int = -1
+    bounded_callee: str = ""
+
+
+@dataclass(frozen=True)
+class Registry:
+    name: str
+    functions: Tuple[str, ...] = ()
+    receivers: Tuple[str, ...] = ()
+    methods: Tuple[str, ...] = ()
+    dedupes: bool = False
+    undo: Tuple[str, ...] = ()
+    probes: Tuple[str, ...] = ()
+    chains_with: Tuple[str, ...] = ()
+    effect: str = ""
+
+
+@dataclass(frozen=True)
+class TmpApi:
+    name: str
+    role: str  # one of TMP_ROLES
+    calls: Tuple[str, ...] = ()
+    methods: Tuple[str, ...] = ()
+    path_position: int = -1
+    path_kwarg: str = ""
+    only_with: Tuple[Tuple[str, str], ...] = ()  # (keyword, constant source)
+    mode_position: int = -1
+    mode_kwarg: str = ""
+    modes: str = ""
+
+
+def _matches(patterns: Iterable[str], path: str) -> bool:
+    return any(fnmatch.fnmatchcase(path, p) for p in patterns)
+
+
+@dataclass(frozen=True)
+class GrowthCatalog:
+    collections: Tuple[CollectionKind, ...]
+    memoizers: Tuple[Memoizer, ...]
+    registries: Tuple[Registry, ...]
+    tmp: Tuple[TmpApi, ...]
+
+    def collection_for(self, callable_path: Optional[str] = None, literal: str = "") -> Optional[CollectionKind]:
+        for kind in self.collections:
+            if literal and kind.literal == literal:
+                return kind
+            if callable_path and _matches(kind.constructors, callable_path):
+                return kind
+        return None
+
+    def memoizer_for(self, decorator_path: str) -> Optional[Memoizer]:
+        for m in self.memoizers:
+            if _matches(m.decorators, decorator_path):
+                return m
+        return None
+
+    def registry_function(self, callable_path: str) -> Optional[Registry]:
+        for r in self.registries:
+            if _matches(r.functions, callable_path):
+                return r
+        return None
+
+    def registry_method(self, method: str) -> List[Registry]:
+        return [r for r in self.registries if method in r.methods]
+
+    def tmp_api(self, role: str, callable_path: Optional[str] = None, method: Optional[str] = None) -> Optional[TmpApi]:
+        for api in self.tmp:
+            if api.role != role:
+                continue
+            if callable_path and _matches(api.calls, callable_path):
+                return api
+            if method and method in api.methods:
+                return api
+        return None
+
+
+# --- loading -------------------------------------------------------------------------
+
+_FIELDS: Dict[str, Dict[str, str]] = {
+    # key -> type: s string, b bool, i int, l list of strings
+    "collection": {"name": "s", "constructors": "l", "literal": "s", "bounded": "b", "bound-kwargs": "l",
+                   "bound-position": "i", "nested": "b", "grows": "l", "grows-by-key": "l", "evicts": "l"},
+    "memoizer": {"name": "s", "decorators": "l", "unbounded": "s", "bound-kwarg": "s", "bound-position": "i",
+                 "bounded-callee": "s"},
+    "registry": {"name": "s", "functions": "l", "receivers": "l", "methods": "l", "dedupes": "b", "undo": "l",
+                 "probes": "l", "chains-with": "l", "effect": "s"},
+    "tmp": {"name": "s", "role": "s", "calls": "l", "methods": "l", "path-position": "i", "path-kwarg": "s",
+            "only-with": "l", "mode-position": "i", "mode-kwarg": "s", "modes": "s"},
+}
+_REQUIRED = {
+    "collection": ("constructors",),
+    "memoizer": ("decorators", "unbounded"),
+    "registry": (),
+    "tmp": ("role",),
+}
+_TYPE_NAMES = {"s": "a string", "b": "true or false", "i": "an integer", "l": "an array of strings"}
+
+
+def _entry(section: str, data: Mapping[str, Any], name: str, where: str) -> Any:
+    fields = _FIELDS[section]
+    if not isinstance(data, Mapping):
+        raise CatalogError(f"{where}: must be a table")
+    for key in data:
+        if key not in fields:
+            raise CatalogError(f"{where}: unknown key '{key}' (known keys: {', '.join(sorted(fields))})")
+    for key in _REQUIRED[section]:
+        if key not in data:
+            raise CatalogError(f"{where}: missing key '{key}'")
+    values: Dict[str, Any] = {"name": name}
+    for key, value in data.items():
+        kind = fields[key]
+        ok = (isinstance(value, str) if kind == "s" else isinstance(value, bool) if kind == "b"
+              else isinstance(value, int) and not isinstance(value, bool) if kind == "i"
+              else isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value))
+        if not ok:
+            raise CatalogError(f"{where}: key '{key}' must be {_TYPE_NAMES[kind]}")
+        if key in ("constructors", "decorators", "functions", "receivers", "calls"):
+            for pattern in value:
+                if not PATTERN.match(pattern):
+                    raise CatalogError(f"{where}: key '{key}': {pattern!r} is not a dotted path or fnmatch pattern")
+        values[key.replace("-", "_")] = tuple(value) if kind == "l" else value
+    if section == "memoizer" and values["unbounded"] not in UNBOUNDED_VALUES:
+        raise CatalogError(f"{where}: key 'unbounded' must be one of {', '.join(UNBOUNDED_VALUES)}")
+    if section == "tmp":
+        if values["role"] not in TMP_ROLES:
+            raise CatalogError(f"{where}: key 'role' must be one of {', '.join(TMP_ROLES)}")
+        only = []
+        for item in values.get("only_with", ()):
+            key, sep, const = item.partition("=")
+            if not sep or not key.isidentifier():
+                raise CatalogError(f"{where}: key 'only-with': {item!r} must look like keyword=constant")
+            only.append((key, const))
+        values["only_with"] = tuple(only)
+    if section == "registry" and not (values.get("functions") or values.get("methods")):
+        raise CatalogError(f"{where}: a registry needs 'functions' or 'methods'")
+    cls = {"collection": CollectionKind, "memoizer": Memoizer, "registry": Registry, "tmp": TmpApi}[section]
+    return cls(**values)
+
+
+def _parse_builtin(data: Mapping[str, Any], source: str) -> Dict[str, List[Any]]:
+    out: Dict[str, List[Any]] = {s: [] for s in SECTIONS}
+    for section, entries in data.items():
+        if section not in SECTIONS:
+            raise CatalogError(f"{source}: unknown top-level key '{section}'")
+        if not isinstance(entries, list):
+            raise CatalogError(f"{source}: '{section}' must be an array of tables")
+        for number, entry in enumerate(entries, start=1):
+            name = entry.get("name") if isinstance(entry, Mapping) else None
+            where = f"{source}: {section} {name!r}" if isinstance(name, str) else f"{source}: {section} #{number}"
+            if not isinstance(name, str) or not name.strip():
+                raise CatalogError(f"{where}: missing key 'name'")
+            out[section].append(_entry(section, {k: v for k, v in entry.items() if k != "name"}, name, where))
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _builtin() -> GrowthCatalog:
+    data, source = builtin_document("growth.toml")
+    parsed = _parse_builtin(data, source)
+    return GrowthCatalog(tuple(parsed["collection"]), tuple(parsed["memoizer"]),
+                         tuple(parsed["registry"]), tuple(parsed["tmp"]))
+
+
+def parse_user(table: Any, source: str) -> Dict[str, List[Any]]:
+    """Validate ``[tool.lambdalint.growth]``: a table of sections, each a table of
+    named entries. Raises CatalogError naming the file and the table."""
+    if not isinstance(table, Mapping):
+        raise CatalogError(f"{source}: [tool.lambdalint.growth] must be a table")
+    out: Dict[str, List[Any]] = {s: [] for s in SECTIONS}
+    for section, entries in table.items():
+        if section not in SECTIONS:
+            raise CatalogError(f"{source}: [tool.lambdalint.growth]: unknown section '{section}' "
+                               f"(known: {', '.join(SECTIONS)})")
+        if not isinstance(entries, Mapping):
+            raise CatalogError(f"{source}: [tool.lambdalint.growth.{section}] must be a table of tables")
+        for name, entry in entries.items():
+            out[section].append(_entry(section, entry, name, f"{source}: {user_table('growth.' + section, name)}"))
+    return out
+
+
+def load_growth_catalog(user: Optional[Mapping[str, Any]] = None, source: str = "pyproject.toml") -> GrowthCatalog:
+    """The built-in growth catalogue, with ``[tool.lambdalint.growth]`` entries first."""
+    builtin = _builtin()
+    if not user:
+        return builtin
+    extra = parse_user(user, source)
+
+    def merged(section: str, entries: Tuple[Any, ...]) -> Tuple[Any, ...]:
+        names = {e.name for e in extra[section]}
+        return tuple(extra[section]) + tuple(e for e in entries if e.name not in names)
+
+    return GrowthCatalog(merged("collection", builtin.collections), merged("memoizer", builtin.memoizers),
+                         merged("registry", builtin.registries), merged("tmp", builtin.tmp))

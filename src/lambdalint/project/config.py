@@ -1,0 +1,327 @@
+"""Settings from ``[tool.lambdalint]`` in the nearest ``pyproject.toml`` (or a
+``lambdalint.toml``), validated: a mistake is an error that names the file and key.
+
+Each setting remembers where its value came from (``Settings.origins``), so
+``lambdalint config`` can say why a rule is on or a file is skipped."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10
+    import tomli as tomllib
+
+from lambdalint.errors import ConfigError  # noqa: F401 - raised here, and imported from here
+from lambdalint.project.discover import DEFAULT_EXCLUDES
+
+OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit", "pylint")
+OUTPUT_FORMAT_ENV = "LAMBDALINT_OUTPUT_FORMAT"
+
+# Rule options under [tool.lambdalint.options], with their defaults (the type of the
+# default is the type a value must have). Rules read them from CheckContext.options.
+RULE_OPTIONS: Dict[str, Any] = {
+    "memoizer-maxsize": 128,  # LAM202: the bound its fix gives an unbounded memoiser
+}
+
+DEFAULT_ORIGIN = "default"
+
+
+
+# handler names the naming convention accepts (with an (event, context) signature)
+DEFAULT_PATTERNS: Tuple[str, ...] = ("handler", "lambda_handler", "*_handler")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # None: the rules that are on by default; ("ALL",) turns on the opt-in ones too
+    select: Optional[Tuple[str, ...]] = None
+    extend_select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+    # (pattern, codes): pattern relative to the config's folder, "!" negates
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    exclude: Tuple[str, ...] = DEFAULT_EXCLUDES
+    extend_exclude: Tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    handlers: Tuple[str, ...] = ()
+    # deployment files to read besides those found by name (paths relative to the config file)
+    deploy_files: Tuple[str, ...] = ()
+    handler_patterns: Tuple[str, ...] = DEFAULT_PATTERNS
+    conventions: bool = True
+    resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # [tool.lambdalint.growth.<section>.<name>]: growth catalogue entries (knowledge/growth.py)
+    growth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    output_format: Optional[str] = None
+    # rule options, e.g. {"memoizer-maxsize": 128}; each rule documents its own
+    options: Mapping[str, Any] = field(default_factory=dict)
+    source: Optional[str] = None  # the config file these came from
+    # config key (as written in TOML) -> where its value came from; absent = default
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        """The folder relative paths in the config are relative to."""
+        return os.path.dirname(os.path.abspath(self.source)) if self.source else os.getcwd()
+
+    @property
+    def excludes(self) -> Tuple[str, ...]:
+        """Exclude patterns for discovery: a pattern with a folder part
+        (``src/generated``) is anchored at the config's folder; a bare name
+        (``build``) matches at any depth."""
+        out = []
+        for p in self.exclude + self.extend_exclude:
+            inner = p.strip("/")
+            if "/" in inner and not os.path.isabs(p) and self.source:
+                p = os.path.join(self.base, p[2:] if p.startswith("./") else p).replace(os.sep, "/")
+            out.append(p)
+        return tuple(out)
+
+    def origin(self, key: str) -> str:
+        return self.origins.get(key, DEFAULT_ORIGIN)
+
+
+_LIST_KEYS = {
+    "select": "select",
+    "extend-select": "extend_select",
+    "ignore": "ignore",
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+    "handlers": "handlers",
+    "handler-patterns": "handler_patterns",
+    "deploy-files": "deploy_files",
+}
+_BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore"}
+_CODE_KEYS = ("select", "extend-select", "ignore")
+_KNOWN = set(_LIST_KEYS) | set(_BOOL_KEYS) | {"per-file-ignores", "resources", "output-format", "options", "growth"}
+CONFIG_NAMES = ("lambdalint.toml", ".lambdalint.toml")
+
+
+def find_config(start_paths: Sequence[str]) -> Optional[str]:
+    """The nearest ``lambdalint.toml``/``.lambdalint.toml``, or ``pyproject.toml``
+    with a ``[tool.lambdalint]`` table, searching upward from the folder that
+    holds every path checked (so ``check svc_a/ svc_b/`` does not pick svc_a's)."""
+    starts = [os.path.abspath(p) for p in start_paths] or [os.path.abspath(".")]
+    dirs = [p if os.path.isdir(p) else os.path.dirname(p) for p in starts]
+    try:
+        d = os.path.commonpath(dirs)
+    except ValueError:  # different drives on Windows
+        d = dirs[0]
+    while True:
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(d, name)
+            if os.path.isfile(candidate):
+                return candidate
+        candidate = os.path.join(d, "pyproject.toml")
+        if os.path.isfile(candidate) and _has_section(candidate):
+            return candidate
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _has_section(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return "lambdalint" in tomllib.load(fh).get("tool", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return True  # let load_settings report the problem
+
+
+def load_settings(path: Optional[str], known_codes: Sequence[str]) -> Settings:
+    if path is None:
+        return Settings()
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8") from None
+    is_pyproject = os.path.basename(path) == "pyproject.toml"
+    table = data.get("tool", {}).get("lambdalint", {}) if is_pyproject else data
+    prefix = "tool.lambdalint." if is_pyproject else ""
+    return parse_settings(table, path, prefix, known_codes)
+
+
+def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes: Sequence[str]) -> Settings:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: {prefix.rstrip('.') or 'config'} must be a table")
+    unknown = sorted(set(table) - _KNOWN)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key '{prefix}{unknown[0]}' (known keys: {', '.join(sorted(_KNOWN))})")
+    changes: Dict[str, Any] = {}
+    for key, attr in _LIST_KEYS.items():
+        if key in table:
+            value = table[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{path}: '{prefix}{key}' must be a list of strings")
+            changes[attr] = tuple(value)
+    if "deploy_files" in changes:
+        base = os.path.dirname(os.path.abspath(path))
+        changes["deploy_files"] = tuple(os.path.normpath(os.path.join(base, f)) for f in changes["deploy_files"])
+    for key in _CODE_KEYS:
+        for code in changes.get(_LIST_KEYS[key], ()):
+            check_code(code, known_codes, f"{path}: '{prefix}{key}'")
+    for key, attr in _BOOL_KEYS.items():
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{path}: '{prefix}{key}' must be true or false")
+            changes[attr] = table[key]
+    if "per-file-ignores" in table:
+        changes["per_file_ignores"] = _per_file_ignores(table["per-file-ignores"], path, prefix, known_codes)
+    if "output-format" in table:
+        fmt = table["output-format"]
+        if fmt not in OUTPUT_FORMATS:
+            raise ConfigError(f"{path}: '{prefix}output-format' must be one of {', '.join(OUTPUT_FORMATS)}")
+        changes["output_format"] = fmt
+    if "resources" in table:
+        res = table["resources"]
+        if not isinstance(res, Mapping) or not all(isinstance(v, Mapping) for v in res.values()):
+            raise ConfigError(f"{path}: '{prefix}resources' must be a table of tables")
+        changes["resources"] = res
+    if "growth" in table:
+        from lambdalint.knowledge.resources import CatalogError
+        from lambdalint.knowledge.growth import parse_user
+
+        try:
+            parse_user(table["growth"], path)
+        except CatalogError as exc:
+            raise ConfigError(str(exc)) from None
+        changes["growth"] = table["growth"]
+    if "options" in table:
+        changes["options"] = _options(table["options"], path, prefix)
+    where = f"{path} [{prefix.rstrip('.')}]" if prefix else path
+    origins = {key: where for key in table}
+    return replace(Settings(source=path, origins=origins), **changes)
+
+
+def _per_file_ignores(value: Any, path: str, prefix: str,
+                      known_codes: Sequence[str]) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    key = f"{prefix}per-file-ignores"
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{path}: '{key}' must be a table of pattern = [codes]")
+    out = []
+    for pattern, codes in value.items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{path}: '{key}.\"{pattern}\"' must be a list of rule codes")
+        if not pattern.lstrip("!"):
+            raise ConfigError(f"{path}: '{key}' has an empty pattern")
+        for code in codes:
+            check_code(code, known_codes, f"{path}: '{key}.\"{pattern}\"'")
+        out.append((pattern, tuple(codes)))
+    return tuple(out)
+
+
+def _options(opts: Any, path: str, prefix: str) -> Dict[str, Any]:
+    if not isinstance(opts, Mapping):
+        raise ConfigError(f"{path}: '{prefix}options' must be a table")
+    unknown_opts = sorted(set(opts) - set(RULE_OPTIONS))
+    if unknown_opts:
+        raise ConfigError(f"{path}: unknown option '{prefix}options.{unknown_opts[0]}'")
+    for key, value in opts.items():
+        if not isinstance(value, type(RULE_OPTIONS[key])) or isinstance(value, bool) != isinstance(RULE_OPTIONS[key], bool):
+            raise ConfigError(f"{path}: '{prefix}options.{key}' must be of type {type(RULE_OPTIONS[key]).__name__}")
+    return {**RULE_OPTIONS, **opts}
+
+
+def check_code(code: str, known_codes: Sequence[str], where: str) -> None:
+    """A selector is ``ALL``, a code, or a prefix of some code (``LAM1``)."""
+    if code == "ALL" or any(k.startswith(code) for k in known_codes) and code.startswith("LAM"):
+        return
+    raise ConfigError(f"{where}: unknown rule code '{code}'")
+
+
+def _specificity(code: str, selectors: Sequence[str]) -> int:
+    """How specifically ``selectors`` name ``code``: -1 not at all, 0 by ``ALL``,
+    else the length of the longest matching prefix."""
+    best = -1
+    for s in selectors:
+        if s == "ALL":
+            best = max(best, 0)
+        elif code.startswith(s):
+            best = max(best, len(s))
+    return best
+
+
+def selected(code: str, settings: Settings, default_on: bool = True) -> bool:
+    """Whether rule ``code`` runs. The most specific selector wins, as in ruff:
+    ``select = ["ALL"], ignore = ["LAM1"], extend-select = ["LAM101"]`` keeps LAM101."""
+    if settings.select is None:
+        chosen = 0 if default_on else -1
+    else:
+        chosen = _specificity(code, settings.select)
+    chosen = max(chosen, _specificity(code, settings.extend_select))
+    ignored = _specificity(code, settings.ignore)
+    return chosen >= 0 and chosen > ignored if ignored >= 0 else chosen >= 0
+
+
+def merge_cli(settings: Settings, select: List[str], extend_select: List[str], ignore: List[str],
+              output_format: Optional[str], known_codes: Sequence[str]) -> Settings:
+    for code in list(select) + list(extend_select) + list(ignore):
+        check_code(code, known_codes, "command line")
+    changes: Dict[str, Any] = {}
+    origins = dict(settings.origins)
+    if select:
+        changes["select"] = tuple(select)
+        origins["select"] = "command line (--select)"
+    if extend_select:
+        changes["extend_select"] = settings.extend_select + tuple(extend_select)
+        origins["extend-select"] = _and(settings.origin("extend-select"), "command line (--extend-select)")
+    if ignore:
+        changes["ignore"] = settings.ignore + tuple(ignore)
+        origins["ignore"] = _and(settings.origin("ignore"), "command line (--ignore)")
+    if output_format:
+        changes["output_format"] = output_format
+        origins["output-format"] = "command line (--output-format)"
+    return replace(settings, origins=origins, **changes)
+
+
+def _and(before: str, added: str) -> str:
+    return added if before == DEFAULT_ORIGIN else f"{before} + {added}"
+
+
+def resolve_output_format(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """The format when the command line named none: ``LAMBDALINT_OUTPUT_FORMAT``,
+    then the config file, then ``github`` on GitHub Actions, else ``full``.
+    (The command line has already been merged: it beats all of these.)"""
+    origin = settings.origin("output-format")
+    if origin.startswith("command line"):
+        return settings
+    env = environ.get(OUTPUT_FORMAT_ENV, "").strip()
+    if env:
+        if env not in OUTPUT_FORMATS:
+            raise ConfigError(f"environment variable {OUTPUT_FORMAT_ENV}={env!r} must be one of {', '.join(OUTPUT_FORMATS)}")
+        return replace(settings, output_format=env, origins={**settings.origins, "output-format": f"environment ({OUTPUT_FORMAT_ENV})"})
+    if settings.output_format is not None:
+        return settings
+    if environ.get("GITHUB_ACTIONS") == "true":
+        return replace(settings, output_format="github",
+                       origins={**settings.origins, "output-format": "GitHub Actions (GITHUB_ACTIONS=true)"})
+    return replace(settings, output_format="full")
+
+
+def describe(settings: Settings) -> List[Tuple[str, Any, str]]:
+    """``(key, value, origin)`` for every setting, for ``lambdalint config``."""
+    rows: List[Tuple[str, Any, str]] = [
+        ("select", list(settings.select) if settings.select is not None else "(the rules on by default)", settings.origin("select")),
+        ("extend-select", list(settings.extend_select), settings.origin("extend-select")),
+        ("ignore", list(settings.ignore), settings.origin("ignore")),
+        ("per-file-ignores", {p: list(c) for p, c in settings.per_file_ignores}, settings.origin("per-file-ignores")),
+        ("exclude", list(settings.exclude), settings.origin("exclude")),
+        ("extend-exclude", list(settings.extend_exclude), settings.origin("extend-exclude")),
+        ("respect-gitignore", settings.respect_gitignore, settings.origin("respect-gitignore")),
+        ("handlers", list(settings.handlers), settings.origin("handlers")),
+        ("handler-patterns", list(settings.handler_patterns), settings.origin("handler-patterns")),
+        ("conventions", settings.conventions, settings.origin("conventions")),
+        ("output-format", settings.output_format or "full", settings.origin("output-format")),
+        ("options", dict({**RULE_OPTIONS, **settings.options}), settings.origin("options")),
+        ("resources", {k: dict(v) for k, v in settings.resources.items()}, settings.origin("resources")),
+    ]
+    return rows

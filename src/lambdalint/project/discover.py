@@ -1,0 +1,324 @@
+"""Expand command-line paths into the Python files to check, with module names."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from lambdalint.project.sourcefile import probe
+
+# (absolute path, is a folder) -> skip it; e.g. what .gitignore says
+Ignored = Callable[[str, bool], bool]
+
+DEFAULT_EXCLUDES: tuple = (
+    ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", "node_modules",
+    ".aws-sam", "cdk.out", ".serverless", ".tox", ".nox", ".eggs", "*.egg-info", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", ".lambdalint_cache", "site-packages",
+)
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # as shown to the user (relative to the working directory when inside it)
+    module: str  # the module's key, unique within the run
+    is_package: bool
+    # the name the runtime imports it by, relative to ``root`` (its code root, or the
+    # folder above its top package); ``module`` differs only when two roots share a name
+    import_name: str = ""
+    root: str = ""
+    # why this path (a folder) could not be read while discovering files; its
+    # files were not checked, and the run says so instead of losing them quietly
+    unreadable: str = ""
+
+    @property
+    def runtime_name(self) -> str:
+        return self.import_name or self.module
+
+
+class DiscoveryError(Exception):
+    """A path given on the command line does not exist."""
+
+
+def _excluded(name: str, rel: str, patterns: Sequence[str], full: str = "") -> bool:
+    return excluder(tuple(patterns))(name, rel, full)
+
+
+class Excluder:
+    """Exclude patterns compiled once: a walk asks about every entry, and
+    ``fnmatch`` per pattern per entry dominated discovery on large trees.
+
+    A relative pattern matches an entry's name, its path relative to the
+    walked root, or a folder above it (``p/*``); an absolute pattern (config
+    resolves ``dir/x`` against its own folder) matches the absolute path."""
+
+    def __init__(self, patterns: Tuple[str, ...]) -> None:
+        relative = [p for p in patterns if not os.path.isabs(p)]
+        absolute = [p for p in patterns if os.path.isabs(p)]
+        self._relative = _alternation(relative + [p.rstrip("/") + "/*" for p in relative])
+        self._absolute = _alternation(absolute + [p.rstrip("/") + "/*" for p in absolute]) if absolute else None
+
+    def __call__(self, name: str, rel: str, full: str = "") -> bool:
+        if self._relative is not None and (self._relative.match(name) or self._relative.match(rel)):
+            return True
+        if self._absolute is not None and full:
+            return bool(self._absolute.match(os.path.abspath(full).replace(os.sep, "/")))
+        return False
+
+
+def _alternation(globs: Sequence[str]) -> "Optional[re.Pattern[str]]":
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+
+
+_EXCLUDERS: Dict[Tuple[str, ...], Excluder] = {}
+
+
+def excluder(patterns: Tuple[str, ...]) -> Excluder:
+    found = _EXCLUDERS.get(patterns)
+    if found is None:
+        found = _EXCLUDERS[patterns] = Excluder(patterns)
+    return found
+
+
+def _is_virtualenv(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
+
+
+def _is_cache(directory: str) -> bool:
+    """A folder tagged as a cache (https://bford.info/cachedir/), such as
+    lambdalint's own, holds no source, whatever the excludes say: its files
+    change on every run and must not count as inputs."""
+    return os.path.isfile(os.path.join(directory, "CACHEDIR.TAG"))
+
+
+def display_path(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if rel.startswith("..") else rel
+
+
+@dataclass
+class Tree:
+    """One walk of the checked paths, shared by discovery and the deployment
+    readers (a second walk cost as much as the first on large trees)."""
+
+    python: List[str]  # the Python files to check: named on the command line, or found and not git-ignored
+    files: List[str]  # every file found and not excluded, git-ignored or not (deployment files)
+    errors: List[OSError]  # folders that could not be listed
+    absolute: Dict[str, str] = field(default_factory=dict)  # each of ``files`` -> its absolute path
+
+
+def walk_tree(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
+              ignored: Optional[Ignored] = None) -> Tree:
+    """Every file under ``roots`` that is not excluded; a file named in ``roots``
+    itself is always included. Raises ``DiscoveryError`` for a missing root."""
+    tree = Tree([], [], [])
+    skip = excluder(tuple(excludes))
+    for root in roots:
+        if not os.path.exists(root):
+            raise DiscoveryError(f"{root}: no such file or directory")
+        if os.path.isfile(root):
+            tree.python.append(root)  # an explicitly named file is always checked
+            tree.files.append(root)
+            tree.absolute[root] = os.path.abspath(root)
+            continue
+        _walk_folder(root, skip, ignored, tree)
+    return tree
+
+
+def _walk_folder(top: str, skip: Excluder, ignored: Optional[Ignored], tree: Tree) -> None:
+    """Top-down and sorted, as ``os.walk`` would, with one ``scandir`` per folder
+    and no recursion (folders can nest deeper than Python's stack)."""
+    # (folder, its absolute path, its path relative to top, git-ignored)
+    todo = [(top, os.path.abspath(top), "", False)]
+    while todo:
+        folder, folder_abs, rel, hidden = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            tree.errors.append(exc)
+            continue
+        folders = []
+        for entry in entries:
+            name, full = entry.name, entry.path
+            entry_rel = f"{rel}/{name}" if rel else name
+            try:
+                is_dir = entry.is_dir()  # follows links, as os.walk does
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if skip(name, entry_rel, full) or entry.is_symlink() or _is_virtualenv(full) or _is_cache(full):
+                    continue
+                absolute = os.path.join(folder_abs, name)
+                folders.append((full, absolute, entry_rel, hidden or ignored is not None and ignored(absolute, True)))
+            elif not skip(name, entry_rel, full):
+                absolute = os.path.join(folder_abs, name)
+                tree.files.append(full)
+                tree.absolute[full] = absolute
+                if name.endswith(".py") and not hidden and (ignored is None or not ignored(absolute, False)):
+                    tree.python.append(full)
+        todo.extend(reversed(folders))
+
+
+def module_name(path: str, packages: Optional[Dict[str, str]] = None) -> str:
+    """The dotted module name, from the chain of ``__init__.py`` above the file.
+
+    A file whose name is no identifier (``my-func.py``) is still a handler module:
+    Lambda loads it with ``importlib``. It gets an identifier-safe key (``my_func``).
+    ``packages`` caches each folder's dotted package name over many calls."""
+    folder, base = os.path.split(os.path.abspath(path))
+    stem = os.path.splitext(base)[0]
+    prefix = _package_name(folder, packages if packages is not None else {})
+    if base == "__init__.py":
+        return prefix or _identifier(stem)
+    return f"{prefix}.{_identifier(stem)}" if prefix else _identifier(stem)
+
+
+def _package_name(folder: str, known: Dict[str, str]) -> str:
+    """``a.b`` for a folder ``.../a/b`` when both hold an ``__init__.py`` (and are
+    identifiers); "" when ``folder`` is no package."""
+    chain = []
+    d = folder
+    while d not in known:
+        name = os.path.basename(d)
+        if not (_IDENT.match(name) and os.path.isfile(probe(os.path.join(d, "__init__.py")))):
+            known[d] = ""
+            break
+        chain.append(d)
+        parent = os.path.dirname(d)
+        if parent == d:
+            known[parent] = ""
+            break
+        d = parent
+    for d in reversed(chain):
+        above = known.get(os.path.dirname(d), "")
+        known[d] = f"{above}.{os.path.basename(d)}" if above else os.path.basename(d)
+    return known[folder]
+
+
+def import_root(path: str, code_roots: Sequence[str] = (), packages: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
+    """The folder the runtime imports ``path`` from, and the dotted name it imports it by.
+
+    Inside a code root (a ``CodeUri``, a serverless service...) the name is
+    relative to the deepest root that holds the file, as Lambda imports it;
+    elsewhere it follows the chain of ``__init__.py`` above the file."""
+    full = os.path.abspath(path)
+    best = ""
+    for root in code_roots:
+        r = os.path.abspath(root)
+        if full.startswith(r.rstrip(os.sep) + os.sep) and len(r) > len(best):
+            best = r
+    if best:
+        rel = os.path.splitext(os.path.relpath(full, best))[0].replace(os.sep, "/").split("/")
+        if rel[-1] == "__init__":
+            rel = rel[:-1]
+        name = ".".join(_identifier(p) for p in rel) or _identifier(os.path.basename(best))
+        return best, name
+    name = module_name(full, packages)
+    depth = name.count(".") + (1 if os.path.basename(full) == "__init__.py" else 0)
+    root = os.path.dirname(full)
+    for _ in range(depth):
+        root = os.path.dirname(root)
+    return root, name
+
+
+def _identifier(part: str) -> str:
+    part = re.sub(r"\W", "_", part) or "_"
+    return "_" + part if part[0].isdigit() else part
+
+
+def _qualifier(root: str, others: Sequence[str]) -> str:
+    """A dotted prefix telling ``root`` apart from the ``others`` roots that share a
+    module name: its folders from just above their common ancestor
+    (``billing.src`` and ``shipping.src``, say, for ``services/billing/src``)."""
+    try:
+        common = os.path.commonpath([root, *others])
+    except ValueError:  # different drives
+        common = root
+    rel = os.path.relpath(root, os.path.dirname(common)).replace(os.sep, "/")
+    return ".".join(_identifier(p) for p in rel.split("/") if p and p not in (".", "..")) or "_"
+
+
+def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
+             code_roots: Sequence[str] = (), ignored: Optional[Ignored] = None) -> List[SourceFile]:
+    """The Python files under ``roots``, each with a module key unique within the run."""
+    tree = walk_tree(roots, excludes, ignored)
+    return name_sources(tree.python, code_roots, tree.errors)
+
+
+def name_sources(python: Sequence[str], code_roots: Sequence[str] = (),
+                 errors: Sequence[OSError] = ()) -> List[SourceFile]:
+    """Files to check, each with a module key unique within the run.
+
+    Two files can claim the same import name (``db.py`` in two services); each
+    then gets a key qualified by its root's folders (``svc_a.src.db``), so that
+    neither is lost and neither stands in for the other (``lambdalint.graph.rename``
+    makes a module's imports name the modules of its own root)."""
+    found: List[Tuple[str, str, str, str]] = []  # (path, absolute path, root, import name)
+    packages: Dict[str, str] = {}
+    for path in dict.fromkeys(os.path.normpath(p) for p in python):
+        full = os.path.abspath(path)
+        root, name = import_root(full, code_roots, packages)
+        found.append((path, full, root, name))
+    owners: Dict[str, set] = {}
+    roots_of: Dict[str, set] = {}
+    for path, full, root, name in found:
+        owners.setdefault(name, set()).add(full)
+        roots_of.setdefault(name, set()).add(root)
+    keys: Dict[str, str] = {}  # abspath -> key
+    taken = {name for name, files in owners.items() if len(files) == 1}
+    for path, full, root, name in found:
+        if full in keys:
+            continue
+        if len(owners[name]) == 1:
+            keys[full] = name
+            continue
+        key = base = f"{_qualifier(root, sorted(roots_of[name]))}.{name}"
+        n = 2
+        while key in taken:
+            key, n = f"{base}_{n}", n + 1
+        taken.add(key)
+        keys[full] = key
+    shown = _displayer()
+    return [SourceFile(shown(path, full), keys[full], os.path.basename(path) == "__init__.py", name, root)
+            for path, full, root, name in found] + _unreadable_folders(errors)
+
+
+def _displayer() -> Callable[[str, str], str]:
+    """``display_path`` for many files: the working folder is read once."""
+    cwd = os.getcwd()
+    inside = cwd.rstrip(os.sep) + os.sep
+
+    def shown(path: str, full: str) -> str:
+        if full.startswith(inside):
+            return full[len(inside):]
+        return display_path(path)
+
+    return shown
+
+
+def _unreadable_folders(errors: Sequence[OSError]) -> List[SourceFile]:
+    out: Dict[str, SourceFile] = {}
+    for exc in errors:
+        path = display_path(str(exc.filename or "?"))
+        reason = exc.strerror or str(exc)
+        out.setdefault(path, SourceFile(path, f"<unreadable folder {path}>", False,
+                                        unreadable=f"cannot read folder: {reason}; the files in it were not checked"))
+    return list(out.values())
+
+
+def rename_maps(sources: Sequence[SourceFile]) -> Dict[str, Dict[str, str]]:
+    """For each root: the import names of its modules, mapped to their keys."""
+    out: Dict[str, Dict[str, str]] = {}
+    for s in sources:
+        out.setdefault(s.root, {})[s.runtime_name] = s.module
+    return out

@@ -1,0 +1,100 @@
+"""What the pipeline's stages hand each other, and what a run gives back.
+
+Kept apart from ``lambdalint.run`` (which calls the stages) so that the cache
+stage, which records a run and answers the next one, needs the shapes of a run
+without importing the orchestration that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set
+
+if TYPE_CHECKING:  # annotations only: a run the memo answers loads none of these
+    from lambdalint.cache.store import Cache
+    from lambdalint.deploy.read import Found
+    from lambdalint.deploy.records import Notice
+    from lambdalint.graph.handlers import Handler
+    from lambdalint.graph.link import Project
+    from lambdalint.index.facts import ModuleFacts
+    from lambdalint.project.discover import SourceFile, Tree
+    from lambdalint.project.sourcefile import Recorded
+    from lambdalint.report.diagnostics import Diagnostic
+    from lambdalint.report.progress import Progress
+
+# Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
+# the fix stage re-checks its edits in memory before (or instead of) writing them.
+Contents = Mapping[str, bytes]
+
+
+@dataclass
+class RunResult:
+    diagnostics: List[Diagnostic]
+    files: int
+    handlers: List[Handler] = field(default_factory=list)
+    internal_errors: List[str] = field(default_factory=list)
+    # problems with deployment files, and handlers they declare that cannot be followed
+    notices: List[Notice] = field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    """The indexed project and its entry points, before any rule runs."""
+
+    modules: List[ModuleFacts]
+    project: Project
+    handlers: List[Handler]
+    notices: List[Notice]
+    files: int = 0  # files found, indexed or not
+    # what the run memo records: the code roots the deployment files set, every
+    # other file their readers (or module naming, or handler resolution) asked
+    # for or about, and how each Python file was used
+    code_roots: List[str] = field(default_factory=list)
+    sources: List[SourceFile] = field(default_factory=list)
+    deployment_reads: Recorded = field(default_factory=dict)
+    records: Dict[str, "FileRecord"] = field(default_factory=dict)
+    pruned: bool = False
+
+
+@dataclass
+class Options:
+    """How to run, not what to find: none of these change the findings."""
+
+    jobs: Optional[int] = None  # None: the number of CPUs available
+    cache: Optional[Cache] = None
+    progress: Optional[Progress] = None
+    prune: bool = True  # index only what handlers can reach
+    contents: Optional[Contents] = None
+    verbose: bool = False
+
+
+@dataclass
+class Gathered:
+    """The files a run may read, found by one walk, before any is read."""
+
+    tree: Tree
+    deployment: Found  # files that may be deployment files
+    notices: List[Notice]  # deployment files listed in config that do not exist
+
+    def sources(self) -> Set[str]:
+        """The Python files to check, absolute."""
+        return set(self._python())
+
+    def inputs(self) -> List[str]:
+        """Every file the result can depend on (besides those deployment files name), absolute."""
+        return list(dict.fromkeys([*self._python(), *self.deployment]))
+
+    def _python(self) -> List[str]:
+        known = self.tree.absolute
+        return [known.get(p) or os.path.abspath(p) for p in self.tree.python]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """How a run used one Python file, for the run memo."""
+
+    digest: str  # content hash of what was read; "!<reason>" when unreadable
+    key: str = ""  # its per-file cache key
+    scan: str = ""  # the digest of its first-pass scan, when the run pruned
+    indexed: bool = False
