@@ -238,7 +238,7 @@ def test_modules_no_handler_reaches_are_not_indexed(tmp_path):
 
 def test_handlers_declared_in_deployment_files_are_roots_and_the_rest_is_pruned(tmp_path, monkeypatch):
     """`process` matches no naming convention: only the template makes it a handler."""
-    import lambdalint.run as run_module
+    import lambdalint.index.files as indexing
 
     write_project(tmp_path, {
         "template.yaml": """
@@ -256,8 +256,8 @@ def test_handlers_declared_in_deployment_files_are_roots_and_the_rest_is_pruned(
         "scripts/seed.py": "def main(argv):\n    return 1\n",
     })
     parsed = []
-    real = run_module.index_bytes
-    monkeypatch.setattr(run_module, "index_bytes", lambda data, source, verbose=False: (
+    real = indexing.index_bytes
+    monkeypatch.setattr(indexing, "index_bytes", lambda data, source, verbose=False: (
         parsed.append(source.module), real(data, source, verbose))[1])
     pruned = assert_same(tmp_path)
     assert [(Path(d[0]).name, d[2]) for d in pruned[0]] == [("db.py", "LAM101")]
