@@ -91,7 +91,8 @@ def test_github_escapes_and_levels():
     d = Diagnostic("LAM101", "x", "50% done\nnext: a, b", "dir,a:b/app.py", (3, 0, 3, 4), WARNING)
     assert github.annotation(d, "") == (
         "::warning title=lambdalint (LAM101),file=dir%2Ca%3Ab/app.py,line=3,col=1,endLine=3,endColumn=5::"
-        "dir,a:b/app.py:3:1: LAM101 50%25 done%0Anext: a, b")
+        "dir,a:b/app.py:3:1: LAM101 50%25 done\\nnext: a, b")  # a new line in the data shows as \\n
+    assert github.escape_data("a\r\nb%") == "a%0D%0Ab%25"  # lambdalint's own new lines (the help line)
     note = Diagnostic("LAM999", "x", "m", "a.py", (1, 0, 1, 1), NOTE)
     assert github.annotation(note, "").startswith("::notice ")
     assert github.annotation(Diagnostic("LAM1", "x", "m", "a.py", (1, 0, 1, 1), ERROR), "").startswith("::error ")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 import click
 
 from lambdalint import __version__
 from lambdalint.project.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
 from lambdalint.report import MACHINE_FORMATS
+from lambdalint.report.inert import inert, inert_lines
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -28,7 +29,9 @@ def _use_color() -> bool:
 
 
 def _fail(message: str) -> "click.exceptions.Exit":
-    click.echo(f"lambdalint: error: {message}", err=True)
+    # messages quote paths and config values from the repository: escaped, as
+    # everything on stderr that comes from it (see report/inert.py)
+    click.echo(f"lambdalint: error: {inert(message)}", err=True)
     return click.exceptions.Exit(EXIT_ERROR)
 
 
@@ -62,11 +65,32 @@ class _Group(click.Group):
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             verbose = bool(ctx.meta.get(_VERBOSE)) or debug_enabled()
             if verbose:
-                import traceback
-
-                click.echo(traceback.format_exc().rstrip(), err=True)
-            click.echo(f"lambdalint: error: {_describe(exc, verbose)}", err=True)
+                click.echo(_traceback_text(exc).rstrip(), err=True)
+            click.echo(f"lambdalint: error: {inert(_describe(exc, verbose))}", err=True)
             raise click.exceptions.Exit(EXIT_ERROR)
+
+
+def _traceback_text(exc: BaseException) -> str:
+    """The traceback for a bug report. Its frames are lambdalint's code and keep
+    their lines; everything else (messages, which may quote the repository, even
+    across lines) is escaped whole, so no line of it starts a CI command."""
+    import traceback
+
+    te = traceback.TracebackException.from_exception(exc)
+    # the fixed texts between chained exceptions ("The above exception was ...")
+    chained = (getattr(traceback, "_cause_message", ""), getattr(traceback, "_context_message", ""))
+    trusted = {"Traceback (most recent call last):\n", *(text for text in chained if text)}
+    seen: Set[int] = set()
+    node: Optional[traceback.TracebackException] = te
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        trusted.update(node.stack.format())
+        node = node.__cause__ or (None if node.__suppress_context__ else node.__context__)
+    parts = []
+    for part in te.format():
+        body = part[:-1] if part.endswith("\n") else part
+        parts.append((inert_lines(body) if part in trusted else inert(body)) + "\n")
+    return "".join(parts)
 
 
 def _describe(exc: BaseException, verbose: bool) -> str:
@@ -183,13 +207,13 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         _exit_after_diff(outcome, quiet)
     shown = _report(result, settings.output_format or "full", output_file, statistics)
     for problem in result.internal_errors:
-        click.echo(f"lambdalint: internal error (please report it): {problem}", err=True)
+        click.echo(f"lambdalint: internal error (please report it): {inert(problem)}", err=True)
     for notice in result.notices:  # deployment files: warnings always, notes with --verbose
         if notice.level == "warning" or verbose:
-            click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
+            click.echo(f"lambdalint: {notice.level}: {inert(str(notice))}", err=True)
     if outcome is not None:
         for problem in outcome.problems:
-            click.echo(f"lambdalint: warning: {problem}", err=True)
+            click.echo(f"lambdalint: warning: {inert(problem)}", err=True)
         if show_fixes and shown not in MACHINE_FORMATS:
             _list_fixes(outcome.fixed)
     if not quiet and shown not in MACHINE_FORMATS:
@@ -209,7 +233,7 @@ def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool
     cache = None
     if not no_cache:
         root = os.path.dirname(os.path.abspath(config_file)) if config_file else None
-        cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {m}", err=True))
+        cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {inert(m)}", err=True))
     return Options(jobs=jobs, cache=cache, progress=for_terminal())
 
 
@@ -239,10 +263,12 @@ def _exit_after_diff(outcome, quiet: bool) -> None:
     """``--diff``: the diffs on stdout, a summary on stderr; exit 1 when something would change."""
     from lambdalint.fix.writeback import unified_diff
 
+    # the path is escaped in the headers (a new line would end them); the changed
+    # lines are the file's own, as `git diff` shows them, so the patch applies
     for path in outcome.changed:
-        click.echo(unified_diff(path, outcome.originals[path], outcome.fixed_sources[path]), nl=False)
+        click.echo(unified_diff(inert(path), outcome.originals[path], outcome.fixed_sources[path]), nl=False)
     for problem in outcome.problems:
-        click.echo(f"lambdalint: warning: {problem}", err=True)
+        click.echo(f"lambdalint: warning: {inert(problem)}", err=True)
     if not quiet:
         n = len(outcome.fixed)
         click.echo(f"Would fix {_plural(n, 'finding')} in {_plural(len(outcome.changed), 'file')}, "
@@ -264,9 +290,9 @@ def _list_fixes(fixed) -> None:
     for d in fixed:
         by_path.setdefault(d.path, []).append(d)
     for path, ds in by_path.items():
-        click.echo(f"- {path}:")
+        click.echo(f"- {inert(path)}:")
         for d in ds:
-            click.echo(f"    {d.line}: {d.code} ({d.name}): {d.fix.message}")
+            click.echo(f"    {d.line}: {d.code} ({d.name}): {inert(d.fix.message)}")
 
 
 def _summary(result, outcome=None, unsafe: bool = False) -> None:
@@ -355,9 +381,9 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
     except (ConfigError, DiscoveryError) as exc:
         raise _fail(str(exc))
     for h in sorted(loaded.handlers, key=lambda h: (h.path, h.line, h.qualname)):
-        click.echo(f"{h.path}:{h.line}: {h.qualname}  ({h.source})")
+        click.echo(inert(f"{h.path}:{h.line}: {h.qualname}  ({h.source})"))
     for notice in loaded.notices:
-        click.echo(f"lambdalint: {notice.level}: {notice}", err=True)
+        click.echo(f"lambdalint: {notice.level}: {inert(str(notice))}", err=True)
     if not loaded.handlers:
         # an empty list looks like a broken command; say why nothing is checked
         files = f"{loaded.files} Python file{'' if loaded.files == 1 else 's'}"
@@ -381,9 +407,9 @@ def show_config(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
         settings = resolve_output_format(load_settings(cfg, list(rules)), os.environ)
     except ConfigError as exc:
         raise _fail(str(exc))
-    click.echo(f"# config file: {os.path.abspath(cfg) if cfg else '(none found; defaults)'}")
+    click.echo(f"# config file: {inert(os.path.abspath(cfg)) if cfg else '(none found; defaults)'}")
     for key, value, origin in describe(settings):
-        click.echo(f"{key} = {_toml(value)}  # {origin}")
+        click.echo(f"{key} = {_toml(value)}  # {inert(origin)}")
     on = [code for code, info in rules.items() if selected(code, settings, info.default)]
     click.echo(f"# rules on: {', '.join(on) if on else '(none)'}")
 

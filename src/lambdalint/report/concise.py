@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import List, TextIO
 
 from lambdalint.report.diagnostics import SAFE, Diagnostic
+from lambdalint.report.inert import inert
 
 
 def fixable_marker(d: Diagnostic) -> str:
@@ -14,4 +15,4 @@ def fixable_marker(d: Diagnostic) -> str:
 
 def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
     for d in diagnostics:
-        out.write(f"{d.path}:{d.span[0]}:{d.span[1] + 1}: {d.code}{fixable_marker(d)} {d.message}\n")
+        out.write(f"{inert(d.path)}:{d.span[0]}:{d.span[1] + 1}: {d.code}{fixable_marker(d)} {inert(d.message)}\n")

@@ -7,6 +7,7 @@ import os
 from typing import List, TextIO
 
 from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
+from lambdalint.report.inert import inert
 from lambdalint.report.locations import one_based, project_root, relative_to
 
 _LEVELS = {ERROR: "error", WARNING: "warning"}  # anything else is a notice
@@ -24,16 +25,19 @@ def escape_property(text: str) -> str:
 
 def annotation(d: Diagnostic, root: str) -> str:
     row, col, end_row, end_col = one_based(d.span)
-    path = relative_to(d.path, root)
+    # the log shows escape sequences and bidi overrides as a terminal would: the
+    # repository's text is escaped first (a file whose name needs it gets its
+    # annotation on the run, not on the diff), then encoded as GitHub reads it
+    path = inert(relative_to(d.path, root))
     props = [f"title={escape_property(f'lambdalint ({d.code})')}", f"file={escape_property(path)}", f"line={row}"]
     # columns only for one-line spans: GitHub rejects columns spanning lines
     if end_row == row:
         props += [f"col={col}", f"endLine={end_row}", f"endColumn={end_col}"]
     else:
         props += [f"endLine={end_row}"]
-    message = f"{d.path}:{row}:{col}: {d.code} {d.message}"
+    message = f"{inert(d.path)}:{row}:{col}: {d.code} {inert(d.message)}"
     if d.fix is not None:
-        message += f"\n  help: {d.fix.message}"
+        message += f"\n  help: {inert(d.fix.message)}"
     return f"::{_LEVELS.get(d.severity, 'notice')} {','.join(props)}::{escape_data(message)}"
 
 

@@ -26,7 +26,8 @@ def issues(diagnostics: List[Diagnostic], root: str) -> List[Dict[str, Any]]:
         # identical findings apart
         key = "\0".join((d.code, path, _LINE_REF.sub(r"\1", d.message)))
         seen[key] = seen.get(key, 0) + 1
-        fingerprint = hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8")).hexdigest()
+        # surrogatepass: a file name with undecodable bytes holds lone surrogates
+        fingerprint = hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8", "surrogatepass")).hexdigest()
         out.append({
             "description": f"{d.code} {d.message}",
             "check_name": d.code,

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from typing import Dict, List, TextIO
 
 from lambdalint.report.diagnostics import Diagnostic
+from lambdalint.report.inert import inert
 from lambdalint.report.locations import one_based
 
 
@@ -22,7 +23,10 @@ def document(diagnostics: List[Diagnostic]) -> ET.Element:
         ET.SubElement(suite, "testcase", name="No findings", classname="lambdalint")
         root.set("tests", "1")
         return root
-    for path, found in by_file.items():
+    for raw_path, found in by_file.items():
+        # XML 1.0 has no way to write most control characters, even as &#...;:
+        # the repository's text goes in escaped
+        path = inert(raw_path)
         count = str(len(found))
         suite = ET.SubElement(root, "testsuite", name=path, tests=count, disabled="0", errors="0", failures=count,
                               package="lambdalint")
@@ -31,8 +35,9 @@ def document(diagnostics: List[Diagnostic]) -> ET.Element:
             row, col, _, _ = one_based(d.span)
             case = ET.SubElement(suite, "testcase", name=f"lambdalint.{d.code}", classname=classname,
                                  line=str(row), column=str(col))
-            failure = ET.SubElement(case, "failure", message=d.message, type=d.code)
-            failure.text = f"{path}:{row}:{col}: {d.code} {d.message}"
+            message = inert(d.message)
+            failure = ET.SubElement(case, "failure", message=message, type=d.code)
+            failure.text = f"{path}:{row}:{col}: {d.code} {message}"
     return root
 
 

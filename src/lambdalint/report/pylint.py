@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import List, TextIO
 
 from lambdalint.report.diagnostics import Diagnostic
+from lambdalint.report.inert import inert
 
 
 def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
     for d in diagnostics:
-        message = " ".join(d.message.splitlines())
-        out.write(f"{d.path}:{max(d.span[0], 1)}: [{d.code}] {message}\n")
+        message = inert(" ".join(d.message.splitlines()))
+        out.write(f"{inert(d.path)}:{max(d.span[0], 1)}: [{d.code}] {message}\n")

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, TextIO
 
 from lambdalint import __version__
 from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic, Edit, Fix
+from lambdalint.report.inert import uri_inert
 from lambdalint.report.locations import one_based, relative_to
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -55,7 +56,7 @@ def _artifact(path: str, root: str) -> Dict[str, Any]:
     rel = relative_to(path, root)
     if os.path.isabs(rel) or rel.startswith("/"):
         return {"uri": Path(rel).as_uri()}
-    return {"uri": rel, "uriBaseId": _ROOT}
+    return {"uri": uri_inert(rel), "uriBaseId": _ROOT}  # a URI holds no control characters
 
 
 def _region(span) -> Dict[str, int]:
