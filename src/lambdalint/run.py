@@ -25,6 +25,7 @@ from lambdalint.handlers import Handler
 from lambdalint.infra import Declared, Notice
 from lambdalint.infra.read import Found, find_deployment_files, read_found
 from lambdalint.progress import Progress
+from lambdalint.projectroot import inside, project_root
 from lambdalint.sourcefile import Recorded, Unreadable, read_source, recording_reads
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ class Gathered:
 
     tree: Tree
     deployment: Found  # files that may be deployment files
-    notices: List[Notice]  # deployment files listed in config that do not exist
+    notices: List[Notice]  # deployment files listed in config that do not exist, or refused
+    root: str  # the project root: no deployment file, nor anything one names, is read outside it
 
     def sources(self) -> Set[str]:
         """The Python files to check, absolute."""
@@ -171,8 +173,9 @@ def gather(settings: Settings, paths: Sequence[str]) -> Gathered:
 
         ignored = GitIgnore().ignored
     tree = walk_tree(paths, settings.excludes, ignored)
-    found, notices = find_deployment_files(tree, settings.deploy_files)
-    return Gathered(tree, found, notices)
+    root = project_root(paths, settings.source)  # once per run, from the paths and the config file
+    found, notices = find_deployment_files(tree, root, settings.deploy_files)
+    return Gathered(tree, found, notices, root)
 
 
 def load_project(settings: Settings, paths: List[str], verbose: bool = False,
@@ -187,7 +190,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     options = _merged(options, verbose, contents)
     gathered = gathered if gathered is not None else gather(settings, paths)
     with recording_reads() as reads:
-        deployment = read_found(gathered.deployment, gathered.notices)
+        deployment = read_found(gathered.deployment, gathered.root, gathered.notices)
         code_roots = deployment.code_roots
         # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
         sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
@@ -195,7 +198,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources))
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
-    for path in sorted(_declared_probes(deployment.declared) - reads.keys()):  # stamped before they are looked at
+    for path in sorted(_declared_probes(deployment.declared, gathered.root) - reads.keys()):  # stamped before they are looked at
         reads[path] = (stamp_of(path), False)
     declared = resolve_declared(project, deployment.declared)
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
@@ -215,17 +218,18 @@ def _declared_modules(declared: Sequence[Declared], sources: Sequence[SourceFile
     return [by_file[f] for d in declared for f in map(os.path.abspath, handler_files(d)) if f in by_file]
 
 
-def _declared_probes(declared: Sequence[Declared]) -> Set[str]:
+def _declared_probes(declared: Sequence[Declared], root: str) -> Set[str]:
     """The files ``lambdalint.declared`` looks for, for the run memo: each
     handler's code folder and the two files its module can be (which may lie
-    outside the checked paths). Its notices change when one appears or goes."""
+    outside the checked paths, not outside the project ``root``: the memo
+    hashes what it stamps). Its notices change when one appears or goes."""
     from lambdalint.declared import handler_files
 
     out: Set[str] = set()
     for d in declared:
         files = handler_files(d)
         if files:
-            out.update(os.path.abspath(p) for p in (d.code_root or "", *files))
+            out.update(os.path.abspath(p) for p in (d.code_root or "", *files) if inside(p, root))
     return out
 
 
