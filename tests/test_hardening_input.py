@@ -426,10 +426,10 @@ def test_a_handler_string_pointing_outside_the_project_is_not_read_nor_run(tmp_p
     done = lambdalint_cli(["check", "--verbose", "--output-format", "concise", "."], cwd=project)
     assert not marker.exists()
     assert "evil.py" not in done.stdout  # its LAM101 is not ours to report: it is not among the checked files
-    assert ("lambdalint: note: template.yaml:7: Fn: handler `evil.process`: " in done.stderr
-            and "evil.py is not among the checked files (excluded, or outside the paths given); not checked" in done.stderr)
-    assert ("lambdalint: warning: template.yaml:13: Etc: handler `passwd.process` points to nothing: "
-            "no module `passwd` (/etc/passwd.py) in /etc") in done.stderr
+    # issue 16: a code folder outside the project is not even looked at
+    assert "lambdalint: warning: template.yaml:6: Fn: `CodeUri: ../outside/` points outside the project; not read" in done.stderr
+    assert "lambdalint: warning: template.yaml:12: Etc: `CodeUri: /etc/` points outside the project; not read" in done.stderr
+    assert "evil.py" not in done.stderr and "passwd.py" not in done.stderr
     assert "app.py:6:5: LAM101" in done.stdout
     listed = lambdalint_cli(["handlers", "."], cwd=project)
     assert listed.stdout.splitlines() == ["app.py:4: handler  (convention: name and (event, context) signature)"]

@@ -17,7 +17,7 @@ from helpers import write_project
 from lambdalint.cli import main
 from lambdalint.project.config import Settings
 from lambdalint.deploy.read import read_deployment
-from lambdalint.deploy.yamlsafe import YamlError, load
+from lambdalint.deploy.yamlsafe import YamlError, load, Opaque
 from lambdalint.run import load_project, run_check
 
 CLOSE_BAD = """
@@ -65,9 +65,12 @@ G: !Base64 {Ref: X}
     assert data.line_of("C") == 4
 
 
-def test_yaml_refuses_python_tags():
-    with pytest.raises(YamlError, match="invalid YAML"):
-        load("x: !!python/object/apply:os.system ['echo hi']\n")
+def test_yaml_never_constructs_python_tags(tmp_path):
+    """A Python tag is an opaque value, the rest of the file kept (issue 16): nothing is built from it."""
+    marker = tmp_path / "ran"
+    data = load(f"x: !!python/object/apply:builtins.open [{str(marker)!r}, 'w']\ny: 1\n")
+    assert isinstance(data["x"], Opaque) and data["y"] == 1
+    assert not marker.exists()
 
 
 def test_yaml_alias_bomb_is_refused_before_it_is_expanded():

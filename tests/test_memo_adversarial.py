@@ -132,6 +132,7 @@ def test_a_code_folder_that_appears_is_an_input(tmp_path, monkeypatch):
 
 def test_a_handler_module_outside_the_checked_paths_is_an_input(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()  # the project (code is read only inside it): the checked path's repository
     write_project(tmp_path / "svc", {"template.yaml": TEMPLATE.format(code="../code/")})
     (tmp_path / "code").mkdir()
     settle(tmp_path)
@@ -183,6 +184,7 @@ aws_lambda.Function(stack, "Fn", runtime=aws_lambda.Runtime.PYTHON_3_12, handler
 def test_a_cdk_json_above_the_checked_folder_is_an_input(tmp_path, monkeypatch):
     """Asset folders are relative to the folder holding ``cdk.json``, looked for upwards."""
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "proj" / ".git").mkdir(parents=True)  # cdk.json is looked for up to the project's top
     write_project(tmp_path / "proj" / "infra", {"stack.py": CDK_APP, "fn/app.py": PROCESS})
     (tmp_path / "proj" / "fn").mkdir()
     settle(tmp_path / "proj")

@@ -366,8 +366,9 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
     (`handlers = ["app.lambda_handler"]`) and from conventions: a function named
     `handler`, `lambda_handler` or `*_handler` taking (event, context), a
     Powertools handler decorator, a Chalice route or event source. Handler
-    strings that point to nothing, and deployment files that cannot be read,
-    are reported as warnings on stderr.
+    strings that point to nothing, deployment files that cannot be read, and
+    references to files outside the project (never read), are reported as
+    warnings on stderr.
     """
     from lambdalint.checks import all_rules
     from lambdalint.project.config import ConfigError, find_config, load_settings

@@ -75,7 +75,8 @@ class Gathered:
 
     tree: Tree
     deployment: Found  # files that may be deployment files
-    notices: List[Notice]  # deployment files listed in config that do not exist
+    notices: List[Notice]  # deployment files listed in config that do not exist, or refused
+    root: str  # the project root: no deployment file, nor anything one names, is read outside it
 
     def sources(self) -> Set[str]:
         """The Python files to check, absolute."""

@@ -9,13 +9,12 @@ pool when there is enough of it). Facts, never trees, cross process boundaries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 import gc
 import heapq
 import os
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from lambdalint.cache.store import Cache, content_hash, entry_key, write_facts, write_source
 from lambdalint.project.config import Settings
@@ -27,6 +26,7 @@ from lambdalint.report.progress import Progress
 from lambdalint.project.sourcefile import recording_reads
 from lambdalint.index import files as indexing
 from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, RunResult
+from lambdalint.project.root import inside, project_root
 
 if TYPE_CHECKING:
     from lambdalint.knowledge.resources import Catalog
@@ -61,8 +61,9 @@ def gather(settings: Settings, paths: Sequence[str]) -> Gathered:
 
         ignored = GitIgnore().ignored
     tree = walk_tree(paths, settings.excludes, ignored)
-    found, notices = find_deployment_files(tree, settings.deploy_files)
-    return Gathered(tree, found, notices)
+    root = project_root(paths, settings.source)  # once per run, from the paths and the config file
+    found, notices = find_deployment_files(tree, root, settings.deploy_files)
+    return Gathered(tree, found, notices, root)
 
 
 def load_project(settings: Settings, paths: List[str], verbose: bool = False,
@@ -77,7 +78,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     options = _merged(options, verbose, contents)
     gathered = gathered if gathered is not None else gather(settings, paths)
     with recording_reads() as reads:
-        deployment = read_found(gathered.deployment, gathered.notices)
+        deployment = read_found(gathered.deployment, gathered.root, gathered.notices)
         code_roots = deployment.code_roots
         # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
         sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
@@ -85,7 +86,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources))
     project = Project(modules)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
-    for path in sorted(_declared_probes(deployment.declared) - reads.keys()):  # stamped before they are looked at
+    for path in sorted(_declared_probes(deployment.declared, gathered.root) - reads.keys()):  # stamped before they are looked at
         reads[path] = (stamp_of(path), False)
     declared = resolve_declared(project, deployment.declared)
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
@@ -105,17 +106,18 @@ def _declared_modules(declared: Sequence[Declared], sources: Sequence[SourceFile
     return [by_file[f] for d in declared for f in map(os.path.abspath, handler_files(d)) if f in by_file]
 
 
-def _declared_probes(declared: Sequence[Declared]) -> Set[str]:
+def _declared_probes(declared: Sequence[Declared], root: str) -> Set[str]:
     """The files ``lambdalint.graph.declared`` looks for, for the run memo: each
     handler's code folder and the two files its module can be (which may lie
-    outside the checked paths). Its notices change when one appears or goes."""
+    outside the checked paths, not outside the project ``root``: the memo
+    hashes what it stamps). Its notices change when one appears or goes."""
     from lambdalint.graph.declared import handler_files
 
     out: Set[str] = set()
     for d in declared:
         files = handler_files(d)
         if files:
-            out.update(os.path.abspath(p) for p in (d.code_root or "", *files))
+            out.update(os.path.abspath(p) for p in (d.code_root or "", *files) if inside(p, root))
     return out
 
 

@@ -12,7 +12,8 @@ Paths are evaluated when they are built from literals, ``__file__``,
 ``os.path`` functions, ``pathlib.Path`` and names assigned exactly once in the
 file; relative paths are relative to the CDK app's folder (the one holding
 ``cdk.json``, where ``cdk synth`` runs). Anything else is reported as a value
-lambdalint cannot evaluate.
+lambdalint cannot evaluate. A path outside the project root is not looked at
+(a warning names it), nor is ``cdk.json`` searched for above the project.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from typing import Dict, List, Optional, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from lambdalint.deploy.records import NOTE, Declared, Deployment, Notice, is_python_runtime
+from lambdalint.deploy.records import NOTE, Declared, Deployment, Notice, is_python_runtime, WARNING
 from lambdalint.project.sourcefile import probe
+from lambdalint.project.root import inside
 
 _LAMBDA_MODULES = ("aws_cdk.aws_lambda",)
 _PYTHON_MODULES = ("aws_cdk.aws_lambda_python_alpha", "aws_cdk.aws_lambda_python")
@@ -38,20 +40,32 @@ _RUNTIME = {f"{m}.Runtime" for m in _LAMBDA_MODULES}
 _MAX_DEPTH = 12
 
 
-def app_folder(path: str) -> str:
-    """The folder ``cdk synth`` runs in: the nearest one above ``path`` holding ``cdk.json``."""
+def app_folder(path: str, root: str) -> str:
+    """The folder ``cdk synth`` runs in: the nearest one above ``path`` holding
+    ``cdk.json``, searched for up to the project ``root`` and no further."""
     d = os.path.dirname(os.path.abspath(path))
     start = d
-    while True:
+    while inside(d, root):
         if os.path.isfile(probe(os.path.join(d, "cdk.json"))):
             return d
         parent = os.path.dirname(d)
         if parent == d:
-            return start
+            break
         d = parent
+    return start
 
 
-def read(data: bytes, path: str, shown: str) -> Deployment:
+class _Outside(Exception):
+    """A construct's path evaluates to somewhere outside the project."""
+
+    def __init__(self, node: cst.BaseExpression) -> None:
+        super().__init__()
+        self.node = node
+
+
+def read(data: bytes, path: str, shown: str, root: str) -> Deployment:
+    """The Lambda functions a CDK app defines; ``root``: the project root,
+    outside which no path is looked at."""
     out = Deployment(files=[shown])
     try:
         tree = cst.parse_module(data)
@@ -61,9 +75,14 @@ def read(data: bytes, path: str, shown: str) -> Deployment:
     positions = wrapper.resolve(PositionProvider)
     collector = _Collector()
     tree.visit(collector)
-    reader = _Reader(collector, os.path.abspath(path), app_folder(path), positions, shown, out)
+    reader = _Reader(collector, os.path.abspath(path), app_folder(path, root), positions, shown, out, root)
     for call in collector.calls:
-        reader.construct(call)
+        try:
+            reader.construct(call)
+        except _Outside as exc:  # the construct is skipped: its code is not in the project
+            kind = (reader.qualified(call.func) or "").rsplit(".", 1)[-1]
+            out.notices.append(Notice(WARNING, shown, reader.line(exc.node),
+                                      f"{kind}: `{tree.code_for_node(exc.node)}` points outside the project; not read"))
     return out
 
 
@@ -120,13 +139,14 @@ def _dotted(node: cst.BaseExpression) -> Optional[str]:
 
 
 class _Reader:
-    def __init__(self, c: _Collector, file: str, base: str, positions, shown: str, out: Deployment) -> None:
+    def __init__(self, c: _Collector, file: str, base: str, positions, shown: str, out: Deployment, root: str) -> None:
         self.c = c
         self.file = file
         self.base = base
         self.positions = positions
         self.shown = shown
         self.out = out
+        self.root = root  # the project root: a path outside it raises _Outside
 
     # --- names ----------------------------------------------------------------------
     def qualified(self, node: cst.BaseExpression) -> Optional[str]:
@@ -247,10 +267,15 @@ class _Reader:
         return values[0] if len(values) == 1 else None
 
     def path(self, node: cst.BaseExpression) -> Optional[str]:
+        """The folder or file ``node`` names; ``_Outside`` when outside the
+        project (before anything looks at it)."""
         value = self.value(node)
         if value is None:
             return None
-        return os.path.normpath(os.path.join(self.base, value))
+        full = os.path.normpath(os.path.join(self.base, value))
+        if not inside(full, self.root):
+            raise _Outside(node)
+        return full
 
     def value(self, node: cst.BaseExpression, depth: int = 0) -> Optional[str]:
         """The string (or path) ``node`` evaluates to, when lambdalint can tell without running anything."""

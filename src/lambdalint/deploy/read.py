@@ -12,6 +12,11 @@ in ``.aws-sam/`` or ``cdk.out/`` are skipped), by name:
 - ``*.py`` importing ``aws_cdk``: a CDK app.
 
 Files listed in config (``deploy-files``) are read whatever their names.
+
+Nothing outside the project root (``lambdalint.project.root``) is read: not a
+listed file, not a found file that is a symlink to elsewhere, not a file or
+folder a deployment file names (each reader checks its references; what they
+declare is checked once more here). Each refusal is a warning naming the reference.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ import sys
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from lambdalint.project.discover import DEFAULT_EXCLUDES, Tree, display_path, walk_tree
-from lambdalint.deploy.records import WARNING, Deployment, Notice
+from lambdalint.deploy.records import WARNING, Deployment, Notice, Declared
 from lambdalint.project.sourcefile import DEPLOYMENT_MAX_BYTES, TooLarge, read_bytes
+from lambdalint.project.root import inside, project_root
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,54 +70,87 @@ Found = Dict[str, Tuple[str, bool]]
 
 
 def read_deployment(paths: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
-                    listed: Sequence[str] = (), tree: Optional[Tree] = None) -> Deployment:
+                    listed: Sequence[str] = (), tree: Optional[Tree] = None, root: Optional[str] = None) -> Deployment:
     """Every handler the deployment files under ``paths`` (and ``listed``) declare.
-    ``tree``: the walk of ``paths`` when the caller has made it already."""
-    found, notices = find_deployment_files(tree if tree is not None else walk_tree(paths, excludes), listed)
-    out = Deployment()
-    out.notices.extend(notices)
-    return _read_all(found, out)
+    ``tree``: the walk of ``paths`` when the caller has made it already;
+    ``root``: the project root, when the caller knows it (else that of ``paths``)."""
+    root = root if root is not None else project_root(paths)
+    found, notices = find_deployment_files(tree if tree is not None else walk_tree(paths, excludes), root, listed)
+    return read_found(found, root, notices)
 
 
-def find_deployment_files(tree: Tree, listed: Sequence[str] = ()) -> Tuple[Found, List[Notice]]:
-    """The files that may be deployment files, by name, without reading them."""
+def find_deployment_files(tree: Tree, root: str, listed: Sequence[str] = ()) -> Tuple[Found, List[Notice]]:
+    """The files that may be deployment files, by name, without reading them;
+    none outside the project ``root``."""
     found: Found = {}
     notices: List[Notice] = []
     for path in listed:
+        if not inside(path, root):  # asked before anything else: not even whether it exists
+            notices.append(Notice(WARNING, display_path(path), 0,
+                                  "deployment file listed in config (`deploy-files`) is outside the project; not read"))
+            continue
         if not os.path.isfile(path):
             notices.append(Notice(WARNING, display_path(path), 0, "deployment file listed in config does not exist"))
             continue
         found[os.path.abspath(path)] = (kind_by_name(os.path.basename(path)) or SNIFF, True)
     for path in tree.files:
         kind = kind_by_name(os.path.basename(path))
-        if kind is not None:
-            found.setdefault(tree.absolute.get(path) or os.path.abspath(path), (kind, False))
+        if kind is None:
+            continue
+        full = tree.absolute.get(path) or os.path.abspath(path)
+        if full in found:
+            continue
+        if not inside(full, root):  # a symlink to elsewhere
+            if kind not in (CDK, SNIFF):  # a .py or .yaml file may be no deployment file at all: no word
+                notices.append(Notice(WARNING, display_path(path), 0, "a symlink to a file outside the project; not read"))
+            continue
+        found[full] = (kind, False)
     return found, notices
 
 
-def read_found(found: Found, notices: Sequence[Notice] = ()) -> Deployment:
-    """Read the files ``find_deployment_files`` found."""
+def read_found(found: Found, root: str, notices: Sequence[Notice] = ()) -> Deployment:
+    """Read the files ``find_deployment_files`` found; ``root``: the project root,
+    outside which nothing they name is read."""
     out = Deployment()
     out.notices.extend(notices)
-    return _read_all(found, out)
+    return _read_all(found, out, root)
 
 
-def _read_all(found: Found, out: Deployment) -> Deployment:
+def _read_all(found: Found, out: Deployment, root: str) -> Deployment:
     terraform: Dict[str, List[str]] = {}
     for path, (kind, listed) in sorted(found.items()):
         if kind == TERRAFORM:
             terraform.setdefault(os.path.dirname(path), []).append(path)
             continue
         try:
-            out.extend(_read_one(path, kind, listed))
+            out.extend(_read_one(path, kind, listed, root))
         except RecursionError:
             out.notices.append(Notice(WARNING, display_path(path), 0, "nested too deeply to read; not read"))
     if terraform:
         from lambdalint.deploy import terraform as tf
 
         for folder in sorted(terraform):
-            out.extend(tf.read_folder(sorted(terraform[folder])))
+            out.extend(tf.read_folder(sorted(terraform[folder]), root))
+    out.declared, refused = confine(out.declared, root)
+    out.notices.extend(refused)
     return out
+
+
+def confine(declared: Sequence[Declared], root: str) -> Tuple[List[Declared], List[Notice]]:
+    """The declared handlers whose code folder is inside ``root``, and a warning
+    for each other one. The readers refuse such folders themselves, naming the
+    reference; this is the net for one they miss: nothing downstream (module
+    naming, handler resolution, the run memo) looks outside the project."""
+    kept: List[Declared] = []
+    refused: List[Notice] = []
+    for d in declared:
+        if d.code_root is None or inside(d.code_root, root):
+            kept.append(d)
+            continue
+        what = d.origin.split(": ", 1)[1] if ": " in d.origin else d.origin
+        refused.append(Notice(WARNING, d.descriptor, d.line,
+                              f"{what}: its code folder {display_path(d.code_root)} is outside the project; not read"))
+    return kept, refused
 
 
 def _read_bytes(path: str, limit: int) -> bytes:
@@ -149,10 +188,10 @@ def load_data(path: str) -> Any:
         raise ValueError(str(exc)) from None
 
 
-def _read_one(path: str, kind: str, listed: bool) -> Deployment:
+def _read_one(path: str, kind: str, listed: bool, root: str) -> Deployment:
     shown = display_path(path)
     if kind == CDK:
-        return _read_cdk(path, shown)
+        return _read_cdk(path, shown, root)
     if kind == SNIFF and not listed and not _mentions_lambda(path):
         return Deployment()
     try:
@@ -168,7 +207,7 @@ def _read_one(path: str, kind: str, listed: bool) -> Deployment:
                 return Deployment([], [Notice(WARNING, shown, 0, "not a SAM/CloudFormation template, serverless.yml "
                                                                   "or zappa_settings file; not read")], [shown])
             return Deployment()
-    return _READERS[kind](data, path, shown)
+    return _READERS[kind](data, path, shown, root)
 
 
 def _kind_by_content(data: Any) -> Optional[str]:
@@ -192,7 +231,7 @@ def _mentions_lambda(path: str) -> bool:
     return any(m in data for m in _SNIFF_MARKERS)
 
 
-def _read_cdk(path: str, shown: str) -> Deployment:
+def _read_cdk(path: str, shown: str, root: str) -> Deployment:
     try:
         data = _read_bytes(path, MAX_BYTES)
     except (OSError, ValueError):
@@ -201,28 +240,29 @@ def _read_cdk(path: str, shown: str) -> Deployment:
         return Deployment()  # most Python files: not worth a parse
     from lambdalint.deploy.cdk import read
 
-    return read(data, path, shown)
+    return read(data, path, shown, root)
 
 
-def _read_sam(data: Any, path: str, shown: str) -> Deployment:
+def _read_sam(data: Any, path: str, shown: str, root: str) -> Deployment:
     from lambdalint.deploy import sam
 
-    return sam.read(data, path, shown)
+    return sam.read(data, path, shown, root)
 
 
-def _read_serverless(data: Any, path: str, shown: str) -> Deployment:
+def _read_serverless(data: Any, path: str, shown: str, root: str) -> Deployment:
     from lambdalint.deploy import serverless
 
-    return serverless.read(data, path, shown, load_data)
+    return serverless.read(data, path, shown, load_data, root)
 
 
-def _read_zappa(data: Any, path: str, shown: str) -> Deployment:
+def _read_zappa(data: Any, path: str, shown: str, root: str) -> Deployment:
     from lambdalint.deploy import zappa
 
+    # Zappa names no file or folder: its code is the settings file's folder, inside the project
     return zappa.read(data, path, shown)
 
 
-_READERS: Dict[str, Callable[[Any, str, str], Deployment]] = {
+_READERS: Dict[str, Callable[[Any, str, str, str], Deployment]] = {
     SAM: _read_sam,
     SERVERLESS: _read_serverless,
     ZAPPA: _read_zappa,

@@ -5,7 +5,8 @@ template; ``Globals.Function`` supplies defaults); an image function's from
 its ``Metadata.DockerContext``, with the handler in ``ImageConfig.Command`` or
 the Dockerfile's ``CMD``. A CloudFormation function's ``Code`` is a local folder
 only before ``aws cloudformation package``; inline (``ZipFile``) and S3 code is
-not in the repository.
+not in the repository. A folder, archive or Dockerfile outside the project
+root is never looked at (a warning names the reference).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Mapping, Optional, Tuple
 from lambdalint.deploy.records import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
 from lambdalint.deploy.yamlsafe import Mapping as LineMapping
 from lambdalint.project.sourcefile import probe
+from lambdalint.project.root import inside
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -34,6 +36,15 @@ class _Function:
     folder: str  # the template's folder: CodeUri and DockerContext are relative to it
     line: int
     params: Mapping
+    project: str  # the project root: nothing outside it is read
+
+    def outside(self, out: Deployment, key: str, value: str, path: str, line: int = 0) -> bool:
+        """Whether ``path`` (``key: value`` in the template) lies outside the project;
+        if so, a warning names the reference. Asked before the path is looked at."""
+        if inside(path, self.project):
+            return False
+        self.notice(out, WARNING, f"`{key}: {value}` points outside the project; not read", line)
+        return True
 
     @property
     def origin(self) -> str:
@@ -54,8 +65,9 @@ def _line(mapping: Any, key: str) -> int:
     return mapping.line_of(key) if isinstance(mapping, LineMapping) else 0
 
 
-def read(data: Any, path: str, shown: str) -> Deployment:
-    """The Python functions of a template already parsed into ``data``."""
+def read(data: Any, path: str, shown: str, root: str) -> Deployment:
+    """The Python functions of a template already parsed into ``data``;
+    ``root``: the project root, outside which no code folder is followed."""
     out = Deployment(files=[shown])
     if not looks_like_template(data):
         return out
@@ -80,7 +92,7 @@ def read(data: Any, path: str, shown: str) -> Deployment:
             out.notices.append(Notice(WARNING, shown, _line(resource, "Properties"),
                                       f"{logical_id}: `Properties` is not a mapping; function not read"))
             continue
-        fn = _Function(str(logical_id), shown, folder, _line(props, "Handler") or _line(resources, logical_id), params)
+        fn = _Function(str(logical_id), shown, folder, _line(props, "Handler") or _line(resources, logical_id), params, root)
         if kind == SERVERLESS_FUNCTION:
             _serverless_function(out, fn, props, globals_fn, resource)
         else:
@@ -115,12 +127,20 @@ def _serverless_function(out: Deployment, fn: _Function, props: Mapping, globals
     if not isinstance(handler, str):
         _unreadable(out, fn, handler, python)
         return
-    root, why = _code_root(prop("CodeUri"), fn.folder)
+    code_uri = prop("CodeUri")
+    if _local(code_uri) and fn.outside(out, "CodeUri", code_uri, os.path.join(fn.folder, code_uri), _line(props, "CodeUri")):
+        return
+    root, why = _code_root(code_uri, fn.folder)
     if why:
         if python:
             fn.notice(out, NOTE, f"{why}; handler `{handler}` not checked")
         return
     fn.declare(out, handler, root, python)
+
+
+def _local(code_uri: Any) -> bool:
+    """Whether ``CodeUri``/``Code`` names a path in the repository."""
+    return isinstance(code_uri, str) and not code_uri.startswith("s3://")
 
 
 def _code_root(code_uri: Any, folder: str) -> Tuple[Optional[str], str]:
@@ -146,9 +166,14 @@ def _image_function(out: Deployment, fn: _Function, image_config: Any, resource:
     context = metadata.get("DockerContext")
     if not isinstance(context, str):
         return  # a prebuilt image (ImageUri): its code is not here
+    if fn.outside(out, "DockerContext", context, os.path.join(fn.folder, context), _line(metadata, "DockerContext")):
+        return
     root = os.path.normpath(os.path.join(fn.folder, context))
     dockerfile_name = metadata.get("Dockerfile") if isinstance(metadata.get("Dockerfile"), str) else "Dockerfile"
-    dockerfile = _read_text(os.path.join(root, dockerfile_name))
+    dockerfile_path = os.path.join(root, dockerfile_name)
+    dockerfile = None
+    if not fn.outside(out, "Dockerfile", dockerfile_name, dockerfile_path, _line(metadata, "Dockerfile")):
+        dockerfile = _read_text(dockerfile_path)
     python = True if dockerfile and _FROM_PYTHON.search(dockerfile) else None
     command = image_config.get("Command") if isinstance(image_config, Mapping) else None
     where = _line(image_config, "Command")
@@ -172,7 +197,10 @@ def _lambda_function(out: Deployment, fn: _Function, props: Mapping) -> None:
     if not isinstance(handler, str):
         _unreadable(out, fn, handler, python)
         return
-    root, why = _code_root(_value(props.get("Code"), fn.params), fn.folder) if "Code" in props else (None, "no Code")
+    code = _value(props.get("Code"), fn.params)
+    if _local(code) and fn.outside(out, "Code", code, os.path.join(fn.folder, code), _line(props, "Code")):
+        return
+    root, why = _code_root(code, fn.folder) if "Code" in props else (None, "no Code")
     if why:
         if python:
             fn.notice(out, NOTE, f"{why}; handler `{handler}` not checked")

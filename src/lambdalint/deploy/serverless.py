@@ -5,17 +5,22 @@ or to ``custom.functionsBasePath`` (serverless-functions-base-path), or, when
 functions are packaged individually, to the function's ``module`` folder
 (serverless-python-requirements moves it to the top of the package).
 ``functions`` may pull its entries from other files with ``${file(...)}``.
+A file or folder outside the project root is never read: a pull request's
+``${file(../secret.json)}`` would otherwise print the secret in warnings.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterator, Mapping, Optional, Tuple
+from typing import Any, Callable, Iterator, Mapping, Optional, Tuple
 
 from lambdalint.project.discover import display_path
 from lambdalint.deploy.records import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
 from lambdalint.deploy.yamlsafe import Mapping as LineMapping
+from lambdalint.project.root import inside
+
+Load = Callable[[str], Any]
 
 _FILE_REF = re.compile(r"^\$\{file\(([^)]+)\)(?::([\w.-]+))?\}$")
 
@@ -24,8 +29,9 @@ def _line(mapping: Any, key: Any) -> int:
     return mapping.line_of(key) if isinstance(mapping, LineMapping) else 0
 
 
-def read(data: Any, path: str, shown: str, load) -> Deployment:
-    """``load(path) -> data`` reads an included file (raising ``ValueError`` with a reason)."""
+def read(data: Any, path: str, shown: str, load: Load, root: str) -> Deployment:
+    """``load(path) -> data`` reads an included file (raising ``ValueError`` with a reason);
+    ``root``: the project root, outside which no file is read nor code folder followed."""
     out = Deployment(files=[shown])
     if not isinstance(data, Mapping):
         out.notices.append(Notice(WARNING, shown, 0, "not a mapping; not a Serverless service"))
@@ -35,7 +41,12 @@ def read(data: Any, path: str, shown: str, load) -> Deployment:
     custom = data.get("custom") if isinstance(data.get("custom"), Mapping) else {}
     package = data.get("package") if isinstance(data.get("package"), Mapping) else {}
     base = custom.get("functionsBasePath") if isinstance(custom.get("functionsBasePath"), str) else ""
-    for name, fn, where, line in _functions(data.get("functions"), data, shown, service_dir, load, out):
+    base_outside = bool(base) and not inside(os.path.join(service_dir, base), root)
+    if base_outside:
+        out.notices.append(Notice(WARNING, shown, _line(custom, "functionsBasePath"),
+                                  f"`functionsBasePath: {base}` points outside the project; not read"))
+    include = _Includer(service_dir, load, root, out)
+    for name, fn, where, line in _functions(data.get("functions"), data, shown, include):
         if not isinstance(fn, Mapping):
             continue
         runtime = fn.get("runtime", provider.get("runtime"))
@@ -53,34 +64,70 @@ def read(data: Any, path: str, shown: str, load) -> Deployment:
             if python is not False:
                 out.notices.append(Notice(NOTE, where, hline, f"function {name}: handler `{handler}` uses a variable; not resolved"))
             continue
-        root = service_dir
         individually = fn.get("package", {}).get("individually") if isinstance(fn.get("package"), Mapping) else None
         module = fn.get("module")
         if isinstance(module, str) and module not in ("", ".") and (individually or package.get("individually")):
-            root = os.path.normpath(os.path.join(service_dir, module))
+            code_root = os.path.normpath(os.path.join(service_dir, module))
+            if not inside(code_root, root):
+                out.notices.append(Notice(WARNING, where, _line(fn, "module") or line,
+                                          f"function {name}: `module: {module}` points outside the project; not read"))
+                continue
+        elif base_outside:
+            continue  # said once above
         elif base:
-            root = os.path.normpath(os.path.join(service_dir, base))
-        out.declared.append(Declared(handler.strip(), root, where, hline, origin, python))
+            code_root = os.path.normpath(os.path.join(service_dir, base))
+        else:
+            code_root = service_dir
+        out.declared.append(Declared(handler.strip(), code_root, where, hline, origin, python))
     return out
 
 
-def _functions(value: Any, data: Mapping, shown: str, service_dir: str, load, out: Deployment,
+class _Includer:
+    """Follows ``${file(...)}`` from one service, never outside the project."""
+
+    def __init__(self, service_dir: str, load: Load, root: str, out: Deployment) -> None:
+        self.service_dir, self.load, self.root, self.out = service_dir, load, root, out
+
+    def __call__(self, text: str, shown: str, line: int) -> Optional[Tuple[Any, str]]:
+        m = _FILE_REF.match(text.strip())
+        if m is None:
+            self.out.notices.append(Notice(NOTE, shown, 0, f"`{text}` is a variable lambdalint does not resolve"))
+            return None
+        rel = m.group(1).strip().strip("'\"")
+        target = os.path.normpath(os.path.join(self.service_dir, rel))
+        if not inside(target, self.root):  # asked before the file is opened, or even looked for
+            self.out.notices.append(Notice(WARNING, shown, line, f"`{text.strip()}` points outside the project; not read"))
+            return None
+        try:
+            data = self.load(target)
+        except ValueError as exc:
+            self.out.notices.append(Notice(WARNING, shown, 0, f"cannot read {display_path(target)} (from `{text}`): {exc}"))
+            return None
+        for key in (m.group(2) or "").split("."):
+            if key:
+                data = data.get(key) if isinstance(data, Mapping) else None
+        self.out.files.append(display_path(target))
+        return data, display_path(target)
+
+
+def _functions(value: Any, data: Mapping, shown: str, include: _Includer,
                depth: int = 0) -> Iterator[Tuple[str, Any, str, int]]:
     """(name, function mapping, file shown, line) for each function, following ``${file()}``."""
+    out = include.out
     if value is None:
         return
     if depth > 3:
         out.notices.append(Notice(WARNING, shown, 0, "`${file()}` includes nested too deeply; not followed"))
         return
     if isinstance(value, str):
-        included = _include(value, service_dir, load, out, shown)
+        included = include(value, shown, _line(data, "functions") if depth == 0 else 0)
         if included is not None:
-            yield from _functions(included[0], data, included[1], service_dir, load, out, depth + 1)
+            yield from _functions(included[0], data, included[1], include, depth + 1)
         return
     if isinstance(value, Mapping):
         for name, fn in value.items():
             if isinstance(fn, str):
-                included = _include(fn, service_dir, load, out, shown)
+                included = include(fn, shown, _line(value, name))
                 if included is not None:
                     yield str(name), included[0], included[1], 0
                 continue
@@ -88,26 +135,7 @@ def _functions(value: Any, data: Mapping, shown: str, service_dir: str, load, ou
         return
     if isinstance(value, list):
         for item in value:
-            yield from _functions(item, data, shown, service_dir, load, out, depth + 1)
+            yield from _functions(item, data, shown, include, depth + 1)
         return
     out.notices.append(Notice(WARNING, shown, _line(data, "functions"), "`functions` is neither a mapping nor a list; not read"))
-
-
-def _include(text: str, service_dir: str, load, out: Deployment, shown: str) -> Optional[Tuple[Any, str]]:
-    m = _FILE_REF.match(text.strip())
-    if m is None:
-        out.notices.append(Notice(NOTE, shown, 0, f"`{text}` is a variable lambdalint does not resolve"))
-        return None
-    rel = m.group(1).strip().strip("'\"")
-    target = os.path.normpath(os.path.join(service_dir, rel))
-    try:
-        data = load(target)
-    except ValueError as exc:
-        out.notices.append(Notice(WARNING, shown, 0, f"cannot read {display_path(target)} (from `{text}`): {exc}"))
-        return None
-    for key in (m.group(2) or "").split("."):
-        if key:
-            data = data.get(key) if isinstance(data, Mapping) else None
-    out.files.append(display_path(target))
-    return data, display_path(target)
 

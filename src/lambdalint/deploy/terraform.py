@@ -7,7 +7,9 @@ its code. The code root comes from the archive the function deploys
 whose ``source_dir`` or ``source_file`` is the code), or from
 terraform-aws-modules/lambda's ``source_path``. A zip built outside Terraform
 (``filename = "build/lambda.zip"`` from a Makefile) is not in the repository
-as code, so lambdalint says so instead of guessing.
+as code, so lambdalint says so instead of guessing. A code path outside the
+project root is not followed (a warning names it); module sources and ``file()``
+are never read.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from lambdalint.project.discover import display_path
 from lambdalint.deploy.records import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
 from lambdalint.deploy.hcl import Attribute, Block, HclError, evaluate, parse, reference
 from lambdalint.project.sourcefile import probe, read_bytes
+from lambdalint.project.root import inside
 
 
 @dataclass
 class _Module:
     folder: str
     blocks: List[Tuple[str, Block]]  # (file shown, block)
+    project: str  # the project root: no code path outside it is followed
 
     def find(self, type_: str, *labels: str) -> List[Tuple[str, Block]]:
         return [(f, b) for f, b in self.blocks if b.type == type_ and tuple(b.labels[:len(labels)]) == labels]
@@ -34,8 +38,9 @@ class _Module:
 _MAX_BYTES = 10 * 1024 * 1024  # a Terraform file larger than this is not read
 
 
-def read_folder(files: Sequence[str]) -> Deployment:
-    """Read the ``.tf`` files of one folder (one Terraform module)."""
+def read_folder(files: Sequence[str], root: str) -> Deployment:
+    """Read the ``.tf`` files of one folder (one Terraform module); ``root``:
+    the project root, outside which no code path is followed."""
     out = Deployment()
     blocks: List[Tuple[str, Block]] = []
     for path in files:
@@ -47,13 +52,13 @@ def read_folder(files: Sequence[str]) -> Deployment:
             out.notices.append(Notice(WARNING, shown, 0, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
             continue
         try:
-            root = parse(text)
+            body = parse(text)
         except HclError as exc:
             out.notices.append(Notice(WARNING, shown, exc.line, f"cannot read this Terraform file: {exc}; "
                                                                  "its functions are not checked"))
             continue
-        blocks.extend((shown, b) for b in root.blocks)
-    module = _Module(os.path.dirname(os.path.abspath(files[0])), blocks)
+        blocks.extend((shown, b) for b in body.blocks)
+    module = _Module(os.path.dirname(os.path.abspath(files[0])), blocks, root)
     for shown, block in module.find("resource", "aws_lambda_function"):
         _function(out, module, shown, block)
     for shown, block in module.find("module"):
@@ -111,12 +116,23 @@ def _archive(module: _Module, block: Block) -> Optional[Block]:
     return None
 
 
-def _code_root(module: _Module, archive: Block) -> Optional[str]:
-    source_dir = _path(module, archive.attributes.get("source_dir"))
-    if source_dir is not None:
-        return source_dir
-    source_file = _path(module, archive.attributes.get("source_file"))
-    return os.path.dirname(source_file) if source_file is not None else None
+def _code_source(module: _Module, archive: Block) -> Optional[Tuple[str, Attribute]]:
+    """The path the archive packs (``source_dir`` or ``source_file``), and the attribute naming it."""
+    for key in ("source_dir", "source_file"):
+        attr = archive.attributes.get(key)
+        path = _path(module, attr)
+        if path is not None and attr is not None:
+            return path, attr
+    return None
+
+
+def _outside(out: Deployment, module: _Module, shown: str, line: int, what: str, path: str, attr: Attribute) -> bool:
+    """Whether ``path`` (named by ``attr``) lies outside the project; if so, a
+    warning names the reference. Asked before the path is looked at."""
+    if inside(path, module.project):
+        return False
+    out.notices.append(Notice(WARNING, shown, line, f"{what} `{attr.name} = {attr.raw}` points outside the project; not read"))
+    return True
 
 
 def _function(out: Deployment, module: _Module, shown: str, block: Block) -> None:
@@ -137,7 +153,13 @@ def _function(out: Deployment, module: _Module, shown: str, block: Block) -> Non
                                       f"aws_lambda_function.{name}: {what}; not checked"))
         return
     archive = _archive(module, block)
-    root = _code_root(module, archive) if archive is not None else None
+    source = _code_source(module, archive) if archive is not None else None
+    root = None
+    if source is not None:
+        path, attr = source
+        if _outside(out, module, shown, line, f"aws_lambda_function.{name}: the archive_file's", path, attr):
+            return
+        root = path if attr.name == "source_dir" else os.path.dirname(path)
     if root is None:
         if python:
             where = "s3_bucket" if "s3_bucket" in block.attributes else "filename"
@@ -168,6 +190,9 @@ def _lambda_module(out: Deployment, module: _Module, shown: str, block: Block) -
             raw = block.attributes["source_path"].raw if "source_path" in block.attributes else "(none)"
             out.notices.append(Notice(NOTE, shown, line, f"module.{name}: source_path = {raw} is not a path lambdalint "
                                                          f"can evaluate; handler `{handler}` not checked"))
+        return
+    source_attr = block.attributes["source_path"]
+    if _outside(out, module, shown, source_attr.line or line, f"module.{name}:", source, source_attr):
         return
     root = os.path.dirname(source) if os.path.isfile(probe(source)) else source
     out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))

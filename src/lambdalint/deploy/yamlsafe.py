@@ -2,8 +2,13 @@
 
 CloudFormation's short intrinsic tags (``!Ref``, ``!GetAtt``, ``!Sub``, ``!If``...)
 become plain data in their long form (``{"Ref": ...}``, ``{"Fn::GetAtt": [...]}``),
-as CloudFormation itself reads them; any other tag is read as the plain value it
-tags. Nothing is ever constructed from a tag, so a hostile file can run nothing.
+as CloudFormation itself reads them, and so does any other local tag (``!Foo x``
+is ``{"Fn::Foo": "x"}``). Any other tag (``!!python/object:...``,
+``!<tag:example.com:x>``), and a standard tag on a value it cannot take
+(``!!int abc``, ``!!map [1]``), is read as an ``Opaque`` value: one odd value
+must not hide the rest of a template, and readers treat it as an expression they
+cannot evaluate. Nothing is ever constructed from a tag, so a hostile file can
+run nothing.
 
 Aliases are shared, not copied, when loaded; but readers walk the data, and a
 "billion laughs" file makes a walk exponential. So the document's size *with
@@ -12,7 +17,8 @@ aliases expanded* is bounded before anything is constructed.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional
 
 import yaml
 
@@ -36,6 +42,57 @@ class Mapping(dict):
 
     def line_of(self, key: Any) -> int:
         return getattr(self, "lines", {}).get(key, 0)
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A value under a tag lambdalint does not read: neither a string, a list
+    nor a mapping, so no reader follows it (hashable: it may be a key)."""
+
+    tag: str
+
+    def __repr__(self) -> str:
+        return f"<!{self.tag}>"
+
+
+def _construct_opaque(loader: "Loader", node: yaml.Node) -> Opaque:
+    return Opaque(node.tag)
+
+
+_STD = "tag:yaml.org,2002:"
+# The node kind each standard tag takes; on another kind it is an Opaque value,
+# not an error that drops the document.
+_STANDARD_KINDS = {
+    **{_STD + t: yaml.ScalarNode for t in ("null", "bool", "int", "float", "binary", "timestamp", "str")},
+    **{_STD + t: yaml.SequenceNode for t in ("seq", "omap", "pairs")},
+    **{_STD + t: yaml.MappingNode for t in ("map", "set")},
+}
+
+
+def _fits(node: yaml.Node) -> bool:
+    """Whether a standard-tagged node has the shape its constructor needs."""
+    if not isinstance(node, _STANDARD_KINDS[node.tag]):
+        return False
+    if node.tag in (_STD + "omap", _STD + "pairs"):  # a sequence of one-pair mappings
+        return all(isinstance(item, yaml.MappingNode) and len(item.value) == 1 for item in node.value)
+    return True
+
+
+def _tolerant(constructor: Callable[[Any, yaml.Node], Any]) -> Callable[[Any, yaml.Node], Any]:
+    """``constructor`` for a standard tag, giving an Opaque value for a value it
+    cannot take (``!!int abc``, ``!!timestamp soon``, ``!!map [1]``)."""
+
+    def construct(loader: Any, node: yaml.Node) -> Any:
+        if not _fits(node):
+            return Opaque(node.tag)
+        if isinstance(node, yaml.ScalarNode):  # scalars are built at once: a bad one raises here
+            try:
+                return constructor(loader, node)
+            except (yaml.constructor.ConstructorError, ValueError, TypeError, KeyError, AttributeError):
+                return Opaque(node.tag)
+        return constructor(loader, node)
+
+    return construct
 
 
 def _intrinsic_name(tag: str) -> str:
@@ -94,7 +151,10 @@ class FastLoader(_Checked, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # ty
 
 for _cls in (Loader, FastLoader):
     _cls.add_multi_constructor("!", _construct_tagged)
-    _cls.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    _cls.add_constructor(_STD + "map", _construct_map)
+    for _tag in _STANDARD_KINDS:
+        _cls.add_constructor(_tag, _tolerant(_cls.yaml_constructors[_tag]))
+    _cls.add_constructor(None, _construct_opaque)  # any tag no constructor knows
 
 
 def _may_nest_deeper_than(text: str, limit: int) -> bool:

@@ -61,7 +61,12 @@ def split_handler(handler: str) -> Optional[Tuple[str, str]]:
     module = module.replace("\\", "/")
     while module.startswith("./"):
         module = module[2:]
-    return module.replace("/", "."), name
+    dotted = module.replace("/", ".")
+    if "" in dotted.split("."):
+        # `/etc/passwd.x`, `../lib/x.y`: no module the runtime can import, and
+        # as a file path it would lead out of the code folder
+        return None
+    return dotted, name
 
 
 def module_files(code_root: str, module: str) -> List[str]:
