@@ -10,7 +10,10 @@ must write only a regular file whose real path lies in the project root:
   is written, the link kept), once even when the target is checked too;
 - a named pipe is neither waited on nor written, even one put in a file's place
   after the check;
-- a file swapped for a symlink between the check and the write is not followed.
+- a file swapped for a symlink between the check and the write is not followed;
+- the cache (the only other thing a run writes, besides ``--output-file``) writes
+  nothing through a symlink out of its folder, and a committed
+  ``.lambdalint_cache`` linking elsewhere is not used.
 
 The project is a copy of a fixture whose finding has a safe fix (LAM202:
 ``@functools.cache`` becomes ``@functools.lru_cache(maxsize=128)``).
@@ -258,3 +261,80 @@ def test_write_refusal_reasons(tmp_path):
         assert write_refusal(str(root / "null.py"), real_root) == \
             "it is a symlink to a file outside the project (/dev/null)"
 
+
+# --- the cache: nothing besides fixed files is written outside its folder ----------------
+
+def _check_with_default_cache(root: Path) -> subprocess.CompletedProcess:
+    env = child_env()
+    env.pop("LAMBDALINT_CACHE_DIR", None)  # the default: .lambdalint_cache in the project
+    return subprocess.run([sys.executable, "-m", "lambdalint", "check", "--output-format", "concise", "."],
+                          cwd=str(root), capture_output=True, text=True, timeout=120, env=env)
+
+
+def _files_under(folder: Path) -> list:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+@POSIX
+def test_a_committed_cache_folder_linking_outside_is_not_used(tmp_path):
+    root = project(tmp_path)
+    (root / "app.py").write_text(BAD, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine\n")
+    os.symlink(elsewhere, root / ".lambdalint_cache")
+    proc = _check_with_default_cache(root)
+    assert TRACEBACK not in proc.stderr
+    assert _files_under(elsewhere) == ["keep.txt"]
+    assert proc.stderr.splitlines() == [
+        f"lambdalint: warning: cannot use the cache ({root / '.lambdalint_cache'} is a symlink to a folder outside "
+        f"the project ({os.path.realpath(elsewhere)})); going on without it"]
+    assert "app.py:6:2: LAM202" in proc.stdout and proc.returncode == 1
+
+
+@POSIX
+def test_a_default_cache_folder_in_the_project_is_used(tmp_path):
+    root = project(tmp_path)
+    (root / "app.py").write_text(BAD, encoding="utf-8")
+    proc = _check_with_default_cache(root)
+    assert proc.stderr == "" and proc.returncode == 1
+    assert (root / ".lambdalint_cache" / "CACHEDIR.TAG").is_file()
+
+
+@POSIX
+@pytest.mark.parametrize("linked", ["runs", "version", "facts", "shards"])
+def test_links_inside_the_cache_folder_are_not_followed(tmp_path, linked):
+    """A cache restored from the pull request's files (or committed): its
+    folders may be links; the run writes nothing through them, deletes nothing."""
+    from lambdalint.cache import fingerprint
+
+    root = project(tmp_path)
+    (root / "app.py").write_text(BAD, encoding="utf-8")
+    cache = tmp_path / "cache"
+    version = cache / ("v" + fingerprint())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for i in range(40):  # what the memo trimming would delete (oldest beyond 32), were it followed
+        (elsewhere / f"{i:040x}.json").write_text("{}")
+        os.utime(elsewhere / f"{i:040x}.json", (1_000_000 + i, 1_000_000 + i))
+    before = _files_under(elsewhere)
+    if linked == "runs":
+        cache.mkdir()
+        os.symlink(elsewhere, cache / "runs")
+    elif linked == "version":
+        cache.mkdir()
+        os.symlink(elsewhere, version)
+    elif linked == "facts":
+        version.mkdir(parents=True)
+        os.symlink(elsewhere, version / "facts")
+    else:
+        for kind in ("facts", "sources"):
+            (version / kind).mkdir(parents=True)
+            for i in range(256):
+                os.symlink(elsewhere, version / kind / f"{i:02x}")
+    proc = lambdalint_cli(["check", "--output-format", "concise", "."], cwd=root,
+                          env={"LAMBDALINT_CACHE_DIR": str(cache)})
+    assert TRACEBACK not in proc.output
+    assert _files_under(elsewhere) == before
+    assert "app.py:6:2: LAM202" in proc.stdout and proc.returncode == 1
+    assert "is a symlink to a folder outside the cache folder" in proc.stderr
