@@ -161,9 +161,9 @@ def test_a_file_edited_while_lambdalint_works_is_left_alone(tmp_path, monkeypatc
     if moment == "before-writing":
         real = writeback.write_atomic
 
-        def edit_then_write(path, data, expected):
+        def edit_then_write(path, data, expected, *root):
             Path(path).write_text(edited)
-            return real(path, data, expected)
+            return real(path, data, expected, *root)
 
         monkeypatch.setattr(writeback, "write_atomic", edit_then_write)
     else:
@@ -186,10 +186,10 @@ def test_a_file_deleted_before_writing(tmp_path, monkeypatch):
     write(tmp_path, {"app.py": BAD, "other.py": BAD})
     real = writeback.write_atomic
 
-    def delete_then_write(path, data, expected):
+    def delete_then_write(path, data, expected, *root):
         if path.endswith("app.py"):
             os.unlink(path)
-        return real(path, data, expected)
+        return real(path, data, expected, *root)
 
     monkeypatch.setattr(writeback, "write_atomic", delete_then_write)
     result = fix(tmp_path)
@@ -245,7 +245,8 @@ def test_the_owner_survives_when_root_fixes_a_users_file(tmp_path):
 
 @POSIX
 def test_a_symlinked_file_is_fixed_through_the_link(tmp_path):
-    write(tmp_path, {"real/app.py": BAD})
+    # the configuration file makes tmp_path the project: a link out of it is not followed (test_untrusted_fix)
+    write(tmp_path, {"real/app.py": BAD, "lambdalint.toml": ""})
     (tmp_path / "src").mkdir()
     os.symlink(tmp_path / "real" / "app.py", tmp_path / "src" / "app.py")
     fix(tmp_path / "src")

@@ -226,14 +226,20 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
 
 
 def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]):
-    from lambdalint.cache.store import Cache, default_cache_dir
+    from lambdalint.cache.store import Cache, default_cache_dir, default_cache_refusal
+    from lambdalint.records import Options
     from lambdalint.report.progress import for_terminal
-    from lambdalint.run import Options
 
     cache = None
     if not no_cache:
         root = os.path.dirname(os.path.abspath(config_file)) if config_file else None
-        cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {inert(m)}", err=True))
+        folder = cache_dir or default_cache_dir(root)
+        # a folder the user names may be a link; the default one is the checked repository's to set
+        refusal = None if cache_dir else default_cache_refusal(folder)
+        if refusal is not None:
+            click.echo(f"lambdalint: warning: cannot use the cache ({inert(refusal)}); going on without it", err=True)
+        else:
+            cache = Cache(folder, lambda m: click.echo(f"lambdalint: warning: {inert(m)}", err=True))
     return Options(jobs=jobs, cache=cache, progress=for_terminal())
 
 

@@ -223,7 +223,7 @@ class RunMemo:
             "extra": memo.extra,
         }
         try:
-            write_atomically(self.file, json.dumps(raw, separators=(",", ":")))
+            write_atomically(self.file, json.dumps(raw, separators=(",", ":")), cache.root)
         except (OSError, ValueError, TypeError, RecursionError) as exc:
             cache.fail(f"{self.file}: {getattr(exc, 'strerror', None) or exc}")
             return

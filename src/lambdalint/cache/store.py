@@ -14,6 +14,13 @@ Old entries are deleted once a day by ``lambdalint.cache.sweep``.
 
 The cache is an optimisation only: an unreadable or corrupt entry is a miss
 (and is rewritten), and a folder that cannot be written gives one warning.
+
+Nothing is written outside the cache folder: a repository can commit a
+``.lambdalint_cache`` (or a ``runs`` or ``facts/ab`` folder in it) that is a
+symlink to somewhere else. The default folder must lie where it appears, in
+its project (``default_cache_refusal``); a folder given with ``--cache-dir`` or
+``$LAMBDALINT_CACHE_DIR`` may be a link (the user chose it), but every folder
+written to inside it must really lie in it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Optional, Union
 
 from lambdalint import __version__
+from lambdalint.project.root import inside
 
 if TYPE_CHECKING:  # imported when entries are read or written: a run the memo answers reads none
     from lambdalint.index.facts import ModuleFacts
@@ -60,6 +68,16 @@ def default_cache_dir(project_root: Optional[str] = None) -> str:
     if env:
         return env
     return os.path.join(project_root or os.getcwd(), DEFAULT_DIR)
+
+
+def default_cache_refusal(folder: str) -> Optional[str]:
+    """Why the default cache ``folder`` must not be used, or None: it is a link
+    out of the folder it appears in (a repository's ``.lambdalint_cache``
+    pointing at ``~/.ssh``: the sweep deletes files, the runs write them)."""
+    parent = os.path.dirname(os.path.abspath(folder))
+    if inside(folder, parent):
+        return None
+    return f"{folder} is a symlink to a folder outside the project ({os.path.realpath(folder)})"
 
 
 def fingerprint() -> str:
@@ -139,7 +157,7 @@ class Cache:
         if self.prepare():
             path = facts_file(self.dir, key)
             try:
-                write_atomically(path, raw)
+                write_atomically(path, raw, self.dir)
                 error = None
             except OSError as exc:
                 error = f"{path}: {exc.strerror or exc}"
@@ -198,6 +216,12 @@ class Cache:
         if self.writable is not None:
             return self.writable
         try:
+            # the folders the runs and the sweep write to and delete from, besides the entries'
+            # shards (``write_atomically`` checks those): a link out of the cache is refused
+            for folder in (self.dir, os.path.join(self.dir, "facts"), os.path.join(self.dir, "sources"),
+                           os.path.join(self.root, "runs")):
+                if not inside(folder, self.root):
+                    raise OSError(f"{folder} is a symlink to a folder outside the cache folder")
             os.makedirs(self.dir, exist_ok=True)
             for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# created by lambdalint\n*\n")):
                 marker = os.path.join(self.root, name)
@@ -218,7 +242,7 @@ class Cache:
 
     def _write(self, path: str, text: str, quiet: bool = True) -> None:
         try:
-            write_atomically(path, text)
+            write_atomically(path, text, self.root)
         except OSError as exc:
             if not quiet:
                 raise
@@ -238,7 +262,7 @@ def write_facts(cache_dir: str, key: str, facts: ModuleFacts) -> Optional[str]:
     """Store one file's facts; the reason when it cannot (``None`` when stored)."""
     path = facts_file(cache_dir, key)
     try:
-        write_atomically(path, json.dumps(_module_to_json(facts), separators=(",", ":")))
+        write_atomically(path, json.dumps(_module_to_json(facts), separators=(",", ":")), cache_dir)
     except OSError as exc:
         return f"{path}: {exc.strerror or exc}"
     except (TypeError, ValueError, RecursionError):
@@ -276,14 +300,17 @@ def write_source(cache_dir: str, key: str, data: bytes) -> Optional[str]:
     to see whether only comments changed, without parsing either."""
     path = source_file(cache_dir, key)
     try:
-        write_atomically(path, data)
+        write_atomically(path, data, cache_dir)
     except OSError as exc:
         return f"{path}: {exc.strerror or exc}"
     return None
 
 
-def write_atomically(path: str, text: Union[str, bytes]) -> None:
-    """A reader (another run) never sees half a file."""
+def write_atomically(path: str, text: Union[str, bytes], within: Optional[str] = None) -> None:
+    """A reader (another run) never sees half a file. ``within``: the cache
+    folder the file must really lie in (no symlinked folder on the way leads out)."""
+    if within is not None and not inside(os.path.dirname(path), within):
+        raise OSError(f"{os.path.dirname(path)} is a symlink to a folder outside the cache folder")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
     try:

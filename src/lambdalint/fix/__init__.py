@@ -9,17 +9,21 @@ Must not write a file that does not parse, a partial file, or anything outside t
 # ``unsafe``) are applied in memory, file by file (``engine``), and the project is
 # checked again on the new text, until no fix applies (or ``MAX_ROUNDS`` is hit).
 # Only then are the changed files written (``writeback``), or, for ``--diff``,
-# compared with the originals. With ``lambdalint.index``, the only stage that
-# imports libcst.
+# compared with the originals. A file that a fix must not write (outside the
+# project root, through a symlink or otherwise, or no regular file) is not fixed
+# at all: its findings stay, with a warning that says why. With
+# ``lambdalint.index``, the only stage that imports libcst.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 from lambdalint.knowledge.resources import Catalog
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import SAFE, UNSAFE, Diagnostic, Fix
+from lambdalint.project.root import project_root
 from lambdalint.run import Options, RunResult, run_check
 
 MAX_ROUNDS = 10
@@ -58,7 +62,11 @@ def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog]
     for ``run_check``; with a cache, the first check of the files on disk can
     come from the run memo (most commits have nothing to fix)."""
     from lambdalint.fix.engine import apply_fixes
-    from lambdalint.fix.writeback import WriteRefused, write_atomic
+    from lambdalint.fix.writeback import WriteRefused, write_atomic, write_refusal
+    from lambdalint.index.guard import MAX_BYTES
+    from lambdalint.project.sourcefile import read_bytes
+
+    root = project_root(paths, settings.source)  # the only folder a fix may write to
 
     contents: Dict[str, bytes] = {}
     originals: Dict[str, bytes] = {}
@@ -77,9 +85,13 @@ def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog]
         for path, diagnostics in by_file.items():
             source = contents.get(path)
             if source is None:
+                refusal = write_refusal(path, root)  # before planning: --diff must not show it either
+                if refusal is not None:
+                    problems.append(f"{path}: fix not applied: {refusal}")
+                    given_up.update(_key(d) for d in diagnostics)
+                    continue
                 try:
-                    with open(path, "rb") as fh:
-                        source = fh.read()
+                    source = read_bytes(path, MAX_BYTES)  # never blocks on a pipe put there since the check
                 except OSError as exc:
                     problems.append(f"{path}: cannot read it to fix it: {exc.strerror or exc}")
                     given_up.update(_key(d) for d in diagnostics)
@@ -104,9 +116,19 @@ def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog]
     if not write:
         return out
     refused: Set[str] = set()
+    written: Dict[str, str] = {}  # real path -> the name it was written through
     for path in out.changed:
+        real = os.path.realpath(path)
+        first = written.get(real)
+        if first is not None:  # a link and its target both checked: one file, written once
+            if contents[path] != contents[first]:
+                refused.add(path)
+                problems.append(f"{path}: not written: it is the same file as {first}, which was fixed "
+                                "differently; run again to fix what remains")
+            continue
         try:
-            write_atomic(path, contents[path], originals[path])
+            write_atomic(path, contents[path], originals[path], root)
+            written[real] = path
         except WriteRefused as exc:
             refused.add(path)
             problems.append(f"{path}: not written: {exc}")
