@@ -17,7 +17,7 @@ live again, so the shapes AWS recommends are not reported.
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
@@ -133,24 +133,38 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     for (module, span, code), (site, use, handlers) in found.items():
         facts = project.modules[module]
         names = [h.qualname for h in handlers]
+        made_from_it = _made_from(tracked, site.tracked.path)
         diagnostics.append(Diagnostic(
             code=code,
             name="closed-global-resource" if code == "LAM101" else "needless-global-teardown",
-            message=_message(project, code, site, use, handlers),
+            message=_message(project, code, site, use, handlers, made_from_it),
             path=facts.path,
             span=span,
             severity=ERROR if code == "LAM101" else WARNING,
-            fix=teardown_fix(project, code, site, handlers),
+            fix=teardown_fix(project, code, site, handlers, made_from_it),
             handlers=tuple(names),
         ))
     return diagnostics
+
+
+def _made_from(tracked: Dict[str, Tracked], parent: str) -> List[str]:
+    """The tracked objects made from ``parent`` (directly or not), in path order."""
+    out = []
+    for t in tracked.values():
+        p = t.parent
+        while p is not None and p != parent:
+            p = tracked[p].parent if p in tracked else None
+        if p == parent:
+            out.append(t.path)
+    return sorted(out)
 
 
 def _where(project: Project, module: str, span: Span) -> str:
     return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
 
 
-def _message(project: Project, code: str, site: Site, use: Use, handlers: List[Handler]) -> str:
+def _message(project: Project, code: str, site: Site, use: Use, handlers: List[Handler],
+             made_from_it: Sequence[str] = ()) -> str:
     t = site.tracked
     obj = paths.display(t.path)
     made = _where(project, t.made.module, t.made.span)
@@ -158,10 +172,17 @@ def _message(project: Project, code: str, site: Site, use: Use, handlers: List[H
     via = f" (via {' -> '.join(site.chain)})" if len(site.chain) > 1 else ""
     head = f"`{obj}` ({t.kind.name}, created at {made}) is torn down by {site.how} in {who}{via}"
     if code == "LAM101":
-        advice = "keep it open across invocations, or re-create it when it is dead at the top of the handler"
-        if t.kind.dead_when:
-            advice += f" (`if {obj} is None or {t.kind.dead_test(obj)}: ...`)"
+        if made_from_it:
+            made = ", ".join(f"`{paths.display(p)}`" for p in made_from_it)
+            advice = (f"keep it open across invocations ({made}, made from it at import, "
+                      f"would stay dead even if it were re-created)")
+        else:
+            advice = "keep it open across invocations, or re-create it when it is dead at the top of the handler"
+            if t.kind.dead_when:
+                advice += f" (`if {obj} is None or {t.kind.dead_test(obj)}: ...`)"
         where = f"{_where(project, use.module, use.span)} (in `{use.function}`)"
+        if use.through:
+            where = f"{where} through `{paths.display(use.through)}`, which was made from it,"
         if use.reset_to_none:
             return (f"{head} and set to None; the next warm invocation uses it at {where} without re-creating it "
                     f"and fails with AttributeError on None: {advice}")

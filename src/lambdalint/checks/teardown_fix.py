@@ -35,9 +35,12 @@ _STATEMENT, _WITH_BLOCK, _WITH_CLOSING = "statement", "with", "with-closing"  # 
 _MAX_CALL_DEPTH = 6
 
 
-def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[Handler]) -> Fix:
+def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[Handler],
+                 made_from_it: Sequence[str] = ()) -> Fix:
+    """``made_from_it``: the tracked objects made from the torn-down one (cursors,
+    collections): a fresh object would not revive them, so re-creating is no fix."""
     obj = paths.display(site.tracked.path)
-    if code == "LAM101":
+    if code == "LAM101" and not made_from_it:
         recreate = _recreate_fix(project, site, handlers)
         if recreate is not None:
             return recreate
@@ -50,6 +53,11 @@ def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[H
             data += (("enters", "first-argument"),)  # `with closing(conn) as c:` binds conn to c
         return Fix(f"Unwrap the `with` block so that leaving it no longer tears down `{obj}`", UNSAFE,
                    action="remove-statement", data=data)
+    if code == "LAM101" and made_from_it:
+        made = ", ".join(f"`{paths.display(p)}`" for p in made_from_it)
+        return Fix(f"No automatic fix (the teardown is part of a larger statement): keep `{obj}` open across "
+                   f"invocations ({made}, made from it at import, would stay dead if it were re-created)",
+                   DISPLAY_ONLY)
     if code == "LAM101":
         return Fix(f"No automatic fix (the teardown is part of a larger statement): keep `{obj}` open across "
                    f"invocations, or re-create it at the top of the handler when it is dead", DISPLAY_ONLY)

@@ -73,6 +73,10 @@ class ResourceKind:
     reference: str
     # Create once per execution environment: LAM104 reports it made on every invocation.
     reuse: bool = False
+    # What is made from the object and dies with it (a cursor, a collection, a channel):
+    # method names whose results are bound to this connection, "[]" for a subscript
+    # (``client["shop"]``), "." for any attribute that is not a method call (``client.shop``).
+    derives: Tuple[str, ...] = ()
 
     @property
     def fatal(self) -> bool:
@@ -173,6 +177,7 @@ def _kind_to_data(kind: ResourceKind) -> Dict[str, Any]:
         "error": kind.error,
         "reference": kind.reference,
         "reuse": kind.reuse,
+        "derives": list(kind.derives),
     }
 
 
@@ -211,9 +216,10 @@ _KEYS = (
     "error",
     "reference",
     "reuse",
+    "derives",
 )
 # Keys a built-in entry must spell out (everything but the optional ones).
-_BUILTIN_REQUIRED = tuple(k for k in _KEYS if k not in ("probes", "dead-when", "revive", "reuse"))
+_BUILTIN_REQUIRED = tuple(k for k in _KEYS if k not in ("probes", "dead-when", "revive", "reuse", "derives"))
 # Keys a user entry must give; the rest have defaults.
 _USER_REQUIRED = ("constructors", "teardown", "after-teardown")
 
@@ -380,6 +386,14 @@ def _build_kind(
         except ValueError as exc:
             raise where.error("key 'revive': {!r}: {}".format(text, exc)) from None
 
+    derives = _get_str_list(entry, "derives", where)
+    for step in derives:
+        if step not in ("[]", ".") and not _IDENTIFIER.match(step):
+            raise where.error("key 'derives': {!r} is not a method name, \"[]\" or \".\"".format(step))
+    if derives and after != "fatal":
+        # what a reconnecting object made may or may not survive its teardown: say nothing
+        raise where.error("key 'derives' is only for objects whose teardown is fatal")
+
     default_library = constructors[0].split(".", 1)[0].split("(", 1)[0]
     return ResourceKind(
         name=name,
@@ -395,6 +409,7 @@ def _build_kind(
         error=_get_str(entry, "error", where, ""),
         reference=_get_str(entry, "reference", where, ""),
         reuse=_get_bool(entry, "reuse", where, False),
+        derives=derives,
     )
 
 

@@ -15,7 +15,7 @@ live again, so the shapes AWS recommends are not reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
@@ -44,6 +44,10 @@ class Tracked:
     path: str  # the global path, e.g. app:conn or app:repo.conn
     kind: ResourceKind
     made: Binding
+    # for an object made from another tracked one (``cur = conn.cursor()``,
+    # ``orders = client["shop"]["orders"]``): the parent's path. It dies when
+    # the parent is torn down, and re-creating the parent does not revive it.
+    parent: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Use:
     what: str
     function: str
     reset_to_none: bool = False
+    through: str = ""  # the derived object used (``app:orders``) when it is not the torn-down one
 
 
 @dataclass
@@ -93,6 +98,64 @@ def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
             if kind is not None:
                 out[gpath] = Tracked(gpath, kind, b)
                 break
+    _add_derived(project, out)
+    return out
+
+
+_MAX_DERIVATION = 4  # client -> database -> collection -> ...
+
+
+def _add_derived(project: Project, tracked: Dict[str, Tracked]) -> None:
+    """Add the module-level objects made from a tracked one by a step its
+    catalogue entry lists in ``derives`` (``cur = conn.cursor()``, ``orders =
+    client["shop"]["orders"]``, through getters too): each is tracked with its
+    parent, whose teardown kills it."""
+    for _ in range(_MAX_DERIVATION):
+        added = False
+        for gpath, bindings in project.bindings.items():
+            if gpath in tracked:
+                continue
+            for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
+                parent = _derived_from(project, tracked, b)
+                if parent is not None:
+                    origin = parent.kind.name if parent.parent is None else parent.kind.name.split(", a ", 1)[-1]
+                    kind = replace(parent.kind, name=f"made from `{paths.display(parent.path)}`, a {origin}")
+                    tracked[gpath] = Tracked(gpath, kind, b, parent.path)
+                    added = True
+                    break
+        if not added:
+            return
+
+
+def _derived_from(project: Project, tracked: Dict[str, Tracked], b: Binding) -> Optional[Tracked]:
+    """The tracked object ``b``'s value is made from by catalogued steps only, if any."""
+    if b.value is None or b.value in ("None", "<const>"):
+        return None
+    canon = project.canonical(b.value)
+    if canon is None or not paths.is_global(canon):
+        return None
+    root, segs = paths.split(canon)
+    for i in range(len(segs), -1, -1):
+        parent = tracked.get(paths.join(root, segs[:i]))
+        if parent is None:
+            continue
+        steps = _steps(segs[i:])
+        if steps and all(step in parent.kind.derives for step in steps):
+            return parent
+        return None
+    return None
+
+
+def _steps(segs: Sequence[str]) -> List[str]:
+    """``["__getitem__", "()", "cursor", "()", "shop"]`` -> ``["[]", "cursor", "."]``."""
+    out: List[str] = []
+    i = 0
+    while i < len(segs):
+        if segs[i] == "()":
+            return []  # a call of a call's result: not a derivation step we know
+        called = segs[i + 1:i + 2] == ["()"]
+        out.append(("[]" if segs[i] == "__getitem__" else segs[i]) if called else ".")
+        i += 2 if called else 1
     return out
 
 
@@ -106,6 +169,13 @@ class Interpreter:
         self.replaying = False
         self.budget = _BUDGET
         self._generators: Dict[int, bool] = {}
+        # parent path -> the tracked objects made from it, transitively
+        self._derived: Dict[str, List[str]] = {}
+        for t in tracked.values():
+            parent = t.parent
+            while parent is not None:
+                self._derived.setdefault(parent, []).append(t.path)
+                parent = tracked[parent].parent if parent in tracked else None
 
     # --- entry -------------------------------------------------------------------
     def worth_replaying(self) -> bool:
@@ -190,7 +260,9 @@ class Interpreter:
             return
         for status, site in state.get(t.path, (LIVE,)):
             if status != "live" and site >= 0 and site not in self.uses:
-                self.uses[site] = Use(frame.module, span, what, frame.chain[-1], status == "none")
+                torn = self.sites[site].tracked.path
+                self.uses[site] = Use(frame.module, span, what, frame.chain[-1], status == "none",
+                                      t.path if t.path != torn else "")
 
     def call(self, e: Event, state: State, frame: Frame) -> State:
         canon = self.project.canonical(e.path, frame.env) if e.path else None
@@ -237,7 +309,11 @@ class Interpreter:
             site = len(self.sites)
             self._site_ids[key] = site
             self.sites.append(Site(t, frame.module, span, how, frame.chain, shape))
-        return with_status(state, t.path, frozenset({("dead", site)}))
+        dead = frozenset({("dead", site)})
+        state = with_status(state, t.path, dead)
+        for child in self._derived.get(t.path, ()):  # a cursor dies with its connection
+            state = with_status(state, child, dead)
+        return state
 
     def assign(self, e: Event, state: State, frame: Frame) -> State:
         target = e.path
@@ -315,6 +391,14 @@ class Interpreter:
     def try_(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         body_fall, rets = self.block(e.body, state, frame)
         handler_in = join([state] + ([body_fall] if body_fall else []))
+        if body_fall is not None and e.handlers:
+            # A body that (re-)creates a resource on every path that completes
+            # (`if con is None or con.closed: con = connect()`): an exception
+            # caught here means that creation failed, and whatever the handler
+            # then meets is that failure, not the earlier teardown's doing.
+            for gpath, statuses in body_fall.items():
+                if statuses == frozenset({LIVE}) and state.get(gpath, frozenset({LIVE})) != statuses:
+                    handler_in = with_status(handler_in, gpath, frozenset({LIVE}))
         falls: List[State] = []
         for h in e.handlers:
             h_fall, h_rets = self.block(h, handler_in, frame)
