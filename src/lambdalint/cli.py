@@ -210,7 +210,7 @@ def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool
     if not no_cache:
         root = os.path.dirname(os.path.abspath(config_file)) if config_file else None
         cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {m}", err=True))
-    return Options(jobs=jobs, cache=cache, progress=for_terminal())
+    return Options(jobs=jobs, cache=cache, progress=for_terminal(), require_python=True)
 
 
 def _report(result, fmt: str, output_file: Optional[str], statistics: bool) -> str:

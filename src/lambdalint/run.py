@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 from lambdalint.cache import Cache, content_hash, entry_key, write_facts, write_source
 from lambdalint.config import Settings
 from lambdalint.diagnostics import ERROR, Diagnostic
-from lambdalint.discover import SourceFile, Tree, name_sources, rename_maps, walk_tree
+from lambdalint.discover import DiscoveryError, SourceFile, Tree, name_sources, no_python_files, rename_maps, walk_tree
 from lambdalint.handlers import Handler
 from lambdalint.infra import Declared, Notice
 from lambdalint.infra.read import Found, find_deployment_files, read_found
@@ -83,6 +83,9 @@ class Options:
     prune: bool = True  # index only what handlers can reach
     contents: Optional[Contents] = None
     verbose: bool = False
+    # the command line: paths that hold no Python file to check are an error
+    # (``DiscoveryError``), not a silent "All checks passed"
+    require_python: bool = False
 
 
 def default_jobs() -> int:
@@ -448,6 +451,8 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     options = _merged(options, verbose, contents)
     memo = reuse.open_memo(paths, settings, catalog, options)
     gathered = gather(settings, paths)
+    if options.require_python and not gathered.tree.python and not gathered.tree.errors:
+        raise DiscoveryError(no_python_files(paths, gathered.tree.skipped))
     if memo is None:
         return _check(settings, paths, catalog, options, gathered)[0]
     from lambdalint.memo import stamp_of
