@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import gc
 import heapq
 import os
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -273,7 +274,8 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         else:
             files.append(_File(source, data, entry_key(content_hash(data), os.path.abspath(source.path), source.runtime_name,
                                                     source.is_package)))
-    with _Pool(jobs) as pool:
+    # the progress line is erased also when interrupted: it would stay under the message
+    with _Pool(jobs) as pool, closing(progress):
         if options.prune:
             from lambdalint.prune import select
 
@@ -290,7 +292,6 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             # The index read a file the first pass could not (syntax newer than this
             # Python's): its imports are unknown, so nothing can be pruned.
             facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
-    progress.close()
     if records is not None:
         _record(records, files, failed, sources, scans, facts)
     facts.update(failed)
@@ -390,7 +391,11 @@ def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[str], b
 
 
 class _Pool:
-    """A process pool started on first use, shared by the scan and index stages."""
+    """A process pool started on first use, shared by the scan and index stages.
+
+    Workers ignore Ctrl-C: only the parent handles it, and stops them. (Each
+    interrupted worker printed its traceback, and the parent could wait for
+    ever on a result that a dead worker would never send.)"""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
@@ -400,10 +405,14 @@ class _Pool:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._pool is not None:
-            self._pool.terminate() if exc[0] is not None else self._pool.close()
-            self._pool.join()
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if exc[0] is not None:  # interrupted, or failed: no result is awaited any more
+            _stop(pool, _STOP_GRACE_S)
+        else:
+            pool.close()
+            pool.join()
 
     def run(self, work: Callable[[List[Any]], List[Tuple[int, Any]]], items: List[Any], sizes: List[int],
             parallel: bool, progress: Progress) -> Iterator[Tuple[int, Any]]:
@@ -414,13 +423,59 @@ class _Pool:
                 progress.advance()
             return
         if self._pool is None:
-            import multiprocessing
-
-            # a worker starts with the collector on, whatever the run paused (see _check)
-            self._pool = multiprocessing.Pool(min(self.jobs, len(items)), initializer=gc.enable)
+            self._pool = _start_pool(min(self.jobs, len(items)))
         for batch in self._pool.imap_unordered(work, _batches(items, sizes, self.jobs * _BATCHES_PER_JOB)):
             yield from batch
             progress.advance(len(batch))
+
+
+# How long an interrupted run waits for the pool to stop before it kills the workers.
+_STOP_GRACE_S = 2.0
+
+
+def _start_pool(processes: int) -> Any:
+    """A pool whose workers ignore SIGINT. SIGINT is blocked while they are
+    forked, so that none is interrupted before its initializer runs (a Ctrl-C
+    then stays pending in the parent, which handles it right after)."""
+    import multiprocessing
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)  # POSIX only
+    if block is not None:
+        old = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.Pool(processes, initializer=_worker_init)
+    finally:
+        if block is not None:
+            block(signal.SIG_SETMASK, old)
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # a worker starts with the collector on, whatever the run paused (see _check)
+    gc.enable()
+
+
+def _stop(pool: Any, grace: float) -> None:
+    """Stop the pool without waiting on it for ever: ``terminate`` runs in a
+    thread, and when it has not finished within ``grace`` seconds (a worker
+    killed while writing to a pipe can leave it waiting), the workers are
+    killed and the parent goes on. Its threads are daemons: none holds up the exit."""
+    import multiprocessing
+    import threading
+
+    workers = multiprocessing.active_children()
+    stopper = threading.Thread(target=pool.terminate, name="lambdalint-stop-pool", daemon=True)
+    stopper.start()
+    stopper.join(grace)
+    if stopper.is_alive():
+        for worker in workers:
+            worker.kill()
+        stopper.join(grace)
 
 
 def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
