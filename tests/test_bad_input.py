@@ -112,9 +112,10 @@ def test_deeply_nested_expression(tmp_path):
 
 
 def test_empty_directory(tmp_path):
+    # nothing to check is an error that says so, not a pass (issue 16)
     result = CliRunner().invoke(main, ["check", str(tmp_path)])
-    assert result.exit_code == 0
-    assert "All checks passed" in result.output
+    assert result.exit_code == 2
+    assert f"no Python files found under {tmp_path}" in result.output
 
 
 def test_symlink_loop_does_not_hang(tmp_path):

@@ -323,10 +323,11 @@ def cli(args, cwd=None):
     return result
 
 
-def test_an_empty_folder_passes(tmp_path):
+def test_an_empty_folder_is_an_error(tmp_path):
+    # nothing to check is an error that says so, not a pass (issue 16)
     result = cli(["check", str(tmp_path)])
-    assert result.exit_code == 0
-    assert "All checks passed! (0 files, 0 handlers)" in result.stdout
+    assert result.exit_code == 2
+    assert result.stderr == f"lambdalint: error: no Python files found under {tmp_path}\n"
 
 
 def test_a_path_that_does_not_exist(tmp_path):

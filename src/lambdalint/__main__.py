@@ -1,10 +1,13 @@
-"""``python -m lambdalint``.
+"""``python -m lambdalint``, and the ``lambdalint`` console script (``run``).
 
 ``-m`` puts the current folder first on ``sys.path``. Run inside a repository
 that holds a ``click.py`` or a ``yaml.py``, lambdalint's own imports would then
 run the user's code, which lambdalint promises never to do; so that entry goes
 before anything else is imported. (lambdalint itself is already loaded, from
 wherever ``-m`` found it.)
+
+The Ctrl-C handler goes in before click and the rest load: a Ctrl-C while they
+import printed a traceback (``lambdalint.interrupt``).
 """
 
 import os
@@ -20,8 +23,23 @@ def _drop_working_directory() -> None:
         del sys.path[0]
 
 
-if __name__ == "__main__":
-    _drop_working_directory()
+def run() -> None:
+    """The command line, with Ctrl-C handled from the first moment."""
+    from lambdalint import interrupt  # light: after the working folder left sys.path
+
+    interrupt.install()
     from lambdalint.cli import main
 
-    main()
+    try:
+        main()
+    except SystemExit:
+        if interrupt.announced():
+            # interrupted: end now rather than in Python's own clean-up, where
+            # another Ctrl-C would meet the default handler (a traceback, or death by SIGINT)
+            interrupt.exit_now()
+        raise
+
+
+if __name__ == "__main__":
+    _drop_working_directory()
+    run()

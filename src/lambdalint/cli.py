@@ -8,12 +8,13 @@ from typing import List, Optional, Set, Tuple
 
 import click
 
-from lambdalint import __version__
+from lambdalint import __version__, interrupt
 from lambdalint.project.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
 from lambdalint.report import MACHINE_FORMATS
 from lambdalint.report.inert import inert, inert_lines
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 
 def _codes(values: Tuple[str, ...]) -> List[str]:
@@ -49,19 +50,33 @@ class _Group(click.Group):
     that goes wrong: one line naming the file or the error, the traceback only
     with ``--verbose`` or ``LAMBDALINT_DEBUG=1``."""
 
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:  # `lambdalint --help | head -1`
+            _silence_stdout()
+            raise click.exceptions.Exit(EXIT_BROKEN_PIPE)
+
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         _tolerant_streams()
         try:
-            return super().invoke(ctx)
+            # the first Ctrl-C unwinds the command (stopping the worker pool); see lambdalint.interrupt
+            with interrupt.unwinding():
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    # a reader that went away is seen here, not when Python flushes at exit
+                    sys.stdout.flush()
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("lambdalint: interrupted", err=True)
-            raise click.exceptions.Exit(130)
+            interrupt.announce()
+            raise click.exceptions.Exit(interrupt.EXIT_INTERRUPTED)
         except BrokenPipeError:
-            # the reader went away (`lambdalint check | head`): say nothing more
+            # the reader went away (`lambdalint check | head`): say nothing more, and
+            # exit as a shell reports a writer that SIGPIPE killed
             _silence_stdout()
-            raise click.exceptions.Exit(EXIT_ERROR)
+            raise click.exceptions.Exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             verbose = bool(ctx.meta.get(_VERBOSE)) or debug_enabled()
             if verbose:
@@ -173,7 +188,8 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
 
     Exit status: 0 no findings (or all fixed), 1 findings remain (with --diff: something
     would change; with --exit-non-zero-on-fix: something was fixed), 2 usage,
-    configuration or internal error.
+    configuration or internal error, or no Python file to check under PATHS;
+    130 interrupted, 141 the output's reader went away.
     """
     from lambdalint.knowledge.codes import RULE_CODES
     from lambdalint.project.config import ConfigError, find_config, load_settings, merge_cli, resolve_output_format
@@ -240,7 +256,7 @@ def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool
             click.echo(f"lambdalint: warning: cannot use the cache ({inert(refusal)}); going on without it", err=True)
         else:
             cache = Cache(folder, lambda m: click.echo(f"lambdalint: warning: {inert(m)}", err=True))
-    return Options(jobs=jobs, cache=cache, progress=for_terminal())
+    return Options(jobs=jobs, cache=cache, progress=for_terminal(), require_python=True)
 
 
 def _report(result, fmt: str, output_file: Optional[str], statistics: bool) -> str:

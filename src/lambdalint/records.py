@@ -67,6 +67,9 @@ class Options:
     prune: bool = True  # index only what handlers can reach
     contents: Optional[Contents] = None
     verbose: bool = False
+    # the command line: paths that hold no Python file to check are an error
+    # (``DiscoveryError``), not a silent "All checks passed"
+    require_python: bool = False
 
 
 @dataclass

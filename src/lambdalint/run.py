@@ -19,7 +19,9 @@ from dataclasses import dataclass, replace
 from lambdalint.cache.store import Cache, content_hash, entry_key, write_facts, write_source
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import ERROR, Diagnostic
-from lambdalint.project.discover import SourceFile, name_sources, rename_maps, walk_tree
+from lambdalint.project.discover import (
+    SourceFile, name_sources, rename_maps, walk_tree, DiscoveryError, no_python_files,
+)
 from lambdalint.deploy.records import Declared
 from lambdalint.deploy.read import find_deployment_files, read_found
 from lambdalint.report.progress import Progress
@@ -27,6 +29,7 @@ from lambdalint.project.sourcefile import recording_reads
 from lambdalint.index import files as indexing
 from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, RunResult
 from lambdalint.project.root import inside, project_root
+from contextlib import closing
 
 if TYPE_CHECKING:
     from lambdalint.knowledge.resources import Catalog
@@ -152,7 +155,8 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         else:
             files.append(_File(source, data, entry_key(content_hash(data), os.path.abspath(source.path), source.runtime_name,
                                                     source.is_package)))
-    with _Pool(jobs) as pool:
+    # the progress line is erased also when interrupted: it would stay under the message
+    with _Pool(jobs) as pool, closing(progress):
         if options.prune:
             from lambdalint.graph.prune import select
 
@@ -169,7 +173,6 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             # The index read a file the first pass could not (syntax newer than this
             # Python's): its imports are unknown, so nothing can be pruned.
             facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
-    progress.close()
     if records is not None:
         _record(records, files, failed, sources, scans, facts)
     facts.update(failed)
@@ -269,7 +272,11 @@ def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[str], b
 
 
 class _Pool:
-    """A process pool started on first use, shared by the scan and index stages."""
+    """A process pool started on first use, shared by the scan and index stages.
+
+    Workers ignore Ctrl-C: only the parent handles it, and stops them. (Each
+    interrupted worker printed its traceback, and the parent could wait for
+    ever on a result that a dead worker would never send.)"""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
@@ -279,10 +286,14 @@ class _Pool:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._pool is not None:
-            self._pool.terminate() if exc[0] is not None else self._pool.close()
-            self._pool.join()
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if exc[0] is not None:  # interrupted, or failed: no result is awaited any more
+            _stop(pool, _STOP_GRACE_S)
+        else:
+            pool.close()
+            pool.join()
 
     def run(self, work: Callable[[List[Any]], List[Tuple[int, Any]]], items: List[Any], sizes: List[int],
             parallel: bool, progress: Progress) -> Iterator[Tuple[int, Any]]:
@@ -293,13 +304,59 @@ class _Pool:
                 progress.advance()
             return
         if self._pool is None:
-            import multiprocessing
-
-            # a worker starts with the collector on, whatever the run paused (see _check)
-            self._pool = multiprocessing.Pool(min(self.jobs, len(items)), initializer=gc.enable)
+            self._pool = _start_pool(min(self.jobs, len(items)))
         for batch in self._pool.imap_unordered(work, _batches(items, sizes, self.jobs * _BATCHES_PER_JOB)):
             yield from batch
             progress.advance(len(batch))
+
+
+# How long an interrupted run waits for the pool to stop before it kills the workers.
+_STOP_GRACE_S = 2.0
+
+
+def _start_pool(processes: int) -> Any:
+    """A pool whose workers ignore SIGINT. SIGINT is blocked while they are
+    forked, so that none is interrupted before its initializer runs (a Ctrl-C
+    then stays pending in the parent, which handles it right after)."""
+    import multiprocessing
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)  # POSIX only
+    if block is not None:
+        old = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.Pool(processes, initializer=_worker_init)
+    finally:
+        if block is not None:
+            block(signal.SIG_SETMASK, old)
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # a worker starts with the collector on, whatever the run paused (see _check)
+    gc.enable()
+
+
+def _stop(pool: Any, grace: float) -> None:
+    """Stop the pool without waiting on it for ever: ``terminate`` runs in a
+    thread, and when it has not finished within ``grace`` seconds (a worker
+    killed while writing to a pipe can leave it waiting), the workers are
+    killed and the parent goes on. Its threads are daemons: none holds up the exit."""
+    import multiprocessing
+    import threading
+
+    workers = multiprocessing.active_children()
+    stopper = threading.Thread(target=pool.terminate, name="lambdalint-stop-pool", daemon=True)
+    stopper.start()
+    stopper.join(grace)
+    if stopper.is_alive():
+        for worker in workers:
+            worker.kill()
+        stopper.join(grace)
 
 
 def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
@@ -330,6 +387,8 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     options = _merged(options, verbose, contents)
     memo = reuse.open_memo(paths, settings, catalog, options)
     gathered = gather(settings, paths)
+    if options.require_python and not gathered.tree.python and not gathered.tree.errors:
+        raise DiscoveryError(no_python_files(paths, gathered.tree.skipped))
     if memo is None:
         return _check(settings, paths, catalog, options, gathered)[0]
     from lambdalint.project.sourcefile import stamp_of

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from typing import Optional
+import warnings
 
 import libcst as cst
 
@@ -91,20 +92,34 @@ def _parse(data: bytes, blanked: Optional[bytes]) -> cst.Module:
 
 
 def _syntax_problem(text: str, exc: "cst.ParserSyntaxError") -> Problem:
-    """Describe a syntax error. CPython's own parser (only run on this error
-    path) places errors more precisely than libcst's, so prefer its account."""
+    """Describe what libcst rejected. CPython's own parser (only run on this
+    error path) decides whether it is a syntax error, and places errors more
+    precisely than libcst's; what it accepts is libcst's limit, not the file's
+    fault, and is called so (``(x): int = 1`` is valid, and libcst 1.9 rejects it)."""
     hint = " (a Python 2 file?)" if _looks_like_python2(text) else ""
     try:
-        ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes and the like are not ours to report
+            ast.parse(text)
     except SyntaxError as err:
         return Problem("LAM001", f"syntax error: {err.msg}{hint}", err.lineno or 1, max((err.offset or 1) - 1, 0))
     except (ValueError, RecursionError, MemoryError):
         pass
     else:
-        return Problem("LAM001", "syntax not supported by this lambdalint's parser (libcst): "
-                       + str(exc.message).splitlines()[0], exc.raw_line, exc.raw_column)
+        return Problem("LAM001", f"valid Python that libcst {_libcst_version()} cannot parse: "
+                       f"{str(exc.message).splitlines()[0]}; lambdalint cannot analyse this file",
+                       exc.raw_line, exc.raw_column)
     first = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
     return Problem("LAM001", f"syntax error: {first}{hint}", exc.raw_line, exc.raw_column)
+
+
+def _libcst_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("libcst")
+    except Exception:  # noqa: BLE001 - metadata missing or unreadable: say so rather than fail
+        return "(unknown version)"
 
 
 _PY2 = re.compile(r"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+\w+\s*,\s*\w+\s*:)", re.M)

@@ -106,6 +106,18 @@ def display_path(path: str) -> str:
 
 
 @dataclass
+class Skipped:
+    """What a walk passed over, counted as it went (an excluded folder is not
+    entered, so the Python files in it are not counted): when no Python file is
+    left, the user is told why instead of "All checks passed"."""
+
+    gitignored: int = 0  # Python files .gitignore hides (also inside ignored folders)
+    excluded: int = 0  # Python files ``exclude`` matches
+    excluded_folders: List[str] = field(default_factory=list)  # folders ``exclude`` matches
+    other_folders: int = 0  # virtualenvs, cache folders, links to folders
+
+
+@dataclass
 class Tree:
     """One walk of the checked paths, shared by discovery and the deployment
     readers (a second walk cost as much as the first on large trees)."""
@@ -114,6 +126,7 @@ class Tree:
     files: List[str]  # every file found and not excluded, git-ignored or not (deployment files)
     errors: List[OSError]  # folders that could not be listed
     absolute: Dict[str, str] = field(default_factory=dict)  # each of ``files`` -> its absolute path
+    skipped: Skipped = field(default_factory=Skipped)
 
 
 def walk_tree(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
@@ -156,7 +169,11 @@ def _walk_folder(top: str, skip: Excluder, ignored: Optional[Ignored], tree: Tre
             except OSError:
                 is_dir = False
             if is_dir:
-                if skip(name, entry_rel, full) or entry.is_symlink() or _is_virtualenv(full) or _is_cache(full):
+                if skip(name, entry_rel, full):
+                    tree.skipped.excluded_folders.append(entry_rel)
+                    continue
+                if entry.is_symlink() or _is_virtualenv(full) or _is_cache(full):
+                    tree.skipped.other_folders += 1
                     continue
                 absolute = os.path.join(folder_abs, name)
                 folders.append((full, absolute, entry_rel, hidden or ignored is not None and ignored(absolute, True)))
@@ -164,9 +181,35 @@ def _walk_folder(top: str, skip: Excluder, ignored: Optional[Ignored], tree: Tre
                 absolute = os.path.join(folder_abs, name)
                 tree.files.append(full)
                 tree.absolute[full] = absolute
-                if name.endswith(".py") and not hidden and (ignored is None or not ignored(absolute, False)):
-                    tree.python.append(full)
+                if name.endswith(".py"):
+                    if not hidden and (ignored is None or not ignored(absolute, False)):
+                        tree.python.append(full)
+                    else:
+                        tree.skipped.gitignored += 1
+            elif name.endswith(".py"):
+                tree.skipped.excluded += 1
         todo.extend(reversed(folders))
+
+
+def no_python_files(roots: Sequence[str], skipped: Skipped) -> str:
+    """Why checking ``roots`` found no Python file, for the one-line error."""
+    where = ", ".join(roots) or "."
+    why = []
+    if skipped.gitignored:
+        why.append(f"{skipped.gitignored} ignored by .gitignore")
+    if skipped.excluded:
+        why.append(f"{skipped.excluded} excluded by `exclude`")
+    folders = skipped.excluded_folders
+    if folders:
+        shown = ", ".join(folders[:3]) + (", ..." if len(folders) > 3 else "")
+        why.append(f"{_plural(len(folders), 'folder')} excluded by `exclude`: {shown}")
+    if skipped.other_folders:
+        why.append(f"{_plural(skipped.other_folders, 'folder')} not searched (virtualenv, cache or link)")
+    return f"no Python files found under {where}" + (f" ({'; '.join(why)})" if why else "")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def module_name(path: str, packages: Optional[Dict[str, str]] = None) -> str:

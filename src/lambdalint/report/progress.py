@@ -6,6 +6,9 @@ import sys
 import time
 from typing import Optional, TextIO
 
+# the progress whose line is on the terminal, for ``erase_line``
+_showing: Optional["Progress"] = None
+
 
 class Progress:
     """``stage(label, total)`` then ``advance(n)``; ``close()`` erases the line.
@@ -33,12 +36,16 @@ class Progress:
         self._show()
 
     def close(self) -> None:
+        global _showing
         if self._shown:
+            self._shown = False
+            if _showing is self:
+                _showing = None
             self.stream.write("\r\x1b[K")
             self.stream.flush()
-            self._shown = False
 
     def _show(self) -> None:
+        global _showing
         if not self.enabled or not self.total:
             return
         now = time.monotonic()
@@ -48,6 +55,14 @@ class Progress:
         self.stream.write(f"\r\x1b[Klambdalint: {self.label} {self.done}/{self.total} files")
         self.stream.flush()
         self._shown = True
+        _showing = self
+
+
+def erase_line() -> None:
+    """Erase the progress line, if one is shown: before a message that ends the
+    run (Ctrl-C), which would otherwise be written after it on the same line."""
+    if _showing is not None:
+        _showing.close()
 
 
 def for_terminal(stream: Optional[TextIO] = None) -> Progress:
