@@ -14,6 +14,7 @@ import pytest
 import lambdalint.cache as cache_module
 import lambdalint.memo as memo_module
 import lambdalint.run as run_module
+import signed
 from helpers import SQLITE_APP, SQLITE_DB, settle, write_project
 from lambdalint.cache import Cache
 from lambdalint.config import Settings
@@ -492,9 +493,9 @@ def test_odd_memo_content_is_a_miss(tmp_path, monkeypatch, spoil):
     settle(tmp_path / "p")
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
     path = next((tmp_path / "c").glob("runs/*.json"))
-    raw = json.loads(path.read_text())
+    raw = json.loads(signed.payload(path))
     spoil(raw)
-    path.write_text(json.dumps(raw))
+    signed.sign(path, json.dumps(raw).encode())  # signed with this machine's key: only its shape is odd
     app = tmp_path / "p" / "app.py"
     app.write_text(app.read_text() + "# a comment\n")  # the memo's extra is read for a changed file
     later(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import click
 
@@ -169,7 +169,7 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
         settings = resolve_output_format(settings, os.environ)
         # the catalogue is made from the settings inside, and only when the run memo cannot answer
-        options = _run_options(cfg, jobs, no_cache, cache_dir)
+        options = _run_options(cfg, jobs, no_cache, cache_dir, targets)
         if apply_fixes or diff:
             from lambdalint.fix import fix_project
 
@@ -201,15 +201,19 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     sys.exit(EXIT_CLEAN if exit_zero or not result.diagnostics else EXIT_FINDINGS)
 
 
-def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]):
+def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str],
+                 targets: Sequence[str] = ()):
     from lambdalint.cache import Cache, default_cache_dir
     from lambdalint.progress import for_terminal
+    from lambdalint.projectroot import project_root
     from lambdalint.run import Options
 
     cache = None
     if not no_cache:
         root = os.path.dirname(os.path.abspath(config_file)) if config_file else None
-        cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {m}", err=True))
+        # the project checked is no place for the key that signs the cache's entries
+        cache = Cache(cache_dir or default_cache_dir(root), lambda m: click.echo(f"lambdalint: warning: {m}", err=True),
+                      project=project_root(targets, config_file) if targets else None)
     return Options(jobs=jobs, cache=cache, progress=for_terminal())
 
 

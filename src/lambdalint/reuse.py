@@ -31,7 +31,7 @@ def open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catalo
                options: Options) -> Optional["RunMemo"]:
     """The memo for this run, when it may have one: a cache, and files read from
     disk (the fix stage's edited text is not what a later run reads)."""
-    if options.cache is None or options.contents:
+    if options.cache is None or options.contents or not options.cache.usable():
         return None
     from lambdalint.memo import RunMemo
 
@@ -208,4 +208,4 @@ def record(memo: "RunMemo", loaded: Loaded, result: RunResult, gathered: Gathere
         # once a day, entries no kept memo names go (lambdalint.sweep)
         from lambdalint.sweep import sweep_if_due
 
-        sweep_if_due(options.cache.root, options.cache.dir)
+        sweep_if_due(options.cache.root, options.cache.dir, secret=options.cache.secret)
