@@ -138,7 +138,8 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True,
               help="Do not read or write the cache (per-file facts, and the result of the last run, which an unchanged re-run prints).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, envvar="LAMBDALINT_CACHE_DIR",
-              help="Cache folder (env: LAMBDALINT_CACHE_DIR); trimmed once a day, safe to delete. "
+              help="Cache folder (env: LAMBDALINT_CACHE_DIR; not a symbolic link); trimmed once a day, safe to "
+                   "delete. Entries are signed with a key in LAMBDALINT_KEY_DIR (default: ~/.cache/lambdalint). "
                    "[default: .lambdalint_cache in the project root]")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
           output_format: Optional[str], output_file: Optional[str], statistics: bool,

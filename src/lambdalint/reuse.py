@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import run
-from lambdalint.cache import Cache, content_hash, entry_key
+from lambdalint.cache import DECODE_ERRORS, Cache, content_hash, entry_key
 from lambdalint.config import Settings
 from lambdalint.diagnostics import Diagnostic
 from lambdalint.discover import SourceFile
@@ -154,7 +154,7 @@ def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFil
     raw = extra.get("sources", {}).get(path)
     try:
         return from_json(SourceFile, raw) if raw is not None else None
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except DECODE_ERRORS:  # a memo of another shape: not reused
         return None
 
 
@@ -193,7 +193,7 @@ def _result_from_json(raw: Mapping[str, Any]) -> Optional[RunResult]:
         return RunResult([from_json(Diagnostic, d) for d in raw["diagnostics"]], int(raw["files"]),
                          [from_json(Handler, h) for h in raw["handlers"]], [],
                          [from_json(Notice, n) for n in raw["notices"]])
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except DECODE_ERRORS:  # a memo of another shape: not reused
         return None
 
 

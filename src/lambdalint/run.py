@@ -378,11 +378,13 @@ def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[Tuple[s
     out = []
     for i, data, source, key, store, verbose in items:
         facts = index_bytes(data, source, verbose)
+        error = None
         # an internal error is lambdalint's bug, not the file's: never remember it
-        keep = store is not None and not (facts.problem is not None and facts.problem.code == "LAM000")
-        error = write_facts(store[0], key, facts, store[1]) if store is not None and keep else None
-        if store is not None and keep and error is None and facts.problem is None:
-            error = write_source(store[0], key, data, store[1])
+        if store is not None and not (facts.problem is not None and facts.problem.code == "LAM000"):
+            cache_dir, secret = store
+            error = write_facts(cache_dir, key, facts, secret)
+            if error is None and facts.problem is None:
+                error = write_source(cache_dir, key, data, secret)
         out.append((i, (facts, error)))
     return out
 

@@ -75,8 +75,9 @@ def sweep_if_due(cache_root: str, version_dir: str, now: Optional[float] = None,
         return None
     try:
         # claimed before the work, so that runs starting meanwhile do not sweep too;
-        # opened as the cache reads: a link or a pipe put in its place is not followed
-        with open(marker, "w", encoding="utf-8", opener=_open_marker) as fh:
+        # opened as the cache reads (a link or a pipe put in its place is not followed),
+        # and never truncated: only its time says anything
+        with open(marker, "a", encoding="utf-8", opener=_open_marker) as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 return None
             os.utime(fh.fileno() if os.utime in os.supports_fd else marker, (now, now))
