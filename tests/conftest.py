@@ -9,13 +9,16 @@ import pytest
 @pytest.fixture(autouse=True, scope="session")
 def _cache_outside_the_repository(tmp_path_factory):
     """`lambdalint check` caches in the project root by default; tests run from
-    the repository, so point the cache at a temporary folder."""
+    the repository, so point the cache at a temporary folder. The key that
+    signs cache entries too: not the user's (``~/.cache/lambdalint``)."""
     import os
 
-    old = os.environ.get("LAMBDALINT_CACHE_DIR")
+    saved = {name: os.environ.get(name) for name in ("LAMBDALINT_CACHE_DIR", "LAMBDALINT_KEY_DIR")}
     os.environ["LAMBDALINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("lambdalint-cache"))
+    os.environ["LAMBDALINT_KEY_DIR"] = str(tmp_path_factory.mktemp("lambdalint-key"))
     yield
-    if old is None:
-        os.environ.pop("LAMBDALINT_CACHE_DIR", None)
-    else:
-        os.environ["LAMBDALINT_CACHE_DIR"] = old
+    for name, old in saved.items():
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old

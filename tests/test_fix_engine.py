@@ -15,8 +15,7 @@ from lambdalint.knowledge.resources import load_catalog
 from lambdalint.cli import main
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, span_text
-from lambdalint.fix import fix_project
-from lambdalint.fix import engine, writeback
+from lambdalint.fix import fix_project, engine, writeback
 from lambdalint.fix.actions import NodeEdit, Plan, action
 
 CATALOG = load_catalog({})

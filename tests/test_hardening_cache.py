@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import signed
 from hardening import BAD, TRACEBACK, lambdalint_cli, write
 
 HELPER = 'import sqlite3\nconn = sqlite3.connect(":memory:")\n\ndef close_db():\n    conn.close()\n'
@@ -116,10 +117,11 @@ def test_a_cache_written_by_another_version_is_not_read(warmed):
             path.unlink()  # the run memos would answer without reading an entry
             continue
         try:
-            entry = module_from_json(json.loads(path.read_bytes()))
+            entry = module_from_json(json.loads(signed.payload(path)))
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
             continue
-        path.write_text(json.dumps(module_to_json(ModuleFacts(entry.path, entry.module, entry.is_package))))
+        # signed with this machine's key, as this version would have written it
+        signed.sign(path, json.dumps(module_to_json(ModuleFacts(entry.path, entry.module, entry.is_package))).encode())
         poisoned += 1
     assert poisoned, "no facts entries found in the cache"
     control = run_as_version(root, cache, __version__)

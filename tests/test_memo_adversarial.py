@@ -15,6 +15,7 @@ import lambdalint.cache.store as cache_module
 import lambdalint.cache.memo as memo_module
 import lambdalint.index.files as indexing
 import lambdalint.run as run_module
+import signed
 from helpers import SQLITE_APP, SQLITE_DB, settle, write_project
 from lambdalint.cache.store import Cache
 from lambdalint.project.config import Settings
@@ -495,9 +496,9 @@ def test_odd_memo_content_is_a_miss(tmp_path, monkeypatch, spoil):
     settle(tmp_path / "p")
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
     path = next((tmp_path / "c").glob("runs/*.json"))
-    raw = json.loads(path.read_text())
+    raw = json.loads(signed.payload(path))
     spoil(raw)
-    path.write_text(json.dumps(raw))
+    signed.sign(path, json.dumps(raw).encode())  # signed with this machine's key: only its shape is odd
     app = tmp_path / "p" / "app.py"
     app.write_text(app.read_text() + "# a comment\n")  # the memo's extra is read for a changed file
     later(app)

@@ -22,6 +22,7 @@ The project is a copy of a fixture whose finding has a safe fix (LAM202:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -287,7 +288,7 @@ def test_a_committed_cache_folder_linking_outside_is_not_used(tmp_path):
     assert TRACEBACK not in proc.stderr
     assert _files_under(elsewhere) == ["keep.txt"]
     assert proc.stderr.splitlines() == [
-        f"lambdalint: warning: cannot use the cache ({root / '.lambdalint_cache'} is a symlink to a folder outside "
+        f"lambdalint: warning: cannot use the cache ({root / '.lambdalint_cache'} is a symbolic link to a folder outside "
         f"the project ({os.path.realpath(elsewhere)})); going on without it"]
     assert "app.py:6:2: LAM202" in proc.stdout and proc.returncode == 1
 
@@ -337,4 +338,5 @@ def test_links_inside_the_cache_folder_are_not_followed(tmp_path, linked):
     assert TRACEBACK not in proc.output
     assert _files_under(elsewhere) == before
     assert "app.py:6:2: LAM202" in proc.stdout and proc.returncode == 1
-    assert "is a symlink to a folder outside the cache folder" in proc.stderr
+    # one warning: the cache is not used at all (tests/test_untrusted_cache.py covers the rest)
+    assert re.search(r"cannot (use|write) the cache \(.*: it is a symbolic link\)", proc.stderr)

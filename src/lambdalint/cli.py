@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional, Set, Tuple
+from typing import List, Optional, Set, Tuple, Sequence
 
 import click
 
@@ -177,7 +177,8 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True,
               help="Do not read or write the cache (per-file facts, and the result of the last run, which an unchanged re-run prints).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, envvar="LAMBDALINT_CACHE_DIR",
-              help="Cache folder (env: LAMBDALINT_CACHE_DIR); trimmed once a day, safe to delete. "
+              help="Cache folder (env: LAMBDALINT_CACHE_DIR; not a symbolic link); trimmed once a day, safe to "
+                   "delete. Entries are signed with a key in LAMBDALINT_KEY_DIR (default: ~/.cache/lambdalint). "
                    "[default: .lambdalint_cache in the project root]")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
           output_format: Optional[str], output_file: Optional[str], statistics: bool,
@@ -209,7 +210,7 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
         settings = resolve_output_format(settings, os.environ)
         # the catalogue is made from the settings inside, and only when the run memo cannot answer
-        options = _run_options(cfg, jobs, no_cache, cache_dir)
+        options = _run_options(cfg, jobs, no_cache, cache_dir, targets)
         if apply_fixes or diff:
             from lambdalint.fix import fix_project
 
@@ -241,8 +242,10 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     sys.exit(EXIT_CLEAN if exit_zero or not result.diagnostics else EXIT_FINDINGS)
 
 
-def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]):
+def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str],
+                 targets: Sequence[str] = ()):
     from lambdalint.cache.store import Cache, default_cache_dir, default_cache_refusal
+    from lambdalint.project.root import project_root
     from lambdalint.records import Options
     from lambdalint.report.progress import for_terminal
 
@@ -255,7 +258,9 @@ def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool
         if refusal is not None:
             click.echo(f"lambdalint: warning: cannot use the cache ({inert(refusal)}); going on without it", err=True)
         else:
-            cache = Cache(folder, lambda m: click.echo(f"lambdalint: warning: {inert(m)}", err=True))
+            # the project checked is no place for the key that signs the cache's entries
+            cache = Cache(folder, lambda m: click.echo(f"lambdalint: warning: {inert(m)}", err=True),
+                          project=project_root(targets, config_file) if targets else None)
     return Options(jobs=jobs, cache=cache, progress=for_terminal(), require_python=True)
 
 

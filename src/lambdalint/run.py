@@ -238,9 +238,10 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
             missing.append(f)
     if not missing:
         return out
-    cache_dir = cache.dir if cache is not None and cache.prepare() else None
+    # where the workers store entries, and the key they sign them with
+    store = (cache.dir, cache.secret) if cache is not None and cache.prepare() else None
     progress.stage("indexing", len(missing))
-    items = [(i, f.data, f.source, f.key, cache_dir, verbose) for i, f in enumerate(missing)]
+    items = [(i, f.data, f.source, f.key, store, verbose) for i, f in enumerate(missing)]
     use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_INDEX_BYTES
     for i, (facts, error) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
         out[missing[i].source.module] = facts
@@ -257,16 +258,18 @@ def _scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, Mo
     return [(i, scan_source(data, module, is_package)) for i, data, module, is_package in items]
 
 
-def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[str], bool]]
+def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[Tuple[str, bytes]], bool]]
                  ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str]]]]:
     out = []
-    for i, data, source, key, cache_dir, verbose in items:
+    for i, data, source, key, store, verbose in items:
         facts = indexing.index_bytes(data, source, verbose)
+        error = None
         # an internal error is lambdalint's bug, not the file's: never remember it
-        keep = cache_dir is not None and not (facts.problem is not None and facts.problem.code == "LAM000")
-        error = write_facts(cache_dir, key, facts) if keep else None
-        if keep and error is None and facts.problem is None:
-            error = write_source(cache_dir, key, data)
+        if store is not None and not (facts.problem is not None and facts.problem.code == "LAM000"):
+            cache_dir, secret = store
+            error = write_facts(cache_dir, key, facts, secret)
+            if error is None and facts.problem is None:
+                error = write_source(cache_dir, key, data, secret)
         out.append((i, (facts, error)))
     return out
 
@@ -394,7 +397,7 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     from lambdalint.project.sourcefile import stamp_of
 
     # with a folder that cannot be listed, the result says so, and no stamp covers what it holds
-    old = memo.load() if not gathered.tree.errors else None
+    old = memo.load(options.cache) if not gathered.tree.errors and options.cache is not None else None
     reads = list(old.extra.get("reads", ())) if old is not None else []
     stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
     if old is not None:

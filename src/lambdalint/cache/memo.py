@@ -34,7 +34,9 @@ equal. ``lambdalint.cache.reuse`` asks ``RunMemo.changed`` which files those are
 compares their new scans and facts with the old ones from the per-file cache.
 
 Like the per-file cache, the memo is an optimisation only: anything unreadable
-or unexpected in it is a miss.
+or unexpected in it is a miss. It is read and written as the cache's entries
+are (``lambdalint.cache.store``): a regular file, bounded, signed with this machine's
+key, so a memo a repository ships ("no findings") is never believed.
 """
 
 from __future__ import annotations
@@ -46,10 +48,13 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import __version__
 from lambdalint.project.sourcefile import stamp_of
+
+if TYPE_CHECKING:
+    from lambdalint.cache.store import Cache
 
 MEMO_FORMAT = 1
 
@@ -156,31 +161,24 @@ class RunMemo:
             h.update(b"\0\1")
         self.key = h.hexdigest()
         self.file = os.path.join(cache_dir, "runs", self.key + ".json")
+        self.label = f"runs/{self.key}"  # what its MAC covers besides its bytes
         self.started_ns = time.time_ns()
 
     # --- reading ------------------------------------------------------------------------
-    def load(self) -> Optional[Memo]:
-        try:
-            with open(self.file, "rb") as fh:
-                raw = json.loads(fh.read())
-            if raw.get("format") != MEMO_FORMAT:
-                return None
-            inputs = {}
-            for path, stamp, digest, key, scan, indexed, source in raw["inputs"]:
-                if not isinstance(key, str) or not _HEX.fullmatch(key):
-                    return None  # a cache key names files in the cache: never a path of its own
-                inputs[path] = Input(str(path), tuple(int(n) for n in stamp), str(digest), key, str(scan),
-                                     bool(indexed), bool(source))
-            extra = dict(raw.get("extra") or {})
-            # lambdalint.cache.reuse stats the reads and looks the sources up: of any other shape, this
-            # is no memo lambdalint wrote
-            reads, sources = extra.get("reads", []), extra.get("sources", {})
-            if not (isinstance(reads, list) and all(isinstance(p, str) and "\0" not in p for p in reads)
-                    and isinstance(sources, dict)):
-                return None
-            return Memo(int(raw["started_ns"]), inputs, dict(raw["result"]), bool(raw["pruned"]), extra)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
+    def load(self, cache: "Cache") -> Optional[Memo]:
+        """The memo, when ``cache`` finds one this machine wrote, of the shape it writes."""
+        from lambdalint.cache.store import DECODE_ERRORS, MAX_MEMO_BYTES
+
+        raw = cache.read_json(self.file, self.label, MAX_MEMO_BYTES)
+        if raw is None:
             return None
+        try:
+            memo = memo_from_json(raw)
+        except DECODE_ERRORS:
+            memo = None
+        if memo is None:
+            cache.reject(self.file, "not a run memo lambdalint wrote")
+        return memo
 
     def changed(self, memo: Memo, stamps: Mapping[str, Tuple[int, ...]], sources: AbstractSet[str]) -> Optional["Changes"]:
         """How the inputs (absolute path -> stamp now) differ from the memo's;
@@ -206,11 +204,9 @@ class RunMemo:
         return out
 
     # --- writing ------------------------------------------------------------------------
-    def store(self, memo: Memo, cache: Any) -> None:
-        """Write ``memo`` atomically (``cache``: the ``lambdalint.cache.store.Cache`` that
-        reports an unwritable folder once)."""
-        from lambdalint.cache.store import write_atomically
-
+    def store(self, memo: Memo, cache: "Cache") -> None:
+        """Write ``memo`` atomically, signed (``cache``: the ``lambdalint.cache.store.Cache``
+        that reports an unwritable folder once)."""
         if not cache.prepare():
             return
         raw = {
@@ -223,9 +219,9 @@ class RunMemo:
             "extra": memo.extra,
         }
         try:
-            write_atomically(self.file, json.dumps(raw, separators=(",", ":")), cache.root)
+            cache.write_entry(self.file, self.label, json.dumps(raw, separators=(",", ":")).encode())
         except (OSError, ValueError, TypeError, RecursionError) as exc:
-            cache.fail(f"{self.file}: {getattr(exc, 'strerror', None) or exc}")
+            cache.fail(f"{getattr(exc, 'filename', None) or self.file}: {getattr(exc, 'strerror', None) or exc}")
             return
         _forget_old_runs(os.path.dirname(self.file), keep=MAX_RUNS)
 
@@ -235,10 +231,31 @@ class RunMemo:
 MAX_RUNS = 32
 
 
+def memo_from_json(raw: Any) -> Optional[Memo]:
+    """A memo from its JSON form; ``None`` (or one of ``lambdalint.cache.store.DECODE_ERRORS``)
+    when it has another shape."""
+    if raw.get("format") != MEMO_FORMAT:
+        return None
+    inputs = {}
+    for path, stamp, digest, key, scan, indexed, source in raw["inputs"]:
+        if not isinstance(key, str) or not _HEX.fullmatch(key):
+            return None  # a cache key names files in the cache: never a path of its own
+        inputs[path] = Input(str(path), tuple(int(n) for n in stamp), str(digest), key, str(scan),
+                             bool(indexed), bool(source))
+    extra = dict(raw.get("extra") or {})
+    # lambdalint.cache.reuse stats the reads and looks the sources up: of any other shape, this
+    # is no memo lambdalint wrote
+    reads, sources = extra.get("reads", []), extra.get("sources", {})
+    if not (isinstance(reads, list) and all(isinstance(p, str) and "\0" not in p for p in reads)
+            and isinstance(sources, dict)):
+        return None
+    return Memo(int(raw["started_ns"]), inputs, dict(raw["result"]), bool(raw["pruned"]), extra)
+
+
 def _forget_old_runs(folder: str, keep: int) -> None:
     try:
         with os.scandir(folder) as it:
-            memos = [(e.stat().st_mtime_ns, e.path) for e in it if e.name.endswith(".json")]
+            memos = [(e.stat(follow_symlinks=False).st_mtime_ns, e.path) for e in it if e.name.endswith(".json")]
     except OSError:
         return
     for _, path in sorted(memos)[:-keep] if len(memos) > keep else ():

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from lambdalint.index import files as indexing
-from lambdalint.cache.store import Cache, content_hash, entry_key
+from lambdalint.cache.store import DECODE_ERRORS, Cache, content_hash, entry_key
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.project.discover import SourceFile
@@ -31,7 +31,7 @@ def open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catalo
                options: Options) -> Optional["RunMemo"]:
     """The memo for this run, when it may have one: a cache, and files read from
     disk (the fix stage's edited text is not what a later run reads)."""
-    if options.cache is None or options.contents:
+    if options.cache is None or options.contents or not options.cache.usable():
         return None
     from lambdalint.cache.memo import RunMemo
 
@@ -155,7 +155,7 @@ def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFil
     raw = extra.get("sources", {}).get(path)
     try:
         return from_json(SourceFile, raw) if raw is not None else None
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except DECODE_ERRORS:  # a memo of another shape: not reused
         return None
 
 
@@ -194,7 +194,7 @@ def _result_from_json(raw: Mapping[str, Any]) -> Optional[RunResult]:
         return RunResult([from_json(Diagnostic, d) for d in raw["diagnostics"]], int(raw["files"]),
                          [from_json(Handler, h) for h in raw["handlers"]], [],
                          [from_json(Notice, n) for n in raw["notices"]])
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except DECODE_ERRORS:  # a memo of another shape: not reused
         return None
 
 
@@ -209,4 +209,4 @@ def record(memo: "RunMemo", loaded: Loaded, result: RunResult, gathered: Gathere
         # once a day, entries no kept memo names go (lambdalint.cache.sweep)
         from lambdalint.cache.sweep import sweep_if_due
 
-        sweep_if_due(options.cache.root, options.cache.dir)
+        sweep_if_due(options.cache.root, options.cache.dir, secret=options.cache.secret)

@@ -17,6 +17,11 @@ run that recorded a memo deletes:
 A run served by its memo writes nothing and never sweeps, so it stays a stat
 per input. Any error (a file already gone, a folder that cannot be written)
 leaves that entry for the next sweep.
+
+The folder may have come with the repository (``lambdalint.cache.store``): the sweep
+deletes only in real folders (a link to the home folder is not followed),
+reads a memo only as the cache reads an entry (a regular file, bounded, signed
+with this machine's key), and never writes through a link.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from typing import Iterator, Optional, Set
@@ -52,30 +58,48 @@ class SweepStats:
     temporary: int = 0
 
 
-def sweep_if_due(cache_root: str, version_dir: str, now: Optional[float] = None) -> Optional[SweepStats]:
-    """Sweep when the last sweep of ``version_dir`` is a day old or more; ``None`` when not due."""
+def sweep_if_due(cache_root: str, version_dir: str, now: Optional[float] = None,
+                  secret: Optional[bytes] = None) -> Optional[SweepStats]:
+    """Sweep when the last sweep of ``version_dir`` is a day old or more; ``None``
+    when not due. ``secret``: the key memos are signed with (see ``live_keys``)."""
     now = time.time() if now is None else now
+    if not (_real_folder(cache_root) and _real_folder(version_dir)):
+        return None
     marker = os.path.join(version_dir, MARKER)
     try:
-        if os.stat(marker).st_mtime > now - SWEEP_EVERY_S:
+        if os.lstat(marker).st_mtime > now - SWEEP_EVERY_S:
             return None
     except FileNotFoundError:
         pass
     except OSError:
         return None
     try:
-        # claimed before the work, so that runs starting meanwhile do not sweep too
-        with open(marker, "w", encoding="utf-8"):
-            pass
-        os.utime(marker, (now, now))
+        # claimed before the work, so that runs starting meanwhile do not sweep too;
+        # opened as the cache reads (a link or a pipe put in its place is not followed),
+        # and never truncated: only its time says anything
+        with open(marker, "a", encoding="utf-8", opener=_open_marker) as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            os.utime(fh.fileno() if os.utime in os.supports_fd else marker, (now, now))
     except OSError:
         return None
-    return sweep(cache_root, version_dir, now)
+    return sweep(cache_root, version_dir, now, secret)
 
 
-def sweep(cache_root: str, version_dir: str, now: float) -> SweepStats:
+def _open_marker(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0), 0o666)
+
+
+def _real_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def sweep(cache_root: str, version_dir: str, now: float, secret: Optional[bytes] = None) -> SweepStats:
     stats = SweepStats()
-    live = live_keys(os.path.join(cache_root, "runs"))
+    live = live_keys(os.path.join(cache_root, "runs"), secret)
     for kind in ("facts", "sources"):
         for entry in _entries(os.path.join(version_dir, kind)):
             key = entry.name[:-5] if entry.name.endswith(".json") else entry.name
@@ -93,15 +117,27 @@ def sweep(cache_root: str, version_dir: str, now: float) -> SweepStats:
     return stats
 
 
-def live_keys(runs_dir: str) -> Set[str]:
-    """The per-file cache keys the kept run memos name: what a later run can still reuse."""
+def live_keys(runs_dir: str, secret: Optional[bytes] = None) -> Set[str]:
+    """The per-file cache keys the kept run memos name: what a later run can
+    still reuse. Only memos signed with ``secret`` (by default, this machine's
+    key) count: parsing another could cost any amount of memory."""
+    from lambdalint.cache.store import MAX_MEMO_BYTES, key_folder, machine_key, read_cache_file, unseal
+
+    if secret is None:
+        try:
+            secret = machine_key(key_folder(), create=False)
+        except OSError:
+            return set()
     keys: Set[str] = set()
-    for entry in _listdir(runs_dir):
+    for entry in _listdir(runs_dir) if _real_folder(runs_dir) else ():
         if not entry.name.endswith(".json"):
             continue
         try:
-            with open(entry.path, "rb") as fh:
-                inputs = json.loads(fh.read())["inputs"]
+            data = read_cache_file(entry.path, MAX_MEMO_BYTES)
+            payload = unseal(secret, f"runs/{entry.name[:-5]}", data) if data is not None else None
+            if payload is None:
+                continue
+            inputs = json.loads(payload)["inputs"]
             keys.update(row[3] for row in inputs if isinstance(row[3], str))
         except (OSError, ValueError, KeyError, TypeError, IndexError, RecursionError):
             continue  # unreadable memo: the run that wrote it gets a miss anyway
@@ -125,6 +161,8 @@ def _looks_like_ours(version_dir: str) -> bool:
 
 
 def _entries(kind_dir: str) -> Iterator[os.DirEntry]:
+    if not _real_folder(kind_dir):
+        return
     for shard in _listdir(kind_dir):
         if shard.is_dir(follow_symlinks=False):
             yield from _listdir(shard.path)

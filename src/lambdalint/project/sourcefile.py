@@ -111,32 +111,44 @@ def _read_bytes(path: str, limit: int, truncate: bool) -> bytes:
     except OSError as exc:
         raise Unreadable(_reason(exc, path)) from None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            kind = next((name for test, name in _KINDS if test(st.st_mode)), "a special file")
-            raise Unreadable(f"it is {kind}, not a regular file")
-        if st.st_size > limit and not truncate:
-            raise TooLarge(f"larger than {_megabytes(limit)}", st.st_size)
-        chunks = []
-        total = 0
-        while total <= limit:  # the size can change under us: read to the end, never far past the bound
-            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        data = b"".join(chunks)
-        if len(data) > limit:
-            if not truncate:
-                raise TooLarge(f"larger than {_megabytes(limit)}", len(data))
-            data = data[:limit]
-        return data
+        return read_open_file(fd, limit, truncate)
     except Unreadable:
         raise
     except OSError as exc:
         raise Unreadable(_reason(exc, path)) from None
     finally:
         os.close(fd)
+
+
+def read_open_file(fd: int, limit: int, truncate: bool = False) -> bytes:
+    """At most ``limit`` bytes of the open file ``fd`` (opened without blocking),
+    checked first to be a regular file (``Unreadable``) of at most ``limit``
+    bytes (``TooLarge``, unless ``truncate``). Also used for the cache's files
+    (``lambdalint.cache.store``), which a repository can ship too."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise Unreadable(f"it is {kind_of(st.st_mode)}, not a regular file")
+    if st.st_size > limit and not truncate:
+        raise TooLarge(f"larger than {_megabytes(limit)}", st.st_size)
+    chunks = []
+    total = 0
+    while total <= limit:  # the size can change under us: read to the end, never far past the bound
+        chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        if not truncate:
+            raise TooLarge(f"larger than {_megabytes(limit)}", len(data))
+        data = data[:limit]
+    return data
+
+
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, for a message ("a named pipe")."""
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
 
 
 def read_source(path: str) -> bytes:

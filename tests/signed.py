@@ -1,0 +1,37 @@
+"""Reading and forging cache entries in tests: an entry is a signature line
+(an HMAC under this machine's key, ``LAMBDALINT_KEY_DIR``), then its bytes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+
+
+def payload(path: Path) -> bytes:
+    """An entry's bytes, after its signature line (unchecked)."""
+    return path.read_bytes().split(b"\n", 1)[1]
+
+
+def label(path: Path) -> str:
+    """The place in the cache an entry's MAC covers, from where it is."""
+    if path.parent.name == "runs":
+        return f"runs/{path.stem}"
+    if path.name == "scans.json":
+        return f"{path.parent.name}/scans/"
+    kind_dir = path.parent.parent
+    name = path.name[:-5] if kind_dir.name == "facts" else path.name
+    return f"{kind_dir.parent.name}/{kind_dir.name}/{name}"
+
+
+def sign(path: Path, data: bytes, key: Optional[bytes] = None) -> None:
+    """Store ``data`` at ``path`` signed with ``key`` (default: this machine's), as lambdalint does."""
+    from lambdalint.cache.store import key_folder, machine_key, seal
+
+    key = machine_key(key_folder()) if key is None else key
+    path.write_bytes(seal(key, label(path), data))
+
+
+def other_key() -> bytes:
+    return os.urandom(32)
