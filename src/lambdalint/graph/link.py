@@ -117,6 +117,10 @@ class Project:
                     return paths.join(returned, segs[1:])
             if qual in facts.functions or qual in facts.classes:
                 continue
+            if len(qual_parts) == 2 and qual_parts[0] in facts.classes \
+                    and qual_parts[1] not in facts.classes[qual_parts[0]].methods:
+                # a class attribute (`State.conn`) is module state, as a global is
+                return paths.join(f"{mod}:{qual_parts[0]}", qual_parts[1:] + rest + segs)
             if len(qual_parts) > 1:
                 qual_parts.pop()
                 rest.insert(0, qual)
@@ -277,22 +281,66 @@ class Project:
         for m in self.modules.values():
             for fn in m.functions.values():
                 for e in iter_events(fn.body):
-                    if e.kind == "assign" and e.path is not None and paths.is_global(e.path):
-                        self.bindings.setdefault(e.path, []).append(Binding(e.path, e.value, m.module, fn.qualname, e.span))
+                    if e.path is None or e.kind not in ("assign", "setitem"):
+                        continue
+                    target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
+                    if target is None:
+                        continue
+                    if e.kind == "setitem":
+                        # a slot of a module-level container (`POOL["db"] = connect()`): keys are not
+                        # told apart, so every slot of one container is one place
+                        target = paths.join(target, ["__getitem__", "()"])
+                    self.bindings.setdefault(target, []).append(Binding(target, e.value, m.module, fn.qualname, e.span))
         # attributes set on `self` by a class whose instance is module-level
         for gpath in list(self.bindings):
             cls = self.instance_class(gpath)
             if cls is None:
                 continue
             mod = self.modules[cls[0]]
+            args = self._constructor_arguments(gpath, cls)
+            has_init = f"{cls[1]}.__init__" in mod.functions
             for fn in mod.functions.values():
                 if fn.class_name != cls[1] or not fn.params:
                     continue
                 self_name = "$" + fn.params[0]
+                # `__init__(self, conn)` made by `Repo(sqlite3.connect(...))`: `self.conn = conn` holds the argument
+                passed = _bind_arguments(fn.params[1:], args) if fn.name == "__init__" else {}
                 for e in iter_events(fn.body):
                     if e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
                         target = gpath + e.path[len(self_name):]
-                        self.bindings.setdefault(target, []).append(Binding(target, e.value, cls[0], fn.qualname, e.span))
+                        value = passed.get(e.value, e.value) if e.value else e.value
+                        self.bindings.setdefault(target, []).append(Binding(target, value, cls[0], fn.qualname, e.span))
+            if not has_init and args is not None:
+                # a dataclass, NamedTuple or attrs class: its keyword arguments are its fields
+                for name, value in args[1]:
+                    if value is not None and value not in ("None", "<const>"):
+                        target = paths.join(gpath, [name])
+                        made = next(b for b in self.bindings[gpath] if b.value and b.value.endswith("()"))
+                        self.bindings.setdefault(target, []).append(
+                            Binding(target, value, made.module, made.function, made.span))
+
+    def _constructor_arguments(self, gpath: str, cls: Tuple[str, str]
+                               ) -> Optional[Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Optional[str]], ...]]]:
+        """The arguments of the call that made the module-level instance ``gpath``
+        (positional, keyword), from the call event on the binding's line."""
+        for b in self.bindings.get(gpath, ()):
+            if b.function != "<module>" or not b.value or not b.value.endswith("()"):
+                continue
+            body = self.function(b.module, "<module>")
+            for e in iter_events(body.body) if body is not None else ():
+                if e.kind == "call" and e.path is not None and _within(e.span, b.span):
+                    t = self.target(e.path)
+                    if t is not None and t.kind == "class" and (t.module, t.qualname) == cls:
+                        return e.args, e.kwargs
+        return None
+
+    def _class_attribute_path(self, path: str) -> Optional[str]:
+        """``app.State.conn`` (an attribute of a module-level class) as the global
+        path ``app:State.conn``; None for anything else."""
+        if path[:1] in "$%" or "." not in path:
+            return None
+        canon = self.canonical(path)
+        return canon if canon is not None and canon != path and paths.is_global(canon) else None
 
     def expand_value(self, value: Optional[str], depth: int = 0) -> Optional[str]:
         """Rewrite a bound value so that its root is external where possible:
@@ -316,6 +364,23 @@ class Project:
                     if e.kind == "return" and e.value and e.value.endswith("()"):
                         return self.expand_value(paths.join(e.value, segs[1:]), depth + 1)
         return value
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+def _bind_arguments(params: Tuple[str, ...], args: Optional[Tuple[Tuple[Optional[str], ...],
+                                                                   Tuple[Tuple[str, Optional[str]], ...]]]
+                    ) -> Dict[str, Optional[str]]:
+    """``{"$conn": "sqlite3.connect()"}``: what each parameter of ``__init__`` (after
+    ``self``) received from the constructor call."""
+    if args is None:
+        return {}
+    positional, keywords = args
+    out: Dict[str, Optional[str]] = {"$" + p: a for p, a in zip(params, positional)}
+    out.update(("$" + k, v) for k, v in keywords if k in params)
+    return out
 
 
 # --- the paths a module's facts hold (for ``Project.import_closure``) -------------------

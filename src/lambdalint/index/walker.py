@@ -143,9 +143,30 @@ class Walker(Expressions):
             self.value(value)
 
     def stmt_assign(self, node: cst.Assign) -> None:
+        if self.scope.kind == "module" and isinstance(node.value, cst.Dict):
+            self.module_dict(node)
+            return
         v = self.value(node.value)
         for target in node.targets:
             self.bind_target(target.target, v, node, literal_consts(node.value))
+
+    def module_dict(self, node: cst.Assign) -> None:
+        """``POOL = {"db": connect()}`` at import: the dict is bound, then each value
+        is put in it (``setitem``), so its slots are module state as much as
+        ``POOL["db"] = connect()`` would make them."""
+        slots: List[Tuple[Optional[str], Tuple[Tuple[str, str], ...]]] = []
+        for el in node.value.elements:  # type: ignore[attr-defined]
+            if isinstance(el, cst.DictElement):
+                self.value(el.key)  # its reads and calls happen
+                slots.append((self.value(el.value), (("key", "const"),) if is_const(el.key) else (("key", "var"),)))
+            else:
+                self.children(el)
+        for target in node.targets:
+            self.bind_target(target.target, None, node, literal_consts(node.value))
+            base = self.ref_quiet(target.target) if isinstance(target.target, cst.Name) else None
+            for value, consts in slots:
+                if base is not None and value not in (None, "<const>", "None"):
+                    self.emit(Event("setitem", self.span(node), path=base, value=value, consts=consts))
 
     def stmt_annassign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:

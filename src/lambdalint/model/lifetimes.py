@@ -81,25 +81,39 @@ class Frame:
 
 
 def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
-    """Module-level names (and attributes of module-level objects) bound to a
-    resource the catalogue knows, with the binding that made it."""
+    """Module-level names (and attributes of module-level objects, class
+    attributes, slots of module-level containers) bound to a resource the
+    catalogue knows, with the binding that made it."""
     out: Dict[str, Tracked] = {}
     for gpath, bindings in project.bindings.items():
+        if gpath.endswith("__getitem__()") and _several_resources(project, catalog, bindings):
+            continue  # `{"a": connect(a), "b": connect(b)}`: closing one is no use of the other
         # prefer the import-time binding as "where it was made"
         for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
-            expanded = project.expand_value(b.value)
-            callable_path = paths.callable_of(expanded) if expanded else None
-            if callable_path is None:
-                continue
-            t = project.target(callable_path)
-            if t is not None and t.kind == "external":
-                callable_path = t.path
-            kind = catalog.resource_for(callable_path)
+            kind = _resource_kind(project, catalog, b.value)
             if kind is not None:
                 out[gpath] = Tracked(gpath, kind, b)
                 break
     _add_derived(project, out)
     return out
+
+
+def _resource_kind(project: Project, catalog, value: Optional[str]):
+    expanded = project.expand_value(value)
+    callable_path = paths.callable_of(expanded) if expanded else None
+    if callable_path is None:
+        return None
+    t = project.target(callable_path)
+    if t is not None and t.kind == "external":
+        callable_path = t.path
+    return catalog.resource_for(callable_path)
+
+
+def _several_resources(project: Project, catalog, bindings: Sequence[Binding]) -> bool:
+    """Whether a container's slots hold more than one resource made at import:
+    its keys are not told apart, so which one a use meets is unknown."""
+    return sum(1 for b in bindings if b.function == "<module>"
+               and _resource_kind(project, catalog, b.value) is not None) > 1
 
 
 _MAX_DERIVATION = 4  # client -> database -> collection -> ...
@@ -240,8 +254,8 @@ class Interpreter:
             return None, []
         root, segs = paths.split(canon)
         for i in range(len(segs), -1, -1):
-            if "()" in segs[:i]:
-                continue
+            if any(s == "()" and (j == 0 or segs[j - 1] != "__getitem__") for j, s in enumerate(segs[:i])):
+                continue  # a call's result; a container's slot (`pool["db"]`) is a place, though
             t = self.tracked.get(paths.join(root, segs[:i]))
             if t is not None:
                 return t, segs[i:]
