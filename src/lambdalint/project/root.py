@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from typing import Optional, Sequence
 
+from lambdalint.project.gitignore import find_worktree
+
 
 def project_root(paths: Sequence[str], config_file: Optional[str] = None) -> str:
     """The real path of the project that holds ``paths``: the top of the git
@@ -18,7 +20,7 @@ def project_root(paths: Sequence[str], config_file: Optional[str] = None) -> str
     else the configuration file's folder when it holds them, else the folder
     that holds every checked path."""
     common = _common_folder(paths)
-    top = _git_top(common)
+    top = find_worktree(common)
     if top is not None:
         return top
     if config_file:
@@ -52,14 +54,3 @@ def _common_folder(paths: Sequence[str]) -> str:
         return os.path.commonpath(dirs)
     except ValueError:
         return dirs[0]
-
-
-def _git_top(folder: str) -> Optional[str]:
-    d = folder
-    while True:
-        if os.path.exists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
