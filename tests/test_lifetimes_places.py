@@ -142,3 +142,20 @@ def test_invalid(tmp_path, name):
 @pytest.mark.parametrize("name", sorted(VALID))
 def test_valid(tmp_path, name):
     assert lint(tmp_path, {"app.py": VALID[name]}) == []
+
+
+def test_getattr_with_a_constant_name_is_the_attribute(tmp_path):
+    files = {
+        "db.py": """
+            import sqlite3
+            conn = sqlite3.connect(":memory:")
+        """,
+        "app.py": """
+            import db
+
+            def handler(event, context):
+                getattr(db, "conn").execute("select 1")
+                getattr(db, "conn").close()  # expect: LAM101
+        """,
+    }
+    assert found(lint(tmp_path, files)) == expected_markers(tmp_path)

@@ -216,6 +216,13 @@ class Expressions:
                 args.append(v)
         if func is None or func == "None":
             return None
+        if func == "builtins.getattr" and len(node.args) == 2 and not any(a.keyword or a.star for a in node.args) \
+                and args[0] is not None and isinstance(node.args[1].value, cst.SimpleString):
+            # `getattr(db, "conn")` with a constant name is `db.conn`
+            name = _string_value(node.args[1].value)
+            if name.isidentifier():
+                self.emit(Event("use", self.span(node), path=args[0]))
+                return f"{args[0]}.{name}"
         if func in _PATH_JOINERS:
             self.tmp_join(node)
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
