@@ -7,7 +7,7 @@ before anything else is imported. (lambdalint itself is already loaded, from
 wherever ``-m`` found it.)
 
 The Ctrl-C handler goes in before click and the rest load: a Ctrl-C while they
-import printed a traceback (``lambdalint.cli.interrupt``).
+import printed a traceback (``lambdalint.interrupt``).
 """
 
 import os
@@ -25,7 +25,7 @@ def _drop_working_directory() -> None:
 
 def run() -> None:
     """The command line, with Ctrl-C handled from the first moment."""
-    from lambdalint.cli import interrupt  # light: after the working folder left sys.path
+    from lambdalint import interrupt  # light: after the working folder left sys.path
 
     interrupt.install()
     from lambdalint.cli import main

@@ -1,4 +1,4 @@
-"""The command line: arguments, exit codes, and Ctrl-C; nothing else.
+"""The command line: arguments and exit codes; nothing else (Ctrl-C: ``lambdalint.interrupt``).
 Takes argv; gives the commands (check, rule, rules, handlers, config) their settings and prints what they return.
 Must not analyse anything itself: it calls ``lambdalint.run``.
 """
@@ -7,8 +7,7 @@ from typing import Any
 
 
 def __getattr__(name: str) -> Any:
-    # ``main`` loads click and the commands on first use, so that ``lambdalint.cli.interrupt``
-    # can install the Ctrl-C handler before anything heavy is imported
+    # ``main`` loads click and the commands on first use: importing this package costs nothing
     if name == "main":
         from lambdalint.cli.commands import main
 

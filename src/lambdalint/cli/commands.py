@@ -9,7 +9,7 @@ from typing import List, Optional, Set, Tuple, Sequence
 import click
 
 from lambdalint import __version__
-from lambdalint.cli import interrupt
+from lambdalint import interrupt
 from lambdalint.project.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
 from lambdalint.report import MACHINE_FORMATS
 from lambdalint.report.inert import inert, inert_lines
@@ -61,7 +61,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         _tolerant_streams()
         try:
-            # the first Ctrl-C unwinds the command (stopping the worker pool); see lambdalint.cli.interrupt
+            # the first Ctrl-C unwinds the command (stopping the worker pool); see lambdalint.interrupt
             with interrupt.unwinding():
                 try:
                     return super().invoke(ctx)
