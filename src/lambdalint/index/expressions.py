@@ -215,6 +215,8 @@ class Expressions:
             else:
                 args.append(v)
         if func is None or func == "None":
+            if isinstance(node.func, cst.Name) and self.resolver.enclosing_param(self.scope, node.func.value):
+                self.free_calls.add(node.func.value)  # a wrapper calling the function it wraps
             return None
         if func in _PATH_JOINERS:
             self.tmp_join(node)
