@@ -461,3 +461,92 @@ def test_a_decorator_may_pass_more_than_event_and_context(tmp_path):
     """})
     assert set(found) == {("app.py", "handler"), ("app.py", "orders_handler")}
     assert found[("app.py", "handler")] == "convention: name and (event, context, ...) signature, the rest passed by its decorator"
+
+
+# --- other Lambda-only routers and adapters ---------------------------------------------
+
+def test_crhelper_lambdarest_and_slack_bolt(tmp_path):
+    found = entries(tmp_path, {
+        "resource.py": """
+            from crhelper import CfnResource
+
+            helper = CfnResource(json_logging=False)
+
+            @helper.create
+            @helper.update
+            def upsert(event, context):
+                return "id"
+
+            @helper.delete
+            def delete(event, context):
+                pass
+
+            def handler(event, context):
+                helper(event, context)
+        """,
+        "rest.py": """
+            from lambdarest import create_lambda_handler
+
+            lambda_handler = create_lambda_handler()
+
+            @lambda_handler.handle("get", path="/items/<int:id>")
+            def read(event, id):
+                return {"id": id}
+        """,
+        "bot.py": """
+            from slack_bolt import App
+            from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+            app = App(process_before_response=True)
+
+            @app.command("/hello")
+            def hello(ack, say):
+                ack()
+
+            @app.event("app_mention")
+            def mention(event, say):
+                say("hi")
+
+            def lambda_handler(event, context):
+                return SlackRequestHandler(app=app).handle(event, context)
+        """,
+    })
+    assert set(found) == {("resource.py", "upsert"), ("resource.py", "delete"), ("resource.py", "handler"),
+                          ("rest.py", "read"), ("bot.py", "hello"), ("bot.py", "mention"), ("bot.py", "lambda_handler")}
+    assert found[("resource.py", "upsert")] == "crhelper handler @helper.create"
+
+
+def test_the_handlers_command_lists_the_new_entries_with_their_reason(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from lambdalint.cli import main
+
+    write_project(tmp_path, {
+        "api.py": """
+            from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+            app = APIGatewayRestResolver()
+
+            @app.get("/health")
+            def health():
+                return {}
+
+            def lambda_handler(event, context):
+                return app.resolve(event, context)
+        """,
+        "jobs.py": """
+            class Job:
+                def __call__(self, event, context):
+                    return {}
+
+            handler = Job()
+        """,
+    })
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["handlers"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "api.py:6: health  (Powertools route @app.get)",
+        "api.py:9: lambda_handler  (convention: name and (event, context) signature)",
+        "jobs.py:2: Job.__call__  (convention: `handler` is an instance of `Job`, whose `__call__` Lambda calls)",
+    ]

@@ -55,7 +55,15 @@ POWERTOOLS = RouterKind(
                "resolver", "batch_resolver", "async_batch_resolver", "tool",
                "exception_handler", "not_found", "on_publish", "on_subscribe"}),
 )
-ROUTER_KINDS: Tuple[RouterKind, ...] = (CHALICE, POWERTOOLS)
+# crhelper's CfnResource: `@helper.create def create(event, context)`, run by `helper(event, context)`
+CRHELPER = RouterKind(
+    "crhelper handler", ("crhelper",), frozenset({"CfnResource"}), (),
+    frozenset({"create", "update", "delete", "poll_create", "poll_update", "poll_delete"}),
+)
+# lambdarest: `lambda_handler = create_lambda_handler()`, `@lambda_handler.handle("get", path="/x")`
+LAMBDAREST = RouterKind("lambdarest route", ("lambdarest",), frozenset({"create_lambda_handler"}), (),
+                        frozenset({"handle"}))
+ROUTER_KINDS: Tuple[RouterKind, ...] = (CHALICE, POWERTOOLS, CRHELPER, LAMBDAREST)
 ROUTER_METHODS: FrozenSet[str] = frozenset().union(*(k.methods for k in ROUTER_KINDS))
 ROUTER_PREFIXES: Tuple[str, ...] = tuple(p for k in ROUTER_KINDS for p in k.prefixes)
 
@@ -76,10 +84,13 @@ def could_register(method: str) -> bool:
 APP_ADAPTERS = frozenset({
     "mangum.Mangum", "mangum.adapter.Mangum", "apig_wsgi.make_lambda_handler",
     "serverless_wsgi.handle_request", "awsgi.response",
+    # Slack Bolt: `SlackRequestHandler(app=app).handle(event, context)`
+    "slack_bolt.adapter.aws_lambda.SlackRequestHandler",
+    "slack_bolt.adapter.aws_lambda.handler.SlackRequestHandler",
 })
 # by last name, for the first pass (a project module may re-export Mangum); the
 # generic names must be spelled with their module
-ADAPTER_NAMES = frozenset({"Mangum", "make_lambda_handler"})
+ADAPTER_NAMES = frozenset({"Mangum", "make_lambda_handler", "SlackRequestHandler"})
 ADAPTER_CHAINS = frozenset({"serverless_wsgi.handle_request", "awsgi.response"})
 
 

@@ -31,12 +31,15 @@ WEB_ROUTE_METHODS = frozenset({
     "websocket", "websocket_route",
     "before_request", "after_request", "teardown_request", "teardown_appcontext", "errorhandler",
     "middleware", "exception_handler",
+    # Slack Bolt listeners
+    "event", "message", "command", "action", "view", "shortcut", "error",
 })
 # Calls that attach another router / blueprint / sub-application to an app.
 INCLUDE_METHODS = frozenset({"include_router", "register_blueprint", "mount", "include_app"})
 # Calls that register a view function: (method, positional index of the function, its keyword).
 VIEW_REGISTRATIONS = {"add_url_rule": (2, "view_func"), "add_api_route": (1, "endpoint"), "add_route": (1, "endpoint")}
 _MAX_DEPTH = 8
+_ADAPTER_LASTS = frozenset(a.rsplit(".", 1)[-1] for a in APP_ADAPTERS)
 
 
 def is_web_route(method: str) -> bool:
@@ -196,8 +199,8 @@ def adapter_app(project: Project, module: str, line: int, value: str) -> Optiona
 def _adapted(project: Project, e) -> Optional[str]:
     """The app a call event hands to a Lambda adapter (``Mangum(app)``,
     ``serverless_wsgi.handle_request(app, event, context)``), as a global path."""
-    if e.path is None:
-        return None
+    if e.path is None or e.path.rsplit(".", 1)[-1] not in _ADAPTER_LASTS:
+        return None  # most calls: no need to resolve them
     target = project.target(e.path)
     resolved = target.path if target is not None and target.kind == "external" else e.path
     if resolved not in APP_ADAPTERS:
