@@ -550,3 +550,34 @@ def test_the_handlers_command_lists_the_new_entries_with_their_reason(tmp_path, 
         "api.py:9: lambda_handler  (convention: name and (event, context) signature)",
         "jobs.py:2: Job.__call__  (convention: `handler` is an instance of `Job`, whose `__call__` Lambda calls)",
     ]
+
+
+def test_a_handler_object_whose_call_and_init_come_from_a_base_class(tmp_path):
+    """`self.setup()` and the state `__init__` makes are found through the base class."""
+    result = findings(tmp_path, {"app.py": """
+        import sqlite3
+
+        class BaseHandler:
+            def __init__(self):
+                self.conn = sqlite3.connect(":memory:")
+
+            def __call__(self, event, context):
+                self.setup()
+                try:
+                    return self.handle(event)
+                finally:
+                    self.teardown()
+
+            def setup(self):
+                self.conn.execute("select 1")
+
+            def teardown(self):
+                self.conn.close()
+
+        class Orders(BaseHandler):
+            def handle(self, event):
+                return event
+
+        handler = Orders()
+    """})
+    assert result == [("app.py", 18, "LAM101", ("BaseHandler.__call__",))]

@@ -98,7 +98,7 @@ def _method_shaped(fn: Function) -> bool:
 # --- callable instances --------------------------------------------------------------------
 
 def _instance(project: Project, module: str, cls: str, name: str, gpath: str, named: bool) -> List[ObjectEntry]:
-    found = find_method(project, module, cls, "__call__")
+    found = project.method_of((module, cls), "__call__")
     if found is None:
         return []
     fn = project.function(*found)
@@ -106,24 +106,6 @@ def _instance(project: Project, module: str, cls: str, name: str, gpath: str, na
         return []
     short = cls.rsplit(".", 1)[-1]
     return [ObjectEntry(found[0], found[1], f"`{name}` is an instance of `{short}`, whose `__call__` Lambda calls", gpath)]
-
-
-def find_method(project: Project, module: str, cls: str, method: str, depth: int = 0) -> Optional[Tuple[str, str]]:
-    """(module, qualname) of ``method`` as the project class ``module.cls`` has it:
-    its own, or that of a project base class (in the order of the bases)."""
-    facts = project.modules.get(module)
-    info = facts.classes.get(cls) if facts is not None else None
-    if info is None or depth > _MAX_DEPTH:
-        return None
-    if method in info.methods:
-        return module, f"{cls}.{method}"
-    for base in info.bases:
-        t = project.target(base) if base else None
-        if t is not None and t.kind == "class" and t.module:
-            found = find_method(project, t.module, t.qualname, method, depth + 1)
-            if found is not None:
-                return found
-    return None
 
 
 # --- what a call returns: closures, wrappers, decorated functions ----------------------------
