@@ -581,3 +581,30 @@ def test_a_handler_object_whose_call_and_init_come_from_a_base_class(tmp_path):
         handler = Orders()
     """})
     assert result == [("app.py", 18, "LAM101", ("BaseHandler.__call__",))]
+
+
+def test_static_class_and_bound_methods(tmp_path):
+    found = entries(tmp_path, {"app.py": """
+        class Orders:
+            @staticmethod
+            def handle(event, context):
+                return event
+
+            @classmethod
+            def run(cls, event, context):
+                return event
+
+            def serve(self, event, context):
+                return event
+
+            def other(self, request):
+                return request
+
+        handler = Orders.handle
+        a_handler = Orders.run
+        b_handler = Orders().serve
+        c_handler = Orders().other
+        d_handler = Orders.serve
+    """})
+    assert set(found) == {("app.py", "Orders.handle"), ("app.py", "Orders.run"), ("app.py", "Orders.serve")}
+    assert found[("app.py", "Orders.serve")] == "convention: `b_handler` names it"

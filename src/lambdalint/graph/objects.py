@@ -70,10 +70,23 @@ def _of_value(project: Project, module: str, line: int, value: str, name: str, g
             if named or handler_shaped(fn.params, bool(fn.decorators)):
                 return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
             return []
+        if fn.class_name is None:
+            return []
+        if any(d.path and d.path.rsplit(".", 1)[-1] == "staticmethod" for d in fn.decorators):
+            # handler = Orders.handle, a static method
+            if named or handler_shaped(fn.params, False):
+                return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
+            return []
+        if not (named or _method_shaped(fn)):
+            return []
         obj = _bound_object(target.path)
-        if fn.class_name is not None and obj is not None and (named or _method_shaped(fn)):
+        if obj is not None:
             # handler = service.handle: a method of a module-level object
             return [ObjectEntry(target.module, target.qualname, f"`{name}` is a method of `{paths.display(obj)}`", obj)]
+        # handler = Orders().handle, a method of an object nothing else names (self unknown),
+        # or handler = Orders.handle, a classmethod
+        if "()" in target.path or any(d.path and d.path.rsplit(".", 1)[-1] == "classmethod" for d in fn.decorators):
+            return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
         return []
     if paths.callable_of(value) is None:
         return []
