@@ -162,13 +162,18 @@ def _passed(project: Project, module: str, line: int, value: str, name: str, nam
         inner = project.function(t.module, t.qualname)
         if inner is None:
             continue
+        shaped = leads_with_event_context(inner.params) or event_context_params(inner.params)
+        itself = False
         if fn_maker is not None:
             params = fn_maker.params[1:] if fn_maker.class_name is not None else fn_maker.params
             param = params[i] if i < len(params) else None
-            runs = param is not None and (param in called or param in returned_params)
+            itself = param is not None and param in returned_params  # `return fn`: Lambda calls it
+            runs = param is not None and param in called or itself or shaped
         else:
-            runs = leads_with_event_context(inner.params) or event_context_params(inner.params)
-        if runs or named and fn_maker is None:
+            runs = shaped or named
+        if itself:
+            out.append(ObjectEntry(t.module, t.qualname, f"returned by `{shown}` as `{name}`"))
+        elif runs:
             out.append(ObjectEntry(t.module, t.qualname, f"wrapped by `{shown}` into `{name}`", wrapped=True))
     return out
 
