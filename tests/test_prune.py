@@ -206,6 +206,124 @@ CASES = {
                 return {}
         """,
     },
+    # issue 18's entry points: the modules they live in must be selected too
+    "powertools_route_on_a_router_another_module_includes": {
+        "chalicelib/__init__.py": "",
+        "chalicelib/db.py": DB,
+        "routes/__init__.py": "",
+        "routes/orders.py": """
+            from aws_lambda_powertools.event_handler.api_gateway import Router
+            from chalicelib import db
+
+            router = Router()
+
+            @router.get("/orders")
+            def list_orders():
+                db.conn.execute("select 1")
+                db.close_db()
+                return []
+        """,
+        "main.py": """
+            from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+            from routes import orders
+
+            app = APIGatewayRestResolver()
+            app.include_router(orders.router)
+
+            def main(event, context):
+                return app.resolve(event, context)
+        """,
+    },
+    "powertools_route_on_an_app_a_project_subclass_makes": {
+        "db.py": DB,
+        "api.py": """
+            from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+            class Api(APIGatewayRestResolver):
+                pass
+        """,
+        "app.py": """
+            import db
+            from api import Api
+
+            app = Api()
+
+            @app.post("/")
+            def create():
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+    },
+    "callable_instance_of_a_class_in_another_module": {
+        "db.py": DB,
+        "handlers/__init__.py": "",
+        "handlers/orders.py": """
+            import db
+
+            class OrderHandler:
+                def __call__(self, event, context):
+                    db.conn.execute("select 1")
+                    db.close_db()
+        """,
+        "app.py": """
+            from handlers.orders import OrderHandler
+
+            handler = OrderHandler()
+        """,
+    },
+    "function_wrapped_by_a_decorator_of_another_module": {
+        "db.py": DB,
+        "mw.py": """
+            def middleware(fn):
+                def wrapper(event, context):
+                    return fn(event["body"])
+                return wrapper
+        """,
+        "app.py": """
+            import db
+            from mw import middleware
+
+            def process(body):
+                db.conn.execute("select 1")
+                db.close_db()
+
+            lambda_handler = middleware(process)
+        """,
+    },
+    "flask_app_dispatched_by_serverless_wsgi": {
+        "db.py": DB,
+        "web.py": """
+            import db
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            @app.route("/")
+            def index():
+                db.conn.execute("select 1")
+                db.close_db()
+                return "ok"
+        """,
+        "main.py": """
+            import serverless_wsgi
+            from web import app
+
+            def entry(event, context):
+                return serverless_wsgi.handle_request(app, event, context)
+        """,
+    },
+    "decorator_injecting_a_parameter": {
+        "db.py": DB,
+        "app.py": """
+            import db
+            from aws_embedded_metrics import metric_scope
+
+            @metric_scope
+            def handler(event, context, metrics):
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+    },
 }
 
 

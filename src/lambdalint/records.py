@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # annotations only: a run the memo answers loads none of thes
     from lambdalint.cache.store import Cache
     from lambdalint.deploy.read import Found
     from lambdalint.deploy.records import Notice
-    from lambdalint.graph.handlers import Handler
+    from lambdalint.graph.entry import Handler
     from lambdalint.graph.link import Project
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.project.discover import SourceFile, Tree

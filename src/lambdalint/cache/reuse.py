@@ -17,7 +17,7 @@ from lambdalint.cache.store import DECODE_ERRORS, Cache, content_hash, entry_key
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.project.discover import SourceFile
-from lambdalint.graph.handlers import Handler
+from lambdalint.graph.entry import Handler
 from lambdalint.deploy.records import Notice
 from lambdalint.records import FileRecord, Gathered, Loaded, Options, RunResult
 from lambdalint.project.sourcefile import Unreadable, read_source

@@ -64,7 +64,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         if fn is None:
             continue
         if fn.is_async:
-            d = _async_handler(project, handler, fn)
+            d = None if handler.wrapped else _async_handler(project, handler, fn)
             if d is not None:
                 diagnostics.append(d)
             continue  # its body never runs as written

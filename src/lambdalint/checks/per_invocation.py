@@ -31,7 +31,7 @@ from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
 from lambdalint.index.facts import Event, Function, Span
-from lambdalint.graph.handlers import Handler
+from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, iter_events
 
 RULES = (
@@ -102,8 +102,8 @@ class _Walker:
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return
-        params = {"$" + p for p in fn.params}
-        frame = _Frame(handler.module, fn, {p: None for p in params}, set(params), (handler.qualname,),
+        env = entry_env(handler, fn)
+        frame = _Frame(handler.module, fn, env, {p for p, held in env.items() if held is None}, (handler.qualname,),
                        ((handler.module, fn.qualname),))
         self.block(fn.body, frame)
 

@@ -393,7 +393,10 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
     serverless.yml, CDK apps, Terraform, zappa_settings), from config
     (`handlers = ["app.lambda_handler"]`) and from conventions: a function named
     `handler`, `lambda_handler` or `*_handler` taking (event, context), a
-    Powertools handler decorator, a Chalice route or event source. Handler
+    Powertools handler decorator, a Chalice route or event source, a Powertools
+    resolver's route, a web app's route served by a Lambda adapter, what a
+    module-level object named like a handler runs (a handler object's
+    `__call__`, a wrapped or returned function). Handler
     strings that point to nothing, deployment files that cannot be read, and
     references to files outside the project (never read), are reported as
     warnings on stderr.

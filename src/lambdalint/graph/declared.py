@@ -14,29 +14,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.project.discover import display_path
 from lambdalint.index.facts import ModuleFacts
-from lambdalint.graph.handlers import Handler
+from lambdalint.graph.entry import Handler
 from lambdalint.deploy.records import APP, NOTE, WARNING, Declared, Notice
-from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.link import Project
+from lambdalint.graph.objects import object_entries
+from lambdalint.graph.routers import adapted_app_routes, adapter_app, route_of, routes  # noqa: F401 - re-exported
 
-# Decorator methods that register a function an app calls per request.
-_ROUTE_METHODS = frozenset({
-    "route", "get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route",
-    "websocket", "websocket_route",
-    "before_request", "after_request", "teardown_request", "teardown_appcontext", "errorhandler",
-    "middleware", "exception_handler",
-})
-# Calls that attach another router / blueprint / sub-application to an app.
-_INCLUDE_METHODS = frozenset({"include_router", "register_blueprint", "mount", "include_app"})
-# Calls that register a view function: (method, positional index of the function, its keyword).
-_VIEW_REGISTRATIONS = {"add_url_rule": (2, "view_func"), "add_api_route": (1, "endpoint"), "add_route": (1, "endpoint")}
-# Callables that wrap an ASGI/WSGI app into a Lambda handler: the app is their first argument.
-_APP_ADAPTERS = frozenset({"mangum.Mangum", "mangum.adapter.Mangum", "apig_wsgi.make_lambda_handler"})
-_MAX_DEPTH = 8
 
 
 @dataclass
@@ -116,12 +104,13 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
     if facts.problem is not None:
         return  # the file could not be parsed: LAM001 says so
     found = _targets(project, facts, attr, d, notice)
-    for fn_module, qualname, why in found:
+    for fn_module, qualname, why, held, wrapped in found:
         fn = project.function(fn_module, qualname)
         if fn is None:
             continue
         source = f"declared in {d.origin} (handler `{d.handler}`)" if not why else f"{why}, served by {d.origin} (handler `{d.handler}`)"
-        out.handlers.append(Handler(fn_module, qualname, project.modules[fn_module].path, fn.span[0], source, (d.origin,)))
+        out.handlers.append(Handler(fn_module, qualname, project.modules[fn_module].path, fn.span[0], source, (d.origin,),
+                                    held, wrapped))
 
 
 def _short(origin: str) -> str:
@@ -133,12 +122,17 @@ def _shown(path: str) -> str:
     return display_path(path)
 
 
-def _targets(project: Project, facts: ModuleFacts, attr: str, d: Declared, notice) -> List[Tuple[str, str, str]]:
-    """(module, qualname, why) of the functions that run when the runtime calls ``facts.module``'s ``attr``."""
+# (module, qualname, why, receiver, wrapped): a function that runs when the runtime calls a
+# declared name (see ``Handler``)
+_Target = Tuple[str, str, str, Optional[str], bool]
+
+
+def _targets(project: Project, facts: ModuleFacts, attr: str, d: Declared, notice) -> List[_Target]:
+    """The functions that run when the runtime calls ``facts.module``'s ``attr``."""
     module = facts.module
     imported = dict(facts.imported)
     if attr in facts.functions and "." not in attr:
-        return [(module, attr, "")]
+        return [(module, attr, "", None, False)]
     if attr in facts.classes:
         notice(NOTE, f"handler `{d.handler}` is a class; lambdalint does not follow class handlers")
         return []
@@ -147,7 +141,7 @@ def _targets(project: Project, facts: ModuleFacts, attr: str, d: Declared, notic
     if attr in imported:
         target = project.target(imported[attr])
         if target is not None and target.kind == "function" and "." not in target.qualname:
-            return [(target.module, target.qualname, "")]
+            return [(target.module, target.qualname, "", None, False)]
         if target is not None and target.kind == "global":
             return _object_targets(project, target.path, d, notice)
         notice(NOTE, f"handler `{d.handler}` is imported from `{imported[attr]}`, which is not a project function; not checked")
@@ -156,8 +150,9 @@ def _targets(project: Project, facts: ModuleFacts, attr: str, d: Declared, notic
     return []
 
 
-def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[Tuple[str, str, str]]:
-    """The functions a module-level object runs per call: a function it names, or an app's routes."""
+def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[_Target]:
+    """The functions a module-level object runs per call: a function it names, an
+    app's routes, a callable instance's ``__call__``, a wrapped or returned function."""
     name = paths.display(gpath)
     loaded = project.import_closure(gpath.split(":", 1)[0])  # what the runtime loads to call it
     for b in project.bindings.get(gpath, ()):
@@ -165,137 +160,36 @@ def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[T
             continue
         target = project.target(b.value)
         if target is not None and target.kind == "function" and "." not in target.qualname:
-            return [(target.module, target.qualname, "")]  # handler = impl.handler
-        adapted = _adapted_app(project, b.module, b.span[0], b.value)
+            return [(target.module, target.qualname, "", None, False)]  # handler = impl.handler
+        adapted = adapter_app(project, b.module, b.span[0], b.value)
         if adapted is not None:
-            routes = _routes(project, adapted, loaded, set(), 0)
-            if not routes:
+            found = routes(project, adapted, loaded)
+            if not found:
                 notice(NOTE, f"`{name}` wraps `{paths.display(adapted)}`, whose routes lambdalint cannot see; not checked")
-            return [(m, q, _route_of(owner, adapted) + f" via `{name}`") for m, q, owner in routes]
-    routes = _routes(project, gpath, loaded, set(), 0)
-    if routes:
-        return [(m, q, _route_of(owner, gpath)) for m, q, owner in routes]
+            return [(m, q, route_of(owner, adapted) + f" via `{name}`", None, False) for m, q, owner in found]
+    objects = [(e.module, e.qualname, e.why, e.receiver, e.wrapped) for e in object_entries(project, gpath, True)]
+    if objects:
+        return objects
+    found = routes(project, gpath, loaded)
+    if found:
+        return [(m, q, route_of(owner, gpath), None, False) for m, q, owner in found]
     what = "app" if d.kind == APP else "handler"
     notice(NOTE, f"{what} `{d.handler}` is a module-level object lambdalint cannot follow (no routes found); not checked")
     return []
 
 
-def adapted_app_routes(project: Project) -> List[Handler]:
-    """Routes of apps wrapped at module level by a Lambda adapter (``handler = Mangum(app)``),
-    deployed or not: the adapter exists only to be a Lambda handler."""
-    out: List[Handler] = []
-    for gpath, bindings in project.bindings.items():
-        for b in bindings:
-            if b.function != "<module>" or b.value is None or not b.value.endswith("()"):
-                continue
-            app = _adapted_app(project, b.module, b.span[0], b.value)
-            if app is None:
-                continue
-            for module, qualname, owner in _routes(project, app, project.import_closure(b.module), set(), 0):
-                fn = project.function(module, qualname)
-                if fn is not None:
-                    why = f"convention: {_route_of(owner, app)} via `{paths.display(gpath)}`, a Lambda adapter"
-                    out.append(Handler(module, qualname, project.modules[module].path, fn.span[0], why))
-    return out
-
-
-def _adapted_app(project: Project, module: str, line: int, value: str) -> Optional[str]:
-    """For ``handler = Mangum(app)``: the global path of ``app``."""
-    callee = paths.callable_of(value)
-    if callee is None:
-        return None
-    body = project.function(module, "<module>")
-    if body is None:
-        return None
-    for e in iter_events(body.body):
-        if e.kind != "call" or e.span[0] != line or e.path is None:
-            continue
-        target = project.target(e.path)
-        resolved = target.path if target is not None and target.kind == "external" else e.path
-        if resolved not in _APP_ADAPTERS:
-            continue
-        app = e.args[0] if e.args else dict(e.kwargs).get("app")
-        canon = project.canonical(app) if app else None
-        return canon if canon is not None and paths.is_global(canon) else None
-    return None
-
-
-def _route_of(owner: str, app: str) -> str:
-    if owner == app:
-        return f"route of `{paths.display(app)}`"
-    return f"route of `{paths.display(owner)}` on `{paths.display(app)}`"
-
-
-def _routes(project: Project, app: str, loaded: FrozenSet[str], seen: Set[str], depth: int) -> List[Tuple[str, str, str]]:
-    """Module-level functions registered on the app (or a router, blueprint or
-    sub-app included in it) at global path ``app``: (module, qualname, owner).
-    Only modules in ``loaded`` (the import closure of the module the Lambda
-    runtime imports) are searched: a route in a module nothing there imports
-    is never registered."""
-    if app in seen or depth > _MAX_DEPTH:
-        return []
-    seen.add(app)
-    found: List[Tuple[str, str, str]] = []
-    for m in project.modules.values():
-        if m.module not in loaded:
-            continue
-        for fn in m.functions.values():
-            if fn.qualname == "<module>" or "." in fn.qualname:
-                continue
-            for dec in fn.decorators:
-                if dec.path is None:
-                    continue
-                owner, method = _owner_method(project, dec.path)
-                if owner == app and method in _ROUTE_METHODS:
-                    found.append((m.module, fn.qualname, app))
-                    break
-        body = m.body
-        if body is None:
-            continue
-        for e in iter_events(body.body):
-            if e.kind != "call" or e.path is None:
-                continue
-            owner, method = _owner_method(project, e.path)
-            if owner != app:
-                continue
-            if method in _INCLUDE_METHODS:
-                for arg in list(e.args) + [v for _, v in e.kwargs]:
-                    canon = project.canonical(arg) if arg else None
-                    if canon is not None and paths.is_global(canon):
-                        found.extend(_routes(project, canon, loaded, seen, depth + 1))
-            elif method in _VIEW_REGISTRATIONS:
-                index, keyword = _VIEW_REGISTRATIONS[method]
-                view = dict(e.kwargs).get(keyword) or (e.args[index] if len(e.args) > index else None)
-                target = project.target(view) if view else None
-                if target is not None and target.kind == "function" and "." not in target.qualname:
-                    found.append((target.module, target.qualname, app))
-    unique: Dict[Tuple[str, str], Tuple[str, str, str]] = {}
-    for item in found:
-        unique.setdefault(item[:2], item)
-    return list(unique.values())
-
-
-def _owner_method(project: Project, path: str) -> Tuple[Optional[str], str]:
-    """``main:app.get`` -> (``main:app``, ``get``), with imports followed to the global."""
-    canon = project.canonical(path)
-    if canon is None:
-        return None, ""
-    root, segs = paths.split(canon)
-    if ":" not in root or len(segs) != 1 or segs[0] == "()":
-        return None, ""
-    return root, segs[0]
-
-
 def merge(found: Iterable[Handler]) -> List[Handler]:
-    """One handler per function: the reasons and deployment files that declare it, together."""
-    merged: Dict[Tuple[str, str], Handler] = {}
+    """One handler per function (and object it runs on): the reasons and deployment
+    files that declare it, together."""
+    merged: Dict[Tuple[str, str, Optional[str]], Handler] = {}
     for h in found:
-        key = (h.module, h.qualname)
+        key = (h.module, h.qualname, h.receiver)
         if key not in merged:
             merged[key] = h
             continue
         old = merged[key]
         sources = old.source if h.source in old.source.split("; ") else f"{old.source}; {h.source}"
         declared = old.declared + tuple(o for o in h.declared if o not in old.declared)
-        merged[key] = Handler(old.module, old.qualname, old.path, old.line, sources, declared)
+        merged[key] = Handler(old.module, old.qualname, old.path, old.line, sources, declared, old.receiver,
+                              old.wrapped and h.wrapped)
     return list(merged.values())

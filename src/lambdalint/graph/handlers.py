@@ -3,73 +3,42 @@
 A function is an entry point when a deployment file declares it (see
 ``lambdalint.graph.declared``), when config lists it, when its name and
 signature follow the convention (``handler``, ``lambda_handler``,
-``*_handler`` taking ``(event, context)``), when it carries a Powertools
-Lambda decorator (or one made with ``lambda_handler_decorator``), or when it is
-a Chalice entry on a ``Chalice(...)`` app or ``Blueprint(...)``.
+``*_handler`` taking ``(event, context)``, or more parameters after those
+when a decorator injects them), when it carries a Powertools Lambda decorator
+(or one made with ``lambda_handler_decorator``), or when it is registered on a
+Lambda-only router (a Chalice app or blueprint, a Powertools resolver or
+router: ``lambdalint.graph.entrykinds``). A module-level object named like a
+handler (or listed in config) leads to the functions Lambda runs when it calls
+it: a callable instance's ``__call__``, a wrapped or returned function
+(``lambdalint.graph.objects``).
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.project.config import DEFAULT_PATTERNS  # noqa: F401 - re-exported
+from lambdalint.graph.entry import Handler, entry_env, who  # noqa: F401 - re-exported
+from lambdalint.graph.entrykinds import (  # noqa: F401 - re-exported
+    CHALICE,
+    POWERTOOLS_FUNCTIONS as _POWERTOOLS_FUNCTIONS,
+    POWERTOOLS_METHODS as _POWERTOOLS_METHODS,
+    could_register,
+    event_context_params,
+    handler_shaped,
+)
+from lambdalint.graph.objects import object_entries
+from lambdalint.graph.routers import receiver, router_kind
 
-if TYPE_CHECKING:  # a run answered from the run memo needs ``Handler``, not the facts or the linker
+if TYPE_CHECKING:
     from lambdalint.index.facts import Decorator, Function, ModuleFacts
     from lambdalint.graph.link import Project
 
 
-# Powertools decorators that only make sense on a Lambda handler: their names alone are telling.
-_POWERTOOLS_METHODS = frozenset({"inject_lambda_context", "capture_lambda_handler", "log_metrics"})
-# Powertools decorators with generic names: only when imported from Powertools.
-_POWERTOOLS_FUNCTIONS = frozenset({"event_source", "event_parser", "idempotent", "idempotent_function", "validator"})
-_CHALICE_METHODS = frozenset({"route", "lambda_function", "schedule", "authorizer", "websocket"})
-_EVENT_NAMES = ("event", "evt")
-_CONTEXT_NAMES = ("context", "ctx")
-
-
-@dataclass(frozen=True)
-class Handler:
-    module: str
-    qualname: str
-    path: str
-    line: int
-    source: str  # why it is an entry point, for `lambdalint handlers` and messages
-    # the deployment files (and their resources) that declare it: "template.yaml: OrdersFunction"
-    declared: Tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.qualname
-
-    def describe(self) -> str:
-        """The handler as messages name it: `process_order` (declared in template.yaml: OrdersFunction)."""
-        if not self.declared:
-            return f"`{self.qualname}`"
-        return f"`{self.qualname}` (declared in {', '.join(self.declared)})"
-
-
-def who(handlers: Sequence[Handler]) -> str:
-    """``handler `a``` or ``handlers `a`, `b```, each with the deployment files that declare it."""
-    if len(handlers) == 1:
-        return "handler " + handlers[0].describe()
-    return "handlers " + ", ".join(h.describe() for h in handlers)
-
-
 def looks_like_event_context(fn: Function) -> bool:
     return event_context_params(fn.params)
-
-
-def event_context_params(params: Sequence[str]) -> bool:
-    """Two parameters named like Lambda's ``(event, context)``."""
-    params = list(params)
-    if len(params) != 2:
-        return False
-    first, second = params[0].lower().lstrip("_"), params[1].lower().lstrip("_")
-    return any(n in first for n in _EVENT_NAMES) or any(n in second for n in _CONTEXT_NAMES)
 
 
 def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequence[str] = DEFAULT_PATTERNS,
@@ -79,14 +48,33 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
     found: List[Handler] = []
     wanted = {_normalise_listed(s) for s in listed}
     names = import_names or {}
+    patterns = patterns if conventions else ()
     for facts in project.modules.values():
+        import_name = names.get(facts.module, facts.module)
         for fn in facts.functions.values():
             if fn.qualname == "<module>" or "." in fn.qualname:
                 continue  # entry points are module-level functions
-            source = _why(project, facts, fn, wanted, patterns if conventions else (), names.get(facts.module, facts.module))
+            source = _why(project, facts, fn, wanted, patterns, import_name)
             if source is not None:
                 found.append(Handler(facts.module, fn.qualname, facts.path, fn.span[0], source))
+        for name in facts.globals:
+            if name in facts.functions or name in facts.classes:
+                continue
+            listed_here = _is_listed(facts, name, wanted, import_name)
+            if listed_here or any(fnmatch.fnmatchcase(name, p) for p in patterns):
+                found.extend(_object_handlers(project, paths.global_name(facts.module, name), listed_here))
     return found
+
+
+def _object_handlers(project: Project, gpath: str, listed: bool) -> List[Handler]:
+    out = []
+    for e in object_entries(project, gpath, listed):
+        fn = project.function(e.module, e.qualname)
+        if fn is not None:
+            why = f"listed in config: {e.why}" if listed else f"convention: {e.why}"
+            out.append(Handler(e.module, e.qualname, project.modules[e.module].path, fn.span[0], why, (), e.receiver,
+                               e.wrapped))
+    return out
 
 
 def _normalise_listed(entry: str) -> Tuple[str, str]:
@@ -99,58 +87,27 @@ def _normalise_listed(entry: str) -> Tuple[str, str]:
     return (module, func)
 
 
+def _is_listed(facts: ModuleFacts, name: str, wanted: set, import_name: str) -> bool:
+    posix = facts.path.replace("\\", "/")
+    return any(func == name and (where in (facts.module, import_name) or posix == where or posix.endswith("/" + where))
+               for where, func in wanted)
+
+
 def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str],
          import_name: str) -> Optional[str]:
-    posix = facts.path.replace("\\", "/")
-    for where, func in wanted:
-        if func == fn.name and (where in (facts.module, import_name) or posix == where or posix.endswith("/" + where)):
-            return "listed in config"
+    if _is_listed(facts, fn.name, wanted, import_name):
+        return "listed in config"
     for dec in fn.decorators:
         why = _decorator_reason(project, facts, dec)
         if why is not None:
             return why
-    if any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and looks_like_event_context(fn):
-        return "convention: name and (event, context) signature"
+    if any(fnmatch.fnmatchcase(fn.name, p) for p in patterns):
+        if event_context_params(fn.params):
+            return "convention: name and (event, context) signature"
+        if handler_shaped(fn.params, bool(fn.decorators)):
+            # `@metric_scope def handler(event, context, metrics)`: the decorator passes the rest
+            return "convention: name and (event, context, ...) signature, the rest passed by its decorator"
     return None
-
-
-def _receiver(path: str) -> Optional[str]:
-    """``app:app`` for ``app:app.route``; ``web.app`` for the dotted ``web.app.route``."""
-    root, segs = paths.split(path)
-    if segs:
-        return paths.join(root, segs[:-1])
-    if ":" not in root and "." in root and root[:1] not in "$%":
-        return root.rsplit(".", 1)[0]
-    return None
-
-
-def _is_chalice_app(project: Project, path: str, depth: int = 0) -> bool:
-    """Whether ``path`` is a module-level object made with ``Chalice(...)`` (or
-    ``Blueprint(...)``), here or in the module it was imported from (``from app
-    import app``), through re-exports (``from .factory import app`` in a
-    package's ``__init__``)."""
-    canon = project.canonical(path)
-    if canon is None or depth > 4:
-        return False
-    if not paths.is_global(canon):
-        found = project.split_dotted(canon)
-        if found is None or len(found[1]) != 1:
-            return False
-        module, (name,) = found
-        return any(local == name and _is_chalice_app(project, dotted, depth + 1)
-                   for local, dotted in project.modules[module].imported)
-    for b in project.bindings.get(canon, ()):
-        if not b.value:
-            continue
-        if b.value.startswith(_CHALICE_CONSTRUCTORS):
-            return True
-        if not b.value.endswith(")") and _is_chalice_app(project, b.value, depth + 1):
-            return True  # re-exported: `from .factory import app` in a package's __init__
-    return False
-
-
-# a Blueprint's routes serve once an app registers it (``app.register_blueprint(bp)``)
-_CHALICE_CONSTRUCTORS = ("chalice.Chalice(", "chalice.app.Chalice(", "chalice.Blueprint(", "chalice.app.Blueprint(")
 
 
 def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> Optional[str]:
@@ -163,12 +120,13 @@ def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> O
     expanded = project.expand_value(dec.path) or dec.path
     if last in _POWERTOOLS_FUNCTIONS and expanded.startswith("aws_lambda_powertools"):
         return f"decorator @{paths.display(dec.path)}"
-    if last in _CHALICE_METHODS or last.startswith("on_"):
-        # `app.route` on the app made here, or imported (`from app import app`)
+    if could_register(last):
+        # `app.route` on a Lambda-only router made here, or imported (`from app import app`)
         canon = project.canonical(dec.path) or dec.path
-        app = _receiver(canon)
-        if app is not None and _is_chalice_app(project, app):
-            return f"Chalice entry @{paths.display(canon)}"
+        app = receiver(canon)
+        kind = router_kind(project, app) if app is not None else None
+        if kind is not None and kind.registers(last):
+            return f"{kind.label} @{paths.display(canon)}"
     # a decorator made with Powertools' lambda_handler_decorator
     target = project.target(dec.path)
     if target is not None and target.kind == "function":

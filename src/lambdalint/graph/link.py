@@ -59,6 +59,7 @@ class Project:
             self.modules.setdefault(m.module, m)
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
+        self._lineages: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
         self.bindings: Dict[str, List[Binding]] = {}
         self._collect_bindings()
         self._edges: Dict[str, FrozenSet[str]] = {}
@@ -142,8 +143,9 @@ class Project:
                 obj = self.target(paths.join(root, segs[:i]), None, depth + 1)
                 return self._after_call(obj, segs[i + 1:], depth)
             cls = self.instance_class(paths.join(root, segs[:-1])) if segs else None
-            if cls is not None and segs[-1] in self._class_methods(cls):
-                return Target("function", canon, cls[0], f"{cls[1]}.{segs[-1]}")
+            method = self.method_of(cls, segs[-1]) if cls is not None else None
+            if method is not None:
+                return Target("function", canon, method[0], method[1])
             return Target("global", canon)
         found = self.split_dotted(root)
         if found is None:
@@ -178,8 +180,9 @@ class Project:
     def _member(self, inst: Target, rest: List[str], depth: int) -> Optional[Target]:
         if not rest:
             return inst
-        if rest[0] in self._class_methods((inst.module, inst.qualname)):
-            fn = Target("function", paths.join(inst.path, rest[:1]), inst.module, f"{inst.qualname}.{rest[0]}")
+        method = self.method_of((inst.module, inst.qualname), rest[0])
+        if method is not None:
+            fn = Target("function", paths.join(inst.path, rest[:1]), method[0], method[1])
             return fn if len(rest) == 1 else self._after_call(fn, rest[2:], depth) if rest[1] == "()" else None
         return None
 
@@ -187,6 +190,38 @@ class Project:
         m = self.modules.get(cls[0])
         info = m.classes.get(cls[1]) if m is not None else None
         return info.methods if info is not None else ()
+
+    def method_of(self, cls: Tuple[str, str], name: str) -> Optional[Tuple[str, str]]:
+        """(module, qualname) of method ``name`` as instances of the project class
+        ``cls`` have it: the class's own, or that of a project base class."""
+        for c in self.class_lineage(cls):
+            if name in self._class_methods(c):
+                return c[0], f"{c[1]}.{name}"
+        return None
+
+    def class_lineage(self, cls: Tuple[str, str]) -> List[Tuple[str, str]]:
+        """``cls`` and its project base classes, depth first in the order of the
+        bases (Python's MRO for the single inheritance handler classes use)."""
+        found = self._lineages.get(cls)
+        if found is not None:
+            return found
+        out: List[Tuple[str, str]] = []
+        self._lineages[cls] = out  # guards a cycle of bases
+        todo = [cls]
+        while todo and len(out) < 16:
+            c = todo.pop(0)
+            if c in out:
+                continue
+            out.append(c)
+            m = self.modules.get(c[0])
+            info = m.classes.get(c[1]) if m is not None else None
+            bases = []
+            for base in info.bases if info is not None else ():
+                t = self.target(base) if base else None
+                if t is not None and t.kind == "class" and t.module:
+                    bases.append((t.module, t.qualname))
+            todo[:0] = bases
+        return out
 
     def instance_class(self, path: str) -> Optional[Tuple[str, str]]:
         """The project class a global object is an instance of, if known."""
@@ -296,20 +331,21 @@ class Project:
             cls = self.instance_class(gpath)
             if cls is None:
                 continue
-            mod = self.modules[cls[0]]
             args = self._constructor_arguments(gpath, cls)
-            has_init = f"{cls[1]}.__init__" in mod.functions
-            for fn in mod.functions.values():
-                if fn.class_name != cls[1] or not fn.params:
-                    continue
-                self_name = "$" + fn.params[0]
-                # `__init__(self, conn)` made by `Repo(sqlite3.connect(...))`: `self.conn = conn` holds the argument
-                passed = _bind_arguments(fn.params[1:], args) if fn.name == "__init__" else {}
-                for e in iter_events(fn.body):
-                    if e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
-                        target = gpath + e.path[len(self_name):]
-                        value = passed.get(e.value, e.value) if e.value else e.value
-                        self.bindings.setdefault(target, []).append(Binding(target, value, cls[0], fn.qualname, e.span))
+            lineage = list(self.class_lineage(cls))  # `__init__` may be a base class's
+            has_init = any(f"{name}.__init__" in self.modules[module].functions for module, name in lineage)
+            for module, name in lineage:
+                for fn in self.modules[module].functions.values():
+                    if fn.class_name != name or not fn.params:
+                        continue
+                    self_name = "$" + fn.params[0]
+                    # `__init__(self, conn)` made by `Repo(sqlite3.connect(...))`: `self.conn = conn` holds the argument
+                    passed = _bind_arguments(fn.params[1:], args) if fn.name == "__init__" else {}
+                    for e in iter_events(fn.body):
+                        if e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
+                            target = gpath + e.path[len(self_name):]
+                            value = passed.get(e.value, e.value) if e.value else e.value
+                            self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
             if not has_init and args is not None:
                 # a dataclass, NamedTuple or attrs class: its keyword arguments are its fields
                 for name, value in args[1]:

@@ -7,13 +7,16 @@ the selected files gives exactly the findings of a run on all of them
 
 - a module is a *root* when one of its module-level functions could be a
   handler by any of ``lambdalint.graph.handlers``' reasons (listed in config, the
-  naming convention with an ``(event, context)`` signature, a Powertools or
-  Chalice decorator (on an app made here or imported from a project module),
-  a decorator made with ``lambda_handler_decorator``), when
-  it may wrap a web app in a Lambda adapter (Mangum), when a deployment file
-  names it as a handler's module (``extra_roots``), or when the first pass
-  could not parse it (the index reports it, or finds what the first pass
-  could not);
+  naming convention with an ``(event, context)`` signature (more parameters
+  when decorated), a Powertools decorator, a decorator registering it on a
+  Lambda-only router (Chalice, Powertools resolvers: on an object made here or,
+  when any module makes one, anywhere), a decorator made with
+  ``lambda_handler_decorator``), when one of its module-level objects could be
+  one (``lambdalint.graph.objects``: named like a handler or listed in config,
+  and bound to a call or a name), when it may hand a web app to a Lambda
+  adapter (Mangum, serverless_wsgi...), when a deployment file names it as a
+  handler's module (``extra_roots``), or when the first pass could not parse it
+  (the index reports it, or finds what the first pass could not);
 - a root reaches the project modules its imports name and their parent
   packages, and the modules an attribute chain rooted at an import names,
   with the modules below them (``x = pkg; x.sub.f()`` ends up in ``pkg.sub``);
@@ -35,20 +38,17 @@ import bisect
 import fnmatch
 from typing import AbstractSet, Dict, Iterable, List, Mapping, NamedTuple, Sequence, Set, Tuple
 
-from lambdalint.graph.declared import _APP_ADAPTERS
 from lambdalint.project.discover import SourceFile
-from lambdalint.graph.handlers import (
-    _CHALICE_METHODS,
-    _POWERTOOLS_FUNCTIONS,
-    _POWERTOOLS_METHODS,
-    _normalise_listed,
-    event_context_params,
+from lambdalint.graph.entrykinds import (
+    POWERTOOLS_FUNCTIONS,
+    POWERTOOLS_METHODS,
+    could_register,
+    handler_shaped,
+    mentions_adapter,
+    router_kind_of,
 )
+from lambdalint.graph.handlers import _normalise_listed
 from lambdalint.index.scan import DecoratorName, ModuleScan, TopFunction
-
-_CHALICE_APPS = ("chalice.Chalice", "chalice.app.Chalice", "chalice.Blueprint", "chalice.app.Blueprint")
-# by last name, since a project module may re-export the adapter
-_ADAPTER_NAMES = frozenset(a.rsplit(".", 1)[-1] for a in _APP_ADAPTERS)
 
 
 def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], listed: Sequence[str] = (),
@@ -62,28 +62,28 @@ def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], liste
     for scan in scans.values():
         handler_decorators.update(scan.handler_decorators)
     roots: List[str] = [m for m in extra_roots if m in scans]
-    # routes may be registered on an app another module made (`from app import app`)
-    apps = _ChaliceApps(any(makes_chalice_app(scan) for scan in scans.values()), scans.keys())
+    # routes may be registered on a router another module made (`from app import app`)
+    apps = _Routers(any(makes_router(scan) for scan in scans.values()))
     for source in sources:
         scan = scans.get(source.module)
         if scan is None:
             continue
+        named = patterns if conventions else ()
         if not scan.parsed or conventions and adapts_an_app(scan) or any(
-                could_be_entry(source, scan, fn, wanted, patterns if conventions else (), handler_decorators, apps)
-                for fn in scan.defs):
+                could_be_entry(source, scan, fn, wanted, named, handler_decorators, apps)
+                for fn in scan.defs) or any(could_be_object(source, name, wanted, named) for name in scan.objects):
             roots.append(source.module)
     return reachable(roots, scans)
 
 
-class _ChaliceApps(NamedTuple):
-    """Whether any project module makes a Chalice app, and the project's modules."""
+class _Routers(NamedTuple):
+    """Whether any project module makes a Lambda-only router."""
 
     anywhere: bool
-    modules: AbstractSet[str]
 
 
 def could_be_entry(source: SourceFile, scan: ModuleScan, fn: TopFunction, wanted: Set[Tuple[str, str]],
-                   patterns: Sequence[str], handler_decorators: Set[str], apps: _ChaliceApps) -> bool:
+                   patterns: Sequence[str], handler_decorators: Set[str], apps: _Routers) -> bool:
     """True whenever ``lambdalint.graph.handlers`` could call ``fn`` an entry point."""
     posix = source.path.replace("\\", "/")
     for where, func in wanted:
@@ -92,30 +92,48 @@ def could_be_entry(source: SourceFile, scan: ModuleScan, fn: TopFunction, wanted
             return True
     if any(_could_be_handler_decorator(scan, d, handler_decorators, apps) for d in fn.decorators):
         return True
-    return any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and event_context_params(fn.params)
+    return any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and handler_shaped(fn.params, bool(fn.decorators))
+
+
+def could_be_object(source: SourceFile, name: str, wanted: Set[Tuple[str, str]], patterns: Sequence[str]) -> bool:
+    """True whenever ``lambdalint.graph.handlers`` could follow the module-level
+    object ``name`` (bound to a call or a name) to an entry point."""
+    posix = source.path.replace("\\", "/")
+    for where, func in wanted:
+        if func == name and (where in (source.module, source.runtime_name) or posix == where
+                             or posix.endswith("/" + where)):
+            return True
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
 def adapts_an_app(scan: ModuleScan) -> bool:
-    """The module may wrap a web app in a Lambda adapter (``handler = Mangum(app)``):
-    the app's routes are entry points (``lambdalint.graph.declared.adapted_app_routes``)."""
-    return any(c.rsplit(".", 1)[-1] in _ADAPTER_NAMES for c in scan.chains)
+    """The module may hand a web app to a Lambda adapter (``handler = Mangum(app)``,
+    ``serverless_wsgi.handle_request(app, ...)``): the app's routes are entry
+    points (``lambdalint.graph.routers.adapted_app_routes``)."""
+    return any(mentions_adapter(c) for c in scan.chains)
 
 
-def makes_chalice_app(scan: ModuleScan) -> bool:
-    return any(c == app or c.startswith(app + ".") for c in scan.chains for app in _CHALICE_APPS)
+def makes_router(scan: ModuleScan) -> bool:
+    """The module may make a Lambda-only router (a chain naming its class, or an
+    attribute of it)."""
+    for chain in scan.chains:
+        parts = chain.split(".")
+        if any(router_kind_of(".".join(parts[:i])) is not None for i in range(2, len(parts) + 1)):
+            return True
+    return False
 
 
 def _could_be_handler_decorator(scan: ModuleScan, dec: DecoratorName, handler_decorators: Set[str],
-                                apps: _ChaliceApps) -> bool:
+                                apps: _Routers) -> bool:
     lasts = {name.rsplit(".", 1)[-1] for name in (dec.written, dec.imported) if name}
-    if lasts & (_POWERTOOLS_METHODS | _POWERTOOLS_FUNCTIONS) or lasts & handler_decorators:
+    if lasts & (POWERTOOLS_METHODS | POWERTOOLS_FUNCTIONS) or lasts & handler_decorators:
         return True
-    # a Chalice entry: a method of a module-level object made with Chalice(...) in
-    # this module or, imported from a project module, in any (re-exports included)
-    if "." in dec.written and any(n in _CHALICE_METHODS or n.startswith("on_") for n in lasts):
-        if makes_chalice_app(scan):
-            return True
-        return apps.anywhere and bool(dec.imported) and bool(_prefixes(dec.imported, apps.modules))
+    # a router entry: a method of a module-level object made with a Lambda-only
+    # router's constructor (Chalice(...), APIGatewayRestResolver()...) in this module
+    # or, when any project module makes one, in another (imported, re-exported, or
+    # made with a project subclass of a router)
+    if "." in dec.written and any(could_register(n) for n in lasts):
+        return makes_router(scan) or apps.anywhere
     return False
 
 

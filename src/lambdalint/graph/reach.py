@@ -25,7 +25,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
-from lambdalint.graph.handlers import Handler
+from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
 
 CONST = "<const>"
@@ -236,6 +236,6 @@ def walk(project: Project, handler: Handler, max_depth: int = _MAX_DEPTH, budget
     fn = project.function(handler.module, handler.qualname)
     if fn is None:
         return iter(())
-    frame = Frame(handler.module, fn, {"$" + p: None for p in fn.params}, (handler.qualname,),
+    frame = Frame(handler.module, fn, entry_env(handler, fn), (handler.qualname,),
                   ((handler.module, handler.qualname),))
     return _Walk(project, max_depth, budget).function(frame)

@@ -215,6 +215,8 @@ class Expressions:
             else:
                 args.append(v)
         if func is None or func == "None":
+            if isinstance(node.func, cst.Name) and self.resolver.enclosing_param(self.scope, node.func.value):
+                self.free_calls.add(node.func.value)  # a wrapper calling the function it wraps
             return None
         if func == "builtins.getattr" and len(node.args) == 2 and not any(a.keyword or a.star for a in node.args) \
                 and args[0] is not None and isinstance(node.args[1].value, cst.SimpleString):

@@ -134,6 +134,9 @@ class Function:
     class_name: Optional[str] = None
     globals_declared: Tuple[str, ...] = ()
     local_imports: Tuple[str, ...] = ()  # names an import statement binds inside the function
+    # parameters of an enclosing function that this nested function calls (``fn(...)``
+    # in a decorator's wrapper): the paths of such calls are unknown, this says they happen
+    free_calls: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

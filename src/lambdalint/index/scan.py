@@ -15,7 +15,10 @@ stage could make of a file:
 - ``defs``: the module-level functions (the only possible entry points) with
   their parameters and decorators;
 - ``handler_decorators``: names of functions made into handler decorators with
-  Powertools' ``lambda_handler_decorator``.
+  Powertools' ``lambda_handler_decorator``;
+- ``objects``: module-level names bound to a call or another name
+  (``handler = OrderHandler()``, ``handler = wrap(inner)``, ``lambda_handler =
+  process``): a module-level object Lambda may call.
 
 Scoping is ignored on purpose (an import anywhere binds its name everywhere):
 that only adds modules, it never loses one.
@@ -31,7 +34,7 @@ from typing import Any, Dict, List, Set, Tuple
 from lambdalint.index.gcpause import paused_gc
 from lambdalint.index.scope import absolute_module
 
-SCAN_FORMAT = 1  # bump when the scan's content changes
+SCAN_FORMAT = 2  # bump when the scan's content changes
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class ModuleScan:
     chains: Tuple[str, ...] = ()
     defs: Tuple[TopFunction, ...] = ()
     handler_decorators: Tuple[str, ...] = ()
+    objects: Tuple[str, ...] = ()
 
 
 _UNPARSED = ModuleScan(False)
@@ -109,7 +113,7 @@ class _Scanner:
             chains.update(self.bound.get(name, ()))
         defs = tuple(self.top_function(fn) for fn in _top_level_functions(tree.body))
         return ModuleScan(True, tuple(sorted(self.imports)), tuple(sorted(chains)), defs,
-                          tuple(sorted(self.handler_decorators)))
+                          tuple(sorted(self.handler_decorators)), _top_level_objects(tree.body))
 
     def walk(self, tree: ast.AST) -> None:
         # ast.walk is breadth-first: an Attribute is seen before its ``value``,
@@ -230,6 +234,29 @@ def _top_level_functions(body: List[ast.stmt]) -> List[Any]:
     return out
 
 
+_OBJECT_VALUES = (ast.Call, ast.Name, ast.Attribute)
+
+
+def _top_level_objects(body: List[ast.stmt]) -> Tuple[str, ...]:
+    """Names the module's own scope binds to a call, a name or an attribute
+    (``handler = Handler()``), including inside module-level blocks."""
+    out: Set[str] = set()
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, _OBJECT_VALUES):
+            out.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.value, _OBJECT_VALUES) and isinstance(stmt.target, ast.Name):
+            out.add(stmt.target.id)
+        for field in _BLOCK_FIELDS:
+            block = getattr(stmt, field, None)
+            if isinstance(block, list):
+                stack.extend(reversed(block))
+    return tuple(sorted(out))
+
+
 # --- JSON round trip (the scan is cached with the facts) -----------------------------
 
 def scan_to_json(scan: ModuleScan) -> Dict[str, Any]:
@@ -239,6 +266,7 @@ def scan_to_json(scan: ModuleScan) -> Dict[str, Any]:
         "chains": list(scan.chains),
         "defs": [[f.name, list(f.params), [[d.written, d.imported] for d in f.decorators]] for f in scan.defs],
         "handler_decorators": list(scan.handler_decorators),
+        "objects": list(scan.objects),
     }
 
 
@@ -250,4 +278,5 @@ def scan_from_json(data: Dict[str, Any]) -> ModuleScan:
         defs=tuple(TopFunction(name, tuple(params), tuple(DecoratorName(w, i) for w, i in decorators))
                    for name, params, decorators in data["defs"]),
         handler_decorators=tuple(data["handler_decorators"]),
+        objects=tuple(data.get("objects", ())),
     )

@@ -75,6 +75,18 @@ class Resolver:
             s = s.parent
         return self._module_lookup(name)
 
+    def enclosing_param(self, scope: Scope, name: str) -> bool:
+        """Whether ``name``, read in the function ``scope``, is a parameter of an
+        enclosing function (a closure variable: ``fn`` in a decorator's wrapper)."""
+        if scope.kind != "function" or name in scope.names or name in scope.declared_global:
+            return False
+        s = scope.parent
+        while s is not None and s.kind != "module":
+            if s.kind == "function" and name in s.names:
+                return s.names[name] == PARAM
+            s = s.parent
+        return False
+
     def _module_lookup(self, name: str) -> Optional[str]:
         what = self.module_scope.names.get(name)
         if what == VAR:

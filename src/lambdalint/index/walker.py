@@ -31,6 +31,7 @@ class Walker(Expressions):
         self.module_node: Optional[cst.Module] = None
         self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
         self.comprehension_names: set = set()  # the targets of the comprehensions being walked
+        self.free_calls: set = set()  # enclosing functions' parameters the function being walked calls
 
     def imported_names(self) -> Tuple[Tuple[str, str], ...]:
         """Module-level names whose last binding is an import, and what they denote."""
@@ -61,12 +62,12 @@ class Walker(Expressions):
         params = param_names(node.params)
         for p in params:
             scope.names[p] = PARAM
-        saved_scope, saved_out, saved_deferred = self.scope, self.out, self.deferred
-        self.scope, self.out, self.deferred = scope, [], []
+        saved_scope, saved_out, saved_deferred, saved_free = self.scope, self.out, self.deferred, self.free_calls
+        self.scope, self.out, self.deferred, self.free_calls = scope, [], [], set()
         self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
         body = tuple(self.out)
-        nested = self.deferred
-        self.scope, self.out, self.deferred = saved_scope, saved_out, saved_deferred
+        nested, free_calls = self.deferred, self.free_calls
+        self.scope, self.out, self.deferred, self.free_calls = saved_scope, saved_out, saved_deferred, saved_free
         decorators = tuple(self.decorator(d, parent) for d in node.decorators)
         self.functions[qualname] = Function(
             qualname=qualname,
@@ -79,6 +80,7 @@ class Walker(Expressions):
             class_name=class_name,
             globals_declared=tuple(sorted(scope.declared_global)),
             local_imports=tuple(sorted(scope.imported)),
+            free_calls=tuple(sorted(free_calls)),
         )
         for item in nested:
             self.walk_function(*item)

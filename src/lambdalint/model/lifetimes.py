@@ -21,7 +21,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 from lambdalint.index import paths
 from lambdalint.knowledge.resources import ResourceKind
 from lambdalint.index.facts import Event, Function, Span
-from lambdalint.graph.handlers import Handler
+from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
 
 LIVE = ("live", -1)
@@ -200,7 +200,7 @@ class Interpreter:
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
-        frame = Frame(handler.module, {"$" + p: None for p in fn.params}, (handler.qualname,), ((handler.module, fn.qualname),))
+        frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),))
         fall, returns = self.block(fn.body, state, frame)
         return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
 

@@ -27,7 +27,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
-from lambdalint.graph.handlers import Handler
+from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
@@ -66,7 +66,7 @@ class Interpreter(Calls, ControlFlow):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return []
-        frame = self.new_frame(handler.module, fn, {"$" + p: None for p in fn.params}, (), (), None, handler.qualname)
+        frame = self.new_frame(handler.module, fn, entry_env(handler, fn), (), (), None, handler.qualname)
         out = self.block(fn.body, [State({}, {})], frame)
         self.checkpoint(out, frame, final=True)
         return list(self.findings.values())

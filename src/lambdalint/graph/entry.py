@@ -1,0 +1,60 @@
+"""An entry point as the rest of lambdalint sees it: the ``Handler`` record.
+
+Kept apart from the finders (``handlers``, ``routers``, ``objects``,
+``declared``) so that a run answered from the run memo, which only reads
+handlers back, needs neither the facts nor the linker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from lambdalint.index.facts import Function
+
+
+@dataclass(frozen=True)
+class Handler:
+    module: str
+    qualname: str
+    path: str
+    line: int
+    source: str  # why it is an entry point, for `lambdalint handlers` and messages
+    # the deployment files (and their resources) that declare it: "template.yaml: OrdersFunction"
+    declared: Tuple[str, ...] = ()
+    # for a method run on a module-level object (``handler = OrderHandler()``, whose
+    # ``__call__`` Lambda calls): the object's global path, which ``self`` holds
+    receiver: Optional[str] = None
+    # the runtime calls a wrapper that runs this function (``handler = wrap(inner)``,
+    # ``handler = metric_scope(inner)``), not the function itself: how it is called
+    # (awaited or not, with which arguments) is the wrapper's business
+    wrapped: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.qualname
+
+    def describe(self) -> str:
+        """The handler as messages name it: `process_order` (declared in template.yaml: OrdersFunction)."""
+        if not self.declared:
+            return f"`{self.qualname}`"
+        return f"`{self.qualname}` (declared in {', '.join(self.declared)})"
+
+
+def who(handlers: Sequence[Handler]) -> str:
+    """``handler `a``` or ``handlers `a`, `b```, each with the deployment files that declare it."""
+    if len(handlers) == 1:
+        return "handler " + handlers[0].describe()
+    return "handlers " + ", ".join(h.describe() for h in handlers)
+
+
+def entry_env(handler: Handler, fn: Function) -> Dict[str, Optional[str]]:
+    """What the entry function's parameters hold when Lambda calls it, as the
+    interpreters' frames want it (``$param`` -> value): the event and the context
+    are unknown (None); for a method run on a module-level object, ``self`` is
+    that object."""
+    env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
+    if handler.receiver is not None and fn.class_name is not None and fn.params:
+        env["$" + fn.params[0]] = handler.receiver
+    return env

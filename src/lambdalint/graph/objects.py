@@ -1,0 +1,236 @@
+"""Module-level objects that Lambda calls: which functions run when it does.
+
+The runtime takes the handler as any module-level callable. Besides a function
+defined under its name, real code binds one of:
+
+- a function under another name (``lambda_handler = process``), or a method of a
+  module-level object (``handler = service.handle``);
+- a callable instance (``handler = OrderHandler(config)``): its class's
+  ``__call__`` runs per invocation with ``self`` the object, whose ``__init__``
+  ran at import (its attributes are module state);
+- what a project function returns: a closure (``handler = make_handler(db)``)
+  or a wrapper (``handler = wrap(inner)``, ``handler = retry(3)(inner)``) that
+  calls the function it was given, or that function itself (``return fn``);
+- what a library decorator returns for a project function
+  (``handler = logger.inject_lambda_context(inner)``, ``metric_scope(inner)``).
+
+By convention (the object's name follows the handler patterns) a function is
+taken only with an ``(event, context)``-shaped signature (or, for the function a
+wrapper calls, whatever it is passed); when a deployment file or config names
+the object, no signature is asked for.
+
+Facts only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Function
+from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
+from lambdalint.graph.link import Project, iter_events
+
+_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class ObjectEntry:
+    module: str
+    qualname: str
+    why: str  # "`handler` is an `OrderHandler` instance"
+    receiver: Optional[str] = None
+    wrapped: bool = False  # run by the wrapper Lambda calls, not called by Lambda itself
+
+
+def object_entries(project: Project, gpath: str, named: bool) -> List[ObjectEntry]:
+    """The functions that run when Lambda calls the module-level object ``gpath``.
+    ``named``: a deployment file or config names it (no signature is asked for)."""
+    name = paths.display(gpath)
+    module = gpath.split(":", 1)[0]
+    out: List[ObjectEntry] = []
+    for b in project.bindings.get(gpath, ()):
+        if b.function != "<module>" or b.value is None or b.module != module:
+            continue
+        found = _of_value(project, b.module, b.span[0], b.value, name, gpath, named)
+        out.extend(e for e in found if e not in out)
+    return out
+
+
+def _of_value(project: Project, module: str, line: int, value: str, name: str, gpath: str,
+              named: bool) -> List[ObjectEntry]:
+    target = project.target(value)
+    if target is not None and target.kind == "function" and target.module:
+        fn = project.function(target.module, target.qualname)
+        if fn is None:
+            return []
+        if fn.class_name is None and "." not in target.qualname:
+            # lambda_handler = process
+            if named or handler_shaped(fn.params, bool(fn.decorators)):
+                return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
+            return []
+        if fn.class_name is None:
+            return []
+        if any(d.path and d.path.rsplit(".", 1)[-1] == "staticmethod" for d in fn.decorators):
+            # handler = Orders.handle, a static method
+            if named or handler_shaped(fn.params, False):
+                return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
+            return []
+        if not (named or _method_shaped(fn)):
+            return []
+        obj = _bound_object(target.path)
+        if obj is not None:
+            # handler = service.handle: a method of a module-level object
+            return [ObjectEntry(target.module, target.qualname, f"`{name}` is a method of `{paths.display(obj)}`", obj)]
+        # handler = Orders().handle, a method of an object nothing else names (self unknown),
+        # or handler = Orders.handle, a classmethod
+        if "()" in target.path or any(d.path and d.path.rsplit(".", 1)[-1] == "classmethod" for d in fn.decorators):
+            return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
+        return []
+    if paths.callable_of(value) is None:
+        return []
+    if target is not None and target.kind == "instance":
+        return _instance(project, target.module, target.qualname, name, gpath, named) + \
+            _passed(project, module, line, value, name, named, None)
+    return _made(project, module, line, value, name, named)
+
+
+def _bound_object(path: str) -> Optional[str]:
+    """``app:service`` for the method path ``app:service.handle``."""
+    root, segs = paths.split(path)
+    if ":" not in root or not segs or "()" in segs:
+        return None
+    return paths.join(root, segs[:-1])
+
+
+def _method_shaped(fn: Function) -> bool:
+    return handler_shaped(fn.params[1:], bool(fn.decorators))
+
+
+# --- callable instances --------------------------------------------------------------------
+
+def _instance(project: Project, module: str, cls: str, name: str, gpath: str, named: bool) -> List[ObjectEntry]:
+    found = project.method_of((module, cls), "__call__")
+    if found is None:
+        return []
+    fn = project.function(*found)
+    if fn is None or not (named or _method_shaped(fn)):
+        return []
+    short = cls.rsplit(".", 1)[-1]
+    return [ObjectEntry(found[0], found[1], f"`{name}` is an instance of `{short}`, whose `__call__` Lambda calls", gpath)]
+
+
+# --- what a call returns: closures, wrappers, decorated functions ----------------------------
+
+def _made(project: Project, module: str, line: int, value: str, name: str, named: bool) -> List[ObjectEntry]:
+    """``handler = make(...)`` / ``wrap(inner)`` / ``retry(3)(inner)``: the function
+    the call returns, when a project function makes it, and the project
+    functions handed to it that it calls."""
+    callee = paths.callable_of(value) or ""
+    maker = _called_function(project, callee, 0)
+    shown = _shown(callee, module)
+    out: List[ObjectEntry] = []
+    made = returned_function(project, *maker) if maker is not None else None
+    if made is not None:
+        fn = project.function(*made)
+        if fn is not None and (named or handler_shaped(fn.params, bool(fn.decorators)) or fn.free_calls):
+            out.append(ObjectEntry(made[0], made[1], f"`{name}` is the function `{shown}(...)` returns"))
+    out.extend(_passed(project, module, line, value, name, named, maker))
+    return out
+
+
+def _passed(project: Project, module: str, line: int, value: str, name: str, named: bool,
+            maker: Optional[Tuple[str, str]]) -> List[ObjectEntry]:
+    """The project functions handed to the call that makes the object, which run
+    when it is called: those the returned wrapper calls (or that the maker returns
+    itself), and, when the maker is not a project function (a library decorator,
+    a class), those with an ``(event, context)``-shaped signature."""
+    call = _call_at(project, module, line, paths.callable_of(value) or "")
+    if call is None:
+        return []
+    fn_maker = project.function(*maker) if maker is not None else None
+    made = returned_function(project, *maker) if maker is not None else None
+    called = set(project.function(*made).free_calls) if made is not None and project.function(*made) else set()
+    returned_params = _returned_params(fn_maker) if fn_maker is not None else set()
+    out: List[ObjectEntry] = []
+    shown = _shown(call.path or "", module)
+    for i, arg in enumerate(call.args):
+        t = project.target(arg) if arg else None
+        if t is None or t.kind != "function" or not t.module or "." in t.qualname:
+            continue
+        inner = project.function(t.module, t.qualname)
+        if inner is None:
+            continue
+        shaped = leads_with_event_context(inner.params) or event_context_params(inner.params)
+        itself = False
+        if fn_maker is not None:
+            params = fn_maker.params[1:] if fn_maker.class_name is not None else fn_maker.params
+            param = params[i] if i < len(params) else None
+            itself = param is not None and param in returned_params  # `return fn`: Lambda calls it
+            runs = param is not None and param in called or itself or shaped
+        else:
+            runs = shaped or named
+        if itself:
+            out.append(ObjectEntry(t.module, t.qualname, f"returned by `{shown}` as `{name}`"))
+        elif runs:
+            out.append(ObjectEntry(t.module, t.qualname, f"wrapped by `{shown}` into `{name}`", wrapped=True))
+    return out
+
+
+def _shown(path: str, module: str) -> str:
+    """``wrap(...)`` for the path ``app.wrap()`` in module ``app``."""
+    return paths.display(path[len(module) + 1:] if path.startswith(module + ".") else path)
+
+
+def _call_at(project: Project, module: str, line: int, callee: str) -> Optional[Event]:
+    """The module-level call event of ``callee`` on ``line`` (the outermost call
+    of ``handler = wrap(cfg)(inner)`` is the one of ``wrap()``)."""
+    body = project.function(module, "<module>")
+    if body is None:
+        return None
+    for e in iter_events(body.body):
+        if e.kind == "call" and e.span[0] == line and e.path == callee:
+            return e
+    return None
+
+
+def _called_function(project: Project, callee: str, depth: int) -> Optional[Tuple[str, str]]:
+    """The project function a call of ``callee`` runs: ``wrap`` for ``wrap``, and
+    for ``retry()`` (calling what ``retry(...)`` returned) the function ``retry``
+    returns."""
+    if depth > _MAX_DEPTH or not callee:
+        return None
+    t = project.target(callee)
+    if t is not None and t.kind == "function" and t.module:
+        return t.module, t.qualname
+    inner = paths.callable_of(callee)
+    if inner is not None:
+        maker = _called_function(project, inner, depth + 1)
+        if maker is not None:
+            return returned_function(project, *maker)
+    return None
+
+
+def returned_function(project: Project, module: str, qualname: str) -> Optional[Tuple[str, str]]:
+    """The project function ``qualname`` returns by name (``return wrapper``,
+    ``return functools.wraps(fn)(wrapper)`` aside): a closure or nested
+    wrapper, or a module-level function."""
+    fn = project.function(module, qualname)
+    if fn is None:
+        return None
+    for e in iter_events(fn.body):
+        if e.kind == "return" and e.value and e.value[:1] not in "$%<" and e.value != "None":
+            t = project.target(e.value)
+            if t is not None and t.kind == "function" and t.module and t.qualname != qualname:
+                return t.module, t.qualname
+    return None
+
+
+def _returned_params(fn: Function) -> set:
+    """Parameters a decorator returns as they are (``def register(fn): ...; return fn``)."""
+    out = set()
+    for e in iter_events(fn.body):
+        if e.kind == "return" and e.value and e.value[:1] == "$" and "." not in e.value and "(" not in e.value:
+            out.add(e.value[1:])
+    return out

@@ -1,0 +1,244 @@
+"""Routers and apps: the functions an object registered at module level runs per invocation.
+
+Two families, one mechanism (``routes``: functions registered on an object by a
+decorator method, by a view registration, or on a sub-router the object includes):
+
+- Lambda-only routers (``lambdalint.graph.entrykinds.ROUTER_KINDS``: Chalice
+  apps and blueprints, Powertools resolvers and routers): their objects exist only
+  to dispatch Lambda events, so each registered function is an entry point by
+  itself (``router_kind`` tells whether an object is one);
+- web apps (Flask, FastAPI, Starlette...): their routes are entry points only
+  when a Lambda adapter hands invocations to the app, at module level
+  (``handler = Mangum(app)``) or in a function (``return
+  serverless_wsgi.handle_request(app, event, context)``), or when a deployment
+  file names the app (Zappa). Another app with the same method names is not.
+
+Facts only.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
+
+from lambdalint.index import paths
+from lambdalint.graph.entrykinds import APP_ADAPTERS, RouterKind, router_kind_of
+from lambdalint.graph.entry import Handler
+from lambdalint.graph.link import Project, iter_events
+
+# Decorator methods that register a function a web app calls per request.
+WEB_ROUTE_METHODS = frozenset({
+    "route", "get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route",
+    "websocket", "websocket_route",
+    "before_request", "after_request", "teardown_request", "teardown_appcontext", "errorhandler",
+    "middleware", "exception_handler",
+    # Slack Bolt listeners
+    "event", "message", "command", "action", "view", "shortcut", "error",
+})
+# Calls that attach another router / blueprint / sub-application to an app.
+INCLUDE_METHODS = frozenset({"include_router", "register_blueprint", "mount", "include_app"})
+# Calls that register a view function: (method, positional index of the function, its keyword).
+VIEW_REGISTRATIONS = {"add_url_rule": (2, "view_func"), "add_api_route": (1, "endpoint"), "add_route": (1, "endpoint")}
+_MAX_DEPTH = 8
+_ADAPTER_LASTS = frozenset(a.rsplit(".", 1)[-1] for a in APP_ADAPTERS)
+
+
+def is_web_route(method: str) -> bool:
+    return method in WEB_ROUTE_METHODS
+
+
+def receiver(path: str) -> Optional[str]:
+    """``app:app`` for ``app:app.route``; ``web.app`` for the dotted ``web.app.route``."""
+    root, segs = paths.split(path)
+    if segs:
+        return paths.join(root, segs[:-1])
+    if ":" not in root and "." in root and root[:1] not in "$%":
+        return root.rsplit(".", 1)[0]
+    return None
+
+
+def router_kind(project: Project, path: str, depth: int = 0) -> Optional[RouterKind]:
+    """The Lambda-only router kind of the module-level object at ``path``: made
+    here with a router's constructor (or a project subclass of one), or in the
+    module it was imported from (``from app import app``), through re-exports
+    (``from .factory import app`` in a package's ``__init__``)."""
+    canon = project.canonical(path)
+    if canon is None or depth > 4:
+        return None
+    if not paths.is_global(canon):
+        found = project.split_dotted(canon)
+        if found is None or len(found[1]) != 1:
+            return None
+        module, (name,) = found
+        for local, dotted in project.modules[module].imported:
+            if local == name:
+                kind = router_kind(project, dotted, depth + 1)
+                if kind is not None:
+                    return kind
+        return None
+    for b in project.bindings.get(canon, ()):
+        if not b.value:
+            continue
+        if b.value.endswith("()") and b.value.count("()") == 1:
+            kind = _constructor_kind(project, b.value[:-2], 0)
+            if kind is not None:
+                return kind
+        elif not b.value.endswith(")"):
+            kind = router_kind(project, b.value, depth + 1)  # re-exported: `from .factory import app`
+            if kind is not None:
+                return kind
+    return None
+
+
+def _constructor_kind(project: Project, callee: str, depth: int) -> Optional[RouterKind]:
+    """The router kind ``callee(...)`` makes: a router class, or a project class
+    derived from one (``class Api(APIGatewayRestResolver)``)."""
+    if depth > 4:
+        return None
+    target = project.target(callee)
+    if target is None:
+        return None
+    if target.kind == "external":
+        return router_kind_of(target.path)
+    if target.kind == "class":
+        info = project.modules[target.module].classes.get(target.qualname)
+        for base in info.bases if info is not None else ():
+            kind = _constructor_kind(project, base, depth + 1) if base else None
+            if kind is not None:
+                return kind
+    return None
+
+
+# --- routes ---------------------------------------------------------------------------
+
+def routes(project: Project, app: str, loaded: FrozenSet[str], registers: Callable[[str], bool] = is_web_route,
+           seen: Optional[Set[str]] = None, depth: int = 0) -> List[Tuple[str, str, str]]:
+    """Module-level functions registered on the app (or a router, blueprint or
+    sub-app included in it) at global path ``app``: (module, qualname, owner).
+    ``registers`` tells the decorator methods that register a function. Only
+    modules in ``loaded`` (the import closure of the module the Lambda runtime
+    imports) are searched: a route in a module nothing there imports is never
+    registered."""
+    seen = set() if seen is None else seen
+    if app in seen or depth > _MAX_DEPTH:
+        return []
+    seen.add(app)
+    found: List[Tuple[str, str, str]] = []
+    for m in project.modules.values():
+        if m.module not in loaded:
+            continue
+        for fn in m.functions.values():
+            if fn.qualname == "<module>" or "." in fn.qualname:
+                continue
+            for dec in fn.decorators:
+                if dec.path is None:
+                    continue
+                owner, method = owner_method(project, dec.path)
+                if owner == app and registers(method):
+                    found.append((m.module, fn.qualname, app))
+                    break
+        body = m.body
+        if body is None:
+            continue
+        for e in iter_events(body.body):
+            if e.kind != "call" or e.path is None:
+                continue
+            owner, method = owner_method(project, e.path)
+            if owner != app:
+                continue
+            if method in INCLUDE_METHODS:
+                for arg in list(e.args) + [v for _, v in e.kwargs]:
+                    canon = project.canonical(arg) if arg else None
+                    if canon is not None and paths.is_global(canon):
+                        found.extend(routes(project, canon, loaded, registers, seen, depth + 1))
+            elif method in VIEW_REGISTRATIONS:
+                index, keyword = VIEW_REGISTRATIONS[method]
+                view = dict(e.kwargs).get(keyword) or (e.args[index] if len(e.args) > index else None)
+                target = project.target(view) if view else None
+                if target is not None and target.kind == "function" and "." not in target.qualname:
+                    found.append((target.module, target.qualname, app))
+    unique: Dict[Tuple[str, str], Tuple[str, str, str]] = {}
+    for item in found:
+        unique.setdefault(item[:2], item)
+    return list(unique.values())
+
+
+def owner_method(project: Project, path: str) -> Tuple[Optional[str], str]:
+    """``main:app.get`` -> (``main:app``, ``get``), with imports followed to the global."""
+    canon = project.canonical(path)
+    if canon is None:
+        return None, ""
+    root, segs = paths.split(canon)
+    if ":" not in root or len(segs) != 1 or segs[0] == "()":
+        return None, ""
+    return root, segs[0]
+
+
+def route_of(owner: str, app: str) -> str:
+    if owner == app:
+        return f"route of `{paths.display(app)}`"
+    return f"route of `{paths.display(owner)}` on `{paths.display(app)}`"
+
+
+# --- web apps handed to a Lambda adapter ----------------------------------------------
+
+def adapter_app(project: Project, module: str, line: int, value: str) -> Optional[str]:
+    """For ``handler = Mangum(app)`` bound at ``line`` of ``module``: the global path of ``app``."""
+    if paths.callable_of(value) is None:
+        return None
+    body = project.function(module, "<module>")
+    if body is None:
+        return None
+    for e in iter_events(body.body):
+        if e.kind == "call" and e.span[0] == line:
+            app = _adapted(project, e)
+            if app is not None:
+                return app
+    return None
+
+
+def _adapted(project: Project, e) -> Optional[str]:
+    """The app a call event hands to a Lambda adapter (``Mangum(app)``,
+    ``serverless_wsgi.handle_request(app, event, context)``), as a global path."""
+    if e.path is None or e.path.rsplit(".", 1)[-1] not in _ADAPTER_LASTS:
+        return None  # most calls: no need to resolve them
+    target = project.target(e.path)
+    resolved = target.path if target is not None and target.kind == "external" else e.path
+    if resolved not in APP_ADAPTERS:
+        return None
+    app = e.args[0] if e.args else dict(e.kwargs).get("app")
+    canon = project.canonical(app) if app else None
+    return canon if canon is not None and paths.is_global(canon) else None
+
+
+def adapted_app_routes(project: Project) -> List[Handler]:
+    """Routes of apps handed to a Lambda adapter, deployed or not: the adapter
+    exists only to serve Lambda invocations. At module level (``handler =
+    Mangum(app)``) or inside a function (``return
+    serverless_wsgi.handle_request(app, event, context)``)."""
+    out: List[Handler] = []
+
+    def add(app: str, module: str, why: Callable[[str], str]) -> None:
+        for m, qualname, owner in routes(project, app, project.import_closure(module)):
+            fn = project.function(m, qualname)
+            if fn is not None:
+                out.append(Handler(m, qualname, project.modules[m].path, fn.span[0], why(owner)))
+
+    for gpath, bindings in project.bindings.items():
+        for b in bindings:
+            if b.function != "<module>" or b.value is None or not b.value.endswith("()"):
+                continue
+            app = adapter_app(project, b.module, b.span[0], b.value)
+            if app is not None:
+                add(app, b.module, lambda owner, app=app, gpath=gpath:
+                    f"convention: {route_of(owner, app)} via `{paths.display(gpath)}`, a Lambda adapter")
+    for facts in project.modules.values():
+        for fn in facts.functions.values():
+            if fn.qualname == "<module>":
+                continue
+            for e in iter_events(fn.body):
+                app = _adapted(project, e) if e.kind == "call" else None
+                if app is not None:
+                    via = paths.display(e.path or "")
+                    add(app, facts.module, lambda owner, app=app, fn=fn, via=via:
+                        f"convention: {route_of(owner, app)}, dispatched by `{fn.qualname}` through `{via}`")
+    return out
