@@ -121,7 +121,8 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
         if fn is None:
             continue
         source = f"declared in {d.origin} (handler `{d.handler}`)" if not why else f"{why}, served by {d.origin} (handler `{d.handler}`)"
-        out.handlers.append(Handler(fn_module, qualname, project.modules[fn_module].path, fn.span[0], source, (d.origin,)))
+        out.handlers.append(Handler(fn_module, qualname, project.modules[fn_module].path, fn.span[0], source, (d.origin,),
+                                    d.facts))
 
 
 def _short(origin: str) -> str:
@@ -297,5 +298,5 @@ def merge(found: Iterable[Handler]) -> List[Handler]:
         old = merged[key]
         sources = old.source if h.source in old.source.split("; ") else f"{old.source}; {h.source}"
         declared = old.declared + tuple(o for o in h.declared if o not in old.declared)
-        merged[key] = Handler(old.module, old.qualname, old.path, old.line, sources, declared)
+        merged[key] = Handler(old.module, old.qualname, old.path, old.line, sources, declared, old.deploy.combine(h.deploy))
     return list(merged.values())

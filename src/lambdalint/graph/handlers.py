@@ -14,6 +14,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from lambdalint.deploy.records import NO_FACTS, DeployFacts
 from lambdalint.index import paths
 from lambdalint.project.config import DEFAULT_PATTERNS  # noqa: F401 - re-exported
 
@@ -40,10 +41,22 @@ class Handler:
     source: str  # why it is an entry point, for `lambdalint handlers` and messages
     # the deployment files (and their resources) that declare it: "template.yaml: OrdersFunction"
     declared: Tuple[str, ...] = ()
+    # how it runs (SnapStart, Managed Instances), from its deployment files and config
+    deploy: DeployFacts = NO_FACTS
 
     @property
     def name(self) -> str:
         return self.qualname
+
+    @property
+    def snapstart(self) -> bool:
+        """Whether its execution environments are restored from a SnapStart snapshot."""
+        return self.deploy.snapstart is True
+
+    @property
+    def managed(self) -> bool:
+        """Whether it runs on Lambda Managed Instances (many requests at once, one process each)."""
+        return self.deploy.managed
 
     def describe(self) -> str:
         """The handler as messages name it: `process_order` (declared in template.yaml: OrdersFunction)."""
@@ -77,7 +90,7 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
     """Entry points found in the code and in config. ``import_names`` maps a
     module's key to the name the runtime imports it by, where they differ."""
     found: List[Handler] = []
-    wanted = {_normalise_listed(s) for s in listed}
+    wanted = {normalise_listed(s) for s in listed}
     names = import_names or {}
     for facts in project.modules.values():
         for fn in facts.functions.values():
@@ -89,7 +102,7 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
     return found
 
 
-def _normalise_listed(entry: str) -> Tuple[str, str]:
+def normalise_listed(entry: str) -> Tuple[str, str]:
     """``app.lambda_handler`` -> (``app``, ``lambda_handler``);
     ``src/jobs/run.py:main`` -> (``src/jobs/run.py``, ``main``)."""
     if ":" in entry:
@@ -99,12 +112,18 @@ def _normalise_listed(entry: str) -> Tuple[str, str]:
     return (module, func)
 
 
+def matches_listed(listed: Tuple[str, str], name: str, module: str, import_name: str, path: str) -> bool:
+    """Whether a ``normalise_listed`` entry names function ``name`` of ``module``
+    (imported by the runtime as ``import_name``), in file ``path``."""
+    where, func = listed
+    posix = path.replace("\\", "/")
+    return func == name and (where in (module, import_name) or posix == where or posix.endswith("/" + where))
+
+
 def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str],
          import_name: str) -> Optional[str]:
-    posix = facts.path.replace("\\", "/")
-    for where, func in wanted:
-        if func == fn.name and (where in (facts.module, import_name) or posix == where or posix.endswith("/" + where)):
-            return "listed in config"
+    if any(matches_listed(key, fn.name, facts.module, import_name, facts.path) for key in wanted):
+        return "listed in config"
     for dec in fn.decorators:
         why = _decorator_reason(project, facts, dec)
         if why is not None:

@@ -41,7 +41,7 @@ from lambdalint.graph.handlers import (
     _CHALICE_METHODS,
     _POWERTOOLS_FUNCTIONS,
     _POWERTOOLS_METHODS,
-    _normalise_listed,
+    normalise_listed as _normalise_listed,
     event_context_params,
 )
 from lambdalint.index.scan import DecoratorName, ModuleScan, TopFunction
