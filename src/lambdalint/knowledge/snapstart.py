@@ -58,6 +58,7 @@ class SnapStartCatalog:
     after_restore: Tuple[str, ...]
     before_snapshot: Tuple[str, ...]
     per_environment: Tuple[str, ...] = ()
+    keeps: Tuple[str, ...] = ()
 
     def source_for(self, callable_path: str) -> Optional[Source]:
         """The entry whose ``calls`` match ``callable_path`` (first wins), or None."""
@@ -74,6 +75,10 @@ class SnapStartCatalog:
         """Whether a call's result differs between environments made without SnapStart."""
         return _matches(self.per_environment, callable_path) or any(
             s.section == "value" and _matches(s.calls, callable_path) for s in self.sources)
+
+    def keeps_uniqueness(self, callable_path: str) -> bool:
+        """Whether a call's result is as unique as its arguments (``str``, ``hashlib.*``)."""
+        return _matches(self.keeps, callable_path)
 
     def is_after_restore(self, callable_path: Optional[str]) -> bool:
         return callable_path is not None and _matches(self.after_restore, callable_path)
@@ -116,7 +121,7 @@ def _patterns(entry: Mapping[str, Any], key: str, where: str, required: bool = F
 def parse(data: Mapping[str, Any], source: str) -> SnapStartCatalog:
     """The catalogue from its TOML data; ``CatalogError`` naming the table and key otherwise."""
     for key in data:
-        if key not in SECTIONS and key not in ("hooks", "per-environment"):
+        if key not in SECTIONS and key not in ("hooks", "per-environment", "derived"):
             raise CatalogError(f"{source}: unknown top-level key '{key}'")
     sources = []
     for section in SECTIONS:
@@ -151,9 +156,13 @@ def parse(data: Mapping[str, Any], source: str) -> SnapStartCatalog:
     per_env = data.get("per-environment", {})
     if not isinstance(per_env, Mapping) or set(per_env) - {"calls"}:
         raise CatalogError(f"{source}: [per-environment] must be a table with only 'calls'")
+    derived = data.get("derived", {})
+    if not isinstance(derived, Mapping) or set(derived) - {"keeps"}:
+        raise CatalogError(f"{source}: [derived] must be a table with only 'keeps'")
     return SnapStartCatalog(tuple(sources), _patterns(hooks, "after-restore", f"{source}: [hooks]", True),
                             _patterns(hooks, "before-snapshot", f"{source}: [hooks]", True),
-                            _patterns(per_env, "calls", f"{source}: [per-environment]"))
+                            _patterns(per_env, "calls", f"{source}: [per-environment]"),
+                            _patterns(derived, "keeps", f"{source}: [derived]"))
 
 
 @functools.lru_cache(maxsize=None)

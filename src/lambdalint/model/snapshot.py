@@ -103,6 +103,9 @@ class _Init:
     assigned: Set[Tuple[str, Span]] = field(default_factory=set)
     after: List[Tuple[str, str]] = field(default_factory=list)
     before: List[Tuple[str, str]] = field(default_factory=list)
+    # library methods registered as hooks, as the calls the runtime makes of them
+    after_calls: List[Event] = field(default_factory=list)
+    before_calls: List[Event] = field(default_factory=list)
 
 
 @dataclass
@@ -232,6 +235,15 @@ class Snapshot:
             hook = self.project.target(e.args[0], _paths(frame.env)) if e.args and e.args[0] else None
             if hook is not None and hook.kind == "function" and hook.module:
                 (state.after if self.catalog.is_after_restore(callee) else state.before).append((hook.module, hook.qualname))
+            elif e.args and e.args[0]:
+                # a method of a library object (`register_after_restore(rng.seed)`), called
+                # with the arguments given after it: a call of its own
+                method = resolve(self.project, e.args[0], frame.env)
+                if method and method != CONST:
+                    call = Event("call", e.span, path=method, args=e.args[1:], kwargs=e.kwargs,
+                                 consts=tuple((k, v) for k, v in e.consts if not k.startswith("#")))
+                    hooks = state.after_calls if self.catalog.is_after_restore(callee) else state.before_calls
+                    hooks.append(call)
             return
         source = self.catalog.source_for(callee)
         if source is None or source.section != "seed":
@@ -286,6 +298,9 @@ class Snapshot:
         environment without SnapStart: its source calls, for people (``uuid.uuid4()``,
         ``random.Random() seeded from the operating system``, ``make_id() (via
         uuid.uuid4())``, `` `PREFIX` ``). Empty when nothing says so."""
+        outer = self._outer(e.value, canon, taint, frame_id, captured)
+        if outer is False:
+            return ()  # `open(f"/tmp/{uuid4()}")`, `Path(...)`: an object made from it is not unique itself
         reasons: List[Reason] = []
         reads: List[Optional[str]] = [e.value]
         for x in self._inner(fn, e):
@@ -314,7 +329,46 @@ class Snapshot:
                     reasons.append(Reason(f"{paths.display(target.qualname)}() (via {inner[0].text})", False))
         for read in reads:
             reasons.extend(self._read_reasons(read, canon, taint, frame_id, captured))
+        if isinstance(outer, str):  # a project function's result: only what it returns counts
+            reasons = [r for r in reasons if r.text.startswith(outer + "() (via ")]
         return tuple(dict.fromkeys(reasons))
+
+    def _outer(self, value: Optional[str], canon, taint, frame_id: int, captured: Dict[str, Captured]):
+        """Whether the outermost operation of an expression keeps what makes its parts
+        unique: True (no call, a source, a call the catalogue's ``keeps`` lists, a
+        method of a constant or of a unique value), False (another library call: a
+        file, a client made from it), or the display name of a project function,
+        whose result is unique only when it returns a unique value."""
+        if value is None or not value.endswith("()") or value.startswith("<"):
+            return True
+        resolved = canon(value)
+        if resolved is None or resolved == CONST:
+            return True
+        callee = resolved[:-2]
+        root, segs = paths.split(callee)
+        if root[:1] == "<":
+            return True  # "-".join(...), "{}".format(...)
+        if segs and "()" in segs[:-1] or (segs and root[:1] in "$%:" or ":" in root):
+            # a method of a value: unique when the value is
+            receiver = paths.join(root, segs[:-1])
+            if self._read_reasons(receiver, lambda p: p, taint, frame_id, captured):
+                return True
+            if any(self._is_source(c) for c in _call_prefixes(receiver)):
+                return True
+        target = self.project.target(callee)
+        if target is None:
+            return False
+        if target.kind == "external":
+            return self._is_source(target.path) or self.catalog.keeps_uniqueness(target.path)
+        if target.kind == "function" and target.module:
+            return paths.display(target.qualname)
+        return False
+
+    def _is_source(self, callable_path: str) -> bool:
+        target = self.project.target(callable_path)
+        path = target.path if target is not None and target.kind == "external" else callable_path
+        source = self.catalog.source_for(path)
+        return source is not None and source.section in ("value", "generator")
 
     def _read_reasons(self, read: Optional[str], canon, taint, frame_id: int,
                       captured: Dict[str, Captured]) -> List[Reason]:
@@ -354,6 +408,8 @@ class Snapshot:
         resolved_arg = canon(arg) if arg else None
         prefixes = _call_prefixes(resolved_arg) if resolved_arg and resolved_arg != CONST else []
         inner = [canon(x.path) for x in self._inner(fn, e) if x.kind == "call" and x.path]
+        if resolved_arg and paths.is_global(resolved_arg) and resolved_arg in self.project.bindings:
+            inner += self._bound_calls(resolved_arg)  # `s = int(time.time())` at module level
         for resolved in prefixes + inner:
             target = self.project.target(resolved) if resolved and resolved != CONST else None
             if target is not None and target.kind == "external" and self.catalog.differs_per_environment(target.path):
@@ -361,6 +417,17 @@ class Snapshot:
         reads = [r.text for r in self._read_reasons(arg, canon, taint, frame_id, captured)] if arg else []
         found = calls + reads
         return f"seeded from {found[0]}" if found else ""
+
+    def _bound_calls(self, gpath: str) -> List[str]:
+        """The callables a module-level name's bindings call, resolved without an env."""
+        out: List[str] = []
+        for b in self.project.bindings.get(gpath, ()):
+            fn = self.project.function(b.module, b.function)
+            assign = next((x for x in self._fn_events(fn) if x.kind == "assign" and x.span == b.span), None) if fn else None
+            if assign is not None:
+                out.extend(self.project.canonical(x.path) or "" for x in self._inner(fn, assign)
+                           if x.kind == "call" and x.path)
+        return [c for c in out if c]
 
     def returns(self, module: str, qualname: str, depth: int = 0) -> Tuple[Reason, ...]:
         """Why what a project function returns is unique per environment (see ``_reasons``)."""
@@ -430,6 +497,9 @@ class Snapshot:
             self._refresh_by(module, qualname, captured, out, teardown=True)
         for module, qualname in dict.fromkeys(state.before):
             self._refresh_by(module, qualname, captured, out, teardown=True, connections_only=True)
+        for calls, only in ((state.after_calls, False), (state.before_calls, True)):
+            for call in calls:
+                self._refresh_call(call, call.path or "", None, captured, out, True, only)
         return out
 
     def _refresh_by(self, module: str, qualname: str, captured: Dict[str, Captured], out: Refresh,
@@ -451,8 +521,15 @@ class Snapshot:
             return
         if e.kind != "call" or e.path is None:
             return
-        resolved = resolve(self.project, e.path, frame.env)
         callee = step.target.path if step.target is not None and step.target.kind == "external" else None
+        self._refresh_call(e, resolve(self.project, e.path, frame.env), callee, captured, out, teardown,
+                           connections_only)
+
+    def _refresh_call(self, e: Event, resolved: Optional[str], callee: Optional[str], captured: Dict[str, Captured],
+                      out: Refresh, teardown: bool, connections_only: bool) -> None:
+        if callee is None and resolved and not paths.is_global(resolved):
+            target = self.project.target(resolved)
+            callee = target.path if target is not None and target.kind == "external" else None
         if callee is not None and not connections_only:
             source = self.catalog.source_for(callee)
             if source is not None and source.section == "seed":
