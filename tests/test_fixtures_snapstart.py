@@ -207,3 +207,51 @@ def test_enough_restorable_fixtures():
     clean = [s for s in RESTORABLES if s.snapstart == "clean"]
     assert len(failing) >= MIN_FAILING, f"only {len(failing)} snapstart=fails fixtures under {FIXTURES}"
     assert len(clean) >= MIN_CLEAN, f"only {len(clean)} snapstart=clean fixtures under {FIXTURES}"
+
+
+# --------------------------------------------------------------------------- the fixes, restored
+
+FAILING = [s for s in RESTORABLES if s.snapstart == "fails"]
+
+
+@pytest.fixture(scope="module")
+def fixed_copy(tmp_path_factory):
+    """`lambdalint check --fix --unsafe-fixes` on a copy of the SnapStart fixtures."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from lambdalint.cli import main
+
+    root = tmp_path_factory.mktemp("snapstart-fixed") / "fixtures"
+    for folder in ("lam401", "lam402"):
+        shutil.copytree(FIXTURES / folder, root / folder)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--fix", "--unsafe-fixes", "--output-format", "concise",
+                                       str(root)])
+    assert result.exit_code in (0, 1), result.output
+    return root
+
+
+@pytest.mark.parametrize("spec", FAILING, ids=[s.id for s in FAILING])
+def test_the_fix_makes_every_restored_environment_its_own(spec: Restorable, fixed_copy: Path):
+    """Where the rule's fix applies, the fixed fixture behaves as its twin: the value
+    differs between restored environments, the connection works in each; where the
+    fix is display-only, the file is left as it was."""
+    import filecmp
+
+    fixed = fixed_copy / spec.path.relative_to(FIXTURES)
+    if filecmp.cmp(spec.path, fixed, shallow=False):
+        from lambdalint.project.config import Settings
+        from lambdalint.run import run_check
+
+        project = fixed_copy.joinpath(*spec.path.relative_to(FIXTURES).parts[:2])
+        diagnostics = run_check([str(project)], Settings()).diagnostics
+        mine = [d for d in diagnostics if Path(d.path).resolve() == fixed.resolve() and d.code.startswith("LAM4")]
+        assert mine and all(d.fix is not None and not d.fix.applicable for d in mine), (
+            f"{spec.id}: not fixed, so its finding must offer a display-only fix")
+        return
+    outcomes = _restore(Restorable(fixed, "clean", spec.entry, server=spec.server, code_root=spec.code_root))
+    assert not [o for o in outcomes if "error" in o], f"{spec.id}, fixed:\n{_describe(outcomes)}"
+    if spec.same:
+        values = [json.dumps(o["result"][spec.same], sort_keys=True) for o in outcomes]
+        assert len(set(values)) == len(values), f"{spec.id}, fixed: `{spec.same}` still shared:\n{_describe(outcomes)}"

@@ -626,3 +626,52 @@ def test_what_is_made_from_a_unique_value(tmp_path, line, reported):
             return {{"x": str(X)}}
     """}
     assert found(tmp_path, files) == ([("app.py", 3, "LAM401")] if reported else [])
+
+
+# --------------------------------------------------------------------------- the catalogues
+
+
+def test_snapstart_catalogue_loads_and_is_validated():
+    from lambdalint.knowledge.load import CatalogError
+    from lambdalint.knowledge.snapstart import load_snapstart_catalog, parse
+
+    catalog = load_snapstart_catalog()
+    assert catalog.source_for("uuid.uuid4").section == "value"
+    assert catalog.source_for("random.SystemRandom().randint").section == "value"
+    assert catalog.source_for("random.SystemRandom") is None
+    assert catalog.source_for("numpy.random.default_rng").section == "generator"
+    assert catalog.seed_drawn_by("random.shuffle").name == "random.seed"
+    assert catalog.keeps_uniqueness("hashlib.sha256().hexdigest") and not catalog.keeps_uniqueness("builtins.open")
+    assert catalog.is_after_restore("snapshot_restore_py.register_after_restore")
+    hooks = {"after-restore": ["a.b"], "before-snapshot": ["a.c"]}
+    for data, error in [
+        ({"values": [], "hooks": hooks}, "unknown top-level key 'values'"),
+        ({"value": [{"name": "x"}], "hooks": hooks}, "missing key 'calls'"),
+        ({"value": [{"name": "x", "calls": ["a b"]}], "hooks": hooks}, "not a dotted path"),
+        ({"generator": [{"name": "x", "calls": ["a"], "seed-position": "0"}], "hooks": hooks}, "whole number"),
+        ({"seed": [{"name": "x", "calls": ["a"]}], "hooks": hooks}, "missing key 'draws'"),
+        ({"value": [{"name": "x", "calls": ["a"], "draws": ["b"]}], "hooks": hooks}, "unknown key 'draws'"),
+        ({}, "missing key 'after-restore'"),
+    ]:
+        with pytest.raises(CatalogError, match=error):
+            parse(data, "snapstart.toml")
+
+
+def test_user_resources_say_which_connections_go_stale(tmp_path):
+    from lambdalint.knowledge.load import CatalogError
+    from lambdalint.knowledge.resources import load_catalog
+
+    entry = {"constructors": ["acme.db.connect"], "teardown": ["close"], "after-teardown": "fatal"}
+    files = {"app.py": """
+        import acme.db
+        conn = acme.db.connect("db")
+
+        def handler(event, context):
+            return conn.query("select 1")
+    """}
+    stale = Settings(snapstart=True, resources={"acme": {**entry, "reconnects-after-restore": False}})
+    assert found(tmp_path, files, stale) == [("app.py", 2, "LAM402")]
+    unknown = Settings(snapstart=True, resources={"acme": entry})
+    assert found(tmp_path, files, unknown) == []
+    with pytest.raises(CatalogError, match="reconnects-after-restore"):
+        load_catalog({"acme": {**entry, "reconnects-after-restore": "no"}})

@@ -132,6 +132,9 @@ def _plan(project: Project, c: Captured) -> Optional[Tuple[Tuple[str, str], ...]
     if not c.direct or c.function != "<module>" or c.derived:
         return None
     facts = project.modules[c.module]
+    body = facts.body
+    if body is None or not any(e.span == c.span for e in body.body):
+        return None  # inside an `if`, `try` or `with` at module level: where would the hook go?
     if c.kind == SEED:
         name = ""
         hook = _free_name(facts, "_reseed_" + (c.source.name.split(".")[0] if c.source else "random"))

@@ -18,7 +18,7 @@ from lambdalint.knowledge.load import PATTERN, CatalogError, builtin_document
 
 SECTIONS = ("value", "generator", "seed")
 _KEYS = {
-    "value": {"name", "calls", "reference"},
+    "value": {"name", "calls", "draws-from", "reference"},
     "generator": {"name", "calls", "seed-position", "seed-keyword", "reseed", "reference"},
     "seed": {"name", "calls", "seed-position", "seed-keyword", "draws", "reference"},
 }
@@ -37,6 +37,7 @@ class Source:
     reseed: Tuple[str, ...] = ()
     draws: Tuple[str, ...] = ()
     reference: str = ""
+    draws_from: str = ""  # a value drawn from the generator this [[seed]] entry seeds
 
     def deterministic(self, consts: Iterable[Tuple[str, str]], keywords: Iterable[str]) -> bool:
         """Whether a call passes a constant seed (the same everywhere by design).
@@ -144,9 +145,12 @@ def parse(data: Mapping[str, Any], source: str) -> SnapStartCatalog:
             keyword = entry.get("seed-keyword", "")
             if not isinstance(keyword, str):
                 raise CatalogError(f"{where}: key 'seed-keyword' must be a string")
+            draws_from = entry.get("draws-from", "")
+            if not isinstance(draws_from, str):
+                raise CatalogError(f"{where}: key 'draws-from' must be a string")
             sources.append(Source(name, section, _patterns(entry, "calls", where, True), position, keyword,
                                   _strings(entry, "reseed", where), _patterns(entry, "draws", where, section == "seed"),
-                                  str(entry.get("reference", ""))))
+                                  str(entry.get("reference", "")), draws_from))
     hooks = data.get("hooks", {})
     if not isinstance(hooks, Mapping):
         raise CatalogError(f"{source}: 'hooks' must be a table")

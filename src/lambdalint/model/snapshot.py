@@ -318,7 +318,9 @@ class Snapshot:
                     return ()
                 source = self.catalog.source_for(target.path)
                 if source is not None and source.section == "value":
-                    reasons.append(Reason(f"{paths.display(target.path)}()"))
+                    # drawn from a module's generator: made again after a restore, the
+                    # same draw unless it is seeded again first (not what a fix re-runs)
+                    reasons.append(Reason(f"{paths.display(target.path)}()", not source.draws_from))
                 elif source is not None and source.section == "generator":
                     seeded = self._seeded(x, source, fn, canon, taint, frame_id, captured, depth)
                     if seeded:
