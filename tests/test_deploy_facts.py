@@ -181,6 +181,19 @@ TF = """
                 }
               }
             }
+            resource "aws_lambda_function" "fleet_maybe" {
+              handler  = "h.fourth"
+              runtime  = "python3.13"
+              filename = data.archive_file.z.output_path
+              dynamic "capacity_provider_config" {
+                for_each = var.fleet != null ? [1] : []
+                content {
+                  lambda_managed_instances_capacity_provider_config {
+                    capacity_provider_arn = var.fleet
+                  }
+                }
+              }
+            }
             resource "aws_lambda_function" "always" {
               handler  = "h.third"
               runtime  = "python3.12"
@@ -208,7 +221,8 @@ TF = """
 def test_terraform_block_dynamic_block_and_module(tmp_path):
     write_project(tmp_path, {
         "infra/main.tf": TF,
-        "code/h.py": PLAIN.format(name="run") + PLAIN.format(name="other") + PLAIN.format(name="third"),
+        "code/h.py": PLAIN.format(name="run") + PLAIN.format(name="other") + PLAIN.format(name="third")
+        + PLAIN.format(name="fourth"),
         "mod/m.py": PLAIN.format(name="run"),
     })
     found, _ = facts(tmp_path)
@@ -218,6 +232,7 @@ def test_terraform_block_dynamic_block_and_module(tmp_path):
         "aws_lambda_capacity_provider.fleet.arn", 4, f"infra/main.tf:{line(TF, 'capacity_provider_config {')}")
     assert found["code/h.py:other"].snapstart is None  # for_each not evaluated: unknown
     assert found["code/h.py:third"].snapstart is True
+    assert not found["code/h.py:fourth"].managed  # for_each not evaluated: unknown
     assert (found["mod/m.py:run"].snapstart, found["mod/m.py:run"].snapstart_at) == (
         True, f"infra/main.tf:{line(TF, 'snap_start  = var.snap')}")
 

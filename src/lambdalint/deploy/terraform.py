@@ -192,9 +192,17 @@ def _facts(module: _Module, shown: str, block: Block) -> DeployFacts:
             snap_at = f"{shown}:{inner.line}"
     provider, concurrency, managed_at = "", None, ""
     for inner in block.blocks:
-        if inner.type != "capacity_provider_config":
+        if inner.type == "dynamic" and inner.labels[:1] == ["capacity_provider_config"]:
+            each = inner.attributes.get("for_each")
+            content = next((b for b in inner.blocks if b.type == "content"), None)
+            if content is None or each is None or not _literal_nonempty_list(each.raw):
+                continue  # on only under a condition lambdalint does not evaluate
+            body = content
+        elif inner.type == "capacity_provider_config":
+            body = inner
+        else:
             continue
-        config = next((b for b in inner.blocks if b.type == "lambda_managed_instances_capacity_provider_config"), inner)
+        config = next((b for b in body.blocks if b.type == "lambda_managed_instances_capacity_provider_config"), body)
         arn = config.attributes.get("capacity_provider_arn")
         provider = (_value(module, arn) or (reference(arn.raw) or arn.raw).strip()) if arn is not None else "(not named)"
         limit = config.attributes.get("per_execution_environment_max_concurrency")
