@@ -675,3 +675,30 @@ def test_user_resources_say_which_connections_go_stale(tmp_path):
     assert found(tmp_path, files, unknown) == []
     with pytest.raises(CatalogError, match="reconnects-after-restore"):
         load_catalog({"acme": {**entry, "reconnects-after-restore": "no"}})
+
+
+def test_spellings_of_imports_class_attributes_and_containers(tmp_path):
+    files = {"app.py": """
+        from uuid import uuid4 as new_id
+        import secrets as s
+        import random as rnd
+
+        class Config:
+            INSTANCE = new_id()
+
+        STATE = {"instance": s.token_hex(8)}
+        RNG = rnd.Random()
+
+        def handler(event, context):
+            return {"a": str(Config.INSTANCE), "b": STATE["instance"], "c": RNG.random()}
+    """}
+    assert found(tmp_path, files) == [("app.py", 6, "LAM401"), ("app.py", 8, "LAM401"), ("app.py", 9, "LAM401")]
+    hooked = dict(files)
+    hooked["app.py"] += """
+        from snapshot_restore_py import register_after_restore
+
+        @register_after_restore
+        def again():
+            Config.INSTANCE = new_id()
+    """
+    assert found(tmp_path, hooked) == [("app.py", 8, "LAM401"), ("app.py", 9, "LAM401")]

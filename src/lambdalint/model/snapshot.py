@@ -70,7 +70,11 @@ class Captured:
 
     @property
     def name(self) -> str:
-        return self.source.name if self.kind == SEED and self.source is not None else paths.display(self.path)
+        if self.kind == SEED and self.source is not None:
+            return self.source.name
+        if ":" not in self.path and self.path.startswith(self.module + "."):
+            return self.path[len(self.module) + 1:]  # a class attribute: `Config.INSTANCE`
+        return paths.display(self.path)
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,8 @@ class Snapshot:
             if not reasons:
                 state.captured.pop(gpath, None)  # made again at init from something else
                 continue
-            direct = (fn.qualname == "<module>" and "." not in gpath.split(":", 1)[1] and all(r.direct for r in reasons))
+            direct = (fn.qualname == "<module>" and ":" in gpath and "." not in gpath.split(":", 1)[1]
+                      and all(r.direct for r in reasons))
             state.captured[gpath] = Captured(gpath, self._value_kind(e, frame), frame.module, e.span, fn.qualname,
                                              reasons[0].text, direct)
 
@@ -274,9 +279,15 @@ class Snapshot:
         root, segs = paths.split(e.path) if e.path is not None else ("", [])
         if e.path is not None and (segs or root[:1] not in "$%"):
             canon = resolve(self.project, e.path, frame.env)
-            if canon is not None and paths.is_global(canon) and "()" not in canon and canon not in out:
+            if canon is not None and "()" not in canon and canon not in out and (
+                    paths.is_global(canon) or self._class_attribute(canon)):
                 out.append(canon)
         return out
+
+    def _class_attribute(self, path: str) -> bool:
+        """``app.Config.INSTANCE``: an attribute of a project class (set in its body, or on it)."""
+        found = self.project.split_dotted(path) if ":" not in path and path[:1] not in "$%<" else None
+        return found is not None and len(found[1]) == 2 and found[1][0] in self.project.modules[found[0]].classes
 
     # --- why a value is unique ---------------------------------------------------------------
     def _fn_events(self, fn: Function) -> List[Event]:
@@ -570,7 +581,7 @@ class Snapshot:
                     uses.setdefault(seeds[seed.name].path, _use(step))
             for read in _reads(e):
                 resolved = resolve(self.project, read, frame.env)
-                if resolved is None or resolved == CONST or not paths.is_global(resolved):
+                if resolved is None or resolved == CONST or resolved[:1] in "$%<":
                     continue
                 hit = _match(resolved, plain)
                 if hit is not None:
@@ -617,6 +628,11 @@ def _match(resolved: Optional[str], captured) -> Optional[str]:
         prefix = paths.join(root, segs[:i])
         if prefix in captured:
             return prefix
+    if ":" not in root:  # a class attribute, ``app.Config.INSTANCE.hex``: the dotted root holds it all
+        parts = root.split(".")
+        for i in range(len(parts) - 1, 1, -1):
+            if ".".join(parts[:i]) in captured:
+                return ".".join(parts[:i])
     return None
 
 
