@@ -702,3 +702,32 @@ def test_spellings_of_imports_class_attributes_and_containers(tmp_path):
             Config.INSTANCE = new_id()
     """
     assert found(tmp_path, hooked) == [("app.py", 8, "LAM401"), ("app.py", 9, "LAM401")]
+
+
+def test_connection_spellings(tmp_path):
+    files = {"app.py": """
+        from psycopg2 import connect
+        from psycopg2.pool import SimpleConnectionPool
+
+        class Repository:
+            def __init__(self, dsn):
+                self.conn = connect(dsn)
+
+            def count(self):
+                with self.conn.cursor() as cur:
+                    cur.execute("select count(*) from orders")
+                    return cur.fetchone()[0]
+
+        repo = Repository("dbname=orders")
+        pool = SimpleConnectionPool(1, 4, "dbname=orders")
+
+        def handler(event, context):
+            conn = pool.getconn()
+            try:
+                return repo.count(), conn.server_version
+            finally:
+                pool.putconn(conn)
+    """}
+    assert found(tmp_path, files) == [("app.py", 6, "LAM402"), ("app.py", 14, "LAM402")]
+    (with_repo,) = [m for m in messages(tmp_path, files) if "`repo.conn`" in m]
+    assert "in `Repository.__init__`" in with_repo and "(via handler -> Repository.count)" in with_repo
