@@ -81,6 +81,8 @@ def _parse_header(path: Path) -> Executable | None:
     for line in head:
         if line.startswith(HEADER):
             fields = dict(token.split("=", 1) for token in line[len(HEADER):].split())
+            if "warm" not in fields and "snapstart" in fields:
+                return None  # restored from a snapshot, not invoked warm: tests/test_fixtures_snapstart.py
             twins = [
                 (path.parent / name).resolve()
                 for name in fields.get("twin", "").split(",")

@@ -74,6 +74,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                  gathered: Optional[Gathered] = None) -> Loaded:
     """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
     from lambdalint.graph.declared import adapted_app_routes, merge, resolve_declared
+    from lambdalint.graph.deployfacts import with_snapstart
     from lambdalint.graph.handlers import find_handlers
     from lambdalint.graph.link import Project
     from lambdalint.project.sourcefile import stamp_of
@@ -95,7 +96,9 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     found = find_handlers(project, settings.handlers, settings.handler_patterns, settings.conventions, names)
     if settings.conventions:
         found += adapted_app_routes(project)
-    return Loaded(modules, project, merge(declared.handlers + found), deployment.notices + declared.notices,
+    handlers, configured = with_snapstart(project, merge(declared.handlers + found), settings.snapstart,
+                                          settings.snapstart_handlers, settings.source, names)
+    return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured,
                   len(sources), code_roots, sources, reads, records, options.prune)
 
 

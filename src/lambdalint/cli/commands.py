@@ -396,7 +396,11 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
     Powertools handler decorator, a Chalice route or event source, a Powertools
     resolver's route, a web app's route served by a Lambda adapter, what a
     module-level object named like a handler runs (a handler object's
-    `__call__`, a wrapped or returned function). Handler
+    `__call__`, a wrapped or returned function). Under each handler, how it
+    runs when known: SnapStart on or off (from its deployment file, from config
+    `snapstart` / `snapstart-handlers`, or because its code imports
+    snapshot_restore_py) and Lambda Managed Instances (capacity provider, max
+    concurrency), each with where it was read. Handler
     strings that point to nothing, deployment files that cannot be read, and
     references to files outside the project (never read), are reported as
     warnings on stderr.
@@ -414,6 +418,8 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
         raise _fail(str(exc))
     for h in sorted(loaded.handlers, key=lambda h: (h.path, h.line, h.qualname)):
         click.echo(inert(f"{h.path}:{h.line}: {h.qualname}  ({h.source})"))
+        for fact in h.deploy.describe():  # SnapStart, Managed Instances
+            click.echo(inert(f"    {fact}"))
     for notice in loaded.notices:
         click.echo(f"lambdalint: {notice.level}: {inert(str(notice))}", err=True)
     if not loaded.handlers:

@@ -8,6 +8,9 @@ Recognised constructs (CDK v1 and v2 module names):
   ``entry=`` folder, ``index=`` (default ``index.py``), ``handler=`` (default ``handler``);
 - ``aws_lambda.DockerImageFunction`` with ``DockerImageCode.from_image_asset(folder, cmd=[...])``.
 
+The ``snap_start=`` argument of each (``SnapStartConf.ON_PUBLISHED_VERSIONS``)
+turns SnapStart on.
+
 Paths are evaluated when they are built from literals, ``__file__``,
 ``os.path`` functions, ``pathlib.Path`` and names assigned exactly once in the
 file; relative paths are relative to the CDK app's folder (the one holding
@@ -24,7 +27,7 @@ from typing import Dict, List, Optional, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from lambdalint.deploy.records import NOTE, Declared, Deployment, Notice, is_python_runtime, WARNING
+from lambdalint.deploy.records import NOTE, Declared, DeployFacts, Deployment, Notice, is_python_runtime, WARNING
 from lambdalint.project.sourcefile import probe
 from lambdalint.project.root import inside
 
@@ -37,6 +40,7 @@ _ASSET_CODE = {f"{m}.{n}" for m in _LAMBDA_MODULES for n in ("Code.from_asset", 
                                                               "AssetCode.from_asset")}
 _DOCKER_CODE = {f"{m}.DockerImageCode.from_image_asset" for m in _LAMBDA_MODULES}
 _RUNTIME = {f"{m}.Runtime" for m in _LAMBDA_MODULES}
+_SNAPSTART_CONF = {f"{m}.SnapStartConf" for m in _LAMBDA_MODULES}
 _MAX_DEPTH = 12
 
 
@@ -218,7 +222,8 @@ class _Reader:
                 self.note(code, f"{kind}: code location is not a local asset folder lambdalint can evaluate; "
                                 f"handler `{handler}` not checked")
             return
-        self.out.declared.append(Declared(handler, root, self.shown, self.line(handler_node), self.origin(call, kind), python))
+        self.out.declared.append(Declared(handler, root, self.shown, self.line(handler_node), self.origin(call, kind), python,
+                                          facts=self.facts(kw)))
 
     def python_function(self, call: cst.Call) -> None:
         kw = self.kwargs(call)
@@ -236,7 +241,8 @@ class _Reader:
         module = index[:-3] if index.endswith(".py") else index
         handler = f"{module.replace(os.sep, '/')}.{func}"
         line = self.line(kw.get("handler", entry_node))
-        self.out.declared.append(Declared(handler, entry, self.shown, line, self.origin(call, "PythonFunction"), True))
+        self.out.declared.append(Declared(handler, entry, self.shown, line, self.origin(call, "PythonFunction"), True,
+                                          facts=self.facts(kw)))
 
     def docker_function(self, call: cst.Call) -> None:
         code = self.kwargs(call).get("code")
@@ -248,7 +254,26 @@ class _Reader:
         handler = self.value(first) if first is not None else None
         if folder is None or handler is None:
             return  # the handler is in the Dockerfile's CMD, or not evaluable: not declared here
-        self.out.declared.append(Declared(handler, folder, self.shown, self.line(first), self.origin(call, "DockerImageFunction"), None))
+        self.out.declared.append(Declared(handler, folder, self.shown, self.line(first), self.origin(call, "DockerImageFunction"),
+                                          None, facts=self.facts(self.kwargs(call))))
+
+    def facts(self, kw: Dict[str, cst.BaseExpression]) -> DeployFacts:
+        """``snap_start=SnapStartConf.ON_PUBLISHED_VERSIONS`` (or a name assigned it
+        once): on; another value of ``SnapStartConf``: unknown."""
+        node = kw.get("snap_start")
+        if node is None:
+            return DeployFacts()
+        value: Optional[cst.BaseExpression] = node
+        for _ in range(_MAX_DEPTH):
+            if not isinstance(value, cst.Name) or value.value in ("None",):
+                break
+            value = self.only_assignment(value.value)
+        on: Optional[bool] = None
+        if isinstance(value, cst.Name) and value.value == "None":
+            on = False
+        elif isinstance(value, cst.Attribute) and self.qualified(value.value) in _SNAPSTART_CONF:
+            on = True if value.attr.value == "ON_PUBLISHED_VERSIONS" else None
+        return DeployFacts(on, f"{self.shown}:{self.line(node)}")
 
     def asset_folder(self, code: cst.BaseExpression, depth: int = 0) -> Optional[str]:
         if isinstance(code, cst.Name) and depth < _MAX_DEPTH:

@@ -16,7 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Tuple
 
-from lambdalint.deploy.records import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
+from lambdalint.deploy.records import (
+    NO_FACTS, NOTE, WARNING, Declared, DeployFacts, Deployment, Notice, concurrency_value, is_python_runtime,
+    reference_text, snapstart_value,
+)
 from lambdalint.deploy.yamlsafe import Mapping as LineMapping
 from lambdalint.project.sourcefile import probe
 from lambdalint.project.root import inside
@@ -53,8 +56,10 @@ class _Function:
     def notice(self, out: Deployment, level: str, message: str, line: int = 0) -> None:
         out.notices.append(Notice(level, self.shown, line or self.line, f"{self.logical_id}: {message}"))
 
-    def declare(self, out: Deployment, handler: str, root: Optional[str], python: Optional[bool], line: int = 0) -> None:
-        out.declared.append(Declared(handler.strip(), root, self.shown, line or self.line, self.origin, python))
+    def declare(self, out: Deployment, handler: str, root: Optional[str], python: Optional[bool], line: int = 0,
+                facts: DeployFacts = NO_FACTS) -> None:
+        out.declared.append(Declared(handler.strip(), root, self.shown, line or self.line, self.origin, python,
+                                     facts=facts))
 
 
 def looks_like_template(data: Any) -> bool:
@@ -100,6 +105,33 @@ def read(data: Any, path: str, shown: str, root: str) -> Deployment:
     return out
 
 
+def _facts(fn: _Function, props: Mapping, globals_fn: Mapping = {}) -> DeployFacts:  # noqa: B006 - read only
+    """SnapStart and Managed Instances as the function's properties (or the
+    template's ``Globals: Function:``) set them. ``SnapStart: {ApplyOn:
+    PublishedVersions}``; ``CapacityProviderConfig`` as SAM writes it (``Arn``,
+    ``PerExecutionEnvironmentMaxConcurrency``) or as CloudFormation does (nested
+    in ``LambdaManagedInstancesCapacityProviderConfig``, ``CapacityProviderArn``)."""
+    snapstart, snap_at = None, ""
+    owner, where = (props, "") if "SnapStart" in props else (globals_fn, ", in Globals")
+    if "SnapStart" in owner:
+        config = _value(owner["SnapStart"], fn.params)
+        apply_on = _value(config.get("ApplyOn"), fn.params) if isinstance(config, Mapping) else None
+        snapstart = snapstart_value(apply_on)
+        snap_at = (f"{fn.shown}:{_line(owner, 'SnapStart')}" if _line(owner, "SnapStart") else fn.shown) + where
+    provider, concurrency, managed_at = "", None, ""
+    owner, where = (props, "") if "CapacityProviderConfig" in props else (globals_fn, ", in Globals")
+    config = _value(owner.get("CapacityProviderConfig"), fn.params)
+    if isinstance(config, Mapping):
+        inner = config.get("LambdaManagedInstancesCapacityProviderConfig")
+        inner = inner if isinstance(inner, Mapping) else config
+        arn = inner.get("CapacityProviderArn", inner.get("Arn"))
+        provider = reference_text(_value(arn, fn.params)) if arn is not None else "(not named)"
+        concurrency = concurrency_value(_value(inner.get("PerExecutionEnvironmentMaxConcurrency"), fn.params))
+        line = _line(owner, "CapacityProviderConfig")
+        managed_at = (f"{fn.shown}:{line}" if line else fn.shown) + where
+    return DeployFacts(snapstart, snap_at, provider, concurrency, managed_at)
+
+
 def _value(value: Any, params: Mapping) -> Any:
     """A property's value, with ``!Ref Parameter`` replaced by the parameter's default."""
     if isinstance(value, Mapping) and set(value) == {"Ref"} and isinstance(value["Ref"], str):
@@ -113,8 +145,9 @@ def _serverless_function(out: Deployment, fn: _Function, props: Mapping, globals
     def prop(key: str) -> Any:
         return _value(props[key] if key in props else globals_fn.get(key), fn.params)
 
+    facts = _facts(fn, props, globals_fn)
     if prop("PackageType") == "Image":
-        _image_function(out, fn, prop("ImageConfig"), resource)
+        _image_function(out, fn, prop("ImageConfig"), resource, facts)
         return
     python = is_python_runtime(prop("Runtime"))
     if python is False:
@@ -135,7 +168,7 @@ def _serverless_function(out: Deployment, fn: _Function, props: Mapping, globals
         if python:
             fn.notice(out, NOTE, f"{why}; handler `{handler}` not checked")
         return
-    fn.declare(out, handler, root, python)
+    fn.declare(out, handler, root, python, facts=facts)
 
 
 def _local(code_uri: Any) -> bool:
@@ -161,7 +194,8 @@ def _code_root(code_uri: Any, folder: str) -> Tuple[Optional[str], str]:
     return None, "its code location is an expression lambdalint cannot evaluate"
 
 
-def _image_function(out: Deployment, fn: _Function, image_config: Any, resource: Mapping) -> None:
+def _image_function(out: Deployment, fn: _Function, image_config: Any, resource: Mapping,
+                    facts: DeployFacts = NO_FACTS) -> None:
     metadata = resource.get("Metadata") if isinstance(resource.get("Metadata"), Mapping) else {}
     context = metadata.get("DockerContext")
     if not isinstance(context, str):
@@ -186,7 +220,7 @@ def _image_function(out: Deployment, fn: _Function, image_config: Any, resource:
         if python:
             fn.notice(out, NOTE, "no handler in ImageConfig.Command or the Dockerfile's CMD; not checked")
         return
-    fn.declare(out, handler, root, python, where)
+    fn.declare(out, handler, root, python, where, facts)
 
 
 def _lambda_function(out: Deployment, fn: _Function, props: Mapping) -> None:
@@ -205,7 +239,7 @@ def _lambda_function(out: Deployment, fn: _Function, props: Mapping) -> None:
         if python:
             fn.notice(out, NOTE, f"{why}; handler `{handler}` not checked")
         return
-    fn.declare(out, handler, root, python)
+    fn.declare(out, handler, root, python, facts=_facts(fn, props))
 
 
 def _unreadable(out: Deployment, fn: _Function, value: Any, python: Optional[bool]) -> None:

@@ -7,6 +7,7 @@ functions are packaged individually, to the function's ``module`` folder
 ``functions`` may pull its entries from other files with ``${file(...)}``.
 A file or folder outside the project root is never read: a pull request's
 ``${file(../secret.json)}`` would otherwise print the secret in warnings.
+A function's ``snapStart: true`` turns SnapStart on for it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 from typing import Any, Callable, Iterator, Mapping, Optional, Tuple
 
 from lambdalint.project.discover import display_path
-from lambdalint.deploy.records import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
+from lambdalint.deploy.records import NOTE, WARNING, Declared, DeployFacts, Deployment, Notice, is_python_runtime
 from lambdalint.deploy.yamlsafe import Mapping as LineMapping
 from lambdalint.project.root import inside
 
@@ -78,8 +79,18 @@ def read(data: Any, path: str, shown: str, load: Load, root: str) -> Deployment:
             code_root = os.path.normpath(os.path.join(service_dir, base))
         else:
             code_root = service_dir
-        out.declared.append(Declared(handler.strip(), code_root, where, hline, origin, python))
+        out.declared.append(Declared(handler.strip(), code_root, where, hline, origin, python, facts=_facts(fn, where)))
     return out
+
+
+def _facts(fn: Mapping, where: str) -> DeployFacts:
+    """``snapStart: true`` on a function (the Framework's only SnapStart setting;
+    a variable such as ``${self:custom.snap}`` is not resolved: unknown)."""
+    if "snapStart" not in fn:
+        return DeployFacts()
+    value = fn.get("snapStart")
+    line = _line(fn, "snapStart")
+    return DeployFacts(value if isinstance(value, bool) else None, f"{where}:{line}" if line else where)
 
 
 class _Includer:

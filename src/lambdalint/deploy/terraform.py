@@ -9,7 +9,9 @@ terraform-aws-modules/lambda's ``source_path``. A zip built outside Terraform
 (``filename = "build/lambda.zip"`` from a Makefile) is not in the repository
 as code, so lambdalint says so instead of guessing. A code path outside the
 project root is not followed (a warning names it); module sources and ``file()``
-are never read.
+are never read. A function's ``snap_start { apply_on = "PublishedVersions" }``
+block (or the Lambda module's ``snap_start = true``) turns SnapStart on; its
+``capacity_provider_config`` puts it on Lambda Managed Instances.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from lambdalint.project.discover import display_path
-from lambdalint.deploy.records import NOTE, WARNING, Declared, Deployment, Notice, is_python_runtime
+from lambdalint.deploy.records import (
+    NOTE, WARNING, Declared, DeployFacts, Deployment, Notice, concurrency_value, is_python_runtime, snapstart_value,
+)
 from lambdalint.deploy.hcl import Attribute, Block, HclError, evaluate, parse, reference
 from lambdalint.project.sourcefile import probe, read_bytes
 from lambdalint.project.root import inside
@@ -167,7 +171,62 @@ def _function(out: Deployment, module: _Module, shown: str, block: Block) -> Non
             out.notices.append(Notice(NOTE, shown, line, f"aws_lambda_function.{name}: its code ({where} = {raw}) is not "
                                                          f"built by an archive_file here; handler `{handler}` not checked"))
         return
-    out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))
+    out.declared.append(Declared(handler.strip(), root, shown, line, origin, python, facts=_facts(module, shown, block)))
+
+
+def _facts(module: _Module, shown: str, block: Block) -> DeployFacts:
+    """SnapStart and Managed Instances of an ``aws_lambda_function``: a
+    ``snap_start`` block (a ``dynamic "snap_start"`` one counts when its
+    ``for_each`` is a literal non-empty list, else it is unknown), and a
+    ``capacity_provider_config`` block holding
+    ``lambda_managed_instances_capacity_provider_config``."""
+    snapstart, snap_at = None, ""
+    for inner in block.blocks:
+        if inner.type == "snap_start":
+            snapstart, snap_at = snapstart_value(_value(module, inner.attributes.get("apply_on"))), f"{shown}:{inner.line}"
+        elif inner.type == "dynamic" and inner.labels[:1] == ["snap_start"]:
+            content = next((b for b in inner.blocks if b.type == "content"), None)
+            each = inner.attributes.get("for_each")
+            if content is not None and each is not None and _literal_nonempty_list(each.raw):
+                snapstart = snapstart_value(_value(module, content.attributes.get("apply_on")))
+            snap_at = f"{shown}:{inner.line}"
+    provider, concurrency, managed_at = "", None, ""
+    for inner in block.blocks:
+        if inner.type == "dynamic" and inner.labels[:1] == ["capacity_provider_config"]:
+            each = inner.attributes.get("for_each")
+            content = next((b for b in inner.blocks if b.type == "content"), None)
+            if content is None or each is None or not _literal_nonempty_list(each.raw):
+                continue  # on only under a condition lambdalint does not evaluate
+            body = content
+        elif inner.type == "capacity_provider_config":
+            body = inner
+        else:
+            continue
+        config = next((b for b in body.blocks if b.type == "lambda_managed_instances_capacity_provider_config"), body)
+        arn = config.attributes.get("capacity_provider_arn")
+        provider = (_value(module, arn) or (reference(arn.raw) or arn.raw).strip()) if arn is not None else "(not named)"
+        limit = config.attributes.get("per_execution_environment_max_concurrency")
+        concurrency = concurrency_value(_value(module, limit) or (limit.raw if limit is not None else None))
+        managed_at = f"{shown}:{inner.line}"
+    return DeployFacts(snapstart, snap_at, provider, concurrency, managed_at)
+
+
+def _literal_nonempty_list(raw: str) -> bool:
+    text = raw.strip()
+    return text.startswith("[") and text.endswith("]") and bool(text[1:-1].strip())
+
+
+def _bool(module: _Module, attr: Optional[Attribute], depth: int = 0) -> Optional[bool]:
+    """``true``/``false``, or a variable whose default is one of them."""
+    if attr is None or depth > 4:
+        return None
+    raw = attr.raw.strip()
+    if raw in ("true", "false"):
+        return raw == "true"
+    if raw.startswith("var."):
+        for _, b in module.find("variable", raw[4:]):
+            return _bool(module, b.attributes.get("default"), depth + 1)
+    return None
 
 
 def _lambda_module(out: Deployment, module: _Module, shown: str, block: Block) -> None:
@@ -195,4 +254,6 @@ def _lambda_module(out: Deployment, module: _Module, shown: str, block: Block) -
     if _outside(out, module, shown, source_attr.line or line, f"module.{name}:", source, source_attr):
         return
     root = os.path.dirname(source) if os.path.isfile(probe(source)) else source
-    out.declared.append(Declared(handler.strip(), root, shown, line, origin, python))
+    snap = block.attributes.get("snap_start")  # terraform-aws-modules/lambda: a bool
+    facts = DeployFacts(_bool(module, snap), f"{shown}:{snap.line}") if snap is not None else DeployFacts()
+    out.declared.append(Declared(handler.strip(), root, shown, line, origin, python, facts=facts))

@@ -5,6 +5,11 @@ FastAPI app): Zappa's own handler calls it once per request, so its routes run
 per invocation. ``events[].function`` names plain functions called with
 ``(event, context)``. Stages may ``extends`` another stage. Code is packaged
 from the folder holding the settings file.
+
+Zappa has no setting for SnapStart or Managed Instances (its ``load_settings``
+reads none: zappa/Zappa@008ddb2, ``zappa/cli.py``), so its handlers carry no
+deployment facts; a project that turns SnapStart on by other means says so in
+config (``snapstart``, ``snapstart-handlers``).
 """
 
 from __future__ import annotations

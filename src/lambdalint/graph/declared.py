@@ -110,7 +110,7 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
             continue
         source = f"declared in {d.origin} (handler `{d.handler}`)" if not why else f"{why}, served by {d.origin} (handler `{d.handler}`)"
         out.handlers.append(Handler(fn_module, qualname, project.modules[fn_module].path, fn.span[0], source, (d.origin,),
-                                    held, wrapped))
+                                    held, wrapped, d.facts))
 
 
 def _short(origin: str) -> str:
@@ -191,5 +191,5 @@ def merge(found: Iterable[Handler]) -> List[Handler]:
         sources = old.source if h.source in old.source.split("; ") else f"{old.source}; {h.source}"
         declared = old.declared + tuple(o for o in h.declared if o not in old.declared)
         merged[key] = Handler(old.module, old.qualname, old.path, old.line, sources, declared, old.receiver,
-                              old.wrapped and h.wrapped)
+                              old.wrapped and h.wrapped, old.deploy.combine(h.deploy))
     return list(merged.values())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
+from lambdalint.deploy.records import NO_FACTS, DeployFacts
 
 if TYPE_CHECKING:
     from lambdalint.index.facts import Function
@@ -30,10 +31,22 @@ class Handler:
     # ``handler = metric_scope(inner)``), not the function itself: how it is called
     # (awaited or not, with which arguments) is the wrapper's business
     wrapped: bool = False
+    # how it runs (SnapStart, Managed Instances), from its deployment files and config
+    deploy: DeployFacts = NO_FACTS
 
     @property
     def name(self) -> str:
         return self.qualname
+
+    @property
+    def snapstart(self) -> bool:
+        """Whether its execution environments are restored from a SnapStart snapshot."""
+        return self.deploy.snapstart is True
+
+    @property
+    def managed(self) -> bool:
+        """Whether it runs on Lambda Managed Instances (many requests at once, one process each)."""
+        return self.deploy.managed
 
     def describe(self) -> str:
         """The handler as messages name it: `process_order` (declared in template.yaml: OrdersFunction)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from lambdalint.deploy.records import NO_FACTS, DeployFacts
 from lambdalint.index import paths
 from lambdalint.project.config import DEFAULT_PATTERNS  # noqa: F401 - re-exported
 from lambdalint.graph.entry import Handler, entry_env, who  # noqa: F401 - re-exported
@@ -46,7 +47,7 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
     """Entry points found in the code and in config. ``import_names`` maps a
     module's key to the name the runtime imports it by, where they differ."""
     found: List[Handler] = []
-    wanted = {_normalise_listed(s) for s in listed}
+    wanted = {normalise_listed(s) for s in listed}
     names = import_names or {}
     patterns = patterns if conventions else ()
     for facts in project.modules.values():
@@ -60,7 +61,7 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
         for name in facts.globals:
             if name in facts.functions or name in facts.classes:
                 continue
-            listed_here = _is_listed(facts, name, wanted, import_name)
+            listed_here = any(matches_listed(key, name, facts.module, import_name, facts.path) for key in wanted)
             if listed_here or any(fnmatch.fnmatchcase(name, p) for p in patterns):
                 found.extend(_object_handlers(project, paths.global_name(facts.module, name), listed_here))
     return found
@@ -77,7 +78,7 @@ def _object_handlers(project: Project, gpath: str, listed: bool) -> List[Handler
     return out
 
 
-def _normalise_listed(entry: str) -> Tuple[str, str]:
+def normalise_listed(entry: str) -> Tuple[str, str]:
     """``app.lambda_handler`` -> (``app``, ``lambda_handler``);
     ``src/jobs/run.py:main`` -> (``src/jobs/run.py``, ``main``)."""
     if ":" in entry:
@@ -87,15 +88,17 @@ def _normalise_listed(entry: str) -> Tuple[str, str]:
     return (module, func)
 
 
-def _is_listed(facts: ModuleFacts, name: str, wanted: set, import_name: str) -> bool:
-    posix = facts.path.replace("\\", "/")
-    return any(func == name and (where in (facts.module, import_name) or posix == where or posix.endswith("/" + where))
-               for where, func in wanted)
+def matches_listed(listed: Tuple[str, str], name: str, module: str, import_name: str, path: str) -> bool:
+    """Whether a ``normalise_listed`` entry names function ``name`` of ``module``
+    (imported by the runtime as ``import_name``), in file ``path``."""
+    where, func = listed
+    posix = path.replace("\\", "/")
+    return func == name and (where in (module, import_name) or posix == where or posix.endswith("/" + where))
 
 
 def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str],
          import_name: str) -> Optional[str]:
-    if _is_listed(facts, fn.name, wanted, import_name):
+    if any(matches_listed(key, fn.name, facts.module, import_name, facts.path) for key in wanted):
         return "listed in config"
     for dec in fn.decorators:
         why = _decorator_reason(project, facts, dec)

@@ -47,7 +47,7 @@ from lambdalint.graph.entrykinds import (
     mentions_adapter,
     router_kind_of,
 )
-from lambdalint.graph.handlers import _normalise_listed
+from lambdalint.graph.handlers import normalise_listed as _normalise_listed
 from lambdalint.index.scan import DecoratorName, ModuleScan, TopFunction
 
 

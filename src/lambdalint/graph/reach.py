@@ -32,7 +32,9 @@ CONST = "<const>"
 
 # Library calls that keep a function for later (exit, signals, finalisers): a
 # function passed to them does not run during the invocation.
-_DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook"})
+_DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook",
+                     # SnapStart's runtime hooks run before the snapshot or after a restore
+                     "snapshot_restore_py.register_after_restore", "snapshot_restore_py.register_before_snapshot"})
 
 _MAX_DEPTH = 12
 _BUDGET = 100_000
@@ -114,10 +116,11 @@ def function_label(project: Project, frame_module: str, target_module: str, qual
 
 
 class _Walk:
-    def __init__(self, project: Project, max_depth: int, budget: int) -> None:
+    def __init__(self, project: Project, max_depth: int, budget: int, handed: bool = True) -> None:
         self.project = project
         self.max_depth = max_depth
         self.budget = budget
+        self.handed = handed  # follow project functions handed to library code
         self.seen: set = set()
 
     def function(self, frame: Frame) -> Iterator[Step]:
@@ -177,7 +180,7 @@ class _Walk:
             callees.append((target, True))
         elif target is None or target.kind == "external":
             callee = target.path if target is not None else None
-            if callee not in _DEFERS:
+            if callee not in _DEFERS and self.handed:
                 # a project function handed to library code (map, a thread pool, a
                 # batch processor) runs during the invocation, with unknown arguments
                 for arg in list(e.args) + [v for _, v in e.kwargs]:
@@ -230,12 +233,16 @@ def _paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
     return {k: (None if v is not None and v.startswith("<") else v) for k, v in env.items()}
 
 
-def walk(project: Project, handler: Handler, max_depth: int = _MAX_DEPTH, budget: int = _BUDGET) -> Iterator[Step]:
+def walk(project: Project, handler: Handler, max_depth: int = _MAX_DEPTH, budget: int = _BUDGET,
+         handed: bool = True) -> Iterator[Step]:
     """Every event one invocation of ``handler`` reaches, in source order, descending
-    into project functions (each distinct (function, arguments) once)."""
+    into project functions (each distinct (function, arguments) once). ``handed``:
+    also into project functions passed to library code (``map(f, ...)``, a thread
+    pool), which run during the invocation; False for code that runs at import,
+    where such a call is as often a registration (``add_url_rule(view_func=f)``)."""
     fn = project.function(handler.module, handler.qualname)
     if fn is None:
         return iter(())
     frame = Frame(handler.module, fn, entry_env(handler, fn), (handler.qualname,),
                   ((handler.module, handler.qualname),))
-    return _Walk(project, max_depth, budget).function(frame)
+    return _Walk(project, max_depth, budget, handed).function(frame)

@@ -77,6 +77,11 @@ class ResourceKind:
     # method names whose results are bound to this connection, "[]" for a subscript
     # (``client["shop"]``), "." for any attribute that is not a method call (``client.shop``).
     derives: Tuple[str, ...] = ()
+    # SnapStart (LAM402): whether a connection the object opened during init works in
+    # an environment restored from the snapshot. False: it is stale there (a database
+    # driver's one connection); True: the object reconnects by itself (AWS SDK clients,
+    # HTTP connection pools); None: not a network connection, or not known.
+    reconnects_after_restore: Optional[bool] = None
 
     @property
     def fatal(self) -> bool:
@@ -178,6 +183,7 @@ def _kind_to_data(kind: ResourceKind) -> Dict[str, Any]:
         "reference": kind.reference,
         "reuse": kind.reuse,
         "derives": list(kind.derives),
+        "reconnects-after-restore": kind.reconnects_after_restore,
     }
 
 
@@ -217,9 +223,11 @@ _KEYS = (
     "reference",
     "reuse",
     "derives",
+    "reconnects-after-restore",
 )
 # Keys a built-in entry must spell out (everything but the optional ones).
-_BUILTIN_REQUIRED = tuple(k for k in _KEYS if k not in ("probes", "dead-when", "revive", "reuse", "derives"))
+_BUILTIN_REQUIRED = tuple(k for k in _KEYS if k not in ("probes", "dead-when", "revive", "reuse", "derives",
+                                                         "reconnects-after-restore"))
 # Keys a user entry must give; the rest have defaults.
 _USER_REQUIRED = ("constructors", "teardown", "after-teardown")
 
@@ -410,6 +418,8 @@ def _build_kind(
         reference=_get_str(entry, "reference", where, ""),
         reuse=_get_bool(entry, "reuse", where, False),
         derives=derives,
+        reconnects_after_restore=(_get_bool(entry, "reconnects-after-restore", where, False)
+                                  if "reconnects-after-restore" in entry else None),
     )
 
 

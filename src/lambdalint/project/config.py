@@ -52,6 +52,10 @@ class Settings:
     deploy_files: Tuple[str, ...] = ()
     handler_patterns: Tuple[str, ...] = DEFAULT_PATTERNS
     conventions: bool = True
+    # SnapStart for code whose deployment files live elsewhere: every handler, or
+    # those listed (as ``handlers`` lists them: ``app.handler``, ``src/app.py:handler``)
+    snapstart: bool = False
+    snapstart_handlers: Tuple[str, ...] = ()
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [tool.lambdalint.growth.<section>.<name>]: growth catalogue entries (knowledge/growth.py)
     growth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -93,8 +97,9 @@ _LIST_KEYS = {
     "handlers": "handlers",
     "handler-patterns": "handler_patterns",
     "deploy-files": "deploy_files",
+    "snapstart-handlers": "snapstart_handlers",
 }
-_BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore"}
+_BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore", "snapstart": "snapstart"}
 _CODE_KEYS = ("select", "extend-select", "ignore")
 _KNOWN = set(_LIST_KEYS) | set(_BOOL_KEYS) | {"per-file-ignores", "resources", "output-format", "options", "growth"}
 CONFIG_NAMES = ("lambdalint.toml", ".lambdalint.toml")
@@ -169,6 +174,10 @@ def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes
     for key in _CODE_KEYS:
         for code in changes.get(_LIST_KEYS[key], ()):
             check_code(code, known_codes, f"{path}: '{prefix}{key}'")
+    for entry in changes.get("snapstart_handlers", ()):
+        if not is_handler_entry(entry):
+            raise ConfigError(f"{path}: '{prefix}snapstart-handlers': {entry!r} is not a handler "
+                              "(`module.function` or `path/to/file.py:function`)")
     for key, attr in _BOOL_KEYS.items():
         if key in table:
             if not isinstance(table[key], bool):
@@ -200,6 +209,15 @@ def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes
     where = f"{path} [{prefix.rstrip('.')}]" if prefix else path
     origins = {key: where for key in table}
     return replace(Settings(source=path, origins=origins), **changes)
+
+
+def is_handler_entry(entry: str) -> bool:
+    """``app.handler`` or ``src/app.py:handler``, as the runtime and ``handlers`` name one."""
+    if ":" in entry:
+        file, _, func = entry.rpartition(":")
+        return bool(file.strip()) and func.isidentifier()
+    module, dot, func = entry.rpartition(".")
+    return bool(dot) and func.isidentifier() and all(p.isidentifier() for p in module.replace("/", ".").split("."))
 
 
 def _per_file_ignores(value: Any, path: str, prefix: str,
@@ -320,6 +338,8 @@ def describe(settings: Settings) -> List[Tuple[str, Any, str]]:
         ("handlers", list(settings.handlers), settings.origin("handlers")),
         ("handler-patterns", list(settings.handler_patterns), settings.origin("handler-patterns")),
         ("conventions", settings.conventions, settings.origin("conventions")),
+        ("snapstart", settings.snapstart, settings.origin("snapstart")),
+        ("snapstart-handlers", list(settings.snapstart_handlers), settings.origin("snapstart-handlers")),
         ("output-format", settings.output_format or "full", settings.origin("output-format")),
         ("options", dict({**RULE_OPTIONS, **settings.options}), settings.origin("options")),
         ("resources", {k: dict(v) for k, v in settings.resources.items()}, settings.origin("resources")),

@@ -1,0 +1,63 @@
+"""How each handler runs, beyond what its deployment files say: SnapStart from config
+(``snapstart = true``, ``snapstart-handlers = [...]``) and from the code (a module
+the handler's process loads imports ``snapshot_restore_py``, the runtime hooks).
+
+Precedence, for people reading ``lambdalint handlers``: config turns SnapStart on
+whatever the deployment files say (it is there for code whose deployment lives
+elsewhere); then what a deployment file says, on or off; then the hooks import,
+which turns it on only where no deployment file says anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import List, Optional, Sequence, Tuple
+
+from lambdalint.deploy.records import WARNING, Notice
+from lambdalint.graph.handlers import Handler, matches_listed, normalise_listed
+from lambdalint.graph.link import Project
+from lambdalint.project.discover import display_path
+
+HOOKS_MODULE = "snapshot_restore_py"
+
+
+def with_snapstart(project: Project, handlers: Sequence[Handler], everywhere: bool, listed: Sequence[str],
+                   config: Optional[str], import_names=None) -> Tuple[List[Handler], List[Notice]]:
+    """``handlers`` with SnapStart facts from config (``everywhere``: every handler;
+    ``listed``: these) and from hooks imports; a warning for each listed entry that
+    names no handler. ``config``: the config file, as shown to people."""
+    shown = display_path(config) if config else "config"
+    wanted = [(entry, normalise_listed(entry)) for entry in listed]
+    used = set()
+    names = import_names or {}
+    out: List[Handler] = []
+    for h in handlers:
+        facts = h.deploy
+        facts_path = project.modules[h.module].path if h.module in project.modules else h.path
+        hit = next((entry for entry, key in wanted
+                    if matches_listed(key, h.qualname, h.module, names.get(h.module, h.module), facts_path)), None)
+        if hit is not None:
+            used.add(hit)
+            facts = replace(facts, snapstart=True, snapstart_at=f"{shown}, snapstart-handlers")
+        elif everywhere:
+            facts = replace(facts, snapstart=True, snapstart_at=f"{shown}, snapstart = true")
+        elif facts.snapstart is None:
+            importer = _hooks_importer(project, h.module)
+            if importer is not None:
+                facts = replace(facts, snapstart=True, snapstart_at=f"{importer} imports {HOOKS_MODULE}")
+        out.append(h if facts is h.deploy else replace(h, deploy=facts))
+    notices = [Notice(WARNING, shown, 0, f"snapstart-handlers: `{entry}` names none of the handlers found")
+               for entry, _ in wanted if entry not in used]
+    return out, notices
+
+
+def _hooks_importer(project: Project, module: str) -> Optional[str]:
+    """The file of a module the handler's process loads that imports the runtime
+    hooks (the handler's own module first): hooks in a module it does not load never run."""
+    closure = project.import_closure(module)
+    for name in [module] + sorted(closure - {module}):
+        facts = project.modules.get(name)
+        if facts is not None and any(i == HOOKS_MODULE or i.startswith(HOOKS_MODULE + ".") for i in facts.imports):
+            return display_path(facts.path)
+    return None
+

@@ -1,0 +1,665 @@
+"""What a SnapStart snapshot captures, and what refreshes it after a restore.
+
+With SnapStart, Lambda runs a function's init once, snapshots the memory and
+resumes many execution environments from that one snapshot: whatever init made
+is the same in all of them. For one handler this model answers:
+
+- which module-level values init makes from a source meant to differ per
+  environment (a ``[[value]]`` call of the SnapStart catalogue, a ``[[generator]]``
+  seeded from the operating system or a clock), directly or through locals,
+  helpers and other captured values; and which module generators init seeds
+  (``[[seed]]``) with anything but a constant;
+- which network connections init opens whose resource kind is stale after a
+  restore (``reconnects-after-restore = false``), with the objects made from them;
+- which runtime hooks the handler's process registers (``@register_after_restore``
+  and ``register_after_restore(f)``, the before-snapshot ones likewise);
+- what an invocation of the handler reads of that state, and what the invocation
+  or an after-restore hook re-binds, re-seeds or reconnects (anywhere on the path:
+  the analysis is flow-insensitive, so a lazy re-creation counts).
+
+Init is the module bodies of the handler's import closure, in import order, the
+project functions they call (not those they hand to library code: that is as
+often a registration), and the before-snapshot hooks. The body of a module-level
+``if __name__ == "__main__":`` is not init.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.reach import CONST, Frame, Step, resolve, walk
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Function, Span
+from lambdalint.knowledge.resources import Catalog, ResourceKind
+from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
+from lambdalint.model.lifetimes import Tracked, tracked_resources
+
+VALUE, GENERATOR, SEED, CONNECTION = "value", "generator", "seed", "connection"
+# calls whose result tells nothing unique about their argument
+_COLLAPSE = frozenset({"builtins.len", "builtins.bool", "builtins.isinstance", "builtins.type", "builtins.hasattr",
+                       "builtins.callable", "builtins.print", "builtins.id"})
+_MAIN_GUARD = ("builtins.__name__",)
+_MAX_RETURN_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Captured:
+    """Something init makes that every restored environment shares.
+
+    ``path``: the global path (``app:INSTANCE_ID``, ``app:ids.prefix``), or
+    ``<seed:random.seed>`` for a module's seeded generator; ``span`` the statement
+    that makes it (in ``module``, function ``function``: ``<module>`` or a helper);
+    ``what`` how, for messages (``uuid.uuid4()``, ``random.Random() seeded from the
+    operating system``, ``psycopg2 connection``); ``direct`` when the statement is a
+    module-level one that makes it from the source itself (what a fix can re-run).
+    """
+
+    path: str
+    kind: str
+    module: str
+    span: Span
+    function: str
+    what: str
+    direct: bool = False
+    source: Optional[Source] = None
+    resource: Optional[ResourceKind] = None
+    derived: Tuple[str, ...] = ()  # a connection's objects made from it at init (a cursor)
+
+    @property
+    def name(self) -> str:
+        if self.kind == SEED and self.source is not None:
+            return self.source.name
+        if ":" not in self.path and self.path.startswith(self.module + "."):
+            return self.path[len(self.module) + 1:]  # a class attribute: `Config.INSTANCE`
+        return paths.display(self.path)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a value differs per environment without SnapStart, for people
+    (``uuid.uuid4()``, ``random.Random() seeded from the operating system``,
+    ``make_id() (via uuid.uuid4())``, `` `PREFIX` ``); ``direct`` when it is a
+    source call of the statement itself, not a value or a helper it goes through."""
+
+    text: str
+    direct: bool = True
+
+
+@dataclass(frozen=True)
+class Use:
+    """Where an invocation reads captured state: ``function`` is the frame's label,
+    ``chain`` the calls from the handler, ``through`` an object made from it."""
+
+    module: str
+    span: Span
+    function: str
+    chain: Tuple[str, ...]
+    through: str = ""
+
+
+@dataclass
+class _Init:
+    captured: Dict[str, Captured] = field(default_factory=dict)
+    taint: Dict[Tuple[int, str], Tuple[Reason, ...]] = field(default_factory=dict)  # (frame, %local) -> reasons
+    assigned: Set[Tuple[str, Span]] = field(default_factory=set)
+    after: List[Tuple[str, str]] = field(default_factory=list)
+    before: List[Tuple[str, str]] = field(default_factory=list)
+    # library methods registered as hooks, as the calls the runtime makes of them
+    after_calls: List[Event] = field(default_factory=list)
+    before_calls: List[Event] = field(default_factory=list)
+
+
+@dataclass
+class Refresh:
+    """What an invocation or a hook does to captured state: paths re-bound
+    (``bound``), generators and module seeds seeded again, connections revived
+    or torn down (``reseeded``)."""
+
+    bound: Set[str] = field(default_factory=set)
+    reseeded: Set[str] = field(default_factory=set)
+
+    def covers(self, c: Captured) -> bool:
+        if c.path in self.reseeded:
+            return True
+        return any(c.path == b or c.path.startswith(b + ".") for b in self.bound)
+
+
+class Snapshot:
+    def __init__(self, project: Project, resources: Catalog, catalog: SnapStartCatalog) -> None:
+        self.project = project
+        self.resources = resources
+        self.catalog = catalog
+        self._inits: Dict[str, _Init] = {}
+        self._returns: Dict[Tuple[str, str], Tuple[Reason, ...]] = {}
+        self._tracked: Optional[Dict[str, Tracked]] = None
+        self._bound_at: Dict[Tuple[str, Span], List[str]] = {}
+        for gpath, bindings in project.bindings.items():
+            for b in bindings:
+                self._bound_at.setdefault((b.module, b.span), []).append(gpath)
+        self._events: Dict[int, List[Event]] = {}
+
+    # --- init --------------------------------------------------------------------------
+    def init(self, handler: Handler) -> _Init:
+        """What init makes in the process that serves ``handler``."""
+        found = self._inits.get(handler.module)
+        if found is not None:
+            return found
+        state = _Init()
+        for module in self._import_order(handler.module):
+            self._walk_init(module, "<module>", state)
+        self._hooks_by_decorator(self.project.import_closure(handler.module), state)
+        for module, qualname in list(state.before):  # they run at the end of init
+            self._walk_init(module, qualname, state)
+        self._add_connections(state)
+        self._inits[handler.module] = state
+        return state
+
+    def _import_order(self, module: str) -> List[str]:
+        """The handler's import closure, each module after those it imports."""
+        closure = self.project.import_closure(module)
+        order: List[str] = []
+        seen: Set[str] = set()
+
+        def visit(m: str, depth: int) -> None:
+            if m in seen or depth > 200:
+                return
+            seen.add(m)
+            facts = self.project.modules[m]
+            parts = m.split(".")
+            deps = [".".join(parts[:i]) for i in range(1, len(parts))] + sorted(facts.imports)
+            for dep in deps:
+                for i in range(len(dep.split(".")), 0, -1):
+                    prefix = ".".join(dep.split(".")[:i])
+                    if prefix in closure and prefix != m:
+                        visit(prefix, depth + 1)
+                        break
+            order.append(m)
+
+        visit(module, 0)
+        for m in sorted(closure - seen):
+            visit(m, 0)
+        return order
+
+    def _walk_init(self, module: str, qualname: str, state: _Init) -> None:
+        facts = self.project.modules.get(module)
+        if facts is None or qualname not in facts.functions:
+            return
+        entry = Handler(module, qualname, facts.path, 0, "init")
+        for step in walk(self.project, entry, handed=False):
+            if any(g.branch == "body" and g.event.test == _MAIN_GUARD for g in step.guards):
+                continue
+            e = step.event
+            if e.kind == "assign":
+                self._init_assign(step, state)
+            elif e.kind == "call":
+                self._init_call(step, state)
+
+    def _init_assign(self, step: Step, state: _Init) -> None:
+        e, frame = step.event, step.frame
+        state.assigned.add((frame.module, e.span))
+        fn = frame.function
+        single = sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
+        reasons = self._reasons(e, fn, lambda p: resolve(self.project, p, frame.env),
+                                state.taint, id(frame), state.captured) if single else ()
+        target = e.path or ""
+        if target[:1] == "%" and "." not in target and "(" not in target:
+            if reasons:
+                state.taint[(id(frame), target)] = reasons
+            else:
+                state.taint.pop((id(frame), target), None)
+            return
+        for gpath in self._targets(e, frame):
+            if not reasons:
+                state.captured.pop(gpath, None)  # made again at init from something else
+                continue
+            direct = (fn.qualname == "<module>" and ":" in gpath and "." not in gpath.split(":", 1)[1]
+                      and all(r.direct for r in reasons))
+            state.captured[gpath] = Captured(gpath, self._value_kind(e, frame), frame.module, e.span, fn.qualname,
+                                             reasons[0].text, direct)
+
+    def _value_kind(self, e: Event, frame: Frame) -> str:
+        """GENERATOR when the value is the generator a catalogued call makes, else VALUE."""
+        value = resolve(self.project, e.value, frame.env) if e.value else None
+        callee = paths.callable_of(value) if value and value != CONST else None
+        target = self.project.target(callee) if callee else None
+        if target is not None and target.kind == "external":
+            source = self.catalog.source_for(target.path)
+            if source is not None and source.section == "generator":
+                return GENERATOR
+        return VALUE
+
+    def _init_call(self, step: Step, state: _Init) -> None:
+        e, frame = step.event, step.frame
+        callee = step.target.path if step.target is not None and step.target.kind == "external" else None
+        if callee is None:
+            return
+        if self.catalog.is_after_restore(callee) or self.catalog.is_before_snapshot(callee):
+            hook = self.project.target(e.args[0], _paths(frame.env)) if e.args and e.args[0] else None
+            if hook is not None and hook.kind == "function" and hook.module:
+                (state.after if self.catalog.is_after_restore(callee) else state.before).append((hook.module, hook.qualname))
+            elif e.args and e.args[0]:
+                # a method of a library object (`register_after_restore(rng.seed)`), called
+                # with the arguments given after it: a call of its own
+                method = resolve(self.project, e.args[0], frame.env)
+                if method and method != CONST:
+                    call = Event("call", e.span, path=method, args=e.args[1:], kwargs=e.kwargs,
+                                 consts=tuple((k, v) for k, v in e.consts if not k.startswith("#")))
+                    hooks = state.after_calls if self.catalog.is_after_restore(callee) else state.before_calls
+                    hooks.append(call)
+            return
+        source = self.catalog.source_for(callee)
+        if source is None or source.section != "seed":
+            return
+        seeded = self._seeded(e, source, frame.function, lambda p: resolve(self.project, p, frame.env),
+                              state.taint, id(frame), state.captured)
+        key = f"<seed:{source.name}>"
+        if seeded:
+            state.captured[key] = Captured(key, SEED, frame.module, e.span, frame.function.qualname, seeded,
+                                           frame.function.qualname == "<module>" and e.stmt, source)
+        else:
+            state.captured.pop(key, None)  # seeded again with a constant: the same everywhere by design
+
+    def _hooks_by_decorator(self, closure: Iterable[str], state: _Init) -> None:
+        for module in sorted(closure):
+            for fn in self.project.modules[module].functions.values():
+                for dec in fn.decorators:
+                    target = self.project.target(dec.path) if dec.path else None
+                    callee = target.path if target is not None and target.kind == "external" else None
+                    if self.catalog.is_after_restore(callee):
+                        state.after.append((module, fn.qualname))
+                    elif self.catalog.is_before_snapshot(callee):
+                        state.before.append((module, fn.qualname))
+
+    def _targets(self, e: Event, frame: Frame) -> List[str]:
+        """The global paths an assignment binds (``app:X``, ``app:obj.attr`` through ``self``)."""
+        out = list(self._bound_at.get((frame.module, e.span), ()))
+        root, segs = paths.split(e.path) if e.path is not None else ("", [])
+        if e.path is not None and (segs or root[:1] not in "$%"):
+            canon = resolve(self.project, e.path, frame.env)
+            if canon is not None and "()" not in canon and canon not in out and (
+                    paths.is_global(canon) or self._class_attribute(canon)):
+                out.append(canon)
+        return out
+
+    def _class_attribute(self, path: str) -> bool:
+        """``app.Config.INSTANCE``: an attribute of a project class (set in its body, or on it)."""
+        found = self.project.split_dotted(path) if ":" not in path and path[:1] not in "$%<" else None
+        return found is not None and len(found[1]) == 2 and found[1][0] in self.project.modules[found[0]].classes
+
+    # --- why a value is unique ---------------------------------------------------------------
+    def _fn_events(self, fn: Function) -> List[Event]:
+        found = self._events.get(id(fn))
+        if found is None:
+            found = list(iter_events(fn.body))
+            self._events[id(fn)] = found
+        return found
+
+    def _inner(self, fn: Function, e: Event) -> List[Event]:
+        """The events evaluated for ``e``'s own expression: those inside its span."""
+        start, end = e.span[:2], e.span[2:]
+        return [x for x in self._fn_events(fn) if x is not e and start <= x.span[:2] and x.span[2:] <= end
+                and x.kind in ("call", "use")]
+
+    def _reasons(self, e: Event, fn: Function, canon, taint: Dict[Tuple[int, str], Tuple[Reason, ...]], frame_id: int,
+                 captured: Dict[str, Captured], depth: int = 0) -> Tuple[Reason, ...]:
+        """Why the value ``e`` (an assignment or a return) computes is unique per
+        environment without SnapStart: its source calls, for people (``uuid.uuid4()``,
+        ``random.Random() seeded from the operating system``, ``make_id() (via
+        uuid.uuid4())``, `` `PREFIX` ``). Empty when nothing says so."""
+        outer = self._outer(e.value, canon, taint, frame_id, captured)
+        if outer is False:
+            return ()  # `open(f"/tmp/{uuid4()}")`, `Path(...)`: an object made from it is not unique itself
+        reasons: List[Reason] = []
+        reads: List[Optional[str]] = [e.value]
+        for x in self._inner(fn, e):
+            reads.append(x.path)
+            if x.kind != "call" or x.path is None:
+                continue
+            reads.extend(x.args)
+            reads.extend(v for _, v in x.kwargs)
+            resolved = canon(x.path)
+            if resolved is None or resolved == CONST:
+                continue
+            target = self.project.target(resolved)
+            if target is not None and target.kind == "external":
+                if target.path in _COLLAPSE:
+                    return ()
+                source = self.catalog.source_for(target.path)
+                if source is not None and source.section == "value":
+                    # drawn from a module's generator: made again after a restore, the
+                    # same draw unless it is seeded again first (not what a fix re-runs)
+                    reasons.append(Reason(f"{paths.display(target.path)}()", not source.draws_from))
+                elif source is not None and source.section == "generator":
+                    seeded = self._seeded(x, source, fn, canon, taint, frame_id, captured, depth)
+                    if seeded:
+                        reasons.append(Reason(f"{paths.display(target.path)}() {seeded}"))
+            elif target is not None and target.kind == "function" and target.module and depth < _MAX_RETURN_DEPTH:
+                inner = self.returns(target.module, target.qualname, depth + 1)
+                if inner:
+                    reasons.append(Reason(f"{paths.display(target.qualname)}() (via {inner[0].text})", False))
+        for read in reads:
+            reasons.extend(self._read_reasons(read, canon, taint, frame_id, captured))
+        if isinstance(outer, str):  # a project function's result: only what it returns counts
+            reasons = [r for r in reasons if r.text.startswith(outer + "() (via ")]
+        return tuple(dict.fromkeys(reasons))
+
+    def _outer(self, value: Optional[str], canon, taint, frame_id: int, captured: Dict[str, Captured]):
+        """Whether the outermost operation of an expression keeps what makes its parts
+        unique: True (no call, a source, a call the catalogue's ``keeps`` lists, a
+        method of a constant or of a unique value), False (another library call: a
+        file, a client made from it), or the display name of a project function,
+        whose result is unique only when it returns a unique value."""
+        if value is None or not value.endswith("()") or value.startswith("<"):
+            return True
+        resolved = canon(value)
+        if resolved is None or resolved == CONST:
+            return True
+        callee = resolved[:-2]
+        root, segs = paths.split(callee)
+        if root[:1] == "<":
+            return True  # "-".join(...), "{}".format(...)
+        if segs and "()" in segs[:-1] or (segs and root[:1] in "$%:" or ":" in root):
+            # a method of a value: unique when the value is
+            receiver = paths.join(root, segs[:-1])
+            if self._read_reasons(receiver, lambda p: p, taint, frame_id, captured):
+                return True
+            if any(self._is_source(c) for c in _call_prefixes(receiver)):
+                return True
+        target = self.project.target(callee)
+        if target is None:
+            return False
+        if target.kind == "external":
+            return self._is_source(target.path) or self.catalog.keeps_uniqueness(target.path)
+        if target.kind == "function" and target.module:
+            return paths.display(target.qualname)
+        return False
+
+    def _is_source(self, callable_path: str) -> bool:
+        target = self.project.target(callable_path)
+        path = target.path if target is not None and target.kind == "external" else callable_path
+        source = self.catalog.source_for(path)
+        return source is not None and source.section in ("value", "generator")
+
+    def _read_reasons(self, read: Optional[str], canon, taint, frame_id: int,
+                      captured: Dict[str, Captured]) -> List[Reason]:
+        if read is None or read in (CONST, "None", "<const>"):
+            return []
+        root = paths.split(read)[0]
+        if root[:1] == "%" and (frame_id, root) in taint:
+            return list(taint[(frame_id, root)])
+        resolved = canon(read)
+        hit = _match(resolved, captured) if resolved else None
+        if hit is not None and captured[hit].kind != SEED:
+            return [Reason(f"`{paths.display(hit)}` ({captured[hit].what})", False)]
+        return []
+
+    def _seeded(self, e: Event, source: Source, fn: Function, canon, taint, frame_id: int,
+                captured: Dict[str, Captured], depth: int = 0) -> str:
+        """How a generator or seed call is seeded, when that differs per environment:
+        ``seeded from the operating system`` (no seed, or None), ``seeded from
+        time.time()``; "" for a constant or a seed lambdalint cannot follow."""
+        consts = dict(e.consts)
+        keyword = source.seed_keyword
+        position = source.seed_position
+        if keyword and keyword in consts:
+            return _FROM_OS if consts[keyword] == "None" else ""
+        if position >= 0 and f"#{position}" in consts:
+            return _FROM_OS if consts[f"#{position}"] == "None" else ""
+        passed = dict(e.kwargs)
+        if keyword in passed:
+            arg = passed[keyword]
+        elif 0 <= position < len(e.args):
+            arg = e.args[position]
+        elif e.starred or e.opaque:
+            return ""
+        else:
+            return _FROM_OS  # no seed: the generator seeds itself from the operating system
+        calls: List[str] = []
+        resolved_arg = canon(arg) if arg else None
+        prefixes = _call_prefixes(resolved_arg) if resolved_arg and resolved_arg != CONST else []
+        inner = [canon(x.path) for x in self._inner(fn, e) if x.kind == "call" and x.path]
+        if resolved_arg and paths.is_global(resolved_arg) and resolved_arg in self.project.bindings:
+            inner += self._bound_calls(resolved_arg)  # `s = int(time.time())` at module level
+        for resolved in prefixes + inner:
+            target = self.project.target(resolved) if resolved and resolved != CONST else None
+            if target is not None and target.kind == "external" and self.catalog.differs_per_environment(target.path):
+                calls.append(f"{paths.display(target.path)}()")
+        reads = [r.text for r in self._read_reasons(arg, canon, taint, frame_id, captured)] if arg else []
+        found = calls + reads
+        return f"seeded from {found[0]}" if found else ""
+
+    def _bound_calls(self, gpath: str) -> List[str]:
+        """The callables a module-level name's bindings call, resolved without an env."""
+        out: List[str] = []
+        for b in self.project.bindings.get(gpath, ()):
+            fn = self.project.function(b.module, b.function)
+            assign = next((x for x in self._fn_events(fn) if x.kind == "assign" and x.span == b.span), None) if fn else None
+            if assign is not None:
+                out.extend(self.project.canonical(x.path) or "" for x in self._inner(fn, assign)
+                           if x.kind == "call" and x.path)
+        return [c for c in out if c]
+
+    def returns(self, module: str, qualname: str, depth: int = 0) -> Tuple[Reason, ...]:
+        """Why what a project function returns is unique per environment (see ``_reasons``)."""
+        key = (module, qualname)
+        if key in self._returns:
+            return self._returns[key]
+        self._returns[key] = ()  # recursion guard
+        fn = self.project.function(module, qualname)
+        found: Tuple[Reason, ...] = ()
+        if fn is not None:
+            taint: Dict[Tuple[int, str], Tuple[Reason, ...]] = {}
+            for e in self._fn_events(fn):
+                if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:
+                    r = self._reasons(e, fn, self.project.canonical, taint, 0, {}, depth)
+                    if r:
+                        taint[(0, e.path)] = r
+                    else:
+                        taint.pop((0, e.path), None)
+                elif e.kind == "return" and e.value not in (None, "None", "<const>"):
+                    found = self._reasons(e, fn, self.project.canonical, taint, 0, {}, depth)
+                    if found:
+                        break
+        self._returns[key] = found
+        return found
+
+    # --- connections ---------------------------------------------------------------------
+    def _add_connections(self, state: _Init) -> None:
+        """Connections init opens that are stale after a restore, with what init made from them."""
+        if self._tracked is None:
+            self._tracked = tracked_resources(self.project, self.resources)
+        tracked = self._tracked
+        for t in tracked.values():
+            if t.parent is not None or t.kind.reconnects_after_restore is not False:
+                continue
+            for b in sorted(self.project.bindings.get(t.path, ()), key=lambda b: (b.function != "<module>", b.span)):
+                if (b.module, b.span) not in state.assigned:
+                    continue
+                kind = self._kind_of(b.value)
+                if kind is None or kind.reconnects_after_restore is not False:
+                    continue
+                derived = tuple(sorted(d.path for d in tracked.values() if _descends(tracked, d, t.path)
+                                       and any((x.module, x.span) in state.assigned
+                                               for x in self.project.bindings.get(d.path, ()))))
+                direct = (b.function == "<module>" and "." not in t.path.split(":", 1)[1]
+                          and len(self._bound_at.get((b.module, b.span), ())) == 1)
+                state.captured[t.path] = Captured(t.path, CONNECTION, b.module, b.span, b.function, kind.name,
+                                                  direct, resource=kind, derived=derived)
+                break
+
+    def _kind_of(self, value: Optional[str]) -> Optional[ResourceKind]:
+        expanded = self.project.expand_value(value)
+        callable_path = paths.callable_of(expanded) if expanded else None
+        if callable_path is None:
+            return None
+        target = self.project.target(callable_path)
+        if target is not None and target.kind == "external":
+            callable_path = target.path
+        return self.resources.resource_for(callable_path)
+
+    # --- after a restore -------------------------------------------------------------------
+    def hooks_refresh(self, handler: Handler, captured: Dict[str, Captured]) -> Refresh:
+        """What the after-restore hooks re-bind, re-seed or reconnect; and what the
+        before-snapshot hooks close (a connection closed before the snapshot is not captured)."""
+        state = self.init(handler)
+        out = Refresh()
+        for module, qualname in dict.fromkeys(state.after):
+            self._refresh_by(module, qualname, captured, out, teardown=True)
+        for module, qualname in dict.fromkeys(state.before):
+            self._refresh_by(module, qualname, captured, out, teardown=True, connections_only=True)
+        for calls, only in ((state.after_calls, False), (state.before_calls, True)):
+            for call in calls:
+                self._refresh_call(call, call.path or "", None, captured, out, True, only)
+        return out
+
+    def _refresh_by(self, module: str, qualname: str, captured: Dict[str, Captured], out: Refresh,
+                    teardown: bool, connections_only: bool = False) -> None:
+        facts = self.project.modules.get(module)
+        if facts is None:
+            return
+        for step in walk(self.project, Handler(module, qualname, facts.path, 0, "hook")):
+            self.refresh_step(step, captured, out, teardown, connections_only)
+
+    def refresh_step(self, step: Step, captured: Dict[str, Captured], out: Refresh, teardown: bool = False,
+                     connections_only: bool = False) -> None:
+        """Record what ``step`` re-binds or re-seeds of ``captured``."""
+        e, frame = step.event, step.frame
+        if e.kind == "assign":
+            for gpath in self._targets(e, frame):
+                if not connections_only or any(c.kind == CONNECTION and c.path == gpath for c in captured.values()):
+                    out.bound.add(gpath)
+            return
+        if e.kind != "call" or e.path is None:
+            return
+        callee = step.target.path if step.target is not None and step.target.kind == "external" else None
+        self._refresh_call(e, resolve(self.project, e.path, frame.env), callee, captured, out, teardown,
+                           connections_only)
+
+    def _refresh_call(self, e: Event, resolved: Optional[str], callee: Optional[str], captured: Dict[str, Captured],
+                      out: Refresh, teardown: bool, connections_only: bool) -> None:
+        if callee is None and resolved and not paths.is_global(resolved):
+            target = self.project.target(resolved)
+            callee = target.path if target is not None and target.kind == "external" else None
+        if callee is not None and not connections_only:
+            source = self.catalog.source_for(callee)
+            if source is not None and source.section == "seed":
+                out.reseeded.add(f"<seed:{source.name}>")
+        if resolved is None or not paths.is_global(resolved):
+            return
+        root, segs = paths.split(resolved)
+        if not segs or segs[-1] == "()":
+            return
+        owner, method = paths.join(root, segs[:-1]), segs[-1]
+        c = captured.get(owner)
+        if c is None:
+            return
+        if c.kind == GENERATOR and not connections_only and method in _reseeds(self.catalog, c):
+            out.reseeded.add(c.path)
+        elif c.kind == CONNECTION and c.resource is not None:
+            revives = any(r.method == method and all((k, v) in e.consts for k, v in r.kwargs) for r in c.resource.revive)
+            if revives or (teardown and method in c.resource.teardown):
+                out.reseeded.add(c.path)
+
+    # --- an invocation -----------------------------------------------------------------
+    def invocation(self, handler: Handler, captured: Dict[str, Captured]) -> Tuple[Dict[str, Use], Refresh]:
+        """What one invocation of ``handler`` reads of ``captured`` (the first read of
+        each, keyed by its path), and what it re-binds or re-seeds anywhere on its path."""
+        uses: Dict[str, Use] = {}
+        refresh = Refresh()
+        seeds = {c.source.name: c for c in captured.values() if c.kind == SEED and c.source is not None}
+        derived = {d: c.path for c in captured.values() for d in c.derived}
+        plain = {p: c for p, c in captured.items() if c.kind != SEED}
+        for step in walk(self.project, handler):
+            e, frame = step.event, step.frame
+            self.refresh_step(step, captured, refresh)
+            if e.kind == "call" and step.target is not None and step.target.kind == "external" and seeds:
+                seed = self.catalog.seed_drawn_by(step.target.path)
+                if seed is not None and seed.name in seeds:
+                    uses.setdefault(seeds[seed.name].path, _use(step))
+            for read in _reads(e):
+                resolved = resolve(self.project, read, frame.env)
+                if resolved is None or resolved == CONST or resolved[:1] in "$%<":
+                    continue
+                hit = _match(resolved, plain)
+                if hit is not None:
+                    uses.setdefault(hit, _use(step))
+                    continue
+                via = _match(resolved, dict.fromkeys(derived))
+                if via is not None:
+                    uses.setdefault(derived[via], _use(step, via))
+        return uses, refresh
+
+
+_FROM_OS = "seeded from the operating system"
+
+
+def _reseeds(catalog: SnapStartCatalog, c: Captured) -> Tuple[str, ...]:
+    return tuple(m for s in catalog.sources if s.section == "generator" for m in s.reseed)
+
+
+def _call_prefixes(path: str) -> List[str]:
+    """``int(time.time())`` is ``builtins.int()``; ``time.time().real`` -> [``time.time``]."""
+    root, segs = paths.split(path)
+    return [paths.join(root, segs[:i]) for i, s in enumerate(segs) if s == "()"]
+
+
+def _descends(tracked: Dict[str, Tracked], t: Tracked, root: str) -> bool:
+    parent = t.parent
+    for _ in range(8):
+        if parent is None:
+            return False
+        if parent == root:
+            return True
+        parent = tracked[parent].parent if parent in tracked else None
+    return False
+
+
+def _match(resolved: Optional[str], captured) -> Optional[str]:
+    """The captured path ``resolved`` reads (itself, an attribute or a call on it)."""
+    if resolved is None:
+        return None
+    if resolved in captured:
+        return resolved
+    root, segs = paths.split(resolved)
+    for i in range(len(segs) - 1, -1, -1):
+        prefix = paths.join(root, segs[:i])
+        if prefix in captured:
+            return prefix
+    if ":" not in root:  # a class attribute, ``app.Config.INSTANCE.hex``: the dotted root holds it all
+        parts = root.split(".")
+        for i in range(len(parts) - 1, 1, -1):
+            if ".".join(parts[:i]) in captured:
+                return ".".join(parts[:i])
+    return None
+
+
+def _reads(e: Event) -> Iterable[str]:
+    """The paths an event reads."""
+    out: List[Optional[str]] = []
+    if e.kind in ("use", "call"):
+        out.append(e.path)
+    if e.kind == "call":
+        out.extend(e.args)
+        out.extend(v for _, v in e.kwargs)
+        out.extend(e.starred)
+    elif e.kind in ("assign", "return", "augassign"):
+        out.append(e.value)
+    elif e.kind in ("if", "loop"):
+        out.extend(e.test)
+    elif e.kind == "with":
+        for ctx, args in e.items:
+            out.append(ctx)
+            out.extend(args)
+    return [p for p in out if p and p not in ("None", "<const>")]
+
+
+def _use(step: Step, through: str = "") -> Use:
+    return Use(step.frame.module, step.event.span, step.frame.chain[-1], step.frame.chain, through)
+
+
+def _paths(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
+    return {k: (None if v is not None and v.startswith("<") else v) for k, v in env.items()}
+

@@ -1,0 +1,733 @@
+"""LAM401 / LAM402 on small projects: the shapes real code uses, bad and good.
+
+Every project here turns SnapStart on with config (``snapstart = true``) unless it
+says otherwise, so each test is about the code, not about how SnapStart is found
+(``tests/test_deploy_facts.py`` covers that).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from helpers import lint, write_project
+from lambdalint.fix import fix_project
+from lambdalint.project.config import Settings
+from lambdalint.run import run_check
+
+ON = Settings(snapstart=True)
+
+
+def found(tmp_path: Path, files: Dict[str, str], settings: Settings = ON) -> List[Tuple[str, int, str]]:
+    diags = lint(tmp_path, files, settings)
+    return sorted((Path(d.path).name, d.line, d.code) for d in diags if d.code.startswith("LAM4"))
+
+
+def messages(tmp_path: Path, files: Dict[str, str], settings: Settings = ON) -> List[str]:
+    return [d.message for d in lint(tmp_path, files, settings) if d.code.startswith("LAM4")]
+
+
+# --------------------------------------------------------------------------- LAM401: sources
+
+
+@pytest.mark.parametrize("line", [
+    "ID = uuid.uuid4()",
+    "ID = uuid.uuid1().hex",
+    "ID = str(uuid.uuid4())",
+    "ID = f'node-{uuid.uuid4().hex[:8]}'",
+    "ID = 'node-' + secrets.token_urlsafe(6)",
+    "ID = secrets.randbits(64)",
+    "ID = os.urandom(8).hex()",
+    "ID = random.randrange(16)",
+    "ID = random.SystemRandom().randint(0, 99)",
+    "ID = hashlib.sha256(os.urandom(16)).hexdigest()",
+    "ID = itertools.count(random.randint(0, 10**6))",
+    "ID = random.Random()",
+    "ID = random.Random(None)",
+    "ID = random.Random(time.time_ns())",
+    "ID = numpy.random.default_rng()",
+])
+def test_a_value_made_at_init_and_read_by_the_handler(tmp_path, line):
+    files = {"app.py": f"""
+        import hashlib, itertools, os, random, secrets, time, uuid
+        import numpy
+        {line}
+
+        def handler(event, context):
+            return {{"id": str(ID)}}
+    """}
+    assert found(tmp_path, files) == [("app.py", 3, "LAM401")]
+
+
+@pytest.mark.parametrize("line", [
+    "ID = uuid.uuid5(uuid.NAMESPACE_DNS, 'example.com')",   # deterministic
+    "ID = uuid.UUID('12345678123456781234567812345678')",
+    "ID = len(secrets.token_hex(16))",                      # uniqueness gone
+    "ID = random.Random(1234)",                             # a constant seed: the same everywhere by design
+    "ID = random.Random(int(os.environ['SEED']))",          # a seed lambdalint cannot follow
+    "ID = numpy.random.default_rng(7)",
+    "ID = random.SystemRandom()",                           # reads the OS on each draw
+    "ID = secrets.SystemRandom()",
+    "ID, OTHER = uuid.uuid4(), 5; ID = 'fixed'",            # made again at init
+    "ID = time.time()",                                     # a timestamp is not uniqueness
+])
+def test_not_unique_per_environment(tmp_path, line):
+    files = {"app.py": f"""
+        import os, random, secrets, time, uuid
+        import numpy
+        {line}
+
+        def handler(event, context):
+            return {{"id": str(ID)}}
+    """}
+    assert found(tmp_path, files) == []
+
+
+def test_tuple_unpacking_does_not_taint_the_constant(tmp_path):
+    files = {"app.py": """
+        import uuid
+        ID, RETRIES = uuid.uuid4(), 5
+
+        def handler(event, context):
+            return {"retries": RETRIES}
+    """}
+    assert found(tmp_path, files) == []
+
+
+def test_silent_without_snapstart(tmp_path):
+    files = {"app.py": """
+        import uuid
+        ID = uuid.uuid4()
+
+        def handler(event, context):
+            return {"id": str(ID)}
+    """}
+    assert found(tmp_path, files, Settings()) == []
+
+
+# --------------------------------------------------------------------------- LAM401: how it reaches
+
+
+def test_through_a_helper_in_another_module_and_a_getter(tmp_path):
+    files = {
+        "ids.py": """
+            import secrets
+
+            def new_prefix():
+                token = secrets.token_hex(4)
+                return token.upper()
+
+            PREFIX = new_prefix()
+
+            def prefix():
+                return PREFIX
+        """,
+        "app.py": """
+            import ids
+
+            def handler(event, context):
+                return {"id": ids.prefix() + str(event["n"])}
+        """,
+    }
+    assert found(tmp_path, files) == [("ids.py", 7, "LAM401")]
+    (msg,) = messages(tmp_path, files)
+    assert "new_prefix() (via secrets.token_hex())" in msg and "handler `handler`" in msg
+    assert "ids.py:10 (in `ids.prefix`)" in msg
+
+
+def test_an_init_function_that_sets_globals(tmp_path):
+    files = {"app.py": """
+        import uuid
+
+        NODE = None
+
+        def init():
+            global NODE
+            NODE = uuid.uuid4().hex
+
+        init()
+
+        def handler(event, context):
+            return {"node": NODE}
+    """}
+    assert found(tmp_path, files) == [("app.py", 7, "LAM401")]
+    assert "in `init`" in messages(tmp_path, files)[0]
+
+
+def test_a_value_made_from_another_captured_value(tmp_path):
+    files = {"app.py": """
+        import os, uuid
+
+        PREFIX = uuid.uuid4().hex[:8]
+        NODE = f"{PREFIX}-{os.getpid()}"
+
+        def handler(event, context):
+            return {"node": NODE}
+    """}
+    diags = lint(tmp_path, files, ON)
+    (d,) = [d for d in diags if d.code == "LAM401"]
+    assert d.line == 4 and "`PREFIX`" in d.message
+    assert d.fix is not None and d.fix.applicability == "display-only"  # refreshing NODE alone would not help
+
+
+def test_a_function_handed_to_library_code_at_init_does_not_run_at_init(tmp_path):
+    files = {"app.py": """
+        import uuid
+        from flask import Flask
+
+        app = Flask(__name__)
+        LAST = None
+
+        def index():
+            global LAST
+            LAST = uuid.uuid4()
+            return str(LAST)
+
+        app.add_url_rule("/", view_func=index)
+
+        def handler(event, context):
+            return {"last": str(LAST)}
+    """}
+    assert found(tmp_path, files) == []
+
+
+def test_main_guard_is_not_init(tmp_path):
+    files = {"app.py": """
+        import uuid
+        RUN = None
+        if __name__ == "__main__":
+            RUN = uuid.uuid4()
+
+        def handler(event, context):
+            return {"run": str(RUN)}
+    """}
+    assert found(tmp_path, files) == []
+
+
+def test_a_before_snapshot_hook_runs_at_init(tmp_path):
+    files = {"app.py": """
+        import uuid
+        from snapshot_restore_py import register_before_snapshot
+
+        TOKEN = None
+
+        @register_before_snapshot
+        def prepare():
+            global TOKEN
+            TOKEN = uuid.uuid4().hex
+
+        def handler(event, context):
+            return {"token": TOKEN}
+    """}
+    assert found(tmp_path, files, Settings()) == [("app.py", 9, "LAM401")]  # the hooks import turns SnapStart on
+
+
+@pytest.mark.parametrize("hook", [
+    # the decorator, assigning the global
+    """
+    @register_after_restore
+    def again():
+        global ID
+        ID = uuid.uuid4()
+    """,
+    # the call form, through a helper
+    """
+    def _make():
+        global ID
+        ID = uuid.uuid4()
+
+    def again():
+        _make()
+
+    register_after_restore(again)
+    """,
+    # an alias of the decorator
+    """
+    @restored
+    def again():
+        global ID
+        ID = uuid.uuid4()
+    """,
+])
+def test_an_after_restore_hook_makes_it_again(tmp_path, hook):
+    import textwrap
+
+    files = {"app.py": "import uuid\nfrom snapshot_restore_py import register_after_restore\n"
+                       "from snapshot_restore_py import register_after_restore as restored\n"
+                       "ID = uuid.uuid4()\n" + textwrap.dedent(hook) +
+                       "\ndef handler(event, context):\n    return {'id': str(ID)}\n"}
+    assert found(tmp_path, files) == []
+
+
+def test_a_hook_in_a_module_the_handler_does_not_load_does_not_count(tmp_path):
+    files = {
+        "app.py": """
+            import uuid
+            ID = uuid.uuid4()
+
+            def handler(event, context):
+                return {"id": str(ID)}
+        """,
+        "hooks.py": """
+            import app
+            from snapshot_restore_py import register_after_restore
+
+            @register_after_restore
+            def again():
+                app.ID = app.uuid.uuid4()
+        """,
+    }
+    assert found(tmp_path, files) == [("app.py", 2, "LAM401")]
+
+
+def test_the_handler_makes_it_again(tmp_path):
+    files = {"app.py": """
+        import uuid
+        REQUEST_ID = uuid.uuid4()
+
+        def handler(event, context):
+            global REQUEST_ID
+            REQUEST_ID = uuid.uuid4()
+            return {"id": str(REQUEST_ID)}
+    """}
+    assert found(tmp_path, files) == []
+
+
+def test_a_generator_seeded_again(tmp_path):
+    base = """
+        import random
+        RNG = random.Random()
+        {hook}
+        def handler(event, context):
+            {reseed}
+            return {{"x": RNG.random()}}
+    """
+    assert found(tmp_path, {"app.py": base.format(hook="", reseed="pass")}) == [("app.py", 2, "LAM401")]
+    assert found(tmp_path, {"app.py": base.format(hook="", reseed="RNG.seed()")}) == []
+    hook = "from snapshot_restore_py import register_after_restore\nregister_after_restore(RNG.seed)\n"
+    assert found(tmp_path, {"app.py": base.format(hook=hook.replace("\n", "\n        "), reseed="pass")}) == []
+
+
+@pytest.mark.parametrize("seed, reported", [
+    ("random.seed()", True),
+    ("random.seed(None)", True),
+    ("random.seed(time.time())", True),
+    ("random.seed(a=os.getpid())", True),
+    ("s = int(time.time()); random.seed(s)", True),
+    ("random.seed(42)", False),
+    ("random.seed(int(os.environ.get('SEED', '1')))", False),
+    ("random.seed(time.time()); random.seed(0)", False),  # the last seed is a constant
+])
+def test_module_seed(tmp_path, seed, reported):
+    files = {"app.py": f"""
+        import os, random, time
+        {seed}
+
+        def handler(event, context):
+            return {{"pick": random.choice("abc")}}
+    """}
+    assert found(tmp_path, files) == ([("app.py", 2, "LAM401")] if reported else [])
+
+
+def test_module_seed_needs_a_draw_and_no_reseed(tmp_path):
+    files = {"app.py": """
+        import random, time
+        random.seed(time.time())
+
+        def handler(event, context):
+            random.seed()
+            return {"pick": random.choice("abc")}
+    """}
+    assert found(tmp_path, files) == []
+    files = {"app.py": """
+        import random, time
+        random.seed(time.time())
+
+        def handler(event, context):
+            return {"uuid": "x"}
+    """}
+    assert found(tmp_path, files) == []
+
+
+def test_one_finding_per_value_with_every_handler(tmp_path):
+    files = {"app.py": """
+        import uuid
+        ID = uuid.uuid4()
+
+        def handler(event, context):
+            return {"id": str(ID)}
+
+        def other_handler(event, context):
+            return {"id": str(ID)}
+    """}
+    diags = [d for d in lint(tmp_path, files, ON) if d.code == "LAM401"]
+    assert len(diags) == 1 and set(diags[0].handlers) == {"handler", "other_handler"}
+
+
+# --------------------------------------------------------------------------- LAM402
+
+
+@pytest.mark.parametrize("line", [
+    "conn = psycopg2.connect(DSN)",
+    "conn = psycopg.connect(DSN)",
+    "conn = pymysql.connect(host='db')",
+    "conn = mysql.connector.connect(host='db')",
+    "conn = socket.create_connection(('db', 5432))",
+    "conn = make()",
+])
+def test_a_connection_opened_at_init(tmp_path, line):
+    files = {"app.py": f"""
+        import socket
+        import psycopg, psycopg2, pymysql, mysql.connector
+        DSN = "dbname=x"
+
+        def make():
+            return psycopg2.connect(DSN)
+
+        {line}
+
+        def handler(event, context):
+            return conn.cursor()
+    """}
+    assert found(tmp_path, files) == [("app.py", 8, "LAM402")]
+
+
+@pytest.mark.parametrize("line", [
+    "conn = boto3.client('dynamodb')",
+    "conn = requests.Session()",
+    "conn = redis.Redis(host='cache')",
+    "conn = sqlalchemy.create_engine(DSN)",
+    "conn = sqlite3.connect(':memory:')",
+    "conn = pymongo.MongoClient(DSN)",
+    "conn = httpx.Client()",
+])
+def test_clients_that_reconnect_or_are_not_known(tmp_path, line):
+    files = {"app.py": f"""
+        import boto3, httpx, pymongo, redis, requests, sqlalchemy, sqlite3
+        DSN = "dbname=x"
+        {line}
+
+        def handler(event, context):
+            return conn.get("x")
+    """}
+    assert found(tmp_path, files) == []
+
+
+@pytest.mark.parametrize("handler", [
+    # a liveness check that reconnects
+    """
+    def handler(event, context):
+        global conn
+        if conn.closed:
+            conn = psycopg2.connect(DSN)
+        return conn.cursor()
+    """,
+    # reconnect on error
+    """
+    def handler(event, context):
+        global conn
+        try:
+            return conn.cursor()
+        except psycopg2.OperationalError:
+            conn = psycopg2.connect(DSN)
+            return conn.cursor()
+    """,
+])
+def test_the_handler_reconnects(tmp_path, handler):
+    import textwrap
+
+    files = {"app.py": 'import psycopg2\nDSN = "x"\nconn = psycopg2.connect(DSN)\n' + textwrap.dedent(handler)}
+    assert found(tmp_path, files) == []
+
+
+def test_ping_reconnect_and_hooks(tmp_path):
+    base = """
+        import pymysql
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
+        db = pymysql.connect(host="db")
+        {hook}
+
+        def handler(event, context):
+            {pre}
+            return db.cursor()
+    """
+    assert found(tmp_path, {"app.py": base.format(hook="", pre="pass")}) == [("app.py", 3, "LAM402")]
+    assert found(tmp_path, {"app.py": base.format(hook="", pre="db.ping(reconnect=True)")}) == []
+    assert found(tmp_path, {"app.py": base.format(hook="", pre="db.ping()")}) == [("app.py", 3, "LAM402")]
+    # the runtime calls db.ping(reconnect=True) after each restore
+    assert found(tmp_path, {"app.py": base.format(hook="register_after_restore(db.ping, reconnect=True)",
+                                                  pre="pass")}) == []
+    assert found(tmp_path, {"app.py": base.format(hook="register_after_restore(db.ping)",
+                                                  pre="pass")}) == [("app.py", 3, "LAM402")]
+    hook = "@register_after_restore\n        def again():\n            db.ping(reconnect=True)"
+    assert found(tmp_path, {"app.py": base.format(hook=hook, pre="pass")}) == []
+    hook = "@register_before_snapshot\n        def bye():\n            db.close()"
+    assert found(tmp_path, {"app.py": base.format(hook=hook, pre="pass")}) == []
+
+
+def test_a_lazy_connection_opened_in_the_handler(tmp_path):
+    files = {"app.py": """
+        import psycopg2
+        _conn = None
+
+        def get_conn():
+            global _conn
+            if _conn is None:
+                _conn = psycopg2.connect("x")
+            return _conn
+
+        def handler(event, context):
+            return get_conn().cursor()
+    """}
+    assert found(tmp_path, files) == []
+
+
+def test_a_warm_up_call_at_init_opens_it(tmp_path):
+    files = {"app.py": """
+        import psycopg2
+        _conn = None
+
+        def get_conn():
+            global _conn
+            if _conn is None:
+                _conn = psycopg2.connect("x")
+            return _conn
+
+        get_conn()  # warm up before the snapshot
+
+        def handler(event, context):
+            return _conn.cursor()
+    """}
+    assert found(tmp_path, files) == [("app.py", 7, "LAM402")]
+
+
+def test_use_through_an_object_made_from_it(tmp_path):
+    files = {"app.py": """
+        import pika
+        connection = pika.BlockingConnection(pika.ConnectionParameters("mq"))
+        channel = connection.channel()
+
+        def handler(event, context):
+            channel.basic_publish(exchange="", routing_key="q", body=b"x")
+    """}
+    (msg,) = messages(tmp_path, files)
+    assert "through `channel`, which was made from it" in msg and "opened at init at app.py:2" in msg
+
+
+# --------------------------------------------------------------------------- fixes
+
+
+def _fix(tmp_path: Path, files: Dict[str, str]) -> str:
+    write_project(tmp_path, files)
+    fix_project([str(tmp_path)], ON, None, unsafe=True)
+    return (tmp_path / "app.py").read_text()
+
+
+def test_fix_adds_a_hook_and_the_import(tmp_path):
+    text = _fix(tmp_path, {"app.py": """
+        import logging
+        import uuid
+
+        # one id per environment
+        INSTANCE_ID = str(uuid.uuid4())
+        logger = logging.getLogger(__name__)
+
+
+        def handler(event, context):
+            logger.info("%s", INSTANCE_ID)
+    """})
+    assert "from snapshot_restore_py import register_after_restore\n" in text
+    assert ("@register_after_restore\ndef _refresh_instance_id():\n    global INSTANCE_ID\n"
+            "    INSTANCE_ID = str(uuid.uuid4())\n\n\n# one id per environment\nINSTANCE_ID = str(uuid.uuid4())\n") in text
+    assert text.index("import register_after_restore") < text.index("@register_after_restore")
+    compile(text, "app.py", "exec")
+    assert found(tmp_path, {}) == []  # fixed
+
+
+def test_fix_reseeds_and_reconnects(tmp_path):
+    text = _fix(tmp_path, {"app.py": """
+        import random
+        import time
+
+        import psycopg2
+
+        random.seed(time.time())
+        conn = psycopg2.connect("dbname=x")
+
+
+        def handler(event, context):
+            conn.cursor().execute("select 1")
+            return random.random()
+    """})
+    assert "def _reseed_random():\n    random.seed()\n" in text
+    assert "def _reconnect_conn():\n    global conn\n    conn = psycopg2.connect(\"dbname=x\")\n" in text
+    assert found(tmp_path, {}) == []
+
+
+def test_no_fix_when_another_module_copies_the_value(tmp_path):
+    files = {
+        "app.py": """
+            import uuid
+            ID = uuid.uuid4()
+
+            def handler(event, context):
+                return {"id": str(ID)}
+        """,
+        "report.py": """
+            from app import ID
+
+            def report_handler(event, context):
+                return {"id": str(ID)}
+        """,
+    }
+    diags = [d for d in lint(tmp_path, files, ON) if d.code == "LAM401"]
+    assert len(diags) == 1 and diags[0].fix.applicability == "display-only"
+
+
+def test_checked_run_memo_keeps_the_findings(tmp_path):
+    from helpers import settle
+    from lambdalint.cache.store import Cache
+    from lambdalint.records import Options
+
+    write_project(tmp_path / "p", {"app.py": """
+        import uuid
+        from snapshot_restore_py import register_before_snapshot
+        ID = uuid.uuid4()
+
+        def handler(event, context):
+            return {"id": str(ID)}
+    """})
+    settle(tmp_path / "p")
+    cache = Cache(str(tmp_path / "c"), print)
+    first = run_check([str(tmp_path / "p")], Settings(), options=Options(cache=cache))
+    second = run_check([str(tmp_path / "p")], Settings(), options=Options(cache=cache))
+    assert [d.code for d in first.diagnostics] == [d.code for d in second.diagnostics] == ["LAM401"]
+
+
+@pytest.mark.parametrize("line, reported", [
+    ("X = open(f'/tmp/export-{uuid.uuid4()}.csv', 'w')", False),   # a file: not a unique value
+    ("X = pathlib.Path(f'/tmp/{uuid.uuid4()}')", False),
+    ("X = logging.getLogger(str(uuid.uuid4()))", False),
+    ("X = '-'.join([uuid.uuid4().hex, 'node'])", True),
+    ("X = 'node-{}'.format(uuid.uuid4())", True),
+    ("X = base64.b32encode(os.urandom(10)).decode()", True),
+    ("X = PREFIX.upper()", True),
+    ("X = open(PREFIX)", False),
+])
+def test_what_is_made_from_a_unique_value(tmp_path, line, reported):
+    files = {"app.py": f"""
+        import base64, logging, os, pathlib, uuid
+        PREFIX = uuid.uuid4().hex
+        {line}
+
+        def handler(event, context):
+            return {{"x": str(X)}}
+    """}
+    assert found(tmp_path, files) == ([("app.py", 3, "LAM401")] if reported else [])
+
+
+# --------------------------------------------------------------------------- the catalogues
+
+
+def test_snapstart_catalogue_loads_and_is_validated():
+    from lambdalint.knowledge.load import CatalogError
+    from lambdalint.knowledge.snapstart import load_snapstart_catalog, parse
+
+    catalog = load_snapstart_catalog()
+    assert catalog.source_for("uuid.uuid4").section == "value"
+    assert catalog.source_for("random.SystemRandom().randint").section == "value"
+    assert catalog.source_for("random.SystemRandom") is None
+    assert catalog.source_for("numpy.random.default_rng").section == "generator"
+    assert catalog.seed_drawn_by("random.shuffle").name == "random.seed"
+    assert catalog.keeps_uniqueness("hashlib.sha256().hexdigest") and not catalog.keeps_uniqueness("builtins.open")
+    assert catalog.is_after_restore("snapshot_restore_py.register_after_restore")
+    hooks = {"after-restore": ["a.b"], "before-snapshot": ["a.c"]}
+    for data, error in [
+        ({"values": [], "hooks": hooks}, "unknown top-level key 'values'"),
+        ({"value": [{"name": "x"}], "hooks": hooks}, "missing key 'calls'"),
+        ({"value": [{"name": "x", "calls": ["a b"]}], "hooks": hooks}, "not a dotted path"),
+        ({"generator": [{"name": "x", "calls": ["a"], "seed-position": "0"}], "hooks": hooks}, "whole number"),
+        ({"seed": [{"name": "x", "calls": ["a"]}], "hooks": hooks}, "missing key 'draws'"),
+        ({"value": [{"name": "x", "calls": ["a"], "draws": ["b"]}], "hooks": hooks}, "unknown key 'draws'"),
+        ({}, "missing key 'after-restore'"),
+    ]:
+        with pytest.raises(CatalogError, match=error):
+            parse(data, "snapstart.toml")
+
+
+def test_user_resources_say_which_connections_go_stale(tmp_path):
+    from lambdalint.knowledge.load import CatalogError
+    from lambdalint.knowledge.resources import load_catalog
+
+    entry = {"constructors": ["acme.db.connect"], "teardown": ["close"], "after-teardown": "fatal"}
+    files = {"app.py": """
+        import acme.db
+        conn = acme.db.connect("db")
+
+        def handler(event, context):
+            return conn.query("select 1")
+    """}
+    stale = Settings(snapstart=True, resources={"acme": {**entry, "reconnects-after-restore": False}})
+    assert found(tmp_path, files, stale) == [("app.py", 2, "LAM402")]
+    unknown = Settings(snapstart=True, resources={"acme": entry})
+    assert found(tmp_path, files, unknown) == []
+    with pytest.raises(CatalogError, match="reconnects-after-restore"):
+        load_catalog({"acme": {**entry, "reconnects-after-restore": "no"}})
+
+
+def test_spellings_of_imports_class_attributes_and_containers(tmp_path):
+    files = {"app.py": """
+        from uuid import uuid4 as new_id
+        import secrets as s
+        import random as rnd
+
+        class Config:
+            INSTANCE = new_id()
+
+        STATE = {"instance": s.token_hex(8)}
+        RNG = rnd.Random()
+
+        def handler(event, context):
+            return {"a": str(Config.INSTANCE), "b": STATE["instance"], "c": RNG.random()}
+    """}
+    assert found(tmp_path, files) == [("app.py", 6, "LAM401"), ("app.py", 8, "LAM401"), ("app.py", 9, "LAM401")]
+    hooked = dict(files)
+    hooked["app.py"] += """
+        from snapshot_restore_py import register_after_restore
+
+        @register_after_restore
+        def again():
+            Config.INSTANCE = new_id()
+    """
+    assert found(tmp_path, hooked) == [("app.py", 8, "LAM401"), ("app.py", 9, "LAM401")]
+
+
+def test_connection_spellings(tmp_path):
+    files = {"app.py": """
+        from psycopg2 import connect
+        from psycopg2.pool import SimpleConnectionPool
+
+        class Repository:
+            def __init__(self, dsn):
+                self.conn = connect(dsn)
+
+            def count(self):
+                with self.conn.cursor() as cur:
+                    cur.execute("select count(*) from orders")
+                    return cur.fetchone()[0]
+
+        repo = Repository("dbname=orders")
+        pool = SimpleConnectionPool(1, 4, "dbname=orders")
+
+        def handler(event, context):
+            conn = pool.getconn()
+            try:
+                return repo.count(), conn.server_version
+            finally:
+                pool.putconn(conn)
+    """}
+    assert found(tmp_path, files) == [("app.py", 6, "LAM402"), ("app.py", 14, "LAM402")]
+    (with_repo,) = [m for m in messages(tmp_path, files) if "`repo.conn`" in m]
+    assert "in `Repository.__init__`" in with_repo and "(via handler -> Repository.count)" in with_repo
