@@ -47,6 +47,7 @@ RULE_MODULES = (
     "loopbound",
     "per_invocation",
     "background",
+    "leakage",
 )
 
 
