@@ -139,6 +139,10 @@ class Expressions:
             if p is not None and p != "None" and p[:1] in "$%" or p is not None and (":" in p or p.startswith("os.environ.")):
                 # `os.environ[...]`: the one library mapping that is process state (LAM503 reads it)
                 self.emit(Event("use", self.span(node), path=p, consts=_slot(node)))
+            elif p is not None and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+                    and node.value.value[:1].isupper() and "." in p:
+                # `State.user`: a class attribute is module state, as a global is
+                self.emit(Event("use", self.span(node), path=p))
             return p
         if isinstance(node, (cst.Call, cst.Await)):
             return self.ref(node)

@@ -53,6 +53,8 @@ _SETDEFAULT = "setdefault"
 _RESETS = frozenset({"clear"})
 _SLOT_RESETS = frozenset({"pop", "__delitem__"})
 _SLOT_READS = frozenset({"get", "pop", "__getitem__", "__contains__"})
+_MAPPINGS = frozenset({"builtins.dict", "collections.OrderedDict", "collections.defaultdict", "collections.ChainMap",
+                       "typing.Dict", "dict"})
 # calls that look at an object without reading the data it holds
 _NOT_A_READ = frozenset({
     "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable", "builtins.hasattr", "builtins.len",
@@ -399,8 +401,9 @@ class LeakInterpreter(Interpreter):
         if method == _SETDEFAULT and key is not None:
             self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.setdefault({key}, ...)`")
             return self.write(state, f"{place}[{key}]", tainted, "setdefault", e, frame)
-        if method in _SLOT_READS and key is not None:
-            self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.{method}({key})`")
+        if method in _SLOT_READS and key is not None and self.mapping(place):
+            if not (method in _SLOT_RESETS and e.stmt):  # `d.pop("k", None)` as a statement only removes
+                self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.{method}({key})`")
             return self.reset(state, f"{place}[{key}]") if method in _SLOT_RESETS else state
         if method in _SLOT_READS and e.args and self.taint.path(e.args[0], frame):
             return state  # `CACHE.get(event["id"])`: a slot keyed by the request
@@ -408,6 +411,18 @@ class LeakInterpreter(Interpreter):
             return state
         self.read(state, place, e, frame, f"`{shown(place)}.{method}(...)`")
         return state
+
+    def mapping(self, place: str) -> bool:
+        """Whether ``place`` may be a mapping (``get("k")`` reads one slot), not an object
+        made by some other constructor (``session.get(url)`` sends everything it holds)."""
+        if "[" in place or place == ENVIRON:
+            return True
+        expanded = self.project.expand_value(place)
+        made_by = paths.callable_of(expanded) if expanded else None
+        if made_by is None:
+            return True
+        t = self.project.target(made_by)
+        return (t.path if t is not None and t.kind == "external" else made_by) in _MAPPINGS
 
     def context_verb(self, kind: ContextKind, place: str, method: str, e: Event, state: State, frame: Frame) -> State:
         tainted = self.taint.call(e, frame) or self.taint.span(e.span, frame, frame.done)
