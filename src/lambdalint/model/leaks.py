@@ -567,6 +567,9 @@ def _receiver(canon: Optional[str]) -> Tuple[Optional[str], str]:
     if canon is None:
         return None, ""
     root, segs = paths.split(canon)
+    if not segs and ":" not in root and root[:1] not in "$%" and "." in root:
+        owner, _, method = root.rpartition(".")  # `os.environ.pop`: a dotted path is all root
+        return owner, method
     if not segs or segs[-1] == "()":
         return None, ""
     return paths.join(root, segs[:-1]), segs[-1]
