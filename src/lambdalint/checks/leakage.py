@@ -116,7 +116,7 @@ def _message(project: Project, code: str, w: Write, read: Read, handlers: List[H
     at = f"{_where(project, read.module, read.span)} (in `{read.function}`"
     at += f", when {' and '.join(read.guards)})" if read.guards and not w.guards else ")"
     return (f"{head} {verb} in {describe_handlers(handlers)}{via}{when}{keeps}; the next warm invocation reads "
-            f"{read.what} at {at} on a path that does not set it first, and sees the previous caller's data: {_advice(code, w)}")
+            f"{read.what} at {at} before that invocation sets it, and sees the previous caller's data: {_advice(code, w)}")
 
 
 def _advice(code: str, w: Write) -> str:

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from lambdalint.knowledge.load import CatalogError, builtin_document
 
 _KEYS = frozenset({"name", "library", "owners", "module", "set-keys", "set-key", "remove-keys", "clear", "read",
-                   "readers", "entry-decorator", "entry-clears", "reference"})
+                   "readers", "entry-decorator", "entry-clears", "entry-reads", "reference"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class ContextKind:
     readers: Tuple[str, ...] = ()
     entry_decorator: str = ""
     entry_clears: str = ""
+    entry_reads: str = ""  # the decorator's keyword that logs a record (the event) before the handler runs
     reference: str = ""
 
     def single_key(self, method: str) -> Optional[str]:
@@ -70,7 +71,7 @@ def parse_context_catalog(data: Mapping[str, Any], source: str) -> ContextCatalo
             raise CatalogError(f"{label}: unknown key {sorted(unknown)[0]!r}")
         fields: Dict[str, Any] = {}
         for key, value in table.items():
-            if key in ("name", "library", "module", "entry-decorator", "entry-clears", "reference"):
+            if key in ("name", "library", "module", "entry-decorator", "entry-clears", "entry-reads", "reference"):
                 if not isinstance(value, str):
                     raise CatalogError(f"{label}: {key!r} must be a string")
                 fields[key.replace("-", "_")] = value

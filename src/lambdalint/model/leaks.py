@@ -141,21 +141,26 @@ class LeakInterpreter(Interpreter):
         params = {"$" + p for p in fn.params}
         frame = Frame(handler.module, {p: None for p in params}, (handler.qualname,), ((handler.module, fn.qualname),),
                       fn=fn, tainted=set(params))
-        state = self.entry_resets(fn, state)
+        state = self.entry_resets(fn, state, frame)
         fall, returns = self.block(fn.body, state, frame)
         return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
 
-    def entry_resets(self, fn: Function, state: State) -> State:
+    def entry_resets(self, fn: Function, state: State, frame: Frame) -> State:
         """``@logger.inject_lambda_context(clear_state=True)``: the store is cleared as
-        every invocation starts."""
+        every invocation starts; with ``log_event=True`` it logs the event (a record
+        that carries the store) before the handler runs."""
         for d in fn.decorators:
-            if not d.path or not d.called:
+            if not d.path:
                 continue
             canon = self.project.canonical(d.path)
             owner, method = _receiver(canon)
             kind = self.owner_kind(owner) if owner else None
-            if kind is not None and kind.entry_decorator == method and (kind.entry_clears, "True") in d.consts:
+            if kind is None or kind.entry_decorator != method or owner is None:
+                continue
+            if d.called and (kind.entry_clears, "True") in d.consts:
                 state = self.reset(state, owner)
+            if d.called and kind.entry_reads and (kind.entry_reads, "True") in d.consts:
+                self.read(state, owner, Event("use", d.span), frame, f"the event logged by `@{d.callee_text or method}`")
         return state
 
     # --- blocks ----------------------------------------------------------------------
