@@ -73,6 +73,7 @@ class Write:
     chain: Tuple[str, ...]
     how: str  # "set", "merged" (keeps earlier keys), "setdefault"
     guards: Tuple[str, ...]  # what must hold for the write to happen: "`x` is true"
+    conds: Tuple[str, ...]  # the tests of request data only it is under, as keys (see ``branch``)
     context: Optional[ContextKind] = None  # a logging context store (LAM502)
 
 
@@ -92,6 +93,7 @@ class Frame(_LifetimeFrame):
     headers: Dict[Span, bool] = field(default_factory=dict)
     done: List[Event] = field(default_factory=list)
     guards: Tuple[str, ...] = ()
+    conds: Tuple[str, ...] = ()
     keyed: int = 0  # inside a condition that compares module state with request data
     returns_tainted: bool = False
 
@@ -139,8 +141,12 @@ class LeakInterpreter(Interpreter):
         if fn is None:
             return state
         params = {"$" + p for p in fn.params}
+        request = list(fn.params)
+        if fn.class_name is not None and request and not any(d.path and d.path.endswith("staticmethod")
+                                                                for d in fn.decorators):
+            request = request[1:]  # `def __call__(self, event, context)`: self is not request data
         frame = Frame(handler.module, {p: None for p in params}, (handler.qualname,), ((handler.module, fn.qualname),),
-                      fn=fn, tainted=set(params))
+                      fn=fn, tainted={"$" + p for p in request})
         state = self.entry_resets(fn, state, frame)
         fall, returns = self.block(fn.body, state, frame)
         return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
@@ -282,7 +288,7 @@ class LeakInterpreter(Interpreter):
             found = len(self.writes)
             self._write_ids[key] = found
             self.writes.append(Write(place, frame.module, e.span, frame.chain[-1], frame.chain, how, frame.guards,
-                                     self.context_of(place)))
+                                     frame.conds, self.context_of(place)))
         return found
 
     def reset(self, state: State, place: str) -> State:
@@ -306,7 +312,10 @@ class LeakInterpreter(Interpreter):
                     fresh(m) for m in state if m != k and under(m, k) and under(place, m)):
                 continue  # `CTX["user"] = ...` in this invocation hides what an earlier merge put there
             for status, site in statuses:
-                if status == "req" and site not in self.reads:
+                if status == "req" and site not in self.reads and \
+                        not (set(self.writes[site].conds) & set(frame.conds)):
+                    # (a read under the same test of the request as the write: this request
+                    # took the same branch, and wrote it there first)
                     self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards)
                     self._pending.append((site, e.span, frame, len(frame.done)))
 
@@ -467,12 +476,17 @@ class LeakInterpreter(Interpreter):
     # --- control flow -------------------------------------------------------------------
     def branch(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
         text = dict(e.consts).get("text")
-        keyed = self.keyed_test(e, state, frame)
+        keyed, request_only = self.keyed_test(e, state, frame)
         if keyed:
             self.drop_pending(e.span, frame)
-        saved = frame.guards
+        # `if event.get("user"): USER = ...` ... `if event.get("user"): read(USER)`: the same
+        # test of the same request takes the same branch both times
+        decided = f"{frame.module}:{frame.chain[-1]}:{text}" if text and request_only else None
+        saved, saved_conds = frame.guards, frame.conds
         outs = []
         for block, holds in ((e.body, True), (e.orelse, False)):
+            if decided:
+                frame.conds = saved_conds + (f"{decided}:{holds}",)
             cond = f"`{text}` is {'true' if holds else 'false'}" if text else \
                 f"the condition at line {e.span[0]} {'holds' if holds else 'fails'}"
             frame.guards = saved + (cond,)
@@ -481,7 +495,7 @@ class LeakInterpreter(Interpreter):
                 outs.append(self.block(block, state, frame))
             finally:
                 frame.keyed -= keyed
-                frame.guards = saved
+                frame.guards, frame.conds = saved, saved_conds
         (body_fall, body_rets), (else_fall, else_rets) = outs
         falls = [s for s in (body_fall, else_fall) if s is not None]
         if not falls:
@@ -495,9 +509,9 @@ class LeakInterpreter(Interpreter):
                     joined[place] = frozenset({CURRENT})
         return joined, body_rets + else_rets
 
-    def keyed_test(self, e: Event, state: State, frame: Frame) -> int:
-        """1 when the condition reads module state and request data both (it checks
-        that the state belongs to this request)."""
+    def keyed_test(self, e: Event, state: State, frame: Frame) -> Tuple[int, bool]:
+        """(1 when the condition reads module state and request data both: it checks
+        that the state belongs to this request; whether it reads request data only)."""
         reads_state = reads_request = False
         for x in frame.done:
             if not inside(x.span, e.span):
@@ -508,7 +522,7 @@ class LeakInterpreter(Interpreter):
                 canon = self.project.canonical(p, frame.env)
                 if self.place_of(canon) is not None:
                     reads_state = True
-        return 1 if reads_state and reads_request else 0
+        return (1 if reads_state and reads_request else 0), reads_request and not reads_state
 
     def drop_pending(self, span: Span, frame: Frame) -> None:
         """Reads made by a keyed condition itself do not count."""
@@ -557,7 +571,7 @@ class LeakInterpreter(Interpreter):
             tainted |= {"$" + p for p in params}
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
-                       on_yield, fn=fn, tainted=tainted, guards=frame.guards, keyed=frame.keyed)
+                       on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed)
         fall, returns = self.block(fn.body, state, callee)
         if callee.returns_tainted and e.path:
             canon = self.project.canonical(e.path, frame.env)
