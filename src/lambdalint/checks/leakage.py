@@ -35,12 +35,12 @@ from lambdalint.model.replay import replay_warm
 RULES = (
     RuleInfo("LAM501", "request-data-in-module-state", ERROR,
              "request data is written to module state on some paths and read by a later warm invocation "
-             "that did not write it", fix="display-only"),
+             "that did not write it", fix="unsafe"),
     RuleInfo("LAM502", "persistent-log-context", ERROR,
              "logging context set from request data persists into later warm invocations", fix="unsafe"),
     RuleInfo("LAM503", "request-data-in-environ", ERROR,
              "os.environ is set from request data and read by a later warm invocation that did not set it",
-             fix="display-only"),
+             fix="unsafe"),
 )
 _NAMES = {r.code: r.name for r in RULES}
 
@@ -124,8 +124,9 @@ def _advice(code: str, w: Write) -> str:
         return "pass the value explicitly instead of through the environment, or restore `os.environ` in a `finally`"
     if code == "LAM502" and w.context is not None:
         if w.context.entry_decorator:
-            return (f"pass `{w.context.entry_clears}=True` to `@{w.context.entry_decorator}`, or clear the keys at "
-                    f"the top of the handler")
+            owner = shown(w.place.split("[", 1)[0])
+            return (f"pass `{w.context.entry_clears}=True` to `@{owner}.{w.context.entry_decorator}`, or clear the "
+                    f"keys at the top of the handler")
         if w.context.module:
             clear = w.context.clear[0] if w.context.clear else "clear"
             return f"call `{w.context.module}.{clear}()` at the top of the handler (or in a `finally`)"
@@ -140,10 +141,60 @@ def _fix(project: Project, code: str, w: Write, handlers: List[Handler]) -> Fix:
             return fix
     if code == "LAM502":
         return Fix("clear the logging context at the start of every invocation", DISPLAY_ONLY)
+    reset = _reset_fix(project, code, w, handlers)
+    if reset is not None:
+        return reset
     if code == "LAM503":
         return Fix("pass the value explicitly, or restore os.environ when the invocation ends", DISPLAY_ONLY)
     return Fix("reset this state at the top of the handler (or in a `finally`), or keep request data local",
                DISPLAY_ONLY)
+
+
+def _reset_fix(project: Project, code: str, w: Write, handlers: List[Handler]) -> Optional[Fix]:
+    """Put the state back to what import left, at the top of each handler, when that
+    is one mechanical statement: ``X = None`` for a global (or class attribute) bound
+    to None at import, ``D.pop("k", None)`` for a constant-key slot of a module-level
+    dict, ``os.environ.pop("K", None)``."""
+    if w.how == "merged" or len({h.module for h in handlers}) != 1:
+        return None  # clearing the whole container would drop what import put there too
+    head, bracket, rest = w.place.partition("[")
+    key = rest[:-1] if bracket else ""
+    if key[:1] == "'" and '"' not in key and "\\" not in key:
+        key = '"' + key[1:-1] + '"'  # as most code writes it
+    global_name = ""
+    if code == "LAM503":
+        if not key:
+            return None
+        statement, imports = f"os.environ.pop({key}, None)", "os"
+    else:
+        root, segs = paths.split(head)
+        module = root.split(":", 1)[0]
+        if any(h.module != module for h in handlers):
+            return None  # the handler's module may not name it
+        imports = ""
+        if key and _bound_at_import(project, root, lambda v: True):
+            statement = f"{paths.display(head)}.pop({key}, None)"
+        elif not key and _bound_at_import(project, head, lambda v: v == "None"):
+            facts = project.modules.get(module)
+            if not segs:
+                statement, global_name = f"{paths.display(head)} = None", paths.display(head)
+            elif len(segs) == 1 and facts is not None and paths.display(root) in facts.classes:
+                statement = f"{paths.display(head)} = None"
+            else:
+                return None
+        else:
+            return None
+    return Fix(f"reset it at the top of the handler (`{statement}`), so no invocation starts with the previous "
+               f"caller's data", UNSAFE, action="reset-at-top",
+               data=(("handlers", ",".join(h.qualname for h in handlers)), ("statement", statement),
+                     ("global", global_name), ("imports", imports),
+                     ("file", project.modules[handlers[0].module].path)))
+
+
+def _bound_at_import(project: Project, path: str, ok) -> bool:
+    """Whether ``path`` is bound at import (only), and each such value passes ``ok``."""
+    at_import = [b for b in project.bindings.get(path, ()) if b.function == "<module>"]
+    return bool(at_import) and all(ok(b.value) for b in at_import)
 
 
 def _clear_state_fix(project: Project, w: Write, handler: Handler) -> Optional[Fix]:

@@ -31,7 +31,7 @@ request), values that do not come from the request.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
@@ -171,7 +171,7 @@ class LeakInterpreter(Interpreter):
 
     # --- blocks ----------------------------------------------------------------------
     def block(self, events: Sequence[Event], state: State, frame: Frame):  # type: ignore[override]
-        saved = frame.done
+        saved, saved_guards = frame.done, frame.guards
         frame.done = []
         try:
             returns: List[State] = []
@@ -185,13 +185,20 @@ class LeakInterpreter(Interpreter):
                 frame.done.append(e)
             return current, returns
         finally:
-            frame.done = saved
+            frame.done, frame.guards = saved, saved_guards
 
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
         kind = e.kind
         if kind == "use":
             self.read_path(e, state, frame)
             return state, []
+        if kind == "guard":  # the rest of this block runs only when `value` holds
+            frame.guards = frame.guards + (e.value or "",)
+            return state, []
+        if kind == "try" and e.handlers:
+            marked = tuple((Event("guard", e.span, value=f"an exception is caught by the `try` at line {e.span[0]}"),)
+                           + h for h in e.handlers)
+            return self.try_(replace(e, handlers=marked), state, frame)
         if kind == "setitem":
             return self.setitem(e, state, frame), []
         if kind == "return":
