@@ -29,7 +29,7 @@ from lambdalint.graph.handlers import Handler
 from lambdalint.graph.handlers import who as describe_handlers
 from lambdalint.graph.link import Project
 from lambdalint.knowledge.context import load_context_catalog
-from lambdalint.model.leaks import ENVIRON, LeakInterpreter, Read, Write, shown
+from lambdalint.model.leaks import ENVIRON, LeakInterpreter, Read, Write, WriteShapes, shown
 from lambdalint.model.replay import replay_warm
 
 RULES = (
@@ -55,7 +55,10 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     project = ctx.project
     contexts = load_context_catalog()
     found: Dict[Tuple[str, Span, str], Tuple[Write, Read, List[Handler]]] = {}
+    may_write = WriteShapes(project, contexts)
     for handler in ctx.handlers:
+        if not may_write.reachable_from(handler):
+            continue
         interp = LeakInterpreter(project, contexts)
         if not replay_warm(interp, handler, {}):
             continue
