@@ -205,9 +205,10 @@ class Walker(Expressions):
             expr = t.value if isinstance(t, cst.Element) else t
             if isinstance(expr, cst.Subscript):
                 base = self.value(expr.value)
-                key, _ = self.subscript_key(expr)
+                key, consts = self.subscript_key(expr)
                 if base is not None and base != "None":
-                    self.emit(Event("call", self.span(node), path=f"{base}.__delitem__", args=key, stmt=True))
+                    self.emit(Event("call", self.span(node), path=f"{base}.__delitem__", args=key, stmt=True,
+                                    consts=tuple(c for c in consts if c[0] == "keytext")))
                 continue
             p = self.ref(expr)
             if p is not None:

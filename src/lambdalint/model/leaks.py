@@ -176,10 +176,14 @@ class LeakInterpreter(Interpreter):
         try:
             returns: List[State] = []
             current: Optional[State] = state
-            for e in events:
+            bases = _subscript_bases(events)
+            for i, e in enumerate(events):
                 if current is None or self.budget <= 0:
                     break
                 self.budget -= 1
+                if i in bases:
+                    frame.done.append(e)
+                    continue  # `CTX` in `CTX["service"]`: the subscript's own use says which slot
                 current, rets = self.event(e, current, frame)
                 returns.extend(rets)
                 frame.done.append(e)
@@ -304,7 +308,9 @@ class LeakInterpreter(Interpreter):
         return with_status(state, place, frozenset({CLEAN}))
 
     # --- reads ------------------------------------------------------------------------
-    def read(self, state: State, place: str, e: Event, frame: Frame, what: str) -> None:
+    def read(self, state: State, place: str, e: Event, frame: Frame, what: str, bare: bool = False) -> None:
+        """``bare``: the read names the place itself (`if CTX:`, `"k" in CTX`), which in
+        a condition only tests it (see ``drop_pending``)."""
         if not self.replaying or frame.keyed:
             return
 
@@ -324,7 +330,7 @@ class LeakInterpreter(Interpreter):
                     # (a read under the same test of the request as the write: this request
                     # took the same branch, and wrote it there first)
                     self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards)
-                    self._pending.append((site, e.span, frame, len(frame.done)))
+                    self._pending.append((site, e.span, frame, 1 if bare else 0))
 
     def read_path(self, e: Event, state: State, frame: Frame) -> None:
         canon = self.project.canonical(e.path, frame.env) if e.path else None
@@ -333,7 +339,7 @@ class LeakInterpreter(Interpreter):
             return  # `CACHE[event["id"]]`: a slot keyed by the request
         place = self.place_of(canon, keytext)
         if place is not None:
-            self.read(state, place, e, frame, f"`{shown(place)}`")
+            self.read(state, place, e, frame, f"`{shown(place)}`", bare=not keytext and canon == place)
 
     # --- events -------------------------------------------------------------------------
     def assign(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
@@ -417,15 +423,18 @@ class LeakInterpreter(Interpreter):
             for k in keys + [repr(n) for n in names]:
                 state = self.write(state, f"{place}[{k}]", tainted, "set", e, frame)
             return state
-        first = consts.get("#0")
+        first = consts.get("#0") or consts.get("keytext")
         key = slot_key(first) if first else None
+        if method in _SLOT_RESETS and key is not None and self.mapping(place):
+            if method == "pop" and not e.stmt:  # `d.pop("k", None)` as a statement only removes
+                self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.pop({key})`")
+            return self.reset(state, f"{place}[{key}]")
         if method == _SETDEFAULT and key is not None:
             self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.setdefault({key}, ...)`")
             return self.write(state, f"{place}[{key}]", tainted, "setdefault", e, frame)
         if method in _SLOT_READS and key is not None and self.mapping(place):
-            if not (method in _SLOT_RESETS and e.stmt):  # `d.pop("k", None)` as a statement only removes
-                self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.{method}({key})`")
-            return self.reset(state, f"{place}[{key}]") if method in _SLOT_RESETS else state
+            self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.{method}({key})`")
+            return state
         if method in _SLOT_READS and e.args and self.taint.path(e.args[0], frame):
             return state  # `CACHE.get(event["id"])`: a slot keyed by the request
         if method in _SLOT_RESETS and key is None:
@@ -483,9 +492,8 @@ class LeakInterpreter(Interpreter):
     # --- control flow -------------------------------------------------------------------
     def branch(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
         text = dict(e.consts).get("text")
-        keyed, request_only = self.keyed_test(e, state, frame)
-        if keyed:
-            self.drop_pending(e.span, frame)
+        keyed, request_only, tested = self.keyed_test(e, state, frame)
+        self.drop_pending(e.span, frame, only_bare=not keyed)
         # `if event.get("user"): USER = ...` ... `if event.get("user"): read(USER)`: the same
         # test of the same request takes the same branch both times
         decided = f"{frame.module}:{frame.chain[-1]}:{text}" if text and request_only else None
@@ -508,6 +516,12 @@ class LeakInterpreter(Interpreter):
         if not falls:
             return None, body_rets + else_rets
         joined = join(falls)
+        if len(falls) == 2 and tested:
+            # `if "user" in CTX: del CTX["user"]`, `if USER: USER = None`: the other branch
+            # is the one where there is nothing to reset
+            for place in list(joined):
+                if any(f.get(place) == frozenset({CLEAN}) for f in falls) and any(under(place, t) for t in tested):
+                    joined[place] = frozenset({CLEAN})
         if keyed and len(falls) == 2 and self.replaying:
             # `if LAST_ID != event["id"]: LAST_ID = ...; RESULT = ...`: the other branch is
             # the one where the state already belongs to this request
@@ -516,10 +530,12 @@ class LeakInterpreter(Interpreter):
                     joined[place] = frozenset({CURRENT})
         return joined, body_rets + else_rets
 
-    def keyed_test(self, e: Event, state: State, frame: Frame) -> Tuple[int, bool]:
+    def keyed_test(self, e: Event, state: State, frame: Frame) -> Tuple[int, bool, Set[str]]:
         """(1 when the condition reads module state and request data both: it checks
-        that the state belongs to this request; whether it reads request data only)."""
+        that the state belongs to this request; whether it reads request data only; the
+        places it tests)."""
         reads_state = reads_request = False
+        tested: Set[str] = set()
         for x in frame.done:
             if not inside(x.span, e.span):
                 continue
@@ -527,18 +543,22 @@ class LeakInterpreter(Interpreter):
                 reads_request = True
             for p in ([x.path] if x.path else []) + [a for a in x.args if a]:
                 canon = self.project.canonical(p, frame.env)
-                if self.place_of(canon) is not None:
+                place = self.place_of(canon, dict(x.consts).get("keytext") if p == x.path else None)
+                if place is not None:
                     reads_state = True
-        return (1 if reads_state and reads_request else 0), reads_request and not reads_state
+                    tested.add(place)
+        return (1 if reads_state and reads_request else 0), reads_request and not reads_state, tested
 
-    def drop_pending(self, span: Span, frame: Frame) -> None:
-        """Reads made by a keyed condition itself do not count."""
+    def drop_pending(self, span: Span, frame: Frame, only_bare: bool) -> None:
+        """Reads made by a condition do not count when it is keyed (it compares the
+        state with the request), nor when they only test a place (`if "user" in CTX:`,
+        `if USER is None:`): what is in it is read, if at all, by later statements."""
         keep = []
-        for site, at, f, _ in self._pending:
-            if f is frame and inside(at, span):
+        for site, at, f, bare in self._pending:
+            if f is frame and inside(at, span) and (bare or not only_bare):
                 self.reads.pop(site, None)
             else:
-                keep.append((site, at, f, 0))
+                keep.append((site, at, f, bare))
         self._pending = keep
 
     # --- calls into project code -------------------------------------------------------
@@ -586,6 +606,27 @@ class LeakInterpreter(Interpreter):
                 self.taint.results.add(canon + "()")
         exits = [s for s in [fall, *returns] if s is not None]
         return join(exits) if exits else state
+
+
+def _subscript_bases(events: Sequence[Event]) -> Set[int]:
+    """Indexes of the ``use`` of ``x`` that ``x[...]`` (and ``del x[...]``) emits before
+    its own use of ``x.__getitem__()`` (or call of ``x.__delitem__``)."""
+    out: Set[int] = set()
+    for j, e in enumerate(events):
+        if e.kind == "use" and e.path and e.path.endswith(".__getitem__()"):
+            base = e.path[:-len(".__getitem__()")]
+        elif e.kind == "call" and e.path and e.path.endswith(".__delitem__"):
+            base = e.path[:-len(".__delitem__")]  # `del CTX["user"]`
+        else:
+            continue
+        for i in range(j - 1, max(-1, j - 12), -1):
+            x = events[i]
+            if not inside(x.span, e.span):
+                break
+            if x.kind == "use" and x.path == base:
+                out.add(i)
+                break
+    return out
 
 
 def _receiver(canon: Optional[str]) -> Tuple[Optional[str], str]:
