@@ -127,6 +127,35 @@ INVALID = {
             logger.info("batch done")
             return {}
     """,
+    "chalice_current_request": """
+        from chalice import Chalice
+
+        app = Chalice(app_name="orders")
+        _state = {"tenant": None}
+
+        @app.route("/orders")
+        def list_orders():
+            request = app.current_request
+            tenant = (request.headers or {}).get("x-tenant")
+            if tenant:
+                _state["tenant"] = tenant  # expect: LAM501
+            return {"tenant": _state["tenant"]}
+    """,
+    "flask_request_under_zappa": {
+        "zappa_settings.json": '{"dev": {"app_function": "web.app", "s3_bucket": "b"}}',
+        "web.py": """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+            CURRENT = {}
+
+            @app.route("/me")
+            def me():
+                if request.args.get("user"):
+                    CURRENT["user"] = request.args["user"]  # expect: LAM501
+                return {"user": CURRENT.get("user")}
+        """,
+    },
     "environ_update_and_getenv": """
         import os
 

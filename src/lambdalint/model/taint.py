@@ -39,6 +39,13 @@ CREDENTIAL_CALLS = frozenset({
 })
 
 
+# Request data that is not a parameter: the request a framework keeps on its app object
+# (Chalice ``app.current_request``, Powertools resolvers' ``app.current_event``) and the
+# request proxies of WSGI frameworks deployed with Zappa or Mangum.
+REQUEST_ATTRIBUTES = frozenset({"current_request", "current_event"})
+REQUEST_OBJECTS = ("flask.request", "quart.request", "bottle.request", "werkzeug.local.request")
+
+
 def _never(root: str) -> bool:
     return False
 
@@ -59,11 +66,23 @@ class Taint:
     def path(self, path: Optional[str], frame) -> bool:
         if path is None or path in ("None", "<const>"):
             return False
-        root = paths.split(path)[0]
+        root, segs = paths.split(path)
         if root[:1] in "$%":
             return root in frame.tainted
+        if not self.conservative and self.framework_request(path, root, segs):
+            return True
         if ":" in root:
             return self.global_tainted(root)
+        return False
+
+    def framework_request(self, path: str, root: str, segs) -> bool:
+        """``app.current_request.json_body``, ``flask.request.args``: request data that
+        a framework hands out through an object rather than a parameter."""
+        if ":" in root and segs[:1] and segs[0] in REQUEST_ATTRIBUTES:
+            return True
+        if ":" not in root:
+            canon = self.project.canonical(path) or path
+            return any(canon == o or canon.startswith(o + ".") or canon.startswith(o + "(") for o in REQUEST_OBJECTS)
         return False
 
     def call(self, e: Event, frame) -> bool:
