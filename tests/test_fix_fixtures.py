@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from lambdalint.cli import main
 from lambdalint.project.config import Settings
 from lambdalint.run import run_check
-from test_fixtures_warm import EXECUTABLES, FIXTURES, _describe, _invoke_warm, _module_files, _temp_leftovers
+from test_fixtures_warm import (DATA_LEAKS, EXECUTABLES, FIXTURES, _describe, _invoke_warm, _module_files,
+                                _temp_leftovers, _two_callers)
 
 def _fix_kinds(spec):
     """The rule fixes a fixture's findings declare: applicable ones, and display-only ones
@@ -93,6 +94,30 @@ def test_fixed_leaking_fixture_finishes_its_work(spec, fixed_copy):
     assert not any(r.kinds() for r in running), "\n".join(r.describe() for r in running)
     if not str(original[0]).startswith("<coroutine object"):  # an async entry point never worked at all
         assert outcomes[0] == original[0]
+
+
+FIXABLE_DATA_LEAKS = [s for s in DATA_LEAKS if True in _fix_kinds(s)]
+
+
+@pytest.mark.parametrize("spec", FIXABLE_DATA_LEAKS, ids=[s.id for s in FIXABLE_DATA_LEAKS])
+def test_fixed_data_leak_keeps_callers_apart(spec, fixed_copy):
+    """A ``warm=leaks-data`` fixture with an applicable fix: after the fix, caller B no
+    longer sees caller A's data, and caller A still gets its own."""
+    import json
+
+    root, _ = fixed_copy
+    fixed = replace(spec, path=_copy_of(root, spec.path), warm="clean", twins=[])
+    assert any(not filecmp.cmp(p, _copy_of(root, p), shallow=False) for p in _module_files(spec)), \
+        f"{spec.id}: the fix changed nothing"
+    first, second = json.loads(spec.first), json.loads(spec.second)
+    a, b = _two_callers(fixed, first, second)
+    original_a, _ = _two_callers(spec, first, second)
+    assert a == original_a, f"{spec.id}: the fix changed what caller A gets: {original_a} -> {a}"
+    assert spec.secret not in b, f"{spec.id}: after the fix caller B still sees {spec.secret!r}: {b}"
+
+
+def test_some_data_leaks_are_fixable():
+    assert len(FIXABLE_DATA_LEAKS) >= 3, [s.id for s in FIXABLE_DATA_LEAKS]
 
 
 @pytest.mark.parametrize("spec", DISPLAY_ONLY, ids=[s.id for s in DISPLAY_ONLY])

@@ -17,6 +17,11 @@ The module is imported ONCE, then its entry point is called several times with
   separated: ``thread``, ``future``, ``task``, ``coroutine``, ``process``; see
   ``background_probe.py``). On Lambda that work would be frozen with the
   environment. ``twin=`` as for ``warm=fails``.
+* ``warm=leaks-data``: caller A's event ``first=`` (JSON without spaces) is handled,
+  then caller B's ``second=``, which skips the write of A's data; B's result (its
+  repr) contains ``secret=``, A's data. ``twin=`` names the fixed version(s), each a
+  ``warm=clean`` fixture that must return B a result without the secret for the same
+  two events. ``os.environ`` is restored after each run.
 * ``warm=clean``: every invocation succeeds and leaves no background work running.
 * ``root=``: (optional) the fixture's code root, relative to its directory, as a
   deployment file declares it (``CodeUri``): the root goes on ``sys.path`` and the
@@ -36,6 +41,7 @@ import builtins
 import glob
 import importlib
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -53,6 +59,7 @@ INVOCATIONS = 4
 MIN_FAILING = 10
 MIN_CLEAN = 10
 MIN_LEAKING = 8
+MIN_DATA_LEAKS = 4
 TEMP_PREFIX = "lambdalint-fixture-"
 
 
@@ -65,6 +72,9 @@ class Executable:
     twins: list[Path] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
     code_root: str | None = None  # the root= field, relative to the fixture's directory
+    first: str | None = None  # warm=leaks-data: caller A's event (JSON)
+    second: str | None = None  # caller B's event (JSON)
+    secret: str | None = None  # A's data, which B must not see
 
     @property
     def root(self) -> Path | None:
@@ -96,6 +106,9 @@ def _parse_header(path: Path) -> Executable | None:
                 twins=twins,
                 leaks=[k for k in fields.get("leaks", "").split(",") if k],
                 code_root=fields.get("root"),
+                first=fields.get("first"),
+                second=fields.get("second"),
+                secret=fields.get("secret"),
             )
     return None
 
@@ -210,6 +223,7 @@ def _invoke_warm(spec: Executable) -> tuple[list[object], list[background_probe.
     """Import once, invoke INVOCATIONS times. Each outcome is the exception raised or
     the result's repr (so that a returned coroutine is not kept alive); with it, the
     background work each invocation left running when it returned."""
+    environ = dict(os.environ)
     module, cleanup = _load(spec)
     try:
         entry = getattr(module, spec.entry)
@@ -225,6 +239,8 @@ def _invoke_warm(spec: Executable) -> tuple[list[object], list[background_probe.
         return outcomes, leftovers
     finally:
         cleanup()
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def _describe(outcomes: list[object]) -> str:
@@ -243,7 +259,8 @@ def _module_files(spec: Executable) -> list[Path]:
 
 @pytest.mark.parametrize("spec", EXECUTABLES, ids=[s.id for s in EXECUTABLES])
 def test_header_is_well_formed(spec: Executable):
-    assert spec.warm in {"fails", "clean", "leaks"}, f"{spec.id}: warm= must be 'fails', 'leaks' or 'clean'"
+    assert spec.warm in {"fails", "clean", "leaks", "leaks-data"}, (
+        f"{spec.id}: warm= must be 'fails', 'leaks', 'leaks-data' or 'clean'")
     assert spec.entry.isidentifier(), f"{spec.id}: entry= must name a module-level callable"
     tree = ast.parse(spec.path.read_text(encoding="utf-8"))
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -265,6 +282,15 @@ def test_header_is_well_formed(spec: Executable):
         unknown = set(spec.leaks) - set(background_probe.KINDS)
         assert not unknown, f"{spec.id}: unknown leaks= kinds {sorted(unknown)}; use {background_probe.KINDS}"
         assert spec.twins, f"{spec.id}: warm=leaks needs twin=<good fixture showing the fix>"
+        for twin in spec.twins:
+            twin_spec = _parse_header(twin) if twin.exists() else None
+            assert twin_spec is not None and twin_spec.warm == "clean", f"{spec.id}: twin {twin} must be warm=clean"
+    elif spec.warm == "leaks-data":
+        assert spec.first and spec.second and spec.secret, f"{spec.id}: warm=leaks-data needs first=, second=, secret="
+        assert isinstance(json.loads(spec.first), dict) and isinstance(json.loads(spec.second), dict), spec.id
+        assert spec.secret in spec.first and spec.secret not in spec.second, (
+            f"{spec.id}: secret= must be caller A's data, absent from caller B's event")
+        assert spec.twins, f"{spec.id}: warm=leaks-data needs twin=<good fixture showing the fix>"
         for twin in spec.twins:
             twin_spec = _parse_header(twin) if twin.exists() else None
             assert twin_spec is not None and twin_spec.warm == "clean", f"{spec.id}: twin {twin} must be warm=clean"
@@ -302,7 +328,7 @@ def test_warm_invocations(spec: Executable):
     assert len(outcomes) == INVOCATIONS
     work = "\n".join(f"  invocation {i}: {r.describe()}" for i, r in enumerate(running, 1))
 
-    if spec.warm == "clean":
+    if spec.warm in ("clean", "leaks-data"):
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         assert not failures, f"{spec.id} must survive {INVOCATIONS} warm invocations:\n{_describe(outcomes)}"
         assert not any(r.kinds() for r in running), (
@@ -334,6 +360,36 @@ def test_warm_invocations(spec: Executable):
     )
 
 
+def _two_callers(spec: Executable, first: dict, second: dict) -> tuple[str, str]:
+    """Import once, handle caller A's event, then caller B's: the repr of each result."""
+    environ = dict(os.environ)
+    module, cleanup = _load(spec)
+    try:
+        entry = getattr(module, spec.entry)
+        return repr(entry(json.loads(json.dumps(first)), None)), repr(entry(json.loads(json.dumps(second)), None))
+    finally:
+        cleanup()
+        os.environ.clear()
+        os.environ.update(environ)
+
+
+DATA_LEAKS = [s for s in EXECUTABLES if s.warm == "leaks-data"]
+
+
+@pytest.mark.parametrize("spec", DATA_LEAKS, ids=[s.id for s in DATA_LEAKS])
+def test_one_callers_data_reaches_the_next(spec: Executable):
+    """Caller B's result carries caller A's data; every fixed twin's does not."""
+    first, second = json.loads(spec.first), json.loads(spec.second)
+    a, b = _two_callers(spec, first, second)
+    assert spec.secret in a, f"{spec.id}: caller A's own result should show its data {spec.secret!r}: {a}"
+    assert spec.secret in b, f"{spec.id}: caller B (event {spec.second}) should see A's {spec.secret!r}: {b}"
+    for twin in spec.twins:
+        twin_spec = _parse_header(twin)
+        ta, tb = _two_callers(twin_spec, first, second)
+        assert spec.secret in ta, f"{twin_spec.id}: caller A's own result should show its data: {ta}"
+        assert spec.secret not in tb, f"{twin_spec.id}: caller B must not see A's {spec.secret!r}: {tb}"
+
+
 def test_enough_executable_fixtures():
     failing = [s for s in EXECUTABLES if s.warm == "fails"]
     clean = [s for s in EXECUTABLES if s.warm == "clean"]
@@ -341,3 +397,4 @@ def test_enough_executable_fixtures():
     assert len(failing) >= MIN_FAILING, f"only {len(failing)} warm=fails fixtures under {FIXTURES}"
     assert len(clean) >= MIN_CLEAN, f"only {len(clean)} warm=clean fixtures under {FIXTURES}"
     assert len(leaking) >= MIN_LEAKING, f"only {len(leaking)} warm=leaks fixtures under {FIXTURES}"
+    assert len(DATA_LEAKS) >= MIN_DATA_LEAKS, f"only {len(DATA_LEAKS)} warm=leaks-data fixtures under {FIXTURES}"

@@ -33,6 +33,7 @@ from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnos
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, iter_events
+from lambdalint.model.taint import Taint, inside as _inside
 
 RULES = (
     RuleInfo("LAM104", "per-invocation-client", WARNING,
@@ -40,14 +41,6 @@ RULES = (
              default=False, fix="unsafe"),
 )
 
-# Calls whose results are short-lived credentials: a client built from them is
-# per-invocation on purpose (hoisting it would use expired credentials later).
-CREDENTIAL_CALLS = frozenset({
-    "assume_role", "assume_role_with_web_identity", "assume_role_with_saml", "get_session_token",
-    "get_federation_token", "get_credentials_for_identity", "get_role_credentials",
-    "generate_db_auth_token", "get_cluster_credentials", "get_cluster_credentials_with_iam",
-    "get_authorization_token", "generate_presigned_url",
-})
 # Decorators that make a function run once per distinct arguments.
 _MEMOISERS = frozenset({"cache", "lru_cache", "cached", "cached_property", "memoize", "memoized",
                         "cachedmethod", "ttl_cache", "lfu_cache", "fifo_cache", "rr_cache", "mru_cache"})
@@ -93,8 +86,8 @@ class _Walker:
         self.made: List[Made] = []
         self.holds: Dict[str, Set[int]] = {}  # canonical value -> the Made it is
         self.writes: List[str] = []  # module-level roots written, in order
-        self.tainted_results: Set[str] = set()  # canonical call results that depend on the event
         self._variant: Dict[str, bool] = {}
+        self.taint = Taint(project, conservative=True, global_tainted=self.variant_global)
         self.budget = _BUDGET
 
     # --- entry -------------------------------------------------------------------
@@ -178,41 +171,16 @@ class _Walker:
         return set()
 
     def path_tainted(self, path: Optional[str], frame: _Frame) -> bool:
-        if path is None or path in ("None", "<const>"):
-            return False
-        root = paths.split(path)[0]
-        if root[:1] in "$%":
-            return root in frame.tainted
-        if ":" in root:
-            return self.variant_global(root)
-        return False
+        return self.taint.path(path, frame)
 
     def call_tainted(self, e: Event, frame: _Frame) -> bool:
-        if e.opaque or self.path_tainted(e.path, frame):
-            return True
-        if any(self.path_tainted(a, frame) for a in list(e.args) + [v for _, v in e.kwargs]):
-            return True
-        if e.path is not None:
-            segs = paths.split(e.path)[1]
-            if segs and segs[-1] in CREDENTIAL_CALLS:
-                return True
-            canon = self.canon(e.path, frame)
-            if canon is not None and canon + "()" in self.tainted_results:
-                return True
-        return False
+        return self.taint.call(e, frame)
 
     def span_tainted(self, span: Span, frame: _Frame, done: Sequence[Event]) -> bool:
-        for x in done:
-            if not _inside(x.span, span):
-                continue
-            if x.kind == "use" and self.path_tainted(x.path, frame):
-                return True
-            if x.kind == "call" and self.call_tainted(x, frame):
-                return True
-        return False
+        return self.taint.span(span, frame, done)
 
     def value_tainted(self, value: Optional[str], span: Span, frame: _Frame, done: Sequence[Event]) -> bool:
-        return self.path_tainted(value, frame) or self.span_tainted(span, frame, done) or frame.headers.get(span, False)
+        return self.taint.value(value, span, frame, done)
 
     # --- events ----------------------------------------------------------------------
     def call(self, e: Event, frame: _Frame, done: List[Event]) -> None:
@@ -259,7 +227,7 @@ class _Walker:
         if fn.class_name is not None and params and not is_static:
             env["$" + params[0]] = receiver
             params = params[1:]
-        unknown = e.opaque or self.span_tainted(e.span, frame, done)
+        unknown = self.taint.unknown_argument(e, frame, done)
         for name, arg in zip(params, e.args):
             env["$" + name] = self.canon(arg, frame)
             if self.path_tainted(arg, frame) or (arg is None and unknown):
@@ -283,7 +251,7 @@ class _Walker:
             if value is not None:
                 held |= self.held_by(value)
             if tainted_value:
-                self.tainted_results.add(result)
+                self.taint.results.add(result)
         if held:
             self.holds[result] = held
 
@@ -388,10 +356,6 @@ def _last(path: str) -> str:
     root, segs = paths.split(path)
     names = [s for s in segs if s != "()"]
     return names[-1] if names else root.split(":")[-1].rsplit(".", 1)[-1]
-
-
-def _inside(inner: Span, outer: Span) -> bool:
-    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 # --- the fix ----------------------------------------------------------------------

@@ -32,6 +32,7 @@ ACTION_MODULES = (
     "lambdalint.fix.growth",
     "lambdalint.fix.hoist",
     "lambdalint.fix.snapshot",
+    "lambdalint.fix.leaks",
 )
 
 Replacement = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]

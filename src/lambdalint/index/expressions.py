@@ -7,7 +7,7 @@ from typing import List, Optional, Tuple
 import libcst as cst
 
 from lambdalint.index.facts import Event
-from lambdalint.index.literals import CONST_NODES, const_positionals, target_names, element_of, const_kwargs
+from lambdalint.index.literals import CONST_NODES, const_positionals, target_names, element_of, const_kwargs, key_text
 
 
 class Expressions:
@@ -136,7 +136,12 @@ class Expressions:
             return None
         if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):
             p = self.ref(node)
-            if p is not None and p != "None" and p[:1] in "$%" or p is not None and ":" in p:
+            if p is not None and p != "None" and p[:1] in "$%" or p is not None and (":" in p or p.startswith("os.environ.")):
+                # `os.environ[...]`: the one library mapping that is process state (LAM503 reads it)
+                self.emit(Event("use", self.span(node), path=p, consts=_slot(node)))
+            elif p is not None and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+                    and node.value.value[:1].isupper() and "." in p:
+                # `State.user`: a class attribute is module state, as a global is
                 self.emit(Event("use", self.span(node), path=p))
             return p
         if isinstance(node, (cst.Call, cst.Await)):
@@ -272,6 +277,15 @@ class Expressions:
         if isinstance(node, cst.FormattedStringExpression):
             return self.quiet_path(node.expression)
         return None
+
+
+def _slot(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+    """``(("keytext", '"user"'),)`` for ``x["user"]``: which slot a read names."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        text = key_text(node.slice[0].slice.value)
+        if text is not None:
+            return (("keytext", text),)
+    return ()
 
 
 _PATH_JOINERS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})

@@ -33,8 +33,9 @@ class Event:
       when an argument reads a name the index cannot resolve (a lambda
       variable) or a comprehension variable, so its arguments are not fully
       known.
-    - ``use``: ``path`` is read (an attribute chain or a name); ``awaited``
-      for ``await x`` where ``x`` is not a call.
+    - ``use``: ``path`` is read (an attribute chain or a name: a parameter, a
+      local, a module-level name, a class attribute such as ``app.State.user``, or
+      ``os.environ[...]``); ``awaited`` for ``await x`` where ``x`` is not a call.
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
       ``"<const>"`` or ``None`` when the value is not a path).
     - ``augassign``: ``path`` is updated in place (``x += ...``); for
@@ -46,8 +47,12 @@ class Event:
       (``"<const>"`` for a constant tuple, ``"<keys>"`` for a display whose
       keys/items are all constants).
     - ``setitem``: ``path[key] = ...``; ``consts`` holds ``(("key", "const"),)``
-      when the key is a constant, ``args`` the key's path when it has one.
-      (``del path[key]`` is a ``call`` of ``path.__delitem__``.)
+      when the key is a constant, ``args`` the key's path when it has one, and
+      ``("keytext", source)`` when the key is one string or integer literal (which
+      slot: ``CACHE["user"]``). (``del path[key]`` is a ``call`` of
+      ``path.__delitem__``, with the same ``keytext``.) A ``use`` of ``x[key]``
+      carries the same ``keytext``; a call's display argument of constants carries
+      ``("#0:key", source)`` for each of its keys (``d.update({"user": u})``).
     - ``tmppath``: a string that names something under ``/tmp`` built from
       parts (f-string, ``+``, ``%``, ``.format``, ``os.path.join``, ``Path``):
       ``value`` is its constant text with ``{}`` for the other parts, ``args``
@@ -61,7 +66,8 @@ class Event:
       ``narrows`` pairs (path, code) of what the condition tells on each branch:
       code ``T+``/``F+`` when the path (a name, attribute chain or call
       ``x.m()``) is truthy and not None on the body (T) or else (F) branch,
-      ``T0``/``F0`` when it is None or falsy there.
+      ``T0``/``F0`` when it is None or falsy there; ``consts`` holds
+      ``("text", source)`` for a short one-line condition (messages quote it).
     - ``loop``: ``body`` and ``orelse`` (for/while); ``test``, ``narrows`` as
       for ``if``; ``value`` is the iterable of a ``for`` loop. A ``for`` target
       is assigned ``<iterable>.__getitem__()``

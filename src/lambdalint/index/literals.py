@@ -39,10 +39,24 @@ def const_positionals(args: Sequence[cst.Arg]) -> Tuple[Tuple[str, str], ...]:
             out.append((f"#{i}", "<const>"))
         elif isinstance(v, cst.Dict) and all(isinstance(e, cst.DictElement) and is_const(e.key) for e in v.elements):
             out.append((f"#{i}", "<keys>"))
+            out.extend(_key_texts(i, [e.key for e in v.elements]))  # type: ignore[union-attr]
         elif isinstance(v, (cst.Set, cst.List, cst.Tuple)) and all(
                 isinstance(e, cst.Element) and is_const(e.value) for e in v.elements):
             out.append((f"#{i}", "<keys>"))
+            out.extend(_key_texts(i, [e.value for e in v.elements]))
     return tuple(out)
+
+
+def key_text(node: cst.BaseExpression) -> Optional[str]:
+    """The source of a key that names one slot (``"user"``, ``3``), or None."""
+    return node.value if isinstance(node, (cst.SimpleString, cst.Integer)) else None
+
+
+def _key_texts(i: int, keys: Sequence[cst.BaseExpression]) -> Tuple[Tuple[str, str], ...]:
+    """``("#0:key", source)`` for each key of a display of constants (``{"user": u}``,
+    ``["user"]``): the slots a ``d.update({...})`` or ``remove_keys([...])`` names."""
+    texts = [key_text(k) for k in keys]
+    return tuple((f"#{i}:key", t) for t in texts if t is not None) if all(texts) else ()
 
 
 def target_names(target: cst.BaseExpression) -> set:

@@ -11,7 +11,7 @@ from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.literals import (
-    NO_SPAN, is_const, literal_consts, element_of, param_names, const_kwargs, dotted_name, name_of,
+    NO_SPAN, is_const, literal_consts, element_of, param_names, const_kwargs, dotted_name, name_of, key_text,
 )
 
 
@@ -105,6 +105,11 @@ class Walker(Expressions):
         if isinstance(node, (cst.Dict, cst.DictComp)):
             return "<dict>"
         return self.value(node)
+
+    def condition_text(self, node: cst.CSTNode) -> Tuple[Tuple[str, str], ...]:
+        """``(("text", source),)`` for a short one-line condition: messages quote it."""
+        text = self.code_for(node)
+        return (("text", text),) if text and len(text) <= 80 else ()
 
     def code_for(self, node: cst.CSTNode) -> str:
         code = self.module_node.code_for_node(node) if self.module_node is not None else ""
@@ -202,9 +207,10 @@ class Walker(Expressions):
             expr = t.value if isinstance(t, cst.Element) else t
             if isinstance(expr, cst.Subscript):
                 base = self.value(expr.value)
-                key, _ = self.subscript_key(expr)
+                key, consts = self.subscript_key(expr)
                 if base is not None and base != "None":
-                    self.emit(Event("call", self.span(node), path=f"{base}.__delitem__", args=key, stmt=True))
+                    self.emit(Event("call", self.span(node), path=f"{base}.__delitem__", args=key, stmt=True,
+                                    consts=tuple(c for c in consts if c[0] == "keytext")))
                 continue
             p = self.ref(expr)
             if p is not None:
@@ -259,14 +265,16 @@ class Walker(Expressions):
             orelse, self.out = tuple(self.out), saved
         elif isinstance(node.orelse, cst.Else):
             orelse = self.sub_block(node.orelse.body)
-        self.emit(Event("if", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows))
+        self.emit(Event("if", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows,
+                        consts=self.condition_text(node.test)))
 
     def stmt_while(self, node: cst.While) -> None:
         test, nones = self.test(node.test)
         narrows = self.narrows(node.test)
         body = self.sub_block(node.body)
         orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
-        self.emit(Event("loop", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows))
+        self.emit(Event("loop", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows,
+                        consts=self.condition_text(node.test)))
 
     def stmt_for(self, node: cst.For) -> None:
         iterable = self.value(node.iter)
@@ -379,15 +387,21 @@ class Walker(Expressions):
         when it is a constant. Slices count as constant keys: they never add entries."""
         key: Optional[str] = None
         constant = True
+        text: Optional[str] = None
         for s in node.slice:
             if isinstance(s.slice, cst.Index):
                 v = self.value(s.slice.value)
                 if not is_const(s.slice.value):
                     constant = False
                     key = v if v not in ("<const>", "None") else None
+                elif len(node.slice) == 1:
+                    text = key_text(s.slice.value)
             else:
                 self.children(s.slice)
-        return ((key,) if key is not None else ()), ((("key", "const"),) if constant else ())
+        consts: Tuple[Tuple[str, str], ...] = (("key", "const"),) if constant else ()
+        if text is not None:
+            consts += (("keytext", text),)  # which slot: `CACHE["user"] = ...`
+        return ((key,) if key is not None else ()), consts
 
 
 _STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {

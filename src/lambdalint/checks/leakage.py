@@ -1,0 +1,228 @@
+"""LAM501-LAM503: one request's data served to the next warm invocation.
+
+A query over the leakage model (``lambdalint.model.leaks``), replayed for two warm
+invocations by ``lambdalint.model.replay``: invocation N writes request data (the
+handler's ``event`` and ``context`` and what is computed from them) into module state
+on some path; invocation N+1 reads that state on a path that did not write it first,
+and sees the previous caller's data. The write is reported, with the read and the
+path on which it sees the old value.
+
+- LAM501 request-data-in-module-state: globals, class attributes, attributes and
+  slots of module-level objects (``session.headers["Authorization"]``, ``CACHE["user"]``).
+- LAM502 persistent-log-context: logging context a library keeps (Powertools
+  ``append_keys`` without ``clear_state=True``, structlog context variables, a
+  ``logging.LoggerAdapter``'s ``extra``): later log records carry the old keys.
+- LAM503 request-data-in-environ: ``os.environ``, which is process-wide (libraries
+  and child processes read it too).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from lambdalint.index import paths
+from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, UNSAFE, Diagnostic, Fix, span_text
+from lambdalint.index.facts import Span
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.handlers import who as describe_handlers
+from lambdalint.graph.link import Project
+from lambdalint.knowledge.context import load_context_catalog
+from lambdalint.model.leaks import ENVIRON, LeakInterpreter, Read, Write, WriteShapes, shown
+from lambdalint.model.replay import replay_warm
+
+RULES = (
+    RuleInfo("LAM501", "request-data-in-module-state", ERROR,
+             "request data is written to module state on some paths and read by a later warm invocation "
+             "that did not write it", fix="unsafe"),
+    RuleInfo("LAM502", "persistent-log-context", ERROR,
+             "logging context set from request data persists into later warm invocations", fix="unsafe"),
+    RuleInfo("LAM503", "request-data-in-environ", ERROR,
+             "os.environ is set from request data and read by a later warm invocation that did not set it",
+             fix="unsafe"),
+)
+_NAMES = {r.code: r.name for r in RULES}
+
+
+def code_of(w: Write) -> str:
+    if w.place == ENVIRON or w.place.startswith(ENVIRON + "["):
+        return "LAM503"
+    return "LAM502" if w.context is not None else "LAM501"
+
+
+def check(ctx: CheckContext) -> Iterable[Diagnostic]:
+    project = ctx.project
+    contexts = load_context_catalog()
+    found: Dict[Tuple[str, Span, str], Tuple[Write, Read, List[Handler]]] = {}
+    may_write = WriteShapes(project, contexts)
+    for handler in ctx.handlers:
+        if not may_write.reachable_from(handler):
+            continue
+        interp = LeakInterpreter(project, contexts)
+        if not replay_warm(interp, handler, {}):
+            continue
+        for site, read in interp.reads.items():
+            w = interp.writes[site]
+            key = (w.module, w.span, w.place)
+            if key in found:
+                if handler not in found[key][2]:
+                    found[key][2].append(handler)
+            else:
+                found[key] = (w, read, [handler])
+    diagnostics = []
+    seen: Dict[Tuple[str, Span, str], bool] = {}
+    for (module, span, place), (w, read, handlers) in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        code = code_of(w)
+        if (module, span, code) in seen:
+            continue  # `logger.append_keys(a=..., b=...)`: one finding per line and rule
+        seen[(module, span, code)] = True
+        diagnostics.append(Diagnostic(
+            code=code,
+            name=_NAMES[code],
+            message=_message(project, code, w, read, handlers),
+            path=project.modules[module].path,
+            span=span,
+            severity=ERROR,
+            fix=_fix(project, code, w, handlers),
+            handlers=tuple(h.qualname for h in handlers),
+        ))
+    return diagnostics
+
+
+def _where(project: Project, module: str, span: Span) -> str:
+    return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
+
+
+def _made(project: Project, place: str) -> Optional[str]:
+    """Where the module-level object that holds ``place`` is made (at import)."""
+    head = place.split("[", 1)[0]
+    root, segs = paths.split(head)
+    for i in range(len(segs), -1, -1):
+        for b in project.bindings.get(paths.join(root, segs[:i]), ()):
+            if b.function == "<module>":
+                return _where(project, b.module, b.span)
+    return None
+
+
+def _message(project: Project, code: str, w: Write, read: Read, handlers: List[Handler]) -> str:
+    obj = shown(w.place)
+    made = _made(project, w.place)
+    what = "os.environ" if code == "LAM503" else (w.context.name if w.context is not None else "module state")
+    head = f"`{obj}` ({what}, made at {made})" if made else f"`{obj}` ({what})"
+    via = f" (via {' -> '.join(w.chain)})" if len(w.chain) > 1 else ""
+    verb = {"set": "is set from request data", "merged": "is merged with request data",
+            "setdefault": "is given request data by `setdefault`"}[w.how]
+    when = f" only when {' and '.join(w.guards)}" if w.guards else ""
+    keeps = {"merged": ", which keeps the keys an earlier invocation set",
+             "setdefault": ", which keeps the value an earlier invocation set"}.get(w.how, "")
+    at = f"{_where(project, read.module, read.span)} (in `{read.function}`"
+    at += f", when {' and '.join(read.guards)})" if read.guards and not w.guards else ")"
+    return (f"{head} {verb} in {describe_handlers(handlers)}{via}{when}{keeps}; the next warm invocation reads "
+            f"{read.what} at {at} before that invocation sets it, and sees the previous caller's data: {_advice(code, w)}")
+
+
+def _advice(code: str, w: Write) -> str:
+    if code == "LAM503":
+        return "pass the value explicitly instead of through the environment, or restore `os.environ` in a `finally`"
+    if code == "LAM502" and w.context is not None:
+        if w.context.entry_decorator:
+            owner = shown(w.place.split("[", 1)[0])
+            return (f"pass `{w.context.entry_clears}=True` to `@{owner}.{w.context.entry_decorator}`, or clear the "
+                    f"keys at the top of the handler")
+        if w.context.module:
+            clear = w.context.clear[0] if w.context.clear else "clear"
+            return f"call `{w.context.module}.{clear}()` at the top of the handler (or in a `finally`)"
+        return "reset it at the top of the handler (or in a `finally`), or make it per invocation"
+    return "reset it at the top of the handler (or in a `finally`), or keep request data in local variables"
+
+
+def _fix(project: Project, code: str, w: Write, handlers: List[Handler]) -> Fix:
+    if code == "LAM502" and w.context is not None and w.context.entry_decorator and len(handlers) == 1:
+        fix = _clear_state_fix(project, w, handlers[0])
+        if fix is not None:
+            return fix
+    if code == "LAM502":
+        return Fix("clear the logging context at the start of every invocation", DISPLAY_ONLY)
+    reset = _reset_fix(project, code, w, handlers)
+    if reset is not None:
+        return reset
+    if code == "LAM503":
+        return Fix("pass the value explicitly, or restore os.environ when the invocation ends", DISPLAY_ONLY)
+    return Fix("reset this state at the top of the handler (or in a `finally`), or keep request data local",
+               DISPLAY_ONLY)
+
+
+def _reset_fix(project: Project, code: str, w: Write, handlers: List[Handler]) -> Optional[Fix]:
+    """Put the state back to what import left, at the top of each handler, when that
+    is one mechanical statement: ``X = None`` for a global (or class attribute) bound
+    to None at import, ``D.pop("k", None)`` for a constant-key slot of a module-level
+    dict, ``os.environ.pop("K", None)``."""
+    if w.how == "merged" or len({h.module for h in handlers}) != 1:
+        return None  # clearing the whole container would drop what import put there too
+    head, bracket, rest = w.place.partition("[")
+    key = rest[:-1] if bracket else ""
+    if key[:1] == "'" and '"' not in key and "\\" not in key:
+        key = '"' + key[1:-1] + '"'  # as most code writes it
+    global_name = ""
+    if code == "LAM503":
+        if not key:
+            return None
+        statement, imports = f"os.environ.pop({key}, None)", "os"
+    else:
+        root, segs = paths.split(head)
+        module = root.split(":", 1)[0]
+        if any(h.module != module for h in handlers):
+            return None  # the handler's module may not name it
+        imports = ""
+        if key and _bound_at_import(project, root, lambda v: True):
+            statement = f"{paths.display(head)}.pop({key}, None)"
+        elif not key and _bound_at_import(project, head, lambda v: v == "None"):
+            facts = project.modules.get(module)
+            if not segs:
+                statement, global_name = f"{paths.display(head)} = None", paths.display(head)
+            elif len(segs) == 1 and facts is not None and paths.display(root) in facts.classes:
+                statement = f"{paths.display(head)} = None"
+            else:
+                return None
+        else:
+            return None
+    return Fix(f"reset it at the top of the handler (`{statement}`), so no invocation starts with the previous "
+               f"caller's data", UNSAFE, action="reset-at-top",
+               data=(("handlers", ",".join(h.qualname for h in handlers)), ("statement", statement),
+                     ("global", global_name), ("imports", imports),
+                     ("file", project.modules[handlers[0].module].path)))
+
+
+def _bound_at_import(project: Project, path: str, ok) -> bool:
+    """Whether ``path`` is bound at import (only), and each such value passes ``ok``."""
+    at_import = [b for b in project.bindings.get(path, ()) if b.function == "<module>"]
+    return bool(at_import) and all(ok(b.value) for b in at_import)
+
+
+def _clear_state_fix(project: Project, w: Write, handler: Handler) -> Optional[Fix]:
+    """``@logger.inject_lambda_context`` -> ``@logger.inject_lambda_context(clear_state=True)``
+    on the handler, when it is in the file of the finding."""
+    kind = w.context
+    fn = project.function(handler.module, handler.qualname)
+    if kind is None or fn is None or handler.module != w.module:
+        return None
+    for d in fn.decorators:
+        if not d.path or not d.text or d.span == (0, 0, 0, 0):
+            continue
+        if paths.split(d.path)[1][-1:] != [kind.entry_decorator]:
+            continue
+        if any(k == kind.entry_clears for k, _ in d.consts):
+            return None  # `clear_state=False` on purpose: a human decides
+        if not d.called:
+            code = f"{d.text}({kind.entry_clears}=True)"
+        elif d.text.endswith("()"):
+            code = f"{d.text[:-1]}{kind.entry_clears}=True)"
+        elif d.text.endswith(")"):
+            code = f"{d.text[:-1].rstrip().rstrip(',')}, {kind.entry_clears}=True)"
+        else:
+            return None
+        return Fix(f"pass `{kind.entry_clears}=True` to `@{d.callee_text or d.text}` (clears the keys as every "
+                   f"invocation starts)", UNSAFE, action="replace-decorator",
+                   data=(("span", span_text(d.span)), ("code", code)))
+    return None

@@ -1,0 +1,101 @@
+"""The request-context knowledge in ``rules/catalog/context.toml`` as typed objects:
+logging and tracing context that a library keeps across calls (Powertools Logger
+keys, structlog context variables, a ``logging.LoggerAdapter``'s ``extra``), which
+calls set, remove and clear its keys, and which calls read it. Rule LAM502 is built
+on it. Never imports libcst."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from lambdalint.knowledge.load import CatalogError, builtin_document
+
+_KEYS = frozenset({"name", "library", "owners", "module", "set-keys", "set-key", "remove-keys", "clear", "read",
+                   "readers", "entry-decorator", "entry-clears", "entry-reads", "reference"})
+
+
+@dataclass(frozen=True)
+class ContextKind:
+    name: str
+    library: str
+    owners: Tuple[str, ...] = ()
+    module: str = ""
+    set_keys: Tuple[str, ...] = ()
+    set_key: Tuple[Tuple[str, str], ...] = ()  # (method, key)
+    remove_keys: Tuple[str, ...] = ()
+    clear: Tuple[str, ...] = ()
+    read: Tuple[str, ...] = ()
+    readers: Tuple[str, ...] = ()
+    entry_decorator: str = ""
+    entry_clears: str = ""
+    entry_reads: str = ""  # the decorator's keyword that logs a record (the event) before the handler runs
+    reference: str = ""
+
+    def single_key(self, method: str) -> Optional[str]:
+        return dict(self.set_key).get(method)
+
+    def is_verb(self, method: str) -> bool:
+        return (method in self.set_keys or method in self.remove_keys or method in self.clear
+                or self.single_key(method) is not None)
+
+
+@dataclass(frozen=True)
+class ContextCatalog:
+    kinds: Tuple[ContextKind, ...]
+
+    def owner_kind(self, made_by: Optional[str]) -> Optional[ContextKind]:
+        """The kind of store an object made by calling ``made_by`` is."""
+        for k in self.kinds:
+            if made_by in k.owners:
+                return k
+        return None
+
+    def module_kind(self, module: Optional[str]) -> Optional[ContextKind]:
+        for k in self.kinds:
+            if k.module and k.module == module:
+                return k
+        return None
+
+    def module_kinds(self) -> Tuple[ContextKind, ...]:
+        return tuple(k for k in self.kinds if k.module)
+
+
+def parse_context_catalog(data: Mapping[str, Any], source: str) -> ContextCatalog:
+    kinds: List[ContextKind] = []
+    for i, table in enumerate(data.get("context", ()), 1):
+        label = f"{source}: [[context]] #{i}"
+        unknown = set(table) - _KEYS
+        if unknown:
+            raise CatalogError(f"{label}: unknown key {sorted(unknown)[0]!r}")
+        fields: Dict[str, Any] = {}
+        for key, value in table.items():
+            if key in ("name", "library", "module", "entry-decorator", "entry-clears", "entry-reads", "reference"):
+                if not isinstance(value, str):
+                    raise CatalogError(f"{label}: {key!r} must be a string")
+                fields[key.replace("-", "_")] = value
+            else:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise CatalogError(f"{label}: {key!r} must be an array of strings")
+                if key == "set-key":
+                    pairs = []
+                    for v in value:
+                        method, sep, name = v.partition(":")
+                        if not sep or not method or not name:
+                            raise CatalogError(f"{label}: 'set-key' entries are \"method:key\", not {v!r}")
+                        pairs.append((method, name))
+                    fields["set_key"] = tuple(pairs)
+                else:
+                    fields[key.replace("-", "_")] = tuple(value)
+        if "name" not in fields or not (fields.get("owners") or fields.get("module")):
+            raise CatalogError(f"{label}: needs 'name' and 'owners' or 'module'")
+        fields.setdefault("library", fields["name"])
+        kinds.append(ContextKind(**fields))
+    return ContextCatalog(tuple(kinds))
+
+
+@functools.lru_cache(maxsize=None)
+def load_context_catalog() -> ContextCatalog:
+    data, source = builtin_document("context.toml")
+    return parse_context_catalog(data, source)

@@ -1,0 +1,711 @@
+"""Request data left in module state, followed from invocation N into N+1.
+
+A *place* is a piece of module state, named by a string built from canonical paths:
+``app:USER`` (a global), ``app:State.user`` (a class attribute), ``app:session.headers``
+(an attribute of a module-level object), ``app:CACHE['user']`` (the slot of a
+module-level container under a constant key), ``os.environ['TENANT']``, a logging
+context's key (``app:logger['user']`` for Powertools ``append_keys``,
+``structlog.contextvars['user']``). A place under another (``app:CACHE['user']``
+under ``app:CACHE``) is part of it.
+
+``LeakInterpreter`` walks one invocation over the facts, with the flow of the
+lifetimes interpreter (branches, loops, ``try``/``finally``, ``with``, calls into
+project functions inlined) and the shared request-data taint
+(``lambdalint.model.taint``). Each place has a set of possible states:
+
+- absent: what import left (or a value that is the same for every caller);
+- ``("req", site)``: request data written at write site ``site`` in invocation N;
+- ``CURRENT``: written in this invocation (N+1), from this request;
+- ``CLEAN``: reset (``clear()``, ``= None``, ``remove_keys``...).
+
+``lambdalint.model.replay`` runs N, then N+1 from every state N can leave, with
+``replaying`` set: a read in N+1 of a place that may still hold ``("req", site)``
+sees the previous caller's data, and is recorded against ``site``.
+
+Not a leak: an overwrite on every path before the read, a reset at the top or in a
+``finally``, ``clear_state=True``, a slot keyed by request data (a per-key cache), a
+read under a condition that compares the state with request data (a memo of the last
+request), values that do not come from the request.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Function, Span
+from lambdalint.graph.handlers import Handler
+from lambdalint.graph.link import Project, Target
+from lambdalint.knowledge.context import ContextCatalog, ContextKind
+from lambdalint.model.lifetimes import Frame as _LifetimeFrame
+from lambdalint.model.lifetimes import Interpreter, State, join, with_status
+from lambdalint.model.taint import Taint, inside
+
+CURRENT = ("cur", -1)
+CLEAN = ("clean", -1)
+ENVIRON = "os.environ"
+_MAX_DEPTH = 12
+# dict methods: which write, which reset, which read one slot
+_MERGES = frozenset({"update"})
+_SETDEFAULT = "setdefault"
+_RESETS = frozenset({"clear"})
+_SLOT_RESETS = frozenset({"pop", "__delitem__"})
+_SLOT_READS = frozenset({"get", "pop", "__getitem__", "__contains__"})
+_MAPPINGS = frozenset({"builtins.dict", "collections.OrderedDict", "collections.defaultdict", "collections.ChainMap",
+                       "typing.Dict", "dict"})
+# calls that look at an object without reading the data it holds
+_NOT_A_READ = frozenset({
+    "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable", "builtins.hasattr", "builtins.len",
+    "builtins.bool", "builtins.issubclass", "atexit.register",
+})
+
+
+@dataclass(frozen=True)
+class Write:
+    """A site where request data goes into module state."""
+
+    place: str
+    module: str
+    span: Span
+    function: str
+    chain: Tuple[str, ...]
+    how: str  # "set", "merged" (keeps earlier keys), "setdefault"
+    guards: Tuple[str, ...]  # what must hold for the write to happen: "`x` is true"
+    conds: Tuple[str, ...]  # the tests of request data only it is under, as keys (see ``branch``)
+    context: Optional[ContextKind] = None  # a logging context store (LAM502)
+
+
+@dataclass(frozen=True)
+class Read:
+    module: str
+    span: Span
+    what: str
+    function: str
+    guards: Tuple[str, ...]
+
+
+@dataclass
+class Frame(_LifetimeFrame):
+    fn: Optional[Function] = None
+    tainted: Set[str] = field(default_factory=set)
+    headers: Dict[Span, bool] = field(default_factory=dict)
+    done: List[Event] = field(default_factory=list)
+    guards: Tuple[str, ...] = ()
+    conds: Tuple[str, ...] = ()
+    keyed: int = 0  # inside a condition that compares module state with request data
+    returns_tainted: bool = False
+
+
+def slot_key(text: str) -> Optional[str]:
+    """A constant key's source (``"user"``, ``'user'``) as one spelling (``'user'``)."""
+    try:
+        return repr(ast.literal_eval(text))
+    except (ValueError, SyntaxError):
+        return None
+
+
+def under(place: str, other: str) -> bool:
+    """Whether ``place`` is ``other`` or a part of it."""
+    return place == other or place.startswith(other + ".") or place.startswith(other + "[")
+
+
+def related(a: str, b: str) -> bool:
+    return under(a, b) or under(b, a)
+
+
+def shown(place: str) -> str:
+    """``app:CACHE['user']`` -> ``CACHE['user']``."""
+    head, bracket, rest = place.partition("[")
+    return paths.display(head) + bracket + rest
+
+
+class LeakInterpreter(Interpreter):
+    def __init__(self, project: Project, contexts: ContextCatalog) -> None:
+        super().__init__(project, {})
+        self.contexts = contexts
+        self.taint = Taint(project, conservative=False)
+        self.writes: List[Write] = []
+        self._write_ids: Dict[Tuple[str, Span, str], int] = {}
+        self.reads: Dict[int, Read] = {}
+        self._pending: List[Tuple[int, Span, Frame, int]] = []  # reads recorded in a block, for keyed tests
+        self._owner_kind: Dict[str, Optional[ContextKind]] = {}
+
+    # --- entry ---------------------------------------------------------------------
+    def worth_replaying(self) -> bool:
+        return bool(self.writes)
+
+    def invoke(self, handler: Handler, state: State) -> State:
+        fn = self.project.function(handler.module, handler.qualname)
+        if fn is None:
+            return state
+        params = {"$" + p for p in fn.params}
+        request = list(fn.params)
+        if fn.class_name is not None and request and not any(d.path and d.path.endswith("staticmethod")
+                                                                for d in fn.decorators):
+            request = request[1:]  # `def __call__(self, event, context)`: self is not request data
+        frame = Frame(handler.module, {p: None for p in params}, (handler.qualname,), ((handler.module, fn.qualname),),
+                      fn=fn, tainted={"$" + p for p in request})
+        state = self.entry_resets(fn, state, frame)
+        fall, returns = self.block(fn.body, state, frame)
+        return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
+
+    def entry_resets(self, fn: Function, state: State, frame: Frame) -> State:
+        """``@logger.inject_lambda_context(clear_state=True)``: the store is cleared as
+        every invocation starts; with ``log_event=True`` it logs the event (a record
+        that carries the store) before the handler runs."""
+        for d in fn.decorators:
+            if not d.path:
+                continue
+            canon = self.project.canonical(d.path)
+            owner, method = _receiver(canon)
+            kind = self.owner_kind(owner) if owner else None
+            if kind is None or kind.entry_decorator != method or owner is None:
+                continue
+            if d.called and (kind.entry_clears, "True") in d.consts:
+                state = self.reset(state, owner)
+            if d.called and kind.entry_reads and (kind.entry_reads, "True") in d.consts:
+                self.read(state, owner, Event("use", d.span), frame, f"the event logged by `@{d.callee_text or method}`")
+        return state
+
+    # --- blocks ----------------------------------------------------------------------
+    def block(self, events: Sequence[Event], state: State, frame: Frame):  # type: ignore[override]
+        saved, saved_guards = frame.done, frame.guards
+        frame.done = []
+        try:
+            returns: List[State] = []
+            current: Optional[State] = state
+            bases = _subscript_bases(events)
+            for i, e in enumerate(events):
+                if current is None or self.budget <= 0:
+                    break
+                self.budget -= 1
+                if i in bases:
+                    frame.done.append(e)
+                    continue  # `CTX` in `CTX["service"]`: the subscript's own use says which slot
+                current, rets = self.event(e, current, frame)
+                returns.extend(rets)
+                frame.done.append(e)
+            return current, returns
+        finally:
+            frame.done, frame.guards = saved, saved_guards
+
+    def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
+        kind = e.kind
+        if kind == "use":
+            self.read_path(e, state, frame)
+            return state, []
+        if kind == "guard":  # the rest of this block runs only when `value` holds
+            frame.guards = frame.guards + (e.value or "",)
+            return state, []
+        if kind == "try" and e.handlers:
+            marked = tuple((Event("guard", e.span, value=f"an exception is caught by the `try` at line {e.span[0]}"),)
+                           + h for h in e.handlers)
+            return self.try_(replace(e, handlers=marked), state, frame)
+        if kind == "setitem":
+            return self.setitem(e, state, frame), []
+        if kind == "return":
+            if self.taint.value(e.value, e.span, frame, frame.done):
+                frame.returns_tainted = True
+            return None, [state]
+        if kind in ("loop", "with"):
+            frame.headers[e.span] = self.taint.span(e.span, frame, frame.done)
+        if kind == "loop":
+            saved = frame.guards
+            frame.guards = saved + (f"the loop at line {e.span[0]} runs",)
+            try:
+                return self.loop(e, state, frame)
+            finally:
+                frame.guards = saved
+        return super().event(e, state, frame)
+
+    # --- places ----------------------------------------------------------------------
+    def place_of(self, canon: Optional[str], keytext: Optional[str] = None) -> Optional[str]:
+        """The place a canonical path names (up to its first call other than a
+        subscript), or None when it is not module state."""
+        if canon is None:
+            return None
+        root, segs = paths.split(canon)
+        if ":" not in root:
+            if canon != ENVIRON and not canon.startswith(ENVIRON + "."):
+                return None
+            root, segs = ENVIRON, paths.split("x" + canon[len(ENVIRON):])[1]
+        place = root
+        i = 0
+        while i < len(segs):
+            s = segs[i]
+            if s == "__getitem__" and segs[i + 1:i + 2] == ["()"]:
+                last = "__getitem__" not in segs[i + 2:]
+                key = slot_key(keytext) if (keytext and last) else None
+                if key is None:
+                    return place
+                place += f"[{key}]"
+                i += 2
+                continue
+            if s == "()":
+                return place
+            place += "." + s
+            i += 1
+        return place
+
+    def owner_kind(self, owner: Optional[str]) -> Optional[ContextKind]:
+        """The logging-context kind of the module-level object ``owner``, if it is one."""
+        if owner is None or not paths.is_global(owner):
+            return None
+        if owner not in self._owner_kind:
+            expanded = self.project.expand_value(owner)
+            made_by = paths.callable_of(expanded) if expanded else None
+            if made_by is not None:
+                t = self.project.target(made_by)
+                if t is not None and t.kind == "external":
+                    made_by = t.path
+            self._owner_kind[owner] = self.contexts.owner_kind(made_by)
+        return self._owner_kind[owner]
+
+    def context_of(self, place: str) -> Optional[ContextKind]:
+        root = place.split("[", 1)[0]
+        kind = self.contexts.module_kind(root)
+        if kind is not None:
+            return kind
+        for i in range(len(root), 0, -1):
+            if i == len(root) or root[i] == ".":
+                kind = self.owner_kind(root[:i])
+                if kind is not None:
+                    return kind
+        return None
+
+    # --- writes ------------------------------------------------------------------------
+    def write(self, state: State, place: str, tainted: bool, how: str, e: Event, frame: Frame) -> State:
+        """``place`` gets a value; ``how`` is "set" (replaces it), "merged" (keys added,
+        old ones kept) or "setdefault" (only when absent)."""
+        if how == "set":
+            for k in [k for k in state if k != place and under(k, place)]:
+                state = with_status(state, k, frozenset({CURRENT if tainted and self.replaying else CLEAN}))
+        if not tainted:
+            return with_status(state, place, frozenset({CLEAN})) if how == "set" else state
+        if self.replaying:
+            new = frozenset({CURRENT})
+        else:
+            new = frozenset({("req", self.site(place, how, e, frame))})
+        if how == "set":
+            return with_status(state, place, new)
+        return with_status(state, place, state.get(place, frozenset()) | new)
+
+    def site(self, place: str, how: str, e: Event, frame: Frame) -> int:
+        key = (frame.module, e.span, place)
+        found = self._write_ids.get(key)
+        if found is None:
+            found = len(self.writes)
+            self._write_ids[key] = found
+            self.writes.append(Write(place, frame.module, e.span, frame.chain[-1], frame.chain, how, frame.guards,
+                                     frame.conds, self.context_of(place)))
+        return found
+
+    def reset(self, state: State, place: str) -> State:
+        for k in [k for k in state if under(k, place)]:
+            state = with_status(state, k, frozenset({CLEAN}))
+        return with_status(state, place, frozenset({CLEAN}))
+
+    # --- reads ------------------------------------------------------------------------
+    def read(self, state: State, place: str, e: Event, frame: Frame, what: str, bare: bool = False) -> None:
+        """``bare``: the read names the place itself (`if CTX:`, `"k" in CTX`), which in
+        a condition only tests it (see ``drop_pending``)."""
+        if not self.replaying or frame.keyed:
+            return
+
+        def fresh(k: str) -> bool:
+            st = state.get(k)
+            return bool(st) and all(s[0] != "req" for s in st)
+
+        for k, statuses in state.items():
+            if not related(k, place):
+                continue
+            if k != place and under(place, k) and any(
+                    fresh(m) for m in state if m != k and under(m, k) and under(place, m)):
+                continue  # `CTX["user"] = ...` in this invocation hides what an earlier merge put there
+            for status, site in statuses:
+                if status == "req" and site not in self.reads and \
+                        not (set(self.writes[site].conds) & set(frame.conds)):
+                    # (a read under the same test of the request as the write: this request
+                    # took the same branch, and wrote it there first)
+                    self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards)
+                    self._pending.append((site, e.span, frame, 1 if bare else 0))
+
+    def read_path(self, e: Event, state: State, frame: Frame) -> None:
+        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        keytext = dict(e.consts).get("keytext")
+        if canon and canon.endswith("__getitem__()") and keytext is None and self.taint.span(e.span, frame, frame.done):
+            return  # `CACHE[event["id"]]`: a slot keyed by the request
+        place = self.place_of(canon, keytext)
+        if place is not None:
+            self.read(state, place, e, frame, f"`{shown(place)}`", bare=not keytext and canon == place)
+
+    # --- events -------------------------------------------------------------------------
+    def assign(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
+        target = e.path
+        if target is None:
+            return state
+        root, segs = paths.split(target)
+        if root[:1] in "$%" and not segs:
+            frame.env[root] = self.taint.canon(e.value, frame)
+            if self.taint.value(e.value, e.span, frame, frame.done):
+                frame.tainted.add(root)
+            else:
+                frame.tainted.discard(root)
+            return state
+        place = self.place_of(self.project.canonical(target, frame.env))
+        if place is None:
+            return state
+        return self.write(state, place, self.taint.value(e.value, e.span, frame, frame.done), "set", e, frame)
+
+    def setitem(self, e: Event, state: State, frame: Frame) -> State:
+        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        base = self.place_of(canon)
+        if base is None:
+            return state
+        keytext = dict(e.consts).get("keytext")
+        key = slot_key(keytext) if keytext else None
+        if key is None:
+            return state  # a key from the request is a per-request slot; another unknown key: stay silent
+        tainted = self.taint.path(e.value, frame) or self.taint.span(e.span, frame, frame.done)
+        return self.write(state, f"{base}[{key}]", tainted, "set", e, frame)
+
+    def delete(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
+        if e.path is None or e.path[:1] in "$%":
+            return state
+        place = self.place_of(self.project.canonical(e.path, frame.env))
+        return self.reset(state, place) if place is not None else state
+
+    def call(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
+        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        target = self.project.target(e.path, frame.env) if e.path else None
+        if target is not None and target.kind in ("function", "class") and target.module:
+            return self.enter(target, canon, e, state, frame)
+        callee = target.path if target is not None and target.kind == "external" else canon
+        handled, state = self.context_module_call(callee, e, state, frame)
+        if handled:
+            return state
+        if callee == "os.getenv" or callee == "os.environ.get":
+            key = slot_key(dict(e.consts).get("#0", "")) if dict(e.consts).get("#0") else None
+            if key is not None:
+                self.read(state, f"{ENVIRON}[{key}]", e, frame, f"`os.getenv({key})`" if callee == "os.getenv"
+                          else f"`os.environ.get({key})`")
+            return state
+        owner, method = _receiver(canon)
+        owner_place = self.place_of(owner) if owner else None
+        if owner_place is not None and method:
+            state = self.method_call(owner_place, method, e, state, frame)
+        if callee not in _NOT_A_READ:
+            for arg in list(e.args) + [v for _, v in e.kwargs] + list(e.starred):
+                if arg is None:
+                    continue
+                place = self.place_of(self.project.canonical(arg, frame.env))
+                if place is not None:
+                    self.read(state, place, e, frame, f"`{shown(place)}` passed to `{paths.display(e.path or '')}`")
+        return state
+
+    def method_call(self, place: str, method: str, e: Event, state: State, frame: Frame) -> State:
+        kind = self.context_of(place)
+        consts = dict(e.consts)
+        if kind is not None and place.split("[", 1)[0] == place and kind.is_verb(method):
+            return self.context_verb(kind, place, method, e, state, frame)
+        tainted = self.taint.call(e, frame) or self.taint.span(e.span, frame, frame.done)
+        if method in _RESETS and not e.args:
+            return self.reset(state, place)
+        if method in _MERGES:
+            keys = [k for k in (slot_key(v) for n, v in e.consts if n == "#0:key") if k]
+            names = [name for name, _ in e.kwargs]
+            if e.args and e.args[0] is None and not keys:
+                return self.write(state, place, tainted, "merged", e, frame)  # a display with unknown keys
+            if e.args and e.args[0] is not None or e.starred:
+                return self.write(state, place, tainted, "merged", e, frame)  # `d.update(other)`: its keys are unknown
+            for k in keys + [repr(n) for n in names]:
+                state = self.write(state, f"{place}[{k}]", tainted, "set", e, frame)
+            return state
+        first = consts.get("#0") or consts.get("keytext")
+        key = slot_key(first) if first else None
+        if method in _SLOT_RESETS and key is not None and self.mapping(place):
+            if method == "pop" and not e.stmt:  # `d.pop("k", None)` as a statement only removes
+                self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.pop({key})`")
+            return self.reset(state, f"{place}[{key}]")
+        if method == _SETDEFAULT and key is not None:
+            self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.setdefault({key}, ...)`")
+            return self.write(state, f"{place}[{key}]", tainted, "setdefault", e, frame)
+        if method in _SLOT_READS and key is not None and self.mapping(place):
+            self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.{method}({key})`")
+            return state
+        if method in _SLOT_READS and e.args and self.taint.path(e.args[0], frame):
+            return state  # `CACHE.get(event["id"])`: a slot keyed by the request
+        if method in _SLOT_RESETS and key is None:
+            return state
+        self.read(state, place, e, frame, f"`{shown(place)}.{method}(...)`")
+        return state
+
+    def mapping(self, place: str) -> bool:
+        """Whether ``place`` may be a mapping (``get("k")`` reads one slot), not an object
+        made by some other constructor (``session.get(url)`` sends everything it holds)."""
+        if "[" in place or place == ENVIRON:
+            return True
+        expanded = self.project.expand_value(place)
+        made_by = paths.callable_of(expanded) if expanded else None
+        if made_by is None:
+            return True
+        t = self.project.target(made_by)
+        return (t.path if t is not None and t.kind == "external" else made_by) in _MAPPINGS
+
+    def context_verb(self, kind: ContextKind, place: str, method: str, e: Event, state: State, frame: Frame) -> State:
+        tainted = self.taint.call(e, frame) or self.taint.span(e.span, frame, frame.done)
+        if method in kind.clear:
+            return self.reset(state, place)
+        if method in kind.remove_keys:
+            keys = [slot_key(v) for n, v in e.consts if n == "#0:key" or (n.startswith("#") and n[1:].isdigit())]
+            for k in keys:
+                if k is not None:
+                    state = self.reset(state, f"{place}[{k}]")
+            return state
+        single = kind.single_key(method)
+        if single is not None:
+            return self.write(state, f"{place}[{single!r}]", tainted, "set", e, frame)
+        for name, _ in e.kwargs:
+            arg_tainted = self.taint.path(dict(e.kwargs).get(name), frame) or (dict(e.kwargs).get(name) is None and tainted)
+            state = self.write(state, f"{place}[{name!r}]", arg_tainted, "set", e, frame)
+        if e.starred:
+            state = self.write(state, place, tainted, "merged", e, frame)
+        return state
+
+    def context_module_call(self, callee: Optional[str], e: Event, state: State, frame: Frame):
+        """``structlog.contextvars.bind_contextvars(...)`` and a structlog logger's records."""
+        if callee is None:
+            return False, state
+        module, _, method = callee.rpartition(".")
+        kind = self.contexts.module_kind(module)
+        if kind is not None and kind.is_verb(method):
+            return True, self.context_verb(kind, module, method, e, state, frame)
+        expanded = self.project.expand_value(callee) if paths.is_global(callee) else callee
+        for kind in self.contexts.module_kinds():
+            for reader in kind.readers:
+                if expanded and expanded.startswith(reader + "().") and expanded.rsplit(".", 1)[-1] in kind.read:
+                    self.read(state, kind.module, e, frame, f"`{paths.display(e.path or '')}(...)`")
+        return False, state
+
+    # --- control flow -------------------------------------------------------------------
+    def branch(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
+        text = dict(e.consts).get("text")
+        keyed, request_only, tested = self.keyed_test(e, state, frame)
+        self.drop_pending(e.span, frame, only_bare=not keyed)
+        # `if event.get("user"): USER = ...` ... `if event.get("user"): read(USER)`: the same
+        # test of the same request takes the same branch both times
+        decided = f"{frame.module}:{frame.chain[-1]}:{text}" if text and request_only else None
+        saved, saved_conds = frame.guards, frame.conds
+        outs = []
+        for block, holds in ((e.body, True), (e.orelse, False)):
+            if decided:
+                frame.conds = saved_conds + (f"{decided}:{holds}",)
+            cond = f"`{text}` is {'true' if holds else 'false'}" if text else \
+                f"the condition at line {e.span[0]} {'holds' if holds else 'fails'}"
+            frame.guards = saved + (cond,)
+            frame.keyed += keyed
+            try:
+                outs.append(self.block(block, state, frame))
+            finally:
+                frame.keyed -= keyed
+                frame.guards, frame.conds = saved, saved_conds
+        (body_fall, body_rets), (else_fall, else_rets) = outs
+        falls = [s for s in (body_fall, else_fall) if s is not None]
+        if not falls:
+            return None, body_rets + else_rets
+        joined = join(falls)
+        if len(falls) == 2 and tested:
+            # `if "user" in CTX: del CTX["user"]`, `if USER: USER = None`: the other branch
+            # is the one where there is nothing to reset
+            for place in list(joined):
+                if any(f.get(place) == frozenset({CLEAN}) for f in falls) and any(under(place, t) for t in tested):
+                    joined[place] = frozenset({CLEAN})
+        if keyed and len(falls) == 2 and self.replaying:
+            # `if LAST_ID != event["id"]: LAST_ID = ...; RESULT = ...`: the other branch is
+            # the one where the state already belongs to this request
+            for place in list(joined):
+                if any(f.get(place) == frozenset({CURRENT}) for f in falls):
+                    joined[place] = frozenset({CURRENT})
+        return joined, body_rets + else_rets
+
+    def keyed_test(self, e: Event, state: State, frame: Frame) -> Tuple[int, bool, Set[str]]:
+        """(1 when the condition reads module state and request data both: it checks
+        that the state belongs to this request; whether it reads request data only; the
+        places it tests)."""
+        reads_state = reads_request = False
+        tested: Set[str] = set()
+        for x in frame.done:
+            if not inside(x.span, e.span):
+                continue
+            if x.kind == "use" and self.taint.path(x.path, frame) or x.kind == "call" and self.taint.call(x, frame):
+                reads_request = True
+            for p in ([x.path] if x.path else []) + [a for a in x.args if a]:
+                canon = self.project.canonical(p, frame.env)
+                place = self.place_of(canon, dict(x.consts).get("keytext") if p == x.path else None)
+                if place is not None:
+                    reads_state = True
+                    tested.add(place)
+        return (1 if reads_state and reads_request else 0), reads_request and not reads_state, tested
+
+    def drop_pending(self, span: Span, frame: Frame, only_bare: bool) -> None:
+        """Reads made by a condition do not count when it is keyed (it compares the
+        state with the request), nor when they only test a place (`if "user" in CTX:`,
+        `if USER is None:`): what is in it is read, if at all, by later statements."""
+        keep = []
+        for site, at, f, bare in self._pending:
+            if f is frame and inside(at, span) and (bare or not only_bare):
+                self.reads.pop(site, None)
+            else:
+                keep.append((site, at, f, bare))
+        self._pending = keep
+
+    # --- calls into project code -------------------------------------------------------
+    def enter(self, target, canon: Optional[str], e: Event, state: State, frame: Frame) -> State:
+        if target.kind == "class":
+            fn = self.project.function(target.module, f"{target.qualname}.__init__")
+            if fn is None:
+                return state
+            target = Target("function", paths.join(target.path, ["()", "__init__"]), target.module, fn.qualname)
+        else:
+            fn = self.project.function(target.module, target.qualname)
+        if fn is None or self.is_generator(fn) or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH \
+                or (target.module, fn.qualname) in frame.stack:
+            return state
+        return self.inline(fn, target, e, state, frame)
+
+    def inline(self, fn: Function, target, e: Event, state: State, frame: Frame, on_yield=None) -> State:  # type: ignore[override]
+        env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
+        tainted: Set[str] = set()
+        params = list(fn.params)
+        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
+        if fn.class_name is not None and params and not is_static:
+            receiver, segs = paths.split(target.path)
+            env["$" + params[0]] = paths.join(receiver, segs[:-1]) if segs else None
+            params = params[1:]
+        unknown = self.taint.unknown_argument(e, frame, frame.done)
+        for name, arg in zip(params, e.args):
+            env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
+            if self.taint.path(arg, frame) or (arg is None and unknown):
+                tainted.add("$" + name)
+        for name, arg in e.kwargs:
+            if name in fn.params:
+                env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
+                if self.taint.path(arg, frame) or (arg is None and unknown):
+                    tainted.add("$" + name)
+        if e.starred and unknown:
+            tainted |= {"$" + p for p in params}
+        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
+        callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
+                       on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed)
+        fall, returns = self.block(fn.body, state, callee)
+        if callee.returns_tainted and e.path:
+            canon = self.project.canonical(e.path, frame.env)
+            if canon is not None:
+                self.taint.results.add(canon + "()")
+        exits = [s for s in [fall, *returns] if s is not None]
+        return join(exits) if exits else state
+
+
+def _subscript_bases(events: Sequence[Event]) -> Set[int]:
+    """Indexes of the ``use`` of ``x`` that ``x[...]`` (and ``del x[...]``) emits before
+    its own use of ``x.__getitem__()`` (or call of ``x.__delitem__``)."""
+    out: Set[int] = set()
+    for j, e in enumerate(events):
+        if e.kind == "use" and e.path and e.path.endswith(".__getitem__()"):
+            base = e.path[:-len(".__getitem__()")]
+        elif e.kind == "call" and e.path and e.path.endswith(".__delitem__"):
+            base = e.path[:-len(".__delitem__")]  # `del CTX["user"]`
+        else:
+            continue
+        for i in range(j - 1, max(-1, j - 12), -1):
+            x = events[i]
+            if not inside(x.span, e.span):
+                break
+            if x.kind == "use" and x.path == base:
+                out.add(i)
+                break
+    return out
+
+
+def _receiver(canon: Optional[str]) -> Tuple[Optional[str], str]:
+    """``app:CACHE.update`` -> (``app:CACHE``, ``update``)."""
+    if canon is None:
+        return None, ""
+    root, segs = paths.split(canon)
+    if not segs and ":" not in root and root[:1] not in "$%" and "." in root:
+        owner, _, method = root.rpartition(".")  # `os.environ.pop`: a dotted path is all root
+        return owner, method
+    if not segs or segs[-1] == "()":
+        return None, ""
+    return paths.join(root, segs[:-1]), segs[-1]
+
+
+class WriteShapes:
+    """A cheap, over-approximating pre-pass: can a handler reach anything that looks
+    like a write of module state at all (an assignment or item store that is not to a
+    bare local name, a merge or a logging-context verb)? Most handlers cannot, and then
+    the two interpretation passes are skipped. Calls are followed by resolved target
+    and, where the receiver is unknown, by method name to every project function of
+    that name, as LAM101's pre-pass does."""
+
+    def __init__(self, project: Project, contexts: ContextCatalog) -> None:
+        self.project = project
+        self.verbs = set(_MERGES) | {_SETDEFAULT}
+        for k in contexts.kinds:
+            self.verbs |= set(k.set_keys) | {m for m, _ in k.set_key}
+        self.by_name: Dict[str, List[Tuple[str, str]]] = {}
+        for m in project.modules.values():
+            for fn in m.functions.values():
+                self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
+        self._summaries: Dict[Tuple[str, str], Tuple[bool, Tuple[Tuple[str, str], ...]]] = {}
+
+    def reachable_from(self, handler: Handler) -> bool:
+        seen: Set[Tuple[str, str]] = set()
+        todo = [(handler.module, handler.qualname)]
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            shaped, callees = self._summary(key)
+            if shaped:
+                return True
+            todo.extend(callees)
+        return False
+
+    def _summary(self, key: Tuple[str, str]) -> Tuple[bool, Tuple[Tuple[str, str], ...]]:
+        cached = self._summaries.get(key)
+        if cached is not None:
+            return cached
+        from lambdalint.graph.link import iter_events
+
+        fn = self.project.function(*key)
+        shaped = False
+        callees: List[Tuple[str, str]] = []
+        for e in iter_events(fn.body) if fn is not None else ():
+            if e.kind in ("assign", "augassign", "del") and e.path:
+                root, segs = paths.split(e.path)
+                shaped = bool(segs) or root[:1] not in "$%"
+            elif e.kind == "setitem":
+                shaped = True
+            elif e.kind == "call" and e.path is not None:
+                segs = paths.split(e.path)[1]
+                last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
+                if last in self.verbs or e.path.startswith(ENVIRON):
+                    shaped = True
+                elif e.path[:1] not in "$%" and not segs:
+                    target = self.project.target(e.path)
+                    if target is not None and target.kind in ("function", "class") and target.module:
+                        qual = target.qualname if target.kind == "function" else f"{target.qualname}.__init__"
+                        callees.append((target.module, qual))
+                    else:
+                        callees.extend(self.by_name.get(last, ()))
+                else:
+                    callees.extend(self.by_name.get(last, ()))
+            if shaped:
+                break
+        result = (shaped, tuple(dict.fromkeys(callees)))
+        self._summaries[key] = result
+        return result

@@ -1,0 +1,358 @@
+"""LAM501-LAM503 on inline examples: several spellings of each leaking shape (INVALID,
+each write marked ``# expect: LAM50x``) and the correct shapes a naive "global written
+from the event" linter would flag (VALID)."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import expected_markers, found, lint
+from lambdalint.project.config import Settings
+
+LAM5 = Settings(select=("LAM5",))
+
+INVALID = {
+    "global_under_walrus": """
+        USER = None
+
+        def handler(event, context):
+            global USER
+            if (claims := event.get("claims")) is not None:
+                USER = claims["sub"]  # expect: LAM501
+            return {"user": USER}
+    """,
+    "class_attribute_in_another_module": {
+        "state.py": """
+            class Request:
+                tenant = None
+        """,
+        "app.py": """
+            from state import Request
+
+            def _auth(headers):
+                Request.tenant = headers["x-tenant"]  # expect: LAM501
+
+            def handler(event, context):
+                if "x-tenant" in event.get("headers", {}):
+                    _auth(event["headers"])
+                return {"tenant": Request.tenant}
+        """,
+    },
+    "session_headers_update_display": """
+        import requests
+
+        http = requests.Session()
+
+        def handler(event, context):
+            token = event.get("token")
+            if token:
+                http.headers.update({"Authorization": "Bearer " + token})  # expect: LAM501
+            return http.get("https://example.com/api", timeout=3).status_code
+    """,
+    "dict_update_keywords": """
+        CTX = {}
+
+        def handler(event, context):
+            if event.get("user"):
+                CTX.update(user=event["user"])  # expect: LAM501
+            return dict(CTX)
+    """,
+    "dict_read_by_get_in_helper": """
+        import json
+
+        SESSION = {"region": "eu-west-1"}
+
+        def remember(body):
+            SESSION["account"] = body.get("account")  # expect: LAM501
+
+        def describe():
+            return json.dumps({"account": SESSION.get("account")})
+
+        def handler(event, context):
+            body = json.loads(event["body"])
+            if body.get("action") == "login":
+                remember(body)
+            return describe()
+    """,
+    "context_derived": """
+        LAST_REQUEST = {}
+
+        def handler(event, context):
+            if event.get("trace"):
+                LAST_REQUEST["id"] = context.aws_request_id  # expect: LAM501
+            return {"trace": LAST_REQUEST.get("id")}
+    """,
+    "powertools_logging_import_path_and_alias": """
+        from aws_lambda_powertools.logging import Logger as PTLogger
+
+        log = PTLogger(service="payments")
+
+        @log.inject_lambda_context(log_event=False)
+        def handler(event, context):
+            if event.get("merchant"):
+                log.append_keys(merchant=event["merchant"])  # expect: LAM502
+            log.info("charge")
+            return {}
+    """,
+    "powertools_logger_in_shared_module": {
+        "observability.py": """
+            from aws_lambda_powertools import Logger
+
+            logger = Logger()
+        """,
+        "app.py": """
+            from observability import logger
+
+            @logger.inject_lambda_context
+            def handler(event, context):
+                try:
+                    user = event["requestContext"]["authorizer"]["principalId"]
+                    logger.append_keys(user=user)  # expect: LAM502
+                except KeyError:
+                    logger.warning("no principal")
+                    return {"statusCode": 401}
+                logger.info("ok")
+                return {"statusCode": 200}
+        """,
+    },
+    "structlog_imported_function": """
+        import structlog
+        from structlog.contextvars import bind_contextvars
+
+        logger = structlog.stdlib.get_logger()
+
+        def handler(event, context):
+            for record in event.get("Records", []):
+                bind_contextvars(message_id=record["messageId"])  # expect: LAM502
+            logger.info("batch done")
+            return {}
+    """,
+    "chalice_current_request": """
+        from chalice import Chalice
+
+        app = Chalice(app_name="orders")
+        _state = {"tenant": None}
+
+        @app.route("/orders")
+        def list_orders():
+            request = app.current_request
+            tenant = (request.headers or {}).get("x-tenant")
+            if tenant:
+                _state["tenant"] = tenant  # expect: LAM501
+            return {"tenant": _state["tenant"]}
+    """,
+    "flask_request_under_zappa": {
+        "zappa_settings.json": '{"dev": {"app_function": "web.app", "s3_bucket": "b"}}',
+        "web.py": """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+            CURRENT = {}
+
+            @app.route("/me")
+            def me():
+                if request.args.get("user"):
+                    CURRENT["user"] = request.args["user"]  # expect: LAM501
+                return {"user": CURRENT.get("user")}
+        """,
+    },
+    "environ_update_and_getenv": """
+        import os
+
+        def handler(event, context):
+            if "stage" in event:
+                os.environ.update({"STAGE": event["stage"]})  # expect: LAM503
+            return {"stage": os.getenv("STAGE")}
+    """,
+    "environ_subscript_read": """
+        import os
+
+        def _prefix():
+            return os.environ["TENANT_PREFIX"]
+
+        def handler(event, context):
+            tenant = event.get("tenant")
+            if tenant:
+                os.environ["TENANT_PREFIX"] = tenant.lower()  # expect: LAM503
+            return {"prefix": _prefix()}
+    """,
+}
+
+VALID = {
+    "overwritten_on_every_path": """
+        USER = None
+
+        def handler(event, context):
+            global USER
+            if event.get("user"):
+                USER = event["user"]
+            else:
+                USER = "anonymous"
+            return {"user": USER}
+    """,
+    "reset_in_finally_helper": """
+        CTX = {}
+
+        def _reset():
+            CTX.clear()
+
+        def handler(event, context):
+            try:
+                if event.get("user"):
+                    CTX["user"] = event["user"]
+                return dict(CTX)
+            finally:
+                _reset()
+    """,
+    "deleted_at_top": """
+        CTX = {"service": "orders"}
+
+        def handler(event, context):
+            if "user" in CTX:
+                del CTX["user"]
+            if event.get("user"):
+                CTX["user"] = event["user"]
+            return dict(CTX)
+    """,
+    "other_slot_read": """
+        CTX = {"service": "orders"}
+
+        def handler(event, context):
+            if event.get("user"):
+                CTX["user"] = event["user"]
+                return {"user": CTX["user"]}
+            return {"service": CTX["service"]}
+    """,
+    "per_key_cache_get": """
+        _cache = {}
+
+        def handler(event, context):
+            key = event["id"]
+            if len(_cache) > 64:
+                _cache.clear()
+            hit = _cache.get(key)
+            if hit is None:
+                hit = {"id": key}
+                _cache[key] = hit
+            return hit
+    """,
+    "lazy_value_from_environment": """
+        import os
+
+        _region = None
+
+        def handler(event, context):
+            global _region
+            if _region is None:
+                _region = os.environ.get("AWS_REGION", "us-east-1")
+            return {"region": _region, "id": event.get("id")}
+    """,
+    "constant_flag": """
+        WARM = False
+
+        def handler(event, context):
+            global WARM
+            was_warm = WARM
+            if event.get("ping"):
+                WARM = True
+            return {"warm": was_warm}
+    """,
+    "powertools_clear_state_keyword": """
+        from aws_lambda_powertools import Logger
+
+        logger = Logger()
+
+        @logger.inject_lambda_context(clear_state=True, log_event=True)
+        def handler(event, context):
+            if event.get("order"):
+                logger.append_keys(order=event["order"])
+            logger.info("done")
+    """,
+    "powertools_clear_state_method_at_top": """
+        from aws_lambda_powertools import Logger
+
+        logger = Logger()
+
+        def handler(event, context):
+            logger.clear_state()
+            if event.get("order"):
+                logger.append_keys(order=event["order"])
+            logger.info("done")
+    """,
+    "structlog_bound_contextvars_block": """
+        import structlog
+
+        log = structlog.get_logger()
+
+        def handler(event, context):
+            with structlog.contextvars.bound_contextvars(user=event.get("user")):
+                log.info("inside")
+            log.info("outside")
+    """,
+    "environ_unconditional_before_reads": """
+        import os
+
+        def handler(event, context):
+            os.environ["TRACE_ID"] = context.aws_request_id
+            return {"trace": os.environ.get("TRACE_ID")}
+    """,
+    "script_not_a_handler": """
+        STATE = {}
+
+        def load(event):
+            if event.get("x"):
+                STATE["x"] = event["x"]
+
+        if __name__ == "__main__":
+            load({"x": 1})
+            print(STATE.get("x"))
+    """,
+}
+
+
+def _files(case):
+    return case if isinstance(case, dict) else {"app.py": case}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, _files(INVALID[name]), LAM5)
+    assert found(diagnostics) == expected_markers(tmp_path), [d.message for d in diagnostics]
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    diagnostics = lint(tmp_path, _files(VALID[name]), LAM5)
+    assert diagnostics == [], [d.message for d in diagnostics]
+
+
+def test_message_names_write_condition_and_read(tmp_path):
+    (d,) = lint(tmp_path, _files(INVALID["dict_read_by_get_in_helper"]), LAM5)
+    assert d.code == "LAM501" and d.severity == "error"
+    assert "`SESSION['account']`" in d.message
+    assert "made at app.py:3" in d.message
+    assert "handler `handler` (via handler -> remember)" in d.message
+    assert 'only when `body.get("action") == "login"` is true' in d.message
+    assert "reads `SESSION.get('account')` at app.py:9 (in `describe`)" in d.message
+    assert d.fix is not None and d.fix.applicability == "unsafe"
+    assert dict(d.fix.data)["statement"] == 'SESSION.pop("account", None)'
+
+
+def test_same_site_for_several_handlers_is_one_finding(tmp_path):
+    files = {"app.py": """
+        CTX = {}
+
+        def _tag(event):
+            if event.get("user"):
+                CTX["user"] = event["user"]
+
+        def create_handler(event, context):
+            _tag(event)
+            return dict(CTX)
+
+        def delete_handler(event, context):
+            _tag(event)
+            return dict(CTX)
+    """}
+    (d,) = lint(tmp_path, files, LAM5)
+    assert d.handlers == ("create_handler", "delete_handler")
