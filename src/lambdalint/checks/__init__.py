@@ -48,6 +48,7 @@ RULE_MODULES = (
     "per_invocation",
     "background",
     "snapstart",
+    "shared_tmp",
 )
 
 
