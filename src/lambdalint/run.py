@@ -74,7 +74,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                  gathered: Optional[Gathered] = None) -> Loaded:
     """Deployment files, then the files they and the paths name, indexed, linked, with their entry points."""
     from lambdalint.graph.declared import adapted_app_routes, merge, resolve_declared
-    from lambdalint.graph.deployfacts import with_snapstart
+    from lambdalint.graph.deployfacts import with_managed, with_snapstart
     from lambdalint.graph.handlers import find_handlers
     from lambdalint.graph.link import Project
     from lambdalint.project.sourcefile import stamp_of
@@ -98,7 +98,9 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
         found += adapted_app_routes(project)
     handlers, configured = with_snapstart(project, merge(declared.handlers + found), settings.snapstart,
                                           settings.snapstart_handlers, settings.source, names)
-    return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured,
+    handlers, managed = with_managed(project, handlers, settings.managed_instances,
+                                     settings.managed_instances_handlers, settings.source, names)
+    return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
                   len(sources), code_roots, sources, reads, records, options.prune)
 
 

@@ -49,6 +49,7 @@ RULE_MODULES = (
     "background",
     "snapstart",
     "leakage",
+    "shared_tmp",
 )
 
 

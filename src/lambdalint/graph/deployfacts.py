@@ -61,3 +61,33 @@ def _hooks_importer(project: Project, module: str) -> Optional[str]:
             return display_path(facts.path)
     return None
 
+
+
+CONFIGURED_PROVIDER = "(from config)"
+
+
+def with_managed(project: Project, handlers: Sequence[Handler], everywhere: bool, listed: Sequence[str],
+                 config: Optional[str], import_names=None) -> Tuple[List[Handler], List[Notice]]:
+    """``handlers`` with Lambda Managed Instances from config (``managed-instances = true``:
+    every handler; ``managed-instances-handlers``: these), for code whose deployment
+    lives elsewhere; a capacity provider a deployment file names is kept. A warning
+    for each listed entry that names no handler."""
+    shown = display_path(config) if config else "config"
+    wanted = [(entry, normalise_listed(entry)) for entry in listed]
+    used = set()
+    names = import_names or {}
+    out: List[Handler] = []
+    for h in handlers:
+        facts = h.deploy
+        facts_path = project.modules[h.module].path if h.module in project.modules else h.path
+        hit = next((entry for entry, key in wanted
+                    if matches_listed(key, h.qualname, h.module, names.get(h.module, h.module), facts_path)), None)
+        if hit is not None:
+            used.add(hit)
+        if not facts.managed and (hit is not None or everywhere):
+            key = "managed-instances-handlers" if hit is not None else "managed-instances = true"
+            facts = replace(facts, capacity_provider=CONFIGURED_PROVIDER, managed_at=f"{shown}, {key}")
+        out.append(h if facts is h.deploy else replace(h, deploy=facts))
+    notices = [Notice(WARNING, shown, 0, f"managed-instances-handlers: `{entry}` names none of the handlers found")
+               for entry, _ in wanted if entry not in used]
+    return out, notices

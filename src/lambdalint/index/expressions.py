@@ -147,6 +147,11 @@ class Expressions:
         if isinstance(node, (cst.Call, cst.Await)):
             return self.ref(node)
         if isinstance(node, CONST_NODES):
+            if isinstance(node, cst.SimpleString):
+                text = _string_value(node)
+                if text == "/tmp" or text.startswith("/tmp/"):
+                    # a fixed /tmp path: its text, for the rules that compare names (LAM6xx)
+                    self.emit(Event("tmppath", self.span(node), value=text))
             return "<const>"
         if isinstance(node, cst.NamedExpr):
             v = self.value(node.value)

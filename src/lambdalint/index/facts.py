@@ -57,7 +57,8 @@ class Event:
       parts (f-string, ``+``, ``%``, ``.format``, ``os.path.join``, ``Path``):
       ``value`` is its constant text with ``{}`` for the other parts, ``args``
       their paths (``None`` where a part is not a path). Emitted just before
-      the event that uses the string, whose span contains it.
+      the event that uses the string, whose span contains it. A constant string
+      under ``/tmp`` is recorded too, with its text and no ``args``.
     - ``del``: ``path`` is deleted.
     - ``return``: ``value`` is the returned path, if any.
     - ``raise``.

@@ -9,4 +9,5 @@ RULE_CODES = (
     "LAM301", "LAM302", "LAM303", "LAM304", "LAM305", "LAM306",
     "LAM401", "LAM402",
     "LAM501", "LAM502", "LAM503",
+    "LAM601", "LAM602", "LAM603",
 )

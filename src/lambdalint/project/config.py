@@ -56,6 +56,9 @@ class Settings:
     # those listed (as ``handlers`` lists them: ``app.handler``, ``src/app.py:handler``)
     snapstart: bool = False
     snapstart_handlers: Tuple[str, ...] = ()
+    # Lambda Managed Instances, likewise: every handler, or those listed
+    managed_instances: bool = False
+    managed_instances_handlers: Tuple[str, ...] = ()
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [tool.lambdalint.growth.<section>.<name>]: growth catalogue entries (knowledge/growth.py)
     growth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -98,8 +101,10 @@ _LIST_KEYS = {
     "handler-patterns": "handler_patterns",
     "deploy-files": "deploy_files",
     "snapstart-handlers": "snapstart_handlers",
+    "managed-instances-handlers": "managed_instances_handlers",
 }
-_BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore", "snapstart": "snapstart"}
+_BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore", "snapstart": "snapstart",
+              "managed-instances": "managed_instances"}
 _CODE_KEYS = ("select", "extend-select", "ignore")
 _KNOWN = set(_LIST_KEYS) | set(_BOOL_KEYS) | {"per-file-ignores", "resources", "output-format", "options", "growth"}
 CONFIG_NAMES = ("lambdalint.toml", ".lambdalint.toml")
@@ -174,10 +179,11 @@ def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes
     for key in _CODE_KEYS:
         for code in changes.get(_LIST_KEYS[key], ()):
             check_code(code, known_codes, f"{path}: '{prefix}{key}'")
-    for entry in changes.get("snapstart_handlers", ()):
-        if not is_handler_entry(entry):
-            raise ConfigError(f"{path}: '{prefix}snapstart-handlers': {entry!r} is not a handler "
-                              "(`module.function` or `path/to/file.py:function`)")
+    for key in ("snapstart-handlers", "managed-instances-handlers"):
+        for entry in changes.get(_LIST_KEYS[key], ()):
+            if not is_handler_entry(entry):
+                raise ConfigError(f"{path}: '{prefix}{key}': {entry!r} is not a handler "
+                                  "(`module.function` or `path/to/file.py:function`)")
     for key, attr in _BOOL_KEYS.items():
         if key in table:
             if not isinstance(table[key], bool):
@@ -340,6 +346,9 @@ def describe(settings: Settings) -> List[Tuple[str, Any, str]]:
         ("conventions", settings.conventions, settings.origin("conventions")),
         ("snapstart", settings.snapstart, settings.origin("snapstart")),
         ("snapstart-handlers", list(settings.snapstart_handlers), settings.origin("snapstart-handlers")),
+        ("managed-instances", settings.managed_instances, settings.origin("managed-instances")),
+        ("managed-instances-handlers", list(settings.managed_instances_handlers),
+         settings.origin("managed-instances-handlers")),
         ("output-format", settings.output_format or "full", settings.origin("output-format")),
         ("options", dict({**RULE_OPTIONS, **settings.options}), settings.origin("options")),
         ("resources", {k: dict(v) for k, v in settings.resources.items()}, settings.origin("resources")),
