@@ -197,6 +197,10 @@ class _Scan:
                     kind = "write" if any(c in text for c in api.modes) else "read"
             self.accesses.append(Access(step, key, kind, key))
             return
+        # any other call handed the name written as it is (`s3.upload_file("/tmp/report.csv", ...)`)
+        key = self.inline(e.span)
+        if key is not None:
+            self.accesses.append(Access(step, key, "use", key))
 
 
 def _fn(path: str, pattern: str) -> bool:
