@@ -72,13 +72,17 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             module, span = finding.item.report_at
             key = (finding.item.code, module, span)
             if key not in found:
-                found[key] = (finding, [handler.qualname])
+                found[key] = ([finding], [handler.qualname])
                 continue
-            if found[key][0].outcome == "maybe" and finding.outcome != "maybe":
-                found[key] = (finding, found[key][1])
-            if handler.qualname not in found[key][1]:
-                found[key][1].append(handler.qualname)
-    for (code, module, span), (finding, handlers) in found.items():
+            findings, handlers = found[key]
+            if findings[0].outcome == "maybe" and finding.outcome != "maybe":
+                findings[:] = [finding]
+            elif finding.outcome == findings[0].outcome:
+                findings.append(finding)
+            if handler.qualname not in handlers:
+                handlers.append(handler.qualname)
+    for (code, module, span), (findings, handlers) in found.items():
+        finding = findings[0]
         outcome = finding.outcome
         diagnostics.append(Diagnostic(
             code=code,
@@ -87,7 +91,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             path=project.modules[module].path,
             span=span,
             severity=NOTE if outcome == "maybe" else ERROR,
-            fix=_fix(project, finding),
+            fix=_fix(project, findings),
             handlers=tuple(handlers),
         ))
     return diagnostics
@@ -200,7 +204,9 @@ def _message(project: Project, finding: Finding, handlers: Sequence[str]) -> str
 
 # --- fixes ----------------------------------------------------------------------------
 
-def _fix(project: Project, finding: Finding) -> Fix:
+def _fix(project: Project, findings: Sequence[Finding]) -> Fix:
+    """The fix of one site, for every handler that leaves its work unfinished."""
+    finding = findings[0]
     item = finding.item
     if item.kind is None:
         if item.in_async_def and item.stmt:
@@ -209,26 +215,31 @@ def _fix(project: Project, finding: Finding) -> Fix:
         return Fix("Await the coroutine, or run it with asyncio.run()", DISPLAY_ONLY)
     rule = item.kind.rule
     if rule == "LAM302" and finding.outcome == "pending":
-        return _insert_before_exits(project, finding, "{}.join()", f"Join the {item.kind.name} before the handler returns")
+        return _insert_before_exits(project, findings, "{}.join()", f"Join the {item.kind.name} before the handler returns")
     if rule == "LAM301" and finding.outcome == "cancelled":
-        return _insert_before_exits(project, finding, "await {}", "Await the task before the coroutine returns")
+        return _insert_before_exits(project, findings, "await {}", "Await the task before the coroutine returns")
     if rule == "LAM301":
         return Fix("Await the task inside the coroutine the handler runs", DISPLAY_ONLY)
     return Fix(item.kind.advice[:1].upper() + item.kind.advice[1:], DISPLAY_ONLY)
 
 
 def _finishing_lines(finding: Finding, template: str) -> Optional[List[str]]:
-    """The statement(s) that finish the item, through a local of the checked
-    function: ``t.join()``, or ``for _w in threads: _w.join()`` for a container. A
-    variable bound inside a loop holds only the last of the items made there."""
+    """The statement(s) that finish the item at every exit of the checked function,
+    through a local of it: ``t.join()``, or ``for _w in threads: _w.join()`` for a
+    container. The local must be bound at each of those exits on every path (to
+    the work, or None), and must hold all the work the site started: a variable
+    holds only the last of the instances a site made in a loop, or in a helper
+    called more than once."""
     checked = finding.checked
     if checked is None or not finding.holders:
         return None
     module, fn = checked
-    in_loop = finding.item.module == module and _inside_loop(fn, finding.item.span)
-    direct = sorted(finding.direct)
-    containers = sorted(set(finding.holders) - finding.direct)
-    if direct and not in_loop:
+    item = finding.item
+    once = not item.repeated and not (item.module == module and _inside_loop(fn, item.span))
+    bound = finding.bound or frozenset()
+    direct = sorted(finding.direct & bound)
+    containers = sorted((set(finding.holders) - finding.direct) & (finding.containers or frozenset()))
+    if direct and once:
         name = direct[0]
         if name in finding.nullable:
             return [f"if {name[1:]} is not None:", "    " + template.format(name[1:])]
@@ -242,18 +253,50 @@ def _inside_loop(fn: Function, span: Span) -> bool:
     return any(e.kind == "loop" and e.span[:2] <= span[:2] and span[2:] <= e.span[2:] for e in iter_events(fn.body))
 
 
-def _insert_before_exits(project: Project, finding: Finding, template: str, message: str) -> Fix:
-    lines = _finishing_lines(finding, template)
-    if lines is None or finding.checked is None:
-        return Fix(message, DISPLAY_ONLY)
-    fn = finding.checked[1]
+def _insert_before_exits(project: Project, findings: Sequence[Finding], template: str, message: str) -> Fix:
+    """Finish the work right before each exit where it is still running, in every
+    handler (or coroutine) that leaves it so. The exits are in the checked
+    function, which may be in another file than the site: the edits go there."""
+    edits: List[Edit] = []
+    files = set()
+    for finding in findings:
+        lines = _finishing_lines(finding, template)
+        if lines is None or finding.checked is None:
+            return _display_only(project, findings[0], message)
+        module, fn = finding.checked
+        files.add(module)
+        planned = _edits_before_exits(fn, finding.exits, lines)
+        if planned is None:
+            return _display_only(project, findings[0], message)
+        edits.extend(e for e in planned if e not in edits)
+    if len(files) != 1:  # one fix edits one file
+        return _display_only(project, findings[0], message)
+    module = files.pop()
+    data = () if module == findings[0].item.report_at[0] else (("file", project.modules[module].path),)
+    return Fix(message, UNSAFE, edits=tuple(sorted(edits, key=lambda e: e.span)), data=data)
+
+
+def _display_only(project: Project, finding: Finding, message: str) -> Fix:
+    """Say where to finish work that no local of the checked function holds."""
+    item = finding.item
+    if finding.checked is not None and len(item.chain) > 1 and not finding.holders:
+        module, fn = finding.checked
+        made_here = item.module == module and any(e.span == item.span for e in iter_events(fn.body))
+        if not made_here:
+            verb = "await" if item.kind is not None and item.kind.rule == "LAM301" else "join"
+            return Fix(f"{message}: have `{item.chain[-1]}` return it, and {verb} it in `{fn.qualname}` before "
+                       f"every return", DISPLAY_ONLY)
+    return Fix(message, DISPLAY_ONLY)
+
+
+def _edits_before_exits(fn: Function, exits: Sequence[Exit], lines: List[str]) -> Optional[List[Edit]]:
     points = insertion_points(fn)
     edits = []
-    for x in finding.exits:
+    for x in exits:
         if x.how == "end":
             end = end_of_body(fn)
             if end is None:
-                return Fix(message, DISPLAY_ONLY)
+                return None
             line, indent = end
             edits.append(Edit((line, 0, line, 0), "".join(" " * indent + text + "\n" for text in lines)))
         elif x.span is not None and x.span in points:
@@ -261,8 +304,8 @@ def _insert_before_exits(project: Project, finding: Finding, template: str, mess
             text = "".join(" " * col + t + "\n" for t in lines)
             edits.append(Edit((line, col, line, col), text[col:] + " " * col))
         else:
-            return Fix(message, DISPLAY_ONLY)
-    return Fix(message, UNSAFE, edits=tuple(edits))
+            return None
+    return edits
 
 
 def _is_statement(e: Event) -> bool:

@@ -214,6 +214,9 @@ class Calls:
         if kind.default_executor_arg is not None:
             extra["default_executor"] = len(e.args) <= kind.default_executor_arg or e.args[kind.default_executor_arg] is None
         item = self.new_item(kind, e, frame, callee, owner=owner, daemon=("daemon", "True") in e.consts, **extra)
+        if item.id in state.status:
+            item.repeated = True  # a second instance while the first may still be held elsewhere
+        self._spawned.append(item.id)
         item.run = frame.run if kind.rule == "LAM301" else None
         if item.run is None and kind.rule == "LAM301" and owner is not None:
             item.loop_path = owner
@@ -287,11 +290,45 @@ class Calls:
         canon = self.project.canonical(receiver, frame.env)
         if canon is None:
             return True  # a local whose value is a literal or unknown
+        attribute = self.attribute_container(canon)
+        if attribute is not None:
+            return attribute
         expanded = self.external_path(canon) or canon
         callable_path = paths.callable_of(expanded)
         if callable_path is None:
             return "()" not in expanded
         return self.catalog.is_container(callable_path)
+
+    def attribute_container(self, canon: str) -> Optional[bool]:
+        """Whether ``obj.attr`` of an instance of a project class is a plain
+        container, from what the class's methods assign to ``self.attr``
+        (``self.threads = []``); None when ``canon`` is no such attribute."""
+        root, segs = paths.split(canon)
+        if not segs or segs[-1] == "()":
+            return None
+        owner = paths.join(root, segs[:-1])
+        if ":" in root and "()" not in segs:
+            cls = self.project.instance_class(owner)
+        else:
+            t = self.project.target(owner)
+            cls = (t.module, t.qualname) if t is not None and t.kind == "instance" and t.module else None
+        if cls is None:
+            return None
+        values = []
+        for fn in self.project.modules[cls[0]].functions.values():
+            if fn.class_name != cls[1] or not fn.params:
+                continue
+            own = f"${fn.params[0]}.{segs[-1]}"
+            values += [e for e in iter_events(fn.body) if e.kind == "assign" and e.path == own]
+        if not values:
+            return None
+        for e in values:
+            if any(k == "literal" for k, _ in e.consts):
+                continue
+            callable_path = paths.callable_of(self.project.expand_value(e.value) or "") if e.value else None
+            if callable_path is None or not self.catalog.is_container(callable_path):
+                return False
+        return True
 
     def owner_finish(self, state: State, frame: Frame, receiver: str, method: str, e: Event) -> State:
         owner = self.project.canonical(receiver, frame.env)
@@ -416,7 +453,9 @@ class Calls:
                    _projection(s, params, self.reaches_all(target.module, fn)))
             summary = self._summaries.get(key)
             if summary is None:
+                first_spawn = len(self._spawned)
                 ran = self.run_body(fn, target.module, label, env, [s], frame, e, param_atoms=binder, copy_out=copy_out)
+                spawned = frozenset(self._spawned[first_spawn:])
                 copied = [k for _, k in copy_out]
 
                 def delta(after: State) -> Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]:
@@ -426,10 +465,15 @@ class Calls:
                 summary = (
                     [(delta(f), f.vars.get(result_key, EMPTY)) for f in ran.falls],
                     [(delta(r), span) for r, span in ran.raises],
+                    spawned,
                 )
                 self._summaries[key] = summary
                 out.add(ran)
                 continue
+            for i in summary[2]:  # the helper's spawns, replayed: a second instance of known work
+                if i in s.status:
+                    self.items[i].repeated = True
+                self._spawned.append(i)
             own = {k: v for k, v in s.vars.items() if k[:1].isdigit()}
 
             def apply(d: Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]) -> State:

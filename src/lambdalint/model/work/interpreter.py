@@ -48,7 +48,8 @@ class Interpreter(Calls, ControlFlow):
         self.budget = BUDGET
         self._result_lines: Dict[str, int] = {}
         self._relevant: Dict[Tuple[str, str], bool] = {}
-        self._summaries: Dict[Tuple, Tuple[list, list]] = {}
+        self._summaries: Dict[Tuple, Tuple[list, list, FrozenSet[int]]] = {}
+        self._spawned: List[int] = []  # items in the order their spawning calls ran
         self._reaches_all: Dict[Tuple[str, str], bool] = {}
         self._owner_methods = frozenset(m for k in catalog.kinds for m in k.owner_finish)
         patterns = [p for k in catalog.kinds for p in k.spawn] + [p for r in catalog.runners for p in r.calls] \
@@ -91,6 +92,26 @@ class Interpreter(Calls, ControlFlow):
         prefix = f"{frame.uid}%"
         nullable = frozenset(k[len(prefix) - 1:] for state, _ in exits for k, v in state.vars.items()
                              if k.startswith(prefix) and NONE in v)
+        at_exit: Dict[Exit, List[State]] = {}
+        for state, exit_ in exits:
+            at_exit.setdefault(exit_, []).append(state)
+        named: Dict[Exit, Tuple[FrozenSet[str], FrozenSet[str]]] = {}
+
+        def bound_at(exit_: Exit) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+            """The locals bound on every path to ``exit_``: to work or None, and to
+            containers of work (possibly empty)."""
+            if exit_ not in named:
+                work: Optional[FrozenSet[str]] = None
+                containers: Optional[FrozenSet[str]] = None
+                for state in at_exit[exit_]:
+                    local = {k[len(prefix) - 1:]: v for k, v in state.vars.items() if k.startswith(prefix)}
+                    w = frozenset(k for k, v in local.items() if v and all(isinstance(a, int) or a == NONE for a in v))
+                    c = frozenset(k for k, v in local.items() if all(isinstance(a, int) for a in v))
+                    work = w if work is None else work & w
+                    containers = c if containers is None else containers & c
+                named[exit_] = (work or frozenset(), containers or frozenset())
+            return named[exit_]
+
         for state, exit_ in exits:
             for item_id, statuses in state.status.items():
                 item = self.items[item_id]
@@ -103,6 +124,9 @@ class Interpreter(Calls, ControlFlow):
                     finding = self.findings[key] = Finding(item, outcome, checked=(frame.module, frame.fn), run=run)
                 if exit_ not in finding.exits:
                     finding.exits.append(exit_)
+                    work, containers = bound_at(exit_)
+                    finding.bound = work if finding.bound is None else finding.bound & work
+                    finding.containers = containers if finding.containers is None else finding.containers & containers
                 finding.nullable = finding.nullable | nullable
                 holders = frozenset(
                     k[len(str(frame.uid)):] for k, v in state.vars.items()
@@ -201,7 +225,7 @@ class Interpreter(Calls, ControlFlow):
         return self.location(raw, frame)
 
     def store(self, state: State, frame: Frame, container: str, values: Sequence[Optional[str]]) -> State:
-        added = frozenset(a for v in values for a in self.atoms(v, state, frame) if a != NONE)
+        added = frozenset(a for v in values for a in self.atoms(v, state, frame) if isinstance(a, int))
         if not added:
             return state
         loc = self.container_location(container, frame)
