@@ -53,6 +53,7 @@ class WorkKind:
     owner_with_finishes: bool
     only_when_discarded: bool
     default_executor_arg: Optional[int]
+    spawned_when_awaited: bool
     advice: str
     reference: str
 
@@ -247,7 +248,7 @@ def _method(text: str, table: _Table) -> Method:
 
 _WORK_KEYS = ("name", "rule", "spawn", "start", "finish", "awaitable", "consumes-coroutine", "running-probes",
               "finished-probes", "running-when-none", "with-finishes", "owner-finish", "owner-with-finishes",
-              "only-when-discarded", "default-executor-arg", "advice", "reference")
+              "only-when-discarded", "default-executor-arg", "spawned-when-awaited", "advice", "reference")
 
 
 def _work(data: Any, source: str, number: int) -> WorkKind:
@@ -278,6 +279,7 @@ def _work(data: Any, source: str, number: int) -> WorkKind:
         owner_with_finishes=t.boolean("owner-with-finishes"),
         only_when_discarded=t.boolean("only-when-discarded"),
         default_executor_arg=default_arg,
+        spawned_when_awaited=t.boolean("spawned-when-awaited"),
         advice=t.string("advice"),
         reference=t.string("reference", ""),
     )

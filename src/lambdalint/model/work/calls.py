@@ -217,7 +217,7 @@ class Calls:
         if item.id in state.status:
             item.repeated = True  # a second instance while the first may still be held elsewhere
         self._spawned.append(item.id)
-        item.run = frame.run if kind.rule == "LAM301" else None
+        item.run = frame.run if kind.rule == "LAM301" or kind.spawned_when_awaited else None
         if item.run is None and kind.rule == "LAM301" and owner is not None:
             item.loop_path = owner
         state = state.with_status({item.id: CREATED if kind.start else PENDING})
@@ -230,6 +230,8 @@ class Calls:
         if runner is not None:
             return self.run_loop(e, runner.pending, external or "", receiver, states, frame)
         kind = cat.kind_for(external)
+        if kind is not None and kind.spawned_when_awaited and not e.awaited:
+            kind = None  # a coroutine that makes the work once awaited: followed no further
         if kind is not None:
             if kind.only_when_discarded and not e.stmt:
                 return Outcome([self.escape(s, frame, e) for s in states])

@@ -142,11 +142,18 @@ class Interpreter(Calls, ControlFlow):
         if item.kind is None:
             return "never-awaited" if final and CREATED in statuses else None
         if not final:
-            if item.run is None or run is None or item.run.id != run.id or item.kind.rule != "LAM301":
+            if item.run is None or run is None or item.run.id != run.id:
+                return None
+            if item.kind.spawned_when_awaited:
+                # a child process of the loop: nothing waits for it once asyncio.run() returns
+                return "pending" if PENDING in statuses else "maybe" if MAYBE in statuses else None
+            if item.kind.rule != "LAM301":
                 return None
             if item.default_executor:
                 return None  # asyncio.run() waits for the default executor
             return "cancelled" if PENDING in statuses else None
+        if item.kind.spawned_when_awaited and item.run is not None and item.run.mode == "cancelled":
+            return None  # checked where the coroutine run by asyncio.run() returned
         if PENDING in statuses:
             return "pending"
         if MAYBE in statuses:
