@@ -19,8 +19,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.model.work import Exit, Finding, Interpreter, Item
-from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix
+from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming
+from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, span_text
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, iter_events
@@ -59,6 +59,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     # worst outcome any handler reaches ("maybe" only when no handler leaves it pending)
     found: Dict[Tuple[str, str, Span], Tuple[Finding, List[str]]] = {}
     diagnostics: List[Diagnostic] = []
+    rearming = Rearming(project, catalog)  # what it learns holds for every handler
     for handler in ctx.handlers:
         fn = project.function(handler.module, handler.qualname)
         if fn is None:
@@ -68,7 +69,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             if d is not None:
                 diagnostics.append(d)
             continue  # its body never runs as written
-        for finding in Interpreter(project, catalog).invoke(handler):
+        for finding in Interpreter(project, catalog, rearming).invoke(handler):
             module, span = finding.item.report_at
             key = (finding.item.code, module, span)
             if key not in found:
@@ -191,8 +192,10 @@ def _message(project: Project, finding: Finding, handlers: Sequence[str]) -> str
                 f"later invocation or is lost, and an exited child nobody waits for stays a zombie; {kind.advice}")
     # LAM302
     started = f", started at {_where(project, *item.started)}" if item.started else ""
-    head = f"{kind.name} `{item.callee}(...)` (created at {made}{started}) in {who}"
     daemon = " (`daemon=True` does not help: the process does not exit between invocations)" if item.daemon else ""
+    if item.rearms is not None:
+        return _loop_message(project, finding, handlers, started, daemon)
+    head = f"{kind.name} `{item.callee}(...)` (created at {made}{started}) in {who}"
     if finding.outcome == "maybe":
         return (f"{head} is only joined with a timeout (at {exits}): when the timeout expires the handler returns "
                 f"with it still running, and it is frozen with the environment{daemon}; make the timeout longer than "
@@ -200,6 +203,25 @@ def _message(project: Project, finding: Finding, handlers: Sequence[str]) -> str
     return (f"{head} is not joined on every path before the handler returns (at {exits}): Lambda freezes the "
             f"environment as soon as the handler returns, so it stops mid-work and resumes in a later invocation, or "
             f"is lost with the environment{daemon}; {kind.advice}")
+
+
+def _loop_message(project: Project, finding: Finding, handlers: Sequence[str], started: str, daemon: str) -> str:
+    """A timer whose callback arms it again: a background loop across invocations."""
+    item = finding.item
+    made = _where(project, item.module, item.span)
+    loop = (f"{item.kind.name} `{item.callee}(...)` (created at {made}{started}) re-arms itself from its callback "
+            f"`{item.rearms}`, a background loop that never ends")
+    fate = (f"Lambda freezes the environment as soon as the handler returns, so the loop stops mid-way and each "
+            f"tick fires late, during a later invocation, or never, if the environment is discarded{daemon}")
+    advice = ("do the periodic work in the handler when it is due (compare a timestamp), or schedule it outside "
+              "the function (an EventBridge rule); `join()` does not end the loop (the callback arms the next "
+              "timer), only `cancel()` does")
+    if item.init_at is not None:
+        who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
+        return (f"{loop}; it is started at import ({_where(project, *item.init_at)}) and never cancelled, so it "
+                f"is still pending every time {who} returns (at {_exits(project, finding.exits)}): {fate}; {advice}")
+    return (f"{loop}, in {_who(handlers, item)}; it is not cancelled on every path before the handler returns "
+            f"(at {_exits(project, finding.exits)}): {fate}; {advice}")
 
 
 # --- fixes ----------------------------------------------------------------------------
@@ -214,6 +236,8 @@ def _fix(project: Project, findings: Sequence[Finding]) -> Fix:
             return Fix("Await the coroutine", SAFE, edits=(Edit((line, col, line, col), "await "),))
         return Fix("Await the coroutine, or run it with asyncio.run()", DISPLAY_ONLY)
     rule = item.kind.rule
+    if item.rearms is not None:
+        return Fix("Do the periodic work in the handler when it is due, or cancel the timer", DISPLAY_ONLY)
     if rule == "LAM302" and finding.outcome == "pending":
         return _insert_before_exits(project, findings, "{}.join()", f"Join the {item.kind.name} before the handler returns")
     if rule == "LAM301" and finding.outcome == "cancelled":
@@ -258,22 +282,32 @@ def _insert_before_exits(project: Project, findings: Sequence[Finding], template
     handler (or coroutine) that leaves it so. The exits are in the checked
     function, which may be in another file than the site: the edits go there."""
     edits: List[Edit] = []
-    files = set()
+    checked = {(f.checked[0], f.checked[1].qualname) for f in findings if f.checked is not None}
     for finding in findings:
         lines = _finishing_lines(finding, template)
         if lines is None or finding.checked is None:
             return _display_only(project, findings[0], message)
-        module, fn = finding.checked
-        files.add(module)
-        planned = _edits_before_exits(fn, finding.exits, lines)
+        planned = _edits_before_exits(finding.checked[1], finding.exits, lines)
         if planned is None:
             return _display_only(project, findings[0], message)
         edits.extend(e for e in planned if e not in edits)
-    if len(files) != 1:  # one fix edits one file
+    modules = {m for m, _ in checked}
+    if len(modules) != 1:  # one fix edits one file
         return _display_only(project, findings[0], message)
-    module = files.pop()
-    data = () if module == findings[0].item.report_at[0] else (("file", project.modules[module].path),)
-    return Fix(message, UNSAFE, edits=tuple(sorted(edits, key=lambda e: e.span)), data=data)
+    module = modules.pop()
+    if module == findings[0].item.report_at[0]:
+        return Fix(message, UNSAFE, edits=tuple(sorted(edits, key=lambda e: e.span)))
+    # Text edits are read as edits of the diagnostic's own file (by the JSON and SARIF
+    # reports too): edits of another file go through the fix stage, which names it.
+    if len(checked) != 1:
+        return _display_only(project, findings[0], message)
+    fn = findings[0].checked[1]  # type: ignore[index]
+    exits = [x for f in findings for x in f.exits]
+    lines = _finishing_lines(findings[0], template) or []
+    return Fix(message, UNSAFE, action="insert-before-exits", data=(
+        ("file", project.modules[module].path), ("function", fn.qualname),
+        ("before", ";".join(span_text(x.span) for x in exits if x.how != "end" and x.span is not None)),
+        ("at-end", "1" if any(x.how == "end" for x in exits) else ""), ("code", "\n".join(lines))))
 
 
 def _display_only(project: Project, finding: Finding, message: str) -> Fix:

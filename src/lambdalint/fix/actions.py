@@ -31,6 +31,7 @@ ACTION_MODULES = (
     "lambdalint.fix.resource",
     "lambdalint.fix.growth",
     "lambdalint.fix.hoist",
+    "lambdalint.fix.insert",
 )
 
 Replacement = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]

@@ -188,6 +188,8 @@ class Calls:
                 finisher = kind.finisher(method)
                 if finisher is not None:
                     handled = True
+                    if self.items[i].rearms is not None and method not in kind.rearm_stop:
+                        continue  # join() waits for one tick; the callback then arms the next
                     timed = finisher.times_out(len(e.args), [k for k, _ in e.kwargs], e.consts)
                     changes[i] = MAYBE if timed else DONE
                     continue
@@ -217,6 +219,13 @@ class Calls:
         if item.id in state.status:
             item.repeated = True  # a second instance while the first may still be held elsewhere
         self._spawned.append(item.id)
+        if item.rearms is None:
+            item.rearms = self.rearming.rearms(e, kind, frame.module, frame.fn, frame.env)
+        if self._init_at is None:
+            item.init_at = None
+        elif item.id not in self._init_items:
+            self._init_items.add(item.id)
+            item.init_at = self._init_at
         item.run = frame.run if kind.rule == "LAM301" or kind.spawned_when_awaited else None
         if item.run is None and kind.rule == "LAM301" and owner is not None:
             item.loop_path = owner

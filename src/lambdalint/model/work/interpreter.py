@@ -23,7 +23,7 @@ cancels the tasks still pending).
 from __future__ import annotations
 
 import itertools
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -32,15 +32,18 @@ from lambdalint.graph.link import Project
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
 from lambdalint.model.work.flow import ControlFlow
+from lambdalint.model.work.rearm import Rearming
 from lambdalint.model.work.state import (
-    Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, BUDGET, Item, RunCtx, Exit, Finding, State, Outcome, Frame, Closure,
+    Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, BUDGET, Item, RunCtx, Exit, Finding, State, Outcome, Frame, Closure, cap,
 )
 
 
 class Interpreter(Calls, ControlFlow):
-    def __init__(self, project: Project, catalog: WorkCatalog) -> None:
+    def __init__(self, project: Project, catalog: WorkCatalog, rearming: Optional[Rearming] = None) -> None:
         self.project = project
         self.catalog = catalog
+        self.rearming = rearming if rearming is not None else Rearming(project, catalog)
+        self._init_at: Optional[Tuple[str, Span]] = None  # the import-time statement being followed
         self.items: List[Item] = []
         self._item_ids: Dict[Tuple[str, Span, str], int] = {}
         self.closures: Dict[int, Closure] = {}
@@ -50,6 +53,7 @@ class Interpreter(Calls, ControlFlow):
         self._relevant: Dict[Tuple[str, str], bool] = {}
         self._summaries: Dict[Tuple, Tuple[list, list, FrozenSet[int]]] = {}
         self._spawned: List[int] = []  # items in the order their spawning calls ran
+        self._init_items: Set[int] = set()  # items spawned by import-time code
         self._reaches_all: Dict[Tuple[str, str], bool] = {}
         self._owner_methods = frozenset(m for k in catalog.kinds for m in k.owner_finish)
         patterns = [p for k in catalog.kinds for p in k.spawn] + [p for r in catalog.runners for p in r.calls] \
@@ -68,9 +72,29 @@ class Interpreter(Calls, ControlFlow):
         if fn is None:
             return []
         frame = self.new_frame(handler.module, fn, {"$" + p: None for p in fn.params}, (), (), None, handler.qualname)
-        out = self.block(fn.body, [State({}, {})], frame)
+        out = self.block(fn.body, self.imported(handler), frame)
         self.checkpoint(out, frame, final=True)
         return list(self.findings.values())
+
+    def imported(self, handler: Handler) -> List[State]:
+        """The states the handler's first invocation starts from: what import-time
+        code left running. Only modules whose import can start a background loop
+        (``rearm.Rearming``) are followed; work they start is reported only when it
+        is such a loop (a worker thread kept for the environment's life is not)."""
+        states = [State({}, {})]
+        for module in self.rearming.init_modules(handler.module):
+            body = self.project.modules[module].body
+            if body is None:
+                continue
+            frame = self.new_frame(module, body, {}, (), (), None, f"import of {module}")
+            for e in body.body:
+                if e.kind == "if" and any(t.endswith("__name__") for t in e.test):
+                    continue  # `if __name__ == "__main__":` does not run when Lambda imports the module
+                self._init_at = (module, e.span)
+                states = self.block((e,), states, frame).falls or states
+            states = cap([s.without_frame(frame.uid) for s in states])
+        self._init_at = None
+        return states
 
     def new_frame(self, module: str, fn: Function, env: Dict[str, Optional[str]], chain: Tuple[str, ...],
                   stack: Tuple[Tuple[str, str], ...], run: Optional[RunCtx], label: str) -> Frame:
@@ -139,6 +163,9 @@ class Interpreter(Calls, ControlFlow):
                 )
 
     def unfinished(self, item: Item, statuses: FrozenSet[str], final: bool, run: Optional[RunCtx]) -> Optional[str]:
+        if item.init_at is not None:
+            # started at import: only a background loop is reported, at the handler's exits
+            return "pending" if final and item.rearms and PENDING in statuses else None
         if item.kind is None:
             return "never-awaited" if final and CREATED in statuses else None
         if not final:

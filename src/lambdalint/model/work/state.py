@@ -47,6 +47,8 @@ class Item:
     coroutine_of: Optional[Tuple[str, str]] = None  # (module, qualname) of the async def
     discarded: bool = False
     repeated: bool = False  # the site ran again while earlier work from it was known: one local cannot hold all of it
+    rearms: Optional[str] = None  # the callback that starts it again when it fires (a background loop)
+    init_at: Optional[Tuple[str, Span]] = None  # the import-time statement that started it, if only import did
 
     @property
     def code(self) -> str:
