@@ -210,7 +210,7 @@ def _loop_message(project: Project, finding: Finding, handlers: Sequence[str], s
     item = finding.item
     made = _where(project, item.module, item.span)
     loop = (f"{item.kind.name} `{item.callee}(...)` (created at {made}{started}) re-arms itself from its callback "
-            f"`{item.rearms}`, a background loop that never ends")
+            f"`{item.rearms}` (a background loop)")
     fate = (f"Lambda freezes the environment as soon as the handler returns, so the loop stops mid-way and each "
             f"tick fires late, during a later invocation, or never, if the environment is discarded{daemon}")
     advice = ("do the periodic work in the handler when it is due (compare a timestamp), or schedule it outside "
@@ -218,8 +218,9 @@ def _loop_message(project: Project, finding: Finding, handlers: Sequence[str], s
               "timer), only `cancel()` does")
     if item.init_at is not None:
         who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
-        return (f"{loop}; it is started at import ({_where(project, *item.init_at)}) and never cancelled, so it "
-                f"is still pending every time {who} returns (at {_exits(project, finding.exits)}): {fate}; {advice}")
+        return (f"{loop}; it is started at import ({_where(project, *item.init_at)}) and no invocation cancels "
+                f"it, so it is still pending when {who} returns (at {_exits(project, finding.exits)}): {fate}; "
+                f"{advice}")
     return (f"{loop}, in {_who(handlers, item)}; it is not cancelled on every path before the handler returns "
             f"(at {_exits(project, finding.exits)}): {fate}; {advice}")
 

@@ -30,6 +30,7 @@ class Rearming:
         self.catalog = catalog
         self.kinds = [k for k in catalog.kinds if k.callback_arg is not None or k.callback_keyword]
         self._names = frozenset(p.rsplit(".", 1)[-1] for k in self.kinds for p in k.spawn)
+        self._roots = frozenset(p.split(".", 1)[0] for k in self.kinds for p in k.spawn)
         self._callees: Dict[Key, FrozenSet[Key]] = {}
         self._closures: Dict[Key, FrozenSet[Key]] = {}
         self._sites: Dict[str, FrozenSet[str]] = {}
@@ -130,7 +131,9 @@ class Rearming:
         self._sites[module] = frozenset()  # recursion guard
         out = set()
         facts = self.project.modules.get(module)
-        for fn in (facts.functions.values() if facts is not None else ()):
+        if facts is None or not any(i.split(".", 1)[0] in self._roots for i in facts.imports):
+            return frozenset()  # cannot name `threading.Timer`: no need to read its events
+        for fn in facts.functions.values():
             env = self.env(module, fn)
             for e in iter_events(fn.body):
                 kind = self.spawn_kind(e, env) if e.kind == "call" else None
