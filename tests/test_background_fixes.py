@@ -212,6 +212,8 @@ def spawn():
     "    for _ in range(3):\n        t = spawn()\n    return 1\n",
     # bound on one branch only: a join at the return would raise UnboundLocalError
     "    if event['n'] % 2:\n        t = spawn()\n    return 1\n",
+    # started on one branch only: joining a thread never started raises RuntimeError
+    "    t = threading.Thread(target=work)\n    if event['n'] % 2:\n        t.start()\n    return 1\n",
 ])
 def test_no_join_through_a_local_that_does_not_hold_all_the_work(tmp_path, body):
     (tmp_path / "app.py").write_text(HELPER + "\ndef handler(event, context):\n" + body)

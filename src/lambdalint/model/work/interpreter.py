@@ -123,12 +123,14 @@ class Interpreter(Calls, ControlFlow):
 
         def bound_at(exit_: Exit) -> Tuple[FrozenSet[str], FrozenSet[str]]:
             """The locals bound on every path to ``exit_``: to work or None, and to
-            containers of work (possibly empty)."""
+            containers of work (possibly empty); the work started, if it has to be."""
             if exit_ not in named:
                 work: Optional[FrozenSet[str]] = None
                 containers: Optional[FrozenSet[str]] = None
                 for state in at_exit[exit_]:
-                    local = {k[len(prefix) - 1:]: v for k, v in state.vars.items() if k.startswith(prefix)}
+                    local = {k[len(prefix) - 1:]: v for k, v in state.vars.items() if k.startswith(prefix)
+                             and not any(isinstance(a, int) and CREATED in state.status.get(a, EMPTY) for a in v)}
+                    # (work made but not started on some path cannot be joined there)
                     w = frozenset(k for k, v in local.items() if v and all(isinstance(a, int) or a == NONE for a in v))
                     c = frozenset(k for k, v in local.items() if all(isinstance(a, int) for a in v))
                     work = w if work is None else work & w
