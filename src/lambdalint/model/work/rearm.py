@@ -35,6 +35,7 @@ class Rearming:
         self._closures: Dict[Key, FrozenSet[Key]] = {}
         self._sites: Dict[str, FrozenSet[str]] = {}
         self._init: Dict[str, Tuple[str, ...]] = {}
+        self._any: Optional[bool] = None  # whether any module makes re-arming work
 
     # --- what a function calls -----------------------------------------------------------
     def env(self, module: str, fn: Function) -> Dict[str, Optional[str]]:
@@ -151,6 +152,11 @@ class Rearming:
         found = self._init.get(module)
         if found is not None:
             return found
+        if self._any is None:  # one cheap look at every module before any import closure
+            self._any = any(self.site_functions(m) for m in self.project.modules)
+        if not self._any:
+            self._init[module] = ()
+            return ()
         loaded = sorted(self.project.import_closure(module))
         sites = {(m, q) for m in loaded for q in self.site_functions(m)}
         out: List[str] = []
