@@ -526,6 +526,52 @@ INVALID = {
         def handler(event, context):
             return 1
     """,
+    "repeated_timer_class_made_at_import": """
+        from threading import Timer
+
+        class RepeatedTimer(object):
+            def __init__(self, interval, function):
+                self._timer = None
+                self.interval = interval
+                self.function = function
+                self.is_running = False
+                self.start()
+
+            def _run(self):
+                self.is_running = False
+                self.start()
+                self.function()
+
+            def start(self):
+                if not self.is_running:
+                    self._timer = Timer(self.interval, self._run)
+                    self._timer.start()  # expect: LAM302
+                    self.is_running = True
+
+            def stop(self):
+                self._timer.cancel()
+                self.is_running = False
+
+        def publish():
+            pass
+
+        rt = RepeatedTimer(15, publish)
+
+        def handler(event, context):
+            return 1
+    """,
+    "thread_started_by_a_constructor": """
+        import threading
+
+        class Uploader:
+            def __init__(self, key):
+                self.thread = threading.Thread(target=print, args=(key,))
+                self.thread.start()  # expect: LAM302
+
+        def handler(event, context):
+            Uploader(event["key"])
+            return 1
+    """,
     "rearming_timer_joined_is_not_finished": """
         import threading
 
@@ -1188,6 +1234,58 @@ VALID = {
         threading.Timer(0.1, warm).start()
 
         def handler(event, context):
+            return 1
+    """,
+    "repeated_timer_class_stopped_in_finally": """
+        from threading import Timer
+
+        class RepeatedTimer(object):
+            def __init__(self, interval, function):
+                self._timer = None
+                self.interval = interval
+                self.function = function
+                self.is_running = False
+                self.start()
+
+            def _run(self):
+                self.is_running = False
+                self.start()
+                self.function()
+
+            def start(self):
+                if not self.is_running:
+                    self._timer = Timer(self.interval, self._run)
+                    self._timer.start()
+                    self.is_running = True
+
+            def stop(self):
+                self._timer.cancel()
+                self.is_running = False
+
+        def publish():
+            pass
+
+        def handler(event, context):
+            rt = RepeatedTimer(5, publish)
+            try:
+                return 1
+            finally:
+                rt.stop()
+    """,
+    "thread_started_by_a_constructor_joined_by_a_method": """
+        import threading
+
+        class Uploader:
+            def __init__(self, key):
+                self.thread = threading.Thread(target=print, args=(key,))
+                self.thread.start()
+
+            def wait(self):
+                self.thread.join()
+
+        def handler(event, context):
+            u = Uploader(event["key"])
+            u.wait()
             return 1
     """,
     "rearming_timer_cancelled_in_finally": """

@@ -74,9 +74,31 @@ class Calls:
             kind = self.thread_subclass(target.module, target.qualname)
             if kind is not None:
                 return Outcome([self.spawn(e, kind, s, frame, target.qualname) for s in states])
+            init = self.constructor(target.module, target.qualname)
+            if init is not None and len(frame.stack) < MAX_DEPTH and init not in frame.stack:
+                fn = self.project.function(*init)
+                if fn is not None and not fn.is_async and self.relevant(init[0], fn):
+                    # `C(...)` runs C.__init__ on the new instance, `self` standing for `C()`
+                    inst = Target("function", paths.join(target.path, ["()", "__init__"]), init[0], fn.qualname)
+                    return self.inline_call(e, fn, inst, states, frame)
 
         # 3. library code the catalogue knows
         return self.external_call(e, external, receiver, method, states, frame)
+
+    def constructor(self, module: str, qualname: str, depth: int = 0) -> Optional[Tuple[str, str]]:
+        """The ``__init__`` a project class runs when called: its own, or a project base's."""
+        if self.project.function(module, f"{qualname}.__init__") is not None:
+            return module, f"{qualname}.__init__"
+        info = self.project.modules[module].classes.get(qualname)
+        if info is None or depth > 5:
+            return None
+        for base in info.bases:
+            t = self.project.target(base) if base is not None else None
+            if t is not None and t.kind == "class" and t.module:
+                found = self.constructor(t.module, t.qualname, depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     def relevant(self, module: str, fn: Function) -> bool:
         """Whether ``fn`` (or what it calls) can start, finish, await or run work.
@@ -101,7 +123,10 @@ class Calls:
                         callee = self.project.function(target.module, target.qualname)
                         result = callee is not None and (callee.is_async or self.relevant(target.module, callee))
                     elif target is not None and target.kind == "class" and target.module:
-                        result = self.thread_subclass(target.module, target.qualname) is not None
+                        init = self.constructor(target.module, target.qualname)
+                        callee = self.project.function(*init) if init is not None else None
+                        result = self.thread_subclass(target.module, target.qualname) is not None or (
+                            callee is not None and self.relevant(init[0], callee))  # type: ignore[index]
                     else:
                         result = self.catalogued(self.resolve(e.path, Frame(module, 0, fn, env, (), (), None, ""))[1])
             if result:

@@ -239,13 +239,21 @@ class Interpreter(Calls, ControlFlow):
             frame.env[target] = (
                 self.project.canonical(value, frame.env) if value not in (None, NONE, "<const>") else None
             )
+        # `obj = C(...)` at module level: what C.__init__ stored on `self` (as `C().x`)
+        # is now reached as `obj.x`
+        made = self.project.canonical(value, frame.env) if value and value.endswith("()") else None
         out = []
         for s in states:
             atoms = self.atoms(value, s, frame) if value is not None else EMPTY
             loc = self.location(target, frame)
             if loc is None:
                 out.append(s)
-            elif simple_local or atoms or loc in s.vars:
+                continue
+            if made is not None and paths.is_global(loc):
+                prefix = made + "."
+                copied = {loc + k[len(made):]: v for k, v in s.vars.items() if k.startswith(prefix)}
+                s = s.with_vars(copied)
+            if simple_local or atoms or loc in s.vars:
                 out.append(s.with_vars({loc: atoms}))
             else:
                 out.append(s)

@@ -50,6 +50,9 @@ class Rearming:
         if not path:
             return None
         target = self.project.target(path, env)
+        if target is not None and target.kind == "class" and target.module:
+            init = f"{target.qualname}.__init__"  # `C(...)` runs `C.__init__`
+            return (target.module, init) if self.project.function(target.module, init) is not None else None
         if target is None or target.kind != "function" or not target.module:
             return None
         return target.module, target.qualname
