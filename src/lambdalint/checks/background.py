@@ -314,14 +314,32 @@ def _insert_before_exits(project: Project, findings: Sequence[Finding], template
 def _display_only(project: Project, finding: Finding, message: str) -> Fix:
     """Say where to finish work that no local of the checked function holds."""
     item = finding.item
-    if finding.checked is not None and len(item.chain) > 1 and not finding.holders:
-        module, fn = finding.checked
-        made_here = item.module == module and any(e.span == item.span for e in iter_events(fn.body))
-        if not made_here:
-            verb = "await" if item.kind is not None and item.kind.rule == "LAM301" else "join"
-            return Fix(f"{message}: have `{item.chain[-1]}` return it, and {verb} it in `{fn.qualname}` before "
-                       f"every return", DISPLAY_ONLY)
+    if finding.checked is None or finding.holders or item.rearms is not None:
+        return Fix(message, DISPLAY_ONLY)
+    module, fn = finding.checked
+    verb = "await" if item.kind is not None and item.kind.rule == "LAM301" else "join"
+    kept = sorted(finding.kept or ())
+    if kept:  # a module-level list, an attribute of an object
+        return Fix(f"{message}: {verb} what {_holder(kept[0])} holds in `{fn.qualname}` before every return",
+                   DISPLAY_ONLY)
+    made_here = item.module == module and any(e.span == item.span for e in iter_events(fn.body))
+    if len(item.chain) > 1 and not made_here:
+        helper = item.chain[-1]
+        if helper.endswith("__init__"):
+            return Fix(f"{message}: keep it on the object `{helper.rsplit('.', 2)[-2]}` makes, and {verb} it in "
+                       f"`{fn.qualname}` before every return", DISPLAY_ONLY)
+        return Fix(f"{message}: have `{helper}` return it, and {verb} it in `{fn.qualname}` before every return",
+                   DISPLAY_ONLY)
     return Fix(message, DISPLAY_ONLY)
+
+
+def _holder(path: str) -> str:
+    """``app:THREADS`` -> `THREADS`; ``app.Notifier().senders`` -> `self.senders` of the
+    `Notifier` object."""
+    root, segs = paths.split(path)
+    if ":" not in root and segs[:1] == ["()"] and len(segs) > 1:
+        return f"`self.{paths.display(paths.join('x', segs[1:]))[2:]}` of the `{root.rsplit('.', 1)[-1]}` object"
+    return f"`{paths.display(path)}`"
 
 
 def _edits_before_exits(fn: Function, exits: Sequence[Exit], lines: List[str]) -> Optional[List[Edit]]:

@@ -159,6 +159,9 @@ class Interpreter(Calls, ControlFlow):
                     if item_id in v and k.startswith(f"{frame.uid}%")
                 )
                 finding.holders = holders if finding.holders is None else finding.holders & holders
+                kept = frozenset(k for k, v in state.vars.items() if item_id in v and not k[:1].isdigit()
+                                 and not k.startswith("#"))
+                finding.kept = kept if finding.kept is None else finding.kept & kept
                 finding.direct = frozenset(
                     h for h in finding.holders
                     if (frame.env.get(h) or "").endswith("()") and not (frame.env.get(h) or "").endswith("__getitem__()")

@@ -93,6 +93,7 @@ class Finding:
     # that names them there cannot fail; ``containers`` to work only (an empty one too)
     bound: Optional[FrozenSet[str]] = None
     containers: Optional[FrozenSet[str]] = None
+    kept: Optional[FrozenSet[str]] = None  # globals and object attributes that hold it at every exit
     checked: Optional[Tuple[str, Function]] = None  # (module, function) whose exits are the checkpoint
     run: Optional[RunCtx] = None
 
