@@ -258,3 +258,30 @@ def test_rearming_timer_is_not_fixed_by_a_join(tmp_path):
     (d,) = check_file(tmp_path / "app.py")
     assert "re-arms itself from its callback `tick`" in d.message
     assert d.fix.applicability == DISPLAY_ONLY and not d.fix.edits
+
+
+def test_task_from_another_module_is_awaited_in_the_coroutine(tmp_path):
+    """LAM301: the task is made in tasks.py, the coroutine asyncio.run runs is in
+    app.py; the await goes before each of the coroutine's returns, in app.py."""
+    from lambdalint.fix import fix_project
+
+    package = f"audit_app_{uuid.uuid4().hex[:8]}"
+    root = tmp_path / package
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "tasks.py").write_text(
+        "import asyncio\n\n\nasync def audit(event):\n    await asyncio.sleep(0.01)\n\n\n"
+        "def start_audit(event):\n    return asyncio.create_task(audit(event))\n")
+    (root / "app.py").write_text(
+        "import asyncio\n\nfrom . import tasks\n\n\nasync def main(event):\n    t = tasks.start_audit(event)\n"
+        "    if event['n'] > 1:\n        return 2\n    return 1\n\n\ndef handler(event, context):\n"
+        "    return asyncio.run(main(event))\n")
+    (d,) = check_file(root)
+    assert d.code == "LAM301" and d.path.endswith("tasks.py") and d.fix.action == "insert-before-exits"
+    assert any(r.kinds() == {"task"} for r in run_warm_package(tmp_path, package))
+    outcome = fix_project([str(root)], Settings(), None, unsafe=True)
+    assert not outcome.problems, outcome.problems
+    fixed = (root / "app.py").read_text()
+    assert fixed.count("await t\n") == 2, fixed
+    assert not check_file(root)
+    assert not any(r.kinds() for r in run_warm_package(tmp_path, package)), fixed
