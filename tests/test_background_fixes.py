@@ -285,3 +285,23 @@ def test_task_from_another_module_is_awaited_in_the_coroutine(tmp_path):
     assert fixed.count("await t\n") == 2, fixed
     assert not check_file(root)
     assert not any(r.kinds() for r in run_warm_package(tmp_path, package)), fixed
+
+
+def test_cross_file_join_before_returns_raises_and_the_end(tmp_path):
+    """The fix stage's insert-before-exits: returns nested in loops (comments above
+    them stay above the join), explicit raises, and the end of the body at once."""
+    from lambdalint.fix import fix_project
+
+    (tmp_path / "tele.py").write_text(
+        "import threading\n\n\ndef start():\n    t = threading.Thread(target=print)\n    t.start()\n    return t\n")
+    (tmp_path / "app.py").write_text(
+        "import tele\n\n\ndef handler(event, context):\n    t = tele.start()\n"
+        "    for r in event.get('records', []):\n        if r is None:\n            # nothing to do\n"
+        "            return None\n    if event.get('x'):\n        raise ValueError('x')\n    print('done')\n")
+    outcome = fix_project([str(tmp_path)], Settings(), None, unsafe=True)
+    assert not outcome.problems, outcome.problems
+    assert (tmp_path / "app.py").read_text() == (
+        "import tele\n\n\ndef handler(event, context):\n    t = tele.start()\n"
+        "    for r in event.get('records', []):\n        if r is None:\n            # nothing to do\n"
+        "            t.join()\n            return None\n    if event.get('x'):\n        t.join()\n"
+        "        raise ValueError('x')\n    print('done')\n    t.join()\n")
