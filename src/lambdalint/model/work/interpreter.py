@@ -17,7 +17,11 @@ in a container or an attribute does not finish it.
 
 *Checkpoints* are where pending work is a bug: every exit of the handler (returns,
 explicit raises, the end of the body), and the end of an ``asyncio.run()`` (which
-cancels the tasks still pending).
+cancels the tasks still pending, and does not wait for child processes).
+
+Before the handler, the import-time code of the modules that can start a background
+loop (a timer whose callback re-arms it, ``rearm.py``) is followed: such a loop still
+pending when the handler returns is reported; other work started at import is not.
 """
 
 from __future__ import annotations
