@@ -76,7 +76,11 @@ class Leftovers:
 
 
 def _is_executor_worker(thread: threading.Thread) -> bool:
-    return getattr(thread, "_target", None) is concurrent.futures.thread._worker
+    """An idle executor worker, or asyncio's thread that waits for a child process
+    (``ThreadedChildWatcher``): what they leave unfinished shows up as futures and
+    processes, and they may linger an instant after their work is done."""
+    target = getattr(thread, "_target", None)
+    return target is concurrent.futures.thread._worker or getattr(target, "__name__", "") == "_do_waitpid"
 
 
 @contextmanager

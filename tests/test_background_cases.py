@@ -317,6 +317,274 @@ INVALID = {
         async def handler(event, context):  # expect: LAM306
             return 1
     """,
+    # --- work spawned in a helper the handler calls (issue 18) ---
+    "timer_armed_in_helper": """
+        import threading
+
+        def arm(seconds):
+            t = threading.Timer(seconds, print)
+            t.start()  # expect: LAM302
+            return t
+
+        def handler(event, context):
+            arm(1.0)
+            return 1
+    """,
+    "process_started_in_helper": """
+        import multiprocessing
+
+        def spawn():
+            p = multiprocessing.Process(target=print)
+            p.start()  # expect: LAM302
+
+        def handler(event, context):
+            spawn()
+    """,
+    "map_discarded_in_helper_on_module_executor": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        POOL = ThreadPoolExecutor(4)
+
+        def fan_out(items):
+            POOL.map(print, items)  # expect: LAM303
+
+        def handler(event, context):
+            fan_out(event["items"])
+            return 1
+    """,
+    "submit_in_helper_on_local_executor": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        def submit(job):
+            ex = ThreadPoolExecutor(2)
+            return ex.submit(job)  # expect: LAM303
+
+        def handler(event, context):
+            submit(print)
+    """,
+    "popen_kept_in_module_list_by_helper": """
+        import subprocess
+
+        CHILDREN = []
+
+        def spawn(cmd):
+            CHILDREN.append(subprocess.Popen(cmd))  # expect: LAM305
+
+        def handler(event, context):
+            spawn(["convert", event["src"]])
+            return 1
+    """,
+    "task_made_in_sync_helper_of_coroutine": """
+        import asyncio
+
+        async def work():
+            pass
+
+        def spawn():
+            return asyncio.create_task(work())  # expect: LAM301
+
+        async def main():
+            spawn()
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "threads_in_list_attribute_of_module_instance": """
+        import threading
+
+        class Notifier:
+            def __init__(self):
+                self.threads = []
+
+            def notify(self):
+                t = threading.Thread(target=print)
+                t.start()  # expect: LAM302
+                self.threads.append(t)
+
+        notifier = Notifier()
+
+        def handler(event, context):
+            notifier.notify()
+            return 1
+    """,
+    "threads_in_list_attribute_of_local_instance": """
+        import threading
+
+        class Notifier:
+            def __init__(self):
+                self.threads = list()
+
+            def notify(self):
+                t = threading.Thread(target=print)
+                t.start()  # expect: LAM302
+                self.threads.append(t)
+
+        def handler(event, context):
+            n = Notifier()
+            n.notify()
+            return 1
+    """,
+    # --- asyncio child processes ---
+    "asyncio_subprocess_exec_not_waited": """
+        import asyncio
+
+        async def main(event):
+            proc = await asyncio.create_subprocess_exec("convert", event["src"])  # expect: LAM305
+            return proc.pid
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
+    "asyncio_subprocess_shell_dropped": """
+        import asyncio
+
+        async def main():
+            await asyncio.create_subprocess_shell("gzip -9 /tmp/report.csv")  # expect: LAM305
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "asyncio_subprocess_early_return": """
+        from asyncio import create_subprocess_exec
+        import asyncio
+
+        async def main(event):
+            proc = await create_subprocess_exec("scan", event["key"])  # expect: LAM305
+            if event.get("quick"):
+                return 1
+            await proc.wait()
+            return 0
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
+    "asyncio_subprocess_from_helper_coroutine": """
+        import asyncio
+
+        async def start(cmd):
+            return await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE)  # expect: LAM305
+
+        async def main(event):
+            child = await start(["ls"])
+            return 1
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
+    # --- timers that re-arm themselves: background loops ---
+    "rearming_timer_started_at_import": """
+        import threading
+
+        _timer = None
+
+        def tick():
+            global _timer
+            print("tick")
+            _timer = threading.Timer(5, tick)
+            _timer.start()  # expect: LAM302
+
+        tick()
+
+        def handler(event, context):
+            return 1
+    """,
+    "rearming_timer_through_a_scheduler_at_import": """
+        from threading import Timer
+
+        def run():
+            print("refresh")
+            schedule()
+
+        def schedule():
+            Timer(30, function=run).start()  # expect: LAM302
+
+        schedule()
+
+        def handler(event, context):
+            return 1
+    """,
+    "rearming_timer_method_of_module_instance": """
+        import threading
+
+        class Heartbeat:
+            def __init__(self, interval):
+                self.interval = interval
+                self._timer = None
+
+            def _beat(self):
+                print("beat")
+                self.start()
+
+            def start(self):
+                self._timer = threading.Timer(self.interval, self._beat)
+                self._timer.daemon = True
+                self._timer.start()  # expect: LAM302
+
+        heartbeat = Heartbeat(30)
+        heartbeat.start()
+
+        def handler(event, context):
+            return 1
+    """,
+    "repeated_timer_class_made_at_import": """
+        from threading import Timer
+
+        class RepeatedTimer(object):
+            def __init__(self, interval, function):
+                self._timer = None
+                self.interval = interval
+                self.function = function
+                self.is_running = False
+                self.start()
+
+            def _run(self):
+                self.is_running = False
+                self.start()
+                self.function()
+
+            def start(self):
+                if not self.is_running:
+                    self._timer = Timer(self.interval, self._run)
+                    self._timer.start()  # expect: LAM302
+                    self.is_running = True
+
+            def stop(self):
+                self._timer.cancel()
+                self.is_running = False
+
+        def publish():
+            pass
+
+        rt = RepeatedTimer(15, publish)
+
+        def handler(event, context):
+            return 1
+    """,
+    "thread_started_by_a_constructor": """
+        import threading
+
+        class Uploader:
+            def __init__(self, key):
+                self.thread = threading.Thread(target=print, args=(key,))
+                self.thread.start()  # expect: LAM302
+
+        def handler(event, context):
+            Uploader(event["key"])
+            return 1
+    """,
+    "rearming_timer_joined_is_not_finished": """
+        import threading
+
+        def tick():
+            print("tick")
+            threading.Timer(5, tick).start()
+
+        def handler(event, context):
+            t = threading.Timer(0.1, tick)
+            t.start()  # expect: LAM302
+            t.join()
+            return 1
+    """,
 }
 
 VALID = {
@@ -778,6 +1046,301 @@ VALID = {
 
         def background():
             threading.Thread(target=print).start()
+
+        def handler(event, context):
+            return 1
+    """,
+    # --- helper-spawned work that is finished (issue 18) ---
+    "threads_in_list_attribute_joined_by_method": """
+        import threading
+
+        class Notifier:
+            def __init__(self):
+                self.threads = []
+
+            def notify(self):
+                t = threading.Thread(target=print)
+                t.start()
+                self.threads.append(t)
+
+            def wait(self):
+                for t in self.threads:
+                    t.join()
+                self.threads.clear()
+
+        notifier = Notifier()
+
+        def handler(event, context):
+            notifier.notify()
+            notifier.wait()
+            return 1
+    """,
+    "thread_put_on_a_queue_attribute": """
+        import queue
+        import threading
+
+        class Notifier:
+            def __init__(self):
+                self.pending = queue.Queue()
+
+            def notify(self):
+                t = threading.Thread(target=print)
+                t.start()
+                self.pending.put(t)
+
+        notifier = Notifier()
+
+        def handler(event, context):
+            notifier.notify()
+            return 1
+    """,
+    "helper_submits_to_module_executor_and_handler_waits": """
+        import concurrent.futures
+
+        POOL = concurrent.futures.ThreadPoolExecutor(4)
+
+        def submit_all(items):
+            return [POOL.submit(print, i) for i in items]
+
+        def handler(event, context):
+            concurrent.futures.wait(submit_all(event["items"]))
+            return 1
+    """,
+    "helper_with_executor_block": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        def run_all(items):
+            with ThreadPoolExecutor() as ex:
+                for i in items:
+                    ex.submit(print, i)
+
+        def handler(event, context):
+            run_all(event["items"])
+    """,
+    "processes_from_helper_joined_in_loop": """
+        import multiprocessing
+
+        def spawn():
+            p = multiprocessing.Process(target=print)
+            p.start()
+            return p
+
+        def handler(event, context):
+            procs = [spawn() for _ in range(3)]
+            for p in procs:
+                p.join()
+    """,
+    "consumer_thread_started_at_import": """
+        import queue
+        import threading
+
+        Q = queue.Queue()
+
+        def consume():
+            while True:
+                Q.get()
+                Q.task_done()
+
+        threading.Thread(target=consume, daemon=True).start()
+
+        def handler(event, context):
+            Q.put(event)
+            Q.join()
+    """,
+    # --- asyncio child processes waited for ---
+    "asyncio_subprocess_communicate": """
+        import asyncio
+
+        async def main():
+            proc = await asyncio.create_subprocess_exec("ls", stdout=asyncio.subprocess.PIPE)
+            out, _ = await proc.communicate()
+            return out
+
+        def handler(event, context):
+            return asyncio.run(main())
+    """,
+    "asyncio_subprocess_wait_for_then_kill": """
+        import asyncio
+
+        async def main():
+            proc = await asyncio.create_subprocess_exec("ls")
+            try:
+                await asyncio.wait_for(proc.wait(), timeout=5)
+            except asyncio.TimeoutError:
+                proc.kill()
+                await proc.wait()
+            return proc.returncode
+
+        def handler(event, context):
+            return asyncio.run(main())
+    """,
+    "asyncio_subprocess_waited_in_finally": """
+        import asyncio
+
+        async def main(event):
+            proc = await asyncio.create_subprocess_shell("sleep 1")
+            try:
+                if event:
+                    return 1
+                return 2
+            finally:
+                await proc.wait()
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
+    "asyncio_subprocesses_gathered": """
+        import asyncio
+
+        async def run(cmd):
+            proc = await asyncio.create_subprocess_exec(*cmd)
+            return await proc.wait()
+
+        async def main():
+            return await asyncio.gather(run(["a"]), run(["b"]))
+
+        def handler(event, context):
+            return asyncio.run(main())
+    """,
+    "asyncio_subprocess_polled_until_exit": """
+        import asyncio
+
+        async def main():
+            proc = await asyncio.create_subprocess_exec("ls")
+            while proc.returncode is None:
+                await asyncio.sleep(0.1)
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    "asyncio_subprocess_handed_to_library": """
+        import asyncio
+        import supervisor
+
+        async def main():
+            proc = await asyncio.create_subprocess_exec("ls")
+            await supervisor.watch(proc)
+
+        def handler(event, context):
+            asyncio.run(main())
+    """,
+    # --- timers: one-shot, or re-arming but cancelled ---
+    "one_shot_timer_at_import": """
+        import threading
+
+        def warm():
+            pass
+
+        threading.Timer(0.1, warm).start()
+
+        def handler(event, context):
+            return 1
+    """,
+    "repeated_timer_class_stopped_in_finally": """
+        from threading import Timer
+
+        class RepeatedTimer(object):
+            def __init__(self, interval, function):
+                self._timer = None
+                self.interval = interval
+                self.function = function
+                self.is_running = False
+                self.start()
+
+            def _run(self):
+                self.is_running = False
+                self.start()
+                self.function()
+
+            def start(self):
+                if not self.is_running:
+                    self._timer = Timer(self.interval, self._run)
+                    self._timer.start()
+                    self.is_running = True
+
+            def stop(self):
+                self._timer.cancel()
+                self.is_running = False
+
+        def publish():
+            pass
+
+        def handler(event, context):
+            rt = RepeatedTimer(5, publish)
+            try:
+                return 1
+            finally:
+                rt.stop()
+    """,
+    "thread_started_by_a_constructor_joined_by_a_method": """
+        import threading
+
+        class Uploader:
+            def __init__(self, key):
+                self.thread = threading.Thread(target=print, args=(key,))
+                self.thread.start()
+
+            def wait(self):
+                self.thread.join()
+
+        def handler(event, context):
+            u = Uploader(event["key"])
+            u.wait()
+            return 1
+    """,
+    "rearming_timer_cancelled_in_finally": """
+        import threading
+
+        _timer = None
+
+        def tick():
+            global _timer
+            print("tick")
+            _timer = threading.Timer(5, tick)
+            _timer.start()
+
+        def handler(event, context):
+            tick()
+            try:
+                return 1
+            finally:
+                _timer.cancel()
+    """,
+    "rearming_timer_defined_but_never_started": """
+        import threading
+
+        def tick():
+            print("tick")
+            threading.Timer(5, tick).start()
+
+        def handler(event, context):
+            return 1
+    """,
+    "rearming_timer_started_only_under_main": """
+        import threading
+
+        def tick():
+            print("tick")
+            threading.Timer(5, tick).start()
+
+        if __name__ == "__main__":
+            tick()
+
+        def handler(event, context):
+            return 1
+    """,
+    "timer_callback_starts_a_joined_thread": """
+        import threading
+
+        def notify():
+            pass
+
+        def tick():
+            t = threading.Thread(target=notify)
+            t.start()
+            t.join()
+
+        threading.Timer(5, tick).start()
 
         def handler(event, context):
             return 1

@@ -140,3 +140,168 @@ def test_join_fix_guards_a_variable_that_may_be_none(tmp_path):
     (d,) = check_file(tmp_path / "app.py")
     assert d.fix.applicability == UNSAFE
     assert d.fix.edits[0].content.startswith("if refresher is not None:\n        refresher.join()\n")
+
+
+# --- work started in a helper (issue 18): the join goes where the handler returns --------
+
+def run_warm_package(root: Path, package: str, entry: str = "handler") -> List[background_probe.Leftovers]:
+    """Import ``package.app`` from ``root`` once and invoke its entry point warm."""
+    sys.path.insert(0, str(root))
+    try:
+        module = importlib.import_module(f"{package}.app")
+        found = []
+        for i in range(1, 4):
+            with background_probe.watch() as left:
+                getattr(module, entry)({"n": i}, None)
+            found.append(left)
+        return found
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            del sys.modules[name]
+
+
+def test_thread_from_another_module_is_joined_in_the_handlers_file(tmp_path):
+    """The thread is started in uploads.py and handed back; the handler in app.py
+    returns without joining it. The fix edits app.py (not the file of the
+    diagnostic, where its line numbers would corrupt the code) through the fix
+    stage, and the fixed package runs clean when invoked warm."""
+    from lambdalint.fix import fix_project
+
+    package = f"upload_app_{uuid.uuid4().hex[:8]}"
+    shutil.copytree(FIXTURES / "lam302/upload_app", tmp_path / package)
+    (d,) = check_file(tmp_path / package)
+    assert d.code == "LAM302" and d.path.endswith("uploads.py")
+    assert d.fix.applicability == UNSAFE and not d.fix.edits, "text edits would be read as edits of uploads.py"
+    assert d.fix.arguments()["file"].endswith("app.py")
+    before = run_warm_package(tmp_path, package)
+    assert any(r.kinds() == {"thread"} for r in before[1:])
+
+    uploads = (tmp_path / package / "uploads.py").read_text()
+    outcome = fix_project([str(tmp_path / package)], Settings(), None, unsafe=True)
+    assert not outcome.problems, outcome.problems
+    assert (tmp_path / package / "uploads.py").read_text() == uploads
+    fixed = (tmp_path / package / "app.py").read_text()
+    twin = (FIXTURES / "lam302/upload_app_fixed/app.py").read_text()
+    assert fixed.split('"""', 2)[2] == twin.split('"""', 2)[2]
+    assert not [x for x in check_file(tmp_path / package) if x.code == "LAM302"]
+    after = run_warm_package(tmp_path, package)
+    assert not any(r.kinds() for r in after), "\n".join(r.describe() for r in after) + "\n\n" + fixed
+
+
+HELPER = """
+import threading
+import time
+
+def work():
+    time.sleep(0.02)
+
+def spawn():
+    t = threading.Thread(target=work)
+    t.start()
+    return t
+"""
+
+
+@pytest.mark.parametrize("body", [
+    # a second call: `a.join()` alone would leave b running
+    "    a = spawn()\n    b = spawn()\n    return 1\n",
+    # rebinding: the first thread is held by nothing any more
+    "    t = spawn()\n    t = spawn()\n    return 1\n",
+    # a loop: `t` holds only the last thread
+    "    for _ in range(3):\n        t = spawn()\n    return 1\n",
+    # bound on one branch only: a join at the return would raise UnboundLocalError
+    "    if event['n'] % 2:\n        t = spawn()\n    return 1\n",
+    # started on one branch only: joining a thread never started raises RuntimeError
+    "    t = threading.Thread(target=work)\n    if event['n'] % 2:\n        t.start()\n    return 1\n",
+])
+def test_no_join_through_a_local_that_does_not_hold_all_the_work(tmp_path, body):
+    (tmp_path / "app.py").write_text(HELPER + "\ndef handler(event, context):\n" + body)
+    (d,) = check_file(tmp_path / "app.py")
+    assert d.code == "LAM302"
+    assert d.fix.applicability == DISPLAY_ONLY and not d.fix.edits, d.fix.edits
+
+
+def test_container_filled_by_a_helper_called_twice_is_joined_in_a_loop(tmp_path):
+    (tmp_path / "app.py").write_text(HELPER.replace("    return t\n", "    return t\n\ndef spawn_into(ts):\n    ts.append(spawn())\n")
+                                     + "\ndef handler(event, context):\n    ts = []\n    spawn_into(ts)\n"
+                                       "    spawn_into(ts)\n    return len(ts)\n")
+    (d,) = check_file(tmp_path / "app.py")
+    assert d.fix.applicability == UNSAFE
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(apply_edits((tmp_path / "app.py").read_text(), list(d.fix.edits)))
+    assert "for _w in ts:\n        _w.join()\n    return len(ts)" in fixed.read_text()
+    assert not check_file(fixed)
+    assert not any(r.kinds() for r in run_warm(fixed, "handler"))
+
+
+def test_one_fix_joins_in_every_handler_of_the_site(tmp_path):
+    (tmp_path / "app.py").write_text(HELPER + "\ndef handler(event, context):\n    t = spawn()\n    return 1\n"
+                                     "\ndef other_handler(event, context):\n    w = spawn()\n    return 2\n")
+    (d,) = check_file(tmp_path / "app.py")
+    assert d.handlers == ("handler", "other_handler") and d.fix.applicability == UNSAFE
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(apply_edits((tmp_path / "app.py").read_text(), list(d.fix.edits)))
+    text = fixed.read_text()
+    assert "t.join()\n    return 1" in text and "w.join()\n    return 2" in text
+    assert not check_file(fixed)
+    for entry in ("handler", "other_handler"):
+        assert not any(r.kinds() for r in run_warm(fixed, entry))
+
+
+def test_rearming_timer_is_not_fixed_by_a_join(tmp_path):
+    """`join()` waits for one tick, after which the callback arms the next timer."""
+    (tmp_path / "app.py").write_text(
+        "import threading\n\n_timer = None\n\ndef tick():\n    global _timer\n    _timer = threading.Timer(5, tick)\n"
+        "    _timer.start()\n\ndef handler(event, context):\n    t = threading.Timer(1, tick)\n    t.start()\n"
+        "    return 1\n")
+    (d,) = check_file(tmp_path / "app.py")
+    assert "re-arms itself from its callback `tick`" in d.message
+    assert d.fix.applicability == DISPLAY_ONLY and not d.fix.edits
+
+
+def test_task_from_another_module_is_awaited_in_the_coroutine(tmp_path):
+    """LAM301: the task is made in tasks.py, the coroutine asyncio.run runs is in
+    app.py; the await goes before each of the coroutine's returns, in app.py."""
+    from lambdalint.fix import fix_project
+
+    package = f"audit_app_{uuid.uuid4().hex[:8]}"
+    root = tmp_path / package
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "tasks.py").write_text(
+        "import asyncio\n\n\nasync def audit(event):\n    await asyncio.sleep(0.01)\n\n\n"
+        "def start_audit(event):\n    return asyncio.create_task(audit(event))\n")
+    (root / "app.py").write_text(
+        "import asyncio\n\nfrom . import tasks\n\n\nasync def main(event):\n    t = tasks.start_audit(event)\n"
+        "    if event['n'] > 1:\n        return 2\n    return 1\n\n\ndef handler(event, context):\n"
+        "    return asyncio.run(main(event))\n")
+    (d,) = check_file(root)
+    assert d.code == "LAM301" and d.path.endswith("tasks.py") and d.fix.action == "insert-before-exits"
+    assert any(r.kinds() == {"task"} for r in run_warm_package(tmp_path, package))
+    outcome = fix_project([str(root)], Settings(), None, unsafe=True)
+    assert not outcome.problems, outcome.problems
+    fixed = (root / "app.py").read_text()
+    assert fixed.count("await t\n") == 2, fixed
+    assert not check_file(root)
+    assert not any(r.kinds() for r in run_warm_package(tmp_path, package)), fixed
+
+
+def test_cross_file_join_before_returns_raises_and_the_end(tmp_path):
+    """The fix stage's insert-before-exits: returns nested in loops (comments above
+    them stay above the join), explicit raises, and the end of the body at once."""
+    from lambdalint.fix import fix_project
+
+    (tmp_path / "tele.py").write_text(
+        "import threading\n\n\ndef start():\n    t = threading.Thread(target=print)\n    t.start()\n    return t\n")
+    (tmp_path / "app.py").write_text(
+        "import tele\n\n\ndef handler(event, context):\n    t = tele.start()\n"
+        "    for r in event.get('records', []):\n        if r is None:\n            # nothing to do\n"
+        "            return None\n    if event.get('x'):\n        raise ValueError('x')\n    print('done')\n")
+    outcome = fix_project([str(tmp_path)], Settings(), None, unsafe=True)
+    assert not outcome.problems, outcome.problems
+    assert (tmp_path / "app.py").read_text() == (
+        "import tele\n\n\ndef handler(event, context):\n    t = tele.start()\n"
+        "    for r in event.get('records', []):\n        if r is None:\n            # nothing to do\n"
+        "            t.join()\n            return None\n    if event.get('x'):\n        t.join()\n"
+        "        raise ValueError('x')\n    print('done')\n    t.join()\n")

@@ -19,8 +19,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.model.work import Exit, Finding, Interpreter, Item
-from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix
+from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming
+from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, span_text
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, iter_events
@@ -59,6 +59,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     # worst outcome any handler reaches ("maybe" only when no handler leaves it pending)
     found: Dict[Tuple[str, str, Span], Tuple[Finding, List[str]]] = {}
     diagnostics: List[Diagnostic] = []
+    rearming = Rearming(project, catalog)  # what it learns holds for every handler
     for handler in ctx.handlers:
         fn = project.function(handler.module, handler.qualname)
         if fn is None:
@@ -68,17 +69,21 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             if d is not None:
                 diagnostics.append(d)
             continue  # its body never runs as written
-        for finding in Interpreter(project, catalog).invoke(handler):
+        for finding in Interpreter(project, catalog, rearming).invoke(handler):
             module, span = finding.item.report_at
             key = (finding.item.code, module, span)
             if key not in found:
-                found[key] = (finding, [handler.qualname])
+                found[key] = ([finding], [handler.qualname])
                 continue
-            if found[key][0].outcome == "maybe" and finding.outcome != "maybe":
-                found[key] = (finding, found[key][1])
-            if handler.qualname not in found[key][1]:
-                found[key][1].append(handler.qualname)
-    for (code, module, span), (finding, handlers) in found.items():
+            findings, handlers = found[key]
+            if findings[0].outcome == "maybe" and finding.outcome != "maybe":
+                findings[:] = [finding]
+            elif finding.outcome == findings[0].outcome:
+                findings.append(finding)
+            if handler.qualname not in handlers:
+                handlers.append(handler.qualname)
+    for (code, module, span), (findings, handlers) in found.items():
+        finding = findings[0]
         outcome = finding.outcome
         diagnostics.append(Diagnostic(
             code=code,
@@ -87,7 +92,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             path=project.modules[module].path,
             span=span,
             severity=NOTE if outcome == "maybe" else ERROR,
-            fix=_fix(project, finding),
+            fix=_fix(project, findings),
             handlers=tuple(handlers),
         ))
     return diagnostics
@@ -187,8 +192,10 @@ def _message(project: Project, finding: Finding, handlers: Sequence[str]) -> str
                 f"later invocation or is lost, and an exited child nobody waits for stays a zombie; {kind.advice}")
     # LAM302
     started = f", started at {_where(project, *item.started)}" if item.started else ""
-    head = f"{kind.name} `{item.callee}(...)` (created at {made}{started}) in {who}"
     daemon = " (`daemon=True` does not help: the process does not exit between invocations)" if item.daemon else ""
+    if item.rearms is not None:
+        return _loop_message(project, finding, handlers, started, daemon)
+    head = f"{kind.name} `{item.callee}(...)` (created at {made}{started}) in {who}"
     if finding.outcome == "maybe":
         return (f"{head} is only joined with a timeout (at {exits}): when the timeout expires the handler returns "
                 f"with it still running, and it is frozen with the environment{daemon}; make the timeout longer than "
@@ -198,9 +205,31 @@ def _message(project: Project, finding: Finding, handlers: Sequence[str]) -> str
             f"is lost with the environment{daemon}; {kind.advice}")
 
 
+def _loop_message(project: Project, finding: Finding, handlers: Sequence[str], started: str, daemon: str) -> str:
+    """A timer whose callback arms it again: a background loop across invocations."""
+    item = finding.item
+    made = _where(project, item.module, item.span)
+    loop = (f"{item.kind.name} `{item.callee}(...)` (created at {made}{started}) re-arms itself from its callback "
+            f"`{item.rearms}` (a background loop)")
+    fate = (f"Lambda freezes the environment as soon as the handler returns, so the loop stops mid-way and each "
+            f"tick fires late, during a later invocation, or never, if the environment is discarded{daemon}")
+    advice = ("do the periodic work in the handler when it is due (compare a timestamp), or schedule it outside "
+              "the function (an EventBridge rule); `join()` does not end the loop (the callback arms the next "
+              "timer), only `cancel()` does")
+    if item.init_at is not None:
+        who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
+        return (f"{loop}; it is started at import ({_where(project, *item.init_at)}) and no invocation cancels "
+                f"it, so it is still pending when {who} returns (at {_exits(project, finding.exits)}): {fate}; "
+                f"{advice}")
+    return (f"{loop}, in {_who(handlers, item)}; it is not cancelled on every path before the handler returns "
+            f"(at {_exits(project, finding.exits)}): {fate}; {advice}")
+
+
 # --- fixes ----------------------------------------------------------------------------
 
-def _fix(project: Project, finding: Finding) -> Fix:
+def _fix(project: Project, findings: Sequence[Finding]) -> Fix:
+    """The fix of one site, for every handler that leaves its work unfinished."""
+    finding = findings[0]
     item = finding.item
     if item.kind is None:
         if item.in_async_def and item.stmt:
@@ -208,27 +237,34 @@ def _fix(project: Project, finding: Finding) -> Fix:
             return Fix("Await the coroutine", SAFE, edits=(Edit((line, col, line, col), "await "),))
         return Fix("Await the coroutine, or run it with asyncio.run()", DISPLAY_ONLY)
     rule = item.kind.rule
+    if item.rearms is not None:
+        return Fix("Do the periodic work in the handler when it is due, or cancel the timer", DISPLAY_ONLY)
     if rule == "LAM302" and finding.outcome == "pending":
-        return _insert_before_exits(project, finding, "{}.join()", f"Join the {item.kind.name} before the handler returns")
+        return _insert_before_exits(project, findings, "{}.join()", f"Join the {item.kind.name} before the handler returns")
     if rule == "LAM301" and finding.outcome == "cancelled":
-        return _insert_before_exits(project, finding, "await {}", "Await the task before the coroutine returns")
+        return _insert_before_exits(project, findings, "await {}", "Await the task before the coroutine returns")
     if rule == "LAM301":
         return Fix("Await the task inside the coroutine the handler runs", DISPLAY_ONLY)
     return Fix(item.kind.advice[:1].upper() + item.kind.advice[1:], DISPLAY_ONLY)
 
 
 def _finishing_lines(finding: Finding, template: str) -> Optional[List[str]]:
-    """The statement(s) that finish the item, through a local of the checked
-    function: ``t.join()``, or ``for _w in threads: _w.join()`` for a container. A
-    variable bound inside a loop holds only the last of the items made there."""
+    """The statement(s) that finish the item at every exit of the checked function,
+    through a local of it: ``t.join()``, or ``for _w in threads: _w.join()`` for a
+    container. The local must be bound at each of those exits on every path (to
+    the work, or None), and must hold all the work the site started: a variable
+    holds only the last of the instances a site made in a loop, or in a helper
+    called more than once."""
     checked = finding.checked
     if checked is None or not finding.holders:
         return None
     module, fn = checked
-    in_loop = finding.item.module == module and _inside_loop(fn, finding.item.span)
-    direct = sorted(finding.direct)
-    containers = sorted(set(finding.holders) - finding.direct)
-    if direct and not in_loop:
+    item = finding.item
+    once = not item.repeated and not (item.module == module and _inside_loop(fn, item.span))
+    bound = finding.bound or frozenset()
+    direct = sorted(finding.direct & bound)
+    containers = sorted((set(finding.holders) - finding.direct) & (finding.containers or frozenset()))
+    if direct and once:
         name = direct[0]
         if name in finding.nullable:
             return [f"if {name[1:]} is not None:", "    " + template.format(name[1:])]
@@ -242,18 +278,78 @@ def _inside_loop(fn: Function, span: Span) -> bool:
     return any(e.kind == "loop" and e.span[:2] <= span[:2] and span[2:] <= e.span[2:] for e in iter_events(fn.body))
 
 
-def _insert_before_exits(project: Project, finding: Finding, template: str, message: str) -> Fix:
-    lines = _finishing_lines(finding, template)
-    if lines is None or finding.checked is None:
+def _insert_before_exits(project: Project, findings: Sequence[Finding], template: str, message: str) -> Fix:
+    """Finish the work right before each exit where it is still running, in every
+    handler (or coroutine) that leaves it so. The exits are in the checked
+    function, which may be in another file than the site: the edits go there."""
+    edits: List[Edit] = []
+    checked = {(f.checked[0], f.checked[1].qualname) for f in findings if f.checked is not None}
+    for finding in findings:
+        lines = _finishing_lines(finding, template)
+        if lines is None or finding.checked is None:
+            return _display_only(project, findings[0], message)
+        planned = _edits_before_exits(finding.checked[1], finding.exits, lines)
+        if planned is None:
+            return _display_only(project, findings[0], message)
+        edits.extend(e for e in planned if e not in edits)
+    modules = {m for m, _ in checked}
+    if len(modules) != 1:  # one fix edits one file
+        return _display_only(project, findings[0], message)
+    module = modules.pop()
+    if module == findings[0].item.report_at[0]:
+        return Fix(message, UNSAFE, edits=tuple(sorted(edits, key=lambda e: e.span)))
+    # Text edits are read as edits of the diagnostic's own file (by the JSON and SARIF
+    # reports too): edits of another file go through the fix stage, which names it.
+    if len(checked) != 1:
+        return _display_only(project, findings[0], message)
+    fn = findings[0].checked[1]  # type: ignore[index]
+    exits = [x for f in findings for x in f.exits]
+    lines = _finishing_lines(findings[0], template) or []
+    return Fix(message, UNSAFE, action="insert-before-exits", data=(
+        ("file", project.modules[module].path), ("function", fn.qualname),
+        ("before", ";".join(span_text(x.span) for x in exits if x.how != "end" and x.span is not None)),
+        ("at-end", "1" if any(x.how == "end" for x in exits) else ""), ("code", "\n".join(lines))))
+
+
+def _display_only(project: Project, finding: Finding, message: str) -> Fix:
+    """Say where to finish work that no local of the checked function holds."""
+    item = finding.item
+    if finding.checked is None or finding.holders or item.rearms is not None:
         return Fix(message, DISPLAY_ONLY)
-    fn = finding.checked[1]
+    module, fn = finding.checked
+    verb = "await" if item.kind is not None and item.kind.rule == "LAM301" else "join"
+    kept = sorted(finding.kept or ())
+    if kept:  # a module-level list, an attribute of an object
+        return Fix(f"{message}: {verb} what {_holder(kept[0])} holds in `{fn.qualname}` before every return",
+                   DISPLAY_ONLY)
+    made_here = item.module == module and any(e.span == item.span for e in iter_events(fn.body))
+    if len(item.chain) > 1 and not made_here:
+        helper = item.chain[-1]
+        if helper.endswith("__init__"):
+            return Fix(f"{message}: keep it on the object `{helper.rsplit('.', 2)[-2]}` makes, and {verb} it in "
+                       f"`{fn.qualname}` before every return", DISPLAY_ONLY)
+        return Fix(f"{message}: have `{helper}` return it, and {verb} it in `{fn.qualname}` before every return",
+                   DISPLAY_ONLY)
+    return Fix(message, DISPLAY_ONLY)
+
+
+def _holder(path: str) -> str:
+    """``app:THREADS`` -> `THREADS`; ``app.Notifier().senders`` -> `self.senders` of the
+    `Notifier` object."""
+    root, segs = paths.split(path)
+    if ":" not in root and segs[:1] == ["()"] and len(segs) > 1:
+        return f"`self.{paths.display(paths.join('x', segs[1:]))[2:]}` of the `{root.rsplit('.', 1)[-1]}` object"
+    return f"`{paths.display(path)}`"
+
+
+def _edits_before_exits(fn: Function, exits: Sequence[Exit], lines: List[str]) -> Optional[List[Edit]]:
     points = insertion_points(fn)
     edits = []
-    for x in finding.exits:
+    for x in exits:
         if x.how == "end":
             end = end_of_body(fn)
             if end is None:
-                return Fix(message, DISPLAY_ONLY)
+                return None
             line, indent = end
             edits.append(Edit((line, 0, line, 0), "".join(" " * indent + text + "\n" for text in lines)))
         elif x.span is not None and x.span in points:
@@ -261,8 +357,8 @@ def _insert_before_exits(project: Project, finding: Finding, template: str, mess
             text = "".join(" " * col + t + "\n" for t in lines)
             edits.append(Edit((line, col, line, col), text[col:] + " " * col))
         else:
-            return Fix(message, DISPLAY_ONLY)
-    return Fix(message, UNSAFE, edits=tuple(edits))
+            return None
+    return edits
 
 
 def _is_statement(e: Event) -> bool:

@@ -33,6 +33,7 @@ ACTION_MODULES = (
     "lambdalint.fix.hoist",
     "lambdalint.fix.snapshot",
     "lambdalint.fix.leaks",
+    "lambdalint.fix.insert",
 )
 
 Replacement = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]

@@ -53,6 +53,10 @@ class WorkKind:
     owner_with_finishes: bool
     only_when_discarded: bool
     default_executor_arg: Optional[int]
+    spawned_when_awaited: bool
+    callback_arg: Optional[int]
+    callback_keyword: str
+    rearm_stop: Tuple[str, ...]
     advice: str
     reference: str
 
@@ -247,7 +251,15 @@ def _method(text: str, table: _Table) -> Method:
 
 _WORK_KEYS = ("name", "rule", "spawn", "start", "finish", "awaitable", "consumes-coroutine", "running-probes",
               "finished-probes", "running-when-none", "with-finishes", "owner-finish", "owner-with-finishes",
-              "only-when-discarded", "default-executor-arg", "advice", "reference")
+              "only-when-discarded", "default-executor-arg", "spawned-when-awaited", "callback-arg", "callback-keyword",
+              "rearm-stop", "advice", "reference")
+
+
+def _index(t: _Table, key: str) -> Optional[int]:
+    value = t.data.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise t.error(f"key {key!r} must be a non-negative integer")
+    return value
 
 
 def _work(data: Any, source: str, number: int) -> WorkKind:
@@ -259,9 +271,8 @@ def _work(data: Any, source: str, number: int) -> WorkKind:
     spawn = t.strings("spawn", paths=True)
     if not spawn:
         raise t.error("key 'spawn' must list at least one callable")
-    default_arg = t.data.get("default-executor-arg")
-    if default_arg is not None and (not isinstance(default_arg, int) or isinstance(default_arg, bool) or default_arg < 0):
-        raise t.error("key 'default-executor-arg' must be a non-negative integer")
+    default_arg = _index(t, "default-executor-arg")
+    callback_arg = _index(t, "callback-arg")
     return WorkKind(
         name=t.string("name"),
         rule=rule,
@@ -278,6 +289,10 @@ def _work(data: Any, source: str, number: int) -> WorkKind:
         owner_with_finishes=t.boolean("owner-with-finishes"),
         only_when_discarded=t.boolean("only-when-discarded"),
         default_executor_arg=default_arg,
+        spawned_when_awaited=t.boolean("spawned-when-awaited"),
+        callback_arg=callback_arg,
+        callback_keyword=t.string("callback-keyword", ""),
+        rearm_stop=t.strings("rearm-stop"),
         advice=t.string("advice"),
         reference=t.string("reference", ""),
     )

@@ -4,6 +4,7 @@ Must not touch syntax trees, files or diagnostics.
 """
 
 from lambdalint.model.work.interpreter import Interpreter
+from lambdalint.model.work.rearm import Rearming
 from lambdalint.model.work.state import Exit, Finding, Item
 
-__all__ = ["Exit", "Finding", "Interpreter", "Item"]
+__all__ = ["Exit", "Finding", "Interpreter", "Item", "Rearming"]

@@ -74,9 +74,31 @@ class Calls:
             kind = self.thread_subclass(target.module, target.qualname)
             if kind is not None:
                 return Outcome([self.spawn(e, kind, s, frame, target.qualname) for s in states])
+            init = self.constructor(target.module, target.qualname)
+            if init is not None and len(frame.stack) < MAX_DEPTH and init not in frame.stack:
+                fn = self.project.function(*init)
+                if fn is not None and not fn.is_async and self.relevant(init[0], fn):
+                    # `C(...)` runs C.__init__ on the new instance, `self` standing for `C()`
+                    inst = Target("function", paths.join(target.path, ["()", "__init__"]), init[0], fn.qualname)
+                    return self.inline_call(e, fn, inst, states, frame)
 
         # 3. library code the catalogue knows
         return self.external_call(e, external, receiver, method, states, frame)
+
+    def constructor(self, module: str, qualname: str, depth: int = 0) -> Optional[Tuple[str, str]]:
+        """The ``__init__`` a project class runs when called: its own, or a project base's."""
+        if self.project.function(module, f"{qualname}.__init__") is not None:
+            return module, f"{qualname}.__init__"
+        info = self.project.modules[module].classes.get(qualname)
+        if info is None or depth > 5:
+            return None
+        for base in info.bases:
+            t = self.project.target(base) if base is not None else None
+            if t is not None and t.kind == "class" and t.module:
+                found = self.constructor(t.module, t.qualname, depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     def relevant(self, module: str, fn: Function) -> bool:
         """Whether ``fn`` (or what it calls) can start, finish, await or run work.
@@ -101,7 +123,10 @@ class Calls:
                         callee = self.project.function(target.module, target.qualname)
                         result = callee is not None and (callee.is_async or self.relevant(target.module, callee))
                     elif target is not None and target.kind == "class" and target.module:
-                        result = self.thread_subclass(target.module, target.qualname) is not None
+                        init = self.constructor(target.module, target.qualname)
+                        callee = self.project.function(*init) if init is not None else None
+                        result = self.thread_subclass(target.module, target.qualname) is not None or (
+                            callee is not None and self.relevant(init[0], callee))  # type: ignore[index]
                     else:
                         result = self.catalogued(self.resolve(e.path, Frame(module, 0, fn, env, (), (), None, ""))[1])
             if result:
@@ -188,6 +213,8 @@ class Calls:
                 finisher = kind.finisher(method)
                 if finisher is not None:
                     handled = True
+                    if self.items[i].rearms is not None and method not in kind.rearm_stop:
+                        continue  # join() waits for one tick; the callback then arms the next
                     timed = finisher.times_out(len(e.args), [k for k, _ in e.kwargs], e.consts)
                     changes[i] = MAYBE if timed else DONE
                     continue
@@ -214,7 +241,17 @@ class Calls:
         if kind.default_executor_arg is not None:
             extra["default_executor"] = len(e.args) <= kind.default_executor_arg or e.args[kind.default_executor_arg] is None
         item = self.new_item(kind, e, frame, callee, owner=owner, daemon=("daemon", "True") in e.consts, **extra)
-        item.run = frame.run if kind.rule == "LAM301" else None
+        if item.id in state.status:
+            item.repeated = True  # a second instance while the first may still be held elsewhere
+        self._spawned.append(item.id)
+        if item.rearms is None:
+            item.rearms = self.rearming.rearms(e, kind, frame.module, frame.fn, frame.env)
+        if self._init_at is None:
+            item.init_at = None
+        elif item.id not in self._init_items:
+            self._init_items.add(item.id)
+            item.init_at = self._init_at
+        item.run = frame.run if kind.rule == "LAM301" or kind.spawned_when_awaited else None
         if item.run is None and kind.rule == "LAM301" and owner is not None:
             item.loop_path = owner
         state = state.with_status({item.id: CREATED if kind.start else PENDING})
@@ -227,6 +264,8 @@ class Calls:
         if runner is not None:
             return self.run_loop(e, runner.pending, external or "", receiver, states, frame)
         kind = cat.kind_for(external)
+        if kind is not None and kind.spawned_when_awaited and not e.awaited:
+            kind = None  # a coroutine that makes the work once awaited: followed no further
         if kind is not None:
             if kind.only_when_discarded and not e.stmt:
                 return Outcome([self.escape(s, frame, e) for s in states])
@@ -287,11 +326,45 @@ class Calls:
         canon = self.project.canonical(receiver, frame.env)
         if canon is None:
             return True  # a local whose value is a literal or unknown
+        attribute = self.attribute_container(canon)
+        if attribute is not None:
+            return attribute
         expanded = self.external_path(canon) or canon
         callable_path = paths.callable_of(expanded)
         if callable_path is None:
             return "()" not in expanded
         return self.catalog.is_container(callable_path)
+
+    def attribute_container(self, canon: str) -> Optional[bool]:
+        """Whether ``obj.attr`` of an instance of a project class is a plain
+        container, from what the class's methods assign to ``self.attr``
+        (``self.threads = []``); None when ``canon`` is no such attribute."""
+        root, segs = paths.split(canon)
+        if not segs or segs[-1] == "()":
+            return None
+        owner = paths.join(root, segs[:-1])
+        if ":" in root and "()" not in segs:
+            cls = self.project.instance_class(owner)
+        else:
+            t = self.project.target(owner)
+            cls = (t.module, t.qualname) if t is not None and t.kind == "instance" and t.module else None
+        if cls is None:
+            return None
+        values = []
+        for fn in self.project.modules[cls[0]].functions.values():
+            if fn.class_name != cls[1] or not fn.params:
+                continue
+            own = f"${fn.params[0]}.{segs[-1]}"
+            values += [e for e in iter_events(fn.body) if e.kind == "assign" and e.path == own]
+        if not values:
+            return None
+        for e in values:
+            if any(k == "literal" for k, _ in e.consts):
+                continue
+            callable_path = paths.callable_of(self.project.expand_value(e.value) or "") if e.value else None
+            if callable_path is None or not self.catalog.is_container(callable_path):
+                return False
+        return True
 
     def owner_finish(self, state: State, frame: Frame, receiver: str, method: str, e: Event) -> State:
         owner = self.project.canonical(receiver, frame.env)
@@ -416,7 +489,9 @@ class Calls:
                    _projection(s, params, self.reaches_all(target.module, fn)))
             summary = self._summaries.get(key)
             if summary is None:
+                first_spawn = len(self._spawned)
                 ran = self.run_body(fn, target.module, label, env, [s], frame, e, param_atoms=binder, copy_out=copy_out)
+                spawned = frozenset(self._spawned[first_spawn:])
                 copied = [k for _, k in copy_out]
 
                 def delta(after: State) -> Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]:
@@ -426,10 +501,15 @@ class Calls:
                 summary = (
                     [(delta(f), f.vars.get(result_key, EMPTY)) for f in ran.falls],
                     [(delta(r), span) for r, span in ran.raises],
+                    spawned,
                 )
                 self._summaries[key] = summary
                 out.add(ran)
                 continue
+            for i in summary[2]:  # the helper's spawns, replayed: a second instance of known work
+                if i in s.status:
+                    self.items[i].repeated = True
+                self._spawned.append(i)
             own = {k: v for k, v in s.vars.items() if k[:1].isdigit()}
 
             def apply(d: Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]) -> State:

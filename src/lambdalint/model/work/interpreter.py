@@ -17,13 +17,17 @@ in a container or an attribute does not finish it.
 
 *Checkpoints* are where pending work is a bug: every exit of the handler (returns,
 explicit raises, the end of the body), and the end of an ``asyncio.run()`` (which
-cancels the tasks still pending).
+cancels the tasks still pending, and does not wait for child processes).
+
+Before the handler, the import-time code of the modules that can start a background
+loop (a timer whose callback re-arms it, ``rearm.py``) is followed: such a loop still
+pending when the handler returns is reported; other work started at import is not.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -32,15 +36,18 @@ from lambdalint.graph.link import Project
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
 from lambdalint.model.work.flow import ControlFlow
+from lambdalint.model.work.rearm import Rearming
 from lambdalint.model.work.state import (
-    Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, BUDGET, Item, RunCtx, Exit, Finding, State, Outcome, Frame, Closure,
+    Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, BUDGET, Item, RunCtx, Exit, Finding, State, Outcome, Frame, Closure, cap,
 )
 
 
 class Interpreter(Calls, ControlFlow):
-    def __init__(self, project: Project, catalog: WorkCatalog) -> None:
+    def __init__(self, project: Project, catalog: WorkCatalog, rearming: Optional[Rearming] = None) -> None:
         self.project = project
         self.catalog = catalog
+        self.rearming = rearming if rearming is not None else Rearming(project, catalog)
+        self._init_at: Optional[Tuple[str, Span]] = None  # the import-time statement being followed
         self.items: List[Item] = []
         self._item_ids: Dict[Tuple[str, Span, str], int] = {}
         self.closures: Dict[int, Closure] = {}
@@ -48,7 +55,9 @@ class Interpreter(Calls, ControlFlow):
         self.budget = BUDGET
         self._result_lines: Dict[str, int] = {}
         self._relevant: Dict[Tuple[str, str], bool] = {}
-        self._summaries: Dict[Tuple, Tuple[list, list]] = {}
+        self._summaries: Dict[Tuple, Tuple[list, list, FrozenSet[int]]] = {}
+        self._spawned: List[int] = []  # items in the order their spawning calls ran
+        self._init_items: Set[int] = set()  # items spawned by import-time code
         self._reaches_all: Dict[Tuple[str, str], bool] = {}
         self._owner_methods = frozenset(m for k in catalog.kinds for m in k.owner_finish)
         patterns = [p for k in catalog.kinds for p in k.spawn] + [p for r in catalog.runners for p in r.calls] \
@@ -67,9 +76,29 @@ class Interpreter(Calls, ControlFlow):
         if fn is None:
             return []
         frame = self.new_frame(handler.module, fn, entry_env(handler, fn), (), (), None, handler.qualname)
-        out = self.block(fn.body, [State({}, {})], frame)
+        out = self.block(fn.body, self.imported(handler), frame)
         self.checkpoint(out, frame, final=True)
         return list(self.findings.values())
+
+    def imported(self, handler: Handler) -> List[State]:
+        """The states the handler's first invocation starts from: what import-time
+        code left running. Only modules whose import can start a background loop
+        (``rearm.Rearming``) are followed; work they start is reported only when it
+        is such a loop (a worker thread kept for the environment's life is not)."""
+        states = [State({}, {})]
+        for module in self.rearming.init_modules(handler.module):
+            body = self.project.modules[module].body
+            if body is None:
+                continue
+            frame = self.new_frame(module, body, {}, (), (), None, f"import of {module}")
+            for e in body.body:
+                if e.kind == "if" and any(t.endswith("__name__") for t in e.test):
+                    continue  # `if __name__ == "__main__":` does not run when Lambda imports the module
+                self._init_at = (module, e.span)
+                states = self.block((e,), states, frame).falls or states
+            states = cap([s.without_frame(frame.uid) for s in states])
+        self._init_at = None
+        return states
 
     def new_frame(self, module: str, fn: Function, env: Dict[str, Optional[str]], chain: Tuple[str, ...],
                   stack: Tuple[Tuple[str, str], ...], run: Optional[RunCtx], label: str) -> Frame:
@@ -91,6 +120,28 @@ class Interpreter(Calls, ControlFlow):
         prefix = f"{frame.uid}%"
         nullable = frozenset(k[len(prefix) - 1:] for state, _ in exits for k, v in state.vars.items()
                              if k.startswith(prefix) and NONE in v)
+        at_exit: Dict[Exit, List[State]] = {}
+        for state, exit_ in exits:
+            at_exit.setdefault(exit_, []).append(state)
+        named: Dict[Exit, Tuple[FrozenSet[str], FrozenSet[str]]] = {}
+
+        def bound_at(exit_: Exit) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+            """The locals bound on every path to ``exit_``: to work or None, and to
+            containers of work (possibly empty); the work started, if it has to be."""
+            if exit_ not in named:
+                work: Optional[FrozenSet[str]] = None
+                containers: Optional[FrozenSet[str]] = None
+                for state in at_exit[exit_]:
+                    local = {k[len(prefix) - 1:]: v for k, v in state.vars.items() if k.startswith(prefix)
+                             and not any(isinstance(a, int) and CREATED in state.status.get(a, EMPTY) for a in v)}
+                    # (work made but not started on some path cannot be joined there)
+                    w = frozenset(k for k, v in local.items() if v and all(isinstance(a, int) or a == NONE for a in v))
+                    c = frozenset(k for k, v in local.items() if all(isinstance(a, int) for a in v))
+                    work = w if work is None else work & w
+                    containers = c if containers is None else containers & c
+                named[exit_] = (work or frozenset(), containers or frozenset())
+            return named[exit_]
+
         for state, exit_ in exits:
             for item_id, statuses in state.status.items():
                 item = self.items[item_id]
@@ -103,26 +154,42 @@ class Interpreter(Calls, ControlFlow):
                     finding = self.findings[key] = Finding(item, outcome, checked=(frame.module, frame.fn), run=run)
                 if exit_ not in finding.exits:
                     finding.exits.append(exit_)
+                    work, containers = bound_at(exit_)
+                    finding.bound = work if finding.bound is None else finding.bound & work
+                    finding.containers = containers if finding.containers is None else finding.containers & containers
                 finding.nullable = finding.nullable | nullable
                 holders = frozenset(
                     k[len(str(frame.uid)):] for k, v in state.vars.items()
                     if item_id in v and k.startswith(f"{frame.uid}%")
                 )
                 finding.holders = holders if finding.holders is None else finding.holders & holders
+                kept = frozenset(k for k, v in state.vars.items() if item_id in v and not k[:1].isdigit()
+                                 and not k.startswith("#"))
+                finding.kept = kept if finding.kept is None else finding.kept & kept
                 finding.direct = frozenset(
                     h for h in finding.holders
                     if (frame.env.get(h) or "").endswith("()") and not (frame.env.get(h) or "").endswith("__getitem__()")
                 )
 
     def unfinished(self, item: Item, statuses: FrozenSet[str], final: bool, run: Optional[RunCtx]) -> Optional[str]:
+        if item.init_at is not None:
+            # started at import: only a background loop is reported, at the handler's exits
+            return "pending" if final and item.rearms and PENDING in statuses else None
         if item.kind is None:
             return "never-awaited" if final and CREATED in statuses else None
         if not final:
-            if item.run is None or run is None or item.run.id != run.id or item.kind.rule != "LAM301":
+            if item.run is None or run is None or item.run.id != run.id:
+                return None
+            if item.kind.spawned_when_awaited:
+                # a child process of the loop: nothing waits for it once asyncio.run() returns
+                return "pending" if PENDING in statuses else "maybe" if MAYBE in statuses else None
+            if item.kind.rule != "LAM301":
                 return None
             if item.default_executor:
                 return None  # asyncio.run() waits for the default executor
             return "cancelled" if PENDING in statuses else None
+        if item.kind.spawned_when_awaited and item.run is not None and item.run.mode == "cancelled":
+            return None  # checked where the coroutine run by asyncio.run() returned
         if PENDING in statuses:
             return "pending"
         if MAYBE in statuses:
@@ -179,13 +246,21 @@ class Interpreter(Calls, ControlFlow):
             frame.env[target] = (
                 self.project.canonical(value, frame.env) if value not in (None, NONE, "<const>") else None
             )
+        # `obj = C(...)` at module level: what C.__init__ stored on `self` (as `C().x`)
+        # is now reached as `obj.x`
+        made = self.project.canonical(value, frame.env) if value and value.endswith("()") else None
         out = []
         for s in states:
             atoms = self.atoms(value, s, frame) if value is not None else EMPTY
             loc = self.location(target, frame)
             if loc is None:
                 out.append(s)
-            elif simple_local or atoms or loc in s.vars:
+                continue
+            if made is not None and paths.is_global(loc):
+                prefix = made + "."
+                copied = {loc + k[len(made):]: v for k, v in s.vars.items() if k.startswith(prefix)}
+                s = s.with_vars(copied)
+            if simple_local or atoms or loc in s.vars:
                 out.append(s.with_vars({loc: atoms}))
             else:
                 out.append(s)
@@ -201,7 +276,7 @@ class Interpreter(Calls, ControlFlow):
         return self.location(raw, frame)
 
     def store(self, state: State, frame: Frame, container: str, values: Sequence[Optional[str]]) -> State:
-        added = frozenset(a for v in values for a in self.atoms(v, state, frame) if a != NONE)
+        added = frozenset(a for v in values for a in self.atoms(v, state, frame) if isinstance(a, int))
         if not added:
             return state
         loc = self.container_location(container, frame)

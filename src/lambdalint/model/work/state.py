@@ -10,8 +10,9 @@ from lambdalint.index.facts import Function, Span
 from lambdalint.knowledge.work import WorkKind
 
 
-Atom = Union[int, str]  # an item id, or NONE
+Atom = Union[int, str]  # an item id, NONE, or UNBOUND
 NONE = "None"
+UNBOUND = "<unbound>"  # a local of a merged state that some of the merged paths never bound
 EMPTY: FrozenSet[Atom] = frozenset()
 
 CREATED, PENDING, DONE, MAYBE = "created", "pending", "done", "maybe"
@@ -45,6 +46,9 @@ class Item:
     stmt: bool = False  # the making call is a whole statement
     coroutine_of: Optional[Tuple[str, str]] = None  # (module, qualname) of the async def
     discarded: bool = False
+    repeated: bool = False  # the site ran again while earlier work from it was known: one local cannot hold all of it
+    rearms: Optional[str] = None  # the callback that starts it again when it fires (a background loop)
+    init_at: Optional[Tuple[str, Span]] = None  # the import-time statement that started it, if only import did
 
     @property
     def code(self) -> str:
@@ -85,6 +89,11 @@ class Finding:
     holders: Optional[FrozenSet[str]] = None  # local names of the checked frame that hold it at every exit
     direct: FrozenSet[str] = frozenset()  # those of the holders bound to the spawning call itself (not containers)
     nullable: FrozenSet[str] = frozenset()  # locals that may be None at some exit of the checked frame
+    # locals bound on every path to each of ``exits``, to work (or None) only: a statement
+    # that names them there cannot fail; ``containers`` to work only (an empty one too)
+    bound: Optional[FrozenSet[str]] = None
+    containers: Optional[FrozenSet[str]] = None
+    kept: Optional[FrozenSet[str]] = None  # globals and object attributes that hold it at every exit
     checked: Optional[Tuple[str, Function]] = None  # (module, function) whose exits are the checkpoint
     run: Optional[RunCtx] = None
 
@@ -150,8 +159,18 @@ def merge(states: Sequence[State]) -> State:
             status[k] = status[k] | v if k in status else v
         for k, v in s.vars.items():
             vars[k] = vars[k] | v if k in vars else v
-    # a variable absent from some state may hold nothing there
+    # a variable absent from some state may hold nothing there; a local of a frame
+    # may not even be bound there, which a fix that names it must know
+    unbound = {UNBOUND}
+    for k in vars:
+        if _is_local(k) and not all(k in s.vars for s in states):
+            vars[k] = vars[k] | unbound
     return State(status, vars, merged=True)
+
+
+def _is_local(key: str) -> bool:
+    """``<uid>%x``: a local variable of a frame."""
+    return key[:1].isdigit() and key.lstrip("0123456789")[:1] == "%"
 
 
 def _globals(state: State) -> Dict[str, FrozenSet[Atom]]:
