@@ -245,8 +245,11 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_INDEX_BYTES
     for i, (facts, error) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
         out[missing[i].source.module] = facts
-        if error is not None and cache is not None:
-            cache.fail(error)
+        if cache is not None:
+            if error is not None:
+                cache.fail(error)
+            if facts.problem is None or facts.problem.code != "LAM000":
+                cache.remember(missing[i].key, facts)
     return out
 
 
@@ -381,15 +384,17 @@ def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
 # --- the check -----------------------------------------------------------------------------
 
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
-              contents: Optional[Contents] = None, options: Optional[Options] = None) -> RunResult:
+              contents: Optional[Contents] = None, options: Optional[Options] = None,
+              gathered: Optional[Gathered] = None) -> RunResult:
     """Check ``paths``. With a cache (``options.cache``), an unchanged re-run
     returns the memo of the last one (``lambdalint.cache.reuse``) without indexing,
-    linking or running a rule."""
+    linking or running a rule. ``gathered``: the walk of ``paths`` made before
+    (the language server keeps it between edits)."""
     from lambdalint.cache import reuse
 
     options = _merged(options, verbose, contents)
     memo = reuse.open_memo(paths, settings, catalog, options)
-    gathered = gather(settings, paths)
+    gathered = gathered if gathered is not None else gather(settings, paths)
     if options.require_python and not gathered.tree.python and not gathered.tree.errors:
         raise DiscoveryError(no_python_files(paths, gathered.tree.skipped))
     if memo is None:
@@ -408,6 +413,13 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     if reuse.memorable(result, gathered):
         reuse.record(memo, loaded, result, gathered, stamps, options)
     return result
+
+
+def check_gathered(settings: Settings, paths: List[str], catalog: Optional[Catalog], options: Options,
+                   gathered: Gathered) -> Tuple[RunResult, Loaded]:
+    """The check of files walked before, without the run memo: what the
+    language server runs after each edit, with the facts it keeps in memory."""
+    return _check(settings, paths, catalog, _merged(options, False, None), gathered)
 
 
 def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], options: Options,

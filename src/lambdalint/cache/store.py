@@ -439,6 +439,10 @@ class Cache:
             error = write_facts(self.dir, key, facts, self._secret)
             self._finish_entry(key, error, source)
 
+    def remember(self, key: str, facts: ModuleFacts) -> None:
+        """Facts a run computed: the workers that made them stored them already
+        (an in-memory cache, the language server's, keeps them here)."""
+
     def put_raw_facts(self, key: str, raw: bytes, source: bytes) -> None:
         """Store facts known to be those of ``source`` (the payload of another entry)."""
         if self.prepare():
