@@ -446,6 +446,25 @@ def _summary(result, outcome=None, unsafe: bool = False, err: bool = False) -> N
                    "or list it under [tool.lambdalint] handlers", err=True)
 
 
+@main.command("server")
+@click.option("-v", "--verbose", is_flag=True, help="Log what the server does, and tracebacks, on stderr.")
+def server(verbose: bool) -> None:
+    """Run the language server on stdin and stdout (for editors; see the README).
+
+    It keeps each project's facts in memory, checks open files as they are
+    typed, and offers the fixes of `check --fix` and "ignore on this line" as
+    code actions. Needs pygls: pip install 'lambdalint[server]'.
+    """
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        raise _fail("`lambdalint server` needs pygls, which is not installed: pip install 'lambdalint[server]'")
+    from lambdalint.server.protocol import serve
+
+    serve(verbose or debug_enabled())
+
+
 @main.command()
 @click.argument("code")
 def rule(code: str) -> None:

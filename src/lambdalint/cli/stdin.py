@@ -59,8 +59,9 @@ def check_stdin(given: StdinInput, settings, config_file: Optional[str], options
     from lambdalint.run import gather, run_check
 
     target = project_target(given.shown, config_file)
-    targets = [target] if target is not None else []
-    gathered = gather(settings, targets)
+    # a file in no project is checked alone (``check PATH``), on disk or not
+    gathered = gather(settings, [target] if target is not None else [])
+    targets = [target] if target is not None else [given.shown]
     name = include_file(gathered.tree, given.shown)
     options = replace(options, contents={name: given.data}, require_python=False)
     outcome = None
