@@ -25,10 +25,10 @@ def finding_key(d: Diagnostic) -> Tuple[str, int, int, int, int]:
 
 
 def in_range(d: Diagnostic, lines: Sequence[str], rng: types.Range, encoding: str) -> bool:
+    """Whether ``d`` is on a line of ``rng`` (an editor asks for the actions at
+    its cursor, which is rarely inside the finding's columns)."""
     r = convert.span_range(lines, d.span, encoding)
-    start, end = (r.start.line, r.start.character), (r.end.line, r.end.character)
-    lo, hi = (rng.start.line, rng.start.character), (rng.end.line, rng.end.character)
-    return start <= hi and lo <= end
+    return r.start.line <= rng.end.line and rng.start.line <= r.end.line
 
 
 def fix_title(d: Diagnostic) -> str:
@@ -118,7 +118,13 @@ def file_edits(changes: Dict[str, Tuple[bytes, bytes]], uri_of: Callable[[str], 
     return convert.workspace_edit(texts, encoding)
 
 
-def touched(findings: Sequence[Diagnostic], lines: Sequence[str], rng: types.Range,
-            encoding: str) -> List[Diagnostic]:
-    """The findings the request's range touches."""
-    return [d for d in findings if in_range(d, lines, rng, encoding)]
+def touched(findings: Sequence[Diagnostic], lines: Sequence[str], rng: types.Range, encoding: str,
+            sent: Sequence[types.Diagnostic] = ()) -> List[Diagnostic]:
+    """The findings on the lines of the request's range, and those among the
+    diagnostics it sends back (``sent``)."""
+    keys = set()
+    for lsp in sent:
+        data = lsp.data if isinstance(lsp.data, dict) else {}
+        if lsp.source == convert.SOURCE and isinstance(data.get("span"), list):
+            keys.add((str(lsp.code), *data["span"]))
+    return [d for d in findings if in_range(d, lines, rng, encoding) or finding_key(d) in keys]

@@ -273,7 +273,8 @@ def _code_actions(server: LambdalintServer, params: types.CodeActionParams) -> L
     only = params.context.only if params.context is not None else None
     lazy = _resolves_edits(server)
     out: List[types.CodeAction] = []
-    touched = actions.touched(findings, lines, params.range, encoding)
+    sent = params.context.diagnostics if params.context is not None else []
+    touched = actions.touched(findings, lines, params.range, encoding, sent or [])
     if _wants(only, types.CodeActionKind.QuickFix):
         for d in touched:
             if not actions.fixable(d):
