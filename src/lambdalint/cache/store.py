@@ -345,6 +345,10 @@ class Cache:
     once when entries were rejected (recomputed). ``project``: the folder of
     the code checked, where the key must not be."""
 
+    # what a cache kept in memory between runs remembers of the last ones (the
+    # language server's: ``lambdalint.server.memory``); a folder remembers nothing
+    memo: Optional[Dict[str, Any]] = None
+
     def __init__(self, root: str, warn: Callable[[str], None], project: Optional[str] = None) -> None:
         self.root = root
         self.dir = os.path.join(root, "v" + fingerprint())

@@ -53,7 +53,9 @@ def iter_events(block: Tuple[Event, ...]) -> Iterator[Event]:
 
 
 class Project:
-    def __init__(self, modules: List[ModuleFacts]) -> None:
+    def __init__(self, modules: List[ModuleFacts], before: Optional["Project"] = None) -> None:
+        """``before``: the project of an earlier run (the language server's, before
+        an edit): the import edges of the modules whose facts it shares are kept."""
         self.modules: Dict[str, ModuleFacts] = {}
         for m in modules:
             self.modules.setdefault(m.module, m)
@@ -63,6 +65,9 @@ class Project:
         self._collect_bindings()
         self._edges: Dict[str, FrozenSet[str]] = {}
         self._closures: Dict[str, FrozenSet[str]] = {}
+        if before is not None and before.modules.keys() == self.modules.keys():
+            # a module's edges depend on its facts and on which modules exist, nothing else
+            self._edges = {m: e for m, e in before._edges.items() if before.modules[m] is self.modules[m]}
 
     # --- lookups ---------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[Function]:

@@ -11,7 +11,7 @@ Entries no run used lately are dropped: each keystroke makes a new key.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Dict, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional
 
 if TYPE_CHECKING:
     from lambdalint.cache.store import Cache
@@ -33,6 +33,8 @@ class MemoryCache:
         self._facts: Dict[str, "ModuleFacts"] = {}
         self._scans: Optional[Dict[str, "ModuleScan"]] = None
         self.indexed = 0  # files indexed (not found in memory nor on disk): what the tests and bench count
+        # what ``lambdalint.run`` remembers of the last runs (facts keyed for a run, ...)
+        self.memo: Dict[str, Any] = {}
 
     # --- what the run memo asks: never (an editor's text is not what a later run reads) ----
     def usable(self) -> bool:
@@ -91,6 +93,10 @@ class MemoryCache:
         """Keep the entries of ``used`` (the keys the projects' last runs read) and
         the most recent others, up to ``SPARE_ENTRIES``."""
         used = set(used)
+        renamed = self.memo.get("rename")
+        if renamed is not None:
+            for key in [k for k in renamed[1] if k[0] not in used]:
+                del renamed[1][key]
         for table in (self._facts, self._scans or {}):
             spare = [k for k in table if k not in used]
             for key in spare[:max(0, len(spare) - SPARE_ENTRIES)]:  # oldest first: dicts keep insertion order

@@ -266,7 +266,9 @@ class Workspace:
         contents = {project.names[b.path]: b.data() for b in self.open_in(project) if b.path in project.names}
         cache = self._cache(project)
         cache.persist = project.runs == 0
-        return Options(jobs=self.jobs if project.runs == 0 else 1, cache=cache, prune=True, contents=contents)
+        # only the open files' findings are published: only the handlers that reach them are checked
+        return Options(jobs=self.jobs if project.runs == 0 else 1, cache=cache, prune=True, contents=contents,
+                       report_files=frozenset(contents))
 
     def analyse(self, project: Project) -> Dict[str, List[Diagnostic]]:
         """Run the project's check; the findings of each open buffer (real path ->
