@@ -548,7 +548,10 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     loaded = load_project(settings, paths, options=options, gathered=gathered)
     modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
     growth = load_growth_catalog(settings.growth, settings.source or "pyproject.toml")
-    checked = handlers if options.report_files is None else _reaching(project, handlers, modules, options.report_files)
+    checked = handlers
+    if options.report_files is not None:
+        checked = _reaching(project, handlers, modules, options.report_files)
+        project = _loaded_by(project, checked, options)
     ctx = CheckContext(project, checked, catalog, {**RULE_OPTIONS, **settings.options}, growth)
     diagnostics: List[Diagnostic] = []
     internal: List[str] = []
@@ -577,6 +580,23 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
         kept = [d for d in kept if d.path in options.report_files]
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
+
+
+def _loaded_by(project: "Project", handlers: Sequence["Handler"], options: Options) -> "Project":
+    """The project of the modules ``handlers``' Lambdas load: all a rule asks
+    about (``Project.import_closure``), so the whole-project tables the model
+    makes (the module-level places and what is bound to them) cover only them."""
+    from lambdalint.graph.link import Project
+
+    loads: Set[str] = set()
+    for h in handlers:
+        loads |= project.import_closure(h.module)
+    memo = options.cache.memo if options.cache is not None else None
+    scoped = Project([m for name, m in project.modules.items() if name in loads],
+                     memo.get("scoped") if memo is not None else None)
+    if memo is not None:
+        memo["scoped"] = scoped
+    return scoped
 
 
 def _reaching(project: "Project", handlers: Sequence["Handler"], modules: Sequence[ModuleFacts],

@@ -61,8 +61,7 @@ class Project:
             self.modules.setdefault(m.module, m)
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
-        self.bindings: Dict[str, List[Binding]] = {}
-        self._collect_bindings()
+        self._bindings: Optional[Dict[str, List[Binding]]] = None  # made on first use
         self._edges: Dict[str, FrozenSet[str]] = {}
         self._closures: Dict[str, FrozenSet[str]] = {}
         if before is not None and before.modules.keys() == self.modules.keys():
@@ -282,6 +281,16 @@ class Project:
                 yield prefix
 
     # --- module-level objects ------------------------------------------------------
+    @property
+    def bindings(self) -> Dict[str, List[Binding]]:
+        """Every binding of a module-level place (a global, a class attribute, an
+        attribute of a module-level object, a container's slot), by its path.
+        Made on first use: finding the handlers needs none."""
+        if self._bindings is None:
+            self._bindings = {}
+            self._collect_bindings()
+        return self._bindings
+
     def _collect_bindings(self) -> None:
         for m in self.modules.values():
             for fn in m.functions.values():
