@@ -211,7 +211,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             if last is not None and last[0] == inputs:  # the same files, scans and entry points as the last run
                 chosen = last[1]
             else:
-                chosen = select(*inputs)
+                chosen = select(*inputs, memo=memo.setdefault("roots", {}) if memo is not None else None)
                 if memo is not None:
                     memo["select"] = (inputs, chosen)
             todo = [f for f in files if f.source.module in chosen]
