@@ -73,6 +73,9 @@ def check_stdin(given: StdinInput, settings, config_file: Optional[str], options
         result = outcome.result
         outcome.fixed = [replace(d, path=given.shown) for d in outcome.fixed if d.path == name]
     else:
+        # only PATH's findings are wanted: only the handlers whose Lambda loads it are checked
+        # (the fixes above may edit PATH for a finding elsewhere, so they see the whole run)
+        options = replace(options, report_files=frozenset({name}))
         result = run_check(targets, settings, None, verbose, options=options, gathered=gathered)
     result.diagnostics = [replace(d, path=given.shown) for d in result.diagnostics if d.path == name]
     return result, outcome, name
