@@ -59,7 +59,8 @@ class Loaded:
 
 @dataclass
 class Options:
-    """How to run, not what to find: none of these change the findings."""
+    """How to run, not what to find: none of these change the findings
+    (``report_files`` only leaves out those in other files)."""
 
     jobs: Optional[int] = None  # None: the number of CPUs available
     cache: Optional[Cache] = None
