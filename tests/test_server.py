@@ -289,6 +289,12 @@ def test_configuration_and_deployment_files_reload(tmp_path):
             ed.save(uri(root / "lambdalint.toml"))
             assert [d.code for d in await ed.next(u, n)] == ["LAM101"]
             assert any(r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in ed.registrations)
+            # a broken configuration: no findings, and the user is told why
+            (root / "lambdalint.toml").write_text('ignore = 3\n')
+            n = ed.count(u)
+            ed.files_changed((root / "lambdalint.toml", types.FileChangeType.Changed))
+            assert await ed.next(u, n) == []
+            assert any("lambdalint.toml" in m and "ignore" in m for m in ed.logs)
         finally:
             await ed.stop()
 

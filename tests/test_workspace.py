@@ -122,7 +122,7 @@ def test_scoped_runs_give_the_whole_runs_findings_in_their_files():
     full = run_check(target, settings, options=Options(jobs=1))
     assert full.diagnostics
     names = sorted(s.path for s in load_project(settings, target).sources)
-    groups = [frozenset(names[i::4]) for i in range(4)]
+    groups = [frozenset(names[i::2]) for i in range(2)]
     for group in groups:
         scoped = run_check(target, settings, options=Options(jobs=1, report_files=group))
         assert scoped.diagnostics == [d for d in full.diagnostics if d.path in group]
@@ -157,3 +157,20 @@ def test_a_deployment_file_edited_on_disk_is_read_again(tmp_path):
     (root / "template.yaml").write_text(TEMPLATE.format(name="process"))
     project.stale = True
     assert [d.code for d in ws.analyse(project)[str(root / "orders.py")]] == ["LAM101"]
+
+
+def test_a_configuration_edited_on_disk_is_read_again(tmp_path):
+    root = tmp_path / "p"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "db.py").write_text(DB)
+    (root / "app.py").write_text(APP)
+    (root / "lambdalint.toml").write_text('ignore = ["LAM101"]\n')
+    root = root.resolve()
+    ws = Workspace(lambda m: None, disk_cache=False)
+    project = ws.open((root / "app.py").as_uri(), str(root / "app.py"), APP, 1)
+    assert ws.analyse(project)[str(root / "app.py")] == []
+    (root / "lambdalint.toml").write_text("ignore = []\n")
+    assert [d.code for d in ws.analyse(project)[str(root / "app.py")]] == ["LAM101"]
+    (root / "lambdalint.toml").write_text("ignore = 3\n")  # broken: no findings, and a word in the log
+    assert ws.analyse(project)[str(root / "app.py")] == [] and project.error

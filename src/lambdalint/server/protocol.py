@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 import traceback
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -42,6 +42,7 @@ class LambdalintServer(LanguageServer):
         self._timer: Optional[asyncio.TimerHandle] = None
         self._published: Dict[str, List[types.Diagnostic]] = {}
         self._urls: Dict[str, Optional[str]] = {}
+        self._shown: Set[str] = set()  # configuration errors shown to the user
 
     # --- talking back -------------------------------------------------------------------------
     def log(self, message: str, level: types.MessageType = types.MessageType.Log) -> None:
@@ -94,6 +95,10 @@ class LambdalintServer(LanguageServer):
                      f"{traceback.format_exc()}", types.MessageType.Error)
             project.stale = False
             return
+        if project.error is not None and project.error not in self._shown:
+            self._shown.add(project.error)  # once: the log has it on every run
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error,
+                                                             message=f"lambdalint: {project.error}"))
         for path, found in findings.items():
             buffer = self.lint.buffers.get(path)
             if buffer is not None:

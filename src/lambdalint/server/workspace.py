@@ -67,6 +67,7 @@ class Project:
     settings: object = None
     catalog: object = None
     error: Optional[str] = None  # the configuration cannot be read: no run
+    config_stamp: Tuple[int, ...] = ()  # the configuration file's, when read
     gathered: Optional[Gathered] = None
     names: Dict[str, str] = field(default_factory=dict)  # real path -> name in the run (SourceFile.path)
     # real path -> the findings of the last run in that file
@@ -167,6 +168,9 @@ class Workspace:
         from lambdalint.knowledge.resources import load_catalog
         from lambdalint.project.config import load_settings
 
+        from lambdalint.project.sourcefile import stamp_of
+
+        project.config_stamp = stamp_of(project.config) if project.config else ()
         try:
             project.settings = load_settings(project.config, list(all_rules()))
             project.catalog = load_catalog(project.settings.resources,  # type: ignore[attr-defined]
@@ -273,6 +277,11 @@ class Workspace:
     def analyse(self, project: Project) -> Dict[str, List[Diagnostic]]:
         """Run the project's check; the findings of each open buffer (real path ->
         findings; empty when the configuration cannot be read)."""
+        if project.config:
+            from lambdalint.project.sourcefile import stamp_of
+
+            if stamp_of(project.config) != project.config_stamp:  # edited with no word from the editor
+                self._configure(project)
         if project.error is not None or project.settings is None:
             project.findings = {b.path: [] for b in self.open_in(project)}
             project.stale = False
