@@ -75,3 +75,24 @@ def test_gitlab_job_snippet(workspace):
     (issue,) = json.loads((workspace / report).read_text())
     assert issue["location"] == {"path": "src/app.py", "lines": {"begin": 6, "end": 6}}
     assert job["artifacts"]["when"] == "always"  # the report is kept when the job fails
+
+
+def test_editor_snippets_start_the_server():
+    import sys
+    from pathlib import Path
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+
+    helix = tomllib.loads(snippet("helix"))
+    assert helix["language-server"]["lambdalint"] == {"command": "lambdalint", "args": ["server"]}
+    assert "lambdalint" in helix["language"][0]["language-servers"]
+    assert 'cmd = { "lambdalint", "server" }' in snippet("neovim")
+    vscode = Path(__file__).resolve().parents[1] / "editors" / "vscode"
+    manifest = json.loads((vscode / "package.json").read_text(encoding="utf-8"))
+    assert manifest["main"] == "./extension.js" and "vscode-languageclient" in manifest["dependencies"]
+    assert 'args: ["server"]' in (vscode / "extension.js").read_text(encoding="utf-8")
+    result = lambdalint("lambdalint server --help")
+    assert result.exit_code == 0 and "lambdalint[server]" in result.output

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Mapping, Optional, Set
 
 if TYPE_CHECKING:  # annotations only: a run the memo answers loads none of these
     from lambdalint.cache.store import Cache
@@ -59,7 +59,8 @@ class Loaded:
 
 @dataclass
 class Options:
-    """How to run, not what to find: none of these change the findings."""
+    """How to run, not what to find: none of these change the findings
+    (``report_files`` only leaves out those in other files)."""
 
     jobs: Optional[int] = None  # None: the number of CPUs available
     cache: Optional[Cache] = None
@@ -70,6 +71,11 @@ class Options:
     # the command line: paths that hold no Python file to check are an error
     # (``DiscoveryError``), not a silent "All checks passed"
     require_python: bool = False
+    # the language server: only the findings in these files (``SourceFile.path``)
+    # are wanted, so only the handlers that can load one of them are checked
+    # (a rule looks at nothing outside its handler's ``import_closure``): the
+    # findings in these files are those of the whole run, and only those are given
+    report_files: Optional[FrozenSet[str]] = None
 
 
 @dataclass

@@ -9,7 +9,7 @@ pool when there is enough of it). Facts, never trees, cross process boundaries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 import gc
 import heapq
@@ -32,6 +32,8 @@ from lambdalint.project.root import inside, project_root
 from contextlib import closing
 
 if TYPE_CHECKING:
+    from lambdalint.graph.handlers import Handler
+    from lambdalint.graph.link import Project
     from lambdalint.knowledge.resources import Catalog
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.index.scan import ModuleScan
@@ -81,14 +83,23 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
 
     options = _merged(options, verbose, contents)
     gathered = gathered if gathered is not None else gather(settings, paths)
-    with recording_reads() as reads:
-        deployment = read_found(gathered.deployment, gathered.root, gathered.notices)
-        code_roots = deployment.code_roots
-        # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
-        sources = name_sources(gathered.tree.python, code_roots, gathered.tree.errors)
+    memo = options.cache.memo if options.cache is not None else None
+    again = _read_before(memo, gathered)
+    if again is not None:
+        deployment, sources, reads = again
+    else:
+        with recording_reads() as reads:
+            deployment = read_found(gathered.deployment, gathered.root, gathered.notices)
+            # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
+            sources = name_sources(gathered.tree.python, deployment.code_roots, gathered.tree.errors)
+        if memo is not None:
+            memo["reading"] = (gathered, dict(reads), deployment, sources)
+    code_roots = deployment.code_roots
     records: Dict[str, FileRecord] = {}
     modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources))
-    project = Project(modules)
+    project = Project(modules, memo.get("project") if memo is not None else None)
+    if memo is not None:
+        memo["project"] = project
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     for path in sorted(_declared_probes(deployment.declared, gathered.root) - reads.keys()):  # stamped before they are looked at
         reads[path] = (stamp_of(path), False)
@@ -102,6 +113,21 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                                      settings.managed_instances_handlers, settings.source, names)
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
                   len(sources), code_roots, sources, reads, records, options.prune)
+
+
+def _read_before(memo: Optional[Dict[str, Any]], gathered: Gathered) -> Optional[Tuple[Any, List[SourceFile], Dict]]:
+    """The deployment files' reading and the modules' names of the last run on
+    the same walk (a cache kept in memory remembers them), when no file they read
+    has changed since: (deployment, sources, what was read)."""
+    last = memo.get("reading") if memo is not None else None
+    if last is None or last[0] is not gathered:
+        return None
+    from lambdalint.project.sourcefile import stamp_of
+
+    _, reads, deployment, sources = last
+    if any(stamp_of(path) != stamp for path, (stamp, _failed) in reads.items()):
+        return None
+    return deployment, sources, dict(reads)
 
 
 def _declared_modules(declared: Sequence[Declared], sources: Sequence[SourceFile]) -> List[str]:
@@ -140,6 +166,7 @@ class _File:
     source: SourceFile
     data: bytes
     key: str
+    digest: str  # content_hash(data)
 
 
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
@@ -153,23 +180,45 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     cache = options.cache
     failed: Dict[str, ModuleFacts] = {}
     files: List[_File] = []
+    # a cache kept in memory remembers the files read, by their stamps: an edit reads one file again, not all
+    known: Optional[Dict[str, Tuple[Tuple[int, ...], _File]]] = \
+        cache.memo.setdefault("files", {}) if cache is not None and cache.memo is not None else None
     for source in sources:
+        stamp: Tuple[int, ...] = ()
+        if known is not None and not source.unreadable and not (options.contents and source.path in options.contents):
+            from lambdalint.project.sourcefile import stamp_of
+
+            stamp = stamp_of(source.path)
+            hit = known.get(source.path)
+            if hit is not None and stamp and hit[0] == stamp and hit[1].source == source:
+                files.append(hit[1])
+                continue
         data = indexing.read_file(source, options.contents)
         if not isinstance(data, bytes):  # facts saying why it cannot be read
             failed[source.module] = data
         else:
-            files.append(_File(source, data, entry_key(content_hash(data), os.path.abspath(source.path), source.runtime_name,
-                                                    source.is_package)))
+            digest = content_hash(data)
+            files.append(_File(source, data, entry_key(digest, os.path.abspath(source.path), source.runtime_name,
+                                                       source.is_package), digest))
+            if stamp and known is not None:
+                known[source.path] = (stamp, files[-1])
     # the progress line is erased also when interrupted: it would stay under the message
     with _Pool(jobs) as pool, closing(progress):
         if options.prune:
             from lambdalint.graph.prune import select
 
             scans = _scans(files, cache, pool, progress)
-            maps = rename_maps(sources)
-            keyed = {f.source.module: _keyed(scans[f.key], maps.get(f.source.root, {})) for f in files}
-            chosen = select([f.source for f in files], keyed, settings.handlers, settings.handler_patterns,
-                            settings.conventions, declared)
+            keyed = _keyed_scans(files, scans, rename_maps(sources), cache)
+            inputs = ([f.source for f in files], keyed, settings.handlers, settings.handler_patterns,
+                      settings.conventions, list(declared))
+            memo = cache.memo if cache is not None else None
+            last = memo.get("select") if memo is not None else None
+            if last is not None and last[0] == inputs:  # the same files, scans and entry points as the last run
+                chosen = last[1]
+            else:
+                chosen = select(*inputs, memo=memo.setdefault("roots", {}) if memo is not None else None)
+                if memo is not None:
+                    memo["select"] = (inputs, chosen)
             todo = [f for f in files if f.source.module in chosen]
         else:
             scans, todo = {}, list(files)
@@ -179,36 +228,88 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             # Python's): its imports are unknown, so nothing can be pruned.
             facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
     if records is not None:
-        _record(records, files, failed, sources, scans, facts)
+        memo = cache.memo if cache is not None else None
+        _record(records, files, failed, sources, scans, facts,
+                memo.setdefault("scan_digests", {}) if memo is not None else None)
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
     maps = rename_maps(sources)
     from lambdalint.graph.rename import rename_modules
 
-    return [rename_modules(facts[s.module], s.module, maps.get(s.root, {})) for s in sources if s.module in facts]
+    keys = {f.source.module: f.key for f in files}
+    renamed = _renamed_memo(cache, maps)
+    out = []
+    for s in sources:
+        if s.module not in facts:
+            continue
+        key = keys.get(s.module)
+        hit = renamed.get((key, s.module)) if renamed is not None and key else None
+        if hit is None:
+            hit = rename_modules(facts[s.module], s.module, maps.get(s.root, {}))
+            if renamed is not None and key:
+                renamed[(key, s.module)] = hit
+        out.append(hit)
+    return out
+
+
+def _renamed_memo(cache: Optional[Cache], maps: Dict[str, Dict[str, str]]) -> Optional[Dict[Tuple[str, str], ModuleFacts]]:
+    """The facts keyed for this run, by entry key and module key, from the runs
+    before with the same module names (a cache kept in memory has ``memo``)."""
+    memo = cache.memo if cache is not None else None
+    if memo is None:
+        return None
+    last = memo.get("rename")
+    if last is None or last[0] != maps:
+        last = memo["rename"] = (maps, {})
+    return last[1]
 
 
 def _record(records: Dict[str, FileRecord], files: List[_File], failed: Mapping[str, ModuleFacts],
-            sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], facts: Mapping[str, ModuleFacts]) -> None:
+            sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], facts: Mapping[str, ModuleFacts],
+            known: Optional[Dict[str, str]] = None) -> None:
+    """``known``: the scan digests of the runs before, by entry key (kept in memory)."""
     from lambdalint.index.scan import scan_to_json
     from lambdalint.cache.memo import scan_digest
 
     for f in files:
         scan = scans.get(f.key)
-        records[os.path.abspath(f.source.path)] = FileRecord(
-            content_hash(f.data), f.key, scan_digest(scan_to_json(scan)) if scan is not None else "",
-            f.source.module in facts)
+        digest = known.get(f.key) if known is not None else None
+        if digest is None and scan is not None:
+            digest = scan_digest(scan_to_json(scan))
+            if known is not None:
+                known[f.key] = digest
+        records[os.path.abspath(f.source.path)] = FileRecord(f.digest, f.key, digest or "", f.source.module in facts)
     for s in sources:
         if s.module in failed and not s.unreadable:
             problem = failed[s.module].problem
             records[os.path.abspath(s.path)] = FileRecord(f"!{problem.message if problem else ''}")
 
 
+def _keyed_scans(files: List[_File], scans: Mapping[str, ModuleScan], maps: Dict[str, Dict[str, str]],
+                 cache: Optional[Cache]) -> Dict[str, ModuleScan]:
+    """Each file's scan keyed for this run (module -> scan); remembered by a
+    cache kept in memory while the modules' names stay the same."""
+    memo = cache.memo if cache is not None else None
+    last = memo.get("keyed") if memo is not None else None
+    if memo is not None and (last is None or last[0] != maps):
+        last = memo["keyed"] = (maps, {})
+    known: Dict[str, ModuleScan] = last[1] if last is not None else {}
+    plain = {root: all(k == v for k, v in names.items()) for root, names in maps.items()}
+    out: Dict[str, ModuleScan] = {}
+    for f in files:
+        hit = known.get(f.key)
+        if hit is None:
+            root = f.source.root
+            hit = scans[f.key] if plain.get(root, True) else _keyed(scans[f.key], maps.get(root, {}))
+            if last is not None:
+                known[f.key] = hit
+        out[f.source.module] = hit
+    return out
+
+
 def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
     """A scan made under the file's import name, with the modules it names keyed
     for this run as ``lambdalint.graph.rename`` keys the facts."""
-    if all(k == v for k, v in names.items()):
-        return scan
     from lambdalint.graph.rename import rename_path
 
     return replace(scan, imports=tuple(rename_path(x, names) for x in scan.imports),
@@ -250,8 +351,11 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_INDEX_BYTES
     for i, (facts, error) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
         out[missing[i].source.module] = facts
-        if error is not None and cache is not None:
-            cache.fail(error)
+        if cache is not None:
+            if error is not None:
+                cache.fail(error)
+            if facts.problem is None or facts.problem.code != "LAM000":
+                cache.remember(missing[i].key, facts)
     return out
 
 
@@ -386,15 +490,17 @@ def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
 # --- the check -----------------------------------------------------------------------------
 
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
-              contents: Optional[Contents] = None, options: Optional[Options] = None) -> RunResult:
+              contents: Optional[Contents] = None, options: Optional[Options] = None,
+              gathered: Optional[Gathered] = None) -> RunResult:
     """Check ``paths``. With a cache (``options.cache``), an unchanged re-run
     returns the memo of the last one (``lambdalint.cache.reuse``) without indexing,
-    linking or running a rule."""
+    linking or running a rule. ``gathered``: the walk of ``paths`` made before
+    (the language server keeps it between edits)."""
     from lambdalint.cache import reuse
 
     options = _merged(options, verbose, contents)
     memo = reuse.open_memo(paths, settings, catalog, options)
-    gathered = gather(settings, paths)
+    gathered = gathered if gathered is not None else gather(settings, paths)
     if options.require_python and not gathered.tree.python and not gathered.tree.errors:
         raise DiscoveryError(no_python_files(paths, gathered.tree.skipped))
     if memo is None:
@@ -413,6 +519,13 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     if reuse.memorable(result, gathered):
         reuse.record(memo, loaded, result, gathered, stamps, options)
     return result
+
+
+def check_gathered(settings: Settings, paths: List[str], catalog: Optional[Catalog], options: Options,
+                   gathered: Gathered) -> Tuple[RunResult, Loaded]:
+    """The check of files walked before, without the run memo: what the
+    language server runs after each edit, with the facts it keeps in memory."""
+    return _check(settings, paths, catalog, _merged(options, False, None), gathered)
 
 
 def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], options: Options,
@@ -440,7 +553,11 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     loaded = load_project(settings, paths, options=options, gathered=gathered)
     modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
     growth = load_growth_catalog(settings.growth, settings.source or "pyproject.toml")
-    ctx = CheckContext(project, handlers, catalog, {**RULE_OPTIONS, **settings.options}, growth)
+    checked = handlers
+    if options.report_files is not None:
+        checked = _reaching(project, handlers, modules, options.report_files)
+        project = _loaded_by(project, checked, options)
+    ctx = CheckContext(project, checked, catalog, {**RULE_OPTIONS, **settings.options}, growth)
     diagnostics: List[Diagnostic] = []
     internal: List[str] = []
     rules = all_rules()
@@ -464,5 +581,33 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     if handlers and selected(suppress.UNUSED_NOQA, settings, rules[suppress.UNUSED_NOQA].default):
         defaults = {code: info.default for code, info in rules.items()}
         kept += suppress.apply(suppress.unused_noqa(modules, suppression.used, settings, defaults, contents), by_path, settings).kept
+    if options.report_files is not None:
+        kept = [d for d in kept if d.path in options.report_files]
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
+
+
+def _loaded_by(project: "Project", handlers: Sequence["Handler"], options: Options) -> "Project":
+    """The project of the modules ``handlers``' Lambdas load: all a rule asks
+    about (``Project.import_closure``), so the whole-project tables the model
+    makes (the module-level places and what is bound to them) cover only them."""
+    from lambdalint.graph.link import Project
+
+    loads: Set[str] = set()
+    for h in handlers:
+        loads |= project.import_closure(h.module)
+    memo = options.cache.memo if options.cache is not None else None
+    scoped = Project([m for name, m in project.modules.items() if name in loads],
+                     memo.get("scoped") if memo is not None else None)
+    if memo is not None:
+        memo["scoped"] = scoped
+    return scoped
+
+
+def _reaching(project: "Project", handlers: Sequence["Handler"], modules: Sequence[ModuleFacts],
+              files: AbstractSet[str]) -> List["Handler"]:
+    """The handlers whose Lambda loads one of ``files``: a finding in a file is
+    reached from a handler, and every rule asks only about the modules its
+    handler's module loads (``Project.import_closure``)."""
+    wanted = {m.module for m in modules if m.path in files}
+    return [h for h in handlers if not wanted.isdisjoint(project.import_closure(h.module))]

@@ -345,6 +345,10 @@ class Cache:
     once when entries were rejected (recomputed). ``project``: the folder of
     the code checked, where the key must not be."""
 
+    # what a cache kept in memory between runs remembers of the last ones (the
+    # language server's: ``lambdalint.server.memory``); a folder remembers nothing
+    memo: Optional[Dict[str, Any]] = None
+
     def __init__(self, root: str, warn: Callable[[str], None], project: Optional[str] = None) -> None:
         self.root = root
         self.dir = os.path.join(root, "v" + fingerprint())
@@ -438,6 +442,10 @@ class Cache:
         if self.prepare():
             error = write_facts(self.dir, key, facts, self._secret)
             self._finish_entry(key, error, source)
+
+    def remember(self, key: str, facts: ModuleFacts) -> None:
+        """Facts a run computed: the workers that made them stored them already
+        (an in-memory cache, the language server's, keeps them here)."""
 
     def put_raw_facts(self, key: str, raw: bytes, source: bytes) -> None:
         """Store facts known to be those of ``source`` (the payload of another entry)."""

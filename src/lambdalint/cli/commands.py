@@ -22,12 +22,16 @@ def _codes(values: Tuple[str, ...]) -> List[str]:
     return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
 
 
-def _use_color() -> bool:
+def _use_color(stream=None) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout.isatty()
+    stream = stream if stream is not None else sys.stdout
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def _fail(message: str) -> "click.exceptions.Exit":
@@ -181,12 +185,19 @@ def main() -> None:
               help="Cache folder (env: LAMBDALINT_CACHE_DIR; not a symbolic link); trimmed once a day, safe to "
                    "delete. Entries are signed with a key in LAMBDALINT_KEY_DIR (default: ~/.cache/lambdalint). "
                    "[default: .lambdalint_cache in the project root]")
+@click.option("--stdin-filename", type=click.Path(dir_okay=False), default=None, metavar="PATH",
+              help="Read the text of PATH from stdin (PATHS: `-` or none) and check it in PATH's project, "
+                   "reporting its findings only; with --fix, print the fixed text on stdout.")
 def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...], ignore: Tuple[str, ...],
           output_format: Optional[str], output_file: Optional[str], statistics: bool,
           config_path: Optional[str], exit_zero: bool, apply_fixes: bool, unsafe_fixes: bool, diff: bool,
           show_fixes: bool, exit_non_zero_on_fix: bool, quiet: bool, verbose: bool,
-          jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]) -> None:
+          jobs: Optional[int], no_cache: bool, cache_dir: Optional[str], stdin_filename: Optional[str]) -> None:
     """Check PATHS (files or folders; default: the current folder).
+
+    `check --stdin-filename PATH -` checks the text on stdin as the content of
+    PATH, in PATH's project (its configuration, deployment files and the other
+    modules, as `check <project root>` finds them).
 
     Exit status: 0 no findings (or all fixed), 1 findings remain (with --diff: something
     would change; with --exit-non-zero-on-fix: something was fixed), 2 usage,
@@ -202,6 +213,17 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     click.get_current_context().meta[_VERBOSE] = verbose
     if exit_zero and exit_non_zero_on_fix:
         raise _fail("--exit-zero and --exit-non-zero-on-fix cannot be used together")
+    from lambdalint.cli import stdin
+
+    try:
+        reading = stdin.stdin_paths(paths, stdin_filename) is not None
+    except ValueError as exc:
+        raise _fail(str(exc))
+    if reading:
+        assert stdin_filename is not None
+        _check_stdin(stdin_filename, select, extend_select, ignore, output_format, output_file, statistics,
+                     config_path, exit_zero, apply_fixes, unsafe_fixes, diff, show_fixes, exit_non_zero_on_fix,
+                     quiet, verbose, jobs, no_cache, cache_dir)
     targets = list(paths) or ["."]
     known = list(RULE_CODES)
     outcome = None
@@ -243,6 +265,66 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
     sys.exit(EXIT_CLEAN if exit_zero or not result.diagnostics else EXIT_FINDINGS)
 
 
+def _check_stdin(stdin_filename: str, select: Tuple[str, ...], extend_select: Tuple[str, ...],
+                 ignore: Tuple[str, ...], output_format: Optional[str], output_file: Optional[str], statistics: bool,
+                 config_path: Optional[str], exit_zero: bool, apply_fixes: bool, unsafe_fixes: bool, diff: bool,
+                 show_fixes: bool, exit_non_zero_on_fix: bool, quiet: bool, verbose: bool,
+                 jobs: Optional[int], no_cache: bool, cache_dir: Optional[str]) -> None:
+    """``check --stdin-filename PATH -``. With ``--fix`` the fixed text goes to
+    stdout and the report to stderr; with ``--diff`` the diff to stdout (ruff's way)."""
+    from lambdalint.cli import stdin
+    from lambdalint.index.guard import MAX_BYTES
+    from lambdalint.knowledge.codes import RULE_CODES
+    from lambdalint.project.config import ConfigError, find_config, load_settings, merge_cli, resolve_output_format
+    from lambdalint.project.discover import DiscoveryError
+
+    known = list(RULE_CODES)
+    given = stdin.read_stdin(stdin_filename)
+    if len(given.data) > MAX_BYTES:
+        raise _fail(f"stdin: larger than {MAX_BYTES // (1024 * 1024)} MB; not checked")
+    try:
+        cfg = config_path or find_config([stdin_filename])
+        settings = load_settings(cfg, known)
+        settings = merge_cli(settings, _codes(select), _codes(extend_select), _codes(ignore), output_format, known)
+        settings = resolve_output_format(settings, os.environ)
+        options = _run_options(cfg, jobs, no_cache, cache_dir, [stdin_filename])
+        result, outcome, name = stdin.check_stdin(given, settings, cfg, options, verbose, apply_fixes, unsafe_fixes,
+                                                  diff)
+    except (ConfigError, DiscoveryError) as exc:
+        raise _fail(str(exc))
+    if diff:
+        changed = stdin.write_diff(given, outcome, name)
+        for problem in outcome.problems:
+            click.echo(f"lambdalint: warning: {inert(problem)}", err=True)
+        if not quiet:
+            n = len(outcome.fixed)
+            click.echo(f"Would fix {_plural(n, 'finding')}." if n else "No fixes available.", err=True)
+        sys.exit(EXIT_ERROR if _internal_failure(result) else EXIT_FINDINGS if changed else EXIT_CLEAN)
+    report_out = sys.stdout
+    if apply_fixes:  # stdout carries the fixed text: everything else goes to stderr
+        stdin.write_fixed(stdin.fixed_text(given, outcome, name))
+        report_out = sys.stderr
+    shown = _report(result, settings.output_format or "full", output_file, statistics, report_out,
+                    {stdin_filename: stdin.fixed_text(given, outcome, name)})
+    for problem in result.internal_errors:
+        click.echo(f"lambdalint: internal error (please report it): {inert(problem)}", err=True)
+    for notice in result.notices:
+        if notice.level == "warning" or verbose:
+            click.echo(f"lambdalint: {notice.level}: {inert(str(notice))}", err=True)
+    if outcome is not None:
+        for problem in outcome.problems:
+            click.echo(f"lambdalint: warning: {inert(problem)}", err=True)
+        if show_fixes and shown not in MACHINE_FORMATS:
+            _list_fixes(outcome.fixed, report_out is sys.stderr)
+    if not quiet and shown not in MACHINE_FORMATS:
+        _summary(result, outcome, unsafe_fixes, report_out is sys.stderr)
+    if _internal_failure(result):
+        sys.exit(EXIT_ERROR)
+    if exit_non_zero_on_fix and outcome is not None and outcome.fixed:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN if exit_zero or not result.diagnostics else EXIT_FINDINGS)
+
+
 def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool, cache_dir: Optional[str],
                  targets: Sequence[str] = ()):
     from lambdalint.cache.store import Cache, default_cache_dir, default_cache_refusal
@@ -265,9 +347,12 @@ def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool
     return Options(jobs=jobs, cache=cache, progress=for_terminal(), require_python=True)
 
 
-def _report(result, fmt: str, output_file: Optional[str], statistics: bool) -> str:
-    """Write the report; return the format the terminal got."""
+def _report(result, fmt: str, output_file: Optional[str], statistics: bool, out=None, contents=None) -> str:
+    """Write the report (to ``out``, default stdout); return the format the
+    terminal got. ``contents``: text to show for a path instead of the file's."""
     from lambdalint.report import reporter, statistics as stats, terminal_format
+
+    out = out if out is not None else sys.stdout
 
     if output_file is not None:
         try:
@@ -277,9 +362,13 @@ def _report(result, fmt: str, output_file: Optional[str], statistics: bool) -> s
             raise _fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
     shown = terminal_format(fmt, output_file is not None, os.environ)
     if statistics:
-        stats.write(result.diagnostics, sys.stdout, shown in MACHINE_FORMATS)
+        stats.write(result.diagnostics, out, shown in MACHINE_FORMATS)
+    elif shown == "full" and contents:
+        from lambdalint.report import full
+
+        full.write(result.diagnostics, out, _use_color(out), contents)
     else:
-        reporter(shown)(result.diagnostics, sys.stdout, _use_color() and shown == "full")
+        reporter(shown)(result.diagnostics, out, _use_color(out) and shown == "full")
     return shown
 
 
@@ -309,22 +398,25 @@ def _internal_failure(result) -> bool:
     return bool(result.internal_errors) or any(d.code == "LAM000" for d in result.diagnostics)
 
 
-def _list_fixes(fixed) -> None:
+def _list_fixes(fixed, err: bool = False) -> None:
     if not fixed:
-        click.echo("No findings fixed.")
+        click.echo("No findings fixed.", err=err)
         return
-    click.echo(f"Fixed {_plural(len(fixed), 'finding')}:")
+    click.echo(f"Fixed {_plural(len(fixed), 'finding')}:", err=err)
     by_path = {}
     for d in fixed:
         by_path.setdefault(d.path, []).append(d)
     for path, ds in by_path.items():
-        click.echo(f"- {inert(path)}:")
+        click.echo(f"- {inert(path)}:", err=err)
         for d in ds:
-            click.echo(f"    {d.line}: {d.code} ({d.name}): {inert(d.fix.message)}")
+            click.echo(f"    {d.line}: {d.code} ({d.name}): {inert(d.fix.message)}", err=err)
 
 
-def _summary(result, outcome=None, unsafe: bool = False) -> None:
+def _summary(result, outcome=None, unsafe: bool = False, err: bool = False) -> None:
     from lambdalint.report.diagnostics import SAFE, UNSAFE
+
+    def echo(line: str) -> None:
+        click.echo(line, err=err)
 
     n = len(result.diagnostics)
     handlers = len(result.handlers)
@@ -336,11 +428,11 @@ def _summary(result, outcome=None, unsafe: bool = False) -> None:
         line = f"Fixed {_plural(len(outcome.fixed), 'finding')}, {n} remaining"
         if risky and not unsafe:
             line += f"; {risky} more fixable with --unsafe-fixes"
-        click.echo(line + ".")
+        echo(line + ".")
     elif n == 0:
-        click.echo(f"All checks passed! ({files}, {hs})")
+        echo(f"All checks passed! ({files}, {hs})")
     else:
-        click.echo(f"Found {n} finding{'s' if n != 1 else ''} in {files} ({hs}).")
+        echo(f"Found {n} finding{'s' if n != 1 else ''} in {files} ({hs}).")
         fixable = safe + risky if unsafe else safe
         hint = []
         if fixable:
@@ -348,10 +440,29 @@ def _summary(result, outcome=None, unsafe: bool = False) -> None:
         if risky and not unsafe:
             hint.append(f"{risky} {'more ' if fixable else ''}fixable with --fix --unsafe-fixes")
         if hint:
-            click.echo("; ".join(hint) + ".")
+            echo("; ".join(hint) + ".")
     if handlers == 0 and result.files:
         click.echo("note: no Lambda handler found; name it `handler`/`lambda_handler`/`*_handler` with (event, context), "
                    "or list it under [tool.lambdalint] handlers", err=True)
+
+
+@main.command("server")
+@click.option("-v", "--verbose", is_flag=True, help="Log what the server does, and tracebacks, on stderr.")
+def server(verbose: bool) -> None:
+    """Run the language server on stdin and stdout (for editors; see the README).
+
+    It keeps each project's facts in memory, checks open files as they are
+    typed, and offers the fixes of `check --fix` and "ignore on this line" as
+    code actions. Needs pygls: pip install 'lambdalint[server]'.
+    """
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        raise _fail("`lambdalint server` needs pygls, which is not installed: pip install 'lambdalint[server]'")
+    from lambdalint.server.protocol import serve
+
+    serve(verbose or debug_enabled())
 
 
 @main.command()

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from lambdalint.knowledge.resources import Catalog
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import SAFE, UNSAFE, Diagnostic, Fix
 from lambdalint.project.root import project_root
+from lambdalint.records import Gathered
 from lambdalint.run import Options, RunResult, run_check
 
 MAX_ROUNDS = 10
@@ -56,11 +57,17 @@ def fix_target(d: Diagnostic) -> str:
 
 
 def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog], unsafe: bool = False,
-                write: bool = True, verbose: bool = False, options: Optional[Options] = None) -> FixOutcome:
+                write: bool = True, verbose: bool = False, options: Optional[Options] = None,
+                wanted: Optional[Callable[[Diagnostic], bool]] = None,
+                gathered: Optional[Gathered] = None) -> FixOutcome:
     """Fix what can be fixed, re-checking the edited text in memory until it
     settles. ``catalog``: None for the one the settings make. ``options``: as
     for ``run_check``; with a cache, the first check of the files on disk can
-    come from the run memo (most commits have nothing to fix)."""
+    come from the run memo (most commits have nothing to fix). Text in
+    ``options.contents`` (an editor's unsaved buffers, stdin) is what is fixed,
+    in place of the files'. ``wanted``: only the fixes of the findings it
+    accepts are applied (stdin: those of its file; an editor: the one asked for).
+    ``gathered``: as for ``run_check``."""
     from lambdalint.fix.engine import apply_fixes
     from lambdalint.fix.writeback import WriteRefused, write_atomic, write_refusal
     from lambdalint.index.guard import MAX_BYTES
@@ -68,14 +75,16 @@ def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog]
 
     root = project_root(paths, settings.source)  # the only folder a fix may write to
 
+    given = dict(options.contents or {}) if options is not None else {}
     contents: Dict[str, bytes] = {}
     originals: Dict[str, bytes] = {}
     fixed: List[Diagnostic] = []
     problems: List[str] = []
     given_up: Set[Tuple[str, str, int, str]] = set()
-    result = run_check(paths, settings, catalog, verbose, contents, options)
+    result = run_check(paths, settings, catalog, verbose, given or None, options, gathered)
     for _ in range(MAX_ROUNDS):
-        todo = [d for d in result.diagnostics if allowed(d.fix, unsafe) and _key(d) not in given_up]
+        todo = [d for d in result.diagnostics if allowed(d.fix, unsafe) and _key(d) not in given_up
+                and (wanted is None or wanted(d))]
         if not todo:
             break
         by_file: Dict[str, List[Diagnostic]] = {}
@@ -90,12 +99,14 @@ def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog]
                     problems.append(f"{path}: fix not applied: {refusal}")
                     given_up.update(_key(d) for d in diagnostics)
                     continue
-                try:
-                    source = read_bytes(path, MAX_BYTES)  # never blocks on a pipe put there since the check
-                except OSError as exc:
-                    problems.append(f"{path}: cannot read it to fix it: {exc.strerror or exc}")
-                    given_up.update(_key(d) for d in diagnostics)
-                    continue
+                source = given.get(path)
+                if source is None:
+                    try:
+                        source = read_bytes(path, MAX_BYTES)  # never blocks on a pipe put there since the check
+                    except OSError as exc:
+                        problems.append(f"{path}: cannot read it to fix it: {exc.strerror or exc}")
+                        given_up.update(_key(d) for d in diagnostics)
+                        continue
                 originals[path] = source
             outcome = apply_fixes(path, source, diagnostics, verbose)
             for d, reason in outcome.failed:
@@ -107,9 +118,10 @@ def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog]
                 progress = True
         if not progress:
             break
-        result = run_check(paths, settings, catalog, verbose, contents, options)
+        result = run_check(paths, settings, catalog, verbose, {**given, **contents}, options, gathered)
     else:
-        if any(allowed(d.fix, unsafe) and _key(d) not in given_up for d in result.diagnostics):
+        if any(allowed(d.fix, unsafe) and _key(d) not in given_up and (wanted is None or wanted(d))
+               for d in result.diagnostics):
             problems.append(f"fixes did not settle after {MAX_ROUNDS} rounds; run again, and please report it")
 
     out = FixOutcome(result, fixed, originals, dict(contents), problems)
@@ -136,7 +148,7 @@ def fix_project(paths: List[str], settings: Settings, catalog: Optional[Catalog]
         out.fixed = [d for d in fixed if fix_target(d) not in refused]
         for path in refused:
             out.fixed_sources.pop(path, None)
-        out.result = run_check(paths, settings, catalog, verbose, options=options)
+        out.result = run_check(paths, settings, catalog, verbose, given or None, options, gathered)
     return out
 
 

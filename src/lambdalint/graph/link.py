@@ -53,17 +53,21 @@ def iter_events(block: Tuple[Event, ...]) -> Iterator[Event]:
 
 
 class Project:
-    def __init__(self, modules: List[ModuleFacts]) -> None:
+    def __init__(self, modules: List[ModuleFacts], before: Optional["Project"] = None) -> None:
+        """``before``: the project of an earlier run (the language server's, before
+        an edit): the import edges of the modules whose facts it shares are kept."""
         self.modules: Dict[str, ModuleFacts] = {}
         for m in modules:
             self.modules.setdefault(m.module, m)
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
         self._lineages: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
-        self.bindings: Dict[str, List[Binding]] = {}
-        self._collect_bindings()
+        self._bindings: Optional[Dict[str, List[Binding]]] = None  # made on first use
         self._edges: Dict[str, FrozenSet[str]] = {}
         self._closures: Dict[str, FrozenSet[str]] = {}
+        if before is not None and before.modules.keys() == self.modules.keys():
+            # a module's edges depend on its facts and on which modules exist, nothing else
+            self._edges = {m: e for m, e in before._edges.items() if before.modules[m] is self.modules[m]}
 
     # --- lookups ---------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[Function]:
@@ -312,6 +316,16 @@ class Project:
                 yield prefix
 
     # --- module-level objects ------------------------------------------------------
+    @property
+    def bindings(self) -> Dict[str, List[Binding]]:
+        """Every binding of a module-level place (a global, a class attribute, an
+        attribute of a module-level object, a container's slot), by its path.
+        Made on first use: finding the handlers needs none."""
+        if self._bindings is None:
+            self._bindings = {}
+            self._collect_bindings()
+        return self._bindings
+
     def _collect_bindings(self) -> None:
         for m in self.modules.values():
             for fn in m.functions.values():

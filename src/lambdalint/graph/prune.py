@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
-from typing import AbstractSet, Dict, Iterable, List, Mapping, NamedTuple, Sequence, Set, Tuple
+from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 from lambdalint.project.discover import SourceFile
 from lambdalint.graph.entrykinds import (
@@ -52,27 +52,57 @@ from lambdalint.index.scan import DecoratorName, ModuleScan, TopFunction
 
 
 def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], listed: Sequence[str] = (),
-           patterns: Sequence[str] = (), conventions: bool = True, extra_roots: Iterable[str] = ()) -> Set[str]:
+           patterns: Sequence[str] = (), conventions: bool = True, extra_roots: Iterable[str] = (),
+           memo: Optional[Dict[str, Any]] = None) -> Set[str]:
     """The modules (names) to index. ``scans`` maps module name to its scan;
     a module without a scan (unreadable) is not selected: it has nothing to index.
     ``extra_roots`` names modules that are entry points for other reasons
-    (declared in deployment files)."""
+    (declared in deployment files). ``memo``: what the last selection found of
+    each module (the language server's, between edits): a module whose file and
+    scan are the ones it saw keeps its answers while nothing project-wide changed."""
     wanted = {_normalise_listed(s) for s in listed}
+    last = memo.get("modules", {}) if memo is not None else {}
+    seen: Dict[str, Tuple[SourceFile, ModuleScan, bool, bool]] = {}
     handler_decorators: Set[str] = set()
-    for scan in scans.values():
-        handler_decorators.update(scan.handler_decorators)
-    roots: List[str] = [m for m in extra_roots if m in scans]
-    # routes may be registered on a router another module made (`from app import app`)
-    apps = _Routers(any(makes_router(scan) for scan in scans.values()))
+    routers = False
     for source in sources:
         scan = scans.get(source.module)
         if scan is None:
             continue
-        named = patterns if conventions else ()
-        if not scan.parsed or conventions and adapts_an_app(scan) or any(
+        hit = last.get(source.module)
+        if hit is not None and hit[0] is source and hit[1] is scan:
+            seen[source.module] = hit
+        else:
+            seen[source.module] = (source, scan, makes_router(scan), False)
+        routers = routers or seen[source.module][2]
+        handler_decorators.update(scan.handler_decorators)
+    for module, scan in scans.items():  # scans of modules no source names (none, from run.py)
+        if module not in seen:
+            routers = routers or makes_router(scan)
+            handler_decorators.update(scan.handler_decorators)
+    roots: List[str] = [m for m in extra_roots if m in scans]
+    # routes may be registered on a router another module made (`from app import app`)
+    apps = _Routers(routers)
+    named = patterns if conventions else ()
+    context = (frozenset(wanted), tuple(patterns), conventions, frozenset(handler_decorators), routers,
+               frozenset(scans))
+    same = memo is not None and memo.get("context") == context
+    for source in sources:
+        scan = scans.get(source.module)
+        if scan is None:
+            continue
+        hit = seen[source.module]
+        if same and hit is last.get(source.module):
+            root = hit[3]
+        else:
+            root = not scan.parsed or conventions and adapts_an_app(scan) or any(
                 could_be_entry(source, scan, fn, wanted, named, handler_decorators, apps)
-                for fn in scan.defs) or any(could_be_object(source, name, wanted, named) for name in scan.objects):
+                for fn in scan.defs) or any(could_be_object(source, name, wanted, named) for name in scan.objects)
+            seen[source.module] = (hit[0], hit[1], hit[2], root)
+        if root:
             roots.append(source.module)
+    if memo is not None:
+        memo["modules"], memo["context"] = seen, context
     return reachable(roots, scans)
 
 

@@ -139,6 +139,17 @@ def same_code(old: str, new: str) -> bool:
     return before is not None and before == _code_lines(new)
 
 
+def same_tokens(old: str, new: str) -> bool:
+    """``same_code``, the suppression comments aside: whether ``new`` only adds
+    or changes comments (an editor's "ignore on this line" action checks that
+    its ``# noqa`` comment changed nothing else, not a string, not a line
+    continued with a backslash)."""
+    if "\r" in old or "\r" in new or "\0" in old or "\0" in new:
+        return False
+    before = _code_lines(old)
+    return before is not None and before == _code_lines(new)
+
+
 _FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
 _FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
 

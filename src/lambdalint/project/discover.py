@@ -191,6 +191,28 @@ def _walk_folder(top: str, skip: Excluder, ignored: Optional[Ignored], tree: Tre
         todo.extend(reversed(folders))
 
 
+def include_file(tree: Tree, path: str) -> str:
+    """The name (``SourceFile.path``) of the Python file ``path`` among those
+    ``tree`` checks; added to them when the walk passed over it (excluded,
+    git-ignored, or not on disk yet), as a file named explicitly is always checked."""
+    real = os.path.realpath(path)
+    found = next((p for p in tree.python if (tree.absolute.get(p) or os.path.abspath(p)) == real), None)
+    if found is None:  # through a link
+        found = next((p for p in tree.python if os.path.realpath(p) == real), None)
+    if found is None:
+        found = path
+        tree.python.append(path)
+        tree.files.append(path)
+        tree.absolute[path] = os.path.abspath(path)
+    return source_name(found)
+
+
+def source_name(path: str) -> str:
+    """The name ``name_sources`` gives the file walked as ``path``: what
+    ``SourceFile.path``, diagnostics and ``Options.contents`` use."""
+    return _displayer()(os.path.normpath(path), os.path.abspath(path))
+
+
 def no_python_files(roots: Sequence[str], skipped: Skipped) -> str:
     """Why checking ``roots`` found no Python file, for the one-line error."""
     where = ", ".join(roots) or "."

@@ -54,3 +54,19 @@ def _common_folder(paths: Sequence[str]) -> str:
         return os.path.commonpath(dirs)
     except ValueError:
         return dirs[0]
+
+
+def file_project(path: str, config_file: Optional[str] = None) -> Optional[str]:
+    """The folder ``check <project root>`` walks for the one file ``path`` (an
+    editor's buffer, stdin): ``project_root([path], config_file)``; None when
+    there is none to walk: the file's folder does not exist yet, or the file
+    lies in no repository and under no configuration, loose in the home folder
+    or at the top of the file system (walking all of it would take for ever)."""
+    root = project_root([path], config_file)
+    if not os.path.isdir(root):
+        return None
+    if find_worktree(root) is None and not config_file:
+        loose = {os.path.realpath(os.path.expanduser("~")), os.path.realpath(os.sep)}
+        if root in loose:
+            return None
+    return root

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, TextIO
+from typing import Dict, List, Mapping, Optional, TextIO
 
 from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.report.concise import fixable_marker
@@ -16,13 +16,16 @@ _RESET = "\033[0m"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _source_lines(path: str, cache: Dict[str, Optional[List[str]]]) -> Optional[List[str]]:
+def _source_lines(path: str, cache: Dict[str, Optional[List[str]]],
+                  contents: Optional[Mapping[str, bytes]] = None) -> Optional[List[str]]:
     if path not in cache:
         try:
             from lambdalint.index.source import decode_source
             from lambdalint.project.sourcefile import read_source
 
-            data = read_source(path)  # the path may name a pipe or a device: never block on it
+            given = contents.get(path) if contents is not None else None
+            # the path may name a pipe or a device: never block on it
+            data = given if given is not None else read_source(path)
 
             cache[path] = split_lines(decode_source(data))
         except (OSError, UnicodeDecodeError, SyntaxError):
@@ -44,7 +47,9 @@ def _widening(text: str) -> int:
     return len(inert(text)) - len(text)
 
 
-def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
+def write(diagnostics: List[Diagnostic], out: TextIO, color: bool,
+          contents: Optional[Mapping[str, bytes]] = None) -> None:
+    """``contents``: the text to show for a path instead of the file's (stdin's)."""
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
@@ -56,7 +61,7 @@ def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
         # escaped before lambdalint adds its colours
         out.write(f"{head} {paint(d.severity, _BOLD)}: {inert(d.message)}\n")
         out.write(f"  {paint('-->', _BLUE)} {inert(d.path)}:{row}:{col + 1}\n")
-        lines = _source_lines(d.path, cache)
+        lines = _source_lines(d.path, cache, contents)
         if lines and 1 <= row <= len(lines):
             text = lines[row - 1].expandtabs(4) if "\t" not in lines[row - 1][:col] else lines[row - 1]
             width = len(str(row))
