@@ -1,5 +1,5 @@
 """The command line: arguments, exit codes, and Ctrl-C; nothing else.
-Takes argv; gives the commands (check, rule, rules, handlers, config) their settings and prints what they return.
+Takes argv; gives the commands (check, rule, rules, handlers, config, clean) their settings and prints what they return.
 Must not analyse anything itself: it calls ``lambdalint.run``.
 """
 
