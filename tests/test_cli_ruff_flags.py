@@ -476,9 +476,18 @@ def test_rules_json_has_ruffs_keys(tmp_path):
     assert RUFF_RULE_KEYS <= set(json.loads(done.stdout))
 
 
-def test_rules_bad_format(tmp_path):
-    result = run("rules", "--output-format", "yaml", cwd=tmp_path)
-    assert result.exit_code == 2 and "--output-format" in result.output
+@pytest.mark.parametrize("args, flag", [
+    (("rules", "--output-format", "yaml"), "'--output-format'"),
+    (("rule", "LAM101", "--output-format", "yaml"), "'--output-format'"),
+    (("check", "--fixible", "LAM1"), "'--fixible'"),
+    (("clean", "here"), "(here)"),
+])
+def test_usage_errors_are_one_line_naming_the_flag(tmp_path, args, flag):
+    result = run(*args, cwd=tmp_path)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("lambdalint: error: ") and flag in line
+    assert line.endswith(f"(see `lambdalint {args[0]} --help`)")
 
 
 # --- --help ----------------------------------------------------------------------------------

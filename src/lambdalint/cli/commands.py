@@ -57,6 +57,10 @@ class _Group(click.Group):
         except BrokenPipeError:  # `lambdalint --help | head -1`
             _silence_stdout()
             raise click.exceptions.Exit(EXIT_BROKEN_PIPE)
+        except click.exceptions.UsageError as exc:
+            if isinstance(exc, _NO_ARGS_IS_HELP):
+                raise  # `lambdalint` alone: click prints the help
+            raise _usage_error(exc)
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         _tolerant_streams()
@@ -68,6 +72,8 @@ class _Group(click.Group):
                 finally:
                     # a reader that went away is seen here, not when Python flushes at exit
                     sys.stdout.flush()
+        except click.exceptions.UsageError as exc:  # a subcommand's arguments
+            raise _usage_error(exc)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -84,6 +90,19 @@ class _Group(click.Group):
                 click.echo(_traceback_text(exc).rstrip(), err=True)
             click.echo(f"lambdalint: error: {inert(_describe(exc, verbose))}", err=True)
             raise click.exceptions.Exit(EXIT_ERROR)
+
+
+# click >= 8.2 raises this (a usage error) for a group called with no command
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _usage_error(exc: "click.exceptions.UsageError") -> "click.exceptions.Exit":
+    """A flag or argument click refuses: one line that names it, exit 2 (not click's
+    usage block): ``lambdalint: error: Invalid value for '--output-format': ...``."""
+    message = " ".join(exc.format_message().split())
+    sub = exc.ctx.info_name if exc.ctx is not None and exc.ctx.parent is not None else None
+    where = f"lambdalint {sub}" if sub else "lambdalint"
+    return _fail(f"{message} (see `{where} --help`)")
 
 
 def _traceback_text(exc: BaseException) -> str:
