@@ -408,3 +408,36 @@ def test_in_a_package_init_imports_stay(tmp_path):
     CliRunner().invoke(main, ["check", "--no-cache", "--fix", "--unsafe-fixes", str(tmp_path)])
     text = (tmp_path / "pkg/__init__.py").read_text()
     assert "conn.close()" not in text and text.startswith("from .db import conn\n")
+
+
+# --- a finally: block the fix leaves empty ----------------------------------------------------
+
+SQLITE_TRY = """
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+
+
+    def handler(event, context):
+        try:
+            conn.execute("select 1")
+        except sqlite3.Error:
+            return None
+        finally:{comment}
+            conn.close()
+        return 1
+"""
+
+
+def test_an_emptied_finally_goes_and_the_except_stays(tmp_path):
+    write_project(tmp_path, {"app.py": SQLITE_TRY.format(comment="")})
+    CliRunner().invoke(main, ["check", "--no-cache", "--fix", "--unsafe-fixes", str(tmp_path)])
+    text = (tmp_path / "app.py").read_text()
+    assert "finally" not in text and "except sqlite3.Error:\n        return None\n    return 1\n" in text
+
+
+def test_a_commented_finally_stays(tmp_path):
+    write_project(tmp_path, {"app.py": SQLITE_TRY.format(comment="  # release the connection")})
+    CliRunner().invoke(main, ["check", "--no-cache", "--fix", "--unsafe-fixes", str(tmp_path)])
+    text = (tmp_path / "app.py").read_text()
+    assert "finally:  # release the connection\n        pass\n" in text
