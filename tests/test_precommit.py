@@ -124,6 +124,7 @@ def test_hook_files_pattern_matches_every_descriptor_name():
         assert [n for n in unrelated if files.search(n)] == []
 
 
+@pytest.mark.slow
 def test_check_hook_fails_on_the_bad_handler_and_passes_once_fixed(repo):
     hook = snippet("pre-commit-config")  # the README's hook, run as pre-commit would
     (hook_id,) = [h["id"] for h in yaml.safe_load(hook)["repos"][0]["hooks"]]
@@ -151,6 +152,7 @@ def test_check_hook_fails_on_the_bad_handler_and_passes_once_fixed(repo):
     (path / "app.py").write_text(BAD.lstrip())
 
 
+@pytest.mark.slow
 def test_fix_hook(repo):
     help_text = subprocess.run([sys.executable, "-m", "lambdalint", "check", "--help"], capture_output=True, text=True,
                                env={**os.environ, "PYTHONPATH": str(ROOT / "src")}).stdout
