@@ -117,6 +117,8 @@ def test_quiet_says_nothing(tmp_path):
     # the reason after the codes is kept (ruff drops it)
     ("    conn.close()  # noqa: E501 legacy code\n", "    conn.close()  # noqa: E501, LAM101 legacy code\n"),
     ("    conn.close()   \n", "    conn.close()  # noqa: LAM101\n"),  # trailing blanks are not kept before it
+    # a file directive for another code, on the same line
+    ("    conn.close()  # lambdalint: noqa: LAM102\n", "    conn.close()  # lambdalint: noqa: LAM102  # noqa: LAM101\n"),
 ])
 def test_existing_comments(tmp_path, line, expected):
     write_project(tmp_path, {"app.py": bad(line)})

@@ -162,6 +162,10 @@ def suppression_comments(text: str) -> Tuple[Suppressions, Suppressions]:
         m = FILE_NOQA.search(comment)
         if m is not None:
             whole_file[number] = split_codes(m.group("codes"))
+            # `# lambdalint: noqa: LAM102  # noqa: LAM101` (as --add-noqa writes it after another comment)
+            m = NOQA.search(comment, m.end())
+            if m is not None:
+                lines[number] = split_codes(m.group("codes"))
             continue
         m = NOQA.search(comment)
         if m is not None:
