@@ -81,6 +81,7 @@ def assert_whole(root: Path, expected: dict) -> dict:
     return state
 
 
+@pytest.mark.slow
 @POSIX
 def test_sigkill_at_random_points_leaves_every_file_whole(tmp_path):
     reference = tmp_path / "reference"

@@ -27,6 +27,11 @@ from lambdalint.project.config import Settings  # noqa: E402
 from lambdalint.fix import fix_project  # noqa: E402
 from lambdalint.run import run_check  # noqa: E402
 
+# Tens of seconds; and hypothesmith compiles every program it generates, deliberately
+# odd ones included (`"a"()`): CPython's compiler warns about those (SyntaxWarning:
+# 'str' object is not callable). They are hypothesmith's, made on purpose, not ours.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::SyntaxWarning")]
+
 EXAMPLES = int(os.environ.get("LAMBDALINT_HYPOTHESIS_EXAMPLES", "40"))
 PROFILE = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,

@@ -108,6 +108,7 @@ def test_a_10_mb_file_is_refused_by_size_without_reading_it(tmp_path):
     assert_rest_checked(found)
 
 
+@pytest.mark.slow
 def test_a_literal_with_too_many_nodes_is_refused_cheaply(tmp_path):
     # 1 MB, but 260,000 syntax nodes: libcst needs gigabytes for that
     write(tmp_path, {"table.py": ENTRY + "TABLE = [" + "1," * 260_000 + "]\n", "app.py": BAD})
@@ -154,6 +155,7 @@ def test_a_deep_syntax_error_is_reported_without_handing_it_to_libcst(tmp_path):
     assert "deep.py:1:7: LAM001 syntax error: invalid syntax" in done.stdout
 
 
+@pytest.mark.slow
 def test_long_but_valid_code_is_analysed_not_refused(tmp_path):
     """A 3,000-part implicit string concatenation (pydoc_data/topics.py has such)
     exceeds the default recursion limit in libcst's visitors: it is analysed on a

@@ -398,6 +398,7 @@ def test_conventions_off_and_patterns_change_the_roots(tmp_path):
     assert_same(tmp_path, Settings(conventions=False))
 
 
+@pytest.mark.slow
 def test_benchmark_corpus_gives_the_same_findings(tmp_path):
     """A small version of bench/'s S1 corpus (installed library sources plus
     services made from the fixtures)."""

@@ -233,6 +233,7 @@ def test_schema_check_would_catch_a_bad_log():
     assert list(_schema_validator().iter_errors(region))
 
 
+@pytest.mark.slow
 def test_sarif_passes_microsofts_validator(project, tmp_path_factory):
     """`npx @microsoft/sarif-multitool validate`, where npm can install it."""
     npx = shutil.which("npx")

@@ -577,12 +577,15 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     active = [d for d in diagnostics if selected(d.code, settings, rules[d.code].default if d.code in rules else True)]
     suppression = suppress.apply(active, by_path, settings)
     kept = suppression.kept
-    # with no handler, no rule could report anything, so no noqa can be judged unused
-    if handlers and selected(suppress.UNUSED_NOQA, settings, rules[suppress.UNUSED_NOQA].default):
+    # with no handler, no rule could report anything, so no noqa can be judged unused;
+    # with --ignore-noqa, none was used
+    if handlers and not settings.ignore_noqa and selected(suppress.UNUSED_NOQA, settings,
+                                                          rules[suppress.UNUSED_NOQA].default):
         defaults = {code: info.default for code, info in rules.items()}
         kept += suppress.apply(suppress.unused_noqa(modules, suppression.used, settings, defaults, contents), by_path, settings).kept
     if options.report_files is not None:
         kept = [d for d in kept if d.path in options.report_files]
+    kept = _unfixable_shown_only(kept, settings)
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
 
@@ -611,3 +614,17 @@ def _reaching(project: "Project", handlers: Sequence["Handler"], modules: Sequen
     handler's module loads (``Project.import_closure``)."""
     wanted = {m.module for m in modules if m.path in files}
     return [h for h in handlers if not wanted.isdisjoint(project.import_closure(h.module))]
+
+
+def _unfixable_shown_only(diagnostics: List[Diagnostic], settings: Settings) -> List[Diagnostic]:
+    """``unfixable`` (or a ``fixable`` that leaves them out) rules' fixes are
+    advice only: shown in the help line, never applied, not counted as
+    fixable, as in ruff."""
+    if settings.fixable is None and not settings.unfixable:
+        return diagnostics
+    from lambdalint.project.config import fixable
+    from lambdalint.report.diagnostics import DISPLAY_ONLY, Fix
+
+    return [replace(d, fix=Fix(d.fix.message, DISPLAY_ONLY))
+            if d.fix is not None and d.fix.applicable and not fixable(d.code, settings) else d
+            for d in diagnostics]

@@ -7,7 +7,10 @@ LAM101, in order of preference:
    the handler's module, by a statement whose effect is the whole setup (no
    other import-time code touches the object, no other module imports it by
    name, so a fresh object is as good as the first one), every handler reaching
-   the teardown re-creates it at its top when it is dead.
+   the teardown re-creates it at its top when it is dead. For a kind made to be
+   reused (``reuse = true``: database connections, HTTP clients), the teardown
+   goes too, as an expert writes it: the connection stays open for the next
+   invocation, and is made again only when it died (a server timeout).
 2. **Remove the teardown** (action ``remove-statement``): when it is a statement
    of its own (``conn.close()``, ``del conn``) or the end of a one-item ``with``
    block (unwrapped).
@@ -105,14 +108,32 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
     dead = kind.dead_test(name) or ""
     where = ", ".join(f"`{h.qualname}`" for h in handlers)
     made_at = f"{project.modules[module].path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{made.span[0]}"
+    data = (("name", name), ("creation", span_text(made.span)), ("dead", dead),
+            ("handlers", ",".join(h.qualname for h in handlers)), ("none", "1" if none else ""),
+            ("file", project.modules[module].path))
+    if _drops_teardown(site, module):
+        # a connection made to be reused: the expert keeps it, and reconnects only when it died
+        data += (("teardown", span_text(site.span)),)
+        if site.shape == _WITH_CLOSING:
+            data += (("enters", "first-argument"),)
+        return Fix(f"Keep `{name}` open for the next invocations: remove the teardown {site.how}, and re-create "
+                   f"`{name}` at the top of {where} only when `{dead}`, with the constructor call from {made_at}",
+                   UNSAFE, action="recreate-when-dead", data=data)
     return Fix(
         f"Re-create `{name}` at the top of {where} when `{dead}`, with the constructor call from {made_at}",
         UNSAFE,
         action="recreate-when-dead",
-        data=(("name", name), ("creation", span_text(made.span)), ("dead", dead),
-              ("handlers", ",".join(h.qualname for h in handlers)), ("none", "1" if none else ""),
-              ("file", project.modules[module].path)),
+        data=data,
     )
+
+
+def _drops_teardown(site: "Site", module: str) -> bool:
+    """Whether the re-creation fix also removes the teardown: the kind is made to be
+    reused across invocations (the catalogue's ``reuse``: connections and clients,
+    whose teardown only throws away what the next invocation pays to make again),
+    and the teardown is a statement or ``with`` block of the same file. A file's
+    ``close()`` flushes what the handler wrote, so files keep theirs."""
+    return site.tracked.kind.reuse and site.module == module and site.shape in (_STATEMENT, _WITH_BLOCK, _WITH_CLOSING)
 
 
 def _touched_at_import(project: Project, module: str, roots: Set[str], made: Span, loaded: FrozenSet[str]) -> bool:

@@ -1,5 +1,5 @@
 """The command line: arguments and exit codes; nothing else (Ctrl-C: ``lambdalint.interrupt``).
-Takes argv; gives the commands (check, rule, rules, handlers, config, server) their settings and prints what they return.
+Takes argv; gives the commands (check, rule, rules, handlers, config, clean, server) their settings and prints what they return.
 Must not analyse anything itself: it calls ``lambdalint.run``.
 """
 

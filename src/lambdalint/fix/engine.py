@@ -5,7 +5,8 @@ nodes overlap a plan accepted before them wait for the next round (the caller
 re-checks the file and asks again), so every accepted edit is made against the
 tree it was planned on. The edits are applied in one libcst pass, which keeps
 everything it does not replace byte for byte: comments, quotes, line endings,
-the encoding and a BOM. Imports the fixes need are added once. The result must
+the encoding and a BOM. Imports the fixes need are added once; imports they
+leave unused are removed (``lambdalint.fix.imports``). The result must
 parse (and compile, when the original did); otherwise the fixes are tried one by
 one and those whose result is invalid are dropped, never written.
 """
@@ -154,7 +155,9 @@ def _render(ctx: FileContext, plans: Sequence[Plan]) -> bytes:
     module = ctx.module.visit(_Replace(edits))
     if needs:
         module = add_imports(module, needs)
-    return module.bytes
+    from lambdalint.fix.imports import drop_unused_imports
+
+    return drop_unused_imports(ctx.module, module, ctx.path).bytes
 
 
 def add_imports(module: cst.Module, needs: Sequence[ImportNeed]) -> cst.Module:

@@ -10,7 +10,10 @@ and ``global`` statements), the lazy re-creation AWS recommends::
 Data: ``name`` (the global tested), ``creation`` (span of its module-level
 assignment, whose value is reused as written), ``dead`` (the catalogue's
 ``dead-when`` test for ``name``), ``handlers`` (comma-separated qualified names
-of the functions to guard), ``none`` ("1" to also test ``name is None``).
+of the functions to guard), ``none`` ("1" to also test ``name is None``);
+optional ``teardown`` (and ``enters``), the span of the teardown to remove as
+``remove-statement`` removes it, for objects made to be kept open: an expert
+drops the ``close()`` and reconnects only when the connection died.
 """
 
 from __future__ import annotations
@@ -40,8 +43,34 @@ def recreate_when_dead(ctx: FileContext, data: Mapping[str, str]) -> Plan:
     if name not in names:
         raise NotApplicable(f"the assignment at line {ctx.span(creation)[0]} does not bind `{name}`")
     guard = _guard(ctx, name, dead, data.get("none") == "1", target, value)
-    edits = tuple(_insert_guard(ctx, ctx.function(h), names, guard) for h in handlers)
-    return Plan(edits)
+    removal: List[NodeEdit] = []
+    if data.get("teardown"):
+        from lambdalint.fix.statements import remove_statement
+
+        removal = list(remove_statement(ctx, {"span": data["teardown"], "enters": data.get("enters", "")}).edits)
+    edits: List[NodeEdit] = []
+    for h in handlers:
+        fn = ctx.function(h)
+        inside = [e for e in removal if e.node is fn.body or any(a is fn.body for a in ctx.ancestors(e.node))]
+        removal = [e for e in removal if e not in inside]
+        # the teardown in the handler itself: removed from the body the guard goes into
+        block = fn.body.visit(_Replace({e.node: e.replacement for e in inside})) if inside else fn.body
+        edits.append(_insert_guard(ctx, fn, names, guard, block))
+    return Plan(tuple(edits) + tuple(removal))
+
+
+class _Replace(cst.CSTTransformer):
+    """Replace nodes (by identity) within one subtree."""
+
+    def __init__(self, edits: Mapping[cst.CSTNode, object]) -> None:
+        super().__init__()
+        self.edits = edits
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node not in self.edits
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        return self.edits.get(original, updated)
 
 
 def _target_and_value(creation: cst.CSTNode):
@@ -93,8 +122,11 @@ class _Substitute(cst.CSTTransformer):
         return self.value if original.value == _PLACEHOLDER else updated
 
 
-def _insert_guard(ctx: FileContext, fn: cst.FunctionDef, names: Sequence[str], guard: cst.BaseStatement) -> NodeEdit:
-    if not isinstance(fn.body, cst.IndentedBlock):
+def _insert_guard(ctx: FileContext, fn: cst.FunctionDef, names: Sequence[str], guard: cst.BaseStatement,
+                  block: cst.BaseSuite) -> NodeEdit:
+    """The edit that puts ``guard`` at the top of ``fn``, whose body is ``block``
+    (``fn.body``, or it with the teardown already removed)."""
+    if not isinstance(fn.body, cst.IndentedBlock) or not isinstance(block, cst.IndentedBlock):
         raise NotApplicable(f"`{fn.name.value}` is written on one line")
     params = _param_names(fn.params)
     clash = [n for n in names if n in params]
@@ -105,7 +137,7 @@ def _insert_guard(ctx: FileContext, fn: cst.FunctionDef, names: Sequence[str], g
     local = [n for n in names if n in scan.assigned and n not in scan.declared]
     if local:
         raise NotApplicable(f"`{local[0]}` is a local variable of `{fn.name.value}`")
-    body = list(fn.body.body)
+    body = list(block.body)
     index = _after_preamble(body)
     late = [n for n in names if n in scan.declared and n not in _declared(body[:index])]
     if late:
@@ -118,7 +150,7 @@ def _insert_guard(ctx: FileContext, fn: cst.FunctionDef, names: Sequence[str], g
     if missing:
         new.append(cst.SimpleStatementLine([cst.Global([cst.NameItem(cst.Name(n)) for n in missing])]))
     new.append(guard)
-    return NodeEdit(fn.body, fn.body.with_changes(body=body[:index] + new + body[index:]))
+    return NodeEdit(fn.body, block.with_changes(body=body[:index] + new + body[index:]))
 
 
 def _after_preamble(body: Sequence[cst.BaseStatement]) -> int:

@@ -12,7 +12,8 @@
 
 Comments are kept: those above a removed statement move to the statement after
 it (or stay at the end of the block); a comment on a ``with`` line moves to the
-``as`` binding that replaces it.
+``as`` binding that replaces it. A ``finally:`` block left empty is dropped
+(with its ``try:`` when nothing else is left of it), not left as ``finally: pass``.
 """
 
 from __future__ import annotations
@@ -129,6 +130,9 @@ def splice(ctx: FileContext, stmt: cst.BaseStatement, new: Sequence[cst.BaseStat
         lead = []
     rest = lead + list(carry)
     if not stmts and len(body) == 1 and isinstance(block, cst.IndentedBlock):
+        dropped = _without_finally(ctx, block, rest)
+        if dropped is not None:
+            return dropped
         stmts = [cst.SimpleStatementLine([cst.Pass()], leading_lines=rest)]
         rest = []
     replacement = _replacement(stmts)
@@ -140,6 +144,26 @@ def splice(ctx: FileContext, stmt: cst.BaseStatement, new: Sequence[cst.BaseStat
         new_body = body[:index] + stmts + body[index + 1:]
         return (NodeEdit(block, block.with_changes(body=new_body, footer=rest + list(block.footer))),)
     return (NodeEdit(stmt, replacement),)
+
+
+def _without_finally(ctx: FileContext, block: cst.IndentedBlock, rest: Sequence[cst.EmptyLine]):
+    """When the statement removed was all a ``finally:`` block held (and no
+    comment is there): the edits that drop the ``finally:`` clause, and unwrap
+    the ``try`` when nothing else is left of it, rather than ``finally: pass``."""
+    final = ctx.parent(block)
+    if not isinstance(final, cst.Finally):
+        return None
+    node = ctx.parent(final)
+    if not isinstance(node, cst.Try) or any(line.comment is not None for line in
+                                           [*rest, *final.leading_lines, *block.footer]) \
+            or block.header.comment is not None:
+        return None
+    if node.handlers:
+        return (NodeEdit(node, node.with_changes(finalbody=None)),)
+    body = node.body
+    if not isinstance(body, cst.IndentedBlock) or body.header.comment is not None or node.orelse is not None:
+        return None
+    return splice(ctx, node, list(body.body), body.footer)
 
 
 def _replacement(stmts: List[cst.BaseStatement]):

@@ -31,6 +31,7 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 from typing import Iterator, List, Optional, Tuple
 
 # Smaller displays cost libcst little; blanking them would gain nothing.
@@ -223,7 +224,9 @@ def blank_long_concatenations(data: bytes) -> Optional[bytes]:
         return None
     out = _blanked(_lines(text), regions)
     try:
-        compile(out, "<blanked>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes and the like are not ours to report
+            compile(out, "<blanked>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return out.encode(encoding)

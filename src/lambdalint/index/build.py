@@ -14,7 +14,9 @@ from lambdalint.index import guard
 from lambdalint.index.blank import blank_constant_displays, blank_long_concatenations
 from lambdalint.index.positions import node_spans
 from lambdalint.index.walker import Walker
-from lambdalint.index.source import decode_failure, decode_source, mixed_newlines, same_newlines, suppression_comments
+from lambdalint.index.source import (
+    decode_failure, decode_source, mixed_newlines, noqa_reach, same_newlines, suppression_comments,
+)
 
 CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
 NO_SPAN: Span = (0, 0, 0, 0)
@@ -79,6 +81,7 @@ def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bo
         imported=walker.imported_names(),
         noqa=noqa,
         file_noqa=file_noqa,
+        noqa_from=noqa_reach(text, noqa),
     )
 
 

@@ -181,6 +181,9 @@ class ModuleFacts:
     # ``# lambdalint: noqa[: CODES]`` comments: line -> codes (None = all), for the whole file
     file_noqa: Dict[int, Optional[Tuple[str, ...]]] = field(default_factory=dict)
     problem: Optional[Problem] = None
+    # a ``# noqa`` line that ends a multi-line string or backslash continuation
+    # covers the lines from where that starts, as in ruff: line -> first line covered
+    noqa_from: Dict[int, int] = field(default_factory=dict)
 
     @property
     def body(self) -> Optional[Function]:

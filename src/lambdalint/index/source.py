@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, Iterable, Optional, Set, Tuple
 
 _CODES = r"[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*"
 # ``:`` then at most one space, as flake8 and ruff read it: ``# noqa:LAM101`` and
@@ -97,6 +98,60 @@ def comments(text: str) -> Iterable[Tuple[int, int, str]]:
                 yield number, col, line[col:]
 
 
+def comment_rows(text: str) -> Optional[Set[int]]:
+    """The lines at whose end a comment may stand: those that end a logical
+    line, or a physical line inside brackets (tokenize's NEWLINE and NL), and
+    those that hold one already. The others end inside a multi-line string (or
+    an f-string) or with a backslash: a ``#`` put there would be part of the
+    string, or a syntax error. None when tokenize cannot read the text."""
+    rows: Set[int] = set()
+    fstrings = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == _FSTRING_START:
+                fstrings += 1
+            elif tok.type == _FSTRING_END:
+                fstrings -= 1
+            elif tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT) and not fstrings:
+                rows.add(tok.start[0])
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return rows
+
+
+def noqa_row(line: int, rows: Optional[Set[int]], last: int) -> int:
+    """The line whose ``# noqa`` covers a finding on ``line``, as ruff maps it:
+    the first line from ``line`` on where a comment may stand (the end of a
+    multi-line string, of a backslash continuation). ``rows``: ``comment_rows``;
+    ``last``: the file's last line."""
+    if rows is None:
+        return line
+    row = line
+    while row < last and row not in rows:
+        row += 1
+    return row
+
+
+def noqa_reach(text: str, lines: Iterable[int]) -> Dict[int, int]:
+    """For each ``# noqa`` line of ``lines`` that also covers lines above it
+    (the end of a multi-line string or backslash continuation that starts
+    higher up), the first line it covers."""
+    wanted = sorted(lines)
+    if not wanted or "\\" not in text and '"""' not in text and "'''" not in text:
+        return {}  # every line is its own: no continuation, no multi-line string
+    rows = comment_rows(text)
+    if rows is None:
+        return {}
+    out: Dict[int, int] = {}
+    ordered = sorted(rows)
+    for line in wanted:
+        i = bisect.bisect_left(ordered, line)  # the rows before ``line``
+        first = ordered[i - 1] + 1 if i > 0 else 1
+        if first < line:
+            out[line] = first
+    return out
+
+
 def suppression_comments(text: str) -> Tuple[Suppressions, Suppressions]:
     """Line suppressions and file-level ones, each as line -> codes (``None`` = all)."""
     lines: Suppressions = {}
@@ -107,6 +162,10 @@ def suppression_comments(text: str) -> Tuple[Suppressions, Suppressions]:
         m = FILE_NOQA.search(comment)
         if m is not None:
             whole_file[number] = split_codes(m.group("codes"))
+            # `# lambdalint: noqa: LAM102  # noqa: LAM101` (as --add-noqa writes it after another comment)
+            m = NOQA.search(comment, m.end())
+            if m is not None:
+                lines[number] = split_codes(m.group("codes"))
             continue
         m = NOQA.search(comment)
         if m is not None:

@@ -65,6 +65,12 @@ class Settings:
     output_format: Optional[str] = None
     # rule options, e.g. {"memoizer-maxsize": 128}; each rule documents its own
     options: Mapping[str, Any] = field(default_factory=dict)
+    # which rules' fixes --fix may apply, as ruff's: None = every rule's
+    fixable: Optional[Tuple[str, ...]] = None
+    extend_fixable: Tuple[str, ...] = ()
+    unfixable: Tuple[str, ...] = ()
+    # --ignore-noqa: every ``# noqa`` and ``# lambdalint: noqa`` comment is disregarded
+    ignore_noqa: bool = False
     source: Optional[str] = None  # the config file these came from
     # config key (as written in TOML) -> where its value came from; absent = default
     origins: Mapping[str, str] = field(default_factory=dict)
@@ -102,10 +108,13 @@ _LIST_KEYS = {
     "deploy-files": "deploy_files",
     "snapstart-handlers": "snapstart_handlers",
     "managed-instances-handlers": "managed_instances_handlers",
+    "fixable": "fixable",
+    "extend-fixable": "extend_fixable",
+    "unfixable": "unfixable",
 }
 _BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore", "snapstart": "snapstart",
               "managed-instances": "managed_instances"}
-_CODE_KEYS = ("select", "extend-select", "ignore")
+_CODE_KEYS = ("select", "extend-select", "ignore", "fixable", "extend-fixable", "unfixable")
 _KNOWN = set(_LIST_KEYS) | set(_BOOL_KEYS) | {"per-file-ignores", "resources", "output-format", "options", "growth"}
 CONFIG_NAMES = ("lambdalint.toml", ".lambdalint.toml")
 
@@ -286,12 +295,105 @@ def selected(code: str, settings: Settings, default_on: bool = True) -> bool:
     return chosen >= 0 and chosen > ignored if ignored >= 0 else chosen >= 0
 
 
+def fixable(code: str, settings: Settings) -> bool:
+    """Whether ``--fix`` may apply the fixes of rule ``code``: ``fixable``
+    (default: every rule) and ``extend-fixable`` against ``unfixable``, the most
+    specific selector winning and ``unfixable`` winning a tie, as in ruff."""
+    chosen = 0 if settings.fixable is None else _specificity(code, settings.fixable)
+    chosen = max(chosen, _specificity(code, settings.extend_fixable))
+    refused = _specificity(code, settings.unfixable)
+    return chosen >= 0 and chosen > refused
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """The settings the command line gives, beside ``--select/--extend-select/--ignore``:
+    each replaces (``exclude``, ``per-file-ignores``, ``fixable``) or extends the config's."""
+
+    exclude: Tuple[str, ...] = ()
+    extend_exclude: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    extend_per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    fixable: Tuple[str, ...] = ()
+    extend_fixable: Tuple[str, ...] = ()
+    unfixable: Tuple[str, ...] = ()
+    ignore_noqa: bool = False
+
+
+def cli_patterns(values: Sequence[str], flag: str, cwd: Optional[str] = None) -> Tuple[str, ...]:
+    """``--exclude``/``--extend-exclude`` values: comma-separated patterns, as
+    ruff reads them. A pattern with a folder part (``src/generated``) is relative
+    to the working folder, as ruff resolves the command line's; a bare name
+    (``tests``) matches at any depth."""
+    base = cwd or os.getcwd()
+    out = []
+    for value in values:
+        for item in value.split(","):
+            pattern = item.strip()
+            if not pattern:
+                raise ConfigError(f"{flag}: empty pattern in {value!r}")
+            out.append(_anchored(pattern, base))
+    return tuple(out)
+
+
+def _anchored(pattern: str, base: str) -> str:
+    inner = pattern.strip("/")
+    if "/" in inner and not os.path.isabs(pattern):
+        rel = pattern[2:] if pattern.startswith("./") else pattern
+        return os.path.join(base, rel).replace(os.sep, "/")
+    return pattern
+
+
+def cli_per_file_ignores(values: Sequence[str], known_codes: Sequence[str], flag: str,
+                         cwd: Optional[str] = None) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """``--per-file-ignores`` values: comma-separated ``PATTERN:CODE`` pairs as
+    ruff reads them (``tests/*:LAM101,app.py:LAM2``); a code with no pattern of
+    its own adds to the pair before it (``tests/*:LAM101,LAM201``). Patterns are
+    relative to the working folder; a bare name matches a file of that name in
+    any folder; ``!`` negates."""
+    base = cwd or os.getcwd()
+    out: List[Tuple[str, List[str]]] = []
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            pattern, colon, code = item.rpartition(":")
+            if not colon:
+                pattern, code = "", item
+                if not out or not item:
+                    raise ConfigError(f"{flag}: expected PATTERN:CODES (such as 'tests/*:LAM101,LAM201'), "
+                                      f"not {value!r}")
+            elif not pattern.lstrip("!"):
+                raise ConfigError(f"{flag}: empty pattern in {value!r}")
+            code = code.strip().upper()
+            if not code:
+                raise ConfigError(f"{flag}: no rule code after {pattern + ':'!r} in {value!r}")
+            check_code(code, known_codes, flag)
+            if pattern:
+                negated = pattern.startswith("!")
+                body = pattern[1:] if negated else pattern
+                if "/" not in body.strip("/"):
+                    body = "/**/" + body.strip("/")  # a bare name: that file or folder anywhere
+                else:
+                    body = _anchored(body, base)
+                out.append(("!" * negated + body, [code]))
+            else:
+                out[-1][1].append(code)
+    return tuple((p, tuple(c)) for p, c in out)
+
+
 def merge_cli(settings: Settings, select: List[str], extend_select: List[str], ignore: List[str],
-              output_format: Optional[str], known_codes: Sequence[str]) -> Settings:
+              output_format: Optional[str], known_codes: Sequence[str],
+              more: Optional[CommandLine] = None) -> Settings:
     for code in list(select) + list(extend_select) + list(ignore):
         check_code(code, known_codes, "command line")
     changes: Dict[str, Any] = {}
     origins = dict(settings.origins)
+    if more is not None:
+        for flag, codes in (("--fixable", more.fixable), ("--extend-fixable", more.extend_fixable),
+                            ("--unfixable", more.unfixable)):
+            for code in codes:
+                check_code(code, known_codes, flag)
+        _merge_more(settings, more, changes, origins)
     if select:
         changes["select"] = tuple(select)
         origins["select"] = "command line (--select)"
@@ -305,6 +407,36 @@ def merge_cli(settings: Settings, select: List[str], extend_select: List[str], i
         changes["output_format"] = output_format
         origins["output-format"] = "command line (--output-format)"
     return replace(settings, origins=origins, **changes)
+
+
+def _merge_more(settings: Settings, more: CommandLine, changes: Dict[str, Any], origins: Dict[str, str]) -> None:
+    if more.exclude:
+        changes["exclude"] = more.exclude
+        origins["exclude"] = "command line (--exclude)"
+    if more.extend_exclude:
+        changes["extend_exclude"] = settings.extend_exclude + more.extend_exclude
+        origins["extend-exclude"] = _and(settings.origin("extend-exclude"), "command line (--extend-exclude)")
+    pfi = settings.per_file_ignores
+    if more.per_file_ignores:
+        pfi = more.per_file_ignores
+        origins["per-file-ignores"] = "command line (--per-file-ignores)"
+    if more.extend_per_file_ignores:
+        pfi = pfi + more.extend_per_file_ignores
+        origins["per-file-ignores"] = _and(origins.get("per-file-ignores", DEFAULT_ORIGIN),
+                                           "command line (--extend-per-file-ignores)")
+    if pfi != settings.per_file_ignores:
+        changes["per_file_ignores"] = pfi
+    if more.fixable:
+        changes["fixable"] = more.fixable
+        origins["fixable"] = "command line (--fixable)"
+    if more.extend_fixable:
+        changes["extend_fixable"] = settings.extend_fixable + more.extend_fixable
+        origins["extend-fixable"] = _and(settings.origin("extend-fixable"), "command line (--extend-fixable)")
+    if more.unfixable:
+        changes["unfixable"] = settings.unfixable + more.unfixable
+        origins["unfixable"] = _and(settings.origin("unfixable"), "command line (--unfixable)")
+    if more.ignore_noqa:
+        changes["ignore_noqa"] = True
 
 
 def _and(before: str, added: str) -> str:
@@ -337,6 +469,9 @@ def describe(settings: Settings) -> List[Tuple[str, Any, str]]:
         ("select", list(settings.select) if settings.select is not None else "(the rules on by default)", settings.origin("select")),
         ("extend-select", list(settings.extend_select), settings.origin("extend-select")),
         ("ignore", list(settings.ignore), settings.origin("ignore")),
+        ("fixable", list(settings.fixable) if settings.fixable is not None else ["ALL"], settings.origin("fixable")),
+        ("extend-fixable", list(settings.extend_fixable), settings.origin("extend-fixable")),
+        ("unfixable", list(settings.unfixable), settings.origin("unfixable")),
         ("per-file-ignores", {p: list(c) for p, c in settings.per_file_ignores}, settings.origin("per-file-ignores")),
         ("exclude", list(settings.exclude), settings.origin("exclude")),
         ("extend-exclude", list(settings.extend_exclude), settings.origin("extend-exclude")),

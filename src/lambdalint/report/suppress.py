@@ -62,9 +62,13 @@ def _line_directive(d: Diagnostic, facts: Optional[ModuleFacts]) -> Optional[int
     """The line whose ``# noqa`` silences ``d``, if any."""
     if facts is None or d.code in UNSUPPRESSIBLE:
         return None
-    # a multi-line statement can carry its noqa on its first or last line
+    # a multi-line statement can carry its noqa on its first or last line; a
+    # line inside a multi-line string or a backslash continuation, where it ends
     for line in sorted({d.span[0], d.span[2]}):
         if line in facts.noqa and _covers(facts.noqa[line], d.code):
+            return line
+    for line, first in sorted(facts.noqa_from.items()):
+        if first <= d.span[0] < line and line in facts.noqa and _covers(facts.noqa[line], d.code):
             return line
     return None
 
@@ -74,7 +78,8 @@ def apply(diagnostics: Sequence[Diagnostic], modules: Mapping[str, ModuleFacts],
     result = Suppression()
     ignored_by_file: Dict[str, Tuple[str, ...]] = {}
     for d in diagnostics:
-        facts = modules.get(d.path)
+        # --ignore-noqa: comments suppress nothing (per-file-ignores still do, as in ruff)
+        facts = modules.get(d.path) if not settings.ignore_noqa else None
         if d.code not in UNSUPPRESSIBLE:
             if d.path not in ignored_by_file:
                 ignored_by_file[d.path] = file_ignored_codes(d.path, settings)
