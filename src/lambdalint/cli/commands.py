@@ -1,164 +1,21 @@
-"""The command line: argument parsing and exit codes only."""
+"""The commands: check, rule, rules, clean, handlers, config, server."""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional, Set, Tuple, Sequence
+from typing import List, Optional, Tuple, Sequence
 
 import click
 
-from lambdalint import __version__, interrupt
+from lambdalint import __version__
 from lambdalint.project.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
 from lambdalint.report import MACHINE_FORMATS
-from lambdalint.report.inert import inert, inert_lines
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
-
-
-def _codes(values: Tuple[str, ...]) -> List[str]:
-    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
-
-
-def _use_color(stream=None) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    stream = stream if stream is not None else sys.stdout
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def _fail(message: str) -> "click.exceptions.Exit":
-    # messages quote paths and config values from the repository: escaped, as
-    # everything on stderr that comes from it (see report/inert.py)
-    click.echo(f"lambdalint: error: {inert(message)}", err=True)
-    return click.exceptions.Exit(EXIT_ERROR)
-
-
-DEBUG_ENV = "LAMBDALINT_DEBUG"
-_VERBOSE = "lambdalint.verbose"  # ctx.meta key: a command saw --verbose
-
-
-def debug_enabled() -> bool:
-    """``LAMBDALINT_DEBUG=1``: tracebacks for bug reports, as ``--verbose`` gives."""
-    return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
-
-
-class _Group(click.Group):
-    """Usage errors exit 2 with one line, as ruff's do; so does everything else
-    that goes wrong: one line naming the file or the error, the traceback only
-    with ``--verbose`` or ``LAMBDALINT_DEBUG=1``."""
-
-    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except BrokenPipeError:  # `lambdalint --help | head -1`
-            _silence_stdout()
-            raise click.exceptions.Exit(EXIT_BROKEN_PIPE)
-        except click.exceptions.UsageError as exc:
-            if isinstance(exc, _NO_ARGS_IS_HELP):
-                raise  # `lambdalint` alone: click prints the help
-            raise _usage_error(exc)
-
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
-        _tolerant_streams()
-        try:
-            # the first Ctrl-C unwinds the command (stopping the worker pool); see lambdalint.interrupt
-            with interrupt.unwinding():
-                try:
-                    return super().invoke(ctx)
-                finally:
-                    # a reader that went away is seen here, not when Python flushes at exit
-                    sys.stdout.flush()
-        except click.exceptions.UsageError as exc:  # a subcommand's arguments
-            raise _usage_error(exc)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            interrupt.announce()
-            raise click.exceptions.Exit(interrupt.EXIT_INTERRUPTED)
-        except BrokenPipeError:
-            # the reader went away (`lambdalint check | head`): say nothing more, and
-            # exit as a shell reports a writer that SIGPIPE killed
-            _silence_stdout()
-            raise click.exceptions.Exit(EXIT_BROKEN_PIPE)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
-            verbose = bool(ctx.meta.get(_VERBOSE)) or debug_enabled()
-            if verbose:
-                click.echo(_traceback_text(exc).rstrip(), err=True)
-            click.echo(f"lambdalint: error: {inert(_describe(exc, verbose))}", err=True)
-            raise click.exceptions.Exit(EXIT_ERROR)
-
-
-# click >= 8.2 raises this (a usage error) for a group called with no command
-_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
-
-
-def _usage_error(exc: "click.exceptions.UsageError") -> "click.exceptions.Exit":
-    """A flag or argument click refuses: one line that names it, exit 2 (not click's
-    usage block): ``lambdalint: error: Invalid value for '--output-format': ...``."""
-    message = " ".join(exc.format_message().split())
-    sub = exc.ctx.info_name if exc.ctx is not None and exc.ctx.parent is not None else None
-    where = f"lambdalint {sub}" if sub else "lambdalint"
-    return _fail(f"{message} (see `{where} --help`)")
-
-
-def _traceback_text(exc: BaseException) -> str:
-    """The traceback for a bug report. Its frames are lambdalint's code and keep
-    their lines; everything else (messages, which may quote the repository, even
-    across lines) is escaped whole, so no line of it starts a CI command."""
-    import traceback
-
-    te = traceback.TracebackException.from_exception(exc)
-    # the fixed texts between chained exceptions ("The above exception was ...")
-    chained = (getattr(traceback, "_cause_message", ""), getattr(traceback, "_context_message", ""))
-    trusted = {"Traceback (most recent call last):\n", *(text for text in chained if text)}
-    seen: Set[int] = set()
-    node: Optional[traceback.TracebackException] = te
-    while node is not None and id(node) not in seen:
-        seen.add(id(node))
-        trusted.update(node.stack.format())
-        node = node.__cause__ or (None if node.__suppress_context__ else node.__context__)
-    parts = []
-    for part in te.format():
-        body = part[:-1] if part.endswith("\n") else part
-        parts.append((inert_lines(body) if part in trusted else inert(body)) + "\n")
-    return "".join(parts)
-
-
-def _describe(exc: BaseException, verbose: bool) -> str:
-    if isinstance(exc, MemoryError):
-        return "out of memory"
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror}"
-    hint = "" if verbose else f"; run again with --verbose (or {DEBUG_ENV}=1) for the traceback"
-    return f"internal error (please report it): {type(exc).__name__}: {exc}{hint}"
-
-
-def _tolerant_streams() -> None:
-    """A message that quotes the user's code must print on any terminal
-    (``PYTHONIOENCODING=ascii``, a C locale): unencodable characters are escaped."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):
-                pass
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
+from lambdalint.report.inert import inert
+from lambdalint.cli.base import (
+    EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, _codes, _fail, DEBUG_ENV, _VERBOSE, debug_enabled, _Group,
+)
+from lambdalint.cli.output import (_report, _plural, _exit_after_diff, _internal_failure, _list_fixes, _summary)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -514,105 +371,6 @@ def _run_options(config_file: Optional[str], jobs: Optional[int], no_cache: bool
             cache = Cache(folder, lambda m: click.echo(f"lambdalint: warning: {inert(m)}", err=True),
                           project=project_root(targets, config_file) if targets else None)
     return Options(jobs=jobs, cache=cache, progress=for_terminal(), require_python=True)
-
-
-def _report(result, fmt: str, output_file: Optional[str], statistics: bool, out=None, contents=None) -> str:
-    """Write the report (to ``out``, default stdout); return the format the
-    terminal got. ``contents``: text to show for a path instead of the file's."""
-    from lambdalint.report import reporter, statistics as stats, terminal_format
-
-    out = out if out is not None else sys.stdout
-
-    if output_file is not None:
-        try:
-            with open(output_file, "w", encoding="utf-8", newline="\n") as fh:
-                reporter(fmt)(result.diagnostics, fh, False)
-        except OSError as exc:
-            raise _fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
-    shown = terminal_format(fmt, output_file is not None, os.environ)
-    if statistics:
-        stats.write(result.diagnostics, out, shown in MACHINE_FORMATS)
-    elif shown == "full" and contents:
-        from lambdalint.report import full
-
-        full.write(result.diagnostics, out, _use_color(out), contents)
-    else:
-        reporter(shown)(result.diagnostics, out, _use_color(out) and shown == "full")
-    return shown
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
-def _exit_after_diff(outcome, quiet: bool) -> None:
-    """``--diff``: the diffs on stdout, a summary on stderr; exit 1 when something would change."""
-    from lambdalint.fix.writeback import unified_diff
-
-    # the path is escaped in the headers (a new line would end them); the changed
-    # lines are the file's own, as `git diff` shows them, so the patch applies
-    for path in outcome.changed:
-        click.echo(unified_diff(inert(path), outcome.originals[path], outcome.fixed_sources[path]), nl=False)
-    for problem in outcome.problems:
-        click.echo(f"lambdalint: warning: {inert(problem)}", err=True)
-    if not quiet:
-        n = len(outcome.fixed)
-        click.echo(f"Would fix {_plural(n, 'finding')} in {_plural(len(outcome.changed), 'file')}, "
-                   f"{len(outcome.result.diagnostics)} remaining." if n else "No fixes available.", err=True)
-    sys.exit(EXIT_ERROR if _internal_failure(outcome.result) else EXIT_FINDINGS if outcome.changed else EXIT_CLEAN)
-
-
-def _internal_failure(result) -> bool:
-    """A rule crashed, or lambdalint failed on a file (LAM000): exit 2 whatever else, as ruff does."""
-    return bool(result.internal_errors) or any(d.code == "LAM000" for d in result.diagnostics)
-
-
-def _list_fixes(fixed, err: bool = False) -> None:
-    if not fixed:
-        click.echo("No findings fixed.", err=err)
-        return
-    click.echo(f"Fixed {_plural(len(fixed), 'finding')}:", err=err)
-    by_path = {}
-    for d in fixed:
-        by_path.setdefault(d.path, []).append(d)
-    for path, ds in by_path.items():
-        click.echo(f"- {inert(path)}:", err=err)
-        for d in ds:
-            click.echo(f"    {d.line}: {d.code} ({d.name}): {inert(d.fix.message)}", err=err)
-
-
-def _summary(result, outcome=None, unsafe: bool = False, err: bool = False) -> None:
-    from lambdalint.report.diagnostics import SAFE, UNSAFE
-
-    def echo(line: str) -> None:
-        click.echo(line, err=err)
-
-    n = len(result.diagnostics)
-    handlers = len(result.handlers)
-    files = f"{result.files} file{'s' if result.files != 1 else ''}"
-    hs = f"{handlers} handler{'s' if handlers != 1 else ''}"
-    safe = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicable and d.fix.applicability == SAFE)
-    risky = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicable and d.fix.applicability == UNSAFE)
-    if outcome is not None:
-        line = f"Fixed {_plural(len(outcome.fixed), 'finding')}, {n} remaining"
-        if risky and not unsafe:
-            line += f"; {risky} more fixable with --unsafe-fixes"
-        echo(line + ".")
-    elif n == 0:
-        echo(f"All checks passed! ({files}, {hs})")
-    else:
-        echo(f"Found {n} finding{'s' if n != 1 else ''} in {files} ({hs}).")
-        fixable = safe + risky if unsafe else safe
-        hint = []
-        if fixable:
-            hint.append(f"[*] {fixable} fixable with --fix" + (" --unsafe-fixes" if unsafe and risky else ""))
-        if risky and not unsafe:
-            hint.append(f"{risky} {'more ' if fixable else ''}fixable with --fix --unsafe-fixes")
-        if hint:
-            echo("; ".join(hint) + ".")
-    if handlers == 0 and result.files:
-        click.echo("note: no Lambda handler found; name it `handler`/`lambda_handler`/`*_handler` with (event, context), "
-                   "or list it under [tool.lambdalint] handlers", err=True)
 
 
 @main.command("server", short_help="Run the language server for editors (LSP over stdio).")
