@@ -59,21 +59,32 @@ def blank_constant_displays(data: bytes, text: str, tree: ast.Module) -> bytes:
 
 def _displays(tree: ast.AST) -> Iterator[ast.expr]:
     """The outermost displays that qualify, in no particular order. Decorators
-    are left alone: the index keeps their source text."""
-    stack: List[ast.AST] = [tree]
+    are left alone: the index keeps their source text; so are the small displays
+    in the test of an ``if`` or ``while``, whose source text messages quote."""
+    stack: List[Tuple[ast.AST, bool]] = [(tree, False)]
     while stack:
-        node = stack.pop()
+        node, in_test = stack.pop()
         decorators = getattr(node, "decorator_list", ())
         for child in ast.iter_child_nodes(node):
             if decorators and any(child is d for d in decorators):
                 continue
-            if _qualifies(child, node):
+            test = in_test or isinstance(node, (ast.If, ast.While)) and child is node.test
+            if _qualifies(child, node) and not (test and _size_of(child) <= _ARGUMENT_DISPLAY_KEPT):
                 yield child  # type: ignore[misc]
             else:
-                stack.append(child)
+                stack.append((child, test))
+
+
+# A display passed to a call names slots the index records (``d.update({"user": u})``,
+# ``logger.remove_keys(["user"])``: ``literals.const_positionals``): such a display is
+# left as written unless it is larger than any such list of keys would be.
+_ARGUMENT_DISPLAY_KEPT = 256
 
 
 def _qualifies(node: ast.AST, parent: ast.AST) -> bool:
+    if isinstance(parent, ast.Call) and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT and \
+            any(node is a for a in parent.args) or isinstance(parent, ast.keyword) and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT:
+        return False
     if isinstance(node, (ast.List, ast.Set)):
         return bool(node.elts) and all(_const(e) for e in node.elts)
     if isinstance(node, ast.Tuple):
@@ -84,6 +95,10 @@ def _qualifies(node: ast.AST, parent: ast.AST) -> bool:
         return bool(node.keys) and all(k is not None and _const(k) for k in node.keys) and \
             all(_inert(v) for v in node.values)
     return False
+
+
+def _size_of(node: ast.AST) -> int:
+    return len(node.keys) if isinstance(node, ast.Dict) else len(getattr(node, "elts", ()))
 
 
 def _literal(node: ast.AST) -> bool:
