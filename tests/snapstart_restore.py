@@ -30,9 +30,11 @@ import importlib
 import json
 import os
 import random
+import select
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import List
 
@@ -69,6 +71,13 @@ class EchoServer:
             return
 
     def forget_connections(self) -> None:
+        # Init's connections may still wait in the listen backlog (connect() returns
+        # once the kernel has them; the accept thread may not have run yet on a
+        # loaded machine): let them all be taken before forgetting them.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and select.select([self.listener], [], [], 0)[0]:
+            time.sleep(0.01)
+        time.sleep(0.2)  # and appended, by the thread that took the last one
         with self.lock:
             for conn in self.connections:
                 try:
