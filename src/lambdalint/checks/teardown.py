@@ -23,11 +23,12 @@ from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
-from lambdalint.index.facts import Span
+from lambdalint.index.facts import Event, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.handlers import who as describe_handlers
-from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.link import Project
 from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use, tracked_resources
+from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import all_live, replay_warm
 
 RULES = (
@@ -40,68 +41,17 @@ RULES = (
 )
 
 
-class _TeardownShapes:
-    """A cheap, over-approximating pre-pass: can a handler reach anything that
-    looks like a teardown at all? Most handlers cannot, and then the two
-    interpretation passes are skipped. Calls are followed by resolved target
-    and, where the receiver is unknown (``self.x()``, ``obj.x()``), by method
-    name to every project function of that name, so nothing is missed."""
+class _TeardownShapes(ShapePrepass):
+    """Can a handler reach anything that looks like a teardown at all?"""
 
     def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
-        self.project = project
-        self.verbs = frozenset(v for t in tracked.values() for v in t.kind.teardown)
-        self.by_name: Dict[str, List[Tuple[str, str]]] = {}
-        for m in project.modules.values():
-            for fn in m.functions.values():
-                self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
-        self._summaries: Dict[Tuple[str, str], Tuple[bool, Tuple[Tuple[str, str], ...]]] = {}
+        super().__init__(project, {v for t in tracked.values() for v in t.kind.teardown})
 
-    def reachable_from(self, handler: Handler) -> bool:
-        seen = set()
-        todo = [(handler.module, handler.qualname)]
-        while todo:
-            key = todo.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            shaped, callees = self._summary(key)
-            if shaped:
-                return True
-            todo.extend(callees)
-        return False
-
-    def _summary(self, key: Tuple[str, str]) -> Tuple[bool, Tuple[Tuple[str, str], ...]]:
-        """Whether a function has a teardown shape itself, and what it may call."""
-        cached = self._summaries.get(key)
-        if cached is not None:
-            return cached
-        fn = self.project.function(*key)
-        shaped = False
-        callees: List[Tuple[str, str]] = []
-        for e in iter_events(fn.body) if fn is not None else ():
-            if e.kind == "del" and paths.is_global(e.path):
-                shaped = True
-            elif e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
-                                                   or ctx[:1] in "$%") for ctx, _ in e.items):
-                shaped = True
-            elif e.kind == "call" and e.path is not None:
-                segs = paths.split(e.path)[1]
-                last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
-                if last in self.verbs:
-                    shaped = True
-                elif e.path[:1] not in "$%" and not segs:
-                    target = self.project.target(e.path)
-                    if target is not None and target.kind == "function" and target.module:
-                        callees.append((target.module, target.qualname))
-                    else:
-                        callees.extend(self.by_name.get(last, ()))
-                else:
-                    callees.extend(self.by_name.get(last, ()))
-            if shaped:
-                break
-        result = (shaped, tuple(dict.fromkeys(callees)))
-        self._summaries[key] = result
-        return result
+    def shaped(self, e: Event) -> bool:
+        if e.kind == "del":
+            return paths.is_global(e.path)
+        return e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
+                                                 or ctx[:1] in "$%") for ctx, _ in e.items)
 
 
 # --- the rule ----------------------------------------------------------------------

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field, replace
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -41,6 +41,7 @@ from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
+from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.taint import Taint, inside
 
 CURRENT = ("cur", -1)
@@ -642,70 +643,22 @@ def _receiver(canon: Optional[str]) -> Tuple[Optional[str], str]:
     return paths.join(root, segs[:-1]), segs[-1]
 
 
-class WriteShapes:
-    """A cheap, over-approximating pre-pass: can a handler reach anything that looks
-    like a write of module state at all (an assignment or item store that is not to a
-    bare local name, a merge or a logging-context verb)? Most handlers cannot, and then
-    the two interpretation passes are skipped. Calls are followed by resolved target
-    and, where the receiver is unknown, by method name to every project function of
-    that name, as LAM101's pre-pass does."""
+class WriteShapes(ShapePrepass):
+    """Can a handler reach anything that looks like a write of module state at all
+    (an assignment or item store that is not to a bare local name, a merge or a
+    logging-context verb, ``os.environ``)?"""
 
     def __init__(self, project: Project, contexts: ContextCatalog) -> None:
-        self.project = project
-        self.verbs = set(_MERGES) | {_SETDEFAULT}
+        verbs = set(_MERGES) | {_SETDEFAULT}
         for k in contexts.kinds:
-            self.verbs |= set(k.set_keys) | {m for m, _ in k.set_key}
-        self.by_name: Dict[str, List[Tuple[str, str]]] = {}
-        for m in project.modules.values():
-            for fn in m.functions.values():
-                self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
-        self._summaries: Dict[Tuple[str, str], Tuple[bool, Tuple[Tuple[str, str], ...]]] = {}
+            verbs |= set(k.set_keys) | {m for m, _ in k.set_key}
+        super().__init__(project, verbs)
 
-    def reachable_from(self, handler: Handler) -> bool:
-        seen: Set[Tuple[str, str]] = set()
-        todo = [(handler.module, handler.qualname)]
-        while todo:
-            key = todo.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            shaped, callees = self._summary(key)
-            if shaped:
-                return True
-            todo.extend(callees)
-        return False
+    def shaped(self, e: Event) -> bool:
+        if e.kind in ("assign", "augassign", "del") and e.path:
+            root, segs = paths.split(e.path)
+            return bool(segs) or root[:1] not in "$%"
+        return e.kind == "setitem"
 
-    def _summary(self, key: Tuple[str, str]) -> Tuple[bool, Tuple[Tuple[str, str], ...]]:
-        cached = self._summaries.get(key)
-        if cached is not None:
-            return cached
-        from lambdalint.graph.link import iter_events
-
-        fn = self.project.function(*key)
-        shaped = False
-        callees: List[Tuple[str, str]] = []
-        for e in iter_events(fn.body) if fn is not None else ():
-            if e.kind in ("assign", "augassign", "del") and e.path:
-                root, segs = paths.split(e.path)
-                shaped = bool(segs) or root[:1] not in "$%"
-            elif e.kind == "setitem":
-                shaped = True
-            elif e.kind == "call" and e.path is not None:
-                segs = paths.split(e.path)[1]
-                last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
-                if last in self.verbs or e.path.startswith(ENVIRON):
-                    shaped = True
-                elif e.path[:1] not in "$%" and not segs:
-                    target = self.project.target(e.path)
-                    if target is not None and target.kind in ("function", "class") and target.module:
-                        qual = target.qualname if target.kind == "function" else f"{target.qualname}.__init__"
-                        callees.append((target.module, qual))
-                    else:
-                        callees.extend(self.by_name.get(last, ()))
-                else:
-                    callees.extend(self.by_name.get(last, ()))
-            if shaped:
-                break
-        result = (shaped, tuple(dict.fromkeys(callees)))
-        self._summaries[key] = result
-        return result
+    def call_shaped(self, e: Event, last: str) -> bool:
+        return last in self.verbs or bool(e.path and e.path.startswith(ENVIRON))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.knowledge.work import WorkCatalog, WorkKind

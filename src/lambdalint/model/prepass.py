@@ -1,0 +1,86 @@
+"""The cheap pre-pass of the replayed families: can a handler reach anything of
+a given shape at all (a teardown, a write of module state)? Most handlers
+cannot, and then the two interpretation passes are skipped.
+
+It over-approximates: calls are followed by resolved target (a project
+function, or a class's ``__init__``) and, where the receiver is unknown
+(``self.x()``, ``obj.x()``), by method name to every project function of that
+name, so nothing the interpreters would find is missed."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Set, Tuple
+
+from lambdalint.graph.entry import Handler
+from lambdalint.graph.link import Project, iter_events
+from lambdalint.index import paths
+from lambdalint.index.facts import Event
+
+Key = Tuple[str, str]  # (module, qualname)
+
+
+class ShapePrepass:
+    """Subclasses say which events have the shape (``shaped``) and which called
+    method names do (``verbs``)."""
+
+    def __init__(self, project: Project, verbs: Set[str]) -> None:
+        self.project = project
+        self.verbs = frozenset(verbs)
+        self.by_name: Dict[str, List[Key]] = {}
+        for m in project.modules.values():
+            for fn in m.functions.values():
+                self.by_name.setdefault(fn.name, []).append((m.module, fn.qualname))
+        self._summaries: Dict[Key, Tuple[bool, Tuple[Key, ...]]] = {}
+
+    def shaped(self, e: Event) -> bool:
+        """Whether an event other than a call has the shape."""
+        raise NotImplementedError
+
+    def call_shaped(self, e: Event, last: str) -> bool:
+        """Whether a call (of method or function ``last``) has the shape."""
+        return last in self.verbs
+
+    def reachable_from(self, handler: Handler) -> bool:
+        seen: Set[Key] = set()
+        todo = [(handler.module, handler.qualname)]
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            shaped, callees = self._summary(key)
+            if shaped:
+                return True
+            todo.extend(callees)
+        return False
+
+    def _summary(self, key: Key) -> Tuple[bool, Tuple[Key, ...]]:
+        """Whether a function has the shape itself, and what it may call."""
+        cached = self._summaries.get(key)
+        if cached is not None:
+            return cached
+        fn = self.project.function(*key)
+        shaped = False
+        callees: List[Key] = []
+        for e in iter_events(fn.body) if fn is not None else ():
+            if e.kind == "call" and e.path is not None:
+                segs = paths.split(e.path)[1]
+                last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
+                if self.call_shaped(e, last):
+                    shaped = True
+                elif e.path[:1] not in "$%" and not segs:
+                    target = self.project.target(e.path)
+                    if target is not None and target.kind in ("function", "class") and target.module:
+                        qual = target.qualname if target.kind == "function" else f"{target.qualname}.__init__"
+                        callees.append((target.module, qual))
+                    else:
+                        callees.extend(self.by_name.get(last, ()))
+                else:
+                    callees.extend(self.by_name.get(last, ()))
+            elif self.shaped(e):
+                shaped = True
+            if shaped:
+                break
+        result = (shaped, tuple(dict.fromkeys(callees)))
+        self._summaries[key] = result
+        return result
