@@ -18,7 +18,6 @@ from __future__ import annotations
 import fnmatch
 from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from lambdalint.deploy.records import NO_FACTS, DeployFacts
 from lambdalint.index import paths
 from lambdalint.project.config import DEFAULT_PATTERNS  # noqa: F401 - re-exported
 from lambdalint.graph.entry import Handler, entry_env, who  # noqa: F401 - re-exported
