@@ -202,15 +202,24 @@ class _Walk:
 
     def bind(self, fn: Function, target: Target, e: Optional[Event], frame: Frame) -> Dict[str, Optional[str]]:
         params = list(fn.params)
-        # parameters the caller does not pass hold their defaults: constants, as a rule
+        # parameters the caller does not pass hold their defaults: constants, as a rule,
+        # or a mutable object made once by `def` (module state)
         env: Dict[str, Optional[str]] = {"$" + p: (CONST if e is not None else None) for p in params}
+        if e is not None:
+            env.update(_mutable_defaults(target.module, fn))
         is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
         if fn.class_name is not None and params and not is_static:
             if target.kind == "class":
                 env["$" + params[0]] = None  # a new instance
             else:
                 root, segs = paths.split(target.path)
-                env["$" + params[0]] = paths.join(root, segs[:-1]) if segs else None
+                if segs:
+                    env["$" + params[0]] = paths.join(root, segs[:-1])
+                elif ":" not in root and "." in root and any(d.path and d.path.endswith("classmethod")
+                                                             for d in fn.decorators):
+                    env["$" + params[0]] = root.rsplit(".", 1)[0]  # `Prices.get(...)`: cls is the class
+                else:
+                    env["$" + params[0]] = None
             params = params[1:]
         if e is None:
             return env
@@ -221,6 +230,10 @@ class _Walk:
             if name in fn.params:
                 env["$" + name] = resolve(self.project, arg, frame.env) if arg else (CONST if name in consts else None)
         return env
+
+
+def _mutable_defaults(module: str, fn: Function) -> Dict[str, Optional[str]]:
+    return {"$" + p: paths.default_of(module, fn.qualname, p) for p, _ in fn.defaults}
 
 
 def _paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
@@ -236,6 +249,8 @@ def walk(project: Project, handler: Handler, max_depth: int = _MAX_DEPTH, budget
     fn = project.function(handler.module, handler.qualname)
     if fn is None:
         return iter(())
-    frame = Frame(handler.module, fn, {"$" + p: None for p in fn.params}, (handler.qualname,),
-                  ((handler.module, handler.qualname),))
+    env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
+    # Lambda passes (event, context) only: the parameters after them hold their defaults
+    env.update({k: v for k, v in _mutable_defaults(handler.module, fn).items() if k[1:] not in fn.params[:2]})
+    frame = Frame(handler.module, fn, env, (handler.qualname,), ((handler.module, handler.qualname),))
     return _Walk(project, max_depth, budget).function(frame)

@@ -7,7 +7,8 @@ from typing import List, Optional, Tuple
 import libcst as cst
 
 from lambdalint.index.facts import Event
-from lambdalint.index.literals import CONST_NODES, const_positionals, target_names, element_of, const_kwargs
+from lambdalint.index.literals import (CONST_NODES, const_items, const_positionals, target_names, element_of,
+                                      const_kwargs, is_const)
 
 
 class Expressions:
@@ -74,6 +75,71 @@ class Expressions:
         if subject is None:
             return [], []
         return [(subject, "+")], [(subject, "0")]
+
+    def members(self, node: cst.BaseExpression) -> Tuple[Tuple[str, str, str], ...]:
+        """The ``x in c`` / ``x not in c`` facts of a condition: (element, container,
+        branch where x is in c). Reads nothing, emits nothing."""
+        on_true, on_false = self.membership(node)
+        return tuple([(x, c, "T") for x, c in on_true] + [(x, c, "F") for x, c in on_false])
+
+    def membership(self, node: cst.BaseExpression) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            on_true, on_false = self.membership(node.expression)
+            return on_false, on_true
+        if isinstance(node, cst.BooleanOperation):
+            left, right = self.membership(node.left), self.membership(node.right)
+            if isinstance(node.operator, cst.And):
+                return left[0] + right[0], []
+            return [], left[1] + right[1]
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            comp = node.comparisons[0]
+            if isinstance(comp.operator, (cst.In, cst.NotIn)):
+                element = "<const>" if is_const(node.left) else self.subject_path(node.left)
+                container = "<const>" if const_items(comp.comparator) else self.subject_path(comp.comparator)
+                if element is not None and container is not None:
+                    fact = [(element, container)]
+                    return (fact, []) if isinstance(comp.operator, cst.In) else ([], fact)
+            # `kind == "refund"`: a member of a set of one constant
+            if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and is_const(comp.comparator) \
+                    and not isinstance(comp.comparator, cst.Name):
+                element = self.subject_path(node.left)
+                if element is not None:
+                    fact = [(element, "<const>")]
+                    return (fact, []) if isinstance(comp.operator, cst.Equal) else ([], fact)
+        return [], []
+
+    def constant_tmp_text(self, node: cst.BaseExpression) -> Optional[str]:
+        """The text of a constant path under /tmp: ``"/tmp/work"``, ``Path("/tmp")``,
+        ``tempfile.gettempdir()``, a name holding one; None for anything else."""
+        if isinstance(node, cst.SimpleString):
+            text = _string_value(node)
+            return text if text.startswith("/tmp") else None
+        if isinstance(node, cst.Name):
+            return self.tmp_text_of(node)
+        if self.is_gettempdir(node):
+            return "/tmp"
+        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString, cst.Call)) \
+                and _starts_stringy(self, node):
+            parts = _tmp_string(self, node)
+            if parts is not None and not parts[1]:
+                return parts[0]
+        return None
+
+    def tmp_text_of(self, node: cst.CSTNode) -> Optional[str]:
+        """The /tmp path a name holds, if it was bound to a constant one."""
+        if not isinstance(node, cst.Name):
+            return None
+        module_scope = self.resolver.module_scope
+        if not self.scope.tmp_texts and not module_scope.tmp_texts:
+            return None
+        p = self.resolver.resolve(self.scope, node.value)
+        if p is None:
+            return None
+        if p[:1] == "%":
+            return self.scope.tmp_texts.get(node.value)
+        if p == f"{self.module}:{node.value}":
+            return module_scope.tmp_texts.get(node.value)
+        return None
 
     def subject_path(self, node: cst.BaseExpression) -> Optional[str]:
         """The path of a name, attribute chain or argument-less call such as
@@ -155,13 +221,16 @@ class Expressions:
             v = self.value(inner) if inner is not None else None
             self.emit(Event("yield", self.span(node), value=v))
             return None
-        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) and _starts_stringy(node):
+        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) \
+                and _starts_stringy(self, node):
             parts = _tmp_string(self, node)
             if parts is not None:
                 self.children(node)
                 dynamic = tuple(self.quiet_path(p) for p in parts[1])
                 self.emit(Event("tmppath", self.span(node), value="".join(parts[0]), args=dynamic))
-                return None
+                # `Path("/tmp") / key` is a path object (`str / str` does not run)
+                divides = isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide)
+                return "pathlib.Path()" if divides else None
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)) and self.scope.kind == "function":
             return self.comprehension(node)
         self.children(node)
@@ -176,7 +245,7 @@ class Expressions:
         container = f"%__comp_{span[0]}_{span[1]}"
         saved_names = dict(self.scope.names)
         saved_comprehension_names = set(self.comprehension_names)
-        for_in: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
+        for_in: Optional[cst.CompFor] = node.for_in
         while for_in is not None:
             iterable = self.value(for_in.iter)
             self.bind_target(for_in.target, element_of(iterable), for_in)
@@ -184,7 +253,7 @@ class Expressions:
             for cond in for_in.ifs:
                 self.value(cond.test)
             for_in = for_in.inner_for_in
-        parts = [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]  # type: ignore[attr-defined]
+        parts = [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]
         for part in parts:
             self.emit(Event("setitem", span, path=container, value=self.value(part)))
         self.scope.names = saved_names
@@ -218,10 +287,29 @@ class Expressions:
             return None
         if func in _PATH_JOINERS:
             self.tmp_join(node)
+        consts = const_kwargs(node.args) + const_positionals(node.args) + self.argv(node)
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
-                        consts=const_kwargs(node.args) + const_positionals(node.args), awaited=awaited, stmt=stmt,
+                        consts=consts, awaited=awaited, stmt=stmt,
                         opaque=self.unresolved != unresolved_before, starred=tuple(starred)))
         return func + "()"
+
+    def argv(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
+        """``("argv", "rm -rf /tmp/{}")`` when the first positional argument is a list
+        or tuple display that starts with a constant string (a command vector):
+        its words, ``{}`` for the parts that are not constant."""
+        first = next((a.value for a in node.args if a.keyword is None and not a.star), None)
+        if not isinstance(first, (cst.List, cst.Tuple)) or not first.elements \
+                or not isinstance(first.elements[0].value, cst.SimpleString):
+            return ()
+        words = []
+        for el in first.elements[:12]:
+            v = el.value
+            if isinstance(v, cst.SimpleString):
+                words.append(_string_value(v)[:80])
+            else:
+                parts = _tmp_string(self, v) if _starts_stringy(self, v) else None
+                words.append(parts[0][:80] if parts is not None else "{}")
+        return (("argv", " ".join(words)),)
 
     def tmp_join(self, node: cst.Call) -> None:
         """``os.path.join("/tmp", key)``, ``Path("/tmp", key)``: a path under /tmp built
@@ -235,7 +323,10 @@ class Expressions:
         elif self.is_gettempdir(first):
             text = "/tmp"
         else:
-            return
+            known = self.tmp_text_of(first)
+            if known is None:
+                return
+            text = known
         dynamic: List[Optional[str]] = []
         for p in positional[1:]:
             if isinstance(p, cst.SimpleString):
@@ -297,6 +388,8 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
                 text(part.value)
             elif isinstance(part, cst.FormattedStringExpression) and walker.is_gettempdir(part.expression):
                 text("/tmp")
+            elif isinstance(part, cst.FormattedStringExpression) and walker.tmp_text_of(part.expression) is not None:
+                text(walker.tmp_text_of(part.expression))
             else:
                 out.append(part.expression if isinstance(part, cst.FormattedStringExpression) else part)
     elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide)):
@@ -311,6 +404,8 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
         out.extend(e.value for e in right.elements) if isinstance(right, cst.Tuple) else out.append(right)
     elif walker.is_gettempdir(node):
         text("/tmp")
+    elif isinstance(node, cst.Name) and walker.tmp_text_of(node) is not None:
+        text(walker.tmp_text_of(node))
     elif isinstance(node, cst.Call) and walker.quiet_path(node.func) in _PATH_JOINERS:
         for a in node.args:
             if a.keyword is None and not a.star:
@@ -325,10 +420,13 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
         out.append(node)
 
 
-def _starts_stringy(node: cst.BaseExpression) -> bool:
-    """Cheap pre-test for ``_tmp_string``: does the leftmost operand look like a string?"""
+def _starts_stringy(walker: "Expressions", node: cst.BaseExpression) -> bool:
+    """Cheap pre-test for ``_tmp_string``: does the leftmost operand look like a string
+    (or a name known to hold a /tmp path)?"""
     while isinstance(node, (cst.BinaryOperation, cst.ConcatenatedString)):
         node = node.left
+    if isinstance(node, cst.Name):
+        return walker.tmp_text_of(node) is not None
     return isinstance(node, (cst.SimpleString, cst.FormattedString, cst.Call))
 
 
