@@ -20,9 +20,9 @@ from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth import Collection, tracked_collections
 from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, show, via, where, who
 from lambdalint.report.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnostic, Edit, Fix, span_text
-from lambdalint.index.facts import Decorator, Function
+from lambdalint.index.facts import Decorator, Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, Memoizer
-from lambdalint.graph.link import Project
+from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import Step, is_stable, resolve, walk
 
 RULES = (
@@ -37,10 +37,12 @@ DEFAULT_MAXSIZE = 128
 @dataclass(frozen=True)
 class Memoised:
     module: str
-    function: Function
-    decorator: Decorator
+    name: str  # the memoised function as the handler calls it
+    defined: Span  # its definition (or the assignment that makes it)
+    decorator: Decorator  # the memoiser's call (for an assignment: made up from its call)
     memoizer: Memoizer
-    how: str  # "`@functools.cache`"
+    how: str  # "`@functools.cache`", "`functools.cache(...)`"
+    assigned: bool = False  # `cached = functools.lru_cache(maxsize=None)(fetch)`
 
 
 def unbounded_memoizer(project: Project, catalog: GrowthCatalog, module: str, fn: Function,
@@ -48,13 +50,70 @@ def unbounded_memoizer(project: Project, catalog: GrowthCatalog, module: str, fn
     for dec in fn.decorators:
         if dec.path is None:
             continue
-        target = project.target(dec.path)
-        dotted = target.path if target is not None and target.kind == "external" else dec.path
-        m = catalog.memoizer_for(dotted)
+        m = catalog.memoizer_for(_dotted(project, dec.path))
         if m is None or not _unbounded(project, m, dec, collections):
             continue
-        return Memoised(module, fn, dec, m, f"`@{dec.text or paths.display(dec.path)}`")
+        return Memoised(module, fn.qualname, fn.span, dec, m, f"`@{dec.text or paths.display(dec.path)}`")
     return None
+
+
+def _dotted(project: Project, path: str) -> str:
+    target = project.target(path)
+    return target.path if target is not None and target.kind == "external" else path
+
+
+def assigned_memoizers(project: Project, catalog: GrowthCatalog,
+                       collections: Dict[str, Collection]) -> Dict[str, Memoised]:
+    """Module-level names bound to an unbounded memoiser's result:
+    ``cached = functools.cache(fetch)``, ``= functools.lru_cache(maxsize=None)(fetch)``,
+    ``= cachetools.cached(cache={})(fetch)``."""
+    out: Dict[str, Memoised] = {}
+    for gpath, bindings in project.bindings.items():
+        if len(bindings) != 1 or bindings[0].function != "<module>":
+            continue
+        b = bindings[0]
+        value = b.value or ""
+        outer = paths.callable_of(value)
+        if outer is None:
+            continue
+        body = project.function(b.module, "<module>")
+        calls = [e for e in iter_events(body.body) if e.kind == "call" and _within(e.span, b.span)] if body else []
+        inner = paths.callable_of(outer)
+        for callee, called in ((outer, False), (inner, True)):
+            if callee is None:
+                continue
+            m = catalog.memoizer_for(_dotted(project, callee))
+            if m is None or called != (m.unbounded != "always"):
+                continue  # `cache(f)` memoises f; `lru_cache(...)(f)`, `cached(...)(f)` do
+            call = next((e for e in calls if e.path == callee), None)
+            if call is None:
+                continue
+            dec = _as_decorator(call, called)
+            if _unbounded(project, m, dec, collections):
+                name = gpath.split(":", 1)[1]
+                out[gpath] = Memoised(b.module, name, b.span, dec, m, f"`{paths.display(callee)}(...)`", assigned=True)
+            break
+    return out
+
+
+def _as_decorator(call: Event, called: bool) -> Decorator:
+    """A memoiser's call as the decorator it is: its arguments as ``Decorator`` holds them."""
+    consts = dict(call.consts)
+
+    def value(path: Optional[str], const: Optional[str]) -> Optional[str]:
+        if path is not None:
+            return path
+        if const is None:
+            return None
+        return "None" if const == "None" else "<dict>" if const == "<keys>" else "<const>"
+
+    args = tuple(value(a, consts.get(f"#{i}")) for i, a in enumerate(call.args))
+    kwargs = tuple((k, value(v, consts.get(k))) for k, v in call.kwargs)
+    return Decorator(call.path, called, call.consts, call.span, args if called else (), kwargs if called else ())
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 def _bound_arg(m: Memoizer, dec: Decorator) -> Tuple[bool, Optional[str]]:
@@ -113,6 +172,8 @@ def bounded_fix(m: Memoised, maxsize: int) -> Fix:
     -> ``@lru_cache(maxsize=N)``. Display-only where one edit of the decorator cannot
     do it (a bare ``@cache`` needs ``lru_cache`` imported; a ``cache={}``)."""
     dec, memo = m.decorator, m.memoizer
+    if m.assigned:
+        return _assigned_fix(m, maxsize)
     text, callee = dec.text, dec.callee_text
     new: Optional[str] = None
     if memo.unbounded == "always" and text and callee == text and "." in callee and memo.bounded_callee:
@@ -144,6 +205,25 @@ def bounded_fix(m: Memoised, maxsize: int) -> Fix:
     return Fix(advice[0].upper() + advice[1:], DISPLAY_ONLY)
 
 
+def _assigned_fix(m: Memoised, maxsize: int) -> Fix:
+    """``functools.cache(f)`` -> ``functools.lru_cache(maxsize=N)(f)``; ``lru_cache(maxsize=None)(f)``
+    -> ``lru_cache(maxsize=N)(f)``: the fix engine edits the memoiser's call."""
+    memo = m.memoizer
+    module = memo.decorators[0].rsplit(".", 1)[0] if "*" not in memo.decorators[0] else ""
+    if memo.unbounded == "always" and memo.bounded_callee and module:
+        return Fix(f"Bound the cache: `{memo.bounded_callee}(maxsize={maxsize})(...)`", SAFE,
+                   action="bound-memoizer-call",
+                   data=(("span", span_text(m.decorator.span)), ("maxsize", str(maxsize)),
+                         ("callee", memo.bounded_callee), ("module", module)))
+    if memo.unbounded == "maxsize-none" and (memo.bound_kwarg or memo.bound_position >= 0):
+        return Fix(f"Bound the cache: `{memo.bound_kwarg or 'maxsize'}={maxsize}`", SAFE, action="bound-memoizer-call",
+                   data=(("span", span_text(m.decorator.span)), ("maxsize", str(maxsize)),
+                         ("keyword", memo.bound_kwarg), ("position", str(memo.bound_position))))
+    advice = (f"pass a bounded cache: `cache=cachetools.LRUCache(maxsize={maxsize})` (or `TTLCache(maxsize={maxsize}, "
+              f"ttl=...)`)" if memo.unbounded == "cache-arg" else f"give it a bound: `maxsize={maxsize}`")
+    return Fix(advice[0].upper() + advice[1:], DISPLAY_ONLY)
+
+
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     project = ctx.project
     catalog = growth_catalog(ctx)
@@ -151,17 +231,23 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     maxsize = maxsize if isinstance(maxsize, int) and not isinstance(maxsize, bool) and maxsize > 0 else DEFAULT_MAXSIZE
     collections = tracked_collections(project, catalog)
     memoised: Dict[Tuple[str, str], Optional[Memoised]] = {}
+    assigned = assigned_memoizers(project, catalog, collections)
     findings = Findings()
     for handler in ctx.handlers:
         for step in walk(project, handler):
             t = step.target
-            if step.event.kind != "call" or t is None or t.kind != "function" or not t.module:
+            if step.event.kind != "call" or t is None:
                 continue
-            key = (t.module, t.qualname)
-            if key not in memoised:
-                fn = project.function(t.module, t.qualname)
-                memoised[key] = unbounded_memoizer(project, catalog, t.module, fn, collections) if fn else None
-            m = memoised[key]
+            if t.kind == "global":
+                m = assigned.get(t.path)
+            elif t.kind == "function" and t.module:
+                key = (t.module, t.qualname)
+                if key not in memoised:
+                    fn = project.function(t.module, t.qualname)
+                    memoised[key] = unbounded_memoizer(project, catalog, t.module, fn, collections) if fn else None
+                m = memoised[key]
+            else:
+                continue
             if m is None:
                 continue
             varying = _varying_argument(project, step)
@@ -173,9 +259,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     for f in findings:
         m: Memoised = f.detail["memoised"]  # type: ignore[assignment]
         call_module, call_span = f.detail["call"]  # type: ignore[misc]
-        defined = where(project, m.module, m.function.span)
+        defined = where(project, m.module, m.defined)
         fix = bounded_fix(m, maxsize)
-        message = (f"`{m.function.qualname}` (defined at {defined}) is memoised by {m.how}, which never evicts, and "
+        message = (f"`{m.name}` (defined at {defined}) is memoised by {m.how}, which never evicts, and "
                    f"{who(f.handlers)}{via(f.chain)} calls it with {f.detail['varying']}, which differs per invocation "
                    f"(at {where(project, call_module, call_span)}): one cache entry per invocation is kept for the "
                    f"life of the execution environment; {fix.message[0].lower() + fix.message[1:]}")

@@ -287,17 +287,24 @@ class Expressions:
             return None
         if func in _PATH_JOINERS:
             self.tmp_join(node)
-        consts = const_kwargs(node.args) + const_positionals(node.args) + self.argv(node)
+        consts = const_kwargs(node.args) + const_positionals(node.args) + self.argv(node, func)
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
                         consts=consts, awaited=awaited, stmt=stmt,
                         opaque=self.unresolved != unresolved_before, starred=tuple(starred)))
         return func + "()"
 
-    def argv(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
+    def argv(self, node: cst.Call, func: Optional[str]) -> Tuple[Tuple[str, str], ...]:
         """``("argv", "rm -rf /tmp/{}")`` when the first positional argument is a list
         or tuple display that starts with a constant string (a command vector):
-        its words, ``{}`` for the parts that are not constant."""
+        its words, ``{}`` for the parts that are not constant; and for the command
+        runners of the standard library, a command line given as a string."""
         first = next((a.value for a in node.args if a.keyword is None and not a.star), None)
+        if func in _COMMAND_RUNNERS and isinstance(first, (cst.SimpleString, cst.FormattedString,
+                                                            cst.ConcatenatedString, cst.BinaryOperation)):
+            items: List[object] = []
+            _flatten_string(self, first, items)
+            line = "".join(i if isinstance(i, str) else "{}" for i in items)
+            return (("argv", line[:400]),)
         if not isinstance(first, (cst.List, cst.Tuple)) or not first.elements \
                 or not isinstance(first.elements[0].value, cst.SimpleString):
             return ()
@@ -357,6 +364,11 @@ class Expressions:
 
 
 _PATH_JOINERS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+# the standard library's ways to run a command line given as a string
+_COMMAND_RUNNERS = frozenset({
+    "os.system", "os.popen", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+    "subprocess.Popen", "subprocess.getoutput", "subprocess.getstatusoutput",
+})
 
 
 def _tmp_string(walker: "Expressions", node: cst.BaseExpression) -> Optional[Tuple[str, List[cst.CSTNode]]]:
