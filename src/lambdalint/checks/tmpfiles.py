@@ -15,6 +15,7 @@ name, counts as removing it.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -144,7 +145,7 @@ class _HandlerScan:
         may remove something under /tmp. None when the command is not a removal or
         cannot be read."""
         consts = dict(step.event.consts)
-        line = consts.get("argv")
+        line = consts.get("argv") or _string_constant(consts.get(f"#{api.path_position}"))
         if line is None:
             return None
         for command in re.split(r"&&|\|\||[;|\n]", line):
@@ -224,6 +225,17 @@ class _HandlerScan:
         if removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "("):
             return True
         return not any(removed == t or removed.startswith((t + ".", t + "(")) for t in self.makers)
+
+
+def _string_constant(source: Optional[str]) -> Optional[str]:
+    """The value of a string literal's source text (``'"rm -rf /tmp/*"'``)."""
+    if not source or source[-1:] not in "'\"":
+        return None
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 _ADVICE = ("remove it on the handler's path, in a `finally:` (`os.remove(path)` / `shutil.rmtree(folder)`), "
