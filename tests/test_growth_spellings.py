@@ -1278,6 +1278,28 @@ CASES = {
             atexit.register(flush)
             _registered = True
     """,
+    "mutable_default_passed_by_kwargs_splat": """
+        def collect(item, out=[]):
+            out.append(item)
+            return out
+        def handler(event, context):
+            opts = {"out": []}
+            return collect(event, **opts)
+    """,
+    "mutable_default_update_from_event": """
+        def build(extra, headers={}):
+            headers.update(extra)  # expect: LAM201
+            return headers
+        def handler(event, context):
+            return build(event["headers"])
+    """,
+    "mutable_default_passed_positionally": """
+        def build(extra, headers={}):
+            headers.update(extra)
+            return headers
+        def handler(event, context):
+            return build(event["headers"], {})
+    """,
 }
 
 
