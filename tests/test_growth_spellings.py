@@ -1300,6 +1300,42 @@ CASES = {
         def handler(event, context):
             return build(event["headers"], {})
     """,
+    "memo_arg_checked_against_constants": """
+        import functools
+        RENDERERS = {"pdf": 1, "html": 2}
+        @functools.cache
+        def renderer(kind):
+            return RENDERERS[kind]
+        def handler(event, context):
+            kind = event["format"]
+            if kind not in RENDERERS:
+                return {"statusCode": 400}
+            return renderer(kind)
+    """,
+    "memo_arg_checked_in_caller": """
+        import functools
+        @functools.cache
+        def template(lang):
+            return lang.upper()
+        def render(lang):
+            return template(lang)
+        def handler(event, context):
+            lang = event["lang"]
+            if lang not in ("en", "fr", "de"):
+                lang = "en"
+            return render(lang)
+    """,
+    "memo_arg_other_unchecked": """
+        import functools
+        @functools.cache  # expect: LAM202
+        def price(region, sku):
+            return 1
+        def handler(event, context):
+            region = event["region"]
+            if region not in ("eu", "us"):
+                raise ValueError(region)
+            return price(region, event["sku"])
+    """,
 }
 
 

@@ -17,7 +17,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.growth_support import (ExitGuards, Findings, bounded_by_len, diagnostic, fixed_container,
+from lambdalint.checks.growth_support import (ExitGuards, Findings, KeyNarrowing, bounded_by_len, diagnostic,
                                               growth_catalog, runs_once, via, where, who)
 from lambdalint.report.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
 from lambdalint.index.facts import Event
@@ -64,8 +64,11 @@ def tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, C
                     continue
                 if e.path[len(module) + 1:].rsplit(".", 1)[0] not in facts.classes:
                     continue
+                if not (e.value or "").endswith("()") and ("literal", "dict") not in e.consts \
+                        and ("literal", "list") not in e.consts and ("literal", "set") not in e.consts:
+                    continue
                 b = Binding(e.path, e.value, module, "<module>", e.span)
-                kind = collection_made_by(project, catalog, b)
+                kind = collection_made_by(project, catalog, b, e)
                 if kind is not None:
                     out[e.path] = Collection(e.path, kind, b)
         # `def get(key, _cache={})`: the default is made once, by `def`, and kept by the function
@@ -81,8 +84,9 @@ def tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, C
     return out
 
 
-def collection_made_by(project: Project, catalog: GrowthCatalog, b: Binding) -> Optional[CollectionKind]:
-    event = _binding_event(project, b)
+def collection_made_by(project: Project, catalog: GrowthCatalog, b: Binding,
+                       event: Optional[Event] = None) -> Optional[CollectionKind]:
+    event = event if event is not None else _binding_event(project, b)
     literal = dict(event.consts).get("literal", "") if event is not None else ""
     if literal:
         return catalog.collection_for(literal=literal)
@@ -186,18 +190,16 @@ class _HandlerScan:
         self.member_bounded: List[Tuple[str, Growth]] = []
         self.bounded: Dict[str, str] = {}  # collection path -> what bounds it
         self.exits = ExitGuards()
+        self.members = KeyNarrowing(project, self.exits)
         self.recent_calls: List[Event] = []
-        self._restore: List[Tuple[object, str, Optional[str]]] = []  # (frame, env key, value to put back)
 
     def scan(self, steps: Iterable[Step]) -> None:
-        for step in steps:
-            if self._restore:
-                self._put_back(step)
+        for step in self.members.steps(steps):
             e = step.event
             guards = self.exits.at(step)
             if e.kind == "call":
                 self.call(step, guards)
-                self._narrow_arguments(step, guards)
+                self.members.narrow_arguments(step, guards)
                 self.recent_calls = (self.recent_calls + [e])[-8:]
             elif e.kind == "setitem":
                 self.setitem(step, guards)
@@ -205,50 +207,6 @@ class _HandlerScan:
                 self.augassign(step, guards)
             elif e.kind == "assign":
                 self.assign(step, guards)
-
-    # --- keys checked against a fixed set -----------------------------------------
-    def member_of(self, step: Step, guards: Tuple[Guard, ...], key: Optional[str]) -> Optional[str]:
-        """The fixed container ``key`` is known to be in at ``step`` (``if kind not in
-        KINDS: raise`` before it), as a resolved path or CONST; None if not known."""
-        if key is None:
-            return None
-        held = resolve(self.project, key, step.frame.env)
-        if held is not None and held.startswith("<member:"):
-            return held[len("<member:"):held.index(">")]
-        for guard in guards:
-            for element, container, code in guard.event.members:
-                if element != key or (code == "T") != (guard.branch == "body"):
-                    continue
-                if not self.exits.in_frame(step, guard):
-                    continue
-                where = resolve(self.project, container, step.frame.env)
-                if fixed_container(self.project, where):
-                    return CONST if where == CONST else paths.split(where or "")[0]
-        return None
-
-    def _narrow_arguments(self, step: Step, guards: Tuple[Guard, ...]) -> None:
-        """``remember(kind)`` after ``if kind not in KINDS: raise``: the callee's
-        parameter holds a member of KINDS (a marker its checks read)."""
-        e = step.event
-        if step.target is None or step.target.kind not in ("function", "class"):
-            return
-        env = step.frame.env
-        for arg in list(e.args) + [v for _, v in e.kwargs]:
-            if arg is None or arg[:1] not in "$%" or "." in arg or "(" in arg:
-                continue
-            container = self.member_of(step, guards, arg)
-            if container is not None:
-                self._restore.append((step.frame, arg, env.get(arg)))
-                env[arg] = f"<member:{container}>"
-
-    def _put_back(self, step: Step) -> None:
-        keep = []
-        for frame, key, old in self._restore:
-            if frame is step.frame:
-                frame.env[key] = old  # type: ignore[attr-defined]
-            else:
-                keep.append((frame, key, old))
-        self._restore = keep
 
     # --- growth ---------------------------------------------------------------------
     def _find(self, step: Step, path: Optional[str]) -> Tuple[Optional[Collection], List[str]]:
@@ -295,7 +253,7 @@ class _HandlerScan:
         if runs_once(self.project, step, c.path, guards) or bounded_by_len(self.project, step, c.path, guards):
             return
         g = Growth(c, step, how, why)
-        container = self.member_of(step, guards, key) if why == _VARIES else None
+        container = self.members.member_of(step, guards, key) if why == _VARIES else None
         if container is not None:
             self.member_bounded.append((container, g))
         else:

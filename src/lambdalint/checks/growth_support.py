@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext
@@ -197,6 +197,64 @@ def fixed_container(project: Project, resolved: Optional[str]) -> bool:
         return False
     bindings = project.bindings.get(root, ())
     return bool(bindings) and all(b.function == "<module>" for b in bindings)
+
+
+class KeyNarrowing:
+    """Keys checked against a fixed container before use: ``if kind not in KINDS:
+    raise`` (or ``return``, ``continue``, ``kind = "other"``), ``if kind in ("a", "b"):``.
+    Within a function the check and the use name the same variable; a call passes
+    the fact on to the callee's parameter as a ``<member:...>`` marker in its env,
+    which is put back when the caller's next step comes."""
+
+    def __init__(self, project: Project, exits: ExitGuards) -> None:
+        self.project = project
+        self.exits = exits
+        self._restore: List[Tuple[object, str, Optional[str]]] = []  # (frame, env key, value to put back)
+
+    def steps(self, steps: Iterable[Step]) -> Iterator[Step]:
+        """``steps``, putting back what ``narrow_arguments`` changed once the caller resumes."""
+        for step in steps:
+            if self._restore:
+                keep = []
+                for frame, key, old in self._restore:
+                    if frame is step.frame:
+                        frame.env[key] = old  # type: ignore[attr-defined]
+                    else:
+                        keep.append((frame, key, old))
+                self._restore = keep
+            yield step
+
+    def member_of(self, step: Step, guards: Sequence[Guard], key: Optional[str]) -> Optional[str]:
+        """The fixed container ``key`` is known to be in at ``step``, as the root of its
+        resolved path or CONST; None if not known."""
+        if key is None:
+            return None
+        held = resolve(self.project, key, step.frame.env)
+        if held is not None and held.startswith("<member:"):
+            return held[len("<member:"):held.index(">")]
+        for guard in guards:
+            for element, container, code in guard.event.members:
+                if element != key or _not_member_branch(guard, code) or not self.exits.in_frame(step, guard):
+                    continue
+                where = resolve(self.project, container, step.frame.env)
+                if fixed_container(self.project, where):
+                    return CONST if where == CONST else paths.split(where or "")[0]
+        return None
+
+    def narrow_arguments(self, step: Step, guards: Sequence[Guard]) -> None:
+        """``record(kind)`` after ``if kind not in KINDS: raise``: the callee's parameter
+        holds a member of KINDS."""
+        e = step.event
+        if step.target is None or step.target.kind not in ("function", "class"):
+            return
+        env = step.frame.env
+        for arg in list(e.args) + [v for _, v in e.kwargs]:
+            if arg is None or arg[:1] not in "$%" or "." in arg or "(" in arg:
+                continue
+            container = self.member_of(step, guards, arg)
+            if container is not None:
+                self._restore.append((step.frame, arg, env.get(arg)))
+                env[arg] = f"<member:{container}>"
 
 
 def guarded_by(project: Project, step: Step, prefixes: Iterable[str], extra: Iterable[str] = (),

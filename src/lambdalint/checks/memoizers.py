@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth import Collection, tracked_collections
-from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, show, via, where, who
+from lambdalint.checks.growth_support import (ExitGuards, Findings, KeyNarrowing, diagnostic, growth_catalog, show, via,
+                                              where, who)
 from lambdalint.report.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnostic, Edit, Fix, span_text
 from lambdalint.index.facts import Decorator, Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, Memoizer
@@ -76,8 +77,6 @@ def assigned_memoizers(project: Project, catalog: GrowthCatalog,
         outer = paths.callable_of(value)
         if outer is None:
             continue
-        body = project.function(b.module, "<module>")
-        calls = [e for e in iter_events(body.body) if e.kind == "call" and _within(e.span, b.span)] if body else []
         inner = paths.callable_of(outer)
         for callee, called in ((outer, False), (inner, True)):
             if callee is None:
@@ -85,7 +84,9 @@ def assigned_memoizers(project: Project, catalog: GrowthCatalog,
             m = catalog.memoizer_for(_dotted(project, callee))
             if m is None or called != (m.unbounded != "always"):
                 continue  # `cache(f)` memoises f; `lru_cache(...)(f)`, `cached(...)(f)` do
-            call = next((e for e in calls if e.path == callee), None)
+            body = project.function(b.module, "<module>")
+            calls = [e for e in iter_events(body.body) if _within(e.span, b.span)] if body is not None else []
+            call = next((e for e in calls if e.kind == "call" and e.path == callee), None)
             if call is None:
                 continue
             dec = _as_decorator(call, called)
@@ -148,21 +149,22 @@ def _unbounded(project: Project, m: Memoizer, dec: Decorator, collections: Dict[
     return target is not None and target.kind == "external" and target.path in ("builtins.dict", "dict")
 
 
-def _varying_argument(project: Project, step: Step) -> Optional[str]:
-    """The first argument of the call that may differ per invocation, described."""
+def _varying_argument(project: Project, step: Step, bounded: Callable[[str], bool] = lambda arg: False) -> Optional[str]:
+    """The first argument of the call that may differ per invocation, described.
+    ``bounded(arg)``: the argument was checked against a fixed set of values."""
     e = step.event
     consts = dict(e.consts)
     for i, arg in enumerate(e.args):
         if arg is None:
             if f"#{i}" not in consts:
                 return f"argument {i + 1}"
-        elif not is_stable(project, resolve(project, arg, step.frame.env)):
+        elif not is_stable(project, resolve(project, arg, step.frame.env)) and not bounded(arg):
             return f"`{show(arg)}`"
     for name, arg in e.kwargs:
         if arg is None:
             if name not in consts:
                 return f"`{name}=`"
-        elif not is_stable(project, resolve(project, arg, step.frame.env)):
+        elif not is_stable(project, resolve(project, arg, step.frame.env)) and not bounded(arg):
             return f"`{name}={show(arg)}`"
     return None
 
@@ -234,7 +236,12 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     assigned = assigned_memoizers(project, catalog, collections)
     findings = Findings()
     for handler in ctx.handlers:
-        for step in walk(project, handler):
+        exits = ExitGuards()
+        members = KeyNarrowing(project, exits)
+        for step in members.steps(walk(project, handler)):
+            guards = exits.at(step)
+            if step.event.kind == "call":
+                members.narrow_arguments(step, guards)
             t = step.target
             if step.event.kind != "call" or t is None:
                 continue
@@ -250,7 +257,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
                 continue
             if m is None:
                 continue
-            varying = _varying_argument(project, step)
+            varying = _varying_argument(project, step, lambda arg: members.member_of(step, guards, arg) is not None)
             if varying is None:
                 continue
             findings.add("LAM202", "unbounded-memoizer", WARNING, m.module, m.decorator.span, handler.qualname,
