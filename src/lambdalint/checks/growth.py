@@ -12,6 +12,7 @@ flag the branch sets) or that a ``len(c)`` test bounds is not growth.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -44,10 +45,23 @@ class Collection:
     made: Binding
 
 
+_TRACKED: "weakref.WeakKeyDictionary[Project, Tuple[GrowthCatalog, Dict[str, Collection]]]" = weakref.WeakKeyDictionary()
+
+
 def tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, Collection]:
     """Module-level names (and attributes of module-level objects) bound to a
     collection the catalogue knows, bounded ones included (they are never
-    reported, but LAM202 asks whether a ``cache=`` is one)."""
+    reported, but LAM202 asks whether a ``cache=`` is one). Computed once per
+    project and catalogue."""
+    found = _TRACKED.get(project)
+    if found is not None and found[0] is catalog:
+        return found[1]
+    out = _tracked_collections(project, catalog)
+    _TRACKED[project] = (catalog, out)
+    return out
+
+
+def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, Collection]:
     out: Dict[str, Collection] = {}
     for gpath, bindings in project.bindings.items():
         for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
@@ -86,7 +100,8 @@ def tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, C
 
 def collection_made_by(project: Project, catalog: GrowthCatalog, b: Binding,
                        event: Optional[Event] = None) -> Optional[CollectionKind]:
-    event = event if event is not None else _binding_event(project, b)
+    if event is None and b.value is None:  # a display's value is not a path: its event says which
+        event = _binding_event(project, b)
     literal = dict(event.consts).get("literal", "") if event is not None else ""
     if literal:
         return catalog.collection_for(literal=literal)

@@ -58,13 +58,14 @@ class _HandlerScan:
         self.undone: List[Tuple[Registry, Optional[str]]] = []
         self.called: set = set()  # external callables reached (for chains-with)
         self.exits = ExitGuards()
+        self.holds = frozenset(a for r in catalog.registries for a in r.holds)
 
     def scan(self, steps: Iterable[Step]) -> None:
         for step in steps:
             guards = self.exits.at(step)
             if step.event.kind == "call":
                 self.call(step, guards)
-            elif step.event.kind == "assign" and step.event.path:
+            elif step.event.kind == "assign" and step.event.path and step.event.path.rsplit(".", 1)[-1] in self.holds:
                 # `logger.handlers = []`: every registration taken back
                 self._held(resolve(self.project, step.event.path, step.frame.env), undo=True)
 
@@ -98,7 +99,7 @@ class _HandlerScan:
         if resolved is None or "." not in resolved:
             return
         receiver, method = resolved.rsplit(".", 1)
-        if method in _LIST_GROWS or method in _LIST_CLEARS:
+        if (method in _LIST_GROWS or method in _LIST_CLEARS) and receiver.rsplit(".", 1)[-1] in self.holds:
             held = self._held(receiver, undo=method in _LIST_CLEARS)
             if held is not None and method in _LIST_GROWS:
                 r, owner = held

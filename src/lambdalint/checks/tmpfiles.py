@@ -69,7 +69,7 @@ class _HandlerScan:
                 self.recent.append((e, unique))
                 self.recent = self.recent[-8:]
             elif e.kind == "use":
-                held = resolve(self.project, e.path, step.frame.env) if e.path and e.path[:1] in "$%" else None
+                held = step.frame.env.get(_root(e.path)) if e.path and e.path[:1] in "$%" else None
                 if held is not None and held.startswith(TMP):
                     self.held = (self.held + [e.span])[-8:]
             elif e.kind == "assign":
@@ -225,6 +225,14 @@ class _HandlerScan:
         if removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "("):
             return True
         return not any(removed == t or removed.startswith((t + ".", t + "(")) for t in self.makers)
+
+
+def _root(path: str) -> str:
+    """``%out.name`` -> ``%out``."""
+    for i, c in enumerate(path):
+        if c in ".(":
+            return path[:i]
+    return path
 
 
 def _string_constant(source: Optional[str]) -> Optional[str]:

@@ -116,14 +116,21 @@ class Expressions:
             return text if text.startswith("/tmp") else None
         if isinstance(node, cst.Name):
             return self.tmp_text_of(node)
-        if self.is_gettempdir(node):
-            return "/tmp"
-        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString, cst.Call)) \
-                and _starts_stringy(self, node):
-            parts = _tmp_string(self, node)
-            if parts is not None and not parts[1]:
-                return parts[0]
-        return None
+        if isinstance(node, cst.Call):
+            f = node.func
+            last = f.attr.value if isinstance(f, cst.Attribute) else f.value if isinstance(f, cst.Name) else ""
+            if last not in _TMP_CALL_NAMES:
+                return None
+            func = self.ref_quiet(node.func)
+            if func in ("tempfile.gettempdir", "tempfile.gettempdirb"):
+                return "/tmp"
+            if func not in _PATH_JOINERS:
+                return None
+        elif not isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) \
+                or not _starts_stringy(self, node):
+            return None
+        parts = _tmp_string(self, node)
+        return parts[0] if parts is not None and not parts[1] else None
 
     def tmp_text_of(self, node: cst.CSTNode) -> Optional[str]:
         """The /tmp path a name holds, if it was bound to a constant one."""
@@ -298,7 +305,9 @@ class Expressions:
         or tuple display that starts with a constant string (a command vector):
         its words, ``{}`` for the parts that are not constant; and for the command
         runners of the standard library, a command line given as a string."""
-        first = next((a.value for a in node.args if a.keyword is None and not a.star), None)
+        if not node.args or node.args[0].keyword is not None or node.args[0].star:
+            return ()
+        first = node.args[0].value
         if func in _COMMAND_RUNNERS and isinstance(first, (cst.SimpleString, cst.FormattedString,
                                                             cst.ConcatenatedString, cst.BinaryOperation)):
             items: List[object] = []
@@ -364,6 +373,7 @@ class Expressions:
 
 
 _PATH_JOINERS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+_TMP_CALL_NAMES = frozenset({"gettempdir", "gettempdirb", "join", "Path", "PurePath", "PosixPath"})
 # the standard library's ways to run a command line given as a string
 _COMMAND_RUNNERS = frozenset({
     "os.system", "os.popen", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",

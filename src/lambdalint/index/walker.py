@@ -219,7 +219,9 @@ class Walker(Expressions):
         """``X = X + [v]``, ``X = X | {k}``, ``X = {**X, k: v}``, ``X = [*X, v]``,
         ``X = X.union(v)``: the new value is the old one and more. Returns the
         assign's (consts, args), or None."""
-        if not isinstance(target, (cst.Name, cst.Attribute)):
+        if not isinstance(target, (cst.Name, cst.Attribute)) or not isinstance(value, _EXTENDING):
+            return None
+        if isinstance(value, cst.Call) and not (isinstance(value.func, cst.Attribute) and value.func.attr.value == "union"):
             return None
         me = self.ref_quiet(target)
         if me is None:
@@ -481,6 +483,7 @@ class Walker(Expressions):
         return ((key,) if key is not None else ()), ((("key", "const"),) if constant else ())
 
 
+_EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set)  # what `extends` looks at
 _AUG_OPS = {
     cst.AddAssign: "+", cst.BitOrAssign: "|", cst.SubtractAssign: "-", cst.BitAndAssign: "&",
     cst.BitXorAssign: "^", cst.MultiplyAssign: "*",
