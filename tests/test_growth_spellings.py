@@ -1336,6 +1336,21 @@ CASES = {
                 raise ValueError(region)
             return price(region, event["sku"])
     """,
+    "command_reads_file_another_writer_made": """
+        import subprocess
+        def handler(event, context):
+            out = f"/tmp/{event['id']}.csv"
+            with open(out, "w") as f:  # expect: LAM203
+                f.write("x")
+            subprocess.run(["aws", "s3", "cp", out, "s3://bucket/"], check=True)
+    """,
+    "command_output_then_upload": """
+        import subprocess
+        def handler(event, context):
+            out = f"/tmp/{event['id']}.mp4"
+            subprocess.run(["ffmpeg", "-i", "/var/task/in.mp4", out], check=True)  # expect: LAM203
+            subprocess.run(["aws", "s3", "cp", out, "s3://bucket/"], check=True)
+    """,
 }
 
 

@@ -55,7 +55,8 @@ class _HandlerScan:
         self.project = project
         self.catalog = catalog
         self.recent: List[Tuple[Event, bool]] = []  # tmppath events not yet consumed: (event, unique)
-        self.held: List[Span] = []  # reads of a local that holds a per-invocation /tmp path
+        self.held: List[Tuple[Span, str]] = []  # reads of a local that holds a per-invocation /tmp path
+        self.written: set = set()  # locals holding a /tmp path that a writer was given (a file made)
         self.created: List[Creation] = []
         self.removed: List[Tuple[Optional[str], Span]] = []  # resolved targets of removals, and where
         self.makers: set = set()  # the tokens of what makers made (a removal of one is not of another)
@@ -69,9 +70,10 @@ class _HandlerScan:
                 self.recent.append((e, unique))
                 self.recent = self.recent[-8:]
             elif e.kind == "use":
-                held = step.frame.env.get(_root(e.path)) if e.path and e.path[:1] in "$%" else None
+                root = _root(e.path) if e.path and e.path[:1] in "$%" else ""
+                held = step.frame.env.get(root) if root else None
                 if held is not None and held.startswith(TMP):
-                    self.held = (self.held + [e.span])[-8:]
+                    self.held = (self.held + [(e.span, root)])[-8:]
             elif e.kind == "assign":
                 self.assign(step)
             elif e.kind == "call":
@@ -185,8 +187,13 @@ class _HandlerScan:
             if not passed or not _MODE.fullmatch(text) or not any(c in text.split(":")[0] for c in api.modes):
                 return False  # read-only, or a mode the analysis cannot read
         if api.command:
-            # a /tmp path built from request data among the command's words
-            return self._unique_inside(e.span) is not None or any(_within(s, e.span) for s in self.held)
+            # a /tmp path built from request data among the command's words; a local
+            # whose file another writer made is that file (`aws s3 cp {out} ...`)
+            if self._unique_inside(e.span) is not None:
+                return True
+            made = {root for span, root in self.held if _within(span, e.span)} - self.written
+            self.written |= made
+            return bool(made)
         if api.methods and not api.calls and api.path_position < 0 and not api.path_kwarg:
             if receiver is not None and receiver.startswith(TMP):
                 return True
@@ -198,6 +205,7 @@ class _HandlerScan:
         if value is not None:
             held = resolve(self.project, value, step.frame.env)
             if held is not None and held.startswith(TMP):
+                self.written.add(_root(value))
                 return True
             if value.endswith("()"):
                 # os.path.join("/tmp", key) / a Path(...) passed inline
