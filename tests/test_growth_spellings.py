@@ -1351,6 +1351,25 @@ CASES = {
             subprocess.run(["ffmpeg", "-i", "/var/task/in.mp4", out], check=True)  # expect: LAM203
             subprocess.run(["aws", "s3", "cp", out, "s3://bucket/"], check=True)
     """,
+    "allowed_subscript_check_does_not_bound_other_subscript": """
+        KINDS = {"a", "b"}
+        COUNTS = {}
+        def handler(event, context):
+            if event["kind"] not in KINDS:
+                raise ValueError("kind")
+            COUNTS[event["id"]] = 1  # expect: LAM201
+    """,
+    "allowed_attribute_check": """
+        KINDS = {"a", "b"}
+        COUNTS = {}
+        def handler(event, context):
+            request = parse(event)
+            if request.kind not in KINDS:
+                raise ValueError("kind")
+            COUNTS[request.kind] = COUNTS.get(request.kind, 0) + 1
+        def parse(event):
+            return event
+    """,
 }
 
 

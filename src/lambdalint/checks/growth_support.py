@@ -232,6 +232,8 @@ class KeyNarrowing:
         held = resolve(self.project, key, step.frame.env)
         if held is not None and held.startswith("<member:"):
             return held[len("<member:"):held.index(">")]
+        if "(" in key:
+            return None  # `event["kind"]` and `event["id"]` have the same path: not the same value
         for guard in guards:
             for element, container, code in guard.event.members:
                 if element != key or _not_member_branch(guard, code) or not self.exits.in_frame(step, guard):
