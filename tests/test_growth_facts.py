@@ -163,3 +163,24 @@ def test_new_facts_round_trip():
             _cache |= {key}
     """)
     assert module_from_json(module_to_json(facts)) == facts
+
+
+def test_strings_built_from_parts_name_their_parts():
+    evs = events("""
+        import os
+        STAGE = os.environ["STAGE"]
+        def handler(event, context):
+            a = f"/{STAGE}/db"
+            b = STAGE + "/db"
+            c = "/%s/%s" % (STAGE, event["k"])
+            d = "/app/" "db"
+            e = f"{STAGE + 'x'}"
+            f = len(event) / 2
+    """)
+    values = {e.path: e.value for e in evs if e.kind == "assign"}
+    assert values["%a"] == "<fmt:app:STAGE>"
+    assert values["%b"] == "<fmt:app:STAGE>"
+    assert values["%c"] == "<fmt:app:STAGE,$event.__getitem__()>"
+    assert values["%d"] == "<const>"
+    assert values["%e"] is None  # a part that is not a path
+    assert values["%f"] is None  # not a string

@@ -1370,6 +1370,40 @@ CASES = {
         def parse(event):
             return event
     """,
+    "fstring_stable_parts_memo": """
+        import functools, os
+        STAGE = os.environ.get("STAGE", "dev")
+        @functools.cache
+        def get_param(name):
+            return name
+        def handler(event, context):
+            return get_param(f"/{STAGE}/db/password")
+    """,
+    "fstring_stable_parts_dict": """
+        import os
+        STAGE = os.environ["STAGE"]
+        _params = {}
+        def get_param(name):
+            if name not in _params:
+                _params[name] = name.upper()
+            return _params[name]
+        def handler(event, context):
+            return get_param(f"/{STAGE}/db/password")
+    """,
+    "fstring_event_part_dict": """
+        import os
+        STAGE = os.environ["STAGE"]
+        _params = {}
+        def handler(event, context):
+            _params[f"/{STAGE}/{event['name']}"] = 1  # expect: LAM201
+    """,
+    "concat_stable_parts": """
+        import os
+        PREFIX = os.environ["PREFIX"]
+        _params = {}
+        def handler(event, context):
+            _params[PREFIX + "/db"] = 1
+    """,
 }
 
 

@@ -24,7 +24,7 @@ from lambdalint.report.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnosti
 from lambdalint.index.facts import Decorator, Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, Memoizer
 from lambdalint.graph.link import Project, iter_events
-from lambdalint.graph.reach import Step, is_stable, resolve, walk
+from lambdalint.graph.reach import FORMATTED, Step, is_stable, resolve, walk
 
 RULES = (
     RuleInfo("LAM202", "unbounded-memoizer", WARNING,
@@ -159,13 +159,13 @@ def _varying_argument(project: Project, step: Step, bounded: Callable[[str], boo
             if f"#{i}" not in consts:
                 return f"argument {i + 1}"
         elif not is_stable(project, resolve(project, arg, step.frame.env)) and not bounded(arg):
-            return f"`{show(arg)}`"
+            return f"argument {i + 1}" if arg.startswith(FORMATTED) else f"`{show(arg)}`"
     for name, arg in e.kwargs:
         if arg is None:
             if name not in consts:
                 return f"`{name}=`"
         elif not is_stable(project, resolve(project, arg, step.frame.env)) and not bounded(arg):
-            return f"`{name}={show(arg)}`"
+            return f"`{name}=`" if arg.startswith(FORMATTED) else f"`{name}={show(arg)}`"
     return None
 
 

@@ -11,8 +11,9 @@ paths (teardown) keep their own interpreter.
 Values in a frame's ``env`` (``$param`` / ``%local`` -> value):
 
 - a canonical path (``app:CACHE``, ``uuid.uuid4()``, ``app.Repo()``);
-- ``CONST``: a constant, or a parameter the caller passed a constant (or did not
-  pass: its default);
+- ``CONST``: a constant, a string built only from values that are the same on
+  every invocation (``f"/{STAGE}/db"``), or a parameter the caller passed one (or
+  did not pass: its default);
 - ``None``: unknown; for a handler's own parameters, the event and the context;
 - other ``<...>`` markers that rules set themselves while walking (the env is live:
   resolve a step's paths while handling it, before asking for the next step).
@@ -29,6 +30,7 @@ from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
 
 CONST = "<const>"
+FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:app:STAGE,%name>"
 
 # Library calls that keep a function for later (exit, signals, finalisers): a
 # function passed to them does not run during the invocation.
@@ -77,6 +79,10 @@ def resolve(project: Project, path: Optional[str], env: Dict[str, Optional[str]]
         return None
     if path in (CONST, "None"):
         return CONST
+    if path.startswith(FORMATTED):
+        # a string built from parts: the same on every invocation when they all are
+        parts = path[len(FORMATTED):-1].split(",")
+        return CONST if all(is_stable(project, resolve(project, p, env)) for p in parts) else None
     root, segs = paths.split(path)
     if root[:1] in "$%":
         held = env.get(root)

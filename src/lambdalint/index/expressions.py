@@ -132,6 +132,22 @@ class Expressions:
         parts = _tmp_string(self, node)
         return parts[0] if parts is not None and not parts[1] else None
 
+    def formatted(self, node: cst.BaseExpression) -> Optional[str]:
+        """A string built from constants and a few named parts (``f"/{STAGE}/db"``,
+        ``PREFIX + "/db"``, ``"/%s/db" % STAGE``): ``"<fmt:app:STAGE>"``, the parts'
+        paths (the analysis decides whether they are the same on every invocation);
+        ``"<const>"`` without parts; None for anything else."""
+        parts = _string_parts(node)
+        if parts is None or len(parts) > 6:
+            return None
+        found = []
+        for part in parts:
+            p = self.quiet_path(part)
+            if p is None or "," in p or (isinstance(part, cst.Name) and part.value in self.comprehension_names):
+                return None
+            found.append(p)
+        return f"<fmt:{','.join(found)}>" if found else "<const>"
+
     def tmp_text_of(self, node: cst.CSTNode) -> Optional[str]:
         """The /tmp path a name holds, if it was bound to a constant one."""
         if not isinstance(node, cst.Name):
@@ -238,6 +254,11 @@ class Expressions:
                 # `Path("/tmp") / key` is a path object (`str / str` does not run)
                 divides = isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide)
                 return "pathlib.Path()" if divides else None
+        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
+            formatted = self.formatted(node)
+            if formatted is not None:
+                self.children(node)
+                return formatted
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)) and self.scope.kind == "function":
             return self.comprehension(node)
         self.children(node)
@@ -440,6 +461,28 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
         out.extend(a.value for a in node.args)
     else:
         out.append(node)
+
+
+def _string_parts(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
+    """The parts that are not string constants of a string expression (f-string,
+    ``+`` with a string constant, ``"..." % x``); None when ``node`` is not one."""
+    if isinstance(node, cst.SimpleString):
+        return []
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _string_parts(node.left), _string_parts(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, cst.FormattedString):
+        return [p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = _string_parts(node.left), _string_parts(node.right)
+        if left is None and right is None:
+            return None  # no string constant on either side: not known to be a string
+        return (left if left is not None else [node.left]) + (right if right is not None else [node.right])
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) \
+            and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
+        right = node.right
+        return [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+    return None
 
 
 def _starts_stringy(walker: "Expressions", node: cst.BaseExpression) -> bool:

@@ -36,7 +36,10 @@ class Event:
     - ``use``: ``path`` is read (an attribute chain or a name); ``awaited``
       for ``await x`` where ``x`` is not a call.
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
-      ``"<const>"`` or ``None`` when the value is not a path).
+      ``"<const>"`` or ``None`` when the value is not a path). Wherever a value
+      can be a path (``value``, ``args``, ``kwargs``), a string built from
+      constants and a few parts that are paths (``f"/{STAGE}/db"``, ``PREFIX +
+      "/db"``, ``"%s/db" % x``) is ``"<fmt:part,part>"``.
     - ``augassign``: ``path`` is updated in place (``x += ...``); for
       ``x[key] += ...``, ``path`` is ``x``, ``args`` holds the key's path as for
       ``setitem`` and ``consts`` ``(("key", "const"),)`` or ``(("key", "var"),)``.
