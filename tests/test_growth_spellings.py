@@ -1404,6 +1404,41 @@ CASES = {
         def handler(event, context):
             _params[PREFIX + "/db"] = 1
     """,
+    "class_attr_through_instance": """
+        class Repo:
+            cache = {}
+            def get(self, key):
+                if key not in self.cache:
+                    self.cache[key] = key.upper()  # expect: LAM201
+                return self.cache[key]
+        repo = Repo()
+        def handler(event, context):
+            return repo.get(event["key"])
+    """,
+    "class_attr_shadowed_by_instance_attr": """
+        class Repo:
+            cache = {}
+            def __init__(self):
+                self.cache = {}
+            def reset(self):
+                self.cache = {}
+            def get(self, key):
+                self.reset()
+                self.cache[key] = key.upper()
+                return self.cache[key]
+        repo = Repo()
+        def handler(event, context):
+            return repo.get(event["key"])
+    """,
+    "class_attr_per_invocation_instance": """
+        class Repo:
+            cache = {}
+            def get(self, key):
+                self.cache[key] = key.upper()
+                return self.cache[key]
+        def handler(event, context):
+            return Repo().get(event["key"])
+    """,
 }
 
 

@@ -95,6 +95,19 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
                 if kind is not None and not kind.bounded:
                     gpath = paths.default_of(module, fn.qualname, param)
                     out[gpath] = Collection(gpath, kind, Binding(gpath, made, module, fn.qualname, fn.span))
+    # a class attribute reached through a module-level instance: `repo.cache` is `Repo.cache`
+    # unless the instance has its own (`self.cache = ...`)
+    by_class: Dict[str, List[Collection]] = {}
+    for c in out.values():
+        if ":" not in c.path and c.made.function == "<module>":
+            by_class.setdefault(c.path.rsplit(".", 1)[0], []).append(c)
+    if by_class:
+        for gpath in list(project.bindings):
+            cls = project.instance_class(gpath) if paths.is_global(gpath) else None
+            for c in by_class.get(f"{cls[0]}.{cls[1]}", ()) if cls is not None else ():
+                alias = f"{gpath}.{c.path.rsplit('.', 1)[1]}"
+                if alias not in project.bindings:
+                    out.setdefault(alias, c)
     return out
 
 
