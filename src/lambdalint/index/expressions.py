@@ -335,11 +335,11 @@ class Expressions:
             _flatten_string(self, first, items)
             line = "".join(i if isinstance(i, str) else "{}" for i in items)
             return (("argv", line[:400]),)
-        if not isinstance(first, (cst.List, cst.Tuple)) or not first.elements \
+        if not isinstance(first, (cst.List, cst.Tuple)) or not first.elements or len(first.elements) > 12 \
                 or not isinstance(first.elements[0].value, cst.SimpleString):
-            return ()
+            return ()  # longer ones are tables, not commands (`blank` may empty them)
         words = []
-        for el in first.elements[:12]:
+        for el in first.elements:
             v = el.value
             if isinstance(v, cst.SimpleString):
                 words.append(_string_value(v)[:80])
