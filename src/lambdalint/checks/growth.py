@@ -1,13 +1,17 @@
 """LAM201 unbounded-global-collection.
 
 A module-level dict, list, set, defaultdict, Counter, OrderedDict or deque
-without ``maxlen`` that a handler's invocation adds to, with data that differs
-from one invocation to the next, grows for the life of the execution
+without ``maxlen`` (or a class attribute, or a mutable default argument: made
+once, kept by the process) that a handler's invocation adds to, with data that
+differs from one invocation to the next, grows for the life of the execution
 environment. For each handler the reachable code (``reach.walk``) is searched
-for growth of each tracked collection, and for what bounds it on the same path:
+for growth of each tracked collection (methods, ``c[k] = v``, ``|=``/``+=``,
+rebinding to the old value and more), and for what bounds it on the same path:
 a reset (rebinding, ``clear()``) or an eviction (``pop``, ``popitem``, ``del
-c[k]``...). Growth that only fills the collection once (under ``if not c:`` or a
-flag the branch sets) or that a ``len(c)`` test bounds is not growth.
+c[k]``, ``-=``...). Growth that only fills the collection once (under ``if not
+c:`` or a flag the branch sets, or after an early exit on them), that a
+``len(c)`` test bounds, or whose key was checked against a fixed container
+(``if kind not in KINDS: raise``) is not growth.
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@
 A memoiser keeps one result per distinct argument tuple for as long as the
 function lives, which on Lambda is the life of the execution environment.
 ``functools.cache``, ``lru_cache(maxsize=None)``, ``cachetools.func.*(maxsize=None)``
-and ``cachetools.cached(cache={})`` never evict, so a function that a handler
+and ``cachetools.cached(cache={})`` never evict, as decorators or applied by
+assignment (``cached = functools.cache(fetch)``), so a function that a handler
 calls with arguments that differ per invocation (an id from the event, a
 timestamp) keeps one entry per invocation. Calls with constant or module-level
-arguments only ever make the same entries, and are fine.
+arguments, or with arguments checked against a fixed set first, only ever make
+the same entries, and are fine.
 """
 
 from __future__ import annotations

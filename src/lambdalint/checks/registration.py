@@ -4,10 +4,12 @@ Some calls add to a registry that lives as long as the process: a logger's
 handlers, atexit's list, a module-level application's routes or handlers. Made
 at import they run once; made on a handler's path they run once per warm
 invocation, and the registry grows: log lines repeat N times, exit hooks pile
-up. Not reported: a registration that runs once (under a flag the branch sets,
-or ``if not logger.handlers:``), one undone on the same path
-(``removeHandler``), and for registries that ignore duplicates (logging) the
-same module-level object registered again.
+up. Appending to the list that holds the registrations (``logger.handlers``)
+registers too. Not reported: a registration that runs once (under a flag the
+branch sets, or ``if not logger.handlers:``, or after an early exit on them),
+one undone on the same path (``removeHandler``, ``logger.handlers = []``), and
+for registries that ignore duplicates (logging) the same module-level object
+registered again.
 """
 
 from __future__ import annotations

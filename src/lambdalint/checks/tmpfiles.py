@@ -3,14 +3,16 @@
 /tmp belongs to the execution environment, not to the invocation: what one
 invocation leaves there is still there for the next. A handler's path that makes
 a new file or folder there on every invocation (``tempfile.mkstemp``,
-``mkdtemp``, ``NamedTemporaryFile(delete=False)``, or a write to a name built from
-uuid/time/event data) and never removes it fills /tmp up. Fixed names are
-overwritten, not accumulated, and the self-cleaning context managers
-(``TemporaryDirectory``, ``TemporaryFile``, ``NamedTemporaryFile()``) are fine.
+``mkdtemp``, ``NamedTemporaryFile(delete=False)``, or any writer of the
+catalogue given a name built from uuid/time/event data: ``open(..., "w")``,
+archives, ``shutil``, renames, downloads, savers, a command's argument vector)
+and never removes it fills /tmp up. Fixed names are overwritten, not
+accumulated, and the self-cleaning context managers (``TemporaryDirectory``,
+``TemporaryFile``, ``NamedTemporaryFile()``) are fine.
 
 Removal is matched loosely, for precision: any removal on the handler's path
-whose target is the created file, a /tmp path, or something the analysis cannot
-name, counts as removing it.
+(an API, or a removal command such as ``rm -rf /tmp/*`` run by ``os.system`` or
+``subprocess``) counts as removing it, unless it removes what another maker made.
 """
 
 from __future__ import annotations
