@@ -1439,6 +1439,37 @@ CASES = {
         def handler(event, context):
             return Repo().get(event["key"])
     """,
+    "fill_once_in_helper_after_membership_exit": """
+        import json
+        cache = {}
+        def _refresh():
+            document = json.loads("{}")
+            for key in document["keys"]:
+                cache[key["kid"]] = key
+            cache["keys"] = document["keys"]
+        def get_keys():
+            if "keys" in cache:
+                return cache["keys"]
+            _refresh()
+            return cache["keys"]
+        def handler(event, context):
+            return get_keys()
+    """,
+    "fill_once_with_ttl": """
+        import json, time
+        cache = {}
+        _loaded_at = 0.0
+        def get_config():
+            global _loaded_at
+            if cache and time.time() - _loaded_at < 300:
+                return cache
+            cache.clear()
+            cache.update(json.loads("{}"))
+            _loaded_at = time.time()
+            return cache
+        def handler(event, context):
+            return get_config()
+    """,
 }
 
 

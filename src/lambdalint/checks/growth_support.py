@@ -140,7 +140,7 @@ class ExitGuards:
         """Whether ``guard`` is a condition of the step's own function (its paths
         are then the step's: a local ``%kind`` is the same variable)."""
         if isinstance(guard, ExitGuard):
-            return guard in self.own(step)
+            return any(g is guard for g in self.own(step))
         fn = step.frame.function
         ids = self._ifs.get(id(fn))
         if ids is None:
