@@ -133,6 +133,58 @@ def test_lam204_hoist_through_the_engine_with_unsafe_fixes(tmp_path):
     compile(text, "app.py", "exec")
 
 
+@pytest.mark.parametrize("name,measure,expected", [
+    ("bad_lru_cache_assigned.py", "cached_profile.cache_info().currsize",
+     "cached_profile = functools.lru_cache(maxsize=2)(load_profile)"),
+    ("bad_cache_rebound_same_name.py", "load_profile.cache_info().currsize",
+     "load_profile = functools.lru_cache(maxsize=2)(load_profile)"),
+])
+def test_lam202_assigned_memoiser_fix_runs_flat_when_warm(tmp_path, name, measure, expected):
+    """A memoiser made by assignment: the fix engine bounds its call, the result is
+    quiet, and invoked warm its cache stops at the bound (2 here, to see it)."""
+    from lambdalint.knowledge.resources import load_catalog
+    from lambdalint.fix import fix_project
+
+    copy = tmp_path / name
+    shutil.copy(FIXTURES / "lam202" / name, copy)
+    settings = Settings(options={"memoizer-maxsize": 2})
+    outcome = fix_project([str(tmp_path)], settings, load_catalog())
+    assert not outcome.problems, outcome.problems
+    assert [d.code for d in outcome.fixed] == ["LAM202"]
+    assert outcome.result.diagnostics == []
+    fixed = copy.read_text(encoding="utf-8")
+    assert expected in fixed, fixed
+    lines = fixed.splitlines(keepends=True)
+    assert lines[0].startswith("# lambdalint-growth: grows")
+    lines[0] = f"# lambdalint-growth: flat entry=handler measure={measure}\n"
+    copy.write_text("".join(lines), encoding="utf-8")
+    values = run_and_measure(parse_header(copy))
+    assert values[-3:] == [2, 2, 2], values
+
+
+def test_lam202_assigned_memoiser_fix_keeps_other_arguments(tmp_path):
+    text, outcome = _fix(tmp_path, """
+        from functools import cache, lru_cache
+
+        def fetch(key):
+            return key
+
+        fetch = cache(fetch)
+        typed = lru_cache(None, typed=True)(fetch)
+
+        def handler(event, context):
+            return fetch(event["k"]), typed(event["k"])
+    """)
+    assert "fetch = lru_cache(maxsize=128)(fetch)" in text
+    assert "typed = lru_cache(128, typed=True)(fetch)" in text
+    assert outcome.result.diagnostics == []
+
+
+def test_lam202_cachetools_assigned_fix_is_display_only(tmp_path):
+    [d] = _check([FIXTURES / "lam202" / "bad_cachetools_cached_assigned.py"])
+    assert d.fix.applicability == DISPLAY_ONLY and "LRUCache" in d.fix.message
+
+
 def _check_source(tmp_path, source, settings=Settings()):
     write_project(tmp_path, {"app.py": source})
     return _check([tmp_path], settings)
@@ -177,6 +229,28 @@ def test_builtin_growth_catalogue_loads():
     assert cat.memoizer_for("cachetools.func.ttl_cache") is None
     assert cat.registry_function("atexit.register").name == "atexit"
     assert cat.tmp_api("maker", "tempfile.mkstemp") is not None
+    assert cat.tmp_api("writer", "zipfile.ZipFile").modes == "wax"
+    assert cat.tmp_api("writer", "boto3.resource().Bucket().download_file").path_position == 1
+    assert cat.tmp_api("writer", "boto3.client().download_file").path_position == 2
+    assert "rm" in cat.tmp_api("remover", "os.system").programs
+    assert cat.tmp_api("remover", "os.replace").path_kwarg == "src"
+    assert "handlers" in cat.registry_method("addHandler")[0].holds
+
+
+def test_user_tmp_entries_describe_commands(tmp_path):
+    source = """
+        import uuid
+        import acme.shell
+
+        def handler(event, context):
+            acme.shell.run("wipe /tmp")
+            with open(f"/tmp/{uuid.uuid4()}.json", "w") as f:  # expect: LAM203
+                f.write("{}")
+    """
+    assert [d.code for d in _check_source(tmp_path, source)] == ["LAM203"]
+    settings = Settings(growth={"tmp": {"acme": {"role": "remover", "calls": ["acme.shell.run"], "path-position": 0,
+                                                 "command": True, "programs": ["wipe"]}}})
+    assert _check_source(tmp_path, source, settings) == []
 
 
 def test_user_entries_come_first_and_are_used(tmp_path):
@@ -204,6 +278,8 @@ def test_user_entries_come_first_and_are_used(tmp_path):
     ({"registry": {"x": {"effect": "y"}}}, "needs 'functions' or 'methods'"),
     ({"tmp": {"x": {"role": "maker", "calls": ["a b"]}}}, "is not a dotted path"),
     ({"collection": {"x": {"constructors": ["a.B"], "maxlen": 3}}}, "unknown key 'maxlen'"),
+    ({"tmp": {"x": {"role": "remover", "calls": ["a.b"], "command": "yes"}}}, "key 'command' must be true or false"),
+    ({"registry": {"x": {"methods": ["add"], "holds": "items"}}}, "key 'holds' must be an array of strings"),
 ])
 def test_bad_user_entries_are_clear_config_errors(table, message):
     with pytest.raises(ConfigError) as info:

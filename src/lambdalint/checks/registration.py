@@ -4,10 +4,12 @@ Some calls add to a registry that lives as long as the process: a logger's
 handlers, atexit's list, a module-level application's routes or handlers. Made
 at import they run once; made on a handler's path they run once per warm
 invocation, and the registry grows: log lines repeat N times, exit hooks pile
-up. Not reported: a registration that runs once (under a flag the branch sets,
-or ``if not logger.handlers:``), one undone on the same path
-(``removeHandler``), and for registries that ignore duplicates (logging) the
-same module-level object registered again.
+up. Appending to the list that holds the registrations (``logger.handlers``)
+registers too. Not reported: a registration that runs once (under a flag the
+branch sets, or ``if not logger.handlers:``, or after an early exit on them),
+one undone on the same path (``removeHandler``, ``logger.handlers = []``), and
+for registries that ignore duplicates (logging) the same module-level object
+registered again.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from typing import Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.growth_support import (Findings, diagnostic, growth_catalog, guarded_by, runs_once, via, where,
-                                              who)
+from lambdalint.checks.growth_support import (ExitGuards, Findings, diagnostic, growth_catalog, guarded_by, runs_once,
+                                              via, where, who)
 from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
 from lambdalint.knowledge.growth import GrowthCatalog, Registry
 from lambdalint.graph.link import Binding, Project
-from lambdalint.graph.reach import Step, is_stable, resolve, walk
+from lambdalint.graph.reach import Guard, Step, is_stable, resolve, walk
 
 RULES = (
     RuleInfo("LAM204", "repeated-registration", WARNING,
@@ -39,6 +41,11 @@ class Registration:
     receiver: Optional[str]  # the resolved object registered on; None for functions such as atexit.register
     made: Optional[Binding]  # where a module-level receiver was made
     what: str
+    guards: Tuple[Guard, ...] = ()  # every condition in force there, early exits included
+
+
+_LIST_GROWS = frozenset({"append", "extend", "insert"})
+_LIST_CLEARS = frozenset({"clear", "__delitem__", "pop", "remove"})
 
 
 def _matches(patterns: Iterable[str], path: str) -> bool:
@@ -52,13 +59,32 @@ class _HandlerScan:
         self.found: List[Registration] = []
         self.undone: List[Tuple[Registry, Optional[str]]] = []
         self.called: set = set()  # external callables reached (for chains-with)
+        self.exits = ExitGuards()
+        self.holds = frozenset(a for r in catalog.registries for a in r.holds)
 
     def scan(self, steps: Iterable[Step]) -> None:
         for step in steps:
+            guards = self.exits.at(step)
             if step.event.kind == "call":
-                self.call(step)
+                self.call(step, guards)
+            elif step.event.kind == "assign" and step.event.path and step.event.path.rsplit(".", 1)[-1] in self.holds:
+                # `logger.handlers = []`: every registration taken back
+                self._held(resolve(self.project, step.event.path, step.frame.env), undo=True)
 
-    def call(self, step: Step) -> None:
+    def _held(self, path: Optional[str], undo: bool) -> Optional[Tuple[Registry, str]]:
+        """``logger.handlers``: (the registry, its receiver) when ``path`` is an attribute
+        that holds registrations; records an undo when ``undo``."""
+        if path is None or "." not in path:
+            return None
+        receiver, attr = path.rsplit(".", 1)
+        for r in self.catalog.registries:
+            if attr in r.holds and self._long_lived(r, receiver) is not False:
+                if undo:
+                    self.undone.append((r, receiver))
+                return r, receiver
+        return None
+
+    def call(self, step: Step, guards: Tuple[Guard, ...] = ()) -> None:
         e = step.event
         t = step.target
         callee = t.path if t is not None and t.kind == "external" else None
@@ -69,12 +95,20 @@ class _HandlerScan:
                     self.undone.append((r, None))
             r = self.catalog.registry_function(callee)
             if r is not None:
-                self.found.append(Registration(step, r, None, None, f"`{paths.display(e.path or '')}(...)`"))
+                self.found.append(Registration(step, r, None, None, f"`{paths.display(e.path or '')}(...)`", guards))
                 return
         resolved = resolve(self.project, e.path, step.frame.env) if e.path else None
         if resolved is None or "." not in resolved:
             return
         receiver, method = resolved.rsplit(".", 1)
+        if (method in _LIST_GROWS or method in _LIST_CLEARS) and receiver.rsplit(".", 1)[-1] in self.holds:
+            held = self._held(receiver, undo=method in _LIST_CLEARS)
+            if held is not None and method in _LIST_GROWS:
+                r, owner = held
+                made = self._long_lived(r, owner)
+                binding = made if isinstance(made, Binding) else None
+                self.found.append(Registration(step, r, owner, binding, f"`{paths.display(e.path or '')}(...)`", guards))
+                return
         for r in self.catalog.registries:
             if method in r.undo:
                 self.undone.append((r, receiver))
@@ -82,7 +116,8 @@ class _HandlerScan:
             made = self._long_lived(r, receiver)
             if made is not False:
                 binding = made if isinstance(made, Binding) else None
-                self.found.append(Registration(step, r, receiver, binding, f"`{paths.display(e.path or '')}(...)`"))
+                self.found.append(Registration(step, r, receiver, binding, f"`{paths.display(e.path or '')}(...)`",
+                                               guards))
                 return
 
     def _long_lived(self, r: Registry, receiver: str):
@@ -116,9 +151,9 @@ class _HandlerScan:
             step, r = reg.step, reg.registry
             if r.chains_with and not any(_matches(r.chains_with, c) for c in self.called):
                 continue  # a registration that replaces the last one
-            if runs_once(self.project, step, reg.receiver):
+            if runs_once(self.project, step, reg.receiver, reg.guards):
                 continue
-            if reg.receiver is not None and guarded_by(self.project, step, [reg.receiver], r.probes):
+            if reg.receiver is not None and guarded_by(self.project, step, [reg.receiver], r.probes, reg.guards):
                 continue
             if any(u is r and (rec is None or rec == reg.receiver) for u, rec in self.undone):
                 continue

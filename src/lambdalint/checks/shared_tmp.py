@@ -166,6 +166,8 @@ class _Scan:
             if key is not None:
                 self.accesses.append(Access(step, key, "exists" if method in EXISTS_METHODS else "read", key))
             return
+        if callee in _ATOMIC_MOVES or method in ("replace", "rename") and receiver is not None and callee is None:
+            return  # moved into place in one step: readers see no file or the whole file (LAM603's fix)
         for role in ("writer", "remover"):
             api = self.catalog.tmp_api(role, callee, None) if callee else None
             if api is None and method is not None and receiver is not None:
@@ -201,6 +203,10 @@ class _Scan:
         key = self.inline(e.span)
         if key is not None:
             self.accesses.append(Access(step, key, "use", key))
+
+
+# a rename is atomic on one file system: what LAM602 and LAM603 recommend, not a write to judge
+_ATOMIC_MOVES = frozenset({"os.replace", "os.rename"})
 
 
 def _fn(path: str, pattern: str) -> bool:

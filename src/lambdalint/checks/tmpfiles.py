@@ -3,21 +3,26 @@
 /tmp belongs to the execution environment, not to the invocation: what one
 invocation leaves there is still there for the next. A handler's path that makes
 a new file or folder there on every invocation (``tempfile.mkstemp``,
-``mkdtemp``, ``NamedTemporaryFile(delete=False)``, or a write to a name built from
-uuid/time/event data) and never removes it fills /tmp up. Fixed names are
-overwritten, not accumulated, and the self-cleaning context managers
-(``TemporaryDirectory``, ``TemporaryFile``, ``NamedTemporaryFile()``) are fine.
+``mkdtemp``, ``NamedTemporaryFile(delete=False)``, or any writer of the
+catalogue given a name built from uuid/time/event data: ``open(..., "w")``,
+archives, ``shutil``, renames, downloads, savers, a command's argument vector)
+and never removes it fills /tmp up. Fixed names are overwritten, not
+accumulated, and the self-cleaning context managers (``TemporaryDirectory``,
+``TemporaryFile``, ``NamedTemporaryFile()``) are fine.
 
 Removal is matched loosely, for precision: any removal on the handler's path
-whose target is the created file, a /tmp path, or something the analysis cannot
-name, counts as removing it.
+(an API, or a removal command such as ``rm -rf /tmp/*`` run by ``os.system`` or
+``subprocess``) counts as removing it, unless it removes what another maker made.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
 from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, show, via, where, who
 from lambdalint.report.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
@@ -33,6 +38,7 @@ RULES = (
 )
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
+_MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tarfile.open()'s modes
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,11 @@ class _HandlerScan:
         self.project = project
         self.catalog = catalog
         self.recent: List[Tuple[Event, bool]] = []  # tmppath events not yet consumed: (event, unique)
+        self.held: List[Tuple[Span, str]] = []  # reads of a local that holds a per-invocation /tmp path
+        self.written: set = set()  # locals holding a /tmp path that a writer was given (a file made)
         self.created: List[Creation] = []
-        self.removed: List[Optional[str]] = []  # resolved targets of removals
+        self.removed: List[Tuple[Optional[str], Span]] = []  # resolved targets of removals, and where
+        self.makers: set = set()  # the tokens of what makers made (a removal of one is not of another)
 
     def scan(self, steps: Iterable[Step]) -> None:
         for step in steps:
@@ -62,6 +71,11 @@ class _HandlerScan:
                     or any(a is None for a in e.args)
                 self.recent.append((e, unique))
                 self.recent = self.recent[-8:]
+            elif e.kind == "use":
+                root = _root(e.path) if e.path and e.path[:1] in "$%" else ""
+                held = step.frame.env.get(root) if root else None
+                if held is not None and held.startswith(TMP):
+                    self.held = (self.held + [(e.span, root)])[-8:]
             elif e.kind == "assign":
                 self.assign(step)
             elif e.kind == "call":
@@ -96,6 +110,8 @@ class _HandlerScan:
         callee = t.path if t is not None and t.kind == "external" else None
         if callee is None and t is not None and t.kind == "global":
             callee = self.project.expand_value(t.path)  # s3.download_file -> boto3.client().download_file
+        elif callee is None and t is None and paths.is_global(resolved):
+            callee = self.project.expand_value(resolved)  # s3.Bucket("b").download_file
         receiver, method = None, None
         if resolved is not None and "." in resolved:
             receiver, method = resolved.rsplit(".", 1)
@@ -104,23 +120,53 @@ class _HandlerScan:
             consts = dict(e.consts)
             if all(consts.get(k) == v for k, v in maker.only_with) and not self._elsewhere(consts):
                 self.created.append(Creation(step, f"`{show(e.path or '')}()`", callee + "()"))
-            return
-        writer = self.catalog.tmp_api("writer", callee, None) if callee else None
-        if writer is None and method is not None and receiver is not None:
-            writer = self.catalog.tmp_api("writer", None, method)
-        if writer is not None:
-            if self._writes_unique(step, writer, receiver):
-                self.created.append(Creation(step, f"`{show(e.path or '')}(...)`", TMP))
+                self.makers.add(callee + "()")
             return
         remover = self.catalog.tmp_api("remover", callee, None) if callee else None
         if remover is None and method is not None:
             remover = self.catalog.tmp_api("remover", None, method)
         if remover is not None:
-            if remover.methods and not remover.calls:
-                self.removed.append(self._made_by(receiver))
+            if remover.command:
+                removes = self._command_removes(step, remover)
+                if removes is not None:
+                    if removes:
+                        self.removed.append((None, e.span))  # a shell removal under /tmp: of anything there
+                    return  # a removal command writes nothing
+            elif remover.methods and not remover.calls:
+                self.removed.append((self._made_by(receiver), e.span))
             else:
                 _, value, _ = self._arg(step, remover.path_position, remover.path_kwarg)
-                self.removed.append(self._made_by(resolve(self.project, value, step.frame.env)) if value else None)
+                target = self._made_by(resolve(self.project, value, step.frame.env)) if value else None
+                self.removed.append((target, e.span))
+        writer = self.catalog.tmp_api("writer", callee, None) if callee else None
+        if writer is None and method is not None and receiver is not None:
+            writer = self.catalog.tmp_api("writer", None, method)
+        if writer is not None and self._writes_unique(step, writer, receiver):
+            self.created.append(Creation(step, f"`{show(e.path or '')}(...)`", TMP))
+
+    def _command_removes(self, step: Step, api: TmpApi) -> Optional[bool]:
+        """For a command that removes (``rm -rf /tmp/*``, ``["rm", "-rf", path]``): whether it
+        may remove something under /tmp. None when the command is not a removal or
+        cannot be read."""
+        consts = dict(step.event.consts)
+        line = consts.get("argv") or _string_constant(consts.get(f"#{api.path_position}"))
+        if line is None:
+            return None
+        for command in re.split(r"&&|\|\||[;|\n]", line):
+            words = command.split()
+            while words and "=" in words[0] and not words[0].startswith("-"):
+                words = words[1:]  # `VAR=x rm ...`
+            if words and words[0] in ("sudo", "exec", "command", "nice"):
+                words = words[1:]
+            if not words:
+                continue
+            program = words[0].rsplit("/", 1)[-1]
+            for spec in api.programs:
+                name, *needed = spec.split()
+                if program == name and all(n in words for n in needed):
+                    targets = [w for w in words[1:] if not w.startswith("-")]
+                    return any(w.startswith("/tmp") or "{}" in w or "$" in w for w in targets) or not targets
+        return None
 
     def _made_by(self, value: Optional[str]) -> Optional[str]:
         """What a project helper returned: ``_write_report()`` -> ``tempfile.mkstemp()``."""
@@ -139,9 +185,18 @@ class _HandlerScan:
         e = step.event
         if api.modes:
             passed, _, mode = self._arg(step, api.mode_position, api.mode_kwarg)
-            if not passed or mode is None or not any(c in mode.strip("'\"") for c in api.modes):
+            text = mode.strip("'\"") if mode is not None else ""
+            if not passed or not _MODE.fullmatch(text) or not any(c in text.split(":")[0] for c in api.modes):
                 return False  # read-only, or a mode the analysis cannot read
-        if api.methods and not api.calls:
+        if api.command:
+            # a /tmp path built from request data among the command's words; a local
+            # whose file another writer made is that file (`aws s3 cp {out} ...`)
+            if self._unique_inside(e.span) is not None:
+                return True
+            made = {root for span, root in self.held if _within(span, e.span)} - self.written
+            self.written |= made
+            return bool(made)
+        if api.methods and not api.calls and api.path_position < 0 and not api.path_kwarg:
             if receiver is not None and receiver.startswith(TMP):
                 return True
             # Path(f"/tmp/{x}").write_text(...): the string is built inside the receiver
@@ -152,6 +207,7 @@ class _HandlerScan:
         if value is not None:
             held = resolve(self.project, value, step.frame.env)
             if held is not None and held.startswith(TMP):
+                self.written.add(_root(value))
                 return True
             if value.endswith("()"):
                 # os.path.join("/tmp", key) / a Path(...) passed inline
@@ -164,16 +220,40 @@ class _HandlerScan:
         for c in self.created:
             if runs_once(self.project, c.step):
                 continue
-            if any(self._removes(r, c) for r in self.removed):
+            # `os.replace(src, f"/tmp/{key}")` removes its source, not what it makes
+            if any(self._removes(r, c) for r, at in self.removed if at != c.step.event.span):
                 continue
             out.append(c)
         return out
 
-    @staticmethod
-    def _removes(removed: Optional[str], c: Creation) -> bool:
+    def _removes(self, removed: Optional[str], c: Creation) -> bool:
+        """Loose, for precision: any removal may remove ``c`` (a fixed /tmp folder,
+        a per-invocation /tmp path, an entry of a listing of /tmp, something the
+        analysis cannot name), except the removal of what another maker made."""
         if removed is None or removed == CONST or removed.startswith("<"):
-            return True  # unknown, a fixed /tmp folder, a per-invocation /tmp path: may be it
-        return removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "(")
+            return True
+        if removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "("):
+            return True
+        return not any(removed == t or removed.startswith((t + ".", t + "(")) for t in self.makers)
+
+
+def _root(path: str) -> str:
+    """``%out.name`` -> ``%out``."""
+    for i, c in enumerate(path):
+        if c in ".(":
+            return path[:i]
+    return path
+
+
+def _string_constant(source: Optional[str]) -> Optional[str]:
+    """The value of a string literal's source text (``'"rm -rf /tmp/*"'``)."""
+    if not source or source[-1:] not in "'\"":
+        return None
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 _ADVICE = ("remove it on the handler's path, in a `finally:` (`os.remove(path)` / `shutil.rmtree(folder)`), "

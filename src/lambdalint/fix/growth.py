@@ -3,6 +3,11 @@
 - ``replace-decorator`` (data: ``span`` of the decorator's expression, ``code``,
   optional ``imports`` as for ``replace-expression``): LAM202's bound for a bare
   ``@cache``, which needs ``lru_cache`` imported.
+- ``bound-memoizer-call`` (data: ``span`` of a memoiser's call made by an
+  assignment, ``maxsize``; then ``callee`` and ``module`` to replace an unbounded
+  memoiser, ``functools.cache(f)`` -> ``functools.lru_cache(maxsize=N)(f)``, or
+  ``keyword`` and ``position`` of the bound to set, ``lru_cache(maxsize=None)``
+  -> ``lru_cache(maxsize=N)``): LAM202's bound for a memoiser made by assignment.
 - ``hoist-to-module-level`` (data: ``span`` of a call that is a statement of its
   own inside a function): LAM204's move of a registration to import time. The
   statement goes to the end of the module, after every definition it may name; a
@@ -30,6 +35,36 @@ def replace_decorator(ctx: FileContext, data: Mapping[str, str]) -> Plan:
         module, _, name = item.partition(":")
         needs.append(ImportNeed(module, name or None))
     return Plan((NodeEdit(node, new),), tuple(needs))
+
+
+@action("bound-memoizer-call")
+def bound_memoizer_call(ctx: FileContext, data: Mapping[str, str]) -> Plan:
+    span = data_span(data, "span")
+    call = ctx.node_at(span, cst.Call)
+    assert isinstance(call, cst.Call)
+    maxsize = data.get("maxsize", "")
+    if not maxsize.isdigit():
+        raise NotApplicable("no bound given")
+    callee = data.get("callee", "")
+    if callee:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            bounded = ctx.parse_expression(f"{ctx.code(func.value)}.{callee}(maxsize={maxsize})")
+            return Plan((NodeEdit(func, bounded),))
+        if isinstance(func, cst.Name):
+            bounded = ctx.parse_expression(f"{callee}(maxsize={maxsize})")
+            module = data.get("module", "")
+            return Plan((NodeEdit(func, bounded),), (ImportNeed(module, callee),) if module else ())
+        raise NotApplicable(f"the memoiser at line {span[0]} is not a name")
+    keyword, position = data.get("keyword", ""), data.get("position", "-1")
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for arg in call.args:
+        named = arg.keyword is not None and arg.keyword.value == keyword
+        placed = arg.keyword is None and position.isdigit() and int(position) < len(positional) \
+            and positional[int(position)] is arg
+        if (named or placed) and isinstance(arg.value, cst.Name) and arg.value.value == "None":
+            return Plan((NodeEdit(arg.value, cst.Integer(maxsize)),))
+    raise NotApplicable(f"no unbounded size in the memoiser's call at line {span[0]} any more")
 
 
 @action("hoist-to-module-level")

@@ -11,8 +11,9 @@ paths (teardown) keep their own interpreter.
 Values in a frame's ``env`` (``$param`` / ``%local`` -> value):
 
 - a canonical path (``app:CACHE``, ``uuid.uuid4()``, ``app.Repo()``);
-- ``CONST``: a constant, or a parameter the caller passed a constant (or did not
-  pass: its default);
+- ``CONST``: a constant, a string built only from values that are the same on
+  every invocation (``f"/{STAGE}/db"``), or a parameter the caller passed one (or
+  did not pass: its default);
 - ``None``: unknown; for a handler's own parameters, the event and the context;
 - other ``<...>`` markers that rules set themselves while walking (the env is live:
   resolve a step's paths while handling it, before asking for the next step).
@@ -29,6 +30,7 @@ from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
 
 CONST = "<const>"
+FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:app:STAGE,%name>"
 
 # Library calls that keep a function for later (exit, signals, finalisers): a
 # function passed to them does not run during the invocation.
@@ -79,6 +81,10 @@ def resolve(project: Project, path: Optional[str], env: Dict[str, Optional[str]]
         return None
     if path in (CONST, "None"):
         return CONST
+    if path.startswith(FORMATTED):
+        # a string built from parts: the same on every invocation when they all are
+        parts = path[len(FORMATTED):-1].split(",")
+        return CONST if all(is_stable(project, resolve(project, p, env)) for p in parts) else None
     root, segs = paths.split(path)
     if root[:1] in "$%":
         held = env.get(root)
@@ -205,15 +211,24 @@ class _Walk:
 
     def bind(self, fn: Function, target: Target, e: Optional[Event], frame: Frame) -> Dict[str, Optional[str]]:
         params = list(fn.params)
-        # parameters the caller does not pass hold their defaults: constants, as a rule
+        # parameters the caller does not pass hold their defaults: constants, as a rule,
+        # or a mutable object made once by `def` (module state)
         env: Dict[str, Optional[str]] = {"$" + p: (CONST if e is not None else None) for p in params}
+        if e is not None and not e.starred:  # `f(*args, **kw)` may pass any parameter
+            env.update(_mutable_defaults(target.module, fn))
         is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
         if fn.class_name is not None and params and not is_static:
             if target.kind == "class":
                 env["$" + params[0]] = None  # a new instance
             else:
                 root, segs = paths.split(target.path)
-                env["$" + params[0]] = paths.join(root, segs[:-1]) if segs else None
+                if segs:
+                    env["$" + params[0]] = paths.join(root, segs[:-1])
+                elif ":" not in root and "." in root and any(d.path and d.path.endswith("classmethod")
+                                                             for d in fn.decorators):
+                    env["$" + params[0]] = root.rsplit(".", 1)[0]  # `Prices.get(...)`: cls is the class
+                else:
+                    env["$" + params[0]] = None
             params = params[1:]
         if e is None:
             return env
@@ -224,6 +239,10 @@ class _Walk:
             if name in fn.params:
                 env["$" + name] = resolve(self.project, arg, frame.env) if arg else (CONST if name in consts else None)
         return env
+
+
+def _mutable_defaults(module: str, fn: Function) -> Dict[str, Optional[str]]:
+    return {"$" + p: paths.default_of(module, fn.qualname, p) for p, _ in fn.defaults}
 
 
 def _paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
@@ -243,6 +262,8 @@ def walk(project: Project, handler: Handler, max_depth: int = _MAX_DEPTH, budget
     fn = project.function(handler.module, handler.qualname)
     if fn is None:
         return iter(())
-    frame = Frame(handler.module, fn, entry_env(handler, fn), (handler.qualname,),
-                  ((handler.module, handler.qualname),))
+    env = entry_env(handler, fn)
+    # Lambda passes (event, context) only: the parameters after them hold their defaults
+    env.update({k: v for k, v in _mutable_defaults(handler.module, fn).items() if k[1:] not in fn.params[:2]})
+    frame = Frame(handler.module, fn, env, (handler.qualname,), ((handler.module, handler.qualname),))
     return _Walk(project, max_depth, budget, handed).function(frame)

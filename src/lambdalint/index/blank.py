@@ -19,7 +19,9 @@ ones qualify (``literals.is_const``, ``literals.const_positionals``, ``expressio
 - a parenthesized tuple of constants, unless it is the right side of ``%`` (a
   format's arguments count): ``()`` is a constant tuple too;
 - a dict whose keys are constants and whose values hold no names or calls;
-- none inside a decorator, whose source text the index keeps.
+- none inside a decorator, whose source text the index keeps, and no short list or
+  tuple that is a call's first argument: the index reads its words as a command
+  line (``expressions.argv``).
 
 ``tests/test_blank.py`` checks that the facts of blanked files are those of the
 originals, on the fixtures and on installed packages.
@@ -81,7 +83,13 @@ def _displays(tree: ast.AST) -> Iterator[ast.expr]:
 _ARGUMENT_DISPLAY_KEPT = 256
 
 
+_COMMAND_WORDS = 12  # `expressions.argv` reads this many words of a command vector
+
+
 def _qualifies(node: ast.AST, parent: ast.AST) -> bool:
+    if isinstance(node, (ast.List, ast.Tuple)) and isinstance(parent, ast.Call) and parent.args \
+            and parent.args[0] is node and len(node.elts) <= _COMMAND_WORDS:
+        return False  # a command vector, `subprocess.run(["rm", "-rf", "/tmp/x"])`: its words count
     if isinstance(parent, ast.Call) and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT and \
             any(node is a for a in parent.args) or isinstance(parent, ast.keyword) and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT:
         return False

@@ -7,7 +7,8 @@ from typing import List, Optional, Tuple
 import libcst as cst
 
 from lambdalint.index.facts import Event
-from lambdalint.index.literals import CONST_NODES, const_positionals, target_names, element_of, const_kwargs, key_text
+from lambdalint.index.literals import (CONST_NODES, const_items, const_positionals, target_names, element_of,
+                                      const_kwargs, is_const, key_text)
 
 
 class Expressions:
@@ -74,6 +75,94 @@ class Expressions:
         if subject is None:
             return [], []
         return [(subject, "+")], [(subject, "0")]
+
+    def members(self, node: cst.BaseExpression) -> Tuple[Tuple[str, str, str], ...]:
+        """The ``x in c`` / ``x not in c`` facts of a condition: (element, container,
+        branch where x is in c). Reads nothing, emits nothing."""
+        on_true, on_false = self.membership(node)
+        return tuple([(x, c, "T") for x, c in on_true] + [(x, c, "F") for x, c in on_false])
+
+    def membership(self, node: cst.BaseExpression) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            on_true, on_false = self.membership(node.expression)
+            return on_false, on_true
+        if isinstance(node, cst.BooleanOperation):
+            left, right = self.membership(node.left), self.membership(node.right)
+            if isinstance(node.operator, cst.And):
+                return left[0] + right[0], []
+            return [], left[1] + right[1]
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            comp = node.comparisons[0]
+            if isinstance(comp.operator, (cst.In, cst.NotIn)):
+                element = "<const>" if is_const(node.left) else self.subject_path(node.left)
+                container = "<const>" if const_items(comp.comparator) else self.subject_path(comp.comparator)
+                if element is not None and container is not None:
+                    fact = [(element, container)]
+                    return (fact, []) if isinstance(comp.operator, cst.In) else ([], fact)
+            # `kind == "refund"`: a member of a set of one constant
+            if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and is_const(comp.comparator) \
+                    and not isinstance(comp.comparator, cst.Name):
+                element = self.subject_path(node.left)
+                if element is not None:
+                    fact = [(element, "<const>")]
+                    return (fact, []) if isinstance(comp.operator, cst.Equal) else ([], fact)
+        return [], []
+
+    def constant_tmp_text(self, node: cst.BaseExpression) -> Optional[str]:
+        """The text of a constant path under /tmp: ``"/tmp/work"``, ``Path("/tmp")``,
+        ``tempfile.gettempdir()``, a name holding one; None for anything else."""
+        if isinstance(node, cst.SimpleString):
+            text = _string_value(node)
+            return text if text.startswith("/tmp") else None
+        if isinstance(node, cst.Name):
+            return self.tmp_text_of(node)
+        if isinstance(node, cst.Call):
+            f = node.func
+            last = f.attr.value if isinstance(f, cst.Attribute) else f.value if isinstance(f, cst.Name) else ""
+            if last not in _TMP_CALL_NAMES:
+                return None
+            func = self.ref_quiet(node.func)
+            if func in ("tempfile.gettempdir", "tempfile.gettempdirb"):
+                return "/tmp"
+            if func not in _PATH_JOINERS:
+                return None
+        elif not isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) \
+                or not _starts_stringy(self, node):
+            return None
+        parts = _tmp_string(self, node)
+        return parts[0] if parts is not None and not parts[1] else None
+
+    def formatted(self, node: cst.BaseExpression) -> Optional[str]:
+        """A string built from constants and a few named parts (``f"/{STAGE}/db"``,
+        ``PREFIX + "/db"``, ``"/%s/db" % STAGE``): ``"<fmt:app:STAGE>"``, the parts'
+        paths (the analysis decides whether they are the same on every invocation);
+        ``"<const>"`` without parts; None for anything else."""
+        parts = _string_parts(node)
+        if parts is None or len(parts) > 6:
+            return None
+        found = []
+        for part in parts:
+            p = self.quiet_path(part)
+            if p is None or "," in p or (isinstance(part, cst.Name) and part.value in self.comprehension_names):
+                return None
+            found.append(p)
+        return f"<fmt:{','.join(found)}>" if found else "<const>"
+
+    def tmp_text_of(self, node: cst.CSTNode) -> Optional[str]:
+        """The /tmp path a name holds, if it was bound to a constant one."""
+        if not isinstance(node, cst.Name):
+            return None
+        module_scope = self.resolver.module_scope
+        if not self.scope.tmp_texts and not module_scope.tmp_texts:
+            return None
+        p = self.resolver.resolve(self.scope, node.value)
+        if p is None:
+            return None
+        if p[:1] == "%":
+            return self.scope.tmp_texts.get(node.value)
+        if p == f"{self.module}:{node.value}":
+            return module_scope.tmp_texts.get(node.value)
+        return None
 
     def subject_path(self, node: cst.BaseExpression) -> Optional[str]:
         """The path of a name, attribute chain or argument-less call such as
@@ -165,13 +254,21 @@ class Expressions:
             v = self.value(inner) if inner is not None else None
             self.emit(Event("yield", self.span(node), value=v))
             return None
-        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) and _starts_stringy(node):
+        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)) \
+                and _starts_stringy(self, node):
             parts = _tmp_string(self, node)
             if parts is not None:
                 self.children(node)
                 dynamic = tuple(self.quiet_path(p) for p in parts[1])
                 self.emit(Event("tmppath", self.span(node), value="".join(parts[0]), args=dynamic))
-                return None
+                # `Path("/tmp") / key` is a path object (`str / str` does not run)
+                divides = isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide)
+                return "pathlib.Path()" if divides else None
+        if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
+            formatted = self.formatted(node)
+            if formatted is not None:
+                self.children(node)
+                return formatted
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)) and self.scope.kind == "function":
             return self.comprehension(node)
         self.children(node)
@@ -186,7 +283,7 @@ class Expressions:
         container = f"%__comp_{span[0]}_{span[1]}"
         saved_names = dict(self.scope.names)
         saved_comprehension_names = set(self.comprehension_names)
-        for_in: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
+        for_in: Optional[cst.CompFor] = node.for_in
         while for_in is not None:
             iterable = self.value(for_in.iter)
             self.bind_target(for_in.target, element_of(iterable), for_in)
@@ -194,7 +291,7 @@ class Expressions:
             for cond in for_in.ifs:
                 self.value(cond.test)
             for_in = for_in.inner_for_in
-        parts = [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]  # type: ignore[attr-defined]
+        parts = [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]
         for part in parts:
             self.emit(Event("setitem", span, path=container, value=self.value(part)))
         self.scope.names = saved_names
@@ -237,10 +334,38 @@ class Expressions:
                 return f"{args[0]}.{name}"
         if func in _PATH_JOINERS:
             self.tmp_join(node)
+        consts = const_kwargs(node.args) + const_positionals(node.args) + self.argv(node, func)
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
-                        consts=const_kwargs(node.args) + const_positionals(node.args), awaited=awaited, stmt=stmt,
+                        consts=consts, awaited=awaited, stmt=stmt,
                         opaque=self.unresolved != unresolved_before, starred=tuple(starred)))
         return func + "()"
+
+    def argv(self, node: cst.Call, func: Optional[str]) -> Tuple[Tuple[str, str], ...]:
+        """``("argv", "rm -rf /tmp/{}")`` when the first positional argument is a list
+        or tuple display that starts with a constant string (a command vector):
+        its words, ``{}`` for the parts that are not constant; and for the command
+        runners of the standard library, a command line given as a string."""
+        if not node.args or node.args[0].keyword is not None or node.args[0].star:
+            return ()
+        first = node.args[0].value
+        if func in _COMMAND_RUNNERS and isinstance(first, (cst.SimpleString, cst.FormattedString,
+                                                            cst.ConcatenatedString, cst.BinaryOperation)):
+            items: List[object] = []
+            _flatten_string(self, first, items)
+            line = "".join(i if isinstance(i, str) else "{}" for i in items)
+            return (("argv", line[:400]),)
+        if not isinstance(first, (cst.List, cst.Tuple)) or not first.elements or len(first.elements) > 12 \
+                or not isinstance(first.elements[0].value, cst.SimpleString):
+            return ()  # longer ones are tables, not commands (`blank` may empty them)
+        words = []
+        for el in first.elements:
+            v = el.value
+            if isinstance(v, cst.SimpleString):
+                words.append(_string_value(v)[:80])
+            else:
+                parts = _tmp_string(self, v) if _starts_stringy(self, v) else None
+                words.append(parts[0][:80] if parts is not None else "{}")
+        return (("argv", " ".join(words)),)
 
     def tmp_join(self, node: cst.Call) -> None:
         """``os.path.join("/tmp", key)``, ``Path("/tmp", key)``: a path under /tmp built
@@ -254,7 +379,10 @@ class Expressions:
         elif self.is_gettempdir(first):
             text = "/tmp"
         else:
-            return
+            known = self.tmp_text_of(first)
+            if known is None:
+                return
+            text = known
         dynamic: List[Optional[str]] = []
         for p in positional[1:]:
             if isinstance(p, cst.SimpleString):
@@ -294,6 +422,12 @@ def _slot(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
 
 
 _PATH_JOINERS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+_TMP_CALL_NAMES = frozenset({"gettempdir", "gettempdirb", "join", "Path", "PurePath", "PosixPath"})
+# the standard library's ways to run a command line given as a string
+_COMMAND_RUNNERS = frozenset({
+    "os.system", "os.popen", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+    "subprocess.Popen", "subprocess.getoutput", "subprocess.getstatusoutput",
+})
 
 
 def _tmp_string(walker: "Expressions", node: cst.BaseExpression) -> Optional[Tuple[str, List[cst.CSTNode]]]:
@@ -325,6 +459,8 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
                 text(part.value)
             elif isinstance(part, cst.FormattedStringExpression) and walker.is_gettempdir(part.expression):
                 text("/tmp")
+            elif isinstance(part, cst.FormattedStringExpression) and walker.tmp_text_of(part.expression) is not None:
+                text(walker.tmp_text_of(part.expression))
             else:
                 out.append(part.expression if isinstance(part, cst.FormattedStringExpression) else part)
     elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide)):
@@ -339,6 +475,8 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
         out.extend(e.value for e in right.elements) if isinstance(right, cst.Tuple) else out.append(right)
     elif walker.is_gettempdir(node):
         text("/tmp")
+    elif isinstance(node, cst.Name) and walker.tmp_text_of(node) is not None:
+        text(walker.tmp_text_of(node))
     elif isinstance(node, cst.Call) and walker.quiet_path(node.func) in _PATH_JOINERS:
         for a in node.args:
             if a.keyword is None and not a.star:
@@ -353,10 +491,35 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
         out.append(node)
 
 
-def _starts_stringy(node: cst.BaseExpression) -> bool:
-    """Cheap pre-test for ``_tmp_string``: does the leftmost operand look like a string?"""
+def _string_parts(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
+    """The parts that are not string constants of a string expression (f-string,
+    ``+`` with a string constant, ``"..." % x``); None when ``node`` is not one."""
+    if isinstance(node, cst.SimpleString):
+        return []
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _string_parts(node.left), _string_parts(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, cst.FormattedString):
+        return [p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = _string_parts(node.left), _string_parts(node.right)
+        if left is None and right is None:
+            return None  # no string constant on either side: not known to be a string
+        return (left if left is not None else [node.left]) + (right if right is not None else [node.right])
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) \
+            and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
+        right = node.right
+        return [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+    return None
+
+
+def _starts_stringy(walker: "Expressions", node: cst.BaseExpression) -> bool:
+    """Cheap pre-test for ``_tmp_string``: does the leftmost operand look like a string
+    (or a name known to hold a /tmp path)?"""
     while isinstance(node, (cst.BinaryOperation, cst.ConcatenatedString)):
         node = node.left
+    if isinstance(node, cst.Name):
+        return walker.tmp_text_of(node) is not None
     return isinstance(node, (cst.SimpleString, cst.FormattedString, cst.Call))
 
 

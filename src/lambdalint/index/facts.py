@@ -37,10 +37,22 @@ class Event:
       local, a module-level name, a class attribute such as ``app.State.user``, or
       ``os.environ[...]``); ``awaited`` for ``await x`` where ``x`` is not a call.
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
-      ``"<const>"`` or ``None`` when the value is not a path).
+      ``"<const>"`` or ``None`` when the value is not a path). Wherever a value
+      can be a path (``value``, ``args``, ``kwargs``), a string built from
+      constants and a few parts that are paths (``f"/{STAGE}/db"``, ``PREFIX +
+      "/db"``, ``"%s/db" % x``) is ``"<fmt:part,part>"``.
     - ``augassign``: ``path`` is updated in place (``x += ...``); for
       ``x[key] += ...``, ``path`` is ``x``, ``args`` holds the key's path as for
       ``setitem`` and ``consts`` ``(("key", "const"),)`` or ``(("key", "var"),)``.
+      ``consts`` also holds ``("op", "+")`` (``"|"``, ``"-"``, ``"&"``...), and for
+      ``x op= value`` without a key, ``args`` the value's path if it has one and
+      ``consts`` ``("value", "<keys>")`` when it is a constant or a display of
+      constants (``SEEN |= {"a"}``).
+    - ``assign`` of a value that extends the target's own value (``X = X + [v]``,
+      ``X = X | {k}``, ``X = {**X, k: v}``, ``X = [*X, v]``, ``X = X.union(v)``)
+      also carries ``("extends", "+")`` (list-like) or ``("extends", "|")``
+      (set/dict-like) in ``consts``, and what it adds as ``augassign`` does:
+      ``args`` (its path, when it is one) and ``("value", "<keys>")``.
     - ``assign`` and ``call`` also carry in ``consts``: ``("literal", "dict")``
       (``"list"``, ``"set"``) when the assigned value is a display or
       comprehension; ``("#0", source)`` for a constant positional argument
@@ -61,14 +73,18 @@ class Event:
       under ``/tmp`` is recorded too, with its text and no ``args``.
     - ``del``: ``path`` is deleted.
     - ``return``: ``value`` is the returned path, if any.
-    - ``raise``.
+    - ``raise``; ``continue`` and ``break`` (in a loop).
     - ``if``: ``test`` holds the paths the condition reads, ``none_tests`` the
       paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``;
       ``narrows`` pairs (path, code) of what the condition tells on each branch:
       code ``T+``/``F+`` when the path (a name, attribute chain or call
       ``x.m()``) is truthy and not None on the body (T) or else (F) branch,
       ``T0``/``F0`` when it is None or falsy there; ``consts`` holds
-      ``("text", source)`` for a short one-line condition (messages quote it).
+      ``("text", source)`` for a short one-line condition (messages quote it); ``members``
+      triples (element, container, branch) for ``x in c`` / ``x not in c`` tests: the
+      element is a path or ``"<const>"``, the container a path or ``"<const>"``
+      for a display of constants, and the branch (``T``/``F``) where ``x`` is
+      in ``c``.
     - ``loop``: ``body`` and ``orelse`` (for/while); ``test``, ``narrows`` as
       for ``if``; ``value`` is the iterable of a ``for`` loop. A ``for`` target
       is assigned ``<iterable>.__getitem__()``
@@ -100,6 +116,7 @@ class Event:
     handlers: Tuple[Tuple["Event", ...], ...] = ()
     final: Tuple["Event", ...] = ()
     opaque: bool = False
+    members: Tuple[Tuple[str, str, str], ...] = ()
 
     @property
     def line(self) -> int:
@@ -144,6 +161,10 @@ class Function:
     # parameters of an enclosing function that this nested function calls (``fn(...)``
     # in a decorator's wrapper): the paths of such calls are unknown, this says they happen
     free_calls: Tuple[str, ...] = ()
+    # parameters whose default is a mutable object made once, when ``def`` runs:
+    # (name, "dict" | "list" | "set" for a display, or the path of the call that
+    # makes it, such as "collections.defaultdict()")
+    defaults: Tuple[Tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,18 @@ def const_kwargs(args: Sequence[cst.Arg]) -> Tuple[Tuple[str, str], ...]:
             out.append((a.keyword.value, v.value))
         elif isinstance(v, (cst.Integer, cst.Float, cst.SimpleString)):
             out.append((a.keyword.value, v.value))
+        elif isinstance(v, cst.Dict) and const_items(v):
+            out.append((a.keyword.value, "<keys>"))  # `cache={}`: a new dict, with constant keys
     return tuple(out)
+
+
+def const_items(node: cst.BaseExpression) -> bool:
+    """A constant, or a display whose items (a dict's keys) are all constants."""
+    if isinstance(node, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and is_const(e.key) for e in node.elements)
+    if isinstance(node, (cst.Set, cst.List, cst.Tuple)):
+        return all(isinstance(e, cst.Element) and is_const(e.value) for e in node.elements)
+    return is_const(node)
 
 
 def dotted_name(node: cst.BaseExpression) -> str:

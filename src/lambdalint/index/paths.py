@@ -49,6 +49,20 @@ def global_name(module: str, name: str) -> str:
     return f"{module}:{name}"
 
 
+def default_of(module: str, qualname: str, param: str) -> str:
+    """The path of a parameter's default value, made once when ``def`` runs and kept
+    by the function: ``app:get.__defaults__._cache`` for ``def get(k, _cache={})``."""
+    return f"{module}:{qualname}.__defaults__.{param}"
+
+
+def default_parts(path: str) -> Optional[Tuple[str, str]]:
+    """(function qualname, parameter) of a ``default_of`` path, else None."""
+    if ":" not in path or ".__defaults__." not in path:
+        return None
+    qualname, _, param = path.split(":", 1)[1].partition(".__defaults__.")
+    return (qualname, param) if param and "." not in param else None
+
+
 def callable_of(path: str) -> Optional[str]:
     """``psycopg2.connect()`` -> ``psycopg2.connect``; ``None`` if not a call."""
     return path[:-2] if path.endswith("()") else None

@@ -28,6 +28,7 @@ class Scope:
     names: Dict[str, str] = field(default_factory=dict)  # name -> LOCAL | PARAM | VAR | a path
     declared_global: Set[str] = field(default_factory=set)
     imported: Set[str] = field(default_factory=set)  # names bound by import statements in this scope
+    tmp_texts: Dict[str, str] = field(default_factory=dict)  # names bound to a constant path under /tmp
 
     def child_qualname(self, name: str) -> str:
         return f"{self.qualname}.{name}" if self.qualname else name

@@ -11,7 +11,8 @@ from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.literals import (
-    NO_SPAN, is_const, literal_consts, element_of, param_names, const_kwargs, dotted_name, name_of, key_text,
+    NO_SPAN, const_items, is_const, literal_consts, element_of, param_names, const_kwargs, dotted_name, name_of,
+    key_text,
 )
 
 
@@ -69,6 +70,7 @@ class Walker(Expressions):
         nested, free_calls = self.deferred, self.free_calls
         self.scope, self.out, self.deferred, self.free_calls = saved_scope, saved_out, saved_deferred, saved_free
         decorators = tuple(self.decorator(d, parent) for d in node.decorators)
+        defaults = self.mutable_defaults(node.params, parent)
         self.functions[qualname] = Function(
             qualname=qualname,
             name=name,
@@ -81,9 +83,29 @@ class Walker(Expressions):
             globals_declared=tuple(sorted(scope.declared_global)),
             local_imports=tuple(sorted(scope.imported)),
             free_calls=tuple(sorted(free_calls)),
+            defaults=defaults,
         )
         for item in nested:
             self.walk_function(*item)
+
+    def mutable_defaults(self, params: cst.Parameters, scope: Scope) -> Tuple[Tuple[str, str], ...]:
+        """Parameters whose default is a mutable object: a display, or a call (made
+        once, when ``def`` runs, in the enclosing scope)."""
+        out = []
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+            d = p.default
+            if d is None:
+                continue
+            literal = dict(literal_consts(d)).get("literal")
+            if literal is not None:
+                out.append((p.name.value, literal))
+            elif isinstance(d, cst.Call):
+                saved, self.scope = self.scope, scope
+                made = self.quiet_path(d)
+                self.scope = saved
+                if made is not None:
+                    out.append((p.name.value, made))
+        return tuple(out)
 
     def decorator(self, dec: cst.Decorator, scope: Scope) -> Decorator:
         saved_scope, saved_out = self.scope, self.out
@@ -154,8 +176,13 @@ class Walker(Expressions):
             self.module_dict(node)
             return
         v = self.value(node.value)
+        grown = self.extends(node.targets[0].target, node.value) if len(node.targets) == 1 else None
         for target in node.targets:
-            self.bind_target(target.target, v, node, literal_consts(node.value))
+            self.note_tmp_text(target.target, node.value)
+            if grown is not None:
+                self.bind_target(target.target, v, node, grown[0], grown[1])
+            else:
+                self.bind_target(target.target, v, node, literal_consts(node.value))
 
     def module_dict(self, node: cst.Assign) -> None:
         """``POOL = {"db": connect()}`` at import: the dict is bound, then each value
@@ -178,19 +205,99 @@ class Walker(Expressions):
     def stmt_annassign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             v = self.value(node.value)
+            self.note_tmp_text(node.target, node.value)
             self.bind_target(node.target, v, node, literal_consts(node.value))
 
     def stmt_augassign(self, node: cst.AugAssign) -> None:
-        self.value(node.value)
+        v = self.value(node.value)
         target = self.ref(node.target) if isinstance(node.target, (cst.Name, cst.Attribute)) else None
         args: Tuple[Optional[str], ...] = ()
         consts: Tuple[Tuple[str, str], ...] = ()
+        op = (("op", _AUG_OPS.get(type(node.operator), "?")),)
         if isinstance(node.target, cst.Subscript):
             target = self.ref(node.target.value)
             args, consts = self.subscript_key(node.target)
-            consts = consts or (("key", "var"),)
+            consts = (consts or (("key", "var"),)) + op
+        else:
+            args, consts = self.added(v, [node.value])
+            consts = op + consts
         if target is not None:
             self.emit(Event("augassign", self.span(node), path=target, args=args, consts=consts))
+
+    def added(self, v: Optional[str], items: Sequence[cst.BaseExpression]) -> Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, str], ...]]:
+        """What ``x op= v`` (or ``x = x op v``) adds, as (``args``, ``consts``):
+        ``("value", "<keys>")`` when every item is a constant, else the path of a
+        single item."""
+        flat: List[cst.BaseExpression] = []
+        for item in items:
+            if isinstance(item, (cst.List, cst.Tuple, cst.Set)):
+                flat.extend(e.value for e in item.elements)
+            elif isinstance(item, cst.Dict):
+                flat.extend(e.key if isinstance(e, cst.DictElement) else e.value for e in item.elements)
+            else:
+                flat.append(item)
+        if all(const_items(i) for i in flat):
+            return (), (("value", "<keys>"),)
+        if len(flat) == 1:
+            p = v if len(items) == 1 and items[0] is flat[0] else self.quiet_path(flat[0])
+            if p is not None and p not in ("<const>", "None"):
+                return (p,), ()
+        return (), ()
+
+    def extends(self, target: cst.BaseExpression, value: cst.BaseExpression):
+        """``X = X + [v]``, ``X = X | {k}``, ``X = {**X, k: v}``, ``X = [*X, v]``,
+        ``X = X.union(v)``: the new value is the old one and more. Returns the
+        assign's (consts, args), or None."""
+        if not isinstance(target, (cst.Name, cst.Attribute)) or not isinstance(value, _EXTENDING):
+            return None
+        if isinstance(value, cst.Call) and not (isinstance(value.func, cst.Attribute) and value.func.attr.value == "union"):
+            return None
+        me = self.ref_quiet(target)
+        if me is None:
+            return None
+
+        def same(n: cst.CSTNode) -> bool:
+            return isinstance(n, (cst.Name, cst.Attribute)) and self.ref_quiet(n) == me
+
+        op: Optional[str] = None
+        rest: List[cst.BaseExpression] = []
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.BitOr)):
+            kind = type(value.operator)
+            operands: List[cst.BaseExpression] = []
+            todo: List[cst.BaseExpression] = [value]
+            while todo:
+                n = todo.pop()
+                if isinstance(n, cst.BinaryOperation) and isinstance(n.operator, kind):
+                    todo.extend((n.right, n.left))
+                else:
+                    operands.append(n)
+            if any(same(o) for o in operands):
+                op, rest = ("+" if kind is cst.Add else "|"), [o for o in operands if not same(o)]
+        elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value == "union" and same(value.func.value):
+            op, rest = "|", [a.value for a in value.args]
+        elif isinstance(value, cst.Dict) and any(isinstance(e, cst.StarredDictElement) and same(e.value)
+                                                 for e in value.elements):
+            op = "|"
+            rest = [cst.Dict([e for e in value.elements if not (isinstance(e, cst.StarredDictElement) and same(e.value))])]
+        elif isinstance(value, (cst.List, cst.Tuple, cst.Set)) and any(
+                isinstance(e, cst.StarredElement) and same(e.value) for e in value.elements):
+            op = "|" if isinstance(value, cst.Set) else "+"
+            rest = [e.value for e in value.elements if not (isinstance(e, cst.StarredElement) and same(e.value))]
+        if op is None:
+            return None
+        args, consts = self.added(None, rest)
+        return (("extends", op),) + consts, args
+
+    def note_tmp_text(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """Remember (or forget) that a name holds a constant path under /tmp."""
+        if not isinstance(target, cst.Name):
+            return
+        text = self.constant_tmp_text(value)
+        if text is not None:
+            self.scope.tmp_texts[target.value] = text
+        else:
+            self.scope.tmp_texts.pop(target.value, None)
 
     def stmt_return(self, node: cst.Return) -> None:
         v = self.value(node.value) if node.value is not None else None
@@ -223,6 +330,12 @@ class Walker(Expressions):
 
     def stmt_nonlocal(self, node: cst.Nonlocal) -> None:
         pass
+
+    def stmt_continue(self, node: cst.Continue) -> None:
+        self.emit(Event("continue", self.span(node)))
+
+    def stmt_break(self, node: cst.Break) -> None:
+        self.emit(Event("break", self.span(node)))
 
     def stmt_assert(self, node: cst.Assert) -> None:
         self.value(node.test)
@@ -257,6 +370,7 @@ class Walker(Expressions):
     def stmt_if(self, node: cst.If) -> None:
         test, nones = self.test(node.test)
         narrows = self.narrows(node.test)
+        members = self.members(node.test)
         body = self.sub_block(node.body)
         orelse: Tuple[Event, ...] = ()
         if isinstance(node.orelse, cst.If):
@@ -266,15 +380,16 @@ class Walker(Expressions):
         elif isinstance(node.orelse, cst.Else):
             orelse = self.sub_block(node.orelse.body)
         self.emit(Event("if", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows,
-                        consts=self.condition_text(node.test)))
+                        consts=self.condition_text(node.test), members=members))
 
     def stmt_while(self, node: cst.While) -> None:
         test, nones = self.test(node.test)
         narrows = self.narrows(node.test)
+        members = self.members(node.test)
         body = self.sub_block(node.body)
         orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
         self.emit(Event("loop", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse, narrows=narrows,
-                        consts=self.condition_text(node.test)))
+                        consts=self.condition_text(node.test), members=members))
 
     def stmt_for(self, node: cst.For) -> None:
         iterable = self.value(node.iter)
@@ -354,7 +469,7 @@ class Walker(Expressions):
 
     # --- binding -------------------------------------------------------------------
     def bind_target(self, target: cst.BaseExpression, value: Optional[str], node: cst.CSTNode,
-                    literal: Tuple[Tuple[str, str], ...] = ()) -> None:
+                    literal: Tuple[Tuple[str, str], ...] = (), args: Tuple[Optional[str], ...] = ()) -> None:
         if isinstance(target, cst.Name):
             name = target.value
             if self.scope.kind == "function" and name not in self.scope.declared_global:
@@ -363,12 +478,12 @@ class Walker(Expressions):
             else:
                 self.resolver.bind(self.scope, name, LOCAL)
             path = self.resolver.target_path(self.scope, name)
-            self.emit(Event("assign", self.span(node), path=path, value=value, stmt=True, consts=literal))
+            self.emit(Event("assign", self.span(node), path=path, value=value, stmt=True, consts=literal, args=args))
         elif isinstance(target, cst.Attribute):
             base = self.ref(target.value)
             if base is not None:
                 self.emit(Event("assign", self.span(node), path=f"{base}.{target.attr.value}", value=value, stmt=True,
-                                consts=literal))
+                                consts=literal, args=args))
         elif isinstance(target, cst.Subscript):
             base = self.ref(target.value)
             key, consts = self.subscript_key(target)
@@ -404,6 +519,12 @@ class Walker(Expressions):
         return ((key,) if key is not None else ()), consts
 
 
+_EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set)  # what `extends` looks at
+_AUG_OPS = {
+    cst.AddAssign: "+", cst.BitOrAssign: "|", cst.SubtractAssign: "-", cst.BitAndAssign: "&",
+    cst.BitXorAssign: "^", cst.MultiplyAssign: "*",
+}
+
 _STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
     cst.SimpleStatementLine: Walker.simple_line,
     cst.If: Walker.stmt_if,
@@ -429,6 +550,8 @@ _SMALL: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
     cst.Del: Walker.stmt_del,
     cst.Global: Walker.stmt_global,
     cst.Nonlocal: Walker.stmt_nonlocal,
+    cst.Continue: Walker.stmt_continue,
+    cst.Break: Walker.stmt_break,
     cst.Assert: Walker.stmt_assert,
     cst.Import: Walker.stmt_import,
     cst.ImportFrom: Walker.stmt_import_from,

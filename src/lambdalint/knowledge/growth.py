@@ -60,6 +60,9 @@ class Registry:
     probes: Tuple[str, ...] = ()
     chains_with: Tuple[str, ...] = ()
     effect: str = ""
+    # attributes of the receiver that hold the registrations (a list): appending to
+    # one registers, clearing or rebinding it takes every registration back
+    holds: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class TmpApi:
     mode_position: int = -1
     mode_kwarg: str = ""
     modes: str = ""
+    # the path argument is a command line (an argument vector or a shell string):
+    # for writers, a /tmp path among its words; for removers, `programs` says which
+    # commands remove ("rm", or "find -delete": the program and a word it needs)
+    command: bool = False
+    programs: Tuple[str, ...] = ()
 
 
 def _matches(patterns: Iterable[str], path: str) -> bool:
@@ -130,9 +138,10 @@ _FIELDS: Dict[str, Dict[str, str]] = {
     "memoizer": {"name": "s", "decorators": "l", "unbounded": "s", "bound-kwarg": "s", "bound-position": "i",
                  "bounded-callee": "s"},
     "registry": {"name": "s", "functions": "l", "receivers": "l", "methods": "l", "dedupes": "b", "undo": "l",
-                 "probes": "l", "chains-with": "l", "effect": "s"},
+                 "probes": "l", "chains-with": "l", "effect": "s", "holds": "l"},
     "tmp": {"name": "s", "role": "s", "calls": "l", "methods": "l", "path-position": "i", "path-kwarg": "s",
-            "only-with": "l", "mode-position": "i", "mode-kwarg": "s", "modes": "s"},
+            "only-with": "l", "mode-position": "i", "mode-kwarg": "s", "modes": "s", "command": "b",
+            "programs": "l"},
 }
 _REQUIRED = {
     "collection": ("constructors",),

@@ -326,10 +326,13 @@ class LeakInterpreter(Interpreter):
                     fresh(m) for m in state if m != k and under(m, k) and under(place, m)):
                 continue  # `CTX["user"] = ...` in this invocation hides what an earlier merge put there
             for status, site in statuses:
-                if status == "req" and site not in self.reads and \
-                        not (set(self.writes[site].conds) & set(frame.conds)):
+                w = self.writes[site]
+                if status == "req" and site not in self.reads and not (set(w.conds) & set(frame.conds)) \
+                        and not (w.module == frame.module and inside(e.span, w.span)):
                     # (a read under the same test of the request as the write: this request
-                    # took the same branch, and wrote it there first)
+                    # took the same branch, and wrote it there first; and the read a write
+                    # makes of its own place, `ITEMS = ITEMS + [item]`, is accumulation, which
+                    # the growth rules judge: nothing of the old value reaches this caller)
                     self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards)
                     self._pending.append((site, e.span, frame, 1 if bare else 0))
 
