@@ -21,23 +21,35 @@ from lambdalint.project.discover import display_path
 HOOKS_MODULE = "snapshot_restore_py"
 
 
+def _listed_in_config(project: Project, handlers: Sequence[Handler], listed: Sequence[str], key: str,
+                      config: Optional[str], import_names) -> Tuple[List[Optional[str]], List[Notice]]:
+    """For each handler, the config entry of ``key`` (``snapstart-handlers``,
+    ``managed-instances-handlers``) that names it, or None; and a warning for
+    each entry that names none of them."""
+    shown = display_path(config) if config else "config"
+    wanted = [(entry, normalise_listed(entry)) for entry in listed]
+    names = import_names or {}
+    hits: List[Optional[str]] = []
+    for h in handlers:
+        facts_path = project.modules[h.module].path if h.module in project.modules else h.path
+        hits.append(next((entry for entry, k in wanted
+                          if matches_listed(k, h.qualname, h.module, names.get(h.module, h.module), facts_path)), None))
+    notices = [Notice(WARNING, shown, 0, f"{key}: `{entry}` names none of the handlers found")
+               for entry, _ in wanted if entry not in hits]
+    return hits, notices
+
+
 def with_snapstart(project: Project, handlers: Sequence[Handler], everywhere: bool, listed: Sequence[str],
                    config: Optional[str], import_names=None) -> Tuple[List[Handler], List[Notice]]:
     """``handlers`` with SnapStart facts from config (``everywhere``: every handler;
     ``listed``: these) and from hooks imports; a warning for each listed entry that
     names no handler. ``config``: the config file, as shown to people."""
     shown = display_path(config) if config else "config"
-    wanted = [(entry, normalise_listed(entry)) for entry in listed]
-    used = set()
-    names = import_names or {}
+    hits, notices = _listed_in_config(project, handlers, listed, "snapstart-handlers", config, import_names)
     out: List[Handler] = []
-    for h in handlers:
+    for h, hit in zip(handlers, hits):
         facts = h.deploy
-        facts_path = project.modules[h.module].path if h.module in project.modules else h.path
-        hit = next((entry for entry, key in wanted
-                    if matches_listed(key, h.qualname, h.module, names.get(h.module, h.module), facts_path)), None)
         if hit is not None:
-            used.add(hit)
             facts = replace(facts, snapstart=True, snapstart_at=f"{shown}, snapstart-handlers")
         elif everywhere:
             facts = replace(facts, snapstart=True, snapstart_at=f"{shown}, snapstart = true")
@@ -46,8 +58,6 @@ def with_snapstart(project: Project, handlers: Sequence[Handler], everywhere: bo
             if importer is not None:
                 facts = replace(facts, snapstart=True, snapstart_at=f"{importer} imports {HOOKS_MODULE}")
         out.append(h if facts is h.deploy else replace(h, deploy=facts))
-    notices = [Notice(WARNING, shown, 0, f"snapstart-handlers: `{entry}` names none of the handlers found")
-               for entry, _ in wanted if entry not in used]
     return out, notices
 
 
@@ -73,21 +83,12 @@ def with_managed(project: Project, handlers: Sequence[Handler], everywhere: bool
     lives elsewhere; a capacity provider a deployment file names is kept. A warning
     for each listed entry that names no handler."""
     shown = display_path(config) if config else "config"
-    wanted = [(entry, normalise_listed(entry)) for entry in listed]
-    used = set()
-    names = import_names or {}
+    hits, notices = _listed_in_config(project, handlers, listed, "managed-instances-handlers", config, import_names)
     out: List[Handler] = []
-    for h in handlers:
+    for h, hit in zip(handlers, hits):
         facts = h.deploy
-        facts_path = project.modules[h.module].path if h.module in project.modules else h.path
-        hit = next((entry for entry, key in wanted
-                    if matches_listed(key, h.qualname, h.module, names.get(h.module, h.module), facts_path)), None)
-        if hit is not None:
-            used.add(hit)
         if not facts.managed and (hit is not None or everywhere):
             key = "managed-instances-handlers" if hit is not None else "managed-instances = true"
             facts = replace(facts, capacity_provider=CONFIGURED_PROVIDER, managed_at=f"{shown}, {key}")
         out.append(h if facts is h.deploy else replace(h, deploy=facts))
-    notices = [Notice(WARNING, shown, 0, f"managed-instances-handlers: `{entry}` names none of the handlers found")
-               for entry, _ in wanted if entry not in used]
     return out, notices
