@@ -11,6 +11,9 @@ ERROR = "error"
 WARNING = "warning"
 NOTE = "note"
 
+# the longest headline a rule may produce (tests/test_headlines.py holds every rule to it)
+HEADLINE_MAX = 100
+
 SAFE = "safe"
 UNSAFE = "unsafe"
 DISPLAY_ONLY = "display-only"
@@ -65,8 +68,40 @@ def parse_span(text: str) -> Span:
     return (parts[0], parts[1], parts[2], parts[3])
 
 
+# When a place happens, for findings whose story crosses invocations (SARIF shows
+# the places of a finding with phases as a code flow, in this order).
+IMPORT = "import"            # module initialisation (the init phase, the snapshot)
+INVOCATION = "invocation"    # invocation N
+NEXT = "next invocation"     # invocation N+1, in the same warm environment
+RESTORE = "restore"          # an environment restored from the SnapStart snapshot
+CONCURRENT = "concurrent"    # another request running at the same time (Managed Instances)
+PHASES = (IMPORT, INVOCATION, NEXT, RESTORE, CONCURRENT)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A secondary place of a finding, with a short label saying what happens there
+    ("created at import", "reached from `handler`", "used again here"), as rustc
+    and ruff draw them under the source. ``path`` may name another file."""
+
+    path: str
+    span: Span
+    text: str
+    phase: str = ""  # one of PHASES when the place is a step of the story, else ""
+
+
 @dataclass(frozen=True)
 class Diagnostic:
+    """One finding.
+
+    ``message`` is the headline: at most ``HEADLINE_MAX`` characters, naming the
+    object as the source spells it and the consequence. The rest of the story is
+    structured: ``label`` says what happens at the primary span, ``labels`` are
+    the other places, ``help`` the advice when there is no fix (a fix's message
+    is the help otherwise: it is said once), ``notes`` the call chain, the
+    library fact, the AWS source.
+    """
+
     code: str
     name: str
     message: str
@@ -75,10 +110,20 @@ class Diagnostic:
     severity: str = ERROR
     fix: Optional[Fix] = None
     handlers: Tuple[str, ...] = field(default=())
+    label: str = ""
+    labels: Tuple[Label, ...] = ()
+    help: str = ""
+    notes: Tuple[str, ...] = ()
+    phase: str = ""  # the primary span's step in the story, one of PHASES or ""
 
     @property
     def line(self) -> int:
         return self.span[0]
+
+    @property
+    def advice(self) -> str:
+        """What to do, said once: the fix's message, else ``help``."""
+        return self.fix.message if self.fix is not None else self.help
 
     def sort_key(self) -> Tuple[str, int, int, str]:
         return (self.path, self.span[0], self.span[1], self.code)
