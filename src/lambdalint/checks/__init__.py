@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from lambdalint.knowledge.resources import Catalog
-from lambdalint.report.diagnostics import Diagnostic
+from lambdalint.index.span import Span
+from lambdalint.report.diagnostics import Diagnostic, Label
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
@@ -35,6 +36,11 @@ class CheckContext:
 
 
 Check = Callable[[CheckContext], Iterable[Diagnostic]]
+
+
+def place(project: Project, module: str, span: Span, text: str, phase: str = "") -> Label:
+    """A labelled secondary place of a finding, in ``module`` (a dotted module name)."""
+    return Label(project.modules[module].path, span, text, phase)
 
 
 # One module per rule family; each defines RULES (RuleInfo...) and check(ctx).
