@@ -437,6 +437,44 @@ def test_cdk_is_never_run(tmp_path):
     assert not marker.exists()
 
 
+def test_cdk_app_is_read_without_libcst(tmp_path):
+    """CDK apps are read with the standard library's ast: reading one loads no libcst."""
+    import subprocess
+    import sys
+
+    write_project(tmp_path, {
+        "cdk.json": "{}",
+        "app.py": """
+            # -*- coding: latin-1 -*-
+            import aws_cdk.aws_lambda as _lambda
+            NAME = "h"
+            _lambda.Function(None, "X", runtime=_lambda.Runtime.PYTHON_3_12, handler=f"{NAME}.run",
+                             code=_lambda.Code.from_asset("fn"), snap_start=_lambda.SnapStartConf.ON_PUBLISHED_VERSIONS)
+            """,
+    })
+    code = (
+        "import sys\n"
+        "from lambdalint.deploy import cdk\n"
+        f"out = cdk.read(open({str(tmp_path / 'app.py')!r}, 'rb').read(), {str(tmp_path / 'app.py')!r}, 'app.py', "
+        f"{str(tmp_path)!r})\n"
+        "d = out.declared[0]\n"
+        "print(d.handler, d.facts.snapstart, 'libcst' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["h.run", "True", "False"]
+
+
+def test_cdk_app_nested_too_deep_for_the_parser_is_skipped_quietly(tmp_path):
+    write_project(tmp_path, {
+        "cdk.json": "{}",
+        "app.py": "import aws_cdk.aws_lambda as _lambda\nx = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+                  + "y = " + "-" * 200000 + "1\n",
+        "fn/h.py": PLAIN.format(name="run"),
+    })
+    result = CliRunner().invoke(main, ["check", "--no-cache", str(tmp_path)])
+    assert "Traceback" not in result.output and result.exit_code in (0, 1, 2), result.output
+
+
 # --------------------------------------------------------------------------- Zappa and app objects
 
 

@@ -21,15 +21,19 @@ lambdalint cannot evaluate. A path outside the project root is not looked at
 
 from __future__ import annotations
 
+import ast
+import io
 import os
+import tokenize
 from typing import Dict, List, Optional, Sequence
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lambdalint.deploy.records import NOTE, Declared, DeployFacts, Deployment, Notice, is_python_runtime, WARNING
 from lambdalint.project.sourcefile import probe
 from lambdalint.project.root import inside
+
+# Read with the standard library's ``ast``: a CDK app is read for a few literal
+# arguments, which needs no concrete syntax tree, and a run over a CDK project
+# then does not load libcst until it indexes the handlers' code.
 
 _LAMBDA_MODULES = ("aws_cdk.aws_lambda",)
 _PYTHON_MODULES = ("aws_cdk.aws_lambda_python_alpha", "aws_cdk.aws_lambda_python")
@@ -62,98 +66,118 @@ def app_folder(path: str, root: str) -> str:
 class _Outside(Exception):
     """A construct's path evaluates to somewhere outside the project."""
 
-    def __init__(self, node: cst.BaseExpression) -> None:
+    def __init__(self, node: ast.expr) -> None:
         super().__init__()
         self.node = node
+
+
+def _decode(data: bytes) -> Optional[str]:
+    """The text as Python reads it (BOM, coding cookie, else UTF-8); None when it does not decode."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeError):
+        return None
 
 
 def read(data: bytes, path: str, shown: str, root: str) -> Deployment:
     """The Lambda functions a CDK app defines; ``root``: the project root,
     outside which no path is looked at."""
     out = Deployment(files=[shown])
+    text = _decode(data)
+    if text is None:
+        return out
     try:
-        tree = cst.parse_module(data)
-    except (cst.ParserSyntaxError, RecursionError, UnicodeDecodeError, ValueError):
+        tree = ast.parse(text)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
         return out  # the index reports the syntax error; nothing to add here
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
     collector = _Collector()
-    tree.visit(collector)
-    reader = _Reader(collector, os.path.abspath(path), app_folder(path, root), positions, shown, out, root)
+    try:
+        collector.visit(tree)
+    except RecursionError:  # nesting deeper than the visitor goes: read nothing rather than half
+        return out
+    reader = _Reader(collector, os.path.abspath(path), app_folder(path, root), shown, out, root)
     for call in collector.calls:
         try:
             reader.construct(call)
         except _Outside as exc:  # the construct is skipped: its code is not in the project
             kind = (reader.qualified(call.func) or "").rsplit(".", 1)[-1]
-            out.notices.append(Notice(WARNING, shown, reader.line(exc.node),
-                                      f"{kind}: `{tree.code_for_node(exc.node)}` points outside the project; not read"))
+            code = ast.get_source_segment(text, exc.node) or ast.unparse(exc.node)
+            out.notices.append(Notice(WARNING, shown, _line(exc.node),
+                                      f"{kind}: `{code}` points outside the project; not read"))
+        except RecursionError:
+            continue
     return out
 
 
-class _Collector(cst.CSTVisitor):
+def _line(node: ast.AST) -> int:
+    return getattr(node, "lineno", 0)
+
+
+class _Collector(ast.NodeVisitor):
     """Import aliases, names assigned in the file, and every call."""
 
     def __init__(self) -> None:
         self.aliases: Dict[str, str] = {}
-        self.assigned: Dict[str, List[cst.BaseExpression]] = {}
-        self.calls: List[cst.Call] = []
+        self.assigned: Dict[str, List[ast.expr]] = {}
+        self.calls: List[ast.Call] = []
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            dotted = _dotted(alias.name)
-            if dotted is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.aliases[alias.asname.name.value] = dotted
+            if alias.asname is not None:
+                self.aliases[alias.asname] = alias.name
             else:
-                top = dotted.split(".")[0]
+                top = alias.name.split(".")[0]
                 self.aliases[top] = top
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level or node.module is None:
             return
-        base = _dotted(node.module)
         for alias in node.names:
-            name = _dotted(alias.name)
-            if base is None or name is None:
+            if alias.name == "*":
                 continue
-            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
-            self.aliases[local] = f"{base}.{name}"
+            self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self.assigned.setdefault(target.target.value, []).append(node.value)
+            if isinstance(target, ast.Name):
+                self.assigned.setdefault(target.id, []).append(node.value)
+        self.generic_visit(node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if isinstance(node.target, cst.Name) and node.value is not None:
-            self.assigned.setdefault(node.target.value, []).append(node.value)
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if isinstance(node.target, ast.Name) and node.value is not None:
+            self.assigned.setdefault(node.target.id, []).append(node.value)
+        self.generic_visit(node)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         self.calls.append(node)
+        self.generic_visit(node)
 
 
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
+def _dotted(node: ast.expr) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
         base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
+        return f"{base}.{node.attr}" if base else None
     return None
 
 
+def _is_none(node: Optional[ast.expr]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 class _Reader:
-    def __init__(self, c: _Collector, file: str, base: str, positions, shown: str, out: Deployment, root: str) -> None:
+    def __init__(self, c: _Collector, file: str, base: str, shown: str, out: Deployment, root: str) -> None:
         self.c = c
         self.file = file
         self.base = base
-        self.positions = positions
         self.shown = shown
         self.out = out
         self.root = root  # the project root: a path outside it raises _Outside
 
     # --- names ----------------------------------------------------------------------
-    def qualified(self, node: cst.BaseExpression) -> Optional[str]:
+    def qualified(self, node: ast.expr) -> Optional[str]:
         dotted = _dotted(node)
         if dotted is None:
             return None
@@ -163,12 +187,8 @@ class _Reader:
             return None
         return f"{full}.{rest}" if rest else full
 
-    def line(self, node: cst.CSTNode) -> int:
-        pos = self.positions.get(node)
-        return pos.start.line if pos is not None else 0
-
     # --- constructs -------------------------------------------------------------------
-    def construct(self, call: cst.Call) -> None:
+    def construct(self, call: ast.Call) -> None:
         callee = self.qualified(call.func)
         if callee is None:
             return
@@ -179,30 +199,30 @@ class _Reader:
         elif callee in _DOCKER_FUNCTIONS:
             self.docker_function(call)
 
-    def kwargs(self, call: cst.Call) -> Dict[str, cst.BaseExpression]:
-        return {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    def kwargs(self, call: ast.Call) -> Dict[str, ast.expr]:
+        return {k.arg: k.value for k in call.keywords if k.arg is not None}
 
-    def origin(self, call: cst.Call, kind: str) -> str:
-        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    def origin(self, call: ast.Call, kind: str) -> str:
+        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
         construct_id = self.value(positional[1]) if len(positional) > 1 else None
         label = f' "{construct_id}"' if construct_id else ""
-        return f"{self.shown}:{self.line(call)}: {kind}{label}"
+        return f"{self.shown}:{_line(call)}: {kind}{label}"
 
-    def note(self, node: cst.CSTNode, message: str) -> None:
-        self.out.notices.append(Notice(NOTE, self.shown, self.line(node), message))
+    def note(self, node: ast.AST, message: str) -> None:
+        self.out.notices.append(Notice(NOTE, self.shown, _line(node), message))
 
-    def runtime(self, node: Optional[cst.BaseExpression]) -> Optional[bool]:
+    def runtime(self, node: Optional[ast.expr]) -> Optional[bool]:
         if node is None:
             return None
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Attribute):
             owner = self.qualified(node.value)
             if owner in _RUNTIME:
-                return node.attr.value.upper().startswith("PYTHON")
-        if isinstance(node, cst.Call) and self.qualified(node.func) in _RUNTIME and node.args:
-            return is_python_runtime(self.value(node.args[0].value))
+                return node.attr.upper().startswith("PYTHON")
+        if isinstance(node, ast.Call) and self.qualified(node.func) in _RUNTIME and node.args:
+            return is_python_runtime(self.value(node.args[0]))
         return None
 
-    def function(self, call: cst.Call, callee: str) -> None:
+    def function(self, call: ast.Call, callee: str) -> None:
         kw = self.kwargs(call)
         python = self.runtime(kw.get("runtime"))
         if python is False:
@@ -222,10 +242,10 @@ class _Reader:
                 self.note(code, f"{kind}: code location is not a local asset folder lambdalint can evaluate; "
                                 f"handler `{handler}` not checked")
             return
-        self.out.declared.append(Declared(handler, root, self.shown, self.line(handler_node), self.origin(call, kind), python,
+        self.out.declared.append(Declared(handler, root, self.shown, _line(handler_node), self.origin(call, kind), python,
                                           facts=self.facts(kw)))
 
-    def python_function(self, call: cst.Call) -> None:
+    def python_function(self, call: ast.Call) -> None:
         kw = self.kwargs(call)
         if self.runtime(kw.get("runtime")) is False:
             return
@@ -240,58 +260,61 @@ class _Reader:
             return
         module = index[:-3] if index.endswith(".py") else index
         handler = f"{module.replace(os.sep, '/')}.{func}"
-        line = self.line(kw.get("handler", entry_node))
+        line = _line(kw.get("handler", entry_node))
         self.out.declared.append(Declared(handler, entry, self.shown, line, self.origin(call, "PythonFunction"), True,
                                           facts=self.facts(kw)))
 
-    def docker_function(self, call: cst.Call) -> None:
+    def docker_function(self, call: ast.Call) -> None:
         code = self.kwargs(call).get("code")
-        if not isinstance(code, cst.Call) or self.qualified(code.func) not in _DOCKER_CODE or not code.args:
+        if not isinstance(code, ast.Call) or self.qualified(code.func) not in _DOCKER_CODE or not code.args:
             return
-        folder = self.path(code.args[0].value)
+        if isinstance(code.args[0], ast.Starred):
+            return
+        folder = self.path(code.args[0])
         cmd = self.kwargs(code).get("cmd")
-        first = cmd.elements[0].value if isinstance(cmd, cst.List) and cmd.elements else None
-        handler = self.value(first) if first is not None else None
-        if folder is None or handler is None:
+        first = cmd.elts[0] if isinstance(cmd, ast.List) and cmd.elts else None
+        handler = self.value(first) if first is not None and not isinstance(first, ast.Starred) else None
+        if folder is None or handler is None or first is None:
             return  # the handler is in the Dockerfile's CMD, or not evaluable: not declared here
-        self.out.declared.append(Declared(handler, folder, self.shown, self.line(first), self.origin(call, "DockerImageFunction"),
+        self.out.declared.append(Declared(handler, folder, self.shown, _line(first), self.origin(call, "DockerImageFunction"),
                                           None, facts=self.facts(self.kwargs(call))))
 
-    def facts(self, kw: Dict[str, cst.BaseExpression]) -> DeployFacts:
+    def facts(self, kw: Dict[str, ast.expr]) -> DeployFacts:
         """``snap_start=SnapStartConf.ON_PUBLISHED_VERSIONS`` (or a name assigned it
         once): on; another value of ``SnapStartConf``: unknown."""
         node = kw.get("snap_start")
         if node is None:
             return DeployFacts()
-        value: Optional[cst.BaseExpression] = node
+        value: Optional[ast.expr] = node
         for _ in range(_MAX_DEPTH):
-            if not isinstance(value, cst.Name) or value.value in ("None",):
+            if not isinstance(value, ast.Name):
                 break
-            value = self.only_assignment(value.value)
+            value = self.only_assignment(value.id)
         on: Optional[bool] = None
-        if isinstance(value, cst.Name) and value.value == "None":
+        if _is_none(value):
             on = False
-        elif isinstance(value, cst.Attribute) and self.qualified(value.value) in _SNAPSTART_CONF:
-            on = True if value.attr.value == "ON_PUBLISHED_VERSIONS" else None
-        return DeployFacts(on, f"{self.shown}:{self.line(node)}")
+        elif isinstance(value, ast.Attribute) and self.qualified(value.value) in _SNAPSTART_CONF:
+            on = True if value.attr == "ON_PUBLISHED_VERSIONS" else None
+        return DeployFacts(on, f"{self.shown}:{_line(node)}")
 
-    def asset_folder(self, code: cst.BaseExpression, depth: int = 0) -> Optional[str]:
-        if isinstance(code, cst.Name) and depth < _MAX_DEPTH:
-            only = self.only_assignment(code.value)
+    def asset_folder(self, code: Optional[ast.expr], depth: int = 0) -> Optional[str]:
+        if isinstance(code, ast.Name) and depth < _MAX_DEPTH:
+            only = self.only_assignment(code.id)
             return self.asset_folder(only, depth + 1) if only is not None else None
-        if isinstance(code, cst.Call) and self.qualified(code.func) in _ASSET_CODE and code.args:
-            folder = self.path(code.args[0].value)
+        if (isinstance(code, ast.Call) and self.qualified(code.func) in _ASSET_CODE and code.args
+                and not isinstance(code.args[0], ast.Starred)):
+            folder = self.path(code.args[0])
             if folder is not None and os.path.isfile(probe(folder)):
                 return None  # a zip file: the code is not in the repository as source
             return folder
         return None
 
     # --- evaluation ------------------------------------------------------------------
-    def only_assignment(self, name: str) -> Optional[cst.BaseExpression]:
+    def only_assignment(self, name: str) -> Optional[ast.expr]:
         values = self.c.assigned.get(name, [])
         return values[0] if len(values) == 1 else None
 
-    def path(self, node: cst.BaseExpression) -> Optional[str]:
+    def path(self, node: ast.expr) -> Optional[str]:
         """The folder or file ``node`` names; ``_Outside`` when outside the
         project (before anything looks at it)."""
         value = self.value(node)
@@ -302,59 +325,58 @@ class _Reader:
             raise _Outside(node)
         return full
 
-    def value(self, node: cst.BaseExpression, depth: int = 0) -> Optional[str]:
+    def value(self, node: ast.expr, depth: int = 0) -> Optional[str]:
         """The string (or path) ``node`` evaluates to, when lambdalint can tell without running anything."""
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            v = node.evaluated_value
-            return v if isinstance(v, str) else None
-        if isinstance(node, cst.FormattedString):
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, ast.JoinedStr):
             parts = []
-            for part in node.parts:
-                if isinstance(part, cst.FormattedStringText):
+            for part in node.values:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
                     parts.append(part.value)
-                elif isinstance(part, cst.FormattedStringExpression) and part.format_spec is None and part.conversion is None:
-                    v = self.value(part.expression, depth + 1)
+                elif isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion == -1:
+                    v = self.value(part.value, depth + 1)
                     if v is None:
                         return None
                     parts.append(v)
                 else:
                     return None
             return "".join(parts)
-        if isinstance(node, cst.Name):
-            if node.value == "__file__":
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
                 return self.file
-            only = self.only_assignment(node.value)
+            only = self.only_assignment(node.id)
             return self.value(only, depth + 1) if only is not None else None
-        if isinstance(node, cst.Attribute) and node.attr.value == "parent":
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
             inner = self.value(node.value, depth + 1)
             return os.path.dirname(inner) if inner is not None else None
-        if isinstance(node, cst.Subscript):
+        if isinstance(node, ast.Subscript):
             return self.parents(node, depth)
-        if isinstance(node, cst.BinaryOperation):
+        if isinstance(node, ast.BinOp):
             left, right = self.value(node.left, depth + 1), self.value(node.right, depth + 1)
             if left is None or right is None:
                 return None
-            if isinstance(node.operator, cst.Divide):
+            if isinstance(node.op, ast.Div):
                 return os.path.join(left, right)
-            if isinstance(node.operator, cst.Add):
+            if isinstance(node.op, ast.Add):
                 return left + right
             return None
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             return self.call_value(node, depth)
         return None
 
-    def call_value(self, node: cst.Call, depth: int) -> Optional[str]:
-        if any(a.keyword is not None or a.star for a in node.args):
+    def call_value(self, node: ast.Call, depth: int) -> Optional[str]:
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             return None
-        args = [self.value(a.value, depth + 1) for a in node.args]
+        args = [self.value(a, depth + 1) for a in node.args]
         if any(a is None for a in args):
             return None
         values: Sequence[str] = args  # type: ignore[assignment]
-        if isinstance(node.func, cst.Attribute) and self.qualified(node.func) is None:
+        if isinstance(node.func, ast.Attribute) and self.qualified(node.func) is None:
             # a method on a path: Path(...).resolve(), .absolute(), .joinpath(...)
-            method = node.func.attr.value
+            method = node.func.attr
             owner = self.value(node.func.value, depth + 1)
             if owner is None:
                 return None
@@ -363,7 +385,7 @@ class _Reader:
             if method == "joinpath":
                 return os.path.join(owner, *values)
             return None
-        callee = self.qualified(node.func) if not (isinstance(node.func, cst.Name) and node.func.value == "str") else "str"
+        callee = self.qualified(node.func) if not (isinstance(node.func, ast.Name) and node.func.id == "str") else "str"
         if callee in ("os.path.join", "posixpath.join") and values:
             return os.path.join(*values)
         if callee in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath") and values:
@@ -380,16 +402,16 @@ class _Reader:
             return values[0]
         return None
 
-    def parents(self, node: cst.Subscript, depth: int) -> Optional[str]:
+    def parents(self, node: ast.Subscript, depth: int) -> Optional[str]:
         """``Path(__file__).parents[1]``"""
-        if not (isinstance(node.value, cst.Attribute) and node.value.attr.value == "parents" and len(node.slice) == 1):
+        if not (isinstance(node.value, ast.Attribute) and node.value.attr == "parents"):
             return None
-        index = node.slice[0].slice
-        if not (isinstance(index, cst.Index) and isinstance(index.value, cst.Integer)):
+        index = node.slice
+        if not (isinstance(index, ast.Constant) and type(index.value) is int and index.value >= 0):
             return None
         inner = self.value(node.value.value, depth + 1)
         if inner is None:
             return None
-        for _ in range(int(index.value.value) + 1):
+        for _ in range(min(index.value, 64) + 1):
             inner = os.path.dirname(inner)
         return inner
