@@ -1406,7 +1406,8 @@ def assert_headline(d):
      [("app.py", 12, "`run_handler` calls `main` here, and `asyncio.run()` cancels it when the coroutine returns")],
      ["`asyncio.run()` cancels the tasks still pending", "silently lost"]),
     ("loop_handler", "asyncio task `asyncio.create_task(...)` is still pending when the handler returns; it resumes later",
-     [("app.py", 3, "event loop `loop` created at import"), ("app.py", 15, "`loop_handler` calls `main` here")],
+     [("app.py", 3, "event loop `loop` created at import"), ("app.py", 15, "`loop_handler` calls `main` here"),
+      ("app.py", 15, "the next invocation runs the loop again here, and the task resumes")],
      ["resumes during a later invocation"]),
     ("fresh_handler", "asyncio task `asyncio.create_task(...)` never finishes: its event loop is not run again",
      [("app.py", 19, "`fresh_handler` calls `main` here")], ["made in this invocation", "never finishes"]),
@@ -1426,6 +1427,10 @@ def test_task_message_says_what_happens_to_the_task(tmp_path, handler, headline,
     for w in notes:
         assert any(w in n for n in d.notes), d.notes
     assert d.notes[0] == f"`{handler}` -> `main` -> `asyncio.create_task(...)`"
+    phases = {text: phase for _, _, text, phase in places(d)}
+    assert phases.get("event loop `loop` created at import", "import") == "import"
+    assert phases.get("the next invocation runs the loop again here, and the task resumes", "next invocation") \
+        == "next invocation"
 
 
 def test_thread_message_names_handler_chain_creation_and_exit(tmp_path):

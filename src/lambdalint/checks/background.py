@@ -20,7 +20,7 @@ from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming
 from lambdalint.report.diagnostics import (
-    DISPLAY_ONLY, ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
+    DISPLAY_ONLY, ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
 )
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.handlers import Handler
@@ -133,7 +133,7 @@ class _Story:
         """Label a place; a second story of the same place joins the first label."""
         label = place(self.project, module, span, text, phase)
         for i, other in enumerate(self.labels):
-            if other.path == label.path and other.span == span:
+            if other.path == label.path and other.span == span and other.phase == phase:
                 self.labels[i] = Label(other.path, span, f"{other.text}, and {text}", other.phase or phase)
                 return
         self.labels.append(label)
@@ -272,6 +272,9 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
                 loop = f"the event loop `{paths.display(loop_path)}`"
             else:
                 loop = "the thread's event loop (`asyncio.get_event_loop()`)"
+            if item.run is not None:
+                story.at(item.run.module, item.run.span, "the next invocation runs the loop again here, and the task "
+                                                         "resumes", NEXT)
             story.notes.append(f"{loop} outlives the invocation, so the task is frozen with the environment and "
                                f"resumes during a later invocation, when the loop runs again (or never, if the "
                                f"environment is discarded)")
