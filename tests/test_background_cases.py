@@ -1646,3 +1646,30 @@ def test_every_background_finding_of_the_fixtures_is_a_headline_with_places():
         assert_headline(d)
         assert d.label and d.fix is not None and not d.help, d
         assert all(l.text and l.text[0].islower() or l.text.startswith("`") for l in d.labels), d.labels
+
+
+def test_task_headlines_spell_the_call_as_imported(tmp_path):
+    """`from asyncio import create_task`: the headline says `create_task(...)`, as the line does."""
+    diagnostics = lint(tmp_path, {"app.py": """
+        import asyncio
+        from asyncio import create_task, ensure_future
+
+        async def work(x):
+            await asyncio.sleep(0)
+
+        async def main(event):
+            create_task(work(1))
+            ensure_future(work(2))
+            asyncio.gather(work(3), work(4))
+            return 1
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """})
+    got = {d.line: d.message for d in diagnostics if d.code == "LAM301"}
+    assert got == {
+        line: f"asyncio task `{call}(...)` is still pending when `asyncio.run()` returns; it is cancelled"
+        for line, call in ((8, "create_task"), (9, "ensure_future"), (10, "asyncio.gather"))}
+    for d in diagnostics:
+        assert_headline(d)
+        assert ("app.py", 11, "`main` returns here with it pending", "invocation") in places(d)

@@ -608,7 +608,7 @@ class Calls:
             if collector.awaited and not e.awaited:
                 # gather(...) not awaited yet: a future holding the work; wait(...) a coroutine
                 item = self.new_item(self.catalog.kind_named("asyncio task") if external.endswith("gather") else None,
-                                     e, frame, paths.display(e.path or ""))
+                                     e, frame, self.spelled(e.path, frame.module))
                 for coro in [a for a in atoms if isinstance(a, int) and self.items[a].kind is None]:
                     ran = self.run_coroutine(coro, [s], frame, e)
                     s = (ran.falls or [s])[0]
