@@ -9,6 +9,8 @@ drained by gather/wait/as_completed, task groups, coroutines handed on.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from helpers import expected_markers, found, lint
@@ -1387,21 +1389,48 @@ LOOPS = """
 """
 
 
-@pytest.mark.parametrize("handler,words", [
-    ("run_handler", ["asyncio.run cancels the tasks still pending", "silently lost", "app.py:12"]),
-    ("loop_handler", ["`loop`, created at app.py:3", "resumes during a later invocation"]),
-    ("fresh_handler", ["made in this invocation", "never finishes"]),
+def places(d):
+    """A diagnostic's labelled places: (file name, line, text, phase)."""
+    import os
+
+    return [(os.path.basename(l.path), l.span[0], l.text, l.phase) for l in d.labels]
+
+
+def assert_headline(d):
+    assert len(d.message) <= 100 and "\n" not in d.message and not d.message.endswith("."), d.message
+    assert not re.search(r"\w\.py:\d", d.message + d.label + " ".join(d.notes) + " ".join(l.text for l in d.labels)), d
+
+
+@pytest.mark.parametrize("handler,headline,where,notes", [
+    ("run_handler", "asyncio task `asyncio.create_task(...)` is still pending, so `asyncio.run()` cancels it",
+     [("app.py", 12, "`run_handler` calls `main` here, and `asyncio.run()` cancels it when the coroutine returns")],
+     ["`asyncio.run()` cancels the tasks still pending", "silently lost"]),
+    ("loop_handler", "asyncio task `asyncio.create_task(...)` is still pending when the handler returns; it resumes later",
+     [("app.py", 3, "event loop `loop` created at import"), ("app.py", 15, "`loop_handler` calls `main` here"),
+      ("app.py", 15, "the next invocation runs the loop again here, and the task resumes")],
+     ["resumes during a later invocation"]),
+    ("fresh_handler", "asyncio task `asyncio.create_task(...)` never finishes: its event loop is not run again",
+     [("app.py", 19, "`fresh_handler` calls `main` here")], ["made in this invocation", "never finishes"]),
 ])
-def test_task_message_says_what_happens_to_the_task(tmp_path, handler, words):
+def test_task_message_says_what_happens_to_the_task(tmp_path, handler, headline, where, notes):
     from lambdalint.project.config import Settings
 
     diagnostics = [d for d in lint(tmp_path, {"app.py": LOOPS}, Settings(handlers=(f"app.{handler}",), conventions=False))
                    if d.code == "LAM301"]
     assert len(diagnostics) == 1 and diagnostics[0].line == 9
-    message = diagnostics[0].message
-    for w in words:
-        assert w in message, message
-    assert f"handler `{handler}` (via main)" in message
+    d = diagnostics[0]
+    assert_headline(d)
+    assert d.message == headline
+    texts = [(f, line, text) for f, line, text, _ in places(d)]
+    for w in where:
+        assert w in texts, texts
+    for w in notes:
+        assert any(w in n for n in d.notes), d.notes
+    assert d.notes[0] == f"`{handler}` -> `main` -> `asyncio.create_task(...)`"
+    phases = {text: phase for _, _, text, phase in places(d)}
+    assert phases.get("event loop `loop` created at import", "import") == "import"
+    assert phases.get("the next invocation runs the loop again here, and the task resumes", "next invocation") \
+        == "next invocation"
 
 
 def test_thread_message_names_handler_chain_creation_and_exit(tmp_path):
@@ -1419,9 +1448,47 @@ def test_thread_message_names_handler_chain_creation_and_exit(tmp_path):
             return 2
     """})
     assert d.code == "LAM302" and d.line == 5
-    for w in ["created at app.py:4", "started at app.py:5", "handler `handler` (via start)", "the return at app.py:10",
-              "the return at app.py:11", "`daemon=True` does not help", "join it"]:
-        assert w in d.message, d.message
+    assert_headline(d)
+    assert d.message == "thread `worker` is not joined before the handler returns; Lambda freezes it mid-work"
+    assert d.label == "started here, not joined on every path" and d.phase == "invocation"
+    assert places(d) == [
+        ("app.py", 4, "`threading.Thread(...)` created here", "invocation"),
+        ("app.py", 8, "`handler` calls `start(...)` here", "invocation"),
+        ("app.py", 10, "`handler` returns here with it running", "invocation"),
+        ("app.py", 11, "`handler` returns here with it running", "invocation"),
+    ]
+    assert d.notes[0] == "`handler` -> `start(...)` -> `threading.Thread(...)`"
+    assert any("`daemon=True` does not help" in n for n in d.notes), d.notes
+    assert "Join the thread" in d.fix.message and not d.help
+
+
+def test_thread_started_in_another_module_labels_the_call_in_the_handler(tmp_path):
+    """The spawn is in tele.py; the call that reaches it and the returns are in app.py,
+    spelled as app.py spells them (`tele.start(...)`, not the module path)."""
+    (d,) = lint(tmp_path, {
+        "tele.py": """
+            from threading import Thread
+
+            def start():
+                t = Thread(target=print)
+                t.start()
+        """,
+        "app.py": """
+            import tele
+
+            def handler(event, context):
+                tele.start()
+                return 1
+        """})
+    assert d.code == "LAM302" and d.path.endswith("tele.py") and d.line == 5
+    assert_headline(d)
+    assert d.message == "thread `t` is not joined before the handler returns; Lambda freezes it mid-work"
+    assert places(d) == [
+        ("tele.py", 4, "`Thread(...)` created here", "invocation"),
+        ("app.py", 4, "`handler` calls `tele.start(...)` here", "invocation"),
+        ("app.py", 5, "`handler` returns here with it running", "invocation"),
+    ]
+    assert d.notes[0] == "`handler` -> `tele.start(...)` -> `Thread(...)`"
 
 
 def test_timeout_join_is_a_note(tmp_path):
@@ -1433,7 +1500,10 @@ def test_timeout_join_is_a_note(tmp_path):
             t.start()
             t.join(timeout=2.5)
     """})
-    assert d.code == "LAM302" and d.severity == "note" and "only joined with a timeout" in d.message
+    assert d.code == "LAM302" and d.severity == "note"
+    assert d.message == "thread `t` is only joined with a timeout; it may still run when the handler returns"
+    assert d.label == "started here, joined only with a timeout"
+    assert d.fix.message == "Make the timeout longer than the work, or check `is_alive()` after the join"
 
 
 def test_one_diagnostic_per_site_across_handlers(tmp_path):
@@ -1450,7 +1520,90 @@ def test_one_diagnostic_per_site_across_handlers(tmp_path):
             spawn()
     """})
     (d,) = diagnostics
-    assert d.handlers == ("a_handler", "b_handler") and "handlers `a_handler`, `b_handler`" in d.message
+    assert d.handlers == ("a_handler", "b_handler") and "in handlers `a_handler`, `b_handler`" in d.notes
+    assert d.message == ("thread `threading.Thread(...)` is not joined before the handler returns; Lambda freezes it "
+                         "mid-work")
+    # created and started in one expression: one place, the primary one
+    assert not any("created here" in text for _, _, text, _ in places(d))
+
+
+@pytest.mark.parametrize("files,code,line,headline,where", [
+    # LAM303: the module-level executor is a place, created at import
+    ({"app.py": """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(2)
+
+        def handler(event, context):
+            pool.submit(print, event)
+            return 1
+    """}, "LAM303", 6, "executor future `pool.submit(...)` is not waited for before the handler returns; Lambda "
+                       "freezes it", [("app.py", 7, "`handler` returns here with it running", "invocation"),
+                                      ("app.py", 3, "executor `pool` created at import (module level)", "import")]),
+    # LAM305: spelled as imported
+    ({"app.py": """
+        from subprocess import Popen
+
+        def handler(event, context):
+            p = Popen(["true"])
+            if event:
+                return 1
+            p.wait()
+    """}, "LAM305", 4, "child process `Popen(...)` is not waited for on every path before the handler returns",
+     [("app.py", 6, "`handler` returns here with it running", "invocation")]),
+    # LAM304: a coroutine function of another module, spelled as imported, made in a helper
+    ({"notify.py": """
+        async def send(event):
+            return event
+    """, "app.py": """
+        from notify import send
+
+        def audit(event):
+            send(event)
+
+        def handler(event, context):
+            audit(event)
+    """}, "LAM304", 4, "coroutine `send(...)` is never awaited, scheduled or run, so its body never runs",
+     [("notify.py", 1, "`async def send` is defined here", ""),
+      ("app.py", 7, "`handler` calls `audit(...)` here", "invocation")]),
+    # LAM306
+    ({"app.py": """
+        async def lambda_handler(event, context):
+            return {"ok": True}
+    """}, "LAM306", 1, "handler `lambda_handler` is an `async def`: the runtime never awaits it, so its body never runs",
+     []),
+])
+def test_headline_and_places_of_each_rule(tmp_path, files, code, line, headline, where):
+    (d,) = [d for d in lint(tmp_path, files) if d.code == code]
+    assert_headline(d)
+    assert d.line == line and d.message == headline
+    assert places(d) == where
+    assert d.label
+
+
+def test_timer_started_at_import_is_labelled_at_import(tmp_path):
+    (d,) = lint(tmp_path, {"app.py": """
+        import threading
+
+        def flush():
+            global timer
+            timer = threading.Timer(5, flush)
+            timer.start()
+
+        flush()
+
+        def handler(event, context):
+            return 1
+    """})
+    assert d.code == "LAM302" and d.line == 6 and d.phase == "import"
+    assert_headline(d)
+    assert d.message == "timer thread `timer` re-arms itself from `flush` and runs across invocations from import"
+    assert places(d) == [
+        ("app.py", 5, "`threading.Timer(...)` created here", "import"),
+        ("app.py", 8, "import calls `flush(...)` here", "import"),
+        ("app.py", 11, "`handler` returns here with it running", "invocation"),
+    ]
+    assert any("only `cancel()` does" in n for n in d.notes), d.notes
 
 
 def test_task_set_with_discard_callback_is_not_unbounded_growth(tmp_path):
@@ -1474,3 +1627,49 @@ def test_task_set_with_discard_callback_is_not_unbounded_growth(tmp_path):
             asyncio.run(main(event))
     """})
     assert [d.code for d in diagnostics] == ["LAM301"], [d.message for d in diagnostics]
+
+
+def test_every_background_finding_of_the_fixtures_is_a_headline_with_places():
+    """Over every LAM301-LAM306 fixture: a headline of at most 100 characters, one line, no
+    trailing period, no `file.py:line` in any prose (places are labels), a label of the
+    primary span, and the advice said once (a fix, so no help)."""
+    from pathlib import Path
+
+    from lambdalint.project.config import Settings
+    from lambdalint.run import run_check
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    diagnostics = [d for d in run_check([str(fixtures / f"lam30{n}") for n in range(1, 7)], Settings()).diagnostics
+                   if d.code.startswith("LAM30")]
+    assert len(diagnostics) > 30
+    for d in diagnostics:
+        assert_headline(d)
+        assert d.label and d.fix is not None and not d.help, d
+        assert all(l.text and l.text[0].islower() or l.text.startswith("`") for l in d.labels), d.labels
+
+
+def test_task_headlines_spell_the_call_as_imported(tmp_path):
+    """`from asyncio import create_task`: the headline says `create_task(...)`, as the line does."""
+    diagnostics = lint(tmp_path, {"app.py": """
+        import asyncio
+        from asyncio import create_task, ensure_future
+
+        async def work(x):
+            await asyncio.sleep(0)
+
+        async def main(event):
+            create_task(work(1))
+            ensure_future(work(2))
+            asyncio.gather(work(3), work(4))
+            return 1
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """})
+    got = {d.line: d.message for d in diagnostics if d.code == "LAM301"}
+    assert got == {
+        line: f"asyncio task `{call}(...)` is still pending when `asyncio.run()` returns; it is cancelled"
+        for line, call in ((8, "create_task"), (9, "ensure_future"), (10, "asyncio.gather"))}
+    for d in diagnostics:
+        assert_headline(d)
+        assert ("app.py", 11, "`main` returns here with it pending", "invocation") in places(d)

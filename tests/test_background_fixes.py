@@ -256,7 +256,9 @@ def test_rearming_timer_is_not_fixed_by_a_join(tmp_path):
         "    _timer.start()\n\ndef handler(event, context):\n    t = threading.Timer(1, tick)\n    t.start()\n"
         "    return 1\n")
     (d,) = check_file(tmp_path / "app.py")
-    assert "re-arms itself from its callback `tick`" in d.message
+    assert d.message == "timer thread `t` re-arms itself from `tick`: a background loop frozen between invocations"
+    assert d.label == "started here; its callback `tick` starts it again (a background loop)"
+    assert any("only `cancel()` does" in n for n in d.notes), d.notes
     assert d.fix.applicability == DISPLAY_ONLY and not d.fix.edits
 
 

@@ -209,19 +209,45 @@ def test_findings_match_markers(path: Path, findings: list[Finding]):
     )
 
 
+@pytest.fixture(scope="module")
+def stories() -> dict[tuple[str, int, str], list[tuple[str, set[str]]]]:
+    """Each finding's whole story as text (headline, labels, notes, advice) and its
+    places as ``<file name>:<line>`` (the primary span and the labelled ones): a
+    diagnostic tells where things happen with labelled places, not in its headline."""
+    from lambdalint.checks import all_rules
+    from lambdalint.project.config import find_config, load_settings
+    from lambdalint.run import run_check
+
+    settings = load_settings(find_config([str(FIXTURES)]), list(all_rules()))
+    out: dict[tuple[str, int, str], list[tuple[str, set[str]]]] = {}
+    for d in run_check([str(FIXTURES)], settings).diagnostics:
+        path = Path(d.path).resolve()
+        try:
+            rel = path.relative_to(FIXTURES.resolve()).as_posix()
+        except ValueError:
+            rel = str(path)
+        text = " ".join([d.message, d.label, *(l.text for l in d.labels), *d.notes, d.advice or ""])
+        places = {f"{Path(p).name}:{span[0]}" for p, span in [(d.path, d.span), *((l.path, l.span) for l in d.labels)]}
+        out.setdefault((rel, d.line, d.code), []).append((text, places))
+    return out
+
+
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=FIXTURE_IDS)
-def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding]):
-    """Every diagnostic names the handler it is reached from and the line where the global was made."""
+def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding], stories):
+    """Every diagnostic names the handler it is reached from and the line where the global was made:
+    in its story (headline, labels, notes) and its labelled places, or, as before, in its message."""
     rel = _rel(path)
     problems = []
     for f in findings:
         marker = EXPECTED.get(f.key)
         if f.rel != rel or marker is None:
             continue
+        told = stories.get(f.key) or [(f.message, set())]
         issues = []
-        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", f.message) for h in marker.handlers):
+        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", text) for h in marker.handlers for text, _ in told):
             issues.append(f"does not name handler {'|'.join(marker.handlers)}")
-        if marker.made and not any(re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", f.message) for m in marker.made):
+        if marker.made and not any(m in places or re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", text)
+                                   for m in marker.made for text, places in told):
             issues.append(f"does not cite creation site {'|'.join(marker.made)}")
         if issues:
             problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      message: {f.message}")

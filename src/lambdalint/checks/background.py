@@ -14,13 +14,14 @@ reports each spawn site whose work is unfinished at some exit.
 
 from __future__ import annotations
 
-import os
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming
-from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, span_text
+from lambdalint.report.diagnostics import (
+    DISPLAY_ONLY, ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
+)
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, iter_events
@@ -85,47 +86,131 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     for (code, module, span), (findings, handlers) in found.items():
         finding = findings[0]
         outcome = finding.outcome
+        headline, story = _story(project, finding, handlers)
+        if len(handlers) == 1 and not any(f"`{handlers[0]}`" in t for t in (*story.notes, *(l.text for l in story.labels))):
+            story.notes.append(f"in handler `{handlers[0]}`")
         diagnostics.append(Diagnostic(
             code=code,
             name=_NAMES[code],
-            message=_message(project, finding, handlers),
+            message=headline,
             path=project.modules[module].path,
             span=span,
             severity=NOTE if outcome == "maybe" else ERROR,
             fix=_fix(project, findings),
             handlers=tuple(handlers),
+            label=story.label,
+            labels=tuple(story.labels),
+            notes=tuple(story.notes),
+            phase=story.phase,
         ))
     return diagnostics
 
 
 # --- messages ----------------------------------------------------------------------
+#
+# A finding is a headline (the object as the source spells it at the primary span,
+# and what happens to it), labelled places (where it was made, where the handler
+# reaches the helper that made it, where the handler returns with it unfinished,
+# the module-level loop or executor it runs on), and notes (the call chain, which
+# handlers, what Lambda and the library do with it).
 
-def _where(project: Project, module: str, span: Span) -> str:
-    return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
+_FROZEN = ("Lambda freezes the environment as soon as the handler returns, so the work stops mid-way and resumes "
+           "in a later invocation, or is lost with the environment")
+_DAEMON = "`daemon=True` does not help: the process does not exit between invocations"
 
 
-def _who(handlers: Sequence[str], item: Item) -> str:
-    who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
-    if len(item.chain) > 1:
-        who += f" (via {' -> '.join(item.chain[1:])})"
-    return who
+class _Story:
+    """What one diagnostic says besides its headline."""
+
+    def __init__(self, project: Project, label: str, phase: str = INVOCATION) -> None:
+        self.project = project
+        self.label = label
+        self.phase = phase
+        self.labels: List[Label] = []
+        self.notes: List[str] = []
+
+    def at(self, module: str, span: Span, text: str, phase: str = INVOCATION) -> None:
+        """Label a place; a second story of the same place joins the first label."""
+        label = place(self.project, module, span, text, phase)
+        for i, other in enumerate(self.labels):
+            if other.path == label.path and other.span == span and other.phase == phase:
+                self.labels[i] = Label(other.path, span, f"{other.text}, and {text}", other.phase or phase)
+                return
+        self.labels.append(label)
 
 
-def _exits(project: Project, exits: Sequence[Exit]) -> str:
-    parts = []
-    for x in exits[:3]:
-        if x.how == "end":
-            parts.append(f"the end of `{x.function}`")
-        elif x.span is None:
-            parts.append("an exception raised in a called function")
+def _fit(*headlines: str) -> str:
+    """The first headline that fits (the last one always should)."""
+    for h in headlines:
+        if len(h) <= HEADLINE_MAX:
+            return h
+    return headlines[-1][:HEADLINE_MAX]
+
+
+def _say(subjects: Sequence[str], *predicates: str) -> str:
+    """A headline: the first subject (the most named first) that fits with one of
+    the predicates (the fullest first)."""
+    return _fit(*(f"{s} {p}" for s in subjects for p in predicates))
+
+
+def _handlers_note(handlers: Sequence[str]) -> Optional[str]:
+    return "in handlers " + ", ".join(f"`{h}`" for h in handlers) if len(handlers) > 1 else None
+
+
+def _step(name: str, written: str) -> str:
+    """A function of the call chain, as the call site spells it when it names it
+    (`telemetry.emit(...)`, `Uploader(...)`), else by its name (a coroutine run by
+    `asyncio.run(main(...))`)."""
+    last = name.rsplit(".", 1)[-1]
+    if last == "__init__" and "." in name:
+        last = name.rsplit(".", 2)[-2]
+    return f"`{written}(...)`" if written and written.rsplit(".", 1)[-1] == last else f"`{last}`"
+
+
+def _chain(story: _Story, item: Item, handlers: Sequence[str], what: str) -> None:
+    """The call sites from the handler to the function that made the work, and the chain as a note."""
+    chain = item.chain
+    steps = [f"`{chain[0]}`" if chain else ""]
+    at_import = bool(chain) and chain[0].startswith("import of ")
+    if at_import:
+        steps[0] = f"import of `{chain[0][len('import of '):]}`"
+    for i, (module, span, written) in enumerate(item.calls):
+        if i + 1 >= len(chain):
+            break
+        step = _step(chain[i + 1], written)
+        steps.append(step)
+        if at_import and i == 0:
+            story.at(module, span, f"import calls {step} here", IMPORT)
         else:
-            parts.append(f"the {x.how} at {_where(project, x.module, x.span)}")
-    more = f" and {len(exits) - 3} more" if len(exits) > 3 else ""
-    return ", ".join(parts) + more
+            story.at(module, span, f"{steps[i]} calls {step} here", IMPORT if at_import else INVOCATION)
+    if len(chain) > 1:
+        story.notes.append(" -> ".join(steps) + f" -> {what}")
+    note = _handlers_note(handlers)
+    if note:
+        story.notes.append(note)
 
 
-def _made(project: Project, path: Optional[str]) -> Optional[str]:
-    """Where a module-level object (an executor, a loop) was made: ``app.py:5``."""
+def _exits(story: _Story, exits: Sequence[Exit], state: str, who: str = "the handler") -> None:
+    """Label each exit the work is unfinished at; exits without a place become a note."""
+    unplaced = []
+    for x in exits:
+        if x.span is not None:
+            verb = "returns" if x.how == "return" else "raises"
+            story.at(x.module, x.span, f"`{x.function}` {verb} here with it {state}")
+        elif x.how == "end":
+            unplaced.append(f"at the end of `{x.function}`")
+        else:
+            unplaced.append("when a called function raises")
+    if unplaced:
+        story.notes.append(f"{who} leaves it {state} " + " and ".join(unplaced))
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return outer[:2] <= inner[:2] and inner[2:] <= outer[2:]
+
+
+def _made(project: Project, path: Optional[str]) -> Optional[Tuple[str, Span]]:
+    """Where a module-level object (an executor, a loop) was made: (module, span)."""
     if path is None or not paths.is_global(path):
         return None
     root = paths.split(path)[0]
@@ -133,96 +218,151 @@ def _made(project: Project, path: Optional[str]) -> Optional[str]:
                       key=lambda b: (b.function != "<module>", b.span))
     if not bindings:
         return None
-    return _where(project, bindings[0].module, bindings[0].span)
+    return bindings[0].module, bindings[0].span
 
 
-def _loop_fate(project: Project, item: Item) -> str:
+def _loop_resumes(item: Item) -> Tuple[bool, Optional[str]]:
+    """Whether the loop the task runs on outlives the invocation, and its path."""
     run = item.run
     loop_path = run.loop_path if run is not None else item.loop_path
     if run is not None:
-        mode = run.mode
-    else:
-        persistent = loop_path is not None and (paths.is_global(loop_path)
-                                                or load_work_catalog().is_persistent_loop(loop_path))
-        mode = "resumes" if persistent else "lost"
-    if mode == "resumes":
-        where = _made(project, loop_path)
-        loop = f"the event loop (`{paths.display(loop_path)}`, created at {where})" if where and loop_path else \
-            "the thread's event loop (`asyncio.get_event_loop()`)"
-        return (f"{loop} outlives the invocation, so the task is frozen with the environment and resumes during a "
-                f"later invocation, when the loop runs again (or never, if the environment is discarded)")
-    return ("the event loop was made in this invocation and is not run again, so the task never finishes "
-            "(\"Task was destroyed but it is pending!\")")
+        return run.mode == "resumes", loop_path
+    persistent = loop_path is not None and (paths.is_global(loop_path)
+                                            or load_work_catalog().is_persistent_loop(loop_path))
+    return persistent, loop_path
 
 
-def _message(project: Project, finding: Finding, handlers: Sequence[str]) -> str:
+def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple[str, _Story]:
+    """The headline and the rest of the story of one site."""
     item = finding.item
     kind = item.kind
-    made = _where(project, item.module, item.span)
-    who = _who(handlers, item)
-    exits = _exits(project, finding.exits)
+    call = f"`{item.callee}(...)`"
     if kind is None:
-        async_def = ""
+        story = _Story(project, "coroutine created here, never awaited")
         if item.coroutine_of is not None:
             fn = project.function(*item.coroutine_of)
             if fn is not None:
-                async_def = f"; `async def {fn.name}` is at {_where(project, item.coroutine_of[0], fn.span)}"
-        fix = "add `await`" if item.in_async_def else "run it with `asyncio.run(...)`, or await it inside a coroutine"
-        return (f"coroutine from `{item.callee}(...)` (created at {made}{async_def}) in {who} is never awaited, "
-                f"scheduled or run: calling an async function only creates a coroutine object, so its body never "
-                f"runs (Python warns \"coroutine ... was never awaited\"); {fix}")
+                story.at(item.coroutine_of[0], fn.span, f"`async def {fn.name}` is defined here", "")
+        _chain(story, item, handlers, call)
+        story.notes.append("calling an async function only creates a coroutine object, so its body never runs "
+                           "(Python warns \"coroutine ... was never awaited\")")
+        return _say((f"coroutine {call}", "a coroutine"), "is never awaited, scheduled or run, so its body never runs",
+                    "is never awaited, so its body never runs"), story
     if kind.rule == "LAM301":
-        head = f"{kind.name} from `{item.callee}(...)` (created at {made}) in {who}"
+        story = _Story(project, f"{kind.name} created here")
+        _chain(story, item, handlers, call)
         if finding.outcome == "cancelled" and finding.run is not None:
-            return (f"{head} is still pending when the coroutine run by `{finding.run.call}()` at "
-                    f"{_where(project, finding.run.module, finding.run.span)} returns (at {exits}): asyncio.run "
-                    f"cancels the tasks still pending, so the work is silently lost; {kind.advice}")
-        return f"{head} is still pending when the handler returns (at {exits}): {_loop_fate(project, item)}; {kind.advice}"
+            run = finding.run
+            story.label = f"{kind.name} created here, still pending when the coroutine returns"
+            _exits(story, finding.exits, "pending", "the coroutine")
+            story.at(run.module, run.span, f"`{run.call}()` cancels it when the coroutine returns")
+            story.notes.append(f"`{run.call}()` cancels the tasks still pending when the coroutine returns, so the "
+                               f"work is silently lost")
+            return _say((f"{kind.name} {call}", call, kind.name),
+                        f"is still pending when `{run.call}()` returns; it is cancelled",
+                        f"is still pending, so `{run.call}()` cancels it",
+                        "is cancelled, still pending, when its event loop run returns"), story
+        story.label = f"{kind.name} created here, still pending when the handler returns"
+        _exits(story, finding.exits, "pending")
+        resumes, loop_path = _loop_resumes(item)
+        if resumes:
+            made = _made(project, loop_path)
+            if made is not None and loop_path is not None:
+                story.at(*made, f"event loop `{paths.display(loop_path)}` created at import", IMPORT)
+                loop = f"the event loop `{paths.display(loop_path)}`"
+            else:
+                loop = "the thread's event loop (`asyncio.get_event_loop()`)"
+            if item.run is not None:
+                story.at(item.run.module, item.run.span, "the next invocation runs the loop again here, and the task "
+                                                         "resumes", NEXT)
+            story.notes.append(f"{loop} outlives the invocation, so the task is frozen with the environment and "
+                               f"resumes during a later invocation, when the loop runs again (or never, if the "
+                               f"environment is discarded)")
+            return _say((f"{kind.name} {call}", call, kind.name),
+                        "is still pending when the handler returns; it resumes in a later invocation",
+                        "is still pending when the handler returns; it resumes later"), story
+        story.notes.append("the event loop was made in this invocation and is not run again, so the task never "
+                           "finishes (\"Task was destroyed but it is pending!\")")
+        return _say((f"{kind.name} {call}", call, kind.name),
+                    "is still pending when the handler returns; its loop never runs again",
+                    "never finishes: its event loop is not run again"), story
     if kind.rule == "LAM303":
-        owner_made = _made(project, item.owner)
-        executor = (f" on executor `{paths.display(item.owner)}` (created at {owner_made}, module level)"
-                    if owner_made and item.owner else " on an executor that is not a `with` block in the invocation")
-        return (f"{kind.name} from `{item.callee}(...)` (submitted at {made}){executor} in {who} is not waited for "
-                f"before the handler returns (at {exits}): Lambda freezes the environment as soon as the handler "
-                f"returns, so the work stops mid-way and resumes in a later invocation, or is lost with the "
-                f"environment; {kind.advice}")
+        story = _Story(project, "submitted here, not waited for before the handler returns")
+        _chain(story, item, handlers, call)
+        _exits(story, finding.exits, "running")
+        made = _made(project, item.owner) if item.owner else None
+        if made is not None and item.owner:
+            story.at(*made, f"executor `{paths.display(item.owner)}` created at import (module level)", IMPORT)
+        else:
+            story.notes.append("the executor it runs on is not a `with` block in the invocation")
+        story.notes.append(_FROZEN)
+        return _say((f"{kind.name} {call}", call, kind.name),
+                    "is not waited for before the handler returns; Lambda freezes it",
+                    "is not waited for before the handler returns"), story
     if kind.rule == "LAM305":
-        return (f"{kind.name} `{item.callee}(...)` (started at {made}) in {who} is not waited for on every path "
-                f"(at {exits}): Lambda freezes it with the environment when the handler returns, so it resumes in a "
-                f"later invocation or is lost, and an exited child nobody waits for stays a zombie; {kind.advice}")
-    # LAM302
-    started = f", started at {_where(project, *item.started)}" if item.started else ""
-    daemon = " (`daemon=True` does not help: the process does not exit between invocations)" if item.daemon else ""
-    if item.rearms is not None:
-        return _loop_message(project, finding, handlers, started, daemon)
-    head = f"{kind.name} `{item.callee}(...)` (created at {made}{started}) in {who}"
-    if finding.outcome == "maybe":
-        return (f"{head} is only joined with a timeout (at {exits}): when the timeout expires the handler returns "
-                f"with it still running, and it is frozen with the environment{daemon}; make the timeout longer than "
-                f"the work, or check `is_alive()` after the join")
-    return (f"{head} is not joined on every path before the handler returns (at {exits}): Lambda freezes the "
-            f"environment as soon as the handler returns, so it stops mid-work and resumes in a later invocation, or "
-            f"is lost with the environment{daemon}; {kind.advice}")
+        story = _Story(project, "started here, not waited for on every path")
+        _chain(story, item, handlers, call)
+        _exits(story, finding.exits, "running")
+        story.notes.append(_FROZEN)
+        story.notes.append("an exited child nobody waits for stays a zombie")
+        return _say((f"{kind.name} {call}", call, kind.name),
+                    "is not waited for on every path before the handler returns",
+                    "is not waited for on every path"), story
+    return _thread_story(project, finding, handlers)
 
 
-def _loop_message(project: Project, finding: Finding, handlers: Sequence[str], started: str, daemon: str) -> str:
-    """A timer whose callback arms it again: a background loop across invocations."""
+def _thread_story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple[str, _Story]:
+    """LAM302: a thread, timer or process; a timer that re-arms itself."""
     item = finding.item
-    made = _where(project, item.module, item.span)
-    loop = (f"{item.kind.name} `{item.callee}(...)` (created at {made}{started}) re-arms itself from its callback "
-            f"`{item.rearms}` (a background loop)")
-    fate = (f"Lambda freezes the environment as soon as the handler returns, so the loop stops mid-way and each "
-            f"tick fires late, during a later invocation, or never, if the environment is discarded{daemon}")
-    advice = ("do the periodic work in the handler when it is due (compare a timestamp), or schedule it outside "
-              "the function (an EventBridge rule); `join()` does not end the loop (the callback arms the next "
-              "timer), only `cancel()` does")
-    if item.init_at is not None:
-        who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
-        return (f"{loop}; it is started at import ({_where(project, *item.init_at)}) and no invocation cancels "
-                f"it, so it is still pending when {who} returns (at {_exits(project, finding.exits)}): {fate}; "
-                f"{advice}")
-    return (f"{loop}, in {_who(handlers, item)}; it is not cancelled on every path before the handler returns "
-            f"(at {_exits(project, finding.exits)}): {fate}; {advice}")
+    kind = item.kind
+    assert kind is not None
+    call = f"`{item.callee}(...)`"
+    name = f"`{item.started_as}`" if item.started is not None and item.started_as else call
+    story = _Story(project, "started here, not joined on every path")
+    init = item.init_at is not None
+    if item.started is not None and not _within(item.span, item.started[1]) and item.started[0] == item.module:
+        story.at(item.module, item.span, f"{call} created here", IMPORT if init else INVOCATION)
+    elif item.started is not None and item.started[0] != item.module:
+        story.at(item.module, item.span, f"{call} created here", IMPORT if init else INVOCATION)
+    _chain(story, item, handlers, call)
+    if item.rearms is not None:
+        story.label = f"started here; its callback `{item.rearms}` starts it again (a background loop)"
+        story.notes.append(f"Lambda freezes the environment as soon as the handler returns, so the loop stops mid-way "
+                           f"and each tick fires late, during a later invocation, or never, if the environment is "
+                           f"discarded")
+        story.notes.append("`join()` does not end the loop (the callback arms the next timer), only `cancel()` does")
+        if item.daemon:
+            story.notes.append(_DAEMON)
+        if init:
+            story.phase = IMPORT
+            if not any(l.span == item.init_at[1] for l in story.labels):
+                story.at(*item.init_at, "started at import", IMPORT)
+            story.notes.append("no invocation cancels it, so it is still pending when the handler returns")
+            _exits(story, finding.exits, "running")
+            return _say((f"{kind.name} {name}", name, kind.name),
+                        f"re-arms itself from `{item.rearms}` and runs across invocations from import",
+                        f"re-arms itself from `{item.rearms}`: a loop started at import"), story
+        _exits(story, finding.exits, "running")
+        return _say((f"{kind.name} {name}", name, kind.name),
+                    f"re-arms itself from `{item.rearms}`: a background loop frozen between invocations",
+                    f"re-arms itself from `{item.rearms}`: a background loop"), story
+    if finding.outcome == "maybe":
+        story.label = "started here, joined only with a timeout"
+        _exits(story, finding.exits, "possibly still running")
+        story.notes.append("when the timeout expires the handler returns with it still running, and it is frozen "
+                           "with the environment")
+        if item.daemon:
+            story.notes.append(_DAEMON)
+        return _say((f"{kind.name} {name}", name, kind.name),
+                    "is only joined with a timeout; it may still run when the handler returns",
+                    "is only joined with a timeout"), story
+    _exits(story, finding.exits, "running")
+    story.notes.append(_FROZEN)
+    if item.daemon:
+        story.notes.append(_DAEMON)
+    return _say((f"{kind.name} {name}", name, kind.name),
+                "is not joined before the handler returns; Lambda freezes it mid-work",
+                "is not joined before the handler returns"), story
 
 
 # --- fixes ----------------------------------------------------------------------------
@@ -238,7 +378,10 @@ def _fix(project: Project, findings: Sequence[Finding]) -> Fix:
         return Fix("Await the coroutine, or run it with asyncio.run()", DISPLAY_ONLY)
     rule = item.kind.rule
     if item.rearms is not None:
-        return Fix("Do the periodic work in the handler when it is due, or cancel the timer", DISPLAY_ONLY)
+        return Fix("Do the periodic work in the handler when it is due (compare a timestamp), or schedule it outside "
+                   "the function (an EventBridge rule), or cancel the timer", DISPLAY_ONLY)
+    if rule == "LAM302" and finding.outcome == "maybe":
+        return Fix("Make the timeout longer than the work, or check `is_alive()` after the join", DISPLAY_ONLY)
     if rule == "LAM302" and finding.outcome == "pending":
         return _insert_before_exits(project, findings, "{}.join()", f"Join the {item.kind.name} before the handler returns")
     if rule == "LAM301" and finding.outcome == "cancelled":
@@ -421,13 +564,15 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
         if last not in _PLAIN_HANDLER_DECORATORS and not last.startswith("on_"):
             return None  # a decorator we do not know might run the coroutine itself
     facts = project.modules[handler.module]
-    where = _where(project, handler.module, fn.span)
-    message = (f"handler `{handler.qualname}` is an `async def` (defined at {where}; entry point by {handler.source}): "
-               f"the Python runtime calls it without awaiting it and gets a coroutine, so its body never runs and "
-               f"the response cannot be serialised; make the entry point a plain `def` that runs the coroutine with "
-               f"`asyncio.run(...)`")
+    name = fn.qualname
+    message = _say((f"handler `{name}`", "the handler"), "is an `async def`: the runtime never awaits it, so its body never runs",
+                   "is an `async def`, which the Python runtime never awaits")
+    notes = (f"`{handler.qualname}` is an entry point by {handler.source}",
+             "the runtime calls it without awaiting it and gets a coroutine, so its body never runs and the response "
+             "cannot be serialised")
     return Diagnostic("LAM306", _NAMES["LAM306"], message, facts.path, fn.span, ERROR,
-                      fix=_wrap_async_handler(project, handler, fn), handlers=(handler.qualname,))
+                      fix=_wrap_async_handler(project, handler, fn), handlers=(handler.qualname,),
+                      label="an `async def` entry point", notes=notes)
 
 
 def _wrap_async_handler(project: Project, handler: Handler, fn: Function) -> Fix:

@@ -73,7 +73,8 @@ class Calls:
         if target is not None and target.kind == "class" and target.module:
             kind = self.thread_subclass(target.module, target.qualname)
             if kind is not None:
-                return Outcome([self.spawn(e, kind, s, frame, target.qualname) for s in states])
+                return Outcome([self.spawn(e, kind, s, frame, self.spelled(e.path, frame.module) or target.qualname)
+                                for s in states])
             init = self.constructor(target.module, target.qualname)
             if init is not None and len(frame.stack) < MAX_DEPTH and init not in frame.stack:
                 fn = self.project.function(*init)
@@ -209,6 +210,7 @@ class Calls:
                     if CREATED in s.status.get(i, EMPTY):
                         changes[i] = PENDING
                         self.items[i].started = (frame.module, e.span)
+                        self.items[i].started_as = self.spelled(receiver, frame.module)
                     continue
                 finisher = kind.finisher(method)
                 if finisher is not None:
@@ -273,13 +275,13 @@ class Calls:
             out = []
             for s in states:
                 if not kind.consumes_coroutine:
-                    out.append(self.spawn(e, kind, s, frame, paths.display(e.path or ""), owner))
+                    out.append(self.spawn(e, kind, s, frame, self.spelled(e.path, frame.module), owner))
                     continue
                 already, ran = self.schedule(s, frame, e)
                 if already:  # ensure_future(task) hands back the same task
                     out.extend(self.set_result(r, frame, e, frozenset(already)) for r in ran)
                 else:
-                    out.extend(self.spawn(e, kind, r, frame, paths.display(e.path or ""), owner) for r in ran)
+                    out.extend(self.spawn(e, kind, r, frame, self.spelled(e.path, frame.module), owner) for r in ran)
             return self.await_result(e, Outcome(out), frame)
         if cat.is_scoped(external):
             out = []
@@ -295,7 +297,7 @@ class Calls:
             for s in states:
                 s = self.escape(s, frame, e)
                 if not e.awaited:
-                    item = self.new_item(None, e, frame, paths.display(e.path or ""))
+                    item = self.new_item(None, e, frame, self.spelled(e.path, frame.module))
                     s = self.set_result(s.with_status({item.id: CREATED}), frame, e, frozenset({item.id}))
                 out.append(s)
             return Outcome(out)
@@ -395,7 +397,8 @@ class Calls:
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         if e.awaited:
             return self.run_body(fn, target.module, label, env, states, frame, e, param_atoms=self.param_atoms(fn, target, e, frame))
-        item = self.new_item(None, e, frame, fn.qualname, coroutine_of=(target.module, fn.qualname))
+        item = self.new_item(None, e, frame, self.spelled(e.path, frame.module) or fn.qualname,
+                             coroutine_of=(target.module, fn.qualname))
         self.closures[item.id] = Closure(fn, target.module, fn.qualname, env, label)
         out = []
         for s in states:
@@ -440,7 +443,8 @@ class Calls:
         ends become falls of the caller, with the returned work as the call's result."""
         if len(frame.stack) >= MAX_DEPTH or (module, fn.qualname) in frame.stack or self.budget <= 0:
             return Outcome([self.escape(s, frame, e) for s in states])
-        callee = self.new_frame(module, fn, dict(env), frame.chain, frame.stack, run or frame.run, label)
+        callee = self.new_frame(module, fn, dict(env), frame.chain, frame.stack, run or frame.run, label,
+                                frame.calls + ((frame.module, e.span, self.spelled(e.path, frame.module)),))
         entry = []
         for s in states:
             bound: Dict[str, Optional[FrozenSet[Atom]]] = {}
@@ -604,7 +608,7 @@ class Calls:
             if collector.awaited and not e.awaited:
                 # gather(...) not awaited yet: a future holding the work; wait(...) a coroutine
                 item = self.new_item(self.catalog.kind_named("asyncio task") if external.endswith("gather") else None,
-                                     e, frame, paths.display(e.path or ""))
+                                     e, frame, self.spelled(e.path, frame.module))
                 for coro in [a for a in atoms if isinstance(a, int) and self.items[a].kind is None]:
                     ran = self.run_coroutine(coro, [s], frame, e)
                     s = (ran.falls or [s])[0]

@@ -101,8 +101,32 @@ class Interpreter(Calls, ControlFlow):
         return states
 
     def new_frame(self, module: str, fn: Function, env: Dict[str, Optional[str]], chain: Tuple[str, ...],
-                  stack: Tuple[Tuple[str, str], ...], run: Optional[RunCtx], label: str) -> Frame:
-        return Frame(module, next(self._uids), fn, env, chain + (label,), stack + ((module, fn.qualname),), run, label)
+                  stack: Tuple[Tuple[str, str], ...], run: Optional[RunCtx], label: str,
+                  calls: Tuple[Tuple[str, Span, str], ...] = ()) -> Frame:
+        return Frame(module, next(self._uids), fn, env, chain + (label,), stack + ((module, fn.qualname),), run, label,
+                     calls)
+
+    def spelled(self, path: Optional[str], module: str) -> str:
+        """``path`` as the source of ``module`` spells it: the index writes names bound
+        by a module-level import, and the module's own functions and classes, as dotted
+        paths (``from threading import Thread`` makes ``Thread(...)`` the call of
+        ``threading.Thread``); the names the module binds give the spelling back."""
+        if not path:
+            return ""
+        if path[:1] not in "$%" and not paths.is_global(path):
+            facts = self.project.modules.get(module)
+            if facts is not None:
+                if path.startswith(module + "."):
+                    rest = path[len(module) + 1:]
+                    if rest.split(".", 1)[0] in facts.functions or rest.split(".", 1)[0] in facts.classes:
+                        return paths.display(rest)
+                best = ""
+                for name, target in facts.imported:
+                    if (path == target or path.startswith(target + ".")) and len(target) > len(best):
+                        best, spelled = target, name + path[len(target):]
+                if best:
+                    return paths.display(spelled)
+        return paths.display(path)
 
     # --- checkpoints ---------------------------------------------------------------
     def exits(self, out: Outcome, frame: Frame) -> List[Tuple[State, Exit]]:
@@ -304,7 +328,7 @@ class Interpreter(Calls, ControlFlow):
             item_id = len(self.items)
             self._item_ids[key] = item_id
             self.items.append(Item(item_id, kind, frame.module, e.span, frame.chain, callee,
-                                   in_async_def=frame.fn.is_async, stmt=e.stmt, **extra))
+                                   in_async_def=frame.fn.is_async, stmt=e.stmt, calls=frame.calls, **extra))
         return self.items[item_id]
 
     def finish(self, state: State, item_ids: Iterable[int], status: str = DONE) -> State:

@@ -37,6 +37,7 @@ class Item:
     chain: Tuple[str, ...]  # handler -> ... -> function that made it
     callee: str  # what was called, as written: "threading.Thread", "send_audit"
     started: Optional[Tuple[str, Span]] = None  # where start() was called, for threads and processes
+    started_as: str = ""  # the receiver of that start() call as the source spells it: "worker", "self._thread"
     owner: Optional[str] = None  # canonical path of the executor it was submitted to
     run: Optional["RunCtx"] = None  # the event loop run it belongs to (asyncio work)
     loop_path: Optional[str] = None  # canonical path of the loop it was created on, outside a run
@@ -49,6 +50,9 @@ class Item:
     repeated: bool = False  # the site ran again while earlier work from it was known: one local cannot hold all of it
     rearms: Optional[str] = None  # the callback that starts it again when it fires (a background loop)
     init_at: Optional[Tuple[str, Span]] = None  # the import-time statement that started it, if only import did
+    # the call sites of ``chain[1:]``: where each function of the chain calls the next,
+    # as (module, span, the called path as the source spells it there)
+    calls: Tuple[Tuple[str, Span, str], ...] = ()
 
     @property
     def code(self) -> str:
@@ -223,6 +227,7 @@ class Frame:
     stack: Tuple[Tuple[str, str], ...]
     run: Optional[RunCtx]
     label: str
+    calls: Tuple[Tuple[str, Span, str], ...] = ()  # the call sites of chain[1:], in their callers (see Item)
 
 
 @dataclass(frozen=True)
