@@ -209,22 +209,52 @@ def test_findings_match_markers(path: Path, findings: list[Finding]):
     )
 
 
+@pytest.fixture(scope="module")
+def stories() -> dict[tuple[str, int, str], str]:
+    """The whole story of each finding (issue 21): the headline, the primary place and its
+    label, the labelled places (``file.py:LINE: text``, the file relative to the finding's
+    folder) and the notes, from an in-process run over the same tree."""
+    _import_cli()
+    from lambdalint.project.config import Settings
+    from lambdalint.run import run_check
+
+    out = {}
+    for d in run_check([str(FIXTURES)], Settings()).diagnostics:
+        path = Path(d.path).resolve()
+        try:
+            rel = path.relative_to(FIXTURES.resolve()).as_posix()
+        except ValueError:
+            continue
+        places = [f"{path.name}:{d.line}: {d.label}"]
+        for label in d.labels:
+            other = Path(label.path).resolve()
+            try:
+                shown = other.relative_to(path.parent).as_posix()
+            except ValueError:
+                shown = other.name
+            places.append(f"{shown}:{label.span[0]}: {label.text}")
+        out[(rel, d.line, d.code)] = "\n".join([d.message, *places, *d.notes])
+    return out
+
+
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=FIXTURE_IDS)
-def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding]):
-    """Every diagnostic names the handler it is reached from and the line where the global was made."""
+def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding], stories):
+    """Every diagnostic names the handler it is reached from and the line where the global was made,
+    in its headline or in the rest of its story (labelled places, notes)."""
     rel = _rel(path)
     problems = []
     for f in findings:
         marker = EXPECTED.get(f.key)
         if f.rel != rel or marker is None:
             continue
+        told = f.message + "\n" + stories.get(f.key, "")
         issues = []
-        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", f.message) for h in marker.handlers):
+        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", told) for h in marker.handlers):
             issues.append(f"does not name handler {'|'.join(marker.handlers)}")
-        if marker.made and not any(re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", f.message) for m in marker.made):
+        if marker.made and not any(re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", told) for m in marker.made):
             issues.append(f"does not cite creation site {'|'.join(marker.made)}")
         if issues:
-            problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      message: {f.message}")
+            problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      story: {told}")
     assert not problems, "\n".join([f"{rel}: diagnostics must name their handler and creation site", *problems])
 
 

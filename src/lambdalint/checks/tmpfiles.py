@@ -24,8 +24,9 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, show, via, where, who
-from lambdalint.report.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
+from lambdalint.checks.growth_support import (CallSites, Findings, chain_note, diagnostic, fit, growth_catalog,
+                                              handlers_note, runs_once, spelled)
+from lambdalint.report.diagnostics import DISPLAY_ONLY, INVOCATION, WARNING, Diagnostic, Fix
 from lambdalint.index.facts import Event, Span
 from lambdalint.knowledge.growth import GrowthCatalog, TmpApi
 from lambdalint.graph.link import Project
@@ -44,8 +45,10 @@ _MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tar
 @dataclass(frozen=True)
 class Creation:
     step: Step
-    what: str  # "`tempfile.mkstemp()`", "`open(f\"/tmp/{...}.json\", \"w\")`"
+    what: str  # "`tempfile.mkstemp()`", "`open(...)`"
     token: str  # what a removal of it names: the maker's result, or TMP
+    kind: str = "writer"  # "maker" (a tempfile API), "writer", "command" (a command's argument vector)
+    noun: str = "file"  # what it leaves: "file", "folder" (mkdtemp), "path" (a writer: a file or a folder)
 
 
 def _within(inner: Span, outer: Span) -> bool:
@@ -62,10 +65,12 @@ class _HandlerScan:
         self.created: List[Creation] = []
         self.removed: List[Tuple[Optional[str], Span]] = []  # resolved targets of removals, and where
         self.makers: set = set()  # the tokens of what makers made (a removal of one is not of another)
+        self.calls = CallSites(project)
 
     def scan(self, steps: Iterable[Step]) -> None:
         for step in steps:
             e = step.event
+            self.calls.see(step)
             if e.kind == "tmppath":
                 unique = any(not is_stable(self.project, resolve(self.project, a, step.frame.env)) for a in e.args) \
                     or any(a is None for a in e.args)
@@ -119,7 +124,10 @@ class _HandlerScan:
         if maker is not None:
             consts = dict(e.consts)
             if all(consts.get(k) == v for k, v in maker.only_with) and not self._elsewhere(consts):
-                self.created.append(Creation(step, f"`{show(e.path or '')}()`", callee + "()"))
+                shown = spelled(self.project, step.module, e.path or callee)
+                flags = ", ".join(f"{k}={v}" for k, v in maker.only_with)
+                noun = "folder" if callee.endswith("dtemp") else "file"
+                self.created.append(Creation(step, f"`{shown}({flags})`", callee + "()", "maker", noun))
                 self.makers.add(callee + "()")
             return
         remover = self.catalog.tmp_api("remover", callee, None) if callee else None
@@ -142,7 +150,8 @@ class _HandlerScan:
         if writer is None and method is not None and receiver is not None:
             writer = self.catalog.tmp_api("writer", None, method)
         if writer is not None and self._writes_unique(step, writer, receiver):
-            self.created.append(Creation(step, f"`{show(e.path or '')}(...)`", TMP))
+            self.created.append(Creation(step, f"`{spelled(self.project, step.module, e.path or '')}(...)`", TMP,
+                                         "command" if writer.command else "writer", "path"))
 
     def _command_removes(self, step: Step, api: TmpApi) -> Optional[bool]:
         """For a command that removes (``rm -rf /tmp/*``, ``["rm", "-rf", path]``): whether it
@@ -261,6 +270,21 @@ _ADVICE = ("remove it on the handler's path, in a `finally:` (`os.remove(path)` 
            "`with tempfile.NamedTemporaryFile() as f:`), or write to a fixed name that each invocation overwrites")
 
 
+_FACT = ("/tmp survives warm invocations, so these pile up until writes fail with "
+         "`OSError: [Errno 28] No space left on device`")
+
+
+def headline(c: Creation) -> str:
+    if c.kind == "maker":
+        return fit(f"{c.what} makes a new /tmp {c.noun} on every invocation; nothing removes it",
+                   f"a new /tmp {c.noun} is made on every invocation; nothing removes it")
+    if c.kind == "command":
+        return fit(f"{c.what} runs a command that writes a new /tmp path on every invocation",
+                   "a command writes a new /tmp path on every invocation; nothing removes it")
+    return fit(f"{c.what} writes a new /tmp path on every invocation; nothing removes it",
+               "a new /tmp path is written on every invocation; nothing removes it")
+
+
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     project = ctx.project
     catalog = growth_catalog(ctx)
@@ -270,14 +294,17 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         scan.scan(walk(project, handler))
         for c in scan.unremoved():
             findings.add("LAM203", "tmp-accumulation", WARNING, c.step.module, c.step.event.span, handler.qualname,
-                         c.step.frame.chain, creation=c)
+                         c.step.frame.chain, creation=c, calls=scan.calls.labels(c.step))
     out = []
     for f in findings:
         c: Creation = f.detail["creation"]  # type: ignore[assignment]
-        at = where(project, f.module, f.span)
-        message = (f"{c.what} at {at} creates a new file or folder under /tmp on every invocation of "
-                   f"{who(f.handlers)}{via(f.chain)}, and nothing on the handler's path removes it: /tmp survives warm "
-                   f"invocations, so these pile up until writes fail with `OSError: [Errno 28] No space left on "
-                   f"device`; {_ADVICE}")
-        out.append(diagnostic(project, f, message, Fix(_ADVICE[0].upper() + _ADVICE[1:], DISPLAY_ONLY)))
+        who = f" of `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
+        message = headline(c)
+        label = f"runs on every invocation{who}, and nothing removes what it makes"
+        if c.what not in message:
+            label = f"{c.what} {label}"
+        notes = handlers_note(f.handlers) + chain_note(f.chain, c.what) + (_FACT,)
+        out.append(diagnostic(project, f, message, Fix(_ADVICE[0].upper() + _ADVICE[1:], DISPLAY_ONLY),
+                              label=label, labels=f.detail["calls"], notes=notes,  # type: ignore[arg-type]
+                              phase=INVOCATION))
     return out
