@@ -101,10 +101,11 @@ class CallSites:
             if call is not None and len(frame.stack) > 1 and call.frame.stack == frame.stack[:-1]:
                 parent = self._calls.get(id(call.frame))
                 callee = frame.chain[-1]
-                if call.event.path:
-                    written = spelled(self.project, call.module, call.event.path)
-                    if written.rsplit(".", 1)[-1] == frame.function.qualname.rsplit(".", 1)[-1]:
-                        callee = written  # as the call spells it: `store.remember`, `self.get`
+                t = call.target
+                if call.event.path and t is not None and t.kind in ("function", "class") and t.module == frame.module:
+                    # the call names the function itself (not a library call it is handed to):
+                    # as the call spells it, `store.remember`, `self.get`, an import alias
+                    callee = spelled(self.project, call.module, call.event.path)
                 outer = (parent[1] if parent is not None else ()) + ((call.module, call.event.span, callee),)
             self._calls[id(frame)] = (frame, outer)
         if step.event.kind == "call":
