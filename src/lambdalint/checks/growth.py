@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks import place
+from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth_support import (CallSites, ExitGuards, Findings, KeyNarrowing, bounded_by_len, chain_note,
                                               diagnostic, fit, growth_catalog, handlers_note, runs_once, spelled)
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix

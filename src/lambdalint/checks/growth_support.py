@@ -26,6 +26,7 @@ def show(path: str) -> str:
     return shown[len("builtins."):] if shown.startswith("builtins.") else shown
 
 
+# where/who/via: the prose of LAM601-LAM603's messages (LAM201-LAM204 use labels and notes)
 def where(project: Project, module: str, span: Span) -> str:
     return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
 

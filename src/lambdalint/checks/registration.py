@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks import place
+from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth_support import (CallSites, ExitGuards, Findings, chain_note, diagnostic, fit,
                                               growth_catalog, guarded_by, handlers_note, runs_once, spelled)
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, UNSAFE, WARNING, Diagnostic, Fix, span_text
