@@ -200,6 +200,28 @@ def test_lam203_maker_folder_and_writer(tmp_path):
     assert by_line[7].message == "`open(...)` writes a new /tmp path on every invocation; nothing removes it"
 
 
+def test_lam203_labels_where_the_per_invocation_name_is_built(tmp_path):
+    diagnostics = lint(tmp_path, {"app.py": """
+        import os
+        import subprocess
+
+
+        def handler(event, context):
+            local = os.path.join("/tmp", os.path.basename(event["key"]))
+            with open(local, "wb") as f:
+                f.write(b"x")
+            out = f"/tmp/out-{event['id']}"
+            subprocess.run(["convert", "in.png", out], check=True)
+            return local
+    """})
+    by_line = {d.line: d for d in diagnostics if d.code == "LAM203"}
+    assert set(by_line) == {7, 10}
+    built = "the /tmp name is built here from per-invocation data"
+    assert places(by_line[7]) == [("app.py", 6, built, INVOCATION)]
+    assert places(by_line[10]) == [("app.py", 9, built, INVOCATION)]
+    assert by_line[10].message == "`subprocess.run(...)` runs a command that writes a new /tmp path on every invocation"
+
+
 def test_lam203_in_a_helper_of_another_module(tmp_path):
     d = one(lint(tmp_path, {
         "spool.py": """
