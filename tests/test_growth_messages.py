@@ -276,3 +276,42 @@ def test_lam204_module_level_receiver_and_process_wide_registry(tmp_path):
     assert exit_hook.message == "`atexit.register(...)` runs on every invocation, and the registry (atexit) keeps each one"
     assert places(exit_hook) == []
     assert any("process-wide" in n for n in exit_hook.notes)
+
+
+def test_lam201_an_instance_attribute_is_labelled_where_its_constructor_makes_it(tmp_path):
+    d = one(lint(tmp_path, {"app.py": """
+        class Deduplicator:
+            def __init__(self):
+                self.seen = {}
+
+            def __call__(self, event, context):
+                self.seen[event["id"]] = True
+                return len(self.seen)
+
+
+        handler = Deduplicator()
+    """}), "LAM201")
+    well_formed(d)
+    assert d.message == "`self.seen` gains a key on every invocation and is never bounded"
+    assert places(d) == [("app.py", 3, "dict created in `Deduplicator.__init__`", "")]
+
+
+def test_headline_helpers():
+    from lambdalint.checks.growth_support import fit
+
+    assert fit("a" * 101, "short") == "short"
+    cut = fit("x" * 150)
+    assert len(cut) == HEADLINE_MAX and cut.endswith("\u2026")
+
+
+@pytest.mark.parametrize("folder", ["lam201", "lam202", "lam203", "lam204"])
+def test_every_fixture_finding_is_well_formed(folder):
+    from lambdalint.project.config import Settings
+    from lambdalint.run import run_check
+
+    root = Path(__file__).resolve().parent.parent / "fixtures" / folder
+    diagnostics = [d for d in run_check([str(root)], Settings()).diagnostics if d.code.startswith("LAM20")]
+    assert len(diagnostics) >= 5
+    for d in diagnostics:
+        well_formed(d)
+        assert d.label and d.phase and d.notes

@@ -467,7 +467,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
                          f"{c.kind.name} default made once, when `def {default[0].rsplit('.', 1)[-1]}` runs", IMPORT)
         else:
             advice = _ADVICE.get(c.kind.name, _MAPPING_ADVICE).format(n=name)
-            made = place(project, c.made.module, c.made.span, f"{c.kind.name} created at import", IMPORT)
+            made = place(project, c.made.module, c.made.span, f"{c.kind.name} created at import", IMPORT) \
+                if c.made.function == "<module>" else \
+                place(project, c.made.module, c.made.span, f"{c.kind.name} created in `{c.made.function}`")
         in_handler = f" in `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
         label = f"{g.how}{in_handler} adds {g.why}"
         calls: Tuple = f.detail["calls"]  # type: ignore[assignment]

@@ -224,7 +224,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         labels: Tuple = ()
         kept = []
         if reg.made is not None:
-            labels = (place(project, reg.made.module, reg.made.span, f"`{shown}` created at import", IMPORT),)
+            labels = (place(project, reg.made.module, reg.made.span, f"`{shown}` created at import", IMPORT)
+                      if reg.made.function == "<module>" else
+                      place(project, reg.made.module, reg.made.span, f"`{shown}` created in `{reg.made.function}`"),)
         elif reg.receiver is not None:
             kept.append(f"`{shown}` is process-wide: it lives as long as the execution environment")
         else:
