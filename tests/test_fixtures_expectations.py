@@ -250,7 +250,7 @@ def test_messages_name_handler_and_creation_site(path: Path, findings: list[Find
                                    for m in marker.made for text, places in told):
             issues.append(f"does not cite creation site {'|'.join(marker.made)}")
         if issues:
-            problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      message: {f.message}")
+            problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      story: {told[0][0]}")
     assert not problems, "\n".join([f"{rel}: diagnostics must name their handler and creation site", *problems])
 
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.growth_support import (ExitGuards, Findings, KeyNarrowing, bounded_by_len, diagnostic,
-                                              growth_catalog, runs_once, via, where, who)
-from lambdalint.report.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
+from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.growth_support import (CallSites, ExitGuards, Findings, KeyNarrowing, bounded_by_len, chain_note,
+                                              diagnostic, fit, growth_catalog, handlers_note, runs_once, spelled)
+from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix
 from lambdalint.index.facts import Event
 from lambdalint.knowledge.growth import CollectionKind, GrowthCatalog
 from lambdalint.graph.link import Binding, Project, iter_events
@@ -202,6 +202,7 @@ class Growth:
     step: Step
     how: str  # "`CACHE[...] = ...`"
     why: str  # "a key that differs per invocation"
+    name: str = ""  # the collection as the source spells it at the step: `C`, `cls._cache`, `self.seen`
 
 
 _OP_METHODS = {"+": "__iadd__", "|": "__ior__", "-": "__isub__", "&": "__iand__"}
@@ -224,10 +225,12 @@ class _HandlerScan:
         self.exits = ExitGuards()
         self.members = KeyNarrowing(project, self.exits)
         self.recent_calls: List[Event] = []
+        self.calls = CallSites(project)
 
     def scan(self, steps: Iterable[Step]) -> None:
         for step in self.members.steps(steps):
             e = step.event
+            self.calls.see(step)
             guards = self.exits.at(step)
             if e.kind == "call":
                 self.call(step, guards)
@@ -246,6 +249,11 @@ class _HandlerScan:
         if c is None or c.kind.bounded:
             return None, []
         return c, rest
+
+    def _spelled(self, step: Step, c: Collection, rest: List[str]) -> str:
+        """The collection as the code at ``step`` names it (``C``, ``cls._cache``)."""
+        path = step.event.path
+        return spelled(self.project, step.module, path, len(rest)) if path else _name(c)
 
     def _stable(self, step: Step, path: Optional[str]) -> bool:
         return path is not None and is_stable(self.project, resolve(self.project, path, step.frame.env))
@@ -281,10 +289,10 @@ class _HandlerScan:
         return target is not None and target.kind == "external" and self.catalog.collection_for(target.path) is not None
 
     def grew(self, c: Collection, step: Step, guards: Tuple[Guard, ...], how: str, why: str,
-             key: Optional[str] = None) -> None:
+             key: Optional[str] = None, name: str = "") -> None:
         if runs_once(self.project, step, c.path, guards) or bounded_by_len(self.project, step, c.path, guards):
             return
-        g = Growth(c, step, how, why)
+        g = Growth(c, step, how, why, name or _name(c))
         container = self.members.member_of(step, guards, key) if why == _VARIES else None
         if container is not None:
             self.member_bounded.append((container, g))
@@ -292,16 +300,16 @@ class _HandlerScan:
             self.growth.append(g)
 
     def method(self, c: Collection, step: Step, guards: Tuple[Guard, ...], method: Optional[str], how: str,
-               varies: bool, key: Optional[str] = None) -> None:
+               varies: bool, key: Optional[str] = None, name: str = "") -> None:
         """What calling ``method`` on ``c`` does: evict, grow, or grow by a key."""
         if method is None:
             return
         if method in c.kind.evicts:
             self.bounded.setdefault(c.path, how)
         elif method in c.kind.grows:
-            self.grew(c, step, guards, how, _EVERY)
+            self.grew(c, step, guards, how, _EVERY, name=name)
         elif method in c.kind.grows_by_key and varies:
-            self.grew(c, step, guards, how, _VARIES, key)
+            self.grew(c, step, guards, how, _VARIES, key, name)
 
     def call(self, step: Step, guards: Tuple[Guard, ...]) -> None:
         e = step.event
@@ -314,20 +322,20 @@ class _HandlerScan:
         c, rest = self._find(step, e.path)
         if c is None or not rest:
             return
-        name = _name(c)
+        name = self._spelled(step, c, rest)
         if len(rest) == 1:
             method = rest[0]
             how = f"`{name}.{method}()`" if method in c.kind.evicts else f"`{name}.{method}(...)`"
-            self.method(c, step, guards, method, how, self._key_varies(step), e.args[0] if e.args else None)
+            self.method(c, step, guards, method, how, self._key_varies(step), e.args[0] if e.args else None, name)
             return
         # growth of a value inside it: c[k].append(x), c.setdefault(k, []).append(x)
         if len(rest) == 3 and rest[1] == "()" and rest[0] in ("__getitem__", "setdefault"):
             method = rest[2]
             inner = f"`{name}[...].{method}(...)`" if rest[0] == "__getitem__" else f"`{name}.setdefault(...).{method}(...)`"
             if method in _NESTED_GROWS:
-                self.grew(c, step, guards, inner, _EVERY)
+                self.grew(c, step, guards, inner, _EVERY, name=name)
             elif method in _NESTED_GROWS_BY_KEY and self._key_varies(step):
-                self.grew(c, step, guards, inner, _VARIES, e.args[0] if e.args else None)
+                self.grew(c, step, guards, inner, _VARIES, e.args[0] if e.args else None, name)
 
     def setitem(self, step: Step, guards: Tuple[Guard, ...]) -> None:
         e = step.event
@@ -339,28 +347,28 @@ class _HandlerScan:
         key = e.args[0] if e.args else None
         if self._stable(step, key):
             return
-        name = _name(c)
+        name = self._spelled(step, c, rest)
         if not rest and "__setitem__" in c.kind.grows_by_key:
-            self.grew(c, step, guards, f"`{name}[...] = ...`", _VARIES, key)
+            self.grew(c, step, guards, f"`{name}[...] = ...`", _VARIES, key, name)
         elif rest == ["__getitem__", "()"] and (c.kind.nested or "__setitem__" in c.kind.grows_by_key):
-            self.grew(c, step, guards, f"`{name}[...][...] = ...`", _VARIES)
+            self.grew(c, step, guards, f"`{name}[...][...] = ...`", _VARIES, name=name)
 
     def augassign(self, step: Step, guards: Tuple[Guard, ...]) -> None:
         e = step.event
         c, rest = self._find(step, e.path)
         if c is None or rest:
             return
-        name = _name(c)
+        name = self._spelled(step, c, rest)
         consts = dict(e.consts)
         op = consts.get("op", "+")
         if "key" in consts:
             if consts["key"] == "var" and c.kind.nested:
                 key = e.args[0] if e.args else None
                 if not self._stable(step, key):
-                    self.grew(c, step, guards, f"`{name}[...] {op}= ...`", _VARIES, key)
+                    self.grew(c, step, guards, f"`{name}[...] {op}= ...`", _VARIES, key, name)
             return
         self.method(c, step, guards, _OP_METHODS.get(op), f"`{name} {op}= ...`", self._value_varies(step),
-                    e.args[0] if e.args else None)
+                    e.args[0] if e.args else None, name)
 
     def _value_varies(self, step: Step) -> bool:
         """Whether what ``x |= value`` / ``x = x | value`` adds differs per invocation."""
@@ -385,9 +393,9 @@ class _HandlerScan:
         if op is not None:
             # `ITEMS = ITEMS + [item]`, `CACHE = {**CACHE, k: v}`: the old value and more
             if not c.kind.bounded:
-                name = _name(c)
+                name = self._spelled(step, c, [])
                 self.method(c, step, guards, _OP_METHODS.get(op), f"`{name} = ...` (the old `{name}` and more)",
-                            self._value_varies(step), e.args[0] if e.args else None)
+                            self._value_varies(step), e.args[0] if e.args else None, name)
             return
         if runs_once(self.project, step, c.path, guards):
             return
@@ -412,6 +420,17 @@ _DEFAULT_ADVICE = ("default to `None` and make a new one in the call (`if {n} is
                    "bound it (`functools.lru_cache(maxsize=N)` on `{f}`)")
 _MAPPING_ADVICE = ("bound it (`cachetools.LRUCache(maxsize=N)` or `TTLCache(maxsize=N, ttl=...)`), "
                    "evict before adding (`if len({n}) >= N: {n}.popitem()`), or keep per-request data local")
+_FACT = ("nothing on the handler's path removes entries, so it grows for the life of the execution environment: "
+         "memory climbs until Lambda kills it, and one request's data stays visible to the next")
+
+
+def headline(name: str, g: Growth, default: Optional[Tuple[str, str]]) -> str:
+    """``CACHE`` grows on every invocation and is never bounded, in the words of the variant."""
+    grows = "gains a key on every invocation" if g.why == _VARIES else "grows on every invocation"
+    if default is not None:
+        return fit(f"`{name}`, the mutable default of `{default[0]}()`, {grows} and is never bounded",
+                   f"`{name}` (a mutable default) {grows} and is never bounded")
+    return fit(f"`{name}` {grows} and is never bounded")
 
 
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -435,24 +454,27 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             if g.collection.path in scan.bounded:
                 continue
             findings.add("LAM201", "unbounded-global-collection", WARNING, g.step.module, g.step.event.span,
-                         handler.qualname, g.step.frame.chain, growth=g)
+                         handler.qualname, g.step.frame.chain, growth=g, calls=scan.calls.labels(g.step))
     out = []
     for f in findings:
         g: Growth = f.detail["growth"]  # type: ignore[assignment]
         c = g.collection
-        name = _name(c)
-        made = where(project, c.made.module, c.made.span)
+        name = g.name
         default = paths.default_parts(c.path)
         if default is not None:
             advice = _DEFAULT_ADVICE.format(n=name, f=default[0])
-            what = f"{c.kind.name} default of `{default[0]}()`, created once at {made}"
+            made = place(project, c.made.module, c.made.span,
+                         f"{c.kind.name} default made once, when `def {default[0].rsplit('.', 1)[-1]}` runs", IMPORT)
         else:
             advice = _ADVICE.get(c.kind.name, _MAPPING_ADVICE).format(n=name)
-            what = f"{c.kind.name}, created at {made}"
-        message = (f"`{name}` ({what}) grows without bound: {g.how} in "
-                   f"{who(f.handlers)}{via(f.chain)} adds {g.why} and nothing on the handler's path removes entries, "
-                   f"so it grows for the life of the execution environment (memory climbs until Lambda kills it, "
-                   f"and one request's data stays visible to the next); {advice}")
+            made = place(project, c.made.module, c.made.span, f"{c.kind.name} created at import", IMPORT) \
+                if c.made.function == "<module>" else \
+                place(project, c.made.module, c.made.span, f"{c.kind.name} created in `{c.made.function}`")
+        in_handler = f" in `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
+        label = f"{g.how}{in_handler} adds {g.why}"
+        calls: Tuple = f.detail["calls"]  # type: ignore[assignment]
+        notes = handlers_note(f.handlers) + chain_note(f.chain, g.how) + (_FACT,)
         fix = Fix(f"Bound `{name}` or make it local: {advice}", DISPLAY_ONLY)
-        out.append(diagnostic(project, f, message, fix))
+        out.append(diagnostic(project, f, headline(name, g, default), fix, label=label, labels=(made,) + calls,
+                              notes=notes, phase=INVOCATION))
     return out

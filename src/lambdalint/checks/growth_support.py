@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext
-from lambdalint.report.diagnostics import Diagnostic, Fix
+from lambdalint.checks import CheckContext, place
+from lambdalint.report.diagnostics import HEADLINE_MAX, INVOCATION, Diagnostic, Fix, Label
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, load_growth_catalog
 from lambdalint.graph.link import Project, iter_events
@@ -26,6 +26,7 @@ def show(path: str) -> str:
     return shown[len("builtins."):] if shown.startswith("builtins.") else shown
 
 
+# where/who/via: the prose of LAM601-LAM603's messages (LAM201-LAM204 use labels and notes)
 def where(project: Project, module: str, span: Span) -> str:
     return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
 
@@ -36,6 +37,93 @@ def who(handlers: Sequence[str]) -> str:
 
 def via(chain: Tuple[str, ...]) -> str:
     return f" (via {' -> '.join(chain)})" if len(chain) > 1 else ""
+
+
+def spelled(project: Project, module: str, path: str, drop: int = 0) -> str:
+    """``path`` as the source of ``module`` spells it, without its last ``drop``
+    segments: ``store.CACHE`` shows as ``C`` after ``from store import CACHE as C``,
+    ``$self.seen`` as ``self.seen``."""
+    root, segs = paths.split(path)
+    if ":" not in root and root[:1] not in "$%<":
+        # a dotted path through an import: put back the name the module imported it as
+        facts = project.modules.get(module)
+        best: Optional[Tuple[str, str]] = None
+        for local, target in facts.imported if facts is not None else ():
+            if (root == target or root.startswith(target + ".")) and (best is None or len(target) > len(best[1])):
+                best = (local, target)
+        if best is not None:
+            root = best[0] + root[len(best[1]):]
+        elif root.startswith(module + "."):
+            root = root[len(module) + 1:]  # a function of the module itself
+        first, *more = root.split(".")
+        root, segs = first, more + segs
+    if 0 < drop <= len(segs):
+        segs = segs[:len(segs) - drop]
+    return show(paths.join(root, segs))
+
+
+def fit(*headlines: str) -> str:
+    """The first headline that fits ``HEADLINE_MAX``; the last one cut to fit otherwise."""
+    for h in headlines:
+        if len(h) <= HEADLINE_MAX and "\n" not in h:
+            return h
+    last = " ".join(headlines[-1].split())
+    return last if len(last) <= HEADLINE_MAX else last[:HEADLINE_MAX - 1].rstrip() + "\u2026"
+
+
+def handlers_note(handlers: Sequence[str]) -> Tuple[str, ...]:
+    """The note naming the handlers when more than one reaches the site."""
+    return (f"in handlers {', '.join(f'`{h}`' for h in handlers)}",) if len(handlers) > 1 else ()
+
+
+def chain_note(chain: Tuple[str, ...], last: str) -> Tuple[str, ...]:
+    """``handler`` -> ``_record`` -> ``CACHE.append(...)``, when the site is in a callee."""
+    if len(chain) < 2:
+        return ()
+    return (" -> ".join(f"`{c}`" for c in chain) + f" -> {last}",)
+
+
+class CallSites:
+    """Where each frame of one walk was called from, to label the calls that lead
+    a handler to a finding. Feed it every step (``see``) in walk order: a callee's
+    steps follow the step of the call that made its frame."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._last: Optional[Step] = None
+        # id(frame) -> (frame, ((module, span, callee label), ...))
+        self._calls: Dict[int, Tuple[object, Tuple[Tuple[str, Span, str], ...]]] = {}
+
+    def see(self, step: Step) -> None:
+        frame = step.frame
+        if id(frame) not in self._calls:
+            outer: Tuple[Tuple[str, Span, str], ...] = ()
+            call = self._last
+            if call is not None and len(frame.stack) > 1 and call.frame.stack == frame.stack[:-1]:
+                parent = self._calls.get(id(call.frame))
+                callee = frame.chain[-1]
+                t = call.target
+                if call.event.path and t is not None and t.kind in ("function", "class") and t.module == frame.module:
+                    # the call names the function itself (not a library call it is handed to):
+                    # as the call spells it, `store.remember`, `self.get`, an import alias
+                    callee = spelled(self.project, call.module, call.event.path)
+                outer = (parent[1] if parent is not None else ()) + ((call.module, call.event.span, callee),)
+            self._calls[id(frame)] = (frame, outer)
+        if step.event.kind == "call":
+            self._last = step
+
+    def of(self, step: Step) -> Tuple[Tuple[str, Span, str], ...]:
+        found = self._calls.get(id(step.frame))
+        return found[1] if found is not None and found[0] is step.frame else ()
+
+    def labels(self, step: Step) -> Tuple[Label, ...]:
+        """One label per call on the way from the handler to ``step``."""
+        chain = step.frame.chain
+        out = []
+        for i, (module, span, callee) in enumerate(self.of(step)):
+            caller = chain[i] if i < len(chain) else chain[0]
+            out.append(place(self.project, module, span, f"`{caller}` reaches it through `{callee}()`", INVOCATION))
+        return tuple(out)
 
 
 def assigns_global(project: Project, block: Tuple[Event, ...], gpath: str, module: str) -> bool:
@@ -317,6 +405,9 @@ class Findings:
         return iter(self.by_site.values())
 
 
-def diagnostic(project: Project, f: Finding, message: str, fix: Optional[Fix]) -> Diagnostic:
+def diagnostic(project: Project, f: Finding, message: str, fix: Optional[Fix], label: str = "",
+               labels: Tuple[Label, ...] = (), help: str = "", notes: Tuple[str, ...] = (),
+               phase: str = "") -> Diagnostic:
     return Diagnostic(code=f.code, name=f.name, message=message, path=project.modules[f.module].path,
-                      span=f.span, severity=f.severity, fix=fix, handlers=tuple(f.handlers))
+                      span=f.span, severity=f.severity, fix=fix, handlers=tuple(f.handlers), label=label,
+                      labels=labels, help=help, notes=notes, phase=phase)

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth import Collection, tracked_collections
-from lambdalint.checks.growth_support import (ExitGuards, Findings, KeyNarrowing, diagnostic, growth_catalog, show, via,
-                                              where, who)
-from lambdalint.report.diagnostics import DISPLAY_ONLY, SAFE, WARNING, Diagnostic, Edit, Fix, span_text
+from lambdalint.checks.growth_support import (CallSites, ExitGuards, Findings, KeyNarrowing, chain_note, diagnostic, fit,
+                                              growth_catalog, handlers_note, show)
+from lambdalint.report.diagnostics import (DISPLAY_ONLY, IMPORT, INVOCATION, SAFE, WARNING, Diagnostic, Edit, Fix,
+                                           span_text)
 from lambdalint.index.facts import Decorator, Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, Memoizer
 from lambdalint.graph.link import Project, iter_events
@@ -240,7 +241,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     for handler in ctx.handlers:
         exits = ExitGuards()
         members = KeyNarrowing(project, exits)
+        calls = CallSites(project)
         for step in members.steps(walk(project, handler)):
+            calls.see(step)
             guards = exits.at(step)
             if step.event.kind == "call":
                 members.narrow_arguments(step, guards)
@@ -263,16 +266,27 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             if varying is None:
                 continue
             findings.add("LAM202", "unbounded-memoizer", WARNING, m.module, m.decorator.span, handler.qualname,
-                         step.frame.chain, memoised=m, varying=varying, call=(step.module, step.event.span))
+                         step.frame.chain, memoised=m, varying=varying, call=(step.module, step.event.span),
+                         caller=step.frame.chain[-1], calls=calls.labels(step))
     out = []
     for f in findings:
         m: Memoised = f.detail["memoised"]  # type: ignore[assignment]
         call_module, call_span = f.detail["call"]  # type: ignore[misc]
-        defined = where(project, m.module, m.defined)
         fix = bounded_fix(m, maxsize)
-        message = (f"`{m.name}` (defined at {defined}) is memoised by {m.how}, which never evicts, and "
-                   f"{who(f.handlers)}{via(f.chain)} calls it with {f.detail['varying']}, which differs per invocation "
-                   f"(at {where(project, call_module, call_span)}): one cache entry per invocation is kept for the "
-                   f"life of the execution environment; {fix.message[0].lower() + fix.message[1:]}")
-        out.append(diagnostic(project, f, message, fix))
+        varying = f.detail["varying"]
+        labels = []
+        name = m.name if m.assigned else m.name.rsplit(".", 1)[-1]  # as the assignment or the `def` spells it
+        message = fit(f"`{name}` keeps one cache entry per invocation: {m.how} never evicts",
+                      f"`{name}` keeps one cache entry per invocation: its memoiser never evicts")
+        label = f"{m.how} memoises `{name}` without a bound"
+        if not m.assigned and m.defined[0] != f.span[0]:
+            labels.append(place(project, m.module, m.defined, f"`{name}` defined here"))
+        labels.append(place(project, call_module, call_span,
+                            f"`{f.detail['caller']}` calls it with {varying}, which differs per invocation", INVOCATION))
+        labels.extend(f.detail["calls"])  # type: ignore[arg-type]
+        notes = handlers_note(f.handlers) + chain_note(f.chain, f"`{name}(...)`") + (
+            "a memoiser keeps one result per distinct argument tuple: one cache entry per invocation is kept for "
+            "the life of the execution environment",)
+        out.append(diagnostic(project, f, message, fix, label=label, labels=tuple(labels), notes=notes,
+                              phase=IMPORT))
     return out

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.growth_support import (ExitGuards, Findings, diagnostic, growth_catalog, guarded_by, runs_once,
-                                              via, where, who)
-from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
+from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.growth_support import (CallSites, ExitGuards, Findings, chain_note, diagnostic, fit,
+                                              growth_catalog, guarded_by, handlers_note, runs_once, spelled)
+from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, UNSAFE, WARNING, Diagnostic, Fix, span_text
 from lambdalint.knowledge.growth import GrowthCatalog, Registry
 from lambdalint.graph.link import Binding, Project
 from lambdalint.graph.reach import Guard, Step, is_stable, resolve, walk
@@ -40,8 +40,9 @@ class Registration:
     registry: Registry
     receiver: Optional[str]  # the resolved object registered on; None for functions such as atexit.register
     made: Optional[Binding]  # where a module-level receiver was made
-    what: str
+    what: str  # the call as the source spells it: "`logger.addHandler(...)`"
     guards: Tuple[Guard, ...] = ()  # every condition in force there, early exits included
+    shown: str = ""  # the receiver as the source spells it: `logger`, `app.logger`
 
 
 _LIST_GROWS = frozenset({"append", "extend", "insert"})
@@ -61,9 +62,11 @@ class _HandlerScan:
         self.called: set = set()  # external callables reached (for chains-with)
         self.exits = ExitGuards()
         self.holds = frozenset(a for r in catalog.registries for a in r.holds)
+        self.calls = CallSites(project)
 
     def scan(self, steps: Iterable[Step]) -> None:
         for step in steps:
+            self.calls.see(step)
             guards = self.exits.at(step)
             if step.event.kind == "call":
                 self.call(step, guards)
@@ -95,7 +98,7 @@ class _HandlerScan:
                     self.undone.append((r, None))
             r = self.catalog.registry_function(callee)
             if r is not None:
-                self.found.append(Registration(step, r, None, None, f"`{paths.display(e.path or '')}(...)`", guards))
+                self.found.append(Registration(step, r, None, None, self._what(step), guards))
                 return
         resolved = resolve(self.project, e.path, step.frame.env) if e.path else None
         if resolved is None or "." not in resolved:
@@ -107,7 +110,8 @@ class _HandlerScan:
                 r, owner = held
                 made = self._long_lived(r, owner)
                 binding = made if isinstance(made, Binding) else None
-                self.found.append(Registration(step, r, owner, binding, f"`{paths.display(e.path or '')}(...)`", guards))
+                self.found.append(Registration(step, r, owner, binding, self._what(step), guards,
+                                               self._receiver(step, 2)))
                 return
         for r in self.catalog.registries:
             if method in r.undo:
@@ -116,9 +120,15 @@ class _HandlerScan:
             made = self._long_lived(r, receiver)
             if made is not False:
                 binding = made if isinstance(made, Binding) else None
-                self.found.append(Registration(step, r, receiver, binding, f"`{paths.display(e.path or '')}(...)`",
-                                               guards))
+                self.found.append(Registration(step, r, receiver, binding, self._what(step), guards,
+                                               self._receiver(step, 1)))
                 return
+
+    def _what(self, step: Step) -> str:
+        return f"`{spelled(self.project, step.module, step.event.path or '')}(...)`"
+
+    def _receiver(self, step: Step, drop: int) -> str:
+        return spelled(self.project, step.module, step.event.path or "", drop)
 
     def _long_lived(self, r: Registry, receiver: str):
         """The binding that made a module-level receiver, True for a library
@@ -186,6 +196,17 @@ def _hoist_fix(project: Project, reg: Registration) -> Fix:
     return Fix(advice + ", or guard it so it runs once", DISPLAY_ONLY)
 
 
+def headline(reg: Registration) -> str:
+    if reg.receiver is not None:
+        shown = reg.shown or paths.display(reg.receiver)
+        return fit(f"{reg.what} runs on every invocation, and `{shown}` keeps each one",
+                   f"a registration on `{shown}` runs on every invocation, and each one is kept",
+                   "a registration runs on every invocation, and the registry keeps each one")
+    return fit(f"{reg.what} runs on every invocation, and the registry ({reg.registry.name}) keeps each one",
+               f"a registration runs on every invocation, and the registry ({reg.registry.name}) keeps each one",
+               "a registration runs on every invocation, and the registry keeps each one")
+
+
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     project = ctx.project
     catalog = growth_catalog(ctx)
@@ -195,21 +216,29 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         scan.scan(walk(project, handler))
         for reg in scan.accumulating():
             findings.add("LAM204", "repeated-registration", WARNING, reg.step.module, reg.step.event.span,
-                         handler.qualname, reg.step.frame.chain, registration=reg)
+                         handler.qualname, reg.step.frame.chain, registration=reg, calls=scan.calls.labels(reg.step))
     out = []
     for f in findings:
         reg: Registration = f.detail["registration"]  # type: ignore[assignment]
+        shown = reg.shown or (paths.display(reg.receiver) if reg.receiver is not None else "")
+        labels: Tuple = ()
+        kept = []
         if reg.made is not None:
-            holder = (f"on `{paths.display(reg.receiver or '')}` (module-level, created at "
-                      f"{where(project, reg.made.module, reg.made.span)})")
+            labels = (place(project, reg.made.module, reg.made.span, f"`{shown}` created at import", IMPORT)
+                      if reg.made.function == "<module>" else
+                      place(project, reg.made.module, reg.made.span, f"`{shown}` created in `{reg.made.function}`"),)
         elif reg.receiver is not None:
-            holder = (f"on `{paths.display(reg.receiver)}` (process-wide, registered at "
-                      f"{where(project, f.module, f.span)})")
+            kept.append(f"`{shown}` is process-wide: it lives as long as the execution environment")
         else:
-            holder = f"(process-wide registry, registered at {where(project, f.module, f.span)})"
-        fix = _hoist_fix(project, reg)
-        message = (f"{reg.what} {holder} runs on every invocation of {who(f.handlers)}{via(f.chain)}, "
-                   f"and the registry ({reg.registry.name}) keeps each one: {reg.registry.effect}; "
-                   f"{fix.message[0].lower() + fix.message[1:]}")
-        out.append(diagnostic(project, f, message, fix))
+            kept.append(f"the registry ({reg.registry.name}) is process-wide: it lives as long as the execution "
+                        f"environment")
+        who = f" of `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
+        message = headline(reg)
+        label = f"registers again on every invocation{who}"
+        if reg.what not in message:
+            label = f"{reg.what} {label}"
+        notes = handlers_note(f.handlers) + chain_note(f.chain, reg.what) + tuple(kept) + (
+            f"the registry ({reg.registry.name}) keeps each registration: {reg.registry.effect}",)
+        out.append(diagnostic(project, f, message, _hoist_fix(project, reg), label=label,
+                              labels=labels + f.detail["calls"], notes=notes, phase=INVOCATION))  # type: ignore[operator]
     return out

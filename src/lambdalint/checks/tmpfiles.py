@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, show, via, where, who
-from lambdalint.report.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
+from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.growth_support import (CallSites, Findings, chain_note, diagnostic, fit, growth_catalog,
+                                              handlers_note, runs_once, spelled)
+from lambdalint.report.diagnostics import DISPLAY_ONLY, INVOCATION, WARNING, Diagnostic, Fix
 from lambdalint.index.facts import Event, Span
 from lambdalint.knowledge.growth import GrowthCatalog, TmpApi
 from lambdalint.graph.link import Project
@@ -38,14 +39,18 @@ RULES = (
 )
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
+_MARKER = re.compile(re.escape(TMP) + r"\d+")
 _MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tarfile.open()'s modes
 
 
 @dataclass(frozen=True)
 class Creation:
     step: Step
-    what: str  # "`tempfile.mkstemp()`", "`open(f\"/tmp/{...}.json\", \"w\")`"
+    what: str  # "`tempfile.mkstemp()`", "`open(...)`"
     token: str  # what a removal of it names: the maker's result, or TMP
+    kind: str = "writer"  # "maker" (a tempfile API), "writer", "command" (a command's argument vector)
+    noun: str = "file"  # what it leaves: "file", "folder" (mkdtemp), "path" (a writer: a file or a folder)
+    named: Optional[Tuple[str, Span]] = None  # (module, span) where the per-invocation /tmp name is built
 
 
 def _within(inner: Span, outer: Span) -> bool:
@@ -62,10 +67,16 @@ class _HandlerScan:
         self.created: List[Creation] = []
         self.removed: List[Tuple[Optional[str], Span]] = []  # resolved targets of removals, and where
         self.makers: set = set()  # the tokens of what makers made (a removal of one is not of another)
+        self.calls = CallSites(project)
+        # env markers (`<tmp>3`) -> (module, span) of the /tmp name the local holds, and
+        # where the name that the last writer checked was built
+        self.named: Dict[str, Tuple[str, Span]] = {}
+        self.origin: Optional[Tuple[str, Span]] = None
 
     def scan(self, steps: Iterable[Step]) -> None:
         for step in steps:
             e = step.event
+            self.calls.see(step)
             if e.kind == "tmppath":
                 unique = any(not is_stable(self.project, resolve(self.project, a, step.frame.env)) for a in e.args) \
                     or any(a is None for a in e.args)
@@ -89,8 +100,12 @@ class _HandlerScan:
 
     def assign(self, step: Step) -> None:
         e = step.event
-        if e.path and e.path[:1] in "$%" and "." not in e.path and self._unique_inside(e.span) is not None:
-            step.frame.env[e.path] = TMP
+        if e.path and e.path[:1] in "$%" and "." not in e.path:
+            built = self._unique_inside(e.span)
+            if built is not None:
+                marker = f"{TMP}{len(self.named)}"
+                self.named[marker] = (step.module, built.span)
+                step.frame.env[e.path] = marker
 
     def _arg(self, step: Step, position: int, keyword: str) -> Tuple[bool, Optional[str], Optional[str]]:
         """(passed, path, constant source) of one argument."""
@@ -119,7 +134,10 @@ class _HandlerScan:
         if maker is not None:
             consts = dict(e.consts)
             if all(consts.get(k) == v for k, v in maker.only_with) and not self._elsewhere(consts):
-                self.created.append(Creation(step, f"`{show(e.path or '')}()`", callee + "()"))
+                shown = spelled(self.project, step.module, e.path or callee)
+                flags = ", ".join(f"{k}={v}" for k, v in maker.only_with)
+                noun = "folder" if callee.endswith("dtemp") else "file"
+                self.created.append(Creation(step, f"`{shown}({flags})`", callee + "()", "maker", noun))
                 self.makers.add(callee + "()")
             return
         remover = self.catalog.tmp_api("remover", callee, None) if callee else None
@@ -141,8 +159,10 @@ class _HandlerScan:
         writer = self.catalog.tmp_api("writer", callee, None) if callee else None
         if writer is None and method is not None and receiver is not None:
             writer = self.catalog.tmp_api("writer", None, method)
+        self.origin = None
         if writer is not None and self._writes_unique(step, writer, receiver):
-            self.created.append(Creation(step, f"`{show(e.path or '')}(...)`", TMP))
+            self.created.append(Creation(step, f"`{spelled(self.project, step.module, e.path or '')}(...)`", TMP,
+                                         "command" if writer.command else "writer", "path", self.origin))
 
     def _command_removes(self, step: Step, api: TmpApi) -> Optional[bool]:
         """For a command that removes (``rm -rf /tmp/*``, ``["rm", "-rf", path]``): whether it
@@ -191,16 +211,19 @@ class _HandlerScan:
         if api.command:
             # a /tmp path built from request data among the command's words; a local
             # whose file another writer made is that file (`aws s3 cp {out} ...`)
-            if self._unique_inside(e.span) is not None:
+            if self._built_inside(step):
                 return True
             made = {root for span, root in self.held if _within(span, e.span)} - self.written
             self.written |= made
+            for root in sorted(made):
+                self._held_origin(step.frame.env.get(root))
             return bool(made)
         if api.methods and not api.calls and api.path_position < 0 and not api.path_kwarg:
             if receiver is not None and receiver.startswith(TMP):
+                self._held_origin(receiver)
                 return True
             # Path(f"/tmp/{x}").write_text(...): the string is built inside the receiver
-            return self._unique_inside(e.span) is not None
+            return self._built_inside(step)
         passed, value, _ = self._arg(step, api.path_position, api.path_kwarg)
         if not passed:
             return False
@@ -208,12 +231,25 @@ class _HandlerScan:
             held = resolve(self.project, value, step.frame.env)
             if held is not None and held.startswith(TMP):
                 self.written.add(_root(value))
+                self._held_origin(held)
                 return True
             if value.endswith("()"):
                 # os.path.join("/tmp", key) / a Path(...) passed inline
-                return self._unique_inside(e.span) is not None
+                return self._built_inside(step)
             return False
-        return self._unique_inside(e.span) is not None
+        return self._built_inside(step)
+
+    def _built_inside(self, step: Step) -> bool:
+        """Whether a per-invocation /tmp name is built inside the step's event (and where)."""
+        built = self._unique_inside(step.event.span)
+        if built is not None:
+            self.origin = (step.module, built.span)
+        return built is not None
+
+    def _held_origin(self, held: Optional[str]) -> None:
+        m = _MARKER.match(held or "")
+        if m is not None and self.origin is None:
+            self.origin = self.named.get(m.group(0))
 
     def unremoved(self) -> List[Creation]:
         out = []
@@ -261,6 +297,21 @@ _ADVICE = ("remove it on the handler's path, in a `finally:` (`os.remove(path)` 
            "`with tempfile.NamedTemporaryFile() as f:`), or write to a fixed name that each invocation overwrites")
 
 
+_FACT = ("/tmp survives warm invocations, so these pile up until writes fail with "
+         "`OSError: [Errno 28] No space left on device`")
+
+
+def headline(c: Creation) -> str:
+    if c.kind == "maker":
+        return fit(f"{c.what} makes a new /tmp {c.noun} on every invocation; nothing removes it",
+                   f"a new /tmp {c.noun} is made on every invocation; nothing removes it")
+    if c.kind == "command":
+        return fit(f"{c.what} runs a command that writes a new /tmp path on every invocation",
+                   "a command writes a new /tmp path on every invocation; nothing removes it")
+    return fit(f"{c.what} writes a new /tmp path on every invocation; nothing removes it",
+               "a new /tmp path is written on every invocation; nothing removes it")
+
+
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     project = ctx.project
     catalog = growth_catalog(ctx)
@@ -270,14 +321,21 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         scan.scan(walk(project, handler))
         for c in scan.unremoved():
             findings.add("LAM203", "tmp-accumulation", WARNING, c.step.module, c.step.event.span, handler.qualname,
-                         c.step.frame.chain, creation=c)
+                         c.step.frame.chain, creation=c, calls=scan.calls.labels(c.step))
     out = []
     for f in findings:
         c: Creation = f.detail["creation"]  # type: ignore[assignment]
-        at = where(project, f.module, f.span)
-        message = (f"{c.what} at {at} creates a new file or folder under /tmp on every invocation of "
-                   f"{who(f.handlers)}{via(f.chain)}, and nothing on the handler's path removes it: /tmp survives warm "
-                   f"invocations, so these pile up until writes fail with `OSError: [Errno 28] No space left on "
-                   f"device`; {_ADVICE}")
-        out.append(diagnostic(project, f, message, Fix(_ADVICE[0].upper() + _ADVICE[1:], DISPLAY_ONLY)))
+        who = f" of `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
+        message = headline(c)
+        label = f"runs on every invocation{who}, and nothing removes what it makes"
+        if c.what not in message:
+            label = f"{c.what} {label}"
+        notes = handlers_note(f.handlers) + chain_note(f.chain, c.what) + (_FACT,)
+        labels = f.detail["calls"]  # type: ignore[assignment]
+        if c.named is not None and (c.named[0], c.named[1][0]) != (f.module, f.span[0]):
+            labels = (place(project, c.named[0], c.named[1], "the /tmp name is built here from per-invocation data",
+                            INVOCATION),) + labels  # type: ignore[operator]
+        out.append(diagnostic(project, f, message, Fix(_ADVICE[0].upper() + _ADVICE[1:], DISPLAY_ONLY),
+                              label=label, labels=labels, notes=notes,  # type: ignore[arg-type]
+                              phase=INVOCATION))
     return out
