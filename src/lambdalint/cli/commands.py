@@ -192,7 +192,8 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         _exit_after_add_noqa(result, targets, cfg, add_noqa, quiet, verbose)
     if fix_only:
         _exit_after_fix_only(outcome, quiet, verbose, show_fixes, unsafe_fixes, exit_non_zero_on_fix)
-    shown = _report(result, settings.output_format or "full", output_file, statistics)
+    shown = _report(result, settings.output_format or "full", output_file, statistics,
+                    context=_report_context(settings, targets, cfg))
     _print_problems(result, outcome, verbose)
     if outcome is not None and show_fixes and shown not in MACHINE_FORMATS:
         _list_fixes(outcome.fixed)
@@ -291,6 +292,15 @@ def _exit_after_fix_only(outcome, quiet: bool, verbose: bool, show_fixes: bool, 
     sys.exit(EXIT_FINDINGS if exit_non_zero_on_fix and outcome.fixed else EXIT_CLEAN)
 
 
+def _report_context(settings, targets, config_file):
+    """What the writers need besides the findings: the project root (paths are
+    shown relative to it) and the rules' documentation address."""
+    from lambdalint.project.root import project_root
+    from lambdalint.report.context import Context
+
+    return Context(root=project_root(targets, config_file), docs_url=settings.docs_url)
+
+
 def _check_stdin(stdin_filename: str, select: Tuple[str, ...], extend_select: Tuple[str, ...],
                  ignore: Tuple[str, ...], output_format: Optional[str], output_file: Optional[str], statistics: bool,
                  config_path: Optional[str], exit_zero: bool, apply_fixes: bool, unsafe_fixes: bool, diff: bool,
@@ -331,7 +341,8 @@ def _check_stdin(stdin_filename: str, select: Tuple[str, ...], extend_select: Tu
         stdin.write_fixed(stdin.fixed_text(given, outcome, name))
         report_out = sys.stderr
     shown = _report(result, settings.output_format or "full", output_file, statistics, report_out,
-                    {stdin_filename: stdin.fixed_text(given, outcome, name)})
+                    {stdin_filename: stdin.fixed_text(given, outcome, name)},
+                    context=_report_context(settings, [stdin_filename], cfg))
     for problem in result.internal_errors:
         click.echo(f"lambdalint: internal error (please report it): {inert(problem)}", err=True)
     for notice in result.notices:
