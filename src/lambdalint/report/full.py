@@ -157,6 +157,8 @@ def render(d: Diagnostic, out: TextIO, color: bool, context: Context,
     for path, marks, lines in groups:
         first = min(marks, key=lambda m: (not m.primary, m.span[:2]))
         arrow = "-->" if path == d.path else ":::"
+        if framed and path != d.path:  # rustc's blank gutter line between two files' frames
+            out.write(f"{gutter}\n")
         out.write(f"{pad}{paint(arrow, _BLUE)} {_place(path, first.span, context.root)}\n")
         shown, unshown = _readable(lines, marks)
         if shown:
