@@ -70,7 +70,7 @@ class LambdalintServer(LanguageServer):
     def lines_of(self, path: str) -> Optional[List[str]]:
         """A file's lines for converting a related place's columns: the open
         buffer's text, else the file's on disk (None when it cannot be read)."""
-        buffer = self.lint.buffers.get(path)
+        buffer = self.lint.buffers.get(os.path.realpath(path))
         if buffer is not None:
             return convert.split_lines(buffer.text)
         try:
@@ -90,7 +90,10 @@ class LambdalintServer(LanguageServer):
                 read[path] = self.lines_of(path)
             return read[path]
 
-        return convert.diagnostic(d, lines, encoding, self.url(d.code, template), lines_of, _uri_of)
+        uri_of = _uri_of(self)  # an open file's as the client spells it
+
+        return convert.diagnostic(d, lines, encoding, self.url(d.code, template), lines_of,
+                                  lambda path: uri_of(os.path.realpath(path)))
 
     # --- runs -----------------------------------------------------------------------------------
     def schedule(self, delay: Optional[float] = None) -> None:
@@ -154,13 +157,6 @@ class LambdalintServer(LanguageServer):
 
 def _docs_url(project: Project) -> Optional[str]:
     return getattr(project.settings, "docs_url", None)
-
-
-def _uri_of(path: str) -> Optional[str]:
-    try:
-        return from_fs_path(os.path.abspath(path))
-    except Exception:
-        return None
 
 
 def path_of(uri: str) -> Optional[str]:
