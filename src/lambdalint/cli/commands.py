@@ -64,7 +64,8 @@ class _OptionalValue(click.Option):
 @click.option("--extend-exclude", multiple=True, metavar="PATTERNS",
               help="Files and folders to skip, on top of the configured and default excludes.")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
-              help=f"How to print diagnostics (also {OUTPUT_FORMAT_ENV} or output-format in config). "
+              help=f"How to print diagnostics (also {OUTPUT_FORMAT_ENV} or output-format in config). Each rule's "
+                   "page: its url (docs-url in config), or offline `lambdalint rule CODE`. "
                    "[default: full; github on GitHub Actions]")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), default=None,
               help="Write the report in --output-format to this file; the terminal still gets the human format.")
