@@ -169,3 +169,12 @@ def test_every_piece_of_the_story_is_shown(tmp_path):
     for piece in (d.message, d.label, *(label.text for label in d.labels), *d.notes, d.fix.message):
         assert piece in text
     assert text.count(d.fix.message) == 1  # the advice once
+
+
+def test_one_frame_per_file_however_spelled(tmp_path, monkeypatch):
+    (d,) = closed_across_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    relative = [Label(os.path.relpath(label.path), label.span, label.text, label.phase) for label in d.labels]
+    text = render([Diagnostic(**{**d.__dict__, "labels": tuple(relative)})], tmp_path)
+    assert text == render([d], tmp_path)
+    assert text.count(":::") == 1

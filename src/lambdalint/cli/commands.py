@@ -436,11 +436,12 @@ def _rule_page(info) -> str:
 # ruff's `fix` sentence for each fix kind a rule declares
 _FIX_SENTENCES = {"safe": "Fix is sometimes available.", "unsafe": "Fix is sometimes available.",
                   "display-only": "Fix is not available.", "none": "Fix is not available."}
-REPOSITORY = "https://github.com/lambdalint/lambdalint"
 
 
 def _rule_json(info) -> dict:
     """One rule with the keys of ruff's `rule --output-format json`, and lambdalint's own."""
+    from lambdalint.report.context import rule_url
+
     return {
         "name": info.name,
         "code": info.code,
@@ -453,15 +454,8 @@ def _rule_json(info) -> dict:
         "severity": info.severity,
         "default": info.default,
         "fix_safety": info.fix,
-        "url": f"{REPOSITORY}/blob/main/rules/{_page_name(info)}",
+        "url": rule_url(info.code, None, info.name),  # the default docs-url: no config is read here
     }
-
-
-def _page_name(info) -> str:
-    from lambdalint.knowledge.resources import rules_dir
-
-    pages = sorted(rules_dir().glob(f"{info.code}-*.md"))
-    return pages[0].name if pages else ""
 
 
 @main.command("rules", short_help="List every rule: code, name, severity, default and fix.")

@@ -8,6 +8,7 @@ Paths are shown relative to the project root (``Context.root``)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, TextIO, Tuple
@@ -126,11 +127,15 @@ def _place(path: str, span: Span, root: Optional[str]) -> str:
 
 def _groups(d: Diagnostic) -> List[Tuple[str, List[_Mark]]]:
     """The marks by file: the finding's own file first, then the others in the
-    order their first label comes."""
-    groups: Dict[str, List[_Mark]] = {d.path: [_Mark(d.span, d.label, True)]}
+    order their first label comes (one file however its paths are spelled)."""
+    groups: Dict[str, Tuple[str, List[_Mark]]] = {_key(d.path): (d.path, [_Mark(d.span, d.label, True)])}
     for label in d.labels:
-        groups.setdefault(label.path, []).append(_Mark(label.span, label.text, False))
-    return list(groups.items())
+        groups.setdefault(_key(label.path), (label.path, []))[1].append(_Mark(label.span, label.text, False))
+    return list(groups.values())
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
 
 
 def _readable(lines: Optional[List[str]], marks: List[_Mark]) -> Tuple[List[_Mark], List[_Mark]]:
@@ -156,8 +161,9 @@ def render(d: Diagnostic, out: TextIO, color: bool, context: Context,
     framed = False
     for path, marks, lines in groups:
         first = min(marks, key=lambda m: (not m.primary, m.span[:2]))
-        arrow = "-->" if path == d.path else ":::"
-        if framed and path != d.path:  # rustc's blank gutter line between two files' frames
+        primary = path == d.path
+        arrow = "-->" if primary else ":::"
+        if framed and not primary:  # rustc's blank gutter line between two files' frames
             out.write(f"{gutter}\n")
         out.write(f"{pad}{paint(arrow, _BLUE)} {_place(path, first.span, context.root)}\n")
         shown, unshown = _readable(lines, marks)
