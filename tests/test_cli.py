@@ -88,7 +88,9 @@ def test_json_output_has_ruff_fields(tmp_path):
     assert item["end_location"] == {"row": 6, "column": 17}
     assert item["handlers"] == ["handler"]
     assert "fix" in item and "message" in item
-    assert item["url"].startswith("file://") and item["url"].endswith(".md")
+    assert item["url"] == "https://github.com/lambdalint/lambdalint/blob/main/rules/LAM101-closed-global-resource.md"
+    # the story's fields: no places besides the primary here, the fix's message as the help
+    assert item["related"] == [] and item["notes"] == [] and item["help"] == item["fix"]["message"]
 
 
 def test_noqa_suppresses(tmp_path):

@@ -48,7 +48,7 @@ def test_output_file_gets_the_format_and_the_terminal_stays_human(project):
 
 def test_output_file_on_github_actions_prints_annotations(project):
     result = run("check", "--output-format", "sarif", "-o", "x.sarif", ".", env={"GITHUB_ACTIONS": "true"})
-    assert result.output.startswith("::error title=lambdalint (LAM101),file=app.py,")
+    assert result.output.startswith("::error title=LAM101 closed-global-resource,file=app.py,")
     assert (project / "x.sarif").exists()
 
 

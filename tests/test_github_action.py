@@ -83,7 +83,7 @@ def test_check_step_with_the_readme_inputs(tmp_path):
     _, used = readme_action_step()
     write_project(workspace, {"src/app.py": BAD, "other/app.py": BAD})
     proc = run_check_step(workspace, used["with"])
-    assert proc.stdout.startswith("::error title=lambdalint (LAM101),file=src/app.py,line=6,col=5,endLine=6,endColumn=17::")
+    assert proc.stdout.startswith("::error title=LAM101 closed-global-resource,file=src/app.py,line=6,col=5,endLine=6,endColumn=17::")
     assert "other/app.py" not in proc.stdout  # only `paths`
     assert (tmp_path / "github_output").read_text() == "exit-code=1\n"
     log = json.loads((workspace / "lambdalint.sarif").read_text())

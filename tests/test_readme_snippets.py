@@ -60,7 +60,7 @@ def test_github_step_snippet(workspace):
     write_project(workspace, {"src/app.py": BAD})
     result = lambdalint(command, env={"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(workspace)})
     assert result.exit_code == 1
-    assert result.output.startswith("::error title=lambdalint (LAM101),file=src/app.py,line=6,")
+    assert result.output.startswith("::error title=LAM101 closed-global-resource,file=src/app.py,line=6,")
 
 
 def test_gitlab_job_snippet(workspace):

@@ -74,8 +74,9 @@ def test_github(project):
     escaped = message().replace("%", "%25")
     # a fix, when there is one, shows as a help line (%0A is GitHub's new line)
     help_line = f"%0A  help: {item['fix']['message']}" if item["fix"] else ""
-    expected = ("::error title=lambdalint (LAM101),file=app.py,line=6,col=5,endLine=6,endColumn=17::"
-                f"app.py:6:5: LAM101 {escaped}{help_line}")
+    # the rule's code and name as the title, the headline as the message (the place is the annotation's)
+    expected = ("::error title=LAM101 closed-global-resource,file=app.py,line=6,col=5,endLine=6,endColumn=17::"
+                f"{escaped}{help_line}")
     lines = check("github", env={"GITHUB_WORKSPACE": str(project)}).splitlines()
     assert lines[0] == expected
 
@@ -90,8 +91,8 @@ def test_github_file_is_relative_to_the_workspace(project, tmp_path):
 def test_github_escapes_and_levels():
     d = Diagnostic("LAM101", "x", "50% done\nnext: a, b", "dir,a:b/app.py", (3, 0, 3, 4), WARNING)
     assert github.annotation(d, "") == (
-        "::warning title=lambdalint (LAM101),file=dir%2Ca%3Ab/app.py,line=3,col=1,endLine=3,endColumn=5::"
-        "dir,a:b/app.py:3:1: LAM101 50%25 done\\nnext: a, b")  # a new line in the data shows as \\n
+        "::warning title=LAM101 x,file=dir%2Ca%3Ab/app.py,line=3,col=1,endLine=3,endColumn=5::"
+            "50%25 done\\nnext: a, b")  # a new line in the data shows as \\n
     assert github.escape_data("a\r\nb%") == "a%0D%0Ab%25"  # lambdalint's own new lines (the help line)
     note = Diagnostic("LAM999", "x", "m", "a.py", (1, 0, 1, 1), NOTE)
     assert github.annotation(note, "").startswith("::notice ")
@@ -100,13 +101,13 @@ def test_github_escapes_and_levels():
 
 def test_github_leaves_out_columns_of_multiline_spans():
     d = Diagnostic("LAM101", "x", "m", "a.py", (3, 4, 7, 9), ERROR)
-    assert github.annotation(d, "") == "::error title=lambdalint (LAM101),file=a.py,line=3,endLine=7::a.py:3:5: LAM101 m"
+    assert github.annotation(d, "") == "::error title=LAM101 x,file=a.py,line=3,endLine=7::m"
 
 
 def test_github_shows_the_fix_as_help():
     fix = Fix("Remove the call", SAFE)
     d = Diagnostic("LAM101", "x", "m", "a.py", (1, 0, 1, 1), ERROR, fix)
-    assert github.annotation(d, "").endswith("::a.py:1:1: LAM101 m%0A  help: Remove the call")
+    assert github.annotation(d, "").endswith("::m%0A  help: Remove the call")
 
 
 def test_gitlab(project):
@@ -174,6 +175,7 @@ def test_sarif_shape(project):
     assert lam101["defaultConfiguration"] == {"level": "error", "enabled": True}
     page = (Path(__file__).resolve().parents[1] / "rules" / "LAM101-closed-global-resource.md").read_text().strip()
     assert lam101["help"] == {"text": page, "markdown": page}
+    assert lam101["helpUri"] == "https://github.com/lambdalint/lambdalint/blob/main/rules/LAM101-closed-global-resource.md"
     assert rules["LAM002"]["defaultConfiguration"] == {"level": "warning", "enabled": False}
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.resolve().as_uri() + "/"
     (result,) = run["results"]
@@ -181,12 +183,12 @@ def test_sarif_shape(project):
         "ruleId": "LAM101",
         "ruleIndex": list(rules).index("LAM101"),
         "level": "error",
-        "message": {"text": message()},
+        "message": {"text": message(), "markdown": message() + "\n\n- help: Remove the teardown `conn.close()`"},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": "app.py", "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 17},
         }}],
-        "properties": {"handlers": ["handler"]},
+        "properties": {"handlers": ["handler"], "help": "Remove the teardown `conn.close()`"},
     }
 
 

@@ -90,3 +90,27 @@ def test_noqa_edit_never_changes_code():
     assert actions.noqa_edit(APP.format(tail="  # noqa"), finding((5, 4, 5, 19)), UTF16) is None
     text = 'x = """\nabc\n"""\n'
     assert actions.noqa_edit(text, finding((2, 0, 2, 3)), UTF16) is None
+
+
+def test_related_places_use_the_open_buffer_then_the_disk(tmp_path):
+    # a label in another file: its columns are converted with that file's text as the
+    # editor has it (an unsaved buffer), else as the disk has it
+    from pathlib import Path
+
+    from lambdalint.report.diagnostics import IMPORT, NEXT, Label
+    from lambdalint.server.protocol import LambdalintServer
+
+    app, db = tmp_path / "app.py", tmp_path / "db.py"
+    app.write_text("rows = conn.execute('x')\n", encoding="utf-8")
+    db.write_text("conn = connect()\n", encoding="utf-8")
+    server = LambdalintServer()
+    server.lint.open(app.as_uri(), str(app), "\U0001f600 = 1; rows = conn.execute('x')\n", 1)  # unsaved
+    d = Diagnostic("LAM101", "closed-global-resource", "`conn` is closed", str(tmp_path / "x.py"), (1, 0, 1, 1),
+                   labels=(Label(str(app), (1, 19, 1, 23), "used here", NEXT),
+                           Label(str(db), (1, 0, 1, 4), "created at import", IMPORT)))
+    lsp = server.lsp_diagnostic(d, ["x"], UTF16, "https://docs.example.com/LAM101")
+    used, made = lsp.related_information
+    assert used.location.uri == Path(app).as_uri() and used.location.range.start.character == 20  # the emoji: 2 units
+    assert made.location.uri == Path(db).as_uri() and made.location.range.end.character == 4
+    assert [r.message for r in lsp.related_information] == ["used here", "created at import"]
+    assert lsp.code_description.href == "https://docs.example.com/LAM101"

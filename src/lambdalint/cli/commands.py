@@ -64,7 +64,8 @@ class _OptionalValue(click.Option):
 @click.option("--extend-exclude", multiple=True, metavar="PATTERNS",
               help="Files and folders to skip, on top of the configured and default excludes.")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
-              help=f"How to print diagnostics (also {OUTPUT_FORMAT_ENV} or output-format in config). "
+              help=f"How to print diagnostics (also {OUTPUT_FORMAT_ENV} or output-format in config). Each rule's "
+                   "page: its url (docs-url in config), or offline `lambdalint rule CODE`. "
                    "[default: full; github on GitHub Actions]")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), default=None,
               help="Write the report in --output-format to this file; the terminal still gets the human format.")
@@ -192,7 +193,8 @@ def check(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[
         _exit_after_add_noqa(result, targets, cfg, add_noqa, quiet, verbose)
     if fix_only:
         _exit_after_fix_only(outcome, quiet, verbose, show_fixes, unsafe_fixes, exit_non_zero_on_fix)
-    shown = _report(result, settings.output_format or "full", output_file, statistics)
+    shown = _report(result, settings.output_format or "full", output_file, statistics,
+                    context=_report_context(settings, targets, cfg))
     _print_problems(result, outcome, verbose)
     if outcome is not None and show_fixes and shown not in MACHINE_FORMATS:
         _list_fixes(outcome.fixed)
@@ -291,6 +293,15 @@ def _exit_after_fix_only(outcome, quiet: bool, verbose: bool, show_fixes: bool, 
     sys.exit(EXIT_FINDINGS if exit_non_zero_on_fix and outcome.fixed else EXIT_CLEAN)
 
 
+def _report_context(settings, targets, config_file):
+    """What the writers need besides the findings: the project root (paths are
+    shown relative to it) and the rules' documentation address."""
+    from lambdalint.project.root import project_root
+    from lambdalint.report.context import Context
+
+    return Context(root=project_root(targets, config_file), docs_url=settings.docs_url)
+
+
 def _check_stdin(stdin_filename: str, select: Tuple[str, ...], extend_select: Tuple[str, ...],
                  ignore: Tuple[str, ...], output_format: Optional[str], output_file: Optional[str], statistics: bool,
                  config_path: Optional[str], exit_zero: bool, apply_fixes: bool, unsafe_fixes: bool, diff: bool,
@@ -331,7 +342,8 @@ def _check_stdin(stdin_filename: str, select: Tuple[str, ...], extend_select: Tu
         stdin.write_fixed(stdin.fixed_text(given, outcome, name))
         report_out = sys.stderr
     shown = _report(result, settings.output_format or "full", output_file, statistics, report_out,
-                    {stdin_filename: stdin.fixed_text(given, outcome, name)})
+                    {stdin_filename: stdin.fixed_text(given, outcome, name)},
+                    context=_report_context(settings, [stdin_filename], cfg))
     for problem in result.internal_errors:
         click.echo(f"lambdalint: internal error (please report it): {inert(problem)}", err=True)
     for notice in result.notices:
@@ -424,11 +436,12 @@ def _rule_page(info) -> str:
 # ruff's `fix` sentence for each fix kind a rule declares
 _FIX_SENTENCES = {"safe": "Fix is sometimes available.", "unsafe": "Fix is sometimes available.",
                   "display-only": "Fix is not available.", "none": "Fix is not available."}
-REPOSITORY = "https://github.com/lambdalint/lambdalint"
 
 
 def _rule_json(info) -> dict:
     """One rule with the keys of ruff's `rule --output-format json`, and lambdalint's own."""
+    from lambdalint.report.context import rule_url
+
     return {
         "name": info.name,
         "code": info.code,
@@ -441,15 +454,8 @@ def _rule_json(info) -> dict:
         "severity": info.severity,
         "default": info.default,
         "fix_safety": info.fix,
-        "url": f"{REPOSITORY}/blob/main/rules/{_page_name(info)}",
+        "url": rule_url(info.code, None, info.name),  # the default docs-url: no config is read here
     }
-
-
-def _page_name(info) -> str:
-    from lambdalint.knowledge.resources import rules_dir
-
-    pages = sorted(rules_dir().glob(f"{info.code}-*.md"))
-    return pages[0].name if pages else ""
 
 
 @main.command("rules", short_help="List every rule: code, name, severity, default and fix.")

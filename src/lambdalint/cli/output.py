@@ -14,28 +14,32 @@ from lambdalint.report.inert import inert
 from lambdalint.cli.base import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, _fail, _use_color
 
 
-def _report(result, fmt: str, output_file: Optional[str], statistics: bool, out=None, contents=None) -> str:
+def _report(result, fmt: str, output_file: Optional[str], statistics: bool, out=None, contents=None,
+            context=None) -> str:
     """Write the report (to ``out``, default stdout); return the format the
-    terminal got. ``contents``: text to show for a path instead of the file's."""
+    terminal got. ``contents``: text to show for a path instead of the file's;
+    ``context``: the project root and the docs address (``report.context.Context``)."""
+    from dataclasses import replace
+
     from lambdalint.report import reporter, statistics as stats, terminal_format
+    from lambdalint.report.context import Context
 
     out = out if out is not None else sys.stdout
+    context = context if context is not None else Context()
+    if contents:
+        context = replace(context, contents=contents)
 
     if output_file is not None:
         try:
             with open(output_file, "w", encoding="utf-8", newline="\n") as fh:
-                reporter(fmt)(result.diagnostics, fh, False)
+                reporter(fmt)(result.diagnostics, fh, False, context)
         except OSError as exc:
             raise _fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
     shown = terminal_format(fmt, output_file is not None, os.environ)
     if statistics:
         stats.write(result.diagnostics, out, shown in MACHINE_FORMATS)
-    elif shown == "full" and contents:
-        from lambdalint.report import full
-
-        full.write(result.diagnostics, out, _use_color(out), contents)
     else:
-        reporter(shown)(result.diagnostics, out, _use_color(out) and shown == "full")
+        reporter(shown)(result.diagnostics, out, _use_color(out) and shown == "full", context)
     return shown
 
 

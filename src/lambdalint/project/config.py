@@ -18,6 +18,7 @@ else:  # pragma: no cover - exercised on 3.9/3.10
 
 from lambdalint.errors import ConfigError  # noqa: F401 - raised here, and imported from here
 from lambdalint.project.discover import DEFAULT_EXCLUDES
+from lambdalint.report.context import DEFAULT_DOCS_URL, docs_url_problem
 
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit", "pylint")
 OUTPUT_FORMAT_ENV = "LAMBDALINT_OUTPUT_FORMAT"
@@ -63,6 +64,8 @@ class Settings:
     # [tool.lambdalint.growth.<section>.<name>]: growth catalogue entries (knowledge/growth.py)
     growth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     output_format: Optional[str] = None
+    # the rules' documentation address: {code} and {name} are the rule's (report/context.py)
+    docs_url: str = DEFAULT_DOCS_URL
     # rule options, e.g. {"memoizer-maxsize": 128}; each rule documents its own
     options: Mapping[str, Any] = field(default_factory=dict)
     # which rules' fixes --fix may apply, as ruff's: None = every rule's
@@ -115,7 +118,8 @@ _LIST_KEYS = {
 _BOOL_KEYS = {"conventions": "conventions", "respect-gitignore": "respect_gitignore", "snapstart": "snapstart",
               "managed-instances": "managed_instances"}
 _CODE_KEYS = ("select", "extend-select", "ignore", "fixable", "extend-fixable", "unfixable")
-_KNOWN = set(_LIST_KEYS) | set(_BOOL_KEYS) | {"per-file-ignores", "resources", "output-format", "options", "growth"}
+_KNOWN = set(_LIST_KEYS) | set(_BOOL_KEYS) | {"per-file-ignores", "resources", "output-format", "options", "growth",
+                                             "docs-url"}
 CONFIG_NAMES = ("lambdalint.toml", ".lambdalint.toml")
 
 
@@ -205,6 +209,11 @@ def parse_settings(table: Mapping[str, Any], path: str, prefix: str, known_codes
         if fmt not in OUTPUT_FORMATS:
             raise ConfigError(f"{path}: '{prefix}output-format' must be one of {', '.join(OUTPUT_FORMATS)}")
         changes["output_format"] = fmt
+    if "docs-url" in table:
+        problem = docs_url_problem(table["docs-url"])
+        if problem is not None:
+            raise ConfigError(f"{path}: '{prefix}docs-url' {problem}")
+        changes["docs_url"] = table["docs-url"]
     if "resources" in table:
         res = table["resources"]
         if not isinstance(res, Mapping) or not all(isinstance(v, Mapping) for v in res.values()):
@@ -485,6 +494,7 @@ def describe(settings: Settings) -> List[Tuple[str, Any, str]]:
         ("managed-instances-handlers", list(settings.managed_instances_handlers),
          settings.origin("managed-instances-handlers")),
         ("output-format", settings.output_format or "full", settings.origin("output-format")),
+        ("docs-url", settings.docs_url, settings.origin("docs-url")),
         ("options", dict({**RULE_OPTIONS, **settings.options}), settings.origin("options")),
         ("resources", {k: dict(v) for k, v in settings.resources.items()}, settings.origin("resources")),
     ]

@@ -6,11 +6,14 @@ Must not know rules (SARIF reads each rule's page as data) nor change a finding.
 from __future__ import annotations
 
 import importlib
-from typing import Callable, List, Mapping, TextIO
+from typing import Callable, List, Mapping, Optional, TextIO
 
+from lambdalint.report.context import Context
 from lambdalint.report.diagnostics import Diagnostic
 
-Writer = Callable[[List[Diagnostic], TextIO, bool], None]
+# write(diagnostics, out, color, context=None): context gives the project root
+# (paths shown relative to it) and the rules' documentation address
+Writer = Callable[[List[Diagnostic], TextIO, bool, Optional[Context]], None]
 
 # format name -> module under lambdalint.report
 _MODULES = {

@@ -4,8 +4,9 @@ pull request's diff (``::error title=...,file=...,line=...::message``)."""
 from __future__ import annotations
 
 import os
-from typing import List, TextIO
+from typing import List, Optional, TextIO
 
+from lambdalint.report.context import Context
 from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.report.inert import inert
 from lambdalint.report.locations import one_based, project_root, relative_to
@@ -29,19 +30,20 @@ def annotation(d: Diagnostic, root: str) -> str:
     # repository's text is escaped first (a file whose name needs it gets its
     # annotation on the run, not on the diff), then encoded as GitHub reads it
     path = inert(relative_to(d.path, root))
-    props = [f"title={escape_property(f'lambdalint ({d.code})')}", f"file={escape_property(path)}", f"line={row}"]
+    props = [f"title={escape_property(inert(f'{d.code} {d.name}'.strip()))}", f"file={escape_property(path)}", f"line={row}"]
     # columns only for one-line spans: GitHub rejects columns spanning lines
     if end_row == row:
         props += [f"col={col}", f"endLine={end_row}", f"endColumn={end_col}"]
     else:
         props += [f"endLine={end_row}"]
-    message = f"{inert(d.path)}:{row}:{col}: {d.code} {inert(d.message)}"
-    if d.fix is not None:
-        message += f"\n  help: {inert(d.fix.message)}"
+    # the headline; the advice (the fix's message, or the help) said once below it
+    message = inert(d.message)
+    if d.advice:
+        message += f"\n  help: {inert(d.advice)}"
     return f"::{_LEVELS.get(d.severity, 'notice')} {','.join(props)}::{escape_data(message)}"
 
 
-def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
+def write(diagnostics: List[Diagnostic], out: TextIO, color: bool, context: Optional[Context] = None) -> None:
     root = project_root(os.environ, "GITHUB_WORKSPACE")
     for d in diagnostics:
         out.write(annotation(d, root) + "\n")

@@ -7,8 +7,9 @@ import hashlib
 import json
 import os
 import re
-from typing import Any, Dict, List, TextIO
+from typing import Any, Dict, List, Optional, TextIO
 
+from lambdalint.report.context import Context
 from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
 from lambdalint.report.locations import project_root, relative_to
 
@@ -24,7 +25,11 @@ def issues(diagnostics: List[Diagnostic], root: str) -> List[Dict[str, Any]]:
         # no line numbers in the fingerprint (messages cite `file.py:12`): an issue
         # keeps its identity when code above it moves; the occurrence count tells
         # identical findings apart
-        key = "\0".join((d.code, path, _LINE_REF.sub(r"\1", d.message)))
+        # the labels' files and texts too: two findings with one headline (the same
+        # object closed in two places) differ by their story, not their lines
+        story = [f"{relative_to(label.path, root)}\0{label.text}" for label in d.labels]
+        extra = (d.label, *story) if d.label or story else ()
+        key = "\0".join((d.code, path, _LINE_REF.sub(r"\1", d.message), *extra))
         seen[key] = seen.get(key, 0) + 1
         # surrogatepass: a file name with undecodable bytes holds lone surrogates
         fingerprint = hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8", "surrogatepass")).hexdigest()
@@ -38,6 +43,6 @@ def issues(diagnostics: List[Diagnostic], root: str) -> List[Dict[str, Any]]:
     return out
 
 
-def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
+def write(diagnostics: List[Diagnostic], out: TextIO, color: bool, context: Optional[Context] = None) -> None:
     json.dump(issues(diagnostics, project_root(os.environ, "CI_PROJECT_DIR")), out, indent=2)
     out.write("\n")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from typing import Dict, List, TextIO
+from typing import Dict, List, Optional, TextIO
 
+from lambdalint.report.context import Context
 from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.report.inert import inert
 from lambdalint.report.locations import one_based
@@ -41,7 +42,7 @@ def document(diagnostics: List[Diagnostic]) -> ET.Element:
     return root
 
 
-def write(diagnostics: List[Diagnostic], out: TextIO, color: bool) -> None:
+def write(diagnostics: List[Diagnostic], out: TextIO, color: bool, context: Optional[Context] = None) -> None:
     tree = document(diagnostics)
     ET.indent(tree)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')

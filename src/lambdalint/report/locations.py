@@ -20,6 +20,22 @@ def relative_to(path: str, root: Optional[str]) -> str:
     return (absolute if rel.startswith("..") else rel).replace(os.sep, "/")
 
 
+def shown_path(path: str, root: Optional[str]) -> str:
+    """``path`` as a human reads it: relative to the project ``root`` when inside
+    it (symlinks resolved on both sides, as the root is), else as given."""
+    if not root:
+        return path
+    try:
+        real_root = os.path.realpath(root)
+        for candidate in (os.path.abspath(path), os.path.realpath(path)):
+            rel = os.path.relpath(candidate, real_root)
+            if rel != ".." and not rel.startswith(".." + os.sep) and not os.path.isabs(rel):
+                return rel.replace(os.sep, "/")
+    except (OSError, ValueError):  # another drive on Windows
+        pass
+    return path
+
+
 def project_root(environ: Mapping[str, str], variable: str) -> str:
     """Where the CI checked out the repository, falling back to the working folder."""
     return environ.get(variable) or os.getcwd()

@@ -9,7 +9,7 @@ needed to convert a column: a character outside the BMP is two UTF-16 units.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from lsprotocol import types
 
@@ -69,18 +69,57 @@ def span_range(lines: Sequence[str], span: Tuple[int, int, int, int], encoding: 
     return types.Range(start=start, end=end)
 
 
-def diagnostic(d: Diagnostic, lines: Sequence[str], encoding: str, url: Optional[str]) -> types.Diagnostic:
-    """One finding: the range of its primary span, its code linking its rule's page."""
+def message(d: Diagnostic) -> str:
+    """The headline, then the advice (the fix's message, or the help) and the notes
+    on lines of their own: editors show a diagnostic's message on several lines,
+    and ``data`` is shown to no one."""
+    lines = [d.message]
+    if d.advice:
+        lines.append(f"help: {d.advice}")
+    lines += [f"note: {note}" for note in d.notes]
+    return "\n".join(lines)
+
+
+def related(d: Diagnostic, lines: Sequence[str], encoding: str,
+            lines_of: Callable[[str], Optional[Sequence[str]]],
+            uri_of: Callable[[str], Optional[str]]) -> List[types.DiagnosticRelatedInformation]:
+    """The finding's other places with their labels. A place in another file is
+    converted with that file's text (``lines_of``: the open buffer's, else the
+    disk's); a file that cannot be read gets the numbers as they are."""
+    out = []
+    for label in d.labels:
+        uri = uri_of(label.path)
+        if uri is None:
+            continue
+        text = lines if label.path == d.path else lines_of(label.path)
+        if text:
+            rng = span_range(text, label.span, encoding)
+        else:
+            row, col, end_row, end_col = label.span
+            rng = types.Range(start=types.Position(line=max(row - 1, 0), character=max(col, 0)),
+                              end=types.Position(line=max(end_row - 1, row - 1, 0), character=max(end_col, 0)))
+        out.append(types.DiagnosticRelatedInformation(location=types.Location(uri=uri, range=rng),
+                                                      message=label.text or d.message))
+    return out
+
+
+def diagnostic(d: Diagnostic, lines: Sequence[str], encoding: str, url: Optional[str],
+               lines_of: Optional[Callable[[str], Optional[Sequence[str]]]] = None,
+               uri_of: Optional[Callable[[str], Optional[str]]] = None) -> types.Diagnostic:
+    """One finding: the range of its primary span, its code linking its rule's
+    page, its other places as related information (when ``uri_of`` is given)."""
     fix = None
     if d.fix is not None and d.fix.applicable:
         fix = d.fix.applicability
+    places = related(d, lines, encoding, lines_of or (lambda path: None), uri_of) if uri_of is not None else []
     return types.Diagnostic(
         range=span_range(lines, d.span, encoding),
-        message=d.message,
+        message=message(d),
         severity=_SEVERITY.get(d.severity, types.DiagnosticSeverity.Information),
         code=d.code,
         code_description=types.CodeDescription(href=url) if url else None,
         source=SOURCE,
+        related_information=places or None,
         # what the code action request sends back: which finding, and whether it has a fix
         data={"code": d.code, "span": list(d.span), "fix": fix},
     )

@@ -58,12 +58,42 @@ class LambdalintServer(LanguageServer):
         except Exception:
             return types.PositionEncodingKind.Utf16
 
-    def url(self, code: str) -> Optional[str]:
-        if code not in self._urls:
-            from lambdalint.report.json_format import rule_url
+    def url(self, code: str, template: Optional[str] = None) -> Optional[str]:
+        """The rule's page, as the JSON format's ``url`` names it (the project's ``docs-url``)."""
+        key = f"{template or ''}\0{code}"
+        if key not in self._urls:
+            from lambdalint.report.context import rule_url
 
-            self._urls[code] = rule_url(code) or None
-        return self._urls[code]
+            self._urls[key] = rule_url(code, template) or None
+        return self._urls[key]
+
+    def lines_of(self, path: str) -> Optional[List[str]]:
+        """A file's lines for converting a related place's columns: the open
+        buffer's text, else the file's on disk (None when it cannot be read)."""
+        buffer = self.lint.buffers.get(os.path.realpath(path))
+        if buffer is not None:
+            return convert.split_lines(buffer.text)
+        try:
+            from lambdalint.index.source import decode_source
+            from lambdalint.project.sourcefile import read_source
+
+            return convert.split_lines(decode_source(read_source(path)))
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            return None
+
+    def lsp_diagnostic(self, d: Diagnostic, lines: Sequence[str], encoding: str,
+                       template: Optional[str] = None) -> types.Diagnostic:
+        read: Dict[str, Optional[List[str]]] = {}
+
+        def lines_of(path: str) -> Optional[List[str]]:
+            if path not in read:
+                read[path] = self.lines_of(path)
+            return read[path]
+
+        uri_of = _uri_of(self)  # an open file's as the client spells it
+
+        return convert.diagnostic(d, lines, encoding, self.url(d.code, template), lines_of,
+                                  lambda path: uri_of(os.path.realpath(path)))
 
     # --- runs -----------------------------------------------------------------------------------
     def schedule(self, delay: Optional[float] = None) -> None:
@@ -102,12 +132,13 @@ class LambdalintServer(LanguageServer):
         for path, found in findings.items():
             buffer = self.lint.buffers.get(path)
             if buffer is not None:
-                self.publish(buffer.uri, found, buffer.text, buffer.version)
+                self.publish(buffer.uri, found, buffer.text, buffer.version, _docs_url(project))
 
-    def publish(self, uri: str, found: Sequence[Diagnostic], text: str, version: Optional[int]) -> None:
+    def publish(self, uri: str, found: Sequence[Diagnostic], text: str, version: Optional[int],
+                template: Optional[str] = None) -> None:
         lines = convert.split_lines(text)
         encoding = self.encoding()
-        diagnostics = [convert.diagnostic(d, lines, encoding, self.url(d.code)) for d in found]
+        diagnostics = [self.lsp_diagnostic(d, lines, encoding, template) for d in found]
         if self._published.get(uri) == diagnostics:
             return
         self._published[uri] = diagnostics
@@ -122,6 +153,10 @@ class LambdalintServer(LanguageServer):
         """Run ``project`` now when an edit is waiting (a request needs its findings)."""
         if project.stale:
             self.run(project)
+
+
+def _docs_url(project: Project) -> Optional[str]:
+    return getattr(project.settings, "docs_url", None)
 
 
 def path_of(uri: str) -> Optional[str]:
@@ -284,13 +319,13 @@ def _code_actions(server: LambdalintServer, params: types.CodeActionParams) -> L
         for d in touched:
             if not actions.fixable(d):
                 continue
-            lsp = convert.diagnostic(d, lines, encoding, server.url(d.code))
+            lsp = server.lsp_diagnostic(d, lines, encoding, _docs_url(project))
             data = {"uri": uri, "kind": "fix", "key": list(actions.finding_key(d)), "version": buffer.version}
             out.append(actions.fix_action(d, lsp, None if lazy else _fix_edit(server, project, buffer.path, d), data))
         for d in touched:
             if d.code in ("LAM000", "LAM001"):  # never suppressible
                 continue
-            lsp = convert.diagnostic(d, lines, encoding, server.url(d.code))
+            lsp = server.lsp_diagnostic(d, lines, encoding, _docs_url(project))
             action = actions.ignore_action(d, lsp, uri, buffer.text, encoding)
             if action is not None:
                 out.append(action)
