@@ -4,10 +4,18 @@ from the event" linter would flag (VALID)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from helpers import expected_markers, found, lint
 from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
+
+
+def places(d):
+    """The labelled places of a finding: (file name, line, text, phase)."""
+    return [(Path(label.path).name, label.span[0], label.text, label.phase) for label in d.labels]
 
 LAM5 = Settings(select=("LAM5",))
 
@@ -329,11 +337,14 @@ def test_valid(tmp_path, name):
 def test_message_names_write_condition_and_read(tmp_path):
     (d,) = lint(tmp_path, _files(INVALID["dict_read_by_get_in_helper"]), LAM5)
     assert d.code == "LAM501" and d.severity == "error"
-    assert "`SESSION['account']`" in d.message
-    assert "made at app.py:3" in d.message
-    assert "handler `handler` (via handler -> remember)" in d.message
-    assert 'only when `body.get("action") == "login"` is true' in d.message
-    assert "reads `SESSION.get('account')` at app.py:9 (in `describe`)" in d.message
+    assert d.message == ("`SESSION['account']` is set from request data; the next invocation reads the previous "
+                         "caller's data")
+    assert d.phase == INVOCATION and d.handlers == ("handler",)
+    assert d.label == 'set from request data here only when `body.get("action") == "login"` is true'
+    assert places(d) == [("app.py", 3, "made at import", IMPORT),
+                         ("app.py", 9, "the next invocation reads `SESSION.get('account')` here (in `describe`) "
+                                       "before setting it", NEXT)]
+    assert d.notes == ("`handler` -> `remember`",)
     assert d.fix is not None and d.fix.applicability == "unsafe"
     assert dict(d.fix.data)["statement"] == 'SESSION.pop("account", None)'
 
@@ -356,3 +367,67 @@ def test_same_site_for_several_handlers_is_one_finding(tmp_path):
     """}
     (d,) = lint(tmp_path, files, LAM5)
     assert d.handlers == ("create_handler", "delete_handler")
+
+
+# --------------------------------------------------------------------------- the story of a finding (issue 21)
+
+
+def test_story_names_the_object_as_written_in_another_module(tmp_path):
+    files = {
+        "state.py": """
+            SESSION = {}
+        """,
+        "app.py": """
+            import state
+            from state import SESSION as S
+
+            def handler(event, context):
+                seen = S.get("user")
+                state.SESSION["user"] = event["user"]
+                return seen
+        """,
+    }
+    (d,) = lint(tmp_path, files, LAM5)
+    assert d.code == "LAM501" and Path(d.path).name == "app.py" and d.line == 6
+    assert d.message.startswith("`state.SESSION['user']` ")  # as the source spells it at the write
+    assert "`state.SESSION` here is `SESSION`" in d.notes
+    assert places(d) == [("state.py", 1, "made at import", IMPORT),
+                         ("app.py", 5, "the next invocation reads `SESSION.get('user')` here (in `handler`) "
+                                       "before setting it", NEXT)]
+    files["app.py"] = """
+        from state import SESSION as S
+
+        def handler(event, context):
+            seen = S.get("user")
+            S["user"] = event["user"]
+            return seen
+    """
+    (d,) = lint(tmp_path / "alias", files, LAM5)
+    assert d.message.startswith("`S['user']` ") and "`S` here is `SESSION`" in d.notes
+
+
+def test_story_of_a_merge_a_setdefault_and_the_environment(tmp_path):
+    files = {"app.py": """
+        import os
+
+        HEADERS = {}
+        DEFAULTS = {}
+
+        def handler(event, context):
+            before = (dict(HEADERS), DEFAULTS.get("lang"), os.environ.get("TENANT"))
+            HEADERS.update(event["headers"])
+            DEFAULTS.setdefault("lang", event["lang"])
+            os.environ["TENANT"] = event["tenant"]
+            return before
+    """}
+    merged, first, environ = sorted(lint(tmp_path, files, LAM5), key=lambda d: d.line)
+    assert merged.message.startswith("`HEADERS` is merged with request data;")
+    assert "merging keeps the keys an earlier invocation set" in merged.notes
+    assert first.message.startswith("`DEFAULTS['lang']` keeps the first caller's data (`setdefault`)")
+    assert first.label == "given request data by `setdefault` here"
+    assert environ.code == "LAM503" and environ.message.startswith("`os.environ['TENANT']` ")
+    assert places(environ) == [("app.py", 7, "the next invocation reads `os.environ.get('TENANT')` here (in "
+                                             "`handler`) before setting it", NEXT)]
+    assert environ.fix is not None and "pass the value explicitly" in environ.fix.message
+    for d in (merged, first, environ):
+        assert len(d.message) <= HEADLINE_MAX and ".py:" not in d.message + d.label + "".join(d.notes)

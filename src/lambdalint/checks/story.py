@@ -35,12 +35,16 @@ def as_written(project: Project, module: str, path: str) -> str:
     ``app:conn`` -> ``conn``, ``db.SESSION`` -> ``S`` where ``from db import SESSION as S``."""
     if path[:1] in "$%" or ":" in paths.split(path)[0]:
         return paths.display(path)
+    if path.startswith(module + "."):
+        return paths.display(path[len(module) + 1:])  # the module's own class: `State.user`
     facts = project.modules.get(module)
-    best: Tuple[int, str] = (0, paths.display(path))
+    found = {}
     for local, target in (facts.imported if facts is not None else ()):
-        if (path == target or path.startswith(target + ".")) and len(target) > best[0]:
-            best = (len(target), local + path[len(target):])
-    return paths.display(best[1]) if best[0] else best[1]
+        if path == target or path.startswith(target + "."):
+            found[local + path[len(target):]] = len(target)
+    if len(found) == 1:  # two imports could spell it (`import db`, `from db import X`): which one the code uses is unknown
+        return paths.display(next(iter(found)))
+    return paths.display(path)
 
 
 def spelled(project: Project, module: str, span: Span, canonical: str, fallback: str) -> str:
