@@ -209,19 +209,44 @@ def test_findings_match_markers(path: Path, findings: list[Finding]):
     )
 
 
+@pytest.fixture(scope="module")
+def stories() -> dict:
+    """Each finding's story as the run makes it (issue 21): the handlers it names and
+    its places (the primary span and the labelled ones) as ``file name:line``. The
+    JSON output carries them once the renderers do; this reads them in process."""
+    _import_cli()
+    from lambdalint.checks import all_rules
+    from lambdalint.project.config import find_config, load_settings
+    from lambdalint.run import run_check
+
+    settings = load_settings(find_config([str(FIXTURES)]), list(all_rules()))
+    out = {}
+    for d in run_check([str(FIXTURES)], settings).diagnostics:
+        try:
+            rel = Path(d.path).resolve().relative_to(FIXTURES.resolve()).as_posix()
+        except ValueError:
+            continue
+        places = {f"{Path(d.path).name}:{d.line}"} | {f"{Path(lb.path).name}:{lb.span[0]}" for lb in d.labels}
+        out[(rel, d.line, d.code)] = (d.handlers, places)
+    return out
+
+
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=FIXTURE_IDS)
-def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding]):
-    """Every diagnostic names the handler it is reached from and the line where the global was made."""
+def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding], stories: dict):
+    """Every diagnostic names the handler it is reached from and the line where the global was made:
+    in its message, or in its story (the handlers it lists, its primary and labelled places)."""
     rel = _rel(path)
     problems = []
     for f in findings:
         marker = EXPECTED.get(f.key)
         if f.rel != rel or marker is None:
             continue
+        handlers, places = stories.get(f.key, ((), set()))
         issues = []
-        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", f.message) for h in marker.handlers):
+        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", f.message) or h in handlers for h in marker.handlers):
             issues.append(f"does not name handler {'|'.join(marker.handlers)}")
-        if marker.made and not any(re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", f.message) for m in marker.made):
+        if marker.made and not any(re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", f.message)
+                                   or Path(m).name in places for m in marker.made):
             issues.append(f"does not cite creation site {'|'.join(marker.made)}")
         if issues:
             problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      message: {f.message}")

@@ -80,6 +80,12 @@ def fit(*headlines: str) -> str:
     return last if len(last) <= HEADLINE_MAX else last[:HEADLINE_MAX - 1] + "…"
 
 
+def fit_named(name: str, *templates: str) -> str:
+    """``fit`` over ``templates`` (``{n}`` is the name) with the whole name, then with it cut short."""
+    names = [name] + [short(name, room) for room in (40, 28) if len(name) > room]
+    return fit(*[t.format(n=n) for n in names for t in templates])
+
+
 def short(name: str, room: int = 40) -> str:
     """A name for a headline: long ones are cut in the middle."""
     return name if len(name) <= room else name[:room // 2 - 1] + "…" + name[-(room // 2):]
@@ -121,7 +127,7 @@ def deployment(handlers: Sequence[Handler], fact: str, at_of) -> Tuple[Tuple[Lab
 def chain_note(chain: Iterable[str]) -> Tuple[str, ...]:
     """``handler`` -> ``helper`` as a note, when the place is reached through calls."""
     chain = tuple(chain)
-    return (" -> ".join(f"`{c}`" for c in chain),) if len(chain) > 1 else ()
+    return (" -> ".join(c if c.startswith("(") else f"`{c}`" for c in chain),) if len(chain) > 1 else ()
 
 
 def handlers_note(names: Sequence[str]) -> Tuple[str, ...]:
