@@ -373,37 +373,33 @@ def test_same_site_for_several_handlers_is_one_finding(tmp_path):
 
 
 def test_story_names_the_object_as_written_in_another_module(tmp_path):
-    files = {
-        "state.py": """
-            SESSION = {}
-        """,
-        "app.py": """
-            import state
-            from state import SESSION as S
-
-            def handler(event, context):
-                seen = S.get("user")
-                state.SESSION["user"] = event["user"]
-                return seen
-        """,
-    }
-    (d,) = lint(tmp_path, files, LAM5)
-    assert d.code == "LAM501" and Path(d.path).name == "app.py" and d.line == 6
-    assert d.message.startswith("`state.SESSION['user']` ")  # as the source spells it at the write
-    assert "`state.SESSION` here is `SESSION`" in d.notes
-    assert places(d) == [("state.py", 1, "made at import", IMPORT),
-                         ("app.py", 5, "the next invocation reads `SESSION.get('user')` here (in `handler`) "
-                                       "before setting it", NEXT)]
-    files["app.py"] = """
-        from state import SESSION as S
+    state = """
+        SESSION = {}
+    """
+    app = """
+        {imports}
 
         def handler(event, context):
-            seen = S.get("user")
-            S["user"] = event["user"]
+            seen = {name}.get("user")
+            {name}["user"] = event["user"]
             return seen
     """
-    (d,) = lint(tmp_path / "alias", files, LAM5)
-    assert d.message.startswith("`S['user']` ") and "`S` here is `SESSION`" in d.notes
+    cases = {
+        "module": ("import state", "state.SESSION", "state.SESSION"),
+        "alias": ("from state import SESSION as S", "S", "S"),
+        # either import could be the one the code uses: the object's own name
+        "both": ("import state\n        from state import SESSION as S", "S", "SESSION"),
+    }
+    for case, (imports, name, shown) in cases.items():
+        files = {"state.py": state, "app.py": app.replace("{imports}", imports).replace("{name}", name)}
+        (d,) = lint(tmp_path / case, files, LAM5)
+        line = 4 + imports.count("\n")
+        assert d.code == "LAM501" and Path(d.path).name == "app.py" and d.line == line + 1, case
+        assert d.message.startswith(f"`{shown}['user']` "), (case, d.message)
+        assert places(d) == [("state.py", 1, "made at import", IMPORT),
+                             ("app.py", line, f"the next invocation reads `{shown}.get('user')` here (in `handler`) "
+                                              f"before setting it", NEXT)], case
+        assert (f"`{shown}` here is `SESSION`" in d.notes) == (shown != "SESSION"), case
 
 
 def test_story_of_a_merge_a_setdefault_and_the_environment(tmp_path):
@@ -431,3 +427,17 @@ def test_story_of_a_merge_a_setdefault_and_the_environment(tmp_path):
     assert environ.fix is not None and "pass the value explicitly" in environ.fix.message
     for d in (merged, first, environ):
         assert len(d.message) <= HEADLINE_MAX and ".py:" not in d.message + d.label + "".join(d.notes)
+
+
+def test_headlines_fit_and_name_no_place():
+    from lambdalint.run import run_check
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    result = run_check([str(fixtures / f"lam50{i}") for i in (1, 2, 3)], LAM5)
+    mine = [d for d in result.diagnostics if d.code.startswith("LAM5")]
+    assert len(mine) >= 14
+    for d in mine:
+        assert len(d.message) <= HEADLINE_MAX and "\n" not in d.message and not d.message.endswith(".")
+        assert ".py:" not in d.message + d.label + "".join(d.notes), d
+        assert d.phase == INVOCATION and [label.phase for label in d.labels][-1] == NEXT
+        assert d.fix is not None and d.help == ""  # the advice is said once, by the fix

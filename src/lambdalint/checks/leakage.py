@@ -136,7 +136,11 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
                        f"`{n}` keeps request data across warm invocations")
     when = f" only when {' and '.join(w.guards)}" if w.guards else ""
     label = f"{_VERB[w.how]} here{when}"
-    reads = f"the next invocation reads {read.what} here (in `{read.function}`) before setting it"
+    what = read.what
+    if what.startswith("`" + canonical):  # as the code at the read spells it (`S.get(...)`, `self.tenant`)
+        at_read = spelled(project, read.module, read.span, head, canonical)
+        what = "`" + at_read + what[1 + len(canonical):]
+    reads = f"the next invocation reads {what} here (in `{read.function}`) before setting it"
     if read.guards and not w.guards:
         reads += f", when {' and '.join(read.guards)}"
     labels = []

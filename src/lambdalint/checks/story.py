@@ -20,19 +20,26 @@ _AT = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?:(?::|,) (?P<rest>.*))?$")
 
 
 def events_at(project: Project, module: str, span: Span) -> List[Event]:
-    """The events of ``module`` whose span is ``span`` (a statement or a call)."""
+    """The events of ``module`` with a path at ``span`` (a statement or a call): those
+    whose span is ``span`` first, then those inside it, in source order."""
     facts = project.modules.get(module)
     if facts is None:
         return []
     blocks = [fn.body for fn in facts.functions.values()]
     if facts.body is not None:
         blocks.append(facts.body.body)
-    return [e for block in blocks for e in iter_events(block) if e.span == span and e.path]
+    inside = [e for block in blocks for e in iter_events(block) if e.path and _within(e.span, span)]
+    return [e for e in inside if e.span == span] + sorted((e for e in inside if e.span != span), key=lambda e: e.span)
 
 
-def as_written(project: Project, module: str, path: str) -> str:
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+def as_written(project: Project, module: str, path: str) -> Optional[str]:
     """An event's path as the source wrote it: ``$self.conn`` -> ``self.conn``,
-    ``app:conn`` -> ``conn``, ``db.SESSION`` -> ``S`` where ``from db import SESSION as S``."""
+    ``app:conn`` -> ``conn``, ``db.SESSION`` -> ``S`` where ``from db import SESSION as S``;
+    None when two imports of the module could spell it."""
     if path[:1] in "$%" or ":" in paths.split(path)[0]:
         return paths.display(path)
     if path.startswith(module + "."):
@@ -42,9 +49,10 @@ def as_written(project: Project, module: str, path: str) -> str:
     for local, target in (facts.imported if facts is not None else ()):
         if path == target or path.startswith(target + "."):
             found[local + path[len(target):]] = len(target)
-    if len(found) == 1:  # two imports could spell it (`import db`, `from db import X`): which one the code uses is unknown
+    if len(found) == 1:
         return paths.display(next(iter(found)))
-    return paths.display(path)
+    # two imports could spell it (`import db`, `from db import X`): which one the code uses is unknown
+    return None if found else paths.display(path)
 
 
 def spelled(project: Project, module: str, span: Span, canonical: str, fallback: str) -> str:
@@ -55,7 +63,8 @@ def spelled(project: Project, module: str, span: Span, canonical: str, fallback:
         assert e.path is not None
         for path in (e.path, paths.join(*_parent(e.path))):
             if path and (path == canonical or project.canonical(path) == canonical or _same_slot(path, canonical)):
-                return as_written(project, module, path)
+                written = as_written(project, module, path)
+                return written if written is not None else fallback
     return fallback
 
 
@@ -67,8 +76,12 @@ def _same_slot(local: str, canonical: str) -> bool:
 
 
 def _parent(path: str) -> Tuple[str, List[str]]:
+    """The receiver of a method path: ``$s.headers.update`` -> ``$s.headers``; a
+    dotted import path (``db.SESSION.get``) is one root, cut at its last dot."""
     root, segs = paths.split(path)
-    return root, segs[:-1] if segs else segs
+    if segs:
+        return root, segs[:-1]
+    return (root.rsplit(".", 1)[0] if "." in root and ":" not in root else root), []
 
 
 def fit(*headlines: str) -> str:
