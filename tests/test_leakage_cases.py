@@ -441,3 +441,30 @@ def test_headlines_fit_and_name_no_place():
         assert ".py:" not in d.message + d.label + "".join(d.notes), d
         assert d.phase == INVOCATION and [label.phase for label in d.labels][-1] == NEXT
         assert d.fix is not None and d.help == ""  # the advice is said once, by the fix
+
+
+def test_story_of_an_attribute_set_and_read_through_self(tmp_path):
+    files = {"app.py": """
+        class Upstream:
+            def __init__(self):
+                self.tenant = None
+
+            def set_tenant(self, tenant):
+                self.tenant = tenant
+
+            def describe(self):
+                return self.tenant
+
+        client = Upstream()
+
+        def handler(event, context):
+            seen = client.describe()
+            client.set_tenant(event["tenant"])
+            return seen
+    """}
+    (d,) = lint(tmp_path, files, LAM5)
+    assert d.line == 6 and d.message.startswith("`self.tenant` is set from request data")
+    assert "`self.tenant` here is `client.tenant`" in d.notes and "`handler` -> `Upstream.set_tenant`" in d.notes
+    assert places(d) == [("app.py", 11, "made at import", IMPORT),
+                         ("app.py", 9, "the next invocation reads `self.tenant` here (in `Upstream.describe`) "
+                                       "before setting it", NEXT)]

@@ -62,7 +62,9 @@ def spelled(project: Project, module: str, span: Span, canonical: str, fallback:
     for e in events_at(project, module, span):
         assert e.path is not None
         for path in (e.path, paths.join(*_parent(e.path))):
-            if path and (path == canonical or project.canonical(path) == canonical or _same_slot(path, canonical)):
+            if path and (path == canonical or project.canonical(path) == canonical
+                         or _same_slot(path, canonical) and (e.kind == "assign" and e.span == span
+                                                             or paths.split(path)[0] in ("$self", "$cls"))):
                 written = as_written(project, module, path)
                 return written if written is not None else fallback
     return fallback
