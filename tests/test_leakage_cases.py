@@ -4,10 +4,18 @@ from the event" linter would flag (VALID)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from helpers import expected_markers, found, lint
 from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
+
+
+def places(d):
+    """The labelled places of a finding: (file name, line, text, phase)."""
+    return [(Path(label.path).name, label.span[0], label.text, label.phase) for label in d.labels]
 
 LAM5 = Settings(select=("LAM5",))
 
@@ -329,11 +337,14 @@ def test_valid(tmp_path, name):
 def test_message_names_write_condition_and_read(tmp_path):
     (d,) = lint(tmp_path, _files(INVALID["dict_read_by_get_in_helper"]), LAM5)
     assert d.code == "LAM501" and d.severity == "error"
-    assert "`SESSION['account']`" in d.message
-    assert "made at app.py:3" in d.message
-    assert "handler `handler` (via handler -> remember)" in d.message
-    assert 'only when `body.get("action") == "login"` is true' in d.message
-    assert "reads `SESSION.get('account')` at app.py:9 (in `describe`)" in d.message
+    assert d.message == ("`SESSION['account']` is set from request data; the next invocation reads the previous "
+                         "caller's data")
+    assert d.phase == INVOCATION and d.handlers == ("handler",)
+    assert d.label == 'set from request data here only when `body.get("action") == "login"` is true'
+    assert places(d) == [("app.py", 3, "made at import", IMPORT),
+                         ("app.py", 9, "the next invocation reads `SESSION.get('account')` here (in `describe`) "
+                                       "before setting it", NEXT)]
+    assert d.notes == ("`handler` -> `remember`",)
     assert d.fix is not None and d.fix.applicability == "unsafe"
     assert dict(d.fix.data)["statement"] == 'SESSION.pop("account", None)'
 
@@ -356,3 +367,104 @@ def test_same_site_for_several_handlers_is_one_finding(tmp_path):
     """}
     (d,) = lint(tmp_path, files, LAM5)
     assert d.handlers == ("create_handler", "delete_handler")
+
+
+# --------------------------------------------------------------------------- the story of a finding (issue 21)
+
+
+def test_story_names_the_object_as_written_in_another_module(tmp_path):
+    state = """
+        SESSION = {}
+    """
+    app = """
+        {imports}
+
+        def handler(event, context):
+            seen = {name}.get("user")
+            {name}["user"] = event["user"]
+            return seen
+    """
+    cases = {
+        "module": ("import state", "state.SESSION", "state.SESSION"),
+        "alias": ("from state import SESSION as S", "S", "S"),
+        # either import could be the one the code uses: the object's own name
+        "both": ("import state\n        from state import SESSION as S", "S", "SESSION"),
+    }
+    for case, (imports, name, shown) in cases.items():
+        files = {"state.py": state, "app.py": app.replace("{imports}", imports).replace("{name}", name)}
+        (d,) = lint(tmp_path / case, files, LAM5)
+        line = 4 + imports.count("\n")
+        assert d.code == "LAM501" and Path(d.path).name == "app.py" and d.line == line + 1, case
+        assert d.message.startswith(f"`{shown}['user']` "), (case, d.message)
+        assert places(d) == [("state.py", 1, "made at import", IMPORT),
+                             ("app.py", line, f"the next invocation reads `{shown}.get('user')` here (in `handler`) "
+                                              f"before setting it", NEXT)], case
+        assert (f"`{shown}` here is `SESSION`" in d.notes) == (shown != "SESSION"), case
+
+
+def test_story_of_a_merge_a_setdefault_and_the_environment(tmp_path):
+    files = {"app.py": """
+        import os
+
+        HEADERS = {}
+        DEFAULTS = {}
+
+        def handler(event, context):
+            before = (dict(HEADERS), DEFAULTS.get("lang"), os.environ.get("TENANT"))
+            HEADERS.update(event["headers"])
+            DEFAULTS.setdefault("lang", event["lang"])
+            os.environ["TENANT"] = event["tenant"]
+            return before
+    """}
+    merged, first, environ = sorted(lint(tmp_path, files, LAM5), key=lambda d: d.line)
+    assert merged.message.startswith("`HEADERS` is merged with request data;")
+    assert "merging keeps the keys an earlier invocation set" in merged.notes
+    assert first.message.startswith("`DEFAULTS['lang']` keeps the first caller's data (`setdefault`)")
+    assert first.label == "given request data by `setdefault` here"
+    assert environ.code == "LAM503" and environ.message.startswith("`os.environ['TENANT']` ")
+    assert places(environ) == [("app.py", 7, "the next invocation reads `os.environ.get('TENANT')` here (in "
+                                             "`handler`) before setting it", NEXT)]
+    assert environ.fix is not None and "pass the value explicitly" in environ.fix.message
+    for d in (merged, first, environ):
+        assert len(d.message) <= HEADLINE_MAX and ".py:" not in d.message + d.label + "".join(d.notes)
+
+
+def test_headlines_fit_and_name_no_place():
+    from lambdalint.run import run_check
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    result = run_check([str(fixtures / f"lam50{i}") for i in (1, 2, 3)], LAM5)
+    mine = [d for d in result.diagnostics if d.code.startswith("LAM5")]
+    assert len(mine) >= 14
+    for d in mine:
+        assert len(d.message) <= HEADLINE_MAX and "\n" not in d.message and not d.message.endswith(".")
+        assert ".py:" not in d.message + d.label + "".join(d.notes), d
+        assert d.phase == INVOCATION and [label.phase for label in d.labels][-1] == NEXT
+        assert d.fix is not None and d.help == ""  # the advice is said once, by the fix
+
+
+def test_story_of_an_attribute_set_and_read_through_self(tmp_path):
+    files = {"app.py": """
+        class Upstream:
+            def __init__(self):
+                self.tenant = None
+
+            def set_tenant(self, tenant):
+                self.tenant = tenant
+
+            def describe(self):
+                return self.tenant
+
+        client = Upstream()
+
+        def handler(event, context):
+            seen = client.describe()
+            client.set_tenant(event["tenant"])
+            return seen
+    """}
+    (d,) = lint(tmp_path, files, LAM5)
+    assert d.line == 6 and d.message.startswith("`self.tenant` is set from request data")
+    assert "`self.tenant` here is `client.tenant`" in d.notes and "`handler` -> `Upstream.set_tenant`" in d.notes
+    assert places(d) == [("app.py", 11, "made at import", IMPORT),
+                         ("app.py", 9, "the next invocation reads `self.tenant` here (in `Upstream.describe`) "
+                                       "before setting it", NEXT)]

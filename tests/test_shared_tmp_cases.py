@@ -130,3 +130,72 @@ def test_handlers_listed_in_config_only(tmp_path):
     result = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "concise", str(tmp_path)])
     codes = [line for line in result.output.splitlines() if "LAM601" in line]
     assert len(codes) == 1 and "reports.py" in codes[0], result.output
+
+
+# --------------------------------------------------------------------------- the story of a finding (issue 21)
+
+from pathlib import Path  # noqa: E402
+
+from lambdalint.report.diagnostics import CONCURRENT, HEADLINE_MAX, IMPORT, INVOCATION  # noqa: E402
+from lambdalint.run import run_check  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def places(d):
+    return [(Path(label.path).name, label.span[0], label.text, label.phase) for label in d.labels]
+
+
+def test_story_of_a_fixed_report(tmp_path):
+    (d,) = lint(tmp_path, {"app.py": INVALID["fixed_report_uploaded"]}, MANAGED)
+    assert d.message == "`/tmp/report.csv` is written and used again while concurrent requests write the same path"
+    assert d.label == "written here" and d.phase == INVOCATION and d.line == 5
+    assert places(d) == [("app.py", 5, "a concurrent request can overwrite it here in between", CONCURRENT),
+                         ("app.py", 7, "used again here: may be the other request's data", INVOCATION)]
+    assert any("managed-instances = true" in n for n in d.notes)
+    assert d.fix is not None and "context.aws_request_id" in d.fix.message
+
+
+def test_story_of_a_read_modify_write_and_a_create_if_absent(tmp_path):
+    files = {"app.py": """
+        import json, os
+
+        MODEL = "/tmp/model.bin"
+
+        def _fetch(path):
+            with open(path, "wb") as f:
+                f.write(b"weights")
+
+        if not os.path.exists(MODEL):
+            _fetch(MODEL)
+
+        def handler(event, context):
+            with open("/tmp/counts.json") as f:
+                counts = json.load(f)
+            counts[event["k"]] = counts.get(event["k"], 0) + 1
+            with open("/tmp/counts.json", "w") as f:
+                json.dump(counts, f)
+    """}
+    create, update = sorted(lint(tmp_path, files, MANAGED), key=lambda d: d.line)
+    assert create.code == "LAM603" and create.line == 6 and create.phase == IMPORT
+    assert create.message == ("`/tmp/model.bin` is created in place when absent; concurrent processes read it "
+                              "half-written")
+    assert places(create)[:2] == [("app.py", 9, "checked for here", IMPORT),
+                                  ("app.py", 6, "another process, starting at the same time, writes it here too",
+                                   CONCURRENT)]
+    assert "(import) -> `_fetch`" in create.notes
+    assert update.code == "LAM602" and update.line == 16
+    assert update.message.startswith("`/tmp/counts.json` is read, changed and written back with no lock")
+    assert places(update)[0] == ("app.py", 13, "read here", INVOCATION)
+    assert "keep the state elsewhere" in update.fix.message
+
+
+def test_story_points_into_the_template_and_headlines_fit():
+    result = run_check([str(FIXTURES / "lam601")], Settings())
+    mine = [d for d in result.diagnostics if d.code.startswith("LAM6")]
+    assert len(mine) == 3
+    for d in mine:
+        assert ("template.yaml", 11, "Managed Instances is on here (in Globals)", "") in places(d)
+        assert len(d.handlers) == 1 and not any(n.startswith("in handlers") for n in d.notes)
+        assert len(d.message) <= HEADLINE_MAX and "\n" not in d.message and not d.message.endswith(".")
+        assert ".py:" not in d.message + d.label + "".join(d.notes), d

@@ -15,6 +15,7 @@ import pytest
 from helpers import lint, write_project
 from lambdalint.fix import fix_project
 from lambdalint.project.config import Settings
+from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, RESTORE, Diagnostic
 from lambdalint.run import run_check
 
 ON = Settings(snapstart=True)
@@ -27,6 +28,15 @@ def found(tmp_path: Path, files: Dict[str, str], settings: Settings = ON) -> Lis
 
 def messages(tmp_path: Path, files: Dict[str, str], settings: Settings = ON) -> List[str]:
     return [d.message for d in lint(tmp_path, files, settings) if d.code.startswith("LAM4")]
+
+
+def stories(tmp_path: Path, files: Dict[str, str], settings: Settings = ON) -> List[Diagnostic]:
+    return [d for d in lint(tmp_path, files, settings) if d.code.startswith("LAM4")]
+
+
+def places(d: Diagnostic) -> List[Tuple[str, int, str, str]]:
+    """The labelled places of a finding: (file name, line, text, phase)."""
+    return [(Path(label.path).name, label.span[0], label.text, label.phase) for label in d.labels]
 
 
 # --------------------------------------------------------------------------- LAM401: sources
@@ -132,9 +142,12 @@ def test_through_a_helper_in_another_module_and_a_getter(tmp_path):
         """,
     }
     assert found(tmp_path, files) == [("ids.py", 7, "LAM401")]
-    (msg,) = messages(tmp_path, files)
-    assert "new_prefix() (via secrets.token_hex())" in msg and "handler `handler`" in msg
-    assert "ids.py:10 (in `ids.prefix`)" in msg
+    (d,) = stories(tmp_path, files)
+    assert d.message == "`PREFIX` is made at init; every environment restored from the snapshot has the same one"
+    assert d.label == "made by new_prefix() (via secrets.token_hex()) at init" and d.phase == IMPORT
+    assert d.handlers == ("handler",)
+    assert places(d) == [("ids.py", 10, "used after a restore in `ids.prefix`", RESTORE)]
+    assert "SnapStart is on: " in d.notes[-1] and "snapstart = true" in d.notes[-1]
 
 
 def test_an_init_function_that_sets_globals(tmp_path):
@@ -153,7 +166,8 @@ def test_an_init_function_that_sets_globals(tmp_path):
             return {"node": NODE}
     """}
     assert found(tmp_path, files) == [("app.py", 7, "LAM401")]
-    assert "in `init`" in messages(tmp_path, files)[0]
+    (d,) = stories(tmp_path, files)
+    assert d.message.startswith("`NODE` is made at init;") and d.label == "made by uuid.uuid4() at init in `init`"
 
 
 def test_a_value_made_from_another_captured_value(tmp_path):
@@ -168,7 +182,7 @@ def test_a_value_made_from_another_captured_value(tmp_path):
     """}
     diags = lint(tmp_path, files, ON)
     (d,) = [d for d in diags if d.code == "LAM401"]
-    assert d.line == 4 and "`PREFIX`" in d.message
+    assert d.line == 4 and d.message.startswith("`NODE` is made at init") and "`PREFIX`" in d.label
     assert d.fix is not None and d.fix.applicability == "display-only"  # refreshing NODE alone would not help
 
 
@@ -512,8 +526,12 @@ def test_use_through_an_object_made_from_it(tmp_path):
         def handler(event, context):
             channel.basic_publish(exchange="", routing_key="q", body=b"x")
     """}
-    (msg,) = messages(tmp_path, files)
-    assert "through `channel`, which was made from it" in msg and "opened at init at app.py:2" in msg
+    (d,) = stories(tmp_path, files)
+    assert d.line == 2 and d.label == "pika blocking connection opened at init"
+    assert d.message == "`connection` is opened at init; every environment restored from the snapshot uses it stale"
+    assert places(d) == [("app.py", 6, "used after a restore in `handler`, through `channel`, which was made from it",
+                          RESTORE)]
+    assert "nothing reconnects it after a restore" in d.notes
 
 
 # --------------------------------------------------------------------------- fixes
@@ -729,5 +747,74 @@ def test_connection_spellings(tmp_path):
                 pool.putconn(conn)
     """}
     assert found(tmp_path, files) == [("app.py", 6, "LAM402"), ("app.py", 14, "LAM402")]
-    (with_repo,) = [m for m in messages(tmp_path, files) if "`repo.conn`" in m]
-    assert "in `Repository.__init__`" in with_repo and "(via handler -> Repository.count)" in with_repo
+    (with_repo,) = [d for d in stories(tmp_path, files) if "`self.conn` here is `repo.conn`" in d.notes]
+    assert with_repo.message.startswith("`self.conn` is opened at init;")  # as the source spells it there
+    assert "in `Repository.__init__`" in with_repo.label and "`handler` -> `Repository.count`" in with_repo.notes
+    assert places(with_repo)[0] == ("app.py", 9, "used after a restore in `Repository.count`", RESTORE)
+
+
+# --------------------------------------------------------------------------- the story of a finding (issue 21)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def test_story_of_a_seed_and_a_generator(tmp_path):
+    files = {"app.py": """
+        import random, time
+
+        random.seed(time.time_ns())
+        _rng = random.Random()
+
+        def handler(event, context):
+            return random.random(), _rng.random()
+    """}
+    seed, rng = sorted(stories(tmp_path, files), key=lambda d: d.line)
+    assert seed.message == ("`random.seed(...)` seeds the generator at init; every restored environment draws the "
+                            "same sequence")
+    assert seed.label.startswith("seeds the module's own generator at init, seeded from ")
+    assert places(seed) == [("app.py", 7, "draws from it after a restore in `handler`", RESTORE)]
+    assert seed.fix is not None and "`random.SystemRandom()`" in seed.fix.message
+    assert rng.message == ("`_rng` is a random generator made at init; every restored environment draws the same "
+                           "sequence")
+    assert rng.phase == IMPORT and places(rng)[0][:2] == ("app.py", 7)
+
+
+def test_story_across_files_names_the_other_file_and_every_handler(tmp_path):
+    files = {
+        "db.py": """
+            import psycopg2
+
+            conn = psycopg2.connect("dbname=orders")
+        """,
+        "app.py": """
+            import db
+
+            def read_handler(event, context):
+                return db.conn.cursor()
+
+            def write_handler(event, context):
+                return db.conn.cursor()
+        """,
+    }
+    (d,) = stories(tmp_path, files)
+    assert Path(d.path).name == "db.py" and d.line == 3
+    assert d.message == "`conn` is opened at init; every environment restored from the snapshot uses it stale"
+    assert places(d) == [("app.py", 4, "used after a restore in `read_handler`", RESTORE)]
+    assert "in handlers `read_handler`, `write_handler`" in d.notes
+    assert d.handlers == ("read_handler", "write_handler")
+
+
+def test_story_points_into_the_template_that_turns_snapstart_on():
+    result = run_check([str(FIXTURES / "lam401" / "sam_request_ids")], Settings())
+    (d,) = [d for d in result.diagnostics if d.code == "LAM401" and d.line == 9]
+    assert ("template.yaml", 12, "SnapStart is on here (in Globals)", "") in places(d)
+    assert any("declared in" in n and "InstanceIdFunction" in n for n in d.notes)
+
+
+def test_headlines_fit_and_name_no_place():
+    result = run_check([str(FIXTURES / "lam401"), str(FIXTURES / "lam402")], Settings())
+    mine = [d for d in result.diagnostics if d.code.startswith("LAM4")]
+    assert mine
+    for d in mine:
+        assert len(d.message) <= HEADLINE_MAX and "\n" not in d.message and not d.message.endswith(".")
+        assert ".py:" not in d.message + d.label + "".join(d.notes), d

@@ -18,18 +18,18 @@ path on which it sees the old value.
 
 from __future__ import annotations
 
-import os
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, UNSAFE, Diagnostic, Fix, span_text
+from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.story import chain_note, fit, handlers_note, short, spelled
+from lambdalint.report.diagnostics import (DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, UNSAFE, Diagnostic, Fix,
+                                           span_text)
 from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
-from lambdalint.graph.handlers import who as describe_handlers
 from lambdalint.graph.link import Project
 from lambdalint.knowledge.context import load_context_catalog
-from lambdalint.model.leaks import ENVIRON, LeakInterpreter, Read, Write, WriteShapes, shown
+from lambdalint.model.leaks import ENVIRON, LeakInterpreter, Read, Write, WriteShapes
 from lambdalint.model.replay import replay_warm
 
 RULES = (
@@ -80,46 +80,88 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         diagnostics.append(Diagnostic(
             code=code,
             name=_NAMES[code],
-            message=_message(project, code, w, read, handlers),
             path=project.modules[module].path,
             span=span,
             severity=ERROR,
             fix=_fix(project, code, w, handlers),
             handlers=tuple(h.qualname for h in handlers),
+            **_story(project, code, w, read, handlers),  # type: ignore[arg-type]
         ))
     return diagnostics
 
 
-def _where(project: Project, module: str, span: Span) -> str:
-    return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
-
-
-def _made(project: Project, place: str) -> Optional[str]:
+def _made(project: Project, place: str) -> Optional[Tuple[str, Span]]:
     """Where the module-level object that holds ``place`` is made (at import)."""
     head = place.split("[", 1)[0]
     root, segs = paths.split(head)
     for i in range(len(segs), -1, -1):
         for b in project.bindings.get(paths.join(root, segs[:i]), ()):
             if b.function == "<module>":
-                return _where(project, b.module, b.span)
+                return b.module, b.span
     return None
 
 
-def _message(project: Project, code: str, w: Write, read: Read, handlers: List[Handler]) -> str:
-    obj = shown(w.place)
-    made = _made(project, w.place)
-    what = "os.environ" if code == "LAM503" else (w.context.name if w.context is not None else "module state")
-    head = f"`{obj}` ({what}, made at {made})" if made else f"`{obj}` ({what})"
-    via = f" (via {' -> '.join(w.chain)})" if len(w.chain) > 1 else ""
-    verb = {"set": "is set from request data", "merged": "is merged with request data",
-            "setdefault": "is given request data by `setdefault`"}[w.how]
+def _shown(module: str, head: str) -> str:
+    """A place's object as messages name it: ``app:CACHE`` -> ``CACHE``, ``app.State.user`` -> ``State.user``."""
+    if ":" not in paths.split(head)[0] and head.startswith(module + "."):
+        head = head[len(module) + 1:]
+    return paths.display(head)
+
+
+_VERB = {"set": "set from request data", "merged": "merged with request data",
+         "setdefault": "given request data by `setdefault`"}
+
+
+def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Handler]) -> Dict[str, object]:
+    """Headline, primary label, places and notes: request data written in invocation N
+    (the primary span), where the object was made at import, where invocation N+1 reads it."""
+    head, bracket, rest = w.place.partition("[")
+    canonical = _shown(w.module, head)
+    written = spelled(project, w.module, w.span, head, canonical)
+    obj = written + bracket + rest
+    n = short(obj)
+    if code == "LAM502":
+        headline = fit(f"`{n}` is set from request data; later log records carry the previous caller's keys",
+                       f"`{n}` keeps request data in the log context across invocations")
+    elif w.how == "setdefault":
+        headline = fit(f"`{n}` keeps the first caller's data (`setdefault`); later invocations read it",
+                       f"`{n}` keeps the first caller's data across invocations")
+    elif w.how == "merged":
+        headline = fit(f"`{n}` is merged with request data; the next warm invocation sees the previous keys",
+                       f"`{n}` keeps merged request data across invocations")
+    else:
+        value = "value" if code == "LAM503" else "data"
+        headline = fit(f"`{n}` is set from request data; the next invocation reads the previous caller's {value}",
+                       f"`{n}` keeps request data; the next invocation reads the previous caller's {value}",
+                       f"`{n}` keeps request data across warm invocations")
     when = f" only when {' and '.join(w.guards)}" if w.guards else ""
-    keeps = {"merged": ", which keeps the keys an earlier invocation set",
-             "setdefault": ", which keeps the value an earlier invocation set"}.get(w.how, "")
-    at = f"{_where(project, read.module, read.span)} (in `{read.function}`"
-    at += f", when {' and '.join(read.guards)})" if read.guards and not w.guards else ")"
-    return (f"{head} {verb} in {describe_handlers(handlers)}{via}{when}{keeps}; the next warm invocation reads "
-            f"{read.what} at {at} before that invocation sets it, and sees the previous caller's data: {_advice(code, w)}")
+    label = f"{_VERB[w.how]} here{when}"
+    what = read.what
+    if what.startswith("`" + canonical):  # as the code at the read spells it (`S.get(...)`, `self.tenant`)
+        at_read = spelled(project, read.module, read.span, head, canonical)
+        what = "`" + at_read + what[1 + len(canonical):]
+    reads = f"the next invocation reads {what} here (in `{read.function}`) before setting it"
+    if read.guards and not w.guards:
+        reads += f", when {' and '.join(read.guards)}"
+    labels = []
+    made = _made(project, w.place)
+    if made is not None:
+        labels.append(place(project, made[0], made[1], "made at import", IMPORT))
+    labels.append(place(project, read.module, read.span, reads, NEXT))
+    notes: List[str] = []
+    if written != canonical:
+        notes.append(f"`{written}` here is `{canonical}`")
+    if code == "LAM503":
+        notes.append("os.environ is process-wide: libraries and child processes read it too")
+    elif w.context is not None:
+        notes.append(f"{w.context.name}: kept across warm invocations")
+    keeps = {"merged": "merging keeps the keys an earlier invocation set",
+             "setdefault": "`setdefault` keeps the value an earlier invocation set"}.get(w.how)
+    if keeps:
+        notes.append(keeps)
+    notes += chain_note(w.chain)
+    notes += handlers_note([h.qualname for h in handlers])
+    return dict(message=headline, label=label, labels=tuple(labels), notes=tuple(notes), phase=INVOCATION)
 
 
 def _advice(code: str, w: Write) -> str:
@@ -127,7 +169,7 @@ def _advice(code: str, w: Write) -> str:
         return "pass the value explicitly instead of through the environment, or restore `os.environ` in a `finally`"
     if code == "LAM502" and w.context is not None:
         if w.context.entry_decorator:
-            owner = shown(w.place.split("[", 1)[0])
+            owner = paths.display(w.place.split("[", 1)[0])
             return (f"pass `{w.context.entry_clears}=True` to `@{owner}.{w.context.entry_decorator}`, or clear the "
                     f"keys at the top of the handler")
         if w.context.module:
@@ -143,14 +185,11 @@ def _fix(project: Project, code: str, w: Write, handlers: List[Handler]) -> Fix:
         if fix is not None:
             return fix
     if code == "LAM502":
-        return Fix("clear the logging context at the start of every invocation", DISPLAY_ONLY)
+        return Fix(_advice(code, w), DISPLAY_ONLY)
     reset = _reset_fix(project, code, w, handlers)
     if reset is not None:
         return reset
-    if code == "LAM503":
-        return Fix("pass the value explicitly, or restore os.environ when the invocation ends", DISPLAY_ONLY)
-    return Fix("reset this state at the top of the handler (or in a `finally`), or keep request data local",
-               DISPLAY_ONLY)
+    return Fix(_advice(code, w), DISPLAY_ONLY)
 
 
 def _reset_fix(project: Project, code: str, w: Write, handlers: List[Handler]) -> Optional[Fix]:
@@ -187,8 +226,10 @@ def _reset_fix(project: Project, code: str, w: Write, handlers: List[Handler]) -
                 return None
         else:
             return None
+    other = ("pass the value explicitly instead of through the environment" if code == "LAM503"
+             else "keep request data in local variables")
     return Fix(f"reset it at the top of the handler (`{statement}`), so no invocation starts with the previous "
-               f"caller's data", UNSAFE, action="reset-at-top",
+               f"caller's data; or {other}", UNSAFE, action="reset-at-top",
                data=(("handlers", ",".join(h.qualname for h in handlers)), ("statement", statement),
                      ("global", global_name), ("imports", imports),
                      ("file", project.modules[handlers[0].module].path)))
@@ -223,6 +264,6 @@ def _clear_state_fix(project: Project, w: Write, handler: Handler) -> Optional[F
         else:
             return None
         return Fix(f"pass `{kind.entry_clears}=True` to `@{d.callee_text or d.text}` (clears the keys as every "
-                   f"invocation starts)", UNSAFE, action="replace-decorator",
+                   f"invocation starts), or clear the keys at the top of the handler", UNSAFE, action="replace-decorator",
                    data=(("span", span_text(d.span)), ("code", code)))
     return None

@@ -28,14 +28,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.growth_support import Findings, diagnostic, growth_catalog, runs_once, via, where, who
+from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.growth_support import Findings, growth_catalog, runs_once
+from lambdalint.checks.story import chain_note, deployment, fit_named, handlers_note
 from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project
 from lambdalint.graph.reach import Frame, Step, _Walk, is_stable, resolve, walk
 from lambdalint.index.facts import Event, Span
 from lambdalint.knowledge.growth import GrowthCatalog
-from lambdalint.report.diagnostics import DISPLAY_ONLY, WARNING, Diagnostic, Fix
+from lambdalint.report.diagnostics import CONCURRENT, DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix
 
 RULES = (
     RuleInfo("LAM601", "shared-tmp-path", WARNING,
@@ -249,15 +250,15 @@ def fixed_globals(project: Project) -> Dict[str, str]:
     return out
 
 
-def _guarded_create(scan: _Scan, write: Access) -> bool:
-    """The write sits in an ``if`` whose test checks that the same name exists."""
+def _guarded_create(scan: _Scan, write: Access) -> Optional[Access]:
+    """The check that the same name exists, when the write sits in an ``if`` whose test makes it."""
     for a in scan.accesses:
         if a.kind != "exists" or a.key != write.key or a.step.module != write.step.module:
             continue
         if any(_within(a.step.event.span, g.event.span) and a.step.event.line == g.event.line
                for g in write.step.guards):
-            return True
-    return False
+            return a
+    return None
 
 
 def _findings(scan: _Scan, handler: Optional[Handler], init: bool) -> List[Tuple[str, Access, Optional[Access]]]:
@@ -266,8 +267,9 @@ def _findings(scan: _Scan, handler: Optional[Handler], init: bool) -> List[Tuple
     project = scan.project
     writes = [a for a in scan.accesses if a.kind == "write"]
     for w in writes:
-        if _guarded_create(scan, w):
-            out.append(("LAM603", w, None))
+        check = _guarded_create(scan, w)
+        if check is not None:
+            out.append(("LAM603", w, check))
             continue
         if init or runs_once(project, w.step) or locked:
             continue
@@ -306,6 +308,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     catalog = growth_catalog(ctx)
     globals_ = fixed_globals(project)
     findings = Findings()
+    reached: Dict[Tuple[str, Span, str], List[Handler]] = {}
     init_done = set()
     for handler in handlers:
         fn = project.function(handler.module, handler.qualname)
@@ -329,13 +332,17 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             findings.add(code, RULES[int(code[-1]) - 1].name, WARNING, w.step.module, w.step.event.span,
                          handler.qualname, w.step.frame.chain if len(w.step.frame.chain) > 1 else (),
                          access=w, other=other)
+            site = reached.setdefault((w.step.module, w.step.event.span, code), [])
+            if handler not in site:
+                site.append(handler)
     out = []
     for f in findings:
         w: Access = f.detail["access"]  # type: ignore[assignment]
         other: Optional[Access] = f.detail["other"]  # type: ignore[assignment]
-        hs = [h for h in handlers if h.qualname in f.handlers]
-        out.append(diagnostic(project, f, _message(project, f.code, w, other, f.handlers, hs, f.chain),
-                              Fix(_ADVICE[f.code], DISPLAY_ONLY)))
+        hs = reached[(f.module, f.span, f.code)]
+        out.append(Diagnostic(code=f.code, name=f.name, path=project.modules[f.module].path, span=f.span,
+                              severity=f.severity, fix=Fix(_ADVICE[f.code], DISPLAY_ONLY), handlers=tuple(f.handlers),
+                              **_story(project, f.code, w, other, hs, f.chain)))  # type: ignore[arg-type]
     return out
 
 
@@ -343,32 +350,49 @@ _ADVICE = {
     "LAM601": "Give each request its own name: `tempfile.NamedTemporaryFile()` / `tempfile.mkdtemp()`, or a name "
               "with `context.aws_request_id` or a `uuid4()` in it",
     "LAM602": "Hold a lock across the read and the write (`fcntl.flock(f, fcntl.LOCK_EX)` on the file or on a lock "
-              "file), or write to a unique temporary name and `os.replace` it into place",
+              "file), or write to a unique temporary name and `os.replace` it into place, or keep the state elsewhere",
     "LAM603": "Create it under a unique temporary name in the same folder (`tempfile.mkstemp(dir=\"/tmp\")`) and "
               "`os.replace` it into place, so other processes see either no file or the whole file",
 }
 
-
-def _managed(handlers: List[Handler]) -> str:
-    places = list(dict.fromkeys(h.deploy.managed_at for h in handlers if h.deploy.managed_at))
-    return f" (Managed Instances: {'; '.join(places)})" if places else ""
+_FACT = "on Lambda Managed Instances the processes of one execution environment serve requests at once and share /tmp"
 
 
-def _message(project: Project, code: str, w: Access, other: Optional[Access], names: Iterable[str],
-             handlers: List[Handler], chain: Tuple[str, ...]) -> str:
-    at = where(project, w.step.module, w.step.event.span)
-    runs = f"{who(tuple(names))}{_managed(handlers)}{via(chain)}"
+def _story(project: Project, code: str, w: Access, other: Optional[Access], handlers: List[Handler],
+           chain: Tuple[str, ...]) -> Dict[str, object]:
+    """Headline, primary label, places and notes: the write (the primary span), the
+    same write by a concurrent request's process, the read or check it races with,
+    where the deployment puts the handler on Managed Instances."""
+    n = w.shown
+    at_init = w.step.frame.chain[:1] == ("<module>",)
+    phase = IMPORT if at_init else INVOCATION
+    here = lambda a, text, ph: place(project, a.step.module, a.step.event.span, text, ph)  # noqa: E731
+    labels = []
     if code == "LAM603":
-        return (f"`{w.shown}` is created at {at} when it does not exist yet, in place: {runs} runs on Lambda Managed "
-                f"Instances, where the processes of one execution environment share /tmp and start at once, so "
-                f"several write it at the same time and one reads another's half-written file; create it under a "
-                f"unique temporary name and `os.replace` it into place")
-    seen = where(project, other.step.module, other.step.event.span) if other else "?"
-    if code == "LAM602":
-        return (f"`{w.shown}` is read at {seen} and written back at {at} by {runs}, with no lock: on Lambda Managed "
-                f"Instances concurrent requests share /tmp, so they lose each other's updates or read a "
-                f"half-written file; hold `fcntl.flock` across the read and the write, or keep the state elsewhere")
-    return (f"`{w.shown}` is written at {at} and used again at {seen} by {runs}: on Lambda Managed Instances "
-            f"concurrent requests share /tmp, so another request can overwrite it in between and this one reads, "
-            f"uploads or returns the other's data; give each request its own name (`tempfile`, "
-            f"`context.aws_request_id`, `uuid4()`)")
+        headline = fit_named(n, "`{n}` is created in place when absent; concurrent processes read it half-written",
+                             "`{n}` is created in place; other processes read it half-written")
+        label = "created here when it does not exist yet, in place" + (" (at import)" if at_init else "")
+        if other is not None:
+            labels.append(here(other, "checked for here", phase))
+        labels.append(here(w, "another process, starting at the same time, writes it here too", CONCURRENT))
+        fact = "several processes start at once and write it at the same time; one reads another's half-written file"
+    elif code == "LAM602":
+        headline = fit_named(n, "`{n}` is read, changed and written back with no lock; concurrent requests lose updates",
+                             "`{n}` is updated with no lock; concurrent requests lose updates")
+        label = "written back here, with no lock"
+        if other is not None:
+            labels.append(here(other, "read here", INVOCATION))
+        labels.append(here(w, "a concurrent request writes it here too", CONCURRENT))
+        fact = "concurrent requests lose each other's updates or read a half-written file"
+    else:
+        headline = fit_named(n, "`{n}` is written and used again while concurrent requests write the same path",
+                             "`{n}` is a fixed /tmp name concurrent requests overwrite")
+        label = "written here"
+        labels.append(here(w, "a concurrent request can overwrite it here in between", CONCURRENT))
+        if other is not None:
+            labels.append(here(other, "used again here: may be the other request's data", INVOCATION))
+        fact = "another request can overwrite it in between, and this one reads, uploads or returns the other's data"
+    deployed, deploy_notes = deployment(handlers, "Managed Instances", lambda h: h.deploy.managed_at)
+    notes = (_FACT, fact) + chain_note(c if c != "<module>" else "(import)" for c in chain)
+    notes += handlers_note([h.qualname for h in handlers]) + deploy_notes
+    return dict(message=headline, label=label, labels=tuple(labels) + deployed, notes=notes, phase=phase)

@@ -10,18 +10,17 @@ makes it, naming the handler and where the invocation reads it.
 
 from __future__ import annotations
 
-import os
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.story import chain_note, deployment, fit, handlers_note, short, spelled
 from lambdalint.graph.handlers import Handler
-from lambdalint.graph.handlers import who as describe_handlers
 from lambdalint.graph.link import Project
 from lambdalint.index import paths
 from lambdalint.index.facts import Span
 from lambdalint.knowledge.snapstart import load_snapstart_catalog
 from lambdalint.model.snapshot import CONNECTION, GENERATOR, SEED, Captured, Snapshot, Use
-from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, UNSAFE, Diagnostic, Fix, span_text
+from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, IMPORT, RESTORE, UNSAFE, Diagnostic, Fix, span_text
 
 RULES = (
     RuleInfo("LAM401", "unique-value-in-snapshot", ERROR,
@@ -66,46 +65,56 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         out.append(Diagnostic(
             code=code,
             name=RULES[0].name if code == "LAM401" else RULES[1].name,
-            message=_message(project, code, c, use, hs),
             path=project.modules[module].path,
             span=span,
             severity=ERROR,
             fix=_fix(project, c),
             handlers=tuple(h.qualname for h in hs),
+            **_story(project, code, c, use, hs),  # type: ignore[arg-type]
         ))
     return out
 
 
-def _where(project: Project, module: str, span: Span) -> str:
-    return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
-
-
-def _snapstart(handlers: List[Handler]) -> str:
-    places = list(dict.fromkeys(h.deploy.snapstart_at for h in handlers if h.deploy.snapstart_at))
-    return f" (SnapStart: {'; '.join(places)})" if places else ""
-
-
-def _message(project: Project, code: str, c: Captured, use: Use, handlers: List[Handler]) -> str:
-    who = describe_handlers(handlers) + _snapstart(handlers)
-    made = _where(project, c.module, c.span)
+def _story(project: Project, code: str, c: Captured, use: Use, handlers: List[Handler]) -> Dict[str, object]:
+    """Headline, primary label, places and notes of one finding: made at init (the
+    primary span), used after a restore, SnapStart turned on in the deployment."""
+    name = c.name if c.kind == SEED else spelled(project, c.module, c.span, c.path, c.name)
+    n = short(name)
     helper = f" in `{c.function}`" if c.function != "<module>" else ""
-    via = f" (via {' -> '.join(use.chain)})" if len(use.chain) > 1 else ""
-    at = f"{_where(project, use.module, use.span)} (in `{use.function}`){via}"
+    used = f"used after a restore in `{use.function}`"
     if code == "LAM402":
-        through = f" through `{paths.display(use.through)}`, which was made from it," if use.through else ""
-        return (f"`{c.name}` ({c.what}, opened at init at {made}{helper}) is captured by the SnapStart snapshot: "
-                f"in every environment restored from it the connection is stale, and {who} uses it at {at}{through} "
-                f"with nothing reconnecting it: reconnect in a `@register_after_restore` hook, or open it lazily "
-                f"in the handler")
-    if c.kind == SEED:
-        return (f"`{c.name}(...)` ({c.what}) seeds the module's own generator at init, at {made}{helper}: every "
-                f"environment restored from the SnapStart snapshot draws the same sequence from it, and {who} draws "
-                f"from it at {at}: seed it again in a `@register_after_restore` hook, or use `secrets` / "
-                f"`random.SystemRandom()`")
-    what = "a random generator" if c.kind == GENERATOR else "a value"
-    return (f"`{c.name}` ({what} made by {c.what} at init, at {made}{helper}) is captured by the SnapStart "
-            f"snapshot: every environment restored from it has the same one, and {who} uses it at {at}: "
-            f"make it again in a `@register_after_restore` hook, or in the handler")
+        headline = fit(f"`{n}` is opened at init; every environment restored from the snapshot uses it stale",
+                       f"`{n}` is opened at init; restored environments use it stale")
+        label = f"{c.what} opened at init{helper}"
+        if use.through:
+            used += f", through `{paths.display(use.through)}`, which was made from it"
+        fact = "a connection captured by the SnapStart snapshot is stale in every environment restored from it"
+    elif c.kind == SEED:
+        headline = fit(f"`{n}(...)` seeds the generator at init; every restored environment draws the same sequence",
+                       f"`{n}(...)` seeds at init; restored environments draw the same sequence")
+        label = f"seeds the module's own generator at init{helper}, {c.what}"
+        used = f"draws from it after a restore in `{use.function}`"
+        fact = "every environment restored from the SnapStart snapshot starts from the generator's state at init"
+    elif c.kind == GENERATOR:
+        headline = fit(f"`{n}` is a random generator made at init; every restored environment draws the same sequence",
+                       f"`{n}` is made at init; restored environments draw the same sequence")
+        label = f"made by {c.what} at init{helper}"
+        fact = "every environment restored from the SnapStart snapshot has the same generator state"
+    else:
+        headline = fit(f"`{n}` is made at init; every environment restored from the snapshot has the same one",
+                       f"`{n}` is made at init; restored environments share it")
+        label = f"made by {c.what} at init{helper}"
+        fact = "every environment restored from the SnapStart snapshot has the same value"
+    where = place(project, use.module, use.span, used, RESTORE)
+    deployed, deploy_notes = deployment(handlers, "SnapStart", lambda h: h.deploy.snapstart_at)
+    notes = [fact]
+    if name != c.name and c.kind != SEED:
+        notes.append(f"`{name}` here is `{c.name}`")
+    notes += chain_note(use.chain)
+    if code == "LAM402":
+        notes.append("nothing reconnects it after a restore")
+    notes += handlers_note([h.qualname for h in handlers]) + deploy_notes
+    return dict(message=headline, label=label, labels=(where,) + deployed, notes=tuple(notes), phase=IMPORT)
 
 
 def _fix(project: Project, c: Captured) -> Fix:
@@ -116,15 +125,20 @@ def _fix(project: Project, c: Captured) -> Fix:
     shown = "a `@register_after_restore` hook (snapshot_restore_py)"
     plan = _plan(project, c)
     if plan is None:
-        verb = "reconnect" if c.kind == CONNECTION else "make it again"
-        return Fix(f"{verb} in {shown}, or in the handler", DISPLAY_ONLY)
+        if c.kind == SEED:
+            return Fix(f"seed it again in {shown}, or use `secrets` / `random.SystemRandom()`", DISPLAY_ONLY)
+        if c.kind == CONNECTION:
+            return Fix(f"reconnect in {shown}, or open it lazily in the handler", DISPLAY_ONLY)
+        return Fix(f"make it again in {shown}, or in the handler", DISPLAY_ONLY)
     hook = dict(plan)["hook"]
     if c.kind == SEED:
-        text = f"seed it again from the operating system in `{hook}`, {shown}"
+        text = (f"seed it again from the operating system in `{hook}`, {shown}, or use `secrets` / "
+                f"`random.SystemRandom()`")
     elif c.kind == CONNECTION:
-        text = f"reconnect in `{hook}`, {shown} that runs the statement again after each restore"
+        text = (f"reconnect in `{hook}`, {shown} that runs the statement again after each restore, or open it "
+                f"lazily in the handler")
     else:
-        text = f"make it again in `{hook}`, {shown} that runs the statement again after each restore"
+        text = f"make it again in `{hook}`, {shown} that runs the statement again after each restore, or in the handler"
     return Fix(text, UNSAFE, action="rerun-after-restore", data=plan)
 
 

@@ -1,0 +1,149 @@
+"""Pieces of a finding's story shared by the SnapStart, leakage and shared-/tmp rules:
+the object as the source spells it at a place, the deployment places (where a
+descriptor declares the handler, where it turns SnapStart or Managed Instances on)
+as labels, and headlines that fit."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from lambdalint.graph.entry import Handler
+from lambdalint.graph.link import Project, iter_events
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Span
+from lambdalint.report.diagnostics import HEADLINE_MAX, Label
+
+# "template.yaml:12", "template.yaml:12, in Globals", "app.py:10: Function \"Draw\""
+_AT = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?:(?::|,) (?P<rest>.*))?$")
+
+
+def events_at(project: Project, module: str, span: Span) -> List[Event]:
+    """The events of ``module`` with a path at ``span`` (a statement or a call): those
+    whose span is ``span`` first, then those inside it, in source order."""
+    facts = project.modules.get(module)
+    if facts is None:
+        return []
+    blocks = [fn.body for fn in facts.functions.values()]
+    if facts.body is not None:
+        blocks.append(facts.body.body)
+    inside = [e for block in blocks for e in iter_events(block) if e.path and _within(e.span, span)]
+    return [e for e in inside if e.span == span] + sorted((e for e in inside if e.span != span), key=lambda e: e.span)
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+def as_written(project: Project, module: str, path: str) -> Optional[str]:
+    """An event's path as the source wrote it: ``$self.conn`` -> ``self.conn``,
+    ``app:conn`` -> ``conn``, ``db.SESSION`` -> ``S`` where ``from db import SESSION as S``;
+    None when two imports of the module could spell it."""
+    if path[:1] in "$%" or ":" in paths.split(path)[0]:
+        return paths.display(path)
+    if path.startswith(module + "."):
+        return paths.display(path[len(module) + 1:])  # the module's own class: `State.user`
+    facts = project.modules.get(module)
+    found = {}
+    for local, target in (facts.imported if facts is not None else ()):
+        if path == target or path.startswith(target + "."):
+            found[local + path[len(target):]] = len(target)
+    if len(found) == 1:
+        return paths.display(next(iter(found)))
+    # two imports could spell it (`import db`, `from db import X`): which one the code uses is unknown
+    return None if found else paths.display(path)
+
+
+def spelled(project: Project, module: str, span: Span, canonical: str, fallback: str) -> str:
+    """How the source at ``span`` names the object whose canonical path is
+    ``canonical`` (what is bound, or the receiver of a method called there);
+    ``fallback`` when no event there names it."""
+    for e in events_at(project, module, span):
+        assert e.path is not None
+        for path in (e.path, paths.join(*_parent(e.path))):
+            if path and (path == canonical or project.canonical(path) == canonical
+                         or _same_slot(path, canonical) and (e.kind == "assign" and e.span == span
+                                                             or paths.split(path)[0] in ("$self", "$cls"))):
+                written = as_written(project, module, path)
+                return written if written is not None else fallback
+    return fallback
+
+
+def _same_slot(local: str, canonical: str) -> bool:
+    """``$self.conn`` bound in a method where the object is ``app:repo.conn``: the
+    attribute written through a parameter of the method that binds it."""
+    root, segs = paths.split(local)
+    return root[:1] == "$" and bool(segs) and paths.split(canonical)[1][-len(segs):] == segs
+
+
+def _parent(path: str) -> Tuple[str, List[str]]:
+    """The receiver of a method path: ``$s.headers.update`` -> ``$s.headers``; a
+    dotted import path (``db.SESSION.get``) is one root, cut at its last dot."""
+    root, segs = paths.split(path)
+    if segs:
+        return root, segs[:-1]
+    return (root.rsplit(".", 1)[0] if "." in root and ":" not in root else root), []
+
+
+def fit(*headlines: str) -> str:
+    """The first headline that fits (they are given longest first); the last one cut."""
+    for h in headlines:
+        if len(h) <= HEADLINE_MAX and "\n" not in h:
+            return h
+    last = headlines[-1].replace("\n", " ")
+    return last if len(last) <= HEADLINE_MAX else last[:HEADLINE_MAX - 1] + "…"
+
+
+def fit_named(name: str, *templates: str) -> str:
+    """``fit`` over ``templates`` (``{n}`` is the name) with the whole name, then with it cut short."""
+    names = [name] + [short(name, room) for room in (40, 28) if len(name) > room]
+    return fit(*[t.format(n=n) for n in names for t in templates])
+
+
+def short(name: str, room: int = 40) -> str:
+    """A name for a headline: long ones are cut in the middle."""
+    return name if len(name) <= room else name[:room // 2 - 1] + "…" + name[-(room // 2):]
+
+
+def deploy_place(at: str, text: str) -> Optional[Label]:
+    """A deployment fact's place (``template.yaml:12, in Globals``) as a label
+    pointing into the descriptor; None when it names no line (config, a hooks import)."""
+    m = _AT.match(at)
+    if m is None:
+        return None
+    line = int(m.group("line"))
+    rest = m.group("rest")
+    label = f"{text} ({rest})" if rest else text
+    return Label(os.path.abspath(m.group("file")), (line, 0, line, 0), label)
+
+
+def deployment(handlers: Sequence[Handler], fact: str, at_of) -> Tuple[Tuple[Label, ...], Tuple[str, ...]]:
+    """Labels (and, where no line is known, notes) for where each handler is
+    declared and where its deployment turns ``fact`` on (``at_of(handler)``)."""
+    labels: List[Label] = []
+    notes: List[str] = []
+    for h in handlers:
+        for origin in h.declared:
+            label = deploy_place(origin, f"declares `{h.qualname}`")
+            if label is not None:
+                labels.append(label)
+            else:
+                notes.append(f"`{h.qualname}` is declared in {origin}")
+    for at in dict.fromkeys(at_of(h) for h in handlers if at_of(h)):
+        label = deploy_place(at, f"{fact} is on here")
+        if label is not None:
+            labels.append(label)
+        else:
+            notes.append(f"{fact} is on: {at}")
+    return tuple(dict.fromkeys(labels)), tuple(dict.fromkeys(notes))
+
+
+def chain_note(chain: Iterable[str]) -> Tuple[str, ...]:
+    """``handler`` -> ``helper`` as a note, when the place is reached through calls."""
+    chain = tuple(chain)
+    return (" -> ".join(c if c.startswith("(") else f"`{c}`" for c in chain),) if len(chain) > 1 else ()
+
+
+def handlers_note(names: Sequence[str]) -> Tuple[str, ...]:
+    return ("in handlers " + ", ".join(f"`{n}`" for n in names),) if len(names) > 1 else ()
