@@ -209,19 +209,42 @@ def test_findings_match_markers(path: Path, findings: list[Finding]):
     )
 
 
+@pytest.fixture(scope="module")
+def stories() -> dict[tuple[str, int, str], list]:
+    """The diagnostics of the same run, in process: their labelled places and notes
+    (the JSON shape of those belongs to the reporters)."""
+    _import_cli()
+    from lambdalint.checks import all_rules
+    from lambdalint.project.config import find_config, load_settings
+    from lambdalint.run import run_check
+
+    settings = load_settings(find_config([str(FIXTURES)]), list(all_rules()))
+    out: dict[tuple[str, int, str], list] = {}
+    for d in run_check([str(FIXTURES)], settings).diagnostics:
+        rel = Path(d.path).resolve().relative_to(FIXTURES.resolve()).as_posix()
+        out.setdefault((rel, d.line, d.code), []).append(d)
+    return out
+
+
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=FIXTURE_IDS)
-def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding]):
-    """Every diagnostic names the handler it is reached from and the line where the global was made."""
+def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding], stories):
+    """Every diagnostic names the handler it is reached from and the line where the global
+    was made: in its text (headline, notes, handlers) or as a labelled place."""
     rel = _rel(path)
     problems = []
     for f in findings:
         marker = EXPECTED.get(f.key)
         if f.rel != rel or marker is None:
             continue
+        told = [f.message]
+        for d in stories.get(f.key, ()):
+            told += [d.label, *d.notes, *(f"`{h}`" for h in d.handlers), *(l.text for l in d.labels)]
+            told += [f"{Path(l.path).name}:{l.span[0]}" for l in d.labels]
+        text = "\n".join(told)
         issues = []
-        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", f.message) for h in marker.handlers):
+        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", text) for h in marker.handlers):
             issues.append(f"does not name handler {'|'.join(marker.handlers)}")
-        if marker.made and not any(re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", f.message) for m in marker.made):
+        if marker.made and not any(re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", text) for m in marker.made):
             issues.append(f"does not cite creation site {'|'.join(marker.made)}")
         if issues:
             problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      message: {f.message}")
