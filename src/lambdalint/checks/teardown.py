@@ -24,8 +24,8 @@ from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.report.diagnostics import ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic
 from lambdalint.index.facts import Event, Span
 from lambdalint.graph.handlers import Handler
-from lambdalint.graph.link import Project
-from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use, tracked_resources
+from lambdalint.graph.link import Binding, Project, iter_events
+from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use, as_written, tracked_resources
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import all_live, replay_warm
 
@@ -124,6 +124,21 @@ def fit(make: Callable[[str], str], name: str) -> str:
     if over <= 0 or len(name) <= over + 2:
         return text
     return make("…" + name[over + 1:])
+
+
+def written_at(project: Project, made: Binding) -> str:
+    """The global bound by ``made`` as the source spells it there (``self.client``
+    for ``app:repo.client`` bound in ``__init__``), else as ``display`` shows it."""
+    shown = paths.display(made.target)
+    fn = project.function(made.module, made.function)
+    if fn is not None:
+        name = shown.rsplit(".", 1)[-1]
+        for e in iter_events(fn.body):
+            if e.kind == "assign" and e.span == made.span and e.path:
+                text = as_written(project, e.path, made.module, made.function)
+                if text == name or text.endswith("." + name):
+                    return text
+    return shown
 
 
 def chain_note(chain: Sequence[str], last: str) -> Tuple[str, ...]:
