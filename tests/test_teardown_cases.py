@@ -347,6 +347,7 @@ def test_story_names_handler_creation_site_and_next_use(tmp_path):
     assert d.message == "`c` is closed in the handler; the next warm invocation uses it closed"
     assert (d.line, d.label, d.phase) == (5, "closed here in `release`", INVOCATION)
     assert _places(d) == [("app.py", 2, IMPORT, "`conn` (sqlite3 connection) created here at import"),
+                          ("app.py", 9, INVOCATION, "`handler` reaches it through `release(...)`"),
                           ("app.py", 8, NEXT, "used again here on the next invocation (in `handler`)")]
     assert "`handler` -> `release` -> `c.close()`" in d.notes
     assert any("sqlite3.ProgrammingError" in n for n in d.notes)
@@ -471,6 +472,7 @@ def test_cross_module_teardown_reported_in_the_closing_module(tmp_path):
     assert "`handler` -> `svc.db.close_db` -> `conn.close()`" in d.notes
     assert d.label == "closed here in `close_db`"
     assert _places(d) == [("db.py", 2, IMPORT, "`conn` (sqlite3 connection) created here at import"),
+                          ("app.py", 6, INVOCATION, "`handler` reaches it through `db.close_db(...)`"),
                           ("app.py", 5, NEXT, "used again here on the next invocation (in `handler`)")]
 
 

@@ -27,8 +27,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.knowledge.resources import Catalog, ResourceKind
-from lambdalint.checks import CheckContext, RuleInfo, place
-from lambdalint.checks.teardown import chain_note, fit, handler_notes
+from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks.teardown import call_places, chain_note, fit, handler_notes
 from lambdalint.model.lifetimes import as_written
 from lambdalint.report.diagnostics import (DISPLAY_ONLY, HEADLINE_MAX, INVOCATION, UNSAFE, WARNING, Diagnostic, Fix,
                                            span_text)
@@ -477,8 +477,6 @@ def _story(project: Project, m: Made, handlers: List[Handler]) -> Dict[str, obje
     if len(headline) > HEADLINE_MAX:
         headline = fit(lambda c: f"`{c}(...)` creates a new client on every invocation", call)
     notes = (*chain_note(m.chain, f"`{call}(...)`"), _AWS, *handler_notes(handlers))
-    labels = tuple(place(project, module, span, (f"`{m.chain[0]}` reaches it through `{callee}(...)`" if i == 0
-                                                 else f"which calls `{callee}(...)`"), INVOCATION)
-                   for i, (module, span, callee) in enumerate(m.calls))
+    labels = call_places(project, m.chain, m.calls)
     return dict(message=headline, label="runs on every invocation; its arguments do not depend on the event",
                 labels=labels, notes=notes, phase=INVOCATION)

@@ -21,7 +21,7 @@ from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.teardown_fix import teardown_fix
-from lambdalint.report.diagnostics import ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic
+from lambdalint.report.diagnostics import ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic, Label
 from lambdalint.index.facts import Event, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Binding, Project, iter_events
@@ -148,6 +148,13 @@ def chain_note(chain: Sequence[str], last: str) -> Tuple[str, ...]:
     return (" -> ".join(f"`{c}`" for c in chain) + f" -> {last}",)
 
 
+def call_places(project: Project, chain: Sequence[str], calls: Sequence[Tuple[str, Span, str]]) -> Tuple[Label, ...]:
+    """Where the handler (``chain[0]``) calls its way to the place: labelled calls."""
+    return tuple(place(project, module, span, (f"`{chain[0]}` reaches it through `{callee}(...)`" if i == 0
+                                               else f"which calls `{callee}(...)`"), INVOCATION)
+                 for i, (module, span, callee) in enumerate(calls))
+
+
 def handler_notes(handlers: Sequence[Handler]) -> Tuple[str, ...]:
     """Which handlers, when more than one, and the deployment files that declare them."""
     notes = []
@@ -178,6 +185,7 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
     else:
         labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here and kept in a global",
                         INVOCATION)]
+    labels.extend(call_places(project, site.chain, site.calls))
     for p in made_from_it:
         if p in tracked:
             labels.append(place(project, tracked[p].made.module, tracked[p].made.span,

@@ -62,6 +62,7 @@ class Site:
     # and the teardown: the method called, "del" or "with"
     written: str = ""
     action: str = ""
+    calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls from the handler to it: (module, span, callee as written)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Frame:
     stack: Tuple[Tuple[str, str], ...]
     # for a @contextmanager body entered by a `with`: runs the `with` body at the `yield`
     on_yield: Optional[Callable[[State, Optional[str]], State]] = None
+    calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls that lead here: (module, span, callee as written)
 
 
 def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
@@ -332,7 +334,7 @@ class Interpreter:
         if site is None:
             site = len(self.sites)
             self._site_ids[key] = site
-            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape, written, action))
+            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape, written, action, frame.calls))
         dead = frozenset({("dead", site)})
         state = with_status(state, t.path, dead)
         for child in self._derived.get(t.path, ()):  # a cursor dies with its connection
@@ -526,7 +528,9 @@ class Interpreter:
             if name in fn.params:
                 env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield)
+        called = (frame.module, e.span, self.written(e.path, frame) if e.path else label)
+        callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield,
+                       frame.calls + (called,))
         fall, returns = self.block(fn.body, state, callee)
         exits = [s for s in [fall, *returns] if s is not None]
         return join(exits) if exits else state
