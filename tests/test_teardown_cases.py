@@ -533,3 +533,32 @@ def test_handler_file_whose_name_is_no_identifier(tmp_path):
     diagnostics = lint(tmp_path, files)
     assert found(diagnostics) == expected_markers(tmp_path)
     assert _places(diagnostics[0])[0][:2] == ("my-func.py", 2)
+
+
+def test_object_made_by_a_function_is_labelled_without_a_phase(tmp_path):
+    """`repo = Repository()` makes `repo.conn` in `__init__`, at import; a getter makes its
+    global in an invocation: the label of where it was made does not guess which."""
+    code = """
+        import sqlite3
+
+        class Repository:
+            def __init__(self):
+                self.conn = sqlite3.connect(":memory:")
+
+            def close(self):
+                self.conn.close()  # expect: LAM101
+
+        repo = Repository()
+
+        def handler(event, context):
+            repo.conn.execute("select 1")
+            repo.close()
+    """
+    (d,) = lint(tmp_path, {"app.py": code})
+    assert d.message == "`self.conn` is closed in the handler; the next warm invocation uses it closed"
+    assert _places(d) == [
+        ("app.py", 5, "", "`repo.conn` (sqlite3 connection) created here, kept in a global"),
+        ("app.py", 14, INVOCATION, "`handler` reaches it through `repo.close(...)`"),
+        ("app.py", 13, NEXT, "used again here on the next invocation (in `handler`)"),
+    ]
+    assert d.label == "closed here in `Repository.close`"

@@ -262,7 +262,7 @@ def _story(project: Project, t: Tracked, site: Site, use: Use, handlers: List[Ha
     if at_import:
         label = f"`{obj}` ({t.kind.name}) created here at import"
     else:
-        label = f"`{obj}` ({t.kind.name}) created here and kept in a global"
+        label = f"`{obj}` ({t.kind.name}) created here, kept in a global"
     how = site.how.rstrip(",")
     fn = site.chain[-1]
     fn = fn[len(site.module) + 1:] if fn.startswith(site.module + ".") else fn
@@ -275,5 +275,5 @@ def _story(project: Project, t: Tracked, site: Site, use: Use, handlers: List[Ha
     notes = (*chain_note(site.chain, f"`{how.split('`')[1]}`" if how.count("`") >= 2 else how),
              "it then fails with RuntimeError: Event loop is closed, or a Future attached to a different loop",
              *handler_notes(handlers))
-    return dict(message=headline, label=label, labels=labels, notes=notes,
-                phase=IMPORT if at_import else INVOCATION)
+    # made by a function: at import (`api = Api()`) or by a getter in an invocation
+    return dict(message=headline, label=label, labels=labels, notes=notes, phase=IMPORT if at_import else "")

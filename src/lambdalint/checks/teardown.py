@@ -183,8 +183,8 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
     if made.function == "<module>":
         labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here at import", IMPORT)]
     else:
-        labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here and kept in a global",
-                        INVOCATION)]
+        # made by a function: at import (`repo = Repository()`) or by a getter in an invocation
+        labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here, kept in a global")]
     labels.extend(call_places(project, site.chain, site.calls))
     for p in made_from_it:
         if p in tracked:
