@@ -239,7 +239,8 @@ def test_messages_name_handler_and_creation_site(path: Path, findings: list[Find
         told = [f.message]
         for d in stories.get(f.key, ()):
             told += [d.label, *d.notes, *(f"`{h}`" for h in d.handlers), *(l.text for l in d.labels)]
-            told += [f"{Path(l.path).name}:{l.span[0]}" for l in d.labels]
+            # the places: labelled ones, and the finding's own (where LAM103/LAM104 report the creation)
+            told += [f"{Path(l.path).name}:{l.span[0]}" for l in d.labels] + [f"{Path(d.path).name}:{d.line}"]
         text = "\n".join(told)
         issues = []
         if not any(re.search(rf"(?<!\w){re.escape(h)}\b", text) for h in marker.handlers):
