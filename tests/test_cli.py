@@ -60,7 +60,7 @@ def test_full_output_shows_source_line_and_caret(tmp_path):
     write_project(tmp_path, {"app.py": BAD})
     result = run("check", str(tmp_path / "app.py"))
     lines = result.output.splitlines()
-    assert lines[0].startswith("LAM101 error: `conn` (sqlite3 connection, created at app.py:2)")
+    assert lines[0].startswith("LAM101 error: `conn` is closed in the handler; the next warm invocation uses it closed")
     assert any(line.endswith("|     conn.close()") for line in lines)
     caret = next(line for line in lines if "^" in line)
     source = next(line for line in lines if line.startswith("6 |"))

@@ -465,4 +465,5 @@ def test_cli_without_fix_counts_what_could_be_fixed(tmp_path):
     (tmp_path / "app.py").write_bytes(BAD)
     result = _cli("check", str(tmp_path))
     assert "1 fixable with --fix --unsafe-fixes." in result.stdout
-    assert "help: Remove the teardown `conn.close()` (unsafe fix)" in result.stdout
+    assert "help: Remove the teardown `conn.close()` to keep `conn` open across invocations" in result.stdout
+    assert "(unsafe fix)" in result.stdout

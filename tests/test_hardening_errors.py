@@ -123,7 +123,8 @@ def test_an_internal_error_on_one_file_is_lam000_and_exit_2(project, monkeypatch
     write(project, {"boom.py": "def handler(event, context):\n    return None\n"})
     result = invoke(["check", "--output-format", "concise", str(project)])
     assert result.exit_code == 2  # not 1: a finding we could not look for is not a finding
-    assert "boom.py:1:1: LAM000 internal error while indexing (please report): ValueError: kaboom" in result.stdout
+    # the advice to report it is the help, not part of the headline
+    assert "boom.py:1:1: LAM000 internal error while indexing: ValueError: kaboom" in result.stdout
     assert "app.py:6:5: LAM101" in result.stdout
     assert invoke(["check", "--exit-zero", str(project)]).exit_code == 2
 

@@ -172,8 +172,13 @@ def test_valid(tmp_path, name):
 
 def test_message_names_the_derived_object_and_offers_no_recreate(tmp_path):
     (d,) = lint(tmp_path, _files(INVALID["mongo_collection_by_subscripts"]))
-    assert "through `orders`, which was made from it" in d.message
-    assert "would stay dead even if it were re-created" in d.message
+    assert d.message == "`client` is closed in the handler; the next warm invocation uses `orders`, made from it"
+    assert [(l.span[0], l.text) for l in d.labels] == [
+        (2, "`client` (MongoDB client) created here at import"),
+        (3, "`orders` made from `client` here"),
+        (6, "`orders` used here on the next invocation (in `handler`)"),
+    ]
+    assert "`orders`, made from it at import, would stay dead even if it were re-created" in d.notes
     # re-creating the client would leave `orders` dead: the fix removes the teardown instead
     assert d.fix is not None and d.fix.action == "remove-statement"
 

@@ -7,9 +7,12 @@ each VALID case must produce nothing. The VALID cases are the correct shapes a n
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from helpers import expected_markers, found, lint
+from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
     "module_level_session": """
@@ -300,12 +303,19 @@ def test_valid(tmp_path, name):
 def test_message_names_handler_loop_run_creation_and_next_use(tmp_path):
     (d,) = lint(tmp_path, {"app.py": INVALID["lazy_getter_none_guard"]})
     assert d.code == "LAM103" and d.line == 9
-    assert "handler `handler`" in d.message
-    assert "created at app.py:9" in d.message
-    assert "`asyncio.run(...)`" in d.message and "app.py:16" in d.message  # the run that closes the loop
-    assert "app.py:13" in d.message  # where the next invocation uses it
-    assert "async with" in d.message and "run_until_complete" in d.message  # both correct shapes
+    assert d.handlers == ("handler",)
+    assert d.message == "`_client` outlives its event loop; the next warm invocation uses it from a new loop"
+    assert len(d.message) <= HEADLINE_MAX and d.phase == ""  # made by a function: when is not told
+    assert d.label == "`_client` (httpx async client) created here, kept in a global"
+    assert [(os.path.basename(l.path), l.span[0], l.phase) for l in d.labels] == [
+        ("app.py", 16, INVOCATION),  # the run that closes the loop
+        ("app.py", 13, NEXT),  # where the next invocation uses it
+    ]
+    assert d.labels[0].text == "used under `asyncio.run(...)`, which closes its event loop when it returns"
+    assert any("Event loop is closed" in n for n in d.notes)
+    assert "app.py:" not in d.message + d.label + "".join(d.notes)
     assert d.fix is not None and d.fix.applicability == "display-only"
+    assert "async with" in d.fix.message and "run_until_complete" in d.fix.message  # both correct shapes
 
 
 def test_client_in_another_module_is_reported_where_it_is_made(tmp_path):
@@ -329,8 +339,12 @@ def test_client_in_another_module_is_reported_where_it_is_made(tmp_path):
     }
     diagnostics = lint(tmp_path, files)
     assert found(diagnostics) == expected_markers(tmp_path)
-    assert "handler `lambda_handler`" in diagnostics[0].message
-    assert "app.py:9" in diagnostics[0].message
+    (d,) = diagnostics
+    assert d.handlers == ("lambda_handler",)
+    assert d.message.startswith("`session` outlives its event loop") and d.phase == IMPORT
+    assert d.label == "`session` (aiohttp client session) created here at import"
+    # the run and the next use are in app.py, the finding in clients.py
+    assert [(os.path.basename(l.path), l.span[0]) for l in d.labels] == [("app.py", 9), ("app.py", 5)]
 
 
 def test_explicit_close_is_lam101_not_lam103(tmp_path):
@@ -350,3 +364,32 @@ def test_explicit_close_is_lam101_not_lam103(tmp_path):
     """
     diagnostics = lint(tmp_path, {"app.py": code})
     assert found(diagnostics) == expected_markers(tmp_path)
+
+
+def test_headline_spells_the_client_as_the_line_that_makes_it(tmp_path):
+    """An instance attribute made in `__init__` is `self.client` where it is made, not `api.client`."""
+    code = """
+        import asyncio
+        import httpx
+
+        class Api:
+            def __init__(self):
+                self.client = httpx.AsyncClient()  # expect: LAM103
+
+            async def get(self, url):
+                return await self.client.get(url)
+
+        api = Api()
+
+        async def main(event):
+            return await api.get(event["url"])
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """
+    diagnostics = lint(tmp_path, {"app.py": code})
+    assert found(diagnostics) == expected_markers(tmp_path)
+    (d,) = diagnostics
+    assert d.message == "`self.client` outlives its event loop; the next warm invocation uses it from a new loop"
+    assert "`api.client`" in d.label  # which global it is
+    assert [l.span[0] for l in d.labels] == [17, 9]

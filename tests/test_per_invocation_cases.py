@@ -7,9 +7,12 @@ the constructor call with ``# expect: LAM104``; each VALID case is a shape a nai
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from helpers import expected_markers, found, lint
+from lambdalint.report.diagnostics import HEADLINE_MAX, INVOCATION
 from lambdalint.project.config import Settings, selected
 
 LAM104 = Settings(select=("LAM104",))
@@ -346,10 +349,39 @@ def test_default_rules_unchanged_by_the_opt_in_logic():
 def test_message_names_handler_chain_and_creation_site(tmp_path):
     (d,) = lint(tmp_path, _files(INVALID["through_a_helper_in_another_module"]), LAM104)
     assert d.code == "LAM104" and d.severity == "warning"
-    assert "handler `lambda_handler`" in d.message
-    assert "via lambda_handler -> svc.aws.table" in d.message
-    assert "created at aws.py:4" in d.message
-    assert "module level" in d.message
+    assert d.handlers == ("lambda_handler",)
+    assert d.message == "`boto3.resource(...)` creates a new boto3 client on every invocation"
+    assert (os.path.basename(d.path), d.line, d.phase) == ("aws.py", 4, INVOCATION)  # where it is created
+    assert d.label == "runs on every invocation; its arguments do not depend on the event"
+    # where the handler, in the other file, reaches it
+    assert [(os.path.basename(l.path), l.span[0], l.text) for l in d.labels] == [
+        ("app.py", 4, "`lambda_handler` reaches it through `table(...)`")]
+    assert "`lambda_handler` -> `svc.aws.table` -> `boto3.resource(...)`" in d.notes
+    assert any("at import" in n and "AWS" in n for n in d.notes)
+    assert "module level" in d.fix.message and d.help == ""
+    assert "aws.py:" not in d.message + d.label + "".join(d.notes)
+
+
+def test_headline_spells_the_constructor_as_imported(tmp_path):
+    code = """
+        from boto3 import client as aws_client
+        import pymongo as pm
+        from sqlalchemy import create_engine
+
+        def handler(event, context):
+            ses = aws_client("ses")  # expect: LAM104
+            db = pm.MongoClient("mongodb://db")  # expect: LAM104
+            engine = create_engine("postgresql://db")  # expect: LAM104
+            return ses, db, engine
+    """
+    diagnostics = lint(tmp_path, {"app.py": code}, LAM104)
+    assert found(diagnostics) == expected_markers(tmp_path)
+    assert [d.message for d in sorted(diagnostics, key=lambda d: d.line)] == [
+        "`aws_client(...)` creates a new boto3 client on every invocation",
+        "`pm.MongoClient(...)` creates a new MongoDB client on every invocation",
+        "`create_engine(...)` creates a new SQLAlchemy engine on every invocation",
+    ]
+    assert all(not d.labels and len(d.message) <= HEADLINE_MAX for d in diagnostics)
 
 
 def test_hoist_fix_for_constant_arguments(tmp_path):

@@ -116,8 +116,21 @@ def test_unused_noqa_reports_a_stale_code(tmp_path):
     assert codes(found) == ["LAM002", "LAM101"]
     stale = found[0]
     assert stale.line == 5 and stale.severity == "warning"
-    assert "LAM101 is not reported on this line" in stale.message
+    assert stale.message == "unused `noqa` directive: LAM101 is not reported on this line"
     assert stale.fix is not None and stale.fix.applicability == SAFE
+    # the advice is the fix's, said once; why it matters is a note
+    assert stale.advice == "Remove unused code LAM101" and stale.help == ""
+    assert stale.label == "suppresses nothing"
+    assert stale.notes == ("a stale code would hide a real finding here later",)
+
+
+def test_unused_noqa_headline_fits_with_many_codes(tmp_path):
+    many = ", ".join(f"LAM9{n:02d}" for n in range(20))
+    source = bad().replace('"select 1")', f'"select 1")  # noqa: LAM101, {many}')
+    found = lint(tmp_path, {"app.py": source}, WITH_LAM002)
+    stale = next(d for d in found if d.code == "LAM002")
+    assert len(stale.message) <= 100 and "codes are not reported on this line" in stale.message
+    assert any("LAM919" in n and "no such rule" in n for n in stale.notes)
 
 
 def test_used_noqa_and_foreign_or_bare_codes_are_not_reported(tmp_path):

@@ -7,9 +7,12 @@ the correct shapes a naive "close() on a global" linter would flag.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from helpers import expected_markers, found, lint
+from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
     "close_in_handler": """
@@ -333,18 +336,114 @@ def test_valid(tmp_path, name):
     assert lint(tmp_path, {f"{name}.py": VALID[name]}) == []
 
 
-def test_message_names_handler_creation_site_and_next_use(tmp_path):
+def _places(d):
+    """(file name, line, phase, text) of each labelled place."""
+    return [(os.path.basename(l.path), l.span[0], l.phase, l.text) for l in d.labels]
+
+
+def test_story_names_handler_creation_site_and_next_use(tmp_path):
     (d,) = lint(tmp_path, {"app.py": INVALID["close_through_parameter"]})
-    assert "handler `handler`" in d.message
-    assert "created at app.py:2" in d.message
-    assert "via handler -> release" in d.message
-    assert "app.py:8" in d.message  # where the next invocation uses it
+    # the headline: the object as written at the teardown, and the consequence
+    assert d.message == "`c` is closed in the handler; the next warm invocation uses it closed"
+    assert (d.line, d.label, d.phase) == (5, "closed here in `release`", INVOCATION)
+    assert _places(d) == [("app.py", 2, IMPORT, "`conn` (sqlite3 connection) created here at import"),
+                          ("app.py", 9, INVOCATION, "`handler` reaches it through `release(...)`"),
+                          ("app.py", 8, NEXT, "used again here on the next invocation (in `handler`)")]
+    assert "`handler` -> `release` -> `c.close()`" in d.notes
+    assert any("sqlite3.ProgrammingError" in n for n in d.notes)
     assert d.handlers == ("handler",)
+    assert d.help == "" and d.fix is not None and d.fix.message.startswith("Remove the teardown `c.close()`")
+    assert "app.py:" not in d.message + d.label + "".join(d.notes)  # places are labels, not prose
 
 
 def test_reset_to_none_message_says_none(tmp_path):
     (d,) = lint(tmp_path, {"app.py": INVALID["reset_to_none_without_getter"]})
-    assert "None" in d.message
+    assert d.message == "`conn` is closed and set to None in the handler; the next warm invocation uses it"
+    assert _places(d)[-1] == ("app.py", 6, NEXT, "used here, as None, on the next invocation (in `handler`)")
+    assert "it then fails with AttributeError on None" in d.notes
+
+
+def test_headlines_of_every_teardown_spelling(tmp_path):
+    """Each spelling of the teardown gets its own headline, naming the object as the source spells it."""
+    files = {
+        "app.py": """
+            import sqlite3
+            import requests
+            from concurrent.futures import ThreadPoolExecutor
+            from contextlib import closing
+            a = sqlite3.connect(":memory:")
+            b = sqlite3.connect(":memory:")
+            c = sqlite3.connect(":memory:")
+            pool = ThreadPoolExecutor(2)
+            session = requests.Session()
+
+            def handler(event, context):
+                global b
+                a.execute("select 1")
+                b.execute("select 1")
+                c.execute("select 1")
+                pool.submit(print)
+                session.get("https://example.com")
+                a.close()  # expect: LAM101
+                del b  # expect: LAM101
+                with closing(c):  # expect: LAM101
+                    pass
+                pool.shutdown()  # expect: LAM101
+                session.close()  # expect: LAM102
+        """,
+    }
+    diagnostics = lint(tmp_path, files)
+    assert found(diagnostics) == expected_markers(tmp_path)
+    got = {d.line: (d.message, d.label) for d in diagnostics}
+    assert got == {
+        18: ("`a` is closed in the handler; the next warm invocation uses it closed", "closed here"),
+        19: ("`b` is deleted in the handler; the next warm invocation uses it again", "deleted here"),
+        20: ("`c` is closed in the handler; the next warm invocation uses it closed",
+             "closed when this `with` block ends"),
+        22: ("`pool` is shut down in the handler; the next warm invocation uses it shut down", "shut down here"),
+        23: ("`session` is closed in the handler, so every warm invocation pays for new connections", "closed here"),
+    }
+    for d in diagnostics:
+        assert len(d.message) <= HEADLINE_MAX and d.phase == INVOCATION
+        assert [l.phase for l in d.labels] == [IMPORT, NEXT]
+    (lam102,) = [d for d in diagnostics if d.code == "LAM102"]
+    assert any("reconnects by itself" in n for n in lam102.notes)
+    assert lam102.fix.message == "Remove the teardown `session.close()`"
+
+
+def test_imported_name_shows_as_written_and_labels_name_the_other_file(tmp_path):
+    """`from .db import conn` then `conn.close()`: the headline says `conn`, not `svc.db.conn`;
+    `import db` then `db.conn.close()` says `db.conn`. The creation label is in db.py."""
+    files = {
+        "svc/__init__.py": "",
+        "svc/db.py": """
+            import sqlite3
+            conn = sqlite3.connect(":memory:")
+        """,
+        "svc/app.py": """
+            from .db import conn
+
+            def handler(event, context):
+                conn.execute("select 1")
+                conn.close()  # expect: LAM101
+        """,
+        "svc/report.py": """
+            from svc import db as store
+
+            def handler(event, context):
+                store.conn.execute("select 1")
+                store.conn.close()  # expect: LAM101
+        """,
+    }
+    diagnostics = lint(tmp_path, files)
+    assert found(diagnostics) == expected_markers(tmp_path)
+    by_file = {os.path.basename(d.path): d for d in diagnostics}
+    assert by_file["app.py"].message.startswith("`conn` is closed in the handler")
+    assert by_file["app.py"].fix.message.startswith("Remove the teardown `conn.close()`")
+    assert by_file["report.py"].message.startswith("`store.conn` is closed in the handler")
+    for d in diagnostics:
+        assert _places(d)[0] == ("db.py", 2, IMPORT, "`conn` (sqlite3 connection) created here at import")
+        assert _places(d)[1][:3] == (os.path.basename(d.path), 4, NEXT)
 
 
 def test_cross_module_teardown_reported_in_the_closing_module(tmp_path):
@@ -370,7 +469,11 @@ def test_cross_module_teardown_reported_in_the_closing_module(tmp_path):
     assert found(diagnostics) == expected_markers(tmp_path)
     (d,) = diagnostics
     assert d.path.endswith("db.py")
-    assert "svc.db.close_db" in d.message and "created at db.py:2" in d.message
+    assert "`handler` -> `svc.db.close_db` -> `conn.close()`" in d.notes
+    assert d.label == "closed here in `close_db`"
+    assert _places(d) == [("db.py", 2, IMPORT, "`conn` (sqlite3 connection) created here at import"),
+                          ("app.py", 6, INVOCATION, "`handler` reaches it through `db.close_db(...)`"),
+                          ("app.py", 5, NEXT, "used again here on the next invocation (in `handler`)")]
 
 
 def test_two_handlers_reaching_one_teardown_give_one_diagnostic(tmp_path):
@@ -393,7 +496,7 @@ def test_two_handlers_reaching_one_teardown_give_one_diagnostic(tmp_path):
     }
     (d,) = lint(tmp_path, files)
     assert d.handlers == ("a_handler", "b_handler")
-    assert "`a_handler`" in d.message and "`b_handler`" in d.message
+    assert "in handlers `a_handler`, `b_handler`" in d.notes
 
 
 def test_user_catalogue_entry_is_used(tmp_path):
@@ -410,7 +513,8 @@ def test_user_catalogue_entry_is_used(tmp_path):
     settings = Settings(resources={"acme": {"library": "acme", "constructors": ["acme.connect"], "teardown": ["hangup"],
                                             "after-teardown": "fatal", "error": "acme.Closed"}})
     (d,) = lint(tmp_path, files, settings)
-    assert d.code == "LAM101" and "acme.Closed" in d.message
+    assert d.code == "LAM101" and "it then fails with acme.Closed" in d.notes
+    assert d.message == "`client` is torn down in the handler; the next warm invocation uses it again"
 
 
 def test_handler_file_whose_name_is_no_identifier(tmp_path):
@@ -428,4 +532,33 @@ def test_handler_file_whose_name_is_no_identifier(tmp_path):
     """}
     diagnostics = lint(tmp_path, files)
     assert found(diagnostics) == expected_markers(tmp_path)
-    assert "created at my-func.py:2" in diagnostics[0].message
+    assert _places(diagnostics[0])[0][:2] == ("my-func.py", 2)
+
+
+def test_object_made_by_a_function_is_labelled_without_a_phase(tmp_path):
+    """`repo = Repository()` makes `repo.conn` in `__init__`, at import; a getter makes its
+    global in an invocation: the label of where it was made does not guess which."""
+    code = """
+        import sqlite3
+
+        class Repository:
+            def __init__(self):
+                self.conn = sqlite3.connect(":memory:")
+
+            def close(self):
+                self.conn.close()  # expect: LAM101
+
+        repo = Repository()
+
+        def handler(event, context):
+            repo.conn.execute("select 1")
+            repo.close()
+    """
+    (d,) = lint(tmp_path, {"app.py": code})
+    assert d.message == "`self.conn` is closed in the handler; the next warm invocation uses it closed"
+    assert _places(d) == [
+        ("app.py", 5, "", "`repo.conn` (sqlite3 connection) created here, kept in a global"),
+        ("app.py", 14, INVOCATION, "`handler` reaches it through `repo.close(...)`"),
+        ("app.py", 13, NEXT, "used again here on the next invocation (in `handler`)"),
+    ]
+    assert d.label == "closed here in `Repository.close`"

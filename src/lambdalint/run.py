@@ -545,7 +545,7 @@ def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], opt
 def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", options: Options,
                     gathered: Gathered) -> Tuple[RunResult, Loaded]:
     from lambdalint.report import suppress
-    from lambdalint.checks import CheckContext, all_checks, all_rules
+    from lambdalint.checks import CheckContext, all_checks, all_rules, problem_story
     from lambdalint.project.config import RULE_OPTIONS, selected
     from lambdalint.knowledge.growth import load_growth_catalog
 
@@ -564,8 +564,9 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     for m in modules:
         if m.problem is not None:
             info = rules[m.problem.code]
-            diagnostics.append(Diagnostic(m.problem.code, info.name, m.problem.message, m.path,
-                                          (m.problem.line, m.problem.column, m.problem.line, m.problem.column), ERROR))
+            diagnostics.append(Diagnostic(m.problem.code, info.name, path=m.path, severity=ERROR,
+                                          span=(m.problem.line, m.problem.column, m.problem.line, m.problem.column),
+                                          **problem_story(m.problem.code, m.problem.message)))
     for check in all_checks():
         try:
             diagnostics.extend(check(ctx))

@@ -29,10 +29,12 @@ from __future__ import annotations
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.teardown import chain_note, fit, handler_notes, written_at
+from lambdalint.graph.entry import Handler
 from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Tracked, Use, join, tracked_resources
 from lambdalint.model.replay import all_live, replay_warm
-from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, Diagnostic, Fix
+from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, Diagnostic, Fix
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.link import Project
 
@@ -213,7 +215,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     if not tracked or not ctx.handlers:
         return []
     # made binding (module, span) -> (tracked, run site, use, handlers)
-    found: Dict[Tuple[str, Span], Tuple[Tracked, Site, Use, List[str]]] = {}
+    found: Dict[Tuple[str, Span], Tuple[Tracked, Site, Use, List[Handler]]] = {}
     for handler in ctx.handlers:
         interp = _LoopInterpreter(project, tracked)
         if not replay_warm(interp, handler, all_live(tracked)):
@@ -225,24 +227,24 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             made = site.tracked.made
             key = (made.module, made.span)
             if key in found:
-                if handler.qualname not in found[key][3]:
-                    found[key][3].append(handler.qualname)
+                if handler not in found[key][3]:
+                    found[key][3].append(handler)
                 earlier = found[key][2]
                 if (use.module, use.span) < (earlier.module, earlier.span) and use.module == earlier.module:
                     found[key] = (found[key][0], found[key][1], use, found[key][3])
             else:
-                found[key] = (site.tracked, site, use, [handler.qualname])
+                found[key] = (site.tracked, site, use, [handler])
     diagnostics = []
     for (module, span), (t, site, use, handlers) in found.items():
         diagnostics.append(Diagnostic(
             code="LAM103",
             name="loop-bound-global",
-            message=_message(project, t, site, use, handlers),
             path=project.modules[module].path,
             span=span,
             severity=ERROR,
             fix=Fix(_FIX, DISPLAY_ONLY),
-            handlers=tuple(handlers),
+            handlers=tuple(h.qualname for h in handlers),
+            **_story(project, t, site, use, handlers),
         ))
     return diagnostics
 
@@ -251,24 +253,27 @@ _FIX = ("create the client inside the coroutine on every invocation (`async with
         "or run every invocation on one event loop kept at module level (`loop.run_until_complete(...)`)")
 
 
-def _where(project: Project, module: str, span: Span) -> str:
-    import os
-
-    return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
-
-
-def _message(project: Project, t: Tracked, site: Site, use: Use, handlers: List[str]) -> str:
+def _story(project: Project, t: Tracked, site: Site, use: Use, handlers: List[Handler]) -> Dict[str, object]:
+    """The finding's headline (at the line that makes the client), its labelled places and notes."""
     obj = paths.display(t.path)
-    made = _where(project, t.made.module, t.made.span)
-    who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
-    via = f" (via {' -> '.join(site.chain)})" if len(site.chain) > 1 else ""
-    if t.made.function == "<module>":
-        origin = f"`{obj}` ({t.kind.name}, created at import at {made})"
+    at_import = t.made.function == "<module>"
+    headline = fit(lambda w: f"`{w}` outlives its event loop; the next warm invocation uses it from a new loop",
+                   written_at(project, t.made))
+    if at_import:
+        label = f"`{obj}` ({t.kind.name}) created here at import"
     else:
-        origin = f"`{obj}` ({t.kind.name}, created at {made} and cached in a global)"
-    return (
-        f"{origin} is used under {site.how} at {_where(project, site.module, site.span)} in {who}{via}; "
-        f"the next warm invocation uses it again at "
-        f"{_where(project, use.module, use.span)} (in `{use.function}`) from a new loop and fails "
-        f"(RuntimeError: Event loop is closed, or a Future attached to a different loop): {_FIX}"
+        label = f"`{obj}` ({t.kind.name}) created here, kept in a global"
+    how = site.how.rstrip(",")
+    fn = site.chain[-1]
+    fn = fn[len(site.module) + 1:] if fn.startswith(site.module + ".") else fn
+    labels = (
+        place(project, site.module, site.span, f"used under {how}" + (f" (in `{fn}`)" if len(site.chain) > 1 else ""),
+              INVOCATION),
+        place(project, use.module, use.span, f"used again here on the next invocation, from a new loop "
+                                             f"(in `{use.function}`)", NEXT),
     )
+    notes = (*chain_note(site.chain, f"`{how.split('`')[1]}`" if how.count("`") >= 2 else how),
+             "it then fails with RuntimeError: Event loop is closed, or a Future attached to a different loop",
+             *handler_notes(handlers))
+    # made by a function: at import (`api = Api()`) or by a getter in an invocation
+    return dict(message=headline, label=label, labels=labels, notes=notes, phase=IMPORT if at_import else "")

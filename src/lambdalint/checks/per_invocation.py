@@ -22,14 +22,16 @@ unless one of these holds:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Diagnostic, Fix, span_text
+from lambdalint.checks.teardown import call_places, chain_note, fit, handler_notes
+from lambdalint.model.lifetimes import as_written
+from lambdalint.report.diagnostics import (DISPLAY_ONLY, HEADLINE_MAX, INVOCATION, UNSAFE, WARNING, Diagnostic, Fix,
+                                           span_text)
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, iter_events
@@ -65,6 +67,7 @@ class Made:
     cached: bool = False
     managed: bool = False
     local: Optional[Tuple[str, Event]] = None  # (name, assign event) for `name = <call>`
+    calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls that lead to it: (module, span, callee as written)
 
 
 @dataclass
@@ -77,6 +80,7 @@ class _Frame:
     stack: Tuple[Tuple[str, str], ...]
     headers: Dict[Span, bool] = field(default_factory=dict)  # for/with headers: do their reads depend on the event?
     scoped: bool = False  # a @contextmanager body: what it makes is scoped to a `with` block
+    calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls that lead here: (module, span, callee as written)
 
 
 class _Walker:
@@ -202,7 +206,7 @@ class _Walker:
         reads = tuple(x for x in done if _inside(x.span, e.span)) + (e,)
         per_event = self.call_tainted(e, frame) or self.span_tainted(e.span, frame, done)
         self.made.append(Made(kind, frame.module, e, callable_path, frame.chain, frame.fn, reads, per_event,
-                              managed=frame.scoped))
+                              managed=frame.scoped, calls=frame.calls))
         self.holds[canon + "()"] = {len(self.made) - 1}
 
     def inline(self, target, canon: str, e: Event, frame: _Frame, done: List[Event]) -> None:
@@ -240,8 +244,10 @@ class _Walker:
         if len(e.args) > len(params) or any(n not in fn.params for n, _ in e.kwargs):
             tainted |= {"$" + p for p in fn.params}  # *args / **kwargs: be careful
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
+        called = (frame.module, e.span, as_written(self.project, e.path, frame.module, frame.fn.qualname) if e.path else label)
         callee = _Frame(target.module, fn, env, tainted, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
-                        scoped=any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators))
+                        scoped=any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators),
+                        calls=frame.calls + (called,))
         returns = self.block(fn.body, callee)
         result = canon + "()"
         held: Set[int] = set()
@@ -423,7 +429,7 @@ def hoist_plan(project: Project, m: Made) -> Optional[Tuple[Tuple[str, str], ...
 
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     project = ctx.project
-    found: Dict[Tuple[str, Span], Tuple[Made, List[str]]] = {}
+    found: Dict[Tuple[str, Span], Tuple[Made, List[Handler]]] = {}
     for handler in ctx.handlers:
         walker = _Walker(project, ctx.catalog)
         walker.invoke(handler)
@@ -432,10 +438,10 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
                 continue
             key = (m.module, m.event.span)
             if key in found:
-                if handler.qualname not in found[key][1]:
-                    found[key][1].append(handler.qualname)
+                if handler not in found[key][1]:
+                    found[key][1].append(handler)
             else:
-                found[key] = (m, [handler.qualname])
+                found[key] = (m, [handler])
     diagnostics = []
     for (module, span), (m, handlers) in found.items():
         if any(other != span and mod == module and _inside(span, other) for mod, other in found):
@@ -450,21 +456,27 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         diagnostics.append(Diagnostic(
             code="LAM104",
             name="per-invocation-client",
-            message=_message(project, m, handlers),
             path=project.modules[module].path,
             span=span,
             severity=WARNING,
             fix=fix,
-            handlers=tuple(handlers),
+            handlers=tuple(h.qualname for h in handlers),
+            **_story(project, m, handlers),
         ))
     return diagnostics
 
 
-def _message(project: Project, m: Made, handlers: List[str]) -> str:
-    where = f"{os.path.basename(project.modules[m.module].path)}:{m.event.span[0]}"
-    who = f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
-    via = f" (via {' -> '.join(m.chain)})" if len(m.chain) > 1 else ""
-    call = paths.display(m.event.path or m.callable)
-    return (f"`{call}(...)` ({m.kind.name}, created at {where}) runs on every invocation of {who}{via}, "
-            f"and its arguments do not depend on the event: create it once at module level (import time) "
-            f"and reuse it in warm invocations, as AWS recommends")
+_AWS = ("AWS Lambda best practices: create SDK clients and database connections once, at import, and reuse "
+        "them in warm invocations")
+
+
+def _story(project: Project, m: Made, handlers: List[Handler]) -> Dict[str, object]:
+    """The finding's headline, the label of the call and the notes (chain, AWS advice, handlers)."""
+    call = as_written(project, m.event.path, m.module, m.function.qualname) if m.event.path else paths.display(m.callable)
+    headline = fit(lambda c: f"`{c}(...)` creates a new {m.kind.name} on every invocation", call)
+    if len(headline) > HEADLINE_MAX:
+        headline = fit(lambda c: f"`{c}(...)` creates a new client on every invocation", call)
+    notes = (*chain_note(m.chain, f"`{call}(...)`"), _AWS, *handler_notes(handlers))
+    labels = call_places(project, m.chain, m.calls)
+    return dict(message=headline, label="runs on every invocation; its arguments do not depend on the event",
+                labels=labels, notes=notes, phase=INVOCATION)

@@ -16,18 +16,16 @@ live again, so the shapes AWS recommends are not reported.
 
 from __future__ import annotations
 
-import os
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, RuleInfo
+from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.teardown_fix import teardown_fix
-from lambdalint.report.diagnostics import ERROR, WARNING, Diagnostic
+from lambdalint.report.diagnostics import ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic, Label
 from lambdalint.index.facts import Event, Span
 from lambdalint.graph.handlers import Handler
-from lambdalint.graph.handlers import who as describe_handlers
-from lambdalint.graph.link import Project
-from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use, tracked_resources
+from lambdalint.graph.link import Binding, Project, iter_events
+from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use, as_written, tracked_resources
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import all_live, replay_warm
 
@@ -87,12 +85,12 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         diagnostics.append(Diagnostic(
             code=code,
             name="closed-global-resource" if code == "LAM101" else "needless-global-teardown",
-            message=_message(project, code, site, use, handlers, made_from_it),
             path=facts.path,
             span=span,
             severity=ERROR if code == "LAM101" else WARNING,
             fix=teardown_fix(project, code, site, handlers, made_from_it),
             handlers=tuple(names),
+            **_story(project, code, site, use, handlers, tracked, made_from_it),
         ))
     return diagnostics
 
@@ -109,34 +107,120 @@ def _made_from(tracked: Dict[str, Tracked], parent: str) -> List[str]:
     return sorted(out)
 
 
-def _where(project: Project, module: str, span: Span) -> str:
-    return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
+# the teardown (the method, "del", or leaving a `with` block) as a past participle
+_DONE = {"close": "closed", "aclose": "closed", "__aexit__": "closed", "closeall": "closed", "with": "closed",
+         "shutdown": "shut down", "quit": "shut down", "dispose": "disposed of", "disconnect": "disconnected",
+         "terminate": "terminated", "stop": "stopped", "cleanup": "cleaned up", "clear": "cleared",
+         "remove": "removed", "del": "deleted"}
+# the state the next invocation finds it in, when the participle says it well
+_FOUND = frozenset({"closed", "shut down", "disconnected", "terminated", "stopped"})
 
 
-def _message(project: Project, code: str, site: Site, use: Use, handlers: List[Handler],
-             made_from_it: Sequence[str] = ()) -> str:
+def fit(make: Callable[[str], str], name: str) -> str:
+    """The headline ``make(name)``, with ``name`` cut at its start (``…conn``) when
+    the whole would be longer than ``HEADLINE_MAX``."""
+    text = make(name)
+    over = len(text) - HEADLINE_MAX
+    if over <= 0 or len(name) <= over + 2:
+        return text
+    return make("…" + name[over + 1:])
+
+
+def written_at(project: Project, made: Binding) -> str:
+    """The global bound by ``made`` as the source spells it there (``self.client``
+    for ``app:repo.client`` bound in ``__init__``), else as ``display`` shows it."""
+    shown = paths.display(made.target)
+    fn = project.function(made.module, made.function)
+    if fn is not None:
+        name = shown.rsplit(".", 1)[-1]
+        for e in iter_events(fn.body):
+            if e.kind == "assign" and e.span == made.span and e.path:
+                text = as_written(project, e.path, made.module, made.function)
+                if text == name or text.endswith("." + name):
+                    return text
+    return shown
+
+
+def chain_note(chain: Sequence[str], last: str) -> Tuple[str, ...]:
+    """``handler` -> `cleanup` -> `conn.close()``: how a handler reaches the place."""
+    if len(chain) < 2:
+        return ()
+    return (" -> ".join(f"`{c}`" for c in chain) + f" -> {last}",)
+
+
+def call_places(project: Project, chain: Sequence[str], calls: Sequence[Tuple[str, Span, str]]) -> Tuple[Label, ...]:
+    """Where the handler (``chain[0]``) calls its way to the place: labelled calls."""
+    return tuple(place(project, module, span, (f"`{chain[0]}` reaches it through `{callee}(...)`" if i == 0
+                                               else f"which calls `{callee}(...)`"), INVOCATION)
+                 for i, (module, span, callee) in enumerate(calls))
+
+
+def handler_notes(handlers: Sequence[Handler]) -> Tuple[str, ...]:
+    """Which handlers, when more than one, and the deployment files that declare them."""
+    notes = []
+    if len(handlers) > 1:
+        notes.append("in handlers " + ", ".join(f"`{h.qualname}`" for h in handlers))
+    for h in handlers:
+        if h.declared:
+            notes.append(f"`{h.qualname}` is declared in {', '.join(h.declared)}")
+    return tuple(notes)
+
+
+def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Handler],
+           tracked: Dict[str, Tracked], made_from_it: Sequence[str] = ()) -> Dict[str, object]:
+    """The finding's headline, labelled places and notes."""
     t = site.tracked
     obj = paths.display(t.path)
-    made = _where(project, t.made.module, t.made.span)
-    who = describe_handlers(handlers)
-    via = f" (via {' -> '.join(site.chain)})" if len(site.chain) > 1 else ""
-    head = f"`{obj}` ({t.kind.name}, created at {made}) is torn down by {site.how} in {who}{via}"
+    written = site.written or obj
+    done = _DONE.get(site.action, "torn down")
+    if site.action == "with":
+        label = f"{done} when this `with` block ends"
+    else:
+        fn = site.chain[-1]
+        fn = fn[len(site.module) + 1:] if fn.startswith(site.module + ".") else fn
+        label = f"{done} here" + (f" in `{fn}`" if len(site.chain) > 1 else "")
+    made = t.made
+    if made.function == "<module>":
+        labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here at import", IMPORT)]
+    else:
+        # made by a function: at import (`repo = Repository()`) or by a getter in an invocation
+        labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here, kept in a global")]
+    labels.extend(call_places(project, site.chain, site.calls))
+    for p in made_from_it:
+        if p in tracked:
+            labels.append(place(project, tracked[p].made.module, tracked[p].made.span,
+                                f"`{paths.display(p)}` made from `{obj}` here", IMPORT))
+    notes = list(chain_note(site.chain, site.how))
     if code == "LAM101":
+        in_fn = f" (in `{use.function}`)"
+        if use.through:
+            through = paths.display(use.through)
+            headline = fit(lambda w: f"`{w}` is {done} in the handler; the next warm invocation uses `{through}`, "
+                                     f"made from it", written)
+            labels.append(place(project, use.module, use.span,
+                                f"`{through}` used here on the next invocation{in_fn}", NEXT))
+        elif use.reset_to_none:
+            headline = fit(lambda w: f"`{w}` is {done} and set to None in the handler; the next warm invocation "
+                                     f"uses it", written)
+            labels.append(place(project, use.module, use.span, f"used here, as None, on the next invocation{in_fn}",
+                                NEXT))
+        else:
+            state = done if done in _FOUND else "again"
+            headline = fit(lambda w: f"`{w}` is {done} in the handler; the next warm invocation uses it {state}",
+                           written)
+            labels.append(place(project, use.module, use.span, f"used again here on the next invocation{in_fn}", NEXT))
+        error = "AttributeError on None" if use.reset_to_none else t.kind.error.rstrip(".")
+        notes.append(f"it then fails with {error}")
         if made_from_it:
             made = ", ".join(f"`{paths.display(p)}`" for p in made_from_it)
-            advice = (f"keep it open across invocations ({made}, made from it at import, "
-                      f"would stay dead even if it were re-created)")
-        else:
-            advice = "keep it open across invocations, or re-create it when it is dead at the top of the handler"
-            if t.kind.dead_when:
-                advice += f" (`if {obj} is None or {t.kind.dead_test(obj)}: ...`)"
-        where = f"{_where(project, use.module, use.span)} (in `{use.function}`)"
-        if use.through:
-            where = f"{where} through `{paths.display(use.through)}`, which was made from it,"
-        if use.reset_to_none:
-            return (f"{head} and set to None; the next warm invocation uses it at {where} without re-creating it "
-                    f"and fails with AttributeError on None: {advice}")
-        return f"{head}; the next warm invocation uses it again at {where} and fails with {t.kind.error.rstrip('.')}: {advice}"
-    return (f"{head}, but it reconnects by itself: every warm invocation then pays for new connections "
-            f"(next used at {_where(project, use.module, use.span)}), which defeats creating it at module level; "
-            f"remove the teardown")
+            notes.append(f"{made}, made from it at import, would stay dead even if it were re-created")
+    else:
+        headline = fit(lambda w: f"`{w}` is {done} in the handler, so every warm invocation pays for new "
+                                 f"connections", written)
+        labels.append(place(project, use.module, use.span, "used again here on the next invocation, which "
+                                                           "pays for new connections", NEXT))
+        notes.append("it reconnects by itself, so tearing it down defeats creating it at module level")
+        if t.kind.error.startswith("no error"):
+            notes.append(t.kind.error)
+    notes.extend(handler_notes(handlers))
+    return dict(message=headline, label=label, labels=tuple(labels), notes=tuple(notes), phase=INVOCATION)

@@ -42,19 +42,25 @@ def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[H
                  made_from_it: Sequence[str] = ()) -> Fix:
     """``made_from_it``: the tracked objects made from the torn-down one (cursors,
     collections): a fresh object would not revive them, so re-creating is no fix."""
-    obj = paths.display(site.tracked.path)
+    obj = site.written if site.written and not set(site.written) & set("([") else paths.display(site.tracked.path)
     if code == "LAM101" and not made_from_it:
         recreate = _recreate_fix(project, site, handlers)
         if recreate is not None:
             return recreate
+    # LAM101: the other way out, when re-creating would revive everything made from it
+    dead = site.tracked.kind.dead_test(obj)
+    alternative = "" if code != "LAM101" or made_from_it else (
+        f" (or re-create it at the top of the handler when it is dead: `if {obj} is None or {dead}: ...`)" if dead
+        else " (or re-create it at the top of the handler when it is dead)")
+    keep = f" to keep `{obj}` open across invocations{alternative}" if code == "LAM101" else ""
     if site.shape == _STATEMENT:
-        return Fix(f"Remove the teardown {site.how}", UNSAFE, action="remove-statement",
+        return Fix(f"Remove the teardown {site.how}{keep}", UNSAFE, action="remove-statement",
                    data=(("span", span_text(site.span)),))
     if site.shape in (_WITH_BLOCK, _WITH_CLOSING):
         data = (("span", span_text(site.span)),)
         if site.shape == _WITH_CLOSING:
             data += (("enters", "first-argument"),)  # `with closing(conn) as c:` binds conn to c
-        return Fix(f"Unwrap the `with` block so that leaving it no longer tears down `{obj}`", UNSAFE,
+        return Fix(f"Unwrap the `with` block so that leaving it no longer tears down `{obj}`{alternative}", UNSAFE,
                    action="remove-statement", data=data)
     if code == "LAM101" and made_from_it:
         made = ", ".join(f"`{paths.display(p)}`" for p in made_from_it)
@@ -63,7 +69,7 @@ def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[H
                    DISPLAY_ONLY)
     if code == "LAM101":
         return Fix(f"No automatic fix (the teardown is part of a larger statement): keep `{obj}` open across "
-                   f"invocations, or re-create it at the top of the handler when it is dead", DISPLAY_ONLY)
+                   f"invocations{alternative}", DISPLAY_ONLY)
     return Fix(f"No automatic fix (the teardown is part of a larger statement): remove the teardown of `{obj}` "
                f"by hand", DISPLAY_ONLY)
 
@@ -107,7 +113,6 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
     none = any(b.value == "None" for n in names for b in project.bindings.get(f"{module}:{n}", ()))
     dead = kind.dead_test(name) or ""
     where = ", ".join(f"`{h.qualname}`" for h in handlers)
-    made_at = f"{project.modules[module].path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{made.span[0]}"
     data = (("name", name), ("creation", span_text(made.span)), ("dead", dead),
             ("handlers", ",".join(h.qualname for h in handlers)), ("none", "1" if none else ""),
             ("file", project.modules[module].path))
@@ -117,10 +122,10 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
         if site.shape == _WITH_CLOSING:
             data += (("enters", "first-argument"),)
         return Fix(f"Keep `{name}` open for the next invocations: remove the teardown {site.how}, and re-create "
-                   f"`{name}` at the top of {where} only when `{dead}`, with the constructor call from {made_at}",
+                   f"`{name}` at the top of {where} only when `{dead}`, with the call that creates it at import",
                    UNSAFE, action="recreate-when-dead", data=data)
     return Fix(
-        f"Re-create `{name}` at the top of {where} when `{dead}`, with the constructor call from {made_at}",
+        f"Re-create `{name}` at the top of {where} when `{dead}`, with the call that creates it at import",
         UNSAFE,
         action="recreate-when-dead",
         data=data,

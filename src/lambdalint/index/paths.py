@@ -14,7 +14,7 @@ A path is a *root* followed by suffixes:
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 _SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\(\)")
 
@@ -61,6 +61,31 @@ def default_parts(path: str) -> Optional[Tuple[str, str]]:
         return None
     qualname, _, param = path.split(":", 1)[1].partition(".__defaults__.")
     return (qualname, param) if param and "." not in param else None
+
+
+def written(path: str, imported: Sequence[Tuple[str, str]] = (), local_names: Iterable[str] = ()) -> str:
+    """``display`` of a path as the module spells it: a dotted import path by the
+    name its import bound. ``imported`` holds the module's (local name, dotted
+    path) import bindings, ``local_names`` the names bound by imports inside the
+    function (whose targets the index does not keep): ``db.conn.close`` reads
+    ``conn.close`` after ``from db import conn``, ``d.conn.close`` after
+    ``import db as d``."""
+    shown = display(path)
+    root, _ = split(path)
+    if ":" in root or root[:1] in "$%":
+        return shown
+    best: Optional[Tuple[str, str]] = None
+    for name, target in imported:
+        if (root == target or root.startswith(target + ".")) and (best is None or len(target) > len(best[1])):
+            best = (name, target)
+    if best is not None:
+        return best[0] + shown[len(best[1]):]
+    parts = root.split(".")
+    local = set(local_names)
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in local:
+            return ".".join(parts[i:]) + shown[len(root):]
+    return shown
 
 
 def callable_of(path: str) -> Optional[str]:

@@ -58,6 +58,11 @@ class Site:
     how: str  # "`conn.close()`", "leaving `with conn:`", "`del conn`"
     chain: Tuple[str, ...]
     shape: str = ""  # what the fix can remove: STATEMENT, WITH_BLOCK, or "" (part of an expression)
+    # the torn-down object as the source spells it at the site (`c`, `self.conn`, `db.conn`),
+    # and the teardown: the method called, "del" or "with"
+    written: str = ""
+    action: str = ""
+    calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls from the handler to it: (module, span, callee as written)
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Frame:
     stack: Tuple[Tuple[str, str], ...]
     # for a @contextmanager body entered by a `with`: runs the `with` body at the `yield`
     on_yield: Optional[Callable[[State, Optional[str]], State]] = None
+    calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls that lead here: (module, span, callee as written)
 
 
 def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
@@ -248,6 +254,10 @@ class Interpreter:
         return state, []
 
     # --- simple events ----------------------------------------------------------
+    def written(self, path: str, frame: Frame) -> str:
+        """``path`` as the source of the frame's function spells it."""
+        return as_written(self.project, path, frame.module, frame.stack[-1][1] if frame.stack else None)
+
     def split_tracked(self, canon: Optional[str]) -> Tuple[Optional[Tracked], List[str]]:
         """The tracked resource ``canon`` starts with, and the segments after it."""
         if canon is None or not paths.is_global(canon):
@@ -307,8 +317,9 @@ class Interpreter:
     def resource_method(self, t: Tracked, method: str, e: Event, state: State, frame: Frame) -> State:
         kind = t.kind
         if method in kind.teardown:
-            return self.tear_down(t, state, frame, e.span, f"`{_as_written(e.path or '', frame.module)}()`",
-                                  STATEMENT if e.stmt else "")
+            shown = self.written(e.path or "", frame)
+            return self.tear_down(t, state, frame, e.span, f"`{shown}()`", STATEMENT if e.stmt else "",
+                                  shown.rsplit(".", 1)[0] if shown.endswith("." + method) else shown, method)
         for revive in kind.revive:
             if revive.method == method and all((k, v) in e.consts for k, v in revive.kwargs):
                 return with_status(state, t.path, frozenset({LIVE}))
@@ -316,13 +327,14 @@ class Interpreter:
             self.used(t, state, frame, e.span, f"{paths.display(t.path)}.{method}()")
         return state
 
-    def tear_down(self, t: Tracked, state: State, frame: Frame, span: Span, how: str, shape: str = "") -> State:
+    def tear_down(self, t: Tracked, state: State, frame: Frame, span: Span, how: str, shape: str = "",
+                  written: str = "", action: str = "") -> State:
         key = (frame.module, span, t.path)
         site = self._site_ids.get(key)
         if site is None:
             site = len(self.sites)
             self._site_ids[key] = site
-            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape))
+            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape, written, action, frame.calls))
         dead = frozenset({("dead", site)})
         state = with_status(state, t.path, dead)
         for child in self._derived.get(t.path, ()):  # a cursor dies with its connection
@@ -353,7 +365,8 @@ class Interpreter:
         t, rest = self.split_tracked(self.project.canonical(e.path, frame.env))
         if t is None or rest:
             return state
-        return self.tear_down(t, state, frame, e.span, f"`del {paths.display(e.path)}`", STATEMENT)
+        shown = self.written(e.path, frame)
+        return self.tear_down(t, state, frame, e.span, f"`del {shown}`", STATEMENT, shown, "del")
 
     # --- control flow ---------------------------------------------------------------
     def branch(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
@@ -445,7 +458,7 @@ class Interpreter:
             t, rest = self.split_tracked(canon)
             if t is not None and not rest:
                 if t.kind.with_closes:
-                    closes.append((t, f"leaving `with {paths.display(t.path)}:`", WITH_BLOCK if one else ""))
+                    closes.append((t, self.written(ctx or "", frame), WITH_BLOCK if one else ""))
                 else:
                     self.used(t, state, frame, e.span, f"with {paths.display(t.path)}:")
                 continue
@@ -455,8 +468,7 @@ class Interpreter:
                 if target is not None and target.kind == "external" and target.path == "contextlib.closing" and args and args[0]:
                     at, arest = self.split_tracked(self.project.canonical(args[0], frame.env))
                     if at is not None and not arest:
-                        closes.append((at, f"leaving `with closing({paths.display(at.path)}):`",
-                                       WITH_CLOSING if one else ""))
+                        closes.append((at, self.written(args[0], frame), WITH_CLOSING if one else ""))
                 elif one and target is not None and target.kind == "function" and target.module:
                     fn = self.project.function(target.module, target.qualname)
                     if fn is not None and self.is_generator(fn) and len(frame.stack) < _MAX_DEPTH \
@@ -465,8 +477,9 @@ class Interpreter:
         fall, rets = self.block(e.body, state, frame)
 
         def exit_(s: State) -> State:
-            for t, how, shape in closes:
-                s = self.tear_down(t, s, frame, e.span, how, shape)
+            for t, shown, shape in closes:
+                how = f"leaving `with closing({shown}):`" if shape == WITH_CLOSING else f"leaving `with {shown}:`"
+                s = self.tear_down(t, s, frame, e.span, how, shape, shown, "with")
             return s
 
         return (exit_(fall) if fall is not None else None), [exit_(r) for r in rets]
@@ -515,15 +528,22 @@ class Interpreter:
             if name in fn.params:
                 env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield)
+        called = (frame.module, e.span, self.written(e.path, frame) if e.path else label)
+        callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield,
+                       frame.calls + (called,))
         fall, returns = self.block(fn.body, state, callee)
         exits = [s for s in [fall, *returns] if s is not None]
         return join(exits) if exits else state
 
 
-def _as_written(path: str, module: str) -> str:
-    """``app.get_conn().close`` in module ``app`` -> ``get_conn().close``."""
-    shown = paths.display(path)
+def as_written(project: Project, path: str, module: str, function: Optional[str] = None) -> str:
+    """An index path as the source of ``function`` in ``module`` spells it: an
+    imported name by its local name (``conn.close`` for ``from db import conn``,
+    ``db.conn.close`` for ``import db``), ``app.get_conn().close`` in module
+    ``app`` as ``get_conn().close``."""
+    facts = project.modules.get(module)
+    fn = project.function(module, function) if function is not None else None
+    shown = paths.written(path, facts.imported if facts is not None else (), fn.local_imports if fn is not None else ())
     return shown[len(module) + 1:] if shown.startswith(module + ".") else shown
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from lambdalint.project.config import Settings, selected
-from lambdalint.report.diagnostics import SAFE, WARNING, Diagnostic, Edit, Fix
+from lambdalint.report.diagnostics import HEADLINE_MAX, SAFE, WARNING, Diagnostic, Edit, Fix
 from lambdalint.index.facts import ModuleFacts
 from lambdalint.project.pathglob import PathPattern
 
@@ -135,16 +135,22 @@ def _unused_diagnostic(path: str, line: int, codes: Tuple[str, ...], stale: List
     names = ", ".join(stale)
     unknown = [c for c in stale if c not in known]
     why = f" ({', '.join(unknown)}: no such rule)" if unknown else ""
-    message = (f"unused `noqa` directive: {names} is not reported on this line{why}; "
-               f"remove the stale code so a real finding here is not hidden later")
+    message = f"unused `noqa` directive: {names} is not reported on this line{why}"
+    notes: Tuple[str, ...] = ("a stale code would hide a real finding here later",)
+    if len(message) > HEADLINE_MAX:  # many codes: they are listed in a note
+        message = f"unused `noqa` directive: {len(stale)} codes are not reported on this line"
+        notes += (f"not reported here: {names}{why}",)
+    story = dict(label="suppresses nothing", notes=notes)
     located = _locate(path, line, source)
     if located is None:
-        return Diagnostic(UNUSED_NOQA, "unused-noqa", message, path, (line, 0, line, 0), WARNING)
+        return Diagnostic(UNUSED_NOQA, "unused-noqa", message, path, (line, 0, line, 0), WARNING,
+                          help="remove the stale code", **story)
     span, edit = located
     remaining = [c for c in codes if c not in stale]
     edit_obj = edit(remaining)
     fix = Fix(f"Remove unused code{'s' if len(stale) > 1 else ''} {names}", SAFE, (edit_obj,)) if edit_obj else None
-    return Diagnostic(UNUSED_NOQA, "unused-noqa", message, path, span, WARNING, fix)
+    return Diagnostic(UNUSED_NOQA, "unused-noqa", message, path, span, WARNING, fix,
+                      help="" if fix is not None else "remove the stale code", **story)
 
 
 def _locate(path: str, line: int, source: Optional[bytes] = None):
