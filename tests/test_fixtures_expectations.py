@@ -226,7 +226,8 @@ def stories() -> dict[tuple[str, int, str], list[tuple[str, set[str]]]]:
             rel = path.relative_to(FIXTURES.resolve()).as_posix()
         except ValueError:
             rel = str(path)
-        text = " ".join([d.message, d.label, *(l.text for l in d.labels), *d.notes, d.advice or ""])
+        # the handlers a finding is reached from are part of it (JSON `handlers`, SARIF properties)
+        text = " ".join([d.message, d.label, *(l.text for l in d.labels), *d.notes, d.advice or "", *d.handlers])
         places = {f"{Path(p).name}:{span[0]}" for p, span in [(d.path, d.span), *((l.path, l.span) for l in d.labels)]}
         out.setdefault((rel, d.line, d.code), []).append((text, places))
     return out
