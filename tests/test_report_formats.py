@@ -47,7 +47,7 @@ def check(fmt: str, *extra: str, env=None):
 
 def message() -> str:
     (item,) = json.loads(check("json"))
-    assert item["message"].startswith("`conn` (sqlite3 connection, created at app.py:2) is torn down by `conn.close()`")
+    assert item["message"] == "`conn` is closed in the handler; the next warm invocation uses it closed"
     return item["message"]
 
 
@@ -72,11 +72,9 @@ def test_json_lines(project):
 def test_github(project):
     (item,) = json.loads(check("json"))
     escaped = message().replace("%", "%25")
-    # a fix, when there is one, shows as a help line (%0A is GitHub's new line)
-    help_line = f"%0A  help: {item['fix']['message']}" if item["fix"] else ""
     # the rule's code and name as the title, the headline as the message (the place is the annotation's)
     expected = ("::error title=LAM101 closed-global-resource,file=app.py,line=6,col=5,endLine=6,endColumn=17::"
-                f"{escaped}{help_line}")
+                f"{escaped}")
     lines = check("github", env={"GITHUB_WORKSPACE": str(project)}).splitlines()
     assert lines[0] == expected
 
@@ -104,10 +102,10 @@ def test_github_leaves_out_columns_of_multiline_spans():
     assert github.annotation(d, "") == "::error title=LAM101 x,file=a.py,line=3,endLine=7::m"
 
 
-def test_github_shows_the_fix_as_help():
+def test_github_shows_the_headline_only():
     fix = Fix("Remove the call", SAFE)
     d = Diagnostic("LAM101", "x", "m", "a.py", (1, 0, 1, 1), ERROR, fix)
-    assert github.annotation(d, "").endswith("::m%0A  help: Remove the call")
+    assert github.annotation(d, "").endswith("::m")
 
 
 def test_gitlab(project):
@@ -179,17 +177,33 @@ def test_sarif_shape(project):
     assert rules["LAM002"]["defaultConfiguration"] == {"level": "warning", "enabled": False}
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.resolve().as_uri() + "/"
     (result,) = run["results"]
+    made = "`conn` (sqlite3 connection) created here at import"
+    used = "used again here on the next invocation (in `handler`)"
+    advice = ("Remove the teardown `conn.close()` to keep `conn` open across invocations "
+              "(or re-create it at the top of the handler when it is dead)")
+    fact = "it then fails with sqlite3.ProgrammingError: Cannot operate on a closed database"
+
+    def at(line, start, end):
+        return {"artifactLocation": {"uri": "app.py", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": line, "startColumn": start, "endLine": line, "endColumn": end}}
+
+    flow = result.pop("codeFlows")
     assert result == {
         "ruleId": "LAM101",
         "ruleIndex": list(rules).index("LAM101"),
         "level": "error",
-        "message": {"text": message(), "markdown": message() + "\n\n- help: Remove the teardown `conn.close()`"},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": "app.py", "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 17},
-        }}],
-        "properties": {"handlers": ["handler"], "help": "Remove the teardown `conn.close()`"},
+        # GitHub links `[text](id)` in a message to the related location of that id
+        "message": {"text": message(),
+                    "markdown": f"{message()}\n\n- [{made}](1)\n- [{used}](2)\n- help: {advice}\n- note: {fact}"},
+        "locations": [{"physicalLocation": at(6, 5, 17), "message": {"text": "closed here"}}],
+        "relatedLocations": [{"id": 1, "physicalLocation": at(2, 1, 35), "message": {"text": made}},
+                             {"id": 2, "physicalLocation": at(5, 5, 29), "message": {"text": used}}],
+        "properties": {"handlers": ["handler"], "help": advice, "notes": [fact]},
     }
+    # the story in the order it happens: made at import, closed in invocation N, used in N+1
+    (thread,) = flow[0]["threadFlows"]
+    assert [(step["location"]["physicalLocation"]["region"]["startLine"], step["properties"]["phase"])
+            for step in thread["locations"]] == [(2, "import"), (6, "invocation"), (5, "next invocation")]
 
 
 NOQA_STALE = BAD.replace('conn.execute("select 1")', 'conn.execute("select 1")  # noqa: LAM101')

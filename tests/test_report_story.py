@@ -168,14 +168,14 @@ def test_gitlab_fingerprints_of_equal_headlines_are_unique_and_stable(tmp_path):
     assert all(i["description"] == f"LAM101 {a.message}" for i in gitlab.issues([a, b], str(tmp_path)))
 
 
-def test_github_title_and_help(tmp_path):
+def test_github_title_and_headline(tmp_path):
     d = story(tmp_path, fix=None, help="keep `conn` open", severity=WARNING)
     line = github.annotation(d, str(tmp_path))
     assert line.startswith("::warning title=LAM101 closed-global-resource,file=db.py,line=7,col=5,")
-    assert line.endswith(f"::{d.message}%0A  help: keep `conn` open")
+    assert line.endswith(f"::{d.message}")
 
 
-@pytest.mark.parametrize("fmt", ["concise", "pylint", "junit"])
+@pytest.mark.parametrize("fmt", ["concise", "pylint", "junit", "github"])
 def test_one_line_formats_show_the_headline_only(tmp_path, fmt):
     out = io.StringIO()
     reporter(fmt)([story(tmp_path)], out, False)

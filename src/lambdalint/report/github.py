@@ -36,10 +36,9 @@ def annotation(d: Diagnostic, root: str) -> str:
         props += [f"col={col}", f"endLine={end_row}", f"endColumn={end_col}"]
     else:
         props += [f"endLine={end_row}"]
-    # the headline; the advice (the fix's message, or the help) said once below it
+    # the headline only (issue 21): an annotation sits in the diff, where a paragraph
+    # hides the code; the places and the advice are in the log's full output and in SARIF
     message = inert(d.message)
-    if d.advice:
-        message += f"\n  help: {inert(d.advice)}"
     return f"::{_LEVELS.get(d.severity, 'notice')} {','.join(props)}::{escape_data(message)}"
 
 
