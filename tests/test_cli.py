@@ -89,8 +89,13 @@ def test_json_output_has_ruff_fields(tmp_path):
     assert item["handlers"] == ["handler"]
     assert "fix" in item and "message" in item
     assert item["url"] == "https://github.com/lambdalint/lambdalint/blob/main/rules/LAM101-closed-global-resource.md"
-    # the story's fields: no places besides the primary here, the fix's message as the help
-    assert item["related"] == [] and item["notes"] == [] and item["help"] == item["fix"]["message"]
+    # the story's fields: the places besides the primary, with ruff's location fields and a phase;
+    # the fix's message as the help (said once)
+    assert item["label"] == "closed here" and item["phase"] == "invocation"
+    assert [(r["location"]["row"], r["phase"], r["filename"]) for r in item["related"]] == [
+        (2, "import", item["filename"]), (5, "next invocation", item["filename"])]
+    assert item["notes"] == ["it then fails with sqlite3.ProgrammingError: Cannot operate on a closed database"]
+    assert item["help"] == item["fix"]["message"]
 
 
 def test_noqa_suppresses(tmp_path):
