@@ -40,26 +40,11 @@ def via(chain: Tuple[str, ...]) -> str:
 
 
 def spelled(project: Project, module: str, path: str, drop: int = 0) -> str:
-    """``path`` as the source of ``module`` spells it, without its last ``drop``
-    segments: ``store.CACHE`` shows as ``C`` after ``from store import CACHE as C``,
-    ``$self.seen`` as ``self.seen``."""
-    root, segs = paths.split(path)
-    if ":" not in root and root[:1] not in "$%<":
-        # a dotted path through an import: put back the name the module imported it as
-        facts = project.modules.get(module)
-        best: Optional[Tuple[str, str]] = None
-        for local, target in facts.imported if facts is not None else ():
-            if (root == target or root.startswith(target + ".")) and (best is None or len(target) > len(best[1])):
-                best = (local, target)
-        if best is not None:
-            root = best[0] + root[len(best[1]):]
-        elif root.startswith(module + "."):
-            root = root[len(module) + 1:]  # a function of the module itself
-        first, *more = root.split(".")
-        root, segs = first, more + segs
-    if 0 < drop <= len(segs):
-        segs = segs[:len(segs) - drop]
-    return show(paths.join(root, segs))
+    """``path`` as the source of ``module`` spells it (``Project.written``), without
+    its last ``drop`` segments: ``store.CACHE`` shows as ``C`` after
+    ``from store import CACHE as C``, ``$self.seen`` as ``self.seen``."""
+    shown = project.written(module, path, drop=drop)
+    return shown[len("builtins."):] if shown.startswith("builtins.") else shown
 
 
 def fit(*headlines: str) -> str:

@@ -37,22 +37,11 @@ def _within(inner: Span, outer: Span) -> bool:
 
 
 def as_written(project: Project, module: str, path: str) -> Optional[str]:
-    """An event's path as the source wrote it: ``$self.conn`` -> ``self.conn``,
-    ``app:conn`` -> ``conn``, ``db.SESSION`` -> ``S`` where ``from db import SESSION as S``;
-    None when two imports of the module could spell it."""
-    if path[:1] in "$%" or ":" in paths.split(path)[0]:
-        return paths.display(path)
-    if path.startswith(module + "."):
-        return paths.display(path[len(module) + 1:])  # the module's own class: `State.user`
-    facts = project.modules.get(module)
-    found = {}
-    for local, target in (facts.imported if facts is not None else ()):
-        if path == target or path.startswith(target + "."):
-            found[local + path[len(target):]] = len(target)
-    if len(found) == 1:
-        return paths.display(next(iter(found)))
-    # two imports could spell it (`import db`, `from db import X`): which one the code uses is unknown
-    return None if found else paths.display(path)
+    """An event's path as the source wrote it (``Project.spelled_once``):
+    ``$self.conn`` -> ``self.conn``, ``app:conn`` -> ``conn``, ``db.SESSION`` ->
+    ``S`` where ``from db import SESSION as S``; None when two imports of the
+    module could spell it."""
+    return project.spelled_once(module, path)
 
 
 def spelled(project: Project, module: str, span: Span, canonical: str, fallback: str) -> str:
