@@ -142,6 +142,9 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
         what = "`" + at_read + what[1 + len(canonical):]
     reads = f"the next invocation reads {what} here (in `{read.function}`) before setting it"
     read_notes: List[str] = []
+    if len(reads) > HEADLINE_MAX:  # a long `what`: the function it is read in becomes a note
+        reads = f"the next invocation reads {what} here before setting it"
+        read_notes.append(f"it is read in `{read.function}`")
     if read.guards and not w.guards:
         when = f", when {' and '.join(read.guards)}"
         if len(reads + when) <= HEADLINE_MAX:
