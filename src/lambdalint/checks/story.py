@@ -126,7 +126,7 @@ def deploy_place(at: str, text: str) -> Optional[Label]:
 def declared_places(handlers: Sequence[Handler]) -> Tuple[Tuple[Label, ...], Tuple[str, ...]]:
     """Where each handler is declared (``Handler.declared``: a SAM template, a CDK
     stack, ...): a label into the descriptor where a line is known, else a note
-    (``\`run\` is declared in template.yaml: OrdersFunction``)."""
+    (```run` is declared in template.yaml: OrdersFunction``)."""
     labels: List[Label] = []
     notes: List[str] = []
     for h in handlers:
@@ -155,8 +155,8 @@ def deployment(handlers: Sequence[Handler], fact: str, at_of) -> Tuple[Tuple[Lab
 
 
 def chain_note(chain: Iterable[str], last: str = "") -> Tuple[str, ...]:
-    """How a handler reaches the place, when through calls: ``\`handler\` ->
-    \`cleanup\` -> \`conn.close()\``` (``last``: what happens at the end, as
+    """How a handler reaches the place, when through calls: ```handler` ->
+    `cleanup` -> `conn.close()``` (``last``: what happens at the end, as
     written). A step in parentheses (``(import)``) is not code and is not quoted."""
     chain = tuple(chain)
     if len(chain) < 2:
