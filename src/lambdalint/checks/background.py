@@ -18,9 +18,10 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.story import fit, handlers_note
 from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming
 from lambdalint.report.diagnostics import (
-    DISPLAY_ONLY, ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
+    DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
 )
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.handlers import Handler
@@ -139,22 +140,10 @@ class _Story:
         self.labels.append(label)
 
 
-def _fit(*headlines: str) -> str:
-    """The first headline that fits (the last one always should)."""
-    for h in headlines:
-        if len(h) <= HEADLINE_MAX:
-            return h
-    return headlines[-1][:HEADLINE_MAX]
-
-
 def _say(subjects: Sequence[str], *predicates: str) -> str:
     """A headline: the first subject (the most named first) that fits with one of
     the predicates (the fullest first)."""
-    return _fit(*(f"{s} {p}" for s in subjects for p in predicates))
-
-
-def _handlers_note(handlers: Sequence[str]) -> Optional[str]:
-    return "in handlers " + ", ".join(f"`{h}`" for h in handlers) if len(handlers) > 1 else None
+    return fit(*(f"{s} {p}" for s in subjects for p in predicates))
 
 
 def _step(name: str, written: str) -> str:
@@ -185,9 +174,7 @@ def _chain(story: _Story, item: Item, handlers: Sequence[str], what: str) -> Non
             story.at(module, span, f"{steps[i]} calls {step} here", IMPORT if at_import else INVOCATION)
     if len(chain) > 1:
         story.notes.append(" -> ".join(steps) + f" -> {what}")
-    note = _handlers_note(handlers)
-    if note:
-        story.notes.append(note)
+    story.notes.extend(handlers_note(handlers))
 
 
 def _exits(story: _Story, exits: Sequence[Exit], state: str, who: str = "the handler") -> None:

@@ -3,13 +3,13 @@ finding of the collection a path names, and the wording of messages."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.checks import CheckContext, place
-from lambdalint.report.diagnostics import HEADLINE_MAX, INVOCATION, Diagnostic, Fix, Label
+from lambdalint.checks import CheckContext
+from lambdalint.checks.story import EACH_CALLER, call_places, chain_note, fit, handlers_note  # noqa: F401 - the growth rules import them from here
+from lambdalint.report.diagnostics import Diagnostic, Fix, Label
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, load_growth_catalog
 from lambdalint.graph.link import Project, iter_events
@@ -26,61 +26,12 @@ def show(path: str) -> str:
     return shown[len("builtins."):] if shown.startswith("builtins.") else shown
 
 
-# where/who/via: the prose of LAM601-LAM603's messages (LAM201-LAM204 use labels and notes)
-def where(project: Project, module: str, span: Span) -> str:
-    return f"{os.path.basename(project.modules[module].path)}:{span[0]}"
-
-
-def who(handlers: Sequence[str]) -> str:
-    return f"handler `{handlers[0]}`" if len(handlers) == 1 else "handlers " + ", ".join(f"`{h}`" for h in handlers)
-
-
-def via(chain: Tuple[str, ...]) -> str:
-    return f" (via {' -> '.join(chain)})" if len(chain) > 1 else ""
-
-
 def spelled(project: Project, module: str, path: str, drop: int = 0) -> str:
-    """``path`` as the source of ``module`` spells it, without its last ``drop``
-    segments: ``store.CACHE`` shows as ``C`` after ``from store import CACHE as C``,
-    ``$self.seen`` as ``self.seen``."""
-    root, segs = paths.split(path)
-    if ":" not in root and root[:1] not in "$%<":
-        # a dotted path through an import: put back the name the module imported it as
-        facts = project.modules.get(module)
-        best: Optional[Tuple[str, str]] = None
-        for local, target in facts.imported if facts is not None else ():
-            if (root == target or root.startswith(target + ".")) and (best is None or len(target) > len(best[1])):
-                best = (local, target)
-        if best is not None:
-            root = best[0] + root[len(best[1]):]
-        elif root.startswith(module + "."):
-            root = root[len(module) + 1:]  # a function of the module itself
-        first, *more = root.split(".")
-        root, segs = first, more + segs
-    if 0 < drop <= len(segs):
-        segs = segs[:len(segs) - drop]
-    return show(paths.join(root, segs))
-
-
-def fit(*headlines: str) -> str:
-    """The first headline that fits ``HEADLINE_MAX``; the last one cut to fit otherwise."""
-    for h in headlines:
-        if len(h) <= HEADLINE_MAX and "\n" not in h:
-            return h
-    last = " ".join(headlines[-1].split())
-    return last if len(last) <= HEADLINE_MAX else last[:HEADLINE_MAX - 1].rstrip() + "\u2026"
-
-
-def handlers_note(handlers: Sequence[str]) -> Tuple[str, ...]:
-    """The note naming the handlers when more than one reaches the site."""
-    return (f"in handlers {', '.join(f'`{h}`' for h in handlers)}",) if len(handlers) > 1 else ()
-
-
-def chain_note(chain: Tuple[str, ...], last: str) -> Tuple[str, ...]:
-    """``handler`` -> ``_record`` -> ``CACHE.append(...)``, when the site is in a callee."""
-    if len(chain) < 2:
-        return ()
-    return (" -> ".join(f"`{c}`" for c in chain) + f" -> {last}",)
+    """``path`` as the source of ``module`` spells it (``Project.written``), without
+    its last ``drop`` segments: ``store.CACHE`` shows as ``C`` after
+    ``from store import CACHE as C``, ``$self.seen`` as ``self.seen``."""
+    shown = project.written(module, path, drop=drop)
+    return shown[len("builtins."):] if shown.startswith("builtins.") else shown
 
 
 class CallSites:
@@ -118,12 +69,7 @@ class CallSites:
 
     def labels(self, step: Step) -> Tuple[Label, ...]:
         """One label per call on the way from the handler to ``step``."""
-        chain = step.frame.chain
-        out = []
-        for i, (module, span, callee) in enumerate(self.of(step)):
-            caller = chain[i] if i < len(chain) else chain[0]
-            out.append(place(self.project, module, span, f"`{caller}` reaches it through `{callee}()`", INVOCATION))
-        return tuple(out)
+        return call_places(self.project, step.frame.chain, self.of(step), EACH_CALLER)
 
 
 def assigns_global(project: Project, block: Tuple[Event, ...], gpath: str, module: str) -> bool:

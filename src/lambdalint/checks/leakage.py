@@ -23,8 +23,8 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.story import chain_note, fit, handlers_note, short, spelled
-from lambdalint.report.diagnostics import (DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, UNSAFE, Diagnostic, Fix,
-                                           span_text)
+from lambdalint.report.diagnostics import (DISPLAY_ONLY, ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, UNSAFE,
+                                           Diagnostic, Fix, span_text)
 from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
@@ -141,8 +141,16 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
         at_read = spelled(project, read.module, read.span, head, canonical)
         what = "`" + at_read + what[1 + len(canonical):]
     reads = f"the next invocation reads {what} here (in `{read.function}`) before setting it"
+    read_notes: List[str] = []
+    if len(reads) > HEADLINE_MAX:  # a long `what`: the function it is read in becomes a note
+        reads = f"the next invocation reads {what} here before setting it"
+        read_notes.append(f"it is read in `{read.function}`")
     if read.guards and not w.guards:
-        reads += f", when {' and '.join(read.guards)}"
+        when = f", when {' and '.join(read.guards)}"
+        if len(reads + when) <= HEADLINE_MAX:
+            reads += when
+        else:  # a long condition: the label says what happens there, a note when
+            read_notes.append(f"the next invocation reads it there before setting it{when}")
     labels = []
     made = _made(project, w.place)
     if made is not None:
@@ -159,6 +167,7 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
              "setdefault": "`setdefault` keeps the value an earlier invocation set"}.get(w.how)
     if keeps:
         notes.append(keeps)
+    notes += read_notes
     notes += chain_note(w.chain)
     notes += handlers_note([h.qualname for h in handlers])
     return dict(message=headline, label=label, labels=tuple(labels), notes=tuple(notes), phase=INVOCATION)

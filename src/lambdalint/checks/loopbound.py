@@ -30,7 +30,8 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
-from lambdalint.checks.teardown import chain_note, fit, handler_notes, written_at
+from lambdalint.checks.story import chain_note, declared_places, fit_named, handlers_note
+from lambdalint.checks.teardown import written_at
 from lambdalint.graph.entry import Handler
 from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Tracked, Use, join, tracked_resources
 from lambdalint.model.replay import all_live, replay_warm
@@ -257,8 +258,9 @@ def _story(project: Project, t: Tracked, site: Site, use: Use, handlers: List[Ha
     """The finding's headline (at the line that makes the client), its labelled places and notes."""
     obj = paths.display(t.path)
     at_import = t.made.function == "<module>"
-    headline = fit(lambda w: f"`{w}` outlives its event loop; the next warm invocation uses it from a new loop",
-                   written_at(project, t.made))
+    headline = fit_named(written_at(project, t.made),
+                         lambda w: f"`{w}` outlives its event loop; the next warm invocation uses it from a new loop",
+                         cut="start")
     if at_import:
         label = f"`{obj}` ({t.kind.name}) created here at import"
     else:
@@ -266,14 +268,16 @@ def _story(project: Project, t: Tracked, site: Site, use: Use, handlers: List[Ha
     how = site.how.rstrip(",")
     fn = site.chain[-1]
     fn = fn[len(site.module) + 1:] if fn.startswith(site.module + ".") else fn
+    declared, declared_notes = declared_places(handlers)
     labels = (
         place(project, site.module, site.span, f"used under {how}" + (f" (in `{fn}`)" if len(site.chain) > 1 else ""),
               INVOCATION),
         place(project, use.module, use.span, f"used again here on the next invocation, from a new loop "
                                              f"(in `{use.function}`)", NEXT),
+        *declared,
     )
     notes = (*chain_note(site.chain, f"`{how.split('`')[1]}`" if how.count("`") >= 2 else how),
              "it then fails with RuntimeError: Event loop is closed, or a Future attached to a different loop",
-             *handler_notes(handlers))
+             *handlers_note([h.qualname for h in handlers]), *declared_notes)
     # made by a function: at import (`api = Api()`) or by a getter in an invocation
     return dict(message=headline, label=label, labels=labels, notes=notes, phase=IMPORT if at_import else "")

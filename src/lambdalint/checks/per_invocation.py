@@ -28,7 +28,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from lambdalint.index import paths
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.checks import CheckContext, RuleInfo
-from lambdalint.checks.teardown import call_places, chain_note, fit, handler_notes
+from lambdalint.checks.story import call_places, chain_note, declared_places, fit_named, handlers_note
 from lambdalint.model.lifetimes import as_written
 from lambdalint.report.diagnostics import (DISPLAY_ONLY, HEADLINE_MAX, INVOCATION, UNSAFE, WARNING, Diagnostic, Fix,
                                            span_text)
@@ -473,10 +473,11 @@ _AWS = ("AWS Lambda best practices: create SDK clients and database connections 
 def _story(project: Project, m: Made, handlers: List[Handler]) -> Dict[str, object]:
     """The finding's headline, the label of the call and the notes (chain, AWS advice, handlers)."""
     call = as_written(project, m.event.path, m.module, m.function.qualname) if m.event.path else paths.display(m.callable)
-    headline = fit(lambda c: f"`{c}(...)` creates a new {m.kind.name} on every invocation", call)
+    headline = fit_named(call, lambda c: f"`{c}(...)` creates a new {m.kind.name} on every invocation", cut="start")
     if len(headline) > HEADLINE_MAX:
-        headline = fit(lambda c: f"`{c}(...)` creates a new client on every invocation", call)
-    notes = (*chain_note(m.chain, f"`{call}(...)`"), _AWS, *handler_notes(handlers))
-    labels = call_places(project, m.chain, m.calls)
+        headline = fit_named(call, lambda c: f"`{c}(...)` creates a new client on every invocation", cut="start")
+    declared, declared_notes = declared_places(handlers)
+    notes = (*chain_note(m.chain, f"`{call}(...)`"), _AWS, *handlers_note([h.qualname for h in handlers]), *declared_notes)
+    labels = call_places(project, m.chain, m.calls) + declared
     return dict(message=headline, label="runs on every invocation; its arguments do not depend on the event",
                 labels=labels, notes=notes, phase=INVOCATION)

@@ -1,7 +1,8 @@
-"""Pieces of a finding's story shared by the SnapStart, leakage and shared-/tmp rules:
-the object as the source spells it at a place, the deployment places (where a
-descriptor declares the handler, where it turns SnapStart or Managed Instances on)
-as labels, and headlines that fit."""
+"""The pieces of a finding's story, one implementation each, shared by every rule:
+headlines that fit, the object as the source spells it at a place, the call chain
+and the handlers as notes, the calls from the handler to the place and the
+deployment places (where a descriptor declares the handler, where it turns
+SnapStart or Managed Instances on) as labels."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
-from lambdalint.report.diagnostics import HEADLINE_MAX, Label
+from lambdalint.report.diagnostics import HEADLINE_MAX, INVOCATION, Label
 
 # "template.yaml:12", "template.yaml:12, in Globals", "app.py:10: Function \"Draw\""
 _AT = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?:(?::|,) (?P<rest>.*))?$")
@@ -37,22 +38,11 @@ def _within(inner: Span, outer: Span) -> bool:
 
 
 def as_written(project: Project, module: str, path: str) -> Optional[str]:
-    """An event's path as the source wrote it: ``$self.conn`` -> ``self.conn``,
-    ``app:conn`` -> ``conn``, ``db.SESSION`` -> ``S`` where ``from db import SESSION as S``;
-    None when two imports of the module could spell it."""
-    if path[:1] in "$%" or ":" in paths.split(path)[0]:
-        return paths.display(path)
-    if path.startswith(module + "."):
-        return paths.display(path[len(module) + 1:])  # the module's own class: `State.user`
-    facts = project.modules.get(module)
-    found = {}
-    for local, target in (facts.imported if facts is not None else ()):
-        if path == target or path.startswith(target + "."):
-            found[local + path[len(target):]] = len(target)
-    if len(found) == 1:
-        return paths.display(next(iter(found)))
-    # two imports could spell it (`import db`, `from db import X`): which one the code uses is unknown
-    return None if found else paths.display(path)
+    """An event's path as the source wrote it (``Project.spelled_once``):
+    ``$self.conn`` -> ``self.conn``, ``app:conn`` -> ``conn``, ``db.SESSION`` ->
+    ``S`` where ``from db import SESSION as S``; None when two imports of the
+    module could spell it."""
+    return project.spelled_once(module, path)
 
 
 def spelled(project: Project, module: str, span: Span, canonical: str, fallback: str) -> str:
@@ -87,23 +77,38 @@ def _parent(path: str) -> Tuple[str, List[str]]:
 
 
 def fit(*headlines: str) -> str:
-    """The first headline that fits (they are given longest first); the last one cut."""
+    """The first headline that fits ``HEADLINE_MAX`` on one line (they are given
+    fullest first); the last one, on one line, cut to fit otherwise."""
     for h in headlines:
         if len(h) <= HEADLINE_MAX and "\n" not in h:
             return h
-    last = headlines[-1].replace("\n", " ")
-    return last if len(last) <= HEADLINE_MAX else last[:HEADLINE_MAX - 1] + "…"
+    last = " ".join(headlines[-1].split())
+    return last if len(last) <= HEADLINE_MAX else last[:HEADLINE_MAX - 1].rstrip() + "\u2026"
 
 
-def fit_named(name: str, *templates: str) -> str:
-    """``fit`` over ``templates`` (``{n}`` is the name) with the whole name, then with it cut short."""
+def fit_named(name: str, *templates, cut: str = "middle") -> str:
+    """``fit`` over ``templates`` (``str.format`` templates with ``{n}``, or callables
+    of the name), with the whole name first, then with the name cut short:
+    ``cut="middle"`` tries it cut in the middle to 40 then 28 characters (``short``);
+    ``cut="start"`` cuts just enough off its start (``…conn``) for the last template
+    to fit, keeping the end of a dotted name, the part the code uses."""
+    makes = [(lambda n, t=t: t.format(n=n)) if isinstance(t, str) else t for t in templates]
+    if cut == "start":
+        for make in makes:
+            text = make(name)
+            if len(text) <= HEADLINE_MAX:
+                return text
+        make = makes[-1]
+        text = make(name)
+        over = len(text) - HEADLINE_MAX
+        return text if len(name) <= over + 2 else make("\u2026" + name[over + 1:])
     names = [name] + [short(name, room) for room in (40, 28) if len(name) > room]
-    return fit(*[t.format(n=n) for n in names for t in templates])
+    return fit(*[make(n) for n in names for make in makes])
 
 
 def short(name: str, room: int = 40) -> str:
     """A name for a headline: long ones are cut in the middle."""
-    return name if len(name) <= room else name[:room // 2 - 1] + "…" + name[-(room // 2):]
+    return name if len(name) <= room else name[:room // 2 - 1] + "\u2026" + name[-(room // 2):]
 
 
 def deploy_place(at: str, text: str) -> Optional[Label]:
@@ -118,9 +123,10 @@ def deploy_place(at: str, text: str) -> Optional[Label]:
     return Label(os.path.abspath(m.group("file")), (line, 0, line, 0), label)
 
 
-def deployment(handlers: Sequence[Handler], fact: str, at_of) -> Tuple[Tuple[Label, ...], Tuple[str, ...]]:
-    """Labels (and, where no line is known, notes) for where each handler is
-    declared and where its deployment turns ``fact`` on (``at_of(handler)``)."""
+def declared_places(handlers: Sequence[Handler]) -> Tuple[Tuple[Label, ...], Tuple[str, ...]]:
+    """Where each handler is declared (``Handler.declared``: a SAM template, a CDK
+    stack, ...): a label into the descriptor where a line is known, else a note
+    (```run` is declared in template.yaml: OrdersFunction``)."""
     labels: List[Label] = []
     notes: List[str] = []
     for h in handlers:
@@ -130,6 +136,15 @@ def deployment(handlers: Sequence[Handler], fact: str, at_of) -> Tuple[Tuple[Lab
                 labels.append(label)
             else:
                 notes.append(f"`{h.qualname}` is declared in {origin}")
+    return tuple(dict.fromkeys(labels)), tuple(dict.fromkeys(notes))
+
+
+def deployment(handlers: Sequence[Handler], fact: str, at_of) -> Tuple[Tuple[Label, ...], Tuple[str, ...]]:
+    """Labels (and, where no line is known, notes) for where each handler is
+    declared and where its deployment turns ``fact`` on (``at_of(handler)``)."""
+    declared, declared_notes = declared_places(handlers)
+    labels: List[Label] = list(declared)
+    notes: List[str] = list(declared_notes)
     for at in dict.fromkeys(at_of(h) for h in handlers if at_of(h)):
         label = deploy_place(at, f"{fact} is on here")
         if label is not None:
@@ -139,11 +154,37 @@ def deployment(handlers: Sequence[Handler], fact: str, at_of) -> Tuple[Tuple[Lab
     return tuple(dict.fromkeys(labels)), tuple(dict.fromkeys(notes))
 
 
-def chain_note(chain: Iterable[str]) -> Tuple[str, ...]:
-    """``handler`` -> ``helper`` as a note, when the place is reached through calls."""
+def chain_note(chain: Iterable[str], last: str = "") -> Tuple[str, ...]:
+    """How a handler reaches the place, when through calls: ```handler` ->
+    `cleanup` -> `conn.close()``` (``last``: what happens at the end, as
+    written). A step in parentheses (``(import)``) is not code and is not quoted."""
     chain = tuple(chain)
-    return (" -> ".join(c if c.startswith("(") else f"`{c}`" for c in chain),) if len(chain) > 1 else ()
+    if len(chain) < 2:
+        return ()
+    return (" -> ".join(c if c.startswith("(") else f"`{c}`" for c in chain) + (f" -> {last}" if last else ""),)
 
 
 def handlers_note(names: Sequence[str]) -> Tuple[str, ...]:
+    """Which handlers reach the place, when more than one."""
     return ("in handlers " + ", ".join(f"`{n}`" for n in names),) if len(names) > 1 else ()
+
+
+# how call_places words each call on the way from the handler to the place
+FROM_HANDLER = "from-handler"  # "`handler` reaches it through `helper(...)`", then "which calls `inner(...)`"
+EACH_CALLER = "each-caller"    # "`handler` reaches it through `helper()`", "`helper` reaches it through `inner()`"
+
+
+def call_places(project: Project, chain: Sequence[str], calls: Sequence[Tuple[str, Span, str]],
+                style: str = FROM_HANDLER) -> Tuple[Label, ...]:
+    """The calls from the handler (``chain[0]``) to the place, as labels in
+    invocation N: ``calls`` are (module, span, callee as written), one per step of
+    ``chain`` after the first."""
+    out = []
+    for i, (module, span, callee) in enumerate(calls):
+        if style == EACH_CALLER:
+            caller = chain[i] if i < len(chain) else chain[0]
+            text = f"`{caller}` reaches it through `{callee}()`"
+        else:
+            text = f"`{chain[0]}` reaches it through `{callee}(...)`" if i == 0 else f"which calls `{callee}(...)`"
+        out.append(Label(project.modules[module].path, span, text, INVOCATION))
+    return tuple(out)

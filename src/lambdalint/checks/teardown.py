@@ -16,12 +16,13 @@ live again, so the shapes AWS recommends are not reported.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.story import call_places, chain_note, declared_places, fit_named, handlers_note
 from lambdalint.checks.teardown_fix import teardown_fix
-from lambdalint.report.diagnostics import ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic, Label
+from lambdalint.report.diagnostics import ERROR, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic
 from lambdalint.index.facts import Event, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Binding, Project, iter_events
@@ -116,16 +117,6 @@ _DONE = {"close": "closed", "aclose": "closed", "__aexit__": "closed", "closeall
 _FOUND = frozenset({"closed", "shut down", "disconnected", "terminated", "stopped"})
 
 
-def fit(make: Callable[[str], str], name: str) -> str:
-    """The headline ``make(name)``, with ``name`` cut at its start (``…conn``) when
-    the whole would be longer than ``HEADLINE_MAX``."""
-    text = make(name)
-    over = len(text) - HEADLINE_MAX
-    if over <= 0 or len(name) <= over + 2:
-        return text
-    return make("…" + name[over + 1:])
-
-
 def written_at(project: Project, made: Binding) -> str:
     """The global bound by ``made`` as the source spells it there (``self.client``
     for ``app:repo.client`` bound in ``__init__``), else as ``display`` shows it."""
@@ -139,31 +130,6 @@ def written_at(project: Project, made: Binding) -> str:
                 if text == name or text.endswith("." + name):
                     return text
     return shown
-
-
-def chain_note(chain: Sequence[str], last: str) -> Tuple[str, ...]:
-    """``handler` -> `cleanup` -> `conn.close()``: how a handler reaches the place."""
-    if len(chain) < 2:
-        return ()
-    return (" -> ".join(f"`{c}`" for c in chain) + f" -> {last}",)
-
-
-def call_places(project: Project, chain: Sequence[str], calls: Sequence[Tuple[str, Span, str]]) -> Tuple[Label, ...]:
-    """Where the handler (``chain[0]``) calls its way to the place: labelled calls."""
-    return tuple(place(project, module, span, (f"`{chain[0]}` reaches it through `{callee}(...)`" if i == 0
-                                               else f"which calls `{callee}(...)`"), INVOCATION)
-                 for i, (module, span, callee) in enumerate(calls))
-
-
-def handler_notes(handlers: Sequence[Handler]) -> Tuple[str, ...]:
-    """Which handlers, when more than one, and the deployment files that declare them."""
-    notes = []
-    if len(handlers) > 1:
-        notes.append("in handlers " + ", ".join(f"`{h.qualname}`" for h in handlers))
-    for h in handlers:
-        if h.declared:
-            notes.append(f"`{h.qualname}` is declared in {', '.join(h.declared)}")
-    return tuple(notes)
 
 
 def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Handler],
@@ -195,19 +161,19 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
         in_fn = f" (in `{use.function}`)"
         if use.through:
             through = paths.display(use.through)
-            headline = fit(lambda w: f"`{w}` is {done} in the handler; the next warm invocation uses `{through}`, "
-                                     f"made from it", written)
+            headline = fit_named(written, lambda w: f"`{w}` is {done} in the handler; the next warm invocation "
+                                                    f"uses `{through}`, made from it", cut="start")
             labels.append(place(project, use.module, use.span,
                                 f"`{through}` used here on the next invocation{in_fn}", NEXT))
         elif use.reset_to_none:
-            headline = fit(lambda w: f"`{w}` is {done} and set to None in the handler; the next warm invocation "
-                                     f"uses it", written)
+            headline = fit_named(written, lambda w: f"`{w}` is {done} and set to None in the handler; the next "
+                                                    f"warm invocation uses it", cut="start")
             labels.append(place(project, use.module, use.span, f"used here, as None, on the next invocation{in_fn}",
                                 NEXT))
         else:
             state = done if done in _FOUND else "again"
-            headline = fit(lambda w: f"`{w}` is {done} in the handler; the next warm invocation uses it {state}",
-                           written)
+            headline = fit_named(written, lambda w: f"`{w}` is {done} in the handler; the next warm invocation "
+                                                    f"uses it {state}", cut="start")
             labels.append(place(project, use.module, use.span, f"used again here on the next invocation{in_fn}", NEXT))
         error = "AttributeError on None" if use.reset_to_none else t.kind.error.rstrip(".")
         notes.append(f"it then fails with {error}")
@@ -215,12 +181,14 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
             made = ", ".join(f"`{paths.display(p)}`" for p in made_from_it)
             notes.append(f"{made}, made from it at import, would stay dead even if it were re-created")
     else:
-        headline = fit(lambda w: f"`{w}` is {done} in the handler, so every warm invocation pays for new "
-                                 f"connections", written)
+        headline = fit_named(written, lambda w: f"`{w}` is {done} in the handler, so every warm invocation pays "
+                                                f"for new connections", cut="start")
         labels.append(place(project, use.module, use.span, "used again here on the next invocation, which "
                                                            "pays for new connections", NEXT))
         notes.append("it reconnects by itself, so tearing it down defeats creating it at module level")
         if t.kind.error.startswith("no error"):
             notes.append(t.kind.error)
-    notes.extend(handler_notes(handlers))
+    declared, declared_notes = declared_places(handlers)
+    labels.extend(declared)
+    notes.extend(handlers_note([h.qualname for h in handlers]) + declared_notes)
     return dict(message=headline, label=label, labels=tuple(labels), notes=tuple(notes), phase=INVOCATION)

@@ -74,6 +74,26 @@ class Project:
         m = self.modules.get(module)
         return m.functions.get(qualname) if m is not None else None
 
+    def written(self, module: str, path: str, function: Optional[str] = None, own_only: bool = False,
+                drop: int = 0) -> str:
+        """``path`` as the source of ``module`` (in ``function``) spells it
+        (``paths.written`` over the module's imports): ``conn`` where the index
+        says ``db.conn`` after ``from db import conn``. ``own_only``: drop the
+        module's prefix only from its own functions and classes."""
+        facts = self.modules.get(module)
+        fn = self.function(module, function) if function is not None else None
+        own = (set(facts.functions) | set(facts.classes)) if own_only and facts is not None else None
+        return paths.written(path, facts.imported if facts is not None else (),
+                             fn.local_imports if fn is not None else (), module, own, drop)
+
+    def spelled_once(self, module: str, path: str) -> Optional[str]:
+        """``written``, or None when two imports of the module could spell ``path``
+        (``import db`` and ``from db import X``): which one the code uses is unknown."""
+        facts = self.modules.get(module)
+        if facts is not None and len(paths.spellings(path, facts.imported)) > 1:
+            return None
+        return self.written(module, path)
+
     def split_dotted(self, dotted: str) -> Optional[Tuple[str, List[str]]]:
         """``pkg.db.close_db`` -> (``pkg.db``, [``close_db``]) when ``pkg.db`` is
         a project module (the longest such prefix)."""

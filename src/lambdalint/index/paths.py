@@ -63,29 +63,52 @@ def default_parts(path: str) -> Optional[Tuple[str, str]]:
     return (qualname, param) if param and "." not in param else None
 
 
-def written(path: str, imported: Sequence[Tuple[str, str]] = (), local_names: Iterable[str] = ()) -> str:
-    """``display`` of a path as the module spells it: a dotted import path by the
-    name its import bound. ``imported`` holds the module's (local name, dotted
-    path) import bindings, ``local_names`` the names bound by imports inside the
-    function (whose targets the index does not keep): ``db.conn.close`` reads
-    ``conn.close`` after ``from db import conn``, ``d.conn.close`` after
-    ``import db as d``."""
-    shown = display(path)
-    root, _ = split(path)
-    if ":" in root or root[:1] in "$%":
-        return shown
-    best: Optional[Tuple[str, str]] = None
-    for name, target in imported:
-        if (root == target or root.startswith(target + ".")) and (best is None or len(target) > len(best[1])):
-            best = (name, target)
-    if best is not None:
-        return best[0] + shown[len(best[1]):]
-    parts = root.split(".")
-    local = set(local_names)
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] in local:
-            return ".".join(parts[i:]) + shown[len(root):]
-    return shown
+def written(path: str, imported: Sequence[Tuple[str, str]] = (), local_names: Iterable[str] = (),
+            module: str = "", own: Optional[Iterable[str]] = None, drop: int = 0) -> str:
+    """``display`` of a path as the source of ``module`` spells it: THE one place
+    that turns an index path back into the code's own words.
+
+    ``imported`` holds the module's (local name, dotted path) import bindings: a
+    dotted import path reads by the name its import bound (the longest match),
+    ``db.conn.close`` as ``conn.close`` after ``from db import conn``, as
+    ``d.conn.close`` after ``import db as d``. ``module``: the module's own
+    functions and classes, which the index writes as ``app.get_conn``, read
+    ``get_conn`` (only those whose first name is in ``own`` when it is given).
+    ``local_names``: the names bound by imports inside the function (whose
+    targets the index does not keep). ``drop``: leave off the last segments
+    (the receiver of a method: ``CACHE.append`` -> ``CACHE``)."""
+    root, segs = split(path)
+    if ":" not in root and root[:1] not in "$%<":
+        best: Optional[Tuple[str, str]] = None
+        for name, target in imported:
+            if (root == target or root.startswith(target + ".")) and (best is None or len(target) > len(best[1])):
+                best = (name, target)
+        own_names = None if own is None else set(own)
+        if best is not None:
+            root = best[0] + root[len(best[1]):]
+        elif module and root.startswith(module + ".") and (
+                own_names is None or root[len(module) + 1:].split(".", 1)[0] in own_names):
+            root = root[len(module) + 1:]
+        else:
+            parts = root.split(".")
+            local = set(local_names)
+            for i in range(len(parts) - 1, 0, -1):
+                if parts[i] in local:
+                    root = ".".join(parts[i:])
+                    break
+        first, *more = root.split(".")
+        root, segs = first, more + segs
+    if 0 < drop <= len(segs):
+        segs = segs[:len(segs) - drop]
+    return display(join(root, segs))
+
+
+def spellings(path: str, imported: Sequence[Tuple[str, str]]) -> List[str]:
+    """Every name an import of the module could spell ``path`` with (``import db``
+    and ``from db import X`` both spell ``db.X``), to tell when the code's own
+    words are unknown."""
+    return list(dict.fromkeys(name + path[len(target):] for name, target in imported
+                              if path == target or path.startswith(target + ".")))
 
 
 def callable_of(path: str) -> Optional[str]:

@@ -537,14 +537,11 @@ class Interpreter:
 
 
 def as_written(project: Project, path: str, module: str, function: Optional[str] = None) -> str:
-    """An index path as the source of ``function`` in ``module`` spells it: an
-    imported name by its local name (``conn.close`` for ``from db import conn``,
-    ``db.conn.close`` for ``import db``), ``app.get_conn().close`` in module
-    ``app`` as ``get_conn().close``."""
-    facts = project.modules.get(module)
-    fn = project.function(module, function) if function is not None else None
-    shown = paths.written(path, facts.imported if facts is not None else (), fn.local_imports if fn is not None else ())
-    return shown[len(module) + 1:] if shown.startswith(module + ".") else shown
+    """An index path as the source of ``function`` in ``module`` spells it
+    (``Project.written``): ``conn.close`` for ``from db import conn``,
+    ``db.conn.close`` for ``import db``, ``app.get_conn().close`` in ``app`` as
+    ``get_conn().close``."""
+    return project.written(module, path, function)
 
 
 def with_status(state: State, key: str, value: FrozenSet[Status]) -> State:

@@ -107,26 +107,11 @@ class Interpreter(Calls, ControlFlow):
                      calls)
 
     def spelled(self, path: Optional[str], module: str) -> str:
-        """``path`` as the source of ``module`` spells it: the index writes names bound
-        by a module-level import, and the module's own functions and classes, as dotted
-        paths (``from threading import Thread`` makes ``Thread(...)`` the call of
-        ``threading.Thread``); the names the module binds give the spelling back."""
-        if not path:
-            return ""
-        if path[:1] not in "$%" and not paths.is_global(path):
-            facts = self.project.modules.get(module)
-            if facts is not None:
-                if path.startswith(module + "."):
-                    rest = path[len(module) + 1:]
-                    if rest.split(".", 1)[0] in facts.functions or rest.split(".", 1)[0] in facts.classes:
-                        return paths.display(rest)
-                best = ""
-                for name, target in facts.imported:
-                    if (path == target or path.startswith(target + ".")) and len(target) > len(best):
-                        best, spelled = target, name + path[len(target):]
-                if best:
-                    return paths.display(spelled)
-        return paths.display(path)
+        """``path`` as the source of ``module`` spells it (``Project.written``): the
+        index writes names bound by a module-level import, and the module's own
+        functions and classes, as dotted paths (``from threading import Thread``
+        makes ``Thread(...)`` the call of ``threading.Thread``)."""
+        return self.project.written(module, path, own_only=True) if path else ""
 
     # --- checkpoints ---------------------------------------------------------------
     def exits(self, out: Outcome, frame: Frame) -> List[Tuple[State, Exit]]:
