@@ -21,6 +21,7 @@ from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.teardown_fix import teardown_fix
+from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic, Label
 from lambdalint.index.facts import Event, Span
 from lambdalint.graph.handlers import Handler
@@ -186,6 +187,7 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
         # made by a function: at import (`repo = Repository()`) or by a getter in an invocation
         labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here, kept in a global")]
     labels.extend(call_places(project, site.chain, site.calls))
+    labels.extend(path_places(project, site.trail))  # the decisions on the path to the teardown, if any
     for p in made_from_it:
         if p in tracked:
             labels.append(place(project, tracked[p].made.module, tracked[p].made.span,
