@@ -74,8 +74,8 @@ class Site:
     written: str = ""
     action: str = ""
     calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls from the handler to it: (module, span, callee as written)
-    # the decisions under which it runs (``Step``s), when it does not run on every path; the
-    # first trail it was reached on, or () when it was also reached unconditionally
+    # the decisions under which it runs (``Step``s), when it does not run on every path: those
+    # every path reaching it shares (() when one of them takes none)
     trail: Tuple[Step, ...] = ()
 
 
@@ -402,9 +402,16 @@ class Interpreter:
         return self.tear_down(t, state, frame, e.span, f"`del {shown}`", STATEMENT, shown, "del")
 
     def reached_again(self, site: int, frame: Frame) -> None:
-        """A site reached once more: on any path that takes no decision, it is unconditional."""
-        if self.sites[site].trail and not frame.trail:
-            self.sites[site] = replace(self.sites[site], trail=())
+        """A site reached once more, maybe on another path: it keeps the decisions both
+        paths share (none when one path takes none, or when they part at the first)."""
+        kept = self.sites[site].trail
+        if kept and kept != frame.trail:
+            shared = 0
+            for mine, theirs in zip(kept, frame.trail):
+                if mine != theirs:
+                    break
+                shared += 1
+            self.sites[site] = replace(self.sites[site], trail=kept[:shared])
 
     # --- control flow ---------------------------------------------------------------
     def branch(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
