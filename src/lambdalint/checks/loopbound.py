@@ -32,8 +32,9 @@ from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.story import chain_note, declared_places, fit_named, handlers_note
 from lambdalint.checks.teardown import written_at
+from lambdalint.checks.trail import path_places
 from lambdalint.graph.entry import Handler
-from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Tracked, Use, join, tracked_resources
+from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LIVE, Frame, Interpreter, Site, State, Tracked, Use, join, tracked_resources
 from lambdalint.model.replay import all_live, replay_warm
 from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, Diagnostic, Fix
 from lambdalint.index.facts import Event, Function, Span
@@ -157,8 +158,10 @@ class _LoopInterpreter(Interpreter):
         if site is None:
             site = len(self.sites)
             self._site_ids[key] = site
-            self.sites.append(Site(t, frame.module, span, label, frame.chain))
+            self.sites.append(Site(t, frame.module, span, label, frame.chain, trail=frame.trail))
             self.run_sites.add(site)
+        else:
+            self.reached_again(site, frame)
         new = dict(state)
         new[t.path] = frozenset(st for st in statuses if st != LIVE) | {(LOOPDEAD, site)}
         return new
@@ -187,8 +190,14 @@ class _LoopInterpreter(Interpreter):
             return super().branch(e, state, frame)
         # `if _loop is not asyncio.get_running_loop(): client = ...` re-creates a client
         # bound to a dead loop; a branch that does so revives it.
+        text = dict(e.consts).get("text", "")
+        before = self.decided(frame, IF_TRUE, e.span, text)
         body_fall, body_rets = self.block(e.body, state, frame)
+        frame.trail = before
+        self.decided(frame, IF_FALSE, e.span, text)
         else_fall, else_rets = self.block(e.orelse, state, frame)
+        frame.trail = before
+        self.after_branch(e, frame, body_fall, else_fall)
         falls = [s for s in (body_fall, else_fall) if s is not None]
         if not falls:
             return None, body_rets + else_rets
@@ -272,6 +281,7 @@ def _story(project: Project, t: Tracked, site: Site, use: Use, handlers: List[Ha
     labels = (
         place(project, site.module, site.span, f"used under {how}" + (f" (in `{fn}`)" if len(site.chain) > 1 else ""),
               INVOCATION),
+        *path_places(project, site.trail),
         place(project, use.module, use.span, f"used again here on the next invocation, from a new loop "
                                              f"(in `{use.function}`)", NEXT),
         *declared,

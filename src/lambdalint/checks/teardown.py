@@ -22,6 +22,7 @@ from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.story import call_places, chain_note, declared_places, fit_named, handlers_note
 from lambdalint.checks.teardown_fix import teardown_fix
+from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import ERROR, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic
 from lambdalint.index.facts import Event, Span
 from lambdalint.graph.handlers import Handler
@@ -152,6 +153,7 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
         # made by a function: at import (`repo = Repository()`) or by a getter in an invocation
         labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here, kept in a global")]
     labels.extend(call_places(project, site.chain, site.calls))
+    labels.extend(path_places(project, site.trail))  # the decisions on the path to the teardown, if any
     for p in made_from_it:
         if p in tracked:
             labels.append(place(project, tracked[p].made.module, tracked[p].made.span,

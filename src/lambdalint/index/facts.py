@@ -92,7 +92,10 @@ class Event:
       comprehension's value is a synthetic local ``%__comp_<line>_<col>``
       filled with ``setitem`` events.
     - ``try``: ``body``, ``handlers`` (one block per ``except``), ``orelse``,
-      ``final``.
+      ``final``; ``marks`` the headers: one (text, span) per ``except`` clause, in
+      order (``"except psycopg2.Error"``, ``"except"`` when the type is long or
+      absent; the span from ``except`` to the end of its type), then
+      ``("finally", span)`` when there is one (messages say which path runs).
     - ``with``: ``items`` pairs of (context path, argument paths of the context
       call) and ``body``; ``awaited`` for ``async with``.
     """
@@ -117,6 +120,7 @@ class Event:
     final: Tuple["Event", ...] = ()
     opaque: bool = False
     members: Tuple[Tuple[str, str, str], ...] = ()
+    marks: Tuple[Tuple[str, Span], ...] = ()
 
     @property
     def line(self) -> int:

@@ -415,7 +415,25 @@ class Walker(Expressions):
             self.out = saved
         orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
         final = self.sub_block(node.finalbody.body) if node.finalbody is not None else ()
-        self.emit(Event("try", self.span(node), body=body, handlers=tuple(handlers), orelse=orelse, final=final))
+        self.emit(Event("try", self.span(node), body=body, handlers=tuple(handlers), orelse=orelse, final=final,
+                        marks=self.try_marks(node)))
+
+    def try_marks(self, node: cst.Try) -> Tuple[Tuple[str, Span], ...]:
+        """The ``except`` and ``finally`` headers of a ``try``: (text, one-line span)."""
+        marks = []
+        for h in node.handlers:
+            start = self.span(h)
+            keyword = "except*" if isinstance(node, getattr(cst, "TryStar", ())) else "except"
+            kind = self.code_for(h.type) if h.type is not None else ""
+            end = self.span(h.type) if kind and len(kind) <= 60 else NO_SPAN
+            if end[2] == start[0]:
+                marks.append((f"{keyword} {kind}", (start[0], start[1], end[2], end[3])))
+            else:
+                marks.append((keyword, (start[0], start[1], start[0], start[1] + len(keyword))))
+        if node.finalbody is not None:
+            start = self.span(node.finalbody)
+            marks.append(("finally", (start[0], start[1], start[0], start[1] + len("finally"))))
+        return tuple(marks)
 
     def stmt_with(self, node: cst.With) -> None:
         items = []

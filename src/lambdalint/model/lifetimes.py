@@ -38,6 +38,17 @@ _BUDGET = 200_000
 Status = Tuple[str, int]  # ("live" | "dead" | "none", teardown site id)
 State = Dict[str, FrozenSet[Status]]
 
+# One control decision on the path to an event: (module, span, kind, text). Kinds:
+# IF_TRUE / IF_FALSE (the body / the `else` of the `if` at span; text the condition
+# as written, "" when long), EXITS_IF_TRUE / EXITS_IF_FALSE (what follows an `if`
+# whose body / `else` leaves early: it runs only when the condition is false / true),
+# EXCEPT (an `except` clause; text its header), FINALLY, LOOP (a loop body; text a
+# `while` condition). A trail is the tuple of the decisions enclosing an event, from
+# the handler down through the calls it makes.
+Step = Tuple[str, Span, str, str]
+IF_TRUE, IF_FALSE, EXITS_IF_TRUE, EXITS_IF_FALSE = "if", "else", "exits-if", "exits-else"
+EXCEPT, FINALLY, LOOP = "except", "finally", "loop"
+
 
 @dataclass(frozen=True)
 class Tracked:
@@ -63,6 +74,9 @@ class Site:
     written: str = ""
     action: str = ""
     calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls from the handler to it: (module, span, callee as written)
+    # the decisions under which it runs (``Step``s), when it does not run on every path: those
+    # every path reaching it shares (() when one of them takes none)
+    trail: Tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,7 @@ class Frame:
     # for a @contextmanager body entered by a `with`: runs the `with` body at the `yield`
     on_yield: Optional[Callable[[State, Optional[str]], State]] = None
     calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls that lead here: (module, span, callee as written)
+    trail: Tuple[Step, ...] = ()  # the control decisions that lead here (``Step``), through the calls too
 
 
 def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
@@ -214,13 +229,28 @@ class Interpreter:
     def block(self, events: Sequence[Event], state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         returns: List[State] = []
         current: Optional[State] = state
+        trail = frame.trail  # decisions taken inside (an early exit) hold until the block ends
         for e in events:
             if current is None:
                 break
             self.budget -= 1
             current, rets = self.event(e, current, frame)
             returns.extend(rets)
+        frame.trail = trail
         return current, returns
+
+    def decided(self, frame: Frame, kind: str, span: Span, text: str = "") -> Tuple[Step, ...]:
+        """Enter a decision: the frame's trail with it added; returns the trail before."""
+        before = frame.trail
+        frame.trail = before + ((frame.module, span, kind, text),)
+        return before
+
+    def after_branch(self, e: Event, frame: Frame, body_fall: Optional[State], else_fall: Optional[State]) -> None:
+        """After an `if` whose body (or `else`) always leaves early, what follows runs
+        only on the other branch."""
+        if (body_fall is None) != (else_fall is None):
+            self.decided(frame, EXITS_IF_TRUE if body_fall is None else EXITS_IF_FALSE, e.span,
+                         dict(e.consts).get("text", ""))
 
     def event(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         kind = e.kind
@@ -334,7 +364,10 @@ class Interpreter:
         if site is None:
             site = len(self.sites)
             self._site_ids[key] = site
-            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape, written, action, frame.calls))
+            self.sites.append(Site(t, frame.module, span, how, frame.chain, shape, written, action, frame.calls,
+                                   frame.trail))
+        else:
+            self.reached_again(site, frame)
         dead = frozenset({("dead", site)})
         state = with_status(state, t.path, dead)
         for child in self._derived.get(t.path, ()):  # a cursor dies with its connection
@@ -368,10 +401,28 @@ class Interpreter:
         shown = self.written(e.path, frame)
         return self.tear_down(t, state, frame, e.span, f"`del {shown}`", STATEMENT, shown, "del")
 
+    def reached_again(self, site: int, frame: Frame) -> None:
+        """A site reached once more, maybe on another path: it keeps the decisions both
+        paths share (none when one path takes none, or when they part at the first)."""
+        kept = self.sites[site].trail
+        if kept and kept != frame.trail:
+            shared = 0
+            for mine, theirs in zip(kept, frame.trail):
+                if mine != theirs:
+                    break
+                shared += 1
+            self.sites[site] = replace(self.sites[site], trail=kept[:shared])
+
     # --- control flow ---------------------------------------------------------------
     def branch(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+        text = dict(e.consts).get("text", "")
+        before = self.decided(frame, IF_TRUE, e.span, text)
         body_fall, body_rets = self.block(e.body, state, frame)
+        frame.trail = before
+        self.decided(frame, IF_FALSE, e.span, text)
         else_fall, else_rets = self.block(e.orelse, state, frame)
+        frame.trail = before
+        self.after_branch(e, frame, body_fall, else_fall)
         falls = [s for s in (body_fall, else_fall) if s is not None]
         if not falls:
             return None, body_rets + else_rets
@@ -409,8 +460,10 @@ class Interpreter:
         return out
 
     def loop(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+        before = self.decided(frame, LOOP, e.span, dict(e.consts).get("text", ""))
         once, rets1 = self.block(e.body, state, frame)
         twice, rets2 = self.block(e.body, join([state] + ([once] if once else [])), frame)
+        frame.trail = before
         after = join([s for s in (state, once, twice) if s is not None])
         fall, rets3 = self.block(e.orelse, after, frame)
         return fall, rets1 + rets2 + rets3
@@ -427,8 +480,12 @@ class Interpreter:
                 if statuses == frozenset({LIVE}) and state.get(gpath, frozenset({LIVE})) != statuses:
                     handler_in = with_status(handler_in, gpath, frozenset({LIVE}))
         falls: List[State] = []
-        for h in e.handlers:
+        marks = e.marks
+        for i, h in enumerate(e.handlers):
+            mark = marks[i] if i < len(marks) else ("except", e.span)
+            before = self.decided(frame, EXCEPT, mark[1], mark[0])
             h_fall, h_rets = self.block(h, handler_in, frame)
+            frame.trail = before
             rets = rets + h_rets
             if h_fall is not None:
                 falls.append(h_fall)
@@ -439,6 +496,8 @@ class Interpreter:
                 falls.append(o_fall)
         if not e.final:
             return (join(falls) if falls else None), rets
+        final_mark = marks[-1][1] if marks and marks[-1][0] == "finally" else e.span
+        before = self.decided(frame, FINALLY, final_mark)
         final_rets: List[State] = []
         for r in rets:
             f, fr = self.block(e.final, r, frame)
@@ -448,6 +507,7 @@ class Interpreter:
         if falls:
             fall, fr = self.block(e.final, join(falls), frame)
             final_rets.extend(fr)
+        frame.trail = before
         return fall, final_rets
 
     def with_(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
@@ -530,7 +590,7 @@ class Interpreter:
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         called = (frame.module, e.span, self.written(e.path, frame) if e.path else label)
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield,
-                       frame.calls + (called,))
+                       frame.calls + (called,), frame.trail)
         fall, returns = self.block(fn.body, state, callee)
         exits = [s for s in [fall, *returns] if s is not None]
         return join(exits) if exits else state
