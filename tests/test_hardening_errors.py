@@ -133,7 +133,7 @@ def test_the_report_itself_failing(project, monkeypatch):
     import lambdalint.report as report
 
     def broken_reporter(name):
-        def write_report(diagnostics, out, color):
+        def write_report(diagnostics, out, color, context=None):
             raise UnicodeError("cannot show this")
 
         return write_report

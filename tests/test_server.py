@@ -117,7 +117,11 @@ def test_open_change_save_close(tmp_path):
             assert d.source == "lambdalint"
             assert d.code_description is not None and d.code_description.href == rule_url("LAM101")
             # the headline names the object as the code at the span spells it
-            assert d.message == "`db.conn` is closed in the handler; the next warm invocation uses it closed"
+            headline, *rest = d.message.splitlines()
+            assert headline == "`db.conn` is closed in the handler; the next warm invocation uses it closed"
+            # then the advice and the notes, on lines of their own (editors show the message whole)
+            assert rest[0].startswith("help: Remove the teardown `db.conn.close()`")
+            assert rest[1] == "note: it then fails with sqlite3.ProgrammingError: Cannot operate on a closed database"
             # typing, unsaved: the buffer's text is checked, not the file's
             n = ed.count(app)
             ed.replace_all(app, APP.replace("    db.conn.close()\n", ""))
