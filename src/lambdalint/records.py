@@ -55,6 +55,9 @@ class Loaded:
     deployment_reads: Recorded = field(default_factory=dict)
     records: Dict[str, "FileRecord"] = field(default_factory=dict)
     pruned: bool = False
+    # module key -> digest of its facts as keyed for this run (``run.collect_facts``),
+    # for the modules a cache knows: what per-handler findings are keyed by
+    digests: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,7 +16,7 @@ import heapq
 import os
 from dataclasses import dataclass, replace
 
-from lambdalint.cache.store import Cache, content_hash, entry_key, write_facts, write_source
+from lambdalint.cache.store import Cache, content_hash, entry_key, facts_digest, facts_payload, write_facts, write_source
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import ERROR, Diagnostic
 from lambdalint.project.discover import (
@@ -96,7 +96,8 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
             memo["reading"] = (gathered, dict(reads), deployment, sources)
     code_roots = deployment.code_roots
     records: Dict[str, FileRecord] = {}
-    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources))
+    digests: Dict[str, str] = {}
+    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources), digests)
     project = Project(modules, memo.get("project") if memo is not None else None)
     if memo is not None:
         memo["project"] = project
@@ -112,7 +113,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     handlers, managed = with_managed(project, handlers, settings.managed_instances,
                                      settings.managed_instances_handlers, settings.source, names)
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
-                  len(sources), code_roots, sources, reads, records, options.prune)
+                  len(sources), code_roots, sources, reads, records, options.prune, digests)
 
 
 def _read_before(memo: Optional[Dict[str, Any]], gathered: Gathered) -> Optional[Tuple[Any, List[SourceFile], Dict]]:
@@ -170,11 +171,14 @@ class _File:
 
 
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
-                  records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = ()) -> List[ModuleFacts]:
+                  records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = (),
+                  digests: Optional[Dict[str, str]] = None) -> List[ModuleFacts]:
     """The facts of every file handlers can reach (of every file without
     pruning), and of every file that cannot be read, in ``sources`` order.
     ``records`` (absolute path -> ``FileRecord``) is filled when given;
-    ``declared``: modules deployment files name as handler modules."""
+    ``declared``: modules deployment files name as handler modules;
+    ``digests`` (module key -> digest of its facts as keyed for this run) is
+    filled when given, for the modules whose stored facts the cache knows."""
     progress = options.progress or Progress(False)
     jobs = options.jobs or default_jobs()
     cache = options.cache
@@ -249,6 +253,39 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             if renamed is not None and key:
                 renamed[(key, s.module)] = hit
         out.append(hit)
+    if digests is not None and cache is not None:
+        digests.update(_fact_digests(sources, keys, getattr(cache, "digests", {}), maps, out))
+    return out
+
+
+def _fact_digests(sources: Sequence[SourceFile], keys: Mapping[str, str], stored: Mapping[str, str],
+                  maps: Dict[str, Dict[str, str]], facts: Sequence[ModuleFacts]) -> Dict[str, str]:
+    """Each module's facts as this run keys them, by digest: the stored facts'
+    digest, the names it was indexed and keyed under, the path shown, and the
+    module names of its root that renaming read (only when one differs)."""
+    import hashlib
+    import json
+
+    by_module = {m.module: m for m in facts}
+    root_digests: Dict[str, str] = {}
+    out: Dict[str, str] = {}
+    for s in sources:
+        key = keys.get(s.module)
+        stored_digest = stored.get(key) if key else None
+        m = by_module.get(s.module)
+        if stored_digest is None or m is None:
+            continue
+        names = maps.get(s.root, {})
+        root = root_digests.get(s.root)
+        if root is None:
+            plain = all(k == v for k, v in names.items())
+            root = root_digests[s.root] = "" if plain else hashlib.blake2b(
+                json.dumps(sorted(names.items())).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        h = hashlib.blake2b(digest_size=16)
+        for part in (stored_digest, s.module, m.module, m.path, root):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\0")
+        out[m.module] = h.hexdigest()
     return out
 
 
@@ -349,13 +386,13 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     progress.stage("indexing", len(missing))
     items = [(i, f.data, f.source, f.key, store, verbose) for i, f in enumerate(missing)]
     use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_INDEX_BYTES
-    for i, (facts, error) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
+    for i, (facts, error, digest) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
         out[missing[i].source.module] = facts
         if cache is not None:
             if error is not None:
                 cache.fail(error)
             if facts.problem is None or facts.problem.code != "LAM000":
-                cache.remember(missing[i].key, facts)
+                cache.remember(missing[i].key, facts, digest)
     return out
 
 
@@ -368,18 +405,23 @@ def _scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, Mo
 
 
 def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[Tuple[str, bytes]], bool]]
-                 ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str]]]]:
+                 ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str], Optional[str]]]]:
+    """Each file's facts, the reason they could not be stored, and the digest
+    of their stored form (``None`` when not stored)."""
     out = []
     for i, data, source, key, store, verbose in items:
         facts = indexing.index_bytes(data, source, verbose)
-        error = None
+        error = digest = None
         # an internal error is lambdalint's bug, not the file's: never remember it
         if store is not None and not (facts.problem is not None and facts.problem.code == "LAM000"):
             cache_dir, secret = store
-            error = write_facts(cache_dir, key, facts, secret)
+            payload = facts_payload(facts)
+            error = write_facts(cache_dir, key, facts, secret, payload)
+            if payload is not None and error is None:
+                digest = facts_digest(payload)
             if error is None and facts.problem is None:
                 error = write_source(cache_dir, key, data, secret)
-        out.append((i, (facts, error)))
+        out.append((i, (facts, error, digest)))
     return out
 
 
@@ -557,22 +599,36 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     if options.report_files is not None:
         checked = _reaching(project, handlers, modules, options.report_files)
         project = _loaded_by(project, checked, options)
-    ctx = CheckContext(project, checked, catalog, {**RULE_OPTIONS, **settings.options}, growth)
+    rule_options = {**RULE_OPTIONS, **settings.options}
+
+    def run_rules(project: "Project", subset: Sequence["Handler"]) -> Tuple[List[Diagnostic], List[str]]:
+        ctx = CheckContext(project, subset, catalog, rule_options, growth)
+        found: List[Diagnostic] = []
+        failed: List[str] = []
+        for check in all_checks():
+            try:
+                found.extend(check(ctx))
+            except Exception as exc:  # one broken rule must not hide the others
+                import traceback
+
+                failed.append(traceback.format_exc() if options.verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
+        return found, failed
+
     diagnostics: List[Diagnostic] = []
-    internal: List[str] = []
     rules = all_rules()
     for m in modules:
         if m.problem is not None:
             info = rules[m.problem.code]
             diagnostics.append(Diagnostic(m.problem.code, info.name, m.problem.message, m.path,
                                           (m.problem.line, m.problem.column, m.problem.line, m.problem.column), ERROR))
-    for check in all_checks():
-        try:
-            diagnostics.extend(check(ctx))
-        except Exception as exc:  # one broken rule must not hide the others
-            import traceback
-
-            internal.append(traceback.format_exc() if options.verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
+    reused = _per_handler(settings, catalog, options, loaded, checked, run_rules) \
+        if options.report_files is None else None
+    if reused is not None:
+        diagnostics.extend(reused)
+        internal: List[str] = []
+    else:
+        found, internal = run_rules(project, checked)
+        diagnostics.extend(found)
     by_path = {m.path: m for m in modules}
     active = [d for d in diagnostics if selected(d.code, settings, rules[d.code].default if d.code in rules else True)]
     suppression = suppress.apply(active, by_path, settings)
@@ -588,6 +644,39 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     kept = _unfixable_shown_only(kept, settings)
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
+
+
+def _per_handler(settings: Settings, catalog: "Catalog", options: Options, loaded: Loaded,
+                 handlers: Sequence["Handler"],
+                 run_rules: Callable[["Project", Sequence["Handler"]], Tuple[List[Diagnostic], List[str]]]
+                 ) -> Optional[List[Diagnostic]]:
+    """The rules' findings from the per-handler entries of a disk cache
+    (``lambdalint.cache.findings``), running only the handlers whose Lambda
+    loads a module whose facts changed; ``None`` when the cache cannot say
+    (the caller runs every handler: a cold run stores the entries then)."""
+    cache = options.cache
+    if cache is None or cache.memo is not None or not handlers or not cache.usable():
+        return None
+    from lambdalint.cache import findings
+
+    keys = findings.handler_keys(loaded.project, handlers, loaded.digests,
+                                 findings.base_key(settings, catalog.fingerprint()))
+
+    def run_subset(subset: List["Handler"]) -> Tuple[List[Diagnostic], List[str]]:
+        return run_rules(_loaded_by(loaded.project, subset, options), subset)
+
+    done = findings.incremental(cache, loaded.project, handlers, keys, run_subset)
+    if done is not None:
+        if options.verbose:
+            import sys
+
+            print(f"lambdalint: rules run for {done[1]} of {len(handlers)} handlers", file=sys.stderr)
+        return done[0]
+    found, internal = run_rules(loaded.project, handlers)
+    if not internal:
+        findings.store_all(cache, loaded.project, handlers, keys, found)
+    # the run stays the caller's: it reports the failures as a run without entries does
+    return None if internal else found
 
 
 def _loaded_by(project: "Project", handlers: Sequence["Handler"], options: Options) -> "Project":
