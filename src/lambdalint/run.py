@@ -101,6 +101,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     project = Project(modules, memo.get("project") if memo is not None else None)
     if memo is not None:
         memo["project"] = project
+    edge_names = _edge_names(options, project, digests)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     for path in sorted(_declared_probes(deployment.declared, gathered.root) - reads.keys()):  # stamped before they are looked at
         reads[path] = (stamp_of(path), False)
@@ -112,8 +113,25 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                                           settings.snapstart_handlers, settings.source, names)
     handlers, managed = with_managed(project, handlers, settings.managed_instances,
                                      settings.managed_instances_handlers, settings.source, names)
+    if edge_names is not None:
+        from lambdalint.cache import edges
+
+        edges.save(options.cache, project, digests, edge_names)  # type: ignore[arg-type]
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
                   len(sources), code_roots, sources, reads, records, options.prune, digests)
+
+
+def _edge_names(options: Options, project: "Project", digests: Mapping[str, str]) -> Optional[Dict[str, Tuple[str, ...]]]:
+    """The import names a disk cache knows for these facts, given to ``project``
+    (``lambdalint.cache.edges``); ``None`` without one."""
+    cache = options.cache
+    if cache is None or cache.memo is not None or not digests or not cache.usable():
+        return None
+    from lambdalint.cache import edges
+
+    known = edges.load(cache)
+    edges.prime(project, digests, known)
+    return known
 
 
 def _read_before(memo: Optional[Dict[str, Any]], gathered: Gathered) -> Optional[Tuple[Any, List[SourceFile], Dict]]:
