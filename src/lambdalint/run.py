@@ -97,7 +97,9 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     code_roots = deployment.code_roots
     records: Dict[str, FileRecord] = {}
     digests: Dict[str, str] = {}
-    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources), digests)
+    derived: List[str] = []
+    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources),
+                            digests, derived)
     project = Project(modules, memo.get("project") if memo is not None else None)
     if memo is not None:
         memo["project"] = project
@@ -118,7 +120,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
 
         edges.save(options.cache, project, digests, edge_names)  # type: ignore[arg-type]
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
-                  len(sources), code_roots, sources, reads, records, options.prune, digests)
+                  len(sources), code_roots, sources, reads, records, options.prune, digests, derived)
 
 
 def _edge_names(options: Options, project: "Project", digests: Mapping[str, str]) -> Optional[Dict[str, Tuple[str, ...]]]:
@@ -190,13 +192,14 @@ class _File:
 
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
                   records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = (),
-                  digests: Optional[Dict[str, str]] = None) -> List[ModuleFacts]:
+                  digests: Optional[Dict[str, str]] = None, derived: Optional[List[str]] = None) -> List[ModuleFacts]:
     """The facts of every file handlers can reach (of every file without
     pruning), and of every file that cannot be read, in ``sources`` order.
     ``records`` (absolute path -> ``FileRecord``) is filled when given;
     ``declared``: modules deployment files name as handler modules;
     ``digests`` (module key -> digest of its facts as keyed for this run) is
-    filled when given, for the modules whose stored facts the cache knows."""
+    filled when given, for the modules whose stored facts the cache knows;
+    ``derived``: the keys of the renamed facts a disk cache holds, when given."""
     progress = options.progress or Progress(False)
     jobs = options.jobs or default_jobs()
     cache = options.cache
@@ -256,10 +259,15 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
     maps = rename_maps(sources)
-    from lambdalint.graph.rename import rename_modules
+    from lambdalint.graph.rename import needs_rename, rename_modules
 
     keys = {f.source.module: f.key for f in files}
     renamed = _renamed_memo(cache, maps)
+    # a disk cache keeps the renamed facts too: renaming every path of a module
+    # costs more than reading its facts (``derived``: their keys, for the run memo)
+    disk = cache if cache is not None and cache.memo is None and cache.usable() else None
+    roots: Dict[str, str] = {}
+    used: Dict[str, str] = {}  # module -> the entry whose digest is that of its facts as keyed
     out = []
     for s in sources:
         if s.module not in facts:
@@ -267,25 +275,57 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         key = keys.get(s.module)
         hit = renamed.get((key, s.module)) if renamed is not None and key else None
         if hit is None:
-            hit = rename_modules(facts[s.module], s.module, maps.get(s.root, {}))
+            names = maps.get(s.root, {})
+            if disk is not None and key and needs_rename(facts[s.module], s.module, names):
+                rkey = _renamed_key(key, s.module, _root_digest(roots, s.root, names))
+                hit = disk.get_facts(rkey, facts[s.module].path, s.module)
+                if hit is None:
+                    hit = rename_modules(facts[s.module], s.module, names)
+                    if facts[s.module].problem is None:
+                        disk.put_facts(rkey, hit)
+                if rkey in disk.digests:
+                    used[s.module] = rkey
+                if derived is not None:
+                    derived.append(rkey)
+            else:
+                hit = rename_modules(facts[s.module], s.module, names)
             if renamed is not None and key:
                 renamed[(key, s.module)] = hit
         out.append(hit)
     if digests is not None and cache is not None:
-        digests.update(_fact_digests(sources, keys, getattr(cache, "digests", {}), maps, out))
+        digests.update(_fact_digests(sources, {**keys, **used}, getattr(cache, "digests", {}), maps, out, roots))
     return out
 
 
+def _root_digest(known: Dict[str, str], root: str, names: Mapping[str, str]) -> str:
+    """The module names of a root that renaming reads, by digest ("" when none differs)."""
+    found = known.get(root)
+    if found is None:
+        import hashlib
+        import json
+
+        plain = all(k == v for k, v in names.items())
+        found = known[root] = "" if plain else hashlib.blake2b(
+            json.dumps(sorted(names.items())).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return found
+
+
+def _renamed_key(key: str, module: str, root: str) -> str:
+    """The cache key of a file's facts renamed for this run (``lambdalint.graph.rename``)."""
+    import hashlib
+
+    return hashlib.blake2b(f"renamed\0{key}\0{module}\0{root}".encode("utf-8", "surrogatepass"),
+                           digest_size=20).hexdigest()
+
+
 def _fact_digests(sources: Sequence[SourceFile], keys: Mapping[str, str], stored: Mapping[str, str],
-                  maps: Dict[str, Dict[str, str]], facts: Sequence[ModuleFacts]) -> Dict[str, str]:
+                  maps: Dict[str, Dict[str, str]], facts: Sequence[ModuleFacts], roots: Dict[str, str]) -> Dict[str, str]:
     """Each module's facts as this run keys them, by digest: the stored facts'
-    digest, the names it was indexed and keyed under, the path shown, and the
+    digest (of the renamed facts, when stored), the names it was indexed and keyed under, the path shown, and the
     module names of its root that renaming read (only when one differs)."""
     import hashlib
-    import json
 
     by_module = {m.module: m for m in facts}
-    root_digests: Dict[str, str] = {}
     out: Dict[str, str] = {}
     for s in sources:
         key = keys.get(s.module)
@@ -293,12 +333,7 @@ def _fact_digests(sources: Sequence[SourceFile], keys: Mapping[str, str], stored
         m = by_module.get(s.module)
         if stored_digest is None or m is None:
             continue
-        names = maps.get(s.root, {})
-        root = root_digests.get(s.root)
-        if root is None:
-            plain = all(k == v for k, v in names.items())
-            root = root_digests[s.root] = "" if plain else hashlib.blake2b(
-                json.dumps(sorted(names.items())).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        root = _root_digest(roots, s.root, maps.get(s.root, {}))
         h = hashlib.blake2b(digest_size=16)
         for part in (stored_digest, s.module, m.module, m.path, root):
             h.update(part.encode("utf-8", "surrogatepass"))
@@ -679,6 +714,7 @@ def _per_handler(settings: Settings, catalog: "Catalog", options: Options, loade
 
     keys = findings.handler_keys(loaded.project, handlers, loaded.digests,
                                  findings.base_key(settings, catalog.fingerprint()))
+    loaded.derived.extend(k for k in keys if k is not None)
 
     def run_subset(subset: List["Handler"]) -> Tuple[List[Diagnostic], List[str]]:
         return run_rules(_loaded_by(loaded.project, subset, options), subset)

@@ -6,9 +6,12 @@ facts: lambdalint's version, the source of the code that builds them (facts,
 first pass, index), the Python and libcst versions. Nothing else needs to be
 in the key: the index does not read the configuration or the resource
 catalogue (facts name call paths; rules consult the catalogue), so changing
-either re-runs the cheap stages only. Cross-file results (reachability,
-handlers, findings) are never cached: they are recomputed from the facts on
-every run, so an edit in one module changes findings in another.
+either re-runs the cheap stages only. Cross-file results are keyed by the
+digests of the facts they read (``Cache.digests``: the stored form's hash, so
+an edit that leaves the facts equal changes no key): each handler's findings
+(``lambdalint.cache.findings``, keyed by the facts of every module its Lambda
+loads) and the names each module's facts may import (``lambdalint.cache.edges``);
+handlers and reachability are recomputed from the facts on every run.
 
 Old entries are deleted once a day by ``lambdalint.cache.sweep``.
 
