@@ -260,6 +260,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     # facts are indexed (and cached) under the import name, then keyed for this run
     maps = rename_maps(sources)
     from lambdalint.graph.rename import needs_rename, rename_modules
+    from lambdalint.cache.digests import fact_digests, renamed_key, root_digest
 
     keys = {f.source.module: f.key for f in files}
     renamed = _renamed_memo(cache, maps)
@@ -277,7 +278,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         if hit is None:
             names = maps.get(s.root, {})
             if disk is not None and key and needs_rename(facts[s.module], s.module, names):
-                rkey = _renamed_key(key, s.module, _root_digest(roots, s.root, names))
+                rkey = renamed_key(key, s.module, root_digest(roots, s.root, names))
                 hit = disk.get_facts(rkey, facts[s.module].path, s.module)
                 if hit is None:
                     hit = rename_modules(facts[s.module], s.module, names)
@@ -293,52 +294,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
                 renamed[(key, s.module)] = hit
         out.append(hit)
     if digests is not None and cache is not None:
-        digests.update(_fact_digests(sources, {**keys, **used}, getattr(cache, "digests", {}), maps, out, roots))
-    return out
-
-
-def _root_digest(known: Dict[str, str], root: str, names: Mapping[str, str]) -> str:
-    """The module names of a root that renaming reads, by digest ("" when none differs)."""
-    found = known.get(root)
-    if found is None:
-        import hashlib
-        import json
-
-        plain = all(k == v for k, v in names.items())
-        found = known[root] = "" if plain else hashlib.blake2b(
-            json.dumps(sorted(names.items())).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    return found
-
-
-def _renamed_key(key: str, module: str, root: str) -> str:
-    """The cache key of a file's facts renamed for this run (``lambdalint.graph.rename``)."""
-    import hashlib
-
-    return hashlib.blake2b(f"renamed\0{key}\0{module}\0{root}".encode("utf-8", "surrogatepass"),
-                           digest_size=20).hexdigest()
-
-
-def _fact_digests(sources: Sequence[SourceFile], keys: Mapping[str, str], stored: Mapping[str, str],
-                  maps: Dict[str, Dict[str, str]], facts: Sequence[ModuleFacts], roots: Dict[str, str]) -> Dict[str, str]:
-    """Each module's facts as this run keys them, by digest: the stored facts'
-    digest (of the renamed facts, when stored), the names it was indexed and keyed under, the path shown, and the
-    module names of its root that renaming read (only when one differs)."""
-    import hashlib
-
-    by_module = {m.module: m for m in facts}
-    out: Dict[str, str] = {}
-    for s in sources:
-        key = keys.get(s.module)
-        stored_digest = stored.get(key) if key else None
-        m = by_module.get(s.module)
-        if stored_digest is None or m is None:
-            continue
-        root = _root_digest(roots, s.root, maps.get(s.root, {}))
-        h = hashlib.blake2b(digest_size=16)
-        for part in (stored_digest, s.module, m.module, m.path, root):
-            h.update(part.encode("utf-8", "surrogatepass"))
-            h.update(b"\0")
-        out[m.module] = h.hexdigest()
+        digests.update(fact_digests(sources, {**keys, **used}, getattr(cache, "digests", {}), maps, out, roots))
     return out
 
 
