@@ -18,10 +18,10 @@ def label(path: Path) -> str:
     """The place in the cache an entry's MAC covers, from where it is."""
     if path.parent.name == "runs":
         return f"runs/{path.stem}"
-    if path.name == "scans.json":
-        return f"{path.parent.name}/scans/"
+    if path.name in ("scans.json", "edges.json"):
+        return f"{path.parent.name}/{path.stem}/"
     kind_dir = path.parent.parent
-    name = path.name[:-5] if kind_dir.name == "facts" else path.name
+    name = path.name[:-5] if kind_dir.name in ("facts", "findings") else path.name
     return f"{kind_dir.parent.name}/{kind_dir.name}/{name}"
 
 

@@ -504,3 +504,59 @@ def test_odd_memo_content_is_a_miss(tmp_path, monkeypatch, spoil):
     later(app)
     memo, truth = memo_and_truth(["p"], tmp_path / "c")
     assert memo == truth
+
+
+# --- the per-handler findings (lambdalint.cache.findings) ------------------------------------
+
+GROWS = """
+SEEN = []
+
+def handler(event, context):
+    SEEN.append(event["id"])
+"""
+
+
+def _forget_memos(cache_dir: Path) -> None:
+    for memo in cache_dir.glob("runs/*.json"):
+        memo.unlink()
+
+
+def test_a_findings_entry_moved_to_another_handlers_key_is_a_miss(tmp_path, monkeypatch):
+    """Two handlers with different findings: their entries swapped (each
+    signed for its own place) are never read as the other's."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "grows.py": GROWS})
+    settle(tmp_path / "p")
+    cache_dir = tmp_path / "cache"
+    cached([tmp_path / "p"], cache_dir)
+    entries = sorted(cache_dir.glob("v*/findings/*/*.json"))
+    assert len(entries) == 2
+    a, b = (e.read_bytes() for e in entries)
+    entries[0].write_bytes(b)
+    entries[1].write_bytes(a)
+    _forget_memos(cache_dir)
+    memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
+    assert memo == truth and {d[2] for d in truth[0]} == {"LAM101", "LAM201"}
+
+
+def test_an_edit_to_one_handler_keeps_the_others_findings(tmp_path, monkeypatch):
+    """Only the edited handler's rules run again; the other's finding comes from its entry."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "grows.py": GROWS})
+    settle(tmp_path / "p")
+    cache_dir = tmp_path / "cache"
+    cached([tmp_path / "p"], cache_dir)
+    ran = []
+    real = run_module._loaded_by
+
+    def spy(project, handlers, options):
+        ran.append(sorted(h.module for h in handlers))
+        return real(project, handlers, options)
+
+    monkeypatch.setattr(run_module, "_loaded_by", spy)
+    with open(tmp_path / "p" / "grows.py", "a", encoding="utf-8") as fh:
+        fh.write("\n\ndef other():\n    return 2\n")
+    later(tmp_path / "p" / "grows.py")
+    memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
+    assert memo == truth
+    assert ran[0] == ["grows"]

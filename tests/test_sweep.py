@@ -30,7 +30,11 @@ def version_dir(cache_dir: Path) -> Path:
 
 def entries(vdir: Path) -> Set[str]:
     return {p.name[:-5] if p.name.endswith(".json") else p.name
-            for kind in ("facts", "sources") for p in (vdir / kind).glob("*/*")}
+            for kind in ("facts", "sources", "findings") for p in (vdir / kind).glob("*/*")}
+
+
+def findings_entries(vdir: Path) -> Set[str]:
+    return {p.name[:-5] for p in (vdir / "findings").glob("*/*.json")}
 
 
 def age(path: Path, seconds: float) -> None:
@@ -52,6 +56,8 @@ def test_an_edit_leaves_the_old_entry_to_the_sweep_and_keeps_what_the_memo_names
     vdir = version_dir(cache_dir)
     before = entries(vdir)
     assert before, "the first run stores facts"
+    old_findings = findings_entries(vdir)
+    assert len(old_findings) == 1, "and the findings of its one handler"
     age_everything(vdir)
 
     # a code edit: new facts for app.py, the old ones named by no memo any more
@@ -75,6 +81,8 @@ def test_an_edit_leaves_the_old_entry_to_the_sweep_and_keeps_what_the_memo_names
     assert young_orphan.exists(), "written within a day: a concurrent run may be about to name it"
     swept = before - after
     assert swept, "the facts of app.py as it was are gone"
+    assert old_findings <= swept, "and the findings of its handler as it was"
+    assert findings_entries(vdir) and findings_entries(vdir) <= named, "the memo names the new findings entry"
     assert not swept & named
     # and the next run is still right, from what remains
     assert check([root], cache_dir) == first

@@ -155,7 +155,19 @@ def _memo(cache: Path) -> Path:
     return one(memo_files(cache))
 
 
-TARGETS = {"facts entry": _facts_entry, "scans.json": _scans, "run memo": _memo}
+def _findings_entry(cache: Path) -> Path:
+    """The per-handler findings (``lambdalint.cache.findings``): read when no memo answers."""
+    forget_memos(cache)
+    return one(sorted(cache.glob("v*/findings/*/*.json")))
+
+
+def _edges(cache: Path) -> Path:
+    forget_memos(cache)
+    return one(sorted(cache.glob("v*/edges.json")))
+
+
+TARGETS = {"facts entry": _facts_entry, "scans.json": _scans, "run memo": _memo,
+           "findings entry": _findings_entry, "edges.json": _edges}
 
 
 @pytest.mark.parametrize("target", sorted(TARGETS))
@@ -244,7 +256,39 @@ WRONG_SHAPES = {
         {k: dict(v, imports=[1], chains=None) for k, v in json.loads(data).items()}).encode()),
     "run memo": (_memo, lambda data: json.dumps(dict(json.loads(data), inputs="abc")).encode()),
     "run memo (a list)": (_memo, lambda data: b"[1, 2, 3]"),
+    "findings entry": (_findings_entry, lambda data: json.dumps(
+        dict(json.loads(data), records=[[{"code": 1, "handlers": None}, []]])).encode()),
+    "findings entry (another handler's)": (_findings_entry, lambda data: json.dumps(
+        dict(json.loads(data), key="0" * 40)).encode()),
+    "edges.json": (_edges, lambda data: json.dumps({k: [1, None] for k in json.loads(data)}).encode()),
 }
+
+
+def emptied_findings(path: Path) -> bytes:
+    raw = json.loads(payload_of(path))
+    assert raw["records"], "the entry holds the finding"
+    raw["records"] = []
+    return json.dumps(raw, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize("how", ["old MAC", "another key"])
+def test_a_forged_findings_entry_does_not_hide_the_finding(warm, how):
+    """A per-handler entry saying "no findings" is believed only when this
+    machine signed it (the control shows that such an entry is used)."""
+    root, cache, key_dir = warm
+    entry = _findings_entry(cache)
+    ours = bytes.fromhex((key_dir / "key").read_text().strip())
+    original, empty = entry.read_bytes(), emptied_findings(entry)
+    forge(entry, empty, ours)
+    assert check(root, cache, key_dir).stdout.strip() == "", "the entry is what the run uses"
+    forget_memos(cache)
+    entry.write_bytes(original)  # its own signature line, for the old MAC
+    forge(entry, empty, signed.other_key(), keep_mac=how == "old MAC")
+    run = check(root, cache, key_dir)
+    assert_right(run)
+    assert len(run.cache_warnings) == 1 and "did not write on this machine" in run.cache_warnings[0]
+    forget_memos(cache)
+    assert_right(check(root, cache, key_dir))  # the entry it rewrote is right
 
 
 @pytest.mark.parametrize("key", ["this machine's key", "no key"])

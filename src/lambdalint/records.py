@@ -55,6 +55,12 @@ class Loaded:
     deployment_reads: Recorded = field(default_factory=dict)
     records: Dict[str, "FileRecord"] = field(default_factory=dict)
     pruned: bool = False
+    # module key -> digest of its facts as keyed for this run (``run.collect_facts``),
+    # for the modules a cache knows: what per-handler findings are keyed by
+    digests: Dict[str, str] = field(default_factory=dict)
+    # the keys of the cache entries derived from the files' facts (renamed facts,
+    # handlers' findings: ``lambdalint.cache.findings``), which the run memo names for the sweep
+    derived: List[str] = field(default_factory=list)
 
 
 @dataclass

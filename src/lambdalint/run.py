@@ -16,7 +16,7 @@ import heapq
 import os
 from dataclasses import dataclass, replace
 
-from lambdalint.cache.store import Cache, content_hash, entry_key, write_facts, write_source
+from lambdalint.cache.store import Cache, content_hash, entry_key, facts_digest, facts_payload, write_facts, write_source
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import ERROR, Diagnostic
 from lambdalint.project.discover import (
@@ -96,10 +96,14 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
             memo["reading"] = (gathered, dict(reads), deployment, sources)
     code_roots = deployment.code_roots
     records: Dict[str, FileRecord] = {}
-    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources))
+    digests: Dict[str, str] = {}
+    derived: List[str] = []
+    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources),
+                            digests, derived)
     project = Project(modules, memo.get("project") if memo is not None else None)
     if memo is not None:
         memo["project"] = project
+    edge_names = _edge_names(options, project, digests)
     names = {s.module: s.runtime_name for s in sources if s.module != s.runtime_name}
     for path in sorted(_declared_probes(deployment.declared, gathered.root) - reads.keys()):  # stamped before they are looked at
         reads[path] = (stamp_of(path), False)
@@ -111,8 +115,25 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                                           settings.snapstart_handlers, settings.source, names)
     handlers, managed = with_managed(project, handlers, settings.managed_instances,
                                      settings.managed_instances_handlers, settings.source, names)
+    if edge_names is not None:
+        from lambdalint.cache import edges
+
+        edges.save(options.cache, project, digests, edge_names)  # type: ignore[arg-type]
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
-                  len(sources), code_roots, sources, reads, records, options.prune)
+                  len(sources), code_roots, sources, reads, records, options.prune, digests, derived)
+
+
+def _edge_names(options: Options, project: "Project", digests: Mapping[str, str]) -> Optional[Dict[str, Tuple[str, ...]]]:
+    """The import names a disk cache knows for these facts, given to ``project``
+    (``lambdalint.cache.edges``); ``None`` without one."""
+    cache = options.cache
+    if cache is None or cache.memo is not None or not digests or not cache.usable():
+        return None
+    from lambdalint.cache import edges
+
+    known = edges.load(cache)
+    edges.prime(project, digests, known)
+    return known
 
 
 def _read_before(memo: Optional[Dict[str, Any]], gathered: Gathered) -> Optional[Tuple[Any, List[SourceFile], Dict]]:
@@ -170,11 +191,15 @@ class _File:
 
 
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
-                  records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = ()) -> List[ModuleFacts]:
+                  records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = (),
+                  digests: Optional[Dict[str, str]] = None, derived: Optional[List[str]] = None) -> List[ModuleFacts]:
     """The facts of every file handlers can reach (of every file without
     pruning), and of every file that cannot be read, in ``sources`` order.
     ``records`` (absolute path -> ``FileRecord``) is filled when given;
-    ``declared``: modules deployment files name as handler modules."""
+    ``declared``: modules deployment files name as handler modules;
+    ``digests`` (module key -> digest of its facts as keyed for this run) is
+    filled when given, for the modules whose stored facts the cache knows;
+    ``derived``: the keys of the renamed facts a disk cache holds, when given."""
     progress = options.progress or Progress(False)
     jobs = options.jobs or default_jobs()
     cache = options.cache
@@ -234,10 +259,16 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
     maps = rename_maps(sources)
-    from lambdalint.graph.rename import rename_modules
+    from lambdalint.graph.rename import needs_rename, rename_modules
+    from lambdalint.cache.digests import fact_digests, renamed_key, root_digest
 
     keys = {f.source.module: f.key for f in files}
     renamed = _renamed_memo(cache, maps)
+    # a disk cache keeps the renamed facts too: renaming every path of a module
+    # costs more than reading its facts (``derived``: their keys, for the run memo)
+    disk = cache if cache is not None and cache.memo is None and cache.usable() else None
+    roots: Dict[str, str] = {}
+    used: Dict[str, str] = {}  # module -> the entry whose digest is that of its facts as keyed
     out = []
     for s in sources:
         if s.module not in facts:
@@ -245,10 +276,25 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         key = keys.get(s.module)
         hit = renamed.get((key, s.module)) if renamed is not None and key else None
         if hit is None:
-            hit = rename_modules(facts[s.module], s.module, maps.get(s.root, {}))
+            names = maps.get(s.root, {})
+            if disk is not None and key and needs_rename(facts[s.module], s.module, names):
+                rkey = renamed_key(key, s.module, root_digest(roots, s.root, names))
+                hit = disk.get_facts(rkey, facts[s.module].path, s.module)
+                if hit is None:
+                    hit = rename_modules(facts[s.module], s.module, names)
+                    if facts[s.module].problem is None:
+                        disk.put_facts(rkey, hit)
+                if rkey in disk.digests:
+                    used[s.module] = rkey
+                if derived is not None:
+                    derived.append(rkey)
+            else:
+                hit = rename_modules(facts[s.module], s.module, names)
             if renamed is not None and key:
                 renamed[(key, s.module)] = hit
         out.append(hit)
+    if digests is not None and cache is not None:
+        digests.update(fact_digests(sources, {**keys, **used}, getattr(cache, "digests", {}), maps, out, roots))
     return out
 
 
@@ -349,13 +395,13 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     progress.stage("indexing", len(missing))
     items = [(i, f.data, f.source, f.key, store, verbose) for i, f in enumerate(missing)]
     use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_INDEX_BYTES
-    for i, (facts, error) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
+    for i, (facts, error, digest) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
         out[missing[i].source.module] = facts
         if cache is not None:
             if error is not None:
                 cache.fail(error)
             if facts.problem is None or facts.problem.code != "LAM000":
-                cache.remember(missing[i].key, facts)
+                cache.remember(missing[i].key, facts, digest)
     return out
 
 
@@ -368,18 +414,23 @@ def _scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, Mo
 
 
 def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[Tuple[str, bytes]], bool]]
-                 ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str]]]]:
+                 ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str], Optional[str]]]]:
+    """Each file's facts, the reason they could not be stored, and the digest
+    of their stored form (``None`` when not stored)."""
     out = []
     for i, data, source, key, store, verbose in items:
         facts = indexing.index_bytes(data, source, verbose)
-        error = None
+        error = digest = None
         # an internal error is lambdalint's bug, not the file's: never remember it
         if store is not None and not (facts.problem is not None and facts.problem.code == "LAM000"):
             cache_dir, secret = store
-            error = write_facts(cache_dir, key, facts, secret)
+            payload = facts_payload(facts)
+            error = write_facts(cache_dir, key, facts, secret, payload)
+            if payload is not None and error is None:
+                digest = facts_digest(payload)
             if error is None and facts.problem is None:
                 error = write_source(cache_dir, key, data, secret)
-        out.append((i, (facts, error)))
+        out.append((i, (facts, error, digest)))
     return out
 
 
@@ -557,9 +608,22 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     if options.report_files is not None:
         checked = _reaching(project, handlers, modules, options.report_files)
         project = _loaded_by(project, checked, options)
-    ctx = CheckContext(project, checked, catalog, {**RULE_OPTIONS, **settings.options}, growth)
+    rule_options = {**RULE_OPTIONS, **settings.options}
+
+    def run_rules(project: "Project", subset: Sequence["Handler"]) -> Tuple[List[Diagnostic], List[str]]:
+        ctx = CheckContext(project, subset, catalog, rule_options, growth)
+        found: List[Diagnostic] = []
+        failed: List[str] = []
+        for check in all_checks():
+            try:
+                found.extend(check(ctx))
+            except Exception as exc:  # one broken rule must not hide the others
+                import traceback
+
+                failed.append(traceback.format_exc() if options.verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
+        return found, failed
+
     diagnostics: List[Diagnostic] = []
-    internal: List[str] = []
     rules = all_rules()
     for m in modules:
         if m.problem is not None:
@@ -567,13 +631,14 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
             diagnostics.append(Diagnostic(m.problem.code, info.name, path=m.path, severity=ERROR,
                                           span=(m.problem.line, m.problem.column, m.problem.line, m.problem.column),
                                           **problem_story(m.problem.code, m.problem.message)))
-    for check in all_checks():
-        try:
-            diagnostics.extend(check(ctx))
-        except Exception as exc:  # one broken rule must not hide the others
-            import traceback
-
-            internal.append(traceback.format_exc() if options.verbose else f"{check.__module__}: {type(exc).__name__}: {exc}")
+    reused = _per_handler(settings, catalog, options, loaded, checked, run_rules) \
+        if options.report_files is None else None
+    if reused is not None:
+        diagnostics.extend(reused)
+        internal: List[str] = []
+    else:
+        found, internal = run_rules(project, checked)
+        diagnostics.extend(found)
     by_path = {m.path: m for m in modules}
     active = [d for d in diagnostics if selected(d.code, settings, rules[d.code].default if d.code in rules else True)]
     suppression = suppress.apply(active, by_path, settings)
@@ -589,6 +654,40 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     kept = _unfixable_shown_only(kept, settings)
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
+
+
+def _per_handler(settings: Settings, catalog: "Catalog", options: Options, loaded: Loaded,
+                 handlers: Sequence["Handler"],
+                 run_rules: Callable[["Project", Sequence["Handler"]], Tuple[List[Diagnostic], List[str]]]
+                 ) -> Optional[List[Diagnostic]]:
+    """The rules' findings from the per-handler entries of a disk cache
+    (``lambdalint.cache.findings``), running only the handlers whose Lambda
+    loads a module whose facts changed; ``None`` when the cache cannot say
+    (the caller runs every handler: a cold run stores the entries then)."""
+    cache = options.cache
+    if cache is None or cache.memo is not None or not handlers or not cache.usable():
+        return None
+    from lambdalint.cache import findings
+
+    keys = findings.handler_keys(loaded.project, handlers, loaded.digests,
+                                 findings.base_key(settings, catalog.fingerprint()))
+    loaded.derived.extend(k for k in keys if k is not None)
+
+    def run_subset(subset: List["Handler"]) -> Tuple[List[Diagnostic], List[str]]:
+        return run_rules(_loaded_by(loaded.project, subset, options), subset)
+
+    done = findings.incremental(cache, loaded.project, handlers, keys, run_subset)
+    if done is not None:
+        if options.verbose:
+            import sys
+
+            print(f"lambdalint: rules run for {done[1]} of {len(handlers)} handlers", file=sys.stderr)
+        return done[0]
+    found, internal = run_rules(loaded.project, handlers)
+    if not internal:
+        findings.store_all(cache, loaded.project, handlers, keys, found)
+    # the run stays the caller's: it reports the failures as a run without entries does
+    return None if internal else found
 
 
 def _loaded_by(project: "Project", handlers: Sequence["Handler"], options: Options) -> "Project":

@@ -146,7 +146,9 @@ def _extra(loaded: Loaded) -> Dict[str, Any]:
     from lambdalint.index.jsonform import to_json
 
     return {"reads": sorted(loaded.deployment_reads),
-            "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable}}
+            "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable},
+            # what the sweep keeps (``lambdalint.cache.sweep``)
+            "derived": sorted(loaded.derived)}
 
 
 def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:

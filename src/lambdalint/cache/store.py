@@ -6,9 +6,12 @@ facts: lambdalint's version, the source of the code that builds them (facts,
 first pass, index), the Python and libcst versions. Nothing else needs to be
 in the key: the index does not read the configuration or the resource
 catalogue (facts name call paths; rules consult the catalogue), so changing
-either re-runs the cheap stages only. Cross-file results (reachability,
-handlers, findings) are never cached: they are recomputed from the facts on
-every run, so an edit in one module changes findings in another.
+either re-runs the cheap stages only. Cross-file results are keyed by the
+digests of the facts they read (``Cache.digests``: the stored form's hash, so
+an edit that leaves the facts equal changes no key): each handler's findings
+(``lambdalint.cache.findings``, keyed by the facts of every module its Lambda
+loads) and the names each module's facts may import (``lambdalint.cache.edges``);
+handlers and reachability are recomputed from the facts on every run.
 
 Old entries are deleted once a day by ``lambdalint.cache.sweep``.
 
@@ -358,6 +361,9 @@ class Cache:
         self._usable: Optional[bool] = None  # unknown until the first use
         self._secret = b""
         self._rejected = False
+        # entry key -> the digest of its facts as stored (``facts_digest``): what the
+        # per-handler findings (``lambdalint.cache.findings``) are keyed by
+        self.digests: Dict[str, str] = {}
 
     def usable(self) -> bool:
         """Whether to read and write at all: a key, and folders that are no links."""
@@ -424,8 +430,13 @@ class Cache:
     # --- facts: one file per entry --------------------------------------------------
     def get_facts(self, key: str, path: str, module: str) -> Optional[ModuleFacts]:
         where = facts_file(self.dir, key)
-        raw = self.read_json(where, entry_label(self.dir, "facts", key), MAX_FACTS_BYTES)
-        if raw is None:
+        payload = self.read_entry(where, entry_label(self.dir, "facts", key), MAX_FACTS_BYTES)
+        if payload is None:
+            return None
+        try:
+            raw = json.loads(payload)
+        except (ValueError, RecursionError):
+            self.reject(where, "not JSON")
             return None
         try:
             facts = _module_from_json(raw)
@@ -434,18 +445,25 @@ class Cache:
         except DECODE_ERRORS:
             self.reject(where, "not facts lambdalint wrote")
             return None
+        self.digests[key] = facts_digest(payload)
         # keys hold the absolute path; the facts, the path as this run shows it
         return facts if facts.path == path else replace(facts, path=path)
 
     def put_facts(self, key: str, facts: ModuleFacts, source: Optional[bytes] = None) -> None:
         """Store an entry's facts, and the text they were made from when given."""
         if self.prepare():
-            error = write_facts(self.dir, key, facts, self._secret)
+            payload = facts_payload(facts)
+            error = write_facts(self.dir, key, facts, self._secret, payload)
+            if error is None and payload is not None:
+                self.digests[key] = facts_digest(payload)
             self._finish_entry(key, error, source)
 
-    def remember(self, key: str, facts: ModuleFacts) -> None:
+    def remember(self, key: str, facts: ModuleFacts, digest: Optional[str] = None) -> None:
         """Facts a run computed: the workers that made them stored them already
-        (an in-memory cache, the language server's, keeps them here)."""
+        (an in-memory cache, the language server's, keeps them here); ``digest``:
+        their ``facts_digest``, when the worker could serialise them."""
+        if digest is not None:
+            self.digests[key] = digest
 
     def put_raw_facts(self, key: str, raw: bytes, source: bytes) -> None:
         """Store facts known to be those of ``source`` (the payload of another entry)."""
@@ -454,6 +472,7 @@ class Cache:
             try:
                 self.write_entry(path, entry_label(self.dir, "facts", key), raw)
                 error = None
+                self.digests[key] = facts_digest(raw)
             except OSError as exc:
                 error = f"{exc.filename or path}: {exc.strerror or exc}"
             self._finish_entry(key, error, source)
@@ -564,12 +583,27 @@ def facts_file(cache_dir: str, key: str) -> str:
     return os.path.join(cache_dir, "facts", key[:2], key + ".json")
 
 
-def write_facts(cache_dir: str, key: str, facts: ModuleFacts, secret: bytes) -> Optional[str]:
-    """Store one file's facts, signed with ``secret``; the reason when it cannot (``None`` when stored)."""
-    path = facts_file(cache_dir, key)
+def facts_digest(payload: bytes) -> str:
+    """The digest of a module's facts as stored: two texts with equal facts
+    (a comment, a blank line) have equal digests."""
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def facts_payload(facts: ModuleFacts) -> Optional[bytes]:
+    """The stored form of ``facts``; ``None`` when JSON cannot hold them (nested too deeply)."""
     try:
-        payload = json.dumps(_module_to_json(facts), separators=(",", ":")).encode()
+        return json.dumps(_module_to_json(facts), separators=(",", ":")).encode()
     except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def write_facts(cache_dir: str, key: str, facts: ModuleFacts, secret: bytes,
+                payload: Optional[bytes] = None) -> Optional[str]:
+    """Store one file's facts (``payload``: their ``facts_payload``, when made
+    already), signed with ``secret``; the reason when it cannot (``None`` when stored)."""
+    path = facts_file(cache_dir, key)
+    payload = payload if payload is not None else facts_payload(facts)
+    if payload is None:
         return None  # facts JSON cannot hold (nested too deeply): not cached, indexed again next time
     try:
         write_atomically(path, seal(secret, entry_label(cache_dir, "facts", key), payload), cache_dir)

@@ -65,6 +65,8 @@ class Project:
         self._bindings: Optional[Dict[str, List[Binding]]] = None  # made on first use
         self._edges: Dict[str, FrozenSet[str]] = {}
         self._closures: Dict[str, FrozenSet[str]] = {}
+        self.known_candidates: Dict[str, Tuple[str, ...]] = {}
+        self.made_candidates: Dict[str, Tuple[str, ...]] = {}
         if before is not None and before.modules.keys() == self.modules.keys():
             # a module's edges depend on its facts and on which modules exist, nothing else
             self._edges = {m: e for m, e in before._edges.items() if before.modules[m] is self.modules[m]}
@@ -321,12 +323,21 @@ class Project:
         return found
 
     def _named_by(self, facts: ModuleFacts) -> Iterator[str]:
-        yield from self._prefixes(facts.module)  # importing pkg.mod runs pkg/__init__.py first
-        for dotted in facts.imports:
+        for dotted in self.candidates(facts):
             yield from self._prefixes(dotted)
-        for root in {paths.split(p)[0] for p in _fact_paths(facts)}:
-            if ":" not in root and root[:1] not in "$%" and not _class_attribute(facts, root):
-                yield from self._prefixes(root)
+
+    def candidates(self, facts: ModuleFacts) -> Tuple[str, ...]:
+        """The dotted names in ``facts`` whose prefixes may be modules it loads:
+        a function of the facts alone (a cache keyed by their digest may hold
+        them: ``known_candidates``, by module; those made here are in ``made_candidates``)."""
+        found = self.known_candidates.get(facts.module)
+        if found is not None:
+            return found
+        names = [facts.module, *facts.imports]  # importing pkg.mod runs pkg/__init__.py first
+        names.extend(sorted(root for root in {paths.split(p)[0] for p in _fact_paths(facts)}
+                            if ":" not in root and root[:1] not in "$%" and not _class_attribute(facts, root)))
+        found = self.made_candidates[facts.module] = tuple(names)
+        return found
 
     def _prefixes(self, dotted: str) -> Iterator[str]:
         parts = dotted.split(".")

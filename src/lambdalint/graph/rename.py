@@ -72,6 +72,11 @@ def _rename_function(fn: Function, names: Mapping[str, str]) -> Function:
     )
 
 
+def needs_rename(facts: ModuleFacts, key: str, names: Mapping[str, str]) -> bool:
+    """Whether ``rename_modules`` changes ``facts`` (otherwise it returns them as they are)."""
+    return facts.module != key or _may_name(facts, [k for k, v in names.items() if k != v])
+
+
 def rename_modules(facts: ModuleFacts, key: str, names: Mapping[str, str]) -> ModuleFacts:
     """``facts`` indexed under its import name, re-keyed as ``key``, with every
     reference to a module in ``names`` (the import names of its root's modules,

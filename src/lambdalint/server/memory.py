@@ -55,7 +55,7 @@ class MemoryCache:
             return None
         return facts if facts.path == path else replace(facts, path=path)
 
-    def remember(self, key: str, facts: "ModuleFacts") -> None:
+    def remember(self, key: str, facts: "ModuleFacts", digest: Optional[str] = None) -> None:
         self.indexed += 1
         self._facts[key] = facts
 
