@@ -80,9 +80,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 async def scenario(root: Path, edits: int) -> Dict[str, List[float]]:
     from lspclient import Editor
 
-    svc = root / "services" / "svc00"
-    bad = svc / "bad_alias_close.py"
-    app, db = svc / "crossmod" / "report.py", svc / "crossmod" / "db.py"
+    # the one-file case and the cross-module package, in whichever services the
+    # fixtures' round robin (bench.make_services) put them
+    services = sorted((root / "services").iterdir())
+    bad = next(s / "bad_alias_close.py" for s in services if (s / "bad_alias_close.py").is_file())
+    cross = next(s / "crossmod" for s in services if (s / "crossmod" / "report.py").is_file())
+    app, db = cross / "report.py", cross / "db.py"
     results: Dict[str, List[float]] = {"open": [], "edit": [], "edit cpu": [], "cross": [], "cross cpu": [],
                                        "restart": []}
     ed = Editor(root, options={"cache": True, "debounce": 0})
