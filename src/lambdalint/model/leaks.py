@@ -41,6 +41,7 @@ from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
+from lambdalint.model.binding import arguments, parameter_env, takes_receiver
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.taint import Taint, inside
 
@@ -142,10 +143,8 @@ class LeakInterpreter(Interpreter):
         if fn is None:
             return state
         params = {"$" + p for p in fn.params}
-        request = list(fn.params)
-        if fn.class_name is not None and request and not any(d.path and d.path.endswith("staticmethod")
-                                                                for d in fn.decorators):
-            request = request[1:]  # `def __call__(self, event, context)`: self is not request data
+        # `def __call__(self, event, context)`: self is not request data
+        request = fn.params[1:] if takes_receiver(fn) else list(fn.params)
         frame = Frame(handler.module, {p: None for p in params}, (handler.qualname,), ((handler.module, fn.qualname),),
                       fn=fn, tainted={"$" + p for p in request})
         state = self.entry_resets(fn, state, frame)
@@ -580,26 +579,12 @@ class LeakInterpreter(Interpreter):
         return self.inline(fn, target, e, state, frame)
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame, on_yield=None) -> State:  # type: ignore[override]
-        env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
-        tainted: Set[str] = set()
-        params = list(fn.params)
-        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
-        if fn.class_name is not None and params and not is_static:
-            receiver, segs = paths.split(target.path)
-            env["$" + params[0]] = paths.join(receiver, segs[:-1]) if segs else None
-            params = params[1:]
+        env = parameter_env(self.project, fn, target.path, e, frame.env)
         unknown = self.taint.unknown_argument(e, frame, frame.done)
-        for name, arg in zip(params, e.args):
-            env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
-            if self.taint.path(arg, frame) or (arg is None and unknown):
-                tainted.add("$" + name)
-        for name, arg in e.kwargs:
-            if name in fn.params:
-                env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
-                if self.taint.path(arg, frame) or (arg is None and unknown):
-                    tainted.add("$" + name)
+        tainted: Set[str] = {name for name, arg in arguments(fn, e)
+                             if self.taint.path(arg, frame) or (arg is None and unknown)}
         if e.starred and unknown:
-            tainted |= {"$" + p for p in params}
+            tainted |= {"$" + p for p in (fn.params[1:] if takes_receiver(fn) else fn.params)}
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
                        on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed)

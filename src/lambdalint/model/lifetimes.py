@@ -23,6 +23,7 @@ from lambdalint.knowledge.resources import ResourceKind
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
+from lambdalint.model.binding import parameter_env
 
 LIVE = ("live", -1)
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
@@ -574,19 +575,7 @@ class Interpreter:
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame,
                on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
-        env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
-        params = list(fn.params)
-        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
-        if fn.class_name is not None and params and not is_static:
-            receiver, _ = paths.split(target.path)
-            segs = paths.split(target.path)[1]
-            env["$" + params[0]] = paths.join(receiver, segs[:-1]) if segs else None
-            params = params[1:]
-        for name, arg in zip(params, e.args):
-            env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
-        for name, arg in e.kwargs:
-            if name in fn.params:
-                env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
+        env = parameter_env(self.project, fn, target.path, e, frame.env)
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         called = (frame.module, e.span, self.written(e.path, frame) if e.path else label)
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield,

@@ -9,6 +9,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.graph.link import Target, iter_events
 from lambdalint.knowledge.work import Collector, WorkKind
+from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.work.state import (
     Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, MAX_DEPTH, RunCtx, State, _globals, _projection, cap, Outcome, Frame, Closure,
 )
@@ -408,29 +409,13 @@ class Calls:
         return Outcome(out)
 
     def bind_params(self, fn: Function, target: Target, e: Event, frame: Frame) -> Dict[str, Optional[str]]:
-        env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
-        params = list(fn.params)
-        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
-        if fn.class_name is not None and params and not is_static:
-            receiver, segs = paths.split(target.path)
-            env["$" + params[0]] = paths.join(receiver, segs[:-1]) if segs else None
-            params = params[1:]
-        for name, arg in zip(params, e.args):
-            env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
-        for name, arg in e.kwargs:
-            if name in fn.params:
-                env["$" + name] = self.project.canonical(arg, frame.env) if arg else None
-        return env
+        return parameter_env(self.project, fn, target.path, e, frame.env)
 
     def param_atoms(self, fn: Function, target: Target, e: Event, frame: Frame) -> Callable[[State], Dict[str, FrozenSet[Atom]]]:
-        params = list(fn.params)
-        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
-        if fn.class_name is not None and params and not is_static:
-            params = params[1:]
-        pairs = list(zip(params, e.args)) + [(k, v) for k, v in e.kwargs if k in fn.params]
+        pairs = arguments(fn, e)
 
         def bind(state: State) -> Dict[str, FrozenSet[Atom]]:
-            return {"$" + name: self.atoms(arg, state, frame) for name, arg in pairs if arg is not None}
+            return {name: self.atoms(arg, state, frame) for name, arg in pairs if arg is not None}
 
         return bind
 

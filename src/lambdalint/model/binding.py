@@ -1,0 +1,48 @@
+"""How a call binds a function's parameters, for every interpreter of the model.
+
+The index keeps a call's arguments as paths (``Event.args``, ``Event.kwargs``);
+a method's first parameter is bound to the object it is called on (the target's
+path without its last segment), unless the function is a staticmethod.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Function
+
+
+def takes_receiver(fn: Function) -> bool:
+    """Whether the first parameter is the object the method is called on (``self``, ``cls``)."""
+    return (fn.class_name is not None and bool(fn.params)
+            and not any(d.path and d.path.endswith("staticmethod") for d in fn.decorators))
+
+
+def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
+    """(``"$self"``, the path of the object called on) for a method, else None."""
+    if not takes_receiver(fn):
+        return None
+    root, segs = paths.split(target_path)
+    return "$" + fn.params[0], (paths.join(root, segs[:-1]) if segs else None)
+
+
+def arguments(fn: Function, e: Event) -> List[Tuple[str, Optional[str]]]:
+    """(``"$param"``, the argument's path as written) for each argument the call passes:
+    positional ones after the receiver, then keywords that name a parameter."""
+    params = fn.params[1:] if takes_receiver(fn) else fn.params
+    return [("$" + name, arg) for name, arg in zip(params, e.args)] + \
+           [("$" + name, arg) for name, arg in e.kwargs if name in fn.params]
+
+
+def parameter_env(project, fn: Function, target_path: str, e: Event,
+                  env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
+    """The callee's environment: every parameter bound to the canonical path of its
+    argument (read in the caller's ``env``), None where unknown."""
+    out: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
+    receiver = receiver_of(fn, target_path)
+    if receiver is not None:
+        out[receiver[0]] = receiver[1]
+    for name, arg in arguments(fn, e):
+        out[name] = project.canonical(arg, env) if arg else None
+    return out
