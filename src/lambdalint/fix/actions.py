@@ -71,6 +71,21 @@ _ACTIONS: Dict[str, Action] = {}
 _loaded = False
 
 
+
+class ReplaceNodes(cst.CSTTransformer):
+    """Replace nodes, found by identity, in the tree it visits: how the edits of
+    plans are applied, to a whole module or to one subtree."""
+
+    def __init__(self, edits: Mapping[cst.CSTNode, object]) -> None:
+        super().__init__()
+        self.edits = edits
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node not in self.edits
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        return self.edits.get(original, updated)
+
 def action(name: str) -> Callable[[Action], Action]:
     """Register the decorated function as the fix action ``name``."""
 

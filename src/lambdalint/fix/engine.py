@@ -22,7 +22,7 @@ import libcst as cst
 
 from lambdalint.report.diagnostics import Diagnostic, Edit
 from lambdalint.index.facts import Span
-from lambdalint.fix.actions import FileContext, ImportNeed, NotApplicable, Plan, get_action
+from lambdalint.fix.actions import FileContext, ImportNeed, NotApplicable, Plan, ReplaceNodes, get_action
 
 
 @dataclass
@@ -133,18 +133,6 @@ def _apply_fixes(path: str, source: bytes, diagnostics: Sequence[Diagnostic], ve
 
 # --- applying plans ---------------------------------------------------------------------
 
-class _Replace(cst.CSTTransformer):
-    def __init__(self, edits: Dict[cst.CSTNode, object]) -> None:
-        super().__init__()
-        self.edits = edits
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return node not in self.edits
-
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-        return self.edits.get(original, updated)
-
-
 def _render(ctx: FileContext, plans: Sequence[Plan]) -> bytes:
     edits: Dict[cst.CSTNode, object] = {}
     needs: List[ImportNeed] = []
@@ -152,7 +140,7 @@ def _render(ctx: FileContext, plans: Sequence[Plan]) -> bytes:
         for e in plan.edits:
             edits[e.node] = e.replacement
         needs.extend(n for n in plan.imports if n not in needs)
-    module = ctx.module.visit(_Replace(edits))
+    module = ctx.module.visit(ReplaceNodes(edits))
     if needs:
         module = add_imports(module, needs)
     from lambdalint.fix.imports import drop_unused_imports

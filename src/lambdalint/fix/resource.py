@@ -23,7 +23,7 @@ from typing import List, Mapping, Sequence, Set
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from lambdalint.fix.actions import FileContext, NodeEdit, NotApplicable, Plan, action, data_span
+from lambdalint.fix.actions import FileContext, NodeEdit, NotApplicable, Plan, ReplaceNodes, action, data_span
 
 _PLACEHOLDER = "__lambdalint_value__"
 
@@ -54,23 +54,9 @@ def recreate_when_dead(ctx: FileContext, data: Mapping[str, str]) -> Plan:
         inside = [e for e in removal if e.node is fn.body or any(a is fn.body for a in ctx.ancestors(e.node))]
         removal = [e for e in removal if e not in inside]
         # the teardown in the handler itself: removed from the body the guard goes into
-        block = fn.body.visit(_Replace({e.node: e.replacement for e in inside})) if inside else fn.body
+        block = fn.body.visit(ReplaceNodes({e.node: e.replacement for e in inside})) if inside else fn.body
         edits.append(_insert_guard(ctx, fn, names, guard, block))
     return Plan(tuple(edits) + tuple(removal))
-
-
-class _Replace(cst.CSTTransformer):
-    """Replace nodes (by identity) within one subtree."""
-
-    def __init__(self, edits: Mapping[cst.CSTNode, object]) -> None:
-        super().__init__()
-        self.edits = edits
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return node not in self.edits
-
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-        return self.edits.get(original, updated)
 
 
 def _target_and_value(creation: cst.CSTNode):
