@@ -145,6 +145,10 @@ class Finding:
     line: int
     code: str
     message: str
+    # the rest of the story as the JSON carries it: label, related places' labels, notes,
+    # help, handlers; and the places (``<file name>:<line>``, the primary and related ones)
+    story: str = ""
+    places: frozenset = frozenset()
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -175,7 +179,14 @@ def findings() -> list[Finding]:
             rel = path.relative_to(FIXTURES.resolve()).as_posix()
         except ValueError:
             rel = str(path)
-        out.append(Finding(rel=rel, line=int(d["location"]["row"]), code=d["code"], message=d["message"]))
+        related = d.get("related", [])
+        story = " ".join([d.get("label", ""), *(r["message"] for r in related), *d.get("notes", []),
+                          d.get("help", ""), *d.get("handlers", [])])
+        places = frozenset(f"{Path(p).name}:{row}" for p, row in
+                           [(d["filename"], d["location"]["row"]),
+                            *((r["filename"], r["location"]["row"]) for r in related)])
+        out.append(Finding(rel=rel, line=int(d["location"]["row"]), code=d["code"], message=d["message"],
+                           story=story, places=places))
     return out
 
 
@@ -209,49 +220,26 @@ def test_findings_match_markers(path: Path, findings: list[Finding]):
     )
 
 
-@pytest.fixture(scope="module")
-def stories() -> dict[tuple[str, int, str], list[tuple[str, set[str]]]]:
-    """Each finding's whole story as text (headline, labels, notes, advice) and its
-    places as ``<file name>:<line>`` (the primary span and the labelled ones): a
-    diagnostic tells where things happen with labelled places, not in its headline."""
-    from lambdalint.checks import all_rules
-    from lambdalint.project.config import find_config, load_settings
-    from lambdalint.run import run_check
-
-    settings = load_settings(find_config([str(FIXTURES)]), list(all_rules()))
-    out: dict[tuple[str, int, str], list[tuple[str, set[str]]]] = {}
-    for d in run_check([str(FIXTURES)], settings).diagnostics:
-        path = Path(d.path).resolve()
-        try:
-            rel = path.relative_to(FIXTURES.resolve()).as_posix()
-        except ValueError:
-            rel = str(path)
-        # the handlers a finding is reached from are part of it (JSON `handlers`, SARIF properties)
-        text = " ".join([d.message, d.label, *(l.text for l in d.labels), *d.notes, d.advice or "", *d.handlers])
-        places = {f"{Path(p).name}:{span[0]}" for p, span in [(d.path, d.span), *((l.path, l.span) for l in d.labels)]}
-        out.setdefault((rel, d.line, d.code), []).append((text, places))
-    return out
-
-
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=FIXTURE_IDS)
-def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding], stories):
+def test_messages_name_handler_and_creation_site(path: Path, findings: list[Finding]):
     """Every diagnostic names the handler it is reached from and the line where the global was made:
-    in its story (headline, labels, notes) and its labelled places, or, as before, in its message."""
+    in its headline or the rest of its story (labels, notes, help, handlers) and its labelled places,
+    all read from the JSON output (one run of the CLI for the whole module)."""
     rel = _rel(path)
     problems = []
     for f in findings:
         marker = EXPECTED.get(f.key)
         if f.rel != rel or marker is None:
             continue
-        told = stories.get(f.key) or [(f.message, set())]
+        text = f"{f.message} {f.story}"
         issues = []
-        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", text) for h in marker.handlers for text, _ in told):
+        if not any(re.search(rf"(?<!\w){re.escape(h)}\b", text) for h in marker.handlers):
             issues.append(f"does not name handler {'|'.join(marker.handlers)}")
-        if marker.made and not any(m in places or re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", text)
-                                   for m in marker.made for text, places in told):
+        if marker.made and not any(m in f.places or re.search(rf"(?<![\w-]){re.escape(m)}(?!\d)", text)
+                                   for m in marker.made):
             issues.append(f"does not cite creation site {'|'.join(marker.made)}")
         if issues:
-            problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      story: {told[0][0]}")
+            problems.append(f"  {rel}:{f.line} {f.code}: message {' and '.join(issues)}\n      story: {text}")
     assert not problems, "\n".join([f"{rel}: diagnostics must name their handler and creation site", *problems])
 
 
