@@ -227,8 +227,7 @@ class _Walker:
         params = list(fn.params)
         env: Dict[str, Optional[str]] = {"$" + p: None for p in params}
         tainted: Set[str] = set()
-        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
-        if fn.class_name is not None and params and not is_static:
+        if fn.takes_receiver:
             env["$" + params[0]] = receiver
             params = params[1:]
         unknown = self.taint.unknown_argument(e, frame, done)

@@ -216,8 +216,7 @@ class _Walk:
         env: Dict[str, Optional[str]] = {"$" + p: (CONST if e is not None else None) for p in params}
         if e is not None and not e.starred:  # `f(*args, **kw)` may pass any parameter
             env.update(_mutable_defaults(target.module, fn))
-        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
-        if fn.class_name is not None and params and not is_static:
+        if fn.takes_receiver:
             if target.kind == "class":
                 env["$" + params[0]] = None  # a new instance
             else:

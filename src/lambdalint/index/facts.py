@@ -170,6 +170,13 @@ class Function:
     # makes it, such as "collections.defaultdict()")
     defaults: Tuple[Tuple[str, str], ...] = ()
 
+    @property
+    def takes_receiver(self) -> bool:
+        """Whether the first parameter is the object the method is called on (``self``,
+        ``cls``): a method with parameters that is not a staticmethod."""
+        return (self.class_name is not None and bool(self.params)
+                and not any(d.path and d.path.endswith("staticmethod") for d in self.decorators))
+
 
 @dataclass(frozen=True)
 class ClassInfo:

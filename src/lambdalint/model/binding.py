@@ -13,15 +13,9 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 
 
-def takes_receiver(fn: Function) -> bool:
-    """Whether the first parameter is the object the method is called on (``self``, ``cls``)."""
-    return (fn.class_name is not None and bool(fn.params)
-            and not any(d.path and d.path.endswith("staticmethod") for d in fn.decorators))
-
-
 def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
     """(``"$self"``, the path of the object called on) for a method, else None."""
-    if not takes_receiver(fn):
+    if not fn.takes_receiver:
         return None
     root, segs = paths.split(target_path)
     return "$" + fn.params[0], (paths.join(root, segs[:-1]) if segs else None)
@@ -30,7 +24,7 @@ def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[
 def arguments(fn: Function, e: Event) -> List[Tuple[str, Optional[str]]]:
     """(``"$param"``, the argument's path as written) for each argument the call passes:
     positional ones after the receiver, then keywords that name a parameter."""
-    params = fn.params[1:] if takes_receiver(fn) else fn.params
+    params = fn.params[1:] if fn.takes_receiver else fn.params
     return [("$" + name, arg) for name, arg in zip(params, e.args)] + \
            [("$" + name, arg) for name, arg in e.kwargs if name in fn.params]
 

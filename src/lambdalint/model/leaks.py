@@ -41,7 +41,7 @@ from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
-from lambdalint.model.binding import arguments, parameter_env, takes_receiver
+from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.taint import Taint, inside
 
@@ -144,7 +144,7 @@ class LeakInterpreter(Interpreter):
             return state
         params = {"$" + p for p in fn.params}
         # `def __call__(self, event, context)`: self is not request data
-        request = fn.params[1:] if takes_receiver(fn) else list(fn.params)
+        request = fn.params[1:] if fn.takes_receiver else list(fn.params)
         frame = Frame(handler.module, {p: None for p in params}, (handler.qualname,), ((handler.module, fn.qualname),),
                       fn=fn, tainted={"$" + p for p in request})
         state = self.entry_resets(fn, state, frame)
@@ -584,7 +584,7 @@ class LeakInterpreter(Interpreter):
         tainted: Set[str] = {name for name, arg in arguments(fn, e)
                              if self.taint.path(arg, frame) or (arg is None and unknown)}
         if e.starred and unknown:
-            tainted |= {"$" + p for p in (fn.params[1:] if takes_receiver(fn) else fn.params)}
+            tainted |= {"$" + p for p in (fn.params[1:] if fn.takes_receiver else fn.params)}
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
                        on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed)

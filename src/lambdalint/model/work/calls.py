@@ -515,14 +515,9 @@ class Calls:
     def copy_out(self, fn: Function, target: Target, e: Event, frame: Frame) -> List[Tuple[str, str]]:
         """(parameter, caller's variable key) for arguments that are plain local
         variables of the caller and that the callee never rebinds."""
-        params = list(fn.params)
-        is_static = any(d.path and d.path.endswith("staticmethod") for d in fn.decorators)
-        if fn.class_name is not None and params and not is_static:
-            params = params[1:]
         rebound = {ev.path for ev in iter_events(fn.body) if ev.kind == "assign"}
-        pairs = list(zip(params, e.args)) + [(k, v) for k, v in e.kwargs if k in fn.params]
-        return [("$" + p, f"{frame.uid}{arg}") for p, arg in pairs
-                if arg and arg[:1] in "$%" and "." not in arg and "(" not in arg and "$" + p not in rebound]
+        return [(p, f"{frame.uid}{arg}") for p, arg in arguments(fn, e)
+                if arg and arg[:1] in "$%" and "." not in arg and "(" not in arg and p not in rebound]
 
     def run_coroutine(self, item_id: int, states: List[State], frame: Frame, e: Event,
                       run: Optional[RunCtx] = None,
