@@ -101,14 +101,21 @@ async def scenario(root: Path, edits: int) -> Dict[str, List[float]]:
         text = bad.read_text()
         assert CLOSE in text and ed.codes(u_bad) == ["LAM101"], ed.codes(u_bad)
         for i in range(edits):
-            results["edit"].append(await timed(ed, u_bad, u_bad, text.replace(CLOSE, "") if i % 2 == 0 else text))
+            # every edit is new text with new facts (a fresh module-level name), as typing
+            # is: alternating two texts would let the server answer from its cache
+            body = text.replace(CLOSE, "") if i % 2 == 0 else text
+            results["edit"].append(await timed(ed, u_bad, u_bad, body + f"\nedit_number_{i} = {i}\n"))
+            # the answer is checked, not only its time: the finding goes and comes back
+            assert ed.codes(u_bad) == ([] if i % 2 == 0 else ["LAM101"]), (i, ed.codes(u_bad))
         results["edit cpu"] = CPU[:]
         CPU.clear()
         db_text = db.read_text()
         lazy = db_text.replace('conn = sqlite3.connect(":memory:")', "conn = None")
         assert lazy != db_text and ed.codes(u_app) == ["LAM101"], ed.codes(u_app)
         for i in range(edits):
-            results["cross"].append(await timed(ed, u_db, u_app, lazy if i % 2 == 0 else db_text))
+            body = lazy if i % 2 == 0 else db_text
+            results["cross"].append(await timed(ed, u_db, u_app, body + f"\nedit_number_{i} = {i}\n"))
+            assert ed.codes(u_app) == ([] if i % 2 == 0 else ["LAM101"]), (i, ed.codes(u_app))
         results["cross cpu"] = CPU[:]
     finally:
         await ed.stop()
