@@ -227,13 +227,21 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
                                                        source.is_package), digest))
             if stamp and known is not None:
                 known[source.path] = (stamp, files[-1])
+    maps = rename_maps(sources)
+    from lambdalint.graph.rename import needs_rename, rename_modules
+    from lambdalint.cache.digests import fact_digests, renamed_key, root_digest
+
+    # a disk cache keeps the renamed facts too: renaming every path of a module
+    # costs more than reading its facts (``derived``: their keys, for the run memo)
+    disk = cache if cache is not None and cache.memo is None and cache.usable() else None
+    roots: Dict[str, str] = {}
     # the progress line is erased also when interrupted: it would stay under the message
     with _Pool(jobs) as pool, closing(progress):
         if options.prune:
             from lambdalint.graph.prune import select
 
             scans = _scans(files, cache, pool, progress)
-            keyed = _keyed_scans(files, scans, rename_maps(sources), cache)
+            keyed = _keyed_scans(files, scans, maps, cache)
             inputs = ([f.source for f in files], keyed, settings.handlers, settings.handler_patterns,
                       settings.conventions, list(declared))
             memo = cache.memo if cache is not None else None
@@ -247,7 +255,10 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             todo = [f for f in files if f.source.module in chosen]
         else:
             scans, todo = {}, list(files)
-        facts = _facts(todo, cache, pool, progress, options.verbose)
+        # renamed facts the disk cache holds: the facts they were made from are not read
+        ready = _stored_renamed(todo, maps, disk, roots) if disk is not None else {}
+        facts = _facts([f for f in todo if f.source.module not in ready], cache, pool, progress, options.verbose)
+        facts.update((module, hit) for module, (_, hit) in ready.items())
         if options.prune and any(not scans[f.key].parsed and facts[f.source.module].problem is None for f in todo):
             # The index read a file the first pass could not (syntax newer than this
             # Python's): its imports are unknown, so nothing can be pruned.
@@ -258,16 +269,8 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
                 memo.setdefault("scan_digests", {}) if memo is not None else None)
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
-    maps = rename_maps(sources)
-    from lambdalint.graph.rename import needs_rename, rename_modules
-    from lambdalint.cache.digests import fact_digests, renamed_key, root_digest
-
     keys = {f.source.module: f.key for f in files}
     renamed = _renamed_memo(cache, maps)
-    # a disk cache keeps the renamed facts too: renaming every path of a module
-    # costs more than reading its facts (``derived``: their keys, for the run memo)
-    disk = cache if cache is not None and cache.memo is None and cache.usable() else None
-    roots: Dict[str, str] = {}
     used: Dict[str, str] = {}  # module -> the entry whose digest is that of its facts as keyed
     out = []
     for s in sources:
@@ -275,7 +278,12 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             continue
         key = keys.get(s.module)
         hit = renamed.get((key, s.module)) if renamed is not None and key else None
-        if hit is None:
+        if s.module in ready:
+            rkey, hit = ready[s.module]
+            used[s.module] = rkey
+            if derived is not None:
+                derived.append(rkey)
+        elif hit is None:
             names = maps.get(s.root, {})
             if disk is not None and key and needs_rename(facts[s.module], s.module, names):
                 rkey = renamed_key(key, s.module, root_digest(roots, s.root, names))
@@ -295,6 +303,27 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         out.append(hit)
     if digests is not None and cache is not None:
         digests.update(fact_digests(sources, {**keys, **used}, getattr(cache, "digests", {}), maps, out, roots))
+    return out
+
+
+def _stored_renamed(files: List[_File], maps: Dict[str, Dict[str, str]], disk: Cache,
+                    roots: Dict[str, str]) -> Dict[str, Tuple[str, ModuleFacts]]:
+    """The renamed facts (module -> (entry key, facts)) ``disk`` holds for
+    ``files``. Such an entry exists only for facts that renaming changed, and
+    its key holds the file's entry key and the root's module names, so it is
+    the answer as it stands; the file's own facts need not be read for it."""
+    from lambdalint.cache.digests import renamed_key, root_digest
+
+    out: Dict[str, Tuple[str, ModuleFacts]] = {}
+    for f in files:
+        s = f.source
+        names = maps.get(s.root, {})
+        if s.module == s.runtime_name and not root_digest(roots, s.root, names):
+            continue  # nothing to rename: no such entry is ever stored
+        rkey = renamed_key(f.key, s.module, root_digest(roots, s.root, names))
+        hit = disk.get_facts(rkey, s.path, s.module)
+        if hit is not None and hit.problem is None and rkey in disk.digests:
+            out[s.module] = (rkey, hit)
     return out
 
 

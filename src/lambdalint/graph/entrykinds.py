@@ -66,6 +66,9 @@ LAMBDAREST = RouterKind("lambdarest route", ("lambdarest",), frozenset({"create_
 ROUTER_KINDS: Tuple[RouterKind, ...] = (CHALICE, POWERTOOLS, CRHELPER, LAMBDAREST)
 ROUTER_METHODS: FrozenSet[str] = frozenset().union(*(k.methods for k in ROUTER_KINDS))
 ROUTER_PREFIXES: Tuple[str, ...] = tuple(p for k in ROUTER_KINDS for p in k.prefixes)
+# the top-level packages every router kind's constructors live in: a dotted name
+# outside them makes no router (the first pass asks this of every chain of a project)
+ROUTER_PACKAGES: FrozenSet[str] = frozenset(m.split(".", 1)[0] for k in ROUTER_KINDS for m in k.modules)
 
 
 def router_kind_of(callee: str) -> Optional[RouterKind]:

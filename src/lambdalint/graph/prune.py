@@ -42,6 +42,7 @@ from lambdalint.project.discover import SourceFile
 from lambdalint.graph.entrykinds import (
     POWERTOOLS_FUNCTIONS,
     POWERTOOLS_METHODS,
+    ROUTER_PACKAGES,
     could_register,
     handler_shaped,
     mentions_adapter,
@@ -147,6 +148,8 @@ def makes_router(scan: ModuleScan) -> bool:
     """The module may make a Lambda-only router (a chain naming its class, or an
     attribute of it)."""
     for chain in scan.chains:
+        if chain.split(".", 1)[0] not in ROUTER_PACKAGES:
+            continue
         parts = chain.split(".")
         if any(router_kind_of(".".join(parts[:i])) is not None for i in range(2, len(parts) + 1)):
             return True
