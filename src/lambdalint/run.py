@@ -730,7 +730,7 @@ def _loaded_by(project: "Project", handlers: Sequence["Handler"], options: Optio
         loads |= project.import_closure(h.module)
     memo = options.cache.memo if options.cache is not None else None
     scoped = Project([m for name, m in project.modules.items() if name in loads],
-                     memo.get("scoped") if memo is not None else None)
+                     memo.get("scoped") if memo is not None else project)
     if memo is not None:
         memo["scoped"] = scoped
     return scoped

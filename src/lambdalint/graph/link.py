@@ -55,7 +55,9 @@ def iter_events(block: Tuple[Event, ...]) -> Iterator[Event]:
 class Project:
     def __init__(self, modules: List[ModuleFacts], before: Optional["Project"] = None) -> None:
         """``before``: the project of an earlier run (the language server's, before
-        an edit): the import edges of the modules whose facts it shares are kept."""
+        an edit) or a larger project over the same facts: the import edges (when the
+        same modules exist) and the per-module tables of the modules whose facts it
+        shares are kept."""
         self.modules: Dict[str, ModuleFacts] = {}
         for m in modules:
             self.modules.setdefault(m.module, m)
@@ -67,6 +69,11 @@ class Project:
         self._closures: Dict[str, FrozenSet[str]] = {}
         self.known_candidates: Dict[str, Tuple[str, ...]] = {}
         self.made_candidates: Dict[str, Tuple[str, ...]] = {}
+        # each module's assignments to possible module-level places (its own facts only)
+        self._assigns: Dict[str, List[Tuple[str, Event]]] = {}
+        if before is not None:
+            self._assigns = {m: a for m, a in before._assigns.items()
+                             if m in self.modules and before.modules.get(m) is self.modules[m]}
         if before is not None and before.modules.keys() == self.modules.keys():
             # a module's edges depend on its facts and on which modules exist, nothing else
             self._edges = {m: e for m, e in before._edges.items() if before.modules[m] is self.modules[m]}
@@ -357,20 +364,26 @@ class Project:
             self._collect_bindings()
         return self._bindings
 
+    def _module_assigns(self, m: ModuleFacts) -> List[Tuple[str, Event]]:
+        """(function, event) of every assignment or item assignment of ``m`` to a path."""
+        found = self._assigns.get(m.module)
+        if found is None:
+            found = self._assigns[m.module] = [(fn.qualname, e) for fn in m.functions.values()
+                                               for e in iter_events(fn.body)
+                                               if e.path is not None and e.kind in ("assign", "setitem")]
+        return found
+
     def _collect_bindings(self) -> None:
         for m in self.modules.values():
-            for fn in m.functions.values():
-                for e in iter_events(fn.body):
-                    if e.path is None or e.kind not in ("assign", "setitem"):
-                        continue
-                    target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
-                    if target is None:
-                        continue
-                    if e.kind == "setitem":
-                        # a slot of a module-level container (`POOL["db"] = connect()`): keys are not
-                        # told apart, so every slot of one container is one place
-                        target = paths.join(target, ["__getitem__", "()"])
-                    self.bindings.setdefault(target, []).append(Binding(target, e.value, m.module, fn.qualname, e.span))
+            for qualname, e in self._module_assigns(m):
+                target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
+                if target is None:
+                    continue
+                if e.kind == "setitem":
+                    # a slot of a module-level container (`POOL["db"] = connect()`): keys are not
+                    # told apart, so every slot of one container is one place
+                    target = paths.join(target, ["__getitem__", "()"])
+                self.bindings.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
         # attributes set on `self` by a class whose instance is module-level
         for gpath in list(self.bindings):
             cls = self.instance_class(gpath)
