@@ -82,6 +82,9 @@ class Options:
     # (a rule looks at nothing outside its handler's ``import_closure``): the
     # findings in these files are those of the whole run, and only those are given
     report_files: Optional[FrozenSet[str]] = None
+    # the facts of changed files being made in a worker since the run began
+    # (``lambdalint.run.IndexAhead``): taken instead of indexing them again
+    ahead: Optional[Any] = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, Iterator, Li
 import gc
 import heapq
 import os
+import sys
 from dataclasses import dataclass, replace
 
 from lambdalint.cache.store import Cache, content_hash, entry_key, facts_digest, facts_payload, write_facts, write_source
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from lambdalint.knowledge.resources import Catalog
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.index.scan import ModuleScan
+    from lambdalint.cache.memo import Memo, RunMemo
 
 # Below these amounts of work a process pool costs more than it saves
 # (starting workers, and each one importing libcst, ≈0.35 s).
@@ -257,7 +259,8 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             scans, todo = {}, list(files)
         # renamed facts the disk cache holds: the facts they were made from are not read
         ready = _stored_renamed(todo, maps, disk, roots) if disk is not None else {}
-        facts = _facts([f for f in todo if f.source.module not in ready], cache, pool, progress, options.verbose)
+        facts = _facts([f for f in todo if f.source.module not in ready], cache, pool, progress, options.verbose,
+                       options.ahead)
         facts.update((module, hit) for module, (_, hit) in ready.items())
         if options.prune and any(not scans[f.key].parsed and facts[f.source.module].problem is None for f in todo):
             # The index read a file the first pass could not (syntax newer than this
@@ -408,10 +411,15 @@ def _scans(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
 
 
 def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: Progress,
-           verbose: bool) -> Dict[str, ModuleFacts]:
+           verbose: bool, ahead: Optional["IndexAhead"] = None) -> Dict[str, ModuleFacts]:
     out: Dict[str, ModuleFacts] = {}
     missing: List[_File] = []
     for f in files:
+        made = ahead.result(f.key) if ahead is not None else None
+        if made is not None:
+            _remember(cache, f.key, made)
+            out[f.source.module] = made[0]
+            continue
         hit = cache.get_facts(f.key, f.source.path, f.source.runtime_name) if cache is not None else None
         if hit is not None:
             out[f.source.module] = hit
@@ -424,14 +432,128 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     progress.stage("indexing", len(missing))
     items = [(i, f.data, f.source, f.key, store, verbose) for i, f in enumerate(missing)]
     use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_INDEX_BYTES
-    for i, (facts, error, digest) in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
-        out[missing[i].source.module] = facts
-        if cache is not None:
-            if error is not None:
-                cache.fail(error)
-            if facts.problem is None or facts.problem.code != "LAM000":
-                cache.remember(missing[i].key, facts, digest)
+    for i, made in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
+        out[missing[i].source.module] = made[0]
+        _remember(cache, missing[i].key, made)
     return out
+
+
+def _remember(cache: Optional[Cache], key: str, made: Tuple[ModuleFacts, Optional[str], Optional[str]]) -> None:
+    """What indexing a file in a worker gave (its facts, why they could not be
+    stored, their stored digest), told to the cache."""
+    facts, error, digest = made
+    if cache is not None:
+        if error is not None:
+            cache.fail(error)
+        if facts.problem is None or facts.problem.code != "LAM000":
+            cache.remember(key, facts, digest)
+
+
+# At most this many changed files are indexed ahead (an edit touches a few; more
+# go through the pool in batches, after the selection, as before).
+AHEAD_MAX_FILES = 8
+
+
+class IndexAhead:
+    """The files an edit changed, indexed in a worker from the start of the run.
+
+    A run after an edit learns which files changed as soon as it compares their
+    stamps with the run memo's, long before it needs their facts: it checks the
+    deployment files, names the modules, reads the first pass and the facts it
+    holds, selects. Meanwhile a forked worker imports libcst and indexes the
+    changed files (storing their facts as the index stage does). This process
+    never imports libcst, and the parse costs no wall time of its own on a
+    machine with two CPUs or more. Where nothing is started, every answer is
+    ``None`` and the run indexes the files itself, as before."""
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+        self._pending: Dict[str, Tuple[Any, int]] = {}  # entry key -> (the batch to come, its item)
+        self._got: Dict[int, Dict[int, Any]] = {}
+
+    @staticmethod
+    def possible(options: Options) -> bool:
+        """A disk cache to store into, two CPUs or more, workers made by fork (a
+        spawned worker would import everything again)."""
+        cache = options.cache
+        if cache is None or cache.memo is not None or (options.jobs or default_jobs()) < 2:
+            return False
+        import multiprocessing
+
+        return sys.platform.startswith("linux") and multiprocessing.get_start_method(allow_none=True) in (None, "fork")
+
+    def start(self, files: Sequence[Tuple[str, bytes, SourceFile]], cache: Cache, verbose: bool) -> None:
+        """Index ``files`` ((entry key, bytes, source)) in a worker, now."""
+        if not files or not cache.prepare():
+            return
+        items = [(i, data, source, key, (cache.dir, cache.secret), verbose) for i, (key, data, source) in enumerate(files)]
+        self._pool = _start_pool(1)
+        batch = self._pool.apply_async(_index_batch, (items,))
+        self._pending = {key: (batch, i) for i, (key, _, _) in enumerate(files)}
+
+    def result(self, key: str) -> Optional[Tuple[ModuleFacts, Optional[str], Optional[str]]]:
+        """The worker's (facts, store error, digest) for the entry ``key``; ``None``
+        when it was not asked for it, or failed (the caller indexes it then)."""
+        pending = self._pending.get(key)
+        if pending is None:
+            return None
+        batch, i = pending
+        got = self._got.get(id(batch))
+        if got is None:
+            try:
+                got = dict(batch.get())
+            except Exception:  # a worker that died: the caller indexes its files
+                got = {}
+            self._got[id(batch)] = got
+        return got.get(i)
+
+    def close(self) -> None:
+        """Wait for the worker (its work may not have been needed: it is let
+        finish all the same, so that no entry is left half-written)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            pool.join()
+
+    def stop(self) -> None:
+        """Stop the worker at once (the run was interrupted, or failed)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            _stop(pool, _STOP_GRACE_S)
+
+
+def _index_ahead(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, ...]], gathered: Gathered,
+                 options: Options) -> IndexAhead:
+    """Start indexing the Python files that changed since the memo's run (a
+    few, not comment-only, whose facts the cache does not hold)."""
+    ahead = IndexAhead()
+    if not IndexAhead.possible(options):
+        return ahead
+    from lambdalint.cache import reuse
+    from lambdalint.cache.store import facts_file
+    from lambdalint.project.sourcefile import Unreadable, read_source
+
+    changes = memo.changed(old, stamps, gathered.sources())
+    if changes is None or not changes.differ or len(changes.differ) > AHEAD_MAX_FILES:
+        return ahead
+    cache: Cache = options.cache  # type: ignore[assignment]
+    todo: List[Tuple[str, bytes, SourceFile]] = []
+    for path in changes.differ:
+        was = old.inputs[path]
+        source = reuse.source_of(old.extra, path) if was.key else None
+        if source is None:
+            continue
+        try:
+            data = read_source(path)
+        except Unreadable:
+            continue
+        key = entry_key(content_hash(data), path, source.runtime_name, source.is_package)
+        if os.path.exists(facts_file(cache.dir, key)) or reuse.only_comments_changed(cache, was.key, key, data):
+            continue
+        todo.append((key, data, source))
+    if todo and sum(len(data) for _, data, _ in todo) < POOL_MIN_INDEX_BYTES:
+        ahead.start(todo, cache, options.verbose)
+    return ahead
 
 
 # --- work items (module level: they run in worker processes) ---------------------------------
@@ -591,11 +713,21 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     old = memo.load(options.cache) if not gathered.tree.errors and options.cache is not None else None
     reads = list(old.extra.get("reads", ())) if old is not None else []
     stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
-    if old is not None:
-        reused = reuse.reuse(memo, old, stamps, gathered, options)
-        if reused is not None:
-            return reused
-    result, loaded = _check(settings, paths, catalog, options, gathered)
+    ahead = _index_ahead(memo, old, stamps, gathered, options) if old is not None else None
+    options = replace(options, ahead=ahead)
+    try:
+        if old is not None:
+            reused = reuse.reuse(memo, old, stamps, gathered, options)
+            if reused is not None:
+                return reused
+        result, loaded = _check(settings, paths, catalog, options, gathered)
+    except BaseException:
+        if ahead is not None:
+            ahead.stop()
+        raise
+    finally:
+        if ahead is not None:
+            ahead.close()
     if reuse.memorable(result, gathered):
         reuse.record(memo, loaded, result, gathered, stamps, options)
     return result

@@ -106,7 +106,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
 
     if any(not old.inputs[p].key for p in differ):
         return None  # not a Python file the run read: a deployment file, an unreadable file
-    sources = {p: _source_from_json(old.extra, p) for p in differ}
+    sources = {p: source_of(old.extra, p) for p in differ}
     shown = {source.path for source in sources.values() if source is not None}
     # LAM002 (and any text edit) is located in the file's text, not in its facts
     if any(d.path in shown and (d.code == "LAM002" or d.fix is not None and d.fix.edits) for d in result.diagnostics):
@@ -126,10 +126,14 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         digest = content_hash(data)
         key = entry_key(digest, path, source.runtime_name, source.is_package)
         if was.indexed:
-            if not _only_comments_changed(cache, was.key, key, data):
-                after = indexing.index_bytes(data, source)
-                if after.problem is None:
-                    cache.put_facts(key, after, data)  # a full run after all takes it from the cache
+            if not only_comments_changed(cache, was.key, key, data):
+                made = options.ahead.result(key) if options.ahead is not None else None
+                if made is not None:  # indexed (and stored) by a worker since the run began
+                    after = made[0]
+                else:
+                    after = indexing.index_bytes(data, source)
+                    if after.problem is None:
+                        cache.put_facts(key, after, data)  # a full run after all takes it from the cache
                 before = cache.get_facts(was.key, source.path, source.runtime_name)
                 if before is None or after.problem is not None or before != after:
                     return None
@@ -151,7 +155,8 @@ def _extra(loaded: Loaded) -> Dict[str, Any]:
             "derived": sorted(loaded.derived)}
 
 
-def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:
+def source_of(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:
+    """The source the memo's run knew at ``path`` (None when it knew none, or of another shape)."""
     from lambdalint.index.jsonform import from_json
 
     raw = extra.get("sources", {}).get(path)
@@ -161,7 +166,7 @@ def _source_from_json(extra: Mapping[str, Any], path: str) -> Optional[SourceFil
         return None
 
 
-def _only_comments_changed(cache: Cache, old_key: str, new_key: str, data: bytes) -> bool:
+def only_comments_changed(cache: Cache, old_key: str, new_key: str, data: bytes) -> bool:
     """Whether the file differs from the text of the entry ``old_key`` only in
     comments; if so its facts are those of that entry, stored under ``new_key``
     too. This needs no libcst (its import alone costs more than the rest of such a run)."""
