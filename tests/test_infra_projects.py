@@ -98,12 +98,20 @@ def test_non_conventional_declared_handler_is_checked_and_named_with_its_templat
     by_file = {Path(d.path).name: d for d in result.diagnostics}
     orders = by_file["orders.py"]
     assert orders.code == "LAM101" and orders.handlers == ("process_order",)
-    assert any(n.startswith("`process_order` is declared in ") and n.endswith("sam_orders/template.yaml: OrdersFunction")
-               for n in orders.notes), orders.notes
+    # named with its template: a labelled place on the template's `Handler:` line
+    template = PROJECTS / "sam_orders" / "template.yaml"
+    lines = template.read_text().splitlines()
+    (declares,) = [lb for lb in orders.labels if lb.path.endswith("template.yaml")]
+    assert declares.text == "declares `process_order` (OrdersFunction)"
+    assert Path(declares.path) == template.resolve() or Path(declares.path) == template.absolute()
+    assert lines[declares.span[0] - 1].strip() == "Handler: orders.process_order"
+    assert not any("is declared in" in n for n in orders.notes), orders.notes
     # a route of the Mangum-wrapped FastAPI app is reached through `api.handler`
     api = by_file["api.py"]
     assert api.handlers == ("read_order",)
-    assert any(n.startswith("`read_order` is declared in ") and "template.yaml: ApiFunction" in n for n in api.notes)
+    (declares,) = [lb for lb in api.labels if lb.path.endswith("template.yaml")]
+    assert declares.text == "declares `read_order` (ApiFunction)"
+    assert lines[declares.span[0] - 1].strip().startswith("Handler: ")
 
 
 def test_not_declared_and_not_conventional_is_not_a_handler():

@@ -265,9 +265,11 @@ def test_check_prints_deployment_warnings_on_stderr(tmp_path):
     result = runner.invoke(main, ["check", "--output-format", "concise", str(tmp_path)])
     assert result.exit_code == 1
     assert "orders.py:6:5: LAM101" in result.stdout
-    # the handler is named with its template: a note of the finding (the concise format shows headlines)
+    # the handler is named with its template: a labelled place on its `Handler:` line
+    # (the concise format shows headlines only)
     (d,) = run_check([str(tmp_path)], Settings()).diagnostics
-    assert any(n.startswith("`process_order` is declared in ") and n.endswith("template.yaml: Fn") for n in d.notes)
+    (declares,) = [lb for lb in d.labels if lb.path.endswith("template.yaml")]
+    assert declares.text == "declares `process_order` (Fn)" and declares.span[0] == 6
     assert "lambdalint: warning: " in result.stderr and "serverless.yml" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 

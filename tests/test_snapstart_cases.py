@@ -808,7 +808,9 @@ def test_story_points_into_the_template_that_turns_snapstart_on():
     result = run_check([str(FIXTURES / "lam401" / "sam_request_ids")], Settings())
     (d,) = [d for d in result.diagnostics if d.code == "LAM401" and d.line == 9]
     assert ("template.yaml", 12, "SnapStart is on here (in Globals)", "") in places(d)
-    assert any("declared in" in n and "InstanceIdFunction" in n for n in d.notes)
+    # and at the function that declares the handler (its `Handler:` line)
+    assert ("template.yaml", 19, "declares `handler` (InstanceIdFunction)", "") in places(d)
+    assert not any("declared in" in n for n in d.notes)
 
 
 def test_headlines_fit_and_name_no_place():

@@ -109,8 +109,16 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
         if fn is None:
             continue
         source = f"declared in {d.origin} (handler `{d.handler}`)" if not why else f"{why}, served by {d.origin} (handler `{d.handler}`)"
-        out.handlers.append(Handler(fn_module, qualname, project.modules[fn_module].path, fn.span[0], source, (d.origin,),
-                                    held, wrapped, d.facts))
+        out.handlers.append(Handler(fn_module, qualname, project.modules[fn_module].path, fn.span[0], source,
+                                    (located(d),), held, wrapped, d.facts))
+
+
+def located(d: Declared) -> str:
+    """Where ``d`` is declared, with its line when known (``template.yaml:14:
+    OrdersFunction``): the findings then point into the descriptor."""
+    if not d.line or d.origin.startswith(f"{d.descriptor}:{d.line}"):
+        return d.origin
+    return f"{d.descriptor}:{d.line}: {_short(d.origin)}"
 
 
 def _short(origin: str) -> str:
