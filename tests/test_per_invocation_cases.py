@@ -350,7 +350,7 @@ def test_message_names_handler_chain_and_creation_site(tmp_path):
     (d,) = lint(tmp_path, _files(INVALID["through_a_helper_in_another_module"]), LAM104)
     assert d.code == "LAM104" and d.severity == "warning"
     assert d.handlers == ("lambda_handler",)
-    assert d.message == "`boto3.resource(...)` creates a new boto3 client on every invocation"
+    assert d.message == "`boto3.resource(...)` creates a new boto3 resource on every invocation"
     assert (os.path.basename(d.path), d.line, d.phase) == ("aws.py", 4, INVOCATION)  # where it is created
     assert d.label == "runs on every invocation; its arguments do not depend on the event"
     # where the handler, in the other file, reaches it
