@@ -104,5 +104,14 @@ def _may_name(facts: ModuleFacts, renamed: list) -> bool:
     if not renamed:
         return False
     referenced = {*facts.imports, *(p for _, p in facts.imported)}
-    return any(k == r or r.startswith(k + ".") or r.startswith(k + ":") or k.startswith(r + ".")
-               for k in renamed for r in referenced)
+    names = set(renamed)
+    # a referenced path inside a renamed module (`db`, `db.conn`, `db:conn`), or a
+    # package above one (`import lib` then `lib.db.conn`): set lookups, as a root
+    # may have thousands of names (namespace packages)
+    above = {".".join(k.split(".")[:i]) for k in renamed for i in range(1, k.count(".") + 1)}
+    for r in referenced:
+        module = r.split(":", 1)[0]
+        dotted = module.split(".")
+        if (module == r and r in above) or any(".".join(dotted[:i]) in names for i in range(1, len(dotted) + 1)):
+            return True
+    return False

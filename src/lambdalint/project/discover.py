@@ -382,8 +382,46 @@ def _unreadable_folders(errors: Sequence[OSError]) -> List[SourceFile]:
 
 
 def rename_maps(sources: Sequence[SourceFile]) -> Dict[str, Dict[str, str]]:
-    """For each root: the import names of its modules, mapped to their keys."""
+    """For each root: the import names of its modules, mapped to their keys;
+    with the modules below it in folders no ``__init__.py`` makes packages
+    (``namespace_names``)."""
     out: Dict[str, Dict[str, str]] = {}
     for s in sources:
         out.setdefault(s.root, {})[s.runtime_name] = s.module
+    namespace_names(out, sources)
     return out
+
+
+def namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[SourceFile]) -> None:
+    """Add to each root's names the modules of the roots below it, by the dotted
+    path from it: Python imports a folder without ``__init__.py`` as a namespace
+    package, so with the root on ``sys.path`` (a Lambda's code folder is) ``from
+    lib import db`` loads ``lib/db.py``. Such a file is named from its own
+    folder (no ``__init__.py`` chain goes up from it); this gives the roots above
+    it the name they import it by. A name the root already has wins, and so
+    does a module that shadows a folder (``lib.py`` beside ``lib/``)."""
+    above: Dict[str, List[Tuple[str, str]]] = {}  # a root -> (a root above it, the dotted path between)
+    for root in maps:
+        if not root:
+            continue
+        found: List[Tuple[str, str]] = []
+        parts: List[str] = []
+        d = root
+        while True:
+            parent = os.path.dirname(d)
+            name = os.path.basename(d)
+            if parent == d or not _IDENT.match(name):
+                break
+            parts.append(name)
+            if parent in maps:
+                found.append((parent, ".".join(reversed(parts))))
+            d = parent
+        above[root] = found
+    for s in sources:
+        for parent, between in above.get(s.root, ()):
+            names = maps[parent]
+            name = f"{between}.{s.runtime_name}" if s.runtime_name else between
+            dotted = name.split(".")
+            if name in names or any(".".join(dotted[:i]) in names for i in range(1, len(dotted))):
+                continue
+            names[name] = s.module
