@@ -550,6 +550,8 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
         last = (d.path or "").rsplit(".", 1)[-1].split(":")[-1]
         if last not in _PLAIN_HANDLER_DECORATORS and not last.startswith("on_"):
             return None  # a decorator we do not know might run the coroutine itself
+    if not handler.declared and _run_by_the_project(project, handler):
+        return None  # the project runs the coroutine itself: the entry Lambda calls is elsewhere
     facts = project.modules[handler.module]
     name = fn.qualname
     message = _say((f"handler `{name}`", "the handler"), "is an `async def`: the runtime never awaits it, so its body never runs",
@@ -560,6 +562,24 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
     return Diagnostic("LAM306", _NAMES["LAM306"], message, facts.path, fn.span, ERROR,
                       fix=_wrap_async_handler(project, handler, fn), handlers=(handler.qualname,),
                       label="an `async def` entry point", notes=notes)
+
+
+def _run_by_the_project(project: Project, handler: Handler) -> bool:
+    """Whether project code calls the coroutine function (``asyncio.run(handler(event,
+    context))`` in a sync entry point, ``await handler(...)``): then it was found
+    by its name and signature only, and what Lambda calls is the code that runs it.
+    A deployment file that names it says otherwise (the caller checks)."""
+    for facts in project.modules.values():
+        for caller in facts.functions.values():
+            if facts.module == handler.module and caller.qualname == handler.qualname:
+                continue
+            for e in iter_events(caller.body):
+                if e.kind != "call" or not e.path:
+                    continue
+                t = project.target(e.path)
+                if t is not None and t.kind == "function" and (t.module, t.qualname) == (handler.module, handler.qualname):
+                    return True
+    return False
 
 
 def _wrap_async_handler(project: Project, handler: Handler, fn: Function) -> Fix:
