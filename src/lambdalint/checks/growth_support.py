@@ -13,7 +13,10 @@ from lambdalint.report.diagnostics import Diagnostic, Fix, Label
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, load_growth_catalog
 from lambdalint.graph.link import Project, iter_events
-from lambdalint.graph.reach import CONST, Guard, Step, is_stable, resolve
+from lambdalint.graph.reach import Guard, Step, resolve
+from lambdalint.model.growth_guards import ExitGuard, exit_regions, fixed_container, measures, member_container  # noqa: F401
+from lambdalint.model.growth_guards import assigns_global as _assigns_global
+from lambdalint.model.growth_guards import runs_once as _runs_once
 
 
 def growth_catalog(ctx: CheckContext) -> GrowthCatalog:
@@ -74,72 +77,7 @@ class CallSites:
 
 def assigns_global(project: Project, block: Tuple[Event, ...], gpath: str, module: str) -> bool:
     """Whether ``block`` binds the module-level ``gpath`` (directly, as ``global`` code does)."""
-    for e in iter_events(block):
-        if e.kind == "assign" and e.path is not None and paths.is_global(e.path):
-            if e.path == gpath or project.canonical(e.path) == gpath:
-                return True
-    return False
-
-
-@dataclass(frozen=True)
-class ExitGuard(Guard):
-    """An ``if`` before the step in its block, one of whose branches always leaves
-    the block (``return``, ``raise``, ``continue``, ``break``): the step is on the
-    other branch (``branch``). ``rest`` are the events after the ``if`` in its block.
-    ``members_only``: the other branch does not leave but rebinds the tested
-    element to a constant (``if kind not in KINDS: kind = "other"``), so only its
-    membership facts hold after it."""
-
-    rest: Tuple[Event, ...] = ()
-    members_only: bool = False
-
-
-_LEAVES = {"return": False, "raise": False, "continue": True, "break": True}  # kind -> only inside a loop
-
-
-def _leaves(block: Tuple[Event, ...], in_loop: bool) -> bool:
-    if not block:
-        return False
-    last = block[-1]
-    if last.kind in _LEAVES:
-        return in_loop or not _LEAVES[last.kind]
-    return last.kind == "if" and _leaves(last.body, in_loop) and _leaves(last.orelse, in_loop)
-
-
-def _normalises(block: Tuple[Event, ...], e: Event, branch: str) -> bool:
-    """The branch where the element is not a member rebinds it to a constant."""
-    for element, _, code in e.members:
-        if (code == "T") == (branch == "orelse") and element[:1] in "$%" and "." not in element:
-            if any(x.kind == "assign" and x.path == element and x.value in ("<const>", "None") for x in block):
-                return True
-    return False
-
-
-def _exit_regions(fn: Function) -> List[Tuple[ExitGuard, Span]]:
-    out: List[Tuple[ExitGuard, Span]] = []
-
-    def walk(events: Tuple[Event, ...], in_loop: bool) -> None:
-        for i, e in enumerate(events):
-            if e.kind == "if" and i + 1 < len(events):
-                rest = tuple(events[i + 1:])
-                end = max((x.span[2], x.span[3]) for x in rest)
-                region = (e.span[2], e.span[3], end[0], end[1])
-                for branch, leaving, staying in (("orelse", e.body, e.orelse), ("body", e.orelse, e.body)):
-                    if _leaves(leaving, in_loop) and not _leaves(staying, in_loop):
-                        out.append((ExitGuard(e, branch, rest), region))
-                    elif e.members and _normalises(leaving, e, branch):
-                        out.append((ExitGuard(e, branch, rest, members_only=True), region))
-            inner = in_loop or e.kind == "loop"
-            for sub in (e.body, e.final):
-                if sub:
-                    walk(sub, inner if sub is e.body else in_loop)
-            if e.orelse:
-                walk(e.orelse, in_loop if e.kind == "loop" else inner)
-            for h in e.handlers:
-                walk(h, in_loop)
-
-    walk(fn.body, False)
-    return out
+    return _assigns_global(project, block, gpath)
 
 
 def _within(inner: Span, outer: Span) -> bool:
@@ -159,7 +97,7 @@ class ExitGuards:
         fn = step.frame.function
         regions = self._regions.get(id(fn))
         if regions is None:
-            regions = self._regions[id(fn)] = _exit_regions(fn)
+            regions = self._regions[id(fn)] = exit_regions(fn)
         return tuple(g for g, region in regions if _within(step.event.span, region))
 
     def at(self, step: Step) -> Tuple[Guard, ...]:
@@ -182,55 +120,10 @@ class ExitGuards:
         return id(guard.event) in ids
 
 
-def _not_member_branch(guard: Guard, code: str) -> bool:
-    """The guard's branch is the one where the element is NOT in the container."""
-    return (code == "T") != (guard.branch == "body")
-
-
 def runs_once(project: Project, step: Step, subject: Optional[str] = None,
               guards: Optional[Sequence[Guard]] = None) -> bool:
-    """Whether the step sits in a branch that runs once per environment, not once
-    per invocation: ``if not _ready: ...; _ready = True`` (a flag the branch sets),
-    ``if CACHE is None: CACHE = {}``, or ``if not CACHE: <fill it>`` when ``subject``
-    is the collection tested; also after an early exit on the same tests
-    (``if CACHE: return CACHE``, ``if "keys" in CACHE: return ...``)."""
-    for guard in (step.guards if guards is None else guards):
-        e = guard.event
-        exit_guard = isinstance(guard, ExitGuard)
-        if exit_guard and guard.members_only:  # type: ignore[attr-defined]
-            continue
-        for tested in e.none_tests:
-            canon = resolve(project, tested, step.frame.env)
-            if canon is None or not paths.is_global(canon):
-                continue
-            if subject is not None and canon == subject:
-                return True
-            block = guard.rest if exit_guard else e.body if guard.branch == "body" else e.orelse  # type: ignore[attr-defined]
-            if assigns_global(project, block, canon, step.module):
-                return True
-        if subject is not None:
-            # `if "keys" in CACHE: return CACHE["keys"]` ... fill: filled once, with a key
-            # that is then in it
-            for element, container, code in e.members:
-                if _not_member_branch(guard, code) and resolve(project, container, step.frame.env) == subject \
-                        and is_stable(project, resolve(project, element, step.frame.env)):
-                    return True
-    return False
-
-
-def fixed_container(project: Project, resolved: Optional[str]) -> bool:
-    """A container whose contents are the same on every invocation: a display of
-    constants, or a module-level object bound only at import (``ALLOWED = {...}``,
-    ``ROUTES.keys()``). Whether a handler grows it is for the caller to check."""
-    if resolved == CONST:
-        return True
-    if resolved is None or not paths.is_global(resolved):
-        return False
-    root, segs = paths.split(resolved)
-    if any(s not in ("keys", "values", "items", "()", "__getitem__") for s in segs):
-        return False
-    bindings = project.bindings.get(root, ())
-    return bool(bindings) and all(b.function == "<module>" for b in bindings)
+    """``model.growth_guards.runs_once`` at a step of a walk."""
+    return _runs_once(project, step.frame.env, step.guards if guards is None else guards, subject)
 
 
 class KeyNarrowing:
@@ -261,21 +154,8 @@ class KeyNarrowing:
     def member_of(self, step: Step, guards: Sequence[Guard], key: Optional[str]) -> Optional[str]:
         """The fixed container ``key`` is known to be in at ``step``, as the root of its
         resolved path or CONST; None if not known."""
-        if key is None:
-            return None
-        held = resolve(self.project, key, step.frame.env)
-        if held is not None and held.startswith("<member:"):
-            return held[len("<member:"):held.index(">")]
-        if "(" in key:
-            return None  # `event["kind"]` and `event["id"]` have the same path: not the same value
-        for guard in guards:
-            for element, container, code in guard.event.members:
-                if element != key or _not_member_branch(guard, code) or not self.exits.in_frame(step, guard):
-                    continue
-                where = resolve(self.project, container, step.frame.env)
-                if fixed_container(self.project, where):
-                    return CONST if where == CONST else paths.split(where or "")[0]
-        return None
+        own = [(g, self.exits.in_frame(step, g)) for g in guards]
+        return member_container(self.project, step.frame.env, own, key)
 
     def narrow_arguments(self, step: Step, guards: Sequence[Guard]) -> None:
         """``record(kind)`` after ``if kind not in KINDS: raise``: the callee's parameter
@@ -311,11 +191,7 @@ def guarded_by(project: Project, step: Step, prefixes: Iterable[str], extra: Ite
 
 def bounded_by_len(project: Project, step: Step, subject: str, guards: Optional[Sequence[Guard]] = None) -> bool:
     """``if len(CACHE) < N: CACHE[k] = v``: the condition measures the collection."""
-    for guard in (step.guards if guards is None else guards):
-        tested = [resolve(project, t, step.frame.env) for t in guard.event.test]
-        if "builtins.len" in tested and subject in tested:
-            return True
-    return False
+    return measures(project, step.frame.env, step.guards if guards is None else guards, subject)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Callable, Dict, Iterable, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
-from lambdalint.checks.growth import Collection, tracked_collections
+from lambdalint.model.collections_tracked import Collection, tracked_collections
 from lambdalint.checks.growth_support import (CallSites, ExitGuards, Findings, KeyNarrowing, chain_note, diagnostic, fit,
                                               growth_catalog, handlers_note, show)
 from lambdalint.report.diagnostics import (DISPLAY_ONLY, IMPORT, INVOCATION, SAFE, WARNING, Diagnostic, Edit, Fix,
