@@ -23,9 +23,9 @@ from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, fit, growth_catalog, handlers_note
 from lambdalint.checks.story import EACH_CALLER, call_places
 from lambdalint.checks.trail import path_places
-from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix
+from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix, Label
 from lambdalint.model.collections_tracked import Collection, collection_made_by, split_collection, tracked_collections  # noqa: F401 - other rules import them from here
-from lambdalint.model.growth import VARIES, Growth, handler_growth
+from lambdalint.model.growth import VARIES, Growth, Reset, handler_growth
 from lambdalint.model.lifetimes import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
 
 RULES = (
@@ -43,6 +43,16 @@ def said(trail: Tuple[Step, ...]) -> Tuple[Step, ...]:
     return tuple(step for step in trail if step[2] in _SAID)
 
 
+def partial_resets(project, resets: Tuple[Reset, ...]) -> Tuple[Label, ...]:
+    """A reset that runs only on some paths leaves the other paths' additions in place:
+    the reset, then the decisions it runs under."""
+    out: List[Label] = []
+    for x in resets:
+        out.append(place(project, x.module, x.span, f"{x.how} empties it only on some paths", INVOCATION))
+        out.extend(path_places(project, said(x.trail)))
+    return tuple(out)
+
+
 _ADVICE = {
     "list": "keep per-request data in a local variable, or bound it (`collections.deque(maxlen=N)`)",
     "deque": "give it a bound (`deque(maxlen=N)`) or keep per-request data in a local variable",
@@ -52,6 +62,9 @@ _DEFAULT_ADVICE = ("default to `None` and make a new one in the call (`if {n} is
                    "bound it (`functools.lru_cache(maxsize=N)` on `{f}`)")
 _MAPPING_ADVICE = ("bound it (`cachetools.LRUCache(maxsize=N)` or `TTLCache(maxsize=N, ttl=...)`), "
                    "evict before adding (`if len({n}) >= N: {n}.popitem()`), or keep per-request data local")
+_FACT_PARTIAL = ("what empties it runs only on some paths: on the others the entries stay, so it grows for the life of "
+                 "the execution environment: memory climbs until Lambda kills it, and one request's data stays "
+                 "visible to the next")
 _FACT = ("nothing on the handler's path removes entries, so it grows for the life of the execution environment: "
          "memory climbs until Lambda kills it, and one request's data stays visible to the next")
 
@@ -82,8 +95,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             site = g.site
             if site.collection.path in r.bounded or site.member is not None and site.member not in grown:
                 continue
+            resets = tuple(x for x in r.resets if x.collection == site.collection.path and said(x.trail))
             findings.add("LAM201", "unbounded-global-collection", WARNING, site.module, site.span,
-                         handler.qualname, site.chain, growth=g)
+                         handler.qualname, site.chain, growth=g, resets=resets)
     out = []
     for f in findings:
         g: Growth = f.detail["growth"]  # type: ignore[assignment]
@@ -103,9 +117,11 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         in_handler = f" in `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
         label = f"{site.how}{in_handler} adds {site.why}"
         calls = call_places(project, site.chain, site.calls, EACH_CALLER)
-        notes = handlers_note(f.handlers) + chain_note(f.chain, site.how) + (_FACT,)
+        notes = handlers_note(f.handlers) + chain_note(f.chain, site.how) + \
+            ((_FACT_PARTIAL,) if f.detail["resets"] else (_FACT,))
         fix = Fix(f"Bound `{name}` or make it local: {advice}", DISPLAY_ONLY)
         out.append(diagnostic(project, f, headline(name, site.why, default), fix, label=label,
-                              labels=(made,) + calls + path_places(project, said(g.trail)), notes=notes,
-                              phase=INVOCATION))
+                              labels=(made,) + calls + path_places(project, said(g.trail)) +
+                              partial_resets(project, f.detail["resets"]),  # type: ignore[arg-type]
+                              notes=notes, phase=INVOCATION))
     return out

@@ -98,6 +98,17 @@ class Growth:
     trail: Tuple[Step, ...]  # the decisions of that path in N+1 (shared by every such path)
 
 
+@dataclass(frozen=True)
+class Reset:
+    """A place that empties a tracked collection (``clear()``, rebinding) where it runs."""
+
+    collection: str
+    module: str
+    span: Span
+    how: str
+    trail: Tuple[Step, ...]  # the decisions it runs under (shared by every path reaching it)
+
+
 @dataclass
 class GrowthFrame(Frame):
     function: Optional[Function] = None
@@ -112,6 +123,7 @@ class HandlerGrowth:
 
     grown: List[Growth] = field(default_factory=list)
     bounded: Dict[str, str] = field(default_factory=dict)  # collection path -> what bounds it
+    resets: List[Reset] = field(default_factory=list)
 
 
 def _paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
@@ -123,6 +135,16 @@ def _paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
 
 def _mutable_defaults(module: str, fn: Function) -> Dict[str, Optional[str]]:
     return {"$" + p: paths.default_of(module, fn.qualname, p) for p, _ in fn.defaults}
+
+
+def _shared(a: Tuple[Step, ...], b: Tuple[Step, ...]) -> Tuple[Step, ...]:
+    """The decisions two paths to one place share, from the start."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
 
 
 def _within(inner: Span, outer: Span) -> bool:
@@ -139,6 +161,7 @@ class GrowthInterpreter(Interpreter):
         self.grown: Dict[int, Tuple[Step, ...]] = {}
         self.bounded: Dict[str, str] = {}
         self.recent_calls: List[Event] = []
+        self.resets: Dict[Tuple[str, Span, str], Reset] = {}
 
     # --- entry ---------------------------------------------------------------------
     def worth_replaying(self) -> bool:
@@ -158,7 +181,7 @@ class GrowthInterpreter(Interpreter):
 
     def result(self) -> HandlerGrowth:
         return HandlerGrowth([Growth(self.adds[i], trail) for i, trail in sorted(self.grown.items())],
-                             dict(self.bounded))
+                             dict(self.bounded), list(self.resets.values()))
 
     # --- blocks ----------------------------------------------------------------------
     def block(self, events: Sequence[Event], state: State, frame: GrowthFrame):  # type: ignore[override]
@@ -362,21 +385,18 @@ class GrowthInterpreter(Interpreter):
     def reached_grown(self, site: int, trail: Tuple[Step, ...]) -> None:
         """Keep the decisions every such path shares (none when one takes none)."""
         kept = self.grown.get(site)
-        if kept is None:
-            self.grown[site] = trail
-            return
-        shared = 0
-        for mine, theirs in zip(kept, trail):
-            if mine != theirs:
-                break
-            shared += 1
-        self.grown[site] = kept[:shared]
+        self.grown[site] = trail if kept is None else _shared(kept, trail)
 
-    def reset(self, c: Collection, state: State, frame: GrowthFrame, how: str, to: FrozenSet = _AS_MADE) -> State:
+    def reset(self, c: Collection, e: Event, state: State, frame: GrowthFrame, how: str,
+              to: FrozenSet = _AS_MADE) -> State:
         """A reset where it runs; under a ``len()`` test of the collection it is an
         eviction policy (``if len(C) > N: C.clear()``), which bounds it."""
         if measures(self.project, frame.env, [g for g, _ in frame.guards], c.path):
             self.bounded.setdefault(c.path, how)
+        k = (frame.module, e.span, c.path)
+        known = self.resets.get(k)
+        self.resets[k] = Reset(c.path, frame.module, e.span, how, frame.trail if known is None
+                               else _shared(known.trail, frame.trail))
         return with_status(state, c.path, to)
 
     def method(self, c: Collection, e: Event, state: State, frame: GrowthFrame, method: Optional[str], how: str,
@@ -385,7 +405,7 @@ class GrowthInterpreter(Interpreter):
         if method is None:
             return state
         if method in _RESETS and method in c.kind.evicts and not e.args:
-            return self.reset(c, state, frame, how)
+            return self.reset(c, e, state, frame, how)
         if method in c.kind.evicts:
             self.bounded.setdefault(c.path, how)
         elif method in c.kind.grows:
@@ -495,7 +515,7 @@ class GrowthInterpreter(Interpreter):
             # `ITEMS = ITEMS + [item]`, `CACHE = {**CACHE, k: v}`: the old value and more
             return self.method(c, e, state, frame, _OP_METHODS.get(op), f"`{name} = ...` (the old `{name}` and more)",
                                self.value_varies(e, frame), e.args[0] if e.args else None, name)
-        return self.reset(c, state, frame, f"`{name_of(c)} = ...`", frozenset({NONE}) if e.value == "None" else _AS_MADE)
+        return self.reset(c, e, state, frame, f"`{name} = ...`", frozenset({NONE}) if e.value == "None" else _AS_MADE)
 
     # --- calls into project code -------------------------------------------------------
     def inline(self, fn: Function, target, e: Event, state: State, frame: GrowthFrame,  # type: ignore[override]
