@@ -1,4 +1,4 @@
-"""LAM201 as a query over the warm replay (issue 18): growth is an adding site that
+"""LAM201 and LAM204 as queries over the warm replay (issue 18): growth is an adding site that
 invocation N+1 reaches while N's additions are still there, on some path.
 
 So a reset on every path (in a ``finally``, or before the growth) silences it, a reset
@@ -6,8 +6,10 @@ on one branch only does not, and a fill under a test of the collection's emptine
 (``if not CACHE:``, ``if "keys" in cache: return cache``), in the handler or in a
 helper it calls, is a fill once. Findings say which path: ``# path: text`` marks each
 line that must carry a path label with that text (the decisions on the way to the
-growth in N+1, and for a reset that runs only on some paths, the reset and its
-decisions). No other path label may appear. ``# expect: LAM201`` marks the findings.
+growth in N+1, and for a reset or undo that runs only on some paths, the reset and its
+decisions). No other path label may appear. ``# expect: LAM20x`` marks the findings.
+The same holds for registrations on a process-wide registry (LAM204): an undo
+(``removeHandler``) on every path silences it, on one branch only it does not.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import INVOCATION
 
 _PATH_MARK = re.compile(r"#\s*path:\s*(.+?)\s*$")
-_PATH_TEXT = re.compile(r"^(only when |only while |on every path out of the `try`)|empties it only on some paths$")
+_PATH_TEXT = re.compile(r"^(only when |only while |on every path out of the `try`)|(empties it|takes it back) only on "
+                        r"some paths$")
 
 CASES: Dict[str, str] = {
     # --- fires, with the path ----------------------------------------------------------
@@ -94,7 +97,60 @@ CASES: Dict[str, str] = {
                 _rows.extend(["a", "b"])  # expect: LAM201
             return _rows
     """,
+    "log_handler_removed_on_error_only": """
+        import logging
+        logger = logging.getLogger("orders")
+
+        def handler(event, context):
+            audit = logging.StreamHandler()
+            logger.addHandler(audit)  # expect: LAM204
+            try:
+                return {"total": 100 // event["n"]}
+            except ZeroDivisionError:  # path: only when this `except ZeroDivisionError` runs
+                logger.removeHandler(audit)  # path: `logger.removeHandler(...)` takes it back only on some paths
+                raise
+    """,
+    "atexit_registered_when_debugging": """
+        import atexit
+
+        def handler(event, context):
+            if event.get("debug"):  # path: only when `event.get("debug")` is true
+                atexit.register(print, event["id"])  # expect: LAM204
+    """,
     # --- silent --------------------------------------------------------------------------
+    "log_handler_removed_in_finally": """
+        import logging
+        logger = logging.getLogger("orders")
+
+        def handler(event, context):
+            audit = logging.StreamHandler()
+            logger.addHandler(audit)
+            try:
+                return {"total": 100 // event["n"]}
+            finally:
+                logger.removeHandler(audit)
+    """,
+    "log_handler_added_in_a_helper_when_the_logger_has_none": """
+        import logging
+        logger = logging.getLogger("orders")
+
+        def _setup():
+            if logger.handlers:
+                return
+            logger.addHandler(logging.StreamHandler())
+
+        def handler(event, context):
+            _setup()
+            logger.info("hi")
+    """,
+    "log_handlers_reset_before_adding": """
+        import logging
+        logger = logging.getLogger("orders")
+
+        def handler(event, context):
+            logger.handlers = []
+            logger.addHandler(logging.StreamHandler())
+    """,
     "cleared_in_finally": """
         _pending = []
 

@@ -43,12 +43,14 @@ def said(trail: Tuple[Step, ...]) -> Tuple[Step, ...]:
     return tuple(step for step in trail if step[2] in _SAID)
 
 
-def partial_resets(project, resets: Tuple[Reset, ...]) -> Tuple[Label, ...]:
+def partial_resets(project, resets: Tuple[Reset, ...], does: str = "empties it") -> Tuple[Label, ...]:
     """A reset that runs only on some paths leaves the other paths' additions in place:
     the reset, then the decisions it runs under."""
     out: List[Label] = []
     for x in resets:
-        out.append(place(project, x.module, x.span, f"{x.how} empties it only on some paths", INVOCATION))
+        if not said(x.trail):
+            continue
+        out.append(place(project, x.module, x.span, f"{x.how} {does} only on some paths", INVOCATION))
         out.extend(path_places(project, said(x.trail)))
     return tuple(out)
 

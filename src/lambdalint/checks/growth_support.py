@@ -14,7 +14,7 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, load_growth_catalog
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import Guard, Step, resolve
-from lambdalint.model.growth_guards import ExitGuard, exit_regions, fixed_container, measures, member_container  # noqa: F401
+from lambdalint.model.growth_guards import ExitGuard, exit_regions, fixed_container, measures, member_container, reads_any  # noqa: F401
 from lambdalint.model.growth_guards import assigns_global as _assigns_global
 from lambdalint.model.growth_guards import runs_once as _runs_once
 
@@ -177,16 +177,7 @@ def guarded_by(project: Project, step: Step, prefixes: Iterable[str], extra: Ite
                guards: Optional[Sequence[Guard]] = None) -> bool:
     """Whether an enclosing condition reads one of ``prefixes`` (a path, or a path
     and one of the attributes in ``extra``): ``if not logger.handlers:``."""
-    wanted = list(prefixes)
-    for guard in (step.guards if guards is None else guards):
-        for tested in guard.event.test + guard.event.none_tests:
-            canon = resolve(project, tested, step.frame.env)
-            if canon is None:
-                continue
-            for p in wanted:
-                if canon == p or any(canon == f"{p}.{a}" or canon.startswith(f"{p}.{a}.") for a in extra):
-                    return True
-    return False
+    return reads_any(project, step.frame.env, step.guards if guards is None else guards, list(prefixes), list(extra))
 
 
 def bounded_by_len(project: Project, step: Step, subject: str, guards: Optional[Sequence[Guard]] = None) -> bool:

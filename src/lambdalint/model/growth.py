@@ -55,8 +55,8 @@ NONE = ("none", -1)
 FILLED = ("filled", -1)
 GROWN = "grown"
 CURRENT = "cur"
-_AS_MADE = frozenset({MADE})
-_ADDED = (GROWN, CURRENT, FILLED[0])  # statuses of a collection that holds something
+AS_MADE = frozenset({MADE})
+ADDED = (GROWN, CURRENT, FILLED[0])  # statuses of a collection that holds something
 
 VARIES = "a key that differs per invocation"
 EVERY = "an element on every invocation"
@@ -126,7 +126,7 @@ class HandlerGrowth:
     resets: List[Reset] = field(default_factory=list)
 
 
-def _paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
+def paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
     """The env as the linker understands it: markers are not paths."""
     if not any(v is not None and v.startswith("<") for v in env.values()):
         return env
@@ -137,7 +137,7 @@ def _mutable_defaults(module: str, fn: Function) -> Dict[str, Optional[str]]:
     return {"$" + p: paths.default_of(module, fn.qualname, p) for p, _ in fn.defaults}
 
 
-def _shared(a: Tuple[Step, ...], b: Tuple[Step, ...]) -> Tuple[Step, ...]:
+def shared_prefix(a: Tuple[Step, ...], b: Tuple[Step, ...]) -> Tuple[Step, ...]:
     """The decisions two paths to one place share, from the start."""
     n = 0
     for x, y in zip(a, b):
@@ -244,8 +244,8 @@ class GrowthInterpreter(Interpreter):
             c = self.exactly(path, frame)
             if c is None:
                 continue
-            now = out.get(c.path, _AS_MADE)
-            kept = frozenset(s for s in now if s[0] not in _ADDED) if code[1:] == "0" else \
+            now = out.get(c.path, AS_MADE)
+            kept = frozenset(s for s in now if s[0] not in ADDED) if code[1:] == "0" else \
                 frozenset(s for s in now if s != NONE)
             if not kept:
                 return None
@@ -257,7 +257,7 @@ class GrowthInterpreter(Interpreter):
             if c is None or not is_stable(self.project, resolve(self.project, element, frame.env)):
                 continue
             # a constant key not in it yet: whatever added it has not run
-            kept = frozenset(s for s in out.get(c.path, _AS_MADE) if s[0] not in _ADDED)
+            kept = frozenset(s for s in out.get(c.path, AS_MADE) if s[0] not in ADDED)
             if not kept:
                 return None
             out = with_status(out, c.path, kept)
@@ -347,8 +347,8 @@ class GrowthInterpreter(Interpreter):
     def grew(self, c: Collection, e: Event, state: State, frame: GrowthFrame, how: str, why: str,
              key: Optional[str] = None, name: str = "") -> State:
         guards = [g for g, _ in frame.guards]
-        now = state.get(c.path, _AS_MADE)
-        held = frozenset(s for s in now if s[0] in _ADDED)
+        now = state.get(c.path, AS_MADE)
+        held = frozenset(s for s in now if s[0] in ADDED)
         if flag_guard(self.project, frame.env, guards, c.path):
             return with_status(state, c.path, held | {FILLED})  # a branch that runs once per environment
         if measures(self.project, frame.env, guards, c.path):
@@ -385,10 +385,10 @@ class GrowthInterpreter(Interpreter):
     def reached_grown(self, site: int, trail: Tuple[Step, ...]) -> None:
         """Keep the decisions every such path shares (none when one takes none)."""
         kept = self.grown.get(site)
-        self.grown[site] = trail if kept is None else _shared(kept, trail)
+        self.grown[site] = trail if kept is None else shared_prefix(kept, trail)
 
     def reset(self, c: Collection, e: Event, state: State, frame: GrowthFrame, how: str,
-              to: FrozenSet = _AS_MADE) -> State:
+              to: FrozenSet = AS_MADE) -> State:
         """A reset where it runs; under a ``len()`` test of the collection it is an
         eviction policy (``if len(C) > N: C.clear()``), which bounds it."""
         if measures(self.project, frame.env, [g for g, _ in frame.guards], c.path):
@@ -396,7 +396,7 @@ class GrowthInterpreter(Interpreter):
         k = (frame.module, e.span, c.path)
         known = self.resets.get(k)
         self.resets[k] = Reset(c.path, frame.module, e.span, how, frame.trail if known is None
-                               else _shared(known.trail, frame.trail))
+                               else shared_prefix(known.trail, frame.trail))
         return with_status(state, c.path, to)
 
     def method(self, c: Collection, e: Event, state: State, frame: GrowthFrame, method: Optional[str], how: str,
@@ -417,7 +417,7 @@ class GrowthInterpreter(Interpreter):
     def call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         state = self.growth_call(e, state, frame)
         self.recent_calls = (self.recent_calls + [e])[-8:]
-        target = self.project.target(e.path, _paths_only(frame.env)) if e.path else None
+        target = self.project.target(e.path, paths_only(frame.env)) if e.path else None
         callees: List[Tuple[Target, bool]] = []
         if target is not None and target.kind in ("function", "class") and target.module:
             callees.append((target, True))
@@ -426,7 +426,7 @@ class GrowthInterpreter(Interpreter):
                 # a project function handed to library code (map, a thread pool, a batch
                 # processor) runs during the invocation, with unknown arguments, maybe not at all
                 for arg in list(e.args) + [v for _, v in e.kwargs]:
-                    t = self.project.target(arg, _paths_only(frame.env)) if arg else None
+                    t = self.project.target(arg, paths_only(frame.env)) if arg else None
                     if t is not None and t.kind == "function" and t.module:
                         callees.append((t, False))
         for t, direct in callees:
@@ -515,7 +515,7 @@ class GrowthInterpreter(Interpreter):
             # `ITEMS = ITEMS + [item]`, `CACHE = {**CACHE, k: v}`: the old value and more
             return self.method(c, e, state, frame, _OP_METHODS.get(op), f"`{name} = ...` (the old `{name}` and more)",
                                self.value_varies(e, frame), e.args[0] if e.args else None, name)
-        return self.reset(c, e, state, frame, f"`{name} = ...`", frozenset({NONE}) if e.value == "None" else _AS_MADE)
+        return self.reset(c, e, state, frame, f"`{name} = ...`", frozenset({NONE}) if e.value == "None" else AS_MADE)
 
     # --- calls into project code -------------------------------------------------------
     def inline(self, fn: Function, target, e: Event, state: State, frame: GrowthFrame,  # type: ignore[override]

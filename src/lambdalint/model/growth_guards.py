@@ -198,6 +198,21 @@ def member_container(project: Project, env: Dict[str, Optional[str]], guards: Se
     return None
 
 
+def reads_any(project: Project, env: Dict[str, Optional[str]], guards: Sequence[Guard], prefixes: Sequence[str],
+              extra: Sequence[str] = ()) -> bool:
+    """Whether a condition around the code reads one of ``prefixes`` (a path, or a path
+    and one of the attributes in ``extra``): ``if not logger.handlers:``."""
+    for guard in guards:
+        for tested in guard.event.test + guard.event.none_tests:
+            canon = resolve(project, tested, env)
+            if canon is None:
+                continue
+            for p in prefixes:
+                if canon == p or any(canon == f"{p}.{a}" or canon.startswith(f"{p}.{a}.") for a in extra):
+                    return True
+    return False
+
+
 def measures(project: Project, env: Dict[str, Optional[str]], guards: Sequence[Guard], subject: str) -> bool:
     """``if len(CACHE) < N:``: a condition around the code measures the collection."""
     for guard in guards:
