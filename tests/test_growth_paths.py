@@ -1,4 +1,4 @@
-"""LAM201 and LAM204 as queries over the warm replay (issue 18): growth is an adding site that
+"""LAM201, LAM202 and LAM204 as queries over the warm replay (issue 18): growth is an adding site that
 invocation N+1 reaches while N's additions are still there, on some path.
 
 So a reset on every path (in a ``finally``, or before the growth) silences it, a reset
@@ -8,8 +8,9 @@ helper it calls, is a fill once. Findings say which path: ``# path: text`` marks
 line that must carry a path label with that text (the decisions on the way to the
 growth in N+1, and for a reset or undo that runs only on some paths, the reset and its
 decisions). No other path label may appear. ``# expect: LAM20x`` marks the findings.
-The same holds for registrations on a process-wide registry (LAM204): an undo
-(``removeHandler``) on every path silences it, on one branch only it does not.
+The same holds for a memoiser's cache (LAM202: ``cache_clear()``) and for
+registrations on a process-wide registry (LAM204: ``removeHandler``): an undo on every
+path after the growth silences it, on one branch only it does not.
 """
 
 from __future__ import annotations
@@ -117,7 +118,44 @@ CASES: Dict[str, str] = {
             if event.get("debug"):  # path: only when `event.get("debug")` is true
                 atexit.register(print, event["id"])  # expect: LAM204
     """,
+    "memo_cleared_on_refresh_only": """
+        import functools
+
+        @functools.cache  # expect: LAM202
+        def settings(tenant):
+            return {"tenant": tenant}
+
+        def handler(event, context):
+            if event.get("refresh"):  # path: only when `event.get("refresh")` is true
+                settings.cache_clear()  # path: `settings.cache_clear()` empties it only on some paths
+            return settings(event["tenant"])
+    """,
+    "memo_called_only_for_admins": """
+        import functools
+
+        @functools.lru_cache(maxsize=None)  # expect: LAM202
+        def audit_profile(user):
+            return {"user": user}
+
+        def handler(event, context):
+            if event.get("admin"):  # path: only when `event.get("admin")` is true
+                return audit_profile(event["user"])
+            return {}
+    """,
     # --- silent --------------------------------------------------------------------------
+    "memo_cleared_in_finally": """
+        import functools
+
+        @functools.cache
+        def settings(tenant):
+            return {"tenant": tenant}
+
+        def handler(event, context):
+            try:
+                return [settings(r["tenant"]) for r in event["Records"]]
+            finally:
+                settings.cache_clear()
+    """,
     "log_handler_removed_in_finally": """
         import logging
         logger = logging.getLogger("orders")

@@ -24,7 +24,7 @@ from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, f
 from lambdalint.checks.story import EACH_CALLER, call_places
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix, Label
-from lambdalint.model.collections_tracked import Collection, collection_made_by, split_collection, tracked_collections  # noqa: F401 - other rules import them from here
+from lambdalint.model.collections_tracked import tracked_collections
 from lambdalint.model.growth import VARIES, Growth, Reset, handler_growth
 from lambdalint.model.lifetimes import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
 

@@ -10,10 +10,10 @@ from lambdalint.index import paths
 from lambdalint.checks import CheckContext
 from lambdalint.checks.story import EACH_CALLER, call_places, chain_note, fit, handlers_note  # noqa: F401 - the growth rules import them from here
 from lambdalint.report.diagnostics import Diagnostic, Fix, Label
-from lambdalint.index.facts import Event, Function, Span
+from lambdalint.index.facts import Event, Span
 from lambdalint.knowledge.growth import GrowthCatalog, load_growth_catalog
 from lambdalint.graph.link import Project, iter_events
-from lambdalint.graph.reach import Guard, Step, resolve
+from lambdalint.graph.reach import Guard, Step
 from lambdalint.model.growth_guards import ExitGuard, exit_regions, fixed_container, measures, member_container, reads_any  # noqa: F401
 from lambdalint.model.growth_guards import assigns_global as _assigns_global
 from lambdalint.model.growth_guards import runs_once as _runs_once

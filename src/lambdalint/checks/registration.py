@@ -26,7 +26,7 @@ from lambdalint.checks.story import EACH_CALLER, call_places
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, UNSAFE, WARNING, Diagnostic, Fix, span_text
 from lambdalint.graph.link import Project
-from lambdalint.model.registrations import Accumulating, Registration, handler_registrations
+from lambdalint.model.registrations import Registration, handler_registrations
 
 RULES = (
     RuleInfo("LAM204", "repeated-registration", WARNING,
