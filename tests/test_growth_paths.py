@@ -1,4 +1,4 @@
-"""LAM201, LAM202 and LAM204 as queries over the warm replay (issue 18): growth is an adding site that
+"""LAM201-LAM204 as queries over the warm replay (issue 18): growth is an adding site that
 invocation N+1 reaches while N's additions are still there, on some path.
 
 So a reset on every path (in a ``finally``, or before the growth) silences it, a reset
@@ -8,9 +8,10 @@ helper it calls, is a fill once. Findings say which path: ``# path: text`` marks
 line that must carry a path label with that text (the decisions on the way to the
 growth in N+1, and for a reset or undo that runs only on some paths, the reset and its
 decisions). No other path label may appear. ``# expect: LAM20x`` marks the findings.
-The same holds for a memoiser's cache (LAM202: ``cache_clear()``) and for
-registrations on a process-wide registry (LAM204: ``removeHandler``): an undo on every
-path after the growth silences it, on one branch only it does not.
+The same holds for a memoiser's cache (LAM202: ``cache_clear()``), for files under
+/tmp (LAM203: ``os.remove``) and for registrations on a process-wide registry (LAM204:
+``removeHandler``): an undo on every path after the growth silences it, on one branch
+only it does not.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import INVOCATION
 
 _PATH_MARK = re.compile(r"#\s*path:\s*(.+?)\s*$")
-_PATH_TEXT = re.compile(r"^(only when |only while |on every path out of the `try`)|(empties it|takes it back) only on "
-                        r"some paths$")
+_PATH_TEXT = re.compile(r"^(only when |only while |on every path out of the `try`)|(empties it|takes it back|removes it) "
+                        r"only on some paths$")
 
 CASES: Dict[str, str] = {
     # --- fires, with the path ----------------------------------------------------------
@@ -142,7 +143,59 @@ CASES: Dict[str, str] = {
                 return audit_profile(event["user"])
             return {}
     """,
+    "tmp_report_removed_only_when_the_upload_works": """
+        import json, os, uuid
+
+        def upload(path):
+            return path
+
+        def handler(event, context):
+            path = f"/tmp/report-{uuid.uuid4()}.json"
+            with open(path, "w") as f:  # expect: LAM203
+                json.dump(event, f)
+            try:
+                upload(path)
+            except ConnectionError:
+                return {"statusCode": 502}
+            os.remove(path)  # path: `os.remove(...)` removes it only on some paths
+    """,
+    "tmp_removed_only_for_small_files": """
+        import os, tempfile
+
+        def handler(event, context):
+            fd, path = tempfile.mkstemp()  # expect: LAM203
+            os.write(fd, event["body"].encode())
+            os.close(fd)
+            if len(event["body"]) < 100:  # path: only when `len(event["body"]) < 100` is true
+                os.remove(path)  # path: `os.remove(...)` removes it only on some paths
+    """,
     # --- silent --------------------------------------------------------------------------
+    "tmp_removed_in_finally": """
+        import json, os, uuid
+
+        def upload(path):
+            return path
+
+        def handler(event, context):
+            path = f"/tmp/report-{uuid.uuid4()}.json"
+            with open(path, "w") as f:
+                json.dump(event, f)
+            try:
+                upload(path)
+            except ConnectionError:
+                return {"statusCode": 502}
+            finally:
+                os.remove(path)
+    """,
+    "tmp_emptied_before_writing": """
+        import os, shutil, uuid
+
+        def handler(event, context):
+            shutil.rmtree("/tmp/work", ignore_errors=True)
+            os.makedirs("/tmp/work")
+            with open(f"/tmp/work/{uuid.uuid4()}.bin", "wb") as f:
+                f.write(b"x")
+    """,
     "memo_cleared_in_finally": """
         import functools
 

@@ -45,11 +45,9 @@ def said(trail: Tuple[Step, ...]) -> Tuple[Step, ...]:
 
 def partial_resets(project, resets: Tuple[Reset, ...], does: str = "empties it") -> Tuple[Label, ...]:
     """A reset that runs only on some paths leaves the other paths' additions in place:
-    the reset, then the decisions it runs under."""
+    the reset, then the decisions it runs under (when a decision says it)."""
     out: List[Label] = []
     for x in resets:
-        if not said(x.trail):
-            continue
         out.append(place(project, x.module, x.span, f"{x.how} {does} only on some paths", INVOCATION))
         out.extend(path_places(project, said(x.trail)))
     return tuple(out)
@@ -97,7 +95,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             site = g.site
             if site.collection.path in r.bounded or site.member is not None and site.member not in grown:
                 continue
-            resets = tuple(x for x in r.resets if x.collection == site.collection.path and said(x.trail))
+            # when it grows, a reset of it did not run on every path
+            resets = tuple(x for x in r.resets if x.collection == site.collection.path)
             findings.add("LAM201", "unbounded-global-collection", WARNING, site.module, site.span,
                          handler.qualname, site.chain, growth=g, resets=resets)
     out = []

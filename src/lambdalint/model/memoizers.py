@@ -188,7 +188,7 @@ class MemoCall:
 class Growing:
     call: MemoCall
     trail: Tuple[Step, ...]  # the decisions of the N+1 path that adds again
-    clears: Tuple[Reset, ...] = ()  # `cache_clear()` calls that run only on some paths
+    clears: Tuple[Reset, ...] = ()  # `cache_clear()` calls (when it grows, none runs on every path)
 
 
 class MemoInterpreter(GrowthInterpreter):
@@ -210,7 +210,7 @@ class MemoInterpreter(GrowthInterpreter):
         for i, trail in sorted(self.again.items()):
             call = self.memo_calls[i]
             k = self.key(call.memoised)
-            out.append(Growing(call, trail, tuple(x for x in self.resets.values() if x.collection == k and x.trail)))
+            out.append(Growing(call, trail, tuple(x for x in self.resets.values() if x.collection == k)))
         return out
 
     @staticmethod

@@ -136,10 +136,10 @@ class RegistrationInterpreter(GrowthInterpreter):
         return state
 
     def undone_on_some_paths(self, reg: Registration) -> Tuple[Reset, ...]:
-        """The undos of ``reg``'s registry that run under some decision only."""
+        """The undos of ``reg``'s registry: when it accumulates, none runs on every path."""
         k = self.key(reg.registry, reg.receiver)
         mine = (k, self.key(reg.registry, None))
-        return tuple(x for x in self.resets.values() if x.collection in mine and x.trail)
+        return tuple(x for x in self.resets.values() if x.collection in mine)
 
     def narrow(self, e: Event, holds: bool, state: State, frame: GrowthFrame) -> Optional[State]:  # type: ignore[override]
         """Where a registry's holder is empty (``if not logger.handlers:``), it holds
