@@ -25,7 +25,8 @@ from lambdalint.checks.story import EACH_CALLER, call_places
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix, Label
 from lambdalint.model.collections_tracked import tracked_collections
-from lambdalint.model.growth import VARIES, Growth, Reset, handler_growth
+from lambdalint.model.growth import VARIES, Growth, Reset
+from lambdalint.model.warm_growth import warm_growth
 from lambdalint.model.lifetimes import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
 
 RULES = (
@@ -85,7 +86,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     if not any(not c.kind.bounded for c in tracked.values()) or not ctx.handlers:
         return []
     findings = Findings()
-    replays = [(handler, handler_growth(project, handler, tracked, catalog)) for handler in ctx.handlers]
+    replays = [(handler, warm_growth(project, catalog, handler).collections) for handler in ctx.handlers]
     # a key checked against a module-level container is bounded by it, unless a
     # handler grows that container too
     grown = {g.site.collection.path for _, r in replays for g in r.grown

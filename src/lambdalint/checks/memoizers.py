@@ -24,8 +24,8 @@ from lambdalint.checks.growth import partial_resets, said
 from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, fit, growth_catalog, handlers_note, show
 from lambdalint.checks.story import EACH_CALLER, call_places
 from lambdalint.checks.trail import path_places
-from lambdalint.model.collections_tracked import tracked_collections
-from lambdalint.model.memoizers import Memoised, Varying, assigned_memoizers, handler_memo_growth
+from lambdalint.model.memoizers import Memoised, Varying
+from lambdalint.model.warm_growth import warm_growth
 from lambdalint.report.diagnostics import (DISPLAY_ONLY, IMPORT, INVOCATION, SAFE, WARNING, Diagnostic, Edit, Fix,
                                            span_text)
 
@@ -108,12 +108,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     catalog = growth_catalog(ctx)
     maxsize = ctx.options.get("memoizer-maxsize", DEFAULT_MAXSIZE)
     maxsize = maxsize if isinstance(maxsize, int) and not isinstance(maxsize, bool) and maxsize > 0 else DEFAULT_MAXSIZE
-    collections = tracked_collections(project, catalog)
-    memoised: Dict[Tuple[str, str], Optional[Memoised]] = {}
-    assigned = assigned_memoizers(project, catalog, collections)
     findings = Findings()
     for handler in ctx.handlers:
-        for g in handler_memo_growth(project, handler, catalog, collections, assigned, memoised):
+        for g in warm_growth(project, catalog, handler).memoisers:
             c = g.call
             m = c.memoised
             findings.add("LAM202", "unbounded-memoizer", WARNING, m.module, m.decorator.span, handler.qualname,

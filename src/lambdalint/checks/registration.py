@@ -26,7 +26,8 @@ from lambdalint.checks.story import EACH_CALLER, call_places
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, UNSAFE, WARNING, Diagnostic, Fix, span_text
 from lambdalint.graph.link import Project
-from lambdalint.model.registrations import Registration, handler_registrations
+from lambdalint.model.registrations import Registration
+from lambdalint.model.warm_growth import warm_growth
 
 RULES = (
     RuleInfo("LAM204", "repeated-registration", WARNING,
@@ -62,7 +63,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         return []
     findings = Findings()
     for handler in ctx.handlers:
-        for acc in handler_registrations(project, handler, catalog):
+        for acc in warm_growth(project, catalog, handler).registrations:
             reg = acc.registration
             findings.add("LAM204", "repeated-registration", WARNING, reg.module, reg.span, handler.qualname,
                          reg.chain, registration=reg, trail=acc.trail, resets=acc.undos)

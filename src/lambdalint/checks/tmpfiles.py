@@ -28,7 +28,8 @@ from lambdalint.checks.growth import partial_resets, said
 from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, fit, growth_catalog, handlers_note
 from lambdalint.checks.story import EACH_CALLER, call_places
 from lambdalint.checks.trail import path_places
-from lambdalint.model.tmpfiles import Creation, handler_tmp_accumulation
+from lambdalint.model.tmpfiles import Creation
+from lambdalint.model.warm_growth import warm_growth
 from lambdalint.report.diagnostics import DISPLAY_ONLY, INVOCATION, WARNING, Diagnostic, Fix
 
 RULES = (
@@ -64,7 +65,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     catalog = growth_catalog(ctx)
     findings = Findings()
     for handler in ctx.handlers:
-        for acc in handler_tmp_accumulation(project, handler, catalog):
+        for acc in warm_growth(project, catalog, handler).tmp:
             c = acc.creation
             findings.add("LAM203", "tmp-accumulation", WARNING, c.module, c.span, handler.qualname, c.chain,
                          creation=c, calls=call_places(project, c.chain, c.calls, EACH_CALLER),

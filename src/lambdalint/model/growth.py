@@ -30,8 +30,10 @@ test bounds the collection are local facts asked at each site
 ``clear()`` under a ``len()`` test...) are a bounding policy wherever the handler
 reaches them (``bounded``).
 
-Must not touch syntax trees, files or diagnostics: ``checks.growth`` turns
-``grown`` into findings.
+The other growth families (``model.memoizers``, ``model.tmpfiles``,
+``model.registrations``) subclass it for their own places, and ``model.warm_growth``
+runs them all in one replay. Must not touch syntax trees, files or diagnostics:
+``checks.growth`` turns ``grown`` into findings.
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.model.collections_tracked import Collection, name_of, split_collection
 from lambdalint.model.growth_guards import exit_guards_after, flag_guard, measures, member_container
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
-from lambdalint.model.replay import replay_warm
 
 MADE = ("made", -1)
 NONE = ("none", -1)
@@ -152,7 +153,7 @@ def _within(inner: Span, outer: Span) -> bool:
 
 
 class GrowthInterpreter(Interpreter):
-    def __init__(self, project: Project, collections: Dict[str, Collection], catalog: GrowthCatalog) -> None:
+    def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection]) -> None:
         super().__init__(project, {})
         self.collections = collections
         self.catalog = catalog
@@ -197,7 +198,7 @@ class GrowthInterpreter(Interpreter):
             if e.kind == "if" and i + 1 < len(events):
                 # what follows an `if` that leaves early on one branch runs only on the other
                 frame.guards = frame.guards + tuple((g, frame.stack) for g in
-                                                    exit_guards_after(e, tuple(events[i + 1:]), frame.in_loop))
+                                                    exit_guards_after(e, events, i + 1, frame.in_loop))
         frame.trail, frame.guards = trail, guards
         return current, returns
 
@@ -297,6 +298,11 @@ class GrowthInterpreter(Interpreter):
         if not path:
             return name_of(c)
         shown = self.project.written(frame.module, path, drop=drop)
+        return shown[len("builtins."):] if shown.startswith("builtins.") else shown
+
+    def spelled_path(self, frame: GrowthFrame, path: Optional[str], drop: int = 0) -> str:
+        """``path`` as the source of the frame's module spells it, without its last ``drop`` segments."""
+        shown = self.project.written(frame.module, path or "", drop=drop)
         return shown[len("builtins."):] if shown.startswith("builtins.") else shown
 
     def stable(self, path: Optional[str], frame: GrowthFrame) -> bool:
@@ -581,12 +587,3 @@ class GrowthInterpreter(Interpreter):
                 out = dict(out) if out is frame.env else out
                 out[arg] = f"<member:{container}>"
         return out
-
-
-def handler_growth(project: Project, handler: Handler, collections: Dict[str, Collection],
-                   catalog: GrowthCatalog) -> HandlerGrowth:
-    """Replay ``handler`` warm (N, then N+1): the adding sites N+1 reaches with N's
-    additions still there, and what bounds each collection on its paths."""
-    interp = GrowthInterpreter(project, collections, catalog)
-    replay_warm(interp, handler, {})
-    return interp.result()

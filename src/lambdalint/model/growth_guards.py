@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import CONST, Guard, is_stable, resolve
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, Span
+from lambdalint.index.facts import Event
 
 
 @dataclass(frozen=True)
@@ -56,41 +56,16 @@ def normalises(block: Tuple[Event, ...], e: Event, branch: str) -> bool:
     return False
 
 
-def exit_guards_after(e: Event, rest: Tuple[Event, ...], in_loop: bool) -> List[ExitGuard]:
-    """The exit guards an ``if`` puts on the events after it in its block (``rest``)."""
+def exit_guards_after(e: Event, block: Sequence[Event], after: int, in_loop: bool) -> List[ExitGuard]:
+    """The exit guards an ``if`` puts on the events of ``block`` from index ``after`` on."""
     out: List[ExitGuard] = []
-    if e.kind != "if" or not rest:
+    if e.kind != "if" or after >= len(block):
         return out
     for branch, leaving, staying in (("orelse", e.body, e.orelse), ("body", e.orelse, e.body)):
         if leaves(leaving, in_loop) and not leaves(staying, in_loop):
-            out.append(ExitGuard(e, branch, rest))
+            out.append(ExitGuard(e, branch, tuple(block[after:])))
         elif e.members and normalises(leaving, e, branch):
-            out.append(ExitGuard(e, branch, rest, members_only=True))
-    return out
-
-
-def exit_regions(fn: Function) -> List[Tuple[ExitGuard, Span]]:
-    """Every exit guard of ``fn``, with the region of code it holds over."""
-    out: List[Tuple[ExitGuard, Span]] = []
-
-    def walk(events: Tuple[Event, ...], in_loop: bool) -> None:
-        for i, e in enumerate(events):
-            if e.kind == "if" and i + 1 < len(events):
-                rest = tuple(events[i + 1:])
-                end = max((x.span[2], x.span[3]) for x in rest)
-                region = (e.span[2], e.span[3], end[0], end[1])
-                for g in exit_guards_after(e, rest, in_loop):
-                    out.append((g, region))
-            inner = in_loop or e.kind == "loop"
-            for sub in (e.body, e.final):
-                if sub:
-                    walk(sub, inner if sub is e.body else in_loop)
-            if e.orelse:
-                walk(e.orelse, in_loop if e.kind == "loop" else inner)
-            for h in e.handlers:
-                walk(h, in_loop)
-
-    walk(fn.body, False)
+            out.append(ExitGuard(e, branch, tuple(block[after:]), members_only=True))
     return out
 
 

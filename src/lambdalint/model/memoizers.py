@@ -29,7 +29,6 @@ from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame
                                      shared_prefix)
 from lambdalint.model.growth_guards import member_container
 from lambdalint.model.lifetimes import State, Step, with_status
-from lambdalint.model.replay import replay_warm
 
 _PLACE = "<memo>"  # state keys: "<memo>module:name"
 _CLEARS = "cache_clear"
@@ -193,28 +192,30 @@ class Growing:
 
 class MemoInterpreter(GrowthInterpreter):
     def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection],
-                 assigned: Dict[str, Memoised], memoised: Dict[Tuple[str, str], Optional[Memoised]]) -> None:
-        super().__init__(project, {}, catalog)
+                 assigned: Optional[Dict[str, Memoised]] = None,
+                 memoised: Optional[Dict[Tuple[str, str], Optional[Memoised]]] = None, **more) -> None:
+        super().__init__(project, catalog, collections, **more)
         self.memo_collections = collections
-        self.assigned = assigned
-        self.memoised = memoised  # shared across handlers: (module, qualname) -> what memoises it
+        self.assigned = assigned if assigned is not None else assigned_memoizers(project, catalog, collections)
+        # (module, qualname) -> what memoises it; shared across handlers
+        self.memoised = memoised if memoised is not None else {}
         self.memo_calls: List[MemoCall] = []
         self._call_ids: Dict[Tuple[str, Span, str], int] = {}
-        self.again: Dict[int, Tuple[Step, ...]] = {}
+        self.memo_again: Dict[int, Tuple[Step, ...]] = {}
 
     def worth_replaying(self) -> bool:
-        return bool(self.memo_calls)
+        return bool(self.memo_calls) or super().worth_replaying()
 
-    def growing(self) -> List[Growing]:
+    def memo_growing(self) -> List[Growing]:
         out = []
-        for i, trail in sorted(self.again.items()):
+        for i, trail in sorted(self.memo_again.items()):
             call = self.memo_calls[i]
-            k = self.key(call.memoised)
+            k = self.memo_key(call.memoised)
             out.append(Growing(call, trail, tuple(x for x in self.resets.values() if x.collection == k)))
         return out
 
     @staticmethod
-    def key(m: Memoised) -> str:
+    def memo_key(m: Memoised) -> str:
         return f"{_PLACE}{m.module}:{m.name}"
 
     def memoised_at(self, path: Optional[str], frame: GrowthFrame) -> Optional[Memoised]:
@@ -233,10 +234,13 @@ class MemoInterpreter(GrowthInterpreter):
         return None
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        return super().growth_call(e, self.memo_call(e, state, frame), frame)
+
+    def memo_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
         if e.path and e.path.endswith("." + _CLEARS):
             m = self.memoised_at(e.path[:-len(_CLEARS) - 1], frame)
             if m is not None:  # `fetch.cache_clear()`: every entry gone
-                k = self.key(m)
+                k = self.memo_key(m)
                 spot = (frame.module, e.span, k)
                 known = self.resets.get(spot)
                 shown = self.project.written(frame.module, e.path)
@@ -252,7 +256,7 @@ class MemoInterpreter(GrowthInterpreter):
                                    lambda arg: member_container(self.project, frame.env, own, arg) is not None)
         if varying is None:
             return state
-        k = self.key(m)
+        k = self.memo_key(m)
         spot = (frame.module, e.span, k)
         site = self._call_ids.get(spot)
         if site is None:
@@ -263,15 +267,6 @@ class MemoInterpreter(GrowthInterpreter):
         if not self.replaying:
             return with_status(state, k, held | {(GROWN, site)})
         if any(s[0] == GROWN for s in now):
-            known = self.again.get(site)
-            self.again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
+            known = self.memo_again.get(site)
+            self.memo_again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
         return with_status(state, k, held | {(CURRENT, site)})
-
-
-def handler_memo_growth(project: Project, handler, catalog: GrowthCatalog, collections: Dict[str, Collection],
-                        assigned: Dict[str, Memoised],
-                        memoised: Dict[Tuple[str, str], Optional[Memoised]]) -> List[Growing]:
-    """Replay ``handler`` warm: the calls in N+1 that add entries while N's are still there."""
-    interp = MemoInterpreter(project, catalog, collections, assigned, memoised)
-    replay_warm(interp, handler, {})
-    return interp.growing()

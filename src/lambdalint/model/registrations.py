@@ -28,11 +28,11 @@ from lambdalint.graph.reach import is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
 from lambdalint.knowledge.growth import GrowthCatalog, Registry
+from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, FILLED, GROWN, GrowthFrame, GrowthInterpreter, Reset,
                                      paths_only, shared_prefix)
 from lambdalint.model.growth_guards import reads_any, runs_once
 from lambdalint.model.lifetimes import State, Step, with_status
-from lambdalint.model.replay import replay_warm
 
 _LIST_GROWS = frozenset({"append", "extend", "insert"})
 _LIST_CLEARS = frozenset({"clear", "__delitem__", "pop", "remove"})
@@ -94,20 +94,20 @@ def long_lived(project: Project, r: Registry, receiver: str) -> Union[Binding, b
 
 
 class RegistrationInterpreter(GrowthInterpreter):
-    def __init__(self, project: Project, catalog: GrowthCatalog) -> None:
-        super().__init__(project, {}, catalog)
+    def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection], **more) -> None:
+        super().__init__(project, catalog, collections, **more)
         self.registrations: List[Registration] = []
         self._reg_ids: Dict[Tuple[str, Span], int] = {}
-        self.again: Dict[int, Tuple[Step, ...]] = {}
+        self.registered_again: Dict[int, Tuple[Step, ...]] = {}
         self.called: Set[str] = set()  # external callables reached (for chains-with)
         self.holds = frozenset(a for r in catalog.registries for a in r.holds)
 
     def worth_replaying(self) -> bool:
-        return bool(self.registrations)
+        return bool(self.registrations) or super().worth_replaying()
 
-    def accumulating(self) -> List[Accumulating]:
+    def registrations_again(self) -> List[Accumulating]:
         out = []
-        for i, trail in sorted(self.again.items()):
+        for i, trail in sorted(self.registered_again.items()):
             reg = self.registrations[i]
             r = reg.registry
             if r.chains_with and not any(_matches(r.chains_with, c) for c in self.called):
@@ -117,12 +117,12 @@ class RegistrationInterpreter(GrowthInterpreter):
 
     # --- places ----------------------------------------------------------------------
     @staticmethod
-    def key(r: Registry, receiver: Optional[str]) -> str:
+    def registry_key(r: Registry, receiver: Optional[str]) -> str:
         return f"{_PLACE}{r.name}|{receiver or ''}"
 
     def undo(self, state: State, r: Registry, receiver: Optional[str], e: Event, frame: GrowthFrame) -> State:
         """Every registration on ``receiver`` (on any receiver of ``r`` when None) taken back."""
-        k = self.key(r, receiver)
+        k = self.registry_key(r, receiver)
         spot = (frame.module, e.span, k)
         known = self.resets.get(spot)
         how = f"`{self.spelled_path(frame, e.path)}{' = ...' if e.kind == 'assign' else '(...)'}`"
@@ -137,8 +137,8 @@ class RegistrationInterpreter(GrowthInterpreter):
 
     def undone_on_some_paths(self, reg: Registration) -> Tuple[Reset, ...]:
         """The undos of ``reg``'s registry: when it accumulates, none runs on every path."""
-        k = self.key(reg.registry, reg.receiver)
-        mine = (k, self.key(reg.registry, None))
+        k = self.registry_key(reg.registry, reg.receiver)
+        mine = (k, self.registry_key(reg.registry, None))
         return tuple(x for x in self.resets.values() if x.collection in mine)
 
     def narrow(self, e: Event, holds: bool, state: State, frame: GrowthFrame) -> Optional[State]:  # type: ignore[override]
@@ -153,7 +153,7 @@ class RegistrationInterpreter(GrowthInterpreter):
             held = self.held(resolve(self.project, path, frame.env))
             if held is None:
                 continue
-            k = self.key(*held)
+            k = self.registry_key(*held)
             kept = frozenset(s for s in out.get(k, AS_MADE) if s[0] not in ADDED)
             if not kept:
                 return None
@@ -182,6 +182,9 @@ class RegistrationInterpreter(GrowthInterpreter):
         return state
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        return super().growth_call(e, self.registration_call(e, state, frame), frame)
+
+    def registration_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
         t = self.project.target(e.path, paths_only(frame.env)) if e.path else None
         callee = t.path if t is not None and t.kind == "external" else None
         if callee:
@@ -215,14 +218,10 @@ class RegistrationInterpreter(GrowthInterpreter):
                                        self.spelled_path(frame, e.path, 1))
         return state
 
-    def spelled_path(self, frame: GrowthFrame, path: Optional[str], drop: int = 0) -> str:
-        shown = self.project.written(frame.module, path or "", drop=drop)
-        return shown[len("builtins."):] if shown.startswith("builtins.") else shown
-
     def registered(self, r: Registry, receiver: Optional[str], made: Optional[Binding], e: Event, state: State,
                    frame: GrowthFrame, shown: str) -> State:
         guards = [g for g, _ in frame.guards]
-        k = self.key(r, receiver)
+        k = self.registry_key(r, receiver)
         now = state.get(k, AS_MADE)
         held = frozenset(s for s in now if s[0] in ADDED)
         if runs_once(self.project, frame.env, guards, receiver) or \
@@ -236,8 +235,8 @@ class RegistrationInterpreter(GrowthInterpreter):
         if not self.replaying:
             return with_status(state, k, held | {(GROWN, site)})
         if any(s[0] == GROWN for s in now):
-            known = self.again.get(site)
-            self.again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
+            known = self.registered_again.get(site)
+            self.registered_again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
         return with_status(state, k, held | {(CURRENT, site)})
 
     def registration(self, r: Registry, receiver: Optional[str], made: Optional[Binding], e: Event,
@@ -263,8 +262,3 @@ class RegistrationInterpreter(GrowthInterpreter):
                    for a, c in values)
 
 
-def handler_registrations(project: Project, handler, catalog: GrowthCatalog) -> List[Accumulating]:
-    """Replay ``handler`` warm: the registrations N+1 makes while N's are still there."""
-    interp = RegistrationInterpreter(project, catalog)
-    replay_warm(interp, handler, {})
-    return interp.accumulating()

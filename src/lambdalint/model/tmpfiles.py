@@ -26,11 +26,11 @@ from lambdalint.graph.reach import CONST, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
 from lambdalint.knowledge.growth import GrowthCatalog, TmpApi
+from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame, GrowthInterpreter, Reset,
                                      paths_only, shared_prefix)
 from lambdalint.model.growth_guards import flag_guard
 from lambdalint.model.lifetimes import State, Step, with_status
-from lambdalint.model.replay import replay_warm
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
 PLACE = "<tmp>/"  # the state key of /tmp
@@ -113,11 +113,11 @@ def command_removes(e: Event, api: TmpApi) -> Optional[bool]:
 
 
 class TmpInterpreter(GrowthInterpreter):
-    def __init__(self, project: Project, catalog: GrowthCatalog) -> None:
-        super().__init__(project, {}, catalog)
+    def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection], **more) -> None:
+        super().__init__(project, catalog, collections, **more)
         self.creations: List[Creation] = []
         self._creation_ids: Dict[Tuple[str, Span], int] = {}
-        self.again: Dict[int, Tuple[Step, ...]] = {}
+        self.made_again: Dict[int, Tuple[Step, ...]] = {}
         self.makers: set = set()  # the tokens of what makers made (a removal of one is not of another)
         # env markers (`<tmp>3`) -> (module, span) of the /tmp name the local holds
         self.named: Dict[str, Tuple[str, Span]] = {}
@@ -129,20 +129,20 @@ class TmpInterpreter(GrowthInterpreter):
     def fresh(self) -> None:
         """What one invocation's walk remembers of the code just run."""
         self.recent: List[Tuple[Event, bool]] = []  # tmppath events not yet consumed: (event, unique)
-        self.held: List[Tuple[Span, str]] = []  # reads of a local that holds a per-invocation /tmp path
+        self.held_reads: List[Tuple[Span, str]] = []  # reads of a local that holds a per-invocation /tmp path
         self.written: set = set()  # locals holding a /tmp path that a writer was given (a file made)
         self.origin: Optional[Tuple[str, Span]] = None  # where the name the last writer checked was built
 
     def worth_replaying(self) -> bool:
-        return bool(self.creations)
+        return bool(self.creations) or super().worth_replaying()
 
     def invoke(self, handler, state: State) -> State:
         self.fresh()
         return super().invoke(handler, state)
 
-    def accumulating(self) -> List[Accumulating]:
+    def tmp_accumulating(self) -> List[Accumulating]:
         out = []
-        for i, trail in sorted(self.again.items()):
+        for i, trail in sorted(self.made_again.items()):
             c = self.creations[i]
             partial = tuple(r for target, r in self.removals.values()
                             if (r.module, r.span) != (c.module, c.span) and self.removes(target, c))
@@ -160,7 +160,7 @@ class TmpInterpreter(GrowthInterpreter):
             root = root_of(e.path) if e.path and e.path[:1] in "$%" else ""
             held = frame.env.get(root) if root else None
             if held is not None and held.startswith(TMP):
-                self.held = (self.held + [(e.span, root)])[-8:]
+                self.held_reads = (self.held_reads + [(e.span, root)])[-8:]
             return state, []
         return super().event(e, state, frame)
 
@@ -191,6 +191,9 @@ class TmpInterpreter(GrowthInterpreter):
         return False, None, None
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        return super().growth_call(e, self.tmp_call(e, state, frame), frame)
+
+    def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
         t = self.project.target(e.path, paths_only(frame.env)) if e.path else None
         resolved = resolve(self.project, e.path, frame.env) if e.path else None
         callee = t.path if t is not None and t.kind == "external" else None
@@ -239,10 +242,6 @@ class TmpInterpreter(GrowthInterpreter):
                                                            self.origin))
         return state
 
-    def spelled_path(self, frame: GrowthFrame, path: str) -> str:
-        shown = self.project.written(frame.module, path)
-        return shown[len("builtins."):] if shown.startswith("builtins.") else shown
-
     def made_by(self, value: Optional[str]) -> Optional[str]:
         """What a project helper returned: ``_write_report()`` -> ``tempfile.mkstemp()``."""
         if value is None or value.startswith("<"):
@@ -261,7 +260,7 @@ class TmpInterpreter(GrowthInterpreter):
             # whose file another writer made is that file (`aws s3 cp {out} ...`)
             if self.built_inside(e, frame):
                 return True
-            made = {root for span, root in self.held if _within(span, e.span)} - self.written
+            made = {root for span, root in self.held_reads if _within(span, e.span)} - self.written
             self.written |= made
             for root in sorted(made):
                 self.held_origin(frame.env.get(root))
@@ -312,8 +311,8 @@ class TmpInterpreter(GrowthInterpreter):
         if not self.replaying:
             return with_status(state, PLACE, now - AS_MADE | {(GROWN, site)})
         if (GROWN, site) in now:
-            known = self.again.get(site)
-            self.again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
+            known = self.made_again.get(site)
+            self.made_again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
         return with_status(state, PLACE, now - AS_MADE | {(CURRENT, site)})
 
     def loop(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
@@ -360,11 +359,3 @@ class TmpInterpreter(GrowthInterpreter):
         if removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "("):
             return True
         return not any(removed == t or removed.startswith((t + ".", t + "(")) for t in self.makers)
-
-
-def handler_tmp_accumulation(project: Project, handler, catalog: GrowthCatalog) -> List[Accumulating]:
-    """Replay ``handler`` warm: the sites that make a /tmp path again in N+1 while what
-    they made in N may still be there."""
-    interp = TmpInterpreter(project, catalog)
-    replay_warm(interp, handler, {})
-    return interp.accumulating()
