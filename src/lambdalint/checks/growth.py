@@ -4,14 +4,16 @@ A module-level dict, list, set, defaultdict, Counter, OrderedDict or deque
 without ``maxlen`` (or a class attribute, or a mutable default argument: made
 once, kept by the process) that a handler's invocation adds to, with data that
 differs from one invocation to the next, grows for the life of the execution
-environment. For each handler the reachable code (``reach.walk``) is searched
-for growth of each tracked collection (methods, ``c[k] = v``, ``|=``/``+=``,
-rebinding to the old value and more), and for what bounds it on the same path:
-a reset (rebinding, ``clear()``) or an eviction (``pop``, ``popitem``, ``del
-c[k]``, ``-=``...). Growth that only fills the collection once (under ``if not
-c:`` or a flag the branch sets, or after an early exit on them), that a
-``len(c)`` test bounds, or whose key was checked against a fixed container
-(``if kind not in KINDS: raise``) is not growth.
+environment. A query over the one warm replay of the growth family
+(``model.warm_growth``, collections in ``model.growth``): reported where invocation
+N+1 adds to a collection (methods, ``c[k] = v``, ``|=``/``+=``, rebinding to the
+old value and more) while what N added may still be there, on some path. A reset
+(rebinding, ``clear()``) counts where it runs; an eviction (``pop``, ``popitem``,
+``del c[k]``, ``-=``, a reset under a ``len(c)`` test) bounds the collection. A fill
+under ``if not c:`` or after an early exit on ``if "k" in c:`` is reached in N+1 only
+by the states N left empty (filled once); under a flag the branch sets, under a
+``len(c)`` test, or with a key checked against a fixed container (``if kind not in
+KINDS: raise``) it is not growth. Growth on some paths only is labelled with them.
 """
 
 from __future__ import annotations
