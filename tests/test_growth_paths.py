@@ -322,6 +322,34 @@ CASES: Dict[str, str] = {
         def handler(event, context):
             return config()
     """,
+    "cleared_when_it_expires": """
+        import time
+        _cache = {}
+        _loaded = 0.0
+
+        def handler(event, context):
+            global _loaded
+            if time.time() - _loaded > 300:
+                _cache.clear()
+                _loaded = time.time()
+            _cache[event["id"]] = event
+    """,
+    "memo_cleared_when_it_expires": """
+        import functools, time
+        _since = time.monotonic()
+
+        @functools.cache
+        def settings(tenant):
+            return {"tenant": tenant}
+
+        def handler(event, context):
+            global _since
+            now = time.monotonic()
+            if now - _since > 60:
+                settings.cache_clear()
+                _since = now
+            return settings(event["tenant"])
+    """,
     "cleared_when_too_big": """
         _seen = set()
 

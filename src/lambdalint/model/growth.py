@@ -48,7 +48,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.model.collections_tracked import Collection, name_of, split_collection
-from lambdalint.model.growth_guards import exit_guards_after, flag_guard, measures, member_container
+from lambdalint.model.growth_guards import exit_guards_after, expires, flag_guard, measures, member_container
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
 
 MADE = ("made", -1)
@@ -395,9 +395,11 @@ class GrowthInterpreter(Interpreter):
 
     def reset(self, c: Collection, e: Event, state: State, frame: GrowthFrame, how: str,
               to: FrozenSet = AS_MADE) -> State:
-        """A reset where it runs; under a ``len()`` test of the collection it is an
-        eviction policy (``if len(C) > N: C.clear()``), which bounds it."""
-        if measures(self.project, frame.env, [g for g, _ in frame.guards], c.path):
+        """A reset where it runs; under a ``len()`` test of the collection or a test of a
+        clock it is an eviction policy (``if len(C) > N: C.clear()``, ``if time.time() -
+        _loaded > TTL: C.clear()``), which bounds it."""
+        guards = [g for g, _ in frame.guards]
+        if measures(self.project, frame.env, guards, c.path) or expires(self.project, frame.env, guards):
             self.bounded.setdefault(c.path, how)
         k = (frame.module, e.span, c.path)
         known = self.resets.get(k)

@@ -188,6 +188,35 @@ def reads_any(project: Project, env: Dict[str, Optional[str]], guards: Sequence[
     return False
 
 
+# calls that read a clock: a reset under a test of one is an expiry (a time bound)
+CLOCKS = frozenset({"time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
+                    "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
+                    "datetime.date.today"})
+
+
+def _clock(project: Project, resolved: Optional[str]) -> bool:
+    if resolved is None:
+        return False
+    callee = resolved[:-2] if resolved.endswith("()") else resolved
+    t = project.target(callee) if paths.is_global(callee) or "." in callee else None
+    return callee in CLOCKS or t is not None and t.kind == "external" and t.path in CLOCKS
+
+
+def expires(project: Project, env: Dict[str, Optional[str]], guards: Sequence[Guard]) -> bool:
+    """A condition around the code that reads a clock, directly (``if time.time() -
+    _loaded > 300:``), through a local (``now = time.time()``) or through a
+    module-level timestamp that the guarded code sets from one (``_loaded =
+    time.time()``): what it guards is an expiry, not a path some requests take."""
+    for guard in guards:
+        stamps = {x.path for x in iter_events(guarded_block(guard)) if x.kind == "assign" and x.path
+                  and paths.is_global(x.path) and _clock(project, resolve(project, x.value, env) if x.value else None)}
+        for tested in guard.event.test:
+            resolved = resolve(project, tested, env)
+            if _clock(project, resolved) or tested in stamps or resolved in stamps:
+                return True
+    return False
+
+
 def measures(project: Project, env: Dict[str, Optional[str]], guards: Sequence[Guard], subject: str) -> bool:
     """``if len(CACHE) < N:``: a condition around the code measures the collection."""
     for guard in guards:

@@ -17,7 +17,7 @@ Must not touch syntax trees, files or diagnostics: ``checks.memoizers`` turns
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import FORMATTED, is_stable, resolve
@@ -27,7 +27,7 @@ from lambdalint.knowledge.growth import GrowthCatalog, Memoizer
 from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame, GrowthInterpreter, Reset, paths_only,
                                      shared_prefix)
-from lambdalint.model.growth_guards import member_container
+from lambdalint.model.growth_guards import expires, member_container
 from lambdalint.model.lifetimes import State, Step, with_status
 
 _PLACE = "<memo>"  # state keys: "<memo>module:name"
@@ -202,6 +202,7 @@ class MemoInterpreter(GrowthInterpreter):
         self.memo_calls: List[MemoCall] = []
         self._call_ids: Dict[Tuple[str, Span, str], int] = {}
         self.memo_again: Dict[int, Tuple[Step, ...]] = {}
+        self.memo_expired: Set[str] = set()  # caches emptied when a clock says so
 
     def worth_replaying(self) -> bool:
         return bool(self.memo_calls) or super().worth_replaying()
@@ -211,6 +212,8 @@ class MemoInterpreter(GrowthInterpreter):
         for i, trail in sorted(self.memo_again.items()):
             call = self.memo_calls[i]
             k = self.memo_key(call.memoised)
+            if k in self.memo_expired:
+                continue
             out.append(Growing(call, trail, tuple(x for x in self.resets.values() if x.collection == k)))
         return out
 
@@ -246,6 +249,8 @@ class MemoInterpreter(GrowthInterpreter):
                 shown = self.project.written(frame.module, e.path)
                 self.resets[spot] = Reset(k, frame.module, e.span, f"`{shown}()`",
                                           frame.trail if known is None else shared_prefix(known.trail, frame.trail))
+                if expires(self.project, frame.env, [g for g, _ in frame.guards]):
+                    self.memo_expired.add(k)  # `if time.time() - _since > TTL: fetch.cache_clear()`: a time bound
                 return with_status(state, k, AS_MADE)
             return state
         m = self.memoised_at(e.path, frame)
