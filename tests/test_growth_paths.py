@@ -350,6 +350,38 @@ CASES: Dict[str, str] = {
                 _since = now
             return settings(event["tenant"])
     """,
+    "tmp_removed_when_it_exists": """
+        import json, os, uuid
+
+        def handler(event, context):
+            path = f"/tmp/report-{uuid.uuid4()}.json"
+            with open(path, "w") as f:
+                json.dump(event, f)
+            if os.path.exists(path):
+                os.remove(path)
+    """,
+    "log_handler_removed_when_it_is_there": """
+        import logging
+        logger = logging.getLogger("orders")
+
+        def handler(event, context):
+            audit = logging.StreamHandler()
+            logger.addHandler(audit)
+            try:
+                return 1
+            finally:
+                if audit in logger.handlers:
+                    logger.removeHandler(audit)
+    """,
+    "log_handlers_removed_in_a_loop_before_adding": """
+        import logging
+        logger = logging.getLogger("orders")
+
+        def handler(event, context):
+            for h in list(logger.handlers):
+                logger.removeHandler(h)
+            logger.addHandler(logging.StreamHandler())
+    """,
     "cleared_when_too_big": """
         _seen = set()
 

@@ -39,7 +39,7 @@ runs them all in one replay. Must not touch syntax trees, files or diagnostics:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
@@ -163,6 +163,9 @@ class GrowthInterpreter(Interpreter):
         self.bounded: Dict[str, str] = {}
         self.recent_calls: List[Event] = []
         self.resets: Dict[Tuple[str, Span, str], Reset] = {}
+        # scopes whose undos hold after them whichever way they went (``covers``): the
+        # undos made in each (as state changes), and the decisions before it
+        self.covering: List[Tuple[List[Callable[[State], State]], Tuple[Step, ...]]] = []
 
     # --- entry ---------------------------------------------------------------------
     def worth_replaying(self) -> bool:
@@ -214,7 +217,36 @@ class GrowthInterpreter(Interpreter):
             return state, []
         return super().event(e, state, frame)
 
+    def covers(self, e: Event, frame: GrowthFrame) -> bool:
+        """Whether an undo under ``e`` holds after it whichever way it goes: a cleanup
+        loop over a listing, a test that there is something to undo. Families say."""
+        return False
+
+    def covered(self, undo: Callable[[State], State], frame: GrowthFrame) -> Tuple[Step, ...]:
+        """Record an undo made in a covering scope; the decisions it runs under."""
+        if not self.covering:
+            return frame.trail
+        self.covering[-1][0].append(undo)
+        return self.covering[0][1]
+
+    def scope(self, e: Event, state: State, frame: GrowthFrame, run: Callable[[], Tuple[Optional[State], List[State]]]):
+        """Run ``e`` (by ``run``); when it covers, its undos hold after it."""
+        if not self.covers(e, frame):
+            return run()
+        self.covering.append(([], frame.trail))
+        fall, rets = run()
+        done, _ = self.covering.pop()
+        if fall is not None:
+            for undo in done:
+                fall = undo(fall)
+        if self.covering:
+            self.covering[-1][0].extend(done)
+        return fall, rets
+
     def branch(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
+        return self.scope(e, state, frame, lambda: self.two_ways(e, state, frame))
+
+    def two_ways(self, e: Event, state: State, frame: GrowthFrame):
         text = dict(e.consts).get("text", "")
         before, guards = frame.trail, frame.guards
         outs = []
@@ -265,6 +297,9 @@ class GrowthInterpreter(Interpreter):
         return out
 
     def loop(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
+        return self.scope(e, state, frame, lambda: self.iterate(e, state, frame))
+
+    def iterate(self, e: Event, state: State, frame: GrowthFrame):
         before = self.decided(frame, LOOP, e.span, dict(e.consts).get("text", ""))
         saved = frame.in_loop, frame.guards
         frame.in_loop = True

@@ -101,6 +101,7 @@ class RegistrationInterpreter(GrowthInterpreter):
         self.registered_again: Dict[int, Tuple[Step, ...]] = {}
         self.called: Set[str] = set()  # external callables reached (for chains-with)
         self.holds = frozenset(a for r in catalog.registries for a in r.holds)
+        self.probes = self.holds | frozenset(p for r in catalog.registries for p in r.probes)
 
     def worth_replaying(self) -> bool:
         return bool(self.registrations) or super().worth_replaying()
@@ -126,14 +127,27 @@ class RegistrationInterpreter(GrowthInterpreter):
         spot = (frame.module, e.span, k)
         known = self.resets.get(spot)
         how = f"`{self.spelled_path(frame, e.path)}{' = ...' if e.kind == 'assign' else '(...)'}`"
+        trail = self.covered(lambda s: self.taken_back(s, k, receiver is None), frame)
         self.resets[spot] = Reset(k, frame.module, e.span, how,
-                                  frame.trail if known is None else shared_prefix(known.trail, frame.trail))
-        if receiver is not None:
+                                  trail if known is None else shared_prefix(known.trail, trail))
+        return self.taken_back(state, k, receiver is None)
+
+    @staticmethod
+    def taken_back(state: State, k: str, every_receiver: bool) -> State:
+        if not every_receiver:
             return with_status(state, k, AS_MADE)
         prefix = k[:-1] + "|"
-        for k in [k for k in state if k.startswith(prefix)]:
-            state = with_status(state, k, AS_MADE)
+        for key in [key for key in state if key.startswith(prefix)]:
+            state = with_status(state, key, AS_MADE)
         return state
+
+    def covers(self, e: Event, frame: GrowthFrame) -> bool:  # type: ignore[override]
+        """``if audit in logger.handlers: logger.removeHandler(audit)``: an undo under a
+        test of the registry holds whichever way the test goes (nothing to undo else)."""
+        if e.kind == "if" and any((resolve(self.project, t, frame.env) or t).rstrip("()").rsplit(".", 1)[-1]
+                                  in self.probes for t in list(e.test) + [c for _, c, _ in e.members]):
+            return True
+        return super().covers(e, frame)
 
     def undone_on_some_paths(self, reg: Registration) -> Tuple[Reset, ...]:
         """The undos of ``reg``'s registry: when it accumulates, none runs on every path."""

@@ -35,6 +35,7 @@ from lambdalint.model.lifetimes import State, Step, with_status
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
 PLACE = "<tmp>/"  # the state key of /tmp
 _MARKER = re.compile(re.escape(TMP) + r"\d+")
+_EXISTS = frozenset({"exists", "lexists", "isfile", "isdir", "is_file", "is_dir"})  # tests that a path is there
 _MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tarfile.open()'s modes
 
 
@@ -122,8 +123,6 @@ class TmpInterpreter(GrowthInterpreter):
         # env markers (`<tmp>3`) -> (module, span) of the /tmp name the local holds
         self.named: Dict[str, Tuple[str, Span]] = {}
         self.removals: Dict[Tuple[str, Span], Tuple[Optional[str], Reset]] = {}
-        # for each loop being run: the removals in its body, and the decisions before it
-        self._in_loops: List[Tuple[List[Tuple[Optional[str], Tuple[str, Span]]], Tuple[Step, ...]]] = []
         self.fresh()
 
     def fresh(self) -> None:
@@ -315,19 +314,17 @@ class TmpInterpreter(GrowthInterpreter):
             self.made_again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
         return with_status(state, PLACE, now - AS_MADE | {(CURRENT, site)})
 
-    def loop(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
+    def covers(self, e: Event, frame: GrowthFrame) -> bool:  # type: ignore[override]
         """A removal in a loop (``for name in os.listdir("/tmp"): if ...: os.remove(...)``)
         is a cleanup of each entry: the conditions in the loop choose entries, not paths,
-        and no entry left means nothing to remove. After the loop, what it removes is gone."""
-        self._in_loops.append(([], frame.trail))
-        fall, rets = super().loop(e, state, frame)
-        done, _ = self._in_loops.pop()
-        if fall is not None:
-            for target, k in done:
-                fall = self.drop(fall, target, k)
-        if self._in_loops:
-            self._in_loops[-1][0].extend(done)
-        return fall, rets
+        and no entry left means nothing to remove. A removal under a test that the path
+        exists (``if os.path.exists(path): os.remove(path)``) removes whatever is there."""
+        if e.kind == "loop":
+            return True
+        if e.kind == "if" and any(
+                (resolve(self.project, t, frame.env) or t).rstrip("()").rsplit(".", 1)[-1] in _EXISTS for t in e.test):
+            return True
+        return super().covers(e, frame)
 
     def removed(self, state: State, frame: GrowthFrame, e: Event, target: Optional[str]) -> State:
         """A removal of ``target`` (None: anything under /tmp) where it runs. It does not
@@ -335,10 +332,7 @@ class TmpInterpreter(GrowthInterpreter):
         k = (frame.module, e.span)
         known = self.removals.get(k)
         shown = self.project.written(frame.module, e.path or "")
-        trail = frame.trail
-        if self._in_loops:
-            self._in_loops[-1][0].append((target, k))
-            trail = self._in_loops[0][1]  # the decisions before the outermost loop
+        trail = self.covered(lambda s: self.drop(s, target, k), frame)
         self.removals[k] = (target, Reset(PLACE, frame.module, e.span, f"`{shown}(...)`",
                                           trail if known is None else shared_prefix(known[1].trail, trail)))
         return self.drop(state, target, k)
