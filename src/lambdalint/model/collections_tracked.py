@@ -1,0 +1,183 @@
+"""Which module-level places hold a collection the growth catalogue knows.
+
+A module-level dict, list, set, defaultdict, Counter, OrderedDict or deque (bounded
+ones included: they are never reported, but LAM202 asks whether a ``cache=`` is
+one), a class attribute made with its class, an attribute of a module-level
+instance that is its class's attribute, and a mutable default argument (made once,
+by ``def``, and kept by the function). Computed once per project and catalogue.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from lambdalint.graph.link import Binding, Project, iter_events
+from lambdalint.index import paths
+from lambdalint.index.facts import Event
+from lambdalint.knowledge.growth import CollectionKind, GrowthCatalog
+
+
+@dataclass(frozen=True)
+class Collection:
+    path: str  # app:CACHE, or app:repo.items for an attribute of a module-level instance
+    kind: CollectionKind
+    made: Binding
+
+
+_TRACKED: "weakref.WeakKeyDictionary[Project, Tuple[GrowthCatalog, Dict[str, Collection]]]" = weakref.WeakKeyDictionary()
+
+
+def tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, Collection]:
+    """Module-level names (and attributes of module-level objects) bound to a
+    collection the catalogue knows, bounded ones included (they are never
+    reported, but LAM202 asks whether a ``cache=`` is one). Computed once per
+    project and catalogue."""
+    found = _TRACKED.get(project)
+    if found is not None and found[0] is catalog:
+        return found[1]
+    out = _tracked_collections(project, catalog)
+    _TRACKED[project] = (catalog, out)
+    return out
+
+
+def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, Collection]:
+    out: Dict[str, Collection] = {}
+    for gpath, bindings in project.bindings.items():
+        for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
+            kind = collection_made_by(project, catalog, b)
+            if kind is not None:
+                out[gpath] = Collection(gpath, kind, b)
+                break
+    for module, facts in project.modules.items():
+        # class attributes: `class Cache: store = {}` is made once, with the class
+        body = facts.body
+        if body is not None and facts.classes:
+            for e in iter_events(body.body):
+                if e.kind != "assign" or e.path is None or not e.path.startswith(module + ".") or e.path in out:
+                    continue
+                if e.path[len(module) + 1:].rsplit(".", 1)[0] not in facts.classes:
+                    continue
+                if not (e.value or "").endswith("()") and ("literal", "dict") not in e.consts \
+                        and ("literal", "list") not in e.consts and ("literal", "set") not in e.consts:
+                    continue
+                b = Binding(e.path, e.value, module, "<module>", e.span)
+                kind = collection_made_by(project, catalog, b, e)
+                if kind is not None:
+                    out[e.path] = Collection(e.path, kind, b)
+        # `def get(key, _cache={})`: the default is made once, by `def`, and kept by the function
+        for fn in facts.functions.values():
+            for param, made in fn.defaults:
+                kind = catalog.collection_for(literal=made) if made in ("dict", "list", "set") else None
+                if kind is None and made.endswith("()"):
+                    target = project.target(made[:-2])
+                    kind = catalog.collection_for(target.path) if target is not None and target.kind == "external" else None
+                if kind is not None and not kind.bounded:
+                    gpath = paths.default_of(module, fn.qualname, param)
+                    out[gpath] = Collection(gpath, kind, Binding(gpath, made, module, fn.qualname, fn.span))
+    # a class attribute reached through a module-level instance: `repo.cache` is `Repo.cache`
+    # unless the instance has its own (`self.cache = ...`)
+    by_class: Dict[str, List[Collection]] = {}
+    for c in out.values():
+        if ":" not in c.path and c.made.function == "<module>":
+            by_class.setdefault(c.path.rsplit(".", 1)[0], []).append(c)
+    if by_class:
+        for gpath in list(project.bindings):
+            cls = project.instance_class(gpath) if paths.is_global(gpath) else None
+            for c in by_class.get(f"{cls[0]}.{cls[1]}", ()) if cls is not None else ():
+                alias = f"{gpath}.{c.path.rsplit('.', 1)[1]}"
+                if alias not in project.bindings:
+                    out.setdefault(alias, c)
+    return out
+
+
+def collection_made_by(project: Project, catalog: GrowthCatalog, b: Binding,
+                       event: Optional[Event] = None) -> Optional[CollectionKind]:
+    if event is None and b.value is None:  # a display's value is not a path: its event says which
+        event = _binding_event(project, b)
+    literal = dict(event.consts).get("literal", "") if event is not None else ""
+    if literal:
+        return catalog.collection_for(literal=literal)
+    callee = paths.callable_of(b.value) if b.value else None
+    if callee is None:
+        return None
+    target = project.target(callee)
+    if target is None or target.kind != "external":
+        return None
+    kind = catalog.collection_for(target.path)
+    if kind is not None and not kind.bounded and _bounded_call(project, b, kind):
+        return _BOUNDED
+    return kind
+
+
+_BOUNDED = CollectionKind("bounded", (), bounded=True)
+
+
+def _binding_event(project: Project, b: Binding) -> Optional[Event]:
+    fn = project.function(b.module, b.function)
+    if fn is None:
+        return None
+    for e in iter_events(fn.body):
+        if e.kind == "assign" and e.span == b.span and e.value == b.value:
+            return e
+    return None
+
+
+def _bounded_call(project: Project, b: Binding, kind: CollectionKind) -> bool:
+    """``deque(items, maxlen=10)``: the constructor call passes a bound (not None)."""
+    if not kind.bound_kwargs and kind.bound_position < 0:
+        return False
+    fn = project.function(b.module, b.function)
+    if fn is None:
+        return False
+    callee = paths.callable_of(b.value or "")
+    for e in iter_events(fn.body):
+        if e.kind != "call" or e.path != callee or not _within(e.span, b.span):
+            continue
+        consts = dict(e.consts)
+        for name, _ in e.kwargs:
+            if name in kind.bound_kwargs and consts.get(name) != "None":
+                return True
+        if 0 <= kind.bound_position < len(e.args) and consts.get(f"#{kind.bound_position}") != "None":
+            return True
+    return False
+
+
+def _within(inner, outer) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+def split_collection(tracked: Dict[str, Collection], canon: Optional[str]) -> Tuple[Optional[Collection], List[str]]:
+    """The tracked collection ``canon`` starts with, and the segments after it."""
+    if canon is None:
+        return None, []
+    root, segs = paths.split(canon)
+    if ":" not in root and root[:1] not in "$%<":
+        # a class attribute: `app.Cache.store.append`
+        parts = root.split(".")
+        for i in range(len(parts), 1, -1):
+            c = tracked.get(".".join(parts[:i]))
+            if c is not None:
+                rest = parts[i:] + segs
+                return (c, rest) if "()" not in rest[:1] else (None, [])
+        return None, []
+    if not paths.is_global(canon):
+        return None, []
+    for i in range(len(segs), -1, -1):
+        if "()" in segs[:i]:
+            continue
+        c = tracked.get(paths.join(root, segs[:i]))
+        if c is not None:
+            return c, segs[i:]
+    return None, []
+
+
+def name_of(c: Collection) -> str:
+    """The collection as its module names it: ``CACHE``, ``Cache.store``, a default's parameter."""
+    parts = paths.default_parts(c.path)
+    if parts is not None:
+        return parts[1]
+    if ":" not in c.path and c.path.startswith(c.made.module + "."):
+        return c.path[len(c.made.module) + 1:]  # a class attribute
+    return paths.display(c.path)

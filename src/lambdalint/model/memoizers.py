@@ -1,0 +1,277 @@
+"""Unbounded memoisers, followed from invocation N into N+1.
+
+A memoiser (the growth catalogue's ``[[memoizer]]``: ``functools.cache``,
+``lru_cache(maxsize=None)``, ``cachetools.cached(cache={})``, as a decorator or
+applied by assignment) keeps one entry per distinct argument tuple for the life of
+the function. Its cache is a place of module state like a collection:
+``MemoInterpreter`` follows, with the growth model's flow and replay, what each
+cache holds. A call whose arguments may differ per invocation adds an entry; one
+reached in N+1 while N's entries may still be there grows the cache (``again``).
+``f.cache_clear()`` empties it where it runs. An argument checked against a fixed
+set first (``if kind not in KINDS: raise``) only ever makes the same entries.
+
+Must not touch syntax trees, files or diagnostics: ``checks.memoizers`` turns
+``again`` into findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Set, Tuple
+
+from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.reach import FORMATTED, is_stable, resolve
+from lambdalint.index import paths
+from lambdalint.index.facts import Decorator, Event, Function, Span
+from lambdalint.knowledge.growth import GrowthCatalog, Memoizer
+from lambdalint.model.collections_tracked import Collection
+from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame, GrowthInterpreter, Reset, paths_only,
+                                     shared_prefix)
+from lambdalint.model.growth_guards import expires, member_container
+from lambdalint.model.lifetimes import State, Step, with_status
+
+_PLACE = "<memo>"  # state keys: "<memo>module:name"
+_CLEARS = "cache_clear"
+
+
+@dataclass(frozen=True)
+class Memoised:
+    module: str
+    name: str  # the memoised function as the handler calls it
+    defined: Span  # its definition (or the assignment that makes it)
+    decorator: Decorator  # the memoiser's call (for an assignment: made up from its call)
+    memoizer: Memoizer
+    how: str  # "`@functools.cache`", "`functools.cache(...)`"
+    assigned: bool = False  # `cached = functools.lru_cache(maxsize=None)(fetch)`
+
+
+def unbounded_memoizer(project: Project, catalog: GrowthCatalog, module: str, fn: Function,
+                       collections: Dict[str, Collection]) -> Optional[Memoised]:
+    for dec in fn.decorators:
+        if dec.path is None:
+            continue
+        m = catalog.memoizer_for(_dotted(project, dec.path))
+        if m is None or not _unbounded(project, m, dec, collections):
+            continue
+        return Memoised(module, fn.qualname, fn.span, dec, m, f"`@{dec.text or paths.display(dec.path)}`")
+    return None
+
+
+def _dotted(project: Project, path: str) -> str:
+    target = project.target(path)
+    return target.path if target is not None and target.kind == "external" else path
+
+
+def assigned_memoizers(project: Project, catalog: GrowthCatalog,
+                       collections: Dict[str, Collection]) -> Dict[str, Memoised]:
+    """Module-level names bound to an unbounded memoiser's result:
+    ``cached = functools.cache(fetch)``, ``= functools.lru_cache(maxsize=None)(fetch)``,
+    ``= cachetools.cached(cache={})(fetch)``."""
+    out: Dict[str, Memoised] = {}
+    for gpath, bindings in project.bindings.items():
+        if len(bindings) != 1 or bindings[0].function != "<module>":
+            continue
+        b = bindings[0]
+        value = b.value or ""
+        outer = paths.callable_of(value)
+        if outer is None:
+            continue
+        inner = paths.callable_of(outer)
+        for callee, called in ((outer, False), (inner, True)):
+            if callee is None:
+                continue
+            m = catalog.memoizer_for(_dotted(project, callee))
+            if m is None or called != (m.unbounded != "always"):
+                continue  # `cache(f)` memoises f; `lru_cache(...)(f)`, `cached(...)(f)` do
+            body = project.function(b.module, "<module>")
+            calls = [e for e in iter_events(body.body) if _within(e.span, b.span)] if body is not None else []
+            call = next((e for e in calls if e.kind == "call" and e.path == callee), None)
+            if call is None:
+                continue
+            dec = _as_decorator(call, called)
+            if _unbounded(project, m, dec, collections):
+                name = gpath.split(":", 1)[1]
+                out[gpath] = Memoised(b.module, name, b.span, dec, m, f"`{paths.display(callee)}(...)`", assigned=True)
+            break
+    return out
+
+
+def _as_decorator(call: Event, called: bool) -> Decorator:
+    """A memoiser's call as the decorator it is: its arguments as ``Decorator`` holds them."""
+    consts = dict(call.consts)
+
+    def value(path: Optional[str], const: Optional[str]) -> Optional[str]:
+        if path is not None:
+            return path
+        if const is None:
+            return None
+        return "None" if const == "None" else "<dict>" if const == "<keys>" else "<const>"
+
+    args = tuple(value(a, consts.get(f"#{i}")) for i, a in enumerate(call.args))
+    kwargs = tuple((k, value(v, consts.get(k))) for k, v in call.kwargs)
+    return Decorator(call.path, called, call.consts, call.span, args if called else (), kwargs if called else ())
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+def _bound_arg(m: Memoizer, dec: Decorator) -> Tuple[bool, Optional[str]]:
+    """(whether the bound argument is passed, its value)."""
+    for name, value in dec.kwargs:
+        if name == m.bound_kwarg:
+            return True, value
+    if 0 <= m.bound_position < len(dec.args):
+        return True, dec.args[m.bound_position]
+    return False, None
+
+
+def _unbounded(project: Project, m: Memoizer, dec: Decorator, collections: Dict[str, Collection]) -> bool:
+    if m.unbounded == "always":
+        return True
+    if not dec.called:
+        return False  # @lru_cache bare: the default bound
+    passed, value = _bound_arg(m, dec)
+    if m.unbounded == "maxsize-none":
+        return passed and value == "None"
+    # cache-arg: a plain dict as the cache
+    if not passed or value is None:
+        return False
+    if value == "<dict>":
+        return True
+    canon = project.canonical(value)
+    if canon in collections:
+        kind = collections[canon].kind
+        return not kind.bounded and "__setitem__" in kind.grows_by_key
+    callee = paths.callable_of(canon) if canon else None
+    target = project.target(callee) if callee else None
+    return target is not None and target.kind == "external" and target.path in ("builtins.dict", "dict")
+
+
+# what varies: ("#", index, argument path or None) or ("=", keyword, argument path or None)
+Varying = Tuple[str, object, Optional[str]]
+
+
+def varying_argument(project: Project, e: Event, env, bounded=lambda arg: False) -> Optional[Varying]:
+    """The first argument of the call that may differ per invocation. ``bounded(arg)``:
+    the argument was checked against a fixed set of values."""
+    consts = dict(e.consts)
+    for i, arg in enumerate(e.args):
+        if arg is None:
+            if f"#{i}" not in consts:
+                return ("#", i, None)
+        elif not is_stable(project, resolve(project, arg, env)) and not bounded(arg):
+            return ("#", i, None if arg.startswith(FORMATTED) else arg)
+    for name, arg in e.kwargs:
+        if arg is None:
+            if name not in consts:
+                return ("=", name, None)
+        elif not is_stable(project, resolve(project, arg, env)) and not bounded(arg):
+            return ("=", name, None if arg.startswith(FORMATTED) else arg)
+    return None
+
+
+@dataclass(frozen=True)
+class MemoCall:
+    """A call of an unbounded memoised function with an argument that differs per invocation."""
+
+    memoised: Memoised
+    varying: Varying
+    module: str
+    span: Span
+    chain: Tuple[str, ...]
+    calls: Tuple[Tuple[str, Span, str], ...]
+
+
+@dataclass(frozen=True)
+class Growing:
+    call: MemoCall
+    trail: Tuple[Step, ...]  # the decisions of the N+1 path that adds again
+    clears: Tuple[Reset, ...] = ()  # `cache_clear()` calls (when it grows, none runs on every path)
+
+
+class MemoInterpreter(GrowthInterpreter):
+    def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection],
+                 assigned: Optional[Dict[str, Memoised]] = None,
+                 memoised: Optional[Dict[Tuple[str, str], Optional[Memoised]]] = None, **more) -> None:
+        super().__init__(project, catalog, collections, **more)
+        self.memo_collections = collections
+        self.assigned = assigned if assigned is not None else assigned_memoizers(project, catalog, collections)
+        # (module, qualname) -> what memoises it; shared across handlers
+        self.memoised = memoised if memoised is not None else {}
+        self.memo_calls: List[MemoCall] = []
+        self._call_ids: Dict[Tuple[str, Span, str], int] = {}
+        self.memo_again: Dict[int, Tuple[Step, ...]] = {}
+        self.memo_expired: Set[str] = set()  # caches emptied when a clock says so
+
+    def worth_replaying(self) -> bool:
+        return bool(self.memo_calls) or super().worth_replaying()
+
+    def memo_growing(self) -> List[Growing]:
+        out = []
+        for i, trail in sorted(self.memo_again.items()):
+            call = self.memo_calls[i]
+            k = self.memo_key(call.memoised)
+            if k in self.memo_expired:
+                continue
+            out.append(Growing(call, trail, tuple(x for x in self.resets.values() if x.collection == k)))
+        return out
+
+    @staticmethod
+    def memo_key(m: Memoised) -> str:
+        return f"{_PLACE}{m.module}:{m.name}"
+
+    def memoised_at(self, path: Optional[str], frame: GrowthFrame) -> Optional[Memoised]:
+        t = self.project.target(path, paths_only(frame.env)) if path else None
+        if t is None:
+            return None
+        if t.kind == "global":
+            return self.assigned.get(t.path)
+        if t.kind == "function" and t.module:
+            k = (t.module, t.qualname)
+            if k not in self.memoised:
+                fn = self.project.function(t.module, t.qualname)
+                self.memoised[k] = unbounded_memoizer(self.project, self.catalog, t.module, fn,
+                                                      self.memo_collections) if fn else None
+            return self.memoised[k]
+        return None
+
+    def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        return super().growth_call(e, self.memo_call(e, state, frame), frame)
+
+    def memo_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
+        if e.path and e.path.endswith("." + _CLEARS):
+            m = self.memoised_at(e.path[:-len(_CLEARS) - 1], frame)
+            if m is not None:  # `fetch.cache_clear()`: every entry gone
+                k = self.memo_key(m)
+                spot = (frame.module, e.span, k)
+                known = self.resets.get(spot)
+                shown = self.project.written(frame.module, e.path)
+                self.resets[spot] = Reset(k, frame.module, e.span, f"`{shown}()`",
+                                          frame.trail if known is None else shared_prefix(known.trail, frame.trail))
+                if expires(self.project, frame.env, [g for g, _ in frame.guards]):
+                    self.memo_expired.add(k)  # `if time.time() - _since > TTL: fetch.cache_clear()`: a time bound
+                return with_status(state, k, AS_MADE)
+            return state
+        m = self.memoised_at(e.path, frame)
+        if m is None:
+            return state
+        own = self.own_guards(frame)
+        varying = varying_argument(self.project, e, frame.env,
+                                   lambda arg: member_container(self.project, frame.env, own, arg) is not None)
+        if varying is None:
+            return state
+        k = self.memo_key(m)
+        spot = (frame.module, e.span, k)
+        site = self._call_ids.get(spot)
+        if site is None:
+            site = self._call_ids[spot] = len(self.memo_calls)
+            self.memo_calls.append(MemoCall(m, varying, frame.module, e.span, frame.chain, frame.calls))
+        now = state.get(k, AS_MADE)
+        held = frozenset(s for s in now if s[0] in ADDED)
+        if not self.replaying:
+            return with_status(state, k, held | {(GROWN, site)})
+        if any(s[0] == GROWN for s in now):
+            known = self.memo_again.get(site)
+            self.memo_again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
+        return with_status(state, k, held | {(CURRENT, site)})

@@ -1,0 +1,355 @@
+"""Files and folders left under /tmp, followed from invocation N into N+1.
+
+/tmp belongs to the execution environment, not to the invocation: it is one place of
+module state. ``TmpInterpreter`` follows, with the growth model's flow and replay,
+what is in it: a site that makes a new file or folder there (a tempfile maker such
+as ``mkstemp``, or a writer of the catalogue given a name built from per-invocation
+data, or a command whose argument vector holds one) leaves ``(GROWN, site)``; a
+removal (an API, or a removal command such as ``rm -rf /tmp/*``) takes away what it
+may remove where it runs (matched loosely, for precision: anything, unless it
+removes what another maker made). A site that makes its path again in N+1 while
+what it made in N may still be there accumulates (``again``).
+
+Must not touch syntax trees, files or diagnostics: ``checks.tmpfiles`` turns
+``again`` into findings.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, replace
+from typing import Dict, List, Optional, Tuple
+
+from lambdalint.graph.link import Project
+from lambdalint.graph.reach import CONST, is_stable, resolve
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Span
+from lambdalint.knowledge.growth import GrowthCatalog, TmpApi
+from lambdalint.model.collections_tracked import Collection
+from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame, GrowthInterpreter, Reset,
+                                     paths_only, shared_prefix)
+from lambdalint.model.growth_guards import flag_guard
+from lambdalint.model.lifetimes import State, Step, with_status
+
+TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
+PLACE = "<tmp>/"  # the state key of /tmp
+_MARKER = re.compile(re.escape(TMP) + r"\d+")
+_EXISTS = frozenset({"exists", "lexists", "isfile", "isdir", "is_file", "is_dir"})  # tests that a path is there
+_MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tarfile.open()'s modes
+
+
+@dataclass(frozen=True)
+class Creation:
+    module: str
+    span: Span
+    what: str  # the call as the source spells it: "`tempfile.mkstemp()`", "`open(...)`"
+    token: str  # what a removal of it names: the maker's result, or TMP
+    kind: str = "writer"  # "maker" (a tempfile API), "writer", "command" (a command's argument vector)
+    noun: str = "file"  # what it leaves: "file", "folder" (mkdtemp), "path" (a writer: a file or a folder)
+    named: Optional[Tuple[str, Span]] = None  # (module, span) where the per-invocation /tmp name is built
+    chain: Tuple[str, ...] = ()
+    calls: Tuple[Tuple[str, Span, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Accumulating:
+    creation: Creation
+    trail: Tuple[Step, ...]  # the decisions of the N+1 path that makes it again
+    removals: Tuple[Reset, ...] = ()  # removals that may remove it (when it accumulates, none runs on every path)
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+def root_of(path: str) -> str:
+    """``%out.name`` -> ``%out``."""
+    for i, c in enumerate(path):
+        if c in ".(":
+            return path[:i]
+    return path
+
+
+def string_constant(source: Optional[str]) -> Optional[str]:
+    """The value of a string literal's source text (``'"rm -rf /tmp/*"'``)."""
+    if not source or source[-1:] not in "'\"":
+        return None
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def elsewhere(consts: Dict[str, str]) -> bool:
+    """``mkdtemp(dir="/mnt/efs")``: made outside /tmp."""
+    d = consts.get("dir")
+    return d is not None and d.strip("'\"rbuRBU").startswith("/") and not d.strip("'\"rbuRBU").startswith("/tmp")
+
+
+def command_removes(e: Event, api: TmpApi) -> Optional[bool]:
+    """For a command that removes (``rm -rf /tmp/*``, ``["rm", "-rf", path]``): whether it
+    may remove something under /tmp. None when the command is not a removal or
+    cannot be read."""
+    consts = dict(e.consts)
+    line = consts.get("argv") or string_constant(consts.get(f"#{api.path_position}"))
+    if line is None:
+        return None
+    for command in re.split(r"&&|\|\||[;|\n]", line):
+        words = command.split()
+        while words and "=" in words[0] and not words[0].startswith("-"):
+            words = words[1:]  # `VAR=x rm ...`
+        if words and words[0] in ("sudo", "exec", "command", "nice"):
+            words = words[1:]
+        if not words:
+            continue
+        program = words[0].rsplit("/", 1)[-1]
+        for spec in api.programs:
+            name, *needed = spec.split()
+            if program == name and all(n in words for n in needed):
+                targets = [w for w in words[1:] if not w.startswith("-")]
+                return any(w.startswith("/tmp") or "{}" in w or "$" in w for w in targets) or not targets
+    return None
+
+
+class TmpInterpreter(GrowthInterpreter):
+    def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection], **more) -> None:
+        super().__init__(project, catalog, collections, **more)
+        self.creations: List[Creation] = []
+        self._creation_ids: Dict[Tuple[str, Span], int] = {}
+        self.made_again: Dict[int, Tuple[Step, ...]] = {}
+        self.makers: set = set()  # the tokens of what makers made (a removal of one is not of another)
+        # env markers (`<tmp>3`) -> (module, span) of the /tmp name the local holds
+        self.named: Dict[str, Tuple[str, Span]] = {}
+        self.removals: Dict[Tuple[str, Span], Tuple[Optional[str], Reset]] = {}
+        self.fresh()
+
+    def fresh(self) -> None:
+        """What one invocation's walk remembers of the code just run."""
+        self.recent: List[Tuple[Event, bool]] = []  # tmppath events not yet consumed: (event, unique)
+        self.held_reads: List[Tuple[Span, str]] = []  # reads of a local that holds a per-invocation /tmp path
+        self.written: set = set()  # locals holding a /tmp path that a writer was given (a file made)
+        self.origin: Optional[Tuple[str, Span]] = None  # where the name the last writer checked was built
+
+    def worth_replaying(self) -> bool:
+        return bool(self.creations) or super().worth_replaying()
+
+    def invoke(self, handler, state: State) -> State:
+        self.fresh()
+        return super().invoke(handler, state)
+
+    def tmp_accumulating(self) -> List[Accumulating]:
+        out = []
+        for i, trail in sorted(self.made_again.items()):
+            c = self.creations[i]
+            partial = tuple(r for target, r in self.removals.values()
+                            if (r.module, r.span) != (c.module, c.span) and self.removes(target, c))
+            out.append(Accumulating(c, trail, partial))
+        return out
+
+    # --- events ------------------------------------------------------------------------
+    def event(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
+        if e.kind == "tmppath":
+            unique = any(not is_stable(self.project, resolve(self.project, a, frame.env)) for a in e.args) \
+                or any(a is None for a in e.args)
+            self.recent = (self.recent + [(e, unique)])[-8:]
+            return state, []
+        if e.kind == "use":
+            root = root_of(e.path) if e.path and e.path[:1] in "$%" else ""
+            held = frame.env.get(root) if root else None
+            if held is not None and held.startswith(TMP):
+                self.held_reads = (self.held_reads + [(e.span, root)])[-8:]
+            return state, []
+        return super().event(e, state, frame)
+
+    def unique_inside(self, span: Span) -> Optional[Event]:
+        for e, unique in reversed(self.recent):
+            if unique and _within(e.span, span):
+                return e
+        return None
+
+    def assign(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        state = super().assign(e, state, frame)
+        if e.path and e.path[:1] in "$%" and "." not in e.path:
+            built = self.unique_inside(e.span)
+            if built is not None:
+                marker = f"{TMP}{len(self.named)}"
+                self.named[marker] = (frame.module, built.span)
+                frame.env[e.path] = marker
+        return state
+
+    def argument(self, e: Event, position: int, keyword: str) -> Tuple[bool, Optional[str], Optional[str]]:
+        """(passed, path, constant source) of one argument."""
+        consts = dict(e.consts)
+        for name, value in e.kwargs:
+            if name == keyword:
+                return True, value, consts.get(name)
+        if 0 <= position < len(e.args):
+            return True, e.args[position], consts.get(f"#{position}")
+        return False, None, None
+
+    def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        return super().growth_call(e, self.tmp_call(e, state, frame), frame)
+
+    def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
+        t = self.project.target(e.path, paths_only(frame.env)) if e.path else None
+        resolved = resolve(self.project, e.path, frame.env) if e.path else None
+        callee = t.path if t is not None and t.kind == "external" else None
+        if callee is None and t is not None and t.kind == "global":
+            callee = self.project.expand_value(t.path)  # s3.download_file -> boto3.client().download_file
+        elif callee is None and t is None and paths.is_global(resolved):
+            callee = self.project.expand_value(resolved)  # s3.Bucket("b").download_file
+        receiver, method = None, None
+        if resolved is not None and "." in resolved:
+            receiver, method = resolved.rsplit(".", 1)
+        maker = self.catalog.tmp_api("maker", callee) if callee else None
+        if maker is not None:
+            consts = dict(e.consts)
+            if all(consts.get(k) == v for k, v in maker.only_with) and not elsewhere(consts):
+                flags = ", ".join(f"{k}={v}" for k, v in maker.only_with)
+                noun = "folder" if callee.endswith("dtemp") else "file"
+                self.makers.add(callee + "()")
+                shown = self.spelled_path(frame, e.path or callee)
+                return self.created(state, frame, e, Creation(frame.module, e.span, f"`{shown}({flags})`",
+                                                               callee + "()", "maker", noun))
+            return state
+        remover = self.catalog.tmp_api("remover", callee, None) if callee else None
+        if remover is None and method is not None:
+            remover = self.catalog.tmp_api("remover", None, method)
+        if remover is not None:
+            if remover.command:
+                removes = command_removes(e, remover)
+                if removes is not None:
+                    if removes:
+                        state = self.removed(state, frame, e, None)  # a shell removal under /tmp: of anything there
+                    return state  # a removal command writes nothing
+            elif remover.methods and not remover.calls:
+                state = self.removed(state, frame, e, self.made_by(receiver))
+            else:
+                _, value, _ = self.argument(e, remover.path_position, remover.path_kwarg)
+                state = self.removed(state, frame, e, self.made_by(resolve(self.project, value, frame.env))
+                                     if value else None)
+        writer = self.catalog.tmp_api("writer", callee, None) if callee else None
+        if writer is None and method is not None and receiver is not None:
+            writer = self.catalog.tmp_api("writer", None, method)
+        self.origin = None
+        if writer is not None and self.writes_unique(e, frame, writer, receiver):
+            return self.created(state, frame, e, Creation(frame.module, e.span,
+                                                           f"`{self.spelled_path(frame, e.path or '')}(...)`", TMP,
+                                                           "command" if writer.command else "writer", "path",
+                                                           self.origin))
+        return state
+
+    def made_by(self, value: Optional[str]) -> Optional[str]:
+        """What a project helper returned: ``_write_report()`` -> ``tempfile.mkstemp()``."""
+        if value is None or value.startswith("<"):
+            return value
+        t = self.project.target(value)
+        return t.path if t is not None and t.kind == "external" else value
+
+    def writes_unique(self, e: Event, frame: GrowthFrame, api: TmpApi, receiver: Optional[str]) -> bool:
+        if api.modes:
+            passed, _, mode = self.argument(e, api.mode_position, api.mode_kwarg)
+            text = mode.strip("'\"") if mode is not None else ""
+            if not passed or not _MODE.fullmatch(text) or not any(c in text.split(":")[0] for c in api.modes):
+                return False  # read-only, or a mode the analysis cannot read
+        if api.command:
+            # a /tmp path built from request data among the command's words; a local
+            # whose file another writer made is that file (`aws s3 cp {out} ...`)
+            if self.built_inside(e, frame):
+                return True
+            made = {root for span, root in self.held_reads if _within(span, e.span)} - self.written
+            self.written |= made
+            for root in sorted(made):
+                self.held_origin(frame.env.get(root))
+            return bool(made)
+        if api.methods and not api.calls and api.path_position < 0 and not api.path_kwarg:
+            if receiver is not None and receiver.startswith(TMP):
+                self.held_origin(receiver)
+                return True
+            # Path(f"/tmp/{x}").write_text(...): the string is built inside the receiver
+            return self.built_inside(e, frame)
+        passed, value, _ = self.argument(e, api.path_position, api.path_kwarg)
+        if not passed:
+            return False
+        if value is not None:
+            held = resolve(self.project, value, frame.env)
+            if held is not None and held.startswith(TMP):
+                self.written.add(root_of(value))
+                self.held_origin(held)
+                return True
+            if value.endswith("()"):
+                # os.path.join("/tmp", key) / a Path(...) passed inline
+                return self.built_inside(e, frame)
+            return False
+        return self.built_inside(e, frame)
+
+    def built_inside(self, e: Event, frame: GrowthFrame) -> bool:
+        """Whether a per-invocation /tmp name is built inside the event (and where)."""
+        built = self.unique_inside(e.span)
+        if built is not None:
+            self.origin = (frame.module, built.span)
+        return built is not None
+
+    def held_origin(self, held: Optional[str]) -> None:
+        m = _MARKER.match(held or "")
+        if m is not None and self.origin is None:
+            self.origin = self.named.get(m.group(0))
+
+    # --- the state of /tmp ----------------------------------------------------------------
+    def created(self, state: State, frame: GrowthFrame, e: Event, c: Creation) -> State:
+        if flag_guard(self.project, frame.env, [g for g, _ in frame.guards]):
+            return state  # a branch that runs once per environment
+        k = (frame.module, e.span)
+        site = self._creation_ids.get(k)
+        if site is None:
+            site = self._creation_ids[k] = len(self.creations)
+            self.creations.append(replace(c, chain=frame.chain, calls=frame.calls))
+        now = state.get(PLACE, AS_MADE)
+        if not self.replaying:
+            return with_status(state, PLACE, now - AS_MADE | {(GROWN, site)})
+        if (GROWN, site) in now:
+            known = self.made_again.get(site)
+            self.made_again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
+        return with_status(state, PLACE, now - AS_MADE | {(CURRENT, site)})
+
+    def covers(self, e: Event, frame: GrowthFrame) -> bool:  # type: ignore[override]
+        """A removal in a loop (``for name in os.listdir("/tmp"): if ...: os.remove(...)``)
+        is a cleanup of each entry: the conditions in the loop choose entries, not paths,
+        and no entry left means nothing to remove. A removal under a test that the path
+        exists (``if os.path.exists(path): os.remove(path)``) removes whatever is there."""
+        if e.kind == "loop":
+            return True
+        if e.kind == "if" and any(
+                (resolve(self.project, t, frame.env) or t).rstrip("()").rsplit(".", 1)[-1] in _EXISTS for t in e.test):
+            return True
+        return super().covers(e, frame)
+
+    def removed(self, state: State, frame: GrowthFrame, e: Event, target: Optional[str]) -> State:
+        """A removal of ``target`` (None: anything under /tmp) where it runs. It does not
+        remove what the same call makes (``os.replace(src, f"/tmp/{key}")``)."""
+        k = (frame.module, e.span)
+        known = self.removals.get(k)
+        shown = self.project.written(frame.module, e.path or "")
+        trail = self.covered(lambda s: self.drop(s, target, k), frame)
+        self.removals[k] = (target, Reset(PLACE, frame.module, e.span, f"`{shown}(...)`",
+                                          trail if known is None else shared_prefix(known[1].trail, trail)))
+        return self.drop(state, target, k)
+
+    def drop(self, state: State, target: Optional[str], k: Tuple[str, Span]) -> State:
+        """What a removal of ``target`` at ``k`` leaves."""
+        now = state.get(PLACE, AS_MADE)
+        kept = frozenset(s for s in now if s[0] not in ADDED or s[0] in (GROWN, CURRENT) and (
+            (self.creations[s[1]].module, self.creations[s[1]].span) == k or not self.removes(target, self.creations[s[1]])))
+        return with_status(state, PLACE, kept or AS_MADE)
+
+    def removes(self, removed: Optional[str], c: Creation) -> bool:
+        """Loose, for precision: any removal may remove ``c`` (a fixed /tmp folder,
+        a per-invocation /tmp path, an entry of a listing of /tmp, something the
+        analysis cannot name), except the removal of what another maker made."""
+        if removed is None or removed == CONST or removed.startswith("<"):
+            return True
+        if removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "("):
+            return True
+        return not any(removed == t or removed.startswith((t + ".", t + "(")) for t in self.makers)
