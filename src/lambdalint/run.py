@@ -9,15 +9,12 @@ pool when there is enough of it). Facts, never trees, cross process boundaries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-import gc
-import heapq
 import os
-import sys
 from dataclasses import dataclass, replace
 
-from lambdalint.cache.store import Cache, content_hash, entry_key, facts_digest, facts_payload, write_facts, write_source
+from lambdalint.cache.store import Cache, content_hash, entry_key
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import ERROR, Diagnostic
 from lambdalint.project.discover import (
@@ -30,6 +27,7 @@ from lambdalint.project.sourcefile import recording_reads
 from lambdalint.index import files as indexing
 from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, RunResult
 from lambdalint.project.root import inside, project_root
+from lambdalint.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
 from contextlib import closing
 
 if TYPE_CHECKING:
@@ -44,14 +42,6 @@ if TYPE_CHECKING:
 # (starting workers, and each one importing libcst, ≈0.35 s).
 POOL_MIN_SCAN_BYTES = 2_000_000
 POOL_MIN_INDEX_BYTES = 400_000
-_BATCHES_PER_JOB = 6
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 # --- the project ------------------------------------------------------------------------
@@ -238,7 +228,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     disk = cache if cache is not None and cache.memo is None and cache.usable() else None
     roots: Dict[str, str] = {}
     # the progress line is erased also when interrupted: it would stay under the message
-    with _Pool(jobs) as pool, closing(progress):
+    with Pool(jobs) as pool, closing(progress):
         if options.prune:
             from lambdalint.graph.prune import select
 
@@ -394,7 +384,7 @@ def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
                    chains=tuple(rename_path(x, names) for x in scan.chains))
 
 
-def _scans(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: Progress) -> Dict[str, ModuleScan]:
+def _scans(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: Progress) -> Dict[str, ModuleScan]:
     stored = cache.load_scans() if cache is not None else {}
     scans: Dict[str, ModuleScan] = {f.key: stored[f.key] for f in files if f.key in stored}
     missing = [f for f in files if f.key not in scans]
@@ -402,7 +392,7 @@ def _scans(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
         progress.stage("scanning", len(missing))
         items = [(i, f.data, f.source.runtime_name, f.source.is_package) for i, f in enumerate(missing)]
         use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_SCAN_BYTES
-        for i, scan in pool.run(_scan_batch, items, [len(f.data) for f in missing], use_pool, progress):
+        for i, scan in pool.run(scan_batch, items, [len(f.data) for f in missing], use_pool, progress):
             scans[missing[i].key] = scan
         if cache is not None:
             stored.update(scans)
@@ -410,7 +400,7 @@ def _scans(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     return scans
 
 
-def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: Progress,
+def _facts(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: Progress,
            verbose: bool, ahead: Optional["IndexAhead"] = None) -> Dict[str, ModuleFacts]:
     out: Dict[str, ModuleFacts] = {}
     missing: List[_File] = []
@@ -432,7 +422,7 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "_Pool", progress: 
     progress.stage("indexing", len(missing))
     items = [(i, f.data, f.source, f.key, store, verbose) for i, f in enumerate(missing)]
     use_pool = sum(len(f.data) for f in missing) >= POOL_MIN_INDEX_BYTES
-    for i, made in pool.run(_index_batch, items, [len(f.data) for f in missing], use_pool, progress):
+    for i, made in pool.run(index_batch, items, [len(f.data) for f in missing], use_pool, progress):
         out[missing[i].source.module] = made[0]
         _remember(cache, missing[i].key, made)
     return out
@@ -452,74 +442,6 @@ def _remember(cache: Optional[Cache], key: str, made: Tuple[ModuleFacts, Optiona
 # At most this many changed files are indexed ahead (an edit touches a few; more
 # go through the pool in batches, after the selection, as before).
 AHEAD_MAX_FILES = 8
-
-
-class IndexAhead:
-    """The files an edit changed, indexed in a worker from the start of the run.
-
-    A run after an edit learns which files changed as soon as it compares their
-    stamps with the run memo's, long before it needs their facts: it checks the
-    deployment files, names the modules, reads the first pass and the facts it
-    holds, selects. Meanwhile a forked worker imports libcst and indexes the
-    changed files (storing their facts as the index stage does). This process
-    never imports libcst, and the parse costs no wall time of its own on a
-    machine with two CPUs or more. Where nothing is started, every answer is
-    ``None`` and the run indexes the files itself, as before."""
-
-    def __init__(self) -> None:
-        self._pool: Any = None
-        self._pending: Dict[str, Tuple[Any, int]] = {}  # entry key -> (the batch to come, its item)
-        self._got: Dict[int, Dict[int, Any]] = {}
-
-    @staticmethod
-    def possible(options: Options) -> bool:
-        """A disk cache to store into, two CPUs or more, workers made by fork (a
-        spawned worker would import everything again)."""
-        cache = options.cache
-        if cache is None or cache.memo is not None or (options.jobs or default_jobs()) < 2:
-            return False
-        import multiprocessing
-
-        return sys.platform.startswith("linux") and multiprocessing.get_start_method(allow_none=True) in (None, "fork")
-
-    def start(self, files: Sequence[Tuple[str, bytes, SourceFile]], cache: Cache, verbose: bool) -> None:
-        """Index ``files`` ((entry key, bytes, source)) in a worker, now."""
-        if not files or not cache.prepare():
-            return
-        items = [(i, data, source, key, (cache.dir, cache.secret), verbose) for i, (key, data, source) in enumerate(files)]
-        self._pool = _start_pool(1)
-        batch = self._pool.apply_async(_index_batch, (items,))
-        self._pending = {key: (batch, i) for i, (key, _, _) in enumerate(files)}
-
-    def result(self, key: str) -> Optional[Tuple[ModuleFacts, Optional[str], Optional[str]]]:
-        """The worker's (facts, store error, digest) for the entry ``key``; ``None``
-        when it was not asked for it, or failed (the caller indexes it then)."""
-        pending = self._pending.get(key)
-        if pending is None:
-            return None
-        batch, i = pending
-        got = self._got.get(id(batch))
-        if got is None:
-            try:
-                got = dict(batch.get())
-            except Exception:  # a worker that died: the caller indexes its files
-                got = {}
-            self._got[id(batch)] = got
-        return got.get(i)
-
-    def close(self) -> None:
-        """Wait for the worker (its work may not have been needed: it is let
-        finish all the same, so that no entry is left half-written)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
-            pool.join()
-
-    def stop(self) -> None:
-        """Stop the worker at once (the run was interrupted, or failed)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            _stop(pool, _STOP_GRACE_S)
 
 
 def _index_ahead(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, ...]], gathered: Gathered,
@@ -554,139 +476,6 @@ def _index_ahead(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, .
     if todo and sum(len(data) for _, data, _ in todo) < POOL_MIN_INDEX_BYTES:
         ahead.start(todo, cache, options.verbose)
     return ahead
-
-
-# --- work items (module level: they run in worker processes) ---------------------------------
-
-def _scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, ModuleScan]]:
-    from lambdalint.index.scan import scan_source
-
-    return [(i, scan_source(data, module, is_package)) for i, data, module, is_package in items]
-
-
-def _index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[Tuple[str, bytes]], bool]]
-                 ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str], Optional[str]]]]:
-    """Each file's facts, the reason they could not be stored, and the digest
-    of their stored form (``None`` when not stored)."""
-    out = []
-    for i, data, source, key, store, verbose in items:
-        facts = indexing.index_bytes(data, source, verbose)
-        error = digest = None
-        # an internal error is lambdalint's bug, not the file's: never remember it
-        if store is not None and not (facts.problem is not None and facts.problem.code == "LAM000"):
-            cache_dir, secret = store
-            payload = facts_payload(facts)
-            error = write_facts(cache_dir, key, facts, secret, payload)
-            if payload is not None and error is None:
-                digest = facts_digest(payload)
-            if error is None and facts.problem is None:
-                error = write_source(cache_dir, key, data, secret)
-        out.append((i, (facts, error, digest)))
-    return out
-
-
-class _Pool:
-    """A process pool started on first use, shared by the scan and index stages.
-
-    Workers ignore Ctrl-C: only the parent handles it, and stops them. (Each
-    interrupted worker printed its traceback, and the parent could wait for
-    ever on a result that a dead worker would never send.)"""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self._pool: Any = None
-
-    def __enter__(self) -> "_Pool":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if exc[0] is not None:  # interrupted, or failed: no result is awaited any more
-            _stop(pool, _STOP_GRACE_S)
-        else:
-            pool.close()
-            pool.join()
-
-    def run(self, work: Callable[[List[Any]], List[Tuple[int, Any]]], items: List[Any], sizes: List[int],
-            parallel: bool, progress: Progress) -> Iterator[Tuple[int, Any]]:
-        """``work`` over ``items`` in batches; yields (index, result) as they come."""
-        if not parallel or self.jobs < 2 or len(items) < 2:
-            for item in items:
-                yield from work([item])
-                progress.advance()
-            return
-        if self._pool is None:
-            self._pool = _start_pool(min(self.jobs, len(items)))
-        for batch in self._pool.imap_unordered(work, _batches(items, sizes, self.jobs * _BATCHES_PER_JOB)):
-            yield from batch
-            progress.advance(len(batch))
-
-
-# How long an interrupted run waits for the pool to stop before it kills the workers.
-_STOP_GRACE_S = 2.0
-
-
-def _start_pool(processes: int) -> Any:
-    """A pool whose workers ignore SIGINT. SIGINT is blocked while they are
-    forked, so that none is interrupted before its initializer runs (a Ctrl-C
-    then stays pending in the parent, which handles it right after)."""
-    import multiprocessing
-    import signal
-
-    block = getattr(signal, "pthread_sigmask", None)  # POSIX only
-    if block is not None:
-        old = block(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        return multiprocessing.Pool(processes, initializer=_worker_init)
-    finally:
-        if block is not None:
-            block(signal.SIG_SETMASK, old)
-
-
-def _worker_init() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    # a worker starts with the collector on, whatever the run paused (see _check)
-    gc.enable()
-
-
-def _stop(pool: Any, grace: float) -> None:
-    """Stop the pool without waiting on it for ever: ``terminate`` runs in a
-    thread, and when it has not finished within ``grace`` seconds (a worker
-    killed while writing to a pipe can leave it waiting), the workers are
-    killed and the parent goes on. Its threads are daemons: none holds up the exit."""
-    import multiprocessing
-    import threading
-
-    workers = multiprocessing.active_children()
-    stopper = threading.Thread(target=pool.terminate, name="lambdalint-stop-pool", daemon=True)
-    stopper.start()
-    stopper.join(grace)
-    if stopper.is_alive():
-        for worker in workers:
-            worker.kill()
-        stopper.join(grace)
-
-
-def _batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
-    """Split ``items`` into about ``count`` batches of similar total size,
-    largest first, so that no worker is left with one big file at the end."""
-    count = max(1, min(count, len(items)))
-    heap: List[Tuple[int, int]] = [(0, b) for b in range(count)]
-    batches: List[List[Any]] = [[] for _ in range(count)]
-    totals = [0] * count
-    for i in sorted(range(len(items)), key=lambda i: -sizes[i]):
-        total, b = heapq.heappop(heap)
-        batches[b].append(items[i])
-        totals[b] = total + sizes[i]
-        heapq.heappush(heap, (totals[b], b))
-    order = sorted(range(count), key=lambda b: -totals[b])
-    return [batches[b] for b in order if batches[b]]
 
 
 # --- the check -----------------------------------------------------------------------------

@@ -1,0 +1,235 @@
+"""Work done in other processes: the pool the first pass and the index run in
+(workers that ignore Ctrl-C, stopped without waiting for ever), the work items
+they run, and indexing ahead (``IndexAhead``): the files an edit changed,
+indexed in a forked worker from the start of a run.
+
+Functions that run in a worker are module-level, so that the pool can name them.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import os
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from lambdalint.cache.store import Cache, facts_digest, facts_payload, write_facts, write_source
+from lambdalint.index import files as indexing
+from lambdalint.project.discover import SourceFile
+from lambdalint.report.progress import Progress
+
+if TYPE_CHECKING:
+    from lambdalint.index.facts import ModuleFacts
+    from lambdalint.index.scan import ModuleScan
+    from lambdalint.records import Options
+
+BATCHES_PER_JOB = 6
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# --- work items (module level: they run in worker processes) ---------------------------------
+
+def scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, ModuleScan]]:
+    from lambdalint.index.scan import scan_source
+
+    return [(i, scan_source(data, module, is_package)) for i, data, module, is_package in items]
+
+
+def index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[Tuple[str, bytes]], bool]]
+                 ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str], Optional[str]]]]:
+    """Each file's facts, the reason they could not be stored, and the digest
+    of their stored form (``None`` when not stored)."""
+    out = []
+    for i, data, source, key, store, verbose in items:
+        facts = indexing.index_bytes(data, source, verbose)
+        error = digest = None
+        # an internal error is lambdalint's bug, not the file's: never remember it
+        if store is not None and not (facts.problem is not None and facts.problem.code == "LAM000"):
+            cache_dir, secret = store
+            payload = facts_payload(facts)
+            error = write_facts(cache_dir, key, facts, secret, payload)
+            if payload is not None and error is None:
+                digest = facts_digest(payload)
+            if error is None and facts.problem is None:
+                error = write_source(cache_dir, key, data, secret)
+        out.append((i, (facts, error, digest)))
+    return out
+
+
+class Pool:
+    """A process pool started on first use, shared by the scan and index stages.
+
+    Workers ignore Ctrl-C: only the parent handles it, and stops them. (Each
+    interrupted worker printed its traceback, and the parent could wait for
+    ever on a result that a dead worker would never send.)"""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: Any = None
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if exc[0] is not None:  # interrupted, or failed: no result is awaited any more
+            stop(pool, STOP_GRACE_S)
+        else:
+            pool.close()
+            pool.join()
+
+    def run(self, work: Callable[[List[Any]], List[Tuple[int, Any]]], items: List[Any], sizes: List[int],
+            parallel: bool, progress: Progress) -> Iterator[Tuple[int, Any]]:
+        """``work`` over ``items`` in batches; yields (index, result) as they come."""
+        if not parallel or self.jobs < 2 or len(items) < 2:
+            for item in items:
+                yield from work([item])
+                progress.advance()
+            return
+        if self._pool is None:
+            self._pool = start_pool(min(self.jobs, len(items)))
+        for batch in self._pool.imap_unordered(work, batches(items, sizes, self.jobs * BATCHES_PER_JOB)):
+            yield from batch
+            progress.advance(len(batch))
+
+
+# How long an interrupted run waits for the pool to stop before it kills the workers.
+STOP_GRACE_S = 2.0
+
+
+def start_pool(processes: int) -> Any:
+    """A pool whose workers ignore SIGINT. SIGINT is blocked while they are
+    forked, so that none is interrupted before its initializer runs (a Ctrl-C
+    then stays pending in the parent, which handles it right after)."""
+    import multiprocessing
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)  # POSIX only
+    if block is not None:
+        old = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.Pool(processes, initializer=_worker_init)
+    finally:
+        if block is not None:
+            block(signal.SIG_SETMASK, old)
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # a worker starts with the collector on, whatever the run paused (see _check)
+    gc.enable()
+
+
+def stop(pool: Any, grace: float) -> None:
+    """Stop the pool without waiting on it for ever: ``terminate`` runs in a
+    thread, and when it has not finished within ``grace`` seconds (a worker
+    killed while writing to a pipe can leave it waiting), the workers are
+    killed and the parent goes on. Its threads are daemons: none holds up the exit."""
+    import multiprocessing
+    import threading
+
+    workers = multiprocessing.active_children()
+    stopper = threading.Thread(target=pool.terminate, name="lambdalint-stop-pool", daemon=True)
+    stopper.start()
+    stopper.join(grace)
+    if stopper.is_alive():
+        for worker in workers:
+            worker.kill()
+        stopper.join(grace)
+
+
+def batches(items: List[Any], sizes: List[int], count: int) -> List[List[Any]]:
+    """Split ``items`` into about ``count`` batches of similar total size,
+    largest first, so that no worker is left with one big file at the end."""
+    count = max(1, min(count, len(items)))
+    heap: List[Tuple[int, int]] = [(0, b) for b in range(count)]
+    batches: List[List[Any]] = [[] for _ in range(count)]
+    totals = [0] * count
+    for i in sorted(range(len(items)), key=lambda i: -sizes[i]):
+        total, b = heapq.heappop(heap)
+        batches[b].append(items[i])
+        totals[b] = total + sizes[i]
+        heapq.heappush(heap, (totals[b], b))
+    order = sorted(range(count), key=lambda b: -totals[b])
+    return [batches[b] for b in order if batches[b]]
+
+
+class IndexAhead:
+    """The files an edit changed, indexed in a worker from the start of the run.
+
+    A run after an edit learns which files changed as soon as it compares their
+    stamps with the run memo's, long before it needs their facts: it checks the
+    deployment files, names the modules, reads the first pass and the facts it
+    holds, selects. Meanwhile a forked worker imports libcst and indexes the
+    changed files (storing their facts as the index stage does). This process
+    never imports libcst, and the parse costs no wall time of its own on a
+    machine with two CPUs or more. Where nothing is started, every answer is
+    ``None`` and the run indexes the files itself, as before."""
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+        self._pending: Dict[str, Tuple[Any, int]] = {}  # entry key -> (the batch to come, its item)
+        self._got: Dict[int, Dict[int, Any]] = {}
+
+    @staticmethod
+    def possible(options: Options) -> bool:
+        """A disk cache to store into, two CPUs or more, workers made by fork (a
+        spawned worker would import everything again)."""
+        cache = options.cache
+        if cache is None or cache.memo is not None or (options.jobs or default_jobs()) < 2:
+            return False
+        import multiprocessing
+
+        return sys.platform.startswith("linux") and multiprocessing.get_start_method(allow_none=True) in (None, "fork")
+
+    def start(self, files: Sequence[Tuple[str, bytes, SourceFile]], cache: Cache, verbose: bool) -> None:
+        """Index ``files`` ((entry key, bytes, source)) in a worker, now."""
+        if not files or not cache.prepare():
+            return
+        items = [(i, data, source, key, (cache.dir, cache.secret), verbose) for i, (key, data, source) in enumerate(files)]
+        self._pool = start_pool(1)
+        batch = self._pool.apply_async(index_batch, (items,))
+        self._pending = {key: (batch, i) for i, (key, _, _) in enumerate(files)}
+
+    def result(self, key: str) -> Optional[Tuple[ModuleFacts, Optional[str], Optional[str]]]:
+        """The worker's (facts, store error, digest) for the entry ``key``; ``None``
+        when it was not asked for it, or failed (the caller indexes it then)."""
+        pending = self._pending.get(key)
+        if pending is None:
+            return None
+        batch, i = pending
+        got = self._got.get(id(batch))
+        if got is None:
+            try:
+                got = dict(batch.get())
+            except Exception:  # a worker that died: the caller indexes its files
+                got = {}
+            self._got[id(batch)] = got
+        return got.get(i)
+
+    def close(self) -> None:
+        """Wait for the worker (its work may not have been needed: it is let
+        finish all the same, so that no entry is left half-written)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            pool.join()
+
+    def stop(self) -> None:
+        """Stop the worker at once (the run was interrupted, or failed)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            stop(pool, STOP_GRACE_S)
