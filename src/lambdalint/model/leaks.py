@@ -123,6 +123,10 @@ def shown(place: str) -> str:
     return paths.display(head) + bracket + rest
 
 
+# methods of a mapping that give one of its slots back (the slot, not a copy)
+_SLOT_ACCESSORS = frozenset({"get", "setdefault"})
+
+
 class LeakInterpreter(Interpreter):
     def __init__(self, project: Project, contexts: ContextCatalog) -> None:
         super().__init__(project, {})
@@ -222,8 +226,11 @@ class LeakInterpreter(Interpreter):
 
     # --- places ----------------------------------------------------------------------
     def place_of(self, canon: Optional[str], keytext: Optional[str] = None) -> Optional[str]:
-        """The place a canonical path names (up to its first call other than a
-        subscript), or None when it is not module state."""
+        """The place a canonical path names, or None when it is not module state.
+        A subscript names a slot; ``get`` and ``setdefault`` on a place give one of
+        its slots (the container, as for a key the analysis cannot name); any other
+        call gives what that call returns, which is not module state (the result of
+        ``TABLE.get_item(...)`` is a new dict on every call)."""
         if canon is None:
             return None
         root, segs = paths.split(canon)
@@ -244,7 +251,13 @@ class LeakInterpreter(Interpreter):
                 i += 2
                 continue
             if s == "()":
-                return place
+                if i > 0 and segs[i - 1] in _SLOT_ACCESSORS and place.endswith("." + segs[i - 1]):
+                    place = place[:-len(segs[i - 1]) - 1]
+                    i += 1
+                    if i < len(segs) and place:
+                        continue  # `CACHE.get(k)["x"]`: a slot of the slot is the container's, as above
+                    return place
+                return None
             place += "." + s
             i += 1
         return place
