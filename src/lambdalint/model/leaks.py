@@ -251,7 +251,9 @@ class LeakInterpreter(Interpreter):
                 i += 2
                 continue
             if s == "()":
-                if i > 0 and segs[i - 1] in _SLOT_ACCESSORS and place.endswith("." + segs[i - 1]):
+                if i == 0:
+                    return place  # the root itself called (the environment's split puts the subscript in its root)
+                if segs[i - 1] in _SLOT_ACCESSORS and place.endswith("." + segs[i - 1]):
                     place = place[:-len(segs[i - 1]) - 1]
                     i += 1
                     if i < len(segs) and place:
