@@ -384,8 +384,17 @@ class Project:
                     # told apart, so every slot of one container is one place
                     target = paths.join(target, ["__getitem__", "()"])
                 self.bindings.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
-        # attributes set on `self` by a class whose instance is module-level
-        for gpath in list(self.bindings):
+        # attributes set on `self` by a class whose instance is module-level; an attribute
+        # that is itself an instance (`self.repository = OrderRepository()`, or a service
+        # made with its repository: `OrderService(OrderRepository())`) gets its own
+        # attributes in turn, a few levels deep
+        todo = list(self.bindings)
+        done: Set[str] = set()
+        while todo:
+            gpath = todo.pop(0)
+            if gpath in done:
+                continue
+            done.add(gpath)
             cls = self.instance_class(gpath)
             if cls is None:
                 continue
@@ -403,6 +412,8 @@ class Project:
                         if e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
                             target = gpath + e.path[len(self_name):]
                             value = passed.get(e.value, e.value) if e.value else e.value
+                            if target not in self.bindings and len(paths.split(target)[1]) < _MAX_NESTING:
+                                todo.append(target)
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
             if not has_init and args is not None:
                 # a dataclass, NamedTuple or attrs class: its keyword arguments are its fields
@@ -458,6 +469,9 @@ class Project:
                     if e.kind == "return" and e.value and e.value.endswith("()"):
                         return self.expand_value(paths.join(e.value, segs[1:]), depth + 1)
         return value
+
+
+_MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
 
 
 def _within(inner: Span, outer: Span) -> bool:

@@ -218,6 +218,15 @@ class Expressions:
             self.test_paths.append(p)
         return p
 
+    def imported_root(self, node: cst.BaseExpression) -> bool:
+        """Whether the name ``node`` starts with is one the module binds by an import."""
+        while isinstance(node, (cst.Attribute, cst.Subscript)):
+            node = node.value
+        if not isinstance(node, cst.Name) or node.value not in self.resolver.module_scope.imported:
+            return False
+        resolved = self.resolver.resolve(self.scope, node.value)  # a local may shadow the import
+        return resolved is not None and resolved[:1] not in "$%"
+
     def value(self, node: Optional[cst.BaseExpression]) -> Optional[str]:
         """Evaluate ``node`` as a value: emits its calls and reads; returns its
         path, ``"None"``, ``"<const>"``, or ``None``."""
@@ -231,6 +240,10 @@ class Expressions:
             elif p is not None and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
                     and node.value.value[:1].isupper() and "." in p:
                 # `State.user`: a class attribute is module state, as a global is
+                self.emit(Event("use", self.span(node), path=p))
+            elif p is not None and "." in p and p[:1] not in "$%" and self.imported_root(node):
+                # `from settings import INSTANCE_ID`, `db.conn`: another module's state, read
+                # here without a call (in an f-string, a dict, a return)
                 self.emit(Event("use", self.span(node), path=p))
             return p
         if isinstance(node, (cst.Call, cst.Await)):

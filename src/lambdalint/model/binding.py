@@ -18,7 +18,14 @@ def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[
     if not fn.takes_receiver:
         return None
     root, segs = paths.split(target_path)
+    if not segs and "." in root and _is_classmethod(fn):
+        # `Cache.close()` on a class named by its dotted path: `cls` is the class
+        return "$" + fn.params[0], root.rsplit(".", 1)[0]
     return "$" + fn.params[0], (paths.join(root, segs[:-1]) if segs else None)
+
+
+def _is_classmethod(fn: Function) -> bool:
+    return any(d.path == "builtins.classmethod" for d in fn.decorators)
 
 
 def arguments(fn: Function, e: Event) -> List[Tuple[str, Optional[str]]]:
