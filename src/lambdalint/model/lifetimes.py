@@ -34,6 +34,8 @@ _NOT_A_USE = frozenset({
     "builtins.hasattr", "builtins.repr", "builtins.print", "atexit.register", "builtins.getattr",
 })
 _MAX_DEPTH = 12
+_SLOT = ".__getitem__()"
+_VALUE_OF_VALUES = ".values()" + _SLOT  # an element of `container.values()`
 _BUDGET = 200_000
 
 Status = Tuple[str, int]  # ("live" | "dead" | "none", teardown site id)
@@ -293,6 +295,8 @@ class Interpreter:
         """The tracked resource ``canon`` starts with, and the segments after it."""
         if canon is None or not paths.is_global(canon):
             return None, []
+        # `for c in POOL.values(): c.close()`: each value is a slot of the container
+        canon = canon.replace(_VALUE_OF_VALUES, _SLOT)
         root, segs = paths.split(canon)
         for i in range(len(segs), -1, -1):
             if any(s == "()" and (j == 0 or segs[j - 1] != "__getitem__") for j, s in enumerate(segs[:i])):
