@@ -119,6 +119,7 @@ def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
                 out[gpath] = Tracked(gpath, kind, b)
                 break
     _add_derived(project, out)
+    _add_holders(project, catalog, out)
     return out
 
 
@@ -182,6 +183,50 @@ def _derived_from(project: Project, tracked: Dict[str, Tracked], b: Binding) -> 
             return parent
         return None
     return None
+
+
+def _add_holders(project: Project, catalog, tracked: Dict[str, Tracked]) -> None:
+    """A tracked object made at import around another tracked one that its catalogue
+    entry says it keeps (``holds``: ``SessionLocal = sessionmaker(bind=engine)``) gets
+    that one as its parent: using it uses the parent, and it dies with it."""
+    for gpath, t in list(tracked.items()):
+        if t.parent is not None or not t.kind.holds or t.made.function != "<module>":
+            continue
+        held = _held_argument(project, catalog, tracked, t)
+        if held is not None and held != gpath and not _descends_from(tracked, held, gpath):
+            tracked[gpath] = replace(t, parent=held)
+
+
+def _held_argument(project: Project, catalog, tracked: Dict[str, Tracked], t: Tracked) -> Optional[str]:
+    """The tracked global passed to ``t``'s constructor where its kind ``holds`` it."""
+    body = project.function(t.made.module, "<module>")
+    for e in iter_events(body.body) if body is not None else ():
+        if e.kind != "call" or e.path is None or not _within(e.span, t.made.span):
+            continue
+        if _resource_kind(project, catalog, paths.join(e.path, ["()"])) != t.kind:
+            continue
+        keywords = dict(e.kwargs)
+        for arg in t.kind.holds:
+            value = (e.args[int(arg)] if int(arg) < len(e.args) else None) if arg.isdigit() else keywords.get(arg)
+            canon = project.canonical(value) if value else None
+            if canon in tracked:
+                return canon
+    return None
+
+
+def _descends_from(tracked: Dict[str, Tracked], path: str, ancestor: str) -> bool:
+    seen = 0
+    parent = tracked[path].parent if path in tracked else None
+    while parent is not None and seen < _MAX_DERIVATION:
+        if parent == ancestor:
+            return True
+        parent = tracked[parent].parent if parent in tracked else None
+        seen += 1
+    return False
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 def _steps(segs: Sequence[str]) -> List[str]:
@@ -328,6 +373,10 @@ class Interpreter:
         t, rest = self.split_tracked(canon)
         if t is not None and len(rest) == 1 and rest[0] != "()":
             return self.resource_method(t, rest[0], e, state, frame)
+        if t is not None and not rest and t.parent is not None and t.kind.holds:
+            # `SessionLocal()`: a factory that holds the engine makes a session on it
+            self.used(t, state, frame, e.span, f"{paths.display(t.path)}()")
+            return state
         if t is not None and rest and rest[0] not in t.kind.probes and "()" not in rest:
             self.used(t, state, frame, e.span, paths.display(t.path) + "." + rest[0])
             return state
