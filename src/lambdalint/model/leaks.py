@@ -149,8 +149,7 @@ class LeakInterpreter(Interpreter):
         frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),),
                       fn=fn, tainted={"$" + p for p in request})
         state = self.entry_resets(fn, state, frame)
-        fall, returns = self.block(fn.body, state, frame)
-        return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
+        return self.run_entry(fn, state, frame)
 
     def entry_resets(self, fn: Function, state: State, frame: Frame) -> State:
         """``@logger.inject_lambda_context(clear_state=True)``: the store is cleared as

@@ -252,6 +252,11 @@ class Interpreter:
         self.replaying = False
         self.budget = _BUDGET
         self._generators: Dict[int, bool] = {}
+        # exceptions: the states at each `raise` inside the `try` blocks being walked
+        # (innermost last), and those that leave the invocation (Lambda reports the
+        # error; the environment stays warm, and the next invocation starts from them)
+        self._catching: List[List[State]] = []
+        self.escaped: List[State] = []
         # parent path -> the tracked objects made from it, transitively
         self._derived: Dict[str, List[str]] = {}
         for t in tracked.values():
@@ -270,8 +275,20 @@ class Interpreter:
         if fn is None:
             return state
         frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),))
+        return self.run_entry(fn, state, frame)
+
+    def run_entry(self, fn: Function, state: State, frame: Frame) -> State:
+        """Walk the entry function: the states it can leave, by falling off its end,
+        by `return` and by an exception nothing catches."""
+        self.escaped = []
+        self._catching = []
         fall, returns = self.block(fn.body, state, frame)
-        return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
+        exits = [s for s in [fall, *returns, *self.escaped] if s is not None]
+        return join(exits) if exits else state
+
+    def raised(self, state: State) -> None:
+        """An exception raised with ``state``: to the innermost `try` being walked, or out."""
+        (self._catching[-1] if self._catching else self.escaped).append(state)
 
     # --- blocks ---------------------------------------------------------------------
     def block(self, events: Sequence[Event], state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
@@ -314,6 +331,7 @@ class Interpreter:
         if kind == "return":
             return None, [state]
         if kind == "raise":
+            self.raised(state)
             return None, []
         if kind == "yield":
             if frame.on_yield is not None:
@@ -523,8 +541,13 @@ class Interpreter:
         return fall, rets1 + rets2 + rets3
 
     def try_(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+        self._catching.append([])
         body_fall, rets = self.block(e.body, state, frame)
-        handler_in = join([state] + ([body_fall] if body_fall else []))
+        body_raised = self._catching.pop()
+        # what the `except` clauses catch (any of them may: precision first), or what passes
+        # through the `finally` and on when there is none
+        uncaught: List[State] = [] if e.handlers else body_raised
+        handler_in = join([state] + ([body_fall] if body_fall else []) + (body_raised if e.handlers else []))
         if body_fall is not None and e.handlers:
             # A body that (re-)creates a resource on every path that completes
             # (`if con is None or con.closed: con = connect()`): an exception
@@ -538,17 +561,23 @@ class Interpreter:
         for i, h in enumerate(e.handlers):
             mark = marks[i] if i < len(marks) else ("except", e.span)
             before = self.decided(frame, EXCEPT, mark[1], mark[0])
+            self._catching.append([])
             h_fall, h_rets = self.block(h, handler_in, frame)
+            uncaught.extend(self._catching.pop())  # `except: close(); raise`
             frame.trail = before
             rets = rets + h_rets
             if h_fall is not None:
                 falls.append(h_fall)
         if body_fall is not None:
+            self._catching.append([])
             o_fall, o_rets = self.block(e.orelse, body_fall, frame)
+            uncaught.extend(self._catching.pop())
             rets = rets + o_rets
             if o_fall is not None:
                 falls.append(o_fall)
         if not e.final:
+            for r in uncaught:
+                self.raised(r)
             return (join(falls) if falls else None), rets
         final_mark = marks[-1][1] if marks and marks[-1][0] == "finally" else e.span
         before = self.decided(frame, FINALLY, final_mark)
@@ -561,6 +590,12 @@ class Interpreter:
         if falls:
             fall, fr = self.block(e.final, join(falls), frame)
             final_rets.extend(fr)
+        if uncaught:
+            # the exception goes on after the `finally` (unless it returns)
+            f, fr = self.block(e.final, join(uncaught), frame)
+            final_rets.extend(fr)
+            if f is not None:
+                self.raised(f)
         frame.trail = before
         return fall, final_rets
 
