@@ -404,9 +404,11 @@ def _build_kind(
     for step in derives:
         if step not in ("[]", ".") and not _IDENTIFIER.match(step):
             raise where.error("key 'derives': {!r} is not a method name, \"[]\" or \".\"".format(step))
-    if derives and after != "fatal":
-        # what a reconnecting object made may or may not survive its teardown: say nothing
-        raise where.error("key 'derives' is only for objects whose teardown is fatal")
+    loop_bound = _get_bool(entry, "loop-bound", where, False)
+    if derives and after != "fatal" and not loop_bound:
+        # what a reconnecting object made may or may not survive its teardown: say nothing.
+        # What a loop-bound client made (a Motor collection) is bound to the same loop.
+        raise where.error("key 'derives' is only for objects whose teardown is fatal, or that are loop-bound")
 
     holds = _get_str_list(entry, "holds", where)
     for arg in holds:
@@ -424,7 +426,7 @@ def _build_kind(
         probes=probes,
         dead_when=dead_when,
         revive=tuple(revive),
-        loop_bound=_get_bool(entry, "loop-bound", where, False),
+        loop_bound=loop_bound,
         error=_get_str(entry, "error", where, ""),
         reference=_get_str(entry, "reference", where, ""),
         reuse=_get_bool(entry, "reuse", where, False),
