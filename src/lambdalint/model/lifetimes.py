@@ -664,6 +664,9 @@ class Interpreter:
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame,
                on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
         env = parameter_env(self.project, fn, target.path, e, frame.env)
+        if target.module == frame.module and frame.stack and fn.qualname.startswith(frame.stack[-1][1] + "."):
+            # a nested function called where it is defined sees the enclosing locals
+            env = {**{k: v for k, v in frame.env.items() if k[:1] == "%"}, **env}
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         called = (frame.module, e.span, self.written(e.path, frame) if e.path else label)
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield,
