@@ -23,7 +23,7 @@ from lambdalint.knowledge.resources import ResourceKind
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
-from lambdalint.model.binding import parameter_env
+from lambdalint.model.binding import decorator_wrapper, parameter_env
 
 LIVE = ("live", -1)
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
@@ -274,6 +274,13 @@ class Interpreter:
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
+        if handler.receiver is None and not handler.wrapped:
+            wrapped = decorator_wrapper(self.project, handler.module, fn)
+            if wrapped is not None:
+                # `@with_db def handler`: Lambda runs the decorator's wrapper, which runs the handler
+                module, wrapper, env = wrapped
+                frame = Frame(module, env, (handler.qualname,), ((module, wrapper.qualname),))
+                return self.run_entry(wrapper, state, frame)
         frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),))
         return self.run_entry(fn, state, frame)
 
