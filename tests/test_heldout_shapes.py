@@ -151,6 +151,25 @@ INVALID = {
             return conn.execute("select 1").fetchone()
     """},
     # a session factory made with the engine holds it: calling the factory uses the engine
+    "dataclass_default_factory": {"app.py": """
+        from dataclasses import dataclass, field
+
+        import httpx
+
+        @dataclass
+        class Clients:
+            http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
+            store: httpx.Client = field(default_factory=httpx.Client)
+
+        clients = Clients()
+
+        def lambda_handler(event, context):
+            clients.store.get("https://example.com")
+            resp = clients.http.get("https://example.com")
+            clients.http.close()  # expect: LAM101
+            clients.store.close()  # expect: LAM101
+            return resp.status_code
+    """},
     "sessionmaker_holds_the_engine": {"app.py": """
         from sqlalchemy import create_engine, text
         from sqlalchemy.orm import sessionmaker
@@ -339,6 +358,19 @@ VALID = {
         def lambda_handler(event, context):
             with conn.cursor() as cur:
                 cur.execute("select 1")
+    """},
+    "dataclass_instance_per_invocation": {"app.py": """
+        import sqlite3
+        from dataclasses import dataclass, field
+
+        @dataclass
+        class Deps:
+            conn: sqlite3.Connection = field(default_factory=lambda: sqlite3.connect(":memory:"))
+
+        def handler(event, context):
+            deps = Deps()
+            deps.conn.execute("select 1")
+            deps.conn.close()
     """},
     "scoped_session_removed_per_request": {"app.py": """
         from sqlalchemy import create_engine, text

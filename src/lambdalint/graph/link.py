@@ -416,6 +416,14 @@ class Project:
                                 todo.append(target)
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
             if not has_init and args is not None:
+                # a field given no argument gets its `default_factory`'s product
+                given = {name for name, _ in args[1]}
+                for name, value in self._field_factories(cls):
+                    if name not in given:
+                        target = paths.join(gpath, [name])
+                        made = next(b for b in self.bindings[gpath] if b.value and b.value.endswith("()"))
+                        self.bindings.setdefault(target, []).append(
+                            Binding(target, value, made.module, made.function, made.span))
                 # a dataclass, NamedTuple or attrs class: its keyword arguments are its fields
                 for name, value in args[1]:
                     if value is not None and value not in ("None", "<const>"):
@@ -423,6 +431,26 @@ class Project:
                         made = next(b for b in self.bindings[gpath] if b.value and b.value.endswith("()"))
                         self.bindings.setdefault(target, []).append(
                             Binding(target, value, made.module, made.function, made.span))
+
+    def _field_factories(self, cls: Tuple[str, str]) -> List[Tuple[str, str]]:
+        """(field, what its factory makes) for the fields of a dataclass declared with
+        ``field(default_factory=...)``: ``("http", "httpx.Client()")``."""
+        module, name = cls
+        body = self.function(module, "<module>")
+        prefix = f"{module}.{name}."
+        events = list(iter_events(body.body)) if body is not None else []
+        # the class body's assignments, by line: `http: httpx.Client = field(...)`
+        fields = {e.span[0]: e.path[len(prefix):] for e in events
+                  if e.kind == "assign" and e.path and e.path.startswith(prefix) and "." not in e.path[len(prefix):]}
+        out: List[Tuple[str, str]] = []
+        for e in events:
+            if e.kind != "call" or e.span[0] not in fields or not e.path:
+                continue
+            factory = dict(e.kwargs).get("default_factory")
+            target = self.target(e.path) if factory else None
+            if target is not None and target.path in _FIELD_FUNCTIONS:
+                out.append((fields[e.span[0]], factory if factory.endswith("()") else factory + "()"))
+        return out
 
     def _constructor_arguments(self, gpath: str, cls: Tuple[str, str]
                                ) -> Optional[Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Optional[str]], ...]]]:
@@ -471,6 +499,7 @@ class Project:
         return value
 
 
+_FIELD_FUNCTIONS = frozenset({"dataclasses.field", "pydantic.Field", "pydantic.fields.Field"})  # take `default_factory`
 _MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
 
 

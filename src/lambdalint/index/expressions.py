@@ -328,6 +328,11 @@ class Expressions:
         for a in node.args:
             v = self.value(a.value)
             v = v if v not in ("<const>", "None") else None
+            if v is None and a.keyword is not None and a.keyword.value == "default_factory" \
+                    and isinstance(a.value, cst.Lambda) and not a.value.params.children:
+                # `field(default_factory=lambda: httpx.Client())`: what each instance gets
+                # (its body runs when an instance is made, so nothing is emitted here)
+                v = self.quiet_path(a.value.body)
             if a.keyword is not None:
                 kwargs.append((a.keyword.value, v))
             elif a.star:
