@@ -170,6 +170,20 @@ INVALID = {
             clients.store.close()  # expect: LAM101
             return resp.status_code
     """},
+    "method_of_an_instance_nothing_names": {"app.py": """
+        import sqlite3
+
+        class OrderHandler:
+            def __init__(self):
+                self.db = sqlite3.connect("/mnt/efs/orders.db")
+
+            def handle(self, event, context):
+                row = self.db.execute("select 1").fetchone()
+                self.db.close()  # expect: LAM101
+                return row
+
+        handler = OrderHandler().handle
+    """},
     "sessionmaker_holds_the_engine": {"app.py": """
         from sqlalchemy import create_engine, text
         from sqlalchemy.orm import sessionmaker

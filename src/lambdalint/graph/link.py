@@ -384,6 +384,17 @@ class Project:
                     # told apart, so every slot of one container is one place
                     target = paths.join(target, ["__getitem__", "()"])
                 self.bindings.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
+        # `handler = OrderHandler().handle`: the instance lives as long as the bound method,
+        # so it is module state too, under the method's name (`handler.__self__`)
+        for gpath, bound in list(self.bindings.items()):
+            for b in bound:
+                root, segs = paths.split(b.value) if b.value and b.function == "<module>" else ("", [])
+                if len(segs) == 2 and segs[0] == "()" and segs[1] != "()":
+                    made = self.target(paths.join(root, ["()"]))
+                    if made is not None and made.kind == "instance":
+                        target = paths.join(gpath, [SELF_OF_METHOD])
+                        self.bindings.setdefault(target, []).append(
+                            Binding(target, paths.join(root, ["()"]), b.module, b.function, b.span))
         # attributes set on `self` by a class whose instance is module-level; an attribute
         # that is itself an instance (`self.repository = OrderRepository()`, or a service
         # made with its repository: `OrderService(OrderRepository())`) gets its own
@@ -499,6 +510,7 @@ class Project:
         return value
 
 
+SELF_OF_METHOD = "__self__"  # the instance a module-level bound method is bound to
 _FIELD_FUNCTIONS = frozenset({"dataclasses.field", "pydantic.Field", "pydantic.fields.Field"})  # take `default_factory`
 _MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
 
