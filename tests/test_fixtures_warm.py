@@ -264,8 +264,11 @@ def test_header_is_well_formed(spec: Executable):
     assert spec.entry.isidentifier(), f"{spec.id}: entry= must name a module-level callable"
     tree = ast.parse(spec.path.read_text(encoding="utf-8"))
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    # or an object Lambda calls: `handler = OrderHandler()`, `handler = wrap(inner)`
-    defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+    # or an object Lambda calls: `handler = OrderHandler()`, `handler = wrap(inner)`, or a
+    # method of an object made there (`handler = OrderHandler().handle`)
+    defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) and (
+                    isinstance(n.value, ast.Call)
+                    or isinstance(n.value, ast.Attribute) and isinstance(n.value.value, ast.Call))
                 for t in n.targets if isinstance(t, ast.Name)}
     assert spec.entry in defined, f"{spec.id}: no top-level function or object {spec.entry!r}"
     if spec.warm == "fails":

@@ -48,7 +48,7 @@ _NAMES = {r.code: r.name for r in RULES}
 def code_of(w: Write) -> str:
     if w.place == ENVIRON or w.place.startswith(ENVIRON + "["):
         return "LAM503"
-    return "LAM502" if w.context is not None else "LAM501"
+    return "LAM502" if w.context is not None and w.context.logs else "LAM501"
 
 
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -118,7 +118,8 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
     head, bracket, rest = w.place.partition("[")
     canonical = _shown(w.module, head)
     written = spelled(project, w.module, w.span, head, canonical)
-    obj = written + bracket + rest
+    # a store that holds one value (a ContextVar) is named by itself, not by its key
+    obj = written if w.context is not None and not w.context.logs else written + bracket + rest
     n = short(obj)
     if code == "LAM502":
         headline = fit(f"`{n}` is set from request data; later log records carry the previous caller's keys",
@@ -193,8 +194,8 @@ def _fix(project: Project, code: str, w: Write, handlers: List[Handler]) -> Fix:
         fix = _clear_state_fix(project, w, handlers[0])
         if fix is not None:
             return fix
-    if code == "LAM502":
-        return Fix(_advice(code, w), DISPLAY_ONLY)
+    if code == "LAM502" or w.context is not None:
+        return Fix(_advice(code, w), DISPLAY_ONLY)  # a library's store is not reset by assigning to it
     reset = _reset_fix(project, code, w, handlers)
     if reset is not None:
         return reset

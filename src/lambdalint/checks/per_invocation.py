@@ -17,7 +17,9 @@ unless one of these holds:
   memoised function (``functools.cache``, ``lru_cache``...);
 - it is the context manager of a ``with`` block that closes it, or is wrapped in
   ``contextlib.closing``: closing it is the point;
-- it is loop-bound: creating asyncio clients per run is LAM103's fix.
+- it is loop-bound: creating asyncio clients per run is LAM103's fix;
+- it is made in an ``except`` clause (a reconnect after an error): it runs when
+  something failed, not on every invocation.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ class _Frame:
     headers: Dict[Span, bool] = field(default_factory=dict)  # for/with headers: do their reads depend on the event?
     scoped: bool = False  # a @contextmanager body: what it makes is scoped to a `with` block
     calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls that lead here: (module, span, callee as written)
+    # inside an `except` clause: what is made there replaces what failed (a reconnect after
+    # an error), which happens when something went wrong, not on every invocation
+    recovering: bool = False
 
 
 class _Walker:
@@ -136,8 +141,10 @@ class _Walker:
             returns.extend(self.block(e.orelse, frame))
         elif kind == "try":
             returns.extend(self.block(e.body, frame))
+            recovering, frame.recovering = frame.recovering, True
             for h in e.handlers:
                 returns.extend(self.block(h, frame))
+            frame.recovering = recovering
             returns.extend(self.block(e.orelse, frame))
             returns.extend(self.block(e.final, frame))
         elif kind == "with":
@@ -201,7 +208,7 @@ class _Walker:
         elif target is not None and target.kind == "external":
             callable_path = target.path
         kind = self.catalog.resource_for(callable_path)
-        if kind is None or not kind.reuse or kind.loop_bound:
+        if kind is None or not kind.reuse or kind.loop_bound or frame.recovering:
             return
         reads = tuple(x for x in done if _inside(x.span, e.span)) + (e,)
         per_event = self.call_tainted(e, frame) or self.span_tainted(e.span, frame, done)
@@ -246,7 +253,7 @@ class _Walker:
         called = (frame.module, e.span, as_written(self.project, e.path, frame.module, frame.fn.qualname) if e.path else label)
         callee = _Frame(target.module, fn, env, tainted, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
                         scoped=any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators),
-                        calls=frame.calls + (called,))
+                        calls=frame.calls + (called,), recovering=frame.recovering)
         returns = self.block(fn.body, callee)
         result = canon + "()"
         held: Set[int] = set()

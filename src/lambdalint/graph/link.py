@@ -384,8 +384,28 @@ class Project:
                     # told apart, so every slot of one container is one place
                     target = paths.join(target, ["__getitem__", "()"])
                 self.bindings.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
-        # attributes set on `self` by a class whose instance is module-level
-        for gpath in list(self.bindings):
+        # `handler = OrderHandler().handle`: the instance lives as long as the bound method,
+        # so it is module state too, under the method's name (`handler.__self__`)
+        for gpath, bound in list(self.bindings.items()):
+            for b in bound:
+                root, segs = paths.split(b.value) if b.value and b.function == "<module>" else ("", [])
+                if len(segs) == 2 and segs[0] == "()" and segs[1] != "()":
+                    made = self.target(paths.join(root, ["()"]))
+                    if made is not None and made.kind == "instance":
+                        target = paths.join(gpath, [SELF_OF_METHOD])
+                        self.bindings.setdefault(target, []).append(
+                            Binding(target, paths.join(root, ["()"]), b.module, b.function, b.span))
+        # attributes set on `self` by a class whose instance is module-level; an attribute
+        # that is itself an instance (`self.repository = OrderRepository()`, or a service
+        # made with its repository: `OrderService(OrderRepository())`) gets its own
+        # attributes in turn, a few levels deep
+        todo = list(self.bindings)
+        done: Set[str] = set()
+        while todo:
+            gpath = todo.pop(0)
+            if gpath in done:
+                continue
+            done.add(gpath)
             cls = self.instance_class(gpath)
             if cls is None:
                 continue
@@ -403,8 +423,18 @@ class Project:
                         if e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
                             target = gpath + e.path[len(self_name):]
                             value = passed.get(e.value, e.value) if e.value else e.value
+                            if target not in self.bindings and len(paths.split(target)[1]) < _MAX_NESTING:
+                                todo.append(target)
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
             if not has_init and args is not None:
+                # a field given no argument gets its `default_factory`'s product
+                given = {name for name, _ in args[1]}
+                for name, value in self._field_factories(cls):
+                    if name not in given:
+                        target = paths.join(gpath, [name])
+                        made = next(b for b in self.bindings[gpath] if b.value and b.value.endswith("()"))
+                        self.bindings.setdefault(target, []).append(
+                            Binding(target, value, made.module, made.function, made.span))
                 # a dataclass, NamedTuple or attrs class: its keyword arguments are its fields
                 for name, value in args[1]:
                     if value is not None and value not in ("None", "<const>"):
@@ -412,6 +442,26 @@ class Project:
                         made = next(b for b in self.bindings[gpath] if b.value and b.value.endswith("()"))
                         self.bindings.setdefault(target, []).append(
                             Binding(target, value, made.module, made.function, made.span))
+
+    def _field_factories(self, cls: Tuple[str, str]) -> List[Tuple[str, str]]:
+        """(field, what its factory makes) for the fields of a dataclass declared with
+        ``field(default_factory=...)``: ``("http", "httpx.Client()")``."""
+        module, name = cls
+        body = self.function(module, "<module>")
+        prefix = f"{module}.{name}."
+        events = list(iter_events(body.body)) if body is not None else []
+        # the class body's assignments, by line: `http: httpx.Client = field(...)`
+        fields = {e.span[0]: e.path[len(prefix):] for e in events
+                  if e.kind == "assign" and e.path and e.path.startswith(prefix) and "." not in e.path[len(prefix):]}
+        out: List[Tuple[str, str]] = []
+        for e in events:
+            if e.kind != "call" or e.span[0] not in fields or not e.path:
+                continue
+            factory = dict(e.kwargs).get("default_factory")
+            target = self.target(e.path) if factory else None
+            if target is not None and target.path in _FIELD_FUNCTIONS:
+                out.append((fields[e.span[0]], factory if factory.endswith("()") else factory + "()"))
+        return out
 
     def _constructor_arguments(self, gpath: str, cls: Tuple[str, str]
                                ) -> Optional[Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Optional[str]], ...]]]:
@@ -458,6 +508,11 @@ class Project:
                     if e.kind == "return" and e.value and e.value.endswith("()"):
                         return self.expand_value(paths.join(e.value, segs[1:]), depth + 1)
         return value
+
+
+SELF_OF_METHOD = "__self__"  # the instance a module-level bound method is bound to
+_FIELD_FUNCTIONS = frozenset({"dataclasses.field", "pydantic.Field", "pydantic.fields.Field"})  # take `default_factory`
+_MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
 
 
 def _within(inner: Span, outer: Span) -> bool:

@@ -30,7 +30,7 @@ from typing import List, Optional, Tuple
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
-from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.link import SELF_OF_METHOD, Project, iter_events
 
 _MAX_DEPTH = 4
 
@@ -86,7 +86,10 @@ def _of_value(project: Project, module: str, line: int, value: str, name: str, g
         # handler = Orders().handle, a method of an object nothing else names (self unknown),
         # or handler = Orders.handle, a classmethod
         if "()" in target.path or any(d.path and d.path.rsplit(".", 1)[-1] == "classmethod" for d in fn.decorators):
-            return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
+            # `handler = Orders().handle`: self is the instance the method is bound to
+            bound = paths.join(gpath, [SELF_OF_METHOD])
+            receiver = bound if "()" in target.path and bound in project.bindings else None
+            return [ObjectEntry(target.module, target.qualname, f"`{name}` names it", receiver)]
         return []
     if paths.callable_of(value) is None:
         return []

@@ -218,6 +218,15 @@ class Expressions:
             self.test_paths.append(p)
         return p
 
+    def imported_root(self, node: cst.BaseExpression) -> bool:
+        """Whether the name ``node`` starts with is one the module binds by an import."""
+        while isinstance(node, (cst.Attribute, cst.Subscript)):
+            node = node.value
+        if not isinstance(node, cst.Name) or node.value not in self.resolver.module_scope.imported:
+            return False
+        resolved = self.resolver.resolve(self.scope, node.value)  # a local may shadow the import
+        return resolved is not None and resolved[:1] not in "$%"
+
     def value(self, node: Optional[cst.BaseExpression]) -> Optional[str]:
         """Evaluate ``node`` as a value: emits its calls and reads; returns its
         path, ``"None"``, ``"<const>"``, or ``None``."""
@@ -231,6 +240,10 @@ class Expressions:
             elif p is not None and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
                     and node.value.value[:1].isupper() and "." in p:
                 # `State.user`: a class attribute is module state, as a global is
+                self.emit(Event("use", self.span(node), path=p))
+            elif p is not None and "." in p and p[:1] not in "$%" and self.imported_root(node):
+                # `from settings import INSTANCE_ID`, `db.conn`: another module's state, read
+                # here without a call (in an f-string, a dict, a return)
                 self.emit(Event("use", self.span(node), path=p))
             return p
         if isinstance(node, (cst.Call, cst.Await)):
@@ -315,6 +328,11 @@ class Expressions:
         for a in node.args:
             v = self.value(a.value)
             v = v if v not in ("<const>", "None") else None
+            if v is None and a.keyword is not None and a.keyword.value == "default_factory" \
+                    and isinstance(a.value, cst.Lambda) and not a.value.params.children:
+                # `field(default_factory=lambda: httpx.Client())`: what each instance gets
+                # (its body runs when an instance is made, so nothing is emitted here)
+                v = self.quiet_path(a.value.body)
             if a.keyword is not None:
                 kwargs.append((a.keyword.value, v))
             elif a.star:
@@ -324,6 +342,9 @@ class Expressions:
         if func is None or func == "None":
             if isinstance(node.func, cst.Name) and self.resolver.enclosing_param(self.scope, node.func.value):
                 self.free_calls.add(node.func.value)  # a wrapper calling the function it wraps
+                # where it calls it, with what: the model runs the wrapped function there
+                self.emit(Event("call", self.span(node), path="$" + node.func.value, args=tuple(args),
+                                kwargs=tuple(kwargs), awaited=awaited, stmt=stmt, starred=tuple(starred)))
             return None
         if func == "builtins.getattr" and len(node.args) == 2 and not any(a.keyword or a.star for a in node.args) \
                 and args[0] is not None and isinstance(node.args[1].value, cst.SimpleString):

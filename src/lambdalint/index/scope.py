@@ -66,7 +66,8 @@ class Resolver:
                 what = s.names.get(name)
                 if what is not None:
                     if what == LOCAL:
-                        return "%" + name if first else None
+                        # a closure reads the enclosing function's local as it is when it runs
+                        return "%" + name if first or s.kind == "function" else None
                     if what == PARAM:
                         return "$" + name if first else None
                     if what == VAR:  # class attribute

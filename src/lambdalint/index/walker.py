@@ -175,6 +175,8 @@ class Walker(Expressions):
         if self.scope.kind == "module" and isinstance(node.value, cst.Dict):
             self.module_dict(node)
             return
+        if self.unpack_pairs(node):
+            return
         v = self.value(node.value)
         grown = self.extends(node.targets[0].target, node.value) if len(node.targets) == 1 else None
         for target in node.targets:
@@ -183,6 +185,27 @@ class Walker(Expressions):
                 self.bind_target(target.target, v, node, grown[0], grown[1])
             else:
                 self.bind_target(target.target, v, node, literal_consts(node.value))
+
+    def unpack_pairs(self, node: cst.Assign) -> bool:
+        """``reader, writer = connect(a), connect(b)``: each name is bound to its own
+        element, as two assignments would bind them. False (nothing done) for any
+        other shape."""
+        if len(node.targets) != 1:
+            return False
+        target, value = node.targets[0].target, node.value
+        if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+            return False
+        if len(target.elements) != len(value.elements) or any(
+                isinstance(el, cst.StarredElement) for el in (*target.elements, *value.elements)):
+            return False
+        names = {el.value.value for el in target.elements if isinstance(el.value, cst.Name)}
+        if any(_root_name(el.value) in names for el in value.elements):
+            return False  # `a, b = b, a`: a swap reads the old values, which paths cannot tell
+        values = [self.value(el.value) for el in value.elements]  # all evaluated before any is bound
+        for el, v, expr in zip(target.elements, values, value.elements):
+            self.note_tmp_text(el.value, expr.value)
+            self.bind_target(el.value, v, node, literal_consts(expr.value))
+        return True
 
     def module_dict(self, node: cst.Assign) -> None:
         """``POOL = {"db": connect()}`` at import: the dict is bound, then each value
@@ -574,3 +597,10 @@ _SMALL: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
     cst.Import: Walker.stmt_import,
     cst.ImportFrom: Walker.stmt_import_from,
 }  # type: ignore[dict-item]
+
+
+def _root_name(node: cst.BaseExpression) -> Optional[str]:
+    """``conn`` for ``conn``, ``conn.x``, ``conn[0]``; None for anything else."""
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None

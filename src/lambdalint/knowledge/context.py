@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from lambdalint.knowledge.load import CatalogError, builtin_document
 
 _KEYS = frozenset({"name", "library", "owners", "module", "set-keys", "set-key", "remove-keys", "clear", "read",
-                   "readers", "entry-decorator", "entry-clears", "entry-reads", "reference"})
+                   "readers", "entry-decorator", "entry-clears", "entry-reads", "reference", "logs"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class ContextKind:
     entry_clears: str = ""
     entry_reads: str = ""  # the decorator's keyword that logs a record (the event) before the handler runs
     reference: str = ""
+    # a logging context (LAM502: later log records carry the keys), or plain state that
+    # code reads back (a ContextVar's value: LAM501)
+    logs: bool = True
 
     def single_key(self, method: str) -> Optional[str]:
         return dict(self.set_key).get(method)
@@ -71,6 +74,11 @@ def parse_context_catalog(data: Mapping[str, Any], source: str) -> ContextCatalo
             raise CatalogError(f"{label}: unknown key {sorted(unknown)[0]!r}")
         fields: Dict[str, Any] = {}
         for key, value in table.items():
+            if key == "logs":
+                if not isinstance(value, bool):
+                    raise CatalogError(f"{label}: 'logs' must be true or false")
+                fields["logs"] = value
+                continue
             if key in ("name", "library", "module", "entry-decorator", "entry-clears", "entry-reads", "reference"):
                 if not isinstance(value, str):
                     raise CatalogError(f"{label}: {key!r} must be a string")

@@ -82,6 +82,10 @@ class ResourceKind:
     # driver's one connection); True: the object reconnects by itself (AWS SDK clients,
     # HTTP connection pools); None: not a network connection, or not known.
     reconnects_after_restore: Optional[bool] = None
+    # The constructor arguments the object keeps and uses whenever it is used (keyword
+    # names, or positions as "0", "1"...): ``sessionmaker(bind=engine)`` makes sessions on
+    # ``engine``, so calling the factory uses the engine.
+    holds: Tuple[str, ...] = ()
 
     @property
     def fatal(self) -> bool:
@@ -184,6 +188,7 @@ def _kind_to_data(kind: ResourceKind) -> Dict[str, Any]:
         "reuse": kind.reuse,
         "derives": list(kind.derives),
         "reconnects-after-restore": kind.reconnects_after_restore,
+        "holds": list(kind.holds),
     }
 
 
@@ -224,10 +229,11 @@ _KEYS = (
     "reuse",
     "derives",
     "reconnects-after-restore",
+    "holds",
 )
 # Keys a built-in entry must spell out (everything but the optional ones).
 _BUILTIN_REQUIRED = tuple(k for k in _KEYS if k not in ("probes", "dead-when", "revive", "reuse", "derives",
-                                                         "reconnects-after-restore"))
+                                                         "reconnects-after-restore", "holds"))
 # Keys a user entry must give; the rest have defaults.
 _USER_REQUIRED = ("constructors", "teardown", "after-teardown")
 
@@ -398,9 +404,16 @@ def _build_kind(
     for step in derives:
         if step not in ("[]", ".") and not _IDENTIFIER.match(step):
             raise where.error("key 'derives': {!r} is not a method name, \"[]\" or \".\"".format(step))
-    if derives and after != "fatal":
-        # what a reconnecting object made may or may not survive its teardown: say nothing
-        raise where.error("key 'derives' is only for objects whose teardown is fatal")
+    loop_bound = _get_bool(entry, "loop-bound", where, False)
+    if derives and after != "fatal" and not loop_bound:
+        # what a reconnecting object made may or may not survive its teardown: say nothing.
+        # What a loop-bound client made (a Motor collection) is bound to the same loop.
+        raise where.error("key 'derives' is only for objects whose teardown is fatal, or that are loop-bound")
+
+    holds = _get_str_list(entry, "holds", where)
+    for arg in holds:
+        if not (arg.isdigit() or _IDENTIFIER.match(arg)):
+            raise where.error("key 'holds': {!r} is not a keyword name or a position".format(arg))
 
     default_library = constructors[0].split(".", 1)[0].split("(", 1)[0]
     return ResourceKind(
@@ -413,13 +426,14 @@ def _build_kind(
         probes=probes,
         dead_when=dead_when,
         revive=tuple(revive),
-        loop_bound=_get_bool(entry, "loop-bound", where, False),
+        loop_bound=loop_bound,
         error=_get_str(entry, "error", where, ""),
         reference=_get_str(entry, "reference", where, ""),
         reuse=_get_bool(entry, "reuse", where, False),
         derives=derives,
         reconnects_after_restore=(_get_bool(entry, "reconnects-after-restore", where, False)
                                   if "reconnects-after-restore" in entry else None),
+        holds=holds,
     )
 
 

@@ -18,7 +18,14 @@ def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[
     if not fn.takes_receiver:
         return None
     root, segs = paths.split(target_path)
+    if not segs and "." in root and _is_classmethod(fn):
+        # `Cache.close()` on a class named by its dotted path: `cls` is the class
+        return "$" + fn.params[0], root.rsplit(".", 1)[0]
     return "$" + fn.params[0], (paths.join(root, segs[:-1]) if segs else None)
+
+
+def _is_classmethod(fn: Function) -> bool:
+    return any(d.path == "builtins.classmethod" for d in fn.decorators)
 
 
 def arguments(fn: Function, e: Event) -> List[Tuple[str, Optional[str]]]:
@@ -40,3 +47,28 @@ def parameter_env(project, fn: Function, target_path: str, e: Event,
     for name, arg in arguments(fn, e):
         out[name] = project.canonical(arg, env) if arg else None
     return out
+
+
+def decorator_wrapper(project, module: str, fn: Function) -> Optional[Tuple[str, Function, Dict[str, Optional[str]]]]:
+    """What Lambda runs for an entry function decorated by a project decorator that
+    returns a wrapper calling it (``@with_db def handler(...)``, ``with_db`` returning
+    ``wrapper``, which calls ``fn(event, context)`` in a ``try``/``finally``): the
+    wrapper's module, the wrapper, and its environment, in which the decorator's
+    parameter is the entry function. None for any other entry."""
+    from lambdalint.graph.objects import returned_function  # the graph's reading of "returns a function"
+
+    for d in fn.decorators:
+        if not d.path or d.called:
+            continue
+        target = project.target(d.path)
+        if target is None or target.kind != "function" or not target.module:
+            continue
+        decorator = project.function(target.module, target.qualname)
+        made = returned_function(project, target.module, target.qualname)
+        wrapper = project.function(*made) if made is not None else None
+        if decorator is None or wrapper is None or not decorator.params or decorator.params[0] not in wrapper.free_calls:
+            continue
+        env: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
+        env["$" + decorator.params[0]] = f"{module}.{fn.qualname}"
+        return made[0], wrapper, env
+    return None

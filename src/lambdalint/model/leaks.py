@@ -36,6 +36,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
+from lambdalint.graph.entry import entry_env
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
@@ -146,14 +147,13 @@ class LeakInterpreter(Interpreter):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
-        params = {"$" + p for p in fn.params}
-        # `def __call__(self, event, context)`: self is not request data
+        # `def __call__(self, event, context)`: self is not request data; it is the
+        # module-level object Lambda calls (`handler = Handler()`), whose attributes are module state
         request = fn.params[1:] if fn.takes_receiver else list(fn.params)
-        frame = Frame(handler.module, {p: None for p in params}, (handler.qualname,), ((handler.module, fn.qualname),),
+        frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),),
                       fn=fn, tainted={"$" + p for p in request})
         state = self.entry_resets(fn, state, frame)
-        fall, returns = self.block(fn.body, state, frame)
-        return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
+        return self.run_entry(fn, state, frame)
 
     def entry_resets(self, fn: Function, state: State, frame: Frame) -> State:
         """``@logger.inject_lambda_context(clear_state=True)``: the store is cleared as

@@ -23,7 +23,7 @@ from lambdalint.knowledge.resources import ResourceKind
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
-from lambdalint.model.binding import parameter_env
+from lambdalint.model.binding import decorator_wrapper, parameter_env
 
 LIVE = ("live", -1)
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
@@ -34,6 +34,8 @@ _NOT_A_USE = frozenset({
     "builtins.hasattr", "builtins.repr", "builtins.print", "atexit.register", "builtins.getattr",
 })
 _MAX_DEPTH = 12
+_SLOT = ".__getitem__()"
+_VALUE_OF_VALUES = ".values()" + _SLOT  # an element of `container.values()`
 _BUDGET = 200_000
 
 Status = Tuple[str, int]  # ("live" | "dead" | "none", teardown site id)
@@ -117,6 +119,7 @@ def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
                 out[gpath] = Tracked(gpath, kind, b)
                 break
     _add_derived(project, out)
+    _add_holders(project, catalog, out)
     return out
 
 
@@ -182,6 +185,50 @@ def _derived_from(project: Project, tracked: Dict[str, Tracked], b: Binding) -> 
     return None
 
 
+def _add_holders(project: Project, catalog, tracked: Dict[str, Tracked]) -> None:
+    """A tracked object made at import around another tracked one that its catalogue
+    entry says it keeps (``holds``: ``SessionLocal = sessionmaker(bind=engine)``) gets
+    that one as its parent: using it uses the parent, and it dies with it."""
+    for gpath, t in list(tracked.items()):
+        if t.parent is not None or not t.kind.holds or t.made.function != "<module>":
+            continue
+        held = _held_argument(project, catalog, tracked, t)
+        if held is not None and held != gpath and not _descends_from(tracked, held, gpath):
+            tracked[gpath] = replace(t, parent=held)
+
+
+def _held_argument(project: Project, catalog, tracked: Dict[str, Tracked], t: Tracked) -> Optional[str]:
+    """The tracked global passed to ``t``'s constructor where its kind ``holds`` it."""
+    body = project.function(t.made.module, "<module>")
+    for e in iter_events(body.body) if body is not None else ():
+        if e.kind != "call" or e.path is None or not _within(e.span, t.made.span):
+            continue
+        if _resource_kind(project, catalog, paths.join(e.path, ["()"])) != t.kind:
+            continue
+        keywords = dict(e.kwargs)
+        for arg in t.kind.holds:
+            value = (e.args[int(arg)] if int(arg) < len(e.args) else None) if arg.isdigit() else keywords.get(arg)
+            canon = project.canonical(value) if value else None
+            if canon in tracked:
+                return canon
+    return None
+
+
+def _descends_from(tracked: Dict[str, Tracked], path: str, ancestor: str) -> bool:
+    seen = 0
+    parent = tracked[path].parent if path in tracked else None
+    while parent is not None and seen < _MAX_DERIVATION:
+        if parent == ancestor:
+            return True
+        parent = tracked[parent].parent if parent in tracked else None
+        seen += 1
+    return False
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
 def _steps(segs: Sequence[str]) -> List[str]:
     """``["__getitem__", "()", "cursor", "()", "shop"]`` -> ``["[]", "cursor", "."]``."""
     out: List[str] = []
@@ -205,6 +252,11 @@ class Interpreter:
         self.replaying = False
         self.budget = _BUDGET
         self._generators: Dict[int, bool] = {}
+        # exceptions: the states at each `raise` inside the `try` blocks being walked
+        # (innermost last), and those that leave the invocation (Lambda reports the
+        # error; the environment stays warm, and the next invocation starts from them)
+        self._catching: List[List[State]] = []
+        self.escaped: List[State] = []
         # parent path -> the tracked objects made from it, transitively
         self._derived: Dict[str, List[str]] = {}
         for t in tracked.values():
@@ -222,9 +274,28 @@ class Interpreter:
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
+        if handler.receiver is None and not handler.wrapped:
+            wrapped = decorator_wrapper(self.project, handler.module, fn)
+            if wrapped is not None:
+                # `@with_db def handler`: Lambda runs the decorator's wrapper, which runs the handler
+                module, wrapper, env = wrapped
+                frame = Frame(module, env, (handler.qualname,), ((module, wrapper.qualname),))
+                return self.run_entry(wrapper, state, frame)
         frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),))
+        return self.run_entry(fn, state, frame)
+
+    def run_entry(self, fn: Function, state: State, frame: Frame) -> State:
+        """Walk the entry function: the states it can leave, by falling off its end,
+        by `return` and by an exception nothing catches."""
+        self.escaped = []
+        self._catching = []
         fall, returns = self.block(fn.body, state, frame)
-        return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
+        exits = [s for s in [fall, *returns, *self.escaped] if s is not None]
+        return join(exits) if exits else state
+
+    def raised(self, state: State) -> None:
+        """An exception raised with ``state``: to the innermost `try` being walked, or out."""
+        (self._catching[-1] if self._catching else self.escaped).append(state)
 
     # --- blocks ---------------------------------------------------------------------
     def block(self, events: Sequence[Event], state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
@@ -267,6 +338,7 @@ class Interpreter:
         if kind == "return":
             return None, [state]
         if kind == "raise":
+            self.raised(state)
             return None, []
         if kind == "yield":
             if frame.on_yield is not None:
@@ -293,6 +365,8 @@ class Interpreter:
         """The tracked resource ``canon`` starts with, and the segments after it."""
         if canon is None or not paths.is_global(canon):
             return None, []
+        # `for c in POOL.values(): c.close()`: each value is a slot of the container
+        canon = canon.replace(_VALUE_OF_VALUES, _SLOT)
         root, segs = paths.split(canon)
         for i in range(len(segs), -1, -1):
             if any(s == "()" and (j == 0 or segs[j - 1] != "__getitem__") for j, s in enumerate(segs[:i])):
@@ -324,6 +398,10 @@ class Interpreter:
         t, rest = self.split_tracked(canon)
         if t is not None and len(rest) == 1 and rest[0] != "()":
             return self.resource_method(t, rest[0], e, state, frame)
+        if t is not None and not rest and t.parent is not None and t.kind.holds:
+            # `SessionLocal()`: a factory that holds the engine makes a session on it
+            self.used(t, state, frame, e.span, f"{paths.display(t.path)}()")
+            return state
         if t is not None and rest and rest[0] not in t.kind.probes and "()" not in rest:
             self.used(t, state, frame, e.span, paths.display(t.path) + "." + rest[0])
             return state
@@ -470,8 +548,13 @@ class Interpreter:
         return fall, rets1 + rets2 + rets3
 
     def try_(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+        self._catching.append([])
         body_fall, rets = self.block(e.body, state, frame)
-        handler_in = join([state] + ([body_fall] if body_fall else []))
+        body_raised = self._catching.pop()
+        # what the `except` clauses catch (any of them may: precision first), or what passes
+        # through the `finally` and on when there is none
+        uncaught: List[State] = [] if e.handlers else body_raised
+        handler_in = join([state] + ([body_fall] if body_fall else []) + (body_raised if e.handlers else []))
         if body_fall is not None and e.handlers:
             # A body that (re-)creates a resource on every path that completes
             # (`if con is None or con.closed: con = connect()`): an exception
@@ -485,17 +568,23 @@ class Interpreter:
         for i, h in enumerate(e.handlers):
             mark = marks[i] if i < len(marks) else ("except", e.span)
             before = self.decided(frame, EXCEPT, mark[1], mark[0])
+            self._catching.append([])
             h_fall, h_rets = self.block(h, handler_in, frame)
+            uncaught.extend(self._catching.pop())  # `except: close(); raise`
             frame.trail = before
             rets = rets + h_rets
             if h_fall is not None:
                 falls.append(h_fall)
         if body_fall is not None:
+            self._catching.append([])
             o_fall, o_rets = self.block(e.orelse, body_fall, frame)
+            uncaught.extend(self._catching.pop())
             rets = rets + o_rets
             if o_fall is not None:
                 falls.append(o_fall)
         if not e.final:
+            for r in uncaught:
+                self.raised(r)
             return (join(falls) if falls else None), rets
         final_mark = marks[-1][1] if marks and marks[-1][0] == "finally" else e.span
         before = self.decided(frame, FINALLY, final_mark)
@@ -508,6 +597,12 @@ class Interpreter:
         if falls:
             fall, fr = self.block(e.final, join(falls), frame)
             final_rets.extend(fr)
+        if uncaught:
+            # the exception goes on after the `finally` (unless it returns)
+            f, fr = self.block(e.final, join(uncaught), frame)
+            final_rets.extend(fr)
+            if f is not None:
+                self.raised(f)
         frame.trail = before
         return fall, final_rets
 
@@ -576,6 +671,9 @@ class Interpreter:
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame,
                on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
         env = parameter_env(self.project, fn, target.path, e, frame.env)
+        if target.module == frame.module and frame.stack and fn.qualname.startswith(frame.stack[-1][1] + "."):
+            # a nested function called where it is defined sees the enclosing locals
+            env = {**{k: v for k, v in frame.env.items() if k[:1] == "%"}, **env}
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         called = (frame.module, e.span, self.written(e.path, frame) if e.path else label)
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),), on_yield,

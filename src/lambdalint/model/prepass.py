@@ -15,6 +15,7 @@ from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
+from lambdalint.model.binding import decorator_wrapper
 
 Key = Tuple[str, str]  # (module, qualname)
 
@@ -43,6 +44,10 @@ class ShapePrepass:
     def reachable_from(self, handler: Handler) -> bool:
         seen: Set[Key] = set()
         todo = [(handler.module, handler.qualname)]
+        fn = self.project.function(handler.module, handler.qualname)
+        wrapped = decorator_wrapper(self.project, handler.module, fn) if fn is not None else None
+        if wrapped is not None:
+            todo.append((wrapped[0], wrapped[1].qualname))  # `@with_db`: Lambda runs its wrapper first
         while todo:
             key = todo.pop()
             if key in seen:
