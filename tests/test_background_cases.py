@@ -1550,7 +1550,8 @@ def test_one_diagnostic_per_site_across_handlers(tmp_path):
                 return 1
             p.wait()
     """}, "LAM305", 4, "child process `Popen(...)` is not waited for on every path before the handler returns",
-     [("app.py", 6, "`handler` returns here with it running", "invocation")]),
+     [("app.py", 6, "`handler` returns here with it running", "invocation"),
+      ("app.py", 5, "only when `event` is true", "invocation")]),  # the path that leaves it running
     # LAM304: a coroutine function of another module, spelled as imported, made in a helper
     ({"notify.py": """
         async def send(event):

@@ -19,7 +19,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.story import fit, handlers_note
-from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming
+from lambdalint.checks.trail import path_places
+from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming, common_trail
 from lambdalint.report.diagnostics import (
     DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
 )
@@ -88,6 +89,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         finding = findings[0]
         outcome = finding.outcome
         headline, story = _story(project, finding, handlers)
+        # which paths leave it unfinished: the decisions every handler's finding shares
+        for label in path_places(project, common_trail([f.trail for f in findings])):
+            story.add(label)
         if len(handlers) == 1 and not any(f"`{handlers[0]}`" in t for t in (*story.notes, *(l.text for l in story.labels))):
             story.notes.append(f"in handler `{handlers[0]}`")
         diagnostics.append(Diagnostic(
@@ -132,7 +136,10 @@ class _Story:
 
     def at(self, module: str, span: Span, text: str, phase: str = INVOCATION) -> None:
         """Label a place; a second story of the same place joins the first label."""
-        label = place(self.project, module, span, text, phase)
+        self.add(place(self.project, module, span, text, phase))
+
+    def add(self, label: Label) -> None:
+        span, text, phase = label.span, label.text, label.phase
         for i, other in enumerate(self.labels):
             if other.path == label.path and other.span == span and other.phase == phase:
                 self.labels[i] = Label(other.path, span, f"{other.text}, and {text}", other.phase or phase)

@@ -103,8 +103,8 @@ class Calls:
         return None
 
     def relevant(self, module: str, fn: Function) -> bool:
-        """Whether ``fn`` (or what it calls) can start, finish, await or run work.
-        Others are not followed: what they are given is handed on, as to library code."""
+        """Whether ``fn`` (or what it calls) can start, finish, await or run work, or
+        raises explicitly. Others are not followed: what they are given is handed on, as to library code."""
         key = (module, fn.qualname)
         known = self._relevant.get(key)
         if known is not None:
@@ -113,7 +113,8 @@ class Calls:
         env: Dict[str, Optional[str]] = {}
         result = False
         for e in iter_events(fn.body):
-            if e.awaited:
+            if e.awaited or e.kind == "raise":
+                # (a helper that raises is a way out of the handler that skips what follows)
                 result = True
             elif e.kind == "call" and e.path:
                 root, segs = paths.split(e.path)
@@ -483,9 +484,11 @@ class Calls:
                 spawned = frozenset(self._spawned[first_spawn:])
                 copied = [k for _, k in copy_out]
 
-                def delta(after: State) -> Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]:
+                def delta(after: State) -> Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict, tuple]:
                     changed = {i: st for i, st in after.status.items() if s.status.get(i) != st}
-                    return changed, _globals(after), after.merged, {k: after.vars[k] for k in copied if k in after.vars}
+                    took = tuple(step for step in after.trail if step not in s.trail)  # the decisions inside the helper
+                    return (changed, _globals(after), after.merged, {k: after.vars[k] for k in copied if k in after.vars},
+                            took)
 
                 summary = (
                     [(delta(f), f.vars.get(result_key, EMPTY)) for f in ran.falls],
@@ -501,9 +504,10 @@ class Calls:
                 self._spawned.append(i)
             own = {k: v for k, v in s.vars.items() if k[:1].isdigit()}
 
-            def apply(d: Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]) -> State:
-                changed, globals_after, merged, back = d
-                return State({**s.status, **changed}, {**own, **globals_after, **back}, merged or s.merged)
+            def apply(d: Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict, tuple]) -> State:
+                changed, globals_after, merged, back, took = d
+                return State({**s.status, **changed}, {**own, **globals_after, **back}, merged or s.merged,
+                             s.trail + tuple(step for step in took if step not in s.trail))
 
             for d, returned in summary[0]:
                 out.falls.append(self.set_result(apply(d), frame, e, returned))

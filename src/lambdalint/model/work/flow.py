@@ -1,5 +1,8 @@
 """Control flow for the pending-work interpreter: blocks, branches (narrowed by
-what a test proves about an item), loops, try/except/finally and ``with``."""
+what a test proves about an item), loops, try/except/finally and ``with``.
+
+Each state records the decisions its path takes (``State.trail``, in the vocabulary of
+``model.steps``), so that a finding can say on which paths work is left pending."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Dict, List, Optional, Sequence
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
+from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP
 from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, LOOP_ROUNDS, State, cap, Outcome, Frame
 
 
@@ -114,11 +118,19 @@ class ControlFlow:
         return self.finish(state, finished) if finished else state
 
     def branch(self, e: Event, states: List[State], frame: Frame) -> Outcome:
-        body_in = [n for n in (self.narrow(s, e, "T", frame) for s in states) if n is not None]
-        else_in = [n for n in (self.narrow(s, e, "F", frame) for s in states) if n is not None]
+        text = dict(e.consts).get("text", "")
+        taken = (frame.module, e.span, IF_TRUE, text)
+        other = (frame.module, e.span, IF_FALSE, text)
+        body_in = [n.took(taken) for n in (self.narrow(s, e, "T", frame) for s in states) if n is not None]
+        else_in = [n.took(other) for n in (self.narrow(s, e, "F", frame) for s in states) if n is not None]
         out = Outcome()
         body = self.block(e.body, body_in, frame) if body_in else Outcome()
         orelse = self.block(e.orelse, else_in, frame) if else_in else Outcome()
+        if body_in and else_in and (not body.falls) != (not orelse.falls):
+            # one branch always leaves early: what follows runs only on the other one
+            falls, step, early = (orelse, other, EXITS_IF_TRUE) if not body.falls else (body, taken, EXITS_IF_FALSE)
+            renamed = (frame.module, e.span, early, text)
+            falls.falls = [s.retraced(tuple(renamed if t == step else t for t in s.trail)) for s in falls.falls]
         out.add(body)
         out.add(orelse)
         out.falls = cap(out.falls)
@@ -152,7 +164,7 @@ class ControlFlow:
                 if f is not None and not (first and self.must_iterate(e, s, frame)):
                     exits.append(f)
                 if t is not None:
-                    body_in.append(t)
+                    body_in.append(t.took((frame.module, e.span, LOOP, dict(e.consts).get("text", ""))))
             first = False
             if not body_in:
                 current = []
@@ -184,8 +196,10 @@ class ControlFlow:
             # an exception may come before the body did anything, at an explicit
             # raise, or after the body's last statement
             handler_in = cap(states + body.falls + [s for s, _ in body.raises])
-            for h in e.handlers:
-                out.add(self.block(h, handler_in, frame))
+            marks = e.marks
+            for i, h in enumerate(e.handlers):
+                text, span = marks[i] if i < len(marks) else ("except", e.span)
+                out.add(self.block(h, [s.took((frame.module, span, EXCEPT, text)) for s in handler_in], frame))
         else:
             out.raises.extend(body.raises)
         if body.falls:
@@ -194,14 +208,16 @@ class ControlFlow:
             out.falls = cap(out.falls)
             return out
         final = Outcome()
+        marks = e.marks
+        step = (frame.module, marks[-1][1] if marks and marks[-1][0] == "finally" else e.span, FINALLY, "")
         if out.falls:
-            final.add(self.block(e.final, cap(out.falls), frame))
+            final.add(self.block(e.final, [s.took(step) for s in cap(out.falls)], frame))
         for group, target in ((out.returns, final.returns), (out.raises, final.raises)):
             by_span: Dict[Span, List[State]] = {}
             for s, span in group:
                 by_span.setdefault(span, []).append(s)
             for span, group_states in by_span.items():
-                after = self.block(e.final, cap(group_states), frame)
+                after = self.block(e.final, [s.took(step) for s in cap(group_states)], frame)
                 target.extend((s, span) for s in after.falls)
                 final.returns.extend(after.returns)
                 final.raises.extend(after.raises)

@@ -36,9 +36,11 @@ from lambdalint.graph.link import Project
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
 from lambdalint.model.work.flow import ControlFlow
+from lambdalint.model.steps import Step
 from lambdalint.model.work.rearm import Rearming
 from lambdalint.model.work.state import (
     Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, BUDGET, Item, RunCtx, Exit, Finding, State, Outcome, Frame, Closure, cap,
+    common_trail,
 )
 
 
@@ -98,7 +100,7 @@ class Interpreter(Calls, ControlFlow):
                 states = self.block((e,), states, frame).falls or states
             states = cap([s.without_frame(frame.uid) for s in states])
         self._init_at = None
-        return states
+        return [s.retraced(()) for s in states]  # import's decisions are not the handler's paths
 
     def new_frame(self, module: str, fn: Function, env: Dict[str, Optional[str]], chain: Tuple[str, ...],
                   stack: Tuple[Tuple[str, str], ...], run: Optional[RunCtx], label: str,
@@ -151,12 +153,18 @@ class Interpreter(Calls, ControlFlow):
                 named[exit_] = (work or frozenset(), containers or frozenset())
             return named[exit_]
 
+        # which paths: per finding, the states that leave it so at each exit, and the
+        # states that leave its item finished (or never made) at any exit
+        leaving: Dict[Tuple[int, str], Dict[Exit, List[State]]] = {}
+        finishing: Dict[int, List[State]] = {}
         for state, exit_ in exits:
             for item_id, statuses in state.status.items():
                 item = self.items[item_id]
                 outcome = self.unfinished(item, statuses, final, run)
                 if outcome is None:
+                    finishing.setdefault(item_id, []).append(state)
                     continue
+                leaving.setdefault((item_id, outcome), {}).setdefault(exit_, []).append(state)
                 key = (item_id, outcome)
                 finding = self.findings.get(key)
                 if finding is None:
@@ -179,6 +187,11 @@ class Interpreter(Calls, ControlFlow):
                     h for h in finding.holders
                     if (frame.env.get(h) or "").endswith("()") and not (frame.env.get(h) or "").endswith("__getitem__()")
                 )
+        for (item_id, outcome), by_exit in leaving.items():
+            finding = self.findings[(item_id, outcome)]
+            done = finishing.get(item_id, []) + [s for s, _ in exits if item_id not in s.status]
+            finding.trail = finding.trail + tuple(
+                step for step in which_path(by_exit, done) if step not in finding.trail)
 
     def unfinished(self, item: Item, statuses: FrozenSet[str], final: bool, run: Optional[RunCtx]) -> Optional[str]:
         if item.init_at is not None:
@@ -327,3 +340,19 @@ class Interpreter(Calls, ControlFlow):
                 if isinstance(child, int):
                     changes[child] = status
         return state.with_status(changes)
+
+
+def which_path(leaving: Dict[Exit, List[State]], done: Sequence[State]) -> Tuple[Step, ...]:
+    """The decisions that lead to work left unfinished: at each exit that leaves it so,
+    those every path to that exit took (so each is needed to get there), except those
+    every path that finishes it (or never makes it) took too (they decide nothing).
+    Work left unfinished on every path has none."""
+    if not done:
+        return ()
+    shared = set(common_trail([s.trail for s in done]))
+    out: List[Step] = []
+    for states in leaving.values():
+        for step in common_trail([s.trail for s in states]):
+            if step not in shared and step not in out:
+                out.append(step)
+    return tuple(out)
