@@ -250,8 +250,12 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
             story.label = f"{kind.name} created here, still pending when the coroutine returns"
             _exits(story, finding.exits, "pending", "the coroutine")
             story.at(run.module, run.span, f"`{run.call}()` cancels it when the coroutine returns")
-            story.notes.append(f"`{run.call}()` cancels the tasks still pending when the coroutine returns, so the "
-                               f"work is silently lost")
+            if kind.awaitable:
+                story.notes.append(f"`{run.call}()` cancels the tasks still pending when the coroutine returns, so "
+                                   f"the work is silently lost")
+            else:
+                story.notes.append(f"`{run.call}()` closes the loop when the coroutine returns, so the callback "
+                                   f"never runs and the work is silently lost")
             return _say((f"{kind.name} {call}", call, kind.name),
                         f"is still pending when `{run.call}()` returns; it is cancelled",
                         f"is still pending, so `{run.call}()` cancels it",
@@ -378,9 +382,10 @@ def _fix(project: Project, findings: Sequence[Finding]) -> Fix:
         return Fix("Make the timeout longer than the work, or check `is_alive()` after the join", DISPLAY_ONLY)
     if rule == "LAM302" and finding.outcome == "pending":
         return _insert_before_exits(project, findings, "{}.join()", f"Join the {item.kind.name} before the handler returns")
-    if rule == "LAM301" and finding.outcome == "cancelled":
+    if rule == "LAM301" and finding.outcome == "cancelled" and item.kind.awaitable:
+        # (a timer callback of the loop cannot be awaited: its advice says what to do)
         return _insert_before_exits(project, findings, "await {}", "Await the task before the coroutine returns")
-    if rule == "LAM301":
+    if rule == "LAM301" and item.kind.awaitable:
         return Fix("Await the task inside the coroutine the handler runs", DISPLAY_ONLY)
     return Fix(item.kind.advice[:1].upper() + item.kind.advice[1:], DISPLAY_ONLY)
 

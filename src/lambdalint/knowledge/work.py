@@ -52,6 +52,7 @@ class WorkKind:
     owner_finish: Tuple[str, ...]
     owner_with_finishes: bool
     only_when_discarded: bool
+    iterating_finishes: bool  # reading the result (iterating it) waits for the work: Executor.map's iterator
     default_executor_arg: Optional[int]
     spawned_when_awaited: bool
     callback_arg: Optional[int]
@@ -251,7 +252,7 @@ def _method(text: str, table: _Table) -> Method:
 
 _WORK_KEYS = ("name", "rule", "spawn", "start", "finish", "awaitable", "consumes-coroutine", "running-probes",
               "finished-probes", "running-when-none", "with-finishes", "owner-finish", "owner-with-finishes",
-              "only-when-discarded", "default-executor-arg", "spawned-when-awaited", "callback-arg", "callback-keyword",
+              "only-when-discarded", "iterating-finishes", "default-executor-arg", "spawned-when-awaited", "callback-arg", "callback-keyword",
               "rearm-stop", "advice", "reference")
 
 
@@ -288,6 +289,7 @@ def _work(data: Any, source: str, number: int) -> WorkKind:
         owner_finish=t.strings("owner-finish"),
         owner_with_finishes=t.boolean("owner-with-finishes"),
         only_when_discarded=t.boolean("only-when-discarded"),
+        iterating_finishes=t.boolean("iterating-finishes"),
         default_executor_arg=default_arg,
         spawned_when_awaited=t.boolean("spawned-when-awaited"),
         callback_arg=callback_arg,

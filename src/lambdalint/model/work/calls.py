@@ -48,6 +48,7 @@ class Calls:
         return self.project.expand_value(canon)
 
     def call(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        states = [self.consume(s, e, frame) for s in states]
         path = e.path or ""
         root, segs = paths.split(path)
         method = segs[-1] if segs and segs[-1] != "()" else None
@@ -381,6 +382,15 @@ class Calls:
     def argument_atoms(self, e: Event, state: State, frame: Frame) -> FrozenSet[Atom]:
         values = list(e.args) + [v for _, v in e.kwargs] + list(e.starred)
         return frozenset(a for v in values for a in self.atoms(v, state, frame))
+
+    def consume(self, state: State, e: Event, frame: Frame) -> State:
+        """A lazy result that waits as it is iterated (``Executor.map``'s), handed to
+        a call (``list(...)``, ``zip(...)``, a helper), is taken as consumed."""
+        if not any(self.items[i].kind is not None and self.items[i].kind.iterating_finishes for i in state.status):
+            return state
+        ids = [a for a in self.argument_atoms(e, state, frame) if isinstance(a, int)
+               and self.items[a].kind is not None and self.items[a].kind.iterating_finishes]
+        return self.finish(state, ids) if ids else state
 
     def escape(self, state: State, frame: Frame, e: Event) -> State:
         """Work handed to code the analysis cannot see may be finished there."""

@@ -6,7 +6,7 @@ Each state records the decisions its path takes (``State.trail``, in the vocabul
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
@@ -41,6 +41,8 @@ class ControlFlow:
         if kind == "use":
             if e.awaited and e.path:
                 return self.await_path(e.path, states, frame, e)
+            if e.path:
+                return Outcome([self.read(s, e.path, frame) for s in states])
             return Outcome(states)
         if kind == "assign":
             return Outcome(self.assign(e, states, frame))
@@ -67,6 +69,13 @@ class ControlFlow:
         if kind == "with":
             return self.with_(e, states, frame)
         return Outcome(states)
+
+    def read(self, state: State, path: str, frame: Frame) -> State:
+        """Reading a lazy result that waits as it is iterated (``Executor.map``'s) is
+        taken as consuming it: a ``for``, a comprehension, ``list(...)``."""
+        ids = [i for i in self.item_atoms(path, state, frame)
+               if self.items[i].kind is not None and self.items[i].kind.iterating_finishes]
+        return self.finish(state, ids) if ids else state
 
     # --- control flow -----------------------------------------------------------------
     def narrow(self, state: State, e: Event, branch: str, frame: Frame) -> Optional[State]:
@@ -192,11 +201,11 @@ class ControlFlow:
     def try_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         body = self.block(e.body, states, frame)
         out = Outcome(returns=list(body.returns))
+        marks = e.marks
         if e.handlers:
             # an exception may come before the body did anything, at an explicit
             # raise, or after the body's last statement
             handler_in = cap(states + body.falls + [s for s, _ in body.raises])
-            marks = e.marks
             for i, h in enumerate(e.handlers):
                 text, span = marks[i] if i < len(marks) else ("except", e.span)
                 out.add(self.block(h, [s.took((frame.module, span, EXCEPT, text)) for s in handler_in], frame))
@@ -207,27 +216,25 @@ class ControlFlow:
         if not e.final:
             out.falls = cap(out.falls)
             return out
-        final = Outcome()
-        marks = e.marks
         step = (frame.module, marks[-1][1] if marks and marks[-1][0] == "finally" else e.span, FINALLY, "")
-        if out.falls:
-            final.add(self.block(e.final, [s.took(step) for s in cap(out.falls)], frame))
-        for group, target in ((out.returns, final.returns), (out.raises, final.raises)):
-            by_span: Dict[Span, List[State]] = {}
-            for s, span in group:
-                by_span.setdefault(span, []).append(s)
-            for span, group_states in by_span.items():
-                after = self.block(e.final, [s.took(step) for s in cap(group_states)], frame)
-                target.extend((s, span) for s in after.falls)
-                final.returns.extend(after.returns)
-                final.raises.extend(after.raises)
-        final.falls = cap(final.falls)
-        return final
+        return self.through(out, lambda group: self.block(e.final, [s.took(step) for s in group], frame))
 
     def with_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         contexts = [ctx for ctx, _ in e.items if ctx]
         owners = {self.project.canonical(ctx, frame.env) for ctx in contexts} - {None}
-        body = self.block(e.body, states, frame)
+        # a context manager of the project: its `__enter__` runs before the body and its
+        # `__exit__` after it, on every way out (a thread started in one, joined in the other)
+        enter, leave = ("__aenter__", "__aexit__") if e.awaited else ("__enter__", "__exit__")
+        entered = Outcome(states)
+        for ctx in contexts:
+            ran = self.dunder(ctx, enter, e, entered.falls, frame)
+            entered = Outcome(ran.falls, entered.returns, entered.raises + ran.raises)
+        raised = entered.raises
+        body = self.block(e.body, entered.falls, frame) if entered.falls else Outcome()
+        body.raises = raised + body.raises
+        leaving = [ctx for ctx in reversed(contexts) if self.dunder_target(ctx, leave, frame)]
+        if leaving:
+            body = self.through(body, lambda group: self.exit_all(leaving, leave, e, group, frame))
 
         def exit_(s: State) -> State:
             done = [i for i in s.status if self.items[i].kind is not None and self.items[i].kind.owner_with_finishes
@@ -240,3 +247,39 @@ class ControlFlow:
 
         return Outcome([exit_(s) for s in body.falls], [(exit_(s), sp) for s, sp in body.returns],
                        [(exit_(s), sp) for s, sp in body.raises])
+
+    # --- project context managers --------------------------------------------------------
+    def dunder_target(self, ctx: str, method: str, frame: Frame) -> bool:
+        target = self.project.target(f"{ctx}.{method}", frame.env)
+        return target is not None and target.kind == "function" and bool(target.module)
+
+    def dunder(self, ctx: str, method: str, e: Event, states: List[State], frame: Frame) -> Outcome:
+        """Run ``ctx.<method>()`` when it is a method of a project class."""
+        if not states or not self.dunder_target(ctx, method, frame):
+            return Outcome(states)
+        return self.call(Event("call", e.span, path=f"{ctx}.{method}", stmt=True, awaited=e.awaited), states, frame)
+
+    def exit_all(self, contexts: Sequence[str], method: str, e: Event, states: List[State], frame: Frame) -> Outcome:
+        out = Outcome(states)
+        for ctx in contexts:
+            ran = self.dunder(ctx, method, e, out.falls, frame)
+            out = Outcome(ran.falls, out.returns + ran.returns, out.raises + ran.raises)
+        return out
+
+    def through(self, out: Outcome, run: Callable[[List[State]], Outcome]) -> Outcome:
+        """``out`` after ``run`` on each way out, as a ``finally`` block: the falls
+        fall, and returns and raises keep their spans."""
+        done = Outcome()
+        if out.falls:
+            done.add(run(cap(out.falls)))
+        for group, target in ((out.returns, done.returns), (out.raises, done.raises)):
+            by_span: Dict[Span, List[State]] = {}
+            for s, span in group:
+                by_span.setdefault(span, []).append(s)
+            for span, group_states in by_span.items():
+                after = run(cap(group_states))
+                target.extend((s, span) for s in after.falls)
+                done.returns.extend(after.returns)
+                done.raises.extend(after.raises)
+        done.falls = cap(done.falls)
+        return done
