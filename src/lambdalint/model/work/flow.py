@@ -161,6 +161,8 @@ class ControlFlow:
         # different paths through the body, so an element finished on some path
         # is taken as finished for all of them
         elements = {i for s in states for i in self.item_atoms(e.value, s, frame)} if e.value else set()
+        if e.value:  # iterating a lazy result consumes it (`for r in pool.map(...)`)
+            current = [self.read(s, e.value, frame) for s in states]
         finished: set = set()
         for _ in range(LOOP_ROUNDS):
             body_in = []
