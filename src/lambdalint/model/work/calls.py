@@ -8,6 +8,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.graph.link import Target, iter_events
+from lambdalint.graph.objects import returned_function
 from lambdalint.knowledge.work import Collector, WorkKind
 from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.work.state import (
@@ -68,6 +69,19 @@ class Calls:
             if fn is not None:
                 if fn.is_async:
                     return self.call_async_def(e, fn, target, states, frame)
+                wrapped = self.wrapper_of(target.module, fn, frame)
+                if wrapped is not None and self.relevant(wrapped[0], wrapped[1]):
+                    # `@run_in_background def send(...)`: calling `send` runs the decorator's
+                    # wrapper, which calls `send` (the facts do not say where: the function it
+                    # wraps is followed after it)
+                    module, wrapper, env = wrapped
+                    inner = Target("function", f"{module}.{wrapper.qualname}", module, wrapper.qualname)
+                    out = self.inline_call(e, wrapper, inner, states, frame, env)
+                    if self.relevant(target.module, fn) and out.falls and len(frame.stack) < MAX_DEPTH \
+                            and (target.module, fn.qualname) not in frame.stack:
+                        then = self.inline_call(e, fn, target, out.falls, frame)
+                        out = Outcome(then.falls, out.returns + then.returns, out.raises + then.raises)
+                    return self.await_result(e, out, frame)
                 if not self.relevant(target.module, fn):
                     return Outcome([self.escape(s, frame, e) for s in states])
                 if len(frame.stack) < MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
@@ -87,6 +101,30 @@ class Calls:
 
         # 3. library code the catalogue knows
         return self.external_call(e, external, receiver, method, states, frame)
+
+    def wrapper_of(self, module: str, fn: Function, frame: Frame) -> Optional[Tuple[str, Function, Dict[str, Optional[str]]]]:
+        """The wrapper a project decorator of the plain function ``module.fn`` returns in its
+        place (``def deco(f): def wrapper(*a, **k): ...; return wrapper``, or a factory's
+        ``@deco(...)``): (its module, the wrapper, the decorator's parameter bound to
+        ``fn``, which the wrapper calls). None for library decorators, for methods, and
+        inside the wrapper itself (where ``f(...)`` is ``fn``)."""
+        if fn.class_name is not None or not fn.decorators:
+            return None
+        for d in fn.decorators:
+            t = self.project.target(d.path) if d.path else None
+            if t is None or t.kind != "function" or not t.module:
+                continue
+            maker: Optional[Tuple[str, str]] = (t.module, t.qualname)
+            if d.called:  # a factory: what it returns is the decorator
+                maker = returned_function(self.project, t.module, t.qualname)
+            decorator = self.project.function(*maker) if maker is not None else None
+            wrapper_at = returned_function(self.project, *maker) if maker is not None else None
+            wrapper = self.project.function(*wrapper_at) if wrapper_at is not None else None
+            if decorator is None or wrapper is None or wrapper.is_async or not decorator.params \
+                    or (wrapper_at[0], wrapper.qualname) in frame.stack:  # type: ignore[index]
+                continue
+            return wrapper_at[0], wrapper, {"$" + decorator.params[0]: f"{module}.{fn.qualname}"}  # type: ignore[index]
+        return None
 
     def constructor(self, module: str, qualname: str, depth: int = 0) -> Optional[Tuple[str, str]]:
         """The ``__init__`` a project class runs when called: its own, or a project base's."""
@@ -470,12 +508,14 @@ class Calls:
         result.falls = cap(result.falls)
         return result
 
-    def inline_call(self, e: Event, fn: Function, target: Target, states: List[State], frame: Frame) -> Outcome:
+    def inline_call(self, e: Event, fn: Function, target: Target, states: List[State], frame: Frame,
+                    closure_env: Optional[Dict[str, Optional[str]]] = None) -> Outcome:
         """Follow a call into a project function. Its effect on a state depends only
         on the state's items, globals and containers, and on what the arguments
         hold, so it is remembered: a helper called from many places is followed
         once per distinct situation, not once per call path."""
         env = self.bind_params(fn, target, e, frame)
+        env.update(closure_env or {})  # names the function reads from the function that made it
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         binder = self.param_atoms(fn, target, e, frame)
         copy_out = self.copy_out(fn, target, e, frame)
