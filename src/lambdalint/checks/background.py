@@ -287,12 +287,21 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
     if kind.rule == "LAM303":
         story = _Story(project, "submitted here, not waited for before the handler returns")
         _chain(story, item, handlers, call)
-        _exits(story, finding.exits, "running")
+        if finding.outcome != "maybe":
+            _exits(story, finding.exits, "running")
         made = _made(project, item.owner) if item.owner else None
         if made is not None and item.owner:
             story.at(*made, f"executor `{paths.display(item.owner)}` created at import (module level)", IMPORT)
         else:
             story.notes.append("the executor it runs on is not a `with` block in the invocation")
+        if finding.outcome == "maybe":
+            story.label = "submitted here, waited for only with a timeout"
+            _exits(story, finding.exits, "possibly still running")
+            story.notes.append("when the timeout expires the handler returns with it still running, and it is "
+                               "frozen with the environment")
+            return _say((f"{kind.name} {call}", call, kind.name),
+                        "is only waited for with a timeout; it may still run when the handler returns",
+                        "is only waited for with a timeout"), story
         story.notes.append(_FROZEN)
         return _say((f"{kind.name} {call}", call, kind.name),
                     "is not waited for before the handler returns; Lambda freezes it",

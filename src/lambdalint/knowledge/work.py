@@ -80,14 +80,20 @@ class Collector:
 
     def is_partial(self, positional: int, kwargs: Mapping[str, Optional[str]], consts: Mapping[str, str]) -> bool:
         """Whether these arguments may return before all the work is finished."""
+        return bool(self.partial_by(positional, kwargs, consts))
+
+    def partial_by(self, positional: int, kwargs: Mapping[str, Optional[str]], consts: Mapping[str, str]) -> Tuple[str, ...]:
+        """The parameters that let it return before all the work is finished
+        (``timeout``: the work may still run; ``return_when``: some of it does)."""
+        out = []
         for name in self.partial:
             given = name in kwargs or (name in self.params and positional > self.params.index(name))
             if not given or consts.get(name) == "None":
                 continue
             value = kwargs.get(name) or consts.get(name) or ""
             if not any(value.endswith(v) for v in self.complete_values):
-                return True
-        return False
+                out.append(name)
+        return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -630,7 +630,10 @@ class Calls:
     def collect(self, e: Event, collector: Collector, external: str, states: List[State], frame: Frame) -> Outcome:
         kwargs = {k: v for k, v in e.kwargs}
         consts = dict(e.consts)
-        partial = collector.is_partial(len(e.args), kwargs, consts)
+        partial_by = collector.partial_by(len(e.args), kwargs, consts)
+        partial = bool(partial_by)
+        # `wait(fs, timeout=3)`: the work is waited for, but may outlast the wait
+        timed = partial_by == ("timeout",)
         out: List[State] = []
         for s in states:
             atoms = self.argument_atoms(e, s, frame) - {NONE}
@@ -655,6 +658,8 @@ class Calls:
                 for coro in [a for a in atoms if isinstance(a, int) and self.items[a].kind is None]:
                     ran = self.run_coroutine(coro, [s], frame, e)
                     s = (ran.falls or [s])[0]
+                if timed:
+                    s = self.finish(s, [a for a in atoms if isinstance(a, int)], MAYBE)
                 out.append(self.set_result(s, frame, e, atoms))
                 continue
             finished = self.await_atoms(s, atoms, frame, e)

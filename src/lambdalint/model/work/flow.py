@@ -207,7 +207,7 @@ class ControlFlow:
         if e.handlers:
             # an exception may come before the body did anything, at an explicit
             # raise, or after the body's last statement
-            handler_in = cap(states + body.falls + [s for s, _ in body.raises])
+            handler_in = cap(self.raising_first(e.body, states, frame) + body.falls + [s for s, _ in body.raises])
             for i, h in enumerate(e.handlers):
                 text, span = marks[i] if i < len(marks) else ("except", e.span)
                 out.add(self.block(h, [s.took((frame.module, span, EXCEPT, text)) for s in handler_in], frame))
@@ -220,6 +220,25 @@ class ControlFlow:
             return out
         step = (frame.module, marks[-1][1] if marks and marks[-1][0] == "finally" else e.span, FINALLY, "")
         return self.through(out, lambda group: self.block(e.final, [s.took(step) for s in group], frame))
+
+    def raising_first(self, body: Sequence[Event], states: List[State], frame: Frame) -> List[State]:
+        """The states in which the first thing a ``try`` body does raises. When that is
+        an ``await`` of work (``await task``, ``await asyncio.wait_for(task, 5)``), the
+        exception is the work's own end: it failed, or was cancelled (``wait_for``'s
+        timeout), so it is finished in them."""
+        for e in body:
+            if e.kind == "use" and not e.awaited:
+                continue  # the arguments of the first call
+            if not e.awaited or e.kind not in ("use", "call"):
+                return states
+            paths_ = [e.path] if e.kind == "use" else list(e.args) + [v for _, v in e.kwargs] + list(e.starred)
+            out = []
+            for s in states:
+                ids = [i for p in paths_ if p for i in self.item_atoms(p, s, frame)
+                       if self.items[i].kind is None or self.items[i].kind.awaitable]
+                out.append(self.finish(s, ids) if ids else s)
+            return out
+        return states
 
     def with_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         contexts = [ctx for ctx, _ in e.items if ctx]
