@@ -89,6 +89,10 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         finding = findings[0]
         outcome = finding.outcome
         headline, story = _story(project, finding, handlers)
+        if finding.item.overwritten:
+            story.notes.append(f"each time this line runs again (a loop) it starts another one and rebinds "
+                               f"`{finding.item.overwritten}` to it: only the last one is finished through "
+                               f"`{finding.item.overwritten}`, the earlier ones run on")
         # which paths leave it unfinished: the decisions every handler's finding shares
         for label in path_places(project, common_trail([f.trail for f in findings])):
             story.add(label)

@@ -27,6 +27,7 @@ pending when the handler returns is reported; other work started at import is no
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
@@ -189,6 +190,8 @@ class Interpreter(Calls, ControlFlow):
                 )
         for (item_id, outcome), by_exit in leaving.items():
             finding = self.findings[(item_id, outcome)]
+            if self.items[item_id].overwritten:
+                continue  # left unfinished by the site running again, not by a decision
             done = finishing.get(item_id, []) + [s for s, _ in exits if item_id not in s.status]
             finding.trail = finding.trail + tuple(
                 step for step in which_path(by_exit, done) if step not in finding.trail)
@@ -282,11 +285,49 @@ class Interpreter(Calls, ControlFlow):
                 prefix = made + "."
                 copied = {loc + k[len(made):]: v for k, v in s.vars.items() if k.startswith(prefix)}
                 s = s.with_vars(copied)
+            if simple_local and value and value.endswith("()") and not value.endswith(".__getitem__()"):
+                s = self.drop_earlier(s, loc, frozenset(a for a in atoms if isinstance(a, int)
+                                                        and self.made_by(self.items[a], e, frame)))
             if simple_local or atoms or loc in s.vars:
                 out.append(s.with_vars({loc: atoms}))
             else:
                 out.append(s)
         return out
+
+    def drop_earlier(self, state: State, loc: str, atoms: FrozenSet[Atom]) -> State:
+        """``p = Popen(cmd)`` run again (a loop): the local now holds the new instance,
+        and the earlier one, still running and held by nothing else, can no longer be
+        finished through it. It stays unfinished as a work item of its own (reported
+        at the same site), while the one the local holds may be finished later."""
+        held = state.vars.get(loc, EMPTY)
+        changes: Dict[int, str] = {}
+        for i in [a for a in held if isinstance(a, int) and a in atoms]:
+            statuses = state.status.get(i, EMPTY)
+            if not (PENDING in statuses or MAYBE in statuses) or self.items[i].kind is None:
+                continue
+            elsewhere = any(i in v for k, v in state.vars.items() if k != loc and "@" not in k)
+            if elsewhere:
+                continue
+            earlier = self.earlier_item(self.items[i], loc.lstrip("0123456789")[1:])
+            changes[earlier.id] = PENDING if PENDING in statuses else MAYBE
+        if not changes:
+            return state
+        return State({**state.status, **{k: frozenset({v}) for k, v in changes.items()}}, state.vars, state.merged,
+                     state.trail)
+
+    def made_by(self, item: Item, e: Event, frame: Frame) -> bool:
+        """Whether the statement ``e`` is the one that makes ``item`` (its site is in it)."""
+        return item.module == frame.module and e.span[:2] <= item.span[:2] and item.span[2:] <= e.span[2:]
+
+    def earlier_item(self, item: Item, local: str) -> Item:
+        """The instances a site made before the one a local holds now."""
+        key = (item.module, item.span, f"{item.kind.name if item.kind else 'coroutine'}/earlier")
+        item_id = self._item_ids.get(key)
+        if item_id is None:
+            item_id = len(self.items)
+            self._item_ids[key] = item_id
+            self.items.append(replace(item, id=item_id, overwritten=local, repeated=True))
+        return self.items[item_id]
 
     def container_location(self, raw: str, frame: Frame) -> Optional[str]:
         """Where adding to the container ``raw`` goes: a local that aliases a

@@ -49,6 +49,7 @@ class Item:
     coroutine_of: Optional[Tuple[str, str]] = None  # (module, qualname) of the async def
     discarded: bool = False
     repeated: bool = False  # the site ran again while earlier work from it was known: one local cannot hold all of it
+    overwritten: str = ""  # earlier instances of a site: the local that was rebound to a new one (``earlier_item``)
     rearms: Optional[str] = None  # the callback that starts it again when it fires (a background loop)
     init_at: Optional[Tuple[str, Span]] = None  # the import-time statement that started it, if only import did
     # the call sites of ``chain[1:]``: where each function of the chain calls the next,
