@@ -480,6 +480,11 @@ def _display_only(project: Project, finding: Finding, message: str) -> Fix:
     made_here = item.module == module and any(e.span == item.span for e in iter_events(fn.body))
     if len(item.chain) > 1 and not made_here:
         helper = item.chain[-1]
+        returned = sorted(finding.returned or ())
+        if returned:  # the helper hands it back already, and the handler drops it
+            call = project.written(module, returned[0], own_only=True) or paths.display(returned[0])
+            return Fix(f"{message}: keep what `{call}(...)` returns, and {verb} it in `{fn.qualname}` before every "
+                       f"return", DISPLAY_ONLY)
         if helper.endswith("__init__"):
             return Fix(f"{message}: keep it on the object `{helper.rsplit('.', 2)[-2]}` makes, and {verb} it in "
                        f"`{fn.qualname}` before every return", DISPLAY_ONLY)

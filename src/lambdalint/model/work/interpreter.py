@@ -184,6 +184,9 @@ class Interpreter(Calls, ControlFlow):
                 kept = frozenset(k for k, v in state.vars.items() if item_id in v and not k[:1].isdigit()
                                  and not k.startswith("#"))
                 finding.kept = kept if finding.kept is None else finding.kept & kept
+                returned = frozenset(k[len(f"{frame.uid}@"):-2] for k, v in state.vars.items()
+                                     if item_id in v and k.startswith(f"{frame.uid}@") and k.endswith("()"))
+                finding.returned = returned if finding.returned is None else finding.returned & returned
                 finding.direct = frozenset(
                     h for h in finding.holders
                     if (frame.env.get(h) or "").endswith("()") and not (frame.env.get(h) or "").endswith("__getitem__()")

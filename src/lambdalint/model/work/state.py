@@ -100,6 +100,7 @@ class Finding:
     bound: Optional[FrozenSet[str]] = None
     containers: Optional[FrozenSet[str]] = None
     kept: Optional[FrozenSet[str]] = None  # globals and object attributes that hold it at every exit
+    returned: Optional[FrozenSet[str]] = None  # calls of the checked frame whose result holds it at every exit (paths)
     checked: Optional[Tuple[str, Function]] = None  # (module, function) whose exits are the checkpoint
     run: Optional[RunCtx] = None
     # the decisions on the paths that leave it unfinished (``model.steps.Step``), in the order
