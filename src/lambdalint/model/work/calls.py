@@ -504,7 +504,8 @@ class Calls:
         for s in out.falls + [r for r, _ in out.returns]:
             returned = s.vars.get(f"{callee.uid}@return", EMPTY)
             result.falls.append(self.set_result(leave(s), frame, e, returned))
-        result.raises = [(leave(s), span) for s, span in out.raises]
+        # a raise in the callee leaves the caller at the call: the exit is placed there, in the caller's file
+        result.raises = [(leave(s), e.span) for s, _ in out.raises]
         result.falls = cap(result.falls)
         return result
 
