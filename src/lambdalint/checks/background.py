@@ -27,6 +27,7 @@ from lambdalint.report.diagnostics import (
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.objects import returned_function
 from lambdalint.knowledge.work import load_work_catalog
 
 RULES = (
@@ -181,11 +182,20 @@ def _chain(story: _Story, item: Item, handlers: Sequence[str], what: str) -> Non
         steps.append(step)
         if at_import and i == 0:
             story.at(module, span, f"import calls {step} here", IMPORT)
+        elif i == 0 and _decorates(story.project, module, span, chain[0]):
+            # the wrapper a decorator of the handler puts in its place
+            story.at(module, span, f"`{chain[0]}` is wrapped here: Lambda calls {step} in its place")
         else:
             story.at(module, span, f"{steps[i]} calls {step} here", IMPORT if at_import else INVOCATION)
     if len(chain) > 1:
         story.notes.append(" -> ".join(steps) + f" -> {what}")
     story.notes.extend(handlers_note(handlers))
+
+
+def _decorates(project: Project, module: str, span: Span, qualname: str) -> bool:
+    """Whether ``span`` is a decorator of the function ``qualname`` of ``module``."""
+    fn = project.function(module, qualname)
+    return fn is not None and any(d.span == span for d in fn.decorators)
 
 
 def _exits(story: _Story, exits: Sequence[Exit], state: str, who: str = "the handler") -> None:
@@ -480,6 +490,9 @@ def _display_only(project: Project, finding: Finding, message: str) -> Fix:
     made_here = item.module == module and any(e.span == item.span for e in iter_events(fn.body))
     if len(item.chain) > 1 and not made_here:
         helper = item.chain[-1]
+        if len(item.chain) == 2 and helper in _entry_wrappers(project, module, fn):
+            return Fix(f"{message}: {verb} it in `{helper}` before it returns (Lambda calls it in place of "
+                       f"`{fn.qualname}`)", DISPLAY_ONLY)
         returned = sorted(finding.returned or ())
         if returned:  # the helper hands it back already, and the handler drops it
             call = project.written(module, returned[0], own_only=True) or paths.display(returned[0])
@@ -491,6 +504,20 @@ def _display_only(project: Project, finding: Finding, message: str) -> Fix:
         return Fix(f"{message}: have `{helper}` return it, and {verb} it in `{fn.qualname}` before every return",
                    DISPLAY_ONLY)
     return Fix(message, DISPLAY_ONLY)
+
+
+def _entry_wrappers(project: Project, module: str, fn: Function) -> List[str]:
+    """The wrappers project decorators of ``fn`` return in its place, as the chain names them."""
+    out = []
+    for d in fn.decorators:
+        t = project.target(d.path) if d.path else None
+        if t is None or t.kind != "function" or not t.module:
+            continue
+        maker = returned_function(project, t.module, t.qualname) if d.called else (t.module, t.qualname)
+        wrapper = returned_function(project, *maker) if maker is not None else None
+        if wrapper is not None:
+            out.append(wrapper[1] if wrapper[0] == module else f"{wrapper[0]}.{wrapper[1]}")
+    return out
 
 
 def _holder(path: str) -> str:

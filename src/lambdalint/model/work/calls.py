@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function
+from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.link import Target, iter_events
 from lambdalint.graph.objects import returned_function
 from lambdalint.knowledge.work import Collector, WorkKind
@@ -74,7 +74,7 @@ class Calls:
                     # `@run_in_background def send(...)`: calling `send` runs the decorator's
                     # wrapper, which calls `send` (the facts do not say where: the function it
                     # wraps is followed after it)
-                    module, wrapper, env = wrapped
+                    module, wrapper, env, _ = wrapped
                     inner = Target("function", f"{module}.{wrapper.qualname}", module, wrapper.qualname)
                     out = self.inline_call(e, wrapper, inner, states, frame, env)
                     if self.relevant(target.module, fn) and out.falls and len(frame.stack) < MAX_DEPTH \
@@ -102,11 +102,11 @@ class Calls:
         # 3. library code the catalogue knows
         return self.external_call(e, external, receiver, method, states, frame)
 
-    def wrapper_of(self, module: str, fn: Function, frame: Frame) -> Optional[Tuple[str, Function, Dict[str, Optional[str]]]]:
+    def wrapper_of(self, module: str, fn: Function, frame: Frame) -> Optional[Tuple[str, Function, Dict[str, Optional[str]], Span]]:
         """The wrapper a project decorator of the plain function ``module.fn`` returns in its
         place (``def deco(f): def wrapper(*a, **k): ...; return wrapper``, or a factory's
         ``@deco(...)``): (its module, the wrapper, the decorator's parameter bound to
-        ``fn``, which the wrapper calls). None for library decorators, for methods, and
+        ``fn``, which the wrapper calls, and where the decorator is). None for library decorators, for methods, and
         inside the wrapper itself (where ``f(...)`` is ``fn``)."""
         if fn.class_name is not None or not fn.decorators:
             return None
@@ -123,7 +123,8 @@ class Calls:
             if decorator is None or wrapper is None or wrapper.is_async or not decorator.params \
                     or (wrapper_at[0], wrapper.qualname) in frame.stack:  # type: ignore[index]
                 continue
-            return wrapper_at[0], wrapper, {"$" + decorator.params[0]: f"{module}.{fn.qualname}"}  # type: ignore[index]
+            return (wrapper_at[0], wrapper, {"$" + decorator.params[0]: f"{module}.{fn.qualname}"},  # type: ignore[index]
+                    d.span)
         return None
 
     def constructor(self, module: str, qualname: str, depth: int = 0) -> Optional[Tuple[str, str]]:

@@ -33,7 +33,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
-from lambdalint.graph.link import Project
+from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
 from lambdalint.model.work.flow import ControlFlow
@@ -79,7 +79,20 @@ class Interpreter(Calls, ControlFlow):
         if fn is None:
             return []
         frame = self.new_frame(handler.module, fn, entry_env(handler, fn), (), (), None, handler.qualname)
-        out = self.block(fn.body, self.imported(handler), frame)
+        states = self.imported(handler)
+        raised: List[Tuple[State, Span]] = []
+        wrapped = self.wrapper_of(handler.module, fn, frame)
+        if wrapped is not None and self.relevant(wrapped[0], wrapped[1]):
+            # `@with_heartbeat def handler(event, context)`: Lambda calls the wrapper the project's
+            # decorator returns, which calls the handler (where, the facts do not say: it is followed first)
+            module, wrapper, env, decorated_at = wrapped
+            call = Event("call", decorated_at, path=f"{handler.module}.{fn.qualname}", args=tuple("$" + p for p in fn.params),
+                         stmt=True)
+            ran = self.inline_call(call, wrapper, Target("function", f"{module}.{wrapper.qualname}", module,
+                                                         wrapper.qualname), states, frame, env)
+            states, raised = ran.falls, ran.raises
+        out = self.block(fn.body, states, frame) if states else Outcome()
+        out.raises = raised + out.raises
         self.checkpoint(out, frame, final=True)
         return list(self.findings.values())
 
