@@ -259,6 +259,17 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
     if kind.rule == "LAM301":
         story = _Story(project, f"{kind.name} created here")
         _chain(story, item, handlers, call)
+        if finding.outcome == "maybe" and finding.run is not None:
+            run = finding.run
+            story.label = f"{kind.name} created here, waited for only with a timeout"
+            _exits(story, finding.exits, "possibly still pending", "the coroutine")
+            story.at(run.module, run.span, f"`{run.call}()` cancels it if it is still pending when the coroutine "
+                                           f"returns")
+            story.notes.append("when the timeout expires the coroutine returns with it still pending, and "
+                               f"`{run.call}()` cancels it: the work is silently lost")
+            return _say((f"{kind.name} {call}", call, kind.name),
+                        "is only waited for with a timeout; it may be cancelled unfinished",
+                        "is only waited for with a timeout"), story
         if finding.outcome == "cancelled" and finding.run is not None:
             run = finding.run
             story.label = f"{kind.name} created here, still pending when the coroutine returns"
@@ -401,6 +412,9 @@ def _fix(project: Project, findings: Sequence[Finding]) -> Fix:
     if item.rearms is not None:
         return Fix("Do the periodic work in the handler when it is due (compare a timestamp), or schedule it outside "
                    "the function (an EventBridge rule), or cancel the timer", DISPLAY_ONLY)
+    if rule == "LAM301" and finding.outcome == "maybe":
+        return Fix("Make the timeout longer than the work, or await or cancel what is still pending (the `pending` "
+                   "set) before the coroutine returns", DISPLAY_ONLY)
     if rule == "LAM302" and finding.outcome == "maybe":
         return Fix("Make the timeout longer than the work, or check `is_alive()` after the join", DISPLAY_ONLY)
     if rule == "LAM302" and finding.outcome == "pending":

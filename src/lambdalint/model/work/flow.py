@@ -11,7 +11,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP
-from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, LOOP_ROUNDS, State, cap, Outcome, Frame
+from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame
 
 
 class ControlFlow:
@@ -164,6 +164,7 @@ class ControlFlow:
         if e.value:  # iterating a lazy result consumes it (`for r in pool.map(...)`)
             current = [self.read(s, e.value, frame) for s in states]
         finished: set = set()
+        timed: set = set()
         for _ in range(LOOP_ROUNDS):
             body_in = []
             for s in current:
@@ -185,13 +186,15 @@ class ControlFlow:
             current = cap(body.falls)
             finished |= {i for s in current for i in elements
                          if s.status.get(i) and not (s.status[i] & {PENDING, CREATED})}
+            timed |= {i for s in current for i in elements if MAYBE in s.status.get(i, EMPTY)}
         for s in current:  # not settled after LOOP_ROUNDS: these leave the loop too
             if s.key() not in seen:
                 f = self.narrow(s, e, "F", frame)
                 if f is not None:
                     exits.append(f)
         if finished:
-            exits = [self.finish(s, finished) for s in exits]
+            # (joined with a timeout on some path: possibly still running, for all of them)
+            exits = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in exits]
         exits = cap(exits)
         if e.orelse and exits:
             after = self.block(e.orelse, exits, frame)

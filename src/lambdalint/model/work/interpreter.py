@@ -228,7 +228,8 @@ class Interpreter(Calls, ControlFlow):
                 return None
             if item.default_executor:
                 return None  # asyncio.run() waits for the default executor
-            return "cancelled" if PENDING in statuses else None
+            # (waited for with a timeout only: cancelled if the timeout expired)
+            return "cancelled" if PENDING in statuses else "maybe" if MAYBE in statuses else None
         if item.kind.spawned_when_awaited and item.run is not None and item.run.mode == "cancelled":
             return None  # checked where the coroutine run by asyncio.run() returned
         if PENDING in statuses:
