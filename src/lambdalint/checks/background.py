@@ -263,8 +263,7 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
             run = finding.run
             story.label = f"{kind.name} created here, waited for only with a timeout"
             _exits(story, finding.exits, "possibly still pending", "the coroutine")
-            story.at(run.module, run.span, f"`{run.call}()` cancels it if it is still pending when the coroutine "
-                                           f"returns")
+            story.at(run.module, run.span, f"`{run.call}()` cancels it if it is still pending")
             story.notes.append("when the timeout expires the coroutine returns with it still pending, and "
                                f"`{run.call}()` cancels it: the work is silently lost")
             return _say((f"{kind.name} {call}", call, kind.name),
