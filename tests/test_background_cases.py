@@ -1674,3 +1674,32 @@ def test_task_headlines_spell_the_call_as_imported(tmp_path):
     for d in diagnostics:
         assert_headline(d)
         assert ("app.py", 11, "`main` returns here with it pending", "invocation") in places(d)
+
+
+def test_a_site_run_again_in_a_loop_says_which_local_was_rebound(tmp_path):
+    """`for cmd in cmds: proc = Popen(cmd)`, then `proc.wait()`: the earlier children run on."""
+    (d,) = lint(tmp_path, {"app.py": """
+        import subprocess
+
+        def handler(event, context):
+            proc = None
+            for cmd in event["commands"]:
+                proc = subprocess.Popen(cmd)
+            if proc is not None:
+                proc.wait()
+            return {}
+    """})
+    assert d.code == "LAM305" and d.line == 6
+    assert any("rebinds `proc`" in note for note in d.notes), d.notes
+
+
+def test_each_child_waited_in_the_loop_is_silent(tmp_path):
+    assert lint(tmp_path, {"app.py": """
+        import subprocess
+
+        def handler(event, context):
+            for cmd in event["commands"]:
+                proc = subprocess.Popen(cmd)
+                proc.wait()
+            return {}
+    """}) == []

@@ -211,6 +211,18 @@ CASES: Dict[str, Dict[str, str]] = {
                 return 1
             return 2
     """},
+    # the earlier instances of a site run again in a loop are left by the repetition, not a decision
+    "site_run_again_in_a_loop": {"app.py": """
+        import subprocess
+
+        def handler(event, context):
+            proc = None
+            for cmd in event["commands"]:
+                proc = subprocess.Popen(cmd)  # expect: LAM305
+            if proc is not None:
+                proc.wait()
+            return {}
+    """},
     "decisions_that_do_not_matter": {"app.py": """
         import threading
 
