@@ -1703,3 +1703,42 @@ def test_each_child_waited_in_the_loop_is_silent(tmp_path):
                 proc.wait()
             return {}
     """}) == []
+
+
+def test_break_leaves_the_loop_with_the_work_it_holds(tmp_path):
+    """`break` leaves the loop at once: the body does not run again, and the join after the loop finishes it."""
+    assert lint(tmp_path, {"app.py": """
+        import threading
+
+        def work(host):
+            return host
+
+        def handler(event, context):
+            t = None
+            for host in event["hosts"]:
+                t = threading.Thread(target=work, args=(host,))
+                t.start()
+                break
+            if t is not None:
+                t.join()
+            return {}
+    """}) == []
+
+
+def test_continue_goes_back_to_the_loop_with_the_child_still_running(tmp_path):
+    """`continue` skips the wait: the next round rebinds `proc`, and the child it held runs on."""
+    (d,) = lint(tmp_path, {"app.py": """
+        import subprocess
+
+        def handler(event, context):
+            proc = None
+            for cmd in event["commands"]:
+                proc = subprocess.Popen(cmd)
+                if cmd[0] == "probe":
+                    continue
+                proc.wait()
+            if proc is not None:
+                proc.wait()
+            return {}
+    """})
+    assert d.code == "LAM305" and d.line == 6

@@ -287,6 +287,14 @@ class Calls:
         item = self.new_item(kind, e, frame, callee, owner=owner, daemon=("daemon", "True") in e.consts, **extra)
         if item.id in state.status:
             item.repeated = True  # a second instance while the first may still be held elsewhere
+        # the site runs again while its earlier instance still runs: a local rebound to the new
+        # one loses it (``Interpreter.drop_earlier``)
+        before = state.status.get(item.id, EMPTY)
+        mark = f"#earlier{item.id}"
+        if PENDING in before or MAYBE in before:
+            state = state.with_vars({mark: frozenset({PENDING if PENDING in before else MAYBE})})
+        elif mark in state.vars:
+            state = state.with_vars({mark: None})
         self._spawned.append(item.id)
         if item.rearms is None:
             item.rearms = self.rearming.rearms(e, kind, frame.module, frame.fn, frame.env)

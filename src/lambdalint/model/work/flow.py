@@ -27,7 +27,7 @@ class ControlFlow:
             self.budget -= len(current)
             if self.budget <= 0:
                 # out of budget: stop following this path rather than guess
-                return Outcome([], out.returns, out.raises)
+                return Outcome([], out.returns, out.raises, out.breaks, out.continues)
             step = self.event(e, current, frame)
             out.add(step, falls=False)
             current = cap(step.falls)
@@ -60,6 +60,10 @@ class ControlFlow:
             return out
         if kind == "raise":
             return Outcome([], [], [(s, e.span) for s in states])
+        if kind == "break":
+            return Outcome(breaks=list(states))
+        if kind == "continue":
+            return Outcome(continues=list(states))
         if kind == "if":
             return self.branch(e, states, frame)
         if kind == "loop":
@@ -165,6 +169,7 @@ class ControlFlow:
             current = [self.read(s, e.value, frame) for s in states]
         finished: set = set()
         timed: set = set()
+        broke: List[State] = []
         for _ in range(LOOP_ROUNDS):
             body_in = []
             for s in current:
@@ -182,8 +187,10 @@ class ControlFlow:
                 current = []
                 break
             body = self.block(e.body, body_in, frame)
-            out.add(body, falls=False)
-            current = cap(body.falls)
+            out.returns.extend(body.returns)
+            out.raises.extend(body.raises)
+            broke.extend(body.breaks)  # these leave the loop, past its `else`
+            current = cap(body.falls + body.continues)
             finished |= {i for s in current for i in elements
                          if s.status.get(i) and not (s.status[i] & {PENDING, CREATED})}
             timed |= {i for s in current for i in elements if MAYBE in s.status.get(i, EMPTY)}
@@ -195,17 +202,19 @@ class ControlFlow:
         if finished:
             # (joined with a timeout on some path: possibly still running, for all of them)
             exits = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in exits]
+            broke = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in broke]
         exits = cap(exits)
         if e.orelse and exits:
             after = self.block(e.orelse, exits, frame)
             out.add(after)
         else:
             out.falls = exits
+        out.falls = cap(out.falls + broke)
         return out
 
     def try_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         body = self.block(e.body, states, frame)
-        out = Outcome(returns=list(body.returns))
+        out = Outcome(returns=list(body.returns), breaks=list(body.breaks), continues=list(body.continues))
         marks = e.marks
         if e.handlers:
             # an exception may come before the body did anything, at an explicit
@@ -270,7 +279,8 @@ class ControlFlow:
             return self.finish(s, done)
 
         return Outcome([exit_(s) for s in body.falls], [(exit_(s), sp) for s, sp in body.returns],
-                       [(exit_(s), sp) for s, sp in body.raises])
+                       [(exit_(s), sp) for s, sp in body.raises], [exit_(s) for s in body.breaks],
+                       [exit_(s) for s in body.continues])
 
     # --- project context managers --------------------------------------------------------
     def dunder_target(self, ctx: str, method: str, frame: Frame) -> bool:
@@ -303,6 +313,12 @@ class ControlFlow:
             for span, group_states in by_span.items():
                 after = run(cap(group_states))
                 target.extend((s, span) for s in after.falls)
+                done.returns.extend(after.returns)
+                done.raises.extend(after.raises)
+        for group, target_ in ((out.breaks, done.breaks), (out.continues, done.continues)):
+            if group:  # `break` / `continue` inside the block run it on the way out too
+                after = run(cap(group))
+                target_.extend(after.falls)
                 done.returns.extend(after.returns)
                 done.raises.extend(after.raises)
         done.falls = cap(done.falls)

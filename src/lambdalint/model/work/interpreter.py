@@ -313,20 +313,24 @@ class Interpreter(Calls, ControlFlow):
 
     def drop_earlier(self, state: State, loc: str, atoms: FrozenSet[Atom]) -> State:
         """``p = Popen(cmd)`` run again (a loop): the local now holds the new instance,
-        and the earlier one, still running and held by nothing else, can no longer be
-        finished through it. It stays unfinished as a work item of its own (reported
-        at the same site), while the one the local holds may be finished later."""
+        and the earlier one, still running when the site ran again (``Calls.spawn``
+        marks it) and held by nothing else, can no longer be finished through it. It
+        stays unfinished as a work item of its own (reported at the same site), while
+        the one the local holds may be finished later."""
         held = state.vars.get(loc, EMPTY)
         changes: Dict[int, str] = {}
+        cleared: Dict[str, Optional[FrozenSet[Atom]]] = {}
         for i in [a for a in held if isinstance(a, int) and a in atoms]:
-            statuses = state.status.get(i, EMPTY)
-            if not (PENDING in statuses or MAYBE in statuses) or self.items[i].kind is None:
+            mark = f"#earlier{i}"
+            before = state.vars.get(mark)
+            if not before or self.items[i].kind is None:
                 continue
-            elsewhere = any(i in v for k, v in state.vars.items() if k != loc and "@" not in k)
-            if elsewhere:
-                continue
+            cleared[mark] = None
+            if any(i in v for k, v in state.vars.items() if k != loc and "@" not in k and not k.startswith("#")):
+                continue  # still held by another variable, a container or an attribute
             earlier = self.earlier_item(self.items[i], loc.lstrip("0123456789")[1:])
-            changes[earlier.id] = PENDING if PENDING in statuses else MAYBE
+            changes[earlier.id] = PENDING if PENDING in before else MAYBE
+        state = state.with_vars(cleared)
         if not changes:
             return state
         return State({**state.status, **{k: frozenset({v}) for k, v in changes.items()}}, state.vars, state.merged,

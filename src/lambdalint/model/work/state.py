@@ -243,12 +243,17 @@ class Outcome:
     falls: List[State] = field(default_factory=list)
     returns: List[Tuple[State, Span]] = field(default_factory=list)
     raises: List[Tuple[State, Span]] = field(default_factory=list)
+    # leaving the innermost loop by `break`, or going back to its head by `continue`
+    breaks: List[State] = field(default_factory=list)
+    continues: List[State] = field(default_factory=list)
 
     def add(self, other: "Outcome", falls: bool = True) -> None:
         if falls:
             self.falls.extend(other.falls)
         self.returns.extend(other.returns)
         self.raises.extend(other.raises)
+        self.breaks.extend(other.breaks)
+        self.continues.extend(other.continues)
 
 
 @dataclass
