@@ -1550,7 +1550,8 @@ def test_one_diagnostic_per_site_across_handlers(tmp_path):
                 return 1
             p.wait()
     """}, "LAM305", 4, "child process `Popen(...)` is not waited for on every path before the handler returns",
-     [("app.py", 6, "`handler` returns here with it running", "invocation")]),
+     [("app.py", 6, "`handler` returns here with it running", "invocation"),
+      ("app.py", 5, "only when `event` is true", "invocation")]),  # the path that leaves it running
     # LAM304: a coroutine function of another module, spelled as imported, made in a helper
     ({"notify.py": """
         async def send(event):
@@ -1673,3 +1674,71 @@ def test_task_headlines_spell_the_call_as_imported(tmp_path):
     for d in diagnostics:
         assert_headline(d)
         assert ("app.py", 11, "`main` returns here with it pending", "invocation") in places(d)
+
+
+def test_a_site_run_again_in_a_loop_says_which_local_was_rebound(tmp_path):
+    """`for cmd in cmds: proc = Popen(cmd)`, then `proc.wait()`: the earlier children run on."""
+    (d,) = lint(tmp_path, {"app.py": """
+        import subprocess
+
+        def handler(event, context):
+            proc = None
+            for cmd in event["commands"]:
+                proc = subprocess.Popen(cmd)
+            if proc is not None:
+                proc.wait()
+            return {}
+    """})
+    assert d.code == "LAM305" and d.line == 6
+    assert any("rebinds `proc`" in note for note in d.notes), d.notes
+
+
+def test_each_child_waited_in_the_loop_is_silent(tmp_path):
+    assert lint(tmp_path, {"app.py": """
+        import subprocess
+
+        def handler(event, context):
+            for cmd in event["commands"]:
+                proc = subprocess.Popen(cmd)
+                proc.wait()
+            return {}
+    """}) == []
+
+
+def test_break_leaves_the_loop_with_the_work_it_holds(tmp_path):
+    """`break` leaves the loop at once: the body does not run again, and the join after the loop finishes it."""
+    assert lint(tmp_path, {"app.py": """
+        import threading
+
+        def work(host):
+            return host
+
+        def handler(event, context):
+            t = None
+            for host in event["hosts"]:
+                t = threading.Thread(target=work, args=(host,))
+                t.start()
+                break
+            if t is not None:
+                t.join()
+            return {}
+    """}) == []
+
+
+def test_continue_goes_back_to_the_loop_with_the_child_still_running(tmp_path):
+    """`continue` skips the wait: the next round rebinds `proc`, and the child it held runs on."""
+    (d,) = lint(tmp_path, {"app.py": """
+        import subprocess
+
+        def handler(event, context):
+            proc = None
+            for cmd in event["commands"]:
+                proc = subprocess.Popen(cmd)
+                if cmd[0] == "probe":
+                    continue
+                proc.wait()
+            if proc is not None:
+                proc.wait()
+            return {}
+    """})
+    assert d.code == "LAM305" and d.line == 6

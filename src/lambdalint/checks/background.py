@@ -19,13 +19,15 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.story import fit, handlers_note
-from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming
+from lambdalint.checks.trail import path_places
+from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming, common_trail
 from lambdalint.report.diagnostics import (
     DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
 )
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.objects import returned_function
 from lambdalint.knowledge.work import load_work_catalog
 
 RULES = (
@@ -88,6 +90,13 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         finding = findings[0]
         outcome = finding.outcome
         headline, story = _story(project, finding, handlers)
+        if finding.item.overwritten:
+            story.notes.append(f"each time this line runs again (a loop) it starts another one and rebinds "
+                               f"`{finding.item.overwritten}` to it: only the last one is finished through "
+                               f"`{finding.item.overwritten}`, the earlier ones run on")
+        # which paths leave it unfinished: the decisions every handler's finding shares
+        for label in path_places(project, common_trail([f.trail for f in findings])):
+            story.add(label)
         if len(handlers) == 1 and not any(f"`{handlers[0]}`" in t for t in (*story.notes, *(l.text for l in story.labels))):
             story.notes.append(f"in handler `{handlers[0]}`")
         diagnostics.append(Diagnostic(
@@ -132,7 +141,10 @@ class _Story:
 
     def at(self, module: str, span: Span, text: str, phase: str = INVOCATION) -> None:
         """Label a place; a second story of the same place joins the first label."""
-        label = place(self.project, module, span, text, phase)
+        self.add(place(self.project, module, span, text, phase))
+
+    def add(self, label: Label) -> None:
+        span, text, phase = label.span, label.text, label.phase
         for i, other in enumerate(self.labels):
             if other.path == label.path and other.span == span and other.phase == phase:
                 self.labels[i] = Label(other.path, span, f"{other.text}, and {text}", other.phase or phase)
@@ -170,11 +182,20 @@ def _chain(story: _Story, item: Item, handlers: Sequence[str], what: str) -> Non
         steps.append(step)
         if at_import and i == 0:
             story.at(module, span, f"import calls {step} here", IMPORT)
+        elif i == 0 and _decorates(story.project, module, span, chain[0]):
+            # the wrapper a decorator of the handler puts in its place
+            story.at(module, span, f"`{chain[0]}` is wrapped here: Lambda calls {step} in its place")
         else:
             story.at(module, span, f"{steps[i]} calls {step} here", IMPORT if at_import else INVOCATION)
     if len(chain) > 1:
         story.notes.append(" -> ".join(steps) + f" -> {what}")
     story.notes.extend(handlers_note(handlers))
+
+
+def _decorates(project: Project, module: str, span: Span, qualname: str) -> bool:
+    """Whether ``span`` is a decorator of the function ``qualname`` of ``module``."""
+    fn = project.function(module, qualname)
+    return fn is not None and any(d.span == span for d in fn.decorators)
 
 
 def _exits(story: _Story, exits: Sequence[Exit], state: str, who: str = "the handler") -> None:
@@ -238,13 +259,27 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
     if kind.rule == "LAM301":
         story = _Story(project, f"{kind.name} created here")
         _chain(story, item, handlers, call)
+        if finding.outcome == "maybe" and finding.run is not None:
+            run = finding.run
+            story.label = f"{kind.name} created here, waited for only with a timeout"
+            _exits(story, finding.exits, "possibly still pending", "the coroutine")
+            story.at(run.module, run.span, f"`{run.call}()` cancels it if it is still pending")
+            story.notes.append("when the timeout expires the coroutine returns with it still pending, and "
+                               f"`{run.call}()` cancels it: the work is silently lost")
+            return _say((f"{kind.name} {call}", call, kind.name),
+                        "is only waited for with a timeout; it may be cancelled unfinished",
+                        "is only waited for with a timeout"), story
         if finding.outcome == "cancelled" and finding.run is not None:
             run = finding.run
             story.label = f"{kind.name} created here, still pending when the coroutine returns"
             _exits(story, finding.exits, "pending", "the coroutine")
             story.at(run.module, run.span, f"`{run.call}()` cancels it when the coroutine returns")
-            story.notes.append(f"`{run.call}()` cancels the tasks still pending when the coroutine returns, so the "
-                               f"work is silently lost")
+            if kind.awaitable:
+                story.notes.append(f"`{run.call}()` cancels the tasks still pending when the coroutine returns, so "
+                                   f"the work is silently lost")
+            else:
+                story.notes.append(f"`{run.call}()` closes the loop when the coroutine returns, so the callback "
+                                   f"never runs and the work is silently lost")
             return _say((f"{kind.name} {call}", call, kind.name),
                         f"is still pending when `{run.call}()` returns; it is cancelled",
                         f"is still pending, so `{run.call}()` cancels it",
@@ -276,12 +311,21 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
     if kind.rule == "LAM303":
         story = _Story(project, "submitted here, not waited for before the handler returns")
         _chain(story, item, handlers, call)
-        _exits(story, finding.exits, "running")
+        if finding.outcome != "maybe":
+            _exits(story, finding.exits, "running")
         made = _made(project, item.owner) if item.owner else None
         if made is not None and item.owner:
             story.at(*made, f"executor `{paths.display(item.owner)}` created at import (module level)", IMPORT)
         else:
             story.notes.append("the executor it runs on is not a `with` block in the invocation")
+        if finding.outcome == "maybe":
+            story.label = "submitted here, waited for only with a timeout"
+            _exits(story, finding.exits, "possibly still running")
+            story.notes.append("when the timeout expires the handler returns with it still running, and it is "
+                               "frozen with the environment")
+            return _say((f"{kind.name} {call}", call, kind.name),
+                        "is only waited for with a timeout; it may still run when the handler returns",
+                        "is only waited for with a timeout"), story
         story.notes.append(_FROZEN)
         return _say((f"{kind.name} {call}", call, kind.name),
                     "is not waited for before the handler returns; Lambda freezes it",
@@ -367,13 +411,17 @@ def _fix(project: Project, findings: Sequence[Finding]) -> Fix:
     if item.rearms is not None:
         return Fix("Do the periodic work in the handler when it is due (compare a timestamp), or schedule it outside "
                    "the function (an EventBridge rule), or cancel the timer", DISPLAY_ONLY)
+    if rule == "LAM301" and finding.outcome == "maybe":
+        return Fix("Make the timeout longer than the work, or await or cancel what is still pending (the `pending` "
+                   "set) before the coroutine returns", DISPLAY_ONLY)
     if rule == "LAM302" and finding.outcome == "maybe":
         return Fix("Make the timeout longer than the work, or check `is_alive()` after the join", DISPLAY_ONLY)
     if rule == "LAM302" and finding.outcome == "pending":
         return _insert_before_exits(project, findings, "{}.join()", f"Join the {item.kind.name} before the handler returns")
-    if rule == "LAM301" and finding.outcome == "cancelled":
+    if rule == "LAM301" and finding.outcome == "cancelled" and item.kind.awaitable:
+        # (a timer callback of the loop cannot be awaited: its advice says what to do)
         return _insert_before_exits(project, findings, "await {}", "Await the task before the coroutine returns")
-    if rule == "LAM301":
+    if rule == "LAM301" and item.kind.awaitable:
         return Fix("Await the task inside the coroutine the handler runs", DISPLAY_ONLY)
     return Fix(item.kind.advice[:1].upper() + item.kind.advice[1:], DISPLAY_ONLY)
 
@@ -455,12 +503,34 @@ def _display_only(project: Project, finding: Finding, message: str) -> Fix:
     made_here = item.module == module and any(e.span == item.span for e in iter_events(fn.body))
     if len(item.chain) > 1 and not made_here:
         helper = item.chain[-1]
+        if len(item.chain) == 2 and helper in _entry_wrappers(project, module, fn):
+            return Fix(f"{message}: {verb} it in `{helper}` before it returns (Lambda calls it in place of "
+                       f"`{fn.qualname}`)", DISPLAY_ONLY)
+        returned = sorted(finding.returned or ())
+        if returned:  # the helper hands it back already, and the handler drops it
+            call = project.written(module, returned[0], own_only=True) or paths.display(returned[0])
+            return Fix(f"{message}: keep what `{call}(...)` returns, and {verb} it in `{fn.qualname}` before every "
+                       f"return", DISPLAY_ONLY)
         if helper.endswith("__init__"):
             return Fix(f"{message}: keep it on the object `{helper.rsplit('.', 2)[-2]}` makes, and {verb} it in "
                        f"`{fn.qualname}` before every return", DISPLAY_ONLY)
         return Fix(f"{message}: have `{helper}` return it, and {verb} it in `{fn.qualname}` before every return",
                    DISPLAY_ONLY)
     return Fix(message, DISPLAY_ONLY)
+
+
+def _entry_wrappers(project: Project, module: str, fn: Function) -> List[str]:
+    """The wrappers project decorators of ``fn`` return in its place, as the chain names them."""
+    out = []
+    for d in fn.decorators:
+        t = project.target(d.path) if d.path else None
+        if t is None or t.kind != "function" or not t.module:
+            continue
+        maker = returned_function(project, t.module, t.qualname) if d.called else (t.module, t.qualname)
+        wrapper = returned_function(project, *maker) if maker is not None else None
+        if wrapper is not None:
+            out.append(wrapper[1] if wrapper[0] == module else f"{wrapper[0]}.{wrapper[1]}")
+    return out
 
 
 def _holder(path: str) -> str:

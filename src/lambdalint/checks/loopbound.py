@@ -34,8 +34,9 @@ from lambdalint.checks.story import chain_note, declared_places, fit_named, hand
 from lambdalint.checks.teardown import written_at
 from lambdalint.checks.trail import path_places
 from lambdalint.graph.entry import Handler
-from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LIVE, Frame, Interpreter, Site, State, Tracked, Use, join, tracked_resources
+from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Tracked, Use, join, tracked_resources
 from lambdalint.model.replay import all_live, replay_warm
+from lambdalint.model.steps import IF_FALSE, IF_TRUE
 from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, Diagnostic, Fix
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.link import Project

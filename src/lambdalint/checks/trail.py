@@ -1,5 +1,5 @@
 """Which path of the handler leads to a place: the control decisions the model
-recorded on the way (``lambdalint.model.lifetimes.Step``) as labelled places,
+recorded on the way (``lambdalint.model.steps.Step``) as labelled places,
 one per decision ("only when `event.get("reset")` is true" on the `if` line).
 A place reached on every path gets none."""
 
@@ -10,7 +10,7 @@ from typing import Dict, Sequence, Tuple
 from lambdalint.checks import place
 from lambdalint.graph.link import Project
 from lambdalint.index.span import Span
-from lambdalint.model.lifetimes import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP, Step
+from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP, Step
 from lambdalint.report.diagnostics import INVOCATION, Label
 
 

@@ -52,6 +52,7 @@ class WorkKind:
     owner_finish: Tuple[str, ...]
     owner_with_finishes: bool
     only_when_discarded: bool
+    iterating_finishes: bool  # reading the result (iterating it) waits for the work: Executor.map's iterator
     default_executor_arg: Optional[int]
     spawned_when_awaited: bool
     callback_arg: Optional[int]
@@ -79,14 +80,20 @@ class Collector:
 
     def is_partial(self, positional: int, kwargs: Mapping[str, Optional[str]], consts: Mapping[str, str]) -> bool:
         """Whether these arguments may return before all the work is finished."""
+        return bool(self.partial_by(positional, kwargs, consts))
+
+    def partial_by(self, positional: int, kwargs: Mapping[str, Optional[str]], consts: Mapping[str, str]) -> Tuple[str, ...]:
+        """The parameters that let it return before all the work is finished
+        (``timeout``: the work may still run; ``return_when``: some of it does)."""
+        out = []
         for name in self.partial:
             given = name in kwargs or (name in self.params and positional > self.params.index(name))
             if not given or consts.get(name) == "None":
                 continue
             value = kwargs.get(name) or consts.get(name) or ""
             if not any(value.endswith(v) for v in self.complete_values):
-                return True
-        return False
+                out.append(name)
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -251,7 +258,7 @@ def _method(text: str, table: _Table) -> Method:
 
 _WORK_KEYS = ("name", "rule", "spawn", "start", "finish", "awaitable", "consumes-coroutine", "running-probes",
               "finished-probes", "running-when-none", "with-finishes", "owner-finish", "owner-with-finishes",
-              "only-when-discarded", "default-executor-arg", "spawned-when-awaited", "callback-arg", "callback-keyword",
+              "only-when-discarded", "iterating-finishes", "default-executor-arg", "spawned-when-awaited", "callback-arg", "callback-keyword",
               "rearm-stop", "advice", "reference")
 
 
@@ -288,6 +295,7 @@ def _work(data: Any, source: str, number: int) -> WorkKind:
         owner_finish=t.strings("owner-finish"),
         owner_with_finishes=t.boolean("owner-with-finishes"),
         only_when_discarded=t.boolean("only-when-discarded"),
+        iterating_finishes=t.boolean("iterating-finishes"),
         default_executor_arg=default_arg,
         spawned_when_awaited=t.boolean("spawned-when-awaited"),
         callback_arg=callback_arg,

@@ -24,6 +24,8 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
 from lambdalint.model.binding import decorator_wrapper, parameter_env
+# the decisions on a path (``Step``) are spelled in one place, shared with the work model
+from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP, Step
 
 LIVE = ("live", -1)
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
@@ -40,17 +42,6 @@ _BUDGET = 200_000
 
 Status = Tuple[str, int]  # ("live" | "dead" | "none", teardown site id)
 State = Dict[str, FrozenSet[Status]]
-
-# One control decision on the path to an event: (module, span, kind, text). Kinds:
-# IF_TRUE / IF_FALSE (the body / the `else` of the `if` at span; text the condition
-# as written, "" when long), EXITS_IF_TRUE / EXITS_IF_FALSE (what follows an `if`
-# whose body / `else` leaves early: it runs only when the condition is false / true),
-# EXCEPT (an `except` clause; text its header), FINALLY, LOOP (a loop body; text a
-# `while` condition). A trail is the tuple of the decisions enclosing an event, from
-# the handler down through the calls it makes.
-Step = Tuple[str, Span, str, str]
-IF_TRUE, IF_FALSE, EXITS_IF_TRUE, EXITS_IF_FALSE = "if", "else", "exits-if", "exits-else"
-EXCEPT, FINALLY, LOOP = "except", "finally", "loop"
 
 
 @dataclass(frozen=True)

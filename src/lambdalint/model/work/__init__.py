@@ -5,6 +5,6 @@ Must not touch syntax trees, files or diagnostics.
 
 from lambdalint.model.work.interpreter import Interpreter
 from lambdalint.model.work.rearm import Rearming
-from lambdalint.model.work.state import Exit, Finding, Item
+from lambdalint.model.work.state import Exit, Finding, Item, common_trail
 
-__all__ = ["Exit", "Finding", "Interpreter", "Item", "Rearming"]
+__all__ = ["Exit", "Finding", "Interpreter", "Item", "Rearming", "common_trail"]

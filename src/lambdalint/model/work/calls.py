@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function
+from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.link import Target, iter_events
+from lambdalint.graph.objects import returned_function
 from lambdalint.knowledge.work import Collector, WorkKind
 from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.work.state import (
@@ -48,6 +49,7 @@ class Calls:
         return self.project.expand_value(canon)
 
     def call(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        states = [self.consume(s, e, frame) for s in states]
         path = e.path or ""
         root, segs = paths.split(path)
         method = segs[-1] if segs and segs[-1] != "()" else None
@@ -67,6 +69,19 @@ class Calls:
             if fn is not None:
                 if fn.is_async:
                     return self.call_async_def(e, fn, target, states, frame)
+                wrapped = self.wrapper_of(target.module, fn, frame)
+                if wrapped is not None and self.relevant(wrapped[0], wrapped[1]):
+                    # `@run_in_background def send(...)`: calling `send` runs the decorator's
+                    # wrapper, which calls `send` (the facts do not say where: the function it
+                    # wraps is followed after it)
+                    module, wrapper, env, _ = wrapped
+                    inner = Target("function", f"{module}.{wrapper.qualname}", module, wrapper.qualname)
+                    out = self.inline_call(e, wrapper, inner, states, frame, env)
+                    if self.relevant(target.module, fn) and out.falls and len(frame.stack) < MAX_DEPTH \
+                            and (target.module, fn.qualname) not in frame.stack:
+                        then = self.inline_call(e, fn, target, out.falls, frame)
+                        out = Outcome(then.falls, out.returns + then.returns, out.raises + then.raises)
+                    return self.await_result(e, out, frame)
                 if not self.relevant(target.module, fn):
                     return Outcome([self.escape(s, frame, e) for s in states])
                 if len(frame.stack) < MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
@@ -87,6 +102,31 @@ class Calls:
         # 3. library code the catalogue knows
         return self.external_call(e, external, receiver, method, states, frame)
 
+    def wrapper_of(self, module: str, fn: Function, frame: Frame) -> Optional[Tuple[str, Function, Dict[str, Optional[str]], Span]]:
+        """The wrapper a project decorator of the plain function ``module.fn`` returns in its
+        place (``def deco(f): def wrapper(*a, **k): ...; return wrapper``, or a factory's
+        ``@deco(...)``): (its module, the wrapper, the decorator's parameter bound to
+        ``fn``, which the wrapper calls, and where the decorator is). None for library decorators, for methods, and
+        inside the wrapper itself (where ``f(...)`` is ``fn``)."""
+        if fn.class_name is not None or not fn.decorators:
+            return None
+        for d in fn.decorators:
+            t = self.project.target(d.path) if d.path else None
+            if t is None or t.kind != "function" or not t.module:
+                continue
+            maker: Optional[Tuple[str, str]] = (t.module, t.qualname)
+            if d.called:  # a factory: what it returns is the decorator
+                maker = returned_function(self.project, t.module, t.qualname)
+            decorator = self.project.function(*maker) if maker is not None else None
+            wrapper_at = returned_function(self.project, *maker) if maker is not None else None
+            wrapper = self.project.function(*wrapper_at) if wrapper_at is not None else None
+            if decorator is None or wrapper is None or wrapper.is_async or not decorator.params \
+                    or (wrapper_at[0], wrapper.qualname) in frame.stack:  # type: ignore[index]
+                continue
+            return (wrapper_at[0], wrapper, {"$" + decorator.params[0]: f"{module}.{fn.qualname}"},  # type: ignore[index]
+                    d.span)
+        return None
+
     def constructor(self, module: str, qualname: str, depth: int = 0) -> Optional[Tuple[str, str]]:
         """The ``__init__`` a project class runs when called: its own, or a project base's."""
         if self.project.function(module, f"{qualname}.__init__") is not None:
@@ -103,8 +143,8 @@ class Calls:
         return None
 
     def relevant(self, module: str, fn: Function) -> bool:
-        """Whether ``fn`` (or what it calls) can start, finish, await or run work.
-        Others are not followed: what they are given is handed on, as to library code."""
+        """Whether ``fn`` (or what it calls) can start, finish, await or run work, or
+        raises explicitly. Others are not followed: what they are given is handed on, as to library code."""
         key = (module, fn.qualname)
         known = self._relevant.get(key)
         if known is not None:
@@ -113,7 +153,8 @@ class Calls:
         env: Dict[str, Optional[str]] = {}
         result = False
         for e in iter_events(fn.body):
-            if e.awaited:
+            if e.awaited or e.kind == "raise":
+                # (a helper that raises is a way out of the handler that skips what follows)
                 result = True
             elif e.kind == "call" and e.path:
                 root, segs = paths.split(e.path)
@@ -246,6 +287,14 @@ class Calls:
         item = self.new_item(kind, e, frame, callee, owner=owner, daemon=("daemon", "True") in e.consts, **extra)
         if item.id in state.status:
             item.repeated = True  # a second instance while the first may still be held elsewhere
+        # the site runs again while its earlier instance still runs: a local rebound to the new
+        # one loses it (``Interpreter.drop_earlier``)
+        before = state.status.get(item.id, EMPTY)
+        mark = f"#earlier{item.id}"
+        if PENDING in before or MAYBE in before:
+            state = state.with_vars({mark: frozenset({PENDING if PENDING in before else MAYBE})})
+        elif mark in state.vars:
+            state = state.with_vars({mark: None})
         self._spawned.append(item.id)
         if item.rearms is None:
             item.rearms = self.rearming.rearms(e, kind, frame.module, frame.fn, frame.env)
@@ -381,6 +430,15 @@ class Calls:
         values = list(e.args) + [v for _, v in e.kwargs] + list(e.starred)
         return frozenset(a for v in values for a in self.atoms(v, state, frame))
 
+    def consume(self, state: State, e: Event, frame: Frame) -> State:
+        """A lazy result that waits as it is iterated (``Executor.map``'s), handed to
+        a call (``list(...)``, ``zip(...)``, a helper), is taken as consumed."""
+        if not any(self.items[i].kind is not None and self.items[i].kind.iterating_finishes for i in state.status):
+            return state
+        ids = [a for a in self.argument_atoms(e, state, frame) if isinstance(a, int)
+               and self.items[a].kind is not None and self.items[a].kind.iterating_finishes]
+        return self.finish(state, ids) if ids else state
+
     def escape(self, state: State, frame: Frame, e: Event) -> State:
         """Work handed to code the analysis cannot see may be finished there."""
         ids = [a for a in self.argument_atoms(e, state, frame) if isinstance(a, int)]
@@ -455,16 +513,19 @@ class Calls:
         for s in out.falls + [r for r, _ in out.returns]:
             returned = s.vars.get(f"{callee.uid}@return", EMPTY)
             result.falls.append(self.set_result(leave(s), frame, e, returned))
-        result.raises = [(leave(s), span) for s, span in out.raises]
+        # a raise in the callee leaves the caller at the call: the exit is placed there, in the caller's file
+        result.raises = [(leave(s), e.span) for s, _ in out.raises]
         result.falls = cap(result.falls)
         return result
 
-    def inline_call(self, e: Event, fn: Function, target: Target, states: List[State], frame: Frame) -> Outcome:
+    def inline_call(self, e: Event, fn: Function, target: Target, states: List[State], frame: Frame,
+                    closure_env: Optional[Dict[str, Optional[str]]] = None) -> Outcome:
         """Follow a call into a project function. Its effect on a state depends only
         on the state's items, globals and containers, and on what the arguments
         hold, so it is remembered: a helper called from many places is followed
         once per distinct situation, not once per call path."""
         env = self.bind_params(fn, target, e, frame)
+        env.update(closure_env or {})  # names the function reads from the function that made it
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         binder = self.param_atoms(fn, target, e, frame)
         copy_out = self.copy_out(fn, target, e, frame)
@@ -483,9 +544,11 @@ class Calls:
                 spawned = frozenset(self._spawned[first_spawn:])
                 copied = [k for _, k in copy_out]
 
-                def delta(after: State) -> Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]:
+                def delta(after: State) -> Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict, tuple]:
                     changed = {i: st for i, st in after.status.items() if s.status.get(i) != st}
-                    return changed, _globals(after), after.merged, {k: after.vars[k] for k in copied if k in after.vars}
+                    took = tuple(step for step in after.trail if step not in s.trail)  # the decisions inside the helper
+                    return (changed, _globals(after), after.merged, {k: after.vars[k] for k in copied if k in after.vars},
+                            took)
 
                 summary = (
                     [(delta(f), f.vars.get(result_key, EMPTY)) for f in ran.falls],
@@ -501,9 +564,10 @@ class Calls:
                 self._spawned.append(i)
             own = {k: v for k, v in s.vars.items() if k[:1].isdigit()}
 
-            def apply(d: Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict]) -> State:
-                changed, globals_after, merged, back = d
-                return State({**s.status, **changed}, {**own, **globals_after, **back}, merged or s.merged)
+            def apply(d: Tuple[Dict[int, FrozenSet[str]], Dict[str, FrozenSet[Atom]], bool, dict, tuple]) -> State:
+                changed, globals_after, merged, back, took = d
+                return State({**s.status, **changed}, {**own, **globals_after, **back}, merged or s.merged,
+                             s.trail + tuple(step for step in took if step not in s.trail))
 
             for d, returned in summary[0]:
                 out.falls.append(self.set_result(apply(d), frame, e, returned))
@@ -576,7 +640,10 @@ class Calls:
     def collect(self, e: Event, collector: Collector, external: str, states: List[State], frame: Frame) -> Outcome:
         kwargs = {k: v for k, v in e.kwargs}
         consts = dict(e.consts)
-        partial = collector.is_partial(len(e.args), kwargs, consts)
+        partial_by = collector.partial_by(len(e.args), kwargs, consts)
+        partial = bool(partial_by)
+        # `wait(fs, timeout=3)`: the work is waited for, but may outlast the wait
+        timed = partial_by == ("timeout",)
         out: List[State] = []
         for s in states:
             atoms = self.argument_atoms(e, s, frame) - {NONE}
@@ -601,6 +668,8 @@ class Calls:
                 for coro in [a for a in atoms if isinstance(a, int) and self.items[a].kind is None]:
                     ran = self.run_coroutine(coro, [s], frame, e)
                     s = (ran.falls or [s])[0]
+                if timed:
+                    s = self.finish(s, [a for a in atoms if isinstance(a, int)], MAYBE)
                 out.append(self.set_result(s, frame, e, atoms))
                 continue
             finished = self.await_atoms(s, atoms, frame, e)

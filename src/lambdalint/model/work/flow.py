@@ -1,13 +1,17 @@
 """Control flow for the pending-work interpreter: blocks, branches (narrowed by
-what a test proves about an item), loops, try/except/finally and ``with``."""
+what a test proves about an item), loops, try/except/finally and ``with``.
+
+Each state records the decisions its path takes (``State.trail``, in the vocabulary of
+``model.steps``), so that a finding can say on which paths work is left pending."""
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
-from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, LOOP_ROUNDS, State, cap, Outcome, Frame
+from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP
+from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame
 
 
 class ControlFlow:
@@ -23,7 +27,7 @@ class ControlFlow:
             self.budget -= len(current)
             if self.budget <= 0:
                 # out of budget: stop following this path rather than guess
-                return Outcome([], out.returns, out.raises)
+                return Outcome([], out.returns, out.raises, out.breaks, out.continues)
             step = self.event(e, current, frame)
             out.add(step, falls=False)
             current = cap(step.falls)
@@ -37,6 +41,8 @@ class ControlFlow:
         if kind == "use":
             if e.awaited and e.path:
                 return self.await_path(e.path, states, frame, e)
+            if e.path:
+                return Outcome([self.read(s, e.path, frame) for s in states])
             return Outcome(states)
         if kind == "assign":
             return Outcome(self.assign(e, states, frame))
@@ -54,6 +60,10 @@ class ControlFlow:
             return out
         if kind == "raise":
             return Outcome([], [], [(s, e.span) for s in states])
+        if kind == "break":
+            return Outcome(breaks=list(states))
+        if kind == "continue":
+            return Outcome(continues=list(states))
         if kind == "if":
             return self.branch(e, states, frame)
         if kind == "loop":
@@ -63,6 +73,13 @@ class ControlFlow:
         if kind == "with":
             return self.with_(e, states, frame)
         return Outcome(states)
+
+    def read(self, state: State, path: str, frame: Frame) -> State:
+        """Reading a lazy result that waits as it is iterated (``Executor.map``'s) is
+        taken as consuming it: a ``for``, a comprehension, ``list(...)``."""
+        ids = [i for i in self.item_atoms(path, state, frame)
+               if self.items[i].kind is not None and self.items[i].kind.iterating_finishes]
+        return self.finish(state, ids) if ids else state
 
     # --- control flow -----------------------------------------------------------------
     def narrow(self, state: State, e: Event, branch: str, frame: Frame) -> Optional[State]:
@@ -114,11 +131,19 @@ class ControlFlow:
         return self.finish(state, finished) if finished else state
 
     def branch(self, e: Event, states: List[State], frame: Frame) -> Outcome:
-        body_in = [n for n in (self.narrow(s, e, "T", frame) for s in states) if n is not None]
-        else_in = [n for n in (self.narrow(s, e, "F", frame) for s in states) if n is not None]
+        text = dict(e.consts).get("text", "")
+        taken = (frame.module, e.span, IF_TRUE, text)
+        other = (frame.module, e.span, IF_FALSE, text)
+        body_in = [n.took(taken) for n in (self.narrow(s, e, "T", frame) for s in states) if n is not None]
+        else_in = [n.took(other) for n in (self.narrow(s, e, "F", frame) for s in states) if n is not None]
         out = Outcome()
         body = self.block(e.body, body_in, frame) if body_in else Outcome()
         orelse = self.block(e.orelse, else_in, frame) if else_in else Outcome()
+        if body_in and else_in and (not body.falls) != (not orelse.falls):
+            # one branch always leaves early: what follows runs only on the other one
+            falls, step, early = (orelse, other, EXITS_IF_TRUE) if not body.falls else (body, taken, EXITS_IF_FALSE)
+            renamed = (frame.module, e.span, early, text)
+            falls.falls = [s.retraced(tuple(renamed if t == step else t for t in s.trail)) for s in falls.falls]
         out.add(body)
         out.add(orelse)
         out.falls = cap(out.falls)
@@ -140,7 +165,11 @@ class ControlFlow:
         # different paths through the body, so an element finished on some path
         # is taken as finished for all of them
         elements = {i for s in states for i in self.item_atoms(e.value, s, frame)} if e.value else set()
+        if e.value:  # iterating a lazy result consumes it (`for r in pool.map(...)`)
+            current = [self.read(s, e.value, frame) for s in states]
         finished: set = set()
+        timed: set = set()
+        broke: List[State] = []
         for _ in range(LOOP_ROUNDS):
             body_in = []
             for s in current:
@@ -152,40 +181,48 @@ class ControlFlow:
                 if f is not None and not (first and self.must_iterate(e, s, frame)):
                     exits.append(f)
                 if t is not None:
-                    body_in.append(t)
+                    body_in.append(t.took((frame.module, e.span, LOOP, dict(e.consts).get("text", ""))))
             first = False
             if not body_in:
                 current = []
                 break
             body = self.block(e.body, body_in, frame)
-            out.add(body, falls=False)
-            current = cap(body.falls)
+            out.returns.extend(body.returns)
+            out.raises.extend(body.raises)
+            broke.extend(body.breaks)  # these leave the loop, past its `else`
+            current = cap(body.falls + body.continues)
             finished |= {i for s in current for i in elements
                          if s.status.get(i) and not (s.status[i] & {PENDING, CREATED})}
+            timed |= {i for s in current for i in elements if MAYBE in s.status.get(i, EMPTY)}
         for s in current:  # not settled after LOOP_ROUNDS: these leave the loop too
             if s.key() not in seen:
                 f = self.narrow(s, e, "F", frame)
                 if f is not None:
                     exits.append(f)
         if finished:
-            exits = [self.finish(s, finished) for s in exits]
+            # (joined with a timeout on some path: possibly still running, for all of them)
+            exits = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in exits]
+            broke = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in broke]
         exits = cap(exits)
         if e.orelse and exits:
             after = self.block(e.orelse, exits, frame)
             out.add(after)
         else:
             out.falls = exits
+        out.falls = cap(out.falls + broke)
         return out
 
     def try_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         body = self.block(e.body, states, frame)
-        out = Outcome(returns=list(body.returns))
+        out = Outcome(returns=list(body.returns), breaks=list(body.breaks), continues=list(body.continues))
+        marks = e.marks
         if e.handlers:
             # an exception may come before the body did anything, at an explicit
             # raise, or after the body's last statement
-            handler_in = cap(states + body.falls + [s for s, _ in body.raises])
-            for h in e.handlers:
-                out.add(self.block(h, handler_in, frame))
+            handler_in = cap(self.raising_first(e.body, states, frame) + body.falls + [s for s, _ in body.raises])
+            for i, h in enumerate(e.handlers):
+                text, span = marks[i] if i < len(marks) else ("except", e.span)
+                out.add(self.block(h, [s.took((frame.module, span, EXCEPT, text)) for s in handler_in], frame))
         else:
             out.raises.extend(body.raises)
         if body.falls:
@@ -193,25 +230,44 @@ class ControlFlow:
         if not e.final:
             out.falls = cap(out.falls)
             return out
-        final = Outcome()
-        if out.falls:
-            final.add(self.block(e.final, cap(out.falls), frame))
-        for group, target in ((out.returns, final.returns), (out.raises, final.raises)):
-            by_span: Dict[Span, List[State]] = {}
-            for s, span in group:
-                by_span.setdefault(span, []).append(s)
-            for span, group_states in by_span.items():
-                after = self.block(e.final, cap(group_states), frame)
-                target.extend((s, span) for s in after.falls)
-                final.returns.extend(after.returns)
-                final.raises.extend(after.raises)
-        final.falls = cap(final.falls)
-        return final
+        step = (frame.module, marks[-1][1] if marks and marks[-1][0] == "finally" else e.span, FINALLY, "")
+        return self.through(out, lambda group: self.block(e.final, [s.took(step) for s in group], frame))
+
+    def raising_first(self, body: Sequence[Event], states: List[State], frame: Frame) -> List[State]:
+        """The states in which the first thing a ``try`` body does raises. When that is
+        an ``await`` of work (``await task``, ``await asyncio.wait_for(task, 5)``), the
+        exception is the work's own end: it failed, or was cancelled (``wait_for``'s
+        timeout), so it is finished in them."""
+        for e in body:
+            if e.kind == "use" and not e.awaited:
+                continue  # the arguments of the first call
+            if not e.awaited or e.kind not in ("use", "call"):
+                return states
+            paths_ = [e.path] if e.kind == "use" else list(e.args) + [v for _, v in e.kwargs] + list(e.starred)
+            out = []
+            for s in states:
+                ids = [i for p in paths_ if p for i in self.item_atoms(p, s, frame)
+                       if self.items[i].kind is None or self.items[i].kind.awaitable]
+                out.append(self.finish(s, ids) if ids else s)
+            return out
+        return states
 
     def with_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         contexts = [ctx for ctx, _ in e.items if ctx]
         owners = {self.project.canonical(ctx, frame.env) for ctx in contexts} - {None}
-        body = self.block(e.body, states, frame)
+        # a context manager of the project: its `__enter__` runs before the body and its
+        # `__exit__` after it, on every way out (a thread started in one, joined in the other)
+        enter, leave = ("__aenter__", "__aexit__") if e.awaited else ("__enter__", "__exit__")
+        entered = Outcome(states)
+        for ctx in contexts:
+            ran = self.dunder(ctx, enter, e, entered.falls, frame)
+            entered = Outcome(ran.falls, entered.returns, entered.raises + ran.raises)
+        raised = entered.raises
+        body = self.block(e.body, entered.falls, frame) if entered.falls else Outcome()
+        body.raises = raised + body.raises
+        leaving = [ctx for ctx in reversed(contexts) if self.dunder_target(ctx, leave, frame)]
+        if leaving:
+            body = self.through(body, lambda group: self.exit_all(leaving, leave, e, group, frame))
 
         def exit_(s: State) -> State:
             done = [i for i in s.status if self.items[i].kind is not None and self.items[i].kind.owner_with_finishes
@@ -223,4 +279,47 @@ class ControlFlow:
             return self.finish(s, done)
 
         return Outcome([exit_(s) for s in body.falls], [(exit_(s), sp) for s, sp in body.returns],
-                       [(exit_(s), sp) for s, sp in body.raises])
+                       [(exit_(s), sp) for s, sp in body.raises], [exit_(s) for s in body.breaks],
+                       [exit_(s) for s in body.continues])
+
+    # --- project context managers --------------------------------------------------------
+    def dunder_target(self, ctx: str, method: str, frame: Frame) -> bool:
+        target = self.project.target(f"{ctx}.{method}", frame.env)
+        return target is not None and target.kind == "function" and bool(target.module)
+
+    def dunder(self, ctx: str, method: str, e: Event, states: List[State], frame: Frame) -> Outcome:
+        """Run ``ctx.<method>()`` when it is a method of a project class."""
+        if not states or not self.dunder_target(ctx, method, frame):
+            return Outcome(states)
+        return self.call(Event("call", e.span, path=f"{ctx}.{method}", stmt=True, awaited=e.awaited), states, frame)
+
+    def exit_all(self, contexts: Sequence[str], method: str, e: Event, states: List[State], frame: Frame) -> Outcome:
+        out = Outcome(states)
+        for ctx in contexts:
+            ran = self.dunder(ctx, method, e, out.falls, frame)
+            out = Outcome(ran.falls, out.returns + ran.returns, out.raises + ran.raises)
+        return out
+
+    def through(self, out: Outcome, run: Callable[[List[State]], Outcome]) -> Outcome:
+        """``out`` after ``run`` on each way out, as a ``finally`` block: the falls
+        fall, and returns and raises keep their spans."""
+        done = Outcome()
+        if out.falls:
+            done.add(run(cap(out.falls)))
+        for group, target in ((out.returns, done.returns), (out.raises, done.raises)):
+            by_span: Dict[Span, List[State]] = {}
+            for s, span in group:
+                by_span.setdefault(span, []).append(s)
+            for span, group_states in by_span.items():
+                after = run(cap(group_states))
+                target.extend((s, span) for s in after.falls)
+                done.returns.extend(after.returns)
+                done.raises.extend(after.raises)
+        for group, target_ in ((out.breaks, done.breaks), (out.continues, done.continues)):
+            if group:  # `break` / `continue` inside the block run it on the way out too
+                after = run(cap(group))
+                target_.extend(after.falls)
+                done.returns.extend(after.returns)
+                done.raises.extend(after.raises)
+        done.falls = cap(done.falls)
+        return done

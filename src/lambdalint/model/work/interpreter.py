@@ -27,18 +27,21 @@ pending when the handler returns is reported; other work started at import is no
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
-from lambdalint.graph.link import Project
+from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
 from lambdalint.model.work.flow import ControlFlow
+from lambdalint.model.steps import Step
 from lambdalint.model.work.rearm import Rearming
 from lambdalint.model.work.state import (
     Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, BUDGET, Item, RunCtx, Exit, Finding, State, Outcome, Frame, Closure, cap,
+    common_trail,
 )
 
 
@@ -76,7 +79,20 @@ class Interpreter(Calls, ControlFlow):
         if fn is None:
             return []
         frame = self.new_frame(handler.module, fn, entry_env(handler, fn), (), (), None, handler.qualname)
-        out = self.block(fn.body, self.imported(handler), frame)
+        states = self.imported(handler)
+        raised: List[Tuple[State, Span]] = []
+        wrapped = self.wrapper_of(handler.module, fn, frame)
+        if wrapped is not None and self.relevant(wrapped[0], wrapped[1]):
+            # `@with_heartbeat def handler(event, context)`: Lambda calls the wrapper the project's
+            # decorator returns, which calls the handler (where, the facts do not say: it is followed first)
+            module, wrapper, env, decorated_at = wrapped
+            call = Event("call", decorated_at, path=f"{handler.module}.{fn.qualname}", args=tuple("$" + p for p in fn.params),
+                         stmt=True)
+            ran = self.inline_call(call, wrapper, Target("function", f"{module}.{wrapper.qualname}", module,
+                                                         wrapper.qualname), states, frame, env)
+            states, raised = ran.falls, ran.raises
+        out = self.block(fn.body, states, frame) if states else Outcome()
+        out.raises = raised + out.raises
         self.checkpoint(out, frame, final=True)
         return list(self.findings.values())
 
@@ -98,7 +114,7 @@ class Interpreter(Calls, ControlFlow):
                 states = self.block((e,), states, frame).falls or states
             states = cap([s.without_frame(frame.uid) for s in states])
         self._init_at = None
-        return states
+        return [s.retraced(()) for s in states]  # import's decisions are not the handler's paths
 
     def new_frame(self, module: str, fn: Function, env: Dict[str, Optional[str]], chain: Tuple[str, ...],
                   stack: Tuple[Tuple[str, str], ...], run: Optional[RunCtx], label: str,
@@ -151,12 +167,18 @@ class Interpreter(Calls, ControlFlow):
                 named[exit_] = (work or frozenset(), containers or frozenset())
             return named[exit_]
 
+        # which paths: per finding, the states that leave it so at each exit, and the
+        # states that leave its item finished (or never made) at any exit
+        leaving: Dict[Tuple[int, str], Dict[Exit, List[State]]] = {}
+        finishing: Dict[int, List[State]] = {}
         for state, exit_ in exits:
             for item_id, statuses in state.status.items():
                 item = self.items[item_id]
                 outcome = self.unfinished(item, statuses, final, run)
                 if outcome is None:
+                    finishing.setdefault(item_id, []).append(state)
                     continue
+                leaving.setdefault((item_id, outcome), {}).setdefault(exit_, []).append(state)
                 key = (item_id, outcome)
                 finding = self.findings.get(key)
                 if finding is None:
@@ -175,10 +197,20 @@ class Interpreter(Calls, ControlFlow):
                 kept = frozenset(k for k, v in state.vars.items() if item_id in v and not k[:1].isdigit()
                                  and not k.startswith("#"))
                 finding.kept = kept if finding.kept is None else finding.kept & kept
+                returned = frozenset(k[len(f"{frame.uid}@"):-2] for k, v in state.vars.items()
+                                     if item_id in v and k.startswith(f"{frame.uid}@") and k.endswith("()"))
+                finding.returned = returned if finding.returned is None else finding.returned & returned
                 finding.direct = frozenset(
                     h for h in finding.holders
                     if (frame.env.get(h) or "").endswith("()") and not (frame.env.get(h) or "").endswith("__getitem__()")
                 )
+        for (item_id, outcome), by_exit in leaving.items():
+            finding = self.findings[(item_id, outcome)]
+            if self.items[item_id].overwritten:
+                continue  # left unfinished by the site running again, not by a decision
+            done = finishing.get(item_id, []) + [s for s, _ in exits if item_id not in s.status]
+            finding.trail = finding.trail + tuple(
+                step for step in which_path(by_exit, done) if step not in finding.trail)
 
     def unfinished(self, item: Item, statuses: FrozenSet[str], final: bool, run: Optional[RunCtx]) -> Optional[str]:
         if item.init_at is not None:
@@ -196,7 +228,8 @@ class Interpreter(Calls, ControlFlow):
                 return None
             if item.default_executor:
                 return None  # asyncio.run() waits for the default executor
-            return "cancelled" if PENDING in statuses else None
+            # (waited for with a timeout only: cancelled if the timeout expired)
+            return "cancelled" if PENDING in statuses else "maybe" if MAYBE in statuses else None
         if item.kind.spawned_when_awaited and item.run is not None and item.run.mode == "cancelled":
             return None  # checked where the coroutine run by asyncio.run() returned
         if PENDING in statuses:
@@ -269,11 +302,53 @@ class Interpreter(Calls, ControlFlow):
                 prefix = made + "."
                 copied = {loc + k[len(made):]: v for k, v in s.vars.items() if k.startswith(prefix)}
                 s = s.with_vars(copied)
+            if simple_local and value and value.endswith("()") and not value.endswith(".__getitem__()"):
+                s = self.drop_earlier(s, loc, frozenset(a for a in atoms if isinstance(a, int)
+                                                        and self.made_by(self.items[a], e, frame)))
             if simple_local or atoms or loc in s.vars:
                 out.append(s.with_vars({loc: atoms}))
             else:
                 out.append(s)
         return out
+
+    def drop_earlier(self, state: State, loc: str, atoms: FrozenSet[Atom]) -> State:
+        """``p = Popen(cmd)`` run again (a loop): the local now holds the new instance,
+        and the earlier one, still running when the site ran again (``Calls.spawn``
+        marks it) and held by nothing else, can no longer be finished through it. It
+        stays unfinished as a work item of its own (reported at the same site), while
+        the one the local holds may be finished later."""
+        held = state.vars.get(loc, EMPTY)
+        changes: Dict[int, str] = {}
+        cleared: Dict[str, Optional[FrozenSet[Atom]]] = {}
+        for i in [a for a in held if isinstance(a, int) and a in atoms]:
+            mark = f"#earlier{i}"
+            before = state.vars.get(mark)
+            if not before or self.items[i].kind is None:
+                continue
+            cleared[mark] = None
+            if any(i in v for k, v in state.vars.items() if k != loc and "@" not in k and not k.startswith("#")):
+                continue  # still held by another variable, a container or an attribute
+            earlier = self.earlier_item(self.items[i], loc.lstrip("0123456789")[1:])
+            changes[earlier.id] = PENDING if PENDING in before else MAYBE
+        state = state.with_vars(cleared)
+        if not changes:
+            return state
+        return State({**state.status, **{k: frozenset({v}) for k, v in changes.items()}}, state.vars, state.merged,
+                     state.trail)
+
+    def made_by(self, item: Item, e: Event, frame: Frame) -> bool:
+        """Whether the statement ``e`` is the one that makes ``item`` (its site is in it)."""
+        return item.module == frame.module and e.span[:2] <= item.span[:2] and item.span[2:] <= e.span[2:]
+
+    def earlier_item(self, item: Item, local: str) -> Item:
+        """The instances a site made before the one a local holds now."""
+        key = (item.module, item.span, f"{item.kind.name if item.kind else 'coroutine'}/earlier")
+        item_id = self._item_ids.get(key)
+        if item_id is None:
+            item_id = len(self.items)
+            self._item_ids[key] = item_id
+            self.items.append(replace(item, id=item_id, overwritten=local, repeated=True))
+        return self.items[item_id]
 
     def container_location(self, raw: str, frame: Frame) -> Optional[str]:
         """Where adding to the container ``raw`` goes: a local that aliases a
@@ -327,3 +402,19 @@ class Interpreter(Calls, ControlFlow):
                 if isinstance(child, int):
                     changes[child] = status
         return state.with_status(changes)
+
+
+def which_path(leaving: Dict[Exit, List[State]], done: Sequence[State]) -> Tuple[Step, ...]:
+    """The decisions that lead to work left unfinished: at each exit that leaves it so,
+    those every path to that exit took (so each is needed to get there), except those
+    every path that finishes it (or never makes it) took too (they decide nothing).
+    Work left unfinished on every path has none."""
+    if not done:
+        return ()
+    shared = set(common_trail([s.trail for s in done]))
+    out: List[Step] = []
+    for states in leaving.values():
+        for step in common_trail([s.trail for s in states]):
+            if step not in shared and step not in out:
+                out.append(step)
+    return tuple(out)

@@ -8,6 +8,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, U
 
 from lambdalint.index.facts import Function, Span
 from lambdalint.knowledge.work import WorkKind
+from lambdalint.model.steps import Step
 
 
 Atom = Union[int, str]  # an item id, NONE, or UNBOUND
@@ -48,6 +49,7 @@ class Item:
     coroutine_of: Optional[Tuple[str, str]] = None  # (module, qualname) of the async def
     discarded: bool = False
     repeated: bool = False  # the site ran again while earlier work from it was known: one local cannot hold all of it
+    overwritten: str = ""  # earlier instances of a site: the local that was rebound to a new one (``earlier_item``)
     rearms: Optional[str] = None  # the callback that starts it again when it fires (a background loop)
     init_at: Optional[Tuple[str, Span]] = None  # the import-time statement that started it, if only import did
     # the call sites of ``chain[1:]``: where each function of the chain calls the next,
@@ -98,14 +100,22 @@ class Finding:
     bound: Optional[FrozenSet[str]] = None
     containers: Optional[FrozenSet[str]] = None
     kept: Optional[FrozenSet[str]] = None  # globals and object attributes that hold it at every exit
+    returned: Optional[FrozenSet[str]] = None  # calls of the checked frame whose result holds it at every exit (paths)
     checked: Optional[Tuple[str, Function]] = None  # (module, function) whose exits are the checkpoint
     run: Optional[RunCtx] = None
+    # the decisions on the paths that leave it unfinished (``model.steps.Step``), in the order
+    # taken; () when every path does
+    trail: Tuple[Step, ...] = ()
 
 
 # --- abstract states ----------------------------------------------------------------
 
 class State:
-    """One path's knowledge: item statuses and what holds which items.
+    """One path's knowledge: item statuses and what holds which items, and the
+    control decisions the path took (``trail``, ``model.steps.Step``s in the order
+    taken). The trail says which path this is; it is not part of what the state
+    knows (``key``), so two paths that know the same are one state, whose trail
+    keeps only the decisions both took.
 
     ``vars`` keys: ``<uid>%x`` / ``<uid>$p`` (locals of a frame), ``<uid>@<path>()``
     (the result of the last call to ``path`` in a frame), ``<uid>@return``, canonical
@@ -113,12 +123,14 @@ class State:
     ``#children<id>`` / ``#closure<id>$p`` for gathers and coroutine arguments.
     """
 
-    __slots__ = ("status", "vars", "merged", "_key")
+    __slots__ = ("status", "vars", "merged", "trail", "_key")
 
-    def __init__(self, status: Dict[int, FrozenSet[str]], vars: Dict[str, FrozenSet[Atom]], merged: bool = False) -> None:
+    def __init__(self, status: Dict[int, FrozenSet[str]], vars: Dict[str, FrozenSet[Atom]], merged: bool = False,
+                 trail: Tuple[Step, ...] = ()) -> None:
         self.status = status
         self.vars = vars
         self.merged = merged
+        self.trail = trail
         self._key: Optional[Tuple] = None
 
     def key(self) -> Tuple:
@@ -132,7 +144,7 @@ class State:
         status = dict(self.status)
         for item, st in changes.items():
             status[item] = frozenset({st})
-        return State(status, self.vars, self.merged)
+        return State(status, self.vars, self.merged, self.trail)
 
     def with_vars(self, changes: Dict[str, Optional[FrozenSet[Atom]]]) -> "State":
         if not changes:
@@ -143,13 +155,23 @@ class State:
                 vars.pop(k, None)
             else:
                 vars[k] = v
-        return State(self.status, vars, self.merged)
+        return State(self.status, vars, self.merged, self.trail)
 
     def without_frame(self, uid: int) -> "State":
         prefixes = (f"{uid}%", f"{uid}$", f"{uid}@")
         if not any(k.startswith(prefixes) for k in self.vars):
             return self
-        return State(self.status, {k: v for k, v in self.vars.items() if not k.startswith(prefixes)}, self.merged)
+        return State(self.status, {k: v for k, v in self.vars.items() if not k.startswith(prefixes)}, self.merged,
+                     self.trail)
+
+    def took(self, step: Step) -> "State":
+        """This path after the decision ``step`` (taken once: a loop's second round adds nothing)."""
+        if step in self.trail:
+            return self
+        return State(self.status, self.vars, self.merged, self.trail + (step,))
+
+    def retraced(self, trail: Tuple[Step, ...]) -> "State":
+        return self if trail == self.trail else State(self.status, self.vars, self.merged, trail)
 
     def items(self, atoms: Iterable[Atom]) -> List[int]:
         return [a for a in atoms if isinstance(a, int)]
@@ -169,7 +191,15 @@ def merge(states: Sequence[State]) -> State:
     for k in vars:
         if _is_local(k) and not all(k in s.vars for s in states):
             vars[k] = vars[k] | unbound
-    return State(status, vars, merged=True)
+    return State(status, vars, merged=True, trail=common_trail([s.trail for s in states]))
+
+
+def common_trail(trails: Sequence[Tuple[Step, ...]]) -> Tuple[Step, ...]:
+    """The decisions every one of ``trails`` took, in the order the first took them."""
+    if not trails:
+        return ()
+    first, rest = trails[0], [set(t) for t in trails[1:]]
+    return tuple(step for step in first if all(step in t for t in rest))
 
 
 def _is_local(key: str) -> bool:
@@ -199,7 +229,11 @@ def cap(states: Sequence[State]) -> List[State]:
         return list(states)
     unique: Dict[Tuple, State] = {}
     for s in states:
-        unique.setdefault(s.key(), s)
+        seen = unique.get(s.key())
+        if seen is None:
+            unique[s.key()] = s
+        elif seen.trail != s.trail:  # two paths that end up knowing the same: one state, what both took
+            unique[s.key()] = seen.retraced(common_trail([seen.trail, s.trail]))
     out = list(unique.values())
     return [merge(out)] if len(out) > MAX_STATES else out
 
@@ -209,12 +243,17 @@ class Outcome:
     falls: List[State] = field(default_factory=list)
     returns: List[Tuple[State, Span]] = field(default_factory=list)
     raises: List[Tuple[State, Span]] = field(default_factory=list)
+    # leaving the innermost loop by `break`, or going back to its head by `continue`
+    breaks: List[State] = field(default_factory=list)
+    continues: List[State] = field(default_factory=list)
 
     def add(self, other: "Outcome", falls: bool = True) -> None:
         if falls:
             self.falls.extend(other.falls)
         self.returns.extend(other.returns)
         self.raises.extend(other.raises)
+        self.breaks.extend(other.breaks)
+        self.continues.extend(other.continues)
 
 
 @dataclass
