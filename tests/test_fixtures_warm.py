@@ -154,11 +154,12 @@ def _own_names(spec: "Executable") -> Tuple[str, ...]:
     ``lambdalint-fixture-...`` name in its files (up to a ``{`` of an f-string).
     Another test run on the machine (a second suite, another checkout) makes
     files of other fixtures meanwhile: only these count as this one's leftovers.
-    A name with nothing after the prefix could be any of them: then all count."""
+    A name with nothing after the prefix could be any of them: then all count. A
+    fixture that names none makes none (the glob sees only names with the prefix)."""
     found = set()
     for path in _module_files(spec):
         found.update(re.findall(re.escape(TEMP_PREFIX) + r"[A-Za-z0-9_-]*", path.read_text(encoding="utf-8")))
-    return tuple(sorted(found)) or (TEMP_PREFIX,)
+    return tuple(sorted(found))
 
 
 def _load_from_root(spec: Executable):
@@ -341,7 +342,7 @@ def test_warm_invocations(spec: Executable):
     before = _temp_leftovers()
     outcomes, running = _invoke_warm(spec)
     own = _own_names(spec)
-    leftovers = {p for p in _temp_leftovers() - before if os.path.basename(p).startswith(own)}
+    leftovers = {p for p in _temp_leftovers() - before if own and os.path.basename(p).startswith(own)}
     assert not leftovers, f"{spec.id} left files behind: {sorted(leftovers)}"
     assert len(outcomes) == INVOCATIONS
     work = "\n".join(f"  invocation {i}: {r.describe()}" for i, r in enumerate(running, 1))
