@@ -266,6 +266,46 @@ INVALID = {
 
             signal.signal(signal.SIGTERM, on_term)  # expect: LAM204
     """,
+    # loggers are one place per name: resetting another one undoes nothing here
+    "root_reset_does_not_reset_a_named_local_logger": """
+        import logging, sys
+
+        def handler(event, context):
+            logging.getLogger().handlers = []
+            log = logging.getLogger("app")
+            log.addHandler(logging.StreamHandler(sys.stdout))  # expect: LAM204
+            log.info("hi")
+    """,
+    "other_logger_reset_inline_add": """
+        import logging, sys
+
+        def handler(event, context):
+            logging.getLogger("other").handlers = []
+            logging.getLogger("app").addHandler(logging.StreamHandler(sys.stdout))  # expect: LAM204
+    """,
+    "root_remove_handler_module_logger": """
+        import logging, sys
+        log = logging.getLogger(__name__)
+        stale = logging.NullHandler()
+
+        def handler(event, context):
+            logging.getLogger().removeHandler(stale)
+            log.addHandler(logging.StreamHandler(sys.stdout))  # expect: LAM204
+    """,
+    "named_reset_of_a_different_modules_logger": {
+        "util.py": """
+            import logging
+            log = logging.getLogger(__name__)
+        """,
+        "app.py": """
+            import logging, sys
+            from util import log
+
+            def handler(event, context):
+                logging.getLogger("app").handlers.clear()
+                log.addHandler(logging.StreamHandler(sys.stdout))  # expect: LAM204
+        """,
+    },
 }
 
 VALID = {
@@ -627,6 +667,64 @@ VALID = {
         def handler(event, context):
             log = logging.LoggerAdapter(logging.getLogger(), {})
             log.info("x")
+    """,
+    # the same logger, reached by its name another way, reset before adding
+    "same_logger_reset_by_name": """
+        import logging, sys
+        log = logging.getLogger("app")
+
+        def handler(event, context):
+            logging.getLogger("app").handlers = []
+            log.addHandler(logging.StreamHandler(sys.stdout))
+    """,
+    "module_logger_reset_through_a_local": """
+        import logging, sys
+        log = logging.getLogger(__name__)
+
+        def handler(event, context):
+            mine = logging.getLogger(__name__)
+            mine.handlers.clear()
+            log.addHandler(logging.StreamHandler(sys.stdout))
+    """,
+    "root_logger_spelled_three_ways": """
+        import logging, sys
+
+        def handler(event, context):
+            logging.getLogger("root").handlers = []
+            logging.getLogger().addHandler(logging.StreamHandler(sys.stdout))
+            logging.getLogger(None).handlers.clear()
+            logging.root.addHandler(logging.StreamHandler(sys.stdout))
+            logging.root.handlers = []
+    """,
+    "reset_of_a_logger_whose_name_is_not_known": """
+        import logging, sys
+        log = logging.getLogger("app")
+
+        def handler(event, context):
+            logging.getLogger(event["logger"]).handlers = []
+            log.addHandler(logging.StreamHandler(sys.stdout))
+    """,
+    "same_logger_in_two_modules": {
+        "util.py": """
+            import logging
+            log = logging.getLogger(__name__)
+        """,
+        "app.py": """
+            import logging, sys
+            from util import log
+
+            def handler(event, context):
+                logging.getLogger("util").handlers.clear()
+                log.addHandler(logging.StreamHandler(sys.stdout))
+        """,
+    },
+    "named_logger_reset_then_added_local": """
+        import logging, sys
+
+        def handler(event, context):
+            lg = logging.getLogger("app")
+            lg.handlers = []
+            logging.getLogger("app").addHandler(logging.StreamHandler(sys.stdout))
     """,
 }
 
