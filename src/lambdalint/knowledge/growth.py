@@ -91,6 +91,14 @@ class TmpApi:
     # commands remove ("rm", or "find -delete": the program and a word it needs)
     command: bool = False
     programs: Tuple[str, ...] = ()
+    # for writers with modes: the mode letters that append to what is there ("a"), and
+    # those that empty the file first ("w"); a fixed /tmp name opened to append on
+    # every invocation grows, unless something empties or removes it between
+    appends: str = ""
+    truncates: str = ""
+    # for removers: the call empties the file (os.truncate, f.truncate()) rather than
+    # removing it: it takes back what was appended, not files made per invocation
+    empties: bool = False
 
 
 def _matches(patterns: Iterable[str], path: str) -> bool:
@@ -151,7 +159,7 @@ _FIELDS: Dict[str, Dict[str, str]] = {
                  "name-position": "i", "name-kwarg": "s", "root-names": "l", "roots": "l"},
     "tmp": {"name": "s", "role": "s", "calls": "l", "methods": "l", "path-position": "i", "path-kwarg": "s",
             "only-with": "l", "mode-position": "i", "mode-kwarg": "s", "modes": "s", "command": "b",
-            "programs": "l"},
+            "programs": "l", "appends": "s", "truncates": "s", "empties": "b"},
 }
 _REQUIRED = {
     "collection": ("constructors",),
