@@ -36,7 +36,8 @@ from lambdalint.report.diagnostics import DISPLAY_ONLY, INVOCATION, WARNING, Dia
 
 RULES = (
     RuleInfo("LAM203", "tmp-accumulation", WARNING,
-             "a handler creates a uniquely named file or folder under /tmp on every invocation and never removes it",
+             "a handler creates a uniquely named file or folder under /tmp (or appends to a fixed one) on every "
+             "invocation and never removes (or empties) it",
              fix="display-only"),
 )
 
