@@ -707,6 +707,15 @@ VALID = {
             with open("/tmp/seed.txt") as f:
                 return f.read()
     """,
+    # a log file is meant to keep earlier lines: FileHandler's default "a" is not counted
+    "file_handler_to_tmp_at_import": """
+        import logging
+        logger = logging.getLogger(__name__)
+        logger.addHandler(logging.FileHandler("/tmp/app.log"))
+
+        def handler(event, context):
+            logger.info("x")
+    """,
     "append_to_a_name_read_from_a_file": """
         def handler(event, context):
             target = open("/tmp/target.txt").read()
