@@ -216,6 +216,54 @@ INVALID = {
             d = workdir()
             return d
     """,
+    # a fixed name opened to append: one file that grows and keeps earlier invocations' data
+    "append_to_fixed_name": """
+        import boto3
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            with open("/tmp/records.csv", "a") as f:  # expect: LAM203
+                f.write(event["line"] + "\\n")
+            s3.upload_file("/tmp/records.csv", "bucket", "records.csv")
+    """,
+    "append_to_module_level_fixed_names": """
+        import codecs
+        import gzip
+        import io
+        import os
+        import tempfile
+        from pathlib import Path
+
+        RECORDS = os.path.join(tempfile.gettempdir(), "records.csv")
+        AUDIT = Path("/tmp/audit.log")
+
+        def handler(event, context):
+            io.open(RECORDS, "ab").write(b"x")  # expect: LAM203
+            with AUDIT.open("a") as f:  # expect: LAM203
+                f.write("x")
+            codecs.open("/tmp/c.txt", "a+", "utf-8").write("x")  # expect: LAM203
+            with gzip.open(os.path.join("/tmp", "events.gz"), "at") as g:  # expect: LAM203
+                g.write("x")
+    """,
+    "append_local_fixed_name_removed_on_error_only": """
+        import os
+
+        def handler(event, context):
+            path = "/tmp/batch.jsonl"
+            try:
+                with open(path, "a") as f:  # expect: LAM203
+                    f.write(event["body"])
+            except ValueError:
+                os.remove(path)
+                raise
+    """,
+    "append_after_writing_another_file": """
+        def handler(event, context):
+            with open("/tmp/header.csv", "w") as f:
+                f.write("h")
+            with open("/tmp/rows.csv", "a") as f:  # expect: LAM203
+                f.write(event["row"])
+    """,
     # --- LAM204 -------------------------------------------------------------------
     "add_handler_in_handler": """
         import logging
@@ -266,6 +314,46 @@ INVALID = {
 
             signal.signal(signal.SIGTERM, on_term)  # expect: LAM204
     """,
+    # loggers are one place per name: resetting another one undoes nothing here
+    "root_reset_does_not_reset_a_named_local_logger": """
+        import logging, sys
+
+        def handler(event, context):
+            logging.getLogger().handlers = []
+            log = logging.getLogger("app")
+            log.addHandler(logging.StreamHandler(sys.stdout))  # expect: LAM204
+            log.info("hi")
+    """,
+    "other_logger_reset_inline_add": """
+        import logging, sys
+
+        def handler(event, context):
+            logging.getLogger("other").handlers = []
+            logging.getLogger("app").addHandler(logging.StreamHandler(sys.stdout))  # expect: LAM204
+    """,
+    "root_remove_handler_module_logger": """
+        import logging, sys
+        log = logging.getLogger(__name__)
+        stale = logging.NullHandler()
+
+        def handler(event, context):
+            logging.getLogger().removeHandler(stale)
+            log.addHandler(logging.StreamHandler(sys.stdout))  # expect: LAM204
+    """,
+    "named_reset_of_a_different_modules_logger": {
+        "util.py": """
+            import logging
+            log = logging.getLogger(__name__)
+        """,
+        "app.py": """
+            import logging, sys
+            from util import log
+
+            def handler(event, context):
+                logging.getLogger("app").handlers.clear()
+                log.addHandler(logging.StreamHandler(sys.stdout))  # expect: LAM204
+        """,
+    },
 }
 
 VALID = {
@@ -548,6 +636,92 @@ VALID = {
             finally:
                 p.unlink()
     """,
+    "append_then_remove": """
+        import os
+
+        def handler(event, context):
+            with open("/tmp/records.csv", "a") as f:
+                f.write(event["line"])
+            os.remove("/tmp/records.csv")
+    """,
+    "append_removed_in_finally": """
+        import os
+        RECORDS = "/tmp/records.csv"
+
+        def handler(event, context):
+            try:
+                with open(RECORDS, "a") as f:
+                    f.write(event["line"])
+            finally:
+                if os.path.exists(RECORDS):
+                    os.remove(RECORDS)
+    """,
+    "append_only_while_missing": """
+        import os
+
+        def handler(event, context):
+            if not os.path.exists("/tmp/words.txt"):
+                with open("/tmp/words.txt", "a") as f:
+                    f.write("alpha\\n")
+            with open("/tmp/words.txt") as f:
+                return f.read()
+    """,
+    "header_written_then_appended": """
+        def handler(event, context):
+            with open("/tmp/report.csv", "w") as f:
+                f.write("h\\n")
+            for row in event["rows"]:
+                with open("/tmp/report.csv", "a") as f:
+                    f.write(row)
+    """,
+    "append_emptied_first": """
+        import os
+        from pathlib import Path
+
+        def handler(event, context):
+            os.truncate("/tmp/a.log", 0)
+            with open("/tmp/a.log", "a") as f:
+                f.write("x")
+            p = Path("/tmp/b.log")
+            with p.open("a") as g:
+                g.truncate(0)
+                g.write("x")
+    """,
+    "append_to_a_per_invocation_name_removed": """
+        import os
+        import uuid
+
+        def handler(event, context):
+            path = f"/tmp/{uuid.uuid4().hex}.log"
+            try:
+                with open(path, "a") as f:
+                    f.write("x")
+            finally:
+                os.remove(path)
+    """,
+    "append_at_import_read_in_handler": """
+        with open("/tmp/seed.txt", "a") as f:
+            f.write("seed")
+
+        def handler(event, context):
+            with open("/tmp/seed.txt") as f:
+                return f.read()
+    """,
+    # a log file is meant to keep earlier lines: FileHandler's default "a" is not counted
+    "file_handler_to_tmp_at_import": """
+        import logging
+        logger = logging.getLogger(__name__)
+        logger.addHandler(logging.FileHandler("/tmp/app.log"))
+
+        def handler(event, context):
+            logger.info("x")
+    """,
+    "append_to_a_name_read_from_a_file": """
+        def handler(event, context):
+            target = open("/tmp/target.txt").read()
+            with open(target, "a") as f:
+                f.write("x")
+    """,
     # --- LAM204 -------------------------------------------------------------------
     "add_handler_at_import": """
         import logging
@@ -627,6 +801,64 @@ VALID = {
         def handler(event, context):
             log = logging.LoggerAdapter(logging.getLogger(), {})
             log.info("x")
+    """,
+    # the same logger, reached by its name another way, reset before adding
+    "same_logger_reset_by_name": """
+        import logging, sys
+        log = logging.getLogger("app")
+
+        def handler(event, context):
+            logging.getLogger("app").handlers = []
+            log.addHandler(logging.StreamHandler(sys.stdout))
+    """,
+    "module_logger_reset_through_a_local": """
+        import logging, sys
+        log = logging.getLogger(__name__)
+
+        def handler(event, context):
+            mine = logging.getLogger(__name__)
+            mine.handlers.clear()
+            log.addHandler(logging.StreamHandler(sys.stdout))
+    """,
+    "root_logger_spelled_three_ways": """
+        import logging, sys
+
+        def handler(event, context):
+            logging.getLogger("root").handlers = []
+            logging.getLogger().addHandler(logging.StreamHandler(sys.stdout))
+            logging.getLogger(None).handlers.clear()
+            logging.root.addHandler(logging.StreamHandler(sys.stdout))
+            logging.root.handlers = []
+    """,
+    "reset_of_a_logger_whose_name_is_not_known": """
+        import logging, sys
+        log = logging.getLogger("app")
+
+        def handler(event, context):
+            logging.getLogger(event["logger"]).handlers = []
+            log.addHandler(logging.StreamHandler(sys.stdout))
+    """,
+    "same_logger_in_two_modules": {
+        "util.py": """
+            import logging
+            log = logging.getLogger(__name__)
+        """,
+        "app.py": """
+            import logging, sys
+            from util import log
+
+            def handler(event, context):
+                logging.getLogger("util").handlers.clear()
+                log.addHandler(logging.StreamHandler(sys.stdout))
+        """,
+    },
+    "named_logger_reset_then_added_local": """
+        import logging, sys
+
+        def handler(event, context):
+            lg = logging.getLogger("app")
+            lg.handlers = []
+            logging.getLogger("app").addHandler(logging.StreamHandler(sys.stdout))
     """,
 }
 

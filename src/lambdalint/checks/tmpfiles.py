@@ -8,7 +8,9 @@ catalogue given a name built from uuid/time/event data: ``open(..., "w")``,
 archives, ``shutil``, renames, downloads, savers, a command's argument vector)
 and never removes it fills /tmp up. Fixed names are overwritten, not
 accumulated, and the self-cleaning context managers (``TemporaryDirectory``,
-``TemporaryFile``, ``NamedTemporaryFile()``) are fine.
+``TemporaryFile``, ``NamedTemporaryFile()``) are fine. A fixed name opened to
+append (``open("/tmp/records.csv", "a")``) on every invocation, and never emptied
+or removed, is one file that grows and carries every earlier invocation's data.
 
 A query over the warm replay (``model.tmpfiles``): /tmp is one place of module
 state, and a site is reported when invocation N+1 makes its path again while what it
@@ -26,7 +28,7 @@ from typing import Iterable
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth import partial_resets, said
 from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, fit, growth_catalog, handlers_note
-from lambdalint.checks.story import EACH_CALLER, call_places
+from lambdalint.checks.story import EACH_CALLER, call_places, fit_named
 from lambdalint.checks.trail import path_places
 from lambdalint.model.tmpfiles import Creation
 from lambdalint.model.warm_growth import warm_growth
@@ -34,7 +36,8 @@ from lambdalint.report.diagnostics import DISPLAY_ONLY, INVOCATION, WARNING, Dia
 
 RULES = (
     RuleInfo("LAM203", "tmp-accumulation", WARNING,
-             "a handler creates a uniquely named file or folder under /tmp on every invocation and never removes it",
+             "a handler creates a uniquely named file or folder under /tmp (or appends to a fixed one) on every "
+             "invocation and never removes (or empties) it",
              fix="display-only"),
 )
 
@@ -44,11 +47,24 @@ _ADVICE = ("remove it on the handler's path, in a `finally:` (`os.remove(path)` 
            "`with tempfile.NamedTemporaryFile() as f:`), or write to a fixed name that each invocation overwrites")
 
 
+_APPEND_ADVICE = ("Write it in \"w\" mode (each invocation starts it again), or remove it once it is used, "
+                 "in a `finally:` (`os.remove(path)`), or name it per invocation and remove it")
+
+_APPEND_FACT = ("/tmp survives warm invocations: the file keeps what every earlier invocation appended (and "
+                "whoever reads or uploads it gets their data too) and grows until writes fail with "
+                "`OSError: [Errno 28] No space left on device`")
+
 _FACT = ("/tmp survives warm invocations, so these pile up until writes fail with "
          "`OSError: [Errno 28] No space left on device`")
 
 
 def headline(c: Creation, partial: bool = False) -> str:
+    if c.kind == "append":
+        gone = "not truncated or removed on every path" if partial else "never truncated or removed"
+        return fit_named(c.appended or "", f"{c.what} appends to `{{n}}` on every invocation; it is {gone}",
+                         f"`{{n}}` is appended to on every invocation and {gone}",
+                         f"`{{n}}` is appended to on every invocation, {gone}",
+                         f"a fixed /tmp file grows: appended to on every invocation, {gone}")
     gone = "it is not removed on every path" if partial else "nothing removes it"
     if c.kind == "maker":
         return fit(f"{c.what} makes a new /tmp {c.noun} on every invocation; {gone}",
@@ -77,17 +93,23 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         who = f" of `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
         removed = any(x.text.endswith("removes it only on some paths") for x in f.detail["path"])  # type: ignore[attr-defined]
         message = headline(c, removed)
-        label = f"runs on every invocation{who}, and " + (
-            "what it makes is removed only on some paths" if removed else "nothing removes what it makes")
+        if c.kind == "append":
+            label = f"appends on every invocation{who}, and " + (
+                "the file is emptied or removed only on some paths" if removed
+                else "the file keeps every earlier invocation's data")
+        else:
+            label = f"runs on every invocation{who}, and " + (
+                "what it makes is removed only on some paths" if removed else "nothing removes what it makes")
         if c.what not in message:
             label = f"{c.what} {label}"
-        notes = handlers_note(f.handlers) + chain_note(f.chain, c.what) + (_FACT,)
+        notes = handlers_note(f.handlers) + chain_note(f.chain, c.what) + (_APPEND_FACT if c.kind == "append" else _FACT,)
         labels = f.detail["calls"]  # type: ignore[assignment]
         if c.named is not None and (c.named[0], c.named[1][0]) != (f.module, f.span[0]):
             labels = (place(project, c.named[0], c.named[1], "the /tmp name is built here from per-invocation data",
                             INVOCATION),) + labels  # type: ignore[operator]
         labels = labels + f.detail["path"]  # type: ignore[operator]
-        out.append(diagnostic(project, f, message, Fix(_ADVICE[0].upper() + _ADVICE[1:], DISPLAY_ONLY),
+        advice = _APPEND_ADVICE if c.kind == "append" else _ADVICE[0].upper() + _ADVICE[1:]
+        out.append(diagnostic(project, f, message, Fix(advice, DISPLAY_ONLY),
                               label=label, labels=labels, notes=notes,  # type: ignore[arg-type]
                               phase=INVOCATION))
     return out

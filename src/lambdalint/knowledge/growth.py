@@ -63,6 +63,15 @@ class Registry:
     # attributes of the receiver that hold the registrations (a list): appending to
     # one registers, clearing or rebinding it takes every registration back
     holds: Tuple[str, ...] = ()
+    # a registry whose holders are looked up by name (logging.getLogger): the same
+    # name is the same holder wherever it is looked up; `named-by` is the lookup,
+    # `name-position`/`name-kwarg` where the name is passed, `root-names` the names
+    # (besides none and None) of the root holder, `roots` the library paths that are it
+    named_by: Tuple[str, ...] = ()
+    name_position: int = 0
+    name_kwarg: str = ""
+    root_names: Tuple[str, ...] = ()
+    roots: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,14 @@ class TmpApi:
     # commands remove ("rm", or "find -delete": the program and a word it needs)
     command: bool = False
     programs: Tuple[str, ...] = ()
+    # for writers with modes: the mode letters that append to what is there ("a"), and
+    # those that empty the file first ("w"); a fixed /tmp name opened to append on
+    # every invocation grows, unless something empties or removes it between
+    appends: str = ""
+    truncates: str = ""
+    # for removers: the call empties the file (os.truncate, f.truncate()) rather than
+    # removing it: it takes back what was appended, not files made per invocation
+    empties: bool = False
 
 
 def _matches(patterns: Iterable[str], path: str) -> bool:
@@ -138,10 +155,11 @@ _FIELDS: Dict[str, Dict[str, str]] = {
     "memoizer": {"name": "s", "decorators": "l", "unbounded": "s", "bound-kwarg": "s", "bound-position": "i",
                  "bounded-callee": "s"},
     "registry": {"name": "s", "functions": "l", "receivers": "l", "methods": "l", "dedupes": "b", "undo": "l",
-                 "probes": "l", "chains-with": "l", "effect": "s", "holds": "l"},
+                 "probes": "l", "chains-with": "l", "effect": "s", "holds": "l", "named-by": "l",
+                 "name-position": "i", "name-kwarg": "s", "root-names": "l", "roots": "l"},
     "tmp": {"name": "s", "role": "s", "calls": "l", "methods": "l", "path-position": "i", "path-kwarg": "s",
             "only-with": "l", "mode-position": "i", "mode-kwarg": "s", "modes": "s", "command": "b",
-            "programs": "l"},
+            "programs": "l", "appends": "s", "truncates": "s", "empties": "b"},
 }
 _REQUIRED = {
     "collection": ("constructors",),
@@ -170,7 +188,7 @@ def _entry(section: str, data: Mapping[str, Any], name: str, where: str) -> Any:
               else isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value))
         if not ok:
             raise CatalogError(f"{where}: key '{key}' must be {_TYPE_NAMES[kind]}")
-        if key in ("constructors", "decorators", "functions", "receivers", "calls"):
+        if key in ("constructors", "decorators", "functions", "receivers", "calls", "named-by", "roots"):
             for pattern in value:
                 if not PATTERN.match(pattern):
                     raise CatalogError(f"{where}: key '{key}': {pattern!r} is not a dotted path or fnmatch pattern")

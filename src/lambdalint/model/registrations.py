@@ -13,6 +13,11 @@ that registered nothing. Local facts stay predicates asked at the site: a flag t
 branch sets, a condition that reads the registry (``hasHandlers()``), the same
 module-level object registered again on a registry that ignores duplicates.
 
+Holders looked up by name (``logging.getLogger("app")``, ``model.holder_names``) are
+one place per name: resetting the root logger is not resetting "app". A name the
+analysis cannot read may be any holder, both ways: its reset may take back any
+holder's registrations, and a named reset may take back its registrations.
+
 Must not touch syntax trees, files or diagnostics: ``checks.registration`` turns
 ``accumulating`` into findings.
 """
@@ -32,11 +37,13 @@ from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, FILLED, GROWN, GrowthFrame, GrowthInterpreter, Reset,
                                      paths_only, shared_prefix)
 from lambdalint.model.growth_guards import reads_any, runs_once
+from lambdalint.model.holder_names import ROOT, UNKNOWN, bound_name, looked_up_name, lookup_inside
 from lambdalint.model.lifetimes import State, Step, with_status
 
 _LIST_GROWS = frozenset({"append", "extend", "insert"})
 _LIST_CLEARS = frozenset({"clear", "__delitem__", "pop", "remove"})
-_PLACE = "<registry>"  # state keys: "<registry>name|receiver"
+_PLACE = "<registry>"  # state keys: "<registry>name|receiver", "<registry>name|receiver#holder name"
+_NAMES = "@"  # env keys "@%local": the name of the holder a local was looked up as
 
 
 def _matches(patterns: Iterable[str], path: str) -> bool:
@@ -58,6 +65,7 @@ class Registration:
     calls: Tuple[Tuple[str, Span, str], ...]
     statement: bool  # the call is a statement of its own
     stable_arguments: bool  # every argument is the same on every invocation
+    holder: Optional[str] = None  # for holders looked up by name: the name (holder_names.UNKNOWN if unread)
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,8 @@ class RegistrationInterpreter(GrowthInterpreter):
         self.called: Set[str] = set()  # external callables reached (for chains-with)
         self.holds = frozenset(a for r in catalog.registries for a in r.holds)
         self.probes = self.holds | frozenset(p for r in catalog.registries for p in r.probes)
+        self.named_registries = tuple(r for r in catalog.registries if r.named_by)
+        self._bound_names: Dict[str, Optional[str]] = {}
 
     def worth_replaying(self) -> bool:
         return bool(self.registrations) or super().worth_replaying()
@@ -118,26 +128,37 @@ class RegistrationInterpreter(GrowthInterpreter):
 
     # --- places ----------------------------------------------------------------------
     @staticmethod
-    def registry_key(r: Registry, receiver: Optional[str]) -> str:
+    def registry_key(r: Registry, receiver: Optional[str], holder: Optional[str] = None) -> str:
+        if holder is not None:  # a holder looked up by name is the same one however it is reached
+            return f"{_PLACE}{r.name}|#{holder}"
         return f"{_PLACE}{r.name}|{receiver or ''}"
 
-    def undo(self, state: State, r: Registry, receiver: Optional[str], e: Event, frame: GrowthFrame) -> State:
+    @staticmethod
+    def takes_back(undo: str, registered: str) -> bool:
+        """Whether an undo of the place ``undo`` may take back registrations on ``registered``."""
+        if undo == registered or undo.endswith("|") and registered.startswith(undo):
+            return True  # the same place, or every receiver of the registry
+        u_base, u_sep, u_name = undo.rpartition("#")
+        r_base, r_sep, r_name = registered.rpartition("#")
+        # a holder whose name is not known may be the other one
+        return bool(u_sep and r_sep) and u_base == r_base and UNKNOWN in (u_name, r_name)
+
+    def undo(self, state: State, r: Registry, receiver: Optional[str], e: Event, frame: GrowthFrame,
+             holder: Optional[str] = None) -> State:
         """Every registration on ``receiver`` (on any receiver of ``r`` when None) taken back."""
-        k = self.registry_key(r, receiver)
+        k = self.registry_key(r, receiver, holder)
         spot = (frame.module, e.span, k)
         known = self.resets.get(spot)
         how = f"`{self.spelled_path(frame, e.path)}{' = ...' if e.kind == 'assign' else '(...)'}`"
-        trail = self.covered(lambda s: self.taken_back(s, k, receiver is None), frame)
+        trail = self.covered(lambda s: self.taken_back(s, k), frame)
         self.resets[spot] = Reset(k, frame.module, e.span, how,
                                   trail if known is None else shared_prefix(known.trail, trail))
-        return self.taken_back(state, k, receiver is None)
+        return self.taken_back(state, k)
 
-    @staticmethod
-    def taken_back(state: State, k: str, every_receiver: bool) -> State:
-        if not every_receiver:
-            return with_status(state, k, AS_MADE)
-        prefix = k[:-1] + "|"
-        for key in [key for key in state if key.startswith(prefix)]:
+    @classmethod
+    def taken_back(cls, state: State, k: str) -> State:
+        state = with_status(state, k, AS_MADE)
+        for key in [key for key in state if key.startswith(_PLACE) and key != k and cls.takes_back(k, key)]:
             state = with_status(state, key, AS_MADE)
         return state
 
@@ -151,9 +172,9 @@ class RegistrationInterpreter(GrowthInterpreter):
 
     def undone_on_some_paths(self, reg: Registration) -> Tuple[Reset, ...]:
         """The undos of ``reg``'s registry: when it accumulates, none runs on every path."""
-        k = self.registry_key(reg.registry, reg.receiver)
-        mine = (k, self.registry_key(reg.registry, None))
-        return tuple(x for x in self.resets.values() if x.collection in mine)
+        k = self.registry_key(reg.registry, reg.receiver, reg.holder)
+        return tuple(x for x in self.resets.values()
+                     if x.collection.startswith(_PLACE) and self.takes_back(x.collection, k))
 
     def narrow(self, e: Event, holds: bool, state: State, frame: GrowthFrame) -> Optional[State]:  # type: ignore[override]
         """Where a registry's holder is empty (``if not logger.handlers:``), it holds
@@ -167,7 +188,7 @@ class RegistrationInterpreter(GrowthInterpreter):
             held = self.held(resolve(self.project, path, frame.env))
             if held is None:
                 continue
-            k = self.registry_key(*held)
+            k = self.registry_key(*held, self.holder(held[0], path.rsplit(".", 1)[0], e, frame))
             kept = frozenset(s for s in out.get(k, AS_MADE) if s[0] not in ADDED)
             if not kept:
                 return None
@@ -185,14 +206,48 @@ class RegistrationInterpreter(GrowthInterpreter):
                 return r, receiver
         return None
 
+    def holder(self, r: Registry, receiver: Optional[str], e: Event, frame: GrowthFrame) -> Optional[str]:
+        """For a registry whose holders are looked up by name: the name of the holder
+        ``receiver`` (as the source spells it) is, read where it was looked up: in the
+        expression itself, where a local or a module-level name was bound to it.
+        None for other registries and receivers (the receiver's path is the place)."""
+        if not r.named_by or receiver is None:
+            return None
+        resolved = resolve(self.project, receiver, frame.env)
+        if resolved is None:
+            return None
+        if _matches(r.roots, resolved):
+            return ROOT
+        if ":" in resolved and "(" not in resolved:
+            # a module-level name: the holder its bindings looked up, if they did
+            if resolved not in self._bound_names:
+                self._bound_names[resolved] = bound_name(self.project, r, resolved)
+            return self._bound_names[resolved]
+        if not _matches([p + "()" for p in r.named_by], resolved):
+            return None
+        root, segs = paths.split(receiver)
+        if root[:1] in "$%":
+            return (frame.env.get(_NAMES + root) or UNKNOWN) if not segs else UNKNOWN
+        if ":" in root:
+            return UNKNOWN
+        call = lookup_inside(self.project, r, self.recent_calls, e.span, paths_only(frame.env))
+        return looked_up_name(r, call, frame.module) if call is not None else UNKNOWN
+
     # --- events ------------------------------------------------------------------------
     def assign(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         state = super().assign(e, state, frame)
+        if e.path and e.path[:1] in "$%" and "." not in e.path and "(" not in e.path:
+            # `logger = logging.getLogger("app")`: the local names that holder
+            frame.env.pop(_NAMES + e.path, None)
+            for r in self.named_registries:
+                name = self.holder(r, e.value, e, frame) if e.value else None
+                if name is not None:
+                    frame.env[_NAMES + e.path] = name
         if e.path and e.path.rsplit(".", 1)[-1] in self.holds:
             # `logger.handlers = []`: every registration taken back
             held = self.held(resolve(self.project, e.path, frame.env))
             if held is not None:
-                state = self.undo(state, *held, e, frame)
+                state = self.undo(state, *held, e, frame, self.holder(held[0], e.path.rsplit(".", 1)[0], e, frame))
         return state
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
@@ -213,29 +268,31 @@ class RegistrationInterpreter(GrowthInterpreter):
         if resolved is None or "." not in resolved:
             return state
         receiver, method = resolved.rsplit(".", 1)
+        written = e.path.rsplit(".", 1)[0] if e.path and "." in e.path else None  # the receiver as written
         if (method in _LIST_GROWS or method in _LIST_CLEARS) and receiver.rsplit(".", 1)[-1] in self.holds:
             held = self.held(receiver)
+            owner_written = written.rsplit(".", 1)[0] if written and "." in written else None
             if held is not None and method in _LIST_CLEARS:
-                return self.undo(state, *held, e, frame)
+                return self.undo(state, *held, e, frame, self.holder(held[0], owner_written, e, frame))
             if held is not None:
                 r, owner = held
                 made = long_lived(self.project, r, owner)
                 return self.registered(r, owner, made if isinstance(made, Binding) else None, e, state, frame,
-                                       self.spelled_path(frame, e.path, 2))
+                                       self.spelled_path(frame, e.path, 2), self.holder(r, owner_written, e, frame))
         for r in self.catalog.registries:
             if method in r.undo:
-                state = self.undo(state, r, receiver, e, frame)
+                state = self.undo(state, r, receiver, e, frame, self.holder(r, written, e, frame))
         for r in self.catalog.registry_method(method):
             made = long_lived(self.project, r, receiver)
             if made is not False:
                 return self.registered(r, receiver, made if isinstance(made, Binding) else None, e, state, frame,
-                                       self.spelled_path(frame, e.path, 1))
+                                       self.spelled_path(frame, e.path, 1), self.holder(r, written, e, frame))
         return state
 
     def registered(self, r: Registry, receiver: Optional[str], made: Optional[Binding], e: Event, state: State,
-                   frame: GrowthFrame, shown: str) -> State:
+                   frame: GrowthFrame, shown: str, holder: Optional[str] = None) -> State:
         guards = [g for g, _ in frame.guards]
-        k = self.registry_key(r, receiver)
+        k = self.registry_key(r, receiver, holder)
         now = state.get(k, AS_MADE)
         held = frozenset(s for s in now if s[0] in ADDED)
         if runs_once(self.project, frame.env, guards, receiver) or \
@@ -245,7 +302,7 @@ class RegistrationInterpreter(GrowthInterpreter):
         # that dedupe, and may be for the ones the catalogue knows nothing about
         if (r.dedupes or "*" in r.receivers) and self.same_object_each_time(e, frame):
             return state
-        site = self.registration(r, receiver, made, e, frame, shown)
+        site = self.registration(r, receiver, made, e, frame, shown, holder)
         if not self.replaying:
             return with_status(state, k, held | {(GROWN, site)})
         if any(s[0] == GROWN for s in now):
@@ -254,7 +311,7 @@ class RegistrationInterpreter(GrowthInterpreter):
         return with_status(state, k, held | {(CURRENT, site)})
 
     def registration(self, r: Registry, receiver: Optional[str], made: Optional[Binding], e: Event,
-                     frame: GrowthFrame, shown: str) -> int:
+                     frame: GrowthFrame, shown: str, holder: Optional[str] = None) -> int:
         k = (frame.module, e.span)
         found = self._reg_ids.get(k)
         if found is None:
@@ -264,7 +321,7 @@ class RegistrationInterpreter(GrowthInterpreter):
             found = self._reg_ids[k] = len(self.registrations)
             self.registrations.append(Registration(r, receiver, made, f"`{self.spelled_path(frame, e.path)}(...)`",
                                                    shown, frame.module, e.span, frame.chain, frame.calls, e.stmt,
-                                                   stable))
+                                                   stable, holder))
         return found
 
     def same_object_each_time(self, e: Event, frame: GrowthFrame) -> bool:

@@ -10,6 +10,16 @@ may remove where it runs (matched loosely, for precision: anything, unless it
 removes what another maker made). A site that makes its path again in N+1 while
 what it made in N may still be there accumulates (``again``).
 
+A fixed /tmp name (a constant, or built from constants only) is one file that each
+invocation overwrites, except where a writer of the catalogue opens it to append
+(``open("/tmp/records.csv", "a")``, the writer's ``appends`` modes): the file then
+grows by what each invocation appends, and carries every earlier invocation's data.
+Such a site leaves ``(GROWN, site)`` like a creation, and accumulates when N+1 appends
+while N's data may still be there; a removal takes it back (loosely, as above), and so
+does what empties the file: opening the same name (or a name the analysis cannot
+read) in a truncating mode, or a truncation (the remover's ``empties``). A site under
+a test that the path exists (``if not os.path.exists(p):``) fills the file once.
+
 Must not touch syntax trees, files or diagnostics: ``checks.tmpfiles`` turns
 ``again`` into findings.
 """
@@ -21,7 +31,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
-from lambdalint.graph.link import Project
+from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import CONST, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
@@ -33,6 +43,8 @@ from lambdalint.model.growth_guards import flag_guard
 from lambdalint.model.lifetimes import State, Step, with_status
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
+FIXED = "@tmp"  # env keys "@tmp%local": the fixed /tmp name a local holds
+EMPTIED = "<emptied>"  # a removal's target: what it empties (EMPTIED + the name, or nothing: any appended file)
 PLACE = "<tmp>/"  # the state key of /tmp
 _MARKER = re.compile(re.escape(TMP) + r"\d+")
 _EXISTS = frozenset({"exists", "lexists", "isfile", "isdir", "is_file", "is_dir"})  # tests that a path is there
@@ -48,6 +60,7 @@ class Creation:
     kind: str = "writer"  # "maker" (a tempfile API), "writer", "command" (a command's argument vector)
     noun: str = "file"  # what it leaves: "file", "folder" (mkdtemp), "path" (a writer: a file or a folder)
     named: Optional[Tuple[str, Span]] = None  # (module, span) where the per-invocation /tmp name is built
+    appended: Optional[str] = None  # kind "append": the fixed /tmp name appended to ("{}" for constant parts)
     chain: Tuple[str, ...] = ()
     calls: Tuple[Tuple[str, Span, str], ...] = ()
 
@@ -113,6 +126,19 @@ def command_removes(e: Event, api: TmpApi) -> Optional[bool]:
     return None
 
 
+def fixed_text(tmppaths: List[Tuple[Event, bool]], span: Span, whole: bool = False) -> Optional[str]:
+    """The /tmp name built only from constants inside ``span``: the widest one (a
+    join's whole result, not its "/tmp" part). ``whole``: only when it is what ``span``
+    ends with (``p = Path("/tmp/x")``, not ``d = open("/tmp/x").read()``)."""
+    inside = [e for e, unique in tmppaths if _within(e.span, span)]
+    if not inside or any(unique for e, unique in tmppaths if _within(e.span, span)):
+        return None
+    widest = min(inside, key=lambda e: (e.span[0], e.span[1], -e.span[2], -e.span[3]))
+    if whole and (widest.span[2], widest.span[3]) != (span[2], span[3]):
+        return None
+    return widest.value if widest.value and widest.value.startswith("/tmp") else None
+
+
 class TmpInterpreter(GrowthInterpreter):
     def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection], **more) -> None:
         super().__init__(project, catalog, collections, **more)
@@ -123,6 +149,7 @@ class TmpInterpreter(GrowthInterpreter):
         # env markers (`<tmp>3`) -> (module, span) of the /tmp name the local holds
         self.named: Dict[str, Tuple[str, Span]] = {}
         self.removals: Dict[Tuple[str, Span], Tuple[Optional[str], Reset]] = {}
+        self._bound_texts: Dict[str, Optional[str]] = {}
         self.fresh()
 
     def fresh(self) -> None:
@@ -172,12 +199,50 @@ class TmpInterpreter(GrowthInterpreter):
     def assign(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         state = super().assign(e, state, frame)
         if e.path and e.path[:1] in "$%" and "." not in e.path:
+            frame.env.pop(FIXED + e.path, None)
             built = self.unique_inside(e.span)
             if built is not None:
                 marker = f"{TMP}{len(self.named)}"
                 self.named[marker] = (frame.module, built.span)
                 frame.env[e.path] = marker
+            else:
+                # `path = "/tmp/records.csv"`: the local holds a fixed name
+                text = self.fixed_value(e.value, e.span, frame, whole=True)
+                if text is not None:
+                    frame.env[FIXED + e.path] = text
         return state
+
+    def fixed_value(self, value: Optional[str], span: Span, frame: GrowthFrame, whole: bool = False) -> Optional[str]:
+        """The fixed /tmp name a value is: built inside ``span`` from constants, held
+        by a local, or bound (only) at import to a module-level name."""
+        if value is not None and value[:1] in "$%" and "." not in value and "(" not in value:
+            return frame.env.get(FIXED + value)
+        built = fixed_text(self.recent, span, whole)
+        if built is not None:
+            return built
+        resolved = resolve(self.project, value, frame.env) if value else None
+        if resolved is not None and paths.is_global(resolved) and "(" not in resolved:
+            if resolved not in self._bound_texts:
+                self._bound_texts[resolved] = self.bound_text(resolved)
+            return self._bound_texts[resolved]
+        return None
+
+    def bound_text(self, gpath: str) -> Optional[str]:
+        """``RECORDS = "/tmp/records.csv"``: the fixed /tmp name a module-level name is
+        bound to, when it is bound once, at import."""
+        bindings = self.project.bindings.get(gpath, ())
+        if len(bindings) != 1 or bindings[0].function != "<module>":
+            return None
+        b = bindings[0]
+        fn = self.project.function(b.module, b.function)
+        if fn is None:
+            return None
+        found: List[Tuple[Event, bool]] = []
+        for e in iter_events(fn.body):
+            if e.kind == "tmppath" and _within(e.span, b.span):
+                found.append((e, any(not is_stable(self.project, resolve(self.project, a, {})) or a is None
+                                     for a in e.args)))
+        return fixed_text(found, b.span, whole=True)
 
     def argument(self, e: Event, position: int, keyword: str) -> Tuple[bool, Optional[str], Optional[str]]:
         """(passed, path, constant source) of one argument."""
@@ -224,6 +289,8 @@ class TmpInterpreter(GrowthInterpreter):
                     if removes:
                         state = self.removed(state, frame, e, None)  # a shell removal under /tmp: of anything there
                     return state  # a removal command writes nothing
+            elif remover.empties:
+                state = self.removed(state, frame, e, EMPTIED)  # which file is not matched: loose, for precision
             elif remover.methods and not remover.calls:
                 state = self.removed(state, frame, e, self.made_by(receiver))
             else:
@@ -239,7 +306,42 @@ class TmpInterpreter(GrowthInterpreter):
                                                            f"`{self.spelled_path(frame, e.path or '')}(...)`", TMP,
                                                            "command" if writer.command else "writer", "path",
                                                            self.origin))
+        if writer is not None and (writer.appends or writer.truncates):
+            return self.appended_or_emptied(state, frame, e, writer, receiver)
         return state
+
+    def appended_or_emptied(self, state: State, frame: GrowthFrame, e: Event, api: TmpApi,
+                            receiver: Optional[str]) -> State:
+        """A writer that opens a name that is not made per invocation: to append to a
+        fixed /tmp name (it grows), or in a mode that empties the file first."""
+        passed, _, mode = self.argument(e, api.mode_position, api.mode_kwarg)
+        text = mode.strip("'\"") if mode is not None else ""
+        if not passed or not _MODE.fullmatch(text):
+            return state
+        letters = text.split(":")[0]
+        if api.methods and not api.calls and api.path_position < 0 and not api.path_kwarg:
+            written = e.path.rsplit(".", 1)[0] if e.path and "." in e.path else receiver
+            name = self.fixed_value(written, e.span, frame)  # Path("/tmp/x").open("a"), p.open("a")
+        else:
+            passed, value, source = self.argument(e, api.path_position, api.path_kwarg)
+            literal = string_constant(source)
+            name = literal if literal is not None and literal.startswith("/tmp") else \
+                self.fixed_value(value, e.span, frame) if passed else None
+        if any(c in letters for c in api.truncates):
+            # opening the appended name (or one the analysis cannot read) this way empties it
+            return self.removed(state, frame, e, EMPTIED + (name or ""))
+        if name is None or not any(c in letters for c in api.appends) or \
+                self.tests_existence([g for g, _ in frame.guards], frame):
+            return state
+        return self.created(state, frame, e, Creation(frame.module, e.span,
+                                                       f"`{self.spelled_path(frame, e.path or '')}(...)`", TMP,
+                                                       "append", "file", appended=name))
+
+    def tests_existence(self, guards, frame: GrowthFrame) -> bool:
+        """Under ``if not os.path.exists(p):`` (either way, for precision): the file is
+        filled once per environment, or only while it is there."""
+        return any((resolve(self.project, t, frame.env) or t).rstrip("()").rsplit(".", 1)[-1] in _EXISTS
+                   for g in guards for t in g.event.test)
 
     def made_by(self, value: Optional[str]) -> Optional[str]:
         """What a project helper returned: ``_write_report()`` -> ``tempfile.mkstemp()``."""
@@ -347,7 +449,12 @@ class TmpInterpreter(GrowthInterpreter):
     def removes(self, removed: Optional[str], c: Creation) -> bool:
         """Loose, for precision: any removal may remove ``c`` (a fixed /tmp folder,
         a per-invocation /tmp path, an entry of a listing of /tmp, something the
-        analysis cannot name), except the removal of what another maker made."""
+        analysis cannot name), except the removal of what another maker made. What
+        empties a file takes back only what was appended: to the same fixed name,
+        or to any when the emptied name is not known."""
+        if removed is not None and removed.startswith(EMPTIED):
+            name = removed[len(EMPTIED):]
+            return c.appended is not None and (not name or name == c.appended)
         if removed is None or removed == CONST or removed.startswith("<"):
             return True
         if removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "("):
