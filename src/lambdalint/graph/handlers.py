@@ -97,6 +97,10 @@ def matches_listed(listed: Tuple[str, str], name: str, module: str, import_name:
 
 def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str],
          import_name: str) -> Optional[str]:
+    if paths.is_redefined(fn.qualname):
+        # a later `def` took its name: the runtime, config and conventions name that
+        # one; this one runs only if a router registered it when its `def` ran
+        return next((why for why in (_registered(project, dec) for dec in fn.decorators) if why), None)
     if any(matches_listed(key, fn.name, facts.module, import_name, facts.path) for key in wanted):
         return "listed in config"
     for dec in fn.decorators:
@@ -122,17 +126,30 @@ def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> O
     expanded = project.expand_value(dec.path) or dec.path
     if last in _POWERTOOLS_FUNCTIONS and expanded.startswith("aws_lambda_powertools"):
         return f"decorator @{paths.display(dec.path)}"
-    if could_register(last):
-        # `app.route` on a Lambda-only router made here, or imported (`from app import app`)
-        canon = project.canonical(dec.path) or dec.path
-        app = receiver(canon)
-        kind = router_kind(project, app) if app is not None else None
-        if kind is not None and kind.registers(last):
-            return f"{kind.label} @{paths.display(canon)}"
+    registered = _registered(project, dec)
+    if registered is not None:
+        return registered
     # a decorator made with Powertools' lambda_handler_decorator
     target = project.target(dec.path)
     if target is not None and target.kind == "function":
         made = project.function(target.module, target.qualname)
         if made is not None and any(d.path and d.path.endswith("lambda_handler_decorator") for d in made.decorators):
             return f"decorator @{paths.display(dec.path)} (a lambda_handler_decorator)"
+    return None
+
+
+def _registered(project: Project, dec: Decorator) -> Optional[str]:
+    """Why ``dec`` registers its function on a Lambda-only router (``app.route``
+    on a router made here, or imported: ``from app import app``), else None."""
+    if dec.path is None:
+        return None
+    root, segs = paths.split(dec.path)
+    last = segs[-1] if segs else root.rsplit(".", 1)[-1].split(":")[-1]
+    if not could_register(last):
+        return None
+    canon = project.canonical(dec.path) or dec.path
+    app = receiver(canon)
+    kind = router_kind(project, app) if app is not None else None
+    if kind is not None and kind.registers(last):
+        return f"{kind.label} @{paths.display(canon)}"
     return None
