@@ -61,40 +61,32 @@ def router_kind(project: Project, path: str, depth: int = 0) -> Optional[RouterK
     here with a router's constructor (or a project subclass of one), or in the
     module it was imported from (``from app import app``), through re-exports
     (``from .factory import app`` in a package's ``__init__``)."""
-    canon = project.canonical(path)
-    if canon is None or depth > 4:
-        return None
-    if not paths.is_global(canon):
-        found = project.split_dotted(canon)
-        if found is None or len(found[1]) != 1:
-            return None
-        module, (name,) = found
-        for local, dotted in project.modules[module].imported:
-            if local == name:
-                kind = router_kind(project, dotted, depth + 1)
-                if kind is not None:
-                    return kind
+    canon = reexported(project, path)
+    if canon is None or depth > 4 or not paths.is_global(canon):
         return None
     for b in project.bindings.get(canon, ()):
         if not b.value:
             continue
         if b.value.endswith("()") and b.value.count("()") == 1:
-            kind = _constructor_kind(project, b.value[:-2], 0)
+            kind = constructor_kind(project, b.value[:-2])
             if kind is not None:
                 return kind
         elif not b.value.endswith(")"):
-            kind = router_kind(project, b.value, depth + 1)  # re-exported: `from .factory import app`
+            kind = router_kind(project, b.value, depth + 1)  # `app = api` elsewhere
             if kind is not None:
                 return kind
     return None
 
 
-def _constructor_kind(project: Project, callee: str, depth: int) -> Optional[RouterKind]:
-    """The router kind ``callee(...)`` makes: a router class, or a project class
-    derived from one (``class Api(APIGatewayRestResolver)``)."""
+def constructor_kind(project: Project, callee: str, depth: int = 0) -> Optional[RouterKind]:
+    """THE way to ask which router kind ``callee(...)`` makes: a router class, or
+    a project class derived from one (``class Api(APIGatewayRestResolver)``), the
+    class and its bases followed through re-exports (``from .app import MyApi``
+    in a package's ``__init__``, chains of them) and aliases (``Api = Chalice``)."""
     if depth > 4:
         return None
-    target = project.target(callee)
+    canon = reexported(project, callee)
+    target = project.target(canon) if canon is not None else None
     if target is None:
         return None
     if target.kind == "external":
@@ -102,9 +94,40 @@ def _constructor_kind(project: Project, callee: str, depth: int) -> Optional[Rou
     if target.kind == "class":
         info = project.modules[target.module].classes.get(target.qualname)
         for base in info.bases if info is not None else ():
-            kind = _constructor_kind(project, base, depth + 1) if base else None
+            kind = constructor_kind(project, base, depth + 1) if base else None
             if kind is not None:
                 return kind
+    if target.kind == "global" and not paths.split(target.path)[1]:
+        for b in project.bindings.get(target.path, ()):
+            if b.value and not b.value.endswith(")"):
+                kind = constructor_kind(project, b.value, depth + 1)
+                if kind is not None:
+                    return kind
+    return None
+
+
+def reexported(project: Project, path: str) -> Optional[str]:
+    """``path`` canonical, with a name that a project module only imports
+    followed to what it denotes: ``api.MyApi`` is ``api.app.MyApi`` when
+    ``api/__init__.py`` does ``from .app import MyApi``; chains of such imports
+    (``as`` renames included) are followed too. None when it cannot be resolved."""
+    for _ in range(_MAX_DEPTH):
+        canon = project.canonical(path)
+        if canon is None or paths.is_global(canon):
+            return canon
+        root, segs = paths.split(canon)
+        found = project.split_dotted(root)
+        if found is None or not found[1]:
+            return canon
+        module, names = found
+        facts = project.modules[module]
+        first = names[0]
+        if first in facts.functions or first in facts.classes or first in facts.globals:
+            return canon
+        dotted = next((d for local, d in facts.imported if local == first), None)
+        if dotted is None:
+            return canon
+        path = paths.join(".".join([dotted, *names[1:]]), segs)
     return None
 
 
