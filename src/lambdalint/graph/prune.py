@@ -146,8 +146,9 @@ def adapts_an_app(scan: ModuleScan) -> bool:
 
 def makes_router(scan: ModuleScan) -> bool:
     """The module may make a Lambda-only router (a chain naming its class, or an
-    attribute of it)."""
-    for chain in scan.chains:
+    attribute of it), or hand its class to another module that does (an import
+    of it: ``from chalice import Chalice`` in a package that re-exports it)."""
+    for chain in (*scan.chains, *scan.imports):
         if chain.split(".", 1)[0] not in ROUTER_PACKAGES:
             continue
         parts = chain.split(".")
