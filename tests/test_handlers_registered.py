@@ -256,3 +256,112 @@ def test_a_re_exported_subclass_of_another_framework_is_no_router(tmp_path, base
                                "api/app.py": SUBCLASS.replace("from chalice import Chalice", base),
                                "app.py": ROUTES})
     assert found == {}
+
+
+# --- H-3: Alexa skills (ASK SDK) ----------------------------------------------------------------
+
+ASK_HANDLERS = """
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+
+VISITS = []
+
+
+class Launch(AbstractRequestHandler):
+    def can_handle(self, handler_input):
+        return True
+
+    def handle(self, handler_input):
+        VISITS.append(handler_input.request_envelope.session.user.user_id)
+        return handler_input.response_builder.response
+
+    def unused(self):
+        return None
+
+
+class Base(AbstractRequestHandler):
+    def can_handle(self, handler_input):
+        return True
+
+
+class Help(Base):
+    def handle(self, handler_input):
+        return handler_input.response_builder.response
+
+
+class Errors(AbstractExceptionHandler):
+    def can_handle(self, handler_input, exception):
+        return True
+
+    def handle(self, handler_input, exception):
+        return handler_input.response_builder.response
+"""
+ASK_SKILL = """
+from ask_sdk_core.skill_builder import {builder}
+from ask_sdk_core.utils import is_request_type
+
+from skill_handlers import Launch, Help, Errors
+
+sb = {builder}()
+sb.add_request_handler(Launch())
+helper = Help()
+sb.add_request_handler(helper)
+sb.add_exception_handler(exception_handler=Errors())
+
+
+@sb.request_handler(can_handle_func=is_request_type("SessionEndedRequest"))
+def session_ended(handler_input):
+    return handler_input.response_builder.response
+
+
+@sb.global_request_interceptor()
+def log_request(handler_input):
+    return None
+
+
+{served}
+"""
+
+
+@pytest.mark.parametrize("builder", ["SkillBuilder", "CustomSkillBuilder"])
+def test_objects_and_functions_registered_on_a_skill_builder_are_entries(tmp_path, builder):
+    found = entries(tmp_path, {"skill_handlers.py": ASK_HANDLERS,
+                               "app.py": ASK_SKILL.format(builder=builder, served="lambda_handler = sb.lambda_handler()")})
+    assert set(found) == {
+        ("skill_handlers.py", "Launch.can_handle"), ("skill_handlers.py", "Launch.handle"),
+        ("skill_handlers.py", "Base.can_handle"), ("skill_handlers.py", "Help.handle"),
+        ("skill_handlers.py", "Errors.can_handle"), ("skill_handlers.py", "Errors.handle"),
+        ("app.py", "session_ended"), ("app.py", "log_request"),
+    }
+    assert found[("app.py", "session_ended")] == "Alexa skill handler @sb.request_handler"
+    assert found[("skill_handlers.py", "Launch.handle")] == \
+        "Alexa skill handler: `Launch.handle` of an object registered with `sb.add_request_handler`"
+
+
+def test_a_finding_in_a_registered_handler_object_is_reported(tmp_path):
+    found = findings(tmp_path, {"skill_handlers.py": ASK_HANDLERS,
+                                "app.py": ASK_SKILL.format(builder="SkillBuilder",
+                                                           served="lambda_handler = sb.lambda_handler()")})
+    assert found == [("skill_handlers.py", 11, "LAM201", ("Launch.handle",))]
+
+
+@pytest.mark.parametrize("served", [
+    "skill = sb.create()  # a web service (flask-ask-sdk, django-ask-sdk) serves it, not Lambda",
+    "",
+])
+def test_a_skill_builder_no_lambda_serves_makes_no_entries(tmp_path, served):
+    found = entries(tmp_path, {"skill_handlers.py": ASK_HANDLERS,
+                               "app.py": ASK_SKILL.format(builder="SkillBuilder", served=served)})
+    assert found == {}
+
+
+def test_the_same_method_names_on_another_object_make_no_entries(tmp_path):
+    found = entries(tmp_path, {"skill_handlers.py": ASK_HANDLERS, "app.py": """
+from registry import Registry
+
+from skill_handlers import Launch
+
+sb = Registry()
+sb.add_request_handler(Launch())
+lambda_handler = sb.lambda_handler()
+"""})
+    assert found == {}

@@ -218,6 +218,60 @@ CASES = {
                 db.close_db()
         """,
     },
+    # an Alexa skill: the handler object's class lives in another module, and
+    # Lambda runs its `handle` through the builder's lambda_handler() (issue 18)
+    "alexa_handler_object_in_another_module": {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "intents.py": """
+            from pkg import db
+
+            class Launch:
+                def can_handle(self, handler_input):
+                    return True
+
+                def handle(self, handler_input):
+                    db.conn.execute("select 1")
+                    db.close_db()
+        """,
+        "skill.py": """
+            from ask_sdk_core.skill_builder import SkillBuilder
+            from intents import Launch
+
+            sb = SkillBuilder()
+            sb.add_request_handler(Launch())
+            lambda_handler = sb.lambda_handler()
+        """,
+    },
+    # the same, served under a name no convention knows, registered in a
+    # module that imports the builder: only the registration makes it a root
+    "alexa_handler_object_registered_elsewhere": {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "intents.py": """
+            from pkg import db
+
+            class Launch:
+                def can_handle(self, handler_input):
+                    return True
+
+                def handle(self, handler_input):
+                    db.conn.execute("select 1")
+                    db.close_db()
+        """,
+        "builder.py": """
+            from ask_sdk_core.skill_builder import SkillBuilder
+
+            sb = SkillBuilder()
+        """,
+        "wiring.py": """
+            import builder
+            from intents import Launch
+
+            builder.sb.add_request_handler(Launch())
+            serve = builder.sb.lambda_handler()
+        """,
+    },
     "chalice_route_on_a_re_exported_app": {
         "chalicelib/__init__.py": "",
         "chalicelib/db.py": DB,

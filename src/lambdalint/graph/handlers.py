@@ -7,7 +7,10 @@ signature follow the convention (``handler``, ``lambda_handler``,
 when a decorator injects them), when it carries a Powertools Lambda decorator
 (or one made with ``lambda_handler_decorator``), or when it is registered on a
 Lambda-only router (a Chalice app or blueprint, a Powertools resolver or
-router: ``lambdalint.graph.entrykinds``). A module-level object named like a
+router: ``lambdalint.graph.entrykinds``), or is a method Lambda runs on an object
+registered on one (an Alexa skill builder's ``add_request_handler``). A
+redefined module-level ``def`` (``handler@12``) counts only when a router
+registered it. A module-level object named like a
 handler (or listed in config) leads to the functions Lambda runs when it calls
 it: a callable instance's ``__call__``, a wrapped or returned function
 (``lambdalint.graph.objects``).
@@ -30,7 +33,7 @@ from lambdalint.graph.entrykinds import (  # noqa: F401 - re-exported
     handler_shaped,
 )
 from lambdalint.graph.objects import object_entries
-from lambdalint.graph.routers import receiver, router_kind
+from lambdalint.graph.routers import receiver, registered_objects, router_kind
 
 if TYPE_CHECKING:
     from lambdalint.index.facts import Decorator, Function, ModuleFacts
@@ -63,6 +66,7 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
             listed_here = any(matches_listed(key, name, facts.module, import_name, facts.path) for key in wanted)
             if listed_here or any(fnmatch.fnmatchcase(name, p) for p in patterns):
                 found.extend(_object_handlers(project, paths.global_name(facts.module, name), listed_here))
+    found.extend(registered_objects(project))
     return found
 
 
