@@ -267,6 +267,8 @@ def _defined_functions(directory: Path) -> set[str]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 names.add(node.name)
+                # a def whose name a later def takes is named by its line: `handler@15`
+                names.add(f"{node.name}@{node.lineno}")
             elif isinstance(node, ast.ClassDef):  # a method as entry point: `OrderHandler.__call__`
                 names.update(f"{node.name}.{m.name}" for m in node.body
                              if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)))

@@ -171,6 +171,107 @@ CASES = {
                 return {}
         """,
     },
+    # two routes of one Python name: the first, registered when its def ran, is
+    # the one that reaches the teardown (issue 18)
+    "chalice_routes_of_one_name": {
+        "chalicelib/__init__.py": "",
+        "chalicelib/db.py": DB,
+        "app.py": """
+            from chalice import Chalice
+            from chalicelib import db
+
+            app = Chalice(app_name="x")
+
+            @app.route("/a")
+            def index():
+                db.conn.execute("select 1")
+                db.close_db()
+                return {}
+
+            @app.route("/b")
+            def index():
+                return {}
+        """,
+    },
+    # the app's class is a project subclass of a router class that another
+    # package re-exports: no chain of the app's modules names chalice (issue 18)
+    "chalice_subclass_of_a_re_exported_router_class": {
+        "chalicelib/__init__.py": "",
+        "chalicelib/db.py": DB,
+        "compat/__init__.py": "from chalice import Chalice\n",
+        "api/__init__.py": "from .base import MyApi\n",
+        "api/base.py": """
+            from compat import Chalice
+
+            class MyApi(Chalice):
+                pass
+        """,
+        "app.py": """
+            from api import MyApi
+            from chalicelib import db
+
+            app = MyApi(app_name="x")
+
+            @app.schedule("rate(1 hour)")
+            def hourly(event):
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+    },
+    # an Alexa skill: the handler object's class lives in another module, and
+    # Lambda runs its `handle` through the builder's lambda_handler() (issue 18)
+    "alexa_handler_object_in_another_module": {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "intents.py": """
+            from pkg import db
+
+            class Launch:
+                def can_handle(self, handler_input):
+                    return True
+
+                def handle(self, handler_input):
+                    db.conn.execute("select 1")
+                    db.close_db()
+        """,
+        "skill.py": """
+            from ask_sdk_core.skill_builder import SkillBuilder
+            from intents import Launch
+
+            sb = SkillBuilder()
+            sb.add_request_handler(Launch())
+            lambda_handler = sb.lambda_handler()
+        """,
+    },
+    # the same, served under a name no convention knows, registered in a
+    # module that imports the builder: only the registration makes it a root
+    "alexa_handler_object_registered_elsewhere": {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "intents.py": """
+            from pkg import db
+
+            class Launch:
+                def can_handle(self, handler_input):
+                    return True
+
+                def handle(self, handler_input):
+                    db.conn.execute("select 1")
+                    db.close_db()
+        """,
+        "builder.py": """
+            from ask_sdk_core.skill_builder import SkillBuilder
+
+            sb = SkillBuilder()
+        """,
+        "wiring.py": """
+            import builder
+            from intents import Launch
+
+            builder.sb.add_request_handler(Launch())
+            serve = builder.sb.lambda_handler()
+        """,
+    },
     "chalice_route_on_a_re_exported_app": {
         "chalicelib/__init__.py": "",
         "chalicelib/db.py": DB,

@@ -24,6 +24,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from lambdalint.index.facts import Span
+from lambdalint.index import paths
 
 # Modules whose import registers actions; a new family of fixes adds its module here.
 ACTION_MODULES = (
@@ -162,11 +163,17 @@ class FileContext:
         return not any(isinstance(a, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) for a in self.ancestors(node))
 
     def function(self, qualname: str) -> cst.FunctionDef:
-        """The function or method ``qualname`` (``handler``, ``Api.get``, ``outer.inner``)."""
+        """The function or method ``qualname`` (``handler``, ``Api.get``, ``outer.inner``):
+        of several ``def``s of one name, the last, which the name holds as in Python,
+        or the one at the line a ``redefined_key`` gives (``handler@12``)."""
         body: Sequence[cst.CSTNode] = self.module.body
         found: Optional[cst.CSTNode] = None
         for part in qualname.split("."):
-            found = next((s for s in _definitions(body) if s.name.value == part), None)
+            name, _, line = part.partition(paths.REDEFINED_MARK)
+            same = [s for s in _definitions(body) if s.name.value == name]
+            if line:
+                same = [s for s in same if str(self.span(s.name)[0]) == line]
+            found = same[-1] if same else None
             if found is None:
                 raise NotApplicable(f"no function `{qualname}` in {self.path} any more")
             block = found.body

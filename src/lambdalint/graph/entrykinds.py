@@ -30,6 +30,13 @@ class RouterKind:
     suffixes: Tuple[str, ...]
     methods: FrozenSet[str]  # decorator methods that register a function
     prefixes: Tuple[str, ...] = ()  # decorator methods by prefix (Chalice's on_s3_event, on_sqs_message...)
+    # methods that register an object, each with the methods of it that run per
+    # invocation (``sb.add_request_handler(Launch())``: ``can_handle`` and ``handle``)
+    objects: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    # when set, an object of this kind serves Lambda only once the result of this
+    # method is bound at module level (``handler = sb.lambda_handler()``): the same
+    # builder may serve a web service instead (``sb.create()``)
+    dispatch: str = ""
 
     def makes(self, callee: str) -> bool:
         """Whether calling the dotted ``callee`` makes an object of this kind."""
@@ -63,8 +70,22 @@ CRHELPER = RouterKind(
 # lambdarest: `lambda_handler = create_lambda_handler()`, `@lambda_handler.handle("get", path="/x")`
 LAMBDAREST = RouterKind("lambdarest route", ("lambdarest",), frozenset({"create_lambda_handler"}), (),
                         frozenset({"handle"}))
-ROUTER_KINDS: Tuple[RouterKind, ...] = (CHALICE, POWERTOOLS, CRHELPER, LAMBDAREST)
+# The Alexa Skills Kit SDK: `sb = SkillBuilder()`, handler objects registered with
+# `sb.add_request_handler(LaunchHandler())` (their can_handle and handle run per request)
+# or functions with `@sb.request_handler(can_handle_func=...)`, served by
+# `handler = sb.lambda_handler()`.
+ASK = RouterKind(
+    "Alexa skill handler", ("ask_sdk_core", "ask_sdk"),
+    frozenset({"SkillBuilder", "CustomSkillBuilder", "StandardSkillBuilder"}), (),
+    frozenset({"request_handler", "exception_handler", "global_request_interceptor", "global_response_interceptor"}),
+    objects=(("add_request_handler", ("can_handle", "handle")), ("add_exception_handler", ("can_handle", "handle")),
+             ("add_global_request_interceptor", ("process",)), ("add_global_response_interceptor", ("process",))),
+    dispatch="lambda_handler",
+)
+ROUTER_KINDS: Tuple[RouterKind, ...] = (CHALICE, POWERTOOLS, CRHELPER, LAMBDAREST, ASK)
 ROUTER_METHODS: FrozenSet[str] = frozenset().union(*(k.methods for k in ROUTER_KINDS))
+# methods that register an object on some router kind
+OBJECT_REGISTRATIONS: FrozenSet[str] = frozenset(m for k in ROUTER_KINDS for m, _ in k.objects)
 ROUTER_PREFIXES: Tuple[str, ...] = tuple(p for k in ROUTER_KINDS for p in k.prefixes)
 # the top-level packages every router kind's constructors live in: a dotted name
 # outside them makes no router (the first pass asks this of every chain of a project)

@@ -7,7 +7,10 @@ signature follow the convention (``handler``, ``lambda_handler``,
 when a decorator injects them), when it carries a Powertools Lambda decorator
 (or one made with ``lambda_handler_decorator``), or when it is registered on a
 Lambda-only router (a Chalice app or blueprint, a Powertools resolver or
-router: ``lambdalint.graph.entrykinds``). A module-level object named like a
+router: ``lambdalint.graph.entrykinds``), or is a method Lambda runs on an object
+registered on one (an Alexa skill builder's ``add_request_handler``). A
+redefined module-level ``def`` (``handler@12``) counts only when a router
+registered it. A module-level object named like a
 handler (or listed in config) leads to the functions Lambda runs when it calls
 it: a callable instance's ``__call__``, a wrapped or returned function
 (``lambdalint.graph.objects``).
@@ -30,7 +33,7 @@ from lambdalint.graph.entrykinds import (  # noqa: F401 - re-exported
     handler_shaped,
 )
 from lambdalint.graph.objects import object_entries
-from lambdalint.graph.routers import receiver, router_kind
+from lambdalint.graph.routers import receiver, registered_objects, router_kind
 
 if TYPE_CHECKING:
     from lambdalint.index.facts import Decorator, Function, ModuleFacts
@@ -63,6 +66,7 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
             listed_here = any(matches_listed(key, name, facts.module, import_name, facts.path) for key in wanted)
             if listed_here or any(fnmatch.fnmatchcase(name, p) for p in patterns):
                 found.extend(_object_handlers(project, paths.global_name(facts.module, name), listed_here))
+    found.extend(registered_objects(project))
     return found
 
 
@@ -97,6 +101,10 @@ def matches_listed(listed: Tuple[str, str], name: str, module: str, import_name:
 
 def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str],
          import_name: str) -> Optional[str]:
+    if paths.is_redefined(fn.qualname):
+        # a later `def` took its name: the runtime, config and conventions name that
+        # one; this one runs only if a router registered it when its `def` ran
+        return next((why for why in (_registered(project, dec) for dec in fn.decorators) if why), None)
     if any(matches_listed(key, fn.name, facts.module, import_name, facts.path) for key in wanted):
         return "listed in config"
     for dec in fn.decorators:
@@ -122,17 +130,30 @@ def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> O
     expanded = project.expand_value(dec.path) or dec.path
     if last in _POWERTOOLS_FUNCTIONS and expanded.startswith("aws_lambda_powertools"):
         return f"decorator @{paths.display(dec.path)}"
-    if could_register(last):
-        # `app.route` on a Lambda-only router made here, or imported (`from app import app`)
-        canon = project.canonical(dec.path) or dec.path
-        app = receiver(canon)
-        kind = router_kind(project, app) if app is not None else None
-        if kind is not None and kind.registers(last):
-            return f"{kind.label} @{paths.display(canon)}"
+    registered = _registered(project, dec)
+    if registered is not None:
+        return registered
     # a decorator made with Powertools' lambda_handler_decorator
     target = project.target(dec.path)
     if target is not None and target.kind == "function":
         made = project.function(target.module, target.qualname)
         if made is not None and any(d.path and d.path.endswith("lambda_handler_decorator") for d in made.decorators):
             return f"decorator @{paths.display(dec.path)} (a lambda_handler_decorator)"
+    return None
+
+
+def _registered(project: Project, dec: Decorator) -> Optional[str]:
+    """Why ``dec`` registers its function on a Lambda-only router (``app.route``
+    on a router made here, or imported: ``from app import app``), else None."""
+    if dec.path is None:
+        return None
+    root, segs = paths.split(dec.path)
+    last = segs[-1] if segs else root.rsplit(".", 1)[-1].split(":")[-1]
+    if not could_register(last):
+        return None
+    canon = project.canonical(dec.path) or dec.path
+    app = receiver(canon)
+    kind = router_kind(project, app) if app is not None else None
+    if kind is not None and kind.registers(last):
+        return f"{kind.label} @{paths.display(canon)}"
     return None

@@ -14,7 +14,8 @@ the selected files gives exactly the findings of a run on all of them
   ``lambda_handler_decorator``), when one of its module-level objects could be
   one (``lambdalint.graph.objects``: named like a handler or listed in config,
   and bound to a call or a name), when it may hand a web app to a Lambda
-  adapter (Mangum, serverless_wsgi...), when a deployment file names it as a
+  adapter (Mangum, serverless_wsgi...), when it may register an object on a
+  router (``sb.add_request_handler(Launch())``), when a deployment file names it as a
   handler's module (``extra_roots``), or when the first pass could not parse it
   (the index reports it, or finds what the first pass could not);
 - a root reaches the project modules its imports name and their parent
@@ -40,6 +41,7 @@ from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, NamedTuple, 
 
 from lambdalint.project.discover import SourceFile
 from lambdalint.graph.entrykinds import (
+    OBJECT_REGISTRATIONS,
     POWERTOOLS_FUNCTIONS,
     POWERTOOLS_METHODS,
     ROUTER_PACKAGES,
@@ -96,7 +98,7 @@ def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], liste
         if same and hit is last.get(source.module):
             root = hit[3]
         else:
-            root = not scan.parsed or conventions and adapts_an_app(scan) or any(
+            root = not scan.parsed or conventions and adapts_an_app(scan) or registers_objects(scan, routers) or any(
                 could_be_entry(source, scan, fn, wanted, named, handler_decorators, apps)
                 for fn in scan.defs) or any(could_be_object(source, name, wanted, named) for name in scan.objects)
             seen[source.module] = (hit[0], hit[1], hit[2], root)
@@ -144,10 +146,29 @@ def adapts_an_app(scan: ModuleScan) -> bool:
     return any(mentions_adapter(c) for c in scan.chains)
 
 
+def registers_objects(scan: ModuleScan, routers_anywhere: bool) -> bool:
+    """The module may register an object on a router (``sb.add_request_handler(
+    Launch())``): it makes a router of a kind that takes objects, or, when any
+    module makes a router, names a registration method on an import
+    (``builder.sb.add_request_handler``). Its methods are entry points
+    (``lambdalint.graph.routers.registered_objects``) wherever their class lives."""
+    if routers_anywhere and any(c.rsplit(".", 1)[-1] in OBJECT_REGISTRATIONS for c in scan.chains):
+        return True
+    for chain in (*scan.chains, *scan.imports):
+        if chain.split(".", 1)[0] not in ROUTER_PACKAGES:
+            continue
+        parts = chain.split(".")
+        kinds = (router_kind_of(".".join(parts[:i])) for i in range(2, len(parts) + 1))
+        if any(k is not None and k.objects for k in kinds):
+            return True
+    return False
+
+
 def makes_router(scan: ModuleScan) -> bool:
     """The module may make a Lambda-only router (a chain naming its class, or an
-    attribute of it)."""
-    for chain in scan.chains:
+    attribute of it), or hand its class to another module that does (an import
+    of it: ``from chalice import Chalice`` in a package that re-exports it)."""
+    for chain in (*scan.chains, *scan.imports):
         if chain.split(".", 1)[0] not in ROUTER_PACKAGES:
             continue
         parts = chain.split(".")

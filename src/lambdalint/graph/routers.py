@@ -4,9 +4,11 @@ Two families, one mechanism (``routes``: functions registered on an object by a
 decorator method, by a view registration, or on a sub-router the object includes):
 
 - Lambda-only routers (``lambdalint.graph.entrykinds.ROUTER_KINDS``: Chalice
-  apps and blueprints, Powertools resolvers and routers): their objects exist only
-  to dispatch Lambda events, so each registered function is an entry point by
-  itself (``router_kind`` tells whether an object is one);
+  apps and blueprints, Powertools resolvers and routers, Alexa skill builders):
+  their objects exist only to dispatch Lambda events, so each registered function
+  is an entry point by itself (``router_kind`` tells whether an object is one;
+  ``constructor_kind`` which kind a constructor makes), and so are the methods
+  the router runs on an object registered on it (``registered_objects``);
 - web apps (Flask, FastAPI, Starlette...): their routes are entry points only
   when a Lambda adapter hands invocations to the app, at module level
   (``handler = Mangum(app)``) or in a function (``return
@@ -21,7 +23,7 @@ from __future__ import annotations
 from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
-from lambdalint.graph.entrykinds import APP_ADAPTERS, RouterKind, router_kind_of
+from lambdalint.graph.entrykinds import APP_ADAPTERS, OBJECT_REGISTRATIONS, RouterKind, router_kind_of
 from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project, iter_events
 
@@ -56,45 +58,56 @@ def receiver(path: str) -> Optional[str]:
     return None
 
 
-def router_kind(project: Project, path: str, depth: int = 0) -> Optional[RouterKind]:
+def router_kind(project: Project, path: str) -> Optional[RouterKind]:
     """The Lambda-only router kind of the module-level object at ``path``: made
     here with a router's constructor (or a project subclass of one), or in the
     module it was imported from (``from app import app``), through re-exports
-    (``from .factory import app`` in a package's ``__init__``)."""
-    canon = project.canonical(path)
-    if canon is None or depth > 4:
+    (``from .factory import app`` in a package's ``__init__``). A kind with a
+    ``dispatch`` method counts only where that method's result is bound at
+    module level (``handler = sb.lambda_handler()``)."""
+    canon = reexported(project, path)
+    kind = _made_kind(project, path) if canon is not None else None
+    if kind is not None and kind.dispatch and not _dispatched(project, canon, kind.dispatch):  # type: ignore[arg-type]
         return None
-    if not paths.is_global(canon):
-        found = project.split_dotted(canon)
-        if found is None or len(found[1]) != 1:
-            return None
-        module, (name,) = found
-        for local, dotted in project.modules[module].imported:
-            if local == name:
-                kind = router_kind(project, dotted, depth + 1)
-                if kind is not None:
-                    return kind
+    return kind
+
+
+def _dispatched(project: Project, canon: str, method: str) -> bool:
+    """Whether some module binds ``canon.method()`` at module level (``handler =
+    sb.lambda_handler()``, or ``builder.sb.lambda_handler()`` elsewhere)."""
+    served, tail = f"{canon}.{method}()", f".{method}()"
+    return any(b.function == "<module>" and b.value and b.value.endswith(tail)
+               and (b.value == served or project.canonical(b.value) == served)
+               for bs in project.bindings.values() for b in bs)
+
+
+def _made_kind(project: Project, path: str, depth: int = 0) -> Optional[RouterKind]:
+    canon = reexported(project, path)
+    if canon is None or depth > 4 or not paths.is_global(canon):
         return None
     for b in project.bindings.get(canon, ()):
         if not b.value:
             continue
         if b.value.endswith("()") and b.value.count("()") == 1:
-            kind = _constructor_kind(project, b.value[:-2], 0)
+            kind = constructor_kind(project, b.value[:-2])
             if kind is not None:
                 return kind
         elif not b.value.endswith(")"):
-            kind = router_kind(project, b.value, depth + 1)  # re-exported: `from .factory import app`
+            kind = _made_kind(project, b.value, depth + 1)  # `app = api` elsewhere
             if kind is not None:
                 return kind
     return None
 
 
-def _constructor_kind(project: Project, callee: str, depth: int) -> Optional[RouterKind]:
-    """The router kind ``callee(...)`` makes: a router class, or a project class
-    derived from one (``class Api(APIGatewayRestResolver)``)."""
+def constructor_kind(project: Project, callee: str, depth: int = 0) -> Optional[RouterKind]:
+    """THE way to ask which router kind ``callee(...)`` makes: a router class, or
+    a project class derived from one (``class Api(APIGatewayRestResolver)``), the
+    class and its bases followed through re-exports (``from .app import MyApi``
+    in a package's ``__init__``, chains of them) and aliases (``Api = Chalice``)."""
     if depth > 4:
         return None
-    target = project.target(callee)
+    canon = reexported(project, callee)
+    target = project.target(canon) if canon is not None else None
     if target is None:
         return None
     if target.kind == "external":
@@ -102,10 +115,81 @@ def _constructor_kind(project: Project, callee: str, depth: int) -> Optional[Rou
     if target.kind == "class":
         info = project.modules[target.module].classes.get(target.qualname)
         for base in info.bases if info is not None else ():
-            kind = _constructor_kind(project, base, depth + 1) if base else None
+            kind = constructor_kind(project, base, depth + 1) if base else None
             if kind is not None:
                 return kind
+    if target.kind == "global" and not paths.split(target.path)[1]:
+        for b in project.bindings.get(target.path, ()):
+            if b.value and not b.value.endswith(")"):
+                kind = constructor_kind(project, b.value, depth + 1)
+                if kind is not None:
+                    return kind
     return None
+
+
+def reexported(project: Project, path: str) -> Optional[str]:
+    """``path`` canonical, with a name that a project module only imports
+    followed to what it denotes: ``api.MyApi`` is ``api.app.MyApi`` when
+    ``api/__init__.py`` does ``from .app import MyApi``; chains of such imports
+    (``as`` renames included) are followed too. None when it cannot be resolved."""
+    for _ in range(_MAX_DEPTH):
+        canon = project.canonical(path)
+        if canon is None or paths.is_global(canon):
+            return canon
+        root, segs = paths.split(canon)
+        found = project.split_dotted(root)
+        if found is None or not found[1]:
+            return canon
+        module, names = found
+        facts = project.modules[module]
+        first = names[0]
+        if first in facts.functions or first in facts.classes or first in facts.globals:
+            return canon
+        dotted = next((d for local, d in facts.imported if local == first), None)
+        if dotted is None:
+            return canon
+        path = paths.join(".".join([dotted, *names[1:]]), segs)
+    return None
+
+
+def registered_objects(project: Project) -> List[Handler]:
+    """The methods Lambda runs on objects registered on a router at module level
+    (``sb.add_request_handler(LaunchHandler())``: ``LaunchHandler.can_handle`` and
+    ``LaunchHandler.handle``, inherited or not). ``self`` is the object when a
+    module-level name holds it, else unknown."""
+    out: Dict[Tuple[str, str], Handler] = {}
+    for m in project.modules.values():
+        body = m.body
+        for e in iter_events(body.body) if body is not None else ():
+            if e.kind != "call" or e.path is None or e.path.rsplit(".", 1)[-1] not in OBJECT_REGISTRATIONS:
+                continue  # most calls: no need to resolve them
+            owner, method = owner_method(project, e.path)
+            kind = router_kind(project, owner) if owner is not None else None
+            runs = dict(kind.objects).get(method) if kind is not None else None
+            arg = e.args[0] if e.args else (e.kwargs[0][1] if e.kwargs else None)
+            if not runs or arg is None:
+                continue
+            cls, held = _registered_class(project, arg)
+            for name in runs if cls is not None else ():
+                found = project.method_of(cls, name)  # type: ignore[arg-type]
+                fn = project.function(*found) if found is not None else None
+                if fn is None or found in out:
+                    continue
+                why = f"{kind.label}: `{found[1]}` of an object registered with `{paths.display(e.path)}`"
+                out[found] = Handler(found[0], found[1], project.modules[found[0]].path, fn.span[0], why, (), held)
+    return list(out.values())
+
+
+def _registered_class(project: Project, arg: str) -> Tuple[Optional[Tuple[str, str]], Optional[str]]:
+    """The project class of the object ``arg`` names, and the module-level name
+    that holds it (None for an object made in the call: ``Launch()``)."""
+    canon = project.canonical(arg)
+    if canon is not None and paths.is_global(canon) and not paths.split(canon)[1]:
+        return project.instance_class(canon), canon
+    target = project.target(arg)
+    if target is not None and target.kind == "instance" and target.module:
+        return (target.module, target.qualname), None
+    return None, None
 
 
 # --- routes ---------------------------------------------------------------------------

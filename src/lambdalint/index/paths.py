@@ -20,9 +20,11 @@ _SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\(\)")
 
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+# a name in a root may be a ``redefined_key`` (``app:handler@12``, ``app.handler@12.inner``)
+_KEY = _IDENT + r"(?:@[0-9]+)?"
 _LOCAL_ROOT = re.compile(r"[$%]" + _IDENT)
-_GLOBAL_ROOT = re.compile(_IDENT + r"(?:\." + _IDENT + r")*:" + _IDENT)
-_DOTTED_ROOT = re.compile(_IDENT + r"(?:\." + _IDENT + r")*")
+_GLOBAL_ROOT = re.compile(_IDENT + r"(?:\." + _IDENT + r")*:" + _KEY)
+_DOTTED_ROOT = re.compile(_IDENT + r"(?:\." + _KEY + r")*")
 
 
 def split(path: str) -> Tuple[str, List[str]]:
@@ -47,6 +49,27 @@ def is_global(path: Optional[str]) -> bool:
 
 def global_name(module: str, name: str) -> str:
     return f"{module}:{name}"
+
+
+# A module-level function whose name a later ``def`` of the module takes keeps its
+# facts under ``name@line`` (the line of its ``def``): no Python name holds "@", so
+# no reference ever resolves to it (Python's name is the last ``def``'s), while a
+# router that registered it when its ``def`` ran still finds it.
+REDEFINED_MARK = "@"
+
+
+def redefined_key(name: str, line: int) -> str:
+    return f"{name}{REDEFINED_MARK}{line}"
+
+
+def is_redefined(qualname: str) -> bool:
+    """Whether ``qualname`` is a ``redefined_key`` (or inside one)."""
+    return REDEFINED_MARK in qualname
+
+
+def shown_qualname(qualname: str) -> str:
+    """A function's qualname as its code spells it: ``handler`` for ``handler@12``."""
+    return ".".join(part.split(REDEFINED_MARK, 1)[0] for part in qualname.split("."))
 
 
 def default_of(module: str, qualname: str, param: str) -> str:

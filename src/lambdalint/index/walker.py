@@ -10,6 +10,7 @@ import libcst as cst
 from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.expressions import Expressions
+from lambdalint.index.paths import redefined_key
 from lambdalint.index.literals import (
     NO_SPAN, const_items, is_const, literal_consts, element_of, param_names, const_kwargs, dotted_name, name_of,
     key_text,
@@ -52,13 +53,34 @@ class Walker(Expressions):
         self.out = []
         self.block(tree.body)
         self.functions["<module>"] = Function("<module>", "<module>", (1, 0, 1, 0), (), False, (), tuple(self.out))
+        kept = self.redefined_registered(tree)
         while self.deferred:
             node, parent, class_name = self.deferred.pop(0)
-            self.walk_function(node, parent, class_name)
+            self.walk_function(node, parent, class_name, kept.get(id(node)))
 
-    def walk_function(self, node: cst.FunctionDef, parent: Scope, class_name: Optional[str]) -> None:
+    def redefined_registered(self, tree: cst.Module) -> Dict[int, str]:
+        """Module-level ``def``s whose name a later ``def`` takes, and that a method
+        decorator may have registered when the first ran (``@app.route("/a") def
+        handler`` then ``@app.route("/b") def handler``: Chalice keeps both). The
+        name is the last function's, as in Python; the earlier one is kept under a
+        key no name can have (``paths.redefined_key``), for the graph to decide
+        whether its decorator registers it. Only ``def``s that are statements of
+        the module itself: one inside an ``if`` may never have run."""
+        last: Dict[str, int] = {}
+        for node, parent, _ in self.deferred:
+            if parent is self.resolver.module_scope:
+                last[node.name.value] = id(node)
+        out: Dict[int, str] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, cst.FunctionDef) and last.get(stmt.name.value) not in (None, id(stmt)) \
+                    and any(_method_decorator(d) for d in stmt.decorators):
+                out[id(stmt)] = redefined_key(stmt.name.value, self.span(stmt.name)[0])
+        return out
+
+    def walk_function(self, node: cst.FunctionDef, parent: Scope, class_name: Optional[str],
+                      key: Optional[str] = None) -> None:
         name = node.name.value
-        qualname = parent.child_qualname(name)
+        qualname = key or parent.child_qualname(name)
         scope = Scope("function", qualname, parent)
         params = param_names(node.params)
         for p in params:
@@ -558,6 +580,13 @@ class Walker(Expressions):
         if text is not None:
             consts += (("keytext", text),)  # which slot: `CACHE["user"] = ...`
         return ((key,) if key is not None else ()), consts
+
+
+def _method_decorator(dec: cst.Decorator) -> bool:
+    """``@app.route(...)`` or ``@app.schedule``: a method of an object, the only
+    shape that registers a function on a router."""
+    expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+    return isinstance(expr, cst.Attribute)
 
 
 _EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set)  # what `extends` looks at
