@@ -42,6 +42,7 @@ from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
+from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.taint import Taint, inside
@@ -133,6 +134,7 @@ class LeakInterpreter(Interpreter):
         super().__init__(project, {})
         self.contexts = contexts
         self.taint = Taint(project, conservative=False)
+        self.class_attributes = ClassAttributes(project)
         self.writes: List[Write] = []
         self._write_ids: Dict[Tuple[str, Span, str], int] = {}
         self.reads: Dict[int, Read] = {}
@@ -234,6 +236,10 @@ class LeakInterpreter(Interpreter):
         if canon is None:
             return None
         root, segs = paths.split(canon)
+        shared = self.class_attributes.through_instance(canon) if ":" not in root else None
+        if shared is not None:  # `self.result[...]` where `result` is the class's one dict
+            canon = shared
+            root, segs = paths.split(canon)
         if ":" not in root:
             if canon != ENVIRON and not canon.startswith(ENVIRON + "."):
                 return None
@@ -486,7 +492,8 @@ class LeakInterpreter(Interpreter):
         if single is not None:
             return self.write(state, f"{place}[{single!r}]", tainted, "set", e, frame)
         for name, _ in e.kwargs:
-            arg_tainted = self.taint.path(dict(e.kwargs).get(name), frame) or (dict(e.kwargs).get(name) is None and tainted)
+            value = dict(e.kwargs).get(name)
+            arg_tainted = self.taint.argument(value, e.span, frame, frame.done) or (value is None and tainted)
             state = self.write(state, f"{place}[{name!r}]", arg_tainted, "set", e, frame)
         if e.starred:
             state = self.write(state, place, tainted, "merged", e, frame)
@@ -597,7 +604,7 @@ class LeakInterpreter(Interpreter):
         env = parameter_env(self.project, fn, target.path, e, frame.env)
         unknown = self.taint.unknown_argument(e, frame, frame.done)
         tainted: Set[str] = {name for name, arg in arguments(fn, e)
-                             if self.taint.path(arg, frame) or (arg is None and unknown)}
+                             if self.taint.argument(arg, e.span, frame, frame.done) or (arg is None and unknown)}
         if e.starred and unknown:
             tainted |= {"$" + p for p in (fn.params[1:] if fn.takes_receiver else fn.params)}
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"

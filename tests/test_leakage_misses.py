@@ -1,0 +1,206 @@
+"""LAM501/LAM502 misses found on real public Lambda code (issue i18): a class-level
+dict mutated through ``self`` of an instance made per request, request data built
+into a string before it reaches a logging context, a flag the request decides,
+the module namespace written through ``globals()``. INVALID cases mark each
+reported write with ``# expect: LAM50x``; VALID cases are the correct twins, which
+must stay silent."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import expected_markers, found, lint
+from lambdalint.project.config import Settings
+
+LAM5 = Settings(select=("LAM5",))
+
+INVALID = {
+    # M-1: ONE dict, on the class, kept by the process; `self.result[...]` mutates it
+    "class_dict_mutated_through_self": """
+        class Service:
+            result = {"status": None, "message": None}
+
+            def run(self, body):
+                if body.get("ok"):
+                    self.result["message"] = "saved " + body["name"]  # expect: LAM501
+                return self.result
+
+        def handler(event, context):
+            return Service().run(event)
+    """,
+    "class_dict_of_a_base_through_a_local_instance": """
+        class Base:
+            seen = {}
+
+        class Service(Base):
+            def run(self, body):
+                if "name" in body:
+                    self.seen["last"] = body["name"]  # expect: LAM501
+                return self.seen.get("last")
+
+        def handler(event, context):
+            svc = Service()
+            return svc.run(event)
+    """,
+    "class_dict_updated_through_self": """
+        class Tracker:
+            tags = {}
+
+            def tag(self, event):
+                if event.get("user"):
+                    self.tags.update(user=event["user"])  # expect: LAM501
+                return dict(self.tags)
+
+        def handler(event, context):
+            return Tracker().tag(event)
+    """,
+    # M-2: taint through string building in a logging-context call
+    "append_keys_concatenation": """
+        from aws_lambda_powertools import Logger
+
+        logger = Logger()
+
+        @logger.inject_lambda_context(log_event=True)
+        def lambda_handler(event, context):
+            logger.append_keys(cart_id="cart#" + event["cart"])  # expect: LAM502
+            return {"ok": True}
+    """,
+    "append_keys_fstring_of_a_local": """
+        from aws_lambda_powertools import Logger
+
+        logger = Logger()
+
+        @logger.inject_lambda_context(log_event=True)
+        def lambda_handler(event, context):
+            cart = event["cart"]
+            logger.append_keys(cart_id=f"cart#{cart}")  # expect: LAM502
+            return {"ok": True}
+    """,
+    "append_keys_percent_format_str_and_methods": """
+        from aws_lambda_powertools import Logger
+
+        logger = Logger()
+
+        @logger.inject_lambda_context(log_event=True)
+        def lambda_handler(event, context):
+            cart = event["cart"]
+            logger.append_keys(a="cart#%s" % cart)  # expect: LAM502
+            logger.append_keys(b="cart#{}".format(cart))  # expect: LAM502
+            logger.append_keys(c=str(cart))  # expect: LAM502
+            logger.append_keys(d=cart.lower())  # expect: LAM502
+            logger.append_keys(e=str(cart).upper())  # expect: LAM502
+            return {"ok": True}
+    """,
+    "helper_given_a_string_built_from_the_event": """
+        SEEN = {}
+
+        def remember(name):
+            SEEN["name"] = name  # expect: LAM501
+
+        def handler(event, context):
+            if event.get("name"):
+                remember(str(event["name"]).strip())
+            return SEEN.get("name")
+    """,
+}
+
+VALID = {
+    # M-1 twins: an instance attribute shadows the class's; a class attribute only read
+    "instance_attribute_shadows_the_class_dict": """
+        class Service:
+            result = {"status": None, "message": None}
+
+            def __init__(self):
+                self.result = {"status": None, "message": None}
+
+            def run(self, body):
+                if body.get("ok"):
+                    self.result["message"] = "saved " + body["name"]
+                return self.result
+
+        def handler(event, context):
+            return Service().run(event)
+    """,
+    "class_attributes_only_read": """
+        class Service:
+            prefix = "saved "
+            defaults = {"status": None}
+
+            def run(self, body):
+                return {"message": self.prefix + body["name"], "status": self.defaults["status"]}
+
+        def handler(event, context):
+            return Service().run(event)
+    """,
+    "class_dict_written_from_constants": """
+        class Service:
+            result = {"status": None}
+
+            def run(self, body):
+                if body.get("ok"):
+                    self.result["status"] = "ok"
+                return dict(self.result)
+
+        def handler(event, context):
+            return Service().run(event)
+    """,
+    "class_dict_reset_before_every_use": """
+        class Service:
+            result = {"status": None, "message": None}
+
+            def run(self, body):
+                self.result["message"] = None
+                if body.get("ok"):
+                    self.result["message"] = "saved " + body["name"]
+                return dict(self.result)
+
+        def handler(event, context):
+            return Service().run(event)
+    """,
+    # M-2 twins: strings built from constants, sizes and types of request data
+    "append_keys_built_from_constants": """
+        import os
+        from aws_lambda_powertools import Logger
+
+        logger = Logger()
+        STAGE = os.environ.get("STAGE", "dev")
+
+        @logger.inject_lambda_context(log_event=True)
+        def lambda_handler(event, context):
+            logger.append_keys(service="cart#" + STAGE, version=f"v{STAGE}", name=str(STAGE).upper())
+            logger.append_keys(count=len(event["items"]), kind=type(event).__name__)
+            return {"ok": True}
+    """,
+    "append_keys_cleared_by_the_decorator": """
+        from aws_lambda_powertools import Logger
+
+        logger = Logger()
+
+        @logger.inject_lambda_context(clear_state=True, log_event=True)
+        def lambda_handler(event, context):
+            logger.append_keys(cart_id="cart#" + event["cart"])
+            return {"ok": True}
+    """,
+}
+
+
+def _files(case):
+    return case if isinstance(case, dict) else {"app.py": case}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, _files(INVALID[name]), LAM5)
+    assert found(diagnostics) == expected_markers(tmp_path), [d.message for d in diagnostics]
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    diagnostics = lint(tmp_path, _files(VALID[name]), LAM5)
+    assert diagnostics == [], [d.message for d in diagnostics]
+
+
+def test_class_dict_finding_names_the_class_attribute(tmp_path):
+    (d,) = lint(tmp_path, _files(INVALID["class_dict_mutated_through_self"]), LAM5)
+    assert d.code == "LAM501"
+    assert "`self.result` here is `Service.result`" in d.notes
