@@ -102,6 +102,38 @@ INVALID = {
                 remember(str(event["name"]).strip())
             return SEEN.get("name")
     """,
+    # X2 (a): the value is a constant, but whether it is set is this request's decision,
+    # and the handler goes on to use it for this request: the next caller inherits it
+    "flag_set_by_the_request_and_used": """
+        IS_ADMIN = False
+
+        def handler(event, context):
+            global IS_ADMIN
+            if event.get("admin"):
+                IS_ADMIN = True  # expect: LAM501
+            if IS_ADMIN:
+                return {"data": "secret"}
+            return {"data": "public"}
+    """,
+    "flag_set_in_a_helper_read_in_another": """
+        import logging
+
+        DEBUG = False
+
+        def configure(headers):
+            global DEBUG
+            if headers.get("x-debug") == "1":
+                DEBUG = True  # expect: LAM501
+
+        def log(msg):
+            if DEBUG:
+                logging.getLogger().warning(msg)
+
+        def handler(event, context):
+            configure(event.get("headers", {}))
+            log("handled")
+            return {"ok": True}
+    """,
 }
 
 VALID = {
@@ -157,6 +189,69 @@ VALID = {
         def handler(event, context):
             return Service().run(event)
     """,
+    # X2 (a) twins: a memory of the process (read before it is set, or only by later
+    # callers), a flag reset as every invocation starts, a reset decided by the request
+    "flag_read_before_it_is_set_through_a_local": """
+        WARM = False
+
+        def handler(event, context):
+            global WARM
+            was_warm = WARM
+            if event.get("ping"):
+                WARM = True
+            return {"warm": was_warm}
+    """,
+    "warmup_flag_with_early_return": """
+        READY = False
+
+        def handler(event, context):
+            global READY
+            if event.get("source") == "serverless-plugin-warmup":
+                READY = True
+                return {"warmed": True}
+            if READY:
+                return {"cold": False}
+            return {"cold": True}
+    """,
+    "flag_reset_at_the_top": """
+        IS_ADMIN = False
+
+        def handler(event, context):
+            global IS_ADMIN
+            IS_ADMIN = False
+            if event.get("admin"):
+                IS_ADMIN = True
+            return {"admin": IS_ADMIN}
+    """,
+    "flag_set_on_both_branches": """
+        MODE = "user"
+
+        def handler(event, context):
+            global MODE
+            if event.get("admin"):
+                MODE = "admin"
+            else:
+                MODE = "user"
+            return {"mode": MODE}
+    """,
+    "flag_set_by_a_test_of_module_state_only": """
+        READY = False
+
+        def handler(event, context):
+            global READY
+            if not READY:
+                READY = True
+            return {"ready": READY}
+    """,
+    "state_cleared_when_the_request_asks": """
+        USER = None
+
+        def handler(event, context):
+            global USER
+            if event.get("logout"):
+                USER = None
+            return {"user": USER}
+    """,
     # M-2 twins: strings built from constants, sizes and types of request data
     "append_keys_built_from_constants": """
         import os
@@ -204,3 +299,12 @@ def test_class_dict_finding_names_the_class_attribute(tmp_path):
     (d,) = lint(tmp_path, _files(INVALID["class_dict_mutated_through_self"]), LAM5)
     assert d.code == "LAM501"
     assert "`self.result` here is `Service.result`" in d.notes
+
+
+def test_decided_flag_story(tmp_path):
+    (d,) = lint(tmp_path, _files(INVALID["flag_set_by_the_request_and_used"]), LAM5)
+    assert d.code == "LAM501"
+    assert d.message == "`IS_ADMIN` is set when one request says so; the next invocation still finds it set"
+    assert d.label == 'set by a test of request data here only when `event.get("admin")` is true'
+    assert any("whether it is set is decided by one request" in n for n in d.notes)
+    assert d.fix is not None and dict(d.fix.data)["statement"] == "IS_ADMIN = False"

@@ -39,6 +39,7 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import entry_env
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
+from lambdalint.graph.reach import is_stable
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
@@ -51,6 +52,9 @@ CURRENT = ("cur", -1)
 CLEAN = ("clean", -1)
 ENVIRON = "os.environ"
 _MAX_DEPTH = 12
+DECIDED = "decided"
+_REPLACES = frozenset({"set", DECIDED})
+_CONSTANTS = frozenset({"<const>", "builtins.True", "builtins.False"})
 # dict methods: which write, which reset, which read one slot
 _MERGES = frozenset({"update"})
 _SETDEFAULT = "setdefault"
@@ -75,7 +79,7 @@ class Write:
     span: Span
     function: str
     chain: Tuple[str, ...]
-    how: str  # "set", "merged" (keeps earlier keys), "setdefault"
+    how: str  # "set", "merged" (keeps earlier keys), "setdefault", "decided" (a constant the request chose to set)
     guards: Tuple[str, ...]  # what must hold for the write to happen: "`x` is true"
     conds: Tuple[str, ...]  # the tests of request data only it is under, as keys (see ``branch``)
     context: Optional[ContextKind] = None  # a logging context store (LAM502)
@@ -140,6 +144,7 @@ class LeakInterpreter(Interpreter):
         self.reads: Dict[int, Read] = {}
         self._pending: List[Tuple[int, Span, Frame, int]] = []  # reads recorded in a block, for keyed tests
         self._owner_kind: Dict[str, Optional[ContextKind]] = {}
+        self._decisions_used: Set[int] = set()  # decided writes their own invocation reads after
 
     # --- entry ---------------------------------------------------------------------
     def worth_replaying(self) -> bool:
@@ -300,16 +305,16 @@ class LeakInterpreter(Interpreter):
     def write(self, state: State, place: str, tainted: bool, how: str, e: Event, frame: Frame) -> State:
         """``place`` gets a value; ``how`` is "set" (replaces it), "merged" (keys added,
         old ones kept) or "setdefault" (only when absent)."""
-        if how == "set":
+        if how in _REPLACES:
             for k in [k for k in state if k != place and under(k, place)]:
                 state = with_status(state, k, frozenset({CURRENT if tainted and self.replaying else CLEAN}))
         if not tainted:
-            return with_status(state, place, frozenset({CLEAN})) if how == "set" else state
+            return with_status(state, place, frozenset({CLEAN})) if how in _REPLACES else state
         if self.replaying:
             new = frozenset({CURRENT})
         else:
             new = frozenset({("req", self.site(place, how, e, frame))})
-        if how == "set":
+        if how in _REPLACES:
             return with_status(state, place, new)
         return with_status(state, place, state.get(place, frozenset()) | new)
 
@@ -329,10 +334,17 @@ class LeakInterpreter(Interpreter):
         return with_status(state, place, frozenset({CLEAN}))
 
     # --- reads ------------------------------------------------------------------------
-    def read(self, state: State, place: str, e: Event, frame: Frame, what: str, bare: bool = False) -> None:
+    def read(self, state: State, place: str, e: Event, frame: Frame, what: str, bare: bool = False,
+             direct: bool = True) -> None:
         """``bare``: the read names the place itself (`if CTX:`, `"k" in CTX`), which in
-        a condition only tests it (see ``drop_pending``)."""
-        if not self.replaying or frame.keyed:
+        a condition only tests it (see ``drop_pending``). ``direct``: the code names the
+        module state, not a local that was bound to it (``was = FLAG`` before the flag
+        was set holds the old value)."""
+        if not self.replaying:
+            if direct:
+                self.used_by_writer(state, place)
+            return
+        if frame.keyed:
             return
 
         def fresh(k: str) -> bool:
@@ -347,6 +359,8 @@ class LeakInterpreter(Interpreter):
                 continue  # `CTX["user"] = ...` in this invocation hides what an earlier merge put there
             for status, site in statuses:
                 w = self.writes[site]
+                if status == "req" and w.how == DECIDED and site not in self._decisions_used:
+                    continue  # the flag the request set is not what that request went on to use: a memory of the process
                 if status == "req" and site not in self.reads and not (set(w.conds) & set(frame.conds)) \
                         and not (w.module == frame.module and inside(e.span, w.span)):
                     # (a read under the same test of the request as the write: this request
@@ -356,6 +370,15 @@ class LeakInterpreter(Interpreter):
                     self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards)
                     self._pending.append((site, e.span, frame, 1 if bare else 0))
 
+    def used_by_writer(self, state: State, place: str) -> None:
+        """In invocation N: a flag set by a test of the request is read later in the same
+        invocation (``if event.get("admin"): IS_ADMIN = True`` ... ``if IS_ADMIN:``), so the
+        code means it for the request that set it."""
+        for k, statuses in state.items():
+            if related(k, place):
+                self._decisions_used.update(site for status, site in statuses
+                                            if status == "req" and self.writes[site].how == DECIDED)
+
     def read_path(self, e: Event, state: State, frame: Frame) -> None:
         canon = self.project.canonical(e.path, frame.env) if e.path else None
         keytext = dict(e.consts).get("keytext")
@@ -363,7 +386,8 @@ class LeakInterpreter(Interpreter):
             return  # `CACHE[event["id"]]`: a slot keyed by the request
         place = self.place_of(canon, keytext)
         if place is not None:
-            self.read(state, place, e, frame, f"`{shown(place)}`", bare=not keytext and canon == place)
+            self.read(state, place, e, frame, f"`{shown(place)}`", bare=not keytext and canon == place,
+                      direct=bool(e.path) and e.path[:1] not in "$%")
 
     # --- events -------------------------------------------------------------------------
     def assign(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
@@ -381,7 +405,22 @@ class LeakInterpreter(Interpreter):
         place = self.place_of(self.project.canonical(target, frame.env))
         if place is None:
             return state
-        return self.write(state, place, self.taint.value(e.value, e.span, frame, frame.done), "set", e, frame)
+        tainted = self.taint.value(e.value, e.span, frame, frame.done)
+        if not tainted and self.request_decides(e, frame):
+            return self.write(state, place, True, DECIDED, e, frame)
+        return self.write(state, place, tainted, "set", e, frame)
+
+    def request_decides(self, e: Event, frame: Frame) -> bool:
+        """``if event.get("admin"): IS_ADMIN = True``: the value is the same for every
+        caller, but WHETHER it is set is decided by this request's data (the write is
+        under a test of request data only). None is a reset, not a decision; a value
+        the analysis cannot name (a display, a computation) stays silent."""
+        if not frame.conds or e.value is None or e.value == "None":
+            return False
+        if e.value in _CONSTANTS:
+            return True
+        canon = self.project.canonical(e.value, frame.env)
+        return canon is not None and paths.is_global(canon) and is_stable(self.project, canon)
 
     def setitem(self, e: Event, state: State, frame: Frame) -> State:
         canon = self.project.canonical(e.path, frame.env) if e.path else None
@@ -426,7 +465,8 @@ class LeakInterpreter(Interpreter):
                     continue
                 place = self.place_of(self.project.canonical(arg, frame.env))
                 if place is not None:
-                    self.read(state, place, e, frame, f"`{shown(place)}` passed to `{paths.display(e.path or '')}`")
+                    self.read(state, place, e, frame, f"`{shown(place)}` passed to `{paths.display(e.path or '')}`",
+                              direct=arg[:1] not in "$%")
         return state
 
     def method_call(self, place: str, method: str, e: Event, state: State, frame: Frame) -> State:
@@ -580,7 +620,9 @@ class LeakInterpreter(Interpreter):
         `if USER is None:`): what is in it is read, if at all, by later statements."""
         keep = []
         for site, at, f, bare in self._pending:
-            if f is frame and inside(at, span) and (bare or not only_bare):
+            if self.writes[site].how == DECIDED and only_bare:
+                keep.append((site, at, f, bare))  # `if IS_ADMIN:` is the use of a flag, not a test of whether it is set
+            elif f is frame and inside(at, span) and (bare or not only_bare):
                 self.reads.pop(site, None)
             else:
                 keep.append((site, at, f, bare))
