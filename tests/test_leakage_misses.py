@@ -134,6 +134,31 @@ INVALID = {
             log("handled")
             return {"ok": True}
     """,
+    # X2 (b): the module namespace written through `globals()`
+    "globals_item_with_a_constant_name": """
+        USER = None
+
+        def handler(event, context):
+            if "user" in event:
+                globals()["USER"] = event["user"]  # expect: LAM501
+            return {"user": USER}
+    """,
+    "globals_item_with_a_name_from_a_loop": """
+        TENANT = None
+
+        def handler(event, context):
+            for k in ("TENANT", "REGION"):
+                if k in event:
+                    globals()[k] = event[k]  # expect: LAM501
+            return {"tenant": TENANT}
+    """,
+    "globals_update_with_the_event": """
+        TENANT = None
+
+        def handler(event, context):
+            globals().update(event.get("settings", {}))  # expect: LAM501
+            return {"tenant": TENANT}
+    """,
 }
 
 VALID = {
@@ -252,6 +277,28 @@ VALID = {
                 USER = None
             return {"user": USER}
     """,
+    # X2 (b) twins: `globals()` given constants, or reset before it is read
+    "globals_update_with_constants": """
+        import os
+
+        DEFAULTS = {"TENANT": "none", "REGION": os.environ.get("AWS_REGION", "eu-west-1")}
+        TENANT = None
+
+        def handler(event, context):
+            globals().update(DEFAULTS)
+            globals()["REGION"] = "eu-west-1"
+            return {"tenant": TENANT, "id": event.get("id")}
+    """,
+    "globals_item_reset_at_the_top": """
+        USER = None
+
+        def handler(event, context):
+            global USER
+            USER = None
+            if "user" in event:
+                globals()["USER"] = event["user"]
+            return {"user": USER}
+    """,
     # M-2 twins: strings built from constants, sizes and types of request data
     "append_keys_built_from_constants": """
         import os
@@ -308,3 +355,9 @@ def test_decided_flag_story(tmp_path):
     assert d.label == 'set by a test of request data here only when `event.get("admin")` is true'
     assert any("whether it is set is decided by one request" in n for n in d.notes)
     assert d.fix is not None and dict(d.fix.data)["statement"] == "IS_ADMIN = False"
+
+
+def test_globals_update_story(tmp_path):
+    (d,) = lint(tmp_path, _files(INVALID["globals_update_with_the_event"]), LAM5)
+    assert d.message == "`globals()` is merged with request data; the next warm invocation sees the previous keys"
+    assert d.fix is not None and "every name `globals()` sets is module state" in d.fix.message

@@ -29,7 +29,7 @@ from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
 from lambdalint.knowledge.context import load_context_catalog
-from lambdalint.model.leaks import DECIDED, ENVIRON, LeakInterpreter, Read, Write, WriteShapes
+from lambdalint.model.leaks import DECIDED, ENVIRON, NAMESPACE, LeakInterpreter, Read, Write, WriteShapes
 from lambdalint.model.replay import replay_warm
 
 RULES = (
@@ -103,6 +103,8 @@ def _made(project: Project, place: str) -> Optional[Tuple[str, Span]]:
 
 def _shown(module: str, head: str) -> str:
     """A place's object as messages name it: ``app:CACHE`` -> ``CACHE``, ``app.State.user`` -> ``State.user``."""
+    if head.endswith(":" + NAMESPACE):
+        return "globals()"
     if ":" not in paths.split(head)[0] and head.startswith(module + "."):
         head = head[len(module) + 1:]
     return paths.display(head)
@@ -182,6 +184,9 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
 
 
 def _advice(code: str, w: Write) -> str:
+    if w.place.endswith(":" + NAMESPACE):
+        return ("keep request data in local variables (or a dict made per invocation): every name `globals()` "
+                "sets is module state, kept for the next caller")
     if code == "LAM503":
         return "pass the value explicitly instead of through the environment, or restore `os.environ` in a `finally`"
     if code == "LAM502" and w.context is not None:

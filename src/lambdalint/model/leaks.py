@@ -52,6 +52,10 @@ CURRENT = ("cur", -1)
 CLEAN = ("clean", -1)
 ENVIRON = "os.environ"
 _MAX_DEPTH = 12
+# `globals()`: the module's namespace, one place whose parts are all the module's globals
+# (`globals()["USER"] = ...` is `USER`; `globals().update(event)` may set any of them)
+NAMESPACE = "__globals__"
+_GLOBALS_CALL = "builtins.globals()"
 DECIDED = "decided"
 _REPLACES = frozenset({"set", DECIDED})
 _CONSTANTS = frozenset({"<const>", "builtins.True", "builtins.False"})
@@ -115,8 +119,26 @@ def slot_key(text: str) -> Optional[str]:
 
 
 def under(place: str, other: str) -> bool:
-    """Whether ``place`` is ``other`` or a part of it."""
+    """Whether ``place`` is ``other`` or a part of it (every global of a module is a
+    part of its namespace)."""
+    if other.endswith(":" + NAMESPACE) and place.startswith(other[:-len(NAMESPACE)]):
+        return True
     return place == other or place.startswith(other + ".") or place.startswith(other + "[")
+
+
+def named(place: str) -> str:
+    """``app:__globals__['USER']`` (``globals()["USER"]``) -> ``app:USER``."""
+    head, bracket, rest = place.partition("[")
+    if not bracket or not head.endswith(":" + NAMESPACE):
+        return place
+    key, _, after = rest.partition("]")
+    try:
+        name = ast.literal_eval(key)
+    except (ValueError, SyntaxError):
+        return place
+    if not isinstance(name, str) or not name.isidentifier():
+        return place
+    return paths.join(head[:-len(NAMESPACE)] + name, []) + after
 
 
 def related(a: str, b: str) -> bool:
@@ -126,6 +148,8 @@ def related(a: str, b: str) -> bool:
 def shown(place: str) -> str:
     """``app:CACHE['user']`` -> ``CACHE['user']``."""
     head, bracket, rest = place.partition("[")
+    if head.endswith(":" + NAMESPACE):
+        return "globals()" + bracket + rest
     return paths.display(head) + bracket + rest
 
 
@@ -305,6 +329,7 @@ class LeakInterpreter(Interpreter):
     def write(self, state: State, place: str, tainted: bool, how: str, e: Event, frame: Frame) -> State:
         """``place`` gets a value; ``how`` is "set" (replaces it), "merged" (keys added,
         old ones kept) or "setdefault" (only when absent)."""
+        place = named(place)
         if how in _REPLACES:
             for k in [k for k in state if k != place and under(k, place)]:
                 state = with_status(state, k, frozenset({CURRENT if tainted and self.replaying else CLEAN}))
@@ -329,6 +354,7 @@ class LeakInterpreter(Interpreter):
         return found
 
     def reset(self, state: State, place: str) -> State:
+        place = named(place)
         for k in [k for k in state if under(k, place)]:
             state = with_status(state, k, frozenset({CLEAN}))
         return with_status(state, place, frozenset({CLEAN}))
@@ -340,6 +366,7 @@ class LeakInterpreter(Interpreter):
         a condition only tests it (see ``drop_pending``). ``direct``: the code names the
         module state, not a local that was bound to it (``was = FLAG`` before the flag
         was set holds the old value)."""
+        place = named(place)
         if not self.replaying:
             if direct:
                 self.used_by_writer(state, place)
@@ -379,8 +406,14 @@ class LeakInterpreter(Interpreter):
                 self._decisions_used.update(site for status, site in statuses
                                             if status == "req" and self.writes[site].how == DECIDED)
 
+    def namespace(self, canon: Optional[str], frame: Frame) -> Optional[str]:
+        """``globals()...`` in ``frame``'s module as a path into its namespace place."""
+        if canon is not None and (canon == _GLOBALS_CALL or canon.startswith(_GLOBALS_CALL + ".")):
+            return f"{frame.module}:{NAMESPACE}" + canon[len(_GLOBALS_CALL):]
+        return canon
+
     def read_path(self, e: Event, state: State, frame: Frame) -> None:
-        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame)
         keytext = dict(e.consts).get("keytext")
         if canon and canon.endswith("__getitem__()") and keytext is None and self.taint.span(e.span, frame, frame.done):
             return  # `CACHE[event["id"]]`: a slot keyed by the request
@@ -423,15 +456,18 @@ class LeakInterpreter(Interpreter):
         return canon is not None and paths.is_global(canon) and is_stable(self.project, canon)
 
     def setitem(self, e: Event, state: State, frame: Frame) -> State:
-        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame)
         base = self.place_of(canon)
         if base is None:
             return state
         keytext = dict(e.consts).get("keytext")
         key = slot_key(keytext) if keytext else None
+        tainted = self.taint.path(e.value, frame) or self.taint.span(e.span, frame, frame.done)
+        if key is None and base.endswith(":" + NAMESPACE):
+            # `globals()[k] = event[k]`: which global it sets is not known, any of them may now hold it
+            return self.write(state, base, tainted, "merged", e, frame)
         if key is None:
             return state  # a key from the request is a per-request slot; another unknown key: stay silent
-        tainted = self.taint.path(e.value, frame) or self.taint.span(e.span, frame, frame.done)
         return self.write(state, f"{base}[{key}]", tainted, "set", e, frame)
 
     def delete(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
@@ -449,6 +485,7 @@ class LeakInterpreter(Interpreter):
         handled, state = self.context_module_call(callee, e, state, frame)
         if handled:
             return state
+        canon = self.namespace(canon, frame)
         if callee == "os.getenv" or callee == "os.environ.get":
             key = slot_key(dict(e.consts).get("#0", "")) if dict(e.consts).get("#0") else None
             if key is not None:
