@@ -163,6 +163,8 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
             read_notes.append(f"the next invocation reads it there before setting it{when}")
     labels = []
     made = _made(project, w.place)
+    if made is None and w.place.endswith(":" + NAMESPACE) and read.place:
+        made = _made(project, read.place)  # `globals().update(...)`: the global the next caller reads
     if made is not None:
         labels.append(place(project, made[0], made[1], "made at import", IMPORT))
     labels.append(place(project, read.module, read.span, reads, NEXT))

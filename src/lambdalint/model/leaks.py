@@ -96,6 +96,7 @@ class Read:
     what: str
     function: str
     guards: Tuple[str, ...]
+    place: str = ""  # what the read names (a global, for a write of the whole namespace)
 
 
 @dataclass
@@ -394,7 +395,7 @@ class LeakInterpreter(Interpreter):
                     # took the same branch, and wrote it there first; and the read a write
                     # makes of its own place, `ITEMS = ITEMS + [item]`, is accumulation, which
                     # the growth rules judge: nothing of the old value reaches this caller)
-                    self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards)
+                    self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards, place)
                     self._pending.append((site, e.span, frame, 1 if bare else 0))
 
     def used_by_writer(self, state: State, place: str) -> None:
