@@ -178,6 +178,35 @@ VALID = {
         def handler(event, context):
             return Service().run(event)
     """,
+    "pydantic_model_field_default_is_per_instance": """
+        from pydantic import BaseModel
+
+        class Response(BaseModel):
+            result: dict = {}
+
+            def fill(self, body):
+                if body.get("ok"):
+                    self.result["message"] = body["name"]
+                return self.result
+
+        def handler(event, context):
+            return Response().fill(event)
+    """,
+    "dataclass_field_with_a_factory": """
+        from dataclasses import dataclass, field
+
+        @dataclass
+        class Response:
+            result: dict = field(default_factory=dict)
+
+            def fill(self, body):
+                if body.get("ok"):
+                    self.result["message"] = body["name"]
+                return self.result
+
+        def handler(event, context):
+            return Response().fill(event)
+    """,
     "class_attributes_only_read": """
         class Service:
             prefix = "saved "

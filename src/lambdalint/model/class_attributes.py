@@ -7,7 +7,10 @@ instance made per request) mutates that dict in place, so it is module state exa
 ``Service.result["k"] = v`` is. An assignment ``self.result = ...`` (or ``+=``, ``del``)
 in any method of the class or its project bases makes an instance attribute that may
 shadow the class's: then which object ``self.result`` is depends on the order of calls,
-and the analysis stays silent (it answers None).
+and the analysis stays silent (it answers None). So it does for a class with a base
+outside the project (a pydantic model, an ORM model, a NamedTuple: their class-body
+attributes are per-instance fields or descriptors) and for a field declared with a
+factory (``field(default_factory=dict)``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from lambdalint.index import paths
 from lambdalint.graph.link import Project, iter_events
 
 _REBINDS = frozenset({"assign", "augassign", "del"})
+# bases that do not turn class-body attributes into something else
+_PLAIN_BASES = frozenset({"builtins.object", "abc.ABC", "object"})
+# calls that declare a per-instance field in a class body
+_FIELD_CALLS = frozenset({"field", "Field", "ib", "attrib"})
 
 
 class ClassAttributes:
@@ -39,15 +46,34 @@ class ClassAttributes:
             return None
         attr = segs[1]
         lineage = self.project.class_lineage((target.module, target.qualname))
-        if any(attr in self.set_on_self(c) for c in lineage):
+        if any(attr in self.set_on_self(c) for c in lineage) or not all(self.plain(c) for c in lineage):
             return None
         for module, qualname in lineage:
             if "." in qualname:
                 continue  # a nested class: its attributes have no global path
             place = f"{module}:{qualname}.{attr}"
-            if any(b.function == "<module>" for b in self.project.bindings.get(place, ())):
+            bound = [b for b in self.project.bindings.get(place, ()) if b.function == "<module>"]
+            if any(_declares_field(b.value) for b in bound):
+                return None  # `result: dict = field(default_factory=dict)`: one per instance
+            if bound:
                 return paths.join(place, segs[2:])
         return None
+
+    def plain(self, cls: Tuple[str, str]) -> bool:
+        """Whether every base ``cls`` declares is a project class or ``object``."""
+        facts = self.project.modules.get(cls[0])
+        info = facts.classes.get(cls[1]) if facts is not None else None
+        if info is None:
+            return False
+        for base in info.bases:
+            if base is None:
+                return False  # `Generic[T]`, a call: unknown
+            t = self.project.target(base)
+            if base in _PLAIN_BASES or t is not None and t.kind == "class" and t.module:
+                continue
+            if t is None or (t.path if t.kind == "external" else base) not in _PLAIN_BASES:
+                return False
+        return True
 
     def set_on_self(self, cls: Tuple[str, str]) -> FrozenSet[str]:
         """The attributes the methods of ``cls`` bind on their instance (``self.x = ...``)."""
@@ -67,3 +93,10 @@ class ClassAttributes:
                         names.add(segs[0])
         self._set_on_self[cls] = frozenset(names)
         return self._set_on_self[cls]
+
+
+def _declares_field(value: str | None) -> bool:
+    """``dataclasses.field()``, ``pydantic.Field()``, ``attr.ib()``: a field declaration."""
+    if not value or not value.endswith("()"):
+        return False
+    return value[:-2].replace(":", ".").rsplit(".", 1)[-1] in _FIELD_CALLS
