@@ -29,7 +29,7 @@ from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
 from lambdalint.knowledge.context import load_context_catalog
-from lambdalint.model.leaks import ENVIRON, LeakInterpreter, Read, Write, WriteShapes
+from lambdalint.model.leaks import DECIDED, ENVIRON, NAMESPACE, LeakInterpreter, Read, Write, WriteShapes
 from lambdalint.model.replay import replay_warm
 
 RULES = (
@@ -103,13 +103,19 @@ def _made(project: Project, place: str) -> Optional[Tuple[str, Span]]:
 
 def _shown(module: str, head: str) -> str:
     """A place's object as messages name it: ``app:CACHE`` -> ``CACHE``, ``app.State.user`` -> ``State.user``."""
+    if head.endswith(":" + NAMESPACE):
+        return "globals()"
     if ":" not in paths.split(head)[0] and head.startswith(module + "."):
         head = head[len(module) + 1:]
     return paths.display(head)
 
 
 _VERB = {"set": "set from request data", "merged": "merged with request data",
-         "setdefault": "given request data by `setdefault`"}
+         "setdefault": "given request data by `setdefault`", DECIDED: "set by a test of request data"}
+_DECIDED_NOTE = ("the value is the same for every caller, but whether it is set is decided by one request: a later "
+                 "caller whose request would not set it still finds it set")
+# what a flag bound at import to one of these is reset to, as code spells it
+_RESET_VALUES = {"None": "None", "builtins.True": "True", "builtins.False": "False"}
 
 
 def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Handler]) -> Dict[str, object]:
@@ -127,6 +133,9 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
     elif w.how == "setdefault":
         headline = fit(f"`{n}` keeps the first caller's data (`setdefault`); later invocations read it",
                        f"`{n}` keeps the first caller's data across invocations")
+    elif w.how == DECIDED:
+        headline = fit(f"`{n}` is set when one request says so; the next invocation still finds it set",
+                       f"`{n}` keeps what one request decided across warm invocations")
     elif w.how == "merged":
         headline = fit(f"`{n}` is merged with request data; the next warm invocation sees the previous keys",
                        f"`{n}` keeps merged request data across invocations")
@@ -154,6 +163,8 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
             read_notes.append(f"the next invocation reads it there before setting it{when}")
     labels = []
     made = _made(project, w.place)
+    if made is None and w.place.endswith(":" + NAMESPACE) and read.place:
+        made = _made(project, read.place)  # `globals().update(...)`: the global the next caller reads
     if made is not None:
         labels.append(place(project, made[0], made[1], "made at import", IMPORT))
     labels.append(place(project, read.module, read.span, reads, NEXT))
@@ -165,7 +176,7 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
     elif w.context is not None:
         notes.append(f"{w.context.name}: kept across warm invocations")
     keeps = {"merged": "merging keeps the keys an earlier invocation set",
-             "setdefault": "`setdefault` keeps the value an earlier invocation set"}.get(w.how)
+             "setdefault": "`setdefault` keeps the value an earlier invocation set", DECIDED: _DECIDED_NOTE}.get(w.how)
     if keeps:
         notes.append(keeps)
     notes += read_notes
@@ -175,6 +186,9 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
 
 
 def _advice(code: str, w: Write) -> str:
+    if w.place.endswith(":" + NAMESPACE):
+        return ("keep request data in local variables (or a dict made per invocation): every name `globals()` "
+                "sets is module state, kept for the next caller")
     if code == "LAM503":
         return "pass the value explicitly instead of through the environment, or restore `os.environ` in a `finally`"
     if code == "LAM502" and w.context is not None:
@@ -226,12 +240,13 @@ def _reset_fix(project: Project, code: str, w: Write, handlers: List[Handler]) -
         imports = ""
         if key and _bound_at_import(project, root, lambda v: True):
             statement = f"{paths.display(head)}.pop({key}, None)"
-        elif not key and _bound_at_import(project, head, lambda v: v == "None"):
+        elif not key and _bound_at_import(project, head, lambda v: v == "None" or w.how == DECIDED and v in _RESET_VALUES):
             facts = project.modules.get(module)
+            value = _RESET_VALUES[[b.value for b in project.bindings[head] if b.function == "<module>"][-1]]
             if not segs:
-                statement, global_name = f"{paths.display(head)} = None", paths.display(head)
+                statement, global_name = f"{paths.display(head)} = {value}", paths.display(head)
             elif len(segs) == 1 and facts is not None and paths.display(root) in facts.classes:
-                statement = f"{paths.display(head)} = None"
+                statement = f"{paths.display(head)} = {value}"
             else:
                 return None
         else:

@@ -169,6 +169,10 @@ class Function:
     # (name, "dict" | "list" | "set" for a display, or the path of the call that
     # makes it, such as "collections.defaultdict()")
     defaults: Tuple[Tuple[str, str], ...] = ()
+    # parameters whose default is a module-level object named by a path (``cache=_CACHE``,
+    # ``conf=settings.CONF``): (name, its path as the enclosing scope resolves it). The
+    # parameter, when not passed, IS that object (the default is bound once, by ``def``)
+    default_paths: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def takes_receiver(self) -> bool:

@@ -93,6 +93,7 @@ class Walker(Expressions):
         self.scope, self.out, self.deferred, self.free_calls = saved_scope, saved_out, saved_deferred, saved_free
         decorators = tuple(self.decorator(d, parent) for d in node.decorators)
         defaults = self.mutable_defaults(node.params, parent)
+        default_paths = self.default_paths(node.params, parent)
         self.functions[qualname] = Function(
             qualname=qualname,
             name=name,
@@ -106,6 +107,7 @@ class Walker(Expressions):
             local_imports=tuple(sorted(scope.imported)),
             free_calls=tuple(sorted(free_calls)),
             defaults=defaults,
+            default_paths=default_paths,
         )
         for item in nested:
             self.walk_function(*item)
@@ -127,6 +129,22 @@ class Walker(Expressions):
                 self.scope = saved
                 if made is not None:
                     out.append((p.name.value, made))
+        return tuple(out)
+
+    def default_paths(self, params: cst.Parameters, scope: Scope) -> Tuple[Tuple[str, str], ...]:
+        """Parameters whose default is a name or attribute chain that resolves to a
+        module-level or imported path (not a local of an enclosing function, which
+        belongs to another frame)."""
+        out = []
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+            d = p.default
+            if not isinstance(d, (cst.Name, cst.Attribute)):
+                continue
+            saved, self.scope = self.scope, scope
+            path = self.ref_quiet(d)
+            self.scope = saved
+            if path is not None and path[:1] not in "$%" and path != "None" and not path.startswith("builtins."):
+                out.append((p.name.value, path))
         return tuple(out)
 
     def decorator(self, dec: cst.Decorator, scope: Scope) -> Decorator:

@@ -47,6 +47,7 @@ from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, reso
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
+from lambdalint.model.attribute_aliases import AttributeAliases
 from lambdalint.model.collections_tracked import Collection, name_of, split_collection
 from lambdalint.model.growth_guards import exit_guards_after, expires, flag_guard, measures, member_container
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
@@ -134,8 +135,18 @@ def paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
     return {k: (None if v is not None and v.startswith("<") else v) for k, v in env.items()}
 
 
-def _mutable_defaults(module: str, fn: Function) -> Dict[str, Optional[str]]:
-    return {"$" + p: paths.default_of(module, fn.qualname, p) for p, _ in fn.defaults}
+def _mutable_defaults(module: str, fn: Function, project: Optional[Project] = None) -> Dict[str, Optional[str]]:
+    """What the parameters that have a default hold when not passed: a mutable default
+    is its own place (``app:get.__defaults__._cache``); a default that names a
+    module-level object (``cache=_CACHE``) IS that object."""
+    out: Dict[str, Optional[str]] = {}
+    if project is not None:
+        for p, path in fn.default_paths:
+            canon = project.canonical(path)
+            if canon is not None and paths.is_global(canon):
+                out["$" + p] = canon
+    out.update({"$" + p: paths.default_of(module, fn.qualname, p) for p, _ in fn.defaults})
+    return out
 
 
 def shared_prefix(a: Tuple[Step, ...], b: Tuple[Step, ...]) -> Tuple[Step, ...]:
@@ -157,6 +168,7 @@ class GrowthInterpreter(Interpreter):
         super().__init__(project, {})
         self.collections = collections
         self.catalog = catalog
+        self.aliases = AttributeAliases(project)
         self.adds: List[AddSite] = []
         self._add_ids: Dict[Tuple[str, Span, str], int] = {}
         self.grown: Dict[int, Tuple[Step, ...]] = {}
@@ -177,7 +189,8 @@ class GrowthInterpreter(Interpreter):
             return state
         env = entry_env(handler, fn)
         # Lambda passes (event, context) only: the parameters after them hold their defaults
-        env.update({k: v for k, v in _mutable_defaults(handler.module, fn).items() if k[1:] not in fn.params[:2]})
+        env.update({k: v for k, v in _mutable_defaults(handler.module, fn, self.project).items()
+                    if k[1:] not in fn.params[:2]})
         frame = GrowthFrame(handler.module, env, (handler.qualname,), ((handler.module, handler.qualname),),
                             function=fn)
         fall, returns = self.block(fn.body, state, frame)
@@ -319,7 +332,13 @@ class GrowthInterpreter(Interpreter):
 
     # --- places ----------------------------------------------------------------------
     def find(self, path: Optional[str], frame: GrowthFrame) -> Tuple[Optional[Collection], List[str]]:
-        c, rest = split_collection(self.collections, resolve(self.project, path, frame.env))
+        canon = resolve(self.project, path, frame.env)
+        c, rest = split_collection(self.collections, canon)
+        if c is None and canon is not None and not canon.startswith("<"):
+            # `self._cache[uid] = d` where `self._cache = _CACHE`: the attribute IS the global
+            alias = self.aliases.rewrite(canon)
+            if alias is not None:
+                c, rest = split_collection(self.collections, alias)
         if c is None or c.kind.bounded:
             return None, []
         return c, rest
@@ -585,7 +604,7 @@ class GrowthInterpreter(Interpreter):
         params = list(fn.params)
         env: Dict[str, Optional[str]] = {"$" + p: (CONST if e is not None else None) for p in params}
         if e is not None and not e.starred:  # `f(*args, **kw)` may pass any parameter
-            env.update(_mutable_defaults(target.module, fn))
+            env.update(_mutable_defaults(target.module, fn, self.project))
         if fn.takes_receiver:
             if target.kind == "class":
                 env["$" + params[0]] = None  # a new instance

@@ -39,9 +39,11 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import entry_env
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
+from lambdalint.graph.reach import is_stable
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
+from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.taint import Taint, inside
@@ -50,6 +52,13 @@ CURRENT = ("cur", -1)
 CLEAN = ("clean", -1)
 ENVIRON = "os.environ"
 _MAX_DEPTH = 12
+# `globals()`: the module's namespace, one place whose parts are all the module's globals
+# (`globals()["USER"] = ...` is `USER`; `globals().update(event)` may set any of them)
+NAMESPACE = "__globals__"
+_GLOBALS_CALL = "builtins.globals()"
+DECIDED = "decided"
+_REPLACES = frozenset({"set", DECIDED})
+_CONSTANTS = frozenset({"<const>", "builtins.True", "builtins.False"})
 # dict methods: which write, which reset, which read one slot
 _MERGES = frozenset({"update"})
 _SETDEFAULT = "setdefault"
@@ -74,7 +83,7 @@ class Write:
     span: Span
     function: str
     chain: Tuple[str, ...]
-    how: str  # "set", "merged" (keeps earlier keys), "setdefault"
+    how: str  # "set", "merged" (keeps earlier keys), "setdefault", "decided" (a constant the request chose to set)
     guards: Tuple[str, ...]  # what must hold for the write to happen: "`x` is true"
     conds: Tuple[str, ...]  # the tests of request data only it is under, as keys (see ``branch``)
     context: Optional[ContextKind] = None  # a logging context store (LAM502)
@@ -87,6 +96,7 @@ class Read:
     what: str
     function: str
     guards: Tuple[str, ...]
+    place: str = ""  # what the read names (a global, for a write of the whole namespace)
 
 
 @dataclass
@@ -110,8 +120,26 @@ def slot_key(text: str) -> Optional[str]:
 
 
 def under(place: str, other: str) -> bool:
-    """Whether ``place`` is ``other`` or a part of it."""
+    """Whether ``place`` is ``other`` or a part of it (every global of a module is a
+    part of its namespace)."""
+    if other.endswith(":" + NAMESPACE) and place.startswith(other[:-len(NAMESPACE)]):
+        return True
     return place == other or place.startswith(other + ".") or place.startswith(other + "[")
+
+
+def named(place: str) -> str:
+    """``app:__globals__['USER']`` (``globals()["USER"]``) -> ``app:USER``."""
+    head, bracket, rest = place.partition("[")
+    if not bracket or not head.endswith(":" + NAMESPACE):
+        return place
+    key, _, after = rest.partition("]")
+    try:
+        name = ast.literal_eval(key)
+    except (ValueError, SyntaxError):
+        return place
+    if not isinstance(name, str) or not name.isidentifier():
+        return place
+    return paths.join(head[:-len(NAMESPACE)] + name, []) + after
 
 
 def related(a: str, b: str) -> bool:
@@ -121,6 +149,8 @@ def related(a: str, b: str) -> bool:
 def shown(place: str) -> str:
     """``app:CACHE['user']`` -> ``CACHE['user']``."""
     head, bracket, rest = place.partition("[")
+    if head.endswith(":" + NAMESPACE):
+        return "globals()" + bracket + rest
     return paths.display(head) + bracket + rest
 
 
@@ -133,11 +163,13 @@ class LeakInterpreter(Interpreter):
         super().__init__(project, {})
         self.contexts = contexts
         self.taint = Taint(project, conservative=False)
+        self.class_attributes = ClassAttributes(project)
         self.writes: List[Write] = []
         self._write_ids: Dict[Tuple[str, Span, str], int] = {}
         self.reads: Dict[int, Read] = {}
         self._pending: List[Tuple[int, Span, Frame, int]] = []  # reads recorded in a block, for keyed tests
         self._owner_kind: Dict[str, Optional[ContextKind]] = {}
+        self._decisions_used: Set[int] = set()  # decided writes their own invocation reads after
 
     # --- entry ---------------------------------------------------------------------
     def worth_replaying(self) -> bool:
@@ -234,6 +266,10 @@ class LeakInterpreter(Interpreter):
         if canon is None:
             return None
         root, segs = paths.split(canon)
+        shared = self.class_attributes.through_instance(canon) if ":" not in root else None
+        if shared is not None:  # `self.result[...]` where `result` is the class's one dict
+            canon = shared
+            root, segs = paths.split(canon)
         if ":" not in root:
             if canon != ENVIRON and not canon.startswith(ENVIRON + "."):
                 return None
@@ -294,16 +330,17 @@ class LeakInterpreter(Interpreter):
     def write(self, state: State, place: str, tainted: bool, how: str, e: Event, frame: Frame) -> State:
         """``place`` gets a value; ``how`` is "set" (replaces it), "merged" (keys added,
         old ones kept) or "setdefault" (only when absent)."""
-        if how == "set":
+        place = named(place)
+        if how in _REPLACES:
             for k in [k for k in state if k != place and under(k, place)]:
                 state = with_status(state, k, frozenset({CURRENT if tainted and self.replaying else CLEAN}))
         if not tainted:
-            return with_status(state, place, frozenset({CLEAN})) if how == "set" else state
+            return with_status(state, place, frozenset({CLEAN})) if how in _REPLACES else state
         if self.replaying:
             new = frozenset({CURRENT})
         else:
             new = frozenset({("req", self.site(place, how, e, frame))})
-        if how == "set":
+        if how in _REPLACES:
             return with_status(state, place, new)
         return with_status(state, place, state.get(place, frozenset()) | new)
 
@@ -318,15 +355,24 @@ class LeakInterpreter(Interpreter):
         return found
 
     def reset(self, state: State, place: str) -> State:
+        place = named(place)
         for k in [k for k in state if under(k, place)]:
             state = with_status(state, k, frozenset({CLEAN}))
         return with_status(state, place, frozenset({CLEAN}))
 
     # --- reads ------------------------------------------------------------------------
-    def read(self, state: State, place: str, e: Event, frame: Frame, what: str, bare: bool = False) -> None:
+    def read(self, state: State, place: str, e: Event, frame: Frame, what: str, bare: bool = False,
+             direct: bool = True) -> None:
         """``bare``: the read names the place itself (`if CTX:`, `"k" in CTX`), which in
-        a condition only tests it (see ``drop_pending``)."""
-        if not self.replaying or frame.keyed:
+        a condition only tests it (see ``drop_pending``). ``direct``: the code names the
+        module state, not a local that was bound to it (``was = FLAG`` before the flag
+        was set holds the old value)."""
+        place = named(place)
+        if not self.replaying:
+            if direct:
+                self.used_by_writer(state, place)
+            return
+        if frame.keyed:
             return
 
         def fresh(k: str) -> bool:
@@ -341,23 +387,41 @@ class LeakInterpreter(Interpreter):
                 continue  # `CTX["user"] = ...` in this invocation hides what an earlier merge put there
             for status, site in statuses:
                 w = self.writes[site]
+                if status == "req" and w.how == DECIDED and site not in self._decisions_used:
+                    continue  # the flag the request set is not what that request went on to use: a memory of the process
                 if status == "req" and site not in self.reads and not (set(w.conds) & set(frame.conds)) \
                         and not (w.module == frame.module and inside(e.span, w.span)):
                     # (a read under the same test of the request as the write: this request
                     # took the same branch, and wrote it there first; and the read a write
                     # makes of its own place, `ITEMS = ITEMS + [item]`, is accumulation, which
                     # the growth rules judge: nothing of the old value reaches this caller)
-                    self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards)
+                    self.reads[site] = Read(frame.module, e.span, what, frame.chain[-1], frame.guards, place)
                     self._pending.append((site, e.span, frame, 1 if bare else 0))
 
+    def used_by_writer(self, state: State, place: str) -> None:
+        """In invocation N: a flag set by a test of the request is read later in the same
+        invocation (``if event.get("admin"): IS_ADMIN = True`` ... ``if IS_ADMIN:``), so the
+        code means it for the request that set it."""
+        for k, statuses in state.items():
+            if related(k, place):
+                self._decisions_used.update(site for status, site in statuses
+                                            if status == "req" and self.writes[site].how == DECIDED)
+
+    def namespace(self, canon: Optional[str], frame: Frame) -> Optional[str]:
+        """``globals()...`` in ``frame``'s module as a path into its namespace place."""
+        if canon is not None and (canon == _GLOBALS_CALL or canon.startswith(_GLOBALS_CALL + ".")):
+            return f"{frame.module}:{NAMESPACE}" + canon[len(_GLOBALS_CALL):]
+        return canon
+
     def read_path(self, e: Event, state: State, frame: Frame) -> None:
-        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame)
         keytext = dict(e.consts).get("keytext")
         if canon and canon.endswith("__getitem__()") and keytext is None and self.taint.span(e.span, frame, frame.done):
             return  # `CACHE[event["id"]]`: a slot keyed by the request
         place = self.place_of(canon, keytext)
         if place is not None:
-            self.read(state, place, e, frame, f"`{shown(place)}`", bare=not keytext and canon == place)
+            self.read(state, place, e, frame, f"`{shown(place)}`", bare=not keytext and canon == place,
+                      direct=bool(e.path) and e.path[:1] not in "$%")
 
     # --- events -------------------------------------------------------------------------
     def assign(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
@@ -375,18 +439,36 @@ class LeakInterpreter(Interpreter):
         place = self.place_of(self.project.canonical(target, frame.env))
         if place is None:
             return state
-        return self.write(state, place, self.taint.value(e.value, e.span, frame, frame.done), "set", e, frame)
+        tainted = self.taint.value(e.value, e.span, frame, frame.done)
+        if not tainted and self.request_decides(e, frame):
+            return self.write(state, place, True, DECIDED, e, frame)
+        return self.write(state, place, tainted, "set", e, frame)
+
+    def request_decides(self, e: Event, frame: Frame) -> bool:
+        """``if event.get("admin"): IS_ADMIN = True``: the value is the same for every
+        caller, but WHETHER it is set is decided by this request's data (the write is
+        under a test of request data only). None is a reset, not a decision; a value
+        the analysis cannot name (a display, a computation) stays silent."""
+        if not frame.conds or e.value is None or e.value == "None":
+            return False
+        if e.value in _CONSTANTS:
+            return True
+        canon = self.project.canonical(e.value, frame.env)
+        return canon is not None and paths.is_global(canon) and is_stable(self.project, canon)
 
     def setitem(self, e: Event, state: State, frame: Frame) -> State:
-        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame)
         base = self.place_of(canon)
         if base is None:
             return state
         keytext = dict(e.consts).get("keytext")
         key = slot_key(keytext) if keytext else None
+        tainted = self.taint.path(e.value, frame) or self.taint.span(e.span, frame, frame.done)
+        if key is None and base.endswith(":" + NAMESPACE):
+            # `globals()[k] = event[k]`: which global it sets is not known, any of them may now hold it
+            return self.write(state, base, tainted, "merged", e, frame)
         if key is None:
             return state  # a key from the request is a per-request slot; another unknown key: stay silent
-        tainted = self.taint.path(e.value, frame) or self.taint.span(e.span, frame, frame.done)
         return self.write(state, f"{base}[{key}]", tainted, "set", e, frame)
 
     def delete(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
@@ -404,6 +486,7 @@ class LeakInterpreter(Interpreter):
         handled, state = self.context_module_call(callee, e, state, frame)
         if handled:
             return state
+        canon = self.namespace(canon, frame)
         if callee == "os.getenv" or callee == "os.environ.get":
             key = slot_key(dict(e.consts).get("#0", "")) if dict(e.consts).get("#0") else None
             if key is not None:
@@ -420,7 +503,8 @@ class LeakInterpreter(Interpreter):
                     continue
                 place = self.place_of(self.project.canonical(arg, frame.env))
                 if place is not None:
-                    self.read(state, place, e, frame, f"`{shown(place)}` passed to `{paths.display(e.path or '')}`")
+                    self.read(state, place, e, frame, f"`{shown(place)}` passed to `{paths.display(e.path or '')}`",
+                              direct=arg[:1] not in "$%")
         return state
 
     def method_call(self, place: str, method: str, e: Event, state: State, frame: Frame) -> State:
@@ -486,7 +570,8 @@ class LeakInterpreter(Interpreter):
         if single is not None:
             return self.write(state, f"{place}[{single!r}]", tainted, "set", e, frame)
         for name, _ in e.kwargs:
-            arg_tainted = self.taint.path(dict(e.kwargs).get(name), frame) or (dict(e.kwargs).get(name) is None and tainted)
+            value = dict(e.kwargs).get(name)
+            arg_tainted = self.taint.argument(value, e.span, frame, frame.done) or (value is None and tainted)
             state = self.write(state, f"{place}[{name!r}]", arg_tainted, "set", e, frame)
         if e.starred:
             state = self.write(state, place, tainted, "merged", e, frame)
@@ -573,7 +658,9 @@ class LeakInterpreter(Interpreter):
         `if USER is None:`): what is in it is read, if at all, by later statements."""
         keep = []
         for site, at, f, bare in self._pending:
-            if f is frame and inside(at, span) and (bare or not only_bare):
+            if self.writes[site].how == DECIDED and only_bare:
+                keep.append((site, at, f, bare))  # `if IS_ADMIN:` is the use of a flag, not a test of whether it is set
+            elif f is frame and inside(at, span) and (bare or not only_bare):
                 self.reads.pop(site, None)
             else:
                 keep.append((site, at, f, bare))
@@ -597,7 +684,7 @@ class LeakInterpreter(Interpreter):
         env = parameter_env(self.project, fn, target.path, e, frame.env)
         unknown = self.taint.unknown_argument(e, frame, frame.done)
         tainted: Set[str] = {name for name, arg in arguments(fn, e)
-                             if self.taint.path(arg, frame) or (arg is None and unknown)}
+                             if self.taint.argument(arg, e.span, frame, frame.done) or (arg is None and unknown)}
         if e.starred and unknown:
             tainted |= {"$" + p for p in (fn.params[1:] if fn.takes_receiver else fn.params)}
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"

@@ -23,7 +23,7 @@ so they stay silent when unsure).
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Set
+from typing import Callable, List, Optional, Sequence, Set
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
@@ -36,6 +36,14 @@ CREDENTIAL_CALLS = frozenset({
     "get_federation_token", "get_credentials_for_identity", "get_role_credentials",
     "generate_db_auth_token", "get_cluster_credentials", "get_cluster_credentials_with_iam",
     "get_authorization_token", "generate_presigned_url",
+})
+
+
+# Calls whose result tells something about a value without carrying it (a size, a type,
+# a truth value): what they return from request data is not that data.
+NOT_DATA = frozenset({
+    "builtins.isinstance", "builtins.issubclass", "builtins.callable", "builtins.hasattr", "builtins.id",
+    "builtins.type", "builtins.len", "builtins.bool",
 })
 
 
@@ -66,6 +74,10 @@ class Taint:
     def path(self, path: Optional[str], frame) -> bool:
         if path is None or path in ("None", "<const>"):
             return False
+        parts = formatted_parts(path)
+        if parts is not None:
+            # `"cart#" + event["cart"]`, `f"cart#{cart}"`: a string built from request data is request data
+            return any(self.path(p, frame) for p in parts)
         root, segs = paths.split(path)
         if root[:1] in "$%":
             return root in frame.tainted
@@ -109,6 +121,32 @@ class Taint:
                 return True
         return False
 
+    def argument(self, value: Optional[str], span: Span, frame, done: Sequence[Event]) -> bool:
+        """Whether one argument of the call at ``span`` (``value``, its path as the index
+        keeps it) holds request data: its path is tainted, or it is what calls on request
+        data return (``str(cart)``, ``cart.lower()``, ``"#{}".format(cart)``). The calls it
+        is made of are the ones in ``done`` inside ``span`` whose result starts it; when
+        several calls there share a path (``a=str(x), b=str(y)``) all must agree, since
+        the index does not say which argument each one is."""
+        if self.path(value, frame):
+            return True
+        if value is None or "()" not in value:
+            return False
+        found = False
+        for x in done:
+            if x.kind != "call" or not x.path or not inside(x.span, span) or x.span == span:
+                continue
+            made = x.path + "()"
+            if value != made and not value.startswith(made + ".") and not value.startswith(made + "("):
+                continue
+            canon = self.canon(x.path, frame) or x.path
+            if canon in NOT_DATA:
+                return False
+            if not (self.call(x, frame) or self.unknown_argument(x, frame, done)):
+                return False
+            found = True
+        return found
+
     def value(self, value: Optional[str], span: Span, frame, done: Sequence[Event]) -> bool:
         return self.path(value, frame) or self.span(span, frame, done) or frame.headers.get(span, False)
 
@@ -117,6 +155,16 @@ class Taint:
         request data: the call reads some (or, conservatively, reads a name the
         index cannot resolve)."""
         return (self.conservative and e.opaque) or self.span(e.span, frame, done)
+
+
+FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:app:STAGE,%name>"
+
+
+def formatted_parts(value: str) -> Optional[List[str]]:
+    """The parts' paths of a string the index saw built from parts, else None."""
+    if not (value.startswith(FORMATTED) and value.endswith(">")):
+        return None
+    return [p for p in value[len(FORMATTED):-1].split(",") if p]
 
 
 def inside(inner: Span, outer: Span) -> bool:
