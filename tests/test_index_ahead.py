@@ -129,3 +129,24 @@ def test_many_changed_files_are_left_to_the_run(tmp_path, monkeypatch):
     assert started.files == []
     monkeypatch.undo()
     assert warm == check(root, None)
+
+
+def test_a_worker_that_dies_leaves_the_run_to_index_the_file_itself(tmp_path, monkeypatch):
+    root = tmp_path / "p"
+    write_project(root, {"db.py": DB, "app.py": APP})
+    check(root, tmp_path / "c")
+    _edit(root / "db.py", "def close_db():\n    pass\n", "def close_db():\n    conn.close()\n")
+    parent, real = os.getpid(), indexing.index_bytes
+
+    def dies_in_the_worker(data, source, verbose=False):
+        if os.getpid() != parent:
+            os._exit(9)  # killed: no exception, no answer
+        return real(data, source, verbose)
+
+    monkeypatch.setattr(indexing, "index_bytes", dies_in_the_worker)
+    started = Started(monkeypatch)
+    warm = check(root, tmp_path / "c")  # must not wait for ever on the dead worker
+    assert started.files == [["db.py"]]
+    monkeypatch.undo()
+    assert warm == check(root, None)
+    assert [code for _, _, code in warm] == ["LAM101"]

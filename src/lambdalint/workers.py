@@ -173,63 +173,105 @@ class IndexAhead:
     A run after an edit learns which files changed as soon as it compares their
     stamps with the run memo's, long before it needs their facts: it checks the
     deployment files, names the modules, reads the first pass and the facts it
-    holds, selects. Meanwhile a forked worker imports libcst and indexes the
+    holds, selects. Meanwhile a forked process imports libcst and indexes the
     changed files (storing their facts as the index stage does). This process
     never imports libcst, and the parse costs no wall time of its own on a
-    machine with two CPUs or more. Where nothing is started, every answer is
-    ``None`` and the run indexes the files itself, as before."""
+    machine with two CPUs or more. Where nothing is started, or the worker dies
+    (killed, out of memory), every answer is ``None`` and the run indexes the
+    files itself, as before.
+
+    A plain process and a pipe, not a pool: a pool never completes the result of
+    a worker that died (the run would wait for ever), and its threads would be
+    running when the index stage forks its own pool."""
 
     def __init__(self) -> None:
-        self._pool: Any = None
-        self._pending: Dict[str, Tuple[Any, int]] = {}  # entry key -> (the batch to come, its item)
-        self._got: Dict[int, Dict[int, Any]] = {}
+        self._process: Any = None
+        self._conn: Any = None
+        self._keys: Dict[str, int] = {}  # entry key -> its item in the batch
+        self._got: Optional[Dict[int, Any]] = None
 
     @staticmethod
-    def possible(options: Options) -> bool:
-        """A disk cache to store into, two CPUs or more, workers made by fork (a
-        spawned worker would import everything again)."""
+    def possible(options: "Options") -> bool:
+        """A disk cache to store into, two CPUs or more, and fork (a spawned
+        worker would import everything again: on other systems nothing starts)."""
         cache = options.cache
         if cache is None or cache.memo is not None or (options.jobs or default_jobs()) < 2:
             return False
         import multiprocessing
 
-        return sys.platform.startswith("linux") and multiprocessing.get_start_method(allow_none=True) in (None, "fork")
+        return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
     def start(self, files: Sequence[Tuple[str, bytes, SourceFile]], cache: Cache, verbose: bool) -> None:
-        """Index ``files`` ((entry key, bytes, source)) in a worker, now."""
+        """Index ``files`` ((entry key, bytes, source)) in a forked process, now."""
         if not files or not cache.prepare():
             return
-        items = [(i, data, source, key, (cache.dir, cache.secret), verbose) for i, (key, data, source) in enumerate(files)]
-        self._pool = start_pool(1)
-        batch = self._pool.apply_async(index_batch, (items,))
-        self._pending = {key: (batch, i) for i, (key, _, _) in enumerate(files)}
+        import multiprocessing
+        import signal
 
-    def result(self, key: str) -> Optional[Tuple[ModuleFacts, Optional[str], Optional[str]]]:
+        items = [(i, data, source, key, (cache.dir, cache.secret), verbose) for i, (key, data, source) in enumerate(files)]
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        block = getattr(signal, "pthread_sigmask", None)  # as for the pool: no Ctrl-C before it ignores it
+        if block is not None:
+            old = block(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._process = context.Process(target=_index_ahead_worker, args=(send, items), daemon=True)
+            self._process.start()
+        finally:
+            if block is not None:
+                block(signal.SIG_SETMASK, old)
+        send.close()
+        self._conn = receive
+        self._keys = {key: i for i, (key, _, _) in enumerate(files)}
+
+    def result(self, key: str) -> Optional[Tuple["ModuleFacts", Optional[str], Optional[str]]]:
         """The worker's (facts, store error, digest) for the entry ``key``; ``None``
-        when it was not asked for it, or failed (the caller indexes it then)."""
-        pending = self._pending.get(key)
-        if pending is None:
+        when it was not asked for it, or died (the caller indexes it then)."""
+        if key not in self._keys:
             return None
-        batch, i = pending
-        got = self._got.get(id(batch))
-        if got is None:
-            try:
-                got = dict(batch.get())
-            except Exception:  # a worker that died: the caller indexes its files
-                got = {}
-            self._got[id(batch)] = got
-        return got.get(i)
+        return self._collect().get(self._keys[key])
+
+    def _collect(self) -> Dict[int, Any]:
+        if self._got is None:
+            self._got = {}
+            if self._conn is not None:
+                from multiprocessing.connection import wait
+
+                try:
+                    # the result, or the end of the process without one
+                    wait([self._conn, self._process.sentinel])
+                    if self._conn.poll():
+                        self._got = dict(self._conn.recv())
+                except (EOFError, OSError, ValueError, TypeError):
+                    self._got = {}
+        return self._got
 
     def close(self) -> None:
-        """Wait for the worker (its work may not have been needed: it is let
-        finish all the same, so that no entry is left half-written)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
-            pool.join()
+        """Take the worker's answer if it was not asked for, and wait for it (its
+        work may not have been needed: it is let finish all the same, so that no
+        entry is left half-written)."""
+        if self._process is not None:
+            self._collect()
+            self._process.join()
+            self._conn.close()
+            self._process = None
 
     def stop(self) -> None:
         """Stop the worker at once (the run was interrupted, or failed)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            stop(pool, STOP_GRACE_S)
+        process, self._process = self._process, None
+        if process is not None:
+            process.terminate()
+            process.join(STOP_GRACE_S)
+            if process.is_alive():
+                process.kill()
+                process.join(STOP_GRACE_S)
+            self._conn.close()
+
+
+def _index_ahead_worker(conn: Any, items: List[Any]) -> None:
+    """In the forked process: index, store, send the answers back."""
+    _worker_init()
+    try:
+        conn.send(index_batch(items))
+    finally:
+        conn.close()
