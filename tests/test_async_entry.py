@@ -50,3 +50,17 @@ def test_the_same_coroutine_declared_as_the_handler_is_reported(tmp_path):
 def test_a_coroutine_no_project_code_runs_is_reported(tmp_path):
     write_project(tmp_path, {"store.py": STORE.split("def run")[0]})
     assert codes(tmp_path) == [("store.py", 4, "LAM306")]
+
+
+def test_trying_the_coroutine_locally_does_not_hide_it(tmp_path):
+    main = STORE.split("def run")[0] + (
+        "\n\nif __name__ == \"__main__\":\n    print(asyncio.run(handler({}, None)))\n")
+    write_project(tmp_path, {"store.py": main})
+    assert codes(tmp_path) == [("store.py", 4, "LAM306")]
+
+
+def test_another_coroutine_awaiting_it_does_not_hide_it(tmp_path):
+    awaited = STORE.split("def run")[0] + (
+        "\n\nasync def batch(events):\n    return [await handler(e, None) for e in events]\n")
+    write_project(tmp_path, {"store.py": awaited})
+    assert codes(tmp_path) == [("store.py", 4, "LAM306")]

@@ -45,6 +45,15 @@ VALID = {
 }
 
 INVALID = {
+    "a_nested_slot_of_a_shallow_copy": """
+        DEFAULTS = {"headers": {"Accept": "json"}}
+
+        def handler(event, context):
+            settings = DEFAULTS.copy()
+            if event.get("token"):
+                settings["headers"]["Authorization"] = event["token"]  # expect: LAM501
+            return settings["headers"]
+    """,
     "a_slot_got_back_by_get": """
         SESSIONS = {"current": {}}
 

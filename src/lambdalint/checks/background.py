@@ -643,6 +643,11 @@ def _run_by_the_project(project: Project, handler: Handler) -> bool:
         for caller in facts.functions.values():
             if facts.module == handler.module and caller.qualname == handler.qualname:
                 continue
+            # a sync function that runs it (the module body is not: `if __name__ ==
+            # "__main__": asyncio.run(handler({}, None))` is how a handler is tried locally,
+            # and another coroutine awaiting it says nothing of what Lambda calls)
+            if caller.qualname == "<module>" or caller.is_async:
+                continue
             for e in iter_events(caller.body):
                 if e.kind != "call" or not e.path:
                     continue

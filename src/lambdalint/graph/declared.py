@@ -116,7 +116,7 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
 def located(d: Declared) -> str:
     """Where ``d`` is declared, with its line when known (``template.yaml:14:
     OrdersFunction``): the findings then point into the descriptor."""
-    if not d.line or d.origin.startswith(f"{d.descriptor}:{d.line}"):
+    if not d.line or d.origin.startswith(f"{d.descriptor}:{d.line}:"):
         return d.origin
     return f"{d.descriptor}:{d.line}: {_short(d.origin)}"
 

@@ -156,6 +156,7 @@ def shown(place: str) -> str:
 
 # methods of a mapping that give one of its slots back (the slot, not a copy)
 _SLOT_ACCESSORS = frozenset({"get", "setdefault"})
+_SHALLOW_COPIES = frozenset({"copy"})
 
 
 class LeakInterpreter(Interpreter):
@@ -289,7 +290,10 @@ class LeakInterpreter(Interpreter):
             if s == "()":
                 if i == 0:
                     return place  # the root itself called (the environment's split puts the subscript in its root)
-                if segs[i - 1] in _SLOT_ACCESSORS and place.endswith("." + segs[i - 1]):
+                # a shallow copy is a new container whose slots hold the original's objects:
+                # `settings = DEFAULTS.copy(); settings["headers"]["auth"] = token` writes into DEFAULTS
+                shared = segs[i - 1] in _SHALLOW_COPIES and segs[i + 1:i + 2] == ["__getitem__"]
+                if (segs[i - 1] in _SLOT_ACCESSORS or shared) and place.endswith("." + segs[i - 1]):
                     place = place[:-len(segs[i - 1]) - 1]
                     i += 1
                     if i < len(segs) and place:
