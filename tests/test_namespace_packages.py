@@ -124,3 +124,28 @@ def test_a_module_shadows_the_folder_of_its_name():
     # `lib.py` beside `lib/`: `import lib` is the module, so `lib.db` names nothing
     sources = [_source("/p/lib.py", "lib", "/p"), _source("/p/lib/db.py", "db", "/p/lib")]
     assert rename_maps(sources)["/p"] == {"lib": "lib"}
+
+
+def test_a_namespace_folder_beside_the_handlers_folder(tmp_path):
+    # handlers/orders.py imports lib/db.py; neither folder has __init__.py and no
+    # template names the code folder: the folder above both is the only one from
+    # which `from lib import db` runs (the handler is `handlers/orders.lambda_handler`)
+    root = tmp_path / "side"
+    write_project(root, {"handlers/orders.py": APP, "lib/db.py": DB})
+    assert findings(root) == [("lib/db.py", 7, "LAM101")]
+    warm = invoke_warm(root, "handlers.orders")
+    assert "invocation 0 ok" in warm.stdout and "Cannot operate on a closed database" in warm.stderr
+
+
+def test_its_correct_twin_beside_the_handlers_folder_is_silent(tmp_path):
+    root = tmp_path / "side_good"
+    write_project(root, {"handlers/orders.py": APP, "lib/db.py": DB_FIXED})
+    assert findings(root) == []
+    assert invoke_warm(root, "handlers.orders").returncode == 0
+
+
+def test_a_module_named_like_the_folder_is_what_the_import_gets(tmp_path):
+    # lib.py beside lib/: `from lib import db` reads an attribute of lib.py, never lib/db.py
+    root = tmp_path / "shadow"
+    write_project(root, {"handlers/orders.py": APP, "lib/db.py": DB, "lib.py": "db = None\n"})
+    assert findings(root) == []

@@ -18,7 +18,7 @@ from lambdalint.cache.store import Cache, content_hash, entry_key
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import ERROR, Diagnostic
 from lambdalint.project.discover import (
-    SourceFile, name_sources, rename_maps, walk_tree, DiscoveryError, no_python_files,
+    SourceFile, imported_namespace_names, name_sources, rename_maps, walk_tree, DiscoveryError, no_python_files,
 )
 from lambdalint.deploy.records import Declared
 from lambdalint.deploy.read import find_deployment_files, read_found
@@ -229,10 +229,14 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     roots: Dict[str, str] = {}
     # the progress line is erased also when interrupted: it would stay under the message
     with Pool(jobs) as pool, closing(progress):
+        scans = _scans(files, cache, pool, progress)
+        # the names a file imports from a namespace folder beside its own (`from lib
+        # import db` in handlers/orders.py), read from the first pass
+        imported_namespace_names(maps, sources, {f.source.module: scans[f.key].imports + scans[f.key].chains
+                                                 for f in files if f.key in scans})
         if options.prune:
             from lambdalint.graph.prune import select
 
-            scans = _scans(files, cache, pool, progress)
             keyed = _keyed_scans(files, scans, maps, cache)
             inputs = ([f.source for f in files], keyed, settings.handlers, settings.handler_patterns,
                       settings.conventions, list(declared))
@@ -246,7 +250,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
                     memo["select"] = (inputs, chosen)
             todo = [f for f in files if f.source.module in chosen]
         else:
-            scans, todo = {}, list(files)
+            todo = list(files)
         # renamed facts the disk cache holds: the facts they were made from are not read
         ready = _stored_renamed(todo, maps, disk, roots) if disk is not None else {}
         facts = _facts([f for f in todo if f.source.module not in ready], cache, pool, progress, options.verbose,

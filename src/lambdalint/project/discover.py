@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint.project.sourcefile import probe
 
@@ -390,6 +390,63 @@ def rename_maps(sources: Sequence[SourceFile]) -> Dict[str, Dict[str, str]]:
         out.setdefault(s.root, {})[s.runtime_name] = s.module
     namespace_names(out, sources)
     return out
+
+
+def imported_namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[SourceFile],
+                             imports: Mapping[str, Sequence[str]]) -> None:
+    """Add to a root's names the modules its files import from a folder beside
+    or above it that no ``__init__.py`` makes a package: with the folder above on
+    ``sys.path`` (the code folder, when the handler is ``handlers/orders.handler``),
+    ``from lib import db`` in ``handlers/orders.py`` loads ``lib/db.py``. Only
+    the names the files import (``imports``: module key -> dotted names, from the
+    first pass) are looked up, so a large tree costs nothing it does not use. A
+    name the root already has wins, as does a module that shadows a folder."""
+    by_path = {os.path.abspath(s.path): s for s in sources if not s.unreadable}
+    wanted: Dict[str, set] = {}
+    for s in sources:
+        if s.root and s.module in imports:
+            wanted.setdefault(s.root, set()).update(imports[s.module])
+    for root, dotted_names in wanted.items():
+        names = maps.setdefault(root, {})
+        folders = _identifier_ancestors(root)
+        for dotted in sorted(dotted_names):
+            parts = dotted.split(".")
+            for k in range(1, len(parts) + 1):
+                name = ".".join(parts[:k])
+                if name in names:
+                    continue
+                if any(".".join(parts[:i]) in names for i in range(1, k)):
+                    break  # a module of that name shadows the folder
+                found = _namespace_file(folders, parts[:k], by_path)
+                if found is not None:  # a prefix with no file is a namespace folder: look further
+                    names[name] = found.module
+
+
+def _identifier_ancestors(root: str) -> List[str]:
+    """The folders above ``root`` that can be on ``sys.path`` with ``root`` reached
+    from them through folders named like identifiers (namespace packages)."""
+    out: List[str] = []
+    d = root
+    while True:
+        parent = os.path.dirname(d)
+        if parent == d or not _IDENT.match(os.path.basename(d)):
+            return out
+        out.append(parent)
+        d = parent
+
+
+def _namespace_file(folders: Sequence[str], parts: Sequence[str], by_path: Mapping[str, SourceFile]
+                    ) -> Optional[SourceFile]:
+    """The project file ``parts`` names from the nearest of ``folders`` that has
+    one (a module, or a package's ``__init__.py``): which of them is the code
+    folder is not known, the nearest is the likeliest."""
+    for folder in folders:
+        base = os.path.join(folder, *parts)
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            s = by_path.get(candidate)
+            if s is not None:
+                return s
+    return None
 
 
 def namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[SourceFile]) -> None:
