@@ -43,6 +43,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
+from lambdalint.model.binding import receiver_of
 from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -606,17 +607,9 @@ class GrowthInterpreter(Interpreter):
         if e is not None and not e.starred:  # `f(*args, **kw)` may pass any parameter
             env.update(_mutable_defaults(target.module, fn, self.project))
         if fn.takes_receiver:
-            if target.kind == "class":
-                env["$" + params[0]] = None  # a new instance
-            else:
-                root, segs = paths.split(target.path)
-                if segs:
-                    env["$" + params[0]] = paths.join(root, segs[:-1])
-                elif ":" not in root and "." in root and any(d.path and d.path.endswith("classmethod")
-                                                             for d in fn.decorators):
-                    env["$" + params[0]] = root.rsplit(".", 1)[0]  # `Prices.get(...)`: cls is the class
-                else:
-                    env["$" + params[0]] = None
+            # the object called on (`cls` for a classmethod on its class); a new instance for a constructor
+            receiver = receiver_of(fn, target.path) if target.kind != "class" else None
+            env["$" + params[0]] = receiver[1] if receiver is not None else None
             params = params[1:]
         if e is None:
             return env
