@@ -411,15 +411,22 @@ def imported_namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[
         folders = _identifier_ancestors(root)
         for dotted in sorted(dotted_names):
             parts = dotted.split(".")
-            for k in range(1, len(parts) + 1):
-                name = ".".join(parts[:k])
+            if len(parts) > _NAMESPACE_DEPTH:
+                continue  # no folder tree is that deep (a hostile import of 20,000 names is one line)
+            name = ""
+            for k, part in enumerate(parts, 1):
+                name = f"{name}.{part}" if name else part
                 if name in names:
-                    continue
-                if any(".".join(parts[:i]) in names for i in range(1, k)):
-                    break  # a module of that name shadows the folder
+                    break  # known here: a module of that name shadows a folder of it
                 found = _namespace_file(folders, parts[:k], by_path)
-                if found is not None:  # a prefix with no file is a namespace folder: look further
+                if found is not None:
                     names[name] = found.module
+                    break
+                # no file: a namespace folder, look further
+
+
+# the longest dotted name looked up as a path of namespace folders
+_NAMESPACE_DEPTH = 32
 
 
 def _identifier_ancestors(root: str) -> List[str]:
