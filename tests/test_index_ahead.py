@@ -1,4 +1,4 @@
-"""Indexing ahead (``lambdalint.workers.IndexAhead``): a run after an edit hands the
+"""Indexing ahead (``lambdalint.run.workers.IndexAhead``): a run after an edit hands the
 changed files to a forked worker as soon as it compares stamps with the run
 memo, and takes their facts from it instead of parsing them in its own process.
 The answers must be those of a cold run, whichever way the memo decides."""
@@ -17,7 +17,7 @@ from helpers import write_project
 from lambdalint.cache.store import Cache
 from lambdalint.project.config import Settings
 from lambdalint.run import Options, run_check
-from lambdalint.workers import IndexAhead
+from lambdalint.run.workers import IndexAhead
 
 DB = '''"""The database."""
 import sqlite3

@@ -207,7 +207,7 @@ def test_a_stuck_pool_is_not_waited_on_for_ever(tmp_path):
     that died mid-task), the workers are killed and the parent goes on."""
     script = (
         "import time, multiprocessing, multiprocessing.pool\n"
-        "from lambdalint.workers import start_pool as _start_pool, stop as _stop\n"
+        "from lambdalint.run.workers import start_pool as _start_pool, stop as _stop\n"
         "pool = _start_pool(2)\n"
         "pool.map(abs, [1, 2])\n"
         "workers = multiprocessing.active_children()\n"
@@ -228,7 +228,7 @@ def test_a_stuck_pool_is_not_waited_on_for_ever(tmp_path):
 def test_pool_workers_ignore_ctrl_c():
     script = (
         "import signal\n"
-        "from lambdalint.workers import start_pool as _start_pool\n"
+        "from lambdalint.run.workers import start_pool as _start_pool\n"
         "pool = _start_pool(2)\n"
         "print(set(pool.map(signal.getsignal, [signal.SIGINT] * 8)) == {signal.SIG_IGN})\n"
         "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"

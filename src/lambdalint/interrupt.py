@@ -5,7 +5,7 @@ before click and the rest of lambdalint load (a Ctrl-C while they import
 printed a traceback).
 
 The first Ctrl-C while a command runs raises ``KeyboardInterrupt`` as usual:
-unwinding stops the worker pool (``lambdalint.workers.Pool``) and removes
+unwinding stops the worker pool (``lambdalint.run.workers.Pool``) and removes
 temporary files. Any other Ctrl-C (a second one while that unwinding runs, or
 one while lambdalint starts or exits, when there is nothing to clean up) ends
 the process at once: click would have turned it into "Aborted!" and exit 1,

@@ -83,7 +83,7 @@ class Options:
     # findings in these files are those of the whole run, and only those are given
     report_files: Optional[FrozenSet[str]] = None
     # the facts of changed files being made in a worker since the run began
-    # (``lambdalint.workers.IndexAhead``): taken instead of indexing them again
+    # (``lambdalint.run.workers.IndexAhead``): taken instead of indexing them again
     ahead: Optional[Any] = None
 
 

@@ -24,7 +24,7 @@ from lambdalint.project.sourcefile import Unreadable, read_source
 
 if TYPE_CHECKING:
     from lambdalint.knowledge.resources import Catalog
-    from lambdalint.cache.memo import Input, Memo, RunMemo
+    from lambdalint.cache.memo import Changes, Input, Memo, RunMemo
 
 
 def open_memo(paths: Sequence[str], settings: Settings, catalog: Optional[Catalog],
@@ -72,13 +72,12 @@ def _inputs(loaded: Loaded, gathered: Gathered, stamps: Mapping[str, Tuple[int, 
     return out
 
 
-def reuse(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, ...]], gathered: Gathered,
-           options: Options) -> Optional[RunResult]:
+def reuse(memo: "RunMemo", old: "Memo", changes: Optional["Changes"], options: Options) -> Optional[RunResult]:
     """The memo's result when no input changed, or when every changed input is
-    a Python file whose first-pass scan and facts are unchanged."""
+    a Python file whose first-pass scan and facts are unchanged. ``changes``:
+    ``memo.changed(old, ...)``, computed once by the caller (indexing ahead reads it too)."""
     from lambdalint.cache.memo import Memo
 
-    changes = memo.changed(old, stamps, gathered.sources())
     if changes is None:
         return None
     result = _result_from_json(old.result)

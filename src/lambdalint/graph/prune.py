@@ -79,7 +79,7 @@ def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], liste
             seen[source.module] = (source, scan, makes_router(scan), False)
         routers = routers or seen[source.module][2]
         handler_decorators.update(scan.handler_decorators)
-    for module, scan in scans.items():  # scans of modules no source names (none, from run.py)
+    for module, scan in scans.items():  # scans of modules no source names (none, from lambdalint.run)
         if module not in seen:
             routers = routers or makes_router(scan)
             handler_decorators.update(scan.handler_decorators)

@@ -27,7 +27,7 @@ from lambdalint.project.sourcefile import recording_reads
 from lambdalint.index import files as indexing
 from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, RunResult
 from lambdalint.project.root import inside, project_root
-from lambdalint.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
+from lambdalint.run.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
 from contextlib import closing
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from lambdalint.knowledge.resources import Catalog
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.index.scan import ModuleScan
-    from lambdalint.cache.memo import Memo, RunMemo
+    from lambdalint.cache.memo import Changes, Memo
 
 # Below these amounts of work a process pool costs more than it saves
 # (starting workers, and each one importing libcst, ≈0.35 s).
@@ -319,7 +319,7 @@ def _stored_renamed(files: List[_File], maps: Dict[str, Dict[str, str]], disk: C
             continue  # nothing to rename: no such entry is ever stored
         rkey = renamed_key(f.key, s.module, root_digest(roots, s.root, names))
         hit = disk.get_facts(rkey, s.path, s.module)
-        if hit is not None and hit.problem is None and rkey in disk.digests:
+        if hit is not None and hit.problem is None:  # (reading it recorded its digest)
             out[s.module] = (rkey, hit)
     return out
 
@@ -448,8 +448,7 @@ def _remember(cache: Optional[Cache], key: str, made: Tuple[ModuleFacts, Optiona
 AHEAD_MAX_FILES = 8
 
 
-def _index_ahead(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, ...]], gathered: Gathered,
-                 options: Options) -> IndexAhead:
+def _index_ahead(old: "Memo", changes: Optional["Changes"], options: Options) -> IndexAhead:
     """Start indexing the Python files that changed since the memo's run (a
     few, not comment-only, whose facts the cache does not hold)."""
     ahead = IndexAhead()
@@ -459,7 +458,6 @@ def _index_ahead(memo: "RunMemo", old: "Memo", stamps: Mapping[str, Tuple[int, .
     from lambdalint.cache.store import facts_file
     from lambdalint.project.sourcefile import Unreadable, read_source
 
-    changes = memo.changed(old, stamps, gathered.sources())
     if changes is None or not changes.differ or len(changes.differ) > AHEAD_MAX_FILES:
         return ahead
     cache: Cache = options.cache  # type: ignore[assignment]
@@ -506,11 +504,14 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     old = memo.load(options.cache) if not gathered.tree.errors and options.cache is not None else None
     reads = list(old.extra.get("reads", ())) if old is not None else []
     stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
-    ahead = _index_ahead(memo, old, stamps, gathered, options) if old is not None else None
+    # how the inputs differ from the memo's (each changed file hashed once): None when
+    # the set of files changed, or there is no memo
+    changes = memo.changed(old, stamps, gathered.sources()) if old is not None else None
+    ahead = _index_ahead(old, changes, options) if old is not None else None
     options = replace(options, ahead=ahead)
     try:
         if old is not None:
-            reused = reuse.reuse(memo, old, stamps, gathered, options)
+            reused = reuse.reuse(memo, old, changes, options)
             if reused is not None:
                 return reused
         result, loaded = _check(settings, paths, catalog, options, gathered)
