@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # annotations only: a run the memo answers loads none of thes
     from lambdalint.project.sourcefile import Recorded
     from lambdalint.report.diagnostics import Diagnostic
     from lambdalint.report.progress import Progress
+    from lambdalint.run.workers import IndexAhead
 
 # Source text that replaces a file's content on disk, keyed by ``SourceFile.path``:
 # the fix stage re-checks its edits in memory before (or instead of) writing them.
@@ -84,7 +85,7 @@ class Options:
     report_files: Optional[FrozenSet[str]] = None
     # the facts of changed files being made in a worker since the run began
     # (``lambdalint.run.workers.IndexAhead``): taken instead of indexing them again
-    ahead: Optional[Any] = None
+    ahead: Optional[IndexAhead] = None
 
 
 @dataclass
