@@ -29,8 +29,7 @@ from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
 from lambdalint.knowledge.context import load_context_catalog
-from lambdalint.model.leaks import DECIDED, ENVIRON, NAMESPACE, LeakInterpreter, Read, Write, WriteShapes
-from lambdalint.model.replay import replay_warm
+from lambdalint.model.leaks import DECIDED, ENVIRON, NAMESPACE, Read, Write, WriteShapes, leaks_of
 
 RULES = (
     RuleInfo("LAM501", "request-data-in-module-state", ERROR,
@@ -57,13 +56,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     found: Dict[Tuple[str, Span, str], Tuple[Write, Read, List[Handler]]] = {}
     may_write = WriteShapes(project, contexts)
     for handler in ctx.handlers:
-        if not may_write.reachable_from(handler):
-            continue
-        interp = LeakInterpreter(project, contexts)
-        if not replay_warm(interp, handler, {}):
-            continue
-        for site, read in interp.reads.items():
-            w = interp.writes[site]
+        for w, read in leaks_of(project, contexts, handler, may_write):
             key = (w.module, w.span, w.place)
             if key in found:
                 if handler not in found[key][2]:

@@ -24,12 +24,11 @@ from lambdalint.checks.story import call_places, chain_note, declared_places, fi
 from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import ERROR, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic
-from lambdalint.index.facts import Event, Span
+from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Binding, Project, iter_events
-from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use, as_written, tracked_resources
-from lambdalint.model.prepass import ShapePrepass
-from lambdalint.model.replay import all_live, replay_warm
+from lambdalint.model.lifetimes import Site, Tracked, Use, as_written, tracked_resources
+from lambdalint.model.teardowns import TeardownShapes, teardown_uses
 
 RULES = (
     RuleInfo("LAM101", "closed-global-resource", ERROR,
@@ -41,19 +40,6 @@ RULES = (
 )
 
 
-class _TeardownShapes(ShapePrepass):
-    """Can a handler reach anything that looks like a teardown at all?"""
-
-    def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
-        super().__init__(project, {v for t in tracked.values() for v in t.kind.teardown})
-
-    def shaped(self, e: Event) -> bool:
-        if e.kind == "del":
-            return paths.is_global(e.path)
-        return e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
-                                                 or ctx[:1] in "$%") for ctx, _ in e.items)
-
-
 # --- the rule ----------------------------------------------------------------------
 
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -63,15 +49,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         return []
     # site (module, span, code) -> (site, use, handlers)
     found: Dict[Tuple[str, Span, str], Tuple[Site, Use, List[Handler]]] = {}
-    may_tear_down = _TeardownShapes(project, tracked)
+    may_tear_down = TeardownShapes(project, tracked)
     for handler in ctx.handlers:
-        if not may_tear_down.reachable_from(handler):
-            continue
-        interp = Interpreter(project, tracked)
-        if not replay_warm(interp, handler, all_live(tracked)):
-            continue
-        for site_id, use in interp.uses.items():
-            site = interp.sites[site_id]
+        for site, use in teardown_uses(project, tracked, handler, may_tear_down):
             code = "LAM101" if site.tracked.kind.after_teardown == "fatal" else "LAM102"
             key = (site.module, site.span, code)
             if key in found:

@@ -46,6 +46,7 @@ from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.prepass import ShapePrepass
+from lambdalint.model.replay import replay_warm
 from lambdalint.model.taint import Taint, inside
 
 CURRENT = ("cur", -1)
@@ -756,3 +757,16 @@ class WriteShapes(ShapePrepass):
 
     def call_shaped(self, e: Event, last: str) -> bool:
         return last in self.verbs or bool(e.path and e.path.startswith(ENVIRON))
+
+
+def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
+             shapes: WriteShapes) -> List[Tuple[Write, Read]]:
+    """Each write of request data to module state in invocation N of ``handler`` with
+    the read in N+1 that gets it (``shapes``, shared by a run's handlers, skips those
+    that cannot reach such a write)."""
+    if not shapes.reachable_from(handler):
+        return []
+    interp = LeakInterpreter(project, contexts)
+    if not replay_warm(interp, handler, {}):
+        return []
+    return [(interp.writes[site], read) for site, read in interp.reads.items()]

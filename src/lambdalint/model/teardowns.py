@@ -1,0 +1,42 @@
+"""Teardowns across a warm replay: which module-level resource invocation N tears
+down, and where invocation N+1 uses it again (the lifetimes domain, replayed).
+
+``checks/teardown.py`` (LAM101, LAM102) is a query over ``teardown_uses``."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+from lambdalint.graph.entry import Handler
+from lambdalint.graph.link import Project
+from lambdalint.index import paths
+from lambdalint.index.facts import Event
+from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use
+from lambdalint.model.prepass import ShapePrepass
+from lambdalint.model.replay import all_live, replay_warm
+
+
+class TeardownShapes(ShapePrepass):
+    """Can a handler reach anything that looks like a teardown at all?"""
+
+    def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
+        super().__init__(project, {v for t in tracked.values() for v in t.kind.teardown})
+
+    def shaped(self, e: Event) -> bool:
+        if e.kind == "del":
+            return paths.is_global(e.path)
+        return e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
+                                                 or ctx[:1] in "$%") for ctx, _ in e.items)
+
+
+def teardown_uses(project: Project, tracked: Dict[str, Tracked], handler: Handler,
+                  shapes: TeardownShapes) -> List[Tuple[Site, Use]]:
+    """Each teardown site of invocation N of ``handler`` with the use in N+1 that
+    meets the torn-down resource (``shapes``, shared by a run's handlers, skips the
+    handlers that cannot reach a teardown at all)."""
+    if not shapes.reachable_from(handler):
+        return []
+    interp = Interpreter(project, tracked)
+    if not replay_warm(interp, handler, all_live(tracked)):
+        return []
+    return [(interp.sites[site_id], use) for site_id, use in interp.uses.items()]
