@@ -421,3 +421,19 @@ def test_a_partial_reset_changes_the_note(tmp_path):
     d, = [d for d in lint(tmp_path, {"app.py": CASES["cleared_on_one_branch_only"]}) if d.code == "LAM201"]
     assert any("runs only on some paths" in n for n in d.notes)
     assert not any(n.startswith("nothing on the handler's path removes entries") for n in d.notes)
+
+
+@pytest.mark.parametrize("key, count, says", [
+    ('event["group"]', 1, "gains a key"),  # the key it adds is the finding; its list's growth is part of it
+    ('"all"', 1, "grows on every invocation"),  # one key, ever: the list in it is what grows
+])
+def test_a_key_and_its_list_added_in_one_expression_are_one_finding(tmp_path, key, count, says):
+    code = f"""
+        GROUPS = {{}}
+
+        def handler(event, context):
+            GROUPS.setdefault({key}, []).append(event["id"])
+    """
+    diagnostics = [d for d in lint(tmp_path, {"app.py": code}) if d.code == "LAM201"]
+    assert len(diagnostics) == count
+    assert says in diagnostics[0].message

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
+from lambdalint.index.span import within
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, fit, growth_catalog, handlers_note
 from lambdalint.checks.story import EACH_CALLER, call_places
@@ -94,10 +95,14 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     grown = {g.site.collection.path for _, r in replays for g in r.grown
              if g.site.member is None and g.site.collection.path not in r.bounded}
     for handler, r in replays:
+        keyed = [(g.site.collection.path, g.site.module, g.site.span) for g in r.grown if g.site.why == VARIES]
         for g in r.grown:
             site = g.site
             if site.collection.path in r.bounded or site.member is not None and site.member not in grown:
                 continue
+            if site.why != VARIES and any(path == site.collection.path and module == site.module and
+                                          site.span != span and within(span, site.span) for path, module, span in keyed):
+                continue  # `GROUPS.setdefault(k, []).append(v)`: one finding, for the key it adds
             # when it grows, a reset of it did not run on every path
             resets = tuple(x for x in r.resets if x.collection == site.collection.path)
             findings.add("LAM201", "unbounded-global-collection", WARNING, site.module, site.span,
