@@ -1552,6 +1552,15 @@ def test_one_diagnostic_per_site_across_handlers(tmp_path):
     """}, "LAM305", 4, "child process `Popen(...)` is not waited for on every path before the handler returns",
      [("app.py", 6, "`handler` returns here with it running", "invocation"),
       ("app.py", 5, "only when `event` is true", "invocation")]),  # the path that leaves it running
+    # LAM305: no path waits for it: "on every path" would say some do
+    ({"app.py": """
+        import subprocess
+
+        def handler(event, context):
+            subprocess.Popen(["true"])
+            return 1
+    """}, "LAM305", 4, "child process `subprocess.Popen(...)` is not waited for before the handler returns",
+     [("app.py", 5, "`handler` returns here with it running", "invocation")]),
     # LAM304: a coroutine function of another module, spelled as imported, made in a helper
     ({"notify.py": """
         async def send(event):

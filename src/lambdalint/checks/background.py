@@ -331,14 +331,16 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
                     "is not waited for before the handler returns; Lambda freezes it",
                     "is not waited for before the handler returns"), story
     if kind.rule == "LAM305":
-        story = _Story(project, "started here, not waited for on every path")
+        # a trail: some paths wait for it and these do not; none: no path does
+        some = " on every path" if finding.trail else ""
+        story = _Story(project, f"started here, not waited for{some or ' before the handler returns'}")
         _chain(story, item, handlers, call)
         _exits(story, finding.exits, "running")
         story.notes.append(_FROZEN)
         story.notes.append("an exited child nobody waits for stays a zombie")
         return _say((f"{kind.name} {call}", call, kind.name),
-                    "is not waited for on every path before the handler returns",
-                    "is not waited for on every path"), story
+                    f"is not waited for{some} before the handler returns",
+                    f"is not waited for{some}"), story
     return _thread_story(project, finding, handlers)
 
 
