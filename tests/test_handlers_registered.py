@@ -71,6 +71,16 @@ def test_a_finding_in_the_first_route_is_reported_from_it(tmp_path):
     assert found == [("app.py", 11, "LAM101", ("handler@9",))]
 
 
+def test_messages_name_the_first_route_as_its_code_spells_it(tmp_path):
+    """``handler@9`` is the analysis' key, not a name anyone wrote: the finding's prose says
+    ```handler` at line 9``, and never shows the key."""
+    write_project(tmp_path, {"app.py": TWO_ROUTES})
+    d, = run_check([str(tmp_path)], Settings()).diagnostics
+    prose = [d.message, d.label, d.fix.message if d.fix else "", *d.notes, *(label.text for label in d.labels)]
+    assert not any("handler@" in text for text in prose)
+    assert any("`handler` at line 9" in text for text in prose)
+
+
 def test_the_later_routes_body_is_the_one_the_name_holds(tmp_path):
     """Swapped: the route that closes the connection is the last def; the earlier
     one is analysed on its own and adds nothing."""

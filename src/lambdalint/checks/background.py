@@ -18,7 +18,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
-from lambdalint.checks.story import fit, handlers_note
+from lambdalint.checks.story import fit, handlers_note, spoken
 from lambdalint.checks.trail import path_places
 from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming, common_trail
 from lambdalint.report.diagnostics import (
@@ -97,8 +97,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         # which paths leave it unfinished: the decisions every handler's finding shares
         for label in path_places(project, common_trail([f.trail for f in findings])):
             story.add(label)
-        if len(handlers) == 1 and not any(f"`{handlers[0]}`" in t for t in (*story.notes, *(l.text for l in story.labels))):
-            story.notes.append(f"in handler `{handlers[0]}`")
+        if len(handlers) == 1 and not any(spoken(handlers[0]) in t for t in (*story.notes, *(l.text for l in story.labels))):
+            story.notes.append(f"in handler {spoken(handlers[0])}")
         diagnostics.append(Diagnostic(
             code=code,
             name=_NAMES[code],
@@ -204,9 +204,9 @@ def _exits(story: _Story, exits: Sequence[Exit], state: str, who: str = "the han
     for x in exits:
         if x.span is not None:
             verb = "returns" if x.how == "return" else "raises"
-            story.at(x.module, x.span, f"`{x.function}` {verb} here with it {state}")
+            story.at(x.module, x.span, f"{spoken(x.function)} {verb} here with it {state}")
         elif x.how == "end":
-            unplaced.append(f"at the end of `{x.function}`")
+            unplaced.append(f"at the end of {spoken(x.function)}")
         else:
             unplaced.append("when a called function raises")
     if unplaced:
@@ -360,9 +360,9 @@ def _thread_story(project: Project, finding: Finding, handlers: Sequence[str]) -
     _chain(story, item, handlers, call)
     if item.rearms is not None:
         story.label = f"started here; its callback `{item.rearms}` starts it again (a background loop)"
-        story.notes.append(f"Lambda freezes the environment as soon as the handler returns, so the loop stops mid-way "
-                           f"and each tick fires late, during a later invocation, or never, if the environment is "
-                           f"discarded")
+        story.notes.append("Lambda freezes the environment as soon as the handler returns, so the loop stops mid-way "
+                           "and each tick fires late, during a later invocation, or never, if the environment is "
+                           "discarded")
         story.notes.append("`join()` does not end the loop (the callback arms the next timer), only `cancel()` does")
         if item.daemon:
             story.notes.append(_DAEMON)
@@ -500,23 +500,23 @@ def _display_only(project: Project, finding: Finding, message: str) -> Fix:
     verb = "await" if item.kind is not None and item.kind.rule == "LAM301" else "join"
     kept = sorted(finding.kept or ())
     if kept:  # a module-level list, an attribute of an object
-        return Fix(f"{message}: {verb} what {_holder(kept[0])} holds in `{fn.qualname}` before every return",
+        return Fix(f"{message}: {verb} what {_holder(kept[0])} holds in {spoken(fn.qualname)} before every return",
                    DISPLAY_ONLY)
     made_here = item.module == module and any(e.span == item.span for e in iter_events(fn.body))
     if len(item.chain) > 1 and not made_here:
         helper = item.chain[-1]
         if len(item.chain) == 2 and helper in _entry_wrappers(project, module, fn):
             return Fix(f"{message}: {verb} it in `{helper}` before it returns (Lambda calls it in place of "
-                       f"`{fn.qualname}`)", DISPLAY_ONLY)
+                       f"{spoken(fn.qualname)})", DISPLAY_ONLY)
         returned = sorted(finding.returned or ())
         if returned:  # the helper hands it back already, and the handler drops it
             call = project.written(module, returned[0], own_only=True) or paths.display(returned[0])
-            return Fix(f"{message}: keep what `{call}(...)` returns, and {verb} it in `{fn.qualname}` before every "
+            return Fix(f"{message}: keep what `{call}(...)` returns, and {verb} it in {spoken(fn.qualname)} before every "
                        f"return", DISPLAY_ONLY)
         if helper.endswith("__init__"):
             return Fix(f"{message}: keep it on the object `{helper.rsplit('.', 2)[-2]}` makes, and {verb} it in "
-                       f"`{fn.qualname}` before every return", DISPLAY_ONLY)
-        return Fix(f"{message}: have `{helper}` return it, and {verb} it in `{fn.qualname}` before every return",
+                       f"{spoken(fn.qualname)} before every return", DISPLAY_ONLY)
+        return Fix(f"{message}: have `{helper}` return it, and {verb} it in {spoken(fn.qualname)} before every return",
                    DISPLAY_ONLY)
     return Fix(message, DISPLAY_ONLY)
 
@@ -628,7 +628,7 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
     name = fn.qualname
     message = _say((f"handler `{name}`", "the handler"), "is an `async def`: the runtime never awaits it, so its body never runs",
                    "is an `async def`, which the Python runtime never awaits")
-    notes = (f"`{handler.qualname}` is an entry point by {handler.source}",
+    notes = (f"{spoken(handler.qualname)} is an entry point by {handler.source}",
              "the runtime calls it without awaiting it and gets a coroutine, so its body never runs and the response "
              "cannot be serialised")
     return Diagnostic("LAM306", _NAMES["LAM306"], message, facts.path, fn.span, ERROR,

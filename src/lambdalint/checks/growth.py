@@ -24,7 +24,7 @@ from lambdalint.index import paths
 from lambdalint.index.span import within
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, fit, growth_catalog, handlers_note
-from lambdalint.checks.story import EACH_CALLER, call_places
+from lambdalint.checks.story import EACH_CALLER, call_places, spoken
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix, Label
 from lambdalint.model.collections_tracked import tracked_collections
@@ -122,8 +122,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             advice = _ADVICE.get(c.kind.name, _MAPPING_ADVICE).format(n=name)
             made = place(project, c.made.module, c.made.span, f"{c.kind.name} created at import", IMPORT) \
                 if c.made.function == "<module>" else \
-                place(project, c.made.module, c.made.span, f"{c.kind.name} created in `{c.made.function}`")
-        in_handler = f" in `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
+                place(project, c.made.module, c.made.span, f"{c.kind.name} created in {spoken(c.made.function)}")
+        in_handler = f" in {spoken(f.handlers[0])}" if len(f.handlers) == 1 else ""
         label = f"{site.how}{in_handler} adds {site.why}"
         calls = call_places(project, site.chain, site.calls, EACH_CALLER)
         notes = handlers_note(f.handlers) + chain_note(f.chain, site.how) + \

@@ -22,7 +22,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
-from lambdalint.checks.story import chain_note, fit, handlers_note, short, spelled
+from lambdalint.checks.story import chain_note, fit, handlers_note, short, spelled, spoken
 from lambdalint.report.diagnostics import (DISPLAY_ONLY, ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, UNSAFE,
                                            Diagnostic, Fix, span_text)
 from lambdalint.index.facts import Span
@@ -143,11 +143,11 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
     if what.startswith("`" + canonical):  # as the code at the read spells it (`S.get(...)`, `self.tenant`)
         at_read = spelled(project, read.module, read.span, head, canonical)
         what = "`" + at_read + what[1 + len(canonical):]
-    reads = f"the next invocation reads {what} here (in `{read.function}`) before setting it"
+    reads = f"the next invocation reads {what} here (in {spoken(read.function)}) before setting it"
     read_notes: List[str] = []
     if len(reads) > HEADLINE_MAX:  # a long `what`: the function it is read in becomes a note
         reads = f"the next invocation reads {what} here before setting it"
-        read_notes.append(f"it is read in `{read.function}`")
+        read_notes.append(f"it is read in {spoken(read.function)}")
     if read.guards and not w.guards:
         when = f", when {' and '.join(read.guards)}"
         if len(reads + when) <= HEADLINE_MAX:

@@ -17,7 +17,7 @@ from typing import Dict, Iterable, List, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
-from lambdalint.checks.story import chain_note, declared_places, fit_named, handlers_note
+from lambdalint.checks.story import chain_note, declared_places, fit_named, handlers_note, spoken
 from lambdalint.checks.teardown import written_at
 from lambdalint.checks.trail import path_places
 from lambdalint.graph.entry import Handler
@@ -88,11 +88,11 @@ def _story(project: Project, t: Tracked, site: Site, use: Use, handlers: List[Ha
     fn = fn[len(site.module) + 1:] if fn.startswith(site.module + ".") else fn
     declared, declared_notes = declared_places(handlers)
     labels = (
-        place(project, site.module, site.span, f"used under {how}" + (f" (in `{fn}`)" if len(site.chain) > 1 else ""),
+        place(project, site.module, site.span, f"used under {how}" + (f" (in {spoken(fn)})" if len(site.chain) > 1 else ""),
               INVOCATION),
         *path_places(project, site.trail),
         place(project, use.module, use.span, f"used again here on the next invocation, from a new loop "
-                                             f"(in `{use.function}`)", NEXT),
+                                             f"(in {spoken(use.function)})", NEXT),
         *declared,
     )
     notes = (*chain_note(site.chain, f"`{how.split('`')[1]}`" if how.count("`") >= 2 else how),

@@ -17,7 +17,7 @@ only is shown with its decisions.
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Iterable, Optional
 
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth import partial_resets, said

@@ -22,7 +22,7 @@ from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.growth import partial_resets, said
 from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, fit, growth_catalog, handlers_note
-from lambdalint.checks.story import EACH_CALLER, call_places
+from lambdalint.checks.story import EACH_CALLER, call_places, spoken
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, UNSAFE, WARNING, Diagnostic, Fix, span_text
 from lambdalint.graph.link import Project
@@ -76,13 +76,13 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         if reg.made is not None:
             labels = (place(project, reg.made.module, reg.made.span, f"`{shown}` created at import", IMPORT)
                       if reg.made.function == "<module>" else
-                      place(project, reg.made.module, reg.made.span, f"`{shown}` created in `{reg.made.function}`"),)
+                      place(project, reg.made.module, reg.made.span, f"`{shown}` created in {spoken(reg.made.function)}"),)
         elif reg.receiver is not None:
             kept.append(f"`{shown}` is process-wide: it lives as long as the execution environment")
         else:
             kept.append(f"the registry ({reg.registry.name}) is process-wide: it lives as long as the execution "
                         f"environment")
-        who = f" of `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
+        who = f" of {spoken(f.handlers[0])}" if len(f.handlers) == 1 else ""
         message = headline(reg)
         label = f"registers again on every invocation{who}"
         if reg.what not in message:

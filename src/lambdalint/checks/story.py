@@ -131,11 +131,11 @@ def declared_places(handlers: Sequence[Handler]) -> Tuple[Tuple[Label, ...], Tup
     notes: List[str] = []
     for h in handlers:
         for origin in h.declared:
-            label = deploy_place(origin, f"declares `{h.qualname}`")
+            label = deploy_place(origin, f"declares {spoken(h.qualname)}")
             if label is not None:
                 labels.append(label)
             else:
-                notes.append(f"`{h.qualname}` is declared in {origin}")
+                notes.append(f"{spoken(h.qualname)} is declared in {origin}")
     return tuple(dict.fromkeys(labels)), tuple(dict.fromkeys(notes))
 
 
@@ -161,12 +161,23 @@ def chain_note(chain: Iterable[str], last: str = "") -> Tuple[str, ...]:
     chain = tuple(chain)
     if len(chain) < 2:
         return ()
-    return (" -> ".join(c if c.startswith("(") else f"`{c}`" for c in chain) + (f" -> {last}" if last else ""),)
+    return (" -> ".join(c if c.startswith("(") else spoken(c) for c in chain) + (f" -> {last}" if last else ""),)
+
+
+def spoken(qualname: str) -> str:
+    """A function named in a message, quoted, as its code spells it: ```handler```; an
+    earlier ``def`` of a name defined again (``handler@12``: a router registered both)
+    with the line of its ``def``: ```handler` at line 12``."""
+    shown = paths.shown_qualname(qualname)
+    if shown == qualname:
+        return f"`{qualname}`"
+    line = qualname.rsplit(paths.REDEFINED_MARK, 1)[1].split(".", 1)[0]
+    return f"`{shown}` at line {line}"
 
 
 def handlers_note(names: Sequence[str]) -> Tuple[str, ...]:
     """Which handlers reach the place, when more than one."""
-    return ("in handlers " + ", ".join(f"`{n}`" for n in names),) if len(names) > 1 else ()
+    return ("in handlers " + ", ".join(spoken(n) for n in names),) if len(names) > 1 else ()
 
 
 # how call_places words each call on the way from the handler to the place
@@ -183,8 +194,8 @@ def call_places(project: Project, chain: Sequence[str], calls: Sequence[Tuple[st
     for i, (module, span, callee) in enumerate(calls):
         if style == EACH_CALLER:
             caller = chain[i] if i < len(chain) else chain[0]
-            text = f"`{caller}` reaches it through `{callee}()`"
+            text = f"{spoken(caller)} reaches it through `{callee}()`"
         else:
-            text = f"`{chain[0]}` reaches it through `{callee}(...)`" if i == 0 else f"which calls `{callee}(...)`"
+            text = f"{spoken(chain[0])} reaches it through `{callee}(...)`" if i == 0 else f"which calls `{callee}(...)`"
         out.append(Label(project.modules[module].path, span, text, INVOCATION))
     return tuple(out)

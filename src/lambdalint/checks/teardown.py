@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
-from lambdalint.checks.story import call_places, chain_note, declared_places, fit_named, handlers_note
+from lambdalint.checks.story import call_places, chain_note, declared_places, fit_named, handlers_note, spoken
 from lambdalint.checks.teardown_fix import teardown_fix
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import ERROR, IMPORT, INVOCATION, NEXT, WARNING, Diagnostic
@@ -125,7 +125,7 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
     else:
         fn = site.chain[-1]
         fn = fn[len(site.module) + 1:] if fn.startswith(site.module + ".") else fn
-        label = f"{done} here" + (f" in `{fn}`" if len(site.chain) > 1 else "")
+        label = f"{done} here" + (f" in {spoken(fn)}" if len(site.chain) > 1 else "")
     made = t.made
     if made.function == "<module>":
         labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here at import", IMPORT)]
@@ -140,7 +140,7 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
                                 f"`{paths.display(p)}` made from `{obj}` here", IMPORT))
     notes = list(chain_note(site.chain, site.how))
     if code == "LAM101":
-        in_fn = f" (in `{use.function}`)"
+        in_fn = f" (in {spoken(use.function)})"
         if use.through:
             through = paths.display(use.through)
             headline = fit_named(written, lambda w: f"`{w}` is {done} in the handler; the next warm invocation "

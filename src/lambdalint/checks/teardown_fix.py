@@ -25,6 +25,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
+from lambdalint.checks.story import spoken
 from lambdalint.index import paths
 from lambdalint.report.diagnostics import DISPLAY_ONLY, UNSAFE, Fix, span_text
 from lambdalint.index.facts import Event, Span
@@ -112,7 +113,7 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
             return None
     none = any(b.value == "None" for n in names for b in project.bindings.get(f"{module}:{n}", ()))
     dead = kind.dead_test(name) or ""
-    where = ", ".join(f"`{h.qualname}`" for h in handlers)
+    where = ", ".join(f"{spoken(h.qualname)}" for h in handlers)
     data = (("name", name), ("creation", span_text(made.span)), ("dead", dead),
             ("handlers", ",".join(h.qualname for h in handlers)), ("none", "1" if none else ""),
             ("file", project.modules[module].path))
