@@ -349,6 +349,14 @@ def test_message_names_write_condition_and_read(tmp_path):
     assert dict(d.fix.data)["statement"] == 'SESSION.pop("account", None)'
 
 
+def test_a_log_key_set_by_the_loggers_verb_is_named_as_a_key(tmp_path):
+    """`logger.append_keys(user=...)` sets a key: the headline names it so, not as a
+    subscript nobody wrote (`logger['user']`)."""
+    (d,) = lint(tmp_path, _files(INVALID["powertools_logger_in_shared_module"]), LAM5)
+    assert d.code == "LAM502"
+    assert d.message == "log key `user` of `logger` is request data; the next invocation logs it too"
+
+
 def test_same_site_for_several_handlers_is_one_finding(tmp_path):
     files = {"app.py": """
         CTX = {}

@@ -120,7 +120,13 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
     # a store that holds one value (a ContextVar) is named by itself, not by its key
     obj = written if w.context is not None and not w.context.logs else written + bracket + rest
     n = short(obj)
-    if code == "LAM502":
+    if code == "LAM502" and w.context is not None and bracket:
+        # a key set by the logger's own verb (`logger.append_keys(order_id=...)`), not a subscript
+        key = rest[:-1].strip("'\"") if rest.endswith("]") else rest
+        headline = fit(f"log key `{key}` of `{short(written, 28)}` is request data; the next invocation logs it too",
+                       f"log key `{key}` of `{short(written, 28)}` keeps request data across invocations",
+                       f"`{n}` keeps request data in the log context across invocations")
+    elif code == "LAM502":
         headline = fit(f"`{n}` is set from request data; later log records carry the previous caller's keys",
                        f"`{n}` keeps request data in the log context across invocations")
     elif w.how == "setdefault":
