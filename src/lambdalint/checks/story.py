@@ -10,6 +10,7 @@ import os
 import re
 from typing import Iterable, List, Optional, Sequence, Tuple
 
+from lambdalint.index.span import within
 from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.index import paths
@@ -29,12 +30,8 @@ def events_at(project: Project, module: str, span: Span) -> List[Event]:
     blocks = [fn.body for fn in facts.functions.values()]
     if facts.body is not None:
         blocks.append(facts.body.body)
-    inside = [e for block in blocks for e in iter_events(block) if e.path and _within(e.span, span)]
+    inside = [e for block in blocks for e in iter_events(block) if e.path and within(e.span, span)]
     return [e for e in inside if e.span == span] + sorted((e for e in inside if e.span != span), key=lambda e: e.span)
-
-
-def _within(inner: Span, outer: Span) -> bool:
-    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 def as_written(project: Project, module: str, path: str) -> Optional[str]:

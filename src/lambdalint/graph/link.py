@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
+from lambdalint.index.span import within
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span
 
@@ -472,7 +473,7 @@ class Project:
                 continue
             body = self.function(b.module, "<module>")
             for e in iter_events(body.body) if body is not None else ():
-                if e.kind == "call" and e.path is not None and _within(e.span, b.span):
+                if e.kind == "call" and e.path is not None and within(e.span, b.span):
                     t = self.target(e.path)
                     if t is not None and t.kind == "class" and (t.module, t.qualname) == cls:
                         return e.args, e.kwargs
@@ -513,10 +514,6 @@ class Project:
 SELF_OF_METHOD = "__self__"  # the instance a module-level bound method is bound to
 _FIELD_FUNCTIONS = frozenset({"dataclasses.field", "pydantic.Field", "pydantic.fields.Field"})  # take `default_factory`
 _MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
-
-
-def _within(inner: Span, outer: Span) -> bool:
-    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 def _bind_arguments(params: Tuple[str, ...], args: Optional[Tuple[Tuple[Optional[str], ...],

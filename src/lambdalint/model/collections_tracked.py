@@ -13,6 +13,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from lambdalint.index.span import within
 from lambdalint.graph.link import Binding, Project, iter_events
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
@@ -133,7 +134,7 @@ def _bounded_call(project: Project, b: Binding, kind: CollectionKind) -> bool:
         return False
     callee = paths.callable_of(b.value or "")
     for e in iter_events(fn.body):
-        if e.kind != "call" or e.path != callee or not _within(e.span, b.span):
+        if e.kind != "call" or e.path != callee or not within(e.span, b.span):
             continue
         consts = dict(e.consts)
         for name, _ in e.kwargs:
@@ -142,10 +143,6 @@ def _bounded_call(project: Project, b: Binding, kind: CollectionKind) -> bool:
         if 0 <= kind.bound_position < len(e.args) and consts.get(f"#{kind.bound_position}") != "None":
             return True
     return False
-
-
-def _within(inner, outer) -> bool:
-    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 def split_collection(tracked: Dict[str, Collection], canon: Optional[str]) -> Tuple[Optional[Collection], List[str]]:

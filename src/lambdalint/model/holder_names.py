@@ -17,6 +17,7 @@ import ast
 import fnmatch
 from typing import Iterable, Optional
 
+from lambdalint.index.span import within
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
@@ -29,10 +30,6 @@ _MODULE_NAME = "builtins.__name__"
 
 def _matches(patterns: Iterable[str], path: str) -> bool:
     return any(fnmatch.fnmatchcase(path, p) for p in patterns)
-
-
-def _within(inner: Span, outer: Span) -> bool:
-    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 def _string(source: str) -> Optional[str]:
@@ -76,7 +73,7 @@ def is_lookup(project: Project, r: Registry, call: Event, env) -> bool:
 def lookup_inside(project: Project, r: Registry, calls: Iterable[Event], span: Span, env) -> Optional[Event]:
     """The leftmost lookup call among ``calls`` inside ``span``: the receiver of an
     expression comes first (``logging.getLogger("a").handlers = []``)."""
-    found = [c for c in calls if _within(c.span, span) and is_lookup(project, r, c, env)]
+    found = [c for c in calls if within(c.span, span) and is_lookup(project, r, c, env)]
     return min(found, key=lambda c: (c.span[0], c.span[1])) if found else None
 
 

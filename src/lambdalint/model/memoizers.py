@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
+from lambdalint.index.span import within
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import FORMATTED, is_stable, resolve
 from lambdalint.index import paths
@@ -84,7 +85,7 @@ def assigned_memoizers(project: Project, catalog: GrowthCatalog,
             if m is None or called != (m.unbounded != "always"):
                 continue  # `cache(f)` memoises f; `lru_cache(...)(f)`, `cached(...)(f)` do
             body = project.function(b.module, "<module>")
-            calls = [e for e in iter_events(body.body) if _within(e.span, b.span)] if body is not None else []
+            calls = [e for e in iter_events(body.body) if within(e.span, b.span)] if body is not None else []
             call = next((e for e in calls if e.kind == "call" and e.path == callee), None)
             if call is None:
                 continue
@@ -110,10 +111,6 @@ def _as_decorator(call: Event, called: bool) -> Decorator:
     args = tuple(value(a, consts.get(f"#{i}")) for i, a in enumerate(call.args))
     kwargs = tuple((k, value(v, consts.get(k))) for k, v in call.kwargs)
     return Decorator(call.path, called, call.consts, call.span, args if called else (), kwargs if called else ())
-
-
-def _within(inner: Span, outer: Span) -> bool:
-    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 def _bound_arg(m: Memoizer, dec: Decorator) -> Tuple[bool, Optional[str]]:
