@@ -523,7 +523,12 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         if ahead is not None:
             ahead.close()
     if reuse.memorable(result, gathered):
-        reuse.record(memo, loaded, result, gathered, stamps, options)
+        from lambdalint.index.gcpause import paused_gc
+
+        # the run's facts are still alive: a collection now would scan them all
+        # (most of the memo's writing time in a large project) to free nothing
+        with paused_gc():
+            reuse.record(memo, loaded, result, gathered, stamps, options)
     return result
 
 
