@@ -16,6 +16,8 @@ from typing import Callable, List, Tuple
 
 import pytest
 
+from helpers import settle
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
@@ -211,3 +213,92 @@ def test_a_fact_neutral_edit_runs_no_handler(tmp_path):
     warm = _lint(root, cache, "json", cold=False)
     ran, total = _rules_run(warm[2])
     assert (ran, total) in ((0, total), (-1, -1)) and warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+
+
+# --- the selection an edit keeps (``lambdalint.records.Prior``) --------------------------
+
+API = """\
+from chalice import Chalice
+
+import db
+
+app = Chalice(app_name="api")
+
+
+@app.route("/items")
+def items():
+    db.conn.close()
+    return {}
+"""
+
+UNREACHED = """\
+import sqlite3
+
+conn = sqlite3.connect(":memory:")
+
+
+def close_it():
+    conn.close()
+"""
+
+
+def _selection(stderr: str) -> str:
+    """``kept`` or ``made again`` when the run had the memo's selection to go by, else ``""``."""
+    for line in stderr.splitlines():
+        if line.startswith("lambdalint: the last run's selection "):
+            return "kept" if " kept " in line else "made again"
+    return ""
+
+
+def _summary_edits(root: Path) -> List[Tuple[str, str, Callable[[], None]]]:
+    """(name, what becomes of the selection, edit), in order."""
+    src = root / "src"
+    return [
+        ("a function body changed", "kept", lambda: _replace(src / "helpers.py", "    return None",
+                                                             "    db.conn.close()")),
+        ("a plain function added", "kept", lambda: _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")),
+        ("a new handler function", "made again", lambda: _append(src / "helpers.py", textwrap.dedent("""\
+
+
+            def refund_handler(event, context):
+                db.conn.close()
+            """))),
+        ("a removed route decorator", "made again", lambda: _replace(src / "api.py", '@app.route("/items")\n', "")),
+        ("the route decorator back", "made again", lambda: _replace(src / "api.py", "def items():",
+                                                                   '@app.route("/items")\ndef items():')),
+        ("an import that brings a module into reach", "made again", lambda: (
+            _replace(src / "orders.py", "import helpers\n", "import helpers\nimport unreached\n"),
+            _replace(src / "orders.py", "    helpers.finish()\n", "    helpers.finish()\n    unreached.close_it()\n"))),
+        ("a body edit in the module brought into reach", "kept", lambda: _replace(
+            src / "unreached.py", "    conn.close()", "    conn.close()\n    return 1")),
+        ("a changed descriptor", "", lambda: _replace(root / "template.yaml", "Handler: reports.build",
+                                                        "Handler: unreached.close_it")),
+        ("an edit after the descriptor changed", "kept", lambda: _append(src / "unreached.py", "\n\nX = 1\n")),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["json"])
+def test_an_edit_keeps_the_selection_only_when_no_summary_changes(tmp_path, fmt):
+    """After each edit, the warm run prints what a cold run prints; it keeps the
+    last run's selection exactly when every changed file keeps its selection
+    summary (a body edit, a plain function added), and makes it again when one
+    changes (a new handler function, a route decorator removed or added, an
+    import that brings a module into reach) or a descriptor changes."""
+    root = tmp_path / "project"
+    src = _project(root)
+    (src / "api.py").write_text(API, encoding="utf-8")
+    (src / "unreached.py").write_text(UNREACHED, encoding="utf-8")
+    settle(root)  # a file written within two seconds of a run is not trusted by its stamp
+    cache = tmp_path / "cache"
+    first = _lint(root, cache, fmt, cold=False)
+    assert first[:2] == _lint(root, cache, fmt, cold=True)[:2]
+    outputs = {first[1]}
+    for name, becomes, edit in _summary_edits(root):
+        edit()
+        settle(root)
+        warm = _lint(root, cache, fmt, cold=False)
+        cold = _lint(root, cache, fmt, cold=True)
+        assert warm[:2] == cold[:2], name
+        assert _selection(warm[2]) == becomes, (name, warm[2])
+        outputs.add(warm[1])
+    assert len(outputs) >= 4  # the edits changed findings: the comparisons compared something

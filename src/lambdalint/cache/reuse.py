@@ -19,7 +19,7 @@ from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.project.discover import SourceFile
 from lambdalint.graph.entry import Handler
 from lambdalint.deploy.records import Notice
-from lambdalint.records import FileRecord, Gathered, Loaded, Options, RunResult
+from lambdalint.records import FileRecord, Gathered, Loaded, Options, Prior, RunResult
 from lambdalint.project.sourcefile import Unreadable, read_source
 
 if TYPE_CHECKING:
@@ -142,6 +142,22 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     return out
 
 
+def prior(old: "Memo", changes: Optional["Changes"]) -> Optional[Prior]:
+    """What the memo's run knew that still holds after an edit of Python files
+    only (``lambdalint.records.Prior``): ``None`` when the set of files changed,
+    when a changed file is not a Python file the run read (a deployment file,
+    an unreadable file), or when the run did not prune, or recorded nothing for it."""
+    edit = old.extra.get("edit")
+    if changes is None or not changes.differ or not old.pruned or not isinstance(edit, dict):
+        return None
+    if any(not old.inputs[p].key or not old.inputs[p].source for p in changes.differ):
+        return None
+    unchanged = {p: (i.key, i.digest, i.scan) for p, i in old.inputs.items()
+                 if i.source and i.key and p not in changes.differ}
+    return Prior(unchanged, frozenset(p for p, i in old.inputs.items() if i.indexed),
+                 {p: (k, d) for p, (k, d) in edit["summaries"].items()}, edit["maps"], edit["names"])
+
+
 def _extra(loaded: Loaded) -> Dict[str, Any]:
     """What a later run needs to redo part of this one: the files deployment
     readers asked for, and how each Python file was named (module keys depend
@@ -151,7 +167,10 @@ def _extra(loaded: Loaded) -> Dict[str, Any]:
     return {"reads": sorted(loaded.deployment_reads),
             "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable},
             # what the sweep keeps (``lambdalint.cache.sweep``)
-            "derived": sorted(loaded.derived)}
+            "derived": sorted(loaded.derived),
+            # what an edit's run may reuse (``prior``)
+            "edit": {"summaries": {p: list(v) for p, v in loaded.summaries.items()}, "maps": loaded.maps,
+                     "names": loaded.names}}
 
 
 def source_of(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:

@@ -9,7 +9,7 @@ pool when there is enough of it). Facts, never trees, cross process boundaries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import os
 from dataclasses import dataclass, replace
@@ -25,7 +25,7 @@ from lambdalint.deploy.read import find_deployment_files, read_found
 from lambdalint.report.progress import Progress
 from lambdalint.project.sourcefile import recording_reads
 from lambdalint.index import files as indexing
-from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, RunResult
+from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, Prior, RunResult
 from lambdalint.project.root import inside, project_root
 from lambdalint.run.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
 from contextlib import closing
@@ -90,8 +90,9 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     records: Dict[str, FileRecord] = {}
     digests: Dict[str, str] = {}
     derived: List[str] = []
-    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources),
-                            digests, derived)
+    reusable: Dict[str, Any] = {}
+    declared_modules = _declared_modules(deployment.declared, sources)
+    modules = collect_facts(sources, settings, options, records, declared_modules, digests, derived, reusable)
     project = Project(modules, memo.get("project") if memo is not None else None)
     if memo is not None:
         memo["project"] = project
@@ -112,7 +113,8 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
 
         edges.save(options.cache, project, digests, edge_names)  # type: ignore[arg-type]
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
-                  len(sources), code_roots, sources, reads, records, options.prune, digests, derived)
+                  len(sources), code_roots, sources, reads, records, options.prune, digests, derived,
+                  reusable.get("summaries", {}), reusable.get("maps", {}), reusable.get("names", ""))
 
 
 def _edge_names(options: Options, project: "Project", digests: Mapping[str, str]) -> Optional[Dict[str, Tuple[str, ...]]]:
@@ -177,30 +179,41 @@ def _merged(options: Optional[Options], verbose: bool, contents: Optional[Conten
 @dataclass
 class _File:
     source: SourceFile
-    data: bytes
+    data: Optional[bytes]  # None: not read yet (unchanged since the run memo's run: ``Prior``)
     key: str
     digest: str  # content_hash(data)
 
 
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
                   records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = (),
-                  digests: Optional[Dict[str, str]] = None, derived: Optional[List[str]] = None) -> List[ModuleFacts]:
+                  digests: Optional[Dict[str, str]] = None, derived: Optional[List[str]] = None,
+                  reusable: Optional[Dict[str, Any]] = None) -> List[ModuleFacts]:
     """The facts of every file handlers can reach (of every file without
     pruning), and of every file that cannot be read, in ``sources`` order.
     ``records`` (absolute path -> ``FileRecord``) is filled when given;
     ``declared``: modules deployment files name as handler modules;
     ``digests`` (module key -> digest of its facts as keyed for this run) is
     filled when given, for the modules whose stored facts the cache knows;
-    ``derived``: the keys of the renamed facts a disk cache holds, when given."""
+    ``derived``: the keys of the renamed facts a disk cache holds, when given;
+    ``reusable``: filled with the files' selection summaries and the module
+    names (``Loaded.summaries``, ``Loaded.maps``), for the run memo.
+    With ``options.prior`` (an edit of a few files since the run memo's run),
+    unchanged files are not read, and their selection is reused when every
+    changed file keeps its summary."""
     progress = options.progress or Progress(False)
     jobs = options.jobs or default_jobs()
     cache = options.cache
     failed: Dict[str, ModuleFacts] = {}
     files: List[_File] = []
+    prior = options.prior if options.prune and not options.contents else None
     # a cache kept in memory remembers the files read, by their stamps: an edit reads one file again, not all
     known: Optional[Dict[str, Tuple[Tuple[int, ...], _File]]] = \
         cache.memo.setdefault("files", {}) if cache is not None and cache.memo is not None else None
     for source in sources:
+        was = prior.unchanged.get(os.path.abspath(source.path)) if prior is not None and not source.unreadable else None
+        if was is not None:  # read only if it must be scanned or indexed after all
+            files.append(_File(source, None, was[0], was[1]))
+            continue
         stamp: Tuple[int, ...] = ()
         if known is not None and not source.unreadable and not (options.contents and source.path in options.contents):
             from lambdalint.project.sourcefile import stamp_of
@@ -219,7 +232,17 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
                                                        source.is_package), digest))
             if stamp and known is not None:
                 known[source.path] = (stamp, files[-1])
-    maps = rename_maps(sources)
+    names = _names_digest(sources, declared) if prior is not None or reusable is not None else ""
+    reused = _reused_selection(files, failed, sources, prior, settings) \
+        if prior is not None and prior.names == names else None
+    if reused is None and prior is not None:  # the selection is made again: it reads every file
+        files = _read_deferred(files, failed, options.contents)
+    if prior is not None and options.verbose:
+        import sys
+
+        print(f"lambdalint: the last run's selection {'kept' if reused is not None else 'made again'} "
+              f"after an edit", file=sys.stderr)
+    maps = reused.maps if reused is not None else rename_maps(sources)
     from lambdalint.graph.rename import needs_rename, rename_modules
     from lambdalint.cache.digests import fact_digests, renamed_key, root_digest
 
@@ -229,12 +252,18 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     roots: Dict[str, str] = {}
     # the progress line is erased also when interrupted: it would stay under the message
     with Pool(jobs) as pool, closing(progress):
-        scans = _scans(files, cache, pool, progress)
-        # the names a file imports from a namespace folder beside its own (`from lib
-        # import db` in handlers/orders.py), read from the first pass
-        imported_namespace_names(maps, sources, {f.source.module: scans[f.key].imports + scans[f.key].chains
-                                                 for f in files if f.key in scans})
-        if options.prune:
+        if reused is not None:
+            scans = reused.scans
+        else:
+            scans = _scans(files, cache, pool, progress)
+            # the names a file imports from a namespace folder beside its own (`from lib
+            # import db` in handlers/orders.py), read from the first pass
+            imported_namespace_names(maps, sources, {f.source.module: scans[f.key].imports + scans[f.key].chains
+                                                     for f in files if f.key in scans})
+        if reused is not None:
+            chosen = reused.chosen
+            todo = [f for f in files if f.source.module in chosen]
+        elif options.prune:
             from lambdalint.graph.prune import select
 
             keyed = _keyed_scans(files, scans, maps, cache)
@@ -256,14 +285,23 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         facts = _facts([f for f in todo if f.source.module not in ready], cache, pool, progress, options.verbose,
                        options.ahead)
         facts.update((module, hit) for module, (_, hit) in ready.items())
-        if options.prune and any(not scans[f.key].parsed and facts[f.source.module].problem is None for f in todo):
+        # (a reused selection had every changed file parsed, and indexed everything when another was not)
+        if reused is None and options.prune and any(not scans[f.key].parsed and facts[f.source.module].problem is None
+                                                    for f in todo):
             # The index read a file the first pass could not (syntax newer than this
             # Python's): its imports are unknown, so nothing can be pruned.
             facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
+    if reusable is not None and options.prune and cache is not None and cache.memo is None:
+        reusable["summaries"] = reused.summaries if reused is not None else _summaries(files, scans, sources, maps,
+                                                                                     settings)
+        reusable["maps"] = maps
+        reusable["names"] = names
     if records is not None:
         memo = cache.memo if cache is not None else None
-        _record(records, files, failed, sources, scans, facts,
-                memo.setdefault("scan_digests", {}) if memo is not None else None)
+        known_scans = memo.setdefault("scan_digests", {}) if memo is not None else None
+        if prior is not None:  # the scans of the files not read: the memo's run's digests
+            known_scans = {key: scan for key, _, scan in prior.unchanged.values() if scan}
+        _record(records, files, failed, sources, scans, facts, known_scans)
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
     keys = {f.source.module: f.key for f in files}
@@ -301,6 +339,140 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     if digests is not None and cache is not None:
         digests.update(fact_digests(sources, {**keys, **used}, getattr(cache, "digests", {}), maps, out, roots))
     return out
+
+
+@dataclass
+class _Reused:
+    """The memo's run's selection, kept by an edit (``_reused_selection``)."""
+
+    scans: Dict[str, ModuleScan]  # of the changed files, by entry key
+    chosen: Set[str]  # the modules to index
+    maps: Dict[str, Dict[str, str]]
+    summaries: Dict[str, Tuple[str, str]]  # every file's, for the next run
+
+
+def _reused_selection(files: List[_File], failed: Mapping[str, ModuleFacts], sources: Sequence[SourceFile],
+                      prior: Prior, settings: Settings) -> Optional[_Reused]:
+    """The memo's run's selection and module names, when every file read again
+    (changed since) was read and parsed by the first pass, keeps its selection
+    summary (all ``select`` reads of it: ``_summary``), and names no module from
+    a namespace folder that the module names lack; the set of files, their names
+    and the deployment files' handler modules are the memo's run's (the caller
+    compared ``Prior.names``). ``None`` otherwise."""
+    from lambdalint.index.scan import scan_source
+
+    if any(s.module in failed and os.path.abspath(s.path) in prior.summaries for s in sources):
+        return None  # a file that could be read, and cannot now
+    changed = [f for f in files if f.data is not None]
+    scans: Dict[str, ModuleScan] = {}
+    summaries = dict(prior.summaries)
+    names = sorted(f.source.module for f in files)
+    known = set(names)
+    extras = _namespace_extras(prior.maps, sources)
+    for f in changed:
+        path = os.path.abspath(f.source.path)
+        was = prior.summaries.get(path)
+        scan = scan_source(f.data, f.source.runtime_name, f.source.is_package)  # type: ignore[arg-type]
+        if was is None or not scan.parsed:
+            return None
+        digest = _summary(scan, f.source, prior.maps, names, known, extras, settings)
+        if digest != was[1]:
+            return None
+        scans[f.key] = scan
+        summaries[path] = (f.key, digest)
+    grown = {root: dict(n) for root, n in prior.maps.items()}
+    imported_namespace_names(grown, sources, {f.source.module: scans[f.key].imports + scans[f.key].chains
+                                              for f in changed})
+    if grown != prior.maps:
+        return None  # a changed file names a module of a namespace folder no file named before
+    chosen = {f.source.module for f in files if os.path.abspath(f.source.path) in prior.indexed}
+    return _Reused(scans, chosen, prior.maps, summaries)
+
+
+def _names_digest(sources: Sequence[SourceFile], declared: Sequence[str]) -> str:
+    """How the files are named (paths, module keys, import names, roots) and
+    which modules deployment files declare as handler modules: with the
+    selection summaries, all the selection and the module names depend on."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for s in sources:
+        h.update(f"{s.path}\0{s.module}\0{s.is_package}\0{s.import_name}\0{s.root}\0{s.unreadable}\1"
+                 .encode("utf-8", "surrogateescape"))
+    h.update("\0".join(declared).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _namespace_extras(maps: Mapping[str, Mapping[str, str]], sources: Sequence[SourceFile]) -> Dict[str, Dict[str, str]]:
+    """The module names ``imported_namespace_names`` added to ``maps`` (those a
+    file's imports found in a namespace folder), by root."""
+    base = rename_maps(sources)
+    return {root: {k: v for k, v in names.items() if base.get(root, {}).get(k) != v} for root, names in maps.items()}
+
+
+def _summary(scan: ModuleScan, source: SourceFile, maps: Mapping[str, Dict[str, str]], names: List[str],
+             known: AbstractSet[str], extras: Mapping[str, Mapping[str, str]], settings: Settings) -> str:
+    """The digest of a file's selection summary (``lambdalint.graph.prune.selection_summary``),
+    with the namespace-folder modules its dotted names found (``extras``)."""
+    from lambdalint.graph.prune import selection_summary
+    from lambdalint.cache.memo import scan_digest
+
+    root_names = maps.get(source.root, {})
+    keyed = scan if all(k == v for k, v in root_names.items()) else _keyed(scan, root_names)
+    summary = selection_summary(scan, keyed, names, known, settings.handlers, settings.handler_patterns,
+                                settings.conventions)
+    found = extras.get(source.root, {})
+    hits = set()
+    for dotted in (*scan.imports, *scan.chains):
+        parts = dotted.split(".")
+        for k in range(1, min(len(parts), 32) + 1):
+            name = ".".join(parts[:k])
+            if name in found:
+                hits.add((name, found[name]))
+    summary["namespace"] = sorted(hits)
+    return scan_digest(summary)
+
+
+def _summaries(files: List[_File], scans: Mapping[str, ModuleScan], sources: Sequence[SourceFile],
+               maps: Mapping[str, Dict[str, str]], settings: Settings) -> Dict[str, Tuple[str, str]]:
+    """Every scanned file's selection summary digest (absolute path -> (entry key, digest))."""
+    names = sorted(f.source.module for f in files if f.key in scans)
+    known = set(names)
+    extras = _namespace_extras(maps, sources)
+    return {os.path.abspath(f.source.path): (f.key, _summary(scans[f.key], f.source, maps, names, known, extras, settings))
+            for f in files if f.key in scans}
+
+
+def _read_deferred(files: List[_File], failed: Dict[str, ModuleFacts], contents: Optional[Contents]) -> List[_File]:
+    """``files`` with the ones not read (``Prior``) read now, in order; a file
+    that cannot be read any more goes to ``failed`` as the first reading would have put it."""
+    out: List[_File] = []
+    for f in files:
+        if f.data is not None:
+            out.append(f)
+            continue
+        data = _file_data(f, contents)
+        if not isinstance(data, bytes):
+            failed[f.source.module] = data
+            continue
+        out.append(f)
+    return out
+
+
+def _file_data(f: _File, contents: Optional[Contents]) -> Union[bytes, ModuleFacts]:
+    """The bytes of ``f``, read now when they were not (``Prior``; a file
+    changed since the run began is keyed by what is read, as a first reading
+    would have keyed it); the facts saying why when it cannot be read."""
+    if f.data is None:
+        data = indexing.read_file(f.source, contents)
+        if not isinstance(data, bytes):
+            return data
+        digest = content_hash(data)
+        if digest != f.digest:
+            f.key = entry_key(digest, os.path.abspath(f.source.path), f.source.runtime_name, f.source.is_package)
+            f.digest = digest
+        f.data = data
+    return f.data
 
 
 def _stored_renamed(files: List[_File], maps: Dict[str, Dict[str, str]], disk: Cache,
@@ -417,8 +589,12 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: P
         hit = cache.get_facts(f.key, f.source.path, f.source.runtime_name) if cache is not None else None
         if hit is not None:
             out[f.source.module] = hit
-        else:
+            continue
+        data = _file_data(f, None)  # not read before (``Prior``): its entry was expected
+        if isinstance(data, bytes):
             missing.append(f)
+        else:
+            out[f.source.module] = data
     if not missing:
         return out
     # where the workers store entries, and the key they sign them with
@@ -508,7 +684,7 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     # the set of files changed, or there is no memo
     changes = memo.changed(old, stamps, gathered.sources()) if old is not None else None
     ahead = _index_ahead(old, changes, options) if old is not None else None
-    options = replace(options, ahead=ahead)
+    options = replace(options, ahead=ahead, prior=reuse.prior(old, changes) if old is not None else None)
     try:
         if old is not None:
             reused = reuse.reuse(memo, old, changes, options)
