@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from lambdalint.knowledge.resources import Catalog
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.index.scan import ModuleScan
-    from lambdalint.cache.memo import Changes, Memo
+    from lambdalint.cache.memo import Changes, Memo, RunMemo
 
 # Below these amounts of work a process pool costs more than it saves
 # (starting workers, and each one importing libcst, ≈0.35 s).
@@ -658,6 +658,16 @@ def _index_ahead(old: "Memo", changes: Optional["Changes"], options: Options) ->
 
 # --- the check -----------------------------------------------------------------------------
 
+def _early_changes(memo: "RunMemo", old: "Memo") -> Optional[Tuple[Dict[str, Tuple[int, ...]], "Changes"]]:
+    """The stamps of the memo's inputs now, and how they differ from the memo's
+    (``RunMemo.changed``), before the walk tells whether the set of inputs is the same."""
+    from lambdalint.project.sourcefile import stamp_of
+
+    stamps = {p: stamp_of(p) for p in old.inputs}
+    changes = memo.changed(old, stamps, {p for p, i in old.inputs.items() if i.source})
+    return (stamps, changes) if changes is not None else None
+
+
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
               contents: Optional[Contents] = None, options: Optional[Options] = None,
               gathered: Optional[Gathered] = None) -> RunResult:
@@ -669,21 +679,38 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
 
     options = _merged(options, verbose, contents)
     memo = reuse.open_memo(paths, settings, catalog, options)
-    gathered = gathered if gathered is not None else gather(settings, paths)
-    if options.require_python and not gathered.tree.python and not gathered.tree.errors:
-        raise DiscoveryError(no_python_files(paths, gathered.tree.skipped))
+    # The memo's inputs are stamped (and the changed ones hashed) before the walk
+    # of the paths: the changed files' indexing starts as early as it can, and
+    # the walk runs meanwhile. The walk then confirms that the set of inputs is the
+    # memo's (else nothing of the memo is used, and the worker's facts are only stored).
+    old = memo.load(options.cache) if memo is not None and options.cache is not None else None
+    early = _early_changes(memo, old) if old is not None else None
+    ahead = _index_ahead(old, early[1], options) if old is not None and early is not None else None
+    try:
+        gathered = gathered if gathered is not None else gather(settings, paths)
+        if options.require_python and not gathered.tree.python and not gathered.tree.errors:
+            raise DiscoveryError(no_python_files(paths, gathered.tree.skipped))
+    except BaseException:
+        if ahead is not None:
+            ahead.stop()
+        raise
     if memo is None:
         return _check(settings, paths, catalog, options, gathered)[0]
     from lambdalint.project.sourcefile import stamp_of
 
     # with a folder that cannot be listed, the result says so, and no stamp covers what it holds
-    old = memo.load(options.cache) if not gathered.tree.errors and options.cache is not None else None
+    if gathered.tree.errors:
+        old = None
     reads = list(old.extra.get("reads", ())) if old is not None else []
-    stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
+    wanted = [*gathered.inputs(), *reads]
     # how the inputs differ from the memo's (each changed file hashed once): None when
     # the set of files changed, or there is no memo
-    changes = memo.changed(old, stamps, gathered.sources()) if old is not None else None
-    ahead = _index_ahead(old, changes, options) if old is not None else None
+    if early is not None and old is not None and set(wanted) == early[0].keys() \
+            and gathered.sources() == {p for p, i in old.inputs.items() if i.source}:
+        stamps, changes = early  # the comparison made before the walk holds
+    else:
+        stamps = {p: stamp_of(p) for p in wanted}
+        changes = memo.changed(old, stamps, gathered.sources()) if old is not None else None
     options = replace(options, ahead=ahead, prior=reuse.prior(old, changes) if old is not None else None)
     try:
         if old is not None:
