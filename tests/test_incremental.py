@@ -302,3 +302,49 @@ def test_an_edit_keeps_the_selection_only_when_no_summary_changes(tmp_path, fmt)
         assert _selection(warm[2]) == becomes, (name, warm[2])
         outputs.add(warm[1])
     assert len(outputs) >= 4  # the edits changed findings: the comparisons compared something
+
+
+CDK_STACK = """\
+import aws_cdk as cdk
+from aws_cdk import aws_lambda
+
+app = cdk.App()
+stack = cdk.Stack(app, "S")
+aws_lambda.Function(stack, "Orders", runtime=aws_lambda.Runtime.PYTHON_3_12, handler="orders.process_order",
+                    code=aws_lambda.Code.from_asset("src"))
+"""
+
+
+def test_python_deployment_files_after_an_edit(tmp_path):
+    """Every Python file may be a CDK app. After an edit, an unchanged file the
+    last run did not read as one is not read again; a CDK app is, and a file
+    that becomes one (or stops being one) is read: each run prints what a cold
+    run prints."""
+    root = tmp_path / "project"
+    src = _project(root)
+    (root / "template.yaml").unlink()
+    (root / "stack.py").write_text(CDK_STACK, encoding="utf-8")
+    (root / "other_stack.py").write_text("X = 1\n", encoding="utf-8")
+    settle(root)
+    cache = tmp_path / "cache"
+    first = _lint(root, cache, "json", cold=False)
+    assert first[:2] == _lint(root, cache, "json", cold=True)[:2]
+    edits = [
+        ("a body edit beside the CDK app", lambda: _replace(src / "helpers.py", "    return None", "    db.conn.close()")),
+        ("the CDK app declares another handler", lambda: _append(root / "stack.py", textwrap.dedent("""\
+            aws_lambda.Function(stack, "Reports", runtime=aws_lambda.Runtime.PYTHON_3_12, handler="reports.build",
+                                code=aws_lambda.Code.from_asset("src"))
+            """))),
+        ("a Python file becomes a CDK app", lambda: (root / "other_stack.py").write_text(CDK_STACK.replace(
+            '"Orders"', '"Executor"').replace("orders.process_order", "bad_run_in_executor.handler"), encoding="utf-8")),
+        ("another body edit", lambda: _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")),
+        ("it stops being one", lambda: (root / "other_stack.py").write_text("X = 2\n", encoding="utf-8")),
+    ]
+    outputs = {first[1]}
+    for name, edit in edits:
+        edit()
+        settle(root)
+        warm = _lint(root, cache, "json", cold=False)
+        assert warm[:2] == _lint(root, cache, "json", cold=True)[:2], name
+        outputs.add(warm[1])
+    assert len(outputs) >= 3

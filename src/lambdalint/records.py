@@ -68,6 +68,7 @@ class Loaded:
     summaries: Dict[str, Tuple[str, str]] = field(default_factory=dict)
     maps: Dict[str, Dict[str, str]] = field(default_factory=dict)
     names: str = ""  # digest of the files' names and the declared handler modules (``Prior.names``)
+    cdk_apps: List[str] = field(default_factory=list)  # the Python files read as CDK apps (``Prior.cdk_apps``)
 
 
 @dataclass
@@ -87,6 +88,9 @@ class Prior:
     # declared as handler modules: the deployment files are read again each run
     # (any Python file may be a CDK app), and the selection is kept only when they agree
     names: str
+    # the Python files that run read as CDK apps: an unchanged file that was not
+    # one is not read again as a possible deployment file (it reads the same)
+    cdk_apps: FrozenSet[str]
 
 
 @dataclass

@@ -259,7 +259,8 @@ def _edit_shaped(edit: Any) -> bool:
     has the shape lambdalint writes: summaries by path, [entry key, digest], and
     the module names of each root."""
     if type(edit) is not dict or type(edit.get("summaries")) is not dict or type(edit.get("maps")) is not dict \
-            or type(edit.get("names")) is not str:
+            or type(edit.get("names")) is not str or type(edit.get("cdk")) is not list \
+            or not all(type(p) is str for p in edit["cdk"]):
         return False
     for path, pair in edit["summaries"].items():
         if not (type(pair) is list and len(pair) == 2 and all(type(x) is str for x in pair)

@@ -102,6 +102,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     memo's run used, so that its result holds; ``None`` otherwise."""
     from lambdalint.index.scan import scan_source, scan_to_json
     from lambdalint.cache.memo import Input, scan_digest
+    from lambdalint.deploy.read import names_cdk
 
     if any(not old.inputs[p].key for p in differ):
         return None  # not a Python file the run read: a deployment file, an unreadable file
@@ -112,6 +113,12 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         return None
     cache = options.cache
     out: Dict[str, Input] = {}
+    # any Python file may be a CDK app, a deployment file: its scan and facts do not
+    # say which handlers it declares. One that was not read as one, and still names
+    # no CDK marker, declares none (``Prior.cdk_apps``; without them, none is proven)
+    reads = set(old.extra.get("reads", ()))
+    edit = old.extra.get("edit")
+    apps = set(edit["cdk"]) if isinstance(edit, dict) else None
     for path, stamp in differ.items():
         source, was = sources.get(path), old.inputs[path]
         if source is None or cache is None:
@@ -119,6 +126,8 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         try:
             data = read_source(path)
         except Unreadable:
+            return None
+        if path in reads and (apps is None or path in apps or names_cdk(data)):
             return None
         if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
             return None
@@ -155,7 +164,8 @@ def prior(old: "Memo", changes: Optional["Changes"]) -> Optional[Prior]:
     unchanged = {p: (i.key, i.digest, i.scan) for p, i in old.inputs.items()
                  if i.source and i.key and p not in changes.differ}
     return Prior(unchanged, frozenset(p for p, i in old.inputs.items() if i.indexed),
-                 {p: (k, d) for p, (k, d) in edit["summaries"].items()}, edit["maps"], edit["names"])
+                 {p: (k, d) for p, (k, d) in edit["summaries"].items()}, edit["maps"], edit["names"],
+                 frozenset(edit["cdk"]))
 
 
 def _extra(loaded: Loaded) -> Dict[str, Any]:
@@ -170,7 +180,7 @@ def _extra(loaded: Loaded) -> Dict[str, Any]:
             "derived": sorted(loaded.derived),
             # what an edit's run may reuse (``prior``)
             "edit": {"summaries": {p: list(v) for p, v in loaded.summaries.items()}, "maps": loaded.maps,
-                     "names": loaded.names}}
+                     "names": loaded.names, "cdk": sorted(loaded.cdk_apps)}}
 
 
 def source_of(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:

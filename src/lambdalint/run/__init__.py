@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.index.scan import ModuleScan
     from lambdalint.cache.memo import Changes, Memo, RunMemo
+    from lambdalint.deploy.read import Found
 
 # Below these amounts of work a process pool costs more than it saves
 # (starting workers, and each one importing libcst, ≈0.35 s).
@@ -81,7 +82,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
         deployment, sources, reads = again
     else:
         with recording_reads() as reads:
-            deployment = read_found(gathered.deployment, gathered.root, gathered.notices)
+            deployment = read_found(_possible_deployment(gathered, options.prior), gathered.root, gathered.notices)
             # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
             sources = name_sources(gathered.tree.python, deployment.code_roots, gathered.tree.errors)
         if memo is not None:
@@ -114,7 +115,20 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
         edges.save(options.cache, project, digests, edge_names)  # type: ignore[arg-type]
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
                   len(sources), code_roots, sources, reads, records, options.prune, digests, derived,
-                  reusable.get("summaries", {}), reusable.get("maps", {}), reusable.get("names", ""))
+                  reusable.get("summaries", {}), reusable.get("maps", {}), reusable.get("names", ""),
+                  deployment.cdk_apps)
+
+
+def _possible_deployment(gathered: Gathered, prior: Optional[Prior]) -> "Found":
+    """The files that may be deployment files, without the Python files an edit
+    left unchanged that the memo's run did not read as CDK apps (``Prior``):
+    they would read the same, as nothing (any Python file is asked, most are not)."""
+    from lambdalint.deploy.read import CDK
+
+    if prior is None:
+        return gathered.deployment
+    return {path: (kind, listed) for path, (kind, listed) in gathered.deployment.items()
+            if listed or kind != CDK or path not in prior.unchanged or path in prior.cdk_apps}
 
 
 def _edge_names(options: Options, project: "Project", digests: Mapping[str, str]) -> Optional[Dict[str, Tuple[str, ...]]]:
