@@ -491,8 +491,31 @@ def _infinite_start(raw):
     raw["started_ns"] = 1e400
 
 
+def _edit_not_a_dict(raw):
+    raw["extra"]["edit"] = ["summaries", {}]
+
+
+def _edit_traversing_key(raw):
+    summaries = raw["extra"]["edit"]["summaries"]
+    for path in [*summaries, "/elsewhere/app.py"]:
+        summaries[path] = ["../../../../etc/hostname", "0"]
+
+
+def _edit_junk_maps(raw):
+    raw["extra"]["edit"]["maps"] = {"": {"app": 5}}
+
+
+def _edit_names_missing(raw):
+    del raw["extra"]["edit"]["names"]
+
+
+def _edit_cdk_not_paths(raw):
+    raw["extra"]["edit"]["cdk"] = [None]
+
+
 @pytest.mark.parametrize("spoil", [_junk_reads, _int_reads, _nul_reads, _list_extra, _list_sources, _nul_key,
-                                   _traversing_key, _infinite_start])
+                                   _traversing_key, _infinite_start, _edit_not_a_dict, _edit_traversing_key,
+                                   _edit_junk_maps, _edit_names_missing, _edit_cdk_not_paths])
 def test_odd_memo_content_is_a_miss(tmp_path, monkeypatch, spoil):
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
@@ -563,3 +586,33 @@ def test_an_edit_to_one_handler_keeps_the_others_findings(tmp_path, monkeypatch)
     memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
     assert memo == truth
     assert ran[0] == ["grows"]
+
+
+# --- what an edit's run reuses (lambdalint.records.Prior) ----------------------------------
+
+def _edit_stale_selection(raw):
+    """A well-shaped memo (signed with another key, as a repository could ship
+    one) whose selection claims nothing is indexed and whose names say nothing."""
+    raw["extra"]["edit"]["maps"] = {}
+    for entry in raw["inputs"]:
+        entry[5] = False  # indexed
+
+
+def test_an_edit_entry_of_another_key_is_a_miss(tmp_path, monkeypatch):
+    """The memo's selection and module names are only believed when this
+    machine wrote them: a memo signed with another key is ignored whole, and
+    the edit's run gives what a run without cache gives."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "other.py": "X = 1\n"})
+    settle(tmp_path / "p")
+    memo_and_truth(["p"], tmp_path / "c")
+    path = next((tmp_path / "c").glob("runs/*.json"))
+    raw = json.loads(signed.payload(path))
+    assert "edit" in raw["extra"]
+    _edit_stale_selection(raw)
+    signed.sign(path, json.dumps(raw).encode(), signed.other_key())
+    other = tmp_path / "p" / "other.py"
+    other.write_text("X = 2\n")  # a code edit: the run would go by the memo's selection
+    later(other)
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth and truth[0]
