@@ -561,6 +561,39 @@ def test_a_findings_entry_moved_to_another_handlers_key_is_a_miss(tmp_path, monk
     entries[0].write_bytes(b)
     entries[1].write_bytes(a)
     _forget_memos(cache_dir)
+    for pack in cache_dir.glob("v*/findings/pack.json"):
+        pack.unlink()  # the entries themselves are read
+    memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
+    assert memo == truth and {d[2] for d in truth[0]} == {"LAM101", "LAM201"}
+
+
+def _swapped_pack_records(raw):
+    a, b = sorted(raw["keys"])
+    raw["keys"][a], raw["keys"][b] = raw["keys"][b], raw["keys"][a]
+
+
+def _pack_of_junk(raw):
+    raw["keys"] = {k: [[None, 5]] for k in raw["keys"]}
+
+
+@pytest.mark.parametrize("spoil, key", [(_swapped_pack_records, None), (_pack_of_junk, None), (None, "other")])
+def test_a_findings_pack_of_another_shape_or_key_is_a_miss(tmp_path, monkeypatch, spoil, key):
+    """The pack of every handler's records (``findings/pack.json``): records
+    moved to another handler's key, records of another shape (signed with this
+    machine's key), or a pack signed with another key, are never believed: each
+    handler's entry (or a run of its rules) gives what a run without cache gives."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "grows.py": GROWS})
+    settle(tmp_path / "p")
+    cache_dir = tmp_path / "cache"
+    cached([tmp_path / "p"], cache_dir)
+    pack = next(cache_dir.glob("v*/findings/pack.json"))
+    raw = json.loads(signed.payload(pack))
+    assert len(raw["keys"]) == 2
+    if spoil is not None:
+        spoil(raw)
+    signed.sign(pack, json.dumps(raw).encode(), signed.other_key() if key == "other" else None)
+    _forget_memos(cache_dir)
     memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
     assert memo == truth and {d[2] for d in truth[0]} == {"LAM101", "LAM201"}
 
