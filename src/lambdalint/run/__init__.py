@@ -9,7 +9,7 @@ pool when there is enough of it). Facts, never trees, cross process boundaries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import os
 from dataclasses import dataclass, replace
@@ -25,9 +25,11 @@ from lambdalint.deploy.read import find_deployment_files, read_found
 from lambdalint.report.progress import Progress
 from lambdalint.project.sourcefile import recording_reads
 from lambdalint.index import files as indexing
-from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, Prior, RunResult
+from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, RunResult
 from lambdalint.project.root import inside, project_root
 from lambdalint.run.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
+from lambdalint.run import edits
+from lambdalint.run.files import File, file_data, read_deferred
 from contextlib import closing
 
 if TYPE_CHECKING:
@@ -36,8 +38,7 @@ if TYPE_CHECKING:
     from lambdalint.knowledge.resources import Catalog
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.index.scan import ModuleScan
-    from lambdalint.cache.memo import Changes, Memo, RunMemo
-    from lambdalint.deploy.read import Found
+    from lambdalint.cache.memo import Changes, Memo
 
 # Below these amounts of work a process pool costs more than it saves
 # (starting workers, and each one importing libcst, ≈0.35 s).
@@ -82,7 +83,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
         deployment, sources, reads = again
     else:
         with recording_reads() as reads:
-            deployment = read_found(_possible_deployment(gathered, options.prior), gathered.root, gathered.notices)
+            deployment = read_found(edits.possible_deployment(gathered, options.prior), gathered.root, gathered.notices)
             # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
             sources = name_sources(gathered.tree.python, deployment.code_roots, gathered.tree.errors)
         if memo is not None:
@@ -117,18 +118,6 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                   len(sources), code_roots, sources, reads, records, options.prune, digests, derived,
                   reusable.get("summaries", {}), reusable.get("maps", {}), reusable.get("names", ""),
                   deployment.cdk_apps)
-
-
-def _possible_deployment(gathered: Gathered, prior: Optional[Prior]) -> "Found":
-    """The files that may be deployment files, without the Python files an edit
-    left unchanged that the memo's run did not read as CDK apps (``Prior``):
-    they would read the same, as nothing (any Python file is asked, most are not)."""
-    from lambdalint.deploy.read import CDK
-
-    if prior is None:
-        return gathered.deployment
-    return {path: (kind, listed) for path, (kind, listed) in gathered.deployment.items()
-            if listed or kind != CDK or path not in prior.unchanged or path in prior.cdk_apps}
 
 
 def _edge_names(options: Options, project: "Project", digests: Mapping[str, str]) -> Optional[Dict[str, Tuple[str, ...]]]:
@@ -190,14 +179,6 @@ def _merged(options: Optional[Options], verbose: bool, contents: Optional[Conten
                    contents=contents if contents is not None else options.contents)
 
 
-@dataclass
-class _File:
-    source: SourceFile
-    data: Optional[bytes]  # None: not read yet (unchanged since the run memo's run: ``Prior``)
-    key: str
-    digest: str  # content_hash(data)
-
-
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
                   records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = (),
                   digests: Optional[Dict[str, str]] = None, derived: Optional[List[str]] = None,
@@ -218,15 +199,15 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     jobs = options.jobs or default_jobs()
     cache = options.cache
     failed: Dict[str, ModuleFacts] = {}
-    files: List[_File] = []
+    files: List[File] = []
     prior = options.prior if options.prune and not options.contents else None
     # a cache kept in memory remembers the files read, by their stamps: an edit reads one file again, not all
-    known: Optional[Dict[str, Tuple[Tuple[int, ...], _File]]] = \
+    known: Optional[Dict[str, Tuple[Tuple[int, ...], File]]] = \
         cache.memo.setdefault("files", {}) if cache is not None and cache.memo is not None else None
     for source in sources:
         was = prior.unchanged.get(os.path.abspath(source.path)) if prior is not None and not source.unreadable else None
         if was is not None:  # read only if it must be scanned or indexed after all
-            files.append(_File(source, None, was[0], was[1]))
+            files.append(File(source, None, was[0], was[1]))
             continue
         stamp: Tuple[int, ...] = ()
         if known is not None and not source.unreadable and not (options.contents and source.path in options.contents):
@@ -242,15 +223,15 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             failed[source.module] = data
         else:
             digest = content_hash(data)
-            files.append(_File(source, data, entry_key(digest, os.path.abspath(source.path), source.runtime_name,
+            files.append(File(source, data, entry_key(digest, os.path.abspath(source.path), source.runtime_name,
                                                        source.is_package), digest))
             if stamp and known is not None:
                 known[source.path] = (stamp, files[-1])
-    names = _names_digest(sources, declared) if prior is not None or reusable is not None else ""
-    reused = _reused_selection(files, failed, sources, prior, settings) \
+    names = edits.names_digest(sources, declared) if prior is not None or reusable is not None else ""
+    reused = edits.reused_selection(files, failed, sources, prior, settings) \
         if prior is not None and prior.names == names else None
     if reused is None and prior is not None:  # the selection is made again: it reads every file
-        files = _read_deferred(files, failed, options.contents)
+        files = read_deferred(files, failed, options.contents)
     if prior is not None and options.verbose:
         import sys
 
@@ -306,7 +287,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             # Python's): its imports are unknown, so nothing can be pruned.
             facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
     if reusable is not None and options.prune and cache is not None and cache.memo is None:
-        reusable["summaries"] = reused.summaries if reused is not None else _summaries(files, scans, sources, maps,
+        reusable["summaries"] = reused.summaries if reused is not None else edits.summaries(files, scans, sources, maps,
                                                                                      settings)
         reusable["maps"] = maps
         reusable["names"] = names
@@ -355,141 +336,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     return out
 
 
-@dataclass
-class _Reused:
-    """The memo's run's selection, kept by an edit (``_reused_selection``)."""
-
-    scans: Dict[str, ModuleScan]  # of the changed files, by entry key
-    chosen: Set[str]  # the modules to index
-    maps: Dict[str, Dict[str, str]]
-    summaries: Dict[str, Tuple[str, str]]  # every file's, for the next run
-
-
-def _reused_selection(files: List[_File], failed: Mapping[str, ModuleFacts], sources: Sequence[SourceFile],
-                      prior: Prior, settings: Settings) -> Optional[_Reused]:
-    """The memo's run's selection and module names, when every file read again
-    (changed since) was read and parsed by the first pass, keeps its selection
-    summary (all ``select`` reads of it: ``_summary``), and names no module from
-    a namespace folder that the module names lack; the set of files, their names
-    and the deployment files' handler modules are the memo's run's (the caller
-    compared ``Prior.names``). ``None`` otherwise."""
-    from lambdalint.index.scan import scan_source
-
-    if any(s.module in failed and os.path.abspath(s.path) in prior.summaries for s in sources):
-        return None  # a file that could be read, and cannot now
-    changed = [f for f in files if f.data is not None]
-    scans: Dict[str, ModuleScan] = {}
-    summaries = dict(prior.summaries)
-    names = sorted(f.source.module for f in files)
-    known = set(names)
-    extras = _namespace_extras(prior.maps, sources)
-    for f in changed:
-        path = os.path.abspath(f.source.path)
-        was = prior.summaries.get(path)
-        scan = scan_source(f.data, f.source.runtime_name, f.source.is_package)  # type: ignore[arg-type]
-        if was is None or not scan.parsed:
-            return None
-        digest = _summary(scan, f.source, prior.maps, names, known, extras, settings)
-        if digest != was[1]:
-            return None
-        scans[f.key] = scan
-        summaries[path] = (f.key, digest)
-    grown = {root: dict(n) for root, n in prior.maps.items()}
-    imported_namespace_names(grown, sources, {f.source.module: scans[f.key].imports + scans[f.key].chains
-                                              for f in changed})
-    if grown != prior.maps:
-        return None  # a changed file names a module of a namespace folder no file named before
-    chosen = {f.source.module for f in files if os.path.abspath(f.source.path) in prior.indexed}
-    return _Reused(scans, chosen, prior.maps, summaries)
-
-
-def _names_digest(sources: Sequence[SourceFile], declared: Sequence[str]) -> str:
-    """How the files are named (paths, module keys, import names, roots) and
-    which modules deployment files declare as handler modules: with the
-    selection summaries, all the selection and the module names depend on."""
-    import hashlib
-
-    h = hashlib.blake2b(digest_size=16)
-    for s in sources:
-        h.update(f"{s.path}\0{s.module}\0{s.is_package}\0{s.import_name}\0{s.root}\0{s.unreadable}\1"
-                 .encode("utf-8", "surrogateescape"))
-    h.update("\0".join(declared).encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
-
-
-def _namespace_extras(maps: Mapping[str, Mapping[str, str]], sources: Sequence[SourceFile]) -> Dict[str, Dict[str, str]]:
-    """The module names ``imported_namespace_names`` added to ``maps`` (those a
-    file's imports found in a namespace folder), by root."""
-    base = rename_maps(sources)
-    return {root: {k: v for k, v in names.items() if base.get(root, {}).get(k) != v} for root, names in maps.items()}
-
-
-def _summary(scan: ModuleScan, source: SourceFile, maps: Mapping[str, Dict[str, str]], names: List[str],
-             known: AbstractSet[str], extras: Mapping[str, Mapping[str, str]], settings: Settings) -> str:
-    """The digest of a file's selection summary (``lambdalint.graph.prune.selection_summary``),
-    with the namespace-folder modules its dotted names found (``extras``)."""
-    from lambdalint.graph.prune import selection_summary
-    from lambdalint.cache.memo import scan_digest
-
-    root_names = maps.get(source.root, {})
-    keyed = scan if all(k == v for k, v in root_names.items()) else _keyed(scan, root_names)
-    summary = selection_summary(scan, keyed, names, known, settings.handlers, settings.handler_patterns,
-                                settings.conventions)
-    found = extras.get(source.root, {})
-    hits = set()
-    for dotted in (*scan.imports, *scan.chains):
-        parts = dotted.split(".")
-        for k in range(1, min(len(parts), 32) + 1):
-            name = ".".join(parts[:k])
-            if name in found:
-                hits.add((name, found[name]))
-    summary["namespace"] = sorted(hits)
-    return scan_digest(summary)
-
-
-def _summaries(files: List[_File], scans: Mapping[str, ModuleScan], sources: Sequence[SourceFile],
-               maps: Mapping[str, Dict[str, str]], settings: Settings) -> Dict[str, Tuple[str, str]]:
-    """Every scanned file's selection summary digest (absolute path -> (entry key, digest))."""
-    names = sorted(f.source.module for f in files if f.key in scans)
-    known = set(names)
-    extras = _namespace_extras(maps, sources)
-    return {os.path.abspath(f.source.path): (f.key, _summary(scans[f.key], f.source, maps, names, known, extras, settings))
-            for f in files if f.key in scans}
-
-
-def _read_deferred(files: List[_File], failed: Dict[str, ModuleFacts], contents: Optional[Contents]) -> List[_File]:
-    """``files`` with the ones not read (``Prior``) read now, in order; a file
-    that cannot be read any more goes to ``failed`` as the first reading would have put it."""
-    out: List[_File] = []
-    for f in files:
-        if f.data is not None:
-            out.append(f)
-            continue
-        data = _file_data(f, contents)
-        if not isinstance(data, bytes):
-            failed[f.source.module] = data
-            continue
-        out.append(f)
-    return out
-
-
-def _file_data(f: _File, contents: Optional[Contents]) -> Union[bytes, ModuleFacts]:
-    """The bytes of ``f``, read now when they were not (``Prior``; a file
-    changed since the run began is keyed by what is read, as a first reading
-    would have keyed it); the facts saying why when it cannot be read."""
-    if f.data is None:
-        data = indexing.read_file(f.source, contents)
-        if not isinstance(data, bytes):
-            return data
-        digest = content_hash(data)
-        if digest != f.digest:
-            f.key = entry_key(digest, os.path.abspath(f.source.path), f.source.runtime_name, f.source.is_package)
-            f.digest = digest
-        f.data = data
-    return f.data
-
-
-def _stored_renamed(files: List[_File], maps: Dict[str, Dict[str, str]], disk: Cache,
+def _stored_renamed(files: List[File], maps: Dict[str, Dict[str, str]], disk: Cache,
                     roots: Dict[str, str]) -> Dict[str, Tuple[str, ModuleFacts]]:
     """The renamed facts (module -> (entry key, facts)) ``disk`` holds for
     ``files``. Such an entry exists only for facts that renaming changed, and
@@ -522,7 +369,7 @@ def _renamed_memo(cache: Optional[Cache], maps: Dict[str, Dict[str, str]]) -> Op
     return last[1]
 
 
-def _record(records: Dict[str, FileRecord], files: List[_File], failed: Mapping[str, ModuleFacts],
+def _record(records: Dict[str, FileRecord], files: List[File], failed: Mapping[str, ModuleFacts],
             sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], facts: Mapping[str, ModuleFacts],
             known: Optional[Dict[str, str]] = None) -> None:
     """``known``: the scan digests of the runs before, by entry key (kept in memory)."""
@@ -543,7 +390,7 @@ def _record(records: Dict[str, FileRecord], files: List[_File], failed: Mapping[
             records[os.path.abspath(s.path)] = FileRecord(f"!{problem.message if problem else ''}")
 
 
-def _keyed_scans(files: List[_File], scans: Mapping[str, ModuleScan], maps: Dict[str, Dict[str, str]],
+def _keyed_scans(files: List[File], scans: Mapping[str, ModuleScan], maps: Dict[str, Dict[str, str]],
                  cache: Optional[Cache]) -> Dict[str, ModuleScan]:
     """Each file's scan keyed for this run (module -> scan); remembered by a
     cache kept in memory while the modules' names stay the same."""
@@ -558,23 +405,14 @@ def _keyed_scans(files: List[_File], scans: Mapping[str, ModuleScan], maps: Dict
         hit = known.get(f.key)
         if hit is None:
             root = f.source.root
-            hit = scans[f.key] if plain.get(root, True) else _keyed(scans[f.key], maps.get(root, {}))
+            hit = scans[f.key] if plain.get(root, True) else edits.keyed_scan(scans[f.key], maps.get(root, {}))
             if last is not None:
                 known[f.key] = hit
         out[f.source.module] = hit
     return out
 
 
-def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
-    """A scan made under the file's import name, with the modules it names keyed
-    for this run as ``lambdalint.graph.rename`` keys the facts."""
-    from lambdalint.graph.rename import rename_path
-
-    return replace(scan, imports=tuple(rename_path(x, names) for x in scan.imports),
-                   chains=tuple(rename_path(x, names) for x in scan.chains))
-
-
-def _scans(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: Progress) -> Dict[str, ModuleScan]:
+def _scans(files: List[File], cache: Optional[Cache], pool: "Pool", progress: Progress) -> Dict[str, ModuleScan]:
     stored = cache.load_scans() if cache is not None else {}
     scans: Dict[str, ModuleScan] = {f.key: stored[f.key] for f in files if f.key in stored}
     missing = [f for f in files if f.key not in scans]
@@ -590,10 +428,10 @@ def _scans(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: P
     return scans
 
 
-def _facts(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: Progress,
+def _facts(files: List[File], cache: Optional[Cache], pool: "Pool", progress: Progress,
            verbose: bool, ahead: Optional["IndexAhead"] = None) -> Dict[str, ModuleFacts]:
     out: Dict[str, ModuleFacts] = {}
-    missing: List[_File] = []
+    missing: List[File] = []
     for f in files:
         made = ahead.result(f.key) if ahead is not None else None
         if made is not None:
@@ -604,7 +442,7 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: P
         if hit is not None:
             out[f.source.module] = hit
             continue
-        data = _file_data(f, None)  # not read before (``Prior``): its entry was expected
+        data = file_data(f, None)  # not read before (``Prior``): its entry was expected
         if isinstance(data, bytes):
             missing.append(f)
         else:
@@ -672,16 +510,6 @@ def _index_ahead(old: "Memo", changes: Optional["Changes"], options: Options) ->
 
 # --- the check -----------------------------------------------------------------------------
 
-def _early_changes(memo: "RunMemo", old: "Memo") -> Optional[Tuple[Dict[str, Tuple[int, ...]], "Changes"]]:
-    """The stamps of the memo's inputs now, and how they differ from the memo's
-    (``RunMemo.changed``), before the walk tells whether the set of inputs is the same."""
-    from lambdalint.project.sourcefile import stamp_of
-
-    stamps = {p: stamp_of(p) for p in old.inputs}
-    changes = memo.changed(old, stamps, {p for p, i in old.inputs.items() if i.source})
-    return (stamps, changes) if changes is not None else None
-
-
 def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] = None, verbose: bool = False,
               contents: Optional[Contents] = None, options: Optional[Options] = None,
               gathered: Optional[Gathered] = None) -> RunResult:
@@ -698,7 +526,7 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     # the walk runs meanwhile. The walk then confirms that the set of inputs is the
     # memo's (else nothing of the memo is used, and the worker's facts are only stored).
     old = memo.load(options.cache) if memo is not None and options.cache is not None else None
-    early = _early_changes(memo, old) if old is not None else None
+    early = edits.early_changes(memo, old) if old is not None else None
     ahead = _index_ahead(old, early[1], options) if old is not None and early is not None else None
     try:
         gathered = gathered if gathered is not None else gather(settings, paths)
