@@ -348,3 +348,39 @@ def test_python_deployment_files_after_an_edit(tmp_path):
         assert warm[:2] == _lint(root, cache, "json", cold=True)[:2], name
         outputs.add(warm[1])
     assert len(outputs) >= 3
+
+
+def test_an_edit_makes_the_import_names_of_the_changed_module_only(tmp_path, monkeypatch):
+    """The import names of each module's facts (``lambdalint.cache.edges``) are
+    stored for every module in a handler's closure, so that an edit's run makes
+    them again only for the module it changed (making them walks every event
+    of every function: over a large project, most of an edit's run)."""
+    import lambdalint.graph.link as link
+    from lambdalint.cache.store import Cache
+    from lambdalint.project.config import Settings
+    from lambdalint.run import Options, run_check
+
+    root = tmp_path / "project"
+    src = _project(root)
+    settle(root)
+    monkeypatch.chdir(root)
+    made: List[str] = []
+    real = link.Project.candidates
+
+    def spy(self, facts):
+        if facts.module not in self.known_candidates:
+            made.append(facts.module)
+        return real(self, facts)
+
+    monkeypatch.setattr(link.Project, "candidates", spy)
+
+    def run() -> None:
+        run_check(["."], Settings(), options=Options(cache=Cache(str(tmp_path / "cache"), print), jobs=1))
+
+    run()
+    assert len(set(made)) > 3  # the cold run made them for every module in a closure
+    made.clear()
+    _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")
+    settle(root)
+    run()
+    assert set(made) <= {"helpers"}
