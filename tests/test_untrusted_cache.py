@@ -155,10 +155,24 @@ def _memo(cache: Path) -> Path:
     return one(memo_files(cache))
 
 
+def _drop_pack(cache: Path) -> None:
+    """Without the findings pack, a run reads the per-handler entries."""
+    for pack in cache.glob("v*/findings/pack.json"):
+        pack.unlink()
+
+
 def _findings_entry(cache: Path) -> Path:
-    """The per-handler findings (``lambdalint.cache.findings``): read when no memo answers."""
+    """The per-handler findings (``lambdalint.cache.findings``): read when no memo
+    answers and no pack holds them."""
     forget_memos(cache)
+    _drop_pack(cache)
     return one(sorted(cache.glob("v*/findings/*/*.json")))
+
+
+def _findings_pack(cache: Path) -> Path:
+    """Every handler's findings in one file: read when no memo answers."""
+    forget_memos(cache)
+    return one(sorted(cache.glob("v*/findings/pack.json")))
 
 
 def _edges(cache: Path) -> Path:
@@ -167,7 +181,7 @@ def _edges(cache: Path) -> Path:
 
 
 TARGETS = {"facts entry": _facts_entry, "scans.json": _scans, "run memo": _memo,
-           "findings entry": _findings_entry, "edges.json": _edges}
+           "findings entry": _findings_entry, "edges.json": _edges, "findings pack": _findings_pack}
 
 
 @pytest.mark.parametrize("target", sorted(TARGETS))
@@ -261,6 +275,12 @@ WRONG_SHAPES = {
     "findings entry (another handler's)": (_findings_entry, lambda data: json.dumps(
         dict(json.loads(data), key="0" * 40)).encode()),
     "edges.json": (_edges, lambda data: json.dumps({k: [1, None] for k in json.loads(data)}).encode()),
+    "findings pack": (_findings_pack, lambda data: json.dumps(
+        dict(json.loads(data), keys={k: [[{"code": 1, "handlers": None}, []]] for k in json.loads(data)["keys"]})
+    ).encode()),
+    "findings pack (another handler's)": (_findings_pack, lambda data: json.dumps(
+        dict(json.loads(data), keys={k: [[d, ["0" * 40]] for d, _ in v] for k, v in json.loads(data)["keys"].items()})
+    ).encode()),
 }
 
 
@@ -282,6 +302,7 @@ def test_a_forged_findings_entry_does_not_hide_the_finding(warm, how):
     forge(entry, empty, ours)
     assert check(root, cache, key_dir).stdout.strip() == "", "the entry is what the run uses"
     forget_memos(cache)
+    _drop_pack(cache)  # (the run wrote one)
     entry.write_bytes(original)  # its own signature line, for the old MAC
     forge(entry, empty, signed.other_key(), keep_mac=how == "old MAC")
     run = check(root, cache, key_dir)
@@ -289,6 +310,33 @@ def test_a_forged_findings_entry_does_not_hide_the_finding(warm, how):
     assert len(run.cache_warnings) == 1 and "did not write on this machine" in run.cache_warnings[0]
     forget_memos(cache)
     assert_right(check(root, cache, key_dir))  # the entry it rewrote is right
+
+
+def emptied_pack(path: Path) -> bytes:
+    raw = json.loads(payload_of(path))
+    assert any(raw["keys"].values()), "the pack holds the finding"
+    raw["keys"] = {k: [] for k in raw["keys"]}
+    return json.dumps(raw, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize("how", ["old MAC", "another key"])
+def test_a_forged_findings_pack_does_not_hide_the_finding(warm, how):
+    """The pack of every handler's findings saying "no findings" is believed
+    only when this machine signed it (the control shows that the pack is used)."""
+    root, cache, key_dir = warm
+    pack = _findings_pack(cache)
+    ours = bytes.fromhex((key_dir / "key").read_text().strip())
+    original, empty = pack.read_bytes(), emptied_pack(pack)
+    forge(pack, empty, ours)
+    assert check(root, cache, key_dir).stdout.strip() == "", "the pack is what the run uses"
+    forget_memos(cache)
+    pack.write_bytes(original)  # its own signature line, for the old MAC
+    forge(pack, empty, signed.other_key(), keep_mac=how == "old MAC")
+    run = check(root, cache, key_dir)
+    assert_right(run)
+    assert len(run.cache_warnings) == 1 and "did not write on this machine" in run.cache_warnings[0]
+    forget_memos(cache)
+    assert_right(check(root, cache, key_dir))
 
 
 @pytest.mark.parametrize("key", ["this machine's key", "no key"])
