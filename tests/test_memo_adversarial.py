@@ -547,14 +547,25 @@ def _forget_memos(cache_dir: Path) -> None:
         memo.unlink()
 
 
-def test_a_findings_entry_moved_to_another_handlers_key_is_a_miss(tmp_path, monkeypatch):
-    """Two handlers with different findings: their entries swapped (each
-    signed for its own place) are never read as the other's."""
+def _two_handlers(tmp_path: Path, monkeypatch) -> Path:
+    """A project of two handlers with different findings, checked once: its cache folder."""
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "grows.py": GROWS})
     settle(tmp_path / "p")
     cache_dir = tmp_path / "cache"
     cached([tmp_path / "p"], cache_dir)
+    return cache_dir
+
+
+def _both_findings_as_without_cache(tmp_path: Path, cache_dir: Path) -> None:
+    memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
+    assert memo == truth and {d[2] for d in truth[0]} == {"LAM101", "LAM201"}
+
+
+def test_a_findings_entry_moved_to_another_handlers_key_is_a_miss(tmp_path, monkeypatch):
+    """Two handlers with different findings: their entries swapped (each
+    signed for its own place) are never read as the other's."""
+    cache_dir = _two_handlers(tmp_path, monkeypatch)
     entries = sorted(cache_dir.glob("v*/findings/*/*.json"))
     assert len(entries) == 2
     a, b = (e.read_bytes() for e in entries)
@@ -563,8 +574,7 @@ def test_a_findings_entry_moved_to_another_handlers_key_is_a_miss(tmp_path, monk
     _forget_memos(cache_dir)
     for pack in cache_dir.glob("v*/findings/pack.json"):
         pack.unlink()  # the entries themselves are read
-    memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
-    assert memo == truth and {d[2] for d in truth[0]} == {"LAM101", "LAM201"}
+    _both_findings_as_without_cache(tmp_path, cache_dir)
 
 
 def _swapped_pack_records(raw):
@@ -582,11 +592,7 @@ def test_a_findings_pack_of_another_shape_or_key_is_a_miss(tmp_path, monkeypatch
     moved to another handler's key, records of another shape (signed with this
     machine's key), or a pack signed with another key, are never believed: each
     handler's entry (or a run of its rules) gives what a run without cache gives."""
-    monkeypatch.chdir(tmp_path)
-    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "grows.py": GROWS})
-    settle(tmp_path / "p")
-    cache_dir = tmp_path / "cache"
-    cached([tmp_path / "p"], cache_dir)
+    cache_dir = _two_handlers(tmp_path, monkeypatch)
     pack = next(cache_dir.glob("v*/findings/pack.json"))
     raw = json.loads(signed.payload(pack))
     assert len(raw["keys"]) == 2
@@ -594,17 +600,12 @@ def test_a_findings_pack_of_another_shape_or_key_is_a_miss(tmp_path, monkeypatch
         spoil(raw)
     signed.sign(pack, json.dumps(raw).encode(), signed.other_key() if key == "other" else None)
     _forget_memos(cache_dir)
-    memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
-    assert memo == truth and {d[2] for d in truth[0]} == {"LAM101", "LAM201"}
+    _both_findings_as_without_cache(tmp_path, cache_dir)
 
 
 def test_an_edit_to_one_handler_keeps_the_others_findings(tmp_path, monkeypatch):
     """Only the edited handler's rules run again; the other's finding comes from its entry."""
-    monkeypatch.chdir(tmp_path)
-    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "grows.py": GROWS})
-    settle(tmp_path / "p")
-    cache_dir = tmp_path / "cache"
-    cached([tmp_path / "p"], cache_dir)
+    cache_dir = _two_handlers(tmp_path, monkeypatch)
     ran = []
     real = run_module._loaded_by
 

@@ -291,27 +291,6 @@ def emptied_findings(path: Path) -> bytes:
     return json.dumps(raw, separators=(",", ":")).encode()
 
 
-@pytest.mark.parametrize("how", ["old MAC", "another key"])
-def test_a_forged_findings_entry_does_not_hide_the_finding(warm, how):
-    """A per-handler entry saying "no findings" is believed only when this
-    machine signed it (the control shows that such an entry is used)."""
-    root, cache, key_dir = warm
-    entry = _findings_entry(cache)
-    ours = bytes.fromhex((key_dir / "key").read_text().strip())
-    original, empty = entry.read_bytes(), emptied_findings(entry)
-    forge(entry, empty, ours)
-    assert check(root, cache, key_dir).stdout.strip() == "", "the entry is what the run uses"
-    forget_memos(cache)
-    _drop_pack(cache)  # (the run wrote one)
-    entry.write_bytes(original)  # its own signature line, for the old MAC
-    forge(entry, empty, signed.other_key(), keep_mac=how == "old MAC")
-    run = check(root, cache, key_dir)
-    assert_right(run)
-    assert len(run.cache_warnings) == 1 and "did not write on this machine" in run.cache_warnings[0]
-    forget_memos(cache)
-    assert_right(check(root, cache, key_dir))  # the entry it rewrote is right
-
-
 def emptied_pack(path: Path) -> bytes:
     raw = json.loads(payload_of(path))
     assert any(raw["keys"].values()), "the pack holds the finding"
@@ -319,24 +298,31 @@ def emptied_pack(path: Path) -> bytes:
     return json.dumps(raw, separators=(",", ":")).encode()
 
 
+# a findings file, found (with no memo to answer, and for an entry no pack), and emptied
+FORGEABLE = {"entry": (_findings_entry, emptied_findings), "pack": (_findings_pack, emptied_pack)}
+
+
+@pytest.mark.parametrize("what", sorted(FORGEABLE))
 @pytest.mark.parametrize("how", ["old MAC", "another key"])
-def test_a_forged_findings_pack_does_not_hide_the_finding(warm, how):
-    """The pack of every handler's findings saying "no findings" is believed
-    only when this machine signed it (the control shows that the pack is used)."""
+def test_a_forged_findings_entry_does_not_hide_the_finding(warm, how, what):
+    """A per-handler entry (or the pack of every handler's records) saying "no
+    findings" is believed only when this machine signed it (the control shows
+    that such an entry is used)."""
     root, cache, key_dir = warm
-    pack = _findings_pack(cache)
+    find, emptied = FORGEABLE[what]
+    entry = find(cache)
     ours = bytes.fromhex((key_dir / "key").read_text().strip())
-    original, empty = pack.read_bytes(), emptied_pack(pack)
-    forge(pack, empty, ours)
-    assert check(root, cache, key_dir).stdout.strip() == "", "the pack is what the run uses"
-    forget_memos(cache)
-    pack.write_bytes(original)  # its own signature line, for the old MAC
-    forge(pack, empty, signed.other_key(), keep_mac=how == "old MAC")
+    original, empty = entry.read_bytes(), emptied(entry)
+    forge(entry, empty, ours)
+    assert check(root, cache, key_dir).stdout.strip() == "", "the entry is what the run uses"
+    assert find(cache) == entry  # no memo again, and for an entry no pack (the run wrote one)
+    entry.write_bytes(original)  # its own signature line, for the old MAC
+    forge(entry, empty, signed.other_key(), keep_mac=how == "old MAC")
     run = check(root, cache, key_dir)
     assert_right(run)
     assert len(run.cache_warnings) == 1 and "did not write on this machine" in run.cache_warnings[0]
     forget_memos(cache)
-    assert_right(check(root, cache, key_dir))
+    assert_right(check(root, cache, key_dir))  # the entry it rewrote is right
 
 
 @pytest.mark.parametrize("key", ["this machine's key", "no key"])
