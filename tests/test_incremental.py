@@ -384,3 +384,29 @@ def test_an_edit_makes_the_import_names_of_the_changed_module_only(tmp_path, mon
     settle(root)
     run()
     assert set(made) <= {"helpers"}
+
+
+def test_the_memo_after_an_edit_names_the_files_as_a_full_run_does(tmp_path):
+    """An edit's run that keeps the selection writes the memo's record of how
+    each file is named (what the next edit's run reads) as the memo held it:
+    the same as a run that named every file again writes."""
+    import json
+
+    import signed
+
+    root = tmp_path / "project"
+    src = _project(root)
+    settle(root)
+    _lint(root, tmp_path / "cache", "json", cold=False)
+    _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")
+    settle(root)
+    warm = _lint(root, tmp_path / "cache", "json", cold=False)
+    assert _selection(warm[2]) == "kept"
+    _lint(root, tmp_path / "fresh", "json", cold=False)
+
+    def extra(cache: Path) -> dict:
+        return json.loads(signed.payload(next(cache.glob("runs/*.json"))))["extra"]
+
+    kept, fresh = extra(tmp_path / "cache"), extra(tmp_path / "fresh")
+    assert kept["sources"] == fresh["sources"] and len(kept["sources"]) > 5
+    assert kept["edit"] == fresh["edit"]

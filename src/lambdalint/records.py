@@ -91,6 +91,9 @@ class Prior:
     # the Python files that run read as CDK apps: an unchanged file that was not
     # one is not read again as a possible deployment file (it reads the same)
     cdk_apps: FrozenSet[str]
+    # how that run named each file, as the memo holds it (``lambdalint.cache.reuse``):
+    # with equal ``names`` the next memo holds it as it is, not made again
+    sources: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass

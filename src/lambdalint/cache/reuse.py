@@ -165,17 +165,20 @@ def prior(old: "Memo", changes: Optional["Changes"]) -> Optional[Prior]:
                  if i.source and i.key and p not in changes.differ}
     return Prior(unchanged, frozenset(p for p, i in old.inputs.items() if i.indexed),
                  {p: (k, d) for p, (k, d) in edit["summaries"].items()}, edit["maps"], edit["names"],
-                 frozenset(edit["cdk"]))
+                 frozenset(edit["cdk"]), old.extra.get("sources", {}))
 
 
-def _extra(loaded: Loaded) -> Dict[str, Any]:
+def _extra(loaded: Loaded, before: Optional[Prior] = None) -> Dict[str, Any]:
     """What a later run needs to redo part of this one: the files deployment
     readers asked for, and how each Python file was named (module keys depend
-    on every file and on the deployment files, which a reuse has not read)."""
+    on every file and on the deployment files, which a reuse has not read);
+    named as the memo's run (``before``) named them, as that memo holds it."""
     from lambdalint.index.jsonform import to_json
 
+    same = before is not None and bool(loaded.names) and before.names == loaded.names
     return {"reads": sorted(loaded.deployment_reads),
-            "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable},
+            "sources": before.sources if same else {  # type: ignore[union-attr]
+                os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable},
             # what the sweep keeps (``lambdalint.cache.sweep``)
             "derived": sorted(loaded.derived),
             # what an edit's run may reuse (``prior``)
@@ -239,7 +242,7 @@ def record(memo: "RunMemo", loaded: Loaded, result: RunResult, gathered: Gathere
     from lambdalint.cache.memo import Memo
 
     memo.store(Memo(memo.started_ns, _inputs(loaded, gathered, stamps, memo.started_ns), _result_to_json(result),
-                    loaded.pruned, _extra(loaded)), options.cache)
+                    loaded.pruned, _extra(loaded, options.prior)), options.cache)
     if options.cache is not None and options.cache.writable:
         # once a day, entries no kept memo names go (lambdalint.cache.sweep)
         from lambdalint.cache.sweep import sweep_if_due
