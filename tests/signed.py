@@ -20,6 +20,8 @@ def label(path: Path) -> str:
         return f"runs/{path.stem}"
     if path.name in ("scans.json", "edges.json"):
         return f"{path.parent.name}/{path.stem}/"
+    if path.name == "pack.json" and path.parent.name == "findings":
+        return f"{path.parent.parent.name}/findings/pack"
     kind_dir = path.parent.parent
     name = path.name[:-5] if kind_dir.name in ("facts", "findings") else path.name
     return f"{kind_dir.parent.name}/{kind_dir.name}/{name}"

@@ -16,7 +16,8 @@ from lambdalint.project.discover import discover, rename_maps
 from lambdalint.index.scan import scan_source
 from lambdalint.graph.link import Project
 from lambdalint.graph.prune import reachable
-from lambdalint.run import Options, _keyed, load_project, run_check
+from lambdalint.run import Options, load_project, run_check
+from lambdalint.run.edits import keyed_scan as _keyed
 from lambdalint.project.sourcefile import read_source
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,6 +16,8 @@ from typing import Callable, List, Tuple
 
 import pytest
 
+from helpers import settle
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
@@ -211,3 +213,200 @@ def test_a_fact_neutral_edit_runs_no_handler(tmp_path):
     warm = _lint(root, cache, "json", cold=False)
     ran, total = _rules_run(warm[2])
     assert (ran, total) in ((0, total), (-1, -1)) and warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+
+
+# --- the selection an edit keeps (``lambdalint.records.Prior``) --------------------------
+
+API = """\
+from chalice import Chalice
+
+import db
+
+app = Chalice(app_name="api")
+
+
+@app.route("/items")
+def items():
+    db.conn.close()
+    return {}
+"""
+
+UNREACHED = """\
+import sqlite3
+
+conn = sqlite3.connect(":memory:")
+
+
+def close_it():
+    conn.close()
+"""
+
+
+def _selection(stderr: str) -> str:
+    """``kept`` or ``made again`` when the run had the memo's selection to go by, else ``""``."""
+    for line in stderr.splitlines():
+        if line.startswith("lambdalint: the last run's selection "):
+            return "kept" if " kept " in line else "made again"
+    return ""
+
+
+def _summary_edits(root: Path) -> List[Tuple[str, str, Callable[[], None]]]:
+    """(name, what becomes of the selection, edit), in order."""
+    src = root / "src"
+    return [
+        ("a function body changed", "kept", lambda: _replace(src / "helpers.py", "    return None",
+                                                             "    db.conn.close()")),
+        ("a plain function added", "kept", lambda: _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")),
+        ("a new handler function", "made again", lambda: _append(src / "helpers.py", textwrap.dedent("""\
+
+
+            def refund_handler(event, context):
+                db.conn.close()
+            """))),
+        ("a removed route decorator", "made again", lambda: _replace(src / "api.py", '@app.route("/items")\n', "")),
+        ("the route decorator back", "made again", lambda: _replace(src / "api.py", "def items():",
+                                                                   '@app.route("/items")\ndef items():')),
+        ("an import that brings a module into reach", "made again", lambda: (
+            _replace(src / "orders.py", "import helpers\n", "import helpers\nimport unreached\n"),
+            _replace(src / "orders.py", "    helpers.finish()\n", "    helpers.finish()\n    unreached.close_it()\n"))),
+        ("a body edit in the module brought into reach", "kept", lambda: _replace(
+            src / "unreached.py", "    conn.close()", "    conn.close()\n    return 1")),
+        ("a changed descriptor", "", lambda: _replace(root / "template.yaml", "Handler: reports.build",
+                                                        "Handler: unreached.close_it")),
+        ("an edit after the descriptor changed", "kept", lambda: _append(src / "unreached.py", "\n\nX = 1\n")),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["json"])
+def test_an_edit_keeps_the_selection_only_when_no_summary_changes(tmp_path, fmt):
+    """After each edit, the warm run prints what a cold run prints; it keeps the
+    last run's selection exactly when every changed file keeps its selection
+    summary (a body edit, a plain function added), and makes it again when one
+    changes (a new handler function, a route decorator removed or added, an
+    import that brings a module into reach) or a descriptor changes."""
+    root = tmp_path / "project"
+    src = _project(root)
+    (src / "api.py").write_text(API, encoding="utf-8")
+    (src / "unreached.py").write_text(UNREACHED, encoding="utf-8")
+    settle(root)  # a file written within two seconds of a run is not trusted by its stamp
+    cache = tmp_path / "cache"
+    first = _lint(root, cache, fmt, cold=False)
+    assert first[:2] == _lint(root, cache, fmt, cold=True)[:2]
+    outputs = {first[1]}
+    for name, becomes, edit in _summary_edits(root):
+        edit()
+        settle(root)
+        warm = _lint(root, cache, fmt, cold=False)
+        cold = _lint(root, cache, fmt, cold=True)
+        assert warm[:2] == cold[:2], name
+        assert _selection(warm[2]) == becomes, (name, warm[2])
+        outputs.add(warm[1])
+    assert len(outputs) >= 4  # the edits changed findings: the comparisons compared something
+
+
+CDK_STACK = """\
+import aws_cdk as cdk
+from aws_cdk import aws_lambda
+
+app = cdk.App()
+stack = cdk.Stack(app, "S")
+aws_lambda.Function(stack, "Orders", runtime=aws_lambda.Runtime.PYTHON_3_12, handler="orders.process_order",
+                    code=aws_lambda.Code.from_asset("src"))
+"""
+
+
+def test_python_deployment_files_after_an_edit(tmp_path):
+    """Every Python file may be a CDK app. After an edit, an unchanged file the
+    last run did not read as one is not read again; a CDK app is, and a file
+    that becomes one (or stops being one) is read: each run prints what a cold
+    run prints."""
+    root = tmp_path / "project"
+    src = _project(root)
+    (root / "template.yaml").unlink()
+    (root / "stack.py").write_text(CDK_STACK, encoding="utf-8")
+    (root / "other_stack.py").write_text("X = 1\n", encoding="utf-8")
+    settle(root)
+    cache = tmp_path / "cache"
+    first = _lint(root, cache, "json", cold=False)
+    assert first[:2] == _lint(root, cache, "json", cold=True)[:2]
+    edits = [
+        ("a body edit beside the CDK app", lambda: _replace(src / "helpers.py", "    return None", "    db.conn.close()")),
+        ("the CDK app declares another handler", lambda: _append(root / "stack.py", textwrap.dedent("""\
+            aws_lambda.Function(stack, "Reports", runtime=aws_lambda.Runtime.PYTHON_3_12, handler="reports.build",
+                                code=aws_lambda.Code.from_asset("src"))
+            """))),
+        ("a Python file becomes a CDK app", lambda: (root / "other_stack.py").write_text(CDK_STACK.replace(
+            '"Orders"', '"Executor"').replace("orders.process_order", "bad_run_in_executor.handler"), encoding="utf-8")),
+        ("another body edit", lambda: _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")),
+        ("it stops being one", lambda: (root / "other_stack.py").write_text("X = 2\n", encoding="utf-8")),
+    ]
+    outputs = {first[1]}
+    for name, edit in edits:
+        edit()
+        settle(root)
+        warm = _lint(root, cache, "json", cold=False)
+        assert warm[:2] == _lint(root, cache, "json", cold=True)[:2], name
+        outputs.add(warm[1])
+    assert len(outputs) >= 3
+
+
+def test_an_edit_makes_the_import_names_of_the_changed_module_only(tmp_path, monkeypatch):
+    """The import names of each module's facts (``lambdalint.cache.edges``) are
+    stored for every module in a handler's closure, so that an edit's run makes
+    them again only for the module it changed (making them walks every event
+    of every function: over a large project, most of an edit's run)."""
+    import lambdalint.graph.link as link
+    from lambdalint.cache.store import Cache
+    from lambdalint.project.config import Settings
+    from lambdalint.run import Options, run_check
+
+    root = tmp_path / "project"
+    src = _project(root)
+    settle(root)
+    monkeypatch.chdir(root)
+    made: List[str] = []
+    real = link.Project.candidates
+
+    def spy(self, facts):
+        if facts.module not in self.known_candidates:
+            made.append(facts.module)
+        return real(self, facts)
+
+    monkeypatch.setattr(link.Project, "candidates", spy)
+
+    def run() -> None:
+        run_check(["."], Settings(), options=Options(cache=Cache(str(tmp_path / "cache"), print), jobs=1))
+
+    run()
+    assert len(set(made)) > 3  # the cold run made them for every module in a closure
+    made.clear()
+    _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")
+    settle(root)
+    run()
+    assert set(made) <= {"helpers"}
+
+
+def test_the_memo_after_an_edit_names_the_files_as_a_full_run_does(tmp_path):
+    """An edit's run that keeps the selection writes the memo's record of how
+    each file is named (what the next edit's run reads) as the memo held it:
+    the same as a run that named every file again writes."""
+    import json
+
+    import signed
+
+    root = tmp_path / "project"
+    src = _project(root)
+    settle(root)
+    _lint(root, tmp_path / "cache", "json", cold=False)
+    _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")
+    settle(root)
+    warm = _lint(root, tmp_path / "cache", "json", cold=False)
+    assert _selection(warm[2]) == "kept"
+    _lint(root, tmp_path / "fresh", "json", cold=False)
+
+    def extra(cache: Path) -> dict:
+        return json.loads(signed.payload(next(cache.glob("runs/*.json"))))["extra"]
+
+    kept, fresh = extra(tmp_path / "cache"), extra(tmp_path / "fresh")
+    assert kept["sources"] == fresh["sources"] and len(kept["sources"]) > 5
+    assert kept["edit"] == fresh["edit"]

@@ -491,8 +491,31 @@ def _infinite_start(raw):
     raw["started_ns"] = 1e400
 
 
+def _edit_not_a_dict(raw):
+    raw["extra"]["edit"] = ["summaries", {}]
+
+
+def _edit_traversing_key(raw):
+    summaries = raw["extra"]["edit"]["summaries"]
+    for path in [*summaries, "/elsewhere/app.py"]:
+        summaries[path] = ["../../../../etc/hostname", "0"]
+
+
+def _edit_junk_maps(raw):
+    raw["extra"]["edit"]["maps"] = {"": {"app": 5}}
+
+
+def _edit_names_missing(raw):
+    del raw["extra"]["edit"]["names"]
+
+
+def _edit_cdk_not_paths(raw):
+    raw["extra"]["edit"]["cdk"] = [None]
+
+
 @pytest.mark.parametrize("spoil", [_junk_reads, _int_reads, _nul_reads, _list_extra, _list_sources, _nul_key,
-                                   _traversing_key, _infinite_start])
+                                   _traversing_key, _infinite_start, _edit_not_a_dict, _edit_traversing_key,
+                                   _edit_junk_maps, _edit_names_missing, _edit_cdk_not_paths])
 def test_odd_memo_content_is_a_miss(tmp_path, monkeypatch, spoil):
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path / "p", {"db.py": DB, "app.py": APP})
@@ -524,31 +547,65 @@ def _forget_memos(cache_dir: Path) -> None:
         memo.unlink()
 
 
-def test_a_findings_entry_moved_to_another_handlers_key_is_a_miss(tmp_path, monkeypatch):
-    """Two handlers with different findings: their entries swapped (each
-    signed for its own place) are never read as the other's."""
+def _two_handlers(tmp_path: Path, monkeypatch) -> Path:
+    """A project of two handlers with different findings, checked once: its cache folder."""
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "grows.py": GROWS})
     settle(tmp_path / "p")
     cache_dir = tmp_path / "cache"
     cached([tmp_path / "p"], cache_dir)
+    return cache_dir
+
+
+def _both_findings_as_without_cache(tmp_path: Path, cache_dir: Path) -> None:
+    memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
+    assert memo == truth and {d[2] for d in truth[0]} == {"LAM101", "LAM201"}
+
+
+def test_a_findings_entry_moved_to_another_handlers_key_is_a_miss(tmp_path, monkeypatch):
+    """Two handlers with different findings: their entries swapped (each
+    signed for its own place) are never read as the other's."""
+    cache_dir = _two_handlers(tmp_path, monkeypatch)
     entries = sorted(cache_dir.glob("v*/findings/*/*.json"))
     assert len(entries) == 2
     a, b = (e.read_bytes() for e in entries)
     entries[0].write_bytes(b)
     entries[1].write_bytes(a)
     _forget_memos(cache_dir)
-    memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
-    assert memo == truth and {d[2] for d in truth[0]} == {"LAM101", "LAM201"}
+    for pack in cache_dir.glob("v*/findings/pack.json"):
+        pack.unlink()  # the entries themselves are read
+    _both_findings_as_without_cache(tmp_path, cache_dir)
+
+
+def _swapped_pack_records(raw):
+    a, b = sorted(raw["keys"])
+    raw["keys"][a], raw["keys"][b] = raw["keys"][b], raw["keys"][a]
+
+
+def _pack_of_junk(raw):
+    raw["keys"] = {k: [[None, 5]] for k in raw["keys"]}
+
+
+@pytest.mark.parametrize("spoil, key", [(_swapped_pack_records, None), (_pack_of_junk, None), (None, "other")])
+def test_a_findings_pack_of_another_shape_or_key_is_a_miss(tmp_path, monkeypatch, spoil, key):
+    """The pack of every handler's records (``findings/pack.json``): records
+    moved to another handler's key, records of another shape (signed with this
+    machine's key), or a pack signed with another key, are never believed: each
+    handler's entry (or a run of its rules) gives what a run without cache gives."""
+    cache_dir = _two_handlers(tmp_path, monkeypatch)
+    pack = next(cache_dir.glob("v*/findings/pack.json"))
+    raw = json.loads(signed.payload(pack))
+    assert len(raw["keys"]) == 2
+    if spoil is not None:
+        spoil(raw)
+    signed.sign(pack, json.dumps(raw).encode(), signed.other_key() if key == "other" else None)
+    _forget_memos(cache_dir)
+    _both_findings_as_without_cache(tmp_path, cache_dir)
 
 
 def test_an_edit_to_one_handler_keeps_the_others_findings(tmp_path, monkeypatch):
     """Only the edited handler's rules run again; the other's finding comes from its entry."""
-    monkeypatch.chdir(tmp_path)
-    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "grows.py": GROWS})
-    settle(tmp_path / "p")
-    cache_dir = tmp_path / "cache"
-    cached([tmp_path / "p"], cache_dir)
+    cache_dir = _two_handlers(tmp_path, monkeypatch)
     ran = []
     real = run_module._loaded_by
 
@@ -563,3 +620,33 @@ def test_an_edit_to_one_handler_keeps_the_others_findings(tmp_path, monkeypatch)
     memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
     assert memo == truth
     assert ran[0] == ["grows"]
+
+
+# --- what an edit's run reuses (lambdalint.records.Prior) ----------------------------------
+
+def _edit_stale_selection(raw):
+    """A well-shaped memo (signed with another key, as a repository could ship
+    one) whose selection claims nothing is indexed and whose names say nothing."""
+    raw["extra"]["edit"]["maps"] = {}
+    for entry in raw["inputs"]:
+        entry[5] = False  # indexed
+
+
+def test_an_edit_entry_of_another_key_is_a_miss(tmp_path, monkeypatch):
+    """The memo's selection and module names are only believed when this
+    machine wrote them: a memo signed with another key is ignored whole, and
+    the edit's run gives what a run without cache gives."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path / "p", {"db.py": DB, "app.py": APP, "other.py": "X = 1\n"})
+    settle(tmp_path / "p")
+    memo_and_truth(["p"], tmp_path / "c")
+    path = next((tmp_path / "c").glob("runs/*.json"))
+    raw = json.loads(signed.payload(path))
+    assert "edit" in raw["extra"]
+    _edit_stale_selection(raw)
+    signed.sign(path, json.dumps(raw).encode(), signed.other_key())
+    other = tmp_path / "p" / "other.py"
+    other.write_text("X = 2\n")  # a code edit: the run would go by the memo's selection
+    later(other)
+    memo, truth = memo_and_truth(["p"], tmp_path / "c")
+    assert memo == truth and truth[0]

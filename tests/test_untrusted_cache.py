@@ -155,10 +155,24 @@ def _memo(cache: Path) -> Path:
     return one(memo_files(cache))
 
 
+def _drop_pack(cache: Path) -> None:
+    """Without the findings pack, a run reads the per-handler entries."""
+    for pack in cache.glob("v*/findings/pack.json"):
+        pack.unlink()
+
+
 def _findings_entry(cache: Path) -> Path:
-    """The per-handler findings (``lambdalint.cache.findings``): read when no memo answers."""
+    """The per-handler findings (``lambdalint.cache.findings``): read when no memo
+    answers and no pack holds them."""
     forget_memos(cache)
+    _drop_pack(cache)
     return one(sorted(cache.glob("v*/findings/*/*.json")))
+
+
+def _findings_pack(cache: Path) -> Path:
+    """Every handler's findings in one file: read when no memo answers."""
+    forget_memos(cache)
+    return one(sorted(cache.glob("v*/findings/pack.json")))
 
 
 def _edges(cache: Path) -> Path:
@@ -167,7 +181,7 @@ def _edges(cache: Path) -> Path:
 
 
 TARGETS = {"facts entry": _facts_entry, "scans.json": _scans, "run memo": _memo,
-           "findings entry": _findings_entry, "edges.json": _edges}
+           "findings entry": _findings_entry, "edges.json": _edges, "findings pack": _findings_pack}
 
 
 @pytest.mark.parametrize("target", sorted(TARGETS))
@@ -261,6 +275,12 @@ WRONG_SHAPES = {
     "findings entry (another handler's)": (_findings_entry, lambda data: json.dumps(
         dict(json.loads(data), key="0" * 40)).encode()),
     "edges.json": (_edges, lambda data: json.dumps({k: [1, None] for k in json.loads(data)}).encode()),
+    "findings pack": (_findings_pack, lambda data: json.dumps(
+        dict(json.loads(data), keys={k: [[{"code": 1, "handlers": None}, []]] for k in json.loads(data)["keys"]})
+    ).encode()),
+    "findings pack (another handler's)": (_findings_pack, lambda data: json.dumps(
+        dict(json.loads(data), keys={k: [[d, ["0" * 40]] for d, _ in v] for k, v in json.loads(data)["keys"].items()})
+    ).encode()),
 }
 
 
@@ -271,17 +291,31 @@ def emptied_findings(path: Path) -> bytes:
     return json.dumps(raw, separators=(",", ":")).encode()
 
 
+def emptied_pack(path: Path) -> bytes:
+    raw = json.loads(payload_of(path))
+    assert any(raw["keys"].values()), "the pack holds the finding"
+    raw["keys"] = {k: [] for k in raw["keys"]}
+    return json.dumps(raw, separators=(",", ":")).encode()
+
+
+# a findings file, found (with no memo to answer, and for an entry no pack), and emptied
+FORGEABLE = {"entry": (_findings_entry, emptied_findings), "pack": (_findings_pack, emptied_pack)}
+
+
+@pytest.mark.parametrize("what", sorted(FORGEABLE))
 @pytest.mark.parametrize("how", ["old MAC", "another key"])
-def test_a_forged_findings_entry_does_not_hide_the_finding(warm, how):
-    """A per-handler entry saying "no findings" is believed only when this
-    machine signed it (the control shows that such an entry is used)."""
+def test_a_forged_findings_entry_does_not_hide_the_finding(warm, how, what):
+    """A per-handler entry (or the pack of every handler's records) saying "no
+    findings" is believed only when this machine signed it (the control shows
+    that such an entry is used)."""
     root, cache, key_dir = warm
-    entry = _findings_entry(cache)
+    find, emptied = FORGEABLE[what]
+    entry = find(cache)
     ours = bytes.fromhex((key_dir / "key").read_text().strip())
-    original, empty = entry.read_bytes(), emptied_findings(entry)
+    original, empty = entry.read_bytes(), emptied(entry)
     forge(entry, empty, ours)
     assert check(root, cache, key_dir).stdout.strip() == "", "the entry is what the run uses"
-    forget_memos(cache)
+    assert find(cache) == entry  # no memo again, and for an entry no pack (the run wrote one)
     entry.write_bytes(original)  # its own signature line, for the old MAC
     forge(entry, empty, signed.other_key(), keep_mac=how == "old MAC")
     run = check(root, cache, key_dir)

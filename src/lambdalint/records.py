@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Mapping, Optional, Set
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
 
 if TYPE_CHECKING:  # annotations only: a run the memo answers loads none of these
     from lambdalint.cache.store import Cache
@@ -62,6 +62,38 @@ class Loaded:
     # the keys of the cache entries derived from the files' facts (renamed facts,
     # handlers' findings: ``lambdalint.cache.findings``), which the run memo names for the sweep
     derived: List[str] = field(default_factory=list)
+    # what the next run may reuse after an edit (``Prior``): each Python file's
+    # selection summary (absolute path -> (entry key, digest)), and the module
+    # names renaming used (root -> import name -> module key); empty without pruning
+    summaries: Dict[str, Tuple[str, str]] = field(default_factory=dict)
+    maps: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    names: str = ""  # digest of the files' names and the declared handler modules (``Prior.names``)
+    cdk_apps: List[str] = field(default_factory=list)  # the Python files read as CDK apps (``Prior.cdk_apps``)
+
+
+@dataclass
+class Prior:
+    """What the run memo's run knew that an edit of a few Python files may leave
+    standing (``lambdalint.cache.reuse.prior``): the files whose content is
+    unchanged need not be read again, and when every changed file keeps its
+    selection summary (``lambdalint.graph.prune.selection_summary``) the
+    selection and the module names are the memo's run's."""
+
+    # absolute path -> (entry key, content digest, scan digest), of the unchanged Python files
+    unchanged: Dict[str, Tuple[str, str, str]]
+    indexed: FrozenSet[str]  # absolute paths of the files that run indexed: its selection
+    summaries: Dict[str, Tuple[str, str]]  # as ``Loaded.summaries``
+    maps: Dict[str, Dict[str, str]]  # as ``Loaded.maps``
+    # digest of how that run named the files and which modules deployment files
+    # declared as handler modules: the deployment files are read again each run
+    # (any Python file may be a CDK app), and the selection is kept only when they agree
+    names: str
+    # the Python files that run read as CDK apps: an unchanged file that was not
+    # one is not read again as a possible deployment file (it reads the same)
+    cdk_apps: FrozenSet[str]
+    # how that run named each file, as the memo holds it (``lambdalint.cache.reuse``):
+    # with equal ``names`` the next memo holds it as it is, not made again
+    sources: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,6 +118,8 @@ class Options:
     # the facts of changed files being made in a worker since the run began
     # (``lambdalint.run.workers.IndexAhead``): taken instead of indexing them again
     ahead: Optional[IndexAhead] = None
+    # what the run memo's run knew, for an edit of a few Python files (``Prior``)
+    prior: Optional["Prior"] = None
 
 
 @dataclass

@@ -30,6 +30,13 @@ makes the run check everything as before, and stores nothing.
 Entries are read and written like every cache entry (``lambdalint.cache.store``):
 signed with this machine's key, bounded, decoded defensively; a forged,
 corrupted or foreign entry is a miss, and its handler runs again.
+
+Each run also writes the records of all its handlers into one pack
+(``findings/pack.json``, signed as an entry is): the next run reads that one
+file instead of one file per handler (a few hundred after an edit of a large
+project). A key the pack does not hold is read from its entry; a pack of
+another shape is a miss, as any entry, and each of its records is checked as
+an entry's are.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ if TYPE_CHECKING:
 
 FINDINGS_FORMAT = 1
 MAX_FINDINGS_BYTES = 64 << 20
+MAX_PACK_BYTES = 256 << 20
+PACK_LIMIT = 20_000  # keys kept in the pack beyond this run's handlers
 
 # Runs a subset of the handlers (in run order): their diagnostics and the rules' failures.
 RunSubset = Callable[[List["Handler"]], Tuple[List["Diagnostic"], List[str]]]
@@ -100,20 +109,30 @@ def load_entry(cache: "Cache", key: str, handler: str) -> Optional[List[Record]]
     """The records stored for ``key``, when this machine wrote them there, in
     the shape it writes: each diagnostic names ``handler``, each record's owners
     include ``key``."""
-    from lambdalint.cache.store import DECODE_ERRORS, entry_label
-    from lambdalint.index.jsonform import from_json
-    from lambdalint.report.diagnostics import Diagnostic
+    from lambdalint.cache.store import entry_label
 
     path = entry_file(cache.dir, key)
     raw = cache.read_json(path, entry_label(cache.dir, "findings", key), MAX_FINDINGS_BYTES)
     if raw is None:
         return None
+    if type(raw) is not dict or raw.get("format") != FINDINGS_FORMAT or raw.get("key") != key:
+        cache.reject(path, "not findings lambdalint wrote")
+        return None
+    return _records(cache, path, key, handler, raw.get("records"))
+
+
+def _records(cache: "Cache", where: str, key: str, handler: str, raw: Any) -> Optional[List[Record]]:
+    """The records of an entry (or of a pack's key), checked: each diagnostic
+    names ``handler``, each record's owners include ``key``; ``None`` (a miss) otherwise."""
+    from lambdalint.cache.store import DECODE_ERRORS
+    from lambdalint.index.jsonform import from_json
+    from lambdalint.report.diagnostics import Diagnostic
+
     try:
-        if type(raw) is not dict or raw.get("format") != FINDINGS_FORMAT or raw.get("key") != key \
-                or type(raw.get("records")) is not list:
+        if type(raw) is not list:
             raise ValueError("not findings")
         out: List[Record] = []
-        for d_raw, owners in raw["records"]:
+        for d_raw, owners in raw:
             d = from_json(Diagnostic, d_raw)
             if not (isinstance(d.code, str) and isinstance(d.path, str) and isinstance(d.message, str)
                     and type(d.handlers) is tuple and handler in d.handlers
@@ -123,21 +142,67 @@ def load_entry(cache: "Cache", key: str, handler: str) -> Optional[List[Record]]
                 raise ValueError("not a finding of this handler")
             out.append((d, tuple(owners)))
     except DECODE_ERRORS:
-        cache.reject(path, "not findings lambdalint wrote")
+        cache.reject(where, "not findings lambdalint wrote")
         return None
     return out
 
 
-def store_entry(cache: "Cache", key: str, records: Sequence[Record]) -> None:
-    from lambdalint.cache.store import entry_label
+def _raw(records: Sequence[Record]) -> List[Any]:
     from lambdalint.index.jsonform import to_json
+
+    return [[to_json(d), list(owners)] for d, owners in records]
+
+
+# --- the pack --------------------------------------------------------------------------
+
+def _pack_file(cache_dir: str) -> str:
+    return os.path.join(cache_dir, "findings", "pack.json")
+
+
+def load_pack(cache: "Cache") -> Dict[str, Any]:
+    """Key -> the raw records of its entry, as the last run wrote them ({} when none)."""
+    from lambdalint.cache.store import entry_label
+
+    path = _pack_file(cache.dir)
+    raw = cache.read_json(path, entry_label(cache.dir, "findings", "pack"), MAX_PACK_BYTES)
+    if raw is None:
+        return {}
+    if type(raw) is not dict or raw.get("format") != FINDINGS_FORMAT or type(raw.get("keys")) is not dict:
+        cache.reject(path, "not findings lambdalint wrote")
+        return {}
+    return raw["keys"]
+
+
+def save_pack(cache: "Cache", mine: Mapping[str, List[Any]], known: Mapping[str, Any]) -> None:
+    """Write the raw records of this run's handlers (``mine``), then the pack's
+    other keys up to a bound, so that checking one folder does not evict another's."""
+    from lambdalint.cache.store import entry_label
+
+    if not mine or not cache.prepare():
+        return
+    out: Dict[str, Any] = dict(mine)
+    for key, records in known.items():
+        if len(out) >= PACK_LIMIT + len(mine):
+            break
+        out.setdefault(key, records)
+    path = _pack_file(cache.dir)
+    try:
+        payload = json.dumps({"format": FINDINGS_FORMAT, "keys": out}, separators=(",", ":")).encode()
+        cache.write_entry(path, entry_label(cache.dir, "findings", "pack"), payload)
+    except (OSError, ValueError, TypeError, RecursionError) as exc:
+        cache.fail(f"{getattr(exc, 'filename', None) or path}: {getattr(exc, 'strerror', None) or exc}")
+
+
+def store_entry(cache: "Cache", key: str, records: Sequence[Record], raw: Optional[List[Any]] = None) -> None:
+    """``raw``: the records' JSON form, when made already."""
+    from lambdalint.cache.store import entry_label
 
     if not cache.prepare():
         return
     path = entry_file(cache.dir, key)
     try:
         payload = json.dumps({"format": FINDINGS_FORMAT, "key": key,
-                              "records": [[to_json(d), list(owners)] for d, owners in records]},
+                              "records": raw if raw is not None else _raw(records)},
                              separators=(",", ":")).encode()
         cache.write_entry(path, entry_label(cache.dir, "findings", key), payload)
     except (OSError, ValueError, TypeError, RecursionError) as exc:
@@ -186,9 +251,12 @@ def store_all(cache: "Cache", project: "Project", handlers: Sequence["Handler"],
     records = run.records(found)
     if records is None:
         return
+    mine: Dict[str, List[Any]] = {}
     for i, key in enumerate(keys):
         if key is not None:
-            store_entry(cache, key, records.get(i, []))
+            mine[key] = _raw(records.get(i, []))
+            store_entry(cache, key, records.get(i, []), mine[key])
+    save_pack(cache, mine, load_pack(cache))
 
 
 def _site(d: "Diagnostic") -> Tuple[str, Tuple[int, ...]]:
@@ -211,11 +279,20 @@ def incremental(cache: "Cache", project: "Project", handlers: Sequence["Handler"
         return None
     run = _Run(project, handlers, keys)
     cached: Dict[int, List[Record]] = {}
+    pack = load_pack(cache)
+    packed: Dict[str, Any] = {}  # this run's keys found in the pack or their entries: their raw records
     for i, (h, key) in enumerate(zip(handlers, keys)):
-        if key is not None:
+        if key is None:
+            continue
+        entry = _records(cache, _pack_file(cache.dir), key, h.qualname, pack[key]) if key in pack else None
+        if entry is None:
             entry = load_entry(cache, key, h.qualname)
             if entry is not None:
-                cached[i] = entry
+                packed[key] = _raw(entry)
+        else:
+            packed[key] = pack[key]
+        if entry is not None:
+            cached[i] = entry
     dirty: Set[int] = {i for i in range(len(handlers)) if i not in cached}
     while True:
         clean = _consistent(run, cached, dirty)
@@ -236,8 +313,12 @@ def incremental(cache: "Cache", project: "Project", handlers: Sequence["Handler"
             break
         dirty |= joining
     for i in sorted(dirty):
-        if keys[i] is not None:
-            store_entry(cache, keys[i], records.get(i, []))  # type: ignore[arg-type]
+        key = keys[i]
+        if key is not None:
+            packed[key] = _raw(records.get(i, []))
+            store_entry(cache, key, records.get(i, []), packed[key])
+    if dirty or any(k not in pack for k in packed):  # else the pack holds this run already
+        save_pack(cache, {k: packed[k] for k in keys if k is not None and k in packed}, pack)
     return clean + ran, len(dirty)
 
 

@@ -249,7 +249,26 @@ def memo_from_json(raw: Any) -> Optional[Memo]:
     if not (isinstance(reads, list) and all(isinstance(p, str) and "\0" not in p for p in reads)
             and isinstance(sources, dict)):
         return None
+    if "edit" in extra and not _edit_shaped(extra["edit"]):
+        return None
     return Memo(int(raw["started_ns"]), inputs, dict(raw["result"]), bool(raw["pruned"]), extra)
+
+
+def _edit_shaped(edit: Any) -> bool:
+    """Whether ``edit`` (what an edit's run may reuse: ``lambdalint.cache.reuse.prior``)
+    has the shape lambdalint writes: summaries by path, [entry key, digest], and
+    the module names of each root."""
+    if type(edit) is not dict or type(edit.get("summaries")) is not dict or type(edit.get("maps")) is not dict \
+            or type(edit.get("names")) is not str or type(edit.get("cdk")) is not list \
+            or not all(type(p) is str for p in edit["cdk"]):
+        return False
+    for path, pair in edit["summaries"].items():
+        if not (type(pair) is list and len(pair) == 2 and all(type(x) is str for x in pair)
+                and _HEX.fullmatch(pair[0])):
+            return False
+    return all(type(root) is str and type(names) is dict
+               and all(type(k) is str and type(v) is str for k, v in names.items())
+               for root, names in edit["maps"].items())
 
 
 def _forget_old_runs(folder: str, keep: int) -> None:

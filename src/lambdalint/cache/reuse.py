@@ -19,7 +19,7 @@ from lambdalint.report.diagnostics import Diagnostic
 from lambdalint.project.discover import SourceFile
 from lambdalint.graph.entry import Handler
 from lambdalint.deploy.records import Notice
-from lambdalint.records import FileRecord, Gathered, Loaded, Options, RunResult
+from lambdalint.records import FileRecord, Gathered, Loaded, Options, Prior, RunResult
 from lambdalint.project.sourcefile import Unreadable, read_source
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     memo's run used, so that its result holds; ``None`` otherwise."""
     from lambdalint.index.scan import scan_source, scan_to_json
     from lambdalint.cache.memo import Input, scan_digest
+    from lambdalint.deploy.read import names_cdk
 
     if any(not old.inputs[p].key for p in differ):
         return None  # not a Python file the run read: a deployment file, an unreadable file
@@ -112,6 +113,12 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         return None
     cache = options.cache
     out: Dict[str, Input] = {}
+    # any Python file may be a CDK app, a deployment file: its scan and facts do not
+    # say which handlers it declares. One that was not read as one, and still names
+    # no CDK marker, declares none (``Prior.cdk_apps``; without them, none is proven)
+    reads = set(old.extra.get("reads", ()))
+    edit = old.extra.get("edit")
+    apps = set(edit["cdk"]) if isinstance(edit, dict) else None
     for path, stamp in differ.items():
         source, was = sources.get(path), old.inputs[path]
         if source is None or cache is None:
@@ -119,6 +126,8 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         try:
             data = read_source(path)
         except Unreadable:
+            return None
+        if path in reads and (apps is None or path in apps or names_cdk(data)):
             return None
         if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
             return None
@@ -142,16 +151,39 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     return out
 
 
-def _extra(loaded: Loaded) -> Dict[str, Any]:
+def prior(old: "Memo", changes: Optional["Changes"]) -> Optional[Prior]:
+    """What the memo's run knew that still holds after an edit of Python files
+    only (``lambdalint.records.Prior``): ``None`` when the set of files changed,
+    when a changed file is not a Python file the run read (a deployment file,
+    an unreadable file), or when the run did not prune, or recorded nothing for it."""
+    edit = old.extra.get("edit")
+    if changes is None or not changes.differ or not old.pruned or not isinstance(edit, dict):
+        return None
+    if any(not old.inputs[p].key or not old.inputs[p].source for p in changes.differ):
+        return None
+    unchanged = {p: (i.key, i.digest, i.scan) for p, i in old.inputs.items()
+                 if i.source and i.key and p not in changes.differ}
+    return Prior(unchanged, frozenset(p for p, i in old.inputs.items() if i.indexed),
+                 {p: (k, d) for p, (k, d) in edit["summaries"].items()}, edit["maps"], edit["names"],
+                 frozenset(edit["cdk"]), old.extra.get("sources", {}))
+
+
+def _extra(loaded: Loaded, before: Optional[Prior] = None) -> Dict[str, Any]:
     """What a later run needs to redo part of this one: the files deployment
     readers asked for, and how each Python file was named (module keys depend
-    on every file and on the deployment files, which a reuse has not read)."""
+    on every file and on the deployment files, which a reuse has not read);
+    named as the memo's run (``before``) named them, as that memo holds it."""
     from lambdalint.index.jsonform import to_json
 
+    same = before is not None and bool(loaded.names) and before.names == loaded.names
     return {"reads": sorted(loaded.deployment_reads),
-            "sources": {os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable},
+            "sources": before.sources if same else {  # type: ignore[union-attr]
+                os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable},
             # what the sweep keeps (``lambdalint.cache.sweep``)
-            "derived": sorted(loaded.derived)}
+            "derived": sorted(loaded.derived),
+            # what an edit's run may reuse (``prior``)
+            "edit": {"summaries": {p: list(v) for p, v in loaded.summaries.items()}, "maps": loaded.maps,
+                     "names": loaded.names, "cdk": sorted(loaded.cdk_apps)}}
 
 
 def source_of(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:
@@ -210,7 +242,7 @@ def record(memo: "RunMemo", loaded: Loaded, result: RunResult, gathered: Gathere
     from lambdalint.cache.memo import Memo
 
     memo.store(Memo(memo.started_ns, _inputs(loaded, gathered, stamps, memo.started_ns), _result_to_json(result),
-                    loaded.pruned, _extra(loaded)), options.cache)
+                    loaded.pruned, _extra(loaded, options.prior)), options.cache)
     if options.cache is not None and options.cache.writable:
         # once a day, entries no kept memo names go (lambdalint.cache.sweep)
         from lambdalint.cache.sweep import sweep_if_due

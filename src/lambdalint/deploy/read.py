@@ -231,16 +231,24 @@ def _mentions_lambda(path: str) -> bool:
     return any(m in data for m in _SNIFF_MARKERS)
 
 
+def names_cdk(data: bytes) -> bool:
+    """Whether a Python file's text names every CDK marker: only such a file is
+    read as a CDK app (any other reads as no deployment file)."""
+    return all(marker in data for marker in _CDK_MARKERS)
+
+
 def _read_cdk(path: str, shown: str, root: str) -> Deployment:
     try:
         data = _read_bytes(path, MAX_BYTES)
     except (OSError, ValueError):
         return Deployment()  # the index reports unreadable Python files
-    if not all(marker in data for marker in _CDK_MARKERS):
+    if not names_cdk(data):
         return Deployment()  # most Python files: not worth a parse
     from lambdalint.deploy.cdk import read
 
-    return read(data, path, shown, root)
+    out = read(data, path, shown, root)
+    out.cdk_apps.append(os.path.abspath(path))
+    return out
 
 
 def _read_sam(data: Any, path: str, shown: str, root: str) -> Deployment:

@@ -168,11 +168,15 @@ class Deployment:
     declared: List[Declared] = field(default_factory=list)
     notices: List[Notice] = field(default_factory=list)
     files: List[str] = field(default_factory=list)
+    # the Python files read as CDK apps (their text names every CDK marker), absolute:
+    # a run after an edit need not read again the others that did not change
+    cdk_apps: List[str] = field(default_factory=list)
 
     def extend(self, other: "Deployment") -> None:
         self.declared.extend(other.declared)
         self.notices.extend(other.notices)
         self.files.extend(other.files)
+        self.cdk_apps.extend(other.cdk_apps)
 
     @property
     def code_roots(self) -> List[str]:

@@ -11,7 +11,7 @@ which turns it on only where no deployment file says anything.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Set, Tuple
 
 from lambdalint.deploy.records import WARNING, Notice
 from lambdalint.graph.handlers import Handler, matches_listed, normalise_listed
@@ -47,28 +47,35 @@ def with_snapstart(project: Project, handlers: Sequence[Handler], everywhere: bo
     shown = display_path(config) if config else "config"
     hits, notices = _listed_in_config(project, handlers, listed, "snapstart-handlers", config, import_names)
     out: List[Handler] = []
+    hooked = _hooks_importers(project)
     for h, hit in zip(handlers, hits):
         facts = h.deploy
         if hit is not None:
             facts = replace(facts, snapstart=True, snapstart_at=f"{shown}, snapstart-handlers")
         elif everywhere:
             facts = replace(facts, snapstart=True, snapstart_at=f"{shown}, snapstart = true")
-        elif facts.snapstart is None:
-            importer = _hooks_importer(project, h.module)
+        elif facts.snapstart is None and hooked:
+            importer = _hooks_importer(project, h.module, hooked)
             if importer is not None:
                 facts = replace(facts, snapstart=True, snapstart_at=f"{importer} imports {HOOKS_MODULE}")
         out.append(h if facts is h.deploy else replace(h, deploy=facts))
     return out, notices
 
 
-def _hooks_importer(project: Project, module: str) -> Optional[str]:
+def _hooks_importers(project: Project) -> Set[str]:
+    """The modules that import the runtime hooks (most projects have none: then
+    no handler's closure is walked for them)."""
+    return {name for name, facts in project.modules.items()
+            if any(i == HOOKS_MODULE or i.startswith(HOOKS_MODULE + ".") for i in facts.imports)}
+
+
+def _hooks_importer(project: Project, module: str, hooked: Set[str]) -> Optional[str]:
     """The file of a module the handler's process loads that imports the runtime
-    hooks (the handler's own module first): hooks in a module it does not load never run."""
+    hooks (``hooked``; the handler's own module first): hooks in a module it does not load never run."""
     closure = project.import_closure(module)
     for name in [module] + sorted(closure - {module}):
-        facts = project.modules.get(name)
-        if facts is not None and any(i == HOOKS_MODULE or i.startswith(HOOKS_MODULE + ".") for i in facts.imports):
-            return display_path(facts.path)
+        if name in hooked:
+            return display_path(project.modules[name].path)
     return None
 
 

@@ -127,8 +127,8 @@ def _decorator_reason(project: Project, facts: ModuleFacts, dec: Decorator) -> O
     last = segs[-1] if segs else root.rsplit(".", 1)[-1].split(":")[-1]
     if last in _POWERTOOLS_METHODS:
         return f"decorator @{paths.display(dec.path)}"
-    expanded = project.expand_value(dec.path) or dec.path
-    if last in _POWERTOOLS_FUNCTIONS and expanded.startswith("aws_lambda_powertools"):
+    # expanding reads every module-level binding of the project: only for the names it decides
+    if last in _POWERTOOLS_FUNCTIONS and (project.expand_value(dec.path) or dec.path).startswith("aws_lambda_powertools"):
         return f"decorator @{paths.display(dec.path)}"
     registered = _registered(project, dec)
     if registered is not None:

@@ -109,6 +109,37 @@ def select(sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], liste
     return reachable(roots, scans)
 
 
+def selection_summary(scan: ModuleScan, keyed: ModuleScan, names: List[str], known: AbstractSet[str],
+                      listed: Sequence[str] = (), patterns: Sequence[str] = (), conventions: bool = True) -> Dict[str, Any]:
+    """All that ``select`` reads of a module's scan, under these settings, given
+    the project's module names (``names``, sorted; ``known``, the same as a set)
+    and the scan keyed for the run (``keyed``): whether it parsed, the handler
+    decorators it makes, the functions and objects some setting or context could
+    make entry points (a decorator, a name listed or matching a pattern; not a
+    plain helper), whether it makes a router, adapts an app or registers objects,
+    and the modules its imports and chains reach (not the chains themselves: a
+    body edit that names another attribute of the same module reaches nothing new).
+    Equal summaries give the same selection whatever the other modules hold, so
+    an edit that keeps every changed module's summary keeps the last run's
+    selection (``lambdalint.run``); a new handler, a route decorator, an import
+    that reaches another module change it."""
+    wanted = {func for _, func in map(_normalise_listed, listed)}
+    named = patterns if conventions else ()
+
+    def kept(name: str) -> bool:
+        return name in wanted or any(fnmatch.fnmatchcase(name, p) for p in named)
+
+    return {
+        "parsed": scan.parsed,
+        "decorators": list(scan.handler_decorators),
+        "defs": [[fn.name, list(fn.params), [[d.written, d.imported] for d in fn.decorators]]
+                 for fn in scan.defs if fn.decorators or kept(fn.name)],
+        "objects": [name for name in scan.objects if kept(name)],
+        "kinds": [makes_router(scan), adapts_an_app(scan), registers_objects(scan, False), registers_objects(scan, True)],
+        "reach": sorted(_reached(keyed, names, known)),
+    }
+
+
 class _Routers(NamedTuple):
     """Whether any project module makes a Lambda-only router."""
 

@@ -280,6 +280,12 @@ def adapter_app(project: Project, module: str, line: int, value: str) -> Optiona
     return None
 
 
+def _adapter_call(e) -> bool:
+    """Whether event ``e`` may be a call to a Lambda adapter (by the name called:
+    most calls are not, and need no resolving)."""
+    return e.kind == "call" and e.path is not None and e.path.rsplit(".", 1)[-1] in _ADAPTER_LASTS
+
+
 def _adapted(project: Project, e) -> Optional[str]:
     """The app a call event hands to a Lambda adapter (``Mangum(app)``,
     ``serverless_wsgi.handle_request(app, event, context)``), as a global path."""
@@ -307,7 +313,12 @@ def adapted_app_routes(project: Project) -> List[Handler]:
             if fn is not None:
                 out.append(Handler(m, qualname, project.modules[m].path, fn.span[0], why(owner)))
 
-    for gpath, bindings in project.bindings.items():
+    # a module-level adapter is a call at module level to one of the adapters' names:
+    # without one, the project's bindings (a table of every module) are not made here
+    at_module_level = any(_adapter_call(e) for facts in project.modules.values()
+                          for fn in (facts.functions.get("<module>"),) if fn is not None
+                          for e in iter_events(fn.body))
+    for gpath, bindings in (project.bindings.items() if at_module_level else ()):
         for b in bindings:
             if b.function != "<module>" or b.value is None or not b.value.endswith("()"):
                 continue

@@ -406,9 +406,12 @@ def imported_namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[
     for s in sources:
         if s.root and s.module in imports:
             wanted.setdefault(s.root, set()).update(imports[s.module])
+    # roots side by side (a service per folder) share their folders above: each
+    # lookup is made once per list of folders, not once per root
+    looked: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Optional[SourceFile]] = {}
     for root, dotted_names in wanted.items():
         names = maps.setdefault(root, {})
-        folders = _identifier_ancestors(root)
+        folders = tuple(_identifier_ancestors(root))
         for dotted in sorted(dotted_names):
             parts = dotted.split(".")
             if len(parts) > _NAMESPACE_DEPTH:
@@ -418,7 +421,11 @@ def imported_namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[
                 name = f"{name}.{part}" if name else part
                 if name in names:
                     break  # known here: a module of that name shadows a folder of it
-                found = _namespace_file(folders, parts[:k], by_path)
+                where = (folders, tuple(parts[:k]))
+                if where in looked:
+                    found = looked[where]
+                else:
+                    found = looked[where] = _namespace_file(folders, parts[:k], by_path)
                 if found is not None:
                     names[name] = found.module
                     break

@@ -28,6 +28,8 @@ from lambdalint.index import files as indexing
 from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, RunResult
 from lambdalint.project.root import inside, project_root
 from lambdalint.run.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
+from lambdalint.run import edits
+from lambdalint.run.files import File, file_data, read_deferred
 from contextlib import closing
 
 if TYPE_CHECKING:
@@ -81,7 +83,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
         deployment, sources, reads = again
     else:
         with recording_reads() as reads:
-            deployment = read_found(gathered.deployment, gathered.root, gathered.notices)
+            deployment = read_found(edits.possible_deployment(gathered, options.prior), gathered.root, gathered.notices)
             # recorded too: the ``__init__.py`` files that name modules, above the checked paths as well
             sources = name_sources(gathered.tree.python, deployment.code_roots, gathered.tree.errors)
         if memo is not None:
@@ -90,8 +92,9 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     records: Dict[str, FileRecord] = {}
     digests: Dict[str, str] = {}
     derived: List[str] = []
-    modules = collect_facts(sources, settings, options, records, _declared_modules(deployment.declared, sources),
-                            digests, derived)
+    reusable: Dict[str, Any] = {}
+    declared_modules = _declared_modules(deployment.declared, sources)
+    modules = collect_facts(sources, settings, options, records, declared_modules, digests, derived, reusable)
     project = Project(modules, memo.get("project") if memo is not None else None)
     if memo is not None:
         memo["project"] = project
@@ -110,9 +113,15 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     if edge_names is not None:
         from lambdalint.cache import edges
 
+        # the handlers' closures (what their findings are keyed by) are made now, so
+        # that the import names stored for the next run cover them
+        for h in handlers:
+            project.import_closure(h.module)
         edges.save(options.cache, project, digests, edge_names)  # type: ignore[arg-type]
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
-                  len(sources), code_roots, sources, reads, records, options.prune, digests, derived)
+                  len(sources), code_roots, sources, reads, records, options.prune, digests, derived,
+                  reusable.get("summaries", {}), reusable.get("maps", {}), reusable.get("names", ""),
+                  deployment.cdk_apps)
 
 
 def _edge_names(options: Options, project: "Project", digests: Mapping[str, str]) -> Optional[Dict[str, Tuple[str, ...]]]:
@@ -174,33 +183,36 @@ def _merged(options: Optional[Options], verbose: bool, contents: Optional[Conten
                    contents=contents if contents is not None else options.contents)
 
 
-@dataclass
-class _File:
-    source: SourceFile
-    data: bytes
-    key: str
-    digest: str  # content_hash(data)
-
-
 def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Options,
                   records: Optional[Dict[str, FileRecord]] = None, declared: Sequence[str] = (),
-                  digests: Optional[Dict[str, str]] = None, derived: Optional[List[str]] = None) -> List[ModuleFacts]:
+                  digests: Optional[Dict[str, str]] = None, derived: Optional[List[str]] = None,
+                  reusable: Optional[Dict[str, Any]] = None) -> List[ModuleFacts]:
     """The facts of every file handlers can reach (of every file without
     pruning), and of every file that cannot be read, in ``sources`` order.
     ``records`` (absolute path -> ``FileRecord``) is filled when given;
     ``declared``: modules deployment files name as handler modules;
     ``digests`` (module key -> digest of its facts as keyed for this run) is
     filled when given, for the modules whose stored facts the cache knows;
-    ``derived``: the keys of the renamed facts a disk cache holds, when given."""
+    ``derived``: the keys of the renamed facts a disk cache holds, when given;
+    ``reusable``: filled with the files' selection summaries and the module
+    names (``Loaded.summaries``, ``Loaded.maps``), for the run memo.
+    With ``options.prior`` (an edit of a few files since the run memo's run),
+    unchanged files are not read, and their selection is reused when every
+    changed file keeps its summary."""
     progress = options.progress or Progress(False)
     jobs = options.jobs or default_jobs()
     cache = options.cache
     failed: Dict[str, ModuleFacts] = {}
-    files: List[_File] = []
+    files: List[File] = []
+    prior = options.prior if options.prune and not options.contents else None
     # a cache kept in memory remembers the files read, by their stamps: an edit reads one file again, not all
-    known: Optional[Dict[str, Tuple[Tuple[int, ...], _File]]] = \
+    known: Optional[Dict[str, Tuple[Tuple[int, ...], File]]] = \
         cache.memo.setdefault("files", {}) if cache is not None and cache.memo is not None else None
     for source in sources:
+        was = prior.unchanged.get(os.path.abspath(source.path)) if prior is not None and not source.unreadable else None
+        if was is not None:  # read only if it must be scanned or indexed after all
+            files.append(File(source, None, was[0], was[1]))
+            continue
         stamp: Tuple[int, ...] = ()
         if known is not None and not source.unreadable and not (options.contents and source.path in options.contents):
             from lambdalint.project.sourcefile import stamp_of
@@ -215,11 +227,21 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
             failed[source.module] = data
         else:
             digest = content_hash(data)
-            files.append(_File(source, data, entry_key(digest, os.path.abspath(source.path), source.runtime_name,
+            files.append(File(source, data, entry_key(digest, os.path.abspath(source.path), source.runtime_name,
                                                        source.is_package), digest))
             if stamp and known is not None:
                 known[source.path] = (stamp, files[-1])
-    maps = rename_maps(sources)
+    names = edits.names_digest(sources, declared) if prior is not None or reusable is not None else ""
+    reused = edits.reused_selection(files, failed, sources, prior, settings) \
+        if prior is not None and prior.names == names else None
+    if reused is None and prior is not None:  # the selection is made again: it reads every file
+        files = read_deferred(files, failed, options.contents)
+    if prior is not None and options.verbose:
+        import sys
+
+        print(f"lambdalint: the last run's selection {'kept' if reused is not None else 'made again'} "
+              f"after an edit", file=sys.stderr)
+    maps = reused.maps if reused is not None else rename_maps(sources)
     from lambdalint.graph.rename import needs_rename, rename_modules
     from lambdalint.cache.digests import fact_digests, renamed_key, root_digest
 
@@ -229,12 +251,18 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     roots: Dict[str, str] = {}
     # the progress line is erased also when interrupted: it would stay under the message
     with Pool(jobs) as pool, closing(progress):
-        scans = _scans(files, cache, pool, progress)
-        # the names a file imports from a namespace folder beside its own (`from lib
-        # import db` in handlers/orders.py), read from the first pass
-        imported_namespace_names(maps, sources, {f.source.module: scans[f.key].imports + scans[f.key].chains
-                                                 for f in files if f.key in scans})
-        if options.prune:
+        if reused is not None:
+            scans = reused.scans
+        else:
+            scans = _scans(files, cache, pool, progress)
+            # the names a file imports from a namespace folder beside its own (`from lib
+            # import db` in handlers/orders.py), read from the first pass
+            imported_namespace_names(maps, sources, {f.source.module: scans[f.key].imports + scans[f.key].chains
+                                                     for f in files if f.key in scans})
+        if reused is not None:
+            chosen = reused.chosen
+            todo = [f for f in files if f.source.module in chosen]
+        elif options.prune:
             from lambdalint.graph.prune import select
 
             keyed = _keyed_scans(files, scans, maps, cache)
@@ -256,14 +284,23 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
         facts = _facts([f for f in todo if f.source.module not in ready], cache, pool, progress, options.verbose,
                        options.ahead)
         facts.update((module, hit) for module, (_, hit) in ready.items())
-        if options.prune and any(not scans[f.key].parsed and facts[f.source.module].problem is None for f in todo):
+        # (a reused selection had every changed file parsed, and indexed everything when another was not)
+        if reused is None and options.prune and any(not scans[f.key].parsed and facts[f.source.module].problem is None
+                                                    for f in todo):
             # The index read a file the first pass could not (syntax newer than this
             # Python's): its imports are unknown, so nothing can be pruned.
             facts.update(_facts([f for f in files if f.source.module not in facts], cache, pool, progress, options.verbose))
+    if reusable is not None and options.prune and cache is not None and cache.memo is None:
+        reusable["summaries"] = reused.summaries if reused is not None else edits.summaries(files, scans, sources, maps,
+                                                                                     settings)
+        reusable["maps"] = maps
+        reusable["names"] = names
     if records is not None:
         memo = cache.memo if cache is not None else None
-        _record(records, files, failed, sources, scans, facts,
-                memo.setdefault("scan_digests", {}) if memo is not None else None)
+        known_scans = memo.setdefault("scan_digests", {}) if memo is not None else None
+        if prior is not None:  # the scans of the files not read: the memo's run's digests
+            known_scans = {key: scan for key, _, scan in prior.unchanged.values() if scan}
+        _record(records, files, failed, sources, scans, facts, known_scans)
     facts.update(failed)
     # facts are indexed (and cached) under the import name, then keyed for this run
     keys = {f.source.module: f.key for f in files}
@@ -303,7 +340,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
     return out
 
 
-def _stored_renamed(files: List[_File], maps: Dict[str, Dict[str, str]], disk: Cache,
+def _stored_renamed(files: List[File], maps: Dict[str, Dict[str, str]], disk: Cache,
                     roots: Dict[str, str]) -> Dict[str, Tuple[str, ModuleFacts]]:
     """The renamed facts (module -> (entry key, facts)) ``disk`` holds for
     ``files``. Such an entry exists only for facts that renaming changed, and
@@ -336,7 +373,7 @@ def _renamed_memo(cache: Optional[Cache], maps: Dict[str, Dict[str, str]]) -> Op
     return last[1]
 
 
-def _record(records: Dict[str, FileRecord], files: List[_File], failed: Mapping[str, ModuleFacts],
+def _record(records: Dict[str, FileRecord], files: List[File], failed: Mapping[str, ModuleFacts],
             sources: Sequence[SourceFile], scans: Mapping[str, ModuleScan], facts: Mapping[str, ModuleFacts],
             known: Optional[Dict[str, str]] = None) -> None:
     """``known``: the scan digests of the runs before, by entry key (kept in memory)."""
@@ -357,7 +394,7 @@ def _record(records: Dict[str, FileRecord], files: List[_File], failed: Mapping[
             records[os.path.abspath(s.path)] = FileRecord(f"!{problem.message if problem else ''}")
 
 
-def _keyed_scans(files: List[_File], scans: Mapping[str, ModuleScan], maps: Dict[str, Dict[str, str]],
+def _keyed_scans(files: List[File], scans: Mapping[str, ModuleScan], maps: Dict[str, Dict[str, str]],
                  cache: Optional[Cache]) -> Dict[str, ModuleScan]:
     """Each file's scan keyed for this run (module -> scan); remembered by a
     cache kept in memory while the modules' names stay the same."""
@@ -372,23 +409,14 @@ def _keyed_scans(files: List[_File], scans: Mapping[str, ModuleScan], maps: Dict
         hit = known.get(f.key)
         if hit is None:
             root = f.source.root
-            hit = scans[f.key] if plain.get(root, True) else _keyed(scans[f.key], maps.get(root, {}))
+            hit = scans[f.key] if plain.get(root, True) else edits.keyed_scan(scans[f.key], maps.get(root, {}))
             if last is not None:
                 known[f.key] = hit
         out[f.source.module] = hit
     return out
 
 
-def _keyed(scan: ModuleScan, names: Mapping[str, str]) -> ModuleScan:
-    """A scan made under the file's import name, with the modules it names keyed
-    for this run as ``lambdalint.graph.rename`` keys the facts."""
-    from lambdalint.graph.rename import rename_path
-
-    return replace(scan, imports=tuple(rename_path(x, names) for x in scan.imports),
-                   chains=tuple(rename_path(x, names) for x in scan.chains))
-
-
-def _scans(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: Progress) -> Dict[str, ModuleScan]:
+def _scans(files: List[File], cache: Optional[Cache], pool: "Pool", progress: Progress) -> Dict[str, ModuleScan]:
     stored = cache.load_scans() if cache is not None else {}
     scans: Dict[str, ModuleScan] = {f.key: stored[f.key] for f in files if f.key in stored}
     missing = [f for f in files if f.key not in scans]
@@ -404,10 +432,10 @@ def _scans(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: P
     return scans
 
 
-def _facts(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: Progress,
+def _facts(files: List[File], cache: Optional[Cache], pool: "Pool", progress: Progress,
            verbose: bool, ahead: Optional["IndexAhead"] = None) -> Dict[str, ModuleFacts]:
     out: Dict[str, ModuleFacts] = {}
-    missing: List[_File] = []
+    missing: List[File] = []
     for f in files:
         made = ahead.result(f.key) if ahead is not None else None
         if made is not None:
@@ -417,8 +445,12 @@ def _facts(files: List[_File], cache: Optional[Cache], pool: "Pool", progress: P
         hit = cache.get_facts(f.key, f.source.path, f.source.runtime_name) if cache is not None else None
         if hit is not None:
             out[f.source.module] = hit
-        else:
+            continue
+        data = file_data(f, None)  # not read before (``Prior``): its entry was expected
+        if isinstance(data, bytes):
             missing.append(f)
+        else:
+            out[f.source.module] = data
     if not missing:
         return out
     # where the workers store entries, and the key they sign them with
@@ -493,22 +525,39 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
 
     options = _merged(options, verbose, contents)
     memo = reuse.open_memo(paths, settings, catalog, options)
-    gathered = gathered if gathered is not None else gather(settings, paths)
-    if options.require_python and not gathered.tree.python and not gathered.tree.errors:
-        raise DiscoveryError(no_python_files(paths, gathered.tree.skipped))
+    # The memo's inputs are stamped (and the changed ones hashed) before the walk
+    # of the paths: the changed files' indexing starts as early as it can, and
+    # the walk runs meanwhile. The walk then confirms that the set of inputs is the
+    # memo's (else nothing of the memo is used, and the worker's facts are only stored).
+    old = memo.load(options.cache) if memo is not None and options.cache is not None else None
+    early = edits.early_changes(memo, old) if old is not None else None
+    ahead = _index_ahead(old, early[1], options) if old is not None and early is not None else None
+    try:
+        gathered = gathered if gathered is not None else gather(settings, paths)
+        if options.require_python and not gathered.tree.python and not gathered.tree.errors:
+            raise DiscoveryError(no_python_files(paths, gathered.tree.skipped))
+    except BaseException:
+        if ahead is not None:
+            ahead.stop()
+        raise
     if memo is None:
         return _check(settings, paths, catalog, options, gathered)[0]
     from lambdalint.project.sourcefile import stamp_of
 
     # with a folder that cannot be listed, the result says so, and no stamp covers what it holds
-    old = memo.load(options.cache) if not gathered.tree.errors and options.cache is not None else None
+    if gathered.tree.errors:
+        old = None
     reads = list(old.extra.get("reads", ())) if old is not None else []
-    stamps = {p: stamp_of(p) for p in [*gathered.inputs(), *reads]}
+    wanted = [*gathered.inputs(), *reads]
     # how the inputs differ from the memo's (each changed file hashed once): None when
     # the set of files changed, or there is no memo
-    changes = memo.changed(old, stamps, gathered.sources()) if old is not None else None
-    ahead = _index_ahead(old, changes, options) if old is not None else None
-    options = replace(options, ahead=ahead)
+    if early is not None and old is not None and set(wanted) == early[0].keys() \
+            and gathered.sources() == {p for p, i in old.inputs.items() if i.source}:
+        stamps, changes = early  # the comparison made before the walk holds
+    else:
+        stamps = {p: stamp_of(p) for p in wanted}
+        changes = memo.changed(old, stamps, gathered.sources()) if old is not None else None
+    options = replace(options, ahead=ahead, prior=reuse.prior(old, changes) if old is not None else None)
     try:
         if old is not None:
             reused = reuse.reuse(memo, old, changes, options)
@@ -523,7 +572,12 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         if ahead is not None:
             ahead.close()
     if reuse.memorable(result, gathered):
-        reuse.record(memo, loaded, result, gathered, stamps, options)
+        from lambdalint.index.gcpause import paused_gc
+
+        # the run's facts are still alive: a collection now would scan them all
+        # (most of the memo's writing time in a large project) to free nothing
+        with paused_gc():
+            reuse.record(memo, loaded, result, gathered, stamps, options)
     return result
 
 
