@@ -21,7 +21,9 @@ from lambdalint.knowledge.load import PATTERN, CatalogError, builtin_document, u
 
 SECTIONS = ("collection", "memoizer", "registry", "tmp")
 UNBOUNDED_VALUES = ("always", "maxsize-none", "cache-arg")
-TMP_ROLES = ("maker", "writer", "remover")
+# maker, writer, remover: what is made and taken away (LAM203, LAM601-603); reader, check,
+# lock: what reads a path, tests that it is there, or locks a file (LAM601-603)
+TMP_ROLES = ("maker", "writer", "remover", "reader", "check", "lock")
 SELF = -2  # path-position of a method's receiver
 
 

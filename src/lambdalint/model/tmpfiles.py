@@ -257,7 +257,9 @@ class TmpInterpreter(GrowthInterpreter):
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         return super().growth_call(e, self.tmp_call(e, state, frame), frame)
 
-    def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
+    def tmp_callee(self, e: Event, frame: GrowthFrame) -> Tuple[Optional[str], Optional[str], Optional[str]]:
+        """What a call is, as the /tmp catalogue matches it: (the library callable, the
+        receiver as resolved, the method name)."""
         t = self.project.target(e.path, paths_only(frame.env)) if e.path else None
         resolved = resolve(self.project, e.path, frame.env) if e.path else None
         callee = t.path if t is not None and t.kind == "external" else None
@@ -268,6 +270,10 @@ class TmpInterpreter(GrowthInterpreter):
         receiver, method = None, None
         if resolved is not None and "." in resolved:
             receiver, method = resolved.rsplit(".", 1)
+        return callee, receiver, method
+
+    def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
+        callee, receiver, method = self.tmp_callee(e, frame)
         maker = self.catalog.tmp_api("maker", callee) if callee else None
         if maker is not None:
             consts = dict(e.consts)
