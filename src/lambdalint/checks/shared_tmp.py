@@ -11,7 +11,8 @@ names, in order (``lambdalint.model.shared_tmp``):
   another call (upload, subprocess, parse, a move): a concurrent request may
   overwrite it in between.
 - LAM602: a handler reads a shared /tmp file and writes it again (read-modify-
-  write) with no lock (``fcntl.flock``, ``filelock``) and no atomic replace.
+  write) with no lock (``fcntl.flock``, ``filelock``) and no atomic replace. An
+  append adds to what is there: it loses no other request's update.
 - LAM603: "create if absent" of a shared /tmp name (``if not os.path.exists(p):
   download(p)``), at init or in the handler, written in place rather than to a
   unique name moved into place with ``os.replace``.
@@ -60,7 +61,8 @@ def _inside(a: TmpOp, b: TmpOp) -> bool:
 
 
 def races(record: TmpRecord) -> List[Race]:
-    """The races of one walk's operations. At import, only creations if absent."""
+    """The races of one walk's operations. At import, only creations if absent. The name
+    handed back by the handler's ``return`` is no use of the file (a read there is)."""
     out: List[Race] = []
     ops = record.ops
     for w in (op for op in ops if op.kind == WRITE):
@@ -82,9 +84,9 @@ def races(record: TmpRecord) -> List[Race]:
                 earlier_read = a
             if after and handed is None and a.kind in (READ, HANDED) and not _inside(a, w) \
                     and not any(_inside(a, r) for r in ops if r.kind in (REMOVE, WRITE)) \
-                    and not any(a.module == m and _within(a.span, s) for m, s in record.returns):
+                    and not (a.kind == HANDED and any(a.module == m and _within(a.span, s) for m, s in record.returns)):
                 handed = a
-        if earlier_read is not None and not earlier_read.once:
+        if earlier_read is not None and not earlier_read.once and not w.appends:
             out.append(("LAM602", w, earlier_read))
         elif handed is not None:
             out.append(("LAM601", w, handed))

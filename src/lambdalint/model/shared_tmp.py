@@ -31,6 +31,7 @@ from typing import Dict, List, Optional, Tuple
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project
 from lambdalint.graph.reach import CONST, is_stable, resolve
+from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.model.growth import GrowthFrame, shared_prefix
@@ -55,6 +56,7 @@ class TmpOp:
     chain: Tuple[str, ...]  # the handler (or "<module>" at import), then each inlined callee
     trail: Tuple[Step, ...]  # the decisions of its path (those every path to it shares)
     once: bool = False  # under a flag its branch sets (``if not _ready: ...; _ready = True``): once per process
+    appends: bool = False  # a write that appends (``open(p, "a")``): it adds to what is there, loses nothing
     checked: Optional[int] = None  # a write under an ``if`` that tests the same name exists: that test's index
 
 
@@ -128,9 +130,27 @@ class SharedTmpInterpreter(TmpInterpreter):
             return None
         shown = e.value or ""
         for a in e.args:
-            held = resolve(self.project, a, frame.env) or "?"
-            shown = shown.replace("{}", "{" + held.replace(EVENT, "event").replace(CONTEXT, "context") + "}", 1)
+            shown = shown.replace("{}", "{" + self.spelled_part(a, frame) + "}", 1)
         return shown
+
+    def spelled_part(self, arg: Optional[str], frame: GrowthFrame) -> str:
+        """A dynamic part of a shared name as the code spells it: the local or the
+        constant's name (``{tenant}``), the event's key (``{event['user']}``)."""
+        if arg is None:
+            return "?"
+        root, segs = paths.split(arg)
+        if root[:1] in "$%" and not segs:
+            return root[1:]
+        shown = self.spelled_path(frame, arg)
+        return shown.replace(".__getitem__()", "[...]")
+
+    def unhand(self, span: Span, frame: GrowthFrame) -> None:
+        """The names read to build a /tmp string (``CACHE / "latest.png"``) are not used:
+        their ``use`` was recorded just before the string's event."""
+        while self.ops and self.ops[-1].kind == HANDED and self.ops[-1].module == frame.module \
+                and _within(self.ops[-1].span, span) and self.ops[-1].span != span:
+            gone = self.ops.pop()
+            self._op_ids.pop((gone.module, gone.span, gone.kind, gone.key), None)
 
     def name_of(self, path: Optional[str], frame: GrowthFrame) -> Optional[str]:
         """The shared /tmp name a path argument or receiver holds: a local bound to one,
@@ -139,7 +159,9 @@ class SharedTmpInterpreter(TmpInterpreter):
         if held is None:
             return None
         if held.startswith(_KEY):
-            return self.keys[int(held[len(_KEY):].split(">", 1)[0])]
+            index, _, rest = held[len(_KEY):].partition(">")
+            # `target.parent`, `path.name`: another path, or not a path
+            return self.keys[int(index)] if not rest else None
         return self.fixed_value(held, (0, 0, 0, 0), frame) if ":" in held and "(" not in held else None
 
     def built(self, span: Span) -> Optional[str]:
@@ -153,6 +175,7 @@ class SharedTmpInterpreter(TmpInterpreter):
     def event(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
         if e.kind == "tmppath":
             self.shared = (self.shared + [(e, self.name_of_tmppath(e, frame))])[-8:]
+            self.unhand(e.span, frame)
         elif e.kind == "use":
             key = self.name_of(e.path, frame)
             if key is not None:
@@ -220,6 +243,9 @@ class SharedTmpInterpreter(TmpInterpreter):
                     if "+" in text:
                         self.op(READ, key, e, frame)
                     kind = WRITE if any(c in text for c in api.modes) else READ
+                    if kind == WRITE and api.appends and any(c in text for c in api.appends):
+                        self.op(kind, key, e, frame, appends=True)
+                        return
             self.op(kind, key, e, frame)
             return
         # any other call handed the name as it is (`s3.upload_file("/tmp/report.csv", ...)`)
@@ -243,7 +269,7 @@ class SharedTmpInterpreter(TmpInterpreter):
         return (self.name_of(value, frame) if value else None) or self.built(e.span)
 
     # --- the record ----------------------------------------------------------------------
-    def op(self, kind: str, key: str, e: Event, frame: GrowthFrame) -> None:
+    def op(self, kind: str, key: str, e: Event, frame: GrowthFrame, appends: bool = False) -> None:
         k = (frame.module, e.span, kind, key)
         known = self._op_ids.get(k)
         if known is not None:  # reached again: keep what every path to it shares
@@ -259,7 +285,7 @@ class SharedTmpInterpreter(TmpInterpreter):
                     break
         self._op_ids[k] = len(self.ops)
         self.ops.append(TmpOp(kind, key, frame.module, e.span, frame.chain, frame.trail,
-                              flag_guard(self.project, frame.env, guards), checked))
+                              once=flag_guard(self.project, frame.env, guards), appends=appends, checked=checked))
 
 
 def shared_tmp_of(project: Project, catalog: GrowthCatalog, handler: Handler) -> TmpRecord:
