@@ -34,15 +34,21 @@ from lambdalint.graph.reach import CONST, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
 from lambdalint.knowledge.growth import GrowthCatalog
+from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.growth import GrowthFrame, shared_prefix
 from lambdalint.model.growth_guards import flag_guard
 from lambdalint.model.lifetimes import State, Step
-from lambdalint.model.tmpfiles import TmpInterpreter, fixed_text
+from lambdalint.model.tmpfiles import TmpInterpreter, fixed_text, string_constant
 
 WRITE, READ, EXISTS, RENAME, HANDED, REMOVE, LOCK = "write", "read", "exists", "rename", "handed", "remove", "lock"
 EVENT, CONTEXT = "<event>", "<context>"  # what the handler's parameters hold
 _KEY = "<sharedtmp#"  # env marker: a local holding the shared /tmp name of index N
 _UNIQUE_CALLS = ("uuid.", "tempfile.", "secrets.", "os.getpid(", "os.urandom(")
+# keys of AWS events whose value differs for every request or record (API Gateway's
+# requestContext.requestId, SQS's messageId, a stream record's eventID): a name built
+# from one is per request, as one built from context.aws_request_id is
+_PER_REQUEST_KEYS = frozenset({"requestid", "request_id", "messageid", "message_id", "eventid", "event_id"})
+_PER_REQUEST = "<per-request>"  # env marker: a local holding such a value
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,11 @@ class SharedTmpInterpreter(TmpInterpreter):
         self.keys: List[str] = []  # marker index -> shared name
         self.shared: List[Tuple[Event, Optional[str]]] = []  # recent tmppath events: (event, shared name or None)
         self.returns: List[Tuple[str, Span]] = []
+        self.keyed: List[Tuple[Span, str]] = []  # recent subscripts by a constant key: (span, the key)
+        self.returned: Optional[str] = None  # the shared name the last inlined function returned
+        self.results: Dict[Tuple[str, Span], str] = {}  # calls that returned a shared name: (module, span) -> it
+        self.calling: List[Event] = []  # the calls being followed, innermost last
+        self.class_attributes = ClassAttributes(project)
 
     # --- entry -------------------------------------------------------------------------
     def invoke(self, handler: Handler, state: State) -> State:
@@ -125,13 +136,39 @@ class SharedTmpInterpreter(TmpInterpreter):
             return "unique"
         return "fixed" if is_stable(self.project, held) else "unique"
 
+    def per_request_key(self, span: Span) -> bool:
+        """A subscript inside ``span`` by a key whose value is per request (``requestId``)."""
+        return any(_within(at, span) and key in _PER_REQUEST_KEYS for at, key in self.keyed)
+
     def name_of_tmppath(self, e: Event, frame: GrowthFrame) -> Optional[str]:
         if any(self.part(a, frame) == "unique" for a in e.args):
             return None
+        if any(self.part(a, frame) == "event" for a in e.args) and self.per_request_key(e.span):
+            return None
         shown = e.value or ""
+        # `os.path.join("/tmp", name)`: the index keeps the constant text only
+        shown += "/{}" * max(0, len(e.args) - shown.count("{}"))
         for a in e.args:
-            shown = shown.replace("{}", "{" + self.spelled_part(a, frame) + "}", 1)
+            held = resolve(self.project, a, frame.env)
+            literal = self.passed_constant(a, frame) if held == CONST else None
+            shown = shown.replace("{}", literal if literal is not None else "{" + self.spelled_part(a, frame) + "}", 1)
         return shown
+
+    def passed_constant(self, arg: Optional[str], frame: GrowthFrame) -> Optional[str]:
+        """The string constant a parameter was passed by the call that entered this
+        function (``scratch("summary.json")``), so that two names made by one helper
+        from two constants stay two names."""
+        root, segs = paths.split(arg) if arg else ("", [])
+        if root[:1] != "$" or segs or not self.calling or frame.function is None:
+            return None
+        params = list(frame.function.params)
+        if frame.function.takes_receiver:
+            params = params[1:]
+        consts = dict(self.calling[-1].consts)
+        name = root[1:]
+        source = consts.get(name) or (consts.get(f"#{params.index(name)}") if name in params else None)
+        text = string_constant(source)
+        return text if text is not None and "/" not in text.strip("/") else None
 
     def spelled_part(self, arg: Optional[str], frame: GrowthFrame) -> str:
         """A dynamic part of a shared name as the code spells it: the local or the
@@ -162,7 +199,14 @@ class SharedTmpInterpreter(TmpInterpreter):
             index, _, rest = held[len(_KEY):].partition(">")
             # `target.parent`, `path.name`: another path, or not a path
             return self.keys[int(index)] if not rest else None
-        return self.fixed_value(held, (0, 0, 0, 0), frame) if ":" in held and "(" not in held else None
+        if ":" not in held or "(" in held and not held.startswith("<"):
+            return None
+        text = self.fixed_value(held, (0, 0, 0, 0), frame)
+        if text is None and not held.startswith("<"):
+            # `self.PATH` where `PATH = "/tmp/export.parquet"` is the class's
+            on_class = self.class_attributes.through_instance(self.project.expand_value(held) or held)
+            text = self.fixed_value(on_class, (0, 0, 0, 0), frame) if on_class else None
+        return text
 
     def built(self, span: Span) -> Optional[str]:
         """The name built inside ``span``: the outermost /tmp string there (in
@@ -177,22 +221,61 @@ class SharedTmpInterpreter(TmpInterpreter):
             self.shared = (self.shared + [(e, self.name_of_tmppath(e, frame))])[-8:]
             self.unhand(e.span, frame)
         elif e.kind == "use":
+            keytext = dict(e.consts).get("keytext")
+            if keytext is not None:
+                self.keyed = (self.keyed + [(e.span, keytext.strip("'\"").lower())])[-8:]
             key = self.name_of(e.path, frame)
             if key is not None:
                 self.op(HANDED, key, e, frame)
         elif e.kind == "return" and len(frame.chain) == 1:
             self.returns.append((frame.module, e.span))
+        elif e.kind == "return":
+            # `return os.path.join("/tmp", name)`: the caller's result is that name
+            self.returned = self.built(e.span) or self.name_of(e.value, frame)
         return super().event(e, state, frame)
 
     def assign(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         state = super().assign(e, state, frame)
         if e.path and e.path[:1] == "%" and "." not in e.path:
             key = self.built(e.span)
-            if key is not None and fixed_text([(x, False) for x, _ in self.shared], e.span, whole=True) is not None:
-                # `path = f"/tmp/{event['user']}.png"`: the local holds the name (not `data = open(...).read()`)
+            if key is None or fixed_text([(x, False) for x, _ in self.shared], e.span, whole=True) is None:
+                # `path = f"/tmp/{event['user']}.png"`: the local holds the name (not `data = open(...).read()`);
+                # `out = scratch("summary.json")`: what the helper returned
+                key = self.result_of(e.span, frame)
+            if key is not None:
                 self.keys.append(key)
                 frame.env[e.path] = f"{_KEY}{len(self.keys) - 1}>"
+            elif self.per_request_key(e.span) and self.part(e.path, frame) == "event":
+                frame.env[e.path] = _PER_REQUEST  # `request_id = event["requestContext"]["requestId"]`
         return state
+
+    def result_of(self, span: Span, frame: GrowthFrame) -> Optional[str]:
+        """The shared name returned by the call that ``span`` ends with, if any."""
+        ends = [(at, key) for (module, at), key in self.results.items()
+                if module == frame.module and _within(at, span) and (at[2], at[3]) == (span[2], span[3])]
+        return min(ends)[1] if ends else None
+
+    def call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        self.returned = None
+        self.calling.append(e)
+        try:
+            state = super().call(e, state, frame)
+        finally:
+            self.calling.pop()
+        if self.returned is not None:
+            self.results[(frame.module, e.span)] = self.returned
+            self.returned = None
+        return state
+
+    def with_(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
+        for ctx, _ in e.items:
+            # `with LOCK:` where `LOCK = FileLock("/tmp/x.lock")` at import
+            made = self.project.expand_value(resolve(self.project, ctx, frame.env)) if ctx else None
+            callee = paths.callable_of(made) if made else None
+            target = self.project.target(callee) if callee else None
+            if target is not None and target.kind == "external" and self.api("lock", target.path, None) is not None:
+                self.op(LOCK, "", e, frame)
+        return super().with_(e, state, frame)
 
     def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         self.shared_call(e, frame)
