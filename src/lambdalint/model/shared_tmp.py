@@ -138,7 +138,7 @@ class SharedTmpInterpreter(TmpInterpreter):
 
     def per_request_key(self, span: Span) -> bool:
         """A subscript inside ``span`` by a key whose value is per request (``requestId``)."""
-        return any(_within(at, span) and key in _PER_REQUEST_KEYS for at, key in self.keyed)
+        return any(_within(at, span) and key.strip("'\"").lower() in _PER_REQUEST_KEYS for at, key in self.keyed)
 
     def name_of_tmppath(self, e: Event, frame: GrowthFrame) -> Optional[str]:
         if any(self.part(a, frame) == "unique" for a in e.args):
@@ -151,7 +151,8 @@ class SharedTmpInterpreter(TmpInterpreter):
         for a in e.args:
             held = resolve(self.project, a, frame.env)
             literal = self.passed_constant(a, frame) if held == CONST else None
-            shown = shown.replace("{}", literal if literal is not None else "{" + self.spelled_part(a, frame) + "}", 1)
+            shown = shown.replace("{}", literal if literal is not None else "{" + self.spelled_part(a, e.span, frame) + "}",
+                                  1)
         return shown
 
     def passed_constant(self, arg: Optional[str], frame: GrowthFrame) -> Optional[str]:
@@ -170,7 +171,7 @@ class SharedTmpInterpreter(TmpInterpreter):
         text = string_constant(source)
         return text if text is not None and "/" not in text.strip("/") else None
 
-    def spelled_part(self, arg: Optional[str], frame: GrowthFrame) -> str:
+    def spelled_part(self, arg: Optional[str], span: Span, frame: GrowthFrame) -> str:
         """A dynamic part of a shared name as the code spells it: the local or the
         constant's name (``{tenant}``), the event's key (``{event['user']}``)."""
         if arg is None:
@@ -178,13 +179,19 @@ class SharedTmpInterpreter(TmpInterpreter):
         root, segs = paths.split(arg)
         if root[:1] in "$%" and not segs:
             return root[1:]
-        shown = self.spelled_path(frame, arg)
-        return shown.replace(".__getitem__()", "[...]")
+        shown = self.spelled_path(frame, arg).replace(".__getitem__()", "[...]")
+        keys = [key for at, key in self.keyed if _within(at, span)]
+        if keys and shown.count("[...]") == len(keys):  # each subscript's constant key, in order
+            for key in keys:
+                shown = shown.replace("[...]", f"[{key}]", 1)
+        return shown
 
-    def unhand(self, span: Span, frame: GrowthFrame) -> None:
-        """The names read to build a /tmp string (``CACHE / "latest.png"``) are not used:
-        their ``use`` was recorded just before the string's event."""
+    def unhand(self, span: Span, frame: GrowthFrame, key: Optional[str] = None) -> None:
+        """The names read to build a /tmp string (``CACHE / "latest.png"``) are not used,
+        nor the name given to a call that does something with it: their ``use`` was
+        recorded just before the string's or the call's event."""
         while self.ops and self.ops[-1].kind == HANDED and self.ops[-1].module == frame.module \
+                and (key is None or self.ops[-1].key == key) \
                 and _within(self.ops[-1].span, span) and self.ops[-1].span != span:
             gone = self.ops.pop()
             self._op_ids.pop((gone.module, gone.span, gone.kind, gone.key), None)
@@ -223,7 +230,7 @@ class SharedTmpInterpreter(TmpInterpreter):
         elif e.kind == "use":
             keytext = dict(e.consts).get("keytext")
             if keytext is not None:
-                self.keyed = (self.keyed + [(e.span, keytext.strip("'\"").lower())])[-8:]
+                self.keyed = (self.keyed + [(e.span, keytext)])[-8:]
             key = self.name_of(e.path, frame)
             if key is not None:
                 self.op(HANDED, key, e, frame)
@@ -358,6 +365,9 @@ class SharedTmpInterpreter(TmpInterpreter):
         if known is not None:  # reached again: keep what every path to it shares
             self.ops[known] = replace(self.ops[known], trail=shared_prefix(self.ops[known].trail, frame.trail))
             return
+        if kind != HANDED:
+            # the name given to this call is not also handed on: `os.path.exists(path)` reads `path`
+            self.unhand(e.span, frame, key)
         guards = [g for g, _ in frame.guards]
         checked = None
         if kind == WRITE:
