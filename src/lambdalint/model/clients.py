@@ -36,7 +36,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.model.lifetimes import Frame, Interpreter, State, as_written
-from lambdalint.model.steps import IF_FALSE, IF_TRUE, Step
+from lambdalint.model.steps import EXCEPT, FINALLY, IF_FALSE, IF_TRUE, LOOP, Step
 from lambdalint.model.growth import shared_prefix
 from lambdalint.model.taint import Taint, inside as _inside
 
@@ -135,6 +135,12 @@ class ClientInterpreter(Interpreter):
         elif kind == "return":
             frame.returns.append((self.canon(e.value, frame), self.taint.value(e.value, e.span, frame, done)))
             out = (None, [state])
+        elif kind == "use":
+            out = (state, [])  # nothing is tracked: a read changes no construction
+        elif kind == "call":
+            out = (self.call(e, state, frame), [])
+        elif kind == "assign":
+            out = (self.assign(e, state, frame), [])
         elif kind in ("loop", "with"):
             frame.headers[e.span] = self.taint.span(e.span, frame, done)
             out = super().event(e, state, frame)
@@ -168,21 +174,46 @@ class ClientInterpreter(Interpreter):
         self.after_branch(e, frame, falls[0], falls[1])
         return (state if any(f is not None for f in falls) else None), rets
 
+    # What is made does not depend on what an earlier pass made: a loop's body and a
+    # `finally` are walked once (the lifetimes walker joins states over two passes and
+    # over every way out of a `try`, which this record does not need).
     def loop(self, e: Event, state: State, frame: ClientFrame):  # type: ignore[override]
-        loops = frame.loops
+        loops, before = frame.loops, frame.trail
         frame.loops = loops + ((frame.module, e.span),)
-        try:
-            return super().loop(e, state, frame)
-        finally:
-            frame.loops = loops
+        frame.trail = before + ((frame.module, e.span, LOOP, dict(e.consts).get("text", "")),)
+        _, rets = self.block(e.body, state, frame)
+        frame.loops, frame.trail = loops, before
+        fall, more = self.block(e.orelse, state, frame)
+        return fall, rets + more
 
     def try_(self, e: Event, state: State, frame: ClientFrame):  # type: ignore[override]
         mine = {id(h) for h in e.handlers} - self._excepts
         self._excepts |= mine
+        before = frame.trail
         try:
-            return super().try_(e, state, frame)
+            fall, rets = self.block(e.body, state, frame)
+            marks = e.marks
+            for i, h in enumerate(e.handlers):
+                mark = marks[i] if i < len(marks) else ("except", e.span)
+                frame.trail = before + ((frame.module, mark[1], EXCEPT, mark[0]),)
+                h_fall, h_rets = self.block(h, state, frame)
+                frame.trail = before
+                rets += h_rets
+                fall = fall if fall is not None else h_fall
+            if fall is not None:
+                fall, o_rets = self.block(e.orelse, fall, frame)
+                rets += o_rets
+            if e.final:
+                final_mark = marks[-1][1] if marks and marks[-1][0] == "finally" else e.span
+                frame.trail = before + ((frame.module, final_mark, FINALLY, ""),)
+                f_fall, f_rets = self.block(e.final, state, frame)
+                frame.trail = before
+                rets += f_rets
+                fall = fall if f_fall is not None else None
+            return fall, rets
         finally:
             self._excepts -= mine
+            frame.trail = before
 
     def with_(self, e: Event, state: State, frame: ClientFrame):  # type: ignore[override]
         done = frame.done[-1] if frame.done else []
@@ -198,7 +229,14 @@ class ClientInterpreter(Interpreter):
             if target is not None and target.kind == "external" and target.path == "contextlib.closing":
                 for i in self.holds.get(self.canon(x.args[0], frame) or "", set()):
                     self.made[i].managed = True
-        return super().with_(e, state, frame)
+        if len(e.items) == 1 and e.items[0][0] and self.project_context_manager(e.items[0][0], frame):
+            return super().with_(e, state, frame)  # its body runs around the `with` body
+        return self.block(e.body, state, frame)
+
+    def project_context_manager(self, ctx: str, frame: ClientFrame) -> bool:
+        callee = paths.callable_of(self.canon(ctx, frame) or "")
+        target = self.project.target(callee, frame.env) if callee else None
+        return target is not None and target.kind == "function" and bool(target.module)
 
     # --- what depends on the invocation -------------------------------------------------
     def canon(self, path: Optional[str], frame: Frame) -> Optional[str]:
@@ -272,8 +310,8 @@ class ClientInterpreter(Interpreter):
             return state
         if any(d.path and _last(d.path) in _MEMOISERS for d in fn.decorators):
             return state  # runs once per distinct arguments, not once per invocation
-        if target.kind != "class" and self.is_generator(fn) and any(d.path and _last(d.path) in _SCOPERS
-                                                                    for d in fn.decorators):
+        if target.kind != "class" and any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators) \
+                and self.is_generator(fn):
             return state  # a `with` block's context manager: entered by the `with` (``with_``), around its body
         result = canon + "()"
         returns = self.enter_body(fn, target, canon, e, frame, done)

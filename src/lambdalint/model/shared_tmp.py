@@ -284,9 +284,11 @@ class SharedTmpInterpreter(TmpInterpreter):
                 self.op(LOCK, "", e, frame)
         return super().with_(e, state, frame)
 
-    def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+    def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        # what a call does to shared names; what it makes or grows across invocations is
+        # LAM203's and LAM201's question (the warm replay), not this walk's
         self.shared_call(e, frame)
-        return super().tmp_call(e, state, frame)
+        return state
 
     def shared_call(self, e: Event, frame: GrowthFrame) -> None:
         callee, receiver, method = self.tmp_callee(e, frame)
