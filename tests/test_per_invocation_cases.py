@@ -327,32 +327,6 @@ VALID = {
 
 
 VALID.update({
-    "lru_cached_getter_called_in_a_loop": """
-        from functools import lru_cache
-        import boto3
-
-        @lru_cache(maxsize=None)
-        def sqs():
-            return boto3.client("sqs")
-
-        def handler(event, context):
-            for body in event["messages"]:
-                sqs().send_message(QueueUrl="q", MessageBody=body)
-    """,
-    "global_none_getter": """
-        import boto3
-
-        _s3 = None
-
-        def get_s3():
-            global _s3
-            if _s3 is None:
-                _s3 = boto3.client("s3")
-            return _s3
-
-        def handler(event, context):
-            return get_s3().get_object(Bucket=event["bucket"], Key=event["key"])
-    """,
     "made_in_an_except_clause_to_reconnect": """
         import boto3
 
