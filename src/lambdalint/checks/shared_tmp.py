@@ -32,6 +32,7 @@ from lambdalint.checks.trail import path_places
 from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project
 from lambdalint.index.facts import Span
+from lambdalint.index.span import within
 from lambdalint.model.shared_tmp import (HANDED, READ, REMOVE, WRITE, TmpOp, TmpRecord, shared_tmp_at_import,
                                          shared_tmp_of)
 from lambdalint.report.diagnostics import CONCURRENT, DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix
@@ -51,13 +52,9 @@ RULES = (
 Race = Tuple[str, TmpOp, Optional[TmpOp]]  # (code, the write, the read or check it races with)
 
 
-def _within(inner: Span, outer: Span) -> bool:
-    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
-
-
 def _inside(a: TmpOp, b: TmpOp) -> bool:
     """``a`` is part of ``b``'s call (``open(P, "a+")``'s read of its own write), or is it."""
-    return a is b or a.module == b.module and a.span != b.span and _within(a.span, b.span)
+    return a is b or a.module == b.module and a.span != b.span and within(a.span, b.span)
 
 
 def races(record: TmpRecord) -> List[Race]:
@@ -84,7 +81,7 @@ def races(record: TmpRecord) -> List[Race]:
                 earlier_read = a
             if after and handed is None and a.kind in (READ, HANDED) and not _inside(a, w) \
                     and not any(_inside(a, r) for r in ops if r.kind in (REMOVE, WRITE)) \
-                    and not (a.kind == HANDED and any(a.module == m and _within(a.span, s) for m, s in record.returns)):
+                    and not (a.kind == HANDED and any(a.module == m and within(a.span, s) for m, s in record.returns)):
                 handed = a
         if earlier_read is not None and not earlier_read.once and not w.appends:
             out.append(("LAM602", w, earlier_read))
@@ -178,7 +175,7 @@ def _story(project: Project, code: str, w: TmpOp, other: Optional[TmpOp], handle
         # the decisions of the write's path, when it is not every path's (a LAM603's own
         # existence test is said above)
         labels.extend(path_places(project, [s for s in w.trail if code != "LAM603" or other is None
-                                            or not (s[0] == other.module and _within(other.span, s[1]))]))
+                                            or not (s[0] == other.module and within(other.span, s[1]))]))
     deployed, deploy_notes = deployment(handlers, "Managed Instances", lambda h: h.deploy.managed_at)
     notes = (_FACT, fact) + chain_note(c if c != "<module>" else "(import)" for c in chain)
     notes += handlers_note([h.qualname for h in handlers]) + deploy_notes

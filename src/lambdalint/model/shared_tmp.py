@@ -33,6 +33,7 @@ from lambdalint.graph.link import Project
 from lambdalint.graph.reach import CONST, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
+from lambdalint.index.span import within
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.growth import GrowthFrame, shared_prefix
@@ -77,10 +78,6 @@ class TmpRecord:
     @property
     def locked(self) -> bool:
         return any(op.kind == LOCK for op in self.ops)
-
-
-def _within(inner: Span, outer: Span) -> bool:
-    return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 class SharedTmpInterpreter(TmpInterpreter):
@@ -138,7 +135,7 @@ class SharedTmpInterpreter(TmpInterpreter):
 
     def per_request_key(self, span: Span) -> bool:
         """A subscript inside ``span`` by a key whose value is per request (``requestId``)."""
-        return any(_within(at, span) and key.strip("'\"").lower() in _PER_REQUEST_KEYS for at, key in self.keyed)
+        return any(within(at, span) and key.strip("'\"").lower() in _PER_REQUEST_KEYS for at, key in self.keyed)
 
     def name_of_tmppath(self, e: Event, frame: GrowthFrame) -> Optional[str]:
         if any(self.part(a, frame) == "unique" for a in e.args):
@@ -180,7 +177,7 @@ class SharedTmpInterpreter(TmpInterpreter):
         if root[:1] in "$%" and not segs:
             return root[1:]
         shown = self.spelled_path(frame, arg).replace(".__getitem__()", "[...]")
-        keys = [key for at, key in self.keyed if _within(at, span)]
+        keys = [key for at, key in self.keyed if within(at, span)]
         if keys and shown.count("[...]") == len(keys):  # each subscript's constant key, in order
             for key in keys:
                 shown = shown.replace("[...]", f"[{key}]", 1)
@@ -192,7 +189,7 @@ class SharedTmpInterpreter(TmpInterpreter):
         recorded just before the string's or the call's event."""
         while self.ops and self.ops[-1].kind == HANDED and self.ops[-1].module == frame.module \
                 and (key is None or self.ops[-1].key == key) \
-                and _within(self.ops[-1].span, span) and self.ops[-1].span != span:
+                and within(self.ops[-1].span, span) and self.ops[-1].span != span:
             gone = self.ops.pop()
             self._op_ids.pop((gone.module, gone.span, gone.kind, gone.key), None)
 
@@ -218,8 +215,8 @@ class SharedTmpInterpreter(TmpInterpreter):
     def built(self, span: Span) -> Optional[str]:
         """The name built inside ``span``: the outermost /tmp string there (in
         ``os.path.join("/tmp", name)`` the join, not its "/tmp"); None when per request."""
-        inside = [(e, key) for e, key in self.shared if _within(e.span, span)]
-        outer = [(e, key) for e, key in inside if not any(o is not e and _within(e.span, o.span) for o, _ in inside)]
+        inside = [(e, key) for e, key in self.shared if within(e.span, span)]
+        outer = [(e, key) for e, key in inside if not any(o is not e and within(e.span, o.span) for o, _ in inside)]
         return outer[-1][1] if outer else None
 
     # --- events --------------------------------------------------------------------------
@@ -259,7 +256,7 @@ class SharedTmpInterpreter(TmpInterpreter):
     def result_of(self, span: Span, frame: GrowthFrame) -> Optional[str]:
         """The shared name returned by the call that ``span`` ends with, if any."""
         ends = [(at, key) for (module, at), key in self.results.items()
-                if module == frame.module and _within(at, span) and (at[2], at[3]) == (span[2], span[3])]
+                if module == frame.module and within(at, span) and (at[2], at[3]) == (span[2], span[3])]
         return min(ends)[1] if ends else None
 
     def call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
@@ -375,7 +372,7 @@ class SharedTmpInterpreter(TmpInterpreter):
         if kind == WRITE:
             for i, other in enumerate(self.ops):
                 if other.kind == EXISTS and other.key == key and other.module == frame.module and any(
-                        _within(other.span, g.event.span) and other.span[0] == g.event.span[0] for g in guards):
+                        within(other.span, g.event.span) and other.span[0] == g.event.span[0] for g in guards):
                     checked = i
                     break
         self._op_ids[k] = len(self.ops)
