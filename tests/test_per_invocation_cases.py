@@ -104,6 +104,29 @@ INVALID = {
         def handler(event, context):
             return Job(event["payload"]).s3.list_buckets()
     """,
+    # held-out shapes (issue 18's sweep)
+    "helper_called_in_the_handlers_loop": """
+        import boto3
+
+        def put_metric(name, value):
+            cloudwatch = boto3.client("cloudwatch")  # expect: LAM104
+            cloudwatch.put_metric_data(Namespace="app", MetricData=[{"MetricName": name, "Value": value}])
+
+        def handler(event, context):
+            for name, value in event["metrics"].items():
+                put_metric(name, value)
+    """,
+    "session_in_the_init_of_a_wrapper_made_per_invocation": """
+        import requests
+
+        class Api:
+            def __init__(self, base):
+                self.base = base
+                self.session = requests.Session()  # expect: LAM104
+
+        def handler(event, context):
+            return Api("https://api.example.com").session.get("https://api.example.com/status").json()
+    """,
 }
 
 VALID = {
@@ -301,6 +324,23 @@ VALID = {
             return boto3.client("s3", region_name=REGION).list_buckets()
     """,
 }
+
+
+VALID.update({
+    "made_in_an_except_clause_to_reconnect": """
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            global s3
+            try:
+                return s3.list_buckets()
+            except Exception:
+                s3 = boto3.client("s3")
+                return s3.list_buckets()
+    """,
+})
 
 
 def _files(case):
@@ -539,3 +579,20 @@ def test_hoist_fix_applied_moves_the_client_to_import_time(tmp_path):
     assert distinct == 1 and conn is not None
     again = CliRunner().invoke(main, ["check", "--fix", "--unsafe-fixes", "--output-format", "concise", str(tmp_path)])
     assert "Fixed 0 findings" in again.output and app.read_text() == fixed
+
+
+def test_loop_and_path_of_a_construction(tmp_path):
+    """The model records the loop a construction runs in (through the calls) and the
+    decisions of its path: each becomes a labelled place."""
+    (d,) = lint(tmp_path, _files(INVALID["helper_called_in_the_handlers_loop"]), LAM104)
+    labels = [(l.span[0], l.text) for l in d.labels]
+    assert (8, "and again on each pass of this loop") in labels
+    assert (9, "`handler` reaches it through `put_metric(...)`") in labels
+    (d,) = lint(tmp_path, {"app.py": """
+        import boto3
+
+        def handler(event, context):
+            if event.get("notify"):
+                boto3.client("sns").publish(TopicArn="t", Message="m")  # expect: LAM104
+    """}, LAM104)
+    assert [(l.span[0], l.text) for l in d.labels] == [(4, "only when `event.get(\"notify\")` is true")]

@@ -48,6 +48,62 @@ INVALID = {
                 json.dump(counts, f)
             return counts
     """,
+    # held-out shapes (issue 18's sweep): how real handlers build and hand on a shared name
+    "name_from_the_event_in_a_local": """
+        import json
+
+        def handler(event, context):
+            tenant = event["tenant"]
+            path = f"/tmp/{tenant}-settings.json"
+            with open(path, "w") as f:  # expect: LAM601
+                json.dump(event["settings"], f)
+            with open(path) as f:
+                return json.load(f)
+    """,
+    "name_a_helper_returns": """
+        import json, os
+
+        def scratch(name):
+            return os.path.join("/tmp", name)
+
+        def handler(event, context):
+            out = scratch("summary.json")
+            with open(out, "w") as f:  # expect: LAM601
+                json.dump(event["summary"], f)
+            with open(out) as f:
+                return f.read()
+    """,
+    "gettempdir_constant_read_modify_write": """
+        import json, os, tempfile
+
+        CACHE_FILE = os.path.join(tempfile.gettempdir(), "rates.json")
+
+        def handler(event, context):
+            try:
+                with open(CACHE_FILE) as f:
+                    rates = json.load(f)
+            except (FileNotFoundError, json.JSONDecodeError):
+                rates = {}
+            rates[event["currency"]] = event["rate"]
+            with open(CACHE_FILE, "w") as f:  # expect: LAM602
+                json.dump(rates, f)
+    """,
+    "read_back_inside_the_return": """
+        from pathlib import Path
+
+        def handler(event, context):
+            target = Path("/tmp/thumb.png")
+            target.write_bytes(event["image"].encode())  # expect: LAM601
+            return {"size": len(target.read_bytes())}
+    """,
+    "copied_then_opened_as_a_database": """
+        import shutil, sqlite3
+
+        def handler(event, context):
+            shutil.copy("/opt/template.db", "/tmp/work.db")  # expect: LAM601
+            conn = sqlite3.connect("/tmp/work.db")
+            return conn.execute("select count(*) from jobs").fetchone()[0]
+    """,
 }
 
 VALID = {
@@ -84,6 +140,72 @@ VALID = {
                 f.truncate()
                 json.dump(counts, f)
             return counts
+    """,
+    "two_names_one_helper": """
+        import os
+
+        def scratch(name):
+            return os.path.join("/tmp", name)
+
+        def handler(event, context):
+            with open(scratch("in.json"), "w") as f:
+                f.write(event["body"])
+            with open(scratch("out.json")) as f:
+                return f.read()
+    """,
+    "name_from_the_request_id_in_the_event": """
+        import os
+
+        def handler(event, context):
+            request_id = event["requestContext"]["requestId"]
+            path = f"/tmp/{request_id}.json"
+            with open(path, "w") as f:
+                f.write(event["body"])
+            with open(path) as f:
+                return f.read()
+    """,
+    "lock_held_by_with_on_a_module_level_filelock": """
+        import json
+        from filelock import FileLock
+
+        LOCK = FileLock("/tmp/tally.lock")
+
+        def handler(event, context):
+            with LOCK:
+                with open("/tmp/tally.json") as f:
+                    tally = json.load(f)
+                tally[event["k"]] = 1
+                with open("/tmp/tally.json", "w") as f:
+                    json.dump(tally, f)
+    """,
+    "check_then_append_loses_no_update": """
+        import os
+
+        SEEN = "/tmp/seen-ids.txt"
+
+        def handler(event, context):
+            if os.path.exists(SEEN):
+                with open(SEEN) as f:
+                    if event["id"] in f.read().split():
+                        return
+            with open(SEEN, "a") as f:
+                f.write(event["id"] + "\n")
+    """,
+    "written_only_never_read_back": """
+        import json
+
+        def handler(event, context):
+            with open("/tmp/last-event.json", "w") as f:
+                json.dump(event, f)
+    """,
+    "parent_folder_of_a_shared_name_is_not_the_name": """
+        from pathlib import Path
+
+        def handler(event, context):
+            target = Path("/tmp/thumbs/latest.png")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(f"/tmp/thumbs/{context.aws_request_id}.png", "wb") as f:
+                f.write(event["image"].encode())
     """,
 }
 
@@ -191,7 +313,7 @@ def test_story_of_a_read_modify_write_and_a_create_if_absent(tmp_path):
 
 
 def test_story_points_into_the_template_and_headlines_fit():
-    result = run_check([str(FIXTURES / "lam601")], Settings())
+    result = run_check([str(FIXTURES / "lam601" / "sam_reports"), str(FIXTURES / "lam601" / "no_managed")], Settings())
     mine = [d for d in result.diagnostics if d.code.startswith("LAM6")]
     assert len(mine) == 3
     for d in mine:
@@ -199,3 +321,50 @@ def test_story_points_into_the_template_and_headlines_fit():
         assert len(d.handlers) == 1 and not any(n.startswith("in handlers") for n in d.notes)
         assert len(d.message) <= HEADLINE_MAX and "\n" not in d.message and not d.message.endswith(".")
         assert ".py:" not in d.message + d.label + "".join(d.notes), d
+
+
+def test_path_of_a_write_under_a_condition(tmp_path):
+    """The decisions of the write's path are labelled on their lines (the one walker's trail)."""
+    (d,) = lint(tmp_path, {"app.py": """
+        def handler(event, context):
+            if event.get("export"):
+                with open("/tmp/export.csv", "w") as out:
+                    out.write(event["rows"])
+                with open("/tmp/export.csv") as f:
+                    return f.read()
+    """}, MANAGED)
+    assert d.code == "LAM601" and d.line == 3
+    assert ("app.py", 2, "only when `event.get(\"export\")` is true", INVOCATION) in places(d)
+
+
+def test_model_records_the_ordered_operations(tmp_path, monkeypatch):
+    """What the checks query: one invocation's operations on shared names, in order,
+    with the decisions of their paths."""
+    from lambdalint.checks import shared_tmp as check_module
+    from lambdalint.model.shared_tmp import EXISTS, HANDED, WRITE, shared_tmp_of
+
+    records = []
+
+    def recording(project, catalog, handler):
+        records.append(shared_tmp_of(project, catalog, handler))
+        return records[-1]
+
+    monkeypatch.setattr(check_module, "shared_tmp_of", recording)
+    (d,) = _lam6(lint(tmp_path, {"app.py": """
+        import os, subprocess
+
+        def handler(event, context):
+            path = f"/tmp/{event['user']}.png"
+            if os.path.exists(path):
+                return
+            with open(path, "wb") as out:
+                out.write(b"x")
+            subprocess.run(["convert", path, "out.jpg"])
+    """}, MANAGED))
+    assert d.code == "LAM603" and d.line == 7  # created in place when absent (the early return)
+    (record,) = records
+    ops = [(op.kind, op.key, op.span[0]) for op in record.ops]
+    assert ops == [(EXISTS, "/tmp/{event['user']}.png", 5), (WRITE, "/tmp/{event['user']}.png", 7),
+                   (HANDED, "/tmp/{event['user']}.png", 9)]
+    assert [step[2] for step in record.ops[1].trail] == ["exits-if"]  # written only when it was not there
+    assert record.ops[1].checked == 0 and not record.locked

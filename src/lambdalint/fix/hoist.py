@@ -4,7 +4,7 @@ execution environment instead of once per invocation.
 
 Data: ``function`` (the module-level function's name), ``name`` (the assigned name),
 ``statement`` (the span of the assignment statement). The rule only offers it when the
-move keeps the code valid (see ``checks.per_invocation.hoist_plan``); here the action
+move keeps the code valid (see ``model.clients.hoistable``); here the action
 checks that the code still has that shape. Comment lines above the statement move with
 it; the function keeps its own comments; a body left empty gets ``pass``.
 """

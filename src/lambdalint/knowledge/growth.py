@@ -21,7 +21,9 @@ from lambdalint.knowledge.load import PATTERN, CatalogError, builtin_document, u
 
 SECTIONS = ("collection", "memoizer", "registry", "tmp")
 UNBOUNDED_VALUES = ("always", "maxsize-none", "cache-arg")
-TMP_ROLES = ("maker", "writer", "remover")
+# maker, writer, remover: what is made and taken away (LAM203, LAM601-603); reader, check,
+# lock: what reads a path, tests that it is there, or locks a file (LAM601-603)
+TMP_ROLES = ("maker", "writer", "remover", "reader", "check", "lock")
 SELF = -2  # path-position of a method's receiver
 
 
@@ -136,6 +138,18 @@ class GrowthCatalog:
         return [r for r in self.registries if method in r.methods]
 
     def tmp_api(self, role: str, callable_path: Optional[str] = None, method: Optional[str] = None) -> Optional[TmpApi]:
+        # asked for every call the /tmp interpreters meet: remembered per question (the
+        # catalogue is frozen), since matching runs every pattern of every entry
+        memo = self.__dict__.get("_tmp_memo")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_tmp_memo", memo)
+        key = (role, callable_path, method)
+        if key not in memo:
+            memo[key] = self._tmp_api(role, callable_path, method)
+        return memo[key]
+
+    def _tmp_api(self, role: str, callable_path: Optional[str], method: Optional[str]) -> Optional[TmpApi]:
         for api in self.tmp:
             if api.role != role:
                 continue

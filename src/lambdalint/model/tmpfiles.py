@@ -48,6 +48,7 @@ EMPTIED = "<emptied>"  # a removal's target: what it empties (EMPTIED + the name
 PLACE = "<tmp>/"  # the state key of /tmp
 _MARKER = re.compile(re.escape(TMP) + r"\d+")
 _EXISTS = frozenset({"exists", "lexists", "isfile", "isdir", "is_file", "is_dir"})  # tests that a path is there
+_PROCESS_ID = "os.getpid("
 _MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tarfile.open()'s modes
 
 
@@ -178,8 +179,7 @@ class TmpInterpreter(GrowthInterpreter):
     # --- events ------------------------------------------------------------------------
     def event(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
         if e.kind == "tmppath":
-            unique = any(not is_stable(self.project, resolve(self.project, a, frame.env)) for a in e.args) \
-                or any(a is None for a in e.args)
+            unique = any(not self.same_each_invocation(a, frame) for a in e.args) or any(a is None for a in e.args)
             self.recent = (self.recent + [(e, unique)])[-8:]
             return state, []
         if e.kind == "use":
@@ -189,6 +189,13 @@ class TmpInterpreter(GrowthInterpreter):
                 self.held_reads = (self.held_reads + [(e.span, root)])[-8:]
             return state, []
         return super().event(e, state, frame)
+
+    def same_each_invocation(self, part: Optional[str], frame: GrowthFrame) -> bool:
+        """A part of a /tmp name that is the same on every invocation of the environment:
+        a stable value, or the process id (one process serves them all, so
+        ``f"/tmp/scratch-{os.getpid()}"`` is one file each invocation overwrites)."""
+        held = resolve(self.project, part, frame.env)
+        return is_stable(self.project, held) or held is not None and held.startswith(_PROCESS_ID)
 
     def unique_inside(self, span: Span) -> Optional[Event]:
         for e, unique in reversed(self.recent):
@@ -257,7 +264,9 @@ class TmpInterpreter(GrowthInterpreter):
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         return super().growth_call(e, self.tmp_call(e, state, frame), frame)
 
-    def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
+    def tmp_callee(self, e: Event, frame: GrowthFrame) -> Tuple[Optional[str], Optional[str], Optional[str]]:
+        """What a call is, as the /tmp catalogue matches it: (the library callable, the
+        receiver as resolved, the method name)."""
         t = self.project.target(e.path, paths_only(frame.env)) if e.path else None
         resolved = resolve(self.project, e.path, frame.env) if e.path else None
         callee = t.path if t is not None and t.kind == "external" else None
@@ -268,6 +277,10 @@ class TmpInterpreter(GrowthInterpreter):
         receiver, method = None, None
         if resolved is not None and "." in resolved:
             receiver, method = resolved.rsplit(".", 1)
+        return callee, receiver, method
+
+    def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
+        callee, receiver, method = self.tmp_callee(e, frame)
         maker = self.catalog.tmp_api("maker", callee) if callee else None
         if maker is not None:
             consts = dict(e.consts)
