@@ -3,9 +3,10 @@
 For handlers whose deployment turns SnapStart on (``Handler.snapstart``: a
 descriptor, config, or a hooks import), a query over ``lambdalint.model.snapshot``:
 what init makes that every environment restored from the snapshot shares, read
-by an invocation with nothing refreshing it after the restore (an after-restore
-hook, or a re-binding on the handler's path). Reported at the init-time line that
-makes it, naming the handler and where the invocation reads it.
+by an invocation before anything refreshes it after the restore (an after-restore
+hook, or a re-binding earlier on that path of the handler). Reported at the
+init-time line that makes it, naming the handler, where the invocation reads it
+and, when only some paths read it stale, the decisions of such a path.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.trail import path_places
 from lambdalint.checks.story import chain_note, deployment, fit, handlers_note, short, spelled
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
@@ -48,12 +50,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         captured = model.init(handler).captured
         if not captured:
             continue
-        hooks = model.hooks_refresh(handler, captured)
-        uses, refresh = model.invocation(handler, captured)
-        for path, use in uses.items():
+        for path, use in model.restored(handler, captured).items():
             c = captured[path]
-            if hooks.covers(c) or refresh.covers(c):
-                continue
             key = (c.module, c.span, "LAM402" if c.kind == CONNECTION else "LAM401")
             if key in found:
                 if handler not in found[key][2]:
@@ -114,7 +112,7 @@ def _story(project: Project, code: str, c: Captured, use: Use, handlers: List[Ha
     if code == "LAM402":
         notes.append("nothing reconnects it after a restore")
     notes += handlers_note([h.qualname for h in handlers]) + deploy_notes
-    return dict(message=headline, label=label, labels=(where,) + deployed, notes=tuple(notes), phase=IMPORT)
+    return dict(message=headline, label=label, labels=(where,) + path_places(project, use.trail) + deployed, notes=tuple(notes), phase=IMPORT)
 
 
 def _fix(project: Project, c: Captured) -> Fix:
