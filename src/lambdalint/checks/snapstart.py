@@ -76,7 +76,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
 def _story(project: Project, code: str, c: Captured, use: Use, handlers: List[Handler]) -> Dict[str, object]:
     """Headline, primary label, places and notes of one finding: made at init (the
     primary span), used after a restore, SnapStart turned on in the deployment."""
-    name = c.name if c.kind == SEED else spelled(project, c.module, c.span, c.path, c.name)
+    slot = c.path.endswith("]")  # `CFG['run_id']`: the statement names the container
+    name = c.name if c.kind == SEED or slot else spelled(project, c.module, c.span, c.path, c.name)
     n = short(name)
     helper = f" in `{c.function}`" if c.function != "<module>" else ""
     used = f"used after a restore in `{use.function}`"

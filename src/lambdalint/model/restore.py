@@ -28,10 +28,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.graph.entry import Handler
-from lambdalint.graph.link import iter_events
+from lambdalint.graph.link import Target, iter_events
+from lambdalint.graph.routers import receiver, router_kind, routes
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.model.binding import callees
+from lambdalint.model.leaks import slot_key
 from lambdalint.model.lifetimes import Frame, Interpreter, State, join, with_status
 from lambdalint.model.steps import Step
 from lambdalint.model.taint import inside
@@ -90,7 +92,7 @@ class _SnapWalk(Interpreter):
         env = paths_only(frame.env)
         target = self.project.target(e.path, env) if e.path else None
         state = self.on_call(e, state, frame, target.path if target is not None and target.kind == "external" else None)
-        for t, direct in callees(self.project, e, env, self.handed, _DEFERS):
+        for t, direct in callees(self.project, e, env, self.handed, _DEFERS) + self.dispatched(e, env):
             qualname = f"{t.qualname}.__init__" if t.kind == "class" else t.qualname
             fn = self.project.function(t.module, qualname)
             if fn is None or self.is_generator(fn) or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH \
@@ -105,6 +107,21 @@ class _SnapWalk(Interpreter):
         return state
 
 
+    def dispatched(self, e: Event, env: Dict[str, Optional[str]]) -> List[Tuple[Target, bool]]:
+        """``app.resolve(event, context)`` on a Lambda-only router (a Powertools
+        resolver): its routes run, one of them, with arguments it makes."""
+        if not self.handed or e.path is None or not e.path.endswith(".resolve"):
+            return []
+        canon = self.project.canonical(e.path, env)
+        app = receiver(canon) if canon else None
+        kind = router_kind(self.project, app) if app and paths.is_global(app) else None
+        if kind is None:
+            return []
+        loaded = self.project.import_closure(app.split(":", 1)[0])
+        return [(Target("function", paths.global_name(m, q), m, q), False)
+                for m, q, _ in routes(self.project, app, loaded, kind.registers)]
+
+
 class InitWalk(_SnapWalk):
     """Init, for ``Snapshot``: every assignment and call it reaches, in order."""
 
@@ -117,6 +134,8 @@ class InitWalk(_SnapWalk):
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
         if e.kind == "assign":
             self.snapshot.init_assign(e, frame, self.init)
+        elif e.kind == "setitem":
+            self.snapshot.init_setitem(e, frame, self.init)
         return super().event(e, state, frame)
 
     def on_call(self, e: Event, state: State, frame: Frame, callee: Optional[str]) -> State:
@@ -148,6 +167,11 @@ class RestoreWalk(_SnapWalk):
         self.seeds = {c.source.name: c.path for c in captured.values() if c.kind == "seed" and c.source is not None}
         self.plain = {p: c for p, c in captured.items() if c.kind != "seed"}
         self.derived = {d: c.path for c in captured.values() for d in c.derived}
+        # a container's captured slots (``app:CFG['run_id']``), by the container
+        self.slots: Dict[str, List[str]] = {}
+        for p in self.plain:
+            if p.endswith("]") and "[" in p:
+                self.slots.setdefault(p[:p.index("[")], []).append(p)
         self._tags: Dict[Tuple[Step, ...], int] = {(): 0}
         self._trails: List[Tuple[Step, ...]] = [()]
         # the uses that only test a value (``_tests``), of the blocks seen (kept, so ids stay theirs)
@@ -199,15 +223,14 @@ class RestoreWalk(_SnapWalk):
 
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
         kind = e.kind
-        if kind == "assign":
-            self.read(e.value, state, frame, e)
-            refreshed = self.refreshes(e, frame)
-            state = self.refresh(state, refreshed)
+        if kind in ("assign", "setitem"):
+            self.read(e.value, state, frame, e, whole=True)
+            state = self.refresh(state, self.refreshes(e, frame))
         elif kind == "use":
             if id(e) not in self._tests:
-                self.read(e.path, state, frame, e)
+                self.read(e.path, state, frame, e, key=dict(e.consts).get("keytext"))
         elif kind in ("return", "augassign"):
-            self.read(e.value, state, frame, e)
+            self.read(e.value, state, frame, e, whole=True)
         elif kind == "with":
             for ctx, args in e.items:
                 for p in (ctx, *args):
@@ -223,9 +246,9 @@ class RestoreWalk(_SnapWalk):
             if seed is not None and seed.name in self.seeds:
                 self.stale_read(self.seeds[seed.name], state, frame, e)
         if not refreshed:
-            self.read(e.path, state, frame, e)
+            self.read(e.path, state, frame, e, key=dict(e.consts).get("#0") if e.path and e.path.endswith(".get") else None)
         for p in list(e.args) + [v for _, v in e.kwargs] + list(e.starred):
-            self.read(p, state, frame, e)
+            self.read(p, state, frame, e, whole=True)
         return self.refresh(state, refreshed)
 
     def branch(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
@@ -249,12 +272,25 @@ class RestoreWalk(_SnapWalk):
         return (self.refresh(fall, retried) if fall is not None else None), [self.refresh(r, retried) for r in rets]
 
     # --- reads ------------------------------------------------------------------------
-    def read(self, path: Optional[str], state: State, frame: Frame, e: Event) -> None:
+    def read(self, path: Optional[str], state: State, frame: Frame, e: Event, key: Optional[str] = None,
+             whole: bool = False) -> None:
+        """``path`` read by ``e``: under the constant ``key`` (``CFG["run_id"]``,
+        ``CFG.get("run_id")``) one slot of a container; ``whole``, the value itself (an
+        argument, a value stored or returned), with every captured slot of a container."""
         if not self.recording or not path or path in ("None", "<const>"):
             return
         resolved = self.snapshot.resolve(path, frame.env)
         if resolved is None or resolved[:1] in "$%<":
             return
+        if self.slots:
+            container = resolved[:-len(".__getitem__()")] if resolved.endswith(".__getitem__()") else \
+                resolved[:-len(".get")] if resolved.endswith(".get") else resolved if whole else None
+            slot = slot_key(key) if key and container != resolved else None
+            for p in self.slots.get(container or "", ()):
+                if slot is None and container != resolved:
+                    continue  # a slot under a key lambdalint cannot name: not known to be this one
+                if slot is None or p == f"{container}[{slot}]":
+                    self.stale_read(p, state, frame, e)
         hit = captured_path(resolved, self.plain)
         if hit is not None:
             c = self.plain[hit]

@@ -36,6 +36,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
+from lambdalint.model.leaks import slot_key
 from lambdalint.model.lifetimes import Frame, Tracked, tracked_resources
 from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, paths_only
 
@@ -74,6 +75,9 @@ class Captured:
     def name(self) -> str:
         if self.kind == SEED and self.source is not None:
             return self.source.name
+        if self.path.endswith("]") and "[" in self.path:  # a slot: `CFG['run_id']`
+            container, _, key = self.path.partition("[")
+            return f"{paths.display(container)}[{key}"
         if ":" not in self.path and self.path.startswith(self.module + "."):
             return self.path[len(self.module) + 1:]  # a class attribute: `Config.INSTANCE`
         return paths.display(self.path)
@@ -170,8 +174,10 @@ class Snapshot:
         if fn is None:
             return
         single = sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
-        reasons = self._reasons(e, fn, lambda p: resolve(self.project, p, frame.env),
-                                state.taint, id(frame), state.captured) if single else ()
+        canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
+        # a dict display is not unique itself: its slots may be (``setitem`` events follow)
+        display = ("literal", "dict") in e.consts
+        reasons = self._reasons(e, fn, canon, state.taint, id(frame), state.captured) if single and not display else ()
         target = e.path or ""
         if target[:1] == "%" and "." not in target and "(" not in target:
             if reasons:
@@ -180,6 +186,16 @@ class Snapshot:
                 state.taint.pop((id(frame), target), None)
             return
         for gpath in self._targets(e, frame):
+            for made in [p for p in state.captured if p.startswith(gpath + "[")]:
+                del state.captured[made]  # its slots are made again with it
+            field = self._field_reasons(e, gpath, canon, frame, state) if gpath.startswith(
+                tuple(t + "." for t in self._bound_at.get((frame.module, e.span), ()) if t != gpath)) else None
+            if field is not None:
+                if field:
+                    state.captured[gpath] = Captured(gpath, VALUE, frame.module, e.span, fn.qualname, field[0].text)
+                else:
+                    state.captured.pop(gpath, None)
+                continue
             if not reasons:
                 state.captured.pop(gpath, None)  # made again at init from something else
                 continue
@@ -187,6 +203,43 @@ class Snapshot:
                       and all(r.direct for r in reasons))
             state.captured[gpath] = Captured(gpath, self._value_kind(e, frame), frame.module, e.span, fn.qualname,
                                              reasons[0].text, direct)
+
+    def init_setitem(self, e: Event, frame: Frame, state: _Init) -> None:
+        """``CFG["run_id"] = uuid4().hex`` (or a slot of a dict display) at init: the slot,
+        ``app:CFG['run_id']``, is captured; under a key that is not a constant, the container."""
+        fn = frame_function(self, frame)
+        container = resolve(self.project, e.path, frame.env) if e.path else None
+        if fn is None or container is None or not paths.is_global(container) or "()" in container:
+            return
+        key = slot_key(dict(e.consts).get("keytext") or "")
+        canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
+        own = not any(x.kind == "assign" and x.span == e.span for x in self._fn_events(fn))
+        reasons = self._reasons(e, fn, canon, state.taint, id(frame), state.captured) if own else \
+            self._value_reasons(e.value, canon, state, id(frame))
+        slot = f"{container}[{key}]" if key is not None else container
+        if reasons:
+            state.captured[slot] = Captured(slot, self._value_kind(e, frame), frame.module, e.span, fn.qualname,
+                                            reasons[0].text)
+        elif key is not None:
+            state.captured.pop(slot, None)
+
+    def _value_reasons(self, value: Optional[str], canon, state: _Init, frame_id: int) -> Tuple[Reason, ...]:
+        """Why one value path (not a whole statement) is unique: a source it calls, or a
+        captured value it reads (``uuid.uuid4().hex``, ``PREFIX``)."""
+        resolved = canon(value) if value else None
+        if resolved is None or resolved == CONST:
+            return ()
+        reasons = [Reason(f"{paths.display(c)}()") for c in _call_prefixes(resolved) if self._is_source(c)]
+        reasons += self._read_reasons(value, canon, state.taint, frame_id, state.captured)
+        return tuple(reasons)
+
+    def _field_reasons(self, e: Event, gpath: str, canon, frame: Frame, state: _Init) -> Tuple[Reason, ...]:
+        """``RUNTIME = RuntimeInfo(run_id=uuid4().hex)``: the linker binds the fields an
+        object is made with (``app:RUNTIME.run_id`` to ``uuid.uuid4().hex``) at the
+        statement; each is unique by its own value, not by the statement's."""
+        values = [b.value for b in self.project.bindings.get(gpath, ())
+                  if (b.module, b.span) == (frame.module, e.span) and b.value != e.value]
+        return self._value_reasons(values[0], canon, state, id(frame)) if len(values) == 1 else ()
 
     def _value_kind(self, e: Event, frame: Frame) -> str:
         """GENERATOR when the value is the generator a catalogued call makes, else VALUE."""
@@ -503,8 +556,14 @@ class Snapshot:
         out: Set[str] = set()
         if e.kind == "assign" and frame is not None:
             for gpath in self._targets(e, frame):
-                out |= {c.path for c in captured.values() if (c.path == gpath or c.path.startswith(gpath + "."))
+                out |= {c.path for c in captured.values() if (c.path == gpath or c.path.startswith((gpath + ".", gpath + "[")))
                         and (not connections_only or c.kind == CONNECTION)}
+            return out
+        if e.kind == "setitem" and frame is not None and not connections_only:
+            container = resolve(self.project, e.path, frame.env) if e.path else None
+            key = slot_key(dict(e.consts).get("keytext") or "")
+            if container is not None and key is not None and f"{container}[{key}]" in captured:
+                out.add(f"{container}[{key}]")
             return out
         if e.kind != "call" or e.path is None:
             return out
