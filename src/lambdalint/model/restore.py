@@ -347,9 +347,17 @@ class RestoreWalk(_SnapWalk):
             once = e.body if code[0] == "T" else e.orelse
             sets = [x for x in iter_events(once) if x.kind == "assign" and x.path
                     and self.snapshot.resolve(x.path, frame.env) == flag]
-            if sets and not any((frame.module, x.span) in self.init.assigned for x in sets):
+            if sets and not self.set_at_init(flag, sets, frame):
                 out |= self.block_refreshes(once, frame)  # once per environment, after the restore
         return out
+
+    def set_at_init(self, flag: str, sets: List[Event], frame: Frame) -> bool:
+        """Whether the snapshot holds ``flag`` set: init ran the branch that sets it, or
+        bound it to ``True``."""
+        if any((frame.module, x.span) in self.init.assigned for x in sets):
+            return True
+        return any(b.value == "builtins.True" and (b.module, b.span) in self.init.assigned
+                   for b in self.project.bindings.get(flag, ()))
 
     def block_refreshes(self, block: Sequence[Event], frame: Frame) -> Set[str]:
         out: Set[str] = set()

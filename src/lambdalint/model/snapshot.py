@@ -188,7 +188,7 @@ class Snapshot:
         for gpath in self._targets(e, frame):
             for made in [p for p in state.captured if p.startswith(gpath + "[")]:
                 del state.captured[made]  # its slots are made again with it
-            field = self._field_reasons(e, gpath, canon, frame, state) if gpath.startswith(
+            field = self._field_reasons(e, gpath, canon, frame, state) if "(" not in gpath and gpath.startswith(
                 tuple(t + "." for t in self._bound_at.get((frame.module, e.span), ()) if t != gpath)) else None
             if field is not None:
                 if field:
