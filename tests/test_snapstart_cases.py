@@ -898,19 +898,21 @@ def test_refreshes_on_every_path_or_not(tmp_path, handler, reported):
 def test_a_lazy_value_warmed_up_at_init_is_the_snapshots(tmp_path):
     base = """
         import uuid
-        _ID = None
 
-        def get_id():
-            global _ID
-            if _ID is None:
-                _ID = uuid.uuid4().hex
-            return _ID
+        class Ids:
+            _run = None
+
+            @classmethod
+            def run(cls):
+                if not cls._run:
+                    cls._run = uuid.uuid4().hex
+                return cls._run
         {warm}
         def handler(event, context):
-            return {{"id": get_id()}}
+            return {{"id": Ids.run()}}
     """
     assert found(tmp_path, {"app.py": base.format(warm="")}) == []
-    assert found(tmp_path, {"app.py": base.format(warm="get_id()")}) == [("app.py", 7, "LAM401")]
+    assert found(tmp_path, {"app.py": base.format(warm="Ids.run()")}) == [("app.py", 9, "LAM401")]
 
 
 @pytest.mark.parametrize("guard, reported", [
