@@ -75,12 +75,14 @@ def decorator_wrapper(project, module: str, fn: Function) -> Optional[Tuple[str,
 
 
 def callees(project, e: Event, env: Dict[str, Optional[str]], handed: bool,
-            defers: frozenset) -> List[Tuple[object, bool]]:
+            defers: frozenset, target=False) -> List[Tuple[object, bool]]:
     """The project code a call runs now, each with whether the call names it itself
     (``direct``): the function or class called, or, when ``handed``, the project
     functions passed to library code other than ``defers`` (``map(f, ...)``, a thread
-    pool), which run during the call with unknown arguments, maybe not at all."""
-    target = project.target(e.path, env) if e.path else None
+    pool), which run during the call with unknown arguments, maybe not at all.
+    ``target``: what the call's path denotes, when the caller has it already."""
+    if target is False:  # not resolved by the caller yet
+        target = project.target(e.path, env) if e.path else None
     if target is not None and target.kind in ("function", "class") and target.module:
         return [(target, True)]
     if not handed or (target is not None and target.kind != "external") or \

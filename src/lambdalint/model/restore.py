@@ -45,6 +45,7 @@ STALE = "stale"
 FRESH = frozenset({("fresh", -1)})
 _MAIN_GUARD = ("builtins.__name__",)
 _MAX_DEPTH = 12
+_MAX_INLINED = 20_000  # calls followed in one walk: a bound on the cost, not on any real handler
 # library calls that keep a function for later: it does not run during the call
 _DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook",
                      "snapshot_restore_py.register_after_restore", "snapshot_restore_py.register_before_snapshot"})
@@ -78,6 +79,14 @@ class _SnapWalk(Interpreter):
     def __init__(self, snapshot: "Snapshot") -> None:
         super().__init__(snapshot.project, {})
         self.snapshot = snapshot
+        self.inlined = 0
+        self._yields: Dict[int, bool] = {}
+
+    def generator(self, fn: Function) -> bool:
+        """A generator's body runs when it is iterated or entered, not when called."""
+        if id(fn) not in self._yields:
+            self._yields[id(fn)] = any(x.kind == "yield" for x in iter_events(fn.body))
+        return self._yields[id(fn)]
 
     def run(self, module: str, qualname: str, state: State) -> State:
         facts = self.project.modules.get(module)
@@ -92,12 +101,13 @@ class _SnapWalk(Interpreter):
         env = paths_only(frame.env)
         target = self.project.target(e.path, env) if e.path else None
         state = self.on_call(e, state, frame, target.path if target is not None and target.kind == "external" else None)
-        for t, direct in callees(self.project, e, env, self.handed, _DEFERS) + self.dispatched(e, env):
+        for t, direct in callees(self.project, e, env, self.handed, _DEFERS, target) + self.dispatched(e, env):
             qualname = f"{t.qualname}.__init__" if t.kind == "class" else t.qualname
             fn = self.project.function(t.module, qualname)
-            if fn is None or self.is_generator(fn) or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH \
+            if fn is None or self.generator(fn) or self.inlined >= _MAX_INLINED or len(frame.stack) >= _MAX_DEPTH \
                     or (t.module, qualname) in frame.stack:
                 continue
+            self.inlined += 1
             if t.kind == "class":
                 t = replace(t, path=paths.join(t.path, ["()", "__init__"]), qualname=qualname)
             if direct:
@@ -229,6 +239,7 @@ class RestoreWalk(_SnapWalk):
         elif kind == "use":
             if id(e) not in self._tests:
                 self.read(e.path, state, frame, e, key=dict(e.consts).get("keytext"))
+            return state, []  # no resource of the lifetimes model is tracked here
         elif kind in ("return", "augassign"):
             self.read(e.value, state, frame, e, whole=True)
         elif kind == "with":
