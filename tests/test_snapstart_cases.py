@@ -1031,3 +1031,49 @@ def test_a_callable_instance_made_at_init(tmp_path):
         handler = OrderHandler()
     """}
     assert found(tmp_path, files) == [("app.py", 5, "LAM401")]
+
+
+@pytest.mark.parametrize("after, reported", [
+    ("", True),
+    ("register_after_restore(instance_id.cache_clear)", False),   # the runtime forgets it
+    ("@register_after_restore\ndef forget():\n    instance_id.cache_clear()", False),
+])
+def test_a_memoised_result_cached_at_init(tmp_path, after, reported):
+    files = {"app.py": "import functools, uuid\nfrom snapshot_restore_py import register_after_restore\n\n"
+                       "@functools.lru_cache(maxsize=None)\ndef instance_id():\n    return uuid.uuid4().hex\n\n"
+                       f"instance_id()\n{after}\n\ndef handler(event, context):\n    return {{'id': instance_id()}}\n"}
+    assert found(tmp_path, files) == ([("app.py", 8, "LAM401")] if reported else [])
+    if reported:
+        (d,) = stories(tmp_path, files)
+        assert d.message.startswith("`instance_id()` is made at init")
+        assert d.fix is not None and "instance_id.cache_clear" in d.fix.message and d.fix.applicability == "display-only"
+
+
+def test_not_memoised_or_not_called_at_init(tmp_path):
+    base = "import functools, uuid\n\n{decorator}\ndef instance_id():\n    return uuid.uuid4().hex\n\n{warm}\n\n" \
+           "def handler(event, context):\n    return {{'id': instance_id()}}\n"
+    assert found(tmp_path, {"app.py": base.format(decorator="", warm="instance_id()")}) == []
+    assert found(tmp_path, {"app.py": base.format(decorator="@functools.cache", warm="")}) == []
+
+
+@pytest.mark.parametrize("call, reported", [
+    ("signed(body)", True),                     # the default: the object made at init
+    ("signed(body, secrets.token_hex(8))", False),
+    ("signed(body, nonce=secrets.token_hex(8))", False),
+])
+def test_a_default_that_names_a_captured_value(tmp_path, call, reported):
+    files = {"app.py": f"""
+        import secrets
+        NONCE = secrets.token_hex(8)
+
+        def signed(body, nonce=NONCE):
+            return {{"nonce": nonce, "body": body}}
+
+        def handler(event, context):
+            body = str(event)
+            return {call}
+    """}
+    assert found(tmp_path, files) == ([("app.py", 2, "LAM401")] if reported else [])
+    if reported:
+        (d,) = stories(tmp_path, files)
+        assert d.fix is not None and d.fix.applicability == "display-only"  # re-binding NONCE leaves the default

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.growth_support import growth_catalog
 from lambdalint.checks.trail import path_places
 from lambdalint.checks.story import chain_note, deployment, fit, handlers_note, short, spelled
 from lambdalint.graph.handlers import Handler
@@ -41,7 +42,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     if not handlers:
         return []
     project = ctx.project
-    model = Snapshot(project, ctx.catalog, load_snapstart_catalog())
+    model = Snapshot(project, ctx.catalog, load_snapstart_catalog(), growth_catalog(ctx))
     # (module, span, code) -> (captured, first use, handlers)
     found: Dict[Tuple[str, Span, str], Tuple[Captured, Use, List[Handler]]] = {}
     for handler in handlers:
@@ -124,6 +125,10 @@ def _fix(project: Project, c: Captured) -> Fix:
     shown = "a `@register_after_restore` hook (snapshot_restore_py)"
     plan = _plan(project, c)
     if plan is None:
+        if c.path.endswith("()"):  # a memoised function's result, cached at init
+            name = paths.display(c.path[:-2])
+            return Fix(f"clear its cache in {shown} (`register_after_restore({name}.cache_clear)`), or do not call "
+                       "it at init", DISPLAY_ONLY)
         if c.kind == SEED:
             return Fix(f"seed it again in {shown}, or use `secrets` / `random.SystemRandom()`", DISPLAY_ONLY)
         if c.kind == CONNECTION:
@@ -158,6 +163,8 @@ def _plan(project: Project, c: Captured) -> Optional[Tuple[Tuple[str, str], ...]
         for m in project.modules.values():
             if any(d == dotted for _, d in m.imported):
                 return None  # `from app import NAME` elsewhere keeps the value made at init
+            if any(p == c.path for fn in m.functions.values() for _, p in fn.default_paths):
+                return None  # `def f(nonce=NAME)`: the default keeps the value made at init
         hook = _free_name(facts, ("_reconnect_" if c.kind == CONNECTION else "_refresh_") + name.lower().lstrip("_"))
         mode = "assign"
     return (("statement", span_text(c.span)), ("name", name), ("hook", hook), ("mode", mode),

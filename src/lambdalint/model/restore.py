@@ -94,13 +94,14 @@ class _SnapWalk(Interpreter):
             return state
         return self.invoke(Handler(module, qualname, facts.path, 0, "snapstart"), state)
 
-    def on_call(self, e: Event, state: State, frame: Frame, callee: Optional[str]) -> State:
+    def on_call(self, e: Event, state: State, frame: Frame, target: Optional[Target]) -> State:
+        """What a call means before the code it runs (``target``: what its path denotes)."""
         return state
 
     def call(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
         env = paths_only(frame.env)
         target = self.project.target(e.path, env) if e.path else None
-        state = self.on_call(e, state, frame, target.path if target is not None and target.kind == "external" else None)
+        state = self.on_call(e, state, frame, target)
         for t, direct in callees(self.project, e, env, self.handed, _DEFERS, target) + self.dispatched(e, env):
             qualname = f"{t.qualname}.__init__" if t.kind == "class" else t.qualname
             fn = self.project.function(t.module, qualname)
@@ -111,7 +112,7 @@ class _SnapWalk(Interpreter):
             if t.kind == "class":
                 t = replace(t, path=paths.join(t.path, ["()", "__init__"]), qualname=qualname)
             if direct:
-                state = self.inline(fn, t, e, state, frame)
+                state = self.inline(fn, t, _with_defaults(fn, e), state, frame)
             else:  # run maybe, with unknown arguments
                 state = join([state, self.inline(fn, t, Event("call", e.span, path=e.path), state, frame)])
         return state
@@ -148,8 +149,8 @@ class InitWalk(_SnapWalk):
             self.snapshot.init_setitem(e, frame, self.init)
         return super().event(e, state, frame)
 
-    def on_call(self, e: Event, state: State, frame: Frame, callee: Optional[str]) -> State:
-        self.snapshot.init_call(e, frame, callee, self.init)
+    def on_call(self, e: Event, state: State, frame: Frame, target: Optional[Target]) -> State:
+        self.snapshot.init_call(e, frame, target, self.init)
         return state
 
     def branch(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
@@ -250,8 +251,11 @@ class RestoreWalk(_SnapWalk):
             return self.retry(e, state, frame)
         return super().event(e, state, frame)
 
-    def on_call(self, e: Event, state: State, frame: Frame, callee: Optional[str]) -> State:
+    def on_call(self, e: Event, state: State, frame: Frame, target: Optional[Target]) -> State:
+        callee = target.path if target is not None and target.kind == "external" else None
         refreshed = self.refreshes(e, frame, callee)
+        if target is not None and target.kind == "function" and memo_path(target) in self.plain:
+            self.stale_read(memo_path(target), state, frame, e)  # a memoised result init cached
         if callee is not None and self.seeds:
             seed = self.snapshot.catalog.seed_drawn_by(callee)
             if seed is not None and seed.name in self.seeds:
@@ -393,6 +397,22 @@ def _tests(events: Sequence[Event]) -> Set[int]:
             if u.kind == "use" and u.path in x.none_tests:
                 out.add(id(u))
     return out
+
+
+def _with_defaults(fn: Function, e: Event) -> Event:
+    """``e`` passing, as keywords, the parameters it leaves to a default that names a
+    module-level object (``def call_api(path, nonce=API_NONCE)``): the callee reads it."""
+    if not fn.default_paths or e.starred:
+        return e
+    params = fn.params[1:] if fn.takes_receiver else fn.params
+    passed = set(params[:len(e.args)]) | {k for k, _ in e.kwargs}
+    extra = tuple((p, path) for p, path in fn.default_paths if p not in passed)
+    return replace(e, kwargs=e.kwargs + extra) if extra else e
+
+
+def memo_path(target: Target) -> str:
+    """The captured path of what a memoised project function cached at init: ``app.instance_id()``."""
+    return f"{target.module}.{target.qualname}()"
 
 
 def paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:

@@ -30,15 +30,16 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from lambdalint.graph.handlers import Handler
-from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.link import Project, Target, iter_events
 from lambdalint.graph.reach import CONST, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
+from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
 from lambdalint.model.leaks import slot_key
 from lambdalint.model.lifetimes import Frame, Tracked, tracked_resources
-from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, paths_only
+from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, memo_path, paths_only
 
 VALUE, GENERATOR, SEED, CONNECTION = "value", "generator", "seed", "connection"
 # calls whose result tells nothing unique about their argument
@@ -107,10 +108,13 @@ class _Init:
 
 
 class Snapshot:
-    def __init__(self, project: Project, resources: Catalog, catalog: SnapStartCatalog) -> None:
+    def __init__(self, project: Project, resources: Catalog, catalog: SnapStartCatalog,
+                 growth: Optional[GrowthCatalog] = None) -> None:
         self.project = project
         self.resources = resources
         self.catalog = catalog
+        self.growth = growth  # its memoisers: what a function decorated by one keeps
+        self._memoised: Dict[Tuple[str, str], bool] = {}
         self._inits: Dict[str, _Init] = {}
         self._returns: Dict[Tuple[str, str], Tuple[Reason, ...]] = {}
         self._tracked: Optional[Dict[str, Tracked]] = None
@@ -252,9 +256,17 @@ class Snapshot:
                 return GENERATOR
         return VALUE
 
-    def init_call(self, e: Event, frame: Frame, callee: Optional[str], state: _Init) -> None:
-        """A call init makes of library code (``callee``): a hook registered, a module seeded."""
+    def init_call(self, e: Event, frame: Frame, target: Optional[Target], state: _Init) -> None:
+        """A call init makes: of library code, a hook registered, a module seeded; of a
+        memoised project function, its result cached (``instance_id()`` warmed up)."""
         fn = frame_function(self, frame)
+        if target is not None and target.kind == "function" and fn is not None and self.memoised(target):
+            reasons = self.returns(target.module, target.qualname)
+            if reasons:
+                key = memo_path(target)
+                state.captured[key] = Captured(key, VALUE, frame.module, e.span, fn.qualname, reasons[0].text)
+            return
+        callee = target.path if target is not None and target.kind == "external" else None
         if callee is None or fn is None:
             return
         if self.catalog.is_after_restore(callee) or self.catalog.is_before_snapshot(callee):
@@ -282,6 +294,19 @@ class Snapshot:
                                            fn.qualname == "<module>" and e.stmt, source)
         else:
             state.captured.pop(key, None)  # seeded again with a constant: the same everywhere by design
+
+    def memoised(self, target: Target) -> bool:
+        """Whether a project function keeps its results (``@functools.lru_cache``...)."""
+        key = (target.module, target.qualname)
+        if key not in self._memoised:
+            fn = self.project.function(target.module, target.qualname)
+            found = False
+            for d in fn.decorators if fn is not None and self.growth is not None else ():
+                t = self.project.target(d.path) if d.path else None
+                if t is not None and t.kind == "external" and self.growth.memoizer_for(t.path) is not None:
+                    found = True
+            self._memoised[key] = found
+        return self._memoised[key]
 
     def _hooks_by_decorator(self, closure: Iterable[str], state: _Init) -> None:
         for module in sorted(closure):
@@ -576,6 +601,8 @@ class Snapshot:
             source = self.catalog.source_for(callee)
             if source is not None and source.section == "seed" and f"<seed:{source.name}>" in captured:
                 out.add(f"<seed:{source.name}>")
+        if resolved and resolved.endswith(".cache_clear") and resolved[:-len(".cache_clear")] + "()" in captured:
+            out.add(resolved[:-len(".cache_clear")] + "()")  # a memoised result forgotten
         if resolved is None or not paths.is_global(resolved):
             return out
         root, segs = paths.split(resolved)
