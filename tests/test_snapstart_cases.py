@@ -1077,3 +1077,112 @@ def test_a_default_that_names_a_captured_value(tmp_path, call, reported):
     if reported:
         (d,) = stories(tmp_path, files)
         assert d.fix is not None and d.fix.applicability == "display-only"  # re-binding NONCE leaves the default
+
+
+@pytest.mark.parametrize("code", [
+    # a project decorator's wrapper makes it again before the handler runs
+    """
+    import functools, uuid
+    ID = uuid.uuid4().hex
+
+    def fresh(fn):
+        @functools.wraps(fn)
+        def wrapper(event, context):
+            global ID
+            ID = uuid.uuid4().hex
+            return fn(event, context)
+        return wrapper
+
+    @fresh
+    def handler(event, context):
+        return {"id": ID}
+    """,
+    # a method of the object made at init makes its attribute again
+    """
+    import uuid
+
+    class State:
+        def __init__(self):
+            self.request_id = uuid.uuid4().hex
+
+        def reset(self):
+            self.request_id = uuid.uuid4().hex
+
+    STATE = State()
+
+    def handler(event, context):
+        STATE.reset()
+        return {"id": STATE.request_id}
+    """,
+    # the path that leaves early reads nothing; the other makes it again first
+    """
+    import uuid
+    ID = uuid.uuid4().hex
+
+    def handler(event, context):
+        global ID
+        if event.get("source") == "warmup":
+            return {"warm": True}
+        ID = uuid.uuid4().hex
+        return {"id": ID}
+    """,
+    # an after-restore hook reads the snapshot's value, then makes it again
+    """
+    import logging, uuid
+    from snapshot_restore_py import register_after_restore
+    ID = uuid.uuid4().hex
+
+    @register_after_restore
+    def again():
+        global ID
+        logging.info("restored from %s", ID)
+        ID = uuid.uuid4().hex
+
+    def handler(event, context):
+        return {"id": ID}
+    """,
+    # a liveness check written as a comparison
+    """
+    import psycopg2
+    conn = psycopg2.connect("x")
+
+    def handler(event, context):
+        global conn
+        if not conn or conn.closed != 0:
+            conn = psycopg2.connect("x")
+        return conn.cursor()
+    """,
+    # the connection used in a `try` (through a helper) whose `except` reconnects
+    """
+    import socket
+    backend = socket.create_connection(("db", 7000))
+
+    def exchange(conn, payload):
+        conn.sendall(payload)
+        return conn.recv(4096)
+
+    def handler(event, context):
+        global backend
+        try:
+            return exchange(backend, b"x")
+        except OSError:
+            backend = socket.create_connection(("db", 7000))
+            return exchange(backend, b"x")
+    """,
+])
+def test_refreshed_before_every_read(tmp_path, code):
+    assert found(tmp_path, {"app.py": code}) == []
+
+
+def test_a_refresh_only_inside_a_loop_leaves_the_empty_loop(tmp_path):
+    files = {"app.py": """
+        import uuid
+        BATCH = uuid.uuid4().hex
+
+        def handler(event, context):
+            global BATCH
+            for _ in event.get("Records", []):
+                BATCH = uuid.uuid4().hex
+            return {"batch": BATCH}
+    """}
+    assert found(tmp_path, files) == [("app.py", 2, "LAM401")]

@@ -45,7 +45,7 @@ STALE = "stale"
 FRESH = frozenset({("fresh", -1)})
 _MAIN_GUARD = ("builtins.__name__",)
 _MAX_DEPTH = 12
-_MAX_INLINED = 20_000  # calls followed in one walk: a bound on the cost, not on any real handler
+_MAX_WALKED = 200_000  # events walked in one walk: a bound on the cost, not on any real handler
 # library calls that keep a function for later: it does not run during the call
 _DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook",
                      "snapshot_restore_py.register_after_restore", "snapshot_restore_py.register_before_snapshot"})
@@ -79,8 +79,12 @@ class _SnapWalk(Interpreter):
     def __init__(self, snapshot: "Snapshot") -> None:
         super().__init__(snapshot.project, {})
         self.snapshot = snapshot
-        self.inlined = 0
+        self.walked = 0  # events walked: past _MAX_WALKED, calls are no longer followed
         self._yields: Dict[int, bool] = {}
+
+    def block(self, events: Sequence[Event], state: State, frame: Frame):  # type: ignore[override]
+        self.walked += len(events)
+        return super().block(events, state, frame)
 
     def generator(self, fn: Function) -> bool:
         """A generator's body runs when it is iterated or entered, not when called."""
@@ -105,10 +109,9 @@ class _SnapWalk(Interpreter):
         for t, direct in callees(self.project, e, env, self.handed, _DEFERS, target) + self.dispatched(e, env):
             qualname = f"{t.qualname}.__init__" if t.kind == "class" else t.qualname
             fn = self.project.function(t.module, qualname)
-            if fn is None or self.generator(fn) or self.inlined >= _MAX_INLINED or len(frame.stack) >= _MAX_DEPTH \
+            if fn is None or self.generator(fn) or self.walked >= _MAX_WALKED or len(frame.stack) >= _MAX_DEPTH \
                     or (t.module, qualname) in frame.stack:
                 continue
-            self.inlined += 1
             if t.kind == "class":
                 t = replace(t, path=paths.join(t.path, ["()", "__init__"]), qualname=qualname)
             if direct:
