@@ -74,8 +74,14 @@ def decorator_wrapper(project, module: str, fn: Function) -> Optional[Tuple[str,
     return None
 
 
+# Library calls that keep a function for later (exit, signals, finalisers, SnapStart's
+# runtime hooks): a function passed to them does not run during the call.
+DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook",
+                    "snapshot_restore_py.register_after_restore", "snapshot_restore_py.register_before_snapshot"})
+
+
 def callees(project, e: Event, env: Dict[str, Optional[str]], handed: bool,
-            defers: frozenset, target=False) -> List[Tuple[object, bool]]:
+            defers: frozenset = DEFERS, target=False) -> List[Tuple[object, bool]]:
     """The project code a call runs now, each with whether the call names it itself
     (``direct``): the function or class called, or, when ``handed``, the project
     functions passed to library code other than ``defers`` (``map(f, ...)``, a thread

@@ -69,10 +69,6 @@ _NESTED_GROWS = frozenset({"append", "extend", "insert", "appendleft", "extendle
 _NESTED_GROWS_BY_KEY = frozenset({"add", "update", "setdefault"})
 _RESETS = frozenset({"clear"})  # empties the collection: a reset where it runs, not a bound
 _OP_METHODS = {"+": "__iadd__", "|": "__ior__", "-": "__isub__", "&": "__iand__"}
-# Library calls that keep a function for later (exit, signals, finalisers): a
-# function passed to them does not run during the invocation.
-_DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook",
-                     "snapshot_restore_py.register_after_restore", "snapshot_restore_py.register_before_snapshot"})
 _MAX_DEPTH = 12
 
 
@@ -482,7 +478,7 @@ class GrowthInterpreter(Interpreter):
         self.recent_calls = (self.recent_calls + [e])[-8:]
         # a project function handed to library code (map, a thread pool, a batch
         # processor) runs during the invocation, with unknown arguments, maybe not at all
-        for t, direct in callees(self.project, e, paths_only(frame.env), True, _DEFERS):
+        for t, direct in callees(self.project, e, paths_only(frame.env), True):
             qualname = f"{t.qualname}.__init__" if t.kind == "class" else t.qualname
             fn = self.project.function(t.module, qualname)
             if fn is None or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH or (t.module, qualname) in frame.stack:

@@ -46,9 +46,6 @@ FRESH = frozenset({("fresh", -1)})
 _MAIN_GUARD = ("builtins.__name__",)
 _MAX_DEPTH = 12
 _MAX_WALKED = 200_000  # events walked in one walk: a bound on the cost, not on any real handler
-# library calls that keep a function for later: it does not run during the call
-_DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook",
-                     "snapshot_restore_py.register_after_restore", "snapshot_restore_py.register_before_snapshot"})
 
 
 @dataclass(frozen=True)
@@ -93,6 +90,7 @@ class _SnapWalk(Interpreter):
         return self._yields[id(fn)]
 
     def run(self, module: str, qualname: str, state: State) -> State:
+        """Walk ``module``'s function ``qualname`` (``<module>``: its body) from ``state``."""
         facts = self.project.modules.get(module)
         if facts is None or self.project.function(module, qualname) is None:
             return state
@@ -106,7 +104,7 @@ class _SnapWalk(Interpreter):
         env = paths_only(frame.env)
         target = self.project.target(e.path, env) if e.path else None
         state = self.on_call(e, state, frame, target)
-        for t, direct in callees(self.project, e, env, self.handed, _DEFERS, target) + self.dispatched(e, env):
+        for t, direct in callees(self.project, e, env, self.handed, target=target) + self.dispatched(e, env):
             qualname = f"{t.qualname}.__init__" if t.kind == "class" else t.qualname
             fn = self.project.function(t.module, qualname)
             if fn is None or self.generator(fn) or self.walked >= _MAX_WALKED or len(frame.stack) >= _MAX_DEPTH \
@@ -119,7 +117,6 @@ class _SnapWalk(Interpreter):
             else:  # run maybe, with unknown arguments
                 state = join([state, self.inline(fn, t, Event("call", e.span, path=e.path), state, frame)])
         return state
-
 
     def dispatched(self, e: Event, env: Dict[str, Optional[str]]) -> List[Tuple[Target, bool]]:
         """``app.resolve(event, context)`` on a Lambda-only router (a Powertools
@@ -385,7 +382,6 @@ class RestoreWalk(_SnapWalk):
         return out
 
 
-
 def _tests(events: Sequence[Event]) -> Set[int]:
     """The uses in ``events`` that only test for None or truth, in the condition of the
     ``if`` or ``while`` that follows them (``if conn is None or conn.closed:``)."""
@@ -419,6 +415,7 @@ def memo_path(target: Target) -> str:
 
 
 def paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
+    """A frame's env as the linker understands it: ``<...>`` markers are not paths."""
     if not any(v is not None and v.startswith("<") for v in env.values()):
         return env
     return {k: (None if v is not None and v.startswith("<") else v) for k, v in env.items()}
