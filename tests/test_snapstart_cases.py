@@ -820,3 +820,369 @@ def test_headlines_fit_and_name_no_place():
     for d in mine:
         assert len(d.message) <= HEADLINE_MAX and "\n" not in d.message and not d.message.endswith(".")
         assert ".py:" not in d.message + d.label + "".join(d.notes), d
+
+
+# --------------------------------------------------------------------------- paths of a restored invocation
+
+
+def test_a_refresh_on_one_branch_leaves_the_other_reading_the_snapshot(tmp_path):
+    files = {"app.py": """
+        import uuid
+        INSTANCE_ID = uuid.uuid4()
+
+        def handler(event, context):
+            global INSTANCE_ID
+            if event.get("rotate"):
+                INSTANCE_ID = uuid.uuid4()
+            return {"instance": str(INSTANCE_ID)}
+    """}
+    (d,) = stories(tmp_path, files)
+    assert (d.line, d.code) == (2, "LAM401")
+    assert ("app.py", 6, 'only when `event.get("rotate")` is false', "invocation") in places(d)
+    assert ("app.py", 8, "used after a restore in `handler`", RESTORE) in places(d)
+
+
+def test_a_read_on_one_branch_says_which(tmp_path):
+    files = {"app.py": """
+        import secrets
+        DEBUG_TOKEN = secrets.token_hex(8)
+
+        def handler(event, context):
+            if event.get("debug"):
+                return {"token": DEBUG_TOKEN}
+            return {"ok": True}
+    """}
+    (d,) = stories(tmp_path, files)
+    assert ("app.py", 5, 'only when `event.get("debug")` is true', "invocation") in places(d)
+
+
+def test_a_read_before_the_refresh_is_stale(tmp_path):
+    files = {"app.py": """
+        import uuid
+        LAST = str(uuid.uuid4())
+
+        def handler(event, context):
+            global LAST
+            previous = LAST
+            LAST = str(uuid.uuid4())
+            return {"previous": previous, "current": LAST}
+    """}
+    (d,) = stories(tmp_path, files)
+    assert d.line == 2 and ("app.py", 6, "used after a restore in `handler`", RESTORE) in places(d)
+    # no decision on that path: it is every path
+    assert not [p for p in places(d) if p[3] == "invocation"]
+
+
+@pytest.mark.parametrize("handler, reported", [
+    # refreshed first, on every path (in a helper too)
+    ("def handler(event, context):\n    renew()\n    return {'id': ID}", False),
+    # refreshed on both branches
+    ("def handler(event, context):\n    global ID\n    if event.get('id'):\n        ID = event['id']\n"
+     "    else:\n        ID = uuid.uuid4().hex\n    return {'id': ID}", False),
+    # once per environment: the flag is False in the snapshot
+    ("def handler(event, context):\n    global ID, _fresh\n    if not _fresh:\n        ID = uuid.uuid4().hex\n"
+     "        _fresh = True\n    return {'id': ID}", False),
+    # the same, with the flag set during init: the snapshot's id is read
+    ("_fresh = True\ndef handler(event, context):\n    global ID, _fresh\n    if not _fresh:\n"
+     "        ID = uuid.uuid4().hex\n        _fresh = True\n    return {'id': ID}", True),
+    # a None test of a value the snapshot holds made: the branch is not taken
+    ("def handler(event, context):\n    global ID\n    if ID is None:\n        ID = uuid.uuid4().hex\n"
+     "    return {'id': ID}", True),
+])
+def test_refreshes_on_every_path_or_not(tmp_path, handler, reported):
+    files = {"app.py": "import uuid\nID = uuid.uuid4().hex\n_fresh = False\n\ndef renew():\n    global ID\n"
+                       "    ID = uuid.uuid4().hex\n\n" + handler + "\n"}
+    assert found(tmp_path, files) == ([("app.py", 2, "LAM401")] if reported else [])
+
+
+def test_a_lazy_value_warmed_up_at_init_is_the_snapshots(tmp_path):
+    base = """
+        import uuid
+
+        class Ids:
+            _run = None
+
+            @classmethod
+            def run(cls):
+                if not cls._run:
+                    cls._run = uuid.uuid4().hex
+                return cls._run
+        {warm}
+        def handler(event, context):
+            return {{"id": Ids.run()}}
+    """
+    assert found(tmp_path, {"app.py": base.format(warm="")}) == []
+    assert found(tmp_path, {"app.py": base.format(warm="Ids.run()")}) == [("app.py", 9, "LAM401")]
+
+
+@pytest.mark.parametrize("guard, reported", [
+    ("_conn is None or _conn.closed", False),   # a liveness check: a stale connection is replaced
+    ("_conn.closed", False),
+    ("_conn is None", True),                    # the snapshot's connection is not None
+])
+def test_a_guarded_reconnect_in_a_getter(tmp_path, guard, reported):
+    files = {"app.py": f"""
+        import psycopg2
+        _conn = psycopg2.connect("x")
+
+        def get_conn():
+            global _conn
+            if {guard}:
+                _conn = psycopg2.connect("x")
+            return _conn
+
+        def handler(event, context):
+            return get_conn().cursor()
+    """}
+    assert found(tmp_path, files) == ([("app.py", 2, "LAM402")] if reported else [])
+
+
+@pytest.mark.parametrize("read, lines", [
+    ('CFG["run_id"]', [3]),
+    ('CFG.get("run_id")', [3]),
+    ('CFG["boot"]', [2]),                       # a slot of the display
+    ("json.dumps(CFG)", [2, 3]),                # the whole container, with its slots
+    ('CFG["table"]', []),                       # another slot: a constant
+    ("CFG[event['key']]", []),                  # a slot lambdalint cannot name
+])
+def test_a_slot_of_a_module_dict(tmp_path, read, lines):
+    files = {"app.py": f"""
+        import json, uuid
+        CFG = {{"table": "orders", "boot": uuid.uuid4().hex}}
+        CFG["run_id"] = uuid.uuid4().hex
+
+        def handler(event, context):
+            return {{"x": {read}}}
+    """}
+    assert found(tmp_path, files) == [("app.py", line, "LAM401") for line in lines]
+    if lines == [3]:
+        assert messages(tmp_path, files)[0].startswith("`CFG['run_id']` is made at init")
+
+
+def test_a_slot_refreshed_by_the_handler_or_a_hook(tmp_path):
+    base = """
+        import uuid
+        from snapshot_restore_py import register_after_restore
+        CFG = {{}}
+        CFG["run_id"] = uuid.uuid4().hex
+        {hook}
+        def handler(event, context):
+            {pre}
+            return {{"run_id": CFG["run_id"]}}
+    """
+    assert found(tmp_path, {"app.py": base.format(hook="", pre="pass")}) == [("app.py", 4, "LAM401")]
+    assert found(tmp_path, {"app.py": base.format(hook="", pre='CFG["run_id"] = uuid.uuid4().hex')}) == []
+    hook = '@register_after_restore\n        def again():\n            CFG["run_id"] = uuid.uuid4().hex\n'
+    assert found(tmp_path, {"app.py": base.format(hook=hook, pre="pass")}) == []
+
+
+@pytest.mark.parametrize("read, reported", [("RUNTIME.run_id", True), ("RUNTIME.region", False)])
+def test_a_field_of_a_dataclass_singleton(tmp_path, read, reported):
+    files = {"app.py": f"""
+        import uuid
+        from dataclasses import dataclass
+
+        @dataclass
+        class RuntimeInfo:
+            run_id: str
+            region: str = "eu-west-1"
+
+        RUNTIME = RuntimeInfo(run_id=uuid.uuid4().hex)
+
+        def handler(event, context):
+            return {{"x": {read}}}
+    """}
+    assert found(tmp_path, files) == ([("app.py", 9, "LAM401")] if reported else [])
+
+
+def test_a_route_the_handler_dispatches_to(tmp_path):
+    base = """
+        import uuid
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+        app = APIGatewayRestResolver()
+        NODE_ID = uuid.uuid4().hex
+
+        @app.get("/whoami")
+        def whoami():
+            return {{"node": {node}}}
+
+        def handler(event, context):
+            return app.resolve(event, context)
+    """
+    only_handler = Settings(snapstart_handlers=("app.handler",))  # the route itself is not declared
+    (d,) = stories(tmp_path, {"app.py": base.format(node="NODE_ID")}, only_handler)
+    assert d.line == 5 and d.handlers == ("handler",)
+    assert ("app.py", 9, "used after a restore in `whoami`", RESTORE) in places(d)
+    assert found(tmp_path, {"app.py": base.format(node="uuid.uuid4().hex")}, only_handler) == []
+
+
+def test_a_callable_instance_made_at_init(tmp_path):
+    files = {"app.py": """
+        import uuid
+
+        class OrderHandler:
+            def __init__(self):
+                self.session_id = uuid.uuid4().hex
+
+            def __call__(self, event, context):
+                return {"session": self.session_id}
+
+        handler = OrderHandler()
+    """}
+    assert found(tmp_path, files) == [("app.py", 5, "LAM401")]
+
+
+@pytest.mark.parametrize("after, reported", [
+    ("", True),
+    ("register_after_restore(instance_id.cache_clear)", False),   # the runtime forgets it
+    ("@register_after_restore\ndef forget():\n    instance_id.cache_clear()", False),
+])
+def test_a_memoised_result_cached_at_init(tmp_path, after, reported):
+    files = {"app.py": "import functools, uuid\nfrom snapshot_restore_py import register_after_restore\n\n"
+                       "@functools.lru_cache(maxsize=None)\ndef instance_id():\n    return uuid.uuid4().hex\n\n"
+                       f"instance_id()\n{after}\n\ndef handler(event, context):\n    return {{'id': instance_id()}}\n"}
+    assert found(tmp_path, files) == ([("app.py", 8, "LAM401")] if reported else [])
+    if reported:
+        (d,) = stories(tmp_path, files)
+        assert d.message.startswith("`instance_id()` is made at init")
+        assert d.fix is not None and "instance_id.cache_clear" in d.fix.message and d.fix.applicability == "display-only"
+
+
+def test_not_memoised_or_not_called_at_init(tmp_path):
+    base = "import functools, uuid\n\n{decorator}\ndef instance_id():\n    return uuid.uuid4().hex\n\n{warm}\n\n" \
+           "def handler(event, context):\n    return {{'id': instance_id()}}\n"
+    assert found(tmp_path, {"app.py": base.format(decorator="", warm="instance_id()")}) == []
+    assert found(tmp_path, {"app.py": base.format(decorator="@functools.cache", warm="")}) == []
+
+
+@pytest.mark.parametrize("call, reported", [
+    ("signed(body)", True),                     # the default: the object made at init
+    ("signed(body, secrets.token_hex(8))", False),
+    ("signed(body, nonce=secrets.token_hex(8))", False),
+])
+def test_a_default_that_names_a_captured_value(tmp_path, call, reported):
+    files = {"app.py": f"""
+        import secrets
+        NONCE = secrets.token_hex(8)
+
+        def signed(body, nonce=NONCE):
+            return {{"nonce": nonce, "body": body}}
+
+        def handler(event, context):
+            body = str(event)
+            return {call}
+    """}
+    assert found(tmp_path, files) == ([("app.py", 2, "LAM401")] if reported else [])
+    if reported:
+        (d,) = stories(tmp_path, files)
+        assert d.fix is not None and d.fix.applicability == "display-only"  # re-binding NONCE leaves the default
+
+
+@pytest.mark.parametrize("code", [
+    # a project decorator's wrapper makes it again before the handler runs
+    """
+    import functools, uuid
+    ID = uuid.uuid4().hex
+
+    def fresh(fn):
+        @functools.wraps(fn)
+        def wrapper(event, context):
+            global ID
+            ID = uuid.uuid4().hex
+            return fn(event, context)
+        return wrapper
+
+    @fresh
+    def handler(event, context):
+        return {"id": ID}
+    """,
+    # a method of the object made at init makes its attribute again
+    """
+    import uuid
+
+    class State:
+        def __init__(self):
+            self.request_id = uuid.uuid4().hex
+
+        def reset(self):
+            self.request_id = uuid.uuid4().hex
+
+    STATE = State()
+
+    def handler(event, context):
+        STATE.reset()
+        return {"id": STATE.request_id}
+    """,
+    # the path that leaves early reads nothing; the other makes it again first
+    """
+    import uuid
+    ID = uuid.uuid4().hex
+
+    def handler(event, context):
+        global ID
+        if event.get("source") == "warmup":
+            return {"warm": True}
+        ID = uuid.uuid4().hex
+        return {"id": ID}
+    """,
+    # an after-restore hook reads the snapshot's value, then makes it again
+    """
+    import logging, uuid
+    from snapshot_restore_py import register_after_restore
+    ID = uuid.uuid4().hex
+
+    @register_after_restore
+    def again():
+        global ID
+        logging.info("restored from %s", ID)
+        ID = uuid.uuid4().hex
+
+    def handler(event, context):
+        return {"id": ID}
+    """,
+    # a liveness check written as a comparison
+    """
+    import psycopg2
+    conn = psycopg2.connect("x")
+
+    def handler(event, context):
+        global conn
+        if not conn or conn.closed != 0:
+            conn = psycopg2.connect("x")
+        return conn.cursor()
+    """,
+    # the connection used in a `try` (through a helper) whose `except` reconnects
+    """
+    import socket
+    backend = socket.create_connection(("db", 7000))
+
+    def exchange(conn, payload):
+        conn.sendall(payload)
+        return conn.recv(4096)
+
+    def handler(event, context):
+        global backend
+        try:
+            return exchange(backend, b"x")
+        except OSError:
+            backend = socket.create_connection(("db", 7000))
+            return exchange(backend, b"x")
+    """,
+])
+def test_refreshed_before_every_read(tmp_path, code):
+    assert found(tmp_path, {"app.py": code}) == []
+
+
+def test_a_refresh_only_inside_a_loop_leaves_the_empty_loop(tmp_path):
+    files = {"app.py": """
+        import uuid
+        BATCH = uuid.uuid4().hex
+
+        def handler(event, context):
+            global BATCH
+            for _ in event.get("Records", []):
+                BATCH = uuid.uuid4().hex
+            return {"batch": BATCH}
+    """}
+    assert found(tmp_path, files) == [("app.py", 2, "LAM401")]

@@ -3,9 +3,10 @@
 For handlers whose deployment turns SnapStart on (``Handler.snapstart``: a
 descriptor, config, or a hooks import), a query over ``lambdalint.model.snapshot``:
 what init makes that every environment restored from the snapshot shares, read
-by an invocation with nothing refreshing it after the restore (an after-restore
-hook, or a re-binding on the handler's path). Reported at the init-time line that
-makes it, naming the handler and where the invocation reads it.
+by an invocation before anything refreshes it after the restore (an after-restore
+hook, or a re-binding earlier on that path of the handler). Reported at the
+init-time line that makes it, naming the handler, where the invocation reads it
+and, when only some paths read it stale, the decisions of such a path.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.checks import CheckContext, RuleInfo, place
+from lambdalint.checks.growth_support import growth_catalog
+from lambdalint.checks.trail import path_places
 from lambdalint.checks.story import chain_note, deployment, fit, handlers_note, short, spelled
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
@@ -39,7 +42,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     if not handlers:
         return []
     project = ctx.project
-    model = Snapshot(project, ctx.catalog, load_snapstart_catalog())
+    model = Snapshot(project, ctx.catalog, load_snapstart_catalog(), growth_catalog(ctx))
     # (module, span, code) -> (captured, first use, handlers)
     found: Dict[Tuple[str, Span, str], Tuple[Captured, Use, List[Handler]]] = {}
     for handler in handlers:
@@ -48,12 +51,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         captured = model.init(handler).captured
         if not captured:
             continue
-        hooks = model.hooks_refresh(handler, captured)
-        uses, refresh = model.invocation(handler, captured)
-        for path, use in uses.items():
+        for path, use in model.restored(handler, captured).items():
             c = captured[path]
-            if hooks.covers(c) or refresh.covers(c):
-                continue
             key = (c.module, c.span, "LAM402" if c.kind == CONNECTION else "LAM401")
             if key in found:
                 if handler not in found[key][2]:
@@ -78,7 +77,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
 def _story(project: Project, code: str, c: Captured, use: Use, handlers: List[Handler]) -> Dict[str, object]:
     """Headline, primary label, places and notes of one finding: made at init (the
     primary span), used after a restore, SnapStart turned on in the deployment."""
-    name = c.name if c.kind == SEED else spelled(project, c.module, c.span, c.path, c.name)
+    slot = c.path.endswith("]")  # `CFG['run_id']`: the statement names the container
+    name = c.name if c.kind == SEED or slot else spelled(project, c.module, c.span, c.path, c.name)
     n = short(name)
     helper = f" in `{c.function}`" if c.function != "<module>" else ""
     used = f"used after a restore in `{use.function}`"
@@ -114,7 +114,7 @@ def _story(project: Project, code: str, c: Captured, use: Use, handlers: List[Ha
     if code == "LAM402":
         notes.append("nothing reconnects it after a restore")
     notes += handlers_note([h.qualname for h in handlers]) + deploy_notes
-    return dict(message=headline, label=label, labels=(where,) + deployed, notes=tuple(notes), phase=IMPORT)
+    return dict(message=headline, label=label, labels=(where,) + path_places(project, use.trail) + deployed, notes=tuple(notes), phase=IMPORT)
 
 
 def _fix(project: Project, c: Captured) -> Fix:
@@ -125,6 +125,10 @@ def _fix(project: Project, c: Captured) -> Fix:
     shown = "a `@register_after_restore` hook (snapshot_restore_py)"
     plan = _plan(project, c)
     if plan is None:
+        if c.path.endswith("()"):  # a memoised function's result, cached at init
+            name = paths.display(c.path[:-2])
+            return Fix(f"clear its cache in {shown} (`register_after_restore({name}.cache_clear)`), or do not call "
+                       "it at init", DISPLAY_ONLY)
         if c.kind == SEED:
             return Fix(f"seed it again in {shown}, or use `secrets` / `random.SystemRandom()`", DISPLAY_ONLY)
         if c.kind == CONNECTION:
@@ -159,6 +163,8 @@ def _plan(project: Project, c: Captured) -> Optional[Tuple[Tuple[str, str], ...]
         for m in project.modules.values():
             if any(d == dotted for _, d in m.imported):
                 return None  # `from app import NAME` elsewhere keeps the value made at init
+            if any(p == c.path for fn in m.functions.values() for _, p in fn.default_paths):
+                return None  # `def f(nonce=NAME)`: the default keeps the value made at init
         hook = _free_name(facts, ("_reconnect_" if c.kind == CONNECTION else "_refresh_") + name.lower().lstrip("_"))
         mode = "assign"
     return (("statement", span_text(c.span)), ("name", name), ("hook", hook), ("mode", mode),

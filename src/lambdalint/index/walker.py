@@ -255,7 +255,9 @@ class Walker(Expressions):
         for el in node.value.elements:  # type: ignore[attr-defined]
             if isinstance(el, cst.DictElement):
                 self.value(el.key)  # its reads and calls happen
-                slots.append((self.value(el.value), (("key", "const"),) if is_const(el.key) else (("key", "var"),)))
+                text = key_text(el.key) if is_const(el.key) else None
+                slots.append((self.value(el.value), (("key", "const"),) + ((("keytext", text),) if text else ())
+                              if is_const(el.key) else (("key", "var"),)))
             else:
                 self.children(el)
         for target in node.targets:

@@ -72,3 +72,31 @@ def decorator_wrapper(project, module: str, fn: Function) -> Optional[Tuple[str,
         env["$" + decorator.params[0]] = f"{module}.{fn.qualname}"
         return made[0], wrapper, env
     return None
+
+
+# Library calls that keep a function for later (exit, signals, finalisers, SnapStart's
+# runtime hooks): a function passed to them does not run during the call.
+DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook",
+                    "snapshot_restore_py.register_after_restore", "snapshot_restore_py.register_before_snapshot"})
+
+
+def callees(project, e: Event, env: Dict[str, Optional[str]], handed: bool,
+            defers: frozenset = DEFERS, target=False) -> List[Tuple[object, bool]]:
+    """The project code a call runs now, each with whether the call names it itself
+    (``direct``): the function or class called, or, when ``handed``, the project
+    functions passed to library code other than ``defers`` (``map(f, ...)``, a thread
+    pool), which run during the call with unknown arguments, maybe not at all.
+    ``target``: what the call's path denotes, when the caller has it already."""
+    if target is False:  # not resolved by the caller yet
+        target = project.target(e.path, env) if e.path else None
+    if target is not None and target.kind in ("function", "class") and target.module:
+        return [(target, True)]
+    if not handed or (target is not None and target.kind != "external") or \
+            (target.path if target is not None else None) in defers:
+        return []
+    out: List[Tuple[object, bool]] = []
+    for arg in list(e.args) + [v for _, v in e.kwargs]:
+        t = project.target(arg, env) if arg else None
+        if t is not None and t.kind == "function" and t.module:
+            out.append((t, False))
+    return out

@@ -43,7 +43,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
-from lambdalint.model.binding import receiver_of
+from lambdalint.model.binding import callees, receiver_of
 from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -69,10 +69,6 @@ _NESTED_GROWS = frozenset({"append", "extend", "insert", "appendleft", "extendle
 _NESTED_GROWS_BY_KEY = frozenset({"add", "update", "setdefault"})
 _RESETS = frozenset({"clear"})  # empties the collection: a reset where it runs, not a bound
 _OP_METHODS = {"+": "__iadd__", "|": "__ior__", "-": "__isub__", "&": "__iand__"}
-# Library calls that keep a function for later (exit, signals, finalisers): a
-# function passed to them does not run during the invocation.
-_DEFERS = frozenset({"atexit.register", "signal.signal", "weakref.finalize", "sys.addaudithook",
-                     "snapshot_restore_py.register_after_restore", "snapshot_restore_py.register_before_snapshot"})
 _MAX_DEPTH = 12
 
 
@@ -480,19 +476,9 @@ class GrowthInterpreter(Interpreter):
     def call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         state = self.growth_call(e, state, frame)
         self.recent_calls = (self.recent_calls + [e])[-8:]
-        target = self.project.target(e.path, paths_only(frame.env)) if e.path else None
-        callees: List[Tuple[Target, bool]] = []
-        if target is not None and target.kind in ("function", "class") and target.module:
-            callees.append((target, True))
-        elif target is None or target.kind == "external":
-            if (target.path if target is not None else None) not in _DEFERS:
-                # a project function handed to library code (map, a thread pool, a batch
-                # processor) runs during the invocation, with unknown arguments, maybe not at all
-                for arg in list(e.args) + [v for _, v in e.kwargs]:
-                    t = self.project.target(arg, paths_only(frame.env)) if arg else None
-                    if t is not None and t.kind == "function" and t.module:
-                        callees.append((t, False))
-        for t, direct in callees:
+        # a project function handed to library code (map, a thread pool, a batch
+        # processor) runs during the invocation, with unknown arguments, maybe not at all
+        for t, direct in callees(self.project, e, paths_only(frame.env), True):
             qualname = f"{t.qualname}.__init__" if t.kind == "class" else t.qualname
             fn = self.project.function(t.module, qualname)
             if fn is None or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH or (t.module, qualname) in frame.stack:

@@ -13,14 +13,15 @@ is the same in all of them. For one handler this model answers:
   restore (``reconnects-after-restore = false``), with the objects made from them;
 - which runtime hooks the handler's process registers (``@register_after_restore``
   and ``register_after_restore(f)``, the before-snapshot ones likewise);
-- what an invocation of the handler reads of that state, and what the invocation
-  or an after-restore hook re-binds, re-seeds or reconnects (anywhere on the path:
-  the analysis is flow-insensitive, so a lazy re-creation counts).
+- on which paths an invocation in a restored environment reads that state before
+  it is refreshed (re-bound, re-seeded, reconnected; or by an after-restore hook).
 
 Init is the module bodies of the handler's import closure, in import order, the
 project functions they call (not those they hand to library code: that is as
-often a registration), and the before-snapshot hooks. The body of a module-level
-``if __name__ == "__main__":`` is not init.
+often a registration), and the before-snapshot hooks. Init, the hooks and the
+invocation are walked by the model's interpreter (``lambdalint.model.restore``),
+path by path: a refresh on one branch only leaves the other reading the snapshot's
+value, and the finding says which path that is.
 """
 
 from __future__ import annotations
@@ -29,13 +30,16 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from lambdalint.graph.handlers import Handler
-from lambdalint.graph.link import Project, iter_events
-from lambdalint.graph.reach import CONST, Frame, Step, resolve, walk
+from lambdalint.graph.link import Project, Target, iter_events
+from lambdalint.graph.reach import CONST, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
+from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
-from lambdalint.model.lifetimes import Tracked, tracked_resources
+from lambdalint.model.leaks import slot_key
+from lambdalint.model.lifetimes import Frame, Tracked, tracked_resources
+from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, memo_path, paths_only
 
 VALUE, GENERATOR, SEED, CONNECTION = "value", "generator", "seed", "connection"
 # calls whose result tells nothing unique about their argument
@@ -72,6 +76,9 @@ class Captured:
     def name(self) -> str:
         if self.kind == SEED and self.source is not None:
             return self.source.name
+        if self.path.endswith("]") and "[" in self.path:  # a slot: `CFG['run_id']`
+            container, _, key = self.path.partition("[")
+            return f"{paths.display(container)}[{key}"
         if ":" not in self.path and self.path.startswith(self.module + "."):
             return self.path[len(self.module) + 1:]  # a class attribute: `Config.INSTANCE`
         return paths.display(self.path)
@@ -88,18 +95,6 @@ class Reason:
     direct: bool = True
 
 
-@dataclass(frozen=True)
-class Use:
-    """Where an invocation reads captured state: ``function`` is the frame's label,
-    ``chain`` the calls from the handler, ``through`` an object made from it."""
-
-    module: str
-    span: Span
-    function: str
-    chain: Tuple[str, ...]
-    through: str = ""
-
-
 @dataclass
 class _Init:
     captured: Dict[str, Captured] = field(default_factory=dict)
@@ -112,26 +107,14 @@ class _Init:
     before_calls: List[Event] = field(default_factory=list)
 
 
-@dataclass
-class Refresh:
-    """What an invocation or a hook does to captured state: paths re-bound
-    (``bound``), generators and module seeds seeded again, connections revived
-    or torn down (``reseeded``)."""
-
-    bound: Set[str] = field(default_factory=set)
-    reseeded: Set[str] = field(default_factory=set)
-
-    def covers(self, c: Captured) -> bool:
-        if c.path in self.reseeded:
-            return True
-        return any(c.path == b or c.path.startswith(b + ".") for b in self.bound)
-
-
 class Snapshot:
-    def __init__(self, project: Project, resources: Catalog, catalog: SnapStartCatalog) -> None:
+    def __init__(self, project: Project, resources: Catalog, catalog: SnapStartCatalog,
+                 growth: Optional[GrowthCatalog] = None) -> None:
         self.project = project
         self.resources = resources
         self.catalog = catalog
+        self.growth = growth  # its memoisers: what a function decorated by one keeps
+        self._memoised: Dict[Tuple[str, str], bool] = {}
         self._inits: Dict[str, _Init] = {}
         self._returns: Dict[Tuple[str, str], Tuple[Reason, ...]] = {}
         self._tracked: Optional[Dict[str, Tracked]] = None
@@ -148,11 +131,12 @@ class Snapshot:
         if found is not None:
             return found
         state = _Init()
+        walker = InitWalk(self, state)
         for module in self._import_order(handler.module):
-            self._walk_init(module, "<module>", state)
+            walker.run(module, "<module>", {})
         self._hooks_by_decorator(self.project.import_closure(handler.module), state)
         for module, qualname in list(state.before):  # they run at the end of init
-            self._walk_init(module, qualname, state)
+            walker.run(module, qualname, {})
         self._add_connections(state)
         self._inits[handler.module] = state
         return state
@@ -183,27 +167,21 @@ class Snapshot:
             visit(m, 0)
         return order
 
-    def _walk_init(self, module: str, qualname: str, state: _Init) -> None:
-        facts = self.project.modules.get(module)
-        if facts is None or qualname not in facts.functions:
-            return
-        entry = Handler(module, qualname, facts.path, 0, "init")
-        for step in walk(self.project, entry, handed=False):
-            if any(g.branch == "body" and g.event.test == _MAIN_GUARD for g in step.guards):
-                continue
-            e = step.event
-            if e.kind == "assign":
-                self._init_assign(step, state)
-            elif e.kind == "call":
-                self._init_call(step, state)
+    def resolve(self, path: Optional[str], env: Dict[str, Optional[str]]) -> Optional[str]:
+        """``path`` as it reads in a frame's ``env``: a canonical path, ``CONST``, or None."""
+        return resolve(self.project, path, env)
 
-    def _init_assign(self, step: Step, state: _Init) -> None:
-        e, frame = step.event, step.frame
+    def init_assign(self, e: Event, frame: Frame, state: _Init) -> None:
+        """An assignment init runs: what it captures, or makes again from something else."""
         state.assigned.add((frame.module, e.span))
-        fn = frame.function
+        fn = frame_function(self, frame)
+        if fn is None:
+            return
         single = sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
-        reasons = self._reasons(e, fn, lambda p: resolve(self.project, p, frame.env),
-                                state.taint, id(frame), state.captured) if single else ()
+        canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
+        # a dict display is not unique itself: its slots may be (``setitem`` events follow)
+        display = ("literal", "dict") in e.consts
+        reasons = self._reasons(e, fn, canon, state.taint, id(frame), state.captured) if single and not display else ()
         target = e.path or ""
         if target[:1] == "%" and "." not in target and "(" not in target:
             if reasons:
@@ -212,6 +190,16 @@ class Snapshot:
                 state.taint.pop((id(frame), target), None)
             return
         for gpath in self._targets(e, frame):
+            for made in [p for p in state.captured if p.startswith(gpath + "[")]:
+                del state.captured[made]  # its slots are made again with it
+            field = self._field_reasons(e, gpath, canon, frame, state) if "(" not in gpath and gpath.startswith(
+                tuple(t + "." for t in self._bound_at.get((frame.module, e.span), ()) if t != gpath)) else None
+            if field is not None:
+                if field:
+                    state.captured[gpath] = Captured(gpath, VALUE, frame.module, e.span, fn.qualname, field[0].text)
+                else:
+                    state.captured.pop(gpath, None)
+                continue
             if not reasons:
                 state.captured.pop(gpath, None)  # made again at init from something else
                 continue
@@ -219,6 +207,43 @@ class Snapshot:
                       and all(r.direct for r in reasons))
             state.captured[gpath] = Captured(gpath, self._value_kind(e, frame), frame.module, e.span, fn.qualname,
                                              reasons[0].text, direct)
+
+    def init_setitem(self, e: Event, frame: Frame, state: _Init) -> None:
+        """``CFG["run_id"] = uuid4().hex`` (or a slot of a dict display) at init: the slot,
+        ``app:CFG['run_id']``, is captured; under a key that is not a constant, the container."""
+        fn = frame_function(self, frame)
+        container = resolve(self.project, e.path, frame.env) if e.path else None
+        if fn is None or container is None or not paths.is_global(container) or "()" in container:
+            return
+        key = slot_key(dict(e.consts).get("keytext") or "")
+        canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
+        own = not any(x.kind == "assign" and x.span == e.span for x in self._fn_events(fn))
+        reasons = self._reasons(e, fn, canon, state.taint, id(frame), state.captured) if own else \
+            self._value_reasons(e.value, canon, state, id(frame))
+        slot = f"{container}[{key}]" if key is not None else container
+        if reasons:
+            state.captured[slot] = Captured(slot, self._value_kind(e, frame), frame.module, e.span, fn.qualname,
+                                            reasons[0].text)
+        elif key is not None:
+            state.captured.pop(slot, None)
+
+    def _value_reasons(self, value: Optional[str], canon, state: _Init, frame_id: int) -> Tuple[Reason, ...]:
+        """Why one value path (not a whole statement) is unique: a source it calls, or a
+        captured value it reads (``uuid.uuid4().hex``, ``PREFIX``)."""
+        resolved = canon(value) if value else None
+        if resolved is None or resolved == CONST:
+            return ()
+        reasons = [Reason(f"{paths.display(c)}()") for c in _call_prefixes(resolved) if self._is_source(c)]
+        reasons += self._read_reasons(value, canon, state.taint, frame_id, state.captured)
+        return tuple(reasons)
+
+    def _field_reasons(self, e: Event, gpath: str, canon, frame: Frame, state: _Init) -> Tuple[Reason, ...]:
+        """``RUNTIME = RuntimeInfo(run_id=uuid4().hex)``: the linker binds the fields an
+        object is made with (``app:RUNTIME.run_id`` to ``uuid.uuid4().hex``) at the
+        statement; each is unique by its own value, not by the statement's."""
+        values = [b.value for b in self.project.bindings.get(gpath, ())
+                  if (b.module, b.span) == (frame.module, e.span) and b.value != e.value]
+        return self._value_reasons(values[0], canon, state, id(frame)) if len(values) == 1 else ()
 
     def _value_kind(self, e: Event, frame: Frame) -> str:
         """GENERATOR when the value is the generator a catalogued call makes, else VALUE."""
@@ -231,13 +256,21 @@ class Snapshot:
                 return GENERATOR
         return VALUE
 
-    def _init_call(self, step: Step, state: _Init) -> None:
-        e, frame = step.event, step.frame
-        callee = step.target.path if step.target is not None and step.target.kind == "external" else None
-        if callee is None:
+    def init_call(self, e: Event, frame: Frame, target: Optional[Target], state: _Init) -> None:
+        """A call init makes: of library code, a hook registered, a module seeded; of a
+        memoised project function, its result cached (``instance_id()`` warmed up)."""
+        fn = frame_function(self, frame)
+        if target is not None and target.kind == "function" and fn is not None and self.memoised(target):
+            reasons = self.returns(target.module, target.qualname)
+            if reasons:
+                key = memo_path(target)
+                state.captured[key] = Captured(key, VALUE, frame.module, e.span, fn.qualname, reasons[0].text)
+            return
+        callee = target.path if target is not None and target.kind == "external" else None
+        if callee is None or fn is None:
             return
         if self.catalog.is_after_restore(callee) or self.catalog.is_before_snapshot(callee):
-            hook = self.project.target(e.args[0], _paths(frame.env)) if e.args and e.args[0] else None
+            hook = self.project.target(e.args[0], paths_only(frame.env)) if e.args and e.args[0] else None
             if hook is not None and hook.kind == "function" and hook.module:
                 (state.after if self.catalog.is_after_restore(callee) else state.before).append((hook.module, hook.qualname))
             elif e.args and e.args[0]:
@@ -253,14 +286,27 @@ class Snapshot:
         source = self.catalog.source_for(callee)
         if source is None or source.section != "seed":
             return
-        seeded = self._seeded(e, source, frame.function, lambda p: resolve(self.project, p, frame.env),
+        seeded = self._seeded(e, source, fn, lambda p: resolve(self.project, p, frame.env),
                               state.taint, id(frame), state.captured)
         key = f"<seed:{source.name}>"
         if seeded:
-            state.captured[key] = Captured(key, SEED, frame.module, e.span, frame.function.qualname, seeded,
-                                           frame.function.qualname == "<module>" and e.stmt, source)
+            state.captured[key] = Captured(key, SEED, frame.module, e.span, fn.qualname, seeded,
+                                           fn.qualname == "<module>" and e.stmt, source)
         else:
             state.captured.pop(key, None)  # seeded again with a constant: the same everywhere by design
+
+    def memoised(self, target: Target) -> bool:
+        """Whether a project function keeps its results (``@functools.lru_cache``...)."""
+        key = (target.module, target.qualname)
+        if key not in self._memoised:
+            fn = self.project.function(target.module, target.qualname)
+            found = False
+            for d in fn.decorators if fn is not None and self.growth is not None else ():
+                t = self.project.target(d.path) if d.path else None
+                if t is not None and t.kind == "external" and self.growth.memoizer_for(t.path) is not None:
+                    found = True
+            self._memoised[key] = found
+        return self._memoised[key]
 
     def _hooks_by_decorator(self, closure: Iterable[str], state: _Init) -> None:
         for module in sorted(closure):
@@ -391,7 +437,7 @@ class Snapshot:
         if root[:1] == "%" and (frame_id, root) in taint:
             return list(taint[(frame_id, root)])
         resolved = canon(read)
-        hit = _match(resolved, captured) if resolved else None
+        hit = captured_path(resolved, captured) if resolved else None
         if hit is not None and captured[hit].kind != SEED:
             return [Reason(f"`{paths.display(hit)}` ({captured[hit].what})", False)]
         return []
@@ -501,96 +547,78 @@ class Snapshot:
         return self.resources.resource_for(callable_path)
 
     # --- after a restore -------------------------------------------------------------------
-    def hooks_refresh(self, handler: Handler, captured: Dict[str, Captured]) -> Refresh:
-        """What the after-restore hooks re-bind, re-seed or reconnect; and what the
-        before-snapshot hooks close (a connection closed before the snapshot is not captured)."""
-        state = self.init(handler)
-        out = Refresh()
-        for module, qualname in dict.fromkeys(state.after):
-            self._refresh_by(module, qualname, captured, out, teardown=True)
-        for module, qualname in dict.fromkeys(state.before):
-            self._refresh_by(module, qualname, captured, out, teardown=True, connections_only=True)
-        for calls, only in ((state.after_calls, False), (state.before_calls, True)):
-            for call in calls:
-                self._refresh_call(call, call.path or "", None, captured, out, True, only)
-        return out
+    def restored(self, handler: Handler, captured: Dict[str, Captured]) -> Dict[str, Use]:
+        """Where an invocation of ``handler`` in a restored environment reads a captured
+        value that may still be the snapshot's (the first such read of each, keyed by its
+        path, with the decisions of that path). The environment starts from the
+        snapshot as the hooks leave it: after-restore hooks refresh (a teardown there
+        counts), before-snapshot hooks that close a connection keep it out of the snapshot."""
+        init = self.init(handler)
+        hooks = RestoreWalk(self, init, captured, teardown=True)
+        state = hooks.start()
+        for module, qualname in dict.fromkeys(init.after):
+            state = hooks.run(module, qualname, state)
+        before = RestoreWalk(self, init, captured, teardown=True, connections_only=True)
+        for module, qualname in dict.fromkeys(init.before):
+            state = before.run(module, qualname, state)
+        for calls, walker in ((init.after_calls, hooks), (init.before_calls, before)):
+            for call in calls:  # `register_after_restore(rng.seed)`: the runtime makes the call
+                state = walker.refresh(state, self.refreshed_by(call, None, call.path, captured, True,
+                                                                walker.connections_only, resolved=call.path))
+        invocation = RestoreWalk(self, init, captured)
+        invocation.recording = True
+        fn = self.project.function(handler.module, handler.qualname)
+        if fn is not None:
+            invocation.invoke(handler, state)
+        return invocation.uses
 
-    def _refresh_by(self, module: str, qualname: str, captured: Dict[str, Captured], out: Refresh,
-                    teardown: bool, connections_only: bool = False) -> None:
-        facts = self.project.modules.get(module)
-        if facts is None:
-            return
-        for step in walk(self.project, Handler(module, qualname, facts.path, 0, "hook")):
-            self.refresh_step(step, captured, out, teardown, connections_only)
-
-    def refresh_step(self, step: Step, captured: Dict[str, Captured], out: Refresh, teardown: bool = False,
-                     connections_only: bool = False) -> None:
-        """Record what ``step`` re-binds or re-seeds of ``captured``."""
-        e, frame = step.event, step.frame
-        if e.kind == "assign":
+    def refreshed_by(self, e: Event, frame: Optional[Frame], callee: Optional[str], captured: Dict[str, Captured],
+                     teardown: bool = False, connections_only: bool = False,
+                     resolved: Optional[str] = None) -> Set[str]:
+        """The captured paths ``e`` refreshes: re-binds (a path or one it is part of),
+        re-seeds (a generator, a module's seed), reconnects; with ``teardown``, closes
+        (a hook's teardown); with ``connections_only``, connections only."""
+        out: Set[str] = set()
+        if e.kind == "assign" and frame is not None:
             for gpath in self._targets(e, frame):
-                if not connections_only or any(c.kind == CONNECTION and c.path == gpath for c in captured.values()):
-                    out.bound.add(gpath)
-            return
+                out |= {c.path for c in captured.values() if (c.path == gpath or c.path.startswith((gpath + ".", gpath + "[")))
+                        and (not connections_only or c.kind == CONNECTION)}
+            return out
+        if e.kind == "setitem" and frame is not None and not connections_only:
+            container = resolve(self.project, e.path, frame.env) if e.path else None
+            key = slot_key(dict(e.consts).get("keytext") or "")
+            if container is not None and key is not None and f"{container}[{key}]" in captured:
+                out.add(f"{container}[{key}]")
+            return out
         if e.kind != "call" or e.path is None:
-            return
-        callee = step.target.path if step.target is not None and step.target.kind == "external" else None
-        self._refresh_call(e, resolve(self.project, e.path, frame.env), callee, captured, out, teardown,
-                           connections_only)
-
-    def _refresh_call(self, e: Event, resolved: Optional[str], callee: Optional[str], captured: Dict[str, Captured],
-                      out: Refresh, teardown: bool, connections_only: bool) -> None:
+            return out
+        if resolved is None and frame is not None:
+            resolved = resolve(self.project, e.path, frame.env)
         if callee is None and resolved and not paths.is_global(resolved):
             target = self.project.target(resolved)
             callee = target.path if target is not None and target.kind == "external" else None
         if callee is not None and not connections_only:
             source = self.catalog.source_for(callee)
-            if source is not None and source.section == "seed":
-                out.reseeded.add(f"<seed:{source.name}>")
+            if source is not None and source.section == "seed" and f"<seed:{source.name}>" in captured:
+                out.add(f"<seed:{source.name}>")
+        if resolved and resolved.endswith(".cache_clear") and resolved[:-len(".cache_clear")] + "()" in captured:
+            out.add(resolved[:-len(".cache_clear")] + "()")  # a memoised result forgotten
         if resolved is None or not paths.is_global(resolved):
-            return
+            return out
         root, segs = paths.split(resolved)
         if not segs or segs[-1] == "()":
-            return
+            return out
         owner, method = paths.join(root, segs[:-1]), segs[-1]
         c = captured.get(owner)
         if c is None:
-            return
+            return out
         if c.kind == GENERATOR and not connections_only and method in _reseeds(self.catalog, c):
-            out.reseeded.add(c.path)
+            out.add(c.path)
         elif c.kind == CONNECTION and c.resource is not None:
             revives = any(r.method == method and all((k, v) in e.consts for k, v in r.kwargs) for r in c.resource.revive)
             if revives or (teardown and method in c.resource.teardown):
-                out.reseeded.add(c.path)
-
-    # --- an invocation -----------------------------------------------------------------
-    def invocation(self, handler: Handler, captured: Dict[str, Captured]) -> Tuple[Dict[str, Use], Refresh]:
-        """What one invocation of ``handler`` reads of ``captured`` (the first read of
-        each, keyed by its path), and what it re-binds or re-seeds anywhere on its path."""
-        uses: Dict[str, Use] = {}
-        refresh = Refresh()
-        seeds = {c.source.name: c for c in captured.values() if c.kind == SEED and c.source is not None}
-        derived = {d: c.path for c in captured.values() for d in c.derived}
-        plain = {p: c for p, c in captured.items() if c.kind != SEED}
-        for step in walk(self.project, handler):
-            e, frame = step.event, step.frame
-            self.refresh_step(step, captured, refresh)
-            if e.kind == "call" and step.target is not None and step.target.kind == "external" and seeds:
-                seed = self.catalog.seed_drawn_by(step.target.path)
-                if seed is not None and seed.name in seeds:
-                    uses.setdefault(seeds[seed.name].path, _use(step))
-            for read in _reads(e):
-                resolved = resolve(self.project, read, frame.env)
-                if resolved is None or resolved == CONST or resolved[:1] in "$%<":
-                    continue
-                hit = _match(resolved, plain)
-                if hit is not None:
-                    uses.setdefault(hit, _use(step))
-                    continue
-                via = _match(resolved, dict.fromkeys(derived))
-                if via is not None:
-                    uses.setdefault(derived[via], _use(step, via))
-        return uses, refresh
+                out.add(c.path)
+        return out
 
 
 _FROM_OS = "seeded from the operating system"
@@ -615,51 +643,3 @@ def _descends(tracked: Dict[str, Tracked], t: Tracked, root: str) -> bool:
             return True
         parent = tracked[parent].parent if parent in tracked else None
     return False
-
-
-def _match(resolved: Optional[str], captured) -> Optional[str]:
-    """The captured path ``resolved`` reads (itself, an attribute or a call on it)."""
-    if resolved is None:
-        return None
-    if resolved in captured:
-        return resolved
-    root, segs = paths.split(resolved)
-    for i in range(len(segs) - 1, -1, -1):
-        prefix = paths.join(root, segs[:i])
-        if prefix in captured:
-            return prefix
-    if ":" not in root:  # a class attribute, ``app.Config.INSTANCE.hex``: the dotted root holds it all
-        parts = root.split(".")
-        for i in range(len(parts) - 1, 1, -1):
-            if ".".join(parts[:i]) in captured:
-                return ".".join(parts[:i])
-    return None
-
-
-def _reads(e: Event) -> Iterable[str]:
-    """The paths an event reads."""
-    out: List[Optional[str]] = []
-    if e.kind in ("use", "call"):
-        out.append(e.path)
-    if e.kind == "call":
-        out.extend(e.args)
-        out.extend(v for _, v in e.kwargs)
-        out.extend(e.starred)
-    elif e.kind in ("assign", "return", "augassign"):
-        out.append(e.value)
-    elif e.kind in ("if", "loop"):
-        out.extend(e.test)
-    elif e.kind == "with":
-        for ctx, args in e.items:
-            out.append(ctx)
-            out.extend(args)
-    return [p for p in out if p and p not in ("None", "<const>")]
-
-
-def _use(step: Step, through: str = "") -> Use:
-    return Use(step.frame.module, step.event.span, step.frame.chain[-1], step.frame.chain, through)
-
-
-def _paths(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
-    return {k: (None if v is not None and v.startswith("<") else v) for k, v in env.items()}
-
