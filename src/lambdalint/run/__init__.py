@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from lambdalint.cache.store import Cache, content_hash, entry_key
 from lambdalint.project.config import Settings

@@ -25,7 +25,7 @@ class Reused:
     """The memo's run's selection, kept by an edit (``_reused_selection``)."""
 
     scans: Dict[str, "ModuleScan"]  # of the changed files, by entry key
-    chosen: Set[str]  # the modules to index
+    chosen: AbstractSet[str]  # the modules to index
     maps: Dict[str, Dict[str, str]]
     summaries: Dict[str, Tuple[str, str]]  # every file's, for the next run
 
