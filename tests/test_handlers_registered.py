@@ -375,3 +375,47 @@ sb.add_request_handler(Launch())
 lambda_handler = sb.lambda_handler()
 """})
     assert found == {}
+
+
+# --- a router included under the name a package re-exports it by ----------------------------
+
+def test_routes_of_a_router_a_package_re_exports_are_entries(tmp_path):
+    """`from api.v1 import v1_router` where `api/v1/__init__.py` re-exports it from
+    `api/v1/router.py`: `app.include_router(v1_router)` serves its routes, and the routes
+    of the routers it includes in turn."""
+    found = entries(tmp_path, {
+        "main.py": """
+            from fastapi import FastAPI
+            from mangum import Mangum
+            from api.v1 import v1_router
+
+            app = FastAPI()
+            app.include_router(v1_router, prefix="/v1")
+            handler = Mangum(app, lifespan="off")
+        """,
+        "api/__init__.py": "",
+        "api/v1/__init__.py": "from api.v1.router import v1_router\n",
+        "api/v1/router.py": """
+            from fastapi import APIRouter
+            from .endpoints import words
+
+            v1_router = APIRouter()
+            v1_router.include_router(words.router, prefix="/words")
+
+            @v1_router.get("/ping")
+            def ping():
+                return "pong"
+        """,
+        "api/v1/endpoints/__init__.py": "",
+        "api/v1/endpoints/words.py": """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+            @router.get("/{word}")
+            def lookup(word: str):
+                return {"word": word}
+        """,
+    })
+    assert ("api/v1/router.py", "ping") in found
+    assert ("api/v1/endpoints/words.py", "lookup") in found

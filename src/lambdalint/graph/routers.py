@@ -231,7 +231,7 @@ def routes(project: Project, app: str, loaded: FrozenSet[str], registers: Callab
                 continue
             if method in INCLUDE_METHODS:
                 for arg in list(e.args) + [v for _, v in e.kwargs]:
-                    canon = project.canonical(arg) if arg else None
+                    canon = reexported(project, arg) if arg else None
                     if canon is not None and paths.is_global(canon):
                         found.extend(routes(project, canon, loaded, registers, seen, depth + 1))
             elif method in VIEW_REGISTRATIONS:
