@@ -21,6 +21,7 @@ from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.story import fit, handlers_note, spoken
 from lambdalint.checks.trail import path_places
 from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming, common_trail
+from lambdalint.model.work.state import RunCtx
 from lambdalint.report.diagnostics import (
     DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
 )
@@ -68,12 +69,18 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         fn = project.function(handler.module, handler.qualname)
         if fn is None:
             continue
-        if fn.is_async:
+        run = None
+        if fn.is_async and handler.loop_adapter is not None:
+            # a route an adapter runs on the thread's event loop (`Mangum(app)`): the loop
+            # outlives the invocation, so what the coroutine leaves pending resumes later
+            module, span = handler.loop_adapter
+            run = RunCtx(0, "resumes", "run_until_complete", module, span)
+        elif fn.is_async:
             d = None if handler.wrapped else _async_handler(project, handler, fn)
             if d is not None:
                 diagnostics.append(d)
             continue  # its body never runs as written
-        for finding in Interpreter(project, catalog, rearming).invoke(handler):
+        for finding in Interpreter(project, catalog, rearming).invoke(handler, run):
             module, span = finding.item.report_at
             key = (finding.item.code, module, span)
             if key not in found:

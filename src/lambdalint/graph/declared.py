@@ -199,5 +199,5 @@ def merge(found: Iterable[Handler]) -> List[Handler]:
         sources = old.source if h.source in old.source.split("; ") else f"{old.source}; {h.source}"
         declared = old.declared + tuple(o for o in h.declared if o not in old.declared)
         merged[key] = Handler(old.module, old.qualname, old.path, old.line, sources, declared, old.receiver,
-                              old.wrapped and h.wrapped, old.deploy.combine(h.deploy))
+                              old.wrapped and h.wrapped, old.deploy.combine(h.deploy), old.loop_adapter or h.loop_adapter)
     return list(merged.values())

@@ -33,6 +33,11 @@ class Handler:
     wrapped: bool = False
     # how it runs (SnapStart, Managed Instances), from its deployment files and config
     deploy: DeployFacts = NO_FACTS
+    # for a route of an ASGI app handed to an adapter that drives each invocation on
+    # the thread's event loop (``handler = Mangum(app)``: ``get_event_loop()`` and
+    # ``run_until_complete``): where the adapter is made, (module, span). An ``async
+    # def`` route then runs on a loop that outlives the invocation.
+    loop_adapter: Optional[Tuple[str, Tuple[int, int]]] = None
 
     @property
     def name(self) -> str:

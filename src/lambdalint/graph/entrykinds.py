@@ -112,6 +112,10 @@ APP_ADAPTERS = frozenset({
     "slack_bolt.adapter.aws_lambda.SlackRequestHandler",
     "slack_bolt.adapter.aws_lambda.handler.SlackRequestHandler",
 })
+# the adapters among them that run an ASGI app's coroutine on the thread's event loop,
+# which outlives the invocation (Mangum: `asyncio.get_event_loop()` then
+# `loop.run_until_complete(...)` per invocation)
+PERSISTENT_LOOP_ADAPTERS = frozenset({"mangum.Mangum", "mangum.adapter.Mangum"})
 # by last name, for the first pass (a project module may re-export Mangum); the
 # generic names must be spelled with their module
 ADAPTER_NAMES = frozenset({"Mangum", "make_lambda_handler", "SlackRequestHandler"})

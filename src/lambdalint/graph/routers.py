@@ -23,7 +23,9 @@ from __future__ import annotations
 from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
-from lambdalint.graph.entrykinds import APP_ADAPTERS, OBJECT_REGISTRATIONS, RouterKind, router_kind_of
+from lambdalint.graph.entrykinds import (
+    APP_ADAPTERS, OBJECT_REGISTRATIONS, PERSISTENT_LOOP_ADAPTERS, RouterKind, router_kind_of,
+)
 from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project, iter_events
 
@@ -300,6 +302,23 @@ def _adapted(project: Project, e) -> Optional[str]:
     return canon if canon is not None and paths.is_global(canon) else None
 
 
+def _keeps_loop(project: Project, e) -> bool:
+    """Whether call event ``e`` makes an adapter that drives the app's coroutines on
+    the thread's event loop, kept across invocations (``Mangum(app)``)."""
+    target = project.target(e.path) if e.path else None
+    resolved = target.path if target is not None and target.kind == "external" else e.path
+    return resolved in PERSISTENT_LOOP_ADAPTERS
+
+
+def _module_adapter_call(project: Project, module: str, line: int):
+    """The adapter call on ``line`` of ``module``'s body, if any."""
+    body = project.function(module, "<module>")
+    if body is None:
+        return None
+    return next((e for e in iter_events(body.body)
+                 if e.kind == "call" and e.span[0] == line and _adapted(project, e) is not None), None)
+
+
 def adapted_app_routes(project: Project) -> List[Handler]:
     """Routes of apps handed to a Lambda adapter, deployed or not: the adapter
     exists only to serve Lambda invocations. At module level (``handler =
@@ -307,11 +326,13 @@ def adapted_app_routes(project: Project) -> List[Handler]:
     serverless_wsgi.handle_request(app, event, context)``)."""
     out: List[Handler] = []
 
-    def add(app: str, module: str, why: Callable[[str], str]) -> None:
+    def add(app: str, module: str, why: Callable[[str], str], call=None) -> None:
+        loop = (module, call.span) if call is not None and _keeps_loop(project, call) else None
         for m, qualname, owner in routes(project, app, project.import_closure(module)):
             fn = project.function(m, qualname)
             if fn is not None:
-                out.append(Handler(m, qualname, project.modules[m].path, fn.span[0], why(owner)))
+                out.append(Handler(m, qualname, project.modules[m].path, fn.span[0], why(owner),
+                                   loop_adapter=loop if fn.is_async else None))
 
     # a module-level adapter is a call at module level to one of the adapters' names:
     # without one, the project's bindings (a table of every module) are not made here
@@ -325,7 +346,8 @@ def adapted_app_routes(project: Project) -> List[Handler]:
             app = adapter_app(project, b.module, b.span[0], b.value)
             if app is not None:
                 add(app, b.module, lambda owner, app=app, gpath=gpath:
-                    f"convention: {route_of(owner, app)} via `{paths.display(gpath)}`, a Lambda adapter")
+                    f"convention: {route_of(owner, app)} via `{paths.display(gpath)}`, a Lambda adapter",
+                    _module_adapter_call(project, b.module, b.span[0]))
     for facts in project.modules.values():
         for fn in facts.functions.values():
             if fn.qualname == "<module>":
@@ -335,5 +357,5 @@ def adapted_app_routes(project: Project) -> List[Handler]:
                 if app is not None:
                     via = paths.display(e.path or "")
                     add(app, facts.module, lambda owner, app=app, fn=fn, via=via:
-                        f"convention: {route_of(owner, app)}, dispatched by `{fn.qualname}` through `{via}`")
+                        f"convention: {route_of(owner, app)}, dispatched by `{fn.qualname}` through `{via}`", e)
     return out

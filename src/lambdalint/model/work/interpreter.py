@@ -74,11 +74,13 @@ class Interpreter(Calls, ControlFlow):
         self._runs = itertools.count(1)
 
     # --- entry ----------------------------------------------------------------------
-    def invoke(self, handler: Handler) -> List[Finding]:
+    def invoke(self, handler: Handler, run: Optional[RunCtx] = None) -> List[Finding]:
+        """Follow one invocation of ``handler``; ``run``: the event-loop run an adapter
+        drives a coroutine entry point with (``Mangum(app)`` for an ``async def`` route)."""
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return []
-        frame = self.new_frame(handler.module, fn, entry_env(handler, fn), (), (), None, handler.qualname)
+        frame = self.new_frame(handler.module, fn, entry_env(handler, fn), (), (), run, handler.qualname)
         states = self.imported(handler)
         raised: List[Tuple[State, Span]] = []
         wrapped = self.wrapper_of(handler.module, fn, frame)
