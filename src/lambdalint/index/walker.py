@@ -217,6 +217,8 @@ class Walker(Expressions):
             return
         if self.unpack_pairs(node):
             return
+        if self.alternatives(node):
+            return
         v = self.value(node.value)
         grown = self.extends(node.targets[0].target, node.value) if len(node.targets) == 1 else None
         for target in node.targets:
@@ -225,6 +227,46 @@ class Walker(Expressions):
                 self.bind_target(target.target, v, node, grown[0], grown[1])
             else:
                 self.bind_target(target.target, v, node, literal_consts(node.value))
+
+    def alternatives(self, node: cst.Assign) -> bool:
+        """``self.cache = cache or Cache()``: a value given, or one made by a call when it
+        is not (the default idiom). The name holds one of the two, as ``if cache:
+        self.cache = cache`` / ``else: self.cache = Cache()`` would bind it, and is walked
+        as that ``if`` (the call runs on its own branch only). False (nothing done) for
+        any other shape: several targets, an unpacking, a chain of more than two
+        operands, ``and``, a fallback that is not a call."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, (cst.Name, cst.Attribute)):
+            return False
+        target, value = node.targets[0].target, node.value
+        if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
+                and not isinstance(value.left, cst.BooleanOperation) and isinstance(value.right, cst.Call):
+            test_node, first, second = value.left, value.left, value.right
+        else:
+            return False
+        saved_paths, self.test_paths = self.test_paths, []
+        if test_node is first:
+            # `a or b`: `a` is evaluated once, as the test, and is the value when true
+            held = self.value(first)
+        else:
+            self.value(test_node)
+        test = tuple(dict.fromkeys(self.test_paths))
+        self.test_paths = saved_paths
+        nones: List[str] = []
+        self.none_tested(test_node, nones)
+        saved, self.out = self.out, []
+        if test_node is not first:
+            held = self.value(first)
+        self.note_tmp_text(target, first)
+        self.bind_target(target, held, node, literal_consts(first))
+        body, self.out = tuple(self.out), []
+        other = self.value(second)
+        self.note_tmp_text(target, second)
+        self.bind_target(target, other, node, literal_consts(second))
+        orelse, self.out = tuple(self.out), saved
+        self.emit(Event("if", self.span(node), test=test, none_tests=tuple(nones), body=body, orelse=orelse,
+                        narrows=self.narrows(test_node), consts=self.condition_text(test_node),
+                        members=self.members(test_node)))
+        return True
 
     def unpack_pairs(self, node: cst.Assign) -> bool:
         """``reader, writer = connect(a), connect(b)``: each name is bound to its own
