@@ -529,7 +529,13 @@ class Walker(Expressions):
             entered: Optional[str]
             if isinstance(expr, cst.Call):
                 ctx = self.call(expr)
-                args = tuple(self.ref_quiet(a.value) for a in expr.args if not a.keyword and not a.star)
+                made = self.out[-1] if self.out else None
+                if made is not None and made.kind == "call" and made.span == self.span(expr):
+                    # the call's own positional arguments, as its event has them: a call or
+                    # a subscript too (`closing(get_conn())`, `closing(POOL["db"])`)
+                    args = made.args
+                else:
+                    args = tuple(self.ref_quiet(a.value) for a in expr.args if not a.keyword and not a.star)
                 # contextlib.closing(x) hands out x itself
                 entered = args[0] if ctx == "contextlib.closing()" and len(args) == 1 else ctx
             else:
