@@ -57,6 +57,19 @@ def split_handler(handler: str) -> Optional[Tuple[str, str]]:
     return dotted, name
 
 
+def _start_script(d: Declared) -> Optional[str]:
+    """The file a declared handler names when it is an existing file that is not a Python
+    module (``run.sh``, ``bootstrap``): None otherwise."""
+    name = d.handler.strip()
+    if d.code_root is None or not name or name.endswith(".py") or os.path.isabs(name) or ".." in name.split("/"):
+        return None
+    path = os.path.join(d.code_root, name)
+    split = split_handler(name)
+    if split is not None and any(os.path.isfile(f) for f in module_files(d.code_root, split[0])):
+        return None  # `app.sh` next to an app.py that defines `sh`: a Python handler after all
+    return path if os.path.isfile(path) else None
+
+
 def module_files(code_root: str, module: str) -> List[str]:
     """The two files the runtime can import ``module`` from, in its code folder."""
     rel = module.replace(".", os.sep)
@@ -78,6 +91,14 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
             return  # the runtime is not known to be Python: a miss is no evidence of a bug
         out.notices.append(Notice(level, d.descriptor, d.line, f"{_short(d.origin)}: {message}"))
 
+    script = _start_script(d)
+    if script is not None:
+        # `Handler: run.sh` (Lambda Web Adapter), `bootstrap` (a custom runtime): a file that
+        # starts the app itself, not a Python function the runtime imports
+        notice(NOTE, f"handler `{d.handler}` is a start script ({_shown(script)}), not a Python function: "
+                     "the app it starts (a Lambda Web Adapter or custom runtime) is not followed from it; "
+                     "list its entry points under `handlers` in the config to check them")
+        return
     split = split_handler(d.handler)
     if split is None:
         notice(WARNING, f"handler `{d.handler}` is not of the form module.function")
