@@ -23,7 +23,8 @@ from lambdalint.graph.entry import Handler
 from lambdalint.deploy.records import APP, NOTE, WARNING, Declared, Notice
 from lambdalint.graph.link import Project
 from lambdalint.graph.objects import object_entries
-from lambdalint.graph.routers import adapted_app_routes, adapter_app, route_of, routes  # noqa: F401 - re-exported
+from lambdalint.graph.routers import (adapted_app_routes, adapter_app, adapter_factory, app_routes,  # noqa: F401 - re-exported
+                                     factory_routes, route_of, routes)
 
 
 
@@ -192,10 +193,17 @@ def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[_
             return [(target.module, target.qualname, "", None, False)]  # handler = impl.handler
         adapted = adapter_app(project, b.module, b.span[0], b.value)
         if adapted is not None:
-            found = routes(project, adapted, loaded)
+            found = app_routes(project, adapted, loaded)
             if not found:
                 notice(NOTE, f"`{name}` wraps `{paths.display(adapted)}`, whose routes lambdalint cannot see; not checked")
             return [(m, q, route_of(owner, adapted) + f" via `{name}`", None, False) for m, q, owner in found]
+        factory = adapter_factory(project, b.module, b.span[0], b.value)
+        if factory is not None:  # `handler = Mangum(create_app())`
+            made = paths.display(f"{factory[0]}.{factory[1]}()")
+            found = factory_routes(project, *factory, loaded)
+            if not found:
+                notice(NOTE, f"`{name}` wraps the app `{made}` makes, whose routes lambdalint cannot see; not checked")
+            return [(m, q, f"route of the app `{made}` makes, via `{name}`", None, False) for m, q, _ in found]
     objects = [(e.module, e.qualname, e.why, e.receiver, e.wrapped) for e in object_entries(project, gpath, True)]
     if objects:
         return objects
