@@ -111,7 +111,7 @@ class ControlFlow:
                     return None
                 if NONE in atoms:
                     state = state.with_vars({loc: frozenset({NONE})})
-        return state
+        return self.note_absent(state, e, branch, frame)  # (model.work.kept)
 
     def narrow_probe(self, state: State, frame: Frame, path: str, truthy: bool, call: bool) -> State:
         """``t.is_alive()`` false, ``f.done()`` true, ``p.poll() is not None``: finished."""
