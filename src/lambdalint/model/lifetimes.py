@@ -25,7 +25,7 @@ from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
 from lambdalint.model.binding import decorator_wrapper, parameter_env
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
-from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP, Step
+from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
 
 LIVE = ("live", -1)
@@ -311,7 +311,7 @@ class Interpreter(Walker):
     def flow(self, falls: Optional[State], parts: Sequence[Tuple[Optional[State], List[State]]] = ()):
         return falls, [r for p in parts for r in p[1]]
 
-    def take(self, bundle: Optional[State], step: Step, frame: Frame) -> Optional[State]:
+    def take(self, bundle: Optional[State], step: Step, e: Event, frame: Frame) -> Optional[State]:
         frame.trail = frame.trail + (step,)
         return bundle
 

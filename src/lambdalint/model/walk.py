@@ -75,8 +75,8 @@ class Walker:
         """A flow that falls with ``falls`` and leaves by every exit of ``parts``."""
         raise NotImplementedError
 
-    def take(self, bundle: Bundle, step: Step, frame: Frame) -> Bundle:
-        """``bundle`` after the decision ``step`` (on the states, or on the frame)."""
+    def take(self, bundle: Bundle, step: Step, e: Event, frame: Frame) -> Bundle:
+        """``bundle`` after the decision ``step`` at ``e`` (on the states, or on the frame)."""
         return bundle
 
     def trail_mark(self, frame: Frame) -> Any:
@@ -211,21 +211,22 @@ class Walker:
             return self.breaking(e, bundle, frame)
         return self.continuing(e, bundle, frame)
 
-    def decide(self, bundle: Bundle, step: Step, frame: Frame, mark: Any) -> Bundle:
-        """Enter the decision ``step`` from where ``mark`` was taken."""
+    def decide(self, bundle: Bundle, step: Step, e: Event, frame: Frame, mark: Any) -> Bundle:
+        """Enter the decision ``step`` at ``e`` from where ``mark`` was taken."""
         self.trail_reset(frame, mark)
-        return self.take(bundle, step, frame)
+        return self.take(bundle, step, e, frame)
 
     def branch(self, e: Event, bundle: Bundle, frame: Frame) -> Flow:
         text = dict(e.consts).get("text", "")
         mark = self.trail_mark(frame)
+        # what the test proves is read where it runs, before either arm changes anything
+        entries = [self.narrowed(e, True, bundle, frame), self.narrowed(e, False, bundle, frame)]
         arms: List[Optional[Flow]] = []
-        for block, holds, kind in ((e.body, True, IF_TRUE), (e.orelse, False, IF_FALSE)):
-            entered = self.narrowed(e, holds, bundle, frame)
+        for block, entered, kind in ((e.body, entries[0], IF_TRUE), (e.orelse, entries[1], IF_FALSE)):
             if not self.reaches(entered):
                 arms.append(None)  # no path takes this arm
                 continue
-            arms.append(self.block(block, self.decide(entered, (frame.module, e.span, kind, text), frame, mark), frame))
+            arms.append(self.block(block, self.decide(entered, (frame.module, e.span, kind, text), e, frame, mark), frame))
             self.trail_reset(frame, mark)
         body, orelse = arms
         if body is not None and orelse is not None:
@@ -249,7 +250,7 @@ class Walker:
             if not self.reaches(entered):
                 arriving = self.nothing()
                 break
-            body = self.block(e.body, self.decide(entered, step, frame, mark), frame)
+            body = self.block(e.body, self.decide(entered, step, e, frame, mark), frame)
             arriving = self.loop_back(run, body)
             run.heads.append(arriving)
             body, out = self.loop_parts(body)
@@ -276,8 +277,8 @@ class Walker:
             for i, h in enumerate(e.handlers):
                 text, span = marks[i] if i < len(marks) else ("except", e.span)
                 catch = self.catching()
-                out, again = self.caught(catch, self.block(h, self.decide(handler_in, (frame.module, span, EXCEPT, text),
-                                                                          frame, mark), frame))
+                entered = self.decide(handler_in, (frame.module, span, EXCEPT, text), e, frame, mark)
+                out, again = self.caught(catch, self.block(h, entered, frame))
                 self.trail_reset(frame, mark)
                 uncaught.extend(again)  # `except: close(); raise`
                 parts.append(out)
@@ -297,7 +298,7 @@ class Walker:
         mark = self.trail_mark(frame)
 
         def final(paths: Bundle) -> Flow:
-            return self.block(e.final, self.decide(paths, step, frame, mark), frame)
+            return self.block(e.final, self.decide(paths, step, e, frame, mark), frame)
 
         out = self.through(flow, uncaught, final)
         self.trail_reset(frame, mark)
