@@ -178,16 +178,18 @@ class Walker:
         mark = self.trail_mark(frame)  # decisions taken inside (an early exit) hold until the block ends
         parts = []
         current = entry
+        # (the hot loop of every walk: the hooks are looked up once per block)
+        reaches, weight, event, falls = self.reaches, self.weight, self.event, self.falls
         for e in events:
-            if not self.reaches(current):
+            if not reaches(current):
                 break
-            self.budget -= self.weight(current)
-            if self.stops_when_spent and self.budget <= 0:
+            self.budget -= weight(current)
+            if self.budget <= 0 and self.stops_when_spent:
                 current = self.nothing()  # out of budget: stop following this path rather than guess
                 break
-            out = self.event(e, current, frame)
+            out = event(e, current, frame)
             parts.append(out)
-            current = self.falls(out)
+            current = falls(out)
         self.trail_reset(frame, mark)
         return self.flow(current, parts)
 
