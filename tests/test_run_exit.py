@@ -1,4 +1,4 @@
-"""How a run ends: the cyclic collector after a check (``run.files.paused_gc``)
+"""How a run ends: the cyclic collector after a check (``index.gcpause.paused_gc(age=True)``)
 and the command line's exit without Python's clean-up (``__main__._hard_exit``)."""
 
 import gc
@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from lambdalint.run.files import paused_gc
+from lambdalint.index.gcpause import paused_gc
 
 BAD = """
 import sqlite3
@@ -25,7 +25,7 @@ class Node:
 
 def test_paused_gc_puts_new_objects_in_the_oldest_generation_and_keeps_them_collectable():
     assert gc.isenabled()
-    with paused_gc():
+    with paused_gc(age=True):
         assert not gc.isenabled()
         kept = [Node() for _ in range(5000)]
         garbage = Node()
@@ -45,8 +45,8 @@ def test_paused_gc_leaves_a_frozen_process_frozen_and_nests():
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with paused_gc():
-            with paused_gc():
+        with paused_gc(age=True):
+            with paused_gc(age=True):
                 assert not gc.isenabled()
             assert not gc.isenabled()  # the inner one leaves it to the outer
         assert gc.isenabled() and gc.get_freeze_count() == frozen
@@ -54,7 +54,7 @@ def test_paused_gc_leaves_a_frozen_process_frozen_and_nests():
         gc.unfreeze()
     gc.disable()
     try:
-        with paused_gc():
+        with paused_gc(age=True):
             pass
         assert not gc.isenabled()  # paused by the caller: left paused
     finally:

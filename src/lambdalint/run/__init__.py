@@ -29,7 +29,8 @@ from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, 
 from lambdalint.project.root import inside, project_root
 from lambdalint.run.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
 from lambdalint.run import edits
-from lambdalint.run.files import File, file_data, paused_gc, read_deferred
+from lambdalint.index.gcpause import paused_gc
+from lambdalint.run.files import File, file_data, read_deferred
 from contextlib import closing
 
 if TYPE_CHECKING:
@@ -596,7 +597,7 @@ def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], opt
     # them spent most of a warm run scanning them again and again. They hold no
     # cycles (reference counting frees them); the collector runs after the check,
     # and does not scan them at once (``paused_gc``).
-    with paused_gc():
+    with paused_gc(age=True):
         return _check_unpaused(settings, paths, catalog, options, gathered)
 
 

@@ -4,11 +4,9 @@ and reads them only if they must be scanned or indexed after all."""
 
 from __future__ import annotations
 
-import gc
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Union
 
 from lambdalint.cache.store import content_hash, entry_key
 from lambdalint.index import files as indexing
@@ -60,26 +58,3 @@ def file_data(f: File, contents: Optional[Contents]) -> Union[bytes, ModuleFacts
         f.data = data
     return f.data
 
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """``lambdalint.index.gcpause.paused_gc`` for a whole check: the cyclic
-    collector paused, and what was made meanwhile (the facts of every reached
-    module, a few hundred thousand objects alive until the run ends) put in the
-    oldest generation when it resumes. Otherwise the first collection after the
-    pause scans them all as young objects, to free nothing: about a fifth of
-    the time of a run after an edit of a large project. They stay collectable
-    (a full collection scans them, as it would have after a few young ones).
-    A process that froze objects itself (``gc.freeze``) keeps them frozen:
-    there, the collector only resumes."""
-    if not gc.isenabled():  # nested, or paused by the caller: leave it to them
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()  # every tracked object, young ones included, out of the generations ...
-            gc.unfreeze()  # ... and back into the oldest, unscanned
-        gc.enable()
