@@ -91,6 +91,7 @@ def run_and_measure(spec: GrowthFixture) -> List[object]:
     """Import once, invoke INVOCATIONS times, measuring after each invocation."""
     before_tmp = _temp_entries()
     before_logging = _logging_snapshot()
+    before_environ = dict(os.environ)  # (a fixture may grow an environment variable)
     module, cleanup = _load(spec)  # type: ignore[arg-type]  # _load needs .path only
     try:
         entry = getattr(module, spec.entry)
@@ -105,6 +106,8 @@ def run_and_measure(spec: GrowthFixture) -> List[object]:
     finally:
         cleanup()
         _restore_logging(before_logging)
+        os.environ.clear()
+        os.environ.update(before_environ)
         for leftover in _temp_entries() - before_tmp:
             shutil.rmtree(leftover) if os.path.isdir(leftover) else os.remove(leftover)
 

@@ -463,6 +463,22 @@ def test_a_decorator_may_pass_more_than_event_and_context(tmp_path):
     assert found[("app.py", "handler")] == "convention: name and (event, context, ...) signature, the rest passed by its decorator"
 
 
+def test_parameters_after_event_and_context_with_defaults_make_a_handler(tmp_path):
+    # Lambda calls handler(event, context): a signature whose other parameters all have
+    # defaults accepts that call (`table=None` is the common way to inject a fake in tests)
+    found = entries(tmp_path, {"app.py": """
+        def handler(event, context, table=None, *rest, retries=3, **options):
+            return event
+
+        def lambda_handler(event, context, table, dry_run=False):
+            return event
+
+        def orders_handler(event, context, *, region):
+            return event
+    """})
+    assert found == {("app.py", "handler"): "convention: name and (event, context, ...) signature, the rest with defaults"}
+
+
 # --- other Lambda-only routers and adapters ---------------------------------------------
 
 def test_crhelper_lambdarest_and_slack_bolt(tmp_path):

@@ -233,6 +233,48 @@ def test_typo_in_a_handler_is_a_warning_naming_the_template_and_line(tmp_path):
     assert "Built: handler `app.handler`: its code folder" in notes and "does not exist" in notes
 
 
+def test_a_start_script_handler_is_a_note_not_a_missing_module(tmp_path):
+    # Lambda Web Adapter (`Handler: run.sh`) and custom runtimes (`bootstrap`): the file
+    # exists and starts the app itself; "points to nothing" would be wrong (issue 18)
+    write_project(tmp_path, {
+        "template.yaml": """
+            Resources:
+              Web:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  CodeUri: app/
+                  Handler: run.sh
+                  Environment:
+                    Variables:
+                      AWS_LAMBDA_EXEC_WRAPPER: /opt/bootstrap
+              Custom:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: provided.al2023
+                  CodeUri: app/
+                  Handler: bootstrap
+              Typo:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  CodeUri: app/
+                  Handler: runn.sh
+            """,
+        "app/run.sh": "#!/bin/bash\nexec python -m uvicorn --port=$PORT main:app\n",
+        "app/bootstrap": "#!/bin/sh\nexec python3 main.py\n",
+        "app/main.py": "app = None\n",
+    })
+    _, notices = handlers(tmp_path)
+    warnings = notices_text(notices, "warning")
+    notes = notices_text(notices, "note")
+    assert "`run.sh` points to nothing" not in warnings
+    assert "Web: handler `run.sh` is a start script (" in notes and "run.sh), not a Python function" in notes
+    assert "`bootstrap` is not of the form" not in warnings
+    # a handler that names no file is still a typo
+    assert "Typo: handler `runn.sh` points to nothing" in warnings
+
+
 @pytest.mark.parametrize("text, expect", [
     ("Resources: [1, 2\n", "invalid YAML"),
     ("Resources: 3\n", "`Resources` is not a mapping"),

@@ -413,6 +413,16 @@ CASES = {
                 return serverless_wsgi.handle_request(app, event, context)
         """,
     },
+    "defaulted_extra_parameter": {
+        "db.py": DB,
+        "app.py": """
+            import db
+
+            def handler(event, context, clock=None):
+                db.conn.execute("select 1")
+                db.close_db()
+        """,
+    },
     "decorator_injecting_a_parameter": {
         "db.py": DB,
         "app.py": """

@@ -343,8 +343,9 @@ def _places(d):
 
 def test_story_names_handler_creation_site_and_next_use(tmp_path):
     (d,) = lint(tmp_path, {"app.py": INVALID["close_through_parameter"]})
-    # the headline: the object as written at the teardown, and the consequence
-    assert d.message == "`c` is closed in the handler; the next warm invocation uses it closed"
+    # the headline: the module-level object, the name the teardown reached it by (a
+    # parameter here), and the consequence
+    assert d.message == "`conn` is closed in the handler (as `c`); the next warm invocation uses it closed"
     assert (d.line, d.label, d.phase) == (5, "closed here in `release`", INVOCATION)
     assert _places(d) == [("app.py", 2, IMPORT, "`conn` (sqlite3 connection) created here at import"),
                           ("app.py", 9, INVOCATION, "`handler` reaches it through `release(...)`"),

@@ -32,12 +32,38 @@ def run() -> None:
 
     try:
         main()
-    except SystemExit:
+    except SystemExit as exc:
         if interrupt.announced():
             # interrupted: end now rather than in Python's own clean-up, where
             # another Ctrl-C would meet the default handler (a traceback, or death by SIGINT)
             interrupt.exit_now()
+        _hard_exit(exc.code)
         raise
+
+
+def _hard_exit(code: object) -> None:
+    """End the process once the command is done, without Python's own clean-up
+    (as mypy does): tearing down the modules freed, and a last collection
+    scanned, every fact the run read (a fifth of a run after an edit of a large
+    project). The streams are flushed and the exit functions run first (the
+    pools' and the workers'); a stream that cannot be flushed (a reader that
+    went away) is left to the normal exit, which reports it as before."""
+    if code is not None and type(code) is not int:
+        return  # a message to print: the normal exit prints it
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError, RuntimeError):
+        return
+    import atexit
+
+    atexit._run_exitfuncs()  # type: ignore[attr-defined]
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError, RuntimeError):
+        return
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":

@@ -569,8 +569,9 @@ def _is_scan(value: Any) -> bool:
     defs = value.get("defs")
     return (type(value.get("parsed")) is bool and _strings(value.get("imports")) and _strings(value.get("chains"))
             and _strings(value.get("handler_decorators")) and type(defs) is list
-            and all(type(d) is list and len(d) == 3 and type(d[0]) is str and _strings(d[1]) and type(d[2]) is list
-                    and all(type(x) is list and len(x) == 2 and _strings(x) for x in d[2]) for d in defs))
+            and all(type(d) is list and len(d) == 4 and type(d[0]) is str and _strings(d[1]) and type(d[2]) is list
+                    and all(type(x) is list and len(x) == 2 and _strings(x) for x in d[2]) and _strings(d[3])
+                    for d in defs))
 
 
 def _strings(value: Any) -> bool:

@@ -28,6 +28,7 @@ from lambdalint.checks.story import EACH_CALLER, call_places, spoken
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix, Label
 from lambdalint.model.collections_tracked import tracked_collections
+from lambdalint.model.environ_growth import environ_growth
 from lambdalint.model.growth import VARIES, Growth, Reset
 from lambdalint.model.warm_growth import warm_growth
 from lambdalint.model.lifetimes import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
@@ -83,6 +84,37 @@ def headline(name: str, why: str, default: Optional[Tuple[str, str]]) -> str:
 
 
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
+    return _collections(ctx) + _environ(ctx)
+
+
+_ENVIRON_FACT = ("`os.environ` lives as long as the execution environment: each warm invocation appends the same "
+                 "text again, so the value grows without bound, and every child process inherits it")
+
+
+def _environ(ctx: CheckContext) -> List[Diagnostic]:
+    """An environment variable appended to on every invocation (``model.environ_growth``)."""
+    project = ctx.project
+    findings = Findings()
+    for handler in ctx.handlers:
+        for g in environ_growth(project, handler):
+            findings.add("LAM201", "unbounded-global-collection", WARNING, g.module, g.span, handler.qualname,
+                         g.chain, growth=g)
+    out = []
+    for f in findings:
+        g = f.detail["growth"]
+        name = f"os.environ[{g.key}]"  # type: ignore[attr-defined]
+        in_handler = f" in {spoken(f.handlers[0])}" if len(f.handlers) == 1 else ""
+        calls = call_places(project, f.chain, (), EACH_CALLER)
+        fix = Fix(f"Append only when it is not there yet (`if new_dir not in {name}.split(os.pathsep):`), or set it once at "
+                  "module level, which runs once per environment", DISPLAY_ONLY)
+        out.append(diagnostic(project, f, fit(f"`{name}` grows on every invocation and is never bounded"), fix,
+                              label=f"{g.how}{in_handler} appends to it on every invocation",  # type: ignore[attr-defined]
+                              labels=calls, notes=handlers_note(f.handlers) + chain_note(f.chain, f"`{name}`") + (_ENVIRON_FACT,),
+                              phase=INVOCATION))
+    return out
+
+
+def _collections(ctx: CheckContext) -> List[Diagnostic]:
     project = ctx.project
     catalog = growth_catalog(ctx)
     tracked = tracked_collections(project, catalog)

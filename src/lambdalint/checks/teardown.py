@@ -119,6 +119,11 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
     t = site.tracked
     obj = paths.display(t.path)
     written = site.written or obj
+    # a local alias or a getter's result (`c = get_conn(); c.close()`): the headline names
+    # the module-level object, which is what the next invocation finds dead, and how it was reached
+    alias = ""
+    if written != obj and (written.isidentifier() and written != obj.rsplit(".", 1)[-1] or "(" in written):
+        alias, written = f" (as `{written}`)", obj
     done = _DONE.get(site.action, "torn down")
     if site.action == "with":
         label = f"{done} when this `with` block ends"
@@ -143,19 +148,22 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
         in_fn = f" (in {spoken(use.function)})"
         if use.through:
             through = paths.display(use.through)
-            headline = fit_named(written, lambda w: f"`{w}` is {done} in the handler; the next warm invocation "
-                                                    f"uses `{through}`, made from it", cut="start")
+            headline = fit_named(written, *[lambda w, a=a: f"`{w}` is {done} in the handler{a}; the next warm "
+                                                           f"invocation uses `{through}`, made from it"
+                                            for a in dict.fromkeys((alias, ""))], cut="start")
             labels.append(place(project, use.module, use.span,
                                 f"`{through}` used here on the next invocation{in_fn}", NEXT))
         elif use.reset_to_none:
-            headline = fit_named(written, lambda w: f"`{w}` is {done} and set to None in the handler; the next "
-                                                    f"warm invocation uses it", cut="start")
+            headline = fit_named(written, *[lambda w, a=a: f"`{w}` is {done} and set to None in the handler{a}; "
+                                                           f"the next warm invocation uses it"
+                                            for a in dict.fromkeys((alias, ""))], cut="start")
             labels.append(place(project, use.module, use.span, f"used here, as None, on the next invocation{in_fn}",
                                 NEXT))
         else:
             state = done if done in _FOUND else "again"
-            headline = fit_named(written, lambda w: f"`{w}` is {done} in the handler; the next warm invocation "
-                                                    f"uses it {state}", cut="start")
+            headline = fit_named(written, *[lambda w, a=a: f"`{w}` is {done} in the handler{a}; the next warm "
+                                                           f"invocation uses it {state}" for a in dict.fromkeys((alias, ""))],
+                                 cut="start")
             labels.append(place(project, use.module, use.span, f"used again here on the next invocation{in_fn}", NEXT))
         error = "AttributeError on None" if use.reset_to_none else t.kind.error.rstrip(".")
         notes.append(f"it then fails with {error}")

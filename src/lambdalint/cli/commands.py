@@ -506,7 +506,8 @@ def list_handlers(paths: Tuple[str, ...], config_path: Optional[str]) -> None:
     Handlers come from deployment files (SAM/CloudFormation templates,
     serverless.yml, CDK apps, Terraform, zappa_settings), from config
     (`handlers = ["app.lambda_handler"]`) and from conventions: a function named
-    `handler`, `lambda_handler` or `*_handler` taking (event, context), a
+    `handler`, `lambda_handler` or `*_handler` taking (event, context) (more
+    parameters when they have defaults or a decorator passes them), a
     Powertools handler decorator, a Chalice route or event source, a Powertools
     resolver's route, a web app's route served by a Lambda adapter, what a
     module-level object named like a handler runs (a handler object's

@@ -23,7 +23,8 @@ from lambdalint.graph.entry import Handler
 from lambdalint.deploy.records import APP, NOTE, WARNING, Declared, Notice
 from lambdalint.graph.link import Project
 from lambdalint.graph.objects import object_entries
-from lambdalint.graph.routers import adapted_app_routes, adapter_app, route_of, routes  # noqa: F401 - re-exported
+from lambdalint.graph.routers import (adapted_app_routes, adapter_app, adapter_factory, app_routes,  # noqa: F401 - re-exported
+                                     factory_routes, route_of, routes)
 
 
 
@@ -57,6 +58,19 @@ def split_handler(handler: str) -> Optional[Tuple[str, str]]:
     return dotted, name
 
 
+def _start_script(d: Declared) -> Optional[str]:
+    """The file a declared handler names when it is an existing file that is not a Python
+    module (``run.sh``, ``bootstrap``): None otherwise."""
+    name = d.handler.strip()
+    if d.code_root is None or not name or name.endswith(".py") or os.path.isabs(name) or ".." in name.split("/"):
+        return None
+    path = os.path.join(d.code_root, name)
+    split = split_handler(name)
+    if split is not None and any(os.path.isfile(f) for f in module_files(d.code_root, split[0])):
+        return None  # `app.sh` next to an app.py that defines `sh`: a Python handler after all
+    return path if os.path.isfile(path) else None
+
+
 def module_files(code_root: str, module: str) -> List[str]:
     """The two files the runtime can import ``module`` from, in its code folder."""
     rel = module.replace(".", os.sep)
@@ -78,6 +92,14 @@ def _resolve_one(project: Project, by_file: Dict[str, ModuleFacts], d: Declared,
             return  # the runtime is not known to be Python: a miss is no evidence of a bug
         out.notices.append(Notice(level, d.descriptor, d.line, f"{_short(d.origin)}: {message}"))
 
+    script = _start_script(d)
+    if script is not None:
+        # `Handler: run.sh` (Lambda Web Adapter), `bootstrap` (a custom runtime): a file that
+        # starts the app itself, not a Python function the runtime imports
+        notice(NOTE, f"handler `{d.handler}` is a start script ({_shown(script)}), not a Python function: "
+                     "the app it starts (a Lambda Web Adapter or custom runtime) is not followed from it; "
+                     "list its entry points under `handlers` in the config to check them")
+        return
     split = split_handler(d.handler)
     if split is None:
         notice(WARNING, f"handler `{d.handler}` is not of the form module.function")
@@ -171,10 +193,17 @@ def _object_targets(project: Project, gpath: str, d: Declared, notice) -> List[_
             return [(target.module, target.qualname, "", None, False)]  # handler = impl.handler
         adapted = adapter_app(project, b.module, b.span[0], b.value)
         if adapted is not None:
-            found = routes(project, adapted, loaded)
+            found = app_routes(project, adapted, loaded)
             if not found:
                 notice(NOTE, f"`{name}` wraps `{paths.display(adapted)}`, whose routes lambdalint cannot see; not checked")
             return [(m, q, route_of(owner, adapted) + f" via `{name}`", None, False) for m, q, owner in found]
+        factory = adapter_factory(project, b.module, b.span[0], b.value)
+        if factory is not None:  # `handler = Mangum(create_app())`
+            made = paths.display(f"{factory[0]}.{factory[1]}()")
+            found = factory_routes(project, *factory, loaded)
+            if not found:
+                notice(NOTE, f"`{name}` wraps the app `{made}` makes, whose routes lambdalint cannot see; not checked")
+            return [(m, q, f"route of the app `{made}` makes, via `{name}`", None, False) for m, q, _ in found]
     objects = [(e.module, e.qualname, e.why, e.receiver, e.wrapped) for e in object_entries(project, gpath, True)]
     if objects:
         return objects

@@ -155,8 +155,11 @@ def leads_with_event_context(params: Sequence[str]) -> bool:
     return len(params) >= 2 and _event_context_pair(params[0], params[1])
 
 
-def handler_shaped(params: Sequence[str], decorated: bool) -> bool:
+def handler_shaped(params: Sequence[str], decorated: bool, optional: Sequence[str] = ()) -> bool:
     """The signature the naming convention asks for: ``(event, context)``, or
     ``(event, context, more...)`` on a decorated function, whose decorator
-    injects the rest (``@metric_scope``, ``@inject_session``...)."""
-    return event_context_params(params) or decorated and leads_with_event_context(params)
+    injects the rest (``@metric_scope``, ``@inject_session``...), or whose
+    other parameters all have defaults (``(event, context, table=None)``:
+    Lambda passes two arguments, and that call works)."""
+    return event_context_params(params) or leads_with_event_context(params) and (
+        decorated or all(p in optional for p in params[2:]))

@@ -114,6 +114,9 @@ def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patter
     if any(fnmatch.fnmatchcase(fn.name, p) for p in patterns):
         if event_context_params(fn.params):
             return "convention: name and (event, context) signature"
+        if handler_shaped(fn.params, False, fn.optional):
+            # `def handler(event, context, table=None)`: Lambda's two arguments make a valid call
+            return "convention: name and (event, context, ...) signature, the rest with defaults"
         if handler_shaped(fn.params, bool(fn.decorators)):
             # `@metric_scope def handler(event, context, metrics)`: the decorator passes the rest
             return "convention: name and (event, context, ...) signature, the rest passed by its decorator"

@@ -67,14 +67,14 @@ def _of_value(project: Project, module: str, line: int, value: str, name: str, g
             return []
         if fn.class_name is None and "." not in target.qualname:
             # lambda_handler = process
-            if named or handler_shaped(fn.params, bool(fn.decorators)):
+            if named or handler_shaped(fn.params, bool(fn.decorators), fn.optional):
                 return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
             return []
         if fn.class_name is None:
             return []
         if any(d.path and d.path.rsplit(".", 1)[-1] == "staticmethod" for d in fn.decorators):
             # handler = Orders.handle, a static method
-            if named or handler_shaped(fn.params, False):
+            if named or handler_shaped(fn.params, False, fn.optional):
                 return [ObjectEntry(target.module, target.qualname, f"`{name}` names it")]
             return []
         if not (named or _method_shaped(fn)):
@@ -108,7 +108,7 @@ def _bound_object(path: str) -> Optional[str]:
 
 
 def _method_shaped(fn: Function) -> bool:
-    return handler_shaped(fn.params[1:], bool(fn.decorators))
+    return handler_shaped(fn.params[1:], bool(fn.decorators), fn.optional)
 
 
 # --- callable instances --------------------------------------------------------------------
@@ -137,7 +137,7 @@ def _made(project: Project, module: str, line: int, value: str, name: str, named
     made = returned_function(project, *maker) if maker is not None else None
     if made is not None:
         fn = project.function(*made)
-        if fn is not None and (named or handler_shaped(fn.params, bool(fn.decorators)) or fn.free_calls):
+        if fn is not None and (named or handler_shaped(fn.params, bool(fn.decorators), fn.optional) or fn.free_calls):
             out.append(ObjectEntry(made[0], made[1], f"`{name}` is the function `{shown}(...)` returns"))
     out.extend(_passed(project, module, line, value, name, named, maker))
     return out

@@ -156,7 +156,7 @@ def could_be_entry(source: SourceFile, scan: ModuleScan, fn: TopFunction, wanted
             return True
     if any(_could_be_handler_decorator(scan, d, handler_decorators, apps) for d in fn.decorators):
         return True
-    return any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and handler_shaped(fn.params, bool(fn.decorators))
+    return any(fnmatch.fnmatchcase(fn.name, p) for p in patterns) and handler_shaped(fn.params, bool(fn.decorators), fn.optional)
 
 
 def could_be_object(source: SourceFile, name: str, wanted: Set[Tuple[str, str]], patterns: Sequence[str]) -> bool:

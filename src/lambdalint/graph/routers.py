@@ -282,6 +282,19 @@ def adapter_app(project: Project, module: str, line: int, value: str) -> Optiona
     return None
 
 
+def adapter_factory(project: Project, module: str, line: int, value: str) -> Optional[Tuple[str, str]]:
+    """For ``handler = Mangum(create_app())`` bound at ``line`` of ``module``: the factory."""
+    if paths.callable_of(value) is None:
+        return None
+    body = project.function(module, "<module>")
+    for e in iter_events(body.body) if body is not None else ():
+        if e.kind == "call" and e.span[0] == line:
+            factory = _adapted_factory(project, e)
+            if factory is not None:
+                return factory
+    return None
+
+
 def _adapter_call(e) -> bool:
     """Whether event ``e`` may be a call to a Lambda adapter (by the name called:
     most calls are not, and need no resolving)."""
@@ -316,7 +329,92 @@ def _module_adapter_call(project: Project, module: str, line: int):
     if body is None:
         return None
     return next((e for e in iter_events(body.body)
-                 if e.kind == "call" and e.span[0] == line and _adapted(project, e) is not None), None)
+                 if e.kind == "call" and e.span[0] == line and _adapter_call(e)), None)
+
+
+def _adapted_factory(project: Project, e) -> Optional[Tuple[str, str]]:
+    """``Mangum(create_app())``: the project function whose result a call event hands to a
+    Lambda adapter, as (module, qualname)."""
+    if e.path is None or e.path.rsplit(".", 1)[-1] not in _ADAPTER_LASTS:
+        return None
+    target = project.target(e.path)
+    resolved = target.path if target is not None and target.kind == "external" else e.path
+    if resolved not in APP_ADAPTERS:
+        return None
+    app = e.args[0] if e.args else dict(e.kwargs).get("app")
+    return _factory_of(project, app)
+
+
+def _factory_of(project: Project, value: Optional[str]) -> Optional[Tuple[str, str]]:
+    """The project function ``value`` (``create_app()``) is the result of, if it is one."""
+    if not value or not value.endswith("()") or value.count("()") != 1:
+        return None
+    target = project.target(value[:-2])
+    if target is None or target.kind != "function" or not target.module:
+        return None
+    return target.module, target.qualname
+
+
+def factory_routes(project: Project, module: str, qualname: str, loaded: FrozenSet[str],
+                   registers: Callable[[str], bool] = is_web_route) -> List[Tuple[str, str, str]]:
+    """The routes of the app an application factory makes and returns (``def create_app():
+    app = FastAPI(); app.include_router(orders); @app.get("/health") def health(): ...;
+    return app``): functions it decorates on that local, views it registers, and the
+    routes of the routers it includes (module-level ones: ``routes``). (module, qualname,
+    owner), the owner being the factory's call."""
+    fn = project.function(module, qualname)
+    if fn is None:
+        return []
+    returned = {e.value for e in iter_events(fn.body) if e.kind == "return" and e.value and e.value[:1] == "%"
+                and "." not in e.value and "(" not in e.value}
+    if len(returned) != 1:
+        return []
+    local = returned.pop()
+    owner = f"{module}.{qualname}()"
+    found: List[Tuple[str, str, str]] = []
+    for inner in project.modules[module].functions.values():
+        if not inner.qualname.startswith(qualname + ".") or "." in inner.qualname[len(qualname) + 1:]:
+            continue
+        for dec in inner.decorators:
+            if dec.path is None:
+                continue
+            root, segs = paths.split(dec.path)
+            if root == local and len(segs) == 1 and registers(segs[0]):
+                found.append((module, inner.qualname, owner))
+                break
+    for e in iter_events(fn.body):
+        if e.kind != "call" or e.path is None:
+            continue
+        root, segs = paths.split(e.path)
+        if root != local or len(segs) != 1:
+            continue
+        method = segs[0]
+        if method in INCLUDE_METHODS:
+            for arg in list(e.args) + [v for _, v in e.kwargs]:
+                canon = reexported(project, arg) if arg else None
+                if canon is not None and paths.is_global(canon):
+                    found.extend(routes(project, canon, loaded, registers))
+        elif method in VIEW_REGISTRATIONS:
+            index, keyword = VIEW_REGISTRATIONS[method]
+            view = dict(e.kwargs).get(keyword) or (e.args[index] if len(e.args) > index else None)
+            target = project.target(view) if view and view[:1] not in "$%" else None
+            if target is not None and target.kind == "function":
+                found.append((target.module, target.qualname, owner))
+    unique: Dict[Tuple[str, str], Tuple[str, str, str]] = {}
+    for item in found:
+        unique.setdefault(item[:2], item)
+    return list(unique.values())
+
+
+def app_routes(project: Project, app: str, loaded: FrozenSet[str]) -> List[Tuple[str, str, str]]:
+    """``routes`` of the app at global path ``app``, and, when it is made by a project
+    factory at module level (``app = create_app()``), the routes the factory registers."""
+    found = routes(project, app, loaded)
+    for b in project.bindings.get(app, ()):
+        factory = _factory_of(project, b.value) if b.function == "<module>" else None
+        if factory is not None:
+            found += [r for r in factory_routes(project, *factory, loaded) if r[:2] not in {f[:2] for f in found}]
+    return found
 
 
 def adapted_app_routes(project: Project) -> List[Handler]:
@@ -327,8 +425,12 @@ def adapted_app_routes(project: Project) -> List[Handler]:
     out: List[Handler] = []
 
     def add(app: str, module: str, why: Callable[[str], str], call=None) -> None:
+        add_found(app_routes(project, app, project.import_closure(module)), why, module, call)
+
+    def add_found(found: List[Tuple[str, str, str]], why: Callable[[str], str], module: str = "",
+                  call=None) -> None:
         loop = (module, call.span) if call is not None and _keeps_loop(project, call) else None
-        for m, qualname, owner in routes(project, app, project.import_closure(module)):
+        for m, qualname, owner in found:
             fn = project.function(m, qualname)
             if fn is not None:
                 out.append(Handler(m, qualname, project.modules[m].path, fn.span[0], why(owner),
@@ -348,6 +450,15 @@ def adapted_app_routes(project: Project) -> List[Handler]:
                 add(app, b.module, lambda owner, app=app, gpath=gpath:
                     f"convention: {route_of(owner, app)} via `{paths.display(gpath)}`, a Lambda adapter",
                     _module_adapter_call(project, b.module, b.span[0]))
+                continue
+            # `handler = Mangum(create_app())`: the routes of the app the factory returns
+            factory = adapter_factory(project, b.module, b.span[0], b.value)
+            if factory is not None:
+                made = paths.display(f"{factory[0]}.{factory[1]}()")
+                add_found(factory_routes(project, *factory, project.import_closure(b.module)),
+                          lambda owner, made=made, gpath=gpath:
+                          f"convention: route of the app `{made}` makes, via `{paths.display(gpath)}`, a Lambda adapter",
+                          b.module, _module_adapter_call(project, b.module, b.span[0]))
     for facts in project.modules.values():
         for fn in facts.functions.values():
             if fn.qualname == "<module>":

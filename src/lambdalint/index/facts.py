@@ -173,6 +173,12 @@ class Function:
     # ``conf=settings.CONF``): (name, its path as the enclosing scope resolves it). The
     # parameter, when not passed, IS that object (the default is bound once, by ``def``)
     default_paths: Tuple[Tuple[str, str], ...] = ()
+    # parameters a caller may leave out (a default, ``*args``, ``**kwargs``): Lambda
+    # passes two arguments, so ``def handler(event, context, table=None)`` is callable by it
+    optional: Tuple[str, ...] = ()
+    # parameters whose default is a call with arguments: (name, the arguments it passes
+    # that are not None, as keyword names or "#i"), for bounds such as ``deque(maxlen=10)``
+    default_call_args: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
 
     @property
     def takes_receiver(self) -> bool:

@@ -16,7 +16,15 @@ from typing import Iterator
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(age: bool = False) -> Iterator[None]:
+    """The cyclic collector paused for the block. With ``age``, what was made
+    meanwhile goes to the oldest generation, unscanned, when it resumes: for a
+    whole check, whose facts (a few hundred thousand objects alive until the run
+    ends) the first collection after the pause would otherwise scan as young
+    objects, to free nothing (about a fifth of a run after an edit of a large
+    project). They stay collectable: a full collection scans them. A process
+    that froze objects itself (``gc.freeze``) keeps them frozen: there, the
+    collector only resumes."""
     if not gc.isenabled():  # nested, or paused by the caller: leave it to them
         yield
         return
@@ -24,4 +32,7 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        if age and gc.get_freeze_count() == 0:
+            gc.freeze()  # every tracked object, young ones included, out of the generations ...
+            gc.unfreeze()  # ... and back into the oldest, unscanned
         gc.enable()

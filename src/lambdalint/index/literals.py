@@ -87,6 +87,17 @@ def param_names(params: cst.Parameters) -> Tuple[str, ...]:
     return tuple(names)
 
 
+def optional_param_names(params: cst.Parameters) -> Tuple[str, ...]:
+    """The parameters a call may leave out: those with a default, ``*args``, ``**kwargs``."""
+    names = [p.name.value for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+             if p.default is not None]
+    if isinstance(params.star_arg, cst.Param):
+        names.append(params.star_arg.name.value)
+    if params.star_kwarg is not None:
+        names.append(params.star_kwarg.name.value)
+    return tuple(names)
+
+
 def is_const(node: cst.BaseExpression) -> bool:
     if isinstance(node, CONST_NODES):
         return True

@@ -52,6 +52,7 @@ class TopFunction:
     name: str
     params: Tuple[str, ...]
     decorators: Tuple[DecoratorName, ...]
+    optional: Tuple[str, ...] = ()  # the parameters a call may leave out
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ class _Scanner:
         for dec in fn.decorator_list:
             written = _written(dec)
             decorators.append(DecoratorName(written, self.imported(written) if written else ""))
-        return TopFunction(fn.name, _params(fn.args), tuple(decorators))
+        return TopFunction(fn.name, _params(fn.args), tuple(decorators), _optional(fn.args))
 
 
 def _chain(node: ast.AST) -> str:
@@ -209,6 +210,15 @@ def _params(args: ast.arguments) -> Tuple[str, ...]:
     names += [a.arg for a in args.kwonlyargs]
     if args.kwarg is not None:
         names.append(args.kwarg.arg)
+    return tuple(names)
+
+
+def _optional(args: ast.arguments) -> Tuple[str, ...]:
+    """The parameters a call may leave out, as lambdalint.index.literals.optional_param_names."""
+    positional = args.posonlyargs + args.args
+    names = [a.arg for a in positional[len(positional) - len(args.defaults):]] if args.defaults else []
+    names += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
     return tuple(names)
 
 
@@ -264,7 +274,8 @@ def scan_to_json(scan: ModuleScan) -> Dict[str, Any]:
         "parsed": scan.parsed,
         "imports": list(scan.imports),
         "chains": list(scan.chains),
-        "defs": [[f.name, list(f.params), [[d.written, d.imported] for d in f.decorators]] for f in scan.defs],
+        "defs": [[f.name, list(f.params), [[d.written, d.imported] for d in f.decorators], list(f.optional)]
+                 for f in scan.defs],
         "handler_decorators": list(scan.handler_decorators),
         "objects": list(scan.objects),
     }
@@ -275,8 +286,8 @@ def scan_from_json(data: Dict[str, Any]) -> ModuleScan:
         parsed=bool(data["parsed"]),
         imports=tuple(data["imports"]),
         chains=tuple(data["chains"]),
-        defs=tuple(TopFunction(name, tuple(params), tuple(DecoratorName(w, i) for w, i in decorators))
-                   for name, params, decorators in data["defs"]),
+        defs=tuple(TopFunction(d[0], tuple(d[1]), tuple(DecoratorName(w, i) for w, i in d[2]), tuple(d[3]))
+                   for d in data["defs"]),
         handler_decorators=tuple(data["handler_decorators"]),
         objects=tuple(data.get("objects", ())),
     )

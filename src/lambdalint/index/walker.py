@@ -12,7 +12,7 @@ from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_modul
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.paths import redefined_key
 from lambdalint.index.literals import (
-    NO_SPAN, const_items, is_const, literal_consts, element_of, param_names, const_kwargs, dotted_name, name_of,
+    NO_SPAN, const_items, is_const, literal_consts, element_of, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
     key_text,
 )
 
@@ -108,6 +108,8 @@ class Walker(Expressions):
             free_calls=tuple(sorted(free_calls)),
             defaults=defaults,
             default_paths=default_paths,
+            optional=optional_param_names(node.params),
+            default_call_args=self.default_call_args(node.params),
         )
         for item in nested:
             self.walk_function(*item)
@@ -129,6 +131,25 @@ class Walker(Expressions):
                 self.scope = saved
                 if made is not None:
                     out.append((p.name.value, made))
+        return tuple(out)
+
+    @staticmethod
+    def default_call_args(params: cst.Parameters) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+        """For each parameter whose default is a call, the arguments it passes that are
+        not ``None``: keyword names, and ``#i`` for the i-th positional one, so that the
+        model can tell ``_recent=deque(maxlen=100)`` (bounded) from ``_seen=deque()``."""
+        out = []
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+            d = p.default
+            if not isinstance(d, cst.Call) or not d.args:
+                continue
+            passed = []
+            for i, a in enumerate(d.args):
+                if a.star or (isinstance(a.value, cst.Name) and a.value.value == "None"):
+                    continue
+                passed.append(a.keyword.value if a.keyword is not None else f"#{i}")
+            if passed:
+                out.append((p.name.value, tuple(passed)))
         return tuple(out)
 
     def default_paths(self, params: cst.Parameters, scope: Scope) -> Tuple[Tuple[str, str], ...]:
@@ -550,7 +571,13 @@ class Walker(Expressions):
             entered: Optional[str]
             if isinstance(expr, cst.Call):
                 ctx = self.call(expr)
-                args = tuple(self.ref_quiet(a.value) for a in expr.args if not a.keyword and not a.star)
+                made = self.out[-1] if self.out else None
+                if made is not None and made.kind == "call" and made.span == self.span(expr):
+                    # the call's own positional arguments, as its event has them: a call or
+                    # a subscript too (`closing(get_conn())`, `closing(POOL["db"])`)
+                    args = made.args
+                else:
+                    args = tuple(self.ref_quiet(a.value) for a in expr.args if not a.keyword and not a.star)
                 # contextlib.closing(x) hands out x itself
                 entered = args[0] if ctx == "contextlib.closing()" and len(args) == 1 else ctx
             else:

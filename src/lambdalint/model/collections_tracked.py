@@ -74,7 +74,7 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
                 if kind is None and made.endswith("()"):
                     target = project.target(made[:-2])
                     kind = catalog.collection_for(target.path) if target is not None and target.kind == "external" else None
-                if kind is not None and not kind.bounded:
+                if kind is not None and not kind.bounded and not _bounded_default(kind, dict(fn.default_call_args).get(param, ())):
                     gpath = paths.default_of(module, fn.qualname, param)
                     out[gpath] = Collection(gpath, kind, Binding(gpath, made, module, fn.qualname, fn.span))
     # a class attribute reached through a module-level instance: `repo.cache` is `Repo.cache`
@@ -143,6 +143,12 @@ def _bounded_call(project: Project, b: Binding, kind: CollectionKind) -> bool:
         if 0 <= kind.bound_position < len(e.args) and consts.get(f"#{kind.bound_position}") != "None":
             return True
     return False
+
+
+def _bounded_default(kind: CollectionKind, passed: Tuple[str, ...]) -> bool:
+    """``def f(x, _recent=deque(maxlen=10))``: the default's constructor passes a bound."""
+    return any(a in kind.bound_kwargs or a == f"#{kind.bound_position}" for a in passed) \
+        if kind.bound_kwargs or kind.bound_position >= 0 else False
 
 
 def split_collection(tracked: Dict[str, Collection], canon: Optional[str]) -> Tuple[Optional[Collection], List[str]]:

@@ -52,6 +52,7 @@ from lambdalint.model.attribute_aliases import AttributeAliases
 from lambdalint.model.collections_tracked import Collection, name_of, split_collection
 from lambdalint.model.growth_guards import exit_guards_after, expires, flag_guard, measures, member_container
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
+from lambdalint.model.walk import Walker
 
 MADE = ("made", -1)
 NONE = ("none", -1)
@@ -254,27 +255,30 @@ class GrowthInterpreter(Interpreter):
         return fall, rets
 
     def branch(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
-        return self.scope(e, state, frame, lambda: self.two_ways(e, state, frame))
+        return self.scope(e, state, frame, lambda: super(GrowthInterpreter, self).branch(e, state, frame))
 
-    def two_ways(self, e: Event, state: State, frame: GrowthFrame):
-        text = dict(e.consts).get("text", "")
-        before, guards = frame.trail, frame.guards
-        outs = []
-        for block, which, kind in ((e.body, "body", IF_TRUE), (e.orelse, "orelse", IF_FALSE)):
-            entered = self.narrow(e, which == "body", state, frame)
-            if entered is None:  # no state takes this branch
-                outs.append((None, [], False))
-                continue
-            self.decided(frame, kind, e.span, text)
-            frame.guards = guards + ((Guard(e, which), frame.stack),)
-            fall, rets = self.block(block, entered, frame)
-            frame.trail, frame.guards = before, guards
-            outs.append((fall, rets, True))
-        (body_fall, body_rets, body_taken), (else_fall, else_rets, else_taken) = outs
-        if body_taken and else_taken:
-            self.after_branch(e, frame, body_fall, else_fall)
-        falls = [s for s in (body_fall, else_fall) if s is not None]
-        return (join(falls) if falls else None), body_rets + else_rets
+    # --- the walk's hooks: guards and the loop flag follow the decisions ------------------
+    def trail_mark(self, frame: GrowthFrame):  # type: ignore[override]
+        return frame.trail, frame.guards, frame.in_loop
+
+    def trail_reset(self, frame: GrowthFrame, mark) -> None:  # type: ignore[override]
+        frame.trail, frame.guards, frame.in_loop = mark
+
+    def take(self, bundle: Optional[State], step: Step, e: Event, frame: GrowthFrame) -> Optional[State]:  # type: ignore[override]
+        kind = step[2]
+        if kind == IF_TRUE or kind == IF_FALSE:
+            frame.guards = frame.guards + ((Guard(e, "body" if kind == IF_TRUE else "orelse"), frame.stack),)
+        elif kind == LOOP:
+            frame.in_loop = True
+            if e.test:
+                frame.guards = frame.guards + ((Guard(e, "body"), frame.stack),)
+        return super().take(bundle, step, e, frame)
+
+    def narrowed(self, e: Event, holds: bool, state: State, frame: GrowthFrame) -> Optional[State]:  # type: ignore[override]
+        return self.narrow(e, holds, state, frame)
+
+    def join_arms(self, e: Event, entry: State, body, orelse, frame: GrowthFrame):  # type: ignore[override]
+        return Walker.join_arms(self, e, entry, body, orelse, frame)  # no liveness guards: nothing is torn down here
 
     def narrow(self, e: Event, holds: bool, state: State, frame: GrowthFrame) -> Optional[State]:
         """The states that take the branch where the condition is ``holds``: a
@@ -307,21 +311,7 @@ class GrowthInterpreter(Interpreter):
         return out
 
     def loop(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
-        return self.scope(e, state, frame, lambda: self.iterate(e, state, frame))
-
-    def iterate(self, e: Event, state: State, frame: GrowthFrame):
-        before = self.decided(frame, LOOP, e.span, dict(e.consts).get("text", ""))
-        saved = frame.in_loop, frame.guards
-        frame.in_loop = True
-        if e.test:
-            frame.guards = frame.guards + ((Guard(e, "body"), frame.stack),)
-        once, rets1 = self.block(e.body, state, frame)
-        twice, rets2 = self.block(e.body, join([state] + ([once] if once else [])), frame)
-        frame.in_loop, frame.guards = saved
-        frame.trail = before
-        after = join([s for s in (state, once, twice) if s is not None])
-        fall, rets3 = self.block(e.orelse, after, frame)
-        return fall, rets1 + rets2 + rets3
+        return self.scope(e, state, frame, lambda: super(GrowthInterpreter, self).loop(e, state, frame))
 
     def with_(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
         # the context call itself is a call event before this one (followed there)

@@ -149,6 +149,19 @@ def fixed_container(project: Project, resolved: Optional[str]) -> bool:
     return bool(bindings) and all(b.function == "<module>" for b in bindings)
 
 
+def _looked_up_in(project: Project, held: Optional[str]) -> Optional[str]:
+    """``REGIONS[zone]``, ``REGIONS.get(zone)`` of a module-level mapping filled only at
+    import: a value that is one of its values (or the default of ``get``, which the
+    facts do not keep: silence when it is not known is the precision-first side), so a key
+    drawn from it takes at most as many values as it holds."""
+    if held is None or not paths.is_global(held):
+        return None
+    root, segs = paths.split(held)
+    if segs not in (["get", "()"], ["__getitem__", "()"]) or not fixed_container(project, root):
+        return None
+    return root
+
+
 def member_container(project: Project, env: Dict[str, Optional[str]], guards: Sequence[Tuple[Guard, bool]],
                      key: Optional[str]) -> Optional[str]:
     """The fixed container ``key`` is known to be in, as the root of its resolved
@@ -159,6 +172,9 @@ def member_container(project: Project, env: Dict[str, Optional[str]], guards: Se
     held = resolve(project, key, env)
     if held is not None and held.startswith("<member:"):
         return held[len("<member:"):held.index(">")]
+    looked_up = _looked_up_in(project, held)
+    if looked_up is not None:
+        return looked_up
     if "(" in key:
         return None  # `event["kind"]` and `event["id"]` have the same path: not the same value
     for guard, own in guards:

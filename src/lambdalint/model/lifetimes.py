@@ -25,7 +25,8 @@ from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
 from lambdalint.model.binding import decorator_wrapper, parameter_env
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
-from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP, Step
+from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
+from lambdalint.model.walk import Walker
 
 LIVE = ("live", -1)
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
@@ -233,7 +234,9 @@ def _steps(segs: Sequence[str]) -> List[str]:
     return out
 
 
-class Interpreter:
+class Interpreter(Walker):
+    """The lifetimes walk: a ``Walker`` over states merged per tracked path."""
+
     def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
         self.project = project
         self.tracked = tracked
@@ -288,19 +291,65 @@ class Interpreter:
         """An exception raised with ``state``: to the innermost `try` being walked, or out."""
         (self._catching[-1] if self._catching else self.escaped).append(state)
 
-    # --- blocks ---------------------------------------------------------------------
-    def block(self, events: Sequence[Event], state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
-        returns: List[State] = []
-        current: Optional[State] = state
-        trail = frame.trail  # decisions taken inside (an early exit) hold until the block ends
-        for e in events:
-            if current is None:
-                break
-            self.budget -= 1
-            current, rets = self.event(e, current, frame)
-            returns.extend(rets)
-        frame.trail = trail
-        return current, returns
+    # --- the domain: one state merged per key (None: no path); a flow is (falls, returns) ---
+    # The decisions taken are the frame's (``frame.trail``); exceptions travel beside the
+    # flow, to the innermost `try` being walked (``raised``), so that one raised in a
+    # called function reaches the caller's `except`.
+    def nothing(self) -> Optional[State]:
+        return None
+
+    def reaches(self, bundle: Optional[State]) -> bool:
+        return bundle is not None
+
+    def joined(self, bundles: Sequence[Optional[State]]) -> Optional[State]:
+        reached = [b for b in bundles if b is not None]
+        return join(reached) if reached else None
+
+    def falls(self, flow: Tuple[Optional[State], List[State]]) -> Optional[State]:
+        return flow[0]
+
+    def flow(self, falls: Optional[State], parts: Sequence[Tuple[Optional[State], List[State]]] = ()):
+        return falls, [r for p in parts for r in p[1]]
+
+    def take(self, bundle: Optional[State], step: Step, e: Event, frame: Frame) -> Optional[State]:
+        frame.trail = frame.trail + (step,)
+        return bundle
+
+    def trail_mark(self, frame: Frame) -> Tuple[Step, ...]:
+        return frame.trail
+
+    def trail_reset(self, frame: Frame, mark: Tuple[Step, ...]) -> None:
+        frame.trail = mark
+
+    def catching(self) -> None:
+        self._catching.append([])
+
+    def caught(self, mark: None, flow):
+        return flow, self._catching.pop()
+
+    def reraised(self, flow, raised: Sequence[State]):
+        for r in raised:
+            self.raised(r)
+        return flow
+
+    def raised_paths(self, raised: Sequence[State]) -> Optional[State]:
+        return join(raised) if raised else None
+
+    def exit_groups(self, flow, raised: Sequence[State]):
+        # the returns carry nothing of their own: one walk of a `finally` for them all
+        groups = []
+        if flow[1]:
+            groups.append((join(flow[1]), lambda s: (None, [s])))
+        if flow[0] is not None:
+            groups.append((flow[0], None))
+        if raised:
+            # the exception goes on after the `finally` (unless it returns)
+            groups.append((join(raised), lambda s: (self.raised(s), (None, []))[1]))
+        return groups
+
+    def mapped(self, flow, change: Callable[[State], State]):
+        fall, rets = flow
+        return (change(fall) if fall is not None else None), [change(r) for r in rets]
 
     def decided(self, frame: Frame, kind: str, span: Span, text: str = "") -> Tuple[Step, ...]:
         """Enter a decision: the frame's trail with it added; returns the trail before."""
@@ -315,7 +364,12 @@ class Interpreter:
             self.decided(frame, EXITS_IF_TRUE if body_fall is None else EXITS_IF_FALSE, e.span,
                          dict(e.consts).get("text", ""))
 
-    def event(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+    def left_early(self, e: Event, text: str, kind: str, body, orelse, frame: Frame):
+        self.decided(frame, kind, e.span, text)
+        return body, orelse
+
+    # --- statements ---------------------------------------------------------------
+    def step(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         kind = e.kind
         if kind == "call":
             return self.call(e, state, frame), []
@@ -326,26 +380,19 @@ class Interpreter:
             return self.assign(e, state, frame), []
         if kind == "del":
             return self.delete(e, state, frame), []
-        if kind == "return":
-            return None, [state]
-        if kind == "raise":
-            self.raised(state)
-            return None, []
         if kind == "yield":
             if frame.on_yield is not None:
                 resume, frame.on_yield = frame.on_yield, None
                 yielded = self.project.canonical(e.value, frame.env) if e.value not in (None, "None", "<const>") else None
                 return resume(state, yielded), []
-            return state, []
-        if kind == "if":
-            return self.branch(e, state, frame)
-        if kind == "loop":
-            return self.loop(e, state, frame)
-        if kind == "try":
-            return self.try_(e, state, frame)
-        if kind == "with":
-            return self.with_(e, state, frame)
         return state, []
+
+    def returning(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+        return None, [state]
+
+    def raising(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+        self.raised(state)
+        return None, []
 
     # --- simple events ----------------------------------------------------------
     def written(self, path: str, frame: Frame) -> str:
@@ -483,23 +530,19 @@ class Interpreter:
                 shared += 1
             self.sites[site] = replace(self.sites[site], trail=kept[:shared])
 
-    # --- control flow ---------------------------------------------------------------
-    def branch(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
-        text = dict(e.consts).get("text", "")
-        before = self.decided(frame, IF_TRUE, e.span, text)
-        body_fall, body_rets = self.block(e.body, state, frame)
-        frame.trail = before
-        self.decided(frame, IF_FALSE, e.span, text)
-        else_fall, else_rets = self.block(e.orelse, state, frame)
-        frame.trail = before
-        self.after_branch(e, frame, body_fall, else_fall)
+    # --- control flow (the shape is ``Walker``'s) -------------------------------------
+    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame):
+        """Where an `if`'s arms meet: a resource re-created on one arm under a test of its
+        liveness (``if conn is None or conn.closed: conn = connect()``) is live after it."""
+        body_fall, else_fall = body[0], orelse[0]
+        rets = body[1] + orelse[1]
         falls = [s for s in (body_fall, else_fall) if s is not None]
         if not falls:
-            return None, body_rets + else_rets
+            return None, rets
         joined = join(falls)
         guards = self.guards(e, frame)
         if not guards:
-            return joined, body_rets + else_rets
+            return joined, rets
         for gpath, statuses in list(joined.items()):
             recreating = [f for f in (body_fall, else_fall) if f is not None and f.get(gpath) == frozenset({LIVE})]
             if not recreating:
@@ -514,7 +557,7 @@ class Interpreter:
             kept = frozenset(st for st in statuses
                              if not ((st[0] == "dead" and covers_dead) or (st[0] == "none" and covers_none)))
             joined[gpath] = kept or frozenset({LIVE})
-        return joined, body_rets + else_rets
+        return joined, rets
 
     def guards(self, e: Event, frame: Frame) -> Dict[str, Tuple[bool, bool]]:
         """The tracked resources a condition tests: (tests for None, tests liveness)."""
@@ -529,73 +572,18 @@ class Interpreter:
                 out[t.path] = (out.get(t.path, (False, False))[0], True)
         return out
 
-    def loop(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
-        before = self.decided(frame, LOOP, e.span, dict(e.consts).get("text", ""))
-        once, rets1 = self.block(e.body, state, frame)
-        twice, rets2 = self.block(e.body, join([state] + ([once] if once else [])), frame)
-        frame.trail = before
-        after = join([s for s in (state, once, twice) if s is not None])
-        fall, rets3 = self.block(e.orelse, after, frame)
-        return fall, rets1 + rets2 + rets3
-
-    def try_(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
-        self._catching.append([])
-        body_fall, rets = self.block(e.body, state, frame)
-        body_raised = self._catching.pop()
-        # what the `except` clauses catch (any of them may: precision first), or what passes
-        # through the `finally` and on when there is none
-        uncaught: List[State] = [] if e.handlers else body_raised
-        handler_in = join([state] + ([body_fall] if body_fall else []) + (body_raised if e.handlers else []))
-        if body_fall is not None and e.handlers:
+    def exception_entry(self, e: Event, entry: State, body, raised: Optional[State], frame: Frame) -> State:
+        handler_in = super().exception_entry(e, entry, body, raised, frame)
+        body_fall = body[0]
+        if body_fall is not None:
             # A body that (re-)creates a resource on every path that completes
             # (`if con is None or con.closed: con = connect()`): an exception
             # caught here means that creation failed, and whatever the handler
             # then meets is that failure, not the earlier teardown's doing.
             for gpath, statuses in body_fall.items():
-                if statuses == frozenset({LIVE}) and state.get(gpath, frozenset({LIVE})) != statuses:
+                if statuses == frozenset({LIVE}) and entry.get(gpath, frozenset({LIVE})) != statuses:
                     handler_in = with_status(handler_in, gpath, frozenset({LIVE}))
-        falls: List[State] = []
-        marks = e.marks
-        for i, h in enumerate(e.handlers):
-            mark = marks[i] if i < len(marks) else ("except", e.span)
-            before = self.decided(frame, EXCEPT, mark[1], mark[0])
-            self._catching.append([])
-            h_fall, h_rets = self.block(h, handler_in, frame)
-            uncaught.extend(self._catching.pop())  # `except: close(); raise`
-            frame.trail = before
-            rets = rets + h_rets
-            if h_fall is not None:
-                falls.append(h_fall)
-        if body_fall is not None:
-            self._catching.append([])
-            o_fall, o_rets = self.block(e.orelse, body_fall, frame)
-            uncaught.extend(self._catching.pop())
-            rets = rets + o_rets
-            if o_fall is not None:
-                falls.append(o_fall)
-        if not e.final:
-            for r in uncaught:
-                self.raised(r)
-            return (join(falls) if falls else None), rets
-        final_mark = marks[-1][1] if marks and marks[-1][0] == "finally" else e.span
-        before = self.decided(frame, FINALLY, final_mark)
-        final_rets: List[State] = []
-        for r in rets:
-            f, fr = self.block(e.final, r, frame)
-            final_rets.extend([f] if f is not None else [])
-            final_rets.extend(fr)
-        fall: Optional[State] = None
-        if falls:
-            fall, fr = self.block(e.final, join(falls), frame)
-            final_rets.extend(fr)
-        if uncaught:
-            # the exception goes on after the `finally` (unless it returns)
-            f, fr = self.block(e.final, join(uncaught), frame)
-            final_rets.extend(fr)
-            if f is not None:
-                self.raised(f)
-        frame.trail = before
-        return fall, final_rets
+        return handler_in
 
     def with_(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         closes: List[Tuple[Tracked, str, str]] = []
@@ -621,7 +609,6 @@ class Interpreter:
                     if fn is not None and self.is_generator(fn) and len(frame.stack) < _MAX_DEPTH \
                             and (target.module, fn.qualname) not in frame.stack:
                         return self.enter_context_manager(fn, target, e, args, state, frame)
-        fall, rets = self.block(e.body, state, frame)
 
         def exit_(s: State) -> State:
             for t, shown, shape in closes:
@@ -629,7 +616,7 @@ class Interpreter:
                 s = self.tear_down(t, s, frame, e.span, how, shape, shown, "with")
             return s
 
-        return (exit_(fall) if fall is not None else None), [exit_(r) for r in rets]
+        return self.with_body(e, (state, []), frame, left=exit_ if closes else None)
 
     def is_generator(self, fn: Function) -> bool:
         key = id(fn)

@@ -34,7 +34,6 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Tracked, Use, join
 from lambdalint.model.replay import all_live, replay_warm
-from lambdalint.model.steps import IF_FALSE, IF_TRUE
 
 LOOPDEAD = "loopdead"
 
@@ -175,27 +174,19 @@ class _LoopInterpreter(Interpreter):
                 self.touched.add(t.path)  # made inside the running loop
         return new
 
-    def branch(self, e: Event, state: State, frame: Frame):
+    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame):
         if not any("loop" in seg.lower() for p in e.test for seg in _names(p)):
-            return super().branch(e, state, frame)
+            return super().join_arms(e, entry, body, orelse, frame)
         # `if _loop is not asyncio.get_running_loop(): client = ...` re-creates a client
         # bound to a dead loop; a branch that does so revives it.
-        text = dict(e.consts).get("text", "")
-        before = self.decided(frame, IF_TRUE, e.span, text)
-        body_fall, body_rets = self.block(e.body, state, frame)
-        frame.trail = before
-        self.decided(frame, IF_FALSE, e.span, text)
-        else_fall, else_rets = self.block(e.orelse, state, frame)
-        frame.trail = before
-        self.after_branch(e, frame, body_fall, else_fall)
-        falls = [s for s in (body_fall, else_fall) if s is not None]
+        falls = [s for s in (body[0], orelse[0]) if s is not None]
         if not falls:
-            return None, body_rets + else_rets
+            return None, body[1] + orelse[1]
         joined = join(falls)
         for gpath, statuses in list(joined.items()):
             if any(f.get(gpath) == frozenset({LIVE}) for f in falls):
                 joined[gpath] = frozenset(st for st in statuses if st[0] != LOOPDEAD) or frozenset({LIVE})
-        return joined, body_rets + else_rets
+        return joined, body[1] + orelse[1]
 
 
 def _names(path: str) -> List[str]:

@@ -29,6 +29,7 @@ from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, 
 from lambdalint.project.root import inside, project_root
 from lambdalint.run.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
 from lambdalint.run import edits
+from lambdalint.index.gcpause import paused_gc
 from lambdalint.run.files import File, file_data, read_deferred
 from contextlib import closing
 
@@ -572,8 +573,6 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
         if ahead is not None:
             ahead.close()
     if reuse.memorable(result, gathered):
-        from lambdalint.index.gcpause import paused_gc
-
         # the run's facts are still alive: a collection now would scan them all
         # (most of the memo's writing time in a large project) to free nothing
         with paused_gc():
@@ -591,14 +590,14 @@ def check_gathered(settings: Settings, paths: List[str], catalog: Optional[Catal
 def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], options: Options,
            gathered: Gathered) -> Tuple[RunResult, Loaded]:
     from lambdalint.knowledge.resources import load_catalog
-    from lambdalint.index.gcpause import paused_gc
 
     catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
     # The facts of a large project are a few hundred thousand long-lived objects:
     # with the cyclic collector on, building them and running the rules over
     # them spent most of a warm run scanning them again and again. They hold no
-    # cycles (reference counting frees them); the collector runs after the check.
-    with paused_gc():
+    # cycles (reference counting frees them); the collector runs after the check,
+    # and does not scan them at once (``paused_gc``).
+    with paused_gc(age=True):
         return _check_unpaused(settings, paths, catalog, options, gathered)
 
 

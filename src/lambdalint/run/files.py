@@ -57,3 +57,4 @@ def file_data(f: File, contents: Optional[Contents]) -> Union[bytes, ModuleFacts
             f.digest = digest
         f.data = data
     return f.data
+

@@ -1,40 +1,101 @@
-"""Control flow for the pending-work interpreter: blocks, branches (narrowed by
-what a test proves about an item), loops, try/except/finally and ``with``.
+"""The pending-work interpreter's domain for ``model.walk.Walker``: paths kept apart
+(a list of states, up to ``MAX_STATES``), branches narrowed by what a test proves about
+an item, loops followed until their states settle, and ``with`` blocks of the project's
+context managers.
 
 Each state records the decisions its path takes (``State.trail``, in the vocabulary of
-``model.steps``), so that a finding can say on which paths work is left pending."""
+``model.steps``), so that a finding can say on which paths work is left pending; exits
+keep their places (``Outcome``: the span of each return and raise) for the fixes."""
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
-from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, FINALLY, IF_FALSE, IF_TRUE, LOOP
+from lambdalint.model.steps import EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
+from lambdalint.model.walk import LoopRun, Walker
 from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame
 
 
-class ControlFlow:
-    """Mixed into ``Interpreter``: how each kind of statement moves the states."""
+@dataclass
+class _Rounds:
+    """What a loop's walk keeps across rounds: the states met at its head, those that
+    leave it there, and its elements finished (or joined with a timeout) on some path."""
 
-    # --- blocks -----------------------------------------------------------------------
-    def block(self, events: Sequence[Event], states: List[State], frame: Frame) -> Outcome:
-        out = Outcome()
-        current = states
-        for e in events:
-            if not current:
-                break
-            self.budget -= len(current)
-            if self.budget <= 0:
-                # out of budget: stop following this path rather than guess
-                return Outcome([], out.returns, out.raises, out.breaks, out.continues)
-            step = self.event(e, current, frame)
-            out.add(step, falls=False)
-            current = cap(step.falls)
-        out.falls = current
+    elements: Set[int]
+    seen: Set[Tuple] = field(default_factory=set)
+    exits: List[State] = field(default_factory=list)
+    finished: Set[int] = field(default_factory=set)
+    timed: Set[int] = field(default_factory=set)
+
+
+class ControlFlow(Walker):
+    """Mixed into ``Interpreter``: the domain, and what each statement does to the states."""
+
+    stops_when_spent = True
+    loop_rounds = LOOP_ROUNDS
+
+    # --- the domain: a list of states kept apart; a flow is an ``Outcome`` -------------------
+    def nothing(self) -> List[State]:
+        return []
+
+    def reaches(self, bundle: List[State]) -> bool:
+        return bool(bundle)
+
+    def weight(self, bundle: List[State]) -> int:
+        return len(bundle)
+
+    def joined(self, bundles: Sequence[List[State]]) -> List[State]:
+        return cap([s for b in bundles for s in b])
+
+    def falls(self, flow: Outcome) -> List[State]:
+        return cap(flow.falls)
+
+    def flow(self, falls: List[State], parts: Sequence[Outcome] = ()) -> Outcome:
+        out = Outcome(list(falls))
+        for p in parts:
+            out.add(p, falls=False)
         return out
 
-    def event(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+    def take(self, bundle: List[State], step: Step, e: Event, frame: Frame) -> List[State]:
+        return [s.took(step) for s in bundle]
+
+    def caught(self, mark: None, flow: Outcome) -> Tuple[Outcome, List[Tuple[State, Span]]]:
+        return Outcome(flow.falls, flow.returns, [], flow.breaks, flow.continues), flow.raises
+
+    def reraised(self, flow: Outcome, raised: Sequence[Tuple[State, Span]]) -> Outcome:
+        return Outcome(flow.falls, flow.returns, flow.raises + list(raised), flow.breaks, flow.continues)
+
+    def raised_paths(self, raised: Sequence[Tuple[State, Span]]) -> List[State]:
+        return [s for s, _ in raised]
+
+    def exit_groups(self, flow: Outcome, raised: Sequence[Tuple[State, Span]]):
+        # each return and raise keeps its place (a fix names it): a `finally` is walked
+        # once per place, for the states that leave there
+        groups: List[Tuple[List[State], Optional[Callable[[List[State]], Outcome]]]] = []
+        if flow.falls:
+            groups.append((cap(flow.falls), None))
+        for exits, how in ((flow.returns, "returns"), (list(flow.raises) + list(raised), "raises")):
+            by_span: Dict[Span, List[State]] = {}
+            for s, span in exits:
+                by_span.setdefault(span, []).append(s)
+            for span, states in by_span.items():
+                groups.append((cap(states), lambda b, span=span, how=how: Outcome(**{how: [(s, span) for s in b]})))
+        if flow.breaks:  # `break` / `continue` inside the block run it on the way out too
+            groups.append((cap(flow.breaks), lambda b: Outcome(breaks=list(b))))
+        if flow.continues:
+            groups.append((cap(flow.continues), lambda b: Outcome(continues=list(b))))
+        return groups
+
+    def mapped(self, flow: Outcome, change: Callable[[State], State]) -> Outcome:
+        return Outcome([change(s) for s in flow.falls], [(change(s), sp) for s, sp in flow.returns],
+                       [(change(s), sp) for s, sp in flow.raises], [change(s) for s in flow.breaks],
+                       [change(s) for s in flow.continues])
+
+    # --- statements ------------------------------------------------------------------------
+    def step(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         kind = e.kind
         if kind == "call":
             return self.call(e, states, frame)
@@ -52,27 +113,23 @@ class ControlFlow:
             if e.path and e.path[:1] in "$%" and "." not in e.path:
                 return Outcome([s.with_vars({f"{frame.uid}{e.path}": None}) for s in states])
             return Outcome(states)
-        if kind == "return":
-            out = Outcome()
-            for s in states:
-                value = self.atoms(e.value, s, frame) if e.value else EMPTY
-                out.returns.append((s.with_vars({f"{frame.uid}@return": value}), e.span))
-            return out
-        if kind == "raise":
-            return Outcome([], [], [(s, e.span) for s in states])
-        if kind == "break":
-            return Outcome(breaks=list(states))
-        if kind == "continue":
-            return Outcome(continues=list(states))
-        if kind == "if":
-            return self.branch(e, states, frame)
-        if kind == "loop":
-            return self.loop(e, states, frame)
-        if kind == "try":
-            return self.try_(e, states, frame)
-        if kind == "with":
-            return self.with_(e, states, frame)
         return Outcome(states)
+
+    def returning(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        out = Outcome()
+        for s in states:
+            value = self.atoms(e.value, s, frame) if e.value else EMPTY
+            out.returns.append((s.with_vars({f"{frame.uid}@return": value}), e.span))
+        return out
+
+    def raising(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        return Outcome([], [], [(s, e.span) for s in states])
+
+    def breaking(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        return Outcome(breaks=list(states))
+
+    def continuing(self, e: Event, states: List[State], frame: Frame) -> Outcome:
+        return Outcome(continues=list(states))
 
     def read(self, state: State, path: str, frame: Frame) -> State:
         """Reading a lazy result that waits as it is iterated (``Executor.map``'s) is
@@ -111,7 +168,7 @@ class ControlFlow:
                     return None
                 if NONE in atoms:
                     state = state.with_vars({loc: frozenset({NONE})})
-        return state
+        return self.note_absent(state, e, branch, frame)  # (model.work.kept)
 
     def narrow_probe(self, state: State, frame: Frame, path: str, truthy: bool, call: bool) -> State:
         """``t.is_alive()`` false, ``f.done()`` true, ``p.poll() is not None``: finished."""
@@ -130,24 +187,17 @@ class ControlFlow:
                 finished.append(i)
         return self.finish(state, finished) if finished else state
 
-    def branch(self, e: Event, states: List[State], frame: Frame) -> Outcome:
-        text = dict(e.consts).get("text", "")
-        taken = (frame.module, e.span, IF_TRUE, text)
-        other = (frame.module, e.span, IF_FALSE, text)
-        body_in = [n.took(taken) for n in (self.narrow(s, e, "T", frame) for s in states) if n is not None]
-        else_in = [n.took(other) for n in (self.narrow(s, e, "F", frame) for s in states) if n is not None]
-        out = Outcome()
-        body = self.block(e.body, body_in, frame) if body_in else Outcome()
-        orelse = self.block(e.orelse, else_in, frame) if else_in else Outcome()
-        if body_in and else_in and (not body.falls) != (not orelse.falls):
-            # one branch always leaves early: what follows runs only on the other one
-            falls, step, early = (orelse, other, EXITS_IF_TRUE) if not body.falls else (body, taken, EXITS_IF_FALSE)
-            renamed = (frame.module, e.span, early, text)
-            falls.falls = [s.retraced(tuple(renamed if t == step else t for t in s.trail)) for s in falls.falls]
-        out.add(body)
-        out.add(orelse)
-        out.falls = cap(out.falls)
-        return out
+    def narrowed(self, e: Event, holds: bool, states: List[State], frame: Frame) -> List[State]:
+        branch = "T" if holds else "F"
+        return [n for n in (self.narrow(s, e, branch, frame) for s in states) if n is not None]
+
+    def left_early(self, e: Event, text: str, kind: str, body: Outcome, orelse: Outcome, frame: Frame):
+        # the decision is renamed on the states of the arm that falls through
+        falls, step = (orelse, (frame.module, e.span, IF_FALSE, text)) if kind == EXITS_IF_TRUE \
+            else (body, (frame.module, e.span, IF_TRUE, text))
+        renamed = (frame.module, e.span, kind, text)
+        falls.falls = [s.retraced(tuple(renamed if t == step else t for t in s.trail)) for s in falls.falls]
+        return body, orelse
 
     def must_iterate(self, e: Event, state: State, frame: Frame) -> bool:
         """A ``for`` over a container that holds work runs at least once."""
@@ -155,85 +205,63 @@ class ControlFlow:
             return False
         return bool(self.item_atoms(e.value, state, frame))
 
-    def loop(self, e: Event, states: List[State], frame: Frame) -> Outcome:
-        out = Outcome()
-        exits: List[State] = []
-        seen = set()
-        current = states
-        first = True
-        # `for t in threads: if t.is_alive(): t.join()`: different elements take
-        # different paths through the body, so an element finished on some path
-        # is taken as finished for all of them
+    # `for t in threads: if t.is_alive(): t.join()`: different elements take different
+    # paths through the body, so an element finished on some path is taken as finished
+    # for all of them
+    def loop_started(self, e: Event, states: List[State], frame: Frame) -> LoopRun:
         elements = {i for s in states for i in self.item_atoms(e.value, s, frame)} if e.value else set()
         if e.value:  # iterating a lazy result consumes it (`for r in pool.map(...)`)
-            current = [self.read(s, e.value, frame) for s in states]
-        finished: set = set()
-        timed: set = set()
-        broke: List[State] = []
-        for _ in range(LOOP_ROUNDS):
-            body_in = []
-            for s in current:
-                if s.key() in seen:
-                    continue
-                seen.add(s.key())
-                t = self.narrow(s, e, "T", frame)
-                f = self.narrow(s, e, "F", frame)
-                if f is not None and not (first and self.must_iterate(e, s, frame)):
-                    exits.append(f)
-                if t is not None:
-                    body_in.append(t.took((frame.module, e.span, LOOP, dict(e.consts).get("text", ""))))
-            first = False
-            if not body_in:
-                current = []
-                break
-            body = self.block(e.body, body_in, frame)
-            out.returns.extend(body.returns)
-            out.raises.extend(body.raises)
-            broke.extend(body.breaks)  # these leave the loop, past its `else`
-            current = cap(body.falls + body.continues)
-            finished |= {i for s in current for i in elements
-                         if s.status.get(i) and not (s.status[i] & {PENDING, CREATED})}
-            timed |= {i for s in current for i in elements if MAYBE in s.status.get(i, EMPTY)}
-        for s in current:  # not settled after LOOP_ROUNDS: these leave the loop too
-            if s.key() not in seen:
-                f = self.narrow(s, e, "F", frame)
+            states = [self.read(s, e.value, frame) for s in states]
+        run = LoopRun(e, states)
+        run.extra = _Rounds(elements)
+        return run
+
+    def loop_head(self, run: LoopRun, arriving: List[State], round_: int, frame: Frame) -> List[State]:
+        e, rounds = run.event, run.extra
+        body_in = []
+        for s in arriving:
+            if s.key() in rounds.seen:
+                continue
+            rounds.seen.add(s.key())
+            t = self.narrow(s, e, "T", frame)
+            f = self.narrow(s, e, "F", frame)
+            if f is not None and not (round_ == 0 and self.must_iterate(e, s, frame)):
+                rounds.exits.append(f)
+            if t is not None:
+                body_in.append(t)
+        return body_in
+
+    def loop_back(self, run: LoopRun, body: Outcome) -> List[State]:
+        rounds = run.extra
+        current = cap(body.falls + body.continues)
+        rounds.finished |= {i for s in current for i in rounds.elements
+                            if s.status.get(i) and not (s.status[i] & {PENDING, CREATED})}
+        rounds.timed |= {i for s in current for i in rounds.elements if MAYBE in s.status.get(i, EMPTY)}
+        return current
+
+    def loop_parts(self, body: Outcome) -> Tuple[Outcome, List[State]]:
+        return Outcome(returns=body.returns, raises=body.raises), body.breaks
+
+    def loop_exits(self, run: LoopRun, arriving: List[State], broke: List[List[State]], frame: Frame):
+        rounds = run.extra
+        exits = rounds.exits
+        for s in arriving:  # not settled after the last round: these leave the loop too
+            if s.key() not in rounds.seen:
+                f = self.narrow(s, run.event, "F", frame)
                 if f is not None:
                     exits.append(f)
+        left = [s for b in broke for s in b]
+        finished, timed = rounds.finished, rounds.timed
         if finished:
             # (joined with a timeout on some path: possibly still running, for all of them)
             exits = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in exits]
-            broke = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in broke]
-        exits = cap(exits)
-        if e.orelse and exits:
-            after = self.block(e.orelse, exits, frame)
-            out.add(after)
-        else:
-            out.falls = exits
-        out.falls = cap(out.falls + broke)
-        return out
+            left = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in left]
+        return cap(exits), left
 
-    def try_(self, e: Event, states: List[State], frame: Frame) -> Outcome:
-        body = self.block(e.body, states, frame)
-        out = Outcome(returns=list(body.returns), breaks=list(body.breaks), continues=list(body.continues))
-        marks = e.marks
-        if e.handlers:
-            # an exception may come before the body did anything, at an explicit
-            # raise, or after the body's last statement
-            handler_in = cap(self.raising_first(e.body, states, frame) + body.falls + [s for s, _ in body.raises])
-            for i, h in enumerate(e.handlers):
-                text, span = marks[i] if i < len(marks) else ("except", e.span)
-                out.add(self.block(h, [s.took((frame.module, span, EXCEPT, text)) for s in handler_in], frame))
-        else:
-            out.raises.extend(body.raises)
-        if body.falls:
-            out.add(self.block(e.orelse, body.falls, frame) if e.orelse else Outcome(body.falls))
-        if not e.final:
-            out.falls = cap(out.falls)
-            return out
-        step = (frame.module, marks[-1][1] if marks and marks[-1][0] == "finally" else e.span, FINALLY, "")
-        return self.through(out, lambda group: self.block(e.final, [s.took(step) for s in group], frame))
+    def raising_first(self, e: Event, states: List[State], frame: Frame) -> List[State]:
+        return self.first_raise(e.body, states, frame)
 
-    def raising_first(self, body: Sequence[Event], states: List[State], frame: Frame) -> List[State]:
+    def first_raise(self, body: Sequence[Event], states: List[State], frame: Frame) -> List[State]:
         """The states in which the first thing a ``try`` body does raises. When that is
         an ``await`` of work (``await task``, ``await asyncio.wait_for(task, 5)``), the
         exception is the work's own end: it failed, or was cancelled (``wait_for``'s
@@ -262,12 +290,7 @@ class ControlFlow:
         for ctx in contexts:
             ran = self.dunder(ctx, enter, e, entered.falls, frame)
             entered = Outcome(ran.falls, entered.returns, entered.raises + ran.raises)
-        raised = entered.raises
-        body = self.block(e.body, entered.falls, frame) if entered.falls else Outcome()
-        body.raises = raised + body.raises
         leaving = [ctx for ctx in reversed(contexts) if self.dunder_target(ctx, leave, frame)]
-        if leaving:
-            body = self.through(body, lambda group: self.exit_all(leaving, leave, e, group, frame))
 
         def exit_(s: State) -> State:
             done = [i for i in s.status if self.items[i].kind is not None and self.items[i].kind.owner_with_finishes
@@ -278,9 +301,8 @@ class ControlFlow:
                         done.append(i)
             return self.finish(s, done)
 
-        return Outcome([exit_(s) for s in body.falls], [(exit_(s), sp) for s, sp in body.returns],
-                       [(exit_(s), sp) for s, sp in body.raises], [exit_(s) for s in body.breaks],
-                       [exit_(s) for s in body.continues])
+        return self.with_body(e, entered, frame,
+                              (lambda group: self.exit_all(leaving, leave, e, group, frame)) if leaving else None, exit_)
 
     # --- project context managers --------------------------------------------------------
     def dunder_target(self, ctx: str, method: str, frame: Frame) -> bool:
@@ -299,27 +321,3 @@ class ControlFlow:
             ran = self.dunder(ctx, method, e, out.falls, frame)
             out = Outcome(ran.falls, out.returns + ran.returns, out.raises + ran.raises)
         return out
-
-    def through(self, out: Outcome, run: Callable[[List[State]], Outcome]) -> Outcome:
-        """``out`` after ``run`` on each way out, as a ``finally`` block: the falls
-        fall, and returns and raises keep their spans."""
-        done = Outcome()
-        if out.falls:
-            done.add(run(cap(out.falls)))
-        for group, target in ((out.returns, done.returns), (out.raises, done.raises)):
-            by_span: Dict[Span, List[State]] = {}
-            for s, span in group:
-                by_span.setdefault(span, []).append(s)
-            for span, group_states in by_span.items():
-                after = run(cap(group_states))
-                target.extend((s, span) for s in after.falls)
-                done.returns.extend(after.returns)
-                done.raises.extend(after.raises)
-        for group, target_ in ((out.breaks, done.breaks), (out.continues, done.continues)):
-            if group:  # `break` / `continue` inside the block run it on the way out too
-                after = run(cap(group))
-                target_.extend(after.falls)
-                done.returns.extend(after.returns)
-                done.raises.extend(after.raises)
-        done.falls = cap(done.falls)
-        return done

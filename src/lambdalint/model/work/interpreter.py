@@ -37,6 +37,7 @@ from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
 from lambdalint.model.work.flow import ControlFlow
+from lambdalint.model.work.kept import Keeping
 from lambdalint.model.steps import Step
 from lambdalint.model.work.rearm import Rearming
 from lambdalint.model.work.state import (
@@ -45,7 +46,7 @@ from lambdalint.model.work.state import (
 )
 
 
-class Interpreter(Calls, ControlFlow):
+class Interpreter(Calls, ControlFlow, Keeping):
     def __init__(self, project: Project, catalog: WorkCatalog, rearming: Optional[Rearming] = None) -> None:
         self.project = project
         self.catalog = catalog
@@ -177,6 +178,8 @@ class Interpreter(Calls, ControlFlow):
             for item_id, statuses in state.status.items():
                 item = self.items[item_id]
                 outcome = self.unfinished(item, statuses, final, run)
+                if outcome is not None and final and self.is_kept(state, item_id):
+                    outcome = None  # kept for the environment's life (model.work.kept)
                 if outcome is None:
                     finishing.setdefault(item_id, []).append(state)
                     continue
@@ -307,6 +310,8 @@ class Interpreter(Calls, ControlFlow):
             if simple_local and value and value.endswith("()") and not value.endswith(".__getitem__()"):
                 s = self.drop_earlier(s, loc, frozenset(a for a in atoms if isinstance(a, int)
                                                         and self.made_by(self.items[a], e, frame)))
+            if paths.is_global(loc):
+                s = self.keep(s, loc, atoms, frame)  # (model.work.kept)
             if simple_local or atoms or loc in s.vars:
                 out.append(s.with_vars({loc: atoms}))
             else:

@@ -1,0 +1,206 @@
+"""Work kept for the environment's life (model/work/kept.py): a child process or thread
+made lazily into module state behind a None/liveness test and reused by later
+invocations is not pending work; the same work made on every invocation still is."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import expected_markers, found, lint
+
+INVALID = {
+    "popen_rebound_on_every_invocation": """
+        import subprocess
+
+        _srv = None
+
+        def handler(event, context):
+            global _srv
+            _srv = subprocess.Popen(["/opt/bin/server"])  # expect: LAM305
+            _srv.stdin.write(b"x")
+            return 1
+    """,
+    "popen_guarded_by_the_event_not_by_the_global": """
+        import subprocess
+
+        _extra = None
+
+        def handler(event, context):
+            global _extra
+            if event.get("extra"):
+                _extra = subprocess.Popen(["/opt/bin/extra"])  # expect: LAM305
+                _extra.stdin.write(b"x")
+            return 1
+    """,
+    "kept_then_dropped_without_waiting": """
+        import subprocess
+
+        _srv = None
+
+        def handler(event, context):
+            global _srv
+            if _srv is None:
+                _srv = subprocess.Popen(["/opt/bin/server"])  # expect: LAM305
+            _srv.stdin.write(b"x")
+            _srv = None
+            return 1
+    """,
+    "one_shot_thread_behind_a_none_test_never_looked_at_again": """
+        import threading
+
+        sender = None
+
+        def handler(event, context):
+            global sender
+            if sender is None:
+                sender = threading.Thread(target=print)
+                sender.start()  # expect: LAM302
+            return 1
+    """,
+    "rebound_unguarded_after_the_guarded_one_orphans_both": """
+        import subprocess
+
+        _srv = None
+
+        def handler(event, context):
+            global _srv
+            if _srv is None:
+                _srv = subprocess.Popen(["/opt/bin/server"])  # expect: LAM305
+            _srv.stdin.write(b"x")
+            _srv = subprocess.Popen(["/opt/bin/server"])  # expect: LAM305
+            return 1
+    """,
+    "rearming_timer_behind_a_none_test": """
+        import threading
+
+        _beat = None
+
+        def _tick():
+            global _beat
+            _beat = threading.Timer(10, _tick)
+            _beat.start()  # expect: LAM302
+
+        def handler(event, context):
+            if _beat is None:
+                _tick()
+            return 1
+    """,
+}
+
+VALID = {
+    "popen_inline_none_guard_then_talked_to": """
+        import subprocess
+
+        _srv = None
+
+        def handler(event, context):
+            global _srv
+            if _srv is None:
+                _srv = subprocess.Popen(["/opt/bin/server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            _srv.stdin.write(event["q"].encode() + b"\\n")
+            _srv.stdin.flush()
+            return _srv.stdout.readline().decode()
+    """,
+    "popen_in_getter_with_liveness_probe": """
+        import socket
+        import subprocess
+
+        _srv = None
+
+        def _ensure_server():
+            global _srv
+            if _srv is None or _srv.poll() is not None:
+                _srv = subprocess.Popen(["/opt/bin/render-server", "--port", "8999"])
+            return _srv
+
+        def handler(event, context):
+            _ensure_server()
+            with socket.create_connection(("127.0.0.1", 8999)) as s:
+                s.sendall(event["doc"].encode())
+                return s.recv(1024).decode()
+    """,
+    "popen_getter_early_return_when_alive": """
+        import subprocess
+
+        _srv = None
+
+        def server():
+            global _srv
+            if _srv is not None and _srv.poll() is None:
+                return _srv
+            _srv = subprocess.Popen(["/opt/bin/server"], stdin=subprocess.PIPE)
+            return _srv
+
+        def handler(event, context):
+            server().stdin.write(b"ping\\n")
+            return 1
+    """,
+    "popen_bound_through_a_local": """
+        import subprocess
+
+        _proc = None
+
+        def handler(event, context):
+            global _proc
+            if not _proc:
+                proc = subprocess.Popen(["/opt/bin/server"], stdin=subprocess.PIPE)
+                _proc = proc
+            _proc.stdin.write(b"x")
+            return 1
+    """,
+    "popen_on_handler_object_attribute": """
+        import subprocess
+
+        class Renderer:
+            def __init__(self):
+                self._proc = None
+
+            def _ensure(self):
+                if self._proc is None or self._proc.poll() is not None:
+                    self._proc = subprocess.Popen(["/opt/bin/render"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                return self._proc
+
+            def __call__(self, event, context):
+                proc = self._ensure()
+                proc.stdin.write(event["doc"].encode() + b"\\n")
+                proc.stdin.flush()
+                return proc.stdout.readline().decode()
+
+        handler = Renderer()
+    """,
+    "consumer_thread_kept_alive": """
+        import queue
+        import threading
+
+        _q = queue.Queue()
+        _worker = None
+
+        def _consume():
+            while True:
+                item = _q.get()
+                print(item)
+                _q.task_done()
+
+        def handler(event, context):
+            global _worker
+            if _worker is None or not _worker.is_alive():
+                _worker = threading.Thread(target=_consume, daemon=True)
+                _worker.start()
+            _q.put(event)
+            _q.join()
+            return 1
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, {"app.py": INVALID[name]})
+    got = {f for f in found(diagnostics) if f[2].startswith("LAM3")}
+    assert got == expected_markers(tmp_path), "\n".join(d.message for d in diagnostics)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    diagnostics = [d for d in lint(tmp_path, {"app.py": VALID[name]}) if d.code.startswith("LAM3")]
+    assert not diagnostics, "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)
