@@ -172,10 +172,9 @@ def test_probes_and_revive(catalog: Catalog) -> None:
     assert catalog.resource_for("builtins.open").probes == ("closed",)
 
 
-def test_selenium_close_of_the_only_window_is_teardown(catalog: Catalog) -> None:
-    # (issue 18: close() of the driver's only window ends the session, as quit() does)
+def test_selenium_close_is_not_teardown(catalog: Catalog) -> None:
     driver = catalog.resource_for("selenium.webdriver.Firefox")
-    assert driver.teardown == ("quit", "close")
+    assert driver.teardown == ("quit",)
 
 
 def test_every_dead_when_parses(catalog: Catalog) -> None:
