@@ -39,6 +39,15 @@ INVALID = {
             os.environ["PYTHONPATH"] = os.pathsep.join([old, "/opt/python"])  # expect: LAM201
             return 1
     """,
+    "an_unrelated_test_that_names_the_environment": """
+        import os
+
+        def handler(event, context):
+            if event.get("environment") == "prod":
+                pass
+            os.environ["PATH"] += ":/opt/bin"  # expect: LAM201
+            return 1
+    """,
 }
 
 VALID = {
@@ -81,6 +90,91 @@ VALID = {
 
         def handler(event, context):
             os.environ["TOOLS"] = os.environ["LAMBDA_TASK_ROOT"] + "/bin"
+            return 1
+    """,
+    # the new value reads the old one but is not longer: nothing grows
+    "read_back_with_a_default": """
+        import os
+
+        def handler(event, context):
+            os.environ["AWS_DEFAULT_REGION"] = os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")
+            return 1
+    """,
+    "a_counter": """
+        import os
+
+        def handler(event, context):
+            os.environ["INVOCATIONS"] = str(int(os.environ.get("INVOCATIONS", "0")) + 1)
+            return os.environ["INVOCATIONS"]
+    """,
+    "a_function_of_the_old_value": """
+        import os
+
+        def handler(event, context):
+            os.environ["STAGE"] = os.environ.get("STAGE", "dev").upper()
+            return 1
+    """,
+    "saved_and_restored": """
+        import os
+        import time
+
+        def handler(event, context):
+            old = os.environ.get("TZ")
+            os.environ["TZ"] = event.get("tz", "UTC")
+            time.tzset()
+            try:
+                return time.strftime("%H:%M")
+            finally:
+                os.environ["TZ"] = old or "UTC"
+                time.tzset()
+    """,
+    # guards outside the function that appends, or around it
+    "under_a_module_level_once_flag": """
+        import os
+
+        _patched = False
+
+        def handler(event, context):
+            global _patched
+            if not _patched:
+                os.environ["PATH"] = "/opt/bin:" + os.environ["PATH"]
+                _patched = True
+            return 1
+    """,
+    "checked_in_the_caller": """
+        import os
+
+        def _add_bin():
+            os.environ["PATH"] = "/opt/bin:" + os.environ["PATH"]
+
+        def handler(event, context):
+            if "/opt/bin" not in os.environ["PATH"].split(os.pathsep):
+                _add_bin()
+            return 1
+    """,
+    "in_a_cached_function": """
+        import functools
+        import os
+
+        @functools.cache
+        def _setup():
+            os.environ["PATH"] = "/opt/bin" + os.pathsep + os.environ["PATH"]
+            return True
+
+        def handler(event, context):
+            _setup()
+            return 1
+    """,
+    "in_an_lru_cached_function": """
+        from functools import lru_cache
+        import os
+
+        @lru_cache(maxsize=1)
+        def _setup():
+            os.environ["PATH"] += ":/opt/bin"
+
+        def handler(event, context):
+            _setup()
             return 1
     """,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import List, Optional, Tuple
 
 import libcst as cst
@@ -433,6 +435,43 @@ class Expressions:
         return None
 
 
+    def joined(self, node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+        """``(("joins", text),)`` for an assigned value that joins parts into a string:
+        ``+``, an f-string, ``"%s" % x``, ``"{}".format(x)``, ``sep.join([a, b])``, or a
+        choice between such values (``a if c else b``, ``a or b``). ``text`` lists the
+        alternatives, separated by `` | ``, each as its parts separated by `` ; ``: a
+        path (with ``#`` and the key's source when it reads one slot: ``os.environ.get()#"PATH"``),
+        ``<str>`` for constant text that is not empty, ``?`` for anything else (an empty
+        constant is left out). Empty when the value is one part (LAM201 tells a value that
+        appends to an environment variable from one that reads it back)."""
+        alternatives = _alternatives(node)
+        if len(alternatives) < 2 and not any(_join_items(a) is not None for a in alternatives):
+            return ()
+        texts = []
+        for alt in alternatives:
+            items = _join_items(alt)
+            parts = [self.join_part(i) for i in (items if items is not None else [alt])]
+            texts.append(" ; ".join(p for p in parts if p))
+        if not any(x[:1] not in ("<", "?", "") for t in texts for x in t.split(" ; ")):
+            return ()  # no path in it
+        return (("joins", " | ".join(texts)),)
+
+    def join_part(self, node: cst.BaseExpression) -> str:
+        if isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
+            text = _string_value(node) if isinstance(node, cst.SimpleString) else node.value
+            return "<str>" if text else ""
+        if isinstance(node, CONST_NODES):
+            return "<str>"
+        p = self.quiet_path(node)
+        if p is None or p[:1] == "<":
+            return "?"
+        key: Optional[str] = None
+        if isinstance(node, cst.Subscript):
+            key = dict(_slot(node)).get("keytext")
+        elif isinstance(node, cst.Call) and node.args and node.args[0].keyword is None and not node.args[0].star:
+            key = key_text(node.args[0].value)
+        return f"{p}#{key}" if key else p
+
 def _slot(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
     """``(("keytext", '"user"'),)`` for ``x["user"]``: which slot a read names."""
     if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
@@ -550,3 +589,43 @@ def _string_value(node: cst.SimpleString) -> str:
     except Exception:  # an odd prefix or escape: the raw text is close enough
         return node.value
     return value if isinstance(value, str) else value.decode("latin-1")
+
+
+def _alternatives(node: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The values ``node`` may be: both branches of ``a if c else b`` and of ``a or b``."""
+    if isinstance(node, cst.IfExp):
+        return _alternatives(node.body) + _alternatives(node.orelse)
+    if isinstance(node, cst.BooleanOperation):
+        return _alternatives(node.left) + _alternatives(node.right)
+    return [node]
+
+
+def _join_items(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
+    """The parts a string expression joins (see ``Expressions.joined``), or None."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        out: List[cst.BaseExpression] = []
+        for side in (node.left, node.right):
+            inner = _join_items(side) if isinstance(side, (cst.BinaryOperation, cst.ConcatenatedString,
+                                                             cst.FormattedString)) else None
+            out.extend(inner if inner is not None else [side])
+        return out
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _join_items(node.left), _join_items(node.right)
+        return (left if left is not None else [node.left]) + (right if right is not None else [node.right])
+    if isinstance(node, cst.FormattedString):
+        return [p.expression if isinstance(p, cst.FormattedStringExpression) else p for p in node.parts]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) \
+            and isinstance(node.left, cst.SimpleString):
+        template = re.sub(r"%[-#0 +]*[0-9]*(?:\.[0-9]+)?[a-zA-Z%]", "", _string_value(node.left))
+        right = node.right
+        args = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+        return ([cst.SimpleString('"-"')] if template else []) + args
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        name = node.func.attr.value
+        if name == "join" and len(node.args) == 1 and node.args[0].keyword is None and not node.args[0].star \
+                and isinstance(node.args[0].value, (cst.List, cst.Tuple)):
+            return [e.value if isinstance(e, cst.Element) else cst.List([]) for e in node.args[0].value.elements]
+        if name == "format" and isinstance(node.func.value, cst.SimpleString):
+            template = re.sub(r"\{[^{}]*\}", "", _string_value(node.func.value))
+            return ([cst.SimpleString('"-"')] if template else []) + [a.value for a in node.args]
+    return None

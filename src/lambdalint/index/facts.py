@@ -58,6 +58,12 @@ class Event:
       comprehension; ``("#0", source)`` for a constant positional argument
       (``"<const>"`` for a constant tuple, ``"<keys>"`` for a display whose
       keys/items are all constants).
+    - ``assign`` and ``setitem`` of a value that joins parts into a string (``+``, an
+      f-string, ``%``, ``.format``, ``sep.join([a, b])``, or a choice of such values:
+      ``a if c else b``, ``a or b``) and names a path carry ``("joins", text)``: the
+      alternatives separated by `` | ``, each its parts separated by `` ; ``: a path (with
+      ``#`` and the key's source when it reads one slot, ``os.environ.get()#"PATH"``),
+      ``<str>`` for constant text that is not empty, ``?`` for anything else.
     - ``setitem``: ``path[key] = ...``; ``consts`` holds ``(("key", "const"),)``
       when the key is a constant, ``args`` the key's path when it has one, and
       ``("keytext", source)`` when the key is one string or integer literal (which

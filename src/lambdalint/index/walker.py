@@ -245,9 +245,9 @@ class Walker(Expressions):
         for target in node.targets:
             self.note_tmp_text(target.target, node.value)
             if grown is not None:
-                self.bind_target(target.target, v, node, grown[0], grown[1])
+                self.bind_target(target.target, v, node, grown[0] + self.joined(node.value), grown[1])
             else:
-                self.bind_target(target.target, v, node, literal_consts(node.value))
+                self.bind_target(target.target, v, node, literal_consts(node.value) + self.joined(node.value))
 
     def alternatives(self, node: cst.Assign) -> bool:
         """``self.cache = cache or Cache()``: a value given, or one made by a call when it
@@ -334,7 +334,7 @@ class Walker(Expressions):
         if node.value is not None:
             v = self.value(node.value)
             self.note_tmp_text(node.target, node.value)
-            self.bind_target(node.target, v, node, literal_consts(node.value))
+            self.bind_target(node.target, v, node, literal_consts(node.value) + self.joined(node.value))
 
     def stmt_augassign(self, node: cst.AugAssign) -> None:
         v = self.value(node.value)
@@ -640,7 +640,8 @@ class Walker(Expressions):
             base = self.ref(target.value)
             key, consts = self.subscript_key(target)
             if base is not None:
-                self.emit(Event("setitem", self.span(node), path=base, value=value, args=key, consts=consts))
+                joins = tuple(c for c in literal if c[0] == "joins")
+                self.emit(Event("setitem", self.span(node), path=base, value=value, args=key, consts=consts + joins))
         elif isinstance(target, (cst.Tuple, cst.List)):
             # `a, b = make_pair()`: each name holds one of the things the call made
             each = value if value is not None and value.endswith("()") else None
