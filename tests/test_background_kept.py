@@ -85,6 +85,46 @@ INVALID = {
                 _tick()
             return 1
     """,
+    "popen_rebound_when_the_event_asks_for_another_model": """
+        import subprocess
+
+        _srv = None
+        _model = None
+
+        def handler(event, context):
+            global _srv, _model
+            if _srv is None or event["model"] != _model:
+                _model = event["model"]
+                _srv = subprocess.Popen(["/opt/bin/serve", _model], stdin=subprocess.PIPE)  # expect: LAM305
+            _srv.stdin.write(b"x")
+            return 1
+    """,
+    "popen_rebound_unless_the_event_says_reuse": """
+        import subprocess
+
+        _srv = None
+
+        def handler(event, context):
+            global _srv
+            if _srv is not None and event.get("reuse"):
+                pass
+            else:
+                _srv = subprocess.Popen(["/opt/bin/server"], stdin=subprocess.PIPE)  # expect: LAM305
+            _srv.stdin.write(b"x")
+            return 1
+    """,
+    "popen_rebound_while_still_running": """
+        import subprocess
+
+        _srv = None
+
+        def handler(event, context):
+            global _srv
+            if _srv is None or _srv.poll() is None:
+                _srv = subprocess.Popen(["/opt/bin/server"], stdin=subprocess.PIPE)  # expect: LAM305
+            _srv.stdin.write(b"x")
+            return 1
+    """,
 }
 
 VALID = {
@@ -189,6 +229,43 @@ VALID = {
             _q.put(event)
             _q.join()
             return 1
+    """,
+    "popen_on_class_attribute_through_cls": """
+        import subprocess
+
+        class Renderer:
+            proc = None
+
+            @classmethod
+            def get(cls):
+                if cls.proc is None:
+                    cls.proc = subprocess.Popen(["/opt/bin/render"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                return cls.proc
+
+        def handler(event, context):
+            p = Renderer.get()
+            p.stdin.write(event["doc"].encode() + b"\\n")
+            p.stdin.flush()
+            return p.stdout.readline().decode()
+    """,
+    "popen_made_by_one_helper_talked_to_by_another": """
+        import subprocess
+
+        _srv = None
+
+        def _ensure():
+            global _srv
+            if _srv is None:
+                _srv = subprocess.Popen(["/opt/bin/render"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+        def _ask(line):
+            _srv.stdin.write(line.encode() + b"\\n")
+            _srv.stdin.flush()
+            return _srv.stdout.readline().decode()
+
+        def handler(event, context):
+            _ensure()
+            return _ask(event["line"])
     """,
 }
 

@@ -81,6 +81,7 @@ class Interpreter(Calls, ControlFlow, Keeping):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return []
+        self._keeping_handler = handler  # (model.work.kept: what the invocation reaches)
         frame = self.new_frame(handler.module, fn, entry_env(handler, fn), (), (), run, handler.qualname)
         states = self.imported(handler)
         raised: List[Tuple[State, Span]] = []
@@ -254,7 +255,12 @@ class Interpreter(Calls, ControlFlow, Keeping):
                 return None
             base = frame.env.get(root)
             if base is not None:
-                return paths.join(base, segs)
+                joined = paths.join(base, segs)
+                if base[:1] in "$%" or ":" in paths.split(base)[0]:
+                    return joined
+                # `cls.proc` in a classmethod called as `Renderer.get()` (`cls` is
+                # `app.Renderer`): the class attribute, module state `app:Renderer.proc`
+                return self.project.canonical(joined) or joined
             return f"{frame.uid}{raw}"
         if "()" in segs:
             return None

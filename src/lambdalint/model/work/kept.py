@@ -9,9 +9,15 @@ the interpreter does not report either, not work one invocation left pending.
 
 The rule: work bound to a module-level name (a global, a class or instance attribute
 reached from module state) on a path where that name was just tested to be absent
-(None, falsy, or not running), and that the code reuses, is *kept*. On the next
-invocation the test finds it there and the site does not run again, so nothing
-accumulates. *Reuses*: the functions on the way from the handler to the binding read
+(None, falsy, or not running), and that the code reuses, is *kept*. *Tested absent*:
+the branch says so itself (``_srv is None``, ``not _w.is_alive()``, alone or and-ed
+with anything), or the condition is a test of that name alone whose other branch says
+it is there and running (``_srv is None or _srv.poll() is not None``). A condition
+that may hold while it is there and running (``_srv is None or event["model"] !=
+_model``) is not such a test: rebinding the name there orphans the running child.
+On the next invocation the test finds it there and the site does not run again, so
+nothing accumulates. *Reuses*: the functions on the way from the handler to the binding, or any
+other the handler reaches (``_ensure()`` starts it, ``_ask()`` talks to it), read
 the name other than to test it for None and start it: they talk to it
 (``_srv.stdin.write``), probe that it is alive (``_srv.poll()``, so it is re-made when
 it died), hand it on or return it (a getter). Work that is still held by that name when
@@ -30,7 +36,9 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Iterator, Optional, Tuple
 
+from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import iter_events
+from lambdalint.graph.reach import walk
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
 from lambdalint.model.work.state import Atom, EMPTY, Frame, State
@@ -44,17 +52,63 @@ class Keeping:
     """Mixed into ``Interpreter`` (which gives ``location`` and ``items``)."""
 
     def note_absent(self, state: State, e: Event, branch: str, frame: Frame) -> State:
-        """On ``branch`` ("T"/"F") of ``e``'s condition: the module-level names the
-        other branch proves present (truthy, not None) are absent (or not alive) here."""
+        """On ``branch`` ("T"/"F") of ``e``'s condition: the module-level names it
+        proves absent (None, falsy) or not running there. Either the branch itself
+        says so (``_srv is None``, ``not _srv``, ``not _w.is_alive()``, alone or
+        and-ed with anything), or the whole condition is a test of that one name
+        whose other branch proves it present and running: ``_srv is None or
+        _srv.poll() is not None`` (every disjunct a test of ``_srv``). That the other
+        branch proves it present is not enough by itself: on the body of ``_srv is
+        None or event["model"] != _model`` the server may well be there, alive, and
+        rebinding the name orphans it."""
         other = "F" if branch == "T" else "T"
+        here = [(p, c[1]) for p, c in e.narrows if c[0] == branch]
+        there = [(p, c[1]) for p, c in e.narrows if c[0] == other]
+        names = {p for p, _ in e.narrows if not p.endswith("()")}
+        names |= {p[:-2].rpartition(".")[0] for p, _ in e.narrows if p.endswith("()") and "." in p}
         marks = {}
-        for path, code in e.narrows:
-            if code != other + "+" or path.endswith("()"):
+        for name in names:
+            if not self._absent_here(name, here) and not self._absent_by_negation(name, there, e.test):
                 continue
-            loc = self.location(path, frame)  # type: ignore[attr-defined]
+            loc = self.location(name, frame)  # type: ignore[attr-defined]
             if loc is not None and paths.is_global(loc):
                 marks[_ABSENT + loc] = _YES
         return state.with_vars(marks) if marks else state
+
+    def _absent_here(self, name: str, facts) -> bool:
+        """A fact of the branch says ``name`` is None/falsy or not running."""
+        return any((p == name and sign == "0") or self._probe(name, p, sign) == "dead" for p, sign in facts)
+
+    def _absent_by_negation(self, name: str, facts, tested: Tuple[str, ...]) -> bool:
+        """The other branch is exactly "``name`` is present (and running)": its facts
+        are all about ``name``, one says it is present, the others that it runs, and
+        the condition reads nothing else (``tested``: ``name``, the objects it is an
+        attribute of, and the probes of those facts)."""
+        if (name, "+") not in facts:
+            return False
+        probes = set()
+        for p, sign in facts:
+            if p == name:
+                continue
+            if self._probe(name, p, sign) != "alive":
+                return False
+            probes.add(p[:-2])
+        return all(t == name or name.startswith(t + ".") or t in probes for t in tested)
+
+    def _probe(self, name: str, path: str, sign: str) -> Optional[str]:
+        """``name.m()`` tested truthy (``sign`` "+") or None/falsy ("0"): "alive" when
+        that says the work ``name`` holds is running, "dead" when it says it has
+        finished, for every kind of work that has ``m`` as a probe; else None."""
+        if not path.endswith("()") or path[:-2].rpartition(".")[0] != name:
+            return None
+        method = path[:-2].rpartition(".")[2]
+        said = set()
+        for kind in self.catalog.kinds:  # type: ignore[attr-defined]
+            if method in kind.running_probes:
+                said.add("alive" if sign == "+" else "dead")
+            if method in kind.finished_probes or method in kind.running_when_none:
+                said.add("dead" if sign == "+" else "alive")
+        return said.pop() if len(said) == 1 else None
 
     def keep(self, state: State, loc: Optional[str], atoms: FrozenSet[Atom], frame: Frame) -> State:
         """``loc = <work>``: kept when ``loc`` was tested absent on this path (the mark
@@ -68,43 +122,62 @@ class Keeping:
         return state.with_vars(changes)
 
     def reused(self, loc: str, item_id: int, frame: Frame) -> bool:
-        """Whether a function of ``frame``'s stack reads ``loc`` other than to test it
-        for None or to start it (see the module's docstring)."""
+        """Whether a function of ``frame``'s stack, or any the handler reaches, reads
+        ``loc`` other than to test it for None or to start it (see the module's
+        docstring): ``_ensure()`` makes the server, ``_ask()`` talks to it."""
         kind = self.items[item_id].kind  # type: ignore[attr-defined]
         starts = frozenset(kind.start) if kind is not None else frozenset()
-        key = (loc, frame.stack, starts)
+        handler = getattr(self, "_keeping_handler", None)
+        key = (loc, frame.stack, starts, handler)
         cache: Dict[tuple, bool] = self.__dict__.setdefault("_reused", {})  # one per interpreter
         if key not in cache:
-            cache[key] = any(self._reads(loc, starts, frame))
+            cache[key] = any(self._reads(loc, starts, frame)) or any(self._reached_reads(loc, starts, handler))
         return cache[key]
 
     def _reads(self, loc: str, starts: FrozenSet[str], frame: Frame) -> Iterator[bool]:
         project = self.project  # type: ignore[attr-defined]
-        loc_root, loc_segs = paths.split(loc)
         for module, qualname in frame.stack:
             fn = project.function(module, qualname)
             if fn is None:
                 continue
             env = frame.env if (module, qualname) == (frame.module, frame.fn.qualname) else {}
-            for e in iter_events(fn.body):
-                raws: Tuple[Optional[str], ...] = (e.value, *e.args, *(v for _, v in e.kwargs))
-                if e.kind == "call":
-                    raws += (e.path,)
-                for raw in raws:
-                    if not raw or raw[:1] == "<":
-                        continue
-                    root, segs = paths.split(raw)
-                    base = project.canonical(root, env)
-                    if base is None:
-                        continue
-                    full_root, full_segs = paths.split(paths.join(base, segs))
-                    if full_root != loc_root or full_segs[:len(loc_segs)] != loc_segs:
-                        continue
-                    rest = full_segs[len(loc_segs):]
-                    if e.kind == "call" and raw == e.path and len(rest) == 1 and rest[0] in starts:
-                        continue  # `worker.start()`
-                    yield True
-                    return
+            if any(self._reads_in(e, loc, starts, env) for e in iter_events(fn.body)):
+                yield True
+                return
+
+    def _reached_reads(self, loc: str, starts: FrozenSet[str], handler: Optional[Handler]) -> Iterator[bool]:
+        """Reads of ``loc`` in the events one invocation of ``handler`` reaches."""
+        if handler is None:
+            return
+        for step in walk(self.project, handler):  # type: ignore[attr-defined]
+            if self._reads_in(step.event, loc, starts, step.frame.env):
+                yield True
+                return
+
+    def _reads_in(self, e: Event, loc: str, starts: FrozenSet[str], env) -> bool:
+        """Whether ``e`` reads ``loc`` (in ``env``) other than to start it."""
+        project = self.project  # type: ignore[attr-defined]
+        loc_root, loc_segs = paths.split(loc)
+        raws: Tuple[Optional[str], ...] = (e.value, *e.args, *(v for _, v in e.kwargs))
+        if e.kind == "call":
+            raws += (e.path,)
+        for raw in raws:
+            if not raw or raw[:1] == "<":
+                continue
+            root, segs = paths.split(raw)
+            base = project.canonical(root, env)
+            if base is None:
+                continue
+            joined = paths.join(base, segs)
+            # `cls.proc` with `cls` the class `app.Renderer`: `app:Renderer.proc`
+            full_root, full_segs = paths.split(project.canonical(joined) or joined)
+            if full_root != loc_root or full_segs[:len(loc_segs)] != loc_segs:
+                continue
+            rest = full_segs[len(loc_segs):]
+            if e.kind == "call" and raw == e.path and len(rest) == 1 and rest[0] in starts:
+                continue  # `worker.start()`
+            return True
+        return False
 
     def is_kept(self, state: State, item_id: int) -> bool:
         """Whether ``item_id`` was kept under a module-level name that still holds it."""
