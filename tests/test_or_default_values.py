@@ -90,3 +90,35 @@ def test_the_fixture_pair(tmp_path):
     good = lint(tmp_path / "good", {"app.py": (FIXTURES / "good_injected_or_default_bounded.py").read_text()})
     assert [(d.code, d.line) for d in bad] == [("LAM201", 12)]
     assert good == []
+
+
+def test_a_name_as_the_fallback_is_the_module_object(tmp_path):
+    # `conn = conn or CONN` (a connection injected by tests, the module's one in Lambda):
+    # closing what the name holds closes the module's connection on the path Lambda takes
+    found = lint(tmp_path, {"app.py": """
+import sqlite3
+
+CONN = sqlite3.connect(":memory:")
+
+
+def handler(event, context, conn=None):
+    conn = conn or CONN
+    rows = conn.execute("select 1").fetchall()
+    conn.close()
+    return {"rows": len(rows)}
+"""})
+    assert [(d.code, d.line) for d in found] == [("LAM101", 9)]  # the close (the text starts at `import`)
+    assert found[0].message.startswith("`CONN` is closed in the handler (as `conn`)")
+
+
+def test_a_name_fallback_that_is_not_torn_down_is_silent(tmp_path):
+    assert lint(tmp_path, {"app.py": """
+import sqlite3
+
+CONN = sqlite3.connect(":memory:")
+
+
+def handler(event, context, conn=None):
+    conn = conn or CONN
+    return {"rows": len(conn.execute("select 1").fetchall())}
+"""}) == []

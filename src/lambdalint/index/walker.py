@@ -255,12 +255,14 @@ class Walker(Expressions):
         self.cache = cache`` / ``else: self.cache = Cache()`` would bind it, and is walked
         as that ``if`` (the call runs on its own branch only). False (nothing done) for
         any other shape: several targets, an unpacking, a chain of more than two
-        operands, ``and``, a fallback that is not a call."""
+        operands, ``and``, a fallback that is not a call, a name or an attribute
+        (``conn = conn or CONN``: the module's object when none is given)."""
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, (cst.Name, cst.Attribute)):
             return False
         target, value = node.targets[0].target, node.value
         if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
-                and not isinstance(value.left, cst.BooleanOperation) and isinstance(value.right, cst.Call):
+                and not isinstance(value.left, cst.BooleanOperation) \
+                and isinstance(value.right, (cst.Call, cst.Name, cst.Attribute)):
             test_node, first, second = value.left, value.left, value.right
         else:
             return False
