@@ -159,6 +159,23 @@ VALID = {
                 s.sendall(event["doc"].encode())
                 return s.recv(1024).decode()
     """,
+    "driver_getter_checking_its_own_session": """
+        from selenium import webdriver
+
+        _driver = None
+
+        def browser():
+            global _driver
+            # a test of the object's own state no catalogue knows: still a liveness check
+            if _driver is None or _driver.session_id is None:
+                _driver = webdriver.Chrome()
+            return _driver
+
+        def handler(event, context):
+            page = browser()
+            page.get(event["url"])
+            return page.title
+    """,
     "popen_getter_early_return_when_alive": """
         import subprocess
 

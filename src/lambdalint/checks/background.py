@@ -340,14 +340,15 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
     if kind.rule == "LAM305":
         # a trail: some paths wait for it and these do not; none: no path does
         some = " on every path" if finding.trail else ""
-        story = _Story(project, f"started here, not waited for{some or ' before the handler returns'}")
+        ended = kind.finished_as
+        story = _Story(project, f"started here, not {ended}{some or ' before the handler returns'}")
         _chain(story, item, handlers, call)
         _exits(story, finding.exits, "running")
         story.notes.append(_FROZEN)
-        story.notes.append("an exited child nobody waits for stays a zombie")
+        story.notes.append(kind.left_running or "an exited child nobody waits for stays a zombie")
         return _say((f"{kind.name} {call}", call, kind.name),
-                    f"is not waited for{some} before the handler returns",
-                    f"is not waited for{some}"), story
+                    f"is not {ended}{some} before the handler returns",
+                    f"is not {ended}{some}"), story
     return _thread_story(project, finding, handlers)
 
 

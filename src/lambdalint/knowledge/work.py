@@ -60,6 +60,10 @@ class WorkKind:
     rearm_stop: Tuple[str, ...]
     advice: str
     reference: str
+    # how messages say the work is ended ("waited for", "quit"), and what is left when it
+    # is not (LAM305: a zombie child; a browser driver's processes)
+    finished_as: str = "waited for"
+    left_running: str = ""
 
     def finisher(self, method: str) -> Optional[Method]:
         for m in self.finish:
@@ -259,7 +263,7 @@ def _method(text: str, table: _Table) -> Method:
 _WORK_KEYS = ("name", "rule", "spawn", "start", "finish", "awaitable", "consumes-coroutine", "running-probes",
               "finished-probes", "running-when-none", "with-finishes", "owner-finish", "owner-with-finishes",
               "only-when-discarded", "iterating-finishes", "default-executor-arg", "spawned-when-awaited", "callback-arg", "callback-keyword",
-              "rearm-stop", "advice", "reference")
+              "rearm-stop", "advice", "reference", "finished-as", "left-running")
 
 
 def _index(t: _Table, key: str) -> Optional[int]:
@@ -303,6 +307,8 @@ def _work(data: Any, source: str, number: int) -> WorkKind:
         rearm_stop=t.strings("rearm-stop"),
         advice=t.string("advice"),
         reference=t.string("reference", ""),
+        finished_as=t.string("finished-as", "waited for"),
+        left_running=t.string("left-running", ""),
     )
 
 
