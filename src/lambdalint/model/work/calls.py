@@ -12,7 +12,7 @@ from lambdalint.graph.objects import returned_function
 from lambdalint.knowledge.work import Collector, WorkKind
 from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.work.state import (
-    Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, MAX_DEPTH, RunCtx, State, _globals, _projection, cap, Outcome, Frame, Closure,
+    Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, MAX_DEPTH, RunCtx, State, _globals, _projection, cap, Outcome, Frame, Closure, owned_by,
 )
 
 
@@ -269,6 +269,10 @@ class Calls:
                 handled = True
                 result = frozenset(self.atoms(receiver, s, frame)) - {NONE}
             s = self.apply_changes(s, changes)
+            if handled and any(method in k.owner_finish for k in self.catalog.kinds):
+                # `pw.stop()` finishes the Playwright driver `pw` holds and the browsers
+                # launched through it
+                s = self.owner_finish(s, frame, receiver, method, e)
             if e.awaited:
                 s = self.await_atoms(s, frozenset(ids), frame)[0]
             out.append(self.set_result(s, frame, e, result))
@@ -422,7 +426,7 @@ class Calls:
         owner = self.project.canonical(receiver, frame.env)
         if owner is None or ("wait", "False") in e.consts:
             return state
-        done = [i for i in state.status if self.items[i].owner == owner and self.items[i].kind is not None
+        done = [i for i in state.status if owned_by(self.items[i].owner, owner) and self.items[i].kind is not None
                 and method in self.items[i].kind.owner_finish]
         return self.finish(state, done)
 

@@ -16,7 +16,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
 from lambdalint.model.steps import EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
 from lambdalint.model.walk import LoopRun, Walker
-from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame
+from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame, owned_by
 
 
 @dataclass
@@ -294,7 +294,7 @@ class ControlFlow(Walker):
 
         def exit_(s: State) -> State:
             done = [i for i in s.status if self.items[i].kind is not None and self.items[i].kind.owner_with_finishes
-                    and self.items[i].owner in owners]
+                    and any(owned_by(self.items[i].owner, o) for o in owners)]
             for ctx in contexts:
                 for i in self.item_atoms(ctx, s, frame):
                     if self.items[i].kind is None or self.items[i].kind.with_finishes:

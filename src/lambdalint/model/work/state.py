@@ -27,6 +27,14 @@ LOOP_ROUNDS = 3
 
 # --- what the interpreter reports ---------------------------------------------------
 
+def owned_by(owner: Optional[str], obj: Optional[str]) -> bool:
+    """Whether work started through ``owner`` (the executor of ``ex.submit``, the
+    ``p.chromium`` of ``p.chromium.launch``) belongs to ``obj``: it is that object, or an
+    attribute of it (the browser type of a Playwright object is part of it, and stopping
+    or leaving the Playwright object ends the browsers launched through it)."""
+    return owner is not None and obj is not None and (owner == obj or owner.startswith(obj + "."))
+
+
 @dataclass
 class Item:
     """One spawn site (or coroutine-making call) and what is known about it."""
@@ -39,7 +47,7 @@ class Item:
     callee: str  # what was called, as written: "threading.Thread", "send_audit"
     started: Optional[Tuple[str, Span]] = None  # where start() was called, for threads and processes
     started_as: str = ""  # the receiver of that start() call as the source spells it: "worker", "self._thread"
-    owner: Optional[str] = None  # canonical path of the executor it was submitted to
+    owner: Optional[str] = None  # canonical path of the object it was started through (executor, `p.chromium`)
     run: Optional["RunCtx"] = None  # the event loop run it belongs to (asyncio work)
     loop_path: Optional[str] = None  # canonical path of the loop it was created on, outside a run
     default_executor: bool = False
