@@ -134,6 +134,11 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
     made = t.made
     if made.function == "<module>":
         labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here at import", IMPORT)]
+    elif project.memo_function(t.path) is not None:
+        # made by a memoised factory, on its first call, and kept in its cache
+        cached = project.memo_function(t.path)[1]  # type: ignore[index]
+        labels = [place(project, made.module, made.span,
+                        f"`{obj}` ({t.kind.name}) created here on the first call, kept in `{cached}`'s cache")]
     else:
         # made by a function: at import (`repo = Repository()`) or by a getter in an invocation
         labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here, kept in a global")]

@@ -50,8 +50,11 @@ def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[H
             return recreate
     # LAM101: the other way out, when re-creating would revive everything made from it
     dead = site.tracked.kind.dead_test(obj)
+    memo = project.memo_function(site.tracked.path)
     alternative = "" if code != "LAM101" or made_from_it else (
-        f" (or re-create it at the top of the handler when it is dead: `if {obj} is None or {dead}: ...`)" if dead
+        # what a memoised factory made: emptying its cache makes the next call make a new one
+        f" (or empty its cache after the teardown: `{memo[1]}.cache_clear()`)" if memo is not None
+        else f" (or re-create it at the top of the handler when it is dead: `if {obj} is None or {dead}: ...`)" if dead
         else " (or re-create it at the top of the handler when it is dead)")
     keep = f" to keep `{obj}` open across invocations{alternative}" if code == "LAM101" else ""
     if site.shape == _STATEMENT:

@@ -63,6 +63,7 @@ class Project:
         for m in modules:
             self.modules.setdefault(m.module, m)
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
+        self._memo: Optional[Dict[Tuple[str, str], str]] = None  # memoised factories -> their place (made on first use)
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
         self._lineages: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
         self._bindings: Optional[Dict[str, List[Binding]]] = None  # made on first use
@@ -150,6 +151,10 @@ class Project:
                 returned = self.returns(mod, qual)
                 if returned is not None and paths.is_global(returned):
                     return paths.join(returned, segs[1:])
+                # a memoised factory: what it made on its first call is kept in its cache
+                place = self.memo_place(mod, qual)
+                if place is not None:
+                    return paths.join(place, segs[1:])
             if qual in facts.functions or qual in facts.classes:
                 continue
             if len(qual_parts) == 2 and qual_parts[0] in facts.classes \
@@ -171,6 +176,11 @@ class Project:
             return None
         root, segs = paths.split(canon)
         if ":" in root:
+            memo = self.memo_function(paths.join(root, segs[:1]))
+            if memo is not None:
+                # `app:get_db()`: what the memoised factory returns (`psycopg2.connect()`)
+                returned = self.returns(*memo)
+                return self.target(paths.join(returned, segs[1:]), None, depth + 1) if returned is not None else None
             # a global; a call on it (or on its attributes) is something else
             if "()" in segs:
                 i = segs.index("()")
@@ -295,6 +305,136 @@ class Project:
         self._returns[key] = result
         return result
 
+    # --- memoised factories ---------------------------------------------------------
+    def memo_places(self) -> Dict[Tuple[str, str], str]:
+        """Module-level functions memoised by ``functools.cache`` / ``lru_cache`` that make
+        one object and hand the same one to every caller, by (module, qualname), with the
+        module-level place of that object: ``app:get_db()``. A memoised factory is one
+        more way to name a module-level value: ``@lru_cache def get_db(): return
+        psycopg2.connect(DSN)`` makes the connection on the first call and keeps it in
+        its cache for the process's life, as ``_conn = psycopg2.connect(DSN)`` at import
+        keeps it in a global; closing ``get_db()`` closes what every later call returns.
+
+        One object: the function takes no parameters, or every call of it in the project
+        passes the same constant arguments (and it is never handed around, to be called
+        with others). Not for methods (the cache is keyed by the instance), async
+        functions (their cache holds a coroutine), ``lru_cache(maxsize=0)`` (no cache), or
+        a function that returns a module-level object (that is a getter of it already)."""
+        if self._memo is None:
+            # while they are found, paths resolve as though there were none; then what was
+            # resolved meanwhile is forgotten, so every answer is the same whatever asked first
+            self._memo = {}
+            found = self._find_memo_places()
+            self._memo = found
+            self._returns.clear()
+            self._instance_of.clear()
+        return self._memo
+
+    def _find_memo_places(self) -> Dict[Tuple[str, str], str]:
+        out: Dict[Tuple[str, str], str] = {}
+        with_params: Dict[str, Tuple[str, str]] = {}
+        for m in self.modules.values():
+            for fn in m.functions.values():
+                if fn.class_name is not None or "." in fn.qualname or fn.is_async or not self._memoised(fn):
+                    continue
+                returned = self.returns(m.module, fn.qualname)
+                if returned is not None and paths.is_global(returned):
+                    continue
+                if not self._made_and_returned(m.module, fn.qualname):
+                    continue
+                if fn.params:
+                    with_params[f"{m.module}.{fn.qualname}"] = (m.module, fn.qualname)
+                else:
+                    out[(m.module, fn.qualname)] = f"{m.module}:{fn.qualname}()"
+        if with_params:
+            out.update({key: f"{key[0]}:{key[1]}()" for key in self._one_argument_set(with_params)})
+        return out
+
+    def memo_place(self, module: str, qualname: str) -> Optional[str]:
+        """``app:get_db()`` for the memoised factory ``app.get_db`` (see ``memo_places``)."""
+        return self.memo_places().get((module, qualname)) if self._memo_candidate(module, qualname) else None
+
+    def memo_function(self, place: str) -> Optional[Tuple[str, str]]:
+        """(module, qualname) of the memoised factory whose place is ``place`` (``app:get_db()``)."""
+        root, segs = paths.split(place)
+        if segs != ["()"] or ":" not in root:
+            return None
+        module, _, qualname = root.partition(":")
+        if not self._memo_candidate(module, qualname):
+            return None
+        return (module, qualname) if self.memo_places().get((module, qualname)) == place else None
+
+    def memo_cleared(self, path: Optional[str], env: Optional[Dict[str, Optional[str]]] = None) -> Optional[str]:
+        """The place whose cache ``path`` empties: ``app:get_db()`` for
+        ``get_db.cache_clear``. The next call makes a new object."""
+        if not path or not path.endswith(".cache_clear"):
+            return None
+        t = self.target(path[: -len(".cache_clear")], env)
+        if t is None or t.kind != "function" or not t.module:
+            return None
+        return self.memo_place(t.module, t.qualname)
+
+    def _memo_candidate(self, module: str, qualname: str) -> bool:
+        fn = self.function(module, qualname)
+        return fn is not None and bool(fn.decorators) and self._memoised(fn)
+
+    @staticmethod
+    def _memoised(fn: Function) -> bool:
+        for d in fn.decorators:
+            if d.path not in _MEMOISERS:
+                continue
+            consts = dict(d.consts)
+            if consts.get("maxsize", consts.get("#0")) == "0":
+                return False  # lru_cache(maxsize=0) keeps nothing
+            return True
+        return False
+
+    def _made_and_returned(self, module: str, qualname: str) -> List[Tuple[str, Span]]:
+        """(value, span) of each ``return`` of a made object (a call's result, also
+        through a local: ``conn = connect(); return conn``, where the span is that of
+        the assignment that made it)."""
+        fn = self.function(module, qualname)
+        out: List[Tuple[str, Span]] = []
+        env: Dict[str, Optional[str]] = {}
+        made_at: Dict[str, Span] = {}
+        for e in iter_events(fn.body) if fn is not None else ():
+            if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:
+                env[e.path] = self.canonical(e.value, env) if e.value and e.value not in ("None", "<const>") else None
+                made_at[e.path] = e.span
+            elif e.kind == "return" and e.value and e.value not in ("None", "<const>"):
+                canon = self.canonical(e.value, env)
+                if canon is not None and canon.endswith("()") and not paths.is_global(canon):
+                    out.append((canon, made_at.get(e.value, e.span)))
+        return out
+
+    def _one_argument_set(self, functions: Dict[str, Tuple[str, str]]) -> List[Tuple[str, str]]:
+        """Those of ``functions`` (by dotted path) that every call in the project passes
+        the same constant arguments, and that nothing uses other than by calling them."""
+        seen: Dict[str, Set[tuple]] = {}
+        spoiled: Set[str] = set()
+        for m in self.modules.values():
+            for fn in m.functions.values():
+                env: Dict[str, Optional[str]] = {}
+                for e in iter_events(fn.body):
+                    if e.kind == "call" and e.path:
+                        t = self.target(e.path, env)
+                        key = f"{t.module}.{t.qualname}" if t is not None and t.kind == "function" and t.module else None
+                        if key in functions:
+                            constant = all(a is None for a in e.args) and all(v is None for _, v in e.kwargs) \
+                                and not e.starred and not e.opaque
+                            if not constant:
+                                spoiled.add(key)
+                            seen.setdefault(key, set()).add((len(e.args), tuple(sorted(e.kwargs)),
+                                                             tuple(sorted(e.consts))))
+                    # handed around (`Depends(get_x)`, `map(get_x, names)`): called with other arguments
+                    for raw in (*e.args, *(v for _, v in e.kwargs), e.value, e.path if e.kind == "use" else None):
+                        if raw and raw[:1] not in "$%<":
+                            t = self.target(raw, env)
+                            if t is not None and t.kind == "function" and t.module \
+                                    and f"{t.module}.{t.qualname}" in functions and not raw.endswith("()"):
+                                spoiled.add(f"{t.module}.{t.qualname}")
+        return [functions[k] for k, calls in seen.items() if k not in spoiled and len(calls) == 1]
+
     # --- what a process loads ---------------------------------------------------------
     def import_closure(self, module: str) -> FrozenSet[str]:
         """The project modules loaded in a process that imports ``module``:
@@ -385,6 +525,11 @@ class Project:
                     # told apart, so every slot of one container is one place
                     target = paths.join(target, ["__getitem__", "()"])
                 self.bindings.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
+        # what a memoised factory made on its first call lives in its cache as long as the
+        # process: `app:get_db()` is bound, in `get_db`, to what it returns
+        for (module, qualname), place in self.memo_places().items():
+            for value, span in self._made_and_returned(module, qualname):
+                self.bindings.setdefault(place, []).append(Binding(place, value, module, qualname, span))
         # `handler = OrderHandler().handle`: the instance lives as long as the bound method,
         # so it is module state too, under the method's name (`handler.__self__`)
         for gpath, bound in list(self.bindings.items()):
@@ -498,6 +643,10 @@ class Project:
             for b in self.bindings.get(root, ()):
                 if b.value and b.value.endswith("()"):
                     return self.expand_value(paths.join(b.value, segs), depth + 1)
+            if segs[:1] == ["()"] and self.memo_function(paths.join(root, ["()"])) is not None:
+                for b in self.bindings.get(paths.join(root, ["()"]), ()):
+                    if b.value and b.value.endswith("()"):
+                        return self.expand_value(paths.join(b.value, segs[1:]), depth + 1)
             return value
         found = self.split_dotted(root)
         if found is not None and segs[:1] == ["()"]:
@@ -512,6 +661,9 @@ class Project:
 
 
 SELF_OF_METHOD = "__self__"  # the instance a module-level bound method is bound to
+# decorators that keep a function's result for the process's life, one per argument tuple
+# (the standard library's: what a third-party cache does with its entries varies)
+_MEMOISERS = frozenset({"functools.cache", "functools.lru_cache"})
 _FIELD_FUNCTIONS = frozenset({"dataclasses.field", "pydantic.Field", "pydantic.fields.Field"})  # take `default_factory`
 _MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
 

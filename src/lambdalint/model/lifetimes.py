@@ -406,8 +406,11 @@ class Interpreter(Walker):
         # `for c in POOL.values(): c.close()`: each value is a slot of the container
         canon = canon.replace(_VALUE_OF_VALUES, _SLOT)
         root, segs = paths.split(canon)
+        # what a memoised factory made (`app:get_db()`) is a place too (``Project.memo_places``)
+        memo = segs[:1] == ["()"] and self.project.memo_function(paths.join(root, ["()"])) is not None
         for i in range(len(segs), -1, -1):
-            if any(s == "()" and (j == 0 or segs[j - 1] != "__getitem__") for j, s in enumerate(segs[:i])):
+            if any(s == "()" and (j > 0 and segs[j - 1] != "__getitem__" or j == 0 and not memo)
+                   for j, s in enumerate(segs[:i])):
                 continue  # a call's result; a container's slot (`pool["db"]`) is a place, though
             t = self.tracked.get(paths.join(root, segs[:i]))
             if t is not None:
@@ -432,6 +435,10 @@ class Interpreter(Walker):
                                       t.path if t.path != torn else "")
 
     def call(self, e: Event, state: State, frame: Frame) -> State:
+        cleared = self.project.memo_cleared(e.path, frame.env)
+        if cleared is not None and cleared in self.tracked:
+            # `get_db.cache_clear()`: the next `get_db()` makes a new one
+            return with_status(state, cleared, frozenset({LIVE}))
         canon = self.project.canonical(e.path, frame.env) if e.path else None
         t, rest = self.split_tracked(canon)
         if t is not None and len(rest) == 1 and rest[0] != "()":

@@ -1,0 +1,318 @@
+"""A memoised factory is module state (``Project.memo_places``): ``@lru_cache def
+get_db(): return connect(...)`` makes one object on its first call and hands that same
+object to every later call, for the process's life, as a global made at import would.
+Tearing down what it returns in the handler (``get_db().close()``, ``conn = get_db();
+conn.close()``, in a helper, in another module) kills the object every later invocation
+gets back: LAM101. Emptying its cache (``get_db.cache_clear()``) makes the next call
+make a new one. A factory that is not memoised, or memoised per distinct arguments that
+differ, is no module state."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import expected_markers, found, lint
+
+INVALID = {
+    "lru_cache_local_alias": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            conn = get_db()
+            rows = conn.execute("select 1").fetchall()
+            conn.close()  # expect: LAM101
+            return rows
+    """,
+    "cache_close_in_helper": """
+        import functools
+        import sqlite3
+
+        @functools.cache
+        def get_db():
+            conn = sqlite3.connect(":memory:")
+            conn.execute("create table if not exists t (x)")
+            return conn
+
+        def _cleanup():
+            get_db().close()  # expect: LAM101
+
+        def handler(event, context):
+            rows = get_db().execute("select * from t").fetchall()
+            _cleanup()
+            return rows
+    """,
+    "lru_cache_maxsize_none_called": """
+        import functools
+        import psycopg2
+
+        @functools.lru_cache(maxsize=None)
+        def connection():
+            return psycopg2.connect("dbname=x")
+
+        def handler(event, context):
+            try:
+                with connection().cursor() as cur:
+                    cur.execute("select 1")
+                    return cur.fetchall()
+            finally:
+                connection().close()  # expect: LAM101
+    """,
+    "lru_cache_maxsize_one": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache(1)
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            db = get_db()
+            try:
+                return db.execute("select 1").fetchall()
+            finally:
+                db.close()  # expect: LAM101
+    """,
+    "same_constant_argument_everywhere": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def db(name):
+            return sqlite3.connect(name)
+
+        def handler(event, context):
+            conn = db("/tmp/orders.db")
+            rows = conn.execute("select 1").fetchall()
+            conn.close()  # expect: LAM101
+            return rows
+    """,
+    "closing_context_manager": """
+        from contextlib import closing
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            with closing(get_db()) as conn:  # expect: LAM101
+                return conn.execute("select 1").fetchall()
+    """,
+    "cache_cleared_before_the_close": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            conn = get_db()
+            rows = conn.execute("select 1").fetchall()
+            get_db.cache_clear()
+            get_db().close()  # expect: LAM101
+            return rows
+    """,
+}
+
+VALID = {
+    "not_memoised": """
+        import sqlite3
+
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            conn = get_db()
+            try:
+                return conn.execute("select 1").fetchall()
+            finally:
+                conn.close()
+    """,
+    "memoised_never_closed": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            return get_db().execute("select 1").fetchall()
+    """,
+    "cache_cleared_after_the_close": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            conn = get_db()
+            try:
+                return conn.execute("select 1").fetchall()
+            finally:
+                conn.close()
+                get_db.cache_clear()
+    """,
+    "cache_cleared_in_a_helper": """
+        import functools
+        import sqlite3
+
+        @functools.cache
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def _reset():
+            get_db().close()
+            get_db.cache_clear()
+
+        def handler(event, context):
+            rows = get_db().execute("select 1").fetchall()
+            _reset()
+            return rows
+    """,
+    "maxsize_zero_keeps_nothing": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache(maxsize=0)
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            conn = get_db()
+            try:
+                return conn.execute("select 1").fetchall()
+            finally:
+                conn.close()
+    """,
+    "argument_from_the_event": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def db(name):
+            return sqlite3.connect(name)
+
+        def handler(event, context):
+            conn = db(event["path"])
+            try:
+                return conn.execute("select 1").fetchall()
+            finally:
+                conn.close()
+    """,
+    "different_constant_arguments": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def db(name):
+            return sqlite3.connect(name)
+
+        def handler(event, context):
+            scratch = db("/tmp/scratch.db")
+            scratch.execute("delete from t")
+            scratch.close()
+            return db("/tmp/orders.db").execute("select 1").fetchall()
+    """,
+    "memoised_method": """
+        from functools import lru_cache
+        import sqlite3
+
+        class Repo:
+            @lru_cache
+            def conn(self):
+                return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            c = Repo().conn()
+            try:
+                return c.execute("select 1").fetchall()
+            finally:
+                c.close()
+    """,
+    "third_party_cache_unknown": """
+        from cachetools import cached, TTLCache
+        import sqlite3
+
+        @cached(TTLCache(maxsize=1, ttl=60))
+        def get_db():
+            return sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            conn = get_db()
+            try:
+                return conn.execute("select 1").fetchall()
+            finally:
+                conn.close()
+    """,
+    "memoised_getter_of_a_global": """
+        from functools import lru_cache
+        import sqlite3
+
+        _conn = None
+
+        @lru_cache
+        def settings():
+            return {"path": "/tmp/x.db"}
+
+        def handler(event, context):
+            global _conn
+            if _conn is None:
+                _conn = sqlite3.connect(settings()["path"])
+            return _conn.execute("select 1").fetchall()
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, {"app.py": INVALID[name]})
+    assert found(diagnostics) == expected_markers(tmp_path), "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    diagnostics = lint(tmp_path, {"app.py": VALID[name]})
+    assert not diagnostics, "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)
+
+
+def test_across_modules(tmp_path):
+    diagnostics = lint(tmp_path, {
+        "db.py": """
+            import functools
+            import sqlite3
+
+            @functools.lru_cache(maxsize=None)
+            def get_connection():
+                return sqlite3.connect("/tmp/app.db")
+
+            def close_connection():
+                get_connection().close()  # expect: LAM101
+        """,
+        "app.py": """
+            from db import close_connection, get_connection
+
+            def handler(event, context):
+                try:
+                    return get_connection().execute("select 1").fetchall()
+                finally:
+                    close_connection()
+        """,
+    })
+    assert found(diagnostics) == expected_markers(tmp_path)
+
+
+def test_story_says_it_is_kept_in_the_cache_and_how_to_clear_it(tmp_path):
+    (d,) = lint(tmp_path, {"app.py": INVALID["lru_cache_local_alias"]})
+    assert "`get_db(...)` is closed in the handler (as `conn`)" in d.message
+    assert any("kept in `get_db`'s cache" in label.text for label in d.labels)
+    assert "get_db.cache_clear()" in d.fix.message
