@@ -119,6 +119,30 @@ INVALID = {
             get_db().close()  # expect: LAM101
             return rows
     """,
+    "fastapi_depends_on_the_cached_getter": """
+        from functools import lru_cache
+
+        import psycopg2
+        from fastapi import Depends, FastAPI
+        from mangum import Mangum
+
+        app = FastAPI()
+
+        @lru_cache()
+        def get_db():
+            return psycopg2.connect("dbname=app")
+
+        @app.get("/items")
+        def items(conn=Depends(get_db)):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("select 1")
+                    return cur.fetchall()
+            finally:
+                conn.close()  # expect: LAM101
+
+        handler = Mangum(app)
+    """,
 }
 
 VALID = {
@@ -269,6 +293,76 @@ VALID = {
             if _conn is None:
                 _conn = sqlite3.connect(settings()["path"])
             return _conn.execute("select 1").fetchall()
+    """,
+    "fastapi_depends_on_a_factory": """
+        import psycopg2
+        from fastapi import Depends, FastAPI
+        from mangum import Mangum
+
+        app = FastAPI()
+
+        def get_db():
+            return psycopg2.connect("dbname=app")
+
+        @app.get("/items")
+        def items(conn=Depends(get_db)):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("select 1")
+                    return cur.fetchall()
+            finally:
+                conn.close()
+
+        handler = Mangum(app)
+    """,
+    "fastapi_depends_on_a_generator": """
+        import psycopg2
+        from fastapi import Depends, FastAPI
+        from mangum import Mangum
+
+        app = FastAPI()
+
+        def get_db():
+            conn = psycopg2.connect("dbname=app")
+            try:
+                yield conn
+            finally:
+                conn.close()
+
+        @app.get("/items")
+        def items(conn=Depends(get_db)):
+            with conn.cursor() as cur:
+                cur.execute("select 1")
+                return cur.fetchall()
+
+        handler = Mangum(app)
+    """,
+    "fastapi_depends_on_a_cached_getter_with_parameters": """
+        from functools import lru_cache
+
+        import psycopg2
+        from fastapi import Depends, FastAPI
+        from mangum import Mangum
+
+        app = FastAPI()
+
+        @lru_cache()
+        def get_db(tenant: str = "main"):
+            return psycopg2.connect(f"dbname={tenant}")
+
+        @app.get("/items")
+        def items(conn=Depends(get_db)):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("select 1")
+                    return cur.fetchall()
+            finally:
+                conn.close()
+
+        def warm():
+            return get_db()
+
+        handler = Mangum(app)
     """,
 }
 

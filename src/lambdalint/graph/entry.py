@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
 from lambdalint.deploy.records import NO_FACTS, DeployFacts
+from lambdalint.graph.entrykinds import injected_dependencies
 
 if TYPE_CHECKING:
     from lambdalint.index.facts import Function
@@ -73,6 +74,9 @@ def entry_env(handler: Handler, fn: Function) -> Dict[str, Optional[str]]:
     are unknown (None); for a method run on a module-level object, ``self`` is
     that object."""
     env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
+    # a web route's `db=Depends(get_db)`: the framework passes what `get_db()` returns
+    for p, dependency in injected_dependencies(fn.defaults, fn.default_call_firsts):
+        env["$" + p] = dependency + "()"
     if handler.receiver is not None and fn.class_name is not None and fn.params:
         env["$" + fn.params[0]] = handler.receiver
     return env

@@ -163,3 +163,20 @@ def handler_shaped(params: Sequence[str], decorated: bool, optional: Sequence[st
     Lambda passes two arguments, and that call works)."""
     return event_context_params(params) or leads_with_event_context(params) and (
         decorated or all(p in optional for p in params[2:]))
+
+
+# Calls that, as a parameter's default in a web route (``db=Depends(get_db)``), make the
+# framework fill the parameter with what the function given first returns, per request.
+DEPENDENCY_INJECTORS = frozenset({
+    "fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends",
+    "fastapi.Security", "fastapi.params.Security", "fastapi.param_functions.Security",
+})
+
+
+def injected_dependencies(defaults: Sequence[Tuple[str, str]],
+                          firsts: Sequence[Tuple[str, str]]) -> Tuple[Tuple[str, str], ...]:
+    """(parameter, dependency path) for each parameter whose default is a dependency
+    injector given a function (``db=Depends(get_db)``: ``("db", "app.get_db")``)."""
+    made = dict(defaults)
+    return tuple((p, dep) for p, dep in firsts
+                 if made.get(p, "").endswith("()") and made[p][:-2] in DEPENDENCY_INJECTORS)

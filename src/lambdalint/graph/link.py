@@ -415,6 +415,11 @@ class Project:
         for m in self.modules.values():
             for fn in m.functions.values():
                 env: Dict[str, Optional[str]] = {}
+                for _, given in fn.default_call_firsts:
+                    # `db=Depends(get_db)`: a framework calls it, with arguments of its own
+                    t = self.target(given)
+                    if t is not None and t.kind == "function" and t.module:
+                        spoiled.add(f"{t.module}.{t.qualname}")
                 for e in iter_events(fn.body):
                     if e.kind == "call" and e.path:
                         t = self.target(e.path, env)

@@ -185,6 +185,10 @@ class Function:
     # parameters whose default is a call with arguments: (name, the arguments it passes
     # that are not None, as keyword names or "#i"), for bounds such as ``deque(maxlen=10)``
     default_call_args: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    # parameters whose default is a call given a function or object by name as its first
+    # argument: (name, that argument's path), so that ``db=Depends(get_db)`` says which
+    # dependency a web framework calls to fill the parameter (``defaults`` has the call)
+    default_call_firsts: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def takes_receiver(self) -> bool:

@@ -110,6 +110,7 @@ class Walker(Expressions):
             default_paths=default_paths,
             optional=optional_param_names(node.params),
             default_call_args=self.default_call_args(node.params),
+            default_call_firsts=self.default_call_firsts(node.params, parent),
         )
         for item in nested:
             self.walk_function(*item)
@@ -150,6 +151,25 @@ class Walker(Expressions):
                 passed.append(a.keyword.value if a.keyword is not None else f"#{i}")
             if passed:
                 out.append((p.name.value, tuple(passed)))
+        return tuple(out)
+
+    def default_call_firsts(self, params: cst.Parameters, scope: Scope) -> Tuple[Tuple[str, str], ...]:
+        """Parameters whose default is a call whose first argument is a name or an
+        attribute chain that resolves to a module-level or imported path
+        (``db=Depends(get_db)``): (parameter, that path)."""
+        out = []
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+            d = p.default
+            if not isinstance(d, cst.Call) or not d.args:
+                continue
+            first = d.args[0]
+            if first.keyword is not None or first.star or not isinstance(first.value, (cst.Name, cst.Attribute)):
+                continue
+            saved, self.scope = self.scope, scope
+            path = self.ref_quiet(first.value)
+            self.scope = saved
+            if path is not None and path[:1] not in "$%" and path != "None" and not path.startswith("builtins."):
+                out.append((p.name.value, path))
         return tuple(out)
 
     def default_paths(self, params: cst.Parameters, scope: Scope) -> Tuple[Tuple[str, str], ...]:
