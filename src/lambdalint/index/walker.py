@@ -276,7 +276,13 @@ class Walker(Expressions):
         as that ``if`` (the call runs on its own branch only). False (nothing done) for
         any other shape: several targets, an unpacking, a chain of more than two
         operands, ``and``, a fallback that is not a call, a name or an attribute
-        (``conn = conn or CONN``: the module's object when none is given)."""
+        (``conn = conn or CONN``: the module's object when none is given).
+
+        A conditional expression is the same idiom spelled out: ``conn =
+        psycopg2.connect(DSN) if DSN else None`` binds either alternative, each on its
+        branch of ``DSN`` (alternatives that are calls, names, attributes or constants,
+        one of them a call; not another conditional), for a target that may outlive the
+        call (``lasting``): a local keeps the old reading, the value of neither."""
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, (cst.Name, cst.Attribute)):
             return False
         target, value = node.targets[0].target, node.value
@@ -284,6 +290,11 @@ class Walker(Expressions):
                 and not isinstance(value.left, cst.BooleanOperation) \
                 and isinstance(value.right, (cst.Call, cst.Name, cst.Attribute)):
             test_node, first, second = value.left, value.left, value.right
+        elif isinstance(value, cst.IfExp) and _alternative(value.body) and _alternative(value.orelse) \
+                and any(isinstance(v, cst.Call) for v in (value.body, value.orelse)) and self.lasting(target):
+            # `conn = psycopg2.connect(DSN) if DSN else None`: the `if` it means, the test
+            # evaluated first, each alternative on its own branch
+            test_node, first, second = value.test, value.body, value.orelse
         else:
             return False
         saved_paths, self.test_paths = self.test_paths, []
@@ -299,17 +310,26 @@ class Walker(Expressions):
         saved, self.out = self.out, []
         if test_node is not first:
             held = self.value(first)
+        spelled = isinstance(value, cst.IfExp)  # (each alternative keeps what it joins, if anything)
         self.note_tmp_text(target, first)
-        self.bind_target(target, held, node, literal_consts(first))
+        self.bind_target(target, held, node, literal_consts(first) + (self.joined(first) if spelled else ()))
         body, self.out = tuple(self.out), []
         other = self.value(second)
         self.note_tmp_text(target, second)
-        self.bind_target(target, other, node, literal_consts(second))
+        self.bind_target(target, other, node, literal_consts(second) + (self.joined(second) if spelled else ()))
         orelse, self.out = tuple(self.out), saved
         self.emit(Event("if", self.span(node), test=test, none_tests=tuple(nones), body=body, orelse=orelse,
                         narrows=self.narrows(test_node), consts=self.condition_text(test_node),
                         members=self.members(test_node)))
         return True
+
+    def lasting(self, target: cst.BaseExpression) -> bool:
+        """Whether binding ``target`` may bind module state: a name at module level, in
+        a class body or declared ``global``, an attribute (``self.conn``, ``State.conn``)."""
+        if isinstance(target, cst.Attribute):
+            return True
+        return isinstance(target, cst.Name) and (
+            self.scope.kind in ("module", "class") or target.value in self.scope.declared_global)
 
     def unpack_pairs(self, node: cst.Assign) -> bool:
         """``reader, writer = connect(a), connect(b)``: each name is bound to its own
@@ -745,3 +765,9 @@ def _root_name(node: cst.BaseExpression) -> Optional[str]:
     while isinstance(node, (cst.Attribute, cst.Subscript)):
         node = node.value
     return node.value if isinstance(node, cst.Name) else None
+
+
+def _alternative(node: cst.BaseExpression) -> bool:
+    """An alternative of ``a if test else b`` that ``Walker.alternatives`` binds: a call,
+    a name, an attribute chain or a constant."""
+    return isinstance(node, (cst.Call, cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Float))
