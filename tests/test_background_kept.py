@@ -9,6 +9,64 @@ import pytest
 from helpers import expected_markers, found, lint
 
 INVALID = {
+    "dict_slot_rebound_on_every_invocation": """
+        import subprocess
+
+        _procs = {}
+
+        def handler(event, context):
+            _procs["r"] = subprocess.Popen(["/opt/bin/server"])  # expect: LAM305
+            _procs["r"].stdin.write(b"x")
+            return 1
+    """,
+    "dict_slot_guarded_by_the_event": """
+        import subprocess
+
+        _procs = {}
+
+        def handler(event, context):
+            if "r" not in _procs or event.get("fresh"):
+                _procs["r"] = subprocess.Popen(["/opt/bin/server"])  # expect: LAM305
+            _procs["r"].stdin.write(b"x")
+            return 1
+    """,
+    "dict_slot_keyed_by_the_request": """
+        import subprocess
+
+        _procs = {}
+
+        def handler(event, context):
+            if event["model"] not in _procs:
+                _procs[event["model"]] = subprocess.Popen(["/opt/bin/server", event["model"]])  # expect: LAM305
+            return _procs[event["model"]].pid
+    """,
+    "dict_slot_thread_started_once_never_looked_at": """
+        import threading
+
+        _workers = {}
+
+        def _warm():
+            pass
+
+        def handler(event, context):
+            if "w" not in _workers:
+                _workers["w"] = threading.Thread(target=_warm)
+                _workers["w"].start()  # expect: LAM302
+            return 1
+    """,
+    "type_self_rebound_on_every_call": """
+        import subprocess
+
+        class Renderer:
+            proc = None
+
+            def __call__(self, event, context):
+                type(self).proc = subprocess.Popen(["/opt/bin/renderer"])  # expect: LAM305
+                type(self).proc.stdin.write(b"x")
+                return 1
+
+        handler = Renderer()
+    """,
     "popen_rebound_on_every_invocation": """
         import subprocess
 
@@ -128,6 +186,84 @@ INVALID = {
 }
 
 VALID = {
+    "popen_kept_in_a_dict_slot": """
+        import subprocess
+
+        _procs: dict = {}
+
+        def renderer():
+            if "r" not in _procs or _procs["r"].poll() is not None:
+                _procs["r"] = subprocess.Popen(["/opt/bin/renderer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            return _procs["r"]
+
+        def handler(event, context):
+            proc = renderer()
+            proc.stdin.write(event["line"].encode())
+            return proc.stdout.readline()
+    """,
+    "popen_kept_in_a_dict_slot_read_with_get": """
+        import subprocess
+
+        _procs = {}
+
+        def handler(event, context):
+            proc = _procs.get("r")
+            if proc is None or proc.poll() is not None:
+                proc = subprocess.Popen(["/opt/bin/renderer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                _procs["r"] = proc
+            proc.stdin.write(event["line"].encode())
+            return proc.stdout.readline()
+    """,
+    "thread_kept_in_a_dict_slot": """
+        import queue
+        import threading
+
+        _workers = {}
+        _jobs = queue.Queue()
+
+        def _work():
+            while True:
+                _jobs.get()()
+
+        def handler(event, context):
+            if "w" not in _workers or not _workers["w"].is_alive():
+                _workers["w"] = threading.Thread(target=_work, daemon=True)
+                _workers["w"].start()
+            _jobs.put(print)
+            return _workers["w"].name
+    """,
+    "popen_kept_on_the_class_through_type_self": """
+        import subprocess
+
+        class Renderer:
+            proc = None
+
+            def ensure(self):
+                if type(self).proc is None or type(self).proc.poll() is not None:
+                    type(self).proc = subprocess.Popen(["/opt/bin/renderer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                return type(self).proc
+
+            def __call__(self, event, context):
+                proc = self.ensure()
+                proc.stdin.write(event["line"].encode())
+                return proc.stdout.readline()
+
+        handler = Renderer()
+    """,
+    "popen_kept_on_the_class_through_self_class": """
+        import subprocess
+
+        class Renderer:
+            proc = None
+
+            def __call__(self, event, context):
+                if self.__class__.proc is None or self.__class__.proc.poll() is not None:
+                    self.__class__.proc = subprocess.Popen(["/opt/bin/renderer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                self.__class__.proc.stdin.write(event["line"].encode())
+                return Renderer.proc.stdout.readline()
+
+        handler = Renderer()
+    """,
     "popen_inline_none_guard_then_talked_to": """
         import subprocess
 

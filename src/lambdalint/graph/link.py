@@ -129,6 +129,13 @@ class Project:
             if base is None:
                 return None
             return self.canonical(paths.join(base, segs), None, depth + 1) if segs else base
+        if "__class__" in segs:
+            # `handler.__class__.proc` (`type(self).proc` in a method of the module-level
+            # `handler`): the class attribute `Renderer.proc`, module state as a global is
+            cls = self._class_of(paths.join(root, segs[:segs.index("__class__")]))
+            if cls is not None:
+                rest = segs[segs.index("__class__") + 1:]
+                return self.canonical(paths.join(f"{cls[0]}.{cls[1]}", rest), None, depth + 1)
         if ":" in root:
             return path
         found = self.split_dotted(root)
@@ -166,6 +173,14 @@ class Project:
                 rest.insert(0, qual)
                 break
         return path
+
+    def _class_of(self, obj: str) -> Optional[Tuple[str, str]]:
+        """The project class of the object ``obj`` (a module-level instance, or an
+        instance made by calling a project class), if known."""
+        if paths.is_global(obj):
+            return self.instance_class(obj)
+        t = self.target(obj)
+        return (t.module, t.qualname) if t is not None and t.kind == "instance" and t.module else None
 
     def target(self, path: Optional[str], env: Optional[Dict[str, Optional[str]]] = None, depth: int = 0) -> Optional[Target]:
         """What ``path`` denotes, following getters and instances."""

@@ -11,6 +11,7 @@ import libcst as cst
 from lambdalint.index.facts import Event
 from lambdalint.index.literals import (CONST_NODES, const_items, const_positionals, target_names, element_of,
                                       const_kwargs, is_const, key_text)
+from lambdalint.index.scope import PARAM
 
 
 class Expressions:
@@ -96,15 +97,15 @@ class Expressions:
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
             comp = node.comparisons[0]
             if isinstance(comp.operator, (cst.In, cst.NotIn)):
-                element = "<const>" if is_const(node.left) else self.subject_path(node.left)
-                container = "<const>" if const_items(comp.comparator) else self.subject_path(comp.comparator)
+                element = "<const>" if is_const(node.left) else self.subject_path(node.left, slots=False)
+                container = "<const>" if const_items(comp.comparator) else self.subject_path(comp.comparator, slots=False)
                 if element is not None and container is not None:
                     fact = [(element, container)]
                     return (fact, []) if isinstance(comp.operator, cst.In) else ([], fact)
             # `kind == "refund"`: a member of a set of one constant
             if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and is_const(comp.comparator) \
                     and not isinstance(comp.comparator, cst.Name):
-                element = self.subject_path(node.left)
+                element = self.subject_path(node.left, slots=False)
                 if element is not None:
                     fact = [(element, "<const>")]
                     return (fact, []) if isinstance(comp.operator, cst.Equal) else ([], fact)
@@ -166,14 +167,29 @@ class Expressions:
             return module_scope.tmp_texts.get(node.value)
         return None
 
-    def subject_path(self, node: cst.BaseExpression) -> Optional[str]:
+    def subject_path(self, node: cst.BaseExpression, slots: bool = True) -> Optional[str]:
         """The path of a name, attribute chain or argument-less call such as
-        ``t.is_alive()``, without emitting anything."""
+        ``t.is_alive()``, without emitting anything; a slot read with a constant key
+        (``PROCS["r"]``, ``PROCS["r"].poll()``) is the container's slot,
+        ``PROCS.__getitem__()``, as an assignment to it names it."""
         if isinstance(node, cst.Call):
             if node.args:
-                return None
-            func = self.ref_quiet(node.func)
+                return self.type_of_receiver(node)
+            func = self.subject_path(node.func, slots) if isinstance(node.func, cst.Attribute) else self.ref_quiet(node.func)
             return func + "()" if func is not None else None
+        if isinstance(node, cst.Attribute):
+            if isinstance(node.value, cst.Call):
+                base = self.type_of_receiver(node.value)  # `type(self).proc` (not another call's result)
+            elif isinstance(node.value, (cst.Attribute, cst.Subscript)):
+                base = self.subject_path(node.value, slots)
+            else:
+                base = self.ref_quiet(node.value)
+            return f"{base}.{node.attr.value}" if base is not None else None
+        if isinstance(node, cst.Subscript):
+            if not slots or not _slot(node) or not isinstance(node.value, (cst.Name, cst.Attribute)):
+                return None
+            container = self.ref_quiet(node.value)
+            return f"{container}.__getitem__()" if container is not None else None
         return self.ref_quiet(node)
 
     def ref_quiet(self, node: cst.BaseExpression) -> Optional[str]:
@@ -322,6 +338,12 @@ class Expressions:
                 self.children(child)
 
     def call(self, node: cst.Call, stmt: bool = False, awaited: bool = False) -> Optional[str]:
+        cls = self.type_of_receiver(node)
+        if cls is not None:
+            # `type(self)` in a method is the instance's class, as `self.__class__` is:
+            # `type(self).proc` is the class attribute `proc`
+            self.emit(Event("use", self.span(node), path=cls[: -len(".__class__")]))
+            return cls
         func = self.ref(node.func)
         unresolved_before = self.unresolved
         args: List[Optional[str]] = []
@@ -362,6 +384,26 @@ class Expressions:
                         consts=consts, awaited=awaited, stmt=stmt,
                         opaque=self.unresolved != unresolved_before, starred=tuple(starred)))
         return func + "()"
+
+    def type_of_receiver(self, node: cst.Call) -> Optional[str]:
+        """``$self.__class__`` for ``type(self)`` in a method; None for any other call."""
+        if not isinstance(node.func, cst.Name) or node.func.value != "type" or len(node.args) != 1 \
+                or node.args[0].keyword is not None or node.args[0].star or not isinstance(node.args[0].value, cst.Name):
+            return None
+        receiver = self.receiver_param()
+        if receiver is None or self.ref_quiet(node.func) != "builtins.type" \
+                or self.ref_quiet(node.args[0].value) != receiver:
+            return None
+        return receiver + ".__class__"
+
+    def receiver_param(self) -> Optional[str]:
+        """``$self`` in a method (a function defined in a class body): the path of its first
+        parameter, the instance (or the class, for a classmethod) it is called on."""
+        scope = self.scope
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "class":
+            return None
+        first = next((name for name, what in scope.names.items() if what == PARAM), None)
+        return "$" + first if first is not None else None
 
     def argv(self, node: cst.Call, func: Optional[str]) -> Tuple[Tuple[str, str], ...]:
         """``("argv", "rm -rf /tmp/{}")`` when the first positional argument is a list

@@ -108,7 +108,15 @@ class ControlFlow(Walker):
         if kind == "assign":
             return Outcome(self.assign(e, states, frame))
         if kind == "setitem":
-            return Outcome([self.store(s, frame, e.path, [e.value]) for s in states] if e.path else states)
+            if not e.path:
+                return Outcome(states)
+            out = [self.store(s, frame, e.path, [e.value]) for s in states]
+            container = self.container_location(e.path, frame)
+            if container is not None and paths.is_global(container) and ("key", "const") in e.consts:
+                # `_procs["r"] = Popen(...)` where the slot was just tested absent (model.work.kept)
+                slot = container + ".__getitem__()"
+                out = [self.keep(s, slot, self.atoms(e.value, s, frame) if e.value else EMPTY, frame) for s in out]
+            return Outcome(out)
         if kind == "del":
             if e.path and e.path[:1] in "$%" and "." not in e.path:
                 return Outcome([s.with_vars({f"{frame.uid}{e.path}": None}) for s in states])

@@ -256,8 +256,11 @@ class Interpreter(Calls, ControlFlow, Keeping):
             base = frame.env.get(root)
             if base is not None:
                 joined = paths.join(base, segs)
-                if base[:1] in "$%" or ":" in paths.split(base)[0]:
+                if base[:1] in "$%":
                     return joined
+                if ":" in paths.split(base)[0]:
+                    # (`handler.__class__.proc`, `type(self).proc`: the class attribute `Renderer.proc`)
+                    return self.project.canonical(joined) or joined if "__class__" in segs else joined
                 # `cls.proc` in a classmethod called as `Renderer.get()` (`cls` is
                 # `app.Renderer`): the class attribute, module state `app:Renderer.proc`
                 return self.project.canonical(joined) or joined

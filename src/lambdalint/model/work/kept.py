@@ -8,11 +8,14 @@ the handler returns, on purpose: it is the same as a worker started at import, w
 the interpreter does not report either, not work one invocation left pending.
 
 The rule: work bound to a module-level name (a global, a class or instance attribute
-reached from module state) on a path where that name was just tested to be absent
+reached from module state, ``type(self).proc``, a slot of a module-level container:
+``_procs["r"]``, whose keys are not told apart) on a path where that name was just tested to be absent
 (None, falsy, or not running), and that the code reuses, is *kept*. *Tested absent*:
 the branch says so itself (``_srv is None``, ``not _w.is_alive()``, alone or and-ed
 with anything), or the condition is a test of that name alone whose other branch says
-it is there and running (``_srv is None or _srv.poll() is not None``). A condition
+it is there and running (``_srv is None or _srv.poll() is not None``; for a slot,
+``"r" not in _procs or _procs["r"].poll() is not None``; or a local just read from
+the name, ``proc = _procs.get("r")``, tested so and stored back). A condition
 that may hold while it is there and running (``_srv is None or event["model"] !=
 _model``) is not such a test: rebinding the name there orphans the running child.
 On the next invocation the test finds it there and the site does not run again, so
@@ -44,6 +47,7 @@ from lambdalint.index.facts import Event
 from lambdalint.model.work.state import Atom, EMPTY, Frame, State
 
 _ABSENT = "#absent:"
+_SLOT = ".__getitem__()"  # a slot of a container (its keys are not told apart)
 _KEPT = "#kept"
 _YES: FrozenSet[Atom] = frozenset({"yes"})
 
@@ -62,18 +66,41 @@ class Keeping:
         None or event["model"] != _model`` the server may well be there, alive, and
         rebinding the name orphans it."""
         other = "F" if branch == "T" else "T"
-        here = [(p, c[1]) for p, c in e.narrows if c[0] == branch]
-        there = [(p, c[1]) for p, c in e.narrows if c[0] == other]
-        names = {p for p, _ in e.narrows if not p.endswith("()")}
-        names |= {p[:-2].rpartition(".")[0] for p, _ in e.narrows if p.endswith("()") and "." in p}
+        # `"r" in _procs` on a branch says that the slot is there, as `_procs["r"] is not
+        # None` would (the slots of a container are not told apart)
+        facts = list(e.narrows) + [(f"{c}{_SLOT}", f"{b}+") for x, c, b in e.members if x == "<const>" and c[:1] != "<"]
+        here = [(p, c[1]) for p, c in facts if c[0] == branch]
+        there = [(p, c[1]) for p, c in facts if c[0] == other]
+        names = {p for p, _ in facts if not p.endswith("()") or p.endswith(_SLOT)}
+        names |= {p[:-2].rpartition(".")[0] for p, _ in facts if p.endswith("()") and not p.endswith(_SLOT) and "." in p}
         marks = {}
         for name in names:
             if not self._absent_here(name, here) and not self._absent_by_negation(name, there, e.test):
                 continue
-            loc = self.location(name, frame)  # type: ignore[attr-defined]
+            loc = self.place(name, frame)
             if loc is not None and paths.is_global(loc):
                 marks[_ABSENT + loc] = _YES
         return state.with_vars(marks) if marks else state
+
+    def place(self, name: str, frame: Frame) -> Optional[str]:
+        """The module-level place ``name`` (a path of a condition) is: a global or an
+        attribute (``location``), a slot of a module-level container (``_procs["r"]``:
+        ``app:_procs.__getitem__()``), or, for a local just read from one of those
+        (``proc = _procs.get("r")``, ``proc = _srv``), that place: testing the local
+        tests what the place holds."""
+        if name.endswith(_SLOT):
+            container = self.location(name[: -len(_SLOT)], frame)  # type: ignore[attr-defined]
+            return container + _SLOT if container is not None and paths.is_global(container) else None
+        if name[:1] == "%" and "." not in name:
+            read = frame.env.get(name)
+            if read is not None and paths.is_global(read):
+                root, segs = paths.split(read)
+                if not segs or "()" not in segs:
+                    return read
+                if segs[-2:] in (["get", "()"], ["__getitem__", "()"]) and "()" not in segs[:-2]:
+                    return paths.join(root, segs[:-2]) + _SLOT
+            return None
+        return self.location(name, frame)  # type: ignore[attr-defined]
 
     def _absent_here(self, name: str, facts) -> bool:
         """A fact of the branch says ``name`` is None/falsy or not running."""
@@ -175,6 +202,9 @@ class Keeping:
             joined = paths.join(base, segs)
             # `cls.proc` with `cls` the class `app.Renderer`: `app:Renderer.proc`
             full_root, full_segs = paths.split(project.canonical(joined) or joined)
+            if loc.endswith(_SLOT) and full_segs[len(loc_segs) - 2:len(loc_segs) - 1] == ["get"]:
+                # `_procs.get("r")` reads the slot as `_procs["r"]` does
+                full_segs = full_segs[:len(loc_segs) - 2] + ["__getitem__", "()"] + full_segs[len(loc_segs):]
             if full_root != loc_root or full_segs[:len(loc_segs)] != loc_segs:
                 continue
             rest = full_segs[len(loc_segs):]
@@ -184,7 +214,9 @@ class Keeping:
         return False
 
     def is_kept(self, state: State, item_id: int) -> bool:
-        """Whether ``item_id`` was kept under a module-level name that still holds it."""
+        """Whether ``item_id`` was kept under a module-level name that still holds it
+        (for a slot, its container)."""
         if self.items[item_id].rearms:  # type: ignore[attr-defined]
             return False
-        return any(item_id in state.vars.get(str(loc), EMPTY) for loc in state.vars.get(f"{_KEPT}{item_id}", EMPTY))
+        return any(item_id in state.vars.get(str(loc)[: -len(_SLOT)] if str(loc).endswith(_SLOT) else str(loc), EMPTY)
+                   for loc in state.vars.get(f"{_KEPT}{item_id}", EMPTY))
