@@ -14,6 +14,22 @@ def payload(path: Path) -> bytes:
     return path.read_bytes().split(b"\n", 1)[1]
 
 
+def parse(path: Path) -> object:
+    """An entry's value, read whole (``ValueError`` when it is cut short): a facts
+    entry is their stored form (``module_from_payload``), any other JSON."""
+    import json
+
+    data = payload(path)
+    if path.parent.parent.name == "facts":
+        from lambdalint.index.facts import module_from_payload
+
+        facts = module_from_payload(data)
+        for fn in facts.functions.values():
+            fn.body  # noqa: B018 - the bodies are decoded when read: read them all
+        return facts
+    return json.loads(data)
+
+
 def label(path: Path) -> str:
     """The place in the cache an entry's MAC covers, from where it is."""
     if path.parent.name == "runs":

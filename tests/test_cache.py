@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import lambdalint.index.files as indexing
 import lambdalint.run as run_module
+import signed
 from helpers import write_project
 from lambdalint.cache.store import Cache, facts_file
 from lambdalint.cli import main
@@ -134,7 +135,7 @@ def test_corrupt_entries_are_rebuilt(tmp_path):
     forget_runs(tmp_path / "c")  # or the run memo answers without reading an entry
     assert check(tmp_path / "p", tmp_path / "c") == cold
     for entry in entries:
-        json.loads(entry.read_bytes().split(b"\n", 1)[1])  # rewritten whole (after its signature line)
+        signed.parse(entry)  # rewritten whole (after its signature line)
 
 
 def test_unwritable_cache_warns_once_and_the_run_goes_on(tmp_path):

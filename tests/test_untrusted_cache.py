@@ -241,7 +241,7 @@ def test_a_cache_signed_on_another_machine_is_ignored(warm, tmp_path):
     """Poisoned as its own machine would have written it (the control shows the
     poison works there); with another key, not one entry is believed."""
     root, cache, key_dir = warm
-    from lambdalint.index.facts import ModuleFacts, module_from_json, module_to_json
+    from lambdalint.index.facts import ModuleFacts, module_from_payload, module_to_json
 
     theirs = None
     if (key_dir / "key").exists():
@@ -249,7 +249,7 @@ def test_a_cache_signed_on_another_machine_is_ignored(warm, tmp_path):
     memo = _memo(cache)
     forge(memo, emptied_memo(memo), theirs)
     for path in facts_files(cache):
-        entry = module_from_json(json.loads(payload_of(path)))
+        entry = module_from_payload(payload_of(path))
         forge(path, json.dumps(module_to_json(ModuleFacts(entry.path, entry.module, entry.is_package))).encode(), theirs)
     control = check(root, cache, key_dir)
     assert control.stdout.strip() == "", "the poison works where its key is"

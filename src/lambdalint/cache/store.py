@@ -434,14 +434,12 @@ class Cache:
         if payload is None:
             return None
         try:
-            raw = json.loads(payload)
-        except (ValueError, RecursionError):
-            self.reject(where, "not JSON")
-            return None
-        try:
-            facts = _module_from_json(raw)
+            facts = _module_from_payload(payload)
             if facts.module != module or not isinstance(facts.path, str):
                 raise ValueError("facts of another module")
+        except json.JSONDecodeError:
+            self.reject(where, "not JSON")
+            return None
         except DECODE_ERRORS:
             self.reject(where, "not facts lambdalint wrote")
             return None
@@ -593,7 +591,7 @@ def facts_digest(payload: bytes) -> str:
 def facts_payload(facts: ModuleFacts) -> Optional[bytes]:
     """The stored form of ``facts``; ``None`` when JSON cannot hold them (nested too deeply)."""
     try:
-        return json.dumps(_module_to_json(facts), separators=(",", ":")).encode()
+        return _module_to_payload(facts)
     except (TypeError, ValueError, RecursionError):
         return None
 
@@ -613,16 +611,16 @@ def write_facts(cache_dir: str, key: str, facts: ModuleFacts, secret: bytes,
     return None
 
 
-def _module_from_json(raw: Any) -> "ModuleFacts":
-    from lambdalint.index.facts import module_from_json
+def _module_from_payload(payload: bytes) -> "ModuleFacts":
+    from lambdalint.index.facts import module_from_payload
 
-    return module_from_json(raw)
+    return module_from_payload(payload)
 
 
-def _module_to_json(facts: "ModuleFacts") -> Any:
-    from lambdalint.index.facts import module_to_json
+def _module_to_payload(facts: "ModuleFacts") -> bytes:
+    from lambdalint.index.facts import module_to_payload
 
-    return module_to_json(facts)
+    return module_to_payload(facts)
 
 
 def source_file(cache_dir: str, key: str) -> str:

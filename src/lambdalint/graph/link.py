@@ -13,7 +13,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tup
 
 from lambdalint.index.span import within
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, ModuleFacts, Span
+from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,6 @@ class Target:
     qualname: str = ""
 
 
-def iter_events(block: Tuple[Event, ...]) -> Iterator[Event]:
-    """Every event in ``block``, nested blocks included, in source order."""
-    for e in block:
-        yield e
-        for sub in (e.body, e.orelse, e.final):
-            if sub:
-                yield from iter_events(sub)
-        for h in e.handlers:
-            yield from iter_events(h)
 
 
 class Project:
@@ -530,6 +521,7 @@ class Project:
         found = self._assigns.get(m.module)
         if found is None:
             found = self._assigns[m.module] = [(fn.qualname, e) for fn in m.functions.values()
+                                               if fn.writes_places is not False
                                                for e in iter_events(fn.body)
                                                if e.path is not None and e.kind in ("assign", "setitem")]
         return found

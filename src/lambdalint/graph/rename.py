@@ -16,7 +16,7 @@ import dataclasses
 from typing import Any, Mapping
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, ModuleFacts
+from lambdalint.index.facts import Event, Function, ModuleFacts, body_summary
 
 # Event fields that never hold paths: the kind, and constant source text.
 _NOT_PATHS = frozenset({"kind", "consts"})
@@ -64,9 +64,13 @@ def _rename_event(e: Event, names: Mapping[str, str]) -> Event:
 
 
 def _rename_function(fn: Function, names: Mapping[str, str]) -> Function:
+    body = tuple(_rename_event(e, names) for e in fn.body)
+    called, writes = body_summary(body) if fn.called is not None else (None, None)
     return dataclasses.replace(
         fn,
-        body=tuple(_rename_event(e, names) for e in fn.body),
+        body=body,
+        called=called,
+        writes_places=writes,
         decorators=tuple(dataclasses.replace(d, path=rename_path(d.path, names) if d.path else d.path)
                          for d in fn.decorators),
     )

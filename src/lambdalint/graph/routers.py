@@ -461,8 +461,8 @@ def adapted_app_routes(project: Project) -> List[Handler]:
                           b.module, _module_adapter_call(project, b.module, b.span[0]))
     for facts in project.modules.values():
         for fn in facts.functions.values():
-            if fn.qualname == "<module>":
-                continue
+            if fn.qualname == "<module>" or (fn.called is not None and _ADAPTER_LASTS.isdisjoint(fn.called)):
+                continue  # (a body that calls no adapter by name is not read)
             for e in iter_events(fn.body):
                 app = _adapted(project, e) if e.kind == "call" else None
                 if app is not None:

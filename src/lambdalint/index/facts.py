@@ -11,8 +11,9 @@ parameter; ``%c`` a local variable; ``psycopg2.connect`` a dotted import path;
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from lambdalint.index.jsonform import from_json, to_json  # noqa: F401 - also imported from here
 from lambdalint.index.span import Span
@@ -133,6 +134,31 @@ class Event:
         return self.span[0]
 
 
+def iter_events(block: Tuple[Event, ...]) -> Iterator[Event]:
+    """Every event in ``block``, nested blocks included, in source order."""
+    for e in block:
+        yield e
+        for sub in (e.body, e.orelse, e.final):
+            if sub:
+                yield from iter_events(sub)
+        for h in e.handlers:
+            yield from iter_events(h)
+
+
+def body_summary(body: Tuple[Event, ...]) -> Tuple[Tuple[str, ...], bool]:
+    """``Function.called`` and ``Function.writes_places`` of ``body``."""
+    called = set()
+    writes = False
+    for e in iter_events(body):
+        if e.path is None:
+            continue
+        if e.kind == "call":
+            called.add(e.path.rsplit(".", 1)[-1])
+        elif e.kind in ("assign", "setitem") and e.path[:1] not in "$%":
+            writes = True
+    return tuple(sorted(called)), writes
+
+
 @dataclass(frozen=True)
 class Decorator:
     """A decorator: its path (``functools.lru_cache`` or ``app:app.route``),
@@ -189,6 +215,25 @@ class Function:
     # argument: (name, that argument's path), so that ``db=Depends(get_db)`` says which
     # dependency a web framework calls to fill the parameter (``defaults`` has the call)
     default_call_firsts: Tuple[Tuple[str, str], ...] = ()
+    # What the body holds, for readers that look through every function for a kind of
+    # statement and can skip the bodies that hold none (a stored body is decoded only
+    # when read): the last names of the calls' paths (``get_object`` for
+    # ``s3.get_object(...)``), sorted; whether it assigns a place that is not a local
+    # (a global, an attribute or item of one). ``None``: not known (read the body).
+    called: Optional[Tuple[str, ...]] = None
+    writes_places: Optional[bool] = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an attribute the instance does not hold: a body read
+        # from the cache is decoded when first asked for (``module_from_payload``).
+        if name == "body":
+            lazy = self.__dict__.get("_lazy_body")
+            if lazy is not None:
+                body = lazy[0].body(lazy[1])
+                self.__dict__["body"] = body
+                del self.__dict__["_lazy_body"]
+                return body
+        raise AttributeError(name)
 
     @property
     def takes_receiver(self) -> bool:
@@ -250,3 +295,62 @@ def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
 
 def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
     return from_json(ModuleFacts, d)  # type: ignore[no-any-return]
+
+
+# --- the stored form (the cache's facts entries) ----------------------------------------
+# The JSON form of the module with every function's body left out but the module
+# body's, a newline, then those bodies (a JSON array, in the functions' order). A
+# run reads the facts of every module it may need, but walks the bodies of few
+# functions (those its handlers reach): decoding a body (a tree of events) is most of
+# the cost of reading facts, so it is left until the body is first asked for.
+# (Compact JSON never holds a raw newline.)
+
+_FUNCTIONS = [f.name for f in fields(ModuleFacts)].index("functions")
+_BODY = [f.name for f in fields(Function)].index("body")
+_EVENTS = Tuple[Event, ...]
+
+
+def module_to_payload(m: ModuleFacts) -> bytes:
+    """``m`` in its stored form (``ValueError``, ``TypeError`` or ``RecursionError``
+    when JSON cannot hold it)."""
+    head = to_json(m)
+    bodies = []
+    for qualname, fn in (head[_FUNCTIONS] if len(head) > _FUNCTIONS else ()):
+        if qualname != "<module>":
+            bodies.append(fn[_BODY])
+            fn[_BODY] = []
+    return (json.dumps(head, separators=(",", ":")) + "\n" + json.dumps(bodies, separators=(",", ":"))).encode()
+
+
+def module_from_payload(payload: bytes) -> ModuleFacts:
+    """The facts of a stored form (``ValueError``, ``TypeError``, ``KeyError``... when
+    it is not one); the functions' bodies are decoded when first read. A payload
+    without bodies after the newline is the plain JSON form."""
+    head, newline, rest = payload.partition(b"\n")
+    facts = module_from_json(json.loads(head))
+    if newline:
+        bodies = _Bodies(rest)
+        outside = [fn for fn in facts.functions.values() if fn.qualname != "<module>"]
+        if any(fn.body for fn in outside):
+            raise ValueError("a body in the head of a stored form")
+        for i, fn in enumerate(outside):
+            held = fn.__dict__
+            del held["body"]
+            held["_lazy_body"] = (bodies, i)
+    return facts
+
+
+class _Bodies:
+    """The functions' bodies of one stored form, parsed when the first is asked for."""
+
+    __slots__ = ("raw", "parsed")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw: Optional[bytes] = raw
+        self.parsed: Any = None
+
+    def body(self, i: int) -> Tuple[Event, ...]:
+        if self.parsed is None:
+            self.parsed = json.loads(self.raw)  # type: ignore[arg-type]
+            self.raw = None
+        return from_json(_EVENTS, self.parsed[i])  # type: ignore[no-any-return]

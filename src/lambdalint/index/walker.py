@@ -7,7 +7,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span
+from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span, body_summary
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.paths import redefined_key
@@ -94,6 +94,7 @@ class Walker(Expressions):
         decorators = tuple(self.decorator(d, parent) for d in node.decorators)
         defaults = self.mutable_defaults(node.params, parent)
         default_paths = self.default_paths(node.params, parent)
+        called, writes_places = body_summary(body)
         self.functions[qualname] = Function(
             qualname=qualname,
             name=name,
@@ -111,6 +112,8 @@ class Walker(Expressions):
             optional=optional_param_names(node.params),
             default_call_args=self.default_call_args(node.params),
             default_call_firsts=self.default_call_firsts(node.params, parent),
+            called=called,
+            writes_places=writes_places,
         )
         for item in nested:
             self.walk_function(*item)
