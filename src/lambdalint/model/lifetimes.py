@@ -531,7 +531,7 @@ class Interpreter(Walker):
             self.sites[site] = replace(self.sites[site], trail=kept[:shared])
 
     # --- control flow (the shape is ``Walker``'s) -------------------------------------
-    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame):
+    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame, test=None):
         """Where an `if`'s arms meet: a resource re-created on one arm under a test of its
         liveness (``if conn is None or conn.closed: conn = connect()``) is live after it."""
         body_fall, else_fall = body[0], orelse[0]
