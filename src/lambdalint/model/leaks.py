@@ -222,7 +222,7 @@ class LeakInterpreter(Interpreter):
         frame.done, frame.skipped = saved
 
     # what must hold for a write (``guards``, ``conds``, ``keyed``) follows the decisions:
-    # set by a decision or a `guard` event, undone where the walker undoes decisions
+    # set as one is taken (``take``, ``arm``), undone where the walker undoes decisions
     def trail_mark(self, frame: Frame):  # type: ignore[override]
         return frame.trail, frame.guards, frame.conds, frame.keyed
 
@@ -244,9 +244,6 @@ class LeakInterpreter(Interpreter):
         kind = e.kind
         if kind == "use":
             self.read_path(e, state, frame)
-            return state, []
-        if kind == "guard":  # the rest of this block runs only when `value` holds
-            frame.guards = frame.guards + (e.value or "",)
             return state, []
         if kind == "setitem":
             return self.setitem(e, state, frame), []
