@@ -230,8 +230,9 @@ def handler(event, context):
         LAST = record["id"]
     else:
         CTX["done"] = event["x"]
+    other = CTX["other"]
     CTX["service"] = event["service"]
-    return {"other": CTX["other"], "user": USER, "tenant": TENANT, "role": ROLE, "last": LAST}
+    return {"other": other, "user": USER, "tenant": TENANT, "role": ROLE, "last": LAST}
 """
 
 
@@ -281,6 +282,28 @@ def test_a_write_reads_the_request_through_the_parts_walked_before_it(tmp_path):
     interp, writes = leak_run(tmp_path, source)
     assert list(writes) == [line_of(source, "USER = str")]
     assert interp.reads
+
+
+def test_a_read_under_a_keyed_test_is_not_a_leak_and_one_after_it_is(tmp_path):
+    # arm (keyed while the arm is walked), the trail mark restoring it after
+    source = """
+        LAST_ID = None
+        RESULT = None
+        USER = None
+
+        def handler(event, context):
+            global LAST_ID, RESULT, USER
+            if LAST_ID == event["id"]:
+                return RESULT
+            greeting = "hello " + str(USER)
+            LAST_ID = event["id"]
+            RESULT = event["body"]
+            USER = event["user"]
+            return greeting
+    """
+    interp, _ = leak_run(tmp_path, source)
+    leaks = {(interp.writes[site].place, read.span[0]) for site, read in interp.reads.items()}
+    assert leaks == {("app:USER", line_of(source, "greeting ="))}
 
 
 def test_a_memo_of_the_last_request_and_a_reset_under_its_test_are_not_leaks(tmp_path):
@@ -333,3 +356,41 @@ def test_a_spent_budget_leaves_a_leaks_block_with_what_reached_that_far(tmp_path
     interp.budget = first_assign + 1  # pays for the first statement's events only
     state = interp.invoke(handler, {})
     assert sorted(state) == ["app:USER"]
+
+
+# --- both: a block's walked events --------------------------------------------------------------
+
+class _SeesDone:
+    """Records, at each call of ``mark()``, the assignments among the events walked so far."""
+
+    def call(self, e, state, frame):
+        if e.path and e.path.endswith("mark"):
+            self.seen.append([x.path for x in frame.done if x.kind == "assign"])
+        return super().call(e, state, frame)
+
+
+class _ClientsSee(_SeesDone, ClientInterpreter):
+    pass
+
+
+class _LeaksSee(_SeesDone, LeakInterpreter):
+    pass
+
+
+def test_a_statement_sees_the_events_walked_before_it_in_its_own_block_only(tmp_path):
+    # the block hooks: each block its own list, the outer one back after it
+    project, handler = _project(tmp_path, """
+        def mark():
+            pass
+
+        def handler(event, context):
+            a = 1
+            if event:
+                b = 2
+                mark()
+            mark()
+    """)
+    for walker in (_ClientsSee(project, load_catalog()), _LeaksSee(project, load_context_catalog())):
+        walker.seen = []
+        walker.invoke(handler, {})
+        assert walker.seen == [["%b"], ["%a"]], type(walker).__name__

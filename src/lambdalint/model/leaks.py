@@ -240,7 +240,8 @@ class LeakInterpreter(Interpreter):
         frame.done.append(e)  # (a later statement's parts)
         return out
 
-    def statement(self, e: Event, state: State, frame: Frame):
+    def statement(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+        """What ``e`` does (control flow: the walker's)."""
         kind = e.kind
         if kind == "use":
             self.read_path(e, state, frame)
@@ -254,7 +255,8 @@ class LeakInterpreter(Interpreter):
         if kind in ("loop", "with"):
             frame.headers[e.span] = self.taint.span(e.span, frame, frame.done)
         if kind == "loop":
-            # (around the whole loop, its `else` too: the walker's LOOP decision is its body's)
+            # (set here, not by the LOOP decision in ``take``, which holds for the body only:
+            # this guard has always covered the loop's `else` too)
             saved = frame.guards
             frame.guards = saved + (f"the loop at line {e.span[0]} runs",)
             try:

@@ -202,8 +202,8 @@ class Walker:
     def arm(self, e: Event, holds: bool, test: Any, events: Sequence[Event], entered: Bundle, frame: Frame) -> Flow:
         """Walk one arm of the `if` ``e`` (``holds``: the arm where its test is true) from
         ``entered``, which has taken the arm's decision. A domain wraps the walk here
-        for what holds inside the arm or what the arm did; what it sets through
-        ``take``'s frame is undone by ``trail_reset`` after the arm."""
+        for what holds inside the arm or what the arm did; what it sets on the frame is
+        undone after the arm by ``trail_reset``, when its trail mark covers it."""
         return self.block(events, entered, frame)
 
     # --- the walk ----------------------------------------------------------------------
