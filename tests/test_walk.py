@@ -421,3 +421,129 @@ def test_a_return_ends_the_path_in_both_domains():
     p = PathsToy()
     out = p.run([assign("x", "1"), ev("return"), assign("x", "2")])
     assert not out.falls and values([q for q, _ in out.returns], "x") == {"1"}
+
+
+# --- the hooks for what a domain keeps per block and per arm (clients, leaks) --------------------
+
+class Keeping(MergedToy):
+    """Keeps the events of the block being walked walked so far (as the clients and leaks
+    interpreters do for an expression's parts), and logs the `if` hooks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: List[Tuple] = []
+
+    def entering_block(self, events, frame):
+        saved, frame.done = getattr(frame, "done", None), []
+        return saved
+
+    def leaving_block(self, frame, saved):
+        frame.done = saved
+
+    def event(self, e, b, frame):
+        out = super().event(e, b, frame)
+        frame.done.append(e)
+        return out
+
+    def step(self, e, b, frame):
+        if e.kind == "call" and e.path == "mark":
+            self.log.append(("mark", tuple(frame.done)))
+        return super().step(e, b, frame)
+
+    def test_of(self, e, b, frame):
+        self.log.append(("test", e.span, tuple(frame.done)))
+        return ("read", e.span)
+
+    def arm(self, e, holds, test, events, entered, frame):
+        self.log.append(("arm", holds, test, kinds(frame.trail)))
+        return super().arm(e, holds, test, events, entered, frame)
+
+    def join_arms(self, e, entry, body, orelse, frame, test=None):
+        self.log.append(("join", test))
+        return super().join_arms(e, entry, body, orelse, frame, test)
+
+
+def test_block_hooks_give_each_block_its_own_walked_events_and_restore_the_outer():
+    w = Keeping()
+    a, inner = assign("a", "1"), assign("b", "1")
+    branch = if_([inner, mark()])
+    w.run([a, branch, mark()])
+    marks = [entry[1] for entry in w.log if entry[0] == "mark"]
+    assert marks == [(inner,), (a, branch)]  # the arm's own; then the outer block's again, the `if` included
+
+
+def test_an_ifs_test_is_read_once_before_its_arms_and_handed_to_each_arm_and_the_join():
+    w = Keeping()
+    a = assign("a", "1")
+    branch = if_([mark()], [mark()])
+    w.run([a, branch])
+    test = ("read", branch.span)
+    assert [entry for entry in w.log if entry[0] != "mark"] == [
+        ("test", branch.span, (a,)),  # where the test runs: after `a`, before either arm
+        ("arm", True, test, [IF_TRUE]), ("arm", False, test, [IF_FALSE]),  # each arm has taken its decision
+        ("join", test),
+    ]
+
+
+def test_an_arm_no_path_takes_is_not_walked():
+    class Narrowing(PathsToy):
+        def __init__(self) -> None:
+            super().__init__()
+            self.arms: List[bool] = []
+
+        def arm(self, e, holds, test, events, entered, frame):
+            self.arms.append(holds)
+            return super().arm(e, holds, test, events, entered, frame)
+
+    p = Narrowing()
+    p.run([assign("x", "1"), if_([mark()], [mark()])])  # x is "1": only the true arm
+    assert p.arms == [True]
+
+
+def test_a_spent_budget_leaves_the_block_as_it_is_ends_the_path_or_walks_on():
+    events = [assign("x", "1"), assign("y", "1"), assign("z", "1")]
+
+    class Falls(MergedToy):
+        falls_when_spent = True
+
+    class Stops(MergedToy):
+        stops_when_spent = True
+
+    walkers = {"falls": Falls(), "stops": Stops(), "walks on": MergedToy()}
+    out = {}
+    for name, w in walkers.items():
+        w.budget = 2
+        out[name] = w.run(events)[0]
+    assert sorted(out["falls"]) == ["x", "y"]  # the two events paid for, then the block is left with them
+    assert out["stops"] is None  # the path ends where the budget is spent
+    assert sorted(out["walks on"]) == ["x", "y", "z"]
+
+
+def test_exits_walked_once_walk_a_finally_once_for_every_way_out():
+    class Once(MergedToy):
+        exits_walked_once = True
+        walks = 0
+
+        def step(self, e, b, frame):
+            if e.kind == "call" and e.path == "final-mark":
+                self.walks += 1
+                self.marks.append((b, frame.trail))
+            return super().step(e, b, frame)
+
+    def events(final=()):
+        return [try_([if_([assign("r", "1"), ev("return")], var="y"), if_([assign("e", "1"), ev("raise")], var="z"),
+                      assign("f", "1")], final=[ev("call", path="final-mark"), *final]),
+                assign("after", "1")]
+
+    w = Once()
+    fall, rets = w.run(events())
+    assert w.walks == 1 and kinds(w.marks[0][1]) == [FINALLY]
+    assert set(w.marks[0][0]) == {"r", "e", "f"}  # the paths of every way out, joined
+    assert fall is not None and fall["after"] == {"1"}  # what fell through falls on after it
+    assert len(rets) == 1 and len(w.escaped) == 1  # the return returns, the exception goes on out
+    w = Once()
+    fall, rets = w.run(events(final=[ev("return")]))
+    assert fall is None and not w.escaped and len(rets) == 1  # a `finally` that returns: only that return
+    w = Once()
+    fall, rets = w.run([try_([ev("return")], final=[ev("call", path="final-mark")]), assign("after", "1")])
+    assert w.walks == 1 and fall is None and len(rets) == 1  # nothing fell into the `finally`: nothing falls out

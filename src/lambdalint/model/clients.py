@@ -36,7 +36,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.model.lifetimes import Frame, Interpreter, State, as_written
-from lambdalint.model.steps import EXCEPT, FINALLY, IF_FALSE, IF_TRUE, LOOP, Step
+from lambdalint.model.steps import EXCEPT, LOOP, Step
 from lambdalint.model.growth import shared_prefix
 from lambdalint.model.taint import Taint, inside as _inside
 
@@ -85,12 +85,20 @@ class ClientFrame(Frame):
     # inside an `except` clause: what is made there replaces what failed (a reconnect after
     # an error), which happens when something went wrong, not on every invocation
     recovering: bool = False
-    done: List[List[Event]] = field(default_factory=list)  # per block being walked: its events already walked
+    done: List[Event] = field(default_factory=list)  # the events of the block being walked walked so far
     returns: List[Returned] = field(default_factory=list)
-    loops: Tuple[Tuple[str, Span], ...] = ()
+    loops: Tuple[Tuple[str, Span], ...] = ()  # the loops it runs in (module, span), innermost last
 
 
 class ClientInterpreter(Interpreter):
+    # What is made does not depend on what an earlier pass made: a loop's body and a
+    # `finally` are walked once (the lifetimes walker joins states over two rounds and
+    # walks a `finally` once per way out of its `try`, which this record does not need);
+    # a path whose budget is spent ends there.
+    loop_rounds = 1
+    exits_walked_once = True
+    stops_when_spent = True
+
     def __init__(self, project: Project, catalog: Catalog) -> None:
         super().__init__(project, {})
         self.catalog = catalog
@@ -99,7 +107,6 @@ class ClientInterpreter(Interpreter):
         self.holds: Dict[str, Set[int]] = {}  # canonical value -> the Made it is
         self.writes: List[str] = []  # module-level roots written, in order
         self._variant: Dict[str, bool] = {}
-        self._excepts: Set[int] = set()  # ids of the `except` clauses' blocks of the `try`s being walked
         self.taint = Taint(project, conservative=True, global_tainted=self.variant_global)
         self.budget = _BUDGET
 
@@ -113,21 +120,52 @@ class ClientInterpreter(Interpreter):
                             tainted={p for p, held in env.items() if held is None})
         return self.run_entry(fn, state, frame)
 
-    # --- blocks --------------------------------------------------------------------
-    def block(self, events: Sequence[Event], state: State, frame: ClientFrame):  # type: ignore[override]
-        recovering = frame.recovering
-        frame.recovering = recovering or id(events) in self._excepts
-        frame.done.append([])
-        try:
-            return super().block(events, state, frame)
-        finally:
-            frame.done.pop()
-            frame.recovering = recovering
+    # --- the walk's hooks: what a block, a decision and an arm of an `if` keep ----------
+    def entering_block(self, events: Sequence[Event], frame: ClientFrame) -> List[Event]:  # type: ignore[override]
+        saved, frame.done = frame.done, []
+        return saved
 
+    def leaving_block(self, frame: ClientFrame, saved: List[Event]) -> None:  # type: ignore[override]
+        frame.done = saved
+
+    def trail_mark(self, frame: ClientFrame):  # type: ignore[override]
+        return frame.trail, frame.loops, frame.recovering
+
+    def trail_reset(self, frame: ClientFrame, mark) -> None:  # type: ignore[override]
+        frame.trail, frame.loops, frame.recovering = mark
+
+    def take(self, bundle: Optional[State], step: Step, e: Event, frame: ClientFrame) -> Optional[State]:  # type: ignore[override]
+        """A loop's body runs in that loop (``Made.loop``); an `except` clause recovers."""
+        kind = step[2]
+        if kind == LOOP:
+            frame.loops = frame.loops + ((step[0], step[1]),)
+        elif kind == EXCEPT:
+            frame.recovering = True
+        return super().take(bundle, step, e, frame)
+
+    def test_of(self, e: Event, state: State, frame: ClientFrame) -> Set[str]:  # type: ignore[override]
+        """The module-level names an `if` tests."""
+        tested = set()
+        for p in e.test + e.none_tests:
+            c = self.project.canonical(p, frame.env)
+            if c is not None and paths.is_global(c):
+                tested.add(paths.split(c)[0])
+        return tested
+
+    def arm(self, e: Event, holds: bool, test: Set[str], events: Sequence[Event], entered: State,  # type: ignore[override]
+            frame: ClientFrame):
+        """An arm that sets a module-level name its `if` tests (``if _client is None:
+        _client = ...``) runs to fill a cache: what it makes is ``cached``."""
+        made_mark, write_mark = len(self.made), len(self.writes)
+        out = self.block(events, entered, frame)
+        if test & set(self.writes[write_mark:]):
+            for m in self.made[made_mark:]:
+                m.cached = True
+        return out
+
+    # --- statements ------------------------------------------------------------------
     def event(self, e: Event, state: State, frame: ClientFrame):  # type: ignore[override]
-        if self.budget <= 0:
-            return None, []
-        done = frame.done[-1] if frame.done else []
+        done = frame.done
         kind = e.kind
         if kind in ("setitem", "augassign", "del"):
             self.write(e, frame)
@@ -146,77 +184,11 @@ class ClientInterpreter(Interpreter):
             out = super().event(e, state, frame)
         else:
             out = super().event(e, state, frame)
-        if frame.done:
-            frame.done[-1].append(e)
+        done.append(e)
         return out
 
-    def branch(self, e: Event, state: State, frame: ClientFrame):  # type: ignore[override]
-        """Both ways, with their decisions; a branch that tests a module-level name it sets
-        (``if _client is None: _client = ...``) runs to fill a cache."""
-        tested = set()
-        for p in e.test + e.none_tests:
-            c = self.project.canonical(p, frame.env)
-            if c is not None and paths.is_global(c):
-                tested.add(paths.split(c)[0])
-        text = dict(e.consts).get("text", "")
-        before = frame.trail
-        falls, rets = [], []
-        for block, kind in ((e.body, IF_TRUE), (e.orelse, IF_FALSE)):
-            made_mark, write_mark = len(self.made), len(self.writes)
-            frame.trail = before + ((frame.module, e.span, kind, text),)
-            fall, returned = self.block(block, state, frame)
-            frame.trail = before
-            falls.append(fall)
-            rets.extend(returned)
-            if tested & set(self.writes[write_mark:]):
-                for m in self.made[made_mark:]:
-                    m.cached = True
-        self.after_branch(e, frame, falls[0], falls[1])
-        return (state if any(f is not None for f in falls) else None), rets
-
-    # What is made does not depend on what an earlier pass made: a loop's body and a
-    # `finally` are walked once (the lifetimes walker joins states over two passes and
-    # over every way out of a `try`, which this record does not need).
-    def loop(self, e: Event, state: State, frame: ClientFrame):  # type: ignore[override]
-        loops, before = frame.loops, frame.trail
-        frame.loops = loops + ((frame.module, e.span),)
-        frame.trail = before + ((frame.module, e.span, LOOP, dict(e.consts).get("text", "")),)
-        _, rets = self.block(e.body, state, frame)
-        frame.loops, frame.trail = loops, before
-        fall, more = self.block(e.orelse, state, frame)
-        return fall, rets + more
-
-    def try_(self, e: Event, state: State, frame: ClientFrame):  # type: ignore[override]
-        mine = {id(h) for h in e.handlers} - self._excepts
-        self._excepts |= mine
-        before = frame.trail
-        try:
-            fall, rets = self.block(e.body, state, frame)
-            marks = e.marks
-            for i, h in enumerate(e.handlers):
-                mark = marks[i] if i < len(marks) else ("except", e.span)
-                frame.trail = before + ((frame.module, mark[1], EXCEPT, mark[0]),)
-                h_fall, h_rets = self.block(h, state, frame)
-                frame.trail = before
-                rets += h_rets
-                fall = fall if fall is not None else h_fall
-            if fall is not None:
-                fall, o_rets = self.block(e.orelse, fall, frame)
-                rets += o_rets
-            if e.final:
-                final_mark = marks[-1][1] if marks and marks[-1][0] == "finally" else e.span
-                frame.trail = before + ((frame.module, final_mark, FINALLY, ""),)
-                f_fall, f_rets = self.block(e.final, state, frame)
-                frame.trail = before
-                rets += f_rets
-                fall = fall if f_fall is not None else None
-            return fall, rets
-        finally:
-            self._excepts -= mine
-            frame.trail = before
-
     def with_(self, e: Event, state: State, frame: ClientFrame):  # type: ignore[override]
-        done = frame.done[-1] if frame.done else []
+        done = frame.done
         for ctx, _ in e.items:
             for i in self.holds.get(self.canon(ctx, frame) or "", set()):
                 if self.made[i].kind.with_closes:
@@ -231,7 +203,7 @@ class ClientInterpreter(Interpreter):
                     self.made[i].managed = True
         if len(e.items) == 1 and e.items[0][0] and self.project_context_manager(e.items[0][0], frame):
             return super().with_(e, state, frame)  # its body runs around the `with` body
-        return self.block(e.body, state, frame)
+        return self.with_body(e, self.flow(state), frame)
 
     def project_context_manager(self, ctx: str, frame: ClientFrame) -> bool:
         callee = paths.callable_of(self.canon(ctx, frame) or "")
@@ -272,7 +244,7 @@ class ClientInterpreter(Interpreter):
         canon = self.canon(e.path, frame)
         if canon is None:
             return state
-        done = frame.done[-1] if frame.done else []
+        done = frame.done
         target = self.project.target(canon)
         if target is not None and target.kind in ("function", "class") and target.module:
             return self.enter(target, canon, e, state, frame, done)
@@ -332,7 +304,7 @@ class ClientInterpreter(Interpreter):
         """A project ``@contextmanager`` entered by ``with`` (the lifetimes walker's entry
         into it): its body runs around the ``with`` body."""
         canon = self.canon(e.path, frame) or target.path
-        self.enter_body(fn, target, canon, e, frame, frame.done[-1] if frame.done else [], on_yield)
+        self.enter_body(fn, target, canon, e, frame, frame.done, on_yield)
         return state
 
     def enter_body(self, fn: Function, target, canon: str, e: Event, frame: ClientFrame, done: List[Event],
@@ -375,7 +347,7 @@ class ClientInterpreter(Interpreter):
     def assign(self, e: Event, state: State, frame: ClientFrame) -> State:  # type: ignore[override]
         if e.path is None:
             return state
-        done = frame.done[-1] if frame.done else []
+        done = frame.done
         root, segs = paths.split(e.path)
         value = self.canon(e.value, frame)
         held = self.held_by(value)

@@ -277,8 +277,8 @@ class GrowthInterpreter(Interpreter):
     def narrowed(self, e: Event, holds: bool, state: State, frame: GrowthFrame) -> Optional[State]:  # type: ignore[override]
         return self.narrow(e, holds, state, frame)
 
-    def join_arms(self, e: Event, entry: State, body, orelse, frame: GrowthFrame):  # type: ignore[override]
-        return Walker.join_arms(self, e, entry, body, orelse, frame)  # no liveness guards: nothing is torn down here
+    def join_arms(self, e: Event, entry: State, body, orelse, frame: GrowthFrame, test=None):  # type: ignore[override]
+        return Walker.join_arms(self, e, entry, body, orelse, frame, test)  # no liveness guards: nothing is torn down here
 
     def narrow(self, e: Event, holds: bool, state: State, frame: GrowthFrame) -> Optional[State]:
         """The states that take the branch where the condition is ``holds``: a

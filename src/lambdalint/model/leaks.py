@@ -8,9 +8,9 @@ context's key (``app:logger['user']`` for Powertools ``append_keys``,
 ``structlog.contextvars['user']``). A place under another (``app:CACHE['user']``
 under ``app:CACHE``) is part of it.
 
-``LeakInterpreter`` walks one invocation over the facts, with the flow of the
-lifetimes interpreter (branches, loops, ``try``/``finally``, ``with``, calls into
-project functions inlined) and the shared request-data taint
+``LeakInterpreter`` walks one invocation over the facts on the shared walker
+(``model.walk``: branches, loops, ``try``/``finally``, ``with``; calls into project
+functions inlined) with the shared request-data taint
 (``lambdalint.model.taint``). Each place has a set of possible states:
 
 - absent: what import left (or a value that is the same for every caller);
@@ -31,7 +31,7 @@ request), values that do not come from the request.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
@@ -47,7 +47,9 @@ from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import replay_warm
+from lambdalint.model.steps import EXCEPT, Step
 from lambdalint.model.taint import Taint, inside
+from lambdalint.model.walk import Walker
 
 CURRENT = ("cur", -1)
 CLEAN = ("clean", -1)
@@ -105,7 +107,8 @@ class Frame(_LifetimeFrame):
     fn: Optional[Function] = None
     tainted: Set[str] = field(default_factory=set)
     headers: Dict[Span, bool] = field(default_factory=dict)
-    done: List[Event] = field(default_factory=list)
+    done: List[Event] = field(default_factory=list)  # the events of the block being walked walked so far
+    skipped: Set[int] = field(default_factory=set)  # ids of its events that are a subscript's base (``_subscript_bases``)
     guards: Tuple[str, ...] = ()
     conds: Tuple[str, ...] = ()
     keyed: int = 0  # inside a condition that compares module state with request data
@@ -161,6 +164,8 @@ _SHALLOW_COPIES = frozenset({"copy"})
 
 
 class LeakInterpreter(Interpreter):
+    falls_when_spent = True  # out of budget: a block is left with what reached that far
+
     def __init__(self, project: Project, contexts: ContextCatalog) -> None:
         super().__init__(project, {})
         self.contexts = contexts
@@ -207,40 +212,40 @@ class LeakInterpreter(Interpreter):
                 self.read(state, owner, Event("use", d.span), frame, f"the event logged by `@{d.callee_text or method}`")
         return state
 
-    # --- blocks ----------------------------------------------------------------------
-    def block(self, events: Sequence[Event], state: State, frame: Frame):  # type: ignore[override]
-        saved, saved_guards = frame.done, frame.guards
-        frame.done = []
-        try:
-            returns: List[State] = []
-            current: Optional[State] = state
-            bases = _subscript_bases(events)
-            for i, e in enumerate(events):
-                if current is None or self.budget <= 0:
-                    break
-                self.budget -= 1
-                if i in bases:
-                    frame.done.append(e)
-                    continue  # `CTX` in `CTX["service"]`: the subscript's own use says which slot
-                current, rets = self.event(e, current, frame)
-                returns.extend(rets)
-                frame.done.append(e)
-            return current, returns
-        finally:
-            frame.done, frame.guards = saved, saved_guards
+    # --- the walk's hooks: what a block, a decision and an arm of an `if` keep ----------
+    def entering_block(self, events: Sequence[Event], frame: Frame):  # type: ignore[override]
+        saved = frame.done, frame.skipped
+        frame.done, frame.skipped = [], _subscript_bases(events)
+        return saved
+
+    def leaving_block(self, frame: Frame, saved) -> None:  # type: ignore[override]
+        frame.done, frame.skipped = saved
+
+    # what must hold for a write (``guards``, ``conds``, ``keyed``) follows the decisions:
+    # set as one is taken (``take``, ``arm``), undone where the walker undoes decisions
+    def trail_mark(self, frame: Frame):  # type: ignore[override]
+        return frame.trail, frame.guards, frame.conds, frame.keyed
+
+    def trail_reset(self, frame: Frame, mark) -> None:  # type: ignore[override]
+        frame.trail, frame.guards, frame.conds, frame.keyed = mark
+
+    def take(self, bundle: Optional[State], step: Step, e: Event, frame: Frame) -> Optional[State]:  # type: ignore[override]
+        if step[2] == EXCEPT:
+            frame.guards = frame.guards + (f"an exception is caught by the `try` at line {e.span[0]}",)
+        return super().take(bundle, step, e, frame)
 
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
+        # `CTX` in `CTX["service"]`: the subscript's own use says which slot
+        out = (state, []) if id(e) in frame.skipped else self.statement(e, state, frame)
+        frame.done.append(e)  # (a later statement's parts)
+        return out
+
+    def statement(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
+        """What ``e`` does (control flow: the walker's)."""
         kind = e.kind
         if kind == "use":
             self.read_path(e, state, frame)
             return state, []
-        if kind == "guard":  # the rest of this block runs only when `value` holds
-            frame.guards = frame.guards + (e.value or "",)
-            return state, []
-        if kind == "try" and e.handlers:
-            marked = tuple((Event("guard", e.span, value=f"an exception is caught by the `try` at line {e.span[0]}"),)
-                           + h for h in e.handlers)
-            return self.try_(replace(e, handlers=marked), state, frame)
         if kind == "setitem":
             return self.setitem(e, state, frame), []
         if kind == "return":
@@ -250,6 +255,8 @@ class LeakInterpreter(Interpreter):
         if kind in ("loop", "with"):
             frame.headers[e.span] = self.taint.span(e.span, frame, frame.done)
         if kind == "loop":
+            # (set here, not by the LOOP decision in ``take``, which holds for the body only:
+            # this guard has always covered the loop's `else` too)
             saved = frame.guards
             frame.guards = saved + (f"the loop at line {e.span[0]} runs",)
             try:
@@ -597,46 +604,50 @@ class LeakInterpreter(Interpreter):
                     self.read(state, kind.module, e, frame, f"`{paths.display(e.path or '')}(...)`")
         return False, state
 
-    # --- control flow -------------------------------------------------------------------
-    def branch(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
-        text = dict(e.consts).get("text")
+    # --- control flow: an `if`'s arms and where they meet -------------------------------------
+    def test_of(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
+        """(1 when the test is keyed, see ``keyed_test``; the key of a test of request
+        data only, see ``arm``; the places it tests), read before either arm runs."""
         keyed, request_only, tested = self.keyed_test(e, state, frame)
         self.drop_pending(e.span, frame, only_bare=not keyed)
-        # `if event.get("user"): USER = ...` ... `if event.get("user"): read(USER)`: the same
-        # test of the same request takes the same branch both times
+        text = dict(e.consts).get("text")
         decided = f"{frame.module}:{frame.chain[-1]}:{text}" if text and request_only else None
-        saved, saved_conds = frame.guards, frame.conds
-        outs = []
-        for block, holds in ((e.body, True), (e.orelse, False)):
-            if decided:
-                frame.conds = saved_conds + (f"{decided}:{holds}",)
-            cond = f"`{text}` is {'true' if holds else 'false'}" if text else \
-                f"the condition at line {e.span[0]} {'holds' if holds else 'fails'}"
-            frame.guards = saved + (cond,)
-            frame.keyed += keyed
-            try:
-                outs.append(self.block(block, state, frame))
-            finally:
-                frame.keyed -= keyed
-                frame.guards, frame.conds = saved, saved_conds
-        (body_fall, body_rets), (else_fall, else_rets) = outs
-        falls = [s for s in (body_fall, else_fall) if s is not None]
-        if not falls:
-            return None, body_rets + else_rets
-        joined = join(falls)
-        if len(falls) == 2 and tested:
+        return keyed, decided, tested
+
+    def arm(self, e: Event, holds: bool, test, events: Sequence[Event], entered: State, frame: Frame):  # type: ignore[override]
+        """What holds on the arm for a write made there (``trail_reset`` undoes it after)."""
+        keyed, decided, _ = test
+        if decided:
+            # `if event.get("user"): USER = ...` ... `if event.get("user"): read(USER)`: the same
+            # test of the same request takes the same branch both times
+            frame.conds = frame.conds + (f"{decided}:{holds}",)
+        text = dict(e.consts).get("text")
+        cond = f"`{text}` is {'true' if holds else 'false'}" if text else \
+            f"the condition at line {e.span[0]} {'holds' if holds else 'fails'}"
+        frame.guards = frame.guards + (cond,)
+        frame.keyed += keyed
+        return self.block(events, entered, frame)
+
+    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame, test=None):  # type: ignore[override]
+        # (no liveness guards as the lifetimes join has: nothing is torn down here)
+        joined, rets = Walker.join_arms(self, e, entry, body, orelse, frame)
+        falls = [s for s in (body[0], orelse[0]) if s is not None]
+        if len(falls) < 2:
+            return joined, rets
+        keyed, _, tested = test
+        if tested:
             # `if "user" in CTX: del CTX["user"]`, `if USER: USER = None`: the other branch
             # is the one where there is nothing to reset
             for place in list(joined):
                 if any(f.get(place) == frozenset({CLEAN}) for f in falls) and any(under(place, t) for t in tested):
                     joined[place] = frozenset({CLEAN})
-        if keyed and len(falls) == 2 and self.replaying:
+        if keyed and self.replaying:
             # `if LAST_ID != event["id"]: LAST_ID = ...; RESULT = ...`: the other branch is
             # the one where the state already belongs to this request
             for place in list(joined):
                 if any(f.get(place) == frozenset({CURRENT}) for f in falls):
                     joined[place] = frozenset({CURRENT})
-        return joined, body_rets + else_rets
+        return joined, rets
 
     def keyed_test(self, e: Event, state: State, frame: Frame) -> Tuple[int, bool, Set[str]]:
         """(1 when the condition reads module state and request data both: it checks
@@ -705,7 +716,7 @@ class LeakInterpreter(Interpreter):
 
 
 def _subscript_bases(events: Sequence[Event]) -> Set[int]:
-    """Indexes of the ``use`` of ``x`` that ``x[...]`` (and ``del x[...]``) emits before
+    """The ``use``s of ``x`` (their ids) that ``x[...]`` (and ``del x[...]``) emits before
     its own use of ``x.__getitem__()`` (or call of ``x.__delitem__``)."""
     out: Set[int] = set()
     for j, e in enumerate(events):
@@ -720,7 +731,7 @@ def _subscript_bases(events: Sequence[Event]) -> Set[int]:
             if not inside(x.span, e.span):
                 break
             if x.kind == "use" and x.path == base:
-                out.add(i)
+                out.add(id(x))
                 break
     return out
 

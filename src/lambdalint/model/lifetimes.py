@@ -357,13 +357,6 @@ class Interpreter(Walker):
         frame.trail = before + ((frame.module, span, kind, text),)
         return before
 
-    def after_branch(self, e: Event, frame: Frame, body_fall: Optional[State], else_fall: Optional[State]) -> None:
-        """After an `if` whose body (or `else`) always leaves early, what follows runs
-        only on the other branch."""
-        if (body_fall is None) != (else_fall is None):
-            self.decided(frame, EXITS_IF_TRUE if body_fall is None else EXITS_IF_FALSE, e.span,
-                         dict(e.consts).get("text", ""))
-
     def left_early(self, e: Event, text: str, kind: str, body, orelse, frame: Frame):
         self.decided(frame, kind, e.span, text)
         return body, orelse
@@ -538,7 +531,7 @@ class Interpreter(Walker):
             self.sites[site] = replace(self.sites[site], trail=kept[:shared])
 
     # --- control flow (the shape is ``Walker``'s) -------------------------------------
-    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame):
+    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame, test=None):
         """Where an `if`'s arms meet: a resource re-created on one arm under a test of its
         liveness (``if conn is None or conn.closed: conn = connect()``) is live after it."""
         body_fall, else_fall = body[0], orelse[0]

@@ -174,9 +174,9 @@ class _LoopInterpreter(Interpreter):
                 self.touched.add(t.path)  # made inside the running loop
         return new
 
-    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame):
+    def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame, test=None):
         if not any("loop" in seg.lower() for p in e.test for seg in _names(p)):
-            return super().join_arms(e, entry, body, orelse, frame)
+            return super().join_arms(e, entry, body, orelse, frame, test)
         # `if _loop is not asyncio.get_running_loop(): client = ...` re-creates a client
         # bound to a dead loop; a branch that does so revives it.
         falls = [s for s in (body[0], orelse[0]) if s is not None]

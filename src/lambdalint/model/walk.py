@@ -13,8 +13,11 @@ followed along every path.
   (returns; and, where the domain keeps them in the flow, raises, breaks, continues).
 
 The domain hooks (first section) say how bundles join and how flows are built; the
-statement hooks say what a statement does (``step``, ``returning``, ``raising``...)
-and what a test proves on a branch (``narrowed``).
+statement hooks say what a statement does (``step``, ``returning``, ``raising``...),
+what a test proves on a branch (``narrowed``) and what the domain keeps around a block
+or an arm while it is walked (``entering_block``, ``test_of``, ``arm``). A domain that
+records what is made rather than what it holds walks less: one round of a loop
+(``loop_rounds``), a `finally` once for every way out (``exits_walked_once``).
 """
 
 from __future__ import annotations
@@ -47,10 +50,18 @@ class LoopRun:
 
 class Walker:
     budget: int = 0
-    # when the budget is spent, a path ends where it is (rather than walking on)
+    # when the budget is spent (each event costs ``weight``), a path ends where it is...
     stops_when_spent = False
+    # ...or the block is left as it is: what reached the first event the budget cannot
+    # pay for falls off its end (neither: the walk goes on, the domain stops where it must)
+    falls_when_spent = False
     # rounds of a loop's body: two reach what a second iteration meets of the first
     loop_rounds = 2
+    # a `finally` (a `with`'s exit) walked once, for every way out of ``exit_groups``
+    # joined, rather than once per group: for a domain whose record does not depend on
+    # which paths reach it (what is made, not what it holds), and which then falls on
+    # only when both its block and the `finally` do
+    exits_walked_once = False
 
     # --- the domain ------------------------------------------------------------------
     def nothing(self) -> Bundle:
@@ -141,8 +152,8 @@ class Walker:
         on the other branch: the decision ``kind`` (EXITS_IF_TRUE / EXITS_IF_FALSE)."""
         return body, orelse
 
-    def join_arms(self, e: Event, entry: Bundle, body: Flow, orelse: Flow, frame: Frame) -> Flow:
-        """Where the two arms of an `if` meet again."""
+    def join_arms(self, e: Event, entry: Bundle, body: Flow, orelse: Flow, frame: Frame, test: Any = None) -> Flow:
+        """Where the two arms of an `if` meet again (``test``: what ``test_of`` read)."""
         return self.flow(self.joined([self.falls(body), self.falls(orelse)]), (body, orelse))
 
     def loop_head(self, run: LoopRun, arriving: Bundle, round_: int, frame: Frame) -> Bundle:
@@ -173,16 +184,42 @@ class Walker:
     def raising_first(self, e: Event, entry: Bundle, frame: Frame) -> Bundle:
         return entry
 
+    # --- what the domain keeps while a block or an arm is walked ----------------------------
+    def entering_block(self, events: Sequence[Event], frame: Frame) -> Any:
+        """A block is about to be walked: set up what the domain keeps per block (the
+        events walked so far in it, which a statement's parts are); returns what
+        ``leaving_block`` restores when it ends."""
+        return None
+
+    def leaving_block(self, frame: Frame, saved: Any) -> None:
+        pass
+
+    def test_of(self, e: Event, bundle: Bundle, frame: Frame) -> Any:
+        """What the domain reads of an `if`'s test, where the test runs (before either
+        arm is walked); handed to ``arm`` and ``join_arms``."""
+        return None
+
+    def arm(self, e: Event, holds: bool, test: Any, events: Sequence[Event], entered: Bundle, frame: Frame) -> Flow:
+        """Walk one arm of the `if` ``e`` (``holds``: the arm where its test is true) from
+        ``entered``, which has taken the arm's decision. A domain wraps the walk here
+        for what holds inside the arm or what the arm did; what it sets on the frame is
+        undone after the arm by ``trail_reset``, when its trail mark covers it."""
+        return self.block(events, entered, frame)
+
     # --- the walk ----------------------------------------------------------------------
     def block(self, events: Sequence[Event], entry: Bundle, frame: Frame) -> Flow:
         mark = self.trail_mark(frame)  # decisions taken inside (an early exit) hold until the block ends
+        saved = self.entering_block(events, frame)
         parts = []
         current = entry
         # (the hot loop of every walk: the hooks are looked up once per block)
         reaches, weight, event, falls = self.reaches, self.weight, self.event, self.falls
+        falls_when_spent = self.falls_when_spent
         for e in events:
             if not reaches(current):
                 break
+            if falls_when_spent and self.budget <= 0:
+                break  # out of budget: what reached here falls off the block's end
             self.budget -= weight(current)
             if self.budget <= 0 and self.stops_when_spent:
                 current = self.nothing()  # out of budget: stop following this path rather than guess
@@ -190,6 +227,7 @@ class Walker:
             out = event(e, current, frame)
             parts.append(out)
             current = falls(out)
+        self.leaving_block(frame, saved)
         self.trail_reset(frame, mark)
         return self.flow(current, parts)
 
@@ -221,14 +259,16 @@ class Walker:
     def branch(self, e: Event, bundle: Bundle, frame: Frame) -> Flow:
         text = dict(e.consts).get("text", "")
         mark = self.trail_mark(frame)
-        # what the test proves is read where it runs, before either arm changes anything
+        # what the test reads and proves is read where it runs, before either arm changes anything
+        test = self.test_of(e, bundle, frame)
         entries = [self.narrowed(e, True, bundle, frame), self.narrowed(e, False, bundle, frame)]
         arms: List[Optional[Flow]] = []
         for block, entered, kind in ((e.body, entries[0], IF_TRUE), (e.orelse, entries[1], IF_FALSE)):
             if not self.reaches(entered):
                 arms.append(None)  # no path takes this arm
                 continue
-            arms.append(self.block(block, self.decide(entered, (frame.module, e.span, kind, text), e, frame, mark), frame))
+            entered = self.decide(entered, (frame.module, e.span, kind, text), e, frame, mark)
+            arms.append(self.arm(e, kind == IF_TRUE, test, block, entered, frame))
             self.trail_reset(frame, mark)
         body, orelse = arms
         if body is not None and orelse is not None:
@@ -238,7 +278,7 @@ class Walker:
                                                body, orelse, frame)
         none = self.flow(self.nothing())
         return self.join_arms(e, bundle, body if body is not None else none, orelse if orelse is not None else none,
-                              frame)
+                              frame, test)
 
     def loop(self, e: Event, bundle: Bundle, frame: Frame) -> Flow:
         run = self.loop_started(e, bundle, frame)
@@ -310,15 +350,33 @@ class Walker:
         """``flow`` (and the exceptions ``raised``) after ``run`` on each way out, as a
         `finally` runs: what falls falls on, every exit leaves as it came (unless
         ``run`` itself leaves otherwise)."""
+        groups = self.exit_groups(flow, raised)
+        if self.exits_walked_once:
+            return self.through_once(groups, run)
         parts: List[Flow] = []
         falls = self.nothing()
-        for paths, leave in self.exit_groups(flow, raised):
+        for paths, leave in groups:
             after = run(paths)
             if leave is None:
                 falls = self.falls(after)
             elif self.reaches(self.falls(after)):
                 parts.append(leave(self.falls(after)))
             parts.append(after)
+        return self.flow(falls, parts)
+
+    def through_once(self, groups: List[Tuple[Bundle, Optional[Callable[[Bundle], Flow]]]],
+                     run: Callable[[Bundle], Flow]) -> Flow:
+        """``through`` with ``run`` walked once, for the paths of every group joined:
+        when it falls, each way out leaves as it came (the way that fell falls on)."""
+        after = run(self.joined([paths for paths, _ in groups]))
+        parts: List[Flow] = [after]
+        falls = self.nothing()
+        if self.reaches(self.falls(after)):
+            for _, leave in groups:
+                if leave is None:
+                    falls = self.falls(after)
+                else:
+                    parts.append(leave(self.falls(after)))
         return self.flow(falls, parts)
 
     def with_(self, e: Event, bundle: Bundle, frame: Frame) -> Flow:
