@@ -410,3 +410,77 @@ def test_story_says_it_is_kept_in_the_cache_and_how_to_clear_it(tmp_path):
     assert "`get_db(...)` is closed in the handler (as `conn`)" in d.message
     assert any("kept in `get_db`'s cache" in label.text for label in d.labels)
     assert "get_db.cache_clear()" in d.fix.message
+
+
+# Which modules are read to decide whether a factory with parameters is always called
+# with the same constants: those that can name it (its own, importers of it or of its
+# module, and so on through re-exports). A call or a hand-around through a package that
+# re-exports it still counts.
+_DB_WITH_PARAMETER = """
+    import functools
+    import sqlite3
+
+    @functools.lru_cache(maxsize=None)
+    def get_db(name):
+        return sqlite3.connect(name)
+"""
+_HANDLER_CLOSING = """
+    from pkg import get_db
+
+    def handler(event, context):
+        conn = get_db("/tmp/app.db")
+        rows = conn.execute("select 1").fetchall()
+        conn.close()  {marker}
+        return rows
+"""
+
+
+def test_a_factory_handed_around_by_a_module_that_imports_its_module_is_no_single_object(tmp_path):
+    diagnostics = lint(tmp_path, {
+        "pkg/__init__.py": "from pkg.db import get_db\n",
+        "pkg/db.py": _DB_WITH_PARAMETER,
+        # (jobs is loaded with the handler: in a Lambda that never imports it, its calls never run)
+        "app.py": _HANDLER_CLOSING.replace("from pkg import get_db", "from pkg.db import get_db\n    import jobs")
+                                  .replace("{marker}", ""),
+        "jobs.py": """
+            from pkg import db
+
+            def warm_all(names):
+                return list(map(db.get_db, names))
+        """,
+    })
+    assert not diagnostics, "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)
+
+
+def test_a_factory_called_with_one_constant_is_one_object_whatever_unrelated_modules_call(tmp_path):
+    diagnostics = lint(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/db.py": _DB_WITH_PARAMETER,
+        "app.py": _HANDLER_CLOSING.replace("from pkg import", "from pkg.db import").replace("{marker}", "# expect: LAM101"),
+        "other.py": """
+            def get_db(name):
+                return name  # a function of the same name, never imported from pkg
+
+            def job(event):
+                return get_db(event["name"])
+        """,
+    })
+    assert found(diagnostics) == expected_markers(tmp_path)
+
+
+def test_only_the_modules_that_can_name_the_factory_are_read(tmp_path):
+    from lambdalint.graph.link import Project
+    from lambdalint.index import index_source
+    import textwrap
+
+    sources = {
+        "pkg/__init__.py": ("pkg", "from pkg.db import get_db\n"),
+        "pkg/db.py": ("pkg.db", _DB_WITH_PARAMETER),
+        "app.py": ("app", "from pkg import get_db\n"),
+        "deep.py": ("deep", "import app\n"),
+        "alone.py": ("alone", "import sqlite3\n"),
+        "whole.py": ("whole", "import pkg.db\n"),
+    }
+    project = Project([index_source(textwrap.dedent(code).encode(), path, module, path.endswith("__init__.py"))
+                       for path, (module, code) in sources.items()])
+    assert project._may_name({"pkg.db.get_db": ("pkg.db", "get_db")}) == {"pkg", "pkg.db", "app", "deep", "whole"}  # deep: `app.get_db`

@@ -418,7 +418,8 @@ class Project:
         the same constant arguments, and that nothing uses other than by calling them."""
         seen: Dict[str, Set[tuple]] = {}
         spoiled: Set[str] = set()
-        for m in self.modules.values():
+        for name in sorted(self._may_name(functions)):
+            m = self.modules[name]
             for fn in m.functions.values():
                 env: Dict[str, Optional[str]] = {}
                 for _, given in fn.default_call_firsts:
@@ -445,6 +446,30 @@ class Project:
                                     and f"{t.module}.{t.qualname}" in functions and not raw.endswith("()"):
                                 spoiled.add(f"{t.module}.{t.qualname}")
         return [functions[k] for k, calls in seen.items() if k not in spoiled and len(calls) == 1]
+
+    def _may_name(self, functions: Dict[str, Tuple[str, str]]) -> Set[str]:
+        """The modules whose code can name one of ``functions`` (by dotted path): the
+        modules that define them, and those that import one of them, or a module that
+        defines or re-exports one (``from db import get_db`` in a package's
+        ``__init__``), found again through each re-export. The rest are not read (their
+        bodies are not decoded: the project may hold thousands)."""
+        named = set(functions)  # dotted paths that denote one of them
+        holders = {module for module, _ in functions.values()}  # modules that hold one as an attribute
+        found = set(holders)
+        grew = True
+        while grew:
+            grew = False
+            for m in self.modules.values():
+                refs = [*m.imports, *(p for _, p in m.imported)]
+                if m.module not in found and any(r in named or r in holders for r in refs):
+                    found.add(m.module)
+                    grew = True
+                for alias, p in m.imported:
+                    if p in named and f"{m.module}.{alias}" not in named:
+                        named.add(f"{m.module}.{alias}")
+                        holders.add(m.module)
+                        grew = True
+        return found & self.modules.keys()
 
     # --- what a process loads ---------------------------------------------------------
     def import_closure(self, module: str) -> FrozenSet[str]:
