@@ -14,6 +14,11 @@ defined under its name, real code binds one of:
 - what a library decorator returns for a project function
   (``handler = logger.inject_lambda_context(inner)``, ``metric_scope(inner)``).
 
+The same reading of "a project function returns a wrapper" says what any call of a
+function decorated by a project decorator runs (``decorator_wrappers``,
+``wrapper_to_run``): at run time ``lookup`` IS ``memo(lookup)``, the wrapper, whose
+``fn(...)`` runs the original. The model's interpreters and ``graph.reach`` walk it.
+
 By convention (the object's name follows the handler patterns) a function is
 taken only with an ``(event, context)``-shaped signature (or, for the function a
 wrapper calls, whatever it is passed); when a deployment file or config names
@@ -25,10 +30,10 @@ Facts only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function
+from lambdalint.index.facts import Decorator, Event, Function, Span
 from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
 from lambdalint.graph.link import SELF_OF_METHOD, Project, iter_events
 
@@ -237,3 +242,89 @@ def _returned_params(fn: Function) -> set:
         if e.kind == "return" and e.value and e.value[:1] == "$" and "." not in e.value and "(" not in e.value:
             out.add(e.value[1:])
     return out
+
+
+# --- what a call of a decorated function runs ---------------------------------------------
+
+@dataclass(frozen=True)
+class Wrapper:
+    """The function a project decorator returns in place of the function it decorates
+    (``def memo(fn): def wrapper(*args): ... fn(*args) ...; return wrapper``; for a
+    factory's ``@retry(times=3)``, the one the decorator ``retry(...)`` returns returns):
+    a call of the decorated function runs the wrapper, whose ``fn(...)`` runs the
+    decorated function (or the next wrapper in)."""
+
+    module: str
+    qualname: str
+    param: str  # the decorator's parameter: ``$fn``
+    decorated: str  # the decorated function's path: ``app.lookup``
+    span: Span  # the decorator's
+    # whether the wrapper calls the decorated function itself (``fn(*args)``), where its
+    # facts say; one that only hands it on (``Thread(target=fn)``) runs it somewhere unknown
+    calls: bool = True
+
+    @property
+    def key(self) -> Tuple[str, str]:
+        return self.module, self.qualname
+
+    @property
+    def closure(self) -> Dict[str, Optional[str]]:
+        """What the wrapper reads from the decorator: its parameter, bound to the decorated function."""
+        return {self.param: self.decorated}
+
+
+def decorator_wrappers(project: Project, module: str, fn: Function, calling: bool = True) -> Tuple[Wrapper, ...]:
+    """The wrappers ``fn``'s project decorators put in its place, outermost first. A
+    decorator the graph cannot follow (a library's, such as ``functools.cache`` or a
+    tracer; a class; one that returns the function itself, or something other than a
+    nested function) has none: the call runs the decorated body as before. Methods keep
+    their own body too (``self`` is bound by the call). ``calling``: only the wrappers
+    that call the decorated function themselves (``Wrapper.calls``)."""
+    if not fn.decorators or fn.class_name is not None:
+        return ()
+    key = (module, fn.qualname)
+    found = project.wrappers.get(key)
+    if found is None:
+        found = project.wrappers[key] = tuple(w for w in (_wrapper(project, module, fn, d) for d in fn.decorators)
+                                              if w is not None)
+    return tuple(w for w in found if w.calls) if calling else found
+
+
+def _wrapper(project: Project, module: str, fn: Function, d: Decorator) -> Optional[Wrapper]:
+    t = project.target(d.path) if d.path else None
+    if t is None or t.kind != "function" or not t.module:
+        return None
+    maker: Optional[Tuple[str, str]] = (t.module, t.qualname)
+    if d.called:  # `@retry(times=3)`: the decorator is what `retry(...)` returns
+        maker = returned_function(project, t.module, t.qualname)
+    decorator = project.function(*maker) if maker is not None else None
+    if decorator is None or decorator.takes_receiver or not decorator.params:
+        return None
+    made = returned_function(project, *maker)  # type: ignore[misc]
+    wrapper = project.function(*made) if made is not None else None
+    param = decorator.params[0]
+    if wrapper is None or made[0] != maker[0] or not made[1].startswith(maker[1] + ".") \
+            or made == (module, fn.qualname):  # type: ignore[index]
+        return None  # not a nested wrapper
+    return Wrapper(made[0], made[1], "$" + param, f"{module}.{fn.qualname}", d.span,  # type: ignore[index]
+                   param in wrapper.free_calls)
+
+
+def wrapper_to_run(project: Project, module: str, fn: Function, stack: Tuple[Tuple[str, str], ...],
+                   call_path: Optional[str] = None) -> Optional[Wrapper]:
+    """The wrapper a call of ``module.fn`` runs, from code whose call stack (``(module,
+    qualname)`` of each function being walked) is ``stack``: the outermost one, except that
+    inside a wrapper its own ``fn(...)`` (a call through a variable, not one naming the
+    function: ``call_path``) runs the next wrapper in, or, past the last, the function."""
+    wrappers = decorator_wrappers(project, module, fn)
+    if not wrappers:
+        return None
+    if call_path is not None and call_path[:1] not in "$%" and stack.count(wrappers[0].key) < 2:
+        # `lookup(...)` by its name: from the start, wherever it is called (even in another
+        # function the same decorator wraps)
+        return wrappers[0]
+    running = set(stack)
+    for w in wrappers:
+        if w.key not in running:
+            return w
+    return None

@@ -28,6 +28,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
+from lambdalint.graph.objects import wrapper_to_run
 
 CONST = "<const>"
 FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:app:STAGE,%name>"
@@ -200,7 +201,16 @@ class _Walk:
             fn = self.project.function(t.module, qualname)
             if fn is None or len(frame.stack) >= self.max_depth or (t.module, qualname) in frame.stack:
                 continue
+            closure: Dict[str, Optional[str]] = {}
+            w = wrapper_to_run(self.project, t.module, fn, frame.stack, e.path if direct else None) \
+                if t.kind == "function" else None
+            wrapper = self.project.function(w.module, w.qualname) if w is not None else None
+            if w is not None and wrapper is not None:
+                # `@memo def lookup`: a call of `lookup` runs the wrapper `memo` returned, whose `fn(...)` runs it
+                fn, t, qualname, closure = wrapper, Target("function", f"{w.module}.{w.qualname}", w.module,
+                                                           w.qualname), w.qualname, w.closure
             env = self.bind(fn, t, e if direct else None, frame)
+            env.update(closure)
             key = (t.module, qualname, tuple(sorted(env.items(), key=lambda kv: kv[0])))
             if key in self.seen:
                 continue

@@ -11,6 +11,8 @@ from typing import Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
+from lambdalint.graph.link import Target
+from lambdalint.graph.objects import decorator_wrappers, wrapper_to_run
 
 
 def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
@@ -55,23 +57,30 @@ def decorator_wrapper(project, module: str, fn: Function) -> Optional[Tuple[str,
     ``wrapper``, which calls ``fn(event, context)`` in a ``try``/``finally``): the
     wrapper's module, the wrapper, and its environment, in which the decorator's
     parameter is the entry function. None for any other entry."""
-    from lambdalint.graph.objects import returned_function  # the graph's reading of "returns a function"
+    wrappers = decorator_wrappers(project, module, fn)
+    wrapper = project.function(wrappers[0].module, wrappers[0].qualname) if wrappers else None
+    if wrapper is None:
+        return None
+    env: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
+    env.update(wrappers[0].closure)
+    return wrappers[0].module, wrapper, env
 
-    for d in fn.decorators:
-        if not d.path or d.called:
-            continue
-        target = project.target(d.path)
-        if target is None or target.kind != "function" or not target.module:
-            continue
-        decorator = project.function(target.module, target.qualname)
-        made = returned_function(project, target.module, target.qualname)
-        wrapper = project.function(*made) if made is not None else None
-        if decorator is None or wrapper is None or not decorator.params or decorator.params[0] not in wrapper.free_calls:
-            continue
-        env: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
-        env["$" + decorator.params[0]] = f"{module}.{fn.qualname}"
-        return made[0], wrapper, env
-    return None
+
+def run_in_place(project, fn: Function, target: Target, e: Optional[Event], stack: Tuple[Tuple[str, str], ...],
+                 direct: bool = True) -> Tuple[Function, Target, Dict[str, Optional[str]]]:
+    """What a call ``e`` of the project function ``fn`` (``target``) runs, for every
+    interpreter that follows calls: the function itself, with no names from elsewhere;
+    or, when a project decorator put a wrapper in its place (``graph.objects.Wrapper``),
+    the wrapper, with the decorator's parameter bound to the function (the wrapper's
+    ``fn(*args)`` then runs it, or the next wrapper in). ``stack``: the functions being
+    walked; ``direct``: the call names the function (not library code it is handed to)."""
+    if target.kind != "function" or target.qualname != fn.qualname:
+        return fn, target, {}
+    w = wrapper_to_run(project, target.module, fn, stack, e.path if direct and e is not None else None)
+    wrapper = project.function(w.module, w.qualname) if w is not None else None
+    if wrapper is None:
+        return fn, target, {}
+    return wrapper, Target("function", f"{w.module}.{w.qualname}", w.module, w.qualname), w.closure
 
 
 # Library calls that keep a function for later (exit, signals, finalisers, SnapStart's

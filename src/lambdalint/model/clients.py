@@ -36,6 +36,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.model.lifetimes import Frame, Interpreter, State, as_written
+from lambdalint.model.binding import run_in_place
 from lambdalint.model.steps import EXCEPT, FINALLY, IF_FALSE, IF_TRUE, LOOP, Step
 from lambdalint.model.growth import shared_prefix
 from lambdalint.model.taint import Taint, inside as _inside
@@ -337,6 +338,9 @@ class ClientInterpreter(Interpreter):
 
     def enter_body(self, fn: Function, target, canon: str, e: Event, frame: ClientFrame, done: List[Event],
                    on_yield=None) -> List[Returned]:
+        closure: Dict[str, Optional[str]] = {}
+        if on_yield is None:  # a project decorator's wrapper runs in the function's place
+            fn, target, closure = run_in_place(self.project, fn, target, e, frame.stack)
         if target.kind == "class":
             receiver: Optional[str] = canon + "()"  # the new instance holds what __init__ makes
         else:
@@ -362,6 +366,7 @@ class ClientInterpreter(Interpreter):
                     tainted.add("$" + name)
         if len(e.args) > len(params) or any(n not in fn.params for n, _ in e.kwargs):
             tainted |= {"$" + p for p in fn.params}  # *args / **kwargs: be careful
+        env.update(closure)
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         called = (frame.module, e.span, as_written(self.project, e.path, frame.module, frame.fn.qualname)
                   if e.path and frame.fn is not None else label)

@@ -43,7 +43,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
-from lambdalint.model.binding import callees, receiver_of
+from lambdalint.model.binding import callees, receiver_of, run_in_place
 from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -559,7 +559,11 @@ class GrowthInterpreter(Interpreter):
     # --- calls into project code -------------------------------------------------------
     def inline(self, fn: Function, target, e: Event, state: State, frame: GrowthFrame,  # type: ignore[override]
                on_yield=None, direct: bool = True) -> State:
+        closure: Dict[str, Optional[str]] = {}
+        if on_yield is None:  # a project decorator's wrapper runs in the function's place
+            fn, target, closure = run_in_place(self.project, fn, target, e, frame.stack, direct)
         env = self.bind(fn, target, e if direct else None, frame)
+        env.update(closure)
         qualname = fn.qualname
         label = function_label(self.project, frame.module, target.module, qualname)
         callee_text = label

@@ -44,7 +44,7 @@ from lambdalint.knowledge.context import ContextCatalog, ContextKind
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
-from lambdalint.model.binding import arguments, parameter_env
+from lambdalint.model.binding import arguments, parameter_env, run_in_place
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import replay_warm
 from lambdalint.model.taint import Taint, inside
@@ -686,7 +686,11 @@ class LeakInterpreter(Interpreter):
         return self.inline(fn, target, e, state, frame)
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame, on_yield=None) -> State:  # type: ignore[override]
+        closure: Dict[str, Optional[str]] = {}
+        if on_yield is None:  # a project decorator's wrapper runs in the function's place
+            fn, target, closure = run_in_place(self.project, fn, target, e, frame.stack)
         env = parameter_env(self.project, fn, target.path, e, frame.env)
+        env.update(closure)
         unknown = self.taint.unknown_argument(e, frame, frame.done)
         tainted: Set[str] = {name for name, arg in arguments(fn, e)
                              if self.taint.argument(arg, e.span, frame, frame.done) or (arg is None and unknown)}

@@ -23,7 +23,7 @@ from lambdalint.knowledge.resources import ResourceKind
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
-from lambdalint.model.binding import decorator_wrapper, parameter_env
+from lambdalint.model.binding import decorator_wrapper, parameter_env, run_in_place
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
@@ -648,7 +648,11 @@ class Interpreter(Walker):
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame,
                on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
+        closure: Dict[str, Optional[str]] = {}
+        if on_yield is None:  # `lookup(...)` where `@memo` put its wrapper in `lookup`'s place runs the wrapper
+            fn, target, closure = run_in_place(self.project, fn, target, e, frame.stack)
         env = parameter_env(self.project, fn, target.path, e, frame.env)
+        env.update(closure)
         if target.module == frame.module and frame.stack and fn.qualname.startswith(frame.stack[-1][1] + "."):
             # a nested function called where it is defined sees the enclosing locals
             env = {**{k: v for k, v in frame.env.items() if k[:1] == "%"}, **env}
