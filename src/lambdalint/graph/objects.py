@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
+from lambdalint.index.span import within
 from lambdalint.index.facts import Decorator, Event, Function, Span
 from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
 from lambdalint.graph.link import SELF_OF_METHOD, Project, iter_events
@@ -220,16 +221,30 @@ def _called_function(project: Project, callee: str, depth: int) -> Optional[Tupl
     return None
 
 
+# what returns a function it is given, with the wrapped function's name and docstring:
+# ``functools.wraps(fn)(wrapper)`` (the path of the call that takes the wrapper) and
+# ``functools.update_wrapper(wrapper, fn)``
+_UPDATES_WRAPPER = frozenset({"functools.wraps()", "functools.update_wrapper"})
+
+
 def returned_function(project: Project, module: str, qualname: str) -> Optional[Tuple[str, str]]:
-    """The project function ``qualname`` returns by name (``return wrapper``,
-    ``return functools.wraps(fn)(wrapper)`` aside): a closure or nested
-    wrapper, or a module-level function."""
+    """The project function ``qualname`` returns by name (``return wrapper``, or
+    ``return functools.wraps(fn)(wrapper)`` / ``functools.update_wrapper(wrapper, fn)``,
+    which return ``wrapper``): a closure or nested wrapper, or a module-level function."""
     fn = project.function(module, qualname)
     if fn is None:
         return None
+    calls = []
     for e in iter_events(fn.body):
+        if e.kind == "call" and e.path in _UPDATES_WRAPPER and e.args:
+            calls.append(e)
         if e.kind == "return" and e.value and e.value[:1] not in "$%<" and e.value != "None":
-            t = project.target(e.value)
+            value: Optional[str] = e.value
+            if value in ("functools.wraps()()", "functools.update_wrapper()"):
+                # the wrapper is the argument of the call the return's value ends with
+                path = value[:-2]
+                value = next((c.args[0] for c in reversed(calls) if c.path == path and within(c.span, e.span)), None)
+            t = project.target(value) if value and value[:1] not in "$%<" else None
             if t is not None and t.kind == "function" and t.module and t.qualname != qualname:
                 return t.module, t.qualname
     return None
@@ -311,12 +326,13 @@ def _wrapper(project: Project, module: str, fn: Function, d: Decorator) -> Optio
 
 
 def wrapper_to_run(project: Project, module: str, fn: Function, stack: Tuple[Tuple[str, str], ...],
-                   call_path: Optional[str] = None) -> Optional[Wrapper]:
+                   call_path: Optional[str] = None, calling: bool = True) -> Optional[Wrapper]:
     """The wrapper a call of ``module.fn`` runs, from code whose call stack (``(module,
     qualname)`` of each function being walked) is ``stack``: the outermost one, except that
     inside a wrapper its own ``fn(...)`` (a call through a variable, not one naming the
-    function: ``call_path``) runs the next wrapper in, or, past the last, the function."""
-    wrappers = decorator_wrappers(project, module, fn)
+    function: ``call_path``) runs the next wrapper in, or, past the last, the function.
+    ``calling``: as for ``decorator_wrappers``."""
+    wrappers = decorator_wrappers(project, module, fn, calling)
     if not wrappers:
         return None
     if call_path is not None and call_path[:1] not in "$%" and stack.count(wrappers[0].key) < 2:
