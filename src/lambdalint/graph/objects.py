@@ -30,13 +30,13 @@ Facts only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.span import within
 from lambdalint.index.facts import Decorator, Event, Function, Span
 from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
-from lambdalint.graph.link import SELF_OF_METHOD, Project, iter_events
+from lambdalint.graph.link import SELF_OF_METHOD, Project, Target, iter_events
 
 _MAX_DEPTH = 4
 
@@ -344,3 +344,66 @@ def wrapper_to_run(project: Project, module: str, fn: Function, stack: Tuple[Tup
         if w.key not in running:
             return w
     return None
+
+
+# A wrapper's frame keeps the decorated function's path and how the call of the wrapper
+# bound the decorated function's parameters, for the wrapper's ``fn(*args, **kwargs)``,
+# which passes those arguments on as they came (``wrapper_env``, ``passed_on``).
+WRAPPED = "@wrapped"
+PASSED = "@passed"
+
+
+def wrapper_env(w: Wrapper, bound: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
+    """What a frame of the wrapper ``w`` holds besides its parameters: the decorator's
+    parameter (the decorated function) and ``bound``, the decorated function's parameters
+    as the call bound them."""
+    out: Dict[str, Optional[str]] = {PASSED + k: v for k, v in bound.items() if k[:1] == "$"}
+    out[WRAPPED] = w.decorated
+    out.update(w.closure)
+    return out
+
+
+def passed_on(project: Project, e: Event, module: str, qualname: str, stack: Tuple[Tuple[str, str], ...],
+              env: Dict[str, Optional[str]]) -> Optional[Dict[str, Optional[str]]]:
+    """When ``e``, made in a wrapper (the top of ``stack``, whose frame holds ``env``),
+    calls the function it wraps (``module.qualname``) with the wrapper's own arguments as
+    they came (``fn(*args, **kwargs)``; ``fn(a, *args)`` in ``wrapper(a, *args)``): that
+    function's parameters as the call of the wrapper bound them (``wrapper_env``), but
+    those ``e`` passes by keyword. None for any other call."""
+    if not e.starred or not stack or env.get(WRAPPED) != f"{module}.{qualname}":
+        return None
+    wrapper = project.function(*stack[-1])
+    if wrapper is None:
+        return None
+    params = ["$" + p for p in wrapper.params]
+    if any(s not in params for s in e.starred) or list(e.args) != params[:len(e.args)]:
+        return None  # it passes something else (`fn(conn, *args)`, `fn(*other)`)
+    keywords = {"$" + name for name, _ in e.kwargs}
+    return {k[len(PASSED):]: v for k, v in env.items() if k.startswith(PASSED) and k[len(PASSED):] not in keywords}
+
+
+def run_in_place(project: Project, fn: Function, target: Target, e: Optional[Event], stack: Tuple[Tuple[str, str], ...],
+                 env: Dict[str, Optional[str]], bind: Callable[[Function, Target], Dict[str, Optional[str]]],
+                 direct: bool = True) -> Tuple[Function, Target, Dict[str, Optional[str]]]:
+    """What a call ``e`` of the project function ``fn`` (``target``) runs, for every
+    interpreter that follows calls, and the environment it starts with (``bind``: how the
+    interpreter binds a function's parameters for this call). The function itself; or,
+    when a project decorator put a wrapper in its place (``Wrapper``), the
+    wrapper, with the decorator's parameter bound to the function: the wrapper's
+    ``fn(*args, **kwargs)`` then runs it (or the next wrapper in), its parameters bound
+    as this call binds them (``passed_on``). ``stack`` and ``env``: the
+    caller's; ``direct``: the call names the function (not library code it is handed to)."""
+    plain = target.kind == "function" and target.qualname == fn.qualname
+    passed = passed_on(project, e, target.module, fn.qualname, stack, env) if plain and direct and e is not None \
+        else None
+    w = wrapper_to_run(project, target.module, fn, stack, e.path if direct and e is not None else None) \
+        if plain else None
+    wrapper = project.function(w.module, w.qualname) if w is not None else None
+    if w is None or wrapper is None:
+        out = bind(fn, target)
+        out.update(passed or {})
+        return fn, target, out
+    inner = Target("function", f"{w.module}.{w.qualname}", w.module, w.qualname)
+    out = bind(wrapper, inner)
+    out.update(wrapper_env(w, passed if passed is not None else bind(fn, target)))
+    return wrapper, inner, out

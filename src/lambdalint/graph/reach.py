@@ -2,7 +2,8 @@
 
 ``walk(project, handler)`` yields one ``Step`` per event, in source order, and
 descends into calls of project functions (methods through ``self``, functions of
-other project modules, getters) with their parameters bound to what the caller
+other project modules, getters; the wrapper a project decorator put in a function's
+place, ``graph.objects.run_in_place``) with their parameters bound to what the caller
 passed, as ``checks/teardown.py`` inlines them. It is flow-insensitive about
 state (no joins): rules that need "does X happen anywhere on this handler's path"
 or "which global does this path name here" use it; rules that need states along
@@ -28,7 +29,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
-from lambdalint.graph.objects import wrapper_to_run
+from lambdalint.graph.objects import run_in_place
 
 CONST = "<const>"
 FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:app:STAGE,%name>"
@@ -201,16 +202,10 @@ class _Walk:
             fn = self.project.function(t.module, qualname)
             if fn is None or len(frame.stack) >= self.max_depth or (t.module, qualname) in frame.stack:
                 continue
-            closure: Dict[str, Optional[str]] = {}
-            w = wrapper_to_run(self.project, t.module, fn, frame.stack, e.path if direct else None) \
-                if t.kind == "function" else None
-            wrapper = self.project.function(w.module, w.qualname) if w is not None else None
-            if w is not None and wrapper is not None:
-                # `@memo def lookup`: a call of `lookup` runs the wrapper `memo` returned, whose `fn(...)` runs it
-                fn, t, qualname, closure = wrapper, Target("function", f"{w.module}.{w.qualname}", w.module,
-                                                           w.qualname), w.qualname, w.closure
-            env = self.bind(fn, t, e if direct else None, frame)
-            env.update(closure)
+            # `@memo def lookup`: a call of `lookup` runs the wrapper `memo` returned, whose `fn(...)` runs it
+            fn, t, env = run_in_place(self.project, fn, t, e, frame.stack, frame.env,
+                                      lambda f, tt: self.bind(f, tt, e if direct else None, frame), direct)
+            qualname = fn.qualname
             key = (t.module, qualname, tuple(sorted(env.items(), key=lambda kv: kv[0])))
             if key in self.seen:
                 continue

@@ -11,8 +11,7 @@ from typing import Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
-from lambdalint.graph.link import Target
-from lambdalint.graph.objects import decorator_wrappers, wrapper_to_run
+from lambdalint.graph.objects import decorator_wrappers, run_in_place  # noqa: F401 - run_in_place re-exported for the interpreters
 
 
 def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
@@ -64,23 +63,6 @@ def decorator_wrapper(project, module: str, fn: Function) -> Optional[Tuple[str,
     env: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
     env.update(wrappers[0].closure)
     return wrappers[0].module, wrapper, env
-
-
-def run_in_place(project, fn: Function, target: Target, e: Optional[Event], stack: Tuple[Tuple[str, str], ...],
-                 direct: bool = True) -> Tuple[Function, Target, Dict[str, Optional[str]]]:
-    """What a call ``e`` of the project function ``fn`` (``target``) runs, for every
-    interpreter that follows calls: the function itself, with no names from elsewhere;
-    or, when a project decorator put a wrapper in its place (``graph.objects.Wrapper``),
-    the wrapper, with the decorator's parameter bound to the function (the wrapper's
-    ``fn(*args)`` then runs it, or the next wrapper in). ``stack``: the functions being
-    walked; ``direct``: the call names the function (not library code it is handed to)."""
-    if target.kind != "function" or target.qualname != fn.qualname:
-        return fn, target, {}
-    w = wrapper_to_run(project, target.module, fn, stack, e.path if direct and e is not None else None)
-    wrapper = project.function(w.module, w.qualname) if w is not None else None
-    if wrapper is None:
-        return fn, target, {}
-    return wrapper, Target("function", f"{w.module}.{w.qualname}", w.module, w.qualname), w.closure
 
 
 # Library calls that keep a function for later (exit, signals, finalisers, SnapStart's

@@ -338,9 +338,25 @@ class ClientInterpreter(Interpreter):
 
     def enter_body(self, fn: Function, target, canon: str, e: Event, frame: ClientFrame, done: List[Event],
                    on_yield=None) -> List[Returned]:
-        closure: Dict[str, Optional[str]] = {}
         if on_yield is None:  # a project decorator's wrapper runs in the function's place
-            fn, target, closure = run_in_place(self.project, fn, target, e, frame.stack)
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
+                                           lambda f, t: self.bound(f, t, canon, e, frame, done)[0])
+            tainted = self.bound(fn, target, canon, e, frame, done)[1]
+        else:
+            env, tainted = self.bound(fn, target, canon, e, frame, done)
+        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
+        called = (frame.module, e.span, as_written(self.project, e.path, frame.module, frame.fn.qualname)
+                  if e.path and frame.fn is not None else label)
+        callee = ClientFrame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
+                             on_yield, frame.calls + (called,), frame.trail, fn=fn, tainted=tainted,
+                             scoped=frame.scoped or any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators),
+                             recovering=frame.recovering, loops=frame.loops)
+        self.block(fn.body, {}, callee)
+        return callee.returns
+
+    def bound(self, fn: Function, target, canon: str, e: Event, frame: ClientFrame,
+              done: List[Event]) -> Tuple[Dict[str, Optional[str]], Set[str]]:
+        """``fn``'s parameters as the call ``e`` binds them, and those that hold request data."""
         if target.kind == "class":
             receiver: Optional[str] = canon + "()"  # the new instance holds what __init__ makes
         else:
@@ -364,18 +380,9 @@ class ClientInterpreter(Interpreter):
                 env["$" + name] = self.canon(arg, frame)
                 if self.taint.path(arg, frame) or (arg is None and unknown):
                     tainted.add("$" + name)
-        if len(e.args) > len(params) or any(n not in fn.params for n, _ in e.kwargs):
+        if len(e.args) > len(params) or any(n not in fn.params for n, _ in e.kwargs) or (e.starred and unknown):
             tainted |= {"$" + p for p in fn.params}  # *args / **kwargs: be careful
-        env.update(closure)
-        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        called = (frame.module, e.span, as_written(self.project, e.path, frame.module, frame.fn.qualname)
-                  if e.path and frame.fn is not None else label)
-        callee = ClientFrame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
-                             on_yield, frame.calls + (called,), frame.trail, fn=fn, tainted=tainted,
-                             scoped=frame.scoped or any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators),
-                             recovering=frame.recovering, loops=frame.loops)
-        self.block(fn.body, {}, callee)
-        return callee.returns
+        return env, tainted
 
     def assign(self, e: Event, state: State, frame: ClientFrame) -> State:  # type: ignore[override]
         if e.path is None:

@@ -559,11 +559,11 @@ class GrowthInterpreter(Interpreter):
     # --- calls into project code -------------------------------------------------------
     def inline(self, fn: Function, target, e: Event, state: State, frame: GrowthFrame,  # type: ignore[override]
                on_yield=None, direct: bool = True) -> State:
-        closure: Dict[str, Optional[str]] = {}
         if on_yield is None:  # a project decorator's wrapper runs in the function's place
-            fn, target, closure = run_in_place(self.project, fn, target, e, frame.stack, direct)
-        env = self.bind(fn, target, e if direct else None, frame)
-        env.update(closure)
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
+                                           lambda f, t: self.bind(f, t, e if direct else None, frame), direct)
+        else:
+            env = self.bind(fn, target, e if direct else None, frame)
         qualname = fn.qualname
         label = function_label(self.project, frame.module, target.module, qualname)
         callee_text = label

@@ -686,11 +686,11 @@ class LeakInterpreter(Interpreter):
         return self.inline(fn, target, e, state, frame)
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame, on_yield=None) -> State:  # type: ignore[override]
-        closure: Dict[str, Optional[str]] = {}
         if on_yield is None:  # a project decorator's wrapper runs in the function's place
-            fn, target, closure = run_in_place(self.project, fn, target, e, frame.stack)
-        env = parameter_env(self.project, fn, target.path, e, frame.env)
-        env.update(closure)
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
+                                           lambda f, t: parameter_env(self.project, f, t.path, e, frame.env))
+        else:
+            env = parameter_env(self.project, fn, target.path, e, frame.env)
         unknown = self.taint.unknown_argument(e, frame, frame.done)
         tainted: Set[str] = {name for name, arg in arguments(fn, e)
                              if self.taint.argument(arg, e.span, frame, frame.done) or (arg is None and unknown)}

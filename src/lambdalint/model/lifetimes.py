@@ -648,11 +648,11 @@ class Interpreter(Walker):
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame,
                on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
-        closure: Dict[str, Optional[str]] = {}
         if on_yield is None:  # `lookup(...)` where `@memo` put its wrapper in `lookup`'s place runs the wrapper
-            fn, target, closure = run_in_place(self.project, fn, target, e, frame.stack)
-        env = parameter_env(self.project, fn, target.path, e, frame.env)
-        env.update(closure)
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
+                                           lambda f, t: parameter_env(self.project, f, t.path, e, frame.env))
+        else:
+            env = parameter_env(self.project, fn, target.path, e, frame.env)
         if target.module == frame.module and frame.stack and fn.qualname.startswith(frame.stack[-1][1] + "."):
             # a nested function called where it is defined sees the enclosing locals
             env = {**{k: v for k, v in frame.env.items() if k[:1] == "%"}, **env}
