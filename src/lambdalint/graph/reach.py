@@ -29,7 +29,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
-from lambdalint.graph.objects import run_in_place
+from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env
 
 CONST = "<const>"
 FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:app:STAGE,%name>"
@@ -270,4 +270,12 @@ def walk(project: Project, handler: Handler, max_depth: int = _MAX_DEPTH, budget
     # Lambda passes (event, context) only: the parameters after them hold their defaults
     env.update({k: v for k, v in _mutable_defaults(handler.module, fn).items() if k[1:] not in fn.params[:2]})
     frame = Frame(handler.module, fn, env, (handler.qualname,), ((handler.module, handler.qualname),))
+    wrappers = decorator_wrappers(project, handler.module, fn) if handler.receiver is None and not handler.wrapped \
+        else ()
+    wrapper = project.function(wrappers[0].module, wrappers[0].qualname) if wrappers else None
+    if wrapper is not None:
+        # `@logged def handler`: Lambda calls the wrapper the project decorator put in its place
+        wenv: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
+        wenv.update(wrapper_env(wrappers[0], env))
+        frame = Frame(wrappers[0].module, wrapper, wenv, (handler.qualname,), (wrappers[0].key,))
     return _Walk(project, max_depth, budget, handed).function(frame)

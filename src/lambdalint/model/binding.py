@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
-from lambdalint.graph.objects import decorator_wrappers, run_in_place  # noqa: F401 - run_in_place re-exported for the interpreters
+from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env  # noqa: F401 - run_in_place re-exported
 
 
 def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
@@ -50,18 +50,20 @@ def parameter_env(project, fn: Function, target_path: str, e: Event,
     return out
 
 
-def decorator_wrapper(project, module: str, fn: Function) -> Optional[Tuple[str, Function, Dict[str, Optional[str]]]]:
+def decorator_wrapper(project, module: str, fn: Function, bound: Optional[Dict[str, Optional[str]]] = None) \
+        -> Optional[Tuple[str, Function, Dict[str, Optional[str]]]]:
     """What Lambda runs for an entry function decorated by a project decorator that
     returns a wrapper calling it (``@with_db def handler(...)``, ``with_db`` returning
     ``wrapper``, which calls ``fn(event, context)`` in a ``try``/``finally``): the
     wrapper's module, the wrapper, and its environment, in which the decorator's
-    parameter is the entry function. None for any other entry."""
+    parameter is the entry function (and, for its ``fn(*args, **kwargs)``, the entry
+    function's parameters are ``bound``). None for any other entry."""
     wrappers = decorator_wrappers(project, module, fn)
     wrapper = project.function(wrappers[0].module, wrappers[0].qualname) if wrappers else None
     if wrapper is None:
         return None
     env: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
-    env.update(wrappers[0].closure)
+    env.update(wrapper_env(wrappers[0], bound or {}))
     return wrappers[0].module, wrapper, env
 
 

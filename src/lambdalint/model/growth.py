@@ -189,8 +189,8 @@ class GrowthInterpreter(Interpreter):
         # Lambda passes (event, context) only: the parameters after them hold their defaults
         env.update({k: v for k, v in _mutable_defaults(handler.module, fn, self.project).items()
                     if k[1:] not in fn.params[:2]})
-        frame = GrowthFrame(handler.module, env, (handler.qualname,), ((handler.module, handler.qualname),),
-                            function=fn)
+        module, fn, env = self.entry(handler, fn, env)  # `@logged def handler`: the wrapper first
+        frame = GrowthFrame(module, env, (handler.qualname,), ((module, fn.qualname),), function=fn)
         fall, returns = self.block(fn.body, state, frame)
         return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
 

@@ -183,11 +183,12 @@ class LeakInterpreter(Interpreter):
             return state
         # `def __call__(self, event, context)`: self is not request data; it is the
         # module-level object Lambda calls (`handler = Handler()`), whose attributes are module state
-        request = fn.params[1:] if fn.takes_receiver else list(fn.params)
-        frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),),
-                      fn=fn, tainted={"$" + p for p in request})
+        module, entry, env = self.entry(handler, fn, entry_env(handler, fn))  # `@audited def handler`: the wrapper first
+        request = entry.params[1:] if entry.takes_receiver else list(entry.params)
+        frame = Frame(module, env, (handler.qualname,), ((module, entry.qualname),), fn=entry,
+                      tainted={"$" + p for p in request})
         state = self.entry_resets(fn, state, frame)
-        return self.run_entry(fn, state, frame)
+        return self.run_entry(entry, state, frame)
 
     def entry_resets(self, fn: Function, state: State, frame: Frame) -> State:
         """``@logger.inject_lambda_context(clear_state=True)``: the store is cleared as
