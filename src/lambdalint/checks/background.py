@@ -28,7 +28,7 @@ from lambdalint.report.diagnostics import (
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, iter_events
-from lambdalint.graph.objects import returned_function
+from lambdalint.graph.objects import decorator_wrappers
 from lambdalint.knowledge.work import load_work_catalog
 
 RULES = (
@@ -531,16 +531,8 @@ def _display_only(project: Project, finding: Finding, message: str) -> Fix:
 
 def _entry_wrappers(project: Project, module: str, fn: Function) -> List[str]:
     """The wrappers project decorators of ``fn`` return in its place, as the chain names them."""
-    out = []
-    for d in fn.decorators:
-        t = project.target(d.path) if d.path else None
-        if t is None or t.kind != "function" or not t.module:
-            continue
-        maker = returned_function(project, t.module, t.qualname) if d.called else (t.module, t.qualname)
-        wrapper = returned_function(project, *maker) if maker is not None else None
-        if wrapper is not None:
-            out.append(wrapper[1] if wrapper[0] == module else f"{wrapper[0]}.{wrapper[1]}")
-    return out
+    return [w.qualname if w.module == module else f"{w.module}.{w.qualname}"
+            for w in decorator_wrappers(project, module, fn, calling=False)]
 
 
 def _holder(path: str) -> str:

@@ -62,6 +62,9 @@ class Project:
         self._closures: Dict[str, FrozenSet[str]] = {}
         self.known_candidates: Dict[str, Tuple[str, ...]] = {}
         self.made_candidates: Dict[str, Tuple[str, ...]] = {}
+        # ``graph.objects.decorator_wrappers``' memo: (module, qualname) -> the wrappers
+        # project decorators put in the function's place
+        self.wrappers: Dict[Tuple[str, str], tuple] = {}
         # each module's assignments to possible module-level places (its own facts only)
         self._assigns: Dict[str, List[Tuple[str, Event]]] = {}
         if before is not None:

@@ -14,6 +14,11 @@ defined under its name, real code binds one of:
 - what a library decorator returns for a project function
   (``handler = logger.inject_lambda_context(inner)``, ``metric_scope(inner)``).
 
+The same reading of "a project function returns a wrapper" says what any call of a
+function decorated by a project decorator runs (``decorator_wrappers``,
+``wrapper_to_run``): at run time ``lookup`` IS ``memo(lookup)``, the wrapper, whose
+``fn(...)`` runs the original. The model's interpreters and ``graph.reach`` walk it.
+
 By convention (the object's name follows the handler patterns) a function is
 taken only with an ``(event, context)``-shaped signature (or, for the function a
 wrapper calls, whatever it is passed); when a deployment file or config names
@@ -25,12 +30,13 @@ Facts only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function
+from lambdalint.index.span import within
+from lambdalint.index.facts import Decorator, Event, Function, Span
 from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
-from lambdalint.graph.link import SELF_OF_METHOD, Project, iter_events
+from lambdalint.graph.link import SELF_OF_METHOD, Project, Target, iter_events
 
 _MAX_DEPTH = 4
 
@@ -215,16 +221,30 @@ def _called_function(project: Project, callee: str, depth: int) -> Optional[Tupl
     return None
 
 
+# what returns a function it is given, with the wrapped function's name and docstring:
+# ``functools.wraps(fn)(wrapper)`` (the path of the call that takes the wrapper) and
+# ``functools.update_wrapper(wrapper, fn)``
+_UPDATES_WRAPPER = frozenset({"functools.wraps()", "functools.update_wrapper"})
+
+
 def returned_function(project: Project, module: str, qualname: str) -> Optional[Tuple[str, str]]:
-    """The project function ``qualname`` returns by name (``return wrapper``,
-    ``return functools.wraps(fn)(wrapper)`` aside): a closure or nested
-    wrapper, or a module-level function."""
+    """The project function ``qualname`` returns by name (``return wrapper``, or
+    ``return functools.wraps(fn)(wrapper)`` / ``functools.update_wrapper(wrapper, fn)``,
+    which return ``wrapper``): a closure or nested wrapper, or a module-level function."""
     fn = project.function(module, qualname)
     if fn is None:
         return None
+    calls = []
     for e in iter_events(fn.body):
+        if e.kind == "call" and e.path in _UPDATES_WRAPPER and e.args:
+            calls.append(e)
         if e.kind == "return" and e.value and e.value[:1] not in "$%<" and e.value != "None":
-            t = project.target(e.value)
+            value: Optional[str] = e.value
+            if value in ("functools.wraps()()", "functools.update_wrapper()"):
+                # the wrapper is the argument of the call the return's value ends with
+                path = value[:-2]
+                value = next((c.args[0] for c in reversed(calls) if c.path == path and within(c.span, e.span)), None)
+            t = project.target(value) if value and value[:1] not in "$%<" else None
             if t is not None and t.kind == "function" and t.module and t.qualname != qualname:
                 return t.module, t.qualname
     return None
@@ -237,3 +257,153 @@ def _returned_params(fn: Function) -> set:
         if e.kind == "return" and e.value and e.value[:1] == "$" and "." not in e.value and "(" not in e.value:
             out.add(e.value[1:])
     return out
+
+
+# --- what a call of a decorated function runs ---------------------------------------------
+
+@dataclass(frozen=True)
+class Wrapper:
+    """The function a project decorator returns in place of the function it decorates
+    (``def memo(fn): def wrapper(*args): ... fn(*args) ...; return wrapper``; for a
+    factory's ``@retry(times=3)``, the one the decorator ``retry(...)`` returns returns):
+    a call of the decorated function runs the wrapper, whose ``fn(...)`` runs the
+    decorated function (or the next wrapper in)."""
+
+    module: str
+    qualname: str
+    param: str  # the decorator's parameter: ``$fn``
+    decorated: str  # the decorated function's path: ``app.lookup``
+    span: Span  # the decorator's
+    # whether the wrapper calls the decorated function itself (``fn(*args)``), where its
+    # facts say; one that only hands it on (``Thread(target=fn)``) runs it somewhere unknown
+    calls: bool = True
+
+    @property
+    def key(self) -> Tuple[str, str]:
+        return self.module, self.qualname
+
+    @property
+    def closure(self) -> Dict[str, Optional[str]]:
+        """What the wrapper reads from the decorator: its parameter, bound to the decorated function."""
+        return {self.param: self.decorated}
+
+
+def decorator_wrappers(project: Project, module: str, fn: Function, calling: bool = True) -> Tuple[Wrapper, ...]:
+    """The wrappers ``fn``'s project decorators put in its place, outermost first. A
+    decorator the graph cannot follow (a library's, such as ``functools.cache`` or a
+    tracer; a class; one that returns the function itself, or something other than a
+    nested function) has none: the call runs the decorated body as before. Methods keep
+    their own body too (``self`` is bound by the call). ``calling``: only the wrappers
+    that call the decorated function themselves (``Wrapper.calls``)."""
+    if not fn.decorators or fn.class_name is not None:
+        return ()
+    key = (module, fn.qualname)
+    found = project.wrappers.get(key)
+    if found is None:
+        found = project.wrappers[key] = tuple(w for w in (_wrapper(project, module, fn, d) for d in fn.decorators)
+                                              if w is not None)
+    return tuple(w for w in found if w.calls) if calling else found
+
+
+def _wrapper(project: Project, module: str, fn: Function, d: Decorator) -> Optional[Wrapper]:
+    t = project.target(d.path) if d.path else None
+    if t is None or t.kind != "function" or not t.module:
+        return None
+    maker: Optional[Tuple[str, str]] = (t.module, t.qualname)
+    if d.called:  # `@retry(times=3)`: the decorator is what `retry(...)` returns
+        maker = returned_function(project, t.module, t.qualname)
+    decorator = project.function(*maker) if maker is not None else None
+    if decorator is None or decorator.takes_receiver or not decorator.params:
+        return None
+    made = returned_function(project, *maker)  # type: ignore[misc]
+    wrapper = project.function(*made) if made is not None else None
+    param = decorator.params[0]
+    if wrapper is None or made[0] != maker[0] or not made[1].startswith(maker[1] + ".") \
+            or made == (module, fn.qualname):  # type: ignore[index]
+        return None  # not a nested wrapper
+    return Wrapper(made[0], made[1], "$" + param, f"{module}.{fn.qualname}", d.span,  # type: ignore[index]
+                   param in wrapper.free_calls)
+
+
+def wrapper_to_run(project: Project, module: str, fn: Function, stack: Tuple[Tuple[str, str], ...],
+                   call_path: Optional[str] = None, calling: bool = True) -> Optional[Wrapper]:
+    """The wrapper a call of ``module.fn`` runs, from code whose call stack (``(module,
+    qualname)`` of each function being walked) is ``stack``: the outermost one, except that
+    inside a wrapper its own ``fn(...)`` (a call through a variable, not one naming the
+    function: ``call_path``) runs the next wrapper in, or, past the last, the function.
+    ``calling``: as for ``decorator_wrappers``."""
+    wrappers = decorator_wrappers(project, module, fn, calling)
+    if not wrappers:
+        return None
+    if call_path is not None and call_path[:1] not in "$%" and stack.count(wrappers[0].key) < 2:
+        # `lookup(...)` by its name: from the start, wherever it is called (even in another
+        # function the same decorator wraps)
+        return wrappers[0]
+    running = set(stack)
+    for w in wrappers:
+        if w.key not in running:
+            return w
+    return None
+
+
+# A wrapper's frame keeps the decorated function's path and how the call of the wrapper
+# bound the decorated function's parameters, for the wrapper's ``fn(*args, **kwargs)``,
+# which passes those arguments on as they came (``wrapper_env``, ``passed_on``).
+WRAPPED = "@wrapped"
+PASSED = "@passed"
+
+
+def wrapper_env(w: Wrapper, bound: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
+    """What a frame of the wrapper ``w`` holds besides its parameters: the decorator's
+    parameter (the decorated function) and ``bound``, the decorated function's parameters
+    as the call bound them."""
+    out: Dict[str, Optional[str]] = {PASSED + k: v for k, v in bound.items() if k[:1] == "$"}
+    out[WRAPPED] = w.decorated
+    out.update(w.closure)
+    return out
+
+
+def passed_on(project: Project, e: Event, module: str, qualname: str, stack: Tuple[Tuple[str, str], ...],
+              env: Dict[str, Optional[str]]) -> Optional[Dict[str, Optional[str]]]:
+    """When ``e``, made in a wrapper (the top of ``stack``, whose frame holds ``env``),
+    calls the function it wraps (``module.qualname``) with the wrapper's own arguments as
+    they came (``fn(*args, **kwargs)``; ``fn(a, *args)`` in ``wrapper(a, *args)``): that
+    function's parameters as the call of the wrapper bound them (``wrapper_env``), but
+    those ``e`` passes by keyword. None for any other call."""
+    if not e.starred or not stack or env.get(WRAPPED) != f"{module}.{qualname}":
+        return None
+    wrapper = project.function(*stack[-1])
+    if wrapper is None:
+        return None
+    params = ["$" + p for p in wrapper.params]
+    if any(s not in params for s in e.starred) or list(e.args) != params[:len(e.args)]:
+        return None  # it passes something else (`fn(conn, *args)`, `fn(*other)`)
+    keywords = {"$" + name for name, _ in e.kwargs}
+    return {k[len(PASSED):]: v for k, v in env.items() if k.startswith(PASSED) and k[len(PASSED):] not in keywords}
+
+
+def run_in_place(project: Project, fn: Function, target: Target, e: Optional[Event], stack: Tuple[Tuple[str, str], ...],
+                 env: Dict[str, Optional[str]], bind: Callable[[Function, Target], Dict[str, Optional[str]]],
+                 direct: bool = True) -> Tuple[Function, Target, Dict[str, Optional[str]]]:
+    """What a call ``e`` of the project function ``fn`` (``target``) runs, for every
+    interpreter that follows calls, and the environment it starts with (``bind``: how the
+    interpreter binds a function's parameters for this call). The function itself; or,
+    when a project decorator put a wrapper in its place (``Wrapper``), the
+    wrapper, with the decorator's parameter bound to the function: the wrapper's
+    ``fn(*args, **kwargs)`` then runs it (or the next wrapper in), its parameters bound
+    as this call binds them (``passed_on``). ``stack`` and ``env``: the
+    caller's; ``direct``: the call names the function (not library code it is handed to)."""
+    plain = target.kind == "function" and target.qualname == fn.qualname
+    passed = passed_on(project, e, target.module, fn.qualname, stack, env) if plain and direct and e is not None \
+        else None
+    w = wrapper_to_run(project, target.module, fn, stack, e.path if direct and e is not None else None) \
+        if plain else None
+    wrapper = project.function(w.module, w.qualname) if w is not None else None
+    if w is None or wrapper is None:
+        out = bind(fn, target)
+        out.update(passed or {})
+        return fn, target, out
+    inner = Target("function", f"{w.module}.{w.qualname}", w.module, w.qualname)
+    out = bind(wrapper, inner)
+    out.update(wrapper_env(w, passed if passed is not None else bind(fn, target)))
+    return wrapper, inner, out

@@ -2,7 +2,8 @@
 
 ``walk(project, handler)`` yields one ``Step`` per event, in source order, and
 descends into calls of project functions (methods through ``self``, functions of
-other project modules, getters) with their parameters bound to what the caller
+other project modules, getters; the wrapper a project decorator put in a function's
+place, ``graph.objects.run_in_place``) with their parameters bound to what the caller
 passed, as ``checks/teardown.py`` inlines them. It is flow-insensitive about
 state (no joins): rules that need "does X happen anywhere on this handler's path"
 or "which global does this path name here" use it; rules that need states along
@@ -28,6 +29,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
+from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env
 
 CONST = "<const>"
 FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:app:STAGE,%name>"
@@ -200,7 +202,10 @@ class _Walk:
             fn = self.project.function(t.module, qualname)
             if fn is None or len(frame.stack) >= self.max_depth or (t.module, qualname) in frame.stack:
                 continue
-            env = self.bind(fn, t, e if direct else None, frame)
+            # `@memo def lookup`: a call of `lookup` runs the wrapper `memo` returned, whose `fn(...)` runs it
+            fn, t, env = run_in_place(self.project, fn, t, e, frame.stack, frame.env,
+                                      lambda f, tt: self.bind(f, tt, e if direct else None, frame), direct)
+            qualname = fn.qualname
             key = (t.module, qualname, tuple(sorted(env.items(), key=lambda kv: kv[0])))
             if key in self.seen:
                 continue
@@ -265,4 +270,12 @@ def walk(project: Project, handler: Handler, max_depth: int = _MAX_DEPTH, budget
     # Lambda passes (event, context) only: the parameters after them hold their defaults
     env.update({k: v for k, v in _mutable_defaults(handler.module, fn).items() if k[1:] not in fn.params[:2]})
     frame = Frame(handler.module, fn, env, (handler.qualname,), ((handler.module, handler.qualname),))
+    wrappers = decorator_wrappers(project, handler.module, fn) if handler.receiver is None and not handler.wrapped \
+        else ()
+    wrapper = project.function(wrappers[0].module, wrappers[0].qualname) if wrappers else None
+    if wrapper is not None:
+        # `@logged def handler`: Lambda calls the wrapper the project decorator put in its place
+        wenv: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
+        wenv.update(wrapper_env(wrappers[0], env))
+        frame = Frame(wrappers[0].module, wrapper, wenv, (handler.qualname,), (wrappers[0].key,))
     return _Walk(project, max_depth, budget, handed).function(frame)

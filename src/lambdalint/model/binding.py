@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
+from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env  # noqa: F401 - run_in_place re-exported
 
 
 def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
@@ -49,29 +50,21 @@ def parameter_env(project, fn: Function, target_path: str, e: Event,
     return out
 
 
-def decorator_wrapper(project, module: str, fn: Function) -> Optional[Tuple[str, Function, Dict[str, Optional[str]]]]:
+def decorator_wrapper(project, module: str, fn: Function, bound: Optional[Dict[str, Optional[str]]] = None) \
+        -> Optional[Tuple[str, Function, Dict[str, Optional[str]]]]:
     """What Lambda runs for an entry function decorated by a project decorator that
     returns a wrapper calling it (``@with_db def handler(...)``, ``with_db`` returning
     ``wrapper``, which calls ``fn(event, context)`` in a ``try``/``finally``): the
     wrapper's module, the wrapper, and its environment, in which the decorator's
-    parameter is the entry function. None for any other entry."""
-    from lambdalint.graph.objects import returned_function  # the graph's reading of "returns a function"
-
-    for d in fn.decorators:
-        if not d.path or d.called:
-            continue
-        target = project.target(d.path)
-        if target is None or target.kind != "function" or not target.module:
-            continue
-        decorator = project.function(target.module, target.qualname)
-        made = returned_function(project, target.module, target.qualname)
-        wrapper = project.function(*made) if made is not None else None
-        if decorator is None or wrapper is None or not decorator.params or decorator.params[0] not in wrapper.free_calls:
-            continue
-        env: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
-        env["$" + decorator.params[0]] = f"{module}.{fn.qualname}"
-        return made[0], wrapper, env
-    return None
+    parameter is the entry function (and, for its ``fn(*args, **kwargs)``, the entry
+    function's parameters are ``bound``). None for any other entry."""
+    wrappers = decorator_wrappers(project, module, fn)
+    wrapper = project.function(wrappers[0].module, wrappers[0].qualname) if wrappers else None
+    if wrapper is None:
+        return None
+    env: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
+    env.update(wrapper_env(wrappers[0], bound or {}))
+    return wrappers[0].module, wrapper, env
 
 
 # Library calls that keep a function for later (exit, signals, finalisers, SnapStart's

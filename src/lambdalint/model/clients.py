@@ -36,6 +36,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.model.lifetimes import Frame, Interpreter, State, as_written
+from lambdalint.model.binding import run_in_place
 from lambdalint.model.steps import EXCEPT, LOOP, Step
 from lambdalint.model.growth import shared_prefix
 from lambdalint.model.taint import Taint, inside as _inside
@@ -115,9 +116,9 @@ class ClientInterpreter(Interpreter):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
-        env = entry_env(handler, fn)
-        frame = ClientFrame(handler.module, env, (handler.qualname,), ((handler.module, fn.qualname),), fn=fn,
-                            tainted={p for p, held in env.items() if held is None})
+        module, fn, env = self.entry(handler, fn, entry_env(handler, fn))  # `@with_client def handler`: the wrapper first
+        frame = ClientFrame(module, env, (handler.qualname,), ((module, fn.qualname),), fn=fn,
+                            tainted={p for p, held in env.items() if held is None and p[:1] == "$"})
         return self.run_entry(fn, state, frame)
 
     # --- the walk's hooks: what a block, a decision and an arm of an `if` keep ----------
@@ -309,6 +310,25 @@ class ClientInterpreter(Interpreter):
 
     def enter_body(self, fn: Function, target, canon: str, e: Event, frame: ClientFrame, done: List[Event],
                    on_yield=None) -> List[Returned]:
+        if on_yield is None:  # a project decorator's wrapper runs in the function's place
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
+                                           lambda f, t: self.bound(f, t, canon, e, frame, done)[0])
+            tainted = self.bound(fn, target, canon, e, frame, done)[1]
+        else:
+            env, tainted = self.bound(fn, target, canon, e, frame, done)
+        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
+        called = (frame.module, e.span, as_written(self.project, e.path, frame.module, frame.fn.qualname)
+                  if e.path and frame.fn is not None else label)
+        callee = ClientFrame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
+                             on_yield, frame.calls + (called,), frame.trail, fn=fn, tainted=tainted,
+                             scoped=frame.scoped or any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators),
+                             recovering=frame.recovering, loops=frame.loops)
+        self.block(fn.body, {}, callee)
+        return callee.returns
+
+    def bound(self, fn: Function, target, canon: str, e: Event, frame: ClientFrame,
+              done: List[Event]) -> Tuple[Dict[str, Optional[str]], Set[str]]:
+        """``fn``'s parameters as the call ``e`` binds them, and those that hold request data."""
         if target.kind == "class":
             receiver: Optional[str] = canon + "()"  # the new instance holds what __init__ makes
         else:
@@ -332,17 +352,9 @@ class ClientInterpreter(Interpreter):
                 env["$" + name] = self.canon(arg, frame)
                 if self.taint.path(arg, frame) or (arg is None and unknown):
                     tainted.add("$" + name)
-        if len(e.args) > len(params) or any(n not in fn.params for n, _ in e.kwargs):
+        if len(e.args) > len(params) or any(n not in fn.params for n, _ in e.kwargs) or (e.starred and unknown):
             tainted |= {"$" + p for p in fn.params}  # *args / **kwargs: be careful
-        label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
-        called = (frame.module, e.span, as_written(self.project, e.path, frame.module, frame.fn.qualname)
-                  if e.path and frame.fn is not None else label)
-        callee = ClientFrame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
-                             on_yield, frame.calls + (called,), frame.trail, fn=fn, tainted=tainted,
-                             scoped=frame.scoped or any(d.path and _last(d.path) in _SCOPERS for d in fn.decorators),
-                             recovering=frame.recovering, loops=frame.loops)
-        self.block(fn.body, {}, callee)
-        return callee.returns
+        return env, tainted
 
     def assign(self, e: Event, state: State, frame: ClientFrame) -> State:  # type: ignore[override]
         if e.path is None:

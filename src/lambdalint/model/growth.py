@@ -43,7 +43,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
-from lambdalint.model.binding import callees, receiver_of
+from lambdalint.model.binding import callees, receiver_of, run_in_place
 from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -189,8 +189,8 @@ class GrowthInterpreter(Interpreter):
         # Lambda passes (event, context) only: the parameters after them hold their defaults
         env.update({k: v for k, v in _mutable_defaults(handler.module, fn, self.project).items()
                     if k[1:] not in fn.params[:2]})
-        frame = GrowthFrame(handler.module, env, (handler.qualname,), ((handler.module, handler.qualname),),
-                            function=fn)
+        module, fn, env = self.entry(handler, fn, env)  # `@logged def handler`: the wrapper first
+        frame = GrowthFrame(module, env, (handler.qualname,), ((module, fn.qualname),), function=fn)
         fall, returns = self.block(fn.body, state, frame)
         return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
 
@@ -559,7 +559,11 @@ class GrowthInterpreter(Interpreter):
     # --- calls into project code -------------------------------------------------------
     def inline(self, fn: Function, target, e: Event, state: State, frame: GrowthFrame,  # type: ignore[override]
                on_yield=None, direct: bool = True) -> State:
-        env = self.bind(fn, target, e if direct else None, frame)
+        if on_yield is None:  # a project decorator's wrapper runs in the function's place
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
+                                           lambda f, t: self.bind(f, t, e if direct else None, frame), direct)
+        else:
+            env = self.bind(fn, target, e if direct else None, frame)
         qualname = fn.qualname
         label = function_label(self.project, frame.module, target.module, qualname)
         callee_text = label

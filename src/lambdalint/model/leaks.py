@@ -44,7 +44,7 @@ from lambdalint.knowledge.context import ContextCatalog, ContextKind
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
-from lambdalint.model.binding import arguments, parameter_env
+from lambdalint.model.binding import arguments, parameter_env, run_in_place
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import replay_warm
 from lambdalint.model.steps import EXCEPT, Step
@@ -188,11 +188,12 @@ class LeakInterpreter(Interpreter):
             return state
         # `def __call__(self, event, context)`: self is not request data; it is the
         # module-level object Lambda calls (`handler = Handler()`), whose attributes are module state
-        request = fn.params[1:] if fn.takes_receiver else list(fn.params)
-        frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),),
-                      fn=fn, tainted={"$" + p for p in request})
+        module, entry, env = self.entry(handler, fn, entry_env(handler, fn))  # `@audited def handler`: the wrapper first
+        request = entry.params[1:] if entry.takes_receiver else list(entry.params)
+        frame = Frame(module, env, (handler.qualname,), ((module, entry.qualname),), fn=entry,
+                      tainted={"$" + p for p in request})
         state = self.entry_resets(fn, state, frame)
-        return self.run_entry(fn, state, frame)
+        return self.run_entry(entry, state, frame)
 
     def entry_resets(self, fn: Function, state: State, frame: Frame) -> State:
         """``@logger.inject_lambda_context(clear_state=True)``: the store is cleared as
@@ -697,7 +698,11 @@ class LeakInterpreter(Interpreter):
         return self.inline(fn, target, e, state, frame)
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame, on_yield=None) -> State:  # type: ignore[override]
-        env = parameter_env(self.project, fn, target.path, e, frame.env)
+        if on_yield is None:  # a project decorator's wrapper runs in the function's place
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
+                                           lambda f, t: parameter_env(self.project, f, t.path, e, frame.env))
+        else:
+            env = parameter_env(self.project, fn, target.path, e, frame.env)
         unknown = self.taint.unknown_argument(e, frame, frame.done)
         tainted: Set[str] = {name for name, arg in arguments(fn, e)
                              if self.taint.argument(arg, e.span, frame, frame.done) or (arg is None and unknown)}

@@ -23,7 +23,7 @@ from lambdalint.knowledge.resources import ResourceKind
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
-from lambdalint.model.binding import decorator_wrapper, parameter_env
+from lambdalint.model.binding import decorator_wrapper, parameter_env, run_in_place
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
@@ -268,15 +268,24 @@ class Interpreter(Walker):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
+        module, entry, env = self.entry(handler, fn, entry_env(handler, fn))
+        frame = Frame(module, env, (handler.qualname,), ((module, entry.qualname),))
+        return self.run_entry(entry, state, frame)
+
+    def entry(self, handler: Handler, fn: Function, env: Dict[str, Optional[str]]) \
+            -> Tuple[str, Function, Dict[str, Optional[str]]]:
+        """Where an invocation of ``handler`` (its function ``fn``, its parameters bound by
+        ``env``) starts: the handler, or, for ``@with_db def handler``, the wrapper the project
+        decorator put in its place, which Lambda calls and which calls the handler (the
+        wrapper's parameters hold what ``env``'s do). Its module, function and environment."""
         if handler.receiver is None and not handler.wrapped:
-            wrapped = decorator_wrapper(self.project, handler.module, fn)
+            wrapped = decorator_wrapper(self.project, handler.module, fn, env)
             if wrapped is not None:
-                # `@with_db def handler`: Lambda runs the decorator's wrapper, which runs the handler
-                module, wrapper, env = wrapped
-                frame = Frame(module, env, (handler.qualname,), ((module, wrapper.qualname),))
-                return self.run_entry(wrapper, state, frame)
-        frame = Frame(handler.module, entry_env(handler, fn), (handler.qualname,), ((handler.module, fn.qualname),))
-        return self.run_entry(fn, state, frame)
+                module, wrapper, wrapper_env = wrapped
+                # Lambda passes the wrapper the event and the context
+                wrapper_env.update({"$" + w: env.get("$" + p) for w, p in zip(wrapper.params, fn.params[:2])})
+                return module, wrapper, wrapper_env
+        return handler.module, fn, env
 
     def run_entry(self, fn: Function, state: State, frame: Frame) -> State:
         """Walk the entry function: the states it can leave, by falling off its end,
@@ -648,7 +657,11 @@ class Interpreter(Walker):
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame,
                on_yield: Optional[Callable[[State, Optional[str]], State]] = None) -> State:
-        env = parameter_env(self.project, fn, target.path, e, frame.env)
+        if on_yield is None:  # `lookup(...)` where `@memo` put its wrapper in `lookup`'s place runs the wrapper
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
+                                           lambda f, t: parameter_env(self.project, f, t.path, e, frame.env))
+        else:
+            env = parameter_env(self.project, fn, target.path, e, frame.env)
         if target.module == frame.module and frame.stack and fn.qualname.startswith(frame.stack[-1][1] + "."):
             # a nested function called where it is defined sees the enclosing locals
             env = {**{k: v for k, v in frame.env.items() if k[:1] == "%"}, **env}

@@ -3,7 +3,8 @@ a given shape at all (a teardown, a write of module state)? Most handlers
 cannot, and then the two interpretation passes are skipped.
 
 It over-approximates: calls are followed by resolved target (a project
-function, or a class's ``__init__``) and, where the receiver is unknown
+function and the wrappers its project decorators put in its place, or a class's
+``__init__``) and, where the receiver is unknown
 (``self.x()``, ``obj.x()``), by method name to every project function of that
 name, so nothing the interpreters would find is missed."""
 
@@ -15,6 +16,7 @@ from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
+from lambdalint.graph.objects import decorator_wrappers
 from lambdalint.model.binding import decorator_wrapper
 
 Key = Tuple[str, str]  # (module, qualname)
@@ -78,6 +80,9 @@ class ShapePrepass:
                     if target is not None and target.kind in ("function", "class") and target.module:
                         qual = target.qualname if target.kind == "function" else f"{target.qualname}.__init__"
                         callees.append((target.module, qual))
+                        called = self.project.function(target.module, qual) if target.kind == "function" else None
+                        if called is not None:  # `@memo def lookup`: a call of it runs memo's wrapper
+                            callees.extend(w.key for w in decorator_wrappers(self.project, target.module, called))
                     else:
                         callees.extend(self.by_name.get(last, ()))
                 else:

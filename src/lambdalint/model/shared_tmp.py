@@ -104,8 +104,8 @@ class SharedTmpInterpreter(TmpInterpreter):
         for param, marker in zip(params[:2], (EVENT, CONTEXT)):
             if env.get("$" + param) is None:
                 env["$" + param] = marker
-        frame = GrowthFrame(handler.module, env, (handler.qualname,), ((handler.module, handler.qualname),),
-                            function=fn)
+        module, fn, env = self.entry(handler, fn, env)  # `@locked def handler`: the wrapper first
+        frame = GrowthFrame(module, env, (handler.qualname,), ((module, fn.qualname),), function=fn)
         return self.run_entry(fn, state, frame)
 
     def import_module(self, module: str) -> None:

@@ -8,7 +8,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.link import Target, iter_events
-from lambdalint.graph.objects import returned_function
+from lambdalint.graph.objects import wrapper_to_run
 from lambdalint.knowledge.work import Collector, WorkKind
 from lambdalint.model.binding import arguments, parameter_env
 from lambdalint.model.work.state import (
@@ -69,15 +69,15 @@ class Calls:
             if fn is not None:
                 if fn.is_async:
                     return self.call_async_def(e, fn, target, states, frame)
-                wrapped = self.wrapper_of(target.module, fn, frame)
+                wrapped = self.wrapper_of(target.module, fn, frame, e.path)
                 if wrapped is not None and self.relevant(wrapped[0], wrapped[1]):
                     # `@run_in_background def send(...)`: calling `send` runs the decorator's
-                    # wrapper, which calls `send` (the facts do not say where: the function it
-                    # wraps is followed after it)
-                    module, wrapper, env, _ = wrapped
+                    # wrapper, which calls `send` where its `fn(...)` is; when it only hands it
+                    # on (`Thread(target=fn)`), where it runs is unknown: it is followed after it
+                    module, wrapper, env, _, calls = wrapped
                     inner = Target("function", f"{module}.{wrapper.qualname}", module, wrapper.qualname)
                     out = self.inline_call(e, wrapper, inner, states, frame, env)
-                    if self.relevant(target.module, fn) and out.falls and len(frame.stack) < MAX_DEPTH \
+                    if not calls and self.relevant(target.module, fn) and out.falls and len(frame.stack) < MAX_DEPTH \
                             and (target.module, fn.qualname) not in frame.stack:
                         then = self.inline_call(e, fn, target, out.falls, frame)
                         out = Outcome(then.falls, out.returns + then.returns, out.raises + then.raises)
@@ -102,30 +102,19 @@ class Calls:
         # 3. library code the catalogue knows
         return self.external_call(e, external, receiver, method, states, frame)
 
-    def wrapper_of(self, module: str, fn: Function, frame: Frame) -> Optional[Tuple[str, Function, Dict[str, Optional[str]], Span]]:
+    def wrapper_of(self, module: str, fn: Function, frame: Frame, call_path: Optional[str] = None) \
+            -> Optional[Tuple[str, Function, Dict[str, Optional[str]], Span, bool]]:
         """The wrapper a project decorator of the plain function ``module.fn`` returns in its
-        place (``def deco(f): def wrapper(*a, **k): ...; return wrapper``, or a factory's
-        ``@deco(...)``): (its module, the wrapper, the decorator's parameter bound to
-        ``fn``, which the wrapper calls, and where the decorator is). None for library decorators, for methods, and
-        inside the wrapper itself (where ``f(...)`` is ``fn``)."""
-        if fn.class_name is not None or not fn.decorators:
+        place (``graph.objects.wrapper_to_run``: ``def deco(f): def wrapper(*a, **k): ...;
+        return wrapper``, or a factory's ``@deco(...)``): (its module, the wrapper, the
+        decorator's parameter bound to ``fn``, where the decorator is, and whether the
+        wrapper calls ``fn`` itself). None for library decorators, for methods, for async
+        wrappers, and inside the wrapper itself (where ``f(...)`` is ``fn``)."""
+        w = wrapper_to_run(self.project, module, fn, frame.stack, call_path, calling=False)
+        wrapper = self.project.function(w.module, w.qualname) if w is not None else None
+        if w is None or wrapper is None or wrapper.is_async:
             return None
-        for d in fn.decorators:
-            t = self.project.target(d.path) if d.path else None
-            if t is None or t.kind != "function" or not t.module:
-                continue
-            maker: Optional[Tuple[str, str]] = (t.module, t.qualname)
-            if d.called:  # a factory: what it returns is the decorator
-                maker = returned_function(self.project, t.module, t.qualname)
-            decorator = self.project.function(*maker) if maker is not None else None
-            wrapper_at = returned_function(self.project, *maker) if maker is not None else None
-            wrapper = self.project.function(*wrapper_at) if wrapper_at is not None else None
-            if decorator is None or wrapper is None or wrapper.is_async or not decorator.params \
-                    or (wrapper_at[0], wrapper.qualname) in frame.stack:  # type: ignore[index]
-                continue
-            return (wrapper_at[0], wrapper, {"$" + decorator.params[0]: f"{module}.{fn.qualname}"},  # type: ignore[index]
-                    d.span)
-        return None
+        return w.module, wrapper, w.closure, w.span, w.calls
 
     def constructor(self, module: str, qualname: str, depth: int = 0) -> Optional[Tuple[str, str]]:
         """The ``__init__`` a project class runs when called: its own, or a project base's."""

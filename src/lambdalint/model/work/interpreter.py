@@ -88,8 +88,9 @@ class Interpreter(Calls, ControlFlow, Keeping):
         wrapped = self.wrapper_of(handler.module, fn, frame)
         if wrapped is not None and self.relevant(wrapped[0], wrapped[1]):
             # `@with_heartbeat def handler(event, context)`: Lambda calls the wrapper the project's
-            # decorator returns, which calls the handler (where, the facts do not say: it is followed first)
-            module, wrapper, env, decorated_at = wrapped
+            # decorator returns, which calls the handler (its returns are the handler's: it is
+            # followed after the wrapper)
+            module, wrapper, env, decorated_at, _ = wrapped
             call = Event("call", decorated_at, path=f"{handler.module}.{fn.qualname}", args=tuple("$" + p for p in fn.params),
                          stmt=True)
             ran = self.inline_call(call, wrapper, Target("function", f"{module}.{wrapper.qualname}", module,
