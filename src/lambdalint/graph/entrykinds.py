@@ -149,6 +149,17 @@ def _event_context_pair(first: str, second: str) -> bool:
     return any(n in first for n in EVENT_NAMES) or any(n in second for n in CONTEXT_NAMES)
 
 
+def names_both(params: Sequence[str]) -> bool:
+    """The first two parameters named like *both* of Lambda's: an event (``event``,
+    ``evt``...) and a context (``context``, ``ctx``...). The convention takes a
+    signature where either is so named (``(payload, context)``, ``(event, _)``),
+    which is also the shape of many libraries' callbacks (``(update, context)``)."""
+    if len(params) < 2:
+        return False
+    first, second = params[0].lower().lstrip("_"), params[1].lower().lstrip("_")
+    return any(n in first for n in EVENT_NAMES) and any(n in second for n in CONTEXT_NAMES)
+
+
 def leads_with_event_context(params: Sequence[str]) -> bool:
     """At least two parameters, the first two named like ``(event, context)``:
     a decorator may pass more (``@metric_scope def handler(event, context, metrics)``)."""

@@ -4,7 +4,9 @@ A function is an entry point when a deployment file declares it (see
 ``lambdalint.graph.declared``), when config lists it, when its name and
 signature follow the convention (``handler``, ``lambda_handler``,
 ``*_handler`` taking ``(event, context)``, or more parameters after those
-when a decorator injects them), when it carries a Powertools Lambda decorator
+when a decorator injects them; a signature naming only one of the two,
+``(update, context)``, does not count for a function the project hands to a
+library as a callback: ``lambdalint.graph.callbacks``), when it carries a Powertools Lambda decorator
 (or one made with ``lambda_handler_decorator``), or when it is registered on a
 Lambda-only router (a Chalice app or blueprint, a Powertools resolver or
 router: ``lambdalint.graph.entrykinds``), or is a method Lambda runs on an object
@@ -31,12 +33,16 @@ from lambdalint.graph.entrykinds import (  # noqa: F401 - re-exported
     could_register,
     event_context_params,
     handler_shaped,
+    names_both,
 )
+from lambdalint.graph.callbacks import handed_to_libraries
 from lambdalint.graph.objects import object_entries
 from lambdalint.graph.routers import receiver, registered_objects, router_kind
 
+from lambdalint.index.facts import Decorator
+
 if TYPE_CHECKING:
-    from lambdalint.index.facts import Decorator, Function, ModuleFacts
+    from lambdalint.index.facts import Function, ModuleFacts
     from lambdalint.graph.link import Project
 
 
@@ -49,6 +55,9 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
     """Entry points found in the code and in config. ``import_names`` maps a
     module's key to the name the runtime imports it by, where they differ."""
     found: List[Handler] = []
+    # taken by the convention on a signature that names only one of Lambda's two
+    # parameters (``(update, context)``): dropped below when the project hands it to a library
+    loose: List[Handler] = []
     wanted = {normalise_listed(s) for s in listed}
     names = import_names or {}
     patterns = patterns if conventions else ()
@@ -59,7 +68,8 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
                 continue  # entry points are module-level functions
             source = _why(project, facts, fn, wanted, patterns, import_name)
             if source is not None:
-                found.append(Handler(facts.module, fn.qualname, facts.path, fn.span[0], source))
+                h = Handler(facts.module, fn.qualname, facts.path, fn.span[0], source)
+                (loose if source.startswith(_CONVENTION) and not names_both(fn.params) else found).append(h)
         for name in facts.globals:
             if name in facts.functions or name in facts.classes:
                 continue
@@ -67,7 +77,27 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
             if listed_here or any(fnmatch.fnmatchcase(name, p) for p in patterns):
                 found.extend(_object_handlers(project, paths.global_name(facts.module, name), listed_here))
     found.extend(registered_objects(project))
+    if loose:
+        found.extend(_not_callbacks(project, loose, found))
     return found
+
+
+_CONVENTION = "convention: name and (event, context"
+
+
+def _not_callbacks(project: Project, loose: List[Handler], found: List[Handler]) -> List[Handler]:
+    """``loose`` without the functions the project hands to library code as callbacks
+    (``application.add_error_handler(error_handler)``: ``lambdalint.graph.callbacks``),
+    anywhere in the code the entry points' Lambdas load (``Project.import_closure`` of
+    their modules: what the first pass always selects, so the answer does not depend
+    on it)."""
+    def is_wrapper(module: str, callee: str) -> bool:
+        facts = project.modules[module]
+        return _decorator_reason(project, facts, Decorator(callee, True)) is not None
+
+    modules = set().union(*(project.import_closure(m) for m in {h.module for h in found + loose}))
+    handed = handed_to_libraries(project, modules, is_wrapper)
+    return [h for h in loose if (h.module, h.qualname) not in handed]
 
 
 def _object_handlers(project: Project, gpath: str, listed: bool) -> List[Handler]:

@@ -14,6 +14,8 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tup
 from lambdalint.index.span import within
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
+from lambdalint.graph.callbacks import CallbackRuns
+from lambdalint.knowledge.callbacks import load_callback_catalog
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Project:
         self.modules: Dict[str, ModuleFacts] = {}
         for m in modules:
             self.modules.setdefault(m.module, m)
+        self.callbacks = CallbackRuns(self, load_callback_catalog())
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
         self._memo: Optional[Dict[Tuple[str, str], str]] = None  # memoised factories -> their place (made on first use)
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
@@ -76,8 +79,11 @@ class Project:
 
     # --- lookups ---------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[Function]:
+        """The function's facts, its body with the calls library code makes of project
+        functions while it runs written in (``lambdalint.graph.callbacks.CallbackRuns``)."""
         m = self.modules.get(module)
-        return m.functions.get(qualname) if m is not None else None
+        fn = m.functions.get(qualname) if m is not None else None
+        return self.callbacks.body_of(module, fn) if fn is not None else None
 
     def written(self, module: str, path: str, function: Optional[str] = None, own_only: bool = False,
                 drop: int = 0) -> str:

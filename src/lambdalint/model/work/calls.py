@@ -82,8 +82,14 @@ class Calls:
                         then = self.inline_call(e, fn, target, out.falls, frame)
                         out = Outcome(then.falls, out.returns + then.returns, out.raises + then.raises)
                     return self.await_result(e, out, frame)
-                if not self.relevant(target.module, fn):
-                    return Outcome([self.escape(s, frame, e) for s in states])
+                if not self.relevant(target.module, fn) and not any(self.argument_atoms(e, s, frame) - {NONE}
+                                                                    for s in states):
+                    return Outcome(states)  # it can neither make nor touch work: nothing to follow
+                # A helper given work is followed with its parameters bound, as if its body were
+                # written here: it finishes the work only when it really does (a finishing method,
+                # a with), keeps it only when it stores it where it outlives the call, and hands it
+                # on only when it passes it to code that cannot be seen (then it may be finished
+                # there). Reading the work, or calling other methods on it, finishes nothing.
                 if len(frame.stack) < MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
                     return self.await_result(e, self.inline_call(e, fn, target, states, frame), frame)
         if target is not None and target.kind == "class" and target.module:
