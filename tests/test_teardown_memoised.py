@@ -484,3 +484,19 @@ def test_only_the_modules_that_can_name_the_factory_are_read(tmp_path):
     project = Project([index_source(textwrap.dedent(code).encode(), path, module, path.endswith("__init__.py"))
                        for path, (module, code) in sources.items()])
     assert project._may_name({"pkg.db.get_db": ("pkg.db", "get_db")}) == {"pkg", "pkg.db", "app", "deep", "whole"}  # deep: `app.get_db`
+
+
+def test_a_module_level_alias_that_hands_the_factory_around_is_seen(tmp_path):
+    """``gd = get_db`` then ``map(gd, names)``: the alias's name is not the factory's,
+    yet it denotes it: the factory is handed around, no single object."""
+    diagnostics = lint(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/db.py": _DB_WITH_PARAMETER + """
+    gd = get_db
+
+    def warm_all(names):
+        return list(map(gd, names))
+""",
+        "app.py": _HANDLER_CLOSING.replace("from pkg import", "from pkg.db import").replace("{marker}", ""),
+    })
+    assert not diagnostics, "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)

@@ -427,6 +427,15 @@ class Project:
         the same constant arguments, and that nothing uses other than by calling them."""
         seen: Dict[str, Set[tuple]] = {}
         spoiled: Set[str] = set()
+        names = {qualname.rsplit(".", 1)[-1] for _, qualname in functions.values()}
+
+        def may_denote(raw: str) -> bool:
+            # a path ends in the function's own name (imports and attributes keep it),
+            # or in a module-level name that may be an alias of it (`app:gd`); the
+            # others are not resolved (most of the events read)
+            tail = raw.rsplit(".", 1)[-1]
+            return tail in names or ":" in tail
+
         for name in sorted(self._may_name(functions)):
             m = self.modules[name]
             for fn in m.functions.values():
@@ -437,7 +446,7 @@ class Project:
                     if t is not None and t.kind == "function" and t.module:
                         spoiled.add(f"{t.module}.{t.qualname}")
                 for e in iter_events(fn.body):
-                    if e.kind == "call" and e.path:
+                    if e.kind == "call" and e.path and may_denote(e.path):
                         t = self.target(e.path, env)
                         key = f"{t.module}.{t.qualname}" if t is not None and t.kind == "function" and t.module else None
                         if key in functions:
@@ -449,7 +458,7 @@ class Project:
                                                              tuple(sorted(e.consts))))
                     # handed around (`Depends(get_x)`, `map(get_x, names)`): called with other arguments
                     for raw in (*e.args, *(v for _, v in e.kwargs), e.value, e.path if e.kind == "use" else None):
-                        if raw and raw[:1] not in "$%<":
+                        if raw and raw[:1] not in "$%<" and may_denote(raw):
                             t = self.target(raw, env)
                             if t is not None and t.kind == "function" and t.module \
                                     and f"{t.module}.{t.qualname}" in functions and not raw.endswith("()"):

@@ -14,6 +14,7 @@ A path is a *root* followed by suffixes:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 _SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\(\)")
@@ -33,10 +34,19 @@ def split(path: str) -> Tuple[str, List[str]]:
     For a dotted import path the root is the whole leading dotted name: the
     linker, which knows the project's modules, decides where the module ends.
     """
+    root, segments = _split(path)
+    return root, list(segments)  # a list of its own: callers may change it
+
+
+# The model splits the same few thousand paths again and again (a hundred thousand
+# calls for one handler's check in a large project, the first cost of a re-check):
+# the answers are kept, a bounded number (the language server runs for days).
+@lru_cache(maxsize=1 << 16)
+def _split(path: str) -> Tuple[str, Tuple[str, ...]]:
     m = (_LOCAL_ROOT if path[:1] in "$%" else _GLOBAL_ROOT).match(path) or _DOTTED_ROOT.match(path)
     root = m.group(0) if m else path
     rest = path[len(root):]
-    return root, [s.group(1) or "()" for s in _SEGMENT.finditer(rest)]
+    return root, tuple(s.group(1) or "()" for s in _SEGMENT.finditer(rest))
 
 
 def join(root: str, segments: List[str]) -> str:
