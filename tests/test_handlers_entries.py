@@ -624,3 +624,19 @@ def test_static_class_and_bound_methods(tmp_path):
     """})
     assert set(found) == {("app.py", "Orders.handle"), ("app.py", "Orders.run"), ("app.py", "Orders.serve")}
     assert found[("app.py", "Orders.serve")] == "convention: `b_handler` names it"
+
+
+def test_a_convention_signature_not_spelled_event_context_is_named_as_written(tmp_path):
+    """The reason says what the code spells (`(update, context)`), not Lambda's names."""
+    found = entries(tmp_path, {"bot.py": """
+        def webhook_handler(update, context):
+            return update
+
+        def lambda_handler(event, context):
+            return event
+    """})
+    assert found == {
+        ("bot.py", "webhook_handler"):
+            "convention: name and (event, context) signature, spelled `(update, context)`",
+        ("bot.py", "lambda_handler"): "convention: name and (event, context) signature",
+    }

@@ -143,7 +143,10 @@ def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patter
             return why
     if any(fnmatch.fnmatchcase(fn.name, p) for p in patterns):
         if event_context_params(fn.params):
-            return "convention: name and (event, context) signature"
+            if tuple(fn.params) == ("event", "context"):
+                return "convention: name and (event, context) signature"
+            # `(update, context)`, `(evt, ctx)`: say what the code spells, not Lambda's names
+            return f"convention: name and (event, context) signature, spelled `({', '.join(fn.params)})`"
         if handler_shaped(fn.params, False, fn.optional):
             # `def handler(event, context, table=None)`: Lambda's two arguments make a valid call
             return "convention: name and (event, context, ...) signature, the rest with defaults"

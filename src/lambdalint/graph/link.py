@@ -44,8 +44,6 @@ class Target:
     qualname: str = ""
 
 
-
-
 class Project:
     def __init__(self, modules: List[ModuleFacts], before: Optional["Project"] = None) -> None:
         """``before``: the project of an earlier run (the language server's, before
