@@ -97,3 +97,30 @@ def test_a_comment_inside_an_f_string_field_proves_nothing():
     old = 'x = f"{\n    a  # one\n}"\ny = 1  # two\n'
     assert not same_code(old, old.replace("# one", "# one }"))
     assert not same_code(old, old.replace("# two", "# three"))
+
+
+@pytest.mark.parametrize("edited", [
+    CODE + "\n\ndef added():\n    return 1\n",  # a function appended
+    CODE.replace("return S", "return S.strip()"),  # a body changed
+    CODE.replace("import db\n", "import db as database\n"),
+])
+def test_a_code_edit_is_told_apart_without_tokenizing(monkeypatch, edited):
+    """A code edit's run asks this before it starts indexing the file: the
+    answer comes from the lines' text before their comments."""
+    import lambdalint.index.source as source
+
+    def no_tokenizing(text):
+        raise AssertionError("tokenized")
+
+    monkeypatch.setattr(source, "_code_lines", no_tokenizing)
+    monkeypatch.setattr(source, "suppression_comments", no_tokenizing)
+    assert not same_code(CODE, edited)
+    assert not same_code(edited, CODE)
+
+
+@pytest.mark.parametrize("old,new", [
+    ('s = "#a"\n', 's = "#b"\n'),  # the change hides after a '#' inside a string
+    ("x = 1  # c\n", "x = 1  # c\ny = 2  # d\n"),  # a line of code added after a comment line
+])
+def test_what_the_quick_test_cannot_tell_the_tokenizer_does(old, new):
+    assert not same_code(old, new)

@@ -28,6 +28,9 @@ def run() -> None:
     from lambdalint import interrupt  # light: after the working folder left sys.path
 
     interrupt.install()
+    from lambdalint import prefork  # as light: the indexing worker starts its imports now
+
+    prefork.start(sys.argv)
     from lambdalint.cli import main
 
     try:

@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from lambdalint.project.discover import DEFAULT_EXCLUDES, Tree, display_path, walk_tree
 from lambdalint.deploy.records import WARNING, Deployment, Notice, Declared
 from lambdalint.project.sourcefile import DEPLOYMENT_MAX_BYTES, TooLarge, read_bytes
-from lambdalint.project.root import inside, project_root
+from lambdalint.project.root import InsideRoot, inside, project_root
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,6 +93,7 @@ def find_deployment_files(tree: Tree, root: str, listed: Sequence[str] = ()) -> 
             notices.append(Notice(WARNING, display_path(path), 0, "deployment file listed in config does not exist"))
             continue
         found[os.path.abspath(path)] = (kind_by_name(os.path.basename(path)) or SNIFF, True)
+    under_root = InsideRoot(root)
     for path in tree.files:
         kind = kind_by_name(os.path.basename(path))
         if kind is None:
@@ -100,7 +101,7 @@ def find_deployment_files(tree: Tree, root: str, listed: Sequence[str] = ()) -> 
         full = tree.absolute.get(path) or os.path.abspath(path)
         if full in found:
             continue
-        if not inside(full, root):  # a symlink to elsewhere
+        if not under_root(full):  # a symlink to elsewhere
             if kind not in (CDK, SNIFF):  # a .py or .yaml file may be no deployment file at all: no word
                 notices.append(Notice(WARNING, display_path(path), 0, "a symlink to a file outside the project; not read"))
             continue

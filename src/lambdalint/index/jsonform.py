@@ -30,7 +30,12 @@ def from_json(tp: Any, data: Any) -> Any:
     return _decoder(tp)(data)
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def _encode(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most values: asked first, before the dataclass test
+        return value
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
     if isinstance(value, dict):

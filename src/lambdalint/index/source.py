@@ -192,10 +192,29 @@ def same_code(old: str, new: str) -> bool:
     a comment inside an f-string field (Python 3.12+)."""
     if "\r" in old or "\r" in new or "\0" in old or "\0" in new:
         return False
+    if _text_before_comments_differs(old, new):
+        return False
     if suppression_comments(old) != suppression_comments(new):
         return False
     before = _code_lines(old)
     return before is not None and before == _code_lines(new)
+
+
+def _text_before_comments_differs(old: str, new: str) -> bool:
+    """A quick proof that more than comments changed, without tokenizing (a
+    code edit's run asks this first): some line's text before its first ``#``
+    (trailing blanks aside) differs, or a line added at the end holds more than
+    a comment. What comes before a line's first ``#`` is code or string text in
+    both versions, never a comment, so a difference there is never a comment's
+    (a ``#`` inside a string only hides a difference from this test, which the
+    tokenizer then finds)."""
+    a, b = old.split("\n"), new.split("\n")
+    if len(a) > len(b):
+        a, b = b, a
+    for x, y in zip(a, b):
+        if x != y and x.split("#", 1)[0].rstrip() != y.split("#", 1)[0].rstrip():
+            return True
+    return any(line.split("#", 1)[0].strip() for line in b[len(a):])
 
 
 def same_tokens(old: str, new: str) -> bool:

@@ -362,11 +362,23 @@ def _displayer() -> Callable[[str, str], str]:
     """``display_path`` for many files: the working folder is read once."""
     cwd = os.getcwd()
     inside = cwd.rstrip(os.sep) + os.sep
+    folders: Dict[str, str] = {}  # a folder -> how it is shown: relpath walks both paths
 
     def shown(path: str, full: str) -> str:
         if full.startswith(inside):
             return full[len(inside):]
-        return display_path(path)
+        folder, name = os.path.split(path)
+        if not folder or name in ("", os.curdir, os.pardir):
+            return display_path(path)
+        rel = folders.get(folder)
+        if rel is None:
+            try:
+                rel = os.path.relpath(folder)
+            except ValueError:  # another drive on Windows
+                rel = ""
+            rel = folders[folder] = "" if rel.startswith("..") else rel
+        # as ``display_path``: a file outside the working folder is shown as given
+        return path if not rel else name if rel == os.curdir else rel + os.sep + name
 
     return shown
 

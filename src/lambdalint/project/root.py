@@ -9,7 +9,7 @@ follows a reference, and every fix that writes, asks ``inside`` first.
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 from lambdalint.project.gitignore import find_worktree
 
@@ -37,6 +37,36 @@ def inside(path: str, root: str) -> bool:
     except (OSError, ValueError):
         return False
     return is_within(real, os.path.realpath(root))
+
+
+class InsideRoot:
+    """``inside(path, root)`` for many paths under one ``root`` (every file a
+    walk found): the root and each folder are resolved once, not once per file.
+    A file that is not itself a symlink resolves to its folder's real path and
+    its own name, so only symlinks are resolved one by one."""
+
+    def __init__(self, root: str) -> None:
+        try:
+            self._root: Optional[str] = os.path.realpath(root)
+        except (OSError, ValueError):
+            self._root = None
+        self._folders: Dict[str, str] = {}
+
+    def __call__(self, path: str) -> bool:
+        if self._root is None:
+            return False
+        try:
+            folder, name = os.path.split(os.path.abspath(path))
+            if not name or name in (os.curdir, os.pardir) or os.path.islink(path):
+                real = os.path.realpath(path)
+            else:
+                known = self._folders.get(folder)
+                if known is None:
+                    known = self._folders[folder] = os.path.realpath(folder)
+                real = os.path.join(known, name)
+        except (OSError, ValueError):
+            return False
+        return is_within(real, self._root)
 
 
 def is_within(real: str, root: str) -> bool:

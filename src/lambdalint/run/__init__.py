@@ -437,7 +437,9 @@ def _facts(files: List[File], cache: Optional[Cache], pool: "Pool", progress: Pr
            verbose: bool, ahead: Optional["IndexAhead"] = None) -> Dict[str, ModuleFacts]:
     out: Dict[str, ModuleFacts] = {}
     missing: List[File] = []
-    for f in files:
+    # the files a worker indexes ahead are taken last: the rest is read meanwhile
+    later = [f for f in files if ahead.asked(f.key)] if ahead is not None else []
+    for f in [f for f in files if not ahead.asked(f.key)] + later if later else files:  # type: ignore[union-attr]
         made = ahead.result(f.key) if ahead is not None else None
         if made is not None:
             _remember(cache, f.key, made)
@@ -452,6 +454,8 @@ def _facts(files: List[File], cache: Optional[Cache], pool: "Pool", progress: Pr
             missing.append(f)
         else:
             out[f.source.module] = data
+    if later:  # in the order of ``files``, as before
+        out = {f.source.module: out[f.source.module] for f in files if f.source.module in out}
     if not missing:
         return out
     # where the workers store entries, and the key they sign them with
@@ -533,6 +537,9 @@ def run_check(paths: List[str], settings: Settings, catalog: Optional[Catalog] =
     old = memo.load(options.cache) if memo is not None and options.cache is not None else None
     early = edits.early_changes(memo, old) if old is not None else None
     ahead = _index_ahead(old, early[1], options) if old is not None and early is not None else None
+    from lambdalint import prefork
+
+    prefork.discard()  # the worker forked at start, when indexing ahead did not take it
     try:
         gathered = gathered if gathered is not None else gather(settings, paths)
         if options.require_python and not gathered.tree.python and not gathered.tree.errors:
@@ -609,9 +616,12 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     from lambdalint.knowledge.growth import load_growth_catalog
 
     contents = options.contents
+    # what does not depend on the facts comes first: while a worker indexes an
+    # edited file (``IndexAhead``), the run has this to do before it waits
+    growth = load_growth_catalog(settings.growth, settings.source or "pyproject.toml")
+    rules = all_rules()
     loaded = load_project(settings, paths, options=options, gathered=gathered)
     modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
-    growth = load_growth_catalog(settings.growth, settings.source or "pyproject.toml")
     checked = handlers
     if options.report_files is not None:
         checked = _reaching(project, handlers, modules, options.report_files)
@@ -632,7 +642,6 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
         return found, failed
 
     diagnostics: List[Diagnostic] = []
-    rules = all_rules()
     for m in modules:
         if m.problem is not None:
             info = rules[m.problem.code]

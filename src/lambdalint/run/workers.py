@@ -14,8 +14,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from lambdalint.cache.store import Cache, facts_digest, facts_payload, write_facts, write_source
-from lambdalint.index import files as indexing
+from lambdalint.cache.fill import index_batch  # noqa: F401 - run in the pool and by indexing ahead
+from lambdalint.cache.store import Cache
 from lambdalint.project.discover import SourceFile
 from lambdalint.report.progress import Progress
 
@@ -40,27 +40,6 @@ def scan_batch(items: List[Tuple[int, bytes, str, bool]]) -> List[Tuple[int, Mod
     from lambdalint.index.scan import scan_source
 
     return [(i, scan_source(data, module, is_package)) for i, data, module, is_package in items]
-
-
-def index_batch(items: List[Tuple[int, bytes, SourceFile, str, Optional[Tuple[str, bytes]], bool]]
-                 ) -> List[Tuple[int, Tuple[ModuleFacts, Optional[str], Optional[str]]]]:
-    """Each file's facts, the reason they could not be stored, and the digest
-    of their stored form (``None`` when not stored)."""
-    out = []
-    for i, data, source, key, store, verbose in items:
-        facts = indexing.index_bytes(data, source, verbose)
-        error = digest = None
-        # an internal error is lambdalint's bug, not the file's: never remember it
-        if store is not None and not (facts.problem is not None and facts.problem.code == "LAM000"):
-            cache_dir, secret = store
-            payload = facts_payload(facts)
-            error = write_facts(cache_dir, key, facts, secret, payload)
-            if payload is not None and error is None:
-                digest = facts_digest(payload)
-            if error is None and facts.problem is None:
-                error = write_source(cache_dir, key, data, secret)
-        out.append((i, (facts, error, digest)))
-    return out
 
 
 class Pool:
@@ -189,6 +168,7 @@ class IndexAhead:
         self._conn: Any = None
         self._keys: Dict[str, int] = {}  # entry key -> its item in the batch
         self._got: Optional[Dict[int, Any]] = None
+        self._forked: Any = None  # a ``lambdalint.prefork.Forked``, when it took that one
 
     @staticmethod
     def possible(options: "Options") -> bool:
@@ -202,8 +182,19 @@ class IndexAhead:
         return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
     def start(self, files: Sequence[Tuple[str, bytes, SourceFile]], cache: Cache, verbose: bool) -> None:
-        """Index ``files`` ((entry key, bytes, source)) in a forked process, now."""
+        """Index ``files`` ((entry key, bytes, source)) in a forked process, now:
+        the one forked as the command line started (``lambdalint.prefork``,
+        its libcst import under way) when there is one."""
         if not files or not cache.prepare():
+            return
+        from lambdalint import prefork
+        from lambdalint.cache.store import content_hash
+
+        self._keys = {key: i for i, (key, _, _) in enumerate(files)}
+        self._forked = prefork.take()
+        if self._forked is not None:
+            self._forked.send([(i, source.path, content_hash(data), source, key, (cache.dir, cache.secret), verbose)
+                               for i, (key, data, source) in enumerate(files)])
             return
         import multiprocessing
         import signal
@@ -222,7 +213,10 @@ class IndexAhead:
                 block(signal.SIG_SETMASK, old)
         send.close()
         self._conn = receive
-        self._keys = {key: i for i, (key, _, _) in enumerate(files)}
+
+    def asked(self, key: str) -> bool:
+        """Whether the worker was given the entry ``key`` to index."""
+        return key in self._keys
 
     def result(self, key: str) -> Optional[Tuple["ModuleFacts", Optional[str], Optional[str]]]:
         """The worker's (facts, store error, digest) for the entry ``key``; ``None``
@@ -234,7 +228,11 @@ class IndexAhead:
     def _collect(self) -> Dict[int, Any]:
         if self._got is None:
             self._got = {}
-            if self._conn is not None:
+            if self._forked is not None:
+                got = self._forked.answers_read()  # waits for them; closes the worker
+                self._forked = None
+                self._got = dict(got) if isinstance(got, list) else {}
+            elif self._conn is not None:
                 from multiprocessing.connection import wait
 
                 try:
@@ -250,6 +248,8 @@ class IndexAhead:
         """Take the worker's answer if it was not asked for, and wait for it (its
         work may not have been needed: it is let finish all the same, so that no
         entry is left half-written)."""
+        if self._forked is not None:
+            self._collect()
         if self._process is not None:
             self._collect()
             self._process.join()
@@ -258,6 +258,9 @@ class IndexAhead:
 
     def stop(self) -> None:
         """Stop the worker at once (the run was interrupted, or failed)."""
+        forked, self._forked = self._forked, None
+        if forked is not None:
+            forked.kill()
         process, self._process = self._process, None
         if process is not None:
             process.terminate()

@@ -1,0 +1,196 @@
+"""An indexing worker forked as the command line starts, before anything else loads.
+
+After an edit, a run indexes the changed files in a worker (``IndexAhead``),
+and that worker's first job is importing libcst: about as long as the rest of
+the run's critical path. Forked when the run knows what changed, it would
+start a sixth of a second late (the command line, the settings and the run
+memo come first); forked here, its import runs while the parent reads them.
+The parent then either hands it the files (``take``) or kills it (``discard``):
+an unchanged re-run kills it before it has done more than import (on another
+CPU: the run's wall time is the same; its CPU time grows by that import).
+
+Only the standard library is imported here: this runs before click does.
+The child ignores Ctrl-C (the parent handles it, and kills the child); it
+reads its work from a pipe, each file from disk (checked against the digest
+the parent read), and writes its answers back on another pipe. A child whose
+parent went away reads the end of its pipe and exits.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, List, Optional, Tuple
+
+# The commands whose runs may index ahead, and flags that rule it out.
+_COMMANDS = frozenset({"check"})
+_NO = frozenset({"--no-cache", "--show-files", "-h", "--help", "--version"})
+
+
+class Forked:
+    """The forked worker: its pid, the pipe it reads work from, the one it answers on."""
+
+    def __init__(self, pid: int, work: int, answers: int) -> None:
+        self.pid = pid
+        self.work = work
+        self.answers = answers
+
+    def send(self, items: List[Tuple[Any, ...]]) -> None:
+        """Hand over the work (small: paths and digests, not the files), and
+        close the pipe: the worker reads to its end."""
+        import pickle
+
+        data = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.work, view):]
+        finally:
+            os.close(self.work)
+            self.work = -1
+
+    def answers_read(self) -> Optional[Any]:
+        """The worker's answers (waits for them); ``None`` when it died without any."""
+        import pickle
+
+        chunks = []
+        try:
+            while True:
+                chunk = os.read(self.answers, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except OSError:
+            chunks = []
+        finally:
+            self.close()
+        try:
+            return pickle.loads(b"".join(chunks)) if chunks else None
+        except Exception:  # a truncated answer (killed while writing): indexed by the run
+            return None
+
+    def kill(self) -> None:
+        import signal
+
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.close()
+
+    def close(self) -> None:
+        for fd in (self.work, self.answers):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.work = self.answers = -1
+        if self.pid:
+            try:
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = 0
+
+
+_forked: Optional[Forked] = None
+
+
+def wanted(argv: List[str]) -> bool:
+    """Whether a run of ``argv`` may index ahead with the worker started now:
+    a ``check`` with its cache, on Linux (fork), with two CPUs or more."""
+    if not sys.platform.startswith("linux") or len(argv) < 2 or argv[1] not in _COMMANDS:
+        return False
+    if any(a in _NO for a in argv[2:]) or os.environ.get("LAMBDALINT_NO_PREFORK"):
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return cpus >= 2
+
+
+def start(argv: List[str]) -> None:
+    """Fork the worker when ``wanted(argv)``; a failure to fork leaves the run as it was."""
+    global _forked
+    if _forked is not None or not wanted(argv):
+        return
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)
+    old = block(signal.SIG_BLOCK, {signal.SIGINT}) if block is not None else None
+    try:
+        work_r, work_w = os.pipe()
+        answers_r, answers_w = os.pipe()
+        pid = os.fork()
+    except OSError:
+        if block is not None:
+            block(signal.SIG_SETMASK, old)
+        return
+    if pid == 0:  # the worker
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if block is not None:
+                block(signal.SIG_SETMASK, old)
+            os.close(work_w)
+            os.close(answers_r)
+            _serve(work_r, answers_w)
+        finally:
+            os._exit(0)
+    if block is not None:
+        block(signal.SIG_SETMASK, old)
+    os.close(work_r)
+    os.close(answers_w)
+    _forked = Forked(pid, work_w, answers_r)
+    import atexit
+
+    atexit.register(discard)  # whatever path the run takes, the worker does not outlive it
+
+
+def take() -> Optional[Forked]:
+    """The worker, handed over once (to ``IndexAhead``); ``None`` when none was started."""
+    global _forked
+    forked, _forked = _forked, None
+    return forked
+
+
+def discard() -> None:
+    """Kill the worker when nobody took it: the run has nothing for it to index."""
+    global _forked
+    forked, _forked = _forked, None
+    if forked is not None:
+        forked.kill()
+
+
+def _serve(work: int, answers: int) -> None:
+    """In the worker: import the indexer, then index what the pipe asks for."""
+    import gc
+    import pickle
+
+    gc.enable()
+    import lambdalint.index.build  # noqa: F401 - libcst: the import this process exists to make early
+    from lambdalint.cache.fill import index_batch
+    from lambdalint.cache.store import content_hash
+    from lambdalint.project.sourcefile import Unreadable, read_source
+
+    chunks = []
+    while True:
+        chunk = os.read(work, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    if not chunks:
+        return  # no work: the run did not need it
+    todo = []
+    for i, path, digest, source, key, store, verbose in pickle.loads(b"".join(chunks)):
+        try:
+            data = read_source(path)
+        except Unreadable:
+            continue
+        if content_hash(data) == digest:  # else it changed again: the run indexes what it read
+            todo.append((i, data, source, key, store, verbose))
+    out = pickle.dumps(index_batch(todo), protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(out)
+    while view:
+        view = view[os.write(answers, view):]

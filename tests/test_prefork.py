@@ -1,0 +1,206 @@
+"""The indexing worker forked as the command line starts (``lambdalint.prefork``):
+after an edit the run hands it the changed files, and takes their facts from
+it; otherwise the run kills it. Either way the answers are a cold run's, and
+no worker outlives the run. (The command line's own runs, edits included, go
+through it in tests/test_incremental.py.)"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+import lambdalint.index.files as indexing
+from helpers import write_project
+from lambdalint import prefork
+from lambdalint.cache.store import Cache, content_hash, entry_key
+from lambdalint.project.config import Settings
+from lambdalint.project.discover import SourceFile
+from lambdalint.run import Options, run_check
+
+DB = '''"""The database."""
+import sqlite3
+conn = sqlite3.connect(":memory:")
+
+def close_db():
+    pass
+'''
+APP = """
+import db
+
+def handler(event, context):
+    db.conn.execute("select 1")
+    db.close_db()
+"""
+
+pytestmark = pytest.mark.skipif(not prefork.wanted(["lambdalint", "check"]),
+                                reason="the worker is forked on Linux with two CPUs or more")
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left():
+    prefork.discard()
+    yield
+    prefork.discard()
+
+
+def check(root: Path, cache_dir) -> List[Tuple[str, int, str]]:
+    cache = Cache(str(cache_dir), print) if cache_dir is not None else None
+    result = run_check([str(root)], Settings(), options=Options(cache=cache, jobs=2))
+    return [(Path(d.path).name, d.line, d.code) for d in result.diagnostics]
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+class Recorder:
+    """The files this process parses (a worker's calls are told apart by its
+    pid), and the workers the run took from ``prefork``."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.parsed: List[str] = []
+        self.taken: List[int] = []
+        parent, real_index, real_take = os.getpid(), indexing.index_bytes, prefork.take
+
+        def index_bytes(data, source, verbose=False):
+            if os.getpid() == parent:
+                self.parsed.append(Path(source.path).name)
+            return real_index(data, source, verbose)
+
+        def take():
+            forked = real_take()
+            if forked is not None:
+                self.taken.append(forked.pid)
+            return forked
+
+        monkeypatch.setattr(indexing, "index_bytes", index_bytes)
+        monkeypatch.setattr(prefork, "take", take)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("old,new,found", [
+    ("def close_db():\n    pass\n", "def close_db():\n    pass\n\ndef other():\n    return 1\n", False),
+    ("def close_db():\n    pass\n", "def close_db():\n    conn.close()\n", True),
+    ('"""The database."""', '"""Where the orders are kept."""', False),  # the facts stay the same
+])
+def test_the_worker_forked_at_start_indexes_the_edited_file(tmp_path, monkeypatch, old, new, found):
+    root = tmp_path / "p"
+    write_project(root, {"db.py": DB, "app.py": APP})
+    assert check(root, tmp_path / "c") == []
+    _edit(root / "db.py", old, new)
+    seen = Recorder(monkeypatch)
+    prefork.start(["lambdalint", "check"])
+    pid = prefork._forked.pid
+    warm = check(root, tmp_path / "c")
+    assert seen.taken == [pid] and seen.parsed == []  # the worker parsed it; this process took its facts
+    assert gone(pid)  # and it was waited for
+    monkeypatch.undo()
+    assert warm == check(root, None)  # a cold run, no cache
+    assert [code for _, _, code in warm] == (["LAM101"] if found else [])
+
+
+@pytest.mark.parametrize("edit", [None, "# a comment\n"])
+def test_a_run_with_nothing_to_index_kills_the_worker(tmp_path, monkeypatch, edit):
+    root = tmp_path / "p"
+    write_project(root, {"db.py": DB, "app.py": APP})
+    first = check(root, tmp_path / "c")
+    if edit:
+        with open(root / "db.py", "a") as fh:
+            fh.write(edit)
+    seen = Recorder(monkeypatch)
+    prefork.start(["lambdalint", "check"])
+    pid = prefork._forked.pid
+    assert check(root, tmp_path / "c") == first
+    assert seen.taken == [] and seen.parsed == []
+    assert prefork._forked is None and gone(pid)
+
+
+def test_a_cold_run_kills_the_worker_and_indexes_as_before(tmp_path, monkeypatch):
+    root = tmp_path / "p"
+    write_project(root, {"db.py": DB, "app.py": APP})
+    prefork.start(["lambdalint", "check"])
+    pid = prefork._forked.pid
+    assert check(root, tmp_path / "c") == []
+    assert prefork._forked is None and gone(pid)
+
+
+def test_a_worker_that_dies_leaves_the_run_to_index_the_file_itself(tmp_path, monkeypatch):
+    root = tmp_path / "p"
+    write_project(root, {"db.py": DB, "app.py": APP})
+    check(root, tmp_path / "c")
+    _edit(root / "db.py", "def close_db():\n    pass\n", "def close_db():\n    conn.close()\n")
+    seen = Recorder(monkeypatch)
+    real_send = prefork.Forked.send
+
+    def send_then_die(forked, items):
+        real_send(forked, items)
+        os.kill(forked.pid, 9)
+
+    monkeypatch.setattr(prefork.Forked, "send", send_then_die)
+    prefork.start(["lambdalint", "check"])
+    warm = check(root, tmp_path / "c")
+    assert seen.parsed == ["db.py"]  # indexed here, after the worker's silence
+    monkeypatch.undo()
+    assert warm == check(root, None)
+    assert [code for _, _, code in warm] == ["LAM101"]
+
+
+def _item(path: Path, data: bytes, cache: Cache, digest: str):
+    source = SourceFile(str(path), "db", False)
+    key = entry_key(content_hash(data), str(path), "db", False)
+    return (0, str(path), digest, source, key, (cache.dir, cache.secret), False), key
+
+
+def test_the_worker_indexes_a_file_only_as_the_run_read_it(tmp_path):
+    """The run sends paths and the digests of what it read; a file changed
+    since is not indexed (the run indexes what it read), nor stored."""
+    path = tmp_path / "db.py"
+    path.write_text(DB)
+    cache = Cache(str(tmp_path / "c"), print)
+    assert cache.prepare()
+    data = path.read_bytes()
+    item, key = _item(path, data, cache, content_hash(data))
+    prefork.start(["lambdalint", "check"])
+    forked = prefork.take()
+    forked.send([item])
+    answers = forked.answers_read()
+    assert [i for i, _ in answers] == [0]
+    facts, error, digest = answers[0][1]
+    assert error is None and digest is not None
+    assert facts == indexing.index_bytes(data, item[3])
+    assert cache.get_facts(key, str(path), "db") == facts  # stored under the run's key
+
+    stale, stale_key = _item(path, data, cache, content_hash(data + b"# before\n"))
+    prefork.start(["lambdalint", "check"])
+    forked = prefork.take()
+    forked.send([stale])
+    assert forked.answers_read() == []
+
+
+@pytest.mark.parametrize("argv,wanted", [
+    (["lambdalint", "check"], True),
+    (["lambdalint", "check", "src", "--fix"], True),
+    (["lambdalint", "check", "--no-cache", "src"], False),  # nothing is indexed ahead without a cache
+    (["lambdalint", "check", "--show-files"], False),
+    (["lambdalint", "check", "--help"], False),
+    (["lambdalint", "rule", "LAM101"], False),
+    (["lambdalint", "server"], False),
+    (["lambdalint"], False),
+])
+def test_which_command_lines_fork_the_worker(argv, wanted, monkeypatch):
+    monkeypatch.delenv("LAMBDALINT_NO_PREFORK", raising=False)
+    assert prefork.wanted(argv) is wanted
+    monkeypatch.setenv("LAMBDALINT_NO_PREFORK", "1")
+    assert prefork.wanted(argv) is False
