@@ -9,7 +9,7 @@ module-level object is an instance of.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index.span import within
 from lambdalint.index import paths
@@ -59,6 +59,7 @@ class Project:
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
         self._lineages: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
         self._bindings: Optional[Dict[str, List[Binding]]] = None  # made on first use
+        self._direct: Optional[Dict[str, List[Binding]]] = None  # its assignments' part (``name_bindings``)
         self._edges: Dict[str, FrozenSet[str]] = {}
         self._closures: Dict[str, FrozenSet[str]] = {}
         self.known_candidates: Dict[str, Tuple[str, ...]] = {}
@@ -286,7 +287,7 @@ class Project:
             return self._instance_of[path]
         self._instance_of[path] = None  # guards `x = x.copy()` and other cycles
         found = None
-        for b in self.bindings.get(path, ()):
+        for b in self.bound(path):
             if b.value is None or not b.value.endswith("()"):
                 continue
             t = self.target(b.value)
@@ -553,9 +554,42 @@ class Project:
         attribute of a module-level object, a container's slot), by its path.
         Made on first use: finding the handlers needs none."""
         if self._bindings is None:
-            self._bindings = {}
+            self._bindings = {}  # a lookup made while they are collected sees the table so far
+            if self._direct is not None:
+                self._bindings.update((place, list(bound)) for place, bound in self._direct.items())
+            else:
+                self._assigned_places(self._bindings)
             self._collect_bindings()
         return self._bindings
+
+    def assignments(self) -> Optional[Dict[str, List[Binding]]]:
+        """The bindings assignments make, by place (the first part of ``bindings``),
+        when the whole table is not made yet; else None (ask ``bindings``)."""
+        if self._bindings is not None:
+            return None
+        if self._direct is None:
+            direct: Dict[str, List[Binding]] = {}
+            self._assigned_places(direct)
+            if self._bindings is not None:  # a lookup made meanwhile made the whole table
+                return None
+            self._direct = direct
+        return self._direct
+
+    def bound(self, place: str) -> Sequence[Binding]:
+        """``bindings.get(place, ())``; for a name without segments, without making
+        the whole table when it is not made yet (``name_bindings``)."""
+        if self._bindings is None and not paths.split(place)[1]:
+            return self.name_bindings(place)
+        return self.bindings.get(place, ())
+
+    def name_bindings(self, gpath: str) -> List[Binding]:
+        """``bindings[gpath]`` for a module-level name without segments (``app:app``),
+        without making the whole table: only assignments bind such a name (what
+        ``bindings`` adds to them has segments: a memoised factory's result, the
+        instance of a bound method, attributes of instances). Finding the handlers
+        asks only this of the places, about the apps and routers that register them."""
+        direct = self.assignments()
+        return (direct if direct is not None else self.bindings).get(gpath, [])
 
     def _module_assigns(self, m: ModuleFacts) -> List[Tuple[str, Event]]:
         """(function, event) of every assignment or item assignment of ``m`` to a path."""
@@ -567,7 +601,26 @@ class Project:
                                                if e.path is not None and e.kind in ("assign", "setitem")]
         return found
 
-    def _collect_bindings(self) -> None:
+    def bound_method_instance(self, b: Binding) -> Optional[str]:
+        """``app:OrderHandler()`` for ``handler = OrderHandler().handle`` at module
+        level (a method bound to an instance of a project class), else None."""
+        root, segs = paths.split(b.value) if b.value and b.function == "<module>" else ("", [])
+        if len(segs) == 2 and segs[0] == "()" and segs[1] != "()":
+            made = self.target(paths.join(root, ["()"]))
+            if made is not None and made.kind == "instance":
+                return paths.join(root, ["()"])
+        return None
+
+    def holds_bound_instance(self, gpath: str) -> bool:
+        """Whether ``bindings`` holds ``gpath.__self__`` (the instance a module-level
+        name's bound method keeps), for a name without segments, without making the
+        whole table: that binding comes from the name's own assignments."""
+        if self._bindings is not None or paths.split(gpath)[1]:
+            return paths.join(gpath, [SELF_OF_METHOD]) in self.bindings
+        return any(self.bound_method_instance(b) is not None for b in self.name_bindings(gpath))
+
+    def _assigned_places(self, table: Dict[str, List[Binding]]) -> None:
+        """The bindings assignments make, by place (into ``table``): the first part of ``bindings``."""
         for m in self.modules.values():
             for qualname, e in self._module_assigns(m):
                 target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
@@ -577,7 +630,10 @@ class Project:
                     # a slot of a module-level container (`POOL["db"] = connect()`): keys are not
                     # told apart, so every slot of one container is one place
                     target = paths.join(target, ["__getitem__", "()"])
-                self.bindings.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
+                table.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
+
+    def _collect_bindings(self) -> None:
+        """The rest of ``bindings``, after the assignments' (``_assigned_places``)."""
         # what a memoised factory made on its first call lives in its cache as long as the
         # process: `app:get_db()` is bound, in `get_db`, to what it returns
         for (module, qualname), place in self.memo_places().items():
@@ -587,13 +643,10 @@ class Project:
         # so it is module state too, under the method's name (`handler.__self__`)
         for gpath, bound in list(self.bindings.items()):
             for b in bound:
-                root, segs = paths.split(b.value) if b.value and b.function == "<module>" else ("", [])
-                if len(segs) == 2 and segs[0] == "()" and segs[1] != "()":
-                    made = self.target(paths.join(root, ["()"]))
-                    if made is not None and made.kind == "instance":
-                        target = paths.join(gpath, [SELF_OF_METHOD])
-                        self.bindings.setdefault(target, []).append(
-                            Binding(target, paths.join(root, ["()"]), b.module, b.function, b.span))
+                instance = self.bound_method_instance(b)
+                if instance is not None:
+                    target = paths.join(gpath, [SELF_OF_METHOD])
+                    self.bindings.setdefault(target, []).append(Binding(target, instance, b.module, b.function, b.span))
         # attributes set on `self` by a class whose instance is module-level; an attribute
         # that is itself an instance (`self.repository = OrderRepository()`, or a service
         # made with its repository: `OrderService(OrderRepository())`) gets its own

@@ -56,7 +56,7 @@ def object_entries(project: Project, gpath: str, named: bool) -> List[ObjectEntr
     name = paths.display(gpath)
     module = gpath.split(":", 1)[0]
     out: List[ObjectEntry] = []
-    for b in project.bindings.get(gpath, ()):
+    for b in project.bound(gpath):
         if b.function != "<module>" or b.value is None or b.module != module:
             continue
         found = _of_value(project, b.module, b.span[0], b.value, name, gpath, named)
@@ -94,7 +94,7 @@ def _of_value(project: Project, module: str, line: int, value: str, name: str, g
         if "()" in target.path or any(d.path and d.path.rsplit(".", 1)[-1] == "classmethod" for d in fn.decorators):
             # `handler = Orders().handle`: self is the instance the method is bound to
             bound = paths.join(gpath, [SELF_OF_METHOD])
-            receiver = bound if "()" in target.path and bound in project.bindings else None
+            receiver = bound if "()" in target.path and project.holds_bound_instance(gpath) else None
             return [ObjectEntry(target.module, target.qualname, f"`{name}` names it", receiver)]
         return []
     if paths.callable_of(value) is None:

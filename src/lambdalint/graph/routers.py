@@ -27,7 +27,7 @@ from lambdalint.graph.entrykinds import (
     APP_ADAPTERS, OBJECT_REGISTRATIONS, PERSISTENT_LOOP_ADAPTERS, RouterKind, router_kind_of,
 )
 from lambdalint.graph.entry import Handler
-from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.link import Binding, Project, iter_events
 
 # Decorator methods that register a function a web app calls per request.
 WEB_ROUTE_METHODS = frozenset({
@@ -87,7 +87,7 @@ def _made_kind(project: Project, path: str, depth: int = 0) -> Optional[RouterKi
     canon = reexported(project, path)
     if canon is None or depth > 4 or not paths.is_global(canon):
         return None
-    for b in project.bindings.get(canon, ()):
+    for b in project.bound(canon):
         if not b.value:
             continue
         if b.value.endswith("()") and b.value.count("()") == 1:
@@ -121,7 +121,7 @@ def constructor_kind(project: Project, callee: str, depth: int = 0) -> Optional[
             if kind is not None:
                 return kind
     if target.kind == "global" and not paths.split(target.path)[1]:
-        for b in project.bindings.get(target.path, ()):
+        for b in project.bound(target.path):
             if b.value and not b.value.endswith(")"):
                 kind = constructor_kind(project, b.value, depth + 1)
                 if kind is not None:
@@ -410,11 +410,31 @@ def app_routes(project: Project, app: str, loaded: FrozenSet[str]) -> List[Tuple
     """``routes`` of the app at global path ``app``, and, when it is made by a project
     factory at module level (``app = create_app()``), the routes the factory registers."""
     found = routes(project, app, loaded)
-    for b in project.bindings.get(app, ()):
+    for b in project.bound(app):
         factory = _factory_of(project, b.value) if b.function == "<module>" else None
         if factory is not None:
             found += [r for r in factory_routes(project, *factory, loaded) if r[:2] not in {f[:2] for f in found}]
     return found
+
+
+def _module_bindings_on(project: Project, lines: Set[Tuple[str, int]]) -> List[Tuple[str, Binding]]:
+    """(place, binding) of the module-level bindings (made at import time) on
+    ``lines`` ((module, line)), in the order of ``project.bindings``. From the
+    assignments alone (``Project.assignments``) unless one of them is where the
+    table adds more: an instance of a project class (its attributes, a dataclass's
+    fields), a method bound to one (``__self__``), a place with segments; then
+    from the whole table."""
+    if not lines:
+        return []
+    direct = project.assignments()
+    if direct is not None:
+        found = [(gpath, b) for gpath, bound in direct.items() for b in bound
+                 if b.function == "<module>" and (b.module, b.span[0]) in lines]
+        if not any(paths.split(gpath)[1] or project.bound_method_instance(b) is not None
+                   or project.instance_class(gpath) is not None for gpath, b in found):
+            return found
+    return [(gpath, b) for gpath, bound in project.bindings.items() for b in bound
+            if b.function == "<module>" and (b.module, b.span[0]) in lines]
 
 
 def adapted_app_routes(project: Project) -> List[Handler]:
@@ -437,14 +457,14 @@ def adapted_app_routes(project: Project) -> List[Handler]:
                                    loop_adapter=loop if fn.is_async else None))
 
     # a module-level adapter is a call at module level to one of the adapters' names:
-    # without one, the project's bindings (a table of every module) are not made here
-    at_module_level = any(_adapter_call(e) for facts in project.modules.values()
-                          for fn in (facts.functions.get("<module>"),) if fn is not None
-                          for e in iter_events(fn.body))
-    for gpath, bindings in (project.bindings.items() if at_module_level else ()):
-        for b in bindings:
-            if b.function != "<module>" or b.value is None or not b.value.endswith("()"):
-                continue
+    # without one, the project's bindings (a table of every module) are not made here;
+    # with some, only the bindings on their lines are looked at (``adapter_app`` and
+    # ``adapter_factory`` find nothing elsewhere)
+    lines = {(facts.module, e.span[0]) for facts in project.modules.values()
+             for fn in (facts.functions.get("<module>"),) if fn is not None
+             for e in iter_events(fn.body) if _adapter_call(e)}
+    for gpath, b in _module_bindings_on(project, lines):
+        if b.value is not None and b.value.endswith("()"):
             app = adapter_app(project, b.module, b.span[0], b.value)
             if app is not None:
                 add(app, b.module, lambda owner, app=app, gpath=gpath:

@@ -1,0 +1,113 @@
+"""Finding the handlers asks the project's bindings about module-level names
+only (an app, a router, an adapter's line); it gets them from the assignments
+(``Project.assignments``, ``name_bindings``, ``bound``,
+``holds_bound_instance``) without making the whole table, which also holds
+what memoised factories make and the attributes of instances. These answers
+must be the whole table's: checked on every fixture, and discovery compared
+with and without the table made first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import pytest
+
+from helpers import write_project
+from lambdalint.graph.declared import adapted_app_routes
+from lambdalint.graph.handlers import find_handlers
+from lambdalint.graph.link import SELF_OF_METHOD, Project
+from lambdalint.index import paths
+from lambdalint.project.config import Settings
+from lambdalint.run import Options, load_project
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def fixture_modules():
+    return load_project(Settings(), [str(REPO / "fixtures")], options=Options(prune=False, jobs=2)).modules
+
+
+def _discovered(project: Project) -> list:
+    return find_handlers(project) + adapted_app_routes(project)  # every field: why, receiver, line...
+
+
+def test_a_name_is_bound_as_in_the_whole_table(fixture_modules):
+    whole = Project(fixture_modules).bindings
+    names = [place for place in whole if not paths.split(place)[1]]
+    assert len(names) > 500  # the fixtures bind many module-level names
+    fresh = Project(fixture_modules)
+    assert {place: fresh.name_bindings(place) for place in names} == {place: whole[place] for place in names}
+    assert fresh._bindings is None  # and the whole table was not made for it
+    assignments = Project(fixture_modules).assignments()
+    assert assignments is not None
+    assert {p: b for p, b in assignments.items() if not paths.split(p)[1]} == {p: whole[p] for p in names}
+
+
+def test_the_instance_a_bound_method_keeps_is_found_as_in_the_whole_table(fixture_modules):
+    whole = Project(fixture_modules).bindings
+    fresh = Project(fixture_modules)
+    names = [place for place in whole if not paths.split(place)[1]]
+    held = [place for place in names if fresh.holds_bound_instance(place)]
+    assert held  # `handler = OrderHandler().handle` in the fixtures
+    assert held == [place for place in names if paths.join(place, [SELF_OF_METHOD]) in whole]
+
+
+def test_discovery_is_the_same_with_the_whole_table_made_first(fixture_modules):
+    lean = Project(fixture_modules)
+    found = _discovered(lean)
+    full = Project(fixture_modules)
+    full.bindings  # noqa: B018 - made before discovery asks anything
+    assert found == _discovered(full)
+    assert len(found) > 300
+
+
+ADAPTED = {
+    "web.py": """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/")
+        def index():
+            return {}
+    """,
+    "main.py": """
+        from dataclasses import dataclass, field
+        from typing import Any
+
+        from mangum import Mangum
+
+        from web import app
+
+        class Adapter(Mangum):
+            pass
+
+        @dataclass
+        class Service:
+            handler: Any = None
+
+        {binding}
+    """,
+}
+
+
+@pytest.mark.parametrize("binding", [
+    "handler = Mangum(app)",
+    "handler = Adapter(app)",  # an instance of a project class: its attributes are in the table
+    "svc = Service(handler=Mangum(app))",  # a dataclass's field, bound on the adapter's line
+    "handlers = {}\nhandlers['web'] = Mangum(app)",  # a container's slot: a place with segments
+])
+def test_adapted_routes_are_the_same_with_the_whole_table_made_first(tmp_path, binding):
+    write_project(tmp_path, {k: v.replace("{binding}", binding) for k, v in ADAPTED.items()})
+    modules = load_project(Settings(), [str(tmp_path)], options=Options(prune=False, jobs=1)).modules
+    full = Project(modules)
+    full.bindings  # noqa: B018
+    assert _discovered(Project(modules)) == _discovered(full)
+
+
+def test_the_adapted_app_s_route_is_found_without_the_whole_table(tmp_path):
+    write_project(tmp_path, {k: v.replace("{binding}", "handler = Mangum(app)") for k, v in ADAPTED.items()})
+    modules = load_project(Settings(), [str(tmp_path)], options=Options(prune=False, jobs=1)).modules
+    lean = Project(modules)
+    assert [h.qualname for h in _discovered(lean)] == ["index"]
+    assert lean._bindings is None
