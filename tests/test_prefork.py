@@ -204,3 +204,23 @@ def test_which_command_lines_fork_the_worker(argv, wanted, monkeypatch):
     assert prefork.wanted(argv) is wanted
     monkeypatch.setenv("LAMBDALINT_NO_PREFORK", "1")
     assert prefork.wanted(argv) is False
+
+
+def test_the_worker_does_not_hold_the_caller_s_streams():
+    """Whoever reads the command line's output to its end (CI, ``subprocess.run(
+    capture_output=True)``) gets the end when the command line ends, not when
+    its worker does: the worker's standard streams are the null device."""
+    import time
+
+    prefork.start(["lambdalint", "check"])
+    pid = prefork._forked.pid
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            streams = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in (0, 1, 2)]
+        except OSError:
+            streams = []
+        if streams == [os.devnull] * 3:
+            break
+        time.sleep(0.01)
+    assert streams == [os.devnull] * 3

@@ -135,6 +135,12 @@ def start(argv: List[str]) -> None:
                 block(signal.SIG_SETMASK, old)
             os.close(work_w)
             os.close(answers_r)
+            # the caller's streams are not the worker's to hold: a caller that reads
+            # them to their end (``subprocess.run(capture_output=True)``, CI) would
+            # otherwise wait for it too
+            quiet = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(quiet, fd)
             _serve(work_r, answers_w)
         finally:
             os._exit(0)
