@@ -164,3 +164,40 @@ def test_the_closure_follows_imports_paths_and_parent_packages(tmp_path):
     assert project.import_closure("app") == {"app", "alias", "pkg", "pkg.db", "pkg.sub"}
     assert project.import_closure("tool") == project.import_closure("app") | {"tool"}
     assert project.import_closure("missing") == frozenset()
+
+
+def test_a_project_of_a_lambda_s_modules_keeps_the_larger_project_s_closures():
+    """The rules run over the modules a handler's Lambda loads (``run._loaded_by``),
+    made from the whole project: the edges and closures it takes from that one are
+    those it would find by itself."""
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    loaded = load_project(Settings(), [str(root)], options=Options(prune=False, jobs=2))
+    whole = loaded.project
+    checked = 0
+    for h in loaded.handlers[::3]:
+        loads = whole.import_closure(h.module)
+        mine = [m for name, m in whole.modules.items() if name in loads]
+        kept, alone = Project(mine, whole), Project(mine)
+        assert kept._closures  # taken over, not made again
+        for name in loads:
+            assert kept.import_closure(name) == alone.import_closure(name)
+            checked += 1
+    assert checked > 100
+
+
+def test_a_project_of_some_modules_takes_only_the_closures_that_lie_among_them():
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    loaded = load_project(Settings(), [str(root)], options=Options(prune=False, jobs=2))
+    whole = loaded.project
+    checked = 0
+    for h in loaded.handlers:
+        loads = whole.import_closure(h.module)
+        if len(loads) < 3:
+            continue
+        dropped = sorted(loads - {h.module})[0]  # a module the handler's module loads, left out
+        mine = [m for name, m in whole.modules.items() if name in loads and name != dropped]
+        kept, alone = Project(mine, whole), Project(mine)
+        for name in loads - {dropped}:
+            assert kept.import_closure(name) == alone.import_closure(name)
+            checked += 1
+    assert checked > 20

@@ -9,7 +9,7 @@ module-level object is an instance of.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index.span import within
 from lambdalint.index import paths
@@ -72,9 +72,19 @@ class Project:
         if before is not None:
             self._assigns = {m: a for m, a in before._assigns.items()
                              if m in self.modules and before.modules.get(m) is self.modules[m]}
+        self._splits: Dict[str, Optional[Tuple[str, Tuple[str, ...]]]] = {}  # ``split_dotted``'s answers
         if before is not None and before.modules.keys() == self.modules.keys():
             # a module's edges depend on its facts and on which modules exist, nothing else
             self._edges = {m: e for m, e in before._edges.items() if before.modules[m] is self.modules[m]}
+        elif before is not None and self.modules.keys() <= before.modules.keys():
+            # some of ``before``'s modules (the ones a handler's Lambda loads): a module's
+            # edges there are its edges here when they all lie among these modules, and
+            # so is its closure when it does (each module in it with the same facts)
+            mine = self.modules
+            self._edges = {m: e for m, e in before._edges.items()
+                           if m in mine and before.modules[m] is mine[m] and e <= mine.keys()}
+            self._closures = {m: c for m, c in before._closures.items()
+                              if m in mine and c <= mine.keys() and all(before.modules[x] is mine[x] for x in c)}
 
     # --- lookups ---------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[Function]:
@@ -107,12 +117,17 @@ class Project:
     def split_dotted(self, dotted: str) -> Optional[Tuple[str, List[str]]]:
         """``pkg.db.close_db`` -> (``pkg.db``, [``close_db``]) when ``pkg.db`` is
         a project module (the longest such prefix)."""
-        parts = dotted.split(".")
-        for i in range(len(parts), 0, -1):
-            mod = ".".join(parts[:i])
-            if mod in self.modules:
-                return mod, parts[i:]
-        return None
+        found = self._splits.get(dotted, _UNSPLIT)
+        if found is _UNSPLIT:
+            found = None
+            parts = dotted.split(".")
+            for i in range(len(parts), 0, -1):
+                mod = ".".join(parts[:i])
+                if mod in self.modules:
+                    found = (mod, tuple(parts[i:]))
+                    break
+            self._splits[dotted] = found
+        return (found[0], list(found[1])) if found is not None else None  # type: ignore[index]
 
     def canonical(self, path: str, env: Optional[Dict[str, Optional[str]]] = None, depth: int = 0) -> Optional[str]:
         """Rewrite ``path`` so its root is a global, a project function or class,
@@ -766,6 +781,7 @@ class Project:
         return value
 
 
+_UNSPLIT: Any = object()  # ``split_dotted`` not asked about a path yet
 SELF_OF_METHOD = "__self__"  # the instance a module-level bound method is bound to
 # decorators that keep a function's result for the process's life, one per argument tuple
 # (the standard library's: what a third-party cache does with its entries varies)

@@ -13,7 +13,7 @@ other files are in the run.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from typing import Any, Dict, Mapping
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, body_summary
@@ -78,14 +78,14 @@ def _rename_function(fn: Function, names: Mapping[str, str]) -> Function:
 
 def needs_rename(facts: ModuleFacts, key: str, names: Mapping[str, str]) -> bool:
     """Whether ``rename_modules`` changes ``facts`` (otherwise it returns them as they are)."""
-    return facts.module != key or _may_name(facts, [k for k, v in names.items() if k != v])
+    return facts.module != key or _may_name(facts, _renamed(names))
 
 
 def rename_modules(facts: ModuleFacts, key: str, names: Mapping[str, str]) -> ModuleFacts:
     """``facts`` indexed under its import name, re-keyed as ``key``, with every
     reference to a module in ``names`` (the import names of its root's modules,
     mapped to their keys) rewritten."""
-    if facts.module == key and not _may_name(facts, [k for k, v in names.items() if k != v]):
+    if facts.module == key and not _may_name(facts, _renamed(names)):
         return facts
     return dataclasses.replace(
         facts,
@@ -99,20 +99,42 @@ def rename_modules(facts: ModuleFacts, key: str, names: Mapping[str, str]) -> Mo
 
 
 
-def _may_name(facts: ModuleFacts, renamed: list) -> bool:
+class _Renamed:
+    """The import names a root's map renames (``renamed``), and the packages above
+    them (``above``): made once per map, not once per module (a root may have
+    thousands of names, and a run asks for each of its modules)."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self.names = names  # held: the cache below is keyed by its identity
+        self.renamed = frozenset(k for k, v in names.items() if k != v)
+        self.above = frozenset(".".join(k.split(".")[:i]) for k in self.renamed for i in range(1, k.count(".") + 1))
+
+
+_RENAMED: Dict[int, _Renamed] = {}
+
+
+def _renamed(names: Mapping[str, str]) -> _Renamed:
+    found = _RENAMED.get(id(names))
+    if found is None or found.names is not names:
+        if len(_RENAMED) > 64:  # a long-lived process (the language server) makes new maps
+            _RENAMED.clear()
+        found = _RENAMED[id(names)] = _Renamed(names)
+    return found
+
+
+def _may_name(facts: ModuleFacts, renaming: _Renamed) -> bool:
     """Whether a path in ``facts`` can start with a renamed module: every path
     that names another module starts at a module the file imports (``import
     pkg`` then ``pkg.db.conn``, ``from db import conn``). Most modules of a
     monorepo's run import none of the renamed ones, and rewriting every path
     of every module cost a warm run a tenth of its time."""
-    if not renamed:
+    if not renaming.renamed:
         return False
     referenced = {*facts.imports, *(p for _, p in facts.imported)}
-    names = set(renamed)
     # a referenced path inside a renamed module (`db`, `db.conn`, `db:conn`), or a
     # package above one (`import lib` then `lib.db.conn`): set lookups, as a root
     # may have thousands of names (namespace packages)
-    above = {".".join(k.split(".")[:i]) for k in renamed for i in range(1, k.count(".") + 1)}
+    names, above = renaming.renamed, renaming.above
     for r in referenced:
         module = r.split(":", 1)[0]
         dotted = module.split(".")
