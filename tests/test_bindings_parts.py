@@ -111,3 +111,47 @@ def test_the_adapted_app_s_route_is_found_without_the_whole_table(tmp_path):
     lean = Project(modules)
     assert [h.qualname for h in _discovered(lean)] == ["index"]
     assert lean._bindings is None
+
+
+MEMOISED = {
+    "cfg.py": """
+        from functools import lru_cache
+        import sqlite3
+
+        @lru_cache
+        def get_db(name):
+            return sqlite3.connect(name)
+    """,
+    "app.py": """
+        import cfg
+
+        class Sub:
+            def get_db(self, name):
+                return name
+
+        class Client:
+            def __init__(self):
+                self.sub = Sub()
+
+        client = Client()
+        app_name = "orders"
+
+        def handler(event, context):
+            client.sub.get_db("x")
+            cfg.get_db("prod").execute("select 1")
+    """,
+}
+
+
+def test_the_table_is_whole_whichever_question_comes_first(tmp_path):
+    """Finding the memoised factories resolves paths that ask for the table
+    (``client.sub.get_db``): a table made then lacks what they make, and is
+    not kept; the one asked for next is the whole one."""
+    write_project(tmp_path, MEMOISED)
+    modules = load_project(Settings(), [str(tmp_path)], options=Options(prune=False, jobs=1)).modules
+    fresh = Project(modules).bindings
+    assert "cfg:get_db()" in fresh
+    asked = Project(modules)
+    asked.name_bindings("app:app_name")  # as finding the handlers does: the assignments' part
+    assert asked.memo_places() == {("cfg", "get_db"): "cfg:get_db()"}
+    assert asked.bindings == fresh

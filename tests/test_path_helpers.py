@@ -69,3 +69,11 @@ def test_displayer_shows_absolute_paths_inside_and_outside_the_working_folder(tr
         assert shown(path, "/elsewhere") == display_path(path)
     assert shown(str(tree / "pkg" / "mod.py"), "/elsewhere") == "mod.py"
     assert shown(str(tree / "app.py"), "/elsewhere") == str(tree / "app.py")  # above the working folder: as given
+
+
+def test_inside_root_resolves_a_path_through_a_symlinked_folder_and_up(tree, tmp_path):
+    """`linked/../x.py` is beside the symlink's target (outside), not beside the
+    symlink: such a path is resolved whole."""
+    (tmp_path / "x.py").write_text("x = 1\n")
+    path = str(tree / "linked" / ".." / "x.py")
+    assert InsideRoot(str(tree))(path) == inside(path, str(tree)) == False  # noqa: E712

@@ -145,8 +145,9 @@ def test_a_worker_that_dies_leaves_the_run_to_index_the_file_itself(tmp_path, mo
     real_send = prefork.Forked.send
 
     def send_then_die(forked, items):
-        real_send(forked, items)
+        sent = real_send(forked, items)
         os.kill(forked.pid, 9)
+        return sent
 
     monkeypatch.setattr(prefork.Forked, "send", send_then_die)
     prefork.start(["lambdalint", "check"])
@@ -224,3 +225,75 @@ def test_the_worker_does_not_hold_the_caller_s_streams():
             break
         time.sleep(0.01)
     assert streams == [os.devnull] * 3
+
+
+def test_killing_a_worker_already_reaped_signals_nobody(monkeypatch):
+    """A worker reaped (its pid forgotten: 0) and killed again, as a run that is
+    interrupted while it waits does: ``os.kill(0, ...)`` would kill the whole
+    process group, the shell and the pipeline around the command line."""
+    prefork.start(["lambdalint", "check"])
+    forked = prefork.take()
+    pid = forked.pid
+    forked.kill()
+    assert gone(pid) and forked.pid == 0
+    sent = []
+    monkeypatch.setattr(os, "kill", lambda *a: sent.append(a))
+    forked.kill()
+    forked.close()
+    assert sent == []
+
+
+def test_a_run_interrupted_while_it_waits_for_the_worker_kills_it(monkeypatch, tmp_path):
+    """The worker ignores Ctrl-C: the run that is interrupted while it waits for
+    the answers kills it, and does not wait for it (it would wait for ever if the
+    pipe's other end had been inherited by a pool's worker)."""
+    path = tmp_path / "db.py"
+    path.write_text(DB)
+    cache = Cache(str(tmp_path / "c"), print)
+    assert cache.prepare()
+    data = path.read_bytes()
+    item, _ = _item(path, data, cache, content_hash(data))
+    prefork.start(["lambdalint", "check"])
+    forked = prefork.take()
+    pid = forked.pid
+    assert forked.send([item])
+    real_read = os.read
+
+    def interrupted(fd, n):
+        if fd == forked.answers:
+            raise KeyboardInterrupt
+        return real_read(fd, n)
+
+    monkeypatch.setattr(os, "read", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        forked.answers_read()
+    assert gone(pid) and forked.pid == 0 and pid not in prefork._LIVE
+
+
+def test_a_worker_that_died_before_it_was_given_work_leaves_the_run_to_another(tmp_path, monkeypatch):
+    root = tmp_path / "p"
+    write_project(root, {"db.py": DB, "app.py": APP})
+    check(root, tmp_path / "c")
+    _edit(root / "db.py", "def close_db():\n    pass\n", "def close_db():\n    conn.close()\n")
+    prefork.start(["lambdalint", "check"])
+    pid = prefork._forked.pid
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)  # gone before the run hands it anything: writing to it fails
+    prefork._forked.pid = -1  # (reaped here; the run must not wait for it again)
+    warm = check(root, tmp_path / "c")
+    assert warm == check(root, None)
+    assert [code for _, _, code in warm] == ["LAM101"]
+
+
+def test_an_interrupt_on_the_way_out_kills_the_worker_too():
+    """``interrupt.exit_now`` (a second Ctrl-C) ends the process without clean-up:
+    it kills the pool's workers, and the worker forked at start."""
+    from lambdalint import interrupt
+
+    prefork.start(["lambdalint", "check"])
+    forked = prefork.take()
+    pid = forked.pid
+    interrupt._kill_workers()
+    os.waitpid(pid, 0)
+    assert gone(pid) and pid not in prefork._LIVE
+    forked.pid = -1

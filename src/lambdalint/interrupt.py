@@ -100,7 +100,14 @@ def exit_now() -> NoReturn:
 
 def _kill_workers() -> None:
     """Pool workers ignore SIGINT, and ``os._exit`` leaves them running, blocked
-    on a queue the parent no longer serves: kill them."""
+    on a queue the parent no longer serves: kill them (and the indexing worker
+    forked at start, ``lambdalint.prefork``)."""
+    prefork = sys.modules.get("lambdalint.prefork")
+    if prefork is not None:
+        try:
+            prefork.kill_live()
+        except Exception:  # noqa: BLE001 - best effort on the way out
+            pass
     mp = sys.modules.get("multiprocessing")
     if mp is None:
         return

@@ -35,9 +35,10 @@ class Forked:
         self.work = work
         self.answers = answers
 
-    def send(self, items: List[Tuple[Any, ...]]) -> None:
+    def send(self, items: List[Tuple[Any, ...]]) -> bool:
         """Hand over the work (small: paths and digests, not the files), and
-        close the pipe: the worker reads to its end."""
+        close the pipe: the worker reads to its end. False when the worker is
+        gone (it died before it read: killed, out of memory); it is reaped then."""
         import pickle
 
         data = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
@@ -45,12 +46,20 @@ class Forked:
             view = memoryview(data)
             while view:
                 view = view[os.write(self.work, view):]
-        finally:
-            os.close(self.work)
-            self.work = -1
+        except OSError:  # EPIPE: nobody reads
+            self.kill()
+            return False
+        except BaseException:
+            self.kill()
+            raise
+        os.close(self.work)
+        self.work = -1
+        return True
 
     def answers_read(self) -> Optional[Any]:
-        """The worker's answers (waits for them); ``None`` when it died without any."""
+        """The worker's answers (waits for them); ``None`` when it died without
+        any. Interrupted while it waits (Ctrl-C, which the worker ignores), it
+        kills the worker before it goes on: nothing waits on it then."""
         import pickle
 
         chunks = []
@@ -62,20 +71,24 @@ class Forked:
                 chunks.append(chunk)
         except OSError:
             chunks = []
-        finally:
-            self.close()
+        except BaseException:
+            self.kill()
+            raise
+        self.close()  # the end of its answers: it has exited, or is about to
         try:
             return pickle.loads(b"".join(chunks)) if chunks else None
         except Exception:  # a truncated answer (killed while writing): indexed by the run
             return None
 
     def kill(self) -> None:
-        import signal
+        """Kill the worker (it ignores Ctrl-C) and reap it."""
+        if self.pid > 0:  # never 0 or less: os.kill would signal a whole process group
+            import signal
 
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
         self.close()
 
     def close(self) -> None:
@@ -86,15 +99,30 @@ class Forked:
                 except OSError:
                     pass
         self.work = self.answers = -1
-        if self.pid:
+        if self.pid > 0:
+            pid, self.pid = self.pid, 0
+            _LIVE.discard(pid)
             try:
-                os.waitpid(self.pid, 0)
+                os.waitpid(pid, 0)
             except OSError:
                 pass
-            self.pid = 0
 
 
 _forked: Optional[Forked] = None
+_LIVE: set = set()  # the pids of workers started and not reaped: ``kill_live`` ends them
+
+
+def kill_live() -> None:
+    """Kill every worker this process started and has not reaped (the run is
+    ending at once: ``lambdalint.interrupt.exit_now``)."""
+    import signal
+
+    for pid in list(_LIVE):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _LIVE.discard(pid)
 
 
 def wanted(argv: List[str]) -> bool:
@@ -149,6 +177,7 @@ def start(argv: List[str]) -> None:
     os.close(work_r)
     os.close(answers_w)
     _forked = Forked(pid, work_w, answers_r)
+    _LIVE.add(pid)
     import atexit
 
     atexit.register(discard)  # whatever path the run takes, the worker does not outlive it

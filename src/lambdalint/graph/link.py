@@ -60,6 +60,7 @@ class Project:
         self._lineages: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
         self._bindings: Optional[Dict[str, List[Binding]]] = None  # made on first use
         self._direct: Optional[Dict[str, List[Binding]]] = None  # its assignments' part (``name_bindings``)
+        self._finding_memo = False  # ``memo_places`` is at work: a bindings table made now lacks its part
         self._edges: Dict[str, FrozenSet[str]] = {}
         self._closures: Dict[str, FrozenSet[str]] = {}
         self.known_candidates: Dict[str, Tuple[str, ...]] = {}
@@ -353,7 +354,11 @@ class Project:
             # while they are found, paths resolve as though there were none; then what was
             # resolved meanwhile is forgotten, so every answer is the same whatever asked first
             self._memo = {}
-            found = self._find_memo_places()
+            self._finding_memo = True
+            try:
+                found = self._find_memo_places()
+            finally:
+                self._finding_memo = False
             self._memo = found
             self._returns.clear()
             self._instance_of.clear()
@@ -575,6 +580,11 @@ class Project:
             else:
                 self._assigned_places(self._bindings)
             self._collect_bindings()
+            if self._finding_memo:
+                # asked while the memoised factories are being found: what they make is
+                # not in it yet, so it is not kept (the next question makes it whole)
+                table, self._bindings = self._bindings, None
+                return table
         return self._bindings
 
     def assignments(self) -> Optional[Dict[str, List[Binding]]]:
@@ -587,6 +597,8 @@ class Project:
             self._assigned_places(direct)
             if self._bindings is not None:  # a lookup made meanwhile made the whole table
                 return None
+            if self._finding_memo:  # paths resolve as though there were no memoised factories yet: not kept
+                return direct
             self._direct = direct
         return self._direct
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 
@@ -113,8 +113,18 @@ class GrowthCatalog:
     memoizers: Tuple[Memoizer, ...]
     registries: Tuple[Registry, ...]
     tmp: Tuple[TmpApi, ...]
+    # ``collection_for``'s answers: the model asks it of every binding's constructor,
+    # tens of thousands of times in a large project, each a round of pattern matching
+    _collections_found: Dict[Tuple[Optional[str], str], Optional[CollectionKind]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
 
     def collection_for(self, callable_path: Optional[str] = None, literal: str = "") -> Optional[CollectionKind]:
+        key = (callable_path, literal)
+        if key not in self._collections_found:
+            self._collections_found[key] = self._collection_for(callable_path, literal)
+        return self._collections_found[key]
+
+    def _collection_for(self, callable_path: Optional[str], literal: str) -> Optional[CollectionKind]:
         for kind in self.collections:
             if literal and kind.literal == literal:
                 return kind

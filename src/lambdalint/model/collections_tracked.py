@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from lambdalint.index.span import within
 from lambdalint.graph.link import Binding, Project, iter_events
@@ -45,9 +45,10 @@ def tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, C
 
 def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, Collection]:
     out: Dict[str, Collection] = {}
+    assigns = _Assignments(project)
     for gpath, bindings in project.bindings.items():
         for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
-            kind = collection_made_by(project, catalog, b)
+            kind = collection_made_by(project, catalog, b, assigns.event(b) if b.value is None else None)
             if kind is not None:
                 out[gpath] = Collection(gpath, kind, b)
                 break
@@ -113,6 +114,27 @@ def collection_made_by(project: Project, catalog: GrowthCatalog, b: Binding,
 
 
 _BOUNDED = CollectionKind("bounded", (), bounded=True)
+
+
+class _Assignments:
+    """The assignment event that made a binding, found through an index of each
+    function's assignments made on first use (a module's body may hold thousands
+    of events, and a project's displays are many)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.by_function: Dict[Tuple[str, str], Dict[Tuple[Any, Optional[str]], Event]] = {}
+
+    def event(self, b: Binding) -> Optional[Event]:
+        index = self.by_function.get((b.module, b.function))
+        if index is None:
+            fn = self.project.function(b.module, b.function)
+            index = {}
+            for e in iter_events(fn.body) if fn is not None else ():
+                if e.kind == "assign":
+                    index.setdefault((e.span, e.value), e)  # the first, as a scan finds it
+            self.by_function[(b.module, b.function)] = index
+        return index.get((b.span, b.value))
 
 
 def _binding_event(project: Project, b: Binding) -> Optional[Event]:

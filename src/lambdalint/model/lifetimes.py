@@ -16,7 +16,7 @@ live again, so the shapes AWS recommends are not reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.knowledge.resources import ResourceKind
@@ -101,12 +101,23 @@ def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
     attributes, slots of module-level containers) bound to a resource the
     catalogue knows, with the binding that made it."""
     out: Dict[str, Tracked] = {}
+    known: Dict[Optional[str], Any] = {}  # value -> its resource kind: many bindings share a value
+
+    def kind_of(value: Optional[str]):
+        if value not in known:
+            known[value] = _resource_kind(project, catalog, value)
+        return known[value]
+
     for gpath, bindings in project.bindings.items():
-        if gpath.endswith("__getitem__()") and _several_resources(project, catalog, bindings):
-            continue  # `{"a": connect(a), "b": connect(b)}`: closing one is no use of the other
+        if gpath.endswith("__getitem__()") and sum(1 for b in bindings if b.function == "<module>"
+                                                   and kind_of(b.value) is not None) > 1:
+            # a container's slots holding more than one resource made at import
+            # (`{"a": connect(a), "b": connect(b)}`): its keys are not told apart, so
+            # which one a use meets is unknown, and closing one is no use of the other
+            continue
         # prefer the import-time binding as "where it was made"
         for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
-            kind = _resource_kind(project, catalog, b.value)
+            kind = kind_of(b.value)
             if kind is not None:
                 out[gpath] = Tracked(gpath, kind, b)
                 break
@@ -126,13 +137,6 @@ def _resource_kind(project: Project, catalog, value: Optional[str]):
     return catalog.resource_for(callable_path)
 
 
-def _several_resources(project: Project, catalog, bindings: Sequence[Binding]) -> bool:
-    """Whether a container's slots hold more than one resource made at import:
-    its keys are not told apart, so which one a use meets is unknown."""
-    return sum(1 for b in bindings if b.function == "<module>"
-               and _resource_kind(project, catalog, b.value) is not None) > 1
-
-
 _MAX_DERIVATION = 4  # client -> database -> collection -> ...
 
 
@@ -141,13 +145,14 @@ def _add_derived(project: Project, tracked: Dict[str, Tracked]) -> None:
     catalogue entry lists in ``derives`` (``cur = conn.cursor()``, ``orders =
     client["shop"]["orders"]``, through getters too): each is tracked with its
     parent, whose teardown kills it."""
+    canon: Dict[str, Optional[str]] = {}  # a bound value, canonical: asked again on each round
     for _ in range(_MAX_DERIVATION):
         added = False
         for gpath, bindings in project.bindings.items():
             if gpath in tracked:
                 continue
             for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
-                parent = _derived_from(project, tracked, b)
+                parent = _derived_from(project, tracked, b, canon)
                 if parent is not None:
                     origin = parent.kind.name if parent.parent is None else parent.kind.name.split(", a ", 1)[-1]
                     kind = replace(parent.kind, name=f"made from `{paths.display(parent.path)}`, a {origin}")
@@ -158,11 +163,15 @@ def _add_derived(project: Project, tracked: Dict[str, Tracked]) -> None:
             return
 
 
-def _derived_from(project: Project, tracked: Dict[str, Tracked], b: Binding) -> Optional[Tracked]:
-    """The tracked object ``b``'s value is made from by catalogued steps only, if any."""
+def _derived_from(project: Project, tracked: Dict[str, Tracked], b: Binding,
+                  known: Dict[str, Optional[str]]) -> Optional[Tracked]:
+    """The tracked object ``b``'s value is made from by catalogued steps only, if
+    any. ``known``: values made canonical before (the project does not change)."""
     if b.value is None or b.value in ("None", "<const>"):
         return None
-    canon = project.canonical(b.value)
+    if b.value not in known:
+        known[b.value] = project.canonical(b.value)
+    canon = known[b.value]
     if canon is None or not paths.is_global(canon):
         return None
     root, segs = paths.split(canon)

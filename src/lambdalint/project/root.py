@@ -57,7 +57,9 @@ class InsideRoot:
             return False
         try:
             folder, name = os.path.split(os.path.abspath(path))
-            if not name or name in (os.curdir, os.pardir) or os.path.islink(path):
+            # `link/../x.py` names a file beside link's target, not beside link: a path
+            # with `..` in it is resolved whole, as are symlinks
+            if not name or os.pardir in path.replace(os.sep, "/").split("/") or os.path.islink(path):
                 real = os.path.realpath(path)
             else:
                 known = self._folders.get(folder)

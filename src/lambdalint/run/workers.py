@@ -193,9 +193,10 @@ class IndexAhead:
         self._keys = {key: i for i, (key, _, _) in enumerate(files)}
         self._forked = prefork.take()
         if self._forked is not None:
-            self._forked.send([(i, source.path, content_hash(data), source, key, (cache.dir, cache.secret), verbose)
-                               for i, (key, data, source) in enumerate(files)])
-            return
+            if self._forked.send([(i, source.path, content_hash(data), source, key, (cache.dir, cache.secret), verbose)
+                                  for i, (key, data, source) in enumerate(files)]):
+                return
+            self._forked = None  # it died before it read its work: a worker forked now does it
         import multiprocessing
         import signal
 
@@ -229,8 +230,8 @@ class IndexAhead:
         if self._got is None:
             self._got = {}
             if self._forked is not None:
-                got = self._forked.answers_read()  # waits for them; closes the worker
-                self._forked = None
+                forked, self._forked = self._forked, None  # (interrupted while it waits: killed)
+                got = forked.answers_read()  # waits for them; reaps the worker
                 self._got = dict(got) if isinstance(got, list) else {}
             elif self._conn is not None:
                 from multiprocessing.connection import wait
