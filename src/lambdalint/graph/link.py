@@ -9,6 +9,7 @@ module-level object is an instance of.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections import deque
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index.span import within
@@ -74,6 +75,7 @@ class Project:
             self._assigns = {m: a for m, a in before._assigns.items()
                              if m in self.modules and before.modules.get(m) is self.modules[m]}
         self._splits: Dict[str, Optional[Tuple[str, Tuple[str, ...]]]] = {}  # ``split_dotted``'s answers
+        self._module_prefixes: Dict[str, Tuple[str, ...]] = {}  # ``_prefixes``' answers
         if before is not None and before.modules.keys() == self.modules.keys():
             # a module's edges depend on its facts and on which modules exist, nothing else
             self._edges = {m: e for m, e in before._edges.items() if before.modules[m] is self.modules[m]}
@@ -560,12 +562,16 @@ class Project:
         found = self.made_candidates[facts.module] = tuple(names)
         return found
 
-    def _prefixes(self, dotted: str) -> Iterator[str]:
-        parts = dotted.split(".")
-        for i in range(1, len(parts) + 1):
-            prefix = ".".join(parts[:i])
-            if prefix in self.modules:
-                yield prefix
+    def _prefixes(self, dotted: str) -> Tuple[str, ...]:
+        """The prefixes of ``dotted`` that are project modules (kept: modules name
+        the same imports, ``os.path`` or ``botocore.utils``, again and again)."""
+        found = self._module_prefixes.get(dotted)
+        if found is None:
+            parts = dotted.split(".")
+            found = tuple(prefix for prefix in (".".join(parts[:i]) for i in range(1, len(parts) + 1))
+                          if prefix in self.modules)
+            self._module_prefixes[dotted] = found
+        return found
 
     # --- module-level objects ------------------------------------------------------
     @property
@@ -678,10 +684,10 @@ class Project:
         # that is itself an instance (`self.repository = OrderRepository()`, or a service
         # made with its repository: `OrderService(OrderRepository())`) gets its own
         # attributes in turn, a few levels deep
-        todo = list(self.bindings)
+        todo = deque(self.bindings)  # (a list's pop(0) moved every place left, for each place)
         done: Set[str] = set()
         while todo:
-            gpath = todo.pop(0)
+            gpath = todo.popleft()
             if gpath in done:
                 continue
             done.add(gpath)
