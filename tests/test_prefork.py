@@ -297,3 +297,15 @@ def test_an_interrupt_on_the_way_out_kills_the_worker_too():
     os.waitpid(pid, 0)
     assert gone(pid) and pid not in prefork._LIVE
     forked.pid = -1
+
+
+def test_a_fork_that_fails_leaves_the_run_as_it_was(monkeypatch):
+    """Out of processes (or descriptors): no worker, no descriptor left open."""
+    def no_fork():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    before = set(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(os, "fork", no_fork)
+    prefork.start(["lambdalint", "check"])
+    assert prefork._forked is None
+    assert set(os.listdir("/proc/self/fd")) == before

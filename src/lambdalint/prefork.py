@@ -148,11 +148,16 @@ def start(argv: List[str]) -> None:
 
     block = getattr(signal, "pthread_sigmask", None)
     old = block(signal.SIG_BLOCK, {signal.SIGINT}) if block is not None else None
+    made: List[int] = []
     try:
         work_r, work_w = os.pipe()
+        made += (work_r, work_w)
         answers_r, answers_w = os.pipe()
+        made += (answers_r, answers_w)
         pid = os.fork()
-    except OSError:
+    except OSError:  # out of descriptors or processes: the run indexes as it did before
+        for fd in made:
+            os.close(fd)
         if block is not None:
             block(signal.SIG_SETMASK, old)
         return
