@@ -5,6 +5,8 @@
 # alternated on the same edits, each with its own cache; then the floor (a fresh
 # `import libcst` + parse of the edited file). Prints wall, user, system seconds.
 #   BASE_SRC=/tmp/base/src bash bench/ab_edits.sh [rounds]
+# S2_FILE: the S2 module to edit (default: the one the 80k-line corpus edits; the
+# 300k corpus's bench.py picks libs/pip/_vendor/idna/core.py).
 set -u
 PY=${PYTHON:-python}
 W=${WORK:-/tmp/lambdalint-bench}
@@ -18,7 +20,7 @@ for tree in s1 s2; do  # fill both caches
   run "$BASE_SRC" "$W/ab-base-$tree" "$W/$tree" >/dev/null
   run "" "$W/ab-new-$tree" "$W/$tree" >/dev/null
 done
-for scenario in "s1 services/svc00/shared_handler.py" "s1 libs/botocore/exceptions.py" "s2 libs/botocore/waiter.py"; do
+for scenario in "s1 services/svc00/shared_handler.py" "s1 libs/botocore/exceptions.py" "s2 ${S2_FILE:-libs/botocore/waiter.py}"; do
   set -- $scenario
   for _ in $(seq "$ROUNDS"); do
     printf '\n\ndef _ab_edit_%s():\n    return 1\n' "$RANDOM$RANDOM" >> "$W/$1/$2"
