@@ -66,10 +66,11 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
         for fn in facts.functions.values():
             if fn.qualname == "<module>" or "." in fn.qualname:
                 continue  # entry points are module-level functions
-            source = _why(project, facts, fn, wanted, patterns, import_name)
-            if source is not None:
+            why = _why(project, facts, fn, wanted, patterns, import_name)
+            if why is not None:
+                source, by_convention = why
                 h = Handler(facts.module, fn.qualname, facts.path, fn.span[0], source)
-                (loose if source.startswith(_CONVENTION) and not names_both(fn.params) else found).append(h)
+                (loose if by_convention and not names_both(fn.params) else found).append(h)
         for name in facts.globals:
             if name in facts.functions or name in facts.classes:
                 continue
@@ -81,8 +82,6 @@ def find_handlers(project: Project, listed: Sequence[str] = (), patterns: Sequen
         found.extend(_not_callbacks(project, loose, found))
     return found
 
-
-_CONVENTION = "convention: name and (event, context"
 
 
 def _not_callbacks(project: Project, loose: List[Handler], found: List[Handler]) -> List[Handler]:
@@ -130,29 +129,33 @@ def matches_listed(listed: Tuple[str, str], name: str, module: str, import_name:
 
 
 def _why(project: Project, facts: ModuleFacts, fn: Function, wanted: set, patterns: Iterable[str],
-         import_name: str) -> Optional[str]:
+         import_name: str) -> Optional[Tuple[str, bool]]:
+    """Why ``fn`` is an entry point, and whether only by the naming convention
+    (such a one may be a library's callback instead: ``_not_callbacks``); None
+    when it is not one."""
     if paths.is_redefined(fn.qualname):
         # a later `def` took its name: the runtime, config and conventions name that
         # one; this one runs only if a router registered it when its `def` ran
-        return next((why for why in (_registered(project, dec) for dec in fn.decorators) if why), None)
+        registered = next((why for why in (_registered(project, dec) for dec in fn.decorators) if why), None)
+        return (registered, False) if registered is not None else None
     if any(matches_listed(key, fn.name, facts.module, import_name, facts.path) for key in wanted):
-        return "listed in config"
+        return "listed in config", False
     for dec in fn.decorators:
         why = _decorator_reason(project, facts, dec)
         if why is not None:
-            return why
+            return why, False
     if any(fnmatch.fnmatchcase(fn.name, p) for p in patterns):
         if event_context_params(fn.params):
             if tuple(fn.params) == ("event", "context"):
-                return "convention: name and (event, context) signature"
+                return "convention: name and (event, context) signature", True
             # `(update, context)`, `(evt, ctx)`: say what the code spells, not Lambda's names
-            return f"convention: name and (event, context) signature, spelled `({', '.join(fn.params)})`"
+            return f"convention: name and (event, context) signature, spelled `({', '.join(fn.params)})`", True
         if handler_shaped(fn.params, False, fn.optional):
             # `def handler(event, context, table=None)`: Lambda's two arguments make a valid call
-            return "convention: name and (event, context, ...) signature, the rest with defaults"
+            return "convention: name and (event, context, ...) signature, the rest with defaults", True
         if handler_shaped(fn.params, bool(fn.decorators)):
             # `@metric_scope def handler(event, context, metrics)`: the decorator passes the rest
-            return "convention: name and (event, context, ...) signature, the rest passed by its decorator"
+            return "convention: name and (event, context, ...) signature, the rest passed by its decorator", True
     return None
 
 
