@@ -194,6 +194,11 @@ def test_the_worker_indexes_a_file_only_as_the_run_read_it(tmp_path):
     (["lambdalint", "check"], True),
     (["lambdalint", "check", "src", "--fix"], True),
     (["lambdalint", "check", "--no-cache", "src"], False),  # nothing is indexed ahead without a cache
+    (["lambdalint", "check", "-j", "1", "src"], False),  # one process: indexing ahead needs two
+    (["lambdalint", "check", "--jobs=1"], False),
+    (["lambdalint", "check", "-j1"], False),
+    (["lambdalint", "check", "--jobs", "4", "src"], True),
+    (["lambdalint", "check", "-j", "2", "--jobs", "1"], False),  # the last one counts, as for click
     (["lambdalint", "check", "--show-files"], False),
     (["lambdalint", "check", "--help"], False),
     (["lambdalint", "rule", "LAM101"], False),

@@ -132,11 +132,32 @@ def wanted(argv: List[str]) -> bool:
         return False
     if any(a in _NO for a in argv[2:]) or os.environ.get("LAMBDALINT_NO_PREFORK"):
         return False
+    jobs = _jobs(argv[2:])
+    if jobs is not None:
+        return jobs >= 2  # (a value click refuses: the run ends before it would use the worker)
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
     return cpus >= 2
+
+
+def _jobs(args: List[str]) -> Optional[int]:
+    """``--jobs N`` / ``-j N`` (also ``--jobs=N``, ``-jN``) as given, the last one; None when absent or not a number."""
+    found: Optional[str] = None
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        if a in ("-j", "--jobs"):
+            found = args[i + 1] if i + 1 < len(args) else None
+        elif a.startswith("--jobs="):
+            found = a[len("--jobs="):]
+        elif a.startswith("-j") and len(a) > 2 and not a.startswith("--"):
+            found = a[2:]
+    try:
+        return int(found) if found is not None else None
+    except ValueError:
+        return None
 
 
 def start(argv: List[str]) -> None:

@@ -95,7 +95,8 @@ class _OptionalValue(click.Option):
 @click.option("-v", "--verbose", is_flag=True,
               help=f"Show tracebacks of internal errors (for bug reports; also {DEBUG_ENV}=1).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Processes that index files. [default: the number of CPUs]")
+              help="Processes that index files; with two or more, on Linux, a worker forked as the command "
+                   "starts parses edited files (LAMBDALINT_NO_PREFORK=1: not). [default: the number of CPUs]")
 @click.option("--no-cache", is_flag=True,
               help="Do not read or write the cache (per-file facts, and the result of the last run, which an unchanged re-run prints).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, envvar="LAMBDALINT_CACHE_DIR",
