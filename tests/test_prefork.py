@@ -8,32 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Tuple
+from typing import List
 
 import pytest
 
 import lambdalint.index.files as indexing
 from helpers import write_project
+from test_index_ahead import APP, DB, _edit, check  # the same project and edits, another worker
 from lambdalint import prefork
 from lambdalint.cache.store import Cache, content_hash, entry_key
-from lambdalint.project.config import Settings
 from lambdalint.project.discover import SourceFile
-from lambdalint.run import Options, run_check
-
-DB = '''"""The database."""
-import sqlite3
-conn = sqlite3.connect(":memory:")
-
-def close_db():
-    pass
-'''
-APP = """
-import db
-
-def handler(event, context):
-    db.conn.execute("select 1")
-    db.close_db()
-"""
 
 pytestmark = pytest.mark.skipif(not prefork.wanted(["lambdalint", "check"]),
                                 reason="the worker is forked on Linux with two CPUs or more")
@@ -44,12 +28,6 @@ def no_worker_left():
     prefork.discard()
     yield
     prefork.discard()
-
-
-def check(root: Path, cache_dir) -> List[Tuple[str, int, str]]:
-    cache = Cache(str(cache_dir), print) if cache_dir is not None else None
-    result = run_check([str(root)], Settings(), options=Options(cache=cache, jobs=2))
-    return [(Path(d.path).name, d.line, d.code) for d in result.diagnostics]
 
 
 def gone(pid: int) -> bool:
@@ -82,12 +60,6 @@ class Recorder:
 
         monkeypatch.setattr(indexing, "index_bytes", index_bytes)
         monkeypatch.setattr(prefork, "take", take)
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 @pytest.mark.parametrize("old,new,found", [
@@ -164,9 +136,8 @@ def _item(path: Path, data: bytes, cache: Cache, digest: str):
     return (0, str(path), digest, source, key, (cache.dir, cache.secret), False), key
 
 
-def test_the_worker_indexes_a_file_only_as_the_run_read_it(tmp_path):
-    """The run sends paths and the digests of what it read; a file changed
-    since is not indexed (the run indexes what it read), nor stored."""
+def _db_for_a_worker(tmp_path: Path):
+    """db.py written, a cache, the work item for it as the run read it, and a worker forked."""
     path = tmp_path / "db.py"
     path.write_text(DB)
     cache = Cache(str(tmp_path / "c"), print)
@@ -174,7 +145,13 @@ def test_the_worker_indexes_a_file_only_as_the_run_read_it(tmp_path):
     data = path.read_bytes()
     item, key = _item(path, data, cache, content_hash(data))
     prefork.start(["lambdalint", "check"])
-    forked = prefork.take()
+    return path, data, cache, item, key, prefork.take()
+
+
+def test_the_worker_indexes_a_file_only_as_the_run_read_it(tmp_path):
+    """The run sends paths and the digests of what it read; a file changed
+    since is not indexed (the run indexes what it read), nor stored."""
+    path, data, cache, item, key, forked = _db_for_a_worker(tmp_path)
     forked.send([item])
     answers = forked.answers_read()
     assert [i for i, _ in answers] == [0]
@@ -252,14 +229,7 @@ def test_a_run_interrupted_while_it_waits_for_the_worker_kills_it(monkeypatch, t
     """The worker ignores Ctrl-C: the run that is interrupted while it waits for
     the answers kills it, and does not wait for it (it would wait for ever if the
     pipe's other end had been inherited by a pool's worker)."""
-    path = tmp_path / "db.py"
-    path.write_text(DB)
-    cache = Cache(str(tmp_path / "c"), print)
-    assert cache.prepare()
-    data = path.read_bytes()
-    item, _ = _item(path, data, cache, content_hash(data))
-    prefork.start(["lambdalint", "check"])
-    forked = prefork.take()
+    _, _, _, item, _, forked = _db_for_a_worker(tmp_path)
     pid = forked.pid
     assert forked.send([item])
     real_read = os.read

@@ -48,6 +48,7 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
     assigns = _Assignments(project)
     for gpath, bindings in project.bindings.items():
         for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
+            # a display's value is not a path: the assignment event says which display
             kind = collection_made_by(project, catalog, b, assigns.event(b) if b.value is None else None)
             if kind is not None:
                 out[gpath] = Collection(gpath, kind, b)
@@ -96,8 +97,8 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
 
 def collection_made_by(project: Project, catalog: GrowthCatalog, b: Binding,
                        event: Optional[Event] = None) -> Optional[CollectionKind]:
-    if event is None and b.value is None:  # a display's value is not a path: its event says which
-        event = _binding_event(project, b)
+    """The collection ``b`` binds; ``event``: the assignment that made it, which says
+    which display made it when the value is no path (``{}``, ``[]``)."""
     literal = dict(event.consts).get("literal", "") if event is not None else ""
     if literal:
         return catalog.collection_for(literal=literal)
@@ -135,16 +136,6 @@ class _Assignments:
                     index.setdefault((e.span, e.value), e)  # the first, as a scan finds it
             self.by_function[(b.module, b.function)] = index
         return index.get((b.span, b.value))
-
-
-def _binding_event(project: Project, b: Binding) -> Optional[Event]:
-    fn = project.function(b.module, b.function)
-    if fn is None:
-        return None
-    for e in iter_events(fn.body):
-        if e.kind == "assign" and e.span == b.span and e.value == b.value:
-            return e
-    return None
 
 
 def _bounded_call(project: Project, b: Binding, kind: CollectionKind) -> bool:

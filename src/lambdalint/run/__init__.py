@@ -439,7 +439,8 @@ def _facts(files: List[File], cache: Optional[Cache], pool: "Pool", progress: Pr
     missing: List[File] = []
     # the files a worker indexes ahead are taken last: the rest is read meanwhile
     later = [f for f in files if ahead.asked(f.key)] if ahead is not None else []
-    for f in [f for f in files if not ahead.asked(f.key)] + later if later else files:  # type: ignore[union-attr]
+    first = [f for f in files if not any(f is g for g in later)] if later else files
+    for f in first + later:
         made = ahead.result(f.key) if ahead is not None else None
         if made is not None:
             _remember(cache, f.key, made)
