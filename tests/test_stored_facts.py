@@ -89,9 +89,23 @@ def test_a_stored_form_with_a_body_in_its_head_is_refused():
     functions = raw[3]
     for name, fn in functions:
         if name == "helper":
-            fn[6] = json.loads(bodies)[0]
+            fn[6] = json.loads(bodies.split(b"\n")[0])
     with pytest.raises(ValueError):
         module_from_payload(json.dumps(raw).encode() + b"\n" + bodies)
+
+
+def test_each_body_is_decoded_alone_and_a_missing_one_is_refused():
+    payload = module_to_payload(index())
+    head, _, bodies = payload.partition(b"\n")
+    stored = module_from_payload(payload)
+    outside = [fn for fn in stored.functions.values() if fn.qualname != "<module>"]
+    assert len(bodies.split(b"\n")) == len(outside) > 1  # one line per function
+    bodies_of, index_of_helper = stored.functions["helper"].__dict__["_lazy_body"]
+    assert index_of_helper != 0
+    bodies_of.lines[0] = b"not JSON"  # another function's line: never read for this one
+    assert stored.functions["helper"].body == index().functions["helper"].body
+    with pytest.raises(ValueError):
+        module_from_payload(head + b"\n" + bodies.rsplit(b"\n", 1)[0])
 
 
 def test_each_function_says_what_it_calls_and_whether_it_assigns_a_place():

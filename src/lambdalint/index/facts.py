@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from lambdalint.index.jsonform import from_json, to_json  # noqa: F401 - also imported from here
 from lambdalint.index.span import Span
@@ -299,10 +299,11 @@ def module_from_json(d: Dict[str, Any]) -> ModuleFacts:
 
 # --- the stored form (the cache's facts entries) ----------------------------------------
 # The JSON form of the module with every function's body left out but the module
-# body's, a newline, then those bodies (a JSON array, in the functions' order). A
-# run reads the facts of every module it may need, but walks the bodies of few
-# functions (those its handlers reach): decoding a body (a tree of events) is most of
-# the cost of reading facts, so it is left until the body is first asked for.
+# body's, then those bodies, one per line (in the functions' order). A run reads the
+# facts of every module it may need, but walks the bodies of few functions (those its
+# handlers reach, about half of a large project's): decoding a body (a tree of events)
+# is most of the cost of reading facts, so each is decoded when first asked for, and
+# only it (one array of all the bodies was decoded whole for the first one read).
 # (Compact JSON never holds a raw newline.)
 
 _FUNCTIONS = [f.name for f in fields(ModuleFacts)].index("functions")
@@ -319,20 +320,23 @@ def module_to_payload(m: ModuleFacts) -> bytes:
         if qualname != "<module>":
             bodies.append(fn[_BODY])
             fn[_BODY] = []
-    return (json.dumps(head, separators=(",", ":")) + "\n" + json.dumps(bodies, separators=(",", ":"))).encode()
+    return "\n".join([json.dumps(head, separators=(",", ":")),
+                      *(json.dumps(body, separators=(",", ":")) for body in bodies)]).encode()
 
 
 def module_from_payload(payload: bytes) -> ModuleFacts:
     """The facts of a stored form (``ValueError``, ``TypeError``, ``KeyError``... when
     it is not one); the functions' bodies are decoded when first read. A payload
-    without bodies after the newline is the plain JSON form."""
+    of one line is the plain JSON form."""
     head, newline, rest = payload.partition(b"\n")
     facts = module_from_json(json.loads(head))
+    outside = [fn for fn in facts.functions.values() if fn.qualname != "<module>"]
     if newline:
         bodies = _Bodies(rest)
-        outside = [fn for fn in facts.functions.values() if fn.qualname != "<module>"]
         if any(fn.body for fn in outside):
             raise ValueError("a body in the head of a stored form")
+        if len(bodies.lines) != len(outside):
+            raise ValueError("not one body per function in a stored form")
         for i, fn in enumerate(outside):
             held = fn.__dict__
             del held["body"]
@@ -341,16 +345,12 @@ def module_from_payload(payload: bytes) -> ModuleFacts:
 
 
 class _Bodies:
-    """The functions' bodies of one stored form, parsed when the first is asked for."""
+    """The functions' bodies of one stored form: its lines, each decoded when asked for."""
 
-    __slots__ = ("raw", "parsed")
+    __slots__ = ("lines",)
 
     def __init__(self, raw: bytes) -> None:
-        self.raw: Optional[bytes] = raw
-        self.parsed: Any = None
+        self.lines: List[bytes] = raw.split(b"\n") if raw else []
 
     def body(self, i: int) -> Tuple[Event, ...]:
-        if self.parsed is None:
-            self.parsed = json.loads(self.raw)  # type: ignore[arg-type]
-            self.raw = None
-        return from_json(_EVENTS, self.parsed[i])  # type: ignore[no-any-return]
+        return from_json(_EVENTS, json.loads(self.lines[i]))  # type: ignore[no-any-return]
