@@ -37,10 +37,85 @@ def test_a_name_is_bound_as_in_the_whole_table(fixture_modules):
     assert len(names) > 500  # the fixtures bind many module-level names
     fresh = Project(fixture_modules)
     assert {place: fresh.name_bindings(place) for place in names} == {place: whole[place] for place in names}
-    assert fresh._bindings is None  # and the whole table was not made for it
+    assert fresh._bindings is None and fresh._direct is None  # and no whole table was made for it
+    # every module-level name, bound by an assignment or not, and paths that are not places
+    others = [f"{m.module}:{name}" for m in fixture_modules for name in (*m.globals, *m.functions, *m.classes)]
+    others += [m.module for m in fixture_modules] + ["os.environ", "flask.Flask"]
+    assert [fresh.name_bindings(p) for p in others] == [whole.get(p, []) for p in others]
     assignments = Project(fixture_modules).assignments()
     assert assignments is not None
     assert {p: b for p, b in assignments.items() if not paths.split(p)[1]} == {p: whole[p] for p in names}
+
+
+NAMED_ELSEWHERE = {
+    "settings.py": """
+        conn = None
+        mode = "test"
+    """,
+    "pkg/__init__.py": "",
+    "pkg/state.py": """
+        app = None
+    """,
+    "boot.py": """
+        import sqlite3
+
+        import settings
+        import pkg.state
+        from pkg import state as st
+
+        settings.conn = sqlite3.connect(":memory:")
+
+        def reset():
+            settings.mode = "prod"
+            pkg.state.app = object()
+            st.app = None
+    """,
+    "unrelated.py": """
+        conn = 1
+
+        def other():
+            global conn
+            conn = 2
+    """,
+}
+
+
+def test_a_name_another_module_assigns_is_found_without_the_whole_table(tmp_path):
+    write_project(tmp_path, NAMED_ELSEWHERE)
+    modules = load_project(Settings(), [str(tmp_path)], options=Options(prune=False, jobs=1)).modules
+    whole = Project(modules).bindings
+    lean = Project(modules)
+    wanted = ["settings:conn", "settings:mode", "pkg.state:app", "unrelated:conn"]
+    # (in the order of the project's modules: `boot` comes first)
+    assert [[(b.module, b.function) for b in lean.name_bindings(p)] for p in wanted] == [
+        [("boot", "<module>"), ("settings", "<module>")],
+        [("boot", "reset"), ("settings", "<module>")],
+        [("boot", "reset"), ("boot", "reset"), ("pkg.state", "<module>")],
+        [("unrelated", "<module>"), ("unrelated", "other")],
+    ]
+    assert [lean.name_bindings(p) for p in wanted] == [whole[p] for p in wanted]
+    assert lean._bindings is None and lean._direct is None
+
+
+def test_the_bindings_on_some_lines_are_those_of_the_whole_table_in_its_order(fixture_modules):
+    whole = Project(fixture_modules).bindings
+    made = [(gpath, b) for gpath, bound in whole.items() for b in bound if b.function == "<module>"]
+    plain = [(gpath, b) for gpath, b in made if not paths.split(gpath)[1]]
+    # lines that hold only names' assignments, a module's worth at a time, and all of them at once
+    by_module: dict = {}
+    for gpath, b in plain:
+        by_module.setdefault(b.module, set()).add((b.module, b.span[0]))
+    busy = {(b.module, b.span[0]) for gpath, b in made if paths.split(gpath)[1]}
+    checked = 0
+    lean = Project(fixture_modules)
+    for lines in [*by_module.values(), set().union(*by_module.values())]:
+        lines = lines - busy
+        assert lean.assigned_on(lines) == [(g, b) for g, b in made if (b.module, b.span[0]) in lines]
+        checked += len(lines)
+    assert lean._direct is None and lean._bindings is None
+    assert checked > 1000
+    # a line that binds a place with segments: the whole table must be asked
+    assert busy and Project(fixture_modules).assigned_on(busy) is None
 
 
 def test_the_instance_a_bound_method_keeps_is_found_as_in_the_whole_table(fixture_modules):

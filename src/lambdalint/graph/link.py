@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections import deque
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index.span import within
 from lambdalint.index import paths
@@ -65,6 +65,9 @@ class Project(MemoisedFactories):
         self._finding_memo = False  # ``memo_places`` is at work: a bindings table made now lacks its part
         self._edges: Dict[str, FrozenSet[str]] = {}
         self._closures: Dict[str, FrozenSet[str]] = {}
+        self._naming: Optional[Dict[str, FrozenSet[str]]] = None  # module -> the modules with an edge to it
+        # ``name_bindings``' tables, by module, with where each name is first assigned
+        self._names_bound: Dict[str, Tuple[Dict[str, List[Binding]], Dict[str, Tuple[int, int]]]] = {}
         self.known_candidates: Dict[str, Tuple[str, ...]] = {}
         self.made_candidates: Dict[str, Tuple[str, ...]] = {}
         # ``graph.objects.decorator_wrappers``' memo: (module, qualname) -> the wrappers
@@ -449,8 +452,82 @@ class Project(MemoisedFactories):
         ``bindings`` adds to them has segments: a memoised factory's result, the
         instance of a bound method, attributes of instances). Finding the handlers
         asks only this of the places, about the apps and routers that register them."""
-        direct = self.assignments()
-        return (direct if direct is not None else self.bindings).get(gpath, [])
+        if self._bindings is not None or self._direct is not None:
+            return (self._bindings if self._bindings is not None else self._direct).get(gpath, [])  # type: ignore[union-attr]
+        if not paths.is_global(gpath):
+            return []  # (every place of the table is a global path)
+        return self._names_assigned(gpath.split(":", 1)[0])[0].get(gpath, [])
+
+    def assigned_on(self, lines: AbstractSet[Tuple[str, int]]) -> Optional[List[Tuple[str, Binding]]]:
+        """(place, binding) of the bindings assignments make at module level on
+        ``lines`` ((module, line)), in the order of ``bindings``, without making a
+        whole table; None when one of them binds a place with segments (an
+        attribute, an item: ask ``bindings``), or the whole table is made."""
+        if self._bindings is not None or self._direct is not None:
+            return None
+        order = {name: i for i, name in enumerate(self.modules)}
+        found: List[Tuple[str, Binding]] = []
+        for module in sorted({m for m, _ in lines if m in self.modules}, key=order.__getitem__):
+            for qualname, e in self._module_assigns(self.modules[module]):
+                if qualname != "<module>" or (module, e.span[0]) not in lines:
+                    continue
+                target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
+                if target is None:
+                    continue
+                if e.kind == "setitem" or paths.split(target)[1]:
+                    return None
+                found.append((target, Binding(target, e.value, module, qualname, e.span)))
+        # the table holds its places in the order of their first assignment (stable: a
+        # place's bindings stay in their order)
+        found.sort(key=lambda item: self._names_assigned(item[0].split(":", 1)[0])[1][item[0]])
+        return found
+
+    def _names_assigned(self, module: str) -> Tuple[Dict[str, List[Binding]], Dict[str, Tuple[int, int]]]:
+        """``_module_names_assigned(module)``, kept (but not while memoised factories are found)."""
+        found = self._names_bound.get(module)
+        if found is None:
+            found = self._module_names_assigned(module)
+            if not self._finding_memo:  # (paths resolve as though there were no memoised factories yet)
+                self._names_bound[module] = found
+        return found
+
+    def _module_names_assigned(self, module: str) -> Tuple[Dict[str, List[Binding]], Dict[str, Tuple[int, int]]]:
+        """The part of the assignments' table (``_assigned_places``) at the names
+        without segments of ``module``, in its order, from the modules that can
+        write one: ``module`` itself (a global path names its own module's names:
+        the index writes ``mod:name`` for module ``mod`` only) and the modules
+        whose code names it in a dotted path (``import mod; mod.name = x``, which
+        resolves to ``mod:name``): a dotted path resolves to a name without
+        segments only as ``<module>.<name>``, and every module a dotted path of a
+        module's code names is one of its edges (``_module_edges``). Finding the
+        handlers asks about a few apps' names: the whole table read every body
+        that assigns a place, in every module. With each name, where its first
+        assignment is in the table's scan: (the module's index, the event's)."""
+        writers = self._modules_naming(module)
+        table: Dict[str, List[Binding]] = {}
+        first: Dict[str, Tuple[int, int]] = {}
+        for i, m in enumerate(self.modules.values()):
+            if m.module != module and m.module not in writers:
+                continue
+            for j, (qualname, e) in enumerate(self._module_assigns(m)):
+                if e.kind != "assign":
+                    continue  # an item's place has segments
+                target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
+                if target is None or target.split(":", 1)[0] != module or paths.split(target)[1]:
+                    continue
+                table.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
+                first.setdefault(target, (i, j))
+        return table, first
+
+    def _modules_naming(self, module: str) -> FrozenSet[str]:
+        """The modules one of whose edges is ``module`` (made for all modules at once, on first use)."""
+        if self._naming is None:
+            naming: Dict[str, Set[str]] = {}
+            for name in self.modules:
+                for target in self._module_edges(name):
+                    naming.setdefault(target, set()).add(name)
+            self._naming = {target: frozenset(names) for target, names in naming.items()}
+        return self._naming.get(module, frozenset())
 
     def _module_assigns(self, m: ModuleFacts) -> List[Tuple[str, Event]]:
         """(function, event) of every assignment or item assignment of ``m`` to a path."""

@@ -420,19 +420,20 @@ def app_routes(project: Project, app: str, loaded: FrozenSet[str]) -> List[Tuple
 def _module_bindings_on(project: Project, lines: Set[Tuple[str, int]]) -> List[Tuple[str, Binding]]:
     """(place, binding) of the module-level bindings (made at import time) on
     ``lines`` ((module, line)), in the order of ``project.bindings``. From the
-    assignments alone (``Project.assignments``) unless one of them is where the
+    assignments on those lines alone (``Project.assigned_on``) unless one of them is where the
     table adds more: an instance of a project class (its attributes, a dataclass's
     fields), a method bound to one (``__self__``), a place with segments; then
     from the whole table."""
     if not lines:
         return []
-    direct = project.assignments()
-    if direct is not None:
-        found = [(gpath, b) for gpath, bound in direct.items() for b in bound
-                 if b.function == "<module>" and (b.module, b.span[0]) in lines]
-        if not any(paths.split(gpath)[1] or project.bound_method_instance(b) is not None
-                   or project.instance_class(gpath) is not None for gpath, b in found):
-            return found
+    found = project.assigned_on(lines)
+    if found is None:
+        direct = project.assignments()
+        found = None if direct is None else [(gpath, b) for gpath, bound in direct.items() for b in bound
+                                             if b.function == "<module>" and (b.module, b.span[0]) in lines]
+    if found is not None and not any(paths.split(gpath)[1] or project.bound_method_instance(b) is not None
+                                     or project.instance_class(gpath) is not None for gpath, b in found):
+        return found
     return [(gpath, b) for gpath, bound in project.bindings.items() for b in bound
             if b.function == "<module>" and (b.module, b.span[0]) in lines]
 
