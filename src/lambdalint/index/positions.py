@@ -10,6 +10,10 @@ uses a slotted context manager. The ranges are exactly the provider's: the same
 codegen hooks run in the same order (``tests/test_positions.py`` compares the
 two on the fixtures).
 
+The map is keyed by ``id(node)``: a libcst node's ``__hash__`` is a Python method
+(its identity), and the codegen and the index look a node up about three times
+each; the tree outlives the map's use, so no identity is reused meanwhile.
+
 The hooks are libcst internals (``CodegenState``); when they are missing (a
 libcst this module was not written for), the public provider is used instead.
 """
@@ -31,9 +35,10 @@ except ImportError:  # pragma: no cover
     _CodegenState = None  # type: ignore[assignment,misc]
 
 
-def node_spans(module: cst.Module) -> Dict[cst.CSTNode, Span]:
-    """Every node of ``module`` -> its span (1-based lines, 0-based columns),
-    as ``libcst.metadata.PositionProvider`` defines it."""
+def node_spans(module: cst.Module) -> Dict[int, Span]:
+    """Every node of ``module`` (by ``id``) -> its span (1-based lines, 0-based
+    columns), as ``libcst.metadata.PositionProvider`` defines it; valid while
+    ``module`` is alive."""
     if _CodegenState is not None and _hooks_present():
         state = _SpanState(module.default_indent, module.default_newline)
         module._codegen(state)
@@ -41,13 +46,13 @@ def node_spans(module: cst.Module) -> Dict[cst.CSTNode, Span]:
     return provider_spans(module)
 
 
-def provider_spans(module: cst.Module) -> Dict[cst.CSTNode, Span]:
+def provider_spans(module: cst.Module) -> Dict[int, Span]:
     """The same map computed by libcst's public ``PositionProvider`` (the
     reference the fast path is tested against, and its fallback)."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    return {node: (r.start.line, r.start.column, r.end.line, r.end.column) for node, r in ranges.items()}
+    return {id(node): (r.start.line, r.start.column, r.end.line, r.end.column) for node, r in ranges.items()}
 
 
 def _hooks_present() -> bool:
@@ -77,16 +82,16 @@ class _Syntactic:
         state = self.state
         spans = state.spans
         if self.start_node is not None:
-            first = spans[self.start_node]
+            first = spans[id(self.start_node)]
             line, column = first[0], first[1]
         else:
             line, column = self.line, self.column
         if self.end_node is not None:
-            last = spans[self.end_node]
+            last = spans[id(self.end_node)]
             end_line, end_column = last[2], last[3]
         else:
             end_line, end_column = state.line, state.column
-        spans[self.node] = (line, column, end_line, end_column)
+        spans[id(self.node)] = (line, column, end_line, end_column)
         return False
 
 
@@ -97,7 +102,7 @@ if _CodegenState is not None:
             super().__init__(default_indent=default_indent, default_newline=default_newline)
             self.line = 1
             self.column = 0
-            self.spans: Dict[cst.CSTNode, Span] = {}
+            self.spans: Dict[int, Span] = {}
             self._starts: List[Tuple[int, int]] = []
 
         def add_indent_tokens(self) -> None:
@@ -127,8 +132,9 @@ if _CodegenState is not None:
         def after_codegen(self, node: cst.CSTNode) -> None:
             line, column = self._starts.pop()
             # a syntactic position recorded inside the node's codegen wins
-            if node not in self.spans:
-                self.spans[node] = (line, column, self.line, self.column)
+            key = id(node)
+            if key not in self.spans:
+                self.spans[key] = (line, column, self.line, self.column)
 
         def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None,
                                       end_node: Optional[cst.CSTNode] = None) -> _Syntactic:  # type: ignore[override]

@@ -18,7 +18,7 @@ from lambdalint.index.literals import (
 
 
 class Walker(Expressions):
-    def __init__(self, module: str, is_package: bool, positions: Dict[cst.CSTNode, Span]) -> None:
+    def __init__(self, module: str, is_package: bool, positions: Dict[int, Span]) -> None:
         self.module = module
         self.is_package = is_package
         self.positions = positions
@@ -45,7 +45,7 @@ class Walker(Expressions):
 
     # --- positions ---------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
-        return self.positions.get(node, NO_SPAN)
+        return self.positions.get(id(node), NO_SPAN)  # (``node_spans``: by identity)
 
     # --- module and functions ---------------------------------------------------------
     def walk_module(self, tree: cst.Module) -> None:
