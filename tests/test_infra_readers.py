@@ -374,6 +374,80 @@ def test_serverless_missing_include_is_a_warning(tmp_path):
     assert "nope.yml" in notices_text(notices, "warning")
 
 
+def test_serverless_image_functions_built_here_are_read_from_their_build_context(tmp_path):
+    # the handler is the image's `command`, else its Dockerfile's CMD; the code is in the
+    # build context `provider.ecr.images.<name>.path` (the Dockerfile's COPY puts it in
+    # the task root); a function on an image given by URI was built elsewhere
+    write_project(tmp_path, {
+        "serverless.yml": """
+            service: media
+            provider:
+              name: aws
+              runtime: nodejs20.x
+              ecr:
+                images:
+                  worker_image:
+                    path: ./worker
+                  api_image:
+                    path: ./api
+                    file: Dockerfile.lambda
+                  prebuilt:
+                    uri: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/x@sha256:abc
+            functions:
+              thumbs:
+                image:
+                  name: worker_image
+                  command:
+                    - jobs.make_thumb
+              api:
+                image: api_image
+              remote:
+                image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/other:latest
+              remote_named:
+                image:
+                  name: prebuilt
+                  command: [elsewhere.handle]
+            """,
+        "worker/Dockerfile": 'FROM public.ecr.aws/lambda/python:3.12\nCOPY . ./\nCMD ["jobs.default"]\n',
+        "worker/jobs.py": PLAIN.format(name="make_thumb") + PLAIN.format(name="default"),
+        "api/Dockerfile.lambda": 'FROM public.ecr.aws/lambda/python:3.12\nCOPY app.py ./\nCMD ["app.serve"]\n',
+        "api/app.py": PLAIN.format(name="serve"),
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("worker/jobs.py", "make_thumb"), ("api/app.py", "serve")}
+    assert "serverless.yml: function thumbs" in found[("worker/jobs.py", "make_thumb")].source
+    assert not notices_text(notices, "warning")
+
+
+def test_serverless_image_built_outside_the_project_or_without_a_handler_is_said(tmp_path):
+    write_project(tmp_path, {
+        "svc/serverless.yml": """
+            service: media
+            provider:
+              name: aws
+              ecr:
+                images:
+                  outside:
+                    path: ../../elsewhere
+                  bare:
+                    path: ./bare
+            functions:
+              far:
+                image: outside
+              nocmd:
+                image:
+                  name: bare
+            """,
+        "svc/bare/Dockerfile": "FROM public.ecr.aws/lambda/python:3.12\nCOPY . ./\n",
+        "svc/bare/app.py": PLAIN.format(name="handler"),
+    })
+    found, notices = handlers(tmp_path)
+    warnings, notes = notices_text(notices, "warning"), notices_text(notices, "note")
+    assert "function far: image `outside` is built from `../../elsewhere`, outside the project; not read" in warnings
+    assert "function nocmd: no handler in the image's `command` or its Dockerfile's CMD; not checked" in notes
+    assert ("svc/bare/app.py", "handler") in found  # still found by its name, as without a descriptor
+
+
 # --------------------------------------------------------------------------- Terraform
 
 

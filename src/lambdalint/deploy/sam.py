@@ -12,7 +12,6 @@ root is never looked at (a warning names the reference).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Tuple
 
@@ -20,14 +19,13 @@ from lambdalint.deploy.records import (
     NO_FACTS, NOTE, WARNING, Declared, DeployFacts, Deployment, Notice, concurrency_value, is_python_runtime,
     reference_text, snapstart_value,
 )
+from lambdalint.deploy.dockerfile import builds_python, cmd_handler, read_dockerfile
 from lambdalint.deploy.yamlsafe import Mapping as LineMapping
 from lambdalint.project.sourcefile import probe
 from lambdalint.project.root import inside
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
-_CMD = re.compile(r"^\s*CMD\s+\[\s*\"([^\"]+)\"", re.M | re.I)
-_FROM_PYTHON = re.compile(r"^\s*FROM\s+\S*python", re.M | re.I)
 
 
 @dataclass(frozen=True)
@@ -207,15 +205,15 @@ def _image_function(out: Deployment, fn: _Function, image_config: Any, resource:
     dockerfile_path = os.path.join(root, dockerfile_name)
     dockerfile = None
     if not fn.outside(out, "Dockerfile", dockerfile_name, dockerfile_path, _line(metadata, "Dockerfile")):
-        dockerfile = _read_text(dockerfile_path)
-    python = True if dockerfile and _FROM_PYTHON.search(dockerfile) else None
+        dockerfile = read_dockerfile(dockerfile_path)
+    python = builds_python(dockerfile)
     command = image_config.get("Command") if isinstance(image_config, Mapping) else None
     where = _line(image_config, "Command")
     if isinstance(command, list) and command and isinstance(command[0], str):
         handler: Optional[str] = command[0]
     else:
-        m = _CMD.search(dockerfile or "")
-        handler, where = (m.group(1), 0) if m else (None, where)
+        handler = cmd_handler(dockerfile)
+        where = 0 if handler else where
     if handler is None:
         if python:
             fn.notice(out, NOTE, "no handler in ImageConfig.Command or the Dockerfile's CMD; not checked")
@@ -249,12 +247,3 @@ def _unreadable(out: Deployment, fn: _Function, value: Any, python: Optional[boo
         fn.notice(out, WARNING, "a Python function without `Handler`")
     else:
         fn.notice(out, NOTE, "`Handler` is an expression lambdalint cannot evaluate; not checked")
-
-
-def _read_text(path: str) -> Optional[str]:
-    from lambdalint.project.sourcefile import read_bytes
-
-    try:
-        return read_bytes(path, 256 * 1024, truncate=True).decode("utf-8", errors="replace")
-    except OSError:
-        return None

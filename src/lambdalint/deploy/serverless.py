@@ -7,7 +7,11 @@ functions are packaged individually, to the function's ``module`` folder
 ``functions`` may pull its entries from other files with ``${file(...)}``.
 A file or folder outside the project root is never read: a pull request's
 ``${file(../secret.json)}`` would otherwise print the secret in warnings.
-A function's ``snapStart: true`` turns SnapStart on for it.
+A function's ``snapStart: true`` turns SnapStart on for it. A container image
+function (``image: <name>`` or ``image: {name, command}``) built from one of
+``provider.ecr.images`` imports its handler from that image's build context
+(``path``), named by ``command`` or else by the Dockerfile's ``CMD``; an image
+given by URI was built elsewhere, so its code is not here.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import re
 from typing import Any, Callable, Iterator, Mapping, Optional, Tuple
 
 from lambdalint.project.discover import display_path
+from lambdalint.deploy.dockerfile import builds_python, cmd_handler, read_dockerfile
 from lambdalint.deploy.records import NOTE, WARNING, Declared, DeployFacts, Deployment, Notice, is_python_runtime
 from lambdalint.deploy.yamlsafe import Mapping as LineMapping
 from lambdalint.project.root import inside
@@ -52,7 +57,10 @@ def read(data: Any, path: str, shown: str, load: Load, root: str) -> Deployment:
             continue
         runtime = fn.get("runtime", provider.get("runtime"))
         python = is_python_runtime(runtime)
-        if python is False or "image" in fn:
+        if "image" in fn:
+            _image_function(out, str(name), fn, provider, service_dir, root, where, line)
+            continue
+        if python is False:
             continue
         handler = fn.get("handler")
         hline = _line(fn, "handler") or line
@@ -81,6 +89,45 @@ def read(data: Any, path: str, shown: str, load: Load, root: str) -> Deployment:
             code_root = service_dir
         out.declared.append(Declared(handler.strip(), code_root, where, hline, origin, python, facts=_facts(fn, where)))
     return out
+
+
+def _image_function(out: Deployment, name: str, fn: Mapping, provider: Mapping, service_dir: str,
+                    root: str, where: str, line: int) -> None:
+    """Declare the handler of a function deployed as a container image built here."""
+    image = fn.get("image")
+    spec = image if isinstance(image, Mapping) else {}
+    image_name = image if isinstance(image, str) else spec.get("name")
+    ecr = provider.get("ecr") if isinstance(provider.get("ecr"), Mapping) else {}
+    images = ecr.get("images") if isinstance(ecr.get("images"), Mapping) else {}
+    built = images.get(image_name) if isinstance(image_name, str) else None
+    if not isinstance(built, Mapping) or not isinstance(built.get("path"), str):
+        return  # an image URI, or one defined by `uri` under provider.ecr.images: built elsewhere
+    iline = _line(fn, "image") or line
+    context = os.path.normpath(os.path.join(service_dir, built["path"]))
+    if not inside(context, root):
+        out.notices.append(Notice(WARNING, where, iline, f"function {name}: image `{image_name}` is built from "
+                                  f"`{built['path']}`, outside the project; not read"))
+        return
+    dockerfile_name = built.get("file") if isinstance(built.get("file"), str) else "Dockerfile"
+    dockerfile_path = os.path.normpath(os.path.join(context, dockerfile_name))
+    dockerfile = read_dockerfile(dockerfile_path) if inside(dockerfile_path, root) else None
+    command = spec.get("command")
+    if isinstance(command, list) and command and isinstance(command[0], str):
+        handler: Optional[str] = command[0]
+        hline = _line(spec, "command") or iline
+    else:
+        handler, hline = cmd_handler(dockerfile), iline
+    python = builds_python(dockerfile)
+    if handler is None or not handler.strip():
+        if python:
+            out.notices.append(Notice(NOTE, where, iline, f"function {name}: no handler in the image's "
+                                      "`command` or its Dockerfile's CMD; not checked"))
+        return
+    if "${" in handler:
+        out.notices.append(Notice(NOTE, where, hline, f"function {name}: handler `{handler}` uses a variable; not resolved"))
+        return
+    out.declared.append(Declared(handler.strip(), context, where, hline, f"{where}: function {name}", python,
+                                 facts=_facts(fn, where)))
 
 
 def _facts(fn: Mapping, where: str) -> DeployFacts:
