@@ -127,6 +127,42 @@ def test_routes_of_routers_and_appsync_resolvers(tmp_path):
     }
 
 
+def test_powertools_handler_decorators_make_entries_but_idempotent_function_does_not(tmp_path):
+    # event_source, event_parser, idempotent and validator wrap a Lambda handler;
+    # idempotent_function makes any function idempotent (here a batch's record
+    # handler, which the batch processor calls: it is not an entry of its own)
+    found = entries(tmp_path, {
+        "app.py": """
+            from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+            from aws_lambda_powertools.utilities.data_classes import SQSEvent, event_source
+            from aws_lambda_powertools.utilities.idempotency import (
+                DynamoDBPersistenceLayer, IdempotencyConfig, idempotent, idempotent_function)
+
+            processor = BatchProcessor(event_type=EventType.SQS)
+            store = DynamoDBPersistenceLayer(table_name="idem")
+            config = IdempotencyConfig()
+
+            @idempotent_function(data_keyword_argument="record", config=config, persistence_store=store)
+            def record_handler(record):
+                return record.body
+
+            @event_source(data_class=SQSEvent)
+            def consume(batch, meta):
+                config.register_lambda_context(meta)
+                return process_partial_response(event=batch, record_handler=record_handler,
+                                                processor=processor, context=meta)
+
+            @idempotent(persistence_store=store)
+            def pay(body, meta):
+                return body
+        """,
+    })
+    assert found == {
+        ("app.py", "consume"): "decorator @aws_lambda_powertools.utilities.data_classes.event_source",
+        ("app.py", "pay"): "decorator @aws_lambda_powertools.utilities.idempotency.idempotent",
+    }
+
+
 def test_same_method_names_on_web_apps_without_an_adapter_are_not_entries(tmp_path):
     assert entries(tmp_path, {
         "web.py": """

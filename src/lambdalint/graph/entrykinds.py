@@ -129,8 +129,11 @@ def mentions_adapter(chain: str) -> bool:
 
 # Powertools decorators that only make sense on a Lambda handler: their names alone are telling.
 POWERTOOLS_METHODS = frozenset({"inject_lambda_context", "capture_lambda_handler", "log_metrics"})
-# Powertools decorators with generic names: only when imported from Powertools.
-POWERTOOLS_FUNCTIONS = frozenset({"event_source", "event_parser", "idempotent", "idempotent_function", "validator"})
+# Powertools decorators with generic names: only when imported from Powertools. Each
+# wraps a Lambda handler (made with `lambda_handler_decorator`); `idempotent_function`
+# is not among them: it makes any function idempotent (a batch's record handler, a
+# helper), which is called by code, not by Lambda.
+POWERTOOLS_FUNCTIONS = frozenset({"event_source", "event_parser", "idempotent", "validator"})
 
 EVENT_NAMES = ("event", "evt")
 CONTEXT_NAMES = ("context", "ctx")
