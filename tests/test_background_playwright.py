@@ -22,6 +22,27 @@ INVALID = {
             browser.close()
             return 1
     """,
+    # both left running: one finding, at the driver (stopping it ends the browser too)
+    "driver_and_browser_left_running": """
+        from playwright.sync_api import sync_playwright
+
+        def handler(event, context):
+            pw = sync_playwright().start()  # expect: LAM305
+            browser = pw.chromium.launch(args=["--single-process"])
+            page = browser.new_page()
+            page.goto(event["url"])
+            return page.title()
+    """,
+    "driver_from_a_helper_and_browser_left_running": """
+        from playwright.sync_api import sync_playwright
+
+        def _playwright():
+            return sync_playwright().start()  # expect: LAM305
+
+        def handler(event, context):
+            browser = _playwright().chromium.launch()
+            return browser.new_page().title()
+    """,
     "browser_on_kept_driver_not_closed": """
         from playwright.sync_api import sync_playwright
 
@@ -253,3 +274,15 @@ def test_messages_say_stopped_and_closed(tmp_path):
     assert any("is not stopped" in d.message for d in diagnostics), [d.message for d in diagnostics]
     diagnostics = lint(tmp_path, {"app.py": INVALID["browser_on_kept_driver_not_closed"]})
     assert any("is not closed" in d.message for d in diagnostics), [d.message for d in diagnostics]
+
+
+def test_a_browser_left_running_with_its_driver_is_a_place_of_the_driver_finding(tmp_path):
+    diagnostics = [d for d in lint(tmp_path, {"app.py": INVALID["driver_and_browser_left_running"]})
+                   if d.code == "LAM305"]
+    assert len(diagnostics) == 1, [d.message for d in diagnostics]
+    (finding,) = diagnostics
+    assert "driver" in finding.message and "is not stopped" in finding.message
+    source = (tmp_path / "app.py").read_text().splitlines()
+    launch_line = next(i for i, line in enumerate(source, 1) if "chromium.launch" in line)
+    labels = {label.span[0]: label.text for label in finding.labels}
+    assert labels.get(launch_line) == "a Playwright browser is started through it here; it runs until the Playwright driver is stopped"

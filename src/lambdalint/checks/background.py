@@ -21,7 +21,7 @@ from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.story import fit, handlers_note, spoken
 from lambdalint.checks.trail import path_places
 from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming, common_trail
-from lambdalint.model.work.state import RunCtx
+from lambdalint.model.work.state import RunCtx, owned_by
 from lambdalint.report.diagnostics import (
     DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
 )
@@ -64,6 +64,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     # worst outcome any handler reaches ("maybe" only when no handler leaves it pending)
     found: Dict[Tuple[str, str, Span], Tuple[Finding, List[str]]] = {}
     diagnostics: List[Diagnostic] = []
+    # (code, module, span) of an owner's finding -> (module, span, kind) of the work it ends
+    riders: Dict[Tuple[str, str, Span], List[Tuple[str, Span, str]]] = {}
     rearming = Rearming(project, catalog)  # what it learns holds for every handler
     for handler in ctx.handlers:
         fn = project.function(handler.module, handler.qualname)
@@ -80,9 +82,19 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             if d is not None:
                 diagnostics.append(d)
             continue  # its body never runs as written
-        for finding in Interpreter(project, catalog, rearming).invoke(handler, run):
+        handler_findings = list(Interpreter(project, catalog, rearming).invoke(handler, run))
+        ended_with = _ended_with_their_owner(project, handler_findings)
+        for finding in handler_findings:
             module, span = finding.item.report_at
             key = (finding.item.code, module, span)
+            owner = ended_with.get(id(finding))
+            if owner is not None:
+                # one mistake, one finding: the owner's finding says these end with it
+                owner_key = (owner.item.code, *owner.item.report_at)
+                rider = (module, span, finding.item.kind.name if finding.item.kind else "work")
+                if rider not in riders.setdefault(owner_key, []):
+                    riders[owner_key].append(rider)
+                continue
             if key not in found:
                 found[key] = ([finding], [handler.qualname])
                 continue
@@ -101,6 +113,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             story.notes.append(f"each time this line runs again (a loop) it starts another one and rebinds "
                                f"`{finding.item.overwritten}` to it: only the last one is finished through "
                                f"`{finding.item.overwritten}`, the earlier ones run on")
+        for rider_module, rider_span, kind_name in riders.get((code, module, span), ()):
+            story.at(rider_module, rider_span, f"{_article(kind_name)} {kind_name} is started through it here; "
+                     f"it runs until the {finding.item.kind.name} is {finding.item.kind.finished_as}")
         # which paths leave it unfinished: the decisions every handler's finding shares
         for label in path_places(project, common_trail([f.trail for f in findings])):
             story.add(label)
@@ -121,6 +136,44 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             phase=story.phase,
         ))
     return diagnostics
+
+
+def _ended_with_their_owner(project: Project, findings: Sequence[Finding]) -> Dict[int, Finding]:
+    """id(finding) -> the finding of its owner, for work that ending another pending
+    piece of work ends too, in one handler: a browser launched through a Playwright
+    driver (`pw.chromium.launch()`) whose driver is left running too. Stopping the
+    driver, the fix of its own finding, closes the browser: a second finding would
+    report one mistake twice. Only when the owner is left pending wherever the work is."""
+    owners = [f for f in findings if f.item.made is not None and f.item.kind is not None
+              and f.outcome == "pending"]
+    out: Dict[int, Finding] = {}
+    for f in findings:
+        kind = f.item.kind
+        if kind is None or not kind.owner_finish or f.item.owner is None or f.outcome not in ("pending", "maybe"):
+            continue
+        for owner in owners:
+            if owner is f or owner.item.kind is None:
+                continue
+            ends = {m.name for m in owner.item.kind.finish} & set(kind.owner_finish)
+            if ends and owned_by(_through_getter(project, f.item.owner), owner.item.made):
+                out[id(f)] = owner
+                break
+    return out
+
+
+def _through_getter(project: Project, path: str) -> str:
+    """``path`` with a leading call of a project function (``app:_playwright().chromium``)
+    replaced by what that function returns (``...sync_playwright().start().chromium``)."""
+    root, segs = paths.split(path)
+    if not segs or segs[0] != "()":
+        return path
+    target = project.target(root)
+    made = project.returns(target.module, target.qualname) if target is not None and target.kind == "function" else None
+    return paths.join(made, segs[1:]) if made is not None else path
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 # --- messages ----------------------------------------------------------------------

@@ -279,8 +279,8 @@ class Calls:
         return state
 
     def spawn(self, e: Event, kind: WorkKind, state: State, frame: Frame, callee: str,
-              owner: Optional[str] = None) -> State:
-        extra = {}
+              owner: Optional[str] = None, made: Optional[str] = None) -> State:
+        extra: Dict[str, object] = {"made": made} if made is not None else {}
         if kind.default_executor_arg is not None:
             extra["default_executor"] = len(e.args) <= kind.default_executor_arg or e.args[kind.default_executor_arg] is None
         item = self.new_item(kind, e, frame, callee, owner=owner, daemon=("daemon", "True") in e.consts, **extra)
@@ -321,10 +321,11 @@ class Calls:
             if kind.only_when_discarded and not e.stmt:
                 return Outcome([self.escape(s, frame, e) for s in states])
             owner = self.project.canonical(receiver, frame.env) if receiver else None
+            made = paths.join(external, ["()"]) if external else None
             out = []
             for s in states:
                 if not kind.consumes_coroutine:
-                    out.append(self.spawn(e, kind, s, frame, self.spelled(e.path, frame.module), owner))
+                    out.append(self.spawn(e, kind, s, frame, self.spelled(e.path, frame.module), owner, made))
                     continue
                 already, ran = self.schedule(s, frame, e)
                 if already:  # ensure_future(task) hands back the same task

@@ -48,6 +48,7 @@ class Item:
     started: Optional[Tuple[str, Span]] = None  # where start() was called, for threads and processes
     started_as: str = ""  # the receiver of that start() call as the source spells it: "worker", "self._thread"
     owner: Optional[str] = None  # canonical path of the object it was started through (executor, `p.chromium`)
+    made: Optional[str] = None  # canonical path of what the spawning call returns (`sync_playwright().start()`), when known
     run: Optional["RunCtx"] = None  # the event loop run it belongs to (asyncio work)
     loop_path: Optional[str] = None  # canonical path of the loop it was created on, outside a run
     default_executor: bool = False
