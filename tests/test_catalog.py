@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -339,3 +340,30 @@ def test_builtin_document_errors() -> None:
         _parse_builtin_document({"resource": [good, good]}, source)
     with pytest.raises(CatalogError, match="unknown top-level key 'resources'"):
         _parse_builtin_document({"resources": [good]}, source)
+
+
+def test_environ_readers_say_which_calls_read_which_variables() -> None:
+    from lambdalint.knowledge.context import load_context_catalog
+
+    contexts = load_context_catalog()
+    assert contexts.environ_read_by("time.localtime", 1) == ("TZ",)
+    assert contexts.environ_read_by("datetime.datetime.now", 0) == ("TZ",)
+    assert contexts.environ_read_by("datetime.datetime.now", 1) == ()  # `now(tz)`: the given zone
+    assert "AWS_ACCESS_KEY_ID" in contexts.environ_read_by("boto3.client", 1)
+    assert contexts.environ_read_by("os.getenv", 1) == ()  # named reads are the rule's own
+    assert contexts.environ_read_by(None, 0) == ()
+
+
+@pytest.mark.parametrize("table, error", [
+    ({"variables": ["TZ"], "calls": ["time.strftime/x"]}, "path/N"),
+    ({"variables": ["TZ"]}, "needs 'variables' and 'calls'"),
+    ({"variables": "TZ", "calls": ["time.tzset"]}, "'variables' must be an array of strings"),
+    ({"variables": ["TZ"], "calls": ["time.tzset"], "when": "always"}, "unknown key 'when'"),
+])
+def test_bad_environ_readers_are_refused_with_the_table_named(table: dict, error: str) -> None:
+    from lambdalint.knowledge.context import parse_context_catalog
+    from lambdalint.knowledge.load import CatalogError
+
+    with pytest.raises(CatalogError, match=re.escape(error)) as raised:
+        parse_context_catalog({"environ-reader": [table]}, "context.toml")
+    assert "[[environ-reader]] #1" in str(raised.value)

@@ -46,6 +46,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,6 +257,7 @@ def _invoke_warm(spec: Executable) -> tuple[list[object], list[background_probe.
         cleanup()
         os.environ.clear()
         os.environ.update(environ)
+        time.tzset()  # a fixture may have set TZ: the C library keeps the zone until told
 
 
 def _describe(outcomes: list[object]) -> str:
@@ -390,6 +392,7 @@ def _two_callers(spec: Executable, first: dict, second: dict) -> tuple[str, str]
         cleanup()
         os.environ.clear()
         os.environ.update(environ)
+        time.tzset()  # a fixture may have set TZ: the C library keeps the zone until told
 
 
 DATA_LEAKS = [s for s in EXECUTABLES if s.warm == "leaks-data"]

@@ -20,6 +20,16 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    "environ_tz_with_an_explicit_zone_is_not_read": """
+        import datetime
+        import os
+
+        def handler(event, context):
+            if event.get("zone"):
+                os.environ["TZ"] = event["zone"]
+            return {"now": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                    "stamp": datetime.datetime.fromtimestamp(0, datetime.timezone.utc).isoformat()}
+    """,
     "global_under_walrus": """
         USER = None
 
@@ -183,6 +193,29 @@ INVALID = {
             if tenant:
                 os.environ["TENANT_PREFIX"] = tenant.lower()  # expect: LAM503
             return {"prefix": _prefix()}
+    """,
+    # libraries that read the environment without the code naming the variable
+    "environ_tz_read_by_local_time": """
+        import datetime
+        import os
+
+        def handler(event, context):
+            if event.get("zone"):
+                os.environ["TZ"] = event["zone"]  # expect: LAM503
+            return {"today": datetime.datetime.now().isoformat()}
+    """,
+    "environ_credentials_read_by_a_client_made_later": """
+        import os
+        import boto3
+
+        def _assume(creds):
+            os.environ["AWS_ACCESS_KEY_ID"] = creds["AccessKeyId"]  # expect: LAM503
+            os.environ["AWS_SECRET_ACCESS_KEY"] = creds["SecretAccessKey"]  # expect: LAM503
+
+        def handler(event, context):
+            if "credentials" in event:
+                _assume(event["credentials"])
+            return boto3.client("s3").list_buckets()
     """,
 }
 

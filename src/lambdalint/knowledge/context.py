@@ -2,7 +2,9 @@
 logging and tracing context that a library keeps across calls (Powertools Logger
 keys, structlog context variables, a ``logging.LoggerAdapter``'s ``extra``), which
 calls set, remove and clear its keys, and which calls read it. Rule LAM502 is built
-on it. Never imports libcst."""
+on it; LAM503 on its environment readers (library calls that read a variable of
+``os.environ`` behind the code's back: ``time.localtime()`` reads ``TZ``). Never
+imports libcst."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from lambdalint.knowledge.load import CatalogError, builtin_document
 
+_READER_KEYS = frozenset({"variables", "calls", "reference"})
 _KEYS = frozenset({"name", "library", "owners", "module", "set-keys", "set-key", "remove-keys", "clear", "read",
                    "readers", "entry-decorator", "entry-clears", "entry-reads", "reference", "logs"})
 
@@ -45,8 +48,29 @@ class ContextKind:
 
 
 @dataclass(frozen=True)
+class EnvironReader:
+    """Library calls that read environment variables without naming them."""
+
+    variables: Tuple[str, ...]
+    # (dotted path, the most arguments with which the call still reads them, or None: always);
+    # `datetime.datetime.now()` reads TZ, `now(timezone.utc)` does not
+    calls: Tuple[Tuple[str, Optional[int]], ...] = ()
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class ContextCatalog:
     kinds: Tuple[ContextKind, ...]
+    environ_readers: Tuple[EnvironReader, ...] = ()
+
+    def environ_read_by(self, callee: Optional[str], arguments: int) -> Tuple[str, ...]:
+        """The environment variables a call of ``callee`` with ``arguments`` arguments
+        reads behind the code's back."""
+        if callee is None:
+            return ()
+        return tuple(v for r in self.environ_readers
+                     if any(path == callee and (most is None or arguments <= most) for path, most in r.calls)
+                     for v in r.variables)
 
     def owner_kind(self, made_by: Optional[str]) -> Optional[ContextKind]:
         """The kind of store an object made by calling ``made_by`` is."""
@@ -100,7 +124,42 @@ def parse_context_catalog(data: Mapping[str, Any], source: str) -> ContextCatalo
             raise CatalogError(f"{label}: needs 'name' and 'owners' or 'module'")
         fields.setdefault("library", fields["name"])
         kinds.append(ContextKind(**fields))
-    return ContextCatalog(tuple(kinds))
+    return ContextCatalog(tuple(kinds), _environ_readers(data, source))
+
+
+def _environ_readers(data: Mapping[str, Any], source: str) -> Tuple[EnvironReader, ...]:
+    readers: List[EnvironReader] = []
+    for i, table in enumerate(data.get("environ-reader", ()), 1):
+        label = f"{source}: [[environ-reader]] #{i}"
+        unknown = set(table) - _READER_KEYS
+        if unknown:
+            raise CatalogError(f"{label}: unknown key {sorted(unknown)[0]!r}")
+        fields: Dict[str, Any] = {}
+        for key, value in table.items():
+            if key == "reference":
+                if not isinstance(value, str):
+                    raise CatalogError(f"{label}: 'reference' must be a string")
+                fields["reference"] = value
+            elif not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise CatalogError(f"{label}: {key!r} must be an array of strings")
+            elif key == "calls":
+                fields["calls"] = tuple(_reader_call(v, label) for v in value)
+            else:
+                fields[key] = tuple(value)
+        if not fields.get("variables") or not fields.get("calls"):
+            raise CatalogError(f"{label}: needs 'variables' and 'calls'")
+        readers.append(EnvironReader(**fields))
+    return tuple(readers)
+
+
+def _reader_call(text: str, label: str) -> Tuple[str, Optional[int]]:
+    """``"time.strftime/1"``: (the path, at most 1 argument); ``"time.tzset"``: always."""
+    path, sep, most = text.partition("/")
+    if not sep:
+        return path, None
+    if not most.isdigit():
+        raise CatalogError(f"{label}: a call is \"path\" or \"path/N\" (N: the most arguments), not {text!r}")
+    return path, int(most)
 
 
 @functools.lru_cache(maxsize=None)

@@ -500,6 +500,10 @@ class LeakInterpreter(Interpreter):
         if handled:
             return state
         canon = self.namespace(canon, frame)
+        for variable in self.contexts.environ_read_by(callee, len(e.args) + len(e.kwargs) + 99 * len(e.starred)):
+            # a library call that reads the environment behind the code's back
+            self.read(state, f"{ENVIRON}[{variable!r}]", e, frame,
+                      f"`{variable}` through `{paths.display(e.path or '')}(...)`")
         if callee == "os.getenv" or callee == "os.environ.get":
             key = slot_key(dict(e.consts).get("#0", "")) if dict(e.consts).get("#0") else None
             if key is not None:
