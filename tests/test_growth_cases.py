@@ -264,6 +264,41 @@ INVALID = {
             with open("/tmp/rows.csv", "a") as f:  # expect: LAM203
                 f.write(event["row"])
     """,
+    # rows inserted into a SQLite file at a fixed /tmp name: the same file, one more
+    # invocation's rows each time (made in the handler, through a cursor of a `with`
+    # connection, or held at module level)
+    "sqlite_rows_inserted_into_a_fixed_file": """
+        import sqlite3
+        import boto3
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            conn = sqlite3.connect("/tmp/data.db")
+            conn.execute("CREATE TABLE IF NOT EXISTS orders (id INTEGER, region TEXT)")
+            conn.executemany("INSERT INTO orders VALUES (?, ?)", event["rows"])  # expect: LAM203
+            conn.commit()
+            conn.close()
+            s3.upload_file("/tmp/data.db", "out", "data.db")
+    """,
+    "sqlite_rows_inserted_through_a_cursor": """
+        import os
+        import sqlite3
+        DB = os.path.join("/tmp", "batch.db")
+
+        def handler(event, context):
+            with sqlite3.connect(DB) as conn:
+                cur = conn.cursor()
+                cur.execute("INSERT INTO rows VALUES (?)", (event["id"],))  # expect: LAM203
+    """,
+    "sqlite_module_level_connection": """
+        import sqlite3
+        SEEN = sqlite3.connect("/tmp/seen.db")
+        SEEN.execute("CREATE TABLE IF NOT EXISTS seen (id TEXT)")
+
+        def handler(event, context):
+            SEEN.execute("INSERT INTO seen VALUES (?)", (event["id"],))  # expect: LAM203
+            SEEN.commit()
+    """,
     # --- LAM204 -------------------------------------------------------------------
     "add_handler_in_handler": """
         import logging
@@ -635,6 +670,64 @@ VALID = {
                 return p.read_text()
             finally:
                 p.unlink()
+    """,
+    # SQLite files that do not grow: emptied, removed, replaced by a download, upserts
+    # keyed by constants, populated once, in memory, or named per invocation and removed
+    "sqlite_rows_deleted_first_or_file_removed": """
+        import os
+        import sqlite3
+
+        def handler(event, context):
+            conn = sqlite3.connect("/tmp/batch.db")
+            try:
+                conn.execute("DELETE FROM rows")
+                conn.executemany("INSERT INTO rows VALUES (?)", [(r,) for r in event["rows"]])
+            finally:
+                conn.close()
+
+        def other_handler(event, context):
+            conn = sqlite3.connect("/tmp/other.db")
+            conn.execute("INSERT INTO rows VALUES (?)", (event["id"],))
+            conn.close()
+            os.remove("/tmp/other.db")
+    """,
+    "sqlite_file_downloaded_on_every_invocation": """
+        import sqlite3
+        import boto3
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            s3.download_file("bucket", "db.sqlite", "/tmp/work.db")
+            conn = sqlite3.connect("/tmp/work.db")
+            conn.execute("INSERT INTO rows VALUES (?)", (event["id"],))
+            conn.commit()
+            conn.close()
+            s3.upload_file("/tmp/work.db", "bucket", "db.sqlite")
+    """,
+    "sqlite_upserts_in_memory_and_populated_once": """
+        import os
+        import sqlite3
+        MEMORY = sqlite3.connect(":memory:")
+
+        def handler(event, context):
+            conn = sqlite3.connect("/tmp/state.db")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('last', ?)", (event["id"],))
+            conn.execute("INSERT INTO meta VALUES ('last', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+                         (event["id"],))
+            MEMORY.execute("INSERT INTO seen VALUES (?)", (event["id"],))
+            if not os.path.exists("/tmp/words.db"):
+                words = sqlite3.connect("/tmp/words.db")
+                words.executemany("INSERT INTO words VALUES (?)", [("alpha",), ("beta",)])
+            return conn.execute("SELECT v FROM meta").fetchone()
+    """,
+    "file_appended_after_a_copy_replaces_it": """
+        import shutil
+
+        def handler(event, context):
+            shutil.copy("/var/task/template.csv", "/tmp/out.csv")
+            with open("/tmp/out.csv", "a") as f:
+                f.write(event["line"])
+            return "/tmp/out.csv"
     """,
     "append_then_remove": """
         import os

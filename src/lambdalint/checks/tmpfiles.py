@@ -50,6 +50,14 @@ _ADVICE = ("remove it on the handler's path, in a `finally:` (`os.remove(path)` 
 _APPEND_ADVICE = ("Write it in \"w\" mode (each invocation starts it again), or remove it once it is used, "
                  "in a `finally:` (`os.remove(path)`), or name it per invocation and remove it")
 
+_INSERT_ADVICE = ("Delete the rows once they are used (`DELETE FROM ...`), or remove the file, in a `finally:` "
+                  "(`os.remove(path)`); or keep the database in memory (`sqlite3.connect(\":memory:\")`), "
+                  "or name it per invocation and remove it")
+
+_INSERT_FACT = ("/tmp survives warm invocations: the database keeps the rows every earlier invocation inserted (and "
+                "whoever reads or uploads it gets their data too) and grows until writes fail with "
+                "`sqlite3.OperationalError: database or disk is full`")
+
 _APPEND_FACT = ("/tmp survives warm invocations: the file keeps what every earlier invocation appended (and "
                 "whoever reads or uploads it gets their data too) and grows until writes fail with "
                 "`OSError: [Errno 28] No space left on device`")
@@ -59,6 +67,11 @@ _FACT = ("/tmp survives warm invocations, so these pile up until writes fail wit
 
 
 def headline(c: Creation, partial: bool = False) -> str:
+    if c.kind == "append" and c.noun == "database":
+        gone = "not emptied or removed on every path" if partial else "never emptied or removed"
+        return fit_named(c.appended or "", f"{c.what} inserts rows into `{{n}}` on every invocation; it is {gone}",
+                         f"rows are inserted into `{{n}}` on every invocation and it is {gone}",
+                         f"a fixed /tmp database grows: rows inserted on every invocation, {gone}")
     if c.kind == "append":
         gone = "not truncated or removed on every path" if partial else "never truncated or removed"
         return fit_named(c.appended or "", f"{c.what} appends to `{{n}}` on every invocation; it is {gone}",
@@ -93,7 +106,11 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         who = f" of `{f.handlers[0]}`" if len(f.handlers) == 1 else ""
         removed = any(x.text.endswith("removes it only on some paths") for x in f.detail["path"])  # type: ignore[attr-defined]
         message = headline(c, removed)
-        if c.kind == "append":
+        if c.kind == "append" and c.noun == "database":
+            label = f"inserts rows on every invocation{who}, and " + (
+                "the database is emptied or removed only on some paths" if removed
+                else "the database keeps every earlier invocation's rows")
+        elif c.kind == "append":
             label = f"appends on every invocation{who}, and " + (
                 "the file is emptied or removed only on some paths" if removed
                 else "the file keeps every earlier invocation's data")
@@ -102,13 +119,15 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
                 "what it makes is removed only on some paths" if removed else "nothing removes what it makes")
         if c.what not in message:
             label = f"{c.what} {label}"
-        notes = handlers_note(f.handlers) + chain_note(f.chain, c.what) + (_APPEND_FACT if c.kind == "append" else _FACT,)
+        fact = _FACT if c.kind != "append" else _INSERT_FACT if c.noun == "database" else _APPEND_FACT
+        notes = handlers_note(f.handlers) + chain_note(f.chain, c.what) + (fact,)
         labels = f.detail["calls"]  # type: ignore[assignment]
         if c.named is not None and (c.named[0], c.named[1][0]) != (f.module, f.span[0]):
             labels = (place(project, c.named[0], c.named[1], "the /tmp name is built here from per-invocation data",
                             INVOCATION),) + labels  # type: ignore[operator]
         labels = labels + f.detail["path"]  # type: ignore[operator]
-        advice = _APPEND_ADVICE if c.kind == "append" else _ADVICE[0].upper() + _ADVICE[1:]
+        advice = (_ADVICE[0].upper() + _ADVICE[1:] if c.kind != "append"
+                  else _INSERT_ADVICE if c.noun == "database" else _APPEND_ADVICE)
         out.append(diagnostic(project, f, message, Fix(advice, DISPLAY_ONLY),
                               label=label, labels=labels, notes=notes,  # type: ignore[arg-type]
                               phase=INVOCATION))

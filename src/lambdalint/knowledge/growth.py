@@ -23,7 +23,7 @@ SECTIONS = ("collection", "memoizer", "registry", "tmp")
 UNBOUNDED_VALUES = ("always", "maxsize-none", "cache-arg")
 # maker, writer, remover: what is made and taken away (LAM203, LAM601-603); reader, check,
 # lock: what reads a path, tests that it is there, or locks a file (LAM601-603)
-TMP_ROLES = ("maker", "writer", "remover", "reader", "check", "lock")
+TMP_ROLES = ("maker", "writer", "remover", "reader", "check", "lock", "database")
 SELF = -2  # path-position of a method's receiver
 
 
@@ -98,6 +98,12 @@ class TmpApi:
     # every invocation grows, unless something empties or removes it between
     appends: str = ""
     truncates: str = ""
+    # for a database opened at a path (role "database"): `methods` run a statement on it or
+    # on a cursor of it; the first words of the statements that add rows ("INSERT") and
+    # of those that take them away ("DELETE", "DROP")
+    replaces: bool = False  # a writer without modes that writes the whole file at the path
+    appending_statements: Tuple[str, ...] = ()
+    emptying_statements: Tuple[str, ...] = ()
     # for removers: the call empties the file (os.truncate, f.truncate()) rather than
     # removing it: it takes back what was appended, not files made per invocation
     empties: bool = False
@@ -183,7 +189,8 @@ _FIELDS: Dict[str, Dict[str, str]] = {
                  "name-position": "i", "name-kwarg": "s", "root-names": "l", "roots": "l"},
     "tmp": {"name": "s", "role": "s", "calls": "l", "methods": "l", "path-position": "i", "path-kwarg": "s",
             "only-with": "l", "mode-position": "i", "mode-kwarg": "s", "modes": "s", "command": "b",
-            "programs": "l", "appends": "s", "truncates": "s", "empties": "b"},
+            "programs": "l", "appends": "s", "truncates": "s", "empties": "b",
+            "appending-statements": "l", "emptying-statements": "l", "replaces": "b"},
 }
 _REQUIRED = {
     "collection": ("constructors",),
@@ -229,6 +236,9 @@ def _entry(section: str, data: Mapping[str, Any], name: str, where: str) -> Any:
                 raise CatalogError(f"{where}: key 'only-with': {item!r} must look like keyword=constant")
             only.append((key, const))
         values["only_with"] = tuple(only)
+        if values["role"] == "database" and not (values.get("calls") and values.get("methods")
+                                                  and values.get("appending_statements")):
+            raise CatalogError(f"{where}: a database needs 'calls', 'methods' and 'appending-statements'")
     if section == "registry" and not (values.get("functions") or values.get("methods")):
         raise CatalogError(f"{where}: a registry needs 'functions' or 'methods'")
     cls = {"collection": CollectionKind, "memoizer": Memoizer, "registry": Registry, "tmp": TmpApi}[section]

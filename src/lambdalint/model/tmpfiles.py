@@ -44,6 +44,7 @@ from lambdalint.model.lifetimes import State, Step, with_status
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
 FIXED = "@tmp"  # env keys "@tmp%local": the fixed /tmp name a local holds
+_DATABASE = "@db"  # env keys "@dbsqlite3.connect()": the fixed /tmp name that database writes to
 EMPTIED = "<emptied>"  # a removal's target: what it empties (EMPTIED + the name, or nothing: any appended file)
 PLACE = "<tmp>/"  # the state key of /tmp
 _MARKER = re.compile(re.escape(TMP) + r"\d+")
@@ -59,7 +60,9 @@ class Creation:
     what: str  # the call as the source spells it: "`tempfile.mkstemp()`", "`open(...)`"
     token: str  # what a removal of it names: the maker's result, or TMP
     kind: str = "writer"  # "maker" (a tempfile API), "writer", "command" (a command's argument vector)
-    noun: str = "file"  # what it leaves: "file", "folder" (mkdtemp), "path" (a writer: a file or a folder)
+    # what it leaves: "file", "folder" (mkdtemp), "path" (a writer: a file or a folder),
+    # "database" (an append: rows inserted into a database file)
+    noun: str = "file"
     named: Optional[Tuple[str, Span]] = None  # (module, span) where the per-invocation /tmp name is built
     appended: Optional[str] = None  # kind "append": the fixed /tmp name appended to ("{}" for constant parts)
     chain: Tuple[str, ...] = ()
@@ -100,6 +103,30 @@ def elsewhere(consts: Dict[str, str]) -> bool:
     """``mkdtemp(dir="/mnt/efs")``: made outside /tmp."""
     d = consts.get("dir")
     return d is not None and d.strip("'\"rbuRBU").startswith("/") and not d.strip("'\"rbuRBU").startswith("/tmp")
+
+
+_STATEMENT_START = re.compile(r"^[rRbBuU]{0,2}(?:\"\"\"|\'\'\'|\"|\')")
+
+
+_UPSERT = re.compile(r"^INSERT\s+OR\b|\bON\s+CONFLICT\b", re.I)
+
+
+def statement_verbs(source: Optional[str]) -> Tuple[str, ...]:
+    """The first word of each SQL statement in a call's first argument, upper case, when
+    it is a string constant (``"INSERT INTO t ..."``); () otherwise (a variable or an
+    f-string: not known). An insert that may
+    replace a row (``INSERT OR REPLACE``, ``ON CONFLICT``) is "UPSERT": whether it adds
+    rows depends on its keys."""
+    m = _STATEMENT_START.match(source or "")
+    if m is None:
+        return ()
+    text = source[m.end():]  # type: ignore[index]
+    verbs = []
+    for statement in text.split(";"):
+        words = statement.split(None, 1)
+        if words and words[0].isalpha():
+            verbs.append("UPSERT" if _UPSERT.search(statement.strip()) else words[0].upper())
+    return tuple(verbs)
 
 
 def command_removes(e: Event, api: TmpApi) -> Optional[bool]:
@@ -151,6 +178,8 @@ class TmpInterpreter(GrowthInterpreter):
         self.named: Dict[str, Tuple[str, Span]] = {}
         self.removals: Dict[Tuple[str, Span], Tuple[Optional[str], Reset]] = {}
         self._bound_texts: Dict[str, Optional[str]] = {}
+        self.databases: Dict[str, TmpApi] = {}  # env keys of opened databases -> their catalogue entry
+        self._global_databases: Dict[str, Tuple[Optional[TmpApi], Optional[str]]] = {}
         self.fresh()
 
     def fresh(self) -> None:
@@ -310,6 +339,11 @@ class TmpInterpreter(GrowthInterpreter):
                 _, value, _ = self.argument(e, remover.path_position, remover.path_kwarg)
                 state = self.removed(state, frame, e, self.made_by(resolve(self.project, value, frame.env))
                                      if value else None)
+        database = self.catalog.tmp_api("database", callee) if callee else None
+        if database is not None:
+            self.database_opened(e, frame, database, callee)  # type: ignore[arg-type]
+        elif method is not None and receiver is not None:
+            state = self.statement_run(state, e, frame, receiver, method)
         writer = self.catalog.tmp_api("writer", callee, None) if callee else None
         if writer is None and method is not None and receiver is not None:
             writer = self.catalog.tmp_api("writer", None, method)
@@ -321,7 +355,22 @@ class TmpInterpreter(GrowthInterpreter):
                                                            self.origin))
         if writer is not None and (writer.appends or writer.truncates):
             return self.appended_or_emptied(state, frame, e, writer, receiver)
+        if writer is not None and writer.replaces:
+            # a copy, a download or a save to a fixed name: what was appended to it is gone
+            name = self.fixed_name(e, frame, writer, receiver)
+            if name is not None:
+                return self.removed(state, frame, e, EMPTIED + name)
         return state
+
+    def fixed_name(self, e: Event, frame: GrowthFrame, api: TmpApi, receiver: Optional[str]) -> Optional[str]:
+        """The fixed /tmp name a writer is given, if it is one."""
+        if api.methods and not api.calls and api.path_position < 0 and not api.path_kwarg:
+            written = e.path.rsplit(".", 1)[0] if e.path and "." in e.path else receiver
+            return self.fixed_value(written, e.span, frame)  # Path("/tmp/x").open("a"), p.open("a")
+        passed, value, source = self.argument(e, api.path_position, api.path_kwarg)
+        literal = string_constant(source)
+        return literal if literal is not None and literal.startswith("/tmp") else \
+            self.fixed_value(value, e.span, frame) if passed else None
 
     def appended_or_emptied(self, state: State, frame: GrowthFrame, e: Event, api: TmpApi,
                             receiver: Optional[str]) -> State:
@@ -332,14 +381,7 @@ class TmpInterpreter(GrowthInterpreter):
         if not passed or not _MODE.fullmatch(text):
             return state
         letters = text.split(":")[0]
-        if api.methods and not api.calls and api.path_position < 0 and not api.path_kwarg:
-            written = e.path.rsplit(".", 1)[0] if e.path and "." in e.path else receiver
-            name = self.fixed_value(written, e.span, frame)  # Path("/tmp/x").open("a"), p.open("a")
-        else:
-            passed, value, source = self.argument(e, api.path_position, api.path_kwarg)
-            literal = string_constant(source)
-            name = literal if literal is not None and literal.startswith("/tmp") else \
-                self.fixed_value(value, e.span, frame) if passed else None
+        name = self.fixed_name(e, frame, api, receiver)
         if any(c in letters for c in api.truncates):
             # opening the appended name (or one the analysis cannot read) this way empties it
             return self.removed(state, frame, e, EMPTIED + (name or ""))
@@ -349,6 +391,64 @@ class TmpInterpreter(GrowthInterpreter):
         return self.created(state, frame, e, Creation(frame.module, e.span,
                                                        f"`{self.spelled_path(frame, e.path or '')}(...)`", TMP,
                                                        "append", "file", appended=name))
+
+    def database_opened(self, e: Event, frame: GrowthFrame, api: TmpApi, callee: str) -> None:
+        """``sqlite3.connect("/tmp/orders.db")``: remember the fixed /tmp name the
+        connection (and its cursors) write to, for the statements run on it."""
+        name = self.fixed_name(e, frame, api, None)
+        key = _DATABASE + callee + "()"
+        if name is None:
+            frame.env.pop(key, None)  # a name made per invocation, or not known: not this one's
+        else:
+            frame.env[key] = name
+            self.databases[key] = api
+
+    def statement_run(self, state: State, e: Event, frame: GrowthFrame, receiver: str, method: str) -> State:
+        """A statement run on a database at a fixed /tmp name: rows inserted grow the
+        file (an append, as `open(name, "a")` is); rows deleted or a table dropped empty it."""
+        opened = [k for k in frame.env if k.startswith(_DATABASE) and
+                  (receiver == k[len(_DATABASE):] or receiver.startswith(k[len(_DATABASE):] + "."))]
+        if opened:
+            key = max(opened, key=len)
+            api, name = self.databases.get(key), frame.env.get(key)
+        else:
+            api, name = self.global_database(receiver)
+        if api is None or name is None or method not in api.methods:
+            return state
+        verbs = statement_verbs(dict(e.consts).get("#0"))
+        if any(v in api.emptying_statements for v in verbs):
+            return self.removed(state, frame, e, EMPTIED + name)
+        if not any(v in api.appending_statements for v in verbs) or \
+                self.tests_existence([g for g, _ in frame.guards], frame):
+            return state
+        return self.created(state, frame, e, Creation(frame.module, e.span,
+                                                       f"`{self.spelled_path(frame, e.path or '')}(...)`", TMP,
+                                                       "append", "database", appended=name))
+
+    def global_database(self, receiver: str) -> Tuple[Optional[TmpApi], Optional[str]]:
+        """``DB = sqlite3.connect("/tmp/cache.db")`` at import (or a cursor of it): the
+        catalogue entry and the fixed /tmp name of the database a module-level name holds."""
+        root, segs = paths.split(receiver)
+        if not paths.is_global(root) or any(s != "()" and s != "cursor" for s in segs):
+            return None, None
+        if root not in self._global_databases:
+            found: Tuple[Optional[TmpApi], Optional[str]] = (None, None)
+            bindings = self.project.bindings.get(root, ())
+            b = bindings[0] if len(bindings) == 1 and bindings[0].function == "<module>" else None
+            fn = self.project.function(b.module, b.function) if b is not None else None
+            for e in iter_events(fn.body) if fn is not None else ():
+                if e.kind != "call" or e.path is None or not _within(e.span, b.span):  # type: ignore[union-attr]
+                    continue
+                t = self.project.target(e.path)
+                api = self.catalog.tmp_api("database", t.path) if t is not None and t.kind == "external" else None
+                if api is not None:
+                    _, _, source = self.argument(e, api.path_position, api.path_kwarg)
+                    literal = string_constant(source)
+                    if literal is not None and literal.startswith("/tmp"):
+                        found = (api, literal)
+                    break
+            self._global_databases[root] = found
+        return self._global_databases[root]
 
     def tests_existence(self, guards, frame: GrowthFrame) -> bool:
         """Under ``if not os.path.exists(p):`` (either way, for precision): the file is
