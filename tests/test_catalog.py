@@ -352,6 +352,8 @@ def test_environ_readers_say_which_calls_read_which_variables() -> None:
     assert "AWS_ACCESS_KEY_ID" in contexts.environ_read_by("boto3.client", 1)
     assert contexts.environ_read_by("os.getenv", 1) == ()  # named reads are the rule's own
     assert contexts.environ_read_by(None, 0) == ()
+    assert contexts.environ_refresh("TZ") == "time.tzset"  # the C library keeps its zone until then
+    assert contexts.environ_refresh("AWS_REGION") == ""  # a new client reads it again by itself
 
 
 @pytest.mark.parametrize("table, error", [
@@ -359,6 +361,9 @@ def test_environ_readers_say_which_calls_read_which_variables() -> None:
     ({"variables": ["TZ"]}, "needs 'variables' and 'calls'"),
     ({"variables": "TZ", "calls": ["time.tzset"]}, "'variables' must be an array of strings"),
     ({"variables": ["TZ"], "calls": ["time.tzset"], "when": "always"}, "unknown key 'when'"),
+    # a fix writes the refresh call into the user's code: a dotted name only, never code
+    ({"variables": ["TZ"], "calls": ["time.tzset"], "refresh": "time.tzset(); import os"}, "dotted path"),
+    ({"variables": ["TZ"], "calls": ["time.tzset"], "refresh": "tzset"}, "dotted path"),
 ])
 def test_bad_environ_readers_are_refused_with_the_table_named(table: dict, error: str) -> None:
     from lambdalint.knowledge.context import parse_context_catalog

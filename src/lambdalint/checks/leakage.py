@@ -231,6 +231,11 @@ def _reset_fix(project: Project, code: str, w: Write, handlers: List[Handler]) -
         if not key:
             return None
         statement, imports = f"os.environ.pop({key}, None)", "os"
+        refresh = load_context_catalog().environ_refresh(key[1:-1])
+        if refresh:
+            # the library keeps what it read (the C library's zone, for TZ) until told
+            statement += f"\n{refresh}()"
+            imports += "," + refresh.rsplit(".", 1)[0]
     else:
         root, segs = paths.split(head)
         module = root.split(":", 1)[0]
@@ -252,7 +257,8 @@ def _reset_fix(project: Project, code: str, w: Write, handlers: List[Handler]) -
             return None
     other = ("pass the value explicitly instead of through the environment" if code == "LAM503"
              else "keep request data in local variables")
-    return Fix(f"reset it at the top of the handler (`{statement}`), so no invocation starts with the previous "
+    shown = "` then `".join(statement.split("\n"))
+    return Fix(f"reset it at the top of the handler (`{shown}`), so no invocation starts with the previous "
                f"caller's data; or {other}", UNSAFE, action="reset-at-top",
                data=(("handlers", ",".join(h.qualname for h in handlers)), ("statement", statement),
                      ("global", global_name), ("imports", imports),

@@ -5,7 +5,7 @@
 what import left (``CURRENT_USER = None``, ``HEADERS.pop("Authorization", None)``,
 ``os.environ.pop("TENANT", None)``), so that no invocation starts with the previous
 caller's data. Data: ``handlers`` (comma-separated qualified names), ``statement``
-(the code), ``global`` (a name the statement rebinds, declared ``global`` when the
+(the code: statements one per line, each inserted on its own line), ``global`` (a name the statement rebinds, declared ``global`` when the
 handler does not declare it yet), ``imports`` (``os`` when the statement needs it).
 """
 
@@ -26,10 +26,13 @@ def reset_at_top(ctx: FileContext, data: Mapping[str, str]) -> Plan:
     name = data.get("global", "")
     if not handlers or not code:
         raise NotApplicable("malformed fix data: handlers and statement are required")
-    try:
-        statement = ctx.parse_statement(code + ctx.module.default_newline)
-    except cst.ParserSyntaxError:
-        raise NotApplicable(f"`{code}` is not a statement")
+    statements = []
+    for line in code.split("\n"):
+        try:
+            statements.append(ctx.parse_statement(line + ctx.module.default_newline))
+        except cst.ParserSyntaxError:
+            raise NotApplicable(f"`{line}` is not a statement")
+    first = code.split("\n", 1)[0]
     edits = []
     for qualname in handlers:
         fn = ctx.function(qualname)
@@ -37,8 +40,8 @@ def reset_at_top(ctx: FileContext, data: Mapping[str, str]) -> Plan:
             raise NotApplicable(f"`{fn.name.value}` is written on one line")
         body = list(fn.body.body)
         index = _after_preamble(body)
-        if any(ctx.code(s).strip() == code for s in body[index:index + 2]):
-            raise NotApplicable(f"`{fn.name.value}` already starts with `{code}`")
+        if any(ctx.code(s).strip() == first for s in body[index:index + 2]):
+            raise NotApplicable(f"`{fn.name.value}` already starts with `{first}`")
         new: List[cst.BaseStatement] = []
         if name:
             if name in _param_names(fn.params):
@@ -49,7 +52,7 @@ def reset_at_top(ctx: FileContext, data: Mapping[str, str]) -> Plan:
                 raise NotApplicable(f"`global {name}` comes after other statements in `{fn.name.value}`")
             if name not in scan.declared:
                 new.append(cst.SimpleStatementLine([cst.Global([cst.NameItem(cst.Name(name))])]))
-        new.append(statement)
+        new.extend(statements)
         edits.append(NodeEdit(fn, fn.with_changes(body=fn.body.with_changes(body=body[:index] + new + body[index:]))))
     needs = tuple(ImportNeed(m) for m in data.get("imports", "").split(",") if m)
     return Plan(tuple(edits), needs)

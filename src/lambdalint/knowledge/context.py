@@ -9,12 +9,15 @@ imports libcst."""
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from lambdalint.knowledge.load import CatalogError, builtin_document
 
-_READER_KEYS = frozenset({"variables", "calls", "reference"})
+# a refresh call is written into the user's code by a fix: only a dotted name, never code
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+_READER_KEYS = frozenset({"variables", "calls", "refresh", "reference"})
 _KEYS = frozenset({"name", "library", "owners", "module", "set-keys", "set-key", "remove-keys", "clear", "read",
                    "readers", "entry-decorator", "entry-clears", "entry-reads", "reference", "logs"})
 
@@ -55,6 +58,9 @@ class EnvironReader:
     # (dotted path, the most arguments with which the call still reads them, or None: always);
     # `datetime.datetime.now()` reads TZ, `now(timezone.utc)` does not
     calls: Tuple[Tuple[str, Optional[int]], ...] = ()
+    # a call that makes the library read the variables again (`time.tzset`): until it
+    # runs, the library keeps what it read, so a reset of the variable is followed by it
+    refresh: str = ""
     reference: str = ""
 
 
@@ -62,6 +68,10 @@ class EnvironReader:
 class ContextCatalog:
     kinds: Tuple[ContextKind, ...]
     environ_readers: Tuple[EnvironReader, ...] = ()
+
+    def environ_refresh(self, variable: str) -> str:
+        """The call that makes the library that keeps ``variable`` read it again, or ""."""
+        return next((r.refresh for r in self.environ_readers if variable in r.variables and r.refresh), "")
 
     def environ_read_by(self, callee: Optional[str], arguments: int) -> Tuple[str, ...]:
         """The environment variables a call of ``callee`` with ``arguments`` arguments
@@ -136,10 +146,12 @@ def _environ_readers(data: Mapping[str, Any], source: str) -> Tuple[EnvironReade
             raise CatalogError(f"{label}: unknown key {sorted(unknown)[0]!r}")
         fields: Dict[str, Any] = {}
         for key, value in table.items():
-            if key == "reference":
+            if key in ("reference", "refresh"):
                 if not isinstance(value, str):
-                    raise CatalogError(f"{label}: 'reference' must be a string")
-                fields["reference"] = value
+                    raise CatalogError(f"{label}: {key!r} must be a string")
+                if key == "refresh" and not _DOTTED.fullmatch(value):
+                    raise CatalogError(f"{label}: 'refresh' is a dotted path (`time.tzset`), not {value!r}")
+                fields[key] = value
             elif not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                 raise CatalogError(f"{label}: {key!r} must be an array of strings")
             elif key == "calls":
