@@ -64,3 +64,47 @@ def test_another_coroutine_awaiting_it_does_not_hide_it(tmp_path):
         "\n\nasync def batch(events):\n    return [await handler(e, None) for e in events]\n")
     write_project(tmp_path, {"store.py": awaited})
     assert codes(tmp_path) == [("store.py", 4, "LAM306")]
+
+
+DISPATCHER = """
+import asyncio
+import importlib
+
+
+async def dispatch(event, context):
+    _, group, name = event["path"].split("/")
+    module = importlib.import_module(f"api.{group}.{name}")
+    return await module.handler(event, context)
+
+
+def run(event, context):
+    return asyncio.get_event_loop().run_until_complete(dispatch(event, context))
+"""
+
+ROUTE = """
+async def handler(event, context):
+    return {"statusCode": 200, "body": event["path"]}
+"""
+
+
+def test_coroutines_a_dispatcher_imports_by_name_are_not_reported(tmp_path):
+    # the declared Lambda imports `api.<group>.<name>` at run time and awaits its
+    # `handler`: the coroutines of that name are routes, the runtime never calls them
+    write_project(tmp_path, {"index.py": DISPATCHER, "api/__init__.py": "", "api/users/__init__.py": "",
+                             "api/users/get.py": ROUTE, "template.yaml": TEMPLATE.replace("store.{name}", "index.run")})
+    assert codes(tmp_path) == []
+
+
+def test_a_dispatcher_of_another_name_does_not_hide_the_coroutine(tmp_path):
+    write_project(tmp_path, {"index.py": DISPATCHER.replace("module.handler(", "module.main("),
+                             "api/__init__.py": "", "api/users/__init__.py": "", "api/users/get.py": ROUTE})
+    assert codes(tmp_path) == [("get.py", 1, "LAM306")]
+
+
+def test_a_module_imported_by_a_constant_name_is_not_a_dispatcher(tmp_path):
+    # `import_module("api.users.get")` names one module: a call of its `handler`
+    # from a coroutine says nothing more than an `import` would
+    constant = DISPATCHER.replace('f"api.{group}.{name}"', '"api.users.get"')
+    write_project(tmp_path, {"index.py": constant, "api/__init__.py": "", "api/users/__init__.py": "",
+                             "api/users/get.py": ROUTE})
+    assert codes(tmp_path) == [("get.py", 1, "LAM306")]

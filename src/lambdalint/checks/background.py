@@ -698,10 +698,14 @@ def _run_by_the_project(project: Project, handler: Handler) -> bool:
         for caller in facts.functions.values():
             if facts.module == handler.module and caller.qualname == handler.qualname:
                 continue
+            if caller.qualname == "<module>":
+                continue
+            if _dispatches_by_name(caller, handler.qualname):
+                return True
             # a sync function that runs it (the module body is not: `if __name__ ==
             # "__main__": asyncio.run(handler({}, None))` is how a handler is tried locally,
             # and another coroutine awaiting it says nothing of what Lambda calls)
-            if caller.qualname == "<module>" or caller.is_async:
+            if caller.is_async:
                 continue
             for e in iter_events(caller.body):
                 if e.kind != "call" or not e.path:
@@ -709,6 +713,26 @@ def _run_by_the_project(project: Project, handler: Handler) -> bool:
                 t = project.target(e.path)
                 if t is not None and t.kind == "function" and (t.module, t.qualname) == (handler.module, handler.qualname):
                     return True
+    return False
+
+
+# the values of a module imported by a name computed at run time
+_DYNAMIC_IMPORTS = ("importlib.import_module()", "__import__()", "importlib.__import__()")
+
+
+def _dispatches_by_name(caller: Function, name: str) -> bool:
+    """Whether ``caller`` imports a module by a name computed at run time and calls its
+    ``name`` (``module = importlib.import_module(f"api.{route}"); await
+    module.handler(event, context)``): a dispatcher. Then the project's modules with a
+    coroutine ``name`` are what it runs, sync or async; the Lambda is the dispatcher's."""
+    imported = set()
+    for e in iter_events(caller.body):
+        if e.kind == "assign" and e.path and e.value in _DYNAMIC_IMPORTS:
+            imported.add(e.path)
+        elif e.kind == "call" and e.path and e.path.endswith("." + name):
+            receiver = e.path[:-len(name) - 1]
+            if receiver in imported or receiver in _DYNAMIC_IMPORTS:
+                return True
     return False
 
 
