@@ -23,6 +23,35 @@ def lint(root, files, settings=Settings()):
 
 INVALID = {
     # --- LAM201 -------------------------------------------------------------------
+    # the same key written again in the same invocation overwrites what the first write
+    # added: one adding site, one finding (the status of a job, set as it starts and ends)
+    "same_key_written_again_is_one_site": """
+        _status = {}
+
+        def handler(event, context):
+            job_id = event["job_id"]
+            _status[job_id] = "running"  # expect: LAM201
+            try:
+                result = work(event)
+                _status[job_id] = "complete"
+            except Exception:
+                _status[job_id] = "failed"
+                raise
+            return result
+
+        def work(event):
+            return event.get("payload")
+    """,
+    # a key rebound between the writes is another key: both add
+    "key_rebound_between_writes_adds_twice": """
+        SEEN = {}
+
+        def handler(event, context):
+            key = event["a"]
+            SEEN[key] = 1  # expect: LAM201
+            key = context.aws_request_id
+            SEEN[key] = 2  # expect: LAM201
+    """,
     "dict_key_from_event": """
         CACHE = {}
 

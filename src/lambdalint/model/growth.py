@@ -10,7 +10,12 @@ of possible states:
 - ``FILLED``: filled by code that runs once per environment (a branch under a flag
   that the branch sets: ``if not _ready: ...; _ready = True``);
 - ``(GROWN, site)``: holds what invocation N added at adding site ``site``;
-- ``(CURRENT, site)``: added in this invocation (N+1).
+- ``(CURRENT, site)``: added in this invocation (N+1);
+- ``(KEYED, key)``: alongside those, a key this invocation already added (the key as
+  the code names it there and its value): a later write of the same key in the same
+  invocation (``STATUS[job] = "running"`` ... ``STATUS[job] = "done"``) overwrites
+  what the first added, so it is not an adding site of its own. Dropped when an
+  invocation starts and when the collection is emptied.
 
 ``GrowthInterpreter`` walks one invocation with the flow of the lifetimes
 interpreter (branches, early exits, loops, ``try``/``except``/``finally``, calls into
@@ -61,6 +66,7 @@ GROWN = "grown"
 CURRENT = "cur"
 AS_MADE = frozenset({MADE})
 ADDED = (GROWN, CURRENT, FILLED[0])  # statuses of a collection that holds something
+KEYED = "keyed"
 
 VARIES = "a key that differs per invocation"
 EVERY = "an element on every invocation"
@@ -115,6 +121,9 @@ class GrowthFrame(Frame):
     # the conditions in force, each with the stack of the frame whose code it is
     guards: Tuple[Tuple[Guard, Tuple[Tuple[str, str], ...]], ...] = ()
     in_loop: bool = False
+    # where each local was last bound, in the order the walk met the bindings: a key
+    # named by the same local is the same key only while no binding came between
+    bound: Dict[str, Span] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,6 +166,12 @@ def shared_prefix(a: Tuple[Step, ...], b: Tuple[Step, ...]) -> Tuple[Step, ...]:
     return a[:n]
 
 
+def _without_keys(state: State) -> State:
+    if not any(s[0] == KEYED for v in state.values() for s in v):
+        return state
+    return {k: frozenset(s for s in v if s[0] != KEYED) for k, v in state.items()}
+
+
 def _within(inner: Span, outer: Span) -> bool:
     return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
@@ -185,6 +200,7 @@ class GrowthInterpreter(Interpreter):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
+        state = _without_keys(state)  # what a key overwrites is what this invocation added
         env = entry_env(handler, fn)
         # Lambda passes (event, context) only: the parameters after them hold their defaults
         env.update({k: v for k, v in _mutable_defaults(handler.module, fn, self.project).items()
@@ -292,7 +308,7 @@ class GrowthInterpreter(Interpreter):
             if c is None:
                 continue
             now = out.get(c.path, AS_MADE)
-            kept = frozenset(s for s in now if s[0] not in ADDED) if code[1:] == "0" else \
+            kept = frozenset(s for s in now if s[0] not in ADDED and s[0] != KEYED) if code[1:] == "0" else \
                 frozenset(s for s in now if s != NONE)
             if not kept:
                 return None
@@ -304,7 +320,7 @@ class GrowthInterpreter(Interpreter):
             if c is None or not is_stable(self.project, resolve(self.project, element, frame.env)):
                 continue
             # a constant key not in it yet: whatever added it has not run
-            kept = frozenset(s for s in out.get(c.path, AS_MADE) if s[0] not in ADDED)
+            kept = frozenset(s for s in out.get(c.path, AS_MADE) if s[0] not in ADDED and s[0] != KEYED)
             if not kept:
                 return None
             out = with_status(out, c.path, kept)
@@ -400,6 +416,13 @@ class GrowthInterpreter(Interpreter):
             return with_status(state, c.path, held | {FILLED})  # a branch that runs once per environment
         if measures(self.project, frame.env, guards, c.path):
             return state  # `if len(CACHE) < N:`: bounded
+        keys = frozenset(s for s in now if s[0] == KEYED)
+        if why == VARIES and key is not None:
+            root = paths.split(key)[0]
+            written = (KEYED, (frame.stack, key, resolve(self.project, key, frame.env), frame.bound.get(root)))
+            if written in keys:
+                return state  # this invocation added that key already: an overwrite adds nothing
+            held |= keys | {written}
         site = self.add_site(c, e, frame, how, why, key, name)
         if not self.replaying:
             return with_status(state, c.path, held | {(GROWN, site)})
@@ -539,6 +562,7 @@ class GrowthInterpreter(Interpreter):
             return state
         if target[:1] in "$%" and "." not in target and "(" not in target:
             # a local name (or a parameter: rebinding it rebinds a local, whatever it held)
+            frame.bound[target] = e.span
             frame.env[target] = None if e.value is None else CONST if e.value in ("<const>", "None") \
                 else resolve(self.project, e.value, frame.env)
             return state
