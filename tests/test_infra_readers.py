@@ -448,6 +448,85 @@ def test_serverless_image_built_outside_the_project_or_without_a_handler_is_said
     assert ("svc/bare/app.py", "handler") in found  # still found by its name, as without a descriptor
 
 
+FLASK_APP = """
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/users/<user_id>")
+def get_user(user_id):
+    return {"id": user_id}
+"""
+
+
+def test_serverless_wsgi_serves_the_app_named_by_custom_wsgi_app(tmp_path):
+    # the plugin writes wsgi_handler.py into the package at deploy time; it imports
+    # `custom.wsgi.app` (`folder/module.variable`), whose routes are what runs
+    write_project(tmp_path, {
+        "serverless.yml": """
+            service: flask-api
+            plugins:
+              - serverless-wsgi
+            custom:
+              wsgi:
+                app: src/api.app
+            provider:
+              name: aws
+              runtime: python3.12
+            functions:
+              api:
+                handler: wsgi_handler.handler
+                snapStart: true
+            """,
+        "src/api.py": FLASK_APP,
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("src/api.py", "get_user")}
+    assert "served by serverless-wsgi" in found[("src/api.py", "get_user")].source
+    assert not notices_text(notices, "warning")  # no "points to nothing" for the generated module
+
+
+def test_serverless_wsgi_with_its_own_handler_file_or_without_an_app(tmp_path):
+    write_project(tmp_path, {
+        "own/serverless.yml": """
+            service: own
+            custom:
+              wsgi:
+                app: api.app
+            provider: {name: aws, runtime: python3.12}
+            functions:
+              api:
+                handler: wsgi_handler.handler
+            """,
+        # a project that keeps its own wsgi_handler.py: that file is the handler
+        "own/wsgi_handler.py": PLAIN.format(name="handler"),
+        "own/api.py": FLASK_APP,
+        "bare/serverless.yml": """
+            service: bare
+            provider: {name: aws, runtime: python3.12}
+            functions:
+              api:
+                handler: wsgi_handler.handler
+            """,
+        "far/serverless.yml": """
+            service: far
+            custom:
+              wsgi:
+                app: ../../elsewhere/api.app
+            provider: {name: aws, runtime: python3.12}
+            functions:
+              api:
+                handler: wsgi_handler.handler
+            """,
+    })
+    found, notices = handlers(tmp_path)
+    assert ("own/wsgi_handler.py", "handler") in found and ("own/api.py", "get_user") not in found
+    notes = notices_text(notices, "note")
+    assert "function api: serverless-wsgi's handler without `custom.wsgi.app`" in notes
+    assert "function api: serverless-wsgi's `custom.wsgi.app: ../../elsewhere/api.app` points outside the project" in notes
+
+
 # --------------------------------------------------------------------------- Terraform
 
 

@@ -11,7 +11,9 @@ A function's ``snapStart: true`` turns SnapStart on for it. A container image
 function (``image: <name>`` or ``image: {name, command}``) built from one of
 ``provider.ecr.images`` imports its handler from that image's build context
 (``path``), named by ``command`` or else by the Dockerfile's ``CMD``; an image
-given by URI was built elsewhere, so its code is not here.
+given by URI was built elsewhere, so its code is not here. The serverless-wsgi plugin's
+handler (``wsgi_handler.handler``, a file it writes into the package) serves the WSGI
+application named by ``custom.wsgi.app``: that application's routes are the entry points.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Tuple
 
 from lambdalint.project.discover import display_path
 from lambdalint.deploy.dockerfile import builds_python, cmd_handler, read_dockerfile
-from lambdalint.deploy.records import NOTE, WARNING, Declared, DeployFacts, Deployment, Notice, is_python_runtime
+from lambdalint.deploy.records import APP, NOTE, WARNING, Declared, DeployFacts, Deployment, Notice, is_python_runtime
 from lambdalint.deploy.yamlsafe import Mapping as LineMapping
 from lambdalint.project.root import inside
 
@@ -87,8 +89,46 @@ def read(data: Any, path: str, shown: str, load: Load, root: str) -> Deployment:
             code_root = os.path.normpath(os.path.join(service_dir, base))
         else:
             code_root = service_dir
+        wsgi = _wsgi_app(handler.strip(), code_root, custom, service_dir, root)
+        if wsgi is not None:
+            if isinstance(wsgi, str):
+                out.notices.append(Notice(NOTE, where, hline, f"function {name}: {wsgi}"))
+                continue
+            app, app_root, app_line = wsgi
+            out.declared.append(Declared(app, app_root, shown, app_line or hline,
+                                         f"{origin}, served by serverless-wsgi (`custom.wsgi.app`)", python, APP,
+                                         facts=_facts(fn, where)))
+            continue
         out.declared.append(Declared(handler.strip(), code_root, where, hline, origin, python, facts=_facts(fn, where)))
     return out
+
+
+# the handler the serverless-wsgi plugin writes into the package at deploy time
+_WSGI_HANDLER = "wsgi_handler.handler"
+
+
+def _wsgi_app(handler: str, code_root: str, custom: Mapping, service_dir: str,
+              root: str) -> "Optional[Tuple[str, str, int] | str]":
+    """For serverless-wsgi's generated ``wsgi_handler.handler``: the application it
+    serves, from ``custom.wsgi.app`` (``app.app``, ``api/app.app``: a folder, then
+    ``module.variable``), with the folder it is imported from and its line; a reason
+    (str) when the plugin's app cannot be followed; None for any other handler, or
+    when the project has its own ``wsgi_handler.py`` (then that file is the handler)."""
+    if handler != _WSGI_HANDLER or os.path.exists(os.path.join(code_root, "wsgi_handler.py")):
+        return None
+    wsgi = custom.get("wsgi") if isinstance(custom.get("wsgi"), Mapping) else {}
+    app = wsgi.get("app")
+    if not isinstance(app, str) or "." not in app.strip():
+        return "serverless-wsgi's handler without `custom.wsgi.app`; its application is not known, not checked"
+    if "${" in app:
+        return f"serverless-wsgi's `custom.wsgi.app: {app}` uses a variable; not resolved"
+    module, _, variable = app.strip().rpartition(".")
+    folder, _, module = module.rpartition("/")
+    # the plugin imports the module from that folder, relative to the service
+    app_root = os.path.normpath(os.path.join(service_dir, folder)) if folder else service_dir
+    if not inside(app_root, root):
+        return f"serverless-wsgi's `custom.wsgi.app: {app}` points outside the project; not read"
+    return f"{module}.{variable}", app_root, _line(wsgi, "app")
 
 
 def _image_function(out: Deployment, name: str, fn: Mapping, provider: Mapping, service_dir: str,
