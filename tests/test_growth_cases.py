@@ -22,6 +22,21 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # a factory without a cache makes a new instance per call: nothing outlives the call
+    "method_of_a_fresh_instance_from_a_plain_factory": """
+        class Cache:
+            def __init__(self):
+                self._store = {}
+
+            def put(self, key, value):
+                self._store[key] = value
+
+        def get_cache():
+            return Cache()
+
+        def handler(event, context):
+            get_cache().put(event["key"], event["value"])
+    """,
     # --- LAM201 -------------------------------------------------------------------
     # the same key written again in the same invocation overwrites what the first write
     # added: one adding site, one finding (the status of a job, set as it starts and ends)
@@ -41,6 +56,25 @@ INVALID = {
 
         def work(event):
             return event.get("payload")
+    """,
+    # the one instance a no-argument `@lru_cache` factory keeps is module state: its
+    # methods run on that instance, not on a fresh one
+    "method_of_the_instance_a_memoised_factory_keeps": """
+        from functools import lru_cache
+
+        class Cache:
+            def __init__(self):
+                self._store = {}
+
+            def put(self, key, value):
+                self._store[key] = value  # expect: LAM201
+
+        @lru_cache
+        def get_cache():
+            return Cache()
+
+        def handler(event, context):
+            get_cache().put(event["key"], event["value"])
     """,
     # a key rebound between the writes is another key: both add
     "key_rebound_between_writes_adds_twice": """

@@ -20,6 +20,28 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # the one object a no-argument `@lru_cache` factory keeps is module state: a
+    # request's user set on it is what the next caller without one reads
+    "attribute_of_the_object_a_memoised_factory_keeps": """
+        from functools import lru_cache
+
+        class Session:
+            def __init__(self):
+                self.user = None
+
+            def login(self, user):
+                self.user = user  # expect: LAM501
+
+        @lru_cache(maxsize=None)
+        def current():
+            return Session()
+
+        def handler(event, context):
+            if "user" in event:
+                current().login(event["user"])
+            session = current()
+            return {"user": session.user}
+    """,
     "environ_tz_with_an_explicit_zone_is_not_read": """
         import datetime
         import os

@@ -214,6 +214,13 @@ class Project(MemoisedFactories):
         if ":" in root:
             memo = self.memo_function(paths.join(root, segs[:1]))
             if memo is not None:
+                # a method of the one instance it keeps (`get_cache().put`): called on that
+                # place, as on a module-level instance, not on a fresh `Cache()`
+                if len(segs) > 1 and "()" not in segs[1:]:
+                    cls = self.instance_class(paths.join(root, segs[:-1]))
+                    method = self.method_of(cls, segs[-1]) if cls is not None else None
+                    if method is not None:
+                        return Target("function", canon, method[0], method[1])
                 # `app:get_db()`: what the memoised factory returns (`psycopg2.connect()`)
                 returned = self.returns(*memo)
                 return self.target(paths.join(returned, segs[1:]), None, depth + 1) if returned is not None else None

@@ -181,7 +181,9 @@ def split_collection(tracked: Dict[str, Collection], canon: Optional[str]) -> Tu
     if not paths.is_global(canon):
         return None, []
     for i in range(len(segs), -1, -1):
-        if "()" in segs[:i]:
+        # a call's result is no place, but a memoised factory's is (`app:get_cache()`: the
+        # object its first call made, kept for the process's life)
+        if "()" in segs[1 if segs[:1] == ["()"] else 0:i]:
             continue
         c = tracked.get(paths.join(root, segs[:i]))
         if c is not None:

@@ -298,6 +298,11 @@ class LeakInterpreter(Interpreter):
                 continue
             if s == "()":
                 if i == 0:
+                    if self.project.memo_function(place + "()") is not None:
+                        # `get_session().user`: the one object a memoised factory keeps
+                        place += "()"
+                        i += 1
+                        continue
                     return place  # the root itself called (the environment's split puts the subscript in its root)
                 # a shallow copy is a new container whose slots hold the original's objects:
                 # `settings = DEFAULTS.copy(); settings["headers"]["auth"] = token` writes into DEFAULTS
