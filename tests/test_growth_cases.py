@@ -22,6 +22,30 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # a dependency that makes a new object per request: nothing outlives the request
+    "fastapi_route_given_a_fresh_object_by_depends": """
+        from fastapi import Depends, FastAPI
+        from mangum import Mangum
+
+        class Cache:
+            def __init__(self):
+                self._store = {}
+
+            def put(self, key, value):
+                self._store[key] = value
+
+        def get_cache():
+            return Cache()
+
+        app = FastAPI()
+
+        @app.post("/items/{key}")
+        async def put_item(key: str, value: str, cache: Cache = Depends(get_cache)):
+            cache.put(key, value)
+            return {"ok": True}
+
+        handler = Mangum(app, lifespan="off")
+    """,
     # a factory without a cache makes a new instance per call: nothing outlives the call
     "method_of_a_fresh_instance_from_a_plain_factory": """
         class Cache:
@@ -1051,3 +1075,38 @@ def test_growth_through_a_local_alias_is_seen(tmp_path):
             log.append(event)  # expect: LAM201
     """})
     assert found(diagnostics) == expected_markers(tmp_path)
+
+
+DEPENDS_ROUTE = """
+        from fastapi import Depends, FastAPI
+        from mangum import Mangum
+
+        class Cache:
+            def __init__(self):
+                self._store = {}
+
+            def put(self, key, value):
+                self._store[key] = value  # expect: LAM201
+
+        _cache = Cache()
+
+        def get_cache():
+            return _cache
+
+        app = FastAPI()
+
+        @app.post("/items/{key}")
+        async def put_item(key: str, value: str, cache: Cache = Depends(get_cache)):
+            cache.put(key, value)
+            return {"ok": True}
+
+        handler = Mangum(app, lifespan="off")
+    """
+
+
+def test_a_route_given_the_module_cache_by_fastapi_depends_grows_it(tmp_path):
+    # FastAPI passes a route what its dependency returns (`Depends(get_cache)`: the
+    # module-level `_cache`), not the `Depends(...)` marker its default spells
+    diagnostics = lint(tmp_path, {"app.py": DEPENDS_ROUTE})
+    assert found(diagnostics) == expected_markers(tmp_path)
+    assert "`put_item` reaches it through `cache.put()`" in "\n".join(label.text for label in diagnostics[0].labels)

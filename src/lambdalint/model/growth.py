@@ -203,8 +203,10 @@ class GrowthInterpreter(Interpreter):
         state = _without_keys(state)  # what a key overwrites is what this invocation added
         env = entry_env(handler, fn)
         # Lambda passes (event, context) only: the parameters after them hold their defaults
+        # (not one the framework fills: a route's `cache: Cache = Depends(get_cache)` holds
+        # what `get_cache()` returns, not the `Depends(...)` marker)
         env.update({k: v for k, v in _mutable_defaults(handler.module, fn, self.project).items()
-                    if k[1:] not in fn.params[:2]})
+                    if k[1:] not in fn.params[:2] and env.get(k) is None})
         module, fn, env = self.entry(handler, fn, env)  # `@logged def handler`: the wrapper first
         frame = GrowthFrame(module, env, (handler.qualname,), ((module, fn.qualname),), function=fn)
         fall, returns = self.block(fn.body, state, frame)
