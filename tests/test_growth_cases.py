@@ -22,6 +22,27 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # the same download, removed when the handler is done with it
+    "download_through_the_client_init_made_then_removed": """
+        import os
+        import boto3
+
+        class S3Client:
+            def __init__(self):
+                self.client = boto3.client("s3")
+
+            def download_to_tmp(self, key):
+                local_path = os.path.join("/tmp", os.path.basename(key))
+                self.client.download_file("bucket", key, local_path)
+                return local_path
+
+        def handler(event, context):
+            path = S3Client().download_to_tmp(event["key"])
+            try:
+                return os.path.getsize(path)
+            finally:
+                os.remove(path)
+    """,
     # a dependency that makes a new object per request: nothing outlives the request
     "fastapi_route_given_a_fresh_object_by_depends": """
         from fastapi import Depends, FastAPI
@@ -99,6 +120,23 @@ INVALID = {
 
         def handler(event, context):
             get_cache().put(event["key"], event["value"])
+    """,
+    # the client an instance's `__init__` made is known on a fresh instance too
+    "download_through_the_client_init_made": """
+        import os
+        import boto3
+
+        class S3Client:
+            def __init__(self):
+                self.client = boto3.client("s3")
+
+            def download_to_tmp(self, key):
+                local_path = os.path.join("/tmp", os.path.basename(key))
+                self.client.download_file("bucket", key, local_path)  # expect: LAM203
+                return local_path
+
+        def handler(event, context):
+            return S3Client().download_to_tmp(event["key"])
     """,
     # a key rebound between the writes is another key: both add
     "key_rebound_between_writes_adds_twice": """

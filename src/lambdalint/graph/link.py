@@ -57,6 +57,7 @@ class Project(MemoisedFactories):
             self.modules.setdefault(m.module, m)
         self.callbacks = CallbackRuns(self, load_callback_catalog())
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
+        self._attribute_values: Dict[Tuple[Tuple[str, str], str], Optional[str]] = {}
         self._memo: Optional[Dict[Tuple[str, str], str]] = None  # memoised factories -> their place (made on first use)
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
         self._lineages: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
@@ -271,7 +272,42 @@ class Project(MemoisedFactories):
         if method is not None:
             fn = Target("function", paths.join(inst.path, rest[:1]), method[0], method[1])
             return fn if len(rest) == 1 else self._after_call(fn, rest[2:], depth) if rest[1] == "()" else None
+        if len(rest) > 1:
+            # `S3Client().client.download_file`: what `__init__` put in the attribute
+            value = self.attribute_value((inst.module, inst.qualname), rest[0])
+            if value is not None:
+                return self.target(paths.join(value, rest[1:]), None, depth + 1)
         return None
+
+    def attribute_value(self, cls: Tuple[str, str], attribute: str) -> Optional[str]:
+        """What every instance of project class ``cls`` holds in ``attribute``, when the
+        class's ``__init__`` (its own or a base's) sets it to one value that names no
+        parameter or local (``self.client = boto3.client("s3")``) and no other method of
+        the class rebinds it; else None. A fresh instance's attribute is then known
+        without a module-level binding of it."""
+        key = (cls, attribute)
+        known = self._attribute_values.get(key, False)
+        if known is not False:
+            return known  # type: ignore[return-value]
+        self._attribute_values[key] = None  # recursion guard
+        values: Set[Optional[str]] = set()
+        in_init = False
+        for module, name in self.class_lineage(cls):
+            facts = self.modules.get(module)
+            for fn in facts.functions.values() if facts is not None else ():
+                if fn.class_name != name or not fn.params:
+                    continue
+                written = "$" + fn.params[0] + "." + attribute
+                for e in iter_events(fn.body):
+                    if e.kind in ("assign", "augassign", "del") and e.path == written:
+                        values.add(e.value if e.kind == "assign" else None)
+                        in_init = in_init or fn.name == "__init__"
+        value = next(iter(values)) if len(values) == 1 else None
+        result = None
+        if in_init and value is not None and value[:1] not in "$%<" and value not in ("None", "<const>"):
+            result = self.canonical(value)
+        self._attribute_values[key] = result
+        return result
 
     def _class_methods(self, cls: Tuple[str, str]) -> Tuple[str, ...]:
         m = self.modules.get(cls[0])

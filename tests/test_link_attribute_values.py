@@ -1,0 +1,47 @@
+"""``Project.attribute_value``: what a fresh instance's attribute holds, known from
+its class's ``__init__`` only when nothing else can change it."""
+
+from __future__ import annotations
+
+from helpers import write_project
+from lambdalint.project.config import Settings
+from lambdalint.run import load_project
+
+CODE = """
+import boto3
+
+
+class Base:
+    def __init__(self):
+        self.client = boto3.client("s3")
+
+
+class Store(Base):
+    def __init__(self, table, session=None):
+        super().__init__()
+        self.table = table
+        self.session = boto3.session.Session()
+        self.cache = {}
+
+    def reconnect(self, session):
+        self.session = session
+
+
+class Lazy:
+    def connect(self):
+        self.client = boto3.client("s3")
+
+
+def handler(event, context):
+    return Store(event["table"]).table
+"""
+
+
+def test_attribute_values_come_from_init_alone(tmp_path):
+    write_project(tmp_path, {"app.py": CODE})
+    project = load_project(Settings(), [str(tmp_path)]).project
+    assert project.attribute_value(("app", "Store"), "client") == "boto3.client()"  # a base's __init__
+    assert project.attribute_value(("app", "Store"), "table") is None  # a parameter: differs per instance
+    assert project.attribute_value(("app", "Store"), "session") is None  # another method rebinds it
+    assert project.attribute_value(("app", "Lazy"), "client") is None  # set outside __init__: maybe unset
+    assert project.target("app.Store().client.download_file").path == "boto3.client().download_file"
