@@ -22,6 +22,21 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # the output removed by a command vector built in a local, as `["rm", "-f", out]` inline
+    "command_vector_output_removed_by_an_rm_vector": """
+        import os
+        import subprocess
+
+        def handler(event, context):
+            out = os.path.join("/tmp", os.path.basename(event["out"]))
+            command = ["ffmpeg", "-y", "-i", "/tmp/in.mp4", out]
+            subprocess.run(command, check=True)
+            size = os.path.getsize(out)
+            cleanup = ["rm", "-f"]
+            cleanup.append(out)
+            subprocess.run(cleanup, check=True)
+            return size
+    """,
     # the same download, removed when the handler is done with it
     "download_through_the_client_init_made_then_removed": """
         import os
@@ -137,6 +152,31 @@ INVALID = {
 
         def handler(event, context):
             return S3Client().download_to_tmp(event["key"])
+    """,
+    # a command vector built in a local, the output appended, then run
+    "command_vector_with_the_output_appended": """
+        import os
+        import subprocess
+
+        def convert(source, output_path):
+            command = ["ffmpeg", "-y", "-i", source]
+            command.append(output_path)
+            subprocess.run(command, check=True)  # expect: LAM203
+
+        def handler(event, context):
+            out = os.path.join("/tmp", os.path.basename(event["out"]))
+            convert("/tmp/in.mp4", out)
+            return out
+    """,
+    "command_vector_bound_to_a_name_first": """
+        import os
+        import subprocess
+
+        def handler(event, context):
+            out = f"/tmp/{event['id']}.pdf"
+            argv = ["wkhtmltopdf", event["url"], out]
+            subprocess.check_call(argv)  # expect: LAM203
+            return out
     """,
     # a key rebound between the writes is another key: both add
     "key_rebound_between_writes_adds_twice": """

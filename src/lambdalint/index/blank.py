@@ -20,8 +20,9 @@ ones qualify (``literals.is_const``, ``literals.const_positionals``, ``expressio
   format's arguments count): ``()`` is a constant tuple too;
 - a dict whose keys are constants and whose values hold no names or calls;
 - none inside a decorator, whose source text the index keeps, and no short list or
-  tuple that is a call's first argument: the index reads its words as a command
-  line (``expressions.argv``).
+  tuple that is a call's first argument or an assignment's value and starts with a
+  string: the index reads its words as a command line (``expressions.argv``,
+  ``expressions.vector_words``).
 
 ``tests/test_blank.py`` checks that the facts of blanked files are those of the
 originals, on the fixtures and on installed packages.
@@ -90,6 +91,10 @@ def _qualifies(node: ast.AST, parent: ast.AST) -> bool:
     if isinstance(node, (ast.List, ast.Tuple)) and isinstance(parent, ast.Call) and parent.args \
             and parent.args[0] is node and len(node.elts) <= _COMMAND_WORDS:
         return False  # a command vector, `subprocess.run(["rm", "-rf", "/tmp/x"])`: its words count
+    if isinstance(node, (ast.List, ast.Tuple)) and isinstance(parent, ast.Assign) and parent.value is node \
+            and 0 < len(node.elts) <= _COMMAND_WORDS and isinstance(node.elts[0], ast.Constant) \
+            and isinstance(node.elts[0].value, str):
+        return False  # one bound to a name first, `cmd = ["rm", "-f", path]`: the same words
     if isinstance(parent, ast.Call) and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT and \
             any(node is a for a in parent.args) or isinstance(parent, ast.keyword) and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT:
         return False

@@ -420,6 +420,12 @@ class Expressions:
             _flatten_string(self, first, items)
             line = "".join(i if isinstance(i, str) else "{}" for i in items)
             return (("argv", line[:400]),)
+        return self.vector_words(first)
+
+    def vector_words(self, first: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+        """``("argv", words)`` for a list or tuple display that starts with a constant
+        string (a command vector, passed to a call or bound to a name first); ()
+        otherwise."""
         if not isinstance(first, (cst.List, cst.Tuple)) or not first.elements or len(first.elements) > 12 \
                 or not isinstance(first.elements[0].value, cst.SimpleString):
             return ()  # longer ones are tables, not commands (`blank` may empty them)

@@ -58,7 +58,9 @@ class Event:
       (``"list"``, ``"set"``) when the assigned value is a display or
       comprehension; ``("#0", source)`` for a constant positional argument
       (``"<const>"`` for a constant tuple, ``"<keys>"`` for a display whose
-      keys/items are all constants).
+      keys/items are all constants); ``("argv", words)`` on a call whose first argument,
+      or an assignment whose value, is a short list or tuple display that starts with a
+      string (a command vector: its words, ``{}`` for the parts that are not constant).
     - ``assign`` and ``setitem`` of a value that joins parts into a string (``+``, an
       f-string, ``%``, ``.format``, ``sep.join([a, b])``, or a choice of such values:
       ``a if c else b``, ``a or b``) and names a path carry ``("joins", text)``: the

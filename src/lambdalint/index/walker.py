@@ -270,7 +270,8 @@ class Walker(Expressions):
             if grown is not None:
                 self.bind_target(target.target, v, node, grown[0] + self.joined(node.value), grown[1])
             else:
-                self.bind_target(target.target, v, node, literal_consts(node.value) + self.joined(node.value))
+                self.bind_target(target.target, v, node, literal_consts(node.value) + self.joined(node.value) +
+                                 self.vector_words(node.value))
 
     def alternatives(self, node: cst.Assign) -> bool:
         """``self.cache = cache or Cache()``: a value given, or one made by a call when it

@@ -45,6 +45,11 @@ from lambdalint.model.lifetimes import State, Step, with_status
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
 FIXED = "@tmp"  # env keys "@tmp%local": the fixed /tmp name a local holds
 _DATABASE = "@db"  # env keys "@dbsqlite3.connect()": the fixed /tmp name that database writes to
+# env keys "@argv%command": the local holding a per-invocation /tmp path that a command
+# vector built in a local carries (`command.append(output_path)`, `cmd = ["x", out]`)
+_ARGV = "@argv"
+_WORDS = "@words"  # env keys "@words%command": the words of the command vector a local holds
+_ADDS_WORDS = frozenset({"append", "extend", "insert"})
 EMPTIED = "<emptied>"  # a removal's target: what it empties (EMPTIED + the name, or nothing: any appended file)
 PLACE = "<tmp>/"  # the state key of /tmp
 _MARKER = re.compile(re.escape(TMP) + r"\d+")
@@ -129,12 +134,12 @@ def statement_verbs(source: Optional[str]) -> Tuple[str, ...]:
     return tuple(verbs)
 
 
-def command_removes(e: Event, api: TmpApi) -> Optional[bool]:
+def command_removes(e: Event, api: TmpApi, words: Optional[str] = None) -> Optional[bool]:
     """For a command that removes (``rm -rf /tmp/*``, ``["rm", "-rf", path]``): whether it
     may remove something under /tmp. None when the command is not a removal or
-    cannot be read."""
+    cannot be read. ``words``: those of a command vector built in a local beforehand."""
     consts = dict(e.consts)
-    line = consts.get("argv") or string_constant(consts.get(f"#{api.path_position}"))
+    line = consts.get("argv") or string_constant(consts.get(f"#{api.path_position}")) or words
     if line is None:
         return None
     for command in re.split(r"&&|\|\||[;|\n]", line):
@@ -236,6 +241,13 @@ class TmpInterpreter(GrowthInterpreter):
         state = super().assign(e, state, frame)
         if e.path and e.path[:1] in "$%" and "." not in e.path:
             frame.env.pop(FIXED + e.path, None)
+            frame.env.pop(_ARGV + e.path, None)
+            frame.env.pop(_WORDS + e.path, None)
+            words = dict(e.consts).get("argv") if e.value is None else None
+            if words is not None:
+                # `command = ["ffmpeg", "-i", src, out]`, run later: its words say what it does
+                frame.env[_WORDS + e.path] = words
+                self.carry(e.path, e.span, frame)
             built = self.unique_inside(e.span)
             if built is not None:
                 marker = f"{TMP}{len(self.named)}"
@@ -291,7 +303,18 @@ class TmpInterpreter(GrowthInterpreter):
         return False, None, None
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
+        if e.path and e.path[:1] in "$%":
+            root, segs = paths.split(e.path)
+            if len(segs) == 1 and segs[0] in _ADDS_WORDS:
+                self.carry(root, e.span, frame)
         return super().growth_call(e, self.tmp_call(e, state, frame), frame)
+
+    def carry(self, vector: str, span: Span, frame: GrowthFrame) -> None:
+        """A local list given a word that is a per-invocation /tmp path (read inside
+        ``span``): a command run with that list writes there."""
+        held = [root for at, root in self.held_reads if _within(at, span)]
+        if held:
+            frame.env[_ARGV + vector] = held[-1]
 
     def tmp_callee(self, e: Event, frame: GrowthFrame) -> Tuple[Optional[str], Optional[str], Optional[str]]:
         """What a call is, as the /tmp catalogue matches it: (the library callable, the
@@ -326,7 +349,8 @@ class TmpInterpreter(GrowthInterpreter):
             remover = self.catalog.tmp_api("remover", None, method)
         if remover is not None:
             if remover.command:
-                removes = command_removes(e, remover)
+                vector = e.args[0] if e.args else None
+                removes = command_removes(e, remover, frame.env.get(_WORDS + vector) if vector else None)
                 if removes is not None:
                     if removes:
                         state = self.removed(state, frame, e, None)  # a shell removal under /tmp: of anything there
@@ -474,7 +498,10 @@ class TmpInterpreter(GrowthInterpreter):
             # whose file another writer made is that file (`aws s3 cp {out} ...`)
             if self.built_inside(e, frame):
                 return True
-            made = {root for span, root in self.held_reads if _within(span, e.span)} - self.written
+            made = {root for span, root in self.held_reads if _within(span, e.span)}
+            # a command vector built beforehand in a local (`subprocess.run(command)`)
+            made |= {frame.env[_ARGV + a] for a in e.args[:1] if a and _ARGV + a in frame.env}
+            made -= self.written
             self.written |= made
             for root in sorted(made):
                 self.held_origin(frame.env.get(root))
