@@ -621,6 +621,27 @@ def test_cdk_paths_built_from_file_and_pathlib(tmp_path):
     assert "code location is not a local asset folder" in notes
 
 
+def test_cdk_paths_without_cdk_json_are_relative_to_the_app_script(tmp_path):
+    # `cdk --app "python app.py"` runs where app.py is: a stack module below it names
+    # its assets from there, not from its own folder
+    stack = """
+        import aws_cdk.aws_lambda_python_alpha as lambda_
+
+        class ApiStack:
+            def __init__(self, scope, id):
+                lambda_.PythonFunction(self, "Fn", entry="infra/lambda", index="main.py", handler="run")
+        """
+    app = "import aws_cdk as cdk\nfrom infra.stack import ApiStack\n\napp = cdk.App()\nApiStack(app, 'A')\napp.synth()\n"
+    write_project(tmp_path, {"svc/app.py": app, "svc/infra/stack.py": stack,
+                             "svc/infra/lambda/main.py": PLAIN.format(name="run"),
+                             # an app.py that does not synthesise is no CDK entry: the stack's folder
+                             "other/app.py": "print('hello')\n", "other/infra/stack.py": stack,
+                             "other/infra/infra/lambda/main.py": PLAIN.format(name="run")})
+    found, _ = handlers(tmp_path)
+    assert ("svc/infra/lambda/main.py", "run") in found
+    assert ("other/infra/infra/lambda/main.py", "run") in found
+
+
 def test_cdk_is_never_run(tmp_path):
     marker = tmp_path / "ran"
     write_project(tmp_path, {

@@ -14,7 +14,8 @@ turns SnapStart on.
 Paths are evaluated when they are built from literals, ``__file__``,
 ``os.path`` functions, ``pathlib.Path`` and names assigned exactly once in the
 file; relative paths are relative to the CDK app's folder (the one holding
-``cdk.json``, where ``cdk synth`` runs). Anything else is reported as a value
+``cdk.json``, where ``cdk synth`` runs; without one, the one whose ``app.py`` calls
+``synth()``). Anything else is reported as a value
 lambdalint cannot evaluate. A path outside the project root is not looked at
 (a warning names it), nor is ``cdk.json`` searched for above the project.
 """
@@ -50,17 +51,32 @@ _MAX_DEPTH = 12
 
 def app_folder(path: str, root: str) -> str:
     """The folder ``cdk synth`` runs in: the nearest one above ``path`` holding
-    ``cdk.json``, searched for up to the project ``root`` and no further."""
+    ``cdk.json``, searched for up to the project ``root`` and no further; without
+    one, the nearest holding the app's entry script (an ``app.py`` that synthesises:
+    ``cdk --app "python app.py"`` runs there); else ``path``'s own folder."""
     d = os.path.dirname(os.path.abspath(path))
     start = d
+    entry = None
     while inside(d, root):
         if os.path.isfile(probe(os.path.join(d, "cdk.json"))):
             return d
+        if entry is None and _synthesises(os.path.join(d, "app.py")):
+            entry = d
         parent = os.path.dirname(d)
         if parent == d:
             break
         d = parent
-    return start
+    return entry or start
+
+
+def _synthesises(script: str) -> bool:
+    """Whether ``script`` is a CDK app's entry: it calls ``synth()`` (read as text: a
+    few kilobytes at most, and never run)."""
+    try:
+        with open(script, "rb") as fh:
+            return b".synth(" in fh.read(65536)
+    except OSError:
+        return False
 
 
 class _Outside(Exception):
