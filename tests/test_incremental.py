@@ -410,3 +410,47 @@ def test_the_memo_after_an_edit_names_the_files_as_a_full_run_does(tmp_path):
     kept, fresh = extra(tmp_path / "cache"), extra(tmp_path / "fresh")
     assert kept["sources"] == fresh["sources"] and len(kept["sources"]) > 5
     assert kept["edit"] == fresh["edit"]
+
+
+def test_a_cdk_entry_script_that_starts_or_stops_synthesising(tmp_path):
+    """Without ``cdk.json``, a stack's relative asset paths hang on which folder's
+    ``app.py`` calls ``synth()``: an edit of that script (which declares no function
+    itself) changes the handlers, and each warm run prints what a cold run prints."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "infra" / "lambda").mkdir(parents=True)
+    (root / "app.py").write_text("import aws_cdk as cdk\nfrom infra.stack import ApiStack\n\n"
+                                 "app = cdk.App()\nApiStack(app, 'A')\n", encoding="utf-8")
+    (root / "infra" / "stack.py").write_text(textwrap.dedent("""\
+        import aws_cdk.aws_lambda_python_alpha as lambda_
+
+
+        class ApiStack:
+            def __init__(self, scope, id):
+                lambda_.PythonFunction(self, "Fn", entry="infra/lambda", index="main.py", handler="run")
+        """), encoding="utf-8")
+    (root / "infra" / "lambda" / "main.py").write_text(textwrap.dedent("""\
+        import sqlite3
+
+        conn = sqlite3.connect("/tmp/cache.db")
+
+
+        def run(event, context):
+            rows = conn.execute("SELECT 1").fetchall()
+            conn.close()
+            return rows
+        """), encoding="utf-8")
+    settle(root)
+    cache = tmp_path / "cache"
+    first = _lint(root, cache, "json", cold=False)
+    assert '"LAM101"' not in first[1]  # `infra/infra/lambda`: no such folder
+    outputs = {first[1]}
+    for name, edit in [("it synthesises", lambda: _append(root / "app.py", "app.synth()\n")),
+                       ("it stops", lambda: _replace(root / "app.py", "app.synth()\n", "")),
+                       ("it synthesises again", lambda: _append(root / "app.py", "app.synth()\n"))]:
+        edit()
+        settle(root)
+        warm = _lint(root, cache, "json", cold=False)
+        assert warm[:2] == _lint(root, cache, "json", cold=True)[:2], name
+        outputs.add(warm[1])
+    assert len(outputs) == 2 and any('"LAM101"' in o for o in outputs)

@@ -102,6 +102,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     memo's run used, so that its result holds; ``None`` otherwise."""
     from lambdalint.index.scan import scan_source, scan_to_json
     from lambdalint.cache.memo import Input, scan_digest
+    from lambdalint.deploy.cdk import synthesises
     from lambdalint.deploy.read import names_cdk
 
     if any(not old.inputs[p].key for p in differ):
@@ -127,8 +128,8 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
             data = read_source(path)
         except Unreadable:
             return None
-        if path in reads and (apps is None or path in apps or names_cdk(data)):
-            return None
+        if path in reads and (apps is None or path in apps or names_cdk(data) or synthesises(data)):
+            return None  # (a script that now synthesises may now be the folder of an app's paths)
         if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
             return None
         digest = content_hash(data)

@@ -29,7 +29,7 @@ import tokenize
 from typing import Dict, List, Optional, Sequence
 
 from lambdalint.deploy.records import NOTE, Declared, DeployFacts, Deployment, Notice, is_python_runtime, WARNING
-from lambdalint.project.sourcefile import probe
+from lambdalint.project.sourcefile import probe, read_bytes
 from lambdalint.project.root import inside
 
 # Read with the standard library's ``ast``: a CDK app is read for a few literal
@@ -72,11 +72,19 @@ def app_folder(path: str, root: str) -> str:
 def _synthesises(script: str) -> bool:
     """Whether ``script`` is a CDK app's entry: it calls ``synth()`` (read as text: a
     few kilobytes at most, and never run)."""
-    try:
-        with open(script, "rb") as fh:
-            return b".synth(" in fh.read(65536)
-    except OSError:
+    # read as the run memo records reads: the answer changes when the script does
+    if not os.path.isfile(probe(script)):
         return False
+    try:
+        return synthesises(read_bytes(script, 65536, truncate=True))
+    except OSError:  # Unreadable
+        return False
+
+
+def synthesises(data: bytes) -> bool:
+    """Whether a Python file's text calls ``synth()``: a CDK app's entry script, whose
+    folder names the app's relative paths when there is no ``cdk.json``."""
+    return b".synth(" in data
 
 
 class _Outside(Exception):
@@ -112,7 +120,12 @@ def read(data: bytes, path: str, shown: str, root: str) -> Deployment:
         collector.visit(tree)
     except RecursionError:  # nesting deeper than the visitor goes: read nothing rather than half
         return out
-    reader = _Reader(collector, os.path.abspath(path), app_folder(path, root), shown, out, root)
+    folder = app_folder(path, root)
+    script = os.path.join(folder, "app.py")
+    if not os.path.isfile(os.path.join(folder, "cdk.json")) and os.path.isfile(script):
+        # its paths hang on that script synthesising: an edit of it is an edit of this app
+        out.cdk_apps.append(os.path.abspath(script))
+    reader = _Reader(collector, os.path.abspath(path), folder, shown, out, root)
     for call in collector.calls:
         try:
             reader.construct(call)
