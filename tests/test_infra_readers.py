@@ -233,6 +233,60 @@ def test_typo_in_a_handler_is_a_warning_naming_the_template_and_line(tmp_path):
     assert "Built: handler `app.handler`: its code folder" in notes and "does not exist" in notes
 
 
+FASTAPI_APP = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/items/{item_id}")
+async def put_item(item_id: str):
+    return {"id": item_id}
+"""
+
+
+def test_a_start_script_that_runs_a_web_server_serves_its_application(tmp_path):
+    # Lambda Web Adapter: `Handler: run.sh` starts uvicorn (or gunicorn) with
+    # `module:variable`; that application's routes serve the invocations
+    write_project(tmp_path, {
+        "template.yaml": """
+            Resources:
+              Web:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  CodeUri: app/
+                  Handler: run.sh
+              Workers:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  CodeUri: svc/
+                  Handler: start.sh
+            """,
+        "app/run.sh": "#!/bin/bash\nPORT=${PORT:-8080}\nexec python -m uvicorn --port=$PORT main:app\n",
+        "app/main.py": FASTAPI_APP,
+        "svc/start.sh": "#!/bin/sh\n# start\nexec gunicorn -k uvicorn.workers.UvicornWorker -b 0.0.0.0:8080 "
+                        "--chdir src api:application\n",
+        "svc/src/api.py": FASTAPI_APP.replace("app = FastAPI()", "application = FastAPI()").replace("@app.", "@application."),
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("app/main.py", "put_item"), ("svc/src/api.py", "put_item")}
+    assert "through the server run.sh starts" in found[("app/main.py", "put_item")].source
+    assert not notices_text(notices, "warning")
+
+
+def test_the_application_a_start_script_serves_is_read_from_its_last_server_command():
+    from lambdalint.deploy.startscript import server_application
+
+    assert server_application("exec uvicorn main:app --host 0.0.0.0") == ("main:app", "")
+    assert server_application("uvicorn --app-dir src pkg.web:app") == ("pkg.web:app", "src")
+    assert server_application("python3 -m hypercorn -b :8080 web:api  # serve") == ("web:api", "")
+    assert server_application("echo uvicorn main:app\nexec ./server") is None  # echo runs no server
+    assert server_application("exec gunicorn --workers 2 -k uvicorn.workers.UvicornWorker") is None  # no app
+    assert server_application("uvicorn 'main:app") is None  # unbalanced quote: not read
+
+
 def test_a_start_script_handler_is_a_note_not_a_missing_module(tmp_path):
     # Lambda Web Adapter (`Handler: run.sh`) and custom runtimes (`bootstrap`): the file
     # exists and starts the app itself; "points to nothing" would be wrong (issue 18)
@@ -261,7 +315,8 @@ def test_a_start_script_handler_is_a_note_not_a_missing_module(tmp_path):
                   CodeUri: app/
                   Handler: runn.sh
             """,
-        "app/run.sh": "#!/bin/bash\nexec python -m uvicorn --port=$PORT main:app\n",
+        # a server lambdalint does not know: the script stays a start script
+        "app/run.sh": "#!/bin/bash\nexec ./bin/server --port=$PORT\n",
         "app/bootstrap": "#!/bin/sh\nexec python3 main.py\n",
         "app/main.py": "app = None\n",
     })
