@@ -20,6 +20,27 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # the user reset as each invocation starts: the next caller never sees it
+    "memoised_factory_object_reset_first": """
+        from functools import lru_cache
+
+        class Session:
+            def __init__(self):
+                self.user = None
+
+            def login(self, user):
+                self.user = user
+
+        @lru_cache(maxsize=None)
+        def current():
+            return Session()
+
+        def handler(event, context):
+            current().user = None
+            if "user" in event:
+                current().login(event["user"])
+            return {"user": current().user}
+    """,
     # the one object a no-argument `@lru_cache` factory keeps is module state: a
     # request's user set on it is what the next caller without one reads
     "attribute_of_the_object_a_memoised_factory_keeps": """
