@@ -178,6 +178,29 @@ INVALID = {
             subprocess.check_call(argv)  # expect: LAM203
             return out
     """,
+    # a first write that runs only on some paths does not make a later one an overwrite
+    "same_key_written_first_only_when_verbose": """
+        _status = {}
+
+        def handler(event, context):
+            job_id = event["job_id"]
+            if event.get("verbose"):
+                _status[job_id] = "running"  # expect: LAM201
+            result = event.get("payload")
+            _status[job_id] = "complete"  # expect: LAM201
+            return result
+    """,
+    # the first write runs only while the dict is empty (no growth there): the later one
+    # is the only place that grows it
+    "same_key_written_first_only_when_empty": """
+        _seen = {}
+
+        def handler(event, context):
+            sid = event["session"]
+            if not _seen:
+                _seen[sid] = "first"
+            _seen[sid] = "seen"  # expect: LAM201
+    """,
     # a key rebound between the writes is another key: both add
     "key_rebound_between_writes_adds_twice": """
         SEEN = {}

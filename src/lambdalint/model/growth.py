@@ -11,11 +11,11 @@ of possible states:
   that the branch sets: ``if not _ready: ...; _ready = True``);
 - ``(GROWN, site)``: holds what invocation N added at adding site ``site``;
 - ``(CURRENT, site)``: added in this invocation (N+1);
-- ``(KEYED, key)``: alongside those, a key this invocation already added (the key as
-  the code names it there and its value): a later write of the same key in the same
-  invocation (``STATUS[job] = "running"`` ... ``STATUS[job] = "done"``) overwrites
-  what the first added, so it is not an adding site of its own. Dropped when an
-  invocation starts and when the collection is emptied.
+- ``(KEYED, (key, span))``: alongside those, a key this invocation added (the key as
+  the code names it, its value, where its local was bound) and where: a later write of
+  the same key that the first precedes on every path (``STATUS[job] = "running"`` ...
+  ``STATUS[job] = "done"``) overwrites what the first added, so it is not an adding
+  site of its own. Dropped when an invocation starts and when the collection is emptied.
 
 ``GrowthInterpreter`` walks one invocation with the flow of the lifetimes
 interpreter (branches, early exits, loops, ``try``/``except``/``finally``, calls into
@@ -164,6 +164,24 @@ def shared_prefix(a: Tuple[Step, ...], b: Tuple[Step, ...]) -> Tuple[Step, ...]:
             break
         n += 1
     return a[:n]
+
+
+def dominates(block: Sequence[Event], first: Span, later: Span) -> bool:
+    """Whether the statement at ``first`` runs before ``later`` on every path through
+    ``block`` that reaches ``later``: it is a statement of a block that holds ``later``
+    in a statement after it (not in another arm of an ``if``, not in a ``try`` whose
+    body may fail before it)."""
+    for i, e in enumerate(block):
+        if e.span == first:
+            return any(_within(later, x.span) for x in block[i + 1:])
+        if _within(first, e.span):
+            if not _within(later, e.span):
+                return False
+            for sub in (e.body, e.orelse, *e.handlers, e.final):
+                if any(_within(first, x.span) for x in sub) and any(_within(later, x.span) for x in sub):
+                    return dominates(sub, first, later)
+            return False
+    return False
 
 
 def _without_keys(state: State) -> State:
@@ -421,10 +439,13 @@ class GrowthInterpreter(Interpreter):
         keys = frozenset(s for s in now if s[0] == KEYED)
         if why == VARIES and key is not None:
             root = paths.split(key)[0]
-            written = (KEYED, (frame.stack, key, resolve(self.project, key, frame.env), frame.bound.get(root)))
-            if written in keys:
+            same = (frame.stack, key, resolve(self.project, key, frame.env), frame.bound.get(root))
+            body = frame.function.body if frame.function is not None else ()
+            # (the states of all paths are joined as a union: a write of the key counts only
+            # where it ran on every path to this one, an earlier statement of a block holding it)
+            if any(k[1][0] == same and dominates(body, k[1][1], e.span) for k in keys):
                 return state  # this invocation added that key already: an overwrite adds nothing
-            held |= keys | {written}
+            held |= keys | {(KEYED, (same, e.span))}
         site = self.add_site(c, e, frame, how, why, key, name)
         if not self.replaying:
             return with_status(state, c.path, held | {(GROWN, site)})
