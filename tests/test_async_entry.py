@@ -108,3 +108,15 @@ def test_a_module_imported_by_a_constant_name_is_not_a_dispatcher(tmp_path):
     write_project(tmp_path, {"index.py": constant, "api/__init__.py": "", "api/users/__init__.py": "",
                              "api/users/get.py": ROUTE})
     assert codes(tmp_path) == [("get.py", 1, "LAM306")]
+
+
+def test_a_dispatcher_that_does_not_await_does_not_hide_the_coroutine(tmp_path):
+    # a sync router calling `module.handler(...)` gets a coroutine back from a coroutine
+    # of that name: it is as broken there as under the runtime
+    router = ("import importlib\n\n\ndef lambda_handler(event, context):\n"
+              "    module = importlib.import_module(f\"routes.{event['route']}\")\n"
+              "    return module.handler(event, context)\n")
+    write_project(tmp_path, {"router.py": router, "routes/__init__.py": "",
+                             "routes/users.py": "def handler(event, context):\n    return 1\n",
+                             "workers/cleanup.py": ROUTE})
+    assert codes(tmp_path) == [("cleanup.py", 1, "LAM306")]

@@ -721,15 +721,17 @@ _DYNAMIC_IMPORTS = ("importlib.import_module()", "__import__()", "importlib.__im
 
 
 def _dispatches_by_name(caller: Function, name: str) -> bool:
-    """Whether ``caller`` imports a module by a name computed at run time and calls its
+    """Whether ``caller`` imports a module by a name computed at run time and awaits its
     ``name`` (``module = importlib.import_module(f"api.{route}"); await
-    module.handler(event, context)``): a dispatcher. Then the project's modules with a
+    module.handler(event, context)``): a dispatcher of coroutines. Then the project's modules with a
     coroutine ``name`` are what it runs, sync or async; the Lambda is the dispatcher's."""
     imported = set()
     for e in iter_events(caller.body):
         if e.kind == "assign" and e.path and e.value in _DYNAMIC_IMPORTS:
             imported.add(e.path)
-        elif e.kind == "call" and e.path and e.path.endswith("." + name):
+        elif e.kind == "call" and e.awaited and e.path and e.path.endswith("." + name):
+            # (awaited: a dispatcher that calls without awaiting gets a coroutine back, and
+            # a coroutine of that name is as broken under it as under the runtime)
             receiver = e.path[:-len(name) - 1]
             if receiver in imported or receiver in _DYNAMIC_IMPORTS:
                 return True
