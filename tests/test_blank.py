@@ -53,6 +53,8 @@ CASES = {
     "multi_line_strings": b'X = ["""a\nb""", \'\'\'c\n\'\'\']\nimport os\nos.close(1)\n',
     "names_and_calls_are_not_constants": b"import os\nX = [os.sep, len('a'), f'{os.sep}']\nY = {'a': os.getcwd()}\n",
     "subscript_keys": b"D = {}\nD[(1, 2)] = 3\nD[[1][0]] = 4\n",
+    # a short display bound to a name that starts with a string: its words are a command's
+    "assigned_command_vectors": b"CMD = ['rm', '-f', '/tmp/x']\nSIG = [b'\\x89PNG', (0, 1)]\nimport os\nos.close(1)\n",
 }
 
 

@@ -22,6 +22,22 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # programs that only read the /tmp path they are given make nothing there
+    "read_only_programs_given_a_tmp_path": """
+        import json
+        import os
+        import subprocess
+
+        def handler(event, context):
+            source = f"/tmp/uploads/{event['upload_id']}.mp4"
+            if not os.path.exists(source):
+                return {"statusCode": 404}
+            command = ["ffprobe", "-v", "error", "-of", "json", "-show_format"]
+            command.append(source)
+            info = subprocess.run(command, capture_output=True, check=True).stdout
+            digest = subprocess.check_output(["sha256sum", source])
+            return {"info": json.loads(info), "digest": digest.decode()}
+    """,
     # the output removed by a command vector built in a local, as `["rm", "-f", out]` inline
     "command_vector_output_removed_by_an_rm_vector": """
         import os
@@ -200,6 +216,22 @@ INVALID = {
             if not _seen:
                 _seen[sid] = "first"
             _seen[sid] = "seen"  # expect: LAM201
+    """,
+    "download_then_an_rm_vector_for_a_path_outside_tmp": """
+        import os
+        import subprocess
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            local = os.path.join("/tmp", os.path.basename(event["key"]))
+            s3.download_file("media-bucket", event["key"], local)  # expect: LAM203
+            size = os.path.getsize(local)
+            release = ["rm", "-f"]
+            release.append("/mnt/efs/locks/current.lock")
+            subprocess.run(release, check=True)
+            return size
     """,
     # a key rebound between the writes is another key: both add
     "key_rebound_between_writes_adds_twice": """

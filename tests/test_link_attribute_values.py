@@ -27,6 +27,11 @@ class Store(Base):
         self.session = session
 
 
+class Local(Base):
+    def __init__(self, endpoint):
+        self.endpoint = endpoint  # no super().__init__(): Base's attributes are never set
+
+
 class Lazy:
     def connect(self):
         self.client = boto3.client("s3")
@@ -44,4 +49,5 @@ def test_attribute_values_come_from_init_alone(tmp_path):
     assert project.attribute_value(("app", "Store"), "table") is None  # a parameter: differs per instance
     assert project.attribute_value(("app", "Store"), "session") is None  # another method rebinds it
     assert project.attribute_value(("app", "Lazy"), "client") is None  # set outside __init__: maybe unset
+    assert project.attribute_value(("app", "Local"), "client") is None  # Base.__init__ never runs
     assert project.target("app.Store().client.download_file").path == "boto3.client().download_file"

@@ -292,16 +292,27 @@ class Project(MemoisedFactories):
         self._attribute_values[key] = None  # recursion guard
         values: Set[Optional[str]] = set()
         in_init = False
+        # the `__init__` that runs is the first in the lineage; a base's runs too only
+        # when the one before it calls it (`super().__init__()`, `Base.__init__(self)`)
+        chained = True
         for module, name in self.class_lineage(cls):
             facts = self.modules.get(module)
             for fn in facts.functions.values() if facts is not None else ():
                 if fn.class_name != name or not fn.params:
                     continue
+                init = fn.name == "__init__"
+                if init and not chained:
+                    continue
                 written = "$" + fn.params[0] + "." + attribute
+                calls_base = False
                 for e in iter_events(fn.body):
                     if e.kind in ("assign", "augassign", "del") and e.path == written:
                         values.add(e.value if e.kind == "assign" else None)
-                        in_init = in_init or fn.name == "__init__"
+                        in_init = in_init or init
+                    elif init and e.kind == "call" and (e.path or "").endswith(".__init__"):
+                        calls_base = True
+                if init:
+                    chained = calls_base
         value = next(iter(values)) if len(values) == 1 else None
         result = None
         if in_init and value is not None and value[:1] not in "$%<" and value not in ("None", "<const>"):

@@ -93,7 +93,7 @@ def _qualifies(node: ast.AST, parent: ast.AST) -> bool:
         return False  # a command vector, `subprocess.run(["rm", "-rf", "/tmp/x"])`: its words count
     if isinstance(node, (ast.List, ast.Tuple)) and isinstance(parent, ast.Assign) and parent.value is node \
             and 0 < len(node.elts) <= _COMMAND_WORDS and isinstance(node.elts[0], ast.Constant) \
-            and isinstance(node.elts[0].value, str):
+            and isinstance(node.elts[0].value, (str, bytes)):  # what `vector_words` reads: any string literal
         return False  # one bound to a name first, `cmd = ["rm", "-f", path]`: the same words
     if isinstance(parent, ast.Call) and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT and \
             any(node is a for a in parent.args) or isinstance(parent, ast.keyword) and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT:

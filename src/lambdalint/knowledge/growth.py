@@ -93,6 +93,9 @@ class TmpApi:
     # commands remove ("rm", or "find -delete": the program and a word it needs)
     command: bool = False
     programs: Tuple[str, ...] = ()
+    # for command writers: programs that only read the files they are given (`ffprobe`,
+    # `sha256sum`): a /tmp path among their words is an input, not something made
+    read_only: Tuple[str, ...] = ()
     # for writers with modes: the mode letters that append to what is there ("a"), and
     # those that empty the file first ("w"); a fixed /tmp name opened to append on
     # every invocation grows, unless something empties or removes it between
@@ -190,7 +193,7 @@ _FIELDS: Dict[str, Dict[str, str]] = {
     "tmp": {"name": "s", "role": "s", "calls": "l", "methods": "l", "path-position": "i", "path-kwarg": "s",
             "only-with": "l", "mode-position": "i", "mode-kwarg": "s", "modes": "s", "command": "b",
             "programs": "l", "appends": "s", "truncates": "s", "empties": "b",
-            "appending-statements": "l", "emptying-statements": "l", "replaces": "b"},
+            "appending-statements": "l", "emptying-statements": "l", "replaces": "b", "read-only": "l"},
 }
 _REQUIRED = {
     "collection": ("constructors",),

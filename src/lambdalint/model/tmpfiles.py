@@ -159,6 +159,17 @@ def command_removes(e: Event, api: TmpApi, words: Optional[str] = None) -> Optio
     return None
 
 
+def command_program(line: Optional[str]) -> Optional[str]:
+    """The program a command line runs (``/usr/bin/ffprobe -v error x`` -> ``ffprobe``),
+    past environment assignments and ``sudo``/``exec``/``nice``; None when unknown."""
+    words = (line or "").split()
+    while words and "=" in words[0] and not words[0].startswith("-"):
+        words = words[1:]
+    if words and words[0] in ("sudo", "exec", "command", "nice"):
+        words = words[1:]
+    return words[0].rsplit("/", 1)[-1] if words and words[0] != "{}" else None
+
+
 def fixed_text(tmppaths: List[Tuple[Event, bool]], span: Span, whole: bool = False) -> Optional[str]:
     """The /tmp name built only from constants inside ``span``: the widest one (a
     join's whole result, not its "/tmp" part). ``whole``: only when it is what ``span``
@@ -307,6 +318,18 @@ class TmpInterpreter(GrowthInterpreter):
             root, segs = paths.split(e.path)
             if len(segs) == 1 and segs[0] in _ADDS_WORDS:
                 self.carry(root, e.span, frame)
+            if len(segs) == 1 and _WORDS + root in frame.env:
+                # the words the vector holds: an appended constant is one more; anything else
+                # (extend, insert, clear, a value not written out) leaves them unknown
+                word = string_constant(dict(e.consts).get("#0")) if segs[0] == "append" else None
+                if word is not None and frame.env[_WORDS + root] is not None:
+                    frame.env[_WORDS + root] = f"{frame.env[_WORDS + root]} {word}"
+                elif segs[0] == "append" and e.args:
+                    frame.env[_WORDS + root] = f"{frame.env[_WORDS + root]} {{}}"
+                else:
+                    frame.env.pop(_WORDS + root, None)
+                if segs[0] == "clear":
+                    frame.env.pop(_ARGV + root, None)
         return super().growth_call(e, self.tmp_call(e, state, frame), frame)
 
     def carry(self, vector: str, span: Span, frame: GrowthFrame) -> None:
@@ -494,6 +517,9 @@ class TmpInterpreter(GrowthInterpreter):
             if not passed or not _MODE.fullmatch(text) or not any(c in text.split(":")[0] for c in api.modes):
                 return False  # read-only, or a mode the analysis cannot read
         if api.command:
+            line = self.command_words(e, frame, api) if api.read_only else None
+            if line is not None and ">" not in line and command_program(line) in api.read_only:
+                return False  # `ffprobe /tmp/x.mp4`: it reads what it is given (no `> out` redirect)
             # a /tmp path built from request data among the command's words; a local
             # whose file another writer made is that file (`aws s3 cp {out} ...`)
             if self.built_inside(e, frame):
@@ -526,6 +552,14 @@ class TmpInterpreter(GrowthInterpreter):
                 return self.built_inside(e, frame)
             return False
         return self.built_inside(e, frame)
+
+    def command_words(self, e: Event, frame: GrowthFrame, api: TmpApi) -> Optional[str]:
+        """The words of the command a call runs, when they are known: written out in
+        the call, or in the vector a local holds (``_WORDS``)."""
+        consts = dict(e.consts)
+        vector = e.args[0] if e.args else None
+        return consts.get("argv") or string_constant(consts.get(f"#{api.path_position}")) or \
+            (frame.env.get(_WORDS + vector) if vector else None)
 
     def built_inside(self, e: Event, frame: GrowthFrame) -> bool:
         """Whether a per-invocation /tmp name is built inside the event (and where)."""
