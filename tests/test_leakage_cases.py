@@ -43,6 +43,26 @@ INVALID = {
     """,
     # the one object a no-argument `@lru_cache` factory keeps is module state: a
     # request's user set on it is what the next caller without one reads
+    # read straight off the factory's result: an attribute of what a call returned
+    "attribute_read_off_a_memoised_factory_call": """
+        from functools import lru_cache
+
+        class Session:
+            def __init__(self):
+                self.user = None
+
+            def login(self, user):
+                self.user = user  # expect: LAM501
+
+        @lru_cache(maxsize=None)
+        def current():
+            return Session()
+
+        def handler(event, context):
+            if "user" in event:
+                current().login(event["user"])
+            return {"user": current().user}
+    """,
     "attribute_of_the_object_a_memoised_factory_keeps": """
         from functools import lru_cache
 

@@ -263,6 +263,10 @@ class Expressions:
                 # `from settings import INSTANCE_ID`, `db.conn`: another module's state, read
                 # here without a call (in an f-string, a dict, a return)
                 self.emit(Event("use", self.span(node), path=p))
+            elif p is not None and isinstance(node, cst.Attribute) and _called_base(node):
+                # `current().user`: an attribute of what a call returned (a getter's or a
+                # memoised factory's object is module state)
+                self.emit(Event("use", self.span(node), path=p))
             return p
         if isinstance(node, (cst.Call, cst.Await)):
             return self.ref(node)
@@ -520,6 +524,14 @@ class Expressions:
         elif isinstance(node, cst.Call) and node.args and node.args[0].keyword is None and not node.args[0].star:
             key = key_text(node.args[0].value)
         return f"{p}#{key}" if key else p
+
+def _called_base(node: cst.Attribute) -> bool:
+    """Whether the chain ``node`` reads ends in a call: ``f().x``, ``f().x.y``."""
+    base: cst.BaseExpression = node.value
+    while isinstance(base, cst.Attribute):
+        base = base.value
+    return isinstance(base, cst.Call)
+
 
 def _slot(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
     """``(("keytext", '"user"'),)`` for ``x["user"]``: which slot a read names."""

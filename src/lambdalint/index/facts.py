@@ -35,7 +35,8 @@ class Event:
       variable) or a comprehension variable, so its arguments are not fully
       known.
     - ``use``: ``path`` is read (an attribute chain or a name: a parameter, a
-      local, a module-level name, a class attribute such as ``app.State.user``, or
+      local, a module-level name, a class attribute such as ``app.State.user``, an
+      attribute of what a call returned such as ``app.current().user``, or
       ``os.environ[...]``); ``awaited`` for ``await x`` where ``x`` is not a call.
     - ``assign``: ``path`` is bound to ``value`` (a path, ``"None"``,
       ``"<const>"`` or ``None`` when the value is not a path). Wherever a value
