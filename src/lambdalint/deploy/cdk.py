@@ -26,7 +26,7 @@ import ast
 import io
 import os
 import tokenize
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from lambdalint.deploy.records import NOTE, Declared, DeployFacts, Deployment, Notice, is_python_runtime, WARNING
 from lambdalint.project.sourcefile import probe, read_bytes
@@ -54,19 +54,25 @@ def app_folder(path: str, root: str) -> str:
     ``cdk.json``, searched for up to the project ``root`` and no further; without
     one, the nearest holding the app's entry script (an ``app.py`` that synthesises:
     ``cdk --app "python app.py"`` runs there); else ``path``'s own folder."""
+    return _app_folder(path, root)[0]
+
+
+def _app_folder(path: str, root: str) -> Tuple[str, Optional[str]]:
+    """``app_folder``, and the entry script that decided it (None when ``cdk.json`` did,
+    or nothing)."""
     d = os.path.dirname(os.path.abspath(path))
     start = d
     entry = None
     while inside(d, root):
         if os.path.isfile(probe(os.path.join(d, "cdk.json"))):
-            return d
+            return d, None
         if entry is None and _synthesises(os.path.join(d, "app.py")):
-            entry = d
+            entry = os.path.join(d, "app.py")
         parent = os.path.dirname(d)
         if parent == d:
             break
         d = parent
-    return entry or start
+    return (os.path.dirname(entry), entry) if entry is not None else (start, None)
 
 
 def _synthesises(script: str) -> bool:
@@ -120,9 +126,8 @@ def read(data: bytes, path: str, shown: str, root: str) -> Deployment:
         collector.visit(tree)
     except RecursionError:  # nesting deeper than the visitor goes: read nothing rather than half
         return out
-    folder = app_folder(path, root)
-    script = os.path.join(folder, "app.py")
-    if not os.path.isfile(os.path.join(folder, "cdk.json")) and os.path.isfile(script):
+    folder, script = _app_folder(path, root)
+    if script is not None:
         # its paths hang on that script synthesising: an edit of it is an edit of this app
         out.cdk_apps.append(os.path.abspath(script))
     reader = _Reader(collector, os.path.abspath(path), folder, shown, out, root)

@@ -134,10 +134,9 @@ def _read_all(found: Found, out: Deployment, root: str) -> Deployment:
             out.extend(tf.read_folder(sorted(terraform[folder]), root))
     out.declared, refused = confine(out.declared, root)
     out.notices.extend(refused)
-    if any(d.code_root is not None and not d.handler.endswith(".py") for d in out.declared):
-        from lambdalint.deploy.startscript import follow_start_scripts
+    from lambdalint.deploy.startscript import follow_start_scripts  # (a run the memo answers reads none)
 
-        out.declared = follow_start_scripts(out.declared, root)
+    out.declared = follow_start_scripts(out.declared, root)
     return out
 
 

@@ -16,6 +16,7 @@ from lambdalint.index.span import within
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 from lambdalint.graph.callbacks import CallbackRuns
+from lambdalint.graph.instance_attributes import InstanceAttributes
 from lambdalint.graph.memoised import MemoisedFactories
 from lambdalint.knowledge.callbacks import load_callback_catalog
 
@@ -46,7 +47,7 @@ class Target:
     qualname: str = ""
 
 
-class Project(MemoisedFactories):
+class Project(MemoisedFactories, InstanceAttributes):
     def __init__(self, modules: List[ModuleFacts], before: Optional["Project"] = None) -> None:
         """``before``: the project of an earlier run (the language server's, before
         an edit) or a larger project over the same facts: the import edges (when the
@@ -278,47 +279,6 @@ class Project(MemoisedFactories):
             if value is not None:
                 return self.target(paths.join(value, rest[1:]), None, depth + 1)
         return None
-
-    def attribute_value(self, cls: Tuple[str, str], attribute: str) -> Optional[str]:
-        """What every instance of project class ``cls`` holds in ``attribute``, when the
-        class's ``__init__`` (its own or a base's) sets it to one value that names no
-        parameter or local (``self.client = boto3.client("s3")``) and no other method of
-        the class rebinds it; else None. A fresh instance's attribute is then known
-        without a module-level binding of it."""
-        key = (cls, attribute)
-        known = self._attribute_values.get(key, False)
-        if known is not False:
-            return known  # type: ignore[return-value]
-        self._attribute_values[key] = None  # recursion guard
-        values: Set[Optional[str]] = set()
-        in_init = False
-        # the `__init__` that runs is the first in the lineage; a base's runs too only
-        # when the one before it calls it (`super().__init__()`, `Base.__init__(self)`)
-        chained = True
-        for module, name in self.class_lineage(cls):
-            facts = self.modules.get(module)
-            for fn in facts.functions.values() if facts is not None else ():
-                if fn.class_name != name or not fn.params:
-                    continue
-                init = fn.name == "__init__"
-                if init and not chained:
-                    continue
-                written = "$" + fn.params[0] + "." + attribute
-                calls_base = False
-                for e in iter_events(fn.body):
-                    if e.kind in ("assign", "augassign", "del") and e.path == written:
-                        values.add(e.value if e.kind == "assign" else None)
-                        in_init = in_init or init
-                    elif init and e.kind == "call" and (e.path or "").endswith(".__init__"):
-                        calls_base = True
-                if init:
-                    chained = calls_base
-        value = next(iter(values)) if len(values) == 1 else None
-        result = None
-        if in_init and value is not None and value[:1] not in "$%<" and value not in ("None", "<const>"):
-            result = self.canonical(value)
-        self._attribute_values[key] = result
-        return result
 
     def _class_methods(self, cls: Tuple[str, str]) -> Tuple[str, ...]:
         m = self.modules.get(cls[0])

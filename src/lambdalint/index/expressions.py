@@ -525,6 +525,7 @@ class Expressions:
             key = key_text(node.args[0].value)
         return f"{p}#{key}" if key else p
 
+
 def _called_base(node: cst.Attribute) -> bool:
     """Whether the chain ``node`` reads ends in a call: ``f().x``, ``f().x.y``."""
     base: cst.BaseExpression = node.value

@@ -134,20 +134,14 @@ def statement_verbs(source: Optional[str]) -> Tuple[str, ...]:
     return tuple(verbs)
 
 
-def command_removes(e: Event, api: TmpApi, words: Optional[str] = None) -> Optional[bool]:
-    """For a command that removes (``rm -rf /tmp/*``, ``["rm", "-rf", path]``): whether it
-    may remove something under /tmp. None when the command is not a removal or
-    cannot be read. ``words``: those of a command vector built in a local beforehand."""
-    consts = dict(e.consts)
-    line = consts.get("argv") or string_constant(consts.get(f"#{api.path_position}")) or words
+def command_removes(line: Optional[str], api: TmpApi) -> Optional[bool]:
+    """For a command line that removes (``rm -rf /tmp/*``, ``["rm", "-rf", path]``):
+    whether it may remove something under /tmp. None when the command is not a removal
+    or cannot be read (``line`` None: its words are not known)."""
     if line is None:
         return None
     for command in re.split(r"&&|\|\||[;|\n]", line):
-        words = command.split()
-        while words and "=" in words[0] and not words[0].startswith("-"):
-            words = words[1:]  # `VAR=x rm ...`
-        if words and words[0] in ("sudo", "exec", "command", "nice"):
-            words = words[1:]
+        words = _program_words(command)
         if not words:
             continue
         program = words[0].rsplit("/", 1)[-1]
@@ -159,14 +153,21 @@ def command_removes(e: Event, api: TmpApi, words: Optional[str] = None) -> Optio
     return None
 
 
-def command_program(line: Optional[str]) -> Optional[str]:
-    """The program a command line runs (``/usr/bin/ffprobe -v error x`` -> ``ffprobe``),
-    past environment assignments and ``sudo``/``exec``/``nice``; None when unknown."""
-    words = (line or "").split()
+def _program_words(command: str) -> List[str]:
+    """A command's words from its program on: past environment assignments (``VAR=x rm
+    ...``) and ``sudo``/``exec``/``command``/``nice``."""
+    words = command.split()
     while words and "=" in words[0] and not words[0].startswith("-"):
         words = words[1:]
     if words and words[0] in ("sudo", "exec", "command", "nice"):
         words = words[1:]
+    return words
+
+
+def command_program(line: str) -> Optional[str]:
+    """The program a command line runs (``/usr/bin/ffprobe -v error x`` -> ``ffprobe``);
+    None when it is not written out."""
+    words = _program_words(line)
     return words[0].rsplit("/", 1)[-1] if words and words[0] != "{}" else None
 
 
@@ -319,13 +320,11 @@ class TmpInterpreter(GrowthInterpreter):
             if len(segs) == 1 and segs[0] in _ADDS_WORDS:
                 self.carry(root, e.span, frame)
             if len(segs) == 1 and _WORDS + root in frame.env:
-                # the words the vector holds: an appended constant is one more; anything else
-                # (extend, insert, clear, a value not written out) leaves them unknown
-                word = string_constant(dict(e.consts).get("#0")) if segs[0] == "append" else None
-                if word is not None and frame.env[_WORDS + root] is not None:
+                # the words the vector holds: an append adds one (`{}` when it is not a
+                # constant); any other method (extend, insert, clear...) leaves them unknown
+                if segs[0] == "append" and e.args:
+                    word = string_constant(dict(e.consts).get("#0")) or "{}"
                     frame.env[_WORDS + root] = f"{frame.env[_WORDS + root]} {word}"
-                elif segs[0] == "append" and e.args:
-                    frame.env[_WORDS + root] = f"{frame.env[_WORDS + root]} {{}}"
                 else:
                     frame.env.pop(_WORDS + root, None)
                 if segs[0] == "clear":
@@ -372,8 +371,7 @@ class TmpInterpreter(GrowthInterpreter):
             remover = self.catalog.tmp_api("remover", None, method)
         if remover is not None:
             if remover.command:
-                vector = e.args[0] if e.args else None
-                removes = command_removes(e, remover, frame.env.get(_WORDS + vector) if vector else None)
+                removes = command_removes(self.command_line(e, frame, remover), remover)
                 if removes is not None:
                     if removes:
                         state = self.removed(state, frame, e, None)  # a shell removal under /tmp: of anything there
@@ -517,7 +515,7 @@ class TmpInterpreter(GrowthInterpreter):
             if not passed or not _MODE.fullmatch(text) or not any(c in text.split(":")[0] for c in api.modes):
                 return False  # read-only, or a mode the analysis cannot read
         if api.command:
-            line = self.command_words(e, frame, api) if api.read_only else None
+            line = self.command_line(e, frame, api) if api.read_only else None
             if line is not None and ">" not in line and command_program(line) in api.read_only:
                 return False  # `ffprobe /tmp/x.mp4`: it reads what it is given (no `> out` redirect)
             # a /tmp path built from request data among the command's words; a local
@@ -553,9 +551,9 @@ class TmpInterpreter(GrowthInterpreter):
             return False
         return self.built_inside(e, frame)
 
-    def command_words(self, e: Event, frame: GrowthFrame, api: TmpApi) -> Optional[str]:
+    def command_line(self, e: Event, frame: GrowthFrame, api: TmpApi) -> Optional[str]:
         """The words of the command a call runs, when they are known: written out in
-        the call, or in the vector a local holds (``_WORDS``)."""
+        the call (a vector or a string), or in the vector a local holds (``_WORDS``)."""
         consts = dict(e.consts)
         vector = e.args[0] if e.args else None
         return consts.get("argv") or string_constant(consts.get(f"#{api.path_position}")) or \
