@@ -157,7 +157,31 @@ def _edits(root: Path) -> List[Tuple[str, Callable[[], None]]]:
                                                'extend-select = ["LAM104", "LAM002"]')),
         ("the teardown undone", lambda: _replace(src / "helpers.py", "    db.conn.close()  # noqa: LAM101",
                                                  "    return None")),
+        # functions nothing names (``lambdalint.graph.liveness``): the memo answers
+        # while they stay unnamed, and a cold run's answer when they become named
+        ("an unnamed function added", lambda: _append(src / "db.py", UNNAMED)),
+        ("an unnamed function's body changed", lambda: _replace(src / "db.py", "    return key\n",
+                                                                 "    CACHE.clear()\n    return key\n")),
+        ("the unnamed function named in a string", lambda: _append(src / "reports.py", '\nHOOK = "_draft"\n')),
+        ("the string dropped", lambda: _replace(src / "reports.py", '\nHOOK = "_draft"\n', "")),
+        ("the unnamed function called by a handler", lambda: _replace(
+            src / "orders.py", '    return {"ok": True}', '    db._draft(1)\n    return {"ok": True}')),
+        ("the call removed", lambda: _replace(src / "orders.py", "    db._draft(1)\n", "")),
+        ("the unnamed function removed", lambda: _replace(src / "db.py", UNNAMED.replace(
+            "    return key\n", "    CACHE.clear()\n    return key\n"), "")),
     ]
+
+
+# a code edit the memo cannot answer: a new function, and a module-level name for it
+NAMED_HELPER = "\n\ndef _unused():\n    return 1\n\n\nHOOKS = [_unused]\n"
+
+# appended to db.py: a teardown that never runs, as long as nothing names ``_draft``
+UNNAMED = """
+
+def _draft(key):
+    conn.close()
+    return key
+"""
 
 
 def _rules_run(stderr: str) -> Tuple[int, int]:
@@ -195,7 +219,7 @@ def test_an_edit_to_one_handler_runs_only_that_handler(tmp_path):
     src = _project(root)
     cache = tmp_path / "cache"
     _lint(root, cache, "json", cold=False)
-    _append(src / "bad_run_in_executor.py", "\n\ndef _unused():\n    return 1\n")
+    _append(src / "bad_run_in_executor.py", NAMED_HELPER)
     warm = _lint(root, cache, "json", cold=False)
     ran, total = _rules_run(warm[2])
     assert ran == 1 and total > 3
@@ -213,6 +237,35 @@ def test_a_fact_neutral_edit_runs_no_handler(tmp_path):
     warm = _lint(root, cache, "json", cold=False)
     ran, total = _rules_run(warm[2])
     assert (ran, total) in ((0, total), (-1, -1)) and warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+
+
+def test_an_edit_of_unnamed_functions_only_is_answered_by_the_memo(tmp_path):
+    """A function nothing names cannot run: adding one, editing its body,
+    deleting it changes nothing a rule sees, and the memo answers without
+    running a rule or reading another module. Naming it anywhere (here in a
+    string of another module) makes the run check again."""
+    root = tmp_path / "project"
+    src = _project(root)
+    settle(root)  # a file written within two seconds of a run is not trusted by its stamp
+    cache = tmp_path / "cache"
+    _lint(root, cache, "json", cold=False)
+    _append(src / "db.py", UNNAMED)
+    settle(root)
+    warm = _lint(root, cache, "json", cold=False)
+    assert _rules_run(warm[2]) == (-1, -1), warm[2]  # the memo answered: no rule ran
+    assert "selection" not in warm[2]
+    assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+    _replace(src / "db.py", "    return key\n", "    CACHE.clear()\n    return key\n")
+    settle(root)
+    warm = _lint(root, cache, "json", cold=False)
+    assert _rules_run(warm[2]) == (-1, -1), warm[2]
+    assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+    _append(src / "reports.py", '\nHOOK = getattr(db, "_draft")\n')
+    settle(root)
+    warm = _lint(root, cache, "json", cold=False)
+    ran, total = _rules_run(warm[2])
+    assert ran > 0, warm[2]  # named now: checked again
+    assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
 
 
 # --- the selection an edit keeps (``lambdalint.records.Prior``) --------------------------
@@ -256,7 +309,8 @@ def _summary_edits(root: Path) -> List[Tuple[str, str, Callable[[], None]]]:
     return [
         ("a function body changed", "kept", lambda: _replace(src / "helpers.py", "    return None",
                                                              "    db.conn.close()")),
-        ("a plain function added", "kept", lambda: _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")),
+        # (named: a function nothing names would not even be indexed again, the memo answers)
+        ("a plain function added", "kept", lambda: _append(src / "helpers.py", NAMED_HELPER)),
         ("a new handler function", "made again", lambda: _append(src / "helpers.py", textwrap.dedent("""\
 
 
@@ -380,7 +434,7 @@ def test_an_edit_makes_the_import_names_of_the_changed_module_only(tmp_path, mon
     run()
     assert len(set(made)) > 3  # the cold run made them for every module in a closure
     made.clear()
-    _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")
+    _append(src / "helpers.py", NAMED_HELPER)
     settle(root)
     run()
     assert set(made) <= {"helpers"}
@@ -398,7 +452,7 @@ def test_the_memo_after_an_edit_names_the_files_as_a_full_run_does(tmp_path):
     src = _project(root)
     settle(root)
     _lint(root, tmp_path / "cache", "json", cold=False)
-    _append(src / "helpers.py", "\n\ndef _unused():\n    return 1\n")
+    _append(src / "helpers.py", NAMED_HELPER)
     settle(root)
     warm = _lint(root, tmp_path / "cache", "json", cold=False)
     assert _selection(warm[2]) == "kept"

@@ -615,7 +615,8 @@ def test_an_edit_to_one_handler_keeps_the_others_findings(tmp_path, monkeypatch)
 
     monkeypatch.setattr(run_module, "_loaded_by", spy)
     with open(tmp_path / "p" / "grows.py", "a", encoding="utf-8") as fh:
-        fh.write("\n\ndef other():\n    return 2\n")
+        # (named: the memo answers an edit of functions nothing names without any rule)
+        fh.write("\n\ndef other():\n    return 2\n\n\nOTHERS = [other]\n")
     later(tmp_path / "p" / "grows.py")
     memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
     assert memo == truth

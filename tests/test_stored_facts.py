@@ -5,6 +5,7 @@ look through every function skip the bodies that hold nothing for them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 
@@ -82,21 +83,28 @@ def test_the_plain_json_form_is_still_read():
     assert module_from_payload(json.dumps(module_to_json(facts)).encode()) == facts
 
 
+def _lines(payload: bytes):
+    """The head, the line of mentioned names, the bodies."""
+    head, _, rest = payload.partition(b"\n")
+    mentioned, _, bodies = rest.partition(b"\n")
+    return head, mentioned, bodies
+
+
 def test_a_stored_form_with_a_body_in_its_head_is_refused():
     facts = index()
-    head, _, bodies = module_to_payload(facts).partition(b"\n")
+    head, mentioned, bodies = _lines(module_to_payload(facts))
     raw = json.loads(head)
     functions = raw[3]
     for name, fn in functions:
         if name == "helper":
             fn[6] = json.loads(bodies.split(b"\n")[0])
     with pytest.raises(ValueError):
-        module_from_payload(json.dumps(raw).encode() + b"\n" + bodies)
+        module_from_payload(json.dumps(raw).encode() + b"\n" + mentioned + b"\n" + bodies)
 
 
 def test_each_body_is_decoded_alone_and_a_missing_one_is_refused():
     payload = module_to_payload(index())
-    head, _, bodies = payload.partition(b"\n")
+    head, mentioned, bodies = _lines(payload)
     stored = module_from_payload(payload)
     outside = [fn for fn in stored.functions.values() if fn.qualname != "<module>"]
     assert len(bodies.split(b"\n")) == len(outside) > 1  # one line per function
@@ -105,7 +113,25 @@ def test_each_body_is_decoded_alone_and_a_missing_one_is_refused():
     bodies_of.lines[0] = b"not JSON"  # another function's line: never read for this one
     assert stored.functions["helper"].body == index().functions["helper"].body
     with pytest.raises(ValueError):
-        module_from_payload(head + b"\n" + bodies.rsplit(b"\n", 1)[0])
+        module_from_payload(head + b"\n" + mentioned + b"\n" + bodies.rsplit(b"\n", 1)[0])
+
+
+def test_the_mentioned_names_have_their_own_line_which_the_digest_leaves_out():
+    """A reworded docstring changes only the names the text mentions: the
+    facts' digest, which per-handler findings are keyed by, stays."""
+    from lambdalint.cache.store import facts_digest
+
+    facts = index()
+    payload = module_to_payload(facts)
+    head, mentioned, _ = _lines(payload)
+    assert json.loads(mentioned) == facts.mentioned and "boto3" in facts.mentioned.split()
+    assert b"boto3 client" not in head
+    assert module_from_payload(payload) == facts
+    other = module_to_payload(dataclasses.replace(facts, mentioned="something else"))
+    assert other != payload and facts_digest(other) == facts_digest(payload)
+    assert facts_digest(module_to_payload(dataclasses.replace(facts, globals=("X",)))) != facts_digest(payload)
+    with pytest.raises((ValueError, TypeError)):
+        module_from_payload(payload.replace(mentioned, b"[1]", 1))
 
 
 def test_each_function_says_what_it_calls_and_whether_it_assigns_a_place():

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # annotations only: a run the memo answers loads none of thes
     from lambdalint.deploy.records import Notice
     from lambdalint.graph.entry import Handler
     from lambdalint.graph.link import Project
+    from lambdalint.graph.liveness import Liveness
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.project.discover import SourceFile, Tree
     from lambdalint.project.sourcefile import Recorded
@@ -69,6 +70,9 @@ class Loaded:
     maps: Dict[str, Dict[str, str]] = field(default_factory=dict)
     names: str = ""  # digest of the files' names and the declared handler modules (``Prior.names``)
     cdk_apps: List[str] = field(default_factory=list)  # the Python files read as CDK apps (``Prior.cdk_apps``)
+    # the names that decided which module-level functions are unnamed (left out of
+    # ``modules``: ``lambdalint.graph.liveness``), for the run memo
+    liveness: Optional["Liveness"] = None
 
 
 @dataclass

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint.index import files as indexing
+from lambdalint.index.facts import ModuleFacts
 from lambdalint.cache.store import DECODE_ERRORS, Cache, content_hash, entry_key
 from lambdalint.project.config import Settings
 from lambdalint.report.diagnostics import Diagnostic
@@ -23,6 +24,8 @@ from lambdalint.records import FileRecord, Gathered, Loaded, Options, Prior, Run
 from lambdalint.project.sourcefile import Unreadable, read_source
 
 if TYPE_CHECKING:
+    from lambdalint.graph.liveness import Liveness
+    from lambdalint.index.scan import ModuleScan
     from lambdalint.knowledge.resources import Catalog
     from lambdalint.cache.memo import Changes, Input, Memo, RunMemo
 
@@ -84,24 +87,28 @@ def reuse(memo: "RunMemo", old: "Memo", changes: Optional["Changes"], options: O
     if result is None:
         return None
     updated = dict(changes.rehashed)
+    extra = old.extra
     if changes.differ:
         same = _same_meaning(changes.differ, old, result, options)
         if same is None:
             return None
-        updated.update(same)
+        updated.update(same[0])
+        extra = same[1]
     if updated:  # new stamps: the next run need not hash these files again
         inputs = {path: updated.get(path, i) for path, i in old.inputs.items()}
-        memo.store(Memo(memo.started_ns, inputs, old.result, old.pruned, old.extra), options.cache)
+        memo.store(Memo(memo.started_ns, inputs, old.result, old.pruned, extra), options.cache)
     return result
 
 
 def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: RunResult,
-                  options: Options) -> Optional[Dict[str, "Input"]]:
-    """The new inputs of the changed files when each is a Python file whose
-    scan (what pruning sees) and facts (what the rules see) equal those the
-    memo's run used, so that its result holds; ``None`` otherwise."""
+                  options: Options) -> Optional[Tuple[Dict[str, "Input"], Dict[str, Any]]]:
+    """The new inputs of the changed files, and the memo's ``extra`` for them,
+    when each is a Python file whose scan (what pruning sees) and facts (what
+    the rules see: without the functions nothing names, ``lambdalint.graph.liveness``)
+    equal those the memo's run used, so that its result holds; ``None`` otherwise."""
     from lambdalint.index.scan import scan_source, scan_to_json
     from lambdalint.cache.memo import Input, scan_digest
+    from lambdalint.graph.liveness import same_scan_but_plain_functions
     from lambdalint.deploy.cdk import synthesises
     from lambdalint.deploy.read import names_cdk
 
@@ -114,12 +121,23 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         return None
     cache = options.cache
     out: Dict[str, Input] = {}
+    edited: List[Tuple[ModuleFacts, ModuleFacts]] = []  # facts before and after, where they differ
     # any Python file may be a CDK app, a deployment file: its scan and facts do not
     # say which handlers it declares. One that was not read as one, and still names
     # no CDK marker, declares none (``Prior.cdk_apps``; without them, none is proven)
     reads = set(old.extra.get("reads", ()))
     edit = old.extra.get("edit")
     apps = set(edit["cdk"]) if isinstance(edit, dict) else None
+    stored_names: List[Optional["Liveness"]] = []  # the memo's run's names, once read
+
+    def names_before() -> Optional["Liveness"]:
+        from lambdalint.cache import liveness as stored
+
+        if not stored_names:
+            stored_names.append(stored.load(cache, old.extra.get("liveness")) if cache is not None else None)
+        return stored_names[0]
+
+    rescanned: Dict[str, Tuple["ModuleScan", "ModuleScan"]] = {}  # scans before and after, where they differ
     for path, stamp in differ.items():
         source, was = sources.get(path), old.inputs[path]
         if source is None or cache is None:
@@ -130,8 +148,18 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
             return None
         if path in reads and (apps is None or path in apps or names_cdk(data) or synthesises(data)):
             return None  # (a script that now synthesises may now be the folder of an app's paths)
-        if old.pruned and scan_digest(scan_to_json(scan_source(data, source.runtime_name, source.is_package))) != was.scan:
-            return None
+        scan = was.scan
+        if old.pruned:
+            new_scan = scan_source(data, source.runtime_name, source.is_package)
+            scan = scan_digest(scan_to_json(new_scan))
+            if scan != was.scan:
+                # the selection reads the scan: the same but for plain functions (which
+                # ``rescanned`` checks are unnamed), or the run's answer may not hold
+                live = names_before() if was.indexed else None
+                old_scan = _scan_of(cache, was.key, source) if live is not None else None
+                if old_scan is None or not same_scan_but_plain_functions(old_scan, new_scan, live.patterns):
+                    return None
+                rescanned[path] = (old_scan, new_scan)
         digest = content_hash(data)
         key = entry_key(digest, path, source.runtime_name, source.is_package)
         if was.indexed:
@@ -144,12 +172,48 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
                     if after.problem is None:
                         cache.put_facts(key, after, data)  # a full run after all takes it from the cache
                 before = cache.get_facts(was.key, source.path, source.runtime_name)
-                if before is None or after.problem is not None or before != after:
+                if before is None or after.problem is not None:
                     return None
+                if before != after:
+                    edited.append((before, after))
         elif not old.pruned:
             return None  # every readable file is indexed when nothing is pruned
-        out[path] = Input(path, stamp, digest, key, was.scan, was.indexed, was.source)
-    return out
+        out[path] = Input(path, stamp, digest, key, scan, was.indexed, was.source)
+    if not edited and not rescanned:
+        return out, old.extra
+    live_before = names_before()
+    extra = _unnamed_edits_only(edited, rescanned, live_before, old.extra, cache) \
+        if cache is not None and live_before is not None else None
+    return (out, extra) if extra is not None else None
+
+
+def _scan_of(cache: Cache, key: str, source: SourceFile) -> Optional["ModuleScan"]:
+    """The scan of the text the entry ``key`` was made from, when the cache keeps it."""
+    from lambdalint.index.scan import scan_source
+
+    data = cache.get_source(key)
+    return scan_source(data, source.runtime_name, source.is_package) if data is not None else None
+
+
+def _unnamed_edits_only(edited: Sequence[Tuple[ModuleFacts, ModuleFacts]],
+                        rescanned: Mapping[str, Tuple["ModuleScan", "ModuleScan"]], before: "Liveness",
+                        extra: Mapping[str, Any], cache: Cache) -> Optional[Dict[str, Any]]:
+    """The memo's ``extra`` after edits whose facts (and scans) differ only in
+    functions nothing names, before and after, so that no stage sees the
+    difference, as in a cold run; ``None`` otherwise."""
+    from lambdalint.cache import liveness as stored
+    from lambdalint.graph.liveness import after_edit, scan_without_unnamed, unchanged_after_edit
+
+    after = after_edit(before, edited)
+    if after is None or not all(unchanged_after_edit(b, a, before, after) for b, a in edited):
+        return None
+    if any(scan_without_unnamed(b, before) != scan_without_unnamed(a, after) for b, a in rescanned.values()):
+        return None
+    key = stored.store(cache, after)
+    if key is None:
+        return None
+    derived = [k for k in extra.get("derived", ()) if k != extra.get("liveness")]
+    return {**extra, "liveness": key, "derived": sorted([*derived, key])}
 
 
 def prior(old: "Memo", changes: Optional["Changes"]) -> Optional[Prior]:
@@ -169,7 +233,7 @@ def prior(old: "Memo", changes: Optional["Changes"]) -> Optional[Prior]:
                  frozenset(edit["cdk"]), old.extra.get("sources", {}))
 
 
-def _extra(loaded: Loaded, before: Optional[Prior] = None) -> Dict[str, Any]:
+def _extra(loaded: Loaded, before: Optional[Prior] = None, live_key: Optional[str] = None) -> Dict[str, Any]:
     """What a later run needs to redo part of this one: the files deployment
     readers asked for, and how each Python file was named (module keys depend
     on every file and on the deployment files, which a reuse has not read);
@@ -181,7 +245,9 @@ def _extra(loaded: Loaded, before: Optional[Prior] = None) -> Dict[str, Any]:
             "sources": before.sources if same else {  # type: ignore[union-attr]
                 os.path.abspath(s.path): to_json(s) for s in loaded.sources if not s.unreadable},
             # what the sweep keeps (``lambdalint.cache.sweep``)
-            "derived": sorted(loaded.derived),
+            "derived": sorted(loaded.derived + ([live_key] if live_key else [])),
+            # the names that decided which functions nothing names (``lambdalint.cache.liveness``)
+            "liveness": live_key,
             # what an edit's run may reuse (``prior``)
             "edit": {"summaries": {p: list(v) for p, v in loaded.summaries.items()}, "maps": loaded.maps,
                      "names": loaded.names, "cdk": sorted(loaded.cdk_apps)}}
@@ -242,8 +308,13 @@ def record(memo: "RunMemo", loaded: Loaded, result: RunResult, gathered: Gathere
     """Store this run's result with the stamps of its inputs (taken before any was read)."""
     from lambdalint.cache.memo import Memo
 
+    live_key = None
+    if options.cache is not None and loaded.liveness is not None and loaded.liveness.tokens is not None:
+        from lambdalint.cache import liveness
+
+        live_key = liveness.store(options.cache, loaded.liveness)
     memo.store(Memo(memo.started_ns, _inputs(loaded, gathered, stamps, memo.started_ns), _result_to_json(result),
-                    loaded.pruned, _extra(loaded, options.prior)), options.cache)
+                    loaded.pruned, _extra(loaded, options.prior, live_key)), options.cache)
     if options.cache is not None and options.cache.writable:
         # once a day, entries no kept memo names go (lambdalint.cache.sweep)
         from lambdalint.cache.sweep import sweep_if_due

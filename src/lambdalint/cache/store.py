@@ -584,8 +584,16 @@ def facts_file(cache_dir: str, key: str) -> str:
 
 def facts_digest(payload: bytes) -> str:
     """The digest of a module's facts as stored: two texts with equal facts
-    (a comment, a blank line) have equal digests."""
-    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+    (a comment, a blank line) have equal digests. The names the text mentions
+    (the payload's second line: ``lambdalint.index.facts.module_to_payload``) are
+    left out: they decide which functions are unnamed, which per-handler
+    findings are keyed by separately (``lambdalint.cache.findings.handler_keys``),
+    so that a reworded docstring changes no key."""
+    head, newline, rest = payload.partition(b"\n")
+    h = hashlib.blake2b(head, digest_size=16)
+    if newline:
+        h.update(b"\n" + rest.partition(b"\n")[2])
+    return h.hexdigest()
 
 
 def facts_payload(facts: ModuleFacts) -> Optional[bytes]:

@@ -7,7 +7,7 @@ reads an old entry again once its file has moved on, so, at most once a day, a
 run that recorded a memo deletes:
 
 - entries of the current version folder (facts, sources, per-handler
-  findings) that no kept run memo names and that
+  findings, the names a run counted) that no kept run memo names and that
   were written more than a day ago (a run going on at the same time may be
   about to name one in its memo; if it loses one anyway, it indexes that file
   again: the cache is an optimisation only);
@@ -46,7 +46,7 @@ MARKER = ".swept"
 # ``lambdalint.cache.store.fingerprint``: 10 bytes; and what such a folder may hold. A folder
 # of another shape is not ours (``--cache-dir`` may name a folder with other things in it).
 _VERSION_DIR = re.compile(r"v[0-9a-f]{20}")
-_VERSION_CONTENTS = frozenset({"facts", "sources", "scans.json", "findings", "edges.json", MARKER})
+_VERSION_CONTENTS = frozenset({"facts", "sources", "scans.json", "findings", "liveness", "edges.json", MARKER})
 _KEY = re.compile(r"[0-9a-f]{40}")
 
 
@@ -101,7 +101,7 @@ def _real_folder(path: str) -> bool:
 def sweep(cache_root: str, version_dir: str, now: float, secret: Optional[bytes] = None) -> SweepStats:
     stats = SweepStats()
     live = live_keys(os.path.join(cache_root, "runs"), secret)
-    for kind in ("facts", "sources", "findings"):
+    for kind in ("facts", "sources", "findings", "liveness"):
         for entry in _entries(os.path.join(version_dir, kind)):
             key = entry.name[:-5] if entry.name.endswith(".json") else entry.name
             if entry.name.startswith(".tmp-"):

@@ -11,6 +11,7 @@ import libcst as cst
 
 from lambdalint.index.facts import ModuleFacts, Problem, Span
 from lambdalint.index import guard
+from lambdalint.index.mentions import mentioned_names
 from lambdalint.index.blank import blank_constant_displays, blank_long_concatenations
 from lambdalint.index.positions import node_spans
 from lambdalint.index.walker import Walker
@@ -82,6 +83,7 @@ def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bo
         noqa=noqa,
         file_noqa=file_noqa,
         noqa_from=noqa_reach(text, noqa),
+        mentioned=mentioned_names(text),
     )
 
 

@@ -11,6 +11,7 @@ parameter; ``%c`` a local variable; ``psycopg2.connect`` a dotted import path;
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -284,6 +285,9 @@ class ModuleFacts:
     # a ``# noqa`` line that ends a multi-line string or backslash continuation
     # covers the lines from where that starts, as in ruff: line -> first line covered
     noqa_from: Dict[int, int] = field(default_factory=dict)
+    # the identifiers the file's text names other than in a ``def`` header, joined by
+    # spaces (``lambdalint.index.mentions``): which module-level functions nothing names
+    mentioned: str = ""
 
     @property
     def body(self) -> Optional[Function]:
@@ -316,14 +320,15 @@ _EVENTS = Tuple[Event, ...]
 
 def module_to_payload(m: ModuleFacts) -> bytes:
     """``m`` in its stored form (``ValueError``, ``TypeError`` or ``RecursionError``
-    when JSON cannot hold it)."""
-    head = to_json(m)
+    when JSON cannot hold it): the head, then ``mentioned`` on a line of its own
+    (which ``lambdalint.cache.store.facts_digest`` leaves out), then the bodies."""
+    head = to_json(dataclasses.replace(m, mentioned="") if m.mentioned else m)
     bodies = []
     for qualname, fn in (head[_FUNCTIONS] if len(head) > _FUNCTIONS else ()):
         if qualname != "<module>":
             bodies.append(fn[_BODY])
             fn[_BODY] = []
-    return "\n".join([json.dumps(head, separators=(",", ":")),
+    return "\n".join([json.dumps(head, separators=(",", ":")), json.dumps(m.mentioned),
                       *(json.dumps(body, separators=(",", ":")) for body in bodies)]).encode()
 
 
@@ -335,6 +340,11 @@ def module_from_payload(payload: bytes) -> ModuleFacts:
     facts = module_from_json(json.loads(head))
     outside = [fn for fn in facts.functions.values() if fn.qualname != "<module>"]
     if newline:
+        line, _, rest = rest.partition(b"\n")
+        mentioned = json.loads(line)
+        if type(mentioned) is not str or facts.mentioned:
+            raise ValueError("not the names a file mentions in a stored form")
+        object.__setattr__(facts, "mentioned", mentioned)
         bodies = _Bodies(rest)
         if any(fn.body for fn in outside):
             raise ValueError("a body in the head of a stored form")

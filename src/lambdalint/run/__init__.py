@@ -74,6 +74,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     from lambdalint.graph.deployfacts import with_managed, with_snapstart
     from lambdalint.graph.handlers import find_handlers
     from lambdalint.graph.link import Project
+    from lambdalint.graph.liveness import entry_tokens, prune_unnamed
     from lambdalint.project.sourcefile import stamp_of
 
     options = _merged(options, verbose, contents)
@@ -96,6 +97,11 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     reusable: Dict[str, Any] = {}
     declared_modules = _declared_modules(deployment.declared, sources)
     modules = collect_facts(sources, settings, options, records, declared_modules, digests, derived, reusable)
+    # module-level functions nothing names cannot run: no stage sees them (the run
+    # memo keeps the names for the next run, which answers an edit of such functions)
+    modules, live = prune_unnamed(modules, entry_tokens(_entry_strings(deployment.declared, settings)),
+                                  settings.handler_patterns, with_tokens=memo is None and options.cache is not None,
+                                  memo=memo.setdefault("unnamed", {}) if memo is not None else None)
     project = Project(modules, memo.get("project") if memo is not None else None)
     if memo is not None:
         memo["project"] = project
@@ -122,7 +128,13 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
                   len(sources), code_roots, sources, reads, records, options.prune, digests, derived,
                   reusable.get("summaries", {}), reusable.get("maps", {}), reusable.get("names", ""),
-                  deployment.cdk_apps)
+                  deployment.cdk_apps, live)
+
+
+def _entry_strings(declared: Sequence[Declared], settings: Settings) -> List[str]:
+    """Every string outside the code that may name a function: it is not unnamed."""
+    return [d.handler for d in declared] + [*settings.handlers, *settings.snapstart_handlers,
+                                            *settings.managed_instances_handlers]
 
 
 def _edge_names(options: Options, project: "Project", digests: Mapping[str, str]) -> Optional[Dict[str, Tuple[str, ...]]]:
@@ -688,7 +700,8 @@ def _per_handler(settings: Settings, catalog: "Catalog", options: Options, loade
     from lambdalint.cache import findings
 
     keys = findings.handler_keys(loaded.project, handlers, loaded.digests,
-                                 findings.base_key(settings, catalog.fingerprint()))
+                                 findings.base_key(settings, catalog.fingerprint()),
+                                 loaded.liveness.unnamed if loaded.liveness is not None else {})
     loaded.derived.extend(k for k in keys if k is not None)
 
     def run_subset(subset: List["Handler"]) -> Tuple[List[Diagnostic], List[str]]:

@@ -1,0 +1,234 @@
+"""Functions nothing names (``lambdalint.graph.liveness``): which module-level
+functions no stage sees, and when an edit of a module changes which. Each case
+is a small project written out whole, as Fixit's inline cases are."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Dict, List, Sequence, Tuple
+
+import pytest
+
+from lambdalint.graph.liveness import after_edit, entry_tokens, prune_unnamed, unchanged_after_edit
+from lambdalint.index.build import index_source
+from lambdalint.index.facts import ModuleFacts
+from lambdalint.index.mentions import mentioned_names
+from lambdalint.project.config import DEFAULT_PATTERNS
+
+
+def _modules(files: Dict[str, str]) -> List[ModuleFacts]:
+    return [index_source(textwrap.dedent(text).encode(), f"{name}.py", name) for name, text in files.items()]
+
+
+def _kept(files: Dict[str, str], entries: Sequence[str] = ()) -> Dict[str, List[str]]:
+    pruned, _ = prune_unnamed(_modules(files), entry_tokens(entries), DEFAULT_PATTERNS)
+    return {m.module: sorted(q for q in m.functions if q != "<module>") for m in pruned}
+
+
+HANDLER = """\
+    import lib
+
+
+    def handler(event, context):
+        return lib.used(event)
+    """
+
+# (the library module, the functions of it every stage sees)
+UNNAMED_CASES: List[Tuple[str, List[str]]] = [
+    ("""\
+     def used(e):
+         return e
+
+
+     def target(e):
+         return e
+     """, ["used"]),
+    # a comment is no use of it; nor is the header of another def (a method) of the same name
+    ("""\
+     def used(e):
+         # target() would do the same
+         return e
+
+
+     class Store:
+         def target(self):
+             return 1
+
+
+     def target(e):
+         return e
+     """, ["Store.target", "used"]),
+    # what is defined inside it goes with it
+    ("""\
+     def used(e):
+         return e
+
+
+     def target(e):
+         def inner():
+             return e
+         return inner
+     """, ["used"]),
+]
+
+NAMED_CASES: List[str] = [
+    # called
+    """\
+    def used(e):
+        return target(e)
+
+
+    def target(e):
+        return e
+    """,
+    # named in a string: getattr, a registry of names
+    """\
+    import sys
+
+
+    def used(e):
+        return getattr(sys.modules[__name__], "target")(e)
+
+
+    def target(e):
+        return e
+    """,
+    # exported
+    """\
+    __all__ = ["used", "target"]
+
+
+    def used(e):
+        return e
+
+
+    def target(e):
+        return e
+    """,
+    # kept in a module-level table
+    """\
+    def used(e):
+        return HOOKS[0](e)
+
+
+    def target(e):
+        return e
+
+
+    HOOKS = [target]
+    """,
+    # a decorator may register it anywhere
+    """\
+    import atexit
+
+
+    def used(e):
+        return e
+
+
+    @atexit.register
+    def target():
+        return None
+    """,
+    # an entry-point convention could take it
+    """\
+    def used(e):
+        return e
+
+
+    def refund_handler(event, context):
+        return event
+    """,
+    # Python calls a module's __getattr__ itself
+    """\
+    def used(e):
+        return e
+
+
+    def __getattr__(name):
+        return name
+    """,
+]
+
+
+@pytest.mark.parametrize("lib,kept", UNNAMED_CASES)
+def test_unnamed_functions_are_left_out(lib, kept):
+    assert _kept({"app": HANDLER, "lib": lib})["lib"] == kept
+
+
+@pytest.mark.parametrize("lib", NAMED_CASES)
+def test_named_functions_are_kept(lib):
+    modules = _modules({"app": HANDLER, "lib": lib})
+    wanted = sorted(q for q in modules[1].functions if q != "<module>")
+    assert _kept({"app": HANDLER, "lib": lib})["lib"] == wanted
+
+
+def test_a_function_named_by_another_module_or_a_deployment_file_is_kept():
+    lib = "def used(e):\n    return e\n\n\ndef process(e):\n    return e\n"
+    assert _kept({"app": HANDLER, "lib": lib})["lib"] == ["used"]
+    other = "from lib import process\n\nJOBS = [process]\n"
+    assert _kept({"app": HANDLER, "lib": lib, "jobs": other})["lib"] == ["process", "used"]
+    assert _kept({"app": HANDLER, "lib": lib}, entries=["lib.process"])["lib"] == ["process", "used"]
+
+
+def test_mentioned_names_leave_out_comments_and_def_headers():
+    text = 'def f(a):  # g is not named here\n    return getattr(a, "h") + f(a)\n\ndef k():\n    pass\n'
+    names = mentioned_names(text).split()
+    assert {"a", "getattr", "h", "f"} <= set(names)  # f: named by its own call
+    assert "g" not in names and "k" not in names and "def" not in names and "return" not in names
+
+
+# --- an edit: the names after it, when no other module's function changes sides -----
+
+def _edit(files: Dict[str, str], module: str, new_text: str):
+    before_modules = _modules(files)
+    _, live = prune_unnamed(before_modules, set(), DEFAULT_PATTERNS, with_tokens=True)
+    before = next(m for m in before_modules if m.module == module)
+    after = _modules({module: new_text})[0]
+    return live, before, after
+
+
+LIB = "def used(e):\n    return e\n\n\ndef spare(e):\n    return e\n"
+
+
+def test_adding_or_editing_an_unnamed_function_changes_nothing_seen():
+    live, before, after = _edit({"app": HANDLER, "lib": LIB}, "lib",
+                                LIB + "\n\ndef draft(e):\n    e.close()\n    return len(e)\n")
+    now = after_edit(live, [(before, after)])
+    assert now is not None and "draft" in now.dead() and "spare" in now.dead()
+    assert unchanged_after_edit(before, after, live, now)
+
+
+def test_an_unnamed_function_that_imports_is_seen():
+    """Its import is one of the module's (``ModuleFacts.imports``), which decides
+    what a Lambda loads: not left out with the function."""
+    live, before, after = _edit({"app": HANDLER, "lib": LIB}, "lib",
+                                LIB + "\n\ndef draft(e):\n    import os\n    os.remove(e)\n")
+    now = after_edit(live, [(before, after)])
+    assert now is not None and not unchanged_after_edit(before, after, live, now)
+
+
+def test_naming_an_unnamed_function_of_another_module_is_refused():
+    live, before, after = _edit({"app": HANDLER, "lib": LIB}, "app", HANDLER.replace("lib.used(event)", "lib.spare(event)"))
+    assert after_edit(live, [(before, after)]) is None  # lib.spare becomes named: lib's facts change
+
+
+def test_dropping_the_last_name_of_a_function_is_refused():
+    app = HANDLER.replace("return lib.used(event)", "lib.spare(event)\n    return lib.used(event)")
+    live, before, after = _edit({"app": app, "lib": LIB}, "app", HANDLER)
+    assert "spare" not in live.dead()
+    assert after_edit(live, [(before, after)]) is None
+
+
+def test_a_new_function_whose_name_the_module_mentioned_before_is_refused():
+    """How many other modules name it is not known: the run checks everything."""
+    lib = LIB + '\n\nNAMES = ["draft"]\n'
+    live, before, after = _edit({"app": HANDLER, "lib": lib}, "lib", lib + "\n\ndef draft(e):\n    return e\n")
+    assert after_edit(live, [(before, after)]) is None
+
+
+def test_a_changed_named_function_is_seen():
+    live, before, after = _edit({"app": HANDLER, "lib": LIB}, "lib", LIB.replace("def used(e):\n    return e",
+                                                                                 "def used(e):\n    return e + 1"))
+    now = after_edit(live, [(before, after)])
+    assert now is not None and not unchanged_after_edit(before, after, live, now)
