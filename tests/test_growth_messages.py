@@ -222,6 +222,30 @@ def test_lam203_labels_where_the_per_invocation_name_is_built(tmp_path):
     assert by_line[10].message == "`subprocess.run(...)` runs a command that writes a new /tmp path on every invocation"
 
 
+def test_lam203_database_labels_where_it_is_opened(tmp_path):
+    """Rows piling up in a fixed /tmp database: the finding is on the insert, and
+    labels the call that opens the file (per invocation, or once at import)."""
+    diagnostics = lint(tmp_path, {"app.py": """
+        import sqlite3
+
+        SHARED = sqlite3.connect("/tmp/shared.db")
+
+
+        def handler(event, context):
+            conn = sqlite3.connect("/tmp/orders.db")
+            conn.execute("INSERT INTO orders VALUES (?)", (event["n"],))
+            SHARED.execute("INSERT INTO hits VALUES (?)", (event["n"],))
+            return {}
+    """})
+    by_line = {d.line: d for d in diagnostics if d.code == "LAM203"}
+    assert set(by_line) == {8, 9}
+    for d in by_line.values():
+        well_formed(d)
+    assert places(by_line[8]) == [("app.py", 7, "the database is opened here, at a fixed /tmp name", INVOCATION)]
+    assert places(by_line[9]) == [("app.py", 3, "the database is opened here, at a fixed /tmp name, once, at import",
+                                   IMPORT)]
+
+
 def test_lam203_in_a_helper_of_another_module(tmp_path):
     d = one(lint(tmp_path, {
         "spool.py": """

@@ -32,7 +32,7 @@ from lambdalint.checks.story import EACH_CALLER, call_places, fit_named
 from lambdalint.checks.trail import path_places
 from lambdalint.model.tmpfiles import Creation
 from lambdalint.model.warm_growth import warm_growth
-from lambdalint.report.diagnostics import DISPLAY_ONLY, INVOCATION, WARNING, Diagnostic, Fix
+from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix
 
 RULES = (
     RuleInfo("LAM203", "tmp-accumulation", WARNING,
@@ -125,6 +125,10 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         if c.named is not None and (c.named[0], c.named[1][0]) != (f.module, f.span[0]):
             labels = (place(project, c.named[0], c.named[1], "the /tmp name is built here from per-invocation data",
                             INVOCATION),) + labels  # type: ignore[operator]
+        if c.opened is not None and (c.opened[0], c.opened[1][0]) != (f.module, f.span[0]):
+            labels = (place(project, c.opened[0], c.opened[1], "the database is opened here, at a fixed /tmp name"
+                            + (", once, at import" if c.opened_at_import else ""),
+                            IMPORT if c.opened_at_import else INVOCATION),) + labels  # type: ignore[operator]
         labels = labels + f.detail["path"]  # type: ignore[operator]
         advice = (_ADVICE[0].upper() + _ADVICE[1:] if c.kind != "append"
                   else _INSERT_ADVICE if c.noun == "database" else _APPEND_ADVICE)

@@ -70,6 +70,9 @@ class Creation:
     noun: str = "file"
     named: Optional[Tuple[str, Span]] = None  # (module, span) where the per-invocation /tmp name is built
     appended: Optional[str] = None  # kind "append": the fixed /tmp name appended to ("{}" for constant parts)
+    # noun "database": (module, span) of the call that opens it, and whether that runs at import
+    opened: Optional[Tuple[str, Span]] = None
+    opened_at_import: bool = False
     chain: Tuple[str, ...] = ()
     calls: Tuple[Tuple[str, Span, str], ...] = ()
 
@@ -196,7 +199,9 @@ class TmpInterpreter(GrowthInterpreter):
         self.removals: Dict[Tuple[str, Span], Tuple[Optional[str], Reset]] = {}
         self._bound_texts: Dict[str, Optional[str]] = {}
         self.databases: Dict[str, TmpApi] = {}  # env keys of opened databases -> their catalogue entry
+        self.database_sites: Dict[str, Tuple[str, Span]] = {}  # env keys of opened databases -> where opened
         self._global_databases: Dict[str, Tuple[Optional[TmpApi], Optional[str]]] = {}
+        self._global_database_sites: Dict[str, Tuple[str, Span]] = {}
         self.fresh()
 
     def fresh(self) -> None:
@@ -447,17 +452,21 @@ class TmpInterpreter(GrowthInterpreter):
         else:
             frame.env[key] = name
             self.databases[key] = api
+            self.database_sites[key] = (frame.module, e.span)
 
     def statement_run(self, state: State, e: Event, frame: GrowthFrame, receiver: str, method: str) -> State:
         """A statement run on a database at a fixed /tmp name: rows inserted grow the
         file (an append, as `open(name, "a")` is); rows deleted or a table dropped empty it."""
         opened = [k for k in frame.env if k.startswith(_DATABASE) and
                   (receiver == k[len(_DATABASE):] or receiver.startswith(k[len(_DATABASE):] + "."))]
+        at_import = not opened
         if opened:
             key = max(opened, key=len)
             api, name = self.databases.get(key), frame.env.get(key)
+            site = self.database_sites.get(key)
         else:
             api, name = self.global_database(receiver)
+            site = self._global_database_sites.get(paths.split(receiver)[0])
         if api is None or name is None or method not in api.methods:
             return state
         verbs = statement_verbs(dict(e.consts).get("#0"))
@@ -468,7 +477,8 @@ class TmpInterpreter(GrowthInterpreter):
             return state
         return self.created(state, frame, e, Creation(frame.module, e.span,
                                                        f"`{self.spelled_path(frame, e.path or '')}(...)`", TMP,
-                                                       "append", "database", appended=name))
+                                                       "append", "database", appended=name, opened=site,
+                                                       opened_at_import=at_import))
 
     def global_database(self, receiver: str) -> Tuple[Optional[TmpApi], Optional[str]]:
         """``DB = sqlite3.connect("/tmp/cache.db")`` at import (or a cursor of it): the
@@ -491,6 +501,7 @@ class TmpInterpreter(GrowthInterpreter):
                     literal = string_constant(source)
                     if literal is not None and literal.startswith("/tmp"):
                         found = (api, literal)
+                        self._global_database_sites[root] = (b.module, e.span)  # type: ignore[union-attr]
                     break
             self._global_databases[root] = found
         return self._global_databases[root]
