@@ -232,3 +232,20 @@ def test_a_changed_named_function_is_seen():
                                                                                  "def used(e):\n    return e + 1"))
     now = after_edit(live, [(before, after)])
     assert now is not None and not unchanged_after_edit(before, after, live, now)
+
+
+def test_the_quick_refusal_from_the_text_before_the_facts_are_made():
+    from lambdalint.graph.liveness import plain_edits_may_be_unnamed
+    from lambdalint.index.scan import scan_source
+
+    live, _, _ = _edit({"app": HANDLER, "lib": LIB}, "lib", LIB)
+
+    def may(new_text: str) -> bool:
+        return plain_edits_may_be_unnamed(scan_source(LIB.encode(), "lib", False),
+                                          scan_source(new_text.encode(), "lib", False), live, mentioned_names(new_text))
+
+    assert may(LIB + "\n\ndef draft(e):\n    return e\n")
+    assert not may(LIB + "\n\ndef draft(e):\n    return e\n\n\nHOOKS = [draft]\n")  # named by its own module
+    assert not may(LIB + "\n\ndef lib(e):\n    return e\n")  # `lib`: a name the app module mentions
+    assert may(LIB.replace("def spare(e):\n    return e\n", ""))  # an unnamed one removed
+    assert not may(LIB.replace("def used(e):\n    return e\n", ""))  # a named one removed

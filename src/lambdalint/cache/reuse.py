@@ -108,7 +108,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     equal those the memo's run used, so that its result holds; ``None`` otherwise."""
     from lambdalint.index.scan import scan_source, scan_to_json
     from lambdalint.cache.memo import Input, scan_digest
-    from lambdalint.graph.liveness import same_scan_but_plain_functions
+    from lambdalint.graph.liveness import plain_edits_may_be_unnamed, same_scan_but_plain_functions
     from lambdalint.deploy.cdk import synthesises
     from lambdalint.deploy.read import names_cdk
 
@@ -157,8 +157,9 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
                 # ``rescanned`` checks are unnamed), or the run's answer may not hold
                 live = names_before() if was.indexed else None
                 old_scan = _scan_of(cache, was.key, source) if live is not None else None
-                if old_scan is None or not same_scan_but_plain_functions(old_scan, new_scan, live.patterns):
-                    return None
+                if old_scan is None or not same_scan_but_plain_functions(old_scan, new_scan, live.patterns) \
+                        or not plain_edits_may_be_unnamed(old_scan, new_scan, live, _mentioned(data)):
+                    return None  # (before waiting for the edited file's facts)
                 rescanned[path] = (old_scan, new_scan)
         digest = content_hash(data)
         key = entry_key(digest, path, source.runtime_name, source.is_package)
@@ -185,6 +186,17 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     extra = _unnamed_edits_only(edited, rescanned, live_before, old.extra, cache) \
         if cache is not None and live_before is not None else None
     return (out, extra) if extra is not None else None
+
+
+def _mentioned(data: bytes) -> Optional[str]:
+    """The names the text mentions (``lambdalint.index.mentions``), without libcst."""
+    from lambdalint.index.mentions import mentioned_names
+    from lambdalint.index.source import decode_source
+
+    try:
+        return mentioned_names(decode_source(data))
+    except (UnicodeDecodeError, SyntaxError):
+        return None
 
 
 def _scan_of(cache: Cache, key: str, source: SourceFile) -> Optional["ModuleScan"]:

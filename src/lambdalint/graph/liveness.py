@@ -222,6 +222,23 @@ def same_scan_but_plain_functions(before: "ModuleScan", after: "ModuleScan", pat
     return rest(before) == rest(after)
 
 
+def plain_edits_may_be_unnamed(before: "ModuleScan", after: "ModuleScan", live: Liveness,
+                               mentioned_after: Optional[str]) -> bool:
+    """A quick refusal, from the text alone, of an edit whose added, changed or
+    removed functions are not all unnamed: one that the text now names, or that
+    a source named before (then which sources is not known), or a removed one
+    that was named."""
+    if mentioned_after is None or live.tokens is None:
+        return False
+    now = set(mentioned_after.split())
+    old_defs, new_defs = Counter(before.defs), Counter(after.defs)
+    for d in (new_defs - old_defs):
+        if d.name in now or d.name in live.tokens:
+            return False
+    dead = live.dead()
+    return all(d.name in dead for d in (old_defs - new_defs))
+
+
 def scan_without_unnamed(scan: "ModuleScan", live: Liveness) -> "ModuleScan":
     """``scan`` without the functions ``live`` finds unnamed. The selection
     never takes such a function as an entry point (no decorator, no pattern,
