@@ -69,6 +69,8 @@ NAMED_ELSEWHERE = {
             settings.mode = "prod"
             pkg.state.app = object()
             st.app = None
+
+        ON_START = [reset]  # (named: a function nothing names is left out, lambdalint.graph.liveness)
     """,
     "unrelated.py": """
         conn = 1
@@ -76,6 +78,8 @@ NAMED_ELSEWHERE = {
         def other():
             global conn
             conn = 2
+
+        ON_START = [other]
     """,
 }
 

@@ -508,3 +508,44 @@ def test_a_cdk_entry_script_that_starts_or_stops_synthesising(tmp_path):
         assert warm[:2] == _lint(root, cache, "json", cold=True)[:2], name
         outputs.add(warm[1])
     assert len(outputs) == 2 and any('"LAM101"' in o for o in outputs)
+
+
+def test_an_edit_that_names_an_unnamed_function_of_another_module(tmp_path):
+    """A function nothing names imports a package; naming it from the handler
+    brings that package into the Lambda's closure, though the function's own
+    module (and its stored facts) did not change. Each step, both ways, prints
+    what a cold run prints: what is kept per module (import names, per-handler
+    findings) is keyed by the module's unnamed functions too."""
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.lambdalint]\nmanaged-instances = true\n", encoding="utf-8")
+    (root / "app.py").write_text("import util\n\n\ndef handler(event, context):\n    return util.go()\n",
+                                 encoding="utf-8")
+    (root / "util.py").write_text("import pkg\n\n\ndef go():\n    return 1\n\n\ndef dead():\n    return pkg.sub.thing()\n",
+                                  encoding="utf-8")
+    (root / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "pkg" / "sub.py").write_text(textwrap.dedent("""\
+        import os
+
+        MODEL = "/tmp/model.bin"
+        if not os.path.exists(MODEL):
+            with open(MODEL, "w") as f:
+                f.write("x")
+
+
+        def thing():
+            return 1
+        """), encoding="utf-8")
+    settle(root)
+    cache = tmp_path / "cache"
+    outputs = set()
+    for step in ("first", "named", "unnamed again"):
+        if step == "named":
+            _replace(root / "app.py", "return util.go()", "return util.go() or util.dead")
+        elif step == "unnamed again":
+            _replace(root / "app.py", "return util.go() or util.dead", "return util.go()")
+        settle(root)
+        warm = _lint(root, cache, "json", cold=False)
+        assert warm[:2] == _lint(root, cache, "json", cold=True)[:2], step
+        outputs.add(warm[1])
+    assert len(outputs) == 2  # naming `dead` brings in a finding (LAM603), and it goes again

@@ -4,6 +4,7 @@ is a small project written out whole, as Fixit's inline cases are."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Dict, List, Sequence, Tuple
 
@@ -249,3 +250,74 @@ def test_the_quick_refusal_from_the_text_before_the_facts_are_made():
     assert not may(LIB + "\n\ndef lib(e):\n    return e\n")  # `lib`: a name the app module mentions
     assert may(LIB.replace("def spare(e):\n    return e\n", ""))  # an unnamed one removed
     assert not may(LIB.replace("def used(e):\n    return e\n", ""))  # a named one removed
+
+
+# --- what the review of this change found (each failed before its mend) ------------------
+
+NAMED_CASES_FROM_REVIEW: List[str] = [
+    # a "#" in a string starts no comment: the call after it on the line names the function
+    """\
+    def used(e):
+        return {"pk": "ORDER#" + target(e)}
+
+
+    def target(e):
+        return e
+    """,
+    # a function shaped like a handler may be named by a deployment this repository does not hold
+    """\
+    import asyncio
+
+
+    def used(e):
+        return e
+
+
+    def target(event, context):
+        return asyncio.run(used(event))
+    """,
+    # code that names an entry point (here a library's callback named like a handler) is kept:
+    # stages read it to tell what runs a handler and what is a callback
+    """\
+    def used(e):
+        return e
+
+
+    def error_handler(update, context):
+        return None
+
+
+    def target():
+        application = make_application()
+        application.add_error_handler(error_handler)
+    """,
+]
+
+
+@pytest.mark.parametrize("lib", NAMED_CASES_FROM_REVIEW)
+def test_named_functions_the_review_found(lib):
+    test_named_functions_are_kept(lib)
+
+
+def test_a_file_with_carriage_returns_alone_keeps_its_names():
+    assert "k" in mentioned_names("a = 1\r# a comment\rb = k()\r").split()
+
+
+def test_a_fix_does_not_reuse_the_name_of_a_function_nothing_names(tmp_path):
+    """LAM306's fix renames the coroutine: not to the name of a function left out
+    because nothing names it (its ``def``, further down, would rebind the name)."""
+    from lambdalint.project.config import Settings
+    from lambdalint.run import run_check
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        async def handler(event, context):
+            return {"ok": True}
+
+
+        def _handler_async():
+            return {"old": True}
+        """), encoding="utf-8")
+    found = [d for d in run_check([str(tmp_path)], Settings()).diagnostics if d.code == "LAM306"]
+    assert found and found[0].fix is not None
+    texts = " ".join(e.content for e in found[0].fix.edits)
+    assert "__handler_async" in texts and not re.search(r"(?<!_)_handler_async", texts)

@@ -4,8 +4,8 @@ changed module run the rules again.
 A rule asks only about the modules a handler's module loads
 (``Project.import_closure``), so a handler's findings are a function of:
 the facts of the modules in that closure (by the digest of their stored form,
-not of their text: an edit that leaves the facts equal changes no key) and which
-of their functions nothing names (``lambdalint.graph.liveness``), the
+not of their text: an edit that leaves the facts equal changes no key; with the
+names of their functions nothing names, ``lambdalint.graph.liveness``), the
 handler itself (its deployment facts: SnapStart, Managed Instances, where
 they were declared), the settings and catalogues the rules read, and
 lambdalint's own code (``lambdalint.cache.memo.code_fingerprint``). That is
@@ -77,12 +77,9 @@ def base_key(settings: "Settings", catalog_fingerprint: str) -> str:
 
 
 def handler_keys(project: "Project", handlers: Sequence["Handler"], digests: Mapping[str, str],
-                 base: str, unnamed: Mapping[str, Tuple[str, ...]] = {}) -> List[Optional[str]]:
+                 base: str) -> List[Optional[str]]:
     """Each handler's entry key; ``None`` when a module its Lambda loads has no
-    known digest (its facts were not stored): such a handler always runs.
-    ``unnamed``: module -> its functions nothing names (``lambdalint.graph.liveness``),
-    which the rules do not see: whether a function is named depends on every
-    module, not only on those a handler loads."""
+    known digest (its facts were not stored): such a handler always runs."""
     from lambdalint.index.jsonform import to_json
 
     out: List[Optional[str]] = []
@@ -96,8 +93,6 @@ def handler_keys(project: "Project", handlers: Sequence["Handler"], digests: Map
         key.update(json.dumps(to_json(h), sort_keys=True, separators=(",", ":")).encode("utf-8", "surrogatepass"))
         for m in closure:
             key.update(b"\0" + m.encode("utf-8", "surrogatepass") + b"\1" + digests[m].encode())
-            if m in unnamed:
-                key.update(b"\2" + " ".join(unnamed[m]).encode("utf-8", "surrogatepass"))
         out.append(key.hexdigest())
     return out
 

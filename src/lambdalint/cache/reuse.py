@@ -164,7 +164,14 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         digest = content_hash(data)
         key = entry_key(digest, path, source.runtime_name, source.is_package)
         if was.indexed:
-            if not only_comments_changed(cache, was.key, key, data):
+            comments = only_comments_changed(cache, was.key, key, data)
+            if comments is not None and comments[0] != comments[1]:
+                before = cache.get_facts(was.key, source.path, source.runtime_name)
+                after = cache.get_facts(key, source.path, source.runtime_name)
+                if before is None or after is None:
+                    return None
+                edited.append((before, after))
+            elif comments is None:
                 made = options.ahead.result(key) if options.ahead is not None else None
                 if made is not None:  # indexed (and stored) by a worker since the run began
                     after = made[0]
@@ -276,25 +283,32 @@ def source_of(extra: Mapping[str, Any], path: str) -> Optional[SourceFile]:
         return None
 
 
-def only_comments_changed(cache: Cache, old_key: str, new_key: str, data: bytes) -> bool:
-    """Whether the file differs from the text of the entry ``old_key`` only in
-    comments; if so its facts are those of that entry, stored under ``new_key``
-    too. This needs no libcst (its import alone costs more than the rest of such a run)."""
+def only_comments_changed(cache: Cache, old_key: str, new_key: str, data: bytes) -> Optional[Tuple[bytes, bytes]]:
+    """When the file differs from the text of the entry ``old_key`` only in
+    comments, its facts are those of that entry, with the names its text
+    mentions (the same, but where the scan of strings and the tokenizer
+    disagree: ``lambdalint.index.mentions``), stored under ``new_key`` too: the
+    payloads before and after. ``None`` otherwise. This needs no libcst (its
+    import alone costs more than the rest of such a run)."""
+    from lambdalint.index.facts import payload_with_mentioned
+    from lambdalint.index.mentions import mentioned_names
     from lambdalint.index.source import decode_source, same_code
 
     old = cache.get_source(old_key)
     if old is None:
-        return False
+        return None
     try:
-        if not same_code(decode_source(old), decode_source(data)):
-            return False
+        text = decode_source(data)
+        if not same_code(decode_source(old), text):
+            return None
     except (UnicodeDecodeError, SyntaxError):
-        return False
+        return None
     facts = cache.get_facts_raw(old_key)
-    if facts is None:
-        return False
-    cache.put_raw_facts(new_key, facts, data)
-    return True
+    now = payload_with_mentioned(facts, mentioned_names(text)) if facts is not None else None
+    if facts is None or now is None:
+        return None
+    cache.put_raw_facts(new_key, now, data)
+    return facts, now
 
 
 def _result_to_json(result: RunResult) -> Dict[str, Any]:

@@ -746,7 +746,7 @@ def _wrap_async_handler(project: Project, handler: Handler, fn: Function) -> Fix
     if len(fn.params) != 2 or fn.span[1] != len("async def "):  # a module-level def at column 0
         return Fix(message, DISPLAY_ONLY)
     inner = f"_{fn.name}_async"
-    while inner in facts.functions:
+    while inner in facts.functions or inner in facts.unnamed:  # (a function nothing names still has its name)
         inner = "_" + inner
     args = ", ".join(fn.params)
     line = fn.span[0]

@@ -172,7 +172,8 @@ def _plan(project: Project, c: Captured) -> Optional[Tuple[Tuple[str, str], ...]
 
 
 def _free_name(facts, base: str) -> str:
-    taken = set(facts.globals) | set(facts.functions) | set(facts.classes) | {n for n, _ in facts.imported}
+    taken = set(facts.globals) | set(facts.functions) | set(facts.classes) | {n for n, _ in facts.imported} \
+        | set(facts.unnamed)
     name, i = base, 2
     while name in taken:
         name, i = f"{base}_{i}", i + 1

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from lambdalint.index.facts import ModuleFacts
+from lambdalint.graph.entrykinds import leads_with_event_context
+from lambdalint.index.facts import ModuleFacts, iter_events
 
 if TYPE_CHECKING:
     from lambdalint.index.scan import ModuleScan
@@ -53,6 +55,7 @@ class Liveness:
     named: Dict[str, int]
     tokens: Optional[FrozenSet[str]]
     patterns: Tuple[str, ...]
+    entries: FrozenSet[str] = frozenset()  # the names in deployment files and settings (``entry_tokens``)
     unnamed: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
     def dead(self) -> FrozenSet[str]:
@@ -76,7 +79,7 @@ def candidates(m: ModuleFacts, patterns: Sequence[str]) -> Dict[str, List[str]]:
         if "." in qualname or qualname == "<module>":
             continue
         name = qualname.split("@", 1)[0]
-        if not _plain(name, bool(fn.decorators), patterns):
+        if not _plain(name, bool(fn.decorators), patterns, fn.params):
             continue
         out.setdefault(name, []).append(qualname)
     return out
@@ -98,13 +101,52 @@ def liveness(modules: Sequence[ModuleFacts], entries: AbstractSet[str], patterns
         named.update(wanted.intersection(names))
         if with_tokens:
             tokens.update(names)
-    return Liveness(dict(named), frozenset(tokens) if with_tokens else None, tuple(patterns))
+    return Liveness(dict(named), frozenset(tokens) if with_tokens else None, tuple(patterns), frozenset(entries))
 
 
-def without_unnamed(m: ModuleFacts, dead: AbstractSet[str], patterns: Sequence[str]) -> ModuleFacts:
-    """``m`` without its unnamed functions (those of its candidates in ``dead``),
-    nor what is defined inside them; ``m`` itself when it has none."""
-    gone = [q for name, qualnames in candidates(m, patterns).items() if name in dead for q in qualnames]
+def unnamed_digest(digest: str, names: Sequence[str]) -> str:
+    """The digest of a module's facts as later stages see them: those of its
+    stored facts (``digest``) without the functions ``names``."""
+    h = hashlib.blake2b(digest.encode(), digest_size=16)
+    h.update(b"\0" + " ".join(names).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def unnamed_in(m: ModuleFacts, live: Liveness, dead: Optional[AbstractSet[str]] = None) -> List[str]:
+    """The names of ``m``'s unnamed functions: candidates nothing names
+    (``dead``: ``live.dead()``, when made already), except one whose code names an
+    entry point (a name a deployment file or setting holds, or that a handler
+    pattern matches): it is how some code runs an entry point (``asyncio.run(
+    handler(...))``) or tells that a function is a library's callback, not one
+    (``application.add_error_handler(error_handler)``), which other stages read
+    even of code no Lambda runs (a console script's ``main``, named in packaging
+    metadata lambdalint does not read)."""
+    dead = live.dead() if dead is None else dead
+    out = []
+    for name, qualnames in candidates(m, live.patterns).items():
+        if name in dead and not any(_names_an_entry(m, q, live) for q in qualnames):
+            out.append(name)
+    return out
+
+
+def _names_an_entry(m: ModuleFacts, qualname: str, live: Liveness) -> bool:
+    prefix = qualname + "."
+    for q, fn in m.functions.items():
+        if q != qualname and not q.startswith(prefix):
+            continue
+        for e in iter_events(fn.body):
+            for text in (e.path, e.value, *e.args, *(v for _, v in e.kwargs)):
+                if text and any(n in live.entries or any(fnmatch.fnmatchcase(n, p) for p in live.patterns)
+                                for n in _IDENTIFIER.findall(text)):
+                    return True
+    return False
+
+
+def without_unnamed(m: ModuleFacts, names: AbstractSet[str], patterns: Sequence[str]) -> ModuleFacts:
+    """``m`` without the functions ``names`` (``unnamed_in``), nor what is
+    defined inside them; ``m`` itself when there are none. ``unnamed`` keeps
+    their names, for code that must not reuse one (a fix's new function)."""
+    gone = [q for name, qualnames in candidates(m, patterns).items() if name in names for q in qualnames]
     if not gone:
         return m
     prefixes = tuple(q + "." for q in gone)
@@ -113,6 +155,7 @@ def without_unnamed(m: ModuleFacts, dead: AbstractSet[str], patterns: Sequence[s
         m,
         functions={q: f for q, f in m.functions.items() if q not in drop and not q.startswith(prefixes)},
         classes={q: c for q, c in m.classes.items() if not q.startswith(prefixes)},
+        unnamed=tuple(sorted(set(names) & set(candidates(m, patterns)))),
     )
 
 
@@ -128,7 +171,7 @@ def prune_unnamed(modules: Sequence[ModuleFacts], entries: AbstractSet[str], pat
     kept: Dict[int, Tuple[ModuleFacts, FrozenSet[str], ModuleFacts]] = {}
     out = []
     for m in modules if dead else ():
-        mine = frozenset(n for n in candidates(m, patterns) if n in dead)
+        mine = frozenset(unnamed_in(m, live, dead))
         if not mine:
             out.append(m)
             continue
@@ -175,49 +218,55 @@ def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]
                 return None  # named before, perhaps only by the edited modules: how often is unknown
             named[name] = (1 if name in live.tokens else 0) + max(delta.get(name, 0), 0)
         tokens.update(after.mentioned.split())
-    return Liveness(named, frozenset(tokens), patterns)
+    return Liveness(named, frozenset(tokens), patterns, live.entries)
 
 
 def unchanged_after_edit(before: ModuleFacts, after: ModuleFacts, live_before: Liveness,
                          live_after: Liveness) -> bool:
     """Whether the pipeline sees the same facts of an edited module before and after."""
-    a = without_unnamed(before, live_before.dead(), live_before.patterns)
-    b = without_unnamed(after, live_after.dead(), live_after.patterns)
-    return dataclasses.replace(a, mentioned="") == dataclasses.replace(b, mentioned="")
+    a = without_unnamed(before, set(unnamed_in(before, live_before)), live_before.patterns)
+    b = without_unnamed(after, set(unnamed_in(after, live_after)), live_after.patterns)
+    # (but for the names it mentions, and those of its unnamed functions, which only a
+    # fix in that file reads: the memo never answers for a file with such a fix)
+    return dataclasses.replace(a, mentioned="", unnamed=()) == dataclasses.replace(b, mentioned="", unnamed=())
 
 
 def to_json(live: Liveness) -> Dict[str, object]:
     """(Only for a ``Liveness`` with its tokens counted.)"""
     # (not sorted: a large project has a hundred thousand names, and their order means nothing)
-    return {"named": live.named, "tokens": " ".join(live.tokens or ()), "patterns": list(live.patterns)}
+    return {"named": live.named, "tokens": " ".join(live.tokens or ()), "patterns": list(live.patterns),
+            "entries": sorted(live.entries)}
 
 
 def from_json(raw: Mapping[str, object]) -> Optional[Liveness]:
     """``None`` for anything of another shape."""
-    named, tokens, patterns = raw.get("named"), raw.get("tokens"), raw.get("patterns")
-    if type(named) is not dict or type(tokens) is not str or type(patterns) is not list:
+    named, tokens, patterns, entries = raw.get("named"), raw.get("tokens"), raw.get("patterns"), raw.get("entries")
+    if type(named) is not dict or type(tokens) is not str or type(patterns) is not list or type(entries) is not list:
         return None
     if not all(type(k) is str and type(v) is int and v >= 0 for k, v in named.items()):
         return None
-    if not all(type(p) is str for p in patterns):
+    if not all(type(p) is str for p in patterns + entries):
         return None
-    return Liveness(named, frozenset(tokens.split()), tuple(patterns))
+    return Liveness(named, frozenset(tokens.split()), tuple(patterns), frozenset(entries))
 
 
 # --- the first pass's scan (what the selection of modules reads) ----------------------
 
-def _plain(name: str, decorated: bool, patterns: Sequence[str]) -> bool:
+def _plain(name: str, decorated: bool, patterns: Sequence[str], params: Sequence[str]) -> bool:
     """A function that is a candidate when nothing names it (``candidates``): not
-    a special name Python itself calls (a module's ``__getattr__``, ``__dir__``)."""
+    a special name Python itself calls (a module's ``__getattr__``, ``__dir__``),
+    and not shaped like a handler (``(event, context, ...)``), which a deployment
+    this repository does not hold may name."""
     return not decorated and not (name.startswith("__") and name.endswith("__")) \
-        and not any(fnmatch.fnmatchcase(name, p) for p in patterns)
+        and not any(fnmatch.fnmatchcase(name, p) for p in patterns) and not leads_with_event_context(params)
 
 
 def same_scan_but_plain_functions(before: "ModuleScan", after: "ModuleScan", patterns: Sequence[str]) -> bool:
     """Whether two scans differ at most in their plain module-level functions:
     a quick refusal, before indexing, of an edit that changes more."""
     def rest(scan: "ModuleScan") -> "ModuleScan":
-        return dataclasses.replace(scan, defs=tuple(d for d in scan.defs if not _plain(d.name, bool(d.decorators), patterns)))
+        return dataclasses.replace(scan, defs=tuple(d for d in scan.defs
+                                                    if not _plain(d.name, bool(d.decorators), patterns, d.params)))
 
     return rest(before) == rest(after)
 
@@ -246,4 +295,4 @@ def scan_without_unnamed(scan: "ModuleScan", live: Liveness) -> "ModuleScan":
     scans without them select the same modules."""
     dead = live.dead()
     return dataclasses.replace(scan, defs=tuple(
-        d for d in scan.defs if not (d.name in dead and _plain(d.name, bool(d.decorators), live.patterns))))
+        d for d in scan.defs if not (d.name in dead and _plain(d.name, bool(d.decorators), live.patterns, d.params))))

@@ -288,6 +288,9 @@ class ModuleFacts:
     # the identifiers the file's text names other than in a ``def`` header, joined by
     # spaces (``lambdalint.index.mentions``): which module-level functions nothing names
     mentioned: str = ""
+    # the module-level functions left out because nothing names them (``lambdalint.graph.liveness``;
+    # never stored): their names are still taken, for a fix that adds a function
+    unnamed: Tuple[str, ...] = ()
 
     @property
     def body(self) -> Optional[Function]:
@@ -355,6 +358,16 @@ def module_from_payload(payload: bytes) -> ModuleFacts:
             del held["body"]
             held["_lazy_body"] = (bodies, i)
     return facts
+
+
+def payload_with_mentioned(payload: bytes, mentioned: str) -> Optional[bytes]:
+    """A stored form with other mentioned names (``None`` when it is not one with
+    its own line of them)."""
+    head, newline, rest = payload.partition(b"\n")
+    if not newline:
+        return None
+    _, _, bodies = rest.partition(b"\n")
+    return b"\n".join([head, json.dumps(mentioned).encode(), *([bodies] if bodies else [])])
 
 
 class _Bodies:

@@ -74,7 +74,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     from lambdalint.graph.deployfacts import with_managed, with_snapstart
     from lambdalint.graph.handlers import find_handlers
     from lambdalint.graph.link import Project
-    from lambdalint.graph.liveness import entry_tokens, prune_unnamed
+    from lambdalint.graph.liveness import entry_tokens, prune_unnamed, unnamed_digest
     from lambdalint.project.sourcefile import stamp_of
 
     options = _merged(options, verbose, contents)
@@ -102,6 +102,12 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     modules, live = prune_unnamed(modules, entry_tokens(_entry_strings(deployment.declared, settings)),
                                   settings.handler_patterns, with_tokens=memo is None and options.cache is not None,
                                   memo=memo.setdefault("unnamed", {}) if memo is not None else None)
+    # what later stages see of a module is its facts without its unnamed functions, which
+    # depend on what every other module names: the digests that key what is derived from
+    # them (per-handler findings, import names) say which functions those are
+    for module, names in live.unnamed.items():
+        if module in digests:
+            digests[module] = unnamed_digest(digests[module], names)
     project = Project(modules, memo.get("project") if memo is not None else None)
     if memo is not None:
         memo["project"] = project
@@ -700,8 +706,7 @@ def _per_handler(settings: Settings, catalog: "Catalog", options: Options, loade
     from lambdalint.cache import findings
 
     keys = findings.handler_keys(loaded.project, handlers, loaded.digests,
-                                 findings.base_key(settings, catalog.fingerprint()),
-                                 loaded.liveness.unnamed if loaded.liveness is not None else {})
+                                 findings.base_key(settings, catalog.fingerprint()))
     loaded.derived.extend(k for k in keys if k is not None)
 
     def run_subset(subset: List["Handler"]) -> Tuple[List[Diagnostic], List[str]]:
