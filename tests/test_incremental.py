@@ -549,3 +549,30 @@ def test_an_edit_that_names_an_unnamed_function_of_another_module(tmp_path):
         assert warm[:2] == _lint(root, cache, "json", cold=True)[:2], step
         outputs.add(warm[1])
     assert len(outputs) == 2  # naming `dead` brings in a finding (LAM603), and it goes again
+
+
+def test_a_fix_that_names_a_new_function_is_not_reused_after_an_unnamed_edit(tmp_path):
+    """LAM401's fix adds an after-restore hook under a free name; an unnamed function
+    of that name added to the file takes the name, so the fix (an action, not text
+    edits) must pick another: the memo does not answer for a file with a fix."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[tool.lambdalint]\nsnapstart = true\n", encoding="utf-8")
+    (root / "app.py").write_text(textwrap.dedent("""\
+        import uuid
+
+        INSTANCE_ID = str(uuid.uuid4())
+
+
+        def handler(event, context):
+            return INSTANCE_ID
+        """), encoding="utf-8")
+    settle(root)
+    cache = tmp_path / "cache"
+    first = _lint(root, cache, "json", cold=False)
+    assert "_refresh_instance_id" in first[1]
+    _append(root / "app.py", "\n\ndef _refresh_instance_id():\n    return 1\n")
+    settle(root)
+    warm = _lint(root, cache, "json", cold=False)
+    assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+    assert "_refresh_instance_id_2" in warm[1]

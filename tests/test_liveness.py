@@ -321,3 +321,80 @@ def test_a_fix_does_not_reuse_the_name_of_a_function_nothing_names(tmp_path):
     assert found and found[0].fix is not None
     texts = " ".join(e.content for e in found[0].fix.edits)
     assert "__handler_async" in texts and not re.search(r"(?<!_)_handler_async", texts)
+
+
+# --- the second review, and the real-world round ---------------------------------------
+
+REFLECTION_CASES: List[Tuple[Dict[str, str], str, List[str]]] = [
+    # getattr on a module with a computed name reaches every function of that module
+    ({"app": """\
+        from jobs import actions
+
+
+        def handler(event, context):
+            return getattr(actions, event["action"])(event)
+        """, "jobs/__init__": "", "jobs/actions": """\
+        def cancel(event):
+            return 1
+
+
+        def refund(event):
+            return 2
+        """}, "jobs.actions", ["cancel", "refund"]),
+    # a module that reads its own namespace names all its functions
+    ({"app": """\
+        def handler(event, context):
+            return globals()["action_" + event["action"]](event)
+
+
+        def action_open(event):
+            return 1
+        """}, "app", ["action_open", "handler"]),
+    # a function that assigns module state is kept: the model reads every such assignment
+    ({"app": """\
+        import pymysql
+
+        conn = None
+
+
+        def handler(event, context):
+            return conn
+
+
+        def warm(event):
+            global conn
+            conn = pymysql.connect(host="h")
+        """}, "app", ["handler", "warm"]),
+    # an f-string whose fields hold its own quotes (Python 3.12 syntax libcst reads)
+    ({"app": """\
+        def handler(event, context):
+            k = event["k"]
+            return f"{k.split("#")[1]}" + remember(k)
+
+
+        def remember(k):
+            return k
+        """}, "app", ["handler", "remember"]),
+]
+
+
+@pytest.mark.parametrize("files,module,kept", REFLECTION_CASES)
+def test_functions_reached_without_their_name_spelled_are_kept(files, module, kept):
+    modules = [index_source(textwrap.dedent(text).encode(), f"{name}.py", name.replace("/", ".").replace(".__init__", ""))
+               for name, text in files.items()]
+    pruned, _ = prune_unnamed(modules, set(), DEFAULT_PATTERNS)
+    assert sorted(q for m in pruned if m.module == module for q in m.functions if q != "<module>") == kept
+
+
+def test_a_module_name_in_a_declared_handler_does_not_keep_its_helpers():
+    """``serverless.yml: app.lambda_handler`` names the function, and the module only
+    as where it lives: a dead helper of ``app`` that calls another helper is unnamed."""
+    app = textwrap.dedent(HANDLER) + "\n\ndef _fmt(x):\n    return x\n\n\ndef old():\n    return _fmt(1)\n"
+    # (`_fmt` is named, by the text of `old`: names are read from the text, dead code's too)
+    assert _kept({"app": app, "lib": LIB}, entries=["app.lambda_handler"])["app"] == ["_fmt", "handler"]
+
+
+def test_reflection_appearing_or_going_is_refused():
+    app = textwrap.dedent(HANDLER) + '\n\ndef pick(name):\n    return getattr(lib, name)\n\n\nPICK = pick\n'
+    live, before, after = _edit({"app": HANDLER, "lib": LIB}, "app", app)
+    assert after_edit(live, [(before, after)]) is None

@@ -4,6 +4,7 @@ say "same" when the facts differ."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 import random
@@ -49,7 +50,10 @@ def test_added_comments_are_the_same_code_and_give_the_same_facts(path):
     edited = with_comments(text, len(text))
     assert same_code(text, edited)
     before = index_source(text.encode(), str(path), "m", False)
-    assert index_source(edited.encode(), str(path), "m", False) == before
+    after = index_source(edited.encode(), str(path), "m", False)
+    # (but for the names the text mentions: a `#` after an f-string on its line is kept
+    # as code, lambdalint.index.mentions; the memo gives a comment edit its new text's names)
+    assert dataclasses.replace(after, mentioned="") == dataclasses.replace(before, mentioned="")
 
 
 @pytest.mark.parametrize("edited", [
@@ -124,3 +128,11 @@ def test_a_code_edit_is_told_apart_without_tokenizing(monkeypatch, edited):
 ])
 def test_what_the_quick_test_cannot_tell_the_tokenizer_does(old, new):
     assert not same_code(old, new)
+
+
+def test_an_f_string_that_nests_its_own_quotes_proves_nothing():
+    """``f"{k.split("#")[1]}"`` is Python 3.12 syntax that libcst reads on every
+    version; before 3.12, tokenize ends the string at the inner quote and takes the
+    rest of the line for a comment, so a code edit there looked like a comment edit."""
+    code = 'def h(e):\n    k = e\n    return f"{k.split("#")[1]}" + remember(k)\n'
+    assert not same_code(code, code.replace("remember(k)", "forget(k)"))

@@ -189,6 +189,12 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
         out[path] = Input(path, stamp, digest, key, scan, was.indexed, was.source)
     if not edited and not rescanned:
         return out, old.extra
+    # a fix may read what the memo's check leaves aside (the names of a file's unnamed
+    # functions: a new function's name must be free), and says it as text: not reused
+    fixed = {where for d in result.diagnostics if d.fix is not None and (d.fix.edits or d.fix.action)
+             for where in (d.path, dict(d.fix.data).get("file"))}
+    if any(sources[p] is not None and sources[p].path in fixed for p in differ):  # type: ignore[union-attr]
+        return None
     live_before = names_before()
     extra = _unnamed_edits_only(edited, rescanned, live_before, old.extra, cache) \
         if cache is not None and live_before is not None else None

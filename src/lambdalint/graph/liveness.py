@@ -33,12 +33,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from lambdalint.graph.entrykinds import leads_with_event_context
-from lambdalint.index.facts import ModuleFacts, iter_events
+from lambdalint.index.facts import ModuleFacts, body_summary, iter_events
+from lambdalint.index.mentions import REFLECTED
 
 if TYPE_CHECKING:
     from lambdalint.index.scan import ModuleScan
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_LAST_NAME = re.compile(r"([^\W\d]\w*)[^\w]*$")  # of a path: `handler` in `app:handler()`
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class Liveness:
     tokens: Optional[FrozenSet[str]]
     patterns: Tuple[str, ...]
     entries: FrozenSet[str] = frozenset()  # the names in deployment files and settings (``entry_tokens``)
+    # the last parts of the module names ``getattr(module, name)`` reaches (``*getattr:`` tokens):
+    # every function of such a module is named
+    reflected: FrozenSet[str] = frozenset()
     unnamed: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
     def dead(self) -> FrozenSet[str]:
@@ -96,12 +101,18 @@ def liveness(modules: Sequence[ModuleFacts], entries: AbstractSet[str], patterns
     named: Counter = Counter({n: 0 for n in wanted})
     tokens: Set[str] = set(entries) if with_tokens else set()
     named.update(wanted & entries)
+    reflected: Set[str] = set()
     for m in modules:
         names = m.mentioned.split()
         named.update(wanted.intersection(names))
+        reflected.update(n[len(REFLECTED):] for n in names if n.startswith(REFLECTED))
         if with_tokens:
             tokens.update(names)
-    return Liveness(dict(named), frozenset(tokens) if with_tokens else None, tuple(patterns), frozenset(entries))
+    for m in modules:  # `getattr(actions, event["action"])`: each function of `actions` is named once more
+        if m.problem is None and m.module.rsplit(".", 1)[-1] in reflected:
+            named.update(set(candidates(m, patterns)))
+    return Liveness(dict(named), frozenset(tokens) if with_tokens else None, tuple(patterns), frozenset(entries),
+                    frozenset(reflected))
 
 
 def unnamed_digest(digest: str, names: Sequence[str]) -> str:
@@ -124,20 +135,29 @@ def unnamed_in(m: ModuleFacts, live: Liveness, dead: Optional[AbstractSet[str]] 
     dead = live.dead() if dead is None else dead
     out = []
     for name, qualnames in candidates(m, live.patterns).items():
-        if name in dead and not any(_names_an_entry(m, q, live) for q in qualnames):
+        if name in dead and not any(_kept_for_its_code(m, q, live) for q in qualnames):
             out.append(name)
     return out
 
 
-def _names_an_entry(m: ModuleFacts, qualname: str, live: Liveness) -> bool:
+def _kept_for_its_code(m: ModuleFacts, qualname: str, live: Liveness) -> bool:
+    """Whether the function (or one nested in it) names an entry point (the last
+    name of a path it calls or uses: ``handler`` in ``asyncio.run(app.handler(...))``,
+    not the module ``app``), or assigns a module-level place: a function called by
+    reflection (``getattr(module, name)``, ``globals()[name]``) is named by no text,
+    and the model reads every assignment of module state as one that may run."""
     prefix = qualname + "."
     for q, fn in m.functions.items():
         if q != qualname and not q.startswith(prefix):
             continue
+        writes = fn.writes_places if fn.writes_places is not None else body_summary(fn.body)[1]
+        if writes:
+            return True
         for e in iter_events(fn.body):
             for text in (e.path, e.value, *e.args, *(v for _, v in e.kwargs)):
-                if text and any(n in live.entries or any(fnmatch.fnmatchcase(n, p) for p in live.patterns)
-                                for n in _IDENTIFIER.findall(text)):
+                last = _LAST_NAME.search(text) if text else None
+                if last is not None and (last.group(1) in live.entries
+                                         or any(fnmatch.fnmatchcase(last.group(1), p) for p in live.patterns)):
                     return True
     return False
 
@@ -202,6 +222,8 @@ def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]
         before_names |= old
         delta.update(new - old)
         delta.subtract(old - new)
+    if any(name.startswith(REFLECTED) for name, change in delta.items() if change):
+        return None  # reflection reaches other modules' functions now, or no longer
     named = dict(live.named)
     for name, change in delta.items():
         if change and name in named:
@@ -216,9 +238,10 @@ def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]
                 continue
             if name in before_names:
                 return None  # named before, perhaps only by the edited modules: how often is unknown
-            named[name] = (1 if name in live.tokens else 0) + max(delta.get(name, 0), 0)
+            reflected = after.module.rsplit(".", 1)[-1] in live.reflected
+            named[name] = (1 if name in live.tokens or reflected else 0) + max(delta.get(name, 0), 0)
         tokens.update(after.mentioned.split())
-    return Liveness(named, frozenset(tokens), patterns, live.entries)
+    return Liveness(named, frozenset(tokens), patterns, live.entries, live.reflected)
 
 
 def unchanged_after_edit(before: ModuleFacts, after: ModuleFacts, live_before: Liveness,
@@ -235,19 +258,21 @@ def to_json(live: Liveness) -> Dict[str, object]:
     """(Only for a ``Liveness`` with its tokens counted.)"""
     # (not sorted: a large project has a hundred thousand names, and their order means nothing)
     return {"named": live.named, "tokens": " ".join(live.tokens or ()), "patterns": list(live.patterns),
-            "entries": sorted(live.entries)}
+            "entries": sorted(live.entries), "reflected": sorted(live.reflected)}
 
 
 def from_json(raw: Mapping[str, object]) -> Optional[Liveness]:
     """``None`` for anything of another shape."""
-    named, tokens, patterns, entries = raw.get("named"), raw.get("tokens"), raw.get("patterns"), raw.get("entries")
-    if type(named) is not dict or type(tokens) is not str or type(patterns) is not list or type(entries) is not list:
+    named, tokens, patterns = raw.get("named"), raw.get("tokens"), raw.get("patterns")
+    entries, reflected = raw.get("entries"), raw.get("reflected")
+    if type(named) is not dict or type(tokens) is not str or any(type(x) is not list for x in (patterns, entries, reflected)):
         return None
     if not all(type(k) is str and type(v) is int and v >= 0 for k, v in named.items()):
         return None
-    if not all(type(p) is str for p in patterns + entries):
+    if not all(type(p) is str for p in patterns + entries + reflected):  # type: ignore[operator]
         return None
-    return Liveness(named, frozenset(tokens.split()), tuple(patterns), frozenset(entries))
+    return Liveness(named, frozenset(tokens.split()), tuple(patterns), frozenset(entries),  # type: ignore[arg-type]
+                    frozenset(reflected))  # type: ignore[arg-type]
 
 
 # --- the first pass's scan (what the selection of modules reads) ----------------------

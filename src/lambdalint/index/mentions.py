@@ -8,12 +8,23 @@ not model: a string (``getattr(module, "cleanup")``, ``"jobs.run:main"``),
 ``__all__``, a docstring. Left out: comments, and the name in the header of a
 ``def`` (``def cleanup(``), which defines a function rather than uses one.
 
+Reflection names functions without spelling them:
+
+- a module that reads its own namespace (``globals()``, ``vars()``,
+  ``inspect.getmembers(...)``, ``__dict__``) mentions every function it defines;
+- ``getattr(module, name)`` with a name that is not a string literal gives the
+  token ``*getattr:<last part of the module's dotted name>`` (``*getattr:actions``
+  for ``getattr(actions, event["action"])`` after ``from app import actions``):
+  every function of a module of that name is named.
+
 Strings are read as strings (a ``#`` in ``"ORDER#" + key(event)`` starts no
 comment) by a scan that knows Python's string literals, not by the tokenizer,
-which costs several times more. Where the two could disagree (a 3.12 f-string
-that nests its own quotes around a ``#``), the names are still a function of
-the text alone, which is all the run memo needs: an edit of comments only is
-given the names of its new text (``lambdalint.cache.reuse.only_comments_changed``).
+which costs several times more. A ``#`` after an f-string opened earlier on the
+same line is not taken for a comment either (Python 3.12 lets an f-string's
+fields hold its own quotes: ``f"{k.split("#")[1]}"``): kept names are safe.
+The names are a function of the text alone, which is all the run memo needs: an
+edit of comments only is given the names of its new text
+(``lambdalint.cache.reuse.only_comments_changed``).
 """
 
 from __future__ import annotations
@@ -21,26 +32,66 @@ from __future__ import annotations
 import keyword
 import re
 from collections import Counter
-from typing import Match
+from typing import Dict, Match, Set
 
-# a string literal (any prefix, triple-quoted or not), or a comment: what the scan skips or drops
+# a string literal (any prefix; a one-line string not closed runs to the end of its line,
+# a triple-quoted one to the end of the text: each is matched once, in linear time), or a comment
 _STRING_OR_COMMENT = re.compile(
-    r"""[rRbBuUfFtT]{0,3}(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|"(?:\\.|[^"\\\r\n])*"|'(?:\\.|[^'\\\r\n])*')"""
+    r"""[rRbBuUfFtT]{0,3}(?:\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\Z)|'''(?:\\.|[^\\])*?(?:'''|\Z)"""
+    r"""|"(?:\\.|[^"\\\r\n])*(?:"|(?=[\r\n])|\Z)|'(?:\\.|[^'\\\r\n])*(?:'|(?=[\r\n])|\Z))"""
     r"""|(\#[^\r\n]*)""", re.S)
+_FSTRING_OPENING = re.compile(r"""(?<![\w])[rRbB]?[fFtT][rRbB]?["']""")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _DEF_HEADER = re.compile(r"\bdef[ \t]+([^\W\d]\w*)")
 _KEYWORDS = frozenset(keyword.kwlist)
+_OWN_NAMESPACE = frozenset({"globals", "vars", "getmembers", "__dict__"})
+# getattr(module, name) where name is not a plain string literal (an f-string is not one)
+_GETATTR = re.compile(r"""\bgetattr\(\s*([^\W\d][\w.]*)\s*,(?!\s*[rRbBuU]{0,2}["'][^"'\r\n]*["']\s*[,)])""")
+_IMPORT_AS = re.compile(r"^[ \t]*import[ \t]+([\w.]+)[ \t]+as[ \t]+(\w+)", re.M)
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([^)\r\n]+)", re.M)
+REFLECTED = "*getattr:"
 
 
 def _without_comment(m: Match[str]) -> str:
-    return "" if m.group(1) is not None else m.group(0)
+    if m.group(1) is None:
+        return m.group(0)
+    text = m.string
+    line = max(text.rfind("\n", 0, m.start()), text.rfind("\r", 0, m.start())) + 1
+    # after an f-string opened on this line, a `#` may be inside it (its fields may
+    # hold its own quotes since Python 3.12): kept as code
+    return m.group(0) if _FSTRING_OPENING.search(text, line, m.start()) else ""
+
+
+def _aliases(code: str) -> Dict[str, str]:
+    """Local name -> dotted name, from the module's import statements."""
+    out: Dict[str, str] = {}
+    for dotted, alias in _IMPORT_AS.findall(code):
+        out[alias] = dotted
+    for module, names in _FROM_IMPORT.findall(code):
+        for part in names.split(","):
+            words = part.split()
+            if len(words) == 3 and words[1] == "as":
+                out[words[2]] = f"{module}.{words[0]}"
+            elif len(words) == 1 and words[0] != "*":
+                out[words[0]] = f"{module}.{words[0]}"
+    return out
 
 
 def mentioned_names(text: str) -> str:
     """The identifiers of ``text`` outside comments (in code and in strings;
-    keywords aside) that occur other than as the name in a ``def`` header,
-    sorted and joined by spaces."""
+    keywords aside) that occur other than as the name in a ``def`` header, and
+    the names reflection reaches (above), sorted and joined by spaces."""
     code = _STRING_OR_COMMENT.sub(_without_comment, text)
     counts = Counter(_IDENTIFIER.findall(code))
-    counts.subtract(_DEF_HEADER.findall(code))
-    return " ".join(sorted(name for name, n in counts.items() if n > 0 and name not in _KEYWORDS))
+    defined = _DEF_HEADER.findall(code)
+    names: Set[str] = set()
+    if _OWN_NAMESPACE.isdisjoint(counts):
+        counts.subtract(defined)
+    if "getattr" in counts:
+        aliases = _aliases(code)
+        for target in _GETATTR.findall(code):
+            head, _, rest = target.partition(".")
+            dotted = aliases.get(head, head) + ("." + rest if rest else "")
+            names.add(REFLECTED + dotted.rsplit(".", 1)[-1])
+    names.update(name for name, n in counts.items() if n > 0 and name not in _KEYWORDS)
+    return " ".join(sorted(names))

@@ -232,6 +232,35 @@ _FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
 _FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
 
 
+_FSTRING_PREFIX = re.compile(r"[rRbBuU]*[fF]")
+
+
+def _unbalanced_fstring(token: str) -> bool:
+    """An f-string token whose fields do not close (outside a field, ``{{`` and
+    ``}}`` are text; inside one, braces nest: ``{b:>{w}}``). A brace in a string
+    inside a field miscounts, which only makes the answer "no proof"."""
+    prefix = _FSTRING_PREFIX.match(token)
+    if prefix is None:
+        return False
+    depth, i, body = 0, prefix.end(), token
+    while i < len(body):
+        c = body[i]
+        if c == "{":
+            if depth == 0 and body.startswith("{{", i):
+                i += 2
+                continue
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                if body.startswith("}}", i):
+                    i += 2
+                    continue
+                return True
+            depth -= 1
+        i += 1
+    return depth != 0
+
+
 def _code_lines(text: str) -> Optional[list]:
     lines = text.split("\n")
     fstrings = 0  # Python 3.12+ tokenizes f-strings, and comments inside their fields
@@ -243,6 +272,11 @@ def _code_lines(text: str) -> Optional[list]:
                 fstrings += 1
             elif tok.type == _FSTRING_END:
                 fstrings -= 1
+            elif tok.type == tokenize.STRING and _unbalanced_fstring(tok.string):
+                # before Python 3.12, an f-string whose fields hold its own quotes
+                # (`f"{k.split("#")[1]}"`, which libcst reads) ends early for tokenize,
+                # and what follows may look like a comment: no proof either way
+                return None
             elif tok.type == tokenize.COMMENT:
                 if fstrings:
                     # a comment in an f-string field (PEP 701): libcst's own tokenizer
