@@ -10,6 +10,12 @@ with its name can reach it. Such a function is an *unnamed* one, and the facts
 the rest of the pipeline sees leave it out (with the functions and classes
 defined inside it), as pruning leaves out the modules no Lambda loads.
 
+Kept all the same (``_plain``, ``_kept_for_its_code``, the ``*getattr:`` tokens):
+a function shaped like a handler (a deployment outside the repository may name
+it); one whose code names an entry point, or assigns module state (what other
+stages read even of code that may not run); every function of a module reached
+by reflection (``getattr(module, computed)``, its own ``globals()``); dunders.
+
 This is what makes an edit that only adds, changes or removes unnamed
 functions (a helper being written, dead code being deleted) change nothing
 downstream: the run memo answers it after indexing the edited file
@@ -131,7 +137,7 @@ def unnamed_in(m: ModuleFacts, live: Liveness, dead: Optional[AbstractSet[str]] 
     handler(...))``) or tells that a function is a library's callback, not one
     (``application.add_error_handler(error_handler)``), which other stages read
     even of code no Lambda runs (a console script's ``main``, named in packaging
-    metadata lambdalint does not read)."""
+    metadata lambdalint does not read); and except one that assigns module state."""
     dead = live.dead() if dead is None else dead
     out = []
     for name, qualnames in candidates(m, live.patterns).items():
