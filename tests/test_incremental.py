@@ -576,3 +576,23 @@ def test_a_fix_that_names_a_new_function_is_not_reused_after_an_unnamed_edit(tmp
     warm = _lint(root, cache, "json", cold=False)
     assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
     assert "_refresh_instance_id_2" in warm[1]
+
+
+def test_the_names_a_run_counted_are_stored_once_while_they_stay_the_same(tmp_path):
+    """Each full run stores the names it counted (``lambdalint.cache.liveness``),
+    keyed by their content: a code edit that names nothing new adds no entry."""
+    root = tmp_path / "project"
+    src = _project(root)
+    settle(root)
+    cache = tmp_path / "cache"
+
+    def entries() -> int:
+        return len(list(cache.glob("v*/liveness/*/*.json")))
+
+    _lint(root, cache, "json", cold=False)
+    assert entries() == 1
+    _replace(src / "db.py", "CACHE = {}", "CACHE = {1: 2}")  # facts change, names do not
+    settle(root)
+    warm = _lint(root, cache, "json", cold=False)
+    assert _rules_run(warm[2])[0] > 0  # a full run, which records the memo again
+    assert entries() == 1

@@ -29,14 +29,14 @@ def _file(cache_dir: str, key: str) -> str:
     return os.path.join(cache_dir, "liveness", key[:2], key + ".json")
 
 
-def store(cache: "Cache", live: Liveness) -> Optional[str]:
-    """Write ``live`` (counted with its tokens); its key, or ``None`` when it
-    could not be written."""
+def store(cache: "Cache", live: Liveness, sort_tokens: bool = True) -> Optional[str]:
+    """Write ``live`` (counted with its tokens; ``sort_tokens``: ``to_json``'s); its
+    key, or ``None`` when it could not be written."""
     from lambdalint.cache.store import entry_label
 
     if not cache.prepare():
         return None
-    payload = json.dumps({"format": LIVENESS_FORMAT, **to_json(live)},
+    payload = json.dumps({"format": LIVENESS_FORMAT, **to_json(live, sort_tokens)},
                          separators=(",", ":"), sort_keys=True).encode()
     key = hashlib.blake2b(payload, digest_size=20).hexdigest()
     path = _file(cache.dir, key)

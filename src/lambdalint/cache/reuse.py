@@ -234,7 +234,7 @@ def _unnamed_edits_only(edited: Sequence[Tuple[ModuleFacts, ModuleFacts]],
         return None
     if any(scan_without_unnamed(b, before) != scan_without_unnamed(a, after) for b, a in rescanned.values()):
         return None
-    key = stored.store(cache, after)
+    key = stored.store(cache, after, sort_tokens=False)
     if key is None:
         return None
     derived = [k for k in extra.get("derived", ()) if k != extra.get("liveness")]
