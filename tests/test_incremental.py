@@ -596,3 +596,49 @@ def test_the_names_a_run_counted_are_stored_once_while_they_stay_the_same(tmp_pa
     warm = _lint(root, cache, "json", cold=False)
     assert _rules_run(warm[2])[0] > 0  # a full run, which records the memo again
     assert entries() == 1
+
+
+def test_a_function_added_to_a_module_reflection_reaches(tmp_path):
+    """Every function of `actions` is named (`getattr(actions, ...)`): one added
+    there names a function of the same name elsewhere that nothing named, whose
+    call of a memoised factory with a computed name then counts (warm = cold)."""
+    root = tmp_path / "project"
+    src = root / "src"
+    src.mkdir(parents=True)
+    (root / "template.yaml").write_text(TEMPLATE.split("  OrdersFunction:")[0] + (
+        "  AppFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"),
+        encoding="utf-8")
+    (src / "app.py").write_text(textwrap.dedent("""\
+        import actions
+        import db
+
+
+        def handler(event, context):
+            conn = db.get_conn("main")
+            conn.execute("select 1")
+            conn.close()
+            return getattr(actions, event["action"])(event)
+        """), encoding="utf-8")
+    (src / "db.py").write_text(textwrap.dedent("""\
+        import functools
+        import sqlite3
+
+
+        @functools.lru_cache(maxsize=None)
+        def get_conn(name):
+            return sqlite3.connect(name)
+
+
+        def _draft(key):
+            return get_conn(key)
+        """), encoding="utf-8")
+    (src / "actions.py").write_text("def cancel(event):\n    return 1\n", encoding="utf-8")
+    settle(root)
+    cache = tmp_path / "cache"
+    first = _lint(root, cache, "json", cold=False)
+    assert first[:2] == _lint(root, cache, "json", cold=True)[:2] and first[0] == 1
+    _append(src / "actions.py", "\n\ndef _draft(event):\n    return 2\n")
+    settle(root)
+    warm = _lint(root, cache, "json", cold=False)
+    assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+    assert warm[0] == 0  # `db._draft` is named now: the factory is called with more than one name

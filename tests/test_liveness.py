@@ -398,3 +398,47 @@ def test_reflection_appearing_or_going_is_refused():
     app = textwrap.dedent(HANDLER) + '\n\ndef pick(name):\n    return getattr(lib, name)\n\n\nPICK = pick\n'
     live, before, after = _edit({"app": HANDLER, "lib": LIB}, "app", app)
     assert after_edit(live, [(before, after)]) is None
+
+
+# --- the third review ---------------------------------------------------------------------
+
+_ACTIONS = """\
+    def cancel(event):
+        return 1
+    """
+
+MORE_REFLECTION: List[Tuple[str, str]] = [
+    # an alias imported in parentheses, over several lines
+    ("from jobs import (\n    actions as acts,\n)\n", "getattr(acts, event['action'])(event)"),
+    # another module's namespace read whole
+    ("from jobs import actions\n", "vars(actions)[event['action']](event)"),
+    ("from jobs import actions\n", "actions.__dict__[event['action']](event)"),
+]
+
+
+@pytest.mark.parametrize("imports,call", MORE_REFLECTION)
+def test_more_forms_of_reflection_keep_the_module_s_functions(imports, call):
+    app = imports + f"\n\ndef handler(event, context):\n    return {call}\n"
+    modules = [index_source(app.encode(), "app.py", "app"), index_source(b"", "jobs/__init__.py", "jobs"),
+               index_source(textwrap.dedent(_ACTIONS).encode(), "jobs/actions.py", "jobs.actions")]
+    pruned, _ = prune_unnamed(modules, set(), DEFAULT_PATTERNS)
+    assert [q for m in pruned if m.module == "jobs.actions" for q in m.functions if q != "<module>"] == ["cancel"]
+
+
+def test_a_module_that_reflects_on_itself_through_sys_modules_keeps_its_functions():
+    app = ("import sys\n\n\ndef handler(event, context):\n"
+           "    return getattr(sys.modules[__name__], 'act_' + event['a'])(event)\n\n\ndef act_open(event):\n    return 1\n")
+    assert _kept({"app": app})["app"] == ["act_open", "handler"]
+
+
+def test_a_name_a_reflected_module_gains_is_refused_when_it_is_unnamed_elsewhere():
+    """Every function of a module reflection reaches is named; a new one of a name
+    that another module's unnamed function has names that one too."""
+    app = 'import actions\n\n\ndef handler(event, context):\n    return getattr(actions, event["a"])(event)\n'
+    db = "def used(e):\n    return e\n\n\ndef _draft(key):\n    return key\n"
+    actions = "def cancel(event):\n    return 1\n"
+    modules = [index_source(t.encode(), f"{n}.py", n) for n, t in (("app", app), ("db", db), ("actions", actions))]
+    _, live = prune_unnamed(modules, set(), DEFAULT_PATTERNS, with_tokens=True)
+    assert "_draft" in live.dead()
+    after = index_source((actions + "\n\ndef _draft(event):\n    return 2\n").encode(), "actions.py", "actions")
+    assert after_edit(live, [(modules[2], after)]) is None

@@ -230,6 +230,12 @@ def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]
         delta.subtract(old - new)
     if any(name.startswith(REFLECTED) for name, change in delta.items() if change):
         return None  # reflection reaches other modules' functions now, or no longer
+    for before, after in edited:
+        # every function of a module reflection reaches is named once more: a name it gains
+        # or loses may change sides elsewhere (a function of that name nothing else names)
+        if after.module.rsplit(".", 1)[-1] in live.reflected and \
+                set(candidates(before, live.patterns)) != set(candidates(after, live.patterns)):
+            return None
     named = dict(live.named)
     for name, change in delta.items():
         if change and name in named:

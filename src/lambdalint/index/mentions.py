@@ -45,10 +45,14 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _DEF_HEADER = re.compile(r"\bdef[ \t]+([^\W\d]\w*)")
 _KEYWORDS = frozenset(keyword.kwlist)
 _OWN_NAMESPACE = frozenset({"globals", "vars", "getmembers", "__dict__"})
-# getattr(module, name) where name is not a plain string literal (an f-string is not one)
-_GETATTR = re.compile(r"""\bgetattr\(\s*([^\W\d][\w.]*)\s*,(?!\s*[rRbBuU]{0,2}["'][^"'\r\n]*["']\s*[,)])""")
+_OWN_MODULE = re.compile(r"modules\[\s*__name__\s*\]")  # sys.modules[__name__]
+# getattr(module, name) where name is not a plain string literal (an f-string is not one);
+# and the namespace of another module read whole: vars(m), m.__dict__, getmembers(m)
+_GETATTR = re.compile(r"""\bgetattr\(\s*([^\W\d][\w.]*)\s*,(?!\s*[rRbBuU]{0,2}["'][^"'\r\n]*["']\s*[,)])"""
+                      r"""|\bvars\(\s*([^\W\d][\w.]*)\s*\)|\b([^\W\d][\w.]*)\.__dict__\b"""
+                      r"""|\bgetmembers\(\s*([^\W\d][\w.]*)""")
 _IMPORT_AS = re.compile(r"^[ \t]*import[ \t]+([\w.]+)[ \t]+as[ \t]+(\w+)", re.M)
-_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([^)\r\n]+)", re.M)
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]*(?:\(([^)]*)\)|([^(\r\n][^\r\n]*))", re.M)
 REFLECTED = "*getattr:"
 
 
@@ -56,7 +60,8 @@ def _without_comment(m: Match[str]) -> str:
     if m.group(1) is None:
         return m.group(0)
     text = m.string
-    line = max(text.rfind("\n", 0, m.start()), text.rfind("\r", 0, m.start())) + 1
+    line = text.rfind("\n", 0, m.start()) + 1
+    line = max(line, text.rfind("\r", line, m.start()) + 1)  # (a lone carriage return ends a line too)
     # after an f-string opened on this line, a `#` may be inside it (its fields may
     # hold its own quotes since Python 3.12): kept as code
     return m.group(0) if _FSTRING_OPENING.search(text, line, m.start()) else ""
@@ -67,8 +72,8 @@ def _aliases(code: str) -> Dict[str, str]:
     out: Dict[str, str] = {}
     for dotted, alias in _IMPORT_AS.findall(code):
         out[alias] = dotted
-    for module, names in _FROM_IMPORT.findall(code):
-        for part in names.split(","):
+    for module, grouped, plain in _FROM_IMPORT.findall(code):
+        for part in (grouped or plain).split(","):
             words = part.split()
             if len(words) == 3 and words[1] == "as":
                 out[words[2]] = f"{module}.{words[0]}"
@@ -85,11 +90,12 @@ def mentioned_names(text: str) -> str:
     counts = Counter(_IDENTIFIER.findall(code))
     defined = _DEF_HEADER.findall(code)
     names: Set[str] = set()
-    if _OWN_NAMESPACE.isdisjoint(counts):
+    if _OWN_NAMESPACE.isdisjoint(counts) and not _OWN_MODULE.search(code):
         counts.subtract(defined)
-    if "getattr" in counts:
+    if not {"getattr", "vars", "__dict__", "getmembers"}.isdisjoint(counts):
         aliases = _aliases(code)
-        for target in _GETATTR.findall(code):
+        for groups in _GETATTR.findall(code):
+            target = next(g for g in groups if g)
             head, _, rest = target.partition(".")
             dotted = aliases.get(head, head) + ("." + rest if rest else "")
             names.add(REFLECTED + dotted.rsplit(".", 1)[-1])
