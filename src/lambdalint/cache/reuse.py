@@ -94,6 +94,12 @@ def reuse(memo: "RunMemo", old: "Memo", changes: Optional["Changes"], options: O
             return None
         updated.update(same[0])
         extra = same[1]
+        if options.verbose:
+            import sys
+
+            # (comments, a reworded docstring, functions nothing names...)
+            print(f"lambdalint: the last run's result holds: {len(changes.differ)} changed file(s) change "
+                  f"nothing a check reads", file=sys.stderr)
     if updated:  # new stamps: the next run need not hash these files again
         inputs = {path: updated.get(path, i) for path, i in old.inputs.items()}
         memo.store(Memo(memo.started_ns, inputs, old.result, old.pruned, extra), options.cache)
