@@ -435,40 +435,24 @@ _HANDLER_CLOSING = """
 """
 
 
-def test_a_factory_handed_around_by_a_module_that_imports_its_module_is_no_single_object(tmp_path):
+@pytest.mark.parametrize("named", [True, False])
+def test_a_factory_handed_around_by_a_module_that_imports_its_module(tmp_path, named):
+    """``warm_all`` calls the factory with other names: when something names it, the
+    factory makes more than one object and closing one is no finding; when nothing
+    does, it never runs in the Lambda (``lambdalint.graph.liveness``), the handler's
+    constant is the only name, and the handler closes the one object every invocation gets."""
     diagnostics = lint(tmp_path, {
         "pkg/__init__.py": "from pkg.db import get_db\n",
         "pkg/db.py": _DB_WITH_PARAMETER,
         # (jobs is loaded with the handler: in a Lambda that never imports it, its calls never run)
         "app.py": _HANDLER_CLOSING.replace("from pkg import get_db", "from pkg.db import get_db\n    import jobs")
-                                  .replace("{marker}", ""),
+                                  .replace("{marker}", "" if named else "# expect: LAM101"),
         "jobs.py": """
             from pkg import db
 
             def warm_all(names):
                 return list(map(db.get_db, names))
-
-            WARMERS = [warm_all]
-        """,
-    })
-    assert not diagnostics, "\n".join(f"{d.line}: {d.code} {d.message}" for d in diagnostics)
-
-
-def test_a_factory_handed_around_only_by_a_function_nothing_names_is_one_object(tmp_path):
-    """As above, but nothing names ``warm_all``: it never runs in the Lambda, so
-    the handler's constant is the only name the factory is called with, and the
-    handler closes the one object every invocation gets (``lambdalint.graph.liveness``)."""
-    diagnostics = lint(tmp_path, {
-        "pkg/__init__.py": "from pkg.db import get_db\n",
-        "pkg/db.py": _DB_WITH_PARAMETER,
-        "app.py": _HANDLER_CLOSING.replace("from pkg import get_db", "from pkg.db import get_db\n    import jobs")
-                                  .replace("{marker}", "# expect: LAM101"),
-        "jobs.py": """
-            from pkg import db
-
-            def warm_all(names):
-                return list(map(db.get_db, names))
-        """,
+        """ + ("\n            WARMERS = [warm_all]\n" if named else ""),
     })
     assert found(diagnostics) == expected_markers(tmp_path)
 

@@ -40,12 +40,11 @@ from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterable, List, 
 
 from lambdalint.graph.entrykinds import leads_with_event_context
 from lambdalint.index.facts import ModuleFacts, body_summary, iter_events
-from lambdalint.index.mentions import REFLECTED
+from lambdalint.index.mentions import IDENTIFIER, REFLECTED
 
 if TYPE_CHECKING:
     from lambdalint.index.scan import ModuleScan
 
-_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _LAST_NAME = re.compile(r"([^\W\d]\w*)[^\w]*$")  # of a path: `handler` in `app:handler()`
 
 
@@ -78,7 +77,7 @@ def entry_tokens(strings: Iterable[str]) -> Set[str]:
     ``src/jobs/run.py:main``, ``app:create_app()``): each may name a function."""
     out: Set[str] = set()
     for s in strings:
-        out.update(_IDENTIFIER.findall(s))
+        out.update(IDENTIFIER.findall(s))
     return out
 
 
@@ -100,10 +99,8 @@ def liveness(modules: Sequence[ModuleFacts], entries: AbstractSet[str], patterns
              with_tokens: bool = False) -> Liveness:
     """The names of ``modules`` and of the entry strings (``entry_tokens``);
     ``tokens`` only ``with_tokens`` (for the run memo: it costs a set of every name)."""
-    wanted: Set[str] = set()
-    for m in modules:
-        if m.problem is None:
-            wanted.update(candidates(m, patterns))
+    names_of = {m.module: set(candidates(m, patterns)) for m in modules if m.problem is None}
+    wanted: Set[str] = set().union(*names_of.values())
     named: Counter = Counter({n: 0 for n in wanted})
     tokens: Set[str] = set(entries) if with_tokens else set()
     named.update(wanted & entries)
@@ -114,9 +111,9 @@ def liveness(modules: Sequence[ModuleFacts], entries: AbstractSet[str], patterns
         reflected.update(n[len(REFLECTED):] for n in names if n.startswith(REFLECTED))
         if with_tokens:
             tokens.update(names)
-    for m in modules:  # `getattr(actions, event["action"])`: each function of `actions` is named once more
-        if m.problem is None and m.module.rsplit(".", 1)[-1] in reflected:
-            named.update(set(candidates(m, patterns)))
+    for module, names in names_of.items():  # `getattr(actions, event["action"])`: each is named once more
+        if module.rsplit(".", 1)[-1] in reflected:
+            named.update(names)
     return Liveness(dict(named), frozenset(tokens) if with_tokens else None, tuple(patterns), frozenset(entries),
                     frozenset(reflected))
 
@@ -172,16 +169,16 @@ def without_unnamed(m: ModuleFacts, names: AbstractSet[str], patterns: Sequence[
     """``m`` without the functions ``names`` (``unnamed_in``), nor what is
     defined inside them; ``m`` itself when there are none. ``unnamed`` keeps
     their names, for code that must not reuse one (a fix's new function)."""
-    gone = [q for name, qualnames in candidates(m, patterns).items() if name in names for q in qualnames]
-    if not gone:
+    left_out = {name: qualnames for name, qualnames in candidates(m, patterns).items() if name in names}
+    if not left_out:
         return m
-    prefixes = tuple(q + "." for q in gone)
-    drop = set(gone)
+    drop = {q for qualnames in left_out.values() for q in qualnames}
+    prefixes = tuple(q + "." for q in drop)
     return dataclasses.replace(
         m,
         functions={q: f for q, f in m.functions.items() if q not in drop and not q.startswith(prefixes)},
         classes={q: c for q, c in m.classes.items() if not q.startswith(prefixes)},
-        unnamed=tuple(sorted(set(names) & set(candidates(m, patterns)))),
+        unnamed=tuple(sorted(left_out)),
     )
 
 
@@ -196,20 +193,19 @@ def prune_unnamed(modules: Sequence[ModuleFacts], entries: AbstractSet[str], pat
     dead = live.dead()
     kept: Dict[int, Tuple[ModuleFacts, FrozenSet[str], ModuleFacts]] = {}
     out = []
-    for m in modules if dead else ():
-        mine = frozenset(unnamed_in(m, live, dead))
-        if not mine:
-            out.append(m)
-            continue
-        live.unnamed[m.module] = tuple(sorted(mine))
-        hit = memo.get(id(m)) if memo is not None else None
-        made = hit[2] if hit is not None and hit[0] is m and hit[1] == mine else without_unnamed(m, mine, patterns)
-        kept[id(m)] = (m, mine, made)
-        out.append(made)
+    for m in modules:
+        mine = frozenset(unnamed_in(m, live, dead)) if dead else frozenset()
+        if mine:
+            live.unnamed[m.module] = tuple(sorted(mine))
+            hit = memo.get(id(m)) if memo is not None else None
+            made = hit[2] if hit is not None and hit[0] is m and hit[1] == mine else without_unnamed(m, mine, patterns)
+            kept[id(m)] = (m, mine, made)
+            m = made
+        out.append(m)
     if memo is not None:  # only this run's: the facts of an earlier text are not kept alive
         memo.clear()
         memo.update(kept)
-    return (out, live) if dead else (list(modules), live)
+    return out, live
 
 
 def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]) -> Optional[Liveness]:
@@ -301,14 +297,18 @@ def _plain(name: str, decorated: bool, patterns: Sequence[str], params: Sequence
         and not any(fnmatch.fnmatchcase(name, p) for p in patterns) and not leads_with_event_context(params)
 
 
+def _without_plain_defs(scan: "ModuleScan", patterns: Sequence[str], among: Optional[AbstractSet[str]] = None
+                        ) -> "ModuleScan":
+    """``scan`` without its plain module-level functions (those named in ``among``, when given)."""
+    return dataclasses.replace(scan, defs=tuple(
+        d for d in scan.defs
+        if not ((among is None or d.name in among) and _plain(d.name, bool(d.decorators), patterns, d.params))))
+
+
 def same_scan_but_plain_functions(before: "ModuleScan", after: "ModuleScan", patterns: Sequence[str]) -> bool:
     """Whether two scans differ at most in their plain module-level functions:
     a quick refusal, before indexing, of an edit that changes more."""
-    def rest(scan: "ModuleScan") -> "ModuleScan":
-        return dataclasses.replace(scan, defs=tuple(d for d in scan.defs
-                                                    if not _plain(d.name, bool(d.decorators), patterns, d.params)))
-
-    return rest(before) == rest(after)
+    return _without_plain_defs(before, patterns) == _without_plain_defs(after, patterns)
 
 
 def plain_edits_may_be_unnamed(before: "ModuleScan", after: "ModuleScan", live: Liveness,
@@ -333,6 +333,4 @@ def scan_without_unnamed(scan: "ModuleScan", live: Liveness) -> "ModuleScan":
     never takes such a function as an entry point (no decorator, no pattern,
     no setting names it: ``lambdalint.graph.prune.could_be_entry``), so equal
     scans without them select the same modules."""
-    dead = live.dead()
-    return dataclasses.replace(scan, defs=tuple(
-        d for d in scan.defs if not (d.name in dead and _plain(d.name, bool(d.decorators), live.patterns, d.params))))
+    return _without_plain_defs(scan, live.patterns, live.dead())

@@ -41,7 +41,7 @@ _STRING_OR_COMMENT = re.compile(
     r"""|"(?:\\.|[^"\\\r\n])*(?:"|(?=[\r\n])|\Z)|'(?:\\.|[^'\\\r\n])*(?:'|(?=[\r\n])|\Z))"""
     r"""|(\#[^\r\n]*)""", re.S)
 _FSTRING_OPENING = re.compile(r"""(?<![\w])[rRbB]?[fFtT][rRbB]?["']""")
-_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+IDENTIFIER = re.compile(r"[^\W\d]\w*")  # (also what graph.liveness reads entry strings with)
 _DEF_HEADER = re.compile(r"\bdef[ \t]+([^\W\d]\w*)")
 _KEYWORDS = frozenset(keyword.kwlist)
 _OWN_NAMESPACE = frozenset({"globals", "vars", "getmembers", "__dict__"})
@@ -87,7 +87,7 @@ def mentioned_names(text: str) -> str:
     keywords aside) that occur other than as the name in a ``def`` header, and
     the names reflection reaches (above), sorted and joined by spaces."""
     code = _STRING_OR_COMMENT.sub(_without_comment, text)
-    counts = Counter(_IDENTIFIER.findall(code))
+    counts = Counter(IDENTIFIER.findall(code))
     defined = _DEF_HEADER.findall(code)
     names: Set[str] = set()
     if _OWN_NAMESPACE.isdisjoint(counts) and not _OWN_MODULE.search(code):
