@@ -226,6 +226,39 @@ def test_a_stuck_pool_is_not_waited_on_for_ever(tmp_path):
 
 
 @posix_only
+def test_no_worker_outlives_a_run_ended_while_its_pool_runs():
+    """The CI failure behind ``test_ctrl_c_twice_in_a_row[0.0]``: the second
+    Ctrl-C kills the workers and exits while the pool still runs, and the pool's
+    own thread had already forked their replacements. Those outlived the run,
+    blocked on a queue nobody serves, holding the caller's stderr open, so its
+    ``communicate`` never returned. Here the moment is made certain: the pool is
+    busy, the workers are killed as the second Ctrl-C kills them, the process exits."""
+    script = (
+        "import os, time\n"
+        "from lambdalint.run.workers import start_pool\n"
+        "from lambdalint import interrupt\n"
+        "pool = start_pool(2)\n"
+        "pool.map_async(time.sleep, [60] * 4)\n"
+        "time.sleep(0.5)\n"
+        "interrupt._kill_workers()\n"
+        "os._exit(130)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=child_env(), start_new_session=True)
+    try:
+        proc.communicate(timeout=20)  # every holder of its pipes ended
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("a worker outlived the process that started it")
+    assert proc.returncode == 130
+    end = time.monotonic() + 5
+    while _group(proc.pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert _group(proc.pid) == []
+
+
+@posix_only
 def test_pool_workers_ignore_ctrl_c():
     script = (
         "import signal\n"

@@ -111,17 +111,20 @@ def _kill_workers() -> None:
     mp = sys.modules.get("multiprocessing")
     if mp is None:
         return
-    try:
-        children = mp.active_children()
-    except Exception:  # noqa: BLE001 - best effort on the way out
-        return
-    for child in children:
+    # twice: a pool that still runs replaces the workers killed in the first
+    # pass (those it forks later end with this process: lambdalint.run.workers)
+    for _ in range(2):
         try:
-            child.kill()
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-    for child in children:  # reaped here: not every init reaps the orphans it inherits
-        try:
-            child.join(1.0)
+            children = mp.active_children()
         except Exception:  # noqa: BLE001 - best effort on the way out
-            pass
+            return
+        for child in children:
+            try:
+                child.kill()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        for child in children:  # reaped here: not every init reaps the orphans it inherits
+            try:
+                child.join(1.0)
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                pass

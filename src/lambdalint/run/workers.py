@@ -12,6 +12,7 @@ import gc
 import heapq
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from lambdalint.cache.fill import index_batch  # noqa: F401 - run in the pool and by indexing ahead
@@ -110,6 +111,30 @@ def _worker_init() -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # a worker starts with the collector on, whatever the run paused (see _check)
     gc.enable()
+    _end_with_the_parent()
+
+
+# How often a worker looks whether the process that started it is still there.
+PARENT_WATCH_S = 0.1
+
+
+def _end_with_the_parent() -> None:
+    """End this worker when its parent is gone. A run ended by a second Ctrl-C
+    kills its workers and exits at once; but the pool's own thread replaces a
+    worker that dies while the pool still runs, and a worker forked in that
+    moment would outlive the run, blocked for ever on a queue nobody serves,
+    holding the caller's stderr open (``subprocess.run`` then never returns)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_WATCH_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="lambdalint-parent-watch", daemon=True).start()
 
 
 def stop(pool: Any, grace: float) -> None:
