@@ -413,6 +413,11 @@ MORE_REFLECTION: List[Tuple[str, str]] = [
     # another module's namespace read whole
     ("from jobs import actions\n", "vars(actions)[event['action']](event)"),
     ("from jobs import actions\n", "actions.__dict__[event['action']](event)"),
+    # the module imported by a call, by its name as a string
+    ("import importlib\n", "getattr(importlib.import_module('jobs.actions'), event['action'])(event)"),
+    ("import importlib\n\nacts = importlib.import_module('jobs.actions')\n", "getattr(acts, event['action'])(event)"),
+    ("from importlib import import_module\n\nACTS: object = import_module(\"jobs.actions\")\n",
+     "getattr(ACTS, event['action'])(event)"),
 ]
 
 

@@ -14,8 +14,10 @@ Reflection names functions without spelling them:
   ``inspect.getmembers(...)``, ``__dict__``) mentions every function it defines;
 - ``getattr(module, name)`` with a name that is not a string literal gives the
   token ``*getattr:<last part of the module's dotted name>`` (``*getattr:actions``
-  for ``getattr(actions, event["action"])`` after ``from app import actions``):
-  every function of a module of that name is named.
+  for ``getattr(actions, event["action"])`` after ``from app import actions``, or
+  after ``actions = importlib.import_module("app.actions")``, or for
+  ``getattr(import_module("app.actions"), ...)``): every function of a module of
+  that name is named.
 
 Strings are read as strings (a ``#`` in ``"ORDER#" + key(event)`` starts no
 comment) by a scan that knows Python's string literals, not by the tokenizer,
@@ -48,9 +50,13 @@ _OWN_NAMESPACE = frozenset({"globals", "vars", "getmembers", "__dict__"})
 _OWN_MODULE = re.compile(r"modules\[\s*__name__\s*\]")  # sys.modules[__name__]
 # getattr(module, name) where name is not a plain string literal (an f-string is not one);
 # and the namespace of another module read whole: vars(m), m.__dict__, getmembers(m)
-_GETATTR = re.compile(r"""\bgetattr\(\s*([^\W\d][\w.]*)\s*,(?!\s*[rRbBuU]{0,2}["'][^"'\r\n]*["']\s*[,)])"""
+_IMPORT_MODULE = r"""(?:importlib\s*\.\s*)?import_module\(\s*[rRuU]?["']([\w.]+)["']\s*\)"""
+_GETATTR = re.compile(r"""\bgetattr\(\s*(?:([^\W\d][\w.]*)|""" + _IMPORT_MODULE + r""")\s*,"""
+                      r"""(?!\s*[rRbBuU]{0,2}["'][^"'\r\n]*["']\s*[,)])"""
                       r"""|\bvars\(\s*([^\W\d][\w.]*)\s*\)|\b([^\W\d][\w.]*)\.__dict__\b"""
                       r"""|\bgetmembers\(\s*([^\W\d][\w.]*)""")
+# `actions = importlib.import_module("jobs.actions")`: the name then denotes that module
+_IMPORTED_BY_CALL = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*" + _IMPORT_MODULE, re.M)
 _IMPORT_AS = re.compile(r"^[ \t]*import[ \t]+([\w.]+)[ \t]+as[ \t]+(\w+)", re.M)
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]*(?:\(([^)]*)\)|([^(\r\n][^\r\n]*))", re.M)
 REFLECTED = "*getattr:"
@@ -70,6 +76,8 @@ def _without_comment(m: Match[str]) -> str:
 def _aliases(code: str) -> Dict[str, str]:
     """Local name -> dotted name, from the module's import statements."""
     out: Dict[str, str] = {}
+    for alias, dotted in _IMPORTED_BY_CALL.findall(code):
+        out[alias] = dotted
     for dotted, alias in _IMPORT_AS.findall(code):
         out[alias] = dotted
     for module, grouped, plain in _FROM_IMPORT.findall(code):
