@@ -17,6 +17,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.instance_attributes import InstanceAttributes
+from lambdalint.graph.fields import field_factories
 from lambdalint.graph.memoised import MemoisedFactories
 from lambdalint.knowledge.callbacks import load_callback_catalog
 
@@ -633,7 +634,7 @@ class Project(MemoisedFactories, InstanceAttributes):
             if not has_init and args is not None:
                 # a field given no argument gets its `default_factory`'s product
                 given = {name for name, _ in args[1]}
-                for name, value in self._field_factories(cls):
+                for name, value in field_factories(self, cls):
                     if name not in given:
                         target = paths.join(gpath, [name])
                         made = next(b for b in self.bindings[gpath] if b.value and b.value.endswith("()"))
@@ -646,26 +647,6 @@ class Project(MemoisedFactories, InstanceAttributes):
                         made = next(b for b in self.bindings[gpath] if b.value and b.value.endswith("()"))
                         self.bindings.setdefault(target, []).append(
                             Binding(target, value, made.module, made.function, made.span))
-
-    def _field_factories(self, cls: Tuple[str, str]) -> List[Tuple[str, str]]:
-        """(field, what its factory makes) for the fields of a dataclass declared with
-        ``field(default_factory=...)``: ``("http", "httpx.Client()")``."""
-        module, name = cls
-        body = self.function(module, "<module>")
-        prefix = f"{module}.{name}."
-        events = list(iter_events(body.body)) if body is not None else []
-        # the class body's assignments, by line: `http: httpx.Client = field(...)`
-        fields = {e.span[0]: e.path[len(prefix):] for e in events
-                  if e.kind == "assign" and e.path and e.path.startswith(prefix) and "." not in e.path[len(prefix):]}
-        out: List[Tuple[str, str]] = []
-        for e in events:
-            if e.kind != "call" or e.span[0] not in fields or not e.path:
-                continue
-            factory = dict(e.kwargs).get("default_factory")
-            target = self.target(e.path) if factory else None
-            if target is not None and target.path in _FIELD_FUNCTIONS:
-                out.append((fields[e.span[0]], factory if factory.endswith("()") else factory + "()"))
-        return out
 
     def _constructor_arguments(self, gpath: str, cls: Tuple[str, str]
                                ) -> Optional[Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Optional[str]], ...]]]:
@@ -722,7 +703,6 @@ _UNSPLIT: Any = object()  # ``split_dotted`` not asked about a path yet
 SELF_OF_METHOD = "__self__"  # the instance a module-level bound method is bound to
 # decorators that keep a function's result for the process's life, one per argument tuple
 # (the standard library's: what a third-party cache does with its entries varies)
-_FIELD_FUNCTIONS = frozenset({"dataclasses.field", "pydantic.Field", "pydantic.fields.Field"})  # take `default_factory`
 _MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
 
 

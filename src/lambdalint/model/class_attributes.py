@@ -24,7 +24,7 @@ _REBINDS = frozenset({"assign", "augassign", "del"})
 # bases that do not turn class-body attributes into something else
 _PLAIN_BASES = frozenset({"builtins.object", "abc.ABC", "object"})
 # calls that declare a per-instance field in a class body
-_FIELD_CALLS = frozenset({"field", "Field", "ib", "attrib"})
+_FIELD_CALLS = frozenset({"field", "Field", "ib", "attrib", "Factory"})  # `x: dict = attr.Factory(dict)` too
 
 
 class ClassAttributes:
@@ -96,7 +96,7 @@ class ClassAttributes:
 
 
 def _declares_field(value: str | None) -> bool:
-    """``dataclasses.field()``, ``pydantic.Field()``, ``attr.ib()``: a field declaration."""
+    """``dataclasses.field()``, ``pydantic.Field()``, ``attr.ib()``, ``attr.Factory()``: a field declaration."""
     if not value or not value.endswith("()"):
         return False
     return value[:-2].replace(":", ".").rsplit(".", 1)[-1] in _FIELD_CALLS
