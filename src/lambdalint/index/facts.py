@@ -72,7 +72,9 @@ class Event:
     - ``setitem``: ``path[key] = ...``; ``consts`` holds ``(("key", "const"),)``
       when the key is a constant, ``args`` the key's path when it has one, and
       ``("keytext", source)`` when the key is one string or integer literal (which
-      slot: ``CACHE["user"]``). (``del path[key]`` is a ``call`` of
+      slot: ``CACHE["user"]``), and ``("emptied", "whole")`` for ``path[:] = []`` (or
+      ``= ()``), ``("emptied", "part")`` for a slice that drops a range (``path[:-100] =
+      []``). (``del path[key]`` is a ``call`` of
       ``path.__delitem__``, with the same ``keytext``.) A ``use`` of ``x[key]``
       carries the same ``keytext``; a call's display argument of constants carries
       ``("#0:key", source)`` for each of its keys (``d.update({"user": u})``).

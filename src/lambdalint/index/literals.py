@@ -142,3 +142,19 @@ def dotted_name(node: cst.BaseExpression) -> str:
 
 def name_of(node: cst.BaseExpression) -> str:
     return node.value if isinstance(node, cst.Name) else dotted_name(node)
+
+
+def slice_emptied(target: cst.BaseExpression, value: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+    """``(("emptied", "whole"),)`` for ``x[:] = []`` (or ``= ()``), which empties ``x`` as
+    ``x.clear()`` does; ``(("emptied", "part"),)`` for ``x[:-100] = []``, ``x[10:] = []``,
+    which drop a range and keep the rest; ``()`` for anything else."""
+    if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
+        return ()
+    piece = target.slice[0].slice
+    if not isinstance(piece, cst.Slice) or piece.step is not None:
+        return ()  # (an extended slice, `x[::2] = []`, raises unless it is empty already)
+    if not isinstance(value, (cst.List, cst.Tuple)) or value.elements:
+        return ()
+    from_start = piece.lower is None or isinstance(piece.lower, cst.Integer) and piece.lower.value == "0"
+    whole = from_start and piece.upper is None
+    return (("emptied", "whole" if whole else "part"),)

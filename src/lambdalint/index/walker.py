@@ -13,7 +13,7 @@ from lambdalint.index.expressions import Expressions
 from lambdalint.index.paths import redefined_key
 from lambdalint.index.literals import (
     NO_SPAN, const_items, is_const, literal_consts, element_of, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
-    key_text,
+    key_text, slice_emptied,
 )
 
 
@@ -271,7 +271,7 @@ class Walker(Expressions):
                 self.bind_target(target.target, v, node, grown[0] + self.joined(node.value), grown[1])
             else:
                 self.bind_target(target.target, v, node, literal_consts(node.value) + self.joined(node.value) +
-                                 self.vector_words(node.value))
+                                 self.vector_words(node.value) + slice_emptied(target.target, node.value))
 
     def alternatives(self, node: cst.Assign) -> bool:
         """``self.cache = cache or Cache()``: a value given, or one made by a call when it
@@ -686,7 +686,7 @@ class Walker(Expressions):
             base = self.ref(target.value)
             key, consts = self.subscript_key(target)
             if base is not None:
-                joins = tuple(c for c in literal if c[0] == "joins")
+                joins = tuple(c for c in literal if c[0] in ("joins", "emptied"))
                 self.emit(Event("setitem", self.span(node), path=base, value=value, args=key, consts=consts + joins))
         elif isinstance(target, (cst.Tuple, cst.List)):
             # `a, b = make_pair()`: each name holds one of the things the call made

@@ -551,6 +551,9 @@ class GrowthInterpreter(Interpreter):
 
     def setitem(self, e: Event, state: State, frame: GrowthFrame) -> State:
         c, rest = self.find(e.path, frame)
+        emptied = dict(e.consts).get("emptied")
+        if c is not None and not rest and emptied is not None and c.kind.literal == "list":
+            return self.slice_emptied(c, e, state, frame, emptied)
         if c is None or ("key", "const") in e.consts:
             return state
         key = e.args[0] if e.args else None
@@ -561,6 +564,15 @@ class GrowthInterpreter(Interpreter):
             return self.grew(c, e, state, frame, f"`{name}[...] = ...`", VARIES, key, name)
         if rest == ["__getitem__", "()"] and (c.kind.nested or "__setitem__" in c.kind.grows_by_key):
             return self.grew(c, e, state, frame, f"`{name}[...][...] = ...`", VARIES, name=name)
+        return state
+
+    def slice_emptied(self, c: Collection, e: Event, state: State, frame: GrowthFrame, emptied: str) -> State:
+        """``ITEMS[:] = []`` empties the list as ``ITEMS.clear()`` does: a reset where it
+        runs. ``ITEMS[:-100] = []`` drops all but the last 100: an eviction, which bounds it."""
+        name = self.spelled(frame, e.path, c, 0)
+        if emptied == "whole":
+            return self.reset(c, e, state, frame, f"`{name}[:] = []`")
+        self.bounded.setdefault(c.path, f"`{name}[...] = []`")
         return state
 
     def augassign(self, e: Event, state: State, frame: GrowthFrame) -> State:
