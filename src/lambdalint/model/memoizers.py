@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
 from lambdalint.index.span import within
-from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.link import Project, Target, iter_events
 from lambdalint.graph.reach import FORMATTED, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Decorator, Event, Function, Span
@@ -30,6 +30,7 @@ from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame
                                      shared_prefix)
 from lambdalint.model.growth_guards import expires, member_container
 from lambdalint.model.lifetimes import State, Step, with_status
+from lambdalint.model.memo_lifetime import outlives_invocation
 
 _PLACE = "<memo>"  # state keys: "<memo>module:name"
 _CLEARS = "cache_clear"
@@ -54,6 +55,8 @@ def unbounded_memoizer(project: Project, catalog: GrowthCatalog, module: str, fn
         m = catalog.memoizer_for(_dotted(project, dec.path))
         if m is None or not _unbounded(project, m, dec, collections):
             continue
+        if not outlives_invocation(project, module, fn.qualname):
+            return None  # defined in a function, made anew (its cache empty) by every call of it
         return Memoised(module, fn.qualname, fn.span, dec, m, f"`@{dec.text or paths.display(dec.path)}`")
     return None
 
@@ -223,15 +226,44 @@ class MemoInterpreter(GrowthInterpreter):
         if t is None:
             return None
         if t.kind == "global":
-            return self.assigned.get(t.path)
+            return self.assigned.get(t.path) or self.held_memoised(t.path)
         if t.kind == "function" and t.module:
-            k = (t.module, t.qualname)
-            if k not in self.memoised:
-                fn = self.project.function(t.module, t.qualname)
-                self.memoised[k] = unbounded_memoizer(self.project, self.catalog, t.module, fn,
-                                                      self.memo_collections) if fn else None
-            return self.memoised[k]
+            return self.function_memoiser(t.module, t.qualname)
         return None
+
+    def function_memoiser(self, module: str, qualname: str) -> Optional[Memoised]:
+        k = (module, qualname)
+        if k not in self.memoised:
+            fn = self.project.function(module, qualname)
+            self.memoised[k] = unbounded_memoizer(self.project, self.catalog, module, fn,
+                                                  self.memo_collections) if fn else None
+        return self.memoised[k]
+
+    def held_memoised(self, gpath: str) -> Optional[Memoised]:
+        """What memoises the function a module-level place holds: one defined in another
+        function and kept (``global _render; _render = render``, ``Registry.lookup =
+        lookup``), or returned by a maker whose result is kept (``load = make_loader()``)."""
+        for b in self.project.bindings.get(gpath, ()):
+            for t in self.functions_named(b.value):
+                m = self.function_memoiser(t.module, t.qualname)
+                if m is not None:
+                    return m
+        return None
+
+    def functions_named(self, value: Optional[str]) -> List[Target]:
+        """The project function ``value`` names, or those the function it calls returns."""
+        if not value or value in ("None", "<const>"):
+            return []
+        callee = paths.callable_of(value)
+        t = self.project.target(callee if callee else value)
+        if t is None or t.kind != "function" or not t.module:
+            return []
+        if callee is None:
+            return [t]
+        maker = self.project.function(t.module, t.qualname)
+        returned = [self.project.target(e.value) for e in iter_events(maker.body) if e.kind == "return" and e.value] \
+            if maker is not None else []
+        return [r for r in returned if r is not None and r.kind == "function" and r.module]
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         return super().growth_call(e, self.memo_call(e, state, frame), frame)
