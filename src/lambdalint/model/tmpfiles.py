@@ -57,6 +57,11 @@ PLACE = "<tmp>/"  # the state key of /tmp
 _MARKER = re.compile(re.escape(TMP) + r"\d+")
 _EXISTS = frozenset({"exists", "lexists", "isfile", "isdir", "is_file", "is_dir"})  # tests that a path is there
 _PROCESS_ID = "os.getpid("
+# calls that give a path's text, the same name (`str(dest)`, `os.fspath(dest)`), and the
+# methods that do (`dest.as_posix()`): a writer given one writes the path itself
+_TO_TEXT = frozenset({"builtins.str", "os.fspath", "os.fsdecode"})
+_TEXT_SUFFIXES = (".as_posix()", ".__fspath__()", ".__str__()")
+_FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:%dest>"
 _MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tarfile.open()'s modes
 
 
@@ -111,6 +116,18 @@ def pattern_covers(removed: str, made: str) -> bool:
     other way round), or a name inside it (``/tmp/work`` holds ``/tmp/work/{}``)."""
     spelled = ".*".join(re.escape(part) for part in removed.rstrip("/").split("{}"))
     return re.fullmatch(spelled + "(?:/.*)?", made, re.S) is not None
+
+
+def same_path(value: Optional[str]) -> Optional[str]:
+    """``%dest.as_posix()`` -> ``%dest``: the path a same-name method is called on."""
+    while value is not None and value.endswith(_TEXT_SUFFIXES):
+        value = value[:value.rindex(".")]
+    return value
+
+
+def _is_text_of(value: Optional[str]) -> bool:
+    """``builtins.str()``: the result of a call that gives a path's text."""
+    return value is not None and value.endswith("()") and value[:-2] in _TO_TEXT
 
 
 def string_constant(source: Optional[str]) -> Optional[str]:
@@ -230,6 +247,7 @@ class TmpInterpreter(GrowthInterpreter):
         self.recent: List[Tuple[Event, bool]] = []  # tmppath events not yet consumed: (event, unique)
         self.held_reads: List[Tuple[Span, str]] = []  # reads of a local that holds a per-invocation /tmp path
         self.written: set = set()  # locals holding a /tmp path that a writer was given (a file made)
+        self.texts: List[Tuple[Span, str]] = []  # recent `str(path)`/`os.fspath(path)` calls: (span, the path)
         self.origin: Optional[Tuple[str, Span]] = None  # where the name the last writer checked was built
 
     def worth_replaying(self) -> bool:
@@ -257,6 +275,9 @@ class TmpInterpreter(GrowthInterpreter):
             unique = any(not self.same_each_invocation(a, frame) for a in e.args) or any(a is None for a in e.args)
             self.recent = (self.recent + [(e, unique)])[-8:]
             return state, []
+        if e.kind == "call" and len(e.args) == 1 and not e.kwargs and e.args[0] is not None \
+                and resolve(self.project, e.path, frame.env) in _TO_TEXT:
+            self.texts = (self.texts + [(e.span, e.args[0])])[-8:]
         if e.kind == "use":
             root = root_of(e.path) if e.path and e.path[:1] in "$%" else ""
             held = frame.env.get(root) if root else None
@@ -334,15 +355,40 @@ class TmpInterpreter(GrowthInterpreter):
                                      for a in e.args)))
         return fixed_text(found, b.span, whole=True)
 
+    # a string formatted from one part (`f"{dest}"`, `"%s" % dest`) is read as that part; the
+    # index does not say whether text was added (`f"{dest}.part"`): LAM203 asks only whether the
+    # name is made per invocation, which it is either way
+    formats_are_paths = True
+
     def argument(self, e: Event, position: int, keyword: str) -> Tuple[bool, Optional[str], Optional[str]]:
-        """(passed, path, constant source) of one argument."""
+        """(passed, path, constant source) of one argument; a path's text
+        (``str(dest)``, ``os.fspath(dest)``, ``dest.as_posix()``) is the path."""
         consts = dict(e.consts)
-        for name, value in e.kwargs:
+        for i, (name, value) in enumerate(e.kwargs):
             if name == keyword:
-                return True, value, consts.get(name)
+                return True, self.path_of_text(e, len(e.args) + i), consts.get(name)
         if 0 <= position < len(e.args):
-            return True, e.args[position], consts.get(f"#{position}")
+            return True, self.path_of_text(e, position), consts.get(f"#{position}")
         return False, None, None
+
+    def path_of_text(self, e: Event, index: int) -> Optional[str]:
+        """The path whose text the argument ``index`` of ``e`` (positional, then keyword)
+        is, else the argument itself."""
+        given = [*e.args, *(v for _, v in e.kwargs)]
+        value = same_path(given[index])
+        if value is None:
+            return None
+        if self.formats_are_paths and value.startswith(_FORMATTED) and "," not in value:
+            return same_path(value[len(_FORMATTED):-1])
+        if not _is_text_of(value):
+            return value
+        # which `str(...)` it is: the conversions inside the call, in the order of its arguments
+        inside = sorted((at, arg) for at, arg in self.texts if _within(at, e.span) and at != e.span)
+        outer = [(at, arg) for at, arg in inside if not any(o != at and _within(at, o) for o, _ in inside)]
+        texts = [i for i, v in enumerate(given) if _is_text_of(v)]
+        if len(texts) != len(outer):
+            return value  # a conversion not seen (or one of another kind): which is which is not known
+        return same_path(outer[texts.index(index)][1])
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         if e.path and e.path[:1] in "$%":
