@@ -81,6 +81,10 @@ class TmpRecord:
 
 
 class SharedTmpInterpreter(TmpInterpreter):
+    # which name a write goes to is the question here: `f"{target}.part"`, renamed onto
+    # `target` afterwards, is another name, and the index does not tell it from `f"{target}"`
+    formats_are_paths = False
+
     def __init__(self, project: Project, catalog: GrowthCatalog) -> None:
         super().__init__(project, catalog, {})
         self.ops: List[TmpOp] = []

@@ -51,10 +51,17 @@ _ARGV = "@argv"
 _WORDS = "@words"  # env keys "@words%command": the words of the command vector a local holds
 _ADDS_WORDS = frozenset({"append", "extend", "insert"})
 EMPTIED = "<emptied>"  # a removal's target: what it empties (EMPTIED + the name, or nothing: any appended file)
+NAMED = "<named>"  # a removal's target: NAMED + the /tmp name (or name pattern, "{}" for a part) it removes
+UNRELATED = "<unrelated>"  # a removal's target that is none of the handler's /tmp files: elsewhere, or request data
 PLACE = "<tmp>/"  # the state key of /tmp
 _MARKER = re.compile(re.escape(TMP) + r"\d+")
 _EXISTS = frozenset({"exists", "lexists", "isfile", "isdir", "is_file", "is_dir"})  # tests that a path is there
 _PROCESS_ID = "os.getpid("
+# calls that give a path's text, the same name (`str(dest)`, `os.fspath(dest)`), and the
+# methods that do (`dest.as_posix()`): a writer given one writes the path itself
+_TO_TEXT = frozenset({"builtins.str", "os.fspath", "os.fsdecode"})
+_TEXT_SUFFIXES = (".as_posix()", ".__fspath__()", ".__str__()")
+_FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:%dest>"
 _MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tarfile.open()'s modes
 
 
@@ -94,6 +101,33 @@ def root_of(path: str) -> str:
         if c in ".(":
             return path[:i]
     return path
+
+
+def name_pattern(e: Event) -> str:
+    """The name a tmppath event builds, ``{}`` for each part that is not constant
+    (``os.path.join("/tmp", key)``: the index keeps the constant text only)."""
+    text = e.value or ""
+    return text + "/{}" * max(0, len(e.args) - text.count("{}"))
+
+
+def pattern_covers(removed: str, made: str) -> bool:
+    """Whether removing the name (pattern) ``removed`` may remove the name ``made``: the
+    same name, one the pattern may spell (``/tmp/{}`` may be ``/tmp/thumb-{}``, not the
+    other way round), or a name inside it (``/tmp/work`` holds ``/tmp/work/{}``)."""
+    spelled = ".*".join(re.escape(part) for part in removed.rstrip("/").split("{}"))
+    return re.fullmatch(spelled + "(?:/.*)?", made, re.S) is not None
+
+
+def same_path(value: Optional[str]) -> Optional[str]:
+    """``%dest.as_posix()`` -> ``%dest``: the path a same-name method is called on."""
+    while value is not None and value.endswith(_TEXT_SUFFIXES):
+        value = value[:value.rindex(".")]
+    return value
+
+
+def _is_text_of(value: Optional[str]) -> bool:
+    """``builtins.str()``: the result of a call that gives a path's text."""
+    return value is not None and value.endswith("()") and value[:-2] in _TO_TEXT
 
 
 def string_constant(source: Optional[str]) -> Optional[str]:
@@ -196,6 +230,10 @@ class TmpInterpreter(GrowthInterpreter):
         self.makers: set = set()  # the tokens of what makers made (a removal of one is not of another)
         # env markers (`<tmp>3`) -> (module, span) of the /tmp name the local holds
         self.named: Dict[str, Tuple[str, Span]] = {}
+        # (module, span) of a per-invocation /tmp name -> its pattern (`/tmp/thumb-{}`): which
+        # removal removes what was written there
+        self.patterns: Dict[Tuple[str, Span], str] = {}
+        self.event_param: Optional[str] = None  # the handler's event parameter (`$event`): request data
         self.removals: Dict[Tuple[str, Span], Tuple[Optional[str], Reset]] = {}
         self._bound_texts: Dict[str, Optional[str]] = {}
         self.databases: Dict[str, TmpApi] = {}  # env keys of opened databases -> their catalogue entry
@@ -209,6 +247,7 @@ class TmpInterpreter(GrowthInterpreter):
         self.recent: List[Tuple[Event, bool]] = []  # tmppath events not yet consumed: (event, unique)
         self.held_reads: List[Tuple[Span, str]] = []  # reads of a local that holds a per-invocation /tmp path
         self.written: set = set()  # locals holding a /tmp path that a writer was given (a file made)
+        self.texts: List[Tuple[Span, str]] = []  # recent `str(path)`/`os.fspath(path)` calls: (span, the path)
         self.origin: Optional[Tuple[str, Span]] = None  # where the name the last writer checked was built
 
     def worth_replaying(self) -> bool:
@@ -216,6 +255,9 @@ class TmpInterpreter(GrowthInterpreter):
 
     def invoke(self, handler, state: State) -> State:
         self.fresh()
+        fn = self.project.function(handler.module, handler.qualname)
+        params = [p for p in fn.params if p not in ("self", "cls")] if fn is not None else []
+        self.event_param = "$" + params[0] if params else None
         return super().invoke(handler, state)
 
     def tmp_accumulating(self) -> List[Accumulating]:
@@ -233,6 +275,9 @@ class TmpInterpreter(GrowthInterpreter):
             unique = any(not self.same_each_invocation(a, frame) for a in e.args) or any(a is None for a in e.args)
             self.recent = (self.recent + [(e, unique)])[-8:]
             return state, []
+        if e.kind == "call" and len(e.args) == 1 and not e.kwargs and e.args[0] is not None \
+                and resolve(self.project, e.path, frame.env) in _TO_TEXT:
+            self.texts = (self.texts + [(e.span, e.args[0])])[-8:]
         if e.kind == "use":
             root = root_of(e.path) if e.path and e.path[:1] in "$%" else ""
             held = frame.env.get(root) if root else None
@@ -269,6 +314,7 @@ class TmpInterpreter(GrowthInterpreter):
             if built is not None:
                 marker = f"{TMP}{len(self.named)}"
                 self.named[marker] = (frame.module, built.span)
+                self.patterns[(frame.module, built.span)] = name_pattern(built)
                 frame.env[e.path] = marker
             else:
                 # `path = "/tmp/records.csv"`: the local holds a fixed name
@@ -309,15 +355,40 @@ class TmpInterpreter(GrowthInterpreter):
                                      for a in e.args)))
         return fixed_text(found, b.span, whole=True)
 
+    # a string formatted from one part (`f"{dest}"`, `"%s" % dest`) is read as that part; the
+    # index does not say whether text was added (`f"{dest}.part"`): LAM203 asks only whether the
+    # name is made per invocation, which it is either way
+    formats_are_paths = True
+
     def argument(self, e: Event, position: int, keyword: str) -> Tuple[bool, Optional[str], Optional[str]]:
-        """(passed, path, constant source) of one argument."""
+        """(passed, path, constant source) of one argument; a path's text
+        (``str(dest)``, ``os.fspath(dest)``, ``dest.as_posix()``) is the path."""
         consts = dict(e.consts)
-        for name, value in e.kwargs:
+        for i, (name, value) in enumerate(e.kwargs):
             if name == keyword:
-                return True, value, consts.get(name)
+                return True, self.path_of_text(e, len(e.args) + i), consts.get(name)
         if 0 <= position < len(e.args):
-            return True, e.args[position], consts.get(f"#{position}")
+            return True, self.path_of_text(e, position), consts.get(f"#{position}")
         return False, None, None
+
+    def path_of_text(self, e: Event, index: int) -> Optional[str]:
+        """The path whose text the argument ``index`` of ``e`` (positional, then keyword)
+        is, else the argument itself."""
+        given = [*e.args, *(v for _, v in e.kwargs)]
+        value = same_path(given[index])
+        if value is None:
+            return None
+        if self.formats_are_paths and value.startswith(_FORMATTED) and "," not in value:
+            return same_path(value[len(_FORMATTED):-1])
+        if not _is_text_of(value):
+            return value
+        # which `str(...)` it is: the conversions inside the call, in the order of its arguments
+        inside = sorted((at, arg) for at, arg in self.texts if _within(at, e.span) and at != e.span)
+        outer = [(at, arg) for at, arg in inside if not any(o != at and _within(at, o) for o, _ in inside)]
+        texts = [i for i, v in enumerate(given) if _is_text_of(v)]
+        if len(texts) != len(outer):
+            return value  # a conversion not seen (or one of another kind): which is which is not known
+        return same_path(outer[texts.index(index)][1])
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         if e.path and e.path[:1] in "$%":
@@ -384,11 +455,10 @@ class TmpInterpreter(GrowthInterpreter):
             elif remover.empties:
                 state = self.removed(state, frame, e, EMPTIED)  # which file is not matched: loose, for precision
             elif remover.methods and not remover.calls:
-                state = self.removed(state, frame, e, self.made_by(receiver))
+                state = self.removed(state, frame, e, self.removal_target(e, frame, receiver, None))
             else:
-                _, value, _ = self.argument(e, remover.path_position, remover.path_kwarg)
-                state = self.removed(state, frame, e, self.made_by(resolve(self.project, value, frame.env))
-                                     if value else None)
+                _, value, source = self.argument(e, remover.path_position, remover.path_kwarg)
+                state = self.removed(state, frame, e, self.removal_target(e, frame, value, source))
         database = self.catalog.tmp_api("database", callee) if callee else None
         if database is not None:
             self.database_opened(e, frame, database, callee)  # type: ignore[arg-type]
@@ -562,6 +632,40 @@ class TmpInterpreter(GrowthInterpreter):
             return False
         return self.built_inside(e, frame)
 
+    def removal_target(self, e: Event, frame: GrowthFrame, value: Optional[str], source: Optional[str]) -> Optional[str]:
+        """What a removal's path names, as ``removes`` matches it: NAMED + the /tmp name or
+        pattern it spells (a constant, a local holding one, a name built in the call),
+        UNRELATED for a path outside /tmp or read from the request, else what the path
+        holds (a maker's result; None or a marker: not known, so it may be anything)."""
+        literal = string_constant(source)
+        if literal is not None:
+            return NAMED + literal if literal.startswith("/tmp") else UNRELATED
+        held = resolve(self.project, value, frame.env) if value else None
+        built_at = self.named.get(held or "")  # a local holding a name built per invocation
+        if built_at is not None and built_at in self.patterns:
+            return NAMED + self.patterns[built_at]
+        inline = self.outermost_inside(e.span)
+        if inline is not None and (value is None or value.endswith("()")):
+            return NAMED + name_pattern(inline)  # os.remove(f"/tmp/{key}"), Path(f"/tmp/{key}").unlink()
+        fixed = self.fixed_value(value, e.span, frame) if value else None
+        if fixed is not None:
+            return NAMED + fixed
+        if self.read_from_request(value, frame):
+            return UNRELATED  # `os.remove(event["path"])`: a name the request brings, not one this code built
+        return self.made_by(held) if value else None
+
+    def read_from_request(self, value: Optional[str], frame: GrowthFrame) -> bool:
+        """A value the handler reads from its event (``event["path"]``), in its own body."""
+        return value is not None and self.event_param is not None and len(frame.chain) == 1 \
+            and paths.split(value)[0] == self.event_param
+
+    def outermost_inside(self, span: Span) -> Optional[Event]:
+        """The one /tmp name built inside ``span`` (in ``os.path.join("/tmp", name)`` the
+        join, not its "/tmp"); None when there is none, or several."""
+        inside = [e for e, _ in self.recent if _within(e.span, span)]
+        outer = {e.span: e for e in inside if not any(o.span != e.span and _within(e.span, o.span) for o in inside)}
+        return next(iter(outer.values())) if len(outer) == 1 else None
+
     def command_line(self, e: Event, frame: GrowthFrame, api: TmpApi) -> Optional[str]:
         """The words of the command a call runs, when they are known: written out in
         the call (a vector or a string), or in the vector a local holds (``_WORDS``)."""
@@ -575,6 +679,7 @@ class TmpInterpreter(GrowthInterpreter):
         built = self.unique_inside(e.span)
         if built is not None:
             self.origin = (frame.module, built.span)
+            self.patterns[self.origin] = name_pattern(built)
         return built is not None
 
     def held_origin(self, held: Optional[str]) -> None:
@@ -598,6 +703,12 @@ class TmpInterpreter(GrowthInterpreter):
             known = self.made_again.get(site)
             self.made_again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
         return with_status(state, PLACE, now - AS_MADE | {(CURRENT, site)})
+
+    def made_name(self, c: Creation) -> Optional[str]:
+        """The /tmp name (or name pattern) ``c`` writes, when it is known."""
+        if c.appended is not None:
+            return c.appended
+        return self.patterns.get(c.named) if c.named is not None else None
 
     def covers(self, e: Event, frame: GrowthFrame) -> bool:  # type: ignore[override]
         """A removal in a loop (``for name in os.listdir("/tmp"): if ...: os.remove(...)``)
@@ -630,14 +741,23 @@ class TmpInterpreter(GrowthInterpreter):
         return with_status(state, PLACE, kept or AS_MADE)
 
     def removes(self, removed: Optional[str], c: Creation) -> bool:
-        """Loose, for precision: any removal may remove ``c`` (a fixed /tmp folder,
-        a per-invocation /tmp path, an entry of a listing of /tmp, something the
-        analysis cannot name), except the removal of what another maker made. What
-        empties a file takes back only what was appended: to the same fixed name,
-        or to any when the emptied name is not known."""
+        """Whether a removal may remove ``c``. A removal whose name can be read removes
+        what has that name or may have it (``pattern_covers``), and nothing outside /tmp
+        or read from the request does; one that cannot be read (a helper's result, a
+        parameter of an unknown caller) may remove anything, for precision, except what
+        another maker made. What empties a file takes back only what was appended: to
+        the same fixed name, or to any when the emptied name is not known."""
         if removed is not None and removed.startswith(EMPTIED):
             name = removed[len(EMPTIED):]
             return c.appended is not None and (not name or name == c.appended)
+        if removed == UNRELATED:
+            return False
+        if removed is not None and removed.startswith(NAMED):
+            made = self.made_name(c)
+            name = removed[len(NAMED):]
+            if made is None:  # a maker's random name, or one not read: a pattern or /tmp itself may be it
+                return "{}" in name or name.rstrip("/") == "/tmp"
+            return pattern_covers(name, made)
         if removed is None or removed == CONST or removed.startswith("<"):
             return True
         if removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "("):
