@@ -100,8 +100,10 @@ class _Init:
     captured: Dict[str, Captured] = field(default_factory=dict)
     taint: Dict[Tuple[int, str], Tuple[Reason, ...]] = field(default_factory=dict)  # (frame, %local) -> reasons
     assigned: Set[Tuple[str, Span]] = field(default_factory=set)
-    after: List[Tuple[str, str]] = field(default_factory=list)
-    before: List[Tuple[str, str]] = field(default_factory=list)
+    # project functions registered as hooks: (module, qualname, receiver), the receiver
+    # being the module-level instance a bound method's ``self`` holds (else None)
+    after: List[Tuple[str, str, Optional[str]]] = field(default_factory=list)
+    before: List[Tuple[str, str, Optional[str]]] = field(default_factory=list)
     # library methods registered as hooks, as the calls the runtime makes of them
     after_calls: List[Event] = field(default_factory=list)
     before_calls: List[Event] = field(default_factory=list)
@@ -135,8 +137,8 @@ class Snapshot:
         for module in self._import_order(handler.module):
             walker.run(module, "<module>", {})
         self._hooks_by_decorator(self.project.import_closure(handler.module), state)
-        for module, qualname in list(state.before):  # they run at the end of init
-            walker.run(module, qualname, {})
+        for module, qualname, receiver in list(state.before):  # they run at the end of init
+            walker.run(module, qualname, {}, receiver)
         self._add_connections(state)
         self._inits[handler.module] = state
         return state
@@ -272,7 +274,8 @@ class Snapshot:
         if self.catalog.is_after_restore(callee) or self.catalog.is_before_snapshot(callee):
             hook = self.project.target(e.args[0], paths_only(frame.env)) if e.args and e.args[0] else None
             if hook is not None and hook.kind == "function" and hook.module:
-                (state.after if self.catalog.is_after_restore(callee) else state.before).append((hook.module, hook.qualname))
+                registered = (hook.module, hook.qualname, self._hook_receiver(hook))
+                (state.after if self.catalog.is_after_restore(callee) else state.before).append(registered)
             elif e.args and e.args[0]:
                 # a method of a library object (`register_after_restore(rng.seed)`), called
                 # with the arguments given after it: a call of its own
@@ -295,6 +298,20 @@ class Snapshot:
         else:
             state.captured.pop(key, None)  # seeded again with a constant: the same everywhere by design
 
+    def _hook_receiver(self, hook: Target) -> Optional[str]:
+        """For a method bound to a module-level instance (``register_after_restore(SAMPLER.reseed)``):
+        the instance's global path (``app:SAMPLER``), which the hook's ``self`` holds when the
+        runtime calls it, so that ``self._rng.seed()`` there reseeds ``SAMPLER._rng``."""
+        fn = self.project.function(hook.module, hook.qualname)
+        root, segs = paths.split(hook.path)
+        if fn is None or not fn.takes_receiver or not segs or not paths.is_global(hook.path) \
+                or any(d.path and d.path.endswith("classmethod") for d in fn.decorators):
+            return None  # a classmethod's first parameter is the class, not the instance
+        instance = paths.join(root, segs[:-1])
+        # the linker resolved `SAMPLER.reseed` to the method through what `SAMPLER` holds;
+        # `Sampler().reseed` is an instance nothing else holds: nothing of it is module state
+        return instance if paths.is_global(instance) and "()" not in instance else None
+
     def memoised(self, target: Target) -> bool:
         """Whether a project function keeps its results (``@functools.lru_cache``...)."""
         key = (target.module, target.qualname)
@@ -315,9 +332,9 @@ class Snapshot:
                     target = self.project.target(dec.path) if dec.path else None
                     callee = target.path if target is not None and target.kind == "external" else None
                     if self.catalog.is_after_restore(callee):
-                        state.after.append((module, fn.qualname))
+                        state.after.append((module, fn.qualname, None))
                     elif self.catalog.is_before_snapshot(callee):
-                        state.before.append((module, fn.qualname))
+                        state.before.append((module, fn.qualname, None))
 
     def _targets(self, e: Event, frame: Frame) -> List[str]:
         """The global paths an assignment binds (``app:X``, ``app:obj.attr`` through ``self``)."""
@@ -556,11 +573,11 @@ class Snapshot:
         init = self.init(handler)
         hooks = RestoreWalk(self, init, captured, teardown=True)
         state = hooks.start()
-        for module, qualname in dict.fromkeys(init.after):
-            state = hooks.run(module, qualname, state)
+        for module, qualname, receiver in dict.fromkeys(init.after):
+            state = hooks.run(module, qualname, state, receiver)
         before = RestoreWalk(self, init, captured, teardown=True, connections_only=True)
-        for module, qualname in dict.fromkeys(init.before):
-            state = before.run(module, qualname, state)
+        for module, qualname, receiver in dict.fromkeys(init.before):
+            state = before.run(module, qualname, state, receiver)
         for calls, walker in ((init.after_calls, hooks), (init.before_calls, before)):
             for call in calls:  # `register_after_restore(rng.seed)`: the runtime makes the call
                 state = walker.refresh(state, self.refreshed_by(call, None, call.path, captured, True,
