@@ -106,6 +106,52 @@ def test_tuple_unpacking_does_not_taint_the_constant(tmp_path):
     assert found(tmp_path, files) == []
 
 
+@pytest.mark.parametrize("read", ["ID", "KEY"])
+def test_each_name_unpacked_from_a_display_has_its_own_element(tmp_path, read):
+    files = {"app.py": f"""
+        import os, uuid
+        ID, KEY = uuid.uuid4().hex, os.urandom(16)
+
+        def handler(event, context):
+            return {{"value": str({read})}}
+    """}
+    (d,) = stories(tmp_path, files)
+    assert (d.line, d.code) == (2, "LAM401")
+    assert f"`{read}`" in d.message
+    assert ("uuid.uuid4()" if read == "ID" else "os.urandom()") in d.label
+
+
+def test_one_finding_names_every_unpacked_value_the_handler_reads(tmp_path):
+    files = {"app.py": """
+        import os, uuid
+        ID, KEY = uuid.uuid4().hex, os.urandom(16)
+
+        def handler(event, context):
+            return {"id": ID, "key": KEY.hex()}
+    """}
+    (d,) = stories(tmp_path, files)
+    assert "`ID`" in d.message
+    assert "`KEY`, made by the same statement, is used after a restore too" in d.notes
+    assert d.fix is not None and d.fix.applicability == "display-only"
+
+
+def test_an_after_restore_hook_unpacking_again_refreshes_every_name(tmp_path):
+    files = {"app.py": """
+        import os, uuid
+        from snapshot_restore_py import register_after_restore
+        ID, KEY = uuid.uuid4().hex, os.urandom(16)
+
+        @register_after_restore
+        def again():
+            global ID, KEY
+            ID, KEY = uuid.uuid4().hex, os.urandom(16)
+
+        def handler(event, context):
+            return {"id": ID, "key": KEY.hex()}
+    """}
+    assert found(tmp_path, files) == []
+
+
 def test_silent_without_snapstart(tmp_path):
     files = {"app.py": """
         import uuid

@@ -179,7 +179,8 @@ class Snapshot:
         fn = frame_function(self, frame)
         if fn is None:
             return
-        single = sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
+        single = element_span(e) is not None or \
+            sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
         canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
         # a dict display is not unique itself: its slots may be (``setitem`` events follow)
         display = ("literal", "dict") in e.consts
@@ -205,8 +206,9 @@ class Snapshot:
             if not reasons:
                 state.captured.pop(gpath, None)  # made again at init from something else
                 continue
+            # re-running an unpacking would bind its other names too: not one name's statement
             direct = (fn.qualname == "<module>" and ":" in gpath and "." not in gpath.split(":", 1)[1]
-                      and all(r.direct for r in reasons))
+                      and all(r.direct for r in reasons) and element_span(e) is None)
             state.captured[gpath] = Captured(gpath, self._value_kind(e, frame), frame.module, e.span, fn.qualname,
                                              reasons[0].text, direct)
 
@@ -339,6 +341,8 @@ class Snapshot:
     def _targets(self, e: Event, frame: Frame) -> List[str]:
         """The global paths an assignment binds (``app:X``, ``app:obj.attr`` through ``self``)."""
         out = list(self._bound_at.get((frame.module, e.span), ()))
+        if element_span(e) is not None:  # `A, B = x(), y()`: the statement binds both, this event one
+            out = [p for p in out if _last_name(p) == _last_name(e.path or "")]
         root, segs = paths.split(e.path) if e.path is not None else ("", [])
         if e.path is not None and (segs or root[:1] not in "$%"):
             canon = resolve(self.project, e.path, frame.env)
@@ -362,7 +366,8 @@ class Snapshot:
 
     def _inner(self, fn: Function, e: Event) -> List[Event]:
         """The events evaluated for ``e``'s own expression: those inside its span."""
-        start, end = e.span[:2], e.span[2:]
+        span = element_span(e) or e.span  # an unpacked display's element: its own calls only
+        start, end = span[:2], span[2:]
         return [x for x in self._fn_events(fn) if x is not e and start <= x.span[:2] and x.span[2:] <= end
                 and x.kind in ("call", "use")]
 
@@ -643,6 +648,19 @@ _FROM_OS = "seeded from the operating system"
 
 def _reseeds(catalog: SnapStartCatalog, c: Captured) -> Tuple[str, ...]:
     return tuple(m for s in catalog.sources if s.section == "generator" for m in s.reseed)
+
+
+def element_span(e: Event) -> Optional[Span]:
+    """The span of the element an unpacked display binds (``A, B = x(), y()``), else None."""
+    text = dict(e.consts).get("element") if e.kind == "assign" else None
+    parts = text.split(",") if text else ()
+    return tuple(int(p) for p in parts) if len(parts) == 4 else None  # type: ignore[return-value]
+
+
+def _last_name(path: str) -> str:
+    """The name a path ends with: ``INSTANCE_ID`` of ``app:INSTANCE_ID``, ``prefix`` of ``$self.prefix``."""
+    root, segs = paths.split(path)
+    return segs[-1] if segs else root.split(":")[-1]
 
 
 def _call_prefixes(path: str) -> List[str]:
