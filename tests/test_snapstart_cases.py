@@ -563,6 +563,40 @@ def test_a_warm_up_call_at_init_opens_it(tmp_path):
     assert found(tmp_path, files) == [("app.py", 7, "LAM402")]
 
 
+@pytest.mark.parametrize("decorator", ["@functools.cache", "@functools.lru_cache(maxsize=None)", "@lru_cache"])
+@pytest.mark.parametrize("warm, after, reported", [
+    ("db()", "", True),                                                      # warmed at init: cached in the snapshot
+    ("", "", False),                                                         # first made after the restore
+    ("db()", "register_after_restore(db.cache_clear)", False),               # the cache emptied after a restore
+    ("", "@register_before_snapshot\ndef warm():\n    db()", True),         # warmed by a before-snapshot hook
+    ("if __name__ == '__main__':\n    db()", "", False),                    # not init
+])
+def test_a_memoised_factory_warmed_at_init_opens_it(tmp_path, decorator, warm, after, reported):
+    files = {"app.py": "import functools\nfrom functools import lru_cache\nimport psycopg2\n"
+                       "from snapshot_restore_py import register_after_restore, register_before_snapshot\n\n"
+                       f"{decorator}\ndef db():\n    return psycopg2.connect('x')\n\n{warm}\n{after}\n\n"
+                       "def handler(event, context):\n    with db().cursor() as cur:\n        cur.execute('select 1')\n"}
+    assert found(tmp_path, files) == ([("app.py", 8, "LAM402")] if reported else [])
+
+
+def test_a_memoised_factory_cleared_by_the_handler_first(tmp_path):
+    files = {"app.py": """
+        import functools
+        import psycopg2
+
+        @functools.cache
+        def db():
+            return psycopg2.connect("x")
+
+        db()
+
+        def handler(event, context):
+            db.cache_clear()
+            return db().cursor()
+    """}
+    assert found(tmp_path, files) == []
+
+
 def test_use_through_an_object_made_from_it(tmp_path):
     files = {"app.py": """
         import pika

@@ -100,6 +100,8 @@ class _Init:
     captured: Dict[str, Captured] = field(default_factory=dict)
     taint: Dict[Tuple[int, str], Tuple[Reason, ...]] = field(default_factory=dict)  # (frame, %local) -> reasons
     assigned: Set[Tuple[str, Span]] = field(default_factory=set)
+    # the places of memoised factories init called (``app:get_db()``): what they made is cached
+    warmed: Set[str] = field(default_factory=set)
     # project functions registered as hooks: (module, qualname, receiver), the receiver
     # being the module-level instance a bound method's ``self`` holds (else None)
     after: List[Tuple[str, str, Optional[str]]] = field(default_factory=list)
@@ -264,6 +266,10 @@ class Snapshot:
         """A call init makes: of library code, a hook registered, a module seeded; of a
         memoised project function, its result cached (``instance_id()`` warmed up)."""
         fn = frame_function(self, frame)
+        place = self.project.memo_place(target.module, target.qualname) \
+            if target is not None and target.kind == "function" and target.module else None
+        if place is not None:
+            state.warmed.add(place)  # `db()` warmed at import: its cache holds what it made
         if target is not None and target.kind == "function" and fn is not None and self.memoised(target):
             reasons = self.returns(target.module, target.qualname)
             if reasons:
@@ -544,7 +550,7 @@ class Snapshot:
             if t.parent is not None or t.kind.reconnects_after_restore is not False:
                 continue
             for b in sorted(self.project.bindings.get(t.path, ()), key=lambda b: (b.function != "<module>", b.span)):
-                if (b.module, b.span) not in state.assigned:
+                if (b.module, b.span) not in state.assigned and t.path not in state.warmed:
                     continue
                 kind = self._kind_of(b.value)
                 if kind is None or kind.reconnects_after_restore is not False:
@@ -625,6 +631,9 @@ class Snapshot:
                 out.add(f"<seed:{source.name}>")
         if resolved and resolved.endswith(".cache_clear") and resolved[:-len(".cache_clear")] + "()" in captured:
             out.add(resolved[:-len(".cache_clear")] + "()")  # a memoised result forgotten
+        cleared = self.project.memo_cleared(resolved) if resolved and resolved.endswith(".cache_clear") else None
+        if cleared is not None and cleared in captured:
+            out.add(cleared)  # a memoised factory's connection forgotten: the next call connects again
         if resolved is None or not paths.is_global(resolved):
             return out
         root, segs = paths.split(resolved)
