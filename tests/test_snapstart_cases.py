@@ -597,6 +597,36 @@ def test_a_memoised_factory_cleared_by_the_handler_first(tmp_path):
     assert found(tmp_path, files) == []
 
 
+@pytest.mark.parametrize("hook, reported", [
+    ("", True),
+    ("register_after_restore(PUB.connect)", False),   # the bound method runs on PUB after a restore
+])
+def test_an_object_made_from_it_in_init_of_a_module_level_instance(tmp_path, hook, reported):
+    files = {"app.py": f"""
+        import pika
+        from snapshot_restore_py import register_after_restore
+
+        class Publisher:
+            def __init__(self, url):
+                self.url = url
+                self.connect()
+
+            def connect(self):
+                self.connection = pika.BlockingConnection(pika.URLParameters(self.url))
+                self.channel = self.connection.channel()
+
+        PUB = Publisher("amqp://mq")
+        {hook}
+
+        def handler(event, context):
+            PUB.channel.basic_publish(exchange="", routing_key="q", body=b"x")
+    """}
+    diags = stories(tmp_path, files)
+    assert [(d.line, d.code) for d in diags] == ([(10, "LAM402")] if reported else [])
+    if reported:
+        assert "through `PUB.channel`" in diags[0].labels[0].text
+
+
 def test_use_through_an_object_made_from_it(tmp_path):
     files = {"app.py": """
         import pika
