@@ -106,6 +106,52 @@ def test_tuple_unpacking_does_not_taint_the_constant(tmp_path):
     assert found(tmp_path, files) == []
 
 
+@pytest.mark.parametrize("read", ["ID", "KEY"])
+def test_each_name_unpacked_from_a_display_has_its_own_element(tmp_path, read):
+    files = {"app.py": f"""
+        import os, uuid
+        ID, KEY = uuid.uuid4().hex, os.urandom(16)
+
+        def handler(event, context):
+            return {{"value": str({read})}}
+    """}
+    (d,) = stories(tmp_path, files)
+    assert (d.line, d.code) == (2, "LAM401")
+    assert f"`{read}`" in d.message
+    assert ("uuid.uuid4()" if read == "ID" else "os.urandom()") in d.label
+
+
+def test_one_finding_names_every_unpacked_value_the_handler_reads(tmp_path):
+    files = {"app.py": """
+        import os, uuid
+        ID, KEY = uuid.uuid4().hex, os.urandom(16)
+
+        def handler(event, context):
+            return {"id": ID, "key": KEY.hex()}
+    """}
+    (d,) = stories(tmp_path, files)
+    assert "`ID`" in d.message
+    assert "`KEY`, made by the same statement, is used after a restore too" in d.notes
+    assert d.fix is not None and d.fix.applicability == "display-only"
+
+
+def test_an_after_restore_hook_unpacking_again_refreshes_every_name(tmp_path):
+    files = {"app.py": """
+        import os, uuid
+        from snapshot_restore_py import register_after_restore
+        ID, KEY = uuid.uuid4().hex, os.urandom(16)
+
+        @register_after_restore
+        def again():
+            global ID, KEY
+            ID, KEY = uuid.uuid4().hex, os.urandom(16)
+
+        def handler(event, context):
+            return {"id": ID, "key": KEY.hex()}
+    """}
+    assert found(tmp_path, files) == []
+
+
 def test_silent_without_snapstart(tmp_path):
     files = {"app.py": """
         import uuid
@@ -515,6 +561,70 @@ def test_a_warm_up_call_at_init_opens_it(tmp_path):
             return _conn.cursor()
     """}
     assert found(tmp_path, files) == [("app.py", 7, "LAM402")]
+
+
+@pytest.mark.parametrize("decorator", ["@functools.cache", "@functools.lru_cache(maxsize=None)", "@lru_cache"])
+@pytest.mark.parametrize("warm, after, reported", [
+    ("db()", "", True),                                                      # warmed at init: cached in the snapshot
+    ("", "", False),                                                         # first made after the restore
+    ("db()", "register_after_restore(db.cache_clear)", False),               # the cache emptied after a restore
+    ("", "@register_before_snapshot\ndef warm():\n    db()", True),         # warmed by a before-snapshot hook
+    ("if __name__ == '__main__':\n    db()", "", False),                    # not init
+])
+def test_a_memoised_factory_warmed_at_init_opens_it(tmp_path, decorator, warm, after, reported):
+    files = {"app.py": "import functools\nfrom functools import lru_cache\nimport psycopg2\n"
+                       "from snapshot_restore_py import register_after_restore, register_before_snapshot\n\n"
+                       f"{decorator}\ndef db():\n    return psycopg2.connect('x')\n\n{warm}\n{after}\n\n"
+                       "def handler(event, context):\n    with db().cursor() as cur:\n        cur.execute('select 1')\n"}
+    assert found(tmp_path, files) == ([("app.py", 8, "LAM402")] if reported else [])
+
+
+def test_a_memoised_factory_cleared_by_the_handler_first(tmp_path):
+    files = {"app.py": """
+        import functools
+        import psycopg2
+
+        @functools.cache
+        def db():
+            return psycopg2.connect("x")
+
+        db()
+
+        def handler(event, context):
+            db.cache_clear()
+            return db().cursor()
+    """}
+    assert found(tmp_path, files) == []
+
+
+@pytest.mark.parametrize("hook, reported", [
+    ("", True),
+    ("register_after_restore(PUB.connect)", False),   # the bound method runs on PUB after a restore
+])
+def test_an_object_made_from_it_in_init_of_a_module_level_instance(tmp_path, hook, reported):
+    files = {"app.py": f"""
+        import pika
+        from snapshot_restore_py import register_after_restore
+
+        class Publisher:
+            def __init__(self, url):
+                self.url = url
+                self.connect()
+
+            def connect(self):
+                self.connection = pika.BlockingConnection(pika.URLParameters(self.url))
+                self.channel = self.connection.channel()
+
+        PUB = Publisher("amqp://mq")
+        {hook}
+
+        def handler(event, context):
+            PUB.channel.basic_publish(exchange="", routing_key="q", body=b"x")
+    """}
+    diags = stories(tmp_path, files)
+    assert [(d.line, d.code) for d in diags] == ([(10, "LAM402")] if reported else [])
+    if reported:
+        assert "through `PUB.channel`" in diags[0].labels[0].text
 
 
 def test_use_through_an_object_made_from_it(tmp_path):

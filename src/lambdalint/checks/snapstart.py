@@ -45,6 +45,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     model = Snapshot(project, ctx.catalog, load_snapstart_catalog(), growth_catalog(ctx))
     # (module, span, code) -> (captured, first use, handlers)
     found: Dict[Tuple[str, Span, str], Tuple[Captured, Use, List[Handler]]] = {}
+    others: Dict[Tuple[str, Span, str], Dict[str, str]] = {}  # other captured values of the statement, by path
     for handler in handlers:
         if project.function(handler.module, handler.qualname) is None:
             continue
@@ -57,10 +58,18 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             if key in found:
                 if handler not in found[key][2]:
                     found[key][2].append(handler)
+                if c.path != found[key][0].path:  # `A, B = uuid4().hex, os.urandom(16)`: one finding names both
+                    others.setdefault(key, {})[c.path] = c.name
             else:
                 found[key] = (c, use, [handler])
     out = []
     for (module, span, code), (c, use, hs) in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+        story = _story(project, code, c, use, hs)
+        also = [f"`{name}`" for name in others.get((module, span, code), {}).values()]
+        if also:
+            story["notes"] = tuple(story["notes"]) + (  # type: ignore[arg-type]
+                f"{', '.join(also)}, made by the same statement, {'is' if len(also) == 1 else 'are'} used after "
+                "a restore too",)
         out.append(Diagnostic(
             code=code,
             name=RULES[0].name if code == "LAM401" else RULES[1].name,
@@ -69,7 +78,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             severity=ERROR,
             fix=_fix(project, c),
             handlers=tuple(h.qualname for h in hs),
-            **_story(project, code, c, use, hs),  # type: ignore[arg-type]
+            **story,  # type: ignore[arg-type]
         ))
     return out
 

@@ -628,6 +628,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                         if e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
                             target = gpath + e.path[len(self_name):]
                             value = passed.get(e.value, e.value) if e.value else e.value
+                            value = _through_instance(value, self_name, gpath)
                             if target not in self.bindings and len(paths.split(target)[1]) < _MAX_NESTING:
                                 todo.append(target)
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
@@ -704,6 +705,15 @@ SELF_OF_METHOD = "__self__"  # the instance a module-level bound method is bound
 # decorators that keep a function's result for the process's life, one per argument tuple
 # (the standard library's: what a third-party cache does with its entries varies)
 _MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
+
+
+def _through_instance(value: Optional[str], self_name: str, instance: str) -> Optional[str]:
+    """A value a method of the module-level ``instance`` reads through its receiver, as
+    the instance's own path: ``self.connection.channel()`` in ``Publisher.__init__`` of
+    ``PUB = Publisher(...)`` is ``app:PUB.connection.channel()``, made from ``PUB.connection``."""
+    if value is None or not (value == self_name or value.startswith((self_name + ".", self_name + "("))):
+        return value
+    return instance + value[len(self_name):]
 
 
 def _bind_arguments(params: Tuple[str, ...], args: Optional[Tuple[Tuple[Optional[str], ...],

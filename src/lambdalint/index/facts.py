@@ -63,6 +63,9 @@ class Event:
       keys/items are all constants); ``("argv", words)`` on a call whose first argument,
       or an assignment whose value, is a short list or tuple display that starts with a
       string (a command vector: its words, ``{}`` for the parts that are not constant).
+    - ``assign`` of one element of an unpacked display (``a, b = x(), y()``: one
+      event per target, each with the statement's span) carries ``("element",
+      "line,col,end_line,end_col")``, the span of the element it is bound to.
     - ``assign`` and ``setitem`` of a value that joins parts into a string (``+``, an
       f-string, ``%``, ``.format``, ``sep.join([a, b])``, or a choice of such values:
       ``a if c else b``, ``a or b``) and names a path carry ``("joins", text)``: the

@@ -353,7 +353,9 @@ class Walker(Expressions):
         values = [self.value(el.value) for el in value.elements]  # all evaluated before any is bound
         for el, v, expr in zip(target.elements, values, value.elements):
             self.note_tmp_text(el.value, expr.value)
-            self.bind_target(el.value, v, node, literal_consts(expr.value))
+            # the events share the statement's span: the element's own says which calls make its value
+            own = (("element", ",".join(map(str, self.span(expr.value)))),)
+            self.bind_target(el.value, v, node, literal_consts(expr.value) + own)
         return True
 
     def module_dict(self, node: cst.Assign) -> None:

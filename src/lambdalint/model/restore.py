@@ -89,12 +89,13 @@ class _SnapWalk(Interpreter):
             self._yields[id(fn)] = any(x.kind == "yield" for x in iter_events(fn.body))
         return self._yields[id(fn)]
 
-    def run(self, module: str, qualname: str, state: State) -> State:
-        """Walk ``module``'s function ``qualname`` (``<module>``: its body) from ``state``."""
+    def run(self, module: str, qualname: str, state: State, receiver: Optional[str] = None) -> State:
+        """Walk ``module``'s function ``qualname`` (``<module>``: its body) from ``state``;
+        a method with its ``self`` bound to the module-level instance ``receiver``."""
         facts = self.project.modules.get(module)
         if facts is None or self.project.function(module, qualname) is None:
             return state
-        return self.invoke(Handler(module, qualname, facts.path, 0, "snapstart"), state)
+        return self.invoke(Handler(module, qualname, facts.path, 0, "snapstart", receiver=receiver), state)
 
     def on_call(self, e: Event, state: State, frame: Frame, target: Optional[Target]) -> State:
         """What a call means before the code it runs (``target``: what its path denotes)."""

@@ -100,8 +100,12 @@ class _Init:
     captured: Dict[str, Captured] = field(default_factory=dict)
     taint: Dict[Tuple[int, str], Tuple[Reason, ...]] = field(default_factory=dict)  # (frame, %local) -> reasons
     assigned: Set[Tuple[str, Span]] = field(default_factory=set)
-    after: List[Tuple[str, str]] = field(default_factory=list)
-    before: List[Tuple[str, str]] = field(default_factory=list)
+    # the places of memoised factories init called (``app:get_db()``): what they made is cached
+    warmed: Set[str] = field(default_factory=set)
+    # project functions registered as hooks: (module, qualname, receiver), the receiver
+    # being the module-level instance a bound method's ``self`` holds (else None)
+    after: List[Tuple[str, str, Optional[str]]] = field(default_factory=list)
+    before: List[Tuple[str, str, Optional[str]]] = field(default_factory=list)
     # library methods registered as hooks, as the calls the runtime makes of them
     after_calls: List[Event] = field(default_factory=list)
     before_calls: List[Event] = field(default_factory=list)
@@ -135,8 +139,8 @@ class Snapshot:
         for module in self._import_order(handler.module):
             walker.run(module, "<module>", {})
         self._hooks_by_decorator(self.project.import_closure(handler.module), state)
-        for module, qualname in list(state.before):  # they run at the end of init
-            walker.run(module, qualname, {})
+        for module, qualname, receiver in list(state.before):  # they run at the end of init
+            walker.run(module, qualname, {}, receiver)
         self._add_connections(state)
         self._inits[handler.module] = state
         return state
@@ -177,7 +181,8 @@ class Snapshot:
         fn = frame_function(self, frame)
         if fn is None:
             return
-        single = sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
+        single = element_span(e) is not None or \
+            sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
         canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
         # a dict display is not unique itself: its slots may be (``setitem`` events follow)
         display = ("literal", "dict") in e.consts
@@ -203,8 +208,9 @@ class Snapshot:
             if not reasons:
                 state.captured.pop(gpath, None)  # made again at init from something else
                 continue
+            # re-running an unpacking would bind its other names too: not one name's statement
             direct = (fn.qualname == "<module>" and ":" in gpath and "." not in gpath.split(":", 1)[1]
-                      and all(r.direct for r in reasons))
+                      and all(r.direct for r in reasons) and element_span(e) is None)
             state.captured[gpath] = Captured(gpath, self._value_kind(e, frame), frame.module, e.span, fn.qualname,
                                              reasons[0].text, direct)
 
@@ -260,6 +266,10 @@ class Snapshot:
         """A call init makes: of library code, a hook registered, a module seeded; of a
         memoised project function, its result cached (``instance_id()`` warmed up)."""
         fn = frame_function(self, frame)
+        place = self.project.memo_place(target.module, target.qualname) \
+            if target is not None and target.kind == "function" and target.module else None
+        if place is not None:
+            state.warmed.add(place)  # `db()` warmed at import: its cache holds what it made
         if target is not None and target.kind == "function" and fn is not None and self.memoised(target):
             reasons = self.returns(target.module, target.qualname)
             if reasons:
@@ -272,7 +282,8 @@ class Snapshot:
         if self.catalog.is_after_restore(callee) or self.catalog.is_before_snapshot(callee):
             hook = self.project.target(e.args[0], paths_only(frame.env)) if e.args and e.args[0] else None
             if hook is not None and hook.kind == "function" and hook.module:
-                (state.after if self.catalog.is_after_restore(callee) else state.before).append((hook.module, hook.qualname))
+                registered = (hook.module, hook.qualname, self._hook_receiver(hook))
+                (state.after if self.catalog.is_after_restore(callee) else state.before).append(registered)
             elif e.args and e.args[0]:
                 # a method of a library object (`register_after_restore(rng.seed)`), called
                 # with the arguments given after it: a call of its own
@@ -295,6 +306,20 @@ class Snapshot:
         else:
             state.captured.pop(key, None)  # seeded again with a constant: the same everywhere by design
 
+    def _hook_receiver(self, hook: Target) -> Optional[str]:
+        """For a method bound to a module-level instance (``register_after_restore(SAMPLER.reseed)``):
+        the instance's global path (``app:SAMPLER``), which the hook's ``self`` holds when the
+        runtime calls it, so that ``self._rng.seed()`` there reseeds ``SAMPLER._rng``."""
+        fn = self.project.function(hook.module, hook.qualname)
+        root, segs = paths.split(hook.path)
+        if fn is None or not fn.takes_receiver or not segs or not paths.is_global(hook.path) \
+                or any(d.path and d.path.endswith("classmethod") for d in fn.decorators):
+            return None  # a classmethod's first parameter is the class, not the instance
+        instance = paths.join(root, segs[:-1])
+        # the linker resolved `SAMPLER.reseed` to the method through what `SAMPLER` holds;
+        # `Sampler().reseed` is an instance nothing else holds: nothing of it is module state
+        return instance if paths.is_global(instance) and "()" not in instance else None
+
     def memoised(self, target: Target) -> bool:
         """Whether a project function keeps its results (``@functools.lru_cache``...)."""
         key = (target.module, target.qualname)
@@ -315,13 +340,15 @@ class Snapshot:
                     target = self.project.target(dec.path) if dec.path else None
                     callee = target.path if target is not None and target.kind == "external" else None
                     if self.catalog.is_after_restore(callee):
-                        state.after.append((module, fn.qualname))
+                        state.after.append((module, fn.qualname, None))
                     elif self.catalog.is_before_snapshot(callee):
-                        state.before.append((module, fn.qualname))
+                        state.before.append((module, fn.qualname, None))
 
     def _targets(self, e: Event, frame: Frame) -> List[str]:
         """The global paths an assignment binds (``app:X``, ``app:obj.attr`` through ``self``)."""
         out = list(self._bound_at.get((frame.module, e.span), ()))
+        if element_span(e) is not None:  # `A, B = x(), y()`: the statement binds both, this event one
+            out = [p for p in out if _last_name(p) == _last_name(e.path or "")]
         root, segs = paths.split(e.path) if e.path is not None else ("", [])
         if e.path is not None and (segs or root[:1] not in "$%"):
             canon = resolve(self.project, e.path, frame.env)
@@ -345,7 +372,8 @@ class Snapshot:
 
     def _inner(self, fn: Function, e: Event) -> List[Event]:
         """The events evaluated for ``e``'s own expression: those inside its span."""
-        start, end = e.span[:2], e.span[2:]
+        span = element_span(e) or e.span  # an unpacked display's element: its own calls only
+        start, end = span[:2], span[2:]
         return [x for x in self._fn_events(fn) if x is not e and start <= x.span[:2] and x.span[2:] <= end
                 and x.kind in ("call", "use")]
 
@@ -522,7 +550,7 @@ class Snapshot:
             if t.parent is not None or t.kind.reconnects_after_restore is not False:
                 continue
             for b in sorted(self.project.bindings.get(t.path, ()), key=lambda b: (b.function != "<module>", b.span)):
-                if (b.module, b.span) not in state.assigned:
+                if (b.module, b.span) not in state.assigned and t.path not in state.warmed:
                     continue
                 kind = self._kind_of(b.value)
                 if kind is None or kind.reconnects_after_restore is not False:
@@ -556,11 +584,11 @@ class Snapshot:
         init = self.init(handler)
         hooks = RestoreWalk(self, init, captured, teardown=True)
         state = hooks.start()
-        for module, qualname in dict.fromkeys(init.after):
-            state = hooks.run(module, qualname, state)
+        for module, qualname, receiver in dict.fromkeys(init.after):
+            state = hooks.run(module, qualname, state, receiver)
         before = RestoreWalk(self, init, captured, teardown=True, connections_only=True)
-        for module, qualname in dict.fromkeys(init.before):
-            state = before.run(module, qualname, state)
+        for module, qualname, receiver in dict.fromkeys(init.before):
+            state = before.run(module, qualname, state, receiver)
         for calls, walker in ((init.after_calls, hooks), (init.before_calls, before)):
             for call in calls:  # `register_after_restore(rng.seed)`: the runtime makes the call
                 state = walker.refresh(state, self.refreshed_by(call, None, call.path, captured, True,
@@ -603,6 +631,9 @@ class Snapshot:
                 out.add(f"<seed:{source.name}>")
         if resolved and resolved.endswith(".cache_clear") and resolved[:-len(".cache_clear")] + "()" in captured:
             out.add(resolved[:-len(".cache_clear")] + "()")  # a memoised result forgotten
+        cleared = self.project.memo_cleared(resolved) if resolved and resolved.endswith(".cache_clear") else None
+        if cleared is not None and cleared in captured:
+            out.add(cleared)  # a memoised factory's connection forgotten: the next call connects again
         if resolved is None or not paths.is_global(resolved):
             return out
         root, segs = paths.split(resolved)
@@ -626,6 +657,19 @@ _FROM_OS = "seeded from the operating system"
 
 def _reseeds(catalog: SnapStartCatalog, c: Captured) -> Tuple[str, ...]:
     return tuple(m for s in catalog.sources if s.section == "generator" for m in s.reseed)
+
+
+def element_span(e: Event) -> Optional[Span]:
+    """The span of the element an unpacked display binds (``A, B = x(), y()``), else None."""
+    text = dict(e.consts).get("element") if e.kind == "assign" else None
+    parts = text.split(",") if text else ()
+    return tuple(int(p) for p in parts) if len(parts) == 4 else None  # type: ignore[return-value]
+
+
+def _last_name(path: str) -> str:
+    """The name a path ends with: ``INSTANCE_ID`` of ``app:INSTANCE_ID``, ``prefix`` of ``$self.prefix``."""
+    root, segs = paths.split(path)
+    return segs[-1] if segs else root.split(":")[-1]
 
 
 def _call_prefixes(path: str) -> List[str]:
