@@ -264,6 +264,39 @@ def test_closing_block_is_unwrapped_and_binds_the_object(tmp_path):
     assert run_handler(tmp_path / "app.py") == [1, 2, 3]
 
 
+def test_an_if_that_only_guarded_the_teardown_goes_with_it(tmp_path):
+    original = src(prefix=SQLITE_SETUP, text="""
+
+        def handler(event, context):
+            try:
+                conn.execute("insert into t values (1)")
+                return conn.execute("select count(*) from t").fetchone()[0]
+            finally:
+                if conn is not None:
+                    conn.close()
+    """)
+    fix(tmp_path, {"app.py": original})
+    text = (tmp_path / "app.py").read_text()
+    assert "if conn is not None" not in text and "finally" not in text and "pass" not in text
+    assert run_handler(tmp_path / "app.py") == [1, 2, 3]
+
+
+def test_an_if_whose_test_calls_something_stays(tmp_path):
+    original = src(prefix=SQLITE_SETUP, text="""
+
+        def handler(event, context):
+            conn.execute("insert into t values (1)")
+            n = conn.execute("select count(*) from t").fetchone()[0]
+            if event.get("last"):
+                conn.close()
+            return n
+    """)
+    fix(tmp_path, {"app.py": original})
+    text = (tmp_path / "app.py").read_text()
+    assert "    if event.get(\"last\"):\n        pass\n" in text
+    assert run_handler(tmp_path / "app.py") == [1, 2, 3]
+
+
 def test_teardown_inside_an_expression_is_display_only(tmp_path):
     original = src(prefix=SQLITE_SETUP, text="""
         def handler(event, context):

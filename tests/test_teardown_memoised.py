@@ -14,6 +14,30 @@ import pytest
 from helpers import expected_markers, found, lint
 
 INVALID = {
+    "with_block_on_memoised_file": """
+        import functools
+        import tempfile
+
+        @functools.lru_cache(maxsize=None)
+        def spool():
+            return tempfile.TemporaryFile("w+")
+
+        def handler(event, context):
+            with spool() as f:  # expect: LAM101
+                f.write("x")
+    """,
+    "with_block_on_getter_of_a_global": """
+        import tempfile
+
+        _spool = tempfile.TemporaryFile("w+")
+
+        def spool():
+            return _spool
+
+        def handler(event, context):
+            with spool() as f:  # expect: LAM101
+                f.write("x")
+    """,
     "lru_cache_local_alias": """
         from functools import lru_cache
         import sqlite3
@@ -146,6 +170,16 @@ INVALID = {
 }
 
 VALID = {
+    "with_block_on_factory_not_memoised": """
+        import tempfile
+
+        def spool():
+            return tempfile.TemporaryFile("w+")
+
+        def handler(event, context):
+            with spool() as f:
+                f.write("x")
+    """,
     "not_memoised": """
         import sqlite3
 

@@ -130,7 +130,7 @@ def splice(ctx: FileContext, stmt: cst.BaseStatement, new: Sequence[cst.BaseStat
         lead = []
     rest = lead + list(carry)
     if not stmts and len(body) == 1 and isinstance(block, cst.IndentedBlock):
-        dropped = _without_finally(ctx, block, rest)
+        dropped = _without_guard(ctx, block, rest) or _without_finally(ctx, block, rest)
         if dropped is not None:
             return dropped
         stmts = [cst.SimpleStatementLine([cst.Pass()], leading_lines=rest)]
@@ -144,6 +144,39 @@ def splice(ctx: FileContext, stmt: cst.BaseStatement, new: Sequence[cst.BaseStat
         new_body = body[:index] + stmts + body[index + 1:]
         return (NodeEdit(block, block.with_changes(body=new_body, footer=rest + list(block.footer))),)
     return (NodeEdit(stmt, replacement),)
+
+
+def _without_guard(ctx: FileContext, block: cst.IndentedBlock, rest: Sequence[cst.EmptyLine]):
+    """When the statement removed was all the body of an ``if`` that only reads the
+    object (``if conn.open:``, ``if conn is not None:``; no ``else``, no comment): the
+    edits that drop the ``if`` too, rather than leave ``if conn.open: pass``."""
+    node = ctx.parent(block)
+    if not isinstance(node, cst.If) or node.body is not block or node.orelse is not None \
+            or not _only_reads(node.test) or block.header.comment is not None \
+            or any(line.comment is not None for line in [*rest, *block.footer]):
+        return None
+    try:
+        return splice(ctx, node, ())
+    except NotApplicable:  # an `elif`: its `if` holds it, not a block
+        return None
+
+
+def _only_reads(test: cst.BaseExpression) -> bool:
+    """Whether evaluating ``test`` only reads names and attributes (no call): dropping
+    it changes nothing but the branch it chose."""
+    if isinstance(test, (cst.Name, cst.Integer)):
+        return True
+    if isinstance(test, cst.Attribute):
+        return _only_reads(test.value)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _only_reads(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _only_reads(test.left) and _only_reads(test.right)
+    if isinstance(test, cst.Comparison):
+        return _only_reads(test.left) and all(
+            isinstance(c.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) and _only_reads(c.comparator)
+            for c in test.comparisons)
+    return False
 
 
 def _without_finally(ctx: FileContext, block: cst.IndentedBlock, rest: Sequence[cst.EmptyLine]):

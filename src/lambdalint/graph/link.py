@@ -15,6 +15,7 @@ from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, Iterator, List, 
 from lambdalint.index.span import within
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
+from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.instance_attributes import InstanceAttributes
 from lambdalint.graph.fields import field_factories
@@ -343,7 +344,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         fn = self.function(module, qualname)
         result = None
         if fn is not None:
-            env: Dict[str, Optional[str]] = {}
+            env: Dict[str, Optional[str]] = classmethod_receiver(module, fn)  # `return cls._conn`
             for e in iter_events(fn.body):
                 if e.kind == "assign" and e.path and e.path[:1] == "%":
                     env[e.path] = self.canonical(e.value, env) if e.value and e.value not in ("None", "<const>") else None
@@ -486,7 +487,8 @@ class Project(MemoisedFactories, InstanceAttributes):
             for qualname, e in self._module_assigns(self.modules[module]):
                 if qualname != "<module>" or (module, e.span[0]) not in lines:
                     continue
-                target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
+                target = e.path if paths.is_global(e.path) else (
+                    self._class_attribute_path(e.path) or classmethod_place(m, qualname, e.path))
                 if target is None:
                     continue
                 if e.kind == "setitem" or paths.split(target)[1]:
@@ -527,7 +529,8 @@ class Project(MemoisedFactories, InstanceAttributes):
             for j, (qualname, e) in enumerate(self._module_assigns(m)):
                 if e.kind != "assign":
                     continue  # an item's place has segments
-                target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
+                target = e.path if paths.is_global(e.path) else (
+                    self._class_attribute_path(e.path) or classmethod_place(m, qualname, e.path))
                 if target is None or target.split(":", 1)[0] != module or paths.split(target)[1]:
                     continue
                 table.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
@@ -549,7 +552,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         found = self._assigns.get(m.module)
         if found is None:
             found = self._assigns[m.module] = [(fn.qualname, e) for fn in m.functions.values()
-                                               if fn.writes_places is not False
+                                               if fn.writes_places is not False or writes_class_state(fn)
                                                for e in iter_events(fn.body)
                                                if e.path is not None and e.kind in ("assign", "setitem")]
         return found
@@ -576,7 +579,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         """The bindings assignments make, by place (into ``table``): the first part of ``bindings``."""
         for m in self.modules.values():
             for qualname, e in self._module_assigns(m):
-                target = e.path if paths.is_global(e.path) else self._class_attribute_path(e.path)
+                target = e.path if paths.is_global(e.path) else (
+                    self._class_attribute_path(e.path) or classmethod_place(m, qualname, e.path))
                 if target is None:
                     continue
                 if e.kind == "setitem":

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+from lambdalint.graph.class_state import classmethod_receiver
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.index import paths
@@ -340,7 +341,9 @@ class ClientInterpreter(Interpreter):
         env: Dict[str, Optional[str]] = {"$" + p: None for p in params}
         tainted: Set[str] = set()
         if fn.takes_receiver:
-            env["$" + params[0]] = receiver
+            # a classmethod's `cls` is its class, however it is called (`cls.connection()` too)
+            env["$" + params[0]] = classmethod_receiver(target.module, fn).get("$" + params[0], receiver) \
+                if target.module else receiver
             params = params[1:]
         unknown = self.taint.unknown_argument(e, frame, done)
         for name, arg in zip(params, e.args):

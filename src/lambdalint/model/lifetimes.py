@@ -551,7 +551,12 @@ class Interpreter(Walker):
     # --- control flow (the shape is ``Walker``'s) -------------------------------------
     def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame, test=None):
         """Where an `if`'s arms meet: a resource re-created on one arm under a test of its
-        liveness (``if conn is None or conn.closed: conn = connect()``) is live after it."""
+        liveness (``if conn is None or conn.closed: conn = connect()``) is live after it.
+
+        What the test proves is only that the other arm did not meet it dead (or None):
+        the states that came to the `if` with it. A teardown made on that arm itself
+        (``if conn.open: conn.close()``: the arm that stays live is the `else`) leaves it
+        dead for the next invocation all the same."""
         body_fall, else_fall = body[0], orelse[0]
         rets = body[1] + orelse[1]
         falls = [s for s in (body_fall, else_fall) if s is not None]
@@ -572,8 +577,10 @@ class Interpreter(Walker):
                 covers_none = covers_dead = True
             else:
                 continue
+            met = entry.get(gpath, frozenset({LIVE}))
             kept = frozenset(st for st in statuses
-                             if not ((st[0] == "dead" and covers_dead) or (st[0] == "none" and covers_none)))
+                             if st not in met
+                             or not ((st[0] == "dead" and covers_dead) or (st[0] == "none" and covers_none)))
             joined[gpath] = kept or frozenset({LIVE})
         return joined, rets
 

@@ -26,7 +26,12 @@ class TeardownShapes(ShapePrepass):
         if e.kind == "del":
             return paths.is_global(e.path)
         return e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
-                                                 or ctx[:1] in "$%") for ctx, _ in e.items)
+                                                 or ctx[:1] in "$%" or self._module_state(ctx)) for ctx, _ in e.items)
+
+    def _module_state(self, ctx: str) -> bool:
+        """``with api_client() as c:`` where ``api_client`` is a memoised factory or a
+        getter of a global: the object entered is module state, which leaving may close."""
+        return ctx.endswith("()") and paths.is_global(self.project.canonical(ctx))
 
 
 def teardown_uses(project: Project, tracked: Dict[str, Tracked], handler: Handler,
