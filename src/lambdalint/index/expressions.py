@@ -463,6 +463,16 @@ class Expressions:
         for p in positional[1:]:
             if isinstance(p, cst.SimpleString):
                 text += "/" + _string_value(p)
+                continue
+            items: List[object] = []
+            if isinstance(p, (cst.FormattedString, cst.ConcatenatedString)) or \
+                    isinstance(p, cst.BinaryOperation) and isinstance(p.operator, cst.Add):
+                _flatten_string(self, p, items)
+            if any(isinstance(i, str) for i in items):
+                # `"thumb-" + name`, `f"{name}.part"`: the constant text stays in the name
+                # (`/tmp/thumb-{}`), so that two names the handler builds are told apart
+                text += "/" + "".join(i if isinstance(i, str) else "{}" for i in items)
+                dynamic.extend(self.quiet_path(i) for i in items if not isinstance(i, str))  # type: ignore[arg-type]
             else:
                 dynamic.append(self.quiet_path(p))
         self.emit(Event("tmppath", self.span(node), value=text, args=tuple(dynamic)))
