@@ -81,7 +81,22 @@ RETURNED_AND_KEPT_BY_A_HELPER = """
 """
 
 
-@pytest.mark.parametrize("body", [LOCAL, RETURNED_PER_CALL], ids=["local", "returned-per-call"])
+# what the function returns is kept, not the function (the review's shapes)
+RESULT_KEPT = """
+    LAST = {}
+
+
+    def handler(event, context):
+        @functools.lru_cache(maxsize=None)
+        def price(sku):
+            return len(sku)
+        LAST["total"] = price(event["sku"])
+        _LOOKUPS.setdefault("last", price(event["sku"]))
+        return LAST["total"]
+"""
+
+
+@pytest.mark.parametrize("body", [LOCAL, RETURNED_PER_CALL, RESULT_KEPT], ids=["local", "returned-per-call", "result-kept"])
 def test_a_cache_made_per_call_is_not_reported(tmp_path, body):
     assert [d.code for d in lint(tmp_path, {"app.py": HEAD + body})] == []
 

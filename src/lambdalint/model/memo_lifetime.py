@@ -21,6 +21,7 @@ Must not touch syntax trees, files or diagnostics.
 from __future__ import annotations
 
 from typing import FrozenSet, Iterable, Iterator, Optional
+from weakref import WeakKeyDictionary
 
 from lambdalint.graph.link import Project
 from lambdalint.index import paths
@@ -36,30 +37,47 @@ def outlives_invocation(project: Project, module: str, qualname: str) -> bool:
     for depth in range(len(parts) - 1, 0, -1):
         enclosing = ".".join(parts[:depth])
         if project.function(module, enclosing) is not None:
-            # what each call of `enclosing` makes anew: the function itself, or the
-            # class defined in it that holds it as a method
+            # what each call of `enclosing` makes anew: the function itself, or the class
+            # defined in it that holds it as a method (then an instance of that class,
+            # `Made()`, holds it too; a function's `price()` is its result, not the function)
             made = f"{module}.{'.'.join(parts[:depth + 1])}"
-            return _escapes(project, module, enclosing, frozenset({made, made + "()"}), 0)
+            is_class = f"{enclosing}.{parts[depth]}" in project.modules[module].classes
+            return _escapes(project, module, enclosing, frozenset({made, made + "()"} if is_class else {made}), 0)
     return True
 
 
 def _escapes(project: Project, module: str, enclosing: str, held: FrozenSet[str], returns: int) -> bool:
     """Whether what ``held`` names (made by a call of ``enclosing``) reaches module state."""
-    if _bound_in_module_state(project, held):
+    kept = _kept_values(project)
+    if not held.isdisjoint(kept):
         return True
     scope = [fn for q, fn in project.modules[module].functions.items() if q == enclosing or q.startswith(enclosing + ".")]
-    if _handed_to_module_state(project, scope, held):
-        return True
     if returns >= _MAX_RETURNS or not any(e.kind == "return" and e.value in held for e in _events(scope)):
         return False
     # returned: what the maker's callers keep. Anyone who imports it may call it
     result = f"{module}.{enclosing}()"
-    if _handed_to_module_state(project, _every_function(project), frozenset({result})):
+    if result in kept:
         return True
     maker = outer_function(project, module, enclosing)
     if maker is None:
-        return _bound_in_module_state(project, frozenset({result}))
+        return False
     return _escapes(project, module, maker, frozenset({result}), returns + 1)
+
+
+# the values module state keeps, per project: made once, asked for every nested memoiser
+_KEPT: "WeakKeyDictionary[Project, FrozenSet[str]]" = WeakKeyDictionary()
+
+
+def _kept_values(project: Project) -> FrozenSet[str]:
+    """Every value bound to a module-level place (``Project.bindings``), assigned to one
+    the table does not name by the path written (``Registry.lookup = lookup``), or handed
+    to a method of a module-level object (``_LOOKUPS.append(lookup)``)."""
+    kept = _KEPT.get(project)
+    if kept is None:
+        values = {b.value for bound in project.bindings.values() for b in bound if b.value}
+        values.update(_handed_to_module_state(project, _every_function(project)))
+        kept = _KEPT[project] = frozenset(values)
+    return kept
 
 
 def outer_function(project: Project, module: str, qualname: str) -> Optional[str]:
@@ -72,22 +90,15 @@ def outer_function(project: Project, module: str, qualname: str) -> Optional[str
     return None
 
 
-def _bound_in_module_state(project: Project, held: FrozenSet[str]) -> bool:
-    """A module-level place bound to it: the bindings table is the model's list of them."""
-    return any(b.value in held for bound in project.bindings.values() for b in bound)
-
-
-def _handed_to_module_state(project: Project, functions: Iterable[Function], held: FrozenSet[str]) -> bool:
-    """An assignment to a module-level place the table does not name by the path written
-    (``Registry.lookup = lookup``), or a call of a module-level object's method with it."""
+def _handed_to_module_state(project: Project, functions: Iterable[Function]) -> Iterator[str]:
+    """The values ``functions`` assign to a module-level place, or pass to a method of a
+    module-level object."""
     for e in _events(functions):
-        if e.kind in ("assign", "setitem") and e.value in held and _module_state(project, e.path):
-            return True
-        if e.kind == "call" and e.path and any(a in held for a in (*e.args, *(v for _, v in e.kwargs))):
-            receiver = e.path.rsplit(".", 1)[0] if "." in e.path else None
-            if _module_state(project, receiver):
-                return True
-    return False
+        if e.kind in ("assign", "setitem") and e.value and _module_state(project, e.path):
+            yield e.value
+        elif e.kind == "call" and e.path and "." in e.path and (e.args or e.kwargs) \
+                and _module_state(project, e.path.rsplit(".", 1)[0]):
+            yield from (a for a in (*e.args, *(v for _, v in e.kwargs)) if a)
 
 
 def _module_state(project: Project, path: Optional[str]) -> bool:

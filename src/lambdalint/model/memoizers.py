@@ -199,6 +199,7 @@ class MemoInterpreter(GrowthInterpreter):
         self.assigned = assigned if assigned is not None else assigned_memoizers(project, catalog, collections)
         # (module, qualname) -> what memoises it; shared across handlers
         self.memoised = memoised if memoised is not None else {}
+        self.held_memoisers: Dict[str, Optional[Memoised]] = {}  # global path -> what memoises the function it holds
         self.memo_calls: List[MemoCall] = []
         self._call_ids: Dict[Tuple[str, Span, str], int] = {}
         self.memo_again: Dict[int, Tuple[Step, ...]] = {}
@@ -243,12 +244,11 @@ class MemoInterpreter(GrowthInterpreter):
         """What memoises the function a module-level place holds: one defined in another
         function and kept (``global _render; _render = render``, ``Registry.lookup =
         lookup``), or returned by a maker whose result is kept (``load = make_loader()``)."""
-        for b in self.project.bindings.get(gpath, ()):
-            for t in self.functions_named(b.value):
-                m = self.function_memoiser(t.module, t.qualname)
-                if m is not None:
-                    return m
-        return None
+        if gpath in self.held_memoisers:
+            return self.held_memoisers[gpath]
+        self.held_memoisers[gpath] = next((m for b in self.project.bindings.get(gpath, ()) for t in self.functions_named(b.value)
+                                 for m in (self.function_memoiser(t.module, t.qualname),) if m is not None), None)
+        return self.held_memoisers[gpath]
 
     def functions_named(self, value: Optional[str]) -> List[Target]:
         """The project function ``value`` names, or those the function it calls returns."""

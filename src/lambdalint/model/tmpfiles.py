@@ -385,8 +385,8 @@ class TmpInterpreter(GrowthInterpreter):
         # which `str(...)` it is: the conversions inside the call, in the order of its arguments
         inside = sorted((at, arg) for at, arg in self.texts if _within(at, e.span) and at != e.span)
         outer = [(at, arg) for at, arg in inside if not any(o != at and _within(at, o) for o, _ in inside)]
-        texts = [i for i, v in enumerate(given) if _is_text_of(v)]
-        if len(texts) != len(outer):
+        texts = [i for i, v in enumerate(given) if _is_text_of(same_path(v))]
+        if len(texts) != len(outer) or index not in texts:
             return value  # a conversion not seen (or one of another kind): which is which is not known
         return same_path(outer[texts.index(index)][1])
 
