@@ -41,6 +41,7 @@ from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame
                                      paths_only, shared_prefix)
 from lambdalint.model.growth_guards import flag_guard
 from lambdalint.model.lifetimes import State, Step, with_status
+from lambdalint.model.tmpnames import name_pattern, pattern_covers
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
 FIXED = "@tmp"  # env keys "@tmp%local": the fixed /tmp name a local holds
@@ -101,21 +102,6 @@ def root_of(path: str) -> str:
         if c in ".(":
             return path[:i]
     return path
-
-
-def name_pattern(e: Event) -> str:
-    """The name a tmppath event builds, ``{}`` for each part that is not constant
-    (``os.path.join("/tmp", key)``: the index keeps the constant text only)."""
-    text = e.value or ""
-    return text + "/{}" * max(0, len(e.args) - text.count("{}"))
-
-
-def pattern_covers(removed: str, made: str) -> bool:
-    """Whether removing the name (pattern) ``removed`` may remove the name ``made``: the
-    same name, one the pattern may spell (``/tmp/{}`` may be ``/tmp/thumb-{}``, not the
-    other way round), or a name inside it (``/tmp/work`` holds ``/tmp/work/{}``)."""
-    spelled = ".*".join(re.escape(part) for part in removed.rstrip("/").split("{}"))
-    return re.fullmatch(spelled + "(?:/.*)?", made, re.S) is not None
 
 
 def same_path(value: Optional[str]) -> Optional[str]:

@@ -1,0 +1,139 @@
+"""Which removal counts for which /tmp file (``lambdalint.model.tmpnames``): names built
+from the same locals are told apart by their constant text; anything else may be the
+same name, for precision (the review's shapes: a printf template, a glob cleanup, a
+name held in a local that an f-string of another local spells)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from helpers import lint
+from lambdalint.model.tmpnames import pattern_covers
+
+
+@pytest.mark.parametrize("removed,made,covers", [
+    # the same locals: the constant text decides
+    ("/tmp/thumb-{%key}", "/tmp/{%key}", False),
+    ("/tmp/{%key}", "/tmp/{%key}", True),
+    ("/tmp/gz-{%name}", "/tmp/{%name}", False),
+    ("/tmp/{%job}", "/tmp/{%job}/{%part}", True),  # a folder holds what is in it
+    # other locals, or parts not known: may be the same text
+    ("/tmp/thumb-{%key}.jpg", "/tmp/{%name}", True),
+    ("/tmp/{}", "/tmp/thumb-{}", True),
+    ("/tmp/thumb-{}", "/tmp/{}", True),
+    ("/tmp/{%key}.json", "/tmp/%s.json{%key}", True),  # "/tmp/%s.json" % key
+    ("/tmp/{%key}*", "/tmp/{%key}.part", True),  # glob.glob(f"/tmp/{key}*")
+    # constant text that no value can make the same
+    ("/tmp/status.json", "/tmp/{%key}.csv", False),
+    ("/tmp/lambdalint-thumb-{}.jpg", "/tmp/lambdalint-photo-{}.jpg", False),
+    ("/tmp/work", "/tmp/work/{}", True),
+    ("/tmp/other", "/tmp/work/{}", False),
+])
+def test_which_removal_may_remove_which_name(removed, made, covers):
+    assert pattern_covers(removed, made) is covers
+
+
+def _codes(tmp_path, code: str):
+    return [d.code for d in lint(tmp_path, {"app.py": textwrap.dedent(code)})]
+
+
+NOT_REPORTED = {
+    "printf template, removed through an f-string": """
+        import json
+        import os
+
+        def handler(event, context):
+            key = event["key"]
+            with open("/tmp/%s.json" % key, "w") as f:
+                json.dump(event, f)
+            os.remove(f"/tmp/{key}.json")
+        """,
+    "glob cleanup": """
+        import glob
+        import os
+
+        def handler(event, context):
+            key = event["key"]
+            with open(f"/tmp/{key}.part", "w") as f:
+                f.write(event["body"])
+            for p in glob.glob(f"/tmp/{key}*"):
+                os.remove(p)
+        """,
+    "a name held in a local, removed by its spelling": """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            name = f"thumb-{key}.jpg"
+            path = f"/tmp/{name}"
+            s3.download_file(event["bucket"], event["key"], path)
+            try:
+                return os.path.getsize(path)
+            finally:
+                os.remove(f"/tmp/thumb-{key}.jpg")
+        """,
+}
+
+
+@pytest.mark.parametrize("code", list(NOT_REPORTED.values()), ids=list(NOT_REPORTED))
+def test_a_removal_that_may_be_the_file_counts(tmp_path, code):
+    assert "LAM203" not in _codes(tmp_path, code)
+
+
+REPORTED = {
+    "the thumbnail removed, the original kept": """
+        import os
+        import subprocess
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            src = f"/tmp/{key}"
+            dst = f"/tmp/thumb-{key}"
+            s3.download_file("photos", key, src)
+            subprocess.run(["convert", src, dst], check=True)
+            s3.upload_file(dst, "thumbs", key)
+            os.remove(dst)
+        """,
+    "joined names told apart by a prefix": """
+        import os
+        import tempfile
+        import boto3
+
+        s3 = boto3.client("s3")
+        TMP = tempfile.gettempdir()
+
+        def handler(event, context):
+            name = os.path.basename(event["key"])
+            raw = os.path.join(TMP, name)
+            packed = os.path.join(TMP, "gz-" + name)
+            s3.download_file("exports", event["key"], raw)
+            s3.upload_file(packed, "archive", name)
+            os.remove(packed)
+        """,
+}
+
+
+@pytest.mark.parametrize("code", list(REPORTED.values()), ids=list(REPORTED))
+def test_removing_another_name_built_from_the_same_locals_does_not_count(tmp_path, code):
+    assert "LAM203" in _codes(tmp_path, code)
+
+
+def test_a_path_text_the_conversions_cannot_place_is_no_internal_error(tmp_path):
+    code = """
+        import os
+        from pathlib import Path
+
+        def handler(event, context):
+            path = Path("/tmp") / event["name"]
+            with open(os.fspath(path).__fspath__(), "w", newline=str("")) as f:
+                f.write("x")
+        """
+    assert "LAM000" not in _codes(tmp_path, code)
