@@ -145,7 +145,7 @@ def name_of(node: cst.BaseExpression) -> str:
 
 
 def slice_emptied(target: cst.BaseExpression, value: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
-    """``(("emptied", "whole"),)`` for ``x[:] = []`` (or ``= ()``), which empties ``x`` as
+    """``(("emptied", "whole"),)`` for ``x[:] = []`` (or ``= ()``, ``= list()``), which empties ``x`` as
     ``x.clear()`` does; ``(("emptied", "part"),)`` for ``x[:-100] = []``, ``x[10:] = []``,
     which drop a range and keep the rest; ``()`` for anything else."""
     if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
@@ -153,8 +153,16 @@ def slice_emptied(target: cst.BaseExpression, value: cst.BaseExpression) -> Tupl
     piece = target.slice[0].slice
     if not isinstance(piece, cst.Slice) or piece.step is not None:
         return ()  # (an extended slice, `x[::2] = []`, raises unless it is empty already)
-    if not isinstance(value, (cst.List, cst.Tuple)) or value.elements:
+    if not _empty_sequence(value):
         return ()
     from_start = piece.lower is None or isinstance(piece.lower, cst.Integer) and piece.lower.value == "0"
     whole = from_start and piece.upper is None
     return (("emptied", "whole" if whole else "part"),)
+
+
+def _empty_sequence(value: cst.BaseExpression) -> bool:
+    """``[]``, ``()``, ``list()``, ``tuple()``: an empty sequence."""
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return not value.elements
+    return isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Name) \
+        and value.func.value in ("list", "tuple")
