@@ -234,3 +234,13 @@ def test_the_table_is_whole_whichever_question_comes_first(tmp_path):
     asked.name_bindings("app:app_name")  # as finding the handlers does: the assignments' part
     assert asked.memo_places() == {("cfg", "get_db"): "cfg:get_db()"}
     assert asked.bindings == fresh
+
+
+def test_a_module_level_assignment_to_no_global_is_no_error():
+    """``assigned_on`` over a module-level assignment whose target is neither a global
+    nor a class attribute (``sys.modules[__name__].x = 1``) used to raise NameError."""
+    from lambdalint.graph.link import Project
+    from lambdalint.index import index_source
+
+    m = index_source(b"import sys\nsys.modules[__name__].x = 1\n", "app.py", "app")
+    assert Project([m]).assigned_on({("app", 2)}) == []

@@ -627,6 +627,33 @@ def test_an_object_made_from_it_in_init_of_a_module_level_instance(tmp_path, hoo
         assert "through `PUB.channel`" in diags[0].labels[0].text
 
 
+@pytest.mark.parametrize("init", [
+    # the channel held in a local first
+    "self.connection = pika.BlockingConnection(pika.URLParameters(url))\n"
+    "                channel = self.connection.channel()\n"
+    "                channel.exchange_declare(exchange='orders')\n"
+    "                self.channel = channel",
+    # the connection held in a local first
+    "conn = pika.BlockingConnection(pika.URLParameters(url))\n"
+    "                self.connection = conn\n"
+    "                self.channel = conn.channel()",
+])
+def test_an_object_made_from_it_through_a_local_in_init(tmp_path, init):
+    files = {"app.py": f"""
+        import pika
+
+        class Publisher:
+            def __init__(self, url):
+                {init}
+
+        PUB = Publisher("amqp://mq")
+
+        def handler(event, context):
+            PUB.channel.basic_publish(exchange="", routing_key="q", body=b"x")
+    """}
+    assert [code for _, _, code in found(tmp_path, files)] == ["LAM402"]
+
+
 def test_use_through_an_object_made_from_it(tmp_path):
     files = {"app.py": """
         import pika

@@ -488,7 +488,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                 if qualname != "<module>" or (module, e.span[0]) not in lines:
                     continue
                 target = e.path if paths.is_global(e.path) else (
-                    self._class_attribute_path(e.path) or classmethod_place(m, qualname, e.path))
+                    self._class_attribute_path(e.path) or classmethod_place(self.modules[module], qualname, e.path))
                 if target is None:
                     continue
                 if e.kind == "setitem" or paths.split(target)[1]:
@@ -629,13 +629,17 @@ class Project(MemoisedFactories, InstanceAttributes):
                     # `__init__(self, conn)` made by `Repo(sqlite3.connect(...))`: `self.conn = conn` holds the argument
                     passed = _bind_arguments(fn.params[1:], args) if fn.name == "__init__" else {}
                     for e in iter_events(fn.body):
-                        if e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
+                        if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:
+                            # `channel = self.connection.channel(); self.channel = channel`
+                            passed[e.path] = _through_instance(_held_by(e.value, passed), self_name, gpath)
+                        elif e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
                             target = gpath + e.path[len(self_name):]
-                            value = passed.get(e.value, e.value) if e.value else e.value
-                            value = _through_instance(value, self_name, gpath)
+                            value = _through_instance(_held_by(e.value, passed), self_name, gpath)
                             if target not in self.bindings and len(paths.split(target)[1]) < _MAX_NESTING:
                                 todo.append(target)
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
+                            if e.value and e.value[:1] == "%" and "." not in e.value and "(" not in e.value:
+                                passed[e.value] = target  # `self.connection = conn`: `conn` is that attribute now
             if not has_init and args is not None:
                 # a field given no argument gets its `default_factory`'s product
                 given = {name for name, _ in args[1]}
@@ -718,6 +722,20 @@ def _through_instance(value: Optional[str], self_name: str, instance: str) -> Op
     if value is None or not (value == self_name or value.startswith((self_name + ".", self_name + "("))):
         return value
     return instance + value[len(self_name):]
+
+
+def _held_by(value: Optional[str], held: Dict[str, Optional[str]]) -> Optional[str]:
+    """``value`` with its root replaced by what ``held`` says the root holds (a parameter's
+    argument, a local's value): ``%conn.channel()`` -> ``pika.BlockingConnection().channel()``."""
+    if not value:
+        return value
+    if value in held:
+        return held[value]
+    for i, c in enumerate(value):
+        if c in ".(":
+            root = held.get(value[:i])
+            return root + value[i:] if root else value
+    return value
 
 
 def _bind_arguments(params: Tuple[str, ...], args: Optional[Tuple[Tuple[Optional[str], ...],
