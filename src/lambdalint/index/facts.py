@@ -88,7 +88,12 @@ class Event:
       the event that uses the string, whose span contains it. A constant string
       under ``/tmp`` is recorded too, with its text and no ``args``.
     - ``del``: ``path`` is deleted.
-    - ``return``: ``value`` is the returned path, if any.
+    - ``return``: ``value`` is the returned path, if any. ``return a, b`` (a tuple or
+      list display without ``*``) has no ``value``: ``args`` holds the path of each
+      element (``None`` where not a path) and ``consts`` ``("packed", "<n>")``.
+    - ``assign`` of one name of an unpacking (``a, *rest = make()``, a ``for`` target
+      ``k, v``) carries ``("unpack", "i/n")`` in ``consts``: its position among the ``n``
+      targets, ``"*i/n"`` for the starred one (a nested target's names carry none).
     - ``raise``; ``continue`` and ``break`` (in a loop).
     - ``if``: ``test`` holds the paths the condition reads, ``none_tests`` the
       paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -67,6 +67,22 @@ def target_names(target: cst.BaseExpression) -> set:
     if isinstance(target, cst.StarredElement):
         return target_names(target.value)
     return set()
+
+
+def unpack_slots(target: cst.BaseExpression) -> List[Tuple[Tuple[str, str], ...]]:
+    """The ``("unpack", "i/n")`` mark of each element of an unpacking target: its
+    position among ``n`` (``"*i/n"`` for the starred one). A nested target gets none:
+    its names hold the whole value, as before positions were known."""
+    elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else ()
+    n = len(elements)
+    marks: List[Tuple[Tuple[str, str], ...]] = []
+    for i, el in enumerate(elements):
+        if isinstance(el.value, (cst.Tuple, cst.List)):
+            marks.append(())
+        else:
+            star = "*" if isinstance(el, cst.StarredElement) else ""
+            marks.append((("unpack", f"{star}{i}/{n}"),))
+    return marks
 
 
 def element_of(iterable: Optional[str]) -> Optional[str]:

@@ -13,7 +13,7 @@ from lambdalint.index.expressions import Expressions
 from lambdalint.index.paths import redefined_key
 from lambdalint.index.literals import (
     NO_SPAN, const_items, is_const, literal_consts, element_of, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
-    key_text, slice_emptied,
+    key_text, slice_emptied, unpack_slots,
 )
 
 
@@ -476,6 +476,13 @@ class Walker(Expressions):
             self.scope.tmp_texts.pop(target.value, None)
 
     def stmt_return(self, node: cst.Return) -> None:
+        packed = node.value if isinstance(node.value, (cst.Tuple, cst.List)) and not any(
+            isinstance(el, cst.StarredElement) for el in node.value.elements) else None
+        if packed is not None:
+            # `return stop, worker`: what each position holds, for a caller that unpacks it
+            elements = tuple(self.value(el.value) for el in packed.elements)
+            self.emit(Event("return", self.span(node), args=elements, consts=(("packed", str(len(elements))),)))
+            return
         v = self.value(node.value) if node.value is not None else None
         self.emit(Event("return", self.span(node), value=v))
 
@@ -691,10 +698,11 @@ class Walker(Expressions):
                 joins = tuple(c for c in literal if c[0] in ("joins", "emptied"))
                 self.emit(Event("setitem", self.span(node), path=base, value=value, args=key, consts=consts + joins))
         elif isinstance(target, (cst.Tuple, cst.List)):
-            # `a, b = make_pair()`: each name holds one of the things the call made
+            # `a, b = make_pair()`: each name holds one of the things the call made, and
+            # says which one (``unpack``) for a model that knows what the call returns
             each = value if value is not None and value.endswith("()") else None
-            for el in target.elements:
-                self.bind_target(el.value, each, node)
+            for el, slot in zip(target.elements, unpack_slots(target)):
+                self.bind_target(el.value, each, node, slot if each is not None else ())
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, None, node)
 

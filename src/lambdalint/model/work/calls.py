@@ -11,6 +11,7 @@ from lambdalint.graph.link import Target, iter_events
 from lambdalint.graph.objects import wrapper_to_run
 from lambdalint.knowledge.work import Collector, WorkKind
 from lambdalint.model.binding import arguments, parameter_env
+from lambdalint.model.work.packing import slots_of
 from lambdalint.model.work.state import (
     Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, MAX_DEPTH, RunCtx, State, _globals, _projection, cap, Outcome, Frame, Closure, owned_by,
 )
@@ -512,7 +513,7 @@ class Calls:
         result = Outcome()
         for s in out.falls + [r for r, _ in out.returns]:
             returned = s.vars.get(f"{callee.uid}@return", EMPTY)
-            result.falls.append(self.set_result(leave(s), frame, e, returned))
+            result.falls.append(self.set_result(leave(s), frame, e, returned, slots_of(s, f"{callee.uid}@return")))
         # a raise in the callee leaves the caller at the call: the exit is placed there, in the caller's file
         result.raises = [(leave(s), e.span) for s, _ in out.raises]
         result.falls = cap(result.falls)
@@ -551,7 +552,7 @@ class Calls:
                             took)
 
                 summary = (
-                    [(delta(f), f.vars.get(result_key, EMPTY)) for f in ran.falls],
+                    [(delta(f), f.vars.get(result_key, EMPTY), slots_of(f, result_key)) for f in ran.falls],
                     [(delta(r), span) for r, span in ran.raises],
                     spawned,
                 )
@@ -569,8 +570,8 @@ class Calls:
                 return State({**s.status, **changed}, {**own, **globals_after, **back}, merged or s.merged,
                              s.trail + tuple(step for step in took if step not in s.trail))
 
-            for d, returned in summary[0]:
-                out.falls.append(self.set_result(apply(d), frame, e, returned))
+            for d, returned, slots in summary[0]:
+                out.falls.append(self.set_result(apply(d), frame, e, returned, slots))
             for d, span in summary[1]:
                 out.raises.append((apply(d), span))
         out.falls = cap(out.falls)

@@ -10,13 +10,14 @@ keep their places (``Outcome``: the span of each return and raise) for the fixes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Span
 from lambdalint.model.steps import EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
 from lambdalint.model.walk import LoopRun, Walker
-from lambdalint.model.work.state import NONE, EMPTY, CREATED, PENDING, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame, owned_by
+from lambdalint.model.work.packing import Slots, packed, slots_of, with_slots
+from lambdalint.model.work.state import Atom, NONE, EMPTY, CREATED, PENDING, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame, owned_by
 
 
 @dataclass
@@ -125,10 +126,20 @@ class ControlFlow(Walker):
 
     def returning(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         out = Outcome()
+        key = f"{frame.uid}@return"
         for s in states:
-            value = self.atoms(e.value, s, frame) if e.value else EMPTY
-            out.returns.append((s.with_vars({f"{frame.uid}@return": value}), e.span))
+            value, slots = self.returned_value(e, s, frame)
+            out.returns.append((with_slots(s.with_vars({key: value}), key, slots), e.span))
         return out
+
+    def returned_value(self, e: Event, state: State, frame: Frame) -> Tuple[FrozenSet[Atom], Optional[Slots]]:
+        """What ``return`` hands back: all of it, and each position when it is a tuple
+        display (``return stop, worker``) or a call that returned one (``return start()``)."""
+        if any(k == "packed" for k, _ in e.consts):
+            return packed([self.atoms(a, state, frame) for a in e.args])
+        value = self.atoms(e.value, state, frame) if e.value else EMPTY
+        forwarded = slots_of(state, f"{frame.uid}@{e.value}") if e.value and e.value.endswith("()") else None
+        return value, forwarded
 
     def raising(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         return Outcome([], [], [(s, e.span) for s in states])

@@ -39,6 +39,7 @@ from lambdalint.model.work.calls import Calls
 from lambdalint.model.work.flow import ControlFlow
 from lambdalint.model.work.kept import Keeping
 from lambdalint.model.steps import Step
+from lambdalint.model.work.packing import Slots, is_packed, joined_slots, slots_of, unpacked, with_slots
 from lambdalint.model.work.rearm import Rearming
 from lambdalint.model.work.state import (
     Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, BUDGET, Item, RunCtx, Exit, Finding, State, Outcome, Frame, Closure, cap,
@@ -163,8 +164,10 @@ class Interpreter(Calls, ControlFlow, Keeping):
                 containers: Optional[FrozenSet[str]] = None
                 for state in at_exit[exit_]:
                     local = {k[len(prefix) - 1:]: v for k, v in state.vars.items() if k.startswith(prefix)
-                             and not any(isinstance(a, int) and CREATED in state.status.get(a, EMPTY) for a in v)}
-                    # (work made but not started on some path cannot be joined there)
+                             and not any(isinstance(a, int) and CREATED in state.status.get(a, EMPTY) for a in v)
+                             and not is_packed(state, k)}
+                    # (work made but not started on some path cannot be joined there; a tuple
+                    # that holds it is neither the work nor a container to loop over)
                     w = frozenset(k for k, v in local.items() if v and all(isinstance(a, int) or a == NONE for a in v))
                     c = frozenset(k for k, v in local.items() if all(isinstance(a, int) for a in v))
                     work = w if work is None else work & w
@@ -198,7 +201,7 @@ class Interpreter(Calls, ControlFlow, Keeping):
                 finding.nullable = finding.nullable | nullable
                 holders = frozenset(
                     k[len(str(frame.uid)):] for k, v in state.vars.items()
-                    if item_id in v and k.startswith(f"{frame.uid}%")
+                    if item_id in v and k.startswith(f"{frame.uid}%") and not k.endswith("]")
                 )
                 finding.holders = holders if finding.holders is None else finding.holders & holders
                 kept = frozenset(k for k, v in state.vars.items() if item_id in v and not k[:1].isdigit()
@@ -307,8 +310,12 @@ class Interpreter(Calls, ControlFlow, Keeping):
         # is now reached as `obj.x`
         made = self.project.canonical(value, frame.env) if value and value.endswith("()") else None
         out = []
+        unpack = next((mark for k, mark in e.consts if k == "unpack"), None)
         for s in states:
             atoms = self.atoms(value, s, frame) if value is not None else EMPTY
+            if unpack is not None and value and value.endswith("()") and not value.endswith(".__getitem__()"):
+                # `stop, worker = start()`: each name gets its own element of what it returned
+                atoms = unpacked(atoms, slots_of(s, f"{frame.uid}@{value}"), unpack)
             loc = self.location(target, frame)
             if loc is None:
                 out.append(s)
@@ -322,6 +329,11 @@ class Interpreter(Calls, ControlFlow, Keeping):
                                                         and self.made_by(self.items[a], e, frame)))
             if paths.is_global(loc):
                 s = self.keep(s, loc, atoms, frame)  # (model.work.kept)
+            if simple_local:
+                # `pair = start()`: the local is the tuple, each position kept as the call's
+                # (a fix must not name it as the work itself)
+                whole_tuple = unpack is None and value is not None and value.endswith("()")
+                s = with_slots(s, loc, slots_of(s, f"{frame.uid}@{value}") if whole_tuple else None)
             if simple_local or atoms or loc in s.vars:
                 out.append(s.with_vars({loc: atoms}))
             else:
@@ -385,17 +397,20 @@ class Interpreter(Calls, ControlFlow, Keeping):
             return state
         return state.with_vars({loc: state.vars.get(loc, EMPTY) | added})
 
-    def set_result(self, state: State, frame: Frame, e: Event, atoms: FrozenSet[Atom]) -> State:
-        """Record what the call ``e`` returned. Calls are named by their path, so
+    def set_result(self, state: State, frame: Frame, e: Event, atoms: FrozenSet[Atom],
+                   slots: Optional[Slots] = None) -> State:
+        """Record what the call ``e`` returned, and what each position of it holds when
+        it is a tuple (``model.work.packing``). Calls are named by their path, so
         ``gather(work(), work())`` names both results ``work()``: results of one
         path on one line accumulate rather than replace each other."""
         key = f"{frame.uid}@{e.path}()"
         if self._result_lines.get(key) == e.span[0]:
             atoms = atoms | state.vars.get(key, EMPTY)
+            slots = joined_slots(slots_of(state, key), slots) if key in state.vars else slots
         self._result_lines[key] = e.span[0]
         if not atoms and key not in state.vars:
             return state
-        return state.with_vars({key: atoms})
+        return with_slots(state.with_vars({key: atoms}), key, slots)
 
     # --- items ------------------------------------------------------------------------
     def new_item(self, kind: Optional[WorkKind], e: Event, frame: Frame, callee: str, **extra) -> Item:
