@@ -53,6 +53,21 @@ THREAD_LEFT = "  # expect: LAM302"
 PROCESS_LEFT = "  # expect: LAM305"
 
 INVALID = {
+    # another helper unpacks the tuple and only sets the event
+    "pair_unpacked_by_another_helper_not_joined": heartbeat("""
+
+        def stop_heartbeat(hb):
+            stop, sender = hb
+            stop.set()
+
+
+        def lambda_handler(event, context):
+            hb = start_heartbeat()
+            try:
+                return {"ok": True}
+            finally:
+                stop_heartbeat(hb)
+    """, THREAD_LEFT),
     "tuple_returned_and_dropped": heartbeat("""
 
         def lambda_handler(event, context):
@@ -143,6 +158,22 @@ INVALID = {
 }
 
 VALID = {
+    # the tuple handed whole to another helper, which unpacks it and joins
+    "pair_unpacked_and_joined_by_another_helper": heartbeat("""
+
+        def stop_heartbeat(hb):
+            stop, sender = hb
+            stop.set()
+            sender.join()
+
+
+        def lambda_handler(event, context):
+            hb = start_heartbeat()
+            try:
+                return {"ok": True}
+            finally:
+                stop_heartbeat(hb)
+    """),
     "unpacked_and_joined_in_finally": heartbeat("""
 
         def lambda_handler(event, context):

@@ -93,7 +93,9 @@ class Event:
       element (``None`` where not a path) and ``consts`` ``("packed", "<n>")``.
     - ``assign`` of one name of an unpacking (``a, *rest = make()``, a ``for`` target
       ``k, v``) carries ``("unpack", "i/n")`` in ``consts``: its position among the ``n``
-      targets, ``"*i/n"`` for the starred one (a nested target's names carry none).
+      targets, ``"*i/n"`` for the starred one (a nested target's names carry none);
+      unpacking a name (``stop, worker = pair``) binds each target to nothing, with
+      ``("unpacks", <the name's path>)`` too.
     - ``raise``; ``continue`` and ``break`` (in a loop).
     - ``if``: ``test`` holds the paths the condition reads, ``none_tests`` the
       paths it compares to ``None`` or tests for truth; ``body`` and ``orelse``;

@@ -701,8 +701,12 @@ class Walker(Expressions):
             # `a, b = make_pair()`: each name holds one of the things the call made, and
             # says which one (``unpack``) for a model that knows what the call returns
             each = value if value is not None and value.endswith("()") else None
+            # `stop, worker = pair`: a name that holds a tuple; each target is still bound to
+            # nothing (what the name holds is not known here), and says what it unpacks
+            named = (("unpacks", value),) if each is None and value and value[:1] in "$%" \
+                and "." not in value and "(" not in value else ()
             for el, slot in zip(target.elements, unpack_slots(target)):
-                self.bind_target(el.value, each, node, slot if each is not None else ())
+                self.bind_target(el.value, each, node, slot + named if each is not None or named else ())
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, None, node)
 

@@ -311,11 +311,17 @@ class Interpreter(Calls, ControlFlow, Keeping):
         made = self.project.canonical(value, frame.env) if value and value.endswith("()") else None
         out = []
         unpack = next((mark for k, mark in e.consts if k == "unpack"), None)
+        unpacks = next((name for k, name in e.consts if k == "unpacks"), None)
         for s in states:
             atoms = self.atoms(value, s, frame) if value is not None else EMPTY
             if unpack is not None and value and value.endswith("()") and not value.endswith(".__getitem__()"):
                 # `stop, worker = start()`: each name gets its own element of what it returned
                 atoms = unpacked(atoms, slots_of(s, f"{frame.uid}@{value}"), unpack)
+            elif unpack is not None and value is None and unpacks is not None:
+                # `stop, worker = pair`: its element where the name's positions are known, else all of it
+                held = self.location(unpacks, frame)
+                if held is not None:
+                    atoms = unpacked(s.vars.get(held, EMPTY), slots_of(s, held), unpack)
             loc = self.location(target, frame)
             if loc is None:
                 out.append(s)
