@@ -1,0 +1,24 @@
+"""Team wraps DB access in a generator context manager that closes the global."""
+import contextlib
+import os
+
+import psycopg2
+
+CONN = psycopg2.connect(os.environ["DATABASE_URL"])
+
+
+@contextlib.contextmanager
+def transaction():
+    cur = CONN.cursor()
+    try:
+        yield cur
+        CONN.commit()
+    finally:
+        cur.close()
+        CONN.close()
+
+
+def lambda_handler(event, context):
+    with transaction() as cur:
+        cur.execute("UPDATE orders SET status = %s WHERE id = %s", ("paid", event["order_id"]))
+    return {"statusCode": 204}

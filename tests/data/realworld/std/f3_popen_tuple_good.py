@@ -1,0 +1,15 @@
+import subprocess
+
+
+def start_transcode(src, dst):
+    proc = subprocess.Popen(["ffmpeg", "-y", "-i", src, "-vf", "scale=640:-2", dst],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return proc, dst
+
+
+def handler(event, context):
+    proc, out = start_transcode(event["src"], "/tmp/out.mp4")
+    _, err = proc.communicate(timeout=context.get_remaining_time_in_millis() / 1000 - 2)
+    if proc.returncode:
+        raise RuntimeError(err.decode()[-500:])
+    return {"output": out}

@@ -1,0 +1,10 @@
+import os
+
+
+def billing_prefix():
+    return f"s3://billing/{os.environ['TENANT_ID']}/"
+
+
+def handler(event, context):
+    os.environ["TENANT_ID"] = event["tenant"]
+    return {"prefix": billing_prefix()}
