@@ -476,8 +476,11 @@ class Walker(Expressions):
             self.scope.tmp_texts.pop(target.value, None)
 
     def stmt_return(self, node: cst.Return) -> None:
+        # (a display of constants holds no work: it is returned as a value, as the index
+        # reads it whether or not its items were blanked, ``index.blank``)
         packed = node.value if isinstance(node.value, (cst.Tuple, cst.List)) and not any(
-            isinstance(el, cst.StarredElement) for el in node.value.elements) else None
+            isinstance(el, cst.StarredElement) for el in node.value.elements) \
+            and not all(is_const(el.value) for el in node.value.elements) else None
         if packed is not None:
             # `return stop, worker`: what each position holds, for a caller that unpacks it
             elements = tuple(self.value(el.value) for el in packed.elements)
