@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from helpers import lint
-from lambdalint.model.tmpnames import pattern_covers
+from lambdalint.model.tmpnames import may_be_any, pattern_covers
 
 
 @pytest.mark.parametrize("removed,made,covers", [
@@ -33,6 +33,14 @@ from lambdalint.model.tmpnames import pattern_covers
 ])
 def test_which_removal_may_remove_which_name(removed, made, covers):
     assert pattern_covers(removed, made) is covers
+
+
+@pytest.mark.parametrize("removed,any_name", [
+    ("/tmp/{%key}", True), ("/tmp/{}", True), ("/tmp/*.csv", True), ("/tmp/", True),
+    ("/tmp/report.csv", False), ("/tmp/work/out.json", False),
+])
+def test_a_removal_with_a_part_not_known_may_be_a_random_name(removed, any_name):
+    assert may_be_any(removed) is any_name
 
 
 def _codes(tmp_path, code: str):
@@ -60,6 +68,18 @@ NOT_REPORTED = {
                 f.write(event["body"])
             for p in glob.glob(f"/tmp/{key}*"):
                 os.remove(p)
+        """,
+    "a random name, and a removal of a name built from the event": """
+        import os
+        import tempfile
+
+        def handler(event, context):
+            key = event["key"]
+            fd, path = tempfile.mkstemp(dir="/tmp")
+            os.write(fd, b"x")
+            os.close(fd)
+            os.remove(f"/tmp/{key}")
+            return path
         """,
     "a name held in a local, removed by its spelling": """
         import os

@@ -141,7 +141,7 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
                         f"`{obj}` ({t.kind.name}) created here on the first call, kept in `{cached}`'s cache")]
     else:
         # made by a function: at import (`repo = Repository()`) or by a getter in an invocation
-        labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here, kept in a global")]
+        labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here, {_kept_in(project, t.path)}")]
     labels.extend(call_places(project, site.chain, site.calls))
     labels.extend(path_places(project, site.trail))  # the decisions on the path to the teardown, if any
     for p in made_from_it:
@@ -187,3 +187,12 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
     labels.extend(declared)
     notes.extend(handlers_note([h.qualname for h in handlers]) + declared_notes)
     return dict(message=headline, label=label, labels=tuple(labels), notes=tuple(notes), phase=INVOCATION)
+
+
+def _kept_in(project: Project, gpath: str) -> str:
+    """Where a resource made by a function is kept: a class attribute (``cls._conn``
+    set by a classmethod), or a global (an instance's attribute, a container)."""
+    root, _ = paths.split(gpath)
+    module, _, name = root.partition(":")
+    facts = project.modules.get(module)
+    return "kept on the class" if facts is not None and name in facts.classes else "kept in a global"

@@ -116,6 +116,8 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
             return None
     none = any(b.value == "None" for n in names for b in project.bindings.get(f"{module}:{n}", ()))
     dead = kind.dead_test(name) or ""
+    # the test the fix writes (``lambdalint.fix.resource``): a name the handler may set to None is tested for it first
+    when = f"{name} is None or {dead}" if none else dead
     where = ", ".join(f"{spoken(h.qualname)}" for h in handlers)
     data = (("name", name), ("creation", span_text(made.span)), ("dead", dead),
             ("handlers", ",".join(h.qualname for h in handlers)), ("none", "1" if none else ""),
@@ -126,10 +128,10 @@ def _recreate_fix(project: Project, site: "Site", handlers: Sequence[Handler]) -
         if site.shape == _WITH_CLOSING:
             data += (("enters", "first-argument"),)
         return Fix(f"Keep `{name}` open for the next invocations: remove the teardown {site.how}, and re-create "
-                   f"`{name}` at the top of {where} only when `{dead}`, with the call that creates it at import",
+                   f"`{name}` at the top of {where} only when `{when}`, with the call that creates it at import",
                    UNSAFE, action="recreate-when-dead", data=data)
     return Fix(
-        f"Re-create `{name}` at the top of {where} when `{dead}`, with the call that creates it at import",
+        f"Re-create `{name}` at the top of {where} when `{when}`, with the call that creates it at import",
         UNSAFE,
         action="recreate-when-dead",
         data=data,

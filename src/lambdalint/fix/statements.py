@@ -147,9 +147,10 @@ def splice(ctx: FileContext, stmt: cst.BaseStatement, new: Sequence[cst.BaseStat
 
 
 def _without_guard(ctx: FileContext, block: cst.IndentedBlock, rest: Sequence[cst.EmptyLine]):
-    """When the statement removed was all the body of an ``if`` that only reads the
-    object (``if conn.open:``, ``if conn is not None:``; no ``else``, no comment): the
-    edits that drop the ``if`` too, rather than leave ``if conn.open: pass``."""
+    """When the statement removed was all the body of an ``if`` whose test only reads
+    names and attributes (``if conn.open:``, ``if conn is not None:``; no call, no
+    ``else``, no comment): the edits that drop the ``if`` too, rather than leave
+    ``if conn.open: pass``."""
     node = ctx.parent(block)
     if not isinstance(node, cst.If) or node.body is not block or node.orelse is not None \
             or not _only_reads(node.test) or block.header.comment is not None \

@@ -30,10 +30,14 @@ def classmethod_place(m: ModuleFacts, qualname: str, path: str) -> Optional[str]
     return paths.join(paths.global_name(m.module, fn.class_name or ""), segs)
 
 
+def is_classmethod(fn: Function) -> bool:
+    """Decorated ``@classmethod``: its first parameter is the class, not an instance."""
+    return any(d.path is not None and d.path.rsplit(".", 1)[-1] == "classmethod" for d in fn.decorators)
+
+
 def is_classmethod_of_module_class(fn: Function) -> bool:
     return (bool(fn.params) and fn.class_name is not None and "." not in fn.class_name
-            and fn.qualname == f"{fn.class_name}.{fn.name}"
-            and any(d.path is not None and d.path.rsplit(".", 1)[-1] == "classmethod" for d in fn.decorators))
+            and fn.qualname == f"{fn.class_name}.{fn.name}" and is_classmethod(fn))
 
 
 def writes_class_state(fn: Function) -> bool:

@@ -68,6 +68,12 @@ def who(handlers: Sequence[Handler]) -> str:
     return "handlers " + ", ".join(h.describe() for h in handlers)
 
 
+def request_params(fn: "Function") -> Tuple[str, ...]:
+    """The parameters Lambda passes the request in, in order (the event, the context):
+    the entry function's, after a method's ``self`` or ``cls``."""
+    return tuple(p for p in fn.params if p not in ("self", "cls"))
+
+
 def entry_env(handler: Handler, fn: Function) -> Dict[str, Optional[str]]:
     """What the entry function's parameters hold when Lambda calls it, as the
     interpreters' frames want it (``$param`` -> value): the event and the context

@@ -487,8 +487,7 @@ class Project(MemoisedFactories, InstanceAttributes):
             for qualname, e in self._module_assigns(self.modules[module]):
                 if qualname != "<module>" or (module, e.span[0]) not in lines:
                     continue
-                target = e.path if paths.is_global(e.path) else (
-                    self._class_attribute_path(e.path) or classmethod_place(self.modules[module], qualname, e.path))
+                target = self._assigned_place(self.modules[module], qualname, e.path)
                 if target is None:
                     continue
                 if e.kind == "setitem" or paths.split(target)[1]:
@@ -529,8 +528,7 @@ class Project(MemoisedFactories, InstanceAttributes):
             for j, (qualname, e) in enumerate(self._module_assigns(m)):
                 if e.kind != "assign":
                     continue  # an item's place has segments
-                target = e.path if paths.is_global(e.path) else (
-                    self._class_attribute_path(e.path) or classmethod_place(m, qualname, e.path))
+                target = self._assigned_place(m, qualname, e.path)
                 if target is None or target.split(":", 1)[0] != module or paths.split(target)[1]:
                     continue
                 table.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
@@ -546,6 +544,13 @@ class Project(MemoisedFactories, InstanceAttributes):
                     naming.setdefault(target, set()).add(name)
             self._naming = {target: frozenset(names) for target, names in naming.items()}
         return self._naming.get(module, frozenset())
+
+    def _assigned_place(self, m: ModuleFacts, qualname: str, path: str) -> Optional[str]:
+        """The module-level place an assignment in ``m``'s ``qualname`` to ``path`` binds:
+        a global, a class attribute (``Config.timeout``, ``cls._conn`` in a classmethod)."""
+        if paths.is_global(path):
+            return path
+        return self._class_attribute_path(path) or classmethod_place(m, qualname, path)
 
     def _module_assigns(self, m: ModuleFacts) -> List[Tuple[str, Event]]:
         """(function, event) of every assignment or item assignment of ``m`` to a path."""
@@ -579,8 +584,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         """The bindings assignments make, by place (into ``table``): the first part of ``bindings``."""
         for m in self.modules.values():
             for qualname, e in self._module_assigns(m):
-                target = e.path if paths.is_global(e.path) else (
-                    self._class_attribute_path(e.path) or classmethod_place(m, qualname, e.path))
+                target = self._assigned_place(m, qualname, e.path)
                 if target is None:
                     continue
                 if e.kind == "setitem":

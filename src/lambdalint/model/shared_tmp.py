@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
-from lambdalint.graph.entry import Handler, entry_env
+from lambdalint.graph.entry import Handler, entry_env, request_params
 from lambdalint.graph.link import Project
 from lambdalint.graph.reach import CONST, is_stable, resolve
 from lambdalint.index import paths
@@ -104,8 +104,7 @@ class SharedTmpInterpreter(TmpInterpreter):
         if fn is None:
             return state
         env = entry_env(handler, fn)
-        params = [p for p in fn.params if p not in ("self", "cls")]
-        for param, marker in zip(params[:2], (EVENT, CONTEXT)):
+        for param, marker in zip(request_params(fn), (EVENT, CONTEXT)):
             if env.get("$" + param) is None:
                 env["$" + param] = marker
         module, fn, env = self.entry(handler, fn, env)  # `@locked def handler`: the wrapper first

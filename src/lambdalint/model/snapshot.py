@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from lambdalint.graph.class_state import is_classmethod
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target, iter_events
 from lambdalint.graph.reach import CONST, resolve
@@ -312,8 +313,7 @@ class Snapshot:
         runtime calls it, so that ``self._rng.seed()`` there reseeds ``SAMPLER._rng``."""
         fn = self.project.function(hook.module, hook.qualname)
         root, segs = paths.split(hook.path)
-        if fn is None or not fn.takes_receiver or not segs or not paths.is_global(hook.path) \
-                or any(d.path and d.path.endswith("classmethod") for d in fn.decorators):
+        if fn is None or not fn.takes_receiver or not segs or not paths.is_global(hook.path) or is_classmethod(fn):
             return None  # a classmethod's first parameter is the class, not the instance
         instance = paths.join(root, segs[:-1])
         # the linker resolved `SAMPLER.reseed` to the method through what `SAMPLER` holds;

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
+from lambdalint.graph.entry import request_params
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import CONST, is_stable, resolve
 from lambdalint.index import paths
@@ -41,7 +42,7 @@ from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame
                                      paths_only, shared_prefix)
 from lambdalint.model.growth_guards import flag_guard
 from lambdalint.model.lifetimes import State, Step, with_status
-from lambdalint.model.tmpnames import name_pattern, pattern_covers
+from lambdalint.model.tmpnames import may_be_any, name_pattern, pattern_covers
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
 FIXED = "@tmp"  # env keys "@tmp%local": the fixed /tmp name a local holds
@@ -242,7 +243,7 @@ class TmpInterpreter(GrowthInterpreter):
     def invoke(self, handler, state: State) -> State:
         self.fresh()
         fn = self.project.function(handler.module, handler.qualname)
-        params = [p for p in fn.params if p not in ("self", "cls")] if fn is not None else []
+        params = request_params(fn) if fn is not None else ()
         self.event_param = "$" + params[0] if params else None
         return super().invoke(handler, state)
 
@@ -742,7 +743,7 @@ class TmpInterpreter(GrowthInterpreter):
             made = self.made_name(c)
             name = removed[len(NAMED):]
             if made is None:  # a maker's random name, or one not read: a pattern or /tmp itself may be it
-                return "{}" in name or name.rstrip("/") == "/tmp"
+                return may_be_any(name)
             return pattern_covers(name, made)
         if removed is None or removed == CONST or removed.startswith("<"):
             return True

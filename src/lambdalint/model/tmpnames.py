@@ -51,6 +51,12 @@ def name_pattern(e: Event) -> str:
     return parts[0] + "".join(h + p for h, p in zip(holes, parts[1:]))
 
 
+def may_be_any(removed: str) -> bool:
+    """Whether the removal's name (pattern) may be a name the model cannot read (a
+    maker's random name): one with a part that may be any text, or /tmp itself."""
+    return any(s is _STAR or type(s) is tuple for s in _symbols(removed, glob=True)) or removed.rstrip("/") == "/tmp"
+
+
 def pattern_covers(removed: str, made: str) -> bool:
     """Whether removing the name (pattern) ``removed`` may remove the file named ``made``."""
     return _covers(removed, made)
