@@ -62,6 +62,7 @@ _PROCESS_ID = "os.getpid("
 # calls that give a path's text, the same name (`str(dest)`, `os.fspath(dest)`), and the
 # methods that do (`dest.as_posix()`): a writer given one writes the path itself
 _TO_TEXT = frozenset({"builtins.str", "os.fspath", "os.fsdecode"})
+_TO_TEXT_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _TO_TEXT)  # asked first: most calls are none of them
 _TEXT_SUFFIXES = (".as_posix()", ".__fspath__()", ".__str__()")
 _FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:%dest>"
 _MODE = re.compile(r"[rwxabtU+]+(?:[:|](?:gz|bz2|xz|\*)?)?")  # open()'s and tarfile.open()'s modes
@@ -262,8 +263,8 @@ class TmpInterpreter(GrowthInterpreter):
             unique = any(not self.same_each_invocation(a, frame) for a in e.args) or any(a is None for a in e.args)
             self.recent = (self.recent + [(e, unique)])[-8:]
             return state, []
-        if e.kind == "call" and len(e.args) == 1 and not e.kwargs and e.args[0] is not None \
-                and resolve(self.project, e.path, frame.env) in _TO_TEXT:
+        if e.kind == "call" and len(e.args) == 1 and not e.kwargs and e.args[0] is not None and e.path \
+                and (e.path[:1] in "$%" or e.path.rsplit(".", 1)[-1] in _TO_TEXT_NAMES) and resolve(self.project, e.path, frame.env) in _TO_TEXT:
             self.texts = (self.texts + [(e.span, e.args[0])])[-8:]
         if e.kind == "use":
             root = root_of(e.path) if e.path and e.path[:1] in "$%" else ""
