@@ -157,3 +157,14 @@ def test_a_path_text_the_conversions_cannot_place_is_no_internal_error(tmp_path)
                 f.write("x")
         """
     assert "LAM000" not in _codes(tmp_path, code)
+
+
+def test_the_removal_of_another_name_is_shown(tmp_path):
+    """"nothing removes it" beside an `os.remove` the reader can see: the finding says
+    which removal it is, and that it removes another name."""
+    code = textwrap.dedent(REPORTED["the thumbnail removed, the original kept"])
+    [d] = [d for d in lint(tmp_path, {"app.py": code}) if d.code == "LAM203"]
+    written = (tmp_path / "app.py").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(written, start=1) if "os.remove(dst)" in text)
+    assert [(lb.span[0], lb.text) for lb in d.labels if "another name" in lb.text] == \
+        [(line, "`os.remove(...)` removes another name, not this one")]

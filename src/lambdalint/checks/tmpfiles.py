@@ -98,6 +98,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             c = acc.creation
             findings.add("LAM203", "tmp-accumulation", WARNING, c.module, c.span, handler.qualname, c.chain,
                          creation=c, calls=call_places(project, c.chain, c.calls, EACH_CALLER),
+                         others=tuple(place(project, r.module, r.span, f"{r.how} removes another name, not this one",
+                                            INVOCATION) for r in acc.others[:2]),
                          path=path_places(project, said(acc.trail)) + partial_resets(project, acc.removals,
                                                                                       "removes it"))
     out = []
@@ -129,7 +131,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             labels = (place(project, c.opened[0], c.opened[1], "the database is opened here, at a fixed /tmp name"
                             + (", once, at import" if c.opened_at_import else ""),
                             IMPORT if c.opened_at_import else INVOCATION),) + labels  # type: ignore[operator]
-        labels = labels + f.detail["path"]  # type: ignore[operator]
+        labels = labels + f.detail["path"] + f.detail["others"]  # type: ignore[operator]
         advice = (_ADVICE[0].upper() + _ADVICE[1:] if c.kind != "append"
                   else _INSERT_ADVICE if c.noun == "database" else _APPEND_ADVICE)
         out.append(diagnostic(project, f, message, Fix(advice, DISPLAY_ONLY),

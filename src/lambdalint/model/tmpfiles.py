@@ -92,6 +92,7 @@ class Accumulating:
     creation: Creation
     trail: Tuple[Step, ...]  # the decisions of the N+1 path that makes it again
     removals: Tuple[Reset, ...] = ()  # removals that may remove it (when it accumulates, none runs on every path)
+    others: Tuple[Reset, ...] = ()  # removals of names that cannot be its name (`os.remove(thumbnail)`)
 
 
 def _within(inner: Span, outer: Span) -> bool:
@@ -254,7 +255,9 @@ class TmpInterpreter(GrowthInterpreter):
             c = self.creations[i]
             partial = tuple(r for target, r in self.removals.values()
                             if (r.module, r.span) != (c.module, c.span) and self.removes(target, c))
-            out.append(Accumulating(c, trail, partial))
+            others = tuple(r for target, r in self.removals.values()
+                           if target is not None and target.startswith(NAMED) and not self.removes(target, c))
+            out.append(Accumulating(c, trail, partial, others))
         return out
 
     # --- events ------------------------------------------------------------------------
