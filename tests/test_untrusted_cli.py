@@ -427,3 +427,22 @@ def test_a_rejection_of_valid_python(tmp_path, monkeypatch):
 def test_a_real_syntax_error_is_still_called_one(tmp_path):
     message = _lam001(tmp_path, "def handler(event, context):\n    return (1\n")["message"]
     assert message.startswith("syntax error: ")
+
+
+@posix_only
+def test_a_worker_whose_parent_is_gone_before_its_initializer_ends_at_once():
+    """The race that made the test above fail on CI: a replacement forked as the
+    parent exits can run its initializer after the parent is gone. Its parent pid
+    then comes from before the fork; had it been read in the child, it would name
+    the process that adopted the orphan, and the watch would never fire."""
+    script = (
+        "import os, time\n"
+        "from lambdalint.run.workers import _worker_init\n"
+        "_worker_init(os.getppid() + 987654)\n"  # a parent that is not this one's
+        "time.sleep(30)\n"
+        "os._exit(0)\n"
+    )
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, env=child_env(), timeout=25)
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert time.monotonic() - started < 20

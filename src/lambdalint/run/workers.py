@@ -97,13 +97,15 @@ def start_pool(processes: int) -> Any:
     if block is not None:
         old = block(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        return multiprocessing.Pool(processes, initializer=_worker_init)
+        # the parent's pid is taken here, before the fork: a worker forked as the
+        # parent exits may run its initializer after it is gone (see _end_with_the_parent)
+        return multiprocessing.Pool(processes, initializer=_worker_init, initargs=(os.getpid(),))
     finally:
         if block is not None:
             block(signal.SIG_SETMASK, old)
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -111,22 +113,25 @@ def _worker_init() -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # a worker starts with the collector on, whatever the run paused (see _check)
     gc.enable()
-    _end_with_the_parent()
+    _end_with_the_parent(parent)
 
 
 # How often a worker looks whether the process that started it is still there.
 PARENT_WATCH_S = 0.1
 
 
-def _end_with_the_parent() -> None:
-    """End this worker when its parent is gone. A run ended by a second Ctrl-C
-    kills its workers and exits at once; but the pool's own thread replaces a
-    worker that dies while the pool still runs, and a worker forked in that
-    moment would outlive the run, blocked for ever on a queue nobody serves,
-    holding the caller's stderr open (``subprocess.run`` then never returns)."""
+def _end_with_the_parent(parent: int) -> None:
+    """End this worker when its parent (pid ``parent``) is gone. A run ended by a
+    second Ctrl-C kills its workers and exits at once; but the pool's own thread
+    replaces a worker that dies while the pool still runs, and a worker forked in
+    that moment would outlive the run, blocked for ever on a queue nobody serves,
+    holding the caller's stderr open (``subprocess.run`` then never returns).
+    ``parent`` comes from before the fork: read here, ``getppid()`` may already
+    name the process that adopted the orphan, and the watch would never fire."""
     import threading
 
-    parent = os.getppid()
+    if os.getppid() != parent:
+        os._exit(1)
 
     def watch() -> None:
         while True:
@@ -232,7 +237,7 @@ class IndexAhead:
         if block is not None:
             old = block(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            self._process = context.Process(target=_index_ahead_worker, args=(send, items), daemon=True)
+            self._process = context.Process(target=_index_ahead_worker, args=(send, items, os.getpid()), daemon=True)
             self._process.start()
         finally:
             if block is not None:
@@ -297,9 +302,9 @@ class IndexAhead:
             self._conn.close()
 
 
-def _index_ahead_worker(conn: Any, items: List[Any]) -> None:
+def _index_ahead_worker(conn: Any, items: List[Any], parent: int) -> None:
     """In the forked process: index, store, send the answers back."""
-    _worker_init()
+    _worker_init(parent)
     try:
         conn.send(index_batch(items))
     finally:
