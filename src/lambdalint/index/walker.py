@@ -233,8 +233,9 @@ class Walker(Expressions):
             return ()
         saved = self.out
         self.out = []
-        body = getattr(node, "body", node)
-        if isinstance(body, cst.BaseSuite) or isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        # ``if x: return y`` (a suite on the header's line) is one simple line
+        body = node if isinstance(node, cst.SimpleStatementSuite) else getattr(node, "body", node)
+        if isinstance(body, cst.IndentedBlock):
             body = body.body
         self.block(body if isinstance(body, (list, tuple)) else [body])
         result, self.out = tuple(self.out), saved
@@ -750,6 +751,7 @@ _AUG_OPS = {
 
 _STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
     cst.SimpleStatementLine: Walker.simple_line,
+    cst.SimpleStatementSuite: Walker.simple_line,  # (the same small statements, after a colon)
     cst.If: Walker.stmt_if,
     cst.While: Walker.stmt_while,
     cst.For: Walker.stmt_for,
