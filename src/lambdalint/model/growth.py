@@ -619,8 +619,11 @@ class GrowthInterpreter(Interpreter):
         if target[:1] in "$%" and "." not in target and "(" not in target:
             # a local name (or a parameter: rebinding it rebinds a local, whatever it held)
             frame.bound[target] = e.span
-            frame.env[target] = None if e.value is None else CONST if e.value in ("<const>", "None") \
-                else resolve(self.project, e.value, frame.env)
+            # a choice between constants, or a loop over a display of them, holds one of a
+            # fixed few values: as a key or a /tmp name's part it is a constant one
+            choices = ("choices", "const") in e.consts
+            frame.env[target] = CONST if choices else None if e.value is None else \
+                CONST if e.value in ("<const>", "None") else resolve(self.project, e.value, frame.env)
             return state
         if target[:1] == "%":
             return state
