@@ -252,3 +252,28 @@ def test_the_removal_of_another_name_is_shown(tmp_path):
     line = next(n for n, text in enumerate(written, start=1) if "os.remove(dst)" in text)
     assert [(lb.span[0], lb.text) for lb in d.labels if "another name" in lb.text] == \
         [(line, "`os.remove(...)` removes another name, not this one")]
+
+
+def test_a_per_invocation_name_in_the_call_does_not_hide_the_callees_fixed_database(tmp_path):
+    """Found in a real repository: ``load("/tmp/" + key)`` made the fixed
+    ``/tmp/data.db`` the helper opens (in another module) look per-invocation, because
+    what the caller's statement built was matched by span inside the callee."""
+    files = {
+        "ops.py": """
+            import sqlite3
+
+            def load(file_path):
+                conn = sqlite3.connect("/tmp/data.db")
+                conn.execute("INSERT INTO orders VALUES (?)", (1,))
+                conn.commit()
+                conn.close()
+            """,
+        "app.py": """
+            from ops import load
+
+            def lambda_handler(event, context):
+                load("/tmp/" + event["key"])
+            """,
+    }
+    found = [(d.code, d.path.rsplit("/", 1)[-1]) for d in lint(tmp_path, files)]
+    assert found == [("LAM203", "ops.py")]

@@ -35,7 +35,7 @@ from lambdalint.graph.entry import request_params
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import CONST, is_stable, resolve
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Span
+from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, TmpApi
 from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame, GrowthInterpreter, Reset,
@@ -242,6 +242,21 @@ class TmpInterpreter(GrowthInterpreter):
 
     def worth_replaying(self) -> bool:
         return bool(self.creations) or super().worth_replaying()
+
+    def inline(self, fn: Function, target, e: Event, state: State, frame: GrowthFrame,  # type: ignore[override]
+               on_yield=None, direct: bool = True) -> State:
+        """A called function's walk starts with nothing recent: what the caller's
+        statement built so far is matched by span, and the callee's spans (another
+        function, maybe another module) must not meet it (a name built from request
+        data in the caller's call made the callee's fixed database look per-invocation)."""
+        if on_yield is not None:  # (the caller's `with` body runs inside: it keeps its own)
+            return super().inline(fn, target, e, state, frame, on_yield, direct)
+        saved = (self.recent, self.held_reads, self.texts)
+        self.recent, self.held_reads, self.texts = [], [], []
+        try:
+            return super().inline(fn, target, e, state, frame, on_yield, direct)
+        finally:
+            self.recent, self.held_reads, self.texts = saved
 
     def invoke(self, handler, state: State) -> State:
         self.fresh()
