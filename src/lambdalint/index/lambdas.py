@@ -14,20 +14,21 @@ or a class) is left to what it is handed to.
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Callable, Dict
 
 import libcst as cst
 
 from lambdalint.index.facts import Span
 
 
-def module_lambda(node: cst.Assign, positions: Dict[int, Span]) -> Optional[cst.FunctionDef]:
-    """The ``def`` that ``name = lambda params: body`` stands for, or None. Its
-    ``return`` has the lambda body's span (the synthetic statement is added to
-    ``positions``; the parameters and the body are the lambda's own nodes, with theirs)."""
+def module_lambda(node: cst.Assign, positions: Dict[int, Span], define: Callable[[cst.FunctionDef], None]) -> bool:
+    """Whether ``node`` is ``name = lambda params: body``; if so, the ``def`` it stands
+    for is handed to ``define`` (``Walker.stmt_function``). Its ``return`` has the lambda
+    body's span (the synthetic statement is added to ``positions``; the parameters and
+    the body are the lambda's own nodes, with theirs)."""
     if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name) \
             or not isinstance(node.value, cst.Lambda):
-        return None
+        return False
     lam = node.value
     returned = cst.Return(value=lam.body)
     line = cst.SimpleStatementLine(body=[returned])
@@ -37,4 +38,5 @@ def module_lambda(node: cst.Assign, positions: Dict[int, Span]) -> Optional[cst.
         positions[id(returned)] = positions[id(line)] = body_span
     if id(node) in positions:
         positions[id(made)] = positions[id(node)]
-    return made
+    define(made)
+    return True

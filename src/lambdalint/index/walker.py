@@ -258,10 +258,8 @@ class Walker(Expressions):
             self.value(value)
 
     def stmt_assign(self, node: cst.Assign) -> None:
-        made = module_lambda(node, self.positions) if self.scope.kind == "module" else None
-        if made is not None:  # `handler = lambda event, context: ...` is a `def` (index.lambdas)
-            self.stmt_function(made)
-            return
+        if self.scope.kind == "module" and module_lambda(node, self.positions, self.stmt_function):
+            return  # `handler = lambda event, context: ...` is a `def` (index.lambdas)
         if self.scope.kind == "module" and isinstance(node.value, cst.Dict):
             self.module_dict(node)
             return
