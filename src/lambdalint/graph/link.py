@@ -21,6 +21,7 @@ from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.instance_attributes import InstanceAttributes
 from lambdalint.graph.fields import field_factories
 from lambdalint.graph.memoised import MemoisedFactories
+from lambdalint.graph.dispatch import Dispatch
 from lambdalint.knowledge.callbacks import load_callback_catalog
 
 
@@ -60,6 +61,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         for m in modules:
             self.modules.setdefault(m.module, m)
         self.callbacks = CallbackRuns(self, load_callback_catalog())
+        self.dispatch = Dispatch(self)
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
         self._accessed: Dict[Tuple[str, str, str], Optional[str]] = {}  # (class module, method, instance) -> returned
         self._attribute_values: Dict[Tuple[Tuple[str, str], str], Optional[str]] = {}
@@ -105,7 +107,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         functions while it runs written in (``lambdalint.graph.callbacks.CallbackRuns``)."""
         m = self.modules.get(module)
         fn = m.functions.get(qualname) if m is not None else None
-        return self.callbacks.body_of(module, fn) if fn is not None else None
+        # (and its calls through locals and dispatch tables made explicit: graph.dispatch)
+        return self.dispatch.body_of(module, self.callbacks.body_of(module, fn)) if fn is not None else None
 
     def written(self, module: str, path: str, function: Optional[str] = None, own_only: bool = False,
                 drop: int = 0) -> str:

@@ -11,6 +11,7 @@ from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span, 
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.paths import redefined_key
+from lambdalint.index.lambdas import module_lambda
 from lambdalint.index.literals import (
     NO_SPAN, choice_of_constants, const_items, is_const, literal_consts, element_of, element_consts, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
     key_text, slice_emptied, unpack_slots,
@@ -257,6 +258,8 @@ class Walker(Expressions):
             self.value(value)
 
     def stmt_assign(self, node: cst.Assign) -> None:
+        if self.scope.kind == "module" and module_lambda(node, self.positions, self.stmt_function):
+            return  # `handler = lambda event, context: ...` is a `def` (index.lambdas)
         if self.scope.kind == "module" and isinstance(node.value, cst.Dict):
             self.module_dict(node)
             return
