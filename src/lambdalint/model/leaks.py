@@ -30,7 +30,6 @@ request), values that do not come from the request.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -41,6 +40,8 @@ from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
 from lambdalint.graph.reach import is_stable
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
+from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAMESPACE, Read, Write, named, receiver,
+                                          related, shown, slot_key, subscript_bases, under)
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
@@ -51,15 +52,8 @@ from lambdalint.model.steps import EXCEPT, Step
 from lambdalint.model.taint import Taint, inside
 from lambdalint.model.walk import Walker
 
-CURRENT = ("cur", -1)
-CLEAN = ("clean", -1)
-ENVIRON = "os.environ"
 _MAX_DEPTH = 12
-# `globals()`: the module's namespace, one place whose parts are all the module's globals
-# (`globals()["USER"] = ...` is `USER`; `globals().update(event)` may set any of them)
-NAMESPACE = "__globals__"
 _GLOBALS_CALL = "builtins.globals()"
-DECIDED = "decided"
 _REPLACES = frozenset({"set", DECIDED})
 _CONSTANTS = frozenset({"<const>", "builtins.True", "builtins.False"})
 # dict methods: which write, which reset, which read one slot
@@ -77,86 +71,21 @@ _NOT_A_READ = frozenset({
 })
 
 
-@dataclass(frozen=True)
-class Write:
-    """A site where request data goes into module state."""
-
-    place: str
-    module: str
-    span: Span
-    function: str
-    chain: Tuple[str, ...]
-    how: str  # "set", "merged" (keeps earlier keys), "setdefault", "decided" (a constant the request chose to set)
-    guards: Tuple[str, ...]  # what must hold for the write to happen: "`x` is true"
-    conds: Tuple[str, ...]  # the tests of request data only it is under, as keys (see ``branch``)
-    context: Optional[ContextKind] = None  # a logging context store (LAM502)
-
-
-@dataclass(frozen=True)
-class Read:
-    module: str
-    span: Span
-    what: str
-    function: str
-    guards: Tuple[str, ...]
-    place: str = ""  # what the read names (a global, for a write of the whole namespace)
-
-
 @dataclass
 class Frame(_LifetimeFrame):
     fn: Optional[Function] = None
     tainted: Set[str] = field(default_factory=set)
     headers: Dict[Span, bool] = field(default_factory=dict)
     done: List[Event] = field(default_factory=list)  # the events of the block being walked walked so far
-    skipped: Set[int] = field(default_factory=set)  # ids of its events that are a subscript's base (``_subscript_bases``)
+    skipped: Set[int] = field(default_factory=set)  # ids of its events that are a subscript's base (``subscript_bases``)
     guards: Tuple[str, ...] = ()
     conds: Tuple[str, ...] = ()
     keyed: int = 0  # inside a condition that compares module state with request data
     returns_tainted: bool = False
 
 
-def slot_key(text: str) -> Optional[str]:
-    """A constant key's source (``"user"``, ``'user'``) as one spelling (``'user'``)."""
-    try:
-        return repr(ast.literal_eval(text))
-    except (ValueError, SyntaxError):
-        return None
-
-
-def under(place: str, other: str) -> bool:
-    """Whether ``place`` is ``other`` or a part of it (every global of a module is a
-    part of its namespace)."""
-    if other.endswith(":" + NAMESPACE) and place.startswith(other[:-len(NAMESPACE)]):
-        return True
-    return place == other or place.startswith(other + ".") or place.startswith(other + "[")
-
-
-def named(place: str) -> str:
-    """``app:__globals__['USER']`` (``globals()["USER"]``) -> ``app:USER``."""
-    head, bracket, rest = place.partition("[")
-    if not bracket or not head.endswith(":" + NAMESPACE):
-        return place
-    key, _, after = rest.partition("]")
-    try:
-        name = ast.literal_eval(key)
-    except (ValueError, SyntaxError):
-        return place
-    if not isinstance(name, str) or not name.isidentifier():
-        return place
-    return paths.join(head[:-len(NAMESPACE)] + name, []) + after
-
-
-def related(a: str, b: str) -> bool:
-    return under(a, b) or under(b, a)
-
-
-def shown(place: str) -> str:
-    """``app:CACHE['user']`` -> ``CACHE['user']``."""
-    head, bracket, rest = place.partition("[")
-    if head.endswith(":" + NAMESPACE):
-        return "globals()" + bracket + rest
-    return paths.display(head) + bracket + rest
-
+__all__ = ["CLEAN", "CURRENT", "DECIDED", "ENVIRON", "NAMESPACE", "LeakInterpreter", "Read", "Write", "WriteShapes",
+           "leaks_of", "slot_key", "under"]
 
 # methods of a mapping that give one of its slots back (the slot, not a copy)
 _SLOT_ACCESSORS = frozenset({"get", "setdefault"})
@@ -203,7 +132,7 @@ class LeakInterpreter(Interpreter):
             if not d.path:
                 continue
             canon = self.project.canonical(d.path)
-            owner, method = _receiver(canon)
+            owner, method = receiver(canon)
             kind = self.owner_kind(owner) if owner else None
             if kind is None or kind.entry_decorator != method or owner is None:
                 continue
@@ -216,7 +145,7 @@ class LeakInterpreter(Interpreter):
     # --- the walk's hooks: what a block, a decision and an arm of an `if` keep ----------
     def entering_block(self, events: Sequence[Event], frame: Frame):  # type: ignore[override]
         saved = frame.done, frame.skipped
-        frame.done, frame.skipped = [], _subscript_bases(events)
+        frame.done, frame.skipped = [], subscript_bases(events)
         return saved
 
     def leaving_block(self, frame: Frame, saved) -> None:  # type: ignore[override]
@@ -515,7 +444,7 @@ class LeakInterpreter(Interpreter):
                 self.read(state, f"{ENVIRON}[{key}]", e, frame, f"`os.getenv({key})`" if callee == "os.getenv"
                           else f"`os.environ.get({key})`")
             return state
-        owner, method = _receiver(canon)
+        owner, method = receiver(canon)
         owner_place = self.place_of(owner) if owner else None
         if owner_place is not None and method:
             state = self.method_call(owner_place, method, e, state, frame)
@@ -727,40 +656,6 @@ class LeakInterpreter(Interpreter):
                 self.taint.results.add(canon + "()")
         exits = [s for s in [fall, *returns] if s is not None]
         return join(exits) if exits else state
-
-
-def _subscript_bases(events: Sequence[Event]) -> Set[int]:
-    """The ``use``s of ``x`` (their ids) that ``x[...]`` (and ``del x[...]``) emits before
-    its own use of ``x.__getitem__()`` (or call of ``x.__delitem__``)."""
-    out: Set[int] = set()
-    for j, e in enumerate(events):
-        if e.kind == "use" and e.path and e.path.endswith(".__getitem__()"):
-            base = e.path[:-len(".__getitem__()")]
-        elif e.kind == "call" and e.path and e.path.endswith(".__delitem__"):
-            base = e.path[:-len(".__delitem__")]  # `del CTX["user"]`
-        else:
-            continue
-        for i in range(j - 1, max(-1, j - 12), -1):
-            x = events[i]
-            if not inside(x.span, e.span):
-                break
-            if x.kind == "use" and x.path == base:
-                out.add(id(x))
-                break
-    return out
-
-
-def _receiver(canon: Optional[str]) -> Tuple[Optional[str], str]:
-    """``app:CACHE.update`` -> (``app:CACHE``, ``update``)."""
-    if canon is None:
-        return None, ""
-    root, segs = paths.split(canon)
-    if not segs and ":" not in root and root[:1] not in "$%" and "." in root:
-        owner, _, method = root.rpartition(".")  # `os.environ.pop`: a dotted path is all root
-        return owner, method
-    if not segs or segs[-1] == "()":
-        return None, ""
-    return paths.join(root, segs[:-1]), segs[-1]
 
 
 class WriteShapes(ShapePrepass):
