@@ -40,6 +40,7 @@ from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
 from lambdalint.graph.reach import is_stable
 from lambdalint.knowledge.context import ContextCatalog, ContextKind
+from lambdalint.knowledge.resources import Catalog, load_catalog
 from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAMESPACE, Read, Write, named, receiver,
                                           related, shown, slot_key, subscript_bases, under)
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
@@ -95,9 +96,10 @@ _SHALLOW_COPIES = frozenset({"copy"})
 class LeakInterpreter(Interpreter):
     falls_when_spent = True  # out of budget: a block is left with what reached that far
 
-    def __init__(self, project: Project, contexts: ContextCatalog) -> None:
+    def __init__(self, project: Project, contexts: ContextCatalog, resources: Optional[Catalog] = None) -> None:
         super().__init__(project, {})
         self.contexts = contexts
+        self.resources = resources if resources is not None else load_catalog()
         self.taint = Taint(project, conservative=False)
         self.class_attributes = ClassAttributes(project)
         self.writes: List[Write] = []
@@ -488,7 +490,7 @@ class LeakInterpreter(Interpreter):
         if method in _SLOT_READS and key is not None and self.mapping(place):
             self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.{method}({key})`")
             return state
-        if method in _SLOT_READS and e.args and self.taint.path(e.args[0], frame):
+        if method in _SLOT_READS and e.args and self.taint.path(e.args[0], frame) and not self.client(place):
             return state  # `CACHE.get(event["id"])`: a slot keyed by the request
         if method in _SLOT_RESETS and key is None:
             return state
@@ -506,6 +508,20 @@ class LeakInterpreter(Interpreter):
             return True
         t = self.project.target(made_by)
         return (t.path if t is not None and t.kind == "external" else made_by) in _MAPPINGS
+
+    def client(self, place: str) -> bool:
+        """Whether ``place`` is an object the resource catalogue knows (an HTTP session, a
+        connection): its ``get(...)`` is a request it makes with everything it holds (the
+        session's headers and auth), whatever the arguments are: ``session.get(url)`` with a
+        URL built from the request is not a slot of a cache keyed by the request."""
+        if "[" in place or place == ENVIRON:
+            return False
+        expanded = self.project.expand_value(place)
+        made_by = paths.callable_of(expanded) if expanded else None
+        if made_by is None:
+            return False
+        t = self.project.target(made_by)
+        return self.resources.resource_for(t.path if t is not None and t.kind == "external" else made_by) is not None
 
     def context_verb(self, kind: ContextKind, place: str, method: str, e: Event, state: State, frame: Frame) -> State:
         tainted = self.taint.call(e, frame) or self.taint.span(e.span, frame, frame.done)
@@ -680,13 +696,13 @@ class WriteShapes(ShapePrepass):
 
 
 def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
-             shapes: WriteShapes) -> List[Tuple[Write, Read]]:
+             shapes: WriteShapes, resources: Optional[Catalog] = None) -> List[Tuple[Write, Read]]:
     """Each write of request data to module state in invocation N of ``handler`` with
     the read in N+1 that gets it (``shapes``, shared by a run's handlers, skips those
     that cannot reach such a write)."""
     if not shapes.reachable_from(handler):
         return []
-    interp = LeakInterpreter(project, contexts)
+    interp = LeakInterpreter(project, contexts, resources)
     if not replay_warm(interp, handler, {}):
         return []
     return [(interp.writes[site], read) for site, read in interp.reads.items()]
