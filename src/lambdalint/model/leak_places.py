@@ -68,9 +68,25 @@ def under(place: str, other: str) -> bool:
     return place == other or place.startswith(other + ".") or place.startswith(other + "[")
 
 
+ATTRIBUTES = ".__dict__"
+
+
 def named(place: str) -> str:
-    """``app:__globals__['USER']`` (``globals()["USER"]``) -> ``app:USER``."""
+    """``app:__globals__['USER']`` (``globals()["USER"]``) -> ``app:USER``; an object's
+    attribute dictionary is its attributes, as the namespace is the module's globals:
+    ``app:CURRENT.__dict__['role']`` (``vars(CURRENT)["role"]``) -> ``app:CURRENT.role``,
+    ``app:CURRENT.__dict__`` (``CURRENT.__dict__.update(...)``) -> ``app:CURRENT``."""
     head, bracket, rest = place.partition("[")
+    if head.endswith(ATTRIBUTES):
+        obj = head[:-len(ATTRIBUTES)]
+        if not bracket:
+            return obj
+        key, _, after = rest.partition("]")
+        try:
+            name = ast.literal_eval(key)
+        except (ValueError, SyntaxError):
+            return obj  # a key the analysis cannot name: some attribute of the object
+        return f"{obj}.{name}{after}" if isinstance(name, str) and name.isidentifier() else obj
     if not bracket or not head.endswith(":" + NAMESPACE):
         return place
     key, _, after = rest.partition("]")

@@ -55,6 +55,7 @@ from lambdalint.model.walk import Walker
 
 _MAX_DEPTH = 12
 _GLOBALS_CALL = "builtins.globals()"
+_VARS_CALL = "builtins.vars()"
 _REPLACES = frozenset({"set", DECIDED})
 _CONSTANTS = frozenset({"<const>", "builtins.True", "builtins.False"})
 # dict methods: which write, which reset, which read one slot
@@ -69,6 +70,7 @@ _MAPPINGS = frozenset({"builtins.dict", "collections.OrderedDict", "collections.
 _NOT_A_READ = frozenset({
     "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable", "builtins.hasattr", "builtins.len",
     "builtins.bool", "builtins.issubclass", "atexit.register",
+    "builtins.vars",  # the attribute dict itself: what is done with it (`vars(x).update`, `vars(x)["k"]`) is followed
 })
 
 
@@ -356,14 +358,25 @@ class LeakInterpreter(Interpreter):
                 self._decisions_used.update(site for status, site in statuses
                                             if status == "req" and self.writes[site].how == DECIDED)
 
-    def namespace(self, canon: Optional[str], frame: Frame) -> Optional[str]:
-        """``globals()...`` in ``frame``'s module as a path into its namespace place."""
+    def namespace(self, canon: Optional[str], frame: Frame, e: Optional[Event] = None) -> Optional[str]:
+        """``globals()...`` in ``frame``'s module as a path into its namespace place;
+        ``vars(obj)...`` (``e`` the event it starts) as ``obj.__dict__...``, the object's
+        attributes (``named``)."""
         if canon is not None and (canon == _GLOBALS_CALL or canon.startswith(_GLOBALS_CALL + ".")):
             return f"{frame.module}:{NAMESPACE}" + canon[len(_GLOBALS_CALL):]
+        if canon is not None and e is not None and (canon == _VARS_CALL or canon.startswith(_VARS_CALL + ".")):
+            # the index keeps `vars(CURRENT).update` without its argument: the call of
+            # `vars` that starts the same expression says whose attributes they are
+            for x in reversed(frame.done):
+                if x.kind == "call" and x.span[:2] == e.span[:2] and inside(x.span, e.span) and x.args \
+                        and x.args[0] and len(x.args) == 1 \
+                        and self.project.canonical(x.path, frame.env) == _VARS_CALL[:-2]:
+                    obj = self.project.canonical(x.args[0], frame.env)
+                    return obj + ".__dict__" + canon[len(_VARS_CALL):] if obj else canon
         return canon
 
     def read_path(self, e: Event, state: State, frame: Frame) -> None:
-        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame)
+        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame, e)
         keytext = dict(e.consts).get("keytext")
         if canon and canon.endswith("__getitem__()") and keytext is None and self.taint.span(e.span, frame, frame.done):
             return  # `CACHE[event["id"]]`: a slot keyed by the request
@@ -406,7 +419,7 @@ class LeakInterpreter(Interpreter):
         return canon is not None and paths.is_global(canon) and is_stable(self.project, canon)
 
     def setitem(self, e: Event, state: State, frame: Frame) -> State:
-        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame)
+        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame, e)
         base = self.place_of(canon)
         if base is None:
             return state
@@ -435,7 +448,7 @@ class LeakInterpreter(Interpreter):
         handled, state = self.context_module_call(callee, e, state, frame)
         if handled:
             return state
-        canon = self.namespace(canon, frame)
+        canon = self.namespace(canon, frame, e)
         for variable in self.contexts.environ_read_by(callee, len(e.args) + len(e.kwargs) + 99 * len(e.starred)):
             # a library call that reads the environment behind the code's back
             self.read(state, f"{ENVIRON}[{variable!r}]", e, frame,
@@ -692,7 +705,8 @@ class WriteShapes(ShapePrepass):
         return e.kind == "setitem"
 
     def call_shaped(self, e: Event, last: str) -> bool:
-        return last in self.verbs or bool(e.path and e.path.startswith(ENVIRON))
+        # `setattr(State, "user", v)` is an attribute write (``lifetimes.setattr_assign``)
+        return last in self.verbs or bool(e.path and e.path.startswith(ENVIRON)) or e.path == "builtins.setattr"
 
 
 def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
