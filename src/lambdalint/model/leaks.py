@@ -39,7 +39,7 @@ from lambdalint.graph.entry import entry_env
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
 from lambdalint.graph.reach import is_stable
-from lambdalint.knowledge.context import ContextCatalog, ContextKind
+from lambdalint.knowledge.context import EVERY_VARIABLE, ContextCatalog, ContextKind
 from lambdalint.knowledge.resources import Catalog, load_catalog
 from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAMESPACE, Read, Write, named, receiver,
                                           related, shown, slot_key, subscript_bases, under)
@@ -449,8 +449,15 @@ class LeakInterpreter(Interpreter):
         if handled:
             return state
         canon = self.namespace(canon, frame, e)
-        for variable in self.contexts.environ_read_by(callee, len(e.args) + len(e.kwargs) + 99 * len(e.starred)):
+        keywords = tuple(name for name, _ in e.kwargs)
+        for variable in self.contexts.environ_read_by(callee, len(e.args) + len(e.kwargs) + 99 * len(e.starred),
+                                                      keywords):
             # a library call that reads the environment behind the code's back
+            if variable == EVERY_VARIABLE:  # a child process: it inherits all of it
+                if e.starred:
+                    continue  # `run(cmd, **options)`: options may hold `env=`
+                self.read(state, ENVIRON, e, frame, f"`os.environ` through `{paths.display(e.path or '')}(...)`")
+                continue
             self.read(state, f"{ENVIRON}[{variable!r}]", e, frame,
                       f"`{variable}` through `{paths.display(e.path or '')}(...)`")
         if callee == "os.getenv" or callee == "os.environ.get":
