@@ -115,6 +115,18 @@ NOT_REPORTED = {
             s3.upload_file(src, "copies", key)
             os.remove(os.path.join(tempfile.gettempdir(), os.path.basename(key)))
         """,
+    "a str.format name removed by its f-string spelling": """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            path = "/tmp/{k}.csv".format(k=key)
+            s3.download_file("bucket", key, path)
+            os.remove(f"/tmp/{key}.csv")
+        """,
     "a name from a call the model does not know may be the removed one": """
         import os
         import tempfile
@@ -168,6 +180,28 @@ REPORTED = {
             s3.download_file("exports", event["key"], raw)
             s3.upload_file(packed, "archive", name)
             os.remove(packed)
+        """,
+    "a name built by str.format": """
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            s3.download_file("bucket", key, "/tmp/{}".format(key))
+            with open("/tmp/{0}.txt".format(key), "w") as f:
+                f.write("x")
+        """,
+    "a str.format name told apart from the one removed": """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            s3.download_file("bucket", key, "/tmp/{name}".format(name=key))
+            os.remove("/tmp/thumb-{}".format(key))
         """,
     "names built from the same call of a local": """
         import os

@@ -134,7 +134,9 @@ class SharedTmpInterpreter(TmpInterpreter):
             return "event"
         if held.startswith(_UNIQUE_CALLS) or held.startswith("<"):
             return "unique"
-        return "fixed" if is_stable(self.project, held) else "unique"
+        # one of a fixed few (a project enum's member, an element of a constant tuple) is as
+        # fixed as LAM203 takes it: each of those names is shared by concurrent requests
+        return "fixed" if is_stable(self.project, held) or self.same_each_invocation(arg, frame) else "unique"
 
     def per_request_key(self, span: Span) -> bool:
         """A subscript inside ``span`` by a key whose value is per request (``requestId``)."""

@@ -40,8 +40,9 @@ from lambdalint.knowledge.growth import GrowthCatalog, TmpApi
 from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame, GrowthInterpreter, Reset,
                                      paths_only, shared_prefix)
-from lambdalint.model.growth_guards import flag_guard
+from lambdalint.model.growth_guards import flag_guard, one_of_few
 from lambdalint.model.lifetimes import State, Step, with_status
+from lambdalint.model.tmp_bounds import bounds_removal
 from lambdalint.model.tmpnames import may_be_any, name_pattern, pattern_covers
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
@@ -280,9 +281,14 @@ class TmpInterpreter(GrowthInterpreter):
     def same_each_invocation(self, part: Optional[str], frame: GrowthFrame) -> bool:
         """A part of a /tmp name that is the same on every invocation of the environment:
         a stable value, or the process id (one process serves them all, so
-        ``f"/tmp/scratch-{os.getpid()}"`` is one file each invocation overwrites)."""
+        ``f"/tmp/scratch-{os.getpid()}"`` is one file each invocation overwrites), or
+        one of a fixed few (a project enum's member, ``h`` in ``for h in HEIGHTS``, unless
+        the handler grows ``HEIGHTS``): a few names, each overwritten."""
         held = resolve(self.project, part, frame.env)
-        return is_stable(self.project, held) or held is not None and held.startswith(_PROCESS_ID)
+        if is_stable(self.project, held) or held is not None and held.startswith(_PROCESS_ID):
+            return True
+        few = one_of_few(self.project, held)
+        return few is not None and not any(a.collection.path == few for a in self.adds)
 
     def unique_inside(self, span: Span) -> Optional[Event]:
         for e, unique in reversed(self.recent):
@@ -710,6 +716,10 @@ class TmpInterpreter(GrowthInterpreter):
             return True
         if e.kind == "if" and any(
                 (resolve(self.project, t, frame.env) or t).rstrip("()").rsplit(".", 1)[-1] in _EXISTS for t in e.test):
+            return True
+        # `if shutil.disk_usage("/tmp").free < N: shutil.rmtree(CACHE)`: an eviction policy
+        # that bounds what it removes, as `if len(C) > N: C.clear()` bounds a collection
+        if e.kind == "if" and bounds_removal(self.project, self.catalog, frame.env, e):
             return True
         return super().covers(e, frame)
 
