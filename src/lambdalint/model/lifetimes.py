@@ -15,6 +15,8 @@ live again, so the shapes AWS recommends are not reported.
 
 from __future__ import annotations
 
+import ast
+
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
@@ -126,6 +128,27 @@ def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
     _add_derived(project, out)
     _add_holders(project, catalog, out)
     return out
+
+
+def setattr_assign(e: Event) -> Optional[Event]:
+    """``setattr(obj, "name", value)`` with a constant identifier as the ``assign`` event
+    of ``obj.name = value`` it is (None for any other event): the index records it as a
+    call, and a model that only follows assignments would not see the attribute change.
+    A name computed at run time stays a call (which attribute it sets is unknown)."""
+    if e.kind != "call" or e.path != "builtins.setattr" or len(e.args) != 3 or e.starred or e.kwargs:
+        return None
+    obj = e.args[0]
+    consts = dict(e.consts)
+    try:
+        name = ast.literal_eval(consts.get("#1", ""))
+    except (ValueError, SyntaxError):
+        return None
+    if obj is None or obj in ("None", "<const>") or not isinstance(name, str) or not name.isidentifier():
+        return None
+    value = e.args[2]
+    if value is None and "#2" in consts:
+        value = "None" if consts["#2"] == "None" else "<const>"
+    return Event("assign", e.span, path=f"{obj}.{name}", value=value)
 
 
 def _resource_kind(project: Project, catalog, value: Optional[str]):
@@ -396,6 +419,9 @@ class Interpreter(Walker):
     def step(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         kind = e.kind
         if kind == "call":
+            written = setattr_assign(e)
+            if written is not None:  # `setattr(State, "user", v)` is `State.user = v` to every model
+                return self.assign(written, state, frame), []
             return self.call(e, state, frame), []
         if kind == "use":
             self.use_path(e.path, state, frame, e.span)

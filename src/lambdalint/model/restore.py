@@ -33,7 +33,7 @@ from lambdalint.graph.routers import receiver, router_kind, routes
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.model.binding import callees
-from lambdalint.model.leaks import slot_key
+from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame, Interpreter, State, join, with_status
 from lambdalint.model.steps import Step
 from lambdalint.model.taint import inside

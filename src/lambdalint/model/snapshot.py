@@ -38,7 +38,7 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
-from lambdalint.model.leaks import slot_key
+from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame, Tracked, tracked_resources
 from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, memo_path, paths_only
 
