@@ -98,7 +98,9 @@ def element_of(iterable: Optional[str]) -> Optional[str]:
 def element_consts(iterable: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
     """``(("choices", "const"),)`` for what a ``for`` binds from a display of constants
     (``for h in (360, 720):``): one of the constants written, a fixed, small set."""
-    fixed = isinstance(iterable, (cst.Tuple, cst.List, cst.Set)) and bool(iterable.elements) and const_items(iterable)
+    # (an empty display binds nothing: marking it changes nothing, and a display of
+    # constants the index blanked (``lambdalint.index.blank``) reads as empty)
+    fixed = isinstance(iterable, (cst.Tuple, cst.List, cst.Set)) and const_items(iterable)
     return (("choices", "const"),) if fixed else ()
 
 
