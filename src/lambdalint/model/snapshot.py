@@ -38,6 +38,7 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
+from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame, Tracked, tracked_resources
 from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, memo_path, paths_only
@@ -131,6 +132,7 @@ class Snapshot:
             for b in bindings:
                 self._bound_at.setdefault((b.module, b.span), []).append(gpath)
         self._events: Dict[int, List[Event]] = {}
+        self.class_attributes = ClassAttributes(project)
 
     # --- init --------------------------------------------------------------------------
     def init(self, handler: Handler) -> _Init:
@@ -176,8 +178,13 @@ class Snapshot:
         return order
 
     def resolve(self, path: Optional[str], env: Dict[str, Optional[str]]) -> Optional[str]:
-        """``path`` as it reads in a frame's ``env``: a canonical path, ``CONST``, or None."""
-        return resolve(self.project, path, env)
+        """``path`` as it reads in a frame's ``env``: a canonical path, ``CONST``, or None.
+        An attribute of a module-level instance that only its class sets
+        (``BACKOFF.rng`` for ``class Backoff: rng = random.Random()``) is the class's."""
+        found = resolve(self.project, path, env)
+        if found is None or found == CONST or not paths.is_global(found) or not paths.split(found)[1]:
+            return found
+        return self.class_attributes.through_instance(found) or found
 
     def init_assign(self, e: Event, frame: Frame, state: _Init) -> None:
         """An assignment init runs: what it captures, or makes again from something else."""
@@ -187,7 +194,7 @@ class Snapshot:
             return
         single = element_span(e) is not None or \
             sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
-        canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
+        canon = lambda p: self.resolve(p, frame.env)  # noqa: E731
         # a dict display is not unique itself: its slots may be (``setitem`` events follow)
         display = ("literal", "dict") in e.consts
         reasons = self._reasons(e, fn, canon, state.taint, id(frame), state.captured) if single and not display else ()
@@ -226,7 +233,7 @@ class Snapshot:
         if fn is None or container is None or not paths.is_global(container) or "()" in container:
             return
         key = slot_key(dict(e.consts).get("keytext") or "")
-        canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
+        canon = lambda p: self.resolve(p, frame.env)  # noqa: E731
         own = not any(x.kind == "assign" and x.span == e.span for x in self._fn_events(fn))
         reasons = self._reasons(e, fn, canon, state.taint, id(frame), state.captured) if own else \
             self._value_reasons(e.value, canon, state, id(frame))
@@ -291,7 +298,7 @@ class Snapshot:
             elif e.args and e.args[0]:
                 # a method of a library object (`register_after_restore(rng.seed)`), called
                 # with the arguments given after it: a call of its own
-                method = resolve(self.project, e.args[0], frame.env)
+                method = self.resolve(e.args[0], frame.env)
                 if method and method != CONST:
                     call = Event("call", e.span, path=method, args=e.args[1:], kwargs=e.kwargs,
                                  consts=tuple((k, v) for k, v in e.consts if not k.startswith("#")))
@@ -301,7 +308,7 @@ class Snapshot:
         source = self.catalog.source_for(callee)
         if source is None or source.section != "seed":
             return
-        seeded = self._seeded(e, source, fn, lambda p: resolve(self.project, p, frame.env),
+        seeded = self._seeded(e, source, fn, lambda p: self.resolve(p, frame.env),
                               state.taint, id(frame), state.captured)
         key = f"<seed:{source.name}>"
         if seeded:
@@ -625,7 +632,7 @@ class Snapshot:
         if e.kind != "call" or e.path is None:
             return out
         if resolved is None and frame is not None:
-            resolved = resolve(self.project, e.path, frame.env)
+            resolved = self.resolve(e.path, frame.env)
         if callee is None and resolved and not paths.is_global(resolved):
             target = self.project.target(resolved)
             callee = target.path if target is not None and target.kind == "external" else None
