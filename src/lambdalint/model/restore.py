@@ -101,6 +101,19 @@ class _SnapWalk(Interpreter):
         """What a call means before the code it runs (``target``: what its path denotes)."""
         return state
 
+    def entry(self, handler: Handler, fn: Function, env: Dict[str, Optional[str]]) \
+            -> Tuple[str, Function, Dict[str, Optional[str]]]:
+        """Lambda passes the entry the event and the context: a further parameter keeps
+        the default ``def`` made at import (``def handler(event, context, node=uuid4())``)."""
+        module, entry, env = super().entry(handler, fn, env)
+        if entry is fn and fn.defaults:
+            given = fn.params[:3] if handler.receiver is not None and fn.takes_receiver else fn.params[:2]
+            env = dict(env)
+            for p, _ in fn.defaults:
+                if p not in given and env.get("$" + p) is None:
+                    env["$" + p] = paths.default_of(handler.module, fn.qualname, p)
+        return module, entry, env
+
     def call(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
         env = paths_only(frame.env)
         target = self.project.target(e.path, env) if e.path else None
@@ -114,7 +127,7 @@ class _SnapWalk(Interpreter):
             if t.kind == "class":
                 t = replace(t, path=paths.join(t.path, ["()", "__init__"]), qualname=qualname)
             if direct:
-                state = self.inline(fn, t, _with_defaults(fn, e), state, frame)
+                state = self.inline(fn, t, _with_defaults(fn, t, e), state, frame)
             else:  # run maybe, with unknown arguments
                 state = join([state, self.inline(fn, t, Event("call", e.span, path=e.path), state, frame)])
         return state
@@ -399,14 +412,17 @@ def _tests(events: Sequence[Event]) -> Set[int]:
     return out
 
 
-def _with_defaults(fn: Function, e: Event) -> Event:
+def _with_defaults(fn: Function, target: Target, e: Event) -> Event:
     """``e`` passing, as keywords, the parameters it leaves to a default that names a
-    module-level object (``def call_api(path, nonce=API_NONCE)``): the callee reads it."""
-    if not fn.default_paths or e.starred:
+    module-level object (``def call_api(path, nonce=API_NONCE)``), or to one made by a
+    call when ``def`` ran (``salt=os.urandom(16)``: its place, ``app:sign.__defaults__.salt``):
+    the callee reads it."""
+    if not (fn.default_paths or fn.defaults) or e.starred or e.opaque:
         return e
     params = fn.params[1:] if fn.takes_receiver else fn.params
     passed = set(params[:len(e.args)]) | {k for k, _ in e.kwargs}
-    extra = tuple((p, path) for p, path in fn.default_paths if p not in passed)
+    made = tuple((p, paths.default_of(target.module or "", fn.qualname, p)) for p, _ in fn.defaults)
+    extra = tuple((p, path) for p, path in fn.default_paths + made if p not in passed)
     return replace(e, kwargs=e.kwargs + extra) if extra else e
 
 

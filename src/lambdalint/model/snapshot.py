@@ -83,6 +83,9 @@ class Captured:
         if self.path.endswith("]") and "[" in self.path:  # a slot: `CFG['run_id']`
             container, _, key = self.path.partition("[")
             return f"{paths.display(container)}[{key}"
+        default = paths.default_parts(self.path)
+        if default is not None:  # `app:sign.__defaults__.salt`: the parameter as the `def` spells it
+            return f"{paths.shown_qualname(default[0])}({default[1]}=...)"
         if ":" not in self.path and self.path.startswith(self.module + "."):
             return self.path[len(self.module) + 1:]  # a class attribute: `Config.INSTANCE`
         return paths.display(self.path)
@@ -143,6 +146,7 @@ class Snapshot:
         state = _Init()
         walker = InitWalk(self, state)
         for module in self._import_order(handler.module):
+            self._init_defaults(module, state)  # made when each `def` runs, as the body runs
             walker.run(module, "<module>", {})
         self._hooks_by_decorator(self.project.import_closure(handler.module), state)
         for module, qualname, receiver in list(state.before):  # they run at the end of init
@@ -150,6 +154,35 @@ class Snapshot:
         self._add_connections(state)
         self._inits[handler.module] = state
         return state
+
+    def _init_defaults(self, module: str, state: _Init) -> None:
+        """Defaults made by a source (``def sign(data, salt=os.urandom(16))``): Python
+        evaluates a default once, when ``def`` runs at import, and the function keeps
+        it; a call that leaves the parameter out reads the snapshot's value. Only for
+        functions defined at import (module level, or in a module-level class): a nested
+        function's defaults are made each time the enclosing one runs."""
+        facts = self.project.modules[module]
+        for fn in facts.functions.values():
+            parents = fn.qualname.split(".")[:-1]
+            if fn.qualname == "<module>" or not fn.defaults or \
+                    any(".".join(parents[:i + 1]) not in facts.classes for i in range(len(parents))):
+                continue
+            passed = dict(fn.default_call_args)
+            for param, made in fn.defaults:
+                callee = self.project.canonical(made[:-2]) if made.endswith("()") else None
+                target = self.project.target(callee) if callee else None
+                source = self.catalog.source_for(target.path) if target is not None and target.kind == "external" \
+                    else None
+                if source is None or source.section not in ("value", "generator"):
+                    continue
+                what = f"{paths.display(target.path)}()"
+                if source.section == "generator":
+                    if passed.get(param):
+                        continue  # given a seed: constant or not, lambdalint cannot tell from the index
+                    what += " " + _FROM_OS
+                gpath = paths.default_of(module, fn.qualname, param)
+                state.captured[gpath] = Captured(gpath, GENERATOR if source.section == "generator" else VALUE,
+                                                 module, fn.span, "<module>", what)
 
     def _import_order(self, module: str) -> List[str]:
         """The handler's import closure, each module after those it imports."""
