@@ -243,7 +243,7 @@ class RestoreWalk(_SnapWalk):
     def block(self, events: Sequence[Event], state: State, frame: Frame):  # type: ignore[override]
         if id(events) not in self._blocks:
             self._blocks[id(events)] = events
-            self._tests |= _tests(events)
+            self._tests |= _tests(events) | self._shuffled(events)
         return super().block(events, self.tagged(state, frame.trail), frame)
 
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
@@ -277,6 +277,8 @@ class RestoreWalk(_SnapWalk):
         if not refreshed:
             self.read(e.path, state, frame, e, key=dict(e.consts).get("#0") if e.path and e.path.endswith(".get") else None)
         for p in list(e.args) + [v for _, v in e.kwargs] + list(e.starred):
+            if p and refreshed and self.snapshot.resolve(p, frame.env) in refreshed:
+                continue  # `random.shuffle(REPLICAS)`: the call makes it again, whatever order it had
             self.read(p, state, frame, e, whole=True)
         return self.refresh(state, refreshed)
 
@@ -299,6 +301,21 @@ class RestoreWalk(_SnapWalk):
         finally:
             self._retrying.pop()
         return (self.refresh(fall, retried) if fall is not None else None), [self.refresh(r, retried) for r in rets]
+
+    def _shuffled(self, events: Sequence[Event]) -> Set[int]:
+        """The uses in ``events`` that only hand an object to a call that puts it in a
+        random order again (``random.shuffle(REPLICAS)``): no read of the old order."""
+        out: Set[int] = set()
+        catalog = self.snapshot.catalog
+        for x in events:
+            if x.kind != "call" or not x.path or not x.args or not x.args[0]:
+                continue
+            target = self.project.target(self.project.canonical(x.path) or x.path)
+            segs = paths.split(x.path)[1]
+            if (segs and segs[-1] in catalog.rearranging_methods) or (
+                    target is not None and target.kind == "external" and catalog.rearranges_first(target.path)):
+                out |= {id(u) for u in events if u.kind == "use" and u.path == x.args[0] and inside(u.span, x.span)}
+        return out
 
     # --- reads ------------------------------------------------------------------------
     def read(self, path: Optional[str], state: State, frame: Frame, e: Event, key: Optional[str] = None,

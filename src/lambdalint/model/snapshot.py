@@ -39,6 +39,7 @@ from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
 from lambdalint.model.class_attributes import ClassAttributes
+from lambdalint.model.init_sources import FROM_OS, rearranged, source_defaults
 from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame, Tracked, tracked_resources
 from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, memo_path, paths_only
@@ -156,33 +157,8 @@ class Snapshot:
         return state
 
     def _init_defaults(self, module: str, state: _Init) -> None:
-        """Defaults made by a source (``def sign(data, salt=os.urandom(16))``): Python
-        evaluates a default once, when ``def`` runs at import, and the function keeps
-        it; a call that leaves the parameter out reads the snapshot's value. Only for
-        functions defined at import (module level, or in a module-level class): a nested
-        function's defaults are made each time the enclosing one runs."""
-        facts = self.project.modules[module]
-        for fn in facts.functions.values():
-            parents = fn.qualname.split(".")[:-1]
-            if fn.qualname == "<module>" or not fn.defaults or \
-                    any(".".join(parents[:i + 1]) not in facts.classes for i in range(len(parents))):
-                continue
-            passed = dict(fn.default_call_args)
-            for param, made in fn.defaults:
-                callee = self.project.canonical(made[:-2]) if made.endswith("()") else None
-                target = self.project.target(callee) if callee else None
-                source = self.catalog.source_for(target.path) if target is not None and target.kind == "external" \
-                    else None
-                if source is None or source.section not in ("value", "generator"):
-                    continue
-                what = f"{paths.display(target.path)}()"
-                if source.section == "generator":
-                    if passed.get(param):
-                        continue  # given a seed: constant or not, lambdalint cannot tell from the index
-                    what += " " + _FROM_OS
-                gpath = paths.default_of(module, fn.qualname, param)
-                state.captured[gpath] = Captured(gpath, GENERATOR if source.section == "generator" else VALUE,
-                                                 module, fn.span, "<module>", what)
+        for gpath, generator, span, what in source_defaults(self, module):
+            state.captured[gpath] = Captured(gpath, GENERATOR if generator else VALUE, module, span, "<module>", what)
 
     def _import_order(self, module: str) -> List[str]:
         """The handler's import closure, each module after those it imports."""
@@ -320,6 +296,10 @@ class Snapshot:
                 key = memo_path(target)
                 state.captured[key] = Captured(key, VALUE, frame.module, e.span, fn.qualname, reasons[0].text)
             return
+        shuffled = self._rearranged(e, fn, frame, state) if fn is not None and e.args and e.args[0] else None
+        if shuffled:
+            self._capture_rearranged(e, fn, frame, state, shuffled)  # type: ignore[arg-type]
+            return
         callee = target.path if target is not None and target.kind == "external" else None
         if callee is None or fn is None:
             return
@@ -349,6 +329,21 @@ class Snapshot:
                                            fn.qualname == "<module>" and e.stmt, source)
         else:
             state.captured.pop(key, None)  # seeded again with a constant: the same everywhere by design
+
+    def _rearranged(self, e: Event, fn: Function, frame: Frame, state: _Init) -> str:
+        return rearranged(self, e, fn, frame, state.captured, state.taint)
+
+    def _capture_rearranged(self, e: Event, fn: Function, frame: Frame, state: _Init, what: str) -> None:
+        """``random.shuffle(REPLICAS)`` at init: the object itself now holds the
+        snapshot's order (a local holds it for what the function returns)."""
+        arg = e.args[0] or ""
+        if arg[:1] == "%" and "." not in arg and "(" not in arg:
+            state.taint[(id(frame), arg)] = (Reason(what, False),)
+            return
+        gpath = self.resolve(arg, frame.env)
+        if gpath is None or gpath == CONST or "()" in gpath or not (paths.is_global(gpath) or self._class_attribute(gpath)):
+            return
+        state.captured[gpath] = Captured(gpath, VALUE, frame.module, e.span, fn.qualname, what)
 
     def _hook_receiver(self, hook: Target) -> Optional[str]:
         """For a method bound to a module-level instance (``register_after_restore(SAMPLER.reseed)``):
@@ -576,6 +571,11 @@ class Snapshot:
                         taint[(0, e.path)] = r
                     else:
                         taint.pop((0, e.path), None)
+                elif e.kind == "call" and e.args and e.args[0] and e.args[0][:1] == "%" and "." not in e.args[0]:
+                    # `random.shuffle(xs)`: the local returned holds a random order made here
+                    target = self.project.target(self.project.canonical(e.path) if e.path else None)
+                    if target is not None and target.kind == "external" and self.catalog.rearranges_first(target.path):
+                        taint[(0, e.args[0])] = (Reason(f"{paths.display(target.path)}() in place", False),)
                 elif e.kind == "return" and e.value not in (None, "None", "<const>"):
                     found = self._reasons(e, fn, self.project.canonical, taint, 0, {}, depth)
                     if found:
@@ -678,6 +678,14 @@ class Snapshot:
         cleared = self.project.memo_cleared(resolved) if resolved and resolved.endswith(".cache_clear") else None
         if cleared is not None and cleared in captured:
             out.add(cleared)  # a memoised factory's connection forgotten: the next call connects again
+        if not connections_only and frame is not None and e.args and e.args[0] and resolved and resolved != CONST:
+            # shuffled again (in a hook, or by the handler first): the order is the environment's own
+            target = self.project.target(resolved) if not paths.is_global(resolved) else None
+            if (target is not None and target.kind == "external" and self.catalog.rearranges_first(target.path)) or \
+                    (paths.is_global(resolved) and _last_name(resolved) in self.catalog.rearranging_methods):
+                arg = self.resolve(e.args[0], frame.env)
+                if arg in captured and captured[arg].kind == VALUE:
+                    out.add(arg)
         if resolved is None or not paths.is_global(resolved):
             return out
         root, segs = paths.split(resolved)
@@ -696,7 +704,7 @@ class Snapshot:
         return out
 
 
-_FROM_OS = "seeded from the operating system"
+_FROM_OS = FROM_OS
 
 
 def _reseeds(catalog: SnapStartCatalog, c: Captured) -> Tuple[str, ...]:
