@@ -809,6 +809,8 @@ def test_snapstart_catalogue_loads_and_is_validated():
     assert catalog.seed_drawn_by("random.shuffle").name == "random.seed"
     assert catalog.keeps_uniqueness("hashlib.sha256().hexdigest") and not catalog.keeps_uniqueness("builtins.open")
     assert catalog.is_after_restore("snapshot_restore_py.register_after_restore")
+    assert catalog.rearranges_first("random.shuffle") and "shuffle" in catalog.rearranging_methods
+    assert catalog.source_for("cryptography.fernet.Fernet.generate_key").section == "value"
     hooks = {"after-restore": ["a.b"], "before-snapshot": ["a.c"]}
     for data, error in [
         ({"values": [], "hooks": hooks}, "unknown top-level key 'values'"),
@@ -818,6 +820,8 @@ def test_snapstart_catalogue_loads_and_is_validated():
         ({"seed": [{"name": "x", "calls": ["a"]}], "hooks": hooks}, "missing key 'draws'"),
         ({"value": [{"name": "x", "calls": ["a"], "draws": ["b"]}], "hooks": hooks}, "unknown key 'draws'"),
         ({}, "missing key 'after-restore'"),
+        ({"rearranges": {"calls": ["a"], "draws": ["b"]}, "hooks": hooks}, r"\[rearranges\] must be a table"),
+        ({"rearranges": {"calls": ["a b"]}, "hooks": hooks}, "not a dotted path"),
     ]:
         with pytest.raises(CatalogError, match=error):
             parse(data, "snapstart.toml")
