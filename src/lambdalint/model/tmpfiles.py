@@ -43,6 +43,7 @@ from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame
 from lambdalint.model.growth_guards import flag_guard, one_of_few
 from lambdalint.model.lifetimes import State, Step, with_status
 from lambdalint.model.tmp_bounds import bounds_removal
+from lambdalint.model.tmp_constants import fixed_text, returned_text
 from lambdalint.model.tmpnames import may_be_any, name_pattern, pattern_covers
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
@@ -198,19 +199,6 @@ def command_program(line: str) -> Optional[str]:
     return words[0].rsplit("/", 1)[-1] if words and words[0] != "{}" else None
 
 
-def fixed_text(tmppaths: List[Tuple[Event, bool]], span: Span, whole: bool = False) -> Optional[str]:
-    """The /tmp name built only from constants inside ``span``: the widest one (a
-    join's whole result, not its "/tmp" part). ``whole``: only when it is what ``span``
-    ends with (``p = Path("/tmp/x")``, not ``d = open("/tmp/x").read()``)."""
-    inside = [e for e, unique in tmppaths if _within(e.span, span)]
-    if not inside or any(unique for e, unique in tmppaths if _within(e.span, span)):
-        return None
-    widest = min(inside, key=lambda e: (e.span[0], e.span[1], -e.span[2], -e.span[3]))
-    if whole and (widest.span[2], widest.span[3]) != (span[2], span[3]):
-        return None
-    return widest.value if widest.value and widest.value.startswith("/tmp") else None
-
-
 class TmpInterpreter(GrowthInterpreter):
     def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection], **more) -> None:
         super().__init__(project, catalog, collections, **more)
@@ -347,6 +335,10 @@ class TmpInterpreter(GrowthInterpreter):
         if resolved is not None and paths.is_global(resolved) and "(" not in resolved:
             if resolved not in self._bound_texts:
                 self._bound_texts[resolved] = self.bound_text(resolved)
+            return self._bound_texts[resolved]
+        if resolved is not None and resolved.endswith("()"):  # `report_path()` that returns "/tmp/report.csv"
+            if resolved not in self._bound_texts:
+                self._bound_texts[resolved] = returned_text(self.project, resolved, self.bound_text)
             return self._bound_texts[resolved]
         return None
 
