@@ -76,11 +76,11 @@ def rearranged(snapshot: "Snapshot", e: Event, fn: Function, frame: Frame, captu
     if target is None or target.kind != "external" or not snapshot.catalog.rearranges_first(target.path):
         return ""
     canon = lambda p: snapshot.resolve(p, frame.env)  # noqa: E731
-    for x in snapshot._inner(fn, e):  # `random.Random(7).shuffle(xs)`: its generator's seed
+    for x in snapshot.inner_events(fn, e):  # `random.Random(7).shuffle(xs)`: its generator's seed
         made = canon(x.path) if x.kind == "call" and x.path else None
         t = snapshot.project.target(made) if made and made != CONST else None
         source = snapshot.catalog.source_for(t.path) if t is not None and t.kind == "external" else None
         if source is not None and source.section == "generator" and \
-                not snapshot._seeded(x, source, fn, canon, taint, id(frame), captured):
+                not snapshot.seeded_by(x, source, fn, canon, taint, id(frame), captured):
             return ""
     return f"{paths.display(target.path)}() in place"

@@ -321,7 +321,7 @@ class Snapshot:
         source = self.catalog.source_for(callee)
         if source is None or source.section != "seed":
             return
-        seeded = self._seeded(e, source, fn, lambda p: self.resolve(p, frame.env),
+        seeded = self.seeded_by(e, source, fn, lambda p: self.resolve(p, frame.env),
                               state.taint, id(frame), state.captured)
         key = f"<seed:{source.name}>"
         if seeded:
@@ -408,7 +408,7 @@ class Snapshot:
             self._events[id(fn)] = found
         return found
 
-    def _inner(self, fn: Function, e: Event) -> List[Event]:
+    def inner_events(self, fn: Function, e: Event) -> List[Event]:
         """The events evaluated for ``e``'s own expression: those inside its span."""
         span = element_span(e) or e.span  # an unpacked display's element: its own calls only
         start, end = span[:2], span[2:]
@@ -426,7 +426,7 @@ class Snapshot:
             return ()  # `open(f"/tmp/{uuid4()}")`, `Path(...)`: an object made from it is not unique itself
         reasons: List[Reason] = []
         reads: List[Optional[str]] = [e.value]
-        for x in self._inner(fn, e):
+        for x in self.inner_events(fn, e):
             reads.append(x.path)
             if x.kind != "call" or x.path is None:
                 continue
@@ -445,7 +445,7 @@ class Snapshot:
                     # same draw unless it is seeded again first (not what a fix re-runs)
                     reasons.append(Reason(f"{paths.display(target.path)}()", not source.draws_from))
                 elif source is not None and source.section == "generator":
-                    seeded = self._seeded(x, source, fn, canon, taint, frame_id, captured, depth)
+                    seeded = self.seeded_by(x, source, fn, canon, taint, frame_id, captured, depth)
                     if seeded:
                         reasons.append(Reason(f"{paths.display(target.path)}() {seeded}"))
             elif target is not None and target.kind == "function" and target.module and depth < _MAX_RETURN_DEPTH:
@@ -508,7 +508,7 @@ class Snapshot:
             return [Reason(f"`{paths.display(hit)}` ({captured[hit].what})", False)]
         return []
 
-    def _seeded(self, e: Event, source: Source, fn: Function, canon, taint, frame_id: int,
+    def seeded_by(self, e: Event, source: Source, fn: Function, canon, taint, frame_id: int,
                 captured: Dict[str, Captured], depth: int = 0) -> str:
         """How a generator or seed call is seeded, when that differs per environment:
         ``seeded from the operating system`` (no seed, or None), ``seeded from
@@ -532,7 +532,7 @@ class Snapshot:
         calls: List[str] = []
         resolved_arg = canon(arg) if arg else None
         prefixes = _call_prefixes(resolved_arg) if resolved_arg and resolved_arg != CONST else []
-        inner = [canon(x.path) for x in self._inner(fn, e) if x.kind == "call" and x.path]
+        inner = [canon(x.path) for x in self.inner_events(fn, e) if x.kind == "call" and x.path]
         if resolved_arg and paths.is_global(resolved_arg) and resolved_arg in self.project.bindings:
             inner += self._bound_calls(resolved_arg)  # `s = int(time.time())` at module level
         for resolved in prefixes + inner:
@@ -550,7 +550,7 @@ class Snapshot:
             fn = self.project.function(b.module, b.function)
             assign = next((x for x in self._fn_events(fn) if x.kind == "assign" and x.span == b.span), None) if fn else None
             if assign is not None:
-                out.extend(self.project.canonical(x.path) or "" for x in self._inner(fn, assign)
+                out.extend(self.project.canonical(x.path) or "" for x in self.inner_events(fn, assign)
                            if x.kind == "call" and x.path)
         return [c for c in out if c]
 
