@@ -35,6 +35,7 @@ from typing import AbstractSet, Dict, FrozenSet, Iterable, List, NamedTuple, Seq
 from lambdalint.graph.entrykinds import leads_with_event_context
 from lambdalint.index.facts import Event, ModuleFacts, body_summary, iter_events
 from lambdalint.index.mentions import BOUND, REFLECTED, STAR
+from lambdalint.index.scope import absolute_module
 
 
 class Bound(NamedTuple):
@@ -125,16 +126,22 @@ def _plain_name(name: str, patterns: Sequence[str]) -> bool:
                                                                            for p in patterns)
 
 
-def reached_modules(tokens: Iterable[str]) -> Tuple[Set[str], Set[str]]:
-    """The last parts of the modules reflection reaches, and those star-imported
-    (``""`` for ``from . import *``: any)."""
+def reached_modules(modules: Iterable[Tuple[ModuleFacts, Iterable[str]]]) -> Tuple[Set[str], Set[str]]:
+    """The last parts of the modules reflection reaches, and of those a star import
+    names (a relative one resolved from the importing module's name; ``""`` when it
+    cannot be: any), from each module's tokens."""
     reflected: Set[str] = set()
     starred: Set[str] = set()
-    for t in tokens:
-        if t.startswith(REFLECTED):
-            reflected.add(t[len(REFLECTED):])
-        elif t.startswith(STAR):
-            starred.add(t[len(STAR):])
+    for m, tokens in modules:
+        for t in tokens:
+            if t.startswith(REFLECTED):
+                reflected.add(t[len(REFLECTED):])
+            elif t.startswith(STAR):
+                written = t[len(STAR):]
+                target = written.lstrip(".")
+                level = len(written) - len(target)
+                dotted = absolute_module(m.module, m.is_package, level, target or None) if level else target
+                starred.add(dotted.rsplit(".", 1)[-1])
     return reflected, starred
 
 

@@ -118,7 +118,7 @@ def _liveness(modules: Sequence[ModuleFacts], entries: AbstractSet[str], pattern
     named: Counter = Counter({n: 0 for n in wanted})
     tokens: Set[str] = set(entries) if with_tokens else set()
     named.update(wanted & entries)
-    reflected, starred = reached_modules(t for mine in texts.values() for t in mine.plain if t.startswith("*"))
+    reflected, starred = reached_modules((m, (t for t in texts[m.module].plain if t[:1] == "*")) for m in modules)
     effective: Dict[str, Set[str]] = {}
     for module, mine in texts.items():
         effective[module] = set(mine.plain)
@@ -276,7 +276,7 @@ def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]
     before_names: Set[str] = set()
     effective: List[Tuple[Set[str], Set[str]]] = []
     for (before, after), (old_text, new_text) in zip(edited, texts):
-        old = _effective(old_text, lambda name: named.get(name, 0) > 0)
+        old = _effective(old_text, lambda name, _now: named.get(name, 0) > 0)
         before_names |= old | _all_names(old_text)
         effective.append((old, set()))
     delta: Counter = Counter()
@@ -313,9 +313,12 @@ def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]
         # or loses may change sides elsewhere (a function of that name nothing else names);
         # so is every (public) inert binding of a module reflection or a star import reaches
         last = after.module.rsplit(".", 1)[-1]
-        if (last in live.reflected or "" in live.starred or last in live.starred) and \
-                (set(candidates(before, patterns)) != set(candidates(after, patterns))
-                 or set(module_names(before, patterns).bindings) != set(module_names(after, patterns).bindings)):
+        old_bound, new_bound = set(module_names(before, patterns).bindings), set(module_names(after, patterns).bindings)
+        if last in live.reflected and (set(candidates(before, patterns)) != set(candidates(after, patterns))
+                                       or old_bound != new_bound):
+            return None
+        if ("" in live.starred or last in live.starred) and \
+                {n for n in old_bound if n[:1] != "_"} != {n for n in new_bound if n[:1] != "_"}:
             return None
     for name, change in delta.items():
         if change and name in named:

@@ -65,8 +65,8 @@ _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]*(?:\(([^)
 REFLECTED = "*getattr:"
 # `X = [f, g]` on one line at the margin: ``*bound:<line>:X=f,g`` (``lambdalint.graph.bindings``)
 BOUND = "*bound:"
-# `from pkg.mod import *`: ``*star:mod`` (``*star:`` for `from . import *`): that module's
-# public names are bound in another namespace, which may read them by reflection
+# `from pkg.mod import *`: ``*star:pkg.mod`` (``*star:..`` for `from .. import *`, as written):
+# that module's public names are bound in another namespace, which may read them by reflection
 STAR = "*star:"
 _STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*\*", re.M)
 # a line that may bind a name at module level to a value that calls nothing (checked with ``ast``)
@@ -119,7 +119,7 @@ def mentioned_names(text: str) -> str:
             counts.subtract(held)
             names_of_bindings.add(token)
     for dots, module in _STAR_IMPORT.findall(code):
-        names_of_bindings.add(STAR + (module.rsplit(".", 1)[-1] if module else ""))
+        names_of_bindings.add(STAR + dots + module)
     if not {"getattr", "vars", "__dict__", "getmembers"}.isdisjoint(counts):
         aliases = _aliases(code)
         for groups in _GETATTR.findall(code):
