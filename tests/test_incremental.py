@@ -169,11 +169,48 @@ def _edits(root: Path) -> List[Tuple[str, Callable[[], None]]]:
         ("the call removed", lambda: _replace(src / "orders.py", "    db._draft(1)\n", "")),
         ("the unnamed function removed", lambda: _replace(src / "db.py", UNNAMED.replace(
             "    return key\n", "    CACHE.clear()\n    return key\n"), "")),
+        # inert bindings nothing names (``lambdalint.graph.inert_bindings``): the memo answers
+        # while nothing names them, and a cold run's answer when something does
+        ("an inert binding of a new teardown added", lambda: _append(src / "helpers.py", INERT)),
+        ("the binding imported and called by a handler", lambda: (
+            _replace(src / "orders.py", "import helpers\n", "import helpers\nfrom helpers import _CLOSERS\n"),
+            _replace(src / "orders.py", '    return {"ok": True}', '    _CLOSERS[0]()\n    return {"ok": True}'))),
+        ("the binding's import removed", lambda: (
+            _replace(src / "orders.py", "from helpers import _CLOSERS\n", ""),
+            _replace(src / "orders.py", "    _CLOSERS[0]()\n", ""))),
+        ("a public inert binding added", lambda: _append(src / "helpers.py", "\nCLOSERS = [_close_db]\n")),
+        ("the module star-imported and read through globals()", lambda: _replace(
+            src / "reports.py", "import helpers\n",
+            "import helpers\nfrom helpers import *\n\nglobals()[\"CLOSERS\"][0]()\n")),
+        ("the star import removed", lambda: _replace(
+            src / "reports.py", "from helpers import *\n\nglobals()[\"CLOSERS\"][0]()\n", "")),
+        ("the binding registered by a decorator", lambda: _append(
+            src / "helpers.py", "\n\n@atexit.register\ndef _on_exit():\n    return CLOSERS\n")),
+        ("the bound function renamed", lambda: (
+            _replace(src / "helpers.py", "def _close_db():", "def _close_all():"),
+            _replace(src / "helpers.py", "_CLOSERS = [_close_db]", "_CLOSERS = [_close_all]"),
+            _replace(src / "helpers.py", "CLOSERS = [_close_db]", "CLOSERS = [_close_all]"))),
+        ("the binding read by getattr with a computed name", lambda: _replace(
+            src / "reports.py", "    return rows", "    getattr(helpers, event['hook'])[0]()\n    return rows")),
     ]
 
 
-# a code edit the memo cannot answer: a new function, and a module-level name for it
-NAMED_HELPER = "\n\ndef _unused():\n    return 1\n\n\nHOOKS = [_unused]\n"
+# a code edit the memo cannot answer: a new function, and a module-level name made by a call
+# (``HOOKS = [_unused]`` calls nothing, and nothing names HOOKS: ``lambdalint.graph.inert_bindings``)
+NAMED_HELPER = "\n\ndef _unused():\n    return 1\n\n\nHOOKS = list((_unused,))\n"
+
+# appended to helpers.py: a teardown that runs only if something names ``_CLOSERS``
+INERT = """
+
+import atexit
+
+
+def _close_db():
+    db.conn.close()
+
+
+_CLOSERS = [_close_db]
+"""
 
 # appended to db.py: a teardown that never runs, as long as nothing names ``_draft``
 UNNAMED = """
