@@ -127,6 +127,32 @@ NOT_REPORTED = {
             s3.download_file("bucket", key, path)
             os.remove(f"/tmp/{key}.csv")
         """,
+    "a removal whose missing file is caught": """
+        import os
+
+        def handler(event, context):
+            path = f"/tmp/{context.aws_request_id}.txt"
+            try:
+                with open(path, "w") as f:
+                    f.write(event["body"])
+            finally:
+                try:
+                    os.remove(path)
+                except FileNotFoundError:
+                    pass
+        """,
+    "a removal whose failure is caught as OSError": """
+        import os
+
+        def handler(event, context):
+            path = f"/tmp/{context.aws_request_id}.txt"
+            with open(path, "w") as f:
+                f.write(event["body"])
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        """,
     "a name from a call the model does not know may be the removed one": """
         import os
         import tempfile
@@ -202,6 +228,22 @@ REPORTED = {
             key = event["key"]
             s3.download_file("bucket", key, "/tmp/{name}".format(name=key))
             os.remove("/tmp/thumb-{}".format(key))
+        """,
+    "a try that does more than remove: its failure may skip the removal": """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            path = f"/tmp/{context.aws_request_id}.txt"
+            with open(path, "w") as f:
+                f.write(event["body"])
+            try:
+                s3.upload_file(path, "bucket", "key")
+                os.remove(path)
+            except OSError:
+                pass
         """,
     "names built from the same call of a local": """
         import os

@@ -44,6 +44,7 @@ from lambdalint.model.growth_guards import flag_guard, one_of_few
 from lambdalint.model.lifetimes import State, Step, with_status
 from lambdalint.model.tmp_bounds import bounds_removal
 from lambdalint.model.tmp_constants import fixed_text, returned_text
+from lambdalint.model.tmp_removals import catches_missing, removal_only
 from lambdalint.model.tmpnames import may_be_any, name_pattern, pattern_covers
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
@@ -230,6 +231,14 @@ class TmpInterpreter(GrowthInterpreter):
 
     def worth_replaying(self) -> bool:
         return bool(self.creations) or super().worth_replaying()
+
+    def exception_entry(self, e: Event, entry: State, body, raised, frame: GrowthFrame) -> State:  # type: ignore[override]
+        """``try: os.remove(p)`` / ``except FileNotFoundError:``: the handler meets what
+        the removal left (the exception means the file was not there)."""
+        handler_in = super().exception_entry(e, entry, body, raised, frame)
+        if body[0] is not None and removal_only(e, frame.module, self.removals) and catches_missing(e):
+            return body[0]
+        return handler_in
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: GrowthFrame,  # type: ignore[override]
                on_yield=None, direct: bool = True) -> State:
