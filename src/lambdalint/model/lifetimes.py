@@ -27,6 +27,7 @@ from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
 from lambdalint.model.binding import decorator_wrapper, parameter_env, run_in_place
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
+from lambdalint.model.context_calls import context_calls
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
 
@@ -701,14 +702,23 @@ class Interpreter(Walker):
                     if fn is not None and self.is_generator(fn) and len(frame.stack) < _MAX_DEPTH \
                             and (target.module, fn.qualname) not in frame.stack:
                         return self.enter_context_manager(fn, target, e, args, state, frame)
+        # `with UnitOfWork():` of a project class: its `__enter__` runs first, its `__exit__`
+        # on the way out (where it may close module state)
+        protocol = context_calls(self.project, e, frame.env) if one and not closes else None
+        if protocol is not None:
+            enter, exit_method = protocol
+            if enter is not None:
+                state = self.call(enter, state, frame)
 
         def exit_(s: State) -> State:
+            if protocol is not None and protocol[1] is not None:
+                s = self.call(protocol[1], s, frame)
             for t, shown, shape in closes:
                 how = f"leaving `with closing({shown}):`" if shape == WITH_CLOSING else f"leaving `with {shown}:`"
                 s = self.tear_down(t, s, frame, e.span, how, shape, shown, "with")
             return s
 
-        return self.with_body(e, (state, []), frame, left=exit_ if closes else None)
+        return self.with_body(e, (state, []), frame, left=exit_ if closes or protocol is not None else None)
 
     def is_generator(self, fn: Function) -> bool:
         key = id(fn)
