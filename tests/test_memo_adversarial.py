@@ -615,8 +615,9 @@ def test_an_edit_to_one_handler_keeps_the_others_findings(tmp_path, monkeypatch)
 
     monkeypatch.setattr(run_module, "_loaded_by", spy)
     with open(tmp_path / "p" / "grows.py", "a", encoding="utf-8") as fh:
-        # (named: the memo answers an edit of functions nothing names without any rule)
-        fh.write("\n\ndef other():\n    return 2\n\n\nOTHERS = [other]\n")
+        # (named through a call: the memo answers an edit of functions nothing names, or
+        # bound only by an inert binding, without any rule)
+        fh.write("\n\ndef other():\n    return 2\n\n\nOTHERS = list((other,))\n")
     later(tmp_path / "p" / "grows.py")
     memo, truth = memo_and_truth([tmp_path / "p"], cache_dir)
     assert memo == truth

@@ -55,6 +55,7 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.model.attribute_aliases import AttributeAliases
 from lambdalint.model.collections_tracked import Collection, name_of, split_collection
+from lambdalint.model.keyed_evictions import KEY_NAMING, KeyedEvictions, key_id
 from lambdalint.model.growth_guards import exit_guards_after, expires, flag_guard, measures, member_container
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
 from lambdalint.model.walk import Walker
@@ -204,6 +205,7 @@ class GrowthInterpreter(Interpreter):
         self._add_ids: Dict[Tuple[str, Span, str], int] = {}
         self.grown: Dict[int, Tuple[Step, ...]] = {}
         self.bounded: Dict[str, str] = {}
+        self.keyed_evictions = KeyedEvictions()  # (bound or not once every key added is known)
         self.recent_calls: List[Event] = []
         self.resets: Dict[Tuple[str, Span, str], Reset] = {}
         # scopes whose undos hold after them whichever way they went (``covers``): the
@@ -231,8 +233,9 @@ class GrowthInterpreter(Interpreter):
         return join([s for s in [fall, *returns] if s is not None]) if (fall is not None or returns) else state
 
     def result(self) -> HandlerGrowth:
+        bounded = {**self.keyed_evictions.bounds(), **self.bounded}
         return HandlerGrowth([Growth(self.adds[i], trail) for i, trail in sorted(self.grown.items())],
-                             dict(self.bounded), list(self.resets.values()))
+                             bounded, list(self.resets.values()))
 
     # --- blocks ----------------------------------------------------------------------
     def block(self, events: Sequence[Event], state: State, frame: GrowthFrame):  # type: ignore[override]
@@ -437,6 +440,8 @@ class GrowthInterpreter(Interpreter):
         if measures(self.project, frame.env, guards, c.path):
             return state  # `if len(CACHE) < N:`: bounded
         keys = frozenset(s for s in now if s[0] == KEYED)
+        if why == VARIES:
+            self.keyed_evictions.add(c.path, key_id(frame.module, frame.function.qualname if frame.function else None, key))
         if why == VARIES and key is not None:
             root = paths.split(key)[0]
             same = (frame.stack, key, resolve(self.project, key, frame.env), frame.bound.get(root))
@@ -502,7 +507,15 @@ class GrowthInterpreter(Interpreter):
         if method in _RESETS and method in c.kind.evicts and not e.args:
             return self.reset(c, e, state, frame, how)
         if method in c.kind.evicts:
-            self.bounded.setdefault(c.path, how)
+            key_arg = e.args[0] if method in KEY_NAMING and e.args else None
+            # removing a key this invocation added (`finally: INFLIGHT.pop(mid)`) bounds it;
+            # removing one before adding it back may only make room for it (``keyed_evictions``)
+            added_here = any(st[0] == KEYED and st[1][0][0] == frame.stack and st[1][0][1] == key_arg
+                             for st in state.get(c.path, ()))
+            keyed = None if added_here else key_id(frame.module, frame.function.qualname if frame.function else None,
+                                                   key_arg)
+            if not self.keyed_evictions.evicted(c.path, keyed, how):
+                self.bounded.setdefault(c.path, how)
         elif method in c.kind.grows:
             return self.grew(c, e, state, frame, how, EVERY, name=name)
         elif method in c.kind.grows_by_key and varies:
