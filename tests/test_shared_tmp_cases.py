@@ -432,3 +432,22 @@ def test_lam203_reads_a_constant_returned_by_a_function_as_that_name(tmp_path):
         code = f"{extra}\n\ndef handler(event, context):\n    with open({path_expr}, 'ab') as f:\n" \
                "        f.write(event['chunk'].encode())\n"
         assert [d.code for d in lint(tmp_path, {"app.py": code})] == ["LAM203"], path_expr
+
+
+@pytest.mark.parametrize("command,reported", [
+    # the command writes the fixed name, the handler uploads it: a concurrent request may
+    # overwrite it in between (a review miss: only Python's own writers counted)
+    ('subprocess.run(["wkhtmltopdf", event["html"], OUT], check=True)', True),
+    ('subprocess.run(f"wkhtmltopdf {event[\'html\']} /tmp/invoice.pdf", shell=True, check=True)', True),
+    # a name of its own per request: nothing shared
+    ('subprocess.run(["wkhtmltopdf", event["html"], f"/tmp/{context.aws_request_id}.pdf"], check=True)', False),
+])
+def test_a_command_writing_a_fixed_name(tmp_path, command, reported):
+    code = (
+        "import subprocess\nimport boto3\n\ns3 = boto3.client('s3')\nOUT = '/tmp/invoice.pdf'\n\n"
+        "def lambda_handler(event, context):\n"
+        f"    {command}\n"
+        "    s3.upload_file(OUT, 'invoices', event['key'])\n"
+    )
+    codes = [d.code for d in lint(tmp_path, {"app.py": code}, MANAGED)]
+    assert ("LAM601" in codes) is reported, codes

@@ -300,6 +300,16 @@ class SharedTmpInterpreter(TmpInterpreter):
         if api is not None:
             self.op(LOCK, "", e, frame)
             return
+        command = self.api("writer", callee, None)
+        if command is not None and command.command:
+            # a fixed /tmp name among the command's words: one the code wrote before is its
+            # input (`subprocess.run(["etl", "--config", CFG])`), any other its output
+            # (`subprocess.run(["wkhtmltopdf", src, OUT])`); LAM203 reads the words so too
+            for word in (self.command_line(e, frame, command) or "").split():
+                if word.startswith("/tmp/") and not any(c in word for c in "{}*?["):
+                    written = any(o.kind == WRITE and o.key == word for o in self.ops)
+                    self.op(READ if written else WRITE, word, e, frame)
+            return
         for role, kind in (("check", EXISTS), ("reader", READ)):
             api = self.api(role, callee, method if receiver is not None else None)
             if api is not None:
