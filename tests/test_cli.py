@@ -193,3 +193,23 @@ def test_python_dash_m_entry_point(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "LAM101" in proc.stdout
+
+
+def test_a_service_config_the_run_does_not_read_is_warned_about(tmp_path, monkeypatch):
+    """A monorepo checked from its top reads one config, the nearest above every
+    checked path: a service's own ``[tool.lambdalint]`` is then unused, which turned
+    off its SnapStart findings without a word (a review's finding). It is said; a
+    pyproject.toml without lambdalint settings is not."""
+    write_project(tmp_path, {
+        "svc_a/pyproject.toml": "[tool.lambdalint]\nsnapstart = true\n",
+        "svc_a/app.py": "import uuid\nRUN = uuid.uuid4()\n\ndef handler(event, context):\n    return str(RUN)\n",
+        "svc_b/pyproject.toml": "[project]\nname = 'b'\n",
+        "svc_b/app.py": "def handler(event, context):\n    return 1\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    assert "lambdalint: warning: svc_a/pyproject.toml: has lambdalint settings that this run does not read " \
+           "(this run reads no config file" in result.stderr
+    assert "svc_b/pyproject.toml" not in result.stderr
+    inside = CliRunner().invoke(main, ["check", "--no-cache", "svc_a"])
+    assert "svc_a/pyproject.toml" not in inside.stderr and "LAM401" in inside.stdout

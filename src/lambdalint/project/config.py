@@ -147,6 +147,23 @@ def find_config(start_paths: Sequence[str]) -> Optional[str]:
         d = parent
 
 
+def unread_configs(files: Sequence[str], used: Optional[str]) -> List[str]:
+    """The config files among ``files`` (a checked tree's) with lambdalint settings
+    that a run reading ``used`` does not read: settings come from one file, the nearest
+    above every checked path, so a service's own ``[tool.lambdalint]`` in a monorepo
+    checked from its top is silently unused unless someone says so."""
+    used_abs = os.path.abspath(used) if used else None
+    out = []
+    for path in files:
+        name = os.path.basename(path)
+        if name not in CONFIG_NAMES and name != "pyproject.toml":
+            continue
+        if os.path.abspath(path) == used_abs or (name == "pyproject.toml" and not _has_section(path)):
+            continue
+        out.append(path)
+    return out
+
+
 def _has_section(path: str) -> bool:
     try:
         with open(path, "rb") as fh:

@@ -63,7 +63,18 @@ def gather(settings: Settings, paths: Sequence[str]) -> Gathered:
     tree = walk_tree(paths, settings.excludes, ignored)
     root = project_root(paths, settings.source)  # once per run, from the paths and the config file
     found, notices = find_deployment_files(tree, root, settings.deploy_files)
-    return Gathered(tree, found, notices, root)
+    return Gathered(tree, found, notices + _unread_config_notices(tree.files, settings.source), root)
+
+
+def _unread_config_notices(files: Sequence[str], used: Optional[str]) -> list:
+    from lambdalint.deploy.records import WARNING, Notice
+    from lambdalint.project.config import unread_configs
+    from lambdalint.project.discover import display_path
+
+    reads = f"this run reads {display_path(used)}" if used else "this run reads no config file"
+    return [Notice(WARNING, display_path(path), 0, f"has lambdalint settings that this run does not read ({reads}: "
+                   "the nearest above every checked path); check its folder on its own to use them")
+            for path in unread_configs(files, used)]
 
 
 def load_project(settings: Settings, paths: List[str], verbose: bool = False,
