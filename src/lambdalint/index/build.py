@@ -13,13 +13,12 @@ from lambdalint.index.facts import ModuleFacts, Problem, Span
 from lambdalint.index import guard
 from lambdalint.index.mentions import mentioned_names
 from lambdalint.index.blank import blank_constant_displays, blank_long_concatenations
-from lambdalint.index.positions import node_spans
+from lambdalint.index import from_cst
 from lambdalint.index.walker import Walker
 from lambdalint.index.source import (
     decode_failure, decode_source, mixed_newlines, noqa_reach, same_newlines, suppression_comments,
 )
 
-CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
 NO_SPAN: Span = (0, 0, 0, 0)
 
 
@@ -68,8 +67,9 @@ def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bo
             tree = cst.parse_module(same_newlines(data))
         except cst.ParserSyntaxError:
             return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
-    walker = Walker(module, is_package, node_spans(tree))
-    walker.walk_module(tree)
+    syntax_tree, code_for = from_cst.convert(tree)
+    walker = Walker(module, is_package, code_for)
+    walker.walk_module(syntax_tree)
     noqa, file_noqa = suppression_comments(text)
     return ModuleFacts(
         path=path,
