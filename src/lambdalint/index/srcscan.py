@@ -83,9 +83,9 @@ def outer_extent(text: str, start: int, end: int) -> Tuple[int, int]:
 
 
 def _before_space(text: str, i: int) -> int:
-    """The index of the last character before ``i`` that is not whitespace or
-    a line break (-1 if none). A line crossed that holds ``#`` may end in a
-    comment, which is not read backwards: ``Unsupported``."""
+    """The index of the last character before ``i`` that is not whitespace, a
+    line break or a comment (-1 if none). A comment is found on a line without
+    quotes (else ``Unsupported``: comments are not read backwards otherwise)."""
     i -= 1
     while i >= 0:
         c = text[i]
@@ -94,8 +94,11 @@ def _before_space(text: str, i: int) -> int:
         elif c in "\n\r":
             i -= 1
             line_start = max(text.rfind("\n", 0, i + 1), text.rfind("\r", 0, i + 1)) + 1
-            if "#" in text[line_start:i + 1]:
-                raise Unsupported("a comment before an expression whose text is read")
+            line = text[line_start:i + 1]
+            if "#" in line:
+                if "'" in line or '"' in line:
+                    raise Unsupported("a comment before an expression whose text is read")
+                i = line_start + line.index("#") - 1
         elif c == "\\" and text[i + 1:i + 2] in ("\n", "\r"):
             i -= 1
         else:
@@ -232,7 +235,7 @@ def _field(text: str, i: int, quote: str) -> Tuple[Field, int]:
                 break
             depth -= 1
         elif c in "'\"":
-            if c == quote[0]:
+            if text.startswith(quote, i):  # (Python 3.12 allows it; read through libcst)
                 raise Unsupported("the f-string's own quote inside a field")
             inner = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
             i = _string_end(text, i + len(inner), inner)
