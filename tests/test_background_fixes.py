@@ -82,6 +82,7 @@ EXECUTABLE = [
     ("lam302/bad_thread_early_return.py", "handler", "LAM302"),
     ("lam302/bad_timer.py", "handler", "LAM302"),
     ("lam302/bad_threads_in_loop.py", "handler", "LAM302"),
+    ("lam302/bad_heartbeat_stopped_in_finally.py", "handler", "LAM302"),
     ("lam301/bad_global_task_set.py", "handler", "LAM301"),
     ("lam301/bad_early_return_task.py", "handler", "LAM301"),
     ("lam304/bad_missing_await.py", "handler", "LAM304"),
@@ -140,6 +141,64 @@ def test_join_fix_guards_a_variable_that_may_be_none(tmp_path):
     (d,) = check_file(tmp_path / "app.py")
     assert d.fix.applicability == UNSAFE
     assert d.fix.edits[0].content.startswith("if refresher is not None:\n        refresher.join()\n")
+
+
+def test_join_goes_after_the_finally_that_stops_the_thread(tmp_path):
+    """A join before the `return` would wait for ever: the `finally` that sets the
+    stop event runs after it. The join goes at the end of that `finally`, once
+    for the exits it guards; exits outside the `try` keep theirs."""
+    fixed = fixed_copy(tmp_path, "lam302/bad_heartbeat_stopped_in_finally.py")
+    twin = FIXTURES / "lam302/good_heartbeat_stopped_in_finally.py"
+    strip = lambda text: re.sub(r"  # expect: .*", "", text.split('"""', 2)[2])  # noqa: E731
+    assert strip(fixed.read_text()) == strip(twin.read_text())
+
+    (tmp_path / "two.py").write_text(
+        "import threading\n\n"
+        "def handler(event, context):\n"
+        "    stop = threading.Event()\n"
+        "    t = threading.Thread(target=stop.wait)\n"
+        "    t.start()\n"
+        "    if not event:\n"
+        "        return None\n"
+        "    try:\n"
+        "        if event.get('a'):\n"
+        "            return 1\n"
+        "        return 2\n"
+        "    finally:\n"
+        "        stop.set()\n"
+    )
+    (d,) = check_file(tmp_path / "two.py")
+    assert d.fix.applicability == UNSAFE
+    text = apply_edits((tmp_path / "two.py").read_text(), list(d.fix.edits))
+    assert text.count("t.join()") == 1 + 1, text  # before the early return, and after stop.set()
+    assert text.endswith("        stop.set()\n        t.join()\n"), text
+    assert "        t.join()\n        return None\n" in text, text
+
+
+@pytest.mark.parametrize("body", [
+    # the thread is made inside the try: the finally may run before it exists
+    "    stop = threading.Event()\n    try:\n        t = threading.Thread(target=stop.wait)\n        t.start()\n"
+    "        return 1\n    finally:\n        stop.set()\n",
+    # a finally on one line: no line below it to add to
+    "    stop = threading.Event()\n    t = threading.Thread(target=stop.wait)\n    t.start()\n    try:\n"
+    "        return 1\n    finally: stop.set()\n",
+])
+def test_no_join_before_a_return_a_finally_follows(tmp_path, body):
+    (tmp_path / "app.py").write_text("import threading\n\ndef handler(event, context):\n" + body)
+    (d,) = check_file(tmp_path / "app.py")
+    assert d.fix is not None and d.fix.applicability == DISPLAY_ONLY and not d.fix.edits, d.fix
+
+
+def test_a_finally_that_returns_is_the_exit_joined_before(tmp_path):
+    """A ``return`` in the ``finally`` replaces the one in the ``try``: that is the
+    exit, and the join goes before it, after the ``stop.set()``."""
+    (tmp_path / "app.py").write_text(
+        "import threading\n\ndef handler(event, context):\n    stop = threading.Event()\n"
+        "    t = threading.Thread(target=stop.wait)\n    t.start()\n    try:\n        x = 1\n        return x\n"
+        "    finally:\n        stop.set()\n        return 2\n")
+    (d,) = check_file(tmp_path / "app.py")
+    text = apply_edits((tmp_path / "app.py").read_text(), list(d.fix.edits))
+    assert text.endswith("        stop.set()\n        t.join()\n        return 2\n"), text
 
 
 # --- work started in a helper (issue 18): the join goes where the handler returns --------

@@ -23,8 +23,6 @@ SETTINGS = {"std": Settings(), "snap": Settings(snapstart=True), "mi": Settings(
 
 # still missed; the CHANGELOG names them
 MISSED = {
-    "std/f1_registry_pop_bad",  # CONNS.pop(key).close()
-    "std/f2_tmp_ospathjoin_bad",  # two /tmp names joined from calls are not told apart
     "std/f5_mutable_default_leak_bad",  # a mutable default returned, then filled with request data
     # not reported on purpose: a queue worker started at import (LAM302 leaves those alone),
     # and the slower of two hedged requests left pending by wait(FIRST_COMPLETED)

@@ -579,6 +579,17 @@ def test_a_memoised_factory_warmed_at_init_opens_it(tmp_path, decorator, warm, a
     assert found(tmp_path, files) == ([("app.py", 8, "LAM402")] if reported else [])
 
 
+def test_the_call_that_warms_a_memoised_factory_at_init_is_labelled(tmp_path):
+    """The connection is opened inside the factory; what keeps it in the snapshot is
+    the call at import, so the finding shows that line too."""
+    (d,) = stories(tmp_path, {"app.py": (
+        "import functools\nimport psycopg2\n\n@functools.cache\ndef db():\n    return psycopg2.connect('x')\n\n"
+        "db()  # warm up\n\ndef handler(event, context):\n    return db().cursor()\n")})
+    assert d.code == "LAM402" and d.line == 6
+    labels = {(lab.span[0], lab.text) for lab in d.labels}
+    assert (8, "`db()` called here at init: its cache keeps what it opened") in labels, labels
+
+
 def test_a_memoised_factory_cleared_by_the_handler_first(tmp_path):
     files = {"app.py": """
         import functools

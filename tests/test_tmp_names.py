@@ -30,6 +30,10 @@ from lambdalint.model.tmpnames import may_be_any, pattern_covers
     ("/tmp/lambdalint-thumb-{}.jpg", "/tmp/lambdalint-photo-{}.jpg", False),
     ("/tmp/work", "/tmp/work/{}", True),
     ("/tmp/other", "/tmp/work/{}", False),
+    # a function of a local whose result is the same text for the same argument
+    ("/tmp/thumb-{os.path.basename(%key)}", "/tmp/{os.path.basename(%key)}", False),
+    ("/tmp/{os.path.basename(%key)}", "/tmp/{os.path.basename(%key)}", True),
+    ("/tmp/thumb-{os.path.basename(%key)}", "/tmp/{%key}", True),
 ])
 def test_which_removal_may_remove_which_name(removed, made, covers):
     assert pattern_covers(removed, made) is covers
@@ -97,6 +101,33 @@ NOT_REPORTED = {
             finally:
                 os.remove(f"/tmp/thumb-{key}.jpg")
         """,
+    "the name built by the same call is removed": """
+        import os
+        import tempfile
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            src = os.path.join(tempfile.gettempdir(), os.path.basename(key))
+            s3.download_file("photos", key, src)
+            s3.upload_file(src, "copies", key)
+            os.remove(os.path.join(tempfile.gettempdir(), os.path.basename(key)))
+        """,
+    "a name from a call the model does not know may be the removed one": """
+        import os
+        import tempfile
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            src = os.path.join(tempfile.gettempdir(), os.path.basename(key))
+            s3.download_file("photos", key, src)
+            os.remove(os.path.join(tempfile.gettempdir(), safe_name(key)))
+        """,
 }
 
 
@@ -137,6 +168,25 @@ REPORTED = {
             s3.download_file("exports", event["key"], raw)
             s3.upload_file(packed, "archive", name)
             os.remove(packed)
+        """,
+    "names built from the same call of a local": """
+        import os
+        import subprocess
+        import tempfile
+        from urllib.parse import unquote_plus
+        import boto3
+
+        s3 = boto3.client("s3")
+        TMP = tempfile.gettempdir()
+
+        def handler(event, context):
+            key = unquote_plus(event["Records"][0]["s3"]["object"]["key"])
+            src = os.path.join(TMP, os.path.basename(key))
+            dst = os.path.join(TMP, "thumb-" + os.path.basename(key))
+            s3.download_file("photos", key, src)
+            subprocess.run(["convert", src, dst], check=True)
+            s3.upload_file(dst, "thumbs", key)
+            os.remove(dst)
         """,
 }
 

@@ -20,12 +20,13 @@ from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
 from lambdalint.checks.story import fit, handlers_note, spoken
 from lambdalint.checks.trail import path_places
+from lambdalint.checks.finishing import edits_before_exits, exits_in_finally, finishing_lines
 from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming, common_trail
 from lambdalint.model.work.state import RunCtx, owned_by
 from lambdalint.report.diagnostics import (
     DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
 )
-from lambdalint.index.facts import Event, Function, Span
+from lambdalint.index.facts import Function, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.objects import decorator_wrappers
@@ -489,36 +490,6 @@ def _fix(project: Project, findings: Sequence[Finding]) -> Fix:
     return Fix(item.kind.advice[:1].upper() + item.kind.advice[1:], DISPLAY_ONLY)
 
 
-def _finishing_lines(finding: Finding, template: str) -> Optional[List[str]]:
-    """The statement(s) that finish the item at every exit of the checked function,
-    through a local of it: ``t.join()``, or ``for _w in threads: _w.join()`` for a
-    container. The local must be bound at each of those exits on every path (to
-    the work, or None), and must hold all the work the site started: a variable
-    holds only the last of the instances a site made in a loop, or in a helper
-    called more than once."""
-    checked = finding.checked
-    if checked is None or not finding.holders:
-        return None
-    module, fn = checked
-    item = finding.item
-    once = not item.repeated and not (item.module == module and _inside_loop(fn, item.span))
-    bound = finding.bound or frozenset()
-    direct = sorted(finding.direct & bound)
-    containers = sorted((set(finding.holders) - finding.direct) & (finding.containers or frozenset()))
-    if direct and once:
-        name = direct[0]
-        if name in finding.nullable:
-            return [f"if {name[1:]} is not None:", "    " + template.format(name[1:])]
-        return [template.format(name[1:])]
-    if containers and containers[0] not in finding.nullable:
-        return [f"for _w in {containers[0][1:]}:", "    " + template.format("_w")]
-    return None
-
-
-def _inside_loop(fn: Function, span: Span) -> bool:
-    return any(e.kind == "loop" and e.span[:2] <= span[:2] and span[2:] <= e.span[2:] for e in iter_events(fn.body))
-
-
 def _insert_before_exits(project: Project, findings: Sequence[Finding], template: str, message: str) -> Fix:
     """Finish the work right before each exit where it is still running, in every
     handler (or coroutine) that leaves it so. The exits are in the checked
@@ -526,10 +497,10 @@ def _insert_before_exits(project: Project, findings: Sequence[Finding], template
     edits: List[Edit] = []
     checked = {(f.checked[0], f.checked[1].qualname) for f in findings if f.checked is not None}
     for finding in findings:
-        lines = _finishing_lines(finding, template)
-        if lines is None or finding.checked is None:
+        finishing = finishing_lines(finding, template)
+        if finishing is None or finding.checked is None:
             return _display_only(project, findings[0], message)
-        planned = _edits_before_exits(finding.checked[1], finding.exits, lines)
+        planned = edits_before_exits(finding.checked[1], finding.exits, *finishing)
         if planned is None:
             return _display_only(project, findings[0], message)
         edits.extend(e for e in planned if e not in edits)
@@ -541,11 +512,11 @@ def _insert_before_exits(project: Project, findings: Sequence[Finding], template
         return Fix(message, UNSAFE, edits=tuple(sorted(edits, key=lambda e: e.span)))
     # Text edits are read as edits of the diagnostic's own file (by the JSON and SARIF
     # reports too): edits of another file go through the fix stage, which names it.
-    if len(checked) != 1:
-        return _display_only(project, findings[0], message)
     fn = findings[0].checked[1]  # type: ignore[index]
     exits = [x for f in findings for x in f.exits]
-    lines = _finishing_lines(findings[0], template) or []
+    if len(checked) != 1 or exits_in_finally(fn, exits):  # (the action inserts before the exits only)
+        return _display_only(project, findings[0], message)
+    lines = (finishing_lines(findings[0], template) or ("", []))[1]
     return Fix(message, UNSAFE, action="insert-before-exits", data=(
         ("file", project.modules[module].path), ("function", fn.qualname),
         ("before", ";".join(span_text(x.span) for x in exits if x.how != "end" and x.span is not None)),
@@ -595,77 +566,6 @@ def _holder(path: str) -> str:
     if ":" not in root and segs[:1] == ["()"] and len(segs) > 1:
         return f"`self.{paths.display(paths.join('x', segs[1:]))[2:]}` of the `{root.rsplit('.', 1)[-1]}` object"
     return f"`{paths.display(path)}`"
-
-
-def _edits_before_exits(fn: Function, exits: Sequence[Exit], lines: List[str]) -> Optional[List[Edit]]:
-    points = insertion_points(fn)
-    edits = []
-    for x in exits:
-        if x.how == "end":
-            end = end_of_body(fn)
-            if end is None:
-                return None
-            line, indent = end
-            edits.append(Edit((line, 0, line, 0), "".join(" " * indent + text + "\n" for text in lines)))
-        elif x.span is not None and x.span in points:
-            line, col = points[x.span]
-            text = "".join(" " * col + t + "\n" for t in lines)
-            edits.append(Edit((line, col, line, col), text[col:] + " " * col))
-        else:
-            return None
-    return edits
-
-
-def _is_statement(e: Event) -> bool:
-    if e.kind in ("return", "raise", "if", "loop", "try", "with", "del", "augassign"):
-        return True
-    if e.kind == "call":
-        return e.stmt and not e.awaited
-    if e.kind in ("assign", "setitem"):
-        return not (e.path or "").startswith("%__comp_")
-    return False
-
-
-def insertion_points(fn: Function) -> Dict[Span, Tuple[int, int]]:
-    """Returns and raises of ``fn`` that start a line of their own, at the indentation
-    of their block: a statement can be inserted right before them as text."""
-    points: Dict[Span, Tuple[int, int]] = {}
-
-    def indentation(block: Sequence[Event], header_line: int) -> Optional[int]:
-        starts = [e.span for e in block if _is_statement(e) and e.span[0] > header_line]
-        if not starts or block[0].span[0] <= header_line:
-            return None
-        first = min(starts)
-        return first[1]
-
-    def walk(block: Sequence[Event], header_line: int, indent: Optional[int]) -> None:
-        for i, e in enumerate(block):
-            if e.kind in ("return", "raise") and indent is not None and e.span[1] == indent \
-                    and e.span[0] > header_line \
-                    and not any(o.span[2] >= e.span[0] for o in block[:i] if _is_statement(o)):
-                points[e.span] = (e.span[0], e.span[1])
-            line = e.span[0]
-            body_indent = indentation(e.body, line) if e.body else None
-            for sub in (e.body,):
-                if sub:
-                    walk(sub, line, body_indent)
-            for sub in [e.orelse, e.final, *e.handlers]:
-                if sub:
-                    first = sub[0].span[0]
-                    same = body_indent is not None and sub[0].span[1] == body_indent
-                    walk(sub, first - 1 if same else first, body_indent if same else None)
-
-    walk(fn.body, fn.span[0], indentation(fn.body, fn.span[0]))
-    return points
-
-
-def end_of_body(fn: Function) -> Optional[Tuple[int, int]]:
-    """Where a statement can be appended to ``fn``'s body: (line, indentation)."""
-    statements = [e for e in fn.body if _is_statement(e)]
-    if not statements or statements[0].span[0] <= fn.span[0]:
-        return None
-    last = max(e.span[2] for e in iter_events(fn.body))
-    return last + 1, statements[0].span[1]
 
 
 # --- LAM306 ---------------------------------------------------------------------------

@@ -123,7 +123,13 @@ def _story(project: Project, code: str, c: Captured, use: Use, handlers: List[Ha
     if code == "LAM402":
         notes.append("nothing reconnects it after a restore")
     notes += handlers_note([h.qualname for h in handlers]) + deploy_notes
-    return dict(message=headline, label=label, labels=(where,) + path_places(project, use.trail) + deployed, notes=tuple(notes), phase=IMPORT)
+    warming = ()
+    if c.warmed_at is not None and c.warmed_at != (c.module, c.span):
+        # made in a memoised factory: the call at import is what keeps it in the snapshot
+        warming = (place(project, c.warmed_at[0], c.warmed_at[1],
+                         f"`{c.function}()` called here at init: its cache keeps what it opened", IMPORT),)
+    return dict(message=headline, label=label, labels=warming + (where,) + path_places(project, use.trail) + deployed,
+                notes=tuple(notes), phase=IMPORT)
 
 
 def _fix(project: Project, c: Captured) -> Fix:

@@ -30,6 +30,8 @@ from lambdalint.graph.link import Binding, Project, iter_events
 from lambdalint.model.lifetimes import Site, Tracked, Use, as_written, tracked_resources
 from lambdalint.model.teardowns import TeardownShapes, teardown_uses
 
+_SLOT = ".__getitem__()"  # a value kept in a container (``lambdalint.model.lifetimes``)
+
 RULES = (
     RuleInfo("LAM101", "closed-global-resource", ERROR,
              "a module-level resource is torn down in a handler and used again by the next warm invocation",
@@ -158,6 +160,13 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
                                             for a in dict.fromkeys((alias, ""))], cut="start")
             labels.append(place(project, use.module, use.span,
                                 f"`{through}` used here on the next invocation{in_fn}", NEXT))
+        elif use.reset_to_none and t.path.endswith(_SLOT):  # taken out of its container
+            owner = paths.display(t.path[:-len(_SLOT)])
+            headline = fit_named(written, *[lambda w, a=a: f"`{w}` is {done} and removed in the handler{a}; "
+                                                           f"the next warm invocation looks it up"
+                                            for a in dict.fromkeys((alias, ""))], cut="start")
+            labels.append(place(project, use.module, use.span, f"looked up in `{owner}` here, and gone, on the next invocation{in_fn}",
+                                NEXT))
         elif use.reset_to_none:
             headline = fit_named(written, *[lambda w, a=a: f"`{w}` is {done} and set to None in the handler{a}; "
                                                            f"the next warm invocation uses it"
@@ -170,7 +179,8 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
                                                            f"invocation uses it {state}" for a in dict.fromkeys((alias, ""))],
                                  cut="start")
             labels.append(place(project, use.module, use.span, f"used again here on the next invocation{in_fn}", NEXT))
-        error = "AttributeError on None" if use.reset_to_none else t.kind.error.rstrip(".")
+        error = ("KeyError (or AttributeError on the None `.get` gives)" if t.path.endswith(_SLOT) else
+                 "AttributeError on None") if use.reset_to_none else t.kind.error.rstrip(".")
         notes.append(f"it then fails with {error}")
         if made_from_it:
             made = ", ".join(f"`{paths.display(p)}`" for p in made_from_it)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from lambdalint.index import syntax as cst
 
@@ -295,7 +295,8 @@ class Expressions:
             if parts is not None:
                 self.children(node)
                 dynamic = tuple(self.quiet_path(p) for p in parts[1])
-                self.emit(Event("tmppath", self.span(node), value="".join(parts[0]), args=dynamic))
+                self.emit(Event("tmppath", self.span(node), value="".join(parts[0]), args=dynamic,
+                                consts=self.hole_names(parts[1])))
                 # `Path("/tmp") / key` is a path object (`str / str` does not run)
                 divides = isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide)
                 return "pathlib.Path()" if divides else None
@@ -460,6 +461,7 @@ class Expressions:
                 return
             text = known
         dynamic: List[Optional[str]] = []
+        parts: List[cst.CSTNode] = []
         for p in positional[1:]:
             if isinstance(p, cst.SimpleString):
                 text += "/" + _string_value(p)
@@ -473,9 +475,37 @@ class Expressions:
                 # (`/tmp/thumb-{}`), so that two names the handler builds are told apart
                 text += "/" + "".join(i if isinstance(i, str) else "{}" for i in items)
                 dynamic.extend(self.quiet_path(i) for i in items if not isinstance(i, str))  # type: ignore[arg-type]
+                parts.extend(i for i in items if not isinstance(i, str))  # type: ignore[misc]
             else:
                 dynamic.append(self.quiet_path(p))
-        self.emit(Event("tmppath", self.span(node), value=text, args=tuple(dynamic)))
+                parts.append(p)
+        self.emit(Event("tmppath", self.span(node), value=text, args=tuple(dynamic), consts=self.hole_names(parts)))
+
+    def hole_names(self, parts: Sequence[cst.CSTNode]) -> Tuple[Tuple[str, str], ...]:
+        """``(("holes", names),)`` for the parts of a /tmp name when one of them is a
+        function of one local whose result is the same text for the same argument
+        (``os.path.basename(key)``, spelled ``os.path.basename(%key)``): two names
+        built from it are then told apart by their constant text, as two built from
+        the local itself are (``lambdalint.model.tmpnames``). Names are separated by
+        ``|``, an empty one for a part that is not such a call."""
+        names = [self.same_text_call(p) for p in parts]
+        return (("holes", "|".join(n or "" for n in names)),) if any(names) else ()
+
+    def same_text_call(self, node: cst.CSTNode) -> Optional[str]:
+        if not isinstance(node, cst.Call) or len(node.args) != 1 or node.args[0].keyword is not None \
+                or node.args[0].star:
+            return None
+        func = self.ref_quiet(node.func)
+        if func not in _SAME_TEXT_FUNCTIONS:
+            return None
+        arg = node.args[0].value
+        if isinstance(arg, cst.Call):
+            inner = self.same_text_call(arg)
+        else:
+            inner = self.quiet_path(arg)
+            if inner is not None and not (inner[:1] in "%$" and inner[1:].isidentifier()):
+                return None  # (a local or a parameter: the same value wherever the frame reads it)
+        return f"{func}({inner})" if inner is not None else None
 
     def is_gettempdir(self, node: cst.CSTNode) -> bool:
         return isinstance(node, cst.Call) and self.ref_quiet(node.func) in ("tempfile.gettempdir", "tempfile.gettempdirb")
@@ -553,6 +583,11 @@ def _slot(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
     return ()
 
 
+# functions whose result is the same text for the same argument (a file name's parts)
+_SAME_TEXT_FUNCTIONS = frozenset({
+    "os.path.basename", "os.path.normpath", "posixpath.basename", "builtins.str", "os.fspath",
+    "urllib.parse.unquote", "urllib.parse.unquote_plus", "urllib.parse.quote", "urllib.parse.quote_plus",
+})
 _PATH_JOINERS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
 _TMP_CALL_NAMES = frozenset({"gettempdir", "gettempdirb", "join", "Path", "PurePath", "PosixPath"})
 # the standard library's ways to run a command line given as a string

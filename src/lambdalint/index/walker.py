@@ -233,12 +233,16 @@ class Walker(Expressions):
             return ()
         saved = self.out
         self.out = []
-        body = getattr(node, "body", node)
-        if isinstance(body, cst.BaseSuite) or isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        # ``if x: return y`` (a suite on the header's line) is one simple line
+        body = node if isinstance(node, cst.SimpleStatementSuite) else getattr(node, "body", node)
+        if isinstance(body, cst.IndentedBlock):
             body = body.body
         self.block(body if isinstance(body, (list, tuple)) else [body])
         result, self.out = tuple(self.out), saved
         return result
+
+    def simple_suite(self, node: cst.SimpleStatementSuite) -> None:
+        self.block(node.body)
 
     def stmt_expr(self, node: cst.Expr) -> None:
         value = node.value
@@ -743,6 +747,7 @@ _AUG_OPS = {
 }
 
 _STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
+    cst.SimpleStatementSuite: Walker.simple_suite,  # (small statements after a colon)
     cst.If: Walker.stmt_if,
     cst.While: Walker.stmt_while,
     cst.For: Walker.stmt_for,
@@ -768,8 +773,6 @@ _STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
     cst.Import: Walker.stmt_import,
     cst.ImportFrom: Walker.stmt_import_from,
 }  # type: ignore[dict-item]
-# (a `def`, `for`, `class` or `except` whose body is on its header's line,
-# `def f(): return x`, is a SimpleStatementSuite: not walked, as it never was)
 
 
 def _root_name(node: cst.BaseExpression) -> Optional[str]:

@@ -39,6 +39,8 @@ _NOT_A_USE = frozenset({
 _MAX_DEPTH = 12
 _SLOT = ".__getitem__()"
 _VALUE_OF_VALUES = ".values()" + _SLOT  # an element of `container.values()`
+_POPPED = ".pop()"  # an element taken out of its container
+_TAKEN = (".get()", _POPPED)
 _BUDGET = 200_000
 
 Status = Tuple[str, int]  # ("live" | "dead" | "none", teardown site id)
@@ -226,6 +228,17 @@ def _descends_from(tracked: Dict[str, Tracked], path: str, ancestor: str) -> boo
     return False
 
 
+def removed_slot(state: State, path: str) -> State:
+    """The slot ``path`` after its value left the container (``CONNS.pop(k).close()``,
+    ``del CONNS[k]`` once closed): absent, as a name set to None is, so a lookup on
+    the next invocation fails unless something puts a new value in (``if k not in
+    CONNS: CONNS[k] = connect()``). The teardown sites are kept for the report."""
+    statuses = state.get(path, (LIVE,))
+    if any(status == "live" for status, _ in statuses):
+        return state
+    return with_status(state, path, frozenset(("none", site) for _, site in statuses))
+
+
 def _within(inner: Span, outer: Span) -> bool:
     return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
@@ -391,6 +404,8 @@ class Interpreter(Walker):
             return self.assign(e, state, frame), []
         if kind == "del":
             return self.delete(e, state, frame), []
+        if kind == "setitem":
+            return self.set_slot(e, state, frame), []
         if kind == "yield":
             if frame.on_yield is not None:
                 resume, frame.on_yield = frame.on_yield, None
@@ -414,8 +429,14 @@ class Interpreter(Walker):
         """The tracked resource ``canon`` starts with, and the segments after it."""
         if canon is None or not paths.is_global(canon):
             return None, []
-        # `for c in POOL.values(): c.close()`: each value is a slot of the container
+        # `for c in POOL.values(): c.close()`: each value is a slot of the container;
+        # so is what `POOL.get(key)` and `POOL.pop(key)` give (``removed_slot``), when
+        # the container keeps a resource (`session.get(url)` is a request)
         canon = canon.replace(_VALUE_OF_VALUES, _SLOT)
+        for taken in _TAKEN:
+            at = canon.find(taken)
+            if at > 0 and canon[:at] + _SLOT in self.tracked:
+                canon = canon[:at] + _SLOT + canon[at + len(taken):]
         root, segs = paths.split(canon)
         # what a memoised factory made (`app:get_db()`) is a place too (``Project.memo_places``)
         memo = segs[:1] == ["()"] and self.project.memo_function(paths.join(root, ["()"])) is not None
@@ -451,9 +472,14 @@ class Interpreter(Walker):
             # `get_db.cache_clear()`: the next `get_db()` makes a new one
             return with_status(state, cleared, frozenset({LIVE}))
         canon = self.project.canonical(e.path, frame.env) if e.path else None
+        if canon is not None and canon.endswith((".__delitem__", ".pop")) and canon.rsplit(".", 1)[0] + _SLOT in self.tracked:
+            return removed_slot(state, canon.rsplit(".", 1)[0] + _SLOT)  # `conns[k].close(); del conns[k]`
         t, rest = self.split_tracked(canon)
         if t is not None and len(rest) == 1 and rest[0] != "()":
-            return self.resource_method(t, rest[0], e, state, frame)
+            after = self.resource_method(t, rest[0], e, state, frame)
+            if canon is not None and t.path.endswith(_SLOT) and t.path[:-len(_SLOT)] + _POPPED in canon:
+                return removed_slot(after, t.path)
+            return after
         if t is not None and not rest and t.parent is not None and t.kind.holds:
             # `SessionLocal()`: a factory that holds the engine makes a session on it
             self.used(t, state, frame, e.span, f"{paths.display(t.path)}()")
@@ -527,6 +553,15 @@ class Interpreter(Walker):
             return with_status(state, t.path, frozenset(("none", s) for s in previous) or frozenset({("none", -1)}))
         return with_status(state, t.path, frozenset({LIVE}))
 
+    def set_slot(self, e: Event, state: State, frame: Frame) -> State:
+        """``CONNS[k] = connect()``: a value put in the slot (all keys are one slot)."""
+        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        if canon is None or canon + _SLOT not in self.tracked or e.value is None:
+            return state
+        if e.value == "None":
+            return removed_slot(state, canon + _SLOT)
+        return with_status(state, canon + _SLOT, frozenset({LIVE}))
+
     def delete(self, e: Event, state: State, frame: Frame) -> State:
         if e.path is None or e.path[:1] in "$%":
             return state
@@ -591,6 +626,12 @@ class Interpreter(Walker):
             t, rest = self.split_tracked(self.project.canonical(p, frame.env))
             if t is not None and not rest:
                 out[t.path] = (True, False)
+        for _, container, _ in e.members:  # `if name not in CONNS:` tests for a slot removed
+            if container != "<const>":
+                canon = self.project.canonical(container, frame.env)
+                t, rest = self.split_tracked(canon + _SLOT if canon else None)
+                if t is not None and not rest and t.path.endswith(_SLOT):
+                    out[t.path] = (True, out.get(t.path, (False, False))[1])
         for p in e.test:
             t, rest = self.split_tracked(self.project.canonical(p, frame.env))
             if t is not None and rest and rest[0] in t.kind.probes:

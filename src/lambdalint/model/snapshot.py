@@ -72,6 +72,8 @@ class Captured:
     source: Optional[Source] = None
     resource: Optional[ResourceKind] = None
     derived: Tuple[str, ...] = ()  # a connection's objects made from it at init (a cursor)
+    # the call init made of the memoised factory that made it (`get_conn()` at import)
+    warmed_at: Optional[Tuple[str, Span]] = None
 
     @property
     def name(self) -> str:
@@ -101,8 +103,9 @@ class _Init:
     captured: Dict[str, Captured] = field(default_factory=dict)
     taint: Dict[Tuple[int, str], Tuple[Reason, ...]] = field(default_factory=dict)  # (frame, %local) -> reasons
     assigned: Set[Tuple[str, Span]] = field(default_factory=set)
-    # the places of memoised factories init called (``app:get_db()``): what they made is cached
-    warmed: Set[str] = field(default_factory=set)
+    # the places of memoised factories init called (``app:get_db()``): what they made is
+    # cached; each with the first call that warmed it (module, span)
+    warmed: Dict[str, Tuple[str, Span]] = field(default_factory=dict)
     # project functions registered as hooks: (module, qualname, receiver), the receiver
     # being the module-level instance a bound method's ``self`` holds (else None)
     after: List[Tuple[str, str, Optional[str]]] = field(default_factory=list)
@@ -270,7 +273,7 @@ class Snapshot:
         place = self.project.memo_place(target.module, target.qualname) \
             if target is not None and target.kind == "function" and target.module else None
         if place is not None:
-            state.warmed.add(place)  # `db()` warmed at import: its cache holds what it made
+            state.warmed.setdefault(place, (frame.module, e.span))  # `db()` warmed at import: its cache holds what it made
         if target is not None and target.kind == "function" and fn is not None and self.memoised(target):
             reasons = self.returns(target.module, target.qualname)
             if reasons:
@@ -560,8 +563,9 @@ class Snapshot:
                                                for x in self.project.bindings.get(d.path, ()))))
                 direct = (b.function == "<module>" and "." not in t.path.split(":", 1)[1]
                           and len(self._bound_at.get((b.module, b.span), ())) == 1)
+                warmed_at = state.warmed.get(t.path) if (b.module, b.span) not in state.assigned else None
                 state.captured[t.path] = Captured(t.path, CONNECTION, b.module, b.span, b.function, kind.name,
-                                                  direct, resource=kind, derived=derived)
+                                                  direct, resource=kind, derived=derived, warmed_at=warmed_at)
                 break
 
     def _kind_of(self, value: Optional[str]) -> Optional[ResourceKind]:

@@ -3,8 +3,9 @@ removal's name may be a written file's name.
 
 A pattern is the name's constant text with a hole for each part that is not constant:
 ``{%key}`` when the part is a local or a parameter (its value is then the same text in
-every name the frame builds from it), ``{}`` when it is anything else (a call, a
-subscript: its value is not known).
+every name the frame builds from it), ``{os.path.basename(%key)}`` when it is a function
+of one whose result is the same text for the same argument, ``{}`` when it is anything
+else (another call, a subscript: its value is not known).
 
 A removal counts for a file when the two names may be the same text, for precision:
 
@@ -41,7 +42,11 @@ def name_pattern(e: Event) -> str:
     keeps ``{}`` where an f-string's part goes, or nothing for ``os.path.join``'s
     parts), a hole for each part, named by its local when it is one."""
     text = e.value or ""
-    holes = ["{" + (a if a and _PLAIN_NAME.fullmatch(a) else "") + "}" for a in e.args]
+    # a function of a local whose result is the same text for the same argument is
+    # named by that call (the index's ``holes``: ``os.path.basename(%key)``)
+    calls = dict(e.consts).get("holes", "").split("|") if e.consts else []
+    holes = ["{" + (calls[i] if i < len(calls) and calls[i] else a if a and _PLAIN_NAME.fullmatch(a) else "") + "}"
+             for i, a in enumerate(e.args)]
     count = text.count("{}")
     if count == 0:
         return text + "".join("/" + h for h in holes)  # os.path.join("/tmp", key)
