@@ -43,9 +43,9 @@ def both_ways(data: bytes, path: str = "m.py", module: str = "pkg.m") -> Optiona
     if refusal is not None or tree is None:
         return None
     try:
-        through_ast = build._index_ast(tree, text, path, module, False)
+        through_ast = build._index_ast(data, tree, text, path, module, False)
     except RecursionError:
-        through_ast = guard.run_deep(build._index_ast, tree, text, path, module, False)
+        through_ast = guard.run_deep(build._index_ast, data, tree, text, path, module, False)
     through_cst = via_cst.index_with_libcst(data, text, tree, path, module, False)
     return through_ast, through_cst
 

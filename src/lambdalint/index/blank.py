@@ -48,16 +48,33 @@ def blank_constant_displays(data: bytes, text: str, tree: ast.Module) -> bytes:
     """``data`` with the items of its large constant displays blanked; ``data``
     itself when there are none, or when the text does not encode back to the
     same bytes (so that nothing but the blanks can change)."""
+    found = _blankable(data, text, tree)
+    if found is None:
+        return data
+    encoding, lines, regions = found
+    return _blanked(lines, [r for _, r in regions]).encode(encoding)
+
+
+def blanked_displays(data: bytes, text: str, tree: ast.Module) -> List[ast.expr]:
+    """The displays ``blank_constant_displays`` blanks. The ast front end
+    (``from_ast``), which parses nothing more, reads them as blanked all the
+    same: its facts are those of the libcst path, and the tables cost it no
+    conversion either."""
+    found = _blankable(data, text, tree)
+    return [node for node, _ in found[2]] if found is not None else []
+
+
+def _blankable(data: bytes, text: str, tree: ast.Module) -> Optional[Tuple[str, List[str], List[Tuple[ast.expr, _Region]]]]:
+    """(encoding, lines, [(display, region to blank)]), or None when nothing is blanked."""
     nodes = [n for n in _displays(tree) if _size(n) >= MIN_NODES]
     if not nodes:
-        return data
+        return None
     known = _round_trip(data, text)
     if known is None:
-        return data
-    encoding = known[0]
+        return None
     lines = _lines(text)
-    regions = [r for r in (_region(n, lines) for n in nodes) if r is not None]
-    return _blanked(lines, regions).encode(encoding) if regions else data
+    regions = [(n, r) for n, r in ((n, _region(n, lines)) for n in nodes) if r is not None]
+    return (known[0], lines, regions) if regions else None
 
 
 def _displays(tree: ast.AST) -> Iterator[ast.expr]:

@@ -14,6 +14,7 @@ from typing import Callable
 from lambdalint.index.facts import ModuleFacts, Problem, Span
 from lambdalint.index import guard
 from lambdalint.index import syntax
+from lambdalint.index.blank import blanked_displays
 from lambdalint.index.mentions import mentioned_names
 from lambdalint.index.srcscan import Unsupported
 from lambdalint.index.walker import Walker
@@ -39,12 +40,12 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", refusal.message, refusal.line, refusal.column))
     if measured is not None:
         try:
-            return _index_ast(measured, text, path, module, is_package)
+            return _index_ast(data, measured, text, path, module, is_package)
         except Unsupported:
             pass  # a shape the ast front end leaves to libcst
         except RecursionError:
             try:  # deep but bounded by the guard: try again with room to recurse
-                return guard.run_deep(_index_ast, measured, text, path, module, is_package)
+                return guard.run_deep(_index_ast, data, measured, text, path, module, is_package)
             except (Unsupported, RecursionError):
                 pass
     from lambdalint.index import via_cst  # (imports libcst: only for the files that need it)
@@ -52,10 +53,11 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
     return via_cst.index_with_libcst(data, text, measured, path, module, is_package)
 
 
-def _index_ast(tree: ast.Module, text: str, path: str, module: str, is_package: bool) -> ModuleFacts:
+def _index_ast(data: bytes, tree: ast.Module, text: str, path: str, module: str, is_package: bool) -> ModuleFacts:
     from lambdalint.index import from_ast
 
-    syntax_tree, code_for = from_ast.convert(tree, text)
+    # read as the libcst path reads them, blanked (``blank``): the same facts either way
+    syntax_tree, code_for = from_ast.convert(tree, text, blanked_displays(data, text, tree))
     return facts_of(syntax_tree, code_for, text, path, module, is_package)
 
 

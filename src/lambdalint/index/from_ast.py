@@ -26,7 +26,7 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_right
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Collection, Dict, List, Optional, Set, Tuple
 
 from lambdalint.index import syntax as s
 from lambdalint.index.srcscan import (
@@ -39,12 +39,15 @@ __all__ = ["Unsupported", "convert"]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def convert(tree: ast.Module, text: str) -> Tuple[s.Module, Callable[[s.CSTNode], str]]:
+def convert(tree: ast.Module, text: str, blanked: Collection[ast.expr] = ()) -> Tuple[s.Module, Callable[[s.CSTNode], str]]:
     """The syntax tree of ``text`` (which ``tree`` is the ``ast`` tree of), and
-    the function giving a node's source text. Raises ``Unsupported``."""
+    the function giving a node's source text. The ``blanked`` displays (of
+    constants, ``blank.blanked_displays``) are read as the libcst path reads
+    them once blanked: empty (a set keeps its first item). Raises ``Unsupported``."""
     if "\r" in text.replace("\r\n", ""):
-        raise Unsupported("a line ending in a lone carriage return")  # (ast and libcst count lines alike? untested)
+        raise Unsupported("a line ending in a lone carriage return")
     converter = _Converter(text, None)
+    converter.blanked = {id(node) for node in blanked}
     module = s.Module(converter.statements(tree.body))
 
     def code_for(node: s.CSTNode) -> str:
@@ -68,6 +71,7 @@ class _Converter:
         self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
         self.ascii = text.isascii()
         self._bytes: Dict[int, bytes] = {}
+        self.blanked: Set[int] = set()
 
     # --- positions -------------------------------------------------------------------
     def column(self, line: int, byte_col: int) -> int:
@@ -365,6 +369,10 @@ class _Converter:
                 else s.Element(self.expr(e)) for e in elts]
 
     def tuple(self, node: ast.Tuple) -> s.Tuple:
+        if id(node) in self.blanked:
+            # `(   )` once blanked: libcst's span of an empty tuple starts after its spaces
+            end = self.offsets(node)[1]
+            return s.Tuple([], self.span_of(end - 1, end - 1))
         elements = self.elements(node.elts)
         if not self.parenthesized(node):
             return s.Tuple(elements, self.span(node))
@@ -379,12 +387,15 @@ class _Converter:
         return s.Tuple(elements, self.span_of(inner, last))
 
     def list(self, node: ast.List) -> s.List:
-        return s.List(self.elements(node.elts), self.span(node))
+        return s.List(self.elements(node.elts) if id(node) not in self.blanked else [], self.span(node))
 
     def set(self, node: ast.Set) -> s.Set:
-        return s.Set(self.elements(node.elts), self.span(node))
+        elts = node.elts if id(node) not in self.blanked else node.elts[:1]  # (`{ }` would be a dict)
+        return s.Set(self.elements(elts), self.span(node))
 
     def dict(self, node: ast.Dict) -> s.Dict:
+        if id(node) in self.blanked:
+            return s.Dict([], self.span(node))
         return s.Dict([s.StarredDictElement(self.expr(v)) if k is None else s.DictElement(self.expr(k), self.expr(v))
                        for k, v in zip(node.keys, node.values)], self.span(node))
 
