@@ -31,8 +31,8 @@ from lambdalint.index.source import decode_source
 REPO = Path(__file__).resolve().parent.parent
 OWN = sorted((REPO / "fixtures").rglob("*.py")) + sorted((REPO / "tests" / "data").rglob("*.py"))
 # installed code of many styles: (package, how many of its files, taken evenly)
-PACKAGES = (("botocore", 120), ("pip", 300), ("setuptools", 120), ("pygments", 80), ("_pytest", 40),
-            ("email", 30), ("asyncio", 30), ("json", 10), ("logging", 5), ("urllib", 10), ("unittest", 20))
+PACKAGES = (("botocore", 60), ("pip", 150), ("setuptools", 60), ("pygments", 40), ("_pytest", 20),
+            ("email", 15), ("asyncio", 15), ("json", 5), ("logging", 3), ("urllib", 5), ("unittest", 10))
 
 
 def both_ways(data: bytes, path: str = "m.py", module: str = "pkg.m") -> Optional[tuple]:
