@@ -9,19 +9,13 @@ run whose files all read through ``ast`` never imports libcst.
 from __future__ import annotations
 
 import ast
-from typing import Callable
 
-from lambdalint.index.facts import ModuleFacts, Problem, Span
+from lambdalint.index.facts import ModuleFacts, Problem
 from lambdalint.index import guard
-from lambdalint.index import syntax
 from lambdalint.index.blank import blanked_displays
-from lambdalint.index.mentions import mentioned_names
+from lambdalint.index.module_facts import facts_of
 from lambdalint.index.srcscan import Unsupported
-from lambdalint.index.walker import Walker
-from lambdalint.index.source import decode_failure, decode_source, noqa_reach, suppression_comments
-
-NO_SPAN: Span = (0, 0, 0, 0)
-
+from lambdalint.index.source import decode_failure, decode_source
 
 def index_source(data: bytes, path: str, module: str, is_package: bool = False) -> ModuleFacts:
     """Index one file's bytes. Never raises for bad input: a file that cannot be
@@ -59,25 +53,3 @@ def _index_ast(data: bytes, tree: ast.Module, text: str, path: str, module: str,
     # read as the libcst path reads them, blanked (``blank``): the same facts either way
     syntax_tree, code_for = from_ast.convert(tree, text, blanked_displays(data, text, tree))
     return facts_of(syntax_tree, code_for, text, path, module, is_package)
-
-
-def facts_of(tree: syntax.Module, code_for: Callable[[syntax.CSTNode], str], text: str, path: str, module: str,
-             is_package: bool) -> ModuleFacts:
-    """Walk a module's syntax tree (from either front end) into its facts."""
-    walker = Walker(module, is_package, code_for)
-    walker.walk_module(tree)
-    noqa, file_noqa = suppression_comments(text)
-    return ModuleFacts(
-        path=path,
-        module=module,
-        is_package=is_package,
-        functions=walker.functions,
-        classes=walker.classes,
-        globals=tuple(sorted(n for n, w in walker.resolver.module_scope.names.items() if w == "var")),
-        imports=tuple(sorted(walker.imports)),
-        imported=walker.imported_names(),
-        noqa=noqa,
-        file_noqa=file_noqa,
-        noqa_from=noqa_reach(text, noqa),
-        mentioned=mentioned_names(text),
-    )

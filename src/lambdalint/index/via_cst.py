@@ -18,6 +18,7 @@ import libcst as cst
 
 from lambdalint.index.facts import ModuleFacts, Problem
 from lambdalint.index import from_cst, guard
+from lambdalint.index.module_facts import facts_of
 from lambdalint.index.blank import blank_constant_displays, blank_long_concatenations
 from lambdalint.index.source import mixed_newlines, same_newlines
 
@@ -45,8 +46,6 @@ def index_with_libcst(data: bytes, text: str, measured: Optional[ast.Module], pa
 
 def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bool,
                   blanked: Optional[bytes] = None) -> ModuleFacts:
-    from lambdalint.index.build import facts_of
-
     try:
         tree = _parse(data, blanked)
     except cst.ParserSyntaxError as exc:
