@@ -55,13 +55,30 @@ def blank_constant_displays(data: bytes, text: str, tree: ast.Module) -> bytes:
     return _blanked(lines, [r for _, r in regions]).encode(encoding)
 
 
-def blanked_displays(data: bytes, text: str, tree: ast.Module) -> List[ast.expr]:
-    """The displays ``blank_constant_displays`` blanks. The ast front end
-    (``from_ast``), which parses nothing more, reads them as blanked all the
-    same: its facts are those of the libcst path, and the tables cost it no
-    conversion either."""
-    found = _blankable(data, text, tree)
-    return [node for node, _ in found[2]] if found is not None else []
+class Blanking:
+    """The choice ``blank_constant_displays`` makes, display by display, for the
+    ast front end (``from_ast``), which meets every display anyway and reads the
+    ones chosen as blanked: its facts are those of the libcst path, without a
+    second walk of the tree, and the tables cost it no conversion. It asks about
+    the displays the walk of ``_displays`` would meet: not inside a decorator or
+    another blanked display."""
+
+    def __init__(self, data: bytes, text: str) -> None:
+        self.data = data
+        self.text = text
+        self._lines: Optional[List[str]] = None
+        self._round_trips: Optional[bool] = None
+
+    def blanks(self, node: ast.expr, parent: ast.AST, in_test: bool) -> bool:
+        """Whether ``node`` (a child of ``parent``; in an ``if``/``while`` test) is blanked."""
+        if not _qualifies(node, parent) or in_test and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT:
+            return False
+        if _size(node) < MIN_NODES:
+            return False
+        if self._round_trips is None:
+            self._round_trips = _round_trip(self.data, self.text) is not None
+            self._lines = _lines(self.text)
+        return self._round_trips and _region(node, self._lines) is not None  # type: ignore[arg-type]
 
 
 def _blankable(data: bytes, text: str, tree: ast.Module) -> Optional[Tuple[str, List[str], List[Tuple[ast.expr, _Region]]]]:

@@ -12,7 +12,7 @@ import ast
 
 from lambdalint.index.facts import ModuleFacts, Problem
 from lambdalint.index import guard
-from lambdalint.index.blank import blanked_displays
+from lambdalint.index.blank import Blanking
 from lambdalint.index.module_facts import facts_of
 from lambdalint.index.srcscan import Unsupported
 from lambdalint.index.source import decode_failure, decode_source
@@ -50,6 +50,6 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
 def _index_ast(data: bytes, tree: ast.Module, text: str, path: str, module: str, is_package: bool) -> ModuleFacts:
     from lambdalint.index import from_ast
 
-    # read as the libcst path reads them, blanked (``blank``): the same facts either way
-    syntax_tree, code_for = from_ast.convert(tree, text, blanked_displays(data, text, tree))
+    # constant tables read as the libcst path reads them, blanked (``blank``): the same facts
+    syntax_tree, code_for = from_ast.convert(tree, text, Blanking(data, text))
     return facts_of(syntax_tree, code_for, text, path, module, is_package)

@@ -26,9 +26,10 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_right
-from typing import Any, Callable, Collection, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from lambdalint.index import syntax as s
+from lambdalint.index.blank import MIN_NODES, Blanking
 from lambdalint.index.srcscan import (
     Field, Piece, Unsupported, close_parens, count_open_parens, name_after, outer_extent, skip_space, string_pieces,
 )
@@ -39,15 +40,16 @@ __all__ = ["Unsupported", "convert"]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def convert(tree: ast.Module, text: str, blanked: Collection[ast.expr] = ()) -> Tuple[s.Module, Callable[[s.CSTNode], str]]:
+def convert(tree: ast.Module, text: str, blanking: Optional[Blanking] = None
+            ) -> Tuple[s.Module, Callable[[s.CSTNode], str]]:
     """The syntax tree of ``text`` (which ``tree`` is the ``ast`` tree of), and
-    the function giving a node's source text. The ``blanked`` displays (of
-    constants, ``blank.blanked_displays``) are read as the libcst path reads
-    them once blanked: empty (a set keeps its first item). Raises ``Unsupported``."""
+    the function giving a node's source text. The displays of constants that
+    ``blanking`` chooses are read as the libcst path reads them once blanked
+    (``blank``): empty, a set keeping its first item. Raises ``Unsupported``."""
     if "\r" in text.replace("\r\n", ""):
         raise Unsupported("a line ending in a lone carriage return")
     converter = _Converter(text, None)
-    converter.blanked = {id(node) for node in blanked}
+    converter.blanking = blanking
     module = s.Module(converter.statements(tree.body))
 
     def code_for(node: s.CSTNode) -> str:
@@ -71,7 +73,11 @@ class _Converter:
         self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
         self.ascii = text.isascii()
         self._bytes: Dict[int, bytes] = {}
-        self.blanked: Set[int] = set()
+        # which displays read as blanked (``blank.Blanking``): its question's context
+        self.blanking: Optional[Blanking] = None
+        self.parents: Dict[int, ast.AST] = {}  # a display's parent, where `blank` looks at it
+        self.in_test = False  # in the test of an `if` or `while`
+        self.unblanked = 0  # > 0 in a decorator, or the kept item of a blanked set
 
     # --- positions -------------------------------------------------------------------
     def column(self, line: int, byte_col: int) -> int:
@@ -150,7 +156,9 @@ class _Converter:
         start = self.offset(*self.local(node)[:2])
         keywords = ("async", "def") if isinstance(node, ast.AsyncFunctionDef) else ("def",)
         name = self.name_at(name_after(self.text, start, keywords), node.name)
+        self.unblanked += 1  # (the index keeps a decorator's text)
         decorators = [s.Decorator(self.expr(d)) for d in node.decorator_list]
+        self.unblanked -= 1
         return s.FunctionDef(name, self.parameters(node.args), self.suite(node.body), decorators,
                              isinstance(node, ast.AsyncFunctionDef), self.span(node))
 
@@ -185,7 +193,14 @@ class _Converter:
                 orelse = self.if_stmt(first)
             else:
                 orelse = s.Else(self.suite(node.orelse))
-        return s.If(self.expr(node.test), self.suite(node.body), orelse, self.span(node))
+        return s.If(self.test(node.test), self.suite(node.body), orelse, self.span(node))
+
+    def test(self, node: ast.expr) -> Any:
+        saved, self.in_test = self.in_test, True
+        try:
+            return self.expr(node)
+        finally:
+            self.in_test = saved
 
     def try_stmt(self, node: Any) -> s.Try:
         handlers = [s.ExceptHandler(self.opt(h.type), s.AsName(s.Name(h.name)) if h.name is not None else None,
@@ -235,6 +250,22 @@ class _Converter:
         return s.Match(self.expr(node.subject), [s.MatchCase(self.suite(c.body)) for c in node.cases], self.span(node))
 
     # --- expressions -----------------------------------------------------------------
+    def child(self, node: ast.expr, parent: ast.AST) -> Any:
+        """``expr``, for a child whose parent decides whether a display is blanked."""
+        if type(node) in _DISPLAYS:
+            self.parents[id(node)] = parent
+        return self.expr(node)
+
+    def blanked(self, node: ast.expr) -> bool:
+        """Whether the libcst path reads this display blanked (``blank.Blanking``)."""
+        if self.unblanked:
+            return False
+        if self.blanking is None:
+            if self.place is not None and sum(1 for _ in ast.walk(node)) >= MIN_NODES:
+                raise Unsupported("a large display in an f-string field")
+            return False
+        return self.blanking.blanks(node, self.parents.get(id(node), _NO_PARENT), self.in_test)
+
     def opt(self, node: Optional[ast.expr]) -> Any:
         return self.expr(node) if node is not None else None
 
@@ -322,12 +353,12 @@ class _Converter:
         args = []
         for a in parts:
             if isinstance(a, ast.keyword):
-                args.append(s.Arg(self.expr(a.value), None, "**") if a.arg is None else
-                            s.Arg(self.expr(a.value), s.Name(a.arg)))
+                args.append(s.Arg(self.child(a.value, a), None, "**") if a.arg is None else
+                            s.Arg(self.child(a.value, a), s.Name(a.arg)))
             elif isinstance(a, ast.Starred):
                 args.append(s.Arg(self.expr(a.value), None, "*"))
             else:
-                args.append(s.Arg(self.expr(a)))
+                args.append(s.Arg(self.child(a, node)))
         return s.Call(self.expr(node.func), args, self.span(node))
 
     def subscript(self, node: ast.Subscript) -> s.Subscript:
@@ -369,7 +400,7 @@ class _Converter:
                 else s.Element(self.expr(e)) for e in elts]
 
     def tuple(self, node: ast.Tuple) -> s.Tuple:
-        if id(node) in self.blanked:
+        if self.blanked(node):
             # `(   )` once blanked: libcst's span of an empty tuple starts after its spaces
             end = self.offsets(node)[1]
             return s.Tuple([], self.span_of(end - 1, end - 1))
@@ -387,14 +418,18 @@ class _Converter:
         return s.Tuple(elements, self.span_of(inner, last))
 
     def list(self, node: ast.List) -> s.List:
-        return s.List(self.elements(node.elts) if id(node) not in self.blanked else [], self.span(node))
+        return s.List(self.elements(node.elts) if not self.blanked(node) else [], self.span(node))
 
     def set(self, node: ast.Set) -> s.Set:
-        elts = node.elts if id(node) not in self.blanked else node.elts[:1]  # (`{ }` would be a dict)
-        return s.Set(self.elements(elts), self.span(node))
+        if not self.blanked(node):
+            return s.Set(self.elements(node.elts), self.span(node))
+        self.unblanked += 1  # (`{ }` would be a dict: its first item stays, as written)
+        first = self.elements(node.elts[:1])
+        self.unblanked -= 1
+        return s.Set(first, self.span(node))
 
     def dict(self, node: ast.Dict) -> s.Dict:
-        if id(node) in self.blanked:
+        if self.blanked(node):
             return s.Dict([], self.span(node))
         return s.Dict([s.StarredDictElement(self.expr(v)) if k is None else s.DictElement(self.expr(k), self.expr(v))
                        for k, v in zip(node.keys, node.values)], self.span(node))
@@ -441,7 +476,8 @@ class _Converter:
         return out
 
     def bin_op(self, node: ast.BinOp) -> s.BinaryOperation:
-        return s.BinaryOperation(self.expr(node.left), _OPERATORS[type(node.op)], self.expr(node.right), self.span(node))
+        return s.BinaryOperation(self.expr(node.left), _OPERATORS[type(node.op)], self.child(node.right, node),
+                                 self.span(node))
 
     def unary_op(self, node: ast.UnaryOp) -> s.UnaryOperation:
         return s.UnaryOperation(_OPERATORS[type(node.op)], self.expr(node.operand), self.span(node))
@@ -491,7 +527,7 @@ def _plain_end(text: str, i: int, quote: str) -> int:
 
 _STATEMENTS: Dict[type, Callable[[_Converter, Any], s.CSTNode]] = {
     ast.Expr: lambda c, n: s.Expr(c.expr(n.value), c.span(n)),
-    ast.Assign: lambda c, n: s.Assign([s.AssignTarget(c.expr(t)) for t in n.targets], c.expr(n.value), c.span(n)),
+    ast.Assign: lambda c, n: s.Assign([s.AssignTarget(c.expr(t)) for t in n.targets], c.child(n.value, n), c.span(n)),
     ast.AnnAssign: lambda c, n: s.AnnAssign(c.expr(n.target), c.opt(n.value), c.span(n)),
     ast.AugAssign: lambda c, n: s.AugAssign(c.expr(n.target), _AUG[type(n.op)], c.expr(n.value), c.span(n)),
     ast.Return: lambda c, n: s.Return(c.opt(n.value), c.span(n)),
@@ -505,7 +541,7 @@ _STATEMENTS: Dict[type, Callable[[_Converter, Any], s.CSTNode]] = {
     ast.Import: _Converter.import_stmt,
     ast.ImportFrom: _Converter.import_from,
     ast.If: _Converter.if_stmt,
-    ast.While: lambda c, n: s.While(c.expr(n.test), c.suite(n.body), c.orelse(n.orelse), c.span(n)),
+    ast.While: lambda c, n: s.While(c.test(n.test), c.suite(n.body), c.orelse(n.orelse), c.span(n)),
     ast.For: _Converter.for_stmt,
     ast.AsyncFor: _Converter.for_stmt,
     ast.Try: _Converter.try_stmt,
@@ -519,6 +555,8 @@ if hasattr(ast, "TryStar"):
     _STATEMENTS[ast.TryStar] = _Converter.try_stmt
 if hasattr(ast, "Match"):
     _STATEMENTS[ast.Match] = _Converter.match
+_DISPLAYS = frozenset({ast.List, ast.Tuple, ast.Set, ast.Dict})
+_NO_PARENT = ast.Module(body=[], type_ignores=[])  # (a parent `blank` has no rule for)
 _SKIPPED = frozenset(getattr(ast, name) for name in ("Pass", "TypeAlias") if hasattr(ast, name))
 
 _EXPRESSIONS: Dict[type, Callable[[_Converter, Any], Any]] = {
