@@ -73,7 +73,7 @@ class Blanking:
         """Whether ``node`` (a child of ``parent``; in an ``if``/``while`` test) is blanked."""
         if not _qualifies(node, parent) or in_test and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT:
             return False
-        if _size(node) < MIN_NODES:
+        if _shaped_size(node) < MIN_NODES:
             return False
         if self._round_trips is None:
             self._round_trips = _round_trip(self.data, self.text) is not None
@@ -181,6 +181,23 @@ def _parenthesized(node: ast.Tuple) -> bool:
 
 def _size(node: ast.AST) -> int:
     return sum(1 for _ in ast.walk(node))
+
+
+def _shaped_size(node: ast.AST) -> int:
+    """``_size`` of a display that qualifies (literals, displays and signed numbers
+    only), without ``ast.walk``: the ast front end asks it of every such display."""
+    kind = type(node)
+    if kind is ast.Constant:
+        return 1
+    if kind is ast.List or kind is ast.Tuple:
+        return 2 + sum(_shaped_size(e) for e in node.elts)  # (2: the node and its ``ctx``)
+    if kind is ast.Set:
+        return 1 + sum(_shaped_size(e) for e in node.elts)
+    if kind is ast.Dict:
+        return 1 + sum(_shaped_size(k) for k in node.keys) + sum(_shaped_size(v) for v in node.values)
+    if kind is ast.UnaryOp:
+        return 2 + _shaped_size(node.operand)
+    return _size(node)
 
 
 def _round_trip(data: bytes, text: Optional[str] = None) -> Optional[Tuple[str, str]]:
