@@ -122,6 +122,9 @@ SHAPES = {
     "comprehensions": b"def f(x):\n    return {k: v for k, v in x.items() if k for j in v}, [i async for i in x]\n",
     "boolean_chains": b"def f(a, b, c):\n    x = a or b or c\n    if (a) and (b) and c:\n        return x\n",
     "crlf": b"import os\r\ndef h(e, c):\r\n    p = f'/tmp/{e}'\r\n    os.remove(p)\r\n",
+    "trailing_semicolons": b"import os\nif os.sep: os.remove('/tmp/a');\nfor a in b: os.remove(a);\n",
+    "match_and_async": b"async def f(x):\n    match x:\n        case [a]:\n            await a.close()\n"
+                       b"    async with x as (b, c):\n        async for i in b: c(i)\n",
     "comments_in_brackets": b"import os\nif (  # why\n    os.sep\n):\n    pass\nwhile (\n    # why\n    os.sep):\n    pass\n",
 }
 

@@ -118,6 +118,19 @@ class _Converter:
             return self.local(node)
         return self.final(self.local(node))
 
+    def block_span(self, node: Any) -> Span:
+        """A compound statement's span: to the end of its last simple statement
+        (``ast``'s ends after a trailing semicolon, ``if a: b;``; libcst's does not)."""
+        last = node
+        while True:
+            block = _last_block(last)
+            if block is None:
+                break
+            last = block[-1]
+        line, col, _, _ = self.local(node)
+        _, _, end_line, end_col = self.local(last)
+        return self.final((line, col, end_line, end_col))
+
     def offsets(self, node: Any) -> Tuple[int, int]:
         line, col, end_line, end_col = self.local(node)
         return self.starts[line - 1] + col, self.starts[end_line - 1] + end_col
@@ -160,7 +173,7 @@ class _Converter:
         decorators = [s.Decorator(self.expr(d)) for d in node.decorator_list]
         self.unblanked -= 1
         return s.FunctionDef(name, self.parameters(node.args), self.suite(node.body), decorators,
-                             isinstance(node, ast.AsyncFunctionDef), self.span(node))
+                             isinstance(node, ast.AsyncFunctionDef), self.block_span(node))
 
     def name_at(self, offset: int, name: str) -> s.Name:
         if not self.text.startswith(name, offset):
@@ -172,7 +185,7 @@ class _Converter:
         name = self.name_at(name_after(self.text, start, ("class",)), node.name)
         bases = [s.Arg(self.expr(b.value), None, "*") if isinstance(b, ast.Starred) else s.Arg(self.expr(b))
                  for b in node.bases]
-        return s.ClassDef(name, bases, self.suite(node.body), self.span(node))
+        return s.ClassDef(name, bases, self.suite(node.body), self.block_span(node))
 
     def parameters(self, args: ast.arguments) -> s.Parameters:
         positional = [*args.posonlyargs, *args.args]
@@ -193,7 +206,7 @@ class _Converter:
                 orelse = self.if_stmt(first)
             else:
                 orelse = s.Else(self.suite(node.orelse))
-        return s.If(self.test(node.test), self.suite(node.body), orelse, self.span(node))
+        return s.If(self.test(node.test), self.suite(node.body), orelse, self.block_span(node))
 
     def test(self, node: ast.expr) -> Any:
         saved, self.in_test = self.in_test, True
@@ -204,7 +217,7 @@ class _Converter:
 
     def try_stmt(self, node: Any) -> s.Try:
         handlers = [s.ExceptHandler(self.opt(h.type), s.AsName(s.Name(h.name)) if h.name is not None else None,
-                                    self.suite(h.body), self.span(h)) for h in node.handlers]
+                                    self.suite(h.body), self.block_span(h)) for h in node.handlers]
         final = None
         if node.finalbody:
             before = (node.orelse or (node.handlers[-1].body if node.handlers else node.body))[-1]
@@ -216,19 +229,20 @@ class _Converter:
                 i += 1
             if not self.text.startswith("finally", i):
                 raise Unsupported("finally not found")
-            end = self.offsets(node.finalbody[-1])[1]
-            final = s.Finally(self.suite(node.finalbody), self.span_of(i, end))
+            line, col = self.position(i)
+            end = self.block_span(node)  # (the finally block is the try's last)
+            final = s.Finally(self.suite(node.finalbody), (*self.final((line, col, line, col))[:2], end[2], end[3]))
         kind = s.TryStar if type(node).__name__ == "TryStar" else s.Try
-        return kind(self.suite(node.body), handlers, self.orelse(node.orelse), final, self.span(node))
+        return kind(self.suite(node.body), handlers, self.orelse(node.orelse), final, self.block_span(node))
 
     def with_stmt(self, node: Any) -> s.With:
         items = [s.WithItem(self.expr(i.context_expr), s.AsName(self.expr(i.optional_vars))
                             if i.optional_vars is not None else None) for i in node.items]
-        return s.With(items, self.suite(node.body), isinstance(node, ast.AsyncWith), self.span(node))
+        return s.With(items, self.suite(node.body), isinstance(node, ast.AsyncWith), self.block_span(node))
 
     def for_stmt(self, node: Any) -> s.For:
         return s.For(self.expr(node.target), self.expr(node.iter), self.suite(node.body), self.orelse(node.orelse),
-                     isinstance(node, ast.AsyncFor), self.span(node))
+                     isinstance(node, ast.AsyncFor), self.block_span(node))
 
     def import_stmt(self, node: ast.Import) -> s.Import:
         return s.Import([s.ImportAlias(s.Name(a.name), s.AsName(s.Name(a.asname)) if a.asname else None)
@@ -247,7 +261,8 @@ class _Converter:
         return s.Del(target, self.span(node))
 
     def match(self, node: Any) -> s.Match:
-        return s.Match(self.expr(node.subject), [s.MatchCase(self.suite(c.body)) for c in node.cases], self.span(node))
+        return s.Match(self.expr(node.subject), [s.MatchCase(self.suite(c.body)) for c in node.cases],
+                       self.block_span(node))
 
     # --- expressions -----------------------------------------------------------------
     def child(self, node: ast.expr, parent: ast.AST) -> Any:
@@ -505,6 +520,26 @@ class _Converter:
         return s.Yield(s.From(self.expr(node.value)), self.span(node))
 
 
+def _last_block(node: Any) -> Optional[List[Any]]:
+    """The statements a compound statement ends with (None for a simple one)."""
+    kind = type(node)
+    if kind in _WITH_BODY:
+        return node.body  # type: ignore[no-any-return]
+    if kind in _WITH_ORELSE:
+        return node.orelse or node.body  # type: ignore[no-any-return]
+    if kind in _TRIES:
+        return node.finalbody or node.orelse or (node.handlers[-1].body if node.handlers else node.body)  # type: ignore[no-any-return]
+    if kind is _MATCH:
+        return node.cases[-1].body  # type: ignore[no-any-return]
+    return None
+
+
+_WITH_BODY = frozenset({ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler})
+_WITH_ORELSE = frozenset({ast.If, ast.For, ast.AsyncFor, ast.While})
+_TRIES = frozenset({ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
+_MATCH = getattr(ast, "Match", None)
+
+
 def _before(a: Any, b: Any) -> bool:
     return (a.lineno, a.col_offset) < (b.lineno, b.col_offset)
 
@@ -541,7 +576,7 @@ _STATEMENTS: Dict[type, Callable[[_Converter, Any], s.CSTNode]] = {
     ast.Import: _Converter.import_stmt,
     ast.ImportFrom: _Converter.import_from,
     ast.If: _Converter.if_stmt,
-    ast.While: lambda c, n: s.While(c.test(n.test), c.suite(n.body), c.orelse(n.orelse), c.span(n)),
+    ast.While: lambda c, n: s.While(c.test(n.test), c.suite(n.body), c.orelse(n.orelse), c.block_span(n)),
     ast.For: _Converter.for_stmt,
     ast.AsyncFor: _Converter.for_stmt,
     ast.Try: _Converter.try_stmt,
