@@ -49,7 +49,7 @@ def main(folders: List[str]) -> None:
             except Exception:  # noqa: BLE001 - costs what it costs
                 pass
             t1 = time.perf_counter()
-            facts = index_source(data, str(path), "m")
+            index_source(data, str(path), "m")
             t2 = time.perf_counter()
             text = decode_source(data)
             refusal, tree = guard.measure(text)
