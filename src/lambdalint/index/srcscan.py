@@ -84,8 +84,9 @@ def outer_extent(text: str, start: int, end: int) -> Tuple[int, int]:
 
 def _before_space(text: str, i: int) -> int:
     """The index of the last character before ``i`` that is not whitespace, a
-    line break or a comment (-1 if none). A comment is found on a line without
-    quotes (else ``Unsupported``: comments are not read backwards otherwise)."""
+    line break or a comment (-1 if none). A comment is found on a line of
+    comment only, or one without quotes (else ``Unsupported``: comments are not
+    read backwards otherwise)."""
     i -= 1
     while i >= 0:
         c = text[i]
@@ -95,7 +96,9 @@ def _before_space(text: str, i: int) -> int:
             i -= 1
             line_start = max(text.rfind("\n", 0, i + 1), text.rfind("\r", 0, i + 1)) + 1
             line = text[line_start:i + 1]
-            if "#" in line:
+            if line.lstrip(" \t\f").startswith("#"):
+                i = line_start - 1  # a line of comment only
+            elif "#" in line:
                 if "'" in line or '"' in line:
                     raise Unsupported("a comment before an expression whose text is read")
                 i = line_start + line.index("#") - 1
