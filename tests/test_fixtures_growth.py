@@ -25,6 +25,7 @@ import glob
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,7 @@ def run_and_measure(spec: GrowthFixture) -> List[object]:
     before_tmp = _temp_entries()
     before_logging = _logging_snapshot()
     before_environ = dict(os.environ)  # (a fixture may grow an environment variable)
+    before_path = list(sys.path)  # (or the import path)
     module, cleanup = _load(spec)  # type: ignore[arg-type]  # _load needs .path only
     try:
         entry = getattr(module, spec.entry)
@@ -108,6 +110,7 @@ def run_and_measure(spec: GrowthFixture) -> List[object]:
         _restore_logging(before_logging)
         os.environ.clear()
         os.environ.update(before_environ)
+        sys.path[:] = before_path
         for leftover in _temp_entries() - before_tmp:
             shutil.rmtree(leftover) if os.path.isdir(leftover) else os.remove(leftover)
 

@@ -281,10 +281,10 @@ def test_header_is_well_formed(spec: Executable):
     assert spec.entry.isidentifier(), f"{spec.id}: entry= must name a module-level callable"
     tree = ast.parse(spec.path.read_text(encoding="utf-8"))
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    # or an object Lambda calls: `handler = OrderHandler()`, `handler = wrap(inner)`, or a
-    # method of an object made there (`handler = OrderHandler().handle`)
+    # or an object Lambda calls: `handler = OrderHandler()`, `handler = wrap(inner)`, a
+    # method of an object made there (`handler = OrderHandler().handle`), or a lambda
     defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) and (
-                    isinstance(n.value, ast.Call)
+                    isinstance(n.value, (ast.Call, ast.Lambda))
                     or isinstance(n.value, ast.Attribute) and isinstance(n.value.value, ast.Call))
                 for t in n.targets if isinstance(t, ast.Name)}
     assert spec.entry in defined, f"{spec.id}: no top-level function or object {spec.entry!r}"

@@ -676,3 +676,57 @@ def test_a_convention_signature_not_spelled_event_context_is_named_as_written(tm
             "convention: name and (event, context) signature, spelled `(update, context)`",
         ("bot.py", "lambda_handler"): "convention: name and (event, context) signature",
     }
+
+
+# --- a module-level name bound to a lambda (index.lambdas) -------------------------------
+
+LAMBDA_APP = """
+    import sqlite3
+
+    conn = sqlite3.connect("/opt/lookup.db")
+
+
+    def lookup(code):
+        row = conn.execute("SELECT name FROM codes WHERE code = ?", (code,)).fetchone()
+        conn.close()
+        return row
+
+
+    {name} = lambda event, context: lookup(event["code"])  # noqa: E731
+"""
+
+
+def test_a_lambda_bound_to_a_handler_name_is_an_entry_and_its_calls_are_followed(tmp_path):
+    app = LAMBDA_APP.replace("{name}", "handler")
+    assert entries(tmp_path, {"app.py": app}) == {
+        ("app.py", "handler"): "convention: name and (event, context) signature"}
+    assert findings(tmp_path, {"app.py": app}) == [("app.py", 8, "LAM101", ("handler",))]
+
+
+def test_a_template_names_a_lambda_as_its_handler(tmp_path):
+    files = {
+        "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Runtime: python3.12\n      Handler: app.process\n",
+        "app.py": LAMBDA_APP.replace("{name}", "process"),
+    }
+    found = entries(tmp_path, files)
+    assert list(found) == [("app.py", "process")]
+    assert "template.yaml: Fn (handler `app.process`)" in found[("app.py", "process")]
+    assert [f[:3] for f in findings(tmp_path, files)] == [("app.py", 8, "LAM101")]
+
+
+def test_lambdas_that_are_not_module_level_names_are_not_entries(tmp_path):
+    found = entries(tmp_path, {"app.py": """
+        ROUTES = {"get": lambda event, context: event}
+        sort_handler = sorted([], key=lambda event, context=None: event)
+
+
+        class Api:
+            handler = lambda self, event, context: event  # noqa: E731
+
+
+        def lambda_handler(event, context):
+            inner_handler = lambda event, context: event  # noqa: E731
+            return inner_handler(event, context)
+    """})
+    assert list(found) == [("app.py", "lambda_handler")]

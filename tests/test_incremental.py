@@ -169,11 +169,49 @@ def _edits(root: Path) -> List[Tuple[str, Callable[[], None]]]:
         ("the call removed", lambda: _replace(src / "orders.py", "    db._draft(1)\n", "")),
         ("the unnamed function removed", lambda: _replace(src / "db.py", UNNAMED.replace(
             "    return key\n", "    CACHE.clear()\n    return key\n"), "")),
+        # inert bindings nothing names (``lambdalint.graph.inert_bindings``): the memo answers
+        # while nothing names them, and a cold run's answer when something does
+        ("an inert binding of a new teardown added", lambda: _append(src / "helpers.py", INERT)),
+        ("the binding imported and called by a handler", lambda: (
+            _replace(src / "orders.py", "import helpers\n", "import helpers\nfrom helpers import _CLOSERS\n"),
+            _replace(src / "orders.py", '    return {"ok": True}', '    _CLOSERS[0]()\n    return {"ok": True}'))),
+        ("the binding's import removed", lambda: (
+            _replace(src / "orders.py", "from helpers import _CLOSERS\n", ""),
+            _replace(src / "orders.py", "    _CLOSERS[0]()\n", ""))),
+        ("a public inert binding added", lambda: _append(src / "helpers.py", "\nCLOSERS = [_close_db]\n")),
+        ("the module star-imported and read through globals()", lambda: _replace(
+            src / "reports.py", "import db\n",
+            "import db\nfrom helpers import *\n\nglobals()[\"CLOSERS\"][0]()\n")),
+        ("the star import removed", lambda: _replace(
+            src / "reports.py", "from helpers import *\n\nglobals()[\"CLOSERS\"][0]()\n", "")),
+        ("the binding registered by a decorator", lambda: _append(
+            src / "helpers.py", "\n\n@atexit.register\ndef _on_exit():\n    return CLOSERS\n")),
+        ("the bound function renamed", lambda: (
+            _replace(src / "helpers.py", "def _close_db():", "def _close_all():"),
+            _replace(src / "helpers.py", "_CLOSERS = [_close_db]", "_CLOSERS = [_close_all]"),
+            _replace(src / "helpers.py", "CLOSERS = [_close_db]", "CLOSERS = [_close_all]"))),
+        ("the binding read by getattr with a computed name", lambda: _replace(
+            src / "reports.py", "    return rows",
+            "    import helpers\n    getattr(helpers, event['hook'])[0]()\n    return rows")),
     ]
 
 
-# a code edit the memo cannot answer: a new function, and a module-level name for it
-NAMED_HELPER = "\n\ndef _unused():\n    return 1\n\n\nHOOKS = [_unused]\n"
+# a code edit the memo cannot answer: a new function, and a module-level name made by a call
+# (``HOOKS = [_unused]`` calls nothing, and nothing names HOOKS: ``lambdalint.graph.inert_bindings``)
+NAMED_HELPER = "\n\ndef _unused():\n    return 1\n\n\nHOOKS = list((_unused,))\n"
+
+# appended to helpers.py: a teardown that runs only if something names ``_CLOSERS``
+INERT = """
+
+import atexit
+
+
+def _close_db():
+    db.conn.close()
+
+
+_CLOSERS = [_close_db]
+"""
 
 # appended to db.py: a teardown that never runs, as long as nothing names ``_draft``
 UNNAMED = """
@@ -267,6 +305,32 @@ def test_an_edit_of_unnamed_functions_only_is_answered_by_the_memo(tmp_path):
     ran, total = _rules_run(warm[2])
     assert ran > 0, warm[2]  # named now: checked again
     assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+
+
+def test_an_inert_binding_nothing_names_is_answered_by_the_memo(tmp_path):
+    """A function and a module-level name bound to it by a statement that calls
+    nothing (``_CLOSERS = [_close_db]``): while nothing names ``_CLOSERS``, neither
+    can run, and the memo answers as for unnamed functions; once a handler's
+    module imports and calls it, the run checks again, and says what a cold run says."""
+    root = tmp_path / "project"
+    src = _project(root)
+    settle(root)
+    cache = tmp_path / "cache"
+    _lint(root, cache, "json", cold=False)
+    # (db.py: helpers.py holds a finding with a fix, for which the memo never answers)
+    _append(src / "db.py", "\n\ndef _close_db():\n    conn.close()\n\n\n_CLOSERS = [_close_db]\n")
+    settle(root)
+    warm = _lint(root, cache, "json", cold=False)
+    assert _rules_run(warm[2]) == (-1, -1), warm[2]
+    assert "the last run's result holds: 1 changed file(s) change nothing a check reads" in warm[2]
+    assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
+    _replace(src / "orders.py", "import helpers\n", "import helpers\nfrom db import _CLOSERS\n")
+    _replace(src / "orders.py", '    return {"ok": True}', '    _CLOSERS[0]()\n    return {"ok": True}')
+    settle(root)
+    warm = _lint(root, cache, "json", cold=False)
+    assert _rules_run(warm[2])[0] > 0, warm[2]
+    cold = _lint(root, cache, "json", cold=True)
+    assert warm[:2] == cold[:2] and "LAM101" in cold[1]  # the teardown runs now: a finding
 
 
 # --- the selection an edit keeps (``lambdalint.records.Prior``) --------------------------

@@ -503,6 +503,43 @@ def test_serverless_image_built_outside_the_project_or_without_a_handler_is_said
     assert ("svc/bare/app.py", "handler") in found  # still found by its name, as without a descriptor
 
 
+def test_serverless_image_built_elsewhere_is_checked_when_its_command_names_code_here(tmp_path):
+    """Found in a real repository: functions on an image given by URI whose `command`
+    names modules of the service's folder were left out without a word. The code here
+    is checked; a handler not in the project, or no `command`, is said."""
+    write_project(tmp_path, {
+        "serverless.yml": """
+            service: triggers
+            provider:
+              name: aws
+              ecr:
+                images:
+                  app_image:
+                    uri: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:latest
+            functions:
+              stats:
+                image:
+                  name: app_image
+                  command: [content_stats.handle]
+              missing:
+                image:
+                  name: app_image
+                  command:
+                    - not_here.handle
+              bare:
+                image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/other:latest
+            """,
+        "content_stats.py": PLAIN.format(name="handle"),
+    })
+    found, notices = handlers(tmp_path)
+    assert set(found) == {("content_stats.py", "handle")}
+    assert "an image built elsewhere" in found[("content_stats.py", "handle")].source
+    notes = notices_text(notices, "note")
+    assert "function missing: its image is built elsewhere, and its handler `not_here.handle` is not in this " \
+           "project; not checked" in notes
+    assert "function bare: its image is built elsewhere and names no handler in `command`; not checked" in notes
+
+
 FLASK_APP = """
 from flask import Flask
 

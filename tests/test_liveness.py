@@ -246,7 +246,7 @@ def test_the_quick_refusal_from_the_text_before_the_facts_are_made():
                                           scan_source(new_text.encode(), "lib", False), live, mentioned_names(new_text))
 
     assert may(LIB + "\n\ndef draft(e):\n    return e\n")
-    assert not may(LIB + "\n\ndef draft(e):\n    return e\n\n\nHOOKS = [draft]\n")  # named by its own module
+    assert not may(LIB + "\n\ndef draft(e):\n    return e\n\n\nHOOKS = register(draft)\n")  # named by its own module
     assert not may(LIB + "\n\ndef lib(e):\n    return e\n")  # `lib`: a name the app module mentions
     assert may(LIB.replace("def spare(e):\n    return e\n", ""))  # an unnamed one removed
     assert not may(LIB.replace("def used(e):\n    return e\n", ""))  # a named one removed

@@ -16,6 +16,60 @@ from lambdalint.project.config import Settings
 MANAGED = Settings(managed_instances=True)
 
 INVALID = {
+    # a function whose returns differ, or depend on its argument, gives no one name
+    "function_returning_one_of_two_paths_or_a_per_request_one": """
+        import uuid
+        import boto3
+        s3 = boto3.client("s3")
+
+        def either(flag):
+            if flag:
+                return "/tmp/a.csv"
+            return "/tmp/b.csv"
+
+        def named(context):
+            return f"/tmp/{context.aws_request_id}.csv"
+
+        def unique():
+            return f"/tmp/report-{uuid.uuid4()}.csv"
+
+        def handler(event, context):
+            with open(named(context), "w") as out:
+                out.write(event["csv"])
+            s3.upload_file(named(context), "reports", "r.csv")
+            with open(unique(), "w") as out:
+                out.write(event["csv"])
+            with open(either(event.get("x")), "w") as out:
+                out.write(event["csv"])
+            s3.upload_file(either(event.get("x")), "reports", "r.csv")
+    """,
+    "function_returning_a_constant_path": """
+        import boto3
+        s3 = boto3.client("s3")
+
+        def report_path():
+            return "/tmp/report.csv"
+
+        def handler(event, context):
+            with open(report_path(), "w") as out:  # expect: LAM601
+                out.write(event["csv"])
+            s3.upload_file(report_path(), "reports", "r.csv")
+    """,
+    "function_returning_a_path_of_module_constants": """
+        import os
+        import boto3
+        s3 = boto3.client("s3")
+        EXPORTS = "/tmp/exports"
+        NAME = "export.json"
+
+        def export_path():
+            return os.path.join(EXPORTS, NAME)
+
+        def handler(event, context):
+            with open(export_path(), "w") as out:  # expect: LAM601
+                out.write(event["json"])
+            s3.upload_file(export_path(), "exports", "e.json")
+    """,
     "fixed_report_uploaded": """
         import boto3
         s3 = boto3.client("s3")
@@ -368,3 +422,13 @@ def test_model_records_the_ordered_operations(tmp_path, monkeypatch):
                    (HANDED, "/tmp/{event['user']}.png", 9)]
     assert [step[2] for step in record.ops[1].trail] == ["exits-if"]  # written only when it was not there
     assert record.ops[1].checked == 0 and not record.locked
+
+
+def test_lam203_reads_a_constant_returned_by_a_function_as_that_name(tmp_path):
+    """LAM203 agrees with LAM601: appending to the one name a function returns piles up
+    as appending to a module-level constant does."""
+    for path_expr, extra in (("scratch_path()", "def scratch_path():\n    return '/tmp/scratch.bin'\n"),
+                             ("SCRATCH", "SCRATCH = '/tmp/scratch.bin'\n")):
+        code = f"{extra}\n\ndef handler(event, context):\n    with open({path_expr}, 'ab') as f:\n" \
+               "        f.write(event['chunk'].encode())\n"
+        assert [d.code for d in lint(tmp_path, {"app.py": code})] == ["LAM203"], path_expr

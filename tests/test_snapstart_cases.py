@@ -809,6 +809,8 @@ def test_snapstart_catalogue_loads_and_is_validated():
     assert catalog.seed_drawn_by("random.shuffle").name == "random.seed"
     assert catalog.keeps_uniqueness("hashlib.sha256().hexdigest") and not catalog.keeps_uniqueness("builtins.open")
     assert catalog.is_after_restore("snapshot_restore_py.register_after_restore")
+    assert catalog.rearranges_first("random.shuffle") and "shuffle" in catalog.rearranging_methods
+    assert catalog.source_for("cryptography.fernet.Fernet.generate_key").section == "value"
     hooks = {"after-restore": ["a.b"], "before-snapshot": ["a.c"]}
     for data, error in [
         ({"values": [], "hooks": hooks}, "unknown top-level key 'values'"),
@@ -818,6 +820,8 @@ def test_snapstart_catalogue_loads_and_is_validated():
         ({"seed": [{"name": "x", "calls": ["a"]}], "hooks": hooks}, "missing key 'draws'"),
         ({"value": [{"name": "x", "calls": ["a"], "draws": ["b"]}], "hooks": hooks}, "unknown key 'draws'"),
         ({}, "missing key 'after-restore'"),
+        ({"rearranges": {"calls": ["a"], "draws": ["b"]}, "hooks": hooks}, r"\[rearranges\] must be a table"),
+        ({"rearranges": {"calls": ["a b"]}, "hooks": hooks}, "not a dotted path"),
     ]:
         with pytest.raises(CatalogError, match=error):
             parse(data, "snapstart.toml")
@@ -1334,3 +1338,113 @@ def test_a_refresh_only_inside_a_loop_leaves_the_empty_loop(tmp_path):
             return {"batch": BATCH}
     """}
     assert found(tmp_path, files) == [("app.py", 2, "LAM401")]
+
+
+# ------------------------------------------------- LAM401: red-team round 2 (defaults, class
+# attributes through an instance, shuffles, key generators)
+
+
+@pytest.mark.parametrize("code, line", [
+    # a default made when `def` runs at import, read by a call that leaves it out
+    ("import os\n\ndef sign(data, salt=os.urandom(16)):\n    return salt + data\n\n"
+     "def handler(event, context):\n    return sign(b'x')\n", 3),
+    # the handler's own default: Lambda passes only the event and the context
+    ("import uuid\n\ndef handler(event, context, node=uuid.uuid4()):\n    return {'node': str(node)}\n", 3),
+    # a method of a module-level class; a generator default seeded from the operating system
+    ("import random\n\nclass Jitter:\n    def draw(self, rng=random.Random()):\n        return rng.random()\n\n"
+     "def handler(event, context):\n    return Jitter().draw()\n", 4),
+])
+def test_a_default_made_by_a_source(tmp_path, code, line):
+    assert found(tmp_path, {"app.py": code}) == [("app.py", line, "LAM401")]
+    (d,) = stories(tmp_path, {"app.py": code})
+    assert "(" in d.message and "=...)" in d.message
+    assert d.fix is not None and d.fix.applicability == "display-only" and "to None" in d.fix.message
+
+
+@pytest.mark.parametrize("code", [
+    # passed every time
+    "import os\n\ndef sign(data, salt=os.urandom(16)):\n    return salt + data\n\n"
+    "def handler(event, context):\n    return sign(b'x', os.urandom(16))\n",
+    # the fix: None, then made per call
+    "import os\n\ndef sign(data, salt=None):\n    salt = salt or os.urandom(16)\n    return salt + data\n\n"
+    "def handler(event, context):\n    return sign(b'x')\n",
+    # a constant seed: the same everywhere by design
+    "import random\n\ndef draw(rng=random.Random(42)):\n    return rng.random()\n\n"
+    "def handler(event, context):\n    return draw()\n",
+    # a nested function's default is made each time the enclosing one runs
+    "import os\n\ndef make():\n    def inner(salt=os.urandom(4)):\n        return salt\n    return inner()\n\n"
+    "def handler(event, context):\n    return make()\n",
+])
+def test_a_default_not_shared_by_restored_environments(tmp_path, code):
+    assert found(tmp_path, {"app.py": code}) == []
+
+
+_BACKOFF = """
+import random
+{imports}
+
+class Backoff:
+    rng = random.Random()
+{init}
+    def jitter(self):
+        return self.rng.random()
+{reseed}
+
+BACKOFF = Backoff()
+{after}
+
+def handler(event, context):
+    return BACKOFF.jitter()
+"""
+
+
+@pytest.mark.parametrize("init, reseed, after, reported", [
+    ("", "", "", True),                                              # the class's, through the instance
+    ("\n    def __init__(self):\n        self.rng = random.SystemRandom()\n", "", "", False),  # the instance's own
+    ("", "", "BACKOFF.rng = random.SystemRandom()", False),          # bound on the instance at import
+    ("", "\n    def reseed(self):\n        self.rng.seed()\n", "register_after_restore(BACKOFF.reseed)", False),
+])
+def test_a_class_attribute_read_through_a_module_level_instance(tmp_path, init, reseed, after, reported):
+    code = _BACKOFF.format(imports="from snapshot_restore_py import register_after_restore", init=init,
+                           reseed=reseed, after=after)
+    assert [c for _, _, c in found(tmp_path, {"app.py": code})] == (["LAM401"] if reported else [])
+
+
+@pytest.mark.parametrize("code, reported", [
+    ("import random\nREPLICAS = ['a', 'b', 'c']\nrandom.shuffle(REPLICAS)\n", True),
+    ("import secrets\nREPLICAS = ['a', 'b', 'c']\nsecrets.SystemRandom().shuffle(REPLICAS)\n", True),
+    ("import random\nRNG = random.Random()\nREPLICAS = ['a', 'b', 'c']\nRNG.shuffle(REPLICAS)\n", True),
+    ("import random\n\ndef order():\n    xs = ['a', 'b', 'c']\n    random.shuffle(xs)\n    return xs\n\n"
+     "REPLICAS = order()\n", True),
+    # a constant seed shuffles the same way everywhere by design
+    ("import random\nREPLICAS = ['a', 'b', 'c']\nrandom.Random(7).shuffle(REPLICAS)\n", False),
+    ("import random\nRNG = random.Random(7)\nREPLICAS = ['a', 'b', 'c']\nRNG.shuffle(REPLICAS)\n", False),
+    # shuffled again after each restore
+    ("import random\nfrom snapshot_restore_py import register_after_restore\nREPLICAS = ['a', 'b', 'c']\n"
+     "random.shuffle(REPLICAS)\n\n@register_after_restore\ndef again():\n    random.SystemRandom().shuffle(REPLICAS)\n",
+     False),
+])
+def test_an_object_shuffled_in_place_at_init(tmp_path, code, reported):
+    code += "\n\ndef handler(event, context):\n    return REPLICAS[0]\n"
+    assert [c for _, _, c in found(tmp_path, {"app.py": code})] == (["LAM401"] if reported else [])
+
+
+def test_the_handler_shuffling_first_reads_no_snapshot_order(tmp_path):
+    code = ("import random\nREPLICAS = ['a', 'b', 'c']\nrandom.shuffle(REPLICAS)\n\n"
+            "def handler(event, context):\n    random.shuffle(REPLICAS)\n    return REPLICAS[0]\n")
+    assert found(tmp_path, {"app.py": code}) == []
+
+
+@pytest.mark.parametrize("line", [
+    "from cryptography.fernet import Fernet\nKEY = Fernet.generate_key()",
+    "from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305\nKEY = ChaCha20Poly1305.generate_key()",
+    "from cryptography.hazmat.primitives.asymmetric import ec\nKEY = ec.generate_private_key(ec.SECP256R1())",
+    "from cryptography.hazmat.primitives.asymmetric import rsa\nKEY = rsa.generate_private_key(65537, 2048)",
+    "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey\nKEY = Ed25519PrivateKey.generate()",
+    "from nacl.signing import SigningKey\nKEY = SigningKey.generate()",
+    "import nacl.utils\nKEY = nacl.utils.random(32)",
+    "from Crypto.Random import get_random_bytes\nKEY = get_random_bytes(16)",
+])
+def test_a_key_generated_at_init(tmp_path, line):
+    code = f"{line}\n\ndef handler(event, context):\n    return {{'k': str(KEY)}}\n"
+    assert found(tmp_path, {"app.py": code}) == [("app.py", 2, "LAM401")]

@@ -115,6 +115,44 @@ NOT_REPORTED = {
             s3.upload_file(src, "copies", key)
             os.remove(os.path.join(tempfile.gettempdir(), os.path.basename(key)))
         """,
+    "a str.format name removed by its f-string spelling": """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            path = "/tmp/{k}.csv".format(k=key)
+            s3.download_file("bucket", key, path)
+            os.remove(f"/tmp/{key}.csv")
+        """,
+    "a removal whose missing file is caught": """
+        import os
+
+        def handler(event, context):
+            path = f"/tmp/{context.aws_request_id}.txt"
+            try:
+                with open(path, "w") as f:
+                    f.write(event["body"])
+            finally:
+                try:
+                    os.remove(path)
+                except FileNotFoundError:
+                    pass
+        """,
+    "a removal whose failure is caught as OSError": """
+        import os
+
+        def handler(event, context):
+            path = f"/tmp/{context.aws_request_id}.txt"
+            with open(path, "w") as f:
+                f.write(event["body"])
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        """,
     "a name from a call the model does not know may be the removed one": """
         import os
         import tempfile
@@ -169,6 +207,44 @@ REPORTED = {
             s3.upload_file(packed, "archive", name)
             os.remove(packed)
         """,
+    "a name built by str.format": """
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            s3.download_file("bucket", key, "/tmp/{}".format(key))
+            with open("/tmp/{0}.txt".format(key), "w") as f:
+                f.write("x")
+        """,
+    "a str.format name told apart from the one removed": """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            key = event["key"]
+            s3.download_file("bucket", key, "/tmp/{name}".format(name=key))
+            os.remove("/tmp/thumb-{}".format(key))
+        """,
+    "a try that does more than remove: its failure may skip the removal": """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def handler(event, context):
+            path = f"/tmp/{context.aws_request_id}.txt"
+            with open(path, "w") as f:
+                f.write(event["body"])
+            try:
+                s3.upload_file(path, "bucket", "key")
+                os.remove(path)
+            except OSError:
+                pass
+        """,
     "names built from the same call of a local": """
         import os
         import subprocess
@@ -218,3 +294,28 @@ def test_the_removal_of_another_name_is_shown(tmp_path):
     line = next(n for n, text in enumerate(written, start=1) if "os.remove(dst)" in text)
     assert [(lb.span[0], lb.text) for lb in d.labels if "another name" in lb.text] == \
         [(line, "`os.remove(...)` removes another name, not this one")]
+
+
+def test_a_per_invocation_name_in_the_call_does_not_hide_the_callees_fixed_database(tmp_path):
+    """Found in a real repository: ``load("/tmp/" + key)`` made the fixed
+    ``/tmp/data.db`` the helper opens (in another module) look per-invocation, because
+    what the caller's statement built was matched by span inside the callee."""
+    files = {
+        "ops.py": """
+            import sqlite3
+
+            def load(file_path):
+                conn = sqlite3.connect("/tmp/data.db")
+                conn.execute("INSERT INTO orders VALUES (?)", (1,))
+                conn.commit()
+                conn.close()
+            """,
+        "app.py": """
+            from ops import load
+
+            def lambda_handler(event, context):
+                load("/tmp/" + event["key"])
+            """,
+    }
+    found = [(d.code, d.path.rsplit("/", 1)[-1]) for d in lint(tmp_path, files)]
+    assert found == [("LAM203", "ops.py")]

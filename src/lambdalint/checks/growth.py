@@ -62,6 +62,8 @@ _ADVICE = {
     "list": "keep per-request data in a local variable, or bound it (`collections.deque(maxlen=N)`)",
     "deque": "give it a bound (`deque(maxlen=N)`) or keep per-request data in a local variable",
     "set": "keep per-request data in a local variable, or evict (`if len({n}) >= N: {n}.clear()`)",
+    "bytearray": "build per-request bytes in a local `bytearray`, or empty it once written out (`{n}.clear()` "
+                 "in a `finally:`)",
 }
 _DEFAULT_ADVICE = ("default to `None` and make a new one in the call (`if {n} is None: {n} = ...`), or, for a cache, "
                    "bound it (`functools.lru_cache(maxsize=N)` on `{f}`)")

@@ -56,7 +56,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     found: Dict[Tuple[str, Span, str], Tuple[Write, Read, List[Handler]]] = {}
     may_write = WriteShapes(project, contexts)
     for handler in ctx.handlers:
-        for w, read in leaks_of(project, contexts, handler, may_write):
+        for w, read in leaks_of(project, contexts, handler, may_write, ctx.catalog):
             key = (w.module, w.span, w.place)
             if key in found:
                 if handler not in found[key][2]:

@@ -114,6 +114,9 @@ def _story(project: Project, code: str, c: Captured, use: Use, handlers: List[Ha
                        f"`{n}` is made at init; restored environments share it")
         label = f"made by {c.what} at init{helper}"
         fact = "every environment restored from the SnapStart snapshot has the same value"
+    default = paths.default_parts(c.path)
+    if default is not None:  # the `def` line: the default is evaluated once, when it runs
+        label = f"the default of `{default[1]}`, made by {c.what} when `def` runs at import"
     where = place(project, use.module, use.span, used, RESTORE)
     deployed, deploy_notes = deployment(handlers, "SnapStart", lambda h: h.deploy.snapstart_at)
     notes = [fact]
@@ -144,6 +147,10 @@ def _fix(project: Project, c: Captured) -> Fix:
             name = paths.display(c.path[:-2])
             return Fix(f"clear its cache in {shown} (`register_after_restore({name}.cache_clear)`), or do not call "
                        "it at init", DISPLAY_ONLY)
+        default = paths.default_parts(c.path)
+        if default is not None:
+            return Fix(f"default `{default[1]}` to None and make it in the function when it is not given "
+                       f"(`{default[1]} = {default[1]} if {default[1]} is not None else ...`)", DISPLAY_ONLY)
         if c.kind == SEED:
             return Fix(f"seed it again in {shown}, or use `secrets` / `random.SystemRandom()`", DISPLAY_ONLY)
         if c.kind == CONNECTION:

@@ -140,9 +140,11 @@ def _image_function(out: Deployment, name: str, fn: Mapping, provider: Mapping, 
     ecr = provider.get("ecr") if isinstance(provider.get("ecr"), Mapping) else {}
     images = ecr.get("images") if isinstance(ecr.get("images"), Mapping) else {}
     built = images.get(image_name) if isinstance(image_name, str) else None
-    if not isinstance(built, Mapping) or not isinstance(built.get("path"), str):
-        return  # an image URI, or one defined by `uri` under provider.ecr.images: built elsewhere
     iline = _line(fn, "image") or line
+    if not isinstance(built, Mapping) or not isinstance(built.get("path"), str):
+        # an image URI, or one defined by `uri` under provider.ecr.images: built elsewhere
+        _image_built_elsewhere(out, name, fn, spec, service_dir, root, where, iline)
+        return
     context = os.path.normpath(os.path.join(service_dir, built["path"]))
     if not inside(context, root):
         out.notices.append(Notice(WARNING, where, iline, f"function {name}: image `{image_name}` is built from "
@@ -168,6 +170,33 @@ def _image_function(out: Deployment, name: str, fn: Mapping, provider: Mapping, 
         return
     out.declared.append(Declared(handler.strip(), context, where, hline, f"{where}: function {name}", python,
                                  facts=_facts(fn, where)))
+
+
+def _image_built_elsewhere(out: Deployment, name: str, fn: Mapping, spec: Mapping, service_dir: str, root: str,
+                           where: str, iline: int) -> None:
+    """A function whose image is built elsewhere (a URI): its `command` names the
+    handler, which is checked when the service's folder has that module (the image is
+    then most likely built from this code); otherwise a note says it is not checked,
+    rather than leaving the function out without a word."""
+    command = spec.get("command")
+    handler = command[0].strip() if isinstance(command, list) and command and isinstance(command[0], str) else ""
+    if not handler:
+        out.notices.append(Notice(NOTE, where, iline, f"function {name}: its image is built elsewhere and names no "
+                                  "handler in `command`; not checked"))
+        return
+    hline = _line(spec, "command") or iline
+    if "${" in handler:
+        out.notices.append(Notice(NOTE, where, hline, f"function {name}: handler `{handler}` uses a variable; not resolved"))
+        return
+    module = handler.rsplit(".", 1)[0]
+    base = os.path.join(service_dir, *module.split("."))
+    if not any(os.path.isfile(p) and inside(p, root) for p in (base + ".py", os.path.join(base, "__init__.py"))):
+        out.notices.append(Notice(NOTE, where, hline, f"function {name}: its image is built elsewhere, and its handler "
+                                  f"`{handler}` is not in this project; not checked"))
+        return
+    out.declared.append(Declared(handler, service_dir, where, hline,
+                                 f"{where}: function {name} (an image built elsewhere; its `command` names this code)",
+                                 None, facts=_facts(fn, where)))
 
 
 def _facts(fn: Mapping, where: str) -> DeployFacts:

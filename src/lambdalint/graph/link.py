@@ -15,11 +15,13 @@ from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, Iterator, List, 
 from lambdalint.index.span import within
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
+from lambdalint.graph.accessors import returned_global, through_accessor
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.instance_attributes import InstanceAttributes
 from lambdalint.graph.fields import field_factories
 from lambdalint.graph.memoised import MemoisedFactories
+from lambdalint.graph.dispatch import Dispatch
 from lambdalint.knowledge.callbacks import load_callback_catalog
 
 
@@ -59,7 +61,9 @@ class Project(MemoisedFactories, InstanceAttributes):
         for m in modules:
             self.modules.setdefault(m.module, m)
         self.callbacks = CallbackRuns(self, load_callback_catalog())
+        self.dispatch = Dispatch(self)
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
+        self._accessed: Dict[Tuple[str, str, str], Optional[str]] = {}  # (class module, method, instance) -> returned
         self._attribute_values: Dict[Tuple[Tuple[str, str], str], Optional[str]] = {}
         self._memo: Optional[Dict[Tuple[str, str], str]] = None  # memoised factories -> their place (made on first use)
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
@@ -103,7 +107,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         functions while it runs written in (``lambdalint.graph.callbacks.CallbackRuns``)."""
         m = self.modules.get(module)
         fn = m.functions.get(qualname) if m is not None else None
-        return self.callbacks.body_of(module, fn) if fn is not None else None
+        # (and its calls through locals and dispatch tables made explicit: graph.dispatch)
+        return self.dispatch.body_of(module, self.callbacks.body_of(module, fn)) if fn is not None else None
 
     def written(self, module: str, path: str, function: Optional[str] = None, own_only: bool = False,
                 drop: int = 0) -> str:
@@ -162,7 +167,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                 rest = segs[segs.index("__class__") + 1:]
                 return self.canonical(paths.join(f"{cls[0]}.{cls[1]}", rest), None, depth + 1)
         if ":" in root:
-            return path
+            return self._through_accessor(path, depth) if segs else path
         found = self.split_dotted(root)
         if found is None:
             return path
@@ -177,7 +182,7 @@ class Project(MemoisedFactories, InstanceAttributes):
             qual_parts.append(rest.pop(0))
             qual = ".".join(qual_parts)
             if len(qual_parts) == 1 and qual in facts.globals and qual not in facts.functions and qual not in facts.classes:
-                return paths.join(f"{mod}:{qual}", rest + segs)
+                return self._through_accessor(paths.join(f"{mod}:{qual}", rest + segs), depth)
             if qual in facts.functions and rest[:1] == [] and segs[:1] == ["()"]:
                 # a getter: `get_conn().close` is the close of what get_conn returns
                 returned = self.returns(mod, qual)
@@ -342,20 +347,13 @@ class Project(MemoisedFactories, InstanceAttributes):
             return self._returns[key]
         self._returns[key] = None  # recursion guard
         fn = self.function(module, qualname)
-        result = None
-        if fn is not None:
-            env: Dict[str, Optional[str]] = classmethod_receiver(module, fn)  # `return cls._conn`
-            for e in iter_events(fn.body):
-                if e.kind == "assign" and e.path and e.path[:1] == "%":
-                    env[e.path] = self.canonical(e.value, env) if e.value and e.value not in ("None", "<const>") else None
-                elif e.kind == "return" and e.value and e.value not in ("None", "<const>"):
-                    canon = self.canonical(e.value, env)
-                    if canon is not None and (paths.is_global(canon) or canon.endswith("()")):
-                        result = canon
-                        if paths.is_global(canon):
-                            break
+        # `return cls._conn` in a classmethod names the class attribute
+        result = returned_global(fn, classmethod_receiver(module, fn), self.canonical) if fn is not None else None
         self._returns[key] = result
         return result
+
+    def _through_accessor(self, path: str, depth: int) -> str:
+        return through_accessor(self, path, depth, self._accessed)
 
     # --- what a process loads ---------------------------------------------------------
     def import_closure(self, module: str) -> FrozenSet[str]:

@@ -36,11 +36,12 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from lambdalint.graph.entrykinds import leads_with_event_context
 from lambdalint.index.facts import ModuleFacts, body_summary, iter_events
-from lambdalint.index.mentions import IDENTIFIER, REFLECTED
+from lambdalint.index.mentions import IDENTIFIER, REFLECTED, STAR
+from lambdalint.graph.inert_bindings import ModuleNames, exposed, module_names, reached_modules, without_bindings
 
 if TYPE_CHECKING:
     from lambdalint.index.scan import ModuleScan
@@ -67,6 +68,9 @@ class Liveness:
     # every function of such a module is named
     reflected: FrozenSet[str] = frozenset()
     unnamed: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    # the last parts of the modules a star import names (``""``: any): their public
+    # inert bindings are named (``lambdalint.graph.inert_bindings.exposed``)
+    starred: FrozenSet[str] = frozenset()
 
     def dead(self) -> FrozenSet[str]:
         return frozenset(n for n, c in self.named.items() if c == 0)
@@ -97,25 +101,61 @@ def candidates(m: ModuleFacts, patterns: Sequence[str]) -> Dict[str, List[str]]:
 
 def liveness(modules: Sequence[ModuleFacts], entries: AbstractSet[str], patterns: Sequence[str],
              with_tokens: bool = False) -> Liveness:
+    return _liveness(modules, entries, patterns, with_tokens)[0]
+
+
+def _liveness(modules: Sequence[ModuleFacts], entries: AbstractSet[str], patterns: Sequence[str],
+              with_tokens: bool = False) -> Tuple[Liveness, Dict[str, ModuleNames]]:
     """The names of ``modules`` and of the entry strings (``entry_tokens``);
-    ``tokens`` only ``with_tokens`` (for the run memo: it costs a set of every name)."""
+    ``tokens`` only ``with_tokens`` (for the run memo: it costs a set of every name).
+    An inert binding (``lambdalint.graph.inert_bindings``) names the names its value
+    reads only once something names it: the counts are those of a least fixpoint."""
     names_of = {m.module: set(candidates(m, patterns)) for m in modules if m.problem is None}
+    texts = {m.module: module_names(m, patterns) for m in modules}
     wanted: Set[str] = set().union(*names_of.values())
+    for mine in texts.values():
+        wanted.update(mine.bindings)
     named: Counter = Counter({n: 0 for n in wanted})
     tokens: Set[str] = set(entries) if with_tokens else set()
     named.update(wanted & entries)
-    reflected: Set[str] = set()
-    for m in modules:
-        names = m.mentioned.split()
-        named.update(wanted.intersection(names))
-        reflected.update(n[len(REFLECTED):] for n in names if n.startswith(REFLECTED))
+    reflected, starred = reached_modules((m, (t for t in texts[m.module].plain if t[:1] == "*")) for m in modules)
+    effective: Dict[str, Set[str]] = {}
+    for module, mine in texts.items():
+        effective[module] = set(mine.plain)
+        named.update(wanted.intersection(mine.plain))
         if with_tokens:
-            tokens.update(names)
+            tokens.update(mine.plain)
+            for name, values in mine.bindings.items():
+                tokens.add(name)
+                tokens.update(values)
     for module, names in names_of.items():  # `getattr(actions, event["action"])`: each is named once more
         if module.rsplit(".", 1)[-1] in reflected:
             named.update(names)
+    # inert bindings: those something names (or reflection, or a star import, reaches)
+    # name what their values read, which may make more of them named
+    by_name: Dict[str, List[str]] = {}
+    for module, mine in texts.items():
+        for name in mine.bindings:
+            if exposed(module, name, reflected, starred):
+                named[name] += 1
+            by_name.setdefault(name, []).append(module)
+    todo = [name for name in by_name if named[name] > 0]
+    done: Set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in done:
+            continue
+        done.add(name)
+        for module in by_name[name]:
+            mine = effective[module]
+            for value in texts[module].bindings[name] - mine:
+                mine.add(value)
+                if value in named:
+                    named[value] += 1
+                    if named[value] == 1 and value in by_name:
+                        todo.append(value)
     return Liveness(dict(named), frozenset(tokens) if with_tokens else None, tuple(patterns), frozenset(entries),
-                    frozenset(reflected))
+                    frozenset(reflected), starred=frozenset(starred)), texts
 
 
 def unnamed_digest(digest: str, names: Sequence[str]) -> str:
@@ -126,7 +166,8 @@ def unnamed_digest(digest: str, names: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def unnamed_in(m: ModuleFacts, live: Liveness, dead: Optional[AbstractSet[str]] = None) -> List[str]:
+def unnamed_in(m: ModuleFacts, live: Liveness, dead: Optional[AbstractSet[str]] = None,
+               text: Optional[ModuleNames] = None) -> List[str]:
     """The names of ``m``'s unnamed functions: candidates nothing names
     (``dead``: ``live.dead()``, when made already), except one whose code names an
     entry point (a name a deployment file or setting holds, or that a handler
@@ -134,12 +175,16 @@ def unnamed_in(m: ModuleFacts, live: Liveness, dead: Optional[AbstractSet[str]] 
     handler(...))``) or tells that a function is a library's callback, not one
     (``application.add_error_handler(error_handler)``), which other stages read
     even of code no Lambda runs (a console script's ``main``, named in packaging
-    metadata lambdalint does not read); and except one that assigns module state."""
+    metadata lambdalint does not read); and except one that assigns module state.
+    With them, ``=name`` for each of its inert bindings nothing names
+    (``lambdalint.graph.inert_bindings``; ``text``: its ``module_names``, when made already)."""
     dead = live.dead() if dead is None else dead
     out = []
     for name, qualnames in candidates(m, live.patterns).items():
         if name in dead and not any(_kept_for_its_code(m, q, live) for q in qualnames):
             out.append(name)
+    text = text if text is not None else module_names(m, live.patterns)
+    out.extend("=" + name for name in text.bindings if name in dead)
     return out
 
 
@@ -168,17 +213,21 @@ def _kept_for_its_code(m: ModuleFacts, qualname: str, live: Liveness) -> bool:
 def without_unnamed(m: ModuleFacts, names: AbstractSet[str], patterns: Sequence[str]) -> ModuleFacts:
     """``m`` without the functions ``names`` (``unnamed_in``), nor what is
     defined inside them; ``m`` itself when there are none. ``unnamed`` keeps
-    their names, for code that must not reuse one (a fix's new function)."""
+    their names, for code that must not reuse one (a fix's new function).
+    A name ``=x`` in ``names``: the module's inert bindings of ``x`` go too."""
+    bindings = {n[1:] for n in names if n[:1] == "="}
+    if bindings:
+        m = without_bindings(m, bindings)
     left_out = {name: qualnames for name, qualnames in candidates(m, patterns).items() if name in names}
     if not left_out:
-        return m
+        return dataclasses.replace(m, unnamed=tuple(sorted(bindings))) if bindings else m
     drop = {q for qualnames in left_out.values() for q in qualnames}
     prefixes = tuple(q + "." for q in drop)
     return dataclasses.replace(
         m,
         functions={q: f for q, f in m.functions.items() if q not in drop and not q.startswith(prefixes)},
         classes={q: c for q, c in m.classes.items() if not q.startswith(prefixes)},
-        unnamed=tuple(sorted(left_out)),
+        unnamed=tuple(sorted({*left_out, *bindings})),
     )
 
 
@@ -189,12 +238,12 @@ def prune_unnamed(modules: Sequence[ModuleFacts], entries: AbstractSet[str], pat
     ``memo`` (a cache kept in memory, the language server's): the same facts
     with the same unnamed functions give the same object as last time, which
     the tables it keeps per module are keyed by."""
-    live = liveness(modules, entries, patterns, with_tokens)
+    live, texts = _liveness(modules, entries, patterns, with_tokens)
     dead = live.dead()
     kept: Dict[int, Tuple[ModuleFacts, FrozenSet[str], ModuleFacts]] = {}
     out = []
     for m in modules:
-        mine = frozenset(unnamed_in(m, live, dead)) if dead else frozenset()
+        mine = frozenset(unnamed_in(m, live, dead, texts.get(m.module))) if dead else frozenset()
         if mine:
             live.unnamed[m.module] = tuple(sorted(mine))
             hit = memo.get(id(m)) if memo is not None else None
@@ -210,29 +259,67 @@ def prune_unnamed(modules: Sequence[ModuleFacts], entries: AbstractSet[str], pat
 
 def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]) -> Optional[Liveness]:
     """The names after edits of modules (pairs of facts before and after) when
-    no other module's function changes sides (named or unnamed), so that the
-    other modules' facts as the pipeline sees them are unchanged; ``None`` when
-    that cannot be shown. The caller compares the edited modules themselves
-    (``unchanged_after_edit``)."""
+    no other module's function or inert binding changes sides (named or unnamed),
+    so that the other modules' facts as the pipeline sees them are unchanged;
+    ``None`` when that cannot be shown. The caller compares the edited modules
+    themselves (``unchanged_after_edit``)."""
     if live.tokens is None:
         return None
     patterns = live.patterns
-    delta: Counter = Counter()
+    texts = [(module_names(before, patterns), module_names(after, patterns)) for before, after in edited]
+    for old_text, new_text in texts:
+        if {t for t in old_text.plain if t[:1] == "*"} != {t for t in new_text.plain if t[:1] == "*"}:
+            return None  # reflection or a star import reaches other modules' names now, or no longer
+    if len(edited) > 1 and any(old_text.bindings != new_text.bindings for old_text, new_text in texts):
+        return None  # (one edited module's bindings named by another's: not worked out)
+    named = dict(live.named)
     before_names: Set[str] = set()
-    for before, after in edited:
-        old, new = set(before.mentioned.split()), set(after.mentioned.split())
-        before_names |= old
+    effective: List[Tuple[Set[str], Set[str]]] = []
+    for (before, after), (old_text, new_text) in zip(edited, texts):
+        old = _effective(old_text, lambda name, _now: named.get(name, 0) > 0)
+        before_names |= old | _all_names(old_text)
+        effective.append((old, set()))
+    delta: Counter = Counter()
+    for i, ((before, after), (old_text, new_text)) in enumerate(zip(edited, texts)):
+        old = effective[i][0]
+
+        def others(name: str, old: Set[str] = old, after: ModuleFacts = after) -> Optional[int]:
+            """How many other sources name ``name`` (``None``: not known)."""
+            if name in named:
+                return named[name] - (name in old)
+            if name in before_names:
+                return None  # named before, perhaps only by the edited modules: how often is unknown
+            return 1 if name in live.tokens else 0  # type: ignore[operator]
+
+        unknown: List[str] = []
+
+        def is_live(name: str, now: Set[str], after: ModuleFacts = after) -> bool:
+            if exposed(after.module, name, live.reflected, live.starred):
+                return True
+            count = others(name)
+            if count is None:
+                unknown.append(name)
+                return True
+            return count + (name in now) > 0
+
+        new = _effective(new_text, is_live)
+        if unknown:
+            return None
+        effective[i] = (old, new)
         delta.update(new - old)
         delta.subtract(old - new)
-    if any(name.startswith(REFLECTED) for name, change in delta.items() if change):
-        return None  # reflection reaches other modules' functions now, or no longer
     for before, after in edited:
         # every function of a module reflection reaches is named once more: a name it gains
-        # or loses may change sides elsewhere (a function of that name nothing else names)
-        if after.module.rsplit(".", 1)[-1] in live.reflected and \
-                set(candidates(before, live.patterns)) != set(candidates(after, live.patterns)):
+        # or loses may change sides elsewhere (a function of that name nothing else names);
+        # so is every (public) inert binding of a module reflection or a star import reaches
+        last = after.module.rsplit(".", 1)[-1]
+        old_bound, new_bound = set(module_names(before, patterns).bindings), set(module_names(after, patterns).bindings)
+        if last in live.reflected and (set(candidates(before, patterns)) != set(candidates(after, patterns))
+                                       or old_bound != new_bound):
             return None
-    named = dict(live.named)
+        if ("" in live.starred or last in live.starred) and \
+                {n for n in old_bound if n[:1] != "_"} != {n for n in new_bound if n[:1] != "_"}:
+            return None
     for name, change in delta.items():
         if change and name in named:
             count = named[name] + change
@@ -240,16 +327,42 @@ def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]
                 return None  # a function somewhere changes sides (or the counts are not this run's)
             named[name] = count
     tokens = set(live.tokens)  # (the names no longer named stay: a superset, as documented)
-    for before, after in edited:
-        for name in candidates(after, patterns):
+    for (before, after), (_, new_text) in zip(edited, texts):
+        reflected = after.module.rsplit(".", 1)[-1] in live.reflected
+        new_names = [(name, reflected) for name in candidates(after, patterns)]
+        new_names += [(name, exposed(after.module, name, live.reflected, live.starred)) for name in new_text.bindings]
+        for name, reached in new_names:
             if name in named:
                 continue
             if name in before_names:
                 return None  # named before, perhaps only by the edited modules: how often is unknown
-            reflected = after.module.rsplit(".", 1)[-1] in live.reflected
-            named[name] = (1 if name in live.tokens or reflected else 0) + max(delta.get(name, 0), 0)
-        tokens.update(after.mentioned.split())
-    return Liveness(named, frozenset(tokens), patterns, live.entries, live.reflected)
+            named[name] = (1 if name in live.tokens or reached else 0) + max(delta.get(name, 0), 0)
+        tokens.update(new_text.plain)
+        tokens.update(_all_names(new_text))
+    return Liveness(named, frozenset(tokens), patterns, live.entries, live.reflected, starred=live.starred)
+
+
+def _all_names(text: ModuleNames) -> Set[str]:
+    """Every name a module's inert bindings bind or read."""
+    out: Set[str] = set(text.bindings)
+    for values in text.bindings.values():
+        out.update(values)
+    return out
+
+
+def _effective(text: ModuleNames, is_live: Callable[[str, Set[str]], bool]) -> Set[str]:
+    """The names a module names: its plain ones, and what its inert bindings that
+    are named read (``is_live(name, named so far)``), to a fixpoint."""
+    now = set(text.plain)
+    pending = dict(text.bindings)
+    grew = True
+    while grew and pending:
+        grew = False
+        for name in list(pending):
+            if is_live(name, now):
+                now.update(pending.pop(name))
+                grew = True
+    return now
 
 
 def unchanged_after_edit(before: ModuleFacts, after: ModuleFacts, live_before: Liveness,
@@ -269,21 +382,22 @@ def to_json(live: Liveness, sort_tokens: bool = True) -> Dict[str, object]:
     text is new anyway (after an edit the memo answers)."""
     tokens = sorted(live.tokens or ()) if sort_tokens else (live.tokens or ())
     return {"named": live.named, "tokens": " ".join(tokens), "patterns": list(live.patterns),
-            "entries": sorted(live.entries), "reflected": sorted(live.reflected)}
+            "entries": sorted(live.entries), "reflected": sorted(live.reflected), "starred": sorted(live.starred)}
 
 
 def from_json(raw: Mapping[str, object]) -> Optional[Liveness]:
     """``None`` for anything of another shape."""
     named, tokens, patterns = raw.get("named"), raw.get("tokens"), raw.get("patterns")
-    entries, reflected = raw.get("entries"), raw.get("reflected")
-    if type(named) is not dict or type(tokens) is not str or any(type(x) is not list for x in (patterns, entries, reflected)):
+    entries, reflected, starred = raw.get("entries"), raw.get("reflected"), raw.get("starred")
+    if type(named) is not dict or type(tokens) is not str or \
+            any(type(x) is not list for x in (patterns, entries, reflected, starred)):
         return None
     if not all(type(k) is str and type(v) is int and v >= 0 for k, v in named.items()):
         return None
-    if not all(type(p) is str for p in patterns + entries + reflected):  # type: ignore[operator]
+    if not all(type(p) is str for p in patterns + entries + reflected + starred):  # type: ignore[operator]
         return None
     return Liveness(named, frozenset(tokens.split()), tuple(patterns), frozenset(entries),  # type: ignore[arg-type]
-                    frozenset(reflected))  # type: ignore[arg-type]
+                    frozenset(reflected), starred=frozenset(starred))  # type: ignore[arg-type]
 
 
 # --- the first pass's scan (what the selection of modules reads) ----------------------

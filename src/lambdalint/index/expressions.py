@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-
-from typing import List, Optional, Sequence, Tuple
+import string
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import syntax as cst
 
@@ -268,6 +268,13 @@ class Expressions:
                 # memoised factory's object is module state)
                 self.emit(Event("use", self.span(node), path=p))
             return p
+        if isinstance(node, cst.Call) and _format_template(node) is not None:
+            parts = _tmp_string(self, node)  # `"/tmp/{}".format(key)`: a /tmp name, as an f-string is
+            if parts is not None:
+                self.children(node)
+                self.emit(Event("tmppath", self.span(node), value="".join(parts[0]),
+                                args=tuple(self.quiet_path(p) for p in parts[1]), consts=self.hole_names(parts[1])))
+                return None
         if isinstance(node, (cst.Call, cst.Await)):
             return self.ref(node)
         if isinstance(node, CONST_NODES):
@@ -650,12 +657,46 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
                 if out:
                     text("/")
                 _flatten_string(walker, a.value, out)
-    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" \
-            and isinstance(node.func.value, cst.SimpleString):
-        text(_string_value(node.func.value))
-        out.extend(a.value for a in node.args)
+    elif _format_template(node) is not None:
+        _format_items(node, _format_template(node) or "", text, out)  # type: ignore[arg-type]
     else:
         out.append(node)
+
+
+def _format_template(node: cst.CSTNode) -> Optional[str]:
+    """The template of ``"/tmp/{}".format(...)`` (a constant string's ``format``)."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" \
+            and isinstance(node.func.value, cst.SimpleString):
+        return _string_value(node.func.value)
+    return None
+
+
+def _format_items(node: cst.Call, template: str, text: Callable[[str], None], out: List[object]) -> None:
+    """``"/tmp/{}-{name}.txt".format(a, name=b)`` as its text and its arguments in the
+    places their fields take (``{}``, ``{0}``, ``{name}``); a field that reads into
+    an argument (``{0.name}``, ``{0[k]}``) or names none is a part not known."""
+    positional = [a.value for a in node.args if a.keyword is None and not a.star]
+    named = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:  # not a valid template: the text, then the arguments
+        text(template)
+        out.extend(positional)
+        return
+    automatic = 0
+    for literal, field, _, _ in fields:
+        if literal:
+            text(literal)
+        if field is None:
+            continue
+        if field == "":
+            value = positional[automatic] if automatic < len(positional) else None
+            automatic += 1
+        elif field.isdigit():
+            value = positional[int(field)] if int(field) < len(positional) else None
+        else:
+            value = named.get(field)
+        out.append(value if value is not None else node)  # (the call itself: a part not known)
 
 
 def _string_parts(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:

@@ -63,6 +63,10 @@ class Event:
       keys/items are all constants); ``("argv", words)`` on a call whose first argument,
       or an assignment whose value, is a short list or tuple display that starts with a
       string (a command vector: its words, ``{}`` for the parts that are not constant).
+    - ``assign`` carries ``("choices", "const")`` when the value is one of a fixed few
+      constants: a choice between constants (``k = "a" if c else "b"``), or the target
+      of a ``for`` over a display of constants (``for h in (360, 720):``). A key
+      that is such a choice (``C["ok" if c else "error"]``) is a constant key.
     - ``assign`` of one element of an unpacked display (``a, b = x(), y()``: one
       event per target, each with the statement's span) carries ``("element",
       "line,col,end_line,end_col")``, the span of the element it is bound to.

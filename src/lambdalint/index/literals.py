@@ -14,7 +14,10 @@ NO_SPAN: Span = (0, 0, 0, 0)
 
 def literal_consts(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
     """``(("literal", "dict"),)`` for a dict display or comprehension, and so on:
-    the collection literals the growth rules track."""
+    the collection literals the growth rules track; ``(("choices", "const"),)`` for a
+    choice between constants (``"ok" if c else "error"``): one of a fixed few values."""
+    if choice_of_constants(node):
+        return (("choices", "const"),)
     if isinstance(node, (cst.Dict, cst.DictComp)):
         return (("literal", "dict"),)
     if isinstance(node, (cst.List, cst.ListComp)):
@@ -92,6 +95,15 @@ def element_of(iterable: Optional[str]) -> Optional[str]:
     return iterable + ".__getitem__()"
 
 
+def element_consts(iterable: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+    """``(("choices", "const"),)`` for what a ``for`` binds from a display of constants
+    (``for h in (360, 720):``): one of the constants written, a fixed, small set."""
+    # (an empty display binds nothing: marking it changes nothing, and a display of
+    # constants the index blanked (``lambdalint.index.blank``) reads as empty)
+    fixed = isinstance(iterable, (cst.Tuple, cst.List, cst.Set)) and const_items(iterable)
+    return (("choices", "const"),) if fixed else ()
+
+
 def param_names(params: cst.Parameters) -> Tuple[str, ...]:
     names = [p.name.value for p in params.posonly_params]
     names += [p.name.value for p in params.params]
@@ -122,6 +134,15 @@ def is_const(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Tuple):
         return all(is_const(e.value) for e in node.elements)
     return False
+
+
+def choice_of_constants(node: cst.BaseExpression) -> bool:
+    """``"ok" if c else "error"`` (or nested choices): whatever ``c`` is, the value is one
+    of the constants written, so it takes a fixed, small set of values (not one value:
+    which one depends on ``c``, so it is not ``is_const``)."""
+    if not isinstance(node, cst.IfExp):
+        return False
+    return all(is_const(v) or choice_of_constants(v) for v in (node.body, node.orelse))
 
 
 def const_kwargs(args: Sequence[cst.Arg]) -> Tuple[Tuple[str, str], ...]:

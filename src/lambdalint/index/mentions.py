@@ -31,10 +31,13 @@ edit of comments only is given the names of its new text
 
 from __future__ import annotations
 
+import ast
+import bisect
 import keyword
 import re
+import warnings
 from collections import Counter
-from typing import Dict, Match, Set
+from typing import Dict, List, Match, Optional, Set, Tuple
 
 # a string literal (any prefix; a one-line string not closed runs to the end of its line,
 # a triple-quoted one to the end of the text: each is matched once, in linear time), or a comment
@@ -60,6 +63,15 @@ _IMPORTED_BY_CALL = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*" + _IM
 _IMPORT_AS = re.compile(r"^[ \t]*import[ \t]+([\w.]+)[ \t]+as[ \t]+(\w+)", re.M)
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]*(?:\(([^)]*)\)|([^(\r\n][^\r\n]*))", re.M)
 REFLECTED = "*getattr:"
+# `X = [f, g]` on one line at the margin: ``*bound:<line>:X=f,g`` (``lambdalint.graph.bindings``)
+BOUND = "*bound:"
+# `from pkg.mod import *`: ``*star:pkg.mod`` (``*star:..`` for `from .. import *`, as written):
+# that module's public names are bound in another namespace, which may read them by reflection
+STAR = "*star:"
+_STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*\*", re.M)
+# a line that may bind a name at module level to a value that calls nothing (checked with ``ast``)
+_BINDING_LINE = re.compile(r"^([^\W\d]\w*)[ \t]*=(?!=)([^\r\n]*)$", re.M)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _without_comment(m: Match[str]) -> str:
@@ -98,8 +110,16 @@ def mentioned_names(text: str) -> str:
     counts = Counter(IDENTIFIER.findall(code))
     defined = _DEF_HEADER.findall(code)
     names: Set[str] = set()
+    names_of_bindings: Set[str] = set()
     if _OWN_NAMESPACE.isdisjoint(counts) and not _OWN_MODULE.search(code):
         counts.subtract(defined)
+        # a module that does not read its own namespace: its inert bindings at the margin
+        # name their values only if something names them (their names are not counted here)
+        for token, held in _inert_bindings(code):
+            counts.subtract(held)
+            names_of_bindings.add(token)
+    for dots, module in _STAR_IMPORT.findall(code):
+        names_of_bindings.add(STAR + dots + module)
     if not {"getattr", "vars", "__dict__", "getmembers"}.isdisjoint(counts):
         aliases = _aliases(code)
         for groups in _GETATTR.findall(code):
@@ -108,4 +128,61 @@ def mentioned_names(text: str) -> str:
             dotted = aliases.get(head, head) + ("." + rest if rest else "")
             names.add(REFLECTED + dotted.rsplit(".", 1)[-1])
     names.update(name for name, n in counts.items() if n > 0 and name not in _KEYWORDS)
+    names.update(names_of_bindings)
     return " ".join(sorted(names))
+
+
+def _inert_bindings(code: str) -> List[Tuple[str, List[str]]]:
+    """The one-line statements at the margin that bind one name to a value whose
+    making calls nothing (``X = [f, "g", (1, h)]``, ``X = {"a": f}``, ``X = f``):
+    each as its ``*bound:`` token and the identifiers it holds outside strings (the
+    target first). Which of them are statements (not a line of a string) the facts
+    tell (``lambdalint.graph.bindings``): a candidate here is one only if they agree."""
+    out: List[Tuple[str, List[str]]] = []
+    starts: Optional[List[int]] = None
+    for m in _BINDING_LINE.finditer(code):
+        value = m.group(2)
+        if "(" in value and _CALL.search(value):
+            continue  # a call (the common case), before parsing anything
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(m.group(0))
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            continue
+        if len(tree.body) != 1 or type(tree.body[0]) is not ast.Assign:
+            continue
+        stmt = tree.body[0]
+        if len(stmt.targets) != 1 or type(stmt.targets[0]) is not ast.Name:
+            continue
+        held: List[str] = []
+        if not _inert(stmt.value, held):
+            continue
+        if starts is None:
+            starts = [0] + [b.end() for b in _LINE_BREAK.finditer(code)]
+        line = bisect.bisect_right(starts, m.start())
+        target = stmt.targets[0].id
+        out.append((f"{BOUND}{line}:{target}={','.join(sorted(set(held)))}", [target, *held]))
+    return out
+
+
+# a parenthesis that opens a call's arguments, not a tuple
+_CALL = re.compile(r"[\w\])][ \t]*\(")
+
+
+def _inert(node: ast.AST, held: List[str]) -> bool:
+    """Whether evaluating ``node`` calls nothing Python code may define: constants,
+    names, and lists, tuples and dicts of them (a dict's keys constants, which hash
+    as built-ins do); ``held``: the names it reads."""
+    kind = type(node)
+    if kind is ast.Constant:
+        return True
+    if kind is ast.Name:
+        held.append(node.id)  # type: ignore[attr-defined]
+        return True
+    if kind in (ast.List, ast.Tuple):
+        return all(type(e) is not ast.Starred and _inert(e, held) for e in node.elts)  # type: ignore[attr-defined]
+    if kind is ast.Dict:
+        return all(k is not None and type(k) is ast.Constant and _inert(v, held)
+                   for k, v in zip(node.keys, node.values))  # type: ignore[attr-defined]
+    return False

@@ -29,12 +29,13 @@ from __future__ import annotations
 import ast
 import warnings
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Dict, List, Set, Tuple
 
 from lambdalint.index.gcpause import paused_gc
 from lambdalint.index.scope import absolute_module
 
-SCAN_FORMAT = 2  # bump when the scan's content changes
+SCAN_FORMAT = 3  # bump when the scan's content changes
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,11 @@ def _top_level_functions(body: List[ast.stmt]) -> List[Any]:
         stmt = stack.pop()
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             out.append(stmt)
+            continue
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Lambda) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Name):
+            # `handler = lambda event, context: ...`: the index makes it a function (index.lambdas)
+            out.append(SimpleNamespace(name=stmt.targets[0].id, args=stmt.value.args, decorator_list=[]))
             continue
         if isinstance(stmt, ast.ClassDef):
             continue

@@ -12,8 +12,9 @@ from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span, 
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.paths import redefined_key
+from lambdalint.index.lambdas import module_lambda
 from lambdalint.index.literals import (
-    NO_SPAN, const_items, is_const, literal_consts, element_of, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
+    NO_SPAN, choice_of_constants, const_items, is_const, literal_consts, element_of, element_consts, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
     key_text, slice_emptied, unpack_slots,
 )
 
@@ -254,6 +255,8 @@ class Walker(Expressions):
             self.value(value)
 
     def stmt_assign(self, node: cst.Assign) -> None:
+        if self.scope.kind == "module" and module_lambda(node, self.stmt_function):
+            return  # `handler = lambda event, context: ...` is a `def` (index.lambdas)
         if self.scope.kind == "module" and isinstance(node.value, cst.Dict):
             self.module_dict(node)
             return
@@ -578,7 +581,7 @@ class Walker(Expressions):
     def stmt_for(self, node: cst.For) -> None:
         iterable = self.value(node.iter)
         saved, self.out = self.out, []
-        self.bind_target(node.target, element_of(iterable), node)
+        self.bind_target(node.target, element_of(iterable), node, element_consts(node.iter))
         self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
         body, self.out = tuple(self.out), saved
         orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
@@ -720,7 +723,7 @@ class Walker(Expressions):
         for s in node.slice:
             if isinstance(s.slice, cst.Index):
                 v = self.value(s.slice.value)
-                if not is_const(s.slice.value):
+                if not is_const(s.slice.value) and not choice_of_constants(s.slice.value):  # `C["a" if c else "b"]`
                     constant = False
                     key = v if v not in ("<const>", "None") else None
                 elif len(node.slice) == 1:

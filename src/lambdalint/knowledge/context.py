@@ -17,7 +17,7 @@ from lambdalint.knowledge.load import CatalogError, builtin_document
 
 # a refresh call is written into the user's code by a fix: only a dotted name, never code
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
-_READER_KEYS = frozenset({"variables", "calls", "refresh", "reference"})
+_READER_KEYS = frozenset({"variables", "calls", "refresh", "reference", "unless-keywords"})
 _KEYS = frozenset({"name", "library", "owners", "module", "set-keys", "set-key", "remove-keys", "clear", "read",
                    "readers", "entry-decorator", "entry-clears", "entry-reads", "reference", "logs"})
 
@@ -62,6 +62,13 @@ class EnvironReader:
     # runs, the library keeps what it read, so a reset of the variable is followed by it
     refresh: str = ""
     reference: str = ""
+    # keyword arguments that give the call what it reads instead of the environment
+    # (`subprocess.run(cmd, env={...})`: the child gets that mapping, not os.environ)
+    unless_keywords: Tuple[str, ...] = ()
+
+
+# `variables = ["*"]`: the call reads the whole environment (a child process inherits it)
+EVERY_VARIABLE = "*"
 
 
 @dataclass(frozen=True)
@@ -73,13 +80,16 @@ class ContextCatalog:
         """The call that makes the library that keeps ``variable`` read it again, or ""."""
         return next((r.refresh for r in self.environ_readers if variable in r.variables and r.refresh), "")
 
-    def environ_read_by(self, callee: Optional[str], arguments: int) -> Tuple[str, ...]:
+    def environ_read_by(self, callee: Optional[str], arguments: int,
+                        keywords: Tuple[str, ...] = ()) -> Tuple[str, ...]:
         """The environment variables a call of ``callee`` with ``arguments`` arguments
-        reads behind the code's back."""
+        (``keywords`` the names of its keyword arguments) reads behind the code's back;
+        ``EVERY_VARIABLE`` for the whole environment."""
         if callee is None:
             return ()
         return tuple(v for r in self.environ_readers
                      if any(path == callee and (most is None or arguments <= most) for path, most in r.calls)
+                     and not set(keywords) & set(r.unless_keywords)
                      for v in r.variables)
 
     def owner_kind(self, made_by: Optional[str]) -> Optional[ContextKind]:
@@ -156,6 +166,8 @@ def _environ_readers(data: Mapping[str, Any], source: str) -> Tuple[EnvironReade
                 raise CatalogError(f"{label}: {key!r} must be an array of strings")
             elif key == "calls":
                 fields["calls"] = tuple(_reader_call(v, label) for v in value)
+            elif key == "unless-keywords":
+                fields["unless_keywords"] = tuple(value)
             else:
                 fields[key] = tuple(value)
         if not fields.get("variables") or not fields.get("calls"):

@@ -22,8 +22,9 @@ from lambdalint.knowledge.load import PATTERN, CatalogError, builtin_document, u
 SECTIONS = ("collection", "memoizer", "registry", "tmp")
 UNBOUNDED_VALUES = ("always", "maxsize-none", "cache-arg")
 # maker, writer, remover: what is made and taken away (LAM203, LAM601-603); reader, check,
-# lock: what reads a path, tests that it is there, or locks a file (LAM601-603)
-TMP_ROLES = ("maker", "writer", "remover", "reader", "check", "lock", "database")
+# lock: what reads a path, tests that it is there, or locks a file (LAM601-603); measure:
+# what tells how full /tmp or a folder is, so that a removal under a test of it is a bound
+TMP_ROLES = ("maker", "writer", "remover", "reader", "check", "lock", "database", "measure")
 SELF = -2  # path-position of a method's receiver
 
 
@@ -39,6 +40,10 @@ class CollectionKind:
     grows: Tuple[str, ...] = ()
     grows_by_key: Tuple[str, ...] = ()
     evicts: Tuple[str, ...] = ()
+    # library functions that change a collection passed as their first argument
+    # (`heapq.heappush(H, x)`, `bisect.insort(L, x)`): they add an element / remove one
+    grown_by: Tuple[str, ...] = ()
+    evicted_by: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,9 @@ class TmpApi:
     # for removers: the call empties the file (os.truncate, f.truncate()) rather than
     # removing it: it takes back what was appended, not files made per invocation
     empties: bool = False
+    # for measures: a listing (`os.listdir`), which measures a folder only when its
+    # length is taken (`len(os.listdir(d)) > N`); `if os.listdir(d):` tests emptiness
+    counted: bool = False
 
 
 def _matches(patterns: Iterable[str], path: str) -> bool:
@@ -140,6 +148,16 @@ class GrowthCatalog:
             if callable_path and _matches(kind.constructors, callable_path):
                 return kind
         return None
+
+    def argument_effect(self, kind: CollectionKind, callable_path: str) -> str:
+        """What the library function ``callable_path`` does to a collection of ``kind``
+        passed as its first argument: "grows" (``heapq.heappush``), "evicts"
+        (``heapq.heappop``), or "" (anything else, ``heapq.heappushpop`` included)."""
+        if _matches(kind.grown_by, callable_path):
+            return "grows"
+        if _matches(kind.evicted_by, callable_path):
+            return "evicts"
+        return ""
 
     def memoizer_for(self, decorator_path: str) -> Optional[Memoizer]:
         for m in self.memoizers:
@@ -184,7 +202,8 @@ class GrowthCatalog:
 _FIELDS: Dict[str, Dict[str, str]] = {
     # key -> type: s string, b bool, i int, l list of strings
     "collection": {"name": "s", "constructors": "l", "literal": "s", "bounded": "b", "bound-kwargs": "l",
-                   "bound-position": "i", "nested": "b", "grows": "l", "grows-by-key": "l", "evicts": "l"},
+                   "bound-position": "i", "nested": "b", "grows": "l", "grows-by-key": "l", "evicts": "l",
+                   "grown-by": "l", "evicted-by": "l"},
     "memoizer": {"name": "s", "decorators": "l", "unbounded": "s", "bound-kwarg": "s", "bound-position": "i",
                  "bounded-callee": "s"},
     "registry": {"name": "s", "functions": "l", "receivers": "l", "methods": "l", "dedupes": "b", "undo": "l",
@@ -193,7 +212,8 @@ _FIELDS: Dict[str, Dict[str, str]] = {
     "tmp": {"name": "s", "role": "s", "calls": "l", "methods": "l", "path-position": "i", "path-kwarg": "s",
             "only-with": "l", "mode-position": "i", "mode-kwarg": "s", "modes": "s", "command": "b",
             "programs": "l", "appends": "s", "truncates": "s", "empties": "b",
-            "appending-statements": "l", "emptying-statements": "l", "replaces": "b", "read-only": "l"},
+            "appending-statements": "l", "emptying-statements": "l", "replaces": "b", "read-only": "l",
+            "counted": "b"},
 }
 _REQUIRED = {
     "collection": ("constructors",),
@@ -222,7 +242,8 @@ def _entry(section: str, data: Mapping[str, Any], name: str, where: str) -> Any:
               else isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value))
         if not ok:
             raise CatalogError(f"{where}: key '{key}' must be {_TYPE_NAMES[kind]}")
-        if key in ("constructors", "decorators", "functions", "receivers", "calls", "named-by", "roots"):
+        if key in ("constructors", "decorators", "functions", "receivers", "calls", "named-by", "roots", "grown-by",
+                   "evicted-by"):
             for pattern in value:
                 if not PATTERN.match(pattern):
                     raise CatalogError(f"{where}: key '{key}': {pattern!r} is not a dotted path or fnmatch pattern")

@@ -3,7 +3,8 @@
 What LAM401 knows about libraries: which calls make a value meant to be unique or
 random (``[[value]]``), which make a random generator whose state is the entropy
 (``[[generator]]``), which seed a module's own generator (``[[seed]]``), and which
-register the runtime hooks (``[hooks]``). The schema is in ``rules/catalog/README.md``.
+register the runtime hooks (``[hooks]``), and which put an existing object in a random
+order in place (``[rearranges]``). The schema is in ``rules/catalog/README.md``.
 Built-in only, like the background-work catalogue. Never imports libcst.
 """
 
@@ -60,6 +61,10 @@ class SnapStartCatalog:
     before_snapshot: Tuple[str, ...]
     per_environment: Tuple[str, ...] = ()
     keeps: Tuple[str, ...] = ()
+    # `[rearranges]`: calls that put their first argument in a random order in place
+    # (`random.shuffle(xs)`), and the methods that do so on a generator made at init
+    rearranges: Tuple[str, ...] = ()
+    rearranging_methods: Tuple[str, ...] = ()
 
     def source_for(self, callable_path: str) -> Optional[Source]:
         """The entry whose ``calls`` match ``callable_path`` (first wins), or None."""
@@ -80,6 +85,10 @@ class SnapStartCatalog:
     def keeps_uniqueness(self, callable_path: str) -> bool:
         """Whether a call's result is as unique as its arguments (``str``, ``hashlib.*``)."""
         return _matches(self.keeps, callable_path)
+
+    def rearranges_first(self, callable_path: str) -> bool:
+        """Whether a call puts its first argument in a random order in place (``random.shuffle``)."""
+        return _matches(self.rearranges, callable_path)
 
     def is_after_restore(self, callable_path: Optional[str]) -> bool:
         return callable_path is not None and _matches(self.after_restore, callable_path)
@@ -122,7 +131,7 @@ def _patterns(entry: Mapping[str, Any], key: str, where: str, required: bool = F
 def parse(data: Mapping[str, Any], source: str) -> SnapStartCatalog:
     """The catalogue from its TOML data; ``CatalogError`` naming the table and key otherwise."""
     for key in data:
-        if key not in SECTIONS and key not in ("hooks", "per-environment", "derived"):
+        if key not in SECTIONS and key not in ("hooks", "per-environment", "derived", "rearranges"):
             raise CatalogError(f"{source}: unknown top-level key '{key}'")
     sources = []
     for section in SECTIONS:
@@ -163,10 +172,15 @@ def parse(data: Mapping[str, Any], source: str) -> SnapStartCatalog:
     derived = data.get("derived", {})
     if not isinstance(derived, Mapping) or set(derived) - {"keeps"}:
         raise CatalogError(f"{source}: [derived] must be a table with only 'keeps'")
+    rearranges = data.get("rearranges", {})
+    if not isinstance(rearranges, Mapping) or set(rearranges) - {"calls", "methods", "reference"}:
+        raise CatalogError(f"{source}: [rearranges] must be a table with only 'calls', 'methods' and 'reference'")
     return SnapStartCatalog(tuple(sources), _patterns(hooks, "after-restore", f"{source}: [hooks]", True),
                             _patterns(hooks, "before-snapshot", f"{source}: [hooks]", True),
                             _patterns(per_env, "calls", f"{source}: [per-environment]"),
-                            _patterns(derived, "keeps", f"{source}: [derived]"))
+                            _patterns(derived, "keeps", f"{source}: [derived]"),
+                            _patterns(rearranges, "calls", f"{source}: [rearranges]"),
+                            _strings(rearranges, "methods", f"{source}: [rearranges]"))
 
 
 @functools.lru_cache(maxsize=None)

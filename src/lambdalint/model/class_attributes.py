@@ -15,7 +15,7 @@ factory (``field(default_factory=dict)``).
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.graph.link import Project, iter_events
@@ -39,13 +39,27 @@ class ClassAttributes:
         if canon is None:
             return None
         root, segs = paths.split(canon)
+        if paths.is_global(root) and segs and segs[0] not in ("()", "__getitem__"):
+            return self._through_module_instance(root, segs)
         if ":" in root or root[:1] in "$%" or len(segs) < 2 or segs[0] != "()" or segs[1] == "()":
             return None
         target = self.project.target(root)
         if target is None or target.kind != "class" or not target.module:
             return None
-        attr = segs[1]
-        lineage = self.project.class_lineage((target.module, target.qualname))
+        return self._on_class((target.module, target.qualname), segs[1], segs[2:])
+
+    def _through_module_instance(self, root: str, segs: List[str]) -> Optional[str]:
+        """``app:BACKOFF.rng`` for a module-level instance of a project class whose body
+        sets ``rng``: ``app:Backoff.rng``, unless something binds ``rng`` on the instance
+        (a method's ``self.rng = ...``, or ``BACKOFF.rng = ...`` anywhere), which would
+        shadow the class's."""
+        cls = self.project.instance_class(root)
+        if cls is None or paths.join(root, segs[:1]) in self.project.bindings:
+            return None
+        return self._on_class(cls, segs[0], segs[1:])
+
+    def _on_class(self, cls: Tuple[str, str], attr: str, rest: List[str]) -> Optional[str]:
+        lineage = self.project.class_lineage(cls)
         if any(attr in self.set_on_self(c) for c in lineage) or not all(self.plain(c) for c in lineage):
             return None
         for module, qualname in lineage:
@@ -56,7 +70,7 @@ class ClassAttributes:
             if any(_declares_field(b.value) for b in bound):
                 return None  # `result: dict = field(default_factory=dict)`: one per instance
             if bound:
-                return paths.join(place, segs[2:])
+                return paths.join(place, rest)
         return None
 
     def plain(self, cls: Tuple[str, str]) -> bool:

@@ -524,6 +524,7 @@ class GrowthInterpreter(Interpreter):
         return state
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
+        state = self.argument_call(e, state, frame)
         for arg in list(e.args) + [v for _, v in e.kwargs]:
             # `task.add_done_callback(tasks.discard)` (the asyncio docs' pattern):
             # an evicting method handed over as a callback removes what was added
@@ -547,6 +548,26 @@ class GrowthInterpreter(Interpreter):
                 return self.grew(c, e, state, frame, inner, EVERY, name=name)
             if method in _NESTED_GROWS_BY_KEY and self.key_varies(e, frame):
                 return self.grew(c, e, state, frame, inner, VARIES, e.args[0] if e.args else None, name)
+        return state
+
+    def argument_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
+        """A library function that changes the collection passed as its first argument
+        (the catalogue's ``grown-by``/``evicted-by``): ``heapq.heappush(H, x)`` and
+        ``bisect.insort(L, x)`` add an element as ``H.append(x)`` does, whatever it is;
+        ``heapq.heappop(H)`` removes one, an eviction (a bound)."""
+        first = e.args[0] if e.args else None
+        if first is None or not e.path:
+            return state
+        c, rest = self.find(first, frame)
+        if c is None or rest or not (c.kind.grown_by or c.kind.evicted_by):
+            return state
+        t = self.project.target(e.path, paths_only(frame.env))
+        effect = self.catalog.argument_effect(c.kind, t.path) if t is not None and t.kind == "external" else ""
+        name = self.spelled(frame, first, c, 0)
+        if effect == "evicts":
+            self.bounded.setdefault(c.path, f"`{self.spelled_path(frame, e.path)}({name})`")
+        elif effect == "grows":
+            return self.grew(c, e, state, frame, f"`{self.spelled_path(frame, e.path)}({name}, ...)`", EVERY, name=name)
         return state
 
     def setitem(self, e: Event, state: State, frame: GrowthFrame) -> State:
@@ -598,8 +619,11 @@ class GrowthInterpreter(Interpreter):
         if target[:1] in "$%" and "." not in target and "(" not in target:
             # a local name (or a parameter: rebinding it rebinds a local, whatever it held)
             frame.bound[target] = e.span
-            frame.env[target] = None if e.value is None else CONST if e.value in ("<const>", "None") \
-                else resolve(self.project, e.value, frame.env)
+            # a choice between constants, or a loop over a display of them, holds one of a
+            # fixed few values: as a key or a /tmp name's part it is a constant one
+            choices = ("choices", "const") in e.consts
+            frame.env[target] = CONST if choices else None if e.value is None else \
+                CONST if e.value in ("<const>", "None") else resolve(self.project, e.value, frame.env)
             return state
         if target[:1] == "%":
             return state

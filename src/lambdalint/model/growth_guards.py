@@ -162,17 +162,61 @@ def _looked_up_in(project: Project, held: Optional[str]) -> Optional[str]:
     return root
 
 
+# the bases of an enumeration whose call or lookup returns one of its members (or
+# raises): not IntFlag, whose call keeps bits it does not name (any int is a value)
+ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag"})
+
+
+def enum_of(project: Project, held: Optional[str]) -> Optional[str]:
+    """``Status(x)``, ``Status[name]`` (or their ``.value``/``.name``) where ``Status``
+    is a project subclass of ``enum.Enum``: one of its members, since the call raises
+    ``ValueError`` (the lookup ``KeyError``) for anything else, so it takes at most as
+    many values as the class has members. The class's path; None otherwise."""
+    if held is None or held.startswith("<"):
+        return None
+    for tail in (".value", ".name"):
+        if held.endswith(tail):
+            held = held[:-len(tail)]
+            break
+    cls = held[:-len(".__getitem__()")] if held.endswith(".__getitem__()") else held[:-2] if held.endswith("()") else None
+    if cls and ":" in cls:
+        # `Status[name]` reads the module-level name: the class of that name, if it is one
+        module, _, name = cls.partition(":")
+        facts = project.modules.get(module)
+        cls = f"{module}.{name}" if facts is not None and name in facts.classes else None
+    t = project.target(cls) if cls else None
+    if t is None or t.kind != "class" or not t.module:
+        return None
+    for module, qualname in project.class_lineage((t.module, t.qualname)):
+        facts = project.modules.get(module)
+        info = facts.classes.get(qualname) if facts is not None else None
+        for base in info.bases if info is not None else ():
+            b = project.target(base) if base else None
+            if (b.path if b is not None and b.kind == "external" else base) in ENUM_BASES:
+                return cls
+    return None
+
+
+def one_of_few(project: Project, held: Optional[str]) -> Optional[str]:
+    """A value drawn from a fixed set: a project enum's member (``Status(x)``), or a
+    value of a module-level container filled only at import (``REGIONS[zone]``, ``h``
+    in ``for h in HEIGHTS``). The enum or the container; None otherwise. Whether a
+    handler grows the container is for the caller to check."""
+    return enum_of(project, held) or _looked_up_in(project, held)
+
+
 def member_container(project: Project, env: Dict[str, Optional[str]], guards: Sequence[Tuple[Guard, bool]],
                      key: Optional[str]) -> Optional[str]:
     """The fixed container ``key`` is known to be in, as the root of its resolved
-    path or CONST; None if not known. ``guards`` pairs each guard with whether it is
-    a condition of the key's own function (only there is a local the same variable)."""
+    path or CONST (or the project enum it is a member of); None if not known.
+    ``guards`` pairs each guard with whether it is a condition of the key's own
+    function (only there is a local the same variable)."""
     if key is None:
         return None
     held = resolve(project, key, env)
     if held is not None and held.startswith("<member:"):
         return held[len("<member:"):held.index(">")]
-    looked_up = _looked_up_in(project, held)
+    looked_up = one_of_few(project, held)
     if looked_up is not None:
         return looked_up
     if "(" in key:

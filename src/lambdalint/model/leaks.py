@@ -30,7 +30,6 @@ request), values that do not come from the request.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -40,7 +39,10 @@ from lambdalint.graph.entry import entry_env
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
 from lambdalint.graph.reach import is_stable
-from lambdalint.knowledge.context import ContextCatalog, ContextKind
+from lambdalint.knowledge.context import EVERY_VARIABLE, ContextCatalog, ContextKind
+from lambdalint.knowledge.resources import Catalog, load_catalog
+from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAMESPACE, Read, Write, named, receiver,
+                                          related, shown, slot_key, subscript_bases, under)
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
@@ -51,15 +53,9 @@ from lambdalint.model.steps import EXCEPT, Step
 from lambdalint.model.taint import Taint, inside
 from lambdalint.model.walk import Walker
 
-CURRENT = ("cur", -1)
-CLEAN = ("clean", -1)
-ENVIRON = "os.environ"
 _MAX_DEPTH = 12
-# `globals()`: the module's namespace, one place whose parts are all the module's globals
-# (`globals()["USER"] = ...` is `USER`; `globals().update(event)` may set any of them)
-NAMESPACE = "__globals__"
 _GLOBALS_CALL = "builtins.globals()"
-DECIDED = "decided"
+_VARS_CALL = "builtins.vars()"
 _REPLACES = frozenset({"set", DECIDED})
 _CONSTANTS = frozenset({"<const>", "builtins.True", "builtins.False"})
 # dict methods: which write, which reset, which read one slot
@@ -74,32 +70,8 @@ _MAPPINGS = frozenset({"builtins.dict", "collections.OrderedDict", "collections.
 _NOT_A_READ = frozenset({
     "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable", "builtins.hasattr", "builtins.len",
     "builtins.bool", "builtins.issubclass", "atexit.register",
+    "builtins.vars",  # the attribute dict itself: what is done with it (`vars(x).update`, `vars(x)["k"]`) is followed
 })
-
-
-@dataclass(frozen=True)
-class Write:
-    """A site where request data goes into module state."""
-
-    place: str
-    module: str
-    span: Span
-    function: str
-    chain: Tuple[str, ...]
-    how: str  # "set", "merged" (keeps earlier keys), "setdefault", "decided" (a constant the request chose to set)
-    guards: Tuple[str, ...]  # what must hold for the write to happen: "`x` is true"
-    conds: Tuple[str, ...]  # the tests of request data only it is under, as keys (see ``branch``)
-    context: Optional[ContextKind] = None  # a logging context store (LAM502)
-
-
-@dataclass(frozen=True)
-class Read:
-    module: str
-    span: Span
-    what: str
-    function: str
-    guards: Tuple[str, ...]
-    place: str = ""  # what the read names (a global, for a write of the whole namespace)
 
 
 @dataclass
@@ -108,55 +80,15 @@ class Frame(_LifetimeFrame):
     tainted: Set[str] = field(default_factory=set)
     headers: Dict[Span, bool] = field(default_factory=dict)
     done: List[Event] = field(default_factory=list)  # the events of the block being walked walked so far
-    skipped: Set[int] = field(default_factory=set)  # ids of its events that are a subscript's base (``_subscript_bases``)
+    skipped: Set[int] = field(default_factory=set)  # ids of its events that are a subscript's base (``subscript_bases``)
     guards: Tuple[str, ...] = ()
     conds: Tuple[str, ...] = ()
     keyed: int = 0  # inside a condition that compares module state with request data
     returns_tainted: bool = False
 
 
-def slot_key(text: str) -> Optional[str]:
-    """A constant key's source (``"user"``, ``'user'``) as one spelling (``'user'``)."""
-    try:
-        return repr(ast.literal_eval(text))
-    except (ValueError, SyntaxError):
-        return None
-
-
-def under(place: str, other: str) -> bool:
-    """Whether ``place`` is ``other`` or a part of it (every global of a module is a
-    part of its namespace)."""
-    if other.endswith(":" + NAMESPACE) and place.startswith(other[:-len(NAMESPACE)]):
-        return True
-    return place == other or place.startswith(other + ".") or place.startswith(other + "[")
-
-
-def named(place: str) -> str:
-    """``app:__globals__['USER']`` (``globals()["USER"]``) -> ``app:USER``."""
-    head, bracket, rest = place.partition("[")
-    if not bracket or not head.endswith(":" + NAMESPACE):
-        return place
-    key, _, after = rest.partition("]")
-    try:
-        name = ast.literal_eval(key)
-    except (ValueError, SyntaxError):
-        return place
-    if not isinstance(name, str) or not name.isidentifier():
-        return place
-    return paths.join(head[:-len(NAMESPACE)] + name, []) + after
-
-
-def related(a: str, b: str) -> bool:
-    return under(a, b) or under(b, a)
-
-
-def shown(place: str) -> str:
-    """``app:CACHE['user']`` -> ``CACHE['user']``."""
-    head, bracket, rest = place.partition("[")
-    if head.endswith(":" + NAMESPACE):
-        return "globals()" + bracket + rest
-    return paths.display(head) + bracket + rest
-
+__all__ = ["CLEAN", "CURRENT", "DECIDED", "ENVIRON", "NAMESPACE", "LeakInterpreter", "Read", "Write", "WriteShapes",
+           "leaks_of", "slot_key", "under"]
 
 # methods of a mapping that give one of its slots back (the slot, not a copy)
 _SLOT_ACCESSORS = frozenset({"get", "setdefault"})
@@ -166,9 +98,10 @@ _SHALLOW_COPIES = frozenset({"copy"})
 class LeakInterpreter(Interpreter):
     falls_when_spent = True  # out of budget: a block is left with what reached that far
 
-    def __init__(self, project: Project, contexts: ContextCatalog) -> None:
+    def __init__(self, project: Project, contexts: ContextCatalog, resources: Optional[Catalog] = None) -> None:
         super().__init__(project, {})
         self.contexts = contexts
+        self.resources = resources if resources is not None else load_catalog()
         self.taint = Taint(project, conservative=False)
         self.class_attributes = ClassAttributes(project)
         self.writes: List[Write] = []
@@ -203,7 +136,7 @@ class LeakInterpreter(Interpreter):
             if not d.path:
                 continue
             canon = self.project.canonical(d.path)
-            owner, method = _receiver(canon)
+            owner, method = receiver(canon)
             kind = self.owner_kind(owner) if owner else None
             if kind is None or kind.entry_decorator != method or owner is None:
                 continue
@@ -216,7 +149,7 @@ class LeakInterpreter(Interpreter):
     # --- the walk's hooks: what a block, a decision and an arm of an `if` keep ----------
     def entering_block(self, events: Sequence[Event], frame: Frame):  # type: ignore[override]
         saved = frame.done, frame.skipped
-        frame.done, frame.skipped = [], _subscript_bases(events)
+        frame.done, frame.skipped = [], subscript_bases(events)
         return saved
 
     def leaving_block(self, frame: Frame, saved) -> None:  # type: ignore[override]
@@ -425,14 +358,25 @@ class LeakInterpreter(Interpreter):
                 self._decisions_used.update(site for status, site in statuses
                                             if status == "req" and self.writes[site].how == DECIDED)
 
-    def namespace(self, canon: Optional[str], frame: Frame) -> Optional[str]:
-        """``globals()...`` in ``frame``'s module as a path into its namespace place."""
+    def namespace(self, canon: Optional[str], frame: Frame, e: Optional[Event] = None) -> Optional[str]:
+        """``globals()...`` in ``frame``'s module as a path into its namespace place;
+        ``vars(obj)...`` (``e`` the event it starts) as ``obj.__dict__...``, the object's
+        attributes (``named``)."""
         if canon is not None and (canon == _GLOBALS_CALL or canon.startswith(_GLOBALS_CALL + ".")):
             return f"{frame.module}:{NAMESPACE}" + canon[len(_GLOBALS_CALL):]
+        if canon is not None and e is not None and (canon == _VARS_CALL or canon.startswith(_VARS_CALL + ".")):
+            # the index keeps `vars(CURRENT).update` without its argument: the call of
+            # `vars` that starts the same expression says whose attributes they are
+            for x in reversed(frame.done):
+                if x.kind == "call" and x.span[:2] == e.span[:2] and inside(x.span, e.span) and x.args \
+                        and x.args[0] and len(x.args) == 1 \
+                        and self.project.canonical(x.path, frame.env) == _VARS_CALL[:-2]:
+                    obj = self.project.canonical(x.args[0], frame.env)
+                    return obj + ".__dict__" + canon[len(_VARS_CALL):] if obj else canon
         return canon
 
     def read_path(self, e: Event, state: State, frame: Frame) -> None:
-        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame)
+        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame, e)
         keytext = dict(e.consts).get("keytext")
         if canon and canon.endswith("__getitem__()") and keytext is None and self.taint.span(e.span, frame, frame.done):
             return  # `CACHE[event["id"]]`: a slot keyed by the request
@@ -475,7 +419,7 @@ class LeakInterpreter(Interpreter):
         return canon is not None and paths.is_global(canon) and is_stable(self.project, canon)
 
     def setitem(self, e: Event, state: State, frame: Frame) -> State:
-        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame)
+        canon = self.namespace(self.project.canonical(e.path, frame.env) if e.path else None, frame, e)
         base = self.place_of(canon)
         if base is None:
             return state
@@ -504,9 +448,16 @@ class LeakInterpreter(Interpreter):
         handled, state = self.context_module_call(callee, e, state, frame)
         if handled:
             return state
-        canon = self.namespace(canon, frame)
-        for variable in self.contexts.environ_read_by(callee, len(e.args) + len(e.kwargs) + 99 * len(e.starred)):
+        canon = self.namespace(canon, frame, e)
+        keywords = tuple(name for name, _ in e.kwargs)
+        for variable in self.contexts.environ_read_by(callee, len(e.args) + len(e.kwargs) + 99 * len(e.starred),
+                                                      keywords):
             # a library call that reads the environment behind the code's back
+            if variable == EVERY_VARIABLE:  # a child process: it inherits all of it
+                if e.starred:
+                    continue  # `run(cmd, **options)`: options may hold `env=`
+                self.read(state, ENVIRON, e, frame, f"`os.environ` through `{paths.display(e.path or '')}(...)`")
+                continue
             self.read(state, f"{ENVIRON}[{variable!r}]", e, frame,
                       f"`{variable}` through `{paths.display(e.path or '')}(...)`")
         if callee == "os.getenv" or callee == "os.environ.get":
@@ -515,7 +466,7 @@ class LeakInterpreter(Interpreter):
                 self.read(state, f"{ENVIRON}[{key}]", e, frame, f"`os.getenv({key})`" if callee == "os.getenv"
                           else f"`os.environ.get({key})`")
             return state
-        owner, method = _receiver(canon)
+        owner, method = receiver(canon)
         owner_place = self.place_of(owner) if owner else None
         if owner_place is not None and method:
             state = self.method_call(owner_place, method, e, state, frame)
@@ -559,7 +510,7 @@ class LeakInterpreter(Interpreter):
         if method in _SLOT_READS and key is not None and self.mapping(place):
             self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.{method}({key})`")
             return state
-        if method in _SLOT_READS and e.args and self.taint.path(e.args[0], frame):
+        if method in _SLOT_READS and e.args and self.taint.path(e.args[0], frame) and not self.client(place):
             return state  # `CACHE.get(event["id"])`: a slot keyed by the request
         if method in _SLOT_RESETS and key is None:
             return state
@@ -577,6 +528,20 @@ class LeakInterpreter(Interpreter):
             return True
         t = self.project.target(made_by)
         return (t.path if t is not None and t.kind == "external" else made_by) in _MAPPINGS
+
+    def client(self, place: str) -> bool:
+        """Whether ``place`` is an object the resource catalogue knows (an HTTP session, a
+        connection): its ``get(...)`` is a request it makes with everything it holds (the
+        session's headers and auth), whatever the arguments are: ``session.get(url)`` with a
+        URL built from the request is not a slot of a cache keyed by the request."""
+        if "[" in place or place == ENVIRON:
+            return False
+        expanded = self.project.expand_value(place)
+        made_by = paths.callable_of(expanded) if expanded else None
+        if made_by is None:
+            return False
+        t = self.project.target(made_by)
+        return self.resources.resource_for(t.path if t is not None and t.kind == "external" else made_by) is not None
 
     def context_verb(self, kind: ContextKind, place: str, method: str, e: Event, state: State, frame: Frame) -> State:
         tainted = self.taint.call(e, frame) or self.taint.span(e.span, frame, frame.done)
@@ -729,40 +694,6 @@ class LeakInterpreter(Interpreter):
         return join(exits) if exits else state
 
 
-def _subscript_bases(events: Sequence[Event]) -> Set[int]:
-    """The ``use``s of ``x`` (their ids) that ``x[...]`` (and ``del x[...]``) emits before
-    its own use of ``x.__getitem__()`` (or call of ``x.__delitem__``)."""
-    out: Set[int] = set()
-    for j, e in enumerate(events):
-        if e.kind == "use" and e.path and e.path.endswith(".__getitem__()"):
-            base = e.path[:-len(".__getitem__()")]
-        elif e.kind == "call" and e.path and e.path.endswith(".__delitem__"):
-            base = e.path[:-len(".__delitem__")]  # `del CTX["user"]`
-        else:
-            continue
-        for i in range(j - 1, max(-1, j - 12), -1):
-            x = events[i]
-            if not inside(x.span, e.span):
-                break
-            if x.kind == "use" and x.path == base:
-                out.add(id(x))
-                break
-    return out
-
-
-def _receiver(canon: Optional[str]) -> Tuple[Optional[str], str]:
-    """``app:CACHE.update`` -> (``app:CACHE``, ``update``)."""
-    if canon is None:
-        return None, ""
-    root, segs = paths.split(canon)
-    if not segs and ":" not in root and root[:1] not in "$%" and "." in root:
-        owner, _, method = root.rpartition(".")  # `os.environ.pop`: a dotted path is all root
-        return owner, method
-    if not segs or segs[-1] == "()":
-        return None, ""
-    return paths.join(root, segs[:-1]), segs[-1]
-
-
 class WriteShapes(ShapePrepass):
     """Can a handler reach anything that looks like a write of module state at all
     (an assignment or item store that is not to a bare local name, a merge or a
@@ -781,17 +712,18 @@ class WriteShapes(ShapePrepass):
         return e.kind == "setitem"
 
     def call_shaped(self, e: Event, last: str) -> bool:
-        return last in self.verbs or bool(e.path and e.path.startswith(ENVIRON))
+        # `setattr(State, "user", v)` is an attribute write (``lifetimes.setattr_assign``)
+        return last in self.verbs or bool(e.path and e.path.startswith(ENVIRON)) or e.path == "builtins.setattr"
 
 
 def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
-             shapes: WriteShapes) -> List[Tuple[Write, Read]]:
+             shapes: WriteShapes, resources: Optional[Catalog] = None) -> List[Tuple[Write, Read]]:
     """Each write of request data to module state in invocation N of ``handler`` with
     the read in N+1 that gets it (``shapes``, shared by a run's handlers, skips those
     that cannot reach such a write)."""
     if not shapes.reachable_from(handler):
         return []
-    interp = LeakInterpreter(project, contexts)
+    interp = LeakInterpreter(project, contexts, resources)
     if not replay_warm(interp, handler, {}):
         return []
     return [(interp.writes[site], read) for site, read in interp.reads.items()]

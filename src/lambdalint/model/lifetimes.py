@@ -15,6 +15,8 @@ live again, so the shapes AWS recommends are not reported.
 
 from __future__ import annotations
 
+import ast
+
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
@@ -25,6 +27,7 @@ from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
 from lambdalint.model.binding import decorator_wrapper, parameter_env, run_in_place
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
+from lambdalint.model.context_calls import context_calls
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
 
@@ -126,6 +129,27 @@ def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
     _add_derived(project, out)
     _add_holders(project, catalog, out)
     return out
+
+
+def setattr_assign(e: Event) -> Optional[Event]:
+    """``setattr(obj, "name", value)`` with a constant identifier as the ``assign`` event
+    of ``obj.name = value`` it is (None for any other event): the index records it as a
+    call, and a model that only follows assignments would not see the attribute change.
+    A name computed at run time stays a call (which attribute it sets is unknown)."""
+    if e.kind != "call" or e.path != "builtins.setattr" or len(e.args) != 3 or e.starred or e.kwargs:
+        return None
+    obj = e.args[0]
+    consts = dict(e.consts)
+    try:
+        name = ast.literal_eval(consts.get("#1", ""))
+    except (ValueError, SyntaxError):
+        return None
+    if obj is None or obj in ("None", "<const>") or not isinstance(name, str) or not name.isidentifier():
+        return None
+    value = e.args[2]
+    if value is None and "#2" in consts:
+        value = "None" if consts["#2"] == "None" else "<const>"
+    return Event("assign", e.span, path=f"{obj}.{name}", value=value)
 
 
 def _resource_kind(project: Project, catalog, value: Optional[str]):
@@ -396,6 +420,9 @@ class Interpreter(Walker):
     def step(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         kind = e.kind
         if kind == "call":
+            written = setattr_assign(e)
+            if written is not None:  # `setattr(State, "user", v)` is `State.user = v` to every model
+                return self.assign(written, state, frame), []
             return self.call(e, state, frame), []
         if kind == "use":
             self.use_path(e.path, state, frame, e.span)
@@ -675,14 +702,23 @@ class Interpreter(Walker):
                     if fn is not None and self.is_generator(fn) and len(frame.stack) < _MAX_DEPTH \
                             and (target.module, fn.qualname) not in frame.stack:
                         return self.enter_context_manager(fn, target, e, args, state, frame)
+        # `with UnitOfWork():` of a project class: its `__enter__` runs first, its `__exit__`
+        # on the way out (where it may close module state)
+        protocol = context_calls(self.project, e, frame.env) if one and not closes else None
+        if protocol is not None:
+            enter, exit_method = protocol
+            if enter is not None:
+                state = self.call(enter, state, frame)
 
         def exit_(s: State) -> State:
+            if protocol is not None and protocol[1] is not None:
+                s = self.call(protocol[1], s, frame)
             for t, shown, shape in closes:
                 how = f"leaving `with closing({shown}):`" if shape == WITH_CLOSING else f"leaving `with {shown}:`"
                 s = self.tear_down(t, s, frame, e.span, how, shape, shown, "with")
             return s
 
-        return self.with_body(e, (state, []), frame, left=exit_ if closes else None)
+        return self.with_body(e, (state, []), frame, left=exit_ if closes or protocol is not None else None)
 
     def is_generator(self, fn: Function) -> bool:
         key = id(fn)

@@ -80,6 +80,8 @@ class ShapePrepass:
                     if target is not None and target.kind in ("function", "class") and target.module:
                         qual = target.qualname if target.kind == "function" else f"{target.qualname}.__init__"
                         callees.append((target.module, qual))
+                        if target.kind == "class":  # (an instance a `with` enters runs these too)
+                            callees.extend(self._context_methods(target.module, target.qualname))
                         called = self.project.function(target.module, qual) if target.kind == "function" else None
                         if called is not None:  # `@memo def lookup`: a call of it runs memo's wrapper
                             callees.extend(w.key for w in decorator_wrappers(self.project, target.module, called))
@@ -89,8 +91,21 @@ class ShapePrepass:
                     callees.extend(self.by_name.get(last, ()))
             elif self.shaped(e):
                 shaped = True
+            elif e.kind == "with":  # `with UOW:`: a module-level instance's `__enter__`/`__exit__`
+                for ctx, _ in e.items:
+                    cls = self.project.instance_class(ctx) if ctx and paths.is_global(ctx) else None
+                    if cls is not None:
+                        callees.extend(self._context_methods(*cls))
             if shaped:
                 break
         result = (shaped, tuple(dict.fromkeys(callees)))
         self._summaries[key] = result
         return result
+
+    def _context_methods(self, module: str, qualname: str) -> List[Key]:
+        """The context-manager methods a project class defines."""
+        return [(module, f"{qualname}.{name}") for name in _CONTEXT_METHODS
+                if self.project.function(module, f"{qualname}.{name}") is not None]
+
+
+_CONTEXT_METHODS = ("__enter__", "__exit__", "__aenter__", "__aexit__")

@@ -33,7 +33,7 @@ from lambdalint.graph.routers import receiver, router_kind, routes
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.model.binding import callees
-from lambdalint.model.leaks import slot_key
+from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame, Interpreter, State, join, with_status
 from lambdalint.model.steps import Step
 from lambdalint.model.taint import inside
@@ -101,6 +101,19 @@ class _SnapWalk(Interpreter):
         """What a call means before the code it runs (``target``: what its path denotes)."""
         return state
 
+    def entry(self, handler: Handler, fn: Function, env: Dict[str, Optional[str]]) \
+            -> Tuple[str, Function, Dict[str, Optional[str]]]:
+        """Lambda passes the entry the event and the context: a further parameter keeps
+        the default ``def`` made at import (``def handler(event, context, node=uuid4())``)."""
+        module, entry, env = super().entry(handler, fn, env)
+        if entry is fn and fn.defaults:
+            given = fn.params[:3] if handler.receiver is not None and fn.takes_receiver else fn.params[:2]
+            env = dict(env)
+            for p, _ in fn.defaults:
+                if p not in given and env.get("$" + p) is None:
+                    env["$" + p] = paths.default_of(handler.module, fn.qualname, p)
+        return module, entry, env
+
     def call(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
         env = paths_only(frame.env)
         target = self.project.target(e.path, env) if e.path else None
@@ -114,7 +127,7 @@ class _SnapWalk(Interpreter):
             if t.kind == "class":
                 t = replace(t, path=paths.join(t.path, ["()", "__init__"]), qualname=qualname)
             if direct:
-                state = self.inline(fn, t, _with_defaults(fn, e), state, frame)
+                state = self.inline(fn, t, _with_defaults(fn, t, e), state, frame)
             else:  # run maybe, with unknown arguments
                 state = join([state, self.inline(fn, t, Event("call", e.span, path=e.path), state, frame)])
         return state
@@ -230,7 +243,7 @@ class RestoreWalk(_SnapWalk):
     def block(self, events: Sequence[Event], state: State, frame: Frame):  # type: ignore[override]
         if id(events) not in self._blocks:
             self._blocks[id(events)] = events
-            self._tests |= _tests(events)
+            self._tests |= _tests(events) | self._shuffled(events)
         return super().block(events, self.tagged(state, frame.trail), frame)
 
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
@@ -264,6 +277,8 @@ class RestoreWalk(_SnapWalk):
         if not refreshed:
             self.read(e.path, state, frame, e, key=dict(e.consts).get("#0") if e.path and e.path.endswith(".get") else None)
         for p in list(e.args) + [v for _, v in e.kwargs] + list(e.starred):
+            if p and refreshed and self.snapshot.resolve(p, frame.env) in refreshed:
+                continue  # `random.shuffle(REPLICAS)`: the call makes it again, whatever order it had
             self.read(p, state, frame, e, whole=True)
         return self.refresh(state, refreshed)
 
@@ -286,6 +301,21 @@ class RestoreWalk(_SnapWalk):
         finally:
             self._retrying.pop()
         return (self.refresh(fall, retried) if fall is not None else None), [self.refresh(r, retried) for r in rets]
+
+    def _shuffled(self, events: Sequence[Event]) -> Set[int]:
+        """The uses in ``events`` that only hand an object to a call that puts it in a
+        random order again (``random.shuffle(REPLICAS)``): no read of the old order."""
+        out: Set[int] = set()
+        catalog = self.snapshot.catalog
+        for x in events:
+            if x.kind != "call" or not x.path or not x.args or not x.args[0]:
+                continue
+            target = self.project.target(self.project.canonical(x.path) or x.path)
+            segs = paths.split(x.path)[1]
+            if (segs and segs[-1] in catalog.rearranging_methods) or (
+                    target is not None and target.kind == "external" and catalog.rearranges_first(target.path)):
+                out |= {id(u) for u in events if u.kind == "use" and u.path == x.args[0] and inside(u.span, x.span)}
+        return out
 
     # --- reads ------------------------------------------------------------------------
     def read(self, path: Optional[str], state: State, frame: Frame, e: Event, key: Optional[str] = None,
@@ -399,14 +429,17 @@ def _tests(events: Sequence[Event]) -> Set[int]:
     return out
 
 
-def _with_defaults(fn: Function, e: Event) -> Event:
+def _with_defaults(fn: Function, target: Target, e: Event) -> Event:
     """``e`` passing, as keywords, the parameters it leaves to a default that names a
-    module-level object (``def call_api(path, nonce=API_NONCE)``): the callee reads it."""
-    if not fn.default_paths or e.starred:
+    module-level object (``def call_api(path, nonce=API_NONCE)``), or to one made by a
+    call when ``def`` ran (``salt=os.urandom(16)``: its place, ``app:sign.__defaults__.salt``):
+    the callee reads it."""
+    if not (fn.default_paths or fn.defaults) or e.starred or e.opaque:
         return e
     params = fn.params[1:] if fn.takes_receiver else fn.params
     passed = set(params[:len(e.args)]) | {k for k, _ in e.kwargs}
-    extra = tuple((p, path) for p, path in fn.default_paths if p not in passed)
+    made = tuple((p, paths.default_of(target.module or "", fn.qualname, p)) for p, _ in fn.defaults)
+    extra = tuple((p, path) for p, path in fn.default_paths + made if p not in passed)
     return replace(e, kwargs=e.kwargs + extra) if extra else e
 
 

@@ -134,7 +134,9 @@ class SharedTmpInterpreter(TmpInterpreter):
             return "event"
         if held.startswith(_UNIQUE_CALLS) or held.startswith("<"):
             return "unique"
-        return "fixed" if is_stable(self.project, held) else "unique"
+        # one of a fixed few (a project enum's member, an element of a constant tuple) is as
+        # fixed as LAM203 takes it: each of those names is shared by concurrent requests
+        return "fixed" if is_stable(self.project, held) or self.same_each_invocation(arg, frame) else "unique"
 
     def per_request_key(self, span: Span) -> bool:
         """A subscript inside ``span`` by a key whose value is per request (``requestId``)."""
@@ -206,6 +208,8 @@ class SharedTmpInterpreter(TmpInterpreter):
             index, _, rest = held[len(_KEY):].partition(">")
             # `target.parent`, `path.name`: another path, or not a path
             return self.keys[int(index)] if not rest else None
+        if held.endswith("()") and held.count("(") == 1 and held[:1] not in "<$%":
+            return self.fixed_value(held, (0, 0, 0, 0), frame)  # `report_path()` that returns "/tmp/report.csv"
         if ":" not in held or "(" in held and not held.startswith("<"):
             return None
         text = self.fixed_value(held, (0, 0, 0, 0), frame)
@@ -342,6 +346,11 @@ class SharedTmpInterpreter(TmpInterpreter):
             return
         # any other call handed the name as it is (`s3.upload_file("/tmp/report.csv", ...)`)
         key = self.built(e.span)
+        for value in [*e.args, *(v for _, v in e.kwargs)] if key is None else ():
+            # `upload_file(report_path(), ...)`: a call's result is no read event of its own
+            key = self.name_of(value, frame) if value and value.endswith("()") else None
+            if key is not None:
+                break
         if key is not None:
             self.op(HANDED, key, e, frame)
 

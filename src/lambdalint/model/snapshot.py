@@ -38,7 +38,9 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
-from lambdalint.model.leaks import slot_key
+from lambdalint.model.class_attributes import ClassAttributes
+from lambdalint.model.init_sources import FROM_OS, rearranged, source_defaults
+from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame, Tracked, tracked_resources
 from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, memo_path, paths_only
 
@@ -82,6 +84,9 @@ class Captured:
         if self.path.endswith("]") and "[" in self.path:  # a slot: `CFG['run_id']`
             container, _, key = self.path.partition("[")
             return f"{paths.display(container)}[{key}"
+        default = paths.default_parts(self.path)
+        if default is not None:  # `app:sign.__defaults__.salt`: the parameter as the `def` spells it
+            return f"{paths.shown_qualname(default[0])}({default[1]}=...)"
         if ":" not in self.path and self.path.startswith(self.module + "."):
             return self.path[len(self.module) + 1:]  # a class attribute: `Config.INSTANCE`
         return paths.display(self.path)
@@ -131,6 +136,7 @@ class Snapshot:
             for b in bindings:
                 self._bound_at.setdefault((b.module, b.span), []).append(gpath)
         self._events: Dict[int, List[Event]] = {}
+        self.class_attributes = ClassAttributes(project)
 
     # --- init --------------------------------------------------------------------------
     def init(self, handler: Handler) -> _Init:
@@ -141,6 +147,7 @@ class Snapshot:
         state = _Init()
         walker = InitWalk(self, state)
         for module in self._import_order(handler.module):
+            self._init_defaults(module, state)  # made when each `def` runs, as the body runs
             walker.run(module, "<module>", {})
         self._hooks_by_decorator(self.project.import_closure(handler.module), state)
         for module, qualname, receiver in list(state.before):  # they run at the end of init
@@ -148,6 +155,10 @@ class Snapshot:
         self._add_connections(state)
         self._inits[handler.module] = state
         return state
+
+    def _init_defaults(self, module: str, state: _Init) -> None:
+        for gpath, generator, span, what in source_defaults(self, module):
+            state.captured[gpath] = Captured(gpath, GENERATOR if generator else VALUE, module, span, "<module>", what)
 
     def _import_order(self, module: str) -> List[str]:
         """The handler's import closure, each module after those it imports."""
@@ -176,8 +187,13 @@ class Snapshot:
         return order
 
     def resolve(self, path: Optional[str], env: Dict[str, Optional[str]]) -> Optional[str]:
-        """``path`` as it reads in a frame's ``env``: a canonical path, ``CONST``, or None."""
-        return resolve(self.project, path, env)
+        """``path`` as it reads in a frame's ``env``: a canonical path, ``CONST``, or None.
+        An attribute of a module-level instance that only its class sets
+        (``BACKOFF.rng`` for ``class Backoff: rng = random.Random()``) is the class's."""
+        found = resolve(self.project, path, env)
+        if found is None or found == CONST or not paths.is_global(found) or not paths.split(found)[1]:
+            return found
+        return self.class_attributes.through_instance(found) or found
 
     def init_assign(self, e: Event, frame: Frame, state: _Init) -> None:
         """An assignment init runs: what it captures, or makes again from something else."""
@@ -187,7 +203,7 @@ class Snapshot:
             return
         single = element_span(e) is not None or \
             sum(1 for x in self._fn_events(fn) if x.kind == "assign" and x.span == e.span) == 1
-        canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
+        canon = lambda p: self.resolve(p, frame.env)  # noqa: E731
         # a dict display is not unique itself: its slots may be (``setitem`` events follow)
         display = ("literal", "dict") in e.consts
         reasons = self._reasons(e, fn, canon, state.taint, id(frame), state.captured) if single and not display else ()
@@ -226,7 +242,7 @@ class Snapshot:
         if fn is None or container is None or not paths.is_global(container) or "()" in container:
             return
         key = slot_key(dict(e.consts).get("keytext") or "")
-        canon = lambda p: resolve(self.project, p, frame.env)  # noqa: E731
+        canon = lambda p: self.resolve(p, frame.env)  # noqa: E731
         own = not any(x.kind == "assign" and x.span == e.span for x in self._fn_events(fn))
         reasons = self._reasons(e, fn, canon, state.taint, id(frame), state.captured) if own else \
             self._value_reasons(e.value, canon, state, id(frame))
@@ -280,6 +296,10 @@ class Snapshot:
                 key = memo_path(target)
                 state.captured[key] = Captured(key, VALUE, frame.module, e.span, fn.qualname, reasons[0].text)
             return
+        shuffled = self._rearranged(e, fn, frame, state) if fn is not None and e.args and e.args[0] else None
+        if shuffled:
+            self._capture_rearranged(e, fn, frame, state, shuffled)  # type: ignore[arg-type]
+            return
         callee = target.path if target is not None and target.kind == "external" else None
         if callee is None or fn is None:
             return
@@ -291,7 +311,7 @@ class Snapshot:
             elif e.args and e.args[0]:
                 # a method of a library object (`register_after_restore(rng.seed)`), called
                 # with the arguments given after it: a call of its own
-                method = resolve(self.project, e.args[0], frame.env)
+                method = self.resolve(e.args[0], frame.env)
                 if method and method != CONST:
                     call = Event("call", e.span, path=method, args=e.args[1:], kwargs=e.kwargs,
                                  consts=tuple((k, v) for k, v in e.consts if not k.startswith("#")))
@@ -301,7 +321,7 @@ class Snapshot:
         source = self.catalog.source_for(callee)
         if source is None or source.section != "seed":
             return
-        seeded = self._seeded(e, source, fn, lambda p: resolve(self.project, p, frame.env),
+        seeded = self.seeded_by(e, source, fn, lambda p: self.resolve(p, frame.env),
                               state.taint, id(frame), state.captured)
         key = f"<seed:{source.name}>"
         if seeded:
@@ -309,6 +329,21 @@ class Snapshot:
                                            fn.qualname == "<module>" and e.stmt, source)
         else:
             state.captured.pop(key, None)  # seeded again with a constant: the same everywhere by design
+
+    def _rearranged(self, e: Event, fn: Function, frame: Frame, state: _Init) -> str:
+        return rearranged(self, e, fn, frame, state.captured, state.taint)
+
+    def _capture_rearranged(self, e: Event, fn: Function, frame: Frame, state: _Init, what: str) -> None:
+        """``random.shuffle(REPLICAS)`` at init: the object itself now holds the
+        snapshot's order (a local holds it for what the function returns)."""
+        arg = e.args[0] or ""
+        if arg[:1] == "%" and "." not in arg and "(" not in arg:
+            state.taint[(id(frame), arg)] = (Reason(what, False),)
+            return
+        gpath = self.resolve(arg, frame.env)
+        if gpath is None or gpath == CONST or "()" in gpath or not (paths.is_global(gpath) or self._class_attribute(gpath)):
+            return
+        state.captured[gpath] = Captured(gpath, VALUE, frame.module, e.span, fn.qualname, what)
 
     def _hook_receiver(self, hook: Target) -> Optional[str]:
         """For a method bound to a module-level instance (``register_after_restore(SAMPLER.reseed)``):
@@ -373,7 +408,7 @@ class Snapshot:
             self._events[id(fn)] = found
         return found
 
-    def _inner(self, fn: Function, e: Event) -> List[Event]:
+    def inner_events(self, fn: Function, e: Event) -> List[Event]:
         """The events evaluated for ``e``'s own expression: those inside its span."""
         span = element_span(e) or e.span  # an unpacked display's element: its own calls only
         start, end = span[:2], span[2:]
@@ -391,7 +426,7 @@ class Snapshot:
             return ()  # `open(f"/tmp/{uuid4()}")`, `Path(...)`: an object made from it is not unique itself
         reasons: List[Reason] = []
         reads: List[Optional[str]] = [e.value]
-        for x in self._inner(fn, e):
+        for x in self.inner_events(fn, e):
             reads.append(x.path)
             if x.kind != "call" or x.path is None:
                 continue
@@ -410,7 +445,7 @@ class Snapshot:
                     # same draw unless it is seeded again first (not what a fix re-runs)
                     reasons.append(Reason(f"{paths.display(target.path)}()", not source.draws_from))
                 elif source is not None and source.section == "generator":
-                    seeded = self._seeded(x, source, fn, canon, taint, frame_id, captured, depth)
+                    seeded = self.seeded_by(x, source, fn, canon, taint, frame_id, captured, depth)
                     if seeded:
                         reasons.append(Reason(f"{paths.display(target.path)}() {seeded}"))
             elif target is not None and target.kind == "function" and target.module and depth < _MAX_RETURN_DEPTH:
@@ -473,7 +508,7 @@ class Snapshot:
             return [Reason(f"`{paths.display(hit)}` ({captured[hit].what})", False)]
         return []
 
-    def _seeded(self, e: Event, source: Source, fn: Function, canon, taint, frame_id: int,
+    def seeded_by(self, e: Event, source: Source, fn: Function, canon, taint, frame_id: int,
                 captured: Dict[str, Captured], depth: int = 0) -> str:
         """How a generator or seed call is seeded, when that differs per environment:
         ``seeded from the operating system`` (no seed, or None), ``seeded from
@@ -497,7 +532,7 @@ class Snapshot:
         calls: List[str] = []
         resolved_arg = canon(arg) if arg else None
         prefixes = _call_prefixes(resolved_arg) if resolved_arg and resolved_arg != CONST else []
-        inner = [canon(x.path) for x in self._inner(fn, e) if x.kind == "call" and x.path]
+        inner = [canon(x.path) for x in self.inner_events(fn, e) if x.kind == "call" and x.path]
         if resolved_arg and paths.is_global(resolved_arg) and resolved_arg in self.project.bindings:
             inner += self._bound_calls(resolved_arg)  # `s = int(time.time())` at module level
         for resolved in prefixes + inner:
@@ -515,7 +550,7 @@ class Snapshot:
             fn = self.project.function(b.module, b.function)
             assign = next((x for x in self._fn_events(fn) if x.kind == "assign" and x.span == b.span), None) if fn else None
             if assign is not None:
-                out.extend(self.project.canonical(x.path) or "" for x in self._inner(fn, assign)
+                out.extend(self.project.canonical(x.path) or "" for x in self.inner_events(fn, assign)
                            if x.kind == "call" and x.path)
         return [c for c in out if c]
 
@@ -536,6 +571,11 @@ class Snapshot:
                         taint[(0, e.path)] = r
                     else:
                         taint.pop((0, e.path), None)
+                elif e.kind == "call" and e.args and e.args[0] and e.args[0][:1] == "%" and "." not in e.args[0]:
+                    # `random.shuffle(xs)`: the local returned holds a random order made here
+                    target = self.project.target(self.project.canonical(e.path) if e.path else None)
+                    if target is not None and target.kind == "external" and self.catalog.rearranges_first(target.path):
+                        taint[(0, e.args[0])] = (Reason(f"{paths.display(target.path)}() in place", False),)
                 elif e.kind == "return" and e.value not in (None, "None", "<const>"):
                     found = self._reasons(e, fn, self.project.canonical, taint, 0, {}, depth)
                     if found:
@@ -625,7 +665,7 @@ class Snapshot:
         if e.kind != "call" or e.path is None:
             return out
         if resolved is None and frame is not None:
-            resolved = resolve(self.project, e.path, frame.env)
+            resolved = self.resolve(e.path, frame.env)
         if callee is None and resolved and not paths.is_global(resolved):
             target = self.project.target(resolved)
             callee = target.path if target is not None and target.kind == "external" else None
@@ -638,6 +678,14 @@ class Snapshot:
         cleared = self.project.memo_cleared(resolved) if resolved and resolved.endswith(".cache_clear") else None
         if cleared is not None and cleared in captured:
             out.add(cleared)  # a memoised factory's connection forgotten: the next call connects again
+        if not connections_only and frame is not None and e.args and e.args[0] and resolved and resolved != CONST:
+            # shuffled again (in a hook, or by the handler first): the order is the environment's own
+            target = self.project.target(resolved) if not paths.is_global(resolved) else None
+            if (target is not None and target.kind == "external" and self.catalog.rearranges_first(target.path)) or \
+                    (paths.is_global(resolved) and _last_name(resolved) in self.catalog.rearranging_methods):
+                arg = self.resolve(e.args[0], frame.env)
+                if arg in captured and captured[arg].kind == VALUE:
+                    out.add(arg)
         if resolved is None or not paths.is_global(resolved):
             return out
         root, segs = paths.split(resolved)
@@ -656,7 +704,7 @@ class Snapshot:
         return out
 
 
-_FROM_OS = "seeded from the operating system"
+_FROM_OS = FROM_OS
 
 
 def _reseeds(catalog: SnapStartCatalog, c: Captured) -> Tuple[str, ...]:

@@ -11,7 +11,8 @@ from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
-from lambdalint.model.lifetimes import Interpreter, Site, Tracked, Use
+from lambdalint.model.lifetimes import Site, Tracked, Use
+from lambdalint.model.probes import ProbingInterpreter
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import all_live, replay_warm
 
@@ -41,7 +42,7 @@ def teardown_uses(project: Project, tracked: Dict[str, Tracked], handler: Handle
     handlers that cannot reach a teardown at all)."""
     if not shapes.reachable_from(handler):
         return []
-    interp = Interpreter(project, tracked)
+    interp = ProbingInterpreter(project, tracked)
     if not replay_warm(interp, handler, all_live(tracked)):
         return []
     return [(interp.sites[site_id], use) for site_id, use in interp.uses.items()]

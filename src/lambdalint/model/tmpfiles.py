@@ -35,13 +35,16 @@ from lambdalint.graph.entry import request_params
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import CONST, is_stable, resolve
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Span
+from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog, TmpApi
 from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame, GrowthInterpreter, Reset,
                                      paths_only, shared_prefix)
-from lambdalint.model.growth_guards import flag_guard
+from lambdalint.model.growth_guards import flag_guard, one_of_few
 from lambdalint.model.lifetimes import State, Step, with_status
+from lambdalint.model.tmp_bounds import bounds_removal
+from lambdalint.model.tmp_constants import fixed_text, returned_text
+from lambdalint.model.tmp_removals import catches_missing, removal_only
 from lambdalint.model.tmpnames import may_be_any, name_pattern, pattern_covers
 
 TMP = "<tmp>"  # env marker: a local holding a /tmp path that differs per invocation
@@ -197,19 +200,6 @@ def command_program(line: str) -> Optional[str]:
     return words[0].rsplit("/", 1)[-1] if words and words[0] != "{}" else None
 
 
-def fixed_text(tmppaths: List[Tuple[Event, bool]], span: Span, whole: bool = False) -> Optional[str]:
-    """The /tmp name built only from constants inside ``span``: the widest one (a
-    join's whole result, not its "/tmp" part). ``whole``: only when it is what ``span``
-    ends with (``p = Path("/tmp/x")``, not ``d = open("/tmp/x").read()``)."""
-    inside = [e for e, unique in tmppaths if _within(e.span, span)]
-    if not inside or any(unique for e, unique in tmppaths if _within(e.span, span)):
-        return None
-    widest = min(inside, key=lambda e: (e.span[0], e.span[1], -e.span[2], -e.span[3]))
-    if whole and (widest.span[2], widest.span[3]) != (span[2], span[3]):
-        return None
-    return widest.value if widest.value and widest.value.startswith("/tmp") else None
-
-
 class TmpInterpreter(GrowthInterpreter):
     def __init__(self, project: Project, catalog: GrowthCatalog, collections: Dict[str, Collection], **more) -> None:
         super().__init__(project, catalog, collections, **more)
@@ -241,6 +231,29 @@ class TmpInterpreter(GrowthInterpreter):
 
     def worth_replaying(self) -> bool:
         return bool(self.creations) or super().worth_replaying()
+
+    def exception_entry(self, e: Event, entry: State, body, raised, frame: GrowthFrame) -> State:  # type: ignore[override]
+        """``try: os.remove(p)`` / ``except FileNotFoundError:``: the handler meets what
+        the removal left (the exception means the file was not there)."""
+        handler_in = super().exception_entry(e, entry, body, raised, frame)
+        if body[0] is not None and removal_only(e, frame.module, self.removals) and catches_missing(e):
+            return body[0]
+        return handler_in
+
+    def inline(self, fn: Function, target, e: Event, state: State, frame: GrowthFrame,  # type: ignore[override]
+               on_yield=None, direct: bool = True) -> State:
+        """A called function's walk starts with nothing recent: what the caller's
+        statement built so far is matched by span, and the callee's spans (another
+        function, maybe another module) must not meet it (a name built from request
+        data in the caller's call made the callee's fixed database look per-invocation)."""
+        if on_yield is not None:  # (the caller's `with` body runs inside: it keeps its own)
+            return super().inline(fn, target, e, state, frame, on_yield, direct)
+        saved = (self.recent, self.held_reads, self.texts)
+        self.recent, self.held_reads, self.texts = [], [], []
+        try:
+            return super().inline(fn, target, e, state, frame, on_yield, direct)
+        finally:
+            self.recent, self.held_reads, self.texts = saved
 
     def invoke(self, handler, state: State) -> State:
         self.fresh()
@@ -280,9 +293,14 @@ class TmpInterpreter(GrowthInterpreter):
     def same_each_invocation(self, part: Optional[str], frame: GrowthFrame) -> bool:
         """A part of a /tmp name that is the same on every invocation of the environment:
         a stable value, or the process id (one process serves them all, so
-        ``f"/tmp/scratch-{os.getpid()}"`` is one file each invocation overwrites)."""
+        ``f"/tmp/scratch-{os.getpid()}"`` is one file each invocation overwrites), or
+        one of a fixed few (a project enum's member, ``h`` in ``for h in HEIGHTS``, unless
+        the handler grows ``HEIGHTS``): a few names, each overwritten."""
         held = resolve(self.project, part, frame.env)
-        return is_stable(self.project, held) or held is not None and held.startswith(_PROCESS_ID)
+        if is_stable(self.project, held) or held is not None and held.startswith(_PROCESS_ID):
+            return True
+        few = one_of_few(self.project, held)
+        return few is not None and not any(a.collection.path == few for a in self.adds)
 
     def unique_inside(self, span: Span) -> Optional[Event]:
         for e, unique in reversed(self.recent):
@@ -326,6 +344,10 @@ class TmpInterpreter(GrowthInterpreter):
         if resolved is not None and paths.is_global(resolved) and "(" not in resolved:
             if resolved not in self._bound_texts:
                 self._bound_texts[resolved] = self.bound_text(resolved)
+            return self._bound_texts[resolved]
+        if resolved is not None and resolved.endswith("()"):  # `report_path()` that returns "/tmp/report.csv"
+            if resolved not in self._bound_texts:
+                self._bound_texts[resolved] = returned_text(self.project, resolved, self.bound_text)
             return self._bound_texts[resolved]
         return None
 
@@ -710,6 +732,10 @@ class TmpInterpreter(GrowthInterpreter):
             return True
         if e.kind == "if" and any(
                 (resolve(self.project, t, frame.env) or t).rstrip("()").rsplit(".", 1)[-1] in _EXISTS for t in e.test):
+            return True
+        # `if shutil.disk_usage("/tmp").free < N: shutil.rmtree(CACHE)`: an eviction policy
+        # that bounds what it removes, as `if len(C) > N: C.clear()` bounds a collection
+        if e.kind == "if" and bounds_removal(self.project, self.catalog, frame.env, e):
             return True
         return super().covers(e, frame)
 

@@ -260,7 +260,7 @@ class Calls:
                     continue
             if method in self.catalog.store_methods:
                 handled = True
-                s = self.store(s, frame, receiver, list(e.args[-1:]) + [v for _, v in e.kwargs][-1:])
+                s = self.store(s, frame, receiver, self.stored(e, method, frame))
             elif method in self.catalog.read_methods:
                 handled = True
                 result = frozenset(self.atoms(receiver, s, frame)) - {NONE}
@@ -363,7 +363,7 @@ class Calls:
             return Outcome(states)
         if method is not None and receiver is not None and self.is_container(receiver, frame):
             if method in cat.store_methods:
-                return Outcome([self.store(s, frame, receiver, list(e.args[-1:])) for s in states])
+                return Outcome([self.store(s, frame, receiver, self.stored(e, method, frame)) for s in states])
             if method in cat.read_methods:
                 return Outcome([self.set_result(s, frame, e, self.atoms(receiver, s, frame) - {NONE}) for s in states])
             if method in ("clear",):
@@ -372,6 +372,13 @@ class Calls:
         if method is not None and receiver is not None and any(method in k.owner_finish for k in cat.kinds):
             states = [self.owner_finish(s, frame, receiver, method, e) for s in states]
         return Outcome([self.escape(s, frame, e) for s in states])
+
+    def stored(self, e: Event, method: str, frame: Frame) -> List[Optional[str]]:
+        """What a container's adding method puts in it: the element (its last argument),
+        and the key of ``setdefault(key, default)`` too (a dict holds its keys as it holds
+        its values), and the elements of a display added (``futures.append((fut, key))``)."""
+        values = list(e.args if method == "setdefault" else e.args[-1:]) + [v for _, v in e.kwargs][-1:]
+        return values + list(self.loose(e, frame))
 
     def is_container(self, receiver: str, frame: Frame) -> bool:
         """Whether ``receiver`` is a plain container (adding work to it holds the
@@ -429,7 +436,8 @@ class Calls:
 
     def argument_atoms(self, e: Event, state: State, frame: Frame) -> FrozenSet[Atom]:
         values = list(e.args) + [v for _, v in e.kwargs] + list(e.starred)
-        return frozenset(a for v in values for a in self.atoms(v, state, frame))
+        # (and the elements of its display arguments: `wait([a, b])`, model.work.displays)
+        return frozenset(a for v in values for a in self.atoms(v, state, frame)) | self.loose_atoms(e, state, frame)
 
     def consume(self, state: State, e: Event, frame: Frame) -> State:
         """A lazy result that waits as it is iterated (``Executor.map``'s), handed to

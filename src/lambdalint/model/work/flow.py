@@ -99,19 +99,36 @@ class ControlFlow(Walker):
     def step(self, e: Event, states: List[State], frame: Frame) -> Outcome:
         kind = e.kind
         if kind == "call":
-            return self.call(e, states, frame)
+            # (model.work.displays: the elements of its display arguments; its result may be one)
+            self.take_parts(e, frame)
+            called = self.call(e, states, frame)
+            if e.stmt:
+                self.clear_parts(frame)
+            elif e.path:
+                self.note_part(frame, e.span, f"{e.path}()")
+            return called
         if kind == "use":
+            if e.path:
+                self.note_part(frame, e.span, e.path)
             if e.awaited and e.path:
                 return self.await_path(e.path, states, frame, e)
             if e.path:
                 return Outcome([self.read(s, e.path, frame) for s in states])
             return Outcome(states)
         if kind == "assign":
+            self.take_parts(e, frame)
+            self.clear_parts(frame)
             return Outcome(self.assign(e, states, frame))
+        if kind == "setitem":
+            self.take_parts(e, frame)
+        self.clear_parts(frame)
         if kind == "setitem":
             if not e.path:
                 return Outcome(states)
-            out = [self.store(s, frame, e.path, [e.value]) for s in states]
+            # a dict holds its keys as it holds its values: `jobs[pool.submit(f, k)] = k`
+            # is waited for by `wait(jobs)`, `as_completed(jobs)`, `for f in jobs`; and a
+            # display put in holds its elements (`[(pool.submit(f, k), k) for k in keys]`)
+            out = [self.store(s, frame, e.path, [e.value, *e.args[:1], *self.loose(e, frame)]) for s in states]
             container = self.container_location(e.path, frame)
             if container is not None and paths.is_global(container) and ("key", "const") in e.consts:
                 # `_procs["r"] = Popen(...)` where the slot was just tested absent (model.work.kept)

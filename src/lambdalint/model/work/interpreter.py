@@ -36,6 +36,7 @@ from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 from lambdalint.model.work.calls import Calls
+from lambdalint.model.work.displays import Displays
 from lambdalint.model.work.flow import ControlFlow
 from lambdalint.model.work.kept import Keeping
 from lambdalint.model.steps import Step
@@ -47,7 +48,7 @@ from lambdalint.model.work.state import (
 )
 
 
-class Interpreter(Calls, ControlFlow, Keeping):
+class Interpreter(Calls, ControlFlow, Keeping, Displays):
     def __init__(self, project: Project, catalog: WorkCatalog, rearming: Optional[Rearming] = None) -> None:
         self.project = project
         self.catalog = catalog
@@ -59,6 +60,8 @@ class Interpreter(Calls, ControlFlow, Keeping):
         self.findings: Dict[Tuple[int, str], Finding] = {}
         self.budget = BUDGET
         self._result_lines: Dict[str, int] = {}
+        self._parts: Dict[int, List[Tuple[Span, str]]] = {}  # (model.work.displays)
+        self._loose: Dict[Tuple[int, Span], Tuple[str, ...]] = {}
         self._relevant: Dict[Tuple[str, str], bool] = {}
         self._summaries: Dict[Tuple, Tuple[list, list, FrozenSet[int]]] = {}
         self._spawned: List[int] = []  # items in the order their spawning calls ran
@@ -313,7 +316,7 @@ class Interpreter(Calls, ControlFlow, Keeping):
         unpack = next((mark for k, mark in e.consts if k == "unpack"), None)
         unpacks = next((name for k, name in e.consts if k == "unpacks"), None)
         for s in states:
-            atoms = self.atoms(value, s, frame) if value is not None else EMPTY
+            atoms = self.atoms(value, s, frame) if value is not None else self.display_atoms(e, s, frame) or EMPTY
             if unpack is not None and value and value.endswith("()") and not value.endswith(".__getitem__()"):
                 # `stop, worker = start()`: each name gets its own element of what it returned
                 atoms = unpacked(atoms, slots_of(s, f"{frame.uid}@{value}"), unpack)

@@ -1,0 +1,91 @@
+"""What an accessor of a module-level instance gives.
+
+``REPO.conn`` where ``conn`` is a ``@property`` of the instance's project class, and
+``REPO.get_conn()`` where ``get_conn`` is a method, are what the method returns with
+``self`` bound to the instance, when that is module state (``app:REPO._conn``, set by
+``__init__``): closing ``REPO.conn`` closes ``REPO._conn``. A module-level getter
+function is the same thing without a receiver (``Project.returns``).
+
+Only the class's own methods are read (an inherited accessor is not followed), and
+only a return of module state counts: an accessor that makes a new object on each
+call (``return sqlite3.connect(...)``) gives no place. A property is read through only
+when its body just returns (reading it runs no code the walks would see, such as a
+re-creation of the connection when it is closed); a method is called, so its body runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from lambdalint.index import paths
+from lambdalint.index.facts import Function, iter_events
+
+# decorators that make a method read as an attribute
+PROPERTY_DECORATORS = frozenset({"builtins.property", "property"})
+
+Canonical = Callable[[str, Optional[Dict[str, Optional[str]]]], Optional[str]]
+
+
+def returned_global(fn: Function, env: Dict[str, Optional[str]], canonical: Canonical) -> Optional[str]:
+    """The module-level place (or call result) ``fn`` returns, read in ``env`` (its
+    parameters' values), following its locals; a module-level place wins over a
+    call's result."""
+    env = dict(env)
+    result = None
+    for e in iter_events(fn.body):
+        if e.kind == "assign" and e.path and e.path[:1] == "%":
+            env[e.path] = canonical(e.value, env) if e.value and e.value not in ("None", "<const>") else None
+        elif e.kind == "return" and e.value and e.value not in ("None", "<const>"):
+            canon = canonical(e.value, env)
+            if canon is not None and (paths.is_global(canon) or canon.endswith("()")):
+                result = canon
+                if paths.is_global(canon):
+                    break
+    return result
+
+
+def is_property(fn: Function) -> bool:
+    return any(d.path in PROPERTY_DECORATORS and not d.called for d in fn.decorators)
+
+
+def accessor_call(fn: Function, segs: List[str]) -> Optional[List[str]]:
+    """The segments after the accessor ``segs[0]`` when ``fn`` (that method) is read
+    as one: a property read (``REPO.conn.x``) or a call without arguments
+    (``REPO.conn().x``); None otherwise."""
+    if is_property(fn):
+        # a property read is no call: the walks do not run its body, so one that does
+        # more than return a place (re-creates it when closed) is not read through
+        plain = all(e.kind in ("use", "return") for e in iter_events(fn.body))
+        return segs[1:] if plain else None
+    if segs[1:2] == ["()"] and len(fn.params) == 1:  # only `self`: the same object each call
+        return segs[2:]
+    return None
+
+
+def receiver_env(fn: Function, obj: str) -> Dict[str, Optional[str]]:
+    return {"$" + fn.params[0]: obj} if fn.params else {}
+
+
+def through_accessor(project: Any, path: str, depth: int,
+                     cache: Dict[Tuple[str, str, str], Optional[str]]) -> str:
+    """``path`` with an accessor of a module-level instance replaced by the place it
+    returns: ``app:REPO.conn`` (a property) or ``app:REPO.conn()`` (a method taking
+    only ``self``) -> ``app:REPO._conn``; ``path`` itself otherwise. ``project`` is
+    the ``lambdalint.graph.link.Project`` (its ``instance_class``, ``function`` and
+    ``canonical``); ``cache`` keeps what each accessor returns per instance."""
+    root, segs = paths.split(path)
+    if not segs or segs[0] in ("()", "__getitem__") or not paths.is_global(root):
+        return path
+    cls = project.instance_class(root)
+    fn = project.function(cls[0], f"{cls[1]}.{segs[0]}") if cls is not None else None
+    rest = accessor_call(fn, segs) if fn is not None else None
+    if rest is None:
+        return path
+    key = (cls[0], fn.qualname, root)
+    if key not in cache:
+        cache[key] = None  # recursion guard: `return self.conn`
+        cache[key] = returned_global(fn, receiver_env(fn, root), project.canonical)
+    returned = cache[key]
+    if returned is None or not paths.is_global(returned):
+        return path
+    return project.canonical(paths.join(returned, rest), None, depth + 1) or path
