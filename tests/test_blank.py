@@ -11,14 +11,16 @@ from typing import Optional
 import pytest
 
 import lambdalint.index.build as build
-from lambdalint.index import blank
+from lambdalint.index import blank, guard, via_cst
 from lambdalint.index.source import decode_source
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def facts_both_ways(monkeypatch, data: bytes, min_nodes: int = 1):
-    """(facts without blanking, facts with, the bytes libcst got)."""
+    """(facts without blanking, facts with, the bytes libcst got), through the
+    libcst path; and the ast front end, which reads the same displays as blanked
+    (``blank.blanked_displays``), gives the facts of the blanked file."""
     monkeypatch.setattr(blank, "MIN_NODES", min_nodes)
     got = {}
 
@@ -26,11 +28,20 @@ def facts_both_ways(monkeypatch, data: bytes, min_nodes: int = 1):
         got["bytes"] = blank.blank_constant_displays(data, text, tree)
         return got["bytes"]
 
-    monkeypatch.setattr(build, "blank_constant_displays", lambda data, text, tree: data)
-    plain = build.index_source(data, "m.py", "m")
-    monkeypatch.setattr(build, "blank_constant_displays", spy)
-    blanked = build.index_source(data, "m.py", "m")
+    monkeypatch.setattr(via_cst, "blank_constant_displays", lambda data, text, tree: data)
+    plain = _through_libcst(data)
+    monkeypatch.setattr(via_cst, "blank_constant_displays", spy)
+    blanked = _through_libcst(data)
+    assert build.index_source(data, "m.py", "m") == blanked  # (the check path)
     return plain, blanked, got.get("bytes", data)
+
+
+def _through_libcst(data: bytes):
+    text = decode_source(data)
+    refusal, tree = guard.measure(text)
+    if refusal is not None:
+        return build.index_source(data, "m.py", "m")
+    return via_cst.index_with_libcst(data, text, tree, "m.py", "m", False)
 
 
 CASES = {

@@ -9,7 +9,8 @@ one at fault.
 - Paths that yield no Python file (all git-ignored or excluded, or none there)
   are an error that says why (exit 2), not "All checks passed! (0 files)".
 - A reader that goes away (``| head -1``): exit 141, nothing printed.
-- A file CPython accepts and libcst rejects is libcst's limit, not a syntax error.
+- A file CPython accepts and libcst rejects is read through ``ast``; one that only
+  libcst could read and cannot is libcst's limit, not a syntax error.
 """
 
 from __future__ import annotations
@@ -164,11 +165,12 @@ def test_ctrl_c_at_a_moment_after_launch(big, delay):
 
 
 @posix_only
-@pytest.mark.parametrize("module", ["click.core", "lambdalint.cli.commands", "libcst"])
+@pytest.mark.parametrize("module", ["click.core", "lambdalint.cli.commands", "lambdalint.index.from_ast"])
 def test_ctrl_c_while_lambdalint_starts(tmp_path, module):
-    """While click, lambdalint and libcst are imported. ``-X importtime`` reports
-    each import as it ends, so the Ctrl-C is sent during start-up however slow
-    the machine is."""
+    """While click, lambdalint and the index's front end (imported when the
+    first file is indexed; libcst no longer is, on this path) are imported.
+    ``-X importtime`` reports each import as it ends, so the Ctrl-C is sent
+    during start-up however slow the machine is."""
     write(tmp_path, {"app.py": BAD})
     proc = _start(["check", "--no-cache", str(tmp_path)], ["-X", "importtime"])
     while True:
@@ -390,7 +392,17 @@ def _libcst_version() -> str:
     return version("libcst")
 
 
-def test_valid_python_libcst_rejects_is_its_limit_not_a_syntax_error(tmp_path):
+def _through_libcst(monkeypatch) -> None:
+    """Send every file to the libcst path, as a shape the ast front end does not read would be."""
+    from lambdalint.index import from_ast
+
+    def leave_to_libcst(*args, **kwargs):
+        raise from_ast.Unsupported("simulated")
+
+    monkeypatch.setattr(from_ast, "convert", leave_to_libcst)
+
+
+def test_valid_python_libcst_rejects_is_its_limit_not_a_syntax_error(tmp_path, monkeypatch):
     import ast
 
     import libcst
@@ -402,6 +414,12 @@ def test_valid_python_libcst_rejects_is_its_limit_not_a_syntax_error(tmp_path):
         pass
     else:
         pytest.skip("this libcst parses the construct; test_a_rejection_of_valid_python covers the message")
+    # the check path reads it through ast: analysed, nothing to say about the parser
+    write(tmp_path, {"app.py": PARENTHESISED_TARGET})
+    result = _check(["--output-format", "json", str(tmp_path)])
+    assert not [d for d in json.loads(result.stdout) if d["code"] == "LAM001"]
+    # a file that only libcst could read: libcst's limit, said so
+    _through_libcst(monkeypatch)
     message = _lam001(tmp_path, PARENTHESISED_TARGET)["message"]
     # the headline; what libcst said and that the file was not analysed are its notes when it is long
     assert message.startswith(f"valid Python that libcst {_libcst_version()} cannot parse")
@@ -413,12 +431,13 @@ def test_a_rejection_of_valid_python(tmp_path, monkeypatch):
     """Whatever construct libcst lacks: simulated, so that the test holds on any libcst."""
     import libcst
 
-    from lambdalint.index import build
+    from lambdalint.index import via_cst
 
     def reject(source, *args, **kwargs):
         raise libcst.ParserSyntaxError("expected something else", lines=["x = 1\n"], raw_line=1, raw_column=0)
 
-    monkeypatch.setattr(build.cst, "parse_module", reject)
+    _through_libcst(monkeypatch)
+    monkeypatch.setattr(via_cst.cst, "parse_module", reject)
     message = _lam001(tmp_path, "def handler(event, context):\n    return 1\n")["message"]
     # longer than a headline may be: that the file was not analysed becomes a note
     assert message == f"valid Python that libcst {_libcst_version()} cannot parse: expected something else"

@@ -1,8 +1,8 @@
 """An indexing worker forked as the command line starts, before anything else loads.
 
 After an edit, a run indexes the changed files in a worker (``IndexAhead``),
-and that worker's first job is importing libcst: about as long as the rest of
-the run's critical path. Forked when the run knows what changed, it would
+and that worker's first job is importing the indexer (libcst too, once, when
+a file is left to it: ``lambdalint.index.build``). Forked when the run knows what changed, it would
 start a sixth of a second late (the command line, the settings and the run
 memo come first); forked here, its import runs while the parent reads them.
 The parent then either hands it the files (``take``) or kills it (``discard``):
@@ -230,7 +230,8 @@ def _serve(work: int, answers: int) -> None:
     import pickle
 
     gc.enable()
-    import lambdalint.index.build  # noqa: F401 - libcst: the import this process exists to make early
+    import lambdalint.index.build  # noqa: F401 - the import this process exists to make early
+    import lambdalint.index.from_ast  # noqa: F401 - (imported on the first file otherwise)
     from lambdalint.cache.fill import index_batch
     from lambdalint.cache.store import content_hash
     from lambdalint.project.sourcefile import Unreadable, read_source

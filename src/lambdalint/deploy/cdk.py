@@ -34,7 +34,7 @@ from lambdalint.project.root import inside
 
 # Read with the standard library's ``ast``: a CDK app is read for a few literal
 # arguments, which needs no concrete syntax tree, and a run over a CDK project
-# then does not load libcst until it indexes the handlers' code.
+# needs no libcst (nor does the index, unless a file is left to it).
 
 _LAMBDA_MODULES = ("aws_cdk.aws_lambda",)
 _PYTHON_MODULES = ("aws_cdk.aws_lambda_python_alpha", "aws_cdk.aws_lambda_python")

@@ -12,7 +12,7 @@ Must not write a file that does not parse, a partial file, or anything outside t
 # compared with the originals. A file that a fix must not write (outside the
 # project root, through a symlink or otherwise, or no regular file) is not fixed
 # at all: its findings stay, with a warning that says why. With
-# ``lambdalint.index``, the only stage that imports libcst.
+# ``lambdalint.index``, the only other stage that may import libcst.
 
 from __future__ import annotations
 

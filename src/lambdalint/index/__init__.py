@@ -1,13 +1,10 @@
 """The index stage: source bytes in, ``ModuleFacts`` out, per file (parallel, cached).
 Takes one file's bytes and its module name; gives its facts (and the cheap first-pass scan).
-The only stage (with fix/) that imports libcst, and only on first use: a cached run never pays for it.
+The walk reads its own syntax tree (``syntax``), made from CPython's ``ast`` tree
+(``from_ast``); libcst (``via_cst``, ``from_cst``) only for a file the ast front end
+leaves to it, imported then: a run whose files all read through ``ast``, or come from
+the cache, never pays for it. With fix/, the only stage that may import libcst.
 """
-
-# The index stage: source bytes in, ``ModuleFacts`` out. The only stage (with
-# ``lambdalint.fix``) that knows libcst.
-#
-# ``libcst`` is imported on the first call of ``index_source``, not on import of
-# this package: a run whose facts all come from the cache never pays for it.
 
 from __future__ import annotations
 

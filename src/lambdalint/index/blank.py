@@ -48,16 +48,50 @@ def blank_constant_displays(data: bytes, text: str, tree: ast.Module) -> bytes:
     """``data`` with the items of its large constant displays blanked; ``data``
     itself when there are none, or when the text does not encode back to the
     same bytes (so that nothing but the blanks can change)."""
+    found = _blankable(data, text, tree)
+    if found is None:
+        return data
+    encoding, lines, regions = found
+    return _blanked(lines, [r for _, r in regions]).encode(encoding)
+
+
+class Blanking:
+    """The choice ``blank_constant_displays`` makes, display by display, for the
+    ast front end (``from_ast``), which meets every display anyway and reads the
+    ones chosen as blanked: its facts are those of the libcst path, without a
+    second walk of the tree, and the tables cost it no conversion. It asks about
+    the displays the walk of ``_displays`` would meet: not inside a decorator or
+    another blanked display."""
+
+    def __init__(self, data: bytes, text: str) -> None:
+        self.data = data
+        self.text = text
+        self._lines: Optional[List[str]] = None
+        self._round_trips: Optional[bool] = None
+
+    def blanks(self, node: ast.expr, parent: ast.AST, in_test: bool) -> bool:
+        """Whether ``node`` (a child of ``parent``; in an ``if``/``while`` test) is blanked."""
+        if not _qualifies(node, parent) or in_test and _size_of(node) <= _ARGUMENT_DISPLAY_KEPT:
+            return False
+        if _shaped_size(node) < MIN_NODES:
+            return False
+        if self._round_trips is None:
+            self._round_trips = _round_trip(self.data, self.text) is not None
+            self._lines = _lines(self.text)
+        return self._round_trips and _region(node, self._lines) is not None  # type: ignore[arg-type]
+
+
+def _blankable(data: bytes, text: str, tree: ast.Module) -> Optional[Tuple[str, List[str], List[Tuple[ast.expr, _Region]]]]:
+    """(encoding, lines, [(display, region to blank)]), or None when nothing is blanked."""
     nodes = [n for n in _displays(tree) if _size(n) >= MIN_NODES]
     if not nodes:
-        return data
+        return None
     known = _round_trip(data, text)
     if known is None:
-        return data
-    encoding = known[0]
+        return None
     lines = _lines(text)
-    regions = [r for r in (_region(n, lines) for n in nodes) if r is not None]
-    return _blanked(lines, regions).encode(encoding) if regions else data
+    regions = [(n, r) for n, r in ((n, _region(n, lines)) for n in nodes) if r is not None]
+    return (known[0], lines, regions) if regions else None
 
 
 def _displays(tree: ast.AST) -> Iterator[ast.expr]:
@@ -147,6 +181,23 @@ def _parenthesized(node: ast.Tuple) -> bool:
 
 def _size(node: ast.AST) -> int:
     return sum(1 for _ in ast.walk(node))
+
+
+def _shaped_size(node: ast.AST) -> int:
+    """``_size`` of a display that qualifies (literals, displays and signed numbers
+    only), without ``ast.walk``: the ast front end asks it of every such display."""
+    kind = type(node)
+    if kind is ast.Constant:
+        return 1
+    if kind is ast.List or kind is ast.Tuple:
+        return 2 + sum(_shaped_size(e) for e in node.elts)  # (2: the node and its ``ctx``)
+    if kind is ast.Set:
+        return 1 + sum(_shaped_size(e) for e in node.elts)
+    if kind is ast.Dict:
+        return 1 + sum(_shaped_size(k) for k in node.keys) + sum(_shaped_size(v) for v in node.values)
+    if kind is ast.UnaryOp:
+        return 2 + _shaped_size(node.operand)
+    return _size(node)
 
 
 def _round_trip(data: bytes, text: Optional[str] = None) -> Optional[Tuple[str, str]]:

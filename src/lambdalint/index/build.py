@@ -1,27 +1,21 @@
-"""One walk over a libcst tree that turns a module into ``ModuleFacts``."""
+"""One walk over a module's syntax tree that turns it into ``ModuleFacts``.
+
+The tree comes from CPython's ``ast`` (``from_ast``: the tree ``guard.measure``
+made anyway) and only falls back to libcst (``via_cst``) for a file ``ast``
+cannot parse on this Python, or a shape the ast front end leaves to libcst: a
+run whose files all read through ``ast`` never imports libcst.
+"""
 
 from __future__ import annotations
 
 import ast
-import re
-from typing import Optional
-import warnings
 
-import libcst as cst
-
-from lambdalint.index.facts import ModuleFacts, Problem, Span
+from lambdalint.index.facts import ModuleFacts, Problem
 from lambdalint.index import guard
-from lambdalint.index.mentions import mentioned_names
-from lambdalint.index.blank import blank_constant_displays, blank_long_concatenations
-from lambdalint.index.positions import node_spans
-from lambdalint.index.walker import Walker
-from lambdalint.index.source import (
-    decode_failure, decode_source, mixed_newlines, noqa_reach, same_newlines, suppression_comments,
-)
-
-CONST_NODES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
-NO_SPAN: Span = (0, 0, 0, 0)
-
+from lambdalint.index.blank import Blanking
+from lambdalint.index.module_facts import facts_of
+from lambdalint.index.srcscan import Unsupported
+from lambdalint.index.source import decode_failure, decode_source
 
 def index_source(data: bytes, path: str, module: str, is_package: bool = False) -> ModuleFacts:
     """Index one file's bytes. Never raises for bad input: a file that cannot be
@@ -38,97 +32,24 @@ def index_source(data: bytes, path: str, module: str, is_package: bool = False) 
         refusal, measured = guard.measure(text)
     if refusal is not None:  # libcst would crash, hang or exhaust memory on it
         return ModuleFacts(path, module, is_package, problem=Problem("LAM001", refusal.message, refusal.line, refusal.column))
-    # the items of constant tables tell the index nothing, and cost libcst the most memory
-    blanked = blank_constant_displays(data, text, measured) if measured is not None else data
-    del measured  # not held while libcst parses
-    try:
-        return _index_parsed(data, text, path, module, is_package, blanked)
-    except RecursionError:
-        pass
-    try:
-        # deep but bounded by the guard: try again with room to recurse
-        return guard.run_deep(_index_parsed, data, text, path, module, is_package, blanked)
-    except RecursionError:
-        # Python 3.12 caps what even that room allows: a long implicit string
-        # concatenation is the usual cause, and can be made one string
-        flat = blank_long_concatenations(blanked)
-        if flat is None:
-            raise
-        return guard.run_deep(_index_parsed, data, text, path, module, is_package, flat)
-
-
-def _index_parsed(data: bytes, text: str, path: str, module: str, is_package: bool,
-                  blanked: Optional[bytes] = None) -> ModuleFacts:
-    try:
-        tree = _parse(data, blanked)
-    except cst.ParserSyntaxError as exc:
-        if not mixed_newlines(data):
-            return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
-        try:  # one ending for all lines keeps every line and column where it was
-            tree = cst.parse_module(same_newlines(data))
-        except cst.ParserSyntaxError:
-            return ModuleFacts(path, module, is_package, problem=_syntax_problem(text, exc))
-    walker = Walker(module, is_package, node_spans(tree))
-    walker.walk_module(tree)
-    noqa, file_noqa = suppression_comments(text)
-    return ModuleFacts(
-        path=path,
-        module=module,
-        is_package=is_package,
-        functions=walker.functions,
-        classes=walker.classes,
-        globals=tuple(sorted(n for n, w in walker.resolver.module_scope.names.items() if w == "var")),
-        imports=tuple(sorted(walker.imports)),
-        imported=walker.imported_names(),
-        noqa=noqa,
-        file_noqa=file_noqa,
-        noqa_from=noqa_reach(text, noqa),
-        mentioned=mentioned_names(text),
-    )
-
-
-def _parse(data: bytes, blanked: Optional[bytes]) -> cst.Module:
-    if blanked is not None and blanked is not data:
+    if measured is not None:
         try:
-            return cst.parse_module(blanked)
-        except cst.ParserSyntaxError:
-            pass  # reported as the file itself has it
-    return cst.parse_module(data)
+            return _index_ast(data, measured, text, path, module, is_package)
+        except Unsupported:
+            pass  # a shape the ast front end leaves to libcst
+        except RecursionError:
+            try:  # deep but bounded by the guard: try again with room to recurse
+                return guard.run_deep(_index_ast, data, measured, text, path, module, is_package)
+            except (Unsupported, RecursionError):
+                pass
+    from lambdalint.index import via_cst  # (imports libcst: only for the files that need it)
+
+    return via_cst.index_with_libcst(data, text, measured, path, module, is_package)
 
 
-def _syntax_problem(text: str, exc: "cst.ParserSyntaxError") -> Problem:
-    """Describe what libcst rejected. CPython's own parser (only run on this
-    error path) decides whether it is a syntax error, and places errors more
-    precisely than libcst's; what it accepts is libcst's limit, not the file's
-    fault, and is called so (``(x): int = 1`` is valid, and libcst 1.9 rejects it)."""
-    hint = " (a Python 2 file?)" if _looks_like_python2(text) else ""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes and the like are not ours to report
-            ast.parse(text)
-    except SyntaxError as err:
-        return Problem("LAM001", f"syntax error: {err.msg}{hint}", err.lineno or 1, max((err.offset or 1) - 1, 0))
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    else:
-        return Problem("LAM001", f"valid Python that libcst {_libcst_version()} cannot parse: "
-                       f"{str(exc.message).splitlines()[0]}; lambdalint cannot analyse this file",
-                       exc.raw_line, exc.raw_column)
-    first = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
-    return Problem("LAM001", f"syntax error: {first}{hint}", exc.raw_line, exc.raw_column)
+def _index_ast(data: bytes, tree: ast.Module, text: str, path: str, module: str, is_package: bool) -> ModuleFacts:
+    from lambdalint.index import from_ast
 
-
-def _libcst_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("libcst")
-    except Exception:  # noqa: BLE001 - metadata missing or unreadable: say so rather than fail
-        return "(unknown version)"
-
-
-_PY2 = re.compile(r"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+\w+\s*,\s*\w+\s*:)", re.M)
-
-
-def _looks_like_python2(text: str) -> bool:
-    return bool(_PY2.search(text))
+    # constant tables read as the libcst path reads them, blanked (``blank``): the same facts
+    syntax_tree, code_for = from_ast.convert(tree, text, Blanking(data, text))
+    return facts_of(syntax_tree, code_for, text, path, module, is_package)

@@ -6,7 +6,7 @@ import re
 import string
 from typing import Callable, List, Optional, Sequence, Tuple
 
-import libcst as cst
+from lambdalint.index import syntax as cst
 
 from lambdalint.index.facts import Event
 from lambdalint.index.literals import (CONST_NODES, const_items, const_positionals, target_names, element_of,

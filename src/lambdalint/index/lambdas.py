@@ -14,29 +14,22 @@ or a class) is left to what it is handed to.
 
 from __future__ import annotations
 
-from typing import Callable, Dict
+from typing import Callable
 
-import libcst as cst
-
-from lambdalint.index.facts import Span
+from lambdalint.index import syntax as cst
 
 
-def module_lambda(node: cst.Assign, positions: Dict[int, Span], define: Callable[[cst.FunctionDef], None]) -> bool:
+def module_lambda(node: cst.Assign, define: Callable[[cst.FunctionDef], None]) -> bool:
     """Whether ``node`` is ``name = lambda params: body``; if so, the ``def`` it stands
-    for is handed to ``define`` (``Walker.stmt_function``). Its ``return`` has the lambda
-    body's span (the synthetic statement is added to ``positions``; the parameters and
-    the body are the lambda's own nodes, with theirs)."""
+    for is handed to ``define`` (``Walker.stmt_function``). It has the statement's span,
+    its ``return`` the lambda body's (the parameters and the body are the lambda's own
+    nodes, with theirs)."""
     if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name) \
             or not isinstance(node.value, cst.Lambda):
         return False
     lam = node.value
-    returned = cst.Return(value=lam.body)
-    line = cst.SimpleStatementLine(body=[returned])
-    made = cst.FunctionDef(name=node.targets[0].target, params=lam.params, body=cst.IndentedBlock(body=[line]))
-    body_span = positions.get(id(lam.body))
-    if body_span is not None:
-        positions[id(returned)] = positions[id(line)] = body_span
-    if id(node) in positions:
-        positions[id(made)] = positions[id(node)]
+    returned = cst.Return(lam.body, lam.body.span)
+    made = cst.FunctionDef(node.targets[0].target, lam.params, cst.IndentedBlock([returned], lam.body.span), [],
+                           False, node.span)
     define(made)
     return True

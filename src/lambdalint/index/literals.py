@@ -1,10 +1,10 @@
-"""Small pure readings of libcst nodes: constants, names, parameters, targets."""
+"""Small pure readings of syntax nodes: constants, names, parameters, targets."""
 
 from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
-import libcst as cst
+from lambdalint.index import syntax as cst
 
 from lambdalint.index.facts import Span
 

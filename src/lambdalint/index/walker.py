@@ -1,11 +1,12 @@
-"""The one walk over a libcst module: functions, classes, statements and bindings
-become ``ModuleFacts`` events (expressions are read by ``Expressions``)."""
+"""The one walk over a module's syntax tree (``lambdalint.index.syntax``, from either
+front end): functions, classes, statements and bindings become ``ModuleFacts``
+events (expressions are read by ``Expressions``)."""
 
 from __future__ import annotations
 
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-import libcst as cst
+from lambdalint.index import syntax as cst
 
 from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span, body_summary
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
@@ -19,10 +20,10 @@ from lambdalint.index.literals import (
 
 
 class Walker(Expressions):
-    def __init__(self, module: str, is_package: bool, positions: Dict[int, Span]) -> None:
+    def __init__(self, module: str, is_package: bool, code_for: Callable[[cst.CSTNode], str]) -> None:
         self.module = module
         self.is_package = is_package
-        self.positions = positions
+        self.source_of = code_for  # a node's source text, as the front end that made the tree knows it
         self.resolver = Resolver(module)
         self.functions: Dict[str, Function] = {}
         self.classes: Dict[str, ClassInfo] = {}
@@ -31,7 +32,6 @@ class Walker(Expressions):
         self.out: List[Event] = []
         self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
         self.test_paths: Optional[List[str]] = None
-        self.module_node: Optional[cst.Module] = None
         self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
         self.comprehension_names: set = set()  # the targets of the comprehensions being walked
         self.free_calls: set = set()  # enclosing functions' parameters the function being walked calls
@@ -45,12 +45,12 @@ class Walker(Expressions):
         ))
 
     # --- positions ---------------------------------------------------------------
-    def span(self, node: cst.CSTNode) -> Span:
-        return self.positions.get(id(node), NO_SPAN)  # (``node_spans``: by identity)
+    @staticmethod
+    def span(node: cst.CSTNode) -> Span:
+        return node.span  # (NO_SPAN for a node the walk made itself)
 
     # --- module and functions ---------------------------------------------------------
     def walk_module(self, tree: cst.Module) -> None:
-        self.module_node = tree
         self.out = []
         self.block(tree.body)
         self.functions["<module>"] = Function("<module>", "<module>", (1, 0, 1, 0), (), False, (), tuple(self.out))
@@ -101,7 +101,7 @@ class Walker(Expressions):
             name=name,
             span=self.span(node.name),
             params=params,
-            is_async=node.asynchronous is not None,
+            is_async=node.asynchronous,
             decorators=decorators,
             body=body,
             class_name=class_name,
@@ -219,7 +219,7 @@ class Walker(Expressions):
         return (("text", text),) if text and len(text) <= 80 else ()
 
     def code_for(self, node: cst.CSTNode) -> str:
-        code = self.module_node.code_for_node(node) if self.module_node is not None else ""
+        code = self.source_of(node)
         return code if len(code) <= 200 and "\n" not in code else ""
 
     # --- statements ----------------------------------------------------------------
@@ -242,11 +242,8 @@ class Walker(Expressions):
         result, self.out = tuple(self.out), saved
         return result
 
-    def simple_line(self, node: cst.SimpleStatementLine) -> None:
-        for small in node.body:
-            handler = _SMALL.get(type(small))
-            if handler is not None:
-                handler(self, small)
+    def simple_suite(self, node: cst.SimpleStatementSuite) -> None:
+        self.block(node.body)
 
     def stmt_expr(self, node: cst.Expr) -> None:
         value = node.value
@@ -258,7 +255,7 @@ class Walker(Expressions):
             self.value(value)
 
     def stmt_assign(self, node: cst.Assign) -> None:
-        if self.scope.kind == "module" and module_lambda(node, self.positions, self.stmt_function):
+        if self.scope.kind == "module" and module_lambda(node, self.stmt_function):
             return  # `handler = lambda event, context: ...` is a `def` (index.lambdas)
         if self.scope.kind == "module" and isinstance(node.value, cst.Dict):
             self.module_dict(node)
@@ -544,7 +541,7 @@ class Walker(Expressions):
 
     def stmt_import_from(self, node: cst.ImportFrom) -> None:
         target = dotted_name(node.module) if node.module is not None else None
-        base = absolute_module(self.module, self.is_package, len(node.relative), target)
+        base = absolute_module(self.module, self.is_package, node.relative, target)
         if isinstance(node.names, cst.ImportStar):
             self.imports.add(base)
             return
@@ -589,7 +586,7 @@ class Walker(Expressions):
         body, self.out = tuple(self.out), saved
         orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()
         self.emit(Event("loop", self.span(node), value=iterable, body=body, orelse=orelse,
-                        awaited=node.asynchronous is not None))
+                        awaited=node.asynchronous))
 
     def stmt_try(self, node: cst.Try) -> None:
         body = self.sub_block(node.body)
@@ -649,7 +646,7 @@ class Walker(Expressions):
             if item.asname is not None:
                 self.bind_target(item.asname.name, entered, node)
         body = self.sub_block(node.body)
-        self.emit(Event("with", self.span(node), items=tuple(items), body=body, awaited=node.asynchronous is not None))
+        self.emit(Event("with", self.span(node), items=tuple(items), body=body, awaited=node.asynchronous))
 
     def stmt_match(self, node: cst.CSTNode) -> None:
         self.value(node.subject)  # type: ignore[attr-defined]
@@ -753,8 +750,7 @@ _AUG_OPS = {
 }
 
 _STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
-    cst.SimpleStatementLine: Walker.simple_line,
-    cst.SimpleStatementSuite: Walker.simple_line,  # (the same small statements, after a colon)
+    cst.SimpleStatementSuite: Walker.simple_suite,  # (small statements after a colon)
     cst.If: Walker.stmt_if,
     cst.While: Walker.stmt_while,
     cst.For: Walker.stmt_for,
@@ -762,13 +758,9 @@ _STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
     cst.With: Walker.stmt_with,
     cst.FunctionDef: Walker.stmt_function,
     cst.ClassDef: Walker.stmt_class,
-}  # type: ignore[dict-item]
-if hasattr(cst, "TryStar"):
-    _STATEMENTS[cst.TryStar] = Walker.stmt_try  # type: ignore[assignment]
-if hasattr(cst, "Match"):
-    _STATEMENTS[cst.Match] = Walker.stmt_match  # type: ignore[assignment]
-
-_SMALL: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
+    cst.TryStar: Walker.stmt_try,
+    cst.Match: Walker.stmt_match,
+    # the small statements: a suite lists them itself (no line holds them)
     cst.Expr: Walker.stmt_expr,
     cst.Assign: Walker.stmt_assign,
     cst.AnnAssign: Walker.stmt_annassign,

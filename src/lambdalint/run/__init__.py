@@ -3,7 +3,7 @@ check -> suppress.
 
 Cost grows with the code handlers can reach, not with the repository: every
 file gets the cheap first pass (``lambdalint.index.scan``, cached), and only the
-files ``lambdalint.graph.prune`` selects get the libcst index (cached, on a process
+files ``lambdalint.graph.prune`` selects get the full index (cached, on a process
 pool when there is enough of it). Facts, never trees, cross process boundaries.
 """
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from lambdalint.cache.memo import Changes, Memo
 
 # Below these amounts of work a process pool costs more than it saves
-# (starting workers, and each one importing libcst, ≈0.35 s).
+# (starting workers, which import the indexer: they are forked, so little more).
 POOL_MIN_SCAN_BYTES = 2_000_000
 POOL_MIN_INDEX_BYTES = 400_000
 

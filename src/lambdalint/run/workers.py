@@ -182,9 +182,9 @@ class IndexAhead:
     A run after an edit learns which files changed as soon as it compares their
     stamps with the run memo's, long before it needs their facts: it checks the
     deployment files, names the modules, reads the first pass and the facts it
-    holds, selects. Meanwhile a forked process imports libcst and indexes the
+    holds, selects. Meanwhile a forked process imports the indexer and indexes the
     changed files (storing their facts as the index stage does). This process
-    never imports libcst, and the parse costs no wall time of its own on a
+    never imports the indexer, and the parse costs no wall time of its own on a
     machine with two CPUs or more. Where nothing is started, or the worker dies
     (killed, out of memory), every answer is ``None`` and the run indexes the
     files itself, as before.
@@ -214,7 +214,7 @@ class IndexAhead:
     def start(self, files: Sequence[Tuple[str, bytes, SourceFile]], cache: Cache, verbose: bool) -> None:
         """Index ``files`` ((entry key, bytes, source)) in a forked process, now:
         the one forked as the command line started (``lambdalint.prefork``,
-        its libcst import under way) when there is one."""
+        its imports under way) when there is one."""
         if not files or not cache.prepare():
             return
         from lambdalint import prefork
