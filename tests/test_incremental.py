@@ -392,7 +392,8 @@ def _summary_edits(root: Path) -> List[Tuple[str, str, Callable[[], None]]]:
             src / "unreached.py", "    conn.close()", "    conn.close()\n    return 1")),
         ("a changed descriptor", "", lambda: _replace(root / "template.yaml", "Handler: reports.build",
                                                         "Handler: unreached.close_it")),
-        ("an edit after the descriptor changed", "kept", lambda: _append(src / "unreached.py", "\n\nX = 1\n")),
+        # (a call: `X = 1` is an inert binding nothing names, which the run memo answers)
+        ("an edit after the descriptor changed", "kept", lambda: _append(src / "unreached.py", "\n\nX = len('x')\n")),
     ]
 
 
