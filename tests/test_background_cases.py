@@ -1751,3 +1751,19 @@ def test_continue_goes_back_to_the_loop_with_the_child_still_running(tmp_path):
             return {}
     """})
     assert d.code == "LAM305" and d.line == 6
+
+
+def test_an_executor_imported_from_another_module_is_shown_where_it_was_made(tmp_path):
+    """`from pool import EXECUTOR`: the finding shows the executor made at import in
+    pool.py, as for one made in the handler's own module, rather than saying it is no
+    `with` block (a review's finding on the message)."""
+    from helpers import lint
+
+    (d,) = lint(tmp_path, {
+        "pool.py": "from concurrent.futures import ThreadPoolExecutor\n\nEXECUTOR = ThreadPoolExecutor(max_workers=2)\n",
+        "app.py": "from pool import EXECUTOR\n\n\ndef write(x):\n    print(x)\n\n\n"
+                  "def lambda_handler(event, context):\n    EXECUTOR.submit(write, event['id'])\n    return {'ok': True}\n",
+    })
+    assert d.code == "LAM303"
+    assert any(lab.path.endswith("pool.py") and "created at import" in lab.text for lab in d.labels), d.labels
+    assert not any("not a `with` block" in n for n in d.notes)

@@ -280,7 +280,10 @@ def _within(inner: Span, outer: Span) -> bool:
 
 def _made(project: Project, path: Optional[str]) -> Optional[Tuple[str, Span]]:
     """Where a module-level object (an executor, a loop) was made: (module, span)."""
-    if path is None or not paths.is_global(path):
+    if path is None:
+        return None
+    path = project.canonical(path) or path  # (`from pool import EXECUTOR`: where pool made it)
+    if not paths.is_global(path):
         return None
     root = paths.split(path)[0]
     bindings = sorted(project.bindings.get(path, ()) or project.bindings.get(root, ()),

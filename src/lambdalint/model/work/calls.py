@@ -55,6 +55,13 @@ class Calls:
         root, segs = paths.split(path)
         method = segs[-1] if segs and segs[-1] != "()" else None
         receiver = paths.join(root, segs[:-1]) if method is not None else None
+        if method is None and path and ":" not in root and root[:1] not in "$%":
+            # `from pool import EXECUTOR`: `pool.EXECUTOR.submit` is a method of `pool:EXECUTOR`
+            canon = self.project.canonical(path, frame.env)
+            if canon is not None and paths.is_global(canon):
+                croot, csegs = paths.split(canon)
+                if csegs and csegs[-1] != "()":
+                    method, receiver = csegs[-1], paths.join(croot, csegs[:-1])
 
         # 1. a method of work the states hold: t.start(), t.join(), f.result(), tasks.append(t)
         if receiver is not None and any(self.item_atoms(receiver, s, frame) for s in states):
