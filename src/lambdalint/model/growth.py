@@ -48,7 +48,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
-from lambdalint.model.binding import callees, receiver_of, run_in_place
+from lambdalint.model.binding import arguments, callees, receiver_of, run_in_place
 from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -125,6 +125,9 @@ class GrowthFrame(Frame):
     # where each local was last bound, in the order the walk met the bindings: a key
     # named by the same local is the same key only while no binding came between
     bound: Dict[str, Span] = field(default_factory=dict)
+    # parameters given a caller's local or parameter: the key identity of that value
+    # (``lambdalint.model.keyed_evictions``), so that two callees given one id agree
+    key_origins: Dict[str, Tuple[str, str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -206,6 +209,7 @@ class GrowthInterpreter(Interpreter):
         self.grown: Dict[int, Tuple[Step, ...]] = {}
         self.bounded: Dict[str, str] = {}
         self.keyed_evictions = KeyedEvictions()  # (bound or not once every key added is known)
+        self.first_met: Dict[Tuple[str, Tuple[str, str, str]], str] = {}  # (collection, key) -> added/evicted
         self.recent_calls: List[Event] = []
         self.resets: Dict[Tuple[str, Span, str], Reset] = {}
         # scopes whose undos hold after them whichever way they went (``covers``): the
@@ -221,6 +225,7 @@ class GrowthInterpreter(Interpreter):
         if fn is None:
             return state
         state = _without_keys(state)  # what a key overwrites is what this invocation added
+        self.first_met = {}
         env = entry_env(handler, fn)
         # Lambda passes (event, context) only: the parameters after them hold their defaults
         # (not one the framework fills: a route's `cache: Cache = Depends(get_cache)` holds
@@ -441,7 +446,10 @@ class GrowthInterpreter(Interpreter):
             return state  # `if len(CACHE) < N:`: bounded
         keys = frozenset(s for s in now if s[0] == KEYED)
         if why == VARIES:
-            self.keyed_evictions.add(c.path, key_id(frame.module, frame.function.qualname if frame.function else None, key))
+            identity = self.key_identity(frame, key)
+            self.keyed_evictions.add(c.path, identity)
+            if identity is not None:
+                self.first_met.setdefault((c.path, identity), "added")
         if why == VARIES and key is not None:
             root = paths.split(key)[0]
             same = (frame.stack, key, resolve(self.project, key, frame.env), frame.bound.get(root))
@@ -508,12 +516,12 @@ class GrowthInterpreter(Interpreter):
             return self.reset(c, e, state, frame, how)
         if method in c.kind.evicts:
             key_arg = e.args[0] if method in KEY_NAMING and e.args else None
-            # removing a key this invocation added (`finally: INFLIGHT.pop(mid)`) bounds it;
-            # removing one before adding it back may only make room for it (``keyed_evictions``)
-            added_here = any(st[0] == KEYED and st[1][0][0] == frame.stack and st[1][0][1] == key_arg
-                             for st in state.get(c.path, ()))
-            keyed = None if added_here else key_id(frame.module, frame.function.qualname if frame.function else None,
-                                                   key_arg)
+            keyed = self.key_identity(frame, key_arg) if key_arg is not None else None
+            # removing a key this invocation added first (`finally: INFLIGHT.pop(rid)`) bounds
+            # it; removing one before adding it back may only make room for it
+            # (``keyed_evictions``): which came first is what the walk met first
+            if keyed is not None and self.first_met.setdefault((c.path, keyed), "evicted") == "added":
+                keyed = None
             if not self.keyed_evictions.evicted(c.path, keyed, how):
                 self.bounded.setdefault(c.path, how)
         elif method in c.kind.grows:
@@ -521,6 +529,13 @@ class GrowthInterpreter(Interpreter):
         elif method in c.kind.grows_by_key and varies:
             return self.grew(c, e, state, frame, how, VARIES, key, name)
         return state
+
+    def key_identity(self, frame: GrowthFrame, key: Optional[str]):
+        """What a key argument is the same value as: a parameter given the caller's local
+        is that local (`seen_recently(mid)` deletes the key `remember(mid)` adds)."""
+        if key is not None and key in frame.key_origins:
+            return frame.key_origins[key]
+        return key_id(frame.module, frame.function.qualname if frame.function else None, key)
 
     def call(self, e: Event, state: State, frame: GrowthFrame) -> State:  # type: ignore[override]
         state = self.growth_call(e, state, frame)
@@ -670,6 +685,11 @@ class GrowthInterpreter(Interpreter):
         callee = GrowthFrame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, qualname),),
                              on_yield, frame.calls + ((frame.module, e.span, callee_text),), frame.trail,
                              function=fn, guards=frame.guards)
+        if direct:
+            for name, arg in arguments(fn, e):
+                origin = self.key_identity(frame, arg)
+                if origin is not None:
+                    callee.key_origins[name] = origin
         fall, returns = self.block(fn.body, state, callee)
         exits = [s for s in [fall, *returns] if s is not None]
         return join(exits) if exits else state

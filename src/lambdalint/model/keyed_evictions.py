@@ -4,9 +4,11 @@
 handler adds: a "TTL" that deletes an entry when the same id arrives again, and then
 sets it again (``if SEEN.get(mid) is stale: del SEEN[mid]`` / ``SEEN[mid] = now``),
 gains one key per new id for ever. So an eviction by a key (``__delitem__``, ``pop(k)``,
-``discard(k)``, ``remove(k)``) that is a local or parameter of the function that also
-adds that very key to the same collection is no bound; one by another key (a sweep
-over the keys, an LRU's ``popitem``) is.
+``discard(k)``, ``remove(k)``) that the invocation meets before it adds that very key
+to the same collection is no bound; one of a key it added first (``finally:
+INFLIGHT.pop(rid)``), or by another key (a sweep over the keys, an LRU's ``popitem``),
+is. A key is a local or parameter of the function, or, for a parameter given a
+caller's local, that local (``seen_recently(mid)`` and ``remember(mid)`` agree).
 """
 
 from __future__ import annotations
