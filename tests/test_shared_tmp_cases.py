@@ -395,7 +395,7 @@ def test_model_records_the_ordered_operations(tmp_path, monkeypatch):
     """What the checks query: one invocation's operations on shared names, in order,
     with the decisions of their paths."""
     from lambdalint.checks import shared_tmp as check_module
-    from lambdalint.model.shared_tmp import EXISTS, HANDED, WRITE, shared_tmp_of
+    from lambdalint.model.shared_tmp import EXISTS, READ, WRITE, shared_tmp_of
 
     records = []
 
@@ -418,8 +418,9 @@ def test_model_records_the_ordered_operations(tmp_path, monkeypatch):
     assert d.code == "LAM603" and d.line == 7  # created in place when absent (the early return)
     (record,) = records
     ops = [(op.kind, op.key, op.span[0]) for op in record.ops]
+    # (the command is given a name the code wrote before: it reads it)
     assert ops == [(EXISTS, "/tmp/{event['user']}.png", 5), (WRITE, "/tmp/{event['user']}.png", 7),
-                   (HANDED, "/tmp/{event['user']}.png", 9)]
+                   (READ, "/tmp/{event['user']}.png", 9)]
     assert [step[2] for step in record.ops[1].trail] == ["exits-if"]  # written only when it was not there
     assert record.ops[1].checked == 0 and not record.locked
 

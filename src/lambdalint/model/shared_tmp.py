@@ -305,10 +305,14 @@ class SharedTmpInterpreter(TmpInterpreter):
             # a fixed /tmp name among the command's words: one the code wrote before is its
             # input (`subprocess.run(["etl", "--config", CFG])`), any other its output
             # (`subprocess.run(["wkhtmltopdf", src, OUT])`); LAM203 reads the words so too
-            for word in (self.command_line(e, frame, command) or "").split():
-                if word.startswith("/tmp/") and not any(c in word for c in "{}*?["):
-                    written = any(o.kind == WRITE and o.key == word for o in self.ops)
-                    self.op(READ if written else WRITE, word, e, frame)
+            words = [w for w in (self.command_line(e, frame, command) or "").split()
+                     if w.startswith("/tmp/") and not any(c in w for c in "{}*?[")]
+            # and a word the command is given as a name (`settings.PDF_OUT`), read just before
+            words += [o.key for o in self.ops if o.kind == HANDED and o.module == frame.module
+                      and within(o.span, e.span) and o.key not in words]
+            for word in words:
+                written = any(o.kind == WRITE and o.key == word for o in self.ops)
+                self.op(READ if written else WRITE, word, e, frame)
             return
         for role, kind in (("check", EXISTS), ("reader", READ)):
             api = self.api(role, callee, method if receiver is not None else None)
