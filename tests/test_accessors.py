@@ -71,3 +71,23 @@ def test_an_accessor_of_an_instance_imported_from_another_module(tmp_path):
             """),
     }
     assert [d.code for d in lint(tmp_path, files)] == ["LAM101"]
+
+
+@pytest.mark.parametrize("init,reported", [
+    ("        self.conn = CONN", True),                                   # every instance holds CONN
+    ("        self.conn = psycopg2.connect('dsn')", False),               # its own connection
+    ("        self.conn = CONN\n\n    def use_other(self):\n        self.conn = psycopg2.connect('dsn')", False),
+    ("        if CONN:\n            self.conn = CONN", False),          # (set on one path only)
+])
+def test_an_instance_made_per_call_holds_what_its_init_sets(tmp_path, init, reported):
+    """``UnitOfWork().finish()`` closes ``self.conn``: when ``__init__`` sets it to the
+    module's connection (and no other method rebinds it), that is closing the module's
+    connection (a review miss)."""
+    code = (
+        "import psycopg2\n\nCONN = psycopg2.connect('dsn')\n\n\n"
+        "class UnitOfWork:\n    def __init__(self):\n" + init + "\n\n"
+        "    def finish(self):\n        self.conn.close()\n\n\n"
+        "def handler(event, context):\n    CONN.cursor().execute('SELECT 1')\n    UnitOfWork().finish()\n"
+    )
+    codes = [d.code for d in lint(tmp_path, {"app.py": code})]
+    assert ("LAM101" in codes) is reported, code

@@ -27,6 +27,7 @@ from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Binding, Project, iter_events
 from lambdalint.model.binding import decorator_wrapper, parameter_env, run_in_place
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
+from lambdalint.graph.accessors import constructor_alias
 from lambdalint.model.context_calls import context_calls
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
@@ -297,6 +298,7 @@ class Interpreter(Walker):
         # error; the environment stays warm, and the next invocation starts from them)
         self._catching: List[List[State]] = []
         self.escaped: List[State] = []
+        self._aliases: Dict[Tuple[str, str, str], Optional[str]] = {}  # (``constructor_alias``)
         # parent path -> the tracked objects made from it, transitively
         self._derived: Dict[str, List[str]] = {}
         for t in tracked.values():
@@ -454,8 +456,12 @@ class Interpreter(Walker):
 
     def split_tracked(self, canon: Optional[str]) -> Tuple[Optional[Tracked], List[str]]:
         """The tracked resource ``canon`` starts with, and the segments after it."""
-        if canon is None or not paths.is_global(canon):
+        if canon is None:
             return None, []
+        if not paths.is_global(canon):
+            # `UnitOfWork().conn.close()` where `__init__` sets `self.conn = CONN`
+            alias = constructor_alias(self.project, canon, self._aliases)
+            return self.split_tracked(alias) if alias is not None else (None, [])
         # `for c in POOL.values(): c.close()`: each value is a slot of the container;
         # so is what `POOL.get(key)` and `POOL.pop(key)` give (``removed_slot``), when
         # the container keeps a resource (`session.get(url)` is a request)
