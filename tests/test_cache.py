@@ -191,12 +191,15 @@ def test_a_run_from_the_cache_does_not_import_libcst(tmp_path):
         "except SystemExit as exc:\n"
         "    print('exit', exc.code)\n"
         "print('libcst imported:', 'libcst' in sys.modules)\n"
+        "print('indexer imported:', 'lambdalint.index.from_ast' in sys.modules)\n"
     )
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     runs = [subprocess.run([sys.executable, "-c", script, str(tmp_path / "c"), str(tmp_path / "p")],
                            capture_output=True, text=True, env=env) for _ in range(2)]
-    assert "libcst imported: True" in runs[0].stdout  # cold: it had to index
+    # cold: it had to index, from CPython's ast (libcst is not imported even then)
+    assert "indexer imported: True" in runs[0].stdout and "libcst imported: False" in runs[0].stdout
     assert "libcst imported: False" in runs[1].stdout, runs[1].stdout + runs[1].stderr
+    assert "indexer imported: False" in runs[1].stdout, runs[1].stdout + runs[1].stderr
     assert "exit 1" in runs[1].stdout and "LAM101" in runs[1].stdout
 
 
