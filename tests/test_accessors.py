@@ -77,7 +77,7 @@ def test_an_accessor_of_an_instance_imported_from_another_module(tmp_path):
     ("        self.conn = CONN", True),                                   # every instance holds CONN
     ("        self.conn = psycopg2.connect('dsn')", False),               # its own connection
     ("        self.conn = CONN\n\n    def use_other(self):\n        self.conn = psycopg2.connect('dsn')", False),
-    ("        if CONN:\n            self.conn = CONN", False),          # (set on one path only)
+    ("        if CONN:\n            self.conn = CONN", True),           # (the only value it is ever given)
 ])
 def test_an_instance_made_per_call_holds_what_its_init_sets(tmp_path, init, reported):
     """``UnitOfWork().finish()`` closes ``self.conn``: when ``__init__`` sets it to the

@@ -109,12 +109,11 @@ def _at_end_of_finally(fn: Function, guarded: Event, local: str, lines: List[str
     if not any(e.kind == "assign" and e.path == local and e.span[2] < guarded.span[0] for e in fn.body):
         return None
     header = next((s for text, s in guarded.marks if text == "finally"), None)
-    statements = [e for e in guarded.final if _is_statement(e)]
-    if header is None or not statements or statements[0].span[0] <= header[0]:
+    end = _end_of_block(guarded.final, header[0]) if header is not None else None
+    if end is None:
         return None  # ``finally: stop.set()`` on one line: no line to add below
-    last = max(e.span[2] for e in iter_events(guarded.final))
-    indent = statements[0].span[1]
-    return Edit((last + 1, 0, last + 1, 0), "".join(" " * indent + text + "\n" for text in lines))
+    line, indent = end
+    return Edit((line, 0, line, 0), "".join(" " * indent + text + "\n" for text in lines))
 
 
 def _is_statement(e: Event) -> bool:
@@ -162,8 +161,13 @@ def insertion_points(fn: Function) -> Dict[Span, Tuple[int, int]]:
 
 def end_of_body(fn: Function) -> Optional[Tuple[int, int]]:
     """Where a statement can be appended to ``fn``'s body: (line, indentation)."""
-    statements = [e for e in fn.body if _is_statement(e)]
-    if not statements or statements[0].span[0] <= fn.span[0]:
+    return _end_of_block(fn.body, fn.span[0])
+
+
+def _end_of_block(block: Sequence[Event], header_line: int) -> Optional[Tuple[int, int]]:
+    """The line after ``block`` and its indentation, when its statements start below
+    its header (on ``header_line``); None for a block on the header's line."""
+    statements = [e for e in block if _is_statement(e)]
+    if not statements or statements[0].span[0] <= header_line:
         return None
-    last = max(e.span[2] for e in iter_events(fn.body))
-    return last + 1, statements[0].span[1]
+    return max(e.span[2] for e in iter_events(tuple(block))) + 1, statements[0].span[1]

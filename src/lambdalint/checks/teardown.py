@@ -27,10 +27,8 @@ from lambdalint.report.diagnostics import ERROR, IMPORT, INVOCATION, NEXT, WARNI
 from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Binding, Project, iter_events
-from lambdalint.model.lifetimes import Site, Tracked, Use, as_written, tracked_resources
+from lambdalint.model.lifetimes import SLOT, Site, Tracked, Use, as_written, tracked_resources
 from lambdalint.model.teardowns import TeardownShapes, teardown_uses
-
-_SLOT = ".__getitem__()"  # a value kept in a container (``lambdalint.model.lifetimes``)
 
 RULES = (
     RuleInfo("LAM101", "closed-global-resource", ERROR,
@@ -160,8 +158,8 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
                                             for a in dict.fromkeys((alias, ""))], cut="start")
             labels.append(place(project, use.module, use.span,
                                 f"`{through}` used here on the next invocation{in_fn}", NEXT))
-        elif use.reset_to_none and t.path.endswith(_SLOT):  # taken out of its container
-            owner = paths.display(t.path[:-len(_SLOT)])
+        elif use.reset_to_none and t.path.endswith(SLOT):  # taken out of its container
+            owner = paths.display(t.path[:-len(SLOT)])
             headline = fit_named(written, *[lambda w, a=a: f"`{w}` is {done} and removed in the handler{a}; "
                                                            f"the next warm invocation looks it up"
                                             for a in dict.fromkeys((alias, ""))], cut="start")
@@ -179,7 +177,7 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
                                                            f"invocation uses it {state}" for a in dict.fromkeys((alias, ""))],
                                  cut="start")
             labels.append(place(project, use.module, use.span, f"used again here on the next invocation{in_fn}", NEXT))
-        error = ("KeyError (or AttributeError on the None `.get` gives)" if t.path.endswith(_SLOT) else
+        error = ("KeyError (AttributeError on None when it is looked up with `.get`)" if t.path.endswith(SLOT) else
                  "AttributeError on None") if use.reset_to_none else t.kind.error.rstrip(".")
         notes.append(f"it then fails with {error}")
         if made_from_it:

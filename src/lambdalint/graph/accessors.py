@@ -91,40 +91,16 @@ def through_accessor(project: Any, path: str, depth: int,
     return project.canonical(paths.join(returned, rest), None, depth + 1) or path
 
 
-def constructor_alias(project: Any, canon: str, cache: Dict[Tuple[str, str, str], Optional[str]]) -> Optional[str]:
-    """``app.UnitOfWork().conn.close`` -> ``app:CONN.close`` when the class's
-    ``__init__`` sets ``self.conn = CONN`` (a module-level place) as a statement of its
-    own body and no other method of the class binds ``self.conn``: every instance holds
-    that object, so a fresh one's attribute is it. None otherwise."""
+def constructor_alias(project: Any, canon: str) -> Optional[str]:
+    """``app.UnitOfWork().conn.close`` -> ``app:CONN.close`` when every instance of the
+    class holds a module-level place in ``conn`` (``self.conn = CONN`` in ``__init__``
+    and nothing else rebinding it: ``Project.attribute_value``): a fresh instance's
+    attribute is that object. None otherwise."""
     root, segs = paths.split(canon)
     if ":" in root or root[:1] in "$%" or len(segs) < 2 or segs[0] != "()" or segs[1] in ("()", "__getitem__"):
         return None
     target = project.target(root)
     if target is None or target.kind != "class" or not target.module:
         return None
-    key = (target.module, target.qualname, segs[1])
-    if key not in cache:
-        cache[key] = None  # (recursion guard)
-        cache[key] = _set_by_init(project, target.module, target.qualname, segs[1])
-    held = cache[key]
-    return paths.join(held, segs[2:]) if held is not None else None
-
-
-def _set_by_init(project: Any, module: str, qualname: str, attr: str) -> Optional[str]:
-    init = project.function(module, f"{qualname}.__init__")
-    if init is None or not init.params:
-        return None
-    self_name = "$" + init.params[0]
-    set_here = [e for e in init.body if e.kind == "assign" and e.path == f"{self_name}.{attr}"]
-    if len(set_here) != 1 or not set_here[0].value:
-        return None
-    facts = project.modules.get(module)
-    prefix = f"{qualname}."
-    for name, fn in (facts.functions.items() if facts is not None else ()):
-        if not name.startswith(prefix) or fn is init or not fn.params:
-            continue
-        target = f"${fn.params[0]}.{attr}"
-        if any(e.kind in ("assign", "augassign", "del") and e.path == target for e in iter_events(fn.body)):
-            return None  # another method rebinds it: which object an instance holds depends
-    held = project.canonical(set_here[0].value)
-    return held if held is not None and paths.is_global(held) else None
+    held = project.attribute_value((target.module, target.qualname), segs[1])
+    return paths.join(held, segs[2:]) if held is not None and paths.is_global(held) else None

@@ -657,8 +657,8 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
                 if out:
                     text("/")
                 _flatten_string(walker, a.value, out)
-    elif _format_template(node) is not None:
-        _format_items(node, _format_template(node) or "", text, out)  # type: ignore[arg-type]
+    elif (template := _format_template(node)) is not None:
+        _format_items(node, template, text, out)  # type: ignore[arg-type]
     else:
         out.append(node)
 

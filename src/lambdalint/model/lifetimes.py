@@ -41,8 +41,8 @@ _NOT_A_USE = frozenset({
     "builtins.hasattr", "builtins.repr", "builtins.print", "atexit.register", "builtins.getattr",
 })
 _MAX_DEPTH = 12
-_SLOT = ".__getitem__()"
-_VALUE_OF_VALUES = ".values()" + _SLOT  # an element of `container.values()`
+SLOT = ".__getitem__()"  # a slot of a container: all its keys are one place
+_VALUE_OF_VALUES = ".values()" + SLOT  # an element of `container.values()`
 _POPPED = ".pop()"  # an element taken out of its container
 _TAKEN = (".get()", _POPPED)
 _BUDGET = 200_000
@@ -298,7 +298,6 @@ class Interpreter(Walker):
         # error; the environment stays warm, and the next invocation starts from them)
         self._catching: List[List[State]] = []
         self.escaped: List[State] = []
-        self._aliases: Dict[Tuple[str, str, str], Optional[str]] = {}  # (``constructor_alias``)
         # parent path -> the tracked objects made from it, transitively
         self._derived: Dict[str, List[str]] = {}
         for t in tracked.values():
@@ -460,16 +459,16 @@ class Interpreter(Walker):
             return None, []
         if not paths.is_global(canon):
             # `UnitOfWork().conn.close()` where `__init__` sets `self.conn = CONN`
-            alias = constructor_alias(self.project, canon, self._aliases)
+            alias = constructor_alias(self.project, canon)
             return self.split_tracked(alias) if alias is not None else (None, [])
         # `for c in POOL.values(): c.close()`: each value is a slot of the container;
         # so is what `POOL.get(key)` and `POOL.pop(key)` give (``removed_slot``), when
         # the container keeps a resource (`session.get(url)` is a request)
-        canon = canon.replace(_VALUE_OF_VALUES, _SLOT)
+        canon = canon.replace(_VALUE_OF_VALUES, SLOT)
         for taken in _TAKEN:
             at = canon.find(taken)
-            if at > 0 and canon[:at] + _SLOT in self.tracked:
-                canon = canon[:at] + _SLOT + canon[at + len(taken):]
+            if at > 0 and canon[:at] + SLOT in self.tracked:
+                canon = canon[:at] + SLOT + canon[at + len(taken):]
         root, segs = paths.split(canon)
         # what a memoised factory made (`app:get_db()`) is a place too (``Project.memo_places``)
         memo = segs[:1] == ["()"] and self.project.memo_function(paths.join(root, ["()"])) is not None
@@ -505,12 +504,12 @@ class Interpreter(Walker):
             # `get_db.cache_clear()`: the next `get_db()` makes a new one
             return with_status(state, cleared, frozenset({LIVE}))
         canon = self.project.canonical(e.path, frame.env) if e.path else None
-        if canon is not None and canon.endswith((".__delitem__", ".pop")) and canon.rsplit(".", 1)[0] + _SLOT in self.tracked:
-            return removed_slot(state, canon.rsplit(".", 1)[0] + _SLOT)  # `conns[k].close(); del conns[k]`
+        if canon is not None and canon.endswith((".__delitem__", ".pop")) and canon.rsplit(".", 1)[0] + SLOT in self.tracked:
+            return removed_slot(state, canon.rsplit(".", 1)[0] + SLOT)  # `conns[k].close(); del conns[k]`
         t, rest = self.split_tracked(canon)
         if t is not None and len(rest) == 1 and rest[0] != "()":
             after = self.resource_method(t, rest[0], e, state, frame)
-            if canon is not None and t.path.endswith(_SLOT) and t.path[:-len(_SLOT)] + _POPPED in canon:
+            if canon is not None and t.path.endswith(SLOT) and t.path[:-len(SLOT)] + _POPPED in canon:
                 return removed_slot(after, t.path)
             return after
         if t is not None and not rest and t.parent is not None and t.kind.holds:
@@ -589,11 +588,11 @@ class Interpreter(Walker):
     def set_slot(self, e: Event, state: State, frame: Frame) -> State:
         """``CONNS[k] = connect()``: a value put in the slot (all keys are one slot)."""
         canon = self.project.canonical(e.path, frame.env) if e.path else None
-        if canon is None or canon + _SLOT not in self.tracked or e.value is None:
+        if canon is None or canon + SLOT not in self.tracked or e.value is None:
             return state
         if e.value == "None":
-            return removed_slot(state, canon + _SLOT)
-        return with_status(state, canon + _SLOT, frozenset({LIVE}))
+            return removed_slot(state, canon + SLOT)
+        return with_status(state, canon + SLOT, frozenset({LIVE}))
 
     def delete(self, e: Event, state: State, frame: Frame) -> State:
         if e.path is None or e.path[:1] in "$%":
@@ -662,8 +661,8 @@ class Interpreter(Walker):
         for _, container, _ in e.members:  # `if name not in CONNS:` tests for a slot removed
             if container != "<const>":
                 canon = self.project.canonical(container, frame.env)
-                t, rest = self.split_tracked(canon + _SLOT if canon else None)
-                if t is not None and not rest and t.path.endswith(_SLOT):
+                t, rest = self.split_tracked(canon + SLOT if canon else None)
+                if t is not None and not rest and t.path.endswith(SLOT):
                     out[t.path] = (True, out.get(t.path, (False, False))[1])
         for p in e.test:
             t, rest = self.split_tracked(self.project.canonical(p, frame.env))
