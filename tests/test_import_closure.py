@@ -167,7 +167,7 @@ def test_the_closure_follows_imports_paths_and_parent_packages(tmp_path):
 
 
 def test_a_project_of_a_lambda_s_modules_keeps_the_larger_project_s_closures():
-    """The rules run over the modules a handler's Lambda loads (``run._loaded_by``),
+    """The rules run over the modules a handler's Lambda loads (``run.rules.group_project``),
     made from the whole project: the edges and closures it takes from that one are
     those it would find by itself."""
     root = Path(__file__).resolve().parent.parent / "fixtures"

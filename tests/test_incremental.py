@@ -708,3 +708,171 @@ def test_a_function_added_to_a_module_reflection_reaches(tmp_path):
     warm = _lint(root, cache, "json", cold=False)
     assert warm[:2] == _lint(root, cache, "json", cold=True)[:2]
     assert warm[0] == 0  # `db._draft` is named now: the factory is called with more than one name
+
+
+# --- edits of what other modules' code binds (``lambdalint.graph.lambda_groups``) -------------
+
+BINDINGS_TEMPLATE = TEMPLATE.replace("orders.process_order", "svc_a.handle").replace("reports.build", "svc_b.handle") + """\
+  CFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: svc_c.handle
+"""
+
+BINDINGS_FILES = {
+    "clients.py": """\
+import sqlite3
+from functools import lru_cache
+
+
+class Repo:
+    def __init__(self, conn):
+        self.conn = conn
+        self.rows = []
+
+
+class Settings:
+    conn = None
+
+
+@lru_cache(maxsize=None)
+def client(name):
+    return sqlite3.connect(name)
+
+
+conn = None
+""",
+    # what other modules' bindings read: a name rebound, a class attribute set, an instance made
+    "wiring.py": """\
+import sqlite3
+import clients
+from clients import Repo
+
+clients.conn = sqlite3.connect(":memory:")
+clients.Settings.conn = sqlite3.connect("settings.db")
+REPO = Repo(sqlite3.connect("repo.db"))
+""",
+    "svc_a.py": """\
+import clients
+from wiring import REPO as repo
+
+
+def handle(event, context):
+    repo.conn.execute("select 1")
+    repo.conn.close()
+    db = clients.client("a.db")
+    db.execute("select 1")
+    db.close()
+    return None
+""",
+    "svc_b.py": """\
+import clients
+import wiring
+
+
+def handle(event, context):
+    clients.Settings.conn.execute("select 1")
+    clients.Settings.conn.close()
+    wiring.REPO.rows.append(event)
+    return None
+""",
+    "svc_c.py": """\
+import wiring
+import clients
+
+
+def handle(event, context):
+    wiring.REPO.conn.execute("select 1")
+    wiring.REPO.conn.close()
+    clients.conn.execute("select 1")
+    clients.conn.close()
+    return None
+""",
+}
+
+
+def _bindings_project(root: Path) -> Path:
+    src = root / "src"
+    src.mkdir(parents=True)
+    (root / "template.yaml").write_text(BINDINGS_TEMPLATE, encoding="utf-8")
+    for name, text in BINDINGS_FILES.items():
+        (src / name).write_text(text, encoding="utf-8")
+    return src
+
+
+def _binding_edits(src: Path) -> List[Tuple[str, Callable[[], None]]]:
+    wiring, clients = src / "wiring.py", src / "clients.py"
+    return [
+        ("a module-level name another module rebinds, no longer",
+         lambda: _replace(wiring, 'clients.conn = sqlite3.connect(":memory:")', "clients.conn = None")),
+        ("... and again", lambda: _replace(wiring, "clients.conn = None", 'clients.conn = sqlite3.connect(":memory:")')),
+        ("an import alias that names another object",  # (svc_a's Lambda still loads wiring: see below)
+         lambda: _replace(src / "svc_a.py", "from wiring import REPO as repo",
+                          "import wiring  # noqa: F401\nfrom clients import Settings as repo")),
+        ("... and another module's", lambda: _replace(src / "svc_a.py", "from clients import Settings as repo",
+                                                      "from wiring import REPO as repo")),
+        ("a class attribute set in another module, no longer",
+         lambda: _replace(wiring, 'clients.Settings.conn = sqlite3.connect("settings.db")\n', "")),
+        ("an instance's class keeps no argument",
+         lambda: _replace(clients, "        self.conn = conn", "        self.conn = None")),
+        ("... and keeps it again", lambda: _replace(clients, "        self.conn = None", "        self.conn = conn")),
+        ("an instance made in one module, of something else",
+         lambda: _replace(wiring, 'REPO = Repo(sqlite3.connect("repo.db"))', "REPO = Repo(None)")),
+        ("... and made again", lambda: _replace(wiring, "REPO = Repo(None)", 'REPO = Repo(sqlite3.connect("repo.db"))')),
+        ("a memoised factory called with another argument elsewhere",  # (in a module every Lambda loads)
+         lambda: _append(wiring, 'WARMED = clients.client("wiring.db")\n')),
+        ("a base class that sets what its subclass's instance holds",
+         lambda: (_replace(clients, "class Repo:", "class Base:\n    def __init__(self, conn):\n        self.conn = conn\n\n\nclass Repo(Base):"),
+                  _replace(clients, "    def __init__(self, conn):\n        self.conn = conn\n        self.rows = []",
+                           "    rows = []"))),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["json"])
+def test_edits_of_bindings_other_modules_read_give_the_cold_output(tmp_path, fmt):
+    """Each module's share of the bindings table is kept by its facts' digest:
+    after an edit that changes what another module's code binds or reads (a
+    name rebound elsewhere, an import alias, a class attribute set elsewhere, an
+    instance made in one module and closed in another, a class's ``__init__``, a
+    memoised factory's arguments), a warm run prints what a cold run prints."""
+    root = tmp_path / "project"
+    src = _bindings_project(root)
+    cache = tmp_path / "cache"
+    first = _lint(root, cache, fmt, cold=False)
+    assert first[:2] == _lint(root, cache, fmt, cold=True)[:2]
+    assert first[1].count('"LAM101"') >= 4, first[1]  # the cross-module bindings make findings
+    outputs = {first[1]}
+    for name, edit in _binding_edits(src):
+        edit()
+        settle(root)
+        warm = _lint(root, cache, fmt, cold=False)
+        cold = _lint(root, cache, fmt, cold=True)
+        assert warm[:2] == cold[:2], name
+        outputs.add(warm[1])
+    assert len(outputs) >= 5  # the edits changed the findings
+
+
+CROSS_LAMBDA_EDITS = {
+    # svc_a's Lambda no longer loads wiring, which sets what it closes (clients.Settings.conn)
+    "a binding in a module the Lambda no longer loads": (
+        "svc_a.py", "from wiring import REPO as repo", "from clients import Settings as repo"),
+    # svc_b's Lambda calls the memoised factory svc_a's calls with another argument
+    "a factory's other argument in another Lambda's module": (
+        "svc_b.py", "    return None", '    clients.client("b.db").execute("select 1")\n    return None'),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(CROSS_LAMBDA_EDITS))
+def test_an_edit_another_lambda_sees(tmp_path, edit):
+    """An edit in one Lambda's module that changes what another Lambda's rules
+    see of a module both load (a binding there, a memoised factory's arguments):
+    the rules run over groups of handlers whose Lambdas share modules, so the
+    edit's run runs every handler of the group, as a cold run does."""
+    root = tmp_path / "project"
+    src = _bindings_project(root)
+    cache = tmp_path / "cache"
+    _lint(root, cache, "json", cold=False)
+    name, old, new = CROSS_LAMBDA_EDITS[edit]
+    _replace(src / name, old, new)
+    settle(root)
+    assert _lint(root, cache, "json", cold=False)[:2] == _lint(root, cache, "json", cold=True)[:2]

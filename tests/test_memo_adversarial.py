@@ -607,13 +607,13 @@ def test_an_edit_to_one_handler_keeps_the_others_findings(tmp_path, monkeypatch)
     """Only the edited handler's rules run again; the other's finding comes from its entry."""
     cache_dir = _two_handlers(tmp_path, monkeypatch)
     ran = []
-    real = run_module._loaded_by
+    real = run_module.rules_stage.group_project
 
-    def spy(project, handlers, options):
+    def spy(project, handlers):
         ran.append(sorted(h.module for h in handlers))
-        return real(project, handlers, options)
+        return real(project, handlers)
 
-    monkeypatch.setattr(run_module, "_loaded_by", spy)
+    monkeypatch.setattr(run_module.rules_stage, "group_project", spy)
     with open(tmp_path / "p" / "grows.py", "a", encoding="utf-8") as fh:
         # (named through a call: the memo answers an edit of functions nothing names, or
         # bound only by an inert binding, without any rule)

@@ -279,9 +279,18 @@ WRONG_SHAPES = {
         dict(json.loads(data), keys={k: [[{"code": 1, "handlers": None}, []]] for k in json.loads(data)["keys"]})
     ).encode()),
     "findings pack (another handler's)": (_findings_pack, lambda data: json.dumps(
-        dict(json.loads(data), keys={k: [[d, ["0" * 40]] for d, _ in v] for k, v in json.loads(data)["keys"].items()})
+        dict(json.loads(data), keys={k: [_naming_another_handler(d) for d in v]
+                                     for k, v in json.loads(data)["keys"].items()})
     ).encode()),
 }
+
+
+def _naming_another_handler(raw_diagnostic: list) -> list:
+    """A diagnostic's JSON form (``index.jsonform``: its fields in order, the 8th
+    the handlers it names) naming a handler outside its group."""
+    out = list(raw_diagnostic) + [None] * max(0, 8 - len(raw_diagnostic))
+    out[7] = ["someone_else"]
+    return out
 
 
 def emptied_findings(path: Path) -> bytes:

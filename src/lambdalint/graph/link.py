@@ -101,6 +101,14 @@ class Project(MemoisedFactories, InstanceAttributes):
             self._closures = {m: c for m, c in before._closures.items()
                               if m in mine and c <= mine.keys() and all(before.modules[x] is mine[x] for x in c)}
 
+    def adopt_tables(self, part: "Project") -> None:
+        """Keep the per-module tables ``part`` (a project of some of these
+        modules, made from this one) derived, for the next part made from this
+        project, or from it in the next run: they depend on a module's own facts."""
+        for m, found in part._assigns.items():
+            if self.modules.get(m) is part.modules[m]:
+                self._assigns.setdefault(m, found)
+
     # --- lookups ---------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[Function]:
         """The function's facts, its body with the calls library code makes of project

@@ -9,7 +9,7 @@ pool when there is enough of it). Facts, never trees, cross process boundaries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import os
 from dataclasses import replace
@@ -29,6 +29,7 @@ from lambdalint.records import Contents, FileRecord, Gathered, Loaded, Options, 
 from lambdalint.project.root import inside, project_root
 from lambdalint.run.workers import IndexAhead, Pool, default_jobs, index_batch, scan_batch
 from lambdalint.run import edits
+from lambdalint.run import rules as rules_stage
 from lambdalint.index.gcpause import paused_gc
 from lambdalint.run.files import File, file_data, read_deferred
 from contextlib import closing
@@ -654,8 +655,8 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     modules, project, handlers = loaded.modules, loaded.project, loaded.handlers
     checked = handlers
     if options.report_files is not None:
-        checked = _reaching(project, handlers, modules, options.report_files)
-        project = _loaded_by(project, checked, options)
+        wanted = {m.module for m in modules if m.path in options.report_files}
+        checked = rules_stage.reaching(project, handlers, wanted)
     rule_options = {**RULE_OPTIONS, **settings.options}
 
     def run_rules(project: "Project", subset: Sequence["Handler"]) -> Tuple[List[Diagnostic], List[str]]:
@@ -678,14 +679,9 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
             diagnostics.append(Diagnostic(m.problem.code, info.name, path=m.path, severity=ERROR,
                                           span=(m.problem.line, m.problem.column, m.problem.line, m.problem.column),
                                           **problem_story(m.problem.code, m.problem.message)))
-    reused = _per_handler(settings, catalog, options, loaded, checked, run_rules) \
-        if options.report_files is None else None
-    if reused is not None:
-        diagnostics.extend(reused)
-        internal: List[str] = []
-    else:
-        found, internal = run_rules(project, checked)
-        diagnostics.extend(found)
+    ran = _run_rules_by_group(settings, catalog, options, loaded, checked, run_rules)
+    diagnostics.extend(ran.diagnostics)
+    internal = ran.failures
     by_path = {m.path: m for m in modules}
     active = [d for d in diagnostics if selected(d.code, settings, rules[d.code].default if d.code in rules else True)]
     suppression = suppress.apply(active, by_path, settings)
@@ -703,64 +699,23 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
 
 
-def _per_handler(settings: Settings, catalog: "Catalog", options: Options, loaded: Loaded,
-                 handlers: Sequence["Handler"],
-                 run_rules: Callable[["Project", Sequence["Handler"]], Tuple[List[Diagnostic], List[str]]]
-                 ) -> Optional[List[Diagnostic]]:
-    """The rules' findings from the per-handler entries of a disk cache
-    (``lambdalint.cache.findings``), running only the handlers whose Lambda
-    loads a module whose facts changed; ``None`` when the cache cannot say
-    (the caller runs every handler: a cold run stores the entries then)."""
+def _run_rules_by_group(settings: Settings, catalog: "Catalog", options: Options, loaded: Loaded,
+                        handlers: Sequence["Handler"], run_rules: "rules_stage.RunRules") -> "rules_stage.Ran":
+    """The rules over ``handlers``' groups (``lambdalint.run.rules``), with a
+    disk cache's entries for the groups whose facts did not change."""
     cache = options.cache
-    if cache is None or cache.memo is not None or not handlers or not cache.usable():
-        return None
+    usable = cache is not None and cache.memo is None and options.report_files is None and cache.usable()
+    if not usable:
+        return rules_stage.run_groups(loaded.project, handlers, run_rules)
     from lambdalint.cache import findings
 
-    keys = findings.handler_keys(loaded.project, handlers, loaded.digests,
-                                 findings.base_key(settings, catalog.fingerprint()))
-    loaded.derived.extend(k for k in keys if k is not None)
+    ran = rules_stage.run_groups(loaded.project, handlers, run_rules, cache,
+                                 findings.base_key(settings, catalog.fingerprint()), loaded.digests, loaded.derived)
+    if options.verbose:
+        import sys
 
-    def run_subset(subset: List["Handler"]) -> Tuple[List[Diagnostic], List[str]]:
-        return run_rules(_loaded_by(loaded.project, subset, options), subset)
-
-    done = findings.incremental(cache, loaded.project, handlers, keys, run_subset)
-    if done is not None:
-        if options.verbose:
-            import sys
-
-            print(f"lambdalint: rules run for {done[1]} of {len(handlers)} handlers", file=sys.stderr)
-        return done[0]
-    found, internal = run_rules(loaded.project, handlers)
-    if not internal:
-        findings.store_all(cache, loaded.project, handlers, keys, found)
-    # the run stays the caller's: it reports the failures as a run without entries does
-    return None if internal else found
-
-
-def _loaded_by(project: "Project", handlers: Sequence["Handler"], options: Options) -> "Project":
-    """The project of the modules ``handlers``' Lambdas load: all a rule asks
-    about (``Project.import_closure``), so the whole-project tables the model
-    makes (the module-level places and what is bound to them) cover only them."""
-    from lambdalint.graph.link import Project
-
-    loads: Set[str] = set()
-    for h in handlers:
-        loads |= project.import_closure(h.module)
-    memo = options.cache.memo if options.cache is not None else None
-    scoped = Project([m for name, m in project.modules.items() if name in loads],
-                     memo.get("scoped") if memo is not None else project)
-    if memo is not None:
-        memo["scoped"] = scoped
-    return scoped
-
-
-def _reaching(project: "Project", handlers: Sequence["Handler"], modules: Sequence[ModuleFacts],
-              files: AbstractSet[str]) -> List["Handler"]:
-    """The handlers whose Lambda loads one of ``files``: a finding in a file is
-    reached from a handler, and every rule asks only about the modules its
-    handler's module loads (``Project.import_closure``)."""
-    wanted = {m.module for m in modules if m.path in files}
-    return [h for h in handlers if not wanted.isdisjoint(project.import_closure(h.module))]
+        print(f"lambdalint: rules run for {ran.handlers_run} of {len(handlers)} handlers", file=sys.stderr)
+    return ran
 
 
 def _unfixable_shown_only(diagnostics: List[Diagnostic], settings: Settings) -> List[Diagnostic]:
