@@ -1448,3 +1448,32 @@ def test_the_handler_shuffling_first_reads_no_snapshot_order(tmp_path):
 def test_a_key_generated_at_init(tmp_path, line):
     code = f"{line}\n\ndef handler(event, context):\n    return {{'k': str(KEY)}}\n"
     assert found(tmp_path, {"app.py": code}) == [("app.py", 2, "LAM401")]
+
+
+@pytest.mark.parametrize("default, reported", [
+    ("uuid.uuid4().hex", True),
+    ("uuid.uuid4().hex[:8]", True),
+    ("str(uuid.uuid4())", True),
+    ("secrets.token_hex(8).upper()", True),
+    ("uuid.UUID(int=0).hex", False),  # a constant: the same everywhere is right
+    ("str(len('abc'))", False),
+    ("None", False),
+])
+def test_a_default_made_from_a_source_s_value_when_def_runs(tmp_path, default, reported):
+    """A parameter's default is evaluated once, when ``def`` runs at init: a view of a
+    value a source makes (its ``.hex``, a slice, ``str()`` of it, a method's result) is
+    in the snapshot as much as the value itself."""
+    code = f"""\
+        import secrets
+        import uuid
+
+
+        def trace_id(seq, node={default}):
+            return f"{{node}}-{{seq}}"
+
+
+        def handler(event, context):
+            return trace_id(event["n"])
+        """
+    got = found(tmp_path, {"app.py": code})
+    assert got == ([("app.py", 5, "LAM401")] if reported else [])

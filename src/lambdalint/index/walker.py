@@ -128,6 +128,7 @@ class Walker(Expressions):
             if d is None:
                 continue
             literal = dict(literal_consts(d)).get("literal")
+            d = _viewed_call(d) or d
             if literal is not None:
                 out.append((p.name.value, literal))
             elif isinstance(d, cst.Call):
@@ -741,6 +742,35 @@ def _method_decorator(dec: cst.Decorator) -> bool:
     shape that registers a function on a router."""
     expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
     return isinstance(expr, cst.Attribute)
+
+
+# conversions that keep what their one argument is made from (``str(uuid.uuid4())``)
+_VIEWS = frozenset({"str", "repr", "bytes", "int", "hex", "format"})
+
+
+def _viewed_call(d: cst.BaseExpression) -> Optional[cst.Call]:
+    """The call whose result a default is a view of, made with it when ``def`` runs:
+    ``uuid.uuid4()`` for ``uuid.uuid4().hex``, ``uuid.uuid4().hex[:8]``,
+    ``str(uuid.uuid4())`` or ``secrets.token_hex(8).upper()``; ``None`` for any
+    other default (a call itself included: it is what it makes)."""
+    seen = False
+    while True:
+        if isinstance(d, (cst.Attribute, cst.Subscript)):
+            d = d.value
+        elif isinstance(d, cst.Call) and isinstance(d.func, cst.Attribute) and _holds_call(d.func.value):
+            d = d.func.value  # a method of a value made by a call: ``token_hex(8).upper()``
+        elif (isinstance(d, cst.Call) and isinstance(d.func, cst.Name) and d.func.value in _VIEWS
+              and len(d.args) == 1 and not d.args[0].star and d.args[0].keyword is None):
+            d = d.args[0].value
+        else:
+            return d if seen and isinstance(d, cst.Call) else None
+        seen = True
+
+
+def _holds_call(d: cst.BaseExpression) -> bool:
+    while isinstance(d, (cst.Attribute, cst.Subscript)):
+        d = d.value
+    return isinstance(d, cst.Call)
 
 
 _EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set)  # what `extends` looks at
