@@ -1289,7 +1289,7 @@ CASES = {
     """,
     "mutable_default_update_from_event": """
         def build(extra, headers={}):
-            headers.update(extra)  # expect: LAM201
+            headers.update(extra)  # expect: LAM201  # expect: LAM501 (as for a module-level dict: the next caller sees these keys)
             return headers
         def handler(event, context):
             return build(event["headers"])

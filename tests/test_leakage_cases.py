@@ -20,6 +20,26 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # a mutable default is one object, made when `def` runs: module state for every call without the argument
+    "mutable_default_of_the_entry_function": """
+        def handler(event, context, seen={}):
+            if "user" in event:
+                seen["user"] = event["user"]  # expect: LAM501
+            return {"user": seen.get("user")}
+    """,
+    "mutable_default_of_a_method_of_a_module_level_class": """
+        class Upstream:
+            def request(self, path, event, headers={"User-Agent": "a/1"}):
+                token = event.get("token")
+                if token:
+                    headers["Authorization"] = token  # expect: LAM501
+                return {"path": path, "headers": dict(headers)}
+
+        UPSTREAM = Upstream()
+
+        def handler(event, context):
+            return UPSTREAM.request("/x", event)
+    """,
     # the user reset as each invocation starts: the next caller never sees it
     "memoised_factory_object_reset_first": """
         from functools import lru_cache
@@ -283,6 +303,36 @@ INVALID = {
 }
 
 VALID = {
+    # the default is never used: every call passes the argument
+    "mutable_default_always_passed": """
+        def respond(body, headers={}):
+            if "user" in body:
+                headers["X-User"] = body["user"]
+            return {"headers": headers}
+
+        def handler(event, context):
+            return respond(event, {})
+    """,
+    # a nested function's defaults are made each time the enclosing function runs
+    "mutable_default_of_a_nested_function": """
+        def handler(event, context):
+            def respond(body, headers={}):
+                if "user" in body:
+                    headers["X-User"] = body["user"]
+                return {"headers": headers}
+            return respond(event)
+    """,
+    # the usual fix: None, and a new dict in each call
+    "mutable_default_none_then_made": """
+        def respond(body, headers=None):
+            headers = {} if headers is None else headers
+            if "user" in body:
+                headers["X-User"] = body["user"]
+            return {"headers": headers}
+
+        def handler(event, context):
+            return respond(event)
+    """,
     "overwritten_on_every_path": """
         USER = None
 

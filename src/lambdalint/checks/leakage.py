@@ -86,6 +86,11 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
 def _made(project: Project, place: str) -> Optional[Tuple[str, Span]]:
     """Where the module-level object that holds ``place`` is made (at import)."""
     head = place.split("[", 1)[0]
+    default = paths.default_parts(head)
+    if default is not None:  # a mutable default: made when its `def` runs
+        module = head.split(":", 1)[0]
+        fn = project.function(module, default[0])
+        return (module, fn.span) if fn is not None else None
     root, segs = paths.split(head)
     for i in range(len(segs), -1, -1):
         for b in project.bindings.get(paths.join(root, segs[:i]), ()):
@@ -98,6 +103,9 @@ def _shown(module: str, head: str) -> str:
     """A place's object as messages name it: ``app:CACHE`` -> ``CACHE``, ``app.State.user`` -> ``State.user``."""
     if head.endswith(":" + NAMESPACE):
         return "globals()"
+    default = paths.default_parts(head)
+    if default is not None:  # `app:respond.__defaults__.headers`: as the `def` spells the parameter
+        return f"{paths.shown_qualname(default[0])}({default[1]}=...)"
     if ":" not in paths.split(head)[0] and head.startswith(module + "."):
         head = head[len(module) + 1:]
     return paths.display(head)
@@ -165,7 +173,9 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
     if made is None and w.place.endswith(":" + NAMESPACE) and read.place:
         made = _made(project, read.place)  # `globals().update(...)`: the global the next caller reads
     if made is not None:
-        labels.append(place(project, made[0], made[1], "made at import", IMPORT))
+        default = paths.default_parts(w.place.split("[", 1)[0])
+        text = f"default made once, when `def {default[0].rsplit('.', 1)[-1]}` runs" if default else "made at import"
+        labels.append(place(project, made[0], made[1], text, IMPORT))
     labels.append(place(project, read.module, read.span, reads, NEXT))
     notes: List[str] = []
     if written != canonical:
@@ -190,6 +200,11 @@ def _advice(code: str, w: Write) -> str:
                 "sets is module state, kept for the next caller")
     if code == "LAM503":
         return "pass the value explicitly instead of through the environment, or restore `os.environ` in a `finally`"
+    default = paths.default_parts(w.place.split("[", 1)[0])
+    if default is not None:
+        return (f"default `{default[1]}` to `None` and make a new one in the call (`if {default[1]} is None: "
+                f"{default[1]} = ...`): a mutable default is made once, when `def` runs, and every call without "
+                f"the argument shares it")
     if code == "LAM502" and w.context is not None:
         if w.context.entry_decorator:
             owner = paths.display(w.place.split("[", 1)[0])

@@ -93,3 +93,30 @@ def callees(project, e: Event, env: Dict[str, Optional[str]], handed: bool,
         if t is not None and t.kind == "function" and t.module:
             out.append((t, False))
     return out
+
+
+def default_places(project, module: str, fn: Function, e: Optional[Event],
+                   env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
+    """``env`` with each parameter the call ``e`` leaves to a mutable default bound
+    to that default's place (``app:respond.__defaults__.headers``): one object, made
+    when ``def`` ran, that every call without the argument shares, so module state
+    when ``fn`` is defined at import (at module level or in a module-level class).
+    ``e`` None: Lambda's call of an entry function (the event and the context only).
+    A nested function's defaults are made each time the enclosing one runs, and a
+    call with ``*args`` or ``**kwargs`` may pass any parameter: ``env`` as it is."""
+    if not fn.defaults or (e is not None and e.starred):
+        return env
+    parents = fn.qualname.split(".")[:-1]
+    classes = project.modules[module].classes if module in project.modules else {}
+    if any(".".join(parents[:i + 1]) not in classes for i in range(len(parents))):
+        return env
+    if e is None:
+        request = fn.params[1:] if fn.takes_receiver else fn.params
+        passed = {"$" + p for p in request[:2]}
+    else:
+        passed = {name for name, _ in arguments(fn, e)}
+    out = dict(env)
+    for p, _made in fn.defaults:
+        if "$" + p not in passed and out.get("$" + p) is None:
+            out["$" + p] = paths.default_of(module, fn.qualname, p)
+    return out

@@ -108,6 +108,9 @@ def shown(place: str) -> str:
     head, bracket, rest = place.partition("[")
     if head.endswith(":" + NAMESPACE):
         return "globals()" + bracket + rest
+    default = paths.default_parts(head)
+    if default is not None:  # ``app:respond.__defaults__.headers`` -> ``respond(headers=...)``
+        return f"{paths.shown_qualname(default[0])}({default[1]}=...)" + bracket + rest
     return paths.display(head) + bracket + rest
 
 

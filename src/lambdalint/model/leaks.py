@@ -46,7 +46,7 @@ from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAME
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
-from lambdalint.model.binding import arguments, parameter_env, run_in_place
+from lambdalint.model.binding import arguments, default_places, parameter_env, run_in_place
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import replay_warm
 from lambdalint.model.steps import EXCEPT, Step
@@ -122,6 +122,7 @@ class LeakInterpreter(Interpreter):
         # `def __call__(self, event, context)`: self is not request data; it is the
         # module-level object Lambda calls (`handler = Handler()`), whose attributes are module state
         module, entry, env = self.entry(handler, fn, entry_env(handler, fn))  # `@audited def handler`: the wrapper first
+        env = default_places(self.project, module, entry, None, env)  # `def handler(event, context, seen={})`
         request = entry.params[1:] if entry.takes_receiver else list(entry.params)
         frame = Frame(module, env, (handler.qualname,), ((module, entry.qualname),), fn=entry,
                       tainted={"$" + p for p in request})
@@ -672,11 +673,14 @@ class LeakInterpreter(Interpreter):
         return self.inline(fn, target, e, state, frame)
 
     def inline(self, fn: Function, target, e: Event, state: State, frame: Frame, on_yield=None) -> State:  # type: ignore[override]
+        def env_of(f: Function, t) -> Dict[str, Optional[str]]:
+            # a mutable default the call leaves out is module state (``headers={}``)
+            return default_places(self.project, t.module, f, e, parameter_env(self.project, f, t.path, e, frame.env))
+
         if on_yield is None:  # a project decorator's wrapper runs in the function's place
-            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env,
-                                           lambda f, t: parameter_env(self.project, f, t.path, e, frame.env))
+            fn, target, env = run_in_place(self.project, fn, target, e, frame.stack, frame.env, env_of)
         else:
-            env = parameter_env(self.project, fn, target.path, e, frame.env)
+            env = env_of(fn, target)
         unknown = self.taint.unknown_argument(e, frame, frame.done)
         tainted: Set[str] = {name for name, arg in arguments(fn, e)
                              if self.taint.argument(arg, e.span, frame, frame.done) or (arg is None and unknown)}
