@@ -15,6 +15,20 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # the repository falls back to the module's connection, and no call passes one
+    "instance_attribute_falls_back_to_module_state_with_if_else": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            def __init__(self, conn=None):
+                self.conn = conn if conn is not None else CONN
+            def close(self):
+                self.conn.close()  # expect: LAM101
+        def handler(event, context):
+            repo = Repo()
+            repo.conn.execute("select 1")
+            repo.close()
+    """,
     "close_in_handler": """
         import sqlite3
         conn = sqlite3.connect(":memory:")
@@ -149,6 +163,20 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # the fallback's parameter defaults to another module-level object, not a constant
+    "instance_attribute_fallback_default_names_an_object": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        SPARE = None
+        class Repo:
+            def __init__(self, conn=SPARE):
+                self.conn = conn or CONN
+            def close(self):
+                self.conn.close()
+        def handler(event, context):
+            repo = Repo()
+            repo.close()
+    """,
     "contextmanager_opens_and_closes_around_the_body": """
         import contextlib
         import sqlite3
@@ -563,3 +591,36 @@ def test_object_made_by_a_function_is_labelled_without_a_phase(tmp_path):
         ("app.py", 13, NEXT, "used again here on the next invocation (in `handler`)"),
     ]
     assert d.label == "closed here in `Repository.close`"
+
+
+FALLBACK_REPO = """
+    import sqlite3
+    CONN = sqlite3.connect("a.db")
+    class Repo:
+        def __init__(self, conn=None):
+            self.conn = conn or CONN
+        def close(self):
+            self.conn.close()  # closes the module's connection when no caller passes one
+"""
+
+
+@pytest.mark.parametrize("made, reported", [
+    ("Repo()", True),
+    ('Repo(conn=sqlite3.connect("b.db"))', False),  # a caller passes its own: which it holds depends on the maker
+    ('Repo(sqlite3.connect("b.db"))', False),
+    ("Repo(*args)", False),
+])
+def test_an_attribute_that_falls_back_to_module_state_in_another_module(tmp_path, made, reported):
+    """``self.conn = conn or CONN``: every instance holds ``CONN`` when no call in the
+    project that makes one passes ``conn``."""
+    app = f"""
+        import sqlite3
+        from repo import Repo
+        args = ()
+        def handler(event, context):
+            repo = {made}
+            repo.conn.execute("select 1")
+            repo.close()
+    """
+    diagnostics = lint(tmp_path, {"repo.py": FALLBACK_REPO, "app.py": app})
+    assert [(d.code, d.line) for d in diagnostics] == ([("LAM101", 7)] if reported else [])

@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, body_summary, iter_events
+from lambdalint.index.facts import Event, Function, assigned_alternatives, body_summary, iter_events
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
@@ -70,7 +70,7 @@ class Dispatch:
         defaults: Dict[str, List[Optional[str]]] = {}
         for e in iter_events(fn.body):
             if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path and "(" not in e.path:
-                bound.setdefault(e.path, []).extend(_alternatives(e))
+                bound.setdefault(e.path, []).extend(assigned_alternatives(e))
             elif e.kind == "call" and e.path and e.path.endswith(".get") and len(e.args) > 1:
                 defaults.setdefault(e.path + "()", []).append(e.args[1])  # `ROUTES.get(op, default)`
         body = self._block(fn.body, bound, defaults)
@@ -204,17 +204,6 @@ class Dispatch:
         result = tuple(found) if made and found else None
         self._tables[canon] = result
         return result
-
-
-def _alternatives(e: Event) -> List[Optional[str]]:
-    """What an assignment binds: its value, or each path of a choice (``delete if purge
-    else read`` is indexed as ``("joins", "app.delete | app.read")``); None: unknown."""
-    if e.value is not None:
-        return [e.value]
-    joins = dict(e.consts).get("joins")
-    if not joins:
-        return [None]
-    return [a if a and ";" not in a and a[:1] not in "<?" else None for a in joins.split(" | ")]
 
 
 def _spelled(path: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
-from lambdalint.index.facts import ModuleFacts, iter_events
+from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events
 
 
 class InstanceAttributes:
@@ -26,6 +26,8 @@ class InstanceAttributes:
         def class_lineage(self, cls: Tuple[str, str]) -> List[Tuple[str, str]]: ...
         def canonical(self, path: str, env: Optional[Dict[str, Optional[str]]] = None,
                       depth: int = 0) -> Optional[str]: ...
+        def target(self, path: Optional[str], env: Optional[Dict[str, Optional[str]]] = None,
+                   depth: int = 0): ...
 
     def attribute_value(self, cls: Tuple[str, str], attribute: str) -> Optional[str]:
         """What every instance of project class ``cls`` holds in ``attribute``, when the
@@ -55,15 +57,49 @@ class InstanceAttributes:
                 calls_base = False
                 for e in iter_events(fn.body):
                     if e.kind in ("assign", "augassign", "del") and e.path == written:
-                        values.add(e.value if e.kind == "assign" else None)
+                        values.update(assigned_alternatives(e) if e.kind == "assign" else (None,))
                         in_init = in_init or init
                     elif init and e.kind == "call" and (e.path or "").endswith(".__init__"):
                         calls_base = True
                 if init:
                     chained = calls_base
-        value = next(iter(values)) if len(values) == 1 else None
+        value = next(iter(values)) if len(values) == 1 else self._fallback(cls, attribute, values) if in_init else None
         result = None
         if in_init and value is not None and value[:1] not in "$%<" and value not in ("None", "<const>"):
             result = self.canonical(value)
         self._attribute_values[key] = result
         return result
+
+    def _fallback(self, cls: Tuple[str, str], attribute: str, values: Set[Optional[str]]) -> Optional[str]:
+        """``self.conn = conn or CONN`` (also ``conn if conn is not None else CONN``,
+        ``if conn is None: conn = CONN``): the two values are a parameter of the
+        class's own ``__init__`` that defaults to a constant (``None``) and one other
+        value. When no call in the project that makes an instance of ``cls`` passes
+        that parameter, every instance holds the other value; else None."""
+        params = [v for v in values if v is not None and v[:1] == "$" and "." not in v]
+        other = [v for v in values if v not in params]
+        if len(params) != 1 or len(other) != 1:
+            return None
+        init = self.modules[cls[0]].functions.get(f"{cls[1]}.__init__") if cls[0] in self.modules else None
+        name = params[0][1:]
+        if init is None or name not in init.params[1:] or name not in init.optional \
+                or name in dict(init.defaults) or name in dict(init.default_paths):
+            return None
+        return other[0] if not self._passed_anywhere(cls, init, name) else None
+
+    def _passed_anywhere(self, cls: Tuple[str, str], init: Function, name: str) -> bool:
+        """Whether a call in the project that makes an instance of ``cls`` may pass
+        ``init``'s parameter ``name`` (by position or keyword, or through ``*args``)."""
+        position = init.params[1:].index(name)
+        last = cls[1].rsplit(".", 1)[-1]
+        for facts in self.modules.values():
+            for fn in facts.functions.values():
+                for e in iter_events(fn.body):
+                    if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
+                        continue
+                    t = self.target(e.path)
+                    if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
+                        continue
+                    if e.starred or len(e.args) > position or any(k == name for k, _ in e.kwargs):
+                        return True
+        return False

@@ -313,6 +313,17 @@ class ModuleFacts:
         return self.functions.get("<module>")
 
 
+def assigned_alternatives(e: Event) -> List[Optional[str]]:
+    """What an assignment binds: its value, or each path of a choice (``delete if purge
+    else read`` is indexed as ``("joins", "app.delete | app.read")``); None: unknown."""
+    if e.value is not None:
+        return [e.value]
+    joins = dict(e.consts).get("joins")
+    if not joins:
+        return [None]
+    return [a if a and ";" not in a and a[:1] not in "<?" else None for a in joins.split(" | ")]
+
+
 # --- JSON round trip (for the cache): see lambdalint.index.jsonform -------------------------
 
 def module_to_json(m: ModuleFacts) -> Dict[str, Any]:
