@@ -274,6 +274,34 @@ class Walker(Expressions):
             else:
                 self.bind_target(target.target, v, node, literal_consts(node.value) + self.joined(node.value) +
                                  self.vector_words(node.value) + slice_emptied(target.target, node.value))
+        if self.scope.kind == "module" and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self.module_elements(node.targets[0].target, node)
+
+    def module_elements(self, target: cst.Name, node: cst.Assign) -> None:
+        """``SHARDS = [connect(dsn) for dsn in DSNS]``, ``CLIENTS = {r: boto3.client("s3",
+        region_name=r) for r in REGIONS}``, ``ONE = (connect(a),)`` at import: after the
+        container is bound, each element made by a call is put in it (``setitem``), as
+        ``module_dict`` does for a dict display, so its slots are module state. Only
+        elements made by a call: a display of names (``HOOKS = [a, b]``) keeps no object
+        made at import, and stays one event (``graph.inert_bindings`` reads such lines)."""
+        value = node.value
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            keyed = not isinstance(value, cst.Set)
+            elements = [(el.value, (("key", "const"), ("keytext", str(i))) if keyed else (("key", "var"),))
+                        for i, el in enumerate(value.elements) if isinstance(el, cst.Element)]
+        elif isinstance(value, (cst.ListComp, cst.SetComp)):
+            elements = [(value.elt, (("key", "var"),))]
+        elif isinstance(value, cst.DictComp):
+            elements = [(value.value, (("key", "var"),))]
+        else:
+            return
+        base = self.ref_quiet(target)
+        if base is None:
+            return
+        for element, consts in elements:
+            made = self.quiet_path(element) if isinstance(element, cst.Call) else None
+            if made is not None and made.endswith("()"):
+                self.emit(Event("setitem", self.span(node), path=base, value=made, consts=consts))
 
     def alternatives(self, node: cst.Assign) -> bool:
         """``self.cache = cache or Cache()``: a value given, or one made by a call when it
