@@ -201,3 +201,21 @@ def test_a_project_of_some_modules_takes_only_the_closures_that_lie_among_them()
             assert kept.import_closure(name) == alone.import_closure(name)
             checked += 1
     assert checked > 20
+
+
+def test_the_closure_holds_what_reflection_loads(tmp_path):
+    """``importlib.import_module("pkg.db")`` loads ``pkg.db`` (and its parent); an
+    import by a name computed at run time may load any module of the project."""
+    write_project(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/db.py": "X = 1\n",
+        "pkg/other.py": "Y = 2\n",
+        "named.py": "import importlib\n\nDB = importlib.import_module('pkg.db')\n",
+        "computed.py": "import importlib\n\n\ndef handler(event, context):\n"
+                       "    return importlib.import_module(f'pkg.{event[\"name\"]}')\n",
+        "dunder.py": "def handler(event, context):\n    return __import__(event['name'])\n",
+    })
+    project = load_project(Settings(), [str(tmp_path)], options=Options(prune=False, jobs=1)).project
+    assert project.import_closure("named") == {"named", "pkg", "pkg.db"}
+    assert project.import_closure("computed") == set(project.modules)
+    assert project.import_closure("dunder") == set(project.modules)

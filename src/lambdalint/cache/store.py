@@ -93,7 +93,9 @@ _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 # The modules whose code decides what a cache entry holds.
 # the index stage (facts, their JSON form, the first-pass scan, the index walk) shapes what is
 # cached, and this module how it is signed and stored
-_FINGERPRINTED = ("index", os.path.join("cache", "store.py"))
+# the code whose output the cache folder keeps: the facts and scans, and the import
+# names made from facts (``graph.import_names``, kept by ``cache.edges``)
+_FINGERPRINTED = ("index", os.path.join("cache", "store.py"), os.path.join("graph", "import_names.py"))
 
 
 def content_hash(data: bytes) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections import deque
-from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index.span import within
 from lambdalint.index import paths
@@ -22,6 +22,7 @@ from lambdalint.graph.instance_attributes import InstanceAttributes
 from lambdalint.graph.fields import field_factories
 from lambdalint.graph.memoised import MemoisedFactories
 from lambdalint.graph.dispatch import Dispatch
+from lambdalint.graph import import_names
 from lambdalint.knowledge.callbacks import load_callback_catalog
 
 
@@ -368,7 +369,9 @@ class Project(MemoisedFactories, InstanceAttributes):
         """The project modules loaded in a process that imports ``module``:
         ``module``, its parent packages, and the modules its import statements
         and the dotted paths of its code name, with their parent packages,
-        transitively. (Modules loaded only by ``importlib`` are not known.)
+        transitively; also what reflection loads (``graph.import_names``:
+        ``importlib.import_module("pkg.db")``, and every module for an import
+        by a name computed at run time).
 
         A whole-project question asked on behalf of a handler (does other code
         import this object by name, touch it at import time, register routes on
@@ -400,7 +403,10 @@ class Project(MemoisedFactories, InstanceAttributes):
 
     def _named_by(self, facts: ModuleFacts) -> Iterator[str]:
         for dotted in self.candidates(facts):
-            yield from self._prefixes(dotted)
+            if dotted == import_names.EVERY:  # `importlib.import_module(name)`, a name made at run time
+                yield from self.modules
+            else:
+                yield from self._prefixes(dotted)
 
     def candidates(self, facts: ModuleFacts) -> Tuple[str, ...]:
         """The dotted names in ``facts`` whose prefixes may be modules it loads:
@@ -409,10 +415,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         found = self.known_candidates.get(facts.module)
         if found is not None:
             return found
-        names = [facts.module, *facts.imports]  # importing pkg.mod runs pkg/__init__.py first
-        names.extend(sorted(root for root in {paths.split(p)[0] for p in _fact_paths(facts)}
-                            if ":" not in root and root[:1] not in "$%" and not _class_attribute(facts, root)))
-        found = self.made_candidates[facts.module] = tuple(names)
+        found = self.made_candidates[facts.module] = import_names.candidate_names(facts)
         return found
 
     def _prefixes(self, dotted: str) -> Tuple[str, ...]:
@@ -759,38 +762,3 @@ def _bind_arguments(params: Tuple[str, ...], args: Optional[Tuple[Tuple[Optional
     out: Dict[str, Optional[str]] = {"$" + p: a for p, a in zip(params, positional)}
     out.update(("$" + k, v) for k, v in keywords if k in params)
     return out
-
-
-# --- the paths a module's facts hold (for ``Project.import_closure``) -------------------
-
-_NOT_PATHS = frozenset({"None", "<const>", "<dict>"})
-
-
-def _fact_paths(facts: ModuleFacts) -> Iterator[str]:
-    for cls in facts.classes.values():
-        yield from _paths(cls.bases)
-    for fn in facts.functions.values():
-        for dec in fn.decorators:
-            yield from _paths((dec.path, *dec.args, *(v for _, v in dec.kwargs)))
-        for e in iter_events(fn.body):
-            yield from _event_paths(e)
-
-
-def _event_paths(e: Event) -> Iterator[str]:
-    # a tmppath's value is text, not a path
-    yield from _paths((e.path, None if e.kind == "tmppath" else e.value, *e.args, *(v for _, v in e.kwargs),
-                       *e.starred, *e.test, *e.none_tests, *(p for p, _ in e.narrows)))
-    for ctx, args in e.items:
-        yield from _paths((ctx, *args))
-
-
-def _paths(values: Iterable[Optional[str]]) -> Iterator[str]:
-    return (v for v in values if v and v not in _NOT_PATHS and v[:1] != "<")
-
-
-def _class_attribute(facts: ModuleFacts, root: str) -> bool:
-    """``app.Config.timeout``: a class attribute of the module itself, not a module path."""
-    if not root.startswith(facts.module + "."):
-        return False
-    rest = root[len(facts.module) + 1:]
-    return rest.split(".", 1)[0] in facts.classes

@@ -203,3 +203,32 @@ def _empty_sequence(value: cst.BaseExpression) -> bool:
         return not value.elements
     return isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Name) \
         and value.func.value in ("list", "tuple")
+
+
+# conversions that keep what their one argument is made from (``str(uuid.uuid4())``)
+_VIEWS = frozenset({"str", "repr", "bytes", "int", "hex", "format"})
+
+
+def viewed_call(d: cst.BaseExpression) -> Optional[cst.Call]:
+    """The call whose result a default is a view of, made with it when ``def`` runs:
+    ``uuid.uuid4()`` for ``uuid.uuid4().hex``, ``uuid.uuid4().hex[:8]``,
+    ``str(uuid.uuid4())`` or ``secrets.token_hex(8).upper()``; ``None`` for any
+    other default (a call itself included: it is what it makes)."""
+    seen = False
+    while True:
+        if isinstance(d, (cst.Attribute, cst.Subscript)):
+            d = d.value
+        elif isinstance(d, cst.Call) and isinstance(d.func, cst.Attribute) and _holds_call(d.func.value):
+            d = d.func.value  # a method of a value made by a call: ``token_hex(8).upper()``
+        elif (isinstance(d, cst.Call) and isinstance(d.func, cst.Name) and d.func.value in _VIEWS
+              and len(d.args) == 1 and not d.args[0].star and d.args[0].keyword is None):
+            d = d.args[0].value
+        else:
+            return d if seen and isinstance(d, cst.Call) else None
+        seen = True
+
+
+def _holds_call(d: cst.BaseExpression) -> bool:
+    while isinstance(d, (cst.Attribute, cst.Subscript)):
+        d = d.value
+    return isinstance(d, cst.Call)

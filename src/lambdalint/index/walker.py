@@ -11,15 +11,16 @@ from lambdalint.index import syntax as cst
 from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span, body_summary
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.expressions import Expressions
+from lambdalint.index.module_containers import ModuleContainers
 from lambdalint.index.paths import redefined_key
 from lambdalint.index.lambdas import module_lambda
 from lambdalint.index.literals import (
     NO_SPAN, choice_of_constants, const_items, is_const, literal_consts, element_of, element_consts, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
-    key_text, slice_emptied, unpack_slots,
+    key_text, slice_emptied, unpack_slots, viewed_call,
 )
 
 
-class Walker(Expressions):
+class Walker(ModuleContainers, Expressions):
     def __init__(self, module: str, is_package: bool, code_for: Callable[[cst.CSTNode], str]) -> None:
         self.module = module
         self.is_package = is_package
@@ -128,7 +129,7 @@ class Walker(Expressions):
             if d is None:
                 continue
             literal = dict(literal_consts(d)).get("literal")
-            d = _viewed_call(d) or d
+            d = viewed_call(d) or d
             if literal is not None:
                 out.append((p.name.value, literal))
             elif isinstance(d, cst.Call):
@@ -277,32 +278,6 @@ class Walker(Expressions):
         if self.scope.kind == "module" and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             self.module_elements(node.targets[0].target, node)
 
-    def module_elements(self, target: cst.Name, node: cst.Assign) -> None:
-        """``SHARDS = [connect(dsn) for dsn in DSNS]``, ``CLIENTS = {r: boto3.client("s3",
-        region_name=r) for r in REGIONS}``, ``ONE = (connect(a),)`` at import: after the
-        container is bound, each element made by a call is put in it (``setitem``), as
-        ``module_dict`` does for a dict display, so its slots are module state. Only
-        elements made by a call: a display of names (``HOOKS = [a, b]``) keeps no object
-        made at import, and stays one event (``graph.inert_bindings`` reads such lines)."""
-        value = node.value
-        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
-            keyed = not isinstance(value, cst.Set)
-            elements = [(el.value, (("key", "const"), ("keytext", str(i))) if keyed else (("key", "var"),))
-                        for i, el in enumerate(value.elements) if isinstance(el, cst.Element)]
-        elif isinstance(value, (cst.ListComp, cst.SetComp)):
-            elements = [(value.elt, (("key", "var"),))]
-        elif isinstance(value, cst.DictComp):
-            elements = [(value.value, (("key", "var"),))]
-        else:
-            return
-        base = self.ref_quiet(target)
-        if base is None:
-            return
-        for element, consts in elements:
-            made = self.quiet_path(element) if isinstance(element, cst.Call) else None
-            if made is not None and made.endswith("()"):
-                self.emit(Event("setitem", self.span(node), path=base, value=made, consts=consts))
-
     def alternatives(self, node: cst.Assign) -> bool:
         """``self.cache = cache or Cache()``: a value given, or one made by a call when it
         is not (the default idiom). The name holds one of the two, as ``if cache:
@@ -387,26 +362,6 @@ class Walker(Expressions):
             own = (("element", ",".join(map(str, self.span(expr.value)))),)
             self.bind_target(el.value, v, node, literal_consts(expr.value) + own)
         return True
-
-    def module_dict(self, node: cst.Assign) -> None:
-        """``POOL = {"db": connect()}`` at import: the dict is bound, then each value
-        is put in it (``setitem``), so its slots are module state as much as
-        ``POOL["db"] = connect()`` would make them."""
-        slots: List[Tuple[Optional[str], Tuple[Tuple[str, str], ...]]] = []
-        for el in node.value.elements:  # type: ignore[attr-defined]
-            if isinstance(el, cst.DictElement):
-                self.value(el.key)  # its reads and calls happen
-                text = key_text(el.key) if is_const(el.key) else None
-                slots.append((self.value(el.value), (("key", "const"),) + ((("keytext", text),) if text else ())
-                              if is_const(el.key) else (("key", "var"),)))
-            else:
-                self.children(el)
-        for target in node.targets:
-            self.bind_target(target.target, None, node, literal_consts(node.value))
-            base = self.ref_quiet(target.target) if isinstance(target.target, cst.Name) else None
-            for value, consts in slots:
-                if base is not None and value not in (None, "<const>", "None"):
-                    self.emit(Event("setitem", self.span(node), path=base, value=value, consts=consts))
 
     def stmt_annassign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -770,35 +725,6 @@ def _method_decorator(dec: cst.Decorator) -> bool:
     shape that registers a function on a router."""
     expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
     return isinstance(expr, cst.Attribute)
-
-
-# conversions that keep what their one argument is made from (``str(uuid.uuid4())``)
-_VIEWS = frozenset({"str", "repr", "bytes", "int", "hex", "format"})
-
-
-def _viewed_call(d: cst.BaseExpression) -> Optional[cst.Call]:
-    """The call whose result a default is a view of, made with it when ``def`` runs:
-    ``uuid.uuid4()`` for ``uuid.uuid4().hex``, ``uuid.uuid4().hex[:8]``,
-    ``str(uuid.uuid4())`` or ``secrets.token_hex(8).upper()``; ``None`` for any
-    other default (a call itself included: it is what it makes)."""
-    seen = False
-    while True:
-        if isinstance(d, (cst.Attribute, cst.Subscript)):
-            d = d.value
-        elif isinstance(d, cst.Call) and isinstance(d.func, cst.Attribute) and _holds_call(d.func.value):
-            d = d.func.value  # a method of a value made by a call: ``token_hex(8).upper()``
-        elif (isinstance(d, cst.Call) and isinstance(d.func, cst.Name) and d.func.value in _VIEWS
-              and len(d.args) == 1 and not d.args[0].star and d.args[0].keyword is None):
-            d = d.args[0].value
-        else:
-            return d if seen and isinstance(d, cst.Call) else None
-        seen = True
-
-
-def _holds_call(d: cst.BaseExpression) -> bool:
-    while isinstance(d, (cst.Attribute, cst.Subscript)):
-        d = d.value
-    return isinstance(d, cst.Call)
 
 
 _EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set)  # what `extends` looks at

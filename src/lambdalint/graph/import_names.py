@@ -1,0 +1,91 @@
+"""The dotted names a module's facts may load modules by (``Project.candidates``,
+from which ``Project.import_closure`` is made): the module itself and its import
+statements, the roots of the dotted paths its code names, and what reflection
+loads: ``importlib.import_module("pkg.db")`` loads ``pkg.db`` (then ``p = pkg;
+p.db.conn`` reaches it), and an import by a name computed at run time
+(``importlib.import_module(f"api.{route}")``) may load any module of the project,
+``EVERY``. (A module bound to a name loads nothing more: ``x = pkg.sub`` makes
+``x.deep`` work only when something imported ``pkg.sub.deep``.)
+
+A function of the facts alone, so the cache keeps it by their digest
+(``lambdalint.cache.edges``); which of the names are modules depends on the run's
+modules, and ``Project`` works that out.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable, Iterator, List, Optional, Tuple
+
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, ModuleFacts, iter_events
+
+EVERY = "*"  # every module of the project
+
+_IMPORTS_BY_NAME = frozenset({"importlib.import_module", "importlib.__import__", "builtins.__import__", "__import__"})
+
+
+def candidate_names(facts: ModuleFacts) -> Tuple[str, ...]:
+    """The dotted names whose prefixes may be modules ``facts`` loads, in a stable order."""
+    names = [facts.module, *facts.imports]  # importing pkg.mod runs pkg/__init__.py first
+    names.extend(sorted(root for root in {paths.split(p)[0] for p in _fact_paths(facts)}
+                        if ":" not in root and root[:1] not in "$%" and not _class_attribute(facts, root)))
+    names.extend(reflected_names(facts))
+    return tuple(names)
+
+
+def reflected_names(facts: ModuleFacts) -> List[str]:
+    """The names of the modules ``facts`` loads by reflection, ``EVERY`` for any (sorted, each once)."""
+    out = set()
+    for fn in facts.functions.values():
+        for e in iter_events(fn.body):
+            if e.kind == "call" and e.path in _IMPORTS_BY_NAME:
+                name = _constant_name(dict(e.consts).get("#0"))
+                out.add(name if name is not None else EVERY)
+    return sorted(out)
+
+
+def _constant_name(text: Optional[str]) -> Optional[str]:
+    """The module name a constant first argument spells (``"pkg.db"``), else None."""
+    if not text:
+        return None
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, str) and value and all(part.isidentifier() for part in value.split(".")):
+        return value
+    return None
+
+
+_NOT_PATHS = frozenset({"None", "<const>", "<dict>"})
+
+
+def _fact_paths(facts: ModuleFacts) -> Iterator[str]:
+    for cls in facts.classes.values():
+        yield from _paths(cls.bases)
+    for fn in facts.functions.values():
+        for dec in fn.decorators:
+            yield from _paths((dec.path, *dec.args, *(v for _, v in dec.kwargs)))
+        for e in iter_events(fn.body):
+            yield from _event_paths(e)
+
+
+def _event_paths(e: Event) -> Iterator[str]:
+    # a tmppath's value is text, not a path
+    yield from _paths((e.path, None if e.kind == "tmppath" else e.value, *e.args, *(v for _, v in e.kwargs),
+                       *e.starred, *e.test, *e.none_tests, *(p for p, _ in e.narrows)))
+    for ctx, args in e.items:
+        yield from _paths((ctx, *args))
+
+
+def _paths(values: Iterable[Optional[str]]) -> Iterator[str]:
+    return (v for v in values if v and v not in _NOT_PATHS and v[:1] != "<")
+
+
+def _class_attribute(facts: ModuleFacts, root: str) -> bool:
+    """``app.Config.timeout``: a class attribute of the module itself, not a module path."""
+    if not root.startswith(facts.module + "."):
+        return False
+    rest = root[len(facts.module) + 1:]
+    return rest.split(".", 1)[0] in facts.classes
