@@ -578,7 +578,7 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
         last = (d.path or "").rsplit(".", 1)[-1].split(":")[-1]
         if last not in _PLAIN_HANDLER_DECORATORS and not last.startswith("on_"):
             return None  # a decorator we do not know might run the coroutine itself
-    if not handler.declared and _run_by_the_project(project, handler):
+    if not handler.declared and handler.run_by_project:
         return None  # the project runs the coroutine itself: the entry Lambda calls is elsewhere
     facts = project.modules[handler.module]
     name = fn.qualname
@@ -590,55 +590,6 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
     return Diagnostic("LAM306", _NAMES["LAM306"], message, facts.path, fn.span, ERROR,
                       fix=_wrap_async_handler(project, handler, fn), handlers=(handler.qualname,),
                       label="an `async def` entry point", notes=notes)
-
-
-def _run_by_the_project(project: Project, handler: Handler) -> bool:
-    """Whether project code calls the coroutine function (``asyncio.run(handler(event,
-    context))`` in a sync entry point, ``await handler(...)``): then it was found
-    by its name and signature only, and what Lambda calls is the code that runs it.
-    A deployment file that names it says otherwise (the caller checks)."""
-    for facts in project.modules.values():
-        for caller in facts.functions.values():
-            if facts.module == handler.module and caller.qualname == handler.qualname:
-                continue
-            if caller.qualname == "<module>":
-                continue
-            if _dispatches_by_name(caller, handler.qualname):
-                return True
-            # a sync function that runs it (the module body is not: `if __name__ ==
-            # "__main__": asyncio.run(handler({}, None))` is how a handler is tried locally,
-            # and another coroutine awaiting it says nothing of what Lambda calls)
-            if caller.is_async:
-                continue
-            for e in iter_events(caller.body):
-                if e.kind != "call" or not e.path:
-                    continue
-                t = project.target(e.path)
-                if t is not None and t.kind == "function" and (t.module, t.qualname) == (handler.module, handler.qualname):
-                    return True
-    return False
-
-
-# the values of a module imported by a name computed at run time
-_DYNAMIC_IMPORTS = ("importlib.import_module()", "__import__()", "importlib.__import__()")
-
-
-def _dispatches_by_name(caller: Function, name: str) -> bool:
-    """Whether ``caller`` imports a module by a name computed at run time and awaits its
-    ``name`` (``module = importlib.import_module(f"api.{route}"); await
-    module.handler(event, context)``): a dispatcher of coroutines. Then the project's modules with a
-    coroutine ``name`` are what it runs, sync or async; the Lambda is the dispatcher's."""
-    imported = set()
-    for e in iter_events(caller.body):
-        if e.kind == "assign" and e.path and e.value in _DYNAMIC_IMPORTS:
-            imported.add(e.path)
-        elif e.kind == "call" and e.awaited and e.path and e.path.endswith("." + name):
-            # (awaited: a dispatcher that calls without awaiting gets a coroutine back, and
-            # a coroutine of that name is as broken under it as under the runtime)
-            receiver = e.path[:-len(name) - 1]
-            if receiver in imported or receiver in _DYNAMIC_IMPORTS:
-                return True
-    return False
 
 
 def _wrap_async_handler(project: Project, handler: Handler, fn: Function) -> Fix:

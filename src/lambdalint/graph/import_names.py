@@ -1,11 +1,13 @@
 """The dotted names a module's facts may load modules by (``Project.candidates``,
 from which ``Project.import_closure`` is made): the module itself and its import
 statements, the roots of the dotted paths its code names, and what reflection
-loads: ``importlib.import_module("pkg.db")`` loads ``pkg.db`` (then ``p = pkg;
-p.db.conn`` reaches it), and an import by a name computed at run time
-(``importlib.import_module(f"api.{route}")``) may load any module of the project,
-``EVERY``. (A module bound to a name loads nothing more: ``x = pkg.sub`` makes
-``x.deep`` work only when something imported ``pkg.sub.deep``.)
+loads by a constant name: ``importlib.import_module("pkg.db")`` loads ``pkg.db``
+(then ``p = pkg; p.db.conn`` reaches it). An import by a name computed at run time
+(``importlib.import_module(f"api.{route}")``, a plugin loader) is not followed: it
+may load any module, and libraries do it (``six``, ``pkg_resources``), so following
+it would make every Lambda that loads one load the whole project. (A module bound
+to a name loads nothing more: ``x = pkg.sub`` makes ``x.deep`` work only when
+something imported ``pkg.sub.deep``.)
 
 A function of the facts alone, so the cache keeps it by their digest
 (``lambdalint.cache.edges``); which of the names are modules depends on the run's
@@ -20,8 +22,6 @@ from typing import Iterable, Iterator, List, Optional, Tuple
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, ModuleFacts, iter_events
 
-EVERY = "*"  # every module of the project
-
 _IMPORTS_BY_NAME = frozenset({"importlib.import_module", "importlib.__import__", "builtins.__import__", "__import__"})
 
 
@@ -35,13 +35,14 @@ def candidate_names(facts: ModuleFacts) -> Tuple[str, ...]:
 
 
 def reflected_names(facts: ModuleFacts) -> List[str]:
-    """The names of the modules ``facts`` loads by reflection, ``EVERY`` for any (sorted, each once)."""
+    """The names of the modules ``facts`` loads by a constant name (sorted, each once)."""
     out = set()
     for fn in facts.functions.values():
         for e in iter_events(fn.body):
             if e.kind == "call" and e.path in _IMPORTS_BY_NAME:
                 name = _constant_name(dict(e.consts).get("#0"))
-                out.add(name if name is not None else EVERY)
+                if name is not None:
+                    out.add(name)
     return sorted(out)
 
 

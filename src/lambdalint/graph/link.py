@@ -369,9 +369,9 @@ class Project(MemoisedFactories, InstanceAttributes):
         """The project modules loaded in a process that imports ``module``:
         ``module``, its parent packages, and the modules its import statements
         and the dotted paths of its code name, with their parent packages,
-        transitively; also what reflection loads (``graph.import_names``:
-        ``importlib.import_module("pkg.db")``, and every module for an import
-        by a name computed at run time).
+        transitively; also a module ``importlib.import_module("pkg.db")`` loads by a
+        constant name (``graph.import_names``; one loaded by a name computed at run
+        time is not known).
 
         A whole-project question asked on behalf of a handler (does other code
         import this object by name, touch it at import time, register routes on
@@ -403,10 +403,7 @@ class Project(MemoisedFactories, InstanceAttributes):
 
     def _named_by(self, facts: ModuleFacts) -> Iterator[str]:
         for dotted in self.candidates(facts):
-            if dotted == import_names.EVERY:  # `importlib.import_module(name)`, a name made at run time
-                yield from self.modules
-            else:
-                yield from self._prefixes(dotted)
+            yield from self._prefixes(dotted)
 
     def candidates(self, facts: ModuleFacts) -> Tuple[str, ...]:
         """The dotted names in ``facts`` whose prefixes may be modules it loads:
