@@ -10,6 +10,7 @@ depend on which other groups run with it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Callable, List, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
@@ -22,14 +23,14 @@ if TYPE_CHECKING:
 RunRules = Callable[["Project", Sequence["Handler"]], Tuple[List["Diagnostic"], List[str]]]
 
 
+@dataclass
 class Ran:
     """What the rules gave: the diagnostics, the rules' failures (each once),
     and how many handlers' rules ran (the others' groups came from the cache)."""
 
-    def __init__(self) -> None:
-        self.diagnostics: List["Diagnostic"] = []
-        self.failures: List[str] = []
-        self.handlers_run = 0
+    diagnostics: List["Diagnostic"] = field(default_factory=list)
+    failures: List[str] = field(default_factory=list)
+    handlers_run: int = 0
 
     def failed(self, messages: Sequence[str]) -> None:
         self.failures.extend(m for m in messages if m not in self.failures)
