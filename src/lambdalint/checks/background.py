@@ -578,7 +578,7 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
         last = (d.path or "").rsplit(".", 1)[-1].split(":")[-1]
         if last not in _PLAIN_HANDLER_DECORATORS and not last.startswith("on_"):
             return None  # a decorator we do not know might run the coroutine itself
-    if not handler.declared and handler.run_by_project:
+    if not handler.declared and (handler.dispatched or _run_by_the_project(project, handler)):
         return None  # the project runs the coroutine itself: the entry Lambda calls is elsewhere
     facts = project.modules[handler.module]
     name = fn.qualname
@@ -590,6 +590,30 @@ def _async_handler(project: Project, handler: Handler, fn: Function) -> Optional
     return Diagnostic("LAM306", _NAMES["LAM306"], message, facts.path, fn.span, ERROR,
                       fix=_wrap_async_handler(project, handler, fn), handlers=(handler.qualname,),
                       label="an `async def` entry point", notes=notes)
+
+
+def _run_by_the_project(project: Project, handler: Handler) -> bool:
+    """Whether a sync function of the project calls the coroutine function
+    (``asyncio.run(handler(event, context))`` in a sync entry point): then it was found
+    by its name and signature only, and what Lambda calls is the code that runs it. (A
+    dispatcher that imports modules by name and awaits it: ``Handler.dispatched``.)
+    A deployment file that names it says otherwise (the caller checks)."""
+    for facts in project.modules.values():
+        for caller in facts.functions.values():
+            if facts.module == handler.module and caller.qualname == handler.qualname:
+                continue
+            # the module body is not: `if __name__ == "__main__": asyncio.run(handler({},
+            # None))` is how a handler is tried locally, and another coroutine awaiting it
+            # says nothing of what Lambda calls
+            if caller.qualname == "<module>" or caller.is_async:
+                continue
+            for e in iter_events(caller.body):
+                if e.kind != "call" or not e.path:
+                    continue
+                t = project.target(e.path)
+                if t is not None and t.kind == "function" and (t.module, t.qualname) == (handler.module, handler.qualname):
+                    return True
+    return False
 
 
 def _wrap_async_handler(project: Project, handler: Handler, fn: Function) -> Fix:

@@ -39,9 +39,10 @@ class Handler:
     # ``run_until_complete``): where the adapter is made, (module, span). An ``async
     # def`` route then runs on a loop that outlives the invocation.
     loop_adapter: Optional[Tuple[str, Tuple[int, int]]] = None
-    # found by its name only, and project code runs it (``graph.project_runners``):
-    # what Lambda calls is that code, so an ``async def`` is no mistake here
-    run_by_project: bool = False
+    # found by its name only, and a dispatcher that imports modules by a name made at
+    # run time awaits that name (``graph.dispatchers``): what Lambda calls is the
+    # dispatcher, so an ``async def`` is no mistake here
+    dispatched: bool = False
 
     @property
     def name(self) -> str:

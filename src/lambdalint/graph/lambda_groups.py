@@ -9,10 +9,10 @@ with this Lambda: ``wiring.py`` setting ``clients.Settings.conn``, or calling
 the factory ``clients.client`` with another argument. Two handlers whose
 closures share no module cannot see each other's code that way: what one
 module's facts say about another goes through an import name, and an import
-puts the other module in the same closure. (The one question about a handler
-that other code answers without importing it, whether project code runs it
-(``graph.project_runners``), is asked of the whole project before the groups
-run, and its answer is part of the handler's record.)
+puts the other module in the same closure. (The one exception, a dispatcher
+that imports its routes by a name made at run time and awaits them, is found in
+the whole project before the groups run, ``graph.dispatchers``, and its answer is
+part of the routes' records.)
 
 So the rules run over each group of handlers whose closures are linked by
 shared modules, over the modules the group loads, and what a group reports

@@ -87,7 +87,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     from lambdalint.graph.handlers import find_handlers
     from lambdalint.graph.link import Project
     from lambdalint.graph.liveness import entry_tokens, prune_unnamed, unnamed_digest
-    from lambdalint.graph.project_runners import with_project_runners
+    from lambdalint.graph.dispatchers import with_dispatchers
     from lambdalint.project.sourcefile import stamp_of
 
     options = _merged(options, verbose, contents)
@@ -136,7 +136,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                                           settings.snapstart_handlers, settings.source, names)
     handlers, managed = with_managed(project, handlers, settings.managed_instances,
                                      settings.managed_instances_handlers, settings.source, names)
-    handlers = with_project_runners(project, handlers)  # asked of every module, before the rules' groups
+    handlers = with_dispatchers(project, handlers)  # asked of every module, before the rules' groups
     if edge_names is not None:
         from lambdalint.cache import edges
 
