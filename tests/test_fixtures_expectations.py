@@ -306,9 +306,10 @@ def test_markers_are_well_formed(path: Path):
             lines = target.read_text(encoding="utf-8").splitlines()
             n = int(mm.group("line"))
             assert 1 <= n <= len(lines), f"{where}: made= line {n} out of range"
-            # a call makes a resource; a display (`CACHE = {}`) makes a collection; the
-            # leakage rules (LAM5xx) name any module state, bound by an assignment (`USER = None`)
-            makes = "([{=" if m.code.startswith("LAM5") else "([{"
+            # a call makes a resource; a display (`CACHE = {}`) makes a collection, a string
+            # constant text (`LOG = ""`); the leakage rules (LAM5xx) name any module state,
+            # bound by an assignment (`USER = None`)
+            makes = "([{=" if m.code.startswith("LAM5") else "([{\"'"
             assert any(c in lines[n - 1] for c in makes), f"{where}: made= line {n} makes nothing: {lines[n - 1].strip()!r}"
 
 

@@ -17,6 +17,50 @@ from lambdalint.project.config import Settings
 from lambdalint.run import run_check
 
 CASES = {
+    # text made longer in place: a module-level string or bytes constant is a new, longer
+    # object after `+=` (or `X = X + ...`), kept by the module
+    "text_augmented_by_request": """
+        import json
+        LOG = ""
+        def handler(event, context):
+            global LOG
+            LOG += json.dumps(event) + "\\n"  # expect: LAM201
+            return len(LOG)
+    """,
+    "text_rebound_to_the_old_and_more": """
+        TRAIL = b""
+        def handler(event, context):
+            global TRAIL
+            TRAIL = TRAIL + event["body"].encode()  # expect: LAM201
+    """,
+    "text_reset_at_the_top": """
+        LOG = ""
+        def handler(event, context):
+            global LOG
+            LOG = ""
+            LOG += event["msg"]
+            return LOG
+    """,
+    "number_counter_is_not_text": """
+        CALLS = 0
+        def handler(event, context):
+            global CALLS
+            CALLS += 1
+            return CALLS
+    """,
+    "text_made_longer_in_a_local": """
+        PREFIX = "req-"
+        def handler(event, context):
+            name = PREFIX
+            name += event["id"]
+            return name
+    """,
+    "text_made_longer_at_import_only": """
+        BANNER = "svc"
+        BANNER += "-v1"
+        def handler(event, context):
+            return BANNER
+    """,
     "dict_ior_event": """
         CACHE = {}
         def handler(event, context):

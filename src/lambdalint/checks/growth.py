@@ -29,7 +29,7 @@ from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix, Label
 from lambdalint.model.collections_tracked import tracked_collections
 from lambdalint.model.environ_growth import environ_growth
-from lambdalint.model.growth import VARIES, Growth, Reset
+from lambdalint.model.growth import EVERY, VARIES, Growth, Reset
 from lambdalint.model.warm_growth import warm_growth
 from lambdalint.model.lifetimes import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
 
@@ -64,6 +64,8 @@ _ADVICE = {
     "set": "keep per-request data in a local variable, or evict (`if len({n}) >= N: {n}.clear()`)",
     "bytearray": "build per-request bytes in a local `bytearray`, or empty it once written out (`{n}.clear()` "
                  "in a `finally:`)",
+    "str": "build the text in a local variable, or write it out and reset it (`{n} = \"\"`) in each invocation",
+    "bytes": "build the bytes in a local variable, or write them out and reset it (`{n} = b\"\"`) in each invocation",
 }
 _DEFAULT_ADVICE = ("default to `None` and make a new one in the call (`if {n} is None: {n} = ...`), or, for a cache, "
                    "bound it (`functools.lru_cache(maxsize=N)` on `{f}`)")
@@ -74,6 +76,9 @@ _FACT_PARTIAL = ("what empties it runs only on some paths: on the others the ent
                  "visible to the next")
 _FACT = ("nothing on the handler's path removes entries, so it grows for the life of the execution environment: "
          "memory climbs until Lambda kills it, and one request's data stays visible to the next")
+_TEXT = frozenset({"str", "bytes"})
+_TEXT_FACT = ("nothing on the handler's path resets it, so it grows for the life of the execution environment: "
+              "memory climbs until Lambda kills it, and one request's data stays visible to the next")
 
 
 def headline(name: str, why: str, default: Optional[Tuple[str, str]]) -> str:
@@ -158,11 +163,13 @@ def _collections(ctx: CheckContext) -> List[Diagnostic]:
                 if c.made.function == "<module>" else \
                 place(project, c.made.module, c.made.span, f"{c.kind.name} created in {spoken(c.made.function)}")
         in_handler = f" in {spoken(f.handlers[0])}" if len(f.handlers) == 1 else ""
-        label = f"{site.how}{in_handler} adds {site.why}"
+        text = c.kind.name in _TEXT  # `LOG += line`: text made longer, not a container given an element
+        label = f"{site.how}{in_handler} " + ("makes it longer on every invocation" if text and site.why == EVERY
+                                               else f"adds {site.why}")
         calls = call_places(project, site.chain, site.calls, EACH_CALLER)
         notes = handlers_note(f.handlers) + chain_note(f.chain, site.how) + \
-            ((_FACT_PARTIAL,) if f.detail["resets"] else (_FACT,))
-        fix = Fix(f"Bound `{name}` or make it local: {advice}", DISPLAY_ONLY)
+            ((_FACT_PARTIAL,) if f.detail["resets"] else (_TEXT_FACT,) if text else (_FACT,))
+        fix = Fix(f"{'Reset' if text else 'Bound'} `{name}` or make it local: {advice}", DISPLAY_ONLY)
         out.append(diagnostic(project, f, headline(name, site.why, default), fix, label=label,
                               labels=(made,) + calls + path_places(project, said(g.trail)) +
                               partial_resets(project, f.detail["resets"]),  # type: ignore[arg-type]

@@ -174,7 +174,7 @@ def body_summary(body: Tuple[Event, ...]) -> Tuple[Tuple[str, ...], bool]:
             continue
         if e.kind == "call":
             called.add(e.path.rsplit(".", 1)[-1])
-        elif e.kind in ("assign", "setitem") and e.path[:1] not in "$%":
+        elif e.kind in ("assign", "setitem", "augassign") and e.path[:1] not in "$%":
             writes = True
     return tuple(sorted(called)), writes
 

@@ -232,3 +232,18 @@ def _holds_call(d: cst.BaseExpression) -> bool:
     while isinstance(d, (cst.Attribute, cst.Subscript)):
         d = d.value
     return isinstance(d, cst.Call)
+
+
+def text_kind(node: cst.BaseExpression) -> Tuple[Tuple[str, str], ...]:
+    """``(("text", "str"),)`` for a string constant (``""``, ``"a" "b"``, an f-string),
+    ``(("text", "bytes"),)`` for a bytes one: what a module-level name bound to it holds,
+    which ``+=`` makes longer (``rules/catalog/growth.toml``: the ``text`` collections)."""
+    first = node
+    while isinstance(first, cst.ConcatenatedString):
+        first = first.left
+    if isinstance(first, cst.SimpleString):
+        prefix = first.value[:first.value.index(first.value[-1])].lower() if first.value else ""
+        return (("text", "bytes" if "b" in prefix else "str"),)
+    if isinstance(first, cst.FormattedString):
+        return (("text", "str"),)
+    return ()

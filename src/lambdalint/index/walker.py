@@ -16,7 +16,7 @@ from lambdalint.index.paths import redefined_key
 from lambdalint.index.lambdas import module_lambda
 from lambdalint.index.literals import (
     NO_SPAN, choice_of_constants, const_items, is_const, literal_consts, element_of, element_consts, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
-    key_text, slice_emptied, unpack_slots, viewed_call,
+    key_text, slice_emptied, text_kind, unpack_slots, viewed_call,
 )
 
 
@@ -273,8 +273,9 @@ class Walker(ModuleContainers, Expressions):
             if grown is not None:
                 self.bind_target(target.target, v, node, grown[0] + self.joined(node.value), grown[1])
             else:
+                text = text_kind(node.value) if self.scope.kind == "module" else ()
                 self.bind_target(target.target, v, node, literal_consts(node.value) + self.joined(node.value) +
-                                 self.vector_words(node.value) + slice_emptied(target.target, node.value))
+                                 self.vector_words(node.value) + slice_emptied(target.target, node.value) + text)
         if self.scope.kind == "module" and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             self.module_elements(node.targets[0].target, node)
 

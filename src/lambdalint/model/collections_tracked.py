@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from lambdalint.index.span import within
 from lambdalint.graph.link import Binding, Project, iter_events
@@ -46,10 +46,13 @@ def tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, C
 def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, Collection]:
     out: Dict[str, Collection] = {}
     assigns = _Assignments(project)
+    extended = _extended_places(project)
     for gpath, bindings in project.bindings.items():
         for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
-            # a display's value is not a path: the assignment event says which display
-            kind = collection_made_by(project, catalog, b, assigns.event(b) if b.value is None else None)
+            # a display's value is not a path: the assignment event says which display (and a
+            # constant's, whether it is text, when some code makes the place longer)
+            made_by = b.value is None or (b.value == "<const>" and gpath in extended)
+            kind = collection_made_by(project, catalog, b, assigns.event(b) if made_by else None)
             if kind is not None:
                 out[gpath] = Collection(gpath, kind, b)
                 break
@@ -99,7 +102,8 @@ def collection_made_by(project: Project, catalog: GrowthCatalog, b: Binding,
                        event: Optional[Event] = None) -> Optional[CollectionKind]:
     """The collection ``b`` binds; ``event``: the assignment that made it, which says
     which display made it when the value is no path (``{}``, ``[]``)."""
-    literal = dict(event.consts).get("literal", "") if event is not None else ""
+    consts = dict(event.consts) if event is not None else {}
+    literal = consts.get("literal", "") or consts.get("text", "")  # `{}`, `[]`; `""`, `b""` (module level)
     if literal:
         return catalog.collection_for(literal=literal)
     callee = paths.callable_of(b.value) if b.value else None
@@ -112,6 +116,23 @@ def collection_made_by(project: Project, catalog: GrowthCatalog, b: Binding,
     if kind is not None and not kind.bounded and _bounded_call(project, b, kind):
         return _BOUNDED
     return kind
+
+
+def _extended_places(project: Project) -> Set[str]:
+    """The module-level places some function makes longer in place (``LOG += line``,
+    ``LOG = LOG + line``): only those of the constants bound at import are asked
+    whether they are text. Read from the functions that write a place that is not a
+    local (``Function.writes_places``)."""
+    out: Set[str] = set()
+    for facts in project.modules.values():
+        for fn in facts.functions.values():
+            if fn.qualname == "<module>" or fn.writes_places is False:
+                continue
+            for e in iter_events(fn.body):
+                if e.path and (e.kind == "augassign" or e.kind == "assign" and any(k == "extends" for k, _ in e.consts)):
+                    if e.path[:1] not in "$%" and ":" in e.path:
+                        out.add(e.path)
+    return out
 
 
 _BOUNDED = CollectionKind("bounded", (), bounded=True)
