@@ -94,6 +94,8 @@ class InstanceAttributes:
         last = cls[1].rsplit(".", 1)[-1]
         for facts in self.modules.values():
             for fn in facts.functions.values():
+                if fn.called is not None and not any(c.rsplit(":", 1)[-1] == last for c in fn.called):
+                    continue  # calls nothing of that name (read from its summary: its body is not decoded)
                 for e in iter_events(fn.body):
                     if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
                         continue
