@@ -47,6 +47,10 @@ _ADVICE = ("remove it on the handler's path, in a `finally:` (`os.remove(path)` 
            "`with tempfile.NamedTemporaryFile() as f:`), or write to a fixed name that each invocation overwrites")
 
 
+_PARTIAL_ADVICE = ("Make the removal run on every path (it runs only on some, labelled): unconditionally, in a "
+                   "`finally:` (`os.remove(path)` / `shutil.rmtree(folder)`), or use a context manager that removes "
+                   "it (`with tempfile.TemporaryDirectory() as folder:`)")
+
 _APPEND_ADVICE = ("Write it in \"w\" mode (each invocation starts it again), or remove it once it is used, "
                  "in a `finally:` (`os.remove(path)`), or name it per invocation and remove it")
 
@@ -134,6 +138,8 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         labels = labels + f.detail["path"] + f.detail["others"]  # type: ignore[operator]
         advice = (_ADVICE[0].upper() + _ADVICE[1:] if c.kind != "append"
                   else _INSERT_ADVICE if c.noun == "database" else _APPEND_ADVICE)
+        if removed and c.kind != "append":  # there is a removal: it runs only on the paths labelled
+            advice = _PARTIAL_ADVICE
         out.append(diagnostic(project, f, message, Fix(advice, DISPLAY_ONLY),
                               label=label, labels=labels, notes=notes,  # type: ignore[arg-type]
                               phase=INVOCATION))
