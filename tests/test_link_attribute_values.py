@@ -51,3 +51,42 @@ def test_attribute_values_come_from_init_alone(tmp_path):
     assert project.attribute_value(("app", "Lazy"), "client") is None  # set outside __init__: maybe unset
     assert project.attribute_value(("app", "Local"), "client") is None  # Base.__init__ never runs
     assert project.target("app.Store().client.download_file").path == "boto3.client().download_file"
+
+
+FALLBACK = """
+import sqlite3
+
+CONN = sqlite3.connect("a.db")
+
+
+class Repo:
+    def __init__(self, conn=None):
+        self.conn = conn or CONN
+
+
+class Swappable:
+    def __init__(self, conn=None):
+        self.conn = conn or CONN
+
+    def use(self, conn):
+        self.conn = conn
+
+
+class Given:
+    def __init__(self, conn=None):
+        self.conn = conn if conn is not None else CONN
+
+
+def handler(event, context):
+    return Repo(), Swappable(), Given(sqlite3.connect("b.db"))
+"""
+
+
+def test_an_attribute_that_falls_back_to_a_module_level_object(tmp_path):
+    """``self.conn = conn or CONN`` holds ``CONN`` in every instance when no call that
+    makes one passes ``conn``, and only the ``__init__`` sets it."""
+    write_project(tmp_path, {"app.py": FALLBACK})
+    project = load_project(Settings(), [str(tmp_path)]).project
+    assert project.attribute_value(("app", "Repo"), "conn") == "app:CONN"
+    assert project.attribute_value(("app", "Swappable"), "conn") is None  # another method rebinds it
+    assert project.attribute_value(("app", "Given"), "conn") is None  # a call passes its own

@@ -42,6 +42,7 @@ class InstanceAttributes:
         self._attribute_values[key] = None  # recursion guard
         values: Set[Optional[str]] = set()
         in_init = False
+        elsewhere = False  # a method other than the `__init__` that runs writes it
         # the `__init__` that runs is the first in the lineage; a base's runs too only
         # when the one before it calls it (`super().__init__()`, `Base.__init__(self)`)
         chained = True
@@ -59,11 +60,13 @@ class InstanceAttributes:
                     if e.kind in ("assign", "augassign", "del") and e.path == written:
                         values.update(assigned_alternatives(e) if e.kind == "assign" else (None,))
                         in_init = in_init or init
+                        elsewhere = elsewhere or not init
                     elif init and e.kind == "call" and (e.path or "").endswith(".__init__"):
                         calls_base = True
                 if init:
                     chained = calls_base
-        value = next(iter(values)) if len(values) == 1 else self._fallback(cls, attribute, values) if in_init else None
+        value = next(iter(values)) if len(values) == 1 else \
+            self._fallback(cls, attribute, values) if in_init and not elsewhere else None
         result = None
         if in_init and value is not None and value[:1] not in "$%<" and value not in ("None", "<const>"):
             result = self.canonical(value)
