@@ -174,3 +174,33 @@ def test_a_configuration_edited_on_disk_is_read_again(tmp_path):
     assert [d.code for d in ws.analyse(project)[str(root / "app.py")]] == ["LAM101"]
     (root / "lambdalint.toml").write_text("ignore = 3\n")  # broken: no findings, and a word in the log
     assert ws.analyse(project)[str(root / "app.py")] == [] and project.error
+
+
+def test_namespace_names_are_looked_up_again_only_when_imports_change(tmp_path, monkeypatch):
+    """The names files import from namespace folders (``from lib import db`` with no
+    ``lib/__init__.py``) are remembered by the language server for the same walk and
+    the same imports: an edit that keeps its file's imports does not look them up
+    again, one that adds an import does, and its findings are a fresh check's."""
+    import lambdalint.run as run_module
+
+    root = tmp_path / "p"
+    (root / "handlers").mkdir(parents=True)
+    (root / "lib").mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    texts = {"lib/db.py": DB, "handlers/app.py": APP.replace("import db\n", "from lib import db\n")}
+    for name, text in texts.items():
+        (root / name).write_text(text)
+    root = root.resolve()
+    calls: List[int] = []
+    real = run_module.imported_namespace_names
+    monkeypatch.setattr(run_module, "imported_namespace_names", lambda *a: calls.append(1) or real(*a))
+    ws = Workspace(lambda m: None, disk_cache=False)
+    app = str(root / "handlers" / "app.py")
+    ws.open(Path(app).as_uri(), app, texts["handlers/app.py"], 1)
+    project = ws.project_for(app)
+    codes = [d.code for d in ws.analyse(project)[app]]
+    assert codes == ["LAM101"] and len(calls) == 1
+    ws.change(app, texts["handlers/app.py"] + "\nEDITED = 1\n", 2)  # the same imports
+    assert [d.code for d in ws.analyse(project)[app]] == ["LAM101"] and len(calls) == 1
+    ws.change(app, texts["handlers/app.py"].replace("from lib import db\n", "from lib import db\nimport json\n"), 3)
+    assert [d.code for d in ws.analyse(project)[app]] == ["LAM101"] and len(calls) == 2
