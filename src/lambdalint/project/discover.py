@@ -405,14 +405,17 @@ def rename_maps(sources: Sequence[SourceFile]) -> Dict[str, Dict[str, str]]:
 
 
 def imported_namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[SourceFile],
-                             imports: Mapping[str, Sequence[str]]) -> None:
+                             imports: Mapping[str, Sequence[str]],
+                             looked: Optional[Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Optional[SourceFile]]] = None
+                             ) -> None:
     """Add to a root's names the modules its files import from a folder beside
     or above it that no ``__init__.py`` makes a package: with the folder above on
     ``sys.path`` (the code folder, when the handler is ``handlers/orders.handler``),
     ``from lib import db`` in ``handlers/orders.py`` loads ``lib/db.py``. Only
     the names the files import (``imports``: module key -> dotted names, from the
     first pass) are looked up, so a large tree costs nothing it does not use. A
-    name the root already has wins, as does a module that shadows a folder."""
+    name the root already has wins, as does a module that shadows a folder.
+    ``looked``: the lookups made before over the same ``sources`` (kept by the caller)."""
     by_path = {os.path.abspath(s.path): s for s in sources if not s.unreadable}
     wanted: Dict[str, set] = {}
     for s in sources:
@@ -420,7 +423,8 @@ def imported_namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[
             wanted.setdefault(s.root, set()).update(imports[s.module])
     # roots side by side (a service per folder) share their folders above: each
     # lookup is made once per list of folders, not once per root
-    looked: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Optional[SourceFile]] = {}
+    if looked is None:
+        looked = {}
     for root, dotted_names in wanted.items():
         names = maps.setdefault(root, {})
         folders = tuple(_identifier_ancestors(root))

@@ -377,17 +377,20 @@ def _namespace_names(maps: Dict[str, Dict[str, str]], sources: Sequence[SourceFi
                      imports: Dict[str, Tuple[str, ...]], cache: Optional[Cache]) -> None:
     """``imported_namespace_names`` into ``maps`` (made by ``rename_maps(sources)``); a
     cache kept in memory (the language server's) remembers the answer for the same
-    walk and the same imports, which an edit rarely changes: looking the names up
-    walks every file's imports (40 % of an edit's run on the benchmark's monorepo)."""
+    walk and the same imports, which an edit rarely changes, and the lookups of
+    the names for the same walk: looking them up walks every file's imports (40 %
+    of an edit's run on the benchmark's monorepo)."""
     memo = cache.memo if cache is not None else None
     last = memo.get("namespace") if memo is not None else None
     if last is not None and last[0] is sources and last[1] == imports:
         maps.clear()
         maps.update({root: dict(names) for root, names in last[2].items()})
         return
-    imported_namespace_names(maps, sources, imports)
+    # the files' paths are the walk's: which file a dotted name finds from a folder is the same
+    looked = last[3] if last is not None and last[0] is sources else {}
+    imported_namespace_names(maps, sources, imports, looked)
     if memo is not None:
-        memo["namespace"] = (sources, imports, {root: dict(names) for root, names in maps.items()})
+        memo["namespace"] = (sources, imports, {root: dict(names) for root, names in maps.items()}, looked)
 
 
 def _stored_renamed(files: List[File], maps: Dict[str, Dict[str, str]], disk: Cache,
