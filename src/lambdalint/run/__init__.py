@@ -701,7 +701,7 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
             diagnostics.append(Diagnostic(m.problem.code, info.name, path=m.path, severity=ERROR,
                                           span=(m.problem.line, m.problem.column, m.problem.line, m.problem.column),
                                           **problem_story(m.problem.code, m.problem.message)))
-    ran = _run_rules_by_group(settings, catalog, options, loaded, checked, run_rules)
+    ran = rules_stage.run_cached(settings, catalog, options, loaded, checked, run_rules)
     diagnostics.extend(ran.diagnostics)
     internal = ran.failures
     by_path = {m.path: m for m in modules}
@@ -719,25 +719,6 @@ def _check_unpaused(settings: Settings, paths: List[str], catalog: "Catalog", op
     kept = _unfixable_shown_only(kept, settings)
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(kept, loaded.files, handlers, internal, loaded.notices), loaded
-
-
-def _run_rules_by_group(settings: Settings, catalog: "Catalog", options: Options, loaded: Loaded,
-                        handlers: Sequence["Handler"], run_rules: "rules_stage.RunRules") -> "rules_stage.Ran":
-    """The rules over ``handlers``' groups (``lambdalint.run.rules``), with a
-    disk cache's entries for the groups whose facts did not change."""
-    cache = options.cache
-    usable = cache is not None and cache.memo is None and options.report_files is None and cache.usable()
-    if not usable:
-        return rules_stage.run_groups(loaded.project, handlers, run_rules)
-    from lambdalint.cache import findings
-
-    ran = rules_stage.run_groups(loaded.project, handlers, run_rules, cache,
-                                 findings.base_key(settings, catalog.fingerprint()), loaded.digests, loaded.derived)
-    if options.verbose:
-        import sys
-
-        print(f"lambdalint: rules run for {ran.handlers_run} of {len(handlers)} handlers", file=sys.stderr)
-    return ran
 
 
 def _unfixable_shown_only(diagnostics: List[Diagnostic], settings: Settings) -> List[Diagnostic]:

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, AbstractSet, Callable, List, Optional, Sequenc
 
 if TYPE_CHECKING:
     from lambdalint.cache.store import Cache
+    from lambdalint.knowledge.resources import Catalog
+    from lambdalint.project.config import Settings
+    from lambdalint.records import Loaded, Options
     from lambdalint.graph.handlers import Handler
     from lambdalint.graph.link import Project
     from lambdalint.report.diagnostics import Diagnostic
@@ -81,6 +84,25 @@ def run_groups(project: "Project", handlers: Sequence["Handler"], run_rules: Run
         ran.diagnostics.extend(found)
     if stored is not None:
         stored.save()
+    return ran
+
+
+def run_cached(settings: "Settings", catalog: "Catalog", options: "Options", loaded: "Loaded",
+               handlers: Sequence["Handler"], run_rules: RunRules) -> Ran:
+    """The rules over ``handlers``' groups, with a disk cache's entries for the
+    groups whose facts did not change (and, with ``options.verbose``, how many ran)."""
+    cache = options.cache
+    usable = cache is not None and cache.memo is None and options.report_files is None and cache.usable()
+    if not usable:
+        return run_groups(loaded.project, handlers, run_rules)
+    from lambdalint.cache import findings
+
+    ran = run_groups(loaded.project, handlers, run_rules, cache,
+                     findings.base_key(settings, catalog.fingerprint()), loaded.digests, loaded.derived)
+    if options.verbose:
+        import sys
+
+        print(f"lambdalint: rules run for {ran.handlers_run} of {len(handlers)} handlers", file=sys.stderr)
     return ran
 
 
