@@ -58,7 +58,7 @@ class Loaded:
     records: Dict[str, "FileRecord"] = field(default_factory=dict)
     pruned: bool = False
     # module key -> digest of its facts as keyed for this run (``run.collect_facts``),
-    # for the modules a cache knows: what per-handler findings are keyed by
+    # for the modules a cache knows: what findings per group of handlers are keyed by
     digests: Dict[str, str] = field(default_factory=dict)
     # the keys of the cache entries derived from the files' facts (renamed facts,
     # handlers' findings: ``lambdalint.cache.findings``), which the run memo names for the sweep

@@ -1,6 +1,6 @@
 """The digests that name a module's facts as a run keys them (renamed for the
 run: ``lambdalint.graph.rename``), from the digests of the stored facts
-(``lambdalint.cache.store.Cache.digests``): what the per-handler findings
+(``lambdalint.cache.store.Cache.digests``): what the findings per group
 (``lambdalint.cache.findings``) and the import names (``lambdalint.cache.edges``)
 are keyed by, and the key under which the renamed facts are kept."""
 

@@ -8,9 +8,9 @@ in the key: the index does not read the configuration or the resource
 catalogue (facts name call paths; rules consult the catalogue), so changing
 either re-runs the cheap stages only. Cross-file results are keyed by the
 digests of the facts they read (``Cache.digests``: the stored form's hash, so
-an edit that leaves the facts equal changes no key): each handler's findings
-(``lambdalint.cache.findings``, keyed by the facts of every module its Lambda
-loads) and the names each module's facts may import (``lambdalint.cache.edges``);
+an edit that leaves the facts equal changes no key): the findings of each group
+of handlers (``lambdalint.cache.findings``, keyed by the facts of every module
+their Lambdas load) and the names each module's facts may import (``lambdalint.cache.edges``);
 handlers and reachability are recomputed from the facts on every run.
 
 Old entries are deleted once a day by ``lambdalint.cache.sweep``.
@@ -364,7 +364,7 @@ class Cache:
         self._secret = b""
         self._rejected = False
         # entry key -> the digest of its facts as stored (``facts_digest``): what the
-        # per-handler findings (``lambdalint.cache.findings``) are keyed by
+        # findings per group of handlers (``lambdalint.cache.findings``) are keyed by
         self.digests: Dict[str, str] = {}
 
     def usable(self) -> bool:
@@ -588,8 +588,8 @@ def facts_digest(payload: bytes) -> str:
     """The digest of a module's facts as stored: two texts with equal facts
     (a comment, a blank line) have equal digests. The names the text mentions
     (the payload's second line: ``lambdalint.index.facts.module_to_payload``) are
-    left out: they decide which functions are unnamed, which per-handler
-    findings are keyed by separately (``lambdalint.cache.findings.handler_keys``),
+    left out: they decide which functions are unnamed, which the findings
+    per group are keyed by separately (``lambdalint.cache.findings.group_keys``),
     so that a reworded docstring changes no key."""
     head, newline, rest = payload.partition(b"\n")
     h = hashlib.blake2b(head, digest_size=16)

@@ -6,8 +6,8 @@ for every content version of every file indexed, and a new version folder
 reads an old entry again once its file has moved on, so, at most once a day, a
 run that recorded a memo deletes:
 
-- entries of the current version folder (facts, sources, per-handler
-  findings, the names a run counted) that no kept run memo names and that
+- entries of the current version folder (facts, sources, findings per
+  group of handlers, the names a run counted) that no kept run memo names and that
   were written more than a day ago (a run going on at the same time may be
   about to name one in its memo; if it loses one anyway, it indexes that file
   again: the cache is an optimisation only);
@@ -140,7 +140,7 @@ def live_keys(runs_dir: str, secret: Optional[bytes] = None) -> Set[str]:
                 continue
             raw = json.loads(payload)
             keys.update(row[3] for row in raw["inputs"] if isinstance(row[3], str))
-            # the entries derived from that run's facts (renamed facts, per-handler findings)
+            # the entries derived from that run's facts (renamed facts, findings per group)
             extra = raw.get("extra")
             found = extra.get("derived") if isinstance(extra, dict) else None
             if isinstance(found, list):

@@ -117,7 +117,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
                                   memo=memo.setdefault("unnamed", {}) if memo is not None else None)
     # what later stages see of a module is its facts without its unnamed functions, which
     # depend on what every other module names: the digests that key what is derived from
-    # them (per-handler findings, import names) say which functions those are
+    # them (findings per group, import names) say which functions those are
     for module, names in live.unnamed.items():
         if module in digests:
             digests[module] = unnamed_digest(digests[module], names)
