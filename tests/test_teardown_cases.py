@@ -163,6 +163,44 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # `conn or CONN`, but the class closes only what it was given (red team 4, c28/c28b)
+    "instance_attribute_fallback_closed_only_when_not_the_module_s": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            def __init__(self, conn=None):
+                self.conn = conn or CONN
+            def get(self, key):
+                return self.conn.execute("select 1").fetchone()
+            def close(self):
+                if self.conn is not CONN:
+                    self.conn.close()
+        def handler(event, context):
+            repo = Repo()
+            try:
+                return repo.get(event["id"])
+            finally:
+                repo.close()
+    """,
+    "instance_attribute_fallback_with_an_ownership_flag": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            def __init__(self, conn=None):
+                self._owned = conn is not None
+                self.conn = conn or CONN
+            def get(self, key):
+                return self.conn.execute("select 1").fetchone()
+            def close(self):
+                if self._owned:
+                    self.conn.close()
+        def handler(event, context):
+            repo = Repo()
+            try:
+                return repo.get(event["id"])
+            finally:
+                repo.close()
+    """,
     # the fallback's parameter defaults to another module-level object, not a constant
     "instance_attribute_fallback_default_names_an_object": """
         import sqlite3

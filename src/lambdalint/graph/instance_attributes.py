@@ -78,7 +78,11 @@ class InstanceAttributes:
         ``if conn is None: conn = CONN``): the two values are a parameter of the
         class's own ``__init__`` that defaults to a constant (``None``) and one other
         value. When no call in the project that makes an instance of ``cls`` passes
-        that parameter, every instance holds the other value; else None."""
+        that parameter, every instance holds the other value; else None. Not for a
+        class that tells the two apart (it may mean to close only what it was given):
+        one whose ``__init__`` reads the parameter in another statement too
+        (``self._owned = conn is not None``), or whose methods test the attribute
+        against the other value (``if self.conn is not CONN:``)."""
         params = [v for v in values if v is not None and v[:1] == "$" and "." not in v]
         other = [v for v in values if v not in params]
         if len(params) != 1 or len(other) != 1:
@@ -88,7 +92,23 @@ class InstanceAttributes:
         if init is None or name not in init.params[1:] or name not in init.optional \
                 or name in dict(init.defaults) or name in dict(init.default_paths):
             return None
+        if self._tells_apart(cls, init, attribute, params[0], other[0]):
+            return None
         return other[0] if not self._passed_anywhere(cls, init, name) else None
+
+    def _tells_apart(self, cls: Tuple[str, str], init: Function, attribute: str, param: str, other: str) -> bool:
+        """Whether ``cls`` keeps track of which of the two its attribute holds (``_fallback``)."""
+        written = "$" + init.params[0] + "." + attribute
+        lines = {e.span[0] for e in iter_events(init.body) if e.kind == "assign" and e.path == written}
+        for e in iter_events(init.body):
+            if e.span[0] not in lines and param in (e.path, e.value, *e.args, *e.test, *e.none_tests):
+                return True  # `self._owned = conn is not None`: the parameter read apart from the fallback
+        facts = self.modules[cls[0]]
+        for fn in facts.functions.values():
+            if fn.class_name == cls[1].rsplit(".", 1)[-1] and fn.qualname.startswith(cls[1] + "."):
+                if any(other in e.test for e in iter_events(fn.body)):
+                    return True  # `if self.conn is not CONN:`: the method tells them apart
+        return False
 
     def _passed_anywhere(self, cls: Tuple[str, str], init: Function, name: str) -> bool:
         """Whether a call in the project that makes an instance of ``cls`` may pass
