@@ -33,6 +33,34 @@ CASES = {
             global TRAIL
             TRAIL = TRAIL + event["body"].encode()  # expect: LAM201
     """,
+    "text_rebound_by_an_f_string": """
+        LOG = ""
+        def handler(event, context):
+            global LOG
+            LOG = f"{LOG}{event['line']}\\n"  # expect: LAM201
+    """,
+    "text_rebound_by_a_join": """
+        LOG = ""
+        def handler(event, context):
+            global LOG
+            LOG = "".join([LOG, event["line"], "\\n"])  # expect: LAM201
+    """,
+    "text_class_attribute": """
+        class Journal:
+            text = ""
+        def handler(event, context):
+            Journal.text += event["line"]  # expect: LAM201
+    """,
+    "text_of_another_module": {
+        "state.py": """
+            LOG = ""
+        """,
+        "app.py": """
+            import state
+            def handler(event, context):
+                state.LOG += event["line"]  # expect: LAM201
+        """,
+    },
     "text_reset_at_the_top": """
         LOG = ""
         def handler(event, context):

@@ -273,7 +273,8 @@ class Walker(ModuleContainers, Expressions):
             if grown is not None:
                 self.bind_target(target.target, v, node, grown[0] + self.joined(node.value), grown[1])
             else:
-                text = text_kind(node.value) if self.scope.kind == "module" else ()
+                # text bound once, at import (a module's, or a class attribute's: `text = ""`)
+                text = text_kind(node.value) if self.scope.kind in ("module", "class") else ()
                 self.bind_target(target.target, v, node, literal_consts(node.value) + self.joined(node.value) +
                                  self.vector_words(node.value) + slice_emptied(target.target, node.value) + text)
         if self.scope.kind == "module" and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
@@ -408,11 +409,12 @@ class Walker(ModuleContainers, Expressions):
 
     def extends(self, target: cst.BaseExpression, value: cst.BaseExpression):
         """``X = X + [v]``, ``X = X | {k}``, ``X = {**X, k: v}``, ``X = [*X, v]``,
-        ``X = X.union(v)``: the new value is the old one and more. Returns the
-        assign's (consts, args), or None."""
+        ``X = X.union(v)``, text: ``X = f"{X}{v}"``, ``X = "".join([X, v])``: the new
+        value is the old one and more. Returns the assign's (consts, args), or None."""
         if not isinstance(target, (cst.Name, cst.Attribute)) or not isinstance(value, _EXTENDING):
             return None
-        if isinstance(value, cst.Call) and not (isinstance(value.func, cst.Attribute) and value.func.attr.value == "union"):
+        if isinstance(value, cst.Call) and not (isinstance(value.func, cst.Attribute)
+                                                and value.func.attr.value in ("union", "join")):
             return None
         me = self.ref_quiet(target)
         if me is None:
@@ -446,6 +448,16 @@ class Walker(ModuleContainers, Expressions):
                 isinstance(e, cst.StarredElement) and same(e.value) for e in value.elements):
             op = "|" if isinstance(value, cst.Set) else "+"
             rest = [e.value for e in value.elements if not (isinstance(e, cst.StarredElement) and same(e.value))]
+        elif isinstance(value, cst.FormattedString) and value.parts and isinstance(
+                value.parts[0], cst.FormattedStringExpression) and same(value.parts[0].expression):
+            # `LOG = f"{LOG}{line}\n"`: the old text and more
+            op, rest = "+", [p.expression for p in value.parts[1:] if isinstance(p, cst.FormattedStringExpression)]
+        elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "join" \
+                and isinstance(value.func.value, cst.SimpleString) and len(value.args) == 1 \
+                and isinstance(value.args[0].value, (cst.List, cst.Tuple)) and value.args[0].value.elements \
+                and same(value.args[0].value.elements[0].value):
+            # `LOG = "".join([LOG, line])`: the old text and more
+            op, rest = "+", [e.value for e in value.args[0].value.elements[1:]]
         if op is None:
             return None
         args, consts = self.added(None, rest)
@@ -728,7 +740,7 @@ def _method_decorator(dec: cst.Decorator) -> bool:
     return isinstance(expr, cst.Attribute)
 
 
-_EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set)  # what `extends` looks at
+_EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set, cst.FormattedString)  # what `extends` looks at
 _AUG_OPS = {
     cst.AddAssign: "+", cst.BitOrAssign: "|", cst.SubtractAssign: "-", cst.BitAndAssign: "&",
     cst.BitXorAssign: "^", cst.MultiplyAssign: "*",

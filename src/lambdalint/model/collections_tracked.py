@@ -65,8 +65,9 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
                     continue
                 if e.path[len(module) + 1:].rsplit(".", 1)[0] not in facts.classes:
                     continue
+                text = e.value == "<const>" and e.path in extended and any(k == "text" for k, _ in e.consts)
                 if not (e.value or "").endswith("()") and ("literal", "dict") not in e.consts \
-                        and ("literal", "list") not in e.consts and ("literal", "set") not in e.consts:
+                        and ("literal", "list") not in e.consts and ("literal", "set") not in e.consts and not text:
                     continue
                 b = Binding(e.path, e.value, module, "<module>", e.span)
                 kind = collection_made_by(project, catalog, b, e)
@@ -130,8 +131,8 @@ def _extended_places(project: Project) -> Set[str]:
                 continue
             for e in iter_events(fn.body):
                 if e.path and (e.kind == "augassign" or e.kind == "assign" and any(k == "extends" for k, _ in e.consts)):
-                    if e.path[:1] not in "$%" and ":" in e.path:
-                        out.add(e.path)
+                    if e.path[:1] not in "$%":  # `LOG`, `state.LOG` (another module's), `Journal.text`
+                        out.add(project.canonical(e.path) or e.path)
     return out
 
 
