@@ -15,6 +15,15 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # one element of a module-level tuple, unpacked in the handler (red team 4, b03)
+    "element_unpacked_from_a_module_level_tuple": """
+        import sqlite3
+        ONE = (sqlite3.connect("a.db"),)
+        def handler(event, context):
+            (db,) = ONE
+            db.execute("select 1")
+            db.close()  # expect: LAM101
+    """,
     # the repository falls back to the module's connection, and no call passes one
     "instance_attribute_falls_back_to_module_state_with_if_else": """
         import sqlite3

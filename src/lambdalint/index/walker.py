@@ -702,6 +702,8 @@ class Walker(ModuleContainers, Expressions):
             # `a, b = make_pair()`: each name holds one of the things the call made, and
             # says which one (``unpack``) for a model that knows what the call returns
             each = value if value is not None and value.endswith("()") else None
+            if each is None and value and ":" in value and value[:1] not in "$%<" and "(" not in value:
+                each = element_of(value)  # `(db,) = SHARDS`: an element of a module-level container
             # `stop, worker = pair`: a name that holds a tuple; each target is still bound to
             # nothing (what the name holds is not known here), and says what it unpacks
             named = (("unpacks", value),) if each is None and value and value[:1] in "$%" \
