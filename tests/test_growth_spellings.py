@@ -61,6 +61,28 @@ CASES = {
                 state.LOG += event["line"]  # expect: LAM201
         """,
     },
+    # storing under keys taken from the dict itself replaces values: no key is added
+    "every_entry_refreshed_in_place": """
+        import time
+        LAST_SEEN = {"a": 0.0, "b": 0.0}
+        COUNTS = {"ok": 0, "error": 0}
+        def handler(event, context):
+            for k in LAST_SEEN:
+                LAST_SEEN[k] = time.time()
+            for k in list(LAST_SEEN):
+                LAST_SEEN[k] = time.time()
+            for k in sorted(LAST_SEEN.keys()):
+                LAST_SEEN[k] = time.time()
+            for k, v in COUNTS.items():
+                COUNTS[k] = v + 1
+            return LAST_SEEN, COUNTS
+    """,
+    "keys_from_the_request_still_grow": """
+        SEEN = {}
+        def handler(event, context):
+            for k in list(event["ids"]):
+                SEEN[k] = True  # expect: LAM201
+    """,
     "text_reset_at_the_top": """
         LOG = ""
         def handler(event, context):

@@ -517,6 +517,19 @@ class Expressions:
     def is_gettempdir(self, node: cst.CSTNode) -> bool:
         return isinstance(node, cst.Call) and self.ref_quiet(node.func) in ("tempfile.gettempdir", "tempfile.gettempdirb")
 
+    def copied(self, node: cst.BaseExpression) -> Optional[str]:
+        """``list(CONNS)``, ``sorted(CACHE)``, ``tuple(...)``: a copy holds the same
+        elements, so a loop over it meets the container's own (``for k in list(D):
+        D[k] = ...`` stores under keys ``D`` has). The container's path, else None."""
+        if not (isinstance(node, cst.Call) and node.args and not node.args[0].star and node.args[0].keyword is None
+                and all(a.keyword is not None for a in node.args[1:])):
+            return None
+        callee = self.quiet_path(node.func)
+        if callee not in _COPIES:
+            return None
+        inner = self.quiet_path(node.args[0].value)
+        return inner if inner is not None and inner[:1] != "<" else None
+
     def quiet_path(self, node: cst.CSTNode) -> Optional[str]:
         """The path of a name, attribute, call or subscript chain, emitting nothing."""
         if isinstance(node, cst.Name):
@@ -777,3 +790,7 @@ def _join_items(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
             template = re.sub(r"\{[^{}]*\}", "", _string_value(node.func.value))
             return ([cst.SimpleString('"-"')] if template else []) + [a.value for a in node.args]
     return None
+
+
+_COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.set", "builtins.frozenset",
+                     "builtins.reversed"})  # what a loop over `f(x)` meets of `x`: its elements

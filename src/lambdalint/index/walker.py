@@ -578,7 +578,7 @@ class Walker(ModuleContainers, Expressions):
     def stmt_for(self, node: cst.For) -> None:
         iterable = self.value(node.iter)
         saved, self.out = self.out, []
-        self.bind_target(node.target, element_of(iterable), node, element_consts(node.iter))
+        self.bind_target(node.target, element_of(self.copied(node.iter) or iterable), node, element_consts(node.iter))
         self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
         body, self.out = tuple(self.out), saved
         orelse = self.sub_block(node.orelse.body) if node.orelse is not None else ()

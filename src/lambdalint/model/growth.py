@@ -606,7 +606,7 @@ class GrowthInterpreter(Interpreter):
         if c is None or ("key", "const") in e.consts:
             return state
         key = e.args[0] if e.args else None
-        if self.stable(key, frame):
+        if self.stable(key, frame) or (not rest and self.own_key(key, c, frame)):
             return state
         name = self.spelled(frame, e.path, c, len(rest))
         if not rest and "__setitem__" in c.kind.grows_by_key:
@@ -614,6 +614,14 @@ class GrowthInterpreter(Interpreter):
         if rest == ["__getitem__", "()"] and (c.kind.nested or "__setitem__" in c.kind.grows_by_key):
             return self.grew(c, e, state, frame, f"`{name}[...][...] = ...`", VARIES, name=name)
         return state
+
+    def own_key(self, key: Optional[str], c: Collection, frame: GrowthFrame) -> bool:
+        """``for k in D: D[k] = ...`` (also ``D.keys()``, ``k, v in D.items()``): a key
+        taken from the collection itself, so storing under it replaces a value and adds
+        no key. (``list(D)`` and ``sorted(D)`` are not told from other lists.)"""
+        held = resolve(self.project, key, frame.env) if key else None
+        return held is not None and held in (c.path + ".__getitem__()", c.path + ".keys().__getitem__()",
+                                             c.path + ".items().__getitem__()")
 
     def slice_emptied(self, c: Collection, e: Event, state: State, frame: GrowthFrame, emptied: str) -> State:
         """``ITEMS[:] = []`` empties the list as ``ITEMS.clear()`` does: a reset where it
