@@ -1455,6 +1455,9 @@ def test_a_key_generated_at_init(tmp_path, line):
     ("uuid.uuid4().hex[:8]", True),
     ("str(uuid.uuid4())", True),
     ("secrets.token_hex(8).upper()", True),
+    ('f"req-{uuid.uuid4()}"', True),
+    ('"req-" + secrets.token_hex(4)', True),
+    ('"req-" + "fixed"', False),
     ("uuid.UUID(int=0).hex", False),  # a constant: the same everywhere is right
     ("str(len('abc'))", False),
     ("None", False),

@@ -212,8 +212,9 @@ _VIEWS = frozenset({"str", "repr", "bytes", "int", "hex", "format"})
 def viewed_call(d: cst.BaseExpression) -> Optional[cst.Call]:
     """The call whose result a default is a view of, made with it when ``def`` runs:
     ``uuid.uuid4()`` for ``uuid.uuid4().hex``, ``uuid.uuid4().hex[:8]``,
-    ``str(uuid.uuid4())`` or ``secrets.token_hex(8).upper()``; ``None`` for any
-    other default (a call itself included: it is what it makes)."""
+    ``str(uuid.uuid4())``, ``secrets.token_hex(8).upper()``, constant text around one
+    such value (``f"req-{uuid.uuid4()}"``, ``"req-" + secrets.token_hex(4)``); ``None``
+    for any other default (a call itself included: it is what it makes)."""
     seen = False
     while True:
         if isinstance(d, (cst.Attribute, cst.Subscript)):
@@ -223,9 +224,19 @@ def viewed_call(d: cst.BaseExpression) -> Optional[cst.Call]:
         elif (isinstance(d, cst.Call) and isinstance(d.func, cst.Name) and d.func.value in _VIEWS
               and len(d.args) == 1 and not d.args[0].star and d.args[0].keyword is None):
             d = d.args[0].value
+        elif isinstance(d, cst.FormattedString) and len(
+                fields := [p for p in d.parts if isinstance(p, cst.FormattedStringExpression)]) == 1:
+            d = fields[0].expression  # `f"req-{uuid.uuid4()}"`: constant text around one value
+        elif isinstance(d, cst.BinaryOperation) and isinstance(d.operator, cst.Add) and (
+                _is_text(d.left) or _is_text(d.right)):
+            d = d.right if _is_text(d.left) else d.left  # `"req-" + secrets.token_hex(4)`
         else:
             return d if seen and isinstance(d, cst.Call) else None
         seen = True
+
+
+def _is_text(d: cst.BaseExpression) -> bool:
+    return isinstance(d, (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _holds_call(d: cst.BaseExpression) -> bool:
