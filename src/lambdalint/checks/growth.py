@@ -170,7 +170,9 @@ def _collections(ctx: CheckContext) -> List[Diagnostic]:
         notes = handlers_note(f.handlers) + chain_note(f.chain, site.how) + \
             ((_FACT_PARTIAL,) if f.detail["resets"] else (_TEXT_FACT,) if text else (_FACT,))
         fix = Fix(f"{'Reset' if text else 'Bound'} `{name}` or make it local: {advice}", DISPLAY_ONLY)
-        out.append(diagnostic(project, f, headline(name, site.why, default), fix, label=label,
+        message = fit(f"`{name}` gets longer on every invocation and is never reset") if text \
+            else headline(name, site.why, default)
+        out.append(diagnostic(project, f, message, fix, label=label,
                               labels=(made,) + calls + path_places(project, said(g.trail)) +
                               partial_resets(project, f.detail["resets"]),  # type: ignore[arg-type]
                               notes=notes, phase=INVOCATION))

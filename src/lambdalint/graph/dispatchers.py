@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, List, Sequence, Set
 
 from lambdalint.graph.entry import Handler
-from lambdalint.index.facts import Function, iter_events
+from lambdalint.index.facts import Function, iter_events, may_call
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
@@ -40,8 +40,7 @@ def with_dispatchers(project: "Project", handlers: Sequence[Handler]) -> List[Ha
     found: Set[str] = set()  # the names some dispatcher awaits
     for facts in project.modules.values():
         for caller in facts.functions.values():
-            if caller.qualname == "<module>" or (caller.called is not None and names.isdisjoint(
-                    c.rsplit(":", 1)[-1] for c in caller.called)):
+            if caller.qualname == "<module>" or not may_call(caller, names):
                 continue
             found.update(name for name in names - found if dispatches_by_name(caller, name))
     return [replace(h, dispatched=True) if i in asked and asked[i].name in found else h

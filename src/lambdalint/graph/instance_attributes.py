@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
-from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events
+from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events, may_call
 
 
 class InstanceAttributes:
@@ -117,7 +117,7 @@ class InstanceAttributes:
         last = cls[1].rsplit(".", 1)[-1]
         for facts in self.modules.values():
             for fn in facts.functions.values():
-                if fn.called is not None and not any(c.rsplit(":", 1)[-1] == last for c in fn.called):
+                if not may_call(fn, {last}):
                     continue  # calls nothing of that name (read from its summary: its body is not decoded)
                 for e in iter_events(fn.body):
                     if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import AbstractSet, Any, Dict, Iterator, List, Optional, Tuple
 
 from lambdalint.index.jsonform import from_json, to_json  # noqa: F401 - also imported from here
 from lambdalint.index.span import Span
@@ -311,6 +311,12 @@ class ModuleFacts:
     @property
     def body(self) -> Optional[Function]:
         return self.functions.get("<module>")
+
+
+def may_call(fn: "Function", names: AbstractSet[str]) -> bool:
+    """Whether ``fn`` may call something whose last name is one of ``names`` (from its
+    summary, ``Function.called``, without decoding its body; True when not known)."""
+    return fn.called is None or any(c.rsplit(":", 1)[-1] in names for c in fn.called)
 
 
 def assigned_alternatives(e: Event) -> List[Optional[str]]:

@@ -523,12 +523,8 @@ class LeakInterpreter(Interpreter):
         made by some other constructor (``session.get(url)`` sends everything it holds)."""
         if "[" in place or place == ENVIRON:
             return True
-        expanded = self.project.expand_value(place)
-        made_by = paths.callable_of(expanded) if expanded else None
-        if made_by is None:
-            return True
-        t = self.project.target(made_by)
-        return (t.path if t is not None and t.kind == "external" else made_by) in _MAPPINGS
+        made_by = self.made_by(place)
+        return made_by is None or made_by in _MAPPINGS
 
     def client(self, place: str) -> bool:
         """Whether ``place`` is an object the resource catalogue knows (an HTTP session, a
@@ -537,12 +533,18 @@ class LeakInterpreter(Interpreter):
         URL built from the request is not a slot of a cache keyed by the request."""
         if "[" in place or place == ENVIRON:
             return False
+        made_by = self.made_by(place)
+        return made_by is not None and self.resources.resource_for(made_by) is not None
+
+    def made_by(self, place: str) -> Optional[str]:
+        """The callable that made the module-level object ``place`` (an external one as
+        the library names it: ``requests.Session``), or None when no call made it."""
         expanded = self.project.expand_value(place)
         made_by = paths.callable_of(expanded) if expanded else None
         if made_by is None:
-            return False
+            return None
         t = self.project.target(made_by)
-        return self.resources.resource_for(t.path if t is not None and t.kind == "external" else made_by) is not None
+        return t.path if t is not None and t.kind == "external" else made_by
 
     def context_verb(self, kind: ContextKind, place: str, method: str, e: Event, state: State, frame: Frame) -> State:
         tainted = self.taint.call(e, frame) or self.taint.span(e.span, frame, frame.done)
