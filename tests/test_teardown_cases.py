@@ -15,6 +15,60 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # a parameter that defaults to the module's connection (`conn=CONN`), left out by the
+    # call: `def` bound that very object, so closing the parameter closes module state
+    "parameter_default_names_module_state": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        def save(item, conn=CONN):
+            conn.execute("insert into t values (?)", (item,))
+            conn.close()  # expect: LAM101
+        def handler(event, context):
+            save(event["id"])
+    """,
+    "parameter_default_left_out_by_a_keyword_call": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        def save(item, *, table="t", conn=CONN):
+            conn.execute("insert into t values (?)", (item,))
+            conn.close()  # expect: LAM101
+        def handler(event, context):
+            save(event["id"], table="orders")
+    """,
+    # the handler's own seam for tests: Lambda passes two arguments, the third is CONN
+    "handler_parameter_default_names_module_state": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        def handler(event, context, conn=CONN):
+            conn.execute("select 1")
+            conn.close()  # expect: LAM101
+    """,
+    "init_parameter_default_of_a_module_level_instance": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            def __init__(self, conn=CONN):
+                self.conn = conn
+            def close(self):
+                self.conn.close()  # expect: LAM101
+        REPO = Repo()
+        def handler(event, context):
+            REPO.conn.execute("select 1")
+            REPO.close()
+    """,
+    "init_parameter_default_of_an_instance_made_per_call": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            def __init__(self, conn=CONN):
+                self.conn = conn
+            def close(self):
+                self.conn.close()  # expect: LAM101
+        def handler(event, context):
+            repo = Repo()
+            repo.conn.execute("select 1")
+            repo.close()
+    """,
     # one element of a module-level tuple, unpacked in the handler (red team 4, b03)
     "element_unpacked_from_a_module_level_tuple": """
         import sqlite3
@@ -172,6 +226,69 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # the parameter defaults to module state, but the call passes its own connection
+    "parameter_default_passed_by_the_call": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        def save(item, conn=CONN):
+            conn.execute("insert into t values (?)", (item,))
+            conn.close()
+        def handler(event, context):
+            save(event["id"], sqlite3.connect(":memory:"))
+    """,
+    "parameter_default_passed_by_keyword": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        def save(item, conn=CONN):
+            conn.close()
+        def handler(event, context):
+            save(event["id"], conn=sqlite3.connect(":memory:"))
+    """,
+    # `**options` may pass it: not known to be left out
+    "parameter_default_maybe_passed_through_kwargs": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        def save(item, conn=CONN):
+            conn.close()
+        def handler(event, context):
+            options = {"conn": sqlite3.connect(":memory:")}
+            save(event["id"], **options)
+    """,
+    # the function closes only a connection it was given
+    "parameter_default_told_apart": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        def save(item, conn=CONN):
+            conn.execute("insert into t values (?)", (item,))
+            if conn is not CONN:
+                conn.close()
+        def handler(event, context):
+            save(event["id"])
+    """,
+    "init_parameter_default_but_every_call_passes_one": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            def __init__(self, conn=CONN):
+                self.conn = conn
+            def close(self):
+                self.conn.close()
+        def handler(event, context):
+            repo = Repo(sqlite3.connect(":memory:"))
+            repo.close()
+    """,
+    "init_parameter_default_told_apart_by_a_method": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            def __init__(self, conn=CONN):
+                self.conn = conn
+            def close(self):
+                if self.conn is not CONN:
+                    self.conn.close()
+        def handler(event, context):
+            Repo().close()
+    """,
     # `conn or CONN`, but the class closes only what it was given (red team 4, c28/c28b)
     "instance_attribute_fallback_closed_only_when_not_the_module_s": """
         import sqlite3

@@ -8,7 +8,7 @@ handlers back, needs neither the facts nor the linker.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Callable, Dict, Optional, Sequence, Tuple
 from lambdalint.deploy.records import NO_FACTS, DeployFacts
 from lambdalint.graph.entrykinds import injected_dependencies
 
@@ -78,15 +78,43 @@ def request_params(fn: "Function") -> Tuple[str, ...]:
     return tuple(p for p in fn.params if p not in ("self", "cls"))
 
 
-def entry_env(handler: Handler, fn: Function) -> Dict[str, Optional[str]]:
+def entry_env(handler: Handler, fn: Function,
+              canonical: Optional[Callable[[str], Optional[str]]] = None) -> Dict[str, Optional[str]]:
     """What the entry function's parameters hold when Lambda calls it, as the
     interpreters' frames want it (``$param`` -> value): the event and the context
     are unknown (None); for a method run on a module-level object, ``self`` is
-    that object."""
+    that object. With ``canonical`` (``Project.canonical``), a parameter after
+    those two whose default names a module-level object (``def handler(event,
+    context, s3=S3)``, a seam for tests) is that object (``bind_default_paths``)."""
     env: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
     # a web route's `db=Depends(get_db)`: the framework passes what `get_db()` returns
     for p, dependency in injected_dependencies(fn.defaults, fn.default_call_firsts):
         env["$" + p] = dependency + "()"
-    if handler.receiver is not None and fn.class_name is not None and fn.params:
+    receives = handler.receiver is not None and fn.class_name is not None and fn.params
+    if receives:
         env["$" + fn.params[0]] = handler.receiver
+    if canonical is not None and fn.default_paths:
+        request = fn.params[1:] if receives or fn.takes_receiver else fn.params
+        bind_default_paths(canonical, fn, env, {"$" + p for p in request[:2]})
     return env
+
+
+def bind_default_paths(canonical: Callable[[str], Optional[str]], fn: Function, env: Dict[str, Optional[str]],
+                       passed: AbstractSet[str]) -> None:
+    """Bind in ``env`` each parameter not in ``passed`` (``$name``) whose default
+    names a module-level or imported object (``def save(item, conn=CONN)``): ``def``
+    bound that default once, so a call that leaves the parameter out hands the
+    function that very object, as though it passed ``CONN`` (module state: closing
+    it closes what the next invocation uses). A parameter bound already is left,
+    and so is one the function compares with its default (``if conn is not CONN:
+    conn.close()``): it tells the two apart, which the model does not follow."""
+    for p, path in fn.default_paths:
+        if "$" + p not in passed and env.get("$" + p) is None and not _tells_apart(fn, "$" + p, path):
+            env["$" + p] = canonical(path)
+
+
+def _tells_apart(fn: Function, param: str, default: str) -> bool:
+    """Whether a condition in ``fn`` reads both ``param`` and its ``default``."""
+    from lambdalint.index.facts import iter_events
+
+    return any(param in e.test and default in e.test for e in iter_events(fn.body) if e.test)

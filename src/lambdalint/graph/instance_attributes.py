@@ -67,6 +67,8 @@ class InstanceAttributes:
                     chained = calls_base
         value = next(iter(values)) if len(values) == 1 else \
             self._fallback(cls, attribute, values) if in_init and not elsewhere else None
+        if in_init and not elsewhere and value is not None and value[:1] == "$" and "." not in value:
+            value = self._parameter_default(cls, value[1:])
         result = None
         if in_init and value is not None and value[:1] not in "$%<" and value not in ("None", "<const>"):
             result = self.canonical(value)
@@ -95,6 +97,22 @@ class InstanceAttributes:
         if self._tells_apart(cls, init, attribute, params[0], other[0]):
             return None
         return other[0] if not self._passed_anywhere(cls, init, name) else None
+
+    def _parameter_default(self, cls: Tuple[str, str], name: str) -> Optional[str]:
+        """``def __init__(self, conn=CONN): self.conn = conn``: the module-level object
+        the class's own ``__init__``'s parameter ``name`` defaults to, when no call
+        in the project that makes an instance of ``cls`` passes it (``def`` bound the
+        default once: every such instance holds that very object); else None."""
+        init = self.modules[cls[0]].functions.get(f"{cls[1]}.__init__") if cls[0] in self.modules else None
+        default = dict(init.default_paths).get(name) if init is not None else None
+        if default is None or name not in init.params[1:] or self._passed_anywhere(cls, init, name):  # type: ignore[union-attr]
+            return None
+        attribute = next((e.path.split(".", 1)[1] for e in iter_events(init.body)  # type: ignore[union-attr]
+                          if e.kind == "assign" and e.value == "$" + name and e.path
+                          and e.path.startswith("$" + init.params[0] + ".")), None)  # type: ignore[union-attr]
+        if attribute is not None and self._tells_apart(cls, init, attribute, "$" + name, default):  # type: ignore[arg-type]
+            return None  # `if self.conn is not CONN: self.conn.close()`
+        return default
 
     def _tells_apart(self, cls: Tuple[str, str], init: Function, attribute: str, param: str, other: str) -> bool:
         """Whether ``cls`` keeps track of which of the two its attribute holds (``_fallback``)."""

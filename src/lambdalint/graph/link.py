@@ -16,6 +16,7 @@ from lambdalint.index.span import within
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 from lambdalint.graph.accessors import returned_global, through_accessor
+from lambdalint.graph.entry import bind_default_paths
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.instance_attributes import InstanceAttributes
@@ -628,7 +629,8 @@ class Project(MemoisedFactories, InstanceAttributes):
             cls = self.instance_class(gpath)
             if cls is None:
                 continue
-            args = self._constructor_arguments(gpath, cls)
+            made = self._constructor_call(gpath, cls)
+            args = (made.args, made.kwargs) if made is not None else None
             lineage = list(self.class_lineage(cls))  # `__init__` may be a base class's
             has_init = any(f"{name}.__init__" in self.modules[module].functions for module, name in lineage)
             for module, name in lineage:
@@ -638,6 +640,9 @@ class Project(MemoisedFactories, InstanceAttributes):
                     self_name = "$" + fn.params[0]
                     # `__init__(self, conn)` made by `Repo(sqlite3.connect(...))`: `self.conn = conn` holds the argument
                     passed = _bind_arguments(fn.params[1:], args) if fn.name == "__init__" else {}
+                    if passed is not None and fn.name == "__init__" and made is not None and not made.starred:
+                        # `def __init__(self, conn=CONN)` and `Repository()`: `self.conn = conn` holds CONN
+                        bind_default_paths(self.canonical, fn, passed, set(passed))
                     for e in iter_events(fn.body):
                         if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:
                             # `channel = self.connection.channel(); self.channel = channel`
@@ -667,10 +672,8 @@ class Project(MemoisedFactories, InstanceAttributes):
                         self.bindings.setdefault(target, []).append(
                             Binding(target, value, made.module, made.function, made.span))
 
-    def _constructor_arguments(self, gpath: str, cls: Tuple[str, str]
-                               ) -> Optional[Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Optional[str]], ...]]]:
-        """The arguments of the call that made the module-level instance ``gpath``
-        (positional, keyword), from the call event on the binding's line."""
+    def _constructor_call(self, gpath: str, cls: Tuple[str, str]) -> Optional[Event]:
+        """The call that made the module-level instance ``gpath`` (the call event on the binding's line)."""
         for b in self.bindings.get(gpath, ()):
             if b.function != "<module>" or not b.value or not b.value.endswith("()"):
                 continue
@@ -679,7 +682,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                 if e.kind == "call" and e.path is not None and within(e.span, b.span):
                     t = self.target(e.path)
                     if t is not None and t.kind == "class" and (t.module, t.qualname) == cls:
-                        return e.args, e.kwargs
+                        return e
         return None
 
     def _class_attribute_path(self, path: str) -> Optional[str]:

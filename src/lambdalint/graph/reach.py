@@ -221,6 +221,8 @@ class _Walk:
         env: Dict[str, Optional[str]] = {"$" + p: (CONST if e is not None else None) for p in params}
         if e is not None and not e.starred:  # `f(*args, **kw)` may pass any parameter
             env.update(_mutable_defaults(target.module, fn))
+            # or the module-level object a default names (`conn=CONN`), which `def` bound once
+            env.update(("$" + p, self.project.canonical(path)) for p, path in fn.default_paths)
         if fn.takes_receiver:
             if target.kind == "class":
                 env["$" + params[0]] = None  # a new instance
@@ -266,7 +268,7 @@ def walk(project: Project, handler: Handler, max_depth: int = _MAX_DEPTH, budget
     fn = project.function(handler.module, handler.qualname)
     if fn is None:
         return iter(())
-    env = entry_env(handler, fn)
+    env = entry_env(handler, fn, project.canonical)
     # Lambda passes (event, context) only: the parameters after them hold their defaults
     env.update({k: v for k, v in _mutable_defaults(handler.module, fn).items() if k[1:] not in fn.params[:2]})
     frame = Frame(handler.module, fn, env, (handler.qualname,), ((handler.module, handler.qualname),))

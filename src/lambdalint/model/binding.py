@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
+from lambdalint.graph.entry import bind_default_paths
 from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env  # noqa: F401 - run_in_place re-exported
 
 
@@ -40,13 +41,18 @@ def arguments(fn: Function, e: Event) -> List[Tuple[str, Optional[str]]]:
 def parameter_env(project, fn: Function, target_path: str, e: Event,
                   env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
     """The callee's environment: every parameter bound to the canonical path of its
-    argument (read in the caller's ``env``), None where unknown."""
+    argument (read in the caller's ``env``), None where unknown. A parameter the
+    call leaves to a default that names a module-level object (``conn=CONN``) is
+    that object (``graph.entry.bind_default_paths``)."""
     out: Dict[str, Optional[str]] = {"$" + p: None for p in fn.params}
     receiver = receiver_of(fn, target_path)
     if receiver is not None:
         out[receiver[0]] = receiver[1]
-    for name, arg in arguments(fn, e):
+    passed = arguments(fn, e)
+    for name, arg in passed:
         out[name] = project.canonical(arg, env) if arg else None
+    if fn.default_paths and not e.starred:
+        bind_default_paths(project.canonical, fn, out, {name for name, _ in passed})
     return out
 
 

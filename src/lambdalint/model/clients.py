@@ -117,7 +117,7 @@ class ClientInterpreter(Interpreter):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
-        module, fn, env = self.entry(handler, fn, entry_env(handler, fn))  # `@with_client def handler`: the wrapper first
+        module, fn, env = self.entry(handler, fn, entry_env(handler, fn, self.project.canonical))  # `@with_client def handler`: the wrapper first
         frame = ClientFrame(module, env, (handler.qualname,), ((module, fn.qualname),), fn=fn,
                             tainted={p for p, held in env.items() if held is None and p[:1] == "$"})
         return self.run_entry(fn, state, frame)

@@ -226,7 +226,7 @@ class GrowthInterpreter(Interpreter):
             return state
         state = _without_keys(state)  # what a key overwrites is what this invocation added
         self.first_met = {}
-        env = entry_env(handler, fn)
+        env = entry_env(handler, fn, self.project.canonical)
         # Lambda passes (event, context) only: the parameters after them hold their defaults
         # (not one the framework fills: a route's `cache: Cache = Depends(get_cache)` holds
         # what `get_cache()` returns, not the `Depends(...)` marker)

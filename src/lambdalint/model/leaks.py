@@ -121,7 +121,7 @@ class LeakInterpreter(Interpreter):
             return state
         # `def __call__(self, event, context)`: self is not request data; it is the
         # module-level object Lambda calls (`handler = Handler()`), whose attributes are module state
-        module, entry, env = self.entry(handler, fn, entry_env(handler, fn))  # `@audited def handler`: the wrapper first
+        module, entry, env = self.entry(handler, fn, entry_env(handler, fn, self.project.canonical))  # `@audited def handler`: the wrapper first
         env = default_places(self.project, module, entry, None, env)  # `def handler(event, context, seen={})`
         request = entry.params[1:] if entry.takes_receiver else list(entry.params)
         frame = Frame(module, env, (handler.qualname,), ((module, entry.qualname),), fn=entry,

@@ -315,7 +315,7 @@ class Interpreter(Walker):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
-        module, entry, env = self.entry(handler, fn, entry_env(handler, fn))
+        module, entry, env = self.entry(handler, fn, entry_env(handler, fn, self.project.canonical))
         frame = Frame(module, env, (handler.qualname,), ((module, entry.qualname),))
         return self.run_entry(entry, state, frame)
 

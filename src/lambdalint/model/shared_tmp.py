@@ -103,7 +103,7 @@ class SharedTmpInterpreter(TmpInterpreter):
         fn = self.project.function(handler.module, handler.qualname)
         if fn is None:
             return state
-        env = entry_env(handler, fn)
+        env = entry_env(handler, fn, self.project.canonical)
         for param, marker in zip(request_params(fn), (EVENT, CONTEXT)):
             if env.get("$" + param) is None:
                 env["$" + param] = marker

@@ -86,7 +86,7 @@ class Interpreter(Calls, ControlFlow, Keeping, Displays):
         if fn is None:
             return []
         self._keeping_handler = handler  # (model.work.kept: what the invocation reaches)
-        frame = self.new_frame(handler.module, fn, entry_env(handler, fn), (), (), run, handler.qualname)
+        frame = self.new_frame(handler.module, fn, entry_env(handler, fn, self.project.canonical), (), (), run, handler.qualname)
         states = self.imported(handler)
         raised: List[Tuple[State, Span]] = []
         wrapped = self.wrapper_of(handler.module, fn, frame)
