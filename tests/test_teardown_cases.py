@@ -15,6 +15,49 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # an instance made per call reads the class's attribute: module state
+    "class_attribute_read_through_a_fresh_instance": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            conn = CONN
+            def save(self, item):
+                self.conn.execute("insert into t values (?)", (item,))
+                self.conn.close()  # expect: LAM101
+        def handler(event, context):
+            Repo().save(event["id"])
+    """,
+    "dataclass_field_defaulting_to_module_state": """
+        import sqlite3
+        from dataclasses import dataclass
+        CONN = sqlite3.connect("a.db")
+        @dataclass
+        class Repo:
+            conn: sqlite3.Connection = CONN
+            table: str = "t"
+            def close(self):
+                self.conn.close()  # expect: LAM101
+        def handler(event, context):
+            repo = Repo(table="orders")
+            repo.conn.execute("select 1")
+            repo.close()
+    """,
+    "dataclass_field_factory_returning_module_state": """
+        import sqlite3
+        from dataclasses import dataclass, field
+        CONN = sqlite3.connect("a.db")
+        def shared():
+            return CONN
+        @dataclass
+        class Repo:
+            conn: sqlite3.Connection = field(default_factory=shared)
+            def close(self):
+                self.conn.close()  # expect: LAM101
+        def handler(event, context):
+            repo = Repo()
+            repo.conn.execute("select 1")
+            repo.close()
+    """,
     # a parameter that defaults to the module's connection (`conn=CONN`), left out by the
     # call: `def` bound that very object, so closing the parameter closes module state
     "parameter_default_names_module_state": """
@@ -226,6 +269,58 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # the instance sets its own attribute, shadowing the class's
+    "class_attribute_shadowed_by_the_instance": """
+        import sqlite3
+        CONN = sqlite3.connect("a.db")
+        class Repo:
+            conn = CONN
+            def __init__(self):
+                self.conn = sqlite3.connect(":memory:")
+            def close(self):
+                self.conn.close()
+        def handler(event, context):
+            Repo().close()
+    """,
+    # the call passes the field: the instance holds its own connection
+    "dataclass_field_passed_by_the_call": """
+        import sqlite3
+        from dataclasses import dataclass
+        CONN = sqlite3.connect("a.db")
+        @dataclass
+        class Repo:
+            conn: sqlite3.Connection = CONN
+            def close(self):
+                self.conn.close()
+        def handler(event, context):
+            Repo(conn=sqlite3.connect(":memory:")).close()
+    """,
+    "dataclass_field_passed_by_position": """
+        import sqlite3
+        from dataclasses import dataclass
+        CONN = sqlite3.connect("a.db")
+        @dataclass
+        class Repo:
+            conn: sqlite3.Connection = CONN
+            def close(self):
+                self.conn.close()
+        def handler(event, context):
+            Repo(sqlite3.connect(":memory:")).close()
+    """,
+    # the factory makes a connection per instance
+    "dataclass_field_factory_making_a_new_connection": """
+        import sqlite3
+        from dataclasses import dataclass, field
+        def fresh():
+            return sqlite3.connect(":memory:")
+        @dataclass
+        class Repo:
+            conn: sqlite3.Connection = field(default_factory=fresh)
+            def close(self):
+                self.conn.close()
+        def handler(event, context):
+            Repo().close()
+    """,
     # the parameter defaults to module state, but the call passes its own connection
     "parameter_default_passed_by_the_call": """
         import sqlite3

@@ -16,7 +16,7 @@ live again, so the shapes AWS recommends are not reported.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
@@ -132,7 +132,14 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
         fn = fn[len(site.module) + 1:] if fn.startswith(site.module + ".") else fn
         label = f"{done} here" + (f" in {spoken(fn)}" if len(site.chain) > 1 else "")
     made = t.made
-    if made.function == "<module>":
+    origin = _aliased(project, tracked, t)
+    if origin is not None:
+        # `conn: Connection = CONN`, `ALIAS = CONN`: the object is made on another line
+        shown = paths.display(origin.path)
+        labels = [place(project, origin.made.module, origin.made.span,
+                        f"`{shown}` ({t.kind.name}) created here at import", IMPORT),
+                  place(project, made.module, made.span, f"`{obj}` is `{shown}`, bound here")]
+    elif made.function == "<module>":
         labels = [place(project, made.module, made.span, f"`{obj}` ({t.kind.name}) created here at import", IMPORT)]
     elif project.memo_function(t.path) is not None:
         # made by a memoised factory, on its first call, and kept in its cache
@@ -204,3 +211,16 @@ def _kept_in(project: Project, gpath: str) -> str:
     module, _, name = root.partition(":")
     facts = project.modules.get(module)
     return "kept on the class" if facts is not None and name in facts.classes else "kept in a global"
+
+
+def _aliased(project: Project, tracked: Dict[str, Tracked], t: Tracked) -> Optional[Tracked]:
+    """The resource ``t`` is another name of, when its binding at import names a
+    module-level resource made on another line (``ALIAS = CONN``); else None."""
+    made = t.made
+    if made.function != "<module>" or not made.value:
+        return None
+    other = project.canonical(made.value)
+    origin = tracked.get(other) if other is not None and other != t.path else None
+    if origin is None or origin.made.function != "<module>" or origin.made.span == made.span:
+        return None
+    return origin

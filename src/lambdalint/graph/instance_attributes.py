@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
+from lambdalint.graph.fields import field_factories
+from lambdalint.index import paths
 from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events, may_call
 
 
@@ -65,6 +67,11 @@ class InstanceAttributes:
                         calls_base = True
                 if init:
                     chained = calls_base
+        if not values:
+            # no method sets it on the instance: the instance reads the class's own
+            result = self._class_attribute(cls, attribute)
+            self._attribute_values[key] = result
+            return result
         value = next(iter(values)) if len(values) == 1 else \
             self._fallback(cls, attribute, values) if in_init and not elsewhere else None
         if in_init and not elsewhere and value is not None and value[:1] == "$" and "." not in value:
@@ -97,6 +104,60 @@ class InstanceAttributes:
         if self._tells_apart(cls, init, attribute, params[0], other[0]):
             return None
         return other[0] if not self._passed_anywhere(cls, init, name) else None
+
+    def _class_attribute(self, cls: Tuple[str, str], attribute: str) -> Optional[str]:
+        """``class Repo: conn = CONN`` (or a dataclass field ``conn: Connection = CONN``):
+        the class attribute's global path (``app:Repo.conn``), which every instance of
+        ``cls`` reads when no method sets the attribute on it; None when no class of
+        the lineage assigns it in its body, when an ``__init__`` may set attributes by
+        name (``setattr(self, ...)``, ``self.__dict__``), or, for a class without one of
+        its own (a dataclass, attrs or NamedTuple class: its arguments are its fields),
+        when a call that makes an instance may pass it (by that keyword, by position,
+        or through ``*args``/``**kwargs``). Such a class's field declared with a named
+        factory (``field(default_factory=get_conn)``) holds what the factory returns
+        when that is module state (``get_conn`` returning ``CONN``)."""
+        lineage = self.class_lineage(cls)
+        owner = next(((module, name) for module, name in lineage
+                      if self._assigned_in_class_body(module, name, attribute)), None)
+        if owner is None:
+            return None
+        inits = [fn for module, name in lineage for fn in self.modules[module].functions.values()
+                 if fn.class_name == name.rsplit(".", 1)[-1] and fn.qualname == f"{name}.__init__"]
+        for fn in inits:
+            if any(e.kind == "call" and (e.path or "").endswith("setattr")
+                               or "__dict__" in (e.path or "") for e in iter_events(fn.body)):
+                return None
+        if not inits and self._field_passed_anywhere(cls, attribute):
+            return None
+        if not inits:
+            made = dict(field_factories(self, owner)).get(attribute)  # type: ignore[arg-type]
+            if made is not None:
+                held = self.canonical(made)
+                return held if held is not None and paths.is_global(held) and not held.endswith("()") else None
+        return self.canonical(f"{owner[0]}.{owner[1]}.{attribute}")
+
+    def _assigned_in_class_body(self, module: str, name: str, attribute: str) -> bool:
+        body = self.modules[module].functions.get("<module>") if module in self.modules else None
+        written = f"{module}.{name}.{attribute}"
+        return body is not None and any(e.kind == "assign" and e.path == written for e in iter_events(body.body))
+
+    def _field_passed_anywhere(self, cls: Tuple[str, str], attribute: str) -> bool:
+        """Whether a call in the project that makes an instance of ``cls`` (a class
+        without an ``__init__``: its fields are its parameters) may pass ``attribute``."""
+        last = cls[1].rsplit(".", 1)[-1]
+        for facts in self.modules.values():
+            for fn in facts.functions.values():
+                if not may_call(fn, {last}):
+                    continue
+                for e in iter_events(fn.body):
+                    if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
+                        continue
+                    t = self.target(e.path)
+                    if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
+                        continue
+                    if e.starred or e.args or any(k == attribute for k, _ in e.kwargs):
+                        return True
+        return False
 
     def _parameter_default(self, cls: Tuple[str, str], name: str) -> Optional[str]:
         """``def __init__(self, conn=CONN): self.conn = conn``: the module-level object
