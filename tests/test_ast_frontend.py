@@ -125,6 +125,10 @@ SHAPES = {
     "trailing_semicolons": b"import os\nif os.sep: os.remove('/tmp/a');\nfor a in b: os.remove(a);\n",
     "match_and_async": b"async def f(x):\n    match x:\n        case [a]:\n            await a.close()\n"
                        b"    async with x as (b, c):\n        async for i in b: c(i)\n",
+    "match_constants": b"import enum\nclass S(enum.Enum):\n    OK = 1\ndef h(e, c):\n    match e['s']:\n"
+                       b"        case 'a' | 'b':\n            pass\n        case S.OK | -1 | None | 2.5:\n            pass\n"
+                       b"        case [x] | {'k': x}:\n            pass\n        case 'c' if c:\n            pass\n"
+                       b"        case str() | 'd':\n            pass\n        case _:\n            pass\n",
     "comments_in_brackets": b"import os\nif (  # why\n    os.sep\n):\n    pass\nwhile (\n    # why\n    os.sep):\n    pass\n",
 }
 

@@ -276,3 +276,56 @@ def test_a_bound_removes_only_what_it_may_remove(tmp_path):
     code = textwrap.dedent(CACHE).replace("{test}", "len(os.listdir(CACHE)) > 100").replace(
         'shutil.rmtree(CACHE, ignore_errors=True)', 'shutil.rmtree("/tmp/other", ignore_errors=True)')
     assert codes(tmp_path, code) == ["LAM203"]
+
+
+# --- a `match` on constants (red team 5, h09) --------------------------------------------
+
+def test_a_match_case_of_constants_is_a_fixed_key(tmp_path):
+    assert codes(tmp_path, """
+        from collections import Counter
+        OUTCOMES = Counter()
+        def handler(event, context):
+            status = event.get("status")
+            match status:
+                case "succeeded" | "failed" | "cancelled":
+                    OUTCOMES[status] += 1
+                case _:
+                    OUTCOMES["unknown"] += 1
+    """) == []
+
+
+def test_a_match_case_that_binds_or_falls_through_still_grows(tmp_path):
+    # the catch-all case keys by the request's value; a capture pattern binds anything
+    assert codes(tmp_path, """
+        from collections import Counter
+        OUTCOMES = Counter()
+        def handler(event, context):
+            status = event.get("status")
+            match status:
+                case "succeeded" | "failed":
+                    OUTCOMES["ok"] += 1
+                case _:
+                    OUTCOMES[status] += 1
+    """) == ["LAM201"]
+    assert codes(tmp_path, """
+        SEEN = {}
+        def handler(event, context):
+            match event.get("user"):
+                case {"id": uid}:
+                    SEEN[uid] = True
+    """) == ["LAM201"]
+
+
+def test_match_cases_are_marked_in_the_facts():
+    evs = _events("""
+        def handler(event, context):
+            kind = event["kind"]
+            match kind:
+                case "a" | "b":
+                    pass
+                case [x]:
+                    pass
+    """)
+    ifs = [e for e in evs if e.kind == "if"]
+    assert ifs[0].members == (("%kind", "<const>", "T"),)
+    assert ifs[1].members == ()

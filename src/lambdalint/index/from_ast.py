@@ -261,7 +261,8 @@ class _Converter:
         return s.Del(target, self.span(node))
 
     def match(self, node: Any) -> s.Match:
-        return s.Match(self.expr(node.subject), [s.MatchCase(self.suite(c.body)) for c in node.cases],
+        return s.Match(self.expr(node.subject),
+                       [s.MatchCase(self.suite(c.body), constants=_constant_pattern(c.pattern)) for c in node.cases],
                        self.block_span(node))
 
     # --- expressions -----------------------------------------------------------------
@@ -634,3 +635,17 @@ _AUG: Dict[type, s.BaseOperator] = {op: s.operator(type(made).__name__ + "Assign
                                      for op, made in _OPERATORS.items() if op in (
     ast.Add, ast.Sub, ast.Mult, ast.MatMult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift, ast.RShift,
     ast.BitOr, ast.BitAnd, ast.BitXor)}
+
+
+def _constant_pattern(pattern: Any) -> bool:
+    """Whether a ``case`` pattern matches only constants: a literal or a dotted
+    name (``case "a"``, ``case Status.OK``), ``None``/``True``/``False``, or an
+    ``|`` of such patterns."""
+    kind = type(pattern).__name__
+    if kind == "MatchValue":
+        return isinstance(pattern.value, (ast.Constant, ast.Attribute, ast.UnaryOp))
+    if kind == "MatchSingleton":
+        return True
+    if kind == "MatchOr":
+        return all(_constant_pattern(p) for p in pattern.patterns)
+    return False

@@ -135,7 +135,7 @@ class _Converter:
             return s.ClassDef(s.Name(node.name.value, self.span(node.name)), [self.arg(a) for a in node.bases],
                               self.suite(node.body), span)
         if hasattr(cst, "Match") and isinstance(node, cst.Match):
-            cases = [s.MatchCase(self.suite(c.body), self.span(c)) for c in node.cases]
+            cases = [s.MatchCase(self.suite(c.body), self.span(c), _constant_pattern(c.pattern)) for c in node.cases]
             return s.Match(e(node.subject), cases, span)
         return None
 
@@ -279,3 +279,15 @@ def _dotted(node: cst.BaseExpression) -> str:
 
 def _operator(node: cst.CSTNode) -> s.BaseOperator:
     return s.operator(type(node).__name__)
+
+
+def _constant_pattern(pattern: Any) -> bool:
+    """Whether a ``case`` pattern matches only constants (see ``from_ast._constant_pattern``)."""
+    if isinstance(pattern, cst.MatchValue):
+        return isinstance(pattern.value, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary,
+                                          cst.ConcatenatedString, cst.Attribute, cst.UnaryOperation))
+    if isinstance(pattern, cst.MatchSingleton):
+        return True
+    if isinstance(pattern, cst.MatchOr):
+        return all(_constant_pattern(p.pattern) for p in pattern.patterns)
+    return False

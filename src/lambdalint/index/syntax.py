@@ -284,11 +284,14 @@ class With(CSTNode):
 
 
 class MatchCase(CSTNode):
-    __slots__ = ("body",)
+    # ``constants``: the pattern matches only constants (``case "a" | "b":``, ``case
+    # Status.OK:``, ``case None:``), so the subject is one of them in the body
+    __slots__ = ("body", "constants")
 
-    def __init__(self, body: BaseSuite, span: Span = NO_SPAN) -> None:
+    def __init__(self, body: BaseSuite, span: Span = NO_SPAN, constants: bool = False) -> None:
         self.body = body
         self.span = span
+        self.constants = constants
 
 
 class Match(CSTNode):

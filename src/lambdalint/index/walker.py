@@ -646,11 +646,17 @@ class Walker(ModuleContainers, Expressions):
         self.emit(Event("with", self.span(node), items=tuple(items), body=body, awaited=node.asynchronous))
 
     def stmt_match(self, node: cst.CSTNode) -> None:
+        """A chain of ``if``s, one per case; a case of constants (``case "a" | "b":``)
+        says, as ``if subject in ("a", "b"):`` would, that the subject is one of a few
+        constants in its body (``members``)."""
         self.value(node.subject)  # type: ignore[attr-defined]
-        branches = [self.sub_block(case.body) for case in node.cases]  # type: ignore[attr-defined]
+        subject = self.subject_path(node.subject, slots=False)  # type: ignore[attr-defined]
+        branches = [(self.sub_block(case.body), case.constants) for case in node.cases]  # type: ignore[attr-defined]
         chain: Tuple[Event, ...] = ()
-        for block in reversed(branches):
-            chain = (Event("if", self.span(node), body=block, orelse=chain),)
+        for block, constants in reversed(branches):
+            known = constants and subject is not None
+            chain = (Event("if", self.span(node), body=block, orelse=chain, test=(subject,) if known else (),
+                           members=((subject, "<const>", "T"),) if known else ()),)
         self.out.extend(chain)
 
     def stmt_function(self, node: cst.FunctionDef) -> None:
