@@ -15,6 +15,32 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # a lazy global made through a local (`c = connect(); CONN = c`), closed
+    "lazy_global_made_through_a_local": """
+        import sqlite3
+        CONN = None
+        def handler(event, context):
+            global CONN
+            if CONN is None:
+                c = sqlite3.connect(":memory:")
+                CONN = c
+            CONN.execute("select 1")
+            CONN.close()  # expect: LAM101
+    """,
+    # a cache getter (`.get`, opened when None) whose connections are closed, not removed
+    "cache_getter_with_get_closed_not_removed": """
+        import sqlite3
+        CLIENTS = {}
+        def get_client(name):
+            client = CLIENTS.get(name)
+            if client is None:
+                client = CLIENTS[name] = sqlite3.connect(":memory:")
+            return client
+        def handler(event, context):
+            db = get_client("events")
+            db.execute("select 1")
+            db.close()  # expect: LAM101
+    """,
     # an instance made per call reads the class's attribute: module state
     "class_attribute_read_through_a_fresh_instance": """
         import sqlite3
@@ -269,6 +295,51 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # every cached connection closed, then the cache emptied: the getter opens anew
+    "cache_closed_then_cleared": """
+        import sqlite3
+        CLIENTS = {}
+        def get_client(name):
+            client = CLIENTS.get(name)
+            if client is None:
+                client = CLIENTS[name] = sqlite3.connect(":memory:")
+            return client
+        def handler(event, context):
+            try:
+                get_client("events").execute("select 1")
+            finally:
+                for c in CLIENTS.values():
+                    c.close()
+                CLIENTS.clear()
+    """,
+    "cache_closed_then_rebound_empty": """
+        import sqlite3
+        CLIENTS = {}
+        def handler(event, context):
+            global CLIENTS
+            if "a" not in CLIENTS:
+                CLIENTS["a"] = sqlite3.connect(":memory:")
+            CLIENTS["a"].execute("select 1")
+            for c in CLIENTS.values():
+                c.close()
+            CLIENTS = {}
+    """,
+    # the `.get` getter after `pop(...).close()`: the next lookup finds none and opens one
+    "cache_getter_with_get_after_pop": """
+        import sqlite3
+        CLIENTS = {}
+        def get_client(name):
+            client = CLIENTS.get(name)
+            if client is None:
+                client = sqlite3.connect(":memory:")
+                CLIENTS[name] = client
+            return client
+        def handler(event, context):
+            try:
+                get_client("events").execute("select 1")
+            finally:
+                CLIENTS.pop("events").close()
+    """,
     # the instance sets its own attribute, shadowing the class's
     "class_attribute_shadowed_by_the_instance": """
         import sqlite3

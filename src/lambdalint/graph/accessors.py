@@ -32,9 +32,21 @@ def returned_global(fn: Function, env: Dict[str, Optional[str]], canonical: Cano
     call's result."""
     env = dict(env)
     result = None
+    made: Dict[str, Tuple[str, int]] = {}  # local -> the call it was last bound to, and the line
     for e in iter_events(fn.body):
         if e.kind == "assign" and e.path and e.path[:1] == "%":
-            env[e.path] = canonical(e.value, env) if e.value and e.value not in ("None", "<const>") else None
+            canon = canonical(e.value, env) if e.value and e.value not in ("None", "<const>") else None
+            env[e.path] = _slot_read(canon)
+            if e.value and e.value.endswith("()"):
+                made[e.path] = (e.value, e.span[0])
+        elif e.kind == "setitem" and e.path and e.value:
+            # `D[k] = client` (or `client = D[k] = connect()`): the local is that slot's object
+            # now, as a cache getter returns it (`client = D.get(k)`, filled when None)
+            held = canonical(e.path, env)
+            local = e.value if e.value in env else next(
+                (name for name, (value, line) in made.items() if value == e.value and line == e.span[0]), None)
+            if held is not None and paths.is_global(held) and local is not None:
+                env[local] = paths.join(held, ["__getitem__", "()"])
         elif e.kind == "return" and e.value and e.value not in ("None", "<const>"):
             canon = canonical(e.value, env)
             if canon is not None and (paths.is_global(canon) or canon.endswith("()")):
@@ -42,6 +54,21 @@ def returned_global(fn: Function, env: Dict[str, Optional[str]], canonical: Cano
                 if paths.is_global(canon):
                     break
     return result
+
+
+def _slot_read(canon: Optional[str]) -> Optional[str]:
+    """``app:D.get()`` / ``app:D.setdefault()`` (of a module-level mapping): the slot
+    it reads, ``app:D.__getitem__()``, as the bindings table names a slot; ``canon``
+    itself otherwise."""
+    if canon is None or not canon.endswith("()"):
+        return canon
+    root, segs = paths.split(canon)
+    if paths.is_global(root) and len(segs) == 3 and segs[1] in ("get", "setdefault") and segs[2] == "()" \
+            and segs[0] != "()":
+        return paths.join(root, [segs[0], "__getitem__", "()"])
+    if paths.is_global(root) and len(segs) == 2 and segs[0] in ("get", "setdefault") and segs[1] == "()":
+        return paths.join(root, ["__getitem__", "()"])
+    return canon
 
 
 def is_property(fn: Function) -> bool:

@@ -8,7 +8,7 @@ module-level object is an instance of.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from collections import deque
 from typing import AbstractSet, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -565,8 +565,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         if found is None:
             found = self._assigns[m.module] = [(fn.qualname, e) for fn in m.functions.values()
                                                if fn.writes_places is not False or writes_class_state(fn)
-                                               for e in iter_events(fn.body)
-                                               if e.path is not None and e.kind in ("assign", "setitem")]
+                                               for e in _through_locals(fn)]
         return found
 
     def bound_method_instance(self, b: Binding) -> Optional[str]:
@@ -749,6 +748,26 @@ def _held_by(value: Optional[str], held: Dict[str, Optional[str]]) -> Optional[s
             root = held.get(value[:i])
             return root + value[i:] if root else value
     return value
+
+
+def _through_locals(fn: Function) -> Iterator[Event]:
+    """The assignments and item assignments of ``fn`` to a path, a value that is a
+    local made in ``fn`` replaced by what that local was last bound to before it
+    (``conn = sqlite3.connect(...); CONN = conn``, ``client = connect();
+    CLIENTS[name] = client``): the place holds that object."""
+    last: Dict[str, Event] = {}
+    for e in iter_events(fn.body):
+        if e.path is None or e.kind not in ("assign", "setitem"):
+            continue
+        value = e.value
+        if value and value[:1] == "%" and value in last and not paths.split(value)[1]:
+            made = last[value]
+            if made.value is not None and made.value[:1] != "%":
+                # (where the local was bound is where the object was made: "created here")
+                e = replace(e, value=made.value, span=made.span)
+        if e.kind == "assign" and e.path[:1] == "%" and not paths.split(e.path)[1]:
+            last[e.path] = e
+        yield e
 
 
 def _bind_arguments(params: Tuple[str, ...], args: Optional[Tuple[Tuple[Optional[str], ...],

@@ -264,6 +264,14 @@ def removed_slot(state: State, path: str) -> State:
     return with_status(state, path, frozenset(("none", site) for _, site in statuses))
 
 
+def emptied(state: State, path: str) -> State:
+    """The slot ``path`` of a container emptied whole (``CONNS.clear()``, or ``CONNS = {}``
+    rebinding it): every value left it, closed or not, so whatever the slot held is
+    absent now (a live one too: its removal is no teardown, and is not reported)."""
+    statuses = state.get(path, (LIVE,))
+    return with_status(state, path, frozenset(("none", site if status != "live" else -1) for status, site in statuses))
+
+
 def _within(inner: Span, outer: Span) -> bool:
     return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
@@ -506,6 +514,8 @@ class Interpreter(Walker):
         canon = self.project.canonical(e.path, frame.env) if e.path else None
         if canon is not None and canon.endswith((".__delitem__", ".pop")) and canon.rsplit(".", 1)[0] + SLOT in self.tracked:
             return removed_slot(state, canon.rsplit(".", 1)[0] + SLOT)  # `conns[k].close(); del conns[k]`
+        if canon is not None and canon.endswith(".clear") and canon.rsplit(".", 1)[0] + SLOT in self.tracked:
+            return emptied(state, canon.rsplit(".", 1)[0] + SLOT)  # `for c in conns.values(): c.close()` then this
         t, rest = self.split_tracked(canon)
         if t is not None and len(rest) == 1 and rest[0] != "()":
             after = self.resource_method(t, rest[0], e, state, frame)
@@ -577,7 +587,11 @@ class Interpreter(Walker):
             ) if "." not in target and "(" not in target else frame.env.get(paths.split(target)[0])
             if "." not in target:
                 return state
-        t, rest = self.split_tracked(self.project.canonical(target, frame.env))
+        canon = self.project.canonical(target, frame.env)
+        if canon is not None and canon + SLOT in self.tracked and canon not in self.tracked:
+            # `CONNS = {}` (with `global CONNS`): the container is a new one, its slots gone
+            return emptied(state, canon + SLOT)
+        t, rest = self.split_tracked(canon)
         if t is None or rest:
             return state
         if e.value == "None":
@@ -630,7 +644,7 @@ class Interpreter(Walker):
         if not falls:
             return None, rets
         joined = join(falls)
-        guards = self.guards(e, frame)
+        guards = test if test is not None else self.guards(e, frame)
         if not guards:
             return joined, rets
         for gpath, statuses in list(joined.items()):
@@ -650,6 +664,11 @@ class Interpreter(Walker):
                              or not ((st[0] == "dead" and covers_dead) or (st[0] == "none" and covers_none)))
             joined[gpath] = kept or frozenset({LIVE})
         return joined, rets
+
+    def test_of(self, e: Event, state: State, frame: Frame) -> Dict[str, Tuple[bool, bool]]:  # type: ignore[override]
+        # read where the test runs: an arm may rebind a local it names (`conn = CONNS.get(k)`,
+        # `if conn is None: conn = CONNS[k] = connect()`), and the join would read it rebound
+        return self.guards(e, frame)
 
     def guards(self, e: Event, frame: Frame) -> Dict[str, Tuple[bool, bool]]:
         """The tracked resources a condition tests: (tests for None, tests liveness)."""
