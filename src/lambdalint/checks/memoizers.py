@@ -130,6 +130,9 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
         label = f"{m.how} memoises `{name}` without a bound"
         if not m.assigned and m.defined[0] != f.span[0]:
             labels.append(place(project, m.module, m.defined, f"`{name}` defined here"))
+        if m.named_at is not None:
+            labels.append(place(project, m.named_at[0], m.named_at[1],
+                                "the memoiser is made here, without a bound, once, at import"))
         labels.append(place(project, call_module, call_span,
                             f"`{f.detail['caller']}` calls it with {varying}, which differs per invocation", INVOCATION))
         labels.extend(f.detail["calls"])  # type: ignore[arg-type]

@@ -45,6 +45,8 @@ class Memoised:
     memoizer: Memoizer
     how: str  # "`@functools.cache`", "`functools.cache(...)`"
     assigned: bool = False  # `cached = functools.lru_cache(maxsize=None)(fetch)`
+    # `@memoize` where `memoize = functools.lru_cache(maxsize=None)`: (module, span) of that binding
+    named_at: Optional[Tuple[str, Span]] = None
 
 
 def unbounded_memoizer(project: Project, catalog: GrowthCatalog, module: str, fn: Function,
@@ -53,12 +55,43 @@ def unbounded_memoizer(project: Project, catalog: GrowthCatalog, module: str, fn
         if dec.path is None:
             continue
         m = catalog.memoizer_for(_dotted(project, dec.path))
+        how = f"`@{dec.text or paths.display(dec.path)}`"
+        named_at = None
+        if m is None and not dec.called:
+            # `memoize = functools.lru_cache(maxsize=None)` at import, then `@memoize`
+            m, dec, named_at = _named_memoizer(project, catalog, dec)
+            how = f"{how} (`{paths.display(dec.path)}(...)`)"
         if m is None or not _unbounded(project, m, dec, collections):
             continue
         if not outlives_invocation(project, module, fn.qualname):
             return None  # defined in a function, made anew (its cache empty) by every call of it
-        return Memoised(module, fn.qualname, fn.span, dec, m, f"`@{dec.text or paths.display(dec.path)}`")
+        return Memoised(module, fn.qualname, fn.span, dec, m, how, named_at=named_at)
     return None
+
+
+def _named_memoizer(project: Project, catalog: GrowthCatalog, dec: Decorator
+                    ) -> Tuple[Optional[Memoizer], Decorator, Optional[Tuple[str, Span]]]:
+    """The memoiser a decorator names through a module-level name bound, at import
+    only, to a memoiser's configured call (``memoize = functools.lru_cache(maxsize=None)``,
+    also in the ``except ImportError:`` arm of a compatibility import), with that call
+    as the decorator, and where that name is bound; ``(None, dec, None)`` otherwise."""
+    canon = project.canonical(dec.path) if dec.path else None
+    bound = project.bound(canon) if canon is not None and paths.is_global(canon) else ()
+    if len(bound) != 1 or bound[0].function != "<module>" or not bound[0].value:
+        return None, dec, None
+    b = bound[0]
+    callee = paths.callable_of(b.value)
+    m = catalog.memoizer_for(_dotted(project, callee)) if callee is not None else None
+    if m is None or m.unbounded == "always":
+        return None, dec, None  # `cache = functools.cache` names it plainly: not a call of one
+    body = project.function(b.module, "<module>")
+    call = next((e for e in iter_events(body.body) if e.kind == "call" and e.path == callee
+                 and within(e.span, b.span)), None) if body is not None else None
+    if call is None:
+        return None, dec, None
+    made = _as_decorator(call, True)
+    # (no text: a fix that rewrites the decorator's arguments has none to rewrite at `@memoize`)
+    return m, Decorator(made.path, True, made.consts, dec.span, made.args, made.kwargs), (b.module, b.span)
 
 
 def _dotted(project: Project, path: str) -> str:
