@@ -23,6 +23,8 @@ from lambdalint.index.facts import Function, iter_events
 # decorators that make a method read as an attribute
 PROPERTY_DECORATORS = frozenset({"builtins.property", "property"})
 
+_SLOT = ".__getitem__()"  # a slot of a container: all its keys are one place
+
 Canonical = Callable[[str, Optional[Dict[str, Optional[str]]]], Optional[str]]
 
 
@@ -106,15 +108,22 @@ def through_accessor(project: Any, path: str, depth: int,
     cls = project.instance_class(root)
     fn = project.function(cls[0], f"{cls[1]}.{segs[0]}") if cls is not None else None
     rest = accessor_call(fn, segs) if fn is not None else None
-    if rest is None:
+    # a method given arguments that returns a slot of the instance's container
+    # (`registry.get("orders")` returning `self._conns[name]`): every key is one slot
+    keyed = rest is None and fn is not None and segs[1:2] == ["()"] and not is_property(fn)
+    if rest is None and not keyed:
         return path
-    key = (cls[0], fn.qualname, root)
+    key = (cls[0], fn.qualname, root)  # type: ignore[union-attr]
     if key not in cache:
         cache[key] = None  # recursion guard: `return self.conn`
-        cache[key] = returned_global(fn, receiver_env(fn, root), project.canonical)
+        cache[key] = returned_global(fn, receiver_env(fn, root), project.canonical)  # type: ignore[arg-type]
     returned = cache[key]
     if returned is None or not paths.is_global(returned):
         return path
+    if keyed:
+        if not returned.endswith(_SLOT):
+            return path
+        rest = segs[2:]
     return project.canonical(paths.join(returned, rest), None, depth + 1) or path
 
 

@@ -654,6 +654,12 @@ class Project(MemoisedFactories, InstanceAttributes):
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
                             if e.value and e.value[:1] == "%" and "." not in e.value and "(" not in e.value:
                                 passed[e.value] = target  # `self.connection = conn`: `conn` is that attribute now
+                        elif e.kind == "setitem" and e.path and e.path.startswith(self_name + ".") and e.value:
+                            # `self._conns[name] = connect()`: a slot of the instance's container
+                            # (all keys one slot, as for a module-level container)
+                            target = paths.join(gpath + e.path[len(self_name):], ["__getitem__", "()"])
+                            value = _through_instance(_held_by(e.value, passed), self_name, gpath)
+                            self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
             if not has_init and args is not None:
                 # a field given no argument gets its `default_factory`'s product
                 given = {name for name, _ in args[1]}
