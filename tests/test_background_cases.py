@@ -16,6 +16,34 @@ import pytest
 from helpers import expected_markers, found, lint
 
 INVALID = {
+    # the first future to complete wins; the loop leaves the others running (red team 5, c03)
+    "as_completed_left_at_the_first_result": """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+        POOL = ThreadPoolExecutor(max_workers=4)
+        def lookup(source, key):
+            return source
+        def handler(event, context):
+            futures = [POOL.submit(lookup, s, event["key"]) for s in ("cache", "origin")]  # expect: LAM303
+            for fut in as_completed(futures):
+                result = fut.result()
+                if result:
+                    return result
+            return None
+    """,
+    "thread_joins_left_at_a_break": """
+        import threading
+        def work(n):
+            pass
+        def handler(event, context):
+            threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+            for t in threads:
+                t.start()  # expect: LAM302
+            for t in threads:
+                t.join()
+                if event.get("fast"):
+                    break
+            return 1
+    """,
     "thread_never_joined": """
         import threading
 
@@ -590,6 +618,52 @@ INVALID = {
 }
 
 VALID = {
+    # every future is met: the loop runs to its end
+    "as_completed_iterated_to_the_end": """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+        POOL = ThreadPoolExecutor(max_workers=4)
+        def lookup(source):
+            return source
+        def handler(event, context):
+            futures = [POOL.submit(lookup, s) for s in ("cache", "origin")]
+            results = []
+            for fut in as_completed(futures):
+                results.append(fut.result())
+            return results
+    """,
+    "as_completed_iterated_without_reading_results": """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+        POOL = ThreadPoolExecutor(max_workers=4)
+        def lookup(source):
+            return source
+        def handler(event, context):
+            futures = [POOL.submit(lookup, s) for s in ("cache", "origin")]
+            for _ in as_completed(futures):
+                pass
+            return len(futures)
+    """,
+    "as_completed_left_early_after_waiting_for_all": """
+        from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+        POOL = ThreadPoolExecutor(max_workers=4)
+        def lookup(source):
+            return source
+        def handler(event, context):
+            futures = [POOL.submit(lookup, s) for s in ("cache", "origin")]
+            wait(futures)
+            for fut in as_completed(futures):
+                if fut.result():
+                    return fut.result()
+            return None
+    """,
+    "as_completed_listed": """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+        POOL = ThreadPoolExecutor(max_workers=4)
+        def lookup(source):
+            return source
+        def handler(event, context):
+            futures = [POOL.submit(lookup, s) for s in ("cache", "origin")]
+            return [f.result() for f in list(as_completed(futures))]
+    """,
     "thread_joined": """
         import threading
 
@@ -1767,3 +1841,10 @@ def test_an_executor_imported_from_another_module_is_shown_where_it_was_made(tmp
     assert d.code == "LAM303"
     assert any(lab.path.endswith("pool.py") and "created at import" in lab.text for lab in d.labels), d.labels
     assert not any("not a `with` block" in n for n in d.notes)
+
+
+def test_a_loop_left_early_is_a_note_that_names_the_loop(tmp_path):
+    (d,) = lint(tmp_path, {"app.py": INVALID["as_completed_left_at_the_first_result"]})
+    assert d.code == "LAM303" and d.severity == "note"
+    assert d.message.startswith("executor future `POOL.submit(...)` may still run when the handler returns")
+    assert any("is left here before it meets every future" in place.text for place in d.labels)

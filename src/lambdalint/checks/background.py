@@ -382,6 +382,13 @@ def _story(project: Project, finding: Finding, handlers: Sequence[str]) -> Tuple
             story.at(*made, f"executor `{paths.display(item.owner)}` created at import (module level)", IMPORT)
         else:
             story.notes.append("the executor it runs on is not a `with` block in the invocation")
+        if finding.outcome == "maybe" and item.left_loop is not None:
+            story.label = "submitted here, with others like it"
+            _exits(story, finding.exits, "possibly still running")
+            _left_loop(project, story, item, "future")
+            return _say((f"{kind.name} {call}", call, kind.name),
+                        "may still run when the handler returns: a loop over the futures leaves before the last",
+                        "may still run when the handler returns"), story
         if finding.outcome == "maybe":
             story.label = "submitted here, waited for only with a timeout"
             _exits(story, finding.exits, "possibly still running")
@@ -444,6 +451,13 @@ def _thread_story(project: Project, finding: Finding, handlers: Sequence[str]) -
         return _say((f"{kind.name} {name}", name, kind.name),
                     f"re-arms itself from `{item.rearms}`: a background loop frozen between invocations",
                     f"re-arms itself from `{item.rearms}`: a background loop"), story
+    if finding.outcome == "maybe" and item.left_loop is not None:
+        story.label = "started here, with others like it"
+        _exits(story, finding.exits, "possibly still running")
+        _left_loop(project, story, item, "thread")
+        return _say((f"{kind.name} {name}", name, kind.name),
+                    "may still run when the handler returns: a loop that joins them leaves before the last",
+                    "may still run when the handler returns"), story
     if finding.outcome == "maybe":
         story.label = "started here, joined only with a timeout"
         _exits(story, finding.exits, "possibly still running")
@@ -632,3 +646,13 @@ def _wrap_async_handler(project: Project, handler: Handler, fn: Function) -> Fix
                f"    import asyncio\n\n"
                f"    return asyncio.run({inner}({args}))\n\n\n")
     return Fix(message, UNSAFE, edits=(Edit((line, 0, line, 0), wrapper), Edit(fn.span, inner)))
+
+
+def _left_loop(project: Project, story: "_Story", item: Item, one: str) -> None:
+    """The loop that left before it met every piece of work (``Item.left_loop``)."""
+    module, span, text = item.left_loop  # type: ignore[misc]
+    loop = f"`for ... in {text}`" if text and not text.startswith("for") else "this loop"
+    story.at(module, span, f"{loop} is left here before it meets every {one}")
+    story.notes.append(f"leaving the loop (a `return` or `break` in it) leaves the {one}s it has not met yet "
+                       "running, and Lambda freezes them with the environment; they resume in a later "
+                       "invocation, or never finish")

@@ -81,6 +81,9 @@ class Collector:
     params: Tuple[str, ...]
     partial: Tuple[str, ...]
     complete_values: Tuple[str, ...]
+    # the result is iterated one finished piece of work at a time (`as_completed`): a loop
+    # over it that leaves early (`return` on the first result) leaves the rest running
+    iterated: bool = False
 
     def is_partial(self, positional: int, kwargs: Mapping[str, Optional[str]], consts: Mapping[str, str]) -> bool:
         """Whether these arguments may return before all the work is finished."""
@@ -335,10 +338,11 @@ def parse_work_catalog(data: Mapping[str, Any], source: str) -> WorkCatalog:
         runners.append(Runner(t.strings("calls", paths=True), pending))
     collectors = []
     for i, d in enumerate(array("collector"), 1):
-        t = _Table(d, source, f"collector #{i}", ("calls", "awaited", "params", "partial", "complete-values"))
+        t = _Table(d, source, f"collector #{i}", ("calls", "awaited", "params", "partial", "complete-values",
+                                                    "iterated"))
         params, partial = t.strings("params"), t.strings("partial")
         collectors.append(Collector(t.strings("calls", paths=True), t.boolean("awaited"), params, partial,
-                                    t.strings("complete-values")))
+                                    t.strings("complete-values"), t.boolean("iterated")))
     sources = []
     for i, d in enumerate(array("source"), 1):
         t = _Table(d, source, f"source #{i}", ("calls", "kinds"))

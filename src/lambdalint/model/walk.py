@@ -170,7 +170,7 @@ class Walker:
         each round's); ``arriving`` came back to the head after the last round."""
         return self.joined(run.heads), self.joined(broke)
 
-    def loop_parts(self, body: Flow) -> Tuple[Flow, Bundle]:
+    def loop_parts(self, run: LoopRun, body: Flow) -> Tuple[Flow, Bundle]:
         """A round's flow without its `break`s and `continue`s (the loop's own), and
         the paths that broke out."""
         return body, self.nothing()
@@ -295,7 +295,7 @@ class Walker:
             body = self.block(e.body, self.decide(entered, step, e, frame, mark), frame)
             arriving = self.loop_back(run, body)
             run.heads.append(arriving)
-            body, out = self.loop_parts(body)
+            body, out = self.loop_parts(run, body)
             parts.append(body)
             broke.append(out)  # these leave the loop, past its `else`
         self.trail_reset(frame, mark)

@@ -689,6 +689,10 @@ class Calls:
                 out.append(self.set_result(s, frame, e, atoms))
                 continue
             finished = self.await_atoms(s, atoms, frame, e)
+            if collector.iterated:
+                # what a loop over the result finishes only when it runs to its end
+                fresh = frozenset(a for a in atoms if isinstance(a, int) and s.status.get(a) != frozenset({DONE}))
+                finished = [f.with_vars({f"#iterated{frame.uid}@{e.path}()": fresh}) for f in finished]
             finished = [self.finish(f, [a for a in atoms if isinstance(a, int)]) for f in finished]
             out.extend(self.set_result(f, frame, e, atoms) for f in finished)
         return Outcome(cap(out))

@@ -17,7 +17,7 @@ from lambdalint.index.facts import Event, Span
 from lambdalint.model.steps import EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
 from lambdalint.model.walk import LoopRun, Walker
 from lambdalint.model.work.packing import Slots, packed, slots_of, with_slots
-from lambdalint.model.work.state import Atom, NONE, EMPTY, CREATED, PENDING, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame, owned_by
+from lambdalint.model.work.state import Atom, NONE, EMPTY, CREATED, PENDING, DONE, MAYBE, LOOP_ROUNDS, State, cap, Outcome, Frame, owned_by
 
 
 @dataclass
@@ -30,6 +30,11 @@ class _Rounds:
     exits: List[State] = field(default_factory=list)
     finished: Set[int] = field(default_factory=set)
     timed: Set[int] = field(default_factory=set)
+    done_before: Set[int] = field(default_factory=set)  # elements finished before the loop
+    # elements an iterated waiter's result yields (`for f in as_completed(fs)`): finished
+    # when the loop runs to its end, not before
+    iterated: Set[int] = field(default_factory=set)
+    module: str = ""  # where the loop is
 
 
 class ControlFlow(Walker):
@@ -248,8 +253,17 @@ class ControlFlow(Walker):
         elements = {i for s in states for i in self.item_atoms(e.value, s, frame)} if e.value else set()
         if e.value:  # iterating a lazy result consumes it (`for r in pool.map(...)`)
             states = [self.read(s, e.value, frame) for s in states]
+        iterated: Set[int] = set()
+        if e.value and e.value.endswith("()"):
+            marker = f"#iterated{frame.uid}@{e.value}"
+            iterated = {i for s in states for i in (s.vars.get(marker) or EMPTY) if isinstance(i, int)}
+            if iterated:
+                states = [s.with_status({i: PENDING for i in iterated if s.status.get(i) == frozenset({DONE})})
+                          for s in states]
         run = LoopRun(e, states)
-        run.extra = _Rounds(elements)
+        run.extra = _Rounds(elements, done_before={i for i in elements
+                                                   if all(st.status.get(i) == frozenset({DONE}) for st in states)},
+                            iterated=iterated, module=frame.module)
         return run
 
     def loop_head(self, run: LoopRun, arriving: List[State], round_: int, frame: Frame) -> List[State]:
@@ -275,8 +289,26 @@ class ControlFlow(Walker):
         rounds.timed |= {i for s in current for i in rounds.elements if MAYBE in s.status.get(i, EMPTY)}
         return current
 
-    def loop_parts(self, body: Outcome) -> Tuple[Outcome, List[State]]:
-        return Outcome(returns=body.returns, raises=body.raises), body.breaks
+    def loop_parts(self, run: LoopRun, body: Outcome) -> Tuple[Outcome, List[State]]:
+        # a `return` (or `break`) in the body leaves before the loop met every element:
+        # `for f in as_completed(fs): return f.result()` finished the first to complete,
+        # and the others may still run (``_left_early``)
+        returns = [(self._left_early(run.extra, s, run.event), span) for s, span in body.returns]
+        return Outcome(returns=returns, raises=body.raises), body.breaks
+
+    def _left_early(self, rounds: _Rounds, state: State, loop: Optional[Event] = None) -> State:
+        """``state`` leaving a loop over its elements before its end: an element finished
+        in it since the loop began (through the loop's variable, which stands for each in
+        turn; one item of the model may stand for all a comprehension made) may be one the
+        loop never reached: it may still run."""
+        if not rounds.elements:
+            return state
+        left = {i: MAYBE for i in rounds.elements - rounds.done_before if state.status.get(i) == frozenset({DONE})}
+        if loop is not None:
+            for i in left:
+                if self.items[i].left_loop is None:
+                    self.items[i].left_loop = (rounds.module, loop.span, dict(loop.consts).get("text", ""))
+        return state.with_status(left)
 
     def loop_exits(self, run: LoopRun, arriving: List[State], broke: List[List[State]], frame: Frame):
         rounds = run.extra
@@ -292,7 +324,9 @@ class ControlFlow(Walker):
             # (joined with a timeout on some path: possibly still running, for all of them)
             exits = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in exits]
             left = [self.finish(self.finish(s, finished - timed), finished & timed, MAYBE) for s in left]
-        return cap(exits), left
+        if rounds.iterated:  # the loop ran to its end: the waiter yielded every one
+            exits = [self.finish(s, rounds.iterated) for s in exits]
+        return cap(exits), [self._left_early(rounds, s, run.event) for s in left]
 
     def raising_first(self, e: Event, states: List[State], frame: Frame) -> List[State]:
         return self.first_raise(e.body, states, frame)

@@ -61,6 +61,9 @@ class Item:
     overwritten: str = ""  # earlier instances of a site: the local that was rebound to a new one (``earlier_item``)
     rearms: Optional[str] = None  # the callback that starts it again when it fires (a background loop)
     init_at: Optional[Tuple[str, Span]] = None  # the import-time statement that started it, if only import did
+    # a loop over it (and others like it) left before its end: (module, span of the loop, its
+    # text), why it may still run (``ControlFlow._left_early``), not a wait with a timeout
+    left_loop: Optional[Tuple[str, Span, str]] = None
     # the call sites of ``chain[1:]``: where each function of the chain calls the next,
     # as (module, span, the called path as the source spells it there)
     calls: Tuple[Tuple[str, Span, str], ...] = ()
