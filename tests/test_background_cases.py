@@ -16,6 +16,20 @@ import pytest
 from helpers import expected_markers, found, lint
 
 INVALID = {
+    # a Thread subclass that starts itself in `__init__` (red team 5, g11)
+    "thread_subclass_started_by_its_init": """
+        import threading
+        class Uploader(threading.Thread):
+            def __init__(self, payload):
+                super().__init__(daemon=True)
+                self.payload = payload
+                self.start()  # expect: LAM302
+            def run(self):
+                print(self.payload)
+        def handler(event, context):
+            Uploader(event)
+            return {"statusCode": 202}
+    """,
     # the first future to complete wins; the loop leaves the others running (red team 5, c03)
     "as_completed_left_at_the_first_result": """
         from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -618,6 +632,20 @@ INVALID = {
 }
 
 VALID = {
+    "thread_subclass_started_by_its_init_then_joined": """
+        import threading
+        class Uploader(threading.Thread):
+            def __init__(self, payload):
+                super().__init__(daemon=True)
+                self.payload = payload
+                self.start()
+            def run(self):
+                print(self.payload)
+        def handler(event, context):
+            uploader = Uploader(event)
+            uploader.join()
+            return {"statusCode": 200}
+    """,
     # every future is met: the loop runs to its end
     "as_completed_iterated_to_the_end": """
         from concurrent.futures import ThreadPoolExecutor, as_completed

@@ -103,8 +103,9 @@ class Calls:
         if target is not None and target.kind == "class" and target.module:
             kind = self.thread_subclass(target.module, target.qualname)
             if kind is not None:
-                return Outcome([self.spawn(e, kind, s, frame, self.spelled(e.path, frame.module) or target.qualname)
-                                for s in states])
+                spawned = [self.spawn(e, kind, s, frame, self.spelled(e.path, frame.module) or target.qualname)
+                           for s in states]
+                return Outcome([self.started_by_init(target, kind, s, frame, e) for s in spawned])
             init = self.constructor(target.module, target.qualname)
             if init is not None and len(frame.stack) < MAX_DEPTH and init not in frame.stack:
                 fn = self.project.function(*init)
@@ -115,6 +116,25 @@ class Calls:
 
         # 3. library code the catalogue knows
         return self.external_call(e, external, receiver, method, states, frame)
+
+    def started_by_init(self, target: Target, kind: WorkKind, state: State, frame: Frame, e: Event) -> State:
+        """A thread subclass whose ``__init__`` starts the thread itself (``self.start()``):
+        the instance the call made is running once the call returns."""
+        init = self.constructor(target.module, target.qualname)
+        fn = self.project.function(*init) if init is not None else None
+        if fn is None or not fn.params:
+            return state
+        starts = {f"${fn.params[0]}.{m}" for m in kind.start}
+        call = next((x for x in iter_events(fn.body) if x.kind == "call" and x.path in starts), None)
+        if call is None:
+            return state
+        changes: Dict[int, str] = {}
+        for i in self.item_atoms(f"{e.path}()", state, frame) if e.path else ():
+            if CREATED in state.status.get(i, EMPTY):
+                changes[i] = PENDING
+                self.items[i].started = (init[0], call.span)  # type: ignore[index]
+                self.items[i].started_as = ""  # (named by the call that made it: `Uploader(...)`)
+        return state.with_status(changes)
 
     def wrapper_of(self, module: str, fn: Function, frame: Frame, call_path: Optional[str] = None) \
             -> Optional[Tuple[str, Function, Dict[str, Optional[str]], Span, bool]]:
