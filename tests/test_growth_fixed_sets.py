@@ -329,3 +329,28 @@ def test_match_cases_are_marked_in_the_facts():
     ifs = [e for e in evs if e.kind == "if"]
     assert ifs[0].members == (("%kind", "<const>", "T"),)
     assert ifs[1].members == ()
+
+
+# --- a class's own list reached through `type(self)` (red team 5, b01) ---------------------
+
+def test_a_class_attribute_grown_through_type_of_self_in_init(tmp_path):
+    assert codes(tmp_path, """
+        class Shipment:
+            instances = []
+            def __init__(self, shipment_id):
+                self.shipment_id = shipment_id
+                type(self).instances.append(self)
+        def handler(event, context):
+            return Shipment(event["id"]).shipment_id
+    """) == ["LAM201"]
+
+
+def test_an_instance_list_set_in_init_does_not_grow_across_invocations(tmp_path):
+    assert codes(tmp_path, """
+        class Batch:
+            def __init__(self, first):
+                self.items = []
+                self.items.append(first)
+        def handler(event, context):
+            return len(Batch(event["id"]).items)
+    """) == []

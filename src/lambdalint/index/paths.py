@@ -160,6 +160,11 @@ def display(path: str) -> str:
         root = root[1:]
     out, i = [root], 0
     while i < len(segs):
+        if segs[i] == "__class__":
+            # the index spells `type(self)` as `self.__class__`: show what was written
+            out[:] = [f"type({''.join(out)})"]
+            i += 1
+            continue
         if segs[i] == "__getitem__" and segs[i + 1:i + 2] == ["()"]:
             out.append("[...]")  # the index stores `x[k]` as a call of __getitem__
             i += 2

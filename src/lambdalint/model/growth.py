@@ -713,7 +713,11 @@ class GrowthInterpreter(Interpreter):
         if fn.takes_receiver:
             # the object called on (`cls` for a classmethod on its class); a new instance for a constructor
             receiver = receiver_of(fn, target.path) if target.kind != "class" else None
-            env["$" + params[0]] = receiver[1] if receiver is not None else None
+            # (a new instance stands as the call that made it, `app.Shipment()`: what it reads
+            # of its class, `type(self).instances`, or an attribute no method sets, is the
+            # class's own, module state)
+            env["$" + params[0]] = receiver[1] if receiver is not None else \
+                paths.join(target.path, ["()"]) if target.kind == "class" else None
             params = params[1:]
         if e is None:
             return env
