@@ -20,6 +20,40 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # routes of one Powertools resolver run in one process: a key one route appends is
+    # logged by the next invocation's other route (red team 5, e10; Powertools issue #407)
+    "log_key_appended_by_one_route_logged_by_another": """
+        from aws_lambda_powertools import Logger
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        logger = Logger(service="accounts")
+        app = APIGatewayRestResolver()
+        @app.get("/accounts/<account_id>")
+        def get_account(account_id):
+            logger.append_keys(account_id=account_id)  # expect: LAM502
+            logger.info("fetching account")
+            return {"id": account_id}
+        @app.get("/health")
+        def health():
+            logger.info("health check")
+            return {"ok": True}
+        @logger.inject_lambda_context
+        def handler(event, context):
+            return app.resolve(event, context)
+    """,
+    "module_dict_written_by_one_route_read_by_another": """
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        app = APIGatewayRestResolver()
+        CONTEXT = {}
+        @app.get("/accounts/<account_id>")
+        def get_account(account_id):
+            CONTEXT["account"] = account_id  # expect: LAM501
+            return {"id": account_id}
+        @app.get("/audit")
+        def audit():
+            return {"last": CONTEXT.get("account")}
+        def handler(event, context):
+            return app.resolve(event, context)
+    """,
     # a mutable default is one object, made when `def` runs: module state for every call without the argument
     "mutable_default_of_the_entry_function": """
         def handler(event, context, seen={}):
@@ -303,6 +337,26 @@ INVALID = {
 }
 
 VALID = {
+    # the entry that resolves the router clears the logger's keys as every invocation starts
+    "route_appends_keys_and_the_entry_clears_state": """
+        from aws_lambda_powertools import Logger
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        logger = Logger(service="accounts")
+        app = APIGatewayRestResolver()
+        @app.get("/accounts/<account_id>")
+        def get_account(account_id):
+            if account_id != "me":
+                logger.append_keys(account_id=account_id)
+            logger.info("fetching account")
+            return {"id": account_id}
+        @app.get("/health")
+        def health():
+            logger.info("health check")
+            return {"ok": True}
+        @logger.inject_lambda_context(clear_state=True)
+        def handler(event, context):
+            return app.resolve(event, context)
+    """,
     # the default is never used: every call passes the argument
     "mutable_default_always_passed": """
         def respond(body, headers={}):

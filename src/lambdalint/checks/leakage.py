@@ -18,7 +18,7 @@ path on which it sees the old value.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.checks import CheckContext, RuleInfo, place
@@ -55,8 +55,18 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     contexts = load_context_catalog()
     found: Dict[Tuple[str, Span, str], Tuple[Write, Read, List[Handler]]] = {}
     may_write = WriteShapes(project, contexts)
+    # the handlers that hand invocations to a router first (`app.resolve(event, context)`):
+    # a route they dispatch runs inside them, after what they do first (a
+    # `clear_state=True` that empties the logger's keys), and so is not replayed alone
+    dispatched: Set[Tuple[str, str]] = set()
+    each: List[Tuple[Handler, List[Tuple[Write, Read]]]] = []
     for handler in ctx.handlers:
-        for w, read in leaks_of(project, contexts, handler, may_write, ctx.catalog):
+        if (handler.module, handler.qualname) not in dispatched:
+            each.append((handler, leaks_of(project, contexts, handler, may_write, ctx.catalog, dispatched)))
+    for handler, leaks in each:
+        if (handler.module, handler.qualname) in dispatched:
+            continue  # (replayed alone before its dispatcher was met)
+        for w, read in leaks:
             key = (w.module, w.span, w.place)
             if key in found:
                 if handler not in found[key][2]:

@@ -491,3 +491,28 @@ def adapted_app_routes(project: Project) -> List[Handler]:
                     add(app, facts.module, lambda owner, app=app, fn=fn, via=via:
                         f"convention: {route_of(owner, app)}, dispatched by `{fn.qualname}` through `{via}`", e)
     return out
+
+
+# The methods of a Lambda-only router that hand it an invocation to dispatch
+# (Powertools: `app.resolve(event, context)`, or calling the resolver itself).
+RESOLVE_METHODS = frozenset({"resolve", "__call__"})
+
+
+def resolved_routes(project: Project, canon: Optional[str]) -> List[Tuple[str, str]]:
+    """The functions an invocation may run when code hands it to a Lambda-only router
+    (``canon`` is the call's canonical path: ``app:app.resolve``, ``app:app``): the
+    functions registered on that object and on the routers it includes, as
+    (module, qualname). Each invocation runs one of them. [] for any other call."""
+    if canon is None:
+        return []
+    root, segs = paths.split(canon)
+    if ":" not in root or segs not in ([], ["resolve"], ["__call__"]):
+        return []
+    kind = router_kind(project, root)
+    if kind is None or kind.dispatch:
+        return []  # (a builder that serves Lambda through a bound handler: not dispatched by a call)
+
+    def registers(method: str) -> bool:
+        return method in kind.methods or method.startswith(kind.prefixes)  # type: ignore[union-attr]
+
+    return [(module, qualname) for module, qualname, _ in routes(project, root, frozenset(project.modules), registers)]

@@ -38,6 +38,7 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import entry_env
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
+from lambdalint.graph.routers import resolved_routes
 from lambdalint.graph.reach import is_stable
 from lambdalint.knowledge.context import EVERY_VARIABLE, ContextCatalog, ContextKind
 from lambdalint.knowledge.resources import Catalog, load_catalog
@@ -110,6 +111,9 @@ class LeakInterpreter(Interpreter):
         self._pending: List[Tuple[int, Span, Frame, int]] = []  # reads recorded in a block, for keyed tests
         self._owner_kind: Dict[str, Optional[ContextKind]] = {}
         self._decisions_used: Set[int] = set()  # decided writes their own invocation reads after
+        # routes run through a router the walk handed an invocation to (`app.resolve(event, context)`)
+        self.dispatched: Set[Tuple[str, str]] = set()
+        self._routes: Dict[str, List[Tuple[str, str]]] = {}
 
     # --- entry ---------------------------------------------------------------------
     def worth_replaying(self) -> bool:
@@ -445,6 +449,9 @@ class LeakInterpreter(Interpreter):
         target = self.project.target(e.path, frame.env) if e.path else None
         if target is not None and target.kind in ("function", "class") and target.module:
             return self.enter(target, canon, e, state, frame)
+        routes = self.routes_of(canon)
+        if routes:
+            return self.dispatch(routes, state, frame)
         callee = target.path if target is not None and target.kind == "external" else canon
         handled, state = self.context_module_call(callee, e, state, frame)
         if handled:
@@ -661,6 +668,33 @@ class LeakInterpreter(Interpreter):
         self._pending = keep
 
     # --- calls into project code -------------------------------------------------------
+    def routes_of(self, canon: Optional[str]) -> List[Tuple[str, str]]:
+        if canon is None or ":" not in canon:
+            return []
+        if canon not in self._routes:
+            self._routes[canon] = resolved_routes(self.project, canon)
+        return self._routes[canon]
+
+    def dispatch(self, routes: Sequence[Tuple[str, str]], state: State, frame: Frame) -> State:
+        """``app.resolve(event, context)``: the invocation runs one of the router's routes,
+        each given the request (its parameters are request data); what any of them
+        leaves in module state is what the next invocation, whichever route it runs, meets."""
+        out: List[State] = []
+        for module, qualname in routes:
+            fn = self.project.function(module, qualname)
+            if fn is None or self.is_generator(fn) or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH \
+                    or (module, qualname) in frame.stack:
+                continue
+            self.dispatched.add((module, qualname))
+            label = qualname if module == frame.module else f"{module}.{qualname}"
+            env = entry_env(Handler(module, qualname, "", fn.span[0], ""), fn, self.project.canonical)
+            callee = Frame(module, env, frame.chain + (label,), frame.stack + ((module, qualname),), fn=fn,
+                           tainted={"$" + p for p in fn.params}, guards=frame.guards, conds=frame.conds,
+                           keyed=frame.keyed)
+            fall, returns = self.block(fn.body, state, callee)
+            out.extend(s for s in [fall, *returns] if s is not None)
+        return join(out) if out else state
+
     def enter(self, target, canon: Optional[str], e: Event, state: State, frame: Frame) -> State:
         if target.kind == "class":
             fn = self.project.function(target.module, f"{target.qualname}.__init__")
@@ -723,13 +757,18 @@ class WriteShapes(ShapePrepass):
 
 
 def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
-             shapes: WriteShapes, resources: Optional[Catalog] = None) -> List[Tuple[Write, Read]]:
+             shapes: WriteShapes, resources: Optional[Catalog] = None,
+             dispatched: Optional[Set[Tuple[str, str]]] = None) -> List[Tuple[Write, Read]]:
     """Each write of request data to module state in invocation N of ``handler`` with
     the read in N+1 that gets it (``shapes``, shared by a run's handlers, skips those
-    that cannot reach such a write)."""
+    that cannot reach such a write). ``dispatched``: filled with the routes the
+    handler hands invocations to through a router (``LeakInterpreter.dispatch``)."""
     if not shapes.reachable_from(handler):
         return []
     interp = LeakInterpreter(project, contexts, resources)
-    if not replay_warm(interp, handler, {}):
+    ran = replay_warm(interp, handler, {})
+    if dispatched is not None:
+        dispatched.update(interp.dispatched)
+    if not ran:
         return []
     return [(interp.writes[site], read) for site, read in interp.reads.items()]

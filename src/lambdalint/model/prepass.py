@@ -17,6 +17,7 @@ from lambdalint.graph.link import Project, iter_events
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
 from lambdalint.graph.objects import decorator_wrappers
+from lambdalint.graph.routers import RESOLVE_METHODS, resolved_routes
 from lambdalint.model.binding import decorator_wrapper
 
 Key = Tuple[str, str]  # (module, qualname)
@@ -75,6 +76,10 @@ class ShapePrepass:
                 last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
                 if self.call_shaped(e, last):
                     shaped = True
+                elif (last in RESOLVE_METHODS or not segs) and e.path[:1] not in "$%" and \
+                        resolved_routes(self.project, self.project.canonical(e.path)):
+                    # `app.resolve(event, context)`: the router runs one of its routes
+                    callees.extend(resolved_routes(self.project, self.project.canonical(e.path)))
                 elif e.path[:1] not in "$%" and not segs:
                     target = self.project.target(e.path)
                     if target is not None and target.kind in ("function", "class") and target.module:
