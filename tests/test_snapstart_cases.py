@@ -436,6 +436,9 @@ def test_one_finding_per_value_with_every_handler(tmp_path):
     "conn = mysql.connector.connect(host='db')",
     "conn = socket.create_connection(('db', 5432))",
     "conn = make()",
+    # no name for the connection: the cursor made from it holds it (red team 5, d04)
+    "conn = psycopg2.connect(DSN).cursor()",
+    "conn = pymysql.connect(host='db').cursor()",
 ])
 def test_a_connection_opened_at_init(tmp_path, line):
     files = {"app.py": f"""
@@ -1480,3 +1483,14 @@ def test_a_default_made_from_a_source_s_value_when_def_runs(tmp_path, default, r
         """
     got = found(tmp_path, {"app.py": code})
     assert got == ([("app.py", 5, "LAM401")] if reported else [])
+
+
+def test_an_object_made_from_a_client_that_reconnects_is_not_stale(tmp_path):
+    files = {"app.py": """
+        import boto3
+        TABLE = boto3.resource("dynamodb").Table("orders")
+
+        def handler(event, context):
+            return TABLE.get_item(Key={"id": event["id"]})
+    """}
+    assert found(tmp_path, files) == []

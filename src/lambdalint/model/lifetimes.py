@@ -206,7 +206,7 @@ def _derived_from(project: Project, tracked: Dict[str, Tracked], b: Binding,
         parent = tracked.get(paths.join(root, segs[:i]))
         if parent is None:
             continue
-        steps = _steps(segs[i:])
+        steps = derivation_steps(segs[i:])
         if steps and all(step in parent.kind.derives for step in steps):
             return parent
         return None
@@ -276,7 +276,7 @@ def _within(inner: Span, outer: Span) -> bool:
     return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
-def _steps(segs: Sequence[str]) -> List[str]:
+def derivation_steps(segs: Sequence[str]) -> List[str]:
     """``["__getitem__", "()", "cursor", "()", "shop"]`` -> ``["[]", "cursor", "."]``."""
     out: List[str] = []
     i = 0

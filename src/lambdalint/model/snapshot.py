@@ -41,7 +41,7 @@ from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
 from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.init_sources import FROM_OS, rearranged, source_defaults
 from lambdalint.model.leak_places import slot_key
-from lambdalint.model.lifetimes import Frame, Tracked, tracked_resources
+from lambdalint.model.lifetimes import Frame, Tracked, derivation_steps, tracked_resources
 from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, memo_path, paths_only
 
 VALUE, GENERATOR, SEED, CONNECTION = "value", "generator", "seed", "connection"
@@ -607,6 +607,38 @@ class Snapshot:
                 state.captured[t.path] = Captured(t.path, CONNECTION, b.module, b.span, b.function, kind.name,
                                                   direct, resource=kind, derived=derived, warmed_at=warmed_at)
                 break
+        # `CURSOR = psycopg2.connect(DSN).cursor()`, `CHANNEL = pika.BlockingConnection(p).channel()`:
+        # the connection has no name, but the object made from it holds it, stale after a restore
+        for gpath, bindings in self.project.bindings.items():
+            if gpath in tracked or gpath in state.captured:
+                continue
+            for b in bindings:
+                if b.function != "<module>" or (b.module, b.span) not in state.assigned:
+                    continue
+                kind = self._made_from_unnamed(b.value)
+                if kind is not None:
+                    state.captured[gpath] = Captured(gpath, CONNECTION, b.module, b.span, b.function,
+                                                     f"made from a {kind.name} that is", False, resource=kind)
+                    break
+
+    def _made_from_unnamed(self, value: Optional[str]) -> Optional[ResourceKind]:
+        """The connection kind ``value`` is made from by catalogued steps, when that
+        connection is made in the same expression (``psycopg2.connect(...).cursor()``)
+        and is stale after a restore; else None."""
+        if not value or "()" not in value:
+            return None
+        canon = self.project.canonical(value)
+        if canon is None or paths.is_global(canon):
+            return None
+        root, segs = paths.split(canon)
+        if "()" not in segs:
+            return None
+        at = segs.index("()")
+        kind = self._kind_of(paths.join(root, segs[:at + 1]))
+        if kind is None or kind.reconnects_after_restore is not False:
+            return None
+        steps = derivation_steps(segs[at + 1:])
+        return kind if steps and all(step in kind.derives for step in steps) else None
 
     def _kind_of(self, value: Optional[str]) -> Optional[ResourceKind]:
         expanded = self.project.expand_value(value)
