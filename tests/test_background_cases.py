@@ -1876,3 +1876,22 @@ def test_a_loop_left_early_is_a_note_that_names_the_loop(tmp_path):
     assert d.code == "LAM303" and d.severity == "note"
     assert d.message.startswith("executor future `POOL.submit(...)` may still run when the handler returns")
     assert any("is left here before it meets every future" in place.text for place in d.labels)
+
+
+def test_ensure_future_with_no_loop_running_resumes_on_the_threads_loop(tmp_path):
+    # red team 5, c15: the thread's current loop (set at import) outlives the invocation
+    (d,) = lint(tmp_path, {"app.py": """
+        import asyncio
+        LOOP = asyncio.new_event_loop()
+        asyncio.set_event_loop(LOOP)
+        async def emit_metric(name):
+            await asyncio.sleep(0.2)
+        async def process(event):
+            return event["id"]
+        def handler(event, context):
+            asyncio.ensure_future(emit_metric("orders"))
+            return LOOP.run_until_complete(process(event))
+    """})
+    assert d.code == "LAM301"
+    assert d.message.endswith("it resumes later"), d.message
+    assert not any("made in this invocation" in n for n in d.notes), d.notes

@@ -333,8 +333,20 @@ class Calls:
         item.run = frame.run if kind.rule == "LAM301" or kind.spawned_when_awaited else None
         if item.run is None and kind.rule == "LAM301" and owner is not None:
             item.loop_path = owner
+        elif item.run is None and kind.rule == "LAM301" and item.loop_path is None and self._on_current_loop(e):
+            # `asyncio.ensure_future(coro)` with no loop running schedules it on the thread's
+            # current loop (`get_event_loop()`), which outlives the invocation
+            item.loop_path = "asyncio.get_event_loop()"
         state = state.with_status({item.id: CREATED if kind.start else PENDING})
         return self.set_result(state, frame, e, frozenset({item.id}))
+
+    def _on_current_loop(self, e: Event) -> bool:
+        """Whether the call schedules on the thread's current loop when none is running
+        and no ``loop=`` is given (``asyncio.ensure_future``)."""
+        target = self.project.target(e.path) if e.path else None
+        return target is not None and target.kind == "external" and \
+            target.path in ("asyncio.ensure_future", "asyncio.tasks.ensure_future") and \
+            "loop" not in dict(e.kwargs) and len(e.args) < 2
 
     def external_call(self, e: Event, external: Optional[str], receiver: Optional[str], method: Optional[str],
                       states: List[State], frame: Frame) -> Outcome:
