@@ -15,6 +15,24 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # a dataclass falling back to the module's connection in `__post_init__`; no call passes one
+    "dataclass_post_init_falls_back_to_module_state": """
+        import sqlite3
+        from dataclasses import dataclass
+        from typing import Optional
+        CONN = sqlite3.connect("a.db")
+        @dataclass
+        class Repo:
+            conn: Optional[sqlite3.Connection] = None
+            def __post_init__(self):
+                self.conn = self.conn or CONN
+            def close(self):
+                self.conn.close()  # expect: LAM101
+        def handler(event, context):
+            repo = Repo()
+            repo.conn.execute("select 1")
+            repo.close()
+    """,
     # a lazy global made through a local (`c = connect(); CONN = c`), closed
     "lazy_global_made_through_a_local": """
         import sqlite3
@@ -295,6 +313,37 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    "dataclass_post_init_fallback_but_the_call_passes_one": """
+        import sqlite3
+        from dataclasses import dataclass
+        from typing import Optional
+        CONN = sqlite3.connect("a.db")
+        @dataclass
+        class Repo:
+            conn: Optional[sqlite3.Connection] = None
+            def __post_init__(self):
+                self.conn = self.conn or CONN
+            def close(self):
+                self.conn.close()
+        def handler(event, context):
+            Repo(conn=sqlite3.connect(":memory:")).close()
+    """,
+    "dataclass_post_init_fallback_told_apart": """
+        import sqlite3
+        from dataclasses import dataclass
+        from typing import Optional
+        CONN = sqlite3.connect("a.db")
+        @dataclass
+        class Repo:
+            conn: Optional[sqlite3.Connection] = None
+            def __post_init__(self):
+                self.conn = self.conn or CONN
+            def close(self):
+                if self.conn is not CONN:
+                    self.conn.close()
+        def handler(event, context):
+            Repo().close()
+    """,
     # every cached connection closed, then the cache emptied: the getter opens anew
     "cache_closed_then_cleared": """
         import sqlite3

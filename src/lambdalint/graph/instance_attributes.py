@@ -18,6 +18,11 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events, may_call
 
 
+# a value in ``attribute_value``'s set: the field itself, as the call that made the
+# instance gave it (`self.conn = self.conn or CONN` in a dataclass's `__post_init__`)
+_FIELD = "<field>"
+
+
 class InstanceAttributes:
     """The attribute values of project classes' instances (``Project`` inherits this)."""
 
@@ -48,19 +53,26 @@ class InstanceAttributes:
         # the `__init__` that runs is the first in the lineage; a base's runs too only
         # when the one before it calls it (`super().__init__()`, `Base.__init__(self)`)
         chained = True
-        for module, name in self.class_lineage(cls):
+        lineage = self.class_lineage(cls)
+        # a dataclass (no `__init__` of its own in the lineage) finishes making an instance in
+        # `__post_init__`, which its generated `__init__` calls: that runs once per instance too
+        generated = not any(f"{name}.__init__" in self.modules[module].functions
+                            for module, name in lineage if module in self.modules)
+        for module, name in lineage:
             facts = self.modules.get(module)
             for fn in facts.functions.values() if facts is not None else ():
                 if fn.class_name != name or not fn.params:
                     continue
-                init = fn.name == "__init__"
+                init = fn.name == "__init__" or (generated and fn.name == "__post_init__")
                 if init and not chained:
                     continue
                 written = "$" + fn.params[0] + "." + attribute
                 calls_base = False
                 for e in iter_events(fn.body):
                     if e.kind in ("assign", "augassign", "del") and e.path == written:
-                        values.update(assigned_alternatives(e) if e.kind == "assign" else (None,))
+                        found = assigned_alternatives(e) if e.kind == "assign" else (None,)
+                        # `self.conn = self.conn or CONN` in `__post_init__`: the field as the call gave it
+                        values.update(_FIELD if v == written else v for v in found)
                         in_init = in_init or init
                         elsewhere = elsewhere or not init
                     elif init and e.kind == "call" and (e.path or "").endswith(".__init__"):
@@ -93,7 +105,9 @@ class InstanceAttributes:
         (``self._owned = conn is not None``), or whose methods test the attribute
         against the other value (``if self.conn is not CONN:``)."""
         params = [v for v in values if v is not None and v[:1] == "$" and "." not in v]
-        other = [v for v in values if v not in params]
+        other = [v for v in values if v not in params and v != _FIELD]
+        if _FIELD in values and not params and len(other) == 1:
+            return self._field_fallback(cls, attribute, other[0])
         if len(params) != 1 or len(other) != 1:
             return None
         init = self.modules[cls[0]].functions.get(f"{cls[1]}.__init__") if cls[0] in self.modules else None
@@ -158,6 +172,22 @@ class InstanceAttributes:
                     if e.starred or e.args or any(k == attribute for k, _ in e.kwargs):
                         return True
         return False
+
+    def _field_fallback(self, cls: Tuple[str, str], attribute: str, other: str) -> Optional[str]:
+        """``conn: Connection = None`` and ``self.conn = self.conn or CONN`` in
+        ``__post_init__``: ``other`` when the field's default is a constant and no call
+        that makes an instance passes the field (``_field_passed_anywhere``); else None."""
+        body = self.modules[cls[0]].functions.get("<module>") if cls[0] in self.modules else None
+        written = f"{cls[0]}.{cls[1]}.{attribute}"
+        defaults = [e.value for e in iter_events(body.body) if e.kind == "assign" and e.path == written] if body else []
+        if len(defaults) != 1 or defaults[0] not in ("None", "<const>"):
+            return None
+        last = cls[1].rsplit(".", 1)[-1]
+        for fn in self.modules[cls[0]].functions.values():
+            if fn.class_name == last and fn.qualname.startswith(cls[1] + ".") and \
+                    any(other in e.test for e in iter_events(fn.body)):
+                return None  # `if self.conn is not CONN:`: the class tells the two apart
+        return None if self._field_passed_anywhere(cls, attribute) else other
 
     def _parameter_default(self, cls: Tuple[str, str], name: str) -> Optional[str]:
         """``def __init__(self, conn=CONN): self.conn = conn``: the module-level object
