@@ -963,7 +963,8 @@ def test_object_made_by_a_function_is_labelled_without_a_phase(tmp_path):
             repo.close()
     """
     (d,) = lint(tmp_path, {"app.py": code})
-    assert d.message == "`self.conn` is closed in the handler; the next warm invocation uses it closed"
+    # the headline names the module-level object, and how the method spells it
+    assert d.message == "`repo.conn` is closed in the handler (as `self.conn`); the next warm invocation uses it closed"
     assert _places(d) == [
         ("app.py", 5, "", "`repo.conn` (sqlite3 connection) created here, kept in a global"),
         ("app.py", 14, INVOCATION, "`handler` reaches it through `repo.close(...)`"),

@@ -122,7 +122,8 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
     # a local alias or a getter's result (`c = get_conn(); c.close()`): the headline names
     # the module-level object, which is what the next invocation finds dead, and how it was reached
     alias = ""
-    if written != obj and (written.isidentifier() and written != obj.rsplit(".", 1)[-1] or "(" in written):
+    if written != obj and (written.isidentifier() and written != obj.rsplit(".", 1)[-1] or "(" in written
+                           or _through_receiver(written, obj)):
         alias, written = f" (as `{written}`)", obj
     done = _DONE.get(site.action, "torn down")
     if site.action == "with":
@@ -224,3 +225,12 @@ def _aliased(project: Project, tracked: Dict[str, Tracked], t: Tracked) -> Optio
     if origin is None or origin.made.function != "<module>" or origin.made.span == made.span:
         return None
     return origin
+
+
+def _through_receiver(written: str, obj: str) -> bool:
+    """``self.conn`` for ``CONN`` or ``REPO.conn``: the method's receiver names another
+    object than the module-level one the headline names."""
+    first = written.split(".", 1)[0]
+    # (only a short name: `handler.__self__.db` or a chain of attributes says less than `self.db`)
+    return first in ("self", "cls") and "." in written and written != obj and not obj.startswith(first + ".") \
+        and obj.count(".") <= 1 and "__self__" not in obj
