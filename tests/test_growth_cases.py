@@ -22,6 +22,25 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # the same class without the `with`: nothing calls its cleanup
+    "tmp_folder_of_a_context_manager_used_without_with": """
+        import shutil
+        import tempfile
+        from pathlib import Path
+        class Workspace:
+            def __init__(self):
+                self.path = Path(tempfile.mkdtemp(prefix="render-"))  # expect: LAM203
+            def cleanup(self):
+                shutil.rmtree(self.path, ignore_errors=True)
+            def __enter__(self):
+                return self
+            def __exit__(self, *exc):
+                self.cleanup()
+        def handler(event, context):
+            ws = Workspace()
+            (ws.path / "page.html").write_text(event["body"])
+            return {"ok": True}
+    """,
     # programs that only read the /tmp path they are given make nothing there
     "read_only_programs_given_a_tmp_path": """
         import json
@@ -612,6 +631,40 @@ INVALID = {
 }
 
 VALID = {
+    # red team 6, c04: a project class's `__exit__` removes the folder its `__init__` made
+    "tmp_folder_removed_by_a_context_managers_exit": """
+        import shutil
+        import tempfile
+        from pathlib import Path
+        class Workspace:
+            def __init__(self):
+                self.path = Path(tempfile.mkdtemp(prefix="render-"))
+            def cleanup(self):
+                shutil.rmtree(self.path, ignore_errors=True)
+            def __enter__(self):
+                return self
+            def __exit__(self, *exc):
+                self.cleanup()
+        def handler(event, context):
+            with Workspace() as ws:
+                (ws.path / "page.html").write_text(event["body"])
+                return {"ok": True}
+    """,
+    # red team 6, c07: an ExitStack removes the download as the block ends
+    "tmp_download_removed_by_an_exit_stack_callback": """
+        import os
+        import tempfile
+        from contextlib import ExitStack
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            key = event["key"]
+            with ExitStack() as cleanup:
+                local = os.path.join(tempfile.gettempdir(), os.path.basename(key))
+                s3.download_file("bucket", key, local)
+                cleanup.callback(os.remove, local)
+                return os.path.getsize(local)
+    """,
     # --- LAM201 -------------------------------------------------------------------
     "constant_keys": """
         CONFIG = {}

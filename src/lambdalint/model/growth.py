@@ -49,6 +49,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
 from lambdalint.model.binding import arguments, callees, receiver_of, run_in_place
+from lambdalint.model.context_calls import context_calls
 from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -358,8 +359,18 @@ class GrowthInterpreter(Interpreter):
         return self.scope(e, state, frame, lambda: super(GrowthInterpreter, self).loop(e, state, frame))
 
     def with_(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
-        # the context call itself is a call event before this one (followed there)
-        return self.block(e.body, state, frame)
+        # the context call itself is a call event before this one (followed there); a
+        # project class's `__enter__` runs as the block starts and its `__exit__` on every
+        # way out (`with Workspace() as ws:` whose `__exit__` removes its /tmp folder)
+        protocol = context_calls(self.project, e, frame.env) if len(e.items) == 1 else None
+        if protocol is None:
+            return self.block(e.body, state, frame)
+        enter, exit_call = protocol
+        if enter is not None:
+            state = self.call(enter, state, frame)
+        if exit_call is None:
+            return self.block(e.body, state, frame)
+        return self.with_body(e, (state, []), frame, left=lambda s: self.call(exit_call, s, frame))
 
     # --- places ----------------------------------------------------------------------
     def find(self, path: Optional[str], frame: GrowthFrame) -> Tuple[Optional[Collection], List[str]]:

@@ -444,6 +444,11 @@ class TmpInterpreter(GrowthInterpreter):
 
     def tmp_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
         callee, receiver, method = self.tmp_callee(e, frame)
+        deferred = self.exit_callback(e, callee, method)
+        if deferred is not None:
+            # `stack.callback(os.remove, path)`: the stack calls it as the `with` block ends,
+            # inside the invocation, as though it were written there
+            return self.tmp_call(deferred, state, frame)
         maker = self.catalog.tmp_api("maker", callee) if callee else None
         if maker is not None:
             consts = dict(e.consts)
@@ -494,6 +499,18 @@ class TmpInterpreter(GrowthInterpreter):
             if name is not None:
                 return self.removed(state, frame, e, EMPTIED + name)
         return state
+
+    @staticmethod
+    def exit_callback(e: Event, callee: Optional[str], method: Optional[str]) -> Optional[Event]:
+        """The call an ``ExitStack``'s ``callback(f, *args)`` makes when its block ends
+        (``f(*args)``), as an event at the registration; None for any other call."""
+        if method not in ("callback", "push_async_callback") or not e.args or not e.args[0] or e.starred:
+            return None
+        if callee is None or "ExitStack" not in callee:
+            return None
+        consts = tuple((f"#{int(k[1:]) - 1}", v) for k, v in e.consts if k[:1] == "#" and k[1:].isdigit()
+                       and int(k[1:]) > 0) + tuple((k, v) for k, v in e.consts if k[:1] != "#")
+        return replace(e, path=e.args[0], args=e.args[1:], consts=consts)
 
     def fixed_name(self, e: Event, frame: GrowthFrame, api: TmpApi, receiver: Optional[str]) -> Optional[str]:
         """The fixed /tmp name a writer is given, if it is one."""
