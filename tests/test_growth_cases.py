@@ -22,6 +22,16 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 6, d02: a handler made just now is never in the list: the test guards nothing
+    "log_handler_made_fresh_then_tested_for_membership": """
+        import logging
+        log = logging.getLogger("orders")
+        def handler(event, context):
+            stream = logging.StreamHandler()
+            if stream not in log.handlers:
+                log.addHandler(stream)  # expect: LAM204
+            log.info("order %s", event["id"])
+    """,
     # the same class without the `with`: nothing calls its cleanup
     "tmp_folder_of_a_context_manager_used_without_with": """
         import shutil
@@ -631,6 +641,27 @@ INVALID = {
 }
 
 VALID = {
+    "log_handler_at_module_level_tested_for_membership": """
+        import logging
+        log = logging.getLogger("orders")
+        STREAM = logging.StreamHandler()
+        def handler(event, context):
+            if STREAM not in log.handlers:
+                log.addHandler(STREAM)
+            log.info("order %s", event["id"])
+    """,
+    # red team 6, d03: a memoised getter gives the same handler each time
+    "log_handler_from_a_memoised_getter": """
+        import functools
+        import logging
+        log = logging.getLogger("orders")
+        @functools.lru_cache(maxsize=None)
+        def json_stream():
+            return logging.StreamHandler()
+        def handler(event, context):
+            log.addHandler(json_stream())
+            log.info("order %s", event["id"])
+    """,
     # red team 6, c04: a project class's `__exit__` removes the folder its `__init__` made
     "tmp_folder_removed_by_a_context_managers_exit": """
         import shutil

@@ -110,6 +110,8 @@ def is_stable(project: Project, resolved: Optional[str]) -> bool:
         return False
     root, segs = paths.split(resolved)
     if ":" in root:
+        if segs == ["()"] and project.memo_function(resolved) is not None:
+            return True  # what a memoised factory made on its first call: the same object each time
         if "()" in segs:
             return False
         return all(b.function == "<module>" or b.value in ("<const>", "None") for b in project.bindings.get(root, ()))

@@ -291,7 +291,7 @@ class RegistrationInterpreter(GrowthInterpreter):
 
     def registered(self, r: Registry, receiver: Optional[str], made: Optional[Binding], e: Event, state: State,
                    frame: GrowthFrame, shown: str, holder: Optional[str] = None) -> State:
-        guards = [g for g, _ in frame.guards]
+        guards = [g for g, _ in frame.guards if not self.fresh_membership(g, receiver, r, frame)]
         k = self.registry_key(r, receiver, holder)
         now = state.get(k, AS_MADE)
         held = frozenset(s for s in now if s[0] in ADDED)
@@ -309,6 +309,30 @@ class RegistrationInterpreter(GrowthInterpreter):
             known = self.registered_again.get(site)
             self.registered_again[site] = frame.trail if known is None else shared_prefix(known, frame.trail)
         return with_status(state, k, held | {(CURRENT, site)})
+
+    def fresh_membership(self, guard, receiver: Optional[str], r: Registry, frame: GrowthFrame) -> bool:
+        """``if handler not in log.handlers: log.addHandler(handler)`` where ``handler`` was
+        made in this invocation (``logging.StreamHandler()``): never in the list yet, so the
+        test is always true and guards nothing. True for such a condition: it reads the
+        registry's probe only as the container of an element that differs each time."""
+        if receiver is None or not guard.event.members:
+            return False
+        probes = {f"{receiver}.{p}" for p in r.probes}
+        fresh = False
+        for element, container, _ in guard.event.members:
+            canon = resolve(self.project, container, frame.env) if container != "<const>" else None
+            if canon not in probes:
+                continue
+            if element == "<const>" or is_stable(self.project, resolve(self.project, element, frame.env)):
+                return False  # a test of a stable object: a real guard
+            fresh = True
+        if not fresh:
+            return False
+        # the condition reads the probe in no other way
+        others = [t for t in guard.event.test + guard.event.none_tests
+                  if resolve(self.project, t, frame.env) in probes
+                  and t not in {c for _, c, _ in guard.event.members}]
+        return not others
 
     def registration(self, r: Registry, receiver: Optional[str], made: Optional[Binding], e: Event,
                      frame: GrowthFrame, shown: str, holder: Optional[str] = None) -> int:
