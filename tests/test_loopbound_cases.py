@@ -15,6 +15,22 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 6, a07: the sessions the factory makes use the async engine's loop-bound pool
+    "async_sessionmaker_at_module_level": """
+        import asyncio
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+        engine = create_async_engine("postgresql+asyncpg://db/orders")
+        Session = async_sessionmaker(engine, expire_on_commit=False)  # expect: LAM103
+
+        async def mark(ids):
+            async with Session() as session:
+                await session.execute(text("select 1"))
+
+        def handler(event, context):
+            asyncio.run(mark(event["ids"]))
+    """,
     "module_level_session": """
         import asyncio
         import aiohttp
@@ -137,6 +153,21 @@ INVALID = {
 }
 
 VALID = {
+    "async_sessionmaker_made_in_the_coroutine": """
+        import asyncio
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+        async def mark(ids):
+            engine = create_async_engine("postgresql+asyncpg://db/orders")
+            Session = async_sessionmaker(engine)
+            async with Session() as session:
+                await session.execute(text("select 1"))
+            await engine.dispose()
+
+        def handler(event, context):
+            asyncio.run(mark(event["ids"]))
+    """,
     "async_with_per_run": """
         import asyncio
         import aiohttp
