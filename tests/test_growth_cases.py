@@ -22,6 +22,25 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 6, j01: the /tmp name is built by a helper from the request's key
+    "tmp_download_to_a_path_a_helper_builds": {
+        "paths.py": """
+            import os
+            DOWNLOAD_DIR = "/tmp/downloads"
+            def local_path(key):
+                os.makedirs(DOWNLOAD_DIR, exist_ok=True)
+                return os.path.join(DOWNLOAD_DIR, key.replace("/", "_"))
+        """,
+        "app.py": """
+            import boto3
+            from paths import local_path
+            s3 = boto3.client("s3")
+            def handler(event, context):
+                dest = local_path(event["key"])
+                s3.download_file("bucket", event["key"], dest)  # expect: LAM203
+                return dest
+        """,
+    },
     # red team 6, d02: a handler made just now is never in the list: the test guards nothing
     "log_handler_made_fresh_then_tested_for_membership": """
         import logging
@@ -641,6 +660,26 @@ INVALID = {
 }
 
 VALID = {
+    "tmp_download_to_a_helper_path_removed": {
+        "paths.py": """
+            import os
+            def local_path(key):
+                return os.path.join("/tmp", key.replace("/", "_"))
+        """,
+        "app.py": """
+            import os
+            import boto3
+            from paths import local_path
+            s3 = boto3.client("s3")
+            def handler(event, context):
+                dest = local_path(event["key"])
+                try:
+                    s3.download_file("bucket", event["key"], dest)
+                    return os.path.getsize(dest)
+                finally:
+                    os.remove(dest)
+        """,
+    },
     "log_handler_at_module_level_tested_for_membership": """
         import logging
         log = logging.getLogger("orders")

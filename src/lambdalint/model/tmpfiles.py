@@ -228,6 +228,10 @@ class TmpInterpreter(GrowthInterpreter):
         self.written: set = set()  # locals holding a /tmp path that a writer was given (a file made)
         self.texts: List[Tuple[Span, str]] = []  # recent `str(path)`/`os.fspath(path)` calls: (span, the path)
         self.origin: Optional[Tuple[str, Span]] = None  # where the name the last writer checked was built
+        # the per-invocation /tmp name the function being walked returns (an env marker)
+        self.tmp_returned: Optional[str] = None
+        # recent calls of project functions that returned one: (the call's span, the marker)
+        self.tmp_results: List[Tuple[Span, str]] = []
 
     def worth_replaying(self) -> bool:
         return bool(self.creations) or super().worth_replaying()
@@ -248,12 +252,18 @@ class TmpInterpreter(GrowthInterpreter):
         data in the caller's call made the callee's fixed database look per-invocation)."""
         if on_yield is not None:  # (the caller's `with` body runs inside: it keeps its own)
             return super().inline(fn, target, e, state, frame, on_yield, direct)
-        saved = (self.recent, self.held_reads, self.texts)
-        self.recent, self.held_reads, self.texts = [], [], []
+        saved = (self.recent, self.held_reads, self.texts, self.tmp_returned)
+        self.recent, self.held_reads, self.texts, self.tmp_returned = [], [], [], None
         try:
             return super().inline(fn, target, e, state, frame, on_yield, direct)
         finally:
-            self.recent, self.held_reads, self.texts = saved
+            returned = self.tmp_returned
+            self.recent, self.held_reads, self.texts, self.tmp_returned = saved
+            if returned is not None:
+                # a helper that returns a per-invocation /tmp name (`return os.path.join(DIR, key)`):
+                # the caller's local bound to its result holds that name (``assign``)
+                self.tmp_results.append((e.span, returned))
+                self.tmp_results = self.tmp_results[-8:]
 
     def invoke(self, handler, state: State) -> State:
         self.fresh()
@@ -275,6 +285,17 @@ class TmpInterpreter(GrowthInterpreter):
 
     # --- events ------------------------------------------------------------------------
     def event(self, e: Event, state: State, frame: GrowthFrame):  # type: ignore[override]
+        if e.kind == "return" and len(frame.chain) > 1:
+            # what a helper returns: a per-invocation /tmp name it built, or a local holding one
+            built = self.unique_inside(e.span)
+            held = frame.env.get(e.value) if e.value and e.value[:1] in "$%" and "." not in e.value else None
+            if built is not None:
+                marker = f"{TMP}{len(self.named)}"
+                self.named[marker] = (frame.module, built.span)
+                self.patterns[(frame.module, built.span)] = name_pattern(built)
+                self.tmp_returned = marker
+            elif held is not None and held.startswith(TMP):
+                self.tmp_returned = held
         if e.kind == "tmppath":
             unique = any(not self.same_each_invocation(a, frame) for a in e.args) or any(a is None for a in e.args)
             self.recent = (self.recent + [(e, unique)])[-8:]
@@ -320,11 +341,14 @@ class TmpInterpreter(GrowthInterpreter):
                 frame.env[_WORDS + e.path] = words
                 self.carry(e.path, e.span, frame)
             built = self.unique_inside(e.span)
+            result = next((m for span, m in reversed(self.tmp_results) if _within(span, e.span)), None)
             if built is not None:
                 marker = f"{TMP}{len(self.named)}"
                 self.named[marker] = (frame.module, built.span)
                 self.patterns[(frame.module, built.span)] = name_pattern(built)
                 frame.env[e.path] = marker
+            elif result is not None and e.value and e.value.endswith("()"):
+                frame.env[e.path] = result  # `dest = local_path(key)`: the name the helper built
             else:
                 # `path = "/tmp/records.csv"`: the local holds a fixed name
                 text = self.fixed_value(e.value, e.span, frame, whole=True)
