@@ -254,7 +254,7 @@ class PathsToy(Walker):
     def loop_back(self, run, body):
         return unique(body.falls + body.continues)
 
-    def loop_parts(self, body):
+    def loop_parts(self, run, body):
         return Flow(returns=body.returns, raises=body.raises), body.breaks
 
     def loop_exits(self, run, arriving, broke, frame):
