@@ -22,6 +22,15 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 6, c05: mktemp names a new file on every call; the writer makes it
+    "tmp_file_named_by_mktemp_never_removed": """
+        import tempfile
+        def handler(event, context):
+            pdf_path = tempfile.mktemp(suffix=".pdf")
+            with open(pdf_path, "wb") as f:  # expect: LAM203
+                f.write(event["body"].encode())
+            return pdf_path
+    """,
     # red team 6, j01: the /tmp name is built by a helper from the request's key
     "tmp_download_to_a_path_a_helper_builds": {
         "paths.py": """
@@ -660,6 +669,18 @@ INVALID = {
 }
 
 VALID = {
+    "tmp_file_named_by_mktemp_removed": """
+        import os
+        import tempfile
+        def handler(event, context):
+            pdf_path = tempfile.mktemp(suffix=".pdf")
+            try:
+                with open(pdf_path, "wb") as f:
+                    f.write(event["body"].encode())
+                return os.path.getsize(pdf_path)
+            finally:
+                os.remove(pdf_path)
+    """,
     "tmp_download_to_a_helper_path_removed": {
         "paths.py": """
             import os

@@ -24,7 +24,7 @@ UNBOUNDED_VALUES = ("always", "maxsize-none", "cache-arg")
 # maker, writer, remover: what is made and taken away (LAM203, LAM601-603); reader, check,
 # lock: what reads a path, tests that it is there, or locks a file (LAM601-603); measure:
 # what tells how full /tmp or a folder is, so that a removal under a test of it is a bound
-TMP_ROLES = ("maker", "writer", "remover", "reader", "check", "lock", "database", "measure")
+TMP_ROLES = ("maker", "namer", "writer", "remover", "reader", "check", "lock", "database", "measure")
 SELF = -2  # path-position of a method's receiver
 
 

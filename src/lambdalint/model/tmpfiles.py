@@ -349,6 +349,12 @@ class TmpInterpreter(GrowthInterpreter):
                 frame.env[e.path] = marker
             elif result is not None and e.value and e.value.endswith("()"):
                 frame.env[e.path] = result  # `dest = local_path(key)`: the name the helper built
+            elif self.names_uniquely(e, frame):
+                # `path = tempfile.mktemp(suffix=".pdf")`: a new name each call, made by no one yet
+                marker = f"{TMP}{len(self.named)}"
+                self.named[marker] = (frame.module, e.span)
+                self.patterns[(frame.module, e.span)] = "/tmp/tmp{}"
+                frame.env[e.path] = marker
             else:
                 # `path = "/tmp/records.csv"`: the local holds a fixed name
                 text = self.fixed_value(e.value, e.span, frame, whole=True)
@@ -523,6 +529,13 @@ class TmpInterpreter(GrowthInterpreter):
             if name is not None:
                 return self.removed(state, frame, e, EMPTIED + name)
         return state
+
+    def names_uniquely(self, e: Event, frame: GrowthFrame) -> bool:
+        """Whether the assignment's value is a call of a catalogued ``namer`` (``tempfile.mktemp()``)."""
+        if not e.value or not e.value.endswith("()"):
+            return False
+        t = self.project.target(e.value[:-2], paths_only(frame.env))
+        return t is not None and t.kind == "external" and self.catalog.tmp_api("namer", t.path) is not None
 
     @staticmethod
     def exit_callback(e: Event, callee: Optional[str], method: Optional[str]) -> Optional[Event]:
