@@ -1494,3 +1494,32 @@ def test_an_object_made_from_a_client_that_reconnects_is_not_stale(tmp_path):
             return TABLE.get_item(Key={"id": event["id"]})
     """}
     assert found(tmp_path, files) == []
+
+
+@pytest.mark.parametrize("factory", [
+    "return OrdersRepo(psycopg2.connect(DSN))",
+    "conn = psycopg2.connect(DSN)\n            return OrdersRepo(conn)",
+])
+def test_a_connection_an_init_factory_hands_to_the_instance_it_returns(tmp_path, factory):
+    # red team 6, g02: `REPO = build_repo()`, the factory returning the repository it made
+    files = {"repo.py": f"""
+        import psycopg2
+        DSN = "dbname=x"
+
+        class OrdersRepo:
+            def __init__(self, conn):
+                self._conn = conn
+
+            def status(self, order_id):
+                return self._conn.cursor()
+
+        def build_repo():
+            {factory}
+    """, "app.py": """
+        from repo import build_repo
+        REPO = build_repo()
+
+        def handler(event, context):
+            return REPO.status(event["id"])
+    """}
+    assert [code for _, _, code in found(tmp_path, files)] == ["LAM402"]

@@ -678,7 +678,10 @@ class Project(MemoisedFactories, InstanceAttributes):
                             Binding(target, value, made.module, made.function, made.span))
 
     def _constructor_call(self, gpath: str, cls: Tuple[str, str]) -> Optional[Event]:
-        """The call that made the module-level instance ``gpath`` (the call event on the binding's line)."""
+        """The call that made the module-level instance ``gpath``: the call event on the
+        binding's line, or, for an instance a project factory returns (``REPO =
+        build_repo()``, ``return OrdersRepo(psycopg2.connect(...))``), the one in the
+        factory's ``return``."""
         for b in self.bindings.get(gpath, ()):
             if b.function != "<module>" or not b.value or not b.value.endswith("()"):
                 continue
@@ -688,6 +691,32 @@ class Project(MemoisedFactories, InstanceAttributes):
                     t = self.target(e.path)
                     if t is not None and t.kind == "class" and (t.module, t.qualname) == cls:
                         return e
+                    if t is not None and t.kind == "function" and t.module:
+                        made = self._returned_construction(t.module, t.qualname, cls)
+                        if made is not None:
+                            return made
+        return None
+
+    def _returned_construction(self, module: str, qualname: str, cls: Tuple[str, str]) -> Optional[Event]:
+        """The call of ``cls`` a project function returns directly (``return Cls(...)``), if one."""
+        fn = self.function(module, qualname)
+        if fn is None:
+            return None
+        events = list(iter_events(fn.body))
+        last: Dict[str, Optional[str]] = {}  # the factory's locals, as last bound (`conn = connect()`)
+        for r in events:
+            if r.kind == "assign" and r.path and r.path[:1] == "%" and not paths.split(r.path)[1]:
+                last[r.path] = r.value
+            if r.kind != "return" or not r.value or not r.value.endswith("()"):
+                continue
+            for e in events:
+                if e.kind == "call" and e.path is not None and within(e.span, r.span):
+                    t = self.target(e.path)
+                    if t is not None and t.kind == "class" and (t.module, t.qualname) == cls:
+                        def held(a: Optional[str]) -> Optional[str]:
+                            return last.get(a) if a is not None and a in last and last.get(a) else a
+                        return replace(e, args=tuple(held(a) for a in e.args),
+                                       kwargs=tuple((k, held(v)) for k, v in e.kwargs))
         return None
 
     def _class_attribute_path(self, path: str) -> Optional[str]:
