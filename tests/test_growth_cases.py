@@ -22,6 +22,15 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 6, d06: each invocation adds a span processor (and its export thread)
+    "otel_span_processor_added_per_invocation": """
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+        PROVIDER = TracerProvider()
+        def handler(event, context):
+            PROVIDER.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))  # expect: LAM204
+            return event.get("id")
+    """,
     # red team 6, c05: mktemp names a new file on every call; the writer makes it
     "tmp_file_named_by_mktemp_never_removed": """
         import tempfile
@@ -669,6 +678,14 @@ INVALID = {
 }
 
 VALID = {
+    "otel_span_processor_added_at_import": """
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+        PROVIDER = TracerProvider()
+        PROVIDER.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        def handler(event, context):
+            return event.get("id")
+    """,
     "tmp_file_named_by_mktemp_removed": """
         import os
         import tempfile
