@@ -16,6 +16,19 @@ from lambdalint.project.config import Settings
 MANAGED = Settings(managed_instances=True)
 
 INVALID = {
+    # red team 6, i09: concurrent requests drop and refill each other's table
+    "sqlite_scratch_database_at_a_fixed_name": """
+        import sqlite3
+        DB = "/tmp/scratch.sqlite"
+        def handler(event, context):
+            conn = sqlite3.connect(DB)
+            conn.execute("DROP TABLE IF EXISTS lines")  # expect: LAM602
+            conn.execute("CREATE TABLE lines (sku TEXT, qty INTEGER)")
+            conn.executemany("INSERT INTO lines VALUES (?, ?)", event["lines"])
+            total = conn.execute("SELECT SUM(qty) FROM lines").fetchone()[0]
+            conn.close()
+            return total
+    """,
     # a function whose returns differ, or depend on its argument, gives no one name
     "function_returning_one_of_two_paths_or_a_per_request_one": """
         import uuid
@@ -161,6 +174,22 @@ INVALID = {
 }
 
 VALID = {
+    "sqlite_scratch_database_named_per_request": """
+        import sqlite3
+        def handler(event, context):
+            conn = sqlite3.connect(f"/tmp/{context.aws_request_id}.sqlite")
+            conn.execute("CREATE TABLE lines (sku TEXT, qty INTEGER)")
+            total = conn.execute("SELECT 1").fetchone()[0]
+            conn.close()
+            return total
+    """,
+    "sqlite_database_at_a_fixed_name_only_queried": """
+        import sqlite3
+        DB = "/tmp/reference.sqlite"
+        def handler(event, context):
+            conn = sqlite3.connect(DB)
+            return conn.execute("SELECT name FROM skus WHERE id = ?", (event["id"],)).fetchone()
+    """,
     "per_request_name_from_the_request_id": """
         import boto3
         s3 = boto3.client("s3")

@@ -39,7 +39,7 @@ from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.growth import GrowthFrame, shared_prefix
 from lambdalint.model.growth_guards import flag_guard
 from lambdalint.model.lifetimes import State, Step
-from lambdalint.model.tmpfiles import TmpInterpreter, fixed_text, string_constant
+from lambdalint.model.tmpfiles import _DATABASE, TmpInterpreter, fixed_text, statement_verbs, string_constant
 
 WRITE, READ, EXISTS, RENAME, HANDED, REMOVE, LOCK = "write", "read", "exists", "rename", "handed", "remove", "lock"
 EVENT, CONTEXT = "<event>", "<context>"  # what the handler's parameters hold
@@ -79,6 +79,9 @@ class TmpRecord:
     def locked(self) -> bool:
         return any(op.kind == LOCK for op in self.ops)
 
+
+# the first words of statements that only read a database (the rest change it)
+_QUERIES = frozenset({"SELECT", "WITH", "PRAGMA", "EXPLAIN"})
 
 class SharedTmpInterpreter(TmpInterpreter):
     # which name a write goes to is the question here: `f"{target}.part"`, renamed onto
@@ -296,6 +299,11 @@ class SharedTmpInterpreter(TmpInterpreter):
 
     def shared_call(self, e: Event, frame: GrowthFrame) -> None:
         callee, receiver, method = self.tmp_callee(e, frame)
+        database = self.catalog.tmp_api("database", callee) if callee else None
+        if database is not None:
+            self.database_opened(e, frame, database, callee)  # type: ignore[arg-type]  # (its opening: a read, below)
+        elif method is not None and receiver is not None and self.database_statement(e, frame, receiver, method):
+            return
         api = self.api("lock", callee, None)
         if api is not None:
             self.op(LOCK, "", e, frame)
@@ -367,6 +375,28 @@ class SharedTmpInterpreter(TmpInterpreter):
                 break
         if key is not None:
             self.op(HANDED, key, e, frame)
+
+    def database_statement(self, e: Event, frame: GrowthFrame, receiver: str, method: str) -> bool:
+        """A statement run on a database opened at a shared /tmp name (``conn.execute("DROP
+        TABLE ...")``): one that changes it writes the name, a query reads it. Whether it was."""
+        opened = [k for k in frame.env if k.startswith(_DATABASE) and
+                  (receiver == k[len(_DATABASE):] or receiver.startswith(k[len(_DATABASE):] + "."))]
+        if opened:
+            key = max(opened, key=len)
+            api, name = self.databases.get(key), frame.env.get(key)
+        else:
+            api, name = self.global_database(receiver)
+        if api is None or name is None or method not in api.methods:
+            return False
+        verbs = statement_verbs(dict(e.consts).get("#0"))
+        if not verbs:
+            return False  # a statement the analysis cannot read
+        reads = all(v in _QUERIES for v in verbs)
+        if not reads and any(o.kind == WRITE and o.key == name and o.module == frame.module and o.chain == frame.chain
+                             for o in self.ops):
+            return True  # (`DROP`, `CREATE`, `INSERT` in a row: one write of the database, the first)
+        self.op(READ if reads else WRITE, name, e, frame)
+        return True
 
     def api(self, role: str, callee: Optional[str], method: Optional[str]):
         found = self.catalog.tmp_api(role, callee, None) if callee else None
