@@ -431,8 +431,9 @@ class LeakInterpreter(Interpreter):
         keytext = dict(e.consts).get("keytext")
         key = slot_key(keytext) if keytext else None
         tainted = self.taint.path(e.value, frame) or self.taint.span(e.span, frame, frame.done)
-        if key is None and base.endswith(":" + NAMESPACE):
-            # `globals()[k] = event[k]`: which global it sets is not known, any of them may now hold it
+        if key is None and (base.endswith(":" + NAMESPACE) or base == ENVIRON):
+            # `globals()[k] = event[k]`, `os.environ[name] = value`: which one it sets is not
+            # known (the request may choose it), any of them may now hold it
             return self.write(state, base, tainted, "merged", e, frame)
         if key is None:
             return state  # a key from the request is a per-request slot; another unknown key: stay silent
