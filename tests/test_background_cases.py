@@ -632,6 +632,71 @@ INVALID = {
 }
 
 VALID = {
+    # review: wait(futures) before the early return
+    "as_completed_left_early_after_waiting_for_all_in_the_body": """
+        from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+
+        POOL = ThreadPoolExecutor(max_workers=4)
+
+
+        def fetch(x):
+            return x * 2
+
+
+        def handler(event, context):
+            futures = [POOL.submit(fetch, x) for x in event["xs"]]
+            results = []
+            for f in as_completed(futures):
+                if f.exception() is not None:
+                    for other in futures:
+                        other.cancel()
+                    wait(futures)
+                    return {"error": str(f.exception())}
+                results.append(f.result())
+            return {"results": results}
+    """,
+    # review: shutdown(wait=True) before the early return
+    "as_completed_left_early_after_shutdown_wait": """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+
+        def fetch(x):
+            return x * 2
+
+
+        def handler(event, context):
+            ex = ThreadPoolExecutor(max_workers=4)
+            futures = [ex.submit(fetch, x) for x in event["xs"]]
+            results = []
+            for f in as_completed(futures):
+                if f.exception() is not None:
+                    ex.shutdown(wait=True, cancel_futures=True)
+                    return {"error": str(f.exception())}
+                results.append(f.result())
+            ex.shutdown(wait=True)
+            return {"results": results}
+    """,
+    # review: self.start() under `if autostart:`
+    "thread_subclass_starting_itself_only_on_a_flag": """
+        import threading
+
+
+        class Uploader(threading.Thread):
+            def __init__(self, data, autostart=False):
+                super().__init__(daemon=True)
+                self.data = data
+                if autostart:
+                    self.start()
+
+            def run(self):
+                print(self.data)
+
+
+        def handler(event, context):
+            u = Uploader(event)
+            u.run()
+            return {}
+    """,
     "thread_subclass_started_by_its_init_then_joined": """
         import threading
         class Uploader(threading.Thread):

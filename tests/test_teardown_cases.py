@@ -313,6 +313,114 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # review: the default compared into a local flag
+    "parameter_default_told_apart_through_a_flag": """
+        import sqlite3
+
+        DB = sqlite3.connect(":memory:")
+
+
+        def record_visit(user, conn=DB):
+            owned = conn is not DB
+            try:
+                return conn.execute("SELECT ?", (user,)).fetchone()[0]
+            finally:
+                if owned:
+                    conn.close()
+
+
+        def handler(event, context):
+            return {"user": record_visit(event.get("user", "anonymous"))}
+    """,
+    # review: a flag parameter the caller may set guards the close
+    "parameter_default_closed_only_under_a_close_flag": """
+        import sqlite3
+
+        DB = sqlite3.connect(":memory:")
+
+
+        def record_visit(user, conn=DB, close=False):
+            try:
+                return conn.execute("SELECT ?", (user,)).fetchone()[0]
+            finally:
+                if close:
+                    conn.close()
+
+
+        def handler(event, context):
+            return {"user": record_visit(event.get("user", "anonymous"))}
+    """,
+    # review: __init__ sets attributes by name
+    "class_attribute_shadowed_through_vars_update": """
+        import sqlite3
+
+        CONN = sqlite3.connect(":memory:")
+
+
+        class Repo:
+            conn = CONN
+
+            def __init__(self, **options):
+                vars(self).update(options)
+
+            def close(self):
+                self.conn.close()
+
+
+        def handler(event, context):
+            repo = Repo(conn=sqlite3.connect(":memory:"))
+            try:
+                return repo.conn.execute("select 1").fetchone()
+            finally:
+                repo.close()
+    """,
+    # review: __init__ sets attributes by name
+    "class_attribute_shadowed_through_object_setattr": """
+        import sqlite3
+
+        CONN = sqlite3.connect(":memory:")
+
+
+        class Repo:
+            conn = CONN
+
+            def __init__(self, conn):
+                object.__setattr__(self, "conn", conn)
+
+            def close(self):
+                self.conn.close()
+
+
+        def handler(event, context):
+            repo = Repo(sqlite3.connect(":memory:"))
+            try:
+                return repo.conn.execute("select 1").fetchone()
+            finally:
+                repo.close()
+    """,
+    # review: the object left the cache before its close
+    "cache_getter_slot_deleted_then_local_closed": """
+        import sqlite3
+
+        CLIENTS = {}
+
+
+        def get_client(name):
+            client = CLIENTS.get(name)
+            if client is None:
+                client = CLIENTS[name] = sqlite3.connect(name)
+            return client
+
+
+        def handler(event, context):
+            c = get_client("a.db")
+            try:
+                return {"v": c.execute("select 1").fetchone()[0]}
+            except sqlite3.OperationalError:
+                del CLIENTS["a.db"]
+                c.close()
+                raise
+    """,
     "dataclass_post_init_fallback_but_the_call_passes_one": """
         import sqlite3
         from dataclasses import dataclass

@@ -114,7 +114,18 @@ def bind_default_paths(canonical: Callable[[str], Optional[str]], fn: Function, 
 
 
 def _tells_apart(fn: Function, param: str, default: str) -> bool:
-    """Whether a condition in ``fn`` reads both ``param`` and its ``default``."""
+    """Whether ``fn`` may treat the default apart from an object a caller passes: it
+    reads the default's object itself anywhere (``if conn is not DB:``, ``owned = conn is
+    not DB``), or it branches on another optional parameter, a flag the caller may set
+    (``def save(item, conn=DB, close=False): ... if close: conn.close()``): the model does
+    not evaluate the flag's constant default."""
     from lambdalint.index.facts import iter_events
 
-    return any(param in e.test and default in e.test for e in iter_events(fn.body) if e.test)
+    flags = {"$" + p for p in fn.optional if p not in dict(fn.default_paths) and p not in dict(fn.defaults)}
+    flags.discard(param)
+    for e in iter_events(fn.body):
+        if default in (e.path, e.value, *e.args, *e.test, *e.none_tests):
+            return True
+        if flags and any(t in flags or t.split(".", 1)[0] in flags for t in (*e.test, *e.none_tests)):
+            return True
+    return False

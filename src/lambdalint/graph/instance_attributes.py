@@ -138,9 +138,11 @@ class InstanceAttributes:
         inits = [fn for module, name in lineage for fn in self.modules[module].functions.values()
                  if fn.class_name == name.rsplit(".", 1)[-1] and fn.qualname == f"{name}.__init__"]
         for fn in inits:
-            if any(e.kind == "call" and (e.path or "").endswith("setattr")
-                               or "__dict__" in (e.path or "") for e in iter_events(fn.body)):
-                return None
+            me = "$" + fn.params[0] if fn.params else None
+            if any(e.kind == "call" and ((e.path or "").endswith(("setattr", "__setattr__"))
+                                         or me is not None and me in e.args)
+                   or "__dict__" in (e.path or "") for e in iter_events(fn.body)):
+                return None  # `setattr(self, k, v)`, `object.__setattr__(self, ...)`, `vars(self).update(...)`
         if not inits and self._field_passed_anywhere(cls, attribute):
             return None
         if not inits:

@@ -259,9 +259,8 @@ def removed_slot(state: State, path: str) -> State:
     the next invocation fails unless something puts a new value in (``if k not in
     CONNS: CONNS[k] = connect()``). The teardown sites are kept for the report."""
     statuses = state.get(path, (LIVE,))
-    if any(status == "live" for status, _ in statuses):
-        return state
-    return with_status(state, path, frozenset(("none", site) for _, site in statuses))
+    # a live value taken out is absent too, and no teardown's doing (site -1: not reported)
+    return with_status(state, path, frozenset(("none", site if status != "live" else -1) for status, site in statuses))
 
 
 def emptied(state: State, path: str) -> State:
@@ -572,6 +571,12 @@ class Interpreter(Walker):
         else:
             self.reached_again(site, frame)
         dead = frozenset({("dead", site)})
+        current = state.get(t.path)
+        if t.path.endswith(SLOT) and current and all(status == "none" for status, _ in current):
+            # `del CLIENTS[k]; c.close()`, `CLIENTS.pop(k).close()`: the object left the
+            # container first; the slot stays absent (a lookup that puts a new one in is
+            # fine; one that does not fails), with this teardown as its story
+            return with_status(state, t.path, frozenset({("none", site)}))
         state = with_status(state, t.path, dead)
         for child in self._derived.get(t.path, ()):  # a cursor dies with its connection
             state = with_status(state, child, dead)

@@ -125,7 +125,9 @@ class Calls:
         if fn is None or not fn.params:
             return state
         starts = {f"${fn.params[0]}.{m}" for m in kind.start}
-        call = next((x for x in iter_events(fn.body) if x.kind == "call" and x.path in starts), None)
+        # (at the top of `__init__` only: under `if autostart:` it may not start)
+        call = next((x for top in fn.body if top.kind in ("call", "use", "assign")
+                     for x in iter_events((top,)) if x.kind == "call" and x.path in starts), None)
         if call is None:
             return state
         changes: Dict[int, str] = {}
@@ -471,6 +473,8 @@ class Calls:
             return state
         done = [i for i in state.status if owned_by(self.items[i].owner, owner) and self.items[i].kind is not None
                 and method in self.items[i].kind.owner_finish]
+        for i in done:
+            self.items[i].waited_whole = True
         return self.finish(state, done)
 
     def argument_atoms(self, e: Event, state: State, frame: Frame) -> FrozenSet[Atom]:
@@ -721,6 +725,10 @@ class Calls:
                 out.append(self.set_result(s, frame, e, atoms))
                 continue
             finished = self.await_atoms(s, atoms, frame, e)
+            if not collector.iterated:
+                for a in atoms:
+                    if isinstance(a, int):
+                        self.items[a].waited_whole = True
             if collector.iterated:
                 # what a loop over the result finishes only when it runs to its end
                 fresh = frozenset(a for a in atoms if isinstance(a, int) and s.status.get(a) != frozenset({DONE}))

@@ -303,7 +303,8 @@ class ControlFlow(Walker):
         loop never reached: it may still run."""
         if not rounds.elements:
             return state
-        left = {i: MAYBE for i in rounds.elements - rounds.done_before if state.status.get(i) == frozenset({DONE})}
+        left = {i: MAYBE for i in rounds.elements - rounds.done_before
+                if state.status.get(i) == frozenset({DONE}) and not self.items[i].waited_whole}
         if loop is not None:
             for i in left:
                 if self.items[i].left_loop is None:

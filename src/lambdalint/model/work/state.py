@@ -64,6 +64,9 @@ class Item:
     # a loop over it (and others like it) left before its end: (module, span of the loop, its
     # text), why it may still run (``ControlFlow._left_early``), not a wait with a timeout
     left_loop: Optional[Tuple[str, Span, str]] = None
+    # waited for together with the rest of its holder on some path (`wait(futures)`,
+    # `executor.shutdown()`): a loop left early there did not leave it running
+    waited_whole: bool = False
     # the call sites of ``chain[1:]``: where each function of the chain calls the next,
     # as (module, span, the called path as the source spells it there)
     calls: Tuple[Tuple[str, Span, str], ...] = ()
