@@ -1523,3 +1523,28 @@ def test_a_connection_an_init_factory_hands_to_the_instance_it_returns(tmp_path,
             return REPO.status(event["id"])
     """}
     assert [code for _, _, code in found(tmp_path, files)] == ["LAM402"]
+
+
+def test_a_sqlalchemy_connection_checked_out_at_init(tmp_path):
+    # red team 6, g04: `engine.connect()` holds one live connection, captured by the snapshot
+    files = {"app.py": """
+        from sqlalchemy import create_engine, text
+        engine = create_engine("postgresql://db/orders")
+        CONN = engine.connect()
+
+        def handler(event, context):
+            return CONN.execute(text("select 1")).fetchone()
+    """}
+    assert found(tmp_path, files) == [("app.py", 3, "LAM402")]
+
+
+def test_a_sqlalchemy_engine_alone_connects_on_first_use(tmp_path):
+    files = {"app.py": """
+        from sqlalchemy import create_engine, text
+        engine = create_engine("postgresql://db/orders")
+
+        def handler(event, context):
+            with engine.connect() as conn:
+                return conn.execute(text("select 1")).fetchone()
+    """}
+    assert found(tmp_path, files) == []
