@@ -16,6 +16,21 @@ import pytest
 from helpers import expected_markers, found, lint
 
 INVALID = {
+    # red team 6, e01: a dataclass holds the child process, which nobody waits for
+    "popen_held_in_a_dataclass_never_waited": """
+        import subprocess
+        from dataclasses import dataclass
+        @dataclass
+        class Job:
+            proc: subprocess.Popen
+            output: str
+        def start(rid):
+            out = f"/tmp/{rid}.mp4"
+            return Job(proc=subprocess.Popen(["sleep", "1"]), output=out)  # expect: LAM305
+        def handler(event, context):
+            job = start(context.aws_request_id)
+            return {"output": job.output}
+    """,
     # a Thread subclass that starts itself in `__init__` (red team 5, g11)
     "thread_subclass_started_by_its_init": """
         import threading
@@ -632,6 +647,21 @@ INVALID = {
 }
 
 VALID = {
+    "popen_held_in_a_dataclass_waited_through_its_field": """
+        import subprocess
+        from dataclasses import dataclass
+        @dataclass
+        class Job:
+            proc: subprocess.Popen
+            output: str
+        def start(rid):
+            out = f"/tmp/{rid}.mp4"
+            return Job(proc=subprocess.Popen(["sleep", "1"]), output=out)
+        def handler(event, context):
+            job = start(context.aws_request_id)
+            code = job.proc.wait(timeout=30)
+            return {"output": job.output, "code": code}
+    """,
     # review: wait(futures) before the early return
     "as_completed_left_early_after_waiting_for_all_in_the_body": """
         from concurrent.futures import ThreadPoolExecutor, as_completed, wait

@@ -107,6 +107,12 @@ class Calls:
                            for s in states]
                 return Outcome([self.started_by_init(target, kind, s, frame, e) for s in spawned])
             init = self.constructor(target.module, target.qualname)
+            if init is None:
+                # a class without an `__init__` of its own (a dataclass, attrs, NamedTuple):
+                # its arguments are its fields, so the new object holds the work it is given
+                # (`Job(proc=subprocess.Popen(...))`), as a tuple display would
+                return Outcome([self.set_result(s, frame, e, self.argument_atoms(e, s, frame) - {NONE})
+                                for s in states])
             if init is not None and len(frame.stack) < MAX_DEPTH and init not in frame.stack:
                 fn = self.project.function(*init)
                 if fn is not None and not fn.is_async and self.relevant(init[0], fn):

@@ -294,6 +294,13 @@ class Interpreter(Calls, ControlFlow, Keeping, Displays):
             alias = frame.env.get(raw)
             if alias is not None:
                 found = state.vars.get(alias)
+        if found is None and raw[:1] in "$%":
+            root, segs = paths.split(raw)
+            if len(segs) == 1 and segs[0] != "()":
+                # `job.proc` where `job = Job(proc=Popen(...))` (a dataclass holding the work):
+                # the object's fields hold what it was made with
+                held = state.vars.get(f"{frame.uid}{root}")
+                found = frozenset(a for a in held if isinstance(a, int)) if held else None
         return found if found is not None else EMPTY
 
     def item_atoms(self, raw: Optional[str], state: State, frame: Frame) -> List[int]:
