@@ -113,7 +113,22 @@ def bind_default_paths(canonical: Callable[[str], Optional[str]], fn: Function, 
             env["$" + p] = canonical(path)
 
 
+_TOLD_APART: Dict[Tuple[int, str, str], Tuple[Function, bool]] = {}  # (id(fn), param, default) -> answer
+
+
 def _tells_apart(fn: Function, param: str, default: str) -> bool:
+    key = (id(fn), param, default)
+    known = _TOLD_APART.get(key)
+    if known is not None and known[0] is fn:
+        return known[1]
+    if len(_TOLD_APART) > 4096:
+        _TOLD_APART.clear()
+    answer = _reads_default_or_flag(fn, param, default)
+    _TOLD_APART[key] = (fn, answer)
+    return answer
+
+
+def _reads_default_or_flag(fn: Function, param: str, default: str) -> bool:
     """Whether ``fn`` may treat the default apart from an object a caller passes: it
     reads the default's object itself anywhere (``if conn is not DB:``, ``owned = conn is
     not DB``), or it branches on another optional parameter, a flag the caller may set

@@ -76,7 +76,7 @@ class ShapePrepass:
                 last = segs[-1] if segs else e.path.rsplit(".", 1)[-1]
                 if self.call_shaped(e, last):
                     shaped = True
-                elif (last in RESOLVE_METHODS or not segs) and e.path[:1] not in "$%" and \
+                elif last in RESOLVE_METHODS and e.path[:1] not in "$%" and \
                         resolved_routes(self.project, self.project.canonical(e.path)):
                     # `app.resolve(event, context)`: the router runs one of its routes
                     callees.extend(resolved_routes(self.project, self.project.canonical(e.path)))
@@ -90,6 +90,9 @@ class ShapePrepass:
                         called = self.project.function(target.module, qual) if target.kind == "function" else None
                         if called is not None:  # `@memo def lookup`: a call of it runs memo's wrapper
                             callees.extend(w.key for w in decorator_wrappers(self.project, target.module, called))
+                    elif target is not None and target.kind == "global":
+                        # `app(event, context)`: a resolver called as the handler's body
+                        callees.extend(resolved_routes(self.project, target.path) or self.by_name.get(last, ()))
                     else:
                         callees.extend(self.by_name.get(last, ()))
                 else:

@@ -532,8 +532,8 @@ class TmpInterpreter(GrowthInterpreter):
 
     def names_uniquely(self, e: Event, frame: GrowthFrame) -> bool:
         """Whether the assignment's value is a call of a catalogued ``namer`` (``tempfile.mktemp()``)."""
-        if not e.value or not e.value.endswith("()"):
-            return False
+        if not e.value or not e.value.endswith("()") or not e.value[:-2].endswith("mktemp"):
+            return False  # (the namers the catalogue lists: `tempfile.mktemp`, however imported)
         t = self.project.target(e.value[:-2], paths_only(frame.env))
         return t is not None and t.kind == "external" and self.catalog.tmp_api("namer", t.path) is not None
 
