@@ -21,7 +21,8 @@ from lambdalint.checks.story import chain_note, declared_places, fit_named, hand
 from lambdalint.checks.teardown import written_at
 from lambdalint.checks.trail import path_places
 from lambdalint.graph.entry import Handler
-from lambdalint.model.lifetimes import Site, Tracked, Use, tracked_resources
+from lambdalint.model.lifetimes import Site, Use
+from lambdalint.model.tracked import Tracked, tracked_resources
 from lambdalint.model.loop_binding import loop_bound_uses
 from lambdalint.report.diagnostics import DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, Diagnostic, Fix
 from lambdalint.index.facts import Span

@@ -27,7 +27,8 @@ from lambdalint.report.diagnostics import ERROR, IMPORT, INVOCATION, NEXT, WARNI
 from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Binding, Project, iter_events
-from lambdalint.model.lifetimes import SLOT, Site, Tracked, Use, as_written, tracked_resources
+from lambdalint.model.lifetimes import SLOT, Site, Use, as_written
+from lambdalint.model.tracked import Tracked, tracked_resources
 from lambdalint.model.teardowns import TeardownShapes, teardown_uses
 
 RULES = (

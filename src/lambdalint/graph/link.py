@@ -8,7 +8,7 @@ module-level object is an instance of.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from collections import deque
 from typing import AbstractSet, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -17,6 +17,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 from lambdalint.graph.accessors import returned_global, through_accessor
 from lambdalint.graph.entry import bind_default_paths
+from lambdalint.graph.local_values import bind_arguments, held_by, returned_construction, through_instance, through_locals
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.instance_attributes import InstanceAttributes
@@ -565,7 +566,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         if found is None:
             found = self._assigns[m.module] = [(fn.qualname, e) for fn in m.functions.values()
                                                if fn.writes_places is not False or writes_class_state(fn)
-                                               for e in _through_locals(fn)]
+                                               for e in through_locals(fn)]
         return found
 
     def bound_method_instance(self, b: Binding) -> Optional[str]:
@@ -638,17 +639,17 @@ class Project(MemoisedFactories, InstanceAttributes):
                         continue
                     self_name = "$" + fn.params[0]
                     # `__init__(self, conn)` made by `Repo(sqlite3.connect(...))`: `self.conn = conn` holds the argument
-                    passed = _bind_arguments(fn.params[1:], args) if fn.name == "__init__" else {}
+                    passed = bind_arguments(fn.params[1:], args) if fn.name == "__init__" else {}
                     if passed is not None and fn.name == "__init__" and made is not None and not made.starred:
                         # `def __init__(self, conn=CONN)` and `Repository()`: `self.conn = conn` holds CONN
                         bind_default_paths(self.canonical, fn, passed, set(passed))
                     for e in iter_events(fn.body):
                         if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:
                             # `channel = self.connection.channel(); self.channel = channel`
-                            passed[e.path] = _through_instance(_held_by(e.value, passed), self_name, gpath)
+                            passed[e.path] = through_instance(held_by(e.value, passed), self_name, gpath)
                         elif e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
                             target = gpath + e.path[len(self_name):]
-                            value = _through_instance(_held_by(e.value, passed), self_name, gpath)
+                            value = through_instance(held_by(e.value, passed), self_name, gpath)
                             if target not in self.bindings and len(paths.split(target)[1]) < _MAX_NESTING:
                                 todo.append(target)
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
@@ -658,7 +659,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                             # `self._conns[name] = connect()`: a slot of the instance's container
                             # (all keys one slot, as for a module-level container)
                             target = paths.join(gpath + e.path[len(self_name):], ["__getitem__", "()"])
-                            value = _through_instance(_held_by(e.value, passed), self_name, gpath)
+                            value = through_instance(held_by(e.value, passed), self_name, gpath)
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
             if not has_init and args is not None:
                 # a field given no argument gets its `default_factory`'s product
@@ -692,31 +693,9 @@ class Project(MemoisedFactories, InstanceAttributes):
                     if t is not None and t.kind == "class" and (t.module, t.qualname) == cls:
                         return e
                     if t is not None and t.kind == "function" and t.module:
-                        made = self._returned_construction(t.module, t.qualname, cls)
+                        made = returned_construction(self, t.module, t.qualname, cls)
                         if made is not None:
                             return made
-        return None
-
-    def _returned_construction(self, module: str, qualname: str, cls: Tuple[str, str]) -> Optional[Event]:
-        """The call of ``cls`` a project function returns directly (``return Cls(...)``), if one."""
-        fn = self.function(module, qualname)
-        if fn is None:
-            return None
-        events = list(iter_events(fn.body))
-        last: Dict[str, Optional[str]] = {}  # the factory's locals, as last bound (`conn = connect()`)
-        for r in events:
-            if r.kind == "assign" and r.path and r.path[:1] == "%" and not paths.split(r.path)[1]:
-                last[r.path] = r.value
-            if r.kind != "return" or not r.value or not r.value.endswith("()"):
-                continue
-            for e in events:
-                if e.kind == "call" and e.path is not None and within(e.span, r.span):
-                    t = self.target(e.path)
-                    if t is not None and t.kind == "class" and (t.module, t.qualname) == cls:
-                        def held(a: Optional[str]) -> Optional[str]:
-                            return last.get(a) if a is not None and a in last and last.get(a) else a
-                        return replace(e, args=tuple(held(a) for a in e.args),
-                                       kwargs=tuple((k, held(v)) for k, v in e.kwargs))
         return None
 
     def _class_attribute_path(self, path: str) -> Optional[str]:
@@ -760,59 +739,3 @@ SELF_OF_METHOD = "__self__"  # the instance a module-level bound method is bound
 # decorators that keep a function's result for the process's life, one per argument tuple
 # (the standard library's: what a third-party cache does with its entries varies)
 _MAX_NESTING = 3  # `service.repository.client`: attributes of attributes, a few levels deep
-
-
-def _through_instance(value: Optional[str], self_name: str, instance: str) -> Optional[str]:
-    """A value a method of the module-level ``instance`` reads through its receiver, as
-    the instance's own path: ``self.connection.channel()`` in ``Publisher.__init__`` of
-    ``PUB = Publisher(...)`` is ``app:PUB.connection.channel()``, made from ``PUB.connection``."""
-    if value is None or not (value == self_name or value.startswith((self_name + ".", self_name + "("))):
-        return value
-    return instance + value[len(self_name):]
-
-
-def _held_by(value: Optional[str], held: Dict[str, Optional[str]]) -> Optional[str]:
-    """``value`` with its root replaced by what ``held`` says the root holds (a parameter's
-    argument, a local's value): ``%conn.channel()`` -> ``pika.BlockingConnection().channel()``."""
-    if not value:
-        return value
-    if value in held:
-        return held[value]
-    for i, c in enumerate(value):
-        if c in ".(":
-            root = held.get(value[:i])
-            return root + value[i:] if root else value
-    return value
-
-
-def _through_locals(fn: Function) -> Iterator[Event]:
-    """The assignments and item assignments of ``fn`` to a path, a value that is a
-    local made in ``fn`` replaced by what that local was last bound to before it
-    (``conn = sqlite3.connect(...); CONN = conn``, ``client = connect();
-    CLIENTS[name] = client``): the place holds that object."""
-    last: Dict[str, Event] = {}
-    for e in iter_events(fn.body):
-        if e.path is None or e.kind not in ("assign", "setitem"):
-            continue
-        value = e.value
-        if value and value[:1] == "%" and value in last and not paths.split(value)[1]:
-            made = last[value]
-            if made.value is not None and made.value[:1] != "%":
-                # (where the local was bound is where the object was made: "created here")
-                e = replace(e, value=made.value, span=made.span)
-        if e.kind == "assign" and e.path[:1] == "%" and not paths.split(e.path)[1]:
-            last[e.path] = e
-        yield e
-
-
-def _bind_arguments(params: Tuple[str, ...], args: Optional[Tuple[Tuple[Optional[str], ...],
-                                                                   Tuple[Tuple[str, Optional[str]], ...]]]
-                    ) -> Dict[str, Optional[str]]:
-    """``{"$conn": "sqlite3.connect()"}``: what each parameter of ``__init__`` (after
-    ``self``) received from the constructor call."""
-    if args is None:
-        return {}
-    positional, keywords = args
-    out: Dict[str, Optional[str]] = {"$" + p: a for p, a in zip(params, positional)}
-    out.update(("$" + k, v) for k, v in keywords if k in params)
-    return out

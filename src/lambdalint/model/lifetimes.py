@@ -18,19 +18,19 @@ from __future__ import annotations
 import ast
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.knowledge.resources import ResourceKind
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
-from lambdalint.graph.link import Binding, Project, iter_events
+from lambdalint.graph.link import Project, iter_events
 from lambdalint.model.binding import decorator_wrapper, parameter_env, run_in_place
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
 from lambdalint.graph.accessors import constructor_alias
 from lambdalint.model.context_calls import context_calls
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
+from lambdalint.model.tracked import Tracked
 
 LIVE = ("live", -1)
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
@@ -49,17 +49,6 @@ _BUDGET = 200_000
 
 Status = Tuple[str, int]  # ("live" | "dead" | "none", teardown site id)
 State = Dict[str, FrozenSet[Status]]
-
-
-@dataclass(frozen=True)
-class Tracked:
-    path: str  # the global path, e.g. app:conn or app:repo.conn
-    kind: ResourceKind
-    made: Binding
-    # for an object made from another tracked one (``cur = conn.cursor()``,
-    # ``orders = client["shop"]["orders"]``): the parent's path. It dies when
-    # the parent is torn down, and re-creating the parent does not revive it.
-    parent: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -102,36 +91,6 @@ class Frame:
     trail: Tuple[Step, ...] = ()  # the control decisions that lead here (``Step``), through the calls too
 
 
-def tracked_resources(project: Project, catalog) -> Dict[str, Tracked]:
-    """Module-level names (and attributes of module-level objects, class
-    attributes, slots of module-level containers) bound to a resource the
-    catalogue knows, with the binding that made it."""
-    out: Dict[str, Tracked] = {}
-    known: Dict[Optional[str], Any] = {}  # value -> its resource kind: many bindings share a value
-
-    def kind_of(value: Optional[str]):
-        if value not in known:
-            known[value] = _resource_kind(project, catalog, value)
-        return known[value]
-
-    for gpath, bindings in project.bindings.items():
-        if gpath.endswith("__getitem__()") and sum(1 for b in bindings if b.function == "<module>"
-                                                   and kind_of(b.value) is not None) > 1:
-            # a container's slots holding more than one resource made at import
-            # (`{"a": connect(a), "b": connect(b)}`): its keys are not told apart, so
-            # which one a use meets is unknown, and closing one is no use of the other
-            continue
-        # prefer the import-time binding as "where it was made"
-        for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
-            kind = kind_of(b.value)
-            if kind is not None:
-                out[gpath] = Tracked(gpath, kind, b)
-                break
-    _add_derived(project, out)
-    _add_holders(project, catalog, out)
-    return out
-
-
 def setattr_assign(e: Event) -> Optional[Event]:
     """``setattr(obj, "name", value)`` with a constant identifier as the ``assign`` event
     of ``obj.name = value`` it is (None for any other event): the index records it as a
@@ -153,139 +112,19 @@ def setattr_assign(e: Event) -> Optional[Event]:
     return Event("assign", e.span, path=f"{obj}.{name}", value=value)
 
 
-def _resource_kind(project: Project, catalog, value: Optional[str]):
-    expanded = project.expand_value(value)
-    callable_path = paths.callable_of(expanded) if expanded else None
-    if callable_path is None:
-        return None
-    t = project.target(callable_path)
-    if t is not None and t.kind == "external":
-        callable_path = t.path
-    return catalog.resource_for(callable_path)
-
-
-_MAX_DERIVATION = 4  # client -> database -> collection -> ...
-
-
-def _add_derived(project: Project, tracked: Dict[str, Tracked]) -> None:
-    """Add the module-level objects made from a tracked one by a step its
-    catalogue entry lists in ``derives`` (``cur = conn.cursor()``, ``orders =
-    client["shop"]["orders"]``, through getters too): each is tracked with its
-    parent, whose teardown kills it."""
-    canon: Dict[str, Optional[str]] = {}  # a bound value, canonical: asked again on each round
-    for _ in range(_MAX_DERIVATION):
-        added = False
-        for gpath, bindings in project.bindings.items():
-            if gpath in tracked:
-                continue
-            for b in sorted(bindings, key=lambda b: (b.function != "<module>", b.span)):
-                parent = _derived_from(project, tracked, b, canon)
-                if parent is not None:
-                    origin = parent.kind.name if parent.parent is None else parent.kind.name.split(", a ", 1)[-1]
-                    kind = replace(parent.kind, name=f"made from `{paths.display(parent.path)}`, a {origin}")
-                    tracked[gpath] = Tracked(gpath, kind, b, parent.path)
-                    added = True
-                    break
-        if not added:
-            return
-
-
-def _derived_from(project: Project, tracked: Dict[str, Tracked], b: Binding,
-                  known: Dict[str, Optional[str]]) -> Optional[Tracked]:
-    """The tracked object ``b``'s value is made from by catalogued steps only, if
-    any. ``known``: values made canonical before (the project does not change)."""
-    if b.value is None or b.value in ("None", "<const>"):
-        return None
-    if b.value not in known:
-        known[b.value] = project.canonical(b.value)
-    canon = known[b.value]
-    if canon is None or not paths.is_global(canon):
-        return None
-    root, segs = paths.split(canon)
-    for i in range(len(segs), -1, -1):
-        parent = tracked.get(paths.join(root, segs[:i]))
-        if parent is None:
-            continue
-        steps = derivation_steps(segs[i:])
-        if steps and all(step in parent.kind.derives for step in steps):
-            return parent
-        return None
-    return None
-
-
-def _add_holders(project: Project, catalog, tracked: Dict[str, Tracked]) -> None:
-    """A tracked object made at import around another tracked one that its catalogue
-    entry says it keeps (``holds``: ``SessionLocal = sessionmaker(bind=engine)``) gets
-    that one as its parent: using it uses the parent, and it dies with it."""
-    for gpath, t in list(tracked.items()):
-        if t.parent is not None or not t.kind.holds or t.made.function != "<module>":
-            continue
-        held = _held_argument(project, catalog, tracked, t)
-        if held is not None and held != gpath and not _descends_from(tracked, held, gpath):
-            tracked[gpath] = replace(t, parent=held)
-
-
-def _held_argument(project: Project, catalog, tracked: Dict[str, Tracked], t: Tracked) -> Optional[str]:
-    """The tracked global passed to ``t``'s constructor where its kind ``holds`` it."""
-    body = project.function(t.made.module, "<module>")
-    for e in iter_events(body.body) if body is not None else ():
-        if e.kind != "call" or e.path is None or not _within(e.span, t.made.span):
-            continue
-        if _resource_kind(project, catalog, paths.join(e.path, ["()"])) != t.kind:
-            continue
-        keywords = dict(e.kwargs)
-        for arg in t.kind.holds:
-            value = (e.args[int(arg)] if int(arg) < len(e.args) else None) if arg.isdigit() else keywords.get(arg)
-            canon = project.canonical(value) if value else None
-            if canon in tracked:
-                return canon
-    return None
-
-
-def _descends_from(tracked: Dict[str, Tracked], path: str, ancestor: str) -> bool:
-    seen = 0
-    parent = tracked[path].parent if path in tracked else None
-    while parent is not None and seen < _MAX_DERIVATION:
-        if parent == ancestor:
-            return True
-        parent = tracked[parent].parent if parent in tracked else None
-        seen += 1
-    return False
-
-
 def removed_slot(state: State, path: str) -> State:
     """The slot ``path`` after its value left the container (``CONNS.pop(k).close()``,
-    ``del CONNS[k]`` once closed): absent, as a name set to None is, so a lookup on
-    the next invocation fails unless something puts a new value in (``if k not in
+    ``del CONNS[k]`` once closed), or after the container was emptied whole
+    (``CONNS.clear()``, ``CONNS = {}``): absent, as a name set to None is, so a lookup
+    on the next invocation fails unless something puts a new value in (``if k not in
     CONNS: CONNS[k] = connect()``). The teardown sites are kept for the report."""
     statuses = state.get(path, (LIVE,))
     # a live value taken out is absent too, and no teardown's doing (site -1: not reported)
     return with_status(state, path, frozenset(("none", site if status != "live" else -1) for status, site in statuses))
 
 
-def emptied(state: State, path: str) -> State:
-    """The slot ``path`` of a container emptied whole (``CONNS.clear()``, or ``CONNS = {}``
-    rebinding it): every value left it, closed or not, so whatever the slot held is
-    absent now (a live one too: its removal is no teardown, and is not reported)."""
-    statuses = state.get(path, (LIVE,))
-    return with_status(state, path, frozenset(("none", site if status != "live" else -1) for status, site in statuses))
-
-
 def _within(inner: Span, outer: Span) -> bool:
     return (inner[0], inner[1]) >= (outer[0], outer[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
-
-
-def derivation_steps(segs: Sequence[str]) -> List[str]:
-    """``["__getitem__", "()", "cursor", "()", "shop"]`` -> ``["[]", "cursor", "."]``."""
-    out: List[str] = []
-    i = 0
-    while i < len(segs):
-        if segs[i] == "()":
-            return []  # a call of a call's result: not a derivation step we know
-        called = segs[i + 1:i + 2] == ["()"]
-        out.append(("[]" if segs[i] == "__getitem__" else segs[i]) if called else ".")
-        i += 2 if called else 1
-    return out
 
 
 class Interpreter(Walker):
@@ -514,7 +353,7 @@ class Interpreter(Walker):
         if canon is not None and canon.endswith((".__delitem__", ".pop")) and canon.rsplit(".", 1)[0] + SLOT in self.tracked:
             return removed_slot(state, canon.rsplit(".", 1)[0] + SLOT)  # `conns[k].close(); del conns[k]`
         if canon is not None and canon.endswith(".clear") and canon.rsplit(".", 1)[0] + SLOT in self.tracked:
-            return emptied(state, canon.rsplit(".", 1)[0] + SLOT)  # `for c in conns.values(): c.close()` then this
+            return removed_slot(state, canon.rsplit(".", 1)[0] + SLOT)  # `for c in conns.values(): c.close()` then this
         t, rest = self.split_tracked(canon)
         if t is not None and len(rest) == 1 and rest[0] != "()":
             after = self.resource_method(t, rest[0], e, state, frame)
@@ -595,7 +434,7 @@ class Interpreter(Walker):
         canon = self.project.canonical(target, frame.env)
         if canon is not None and canon + SLOT in self.tracked and canon not in self.tracked:
             # `CONNS = {}` (with `global CONNS`): the container is a new one, its slots gone
-            return emptied(state, canon + SLOT)
+            return removed_slot(state, canon + SLOT)
         t, rest = self.split_tracked(canon)
         if t is None or rest:
             return state

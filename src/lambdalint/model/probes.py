@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index.facts import Event, Span
-from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, State, Status, Tracked, Use, with_status
+from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, State, Status, Use, with_status
+from lambdalint.model.tracked import Tracked
 from lambdalint.model.walk import Walker
 
 

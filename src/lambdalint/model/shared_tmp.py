@@ -39,7 +39,8 @@ from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.growth import GrowthFrame, shared_prefix
 from lambdalint.model.growth_guards import flag_guard
 from lambdalint.model.lifetimes import State, Step
-from lambdalint.model.tmpfiles import _DATABASE, TmpInterpreter, fixed_text, statement_verbs, string_constant
+from lambdalint.model.tmp_commands import statement_verbs, string_constant
+from lambdalint.model.tmpfiles import _DATABASE, TmpInterpreter, fixed_text
 
 WRITE, READ, EXISTS, RENAME, HANDED, REMOVE, LOCK = "write", "read", "exists", "rename", "handed", "remove", "lock"
 EVENT, CONTEXT = "<event>", "<context>"  # what the handler's parameters hold

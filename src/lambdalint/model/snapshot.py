@@ -41,7 +41,8 @@ from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
 from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.init_sources import FROM_OS, rearranged, source_defaults
 from lambdalint.model.leak_places import slot_key
-from lambdalint.model.lifetimes import Frame, Tracked, derivation_steps, tracked_resources
+from lambdalint.model.lifetimes import Frame
+from lambdalint.model.tracked import Tracked, derivation_steps, tracked_resources
 from lambdalint.model.restore import InitWalk, RestoreWalk, Use, captured_path, frame_function, memo_path, paths_only
 
 VALUE, GENERATOR, SEED, CONNECTION = "value", "generator", "seed", "connection"

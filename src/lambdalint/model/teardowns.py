@@ -11,7 +11,8 @@ from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
-from lambdalint.model.lifetimes import Site, Tracked, Use
+from lambdalint.model.lifetimes import Site, Use
+from lambdalint.model.tracked import Tracked
 from lambdalint.model.probes import ProbingInterpreter
 from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import all_live, replay_warm
