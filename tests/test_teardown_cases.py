@@ -15,6 +15,15 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # an alias closed while the global still names the same object
+    "alias_closed_without_rebinding_the_global": """
+        import psycopg2
+        conn = psycopg2.connect("dbname=a")
+        def handler(event, context):
+            c = conn
+            c.cursor().execute("select 1")
+            c.close()  # expect: LAM101
+    """,
     # a dataclass falling back to the module's connection in `__post_init__`; no call passes one
     "dataclass_post_init_falls_back_to_module_state": """
         import sqlite3
@@ -313,6 +322,36 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # precision review: the old object is closed after the global names a new one
+    "old_connection_closed_after_the_global_is_rebound": """
+        import psycopg2
+        conn = psycopg2.connect("dbname=a")
+        conn_dsn = "dbname=a"
+        def handler(event, context):
+            global conn, conn_dsn
+            wanted = event.get("dsn", "dbname=a")
+            if wanted != conn_dsn:
+                old = conn
+                conn = psycopg2.connect(wanted)
+                conn_dsn = wanted
+                old.close()
+            with conn.cursor() as cur:
+                cur.execute("select 1")
+    """,
+    "old_database_unpacked_then_closed_after_a_hot_swap": """
+        import sqlite3
+        db = sqlite3.connect("rules-1.db")
+        db_version = 1
+        def handler(event, context):
+            global db, db_version
+            version = event.get("version", 1)
+            if version != db_version:
+                old, old_version = db, db_version
+                db = sqlite3.connect(f"rules-{version}.db")
+                db_version = version
+                old.close()
+            return db.execute("select 1").fetchone()
+    """,
     # review: the default compared into a local flag
     "parameter_default_told_apart_through_a_flag": """
         import sqlite3

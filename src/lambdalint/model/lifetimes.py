@@ -438,6 +438,11 @@ class Interpreter(Walker):
         t, rest = self.split_tracked(canon)
         if t is None or rest:
             return state
+        # `old = conn; conn = connect(...); old.close()`: a local bound to the global before
+        # it was rebound holds the old object, not what the global names now
+        for name, value in list(frame.env.items()):
+            if name[:1] == "%" and value is not None and (value == t.path or value.startswith(t.path + ".")):
+                frame.env[name] = None
         if e.value == "None":
             previous = [site for status, site in state.get(t.path, (LIVE,)) if status != "live"]
             return with_status(state, t.path, frozenset(("none", s) for s in previous) or frozenset({("none", -1)}))
