@@ -77,3 +77,25 @@ def test_inside_root_resolves_a_path_through_a_symlinked_folder_and_up(tree, tmp
     (tmp_path / "x.py").write_text("x = 1\n")
     path = str(tree / "linked" / ".." / "x.py")
     assert InsideRoot(str(tree))(path) == inside(path, str(tree)) == False  # noqa: E712
+
+
+def test_a_walks_plain_files_get_the_same_answers_without_a_system_call(tree, tmp_path):
+    """The walk marks the files that are no symlinks (``Tree.plain``): for them
+    ``InsideRoot`` skips the symlink test and compares strings, and must still
+    answer as ``inside`` does, including for a sibling folder whose name starts
+    with the root's (``proj2`` is not inside ``proj``)."""
+    from lambdalint.project.discover import walk_tree
+
+    sibling = tmp_path / "proj2"
+    sibling.mkdir()
+    (sibling / "other.py").write_text("x = 1\n")
+    walked = walk_tree([str(tree), str(sibling)])
+    check = InsideRoot(str(tree))
+    plain = {walked.absolute[f] for f in walked.files if walked.absolute[f] in walked.plain}
+    assert str(tree / "app.py") in plain and str(tree / "leak.py") not in plain  # links are never plain
+    assert str(sibling / "other.py") in plain
+    for f in walked.files:
+        full = walked.absolute[f]
+        assert check(full, full in walked.plain) == inside(full, str(tree)), f
+    assert not check(str(sibling / "other.py"), True)
+    assert InsideRoot("/")(str(tree / "app.py"), True)  # the file system's root holds everything

@@ -101,7 +101,7 @@ def find_deployment_files(tree: Tree, root: str, listed: Sequence[str] = ()) -> 
         full = tree.absolute.get(path) or os.path.abspath(path)
         if full in found:
             continue
-        if not under_root(full):  # a symlink to elsewhere
+        if not under_root(full, full in tree.plain):  # a symlink to elsewhere
             if kind not in (CDK, SNIFF):  # a .py or .yaml file may be no deployment file at all: no word
                 notices.append(Notice(WARNING, display_path(path), 0, "a symlink to a file outside the project; not read"))
             continue

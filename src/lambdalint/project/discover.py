@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from lambdalint.project.sourcefile import probe
 
@@ -127,6 +127,9 @@ class Tree:
     errors: List[OSError]  # folders that could not be listed
     absolute: Dict[str, str] = field(default_factory=dict)  # each of ``files`` -> its absolute path
     skipped: Skipped = field(default_factory=Skipped)
+    # the absolute paths of the files the walk found that are no symlinks (the
+    # deployment readers' "inside the project?" then needs no system call)
+    plain: Set[str] = field(default_factory=set)
 
 
 def walk_tree(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
@@ -181,6 +184,8 @@ def _walk_folder(top: str, skip: Excluder, ignored: Optional[Ignored], tree: Tre
                 absolute = os.path.join(folder_abs, name)
                 tree.files.append(full)
                 tree.absolute[full] = absolute
+                if not entry.is_symlink():
+                    tree.plain.add(absolute)
                 if name.endswith(".py"):
                     if not hidden and (ignored is None or not ignored(absolute, False)):
                         tree.python.append(full)
