@@ -76,9 +76,23 @@ _HANDLER_DECORATOR_FACTORY = "lambda_handler_decorator"
 
 def scan_source(data: bytes, module: str, is_package: bool) -> ModuleScan:
     """Scan one file's bytes. Never raises: a file ``ast`` cannot read comes
-    back with ``parsed=False``."""
-    with paused_gc():
-        return _scan(data, module, is_package)
+    back with ``parsed=False``. The last few answers are kept: an edit's run
+    asks for the edited file's scan at each stage that checks whether the last
+    run's answer holds (the run memo, the selection), three parses of one file."""
+    key = (data, module, is_package)
+    found = _RECENT.get(key)
+    if found is None:
+        with paused_gc():
+            found = _scan(data, module, is_package)
+        if len(_RECENT) >= _RECENT_SIZE:
+            del _RECENT[next(iter(_RECENT))]
+        _RECENT[key] = found
+    return found
+
+
+# (ModuleScan is frozen, and made of tuples: an answer can be shared)
+_RECENT: Dict[Tuple[bytes, str, bool], ModuleScan] = {}
+_RECENT_SIZE = 4
 
 
 def _scan(data: bytes, module: str, is_package: bool) -> ModuleScan:
