@@ -306,16 +306,22 @@ def _identifier(part: str) -> str:
     return "_" + part if part[0].isdigit() else part
 
 
-def _qualifier(root: str, others: Sequence[str]) -> str:
+def _qualifier(root: str, others: Sequence[str], common: Optional[str] = None) -> str:
     """A dotted prefix telling ``root`` apart from the ``others`` roots that share a
     module name: its folders from just above their common ancestor
-    (``billing.src`` and ``shipping.src``, say, for ``services/billing/src``)."""
-    try:
-        common = os.path.commonpath([root, *others])
-    except ValueError:  # different drives
-        common = root
+    (``billing.src`` and ``shipping.src``, say, for ``services/billing/src``).
+    ``common``: that ancestor, when the caller knows it (the same for each of them)."""
+    if common is None:
+        common = _common_root(root, others)
     rel = os.path.relpath(root, os.path.dirname(common)).replace(os.sep, "/")
     return ".".join(_identifier(p) for p in rel.split("/") if p and p not in (".", "..")) or "_"
+
+
+def _common_root(root: str, others: Sequence[str]) -> str:
+    try:
+        return os.path.commonpath([root, *others])
+    except ValueError:  # different drives
+        return root
 
 
 def discover(roots: Sequence[str], excludes: Sequence[str] = DEFAULT_EXCLUDES,
@@ -346,13 +352,18 @@ def name_sources(python: Sequence[str], code_roots: Sequence[str] = (),
         roots_of.setdefault(name, set()).add(root)
     keys: Dict[str, str] = {}  # abspath -> key
     taken = {name for name, files in owners.items() if len(files) == 1}
+    commons: Dict[str, str] = {}  # a shared name -> the common ancestor of its roots
     for path, full, root, name in found:
         if full in keys:
             continue
         if len(owners[name]) == 1:
             keys[full] = name
             continue
-        key = base = f"{_qualifier(root, sorted(roots_of[name]))}.{name}"
+        others = sorted(roots_of[name])
+        common = commons.get(name)
+        if common is None:
+            common = commons[name] = _common_root(root, others)  # (root is one of them)
+        key = base = f"{_qualifier(root, others, common)}.{name}"
         n = 2
         while key in taken:
             key, n = f"{base}_{n}", n + 1
