@@ -337,6 +337,20 @@ INVALID = {
 }
 
 VALID = {
+    # a set filled with request data is a dedupe or an index: it grows (LAM201's
+    # business, bounded here by the clear), and `update` adds members, not keys to
+    # read back (red team 8, o29)
+    "bounded_dedupe_set_updated_with_request_ids": """
+        SEEN = set()
+        MAX_SEEN = 10000
+        def handler(event, context):
+            ids = [r["messageId"] for r in event["Records"]]
+            fresh = [i for i in ids if i not in SEEN]
+            if len(SEEN) > MAX_SEEN:
+                SEEN.clear()
+            SEEN.update(fresh)
+            return {"processed": len(fresh)}
+    """,
     # the entry that resolves the router clears the logger's keys as every invocation starts
     "route_appends_keys_and_the_entry_clears_state": """
         from aws_lambda_powertools import Logger

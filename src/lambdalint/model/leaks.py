@@ -67,6 +67,7 @@ _SLOT_RESETS = frozenset({"pop", "__delitem__"})
 _SLOT_READS = frozenset({"get", "pop", "__getitem__", "__contains__"})
 _MAPPINGS = frozenset({"builtins.dict", "collections.OrderedDict", "collections.defaultdict", "collections.ChainMap",
                        "typing.Dict", "dict"})
+_SETS = frozenset({"builtins.set", "set", "typing.Set"})
 # calls that look at an object without reading the data it holds
 _NOT_A_READ = frozenset({
     "builtins.isinstance", "builtins.id", "builtins.type", "builtins.callable", "builtins.hasattr", "builtins.len",
@@ -497,6 +498,8 @@ class LeakInterpreter(Interpreter):
         tainted = self.taint.call(e, frame) or self.taint.span(e.span, frame, frame.done)
         if method in _RESETS and not e.args:
             return self.reset(state, place)
+        if method in _MERGES and self.made_by(place) in _SETS:
+            return state  # `SEEN.update(ids)`: a set filled with request data grows (LAM201's business)
         if method in _MERGES:
             keys = [k for k in (slot_key(v) for n, v in e.consts if n == "#0:key") if k]
             names = [name for name, _ in e.kwargs]
