@@ -22,6 +22,29 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 8: one value of the display has no bound; `[]` values are lists
+    "append_into_a_fixed_key_whose_deque_has_no_bound": """
+        from collections import deque
+        RECENT = {"order": deque(), "refund": deque(maxlen=50)}
+        def handler(event, context):
+            RECENT[event["kind"]].append(event["id"])  # expect: LAM201
+            return len(RECENT)
+    """,
+    "append_into_fixed_keys_holding_lists": """
+        RECENT = {"order": [], "refund": []}
+        def handler(event, context):
+            RECENT[event["kind"]].append(event["id"])  # expect: LAM201
+            return len(RECENT)
+    """,
+    "append_into_a_bounded_deque_replaced_by_a_list": """
+        from collections import deque
+        RECENT = {"order": deque(maxlen=50)}
+        def handler(event, context):
+            if event.get("reset"):
+                RECENT["order"] = []
+            RECENT["order"].append(event["id"])  # expect: LAM201
+            return len(RECENT)
+    """,
     # red team 6, d06: each invocation adds a span processor (and its export thread)
     "otel_span_processor_added_per_invocation": """
         from opentelemetry.sdk.trace import TracerProvider
@@ -678,6 +701,29 @@ INVALID = {
 }
 
 VALID = {
+    # red team 8, o30/o28: fixed keys, each value a deque with a bound: nothing grows
+    "append_into_fixed_keys_holding_bounded_deques": """
+        from collections import deque
+        RECENT = {"order": deque(maxlen=50), "refund": deque(maxlen=50)}
+        def handler(event, context):
+            kind = event["kind"]
+            if kind not in RECENT:
+                return {"statusCode": 400}
+            RECENT[kind].append(event["id"])
+            return {"recent": list(RECENT[kind])}
+    """,
+    "append_into_bounded_deques_made_per_enum_member": """
+        from collections import deque
+        from enum import Enum
+        class Kind(Enum):
+            ORDER = "order"
+            REFUND = "refund"
+        RECENT = {k: deque(maxlen=50) for k in Kind}
+        def handler(event, context):
+            kind = Kind(event["kind"])
+            RECENT[kind].append(event["id"])
+            return {"recent": list(RECENT[kind])}
+    """,
     "otel_span_processor_added_at_import": """
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter

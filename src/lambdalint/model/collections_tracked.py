@@ -180,6 +180,60 @@ def _bounded_call(project: Project, b: Binding, kind: CollectionKind) -> bool:
     return False
 
 
+_VALUES: "weakref.WeakKeyDictionary[Project, Dict[str, List[Tuple[str, Event]]]]" = weakref.WeakKeyDictionary()
+
+
+def bounded_values(project: Project, catalog: GrowthCatalog, c: Collection) -> bool:
+    """Whether every value stored in the mapping ``c`` (by its display, its comprehension
+    or a later ``c[k] = ...``) is a collection made with a bound: then
+    ``c[k].append(x)`` adds to a bounded value (``{"orders": deque(maxlen=50)}``), and
+    only new keys could grow ``c`` (a ``setitem`` of its own). A value of any other
+    shape (a display, a name, a call the catalogue does not bound) answers no."""
+    stores = _stored_values(project).get(c.path)
+    if not stores:
+        return False
+    for function, e in stores:
+        callee = paths.callable_of(e.value or "")
+        target = project.target(callee) if callee else None
+        kind = catalog.collection_for(target.path) if target is not None and target.kind == "external" else None
+        if kind is None:
+            return False
+        if kind.bounded:
+            continue
+        module, _, qualname = function.partition("|")
+        fn = project.function(module, qualname)
+        made = [x for x in iter_events(fn.body) if x.kind == "call" and x.path == callee and within(x.span, e.span)] \
+            if fn is not None else []
+        if not made or not all(_passes_bound(x, kind) for x in made):
+            return False
+    return True
+
+
+def _stored_values(project: Project) -> Dict[str, List[Tuple[str, Event]]]:
+    """Each module-level place -> the ``setitem`` events that store into it, with the
+    function (``module|qualname``) they are in. Made once per project."""
+    found = _VALUES.get(project)
+    if found is not None:
+        return found
+    out: Dict[str, List[Tuple[str, Event]]] = {}
+    for module, facts in project.modules.items():
+        for fn in facts.functions.values():
+            for e in iter_events(fn.body):
+                if e.kind == "setitem" and e.path:
+                    place = project.canonical(e.path) if e.path[:1] not in "$%" else None
+                    if place is not None and paths.is_global(place):
+                        out.setdefault(place, []).append((f"{module}|{fn.qualname}", e))
+    _VALUES[project] = out
+    return out
+
+
+def _passes_bound(e: Event, kind: CollectionKind) -> bool:
+    consts = dict(e.consts)
+    if any(name in kind.bound_kwargs and consts.get(name) != "None" for name, _ in e.kwargs):
+        return True
+    return 0 <= kind.bound_position < len(e.args) and consts.get(f"#{kind.bound_position}") != "None"
+
+
 def _bounded_default(kind: CollectionKind, passed: Tuple[str, ...]) -> bool:
     """``def f(x, _recent=deque(maxlen=10))``: the default's constructor passes a bound."""
     return any(a in kind.bound_kwargs or a == f"#{kind.bound_position}" for a in passed) \

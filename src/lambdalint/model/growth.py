@@ -55,7 +55,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.model.attribute_aliases import AttributeAliases
-from lambdalint.model.collections_tracked import Collection, name_of, split_collection
+from lambdalint.model.collections_tracked import Collection, bounded_values, name_of, split_collection
 from lambdalint.model.keyed_evictions import KEY_NAMING, KeyedEvictions, key_id
 from lambdalint.model.growth_guards import exit_guards_after, expires, flag_guard, measures, member_container
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
@@ -584,6 +584,8 @@ class GrowthInterpreter(Interpreter):
             method = rest[2]
             inner = f"`{name}[...].{method}(...)`" if rest[0] == "__getitem__" else f"`{name}.setdefault(...).{method}(...)`"
             if method in _NESTED_GROWS:
+                if rest[0] == "__getitem__" and bounded_values(self.project, self.catalog, c):
+                    return state  # `RECENT[kind].append(x)` into `{"orders": deque(maxlen=50), ...}`
                 return self.grew(c, e, state, frame, inner, EVERY, name=name)
             if method in _NESTED_GROWS_BY_KEY and self.key_varies(e, frame):
                 return self.grew(c, e, state, frame, inner, VARIES, e.args[0] if e.args else None, name)
