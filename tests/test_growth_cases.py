@@ -22,6 +22,30 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # a memoised function given request data runs once per distinct value: it grows
+    "list_filled_in_a_memoised_function_given_request_data": """
+        import functools
+        SEEN = []
+        @functools.lru_cache(maxsize=128)
+        def note(user):
+            SEEN.append(user)  # expect: LAM201
+            return len(SEEN)
+        def handler(event, context):
+            return note(event["user"])
+    """,
+    # a memoised method caches per instance: a new instance each call runs it again
+    "handler_added_in_a_method_memoised_per_fresh_instance": """
+        import functools
+        import logging
+        logger = logging.getLogger()
+        class Svc:
+            @functools.cache
+            def setup(self):
+                logger.addHandler(logging.StreamHandler())  # expect: LAM204
+        def handler(event, context):
+            Svc().setup()
+            logger.info("hi")
+    """,
     # red team 8: one value of the display has no bound; `[]` values are lists
     "append_into_a_fixed_key_whose_deque_has_no_bound": """
         from collections import deque
@@ -701,6 +725,34 @@ INVALID = {
 }
 
 VALID = {
+    # red team 8, o14: a memoised function of no argument runs its body once per
+    # environment; later calls return the cached result
+    "handler_added_in_a_memoised_setup_function": """
+        import functools
+        import logging
+        import sys
+        logger = logging.getLogger("svc")
+        @functools.cache
+        def setup_logging():
+            h = logging.StreamHandler(sys.stdout)
+            logger.addHandler(h)
+            logger.setLevel(logging.INFO)
+        def handler(event, context):
+            setup_logging()
+            logger.info("event %s", event.get("id"))
+            return {"ok": True}
+    """,
+    "list_filled_in_a_memoised_loader_given_a_constant": """
+        import functools
+        ROUTES = []
+        @functools.lru_cache(maxsize=None)
+        def load_routes(prefix):
+            ROUTES.append(prefix + "a")
+            ROUTES.append(prefix + "b")
+            return tuple(ROUTES)
+        def handler(event, context):
+            return load_routes("/v1/")
+    """,
     # red team 8, o30/o28: fixed keys, each value a deque with a bound: nothing grows
     "append_into_fixed_keys_holding_bounded_deques": """
         from collections import deque

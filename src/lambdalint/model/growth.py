@@ -58,6 +58,7 @@ from lambdalint.model.attribute_aliases import AttributeAliases
 from lambdalint.model.collections_tracked import Collection, bounded_values, name_of, split_collection
 from lambdalint.model.keyed_evictions import KEY_NAMING, KeyedEvictions, key_id
 from lambdalint.model.growth_guards import exit_guards_after, expires, flag_guard, measures, member_container
+from lambdalint.model.memo_lifetime import outlives_invocation
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
 from lambdalint.model.walk import Walker
 
@@ -138,6 +139,12 @@ class HandlerGrowth:
     grown: List[Growth] = field(default_factory=list)
     bounded: Dict[str, str] = field(default_factory=dict)  # collection path -> what bounds it
     resets: List[Reset] = field(default_factory=list)
+
+
+def _external(project: Project, path: str) -> str:
+    """A decorator's path as the catalogue names it (``functools.cache``)."""
+    target = project.target(path)
+    return target.path if target is not None and target.kind == "external" else path
 
 
 def paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
@@ -408,6 +415,25 @@ class GrowthInterpreter(Interpreter):
         return [(g, owner == frame.stack) for g, owner in frame.guards]
 
     # --- per-site facts ----------------------------------------------------------------
+    def in_memoised_once(self, frame: GrowthFrame) -> bool:
+        """Whether the code runs inside a memoised module-level function that takes no
+        argument, or is given constants only (``@functools.cache def setup_logging():``):
+        its body runs on the first call of the environment; later calls return the
+        cached result without running it."""
+        for depth, (module, qualname) in enumerate(frame.stack):
+            fn = self.project.function(module, qualname)
+            if fn is None or not fn.decorators or fn.takes_receiver:
+                continue
+            if not any(d.path and self.catalog.memoizer_for(_external(self.project, d.path)) is not None
+                       for d in fn.decorators):
+                continue
+            if not outlives_invocation(self.project, module, qualname):
+                continue
+            if not fn.params or depth == len(frame.stack) - 1 and all(
+                    frame.env.get("$" + p) == CONST for p in fn.params):
+                return True
+        return False
+
     def key_varies(self, e: Event, frame: GrowthFrame, index: int = 0) -> bool:
         consts = dict(e.consts)
         if f"#{index}" in consts:
@@ -451,7 +477,7 @@ class GrowthInterpreter(Interpreter):
         guards = [g for g, _ in frame.guards]
         now = state.get(c.path, AS_MADE)
         held = frozenset(s for s in now if s[0] in ADDED)
-        if flag_guard(self.project, frame.env, guards, c.path):
+        if flag_guard(self.project, frame.env, guards, c.path) or self.in_memoised_once(frame):
             return with_status(state, c.path, held | {FILLED})  # a branch that runs once per environment
         if measures(self.project, frame.env, guards, c.path):
             return state  # `if len(CACHE) < N:`: bounded

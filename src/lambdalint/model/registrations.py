@@ -295,7 +295,7 @@ class RegistrationInterpreter(GrowthInterpreter):
         k = self.registry_key(r, receiver, holder)
         now = state.get(k, AS_MADE)
         held = frozenset(s for s in now if s[0] in ADDED)
-        if runs_once(self.project, frame.env, guards, receiver) or \
+        if runs_once(self.project, frame.env, guards, receiver) or self.in_memoised_once(frame) or \
                 receiver is not None and reads_any(self.project, frame.env, guards, [receiver], r.probes):
             return with_status(state, k, held | {FILLED})  # registers once per environment
         # registering the same module-level object again is a no-op for registries
