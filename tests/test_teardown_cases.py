@@ -15,6 +15,24 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # the predicate tests for None only: a closed connection passes it
+    "closed_behind_a_predicate_that_tests_for_none_only": """
+        import os
+        import psycopg2
+        _conn = None
+        def _made(conn):
+            return conn is not None
+        def db():
+            global _conn
+            if not _made(_conn):
+                _conn = psycopg2.connect(os.environ["DATABASE_URL"])
+            return _conn
+        def handler(event, context):
+            c = db()
+            with c.cursor() as cur:
+                cur.execute("SELECT 1")
+            c.close()  # expect: LAM101
+    """,
     # an alias closed while the global still names the same object
     "alias_closed_without_rebinding_the_global": """
         import psycopg2
@@ -322,6 +340,30 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # precision 8, p123: the liveness test is a predicate of the project's; the
+    # getter reconnects when it says the connection is closed
+    "closed_on_error_then_reopened_behind_a_liveness_predicate": """
+        import os
+        import psycopg2
+        _conn = None
+        def _usable(conn):
+            return conn is not None and conn.closed == 0
+        def db():
+            global _conn
+            if not _usable(_conn):
+                _conn = psycopg2.connect(os.environ["DATABASE_URL"])
+            return _conn
+        def handler(event, context):
+            c = db()
+            try:
+                with c.cursor() as cur:
+                    cur.execute("SELECT 1 FROM tenants WHERE id = %s", (event["tenant"],))
+                    found = cur.fetchone() is not None
+            except psycopg2.Error:
+                c.close()
+                raise
+            return {"exists": found}
+    """,
     # precision review: the old object is closed after the global names a new one
     "old_connection_closed_after_the_global_is_rebound": """
         import psycopg2

@@ -532,11 +532,36 @@ class Interpreter(Walker):
                 t, rest = self.split_tracked(canon + SLOT if canon else None)
                 if t is not None and not rest and t.path.endswith(SLOT):
                     out[t.path] = (True, out.get(t.path, (False, False))[1])
+        bare = []  # tracked resources the test names whole: perhaps handed to a predicate
         for p in e.test:
             t, rest = self.split_tracked(self.project.canonical(p, frame.env))
             if t is not None and rest and rest[0] in t.kind.probes:
                 out[t.path] = (out.get(t.path, (False, False))[0], True)
+            elif t is not None and not rest:
+                bare.append(t)
+        for t in bare:
+            if t.path not in out and any(self.probing_predicate(p, t, frame) for p in e.test):
+                out[t.path] = (True, True)
         return out
+
+    def probing_predicate(self, tested: str, t: Tracked, frame: Frame) -> bool:
+        """``if not _usable(_conn):`` where the project function ``_usable`` reads a
+        liveness probe of its parameter (``return conn is not None and conn.closed == 0``):
+        the test asks the predicate whether the resource is alive, as an inline test
+        would. (It must take None too: the first invocation meets the resource unmade.)"""
+        target = self.project.target(tested, frame.env)
+        if target is None or target.kind != "function" or not target.module:
+            return False
+        fn = self.project.function(target.module, target.qualname)
+        if fn is None or not fn.params:
+            return False
+        params = {"$" + p for p in fn.params}
+        for x in iter_events(fn.body):
+            if x.kind == "use" and x.path and x.path[:1] == "$":
+                root, _, attr = x.path.partition(".")
+                if root in params and attr.split(".", 1)[0] in t.kind.probes:
+                    return True
+        return False
 
     def exception_entry(self, e: Event, entry: State, body, raised: Optional[State], frame: Frame) -> State:
         handler_in = super().exception_entry(e, entry, body, raised, frame)
