@@ -15,6 +15,58 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 8, b04: every call that makes the unit of work passes the module's
+    # connection, so its `__exit__` closes that very connection
+    "unit_of_work_made_per_call_with_the_module_connection_closes_it": {
+        "app.py": """
+            import sqlite3
+            from uow import UnitOfWork
+            CONN = sqlite3.connect("/tmp/shop.db")
+            def handler(event, context):
+                with UnitOfWork(CONN) as uow:
+                    uow.conn.execute("UPDATE stock SET n = n - 1 WHERE sku = ?", (event["sku"],))
+                return {"ok": True}
+        """,
+        "uow.py": """
+            class UnitOfWork:
+                def __init__(self, conn):
+                    self.conn = conn
+                def __enter__(self):
+                    return self
+                def __exit__(self, exc_type, exc, tb):
+                    self.conn.commit()
+                    self.conn.close()  # expect: LAM101
+                    return False
+        """,
+    },
+    # red team 8, b07: a classmethod singleton made with `cls()`
+    "classmethod_singleton_made_with_cls_closes_its_connection": {
+        "app.py": """
+            from repo import Repo
+            def handler(event, context):
+                repo = Repo.instance()
+                try:
+                    return {"v": repo.find(event["key"])}
+                finally:
+                    repo.close()
+        """,
+        "repo.py": """
+            import sqlite3
+            class Repo:
+                _inst = None
+                def __init__(self):
+                    self.conn = sqlite3.connect("/tmp/kv.db")
+                @classmethod
+                def instance(cls):
+                    if cls._inst is None:
+                        cls._inst = cls()
+                    return cls._inst
+                def find(self, key):
+                    return self.conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
+                def close(self):
+                    self.conn.close()  # expect: LAM101
+        """,
+    },
     # the predicate tests for None only: a closed connection passes it
     "closed_behind_a_predicate_that_tests_for_none_only": """
         import os
@@ -340,6 +392,34 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # the unit of work is made with the module's connection in one place and with a
+    # connection of its own in another: which one it closes is not known (silent)
+    "unit_of_work_made_with_different_connections": {
+        "app.py": """
+            import sqlite3
+            from uow import UnitOfWork
+            CONN = sqlite3.connect("/tmp/shop.db")
+            def report(event):
+                with UnitOfWork(sqlite3.connect("/tmp/report.db")) as uow:
+                    uow.conn.execute("SELECT 1")
+            def handler(event, context):
+                report(event)
+                with UnitOfWork(CONN) as uow:
+                    uow.conn.execute("SELECT 1")
+                return {"ok": True}
+        """,
+        "uow.py": """
+            class UnitOfWork:
+                def __init__(self, conn):
+                    self.conn = conn
+                def __enter__(self):
+                    return self
+                def __exit__(self, exc_type, exc, tb):
+                    self.conn.commit()
+                    self.conn.close()
+                    return False
+        """,
+    },
     # precision 8, p123: the liveness test is a predicate of the project's; the
     # getter reconnects when it says the connection is closed
     "closed_on_error_then_reopened_behind_a_liveness_predicate": """
@@ -923,13 +1003,15 @@ VALID = {
 
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
-    diagnostics = lint(tmp_path, {f"{name}.py": INVALID[name]})
+    case = INVALID[name]  # one module, or a project of several (file name -> source)
+    diagnostics = lint(tmp_path, case if isinstance(case, dict) else {f"{name}.py": case})
     assert found(diagnostics) == expected_markers(tmp_path)
 
 
 @pytest.mark.parametrize("name", sorted(VALID))
 def test_valid(tmp_path, name):
-    assert lint(tmp_path, {f"{name}.py": VALID[name]}) == []
+    case = VALID[name]
+    assert lint(tmp_path, case if isinstance(case, dict) else {f"{name}.py": case}) == []
 
 
 def _places(d):

@@ -30,6 +30,21 @@ def classmethod_place(m: ModuleFacts, qualname: str, path: str) -> Optional[str]
     return paths.join(paths.global_name(m.module, fn.class_name or ""), segs)
 
 
+def classmethod_value(m: ModuleFacts, qualname: str, value: Optional[str]) -> Optional[str]:
+    """A value a classmethod of module-level class assigns, with ``cls`` named as that
+    class: ``cls._inst = cls()`` binds an instance of the class (``app.Repo()``), as
+    ``Repo()`` would. ``value`` itself for anything else."""
+    if not value or value[:1] != "$":
+        return value
+    fn = m.functions.get(qualname)
+    if fn is None or not is_classmethod_of_module_class(fn):
+        return value
+    root, segs = paths.split(value)
+    if root != "$" + fn.params[0]:
+        return value
+    return paths.join(f"{m.module}.{fn.class_name}", segs)
+
+
 def is_classmethod(fn: Function) -> bool:
     """Decorated ``@classmethod``: its first parameter is the class, not an instance."""
     return any(d.path is not None and d.path.rsplit(".", 1)[-1] == "classmethod" for d in fn.decorators)

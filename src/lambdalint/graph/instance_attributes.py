@@ -87,7 +87,7 @@ class InstanceAttributes:
         value = next(iter(values)) if len(values) == 1 else \
             self._fallback(cls, attribute, values) if in_init and not elsewhere else None
         if in_init and not elsewhere and value is not None and value[:1] == "$" and "." not in value:
-            value = self._parameter_default(cls, value[1:])
+            value = self._parameter_default(cls, value[1:]) or self._passed_everywhere(cls, value[1:])
         result = None
         if in_init and value is not None and value[:1] not in "$%<" and value not in ("None", "<const>"):
             result = self.canonical(value)
@@ -206,6 +206,39 @@ class InstanceAttributes:
         if attribute is not None and self._tells_apart(cls, init, attribute, "$" + name, default):  # type: ignore[arg-type]
             return None  # `if self.conn is not CONN: self.conn.close()`
         return default
+
+    def _passed_everywhere(self, cls: Tuple[str, str], name: str) -> Optional[str]:
+        """``def __init__(self, conn): self.conn = conn`` and every call in the project that
+        makes an instance of ``cls`` passes one module-level object for ``conn``
+        (``UnitOfWork(CONN)``): every instance holds that very object; else None (a
+        call that passes a local, a parameter, another object or ``*args``, or none)."""
+        init = self.modules[cls[0]].functions.get(f"{cls[1]}.__init__") if cls[0] in self.modules else None
+        if init is None or name not in init.params[1:]:
+            return None
+        position = init.params[1:].index(name)
+        last = cls[1].rsplit(".", 1)[-1]
+        held: Set[str] = set()
+        for facts in self.modules.values():
+            for fn in facts.functions.values():
+                if not may_call(fn, {last}):
+                    continue
+                for e in iter_events(fn.body):
+                    if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
+                        continue
+                    t = self.target(e.path)
+                    if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
+                        continue
+                    if e.starred:
+                        return None
+                    given = dict(e.kwargs).get(name) if any(k == name for k, _ in e.kwargs) else \
+                        e.args[position] if len(e.args) > position else None
+                    canon = self.canonical(given) if given and given[:1] not in "$%<" else None
+                    if canon is None or not paths.is_global(canon) or "()" in canon:
+                        return None
+                    held.add(canon)
+                    if len(held) > 1:
+                        return None
+        return next(iter(held)) if held else None
 
     def _tells_apart(self, cls: Tuple[str, str], init: Function, attribute: str, param: str, other: str) -> bool:
         """Whether ``cls`` keeps track of which of the two its attribute holds (``_fallback``)."""

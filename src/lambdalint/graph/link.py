@@ -18,7 +18,7 @@ from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_even
 from lambdalint.graph.accessors import returned_global, through_accessor
 from lambdalint.graph.entry import bind_default_paths
 from lambdalint.graph.local_values import bind_arguments, held_by, returned_construction, through_instance, through_locals
-from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, writes_class_state
+from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, classmethod_value, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.instance_attributes import InstanceAttributes
 from lambdalint.graph.fields import field_factories
@@ -500,7 +500,8 @@ class Project(MemoisedFactories, InstanceAttributes):
                     continue
                 if e.kind == "setitem" or paths.split(target)[1]:
                     return None
-                found.append((target, Binding(target, e.value, module, qualname, e.span)))
+                found.append((target, Binding(target, self._assigned_value(self.modules[module], qualname, e),
+                                              module, qualname, e.span)))
         # the table holds its places in the order of their first assignment (stable: a
         # place's bindings stay in their order)
         found.sort(key=lambda item: self._names_assigned(item[0].split(":", 1)[0])[1][item[0]])
@@ -539,7 +540,8 @@ class Project(MemoisedFactories, InstanceAttributes):
                 target = self._assigned_place(m, qualname, e.path)
                 if target is None or target.split(":", 1)[0] != module or paths.split(target)[1]:
                     continue
-                table.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
+                table.setdefault(target, []).append(Binding(target, self._assigned_value(m, qualname, e),
+                                                            m.module, qualname, e.span))
                 first.setdefault(target, (i, j))
         return table, first
 
@@ -559,6 +561,12 @@ class Project(MemoisedFactories, InstanceAttributes):
         if paths.is_global(path):
             return path
         return self._class_attribute_path(path) or classmethod_place(m, qualname, path)
+
+    @staticmethod
+    def _assigned_value(m: ModuleFacts, qualname: str, e: Event) -> Optional[str]:
+        """The value an assignment binds: `cls._inst = cls()` in a classmethod binds an
+        instance of that class (``classmethod_value``)."""
+        return classmethod_value(m, qualname, e.value) if e.value and e.value[:1] == "$" else e.value
 
     def _module_assigns(self, m: ModuleFacts) -> List[Tuple[str, Event]]:
         """(function, event) of every assignment or item assignment of ``m`` to a path."""
@@ -598,7 +606,8 @@ class Project(MemoisedFactories, InstanceAttributes):
                     # a slot of a module-level container (`POOL["db"] = connect()`): keys are not
                     # told apart, so every slot of one container is one place
                     target = paths.join(target, ["__getitem__", "()"])
-                table.setdefault(target, []).append(Binding(target, e.value, m.module, qualname, e.span))
+                table.setdefault(target, []).append(Binding(target, self._assigned_value(m, qualname, e),
+                                                            m.module, qualname, e.span))
 
     def _collect_bindings(self) -> None:
         """The rest of ``bindings``, after the assignments' (``_assigned_places``)."""
