@@ -22,6 +22,15 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 8, b14: a bound method kept at import appends to the list it is bound to
+    "list_grown_through_its_bound_append_kept_at_import": """
+        import json
+        _AUDIT = []
+        _record = _AUDIT.append
+        def handler(event, context):
+            _record({"id": event["id"], "body": json.loads(event["body"])})  # expect: LAM201
+            return {"seen": len(_AUDIT)}
+    """,
     # a memoised function given request data runs once per distinct value: it grows
     "list_filled_in_a_memoised_function_given_request_data": """
         import functools
@@ -725,6 +734,14 @@ INVALID = {
 }
 
 VALID = {
+    "bounded_deque_grown_through_its_bound_append": """
+        from collections import deque
+        _RECENT = deque(maxlen=100)
+        _record = _RECENT.append
+        def handler(event, context):
+            _record(event["id"])
+            return {"recent": list(_RECENT)}
+    """,
     # red team 8, o14: a memoised function of no argument runs its body once per
     # environment; later calls return the cached result
     "handler_added_in_a_memoised_setup_function": """

@@ -15,6 +15,36 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 8, b10: the connection two constructor calls deep in a module-level service
+    "service_made_with_a_repository_made_with_a_connection_closes_it": {
+        "app.py": """
+            import sqlite3
+            from repo import SqlRepo
+            from service import OrderService
+            SERVICE = OrderService(repo=SqlRepo(sqlite3.connect("/tmp/orders.db")))
+            def handler(event, context):
+                return SERVICE.handle(event)
+        """,
+        "repo.py": """
+            class SqlRepo:
+                def __init__(self, conn):
+                    self.conn = conn
+                def add(self, row):
+                    self.conn.execute("INSERT INTO t VALUES (?)", (row,))
+                def finish(self):
+                    self.conn.commit()
+                    self.conn.close()  # expect: LAM101
+        """,
+        "service.py": """
+            class OrderService:
+                def __init__(self, repo):
+                    self.repo = repo
+                def handle(self, event):
+                    self.repo.add(event["id"])
+                    self.repo.finish()
+                    return {"ok": True}
+        """,
+    },
     # red team 8, b04: every call that makes the unit of work passes the module's
     # connection, so its `__exit__` closes that very connection
     "unit_of_work_made_per_call_with_the_module_connection_closes_it": {

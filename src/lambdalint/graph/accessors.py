@@ -15,10 +15,13 @@ re-creation of the connection when it is closed); a method is called, so its bod
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Function, iter_events
+
+if TYPE_CHECKING:
+    from lambdalint.graph.link import Project
 
 # decorators that make a method read as an attribute
 PROPERTY_DECORATORS = frozenset({"builtins.property", "property"})
@@ -140,3 +143,19 @@ def constructor_alias(project: Any, canon: str) -> Optional[str]:
         return None
     held = project.attribute_value((target.module, target.qualname), segs[1])
     return paths.join(held, segs[2:]) if held is not None and paths.is_global(held) else None
+
+
+def method_alias(project: "Project", canon: str) -> Optional[str]:
+    """``_record = _AUDIT.append`` at import, and nowhere else: a call of ``_record``
+    is ``_AUDIT.append``'s (the bound method keeps the list). The place ``canon``
+    (``app:_record``) stands for, or None."""
+    root, segs = paths.split(canon)
+    if not paths.is_global(root):
+        return None
+    bound = project.bindings.get(root, ())
+    if len(bound) != 1 or bound[0].function != "<module>" or not bound[0].value:
+        return None
+    value = bound[0].value
+    if "()" in value or not paths.is_global(value) or not paths.split(value)[1]:
+        return None
+    return paths.join(value, segs)

@@ -687,13 +687,20 @@ class Project(MemoisedFactories, InstanceAttributes):
                         self.bindings.setdefault(target, []).append(
                             Binding(target, value, made.module, made.function, made.span))
 
-    def _constructor_call(self, gpath: str, cls: Tuple[str, str]) -> Optional[Event]:
+    def _constructor_call(self, gpath: str, cls: Tuple[str, str], depth: int = 0) -> Optional[Event]:
         """The call that made the module-level instance ``gpath``: the call event on the
         binding's line, or, for an instance a project factory returns (``REPO =
         build_repo()``, ``return OrdersRepo(psycopg2.connect(...))``), the one in the
-        factory's ``return``."""
+        factory's ``return``; for an attribute the instance's ``__init__`` keeps from an
+        argument (``OrderService(repo=SqlRepo(connect()))``: ``SERVICE.repo``), the one
+        call of its class inside the call that made the instance holding it."""
         for b in self.bindings.get(gpath, ()):
-            if b.function != "<module>" or not b.value or not b.value.endswith("()"):
+            if not b.value or not b.value.endswith("()"):
+                continue
+            if b.function != "<module>":
+                nested = self._nested_constructor_call(gpath, cls, depth)
+                if nested is not None:
+                    return nested
                 continue
             body = self.function(b.module, "<module>")
             for e in iter_events(body.body) if body is not None else ():
@@ -706,6 +713,25 @@ class Project(MemoisedFactories, InstanceAttributes):
                         if made is not None:
                             return made
         return None
+
+    def _nested_constructor_call(self, gpath: str, cls: Tuple[str, str], depth: int) -> Optional[Event]:
+        root, segs = paths.split(gpath)
+        if not segs or depth >= _MAX_NESTING:
+            return None
+        holder = paths.join(root, segs[:-1])
+        holder_cls = self.instance_class(holder)
+        outer = self._constructor_call(holder, holder_cls, depth + 1) if holder_cls is not None else None
+        made = next((b for b in self.bindings.get(holder, ()) if b.function == "<module>"), None)
+        body = self.function(made.module, "<module>") if outer is not None and made is not None else None
+        if body is None:
+            return None
+        inner = [e for e in iter_events(body.body) if e.kind == "call" and e.path is not None and e is not outer
+                 and within(e.span, outer.span) and self._makes(e.path, cls)]
+        return inner[0] if len(inner) == 1 else None
+
+    def _makes(self, path: str, cls: Tuple[str, str]) -> bool:
+        t = self.target(path)
+        return t is not None and t.kind == "class" and (t.module, t.qualname) == cls
 
     def _class_attribute_path(self, path: str) -> Optional[str]:
         """``app.State.conn`` (an attribute of a module-level class) as the global

@@ -54,11 +54,12 @@ from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, reso
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
+from lambdalint.graph.accessors import method_alias
 from lambdalint.model.attribute_aliases import AttributeAliases
 from lambdalint.model.collections_tracked import Collection, bounded_values, name_of, split_collection
 from lambdalint.model.keyed_evictions import KEY_NAMING, KeyedEvictions, key_id
-from lambdalint.model.growth_guards import exit_guards_after, expires, flag_guard, measures, member_container
-from lambdalint.model.memo_lifetime import outlives_invocation
+from lambdalint.model.growth_guards import (exit_guards_after, expires, flag_guard, measures, member_container,
+                                           memoised_once)
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
 from lambdalint.model.walk import Walker
 
@@ -139,12 +140,6 @@ class HandlerGrowth:
     grown: List[Growth] = field(default_factory=list)
     bounded: Dict[str, str] = field(default_factory=dict)  # collection path -> what bounds it
     resets: List[Reset] = field(default_factory=list)
-
-
-def _external(project: Project, path: str) -> str:
-    """A decorator's path as the catalogue names it (``functools.cache``)."""
-    target = project.target(path)
-    return target.path if target is not None and target.kind == "external" else path
 
 
 def paths_only(env: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
@@ -385,7 +380,7 @@ class GrowthInterpreter(Interpreter):
         c, rest = split_collection(self.collections, canon)
         if c is None and canon is not None and not canon.startswith("<"):
             # `self._cache[uid] = d` where `self._cache = _CACHE`: the attribute IS the global
-            alias = self.aliases.rewrite(canon)
+            alias = self.aliases.rewrite(canon) or method_alias(self.project, canon)
             if alias is not None:
                 c, rest = split_collection(self.collections, alias)
         if c is None or c.kind.bounded:
@@ -415,25 +410,6 @@ class GrowthInterpreter(Interpreter):
         return [(g, owner == frame.stack) for g, owner in frame.guards]
 
     # --- per-site facts ----------------------------------------------------------------
-    def in_memoised_once(self, frame: GrowthFrame) -> bool:
-        """Whether the code runs inside a memoised module-level function that takes no
-        argument, or is given constants only (``@functools.cache def setup_logging():``):
-        its body runs on the first call of the environment; later calls return the
-        cached result without running it."""
-        for depth, (module, qualname) in enumerate(frame.stack):
-            fn = self.project.function(module, qualname)
-            if fn is None or not fn.decorators or fn.takes_receiver:
-                continue
-            if not any(d.path and self.catalog.memoizer_for(_external(self.project, d.path)) is not None
-                       for d in fn.decorators):
-                continue
-            if not outlives_invocation(self.project, module, qualname):
-                continue
-            if not fn.params or depth == len(frame.stack) - 1 and all(
-                    frame.env.get("$" + p) == CONST for p in fn.params):
-                return True
-        return False
-
     def key_varies(self, e: Event, frame: GrowthFrame, index: int = 0) -> bool:
         consts = dict(e.consts)
         if f"#{index}" in consts:
@@ -477,7 +453,7 @@ class GrowthInterpreter(Interpreter):
         guards = [g for g, _ in frame.guards]
         now = state.get(c.path, AS_MADE)
         held = frozenset(s for s in now if s[0] in ADDED)
-        if flag_guard(self.project, frame.env, guards, c.path) or self.in_memoised_once(frame):
+        if flag_guard(self.project, frame.env, guards, c.path) or memoised_once(self.project, self.catalog, frame.stack, frame.env):
             return with_status(state, c.path, held | {FILLED})  # a branch that runs once per environment
         if measures(self.project, frame.env, guards, c.path):
             return state  # `if len(CACHE) < N:`: bounded
@@ -600,9 +576,15 @@ class GrowthInterpreter(Interpreter):
         if c is None or not rest:
             return state
         name = self.spelled(frame, e.path, c, len(rest))
+        canon = resolve(self.project, e.path, frame.env)
+        aliased = canon is not None and method_alias(self.project, canon) is not None
+        if aliased:  # `_record(x)` where `_record = _AUDIT.append`: the list is `_AUDIT`
+            name = name_of(c)
         if len(rest) == 1:
             method = rest[0]
             how = f"`{name}.{method}()`" if method in c.kind.evicts else f"`{name}.{method}(...)`"
+            if aliased:
+                how = f"`{self.spelled_path(frame, e.path)}(...)` (`{name}.{method}`)"
             return self.method(c, e, state, frame, method, how, self.key_varies(e, frame),
                                e.args[0] if e.args else None, name)
         # growth of a value inside it: c[k].append(x), c.setdefault(k, []).append(x)

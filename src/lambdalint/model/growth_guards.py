@@ -19,6 +19,8 @@ from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.reach import CONST, Guard, is_stable, resolve
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
+from lambdalint.knowledge.growth import GrowthCatalog
+from lambdalint.model.memo_lifetime import outlives_invocation
 
 
 @dataclass(frozen=True)
@@ -284,3 +286,28 @@ def measures(project: Project, env: Dict[str, Optional[str]], guards: Sequence[G
         if "builtins.len" in tested and subject in tested:
             return True
     return False
+
+
+def memoised_once(project: Project, catalog: GrowthCatalog, stack: Sequence[Tuple[str, str]],
+                  env: Dict[str, Optional[str]]) -> bool:
+    """Whether code on the call ``stack`` (innermost last; ``env``: the innermost
+    frame's) runs inside a memoised module-level function that takes no argument, or
+    is given constants only (``@functools.cache def setup_logging():``): its body runs
+    on the first call of the environment; later calls return the cached result."""
+    for depth, (module, qualname) in enumerate(stack):
+        fn = project.function(module, qualname)
+        if fn is None or not fn.decorators or fn.takes_receiver:
+            continue
+        if not any(d.path and catalog.memoizer_for(_external(project, d.path)) is not None for d in fn.decorators):
+            continue
+        if not outlives_invocation(project, module, qualname):
+            continue
+        if not fn.params or depth == len(stack) - 1 and all(env.get("$" + p) == CONST for p in fn.params):
+            return True
+    return False
+
+
+def _external(project: Project, path: str) -> str:
+    """A decorator's path as the catalogue names it (``functools.cache``)."""
+    target = project.target(path)
+    return target.path if target is not None and target.kind == "external" else path

@@ -36,7 +36,7 @@ from lambdalint.knowledge.growth import GrowthCatalog, Registry
 from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, FILLED, GROWN, GrowthFrame, GrowthInterpreter, Reset,
                                      paths_only, shared_prefix)
-from lambdalint.model.growth_guards import reads_any, runs_once
+from lambdalint.model.growth_guards import memoised_once, reads_any, runs_once
 from lambdalint.model.holder_names import ROOT, UNKNOWN, bound_name, looked_up_name, lookup_inside
 from lambdalint.model.lifetimes import State, Step, with_status
 
@@ -295,7 +295,7 @@ class RegistrationInterpreter(GrowthInterpreter):
         k = self.registry_key(r, receiver, holder)
         now = state.get(k, AS_MADE)
         held = frozenset(s for s in now if s[0] in ADDED)
-        if runs_once(self.project, frame.env, guards, receiver) or self.in_memoised_once(frame) or \
+        if runs_once(self.project, frame.env, guards, receiver) or memoised_once(self.project, self.catalog, frame.stack, frame.env) or \
                 receiver is not None and reads_any(self.project, frame.env, guards, [receiver], r.probes):
             return with_status(state, k, held | {FILLED})  # registers once per environment
         # registering the same module-level object again is a no-op for registries
