@@ -22,6 +22,24 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 8, b68/b70: a module-level buffer and queue filled per invocation
+    "module_string_buffer_written_per_invocation": """
+        import io
+        import json
+        _LOG_BUF = io.StringIO()
+        def _log(msg):
+            _LOG_BUF.write(msg + "\\n")  # expect: LAM201
+        def handler(event, context):
+            _log(json.dumps(event))
+            return {"log": _LOG_BUF.getvalue()}
+    """,
+    "module_queue_filled_and_never_drained": """
+        import queue
+        _OUTBOX = queue.SimpleQueue()
+        def handler(event, context):
+            _OUTBOX.put({"id": event["id"], "body": event["body"]})  # expect: LAM201
+            return {"queued": _OUTBOX.qsize()}
+    """,
     # red team 8, b14: a bound method kept at import appends to the list it is bound to
     "list_grown_through_its_bound_append_kept_at_import": """
         import json
@@ -734,6 +752,28 @@ INVALID = {
 }
 
 VALID = {
+    "module_buffer_emptied_and_queue_drained_per_invocation": """
+        import io
+        import queue
+        _BUF = io.StringIO()
+        _Q = queue.Queue()
+        def handler(event, context):
+            _BUF.write(event["line"])
+            out = _BUF.getvalue()
+            _BUF.seek(0)
+            _BUF.truncate()
+            _Q.put(event["id"])
+            while not _Q.empty():
+                _Q.get()
+            return out
+    """,
+    "module_queue_with_a_bound": """
+        import queue
+        _Q = queue.Queue(maxsize=100)
+        def handler(event, context):
+            _Q.put_nowait(event["id"])
+            return _Q.qsize()
+    """,
     "bounded_deque_grown_through_its_bound_append": """
         from collections import deque
         _RECENT = deque(maxlen=100)

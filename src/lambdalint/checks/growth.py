@@ -66,6 +66,9 @@ _ADVICE = {
                  "in a `finally:`)",
     "str": "build the text in a local variable, or write it out and reset it (`{n} = \"\"`) in each invocation",
     "bytes": "build the bytes in a local variable, or write them out and reset it (`{n} = b\"\"`) in each invocation",
+    "queue": "drain it before the handler returns (`while not {n}.empty(): {n}.get()`), or give it a bound "
+             "(`queue.Queue(maxsize=N)`)",
+    "in-memory buffer": "write to a buffer made per invocation, or empty it once read (`{n}.seek(0); {n}.truncate()`)",
 }
 _DEFAULT_ADVICE = ("default to `None` and make a new one in the call (`if {n} is None: {n} = ...`), or, for a cache, "
                    "bound it (`functools.lru_cache(maxsize=N)` on `{f}`)")
