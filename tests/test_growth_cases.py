@@ -22,6 +22,16 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 8, b24: the bound is a module-level name bound to None
+    "lru_cache_bound_named_by_a_constant_none": """
+        import functools
+        CACHE_SIZE = None
+        @functools.lru_cache(maxsize=CACHE_SIZE)  # expect: LAM202
+        def load_profile(user_id):
+            return {"id": user_id}
+        def handler(event, context):
+            return load_profile(event["user_id"])
+    """,
     # red team 8, b68/b70: a module-level buffer and queue filled per invocation
     "module_string_buffer_written_per_invocation": """
         import io
@@ -752,6 +762,16 @@ INVALID = {
 }
 
 VALID = {
+    "lru_cache_bound_named_by_a_number": """
+        import functools
+        import os
+        CACHE_SIZE = int(os.environ.get("CACHE_SIZE", "256"))
+        @functools.lru_cache(maxsize=CACHE_SIZE)
+        def load_profile(user_id):
+            return {"id": user_id}
+        def handler(event, context):
+            return load_profile(event["user_id"])
+    """,
     "module_buffer_emptied_and_queue_drained_per_invocation": """
         import io
         import queue

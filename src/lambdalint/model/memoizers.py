@@ -159,6 +159,17 @@ def _bound_arg(m: Memoizer, dec: Decorator) -> Tuple[bool, Optional[str]]:
     return False, None
 
 
+def _none_constant(project: Project, value: Optional[str]) -> bool:
+    """``maxsize=CACHE_SIZE`` where the module-level ``CACHE_SIZE`` is bound to None,
+    at import only, and nowhere else (a name set from the environment or a setting
+    may hold a number)."""
+    canon = project.canonical(value) if value and value[:1] not in "$%<" else None
+    if canon is None or not paths.is_global(canon) or paths.split(canon)[1]:
+        return False
+    bound = project.bindings.get(canon, ())
+    return bool(bound) and all(b.function == "<module>" and b.value == "None" for b in bound)
+
+
 def _unbounded(project: Project, m: Memoizer, dec: Decorator, collections: Dict[str, Collection]) -> bool:
     if m.unbounded == "always":
         return True
@@ -166,7 +177,7 @@ def _unbounded(project: Project, m: Memoizer, dec: Decorator, collections: Dict[
         return False  # @lru_cache bare: the default bound
     passed, value = _bound_arg(m, dec)
     if m.unbounded == "maxsize-none":
-        return passed and value == "None"
+        return passed and (value == "None" or _none_constant(project, value))
     # cache-arg: a plain dict as the cache
     if not passed or value is None:
         return False
