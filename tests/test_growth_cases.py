@@ -22,6 +22,14 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 8, b16: the old list and one more, sorted: a copy keeps every element
+    "list_rebound_to_a_sorted_copy_of_itself_and_more": """
+        RECENT = []
+        def handler(event, context):
+            global RECENT
+            RECENT = sorted([*RECENT, event["timestamp"]])  # expect: LAM201
+            return {"latest": RECENT[-1]}
+    """,
     # red team 8, b24: the bound is a module-level name bound to None
     "lru_cache_bound_named_by_a_constant_none": """
         import functools
@@ -762,6 +770,13 @@ INVALID = {
 }
 
 VALID = {
+    "list_rebound_to_the_last_hundred_of_a_sorted_copy": """
+        RECENT = []
+        def handler(event, context):
+            global RECENT
+            RECENT = sorted([*RECENT, event["timestamp"]])[-100:]
+            return {"latest": RECENT[-1]}
+    """,
     "lru_cache_bound_named_by_a_number": """
         import functools
         import os

@@ -413,6 +413,12 @@ class Walker(ModuleContainers, Expressions):
         value is the old one and more. Returns the assign's (consts, args), or None."""
         if not isinstance(target, (cst.Name, cst.Attribute)) or not isinstance(value, _EXTENDING):
             return None
+        # `X = sorted([*X, v])`, `X = list(X + [v])`: a copy keeps every element
+        while isinstance(value, cst.Call) and value.args and value.args[0].keyword is None \
+                and not value.args[0].star and all(a.keyword is not None for a in value.args[1:]) \
+                and isinstance(value.func, cst.Name) and self.ref_quiet(value.func) in _COPIES \
+                and isinstance(value.args[0].value, _EXTENDING):
+            value = value.args[0].value
         if isinstance(value, cst.Call) and not (isinstance(value.func, cst.Attribute)
                                                 and value.func.attr.value in ("union", "join")):
             return None
@@ -748,6 +754,8 @@ def _method_decorator(dec: cst.Decorator) -> bool:
     return isinstance(expr, cst.Attribute)
 
 
+# builtins whose result holds every element of their first argument
+_COPIES = frozenset({"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset"})
 _EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set, cst.FormattedString)  # what `extends` looks at
 _AUG_OPS = {
     cst.AddAssign: "+", cst.BitOrAssign: "|", cst.SubtractAssign: "-", cst.BitAndAssign: "&",
