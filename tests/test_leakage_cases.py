@@ -20,6 +20,15 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # red team 8, b47: `|=` merges into the environment as `update` does
+    "environ_merged_with_request_data_by_in_place_or": """
+        import os
+        def handler(event, context):
+            tenant = event.get("tenant")
+            if tenant:
+                os.environ |= {"TENANT": tenant}  # expect: LAM503
+            return {"table": f"orders-{os.environ.get('TENANT', 'shared')}"}
+    """,
     # routes of one Powertools resolver run in one process: a key one route appends is
     # logged by the next invocation's other route (red team 5, e10; Powertools issue #407)
     "log_key_appended_by_one_route_logged_by_another": """
@@ -337,6 +346,13 @@ INVALID = {
 }
 
 VALID = {
+    "environ_merged_with_constants_by_in_place_or": """
+        import os
+        DEFAULTS = {"REGION": "eu-west-1"}
+        def handler(event, context):
+            os.environ |= DEFAULTS
+            return {"region": os.environ["REGION"]}
+    """,
     # a set filled with request data is a dedupe or an index: it grows (LAM201's
     # business, bounded here by the clear), and `update` adds members, not keys to
     # read back (red team 8, o29)

@@ -188,6 +188,11 @@ class LeakInterpreter(Interpreter):
             return state, []
         if kind == "setitem":
             return self.setitem(e, state, frame), []
+        if kind == "augassign" and e.path and dict(e.consts).get("op") == "|":
+            # `os.environ |= {"TENANT": tenant}`, `CTX |= event["ctx"]`: a merge, as `update`
+            place = self.place_of(self.project.canonical(e.path, frame.env))
+            if place is not None and self.mapping(place):
+                return self.write(state, place, self.taint.span(e.span, frame, frame.done), "merged", e, frame), []
         if kind == "return":
             if self.taint.value(e.value, e.span, frame, frame.done):
                 frame.returns_tainted = True
