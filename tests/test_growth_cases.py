@@ -22,6 +22,16 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 8, b31: with no file name, urlretrieve downloads to a new temporary file
+    "download_to_a_temporary_file_never_cleaned_up": """
+        import urllib.request
+        import zipfile
+        def handler(event, context):
+            path, _headers = urllib.request.urlretrieve(event["url"])  # expect: LAM203
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+            return {"files": names}
+    """,
     # red team 8, b16: the old list and one more, sorted: a copy keeps every element
     "list_rebound_to_a_sorted_copy_of_itself_and_more": """
         RECENT = []
@@ -770,6 +780,23 @@ INVALID = {
 }
 
 VALID = {
+    "download_to_a_temporary_file_cleaned_up": """
+        import urllib.request
+        import zipfile
+        def handler(event, context):
+            try:
+                path, _ = urllib.request.urlretrieve(event["url"])
+                with zipfile.ZipFile(path) as z:
+                    return {"files": z.namelist()}
+            finally:
+                urllib.request.urlcleanup()
+    """,
+    "download_to_a_fixed_name": """
+        import urllib.request
+        def handler(event, context):
+            path, _ = urllib.request.urlretrieve(event["url"], "/tmp/download.zip")
+            return {"path": path}
+    """,
     "list_rebound_to_the_last_hundred_of_a_sorted_copy": """
         RECENT = []
         def handler(event, context):

@@ -402,6 +402,8 @@ class TmpInterpreter(GrowthInterpreter):
             # inside the invocation, as though it were written there
             return self.tmp_call(deferred, state, frame)
         maker = self.catalog.tmp_api("maker", callee) if callee else None
+        if maker is not None and _names_a_path(e, maker):
+            maker = None  # `urlretrieve(url, path)`: a download to that path, a writer's business
         if maker is not None:
             consts = dict(e.consts)
             if all(consts.get(k) == v for k, v in maker.only_with) and not elsewhere(consts):
@@ -424,6 +426,8 @@ class TmpInterpreter(GrowthInterpreter):
                     return state  # a removal command writes nothing
             elif remover.empties:
                 state = self.removed(state, frame, e, EMPTIED)  # which file is not matched: loose, for precision
+            elif remover.path_position < 0 and not remover.path_kwarg and not remover.methods:
+                state = self.removed(state, frame, e, None)  # `urlcleanup()`: what its makers made
             elif remover.methods and not remover.calls:
                 state = self.removed(state, frame, e, self.removal_target(e, frame, receiver, None))
             else:
@@ -756,3 +760,13 @@ class TmpInterpreter(GrowthInterpreter):
         if removed == c.token or removed.startswith(c.token + ".") or removed.startswith(c.token + "("):
             return True
         return not any(removed == t or removed.startswith((t + ".", t + "(")) for t in self.makers)
+
+
+def _names_a_path(e: Event, maker: TmpApi) -> bool:
+    """A maker that makes a temporary file only when no path is given
+    (``urlretrieve(url)``; its ``path-position``/``path-kwarg``) is given one here
+    (or may be: ``*args``)."""
+    if maker.path_position < 0 and not maker.path_kwarg:
+        return False
+    return bool(e.starred) or 0 <= maker.path_position < len(e.args) or \
+        any(k == maker.path_kwarg for k, _ in e.kwargs)
