@@ -15,6 +15,16 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 8, b05: the stack leaves the module's client when its block ends
+    "module_client_entered_by_an_exit_stack": """
+        import contextlib
+        import httpx
+        HTTP = httpx.Client(base_url="https://api.example.com", timeout=5)
+        def handler(event, context):
+            with contextlib.ExitStack() as stack:
+                client = stack.enter_context(HTTP)  # expect: LAM101
+                return client.get(f"/items/{event['id']}").json()
+    """,
     # red team 8, b10: the connection two constructor calls deep in a module-level service
     "service_made_with_a_repository_made_with_a_connection_closes_it": {
         "app.py": """
@@ -422,6 +432,17 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    "per_call_client_and_module_lock_entered_by_an_exit_stack": """
+        import contextlib
+        import threading
+        import httpx
+        LOCK = threading.Lock()
+        def handler(event, context):
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(LOCK)
+                client = stack.enter_context(httpx.Client(base_url="https://api.example.com"))
+                return client.get(f"/items/{event['id']}").json()
+    """,
     # the unit of work is made with the module's connection in one place and with a
     # connection of its own in another: which one it closes is not known (silent)
     "unit_of_work_made_with_different_connections": {

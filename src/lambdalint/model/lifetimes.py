@@ -33,6 +33,8 @@ from lambdalint.model.walk import Walker
 from lambdalint.model.tracked import Tracked
 
 LIVE = ("live", -1)
+_ENTERS = (".enter_context", ".enter_async_context")
+_EXIT_STACKS = ("contextlib.ExitStack", "contextlib.AsyncExitStack")
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
 WITH_BLOCK = "with"  # leaving a one-item `with` block is the teardown
 WITH_CLOSING = "with-closing"  # the same, for `with closing(obj) as x:` (x is obj)
@@ -376,6 +378,14 @@ class Interpreter(Walker):
                 return self.inline(fn, target, e, state, frame)
         # library code: passing a resource to it uses it
         callee = target.path if target is not None and target.kind == "external" else canon
+        entered = self.stack_entered(callee, e, frame)
+        if entered is not None:
+            # `stack.enter_context(HTTP)`: the stack leaves it, as `with HTTP:` would, when its
+            # own `with` block ends (in this invocation: the teardown is put here)
+            shown = self.written(e.args[0] or "", frame)
+            self.used(entered, state, frame, e.span, f"{paths.display(entered.path)} entered by {paths.display(e.path or '')}")
+            return self.tear_down(entered, state, frame, e.span,
+                                  f"`{self.written(e.path or '', frame)}({shown})`", "", shown, "with")
         if callee not in _NOT_A_USE:
             for arg in list(e.args) + [v for _, v in e.kwargs]:
                 if arg is None:
@@ -397,6 +407,17 @@ class Interpreter(Walker):
         if method not in kind.probes:
             self.used(t, state, frame, e.span, f"{paths.display(t.path)}.{method}()")
         return state
+
+    def stack_entered(self, callee: Optional[str], e: Event, frame: Frame) -> Optional[Tracked]:
+        """The tracked resource ``e`` hands to an ``ExitStack`` to leave (``stack.enter_context(HTTP)``),
+        when leaving it closes it (its ``with`` closes it)."""
+        if not callee or not callee.endswith(_ENTERS) or not e.args or not e.args[0]:
+            return None
+        made = self.project.expand_value(callee.rsplit(".", 1)[0]) or ""
+        if paths.callable_of(made) not in _EXIT_STACKS and not made.startswith(_EXIT_STACKS):
+            return None
+        t, rest = self.split_tracked(self.project.canonical(e.args[0], frame.env))
+        return t if t is not None and not rest and t.kind.with_closes else None
 
     def tear_down(self, t: Tracked, state: State, frame: Frame, span: Span, how: str, shape: str = "",
                   written: str = "", action: str = "") -> State:

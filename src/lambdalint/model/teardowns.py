@@ -22,7 +22,9 @@ class TeardownShapes(ShapePrepass):
     """Can a handler reach anything that looks like a teardown at all?"""
 
     def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
-        super().__init__(project, {v for t in tracked.values() for v in t.kind.teardown})
+        # (`stack.enter_context(HTTP)`: the stack leaves it as `with HTTP:` would)
+        super().__init__(project, {v for t in tracked.values() for v in t.kind.teardown}
+                         | {"enter_context", "enter_async_context"})
 
     def shaped(self, e: Event) -> bool:
         if e.kind == "del":
