@@ -780,6 +780,26 @@ INVALID = {
 }
 
 VALID = {
+    # precision 8, p97: a worker thread started at import drains the queue, and the
+    # handler waits for it (`join`)
+    "module_queue_drained_by_a_worker_started_at_import": """
+        import queue
+        import threading
+        _q = queue.Queue()
+        def _worker():
+            while True:
+                item = _q.get()
+                try:
+                    print(item)
+                finally:
+                    _q.task_done()
+        threading.Thread(target=_worker, daemon=True).start()
+        def handler(event, context):
+            for name, value in event["metrics"].items():
+                _q.put({"MetricName": name, "Value": float(value)})
+            _q.join()
+            return {"sent": len(event["metrics"])}
+    """,
     "download_to_a_temporary_file_cleaned_up": """
         import urllib.request
         import zipfile

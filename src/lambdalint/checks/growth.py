@@ -27,7 +27,7 @@ from lambdalint.checks.growth_support import Findings, chain_note, diagnostic, f
 from lambdalint.checks.story import EACH_CALLER, call_places, spoken
 from lambdalint.checks.trail import path_places
 from lambdalint.report.diagnostics import DISPLAY_ONLY, IMPORT, INVOCATION, WARNING, Diagnostic, Fix, Label
-from lambdalint.model.collections_tracked import tracked_collections
+from lambdalint.model.collections_tracked import taken_from_anywhere, tracked_collections
 from lambdalint.model.environ_growth import environ_growth
 from lambdalint.model.growth import EVERY, VARIES, Growth, Reset
 from lambdalint.model.warm_growth import warm_growth
@@ -142,6 +142,8 @@ def _collections(ctx: CheckContext) -> List[Diagnostic]:
             site = g.site
             if site.collection.path in r.bounded or site.member is not None and site.member not in grown:
                 continue
+            if site.collection.kind.consumed and taken_from_anywhere(project, site.collection):
+                continue  # a queue a worker drains: `_q.get()` in a thread started at import
             if site.why != VARIES and any(path == site.collection.path and module == site.module and
                                           site.span != span and within(span, site.span) for path, module, span in keyed):
                 continue  # `GROUPS.setdefault(k, []).append(v)`: one finding, for the key it adds

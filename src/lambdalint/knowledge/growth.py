@@ -44,6 +44,9 @@ class CollectionKind:
     # (`heapq.heappush(H, x)`, `bisect.insort(L, x)`): they add an element / remove one
     grown_by: Tuple[str, ...] = ()
     evicted_by: Tuple[str, ...] = ()
+    # an evicting call anywhere in the project drains it, wherever that runs (a queue's
+    # consumer thread, started at import, that takes every item put)
+    consumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,7 @@ _FIELDS: Dict[str, Dict[str, str]] = {
     # key -> type: s string, b bool, i int, l list of strings
     "collection": {"name": "s", "constructors": "l", "literal": "s", "bounded": "b", "bound-kwargs": "l",
                    "bound-position": "i", "nested": "b", "grows": "l", "grows-by-key": "l", "evicts": "l",
-                   "grown-by": "l", "evicted-by": "l"},
+                   "grown-by": "l", "evicted-by": "l", "consumed": "b"},
     "memoizer": {"name": "s", "decorators": "l", "unbounded": "s", "bound-kwarg": "s", "bound-position": "i",
                  "bounded-callee": "s"},
     "registry": {"name": "s", "functions": "l", "receivers": "l", "methods": "l", "dedupes": "b", "undo": "l",

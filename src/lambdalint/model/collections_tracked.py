@@ -209,6 +209,19 @@ def bounded_values(project: Project, catalog: GrowthCatalog, c: Collection) -> b
     return True
 
 
+def taken_from_anywhere(project: Project, c: Collection) -> bool:
+    """Whether any function of the project calls an evicting method of ``c``
+    (``_q.get()`` in a consumer thread's loop), whoever runs it."""
+    evicting = {paths.join(c.path, [m]) for m in c.kind.evicts}
+    for facts in project.modules.values():
+        for fn in facts.functions.values():
+            for e in iter_events(fn.body):
+                if e.kind == "call" and e.path and e.path.rsplit(".", 1)[-1] in c.kind.evicts \
+                        and project.canonical(e.path) in evicting:
+                    return True
+    return False
+
+
 def _stored_values(project: Project) -> Dict[str, List[Tuple[str, Event]]]:
     """Each module-level place -> the ``setitem`` events that store into it, with the
     function (``module|qualname``) they are in. Made once per project."""
