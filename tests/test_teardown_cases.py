@@ -15,6 +15,25 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # the cached async client is re-made only when missing: closed, it is met again
+    "async_client_closed_behind_a_none_guard_only": """
+        import asyncio
+        import httpx
+        _client = None
+        def client():
+            global _client
+            if _client is None:
+                _client = httpx.AsyncClient(base_url="https://api.example.com")
+            return _client
+        async def main(event):
+            c = client()
+            try:
+                return (await c.get(f"/users/{event['user_id']}")).json()
+            finally:
+                await c.aclose()  # expect: LAM101
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
     # red team 8, b05: the stack leaves the module's client when its block ends
     "module_client_entered_by_an_exit_stack": """
         import contextlib
@@ -432,6 +451,29 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # precision 8, p71 (red team 8, o27): re-made whenever the running loop changed,
+    # which `asyncio.run` does on every invocation
+    "async_client_closed_behind_a_loop_guard": """
+        import asyncio
+        import httpx
+        _client = None
+        _client_loop = None
+        def client():
+            global _client, _client_loop
+            running = asyncio.get_running_loop()
+            if _client is None or _client_loop is not running:
+                _client = httpx.AsyncClient(base_url="https://api.example.com")
+                _client_loop = running
+            return _client
+        async def main(event):
+            c = client()
+            try:
+                return (await c.get(f"/users/{event['user_id']}")).json()
+            finally:
+                await c.aclose()
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
     "per_call_client_and_module_lock_entered_by_an_exit_stack": """
         import contextlib
         import threading

@@ -563,6 +563,14 @@ class Interpreter(Walker):
         for t in bare:
             if t.path not in out and any(self.probing_predicate(p, t, frame) for p in e.test):
                 out[t.path] = (True, True)
+        if any("loop" in name.lower() for p in e.test for name in _path_names(p)):
+            # `if _client is None or _client_loop is not running:` re-makes a loop-bound
+            # client whenever the running loop changed: `asyncio.run` makes a new one per
+            # invocation, so the client closed in the last one is not met again
+            for path, (covers_none, _) in list(out.items()):
+                t = self.tracked.get(path)
+                if t is not None and t.kind.loop_bound:
+                    out[path] = (covers_none, True)
         return out
 
     def probing_predicate(self, tested: str, t: Tracked, frame: Frame) -> bool:
@@ -706,3 +714,9 @@ def join(states: Iterable[State]) -> State:
         for k, v in s.items():
             out[k] = out[k] | v if k in out else v
     return out
+
+
+def _path_names(path: str) -> List[str]:
+    """The names a path is spelled with (``app:_client_loop`` -> ``_client_loop``)."""
+    root, segs = paths.split(path)
+    return [root.split(":")[-1].lstrip("$%")] + [s for s in segs if s != "()"]
