@@ -22,6 +22,21 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 8, b18: `Order(...)` runs `__new__` first, which registers every instance
+    "class_registry_filled_in_new": """
+        class Order:
+            _all = []
+            def __new__(cls, *args, **kwargs):
+                inst = super().__new__(cls)
+                cls._all.append(inst)  # expect: LAM201
+                return inst
+            def __init__(self, order_id, total):
+                self.order_id = order_id
+                self.total = total
+        def handler(event, context):
+            order = Order(event["id"], event["total"])
+            return {"id": order.order_id}
+    """,
     # red team 8, b31: with no file name, urlretrieve downloads to a new temporary file
     "download_to_a_temporary_file_never_cleaned_up": """
         import urllib.request
@@ -780,6 +795,18 @@ INVALID = {
 }
 
 VALID = {
+    "singleton_made_once_in_new": """
+        class Config:
+            _instance = None
+            _loaded = []
+            def __new__(cls):
+                if cls._instance is None:
+                    cls._instance = super().__new__(cls)
+                    cls._loaded.append("defaults")
+                return cls._instance
+        def handler(event, context):
+            return {"n": len(Config()._loaded)}
+    """,
     # precision 8, p97: a worker thread started at import drains the queue, and the
     # handler waits for it (`join`)
     "module_queue_drained_by_a_worker_started_at_import": """

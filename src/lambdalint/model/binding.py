@@ -27,7 +27,8 @@ def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[
 
 
 def _is_classmethod(fn: Function) -> bool:
-    return any(d.path == "builtins.classmethod" for d in fn.decorators)
+    # (`__new__` is given the class it makes an instance of, as a classmethod is)
+    return fn.name == "__new__" or any(d.path == "builtins.classmethod" for d in fn.decorators)
 
 
 def arguments(fn: Function, e: Event) -> List[Tuple[str, Optional[str]]]:

@@ -556,12 +556,17 @@ class GrowthInterpreter(Interpreter):
         # a project function handed to library code (map, a thread pool, a batch
         # processor) runs during the invocation, with unknown arguments, maybe not at all
         for t, direct in callees(self.project, e, paths_only(frame.env), True):
-            qualname = f"{t.qualname}.__init__" if t.kind == "class" else t.qualname
-            fn = self.project.function(t.module, qualname)
-            if fn is None or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH or (t.module, qualname) in frame.stack:
-                continue
-            after = self.inline(fn, t, e, state, frame, direct=direct)
-            state = after if direct else join([state, after])
+            made = [(t, f"{t.qualname}.__init__")] if t.kind == "class" else [(t, t.qualname)]
+            if t.kind == "class" and f"{t.qualname}.__new__" in self.project.modules[t.module].functions:
+                # `Order(...)` runs `Order.__new__(Order, ...)` first (`cls._all.append(inst)`)
+                made.insert(0, (Target("function", paths.join(t.path, ["__new__"]), t.module, f"{t.qualname}.__new__"),
+                                f"{t.qualname}.__new__"))
+            for target, qualname in made:
+                fn = self.project.function(t.module, qualname)
+                if fn is None or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH or (t.module, qualname) in frame.stack:
+                    continue
+                after = self.inline(fn, target, e, state, frame, direct=direct)
+                state = after if direct else join([state, after])
         return state
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:

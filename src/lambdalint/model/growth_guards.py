@@ -71,12 +71,17 @@ def exit_guards_after(e: Event, block: Sequence[Event], after: int, in_loop: boo
     return out
 
 
-def assigns_global(project: Project, block: Tuple[Event, ...], gpath: str) -> bool:
-    """Whether ``block`` binds the module-level ``gpath`` (directly, as ``global`` code does)."""
+def assigns_global(project: Project, block: Tuple[Event, ...], gpath: str,
+                   env: Optional[Dict[str, Optional[str]]] = None) -> bool:
+    """Whether ``block`` binds the module-level ``gpath`` (directly, as ``global`` code does;
+    with ``env``, also through a parameter that holds its owner: `cls._instance = ...`)."""
     for e in iter_events(block):
         if e.kind == "assign" and e.path is not None and paths.is_global(e.path):
             if e.path == gpath or project.canonical(e.path) == gpath:
                 return True
+        elif env and e.kind == "assign" and e.path and e.path[:1] == "$" and "." in e.path \
+                and resolve(project, e.path, env) == gpath:
+            return True
     return False
 
 
@@ -115,7 +120,7 @@ def flag_guard(project: Project, env: Dict[str, Optional[str]], guards: Sequence
             canon = resolve(project, tested, env)
             if canon is None or not paths.is_global(canon) or canon == subject:
                 continue
-            if assigns_global(project, guarded_block(guard), canon):
+            if assigns_global(project, guarded_block(guard), canon, env):
                 return True
     return False
 
