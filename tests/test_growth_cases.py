@@ -22,6 +22,17 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 8, b29: the partial keeps `delete=False` for every call
+    "temporary_file_kept_by_a_partial_with_delete_false": """
+        import functools
+        import tempfile
+        _spool = functools.partial(tempfile.NamedTemporaryFile, suffix=".pdf", delete=False)
+        def handler(event, context):
+            with _spool() as f:  # expect: LAM203
+                f.write(event["body"].encode())
+                name = f.name
+            return {"local": name}
+    """,
     # red team 8, b18: `Order(...)` runs `__new__` first, which registers every instance
     "class_registry_filled_in_new": """
         class Order:
@@ -795,6 +806,15 @@ INVALID = {
 }
 
 VALID = {
+    "temporary_file_made_by_a_partial_that_deletes": """
+        import functools
+        import tempfile
+        _spool = functools.partial(tempfile.NamedTemporaryFile, suffix=".pdf")
+        def handler(event, context):
+            with _spool() as f:
+                f.write(event["body"].encode())
+                return {"size": f.tell()}
+    """,
     "singleton_made_once_in_new": """
         class Config:
             _instance = None

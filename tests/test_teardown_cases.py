@@ -15,6 +15,20 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 8, b02: the partial holds the module's connection for `_save`
+    "module_connection_bound_by_a_partial_and_closed": """
+        import functools
+        import sqlite3
+        CONN = sqlite3.connect("/tmp/orders.db")
+        def _save(conn, item):
+            conn.execute("INSERT INTO o VALUES (?)", (item,))  # expect: LAM203
+            conn.commit()
+            conn.close()  # expect: LAM101
+        save_order = functools.partial(_save, CONN)
+        def handler(event, context):
+            save_order(event["id"])
+            return {"ok": True}
+    """,
     # the cached async client is re-made only when missing: closed, it is met again
     "async_client_closed_behind_a_none_guard_only": """
         import asyncio
@@ -451,6 +465,19 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    "partial_given_a_connection_made_per_call": """
+        import functools
+        import sqlite3
+        CONN = sqlite3.connect("/tmp/orders.db")
+        def _save(item, conn):
+            conn.execute("INSERT INTO o VALUES (?)", (item,))
+            conn.close()
+        save = functools.partial(_save, conn=None)
+        def handler(event, context):
+            save(event["id"], conn=sqlite3.connect("/tmp/audit.db"))
+            CONN.execute("SELECT 1")
+            return {"ok": True}
+    """,
     # precision 8, p71 (red team 8, o27): re-made whenever the running loop changed,
     # which `asyncio.run` does on every invocation
     "async_client_closed_behind_a_loop_guard": """

@@ -24,6 +24,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.partials import unpartial
 from lambdalint.model.binding import decorator_wrapper, parameter_env, run_in_place
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
 from lambdalint.graph.accessors import constructor_alias
@@ -269,6 +270,7 @@ class Interpreter(Walker):
     def step(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         kind = e.kind
         if kind == "call":
+            e = unpartial(self.project, e)  # `save_order(x)` where `save_order = partial(_save, CONN)`
             written = setattr_assign(e)
             if written is not None:  # `setattr(State, "user", v)` is `State.user = v` to every model
                 return self.assign(written, state, frame), []

@@ -17,6 +17,7 @@ from lambdalint.graph.link import Project, iter_events
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
 from lambdalint.graph.objects import decorator_wrappers
+from lambdalint.graph.partials import partial_function
 from lambdalint.graph.routers import RESOLVE_METHODS, resolved_routes
 from lambdalint.model.binding import decorator_wrapper
 
@@ -81,7 +82,7 @@ class ShapePrepass:
                     # `app.resolve(event, context)`: the router runs one of its routes
                     callees.extend(resolved_routes(self.project, self.project.canonical(e.path)))
                 elif e.path[:1] not in "$%" and not segs:
-                    target = self.project.target(e.path)
+                    target = self.project.target(partial_function(self.project, e.path) or e.path)
                     if target is not None and target.kind in ("function", "class") and target.module:
                         qual = target.qualname if target.kind == "function" else f"{target.qualname}.__init__"
                         callees.append((target.module, qual))

@@ -1,0 +1,99 @@
+"""Calls of a ``functools.partial`` kept at module level.
+
+``save_order = functools.partial(_save, CONN)`` at import, then ``save_order(item)``
+in the handler, is the call ``_save(CONN, item)``: the partial object holds the
+function and the arguments it was given, for the life of the process (so ``CONN`` is
+module state inside ``_save``). ``unpartial`` writes a call of such a name as the call
+it makes, for every model that walks calls; ``partial_function`` gives the function
+itself, for the cheap passes that only follow callees.
+
+Only a name bound once, at import, to ``functools.partial(f, ...)`` with ``f`` a path
+counts: one that is rebound, or made in a function, may hold anything.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import replace
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
+
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, iter_events
+from lambdalint.index.span import within
+
+if TYPE_CHECKING:
+    from lambdalint.graph.link import Project
+
+_PARTIAL = "functools.partial"
+_MADE: "weakref.WeakKeyDictionary[Project, Dict[str, Optional[Event]]]" = weakref.WeakKeyDictionary()
+
+
+def partial_made(project: "Project", gpath: str) -> Optional[Event]:
+    """The ``functools.partial(...)`` call a module-level name is bound to, once, at
+    import; None for anything else."""
+    known = _MADE.setdefault(project, {})
+    if gpath in known:
+        return known[gpath]
+    known[gpath] = None
+    bound = project.bindings.get(gpath, ()) if paths.is_global(gpath) and not paths.split(gpath)[1] else ()
+    if len(bound) != 1 or bound[0].function != "<module>" or not bound[0].value \
+            or paths.callable_of(bound[0].value) is None:
+        return None
+    b = bound[0]
+    target = project.target(paths.callable_of(b.value))
+    if target is None or target.kind != "external" or target.path != _PARTIAL:
+        return None
+    body = project.function(b.module, "<module>")
+    for e in iter_events(body.body) if body is not None else ():
+        if e.kind == "call" and e.path and within(e.span, b.span) and e.args and e.args[0] \
+                and not e.starred and _is_partial(project, e.path):
+            known[gpath] = e
+            break
+    return known[gpath]
+
+
+def _is_partial(project: "Project", path: str) -> bool:
+    target = project.target(path)
+    return target is not None and target.kind == "external" and target.path == _PARTIAL
+
+
+def partial_function(project: "Project", path: Optional[str]) -> Optional[str]:
+    """The function a call of the module-level partial ``path`` runs (``app._save``)."""
+    canon = project.canonical(path) if path and path[:1] not in "$%<" else None
+    made = partial_made(project, canon) if canon is not None else None
+    return made.args[0] if made is not None else None
+
+
+def unpartial(project: "Project", e: Event) -> Event:
+    """``e`` as the call it makes when its callee is a module-level partial: the
+    partial's function, called with the partial's arguments first, then the call's
+    (its keywords win over the partial's, as ``functools.partial`` does)."""
+    if e.kind != "call" or not e.path or e.path[:1] in "$%<":
+        return e
+    canon = project.canonical(e.path)
+    made = partial_made(project, canon) if canon is not None else None
+    if made is None:
+        return e
+    given = len(made.args) - 1
+    kwargs = dict(made.kwargs)
+    kwargs.update(e.kwargs)
+    consts = dict(_shifted(made.consts, -1))
+    consts.update(_shifted(e.consts, given))
+    return replace(e, path=made.args[0], args=made.args[1:] + e.args, kwargs=tuple(kwargs.items()),
+                   consts=tuple(consts.items()), opaque=e.opaque or made.opaque)
+
+
+def _shifted(consts: Tuple[Tuple[str, str], ...], by: int) -> Tuple[Tuple[str, str], ...]:
+    """Positional constants (``#0``, ``#0:key``) moved ``by`` places; keyword ones kept.
+    The partial's function itself (``#0`` of the partial's call) is dropped."""
+    out = []
+    for name, value in consts:
+        if name[:1] == "#":
+            index, sep, rest = name[1:].partition(":")
+            if index.isdigit():
+                moved = int(index) + by
+                if moved < 0:
+                    continue
+                name = f"#{moved}{sep}{rest}"
+        out.append((name, value))
+    return tuple(out)
