@@ -22,6 +22,15 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # realworld f5: the default `def` made once is what every call without it returns
+    "mutable_default_returned_and_filled_by_the_caller": """
+        def get_cache(store={}):
+            return store
+        def handler(event, context):
+            cache = get_cache()
+            cache[event["id"]] = event["body"]  # expect: LAM201
+            return len(cache)
+    """,
     # red team 8, b29: the partial keeps `delete=False` for every call
     "temporary_file_kept_by_a_partial_with_delete_false": """
         import functools
@@ -806,6 +815,15 @@ INVALID = {
 }
 
 VALID = {
+    "function_with_a_mutable_default_always_given_the_argument": """
+        def get_cache(store={}):
+            return store
+        def handler(event, context):
+            mine = {}
+            cache = get_cache(mine)
+            cache[event["id"]] = event["body"]
+            return len(cache)
+    """,
     "temporary_file_made_by_a_partial_that_deletes": """
         import functools
         import tempfile

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Function, iter_events
+from lambdalint.index.facts import Function, iter_events, may_call
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
@@ -159,3 +159,35 @@ def method_alias(project: "Project", canon: str) -> Optional[str]:
     if "()" in value or not paths.is_global(value) or not paths.split(value)[1]:
         return None
     return paths.join(value, segs)
+
+
+def unpassed_defaults(project: "Project", module: str, fn: Function) -> Dict[str, Optional[str]]:
+    """``$param`` -> the place of its mutable default (``app:get_cache.__defaults__.store``)
+    for each parameter of the module-level function ``fn`` that no call in the project
+    passes (by position, keyword or ``*args``): the object ``def`` made once is what
+    every call gets, so what ``fn`` returns of it is module state
+    (``def get_cache(store={}): return store``)."""
+    if not fn.defaults or fn.qualname != fn.name or fn.takes_receiver:
+        return {}
+    out: Dict[str, Optional[str]] = {}
+    for p, _made in fn.defaults:
+        if p in fn.params and not _passed_anywhere(project, module, fn, p):
+            out["$" + p] = paths.default_of(module, fn.qualname, p)
+    return out
+
+
+def _passed_anywhere(project: "Project", module: str, fn: Function, name: str) -> bool:
+    position = fn.params.index(name)
+    for facts in project.modules.values():
+        for caller in facts.functions.values():
+            if not may_call(caller, {fn.name}):
+                continue
+            for e in iter_events(caller.body):
+                if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != fn.name:
+                    continue
+                t = project.target(e.path)
+                if t is None or (t.module, t.qualname) != (module, fn.qualname):
+                    continue
+                if e.starred or len(e.args) > position or any(k == name for k, _ in e.kwargs):
+                    return True
+    return False

@@ -15,7 +15,7 @@ from typing import AbstractSet, Any, Dict, FrozenSet, Iterator, List, Optional, 
 from lambdalint.index.span import within
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
-from lambdalint.graph.accessors import returned_global, through_accessor
+from lambdalint.graph.accessors import returned_global, through_accessor, unpassed_defaults
 from lambdalint.graph.entry import bind_default_paths
 from lambdalint.graph.local_values import bind_arguments, held_by, returned_construction, through_instance, through_locals
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, classmethod_value, writes_class_state
@@ -359,7 +359,9 @@ class Project(MemoisedFactories, InstanceAttributes):
         self._returns[key] = None  # recursion guard
         fn = self.function(module, qualname)
         # `return cls._conn` in a classmethod names the class attribute
-        result = returned_global(fn, classmethod_receiver(module, fn), self.canonical) if fn is not None else None
+        # (and `return store` of `def get_cache(store={})` names the default `def` made)
+        result = returned_global(fn, {**unpassed_defaults(self, module, fn), **classmethod_receiver(module, fn)},
+                                 self.canonical) if fn is not None else None
         self._returns[key] = result
         return result
 
