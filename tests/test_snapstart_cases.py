@@ -1548,3 +1548,14 @@ def test_a_sqlalchemy_engine_alone_connects_on_first_use(tmp_path):
                 return conn.execute(text("select 1")).fetchone()
     """}
     assert found(tmp_path, files) == []
+
+
+def test_a_connection_handed_to_a_project_helper_counts_as_what_the_helper_does(tmp_path):
+    """Red team 9, o12: handing the connection to a helper is no read by itself; the
+    helper that pings it with `reconnect=True` refreshes it, one that queries it reads
+    it stale."""
+    helper = "def ensure_alive(conn):\n    conn.ping(reconnect=True)\n\n\ndef query(conn):\n    return conn.cursor()\n"
+    app = ("import pymysql\nfrom dbutil import {name}\n\ndb = pymysql.connect(host='h')\n\n\n"
+           "def handler(event, context):\n    {name}(db)\n    return db.cursor()\n")
+    assert found(tmp_path / "a", {"app.py": app.format(name="ensure_alive"), "dbutil.py": helper}) == []
+    assert found(tmp_path / "b", {"app.py": app.format(name="query"), "dbutil.py": helper}) == [("app.py", 4, "LAM402")]

@@ -244,7 +244,29 @@ class RestoreWalk(_SnapWalk):
         if id(events) not in self._blocks:
             self._blocks[id(events)] = events
             self._tests |= _tests(events) | self._shuffled(events)
-        return super().block(events, self.tagged(state, frame.trail), frame)
+        handed = self._handed_to_project(events, frame) - self._tests  # (taken back after the block)
+        self._tests |= handed
+        try:
+            return super().block(events, self.tagged(state, frame.trail), frame)
+        finally:
+            self._tests -= handed
+
+    def _handed_to_project(self, events: Sequence[Event], frame: Frame) -> Set[int]:
+        """The uses that only hand a value to project code (`ensure_alive(db)`): that
+        code is walked, and what it does with the value counts, not the handing over."""
+        out: Set[int] = set()
+        env = paths_only(frame.env)
+        for x in events:
+            if x.kind != "call" or not x.path:
+                continue
+            given = {a for a in (*x.args, *(v for _, v in x.kwargs)) if a}
+            if not given:
+                continue
+            target = self.project.target(x.path, env)
+            if target is None or target.kind not in ("function", "class") or not target.module:
+                continue
+            out |= {id(u) for u in events if u.kind == "use" and u.path in given and inside(u.span, x.span)}
+        return out
 
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
         kind = e.kind
@@ -276,7 +298,10 @@ class RestoreWalk(_SnapWalk):
                 self.stale_read(self.seeds[seed.name], state, frame, e)
         if not refreshed:
             self.read(e.path, state, frame, e, key=dict(e.consts).get("#0") if e.path and e.path.endswith(".get") else None)
-        for p in list(e.args) + [v for _, v in e.kwargs] + list(e.starred):
+        # handing a value to project code is no read by itself: that code is walked, and
+        # what it does with the value counts (`ensure_alive(db)` pings it, reconnecting)
+        project_code = target is not None and target.kind in ("function", "class") and bool(target.module)
+        for p in [] if project_code else list(e.args) + [v for _, v in e.kwargs] + list(e.starred):
             if p and refreshed and self.snapshot.resolve(p, frame.env) in refreshed:
                 continue  # `random.shuffle(REPLICAS)`: the call makes it again, whatever order it had
             self.read(p, state, frame, e, whole=True)
