@@ -20,6 +20,15 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # the slot `setdefault` gives is under a constant key: every caller shares it
+    "slot_under_a_constant_key_filled_from_the_request": """
+        CACHE = {}
+        def handler(event, context):
+            cfg = CACHE.setdefault("shared", {})
+            if event.get("user"):
+                cfg["user"] = event["user"]  # expect: LAM501
+            return {"user": cfg.get("user")}
+    """,
     # red team 8, b47: `|=` merges into the environment as `update` does
     "environ_merged_with_request_data_by_in_place_or": """
         import os
@@ -346,6 +355,18 @@ INVALID = {
 }
 
 VALID = {
+    # red team 9, o13: the slot is the tenant's own (a per-key cache)
+    "slot_of_the_requests_own_key_filled_from_the_request": """
+        CONFIG_CACHE = {}
+        def load_config(tenant):
+            return {"tenant": tenant, "limit": 10}
+        def handler(event, context):
+            tenant = event["tenant"]
+            cfg = CONFIG_CACHE.setdefault(tenant, {})
+            if "cfg" not in cfg:
+                cfg["cfg"] = load_config(tenant)
+            return CONFIG_CACHE[tenant]["cfg"]
+    """,
     "environ_merged_with_constants_by_in_place_or": """
         import os
         DEFAULTS = {"REGION": "eu-west-1"}

@@ -35,6 +35,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
+from lambdalint.index.span import within
 from lambdalint.graph.entry import entry_env
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, Target
@@ -404,6 +405,8 @@ class LeakInterpreter(Interpreter):
         root, segs = paths.split(target)
         if root[:1] in "$%" and not segs:
             frame.env[root] = self.taint.canon(e.value, frame)
+            if self.keyed_by_request(e, frame):
+                frame.env[root] = None  # `cfg = CACHE.setdefault(tenant, {})`: this caller's own slot
             if self.taint.value(e.value, e.span, frame, frame.done):
                 frame.tainted.add(root)
             else:
@@ -416,6 +419,18 @@ class LeakInterpreter(Interpreter):
         if not tainted and self.request_decides(e, frame):
             return self.write(state, place, True, DECIDED, e, frame)
         return self.write(state, place, tainted, "set", e, frame)
+
+    def keyed_by_request(self, e: Event, frame: Frame) -> bool:
+        """``cfg = CACHE.setdefault(event["tenant"], {})`` (or ``.get(...)``): the local is
+        the slot of the request's own key, as ``CACHE[event["tenant"]]`` is, so what is
+        written into it is served to that key's callers only (a per-key cache)."""
+        if not e.value or not e.value.endswith((".setdefault()", ".get()")):
+            return False
+        call = next((x for x in reversed(frame.done) if x.kind == "call" and x.path and within(x.span, e.span)
+                     and x.path.endswith((".setdefault", ".get"))), None)
+        if call is None or not call.args or call.args[0] is None:
+            return False
+        return self.taint.argument(call.args[0], call.span, frame, frame.done)
 
     def request_decides(self, e: Event, frame: Frame) -> bool:
         """``if event.get("admin"): IS_ADMIN = True``: the value is the same for every
