@@ -16,6 +16,29 @@ import pytest
 from helpers import expected_markers, found, lint
 
 INVALID = {
+    # red team 9, b07/b01: a hedged request takes the first answer; the others still run
+    "first_completed_future_taken_the_rest_left_running": """
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+        POOL = ThreadPoolExecutor(max_workers=8)
+        def fetch(region, key):
+            return {"region": region, "key": key}
+        def handler(event, context):
+            futs = [POOL.submit(fetch, r, event["key"]) for r in ("us-east-1", "eu-west-1")]  # expect: LAM303
+            done, not_done = wait(futs, return_when=FIRST_COMPLETED)
+            return done.pop().result()
+    """,
+    "first_completed_task_taken_the_rest_cancelled_by_asyncio_run": """
+        import asyncio
+        async def query(url, key):
+            await asyncio.sleep(0.1)
+            return {"url": url, "key": key}
+        async def main(event):
+            tasks = [asyncio.create_task(query(u, event["key"])) for u in ("r1", "r2")]  # expect: LAM301
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            return next(iter(done)).result()
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
     # red team 6, e01: a dataclass holds the child process, which nobody waits for
     "popen_held_in_a_dataclass_never_waited": """
         import subprocess
@@ -647,6 +670,34 @@ INVALID = {
 }
 
 VALID = {
+    "first_completed_future_taken_the_rest_cancelled": """
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+        POOL = ThreadPoolExecutor(max_workers=8)
+        def fetch(region, key):
+            return {"region": region, "key": key}
+        def handler(event, context):
+            futs = [POOL.submit(fetch, r, event["key"]) for r in ("us-east-1", "eu-west-1")]
+            done, not_done = wait(futs, return_when=FIRST_COMPLETED)
+            for f in not_done:
+                f.cancel()
+            wait(not_done)
+            return done.pop().result()
+    """,
+    "first_completed_task_taken_the_rest_awaited": """
+        import asyncio
+        async def query(url, key):
+            await asyncio.sleep(0.1)
+            return {"url": url, "key": key}
+        async def main(event):
+            tasks = [asyncio.create_task(query(u, event["key"])) for u in ("r1", "r2")]
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            return next(iter(done)).result()
+        def handler(event, context):
+            return asyncio.run(main(event))
+    """,
     "popen_held_in_a_dataclass_waited_through_its_field": """
         import subprocess
         from dataclasses import dataclass

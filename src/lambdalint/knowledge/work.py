@@ -102,6 +102,16 @@ class Collector:
                 out.append(name)
         return tuple(out)
 
+    def first_completed(self, args: Tuple[Optional[str], ...], kwargs: Mapping[str, Optional[str]],
+                        consts: Mapping[str, str]) -> bool:
+        """``return_when=FIRST_COMPLETED`` (by keyword or position): it returns once one
+        piece of work is done, and which one is not known."""
+        if "return_when" not in self.params:
+            return False
+        at = self.params.index("return_when")
+        given = kwargs.get("return_when") or consts.get("return_when") or (args[at] if len(args) > at else None)
+        return bool(given) and given.endswith("FIRST_COMPLETED")  # type: ignore[union-attr]
+
 
 @dataclass(frozen=True)
 class Runner:

@@ -728,7 +728,11 @@ class Calls:
                     s = (ran.falls or [s])[0]
                 if timed:
                     s = self.finish(s, [a for a in atoms if isinstance(a, int)], MAYBE)
-                out.append(self.set_result(s, frame, e, atoms))
+                # `done, pending = wait(fs, return_when=FIRST_COMPLETED)`: which one is done is
+                # not known, so what `done` holds finishes nothing; `pending` holds them all
+                # (cancelling or waiting for it finishes them)
+                slots = (EMPTY, atoms) if collector.first_completed(e.args, kwargs, consts) else None
+                out.append(self.set_result(s, frame, e, atoms, slots))
                 continue
             finished = self.await_atoms(s, atoms, frame, e)
             if not collector.iterated:
@@ -793,3 +797,4 @@ class Calls:
             return self.finish(s, ids)
         return Outcome([cancel(s) for s in body.falls], [(cancel(s), sp) for s, sp in body.returns],
                        [(cancel(s), sp) for s, sp in body.raises])
+
