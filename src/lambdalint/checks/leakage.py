@@ -29,7 +29,8 @@ from lambdalint.index.facts import Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
 from lambdalint.knowledge.context import load_context_catalog
-from lambdalint.model.leaks import DECIDED, ENVIRON, NAMESPACE, Read, Write, WriteShapes, leaks_of
+from lambdalint.model.leak_shapes import WriteShapes
+from lambdalint.model.leaks import DECIDED, ENVIRON, NAMESPACE, Read, Write, leaks_of
 
 RULES = (
     RuleInfo("LAM501", "request-data-in-module-state", ERROR,

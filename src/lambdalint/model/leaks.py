@@ -31,7 +31,7 @@ request), values that do not come from the request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -49,9 +49,11 @@ from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
 from lambdalint.model.binding import arguments, default_places, parameter_env, run_in_place
-from lambdalint.model.prepass import ShapePrepass
 from lambdalint.model.replay import replay_warm
 from lambdalint.model.steps import EXCEPT, Step
+
+if TYPE_CHECKING:
+    from lambdalint.model.leak_shapes import WriteShapes
 from lambdalint.model.taint import Taint, inside
 from lambdalint.model.walk import Walker
 
@@ -61,8 +63,8 @@ _VARS_CALL = "builtins.vars()"
 _REPLACES = frozenset({"set", DECIDED})
 _CONSTANTS = frozenset({"<const>", "builtins.True", "builtins.False"})
 # dict methods: which write, which reset, which read one slot
-_MERGES = frozenset({"update"})
-_SETDEFAULT = "setdefault"
+MERGES = frozenset({"update"})
+SETDEFAULT = "setdefault"
 _RESETS = frozenset({"clear"})
 _SLOT_RESETS = frozenset({"pop", "__delitem__"})
 _SLOT_READS = frozenset({"get", "pop", "__getitem__", "__contains__"})
@@ -90,7 +92,7 @@ class Frame(_LifetimeFrame):
     returns_tainted: bool = False
 
 
-__all__ = ["CLEAN", "CURRENT", "DECIDED", "ENVIRON", "NAMESPACE", "LeakInterpreter", "Read", "Write", "WriteShapes",
+__all__ = ["CLEAN", "CURRENT", "DECIDED", "ENVIRON", "NAMESPACE", "LeakInterpreter", "Read", "Write",
            "leaks_of", "slot_key", "under"]
 
 # methods of a mapping that give one of its slots back (the slot, not a copy)
@@ -518,9 +520,9 @@ class LeakInterpreter(Interpreter):
         tainted = self.taint.call(e, frame) or self.taint.span(e.span, frame, frame.done)
         if method in _RESETS and not e.args:
             return self.reset(state, place)
-        if method in _MERGES and self.made_by(place) in _SETS:
+        if method in MERGES and self.made_by(place) in _SETS:
             return state  # `SEEN.update(ids)`: a set filled with request data grows (LAM201's business)
-        if method in _MERGES:
+        if method in MERGES:
             keys = [k for k in (slot_key(v) for n, v in e.consts if n == "#0:key") if k]
             names = [name for name, _ in e.kwargs]
             if e.args and e.args[0] is None and not keys:
@@ -536,7 +538,7 @@ class LeakInterpreter(Interpreter):
             if method == "pop" and not e.stmt:  # `d.pop("k", None)` as a statement only removes
                 self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.pop({key})`")
             return self.reset(state, f"{place}[{key}]")
-        if method == _SETDEFAULT and key is not None:
+        if method == SETDEFAULT and key is not None:
             self.read(state, f"{place}[{key}]", e, frame, f"`{shown(place)}.setdefault({key}, ...)`")
             return self.write(state, f"{place}[{key}]", tainted, "setdefault", e, frame)
         if method in _SLOT_READS and key is not None and self.mapping(place):
@@ -758,30 +760,8 @@ class LeakInterpreter(Interpreter):
         return join(exits) if exits else state
 
 
-class WriteShapes(ShapePrepass):
-    """Can a handler reach anything that looks like a write of module state at all
-    (an assignment or item store that is not to a bare local name, a merge or a
-    logging-context verb, ``os.environ``)?"""
-
-    def __init__(self, project: Project, contexts: ContextCatalog) -> None:
-        verbs = set(_MERGES) | {_SETDEFAULT}
-        for k in contexts.kinds:
-            verbs |= set(k.set_keys) | {m for m, _ in k.set_key}
-        super().__init__(project, verbs)
-
-    def shaped(self, e: Event) -> bool:
-        if e.kind in ("assign", "augassign", "del") and e.path:
-            root, segs = paths.split(e.path)
-            return bool(segs) or root[:1] not in "$%"
-        return e.kind == "setitem"
-
-    def call_shaped(self, e: Event, last: str) -> bool:
-        # `setattr(State, "user", v)` is an attribute write (``lifetimes.setattr_assign``)
-        return last in self.verbs or bool(e.path and e.path.startswith(ENVIRON)) or e.path == "builtins.setattr"
-
-
 def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
-             shapes: WriteShapes, resources: Optional[Catalog] = None,
+             shapes: "WriteShapes", resources: Optional[Catalog] = None,
              dispatched: Optional[Set[Tuple[str, str]]] = None) -> List[Tuple[Write, Read]]:
     """Each write of request data to module state in invocation N of ``handler`` with
     the read in N+1 that gets it (``shapes``, shared by a run's handlers, skips those
