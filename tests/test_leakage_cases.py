@@ -20,6 +20,37 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # red team 9, b23: a class-level dict written through a fresh instance, under a key
+    # the method is given as a constant
+    "class_dict_written_through_a_fresh_instance_under_a_given_key": """
+        class RequestCache:
+            entries = {}
+            def remember(self, key, value):
+                self.entries[key] = value  # expect: LAM501
+            def recall(self, key):
+                return self.entries.get(key)
+        def handler(event, context):
+            cache = RequestCache()
+            if event.get("user"):
+                cache.remember("user", event["user"])
+            return {"user": cache.recall("user") or "anonymous"}
+    """,
+    # red team 9, b40: the module's dict handed to a helper that writes into it
+    "module_dict_written_by_a_helper_it_is_handed_to": {
+        "app.py": """
+            from state import STATE, remember
+            def handler(event, context):
+                token = event.get("headers", {}).get("authorization")
+                if token:
+                    remember(STATE, "token", token)
+                return {"auth": STATE.get("token")}
+        """,
+        "state.py": """
+            STATE = {}
+            def remember(store, key, value):
+                store[key] = value  # expect: LAM501
+        """,
+    },
     # the slot `setdefault` gives is under a constant key: every caller shares it
     "slot_under_a_constant_key_filled_from_the_request": """
         CACHE = {}
@@ -355,6 +386,15 @@ INVALID = {
 }
 
 VALID = {
+    "helper_given_the_module_dict_and_a_key_from_the_request": """
+        STATE = {}
+        def remember(store, key, value):
+            store[key] = value
+        def handler(event, context):
+            user = event["user"]
+            remember(STATE, user, event.get("prefs"))
+            return {"prefs": STATE.get(user)}
+    """,
     # red team 9, o13: the slot is the tenant's own (a per-key cache)
     "slot_of_the_requests_own_key_filled_from_the_request": """
         CONFIG_CACHE = {}

@@ -90,6 +90,8 @@ class Frame(_LifetimeFrame):
     conds: Tuple[str, ...] = ()
     keyed: int = 0  # inside a condition that compares module state with request data
     returns_tainted: bool = False
+    # parameters given a constant (``$key`` -> ``"user"``): a slot under such a key is that slot
+    constants: Dict[str, str] = field(default_factory=dict)
 
 
 __all__ = ["CLEAN", "CURRENT", "DECIDED", "ENVIRON", "NAMESPACE", "LeakInterpreter", "Read", "Write",
@@ -451,7 +453,7 @@ class LeakInterpreter(Interpreter):
         base = self.place_of(canon)
         if base is None:
             return state
-        keytext = dict(e.consts).get("keytext")
+        keytext = dict(e.consts).get("keytext") or (frame.constants.get(e.args[0] or "") if e.args else None)
         key = slot_key(keytext) if keytext else None
         tainted = self.taint.path(e.value, frame) or self.taint.span(e.span, frame, frame.done)
         if key is None and (base.endswith(":" + NAMESPACE) or base == ENVIRON):
@@ -532,7 +534,7 @@ class LeakInterpreter(Interpreter):
             for k in keys + [repr(n) for n in names]:
                 state = self.write(state, f"{place}[{k}]", tainted, "set", e, frame)
             return state
-        first = consts.get("#0") or consts.get("keytext")
+        first = consts.get("#0") or consts.get("keytext") or (frame.constants.get(e.args[0] or "") if e.args else None)
         key = slot_key(first) if first else None
         if method in _SLOT_RESETS and key is not None and self.mapping(place):
             if method == "pop" and not e.stmt:  # `d.pop("k", None)` as a statement only removes
@@ -750,7 +752,8 @@ class LeakInterpreter(Interpreter):
             tainted |= {"$" + p for p in (fn.params[1:] if fn.takes_receiver else fn.params)}
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
-                       on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed)
+                       on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed,
+                       constants=_constant_arguments(fn, e, frame))
         fall, returns = self.block(fn.body, state, callee)
         if callee.returns_tainted and e.path:
             canon = self.project.canonical(e.path, frame.env)
@@ -776,3 +779,20 @@ def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
     if not ran:
         return []
     return [(interp.writes[site], read) for site, read in interp.reads.items()]
+
+
+def _constant_arguments(fn: Function, e: Event, frame: Frame) -> Dict[str, str]:
+    """The callee's parameters the call gives a constant (its source text), or a
+    parameter of the caller that was given one (``remember(self, "user", v)``)."""
+    params = fn.params[1:] if fn.takes_receiver else fn.params
+    consts = dict(e.consts)
+    out: Dict[str, str] = {}
+    for i, (p, arg) in enumerate(zip(params, e.args)):
+        text = consts.get(f"#{i}") if arg is None else frame.constants.get(arg)
+        if text is not None:
+            out["$" + p] = text
+    for name, arg in e.kwargs:
+        text = consts.get(name) if arg is None else frame.constants.get(arg)
+        if text is not None and name in params:
+            out["$" + name] = text
+    return out
