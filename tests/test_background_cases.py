@@ -16,6 +16,16 @@ import pytest
 from helpers import expected_markers, found, lint
 
 INVALID = {
+    # red team 9, b32: Pool.imap hands every call to the workers; nothing reads the results
+    "pool_imap_results_never_read": """
+        from multiprocessing.pool import ThreadPool
+        POOL = ThreadPool(4)
+        def send(msg):
+            return msg
+        def handler(event, context):
+            POOL.imap_unordered(send, event["messages"])  # expect: LAM303
+            return {"statusCode": 202}
+    """,
     # red team 9, b07/b01: a hedged request takes the first answer; the others still run
     "first_completed_future_taken_the_rest_left_running": """
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -670,6 +680,15 @@ INVALID = {
 }
 
 VALID = {
+    "pool_imap_results_read": """
+        from multiprocessing.pool import ThreadPool
+        POOL = ThreadPool(4)
+        def send(msg):
+            return msg
+        def handler(event, context):
+            sent = list(POOL.imap_unordered(send, event["messages"]))
+            return {"sent": len(sent)}
+    """,
     "first_completed_future_taken_the_rest_cancelled": """
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
         POOL = ThreadPoolExecutor(max_workers=8)
