@@ -1559,3 +1559,16 @@ def test_a_connection_handed_to_a_project_helper_counts_as_what_the_helper_does(
            "def handler(event, context):\n    {name}(db)\n    return db.cursor()\n")
     assert found(tmp_path / "a", {"app.py": app.format(name="ensure_alive"), "dbutil.py": helper}) == []
     assert found(tmp_path / "b", {"app.py": app.format(name="query"), "dbutil.py": helper}) == [("app.py", 4, "LAM402")]
+
+
+def test_a_cursor_made_at_init_stays_the_snapshots_when_only_the_connection_is_remade(tmp_path):
+    """Red team 9, b21: the after-restore hook reconnects, but the cursor made at init
+    still belongs to the snapshot's connection; a hook that makes the cursor again too
+    leaves nothing stale."""
+    app = ("import psycopg2\nfrom snapshot_restore_py import register_after_restore\n\n"
+           "conn = psycopg2.connect('dbname=app')\nCUR = conn.cursor()\n\n\n"
+           "@register_after_restore\ndef _reconnect():\n    global conn, CUR\n"
+           "    conn = psycopg2.connect('dbname=app')\n{remake}\n\n"
+           "def handler(event, context):\n    CUR.execute('select 1')\n    return CUR.fetchone()\n")
+    assert found(tmp_path / "a", {"app.py": app.format(remake="")}) == [("app.py", 4, "LAM402")]
+    assert found(tmp_path / "b", {"app.py": app.format(remake="    CUR = conn.cursor()")}) == []

@@ -206,7 +206,9 @@ class RestoreWalk(_SnapWalk):
 
     def start(self) -> State:
         """Every captured value as the snapshot holds it."""
-        return {p: frozenset({(STALE, 0)}) for p in self.captured}
+        # (an object made from a connection at init, `CUR = conn.cursor()`, belongs to the
+        # snapshot's connection: reconnecting does not make it again; only re-making it does)
+        return {p: frozenset({(STALE, 0)}) for p in (*self.captured, *self.derived)}
 
     # --- stale tags --------------------------------------------------------------------
     def tag(self, trail: Tuple[Step, ...]) -> int:
@@ -272,7 +274,8 @@ class RestoreWalk(_SnapWalk):
         kind = e.kind
         if kind in ("assign", "setitem"):
             self.read(e.value, state, frame, e, whole=True)
-            state = self.refresh(state, self.refreshes(e, frame))
+            remade = {t for t in self.snapshot._targets(e, frame) if t in self.derived} if kind == "assign" else set()
+            state = self.refresh(state, self.refreshes(e, frame) | remade)
         elif kind == "use":
             if id(e) not in self._tests:
                 self.read(e.path, state, frame, e, key=dict(e.consts).get("keytext"))
@@ -378,9 +381,10 @@ class RestoreWalk(_SnapWalk):
             self.stale_read(self.derived[via], state, frame, e, via)
 
     def stale_read(self, path: str, state: State, frame: Frame, e: Event, through: str = "") -> None:
+        """``through``: the object made from ``path`` that was read; its own state decides."""
         if not self.recording or path in self.uses:
             return
-        shared = self.stale_trail(state.get(path, FRESH))
+        shared = self.stale_trail(state.get(through or path, FRESH))
         if shared is None:
             return
         trail = shared + tuple(s for s in frame.trail if s not in shared)
