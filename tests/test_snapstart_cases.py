@@ -1572,3 +1572,18 @@ def test_a_cursor_made_at_init_stays_the_snapshots_when_only_the_connection_is_r
            "def handler(event, context):\n    CUR.execute('select 1')\n    return CUR.fetchone()\n")
     assert found(tmp_path / "a", {"app.py": app.format(remake="")}) == [("app.py", 4, "LAM402")]
     assert found(tmp_path / "b", {"app.py": app.format(remake="    CUR = conn.cursor()")}) == []
+
+
+@pytest.mark.parametrize("cls, reported", [
+    # red team 9, b17: a dataclass field's default is evaluated once, with the class, at init
+    ("@dataclass\nclass Meta:\n    rid: str\n    node: str = f'node-{uuid.uuid4().hex[:8]}'\n", True),
+    ("class Meta:\n    node = uuid.uuid4().hex\n    def __init__(self, rid):\n        self.rid = rid\n", True),
+    # made per instance: by __init__, or by a default factory
+    ("class Meta:\n    node = uuid.uuid4().hex\n    def __init__(self, rid):\n"
+     "        self.rid = rid\n        self.node = uuid.uuid4().hex\n", False),
+    ("@dataclass\nclass Meta:\n    rid: str\n    node: str = field(default_factory=lambda: uuid.uuid4().hex)\n", False),
+])
+def test_a_class_attribute_made_at_init_read_through_a_fresh_instance(tmp_path, cls, reported):
+    app = ("import uuid\nfrom dataclasses import dataclass, field\n\n\n" + cls +
+           "\n\ndef handler(event, context):\n    meta = Meta(rid=context.aws_request_id)\n    return meta.node\n")
+    assert bool(found(tmp_path, {"app.py": app})) == reported

@@ -192,8 +192,9 @@ class Snapshot:
         An attribute of a module-level instance that only its class sets
         (``BACKOFF.rng`` for ``class Backoff: rng = random.Random()``) is the class's."""
         found = resolve(self.project, path, env)
-        if found is None or found == CONST or not paths.is_global(found) or not paths.split(found)[1]:
+        if found is None or found == CONST or found[:1] in "$%<" or not paths.split(found)[1]:
             return found
+        # (also a fresh instance's: `RequestMeta().node`, a class attribute no method sets)
         return self.class_attributes.through_instance(found) or found
 
     def init_assign(self, e: Event, frame: Frame, state: _Init) -> None:
