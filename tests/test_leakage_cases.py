@@ -20,6 +20,27 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # red team 9, b24: a child logger shares its parent's keys (Powertools' formatter)
+    "key_appended_on_a_child_logger_in_a_helper": {
+        "app.py": """
+            from aws_lambda_powertools import Logger
+            from auth import authorize
+            logger = Logger(service="orders")
+            @logger.inject_lambda_context
+            def handler(event, context):
+                authorize(event)
+                logger.info("order received")
+                return {"statusCode": 200}
+        """,
+        "auth.py": """
+            from aws_lambda_powertools import Logger
+            log = Logger(service="orders", child=True)
+            def authorize(event):
+                claims = event.get("requestContext", {}).get("authorizer", {})
+                if "sub" in claims:
+                    log.append_keys(user_id=claims["sub"])  # expect: LAM502
+        """,
+    },
     # red team 9, b23: a class-level dict written through a fresh instance, under a key
     # the method is given as a constant
     "class_dict_written_through_a_fresh_instance_under_a_given_key": """
@@ -386,6 +407,26 @@ INVALID = {
 }
 
 VALID = {
+    "key_appended_on_a_child_logger_cleared_by_the_parent": {
+        "app.py": """
+            from aws_lambda_powertools import Logger
+            from auth import authorize
+            logger = Logger(service="orders")
+            @logger.inject_lambda_context(clear_state=True)
+            def handler(event, context):
+                authorize(event)
+                logger.info("order received")
+                return {"statusCode": 200}
+        """,
+        "auth.py": """
+            from aws_lambda_powertools import Logger
+            log = Logger(service="orders", child=True)
+            def authorize(event):
+                claims = event.get("requestContext", {}).get("authorizer", {})
+                if "sub" in claims:
+                    log.append_keys(user_id=claims["sub"])
+        """,
+    },
     "helper_given_the_module_dict_and_a_key_from_the_request": """
         STATE = {}
         def remember(store, key, value):

@@ -127,3 +127,21 @@ def default_places(project, module: str, fn: Function, e: Optional[Event],
         if "$" + p not in passed and out.get("$" + p) is None:
             out["$" + p] = paths.default_of(module, fn.qualname, p)
     return out
+
+
+def constant_arguments(fn: Function, e: Event, given: Dict[str, str]) -> Dict[str, str]:
+    """The callee's parameters the call gives a constant (its source text), or a
+    parameter of the caller that was given one (``given``: the caller's own), as in
+    ``remember(self, "user", v)``."""
+    params = fn.params[1:] if fn.takes_receiver else fn.params
+    consts = dict(e.consts)
+    out: Dict[str, str] = {}
+    for i, (p, arg) in enumerate(zip(params, e.args)):
+        text = consts.get(f"#{i}") if arg is None else given.get(arg)
+        if text is not None:
+            out["$" + p] = text
+    for name, arg in e.kwargs:
+        text = consts.get(name) if arg is None else given.get(arg)
+        if text is not None and name in params:
+            out["$" + name] = text
+    return out

@@ -43,12 +43,13 @@ from lambdalint.graph.routers import resolved_routes
 from lambdalint.graph.reach import is_stable
 from lambdalint.knowledge.context import EVERY_VARIABLE, ContextCatalog, ContextKind
 from lambdalint.knowledge.resources import Catalog, load_catalog
+from lambdalint.model.log_children import parent_logger
 from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAMESPACE, Read, Write, named, receiver,
                                           related, shown, slot_key, subscript_bases, under)
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
-from lambdalint.model.binding import arguments, default_places, parameter_env, run_in_place
+from lambdalint.model.binding import arguments, constant_arguments, default_places, parameter_env, run_in_place
 from lambdalint.model.replay import replay_warm
 from lambdalint.model.steps import EXCEPT, Step
 
@@ -233,7 +234,7 @@ class LeakInterpreter(Interpreter):
             if canon != ENVIRON and not canon.startswith(ENVIRON + "."):
                 return None
             root, segs = ENVIRON, paths.split("x" + canon[len(ENVIRON):])[1]
-        place = root
+        place = parent_logger(self.project, root) or root  # a Powertools child logger is its parent
         i = 0
         while i < len(segs):
             s = segs[i]
@@ -753,7 +754,7 @@ class LeakInterpreter(Interpreter):
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
                        on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed,
-                       constants=_constant_arguments(fn, e, frame))
+                       constants=constant_arguments(fn, e, frame.constants))
         fall, returns = self.block(fn.body, state, callee)
         if callee.returns_tainted and e.path:
             canon = self.project.canonical(e.path, frame.env)
@@ -780,19 +781,3 @@ def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
         return []
     return [(interp.writes[site], read) for site, read in interp.reads.items()]
 
-
-def _constant_arguments(fn: Function, e: Event, frame: Frame) -> Dict[str, str]:
-    """The callee's parameters the call gives a constant (its source text), or a
-    parameter of the caller that was given one (``remember(self, "user", v)``)."""
-    params = fn.params[1:] if fn.takes_receiver else fn.params
-    consts = dict(e.consts)
-    out: Dict[str, str] = {}
-    for i, (p, arg) in enumerate(zip(params, e.args)):
-        text = consts.get(f"#{i}") if arg is None else frame.constants.get(arg)
-        if text is not None:
-            out["$" + p] = text
-    for name, arg in e.kwargs:
-        text = consts.get(name) if arg is None else frame.constants.get(arg)
-        if text is not None and name in params:
-            out["$" + name] = text
-    return out
