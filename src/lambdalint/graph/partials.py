@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import replace
-from typing import TYPE_CHECKING, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, iter_events
@@ -52,6 +52,20 @@ def partial_made(project: "Project", gpath: str) -> Optional[Event]:
     return known[gpath]
 
 
+_NAMES: "weakref.WeakKeyDictionary[Project, FrozenSet[str]]" = weakref.WeakKeyDictionary()
+
+
+def _partial_names(project: "Project") -> FrozenSet[str]:
+    """The names of the module-level places some assignment binds to a ``partial(...)``
+    call (by the last part of its callee's path): the only calls ``unpartial`` rewrites."""
+    found = _NAMES.get(project)
+    if found is None:
+        found = _NAMES[project] = frozenset(
+            gpath.rsplit(":", 1)[-1] for gpath, bound in project.bindings.items()
+            if any(b.function == "<module>" and b.value and b.value.endswith("partial()") for b in bound))
+    return found
+
+
 def _is_partial(project: "Project", path: str) -> bool:
     target = project.target(path)
     return target is not None and target.kind == "external" and target.path == _PARTIAL
@@ -59,7 +73,9 @@ def _is_partial(project: "Project", path: str) -> bool:
 
 def partial_function(project: "Project", path: Optional[str]) -> Optional[str]:
     """The function a call of the module-level partial ``path`` runs (``app._save``)."""
-    canon = project.canonical(path) if path and path[:1] not in "$%<" else None
+    if not path or path[:1] in "$%<" or path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] not in _partial_names(project):
+        return None
+    canon = project.canonical(path)
     made = partial_made(project, canon) if canon is not None else None
     return made.args[0] if made is not None else None
 
@@ -70,6 +86,8 @@ def unpartial(project: "Project", e: Event) -> Event:
     (its keywords win over the partial's, as ``functools.partial`` does)."""
     if e.kind != "call" or not e.path or e.path[:1] in "$%<":
         return e
+    if e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] not in _partial_names(project):
+        return e  # (asked of every call a model walks: most name no partial)
     canon = project.canonical(e.path)
     made = partial_made(project, canon) if canon is not None else None
     if made is None:
