@@ -257,17 +257,23 @@ class RestoreWalk(_SnapWalk):
         """The uses that only hand a value to project code (`ensure_alive(db)`): that
         code is walked, and what it does with the value counts, not the handing over."""
         out: Set[int] = set()
+        uses: Dict[str, List[Event]] = {}
+        for u in events:
+            if u.kind == "use" and u.path:
+                uses.setdefault(u.path, []).append(u)
+        if not uses:
+            return out
         env = paths_only(frame.env)
         for x in events:
             if x.kind != "call" or not x.path:
                 continue
-            given = {a for a in (*x.args, *(v for _, v in x.kwargs)) if a}
+            given = {a for a in (*x.args, *(v for _, v in x.kwargs)) if a and a in uses}
             if not given:
                 continue
             target = self.project.target(x.path, env)
             if target is None or target.kind not in ("function", "class") or not target.module:
                 continue
-            out |= {id(u) for u in events if u.kind == "use" and u.path in given and inside(u.span, x.span)}
+            out |= {id(u) for a in given for u in uses[a] if inside(u.span, x.span)}
         return out
 
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
