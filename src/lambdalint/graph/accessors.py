@@ -15,6 +15,7 @@ re-creation of the connection when it is closed); a method is called, so its bod
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
@@ -176,18 +177,40 @@ def unpassed_defaults(project: "Project", module: str, fn: Function) -> Dict[str
     return out
 
 
+_CALLERS: "weakref.WeakKeyDictionary[Project, Dict[str, List[Function]]]" = weakref.WeakKeyDictionary()
+
+
+def _callers(project: "Project", name: str) -> List[Function]:
+    """The functions of the project that may call something named ``name`` (from their
+    summaries; those without one may call anything). Indexed once per project: asked for
+    every function with a mutable default whose result is looked up."""
+    index = _CALLERS.get(project)
+    if index is None:
+        index = {}
+        unknown: List[Function] = []
+        for facts in project.modules.values():
+            for caller in facts.functions.values():
+                if caller.called is None:
+                    unknown.append(caller)
+                    continue
+                for c in {c.rsplit(":", 1)[-1].rsplit(".", 1)[-1] for c in caller.called}:
+                    index.setdefault(c, []).append(caller)
+        index[""] = unknown
+        _CALLERS[project] = index
+    return index.get(name, []) + index[""]
+
+
 def _passed_anywhere(project: "Project", module: str, fn: Function, name: str) -> bool:
     position = fn.params.index(name)
-    for facts in project.modules.values():
-        for caller in facts.functions.values():
-            if not may_call(caller, {fn.name}):
+    for caller in _callers(project, fn.name):
+        if not may_call(caller, {fn.name}):
+            continue
+        for e in iter_events(caller.body):
+            if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != fn.name:
                 continue
-            for e in iter_events(caller.body):
-                if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != fn.name:
-                    continue
-                t = project.target(e.path)
-                if t is None or (t.module, t.qualname) != (module, fn.qualname):
-                    continue
-                if e.starred or len(e.args) > position or any(k == name for k, _ in e.kwargs):
-                    return True
+            t = project.target(e.path)
+            if t is None or (t.module, t.qualname) != (module, fn.qualname):
+                continue
+            if e.starred or len(e.args) > position or any(k == name for k, _ in e.kwargs):
+                return True
     return False
