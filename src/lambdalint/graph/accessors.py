@@ -180,7 +180,7 @@ def unpassed_defaults(project: "Project", module: str, fn: Function) -> Dict[str
 _CALLERS: "weakref.WeakKeyDictionary[Project, Dict[str, List[Function]]]" = weakref.WeakKeyDictionary()
 
 
-def _callers(project: "Project", name: str) -> List[Function]:
+def callers(project: "Project", name: str) -> List[Function]:
     """The functions of the project that may call something named ``name`` (from their
     summaries; those without one may call anything). Indexed once per project: asked for
     every function with a mutable default whose result is looked up."""
@@ -202,7 +202,7 @@ def _callers(project: "Project", name: str) -> List[Function]:
 
 def _passed_anywhere(project: "Project", module: str, fn: Function, name: str) -> bool:
     position = fn.params.index(name)
-    for caller in _callers(project, fn.name):
+    for caller in callers(project, fn.name):
         if not may_call(caller, {fn.name}):
             continue
         for e in iter_events(caller.body):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
+from lambdalint.graph.accessors import callers
 from lambdalint.graph.fields import field_factories
 from lambdalint.index import paths
 from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events, may_call
@@ -218,26 +219,25 @@ class InstanceAttributes:
         position = init.params[1:].index(name)
         last = cls[1].rsplit(".", 1)[-1]
         held: Set[str] = set()
-        for facts in self.modules.values():
-            for fn in facts.functions.values():
-                if not may_call(fn, {last}):
+        for fn in callers(self, last):  # type: ignore[arg-type]
+            if not may_call(fn, {last}):
+                continue
+            for e in iter_events(fn.body):
+                if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
                     continue
-                for e in iter_events(fn.body):
-                    if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
-                        continue
-                    t = self.target(e.path)
-                    if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
-                        continue
-                    if e.starred:
-                        return None
-                    given = dict(e.kwargs).get(name) if any(k == name for k, _ in e.kwargs) else \
-                        e.args[position] if len(e.args) > position else None
-                    canon = self.canonical(given) if given and given[:1] not in "$%<" else None
-                    if canon is None or not paths.is_global(canon) or "()" in canon:
-                        return None
-                    held.add(canon)
-                    if len(held) > 1:
-                        return None
+                t = self.target(e.path)
+                if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
+                    continue
+                if e.starred:
+                    return None
+                given = dict(e.kwargs).get(name) if any(k == name for k, _ in e.kwargs) else \
+                    e.args[position] if len(e.args) > position else None
+                canon = self.canonical(given) if given and given[:1] not in "$%<" else None
+                if canon is None or not paths.is_global(canon) or "()" in canon:
+                    return None
+                held.add(canon)
+                if len(held) > 1:
+                    return None
         return next(iter(held)) if held else None
 
     def _tells_apart(self, cls: Tuple[str, str], init: Function, attribute: str, param: str, other: str) -> bool:
