@@ -16,6 +16,26 @@ import pytest
 from helpers import expected_markers, found, lint
 
 INVALID = {
+    # red team 9, b08/b09: a synchronous caller given an async def drops its coroutine
+    "async_function_as_a_thread_target": """
+        import threading
+        async def notify(user_id):
+            print("notify", user_id)
+        def handler(event, context):
+            t = threading.Thread(target=notify, args=(event["user"],))  # expect: LAM304
+            t.start()
+            t.join()
+            return {"statusCode": 200}
+    """,
+    "async_function_submitted_to_an_executor": """
+        from concurrent.futures import ThreadPoolExecutor
+        async def notify(user_id):
+            print("notify", user_id)
+        def handler(event, context):
+            with ThreadPoolExecutor() as pool:
+                pool.submit(notify, event["user"]).result()  # expect: LAM304
+            return {"statusCode": 200}
+    """,
     # red team 9, b32: Pool.imap hands every call to the workers; nothing reads the results
     "pool_imap_results_never_read": """
         from multiprocessing.pool import ThreadPool
@@ -680,6 +700,30 @@ INVALID = {
 }
 
 VALID = {
+    "sync_wrapper_running_the_coroutine_as_a_thread_target": """
+        import asyncio
+        import threading
+        async def notify(user_id):
+            print("notify", user_id)
+        def run_notify(user_id):
+            asyncio.run(notify(user_id))
+        def handler(event, context):
+            t = threading.Thread(target=run_notify, args=(event["user"],))
+            t.start()
+            t.join()
+            return {"statusCode": 200}
+    """,
+    "async_record_handler_given_to_the_async_batch_processor": """
+        import asyncio
+        from aws_lambda_powertools.utilities.batch import (AsyncBatchProcessor, EventType,
+                                                            async_process_partial_response)
+        processor = AsyncBatchProcessor(event_type=EventType.SQS)
+        async def record_handler(record):
+            return record.body
+        def handler(event, context):
+            return async_process_partial_response(event=event, record_handler=record_handler,
+                                                  processor=processor, context=context)
+    """,
     "pool_imap_results_read": """
         from multiprocessing.pool import ThreadPool
         POOL = ThreadPool(4)

@@ -23,6 +23,7 @@ from lambdalint.checks.trail import path_places
 from lambdalint.checks.finishing import edits_before_exits, exits_in_finally, finishing_lines
 from lambdalint.model.work import Exit, Finding, Interpreter, Item, Rearming, common_trail
 from lambdalint.model.work.state import RunCtx, owned_by
+from lambdalint.model.work.sync_callers import DroppedCoroutine, dropped_coroutines
 from lambdalint.report.diagnostics import (
     DISPLAY_ONLY, ERROR, IMPORT, INVOCATION, NEXT, NOTE, SAFE, UNSAFE, Diagnostic, Edit, Fix, Label, span_text,
 )
@@ -136,7 +137,31 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
             notes=tuple(story.notes),
             phase=story.phase,
         ))
+    diagnostics.extend(_dropped_coroutines(project, catalog, ctx.handlers))
     return diagnostics
+
+
+def _dropped_coroutines(project: Project, catalog, handlers: Sequence[Handler]) -> List[Diagnostic]:
+    """LAM304 for an ``async def`` handed to a library call that calls it synchronously."""
+    found: Dict[Tuple[str, Span], Tuple[DroppedCoroutine, List[str]]] = {}
+    for handler in handlers:
+        for d in dropped_coroutines(project, catalog, handler):
+            found.setdefault((d.module, d.span), (d, []))[1].append(handler.qualname)
+    out = []
+    for (module, span), (d, names) in found.items():
+        function = d.function.rsplit(".", 1)[-1]
+        caller = d.caller.replace("()", "").rsplit(".", 1)[-1]
+        message = fit(f"`{function}` is an `async def` that `{caller}` calls without awaiting: its body never runs",
+                      f"`{function}` is an `async def` that `{caller}` never awaits")
+        advice = (f"Hand it a plain function that runs the coroutine (`lambda *a: asyncio.run({function}(*a))`), "
+                  f"or await `{function}(...)` in async code")
+        out.append(Diagnostic("LAM304", _NAMES["LAM304"], message, project.modules[module].path, span, ERROR,
+                              fix=Fix(advice, DISPLAY_ONLY), handlers=tuple(names),
+                              label=f"`{caller}` calls `{function}` and drops the coroutine",
+                              notes=(f"`{d.caller.replace('()', '')}` calls the function it is given and does not await "
+                                     "what it returns: the coroutine is never awaited (Python warns 'coroutine ... was "
+                                     "never awaited'), so nothing in its body runs",)))
+    return out
 
 
 def _ended_with_their_owner(project: Project, findings: Sequence[Finding]) -> Dict[int, Finding]:

@@ -141,6 +141,17 @@ class _Patterns:
 
 
 @dataclass(frozen=True)
+class SyncCaller:
+    """A library call that calls a function it is given synchronously and drops what it
+    returns (``threading.Thread(target=f)``, ``executor.submit(f)``): given an
+    ``async def``, it makes a coroutine that is never awaited."""
+
+    calls: Tuple[str, ...]
+    position: Optional[int]  # where the function is passed by position
+    keyword: str  # or by keyword
+
+
+@dataclass(frozen=True)
 class WorkCatalog:
     kinds: Tuple[WorkKind, ...]
     runners: Tuple[Runner, ...]
@@ -155,6 +166,7 @@ class WorkCatalog:
     containers: Tuple[str, ...]
     store_methods: Tuple[str, ...]
     read_methods: Tuple[str, ...]
+    sync_callers: Tuple[SyncCaller, ...] = ()
 
     def __post_init__(self) -> None:
         cache: Dict[str, _Patterns] = {}
@@ -166,6 +178,13 @@ class WorkCatalog:
         object.__setattr__(self, "_runner_patterns", [(r, _Patterns(r.calls)) for r in self.runners])
         object.__setattr__(self, "_collector_patterns", [(c, _Patterns(c.calls)) for c in self.collectors])
         object.__setattr__(self, "_source_patterns", [(s, _Patterns(s.calls)) for s in self.sources])
+        object.__setattr__(self, "_sync_patterns", [(c, _Patterns(c.calls)) for c in self.sync_callers])
+
+    def sync_caller_for(self, path: Optional[str]) -> Optional[SyncCaller]:
+        for caller, pats in self._sync_patterns:  # type: ignore[attr-defined]
+            if pats.match(path):
+                return caller
+        return None
 
     def _is(self, group: str, path: Optional[str]) -> bool:
         return self._patterns[group].match(path)  # type: ignore[attr-defined]
@@ -327,7 +346,7 @@ def _work(data: Any, source: str, number: int) -> WorkKind:
 
 def parse_work_catalog(data: Mapping[str, Any], source: str) -> WorkCatalog:
     top = _Table(data, source, "top level", ("work", "runner", "loops", "collector", "scoped", "coroutines",
-                                             "source", "values"))
+                                             "source", "values", "sync-caller"))
 
     def array(key: str) -> List[Any]:
         value = data.get(key, [])
@@ -361,6 +380,10 @@ def parse_work_catalog(data: Mapping[str, Any], source: str) -> WorkCatalog:
             if k not in names:
                 raise t.error(f"kind {k!r} is not the name of a [[work]] table")
         sources.append(Source(t.strings("calls", paths=True), wanted))
+    sync_callers = []
+    for i, d in enumerate(array("sync-caller"), 1):
+        t = _Table(d, source, f"sync-caller #{i}", ("calls", "position", "keyword"))
+        sync_callers.append(SyncCaller(t.strings("calls", paths=True), _index(t, "position"), t.string("keyword", "")))
     loops = _Table(data.get("loops", {}), source, "[loops]", ("persistent",))
     scoped = _Table(data.get("scoped", {}), source, "[scoped]", ("calls",))
     coroutines = _Table(data.get("coroutines", {}), source, "[coroutines]", ("calls", "decorators"))
@@ -380,6 +403,7 @@ def parse_work_catalog(data: Mapping[str, Any], source: str) -> WorkCatalog:
         containers=values.strings("containers", paths=True),
         store_methods=values.strings("store-methods"),
         read_methods=values.strings("read-methods"),
+        sync_callers=tuple(sync_callers),
     )
 
 
