@@ -465,6 +465,45 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # precision 9, a03/a19: the unit of work closes only what it owns (a flag it is given)
+    "unit_of_work_closes_only_a_connection_it_owns": """
+        import sqlite3
+        CONN = sqlite3.connect("/tmp/ledger.db")
+        class UnitOfWork:
+            def __init__(self, conn, owns=False):
+                self.conn = conn
+                self.owns = owns
+            def __enter__(self):
+                return self
+            def __exit__(self, exc_type, exc, tb):
+                self.conn.commit()
+                if self.owns:
+                    self.conn.close()
+        def handler(event, context):
+            with UnitOfWork(CONN, owns=False) as uow:
+                uow.conn.execute("INSERT INTO ledger VALUES (?)", (event["k"],))
+            return {"ok": True}
+    """,
+    # a classmethod makes one with a connection of its own: which one `__exit__` closes
+    # is not known (silent)
+    "unit_of_work_also_made_by_a_classmethod_with_its_own_connection": """
+        import sqlite3
+        CONN = sqlite3.connect("/tmp/ledger.db")
+        class UnitOfWork:
+            def __init__(self, conn):
+                self.conn = conn
+            @classmethod
+            def fresh(cls):
+                return cls(sqlite3.connect("/tmp/ledger.db"))
+            def __enter__(self):
+                return self
+            def __exit__(self, exc_type, exc, tb):
+                self.conn.close()
+        def handler(event, context):
+            with UnitOfWork(CONN) as uow:
+                uow.conn.execute("SELECT 1")
+            return {"ok": True}
+    """,
     "partial_given_a_connection_made_per_call": """
         import functools
         import sqlite3

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from lambdalint.graph.accessors import callers
+from lambdalint.graph.class_state import is_classmethod
 from lambdalint.graph.fields import field_factories
 from lambdalint.index import paths
 from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events, may_call
@@ -218,16 +219,26 @@ class InstanceAttributes:
             return None
         position = init.params[1:].index(name)
         last = cls[1].rsplit(".", 1)[-1]
+        if self._flag_tested(cls, init, name):
+            return None  # `if self.owns: self.conn.close()`: the class tells what it was given apart
         held: Set[str] = set()
-        for fn in callers(self, last):  # type: ignore[arg-type]
-            if not may_call(fn, {last}):
+        facts = self.modules[cls[0]]
+        # (a classmethod's `cls(...)` makes one too)
+        made_in_class = [fn for fn in facts.functions.values() if fn.class_name == last and fn.params
+                         and is_classmethod(fn)]
+        for fn in [*callers(self, last), *made_in_class]:  # type: ignore[arg-type]
+            if fn not in made_in_class and not may_call(fn, {last}):
                 continue
+            receiver = "$" + fn.params[0] if fn in made_in_class else None
             for e in iter_events(fn.body):
-                if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
+                if e.kind != "call" or not e.path:
                     continue
-                t = self.target(e.path)
-                if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
-                    continue
+                if e.path != receiver:
+                    if e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
+                        continue
+                    t = self.target(e.path)
+                    if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
+                        continue
                 if e.starred:
                     return None
                 given = dict(e.kwargs).get(name) if any(k == name for k, _ in e.kwargs) else \
@@ -239,6 +250,25 @@ class InstanceAttributes:
                 if len(held) > 1:
                     return None
         return next(iter(held)) if held else None
+
+    def _flag_tested(self, cls: Tuple[str, str], init: Function, name: str) -> bool:
+        """Whether ``__init__`` keeps another parameter that a method of the class tests
+        (``self.owns = owns``, then ``if self.owns: self.conn.close()``)."""
+        me = "$" + init.params[0]
+        flags = {e.path for e in iter_events(init.body) if e.kind == "assign" and e.path and e.path.startswith(me + ".")
+                 and e.value and e.value[:1] == "$" and "." not in e.value and e.value != "$" + name
+                 and e.value[1:] in init.params[1:]}
+        if not flags:
+            return False
+        last = cls[1].rsplit(".", 1)[-1]
+        for fn in self.modules[cls[0]].functions.values():
+            if fn.class_name != last or not fn.params:
+                continue
+            own = "$" + fn.params[0]
+            tested = {own + f[len(me):] for f in flags}
+            if any(tested & set(e.test) for e in iter_events(fn.body) if e.kind == "if"):
+                return True
+        return False
 
     def _tells_apart(self, cls: Tuple[str, str], init: Function, attribute: str, param: str, other: str) -> bool:
         """Whether ``cls`` keeps track of which of the two its attribute holds (``_fallback``)."""
