@@ -465,6 +465,53 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # precision 9, a08/a21: the singleton is closed and forgotten; the getter makes a new one
+    "classmethod_singleton_closed_and_reset": """
+        import sqlite3
+        class Db:
+            _inst = None
+            def __init__(self):
+                self.conn = sqlite3.connect("/tmp/app.db")
+            @classmethod
+            def instance(cls):
+                if cls._inst is None:
+                    cls._inst = cls()
+                return cls._inst
+            @classmethod
+            def reset(cls):
+                if cls._inst is not None:
+                    cls._inst.conn.close()
+                    cls._inst = None
+        def handler(event, context):
+            try:
+                db = Db.instance()
+                return db.conn.execute("SELECT ?", (event.get("n", 0),)).fetchone()
+            except sqlite3.DatabaseError:
+                Db.reset()
+                raise
+    """,
+    "classmethod_singleton_swapped_out_then_closed": """
+        import sqlite3
+        class Db:
+            _inst = None
+            def __init__(self):
+                self.conn = sqlite3.connect("/tmp/app.db")
+            @classmethod
+            def instance(cls):
+                if cls._inst is None:
+                    cls._inst = cls()
+                return cls._inst
+            @classmethod
+            def reset(cls):
+                inst, cls._inst = cls._inst, None
+                if inst is not None:
+                    inst.conn.close()
+        def handler(event, context):
+            try:
+                return Db.instance().conn.execute("SELECT 1").fetchone()
+            finally:
+                Db.reset()
+    """,
     # precision 9, a03/a19: the unit of work closes only what it owns (a flag it is given)
     "unit_of_work_closes_only_a_connection_it_owns": """
         import sqlite3

@@ -136,6 +136,7 @@ class Interpreter(Walker):
     def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
         self.project = project
         self.tracked = tracked
+        self._held: Dict[str, List[str]] = {}
         self.sites: List[Site] = []
         self._site_ids: Dict[Tuple[str, Span, str], int] = {}
         self.uses: Dict[int, Use] = {}
@@ -459,6 +460,18 @@ class Interpreter(Walker):
             # `CONNS = {}` (with `global CONNS`): the container is a new one, its slots gone
             return removed_slot(state, canon + SLOT)
         t, rest = self.split_tracked(canon)
+        if t is None and canon is not None and self.held_by(canon):
+            # `cls._inst = None` (or `cls._inst = cls()`): the object that holds a tracked
+            # resource is gone (a lazy getter makes a new one), or is a new one with its own;
+            # a local bound to it before holds the old one (`inst, cls._inst = cls._inst, None`)
+            for name, value in list(frame.env.items()):
+                if name[:1] == "%" and value is not None and (value == canon or value.startswith(canon + ".")):
+                    frame.env[name] = None
+            for child in self.held_by(canon):
+                previous = [site for status, site in state.get(child, (LIVE,)) if status != "live"]
+                state = with_status(state, child, frozenset(("none", x) for x in previous) or frozenset({("none", -1)})
+                                    if e.value == "None" else frozenset({LIVE}))
+            return state
         if t is None or rest:
             return state
         # `old = conn; conn = connect(...); old.close()`: a local bound to the global before
@@ -470,6 +483,15 @@ class Interpreter(Walker):
             previous = [site for status, site in state.get(t.path, (LIVE,)) if status != "live"]
             return with_status(state, t.path, frozenset(("none", s) for s in previous) or frozenset({("none", -1)}))
         return with_status(state, t.path, frozenset({LIVE}))
+
+    def held_by(self, holder: str) -> List[str]:
+        """The tracked resources reached through the module-level object ``holder``
+        (``app:Db._inst.conn`` for ``app:Db._inst``)."""
+        found = self._held.get(holder)
+        if found is None:
+            found = self._held[holder] = [p for p in self.tracked if p.startswith(holder + ".")] \
+                if paths.is_global(holder) else []
+        return found
 
     def set_slot(self, e: Event, state: State, frame: Frame) -> State:
         """``CONNS[k] = connect()``: a value put in the slot (all keys are one slot)."""
@@ -546,9 +568,13 @@ class Interpreter(Walker):
         """The tracked resources a condition tests: (tests for None, tests liveness)."""
         out: Dict[str, Tuple[bool, bool]] = {}
         for p in e.none_tests:
-            t, rest = self.split_tracked(self.project.canonical(p, frame.env))
+            canon = self.project.canonical(p, frame.env)
+            t, rest = self.split_tracked(canon)
             if t is not None and not rest:
                 out[t.path] = (True, False)
+            elif t is None and canon is not None:
+                for child in self.held_by(canon):  # `if cls._inst is None: cls._inst = cls()`
+                    out[child] = (True, False)
         for _, container, _ in e.members:  # `if name not in CONNS:` tests for a slot removed
             if container != "<const>":
                 canon = self.project.canonical(container, frame.env)
