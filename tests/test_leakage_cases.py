@@ -407,6 +407,18 @@ INVALID = {
 }
 
 VALID = {
+    # precision 9, f03: the helper writes the slot before anything reads it; handing the
+    # dict to it is no read
+    "module_dict_handed_to_a_helper_that_writes_it_first": """
+        STATE = {}
+        def remember(store, key, value):
+            store[key] = value
+        def _greeting():
+            return f"hello {STATE['user']}"
+        def handler(event, context):
+            remember(STATE, "user", event["user"])
+            return {"msg": _greeting()}
+    """,
     "key_appended_on_a_child_logger_cleared_by_the_parent": {
         "app.py": """
             from aws_lambda_powertools import Logger

@@ -7,10 +7,11 @@ path without its last segment), unless the function is a staticmethod.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
+from lambdalint.index.span import within
 from lambdalint.graph.entry import bind_default_paths
 from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env  # noqa: F401 - run_in_place re-exported
 
@@ -144,4 +145,28 @@ def constant_arguments(fn: Function, e: Event, given: Dict[str, str]) -> Dict[st
         text = consts.get(name) if arg is None else given.get(arg)
         if text is not None and name in params:
             out["$" + name] = text
+    return out
+
+
+def uses_handed_to_project(project, events: Sequence[Event], env: Dict[str, Optional[str]]) -> Set[int]:
+    """The ids of the ``use`` events of ``events`` that only hand a value to project code
+    (``ensure_alive(db)``, ``remember(STATE, "user", v)``): that code is walked, and
+    what it does with the value counts, not the handing over."""
+    out: Set[int] = set()
+    uses: Dict[str, List[Event]] = {}
+    for u in events:
+        if u.kind == "use" and u.path:
+            uses.setdefault(u.path, []).append(u)
+    if not uses:
+        return out
+    for x in events:
+        if x.kind != "call" or not x.path:
+            continue
+        given = {a for a in (*x.args, *(v for _, v in x.kwargs)) if a and a in uses}
+        if not given:
+            continue
+        target = project.target(x.path, env)
+        if target is None or target.kind not in ("function", "class") or not target.module:
+            continue
+        out |= {id(u) for a in given for u in uses[a] if within(u.span, x.span)}
     return out

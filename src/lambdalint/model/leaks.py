@@ -49,6 +49,7 @@ from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAME
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
+from lambdalint.model.binding import uses_handed_to_project
 from lambdalint.model.binding import arguments, constant_arguments, default_places, parameter_env, run_in_place
 from lambdalint.model.replay import replay_warm
 from lambdalint.model.steps import EXCEPT, Step
@@ -161,7 +162,8 @@ class LeakInterpreter(Interpreter):
     # --- the walk's hooks: what a block, a decision and an arm of an `if` keep ----------
     def entering_block(self, events: Sequence[Event], frame: Frame):  # type: ignore[override]
         saved = frame.done, frame.skipped
-        frame.done, frame.skipped = [], subscript_bases(events)
+        # (a value handed to project code is read by what that code does with it)
+        frame.done, frame.skipped = [], subscript_bases(events) | uses_handed_to_project(self.project, events, frame.env)
         return saved
 
     def leaving_block(self, frame: Frame, saved) -> None:  # type: ignore[override]

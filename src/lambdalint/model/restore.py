@@ -32,7 +32,7 @@ from lambdalint.graph.link import Target, iter_events
 from lambdalint.graph.routers import receiver, router_kind, routes
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
-from lambdalint.model.binding import callees
+from lambdalint.model.binding import callees, uses_handed_to_project
 from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame, Interpreter, State, join, with_status
 from lambdalint.model.steps import Step
@@ -246,35 +246,12 @@ class RestoreWalk(_SnapWalk):
         if id(events) not in self._blocks:
             self._blocks[id(events)] = events
             self._tests |= _tests(events) | self._shuffled(events)
-        handed = self._handed_to_project(events, frame) - self._tests  # (taken back after the block)
+        handed = uses_handed_to_project(self.project, events, paths_only(frame.env)) - self._tests  # (taken back after the block)
         self._tests |= handed
         try:
             return super().block(events, self.tagged(state, frame.trail), frame)
         finally:
             self._tests -= handed
-
-    def _handed_to_project(self, events: Sequence[Event], frame: Frame) -> Set[int]:
-        """The uses that only hand a value to project code (`ensure_alive(db)`): that
-        code is walked, and what it does with the value counts, not the handing over."""
-        out: Set[int] = set()
-        uses: Dict[str, List[Event]] = {}
-        for u in events:
-            if u.kind == "use" and u.path:
-                uses.setdefault(u.path, []).append(u)
-        if not uses:
-            return out
-        env = paths_only(frame.env)
-        for x in events:
-            if x.kind != "call" or not x.path:
-                continue
-            given = {a for a in (*x.args, *(v for _, v in x.kwargs)) if a and a in uses}
-            if not given:
-                continue
-            target = self.project.target(x.path, env)
-            if target is None or target.kind not in ("function", "class") or not target.module:
-                continue
-            out |= {id(u) for a in given for u in uses[a] if inside(u.span, x.span)}
-        return out
 
     def event(self, e: Event, state: State, frame: Frame):  # type: ignore[override]
         kind = e.kind
