@@ -49,8 +49,8 @@ from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAME
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
-from lambdalint.model.binding import uses_handed_to_project
-from lambdalint.model.binding import arguments, constant_arguments, default_places, parameter_env, run_in_place
+from lambdalint.model.binding import (arguments, constant_arguments, default_places, parameter_env, run_in_place,
+                                      uses_handed_to_project)
 from lambdalint.model.replay import replay_warm
 from lambdalint.model.steps import EXCEPT, Step
 
