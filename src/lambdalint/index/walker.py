@@ -14,6 +14,7 @@ from lambdalint.index.expressions import Expressions
 from lambdalint.index.module_containers import ModuleContainers
 from lambdalint.index.paths import redefined_key
 from lambdalint.index.lambdas import module_lambda
+from lambdalint.index.shapes import alternative, method_decorator, root_name
 from lambdalint.index.literals import (
     NO_SPAN, choice_of_constants, const_items, is_const, literal_consts, element_of, element_consts, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
     key_text, slice_emptied, text_kind, unpack_slots, viewed_call,
@@ -75,7 +76,7 @@ class Walker(ModuleContainers, Expressions):
         out: Dict[int, str] = {}
         for stmt in tree.body:
             if isinstance(stmt, cst.FunctionDef) and last.get(stmt.name.value) not in (None, id(stmt)) \
-                    and any(_method_decorator(d) for d in stmt.decorators):
+                    and any(method_decorator(d) for d in stmt.decorators):
                 out[id(stmt)] = redefined_key(stmt.name.value, self.span(stmt.name)[0])
         return out
 
@@ -301,7 +302,7 @@ class Walker(ModuleContainers, Expressions):
                 and not isinstance(value.left, cst.BooleanOperation) \
                 and isinstance(value.right, (cst.Call, cst.Name, cst.Attribute)):
             test_node, first, second = value.left, value.left, value.right
-        elif isinstance(value, cst.IfExp) and _alternative(value.body) and _alternative(value.orelse) \
+        elif isinstance(value, cst.IfExp) and alternative(value.body) and alternative(value.orelse) \
                 and any(isinstance(v, cst.Call) for v in (value.body, value.orelse)) and self.lasting(target):
             # `conn = psycopg2.connect(DSN) if DSN else None`: the `if` it means, the test
             # evaluated first, each alternative on its own branch
@@ -355,7 +356,7 @@ class Walker(ModuleContainers, Expressions):
                 isinstance(el, cst.StarredElement) for el in (*target.elements, *value.elements)):
             return False
         names = {el.value.value for el in target.elements if isinstance(el.value, cst.Name)}
-        if any(_root_name(el.value) in names for el in value.elements):
+        if any(root_name(el.value) in names for el in value.elements):
             return False  # `a, b = b, a`: a swap reads the old values, which paths cannot tell
         values = [self.value(el.value) for el in value.elements]  # all evaluated before any is bound
         for el, v, expr in zip(target.elements, values, value.elements):
@@ -747,13 +748,6 @@ class Walker(ModuleContainers, Expressions):
         return ((key,) if key is not None else ()), consts
 
 
-def _method_decorator(dec: cst.Decorator) -> bool:
-    """``@app.route(...)`` or ``@app.schedule``: a method of an object, the only
-    shape that registers a function on a router."""
-    expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
-    return isinstance(expr, cst.Attribute)
-
-
 # builtins whose result holds every element of their first argument
 _COPIES = frozenset({"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset"})
 _EXTENDING = (cst.BinaryOperation, cst.Call, cst.Dict, cst.List, cst.Tuple, cst.Set, cst.FormattedString)  # what `extends` looks at
@@ -789,16 +783,3 @@ _STATEMENTS: Dict[type, Callable[[Walker, cst.CSTNode], None]] = {
     cst.Import: Walker.stmt_import,
     cst.ImportFrom: Walker.stmt_import_from,
 }  # type: ignore[dict-item]
-
-
-def _root_name(node: cst.BaseExpression) -> Optional[str]:
-    """``conn`` for ``conn``, ``conn.x``, ``conn[0]``; None for anything else."""
-    while isinstance(node, (cst.Attribute, cst.Subscript)):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else None
-
-
-def _alternative(node: cst.BaseExpression) -> bool:
-    """An alternative of ``a if test else b`` that ``Walker.alternatives`` binds: a call,
-    a name, an attribute chain or a constant."""
-    return isinstance(node, (cst.Call, cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Float))
