@@ -234,4 +234,4 @@ def _through_receiver(written: str, obj: str) -> bool:
     first = written.split(".", 1)[0]
     # (only a short name: `handler.__self__.db` or a chain of attributes says less than `self.db`)
     return first in ("self", "cls") and "." in written and written != obj and not obj.startswith(first + ".") \
-        and obj.count(".") <= 1 and "__self__" not in obj
+        and obj.count(".") <= 2 and "__" not in obj
