@@ -24,10 +24,8 @@ SETTINGS = {"std": Settings(), "snap": Settings(snapstart=True), "mi": Settings(
 # still missed; the CHANGELOG names them
 MISSED = {
     "std/f5_mutable_default_leak_bad",  # a mutable default returned, then filled with request data
-    # not reported on purpose: a queue worker started at import (LAM302 leaves those alone),
-    # and the slower of two hedged requests left pending by wait(FIRST_COMPLETED)
+    # not reported on purpose: a queue worker started at import (LAM302 leaves those alone)
     "std/f3_queue_worker_bad",
-    "std/f3_first_completed_bad",
 }
 
 CASES = sorted(f"{p.parent.name}/{p.stem}" for p in DATA.glob("*/*.py"))
