@@ -700,6 +700,32 @@ INVALID = {
 }
 
 VALID = {
+    # precision 9, b08: a queue consumer started lazily, once, serves every invocation
+    # (as one started at import does); the handler waits for the queue
+    "queue_consumer_started_lazily_and_the_queue_joined": """
+        import queue
+        import threading
+        _Q = queue.Queue()
+        _worker = None
+        def _work():
+            while True:
+                item = _Q.get()
+                try:
+                    print(item)
+                finally:
+                    _Q.task_done()
+        def _ensure_worker():
+            global _worker
+            if _worker is None:
+                _worker = threading.Thread(target=_work, daemon=True)
+                _worker.start()
+        def handler(event, context):
+            _ensure_worker()
+            for rec in event["Records"]:
+                _Q.put(rec["body"])
+            _Q.join()
+            return {"n": len(event["Records"])}
+    """,
     "sync_wrapper_running_the_coroutine_as_a_thread_target": """
         import asyncio
         import threading

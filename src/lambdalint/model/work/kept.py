@@ -162,8 +162,31 @@ class Keeping:
         key = (loc, frame.stack, starts, handler)
         cache: Dict[tuple, bool] = self.__dict__.setdefault("_reused", {})  # one per interpreter
         if key not in cache:
-            cache[key] = any(self._reads(loc, starts, frame)) or any(self._reached_reads(loc, starts, handler))
+            cache[key] = any(self._reads(loc, starts, frame)) or any(self._reached_reads(loc, starts, handler)) \
+                or self._serves_a_queue(item_id)
         return cache[key]
+
+    def _serves_a_queue(self, item_id: int) -> bool:
+        """A thread whose target loops taking from a module-level object (``while True:
+        item = _Q.get()``): a worker that serves every invocation, as one started at
+        import is, not work the first one started for itself."""
+        project = self.project  # type: ignore[attr-defined]
+        item = self.items[item_id]  # type: ignore[attr-defined]
+        facts = project.modules.get(item.module)
+        made = next((e for fn in (facts.functions.values() if facts is not None else ())
+                     for e in iter_events(fn.body) if e.kind == "call" and e.span == item.span), None)
+        if made is None:
+            return False
+        given = dict(made.kwargs).get("target") or (made.args[1] if len(made.args) > 1 else None)
+        target = project.target(given) if given and given[:1] not in "$%" else None
+        fn = project.function(target.module, target.qualname) if target is not None and target.kind == "function" \
+            and target.module else None
+        for loop in (e for e in iter_events(fn.body) if e.kind == "loop") if fn is not None else ():
+            for e in iter_events(loop.body):
+                if e.kind == "call" and e.path and e.path.endswith(".get") and \
+                        paths.is_global(project.canonical(e.path[:-len(".get")]) or ""):
+                    return True
+        return False
 
     def _reads(self, loc: str, starts: FrozenSet[str], frame: Frame) -> Iterator[bool]:
         project = self.project  # type: ignore[attr-defined]
