@@ -15,6 +15,28 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 10, 18/w: `with db:` on an object another module made; its `__exit__` closes
+    "module_object_of_another_module_entered_by_with": {
+        "app.py": """
+            from infra.db import db
+            def handler(event, context):
+                with db as cur:
+                    cur.execute("INSERT INTO hits VALUES (%s)", (event["id"],))
+        """,
+        "infra/__init__.py": "",
+        "infra/db.py": """
+            import pymysql
+            class Database:
+                def __init__(self):
+                    self.conn = pymysql.connect(host="db", user="app", database="app")
+                def __enter__(self):
+                    return self.conn.cursor()
+                def __exit__(self, *exc):
+                    self.conn.commit()
+                    self.conn.close()  # expect: LAM101
+            db = Database()
+        """,
+    },
     # red team 8, b02: the partial holds the module's connection for `_save`
     "module_connection_bound_by_a_partial_and_closed": """
         import functools

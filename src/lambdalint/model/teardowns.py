@@ -30,7 +30,12 @@ class TeardownShapes(ShapePrepass):
         if e.kind == "del":
             return paths.is_global(e.path)
         return e.kind == "with" and any(ctx and (paths.is_global(ctx) or ctx.startswith("contextlib.closing")
-                                                 or ctx[:1] in "$%" or self._module_state(ctx)) for ctx, _ in e.items)
+                                                 or ctx[:1] in "$%" or self._module_state(ctx) or self._imported(ctx))
+                                        for ctx, _ in e.items)
+
+    def _imported(self, ctx: str) -> bool:
+        """``with db:`` where ``from infra.db import db``: a module-level object of another module."""
+        return "(" not in ctx and paths.is_global(self.project.canonical(ctx) or "")
 
     def _module_state(self, ctx: str) -> bool:
         """``with api_client() as c:`` where ``api_client`` is a memoised factory or a
