@@ -15,6 +15,56 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 10, 27/ad: a hand-written container: the repository made in its `__init__`
+    # with the container's connection, the service given the repository
+    "container_service_closes_the_containers_connection": """
+        import pymysql
+        class LedgerRepository:
+            def __init__(self, conn):
+                self.conn = conn
+            def append(self, entry):
+                self.conn.cursor().execute("INSERT INTO ledger VALUES (%s)", (entry,))
+            def close(self):
+                self.conn.close()  # expect: LAM101
+        class LedgerService:
+            def __init__(self, repository):
+                self.repository = repository
+            def post(self, entries):
+                for e in entries:
+                    self.repository.append(e)
+                return len(entries)
+            def shutdown(self):
+                self.repository.close()
+        class Container:
+            def __init__(self):
+                self.conn = pymysql.connect(host="db", user="ledger", database="ledger")
+                self.ledger_repository = LedgerRepository(self.conn)
+                self.ledger_service = LedgerService(self.ledger_repository)
+        container = Container()
+        def handler(event, context):
+            service = container.ledger_service
+            try:
+                return {"posted": service.post(event["entries"])}
+            finally:
+                service.shutdown()
+    """,
+    "container_repository_made_with_a_connection_in_its_init": """
+        import pymysql
+        class LedgerRepository:
+            def __init__(self, conn):
+                self.conn = conn
+            def append(self, entry):
+                self.conn.cursor().execute("INSERT INTO ledger VALUES (%s)", (entry,))
+            def close(self):
+                self.conn.close()  # expect: LAM101
+        class Container:
+            def __init__(self):
+                self.repo = LedgerRepository(pymysql.connect(host="db", user="ledger", database="ledger"))
+        container = Container()
+        def handler(event, context):
+            container.repo.append(event["entry"])
+            container.repo.close()
+    """,
     # red team 10, 18/w: `with db:` on an object another module made; its `__exit__` closes
     "module_object_of_another_module_entered_by_with": {
         "app.py": """

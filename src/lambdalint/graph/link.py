@@ -17,7 +17,8 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 from lambdalint.graph.accessors import returned_global, through_accessor, unpassed_defaults
 from lambdalint.graph.entry import bind_default_paths
-from lambdalint.graph.local_values import bind_arguments, held_by, returned_construction, through_instance, through_locals
+from lambdalint.graph.local_values import (args_in_holder, bind_arguments, call_in_binding, held_by,
+                                          returned_construction, through_instance, through_locals)
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, classmethod_value, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.instance_attributes import InstanceAttributes
@@ -341,13 +342,18 @@ class Project(MemoisedFactories, InstanceAttributes):
             return self._instance_of[path]
         self._instance_of[path] = None  # guards `x = x.copy()` and other cycles
         found = None
-        for b in self.bound(path):
+        bound = self.bound(path)
+        for b in bound:
             if b.value is None or not b.value.endswith("()"):
                 continue
             t = self.target(b.value)
             if t is not None and t.kind == "instance":
                 found = (t.module, t.qualname)
                 break
+        if found is None and len(bound) == 1 and bound[0].value and "()" not in bound[0].value \
+                and paths.is_global(bound[0].value) and bound[0].value != path:
+            # `self.repository = repository` given another module-level object: that object
+            found = self.instance_class(bound[0].value)
         self._instance_of[path] = found
         return found
 
@@ -641,7 +647,7 @@ class Project(MemoisedFactories, InstanceAttributes):
             if cls is None:
                 continue
             made = self._constructor_call(gpath, cls)
-            args = (made.args, made.kwargs) if made is not None else None
+            args = args_in_holder(self, gpath, (made.args, made.kwargs)) if made is not None else None
             lineage = list(self.class_lineage(cls))  # `__init__` may be a base class's
             has_init = any(f"{name}.__init__" in self.modules[module].functions for module, name in lineage)
             for module, name in lineage:
@@ -700,9 +706,10 @@ class Project(MemoisedFactories, InstanceAttributes):
             if not b.value or not b.value.endswith("()"):
                 continue
             if b.function != "<module>":
-                nested = self._nested_constructor_call(gpath, cls, depth)
-                if nested is not None:
-                    return nested
+                # made in the holder's `__init__` (`self.repo = Repo(connect())`), or given to it
+                made = call_in_binding(self, b, cls) or self._nested_constructor_call(gpath, cls, depth)
+                if made is not None:
+                    return made
                 continue
             body = self.function(b.module, "<module>")
             for e in iter_events(body.body) if body is not None else ():

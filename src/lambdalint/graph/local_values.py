@@ -14,7 +14,7 @@ from lambdalint.index.facts import Event, Function, iter_events
 from lambdalint.index.span import within
 
 if TYPE_CHECKING:
-    from lambdalint.graph.link import Project
+    from lambdalint.graph.link import Binding, Project
 
 
 def through_instance(value: Optional[str], self_name: str, instance: str) -> Optional[str]:
@@ -94,3 +94,34 @@ def returned_construction(project: "Project", module: str, qualname: str, cls: T
                     return replace(e, args=tuple(held(a) for a in e.args),
                                    kwargs=tuple((k, held(v)) for k, v in e.kwargs))
     return None
+
+
+def args_in_holder(project: "Project", gpath: str,
+               args: Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Optional[str]], ...]]):
+    """The constructor's arguments as the holder's paths, when a method of the object
+    that holds ``gpath`` made it (``self.repo = Repo(self.conn)`` in ``Container.__init__``:
+    ``self.conn`` is ``container.conn``)."""
+    root, segs = paths.split(gpath)
+    b = next((b for b in project.bindings.get(gpath, ()) if b.function != "<module>"), None)
+    fn = project.function(b.module, b.function) if b is not None and segs else None
+    if fn is None or not fn.params or not fn.class_name:
+        return args
+    me, holder = "$" + fn.params[0], paths.join(root, segs[:-1])
+
+    def moved(a: Optional[str]) -> Optional[str]:
+        return holder + a[len(me):] if a is not None and (a == me or a.startswith((me + ".", me + "("))) else a
+    return tuple(moved(a) for a in args[0]), tuple((k, moved(v)) for k, v in args[1])
+
+
+def call_in_binding(project: "Project", b: "Binding", cls: Tuple[str, str]) -> Optional[Event]:
+    """The one call of ``cls`` in the statement that made the binding ``b``."""
+    fn = project.function(b.module, b.function)
+    made = [e for e in iter_events(fn.body) if e.kind == "call" and e.path and within(e.span, b.span)
+            and _makes(project, e.path, cls)] if fn is not None else []
+    return made[0] if len(made) == 1 else None
+
+
+def _makes(project: "Project", path: str, cls: Tuple[str, str]) -> bool:
+    t = project.target(path)
+    return t is not None and t.kind == "class" and (t.module, t.qualname) == cls
+

@@ -304,7 +304,7 @@ class Interpreter(Walker):
         """``path`` as the source of the frame's function spells it."""
         return as_written(self.project, path, frame.module, frame.stack[-1][1] if frame.stack else None)
 
-    def split_tracked(self, canon: Optional[str]) -> Tuple[Optional[Tracked], List[str]]:
+    def split_tracked(self, canon: Optional[str], depth: int = 0) -> Tuple[Optional[Tracked], List[str]]:
         """The tracked resource ``canon`` starts with, and the segments after it."""
         if canon is None:
             return None, []
@@ -330,7 +330,8 @@ class Interpreter(Walker):
             t = self.tracked.get(paths.join(root, segs[:i]))
             if t is not None:
                 return t, segs[i:]
-        return None, []
+        alias = _attribute_alias(self.project, root, segs) if depth < 4 else None
+        return self.split_tracked(alias, depth + 1) if alias is not None else (None, [])
 
     def use_path(self, path: Optional[str], state: State, frame: Frame, span: Span) -> None:
         if path is None:
@@ -748,3 +749,16 @@ def _path_names(path: str) -> List[str]:
     """The names a path is spelled with (``app:_client_loop`` -> ``_client_loop``)."""
     root, segs = paths.split(path)
     return [root.split(":")[-1].lstrip("$%")] + [s for s in segs if s != "()"]
+
+
+def _attribute_alias(project: Project, root: str, segs: List[str]) -> Optional[str]:
+    """``container.service.repository.conn`` where ``service.repository`` was bound, once
+    (its ``__init__`` given it), to another module-level object (``container.repository``):
+    the path through that object, or None. The longest such prefix wins."""
+    for i in range(len(segs), 0, -1):
+        if "()" in segs[:i]:
+            continue
+        bound = project.bindings.get(paths.join(root, segs[:i]), ())
+        if len(bound) == 1 and bound[0].value and "()" not in bound[0].value and paths.is_global(bound[0].value):
+            return paths.join(bound[0].value, segs[i:])
+    return None
