@@ -22,6 +22,18 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 10, 19/x5: a mixin's class-level dict grown through a module-level instance
+    "mixin_class_dict_grown_through_a_module_instance": """
+        class CachedLookupMixin:
+            _cache = {}
+            def remember(self, key, value):
+                self._cache[key] = value  # expect: LAM201
+        class ProfileService(CachedLookupMixin):
+            pass
+        profiles = ProfileService()
+        def handler(event, context):
+            profiles.remember(event["user_id"], 1)
+    """,
     # realworld f5: the default `def` made once is what every call without it returns
     "mutable_default_returned_and_filled_by_the_caller": """
         def get_cache(store={}):
@@ -815,6 +827,18 @@ INVALID = {
 }
 
 VALID = {
+    "mixin_class_dict_shadowed_by_the_instances_own": """
+        class CachedLookupMixin:
+            _cache = {}
+            def remember(self, key, value):
+                self._cache[key] = value
+        class ProfileService(CachedLookupMixin):
+            def __init__(self):
+                self._cache = {}
+        def handler(event, context):
+            profiles = ProfileService()
+            profiles.remember(event["user_id"], 1)
+    """,
     "function_with_a_mutable_default_always_given_the_argument": """
         def get_cache(store={}):
             return store

@@ -92,10 +92,12 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
     if by_class:
         for gpath in list(project.bindings):
             cls = project.instance_class(gpath) if paths.is_global(gpath) else None
-            for c in by_class.get(f"{cls[0]}.{cls[1]}", ()) if cls is not None else ():
-                alias = f"{gpath}.{c.path.rsplit('.', 1)[1]}"
-                if alias not in project.bindings:
-                    out.setdefault(alias, c)
+            # (its class's own, else a base's or a mixin's: the lineage in order, first wins)
+            for owner in project.class_lineage(cls) if cls is not None else ():
+                for c in by_class.get(f"{owner[0]}.{owner[1]}", ()):
+                    alias = f"{gpath}.{c.path.rsplit('.', 1)[1]}"
+                    if alias not in project.bindings:
+                        out.setdefault(alias, c)
     return out
 
 
