@@ -20,6 +20,21 @@ def places(d):
 LAM5 = Settings(select=("LAM5",))
 
 INVALID = {
+    # red team 10, 20: a route reads the request through `app.current_event`
+    "route_sets_a_session_header_from_current_event": """
+        import requests
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        app = APIGatewayRestResolver()
+        session = requests.Session()
+        @app.get("/invoices")
+        def list_invoices():
+            token = app.current_event.headers.get("authorization")
+            if token:
+                session.headers["Authorization"] = token  # expect: LAM501
+            return session.get("https://billing/invoices").json()
+        def lambda_handler(event, context):
+            return app.resolve(event, context)
+    """,
     # red team 9, b24: a child logger shares its parent's keys (Powertools' formatter)
     "key_appended_on_a_child_logger_in_a_helper": {
         "app.py": """
@@ -407,6 +422,23 @@ INVALID = {
 }
 
 VALID = {
+    "route_sets_a_session_header_from_current_event_and_removes_it": """
+        import requests
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        app = APIGatewayRestResolver()
+        session = requests.Session()
+        @app.get("/invoices")
+        def list_invoices():
+            token = app.current_event.headers.get("authorization")
+            try:
+                if token:
+                    session.headers["Authorization"] = token
+                return session.get("https://billing/invoices").json()
+            finally:
+                session.headers.pop("Authorization", None)
+        def lambda_handler(event, context):
+            return app.resolve(event, context)
+    """,
     # precision 9, f03: the helper writes the slot before anything reads it; handing the
     # dict to it is no read
     "module_dict_handed_to_a_helper_that_writes_it_first": """

@@ -56,7 +56,7 @@ from lambdalint.model.steps import EXCEPT, Step
 
 if TYPE_CHECKING:
     from lambdalint.model.leak_shapes import WriteShapes
-from lambdalint.model.taint import Taint, inside
+from lambdalint.model.taint import REQUEST_ATTRIBUTES, Taint, inside
 from lambdalint.model.walk import Walker
 
 _MAX_DEPTH = 12
@@ -236,6 +236,8 @@ class LeakInterpreter(Interpreter):
             if canon != ENVIRON and not canon.startswith(ENVIRON + "."):
                 return None
             root, segs = ENVIRON, paths.split("x" + canon[len(ENVIRON):])[1]
+        if segs[:1] and segs[0] in REQUEST_ATTRIBUTES:
+            return None  # `app.current_event`: the request the framework keeps, not module state
         place = parent_logger(self.project, root) or root  # a Powertools child logger is its parent
         i = 0
         while i < len(segs):
