@@ -15,6 +15,40 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 10, 01/n/k: what a lazy getter returns, taken at import, is the getter's object
+    "connection_taken_from_a_lazy_getter_at_import_and_closed": """
+        import psycopg2
+        _conn = None
+        def get_connection():
+            global _conn
+            if _conn is None:
+                _conn = psycopg2.connect("dbname=app")
+            return _conn
+        conn = get_connection()
+        def handler(event, context):
+            conn.cursor().execute("SELECT 1")
+            conn.close()  # expect: LAM101
+    """,
+    "connection_a_module_instance_takes_from_a_lazy_getter_and_closes": """
+        import psycopg2
+        _conn = None
+        def get_connection():
+            global _conn
+            if _conn is None:
+                _conn = psycopg2.connect("dbname=app")
+            return _conn
+        class Repo:
+            def __init__(self):
+                self._conn = get_connection()
+            def find(self, i):
+                return self._conn.cursor().execute("SELECT 1")
+            def done(self):
+                self._conn.close()  # expect: LAM101
+        repo = Repo()
+        def handler(event, context):
+            repo.find(event["id"])
+            repo.done()
+    """,
     # red team 10, 27/ad: a hand-written container: the repository made in its `__init__`
     # with the container's connection, the service given the repository
     "container_service_closes_the_containers_connection": """
@@ -537,6 +571,22 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    "connection_taken_from_a_lazy_getter_in_the_handler_and_reset": """
+        import psycopg2
+        _conn = None
+        def get_connection():
+            global _conn
+            if _conn is None or _conn.closed:
+                _conn = psycopg2.connect("dbname=app")
+            return _conn
+        def handler(event, context):
+            conn = get_connection()
+            try:
+                conn.cursor().execute("SELECT 1")
+            except psycopg2.OperationalError:
+                conn.close()
+                raise
+    """,
     # precision 9, a08/a21: the singleton is closed and forgotten; the getter makes a new one
     "classmethod_singleton_closed_and_reset": """
         import sqlite3

@@ -753,12 +753,24 @@ def _path_names(path: str) -> List[str]:
 
 def _attribute_alias(project: Project, root: str, segs: List[str]) -> Optional[str]:
     """``container.service.repository.conn`` where ``service.repository`` was bound, once
-    (its ``__init__`` given it), to another module-level object (``container.repository``):
-    the path through that object, or None. The longest such prefix wins."""
-    for i in range(len(segs), 0, -1):
+    (its ``__init__`` given it), to another module-level object (``container.repository``),
+    or ``conn`` bound at import to what a getter returns (``conn = get_connection()``,
+    returning ``_conn``): the path through that object, or None. The longest such prefix wins."""
+    for i in range(len(segs), -1, -1):
         if "()" in segs[:i]:
             continue
         bound = project.bindings.get(paths.join(root, segs[:i]), ())
-        if len(bound) == 1 and bound[0].value and "()" not in bound[0].value and paths.is_global(bound[0].value):
-            return paths.join(bound[0].value, segs[i:])
+        if len(bound) != 1 or not bound[0].value:
+            continue
+        value = bound[0].value
+        if "()" not in value and paths.is_global(value):
+            return paths.join(value, segs[i:])
+        # `conn = get_connection()` at import, where the getter returns the module's `_conn`
+        # (or `self._conn = get_connection()` in the `__init__` of a module-level instance: at import too)
+        at_import = bound[0].function == "<module>" or bound[0].function.endswith(".__init__")
+        target = project.target(value[:-2]) if value.endswith("()") and at_import else None
+        returned = project.returns(target.module, target.qualname) \
+            if target is not None and target.kind == "function" and target.module else None
+        if returned is not None and paths.is_global(returned) and "()" not in returned:
+            return paths.join(returned, segs[i:])
     return None
