@@ -31,7 +31,7 @@ from lambdalint.index.facts import Function, Span
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.graph.objects import decorator_wrappers
-from lambdalint.knowledge.work import load_work_catalog
+from lambdalint.knowledge.work import WorkCatalog, load_work_catalog
 
 RULES = (
     RuleInfo("LAM301", "dangling-asyncio-task", ERROR,
@@ -141,7 +141,7 @@ def check(ctx: CheckContext) -> Iterable[Diagnostic]:
     return diagnostics
 
 
-def _dropped_coroutines(project: Project, catalog, handlers: Sequence[Handler]) -> List[Diagnostic]:
+def _dropped_coroutines(project: Project, catalog: WorkCatalog, handlers: Sequence[Handler]) -> List[Diagnostic]:
     """LAM304 for an ``async def`` handed to a library call that calls it synchronously."""
     found: Dict[Tuple[str, Span], Tuple[DroppedCoroutine, List[str]]] = {}
     for handler in handlers:

@@ -16,6 +16,9 @@ from lambdalint.index.span import within
 if TYPE_CHECKING:
     from lambdalint.graph.link import Binding, Project
 
+# a call's (positional arguments, keyword arguments) as paths
+CallArgs = Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Optional[str]], ...]]
+
 
 def through_instance(value: Optional[str], self_name: str, instance: str) -> Optional[str]:
     """A value a method of the module-level ``instance`` reads through its receiver, as

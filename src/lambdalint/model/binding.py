@@ -7,13 +7,16 @@ path without its last segment), unless the function is a staticmethod.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.index.span import within
 from lambdalint.graph.entry import bind_default_paths
 from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env  # noqa: F401 - run_in_place re-exported
+
+if TYPE_CHECKING:
+    from lambdalint.graph.link import Project
 
 
 def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
@@ -148,7 +151,7 @@ def constant_arguments(fn: Function, e: Event, given: Dict[str, str]) -> Dict[st
     return out
 
 
-def uses_handed_to_project(project, events: Sequence[Event], env: Dict[str, Optional[str]]) -> Set[int]:
+def uses_handed_to_project(project: "Project", events: Sequence[Event], env: Dict[str, Optional[str]]) -> Set[int]:
     """The ids of the ``use`` events of ``events`` that only hand a value to project code
     (``ensure_alive(db)``, ``remember(STATE, "user", v)``): that code is walked, and
     what it does with the value counts, not the handing over."""
