@@ -700,6 +700,24 @@ INVALID = {
 }
 
 VALID = {
+    # review 10, a decorator (async_to_sync) makes it a plain function
+    "decorated_async_def_as_a_thread_target": """
+        import threading
+
+        from asgiref.sync import async_to_sync
+
+
+        @async_to_sync
+        async def notify(message):
+            print("notify", message)
+
+
+        def handler(event, context):
+            t = threading.Thread(target=notify, args=(event["msg"],))
+            t.start()
+            t.join()
+            return {"ok": True}
+    """,
     # precision 9, b08: a queue consumer started lazily, once, serves every invocation
     # (as one started at import does); the handler waits for the queue
     "queue_consumer_started_lazily_and_the_queue_joined": """

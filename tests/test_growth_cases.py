@@ -827,6 +827,49 @@ INVALID = {
 }
 
 VALID = {
+    # review 10, the function returns a copy of its default
+    "mutable_default_copied_before_it_is_returned": """
+        def normalise(tags=[]):
+            tags = list(tags)
+            return tags
+
+
+        def handler(event, context):
+            tags = normalise()
+            tags.append(event["tag"])
+            return {"tags": tags}
+    """,
+    # review 10, the subclass's own class attribute shadows the base's dict
+    "base_class_collection_shadowed_by_a_bounded_one": """
+        class BoundedDict(dict):
+            def __init__(self, limit):
+                super().__init__()
+                self.limit = limit
+
+            def __setitem__(self, key, value):
+                if len(self) >= self.limit:
+                    self.pop(next(iter(self)))
+                super().__setitem__(key, value)
+
+
+        class BaseService:
+            _cache = {}
+
+            def remember(self, key, value):
+                self._cache[key] = value
+
+
+        class OrderService(BaseService):
+            _cache = BoundedDict(100)
+
+
+        SERVICE = OrderService()
+
+
+        def handler(event, context):
+            SERVICE.remember(event["id"], event["body"])
+            return {"ok": True}
+    """,
     "mixin_class_dict_shadowed_by_the_instances_own": """
         class CachedLookupMixin:
             _cache = {}

@@ -422,6 +422,41 @@ INVALID = {
 }
 
 VALID = {
+    # review 10, the helper scopes the key by tenant before writing
+    "helper_rebinds_the_constant_key_it_is_given_per_tenant": """
+        import json
+        import urllib.request
+
+        _CACHE = {}
+
+
+        def _scoped(tenant, name):
+            return f"{tenant}:{name}"
+
+
+        def cache_get(tenant, name):
+            name = _scoped(tenant, name)
+            return _CACHE.get(name)
+
+
+        def cache_put(tenant, name, value):
+            name = _scoped(tenant, name)
+            _CACHE[name] = value
+
+
+        def load_config(tenant):
+            with urllib.request.urlopen(f"https://config.internal/{tenant}") as r:
+                return json.load(r)
+
+
+        def handler(event, context):
+            tenant = event["tenant"]
+            cfg = cache_get(tenant, "config")
+            if cfg is None:
+                cfg = load_config(tenant)
+                cache_put(tenant, "config", cfg)
+            return {"limit": cfg["limit"]}
+    """,
     "route_sets_a_session_header_from_current_event_and_removes_it": """
         import requests
         from aws_lambda_powertools.event_handler import APIGatewayRestResolver

@@ -1587,3 +1587,13 @@ def test_a_class_attribute_made_at_init_read_through_a_fresh_instance(tmp_path, 
     app = ("import uuid\nfrom dataclasses import dataclass, field\n\n\n" + cls +
            "\n\ndef handler(event, context):\n    meta = Meta(rid=context.aws_request_id)\n    return meta.node\n")
     assert bool(found(tmp_path, {"app.py": app})) == reported
+
+
+def test_an_attribute_the_maker_sets_on_the_fresh_instance_is_its_own(tmp_path):
+    """Review 10: `t = Trace(); t.trace_id = uuid4().hex` (or `__new__` setting it on the
+    instance) shadows the class attribute made at init."""
+    app = ("import uuid\n\n\nclass Trace:\n    trace_id = uuid.uuid4().hex\n\n"
+           "    def __init__(self, name):\n        self.name = name\n\n\n"
+           "def handler(event, context):\n    t = Trace(event['name'])\n    t.trace_id = uuid.uuid4().hex\n"
+           "    return t.trace_id\n")
+    assert found(tmp_path, {"app.py": app}) == []

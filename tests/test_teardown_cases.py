@@ -571,6 +571,30 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # review 10, a module-level ExitStack closes at process exit, not in an invocation
+    "client_entered_into_a_module_exit_stack_closed_at_process_exit": """
+        import atexit
+        import contextlib
+
+        import httpx
+
+        _CLEANUP = contextlib.ExitStack()
+        atexit.register(_CLEANUP.close)
+        _client = None
+
+
+        def get_client():
+            global _client
+            if _client is None:
+                _client = httpx.Client(timeout=5)
+                _CLEANUP.enter_context(_client)  # closed when the process exits
+            return _client
+
+
+        def handler(event, context):
+            r = get_client().get(event["url"])
+            return {"status": r.status_code}
+    """,
     "connection_taken_from_a_lazy_getter_in_the_handler_and_reset": """
         import psycopg2
         _conn = None

@@ -171,7 +171,10 @@ def unpassed_defaults(project: "Project", module: str, fn: Function) -> Dict[str
     if not fn.defaults or fn.qualname != fn.name or fn.takes_receiver:
         return {}
     out: Dict[str, Optional[str]] = {}
+    rebound = {e.path for e in iter_events(fn.body) if e.kind in ("assign", "augassign") and e.path and e.path[:1] == "$"}
     for p, _made in fn.defaults:
+        if "$" + p in rebound:
+            continue  # `tags = list(tags)`: a copy, not the default, is what it returns
         if p in fn.params and not _passed_anywhere(project, module, fn, p):
             out["$" + p] = paths.default_of(module, fn.qualname, p)
     return out

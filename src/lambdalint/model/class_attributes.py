@@ -15,6 +15,7 @@ factory (``field(default_factory=dict)``).
 
 from __future__ import annotations
 
+import weakref
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from lambdalint.index import paths
@@ -114,3 +115,25 @@ def _declares_field(value: str | None) -> bool:
     if not value or not value.endswith("()"):
         return False
     return value[:-2].replace(":", ".").rsplit(".", 1)[-1] in _FIELD_CALLS
+
+
+_SET_FROM_OUTSIDE: "weakref.WeakKeyDictionary[Project, FrozenSet[str]]" = weakref.WeakKeyDictionary()
+
+
+def set_from_outside(project: Project) -> FrozenSet[str]:
+    """The attribute names some code sets on an object other than its own ``self``
+    (``t.trace_id = ...`` on a local, ``inst.token = ...`` in ``__new__``): such an
+    attribute of a fresh instance may be the instance's own, not its class's."""
+    found = _SET_FROM_OUTSIDE.get(project)
+    if found is None:
+        names = set()
+        for facts in project.modules.values():
+            for fn in facts.functions.values():
+                me = "$" + fn.params[0] if fn.params and fn.class_name else None
+                for e in iter_events(fn.body):
+                    if e.kind == "assign" and e.path and e.path[:1] in "$%":
+                        root, segs = paths.split(e.path)
+                        if len(segs) == 1 and root != me:
+                            names.add(segs[0])
+        found = _SET_FROM_OUTSIDE[project] = frozenset(names)
+    return found

@@ -92,12 +92,16 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
     if by_class:
         for gpath in list(project.bindings):
             cls = project.instance_class(gpath) if paths.is_global(gpath) else None
-            # (its class's own, else a base's or a mixin's: the lineage in order, first wins)
+            # (its class's own, else a base's or a mixin's: the lineage in order; a class
+            # that sets the attribute to anything else shadows the bases' for good)
+            shadowed: Set[str] = set()
             for owner in project.class_lineage(cls) if cls is not None else ():
                 for c in by_class.get(f"{owner[0]}.{owner[1]}", ()):
-                    alias = f"{gpath}.{c.path.rsplit('.', 1)[1]}"
-                    if alias not in project.bindings:
+                    attr = c.path.rsplit(".", 1)[1]
+                    alias = f"{gpath}.{attr}"
+                    if attr not in shadowed and alias not in project.bindings:
                         out.setdefault(alias, c)
+                shadowed |= _class_body_names(project, owner)
     return out
 
 
@@ -211,17 +215,35 @@ def bounded_values(project: Project, catalog: GrowthCatalog, c: Collection) -> b
     return True
 
 
+def _class_body_names(project: Project, owner: Tuple[str, str]) -> Set[str]:
+    """The attributes a class's body assigns (``_cache = BoundedDict(100)``)."""
+    body = project.function(owner[0], "<module>")
+    prefix = f"{owner[0]}.{owner[1]}."
+    return {e.path[len(prefix):] for e in iter_events(body.body) if body is not None
+            and e.kind == "assign" and e.path and e.path.startswith(prefix) and "." not in e.path[len(prefix):]} \
+        if body is not None else set()
+
+
+_CALLED_ON: "weakref.WeakKeyDictionary[Project, Dict[Tuple[str, ...], Set[str]]]" = weakref.WeakKeyDictionary()
+
+
 def taken_from_anywhere(project: Project, c: Collection) -> bool:
     """Whether any function of the project calls an evicting method of ``c``
-    (``_q.get()`` in a consumer thread's loop), whoever runs it."""
-    evicting = {paths.join(c.path, [m]) for m in c.kind.evicts}
-    for facts in project.modules.values():
-        for fn in facts.functions.values():
-            for e in iter_events(fn.body):
-                if e.kind == "call" and e.path and e.path.rsplit(".", 1)[-1] in c.kind.evicts \
-                        and project.canonical(e.path) in evicting:
-                    return True
-    return False
+    (``_q.get()`` in a consumer thread's loop), whoever runs it. The project's calls
+    of those methods are read once (every ``dict.get`` and ``str.join`` is one)."""
+    methods = tuple(sorted(c.kind.evicts))
+    known = _CALLED_ON.setdefault(project, {})
+    called = known.get(methods)
+    if called is None:
+        called = known[methods] = set()
+        for facts in project.modules.values():
+            for fn in facts.functions.values():
+                for e in iter_events(fn.body):
+                    if e.kind == "call" and e.path and e.path.rsplit(".", 1)[-1] in methods:
+                        canon = project.canonical(e.path)
+                        if canon is not None:
+                            called.add(canon)
+    return any(paths.join(c.path, [m]) in called for m in methods)
 
 
 def _stored_values(project: Project) -> Dict[str, List[Tuple[str, Event]]]:

@@ -413,6 +413,7 @@ class LeakInterpreter(Interpreter):
             return state
         root, segs = paths.split(target)
         if root[:1] in "$%" and not segs:
+            frame.constants.pop(root, None)  # (`name = _scoped(tenant, name)`: no longer the constant given)
             frame.env[root] = self.taint.canon(e.value, frame)
             if self.keyed_by_request(e, frame):
                 frame.env[root] = None  # `cfg = CACHE.setdefault(tenant, {})`: this caller's own slot

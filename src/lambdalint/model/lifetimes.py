@@ -415,8 +415,8 @@ class Interpreter(Walker):
     def stack_entered(self, callee: Optional[str], e: Event, frame: Frame) -> Optional[Tracked]:
         """The tracked resource ``e`` hands to an ``ExitStack`` to leave (``stack.enter_context(HTTP)``),
         when leaving it closes it (its ``with`` closes it)."""
-        if not callee or not callee.endswith(_ENTERS) or not e.args or not e.args[0]:
-            return None
+        if not callee or not callee.endswith(_ENTERS) or not e.args or not e.args[0] or (e.path or "")[:1] != "%":
+            return None  # (a module-level stack, closed at exit, leaves nothing in an invocation)
         made = self.project.expand_value(callee.rsplit(".", 1)[0]) or ""
         if paths.callable_of(made) not in _EXIT_STACKS and not made.startswith(_EXIT_STACKS):
             return None

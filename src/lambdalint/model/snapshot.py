@@ -38,7 +38,7 @@ from lambdalint.index.facts import Event, Function, Span
 from lambdalint.knowledge.growth import GrowthCatalog
 from lambdalint.knowledge.resources import Catalog, ResourceKind
 from lambdalint.knowledge.snapstart import SnapStartCatalog, Source
-from lambdalint.model.class_attributes import ClassAttributes
+from lambdalint.model.class_attributes import ClassAttributes, set_from_outside
 from lambdalint.model.init_sources import FROM_OS, rearranged, source_defaults
 from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame
@@ -194,6 +194,9 @@ class Snapshot:
         found = resolve(self.project, path, env)
         if found is None or found == CONST or found[:1] in "$%<" or not paths.split(found)[1]:
             return found
+        root, segs = paths.split(found)
+        if not paths.is_global(root) and len(segs) > 1 and segs[1] in set_from_outside(self.project):
+            return found  # `t = Trace(); t.trace_id = uuid4().hex`: the instance's own, set by its maker
         # (also a fresh instance's: `RequestMeta().node`, a class attribute no method sets)
         return self.class_attributes.through_instance(found) or found
 
@@ -773,3 +776,4 @@ def _descends(tracked: Dict[str, Tracked], t: Tracked, root: str) -> bool:
             return True
         parent = tracked[parent].parent if parent in tracked else None
     return False
+

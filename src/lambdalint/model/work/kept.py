@@ -172,6 +172,15 @@ class Keeping:
         import is, not work the first one started for itself."""
         project = self.project  # type: ignore[attr-defined]
         item = self.items[item_id]  # type: ignore[attr-defined]
+        if item.kind is None or item.kind.rule != "LAM302":
+            return False  # (threads only)
+        served: Dict[int, bool] = self.__dict__.setdefault("_served", {})
+        if item_id not in served:
+            served[item_id] = self._loops_taking(item)
+        return served[item_id]
+
+    def _loops_taking(self, item) -> bool:
+        project = self.project  # type: ignore[attr-defined]
         facts = project.modules.get(item.module)
         made = next((e for fn in (facts.functions.values() if facts is not None else ())
                      for e in iter_events(fn.body) if e.kind == "call" and e.span == item.span), None)

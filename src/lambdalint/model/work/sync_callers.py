@@ -27,7 +27,7 @@ class DroppedCoroutine:
 def dropped_coroutines(project: Project, catalog: WorkCatalog, handler: Handler) -> List[DroppedCoroutine]:
     """Each call one invocation of ``handler`` reaches that hands an ``async def`` of the
     project to a synchronous caller."""
-    if not catalog.sync_callers:
+    if not catalog.sync_callers or not _has_async(project):
         return []
     out: List[DroppedCoroutine] = []
     seen = set()
@@ -40,8 +40,8 @@ def dropped_coroutines(project: Project, catalog: WorkCatalog, handler: Handler)
         given = _given(e, caller) if caller is not None else None
         f = project.target(given, step.frame.env) if given else None
         fn = project.function(f.module, f.qualname) if f is not None and f.kind == "function" and f.module else None
-        if fn is None or not fn.is_async:
-            continue
+        if fn is None or not fn.is_async or fn.decorators:
+            continue  # (`@async_to_sync async def`: a decorator may hand back a plain function)
         seen.add((step.frame.module, e.span))
         out.append(DroppedCoroutine(step.frame.module, e.span, target.path, f"{f.module}.{f.qualname}",  # type: ignore
                                     step.frame.chain))
@@ -54,3 +54,8 @@ def _given(e: Event, caller: SyncCaller) -> Optional[str]:
     if caller.position is not None and len(e.args) > caller.position:
         return e.args[caller.position]
     return None
+
+
+def _has_async(project: Project) -> bool:
+    """Whether any function of the project is an ``async def`` (else there is nothing to find)."""
+    return any(fn.is_async for facts in project.modules.values() for fn in facts.functions.values())
