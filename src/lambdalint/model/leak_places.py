@@ -21,6 +21,9 @@ from lambdalint.model.taint import inside
 CURRENT = ("cur", -1)
 CLEAN = ("clean", -1)
 ENVIRON = "os.environ"
+# dict methods that write: merge keys in, or one key when it is absent
+MERGES = frozenset({"update"})
+SETDEFAULT = "setdefault"
 # `globals()`: the module's namespace, one place whose parts are all the module's globals
 # (`globals()["USER"] = ...` is `USER`; `globals().update(event)` may set any of them)
 NAMESPACE = "__globals__"

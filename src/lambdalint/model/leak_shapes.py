@@ -8,8 +8,7 @@ from lambdalint.graph.link import Project
 from lambdalint.index import paths
 from lambdalint.index.facts import Event
 from lambdalint.knowledge.context import ContextCatalog
-from lambdalint.model.leak_places import ENVIRON
-from lambdalint.model.leaks import MERGES, SETDEFAULT
+from lambdalint.model.leak_places import ENVIRON, MERGES, SETDEFAULT
 from lambdalint.model.prepass import ShapePrepass
 
 

@@ -31,7 +31,7 @@ request), values that do not come from the request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -44,8 +44,9 @@ from lambdalint.graph.reach import is_stable
 from lambdalint.knowledge.context import EVERY_VARIABLE, ContextCatalog, ContextKind
 from lambdalint.knowledge.resources import Catalog, load_catalog
 from lambdalint.model.log_children import parent_logger
-from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, NAMESPACE, Read, Write, named, receiver,
-                                          related, shown, slot_key, subscript_bases, under)
+from lambdalint.model.prepass import ShapePrepass
+from lambdalint.model.leak_places import (CLEAN, CURRENT, DECIDED, ENVIRON, MERGES, NAMESPACE, SETDEFAULT, Read, Write,
+                                          named, receiver, related, shown, slot_key, subscript_bases, under)
 from lambdalint.model.lifetimes import Frame as _LifetimeFrame
 from lambdalint.model.lifetimes import Interpreter, State, join, with_status
 from lambdalint.model.class_attributes import ClassAttributes
@@ -54,8 +55,6 @@ from lambdalint.model.binding import (arguments, constant_arguments, default_pla
 from lambdalint.model.replay import replay_warm
 from lambdalint.model.steps import EXCEPT, Step
 
-if TYPE_CHECKING:
-    from lambdalint.model.leak_shapes import WriteShapes
 from lambdalint.model.taint import REQUEST_ATTRIBUTES, Taint, inside
 from lambdalint.model.walk import Walker
 
@@ -64,9 +63,7 @@ _GLOBALS_CALL = "builtins.globals()"
 _VARS_CALL = "builtins.vars()"
 _REPLACES = frozenset({"set", DECIDED})
 _CONSTANTS = frozenset({"<const>", "builtins.True", "builtins.False"})
-# dict methods: which write, which reset, which read one slot
-MERGES = frozenset({"update"})
-SETDEFAULT = "setdefault"
+# dict methods: which write (``MERGES``, ``SETDEFAULT``: ``leak_places``), which reset, which read one slot
 _RESETS = frozenset({"clear"})
 _SLOT_RESETS = frozenset({"pop", "__delitem__"})
 _SLOT_READS = frozenset({"get", "pop", "__getitem__", "__contains__"})
@@ -770,7 +767,7 @@ class LeakInterpreter(Interpreter):
 
 
 def leaks_of(project: Project, contexts: ContextCatalog, handler: Handler,
-             shapes: "WriteShapes", resources: Optional[Catalog] = None,
+             shapes: ShapePrepass, resources: Optional[Catalog] = None,
              dispatched: Optional[Set[Tuple[str, str]]] = None) -> List[Tuple[Write, Read]]:
     """Each write of request data to module state in invocation N of ``handler`` with
     the read in N+1 that gets it (``shapes``, shared by a run's handlers, skips those
