@@ -1589,7 +1589,7 @@ def test_object_made_by_a_function_is_labelled_without_a_phase(tmp_path):
     # the headline names the module-level object, and how the method spells it
     assert d.message == "`repo.conn` is closed in the handler (as `self.conn`); the next warm invocation uses it closed"
     assert _places(d) == [
-        ("app.py", 5, "", "`repo.conn` (sqlite3 connection) created here, kept in a global"),
+        ("app.py", 5, "", "`repo.conn` (sqlite3 connection) created here, kept on `repo`"),
         ("app.py", 14, INVOCATION, "`handler` reaches it through `repo.close(...)`"),
         ("app.py", 13, NEXT, "used again here on the next invocation (in `handler`)"),
     ]

@@ -209,10 +209,13 @@ def _story(project: Project, code: str, site: Site, use: Use, handlers: List[Han
 def _kept_in(project: Project, gpath: str) -> str:
     """Where a resource made by a function is kept: a class attribute (``cls._conn``
     set by a classmethod), or a global (an instance's attribute, a container)."""
-    root, _ = paths.split(gpath)
+    root, segs = paths.split(gpath)
     module, _, name = root.partition(":")
     facts = project.modules.get(module)
-    return "kept on the class" if facts is not None and name in facts.classes else "kept in a global"
+    if facts is not None and name in facts.classes:
+        return "kept on the class"
+    # (an attribute of a module-level object: say which one, as the code there says `self`)
+    return f"kept on `{name}`" if segs and segs[0] not in ("()", "__getitem__") else "kept in a global"
 
 
 def _aliased(project: Project, tracked: Dict[str, Tracked], t: Tracked) -> Optional[Tracked]:

@@ -94,8 +94,6 @@ class Taint:
             return True
         if ":" not in root:
             canon = self.project.canonical(path) or path
-            if any(f"().{a}" in canon for a in REQUEST_ATTRIBUTES):
-                return True  # `APIGatewayRestResolver().current_event...`: the app object, expanded
             return any(canon == o or canon.startswith(o + ".") or canon.startswith(o + "(") for o in REQUEST_OBJECTS)
         return False
 
