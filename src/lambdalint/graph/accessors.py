@@ -16,10 +16,10 @@ re-creation of the connection when it is closed); a method is called, so its bod
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Function, iter_events, may_call
+from lambdalint.index.facts import Event, Function, iter_events, may_call
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
@@ -205,15 +205,20 @@ def callers(project: "Project", name: str) -> List[Function]:
 
 def _passed_anywhere(project: "Project", module: str, fn: Function, name: str) -> bool:
     position = fn.params.index(name)
-    for caller in callers(project, fn.name):
-        if not may_call(caller, {fn.name}):
+    return any(e.starred or len(e.args) > position or any(k == name for k, _ in e.kwargs)
+               for e in calls_of(project, (module, fn.qualname), "function"))
+
+
+def calls_of(project: "Project", key: Tuple[str, str], kind: str) -> Iterator[Event]:
+    """Every call in the project of the function or class (``kind``) ``key`` (module,
+    qualname): the callers are found through ``callers``, the calls by their target."""
+    last = key[1].rsplit(".", 1)[-1]
+    for caller in callers(project, last):
+        if not may_call(caller, {last}):
             continue
         for e in iter_events(caller.body):
-            if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != fn.name:
+            if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
                 continue
             t = project.target(e.path)
-            if t is None or (t.module, t.qualname) != (module, fn.qualname):
-                continue
-            if e.starred or len(e.args) > position or any(k == name for k, _ in e.kwargs):
-                return True
-    return False
+            if t is not None and t.kind == kind and (t.module, t.qualname) == key:
+                yield e

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
-from lambdalint.graph.accessors import callers
+from lambdalint.graph.accessors import calls_of
 from lambdalint.graph.class_state import is_classmethod
 from lambdalint.graph.fields import field_factories
 from lambdalint.index import paths
-from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events, may_call
+from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events
 
 
 # a value in ``attribute_value``'s set: the field itself, as the call that made the
@@ -162,20 +162,8 @@ class InstanceAttributes:
     def _field_passed_anywhere(self, cls: Tuple[str, str], attribute: str) -> bool:
         """Whether a call in the project that makes an instance of ``cls`` (a class
         without an ``__init__``: its fields are its parameters) may pass ``attribute``."""
-        last = cls[1].rsplit(".", 1)[-1]
-        for facts in self.modules.values():
-            for fn in facts.functions.values():
-                if not may_call(fn, {last}):
-                    continue
-                for e in iter_events(fn.body):
-                    if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
-                        continue
-                    t = self.target(e.path)
-                    if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
-                        continue
-                    if e.starred or e.args or any(k == attribute for k, _ in e.kwargs):
-                        return True
-        return False
+        return any(e.starred or e.args or any(k == attribute for k, _ in e.kwargs)
+                   for e in calls_of(self, cls, "class"))  # type: ignore[arg-type]
 
     def _field_fallback(self, cls: Tuple[str, str], attribute: str, other: str) -> Optional[str]:
         """``conn: Connection = None`` and ``self.conn = self.conn or CONN`` in
@@ -222,33 +210,21 @@ class InstanceAttributes:
         if self._flag_tested(cls, init, name):
             return None  # `if self.owns: self.conn.close()`: the class tells what it was given apart
         held: Set[str] = set()
-        facts = self.modules[cls[0]]
         # (a classmethod's `cls(...)` makes one too)
-        made_in_class = [fn for fn in facts.functions.values() if fn.class_name == last and fn.params
-                         and is_classmethod(fn)]
-        for fn in [*callers(self, last), *made_in_class]:  # type: ignore[arg-type]
-            if fn not in made_in_class and not may_call(fn, {last}):
-                continue
-            receiver = "$" + fn.params[0] if fn in made_in_class else None
-            for e in iter_events(fn.body):
-                if e.kind != "call" or not e.path:
-                    continue
-                if e.path != receiver:
-                    if e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
-                        continue
-                    t = self.target(e.path)
-                    if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
-                        continue
-                if e.starred:
-                    return None
-                given = dict(e.kwargs).get(name) if any(k == name for k, _ in e.kwargs) else \
-                    e.args[position] if len(e.args) > position else None
-                canon = self.canonical(given) if given and given[:1] not in "$%<" else None
-                if canon is None or not paths.is_global(canon) or "()" in canon:
-                    return None
-                held.add(canon)
-                if len(held) > 1:
-                    return None
+        made_in_class = [e for fn in self.modules[cls[0]].functions.values()
+                         if fn.class_name == last and fn.params and is_classmethod(fn)
+                         for e in iter_events(fn.body) if e.kind == "call" and e.path == "$" + fn.params[0]]
+        for e in [*calls_of(self, cls, "class"), *made_in_class]:  # type: ignore[arg-type]
+            if e.starred:
+                return None
+            given = dict(e.kwargs).get(name) if any(k == name for k, _ in e.kwargs) else \
+                e.args[position] if len(e.args) > position else None
+            canon = self.canonical(given) if given and given[:1] not in "$%<" else None
+            if canon is None or not paths.is_global(canon) or "()" in canon:
+                return None
+            held.add(canon)
+            if len(held) > 1:
+                return None
         return next(iter(held)) if held else None
 
     def _flag_tested(self, cls: Tuple[str, str], init: Function, name: str) -> bool:
@@ -288,17 +264,5 @@ class InstanceAttributes:
         """Whether a call in the project that makes an instance of ``cls`` may pass
         ``init``'s parameter ``name`` (by position or keyword, or through ``*args``)."""
         position = init.params[1:].index(name)
-        last = cls[1].rsplit(".", 1)[-1]
-        for facts in self.modules.values():
-            for fn in facts.functions.values():
-                if not may_call(fn, {last}):
-                    continue  # calls nothing of that name (read from its summary: its body is not decoded)
-                for e in iter_events(fn.body):
-                    if e.kind != "call" or not e.path or e.path.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != last:
-                        continue
-                    t = self.target(e.path)
-                    if t is None or t.kind != "class" or (t.module, t.qualname) != cls:
-                        continue
-                    if e.starred or len(e.args) > position or any(k == name for k, _ in e.kwargs):
-                        return True
-        return False
+        return any(e.starred or len(e.args) > position or any(k == name for k, _ in e.kwargs)
+                   for e in calls_of(self, cls, "class"))  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 from lambdalint.graph.accessors import returned_global, through_accessor, unpassed_defaults
 from lambdalint.graph.entry import bind_default_paths
-from lambdalint.graph.local_values import (args_in_holder, bind_arguments, call_in_binding, held_by,
+from lambdalint.graph.local_values import (args_in_holder, bind_arguments, call_in_binding, held_by, makes,
                                           returned_construction, through_instance, through_locals)
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, classmethod_value, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
@@ -735,12 +735,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         if body is None:
             return None
         inner = [e for e in iter_events(body.body) if e.kind == "call" and e.path is not None and e is not outer
-                 and within(e.span, outer.span) and self._makes(e.path, cls)]
+                 and within(e.span, outer.span) and makes(self, e.path, cls)]
         return inner[0] if len(inner) == 1 else None
-
-    def _makes(self, path: str, cls: Tuple[str, str]) -> bool:
-        t = self.target(path)
-        return t is not None and t.kind == "class" and (t.module, t.qualname) == cls
 
     def _class_attribute_path(self, path: str) -> Optional[str]:
         """``app.State.conn`` (an attribute of a module-level class) as the global

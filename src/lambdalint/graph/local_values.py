@@ -99,8 +99,7 @@ def returned_construction(project: "Project", module: str, qualname: str, cls: T
     return None
 
 
-def args_in_holder(project: "Project", gpath: str,
-               args: Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Optional[str]], ...]]):
+def args_in_holder(project: "Project", gpath: str, args: CallArgs) -> CallArgs:
     """The constructor's arguments as the holder's paths, when a method of the object
     that holds ``gpath`` made it (``self.repo = Repo(self.conn)`` in ``Container.__init__``:
     ``self.conn`` is ``container.conn``)."""
@@ -120,11 +119,12 @@ def call_in_binding(project: "Project", b: "Binding", cls: Tuple[str, str]) -> O
     """The one call of ``cls`` in the statement that made the binding ``b``."""
     fn = project.function(b.module, b.function)
     made = [e for e in iter_events(fn.body) if e.kind == "call" and e.path and within(e.span, b.span)
-            and _makes(project, e.path, cls)] if fn is not None else []
+            and makes(project, e.path, cls)] if fn is not None else []
     return made[0] if len(made) == 1 else None
 
 
-def _makes(project: "Project", path: str, cls: Tuple[str, str]) -> bool:
+def makes(project: "Project", path: str, cls: Tuple[str, str]) -> bool:
+    """Whether calling ``path`` makes an instance of the project class ``cls``."""
     t = project.target(path)
     return t is not None and t.kind == "class" and (t.module, t.qualname) == cls
 

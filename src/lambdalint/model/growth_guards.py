@@ -303,7 +303,7 @@ def memoised_once(project: Project, catalog: GrowthCatalog, stack: Sequence[Tupl
         fn = project.function(module, qualname)
         if fn is None or not fn.decorators or fn.takes_receiver:
             continue
-        if not any(d.path and catalog.memoizer_for(_external(project, d.path)) is not None for d in fn.decorators):
+        if not any(d.path and catalog.memoizer_for(library_path(project, d.path)) is not None for d in fn.decorators):
             continue
         if not outlives_invocation(project, module, qualname):
             continue
@@ -312,7 +312,8 @@ def memoised_once(project: Project, catalog: GrowthCatalog, stack: Sequence[Tupl
     return False
 
 
-def _external(project: Project, path: str) -> str:
-    """A decorator's path as the catalogue names it (``functools.cache``)."""
+def library_path(project: Project, path: str) -> str:
+    """``path`` as the catalogue names it when it is library code (``functools.cache``
+    for ``cache`` imported from it), else ``path``."""
     target = project.target(path)
     return target.path if target is not None and target.kind == "external" else path

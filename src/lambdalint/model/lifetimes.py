@@ -137,6 +137,7 @@ class Interpreter(Walker):
         self.project = project
         self.tracked = tracked
         self._held: Dict[str, List[str]] = {}
+        self._aliases: Dict[str, object] = {}  # a place -> the place it is an alias of (``_attribute_alias``)
         self.sites: List[Site] = []
         self._site_ids: Dict[Tuple[str, Span, str], int] = {}
         self.uses: Dict[int, Use] = {}
@@ -330,7 +331,11 @@ class Interpreter(Walker):
             t = self.tracked.get(paths.join(root, segs[:i]))
             if t is not None:
                 return t, segs[i:]
-        alias = _attribute_alias(self.project, root, segs) if depth < 4 else None
+        if depth >= 4:
+            return None, []
+        alias = self._aliases.get(canon, False)  # (asked for every use and call of an untracked place)
+        if alias is False:
+            alias = self._aliases[canon] = _attribute_alias(self.project, root, segs)
         return self.split_tracked(alias, depth + 1) if alias is not None else (None, [])
 
     def use_path(self, path: Optional[str], state: State, frame: Frame, span: Span) -> None:
@@ -592,7 +597,7 @@ class Interpreter(Walker):
         for t in bare:
             if t.path not in out and any(self.probing_predicate(p, t, frame) for p in e.test):
                 out[t.path] = (True, True)
-        if any("loop" in name.lower() for p in e.test for name in _path_names(p)):
+        if tests_a_loop(e):
             # `if _client is None or _client_loop is not running:` re-makes a loop-bound
             # client whenever the running loop changed: `asyncio.run` makes a new one per
             # invocation, so the client closed in the last one is not met again
@@ -743,6 +748,13 @@ def join(states: Iterable[State]) -> State:
         for k, v in s.items():
             out[k] = out[k] | v if k in out else v
     return out
+
+
+def tests_a_loop(e: Event) -> bool:
+    """Whether the condition of ``e`` reads an event loop (a name spelled with "loop":
+    ``_client_loop is not running``, ``_loop is not asyncio.get_running_loop()``), the
+    guard that re-makes a loop-bound client when the running loop changed."""
+    return any("loop" in name.lower() for p in e.test for name in _path_names(p))
 
 
 def _path_names(path: str) -> List[str]:

@@ -32,7 +32,7 @@ from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
-from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Use, join
+from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Use, join, tests_a_loop
 from lambdalint.model.tracked import Tracked
 from lambdalint.model.replay import all_live, replay_warm
 
@@ -176,7 +176,7 @@ class _LoopInterpreter(Interpreter):
         return new
 
     def join_arms(self, e: Event, entry: State, body, orelse, frame: Frame, test=None):
-        if not any("loop" in seg.lower() for p in e.test for seg in _names(p)):
+        if not tests_a_loop(e):
             return super().join_arms(e, entry, body, orelse, frame, test)
         # `if _loop is not asyncio.get_running_loop(): client = ...` re-creates a client
         # bound to a dead loop; a branch that does so revives it.
@@ -188,11 +188,6 @@ class _LoopInterpreter(Interpreter):
             if any(f.get(gpath) == frozenset({LIVE}) for f in falls):
                 joined[gpath] = frozenset(st for st in statuses if st[0] != LOOPDEAD) or frozenset({LIVE})
         return joined, body[1] + orelse[1]
-
-
-def _names(path: str) -> List[str]:
-    root, segs = paths.split(path)
-    return [root.split(":")[-1].lstrip("$%")] + [s for s in segs if s != "()"]
 
 
 def _inside(inner: Span, outer: Span) -> bool:

@@ -28,7 +28,7 @@ from lambdalint.knowledge.growth import GrowthCatalog, Memoizer
 from lambdalint.model.collections_tracked import Collection
 from lambdalint.model.growth import (ADDED, AS_MADE, CURRENT, GROWN, GrowthFrame, GrowthInterpreter, Reset, paths_only,
                                      shared_prefix)
-from lambdalint.model.growth_guards import expires, member_container
+from lambdalint.model.growth_guards import expires, library_path, member_container
 from lambdalint.model.lifetimes import State, Step, with_status
 from lambdalint.model.memo_lifetime import outlives_invocation
 
@@ -54,7 +54,7 @@ def unbounded_memoizer(project: Project, catalog: GrowthCatalog, module: str, fn
     for dec in fn.decorators:
         if dec.path is None:
             continue
-        m = catalog.memoizer_for(_dotted(project, dec.path))
+        m = catalog.memoizer_for(library_path(project, dec.path))
         how = f"`@{dec.text or paths.display(dec.path)}`"
         named_at = None
         if m is None and not dec.called:
@@ -81,7 +81,7 @@ def _named_memoizer(project: Project, catalog: GrowthCatalog, dec: Decorator
         return None, dec, None
     b = bound[0]
     callee = paths.callable_of(b.value)
-    m = catalog.memoizer_for(_dotted(project, callee)) if callee is not None else None
+    m = catalog.memoizer_for(library_path(project, callee)) if callee is not None else None
     if m is None or m.unbounded == "always":
         return None, dec, None  # `cache = functools.cache` names it plainly: not a call of one
     body = project.function(b.module, "<module>")
@@ -92,11 +92,6 @@ def _named_memoizer(project: Project, catalog: GrowthCatalog, dec: Decorator
     made = _as_decorator(call, True)
     # (no text: a fix that rewrites the decorator's arguments has none to rewrite at `@memoize`)
     return m, Decorator(made.path, True, made.consts, dec.span, made.args, made.kwargs), (b.module, b.span)
-
-
-def _dotted(project: Project, path: str) -> str:
-    target = project.target(path)
-    return target.path if target is not None and target.kind == "external" else path
 
 
 def assigned_memoizers(project: Project, catalog: GrowthCatalog,
@@ -117,7 +112,7 @@ def assigned_memoizers(project: Project, catalog: GrowthCatalog,
         for callee, called in ((outer, False), (inner, True)):
             if callee is None:
                 continue
-            m = catalog.memoizer_for(_dotted(project, callee))
+            m = catalog.memoizer_for(library_path(project, callee))
             if m is None or called != (m.unbounded != "always"):
                 continue  # `cache(f)` memoises f; `lru_cache(...)(f)`, `cached(...)(f)` do
             body = project.function(b.module, "<module>")

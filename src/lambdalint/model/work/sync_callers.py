@@ -5,6 +5,7 @@ that is catalogue data (``[[sync-caller]]`` in rules/catalog/background.toml).""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -56,6 +57,14 @@ def _given(e: Event, caller: SyncCaller) -> Optional[str]:
     return None
 
 
+_HAS_ASYNC: "weakref.WeakKeyDictionary[Project, bool]" = weakref.WeakKeyDictionary()
+
+
 def _has_async(project: Project) -> bool:
-    """Whether any function of the project is an ``async def`` (else there is nothing to find)."""
-    return any(fn.is_async for facts in project.modules.values() for fn in facts.functions.values())
+    """Whether any function of the project is an ``async def`` (else there is nothing to
+    find); asked for each handler, answered once per project."""
+    found = _HAS_ASYNC.get(project)
+    if found is None:
+        found = _HAS_ASYNC[project] = any(fn.is_async for facts in project.modules.values()
+                                          for fn in facts.functions.values())
+    return found
