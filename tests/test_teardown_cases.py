@@ -15,6 +15,43 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 10, 01: `conn or get_connection()` in `__init__`, the instance made at import
+    # with no `conn`: the attribute holds the getter's connection (the parameter's `None` is no object)
+    "connection_a_module_instance_falls_back_to_a_lazy_getter_and_closes_it": {
+        "app.py": """
+            from repo import OrderRepository
+            repository = OrderRepository()
+            def handler(event, context):
+                with repository.unit_of_work() as cur:
+                    cur.execute("INSERT INTO orders VALUES (%s)", (event["id"],))
+                return {"ok": True}
+        """,
+        "repo.py": """
+            from contextlib import contextmanager
+            from db import get_connection
+            class OrderRepository:
+                def __init__(self, conn=None):
+                    self._conn = conn or get_connection()
+                @contextmanager
+                def unit_of_work(self):
+                    cur = self._conn.cursor()
+                    try:
+                        yield cur
+                        self._conn.commit()
+                    finally:
+                        cur.close()
+                        self._conn.close()  # expect: LAM101
+        """,
+        "db.py": """
+            import psycopg2
+            _conn = None
+            def get_connection():
+                global _conn
+                if _conn is None:
+                    _conn = psycopg2.connect("dbname=app")
+                return _conn
+        """,
+    },
     # red team 10, 01/n/k: what a lazy getter returns, taken at import, is the getter's object
     "connection_taken_from_a_lazy_getter_at_import_and_closed": """
         import psycopg2
@@ -571,6 +608,44 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # the twin of red team 10, 01: each invocation hands the repository a connection of its
+    # own, so the fallback to the module's connection never runs and closing it is right
+    "repository_given_a_connection_per_invocation_closes_it": {
+        "app.py": """
+            import psycopg2
+            from repo import OrderRepository
+            def handler(event, context):
+                repository = OrderRepository(psycopg2.connect("dbname=app"))
+                with repository.unit_of_work() as cur:
+                    cur.execute("INSERT INTO orders VALUES (%s)", (event["id"],))
+                return {"ok": True}
+        """,
+        "repo.py": """
+            from contextlib import contextmanager
+            from db import get_connection
+            class OrderRepository:
+                def __init__(self, conn=None):
+                    self._conn = conn or get_connection()
+                @contextmanager
+                def unit_of_work(self):
+                    cur = self._conn.cursor()
+                    try:
+                        yield cur
+                        self._conn.commit()
+                    finally:
+                        cur.close()
+                        self._conn.close()
+        """,
+        "db.py": """
+            import psycopg2
+            _conn = None
+            def get_connection():
+                global _conn
+                if _conn is None:
+                    _conn = psycopg2.connect("dbname=app")
+                return _conn
+        """,
+    },
     # review 10, a module-level ExitStack closes at process exit, not in an invocation
     "client_entered_into_a_module_exit_stack_closed_at_process_exit": """
         import atexit

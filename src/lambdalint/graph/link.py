@@ -17,7 +17,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 from lambdalint.graph.accessors import returned_global, through_accessor, unpassed_defaults
 from lambdalint.graph.entry import bind_default_paths
-from lambdalint.graph.local_values import (args_in_holder, bind_arguments, call_in_binding, held_by, makes,
+from lambdalint.graph.local_values import (args_in_holder, bind_arguments, bind_constant_defaults, call_in_binding, held_by, makes,
                                           returned_construction, through_instance, through_locals)
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, classmethod_value, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
@@ -660,6 +660,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                     if passed is not None and fn.name == "__init__" and made is not None and not made.starred:
                         # `def __init__(self, conn=CONN)` and `Repository()`: `self.conn = conn` holds CONN
                         bind_default_paths(self.canonical, fn, passed, set(passed))
+                        bind_constant_defaults(fn, passed)
                     for e in iter_events(fn.body):
                         if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:
                             # `channel = self.connection.channel(); self.channel = channel`

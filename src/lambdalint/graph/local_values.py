@@ -76,6 +76,19 @@ def bind_arguments(params: Tuple[str, ...], args: Optional[Tuple[Tuple[Optional[
     return out
 
 
+def bind_constant_defaults(fn: Function, passed: Dict[str, Optional[str]]) -> None:
+    """Bind in ``passed`` each optional parameter of ``__init__`` the constructor
+    call leaves out whose default is neither a module-level object
+    (``default_paths``) nor a mutable object or a call (``defaults``): it holds a
+    constant (``conn=None``, a flag, an empty ``*args``), made anew for the call, so
+    ``self._conn = conn or get_connection()`` keeps only the fallback's object
+    as module state, as a cold reading of the constructor would."""
+    made_once = {p for p, _ in fn.defaults} | {p for p, _ in fn.default_paths} | {p for p, _ in fn.default_call_args}
+    for p in fn.optional:
+        if "$" + p not in passed and p not in made_once:
+            passed["$" + p] = "<const>"
+
+
 def returned_construction(project: "Project", module: str, qualname: str, cls: Tuple[str, str]) -> Optional[Event]:
     """The call of ``cls`` a project function returns directly (``return Cls(...)``), if one."""
     fn = project.function(module, qualname)

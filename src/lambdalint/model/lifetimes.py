@@ -771,7 +771,9 @@ def _attribute_alias(project: Project, root: str, segs: List[str]) -> Optional[s
     for i in range(len(segs), -1, -1):
         if "()" in segs[:i]:
             continue
-        bound = project.bindings.get(paths.join(root, segs[:i]), ())
+        # a constant bound there too (`self._conn = conn or get_connection()` given no
+        # `conn`, a reset to None) is no other object: the place holds that one or nothing
+        bound = [b for b in project.bindings.get(paths.join(root, segs[:i]), ()) if b.value not in ("None", "<const>")]
         if len(bound) != 1 or not bound[0].value:
             continue
         value = bound[0].value
