@@ -15,6 +15,24 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # a predicate that probes by trying answers False for good when nothing re-creates the
+    # connection: every later invocation returns the error
+    "connection_probed_by_trying_but_never_re_created": """
+        import psycopg2
+        _conn = psycopg2.connect("dbname=app")
+        def _alive(conn):
+            try:
+                conn.cursor().execute("SELECT 1")
+                return True
+            except Exception:
+                return False
+        def handler(event, context):
+            if not _alive(_conn):
+                return {"statusCode": 503}
+            _conn.cursor().execute("SELECT 1")
+            _conn.close()  # expect: LAM101
+            return {"statusCode": 200}
+    """,
     # red team 10, 01: `conn or get_connection()` in `__init__`, the instance made at import
     # with no `conn`: the attribute holds the getter's connection (the parameter's `None` is no object)
     "connection_a_module_instance_falls_back_to_a_lazy_getter_and_closes_it": {
@@ -608,6 +626,47 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # a predicate that probes by trying (`try: use; return True / except: return False`),
+    # beside a none-test: the getter re-creates what the handler closed
+    "connection_closed_and_re_created_by_a_getter_that_probes_by_trying": """
+        import psycopg2
+        _conn = None
+        def _alive(conn):
+            try:
+                conn.cursor().execute("SELECT 1")
+                return True
+            except Exception:
+                return False
+        def get_conn():
+            global _conn
+            if _conn is None or not _alive(_conn):
+                _conn = psycopg2.connect("dbname=app")
+            return _conn
+        def handler(event, context):
+            conn = get_conn()
+            try:
+                conn.cursor().execute("SELECT 1")
+            finally:
+                conn.close()
+    """,
+    # a predicate reading the catalogue's probe, beside a none-test
+    "connection_closed_and_re_created_by_a_getter_with_a_none_test_and_a_predicate": """
+        import psycopg2
+        _conn = None
+        def _usable(conn):
+            return conn.closed == 0
+        def get_conn():
+            global _conn
+            if _conn is None or not _usable(_conn):
+                _conn = psycopg2.connect("dbname=app")
+            return _conn
+        def handler(event, context):
+            conn = get_conn()
+            try:
+                conn.cursor().execute("SELECT 1")
+            finally:
+                conn.close()
+    """,
     # the twin of red team 10, 01: each invocation hands the repository a connection of its
     # own, so the fallback to the module's connection never runs and closing it is right
     "repository_given_a_connection_per_invocation_closes_it": {

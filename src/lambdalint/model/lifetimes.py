@@ -32,6 +32,7 @@ from lambdalint.model.context_calls import context_calls
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
 from lambdalint.model.tracked import Tracked
+from lambdalint.model.trying import probes_by_trying
 
 LIVE = ("live", -1)
 _ENTERS = (".enter_context", ".enter_async_context")
@@ -595,7 +596,8 @@ class Interpreter(Walker):
             elif t is not None and not rest:
                 bare.append(t)
         for t in bare:
-            if t.path not in out and any(self.probing_predicate(p, t, frame) for p in e.test):
+            # (also beside a none-test: `if _conn is None or not _usable(_conn):`)
+            if not out.get(t.path, (False, False))[1] and any(self.probing_predicate(p, t, frame) for p in e.test):
                 out[t.path] = (True, True)
         if tests_a_loop(e):
             # `if _client is None or _client_loop is not running:` re-makes a loop-bound
@@ -619,6 +621,8 @@ class Interpreter(Walker):
         if fn is None or not fn.params:
             return False
         params = {"$" + p for p in fn.params}
+        if probes_by_trying(fn, params):  # `try: conn.execute(...); return True / except: return False`
+            return True
         for x in iter_events(fn.body):
             if x.kind == "use" and x.path and x.path[:1] == "$":
                 root, _, attr = x.path.partition(".")

@@ -26,6 +26,7 @@ from typing import Any, FrozenSet, List, Optional, Sequence, Set, Tuple
 from lambdalint.index.facts import Event, Span
 from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, State, Status, Use, with_status
 from lambdalint.model.tracked import Tracked
+from lambdalint.model.trying import answers_by_trying
 from lambdalint.model.walk import Walker
 
 
@@ -60,7 +61,7 @@ class ProbingInterpreter(Interpreter):
             flow = super().try_(e, state, frame)
         finally:
             self._tries.pop()
-        if current.pending:
+        if current.pending and not answers_by_trying(e):  # a probe: its answer says the use failed
             falls, returns = flow
             after = [s for s in (falls, *returns, *out[before:]) if s is not None]
             for path, site, use in current.pending:
