@@ -15,7 +15,7 @@ import pytest
 
 from helpers import expected_markers, found, lint
 from lambdalint.knowledge.context import EVERY_VARIABLE, load_context_catalog
-from lambdalint.model.lifetimes import setattr_assign
+from lambdalint.model.setattr_write import setattr_assign
 from lambdalint.index.facts import Event
 from lambdalint.project.config import Settings
 

@@ -15,6 +15,22 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # the twin of precision 10, p87: an early return on a none-test alone hands back the closed client
+    "client_returned_early_when_not_none_though_closed": """
+        import httpx
+        _client = None
+        def client():
+            global _client
+            if _client is not None:
+                return _client
+            _client = httpx.Client(base_url="https://search")
+            return _client
+        def handler(event, context):
+            try:
+                return client().get("/search").json()
+            finally:
+                client().close()  # expect: LAM101
+    """,
     # a predicate that probes by trying answers False for good when nothing re-creates the
     # connection: every later invocation returns the error
     "connection_probed_by_trying_but_never_re_created": """
@@ -626,6 +642,47 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # precision 10, p87: the negated guard with an early return; the arm that returns the
+    # client is the one where it is there and open
+    "client_returned_early_only_when_open_else_re_created": """
+        import httpx
+        _client = None
+        def client():
+            global _client
+            if _client is not None and not _client.is_closed:
+                return _client
+            _client = httpx.Client(base_url="https://search")
+            return _client
+        def drop():
+            if _client is not None:
+                _client.close()
+        def handler(event, context):
+            try:
+                resp = client().get("/search")
+            except httpx.TransportError:
+                drop()
+                return {"statusCode": 503}
+            return {"statusCode": 200, "hits": resp.json()}
+    """,
+    # the same with a probe that reads open when true (pymysql's `open`), on the `else` arm
+    "connection_kept_on_the_else_arm_of_a_closed_test_else_re_created": """
+        import pymysql
+        _conn = None
+        def get_conn():
+            global _conn
+            if _conn is None or not _conn.open:
+                _conn = pymysql.connect(host="db")
+                return _conn
+            else:
+                return _conn
+        def handler(event, context):
+            conn = get_conn()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT 1")
+            finally:
+                conn.close()
+    """,
     # a predicate that probes by trying (`try: use; return True / except: return False`),
     # beside a none-test: the getter re-creates what the handler closed
     "connection_closed_and_re_created_by_a_getter_that_probes_by_trying": """

@@ -30,5 +30,5 @@ class WriteShapes(ShapePrepass):
         return e.kind == "setitem"
 
     def call_shaped(self, e: Event, last: str) -> bool:
-        # `setattr(State, "user", v)` is an attribute write (``lifetimes.setattr_assign``)
+        # `setattr(State, "user", v)` is an attribute write (``model.setattr_write.setattr_assign``)
         return last in self.verbs or bool(e.path and e.path.startswith(ENVIRON)) or e.path == "builtins.setattr"

@@ -15,7 +15,6 @@ live again, so the shapes AWS recommends are not reported.
 
 from __future__ import annotations
 
-import ast
 
 from dataclasses import dataclass, replace
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
@@ -32,6 +31,8 @@ from lambdalint.model.context_calls import context_calls
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
 from lambdalint.model.tracked import Tracked
+from lambdalint.model.narrowing import proven_live
+from lambdalint.model.setattr_write import setattr_assign
 from lambdalint.model.trying import probes_by_trying
 
 LIVE = ("live", -1)
@@ -93,27 +94,6 @@ class Frame:
     on_yield: Optional[Callable[[State, Optional[str]], State]] = None
     calls: Tuple[Tuple[str, Span, str], ...] = ()  # the calls that lead here: (module, span, callee as written)
     trail: Tuple[Step, ...] = ()  # the control decisions that lead here (``Step``), through the calls too
-
-
-def setattr_assign(e: Event) -> Optional[Event]:
-    """``setattr(obj, "name", value)`` with a constant identifier as the ``assign`` event
-    of ``obj.name = value`` it is (None for any other event): the index records it as a
-    call, and a model that only follows assignments would not see the attribute change.
-    A name computed at run time stays a call (which attribute it sets is unknown)."""
-    if e.kind != "call" or e.path != "builtins.setattr" or len(e.args) != 3 or e.starred or e.kwargs:
-        return None
-    obj = e.args[0]
-    consts = dict(e.consts)
-    try:
-        name = ast.literal_eval(consts.get("#1", ""))
-    except (ValueError, SyntaxError):
-        return None
-    if obj is None or obj in ("None", "<const>") or not isinstance(name, str) or not name.isidentifier():
-        return None
-    value = e.args[2]
-    if value is None and "#2" in consts:
-        value = "None" if consts["#2"] == "None" else "<const>"
-    return Event("assign", e.span, path=f"{obj}.{name}", value=value)
 
 
 def removed_slot(state: State, path: str) -> State:
@@ -565,6 +545,18 @@ class Interpreter(Walker):
                              or not ((st[0] == "dead" and covers_dead) or (st[0] == "none" and covers_none)))
             joined[gpath] = kept or frozenset({LIVE})
         return joined, rets
+
+    def arm(self, e: Event, holds: bool, test, events: Sequence[Event], entered: State, frame: Frame):  # type: ignore[override]
+        # `if _client is not None and not _client.is_closed: return _client`: not closed nor None
+        # on that arm (a loop-bound client's dead loop is no answer of the probe's: kept)
+        for gpath in proven_live(e.narrows, holds, lambda p: self._split_with_probes(p, frame)) if e.narrows else ():
+            kept = frozenset(st for st in entered.get(gpath, ()) if st[0] not in ("dead", "none"))
+            entered = with_status(entered, gpath, kept or frozenset({LIVE}))
+        return super().arm(e, holds, test, events, entered, frame)
+
+    def _split_with_probes(self, path: str, frame: Frame):
+        t, rest = self.split_tracked(self.project.canonical(path, frame.env))
+        return (t.path, rest, t.kind.probes) if t is not None else (None, rest, frozenset())
 
     def test_of(self, e: Event, state: State, frame: Frame) -> Dict[str, Tuple[bool, bool]]:  # type: ignore[override]
         # read where the test runs: an arm may rebind a local it names (`conn = CONNS.get(k)`,
