@@ -15,6 +15,30 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # the twin of precision 10, p07: quit without forgetting the session, and a getter that
+    # hands back whatever is not None
+    "smtp_session_quit_but_kept_and_returned_when_not_none": {
+        "mailer.py": """
+            import smtplib
+            _smtp = None
+            def mailer():
+                global _smtp
+                if _smtp is not None:
+                    return _smtp
+                _smtp = smtplib.SMTP("mail", 587)
+                return _smtp
+            def hang_up():
+                if _smtp is not None:
+                    _smtp.quit()  # expect: LAM101
+        """,
+        "app.py": """
+            from mailer import hang_up, mailer
+            def handler(event, context):
+                smtp = mailer()
+                smtp.sendmail("a@x", ["b@x"], event["text"])
+                hang_up()
+        """,
+    },
     # the twin of precision 10, p87: an early return on a none-test alone hands back the closed client
     "client_returned_early_when_not_none_though_closed": """
         import httpx
@@ -642,6 +666,44 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # precision 10, p07: the session quit and set to None; the getter's `is not None` arm
+    # never meets that None, and the other path makes a new session
+    "smtp_session_quit_and_forgotten_then_made_again_by_the_getter": {
+        "mailer.py": """
+            import smtplib
+            _smtp = None
+            def mailer():
+                global _smtp
+                if _smtp is not None:
+                    try:
+                        status, _ = _smtp.noop()
+                        if status == 250:
+                            return _smtp
+                    except smtplib.SMTPException:
+                        pass
+                    _smtp = None
+                server = smtplib.SMTP("mail", 587)
+                server.login("u", "p")
+                _smtp = server
+                return _smtp
+            def hang_up():
+                global _smtp
+                if _smtp is not None:
+                    try:
+                        _smtp.quit()
+                    except smtplib.SMTPException:
+                        pass
+                    _smtp = None
+        """,
+        "app.py": """
+            from mailer import hang_up, mailer
+            def handler(event, context):
+                smtp = mailer()
+                smtp.sendmail("a@x", ["b@x"], event["text"])
+                if not event.get("keepalive"):
+                    hang_up()
+        """,
+    },
     # precision 10, p87: the negated guard with an early return; the arm that returns the
     # client is the one where it is there and open
     "client_returned_early_only_when_open_else_re_created": """

@@ -549,8 +549,11 @@ class Interpreter(Walker):
     def arm(self, e: Event, holds: bool, test, events: Sequence[Event], entered: State, frame: Frame):  # type: ignore[override]
         # `if _client is not None and not _client.is_closed: return _client`: not closed nor None
         # on that arm (a loop-bound client's dead loop is no answer of the probe's: kept)
-        for gpath in proven_live(e.narrows, holds, lambda p: self._split_with_probes(p, frame)) if e.narrows else ():
-            kept = frozenset(st for st in entered.get(gpath, ()) if st[0] not in ("dead", "none"))
+        there, open_ = proven_live(e.narrows, holds, lambda p: self._split_with_probes(p, frame)) \
+            if e.narrows else ((), ())
+        for gpath in there:
+            gone = ("dead", "none") if gpath in open_ else ("none",)
+            kept = frozenset(st for st in entered.get(gpath, ()) if st[0] not in gone)
             entered = with_status(entered, gpath, kept or frozenset({LIVE}))
         return super().arm(e, holds, test, events, entered, frame)
 

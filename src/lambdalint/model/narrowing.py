@@ -6,7 +6,8 @@
 
 On the arm where this test holds, ``_client`` is not None and its liveness probe says
 open, whatever the earlier invocations did to it: a closed client never reaches the
-``return``. The index records what a condition tells on each branch (``Event.narrows``:
+``return``. A test of ``is not None`` alone proves less: the global a teardown set to
+None (``_smtp.quit(); _smtp = None``) is not what that arm meets, a closed one may be. The index records what a condition tells on each branch (``Event.narrows``:
 ``T+`` truthy and not None on the body, ``T0`` falsy there, ``F+``/``F0`` on the
 `else`); a resource is proven live on an arm when it is not None there and one of its
 catalogued probes reads "open" there. Which way a probe reads comes from its name: a
@@ -25,10 +26,11 @@ _FINISHED_WORDS = ("closed", "closing", "broken", "invalidated", "shutdown", "te
 SplitTracked = Callable[[str], Tuple[Optional[str], List[str], AbstractSet[str]]]
 
 
-def proven_live(narrows: Sequence[Tuple[str, str]], holds: bool, split: SplitTracked) -> Set[str]:
-    """The tracked resources ``narrows`` proves live on the arm where the test is
-    ``holds``. ``split(path)``: the tracked resource's path the (condition's) path
-    starts with, or None, the segments after it, and that resource's probes."""
+def proven_live(narrows: Sequence[Tuple[str, str]], holds: bool, split: SplitTracked) -> Tuple[Set[str], Set[str]]:
+    """The tracked resources ``narrows`` proves there (not None) and proves open (not
+    None, and a probe reads open) on the arm where the test is ``holds``.
+    ``split(path)``: the tracked resource's path the (condition's) path starts with,
+    or None, the segments after it, and that resource's probes."""
     side = "T" if holds else "F"
     present: Set[str] = set()
     open_: Set[str] = set()
@@ -47,4 +49,4 @@ def proven_live(narrows: Sequence[Tuple[str, str]], holds: bool, split: SplitTra
                 open_.add(tracked)
                 if code[1:] == "+":  # a truthy probe's answer: the object is there too
                     present.add(tracked)
-    return present & open_
+    return present, present & open_
