@@ -15,6 +15,73 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 11, 01: connections in a dict comprehension kept on a module-level router,
+    # reached through a service that holds the router (imported by its dotted name)
+    "router_closes_a_connection_of_its_comprehension_reached_through_a_service": {
+        "handler.py": """
+            from shards.router import ROUTER
+            from shards.service import Service
+            service = Service(ROUTER)
+            def handler(event, context):
+                return service.reserve(event["region"])
+        """,
+        "shards/__init__.py": "",
+        "shards/service.py": """
+            import pymysql
+            class Service:
+                def __init__(self, router):
+                    self._router = router
+                def reserve(self, region):
+                    conn = self._router.connection(region)
+                    try:
+                        conn.cursor().execute("UPDATE stock SET n = n - 1")
+                    except pymysql.err.OperationalError:
+                        self._router.evict(region)
+                        raise
+        """,
+        "shards/router.py": """
+            import pymysql
+            def _connect(region):
+                return pymysql.connect(host=region)
+            class Router:
+                def __init__(self, regions):
+                    self._conns = {region: _connect(region) for region in regions}
+                def connection(self, region):
+                    return self._conns[region]
+                def evict(self, region):
+                    self._conns[region].close()  # expect: LAM101
+            ROUTER = Router(("eu", "us"))
+        """,
+    },
+    # red team 11, 02: a list of connections on a module-level pool, closed by a loop in
+    # the handler's `finally`, used through a repository that holds the pool
+    "pool_closes_every_connection_of_its_list_in_the_handlers_finally": {
+        "handler.py": """
+            import itertools
+            import psycopg2
+            class Pool:
+                def __init__(self, dsn, size=2):
+                    self._conns = [psycopg2.connect(dsn) for _ in range(size)]
+                    self._turn = itertools.cycle(range(size))
+                def acquire(self):
+                    return self._conns[next(self._turn)]
+                def close_all(self):
+                    for conn in self._conns:
+                        conn.close()  # expect: LAM101
+            class Repo:
+                def __init__(self, pool):
+                    self._pool = pool
+                def totals(self):
+                    return self._pool.acquire().cursor().execute("SELECT 1")
+            POOL = Pool("dbname=r")
+            repo = Repo(POOL)
+            def handler(event, context):
+                try:
+                    return repo.totals()
+                finally:
+                    POOL.close_all()
+        """,
+    },
     # the twin of precision 10, p07: quit without forgetting the session, and a getter that
     # hands back whatever is not None
     "smtp_session_quit_but_kept_and_returned_when_not_none": {
@@ -666,6 +733,49 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # red team 11, 34: the twin of 01: `evict` pops the connection before closing it and the
+    # router's getter reconnects a slot that is empty or closed
+    "router_pops_and_closes_and_its_getter_reconnects_through_a_service": {
+        "handler.py": """
+            from shards.router import ROUTER
+            from shards.service import Service
+            service = Service(ROUTER)
+            def handler(event, context):
+                return service.reserve(event["region"])
+        """,
+        "shards/__init__.py": "",
+        "shards/service.py": """
+            import pymysql
+            class Service:
+                def __init__(self, router):
+                    self._router = router
+                def reserve(self, region):
+                    conn = self._router.connection(region)
+                    try:
+                        conn.cursor().execute("UPDATE stock SET n = n - 1")
+                    except pymysql.err.OperationalError:
+                        self._router.evict(region)
+                        raise
+        """,
+        "shards/router.py": """
+            import pymysql
+            def _connect(region):
+                return pymysql.connect(host=region)
+            class Router:
+                def __init__(self):
+                    self._conns = {}
+                def connection(self, region):
+                    conn = self._conns.get(region)
+                    if conn is None or not conn.open:
+                        conn = self._conns[region] = _connect(region)
+                    return conn
+                def evict(self, region):
+                    conn = self._conns.pop(region, None)
+                    if conn is not None:
+                        conn.close()
+            ROUTER = Router()
+        """,
+    },
     # precision 10, p07: the session quit and set to None; the getter's `is not None` arm
     # never meets that None, and the other path makes a new session
     "smtp_session_quit_and_forgotten_then_made_again_by_the_getter": {

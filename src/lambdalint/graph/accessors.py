@@ -99,6 +99,9 @@ def receiver_env(fn: Function, obj: str) -> Dict[str, Optional[str]]:
     return {"$" + fn.params[0]: obj} if fn.params else {}
 
 
+_MAX_HOLDERS = 3  # `container.service.router.connection()`: attributes of attributes, a few deep
+
+
 def through_accessor(project: Any, path: str, depth: int,
                      cache: Dict[Tuple[str, str, str], Optional[str]]) -> str:
     """``path`` with an accessor of a module-level instance replaced by the place it
@@ -111,6 +114,15 @@ def through_accessor(project: Any, path: str, depth: int,
         return path
     cls = project.instance_class(root)
     fn = project.function(cls[0], f"{cls[1]}.{segs[0]}") if cls is not None else None
+    for i in range(1, min(len(segs) - 1, _MAX_HOLDERS + 1)):
+        # the accessor of an instance an attribute holds (`service._router.connection(r)`)
+        if fn is not None or segs[i - 1] in ("()", "__getitem__") or segs[i] in ("()", "__getitem__"):
+            break
+        holder = paths.join(root, segs[:i])
+        cls = project.instance_class(holder)
+        fn = project.function(cls[0], f"{cls[1]}.{segs[i]}") if cls is not None else None
+        if fn is not None:
+            root, segs = holder, segs[i:]
     rest = accessor_call(fn, segs) if fn is not None else None
     # a method given arguments that returns a slot of the instance's container
     # (`registry.get("orders")` returning `self._conns[name]`): every key is one slot

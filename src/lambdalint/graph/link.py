@@ -350,12 +350,22 @@ class Project(MemoisedFactories, InstanceAttributes):
             if t is not None and t.kind == "instance":
                 found = (t.module, t.qualname)
                 break
-        if found is None and len(bound) == 1 and bound[0].value and "()" not in bound[0].value \
-                and paths.is_global(bound[0].value) and bound[0].value != path:
+        alias = self.alias_of(bound, path) if found is None else None
+        if alias is not None:
             # `self.repository = repository` given another module-level object: that object
-            found = self.instance_class(bound[0].value)
+            found = self.instance_class(alias)
         self._instance_of[path] = found
         return found
+
+    def alias_of(self, bound: Sequence[Binding], path: str) -> Optional[str]:
+        """The other module-level object the place ``path`` is, when its one binding
+        (``bound``) names one (``self.router = router`` given ``ROUTER``, perhaps as the
+        importer spells it: ``inventory.router.ROUTER``); None otherwise."""
+        value = bound[0].value if len(bound) == 1 else None
+        if not value or "()" in value or value[:1] in "$%<":
+            return None
+        alias = value if paths.is_global(value) else self.canonical(value)
+        return alias if alias is not None and paths.is_global(alias) and alias != path else None
 
     def returns(self, module: str, qualname: str) -> Optional[str]:
         """The global a function returns (a getter), as a canonical path."""
@@ -644,8 +654,8 @@ class Project(MemoisedFactories, InstanceAttributes):
                 continue
             done.add(gpath)
             cls = self.instance_class(gpath)
-            if cls is None:
-                continue
+            if cls is None or (paths.split(gpath)[1] and self.alias_of(self.bindings.get(gpath, ()), gpath)):
+                continue  # (an attribute that is another module-level object: its attributes are that one's)
             made = self._constructor_call(gpath, cls)
             args = args_in_holder(self, gpath, (made.args, made.kwargs)) if made is not None else None
             lineage = list(self.class_lineage(cls))  # `__init__` may be a base class's
@@ -661,10 +671,14 @@ class Project(MemoisedFactories, InstanceAttributes):
                         # `def __init__(self, conn=CONN)` and `Repository()`: `self.conn = conn` holds CONN
                         bind_default_paths(self.canonical, fn, passed, set(passed))
                         bind_constant_defaults(fn, passed)
+                    # what a local container was filled with before it became an attribute
+                    # (`self._conns = {r: connect(r) for r in regions}`, a comprehension's local)
+                    filled: Dict[str, List[Tuple[Optional[str], Span]]] = {}
                     for e in iter_events(fn.body):
                         if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:
                             # `channel = self.connection.channel(); self.channel = channel`
                             passed[e.path] = through_instance(held_by(e.value, passed), self_name, gpath)
+                            filled.pop(e.path, None)
                         elif e.kind == "assign" and e.path and e.path.startswith(self_name + "."):
                             target = gpath + e.path[len(self_name):]
                             value = through_instance(held_by(e.value, passed), self_name, gpath)
@@ -673,6 +687,12 @@ class Project(MemoisedFactories, InstanceAttributes):
                             self.bindings.setdefault(target, []).append(Binding(target, value, module, fn.qualname, e.span))
                             if e.value and e.value[:1] == "%" and "." not in e.value and "(" not in e.value:
                                 passed[e.value] = target  # `self.connection = conn`: `conn` is that attribute now
+                                slot = paths.join(target, ["__getitem__", "()"])
+                                for held, span in filled.pop(e.value, ()):
+                                    self.bindings.setdefault(slot, []).append(Binding(slot, held, module, fn.qualname, span))
+                        elif e.kind == "setitem" and e.path and e.path[:1] == "%" and "." not in e.path and e.value:
+                            held = through_instance(held_by(e.value, passed), self_name, gpath)
+                            filled.setdefault(e.path, []).append((held, e.span))
                         elif e.kind == "setitem" and e.path and e.path.startswith(self_name + ".") and e.value:
                             # `self._conns[name] = connect()`: a slot of the instance's container
                             # (all keys one slot, as for a module-level container)

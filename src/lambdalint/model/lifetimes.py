@@ -312,12 +312,18 @@ class Interpreter(Walker):
             t = self.tracked.get(paths.join(root, segs[:i]))
             if t is not None:
                 return t, segs[i:]
-        if depth >= 4:
-            return None, []
+        alias = self.through_alias(canon) if depth < 4 else canon
+        return self.split_tracked(alias, depth + 1) if alias != canon else (None, [])
+
+    def through_alias(self, canon: Optional[str]) -> Optional[str]:
+        """``canon`` through an attribute that is another module-level object
+        (``service._router._conns`` -> ``ROUTER._conns``: ``_attribute_alias``), else itself."""
+        if canon is None or not paths.is_global(canon):
+            return canon
         alias = self._aliases.get(canon, False)  # (asked for every use and call of an untracked place)
         if alias is False:
-            alias = self._aliases[canon] = _attribute_alias(self.project, root, segs)
-        return self.split_tracked(alias, depth + 1) if alias is not None else (None, [])
+            alias = self._aliases[canon] = _attribute_alias(self.project, *paths.split(canon))
+        return alias if alias is not None else canon
 
     def use_path(self, path: Optional[str], state: State, frame: Frame, span: Span) -> None:
         if path is None:
@@ -341,7 +347,7 @@ class Interpreter(Walker):
         if cleared is not None and cleared in self.tracked:
             # `get_db.cache_clear()`: the next `get_db()` makes a new one
             return with_status(state, cleared, frozenset({LIVE}))
-        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        canon = self.through_alias(self.project.canonical(e.path, frame.env) if e.path else None)
         if canon is not None and canon.endswith((".__delitem__", ".pop")) and canon.rsplit(".", 1)[0] + SLOT in self.tracked:
             return removed_slot(state, canon.rsplit(".", 1)[0] + SLOT)  # `conns[k].close(); del conns[k]`
         if canon is not None and canon.endswith(".clear") and canon.rsplit(".", 1)[0] + SLOT in self.tracked:
@@ -442,7 +448,7 @@ class Interpreter(Walker):
             ) if "." not in target and "(" not in target else frame.env.get(paths.split(target)[0])
             if "." not in target:
                 return state
-        canon = self.project.canonical(target, frame.env)
+        canon = self.through_alias(self.project.canonical(target, frame.env))
         if canon is not None and canon + SLOT in self.tracked and canon not in self.tracked:
             # `CONNS = {}` (with `global CONNS`): the container is a new one, its slots gone
             return removed_slot(state, canon + SLOT)
@@ -482,7 +488,7 @@ class Interpreter(Walker):
 
     def set_slot(self, e: Event, state: State, frame: Frame) -> State:
         """``CONNS[k] = connect()``: a value put in the slot (all keys are one slot)."""
-        canon = self.project.canonical(e.path, frame.env) if e.path else None
+        canon = self.through_alias(self.project.canonical(e.path, frame.env) if e.path else None)
         if canon is None or canon + SLOT not in self.tracked or e.value is None:
             return state
         if e.value == "None":
@@ -776,8 +782,9 @@ def _attribute_alias(project: Project, root: str, segs: List[str]) -> Optional[s
         if len(bound) != 1 or not bound[0].value:
             continue
         value = bound[0].value
-        if "()" not in value and paths.is_global(value):
-            return paths.join(value, segs[i:])
+        alias = project.alias_of(bound, paths.join(root, segs[:i]))
+        if alias is not None:
+            return paths.join(alias, segs[i:])
         # `conn = get_connection()` at import, where the getter returns the module's `_conn`
         # (or `self._conn = get_connection()` in the `__init__` of a module-level instance: at import too)
         at_import = bound[0].function == "<module>" or bound[0].function.endswith(".__init__")
