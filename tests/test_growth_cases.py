@@ -1773,3 +1773,45 @@ def test_a_route_given_the_module_cache_by_fastapi_depends_grows_it(tmp_path):
     diagnostics = lint(tmp_path, {"app.py": DEPENDS_ROUTE})
     assert found(diagnostics) == expected_markers(tmp_path)
     assert "`put_item` reaches it through `cache.put()`" in "\n".join(label.text for label in diagnostics[0].labels)
+
+
+DEBOUNCER = """
+    import threading
+    import boto3
+    sns = boto3.client("sns")
+    class Debouncer:
+        def __init__(self):
+            self._pending = []
+            self._timer = None
+            self._lock = threading.Lock()
+        def publish(self, message):
+            with self._lock:
+                self._pending.append(message)
+                if self._timer is None:
+                    self._timer = threading.Timer(0.25, self._flush)
+                    self._timer.start()
+        def _flush(self):
+            with self._lock:
+                FLUSH
+            for m in batch:
+                sns.publish(TopicArn="arn", Message=m)
+    PUBLISHER = Debouncer()
+    def handler(event, context):
+        PUBLISHER.publish(event["id"])
+"""
+
+
+@pytest.mark.parametrize("flush", [
+    "batch, self._pending, self._timer = self._pending, [], None",
+    "batch = self._pending\n                self._pending = []\n                self._timer = None",
+])
+def test_a_list_a_timer_empties_is_bounded_by_it(tmp_path, flush):
+    # red team 11, 15: the debouncer's timer takes the pending list each time it fires;
+    # the timer left running is LAM302's, not growth
+    diagnostics = lint(tmp_path, {"app.py": DEBOUNCER.replace("FLUSH", flush)})
+    assert sorted(d.code for d in diagnostics) == ["LAM302"], [d.message for d in diagnostics]
+
+
+def test_a_list_a_timer_only_reads_still_grows(tmp_path):
+    diagnostics = lint(tmp_path, {"app.py": DEBOUNCER.replace("FLUSH", "batch = list(self._pending)\n                self._timer = None")})
+    assert sorted(d.code for d in diagnostics) == ["LAM201", "LAM302"], [d.message for d in diagnostics]

@@ -62,6 +62,7 @@ from lambdalint.model.growth_guards import (exit_guards_after, expires, flag_gua
                                            memoised_once)
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
 from lambdalint.model.walk import Walker
+from lambdalint.model.work.spawned import spawned_callback
 
 MADE = ("made", -1)
 NONE = ("none", -1)
@@ -566,8 +567,21 @@ class GrowthInterpreter(Interpreter):
                 if fn is None or self.budget <= 0 or len(frame.stack) >= _MAX_DEPTH or (t.module, qualname) in frame.stack:
                     continue
                 after = self.inline(fn, target, e, state, frame, direct=direct)
+                if not direct:
+                    self.emptied_in_background(e, target, state, after, frame)
                 state = after if direct else join([state, after])
         return state
+
+    def emptied_in_background(self, e: Event, target: Target, before: State, after: State,
+                              frame: GrowthFrame) -> None:
+        """A collection the background work ``e`` starts empties (a debouncer's
+        `threading.Timer(0.25, self._flush)` taking the pending list) is bounded by it."""
+        started = spawned_callback(self.project, e, paths_only(frame.env))
+        if started is None or (started.module, started.qualname) != (target.module, target.qualname):
+            return
+        for path, statuses in after.items():
+            if statuses == AS_MADE and before.get(path, AS_MADE) != AS_MADE:
+                self.bounded.setdefault(path, f"emptied in `{target.qualname}`, which `{paths.display(e.path or '')}` runs")
 
     def growth_call(self, e: Event, state: State, frame: GrowthFrame) -> State:
         state = self.argument_call(e, state, frame)
