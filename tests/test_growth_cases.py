@@ -22,6 +22,35 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # the twin of precision 10, p89: a Powertools middleware runs around the handler,
+    # and this one clears nothing
+    "memoiser_a_powertools_middleware_does_not_clear": {
+        "handler.py": """
+            from lookups import account_for
+            from middleware import per_invocation
+            @per_invocation
+            def handler(event, context):
+                return [account_for(t["card"]) for t in event["transactions"]]
+        """,
+        "lookups.py": """
+            import functools
+            import boto3
+            table = boto3.resource("dynamodb").Table("accounts")
+            @functools.lru_cache(maxsize=None)  # expect: LAM202
+            def account_for(card_id):
+                return table.get_item(Key={"card": card_id}).get("Item", {})
+        """,
+        "middleware.py": """
+            from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+            from lookups import account_for
+            @lambda_handler_decorator
+            def per_invocation(handler, event, context):
+                try:
+                    return handler(event, context)
+                finally:
+                    print("done")
+        """,
+    },
     # red team 10, 19/x5: a mixin's class-level dict grown through a module-level instance
     "mixin_class_dict_grown_through_a_module_instance": """
         class CachedLookupMixin:
@@ -827,6 +856,35 @@ INVALID = {
 }
 
 VALID = {
+    # precision 10, p89: the memoiser is cleared in the `finally` of a Powertools
+    # middleware (`@lambda_handler_decorator`), which runs around every invocation
+    "memoiser_cleared_by_a_powertools_middleware_around_the_handler": {
+        "handler.py": """
+            from lookups import account_for
+            from middleware import per_invocation
+            @per_invocation
+            def handler(event, context):
+                return [account_for(t["card"]) for t in event["transactions"]]
+        """,
+        "lookups.py": """
+            import functools
+            import boto3
+            table = boto3.resource("dynamodb").Table("accounts")
+            @functools.lru_cache(maxsize=None)
+            def account_for(card_id):
+                return table.get_item(Key={"card": card_id}).get("Item", {})
+        """,
+        "middleware.py": """
+            from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+            from lookups import account_for
+            @lambda_handler_decorator
+            def per_invocation(handler, event, context):
+                try:
+                    return handler(event, context)
+                finally:
+                    account_for.cache_clear()
+        """,
+    },
     # review 10, the function returns a copy of its default
     "mutable_default_copied_before_it_is_returned": """
         def normalise(tags=[]):

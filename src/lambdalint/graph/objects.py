@@ -310,6 +310,9 @@ def _wrapper(project: Project, module: str, fn: Function, d: Decorator) -> Optio
     if t is None or t.kind != "function" or not t.module:
         return None
     maker: Optional[Tuple[str, str]] = (t.module, t.qualname)
+    middleware = _middleware(project, t.module, t.qualname, module, fn, d)
+    if middleware is not None:
+        return middleware
     if d.called:  # `@retry(times=3)`: the decorator is what `retry(...)` returns
         maker = returned_function(project, t.module, t.qualname)
     decorator = project.function(*maker) if maker is not None else None
@@ -323,6 +326,23 @@ def _wrapper(project: Project, module: str, fn: Function, d: Decorator) -> Optio
         return None  # not a nested wrapper
     return Wrapper(made[0], made[1], "$" + param, f"{module}.{fn.qualname}", d.span,  # type: ignore[index]
                    param in wrapper.free_calls)
+
+
+def _middleware(project: Project, module: str, qualname: str, decorated_module: str, decorated: Function,
+                d: Decorator) -> Optional[Wrapper]:
+    """A Powertools middleware (``@lambda_handler_decorator def mw(handler, event,
+    context): ... handler(event, context) ...``, applied as ``@mw`` or ``@mw(opt=1)``):
+    it is its own wrapper, called with the decorated handler as its first parameter."""
+    mw = project.function(module, qualname)
+    if mw is None or len(mw.params) < 3 or mw.takes_receiver \
+            or not any(x.path and x.path.endswith(MIDDLEWARE_FACTORY) for x in mw.decorators):
+        return None
+    param = "$" + mw.params[0]
+    calls = any(e.kind == "call" and e.path == param for e in iter_events(mw.body))
+    return Wrapper(module, qualname, param, f"{decorated_module}.{decorated.qualname}", d.span, calls)
+
+
+MIDDLEWARE_FACTORY = "middleware_factory.lambda_handler_decorator"
 
 
 def wrapper_to_run(project: Project, module: str, fn: Function, stack: Tuple[Tuple[str, str], ...],

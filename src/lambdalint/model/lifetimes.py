@@ -161,8 +161,10 @@ class Interpreter(Walker):
             wrapped = decorator_wrapper(self.project, handler.module, fn, env)
             if wrapped is not None:
                 module, wrapper, wrapper_env = wrapped
-                # Lambda passes the wrapper the event and the context
-                wrapper_env.update({"$" + w: env.get("$" + p) for w, p in zip(wrapper.params, fn.params[:2])})
+                # Lambda passes the wrapper the event and the context (after the handler, to a
+                # Powertools middleware: `mw(handler, event, context)`)
+                lead = 1 if wrapper.params and wrapper_env.get("$" + wrapper.params[0]) is not None else 0
+                wrapper_env.update({"$" + w: env.get("$" + p) for w, p in zip(wrapper.params[lead:], fn.params[:2])})
                 return module, wrapper, wrapper_env
         return handler.module, fn, env
 
