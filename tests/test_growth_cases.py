@@ -22,6 +22,22 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 11, 12: the /tmp folder is a class attribute the methods read through `self`
+    "tmp_file_under_a_class_attribute_folder_written_per_message": """
+        from pathlib import Path
+        class Staging:
+            root = Path("/tmp/staging")
+            def __init__(self):
+                self.root.mkdir(parents=True, exist_ok=True)
+            def stage(self, name, payload):
+                target = self.root / name
+                target.write_bytes(payload)  # expect: LAM203
+                return target
+        staging = Staging()
+        def handler(event, context):
+            for record in event["Records"]:
+                staging.stage(f"{record['messageId']}.parquet", record["body"].encode())
+    """,
     # the twin of precision 10, p89: a Powertools middleware runs around the handler,
     # and this one clears nothing
     "memoiser_a_powertools_middleware_does_not_clear": {
@@ -856,6 +872,41 @@ INVALID = {
 }
 
 VALID = {
+    # the twin of red team 11, 12: the file under the class's /tmp folder is removed
+    "tmp_file_under_a_class_attribute_folder_removed_after_upload": """
+        import os
+        from pathlib import Path
+        class Staging:
+            root = Path("/tmp/staging")
+            def stage(self, name, payload):
+                target = self.root / name
+                target.write_bytes(payload)
+                return target
+        staging = Staging()
+        def handler(event, context):
+            for record in event["Records"]:
+                path = staging.stage(f"{record['messageId']}.parquet", record["body"].encode())
+                try:
+                    print(path)
+                finally:
+                    os.remove(path)
+    """,
+    # an instance attribute of the same name shadows the class's /tmp folder
+    "tmp_folder_class_attribute_shadowed_by_a_configured_folder": """
+        import os
+        from pathlib import Path
+        class Staging:
+            root = Path("/tmp/staging")
+            def __init__(self):
+                self.root = Path(os.environ["EFS_STAGING"])  # the mounted file system, not /tmp
+            def stage(self, name, payload):
+                target = self.root / name
+                target.write_bytes(payload)
+                return target
+        def handler(event, context):
+            staging = Staging()
+            staging.stage(event["id"], b"x")
+    """,
     # precision 10, p89: the memoiser is cleared in the `finally` of a Powertools
     # middleware (`@lambda_handler_decorator`), which runs around every invocation
     "memoiser_cleared_by_a_powertools_middleware_around_the_handler": {

@@ -358,9 +358,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         return found
 
     def alias_of(self, bound: Sequence[Binding], path: str) -> Optional[str]:
-        """The other module-level object the place ``path`` is, when its one binding
-        (``bound``) names one (``self.router = router`` given ``ROUTER``, perhaps as the
-        importer spells it: ``inventory.router.ROUTER``); None otherwise."""
+        """The module-level object the place ``path`` is, when its one binding (``bound``)
+        names another (``self.router = router`` given ``ROUTER``, or ``inventory.router.ROUTER``)."""
         value = bound[0].value if len(bound) == 1 else None
         if not value or "()" in value or value[:1] in "$%<":
             return None
@@ -671,8 +670,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                         # `def __init__(self, conn=CONN)` and `Repository()`: `self.conn = conn` holds CONN
                         bind_default_paths(self.canonical, fn, passed, set(passed))
                         bind_constant_defaults(fn, passed)
-                    # what a local container was filled with before it became an attribute
-                    # (`self._conns = {r: connect(r) for r in regions}`, a comprehension's local)
+                    # what a local container holds before it becomes an attribute (`self._conns = {...}`)
                     filled: Dict[str, List[Tuple[Optional[str], Span]]] = {}
                     for e in iter_events(fn.body):
                         if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:

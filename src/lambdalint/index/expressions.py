@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import string
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from lambdalint.index import syntax as cst
+from lambdalint.index.rebound import assigned_attributes
+from lambdalint.index.string_forms import format_items, format_template, string_parts, string_value
 
 from lambdalint.index.facts import Event
 from lambdalint.index.literals import (CONST_NODES, const_items, const_positionals, target_names, element_of,
@@ -115,9 +116,9 @@ class Expressions:
         """The text of a constant path under /tmp: ``"/tmp/work"``, ``Path("/tmp")``,
         ``tempfile.gettempdir()``, a name holding one; None for anything else."""
         if isinstance(node, cst.SimpleString):
-            text = _string_value(node)
+            text = string_value(node)
             return text if text.startswith("/tmp") else None
-        if isinstance(node, cst.Name):
+        if isinstance(node, (cst.Name, cst.Attribute)):
             return self.tmp_text_of(node)
         if isinstance(node, cst.Call):
             f = node.func
@@ -140,7 +141,7 @@ class Expressions:
         ``PREFIX + "/db"``, ``"/%s/db" % STAGE``): ``"<fmt:app:STAGE>"``, the parts'
         paths (the analysis decides whether they are the same on every invocation);
         ``"<const>"`` without parts; None for anything else."""
-        parts = _string_parts(node)
+        parts = string_parts(node)
         if parts is None or len(parts) > 6:
             return None
         found = []
@@ -152,7 +153,10 @@ class Expressions:
         return f"<fmt:{','.join(found)}>" if found else "<const>"
 
     def tmp_text_of(self, node: cst.CSTNode) -> Optional[str]:
-        """The /tmp path a name holds, if it was bound to a constant one."""
+        """The /tmp path a name holds, if it was bound to a constant one (or, ``self.root``
+        in a method, the class attribute ``root`` the class binds to one and never assigns)."""
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            return self.class_tmp_text(node.value.value, node.attr.value)
         if not isinstance(node, cst.Name):
             return None
         module_scope = self.resolver.module_scope
@@ -166,6 +170,15 @@ class Expressions:
         if p == f"{self.module}:{node.value}":
             return module_scope.tmp_texts.get(node.value)
         return None
+
+    def class_tmp_text(self, receiver: str, attr: str) -> Optional[str]:
+        owner = self.scope.parent
+        if owner is None or owner.kind != "class" or attr not in owner.tmp_texts \
+                or self.receiver_param() != "$" + receiver:
+            return None
+        if owner.rebound is None:
+            owner.rebound = assigned_attributes(owner.node) if owner.node is not None else {attr}
+        return None if attr in owner.rebound else owner.tmp_texts[attr]
 
     def subject_path(self, node: cst.BaseExpression, slots: bool = True) -> Optional[str]:
         """The path of a name, attribute chain or argument-less call such as
@@ -268,7 +281,7 @@ class Expressions:
                 # memoised factory's object is module state)
                 self.emit(Event("use", self.span(node), path=p))
             return p
-        if isinstance(node, cst.Call) and _format_template(node) is not None:
+        if isinstance(node, cst.Call) and format_template(node) is not None:
             parts = _tmp_string(self, node)  # `"/tmp/{}".format(key)`: a /tmp name, as an f-string is
             if parts is not None:
                 self.children(node)
@@ -279,7 +292,7 @@ class Expressions:
             return self.ref(node)
         if isinstance(node, CONST_NODES):
             if isinstance(node, cst.SimpleString):
-                text = _string_value(node)
+                text = string_value(node)
                 if text == "/tmp" or text.startswith("/tmp/"):
                     # a fixed /tmp path: its text, for the rules that compare names (LAM6xx)
                     self.emit(Event("tmppath", self.span(node), value=text))
@@ -386,7 +399,7 @@ class Expressions:
         if func == "builtins.getattr" and len(node.args) == 2 and not any(a.keyword or a.star for a in node.args) \
                 and args[0] is not None and isinstance(node.args[1].value, cst.SimpleString):
             # `getattr(db, "conn")` with a constant name is `db.conn`
-            name = _string_value(node.args[1].value)
+            name = string_value(node.args[1].value)
             if name.isidentifier():
                 self.emit(Event("use", self.span(node), path=args[0]))
                 return f"{args[0]}.{name}"
@@ -445,7 +458,7 @@ class Expressions:
         for el in first.elements:
             v = el.value
             if isinstance(v, cst.SimpleString):
-                words.append(_string_value(v)[:80])
+                words.append(string_value(v)[:80])
             else:
                 parts = _tmp_string(self, v) if _starts_stringy(self, v) else None
                 words.append(parts[0][:80] if parts is not None else "{}")
@@ -458,8 +471,8 @@ class Expressions:
         if not positional:
             return
         first = positional[0]
-        if isinstance(first, cst.SimpleString) and _string_value(first).startswith("/tmp"):
-            text = _string_value(first)
+        if isinstance(first, cst.SimpleString) and string_value(first).startswith("/tmp"):
+            text = string_value(first)
         elif self.is_gettempdir(first):
             text = "/tmp"
         else:
@@ -471,7 +484,7 @@ class Expressions:
         parts: List[cst.CSTNode] = []
         for p in positional[1:]:
             if isinstance(p, cst.SimpleString):
-                text += "/" + _string_value(p)
+                text += "/" + string_value(p)
                 continue
             items: List[object] = []
             if isinstance(p, (cst.FormattedString, cst.ConcatenatedString)) or \
@@ -571,7 +584,7 @@ class Expressions:
 
     def join_part(self, node: cst.BaseExpression) -> str:
         if isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
-            text = _string_value(node) if isinstance(node, cst.SimpleString) else node.value
+            text = string_value(node) if isinstance(node, cst.SimpleString) else node.value
             return "<str>" if text else ""
         if isinstance(node, CONST_NODES):
             return "<str>"
@@ -636,7 +649,7 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
             out.append(t)
 
     if isinstance(node, cst.SimpleString):
-        text(_string_value(node))
+        text(string_value(node))
     elif isinstance(node, cst.ConcatenatedString):
         _flatten_string(walker, node.left, out)
         _flatten_string(walker, node.right, out)
@@ -662,7 +675,7 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
         out.extend(e.value for e in right.elements) if isinstance(right, cst.Tuple) else out.append(right)
     elif walker.is_gettempdir(node):
         text("/tmp")
-    elif isinstance(node, cst.Name) and walker.tmp_text_of(node) is not None:
+    elif isinstance(node, (cst.Name, cst.Attribute)) and walker.tmp_text_of(node) is not None:
         text(walker.tmp_text_of(node))
     elif isinstance(node, cst.Call) and walker.quiet_path(node.func) in _PATH_JOINERS:
         for a in node.args:
@@ -670,68 +683,10 @@ def _flatten_string(walker: "Expressions", node: cst.CSTNode, out: List[object])
                 if out:
                     text("/")
                 _flatten_string(walker, a.value, out)
-    elif (template := _format_template(node)) is not None:
-        _format_items(node, template, text, out)  # type: ignore[arg-type]
+    elif (template := format_template(node)) is not None:
+        format_items(node, template, text, out)  # type: ignore[arg-type]
     else:
         out.append(node)
-
-
-def _format_template(node: cst.CSTNode) -> Optional[str]:
-    """The template of ``"/tmp/{}".format(...)`` (a constant string's ``format``)."""
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" \
-            and isinstance(node.func.value, cst.SimpleString):
-        return _string_value(node.func.value)
-    return None
-
-
-def _format_items(node: cst.Call, template: str, text: Callable[[str], None], out: List[object]) -> None:
-    """``"/tmp/{}-{name}.txt".format(a, name=b)`` as its text and its arguments in the
-    places their fields take (``{}``, ``{0}``, ``{name}``); a field that reads into
-    an argument (``{0.name}``, ``{0[k]}``) or names none is a part not known."""
-    positional = [a.value for a in node.args if a.keyword is None and not a.star]
-    named = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-    try:
-        fields = list(string.Formatter().parse(template))
-    except ValueError:  # not a valid template: the text, then the arguments
-        text(template)
-        out.extend(positional)
-        return
-    automatic = 0
-    for literal, field, _, _ in fields:
-        if literal:
-            text(literal)
-        if field is None:
-            continue
-        if field == "":
-            value = positional[automatic] if automatic < len(positional) else None
-            automatic += 1
-        elif field.isdigit():
-            value = positional[int(field)] if int(field) < len(positional) else None
-        else:
-            value = named.get(field)
-        out.append(value if value is not None else node)  # (the call itself: a part not known)
-
-
-def _string_parts(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
-    """The parts that are not string constants of a string expression (f-string,
-    ``+`` with a string constant, ``"..." % x``); None when ``node`` is not one."""
-    if isinstance(node, cst.SimpleString):
-        return []
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _string_parts(node.left), _string_parts(node.right)
-        return None if left is None or right is None else left + right
-    if isinstance(node, cst.FormattedString):
-        return [p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        left, right = _string_parts(node.left), _string_parts(node.right)
-        if left is None and right is None:
-            return None  # no string constant on either side: not known to be a string
-        return (left if left is not None else [node.left]) + (right if right is not None else [node.right])
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) \
-            and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
-        right = node.right
-        return [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
-    return None
 
 
 def _starts_stringy(walker: "Expressions", node: cst.BaseExpression) -> bool:
@@ -739,17 +694,9 @@ def _starts_stringy(walker: "Expressions", node: cst.BaseExpression) -> bool:
     (or a name known to hold a /tmp path)?"""
     while isinstance(node, (cst.BinaryOperation, cst.ConcatenatedString)):
         node = node.left
-    if isinstance(node, cst.Name):
+    if isinstance(node, (cst.Name, cst.Attribute)):
         return walker.tmp_text_of(node) is not None
     return isinstance(node, (cst.SimpleString, cst.FormattedString, cst.Call))
-
-
-def _string_value(node: cst.SimpleString) -> str:
-    try:
-        value = node.evaluated_value
-    except Exception:  # an odd prefix or escape: the raw text is close enough
-        return node.value
-    return value if isinstance(value, str) else value.decode("latin-1")
 
 
 def _alternatives(node: cst.BaseExpression) -> List[cst.BaseExpression]:
@@ -777,7 +724,7 @@ def _join_items(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
         return [p.expression if isinstance(p, cst.FormattedStringExpression) else p for p in node.parts]
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) \
             and isinstance(node.left, cst.SimpleString):
-        template = re.sub(r"%[-#0 +]*[0-9]*(?:\.[0-9]+)?[a-zA-Z%]", "", _string_value(node.left))
+        template = re.sub(r"%[-#0 +]*[0-9]*(?:\.[0-9]+)?[a-zA-Z%]", "", string_value(node.left))
         right = node.right
         args = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
         return ([cst.SimpleString('"-"')] if template else []) + args
@@ -787,7 +734,7 @@ def _join_items(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
                 and isinstance(node.args[0].value, (cst.List, cst.Tuple)):
             return [e.value if isinstance(e, cst.Element) else cst.List([]) for e in node.args[0].value.elements]
         if name == "format" and isinstance(node.func.value, cst.SimpleString):
-            template = re.sub(r"\{[^{}]*\}", "", _string_value(node.func.value))
+            template = re.sub(r"\{[^{}]*\}", "", string_value(node.func.value))
             return ([cst.SimpleString('"-"')] if template else []) + [a.value for a in node.args]
     return None
 

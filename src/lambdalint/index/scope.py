@@ -29,6 +29,8 @@ class Scope:
     declared_global: Set[str] = field(default_factory=set)
     imported: Set[str] = field(default_factory=set)  # names bound by import statements in this scope
     tmp_texts: Dict[str, str] = field(default_factory=dict)  # names bound to a constant path under /tmp
+    node: Optional[object] = None  # a class scope's ClassDef (``index.rebound`` reads it when asked)
+    rebound: Optional[Set[str]] = None  # the attribute names its code assigns, once asked
 
     def child_qualname(self, name: str) -> str:
         return f"{self.qualname}.{name}" if self.qualname else name

@@ -679,7 +679,7 @@ class Walker(ModuleContainers, Expressions):
         bases = tuple(self.ref_quiet(a.value) for a in node.bases)
         self.resolver.bind(self.scope, name, f"{self.module}.{qualname}")
         saved = self.scope
-        self.scope = Scope("class", qualname, saved)
+        self.scope = Scope("class", qualname, saved, node=node)
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
         self.block(body)
         methods = tuple(
