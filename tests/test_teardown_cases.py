@@ -15,6 +15,34 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 11, 03: a lazy property keeps what it made; `closing(...)` closes it, and the
+    # property hands the closed one back (it is not None)
+    "lazy_property_connection_closed_by_closing": {
+        "warehouse.py": """
+            import psycopg2
+            class Warehouse:
+                def __init__(self, dsn):
+                    self._dsn = dsn
+                    self._conn = None
+                @property
+                def conn(self):
+                    if self._conn is None:
+                        self._conn = psycopg2.connect(self._dsn)
+                    return self._conn
+                def reset(self):
+                    if self._conn is not None:
+                        self._conn.close()
+                        self._conn = None
+            WAREHOUSE = Warehouse("dbname=dw")
+        """,
+        "app.py": """
+            from contextlib import closing
+            from warehouse import WAREHOUSE
+            def handler(event, context):
+                with closing(WAREHOUSE.conn) as conn:  # expect: LAM101
+                    conn.cursor().execute("SELECT 1")
+        """,
+    },
     # red team 11, 01: connections in a dict comprehension kept on a module-level router,
     # reached through a service that holds the router (imported by its dotted name)
     "router_closes_a_connection_of_its_comprehension_reached_through_a_service": {
@@ -733,6 +761,34 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # the twin of red team 11, 03: closed and set to None, which the lazy property re-makes
+    "lazy_property_connection_reset_to_none_and_re_made_by_the_property": {
+        "warehouse.py": """
+            import psycopg2
+            class Warehouse:
+                def __init__(self, dsn):
+                    self._dsn = dsn
+                    self._conn = None
+                @property
+                def conn(self):
+                    if self._conn is None:
+                        self._conn = psycopg2.connect(self._dsn)
+                    return self._conn
+                def reset(self):
+                    if self._conn is not None:
+                        self._conn.close()
+                        self._conn = None
+            WAREHOUSE = Warehouse("dbname=dw")
+        """,
+        "app.py": """
+            from warehouse import WAREHOUSE
+            def handler(event, context):
+                try:
+                    WAREHOUSE.conn.cursor().execute("SELECT 1")
+                finally:
+                    WAREHOUSE.reset()
+        """,
+    },
     # red team 11, 34: the twin of 01: `evict` pops the connection before closing it and the
     # router's getter reconnects a slot that is empty or closed
     "router_pops_and_closes_and_its_getter_reconnects_through_a_service": {

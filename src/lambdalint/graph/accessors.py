@@ -87,12 +87,29 @@ def accessor_call(fn: Function, segs: List[str]) -> Optional[List[str]]:
     (``REPO.conn().x``); None otherwise."""
     if is_property(fn):
         # a property read is no call: the walks do not run its body, so one that does
-        # more than return a place (re-creates it when closed) is not read through
+        # more than return a place (re-creates it when closed) is not read through; one
+        # that makes it when None is (the lifetimes walk reads that None as re-made)
         plain = all(e.kind in ("use", "return") for e in iter_events(fn.body))
-        return segs[1:] if plain else None
+        return segs[1:] if plain or lazy_attribute(fn) is not None else None
     if segs[1:2] == ["()"] and len(fn.params) == 1:  # only `self`: the same object each call
         return segs[2:]
     return None
+
+
+def lazy_attribute(fn: Function) -> Optional[str]:
+    """``_conn`` for a lazy property: ``if self._conn is None: self._conn = connect()``,
+    then ``return self._conn`` (reads aside, nothing else); None for any other body."""
+    me = "$" + fn.params[0] if fn.params else None
+    steps = [e for e in fn.body if e.kind != "use"]
+    if me is None or len(steps) != 2 or steps[0].kind != "if" or steps[0].orelse or steps[1].kind != "return":
+        return None
+    held = steps[1].value
+    if not held or not held.startswith(me + ".") or "." in held[len(me) + 1:] or "(" in held \
+            or steps[0].none_tests != (held,):
+        return None
+    made = [e for e in steps[0].body if e.kind == "assign" and e.path == held]
+    others = [e for e in steps[0].body if e.kind not in ("use", "call") and e not in made]
+    return held[len(me) + 1:] if made and not others else None
 
 
 def receiver_env(fn: Function, obj: str) -> Dict[str, Optional[str]]:

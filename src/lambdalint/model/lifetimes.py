@@ -31,6 +31,8 @@ from lambdalint.model.context_calls import context_calls
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
 from lambdalint.model.tracked import Tracked
+from lambdalint.model.lazy_reads import LazyReads, remade
+from lambdalint.model.loop_tests import tests_a_loop
 from lambdalint.model.narrowing import proven_live
 from lambdalint.model.setattr_write import setattr_assign
 from lambdalint.model.trying import probes_by_trying
@@ -119,6 +121,7 @@ class Interpreter(Walker):
         self.tracked = tracked
         self._held: Dict[str, List[str]] = {}
         self._aliases: Dict[str, object] = {}  # a place -> the place it is an alias of (``_attribute_alias``)
+        self.lazy = LazyReads(project)
         self.sites: List[Site] = []
         self._site_ids: Dict[Tuple[str, Span, str], int] = {}
         self.uses: Dict[int, Use] = {}
@@ -254,6 +257,10 @@ class Interpreter(Walker):
     # --- statements ---------------------------------------------------------------
     def step(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         kind = e.kind
+        if kind in ("use", "call") and e.path and "." in e.path:
+            t, _ = self.split_tracked(self.project.canonical(e.path, frame.env))
+            if t is not None and t.path in state and self.lazy.remakes(t.path, e.path):
+                state = with_status(state, t.path, remade(state[t.path], LIVE))  # `WAREHOUSE.conn` makes it when None
         if kind == "call":
             e = unpartial(self.project, e)  # `save_order(x)` where `save_order = partial(_save, CONN)`
             written = setattr_assign(e)
@@ -755,19 +762,6 @@ def join(states: Iterable[State]) -> State:
         for k, v in s.items():
             out[k] = out[k] | v if k in out else v
     return out
-
-
-def tests_a_loop(e: Event) -> bool:
-    """Whether the condition of ``e`` reads an event loop (a name spelled with "loop":
-    ``_client_loop is not running``, ``_loop is not asyncio.get_running_loop()``), the
-    guard that re-makes a loop-bound client when the running loop changed."""
-    return any("loop" in name.lower() for p in e.test for name in _path_names(p))
-
-
-def _path_names(path: str) -> List[str]:
-    """The names a path is spelled with (``app:_client_loop`` -> ``_client_loop``)."""
-    root, segs = paths.split(path)
-    return [root.split(":")[-1].lstrip("$%")] + [s for s in segs if s != "()"]
 
 
 def _attribute_alias(project: Project, root: str, segs: List[str]) -> Optional[str]:

@@ -32,7 +32,8 @@ from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Project
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
-from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Use, join, tests_a_loop
+from lambdalint.model.lifetimes import LIVE, Frame, Interpreter, Site, State, Use, join
+from lambdalint.model.loop_tests import tests_a_loop
 from lambdalint.model.tracked import Tracked
 from lambdalint.model.replay import all_live, replay_warm
 
