@@ -22,6 +22,24 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # a route defined inside the handler: the resolver keeps one more route per invocation
+    "route_decorator_applied_to_a_function_defined_in_the_handler": """
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        app = APIGatewayRestResolver()
+        def handler(event, context):
+            @app.get("/orders/<order_id>")  # expect: LAM204
+            def get_order(order_id):
+                return {"id": order_id}
+            return app.resolve(event, context)
+    """,
+    "exit_hook_decorator_applied_to_a_function_defined_in_the_handler": """
+        import atexit
+        def handler(event, context):
+            @atexit.register  # expect: LAM204
+            def flush():
+                print(event["id"])
+            return {"ok": True}
+    """,
     # red team 11, 12: the /tmp folder is a class attribute the methods read through `self`
     "tmp_file_under_a_class_attribute_folder_written_per_message": """
         from pathlib import Path
@@ -872,6 +890,32 @@ INVALID = {
 }
 
 VALID = {
+    # the routes defined once, by an app factory called at import
+    "routes_defined_inside_an_app_factory_called_at_import": """
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        def create_app():
+            app = APIGatewayRestResolver()
+            @app.get("/orders/<order_id>")
+            def get_order(order_id):
+                return {"id": order_id}
+            return app
+        app = create_app()
+        def handler(event, context):
+            return app.resolve(event, context)
+    """,
+    # a decorator applied to a function defined in the handler that registers nothing
+    "wraps_applied_inside_a_decorator_defined_in_the_handler_module": """
+        import functools
+        def logged(fn):
+            @functools.wraps(fn)
+            def wrapper(event, context):
+                print("start")
+                return fn(event, context)
+            return wrapper
+        @logged
+        def handler(event, context):
+            return {"ok": True}
+    """,
     # the twin of red team 11, 12: the file under the class's /tmp folder is removed
     "tmp_file_under_a_class_attribute_folder_removed_after_upload": """
         import os

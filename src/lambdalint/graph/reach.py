@@ -118,7 +118,11 @@ def is_stable(project: Project, resolved: Optional[str]) -> bool:
     if resolved.startswith(("os.environ", "os.getenv(")):
         return True
     target = project.target(resolved)
-    return target is not None and target.kind in ("function", "class") and not segs
+    if target is None or target.kind not in ("function", "class") or segs:
+        return False
+    # a function or class defined inside a function is made anew each time that one runs
+    enclosing = target.qualname.rpartition(".")[0].split("@", 1)[0] if target.module else ""
+    return not enclosing or enclosing not in project.modules[target.module].functions
 
 
 def function_label(project: Project, frame_module: str, target_module: str, qualname: str) -> str:

@@ -672,6 +672,15 @@ class Walker(ModuleContainers, Expressions):
         self.resolver.bind(self.scope, name, f"{self.module}.{qualname}")
         class_name = self.scope.qualname if self.scope.kind == "class" else None
         self.deferred.append((node, self.scope, class_name))
+        if self.scope.kind == "function" and node.decorators:
+            # a `def` in a function body runs its decorators each time (`@atexit.register`,
+            # `@app.get("/x")` inside the handler): each is a call of the function, innermost first
+            held = f"{self.module}.{qualname}"
+            for d in reversed(node.decorators):
+                made = self.value(d.decorator)
+                if made is not None and made[:1] != "<":
+                    self.emit(Event("call", self.span(d.decorator), path=made, args=(held,), consts=(("decorates", name),)))
+                    held = made + "()"
 
     def stmt_class(self, node: cst.ClassDef) -> None:
         name = node.name.value

@@ -285,8 +285,10 @@ class RegistrationInterpreter(GrowthInterpreter):
         for r in self.catalog.registry_method(method):
             made = long_lived(self.project, r, receiver)
             if made is not False:
+                # (a decorator factory's result applied, `app.get("/x")(fn)`: the receiver is `app`)
+                shown = self.spelled_path(frame, e.path, 2 if method.endswith("()") else 1)
                 return self.registered(r, receiver, made if isinstance(made, Binding) else None, e, state, frame,
-                                       self.spelled_path(frame, e.path, 1), self.holder(r, written, e, frame))
+                                       shown, self.holder(r, written, e, frame))
         return state
 
     def registered(self, r: Registry, receiver: Optional[str], made: Optional[Binding], e: Event, state: State,
@@ -343,7 +345,10 @@ class RegistrationInterpreter(GrowthInterpreter):
                 and all(v is not None and is_stable(self.project, resolve(self.project, v, frame.env))
                         for _, v in e.kwargs)
             found = self._reg_ids[k] = len(self.registrations)
-            self.registrations.append(Registration(r, receiver, made, f"`{self.spelled_path(frame, e.path)}(...)`",
+            spelled = self.spelled_path(frame, e.path)
+            how = f"`@{spelled[:-2] if spelled.endswith('()') else spelled}`" if dict(e.consts).get("decorates") \
+                else f"`{spelled}(...)`"  # (a decorator applied in a function body: `@app.get(...)`)
+            self.registrations.append(Registration(r, receiver, made, how,
                                                    shown, frame.module, e.span, frame.chain, frame.calls, e.stmt,
                                                    stable, holder))
         return found
