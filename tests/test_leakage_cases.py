@@ -422,6 +422,28 @@ INVALID = {
 }
 
 VALID = {
+    # precision 11, p11: a session a sessionmaker makes per invocation; setting an
+    # attribute of a row it loaded writes nothing to the module-level factory
+    "row_of_a_session_made_per_invocation_updated_from_the_event": """
+        from sqlalchemy import create_engine, select
+        from sqlalchemy.orm import sessionmaker
+        from models import Account
+        engine = create_engine("postgresql://db")
+        SessionLocal = sessionmaker(bind=engine)
+        def handler(event, context):
+            with SessionLocal() as session:
+                account = session.scalars(select(Account).where(Account.id == event["id"])).first()
+                account.plan = event["plan"]
+                session.commit()
+            s = SessionLocal()
+            try:
+                row = s.get(Account, event["id"])
+                row.name = event["name"]
+                s.commit()
+            finally:
+                s.close()
+            return {"ok": True}
+    """,
     # review 10, the helper scopes the key by tenant before writing
     "helper_rebinds_the_constant_key_it_is_given_per_tenant": """
         import json

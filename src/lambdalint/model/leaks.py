@@ -254,7 +254,11 @@ class LeakInterpreter(Interpreter):
                         place += "()"
                         i += 1
                         continue
-                    return place  # the root itself called (the environment's split puts the subscript in its root)
+                    if root == ENVIRON:
+                        return place  # (the environment's split puts the subscript in its root)
+                    # a module-level object called (`SessionLocal()`, a sessionmaker): what it
+                    # makes is a new object, not module state (a memoised factory's is, above)
+                    return None
                 # a shallow copy is a new container whose slots hold the original's objects:
                 # `settings = DEFAULTS.copy(); settings["headers"]["auth"] = token` writes into DEFAULTS
                 shared = segs[i - 1] in _SHALLOW_COPIES and segs[i + 1:i + 2] == ["__getitem__"]

@@ -329,9 +329,12 @@ class Interpreter(Walker):
         (``service._router._conns`` -> ``ROUTER._conns``: ``_attribute_alias``), else itself."""
         if canon is None or not paths.is_global(canon):
             return canon
+        root, segs = paths.split(canon)
+        if any(paths.join(root, segs[:i]) in self.tracked for i in range(len(segs) + 1)):
+            return canon  # (`products.find_one` where `products = client.shop.products` is tracked itself)
         alias = self._aliases.get(canon, False)  # (asked for every use and call of an untracked place)
         if alias is False:
-            alias = self._aliases[canon] = _attribute_alias(self.project, *paths.split(canon))
+            alias = self._aliases[canon] = _attribute_alias(self.project, root, segs)
         return alias if alias is not None else canon
 
     def use_path(self, path: Optional[str], state: State, frame: Frame, span: Span) -> None:
