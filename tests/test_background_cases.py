@@ -9,6 +9,7 @@ drained by gather/wait/as_completed, task groups, coroutines handed on.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -2148,3 +2149,34 @@ def test_ensure_future_with_no_loop_running_resumes_on_the_threads_loop(tmp_path
     assert d.code == "LAM301"
     assert d.message.endswith("it resumes later"), d.message
     assert not any("made in this invocation" in n for n in d.notes), d.notes
+
+
+def test_an_async_route_in_a_router_module_the_adapter_module_imports(tmp_path):
+    # red team 12, 25: the route lives in `api/routes.py`, the adapter (`Mangum(app)`) in
+    # `api/main.py`, which the route's module does not import: the route's Lambda loads
+    # both, and the finding labels the adapter there (this crashed the rule)
+    diagnostics = lint(tmp_path, {
+        "api/__init__.py": "",
+        "api/main.py": """
+            from fastapi import FastAPI
+            from mangum import Mangum
+            from .routes import router
+            app = FastAPI()
+            app.include_router(router)
+            handler = Mangum(app, lifespan="off")
+        """,
+        "api/routes.py": """
+            import asyncio
+            from fastapi import APIRouter
+            router = APIRouter()
+            async def _audit(order_id):
+                await asyncio.sleep(0)
+            @router.post("/orders")
+            async def create_order(order_id: str):
+                asyncio.ensure_future(_audit(order_id))  # expect: LAM301
+                return {"id": order_id}
+        """,
+    })
+    assert found(diagnostics) == expected_markers(tmp_path)
+    labels = [(os.path.basename(label.path), label.text) for d in diagnostics for label in d.labels]
+    assert any(path == "main.py" and "runs the loop again" in text for path, text in labels), labels

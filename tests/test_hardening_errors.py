@@ -109,6 +109,31 @@ def test_a_broken_rule_is_reported_and_the_other_findings_kept(project, monkeypa
     assert TRACEBACK in verbose.stderr and "raise KeyError" in verbose.stderr
 
 
+def test_a_broken_rule_with_nothing_else_found_says_the_check_is_incomplete(tmp_path, monkeypatch):
+    # red team 12, 25: a rule that failed found nothing, but did not check either: no
+    # "All checks passed!", and a --verbose traceback prints on lines of its own
+    import lambdalint.checks as checks
+
+    real = checks.all_checks
+
+    def with_a_broken_rule():
+        def broken(ctx):
+            raise KeyError("api.main")
+
+        broken.__module__ = "lambdalint.checks.broken"
+        return real() + [broken]
+
+    monkeypatch.setattr(checks, "all_checks", with_a_broken_rule)
+    write(tmp_path, {"app.py": "def handler(event, context):\n    return None\n"})
+    result = invoke(["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "All checks passed" not in result.stdout
+    assert "No findings, but 1 rule failed with an internal error (above), so the check is incomplete" in result.stdout
+    verbose = invoke(["check", "--verbose", str(tmp_path)])
+    lines = verbose.stderr.splitlines()
+    assert "\\n" not in verbose.stderr and TRACEBACK in lines[1] and "KeyError: 'api.main'" in lines
+
+
 def test_an_internal_error_on_one_file_is_lam000_and_exit_2(project, monkeypatch):
     import lambdalint.index as index
 

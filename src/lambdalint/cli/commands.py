@@ -11,7 +11,7 @@ import click
 from lambdalint import __version__
 from lambdalint.project.config import OUTPUT_FORMAT_ENV, OUTPUT_FORMATS
 from lambdalint.report import MACHINE_FORMATS
-from lambdalint.report.inert import inert
+from lambdalint.report.inert import inert, inert_lines
 from lambdalint.cli.base import (
     EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, _codes, _fail, DEBUG_ENV, _VERBOSE, debug_enabled, _Group,
 )
@@ -234,8 +234,8 @@ def _check_flag_codes(values: Tuple[str, ...], flag: str) -> None:
 
 
 def _print_problems(result, outcome, verbose: bool) -> None:
-    for problem in result.internal_errors:
-        click.echo(f"lambdalint: internal error (please report it): {inert(problem)}", err=True)
+    for problem in result.internal_errors:  # (a --verbose traceback spans lines)
+        click.echo(f"lambdalint: internal error (please report it): {inert_lines(problem)}", err=True)
     for notice in result.notices:  # deployment files: warnings always, notes with --verbose
         if notice.level == "warning" or verbose:
             click.echo(f"lambdalint: {notice.level}: {inert(str(notice))}", err=True)
@@ -345,8 +345,8 @@ def _check_stdin(stdin_filename: str, select: Tuple[str, ...], extend_select: Tu
     shown = _report(result, settings.output_format or "full", output_file, statistics, report_out,
                     {stdin_filename: stdin.fixed_text(given, outcome, name)},
                     context=_report_context(settings, [stdin_filename], cfg))
-    for problem in result.internal_errors:
-        click.echo(f"lambdalint: internal error (please report it): {inert(problem)}", err=True)
+    for problem in result.internal_errors:  # (a --verbose traceback spans lines)
+        click.echo(f"lambdalint: internal error (please report it): {inert_lines(problem)}", err=True)
     for notice in result.notices:
         if notice.level == "warning" or verbose:
             click.echo(f"lambdalint: {notice.level}: {inert(str(notice))}", err=True)

@@ -100,6 +100,11 @@ def _summary(result, outcome=None, unsafe: bool = False, err: bool = False) -> N
         if risky and not unsafe:
             line += f"; {risky} more fixable with --unsafe-fixes"
         echo(line + ".")
+    elif n == 0 and result.internal_errors:
+        # a rule that failed found nothing, but did not check: no "passed" (exit status 2)
+        failed = len(result.internal_errors)
+        echo(f"No findings, but {_plural(failed, 'rule')} failed with an internal error (above), so the check "
+             f"is incomplete ({files}, {hs}).")
     elif n == 0:
         echo(f"All checks passed! ({files}, {hs})")
     else:

@@ -44,7 +44,7 @@ def sharing_groups(project: "Project", handlers: Sequence["Handler"]) -> List[Li
 
     first_loader: Dict[str, int] = {}
     for i, h in enumerate(handlers):
-        for module in project.import_closure(h.module):
+        for module in handler_loads(project, h):
             j = first_loader.setdefault(module, i)
             if j != i:
                 a, b = root(i), root(j)
@@ -60,5 +60,15 @@ def group_modules(project: "Project", handlers: Sequence["Handler"]) -> FrozenSe
     """The modules ``handlers``' Lambdas load between them."""
     loads: set = set()
     for h in handlers:
-        loads |= project.import_closure(h.module)
+        loads |= handler_loads(project, h)
     return frozenset(loads)
+
+
+def handler_loads(project: "Project", h: "Handler") -> FrozenSet[str]:
+    """The modules the Lambda of ``h`` loads: its module's closure, and, for a route of
+    an app an adapter drives (``handler = Mangum(app)`` in ``api/main.py``, the route in
+    ``api/routes.py``, which ``main`` imports), the adapter's module's closure too."""
+    loads = project.import_closure(h.module)
+    if h.loop_adapter is not None and h.loop_adapter[0] in project.modules:
+        loads = loads | project.import_closure(h.loop_adapter[0])
+    return loads

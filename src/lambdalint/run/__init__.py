@@ -142,8 +142,10 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
 
         # the handlers' closures (what their findings are keyed by) are made now, so
         # that the import names stored for the next run cover them
+        from lambdalint.graph.lambda_groups import handler_loads
+
         for h in handlers:
-            project.import_closure(h.module)
+            handler_loads(project, h)
         edges.save(options.cache, project, digests, edge_names)  # type: ignore[arg-type]
     return Loaded(modules, project, handlers, deployment.notices + declared.notices + configured + managed,
                   len(sources), code_roots, sources, reads, records, options.prune, digests, derived,

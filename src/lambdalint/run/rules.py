@@ -110,10 +110,10 @@ def reaching(project: "Project", handlers: Sequence["Handler"], modules: Abstrac
     """The handlers of the groups whose Lambdas load one of ``modules`` (in run
     order): a finding in a module is reached from a handler whose Lambda loads
     it, and what its group reports depends on every handler of the group."""
-    from lambdalint.graph.lambda_groups import sharing_groups
+    from lambdalint.graph.lambda_groups import handler_loads, sharing_groups
 
     out: List[int] = []
     for group in sharing_groups(project, handlers):
-        if any(not modules.isdisjoint(project.import_closure(handlers[j].module)) for j in group):
+        if any(not modules.isdisjoint(handler_loads(project, handlers[j])) for j in group):
             out.extend(group)
     return [handlers[j] for j in sorted(out)]
