@@ -22,6 +22,34 @@ def lint(root, files, settings=Settings()):
     return result.diagnostics
 
 INVALID = {
+    # red team 12, 38: the handler imports the function through its package's re-export
+    "growth_in_a_function_the_handler_imports_through_a_package_re_export": {
+        "app.py": """
+            from store import remember
+            def handler(event, context):
+                remember(event["id"])
+        """,
+        "store/__init__.py": "from .impl import remember\n",
+        "store/impl.py": """
+            _SEEN = []
+            def remember(x):
+                _SEEN.append(x)  # expect: LAM201
+        """,
+    },
+    # ... and through a facade module that re-exports it absolutely
+    "growth_in_a_function_the_handler_imports_through_a_facade_module": {
+        "app.py": """
+            import facade
+            def handler(event, context):
+                facade.remember(event["id"])
+        """,
+        "facade.py": "from store_impl import remember  # noqa: F401\n",
+        "store_impl.py": """
+            _SEEN = {}
+            def remember(x):
+                _SEEN[x] = True  # expect: LAM201
+        """,
+    },
     # a route defined inside the handler: the resolver keeps one more route per invocation
     "route_decorator_applied_to_a_function_defined_in_the_handler": """
         from aws_lambda_powertools.event_handler import APIGatewayRestResolver

@@ -17,6 +17,7 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, Span, iter_events  # noqa: F401 - re-exported
 from lambdalint.graph.accessors import returned_global, through_accessor, unpassed_defaults
 from lambdalint.graph.entry import bind_default_paths
+from lambdalint.graph.expand import expand_value
 from lambdalint.graph.local_values import (args_in_holder, bind_arguments, bind_constant_defaults, call_in_binding, held_by, makes,
                                           returned_construction, through_instance, through_locals)
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, classmethod_value, writes_class_state
@@ -71,6 +72,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         self._attribute_values: Dict[Tuple[Tuple[str, str], str], Optional[str]] = {}
         self._memo: Optional[Dict[Tuple[str, str], str]] = None  # memoised factories -> their place (made on first use)
         self._instance_of: Dict[str, Optional[Tuple[str, str]]] = {}
+        self._imported: Dict[str, Dict[str, str]] = {}  # module -> its import-bound names (``canonical``)
         self._lineages: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
         self._bindings: Optional[Dict[str, List[Binding]]] = None  # made on first use
         self._direct: Optional[Dict[str, List[Binding]]] = None  # its assignments' part (``name_bindings``)
@@ -206,6 +208,15 @@ class Project(MemoisedFactories, InstanceAttributes):
                     return paths.join(place, segs[1:])
             if qual in facts.functions or qual in facts.classes:
                 continue
+            if len(qual_parts) == 1 and facts.imported:
+                # a name the module imports (`from .impl import remember` in `store/__init__.py`):
+                # `store.remember` is `store.impl.remember`
+                imported = self._imported.get(mod)
+                if imported is None:
+                    imported = self._imported[mod] = dict(facts.imported)
+                reexported = imported.get(qual)
+                if reexported and reexported != f"{mod}.{qual}":
+                    return self.canonical(paths.join(".".join([reexported, *rest]), segs), None, depth + 1)
             if len(qual_parts) == 2 and qual_parts[0] in facts.classes \
                     and qual_parts[1] not in facts.classes[qual_parts[0]].methods:
                 # a class attribute (`State.conn`) is module state, as a global is
@@ -766,31 +777,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         return canon if canon is not None and canon != path and paths.is_global(canon) else None
 
     def expand_value(self, value: Optional[str], depth: int = 0) -> Optional[str]:
-        """Rewrite a bound value so that its root is external where possible:
-        ``app:pw.chromium.launch()`` -> ``playwright...start().chromium.launch()``,
-        ``app.make_conn()`` -> what ``make_conn`` returns."""
-        if value is None or depth > 6:
-            return value
-        root, segs = paths.split(value)
-        if ":" in root:
-            for b in self.bindings.get(root, ()):
-                if b.value and b.value.endswith("()"):
-                    return self.expand_value(paths.join(b.value, segs), depth + 1)
-            if segs[:1] == ["()"] and self.memo_function(paths.join(root, ["()"])) is not None:
-                for b in self.bindings.get(paths.join(root, ["()"]), ()):
-                    if b.value and b.value.endswith("()"):
-                        return self.expand_value(paths.join(b.value, segs[1:]), depth + 1)
-            return value
-        found = self.split_dotted(root)
-        if found is not None and segs[:1] == ["()"]:
-            mod, names = found
-            qual = ".".join(names)
-            if qual in self.modules[mod].functions:
-                fn = self.modules[mod].functions[qual]
-                for e in iter_events(fn.body):
-                    if e.kind == "return" and e.value and e.value.endswith("()"):
-                        return self.expand_value(paths.join(e.value, segs[1:]), depth + 1)
-        return value
+        """``graph.expand.expand_value``: a bound value with its root made external where possible."""
+        return expand_value(self, value, depth)
 
 
 _UNSPLIT: Any = object()  # ``split_dotted`` not asked about a path yet
