@@ -15,6 +15,38 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 12, 04: the client is used only in a Powertools route, closed after
+    # `app.resolve()`; `from clients import pricing` is the package's object, which
+    # shadows its submodule `clients/pricing.py`
+    "client_closed_after_resolve_and_used_in_a_route_through_a_package_object": {
+        "app.py": """
+            from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+            from clients import pricing
+            app = APIGatewayRestResolver()
+            @app.get("/quote/<sku>")
+            def get_quote(sku: str):
+                return pricing.quote(sku)
+            def lambda_handler(event, context):
+                try:
+                    return app.resolve(event, context)
+                finally:
+                    pricing.close()
+        """,
+        "clients/__init__.py": """
+            from .pricing import PricingClient
+            pricing = PricingClient("https://pricing")
+        """,
+        "clients/pricing.py": """
+            import httpx
+            class PricingClient:
+                def __init__(self, base_url):
+                    self._http = httpx.Client(base_url=base_url)
+                def quote(self, sku):
+                    return self._http.get(f"/q/{sku}").json()
+                def close(self):
+                    self._http.close()  # expect: LAM101
+        """,
+    },
     # red team 11, 03: a lazy property keeps what it made; `closing(...)` closes it, and the
     # property hands the closed one back (it is not None)
     "lazy_property_connection_closed_by_closing": {
@@ -761,6 +793,26 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # the twin of red team 12, 04: the route's client is re-made after it was closed
+    "client_closed_after_resolve_and_re_made_by_the_routes_getter": """
+        import httpx
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        app = APIGatewayRestResolver()
+        _http = None
+        def http():
+            global _http
+            if _http is None or _http.is_closed:
+                _http = httpx.Client(base_url="https://pricing")
+            return _http
+        @app.get("/quote/<sku>")
+        def get_quote(sku: str):
+            return http().get(f"/q/{sku}").json()
+        def lambda_handler(event, context):
+            try:
+                return app.resolve(event, context)
+            finally:
+                http().close()
+    """,
     # the twin of red team 11, 03: closed and set to None, which the lazy property re-makes
     "lazy_property_connection_reset_to_none_and_re_made_by_the_property": {
         "warehouse.py": """

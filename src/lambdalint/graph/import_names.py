@@ -17,7 +17,7 @@ modules, and ``Project`` works that out.
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, ModuleFacts, iter_events
@@ -90,3 +90,19 @@ def _class_attribute(facts: ModuleFacts, root: str) -> bool:
         return False
     rest = root[len(facts.module) + 1:]
     return rest.split(".", 1)[0] in facts.classes
+
+
+def shadowed(modules: Mapping[str, ModuleFacts], parts: List[str], then: Optional[str]) -> int:
+    """1 when the package above the module ``parts`` binds the submodule's name to
+    something else at module level, and the submodule defines no ``then`` (the next
+    name: `clients.pricing.PricingClient` is still the submodule's class); else 0."""
+    package = modules.get(".".join(parts[:-1])) if len(parts) > 1 else None
+    name = parts[-1]
+    sub = modules[".".join(parts)]
+    if then is not None and (then in sub.globals or then in sub.functions or then in sub.classes
+                             or any(n == then for n, _ in sub.imported)):
+        return 0
+    if package is None or not (name in package.globals or name in package.functions or name in package.classes
+                               or any(n == name and p != ".".join(parts) for n, p in package.imported)):
+        return 0
+    return 1

@@ -154,7 +154,10 @@ class Project(MemoisedFactories, InstanceAttributes):
             for i in range(len(parts), 0, -1):
                 mod = ".".join(parts[:i])
                 if mod in self.modules:
-                    found = (mod, tuple(parts[i:]))
+                    # a package's own name shadows its submodule's (`pricing = PricingClient()`
+                    # or `from .db import db` in `clients/__init__.py`: `clients.pricing` is that)
+                    i -= import_names.shadowed(self.modules, parts[:i], parts[i] if i < len(parts) else None)
+                    found = (".".join(parts[:i]), tuple(parts[i:]))
                     break
             self._splits[dotted] = found
         return (found[0], list(found[1])) if found is not None else None  # type: ignore[index]

@@ -22,7 +22,8 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
 from lambdalint.graph.entry import Handler, entry_env
-from lambdalint.graph.link import Project, iter_events
+from lambdalint.graph.link import Project, Target, iter_events
+from lambdalint.graph.routers import resolved_routes
 from lambdalint.graph.partials import unpartial
 from lambdalint.model.binding import decorator_wrapper, parameter_env, run_in_place
 # the decisions on a path (``Step``) are spelled in one place, shared with the work model
@@ -384,6 +385,11 @@ class Interpreter(Walker):
                 return state  # a generator's body runs when it is iterated or entered by `with`, not here
             if fn is not None and self.budget > 0 and len(frame.stack) < _MAX_DEPTH and (target.module, fn.qualname) not in frame.stack:
                 return self.inline(fn, target, e, state, frame)
+        for module, qualname in resolved_routes(self.project, canon):  # `app.resolve(...)`: one of its routes runs
+            fn = self.project.function(module, qualname)
+            if fn is not None and self.budget > 0 and len(frame.stack) < _MAX_DEPTH and (module, qualname) not in frame.stack:
+                state = join([state, self.inline(fn, Target("function", paths.global_name(module, qualname), module,
+                                                            qualname), Event("call", e.span, path=e.path), state, frame)])
         # library code: passing a resource to it uses it
         callee = target.path if target is not None and target.kind == "external" else canon
         entered = self.stack_entered(callee, e, frame)
@@ -565,8 +571,7 @@ class Interpreter(Walker):
         return joined, rets
 
     def arm(self, e: Event, holds: bool, test, events: Sequence[Event], entered: State, frame: Frame):  # type: ignore[override]
-        # `if _client is not None and not _client.is_closed: return _client`: not closed nor None
-        # on that arm (a loop-bound client's dead loop is no answer of the probe's: kept)
+        # `if _client is not None and not _client.is_closed: return`: there and open (a dead loop is kept)
         there, open_ = proven_live(e.narrows, holds, lambda p: self._split_with_probes(p, frame)) \
             if e.narrows else ((), ())
         for gpath in there:
@@ -608,8 +613,7 @@ class Interpreter(Walker):
                 out[t.path] = (out.get(t.path, (False, False))[0], True)
             elif t is not None and not rest:
                 bare.append(t)
-        for t in bare:
-            # (also beside a none-test: `if _conn is None or not _usable(_conn):`)
+        for t in bare:  # (a predicate counts beside a none-test: `if _conn is None or not _usable(_conn):`)
             if not out.get(t.path, (False, False))[1] and any(self.probing_predicate(p, t, frame) for p in e.test):
                 out[t.path] = (True, True)
         if tests_a_loop(e):
