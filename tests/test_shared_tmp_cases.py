@@ -174,6 +174,34 @@ INVALID = {
 }
 
 VALID = {
+    # precision 11, p113: the check and the download happen under a file lock every process takes
+    "created_if_absent_under_a_portalocker_lock": """
+        import json, os
+        import boto3, portalocker
+        s3 = boto3.client("s3")
+        INDEX = "/tmp/search-index.json"
+        def _index():
+            with portalocker.Lock("/tmp/search-index.lock", timeout=30):
+                if not os.path.exists(INDEX):
+                    s3.download_file("bucket", "index.json", INDEX)
+                with open(INDEX) as f:
+                    return json.load(f)
+        def handler(event, context):
+            return {"hits": _index().get(event["q"], [])}
+    """,
+    "created_if_absent_under_an_flock": """
+        import fcntl, os
+        import boto3
+        s3 = boto3.client("s3")
+        MODEL = "/tmp/model.bin"
+        def handler(event, context):
+            with open("/tmp/model.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not os.path.exists(MODEL):
+                    s3.download_file("bucket", "model.bin", MODEL)
+            with open(MODEL, "rb") as f:
+                return {"size": len(f.read())}
+    """,
     "sqlite_scratch_database_named_per_request": """
         import sqlite3
         def handler(event, context):

@@ -64,7 +64,8 @@ def races(record: TmpRecord) -> List[Race]:
     ops = record.ops
     for w in (op for op in ops if op.kind == WRITE):
         if w.checked is not None:
-            out.append(("LAM603", w, ops[w.checked]))
+            if not record.locked:  # (a file lock every process takes guards the check and the write, as for LAM602)
+                out.append(("LAM603", w, ops[w.checked]))
             continue
         if record.at_import or w.once or record.locked:
             continue
