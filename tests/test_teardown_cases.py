@@ -15,6 +15,28 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 12, 01: the module's connection handed to a local exit stack, which closes
+    # it when its block ends: as a callback, or entered through `closing(...)`
+    "module_connection_closed_by_an_exit_stack_callback": """
+        import contextlib
+        import psycopg2
+        conn = psycopg2.connect("dbname=app")
+        def handler(event, context):
+            with contextlib.ExitStack() as stack:
+                stack.callback(conn.close)  # expect: LAM101
+                cur = conn.cursor()
+                cur.execute("SELECT 1")
+                return cur.fetchone()
+    """,
+    "module_connection_entered_in_an_exit_stack_through_closing": """
+        import contextlib
+        import sqlite3
+        db = sqlite3.connect("/tmp/app.db")
+        def handler(event, context):
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(contextlib.closing(db))  # expect: LAM101
+                return db.execute("SELECT 1").fetchone()
+    """,
     # red team 12, 04: the client is used only in a Powertools route, closed after
     # `app.resolve()`; `from clients import pricing` is the package's object, which
     # shadows its submodule `clients/pricing.py`
@@ -793,6 +815,18 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # the twin of red team 12, 01: the connection handed to the stack is made per invocation
+    "per_invocation_connection_closed_by_an_exit_stack_callback": """
+        import contextlib
+        import psycopg2
+        def handler(event, context):
+            with contextlib.ExitStack() as stack:
+                conn = psycopg2.connect("dbname=app")
+                stack.callback(conn.close)
+                cur = conn.cursor()
+                cur.execute("SELECT 1")
+                return cur.fetchone()
+    """,
     # the twin of red team 12, 04: the route's client is re-made after it was closed
     "client_closed_after_resolve_and_re_made_by_the_routes_getter": """
         import httpx

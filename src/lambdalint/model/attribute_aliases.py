@@ -6,11 +6,15 @@ request (``Mgr().put(...)``): ``self._cache[uid] = d`` adds to ``_CACHE``. The a
 is an alias of the global when every binding of it on ``self`` in the class and its
 project bases is an assignment of that one global (no other value, no ``+=``, no
 ``del``); otherwise which object it holds depends on the calls, and the answer is None.
+
+``attribute_alias`` answers the same for a place under a module-level object
+(``service.router.conns`` where ``service.router`` was given ``ROUTER``): the lifetimes
+walk reads such a place as the other object's (one tracked place per object).
 """
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.graph.link import Project, iter_events
@@ -72,3 +76,31 @@ class AttributeAliases:
                         return None
                     found = value
         return found
+
+
+def attribute_alias(project: Project, root: str, segs: List[str]) -> Optional[str]:
+    """``container.service.repository.conn`` where ``service.repository`` was bound, once
+    (its ``__init__`` given it), to another module-level object (``container.repository``),
+    or ``conn`` bound at import to what a getter returns (``conn = get_connection()``,
+    returning ``_conn``): the path through that object, or None. The longest such prefix wins."""
+    for i in range(len(segs), -1, -1):
+        if "()" in segs[:i]:
+            continue
+        # a constant bound there too (`self._conn = conn or get_connection()` given no
+        # `conn`, a reset to None) is no other object: the place holds that one or nothing
+        bound = [b for b in project.bindings.get(paths.join(root, segs[:i]), ()) if b.value not in ("None", "<const>")]
+        if len(bound) != 1 or not bound[0].value:
+            continue
+        value = bound[0].value
+        alias = project.alias_of(bound, paths.join(root, segs[:i]))
+        if alias is not None:
+            return paths.join(alias, segs[i:])
+        # `conn = get_connection()` at import, where the getter returns the module's `_conn`
+        # (or `self._conn = get_connection()` in the `__init__` of a module-level instance: at import too)
+        at_import = bound[0].function == "<module>" or bound[0].function.endswith(".__init__")
+        target = project.target(value[:-2]) if value.endswith("()") and at_import else None
+        returned = project.returns(target.module, target.qualname) \
+            if target is not None and target.kind == "function" and target.module else None
+        if returned is not None and paths.is_global(returned) and "()" not in returned:
+            return paths.join(returned, segs[i:])
+    return None

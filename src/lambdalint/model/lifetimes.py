@@ -32,6 +32,8 @@ from lambdalint.model.context_calls import context_calls
 from lambdalint.model.steps import EXCEPT, EXITS_IF_FALSE, EXITS_IF_TRUE, IF_FALSE, IF_TRUE, LOOP, Step  # (some re-exported)
 from lambdalint.model.walk import Walker
 from lambdalint.model.tracked import Tracked
+from lambdalint.model.attribute_aliases import attribute_alias
+from lambdalint.model.exit_stacks import CLOSING, opens_exit_stack, stack_entered
 from lambdalint.model.lazy_reads import LazyReads, remade
 from lambdalint.model.loop_tests import tests_a_loop
 from lambdalint.model.narrowing import proven_live
@@ -39,8 +41,6 @@ from lambdalint.model.setattr_write import setattr_assign
 from lambdalint.model.trying import probes_by_trying
 
 LIVE = ("live", -1)
-_ENTERS = (".enter_context", ".enter_async_context")
-_EXIT_STACKS = ("contextlib.ExitStack", "contextlib.AsyncExitStack")
 STATEMENT = "statement"  # the teardown is a statement of its own: `conn.close()`, `del conn`
 WITH_BLOCK = "with"  # leaving a one-item `with` block is the teardown
 WITH_CLOSING = "with-closing"  # the same, for `with closing(obj) as x:` (x is obj)
@@ -121,8 +121,10 @@ class Interpreter(Walker):
         self.project = project
         self.tracked = tracked
         self._held: Dict[str, List[str]] = {}
-        self._aliases: Dict[str, object] = {}  # a place -> the place it is an alias of (``_attribute_alias``)
+        self._aliases: Dict[str, object] = {}  # a place -> the place it is an alias of (``attribute_aliases.attribute_alias``)
         self.lazy = LazyReads(project)
+        self._closing: Optional[Tuple[Span, str]] = None  # the last `closing(x)` walked (``exit_stacks``)
+        self._stacks: List[List[Tuple[Tracked, Span, str, str]]] = []  # teardowns each open `with ExitStack()` owes
         self.sites: List[Site] = []
         self._site_ids: Dict[Tuple[str, Span, str], int] = {}
         self.uses: Dict[int, Use] = {}
@@ -335,15 +337,15 @@ class Interpreter(Walker):
             return canon  # (`products.find_one` where `products = client.shop.products` is tracked itself)
         alias = self._aliases.get(canon, False)  # (asked for every use and call of an untracked place)
         if alias is False:
-            alias = self._aliases[canon] = _attribute_alias(self.project, root, segs)
+            alias = self._aliases[canon] = attribute_alias(self.project, root, segs)
         return alias if alias is not None else canon
 
     def use_path(self, path: Optional[str], state: State, frame: Frame, span: Span) -> None:
         if path is None:
             return
         t, rest = self.split_tracked(self.project.canonical(path, frame.env))
-        if t is None or not rest or rest[0] in t.kind.probes or "()" in rest:
-            return  # a bare read (`c = conn`, `conn is None`) or a liveness probe does not fail
+        if t is None or not rest or rest[0] in t.kind.probes or rest[0] in t.kind.teardown or "()" in rest:
+            return  # a bare read (`c = conn`, `conn is None`), a liveness probe, `conn.close` handed over: no failure
         self.used(t, state, frame, span, paths.display(t.path) + "." + rest[0])
 
     def used(self, t: Tracked, state: State, frame: Frame, span: Span, what: str) -> None:
@@ -392,14 +394,21 @@ class Interpreter(Walker):
                                                             qualname), Event("call", e.span, path=e.path), state, frame)])
         # library code: passing a resource to it uses it
         callee = target.path if target is not None and target.kind == "external" else canon
-        entered = self.stack_entered(callee, e, frame)
+        if callee == CLOSING and e.args:
+            self._closing = (e.span, e.args[0] or "")
+        entered = stack_entered(self.project, self.split_tracked, callee, e, frame.env, self._closing)
         if entered is not None:
             # `stack.enter_context(HTTP)`: the stack leaves it, as `with HTTP:` would, when its
-            # own `with` block ends (in this invocation: the teardown is put here)
+            # own `with` block ends (or here, for a stack closed by hand)
             shown = self.written(e.args[0] or "", frame)
-            self.used(entered, state, frame, e.span, f"{paths.display(entered.path)} entered by {paths.display(e.path or '')}")
-            return self.tear_down(entered, state, frame, e.span,
-                                  f"`{self.written(e.path or '', frame)}({shown})`", "", shown, "with")
+            how, shown = f"`{self.written(e.path or '', frame)}({shown})`", shown.rsplit(".", 1)[0] \
+                if (e.path or "").endswith(".callback") else shown  # (`stack.callback(conn.close)` closes `conn`)
+            if not (e.path or "").endswith(".callback"):  # entering it again uses it
+                self.used(entered, state, frame, e.span, f"{paths.display(entered.path)} entered by {paths.display(e.path or '')}")
+            if self._stacks:
+                self._stacks[-1].append((entered, e.span, how, shown))
+                return state
+            return self.tear_down(entered, state, frame, e.span, how, "", shown, "with")
         if callee not in _NOT_A_USE:
             for arg in list(e.args) + [v for _, v in e.kwargs]:
                 if arg is None:
@@ -421,17 +430,6 @@ class Interpreter(Walker):
         if method not in kind.probes:
             self.used(t, state, frame, e.span, f"{paths.display(t.path)}.{method}()")
         return state
-
-    def stack_entered(self, callee: Optional[str], e: Event, frame: Frame) -> Optional[Tracked]:
-        """The tracked resource ``e`` hands to an ``ExitStack`` to leave (``stack.enter_context(HTTP)``),
-        when leaving it closes it (its ``with`` closes it)."""
-        if not callee or not callee.endswith(_ENTERS) or not e.args or not e.args[0] or (e.path or "")[:1] != "%":
-            return None  # (a module-level stack, closed at exit, leaves nothing in an invocation)
-        made = self.project.expand_value(callee.rsplit(".", 1)[0]) or ""
-        if paths.callable_of(made) not in _EXIT_STACKS and not made.startswith(_EXIT_STACKS):
-            return None
-        t, rest = self.split_tracked(self.project.canonical(e.args[0], frame.env))
-        return t if t is not None and not rest and t.kind.with_closes else None
 
     def tear_down(self, t: Tracked, state: State, frame: Frame, span: Span, how: str, shape: str = "",
                   written: str = "", action: str = "") -> State:
@@ -692,15 +690,25 @@ class Interpreter(Walker):
             if enter is not None:
                 state = self.call(enter, state, frame)
 
+        stack = opens_exit_stack(self.project, e, frame.env)  # `with ExitStack() as stack:`
+        if stack:
+            self._stacks.append([])  # what `stack.callback(...)`/`enter_context(...)` leave to its end
+
         def exit_(s: State) -> State:
             if protocol is not None and protocol[1] is not None:
                 s = self.call(protocol[1], s, frame)
             for t, shown, shape in closes:
                 how = f"leaving `with closing({shown}):`" if shape == WITH_CLOSING else f"leaving `with {shown}:`"
                 s = self.tear_down(t, s, frame, e.span, how, shape, shown, "with")
+            for t, span, how, shown in self._stacks[-1] if stack else ():
+                s = self.tear_down(t, s, frame, span, how, "", shown, "with")
             return s
 
-        return self.with_body(e, (state, []), frame, left=exit_ if closes or protocol is not None else None)
+        try:
+            return self.with_body(e, (state, []), frame, left=exit_ if closes or protocol is not None or stack else None)
+        finally:
+            if stack:
+                self._stacks.pop()
 
     def is_generator(self, fn: Function) -> bool:
         key = id(fn)
@@ -770,30 +778,3 @@ def join(states: Iterable[State]) -> State:
             out[k] = out[k] | v if k in out else v
     return out
 
-
-def _attribute_alias(project: Project, root: str, segs: List[str]) -> Optional[str]:
-    """``container.service.repository.conn`` where ``service.repository`` was bound, once
-    (its ``__init__`` given it), to another module-level object (``container.repository``),
-    or ``conn`` bound at import to what a getter returns (``conn = get_connection()``,
-    returning ``_conn``): the path through that object, or None. The longest such prefix wins."""
-    for i in range(len(segs), -1, -1):
-        if "()" in segs[:i]:
-            continue
-        # a constant bound there too (`self._conn = conn or get_connection()` given no
-        # `conn`, a reset to None) is no other object: the place holds that one or nothing
-        bound = [b for b in project.bindings.get(paths.join(root, segs[:i]), ()) if b.value not in ("None", "<const>")]
-        if len(bound) != 1 or not bound[0].value:
-            continue
-        value = bound[0].value
-        alias = project.alias_of(bound, paths.join(root, segs[:i]))
-        if alias is not None:
-            return paths.join(alias, segs[i:])
-        # `conn = get_connection()` at import, where the getter returns the module's `_conn`
-        # (or `self._conn = get_connection()` in the `__init__` of a module-level instance: at import too)
-        at_import = bound[0].function == "<module>" or bound[0].function.endswith(".__init__")
-        target = project.target(value[:-2]) if value.endswith("()") and at_import else None
-        returned = project.returns(target.module, target.qualname) \
-            if target is not None and target.kind == "function" and target.module else None
-        if returned is not None and paths.is_global(returned) and "()" not in returned:
-            return paths.join(returned, segs[i:])
-    return None

@@ -22,9 +22,9 @@ class TeardownShapes(ShapePrepass):
     """Can a handler reach anything that looks like a teardown at all?"""
 
     def __init__(self, project: Project, tracked: Dict[str, Tracked]) -> None:
-        # (`stack.enter_context(HTTP)`: the stack leaves it as `with HTTP:` would)
+        # (`stack.enter_context(HTTP)`: the stack leaves it as `with HTTP:` would; `stack.callback(conn.close)`)
         super().__init__(project, {v for t in tracked.values() for v in t.kind.teardown}
-                         | {"enter_context", "enter_async_context"})
+                         | {"enter_context", "enter_async_context", "callback"})
 
     def shaped(self, e: Event) -> bool:
         if e.kind == "del":
