@@ -15,6 +15,26 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # red team 12, 03: the unit of work is given the memoised factory's one connection
+    "unit_of_work_given_a_memoised_factorys_connection_closes_it": """
+        import functools
+        import psycopg
+        @functools.cache
+        def get_connection():
+            return psycopg.connect("dbname=app")
+        class UnitOfWork:
+            def __init__(self, conn):
+                self.conn = conn
+            def __enter__(self):
+                return self
+            def __exit__(self, exc_type, exc, tb):
+                self.conn.commit()
+                self.conn.close()  # expect: LAM101
+        def handler(event, context):
+            with UnitOfWork(get_connection()) as uow:
+                uow.conn.execute("UPDATE t SET n = n + 1")
+            return {"ok": True}
+    """,
     # red team 12, 01: the module's connection handed to a local exit stack, which closes
     # it when its block ends: as a callback, or entered through `closing(...)`
     "module_connection_closed_by_an_exit_stack_callback": """

@@ -220,7 +220,8 @@ class InstanceAttributes:
             given = dict(e.kwargs).get(name) if any(k == name for k, _ in e.kwargs) else \
                 e.args[position] if len(e.args) > position else None
             canon = self.canonical(given) if given and given[:1] not in "$%<" else None
-            if canon is None or not paths.is_global(canon) or "()" in canon:
+            # (a memoised factory's one object, `UnitOfWork(get_connection())`, is module state too)
+            if canon is None or not paths.is_global(canon) or "()" in canon and self.memo_function(canon) is None:  # type: ignore[attr-defined]
                 return None
             held.add(canon)
             if len(held) > 1:
