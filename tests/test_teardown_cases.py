@@ -15,6 +15,24 @@ from helpers import expected_markers, found, lint
 from lambdalint.report.diagnostics import HEADLINE_MAX, IMPORT, INVOCATION, NEXT
 
 INVALID = {
+    # the twin of review 16's narrow_ok: the probe's failure is swallowed and the dead
+    # session handed back
+    "smtp_session_probed_but_the_failure_swallowed": """
+        import smtplib
+        _smtp = smtplib.SMTP("mail.example.com")
+        def get_smtp():
+            try:
+                _smtp.noop()
+            except smtplib.SMTPServerDisconnected:
+                pass
+            return _smtp
+        def handler(event, context):
+            s = get_smtp()
+            s.sendmail("a@x", ["b@x"], "hi")
+            if event.get("last"):
+                s.quit()  # expect: LAM101
+            return {}
+    """,
     # red team 12, 03: the unit of work is given the memoised factory's one connection
     "unit_of_work_given_a_memoised_factorys_connection_closes_it": """
         import functools
@@ -835,6 +853,48 @@ INVALID["contextmanager_closes_import_time_connection"] = """
 """
 
 VALID = {
+    # review 16: the getter probes with `noop()` in a `try`; a quit session raises there,
+    # the handler forgets it, and a new one is made
+    "smtp_session_quit_then_probed_and_replaced_by_the_getter": """
+        import smtplib
+        _smtp = None
+        def get_smtp():
+            global _smtp
+            if _smtp is not None:
+                try:
+                    _smtp.noop()
+                    return _smtp
+                except smtplib.SMTPServerDisconnected:
+                    _smtp = None
+            _smtp = smtplib.SMTP("mail.example.com")
+            return _smtp
+        def handler(event, context):
+            s = get_smtp()
+            s.sendmail("a@x", ["b@x"], "hi")
+            if event.get("last"):
+                s.quit()
+            return {}
+    """,
+    # review 16: `pop_all()` keeps what the stack was given once setup succeeded
+    "connection_set_up_under_an_exit_stack_then_kept_with_pop_all": """
+        import contextlib
+        import psycopg2
+        _conn = None
+        def get_conn():
+            global _conn
+            if _conn is None:
+                with contextlib.ExitStack() as stack:
+                    _conn = psycopg2.connect("dbname=app")
+                    stack.callback(_conn.close)
+                    with _conn.cursor() as cur:
+                        cur.execute("SET search_path TO app")
+                    stack.pop_all()
+            return _conn
+        def handler(event, context):
+            with get_conn().cursor() as cur:
+                cur.execute("select 1")
+                return cur.fetchone()
+    """,
     # the twin of red team 12, 01: the connection handed to the stack is made per invocation
     "per_invocation_connection_closed_by_an_exit_stack_callback": """
         import contextlib

@@ -96,9 +96,23 @@ def accessor_call(fn: Function, segs: List[str]) -> Optional[List[str]]:
     return None
 
 
+_LAZY: Dict[int, Tuple[Function, Optional[str]]] = {}  # id(fn) -> (fn, its answer): asked per read
+
+
 def lazy_attribute(fn: Function) -> Optional[str]:
     """``_conn`` for a lazy property: ``if self._conn is None: self._conn = connect()``,
     then ``return self._conn`` (reads aside, nothing else); None for any other body."""
+    known = _LAZY.get(id(fn))
+    if known is not None and known[0] is fn:
+        return known[1]
+    if len(_LAZY) > 4096:
+        _LAZY.clear()
+    answer = _lazy_attribute(fn)
+    _LAZY[id(fn)] = (fn, answer)
+    return answer
+
+
+def _lazy_attribute(fn: Function) -> Optional[str]:
     me = "$" + fn.params[0] if fn.params else None
     steps = [e for e in fn.body if e.kind != "use"]
     if me is None or len(steps) != 2 or steps[0].kind != "if" or steps[0].orelse or steps[1].kind != "return":

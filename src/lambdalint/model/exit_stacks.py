@@ -6,7 +6,9 @@ block ends (in the same invocation):
 - ``stack.enter_context(contextlib.closing(conn))``: leaving it closes ``conn``;
 - ``stack.callback(conn.close)``: leaving it calls that teardown.
 
-A module-level stack is closed at exit, not per invocation: it leaves nothing.
+A module-level stack is closed at exit, not per invocation: it leaves nothing. Nor does
+a stack whose exits ``stack.pop_all()`` moves to a new one (the idiom that keeps what
+was set up once setup succeeded).
 """
 
 from __future__ import annotations

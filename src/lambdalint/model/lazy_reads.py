@@ -17,7 +17,7 @@ that None is re-made first, as the property would: only a closed object that was
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 from lambdalint.graph.accessors import is_property, lazy_attribute
 from lambdalint.graph.link import Project
@@ -30,6 +30,16 @@ class LazyReads:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._properties: Dict[str, FrozenSet[str]] = {}  # tracked place -> lazy properties that make it
+        self._any: Optional[bool] = None
+
+    @property
+    def any(self) -> bool:
+        """Whether the project has a lazy property at all (most have none: the walk then
+        skips the question for each use and call)."""
+        if self._any is None:
+            self._any = any(fn.decorators and fn.class_name and is_property(fn) and lazy_attribute(fn) is not None
+                            for m in self.project.modules.values() for fn in m.functions.values())
+        return self._any
 
     def remakes(self, place: str, raw: str) -> bool:
         """Whether the path ``raw`` (as an event spells it) reads the tracked ``place``

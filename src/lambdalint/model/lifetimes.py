@@ -260,7 +260,7 @@ class Interpreter(Walker):
     # --- statements ---------------------------------------------------------------
     def step(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         kind = e.kind
-        if kind in ("use", "call") and e.path and "." in e.path:
+        if kind in ("use", "call") and e.path and "." in e.path and self.lazy.any:
             t, _ = self.split_tracked(self.project.canonical(e.path, frame.env))
             if t is not None and t.path in state and self.lazy.remakes(t.path, e.path):
                 state = with_status(state, t.path, remade(state[t.path], LIVE))  # `WAREHOUSE.conn` makes it when None
@@ -396,6 +396,8 @@ class Interpreter(Walker):
         callee = target.path if target is not None and target.kind == "external" else canon
         if callee == CLOSING and e.args:
             self._closing = (e.span, e.args[0] or "")
+        if self._stacks and (e.path or "")[:1] == "%" and (e.path or "").endswith(".pop_all"):
+            self._stacks[-1].clear()  # `stack.pop_all()`: set up, keep them (a new stack owns the exits)
         entered = stack_entered(self.project, self.split_tracked, callee, e, frame.env, self._closing)
         if entered is not None:
             # `stack.enter_context(HTTP)`: the stack leaves it, as `with HTTP:` would, when its
@@ -429,7 +431,13 @@ class Interpreter(Walker):
                 return with_status(state, t.path, frozenset({LIVE}))
         if method not in kind.probes:
             self.used(t, state, frame, e.span, f"{paths.display(t.path)}.{method}()")
+        else:
+            self.probed(t, state)
         return state
+
+    def probed(self, t: Tracked, state: State) -> None:
+        """A probe called on ``t`` (``_smtp.noop()``): no use (``ProbingInterpreter``: it raises
+        when ``t`` is dead, inside a `try` whose handlers then meet it dead)."""
 
     def tear_down(self, t: Tracked, state: State, frame: Frame, span: Span, how: str, shape: str = "",
                   written: str = "", action: str = "") -> State:

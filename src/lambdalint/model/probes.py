@@ -114,6 +114,16 @@ class ProbingInterpreter(Interpreter):
                     catching.pending.append((t.path, site, Use(frame.module, span, what, frame.chain[-1], status == "none",
                                                                t.path if t.path != torn_by[site] else "")))
 
+    def probed(self, t: Tracked, state: State) -> None:
+        """A probe call (`_smtp.noop()`, `conn.ping()`) raises on a dead resource: in the body
+        of a `try` with handlers, the paths where it is dead go to the handlers (a getter's
+        `except Disconnected: _smtp = None`, then a new session), the others go on. It is
+        no use, so nothing is reported for it."""
+        catching = next((x for x in reversed(self._tries) if x.active), None)
+        if catching is not None and any(st[0] == "dead" for st in state.get(t.path, (LIVE,))):
+            self._failing.append(t.path)
+            catching.failed.add(t.path)
+
     def step(self, e: Event, state: State, frame: Frame) -> Tuple[Optional[State], List[State]]:
         after, returned = super().step(e, state, frame)
         if not self._failing:
