@@ -30,9 +30,10 @@ Split = Callable[[Optional[str]], Tuple[Optional[Tracked], List[str]]]
 
 
 def stack_entered(project: Project, split: Split, callee: Optional[str], e: Event, env: dict,
-                  closing: Optional[Tuple[Span, str]]) -> Optional[Tracked]:
+                  closing: Optional[Tuple[Span, str]]) -> Optional[Tuple[Tracked, bool]]:
     """The tracked resource the call ``e`` (of ``callee``) hands to a local exit stack to
-    tear down when it is left, if any. ``split``: canonical path -> (tracked, rest);
+    tear down when it is left, if any, and whether as a callback (``stack.callback``, no
+    use of it) rather than entered. ``split``: canonical path -> (tracked, rest);
     ``closing``: the last ``contextlib.closing(x)`` call walked (its span, ``x``)."""
     if not callee or not callee.endswith(_ENTERS + _CALLBACKS) or not e.args or not e.args[0] \
             or (e.path or "")[:1] != "%":
@@ -43,12 +44,12 @@ def stack_entered(project: Project, split: Split, callee: Optional[str], e: Even
     arg = e.args[0]
     if callee.endswith(_CALLBACKS):  # `stack.callback(conn.close)`
         t, rest = split(project.canonical(arg, env))
-        return t if t is not None and len(rest) == 1 and rest[0] in t.kind.teardown else None
+        return (t, True) if t is not None and len(rest) == 1 and rest[0] in t.kind.teardown else None
     if arg == CLOSING + "()" and closing is not None and within(closing[0], e.span):
         t, rest = split(project.canonical(closing[1], env))  # `stack.enter_context(closing(conn))`
-        return t if t is not None and not rest else None
+        return (t, False) if t is not None and not rest else None
     t, rest = split(project.canonical(arg, env))
-    return t if t is not None and not rest and t.kind.with_closes else None
+    return (t, False) if t is not None and not rest and t.kind.with_closes else None
 
 
 def opens_exit_stack(project: Project, e: Event, env: dict) -> bool:

@@ -332,12 +332,12 @@ class Interpreter(Walker):
         (``service._router._conns`` -> ``ROUTER._conns``: ``_attribute_alias``), else itself."""
         if canon is None or not paths.is_global(canon):
             return canon
-        root, segs = paths.split(canon)
-        if any(paths.join(root, segs[:i]) in self.tracked for i in range(len(segs) + 1)):
-            return canon  # (`products.find_one` where `products = client.shop.products` is tracked itself)
-        alias = self._aliases.get(canon, False)  # (asked for every use and call of an untracked place)
+        alias = self._aliases.get(canon, False)  # (asked for every use and call: the tracked places are fixed)
         if alias is False:
-            alias = self._aliases[canon] = attribute_alias(self.project, root, segs)
+            root, segs = paths.split(canon)
+            # (`products.find_one` where `products = client.shop.products` is tracked itself: no alias)
+            tracked = any(paths.join(root, segs[:i]) in self.tracked for i in range(len(segs) + 1))
+            alias = self._aliases[canon] = None if tracked else attribute_alias(self.project, root, segs)
         return alias if alias is not None else canon
 
     def use_path(self, path: Optional[str], state: State, frame: Frame, span: Span) -> None:
@@ -398,14 +398,16 @@ class Interpreter(Walker):
             self._closing = (e.span, e.args[0] or "")
         if self._stacks and (e.path or "")[:1] == "%" and (e.path or "").endswith(".pop_all"):
             self._stacks[-1].clear()  # `stack.pop_all()`: set up, keep them (a new stack owns the exits)
-        entered = stack_entered(self.project, self.split_tracked, callee, e, frame.env, self._closing)
-        if entered is not None:
+        handed = stack_entered(self.project, self.split_tracked, callee, e, frame.env, self._closing)
+        if handed is not None:
             # `stack.enter_context(HTTP)`: the stack leaves it, as `with HTTP:` would, when its
             # own `with` block ends (or here, for a stack closed by hand)
+            entered, is_callback = handed
             shown = self.written(e.args[0] or "", frame)
-            how, shown = f"`{self.written(e.path or '', frame)}({shown})`", shown.rsplit(".", 1)[0] \
-                if (e.path or "").endswith(".callback") else shown  # (`stack.callback(conn.close)` closes `conn`)
-            if not (e.path or "").endswith(".callback"):  # entering it again uses it
+            how = f"`{self.written(e.path or '', frame)}({shown})`"
+            if is_callback:
+                shown = shown.rsplit(".", 1)[0]  # `stack.callback(conn.close)` closes `conn`
+            else:  # entering it again uses it
                 self.used(entered, state, frame, e.span, f"{paths.display(entered.path)} entered by {paths.display(e.path or '')}")
             if self._stacks:
                 self._stacks[-1].append((entered, e.span, how, shown))
