@@ -876,3 +876,43 @@ def test_an_edit_another_lambda_sees(tmp_path, edit):
     _replace(src / name, old, new)
     settle(root)
     assert _lint(root, cache, "json", cold=False)[:2] == _lint(root, cache, "json", cold=True)[:2]
+
+
+def _names_counted(stderr: str) -> str:
+    for line in stderr.splitlines():
+        if line.startswith("lambdalint: the names of ") and line.endswith(" counted after an edit"):
+            return line[len("lambdalint: the names of "):-len(" counted after an edit")]
+    return ""
+
+
+def test_an_edit_prunes_from_the_names_the_run_before_counted(tmp_path):
+    """After a code edit, the unnamed functions of the modules not edited are
+    those the run before found (stored with its names), also after the memo
+    answered an edit in between; an edit that names another module's unnamed
+    function makes the run count every module's names again. Each step prints
+    what a cold run prints."""
+    root = tmp_path / "project"
+    src = _project(root)
+    settle(root)
+    cache = tmp_path / "cache"
+    _lint(root, cache, "json", cold=False)
+    steps = [
+        # answered by the memo (a function nothing names): the stored names gain it
+        ("helpers.py", lambda: _append(src / "helpers.py", "\n\ndef _spare(x):\n    return x\n"), None),
+        # the benchmark's edit, in another module: pruned from the stored names
+        ("db.py", lambda: _append(src / "db.py", NAMED_HELPER), "the edited modules only"),
+        # names `_spare` of helpers.py, which changes sides: every module is counted again
+        ("orders.py", lambda: _replace(src / "orders.py", "helpers.finish()", "helpers.finish() or helpers._spare"),
+         "every module"),
+        # and once more from the names that run stored
+        ("reports.py", lambda: _append(src / "reports.py", NAMED_HELPER), "the edited modules only"),
+    ]
+    for name, edit, counted in steps:
+        edit()
+        settle(root)
+        warm = _lint(root, cache, "json", cold=False)
+        if counted is None:
+            assert _rules_run(warm[2]) == (-1, -1), warm[2]
+        else:
+            assert _names_counted(warm[2]) == counted, (name, warm[2])
+        assert warm[:2] == _lint(root, cache, "json", cold=True)[:2], name

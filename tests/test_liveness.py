@@ -10,7 +10,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import pytest
 
-from lambdalint.graph.liveness import after_edit, entry_tokens, prune_unnamed, unchanged_after_edit
+from lambdalint.graph.liveness import (after_edit, entry_tokens, from_json, names_after_edit, prune_unnamed, to_json,
+                                      unchanged_after_edit)
 from lambdalint.index.build import index_source
 from lambdalint.index.facts import ModuleFacts
 from lambdalint.index.mentions import mentioned_names
@@ -447,3 +448,68 @@ def test_a_name_a_reflected_module_gains_is_refused_when_it_is_unnamed_elsewhere
     assert "_draft" in live.dead()
     after = index_source((actions + "\n\ndef _draft(event):\n    return 2\n").encode(), "actions.py", "actions")
     assert after_edit(live, [(modules[2], after)]) is None
+
+
+# --- pruning after an edit from the names an earlier run counted -----------------------
+
+SPARE_LIB = "def used(e):\n    return e\n\n\ndef spare(e):\n    return e\n\n\ndef _draft(e):\n    return e\n"
+OTHER = "import lib\n\n\ndef helper(e):\n    return lib.used(e)\n\n\ndef unused_here(e):\n    return e\n"
+
+
+def _pruned_both_ways(files: Dict[str, str], module: str, new_text: str):
+    """(pruned by counting every module's names, pruned from the names the run
+    before the edit counted) after replacing ``module``'s text; the second is None
+    when the earlier names cannot answer."""
+    before_modules = _modules(files)
+    _, live = prune_unnamed(before_modules, set(), DEFAULT_PATTERNS, with_tokens=True)
+    live = from_json(to_json(live))  # as the next run reads it from the cache
+    assert live is not None
+    after_modules = _modules({**files, module: new_text})
+    before = next(m for m in before_modules if m.module == module)
+    after = next(m for m in after_modules if m.module == module)
+    cold = prune_unnamed(after_modules, set(), DEFAULT_PATTERNS, with_tokens=True)
+    known = names_after_edit(after_modules, (live, [(before, after)]), set(), DEFAULT_PATTERNS)
+    warm = prune_unnamed(after_modules, set(), DEFAULT_PATTERNS, with_tokens=True, known=known) if known else None
+    return cold, warm
+
+
+@pytest.mark.parametrize("new_text", [
+    # the benchmark's edit: a function, and a module-level name bound to it by a call
+    SPARE_LIB + "\n\ndef _bench(e):\n    return 1\n\n\nEDITS = list((_bench,))\n",
+    # a function nothing names added, a named one's body changed, one removed
+    SPARE_LIB.replace("    return e\n\n\ndef spare", "    return e + 1\n\n\ndef spare") + "\n\ndef new(e):\n    return e\n",
+    "def used(e):\n    return e\n",
+])
+def test_pruning_from_the_earlier_names_gives_what_counting_them_all_gives(new_text):
+    cold, warm = _pruned_both_ways({"app": HANDLER, "lib": SPARE_LIB, "other": OTHER}, "lib", new_text)
+    assert warm is not None
+    assert warm[0] == cold[0]  # the same facts, every module
+    # (the counts may keep names no module has any more: ``after_edit``'s superset)
+    assert warm[1].unnamed == cold[1].unnamed and cold[1].dead() <= warm[1].dead()
+    assert warm[1].unnamed["other"] == ("helper", "unused_here")  # as the earlier run found them
+
+
+def test_pruning_counts_every_name_again_when_another_module_s_function_changes_sides():
+    named = SPARE_LIB + "\n\ndef calls(e):\n    return unused_here(e)\n\n\nHOOK = list((calls,))\n"
+    cold, warm = _pruned_both_ways({"app": HANDLER, "lib": SPARE_LIB, "other": OTHER}, "lib", named)
+    assert warm is None  # `unused_here` of `other` is named now
+    assert "unused_here" not in cold[1].dead()
+
+
+def test_names_counted_over_other_modules_do_not_answer():
+    files = {"app": HANDLER, "lib": SPARE_LIB, "other": OTHER}
+    _, live = prune_unnamed(_modules(files), set(), DEFAULT_PATTERNS, with_tokens=True)
+    lib = next(m for m in _modules(files) if m.module == "lib")
+    fewer = _modules({"app": HANDLER, "lib": SPARE_LIB})
+    assert names_after_edit(fewer, (live, [(lib, lib)]), set(), DEFAULT_PATTERNS) is None
+    assert names_after_edit(_modules(files), (live, [(lib, lib)]), {"spare"}, DEFAULT_PATTERNS) is None  # other entries
+    assert names_after_edit(_modules(files), (live, [(lib, lib)]), set(), DEFAULT_PATTERNS) is not None
+
+
+def test_stored_names_keep_the_modules_and_their_unnamed_functions():
+    _, live = prune_unnamed(_modules({"app": HANDLER, "lib": SPARE_LIB}), set(), DEFAULT_PATTERNS, with_tokens=True)
+    back = from_json(to_json(live))
+    assert back is not None and back.unnamed == {"lib": ("_draft", "spare")} and back.modules == live.modules != ""
+    raw = to_json(live)
+    assert from_json({**raw, "unnamed": {"lib": "spare"}}) is None  # another shape: a miss
+    assert from_json({k: v for k, v in raw.items() if k != "modules"}) is None

@@ -98,6 +98,10 @@ class Prior:
     # how that run named each file, as the memo holds it (``lambdalint.cache.reuse``):
     # with equal ``names`` the next memo holds it as it is, not made again
     sources: Mapping[str, object] = field(default_factory=dict)
+    # absolute path -> that run's entry key, of the changed Python files it indexed
+    changed: Mapping[str, str] = field(default_factory=dict)
+    # the key of the names that run counted (``lambdalint.cache.liveness``), if stored
+    liveness: Optional[str] = None
 
 
 @dataclass

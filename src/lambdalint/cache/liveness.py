@@ -21,7 +21,7 @@ from lambdalint.graph.liveness import Liveness, from_json, to_json
 if TYPE_CHECKING:
     from lambdalint.cache.store import Cache
 
-LIVENESS_FORMAT = 1
+LIVENESS_FORMAT = 2  # 2: with the modules counted and their unnamed functions
 MAX_LIVENESS_BYTES = 64 << 20
 
 

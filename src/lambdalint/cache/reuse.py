@@ -128,6 +128,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     cache = options.cache
     out: Dict[str, Input] = {}
     edited: List[Tuple[ModuleFacts, ModuleFacts]] = []  # facts before and after, where they differ
+    edited_keys: List[str] = []  # the module key of each (``edited``'s facts are under the import name)
     # any Python file may be a CDK app, a deployment file: its scan and facts do not
     # say which handlers it declares. One that was not read as one, and still names
     # no CDK marker, declares none (``Prior.cdk_apps``; without them, none is proven)
@@ -177,6 +178,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
                 if before is None or after is None:
                     return None
                 edited.append((before, after))
+                edited_keys.append(source.module)
             elif comments is None:
                 made = options.ahead.result(key) if options.ahead is not None else None
                 if made is not None:  # indexed (and stored) by a worker since the run began
@@ -190,6 +192,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
                     return None
                 if before != after:
                     edited.append((before, after))
+                    edited_keys.append(source.module)
         elif not old.pruned:
             return None  # every readable file is indexed when nothing is pruned
         out[path] = Input(path, stamp, digest, key, scan, was.indexed, was.source)
@@ -202,7 +205,7 @@ def _same_meaning(differ: Mapping[str, Tuple[int, ...]], old: "Memo", result: Ru
     if any(sources[p] is not None and sources[p].path in fixed for p in differ):  # type: ignore[union-attr]
         return None
     live_before = names_before()
-    extra = _unnamed_edits_only(edited, rescanned, live_before, old.extra, cache) \
+    extra = _unnamed_edits_only(edited, edited_keys, rescanned, live_before, old.extra, cache) \
         if cache is not None and live_before is not None else None
     return (out, extra) if extra is not None else None
 
@@ -226,20 +229,26 @@ def _scan_of(cache: Cache, key: str, source: SourceFile) -> Optional["ModuleScan
     return scan_source(data, source.runtime_name, source.is_package) if data is not None else None
 
 
-def _unnamed_edits_only(edited: Sequence[Tuple[ModuleFacts, ModuleFacts]],
+def _unnamed_edits_only(edited: Sequence[Tuple[ModuleFacts, ModuleFacts]], keys: Sequence[str],
                         rescanned: Mapping[str, Tuple["ModuleScan", "ModuleScan"]], before: "Liveness",
                         extra: Mapping[str, Any], cache: Cache) -> Optional[Dict[str, Any]]:
     """The memo's ``extra`` after edits whose facts (and scans) differ only in
     functions nothing names, before and after, so that no stage sees the
-    difference, as in a cold run; ``None`` otherwise."""
+    difference, as in a cold run; ``None`` otherwise. ``keys``: the module key
+    of each edited module."""
     from lambdalint.cache import liveness as stored
-    from lambdalint.graph.liveness import after_edit, scan_without_unnamed, unchanged_after_edit
+    from lambdalint.graph.liveness import after_edit, scan_without_unnamed, unchanged_after_edit, unnamed_in
 
     after = after_edit(before, edited)
     if after is None or not all(unchanged_after_edit(b, a, before, after) for b, a in edited):
         return None
     if any(scan_without_unnamed(b, before) != scan_without_unnamed(a, after) for b, a in rescanned.values()):
         return None
+    for (_, a), key in zip(edited, keys):  # (a function nothing names may have come or gone)
+        after.unnamed.pop(key, None)
+        names = tuple(sorted(unnamed_in(a, after)))
+        if names:
+            after.unnamed[key] = names
     key = stored.store(cache, after, sort_tokens=False)
     if key is None:
         return None
@@ -259,9 +268,12 @@ def prior(old: "Memo", changes: Optional["Changes"]) -> Optional[Prior]:
         return None
     unchanged = {p: (i.key, i.digest, i.scan) for p, i in old.inputs.items()
                  if i.source and i.key and p not in changes.differ}
+    live = old.extra.get("liveness")
     return Prior(unchanged, frozenset(p for p, i in old.inputs.items() if i.indexed),
                  {p: (k, d) for p, (k, d) in edit["summaries"].items()}, edit["maps"], edit["names"],
-                 frozenset(edit["cdk"]), old.extra.get("sources", {}))
+                 frozenset(edit["cdk"]), old.extra.get("sources", {}),
+                 {p: old.inputs[p].key for p in changes.differ if old.inputs[p].indexed},
+                 live if isinstance(live, str) else None)
 
 
 def _extra(loaded: Loaded, before: Optional[Prior] = None, live_key: Optional[str] = None) -> Dict[str, Any]:

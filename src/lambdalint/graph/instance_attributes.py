@@ -17,7 +17,7 @@ from lambdalint.graph.accessors import calls_of
 from lambdalint.graph.class_state import is_classmethod
 from lambdalint.graph.fields import field_factories
 from lambdalint.index import paths
-from lambdalint.index.facts import Function, ModuleFacts, assigned_alternatives, iter_events
+from lambdalint.index.facts import Event, Function, ModuleFacts, assigned_alternatives, iter_events
 
 
 # a value in ``attribute_value``'s set: the field itself, as the call that made the
@@ -31,12 +31,34 @@ class InstanceAttributes:
     if TYPE_CHECKING:  # what ``Project`` gives
         modules: Dict[str, ModuleFacts]
         _attribute_values: Dict[Tuple[Tuple[str, str], str], Optional[str]]
+        _writes_of_class: Dict[Tuple[str, str], List[Tuple[Function, str, List[Event]]]]
 
         def class_lineage(self, cls: Tuple[str, str]) -> List[Tuple[str, str]]: ...
         def canonical(self, path: str, env: Optional[Dict[str, Optional[str]]] = None,
                       depth: int = 0) -> Optional[str]: ...
         def target(self, path: Optional[str], env: Optional[Dict[str, Optional[str]]] = None,
                    depth: int = 0): ...
+
+    def attribute_writes(self, module: str, name: str) -> List[Tuple[Function, str, List[Event]]]:
+        """(method, ``$self``, its events that ``Project._collect_bindings`` reads: assignments and
+        item assignments to a plain local or to an attribute of ``self``) of every
+        method of class ``name`` in ``module`` that takes ``self``. Made once per class:
+        a class may have many module-level instances, and most events are neither."""
+        key = (module, name)
+        found = self._writes_of_class.get(key)
+        if found is None:
+            found = []
+            for fn in self.modules[module].functions.values():
+                if fn.class_name != name or not fn.params:
+                    continue
+                self_name = "$" + fn.params[0]
+                own = self_name + "."
+                found.append((fn, self_name, [
+                    e for e in iter_events(fn.body)
+                    if e.kind in ("assign", "setitem") and e.path
+                    and ((e.path[:1] == "%" and "." not in e.path) or e.path.startswith(own))]))
+            self._writes_of_class[key] = found
+        return found
 
     def attribute_value(self, cls: Tuple[str, str], attribute: str) -> Optional[str]:
         """What every instance of project class ``cls`` holds in ``attribute``, when the

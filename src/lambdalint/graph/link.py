@@ -89,6 +89,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         self.wrappers: Dict[Tuple[str, str], tuple] = {}
         # each module's assignments to possible module-level places (its own facts only)
         self._assigns: Dict[str, List[Tuple[str, Event]]] = {}
+        self._writes_of_class: Dict[Tuple[str, str], list] = {}  # ``attribute_writes``' answers
         if before is not None:
             self._assigns = {m: a for m, a in before._assigns.items()
                              if m in self.modules and before.modules.get(m) is self.modules[m]}
@@ -674,10 +675,7 @@ class Project(MemoisedFactories, InstanceAttributes):
             lineage = list(self.class_lineage(cls))  # `__init__` may be a base class's
             has_init = any(f"{name}.__init__" in self.modules[module].functions for module, name in lineage)
             for module, name in lineage:
-                for fn in self.modules[module].functions.values():
-                    if fn.class_name != name or not fn.params:
-                        continue
-                    self_name = "$" + fn.params[0]
+                for fn, self_name, events in self.attribute_writes(module, name):
                     # `__init__(self, conn)` made by `Repo(sqlite3.connect(...))`: `self.conn = conn` holds the argument
                     passed = bind_arguments(fn.params[1:], args) if fn.name == "__init__" else {}
                     if passed is not None and fn.name == "__init__" and made is not None and not made.starred:
@@ -686,7 +684,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                         bind_constant_defaults(fn, passed)
                     # what a local container holds before it becomes an attribute (`self._conns = {...}`)
                     filled: Dict[str, List[Tuple[Optional[str], Span]]] = {}
-                    for e in iter_events(fn.body):
+                    for e in events:
                         if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path:
                             # `channel = self.connection.channel(); self.channel = channel`
                             passed[e.path] = through_instance(held_by(e.value, passed), self_name, gpath)

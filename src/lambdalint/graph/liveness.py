@@ -71,9 +71,18 @@ class Liveness:
     # the last parts of the modules a star import names (``""``: any): their public
     # inert bindings are named (``lambdalint.graph.inert_bindings.exposed``)
     starred: FrozenSet[str] = frozenset()
+    # the digest of the set of modules counted (``modules_digest``; "" when not known):
+    # their ``unnamed`` answers a later run over the same modules (``prune_unnamed``)
+    modules: str = ""
 
     def dead(self) -> FrozenSet[str]:
         return frozenset(n for n, c in self.named.items() if c == 0)
+
+
+def modules_digest(modules: Sequence[ModuleFacts]) -> str:
+    """Which modules a count of names covers (their keys, in any order)."""
+    return hashlib.blake2b("\0".join(sorted(m.module for m in modules)).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
 
 
 def entry_tokens(strings: Iterable[str]) -> Set[str]:
@@ -232,18 +241,29 @@ def without_unnamed(m: ModuleFacts, names: AbstractSet[str], patterns: Sequence[
 
 
 def prune_unnamed(modules: Sequence[ModuleFacts], entries: AbstractSet[str], patterns: Sequence[str],
-                  with_tokens: bool = False, memo: Optional[Dict[int, Tuple[ModuleFacts, FrozenSet[str], ModuleFacts]]] = None
-                  ) -> Tuple[List[ModuleFacts], Liveness]:
+                  with_tokens: bool = False, memo: Optional[Dict[int, Tuple[ModuleFacts, FrozenSet[str], ModuleFacts]]] = None,
+                  known: Optional[Tuple[Liveness, AbstractSet[str]]] = None) -> Tuple[List[ModuleFacts], Liveness]:
     """``modules`` without their unnamed functions, and the names that decided it.
     ``memo`` (a cache kept in memory, the language server's): the same facts
     with the same unnamed functions give the same object as last time, which
-    the tables it keeps per module are keyed by."""
-    live, texts = _liveness(modules, entries, patterns, with_tokens)
-    dead = live.dead()
+    the tables it keeps per module are keyed by. ``known``: the names after an
+    edit and the modules edited (``names_after_edit``): only their unnamed
+    functions are worked out, the others' are those the names hold."""
+    if known is not None:
+        live, texts = known[0], {}
+        edited = known[1]
+    else:
+        live, texts = _liveness(modules, entries, patterns, with_tokens)
+        live = dataclasses.replace(live, modules=modules_digest(modules)) if with_tokens else live
+        edited = set()
+    dead = live.dead() if known is None else frozenset()
     kept: Dict[int, Tuple[ModuleFacts, FrozenSet[str], ModuleFacts]] = {}
     out = []
     for m in modules:
-        mine = frozenset(unnamed_in(m, live, dead, texts.get(m.module))) if dead else frozenset()
+        if known is not None:
+            mine = frozenset(unnamed_in(m, live) if m.module in edited else live.unnamed.get(m.module, ()))
+        else:
+            mine = frozenset(unnamed_in(m, live, dead, texts.get(m.module))) if dead else frozenset()
         if mine:
             live.unnamed[m.module] = tuple(sorted(mine))
             hit = memo.get(id(m)) if memo is not None else None
@@ -255,6 +275,29 @@ def prune_unnamed(modules: Sequence[ModuleFacts], entries: AbstractSet[str], pat
         memo.clear()
         memo.update(kept)
     return out, live
+
+
+def names_after_edit(modules: Sequence[ModuleFacts], since: Tuple[Liveness, Sequence[Tuple[ModuleFacts, ModuleFacts]]],
+                     entries: AbstractSet[str], patterns: Sequence[str]) -> Optional[Tuple[Liveness, FrozenSet[str]]]:
+    """For ``prune_unnamed``, after edits of a few of ``modules``: ``since`` holds the
+    names an earlier run over the same modules counted (with its tokens and its
+    ``unnamed``) and the facts before and after of each module edited since. When
+    no other module's function changes sides (``after_edit``), the names after the
+    edits, which hold the other modules' unnamed functions as that run found them,
+    and the edited modules; ``None`` when that run counted other modules, entry
+    points or patterns, or an edit may move another module's function to the
+    other side. Counting the names of every module is most of the cost of
+    pruning a large project; this reads only the edited ones."""
+    before, edited = since
+    if before.tokens is None or not before.modules or before.modules != modules_digest(modules) \
+            or before.entries != frozenset(entries) or before.patterns != tuple(patterns) \
+            or any(a.problem is not None or b.problem is not None for b, a in edited):
+        return None
+    after = after_edit(before, edited)
+    if after is None:
+        return None
+    # (without the edited modules' unnamed functions: ``prune_unnamed`` works them out)
+    return after, frozenset(a.module for _, a in edited)
 
 
 def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]) -> Optional[Liveness]:
@@ -339,7 +382,11 @@ def after_edit(live: Liveness, edited: Sequence[Tuple[ModuleFacts, ModuleFacts]]
             named[name] = (1 if name in live.tokens or reached else 0) + max(delta.get(name, 0), 0)
         tokens.update(new_text.plain)
         tokens.update(_all_names(new_text))
-    return Liveness(named, frozenset(tokens), patterns, live.entries, live.reflected, starred=live.starred)
+    # (``unnamed``: of the modules not edited; the caller works out the edited ones')
+    edited_modules = {after.module for _, after in edited}
+    return Liveness(named, frozenset(tokens), patterns, live.entries, live.reflected,
+                    {m: names for m, names in live.unnamed.items() if m not in edited_modules},
+                    starred=live.starred, modules=live.modules)
 
 
 def _all_names(text: ModuleNames) -> Set[str]:
@@ -382,7 +429,8 @@ def to_json(live: Liveness, sort_tokens: bool = True) -> Dict[str, object]:
     text is new anyway (after an edit the memo answers)."""
     tokens = sorted(live.tokens or ()) if sort_tokens else (live.tokens or ())
     return {"named": live.named, "tokens": " ".join(tokens), "patterns": list(live.patterns),
-            "entries": sorted(live.entries), "reflected": sorted(live.reflected), "starred": sorted(live.starred)}
+            "entries": sorted(live.entries), "reflected": sorted(live.reflected), "starred": sorted(live.starred),
+            "modules": live.modules, "unnamed": {m: list(names) for m, names in sorted(live.unnamed.items())}}
 
 
 def from_json(raw: Mapping[str, object]) -> Optional[Liveness]:
@@ -396,8 +444,13 @@ def from_json(raw: Mapping[str, object]) -> Optional[Liveness]:
         return None
     if not all(type(p) is str for p in patterns + entries + reflected + starred):  # type: ignore[operator]
         return None
+    modules, unnamed = raw.get("modules"), raw.get("unnamed")
+    if type(modules) is not str or type(unnamed) is not dict or \
+            not all(type(k) is str and type(v) is list and all(type(n) is str for n in v) for k, v in unnamed.items()):
+        return None
     return Liveness(named, frozenset(tokens.split()), tuple(patterns), frozenset(entries),  # type: ignore[arg-type]
-                    frozenset(reflected), starred=frozenset(starred))  # type: ignore[arg-type]
+                    frozenset(reflected), {k: tuple(v) for k, v in unnamed.items()},  # type: ignore[arg-type]
+                    starred=frozenset(starred), modules=modules)  # type: ignore[arg-type]
 
 
 # --- the first pass's scan (what the selection of modules reads) ----------------------

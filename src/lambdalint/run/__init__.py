@@ -86,7 +86,7 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     from lambdalint.graph.deployfacts import with_managed, with_snapstart
     from lambdalint.graph.handlers import find_handlers
     from lambdalint.graph.link import Project
-    from lambdalint.graph.liveness import entry_tokens, prune_unnamed, unnamed_digest
+    from lambdalint.graph.liveness import entry_tokens, names_after_edit, prune_unnamed, unnamed_digest
     from lambdalint.graph.dispatchers import with_dispatchers
     from lambdalint.project.sourcefile import stamp_of
 
@@ -112,9 +112,17 @@ def load_project(settings: Settings, paths: List[str], verbose: bool = False,
     modules = collect_facts(sources, settings, options, records, declared_modules, digests, derived, reusable)
     # module-level functions nothing names cannot run: no stage sees them (the run
     # memo keeps the names for the next run, which answers an edit of such functions)
-    modules, live = prune_unnamed(modules, entry_tokens(_entry_strings(deployment.declared, settings)),
-                                  settings.handler_patterns, with_tokens=memo is None and options.cache is not None,
-                                  memo=memo.setdefault("unnamed", {}) if memo is not None else None)
+    entries = entry_tokens(_entry_strings(deployment.declared, settings))
+    since = edits.names_since(options, sources, modules, reusable)
+    known = names_after_edit(modules, since, entries, settings.handler_patterns) if since is not None else None
+    if since is not None and options.verbose:
+        import sys
+
+        print(f"lambdalint: the names of {'the edited modules only' if known is not None else 'every module'} "
+              "counted after an edit", file=sys.stderr)
+    modules, live = prune_unnamed(modules, entries, settings.handler_patterns,
+                                  with_tokens=memo is None and options.cache is not None,
+                                  memo=memo.setdefault("unnamed", {}) if memo is not None else None, known=known)
     # what later stages see of a module is its facts without its unnamed functions, which
     # depend on what every other module names: the digests that key what is derived from
     # them (findings per group, import names) say which functions those are
@@ -330,6 +338,7 @@ def collect_facts(sources: Sequence[SourceFile], settings: Settings, options: Op
                                                                                      settings)
         reusable["maps"] = maps
         reusable["names"] = names
+        reusable["kept"] = reused is not None  # the memo's run's selection: the same modules
     if records is not None:
         memo = cache.memo if cache is not None else None
         known_scans = memo.setdefault("scan_digests", {}) if memo is not None else None

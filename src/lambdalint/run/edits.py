@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, AbstractSet, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint.project.config import Settings
 from lambdalint.project.discover import SourceFile, imported_namespace_names, rename_maps
@@ -16,6 +16,8 @@ from lambdalint.run.files import File
 if TYPE_CHECKING:
     from lambdalint.cache.memo import Changes, Memo, RunMemo
     from lambdalint.deploy.read import Found
+    from lambdalint.graph.liveness import Liveness
+    from lambdalint.records import Options
     from lambdalint.index.facts import ModuleFacts
     from lambdalint.index.scan import ModuleScan
 
@@ -151,3 +153,33 @@ def early_changes(memo: "RunMemo", old: "Memo") -> Optional[Tuple[Dict[str, Tupl
     stamps = {p: stamp_of(p) for p in old.inputs}
     changes = memo.changed(old, stamps, {p for p, i in old.inputs.items() if i.source})
     return (stamps, changes) if changes is not None else None
+
+
+def names_since(options: "Options", sources: Sequence[SourceFile], modules: Sequence["ModuleFacts"],
+                reusable: Mapping[str, Any]) -> Optional[Tuple["Liveness", List[Tuple["ModuleFacts", "ModuleFacts"]]]]:
+    """For ``prune_unnamed``: the names the run memo's run counted, and the facts
+    before and after (keyed for this run) of the modules edited since, when this
+    run keeps that run's selection (the same modules: ``reusable["kept"]``) and the
+    disk cache holds both; ``None`` otherwise (every name is counted again)."""
+    from lambdalint.cache import liveness as stored
+    from lambdalint.graph.rename import needs_rename, rename_modules
+
+    prior, cache = options.prior, options.cache
+    if prior is None or cache is None or prior.liveness is None or not reusable.get("kept"):
+        return None
+    now = {m.module: m for m in modules}
+    maps = reusable.get("maps", {})
+    edited = []
+    for s in sources:
+        old_key = prior.changed.get(os.path.abspath(s.path))
+        if old_key is None or s.module not in now:
+            continue
+        before = cache.get_facts(old_key, s.path, s.runtime_name)
+        if before is None:
+            return None
+        names = maps.get(s.root, {})
+        if needs_rename(before, s.module, names):
+            before = rename_modules(before, s.module, names)
+        edited.append((before, now[s.module]))
+    live = stored.load(cache, prior.liveness)
+    return (live, edited) if live is not None else None
