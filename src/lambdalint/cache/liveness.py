@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 from lambdalint.graph.liveness import Liveness, from_json, to_json
 
@@ -49,12 +49,22 @@ def store(cache: "Cache", live: Liveness, sort_tokens: bool = True) -> Optional[
     return key
 
 
+# What ``load`` read, by (cache folder, key): an edit's run asks for the same names
+# twice (whether the memo's answer holds, then to prune), and on a large project
+# they are a megabyte of JSON. An entry's content never changes under its key.
+_READ: Dict[Tuple[str, str], Liveness] = {}
+
+
 def load(cache: "Cache", key: object) -> Optional[Liveness]:
-    """The names stored under ``key``; ``None`` for a miss."""
+    """The names stored under ``key``; ``None`` for a miss. (Callers do not change
+    what it returns: ``after_edit`` makes new names.)"""
     from lambdalint.cache.store import entry_label
 
     if type(key) is not str or len(key) != 40 or any(c not in "0123456789abcdef" for c in key):
         return None
+    known = _READ.get((cache.dir, key))
+    if known is not None:
+        return known
     path = _file(cache.dir, key)
     raw = cache.read_json(path, entry_label(cache.dir, "liveness", key), MAX_LIVENESS_BYTES)
     if raw is None:
@@ -62,4 +72,7 @@ def load(cache: "Cache", key: object) -> Optional[Liveness]:
     live = from_json(raw) if type(raw) is dict and raw.get("format") == LIVENESS_FORMAT else None
     if live is None:
         cache.reject(path, "not names lambdalint wrote")
+    else:
+        _READ.clear()  # (one at a time: a long-lived process reads a new one after each edit)
+        _READ[(cache.dir, key)] = live
     return live

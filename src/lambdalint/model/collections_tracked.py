@@ -52,6 +52,8 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
             # a display's value is not a path: the assignment event says which display (and a
             # constant's, whether it is text, when some code makes the place longer)
             made_by = b.value is None or (b.value == "<const>" and gpath in extended)
+            if not made_by and not b.value.endswith("()"):  # type: ignore[union-attr]
+                continue  # neither a display nor a call: ``collection_made_by`` finds none
             kind = collection_made_by(project, catalog, b, assigns.event(b) if made_by else None)
             if kind is not None:
                 out[gpath] = Collection(gpath, kind, b)
@@ -90,6 +92,7 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
         if ":" not in c.path and c.made.function == "<module>":
             by_class.setdefault(c.path.rsplit(".", 1)[0], []).append(c)
     if by_class:
+        body_names: Dict[Tuple[str, str], Set[str]] = {}  # (a class has many instances)
         for gpath in list(project.bindings):
             cls = project.instance_class(gpath) if paths.is_global(gpath) else None
             # (its class's own, else a base's or a mixin's: the lineage in order; a class
@@ -101,7 +104,9 @@ def _tracked_collections(project: Project, catalog: GrowthCatalog) -> Dict[str, 
                     alias = f"{gpath}.{attr}"
                     if attr not in shadowed and alias not in project.bindings:
                         out.setdefault(alias, c)
-                shadowed |= _class_body_names(project, owner)
+                if owner not in body_names:
+                    body_names[owner] = _class_body_names(project, owner)
+                shadowed |= body_names[owner]
     return out
 
 
