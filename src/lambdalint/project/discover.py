@@ -283,9 +283,8 @@ def import_root(path: str, code_roots: Sequence[str] = (), packages: Optional[Di
     elsewhere it follows the chain of ``__init__.py`` above the file."""
     full = os.path.abspath(path)
     best = ""
-    for root in code_roots:
-        r = os.path.abspath(root)
-        if full.startswith(r.rstrip(os.sep) + os.sep) and len(r) > len(best):
+    for r, inside in code_roots if type(code_roots) is _Roots else _Roots.of(code_roots):
+        if full.startswith(inside) and len(r) > len(best):
             best = r
     if best:
         rel = os.path.splitext(os.path.relpath(full, best))[0].replace(os.sep, "/").split("/")
@@ -299,6 +298,16 @@ def import_root(path: str, code_roots: Sequence[str] = (), packages: Optional[Di
     for _ in range(depth):
         root = os.path.dirname(root)
     return root, name
+
+
+class _Roots(tuple):
+    """Code roots made absolute once, each with the prefix of the paths inside it
+    (``name_sources`` asks ``import_root`` about every file of the project)."""
+
+    @classmethod
+    def of(cls, roots: Sequence[str]) -> "_Roots":
+        made = (os.path.abspath(r) for r in roots)
+        return cls((r, r.rstrip(os.sep) + os.sep) for r in made)
 
 
 def _identifier(part: str) -> str:
@@ -341,9 +350,10 @@ def name_sources(python: Sequence[str], code_roots: Sequence[str] = (),
     makes a module's imports name the modules of its own root)."""
     found: List[Tuple[str, str, str, str]] = []  # (path, absolute path, root, import name)
     packages: Dict[str, str] = {}
+    roots = _Roots.of(code_roots)
     for path in dict.fromkeys(os.path.normpath(p) for p in python):
         full = os.path.abspath(path)
-        root, name = import_root(full, code_roots, packages)
+        root, name = import_root(full, roots, packages)  # type: ignore[arg-type]
         found.append((path, full, root, name))
     owners: Dict[str, set] = {}
     roots_of: Dict[str, set] = {}
