@@ -214,6 +214,8 @@ def _kept_in(project: Project, gpath: str) -> str:
     facts = project.modules.get(module)
     if facts is not None and name in facts.classes:
         return "kept on the class"
+    if segs[:1] == ["__closure__"]:  # a closure's cell (``graph.closures``)
+        return f"kept by the closure `{name}` returns"
     # (an attribute of a module-level object: say which one, as the code there says `self`)
     return f"kept on `{name}`" if segs and segs[0] not in ("()", "__getitem__") else "kept in a global"
 

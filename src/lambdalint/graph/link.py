@@ -22,6 +22,7 @@ from lambdalint.graph.local_values import (args_in_holder, bind_arguments, bind_
                                           returned_construction, through_instance, through_locals)
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, classmethod_value, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
+from lambdalint.graph.closures import ClosureCells
 from lambdalint.graph.instance_attributes import InstanceAttributes
 from lambdalint.graph.fields import field_factories
 from lambdalint.graph.memoised import MemoisedFactories
@@ -66,6 +67,7 @@ class Project(MemoisedFactories, InstanceAttributes):
         for m in modules:
             self.modules.setdefault(m.module, m)
         self.callbacks = CallbackRuns(self, load_callback_catalog())
+        self.closures = ClosureCells(self)
         self.dispatch = Dispatch(self)
         self._returns: Dict[Tuple[str, str], Optional[str]] = {}
         self._accessed: Dict[Tuple[str, str, str], Optional[str]] = {}  # (class module, method, instance) -> returned
@@ -123,7 +125,9 @@ class Project(MemoisedFactories, InstanceAttributes):
         m = self.modules.get(module)
         fn = m.functions.get(qualname) if m is not None else None
         # (and its calls through locals and dispatch tables made explicit: graph.dispatch)
-        return self.dispatch.body_of(module, self.callbacks.body_of(module, fn)) if fn is not None else None
+        # (and a closure's cells as their places, when they are module state: graph.closures)
+        return self.dispatch.body_of(module, self.callbacks.body_of(module, self.closures.body_of(module, fn))) \
+            if fn is not None else None
 
     def written(self, module: str, path: str, function: Optional[str] = None, own_only: bool = False,
                 drop: int = 0) -> str:
@@ -269,6 +273,9 @@ class Project(MemoisedFactories, InstanceAttributes):
             method = self.method_of(cls, segs[-1]) if cls is not None else None
             if method is not None:
                 return Target("function", canon, method[0], method[1])
+            made = self.closures.object_of(canon) if not segs else None
+            if made is not None:  # `is_duplicate = make_deduplicator()`: the closure it returned
+                return Target("function", canon, made[0], made[1])
             return Target("global", canon)
         found = self.split_dotted(root)
         if found is None:
@@ -648,6 +655,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         for (module, qualname), place in self.memo_places().items():
             for value, span in self._made_and_returned(module, qualname):
                 self.bindings.setdefault(place, []).append(Binding(place, value, module, qualname, span))
+        for b in self.closures.bindings():  # the cells of closures made at import (graph.closures)
+            self.bindings.setdefault(b.target, []).append(b)
         # `handler = OrderHandler().handle`: the instance lives as long as the bound method,
         # so it is module state too, under the method's name (`handler.__self__`)
         for gpath, bound in list(self.bindings.items()):

@@ -22,6 +22,9 @@ _MEMOISERS = frozenset({"functools.cache", "functools.lru_cache"})
 class MemoisedFactories:
     """The memoised factories of a project (``Project`` inherits this)."""
 
+    # ``_import_index``' answer, made on first use
+    _imports_by_name: Optional[Tuple[Dict[str, Set[str]], Dict[str, List[Tuple[str, str]]]]] = None
+
     if TYPE_CHECKING:  # what ``Project`` gives
         modules: Dict[str, ModuleFacts]
         _memo: Optional[Dict[Tuple[str, str], str]]
@@ -190,20 +193,40 @@ class MemoisedFactories:
         defines or re-exports one (``from db import get_db`` in a package's
         ``__init__``), found again through each re-export. The rest are not read (their
         bodies are not decoded: the project may hold thousands)."""
+        return self.naming(functions)[0]
+
+    def naming(self, functions: Dict[str, Tuple[str, str]]) -> Tuple[Set[str], Set[str]]:
+        """``_may_name``'s modules, and the dotted paths that denote one of
+        ``functions`` there (theirs, and each re-export's: ``pkg.get_db``)."""
+        importers, reexports = self._import_index()
         named = set(functions)  # dotted paths that denote one of them
         holders = {module for module, _ in functions.values()}  # modules that hold one as an attribute
         found = set(holders)
-        grew = True
-        while grew:
-            grew = False
+        todo = list(named | holders)  # names a module's imports may hold
+        while todo:
+            ref = todo.pop()
+            found.update(importers.get(ref, ()))
+            for module, alias in reexports.get(ref, ()):
+                path = f"{module}.{alias}"
+                if path not in named:  # `from db import get_db` in `pkg/__init__.py`: `pkg.get_db` too
+                    named.add(path)
+                    todo.append(path)
+                    if module not in holders:
+                        holders.add(module)
+                        todo.append(module)
+        return found & self.modules.keys(), named
+
+    def _import_index(self) -> Tuple[Dict[str, Set[str]], Dict[str, List[Tuple[str, str]]]]:
+        """(dotted name -> the modules whose imports name it, dotted name -> (module,
+        alias) of each import that binds it to a name), made once per project."""
+        index = self._imports_by_name
+        if index is None:
+            importers: Dict[str, Set[str]] = {}
+            reexports: Dict[str, List[Tuple[str, str]]] = {}
             for m in self.modules.values():
-                refs = [*m.imports, *(p for _, p in m.imported)]
-                if m.module not in found and any(r in named or r in holders for r in refs):
-                    found.add(m.module)
-                    grew = True
+                for ref in (*m.imports, *(p for _, p in m.imported)):
+                    importers.setdefault(ref, set()).add(m.module)
                 for alias, p in m.imported:
-                    if p in named and f"{m.module}.{alias}" not in named:
-                        named.add(f"{m.module}.{alias}")
-                        holders.add(m.module)
-                        grew = True
-        return found & self.modules.keys()
+                    reexports.setdefault(p, []).append((m.module, alias))
+            index = self._imports_by_name = (importers, reexports)
+        return index

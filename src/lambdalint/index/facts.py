@@ -217,6 +217,11 @@ class Function:
     # parameters of an enclosing function that this nested function calls (``fn(...)``
     # in a decorator's wrapper): the paths of such calls are unknown, this says they happen
     free_calls: Tuple[str, ...] = ()
+    # locals of the enclosing function this nested function reads (``%x`` in its body
+    # is that function's ``x``, a closure cell: ``seen`` in ``def is_duplicate(m): ...
+    # seen.add(m)`` nested in the function that made ``seen = set()``), and those it
+    # declares ``nonlocal``
+    free_locals: Tuple[str, ...] = ()
     # parameters whose default is a mutable object made once, when ``def`` runs:
     # (name, "dict" | "list" | "set" for a display, or the path of the call that
     # makes it, such as "collections.defaultdict()")

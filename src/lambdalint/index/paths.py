@@ -165,6 +165,12 @@ def display(path: str) -> str:
             out[:] = [f"type({''.join(out)})"]
             i += 1
             continue
+        if segs[i] == "__closure__" and i + 1 < len(segs):
+            # a closure's cell (``graph.closures``: `make.__closure__.seen`): the closure's
+            # code names it `seen`
+            out[:] = [segs[i + 1]]
+            i += 2
+            continue
         if segs[i] == "__getitem__" and segs[i + 1:i + 2] == ["()"]:
             out.append("[...]")  # the index stores `x[k]` as a call of __getitem__
             i += 2

@@ -27,6 +27,7 @@ class Scope:
     parent: Optional["Scope"] = None
     names: Dict[str, str] = field(default_factory=dict)  # name -> LOCAL | PARAM | VAR | a path
     declared_global: Set[str] = field(default_factory=set)
+    declared_nonlocal: Set[str] = field(default_factory=set)  # ``nonlocal x``: a cell of an enclosing function
     imported: Set[str] = field(default_factory=set)  # names bound by import statements in this scope
     tmp_texts: Dict[str, str] = field(default_factory=dict)  # names bound to a constant path under /tmp
     node: Optional[object] = None  # a class scope's ClassDef (``index.rebound`` reads it when asked)
@@ -40,6 +41,9 @@ class Resolver:
     def __init__(self, module: str) -> None:
         self.module = module
         self.module_scope = Scope("module", "")
+        # the names resolved to a local of an enclosing function (closure cells), while
+        # the walker collects them for the function it walks (``index.cells``)
+        self.cells: Optional[Set[str]] = None
 
     def bind(self, scope: Scope, name: str, what: str) -> None:
         if scope.kind == "function" and name in scope.declared_global:
@@ -69,6 +73,8 @@ class Resolver:
                 if what is not None:
                     if what == LOCAL:
                         # a closure reads the enclosing function's local as it is when it runs
+                        if not first and s.kind == "function" and self.cells is not None:
+                            self.cells.add(name)
                         return "%" + name if first or s.kind == "function" else None
                     if what == PARAM:
                         return "$" + name if first else None

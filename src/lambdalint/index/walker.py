@@ -10,6 +10,7 @@ from lambdalint.index import syntax as cst
 
 from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span, body_summary
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
+from lambdalint.index.cells import free_locals
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.module_containers import ModuleContainers
 from lambdalint.index.paths import redefined_key
@@ -90,10 +91,12 @@ class Walker(ModuleContainers, Expressions):
             scope.names[p] = PARAM
         saved_scope, saved_out, saved_deferred, saved_free = self.scope, self.out, self.deferred, self.free_calls
         self.scope, self.out, self.deferred, self.free_calls = scope, [], [], set()
+        saved_cells, self.resolver.cells = self.resolver.cells, set()
         self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
         body = tuple(self.out)
-        nested, free_calls = self.deferred, self.free_calls
+        nested, free_calls, cells = self.deferred, self.free_calls, self.resolver.cells
         self.scope, self.out, self.deferred, self.free_calls = saved_scope, saved_out, saved_deferred, saved_free
+        self.resolver.cells = saved_cells
         decorators = tuple(self.decorator(d, parent) for d in node.decorators)
         defaults = self.mutable_defaults(node.params, parent)
         default_paths = self.default_paths(node.params, parent)
@@ -110,6 +113,7 @@ class Walker(ModuleContainers, Expressions):
             globals_declared=tuple(sorted(scope.declared_global)),
             local_imports=tuple(sorted(scope.imported)),
             free_calls=tuple(sorted(free_calls)),
+            free_locals=free_locals(scope, cells) if parent.kind == "function" else (),
             defaults=defaults,
             default_paths=default_paths,
             optional=optional_param_names(node.params),
@@ -520,7 +524,8 @@ class Walker(ModuleContainers, Expressions):
             self.resolver.module_scope.names.setdefault(item.name.value, "var")
 
     def stmt_nonlocal(self, node: cst.Nonlocal) -> None:
-        pass
+        for item in node.names:
+            self.scope.declared_nonlocal.add(item.name.value)
 
     def stmt_continue(self, node: cst.Continue) -> None:
         self.emit(Event("continue", self.span(node)))

@@ -1,0 +1,306 @@
+"""Closures made at import: the functions they are, and the cells they keep.
+
+A nested function reads its enclosing function's locals through cells, which live as
+long as the function object does (``Function.free_locals`` names them). When the
+enclosing function runs only at import, every object it returns is made once and kept
+by module state, and so is each cell: module state, as a global is. It runs only at
+import when every use of it in the project is
+
+- a call in a module's top-level code (``is_duplicate = make_deduplicator()``), or
+- a decorator on a function defined at import (``@memoize`` on a module-level ``def``,
+  or on a method of a module-level class): Python calls it then, once per function.
+
+Any other use (a call in a function, a reference handed around) may make a closure per
+call, whose cells die with it: then none of its cells is module state.
+
+A cell is named as an attribute of the enclosing function, as a mutable default is
+(``app:make_deduplicator.__closure__.seen``, ``app:memoize.__closure__.cache``). Every
+object the function makes shares the one place, as every slot of a container does.
+``ClosureCells`` gives
+
+- the nested function's body with each cell's ``%x`` written as its place (what every
+  interpreter walks: ``Project.function``);
+- the bindings of the cells (what the enclosing function assigns them), for
+  ``Project.bindings``: so the collections, resources and objects a closure keeps are
+  tracked as those of a global are;
+- the nested function a module-level name made by such a call is (``is_duplicate``
+  called in a handler runs ``make_deduplicator.is_duplicate``: ``Project.target``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+
+from lambdalint.index import paths
+from lambdalint.index.facts import Event, Function, body_summary, iter_events
+
+if TYPE_CHECKING:
+    from lambdalint.graph.link import Binding, Project
+
+_LOCAL = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
+# event fields that hold no path
+_NOT_PATHS = frozenset({"kind", "span", "consts", "stmt", "awaited", "opaque"})
+
+
+def cell_place(module: str, function: str, name: str) -> str:
+    """The place of the cell ``name`` of ``function``'s closures: ``app:memoize.__closure__.cache``."""
+    return f"{module}:{function}.__closure__.{name}"
+
+
+class ClosureCells:
+    """The closures a project makes at import, found on first use (a part of ``Project``)."""
+
+    def __init__(self, project: "Project") -> None:
+        self.project = project
+        self._cells: Optional[Dict[Tuple[str, str], Dict[str, str]]] = None  # nested function -> "%x" -> place
+        self._objects: Optional[Dict[str, Tuple[str, str]]] = None  # module-level name -> the nested function
+        self._bodies: Dict[Tuple[str, str], Function] = {}
+        self._at_import: Dict[Tuple[str, str], bool] = {}
+        self._busy = False
+
+    # --- what the model asks -------------------------------------------------------------
+    def body_of(self, module: str, fn: Function) -> Function:
+        """``fn`` with its cells written as their places, when they are module state."""
+        if not fn.free_locals:
+            return fn
+        key = (module, fn.qualname)
+        done = self._bodies.get(key)
+        if done is not None:
+            return done
+        cells = self.cells().get(key)
+        made = _rewritten(fn, cells) if cells else fn
+        if not self._busy:
+            self._bodies[key] = made
+        return made
+
+    def bindings(self) -> List["Binding"]:
+        """What each cell that is module state is bound to: the enclosing function's
+        assignments of it, and the nested function's own (``nonlocal``)."""
+        from lambdalint.graph.link import Binding
+
+        out: List[Binding] = []
+        for (module, qualname), cells in self.cells().items():
+            facts = self.project.modules[module]
+            outer = qualname.rsplit(".", 1)[0]
+            for name, fn in ((outer, facts.functions[outer]), (qualname, facts.functions[qualname])):
+                for e in iter_events(fn.body):
+                    place = cells.get(e.path or "") if e.kind == "assign" else None
+                    if place is not None:
+                        # (a local's value is not followed: another cell is, a plain local is unknown)
+                        value = _LOCAL.sub(lambda m: cells.get(m.group(0), "\0"), e.value) \
+                            if e.value and "%" in e.value else e.value
+                        out.append(Binding(place, None if value and "\0" in value else value, module, name, e.span))
+        return out
+
+    def object_of(self, gpath: str) -> Optional[Tuple[str, str]]:
+        """(module, qualname) of the nested function the module-level name ``gpath``
+        is, when its one assignment is a call of a function that runs only at import
+        and returns it (``is_duplicate = make_deduplicator()``)."""
+        if self._objects is None:
+            if self._busy:
+                return None
+            self._busy = True
+            try:
+                self._objects = self._find_objects()
+            finally:
+                self._busy = False
+        return self._objects.get(gpath)
+
+    # --- finding them --------------------------------------------------------------------
+    def cells(self) -> Dict[Tuple[str, str], Dict[str, str]]:
+        if self._cells is None:
+            if self._busy:
+                return {}
+            self._busy = True
+            try:
+                self._cells = self._find_cells()
+            finally:
+                self._busy = False
+        return self._cells
+
+    def _find_cells(self) -> Dict[Tuple[str, str], Dict[str, str]]:
+        found: Dict[Tuple[str, str], Dict[str, str]] = {}
+        for module, facts in self.project.modules.items():
+            for qualname, fn in facts.functions.items():
+                if not fn.free_locals or qualname.count(".") != 1:
+                    continue  # (a nested function of a module-level function only)
+                outer = qualname.split(".", 1)[0]
+                maker = facts.functions.get(outer)
+                if maker is None or maker.class_name is not None or maker.is_async \
+                        or not _returns(maker, f"{module}.{qualname}"):
+                    continue
+                # (a cell the enclosing function binds only to a constant, or to what a parameter
+                # or a local holds, holds nothing the model can name: `func_name = func.__name__`)
+                own = {e.path[1:] for e in iter_events(maker.body)
+                       if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path
+                       and (e.value is None or (e.value[:1] not in "$%<" and e.value != "None"))}
+                cells = {"%" + name: cell_place(module, outer, name) for name in fn.free_locals if name in own}
+                if cells:
+                    found[(module, qualname)] = cells
+        self.ask_at_import({(module, qualname.split(".", 1)[0]) for module, qualname in found})
+        return {key: cells for key, cells in found.items() if self.runs_at_import(key[0], key[1].split(".", 1)[0])}
+
+    def _find_objects(self) -> Dict[str, Tuple[str, str]]:
+        """Module-level names bound once, at import, to what a function that runs only
+        at import returns by name (a nested function of its own)."""
+        project = self.project
+        # the module-level names bound to a call's result, by the callee's last name (most
+        # modules bind a few: `logger = logging.getLogger(...)`), then the functions of
+        # those names that return a nested function of their own
+        outers = {q.split(".", 1)[0] for facts in project.modules.values() for q in facts.functions if q.count(".") == 1}
+        calls: Dict[str, List[Tuple[str, str, str]]] = {}  # callee's last name -> (module, name, callee)
+        for module, facts in project.modules.items():
+            body = facts.functions.get("<module>")
+            for e in iter_events(body.body) if body is not None else ():
+                callee = paths.callable_of(e.value) if e.kind == "assign" and e.value else None
+                if callee is not None and "(" not in callee and callee.rsplit(".", 1)[-1] in outers \
+                        and paths.is_global(e.path) and not paths.split(e.path)[1]:
+                    calls.setdefault(callee.rsplit(".", 1)[-1], []).append((module, e.path, callee))  # type: ignore[arg-type]
+        made: List[Tuple[str, Tuple[str, str, str]]] = []  # (the name, (module, maker, the nested function))
+        for tail, bound in calls.items():
+            for module, name, callee in bound:
+                canon = project.canonical(callee)
+                found = project.split_dotted(canon) if canon and ":" not in canon else None
+                if found is None or len(found[1]) != 1:
+                    continue
+                maker_module, qualname = found[0], found[1][0]
+                facts = project.modules[maker_module]
+                fn = facts.functions.get(qualname)
+                nested = _returned_nested(maker_module, fn) if fn is not None and not fn.is_async \
+                    and fn.class_name is None else None
+                if nested is not None and _assigned_once(project.modules[module].functions.values(), name):
+                    made.append((name, (maker_module, qualname, nested)))
+        self.ask_at_import({(m, q) for _, (m, q, _) in made})
+        return {name: (m, nested) for name, (m, q, nested) in made if self.runs_at_import(m, q)}
+
+    def runs_at_import(self, module: str, qualname: str) -> bool:
+        """Whether every use of the module-level function ``qualname`` of ``module``
+        is a call in a module's top-level code or a decorator on a function defined
+        at import (and there is one)."""
+        key = (module, qualname)
+        if key not in self._at_import:
+            self.ask_at_import({key})
+        return self._at_import[key]
+
+    def ask_at_import(self, functions: Set[Tuple[str, str]]) -> None:
+        """``runs_at_import`` of each of ``functions`` (module, qualname), found together:
+        the modules that may name one are found once, and each is read once."""
+        todo = {f"{m}.{q}": (m, q) for m, q in functions if (m, q) not in self._at_import}
+        if not todo:
+            return
+        project = self.project
+        modules, named = project.naming(todo)
+        own = {full: full.rsplit(".", 1)[1] for full in todo}
+        # a re-export under another name (`from m import make as mk`) may spell any of them
+        aliases = {path.rsplit(".", 1)[-1] for path in named} - set(own.values())
+        spoiled: Set[str] = set()
+        used: Set[str] = set()
+        for m in sorted(modules):
+            facts = project.modules[m]
+            mentioned = set(facts.mentioned.split()) if facts.mentioned else None
+            # (a module whose text names none of them outside `def` headers holds no use)
+            asked = {full: own[full] for full in todo if full not in spoiled and
+                     (mentioned is None or own[full] in mentioned or not aliases.isdisjoint(mentioned))}
+            if asked:
+                self._read_uses(facts, asked, aliases, spoiled, used)
+        for full, key in todo.items():
+            self._at_import[key] = full in used and full not in spoiled
+
+    def _read_uses(self, facts, asked: Dict[str, str], aliases: Set[str], spoiled: Set[str], used: Set[str]) -> None:
+        """Add to ``used`` each of ``asked`` (dotted path -> name) the module ``facts``
+        uses as a function that runs only at import (a call in its top-level code, a
+        decorator on a function defined at import), and to ``spoiled`` each it uses
+        otherwise: called in a function (a closure per call), or read as an object
+        (``handlers = [make]``, ``map(make, names)``: called who knows where)."""
+        project = self.project
+
+        def denoted(text: str) -> List[str]:
+            any_of = bool(aliases) and any(alias in text for alias in aliases)
+            return [full for full, name in asked.items() if (any_of or name in text) and _denotes(project, text, full)]
+
+        for q, fn in facts.functions.items():
+            for d in fn.decorators:
+                for full in denoted(d.path) if d.path else ():
+                    # (`@make(...)` calls what it returns, with the function)
+                    (spoiled if not _defined_at_import(facts, q) or d.called else used).add(full)
+            for e in iter_events(fn.body):
+                if e.kind == "call" and e.path:
+                    for full in denoted(e.path):
+                        (used if q == "<module>" else spoiled).add(full)
+                elif e.path and "(" not in e.path and e.path[:1] not in "$%<":
+                    spoiled.update(denoted(e.path))
+                for text in (e.value, *e.args, *(v for _, v in e.kwargs)):
+                    # (a call's result, `X = make()`, is no reference: its call event counts)
+                    if text and "(" not in text and text[:1] not in "$%<":
+                        spoiled.update(denoted(text))
+
+
+def _denotes(project: "Project", path: str, full: str) -> bool:
+    t = project.target(path)
+    return t is not None and t.kind == "function" and f"{t.module}.{t.qualname}" == full
+
+
+def _returned_nested(module: str, fn: Function) -> Optional[str]:
+    """The qualname of the nested function of its own that ``fn`` returns by name, if any."""
+    prefix = f"{module}.{fn.qualname}."
+    for e in iter_events(fn.body):
+        if e.kind == "return" and e.value and e.value.startswith(prefix) and "." not in e.value[len(prefix):] \
+                and "(" not in e.value:
+            return e.value[len(module) + 1:]
+    return None
+
+
+def _returns(fn: Function, nested: str) -> bool:
+    """Whether ``fn`` returns the nested function ``nested`` (its dotted path) by name."""
+    return any(e.kind == "return" and e.value == nested for e in iter_events(fn.body))
+
+
+def _defined_at_import(facts, qualname: str) -> bool:
+    """Whether the ``def`` of ``qualname`` runs at import: a module-level function, or
+    a method of a module-level class."""
+    if "." not in qualname:
+        return True
+    owner, _, _ = qualname.rpartition(".")
+    return "." not in owner and owner in facts.classes
+
+
+def _assigned_once(functions, gpath: str) -> bool:
+    """Whether the module binds ``gpath`` in one assignment only (and deletes it nowhere)."""
+    seen = 0
+    for fn in functions:
+        if gpath.split(":", 1)[1] not in fn.globals_declared and fn.qualname != "<module>":
+            continue
+        for e in iter_events(fn.body):
+            if e.path == gpath and e.kind in ("assign", "del", "augassign"):
+                seen += 1
+    return seen == 1
+
+
+def _rewritten(fn: Function, cells: Dict[str, str]) -> Function:
+    """``fn`` with the paths rooted at a cell's ``%x`` rooted at its place."""
+    def text(value: str) -> str:
+        return _LOCAL.sub(lambda m: cells.get(m.group(0), m.group(0)), value) if "%" in value else value
+
+    def field(value):
+        if isinstance(value, str):
+            return text(value)
+        if isinstance(value, Event):
+            return event(value)
+        if isinstance(value, tuple):
+            return tuple(field(v) for v in value)
+        return value
+
+    def event(e: Event) -> Event:
+        changes = {name: field(getattr(e, name)) for name in e.__dataclass_fields__ if name not in _NOT_PATHS}
+        return replace(e, **changes)
+
+    body = tuple(event(e) for e in fn.body)
+    called, writes = body_summary(body) if fn.called is not None else (None, None)
+    return replace(fn, body=body, called=called, writes_places=writes)
+
+
+def cells_of(project: "Project") -> Set[str]:
+    """Every cell place that is module state."""
+    return {place for cells in project.closures.cells().values() for place in cells.values()}

@@ -1,0 +1,362 @@
+"""Closures made at import (``lambdalint.graph.closures``): the cells they keep are
+module state, for every rule; inline cases in the manner of Fixit's VALID/INVALID.
+
+Each INVALID case marks every expected diagnostic with ``# expect: LAMxxx``; each
+VALID case must produce nothing: they are the closures whose cells die with each
+call (made per invocation, handed around), or that do not grow.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Dict
+
+import pytest
+
+from helpers import expected_markers, found, write_project
+from lambdalint.graph.link import Project
+from lambdalint.index import paths
+from lambdalint.index.build import index_source
+from lambdalint.project.config import Settings
+from lambdalint.run import run_check
+
+
+def lint(root, files: Dict[str, str]):
+    write_project(root, files)
+    result = run_check([str(root)], Settings())
+    assert not result.internal_errors, result.internal_errors
+    return result.diagnostics
+
+
+def _files(case) -> Dict[str, str]:
+    return case if isinstance(case, dict) else {"app.py": case}
+
+
+MEMOIZE = """
+    def memoize(fn):
+        cache = {}
+
+        def wrapper(key):
+            if key not in cache:
+                cache[key] = fn(key)  # expect: LAM201
+            return cache[key]
+
+        return wrapper
+"""
+
+INVALID = {
+    # the hand-written memoiser: `@memoize` runs once, at import, and its cache lives on
+    "a_memoize_decorator_s_cache_on_a_module_level_function": MEMOIZE + """
+    @memoize
+    def lookup(user_id):
+        return {"id": user_id}
+
+    def handler(event, context):
+        return lookup(event["user_id"])
+    """,
+    # ... imported from another module, with a key of all the arguments
+    "a_memoize_decorator_from_another_module": {
+        "caching.py": """
+            def memoize(fn):
+                cache = {}
+
+                def wrapper(*args):
+                    if args not in cache:
+                        cache[args] = fn(*args)  # expect: LAM201
+                    return cache[args]
+
+                return wrapper
+        """,
+        "app.py": """
+            from caching import memoize
+
+            @memoize
+            def price(region, sku):
+                return len(region) + len(sku)
+
+            def handler(event, context):
+                return price(event["region"], event["sku"])
+        """,
+    },
+    # red team 12, 15: a factory's closure kept in a module-level name
+    "a_closure_a_factory_made_at_import_grows_its_set": {
+        "dedupe.py": """
+            def make_deduplicator():
+                seen = set()
+
+                def is_duplicate(message_id):
+                    if message_id in seen:
+                        return True
+                    seen.add(message_id)  # expect: LAM201
+                    return False
+
+                return is_duplicate
+
+            is_duplicate = make_deduplicator()
+        """,
+        "app.py": """
+            from dedupe import is_duplicate
+
+            def handler(event, context):
+                return [r for r in event["Records"] if not is_duplicate(r["messageId"])]
+        """,
+    },
+    # a cell rebound through `nonlocal` to a longer list
+    "a_nonlocal_list_made_longer_on_every_call": """
+        def make_log():
+            lines = []
+
+            def log(line):
+                nonlocal lines
+                lines = lines + [line]  # expect: LAM201
+                return len(lines)
+
+            return log
+
+        log = make_log()
+
+        def handler(event, context):
+            return log(event["message"])
+    """,
+    # a connection a closure keeps, closed by the closure
+    "a_closure_closes_the_connection_its_factory_made_at_import": """
+        import sqlite3
+
+        def make_repo():
+            conn = sqlite3.connect(":memory:")
+
+            def query(sql):
+                rows = conn.execute(sql).fetchall()
+                conn.close()  # expect: LAM101
+                return rows
+
+            return query
+
+        query = make_repo()
+
+        def handler(event, context):
+            return query("select 1")
+    """,
+}
+
+VALID = {
+    # the cache is emptied when it is full
+    "a_memoize_decorator_that_bounds_its_cache": """
+        def memoize(fn):
+            cache = {}
+
+            def wrapper(key):
+                if len(cache) > 256:
+                    cache.clear()
+                if key not in cache:
+                    cache[key] = fn(key)
+                return cache[key]
+
+            return wrapper
+
+        @memoize
+        def lookup(user_id):
+            return {"id": user_id}
+
+        def handler(event, context):
+            return lookup(event["user_id"])
+    """,
+    # a closure made per invocation: its set dies with it
+    "a_factory_called_in_the_handler": """
+        def make_deduplicator():
+            seen = set()
+
+            def is_duplicate(message_id):
+                if message_id in seen:
+                    return True
+                seen.add(message_id)
+                return False
+
+            return is_duplicate
+
+        def handler(event, context):
+            is_duplicate = make_deduplicator()
+            return [r for r in event["Records"] if not is_duplicate(r["messageId"])]
+    """,
+    # the factory runs at import and per invocation: which closure a call meets is unknown
+    "a_factory_also_called_in_a_function": """
+        def make_deduplicator():
+            seen = set()
+
+            def is_duplicate(message_id):
+                seen.add(message_id)
+                return False
+
+            return is_duplicate
+
+        is_duplicate = make_deduplicator()
+
+        def handler(event, context):
+            fresh = make_deduplicator()
+            return fresh(event["id"]) or is_duplicate("warmup")
+    """,
+    # the decorator decorates a function defined in the handler: a cache per invocation
+    "a_memoize_decorator_on_a_function_defined_in_the_handler": """
+        def memoize(fn):
+            cache = {}
+
+            def wrapper(key):
+                if key not in cache:
+                    cache[key] = fn(key)
+                return cache[key]
+
+            return wrapper
+
+        def handler(event, context):
+            @memoize
+            def price(sku):
+                return len(sku)
+
+            return [price(s) for s in event["skus"]]
+    """,
+    # handed to library code: called who knows where, maybe once per invocation
+    "a_factory_handed_around": """
+        def make_collector():
+            samples = []
+
+            def add(value):
+                samples.append(value)
+
+            return add
+
+        COLLECTORS = list(map(lambda _: make_collector(), range(2)))
+        FACTORY = make_collector
+
+        def handler(event, context):
+            add = FACTORY()
+            add(event["v"])
+    """,
+    # a counter in a cell: it does not grow
+    "a_nonlocal_counter": """
+        def make_counter():
+            calls = 0
+
+            def bump():
+                nonlocal calls
+                calls += 1
+                return calls
+
+            return bump
+
+        bump = make_counter()
+
+        def handler(event, context):
+            return {"invocation": bump()}
+    """,
+    # a bounded deque in a cell
+    "a_closure_over_a_bounded_deque": """
+        from collections import deque
+
+        def make_recent():
+            recent = deque(maxlen=100)
+
+            def remember(item):
+                recent.append(item)
+                return list(recent)
+
+            return remember
+
+        remember = make_recent()
+
+        def handler(event, context):
+            return remember(event["id"])
+    """,
+    # the closure's connection is used, never closed
+    "a_closure_that_uses_its_connection": """
+        import sqlite3
+
+        def make_repo():
+            conn = sqlite3.connect(":memory:")
+
+            def query(sql):
+                return conn.execute(sql).fetchall()
+
+            return query
+
+        query = make_repo()
+
+        def handler(event, context):
+            return query("select 1")
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, _files(INVALID[name]))
+    assert found(diagnostics) == expected_markers(tmp_path), [d.message for d in diagnostics]
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    assert lint(tmp_path, _files(VALID[name])) == []
+
+
+def test_a_cell_is_named_as_the_closure_s_code_names_it(tmp_path):
+    diagnostics = lint(tmp_path, _files(INVALID["a_closure_a_factory_made_at_import_grows_its_set"]))
+    (d,) = diagnostics
+    assert d.message.startswith("`seen` ") and "__closure__" not in d.message
+    assert any("set created in `make_deduplicator`" in label.text for label in d.labels), d.labels
+    assert paths.display("app:make_deduplicator.__closure__.seen.add()") == "seen.add(...)"
+
+
+def _project(files: Dict[str, str]) -> Project:
+    return Project([index_source(textwrap.dedent(text).encode(), f"{name}.py", name) for name, text in files.items()])
+
+
+def test_the_index_names_the_enclosing_locals_a_nested_function_reads():
+    m = index_source(textwrap.dedent("""
+        def outer(limit):
+            seen = set()
+            count = 0
+            def inner(x, y=None):
+                nonlocal count
+                count += 1
+                mine = [k for k in x]
+                return seen, limit, mine, y
+            return inner
+    """).encode(), "app.py", "app")
+    # `limit` is a parameter of `outer` (no path), `mine` and `k` are inner's own
+    assert m.functions["outer.inner"].free_locals == ("count", "seen")
+    assert m.functions["outer"].free_locals == ()
+
+
+def test_a_closure_made_at_import_is_what_its_name_calls_and_its_cells_are_places():
+    project = _project({"app": """
+        def make():
+            seen = set()
+            def check(x):
+                seen.add(x)
+            return check
+
+        check = make()
+    """})
+    t = project.target("app:check")
+    assert t is not None and (t.kind, t.module, t.qualname) == ("function", "app", "make.check")
+    body = project.function("app", "make.check").body
+    assert [e.path for e in body if e.kind == "call"] == ["app:make.__closure__.seen.add"]
+    assert [b.value for b in project.bindings["app:make.__closure__.seen"]] == ["builtins.set()"]
+
+
+def test_a_name_rebound_in_a_function_is_not_the_closure():
+    project = _project({"app": """
+        def make():
+            seen = set()
+            def check(x):
+                seen.add(x)
+            return check
+
+        check = make()
+
+        def reset():
+            global check
+            check = None
+    """})
+    assert project.target("app:check").kind == "global"
+    # (the cells are still module state: `make` runs only at import)
+    assert "app:make.__closure__.seen" in project.bindings
