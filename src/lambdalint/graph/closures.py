@@ -34,10 +34,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, body_summary, iter_events
+from lambdalint.index.facts import Event, Function, Span, body_summary, iter_events
 
 if TYPE_CHECKING:
-    from lambdalint.graph.link import Binding, Project
+    from lambdalint.graph.link import Project
 
 _LOCAL = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
 # event fields that hold no path
@@ -75,12 +75,11 @@ class ClosureCells:
             self._bodies[key] = made
         return made
 
-    def bindings(self) -> List["Binding"]:
+    def bindings(self) -> List[Tuple[str, Optional[str], str, str, Span]]:
         """What each cell that is module state is bound to: the enclosing function's
-        assignments of it, and the nested function's own (``nonlocal``)."""
-        from lambdalint.graph.link import Binding
-
-        out: List[Binding] = []
+        assignments of it, and the nested function's own (``nonlocal``), each as a
+        ``Binding``'s fields (place, value, module, function, span)."""
+        out: List[Tuple[str, Optional[str], str, str, Span]] = []
         for (module, qualname), cells in self.cells().items():
             facts = self.project.modules[module]
             outer = qualname.rsplit(".", 1)[0]
@@ -91,7 +90,7 @@ class ClosureCells:
                         # (a local's value is not followed: another cell is, a plain local is unknown)
                         value = _LOCAL.sub(lambda m: cells.get(m.group(0), "\0"), e.value) \
                             if e.value and "%" in e.value else e.value
-                        out.append(Binding(place, None if value and "\0" in value else value, module, name, e.span))
+                        out.append((place, None if value and "\0" in value else value, module, name, e.span))
         return out
 
     def object_of(self, gpath: str) -> Optional[Tuple[str, str]]:
@@ -300,7 +299,3 @@ def _rewritten(fn: Function, cells: Dict[str, str]) -> Function:
     called, writes = body_summary(body) if fn.called is not None else (None, None)
     return replace(fn, body=body, called=called, writes_places=writes)
 
-
-def cells_of(project: "Project") -> Set[str]:
-    """Every cell place that is module state."""
-    return {place for cells in project.closures.cells().values() for place in cells.values()}

@@ -655,8 +655,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         for (module, qualname), place in self.memo_places().items():
             for value, span in self._made_and_returned(module, qualname):
                 self.bindings.setdefault(place, []).append(Binding(place, value, module, qualname, span))
-        for b in self.closures.bindings():  # the cells of closures made at import (graph.closures)
-            self.bindings.setdefault(b.target, []).append(b)
+        for fields in self.closures.bindings():  # the cells of closures made at import (graph.closures)
+            self.bindings.setdefault(fields[0], []).append(Binding(*fields))
         # `handler = OrderHandler().handle`: the instance lives as long as the bound method,
         # so it is module state too, under the method's name (`handler.__self__`)
         for gpath, bound in list(self.bindings.items()):
