@@ -286,6 +286,174 @@ VALID = {
 }
 
 
+INVALID.update({
+    # review: a cell the factory leaves None, which the closure fills (`nonlocal`) and closes
+    "a_lazily_made_connection_in_a_cell_closed_by_the_closure": """
+        import sqlite3
+
+        def make_db():
+            conn = None
+
+            def query(sql):
+                nonlocal conn
+                if conn is None:
+                    conn = sqlite3.connect("/tmp/app.db")
+                rows = conn.execute(sql).fetchall()
+                conn.close()  # expect: LAM101
+                return rows
+
+            return query
+
+        query = make_db()
+
+        def handler(event, context):
+            return query("select 1")
+    """,
+    # a memoiser keyed by all the arguments, called with one from the request
+    "a_memoiser_keyed_by_args_and_kwargs_called_with_request_data": """
+        def memoize(fn):
+            cache = {}
+
+            def wrapper(*args, **kwargs):
+                key = (args, frozenset(kwargs.items()))
+                if key not in cache:
+                    cache[key] = fn(*args, **kwargs)  # expect: LAM201
+                return cache[key]
+
+            return wrapper
+
+        @memoize
+        def get_secret(secret_id):
+            return secret_id.upper()
+
+        def handler(event, context):
+            return get_secret(event["secret_id"])
+    """,
+})
+
+VALID.update({
+    # review: the same memoiser called with a constant: one key, made on the first call
+    "a_memoiser_keyed_by_args_and_kwargs_called_with_a_constant": """
+        def memoize(fn):
+            cache = {}
+
+            def wrapper(*args, **kwargs):
+                key = (args, frozenset(kwargs.items()))
+                if key not in cache:
+                    cache[key] = fn(*args, **kwargs)
+                return cache[key]
+
+            return wrapper
+
+        @memoize
+        def get_secret(secret_id):
+            return secret_id.upper()
+
+        def handler(event, context):
+            return get_secret("prod/db/password")
+    """,
+    # review: a sibling of the wrapper empties the cells they share
+    "a_memoiser_whose_sibling_helper_evicts": """
+        def memoize(fn):
+            cache = {}
+
+            def _evict_if_full():
+                if len(cache) >= 512:
+                    cache.clear()
+
+            def wrapper(key):
+                _evict_if_full()
+                if key not in cache:
+                    cache[key] = fn(key)
+                return cache[key]
+
+            return wrapper
+
+        @memoize
+        def resolve(host):
+            return host.lower()
+
+        def handler(event, context):
+            return resolve(event["headers"]["Host"])
+    """,
+    # review: the cache is reachable from outside (`get_item.cache_clear()`), which is not followed
+    "a_memoiser_that_exposes_cache_clear_on_the_wrapper": """
+        def memoize(fn):
+            cache = {}
+
+            def wrapper(*args):
+                if args not in cache:
+                    cache[args] = fn(*args)
+                return cache[args]
+
+            def cache_clear():
+                cache.clear()
+
+            wrapper.cache_clear = cache_clear
+            return wrapper
+
+        @memoize
+        def get_item(item_id):
+            return {"id": item_id}
+
+        def handler(event, context):
+            try:
+                return get_item(event["itemId"])
+            finally:
+                get_item.cache_clear()
+    """,
+    # review: which of two closures the factory returns depends on its argument
+    "a_factory_that_returns_one_of_two_closures": """
+        def make_store(bounded):
+            items = []
+
+            def unbounded_add(x):
+                items.append(x)
+
+            def bounded_add(x):
+                items.append(x)
+                if len(items) > 10:
+                    items.pop(0)
+
+            if not bounded:
+                return unbounded_add
+            return bounded_add
+
+        remember = make_store(bounded=True)
+
+        def handler(event, context):
+            remember(event["id"])
+    """,
+    # review: a worker thread the factory starts drains the queue the closure fills
+    "a_queue_a_worker_of_the_same_factory_drains": """
+        import queue
+        import threading
+
+        def make_async_logger():
+            q = queue.Queue()
+
+            def worker():
+                while True:
+                    item = q.get()
+                    print(item)
+                    q.task_done()
+
+            threading.Thread(target=worker, daemon=True).start()
+
+            def log(record):
+                q.put(record)
+
+            return log
+
+        log = make_async_logger()
+
+        def handler(event, context):
+            log({"request": context.aws_request_id})
+            return {"ok": True}
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

@@ -120,22 +120,23 @@ class ClosureCells:
         return self._cells
 
     def _find_cells(self) -> Dict[Tuple[str, str], Dict[str, str]]:
+        """Every nested function of a module-level function that runs only at import,
+        with the cells of that function it reads: the one it returns and the others
+        alike (a sibling that empties the cache, a worker that drains the queue), as
+        one call of the function makes them all around the same cells."""
         found: Dict[Tuple[str, str], Dict[str, str]] = {}
+        by_maker: Dict[Tuple[str, str], List[Tuple[str, Function]]] = {}
         for module, facts in self.project.modules.items():
             for qualname, fn in facts.functions.items():
-                if not fn.free_locals or qualname.count(".") != 1:
-                    continue  # (a nested function of a module-level function only)
-                outer = qualname.split(".", 1)[0]
-                maker = facts.functions.get(outer)
-                if maker is None or maker.class_name is not None or maker.is_async \
-                        or not _returns(maker, f"{module}.{qualname}"):
-                    continue
-                # (a cell the enclosing function binds only to a constant, or to what a parameter
-                # or a local holds, holds nothing the model can name: `func_name = func.__name__`)
-                own = {e.path[1:] for e in iter_events(maker.body)
-                       if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path
-                       and (e.value is None or (e.value[:1] not in "$%<" and e.value != "None"))}
-                cells = {"%" + name: cell_place(module, outer, name) for name in fn.free_locals if name in own}
+                if fn.free_locals and qualname.count(".") == 1:  # (nested in a module-level function only)
+                    by_maker.setdefault((module, qualname.split(".", 1)[0]), []).append((qualname, fn))
+        for (module, outer), nested in by_maker.items():
+            maker = self.project.modules[module].functions.get(outer)
+            if maker is None or maker.class_name is not None or maker.is_async or _exposes_closures(module, maker):
+                continue
+            held = _held(maker, [fn for _, fn in nested])
+            for qualname, fn in nested:
+                cells = {"%" + name: cell_place(module, outer, name) for name in fn.free_locals if name in held}
                 if cells:
                     found[(module, qualname)] = cells
         self.ask_at_import({(module, qualname.split(".", 1)[0]) for module, qualname in found})
@@ -216,8 +217,11 @@ class ClosureCells:
         project = self.project
 
         def denoted(text: str) -> List[str]:
-            any_of = bool(aliases) and any(alias in text for alias in aliases)
-            return [full for full, name in asked.items() if (any_of or name in text) and _denotes(project, text, full)]
+            # (a path denotes a function by its last name: `make`, `caching.make`, `app:mk`)
+            last = text.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+            if last in aliases:
+                return [full for full in asked if _denotes(project, text, full)]
+            return [full for full, name in asked.items() if name == last and _denotes(project, text, full)]
 
         for q, fn in facts.functions.items():
             for d in fn.decorators:
@@ -242,18 +246,46 @@ def _denotes(project: "Project", path: str, full: str) -> bool:
 
 
 def _returned_nested(module: str, fn: Function) -> Optional[str]:
-    """The qualname of the nested function of its own that ``fn`` returns by name, if any."""
+    """The qualname of the nested function of its own that ``fn`` returns by name, when
+    it returns only that one (``return bounded_add if bounded else unbounded_add``, or one
+    of two ``return``s: which the call gets is not known)."""
     prefix = f"{module}.{fn.qualname}."
+    returned = set()
     for e in iter_events(fn.body):
-        if e.kind == "return" and e.value and e.value.startswith(prefix) and "." not in e.value[len(prefix):] \
-                and "(" not in e.value:
-            return e.value[len(module) + 1:]
-    return None
+        if e.kind == "return":
+            if not (e.value and e.value.startswith(prefix) and "." not in e.value[len(prefix):] and "(" not in e.value):
+                return None  # (it returns something else too)
+            returned.add(e.value[len(module) + 1:])
+    return returned.pop() if len(returned) == 1 else None
 
 
-def _returns(fn: Function, nested: str) -> bool:
-    """Whether ``fn`` returns the nested function ``nested`` (its dotted path) by name."""
-    return any(e.kind == "return" and e.value == nested for e in iter_events(fn.body))
+def _held(maker: Function, nested: List[Function]) -> Set[str]:
+    """The locals of ``maker`` that may hold something the model names: bound, in
+    ``maker`` or by a nested function that declares them ``nonlocal``, to a call's
+    result, a display or a module-level object, not only to a constant or to what a
+    parameter or another local holds (``func_name = func.__name__``): the lazy
+    ``conn = None`` that a closure fills (``nonlocal conn; conn = connect()``) counts."""
+    def binds(fn: Function, names: Optional[Set[str]]) -> Set[str]:
+        return {e.path[1:] for e in iter_events(fn.body)
+                if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path
+                and (names is None or e.path[1:] in names)
+                and (e.value is None or (e.value[:1] not in "$%<" and e.value != "None"))}
+
+    local = {e.path[1:] for e in iter_events(maker.body)
+             if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path}
+    out = binds(maker, None)
+    for fn in nested:
+        out |= binds(fn, set(fn.free_locals) & local)  # (its own locals are not in free_locals)
+    return out & local
+
+
+def _exposes_closures(module: str, maker: Function) -> bool:
+    """Whether ``maker`` hangs something on a nested function (``wrapper.cache_clear =
+    cache_clear``, ``wrapper.cache = cache``): whoever holds the closure may then reach
+    its cells from outside, as the model does not follow."""
+    prefix = f"{module}.{maker.qualname}."
+    return any(e.kind in ("assign", "setattr") and e.path and e.path.startswith(prefix) and e.path.count(".") > prefix.count(".")
+               for e in iter_events(maker.body))
 
 
 def _defined_at_import(facts, qualname: str) -> bool:

@@ -62,6 +62,7 @@ from lambdalint.model.growth_guards import (exit_guards_after, expires, flag_gua
                                            memoised_once)
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
 from lambdalint.model.walk import Walker
+from lambdalint.model.stable_values import READS_KEPT, built_from_stable
 from lambdalint.model.work.spawned import spawned_callback
 
 MADE = ("made", -1)
@@ -215,6 +216,7 @@ class GrowthInterpreter(Interpreter):
         self.keyed_evictions = KeyedEvictions()  # (bound or not once every key added is known)
         self.first_met: Dict[Tuple[str, Tuple[str, str, str]], str] = {}  # (collection, key) -> added/evicted
         self.recent_calls: List[Event] = []
+        self.recent_reads: List[Event] = []  # the last uses and calls (``stable_values``)
         self.resets: Dict[Tuple[str, Span, str], Reset] = {}
         # scopes whose undos hold after them whichever way they went (``covers``): the
         # undos made in each (as state changes), and the decisions before it
@@ -255,6 +257,8 @@ class GrowthInterpreter(Interpreter):
             if current is None or self.budget <= 0:
                 break
             self.budget -= 1
+            if e.kind in ("use", "call"):  # (what a value no path names is built from: ``stable_values``)
+                self.recent_reads = (self.recent_reads + [e])[-READS_KEPT:]
             current, rets = self.event(e, current, frame)
             returns.extend(rets)
             if e.kind == "if" and i + 1 < len(events):
@@ -698,8 +702,9 @@ class GrowthInterpreter(Interpreter):
             # a choice between constants, or a loop over a display of them, holds one of a
             # fixed few values: as a key or a /tmp name's part it is a constant one
             choices = ("choices", "const") in e.consts
-            frame.env[target] = CONST if choices else None if e.value is None else \
-                CONST if e.value in ("<const>", "None") else resolve(self.project, e.value, frame.env)
+            frame.env[target] = CONST if choices else \
+                (CONST if built_from_stable(self.project, e, self.recent_reads, frame.env) else None) if e.value is None \
+                else CONST if e.value in ("<const>", "None") else resolve(self.project, e.value, frame.env)
             return state
         if target[:1] == "%":
             return state
