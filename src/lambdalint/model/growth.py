@@ -44,7 +44,8 @@ runs them all in one replay. Must not touch syntax trees, files or diagnostics:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from collections import deque
+from typing import Callable, Deque, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
@@ -216,7 +217,7 @@ class GrowthInterpreter(Interpreter):
         self.keyed_evictions = KeyedEvictions()  # (bound or not once every key added is known)
         self.first_met: Dict[Tuple[str, Tuple[str, str, str]], str] = {}  # (collection, key) -> added/evicted
         self.recent_calls: List[Event] = []
-        self.recent_reads: List[Event] = []  # the last uses and calls (``stable_values``)
+        self.recent_reads: Deque[Event] = deque(maxlen=READS_KEPT)  # the last uses and calls (``stable_values``)
         self.resets: Dict[Tuple[str, Span, str], Reset] = {}
         # scopes whose undos hold after them whichever way they went (``covers``): the
         # undos made in each (as state changes), and the decisions before it
@@ -258,7 +259,7 @@ class GrowthInterpreter(Interpreter):
                 break
             self.budget -= 1
             if e.kind in ("use", "call"):  # (what a value no path names is built from: ``stable_values``)
-                self.recent_reads = (self.recent_reads + [e])[-READS_KEPT:]
+                self.recent_reads.append(e)
             current, rets = self.event(e, current, frame)
             returns.extend(rets)
             if e.kind == "if" and i + 1 < len(events):
