@@ -54,7 +54,7 @@ INVALID = {
     def handler(event, context):
         return lookup(event["user_id"])
     """,
-    # ... imported from another module, with a key of all the arguments
+    # ... imported from another module, with a key of all the arguments, the first one constant
     "a_memoize_decorator_from_another_module": {
         "caching.py": """
             def memoize(fn):
@@ -75,7 +75,7 @@ INVALID = {
                 return len(region) + len(sku)
 
             def handler(event, context):
-                return price(event["region"], event["sku"])
+                return price("eu", event["sku"])  # (`*args` varies when any of its items does)
         """,
     },
     # red team 12, 15: a factory's closure kept in a module-level name
@@ -287,6 +287,25 @@ VALID = {
 
 
 INVALID.update({
+    # every argument the `*args` key holds is a constant: one key
+    "a_memoiser_keyed_by_args_called_with_constants": """
+        def memoize(fn):
+            cache = {}
+
+            def wrapper(*args):
+                if args not in cache:
+                    cache[args] = fn(*args)
+                return cache[args]
+
+            return wrapper
+
+        @memoize
+        def price(region, sku):
+            return len(region) + len(sku)
+
+        def handler(event, context):
+            return price("eu", "sku-1")
+    """,
     # review: a cell the factory leaves None, which the closure fills (`nonlocal`) and closes
     "a_lazily_made_connection_in_a_cell_closed_by_the_closure": """
         import sqlite3

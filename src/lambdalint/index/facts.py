@@ -222,6 +222,9 @@ class Function:
     # seen.add(m)`` nested in the function that made ``seen = set()``), and those it
     # declares ``nonlocal``
     free_locals: Tuple[str, ...] = ()
+    # the ``*args`` parameter's name ("" without one): the positional arguments past the
+    # parameters before it are its items, and the parameters after it take keywords only
+    star: str = ""
     # parameters whose default is a mutable object made once, when ``def`` runs:
     # (name, "dict" | "list" | "set" for a display, or the path of the call that
     # makes it, such as "collections.defaultdict()")

@@ -117,6 +117,7 @@ class Walker(ModuleContainers, Expressions):
             defaults=defaults,
             default_paths=default_paths,
             optional=optional_param_names(node.params),
+            star=node.params.star_arg.name.value if isinstance(node.params.star_arg, cst.Param) else "",
             default_call_args=self.default_call_args(node.params),
             default_call_firsts=self.default_call_firsts(node.params, parent),
             called=called,

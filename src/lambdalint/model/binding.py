@@ -14,6 +14,7 @@ from lambdalint.index.facts import Event, Function
 from lambdalint.index.span import within
 from lambdalint.graph.entry import bind_default_paths
 from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env  # noqa: F401 - run_in_place re-exported
+from lambdalint.graph.reach import CONST, is_stable, resolve
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
@@ -41,6 +42,14 @@ def arguments(fn: Function, e: Event) -> List[Tuple[str, Optional[str]]]:
     params = fn.params[1:] if fn.takes_receiver else fn.params
     return [("$" + name, arg) for name, arg in zip(params, e.args)] + \
            [("$" + name, arg) for name, arg in e.kwargs if name in fn.params]
+
+
+def star_varies(project, e: Event, first: int, env: Dict[str, Optional[str]]) -> bool:
+    """Whether ``*args``, given the call's positional arguments from index ``first`` on,
+    may differ between invocations: unless each of them is the same every time."""
+    consts = dict(e.consts)
+    return any(not is_stable(project, resolve(project, a, env) if a else (CONST if f"#{i}" in consts else None))
+               for i, a in enumerate(e.args[first:], start=first))
 
 
 def parameter_env(project, fn: Function, target_path: str, e: Event,

@@ -49,7 +49,7 @@ from typing import Callable, Deque, Dict, FrozenSet, List, Optional, Sequence, T
 
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
-from lambdalint.model.binding import arguments, callees, receiver_of, run_in_place
+from lambdalint.model.binding import arguments, callees, receiver_of, run_in_place, star_varies
 from lambdalint.model.context_calls import context_calls
 from lambdalint.graph.reach import CONST, Guard, function_label, is_stable, resolve
 from lambdalint.index import paths
@@ -769,8 +769,11 @@ class GrowthInterpreter(Interpreter):
             return env
         caller = self.narrowed_env(e, frame)
         consts = dict(e.consts)
-        for i, (name, arg) in enumerate(zip(params, e.args)):
+        positional = params[:params.index(fn.star) + 1] if fn.star in params else params
+        for i, (name, arg) in enumerate(zip(positional, e.args)):
             env["$" + name] = resolve(self.project, arg, caller) if arg else (CONST if f"#{i}" in consts else None)
+        if fn.star in positional and star_varies(self.project, e, len(positional) - 1, caller):
+            env["$" + fn.star] = None  # (it stands as its first item otherwise)
         for name, arg in e.kwargs:
             if name in fn.params:
                 env["$" + name] = resolve(self.project, arg, caller) if arg else (CONST if name in consts else None)
