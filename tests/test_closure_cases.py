@@ -287,6 +287,41 @@ VALID = {
 
 
 INVALID.update({
+    # the closure sets the cell before it reads it: each caller sees its own id
+    "a_closure_that_overwrites_the_caller_s_id_before_reading_it": """
+        def make_tracker():
+            current = None
+
+            def track(event):
+                nonlocal current
+                current = event["requestContext"]["authorizer"]["principalId"]
+                return {"user": current}
+
+            return track
+
+        track = make_tracker()
+
+        def handler(event, context):
+            return track(event)
+    """,
+    # review: request data a closure keeps for the next caller (`nonlocal`)
+    "a_closure_keeps_the_previous_caller_s_id": """
+        def make_tracker():
+            last_user = None
+
+            def track(event):
+                nonlocal last_user
+                previous = last_user
+                last_user = event["requestContext"]["authorizer"]["principalId"]  # expect: LAM501
+                return previous
+
+            return track
+
+        track = make_tracker()
+
+        def handler(event, context):
+            return {"previous_caller": track(event)}
+    """,
     # every argument the `*args` key holds is a constant: one key
     "a_memoiser_keyed_by_args_called_with_constants": """
         def memoize(fn):

@@ -265,17 +265,19 @@ def _held(maker: Function, nested: List[Function]) -> Set[str]:
     result, a display or a module-level object, not only to a constant or to what a
     parameter or another local holds (``func_name = func.__name__``): the lazy
     ``conn = None`` that a closure fills (``nonlocal conn; conn = connect()``) counts."""
-    def binds(fn: Function, names: Optional[Set[str]]) -> Set[str]:
+    def binds(fn: Function, names: Optional[Set[str]], skipped: str) -> Set[str]:
         return {e.path[1:] for e in iter_events(fn.body)
                 if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path
                 and (names is None or e.path[1:] in names)
-                and (e.value is None or (e.value[:1] not in "$%<" and e.value != "None"))}
+                and (e.value is None or (e.value[:1] not in skipped and e.value != "None"))}
 
     local = {e.path[1:] for e in iter_events(maker.body)
              if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path}
-    out = binds(maker, None)
+    out = binds(maker, None, "$%<")
     for fn in nested:
-        out |= binds(fn, set(fn.free_locals) & local)  # (its own locals are not in free_locals)
+        # (its own locals are not in free_locals; what a call of it passes counts: request
+        # data a closure keeps, `nonlocal last_user; last_user = event["user"]`)
+        out |= binds(fn, set(fn.free_locals) & local, "%<")
     return out & local
 
 
