@@ -582,3 +582,10 @@ def test_a_name_rebound_in_a_function_is_not_the_closure():
     assert project.target("app:check").kind == "global"
     # (the cells are still module state: `make` runs only at import)
     assert "app:make.__closure__.seen" in project.bindings
+
+
+def test_the_help_on_a_closed_cell_says_to_re_create_it_in_the_closure(tmp_path):
+    (d,) = lint(tmp_path, _files(INVALID["a_closure_closes_the_connection_its_factory_made_at_import"]))
+    assert "kept by the closure `make_repo` returns" in " ".join(label.text for label in d.labels)
+    assert "in the closure" in d.fix.message and "nonlocal conn" in d.fix.message, d.fix.message
+    assert "top of the handler" not in d.fix.message

@@ -51,9 +51,14 @@ def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[H
     # LAM101: the other way out, when re-creating would revive everything made from it
     dead = site.tracked.kind.dead_test(obj)
     memo = project.memo_function(site.tracked.path)
+    cell = paths.split(site.tracked.path)[1][:1] == ["__closure__"]  # a closure's cell (``graph.closures``)
     alternative = "" if code != "LAM101" or made_from_it else (
         # what a memoised factory made: emptying its cache makes the next call make a new one
         f" (or empty its cache after the teardown: `{memo[1]}.cache_clear()`)" if memo is not None
+        # the closure's code holds the cell: only it (with `nonlocal`) can put a new one there
+        else f" (or re-create it in the closure when it is dead: `nonlocal {obj}`, then "
+             f"`if {obj} is None or {dead}: {obj} = ...`)" if cell and dead
+        else f" (or re-create it in the closure when it is dead, after `nonlocal {obj}`)" if cell
         else f" (or re-create it at the top of the handler when it is dead: `if {obj} is None or {dead}: ...`)" if dead
         else " (or re-create it at the top of the handler when it is dead)")
     keep = f" to keep `{obj}` open across invocations{alternative}" if code == "LAM101" else ""
