@@ -30,18 +30,16 @@ object the function makes shares the one place, as every slot of a container doe
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, Span, body_summary, iter_events
+from lambdalint.graph.rename import body_with_paths
+from lambdalint.index.facts import Function, Span, iter_events
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
 
 _LOCAL = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
-# event fields that hold no path
-_NOT_PATHS = frozenset({"kind", "span", "consts", "stmt", "awaited", "opaque"})
 
 
 def cell_place(module: str, function: str, name: str) -> str:
@@ -77,14 +75,16 @@ class ClosureCells:
 
     def bindings(self) -> List[Tuple[str, Optional[str], str, str, Span]]:
         """What each cell that is module state is bound to: the enclosing function's
-        assignments of it, and the nested function's own (``nonlocal``), each as a
+        assignments of it, and the nested functions' own (``nonlocal``), each as a
         ``Binding``'s fields (place, value, module, function, span)."""
-        out: List[Tuple[str, Optional[str], str, str, Span]] = []
+        by_maker: Dict[Tuple[str, str], Dict[str, str]] = {}  # (module, maker) -> its cells that are places
         for (module, qualname), cells in self.cells().items():
-            facts = self.project.modules[module]
-            outer = qualname.rsplit(".", 1)[0]
-            for name, fn in ((outer, facts.functions[outer]), (qualname, facts.functions[qualname])):
-                for e in iter_events(fn.body):
+            by_maker.setdefault((module, qualname.rsplit(".", 1)[0]), {}).update(cells)
+        out: List[Tuple[str, Optional[str], str, str, Span]] = []
+        for (module, outer), cells in by_maker.items():
+            functions = self.project.modules[module].functions
+            for name in [outer, *(q for q in functions if q.startswith(outer + ".") and q.count(".") == 1)]:
+                for e in iter_events(functions[name].body):
                     place = cells.get(e.path or "") if e.kind == "assign" else None
                     if place is not None:
                         # (a local's value is not followed: another cell is, a plain local is unknown)
@@ -146,32 +146,30 @@ class ClosureCells:
         """Module-level names bound once, at import, to what a function that runs only
         at import returns by name (a nested function of its own)."""
         project = self.project
-        # the module-level names bound to a call's result, by the callee's last name (most
-        # modules bind a few: `logger = logging.getLogger(...)`), then the functions of
-        # those names that return a nested function of their own
+        # the module-level names bound to the result of a call whose last name is that of a
+        # function with nested ones (most modules bind a few calls' results: `logger =
+        # logging.getLogger(...)`), then those that return a nested function of their own
         outers = {q.split(".", 1)[0] for facts in project.modules.values() for q in facts.functions if q.count(".") == 1}
-        calls: Dict[str, List[Tuple[str, str, str]]] = {}  # callee's last name -> (module, name, callee)
+        calls: List[Tuple[str, str, str]] = []  # (module, name, callee)
         for module, facts in project.modules.items():
             body = facts.functions.get("<module>")
             for e in iter_events(body.body) if body is not None else ():
                 callee = paths.callable_of(e.value) if e.kind == "assign" and e.value else None
                 if callee is not None and "(" not in callee and callee.rsplit(".", 1)[-1] in outers \
                         and paths.is_global(e.path) and not paths.split(e.path)[1]:
-                    calls.setdefault(callee.rsplit(".", 1)[-1], []).append((module, e.path, callee))  # type: ignore[arg-type]
+                    calls.append((module, e.path, callee))  # type: ignore[arg-type]
         made: List[Tuple[str, Tuple[str, str, str]]] = []  # (the name, (module, maker, the nested function))
-        for tail, bound in calls.items():
-            for module, name, callee in bound:
-                canon = project.canonical(callee)
-                found = project.split_dotted(canon) if canon and ":" not in canon else None
-                if found is None or len(found[1]) != 1:
-                    continue
-                maker_module, qualname = found[0], found[1][0]
-                facts = project.modules[maker_module]
-                fn = facts.functions.get(qualname)
-                nested = _returned_nested(maker_module, fn) if fn is not None and not fn.is_async \
-                    and fn.class_name is None else None
-                if nested is not None and _assigned_once(project.modules[module].functions.values(), name):
-                    made.append((name, (maker_module, qualname, nested)))
+        for module, name, callee in calls:
+            canon = project.canonical(callee)
+            found = project.split_dotted(canon) if canon and ":" not in canon else None
+            if found is None or len(found[1]) != 1:
+                continue
+            maker_module, qualname = found[0], found[1][0]
+            fn = project.modules[maker_module].functions.get(qualname)
+            nested = _returned_nested(maker_module, fn) if fn is not None and not fn.is_async \
+                and fn.class_name is None else None
+            if nested is not None and _assigned_once(project.modules[module].functions.values(), name):
+                made.append((name, (maker_module, qualname, nested)))
         self.ask_at_import({(m, q) for _, (m, q, _) in made})
         return {name: (m, nested) for name, (m, q, nested) in made if self.runs_at_import(m, q)}
 
@@ -286,7 +284,7 @@ def _exposes_closures(module: str, maker: Function) -> bool:
     cache_clear``, ``wrapper.cache = cache``): whoever holds the closure may then reach
     its cells from outside, as the model does not follow."""
     prefix = f"{module}.{maker.qualname}."
-    return any(e.kind in ("assign", "setattr") and e.path and e.path.startswith(prefix) and e.path.count(".") > prefix.count(".")
+    return any(e.kind == "assign" and e.path and e.path.startswith(prefix) and e.path.count(".") > prefix.count(".")
                for e in iter_events(maker.body))
 
 
@@ -313,23 +311,5 @@ def _assigned_once(functions, gpath: str) -> bool:
 
 def _rewritten(fn: Function, cells: Dict[str, str]) -> Function:
     """``fn`` with the paths rooted at a cell's ``%x`` rooted at its place."""
-    def text(value: str) -> str:
-        return _LOCAL.sub(lambda m: cells.get(m.group(0), m.group(0)), value) if "%" in value else value
-
-    def field(value):
-        if isinstance(value, str):
-            return text(value)
-        if isinstance(value, Event):
-            return event(value)
-        if isinstance(value, tuple):
-            return tuple(field(v) for v in value)
-        return value
-
-    def event(e: Event) -> Event:
-        changes = {name: field(getattr(e, name)) for name in e.__dataclass_fields__ if name not in _NOT_PATHS}
-        return replace(e, **changes)
-
-    body = tuple(event(e) for e in fn.body)
-    called, writes = body_summary(body) if fn.called is not None else (None, None)
-    return replace(fn, body=body, called=called, writes_places=writes)
-
+    return body_with_paths(fn, lambda value: _LOCAL.sub(lambda m: cells.get(m.group(0), m.group(0)), value)
+                           if "%" in value else value)

@@ -13,7 +13,8 @@ other files are in the run.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, Mapping
+from functools import partial
+from typing import Any, Callable, Dict, Mapping
 
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, ModuleFacts, body_summary
@@ -46,31 +47,37 @@ def rename_path(path: str, names: Mapping[str, str]) -> str:
     return path
 
 
-def _rename_value(value: Any, names: Mapping[str, str]) -> Any:
+def _rewritten_value(value: Any, rewrite: Callable[[str], str]) -> Any:
     if isinstance(value, str):
-        return rename_path(value, names)
+        return rewrite(value)
     if isinstance(value, Event):
-        return _rename_event(value, names)
+        return event_with_paths(value, rewrite)
     if isinstance(value, tuple):
-        return tuple(_rename_value(v, names) for v in value)
+        return tuple(_rewritten_value(v, rewrite) for v in value)
     return value
 
 
-def _rename_event(e: Event, names: Mapping[str, str]) -> Event:
+def event_with_paths(e: Event, rewrite: Callable[[str], str]) -> Event:
+    """``e`` (and the events inside it) with ``rewrite`` applied to every text that
+    may hold a path."""
     # every field but the kind and constants, so path-holding fields added later are covered too
-    changes = {f.name: _rename_value(getattr(e, f.name), names)
+    changes = {f.name: _rewritten_value(getattr(e, f.name), rewrite)
                for f in dataclasses.fields(e) if f.name not in _NOT_PATHS}
     return dataclasses.replace(e, **changes)
 
 
-def _rename_function(fn: Function, names: Mapping[str, str]) -> Function:
-    body = tuple(_rename_event(e, names) for e in fn.body)
+def body_with_paths(fn: Function, rewrite: Callable[[str], str]) -> Function:
+    """``fn`` with ``rewrite`` applied to every path of its body (``event_with_paths``),
+    and the summary of its body made again."""
+    body = tuple(event_with_paths(e, rewrite) for e in fn.body)
     called, writes = body_summary(body) if fn.called is not None else (None, None)
+    return dataclasses.replace(fn, body=body, called=called, writes_places=writes)
+
+
+def _rename_function(fn: Function, names: Mapping[str, str]) -> Function:
+    renamed = body_with_paths(fn, partial(rename_path, names=names))
     return dataclasses.replace(
-        fn,
-        body=body,
-        called=called,
-        writes_places=writes,
+        renamed,
         decorators=tuple(dataclasses.replace(d, path=rename_path(d.path, names) if d.path else d.path)
                          for d in fn.decorators),
     )
