@@ -214,12 +214,17 @@ class ClosureCells:
         (``handlers = [make]``, ``map(make, names)``: called who knows where)."""
         project = self.project
 
+        by_name: Dict[str, List[str]] = {}
+        for full, name in asked.items():
+            by_name.setdefault(name, []).append(full)
+
         def denoted(text: str) -> List[str]:
-            # (a path denotes a function by its last name: `make`, `caching.make`, `app:mk`)
+            # (a path denotes a function by its last name: `make`, `caching.make`, `app:mk`;
+            # most paths name none of them, and are rejected by that name alone)
             last = text.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
             if last in aliases:
                 return [full for full in asked if _denotes(project, text, full)]
-            return [full for full, name in asked.items() if name == last and _denotes(project, text, full)]
+            return [full for full in by_name.get(last, ()) if _denotes(project, text, full)]
 
         for q, fn in facts.functions.items():
             for d in fn.decorators:
