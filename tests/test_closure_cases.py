@@ -508,6 +508,112 @@ VALID.update({
 })
 
 
+TTL_CACHE = """
+    import functools
+    import time
+
+    def ttl_cache(seconds=300):
+        def decorator(fn):
+            cache = {}
+
+            @functools.wraps(fn)
+            def wrapper(*args):
+                now = time.time()
+                hit = cache.get(args)
+                if hit and now - hit[0] < seconds:
+                    return hit[1]
+                value = fn(*args)
+                cache[args] = (now, value)%s
+                return value
+
+            return wrapper
+
+        return decorator
+"""
+
+# decorator factories: `@ttl_cache(60)` runs `ttl_cache` and the decorator it returns at
+# import, so the decorator's locals are cells of the wrapper that lives on
+INVALID.update({
+    "a_decorator_factory_s_cache_applied_at_import": TTL_CACHE % "  # expect: LAM201" + """
+    @ttl_cache(seconds=60)
+    def get_user(user_id):
+        return {"id": user_id}
+
+    def handler(event, context):
+        return get_user(event["userId"])
+    """,
+    "a_decorator_factory_imported_from_another_module": {
+        "caching.py": TTL_CACHE % "  # expect: LAM201",
+        "app.py": """
+            from caching import ttl_cache
+
+            @ttl_cache(60)
+            def get_price(sku):
+                return {"sku": sku}
+
+            def handler(event, context):
+                return [get_price(item["sku"]) for item in event["items"]]
+        """,
+    },
+})
+
+VALID.update({
+    # the factory applied in the handler: a decorator, a wrapper and a cache per invocation
+    "a_decorator_factory_applied_per_invocation": TTL_CACHE % "" + """
+    def get_user(user_id):
+        return {"id": user_id}
+
+    def handler(event, context):
+        cached = ttl_cache(60)(get_user)
+        return cached(event["userId"])
+    """,
+    # the factory's decorator kept in a module-level name: who applies it, and when, is not followed
+    "a_decorator_factory_whose_decorator_is_kept": TTL_CACHE % "" + """
+    short_lived = ttl_cache(5)
+
+    def get_user(user_id):
+        return {"id": user_id}
+
+    def handler(event, context):
+        return short_lived(get_user)(event["userId"])
+    """,
+    # the decorator factory's cache keyed by a constant
+    "a_decorator_factory_s_cache_called_with_a_constant": TTL_CACHE % "" + """
+    @ttl_cache(seconds=60)
+    def get_config(name):
+        return {"name": name}
+
+    def handler(event, context):
+        return get_config("settings")
+    """,
+    # the decorator evicts before it adds: bounded
+    "a_decorator_factory_whose_decorator_bounds_its_cache": """
+        def bounded_cache(maxsize):
+            def decorator(fn):
+                cache = {}
+
+                def wrapper(key):
+                    if key in cache:
+                        return cache[key]
+                    if len(cache) >= maxsize:
+                        cache.pop(next(iter(cache)))
+                    cache[key] = fn(key)
+                    return cache[key]
+
+                return wrapper
+
+            return decorator
+
+        @bounded_cache(128)
+        def get_user(user_id):
+            return {"id": user_id}
+
+        def handler(event, context):
+            return get_user(event["userId"])
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

@@ -42,9 +42,17 @@ if TYPE_CHECKING:
 _LOCAL = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
 
 
+_CLOSURE = ".__closure__."
+
+
 def cell_place(module: str, function: str, name: str) -> str:
     """The place of the cell ``name`` of ``function``'s closures: ``app:memoize.__closure__.cache``."""
-    return f"{module}:{function}.__closure__.{name}"
+    return f"{module}:{function}{_CLOSURE}{name}"
+
+
+def _place_owner(place: str) -> str:
+    """The function a cell's place names: ``memoize`` for ``app:memoize.__closure__.cache``."""
+    return place.split(":", 1)[1].split(_CLOSURE, 1)[0]
 
 
 class ClosureCells:
@@ -56,6 +64,9 @@ class ClosureCells:
         self._objects: Optional[Dict[str, Tuple[str, str]]] = None  # module-level name -> the nested function
         self._bodies: Dict[Tuple[str, str], Function] = {}
         self._at_import: Dict[Tuple[str, str], bool] = {}
+        # whether every use of a function is `@make(...)` on a function defined at import:
+        # then what it returns (a decorator) runs only at import too
+        self._applied_only: Dict[Tuple[str, str], bool] = {}
         self._busy = False
 
     # --- what the model asks -------------------------------------------------------------
@@ -77,15 +88,23 @@ class ClosureCells:
         """What each cell that is module state is bound to: the enclosing function's
         assignments of it, and the nested functions' own (``nonlocal``), each as a
         ``Binding``'s fields (place, value, module, function, span)."""
-        by_maker: Dict[Tuple[str, str], Dict[str, str]] = {}  # (module, maker) -> its cells that are places
-        for (module, qualname), cells in self.cells().items():
-            by_maker.setdefault((module, qualname.rsplit(".", 1)[0]), {}).update(cells)
+        by_owner: Dict[Tuple[str, str], Dict[str, str]] = {}  # (module, owner) -> its cells that are places
+        for (module, _), cells in self.cells().items():
+            for name, place in cells.items():
+                by_owner.setdefault((module, _place_owner(place)), {})[name] = place
         out: List[Tuple[str, Optional[str], str, str, Span]] = []
-        for (module, outer), cells in by_maker.items():
+        for (module, owner), cells in by_owner.items():
             functions = self.project.modules[module].functions
-            for name in [outer, *(q for q in functions if q.startswith(outer + ".") and q.count(".") == 1)]:
-                for e in iter_events(functions[name].body):
+            bound: Dict[str, Set[str]] = {}
+            for name in [owner, *(q for q in functions if q.startswith(owner + "."))]:
+                fn = functions[name]
+                for e in iter_events(fn.body):
                     place = cells.get(e.path or "") if e.kind == "assign" else None
+                    # (a nested function binds the cell only when it declares it nonlocal,
+                    # and the cell is this owner's)
+                    if place is not None and name != owner and (e.path[1:] not in fn.free_locals  # type: ignore[index]
+                                                                or _owner(functions, name, e.path[1:], bound) != owner):  # type: ignore[index]
+                        place = None
                     if place is not None:
                         # (a local's value is not followed: another cell is, a plain local is unknown)
                         value = _LOCAL.sub(lambda m: cells.get(m.group(0), "\0"), e.value) \
@@ -120,27 +139,66 @@ class ClosureCells:
         return self._cells
 
     def _find_cells(self) -> Dict[Tuple[str, str], Dict[str, str]]:
-        """Every nested function of a module-level function that runs only at import,
-        with the cells of that function it reads: the one it returns and the others
-        alike (a sibling that empties the cache, a worker that drains the queue), as
-        one call of the function makes them all around the same cells."""
-        found: Dict[Tuple[str, str], Dict[str, str]] = {}
-        by_maker: Dict[Tuple[str, str], List[Tuple[str, Function]]] = {}
+        """Every nested function that reads a cell of a function that runs only at
+        import, with those cells: the one it returns and the others alike (a sibling
+        that empties the cache, a worker that drains the queue), as one call of the
+        function makes them all around the same cells. The function that owns a cell
+        is a module-level one (``make_deduplicator``: ``seen``), or the decorator a
+        decorator factory returns, when the factory is only ever applied at import
+        (``@ttl_cache(60)`` runs ``ttl_cache.decorator`` then, once per function:
+        ``cache``)."""
+        # (module, owner) -> the nested functions that read its cells, with the names
+        by_owner: Dict[Tuple[str, str], List[Tuple[str, Function, List[str]]]] = {}
         for module, facts in self.project.modules.items():
-            for qualname, fn in facts.functions.items():
-                if fn.free_locals and qualname.count(".") == 1:  # (nested in a module-level function only)
-                    by_maker.setdefault((module, qualname.split(".", 1)[0]), []).append((qualname, fn))
-        for (module, outer), nested in by_maker.items():
-            maker = self.project.modules[module].functions.get(outer)
-            if maker is None or maker.class_name is not None or maker.is_async or _exposes_closures(module, maker):
+            functions = facts.functions
+            own: Dict[str, Set[str]] = {}
+            for qualname, fn in functions.items():
+                if not fn.free_locals or "." not in qualname:
+                    continue
+                owners: Dict[str, List[str]] = {}
+                for name in fn.free_locals:
+                    owner = _owner(functions, qualname, name, own)
+                    if owner is not None:
+                        owners.setdefault(owner, []).append(name)
+                for owner, names in owners.items():
+                    by_owner.setdefault((module, owner), []).append((qualname, fn, names))
+        makers: Dict[Tuple[str, str], Function] = {}
+        for module, owner in by_owner:
+            maker = self._maker(module, owner)
+            if maker is not None:
+                makers[(module, owner)] = maker
+        # whether each owner (or, for a decorator a factory returns, the factory) runs only at import
+        self.ask_at_import({(module, owner.split(".", 1)[0]) for module, owner in makers})
+        found: Dict[Tuple[str, str], Dict[str, str]] = {}
+        for (module, owner), maker in makers.items():
+            outer = owner.split(".", 1)[0]
+            if not (self.runs_at_import(module, outer) if owner == outer else self._applied_only.get((module, outer))):
                 continue
-            held = _held(maker, [fn for _, fn in nested])
-            for qualname, fn in nested:
-                cells = {"%" + name: cell_place(module, outer, name) for name in fn.free_locals if name in held}
+            nested = by_owner[(module, owner)]
+            held = _held(maker, [fn for _, fn, _ in nested])
+            for qualname, fn, names in nested:
+                cells = {"%" + name: cell_place(module, owner, name) for name in names if name in held}
                 if cells:
-                    found[(module, qualname)] = cells
-        self.ask_at_import({(module, qualname.split(".", 1)[0]) for module, qualname in found})
-        return {key: cells for key, cells in found.items() if self.runs_at_import(key[0], key[1].split(".", 1)[0])}
+                    found.setdefault((module, qualname), {}).update(cells)
+        return found
+
+    def _maker(self, module: str, owner: str) -> Optional[Function]:
+        """``owner`` of ``module`` when its cells may be module state: a module-level
+        function, or the nested function a module-level one returns (a decorator
+        factory's decorator); neither a method nor a coroutine function, nor one that
+        hangs something on the closures it makes."""
+        functions = self.project.modules[module].functions
+        maker = functions.get(owner)
+        if maker is None or maker.class_name is not None or maker.is_async or _exposes_closures(module, maker):
+            return None
+        if owner.count(".") == 1:
+            factory = functions.get(owner.split(".", 1)[0])
+            if factory is None or factory.class_name is not None or factory.is_async \
+                    or _returned_nested(module, factory) != owner:
+                return None
+        elif "." in owner:
+            return None
+        return maker
 
     def _find_objects(self) -> Dict[str, Tuple[str, str]]:
         """Module-level names bound once, at import, to what a function that runs only
@@ -195,6 +253,7 @@ class ClosureCells:
         aliases = {path.rsplit(".", 1)[-1] for path in named} - set(own.values())
         spoiled: Set[str] = set()
         used: Set[str] = set()
+        kept: Set[str] = set()  # used otherwise than as `@make(...)`: what it returns is kept
         for m in sorted(modules):
             facts = project.modules[m]
             mentioned = set(facts.mentioned.split()) if facts.mentioned else None
@@ -202,11 +261,13 @@ class ClosureCells:
             asked = {full: own[full] for full in todo if full not in spoiled and
                      (mentioned is None or own[full] in mentioned or not aliases.isdisjoint(mentioned))}
             if asked:
-                self._read_uses(facts, asked, aliases, spoiled, used)
+                self._read_uses(facts, asked, aliases, spoiled, used, kept)
         for full, key in todo.items():
             self._at_import[key] = full in used and full not in spoiled
+            self._applied_only[key] = self._at_import[key] and full not in kept
 
-    def _read_uses(self, facts, asked: Dict[str, str], aliases: Set[str], spoiled: Set[str], used: Set[str]) -> None:
+    def _read_uses(self, facts, asked: Dict[str, str], aliases: Set[str], spoiled: Set[str], used: Set[str],
+                   kept: Set[str]) -> None:
         """Add to ``used`` each of ``asked`` (dotted path -> name) the module ``facts``
         uses as a function that runs only at import (a call in its top-level code, a
         decorator on a function defined at import), and to ``spoiled`` each it uses
@@ -229,12 +290,16 @@ class ClosureCells:
         for q, fn in facts.functions.items():
             for d in fn.decorators:
                 for full in denoted(d.path) if d.path else ():
-                    # (`@make(...)` calls what it returns, with the function)
-                    (spoiled if not _defined_at_import(facts, q) or d.called else used).add(full)
+                    # (`@make(...)` calls what it returns then too, with the function, and
+                    # keeps only what that returns)
+                    (used if _defined_at_import(facts, q) else spoiled).add(full)
+                    if not d.called:
+                        kept.add(full)
             for e in iter_events(fn.body):
                 if e.kind == "call" and e.path:
                     for full in denoted(e.path):
                         (used if q == "<module>" else spoiled).add(full)
+                        kept.add(full)
                 elif e.path and "(" not in e.path and e.path[:1] not in "$%<":
                     spoiled.update(denoted(e.path))
                 for text in (e.value, *e.args, *(v for _, v in e.kwargs)):
@@ -260,6 +325,27 @@ def _returned_nested(module: str, fn: Function) -> Optional[str]:
                 return None  # (it returns something else too)
             returned.add(e.value[len(module) + 1:])
     return returned.pop() if len(returned) == 1 else None
+
+
+def _owner(functions: Dict[str, Function], qualname: str, name: str, bound: Dict[str, Set[str]]) -> Optional[str]:
+    """The enclosing function whose local the free ``name`` of the nested function
+    ``qualname`` is: the nearest that binds it and does not read it from further out
+    (``bound``: each function's bound locals, filled as they are asked for)."""
+    scope = qualname
+    while "." in scope:
+        scope = scope.rsplit(".", 1)[0]
+        fn = functions.get(scope)
+        if fn is None:
+            return None  # (a class body: its names are not cells)
+        if name in fn.free_locals:
+            continue  # (it reads the name from further out, or declares it nonlocal)
+        names = bound.get(scope)
+        if names is None:
+            names = bound[scope] = {e.path[1:] for e in iter_events(fn.body)
+                                    if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path}
+        if name in names:
+            return scope
+    return None
 
 
 def _held(maker: Function, nested: List[Function]) -> Set[str]:

@@ -29,7 +29,7 @@ Facts only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
@@ -288,20 +288,26 @@ class Wrapper:
         return {self.param: self.decorated}
 
 
-def decorator_wrappers(project: Project, module: str, fn: Function, calling: bool = True) -> Tuple[Wrapper, ...]:
+def decorator_wrappers(project: Project, module: str, fn: Function, calling: bool = True,
+                       methods: bool = False) -> Tuple[Wrapper, ...]:
     """The wrappers ``fn``'s project decorators put in its place, outermost first. A
     decorator the graph cannot follow (a library's, such as ``functools.cache`` or a
     tracer; a class; one that returns the function itself, or something other than a
-    nested function) has none: the call runs the decorated body as before. Methods keep
-    their own body too (``self`` is bound by the call). ``calling``: only the wrappers
-    that call the decorated function themselves (``Wrapper.calls``)."""
-    if not fn.decorators or fn.class_name is not None:
+    nested function) has none: the call runs the decorated body as before. A method
+    keeps its own body (``self`` is bound by the call) unless ``methods`` (for
+    ``run_in_place``, which binds the wrapper as the method: ``wrapper(self, key)``)
+    and each of its decorators is a project one (``@property``, ``@classmethod`` and
+    the like change what the attribute is). ``calling``: only the wrappers that call
+    the decorated function themselves (``Wrapper.calls``)."""
+    if not fn.decorators or (fn.class_name is not None and not (methods and fn.takes_receiver)):
         return ()
     key = (module, fn.qualname)
     found = project.wrappers.get(key)
     if found is None:
         found = project.wrappers[key] = tuple(w for w in (_wrapper(project, module, fn, d) for d in fn.decorators)
                                               if w is not None)
+    if fn.class_name is not None and len(found) != len(fn.decorators):
+        return ()
     return tuple(w for w in found if w.calls) if calling else found
 
 
@@ -346,13 +352,13 @@ MIDDLEWARE_FACTORY = "middleware_factory.lambda_handler_decorator"
 
 
 def wrapper_to_run(project: Project, module: str, fn: Function, stack: Tuple[Tuple[str, str], ...],
-                   call_path: Optional[str] = None, calling: bool = True) -> Optional[Wrapper]:
+                   call_path: Optional[str] = None, calling: bool = True, methods: bool = False) -> Optional[Wrapper]:
     """The wrapper a call of ``module.fn`` runs, from code whose call stack (``(module,
     qualname)`` of each function being walked) is ``stack``: the outermost one, except that
     inside a wrapper its own ``fn(...)`` (a call through a variable, not one naming the
     function: ``call_path``) runs the next wrapper in, or, past the last, the function.
-    ``calling``: as for ``decorator_wrappers``."""
-    wrappers = decorator_wrappers(project, module, fn, calling)
+    ``calling`` and ``methods``: as for ``decorator_wrappers``."""
+    wrappers = decorator_wrappers(project, module, fn, calling, methods)
     if not wrappers:
         return None
     if call_path is not None and call_path[:1] not in "$%" and stack.count(wrappers[0].key) < 2:
@@ -416,14 +422,26 @@ def run_in_place(project: Project, fn: Function, target: Target, e: Optional[Eve
     plain = target.kind == "function" and target.qualname == fn.qualname
     passed = passed_on(project, e, target.module, fn.qualname, stack, env) if plain and direct and e is not None \
         else None
-    w = wrapper_to_run(project, target.module, fn, stack, e.path if direct and e is not None else None) \
-        if plain else None
+    w = wrapper_to_run(project, target.module, fn, stack, e.path if direct and e is not None else None,
+                       methods=True) if plain else None
     wrapper = project.function(w.module, w.qualname) if w is not None else None
     if w is None or wrapper is None:
+        if plain and fn.takes_receiver and e is not None and e.path and e.path[:1] == "$" \
+                and env.get(WRAPPED) == f"{target.module}.{fn.qualname}" and e.path in env:
+            # a method's wrapper calls it through the decorator's parameter, the object
+            # first (`fn(self, key)`): the function the attribute held, unbound
+            fn = replace(fn, class_name=None)
         out = bind(fn, target)
         out.update(passed or {})
         return fn, target, out
     inner = Target("function", f"{w.module}.{w.qualname}", w.module, w.qualname)
+    if fn.takes_receiver:
+        # the wrapper is what the class holds: the call binds the object to its first
+        # parameter, as it would the method's (`wrapper(self, key)`), or to the first
+        # item of `*args`
+        if wrapper.params and wrapper.params[0] != wrapper.star:
+            wrapper = replace(wrapper, class_name=fn.class_name)
+        inner = Target("function", target.path, w.module, w.qualname)
     out = bind(wrapper, inner)
     out.update(wrapper_env(w, passed if passed is not None else bind(fn, target)))
     return wrapper, inner, out

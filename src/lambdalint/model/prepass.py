@@ -107,6 +107,9 @@ class ShapePrepass:
                         callees.extend(self._context_methods(*cls))
             if shaped:
                 break
+        if fn is not None and fn.class_name is not None and fn.decorators:
+            # a method a project decorator wraps: whoever calls it runs the wrapper first
+            callees.extend(w.key for w in decorator_wrappers(self.project, key[0], fn, methods=True))
         result = (shaped, tuple(dict.fromkeys(callees)))
         self._summaries[key] = result
         return result

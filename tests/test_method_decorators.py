@@ -1,0 +1,195 @@
+"""Project decorators on methods (``graph.objects.run_in_place``): the class holds the
+wrapper the decorator returned, and a call of the method runs it, bound as the method
+would be (``wrapper(self, key)``; or the object as the first item of ``*args``). Inline
+cases in the manner of Fixit's VALID/INVALID: each INVALID case marks every expected
+diagnostic with ``# expect: LAMxxx``; each VALID case must produce nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Dict
+
+import pytest
+
+from helpers import expected_markers, found, write_project
+from lambdalint.project.config import Settings
+from lambdalint.run import run_check
+
+
+def lint(root, files: Dict[str, str]):
+    write_project(root, files)
+    result = run_check([str(root)], Settings())
+    assert not result.internal_errors, result.internal_errors
+    return result.diagnostics
+
+
+def _files(case) -> Dict[str, str]:
+    return case if isinstance(case, dict) else {"app.py": case}
+
+
+METHOD_MEMOIZE = """
+    def memoize(fn):
+        cache = {}
+
+        def wrapper(self, key):
+            if key not in cache:
+                cache[key] = fn(self, key)  # expect: LAM201
+            return cache[key]
+
+        return wrapper
+"""
+
+INVALID: Dict[str, object] = {}
+VALID: Dict[str, object] = {}
+
+# a project decorator on a method: the class holds the wrapper, which the call binds as
+# it would the method (`wrapper(self, key)`)
+INVALID.update({
+    "a_memoize_decorator_on_a_method": METHOD_MEMOIZE + """
+    class UserService:
+        @memoize
+        def get(self, user_id):
+            return {"id": user_id}
+
+    service = UserService()
+
+    def handler(event, context):
+        return service.get(event["userId"])
+    """,
+    "a_memoize_decorator_with_star_args_on_a_method_called_on_self": """
+    def memoize(fn):
+        cache = {}
+
+        def wrapper(*args):
+            if args not in cache:
+                cache[args] = fn(*args)  # expect: LAM201
+            return cache[args]
+
+        return wrapper
+
+    class Prices:
+        @memoize
+        def quote(self, sku, currency):
+            return {"sku": sku, "currency": currency}
+
+        def total(self, items):
+            return sum(1 for item in items if self.quote(item["sku"], "EUR"))
+
+    prices = Prices()
+
+    def handler(event, context):
+        return prices.total(event["items"])
+    """,
+})
+
+VALID.update({
+    # the method's memo keyed by a constant: one key
+    "a_memoize_decorator_on_a_method_called_with_a_constant": METHOD_MEMOIZE.replace("  # expect: LAM201", "") + """
+    class Settings:
+        @memoize
+        def get(self, name):
+            return {"name": name}
+
+    settings = Settings()
+
+    def handler(event, context):
+        return settings.get("timeout")
+    """,
+    # the decorator's wrapper keeps nothing: the method's own cache is per instance, made per call
+    "a_logging_decorator_on_a_method_of_a_per_invocation_object": """
+    import functools
+
+    def logged(fn):
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            print("calling", fn.__name__)
+            return fn(self, *args, **kwargs)
+
+        return wrapper
+
+    class Batch:
+        def __init__(self):
+            self.items = []
+
+        @logged
+        def add(self, item):
+            self.items.append(item)
+
+    def handler(event, context):
+        batch = Batch()
+        for record in event["Records"]:
+            batch.add(record)
+        return len(batch.items)
+    """,
+})
+
+
+
+# a wrapper that closes a module-level connection after the method it wraps
+INVALID.update({
+    "a_decorator_on_a_method_closes_the_module_connection": """
+    import sqlite3
+
+    DB = sqlite3.connect(":memory:")
+
+    def closing_after(fn):
+        def wrapper(self, *args):
+            try:
+                return fn(self, *args)
+            finally:
+                DB.close()  # expect: LAM101
+
+        return wrapper
+
+    class Repo:
+        @closing_after
+        def count(self):
+            return DB.execute("select 1").fetchone()
+
+    repo = Repo()
+
+    def handler(event, context):
+        return repo.count()
+    """,
+})
+
+VALID.update({
+    # the same wrapper reopens what it closed
+    "a_decorator_on_a_method_that_reconnects": """
+    import sqlite3
+
+    DB = sqlite3.connect(":memory:")
+
+    def fresh_connection(fn):
+        def wrapper(self, *args):
+            global DB
+            try:
+                return fn(self, *args)
+            finally:
+                DB.close()
+                DB = sqlite3.connect(":memory:")
+
+        return wrapper
+
+    class Repo:
+        @fresh_connection
+        def count(self):
+            return DB.execute("select 1").fetchone()
+
+    repo = Repo()
+
+    def handler(event, context):
+        return repo.count()
+    """,
+})
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, _files(INVALID[name]))
+    assert found(diagnostics) == expected_markers(tmp_path), [d.message for d in diagnostics]
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    assert lint(tmp_path, _files(VALID[name])) == []
