@@ -614,6 +614,174 @@ VALID.update({
 })
 
 
+DEDUPER = """
+    SEEN = set()
+
+    def make_deduper(store):
+        def is_new(key):
+            if key in store:
+                return False
+            store.add(key)%s
+            return True
+
+        return is_new
+"""
+
+CLOSING = """
+    import functools
+    import sqlite3
+
+    DB = sqlite3.connect(":memory:")
+
+    def closing(conn):
+        def decorator(fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    conn.close()%s
+
+            return wrapper
+
+        return decorator
+"""
+
+# an enclosing function's parameter, read by the closures it makes at import, is what
+# every call passed it, when that is one module-level object
+INVALID.update({
+    "a_factory_made_at_import_grows_the_set_it_was_passed": DEDUPER % "  # expect: LAM201" + """
+    is_new = make_deduper(SEEN)
+
+    def handler(event, context):
+        return is_new(event["id"])
+    """,
+    "a_decorator_factory_closes_the_connection_it_was_passed": CLOSING % "  # expect: LAM101" + """
+    @closing(DB)
+    def count():
+        return DB.execute("select 1").fetchone()
+
+    @closing(conn=DB)
+    def total():
+        return DB.execute("select 2").fetchone()
+
+    def handler(event, context):
+        return count(), total()
+    """,
+})
+
+VALID.update({
+    # the set the factory was passed is emptied by the handler
+    "a_factory_made_at_import_whose_set_the_handler_clears": DEDUPER % "" + """
+    is_new = make_deduper(SEEN)
+
+    def handler(event, context):
+        try:
+            return [r for r in event["Records"] if is_new(r["messageId"])]
+        finally:
+            SEEN.clear()
+    """,
+    # made per invocation, around a fresh set
+    "a_factory_called_per_invocation_with_a_fresh_set": DEDUPER % "" + """
+    def handler(event, context):
+        is_new = make_deduper(set())
+        return [r for r in event["Records"] if is_new(r["messageId"])]
+    """,
+    # the decorator factory is given a connection made per invocation
+    "a_decorator_factory_applied_per_invocation_closes_its_own_connection": CLOSING % "" + """
+    def count(conn):
+        return conn.execute("select 1").fetchone()
+
+    def handler(event, context):
+        conn = sqlite3.connect(":memory:")
+        return closing(conn)(count)(conn)
+    """,
+    # the module-level set the factory was passed is only read
+    "a_factory_at_import_given_a_module_set_that_it_only_reads": """
+        ALLOWED = {"a", "b"}
+
+        def make_check(allowed):
+            def check(key):
+                return key in allowed
+
+            return check
+
+        is_allowed = make_check(ALLOWED)
+
+        def handler(event, context):
+            return is_allowed(event["key"])
+    """,
+})
+
+
+EVENT_BUS = """
+    from collections import defaultdict
+
+    class EventBus:
+        _subscribers = defaultdict(list)
+
+        @classmethod
+        def on(cls, name):
+            def register(fn):
+                cls._subscribers[name].append(fn)%s
+                return fn
+
+            return register
+
+        @classmethod
+        def emit(cls, name, payload):
+            for fn in cls._subscribers[name]:
+                fn(payload)
+"""
+
+# a call of what a call returned runs the closure it is (`EventBus.on("x")(fn)`, what
+# `@EventBus.on("x")` on a function defined in the handler does), with the receiver of
+# the method that made it
+INVALID.update({
+    "a_subscription_decorator_applied_in_the_handler": {
+        "bus.py": EVENT_BUS % "  # expect: LAM201",
+        "app.py": """
+            from bus import EventBus
+
+            def handler(event, context):
+                @EventBus.on("order.placed")
+                def _receipt(payload):
+                    print(event["email"], payload)
+
+                EventBus.emit("order.placed", event)
+        """,
+    },
+})
+
+VALID.update({
+    # subscribed once, at import
+    "a_subscription_decorator_applied_at_import": {
+        "bus.py": EVENT_BUS % "",
+        "app.py": """
+            from bus import EventBus
+
+            @EventBus.on("order.placed")
+            def _receipt(payload):
+                print(payload)
+
+            def handler(event, context):
+                EventBus.emit("order.placed", event)
+        """,
+    },
+    # the closure a call makes is called at once, and keeps nothing
+    "a_factory_s_closure_called_where_it_is_made": """
+        def make_formatter(prefix):
+            def fmt(value):
+                return f"{prefix}{value}"
+
+            return fmt
+
+        def handler(event, context):
+            return make_formatter("id-")(event["id"])
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

@@ -751,6 +751,83 @@ VALID = {
 }
 
 
+# `**kwargs`: the keyword arguments no other parameter takes are its items
+INVALID.update({
+    "log_fields_merged_through_star_star_kwargs": """
+        EXTRA = {"service": "orders"}
+
+        def log(msg, **fields):
+            EXTRA.update(fields)  # expect: LAM501
+            print(msg, EXTRA)
+
+        def handler(event, context):
+            if "userId" in event:
+                log("start", user=event["userId"])
+            else:
+                log("anonymous start")
+            return {"ok": True}
+    """,
+    # a closure made at import keeps the dict in its cell
+    "log_fields_merged_into_a_closure_s_dict": """
+        def make_logger(service):
+            extra = {"service": service}
+
+            def log(msg, **fields):
+                extra.update(fields)  # expect: LAM501
+                print(msg, extra)
+
+            return log
+
+        log = make_logger("orders")
+
+        def handler(event, context):
+            if "userId" in event:
+                log("start", user=event["userId"])
+            else:
+                log("anonymous start")
+            return {"ok": True}
+    """,
+})
+
+VALID.update({
+    # the fields are merged into a new dict per call
+    "log_fields_merged_into_a_copy": """
+        EXTRA = {"service": "orders"}
+
+        def log(msg, **fields):
+            print(msg, {**EXTRA, **fields})
+
+        def handler(event, context):
+            log("start", user=event["userId"])
+            return {"ok": True}
+    """,
+    # what the keyword arguments carry is constant: the same every invocation
+    "log_fields_constant_keyword_arguments": """
+        EXTRA = {"service": "orders"}
+
+        def log(msg, **fields):
+            EXTRA.update(fields)
+            print(msg, EXTRA)
+
+        def handler(event, context):
+            log("start", stage="prod")
+            return {"ok": True}
+    """,
+    # request data goes to a named parameter, not to `**fields`
+    "log_named_parameter_takes_the_request_data": """
+        EXTRA = {"service": "orders"}
+
+        def log(msg, user=None, **fields):
+            EXTRA.update(fields)
+            print(msg, user, EXTRA)
+
+        def handler(event, context):
+            log("start", user=event["userId"], stage="prod")
+            return {"ok": True}
+    """,
+})
+
+
 def _files(case):
     return case if isinstance(case, dict) else {"app.py": case}
 

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from lambdalint.graph.link import Project
 
 _LOCAL = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
+# a local's path or a parameter's (a closure's cell, or the enclosing function's argument)
+_NAME = re.compile(r"[%$]([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
 
 
 _CLOSURE = ".__closure__."
@@ -67,12 +69,16 @@ class ClosureCells:
         # whether every use of a function is `@make(...)` on a function defined at import:
         # then what it returns (a decorator) runs only at import too
         self._applied_only: Dict[Tuple[str, str], bool] = {}
+        # what each use of a function passes it, where it runs only at import: (args,
+        # kwargs) of each call, None for a use that passes what differs per use (`@make`)
+        self._passed: Dict[Tuple[str, str], List[Optional[Tuple[Tuple[Optional[str], ...],
+                                                                Tuple[Tuple[str, Optional[str]], ...]]]]] = {}
         self._busy = False
 
     # --- what the model asks -------------------------------------------------------------
     def body_of(self, module: str, fn: Function) -> Function:
         """``fn`` with its cells written as their places, when they are module state."""
-        if not fn.free_locals:
+        if not fn.free_locals and not fn.free_params:
             return fn
         key = (module, fn.qualname)
         done = self._bodies.get(key)
@@ -91,7 +97,8 @@ class ClosureCells:
         by_owner: Dict[Tuple[str, str], Dict[str, str]] = {}  # (module, owner) -> its cells that are places
         for (module, _), cells in self.cells().items():
             for name, place in cells.items():
-                by_owner.setdefault((module, _place_owner(place)), {})[name] = place
+                if name[:1] == "%":  # (a parameter bound to a module-level object is that object)
+                    by_owner.setdefault((module, _place_owner(place)), {})[name] = place
         out: List[Tuple[str, Optional[str], str, str, Span]] = []
         for (module, owner), cells in by_owner.items():
             functions = self.project.modules[module].functions
@@ -180,7 +187,37 @@ class ClosureCells:
                 cells = {"%" + name: cell_place(module, owner, name) for name in names if name in held}
                 if cells:
                     found.setdefault((module, qualname), {}).update(cells)
+        for (module, qualname), bound in self._bound_params().items():
+            found.setdefault((module, qualname), {}).update(bound)
         return found
+
+    def _bound_params(self) -> Dict[Tuple[str, str], Dict[str, str]]:
+        """The parameters of a module-level function that runs only at import, read by
+        its nested functions, that every call passes the same module-level object
+        (``dedupe = make_deduplicator(SEEN)``, ``@closing(DB)`` on each function): the
+        nested function -> ``"$param"`` -> that object's path."""
+        project = self.project
+        readers: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}  # (module, maker) -> (nested, param)
+        for module, facts in project.modules.items():
+            functions = facts.functions
+            for qualname, fn in functions.items():
+                for name in fn.free_params if "." in qualname else ():
+                    owner = _param_owner(functions, qualname, name)
+                    if owner is not None and "." not in owner:
+                        readers.setdefault((module, owner), []).append((qualname, name))
+        makers = {key for key in readers if _plain_maker(project.modules[key[0]].functions.get(key[1]))}
+        self.ask_at_import(makers)
+        out: Dict[Tuple[str, str], Dict[str, str]] = {}
+        for key in makers:
+            if not self._at_import.get(key):
+                continue
+            maker = project.modules[key[0]].functions[key[1]]
+            values = self._passed.get(key)
+            for qualname, name in readers[key]:
+                value = _same_object(project, maker, name, values) if values else None
+                if value is not None:
+                    out.setdefault((key[0], qualname), {})["$" + name] = value
+        return out
 
     def _maker(self, module: str, owner: str) -> Optional[Function]:
         """``owner`` of ``module`` when its cells may be module state: a module-level
@@ -194,7 +231,7 @@ class ClosureCells:
         if owner.count(".") == 1:
             factory = functions.get(owner.split(".", 1)[0])
             if factory is None or factory.class_name is not None or factory.is_async \
-                    or _returned_nested(module, factory) != owner:
+                    or returned_nested(module, factory) != owner:
                 return None
         elif "." in owner:
             return None
@@ -224,7 +261,7 @@ class ClosureCells:
                 continue
             maker_module, qualname = found[0], found[1][0]
             fn = project.modules[maker_module].functions.get(qualname)
-            nested = _returned_nested(maker_module, fn) if fn is not None and not fn.is_async \
+            nested = returned_nested(maker_module, fn) if fn is not None and not fn.is_async \
                 and fn.class_name is None else None
             if nested is not None and _assigned_once(project.modules[module].functions.values(), name):
                 made.append((name, (maker_module, qualname, nested)))
@@ -254,6 +291,7 @@ class ClosureCells:
         spoiled: Set[str] = set()
         used: Set[str] = set()
         kept: Set[str] = set()  # used otherwise than as `@make(...)`: what it returns is kept
+        passed: Dict[str, list] = {}
         for m in sorted(modules):
             facts = project.modules[m]
             mentioned = set(facts.mentioned.split()) if facts.mentioned else None
@@ -261,13 +299,14 @@ class ClosureCells:
             asked = {full: own[full] for full in todo if full not in spoiled and
                      (mentioned is None or own[full] in mentioned or not aliases.isdisjoint(mentioned))}
             if asked:
-                self._read_uses(facts, asked, aliases, spoiled, used, kept)
+                self._read_uses(facts, asked, aliases, spoiled, used, kept, passed)
         for full, key in todo.items():
             self._at_import[key] = full in used and full not in spoiled
             self._applied_only[key] = self._at_import[key] and full not in kept
+            self._passed[key] = passed.get(full, [])
 
     def _read_uses(self, facts, asked: Dict[str, str], aliases: Set[str], spoiled: Set[str], used: Set[str],
-                   kept: Set[str]) -> None:
+                   kept: Set[str], passed: Dict[str, list]) -> None:
         """Add to ``used`` each of ``asked`` (dotted path -> name) the module ``facts``
         uses as a function that runs only at import (a call in its top-level code, a
         decorator on a function defined at import), and to ``spoiled`` each it uses
@@ -295,11 +334,13 @@ class ClosureCells:
                     (used if _defined_at_import(facts, q) else spoiled).add(full)
                     if not d.called:
                         kept.add(full)
+                    passed.setdefault(full, []).append((d.args, d.kwargs) if d.called else None)
             for e in iter_events(fn.body):
                 if e.kind == "call" and e.path:
                     for full in denoted(e.path):
                         (used if q == "<module>" else spoiled).add(full)
                         kept.add(full)
+                        passed.setdefault(full, []).append(None if e.starred else (e.args, e.kwargs))
                 elif e.path and "(" not in e.path and e.path[:1] not in "$%<":
                     spoiled.update(denoted(e.path))
                 for text in (e.value, *e.args, *(v for _, v in e.kwargs)):
@@ -313,7 +354,7 @@ def _denotes(project: "Project", path: str, full: str) -> bool:
     return t is not None and t.kind == "function" and f"{t.module}.{t.qualname}" == full
 
 
-def _returned_nested(module: str, fn: Function) -> Optional[str]:
+def returned_nested(module: str, fn: Function) -> Optional[str]:
     """The qualname of the nested function of its own that ``fn`` returns by name, when
     it returns only that one (``return bounded_add if bounded else unbounded_add``, or one
     of two ``return``s: which the call gets is not known)."""
@@ -325,6 +366,49 @@ def _returned_nested(module: str, fn: Function) -> Optional[str]:
                 return None  # (it returns something else too)
             returned.add(e.value[len(module) + 1:])
     return returned.pop() if len(returned) == 1 else None
+
+
+def _param_owner(functions: Dict[str, Function], qualname: str, name: str) -> Optional[str]:
+    """The enclosing function whose parameter the free ``name`` of the nested function
+    ``qualname`` is: the nearest with a parameter of that name."""
+    scope = qualname
+    while "." in scope:
+        scope = scope.rsplit(".", 1)[0]
+        fn = functions.get(scope)
+        if fn is None:
+            return None
+        if name in fn.params:
+            return scope
+    return None
+
+
+def _plain_maker(fn: Optional[Function]) -> bool:
+    """A module-level function (not a method, nor a coroutine function) whose parameters
+    are bound by position and keyword alone."""
+    return fn is not None and fn.class_name is None and not fn.is_async
+
+
+def _same_object(project: "Project", maker: Function, name: str, passed: list) -> Optional[str]:
+    """The module-level object every use in ``passed`` gives ``maker``'s parameter
+    ``name`` (by position, or by keyword), as a canonical global path; None when a use
+    passes something else, leaves it to its default, or passes arguments not followed."""
+    if name == maker.star or name not in maker.params:
+        return None
+    position = maker.params.index(name)
+    if maker.star and position > maker.params.index(maker.star):
+        position = -1  # (keyword only)
+    found: Set[str] = set()
+    for use in passed:
+        if use is None:
+            return None
+        args, kwargs = use
+        value = dict(kwargs).get(name) if name in dict(kwargs) else \
+            (args[position] if 0 <= position < len(args) else None)
+        canon = project.canonical(value) if value and value[:1] not in "$%<" else None
+        if canon is None or not paths.is_global(canon):
+            return None
+        found.add(canon)
+    return found.pop() if len(found) == 1 else None
 
 
 def _owner(functions: Dict[str, Function], qualname: str, name: str, bound: Dict[str, Set[str]]) -> Optional[str]:
@@ -402,5 +486,5 @@ def _assigned_once(functions, gpath: str) -> bool:
 
 def _rewritten(fn: Function, cells: Dict[str, str]) -> Function:
     """``fn`` with the paths rooted at a cell's ``%x`` rooted at its place."""
-    return body_with_paths(fn, lambda value: _LOCAL.sub(lambda m: cells.get(m.group(0), m.group(0)), value)
-                           if "%" in value else value)
+    return body_with_paths(fn, lambda value: _NAME.sub(lambda m: cells.get(m.group(0), m.group(0)), value)
+                           if "%" in value or "$" in value else value)

@@ -22,7 +22,7 @@ from lambdalint.graph.local_values import (args_in_holder, bind_arguments, bind_
                                           returned_construction, through_instance, through_locals)
 from lambdalint.graph.class_state import classmethod_place, classmethod_receiver, classmethod_value, writes_class_state
 from lambdalint.graph.callbacks import CallbackRuns
-from lambdalint.graph.closures import ClosureCells
+from lambdalint.graph.closures import ClosureCells, returned_nested
 from lambdalint.graph.instance_attributes import InstanceAttributes
 from lambdalint.graph.fields import field_factories
 from lambdalint.graph.memoised import MemoisedFactories
@@ -294,6 +294,12 @@ class Project(MemoisedFactories, InstanceAttributes):
                     return self._member(inst, segs[1:], depth)
                 returned = self.returns(mod, qual)
                 if returned is None:
+                    nested = returned_nested(mod, facts.functions[qual]) if len(segs) == 1 else None
+                    if nested is not None:
+                        # `EventBus.on("x")`: the closure the call makes (its cells and its
+                        # enclosing parameters unknown, but for a method's receiver:
+                        # `graph.objects.run_in_place`)
+                        return Target("function", canon, mod, nested)
                     return Target("external", canon)  # an unknown result
                 return self.target(paths.join(returned, segs[1:]), None, depth + 1)
             if kind == "class" and segs[0] in facts.classes.get(qual, None).methods:  # type: ignore[union-attr]

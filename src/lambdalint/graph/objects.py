@@ -408,6 +408,38 @@ def passed_on(project: Project, e: Event, module: str, qualname: str, stack: Tup
     return {k[len(PASSED):]: v for k, v in env.items() if k.startswith(PASSED) and k[len(PASSED):] not in keywords}
 
 
+def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
+    """(``"$self"``, the path of the object called on) for a method, else None."""
+    if not fn.takes_receiver:
+        return None
+    root, segs = paths.split(target_path)
+    if not segs and "." in root and _is_classmethod(fn):
+        # `Cache.close()` on a class named by its dotted path: `cls` is the class
+        return "$" + fn.params[0], root.rsplit(".", 1)[0]
+    return "$" + fn.params[0], (paths.join(root, segs[:-1]) if segs else None)
+
+
+def _is_classmethod(fn: Function) -> bool:
+    # (`__new__` is given the class it makes an instance of, as a classmethod is)
+    return fn.name == "__new__" or any(d.path == "builtins.classmethod" for d in fn.decorators)
+
+
+def _enclosing_receiver(project: Project, fn: Function, target: Target,
+                        bound: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
+    """For the closure a method's call made (``EventBus.on("x")(fn)`` runs the
+    ``register`` that ``on`` returns, as ``Project.target`` says), what the method's
+    receiver was, where the closure reads it (``cls._subscribers``): the object the
+    method was called on. Its other parameters are not known."""
+    if not fn.free_params or not target.path.endswith("()") or not target.module:
+        return {}
+    outer = project.function(target.module, fn.qualname.rsplit(".", 1)[0])
+    if outer is None or not outer.takes_receiver or outer.params[0] not in fn.free_params \
+            or "$" + outer.params[0] in bound:
+        return {}
+    receiver = receiver_of(outer, target.path[:-2])
+    return {receiver[0]: receiver[1]} if receiver is not None and receiver[1] is not None else {}
+
+
 def run_in_place(project: Project, fn: Function, target: Target, e: Optional[Event], stack: Tuple[Tuple[str, str], ...],
                  env: Dict[str, Optional[str]], bind: Callable[[Function, Target], Dict[str, Optional[str]]],
                  direct: bool = True) -> Tuple[Function, Target, Dict[str, Optional[str]]]:
@@ -433,6 +465,7 @@ def run_in_place(project: Project, fn: Function, target: Target, e: Optional[Eve
             fn = replace(fn, class_name=None)
         out = bind(fn, target)
         out.update(passed or {})
+        out.update(_enclosing_receiver(project, fn, target, out))
         return fn, target, out
     inner = Target("function", f"{w.module}.{w.qualname}", w.module, w.qualname)
     if fn.takes_receiver:

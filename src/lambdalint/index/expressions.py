@@ -389,13 +389,12 @@ class Expressions:
             else:
                 args.append(v)
         if func is None or func == "None":
-            if isinstance(node.func, cst.Name) and self.resolver.enclosing_param(self.scope, node.func.value):
-                self.free_calls.add(node.func.value)  # a wrapper calling the function it wraps
-                # where it calls it, with what: the model runs the wrapped function there
-                self.emit(Event("call", self.span(node), path="$" + node.func.value, args=tuple(args),
-                                kwargs=tuple(kwargs), consts=const_kwargs(node.args) + const_positionals(node.args),
-                                awaited=awaited, stmt=stmt, starred=tuple(starred)))
             return None
+        if func[:1] == "$" and isinstance(node.func, cst.Name) and self.resolver.enclosing_param(self.scope,
+                                                                                                 node.func.value):
+            # a wrapper calling the function it wraps: where it calls it, with what (the
+            # model runs the wrapped function there)
+            self.free_calls.add(node.func.value)
         if func == "builtins.getattr" and len(node.args) == 2 and not any(a.keyword or a.star for a in node.args) \
                 and args[0] is not None and isinstance(node.args[1].value, cst.SimpleString):
             # `getattr(db, "conn")` with a constant name is `db.conn`

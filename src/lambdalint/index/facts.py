@@ -222,9 +222,16 @@ class Function:
     # seen.add(m)`` nested in the function that made ``seen = set()``), and those it
     # declares ``nonlocal``
     free_locals: Tuple[str, ...] = ()
+    # parameters of an enclosing function this nested function reads (``$times`` in a
+    # retry decorator's wrapper is the factory's ``times``): the same ``$name`` path as
+    # in that function, unbound unless the model knows what the closure was made with
+    free_params: Tuple[str, ...] = ()
     # the ``*args`` parameter's name ("" without one): the positional arguments past the
     # parameters before it are its items, and the parameters after it take keywords only
     star: str = ""
+    # the ``**kwargs`` parameter's name ("" without one): the keyword arguments no other
+    # parameter takes are its items
+    double_star: str = ""
     # parameters whose default is a mutable object made once, when ``def`` runs:
     # (name, "dict" | "list" | "set" for a display, or the path of the call that
     # makes it, such as "collections.defaultdict()")

@@ -44,6 +44,8 @@ class Resolver:
         # the names resolved to a local of an enclosing function (closure cells), while
         # the walker collects them for the function it walks (``index.cells``)
         self.cells: Optional[Set[str]] = None
+        # likewise the names resolved to a parameter of an enclosing function
+        self.free_params: Optional[Set[str]] = None
 
     def bind(self, scope: Scope, name: str, what: str) -> None:
         if scope.kind == "function" and name in scope.declared_global:
@@ -77,7 +79,15 @@ class Resolver:
                             self.cells.add(name)
                         return "%" + name if first or s.kind == "function" else None
                     if what == PARAM:
-                        return "$" + name if first else None
+                        if first:
+                            return "$" + name
+                        if s.kind != "function":
+                            return None
+                        # a closure reads the enclosing function's parameter: the path is
+                        # the same, bound (or not) by whoever runs the closure
+                        if self.free_params is not None:
+                            self.free_params.add(name)
+                        return "$" + name
                     if what == VAR:  # class attribute
                         return None
                     return what

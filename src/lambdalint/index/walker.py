@@ -92,11 +92,13 @@ class Walker(ModuleContainers, Expressions):
         saved_scope, saved_out, saved_deferred, saved_free = self.scope, self.out, self.deferred, self.free_calls
         self.scope, self.out, self.deferred, self.free_calls = scope, [], [], set()
         saved_cells, self.resolver.cells = self.resolver.cells, set()
+        saved_params, self.resolver.free_params = self.resolver.free_params, set()
         self.block(node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
         body = tuple(self.out)
         nested, free_calls, cells = self.deferred, self.free_calls, self.resolver.cells
+        free_params = self.resolver.free_params
         self.scope, self.out, self.deferred, self.free_calls = saved_scope, saved_out, saved_deferred, saved_free
-        self.resolver.cells = saved_cells
+        self.resolver.cells, self.resolver.free_params = saved_cells, saved_params
         decorators = tuple(self.decorator(d, parent) for d in node.decorators)
         defaults = self.mutable_defaults(node.params, parent)
         default_paths = self.default_paths(node.params, parent)
@@ -114,10 +116,12 @@ class Walker(ModuleContainers, Expressions):
             local_imports=tuple(sorted(scope.imported)),
             free_calls=tuple(sorted(free_calls)),
             free_locals=free_locals(scope, cells) if parent.kind == "function" else (),
+            free_params=tuple(sorted(free_params)),
             defaults=defaults,
             default_paths=default_paths,
             optional=optional_param_names(node.params),
             star=node.params.star_arg.name.value if isinstance(node.params.star_arg, cst.Param) else "",
+            double_star=node.params.star_kwarg.name.value if node.params.star_kwarg is not None else "",
             default_call_args=self.default_call_args(node.params),
             default_call_firsts=self.default_call_firsts(node.params, parent),
             called=called,

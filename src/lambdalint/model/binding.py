@@ -13,27 +13,12 @@ from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function
 from lambdalint.index.span import within
 from lambdalint.graph.entry import bind_default_paths
-from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env  # noqa: F401 - run_in_place re-exported
+from lambdalint.graph.objects import (decorator_wrappers, receiver_of, run_in_place,  # noqa: F401 - re-exported
+                                      wrapper_env)
 from lambdalint.graph.reach import CONST, is_stable, resolve
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
-
-
-def receiver_of(fn: Function, target_path: str) -> Optional[Tuple[str, Optional[str]]]:
-    """(``"$self"``, the path of the object called on) for a method, else None."""
-    if not fn.takes_receiver:
-        return None
-    root, segs = paths.split(target_path)
-    if not segs and "." in root and _is_classmethod(fn):
-        # `Cache.close()` on a class named by its dotted path: `cls` is the class
-        return "$" + fn.params[0], root.rsplit(".", 1)[0]
-    return "$" + fn.params[0], (paths.join(root, segs[:-1]) if segs else None)
-
-
-def _is_classmethod(fn: Function) -> bool:
-    # (`__new__` is given the class it makes an instance of, as a classmethod is)
-    return fn.name == "__new__" or any(d.path == "builtins.classmethod" for d in fn.decorators)
 
 
 def arguments(fn: Function, e: Event) -> List[Tuple[str, Optional[str]]]:

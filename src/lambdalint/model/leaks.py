@@ -757,6 +757,10 @@ class LeakInterpreter(Interpreter):
                              if self.taint.argument(arg, e.span, frame, frame.done) or (arg is None and unknown)}
         if e.starred and unknown:
             tainted |= {"$" + p for p in (fn.params[1:] if fn.takes_receiver else fn.params)}
+        if fn.double_star and any(name not in fn.params and self.taint.argument(arg, e.span, frame, frame.done)
+                                  for name, arg in e.kwargs):
+            # `log("start", user=event["userId"])` into `def log(msg, **fields)`: `fields` holds it
+            tainted.add("$" + fn.double_star)
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
                        on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed,
