@@ -782,6 +782,68 @@ VALID.update({
 })
 
 
+DEFAULT_CACHE = """
+    def memoize(fn, cache=None):
+        if cache is None:
+            cache = {}
+
+        def wrapper(key):
+            if key not in cache:
+                cache[key] = fn(key)%s
+            return cache[key]
+
+        return wrapper
+"""
+
+# a parameter the function binds again is a local of it, and a cell of its closures
+INVALID.update({
+    "a_memoiser_whose_cache_parameter_defaults_to_a_new_dict": DEFAULT_CACHE % "  # expect: LAM201" + """
+    @memoize
+    def lookup(user_id):
+        return {"id": user_id}
+
+    def handler(event, context):
+        return lookup(event["id"])
+    """,
+    "a_factory_that_copies_the_set_it_was_given": """
+        SEEN = set()
+
+        def make_deduper(store):
+            store = set(store)
+
+            def is_new(key):
+                if key in store:
+                    return False
+                store.add(key)  # expect: LAM201
+                return True
+
+            return is_new
+
+        is_new = make_deduper(SEEN)
+
+        def handler(event, context):
+            return is_new(event["id"])
+    """,
+})
+
+VALID.update({
+    # every use passes its own bounded cache: the default's dict is never made
+    "a_memoiser_given_a_bounded_cache_by_every_use": DEFAULT_CACHE % "" + """
+    import cachetools
+
+    BOUNDED = cachetools.LRUCache(maxsize=128)
+
+    def lookup(user_id):
+        return {"id": user_id}
+
+    cached_lookup = memoize(lookup, cache=BOUNDED)
+
+    def handler(event, context):
+        return cached_lookup(event["id"])
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

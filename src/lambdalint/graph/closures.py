@@ -45,6 +45,8 @@ _NAME = re.compile(r"[%$]([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
 
 
 _CLOSURE = ".__closure__."
+# what a plain decorator passes its function's first parameter: the function it decorates
+_DECORATED = "<decorated>"
 
 
 def cell_place(module: str, function: str, name: str) -> str:
@@ -97,7 +99,7 @@ class ClosureCells:
         by_owner: Dict[Tuple[str, str], Dict[str, str]] = {}  # (module, owner) -> its cells that are places
         for (module, _), cells in self.cells().items():
             for name, place in cells.items():
-                if name[:1] == "%":  # (a parameter bound to a module-level object is that object)
+                if _CLOSURE in place:  # (a parameter bound to a module-level object is that object)
                     by_owner.setdefault((module, _place_owner(place)), {})[name] = place
         out: List[Tuple[str, Optional[str], str, str, Span]] = []
         for (module, owner), cells in by_owner.items():
@@ -109,8 +111,7 @@ class ClosureCells:
                     place = cells.get(e.path or "") if e.kind == "assign" else None
                     # (a nested function binds the cell only when it declares it nonlocal,
                     # and the cell is this owner's)
-                    if place is not None and name != owner and (e.path[1:] not in fn.free_locals  # type: ignore[index]
-                                                                or _owner(functions, name, e.path[1:], bound) != owner):  # type: ignore[index]
+                    if place is not None and name != owner and not _binds_owners(functions, name, e.path, owner, bound):  # type: ignore[arg-type]
                         place = None
                     if place is not None:
                         # (a local's value is not followed: another cell is, a plain local is unknown)
@@ -211,9 +212,18 @@ class ClosureCells:
         for key in makers:
             if not self._at_import.get(key):
                 continue
-            maker = project.modules[key[0]].functions[key[1]]
+            functions = project.modules[key[0]].functions
+            maker = functions[key[1]]
             values = self._passed.get(key)
+            rebound = _rebound_params(maker, [functions[q] for q, _ in readers[key]])
+            held = _held_params(maker)
             for qualname, name in readers[key]:
+                if name in rebound:
+                    # (`if cache is None: cache = {}`: a local of the function, as any
+                    # other it binds, and a cell of its closures, when no use passes one)
+                    if name in held and values and (_rebound_first(maker, name) or _left_out(maker, name, values)):
+                        out.setdefault((key[0], qualname), {})["$" + name] = cell_place(key[0], key[1], name)
+                    continue
                 value = _same_object(project, maker, name, values) if values else None
                 if value is not None:
                     out.setdefault((key[0], qualname), {})["$" + name] = value
@@ -334,7 +344,8 @@ class ClosureCells:
                     (used if _defined_at_import(facts, q) else spoiled).add(full)
                     if not d.called:
                         kept.add(full)
-                    passed.setdefault(full, []).append((d.args, d.kwargs) if d.called else None)
+                    # (`@make` passes the function it decorates, which differs per use)
+                    passed.setdefault(full, []).append((d.args, d.kwargs) if d.called else ((_DECORATED,), ()))
             for e in iter_events(fn.body):
                 if e.kind == "call" and e.path:
                     for full in denoted(e.path):
@@ -382,6 +393,67 @@ def _param_owner(functions: Dict[str, Function], qualname: str, name: str) -> Op
     return None
 
 
+def _rebound_params(maker: Function, nested: List[Function]) -> Set[str]:
+    """The parameters of ``maker`` that it, or a nested function (``nonlocal``), binds
+    again (``store = dict(store)``): the closures then read what was bound, not the argument."""
+    out = {e.path[1:] for e in iter_events(maker.body)
+           if e.kind in ("assign", "del", "augassign") and e.path and e.path[:1] == "$" and "." not in e.path}
+    for fn in nested:
+        out.update(e.path[1:] for e in iter_events(fn.body)
+                   if e.kind in ("assign", "augassign") and e.path and e.path[:1] == "$" and "." not in e.path
+                   and e.path[1:] in fn.free_params)
+    return out
+
+
+def _held_params(maker: Function) -> Set[str]:
+    """The parameters ``maker`` binds again to a call's result or a display (``cache =
+    {}``, ``store = set(store)``), as ``_held`` finds its locals."""
+    return {e.path[1:] for e in iter_events(maker.body)
+            if e.kind == "assign" and e.path and e.path[:1] == "$" and "." not in e.path
+            and (e.value is None or (e.value[:1] not in "$%<" and e.value != "None"))}  # (a display's is None)
+
+
+def _binds_owners(functions: Dict[str, Function], qualname: str, path: str, owner: str,
+                  bound: Dict[str, Set[str]]) -> bool:
+    """Whether an assignment to ``path`` (``%x`` or ``$x``) in the nested function
+    ``qualname`` binds ``owner``'s cell: it declares the name ``nonlocal``, and the
+    nearest enclosing function that binds it is ``owner``."""
+    fn = functions[qualname]
+    name = path[1:]
+    if path[:1] == "%":
+        return name in fn.free_locals and _owner(functions, qualname, name, bound) == owner
+    return name in fn.free_params and _param_owner(functions, qualname, name) == owner
+
+
+def _passed_value(maker: Function, name: str, use: Tuple[Tuple[Optional[str], ...],
+                                                      Tuple[Tuple[str, Optional[str]], ...]]) -> Optional[str]:
+    """What one use gives ``maker``'s parameter ``name``, as written ("" when it leaves
+    it out; None when it passes something not written as a path)."""
+    args, kwargs = use
+    keywords = dict(kwargs)
+    if name in keywords:
+        return keywords[name]
+    position = maker.params.index(name)
+    if maker.star and position > maker.params.index(maker.star):
+        return ""  # (keyword only)
+    return args[position] if position < len(args) else ""
+
+
+def _left_out(maker: Function, name: str, passed: list) -> bool:
+    """Whether every use leaves ``maker``'s parameter ``name`` to its default (or passes ``None``)."""
+    if name not in maker.params or name in (maker.star, maker.double_star):
+        return False
+    return all(use is not None and _passed_value(maker, name, use) in ("", "None") for use in passed)
+
+
+def _rebound_first(maker: Function, name: str) -> bool:
+    """Whether ``maker``'s own statements (not under an ``if``, a loop or a ``try``) bind
+    its parameter ``name`` again to a call's result or a display (``store =
+    set(store)``): whatever a use passes, the closures read what that made."""
+    return any(e.kind == "assign" and e.path == "$" + name and (e.value is None or e.value[:1] not in "$%<")
+               for e in maker.body)
+
+
 def _plain_maker(fn: Optional[Function]) -> bool:
     """A module-level function (not a method, nor a coroutine function) whose parameters
     are bound by position and keyword alone."""
@@ -392,18 +464,13 @@ def _same_object(project: "Project", maker: Function, name: str, passed: list) -
     """The module-level object every use in ``passed`` gives ``maker``'s parameter
     ``name`` (by position, or by keyword), as a canonical global path; None when a use
     passes something else, leaves it to its default, or passes arguments not followed."""
-    if name == maker.star or name not in maker.params:
+    if name not in maker.params or name in (maker.star, maker.double_star):
         return None
-    position = maker.params.index(name)
-    if maker.star and position > maker.params.index(maker.star):
-        position = -1  # (keyword only)
     found: Set[str] = set()
     for use in passed:
         if use is None:
             return None
-        args, kwargs = use
-        value = dict(kwargs).get(name) if name in dict(kwargs) else \
-            (args[position] if 0 <= position < len(args) else None)
+        value = _passed_value(maker, name, use)
         canon = project.canonical(value) if value and value[:1] not in "$%<" else None
         if canon is None or not paths.is_global(canon):
             return None
