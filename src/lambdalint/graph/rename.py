@@ -75,11 +75,22 @@ def body_with_paths(fn: Function, rewrite: Callable[[str], str]) -> Function:
 
 
 def _rename_function(fn: Function, names: Mapping[str, str]) -> Function:
-    renamed = body_with_paths(fn, partial(rename_path, names=names))
+    rename = partial(rename_path, names=names)
+    renamed = body_with_paths(fn, rename)
+
+    def values(pairs):  # (name, path) pairs: the paths only (a parameter may share a module's name)
+        return tuple((name, rename(value) if value else value) for name, value in pairs)
+
     return dataclasses.replace(
         renamed,
-        decorators=tuple(dataclasses.replace(d, path=rename_path(d.path, names) if d.path else d.path)
+        # a decorator's arguments are paths too (`@closing(DB)`: `app:DB`)
+        decorators=tuple(dataclasses.replace(d, path=rename(d.path) if d.path else d.path,
+                                             args=tuple(rename(a) if a else a for a in d.args),
+                                             kwargs=values(d.kwargs))
                          for d in fn.decorators),
+        defaults=values(fn.defaults),
+        default_paths=values(fn.default_paths),
+        default_call_firsts=values(fn.default_call_firsts),
     )
 
 
