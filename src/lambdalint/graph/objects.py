@@ -67,7 +67,8 @@ def object_entries(project: Project, gpath: str, named: bool) -> List[ObjectEntr
 def _of_value(project: Project, module: str, line: int, value: str, name: str, gpath: str,
               named: bool) -> List[ObjectEntry]:
     target = project.target(value)
-    if target is not None and target.kind == "function" and target.module:
+    # (`make(...)`'s result, the closure it returns, is `_made`'s)
+    if target is not None and target.kind == "function" and target.module and paths.callable_of(value) is None:
         fn = project.function(target.module, target.qualname)
         if fn is None:
             return []
