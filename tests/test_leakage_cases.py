@@ -813,6 +813,22 @@ VALID.update({
             log("start", stage="prod")
             return {"ok": True}
     """,
+    # red team 13, 40: every invocation passes the same keywords, so each slot is set again
+    # before it is read (as `CONTEXT.update(request_id=..., user=...)` written out is)
+    "context_fields_set_through_star_star_kwargs_on_every_path": """
+        CONTEXT = {}
+
+        def set_context(**fields):
+            CONTEXT.update(fields)
+
+        def log(msg):
+            print(msg, CONTEXT)
+
+        def handler(event, context):
+            set_context(request_id=context.aws_request_id, user=event.get("user"))
+            log("start")
+            return {"ok": True}
+    """,
     # request data goes to a named parameter, not to `**fields`
     "log_named_parameter_takes_the_request_data": """
         EXTRA = {"service": "orders"}

@@ -91,6 +91,10 @@ class Frame(_LifetimeFrame):
     returns_tainted: bool = False
     # parameters given a constant (``$key`` -> ``"user"``): a slot under such a key is that slot
     constants: Dict[str, str] = field(default_factory=dict)
+    # what the call put in the ``**kwargs`` parameter, when it is known: each keyword no
+    # other parameter takes, and whether its argument is request data (``log("m",
+    # user=event["user"])``: ``(("user", True),)``); None when unknown (``**fields`` passed on)
+    keywords: Optional[Tuple[Tuple[str, bool], ...]] = None
 
 
 __all__ = ["CLEAN", "CURRENT", "DECIDED", "ENVIRON", "NAMESPACE", "LeakInterpreter", "Read", "Write",
@@ -534,6 +538,13 @@ class LeakInterpreter(Interpreter):
         if method in MERGES:
             keys = [k for k in (slot_key(v) for n, v in e.consts if n == "#0:key") if k]
             names = [name for name, _ in e.kwargs]
+            if len(e.args) == 1 and not e.kwargs and not e.starred and frame.keywords is not None \
+                    and frame.fn is not None and frame.fn.double_star and e.args[0] == "$" + frame.fn.double_star:
+                # `EXTRA.update(fields)` of `def log(msg, **fields)`: the keywords the call passed,
+                # each slot set (and request data where its argument is)
+                for name, arg_tainted in frame.keywords:
+                    state = self.write(state, f"{place}[{name!r}]", arg_tainted, "set", e, frame)
+                return state
             if e.args and e.args[0] is None and not keys:
                 return self.write(state, place, tainted, "merged", e, frame)  # a display with unknown keys
             if e.args and e.args[0] is not None or e.starred:
@@ -757,14 +768,19 @@ class LeakInterpreter(Interpreter):
                              if self.taint.argument(arg, e.span, frame, frame.done) or (arg is None and unknown)}
         if e.starred and unknown:
             tainted |= {"$" + p for p in (fn.params[1:] if fn.takes_receiver else fn.params)}
-        if fn.double_star and any(name not in fn.params and self.taint.argument(arg, e.span, frame, frame.done)
-                                  for name, arg in e.kwargs):
+        keywords = None
+        if fn.double_star:
             # `log("start", user=event["userId"])` into `def log(msg, **fields)`: `fields` holds it
-            tainted.add("$" + fn.double_star)
+            keywords = tuple((name, self.taint.argument(arg, e.span, frame, frame.done))
+                             for name, arg in e.kwargs if name not in fn.params)
+            if any(t for _, t in keywords):
+                tainted.add("$" + fn.double_star)
+            if e.starred:  # (`**other` or `*args` passed on: which keywords, not known)
+                keywords = None
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
                        on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed,
-                       constants=constant_arguments(fn, e, frame.constants))
+                       constants=constant_arguments(fn, e, frame.constants), keywords=keywords)
         fall, returns = self.block(fn.body, state, callee)
         if callee.returns_tainted and e.path:
             canon = self.project.canonical(e.path, frame.env)
