@@ -1887,6 +1887,82 @@ VALID = {
 }
 
 
+# a membership guard on a tuple of values (red team 13, 67): the same every invocation
+# when each item is, so the guarded append adds once
+INVALID.update({
+    "tuple_membership_guard_with_request_data": """
+        SUBS = []
+
+        def register(name, fn):
+            if (name, fn) not in SUBS:
+                SUBS.append((name, fn))  # expect: LAM201
+
+        def on_event(payload):
+            return payload
+
+        def handler(event, context):
+            register(event["topic"], on_event)
+    """,
+})
+
+VALID.update({
+    "tuple_membership_guard_with_constants": """
+        SUBS = []
+
+        def register(name, fn):
+            if (name, fn) not in SUBS:
+                SUBS.append((name, fn))
+
+        def on_payment(payload):
+            return payload
+
+        def handler(event, context):
+            register("payment", on_payment)
+            return [fn(event) for n, fn in SUBS if n == "payment"]
+    """,
+    # red team 13, 67 and 32: a subscription or route registered by the handler, through
+    # the closure a classmethod returns, given constants
+    "idempotent_subscription_through_a_classmethod_s_closure": """
+        class EventBus:
+            _subscribers = []
+
+            @classmethod
+            def on(cls, name):
+                def register(fn):
+                    if (name, fn) not in cls._subscribers:
+                        cls._subscribers.append((name, fn))
+                    return fn
+
+                return register
+
+        def log_payment(payload):
+            return payload
+
+        def handler(event, context):
+            EventBus.on("payment")(log_payment)
+    """,
+    "route_under_a_constant_path_through_a_classmethod_s_closure": """
+        class Router:
+            routes = {}
+
+            @classmethod
+            def route(cls, path):
+                def register(fn):
+                    cls.routes[path] = fn
+                    return fn
+
+                return register
+
+        def handler(event, context):
+            @Router.route("/health")
+            def health(evt):
+                return {"statusCode": 200}
+
+            return Router.routes[event.get("rawPath", "/health")](event)
+    """,
+})
+
+
 def _files(case):
     return case if isinstance(case, dict) else {"app.py": case}
 

@@ -34,7 +34,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from lambdalint.index import paths
 from lambdalint.index.span import within
-from lambdalint.index.facts import Decorator, Event, Function, Span
+from lambdalint.index.facts import CONST, MADE, Decorator, Event, Function, Span
 from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
 from lambdalint.graph.link import SELF_OF_METHOD, Project, Target, iter_events
 
@@ -425,20 +425,30 @@ def _is_classmethod(fn: Function) -> bool:
     return fn.name == "__new__" or any(d.path == "builtins.classmethod" for d in fn.decorators)
 
 
-def _enclosing_receiver(project: Project, fn: Function, target: Target,
-                        bound: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
-    """For the closure a method's call made (``EventBus.on("x")(fn)`` runs the
-    ``register`` that ``on`` returns, as ``Project.target`` says), what the method's
-    receiver was, where the closure reads it (``cls._subscribers``): the object the
-    method was called on. Its other parameters are not known."""
+def _enclosing_parameters(project: Project, fn: Function, target: Target, bound: Dict[str, Optional[str]],
+                          e: Optional[Event]) -> Dict[str, Optional[str]]:
+    """For the closure a call made and the code then calls (``EventBus.on("x")(fn)``
+    runs the ``register`` that ``on`` returns, as ``Project.target`` says), what the
+    enclosing function's parameters it reads were: the object a method was called on
+    (``cls._subscribers``), and a constant where that call passed one (``"x"``: the
+    index keeps which, ``MADE``). The others are not known."""
     if not fn.free_params or not target.path.endswith("()") or not target.module:
         return {}
     outer = project.function(target.module, fn.qualname.rsplit(".", 1)[0])
-    if outer is None or not outer.takes_receiver or outer.params[0] not in fn.free_params \
-            or "$" + outer.params[0] in bound:
+    if outer is None:
         return {}
-    receiver = receiver_of(outer, target.path[:-2])
-    return {receiver[0]: receiver[1]} if receiver is not None and receiver[1] is not None else {}
+    out: Dict[str, Optional[str]] = {}
+    params = list(outer.params)
+    if outer.takes_receiver:
+        receiver = receiver_of(outer, target.path[:-2])
+        if receiver is not None and receiver[1] is not None:
+            out[receiver[0]] = receiver[1]
+        params = params[1:]
+    made = {name[len(MADE):] for name, _ in (e.consts if e is not None else ()) if name.startswith(MADE)}
+    for i, p in enumerate(params):
+        if p in fn.free_params and (f"#{i}" in made or p in made) and p != outer.star:
+            out["$" + p] = CONST
+    return {k: v for k, v in out.items() if k not in bound}
 
 
 def run_in_place(project: Project, fn: Function, target: Target, e: Optional[Event], stack: Tuple[Tuple[str, str], ...],
@@ -466,7 +476,7 @@ def run_in_place(project: Project, fn: Function, target: Target, e: Optional[Eve
             fn = replace(fn, class_name=None)
         out = bind(fn, target)
         out.update(passed or {})
-        out.update(_enclosing_receiver(project, fn, target, out))
+        out.update(_enclosing_parameters(project, fn, target, out, e))
         return fn, target, out
     inner = Target("function", f"{w.module}.{w.qualname}", w.module, w.qualname)
     if fn.takes_receiver:

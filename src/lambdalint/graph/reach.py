@@ -26,12 +26,11 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function
+from lambdalint.index.facts import CONST, Event, Function  # noqa: F401 - CONST re-exported
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target
 from lambdalint.graph.objects import decorator_wrappers, run_in_place, wrapper_env
 
-CONST = "<const>"
 FORMATTED = "<fmt:"  # the index's value of a string built from parts: "<fmt:app:STAGE,%name>"
 
 # Library calls that keep a function for later (exit, signals, finalisers): a

@@ -9,7 +9,7 @@ from lambdalint.index import syntax as cst
 from lambdalint.index.rebound import assigned_attributes
 from lambdalint.index.string_forms import format_items, format_template, string_parts, string_value
 
-from lambdalint.index.facts import Event
+from lambdalint.index.facts import MADE, Event
 from lambdalint.index.literals import (CONST_NODES, const_items, const_positionals, target_names, element_of,
                                       const_kwargs, is_const, key_text)
 from lambdalint.index.scope import PARAM
@@ -99,6 +99,8 @@ class Expressions:
             comp = node.comparisons[0]
             if isinstance(comp.operator, (cst.In, cst.NotIn)):
                 element = "<const>" if is_const(node.left) else self.subject_path(node.left, slots=False)
+                if element is None and isinstance(node.left, cst.Tuple):
+                    element = self.tuple_parts(node.left)
                 container = "<const>" if const_items(comp.comparator) else self.subject_path(comp.comparator, slots=False)
                 if element is not None and container is not None:
                     fact = [(element, container)]
@@ -111,6 +113,22 @@ class Expressions:
                     fact = [(element, "<const>")]
                     return (fact, []) if isinstance(comp.operator, cst.Equal) else ([], fact)
         return [], []
+
+    def tuple_parts(self, node: cst.Tuple) -> Optional[str]:
+        """A tuple display of constants and paths (``(name, fn) not in SUBS``) as a value
+        built from parts, as a formatted string is (``"<fmt:$name,$fn>"``): the same
+        on every invocation when they all are. None when an item is neither."""
+        parts = []
+        for el in node.elements:
+            if isinstance(el, cst.StarredElement):
+                return None
+            part = "<const>" if is_const(el.value) else self.subject_path(el.value, slots=False)
+            if part is None or "," in part:
+                return None
+            parts.append(part)
+        if not parts:
+            return None
+        return "<const>" if all(p == "<const>" for p in parts) else f"<fmt:{','.join(parts)}>"
 
     def constant_tmp_text(self, node: cst.BaseExpression) -> Optional[str]:
         """The text of a constant path under /tmp: ``"/tmp/work"``, ``Path("/tmp")``,
@@ -405,6 +423,12 @@ class Expressions:
         if func in _PATH_JOINERS:
             self.tmp_join(node)
         consts = const_kwargs(node.args) + const_positionals(node.args) + self.argv(node, func)
+        if isinstance(node.func, cst.Call):
+            # `EventBus.on("x")(fn)` calls what `on("x")` made: which of that call's
+            # arguments are constants (``MADE + "#0"``, ``MADE + "name"``), for the
+            # closure it returned, which reads them
+            consts += tuple((MADE + name, text) for name, text in
+                            const_kwargs(node.func.args) + const_positionals(node.func.args))
         self.emit(Event("call", self.span(node), path=func, args=tuple(args), kwargs=tuple(kwargs),
                         consts=consts, awaited=awaited, stmt=stmt,
                         opaque=self.unresolved != unresolved_before, starred=tuple(starred)))

@@ -20,6 +20,14 @@ from lambdalint.index.jsonform import from_json, to_json  # noqa: F401 - also im
 from lambdalint.index.span import Span
 
 
+# The value of an argument (or a bound parameter) that is a constant: a literal.
+CONST = "<const>"
+
+# The prefix of a call event's ``consts`` that say which arguments of the call that made
+# what it calls were constants (``f("x")(fn)``: ``("<made>#0", '"x"')``).
+MADE = "<made>"
+
+
 @dataclass(frozen=True)
 class Event:
     """One thing that happens in a function body, in execution order.

@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from lambdalint.index import syntax as cst
 
-from lambdalint.index.facts import ClassInfo, Decorator, Event, Function, Span, body_summary
+from lambdalint.index.facts import MADE, ClassInfo, Decorator, Event, Function, Span, body_summary
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.cells import free_locals
 from lambdalint.index.expressions import Expressions
@@ -17,7 +17,7 @@ from lambdalint.index.paths import redefined_key
 from lambdalint.index.lambdas import module_lambda
 from lambdalint.index.shapes import alternative, method_decorator, root_name
 from lambdalint.index.literals import (
-    NO_SPAN, choice_of_constants, const_items, is_const, literal_consts, element_of, element_consts, param_names, optional_param_names, const_kwargs, dotted_name, name_of,
+    NO_SPAN, choice_of_constants, const_items, is_const, literal_consts, element_of, element_consts, param_names, optional_param_names, const_kwargs, const_positionals, dotted_name, name_of,
     key_text, slice_emptied, text_kind, unpack_slots, viewed_call,
 )
 
@@ -689,7 +689,11 @@ class Walker(ModuleContainers, Expressions):
             for d in reversed(node.decorators):
                 made = self.value(d.decorator)
                 if made is not None and made[:1] != "<":
-                    self.emit(Event("call", self.span(d.decorator), path=made, args=(held,), consts=(("decorates", name),)))
+                    consts: Tuple[Tuple[str, str], ...] = (("decorates", name),)
+                    if isinstance(d.decorator, cst.Call):  # (`@EventBus.on("x")`: which arguments are constants)
+                        consts += tuple((MADE + k, text) for k, text in
+                                        const_kwargs(d.decorator.args) + const_positionals(d.decorator.args))
+                    self.emit(Event("call", self.span(d.decorator), path=made, args=(held,), consts=consts))
                     held = made + "()"
 
     def stmt_class(self, node: cst.ClassDef) -> None:
