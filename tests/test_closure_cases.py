@@ -844,6 +844,49 @@ VALID.update({
 })
 
 
+DISPATCHER = """
+    class Dispatcher:
+        def __init__(self):
+            self.listeners = []
+
+        def listen(self, topic):
+            def add(callback):
+                self.listeners.append((topic, callback))%s
+                return callback
+
+            return add
+
+        def send(self, topic, payload):
+            return [cb(payload) for t, cb in self.listeners if t == topic]
+
+    DISPATCHER = Dispatcher()
+"""
+
+# red team 13, 10 and 49: the closure a method of a module-level instance returns, with
+# `self` that instance
+INVALID.update({
+    "a_listener_registered_per_invocation_through_an_instance_s_closure": DISPATCHER % "  # expect: LAM201" + """
+    def handler(event, context):
+        @DISPATCHER.listen("order.created")
+        def notify(payload):
+            return payload["id"]
+
+        return DISPATCHER.send("order.created", event)
+    """,
+})
+
+VALID.update({
+    "a_listener_registered_at_import_through_an_instance_s_closure": DISPATCHER % "" + """
+    @DISPATCHER.listen("order.created")
+    def notify(payload):
+        return payload["id"]
+
+    def handler(event, context):
+        return DISPATCHER.send("order.created", event)
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

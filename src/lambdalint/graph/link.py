@@ -311,6 +311,10 @@ class Project(MemoisedFactories, InstanceAttributes):
             returned = self.returns(obj.module, obj.qualname)
             if returned is not None:
                 return self.target(paths.join(returned, rest), None, depth + 1)
+            fn = self.function(obj.module, obj.qualname) if not rest else None
+            nested = returned_nested(obj.module, fn) if fn is not None else None
+            if nested is not None:  # `DISPATCHER.listen("x")`: the closure the method's call makes
+                return Target("function", paths.join(obj.path, ["()"]), obj.module, nested)
         return None
 
     def _member(self, inst: Target, rest: List[str], depth: int) -> Optional[Target]:
