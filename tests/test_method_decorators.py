@@ -184,6 +184,103 @@ VALID.update({
 })
 
 
+# `@staticmethod` or `@classmethod` outermost, over a project decorator (red team 13, 16)
+INVALID.update({
+    "a_memoize_decorator_under_staticmethod": """
+    def memo(fn):
+        results = {}
+
+        def cached(*args):
+            if args not in results:
+                results[args] = fn(*args)  # expect: LAM201
+            return results[args]
+
+        return cached
+
+    class Fx:
+        @staticmethod
+        @memo
+        def rate(base, quote):
+            return 1.0 if base == quote else 1.1
+
+    def handler(event, context):
+        return Fx.rate(event["base"], event["quote"])
+    """,
+    "a_memoize_decorator_under_classmethod": METHOD_MEMOIZE + """
+    class Users:
+        @classmethod
+        @memoize
+        def get(cls, user_id):
+            return {"id": user_id}
+
+    def handler(event, context):
+        return Users.get(event["userId"])
+    """,
+})
+
+# a decorator factory that is a method (red team 13, 53, 57 and 61): what the wrapper reads
+# of the factory's call, the object (or class) it was called on, and its arguments
+SESSION = """
+    import sqlite3
+
+    class Database:
+        def __init__(self, path):
+            self.conn = sqlite3.connect(path)
+
+        def session(self):
+            def decorator(fn):
+                def wrapper(*args):
+                    try:
+                        return fn(self.conn, *args)
+                    finally:
+                        self.conn.%s
+
+                return wrapper
+
+            return decorator
+
+    db = Database(":memory:")
+
+    @db.session()
+    def count_items(conn, sku):
+        return conn.execute("select count(*) from items where sku = ?", (sku,)).fetchone()
+
+    def handler(event, context):
+        return count_items(event["sku"])
+"""
+
+INVALID.update({
+    "a_method_decorator_factory_closes_its_object_s_connection": SESSION % "close()  # expect: LAM101",
+    "a_staticmethod_decorator_factory_s_cache": """
+    class Cache:
+        @staticmethod
+        def memo(ttl):
+            def deco(fn):
+                store = {}
+
+                def wrapper(key):
+                    if key not in store:
+                        store[key] = fn(key)  # expect: LAM201
+                    return store[key]
+
+                return wrapper
+
+            return deco
+
+    @Cache.memo(ttl=60)
+    def price(sku):
+        return {"sku": sku}
+
+    def handler(event, context):
+        return price(event["sku"])
+    """,
+})
+
+VALID.update({
+    "a_method_decorator_factory_commits_its_object_s_connection": SESSION % "commit()",
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

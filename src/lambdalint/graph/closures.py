@@ -176,10 +176,10 @@ class ClosureCells:
             if maker is not None:
                 makers[(module, owner)] = maker
         # whether each owner (or, for a decorator a factory returns, the factory) runs only at import
-        self.ask_at_import({(module, owner.split(".", 1)[0]) for module, owner in makers})
+        self.ask_at_import({(module, _factory_of(owner)) for module, owner in makers})
         found: Dict[Tuple[str, str], Dict[str, str]] = {}
         for (module, owner), maker in makers.items():
-            outer = owner.split(".", 1)[0]
+            outer = _factory_of(owner)
             if not (self.runs_at_import(module, outer) if owner == outer else self._applied_only.get((module, outer))):
                 continue
             nested = by_owner[(module, owner)]
@@ -231,20 +231,23 @@ class ClosureCells:
 
     def _maker(self, module: str, owner: str) -> Optional[Function]:
         """``owner`` of ``module`` when its cells may be module state: a module-level
-        function, or the nested function a module-level one returns (a decorator
-        factory's decorator); neither a method nor a coroutine function, nor one that
-        hangs something on the closures it makes."""
-        functions = self.project.modules[module].functions
-        maker = functions.get(owner)
+        function, or the nested function that a module-level function or a method of a
+        module-level class returns (a decorator factory's decorator: ``@ttl_cache(60)``,
+        ``@Cache.memo(ttl=60)``); neither a method itself nor a coroutine function, nor
+        one that hangs something on the closures it makes."""
+        facts = self.project.modules[module]
+        maker = facts.functions.get(owner)
         if maker is None or maker.class_name is not None or maker.is_async or _exposes_closures(module, maker):
             return None
-        if owner.count(".") == 1:
-            factory = functions.get(owner.split(".", 1)[0])
-            if factory is None or factory.class_name is not None or factory.is_async \
-                    or returned_nested(module, factory) != owner:
-                return None
-        elif "." in owner:
+        factory_name = _factory_of(owner)
+        if factory_name == owner:
+            return maker if "." not in owner else None
+        factory = facts.functions.get(factory_name)
+        if factory is None or factory.is_async or returned_nested(module, factory) != owner:
             return None
+        if "." in factory_name and not (factory.class_name == factory_name.rsplit(".", 1)[0]
+                                        and factory.class_name in facts.classes and "." not in factory.class_name):
+            return None  # (a factory nested deeper than a module-level class's method)
         return maker
 
     def _find_objects(self) -> Dict[str, Tuple[str, str]]:
@@ -476,6 +479,13 @@ def _same_object(project: "Project", maker: Function, name: str, passed: list) -
             return None
         found.add(canon)
     return found.pop() if len(found) == 1 else None
+
+
+def _factory_of(owner: str) -> str:
+    """The function whose running decides whether ``owner``'s cells are module state:
+    ``owner`` itself when it is a module-level function, else the function that returns
+    it (``ttl_cache`` for ``ttl_cache.decorator``, ``Cache.memo`` for ``Cache.memo.deco``)."""
+    return owner if "." not in owner else owner.rsplit(".", 1)[0]
 
 
 def _owner(functions: Dict[str, Function], qualname: str, name: str, bound: Dict[str, Set[str]]) -> Optional[str]:

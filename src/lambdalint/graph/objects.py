@@ -278,6 +278,9 @@ class Wrapper:
     # whether the wrapper calls the decorated function itself (``fn(*args)``), where its
     # facts say; one that only hands it on (``Thread(target=fn)``) runs it somewhere unknown
     calls: bool = True
+    # what a decorator factory's call gave the parameters of the factory the wrapper reads
+    # (``@db.session()``: ``$self`` is ``app:db``; ``@memo(ttl=60)``: ``$ttl`` a constant)
+    factory: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def key(self) -> Tuple[str, str]:
@@ -285,8 +288,9 @@ class Wrapper:
 
     @property
     def closure(self) -> Dict[str, Optional[str]]:
-        """What the wrapper reads from the decorator: its parameter, bound to the decorated function."""
-        return {self.param: self.decorated}
+        """What the wrapper reads from the decorator: its parameter, bound to the decorated
+        function, and what the factory's call gave the factory's parameters."""
+        return {**dict(self.factory), self.param: self.decorated}
 
 
 def decorator_wrappers(project: Project, module: str, fn: Function, calling: bool = True,
@@ -300,15 +304,20 @@ def decorator_wrappers(project: Project, module: str, fn: Function, calling: boo
     and each of its decorators is a project one (``@property``, ``@classmethod`` and
     the like change what the attribute is). ``calling``: only the wrappers that call
     the decorated function themselves (``Wrapper.calls``)."""
-    if not fn.decorators or (fn.class_name is not None and not (methods and fn.takes_receiver)):
+    if not fn.decorators or (fn.class_name is not None and not methods):
         return ()
     key = (module, fn.qualname)
     found = project.wrappers.get(key)
     if found is None:
         found = project.wrappers[key] = tuple(w for w in (_wrapper(project, module, fn, d) for d in fn.decorators)
                                               if w is not None)
-    if fn.class_name is not None and len(found) != len(fn.decorators):
-        return ()
+    if fn.class_name is not None:
+        # (`@staticmethod` or `@classmethod` outermost, over project decorators only: the
+        # class holds the wrapper, called without the object or with the class)
+        outer = fn.decorators[0].path or ""
+        kind = 1 if outer in ("builtins.staticmethod", "builtins.classmethod") else 0
+        if len(found) != len(fn.decorators) - kind:
+            return ()
     return tuple(w for w in found if w.calls) if calling else found
 
 
@@ -331,8 +340,37 @@ def _wrapper(project: Project, module: str, fn: Function, d: Decorator) -> Optio
     if wrapper is None or made[0] != maker[0] or not made[1].startswith(maker[1] + ".") \
             or made == (module, fn.qualname):  # type: ignore[index]
         return None  # not a nested wrapper
+    factory = _factory_arguments(project, t, d, wrapper) if d.called else ()
     return Wrapper(made[0], made[1], "$" + param, f"{module}.{fn.qualname}", d.span,  # type: ignore[index]
-                   param in wrapper.free_calls)
+                   param in wrapper.free_calls, factory)
+
+
+def _factory_arguments(project: Project, t: Target, d: Decorator, wrapper: Function) -> Tuple[Tuple[str, str], ...]:
+    """What ``@factory(...)`` gave the factory's parameters that the wrapper reads: the
+    object a method factory was called on (``@db.session()``), a module-level object
+    (``@closing(DB)``) and a constant (``@ttl_cache(60)``), each where the decorator
+    passes it; the decorator's own arguments are paths as the index wrote them."""
+    factory = project.function(t.module, t.qualname)
+    if factory is None or not wrapper.free_params:
+        return ()
+    out: Dict[str, str] = {}
+    params = list(factory.params)
+    if factory.takes_receiver:
+        receiver = receiver_of(factory, d.path or "")
+        if receiver is not None and receiver[1] is not None:
+            out[receiver[0]] = receiver[1]
+        params = params[1:]
+    star = params.index(factory.star) if factory.star in params else len(params)
+    given = dict(zip(params[:star], d.args))
+    given.update((name, value) for name, value in d.kwargs if name in params)
+    for name, value in given.items():
+        if value == CONST:
+            out["$" + name] = CONST
+        elif value and value[:1] not in "$%<":
+            canon = project.canonical(value)
+            if canon is not None and paths.is_global(canon):
+                out["$" + name] = canon
+    return tuple((k, v) for k, v in out.items() if k[1:] in wrapper.free_params)
 
 
 def _middleware(project: Project, module: str, qualname: str, decorated_module: str, decorated: Function,
