@@ -306,6 +306,19 @@ class Project(MemoisedFactories, InstanceAttributes):
                 return Target("function", canon, mod, f"{qual}.{segs[0]}") if len(segs) == 1 else None
         return Target("external", canon)
 
+    def call_target(self, path: Optional[str], env: Optional[Dict[str, Optional[str]]] = None) -> Optional[Target]:
+        """What a call of ``path`` runs: ``target``, except that calling a module-level
+        instance of a project class runs its ``__call__`` (``render = Memo(_render)``, then
+        ``render(order_id)``), as the method of that object."""
+        found = self.target(path, env)
+        if found is None or found.kind != "global" or paths.split(found.path)[1]:
+            return found
+        cls = self.instance_class(found.path)
+        method = self.method_of(cls, "__call__") if cls is not None else None
+        if method is None:
+            return found
+        return Target("function", paths.join(found.path, ["__call__"]), method[0], method[1])
+
     def _after_call(self, obj: Optional[Target], rest: List[str], depth: int) -> Optional[Target]:
         if obj is not None and obj.kind == "function" and obj.module:
             returned = self.returns(obj.module, obj.qualname)

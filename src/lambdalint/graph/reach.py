@@ -150,7 +150,7 @@ class _Walk:
                 self.assign(e, frame)
                 yield Step(e, frame, guards, in_loop, in_finally)
             elif kind == "call":
-                target = self.project.target(e.path, _paths_only(frame.env)) if e.path else None
+                target = self.project.call_target(e.path, _paths_only(frame.env)) if e.path else None
                 yield Step(e, frame, guards, in_loop, in_finally, target)
                 yield from self.call(e, target, frame, guards, in_loop, in_finally)
             elif kind == "if":

@@ -86,7 +86,7 @@ def callees(project, e: Event, env: Dict[str, Optional[str]], handed: bool,
     pool), which run during the call with unknown arguments, maybe not at all.
     ``target``: what the call's path denotes, when the caller has it already."""
     if target is False:  # not resolved by the caller yet
-        target = project.target(e.path, env) if e.path else None
+        target = project.call_target(e.path, env) if e.path else None
     if target is not None and target.kind in ("function", "class") and target.module:
         return [(target, True)]
     if not handed or (target is not None and target.kind != "external") or \

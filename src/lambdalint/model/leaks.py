@@ -483,7 +483,7 @@ class LeakInterpreter(Interpreter):
 
     def call(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
         canon = self.project.canonical(e.path, frame.env) if e.path else None
-        target = self.project.target(e.path, frame.env) if e.path else None
+        target = self.project.call_target(e.path, frame.env) if e.path else None
         if target is not None and target.kind in ("function", "class") and target.module:
             return self.enter(target, canon, e, state, frame)
         routes = self.routes_of(canon)

@@ -380,7 +380,7 @@ class Interpreter(Walker):
         if t is not None and rest and rest[0] not in t.kind.probes and "()" not in rest:
             self.used(t, state, frame, e.span, paths.display(t.path) + "." + rest[0])
             return state
-        target = self.project.target(e.path, frame.env) if e.path else None
+        target = self.project.call_target(e.path, frame.env) if e.path else None
         if target is not None and target.kind == "function" and target.module:
             fn = self.project.function(target.module, target.qualname)
             if fn is not None and self.is_generator(fn):

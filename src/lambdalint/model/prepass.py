@@ -82,7 +82,7 @@ class ShapePrepass:
                     # `app.resolve(event, context)`: the router runs one of its routes
                     callees.extend(resolved_routes(self.project, self.project.canonical(e.path)))
                 elif e.path[:1] not in "$%" and not segs:
-                    target = self.project.target(partial_function(self.project, e.path) or e.path)
+                    target = self.project.call_target(partial_function(self.project, e.path) or e.path)
                     if target is not None and target.kind in ("function", "class") and target.module:
                         qual = target.qualname if target.kind == "function" else f"{target.qualname}.__init__"
                         callees.append((target.module, qual))

@@ -1,0 +1,91 @@
+"""Calling a module-level instance of a project class runs its ``__call__``, as a method
+of that object (``Project.call_target``): ``render = Memo(_render)``, then
+``render(order_id)`` in the handler (red team 13, 51). Inline cases in the manner of
+Fixit's VALID/INVALID: each INVALID case marks every expected diagnostic with
+``# expect: LAMxxx``; each VALID case must produce nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Dict
+
+import pytest
+
+from helpers import expected_markers, found, write_project
+from lambdalint.project.config import Settings
+from lambdalint.run import run_check
+
+
+def lint(root, files: Dict[str, str]):
+    write_project(root, files)
+    result = run_check([str(root)], Settings())
+    assert not result.internal_errors, result.internal_errors
+    return result.diagnostics
+
+
+MEMO = """
+    class Memo:
+        def __init__(self, func):
+            self.func = func
+            self.cache = {}
+
+        def __call__(self, *args):%s
+            if args not in self.cache:
+                self.cache[args] = self.func(*args)%s
+            return self.cache[args]
+
+    def _render(order_id):
+        return f"<invoice {order_id}/>"
+
+    render = Memo(_render)
+"""
+
+INVALID = {
+    "a_memoising_instance_called_with_request_data": MEMO % ("", "  # expect: LAM201") + """
+    def handler(event, context):
+        return {"html": render(event["orderId"])}
+    """,
+    "an_instance_whose_call_closes_the_module_connection": """
+    import sqlite3
+
+    DB = sqlite3.connect(":memory:")
+
+    class Query:
+        def __init__(self, sql):
+            self.sql = sql
+
+        def __call__(self, *params):
+            try:
+                return DB.execute(self.sql, params).fetchall()
+            finally:
+                DB.close()  # expect: LAM101
+
+    count_orders = Query("select count(*) from orders where day = ?")
+
+    def handler(event, context):
+        return count_orders(event["day"])
+    """,
+}
+
+VALID = {
+    "a_memoising_instance_that_evicts_before_it_adds": MEMO % (
+        "\n            if len(self.cache) >= 128:\n                self.cache.clear()", "") + """
+    def handler(event, context):
+        return {"html": render(event["orderId"])}
+    """,
+    "a_memoising_instance_called_with_a_constant": MEMO % ("", "") + """
+    def handler(event, context):
+        return {"html": render("header")}
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid(tmp_path, name):
+    diagnostics = lint(tmp_path, {"app.py": INVALID[name]})
+    assert found(diagnostics) == expected_markers(tmp_path), [d.message for d in diagnostics]
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid(tmp_path, name):
+    assert lint(tmp_path, {"app.py": VALID[name]}) == []
