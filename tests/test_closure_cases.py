@@ -887,6 +887,82 @@ VALID.update({
 })
 
 
+STACKED = """
+    import time
+
+    def timed(fn):
+        durations = []
+
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                durations.append(time.perf_counter() - t0)%s
+
+        return wrapper
+
+    def memoize(fn):
+        cache = {}
+
+        def wrapper(*args):
+            if args not in cache:
+                cache[args] = fn(*args)%s
+            return cache[args]
+
+        return wrapper
+
+    @timed
+    @memoize
+    def thumbnail_url(image_id, size):
+        return f"https://cdn.example.com/{image_id}/{size}.jpg"
+"""
+
+KWARGS_MEMO = """
+    def memoize(fn):
+        cache = {}
+
+        def wrapper(**kwargs):
+            key = tuple(sorted(kwargs.items()))
+            if key not in cache:
+                cache[key] = fn(**kwargs)%s
+            return cache[key]
+
+        return wrapper
+
+    @memoize
+    def lookup(user_id=None):
+        return {"id": user_id}
+"""
+
+# what a wrapper passes on as it came (`fn(*args, **kwargs)`) is what its caller gave it:
+# the next wrapper in sees the request data (red team 13, 66); and `**kwargs` holds the
+# keyword arguments no other parameter takes
+INVALID.update({
+    "a_memoiser_under_another_decorator": STACKED % ("  # expect: LAM201", "  # expect: LAM201") + """
+    def handler(event, context):
+        return {"url": thumbnail_url(event["imageId"], event.get("size", "m"))}
+    """,
+    "a_memoiser_keyed_by_its_keyword_arguments": KWARGS_MEMO % "  # expect: LAM201" + """
+    def handler(event, context):
+        return lookup(user_id=event["id"])
+    """,
+})
+
+VALID.update({
+    # (the timings are bounded here: the case is the memoiser's constant key)
+    "a_memoiser_under_another_decorator_called_with_constants": STACKED % (
+        "\n                if len(durations) > 100:\n                    durations.clear()", "") + """
+    def handler(event, context):
+        return {"url": thumbnail_url("logo", "m")}
+    """,
+    "a_memoiser_keyed_by_constant_keyword_arguments": KWARGS_MEMO % "" + """
+    def handler(event, context):
+        return lookup(user_id="admin")
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

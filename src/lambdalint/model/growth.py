@@ -63,7 +63,7 @@ from lambdalint.model.growth_guards import (exit_guards_after, expires, flag_gua
                                            memoised_once)
 from lambdalint.model.lifetimes import IF_FALSE, IF_TRUE, LOOP, Frame, Interpreter, State, Step, join, with_status
 from lambdalint.model.walk import Walker
-from lambdalint.model.stable_values import READS_KEPT, built_from_stable
+from lambdalint.model.stable_values import READS_KEPT, built_from_stable, pure_call
 from lambdalint.model.work.spawned import spawned_callback
 
 MADE = ("made", -1)
@@ -705,7 +705,9 @@ class GrowthInterpreter(Interpreter):
             choices = ("choices", "const") in e.consts
             frame.env[target] = CONST if choices else \
                 (CONST if built_from_stable(self.project, e, self.recent_reads, frame.env) else None) if e.value is None \
-                else CONST if e.value in ("<const>", "None") else resolve(self.project, e.value, frame.env)
+                else CONST if e.value in ("<const>", "None") else \
+                CONST if pure_call(e.value) and built_from_stable(self.project, e, self.recent_reads, frame.env) else \
+                resolve(self.project, e.value, frame.env)
             return state
         if target[:1] == "%":
             return state
@@ -777,6 +779,16 @@ class GrowthInterpreter(Interpreter):
         for name, arg in e.kwargs:
             if name in fn.params:
                 env["$" + name] = resolve(self.project, arg, caller) if arg else (CONST if name in consts else None)
+            elif fn.double_star and not (is_stable(self.project, resolve(self.project, arg, caller)) if arg
+                                         else name in consts):
+                env["$" + fn.double_star] = None  # (`**kwargs` holds what differs)
+        if any(not is_stable(self.project, resolve(self.project, s, caller) if s else None) for s in e.starred):
+            # `fn(*args, **kwargs)` passing on what may differ (a wrapper's own `*args`, as the
+            # call of the wrapper filled it): every parameter the call does not name may hold it
+            named = {name for name, _ in e.kwargs} | set(positional[:len(e.args)])
+            for p in params:
+                if p not in named:
+                    env["$" + p] = None
         return env
 
     def narrowed_env(self, e: Event, frame: GrowthFrame) -> Dict[str, Optional[str]]:

@@ -35,12 +35,32 @@ def built_from_stable(project: Project, assign: Event, reads: Sequence[Event], e
         if x.kind == "use":
             if not is_stable(project, resolve(project, x.path, env)):
                 return False
-        elif x.path in _PURE or (x.path and resolve(project, x.path, env) == CONST):
+        elif _pure(project, x.path, env):
             # a pure builtin, or a method of a constant (`kwargs.items()` of a `**kwargs`
             # given nothing): the same whenever its arguments are
-            if x.starred or any(a is None or not is_stable(project, resolve(project, a, env)) for a in x.args) \
-                    or any(v is None or not is_stable(project, resolve(project, v, env)) for _, v in x.kwargs):
+            if x.starred or any(not _stable_part(project, a, env) for a in x.args) \
+                    or any(not _stable_part(project, v, env) for _, v in x.kwargs):
                 return False
         else:
             return False
     return True
+
+
+def pure_call(value: str) -> bool:
+    """Whether ``value`` is the result of a pure builtin's call (``builtins.tuple()``): a key
+    built so is checked as one the index gives no path (``built_from_stable``)."""
+    return value.endswith("()") and value[:-2] in _PURE
+
+
+def _pure(project: Project, path: Optional[str], env: Dict[str, Optional[str]]) -> bool:
+    return path in _PURE or (path is not None and resolve(project, path, env) == CONST)
+
+
+def _stable_part(project: Project, arg: Optional[str], env: Dict[str, Optional[str]]) -> bool:
+    """An argument of a pure call: stable, or the result of another pure call in the same
+    expression (`tuple(sorted(kwargs.items()))`), which is checked as a part of its own."""
+    if arg is None:
+        return False
+    if arg.endswith("()") and "(" not in arg[:-2] and _pure(project, arg[:-2], env):
+        return True
+    return is_stable(project, resolve(project, arg, env))
