@@ -1963,6 +1963,33 @@ VALID.update({
 })
 
 
+# `**kwargs` built from the keywords a call names has those keys, whatever their values
+# (the values are LAM501's business)
+VALID.update({
+    "star_star_kwargs_merged_under_the_keywords_the_call_names": """
+        EXTRA = {"service": "orders"}
+
+        def log(msg, **fields):
+            EXTRA.update(fields)
+
+        def handler(event, context):
+            log("start", user=event["userId"], stage="prod")
+    """,
+    "star_star_kwargs_given_a_mapping_built_from_constant_keys": """
+        EXTRA = {"service": "orders"}
+
+        def log(msg, **fields):
+            EXTRA.update(fields)
+
+        def handler(event, context):
+            fields = {}
+            if "user" in event:
+                fields["user"] = event["user"]
+            log("start", **fields)
+    """,
+})
+
+
 def _files(case):
     return case if isinstance(case, dict) else {"app.py": case}
 

@@ -67,6 +67,9 @@ from lambdalint.model.stable_values import READS_KEPT, built_from_stable, pure_c
 from lambdalint.model.work.spawned import spawned_callback
 
 MADE = ("made", -1)
+# what a ``**kwargs`` parameter holds when the call names its keywords and some argument
+# differs per invocation: its keys are constant, its values are not
+KEYWORDS = "<keywords>"
 NONE = ("none", -1)
 FILLED = ("filled", -1)
 GROWN = "grown"
@@ -432,6 +435,8 @@ class GrowthInterpreter(Interpreter):
         collection made, inside this statement, from keyword arguments and constants
         only, so its keys are the same on every invocation."""
         made = resolve(self.project, arg, frame.env)
+        if made == KEYWORDS:
+            return True  # `EXTRA.update(fields)` of `**fields`: the keywords the call named
         callee = paths.callable_of(made) if made else None
         if callee is None or not self.collection_kind(callee):
             return False
@@ -781,14 +786,17 @@ class GrowthInterpreter(Interpreter):
                 env["$" + name] = resolve(self.project, arg, caller) if arg else (CONST if name in consts else None)
             elif fn.double_star and not (is_stable(self.project, resolve(self.project, arg, caller)) if arg
                                          else name in consts):
-                env["$" + fn.double_star] = None  # (`**kwargs` holds what differs)
+                # `**kwargs` holds what differs, under the keywords the call names
+                env["$" + fn.double_star] = KEYWORDS
         if any(not is_stable(self.project, resolve(self.project, s, caller) if s else None) for s in e.starred):
             # `fn(*args, **kwargs)` passing on what may differ (a wrapper's own `*args`, as the
             # call of the wrapper filled it): every parameter the call does not name may hold it
             named = {name for name, _ in e.kwargs} | set(positional[:len(e.args)])
             for p in params:
                 if p not in named:
-                    env["$" + p] = None
+                    # (a `**kwargs` given `**fields`: its values may differ; its keys are taken
+                    # to be the same, as a mapping passed on is most often built from constants)
+                    env["$" + p] = KEYWORDS if p == fn.double_star else None
         return env
 
     def narrowed_env(self, e: Event, frame: GrowthFrame) -> Dict[str, Optional[str]]:

@@ -777,6 +777,8 @@ class LeakInterpreter(Interpreter):
                 tainted.add("$" + fn.double_star)
             if e.starred:  # (`**other` or `*args` passed on: which keywords, not known)
                 keywords = None
+                if any(s is not None and self.taint.argument(s, e.span, frame, frame.done) for s in e.starred):
+                    tainted.add("$" + fn.double_star)  # (`log("start", **fields)`, fields from the event)
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
         callee = Frame(target.module, env, frame.chain + (label,), frame.stack + ((target.module, fn.qualname),),
                        on_yield, fn=fn, tainted=tainted, guards=frame.guards, conds=frame.conds, keyed=frame.keyed,
