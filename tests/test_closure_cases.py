@@ -963,6 +963,45 @@ VALID.update({
 })
 
 
+REQUEST_CACHE = """
+    def request_cache():
+        store = {}
+
+        def get_or_load(key, loader):
+            if key not in store:
+                store[key] = loader(key)%s
+            return store[key]
+
+        def reset():
+            store.clear()
+
+        return get_or_load, reset
+
+    cached_load, reset_cache = request_cache()
+
+    def load_item(item_id):
+        return {"id": item_id}
+"""
+
+# closures a factory returns in a tuple, unpacked into module-level names (red team 13, 18 and 24)
+INVALID.update({
+    "closures_unpacked_from_a_factory_s_tuple_grow_their_cell": REQUEST_CACHE % "  # expect: LAM201" + """
+    def handler(event, context):
+        return {"items": [cached_load(i, load_item) for i in event["ids"]]}
+    """,
+})
+
+VALID.update({
+    "closures_unpacked_from_a_factory_s_tuple_reset_in_finally": REQUEST_CACHE % "" + """
+    def handler(event, context):
+        try:
+            return {"items": [cached_load(i, load_item) for i in event["ids"]]}
+        finally:
+            reset_cache()
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

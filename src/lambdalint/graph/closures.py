@@ -258,24 +258,25 @@ class ClosureCells:
         # function with nested ones (most modules bind a few calls' results: `logger =
         # logging.getLogger(...)`), then those that return a nested function of their own
         outers = {q.split(".", 1)[0] for facts in project.modules.values() for q in facts.functions if q.count(".") == 1}
-        calls: List[Tuple[str, str, str]] = []  # (module, name, callee)
+        calls: List[Tuple[str, str, str, Optional[str]]] = []  # (module, name, callee, "i/n" of an unpacking)
         for module, facts in project.modules.items():
             body = facts.functions.get("<module>")
             for e in iter_events(body.body) if body is not None else ():
                 callee = paths.callable_of(e.value) if e.kind == "assign" and e.value else None
                 if callee is not None and "(" not in callee and callee.rsplit(".", 1)[-1] in outers \
                         and paths.is_global(e.path) and not paths.split(e.path)[1]:
-                    calls.append((module, e.path, callee))  # type: ignore[arg-type]
+                    calls.append((module, e.path, callee, dict(e.consts).get("unpack")))  # type: ignore[arg-type]
         made: List[Tuple[str, Tuple[str, str, str]]] = []  # (the name, (module, maker, the nested function))
-        for module, name, callee in calls:
+        for module, name, callee, unpack in calls:
             canon = project.canonical(callee)
             found = project.split_dotted(canon) if canon and ":" not in canon else None
             if found is None or len(found[1]) != 1:
                 continue
             maker_module, qualname = found[0], found[1][0]
             fn = project.modules[maker_module].functions.get(qualname)
-            nested = returned_nested(maker_module, fn) if fn is not None and not fn.is_async \
-                and fn.class_name is None else None
+            # (`register, run = make_hooks()`: the item of the tuple it returns)
+            nested = (returned_nested(maker_module, fn) if unpack is None else _returned_item(maker_module, fn, unpack)) \
+                if fn is not None and not fn.is_async and fn.class_name is None else None
             if nested is not None and _assigned_once(project.modules[module].functions.values(), name):
                 made.append((name, (maker_module, qualname, nested)))
         self.ask_at_import({(m, q) for _, (m, q, _) in made})
@@ -507,6 +508,24 @@ def _owner(functions: Dict[str, Function], qualname: str, name: str, bound: Dict
         if name in names:
             return scope
     return None
+
+
+def _returned_item(module: str, fn: Function, unpack: str) -> Optional[str]:
+    """The qualname of the nested function of its own that ``fn`` returns as item ``i`` of
+    a tuple of ``n`` (``unpack``: ``"i/n"``: ``return register, run``), when every
+    ``return`` returns such a tuple with that function there."""
+    index, _, size = unpack.partition("/")
+    if not (index.isdigit() and size.isdigit()):
+        return None
+    prefix = f"{module}.{fn.qualname}."
+    found = set()
+    for e in iter_events(fn.body):
+        if e.kind == "return":
+            item = e.args[int(index)] if ("packed", size) in e.consts and int(index) < len(e.args) else None
+            if not (item and item.startswith(prefix) and "." not in item[len(prefix):] and "(" not in item):
+                return None
+            found.add(item[len(module) + 1:])
+    return found.pop() if len(found) == 1 else None
 
 
 def _held(maker: Function, nested: List[Function]) -> Set[str]:
