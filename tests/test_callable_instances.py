@@ -67,7 +67,36 @@ INVALID = {
     """,
 }
 
+MEMOIZED = """
+    class memoized:
+        def __init__(self, func):
+            self.func = func
+            self.cache = {}
+
+        def __call__(self, *args):%s
+            if args not in self.cache:
+                self.cache[args] = self.func(*args)%s
+            return self.cache[args]
+
+    @memoized
+    def get_user(user_id):
+        return {"id": user_id}
+"""
+
+# a class used as a decorator (red team 13, 05): the name holds an instance of it, made at import
+INVALID.update({
+    "a_memoising_class_decorator": MEMOIZED % ("", "  # expect: LAM201") + """
+    def handler(event, context):
+        return get_user(event["userId"])
+    """,
+})
+
 VALID = {
+    "a_memoising_class_decorator_that_evicts": MEMOIZED % (
+        "\n            if len(self.cache) >= 128:\n                self.cache.clear()", "") + """
+    def handler(event, context):
+        return get_user(event["userId"])
+    """,
     "a_memoising_instance_that_evicts_before_it_adds": MEMO % (
         "\n            if len(self.cache) >= 128:\n                self.cache.clear()", "") + """
     def handler(event, context):

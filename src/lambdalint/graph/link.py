@@ -306,11 +306,30 @@ class Project(MemoisedFactories, InstanceAttributes):
                 return Target("function", canon, mod, f"{qual}.{segs[0]}") if len(segs) == 1 else None
         return Target("external", canon)
 
+    def decorating_class(self, module: str, fn: Function) -> Optional[Tuple[str, str]]:
+        """The project class with a ``__call__`` that a module-level function's outermost
+        decorator is (``@memoized def get_user``): the name then holds an instance of it."""
+        if "." in fn.qualname or fn.class_name is not None or not fn.decorators:
+            return None
+        d = fn.decorators[0]
+        t = self.target(d.path) if d.path and not d.called else None
+        if t is None or t.kind != "class" or not t.module or self.method_of((t.module, t.qualname), "__call__") is None:
+            return None
+        return t.module, t.qualname
+
     def call_target(self, path: Optional[str], env: Optional[Dict[str, Optional[str]]] = None) -> Optional[Target]:
         """What a call of ``path`` runs: ``target``, except that calling a module-level
         instance of a project class runs its ``__call__`` (``render = Memo(_render)``, then
-        ``render(order_id)``), as the method of that object."""
+        ``render(order_id)``; or ``@memoized def get_user``, then ``get_user(...)``), as the
+        method of that object."""
         found = self.target(path, env)
+        if found is not None and found.kind == "function" and found.module and "." not in found.qualname:
+            fn = self.function(found.module, found.qualname)
+            cls = self.decorating_class(found.module, fn) if fn is not None else None
+            method = self.method_of(cls, "__call__") if cls is not None else None
+            if method is not None:
+                return Target("function", f"{found.module}:{found.qualname}.__call__", method[0], method[1])
+            return found
         if found is None or found.kind != "global" or paths.split(found.path)[1]:
             return found
         cls = self.instance_class(found.path)
@@ -680,6 +699,14 @@ class Project(MemoisedFactories, InstanceAttributes):
                 self.bindings.setdefault(place, []).append(Binding(place, value, module, qualname, span))
         for fields in self.closures.bindings():  # the cells of closures made at import (graph.closures)
             self.bindings.setdefault(fields[0], []).append(Binding(*fields))
+        # `@memoized def get_user`: the name holds an instance of the class, made at import
+        for m in self.modules.values():
+            for qualname, fn in m.functions.items():
+                made = self.decorating_class(m.module, fn)
+                if made is not None:
+                    place = f"{m.module}:{qualname}"
+                    self.bindings.setdefault(place, []).append(
+                        Binding(place, f"{made[0]}.{made[1]}()", m.module, "<module>", fn.decorators[0].span))
         # `handler = OrderHandler().handle`: the instance lives as long as the bound method,
         # so it is module state too, under the method's name (`handler.__self__`)
         for gpath, bound in list(self.bindings.items()):
