@@ -1002,6 +1002,74 @@ VALID.update({
 })
 
 
+# the review of this session's closures
+VALID.update({
+    # a coroutine function or a generator returns a coroutine or a generator when called,
+    # not the closure its `return` names
+    "a_coroutine_function_and_a_generator_that_return_a_closure": """
+        import asyncio
+
+        RESULTS = []
+
+        async def fetch(n):
+            def parse(x):
+                RESULTS.append(x)
+                return x
+
+            await asyncio.sleep(0)
+            return parse
+
+        def producer(n):
+            def cb(x):
+                RESULTS.append(x)
+
+            yield n
+            return cb
+
+        def handler(event, context):
+            asyncio.run(fetch(event["n"]))
+            return sum(producer(event["n"]))
+    """,
+    # a class body reads the function's own parameter: no closure's
+    "a_class_body_reads_its_function_s_own_parameter": """
+        SEEN = set()
+
+        def outer(store):
+            def make(store):
+                class Holder:
+                    data = store
+
+                store.add(len(Holder.data))
+                return Holder
+
+            return make
+
+        make = outer(SEEN)
+
+        def handler(event, context):
+            make(set())
+    """,
+    # `*EXTRA` fills the first parameter: which connection the wrapper closes is not known
+    "a_decorator_factory_given_a_starred_argument_first": CLOSING % "" + """
+    OTHERS = ()
+
+    @closing(*OTHERS, DB)
+    def count():
+        return DB.execute("select 1").fetchone()
+
+    def handler(event, context):
+        return count()
+    """,
+    # a copy per use is no module-level object
+    "a_factory_given_a_copy_of_the_module_set": DEDUPER % "" + """
+    is_new = make_deduper(SEEN.copy())
+
+    def handler(event, context):
+        return is_new(event["id"])
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

@@ -281,6 +281,39 @@ VALID.update({
 })
 
 
+# two project decorators on a method: the outer wrapper's `fn(self, key)` runs the inner
+# one unbound, the object first (the review of this session's change)
+INVALID.update({
+    "two_project_decorators_on_a_method": """
+    SEEN = set()
+
+    def remember(fn):
+        def wrapper(self, key):
+            SEEN.add(key)  # expect: LAM201
+            return fn(self, key)
+
+        return wrapper
+
+    def passthrough(fn):
+        def wrapper(self, key):
+            return fn(self, key)
+
+        return wrapper
+
+    class Svc:
+        @passthrough
+        @remember
+        def get(self, key):
+            return key
+
+    SVC = Svc()
+
+    def handler(event, context):
+        return SVC.get(event["id"])
+    """,
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, _files(INVALID[name]))

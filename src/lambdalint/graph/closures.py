@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.graph.rename import body_with_paths
-from lambdalint.index.facts import Function, Span, iter_events
+from lambdalint.index.facts import STARRED, Function, Span, iter_events
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
@@ -203,6 +203,8 @@ class ClosureCells:
             functions = facts.functions
             for qualname, fn in functions.items():
                 for name in fn.free_params if "." in qualname else ():
+                    if name in fn.free_calls:
+                        continue  # (a decorator's wrapper calling the function it wraps: `fn(*args)`)
                     owner = _param_owner(functions, qualname, name)
                     if owner is not None and "." not in owner:
                         readers.setdefault((module, owner), []).append((qualname, name))
@@ -334,11 +336,14 @@ class ClosureCells:
 
         def denoted(text: str) -> List[str]:
             # (a path denotes a function by its last name: `make`, `caching.make`, `app:mk`;
-            # most paths name none of them, and are rejected by that name alone)
+            # most paths name none of them, and are rejected by that name alone; the others
+            # are resolved once, whatever the number of makers of that name)
             last = text.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
-            if last in aliases:
-                return [full for full in asked if _denotes(project, text, full)]
-            return [full for full in by_name.get(last, ()) if _denotes(project, text, full)]
+            if last not in aliases and last not in by_name:
+                return []
+            t = project.target(text)
+            full = f"{t.module}.{t.qualname}" if t is not None and t.kind == "function" else None
+            return [full] if full in asked else []
 
         for q, fn in facts.functions.items():
             for d in fn.decorators:
@@ -364,18 +369,18 @@ class ClosureCells:
                         spoiled.update(denoted(text))
 
 
-def _denotes(project: "Project", path: str, full: str) -> bool:
-    t = project.target(path)
-    return t is not None and t.kind == "function" and f"{t.module}.{t.qualname}" == full
-
-
 def returned_nested(module: str, fn: Function) -> Optional[str]:
     """The qualname of the nested function of its own that ``fn`` returns by name, when
     it returns only that one (``return bounded_add if bounded else unbounded_add``, or one
-    of two ``return``s: which the call gets is not known)."""
+    of two ``return``s: which the call gets is not known). None for a coroutine function
+    or a generator: calling one makes a coroutine or a generator, not the closure."""
+    if fn.is_async:
+        return None
     prefix = f"{module}.{fn.qualname}."
     returned = set()
     for e in iter_events(fn.body):
+        if e.kind == "yield":
+            return None
         if e.kind == "return":
             if not (e.value and e.value.startswith(prefix) and "." not in e.value[len(prefix):] and "(" not in e.value):
                 return None  # (it returns something else too)
@@ -440,6 +445,8 @@ def _passed_value(maker: Function, name: str, use: Tuple[Tuple[Optional[str], ..
     position = maker.params.index(name)
     if maker.star and position > maker.params.index(maker.star):
         return ""  # (keyword only)
+    if STARRED in args and position >= args.index(STARRED):
+        return None  # (`@closing(*EXTRA, DB)`: what lands there is not known)
     return args[position] if position < len(args) else ""
 
 
@@ -476,8 +483,8 @@ def _same_object(project: "Project", maker: Function, name: str, passed: list) -
             return None
         value = _passed_value(maker, name, use)
         canon = project.canonical(value) if value and value[:1] not in "$%<" else None
-        if canon is None or not paths.is_global(canon):
-            return None
+        if canon is None or not paths.is_global(canon) or "()" in paths.split(canon)[1]:
+            return None  # (`make(SEEN.copy())`: a new object, one per use)
         found.add(canon)
     return found.pop() if len(found) == 1 else None
 

@@ -506,18 +506,19 @@ def run_in_place(project: Project, fn: Function, target: Target, e: Optional[Eve
     w = wrapper_to_run(project, target.module, fn, stack, e.path if direct and e is not None else None,
                        methods=True) if plain else None
     wrapper = project.function(w.module, w.qualname) if w is not None else None
+    # a method's wrapper calls what it wraps through the decorator's parameter, the object
+    # first (`fn(self, key)`): the function the attribute held, or the next wrapper in, unbound
+    unbound = plain and fn.takes_receiver and e is not None and bool(e.path) and e.path[:1] == "$" \
+        and env.get(WRAPPED) == f"{target.module}.{fn.qualname}" and e.path in env  # type: ignore[index,operator]
     if w is None or wrapper is None:
-        if plain and fn.takes_receiver and e is not None and e.path and e.path[:1] == "$" \
-                and env.get(WRAPPED) == f"{target.module}.{fn.qualname}" and e.path in env:
-            # a method's wrapper calls it through the decorator's parameter, the object
-            # first (`fn(self, key)`): the function the attribute held, unbound
+        if unbound:
             fn = replace(fn, class_name=None)
         out = bind(fn, target)
         out.update(passed or {})
         out.update(_enclosing_parameters(project, fn, target, out, e))
         return fn, target, out
     inner = Target("function", f"{w.module}.{w.qualname}", w.module, w.qualname)
-    if fn.takes_receiver:
+    if fn.takes_receiver and not unbound:
         # the wrapper is what the class holds: the call binds the object to its first
         # parameter, as it would the method's (`wrapper(self, key)`), or to the first
         # item of `*args`

@@ -23,6 +23,9 @@ from lambdalint.index.span import Span
 # The value of an argument (or a bound parameter) that is a constant: a literal.
 CONST = "<const>"
 
+# A called decorator's positional arguments end with this at a starred one (``@f(*xs, y)``).
+STARRED = "<starred>"
+
 # The prefix of a call event's ``consts`` that say which arguments of the call that made
 # what it calls were constants (``f("x")(fn)``: ``("<made>#0", '"x"')``).
 MADE = "<made>"

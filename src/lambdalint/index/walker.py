@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from lambdalint.index import syntax as cst
 
-from lambdalint.index.facts import MADE, ClassInfo, Decorator, Event, Function, Span, body_summary
+from lambdalint.index.facts import MADE, STARRED, ClassInfo, Decorator, Event, Function, Span, body_summary
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
 from lambdalint.index.cells import free_locals
 from lambdalint.index.expressions import Expressions
@@ -116,7 +116,9 @@ class Walker(ModuleContainers, Expressions):
             local_imports=tuple(sorted(scope.imported)),
             free_calls=tuple(sorted(free_calls)),
             free_locals=free_locals(scope, cells) if parent.kind == "function" else (),
-            free_params=tuple(sorted(free_params)),
+            # (a class body inside the function reads the function's own parameters as
+            # from an enclosing scope: those are no closure's)
+            free_params=tuple(sorted(free_params - set(params))),
             defaults=defaults,
             default_paths=default_paths,
             optional=optional_param_names(node.params),
@@ -212,13 +214,29 @@ class Walker(ModuleContainers, Expressions):
         try:
             if isinstance(expr, cst.Call):
                 func = self.ref(expr.func)
-                args = tuple(self.decorator_arg(a.value) for a in expr.args if a.keyword is None and not a.star)
+                args = self.decorator_args(expr.args)
                 kwargs = tuple((a.keyword.value, self.decorator_arg(a.value)) for a in expr.args if a.keyword is not None)
                 return Decorator(func, True, const_kwargs(expr.args), self.span(expr), args, kwargs, text,
                                  self.code_for(expr.func))
             return Decorator(self.ref(expr), False, (), self.span(expr), text=text, callee_text=text)
         finally:
             self.scope, self.out = saved_scope, saved_out
+
+    def decorator_args(self, args: Sequence[cst.Arg]) -> Tuple[Optional[str], ...]:
+        """A called decorator's positional arguments, up to a starred one (``@closing(*EXTRA,
+        DB)``), which ends them with ``STARRED``: what is at its position and after it is
+        not known (after ``**opts`` too, what a parameter not passed otherwise holds)."""
+        out: List[Optional[str]] = []
+        for a in args:
+            if a.keyword is not None or a.star == "**":
+                continue
+            if a.star:
+                out.append(STARRED)
+                return tuple(out)
+            out.append(self.decorator_arg(a.value))
+        if any(a.star == "**" for a in args):
+            out.append(STARRED)  # (`**opts` may pass any parameter the others leave)
+        return tuple(out)
 
     def decorator_arg(self, node: cst.BaseExpression) -> Optional[str]:
         if isinstance(node, (cst.Dict, cst.DictComp)):
