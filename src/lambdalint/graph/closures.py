@@ -175,8 +175,11 @@ class ClosureCells:
             maker = self._maker(module, owner)
             if maker is not None:
                 makers[(module, owner)] = maker
-        # whether each owner (or, for a decorator a factory returns, the factory) runs only at import
-        self.ask_at_import({(module, _factory_of(owner)) for module, owner in makers})
+        # whether each owner (or, for a decorator a factory returns, the factory) runs only
+        # at import, and each function whose closures use one of its parameters: asked
+        # together, so that each module that may name one is read once
+        readers = self._param_readers()
+        self.ask_at_import({(module, _factory_of(owner)) for module, owner in makers} | set(readers))
         found: Dict[Tuple[str, str], Dict[str, str]] = {}
         for (module, owner), maker in makers.items():
             outer = _factory_of(owner)
@@ -188,27 +191,36 @@ class ClosureCells:
                 cells = {"%" + name: cell_place(module, owner, name) for name in names if name in held}
                 if cells:
                     found.setdefault((module, qualname), {}).update(cells)
-        for (module, qualname), bound in self._bound_params().items():
+        for (module, qualname), bound in self._bound_params(readers).items():
             found.setdefault((module, qualname), {}).update(bound)
         return found
 
-    def _bound_params(self) -> Dict[Tuple[str, str], Dict[str, str]]:
-        """The parameters of a module-level function that runs only at import, read by
-        its nested functions, that every call passes the same module-level object
-        (``dedupe = make_deduplicator(SEEN)``, ``@closing(DB)`` on each function): the
-        nested function -> ``"$param"`` -> that object's path."""
+    def _param_readers(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
+        """The module-level functions whose nested functions use one of their parameters
+        as an object (``store.add(key)``, ``conn.close()``, ``store[k] = v``; not a
+        wrapper's call of the function it wraps, nor a number it compares): (module,
+        maker) -> (nested function, parameter) of each such use."""
         project = self.project
-        readers: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}  # (module, maker) -> (nested, param)
+        readers: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
         for module, facts in project.modules.items():
             functions = facts.functions
             for qualname, fn in functions.items():
-                for name in fn.free_params if "." in qualname else ():
-                    if name in fn.free_calls:
-                        continue  # (a decorator's wrapper calling the function it wraps: `fn(*args)`)
+                names = [name for name in fn.free_params if name not in fn.free_calls] if "." in qualname else ()
+                used = _used_as_objects(fn, names) if names else ()
+                for name in used:
                     owner = _param_owner(functions, qualname, name)
-                    if owner is not None and "." not in owner:
+                    if owner is not None and "." not in owner and _plain_maker(functions.get(owner)):
                         readers.setdefault((module, owner), []).append((qualname, name))
-        makers = {key for key in readers if _plain_maker(project.modules[key[0]].functions.get(key[1]))}
+        return readers
+
+    def _bound_params(self, readers: Dict[Tuple[str, str], List[Tuple[str, str]]]) -> Dict[Tuple[str, str], Dict[str, str]]:
+        """Of ``readers`` (``_param_readers``), the parameters of a module-level function
+        that runs only at import that every call passes the same module-level object
+        (``dedupe = make_deduplicator(SEEN)``, ``@closing(DB)`` on each function), or
+        that the function binds again (a cell): the nested function -> ``"$param"`` ->
+        that object's path, or the cell's place."""
+        project = self.project
+        makers = set(readers)
         self.ask_at_import(makers)
         out: Dict[Tuple[str, str], Dict[str, str]] = {}
         for key in makers:
@@ -463,6 +475,21 @@ def _rebound_first(maker: Function, name: str) -> bool:
     set(store)``): whatever a use passes, the closures read what that made."""
     return any(e.kind == "assign" and e.path == "$" + name and (e.value is None or e.value[:1] not in "$%<")
                for e in maker.body)
+
+
+def _used_as_objects(fn: Function, names: List[str]) -> List[str]:
+    """Those of ``names`` (parameters of an enclosing function) that ``fn`` uses as an
+    object: a method or attribute of it, an item set on it."""
+    roots = {"$" + name for name in names}
+    found: Set[str] = set()
+    for e in iter_events(fn.body):
+        path = e.path
+        if not path or path[:1] != "$":
+            continue
+        root = path.split(".", 1)[0]
+        if root in roots and (root != path or e.kind in ("setitem", "augassign", "del")):
+            found.add(root[1:])
+    return sorted(found)
 
 
 def _plain_maker(fn: Optional[Function]) -> bool:
