@@ -109,6 +109,56 @@ VALID = {
 }
 
 
+# a function a module-level object keeps in an attribute, called through it
+PIPELINE = """
+    AUDIT = []
+
+    def record(event):
+        AUDIT.append(event["id"])%s
+
+    class Pipeline:
+        def __init__(self, on_item):
+            self.on_item = on_item
+
+        def run(self, event):
+            self.on_item(event)
+
+    PIPELINE = Pipeline(record)
+
+    def handler(event, context):
+        PIPELINE.run(event)
+"""
+
+INVALID.update({
+    "a_callback_a_module_level_object_keeps": PIPELINE % "  # expect: LAM201",
+    # `@Counted def a`: inside `__call__`, `self.fn(*args)` is the function it decorated
+    "a_counting_class_decorator_runs_the_function_it_decorated": """
+    SEEN = {}
+
+    class Counted:
+        def __init__(self, fn):
+            self.fn = fn
+            self.calls = 0
+
+        def __call__(self, *args):
+            self.calls += 1
+            return self.fn(*args)
+
+    @Counted
+    def a(x):
+        SEEN[x] = 1  # expect: LAM201
+
+    def handler(event, context):
+        a(event["a"])
+    """,
+})
+
+VALID.update({
+    "a_callback_a_module_level_object_keeps_that_bounds_what_it_adds":
+        PIPELINE % "\n        del AUDIT[:-100]",
+})
+
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, {"app.py": INVALID[name]})

@@ -323,14 +323,21 @@ class Project(MemoisedFactories, InstanceAttributes):
         ``render(order_id)``; or ``@memoized def get_user``, then ``get_user(...)``), as the
         method of that object."""
         found = self.target(path, env)
-        if found is not None and found.kind == "function" and found.module and "." not in found.qualname:
+        if found is not None and found.kind == "function" and found.module and "." not in found.qualname \
+                and path is not None and path[:1] not in "$%":
+            # (`self.fn(*args)` in the class's `__call__` is the function it decorated)
             fn = self.function(found.module, found.qualname)
             cls = self.decorating_class(found.module, fn) if fn is not None else None
             method = self.method_of(cls, "__call__") if cls is not None else None
             if method is not None:
                 return Target("function", f"{found.module}:{found.qualname}.__call__", method[0], method[1])
             return found
-        if found is None or found.kind != "global" or paths.split(found.path)[1]:
+        if found is None or found.kind != "global":
+            return found
+        held = self._held_function(found.path)
+        if held is not None:
+            return held
+        if paths.split(found.path)[1]:
             return found
         cls = self.instance_class(found.path)
         method = self.method_of(cls, "__call__") if cls is not None else None
@@ -801,6 +808,9 @@ class Project(MemoisedFactories, InstanceAttributes):
                 if made is not None:
                     return made
                 continue
+            decorated = self._decorated_construction(gpath, cls)
+            if decorated is not None:
+                return decorated
             body = self.function(b.module, "<module>")
             for e in iter_events(body.body) if body is not None else ():
                 if e.kind == "call" and e.path is not None and within(e.span, b.span):
@@ -812,6 +822,30 @@ class Project(MemoisedFactories, InstanceAttributes):
                         if made is not None:
                             return made
         return None
+
+    def _held_function(self, gpath: str) -> Optional[Target]:
+        """The project function a module-level place holds, when every binding of it is that
+        function (``self.fn = fn`` in the ``__init__`` of a module-level instance made with
+        it, ``HANDLERS.on_error = report``): calling the place runs it."""
+        found: Optional[Target] = None
+        for b in self.bindings.get(gpath, ()):
+            t = self.target(b.value) if b.value and b.value[:1] not in "$%<" and not b.value.endswith("()") else None
+            if t is None or t.kind != "function" or not t.module \
+                    or (found is not None and (found.module, found.qualname) != (t.module, t.qualname)):
+                return None
+            found = t
+        return found
+
+    def _decorated_construction(self, gpath: str, cls: Tuple[str, str]) -> Optional[Event]:
+        """``@Counted def a``: the call of the class that made ``a``, given the function."""
+        root, segs = paths.split(gpath)
+        if segs or ":" not in root:
+            return None
+        module, name = root.split(":", 1)
+        fn = self.modules[module].functions.get(name) if module in self.modules else None
+        if fn is None or self.decorating_class(module, fn) != cls:
+            return None
+        return Event("call", fn.decorators[0].span, path=f"{cls[0]}.{cls[1]}", args=(f"{module}.{name}",))
 
     def _nested_constructor_call(self, gpath: str, cls: Tuple[str, str], depth: int) -> Optional[Event]:
         root, segs = paths.split(gpath)
