@@ -80,7 +80,7 @@ class ClosureCells:
     # --- what the model asks -------------------------------------------------------------
     def body_of(self, module: str, fn: Function) -> Function:
         """``fn`` with its cells written as their places, when they are module state."""
-        if not fn.free_locals and not fn.free_params:
+        if not fn.free_locals and not fn.object_params:
             return fn
         key = (module, fn.qualname)
         done = self._bodies.get(key)
@@ -205,9 +205,9 @@ class ClosureCells:
         for module, facts in project.modules.items():
             functions = facts.functions
             for qualname, fn in functions.items():
-                names = [name for name in fn.free_params if name not in fn.free_calls] if "." in qualname else ()
-                used = _used_as_objects(fn, names) if names else ()
-                for name in used:
+                for name in fn.object_params if "." in qualname else ():
+                    if name in fn.free_calls:
+                        continue  # (a decorator's wrapper calling the function it wraps: `fn(*args)`)
                     owner = _param_owner(functions, qualname, name)
                     if owner is not None and "." not in owner and _plain_maker(functions.get(owner)):
                         readers.setdefault((module, owner), []).append((qualname, name))
@@ -475,21 +475,6 @@ def _rebound_first(maker: Function, name: str) -> bool:
     set(store)``): whatever a use passes, the closures read what that made."""
     return any(e.kind == "assign" and e.path == "$" + name and (e.value is None or e.value[:1] not in "$%<")
                for e in maker.body)
-
-
-def _used_as_objects(fn: Function, names: List[str]) -> List[str]:
-    """Those of ``names`` (parameters of an enclosing function) that ``fn`` uses as an
-    object: a method or attribute of it, an item set on it."""
-    roots = {"$" + name for name in names}
-    found: Set[str] = set()
-    for e in iter_events(fn.body):
-        path = e.path
-        if not path or path[:1] != "$":
-            continue
-        root = path.split(".", 1)[0]
-        if root in roots and (root != path or e.kind in ("setitem", "augassign", "del")):
-            found.add(root[1:])
-    return sorted(found)
 
 
 def _plain_maker(fn: Optional[Function]) -> bool:

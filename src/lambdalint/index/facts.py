@@ -237,6 +237,11 @@ class Function:
     # retry decorator's wrapper is the factory's ``times``): the same ``$name`` path as
     # in that function, unbound unless the model knows what the closure was made with
     free_params: Tuple[str, ...] = ()
+    # those of ``free_params`` it uses as an object (a method or an attribute of it, an item
+    # set on it: ``store.add(key)``, ``conn.close()``), which the model may bind to what the
+    # enclosing function was given (``graph.closures``); found here, so that the model need
+    # not decode every nested function's body to ask
+    object_params: Tuple[str, ...] = ()
     # the ``*args`` parameter's name ("" without one): the positional arguments past the
     # parameters before it are its items, and the parameters after it take keywords only
     star: str = ""

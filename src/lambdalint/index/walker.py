@@ -10,7 +10,7 @@ from lambdalint.index import syntax as cst
 
 from lambdalint.index.facts import MADE, STARRED, ClassInfo, Decorator, Event, Function, Span, body_summary
 from lambdalint.index.scope import LOCAL, PARAM, Resolver, Scope, absolute_module
-from lambdalint.index.cells import free_locals
+from lambdalint.index.cells import free_locals, used_as_objects
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.module_containers import ModuleContainers
 from lambdalint.index.paths import redefined_key
@@ -119,6 +119,7 @@ class Walker(ModuleContainers, Expressions):
             # (a class body inside the function reads the function's own parameters as
             # from an enclosing scope: those are no closure's)
             free_params=tuple(sorted(free_params - set(params))),
+            object_params=used_as_objects(body, free_params - set(params)),
             defaults=defaults,
             default_paths=default_paths,
             optional=optional_param_names(node.params),

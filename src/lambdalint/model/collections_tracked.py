@@ -244,7 +244,7 @@ def taken_from_anywhere(project: Project, c: Collection) -> bool:
         for facts in project.modules.values():
             for raw in facts.functions.values():
                 # (a closure's cells written as their places: `q.get()` in a worker its factory starts)
-                fn = project.function(facts.module, raw.qualname) if raw.free_locals or raw.free_params else raw
+                fn = project.function(facts.module, raw.qualname) if raw.free_locals or raw.object_params else raw
                 for e in iter_events(fn.body if fn is not None else ()):
                     if e.kind == "call" and e.path and e.path.rsplit(".", 1)[-1] in methods:
                         canon = project.canonical(e.path)
