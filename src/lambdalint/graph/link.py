@@ -325,8 +325,11 @@ class Project(MemoisedFactories, InstanceAttributes):
         found = self.target(path, env)
         if found is not None and found.kind == "function" and found.module and "." not in found.qualname \
                 and path is not None and path[:1] not in "$%":
-            # (`self.fn(*args)` in the class's `__call__` is the function it decorated)
-            fn = self.function(found.module, found.qualname)
+            # (`self.fn(*args)` in the class's `__call__` is the function it decorated; its
+            # decorators are the facts' own: the body, which a transformed function may
+            # decode, is not needed)
+            facts = self.modules.get(found.module)
+            fn = facts.functions.get(found.qualname) if facts is not None else None
             cls = self.decorating_class(found.module, fn) if fn is not None else None
             method = self.method_of(cls, "__call__") if cls is not None else None
             if method is not None:
