@@ -220,17 +220,15 @@ class ClosureCells:
         that the function binds again (a cell): the nested function -> ``"$param"`` ->
         that object's path, or the cell's place."""
         project = self.project
-        makers = set(readers)
-        self.ask_at_import(makers)
         out: Dict[Tuple[str, str], Dict[str, str]] = {}
-        for key in makers:
+        for key in readers:  # (asked whether they run only at import with the cells' makers)
             if not self._at_import.get(key):
                 continue
             functions = project.modules[key[0]].functions
             maker = functions[key[1]]
             values = self._passed.get(key)
             rebound = _rebound_params(maker, [functions[q] for q, _ in readers[key]])
-            held = _held_params(maker)
+            held = _assigned_names(maker, "$", "$%<")  # (`cache = {}`, `store = set(store)`)
             for qualname, name in readers[key]:
                 if name in rebound:
                     # (`if cache is None: cache = {}`: a local of the function, as any
@@ -426,12 +424,14 @@ def _rebound_params(maker: Function, nested: List[Function]) -> Set[str]:
     return out
 
 
-def _held_params(maker: Function) -> Set[str]:
-    """The parameters ``maker`` binds again to a call's result or a display (``cache =
-    {}``, ``store = set(store)``), as ``_held`` finds its locals."""
-    return {e.path[1:] for e in iter_events(maker.body)
-            if e.kind == "assign" and e.path and e.path[:1] == "$" and "." not in e.path
-            and (e.value is None or (e.value[:1] not in "$%<" and e.value != "None"))}  # (a display's is None)
+def _assigned_names(fn: Function, prefix: str, skipped: Optional[str] = None) -> Set[str]:
+    """The names ``fn`` assigns as a local (``prefix`` ``%``) or a parameter (``$``); with
+    ``skipped``, only those bound to a call's result, a display (whose value is None) or
+    a module-level object, not to ``None`` nor to a value that starts with one of
+    ``skipped`` (what a parameter or a local holds)."""
+    return {e.path[1:] for e in iter_events(fn.body)
+            if e.kind == "assign" and e.path and e.path[:1] == prefix and "." not in e.path
+            and (skipped is None or e.value is None or (e.value[:1] not in skipped and e.value != "None"))}
 
 
 def _binds_owners(functions: Dict[str, Function], qualname: str, path: str, owner: str,
@@ -446,16 +446,18 @@ def _binds_owners(functions: Dict[str, Function], qualname: str, path: str, owne
     return name in fn.free_params and _param_owner(functions, qualname, name) == owner
 
 
-def _passed_value(maker: Function, name: str, use: Tuple[Tuple[Optional[str], ...],
-                                                      Tuple[Tuple[str, Optional[str]], ...]]) -> Optional[str]:
-    """What one use gives ``maker``'s parameter ``name``, as written ("" when it leaves
-    it out; None when it passes something not written as a path)."""
+def passed_value(maker: Function, name: str, use: Tuple[Tuple[Optional[str], ...],
+                                                     Tuple[Tuple[str, Optional[str]], ...]]) -> Optional[str]:
+    """What one use, ``(args, kwargs)`` as the index writes a call's or a decorator's,
+    gives ``maker``'s parameter ``name`` (after the receiver, for a method), as written:
+    "" when it leaves it out, None when what lands there is not known."""
     args, kwargs = use
     keywords = dict(kwargs)
     if name in keywords:
         return keywords[name]
-    position = maker.params.index(name)
-    if maker.star and position > maker.params.index(maker.star):
+    params = maker.params[1:] if maker.takes_receiver else maker.params
+    position = params.index(name)
+    if maker.star and position > params.index(maker.star):
         return ""  # (keyword only)
     if STARRED in args and position >= args.index(STARRED):
         return None  # (`@closing(*EXTRA, DB)`: what lands there is not known)
@@ -466,7 +468,7 @@ def _left_out(maker: Function, name: str, passed: list) -> bool:
     """Whether every use leaves ``maker``'s parameter ``name`` to its default (or passes ``None``)."""
     if name not in maker.params or name in (maker.star, maker.double_star):
         return False
-    return all(use is not None and _passed_value(maker, name, use) in ("", "None") for use in passed)
+    return all(use is not None and passed_value(maker, name, use) in ("", "None") for use in passed)
 
 
 def _rebound_first(maker: Function, name: str) -> bool:
@@ -493,7 +495,7 @@ def _same_object(project: "Project", maker: Function, name: str, passed: list) -
     for use in passed:
         if use is None:
             return None
-        value = _passed_value(maker, name, use)
+        value = passed_value(maker, name, use)
         canon = project.canonical(value) if value and value[:1] not in "$%<" else None
         if canon is None or not paths.is_global(canon) or "()" in paths.split(canon)[1]:
             return None  # (`make(SEEN.copy())`: a new object, one per use)
@@ -522,8 +524,7 @@ def _owner(functions: Dict[str, Function], qualname: str, name: str, bound: Dict
             continue  # (it reads the name from further out, or declares it nonlocal)
         names = bound.get(scope)
         if names is None:
-            names = bound[scope] = {e.path[1:] for e in iter_events(fn.body)
-                                    if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path}
+            names = bound[scope] = _assigned_names(fn, "%")
         if name in names:
             return scope
     return None
@@ -553,19 +554,12 @@ def _held(maker: Function, nested: List[Function]) -> Set[str]:
     result, a display or a module-level object, not only to a constant or to what a
     parameter or another local holds (``func_name = func.__name__``): the lazy
     ``conn = None`` that a closure fills (``nonlocal conn; conn = connect()``) counts."""
-    def binds(fn: Function, names: Optional[Set[str]], skipped: str) -> Set[str]:
-        return {e.path[1:] for e in iter_events(fn.body)
-                if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path
-                and (names is None or e.path[1:] in names)
-                and (e.value is None or (e.value[:1] not in skipped and e.value != "None"))}
-
-    local = {e.path[1:] for e in iter_events(maker.body)
-             if e.kind == "assign" and e.path and e.path[:1] == "%" and "." not in e.path}
-    out = binds(maker, None, "$%<")
+    local = _assigned_names(maker, "%")
+    out = _assigned_names(maker, "%", "$%<")
     for fn in nested:
         # (its own locals are not in free_locals; what a call of it passes counts: request
         # data a closure keeps, `nonlocal last_user; last_user = event["user"]`)
-        out |= binds(fn, set(fn.free_locals) & local, "%<")
+        out |= _assigned_names(fn, "%", "%<") & set(fn.free_locals)
     return out & local
 
 
@@ -600,6 +594,7 @@ def _assigned_once(functions, gpath: str) -> bool:
 
 
 def _rewritten(fn: Function, cells: Dict[str, str]) -> Function:
-    """``fn`` with the paths rooted at a cell's ``%x`` rooted at its place."""
+    """``fn`` with the paths rooted at a cell's ``%x`` rooted at its place, and those rooted
+    at an enclosing function's parameter ``$x`` at the object it was bound to."""
     return body_with_paths(fn, lambda value: _NAME.sub(lambda m: cells.get(m.group(0), m.group(0)), value)
                            if "%" in value or "$" in value else value)

@@ -24,6 +24,8 @@ from lambdalint.graph.class_state import classmethod_place, classmethod_receiver
 from lambdalint.graph.callbacks import CallbackRuns
 from lambdalint.graph.closures import ClosureCells, returned_nested
 from lambdalint.graph.instance_attributes import InstanceAttributes
+from lambdalint.graph.callables import CallableObjects
+from lambdalint.graph.target import Target  # noqa: F401 - re-exported (graph.link.Target)
 from lambdalint.graph.fields import field_factories
 from lambdalint.graph.memoised import MemoisedFactories
 from lambdalint.graph.dispatch import Dispatch
@@ -44,20 +46,7 @@ class Binding:
     span: Span
 
 
-@dataclass(frozen=True)
-class Target:
-    """What a path denotes: ``kind`` is ``global`` (``path`` is a global path,
-    possibly with attributes), ``function`` / ``class`` (``module`` and
-    ``qualname``), ``instance`` (of the project class ``module.qualname``,
-    ``path`` is the object), or ``external`` (``path`` is a dotted path)."""
-
-    kind: str
-    path: str = ""
-    module: str = ""
-    qualname: str = ""
-
-
-class Project(MemoisedFactories, InstanceAttributes):
+class Project(MemoisedFactories, InstanceAttributes, CallableObjects):
     def __init__(self, modules: List[ModuleFacts], before: Optional["Project"] = None) -> None:
         """``before``: the project of an earlier run (the language server's, before
         an edit) or a larger project over the same facts: the import edges (when the
@@ -305,48 +294,6 @@ class Project(MemoisedFactories, InstanceAttributes):
             if kind == "class" and segs[0] in facts.classes.get(qual, None).methods:  # type: ignore[union-attr]
                 return Target("function", canon, mod, f"{qual}.{segs[0]}") if len(segs) == 1 else None
         return Target("external", canon)
-
-    def decorating_class(self, module: str, fn: Function) -> Optional[Tuple[str, str]]:
-        """The project class with a ``__call__`` that a module-level function's outermost
-        decorator is (``@memoized def get_user``): the name then holds an instance of it."""
-        if "." in fn.qualname or fn.class_name is not None or not fn.decorators:
-            return None
-        d = fn.decorators[0]
-        t = self.target(d.path) if d.path and not d.called else None
-        if t is None or t.kind != "class" or not t.module or self.method_of((t.module, t.qualname), "__call__") is None:
-            return None
-        return t.module, t.qualname
-
-    def call_target(self, path: Optional[str], env: Optional[Dict[str, Optional[str]]] = None) -> Optional[Target]:
-        """What a call of ``path`` runs: ``target``, except that calling a module-level
-        instance of a project class runs its ``__call__`` (``render = Memo(_render)``, then
-        ``render(order_id)``; or ``@memoized def get_user``, then ``get_user(...)``), as the
-        method of that object."""
-        found = self.target(path, env)
-        if found is not None and found.kind == "function" and found.module and "." not in found.qualname \
-                and path is not None and path[:1] not in "$%":
-            # (`self.fn(*args)` in the class's `__call__` is the function it decorated; its
-            # decorators are the facts' own: the body, which a transformed function may
-            # decode, is not needed)
-            facts = self.modules.get(found.module)
-            fn = facts.functions.get(found.qualname) if facts is not None else None
-            cls = self.decorating_class(found.module, fn) if fn is not None else None
-            method = self.method_of(cls, "__call__") if cls is not None else None
-            if method is not None:
-                return Target("function", f"{found.module}:{found.qualname}.__call__", method[0], method[1])
-            return found
-        if found is None or found.kind != "global":
-            return found
-        held = self._held_function(found.path)
-        if held is not None:
-            return held
-        if paths.split(found.path)[1]:
-            return found
-        cls = self.instance_class(found.path)
-        method = self.method_of(cls, "__call__") if cls is not None else None
-        if method is None:
-            return found
-        return Target("function", paths.join(found.path, ["__call__"]), method[0], method[1])
 
     def _after_call(self, obj: Optional[Target], rest: List[str], depth: int) -> Optional[Target]:
         if obj is not None and obj.kind == "function" and obj.module:
@@ -710,13 +657,8 @@ class Project(MemoisedFactories, InstanceAttributes):
         for fields in self.closures.bindings():  # the cells of closures made at import (graph.closures)
             self.bindings.setdefault(fields[0], []).append(Binding(*fields))
         # `@memoized def get_user`: the name holds an instance of the class, made at import
-        for m in self.modules.values():
-            for qualname, fn in m.functions.items():
-                made = self.decorating_class(m.module, fn)
-                if made is not None:
-                    place = f"{m.module}:{qualname}"
-                    self.bindings.setdefault(place, []).append(
-                        Binding(place, f"{made[0]}.{made[1]}()", m.module, "<module>", fn.decorators[0].span))
+        for fields in self.decorated_instances():
+            self.bindings.setdefault(fields[0], []).append(Binding(*fields))
         # `handler = OrderHandler().handle`: the instance lives as long as the bound method,
         # so it is module state too, under the method's name (`handler.__self__`)
         for gpath, bound in list(self.bindings.items()):
@@ -811,7 +753,7 @@ class Project(MemoisedFactories, InstanceAttributes):
                 if made is not None:
                     return made
                 continue
-            decorated = self._decorated_construction(gpath, cls)
+            decorated = self.decorated_construction(gpath, cls)
             if decorated is not None:
                 return decorated
             body = self.function(b.module, "<module>")
@@ -825,30 +767,6 @@ class Project(MemoisedFactories, InstanceAttributes):
                         if made is not None:
                             return made
         return None
-
-    def _held_function(self, gpath: str) -> Optional[Target]:
-        """The project function a module-level place holds, when every binding of it is that
-        function (``self.fn = fn`` in the ``__init__`` of a module-level instance made with
-        it, ``HANDLERS.on_error = report``): calling the place runs it."""
-        found: Optional[Target] = None
-        for b in self.bindings.get(gpath, ()):
-            t = self.target(b.value) if b.value and b.value[:1] not in "$%<" and not b.value.endswith("()") else None
-            if t is None or t.kind != "function" or not t.module \
-                    or (found is not None and (found.module, found.qualname) != (t.module, t.qualname)):
-                return None
-            found = t
-        return found
-
-    def _decorated_construction(self, gpath: str, cls: Tuple[str, str]) -> Optional[Event]:
-        """``@Counted def a``: the call of the class that made ``a``, given the function."""
-        root, segs = paths.split(gpath)
-        if segs or ":" not in root:
-            return None
-        module, name = root.split(":", 1)
-        fn = self.modules[module].functions.get(name) if module in self.modules else None
-        if fn is None or self.decorating_class(module, fn) != cls:
-            return None
-        return Event("call", fn.decorators[0].span, path=f"{cls[0]}.{cls[1]}", args=(f"{module}.{name}",))
 
     def _nested_constructor_call(self, gpath: str, cls: Tuple[str, str], depth: int) -> Optional[Event]:
         root, segs = paths.split(gpath)

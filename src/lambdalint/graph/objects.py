@@ -36,6 +36,7 @@ from lambdalint.index import paths
 from lambdalint.index.span import within
 from lambdalint.index.facts import CONST, MADE, Decorator, Event, Function, Span
 from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
+from lambdalint.graph.closures import passed_value
 from lambdalint.graph.link import SELF_OF_METHOD, Project, Target, iter_events
 
 _MAX_DEPTH = 4
@@ -354,16 +355,13 @@ def _factory_arguments(project: Project, t: Target, d: Decorator, wrapper: Funct
     if factory is None or not wrapper.free_params:
         return ()
     out: Dict[str, str] = {}
-    params = list(factory.params)
-    if factory.takes_receiver:
-        receiver = receiver_of(factory, d.path or "")
-        if receiver is not None and receiver[1] is not None:
-            out[receiver[0]] = receiver[1]
-        params = params[1:]
-    star = params.index(factory.star) if factory.star in params else len(params)
-    given = dict(zip(params[:star], d.args))
-    given.update((name, value) for name, value in d.kwargs if name in params)
-    for name, value in given.items():
+    receiver = receiver_of(factory, d.path or "")
+    if receiver is not None and receiver[1] is not None:
+        out[receiver[0]] = receiver[1]
+    given = factory.params[1:] if factory.takes_receiver else factory.params
+    for name in wrapper.free_params:
+        value = passed_value(factory, name, (d.args, d.kwargs)) \
+            if name in given and name not in (factory.star, factory.double_star) else None
         if value == CONST:
             out["$" + name] = CONST
         elif value and value[:1] not in "$%<":
