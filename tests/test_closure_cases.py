@@ -79,6 +79,32 @@ INVALID = {
         """,
     },
     # red team 12, 15: a factory's closure kept in a module-level name
+    # the factory re-exported under another name, and called by that name at import
+    "a_factory_re_exported_under_another_name_made_at_import": {
+        "dedupe.py": """
+            def make_deduplicator():
+                seen = set()
+
+                def is_duplicate(message_id):
+                    if message_id in seen:
+                        return True
+                    seen.add(message_id)  # expect: LAM201
+                    return False
+
+                return is_duplicate
+        """,
+        "tools.py": """
+            from dedupe import make_deduplicator as deduper
+        """,
+        "app.py": """
+            from tools import deduper
+
+            is_duplicate = deduper()
+
+            def handler(event, context):
+                return [r for r in event["Records"] if not is_duplicate(r["messageId"])]
+        """,
+    },
     "a_closure_a_factory_made_at_import_grows_its_set": {
         "dedupe.py": """
             def make_deduplicator():
@@ -195,6 +221,34 @@ VALID = {
             fresh = make_deduplicator()
             return fresh(event["id"]) or is_duplicate("warmup")
     """,
+    # ... also under another name, in a function (a re-export is the same function)
+    "a_factory_also_called_in_a_function_under_another_name": {
+        "dedupe.py": """
+            def make_deduplicator():
+                seen = set()
+
+                def is_duplicate(message_id):
+                    if message_id in seen:
+                        return True
+                    seen.add(message_id)
+                    return False
+
+                return is_duplicate
+        """,
+        "tools.py": """
+            from dedupe import make_deduplicator as deduper
+        """,
+        "app.py": """
+            from dedupe import make_deduplicator
+            import tools
+
+            is_duplicate = make_deduplicator()
+
+            def handler(event, context):
+                fresh = tools.deduper()
+                return fresh(event["id"]) or is_duplicate(event["id"])
+        """,
+    },
     # the decorator decorates a function defined in the handler: a cache per invocation
     "a_memoize_decorator_on_a_function_defined_in_the_handler": """
         def memoize(fn):

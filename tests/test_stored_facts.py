@@ -14,7 +14,7 @@ import pytest
 from lambdalint.graph.link import Project
 from lambdalint.graph.rename import rename_modules
 from lambdalint.index import index_source
-from lambdalint.index.facts import body_summary, module_from_payload, module_to_json, module_to_payload
+from lambdalint.index.facts import body_mentions, body_summary, module_from_payload, module_to_json, module_to_payload
 
 CODE = """
     import sqlite3
@@ -167,3 +167,27 @@ def test_renaming_keeps_the_summary_true_to_the_renamed_body():
     fn = renamed.functions["handler"]
     assert fn.body != facts.functions["handler"].body  # the path was renamed
     assert (fn.called, fn.writes_places) == body_summary(fn.body)
+
+
+def test_a_search_for_names_decodes_only_the_bodies_that_may_hold_one():
+    code = CODE + """
+    STRASSE = set()
+    straße = STRASSE
+
+    def greet(name):
+        straße.add(name)
+    """
+    stored = module_from_payload(module_to_payload(index(code)))
+    fill, serve, greet = (stored.functions[q] for q in ("fill", "serve", "greet"))
+    mentions_state = body_mentions(["STATE"])
+    assert mentions_state(fill)  # `STATE[key] = value`
+    assert not mentions_state(serve)
+    assert "body" not in serve.__dict__ and "body" not in fill.__dict__  # neither decoded to ask
+    assert body_mentions(["Mangum", "nothing"])(serve)
+    assert body_mentions(["straße"])(greet)  # (JSON escapes a name that is not ASCII)
+    assert not body_mentions(["straße"])(fill)
+    assert not body_mentions([])(fill)
+    # a decoded body (or one never stored) may hold anything: the caller reads it
+    assert serve.body and body_mentions(["STATE"])(serve)
+    # a true answer is only ever a maybe: a name that is part of another is found
+    assert body_mentions(["STAT"])(fill)

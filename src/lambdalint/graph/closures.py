@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.graph.rename import body_with_paths
-from lambdalint.index.facts import STARRED, Function, Span, iter_events
+from lambdalint.index.facts import STARRED, Function, Span, body_mentions, iter_events
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
@@ -270,6 +270,9 @@ class ClosureCells:
         # function with nested ones (most modules bind a few calls' results: `logger =
         # logging.getLogger(...)`), then those that return a nested function of their own
         outers = {q.split(".", 1)[0] for facts in project.modules.values() for q in facts.functions if q.count(".") == 1}
+        # (and the names an import binds one to: `from dedupe import make_deduplicator as deduper`)
+        outers |= {alias for facts in project.modules.values() for alias, p in facts.imported
+                   if p.rsplit(".", 1)[-1] in outers}
         calls: List[Tuple[str, str, str, Optional[str]]] = []  # (module, name, callee, "i/n" of an unpacking)
         for module, facts in project.modules.items():
             body = facts.functions.get("<module>")
@@ -313,7 +316,10 @@ class ClosureCells:
         modules, named = project.naming(todo)
         own = {full: full.rsplit(".", 1)[1] for full in todo}
         # a re-export under another name (`from m import make as mk`) may spell any of them
-        aliases = {path.rsplit(".", 1)[-1] for path in named} - set(own.values())
+        # (not a module's: `named` also holds the names its modules are imported as, and a
+        # path through one still ends in the function's own name)
+        aliases = {path.rsplit(".", 1)[-1] for path in named if path.rsplit(".", 1)[-1] not in own.values()
+                   and _denotes_function(project, path)}
         spoiled: Set[str] = set()
         used: Set[str] = set()
         kept: Set[str] = set()  # used otherwise than as `@make(...)`: what it returns is kept
@@ -355,6 +361,8 @@ class ClosureCells:
             full = f"{t.module}.{t.qualname}" if t is not None and t.kind == "function" else None
             return [full] if full in asked else []
 
+        # (a body that holds none of the names is not decoded: most hold none)
+        mentions = body_mentions([*by_name, *aliases])
         for q, fn in facts.functions.items():
             for d in fn.decorators:
                 for full in denoted(d.path) if d.path else ():
@@ -365,7 +373,7 @@ class ClosureCells:
                         kept.add(full)
                     # (`@make` passes the function it decorates, which differs per use)
                     passed.setdefault(full, []).append((d.args, d.kwargs) if d.called else ((_DECORATED,), ()))
-            for e in iter_events(fn.body):
+            for e in iter_events(fn.body) if mentions(fn) else ():
                 if e.kind == "call" and e.path:
                     for full in denoted(e.path):
                         (used if q == "<module>" else spoiled).add(full)
@@ -377,6 +385,11 @@ class ClosureCells:
                     # (a call's result, `X = make()`, is no reference: its call event counts)
                     if text and "(" not in text and text[:1] not in "$%<":
                         spoiled.update(denoted(text))
+
+
+def _denotes_function(project: "Project", path: str) -> bool:
+    t = project.target(path)
+    return t is not None and t.kind == "function"
 
 
 def returned_nested(module: str, fn: Function) -> Optional[str]:

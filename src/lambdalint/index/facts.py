@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field, fields
-from typing import AbstractSet, Any, Dict, Iterator, List, Optional, Tuple
+from typing import AbstractSet, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from lambdalint.index.jsonform import from_json, to_json  # noqa: F401 - also imported from here
 from lambdalint.index.span import Span
@@ -348,6 +349,25 @@ def may_call(fn: "Function", names: AbstractSet[str]) -> bool:
     """Whether ``fn`` may call something whose last name is one of ``names`` (from its
     summary, ``Function.called``, without decoding its body; True when not known)."""
     return fn.called is None or any(c.rsplit(":", 1)[-1] in names for c in fn.called)
+
+
+def body_mentions(names: Iterable[str]) -> Callable[["Function"], bool]:
+    """A test of whether a function's body may hold one of ``names`` in a path or value
+    (a false True is allowed, never a false False). A stored body not yet decoded is
+    searched as text: a reader that looks for a few names across every function then
+    decodes only the bodies that hold one (decoding is most of the cost of reading
+    facts). A decoded body, or no name at all, answers True and False at once."""
+    # (as JSON spells them: `json.dumps` escapes a name that is not ASCII)
+    spelled = sorted({(n if n.isascii() else json.dumps(n)[1:-1]).encode() for n in names})
+    if not spelled:
+        return lambda fn: False
+    search = re.compile(b"|".join(re.escape(n) for n in spelled)).search
+
+    def mentions(fn: "Function") -> bool:
+        lazy = fn.__dict__.get("_lazy_body")
+        return lazy is None or search(lazy[0].lines[lazy[1]]) is not None
+
+    return mentions
 
 
 def assigned_alternatives(e: Event) -> List[Optional[str]]:

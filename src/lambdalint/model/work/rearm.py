@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-from lambdalint.index.facts import Event, Function
+from lambdalint.index.facts import Event, Function, may_call
 from lambdalint.graph.link import Project, iter_events
 from lambdalint.knowledge.work import WorkCatalog, WorkKind
 
@@ -137,6 +137,8 @@ class Rearming:
         if facts is None or not any(i.split(".", 1)[0] in self._roots for i in facts.imports):
             return frozenset()  # cannot name `threading.Timer`: no need to read its events
         for fn in facts.functions.values():
+            if not may_call(fn, self._names):
+                continue  # (calls nothing that makes such work: its body is not decoded)
             env = self.env(module, fn)
             for e in iter_events(fn.body):
                 kind = self.spawn_kind(e, env) if e.kind == "call" else None
