@@ -84,13 +84,14 @@ _TEXT_FACT = ("nothing on the handler's path resets it, so it grows for the life
               "memory climbs until Lambda kills it, and one request's data stays visible to the next")
 
 
-def headline(name: str, why: str, default: Optional[Tuple[str, str]]) -> str:
-    """``CACHE`` grows on every invocation and is never bounded, in the words of the variant."""
+def headline(name: str, why: str, default: Optional[Tuple[str, str]], named: Optional[str] = None) -> str:
+    """``CACHE`` grows on every invocation and is never bounded, in the words of the variant;
+    ``named``: how the headline names it (``"`SEEN` (as `store`)"``), else ``name`` in backticks."""
     grows = "gains a key on every invocation" if why == VARIES else "grows on every invocation"
     if default is not None:
         return fit(f"`{name}`, the mutable default of `{default[0]}()`, {grows} and is never bounded",
                    f"`{name}` (a mutable default) {grows} and is never bounded")
-    return fit(f"`{name}` {grows} and is never bounded")
+    return fit(f"{named or f'`{name}`'} {grows} and is never bounded")
 
 
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -175,10 +176,21 @@ def _collections(ctx: CheckContext) -> List[Diagnostic]:
         notes = handlers_note(f.handlers) + chain_note(f.chain, site.how) + \
             ((_FACT_PARTIAL,) if f.detail["resets"] else (_TEXT_FACT,) if text else (_FACT,))
         fix = Fix(f"{'Reset' if text else 'Bound'} `{name}` or make it local: {advice}", DISPLAY_ONLY)
-        message = fit(f"`{name}` gets longer on every invocation and is never reset") if text \
-            else headline(name, site.why, default)
+        # reached through a local or a parameter (`store.add(key)` where `store` is `SEEN`):
+        # the headline names the module-level object, which is what outlives the call (an
+        # import's alias, `from store import CACHE as C`, is the module's own name for it)
+        shown = paths.display(c.path)
+        named = f"`{shown}` (as `{name}`)" if default is None and name.isidentifier() and shown.isidentifier() \
+            and name not in (shown, *(alias for alias, _ in _imported(project, site.module))) else f"`{name}`"
+        message = fit(f"{named} gets longer on every invocation and is never reset") if text \
+            else headline(name, site.why, default, named)
         out.append(diagnostic(project, f, message, fix, label=label,
                               labels=(made,) + calls + path_places(project, said(g.trail)) +
                               partial_resets(project, f.detail["resets"]),  # type: ignore[arg-type]
                               notes=notes, phase=INVOCATION))
     return out
+
+
+def _imported(project, module: str) -> Tuple[Tuple[str, str], ...]:
+    facts = project.modules.get(module)
+    return facts.imported if facts is not None else ()

@@ -26,6 +26,7 @@ from lambdalint.checks.story import chain_note, fit, handlers_note, short, spell
 from lambdalint.report.diagnostics import (DISPLAY_ONLY, ERROR, HEADLINE_MAX, IMPORT, INVOCATION, NEXT, UNSAFE,
                                            Diagnostic, Fix, span_text)
 from lambdalint.index.facts import Span
+from lambdalint.graph.closures import cell_owner
 from lambdalint.graph.handlers import Handler
 from lambdalint.graph.link import Project
 from lambdalint.knowledge.context import load_context_catalog
@@ -104,8 +105,11 @@ def _made(project: Project, place: str) -> Optional[Tuple[str, Span]]:
         return (module, fn.span) if fn is not None else None
     root, segs = paths.split(head)
     for i in range(len(segs), -1, -1):
-        for b in project.bindings.get(paths.join(root, segs[:i]), ()):
-            if b.function == "<module>":
+        held = paths.join(root, segs[:i])
+        # (a closure's cell is made by the function that owns it, which runs once, at import)
+        owner = cell_owner(held) or "<module>"
+        for b in project.bindings.get(held, ()):
+            if b.function == owner:
                 return b.module, b.span
     return None
 
@@ -185,7 +189,9 @@ def _story(project: Project, code: str, w: Write, read: Read, handlers: List[Han
         made = _made(project, read.place)  # `globals().update(...)`: the global the next caller reads
     if made is not None:
         default = paths.default_parts(w.place.split("[", 1)[0])
-        text = f"default made once, when `def {default[0].rsplit('.', 1)[-1]}` runs" if default else "made at import"
+        owner = cell_owner(w.place.split("[", 1)[0])
+        text = f"default made once, when `def {default[0].rsplit('.', 1)[-1]}` runs" if default else \
+            f"made at import, when `{paths.shown_qualname(owner)}()` runs" if owner else "made at import"
         labels.append(place(project, made[0], made[1], text, IMPORT))
     labels.append(place(project, read.module, read.span, reads, NEXT))
     notes: List[str] = []

@@ -54,6 +54,12 @@ def cell_place(module: str, function: str, name: str) -> str:
     return f"{module}:{function}{_CLOSURE}{name}"
 
 
+def cell_owner(place: str) -> Optional[str]:
+    """The function whose closures keep the cell ``place`` (``memoize`` for
+    ``app:memoize.__closure__.cache``); None for a place that is no cell."""
+    return _place_owner(place) if _CLOSURE in place and ":" in place else None
+
+
 def _place_owner(place: str) -> str:
     """The function a cell's place names: ``memoize`` for ``app:memoize.__closure__.cache``."""
     return place.split(":", 1)[1].split(_CLOSURE, 1)[0]
@@ -67,6 +73,7 @@ class ClosureCells:
         self._cells: Optional[Dict[Tuple[str, str], Dict[str, str]]] = None  # nested function -> "%x" -> place
         self._objects: Optional[Dict[str, Tuple[str, str]]] = None  # module-level name -> the nested function
         self._bodies: Dict[Tuple[str, str], Function] = {}
+        self._spellings: Dict[Tuple[str, str], Dict[str, str]] = {}  # ``spellings``' answers
         self._at_import: Dict[Tuple[str, str], bool] = {}
         # whether every use of a function is `@make(...)` on a function defined at import:
         # then what it returns (a decorator) runs only at import too
@@ -91,6 +98,28 @@ class ClosureCells:
         if not self._busy:
             self._bodies[key] = made
         return made
+
+    def spellings(self, module: str, qualname: str) -> Dict[str, str]:
+        """The objects the nested function ``qualname`` of ``module`` reaches through a
+        parameter of the function that made it, bound to them (``make_deduper(SEEN)``):
+        place -> ``$param``, so that a message spells ``store.add(key)`` as its line does,
+        not ``SEEN.add(...)``. Left out: a place its own code also names directly (which
+        of the two spellings a line uses is not known from its rewritten events)."""
+        key = (module, qualname)
+        found = self._spellings.get(key)
+        if found is None:
+            cells = self.cells().get(key) if not self._busy else None
+            found = {}
+            fn = self.project.modules[module].functions.get(qualname) if cells else None
+            for name, place in (cells or {}).items():
+                if name[:1] == "$" and _CLOSURE not in place:
+                    found.setdefault(place, name)
+            if found and fn is not None:
+                direct = {paths.split(p)[0] for e in iter_events(fn.body) for p in (e.path, e.value) if p}
+                found = {place: name for place, name in found.items() if paths.split(place)[0] not in direct}
+            if not self._busy:
+                self._spellings[key] = found
+        return found
 
     def bindings(self) -> List[Tuple[str, Optional[str], str, str, Span]]:
         """What each cell that is module state is bound to: the enclosing function's

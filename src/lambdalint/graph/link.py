@@ -126,9 +126,23 @@ class Project(MemoisedFactories, InstanceAttributes, CallableObjects):
         module's prefix only from its own functions and classes."""
         facts = self.modules.get(module)
         fn = self.function(module, function) if function is not None else None
+        if fn is not None and (fn.free_params or fn.free_locals):
+            path = self._as_parameter(module, path, function)  # type: ignore[arg-type]
         own = (set(facts.functions) | set(facts.classes)) if own_only and facts is not None else None
         return paths.written(path, facts.imported if facts is not None else (),
                              fn.local_imports if fn is not None else (), module, own, drop)
+
+    def _as_parameter(self, module: str, path: str, function: str) -> str:
+        """``$store.add`` for ``app:SEEN.add`` in a closure that reaches ``SEEN`` as the
+        parameter ``store`` of the function that made it (``graph.closures``)."""
+        spellings = self.closures.spellings(module, function)
+        if spellings:
+            root, segs = paths.split(path)
+            for place, name in spellings.items():
+                proot, psegs = paths.split(place)
+                if root == proot and segs[:len(psegs)] == psegs:
+                    return paths.join(name, segs[len(psegs):])
+        return path
 
     def spelled_once(self, module: str, path: str) -> Optional[str]:
         """``written``, or None when two imports of the module could spell ``path``

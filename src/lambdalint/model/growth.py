@@ -404,12 +404,12 @@ class GrowthInterpreter(Interpreter):
         """The collection as the code of the frame names it (``C``, ``cls._cache``)."""
         if not path:
             return name_of(c)
-        shown = self.project.written(frame.module, path, drop=drop)
+        shown = self.project.written(frame.module, path, _function(frame), drop=drop)
         return shown[len("builtins."):] if shown.startswith("builtins.") else shown
 
     def spelled_path(self, frame: GrowthFrame, path: Optional[str], drop: int = 0) -> str:
         """``path`` as the source of the frame's module spells it, without its last ``drop`` segments."""
-        shown = self.project.written(frame.module, path or "", drop=drop)
+        shown = self.project.written(frame.module, path or "", _function(frame), drop=drop)
         return shown[len("builtins."):] if shown.startswith("builtins.") else shown
 
     def stable(self, path: Optional[str], frame: GrowthFrame) -> bool:
@@ -813,3 +813,8 @@ class GrowthInterpreter(Interpreter):
                 out = dict(out) if out is frame.env else out
                 out[arg] = f"<member:{container}>"
         return out
+
+
+def _function(frame: GrowthFrame) -> Optional[str]:
+    """The qualname of the function the frame runs (the source that spells its paths)."""
+    return frame.stack[-1][1] if frame.stack else None
