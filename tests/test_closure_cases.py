@@ -79,6 +79,17 @@ INVALID = {
         """,
     },
     # red team 12, 15: a factory's closure kept in a module-level name
+    # a factory that returns a lambda: the lambda is the closure, and its set is a cell
+    "a_factory_returns_a_lambda_over_its_set": """
+        def make_deduplicator():
+            seen = set()
+            return lambda message_id: message_id in seen or seen.add(message_id)  # expect: LAM201
+
+        is_duplicate = make_deduplicator()
+
+        def handler(event, context):
+            return [r for r in event["Records"] if not is_duplicate(r["messageId"])]
+    """,
     # the factory re-exported under another name, and called by that name at import
     "a_factory_re_exported_under_another_name_made_at_import": {
         "dedupe.py": """
@@ -220,6 +231,27 @@ VALID = {
         def handler(event, context):
             fresh = make_deduplicator()
             return fresh(event["id"]) or is_duplicate("warmup")
+    """,
+    # the lambda adds only while the set is small (the test runs first: `and` short-circuits)
+    "a_lambda_whose_add_a_size_test_bounds": """
+        def make_deduplicator(window):
+            seen = set()
+            return lambda message_id: message_id in seen or (len(seen) < window and seen.add(message_id))
+
+        is_duplicate = make_deduplicator(100)
+
+        def handler(event, context):
+            return [r for r in event["Records"] if not is_duplicate(r["messageId"])]
+    """,
+    # ... made per invocation: its set dies with the call
+    "a_lambda_factory_called_per_invocation": """
+        def make_deduplicator():
+            seen = set()
+            return lambda message_id: message_id in seen or seen.add(message_id)
+
+        def handler(event, context):
+            is_duplicate = make_deduplicator()
+            return [r for r in event["Records"] if not is_duplicate(r["messageId"])]
     """,
     # ... also under another name, in a function (a re-export is the same function)
     "a_factory_also_called_in_a_function_under_another_name": {

@@ -1905,6 +1905,39 @@ INVALID.update({
     """,
 })
 
+# conditional expressions with a call in a branch run it on that branch only (the
+# `if` they mean): a size test bounds what they add, a membership test does not
+INVALID.update({
+    "an_add_in_a_conditional_expression_on_a_membership_test": """
+        SEEN = set()
+
+        def handler(event, context):
+            key = event["id"]
+            return "dup" if key in SEEN else SEEN.add(key)  # expect: LAM201
+    """,
+    "an_append_after_or": """
+        LOG = []
+
+        def handler(event, context):
+            return event.get("quiet") or LOG.append(event["line"])  # expect: LAM201
+    """,
+})
+
+VALID.update({
+    "an_add_in_a_conditional_expression_a_size_test_bounds": """
+        SEEN = set()
+
+        def handler(event, context):
+            return SEEN.add(event["id"]) if len(SEEN) < 1000 else None
+    """,
+    "an_append_after_and_a_size_test_bounds": """
+        LOG = []
+
+        def handler(event, context):
+            return len(LOG) < 100 and LOG.append(event["line"])
+    """,
+})
+
 VALID.update({
     "tuple_membership_guard_with_constants": """
         SUBS = []

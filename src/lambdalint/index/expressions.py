@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 from lambdalint.index import syntax as cst
 from lambdalint.index.rebound import assigned_attributes
@@ -345,8 +345,42 @@ class Expressions:
                 return formatted
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)) and self.scope.kind == "function":
             return self.comprehension(node)
+        if isinstance(node, (cst.IfExp, cst.BooleanOperation)) and self.scope.kind == "function" \
+                and self.test_paths is None and self.branched(node):
+            return None
         self.children(node)
         return None
+
+    def branched(self, node: Union[cst.IfExp, cst.BooleanOperation]) -> bool:
+        """A conditional expression whose branches call something, evaluated as the
+        ``if`` it means: ``seen.add(k) if len(seen) < N else None``, ``k in seen or
+        seen.add(k)``, ``ok and send(x)`` (a lambda's body can say it no other way).
+        The test is evaluated first; the call runs on its branch only, so the model sees
+        a size test bound the growth, a teardown happen on some paths only. False (and
+        nothing emitted) when no branch calls anything: reads keep their old events."""
+        if isinstance(node, cst.IfExp):
+            test_node, first, second = node.test, node.body, node.orelse
+        elif isinstance(node.operator, cst.And):  # `a and b`: b when a is true
+            test_node, first, second = node.left, node.right, None
+        else:  # `a or b`: b when a is false
+            test_node, first, second = node.left, None, node.right
+        if not any(_calls(branch) for branch in (first, second) if branch is not None):
+            return False
+        saved_paths, self.test_paths = self.test_paths, []
+        self.value(test_node)
+        test = tuple(dict.fromkeys(self.test_paths))
+        self.test_paths = saved_paths
+        nones: List[str] = []
+        self.none_tested(test_node, nones)
+        saved, self.out = self.out, []
+        self.value(first)
+        body, self.out = tuple(self.out), []
+        self.value(second)
+        orelse, self.out = tuple(self.out), saved
+        self.emit(Event("if", self.span(node), test=test, none_tests=tuple(nones), body=body, orelse=orelse,
+                        narrows=self.narrows(test_node), consts=self.condition_text(test_node),
+                        members=self.members(test_node)))
+        return True
 
     def comprehension(self, node: cst.BaseExpression) -> str:
         """Desugar a comprehension: each target is bound to an element of its
@@ -720,6 +754,13 @@ def _starts_stringy(walker: "Expressions", node: cst.BaseExpression) -> bool:
     if isinstance(node, (cst.Name, cst.Attribute)):
         return walker.tmp_text_of(node) is not None
     return isinstance(node, (cst.SimpleString, cst.FormattedString, cst.Call))
+
+
+def _calls(node: cst.CSTNode) -> bool:
+    """Whether ``node`` holds a call (not one inside a lambda, which runs later)."""
+    if isinstance(node, cst.Call):
+        return True
+    return not isinstance(node, cst.Lambda) and any(_calls(child) for child in node.children)
 
 
 def _alternatives(node: cst.BaseExpression) -> List[cst.BaseExpression]:

@@ -10,6 +10,11 @@ Only a ``name = lambda ...`` statement in the module's own scope (as a ``def`` t
 possibly inside a module-level ``if`` or ``try``; ``index.scan`` lists the same) is one:
 a lambda anywhere else (an argument, a default, a display, one bound inside a function
 or a class) is left to what it is handed to.
+
+One more is a function: the lambda a function returns (``return lambda key: seen.add(key)``),
+the closure a factory makes. It is indexed as a nested ``def`` named ``<lambda>`` (the name
+Python gives it; no code can name it), and the ``return`` returns that function, so that
+``graph.closures`` follows its cells as it follows a ``def``'s.
 """
 
 from __future__ import annotations
@@ -31,5 +36,22 @@ def module_lambda(node: cst.Assign, define: Callable[[cst.FunctionDef], None]) -
     returned = cst.Return(lam.body, lam.body.span)
     made = cst.FunctionDef(node.targets[0].target, lam.params, cst.IndentedBlock([returned], lam.body.span), [],
                            False, node.span)
+    define(made)
+    return True
+
+
+RETURNED_LAMBDA = "<lambda>"
+
+
+def returned_lambda(node: cst.Return, define: Callable[[cst.FunctionDef], None]) -> bool:
+    """Whether ``node`` is ``return lambda params: body``; if so, the nested ``def`` it
+    stands for (named ``<lambda>``, with the lambda's span) is handed to ``define``. A
+    function that returns two lambdas keeps the last one's body under that name."""
+    lam = node.value
+    if not isinstance(lam, cst.Lambda):
+        return False
+    returned = cst.Return(lam.body, lam.body.span)
+    made = cst.FunctionDef(cst.Name(RETURNED_LAMBDA, lam.span), lam.params,
+                           cst.IndentedBlock([returned], lam.body.span), [], False, lam.span)
     define(made)
     return True
