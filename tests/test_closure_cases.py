@@ -733,6 +733,94 @@ CLOSING = """
         return decorator
 """
 
+# a decorator applied under another module-level name: an alias (`memo = memoize`) or a
+# `functools.partial` of it, bound once at import
+CACHED = """
+    import functools
+
+    def cached(fn, *, label="cache"):
+        cache = {}
+
+        @functools.wraps(fn)
+        def wrapper(key):
+            if key not in cache:
+                cache[key] = fn(key)%s
+            return cache[key]
+
+        return wrapper
+"""
+
+INVALID.update({
+    "a_memoize_decorator_applied_through_an_alias": CACHED % "  # expect: LAM201" + """
+    memo = cached
+
+    @memo
+    def lookup(user_id):
+        return {"id": user_id}
+
+    def handler(event, context):
+        return lookup(event["user_id"])
+    """,
+    "a_memoize_decorator_applied_through_a_partial": CACHED % "  # expect: LAM201" + """
+    memo = functools.partial(cached, label="users")
+
+    @memo
+    def lookup(user_id):
+        return {"id": user_id}
+
+    def handler(event, context):
+        return lookup(event["user_id"])
+    """,
+    # the partial gives the decorator its first argument: the function is the second
+    "a_partial_that_gives_the_decorator_its_registry_first": """
+        from functools import partial
+
+        REGISTRY = {}
+
+        def cached_in(registry, fn):
+            def wrapper(key):
+                registry[key] = fn(key)  # expect: LAM201
+                return registry[key]
+            return wrapper
+
+        memo = partial(cached_in, REGISTRY)
+
+        @memo
+        def lookup(user_id):
+            return {"id": user_id}
+
+        def handler(event, context):
+            return lookup(event["user_id"])
+    """,
+})
+
+VALID.update({
+    # the partial is applied in the handler: a cache per invocation
+    "a_partial_decorator_applied_per_invocation": CACHED % "" + """
+    memo = functools.partial(cached, label="users")
+
+    def handler(event, context):
+        @memo
+        def lookup(user_id):
+            return {"id": user_id}
+
+        return [lookup(u) for u in event["users"]]
+    """,
+    # the alias is rebound: which function `@memo` applies is not known
+    "an_alias_bound_twice": CACHED % "" + """
+    memo = cached
+    memo = functools.lru_cache(maxsize=128)
+
+    @memo
+    def lookup(user_id):
+        return {"id": user_id}
+
+    def handler(event, context):
+        return lookup(event["user_id"])
+    """,
+})
+
+
 # an enclosing function's parameter, read by the closures it makes at import, is what
 # every call passed it, when that is one module-level object
 INVALID.update({

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
 from lambdalint.graph.rename import body_with_paths
-from lambdalint.index.facts import STARRED, Function, Span, body_mentions, iter_events
+from lambdalint.index.facts import STARRED, Event, Function, Span, body_mentions, iter_events
+from lambdalint.index.span import within
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
@@ -45,6 +46,11 @@ _NAME = re.compile(r"[%$]([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
 
 
 _CLOSURE = ".__closure__."
+_PARTIAL = "functools.partial"
+# another name for a function (``ClosureCells._module_aliases``): its dotted path, the
+# span of the statement that binds the name, and the ``functools.partial`` call that
+# made it (None for the function itself)
+_Alias = Tuple[str, Span, Optional[Event]]
 # what a plain decorator passes its function's first parameter: the function it decorates
 _DECORATED = "<decorated>"
 
@@ -349,6 +355,11 @@ class ClosureCells:
         # path through one still ends in the function's own name)
         aliases = {path.rsplit(".", 1)[-1] for path in named if path.rsplit(".", 1)[-1] not in own.values()
                    and _denotes_function(project, path)}
+        # a module-level name bound once, at import, to one of them (`memo = cached`) or to a
+        # `functools.partial` of one (`memo = partial(cached, ttl=60)`) is another name for
+        # it: `@memo` applies it; binding the name is no use of it
+        named_again = self._module_aliases(modules, todo)
+        aliases |= {gpath.split(":", 1)[1] for gpath in named_again}
         spoiled: Set[str] = set()
         used: Set[str] = set()
         kept: Set[str] = set()  # used otherwise than as `@make(...)`: what it returns is kept
@@ -360,14 +371,51 @@ class ClosureCells:
             asked = {full: own[full] for full in todo if full not in spoiled and
                      (mentioned is None or own[full] in mentioned or not aliases.isdisjoint(mentioned))}
             if asked:
-                self._read_uses(facts, asked, aliases, spoiled, used, kept, passed)
+                self._read_uses(facts, asked, aliases, named_again, spoiled, used, kept, passed)
         for full, key in todo.items():
             self._at_import[key] = full in used and full not in spoiled
             self._applied_only[key] = self._at_import[key] and full not in kept
             self._passed[key] = passed.get(full, [])
 
-    def _read_uses(self, facts, asked: Dict[str, str], aliases: Set[str], spoiled: Set[str], used: Set[str],
-                   kept: Set[str], passed: Dict[str, list]) -> None:
+    def _module_aliases(self, modules: Set[str], todo: Dict[str, Tuple[str, str]]) -> Dict[str, _Alias]:
+        """The module-level names of ``modules`` bound once, at import, to one of ``todo``
+        (dotted path -> key) by name or by a ``functools.partial`` of it: global path ->
+        ``_Alias``."""
+        project = self.project
+        last_names = {full.rsplit(".", 1)[1] for full in todo}
+        out: Dict[str, _Alias] = {}
+        for m in modules:
+            facts = project.modules[m]
+            body = facts.functions.get("<module>")
+            partial_of: Dict[Span, Event] = {}  # a partial call's span -> that call
+            for e in iter_events(body.body) if body is not None else ():
+                if e.kind == "call" and e.path and e.path.rsplit(".", 1)[-1] == "partial" and e.args and e.args[0] \
+                        and not e.starred:
+                    partial_of[e.span] = e
+                if e.kind != "assign" or not e.value or not paths.is_global(e.path) or paths.split(e.path)[1]:
+                    continue
+                partial = next((c for span, c in partial_of.items() if within(span, e.span)), None) \
+                    if e.value.endswith("partial()") else None
+                if partial is not None:
+                    given = partial.args[0]
+                    if project.canonical(e.value[:-2]) != _PARTIAL:
+                        continue
+                elif e.value.endswith("partial()"):
+                    continue
+                elif "(" in e.value or e.value[:1] in "$%<":
+                    continue
+                else:
+                    given = e.value
+                if given.rsplit(".", 1)[-1].rsplit(":", 1)[-1] not in last_names:
+                    continue
+                t = project.target(given)
+                full = f"{t.module}.{t.qualname}" if t is not None and t.kind == "function" else None
+                if full in todo and _assigned_once(facts.functions.values(), e.path):  # type: ignore[arg-type]
+                    out[e.path] = (full, e.span, partial)  # type: ignore[index]
+        return out
+
+    def _read_uses(self, facts, asked: Dict[str, str], aliases: Set[str], named_again: Dict[str, _Alias],
+                   spoiled: Set[str], used: Set[str], kept: Set[str], passed: Dict[str, list]) -> None:
         """Add to ``used`` each of ``asked`` (dotted path -> name) the module ``facts``
         uses as a function that runs only at import (a call in its top-level code, a
         decorator on a function defined at import), and to ``spoiled`` each it uses
@@ -386,9 +434,15 @@ class ClosureCells:
             last = text.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
             if last not in aliases and last not in by_name:
                 return []
+            again = named_again.get(project.canonical(text) or "") if last in aliases else None
+            if again is not None:  # (`memo`, bound to `cached` or to a partial of it)
+                return [again[0]] if again[0] in asked else []
             t = project.target(text)
             full = f"{t.module}.{t.qualname}" if t is not None and t.kind == "function" else None
             return [full] if full in asked else []
+
+        # the statements that bind another name to one of them (not a use: its uses are)
+        binding = {span for gpath, (_, span, _) in named_again.items() if gpath.split(":", 1)[0] == facts.module}
 
         # (a body that holds none of the names is not decoded: most hold none)
         mentions = body_mentions([*by_name, *aliases])
@@ -400,14 +454,28 @@ class ClosureCells:
                     (used if _defined_at_import(facts, q) else spoiled).add(full)
                     if not d.called:
                         kept.add(full)
-                    # (`@make` passes the function it decorates, which differs per use)
-                    passed.setdefault(full, []).append((d.args, d.kwargs) if d.called else ((_DECORATED,), ()))
+                    # (`@make` passes the function it decorates, which differs per use; what a
+                    # partial adds to it is not followed)
+                    again = named_again.get(project.canonical(d.path) or "")
+                    made = again[2] if again is not None else None
+                    if made is not None:
+                        # (`@memo`, a partial: what it was given, then the function; called, unknown)
+                        passed.setdefault(full, []).append(
+                            None if d.called else ((*made.args[1:], _DECORATED), made.kwargs))
+                    else:
+                        passed.setdefault(full, []).append((d.args, d.kwargs) if d.called else ((_DECORATED,), ()))
             for e in iter_events(fn.body) if mentions(fn) else ():
+                if q == "<module>" and binding and any(within(e.span, span) for span in binding):
+                    continue
                 if e.kind == "call" and e.path:
                     for full in denoted(e.path):
                         (used if q == "<module>" else spoiled).add(full)
                         kept.add(full)
-                        passed.setdefault(full, []).append(None if e.starred else (e.args, e.kwargs))
+                        again = named_again.get(project.canonical(e.path) or "")
+                        made = again[2] if again is not None else None  # (a partial's arguments come first)
+                        passed.setdefault(full, []).append(
+                            None if e.starred else (e.args, e.kwargs) if made is None else
+                            ((*made.args[1:], *e.args), (*made.kwargs, *e.kwargs)))
                 elif e.path and "(" not in e.path and e.path[:1] not in "$%<":
                     spoiled.update(denoted(e.path))
                 for text in (e.value, *e.args, *(v for _, v in e.kwargs)):

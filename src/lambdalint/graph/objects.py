@@ -37,6 +37,7 @@ from lambdalint.index.span import within
 from lambdalint.index.facts import CONST, MADE, Decorator, Event, Function, Span
 from lambdalint.graph.entrykinds import event_context_params, handler_shaped, leads_with_event_context
 from lambdalint.graph.closures import passed_value
+from lambdalint.graph.partials import partial_made
 from lambdalint.graph.link import SELF_OF_METHOD, Project, Target, iter_events
 
 _MAX_DEPTH = 4
@@ -324,6 +325,11 @@ def decorator_wrappers(project: Project, module: str, fn: Function, calling: boo
 
 def _wrapper(project: Project, module: str, fn: Function, d: Decorator) -> Optional[Wrapper]:
     t = project.target(d.path) if d.path else None
+    given = 0  # the positional arguments a partial gives before the decorated function
+    if t is not None and t.kind == "global":
+        aliased = _decorator_alias(project, t.path)
+        if aliased is not None and not (aliased[1] and d.called):
+            t, given = aliased
     if t is None or t.kind != "function" or not t.module:
         return None
     maker: Optional[Tuple[str, str]] = (t.module, t.qualname)
@@ -333,17 +339,33 @@ def _wrapper(project: Project, module: str, fn: Function, d: Decorator) -> Optio
     if d.called:  # `@retry(times=3)`: the decorator is what `retry(...)` returns
         maker = returned_function(project, t.module, t.qualname)
     decorator = project.function(*maker) if maker is not None else None
-    if decorator is None or decorator.takes_receiver or not decorator.params:
+    if decorator is None or decorator.takes_receiver or len(decorator.params) <= given:
         return None
     made = returned_function(project, *maker)  # type: ignore[misc]
     wrapper = project.function(*made) if made is not None else None
-    param = decorator.params[0]
+    param = decorator.params[given]
     if wrapper is None or made[0] != maker[0] or not made[1].startswith(maker[1] + ".") \
             or made == (module, fn.qualname):  # type: ignore[index]
         return None  # not a nested wrapper
     factory = _factory_arguments(project, t, d, wrapper) if d.called else ()
     return Wrapper(made[0], made[1], "$" + param, f"{module}.{fn.qualname}", d.span,  # type: ignore[index]
                    param in wrapper.free_calls, factory)
+
+
+def _decorator_alias(project: Project, gpath: str) -> Optional[Tuple[Target, int]]:
+    """The function a module-level name bound once, at import, names (``memo = cached``),
+    or is a ``functools.partial`` of (``memo = partial(cached, ttl=60)``), with the number
+    of positional arguments the partial gives it first; None for anything else."""
+    bound = project.bindings.get(gpath, ())
+    if len(bound) != 1 or bound[0].function != "<module>" or not bound[0].value:
+        return None
+    value = bound[0].value
+    if "(" not in value and value[:1] not in "$%<":
+        t = project.target(value)
+        return (t, 0) if t is not None and t.kind == "function" else None
+    made = partial_made(project, gpath)
+    t = project.target(made.args[0]) if made is not None else None
+    return (t, len(made.args) - 1) if t is not None and t.kind == "function" else None  # type: ignore[union-attr]
 
 
 def _factory_arguments(project: Project, t: Target, d: Decorator, wrapper: Function) -> Tuple[Tuple[str, str], ...]:

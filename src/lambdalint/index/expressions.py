@@ -346,7 +346,7 @@ class Expressions:
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)) and self.scope.kind == "function":
             return self.comprehension(node)
         if isinstance(node, (cst.IfExp, cst.BooleanOperation)) and self.scope.kind == "function" \
-                and self.test_paths is None and self.branched(node):
+                and self.test_paths is None and node is not self.unbranched and self.branched(node):
             return None
         self.children(node)
         return None

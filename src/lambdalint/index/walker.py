@@ -35,6 +35,7 @@ class Walker(ModuleContainers, Expressions):
         self.out: List[Event] = []
         self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
         self.test_paths: Optional[List[str]] = None
+        self.unbranched: Optional[cst.BaseExpression] = None  # a conditional value read flat (``stmt_assign``)
         self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
         self.comprehension_names: set = set()  # the targets of the comprehensions being walked
         self.free_calls: set = set()  # enclosing functions' parameters the function being walked calls
@@ -295,7 +296,11 @@ class Walker(ModuleContainers, Expressions):
             return
         if self.alternatives(node):
             return
+        # (a conditional value bound to a name keeps its flat reading: the model pairs what the
+        # name may hold, `joins`, with the calls that made it; `Expressions.branched`)
+        self.unbranched = node.value
         v = self.value(node.value)
+        self.unbranched = None
         grown = self.extends(node.targets[0].target, node.value) if len(node.targets) == 1 else None
         for target in node.targets:
             self.note_tmp_text(target.target, node.value)
