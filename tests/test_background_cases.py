@@ -700,6 +700,28 @@ INVALID = {
     """,
 }
 
+# red team 14, 63: an `async def` that yields is an async generator; calling it makes
+# no coroutine, and `async for` runs it
+INVALID["a_coroutine_beside_an_async_generator"] = """
+    import asyncio
+
+    async def pages(table):
+        for i in range(3):
+            await asyncio.sleep(0)
+            yield [f"{table}-{i}"]
+
+    async def fetch(table):
+        await asyncio.sleep(0)
+        return table
+
+    async def main(event):
+        fetch(event["table"])  # expect: LAM304
+        return [p async for p in pages(event["table"])]
+
+    def handler(event, context):
+        return asyncio.run(main(event))
+"""
+
 VALID = {
     # review 10, a decorator (async_to_sync) makes it a plain function
     "decorated_async_def_as_a_thread_target": """
@@ -1702,6 +1724,25 @@ VALID = {
 
         def handler(event, context):
             return 1
+    """,
+    # red team 14, 63
+    "an_async_generator_iterated_with_async_for": """
+        import asyncio
+
+        async def pages(table, page_size=2):
+            items = [f"{table}-{i}" for i in range(5)]
+            for start in range(0, len(items), page_size):
+                await asyncio.sleep(0)
+                yield items[start:start + page_size]
+
+        async def main(event):
+            found = []
+            async for page in pages(event["table"]):
+                found.extend(page)
+            return {"count": len(found)}
+
+        def handler(event, context):
+            return asyncio.run(main(event))
     """,
 }
 

@@ -159,6 +159,65 @@ VALID.update({
 })
 
 
+# the handler itself decorated by a project class with a `__call__`: Lambda calls the
+# instance, so an invocation starts in `__call__`, and `self.fn(event, context)` is the
+# handler (red team 14, 57)
+SCOPED = """
+    class RequestContext:
+        def __init__(self):
+            self.user = None
+
+        def reset(self):
+            self.user = None
+
+    CTX = RequestContext()
+
+    class request_scoped:
+        def __init__(self, fn):
+            self.fn = fn
+
+        def __call__(self, event, context):
+            %s
+
+    def audit(action):
+        return {"action": action, "by": CTX.user or "anonymous"}
+
+    @request_scoped
+    def handler(event, context):
+        if "user" in event:
+            CTX.user = event["user"]%s
+        return audit(event["action"])
+"""
+
+INVALID.update({
+    "a_class_decorated_handler_whose_call_does_not_reset": SCOPED % (
+        "return self.fn(event, context)", "  # expect: LAM501"),
+    "a_class_decorated_handler_whose_call_closes_a_global": """
+        import sqlite3
+
+        DB = sqlite3.connect(":memory:")
+
+        class closing_after:
+            def __init__(self, fn):
+                self.fn = fn
+
+            def __call__(self, event, context):
+                try:
+                    return self.fn(event, context)
+                finally:
+                    DB.close()  # expect: LAM101
+
+        @closing_after
+        def handler(event, context):
+            return DB.execute("select 1").fetchall()
+    """,
+})
+
+VALID.update({
+    "a_class_decorated_handler_whose_call_resets_in_finally": SCOPED % (
+        "try:\n                return self.fn(event, context)\n            finally:\n                CTX.reset()", ""),
+})
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, {"app.py": INVALID[name]})

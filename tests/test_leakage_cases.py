@@ -790,6 +790,21 @@ INVALID.update({
 })
 
 VALID.update({
+    # red team 14, 50: a copy of the environment for a child process is a dict of its own
+    "environ_copied_for_a_child_process": """
+        import os
+        import subprocess
+
+        def handler(event, context):
+            env = os.environ.copy()
+            if "tenant" in event:
+                env["REPORT_TENANT"] = event["tenant"]
+            out = subprocess.run(["env"], capture_output=True, text=True, env=env)
+            return {"report": out.stdout}
+    """,
+})
+
+VALID.update({
     # the fields are merged into a new dict per call
     "log_fields_merged_into_a_copy": """
         EXTRA = {"service": "orders"}

@@ -351,6 +351,12 @@ def may_call(fn: "Function", names: AbstractSet[str]) -> bool:
     return fn.called is None or any(c.rsplit(":", 1)[-1] in names for c in fn.called)
 
 
+def is_generator(fn: "Function") -> bool:
+    """Whether ``fn`` is a generator function (an async one: an async generator): its
+    body yields (a nested function's ``yield`` is that function's own)."""
+    return any(e.kind == "yield" for e in iter_events(fn.body))
+
+
 def body_mentions(names: Iterable[str]) -> Callable[["Function"], bool]:
     """A test of whether a function's body may hold one of ``names`` in a path or value
     (a false True is allowed, never a false False). A stored body not yet decoded is

@@ -66,10 +66,25 @@ def decorator_wrapper(project, module: str, fn: Function, bound: Optional[Dict[s
     wrappers = decorator_wrappers(project, module, fn)
     wrapper = project.function(wrappers[0].module, wrappers[0].qualname) if wrappers else None
     if wrapper is None:
-        return None
+        return _decorating_call(project, module, fn)
     env: Dict[str, Optional[str]] = {"$" + p: None for p in wrapper.params}
     env.update(wrapper_env(wrappers[0], bound or {}))
     return wrappers[0].module, wrapper, env
+
+
+def _decorating_call(project, module: str, fn: Function) -> Optional[Tuple[str, Function, Dict[str, Optional[str]]]]:
+    """``@request_scoped def handler`` where ``request_scoped`` is a project class with a
+    ``__call__``: the name holds an instance (``Project.decorating_class``), and Lambda
+    runs its ``__call__``, whose ``self`` is that module-level object (``self.fn(event,
+    context)`` in it is the handler)."""
+    cls = project.decorating_class(module, fn)
+    method = project.method_of(cls, "__call__") if cls is not None else None
+    call = project.function(*method) if method is not None else None
+    if call is None or not call.takes_receiver:
+        return None
+    env: Dict[str, Optional[str]] = {"$" + p: None for p in call.params}
+    env["$" + call.params[0]] = f"{module}:{fn.qualname}"
+    return method[0], call, env  # type: ignore[index]
 
 
 # Library calls that keep a function for later (exit, signals, finalisers, SnapStart's

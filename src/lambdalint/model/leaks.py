@@ -236,6 +236,8 @@ class LeakInterpreter(Interpreter):
         if ":" not in root:
             if canon != ENVIRON and not canon.startswith(ENVIRON + "."):
                 return None
+            if canon.startswith(ENVIRON + ".copy()"):
+                return None  # `env = os.environ.copy()`: a dict of its own (red team 14, 50)
             root, segs = ENVIRON, paths.split("x" + canon[len(ENVIRON):])[1]
         if segs[:1] and segs[0] in REQUEST_ATTRIBUTES:
             return None  # `app.current_event`: the request the framework keeps, not module state

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, Span
+from lambdalint.index.facts import Event, Function, Span, is_generator
 from lambdalint.graph.link import Target, iter_events
 from lambdalint.graph.objects import wrapper_to_run
 from lambdalint.knowledge.work import Collector, WorkKind
@@ -508,7 +508,9 @@ class Calls:
                    for d in fn.decorators)
 
     def call_async_def(self, e: Event, fn: Function, target: Target, states: List[State], frame: Frame) -> Outcome:
-        if not self.keeps_coroutine(fn):
+        # (an `async def` that yields is an async generator: calling it makes no coroutine,
+        # and its body runs as `async for` iterates it, if ever; what it is given is handed on)
+        if not self.keeps_coroutine(fn) or is_generator(fn):
             return Outcome([self.escape(s, frame, e) for s in states])
         env = self.bind_params(fn, target, e, frame)
         label = fn.qualname if target.module == frame.module else f"{target.module}.{fn.qualname}"
