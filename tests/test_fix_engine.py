@@ -500,3 +500,38 @@ def test_cli_without_fix_counts_what_could_be_fixed(tmp_path):
     assert "1 fixable with --fix --unsafe-fixes." in result.stdout
     assert "help: Remove the teardown `conn.close()` to keep `conn` open across invocations" in result.stdout
     assert "(unsafe fix)" in result.stdout
+
+
+# --- a teardown that another call needs (red team 14, 02) ------------------------------
+
+POOL_CLOSED = """
+    from multiprocessing.pool import ThreadPool
+
+    POOL = ThreadPool(2)
+
+
+    def handler(event, context):
+        try:
+            return POOL.map(len, ["a", "bb"])
+        finally:
+            POOL.close()
+            POOL.join(){after}
+"""
+
+
+def test_removing_a_pools_close_removes_the_join_that_needs_it(tmp_path):
+    # `join()` before `close()` raises "Pool is still running": the fix that left it would
+    # break the first invocation as well as the next
+    out = fix(tmp_path, {"app.py": src(POOL_CLOSED.format(after=""))})
+    assert [d.fix.action for d in out.fixed] == ["remove-statement"]
+    assert "`POOL.join()`" in out.fixed[0].fix.message
+    data = (tmp_path / "app.py").read_text()
+    assert "POOL.close()" not in data and "POOL.join()" not in data and "finally" not in data
+    assert run_handler(tmp_path / "app.py") == [[1, 2]] * 3
+
+
+def test_a_join_further_down_leaves_the_teardown_to_the_user(tmp_path):
+    # removing `close()` and the join right after it would leave the later join failing
+    original = src(POOL_CLOSED.format(after="\n            print('done')\n            POOL.join()"))
+    out = fix(tmp_path, {"app.py": original})
+    assert out.fixed == [] and (tmp_path / "app.py").read_bytes() == original

@@ -63,8 +63,12 @@ def teardown_fix(project: Project, code: str, site: "Site", handlers: Sequence[H
         else " (or re-create it at the top of the handler when it is dead)")
     keep = f" to keep `{obj}` open across invocations{alternative}" if code == "LAM101" else ""
     if site.shape == _STATEMENT:
-        return Fix(f"Remove the teardown {site.how}{keep}", UNSAFE, action="remove-statement",
-                   data=(("span", span_text(site.span)),))
+        # (a method that needs the teardown, right after it, goes with it: `POOL.join()`)
+        then = site.tracked.kind.needs_teardown
+        with_it = f" (with any `{obj}.{then[0]}()` right after it, which needs it)" if len(then) == 1 else \
+            f" (with any call of {', '.join(f'`{m}()`' for m in then)} on it right after it, which needs it)" if then else ""
+        return Fix(f"Remove the teardown {site.how}{with_it}{keep}", UNSAFE, action="remove-statement",
+                   data=(("span", span_text(site.span)),) + ((("then", ",".join(then)),) if then else ()))
     if site.shape in (_WITH_BLOCK, _WITH_CLOSING):
         data = (("span", span_text(site.span)),)
         if site.shape == _WITH_CLOSING:

@@ -5,6 +5,9 @@
   ``as`` name is bound to the context object, or with ``enters=first-argument``
   to the first argument of the context call, as for ``closing(obj)``), so that
   leaving it no longer tears anything down. A block left empty gets ``pass``.
+  With ``then`` (method names, comma-separated), the statements right after it
+  that call one of them on the same object with no argument go too: a pool's
+  ``join()`` needs the ``close()`` removed before it.
 - ``replace-expression`` (data: ``span``, ``template`` with ``{node}`` standing
   for the original expression's source, optional ``imports``): e.g.
   ``template="await {node}"``; ``imports`` is a comma-separated list of
@@ -42,7 +45,8 @@ def remove_statement(ctx: FileContext, data: Mapping[str, str]) -> Plan:
             if isinstance(outer, cst.Await):
                 outer = ctx.parent(outer)
             if isinstance(outer, cst.Expr):
-                return Plan(remove_small_statement(ctx, outer))
+                then = [m for m in data.get("then", "").split(",") if m]
+                return Plan(remove_small_statement(ctx, outer, _calls_after(ctx, outer, node, then)))
             raise NotApplicable("the call is part of a larger expression, not a statement of its own")
     raise NotApplicable(f"no statement at line {span[0]} any more")
 
@@ -67,8 +71,38 @@ def replace_expression(ctx: FileContext, data: Mapping[str, str]) -> Plan:
 
 # --- building blocks ------------------------------------------------------------------
 
-def remove_small_statement(ctx: FileContext, small: cst.BaseSmallStatement) -> Tuple[NodeEdit, ...]:
-    """Remove one small statement (``x.close()``, ``del x``) from its line."""
+def _calls_after(ctx: FileContext, small: cst.Expr, call: cst.Call, methods: Sequence[str]) -> List[cst.BaseStatement]:
+    """The statements right after the line of ``small`` (the statement ``obj.close()``)
+    that call one of ``methods`` on the same object, with no argument (``obj.join()``):
+    they need the call removed (``data["then"]``), and go with it."""
+    line = ctx.parent(small)
+    block = ctx.parent(line) if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+    if not methods or not isinstance(call.func, cst.Attribute) or not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return []
+    receiver = ctx.code(call.func.value)
+    body = list(block.body)
+    out: List[cst.BaseStatement] = []
+    after = body[body.index(line) + 1:]
+    while len(out) < len(after) and _calls_method(ctx, after[len(out)], receiver, methods):
+        out.append(after[len(out)])
+    # (one further down, or inside another statement, would still need it: no safe edit)
+    if any(f"{receiver}.{m}(" in ctx.code(stmt) for stmt in after[len(out):] for m in methods):
+        raise NotApplicable(f"a later call on `{receiver}` needs the teardown")
+    return out
+
+
+def _calls_method(ctx: FileContext, stmt: cst.BaseStatement, receiver: str, methods: Sequence[str]) -> bool:
+    """Whether ``stmt`` is the statement ``receiver.method()`` for one of ``methods``."""
+    expr = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+    value = expr.value if isinstance(expr, cst.Expr) else None
+    return isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute) \
+        and value.func.attr.value in methods and ctx.code(value.func.value) == receiver
+
+
+def remove_small_statement(ctx: FileContext, small: cst.BaseSmallStatement,
+                           also: Sequence[cst.BaseStatement] = ()) -> Tuple[NodeEdit, ...]:
+    """Remove one small statement (``x.close()``, ``del x``) from its line (and ``also``,
+    the statements right after that line, when it holds nothing else)."""
     line = ctx.parent(small)
     if isinstance(line, cst.SimpleStatementSuite):  # `if ok: conn.close()`
         if len(line.body) == 1:
@@ -78,7 +112,7 @@ def remove_small_statement(ctx: FileContext, small: cst.BaseSmallStatement) -> T
         raise NotApplicable("the statement is not where a statement can be removed")
     if len(line.body) > 1:  # `a(); conn.close()`
         return (NodeEdit(line, line.with_changes(body=_without(line.body, small))),)
-    return splice(ctx, line, ())
+    return splice(ctx, line, (), also=also)
 
 
 def unwrap_with(ctx: FileContext, node: cst.With, first_argument: bool = False) -> Tuple[NodeEdit, ...]:
@@ -115,35 +149,40 @@ def unwrap_with(ctx: FileContext, node: cst.With, first_argument: bool = False) 
 
 
 def splice(ctx: FileContext, stmt: cst.BaseStatement, new: Sequence[cst.BaseStatement],
-           carry: Sequence[cst.EmptyLine] = ()) -> Tuple[NodeEdit, ...]:
+           carry: Sequence[cst.EmptyLine] = (), also: Sequence[cst.BaseStatement] = ()) -> Tuple[NodeEdit, ...]:
     """Replace ``stmt`` in its block by ``new`` (possibly nothing), keeping the
-    comment lines above it (and ``carry``) in place."""
+    comment lines above it (and ``carry``) in place; ``also``: the statements right
+    after it, removed with it (their comment lines are kept as its own are)."""
     block = ctx.parent(stmt)
     if not isinstance(block, (cst.IndentedBlock, cst.Module)):
         raise NotApplicable("the statement is not in a block")
     body = list(block.body)
     index = next(i for i, s in enumerate(body) if s is stmt)
+    end = index + 1 + len(also)
+    if body[index + 1:end] != list(also):
+        raise NotApplicable("the statements to remove with it are not the ones right after it")
     stmts = list(new)
-    lead = list(stmt.leading_lines)
+    lead = list(stmt.leading_lines) + [line for s in also for line in s.leading_lines]
     if stmts:
         stmts[0] = stmts[0].with_changes(leading_lines=lead + list(stmts[0].leading_lines))
         lead = []
     rest = lead + list(carry)
-    if not stmts and len(body) == 1 and isinstance(block, cst.IndentedBlock):
+    if not stmts and len(body) == end - index and isinstance(block, cst.IndentedBlock):
         dropped = _without_guard(ctx, block, rest) or _without_finally(ctx, block, rest)
         if dropped is not None:
             return dropped
         stmts = [cst.SimpleStatementLine([cst.Pass()], leading_lines=rest)]
         rest = []
     replacement = _replacement(stmts)
-    if rest and index + 1 < len(body):
-        following = body[index + 1]
-        return (NodeEdit(stmt, replacement),
+    removed = tuple(NodeEdit(s, cst.RemovalSentinel.REMOVE) for s in also)
+    if rest and end < len(body):
+        following = body[end]
+        return (NodeEdit(stmt, replacement), *removed,
                 NodeEdit(following, following.with_changes(leading_lines=rest + list(following.leading_lines))))
     if any(line.comment is not None for line in rest):
-        new_body = body[:index] + stmts + body[index + 1:]
+        new_body = body[:index] + stmts + body[end:]
         return (NodeEdit(block, block.with_changes(body=new_body, footer=rest + list(block.footer))),)
-    return (NodeEdit(stmt, replacement),)
+    return (NodeEdit(stmt, replacement), *removed)
 
 
 def _without_guard(ctx: FileContext, block: cst.IndentedBlock, rest: Sequence[cst.EmptyLine]):

@@ -86,6 +86,9 @@ class ResourceKind:
     # names, or positions as "0", "1"...): ``sessionmaker(bind=engine)`` makes sessions on
     # ``engine``, so calling the factory uses the engine.
     holds: Tuple[str, ...] = ()
+    # Methods that need the teardown first (a pool's ``join()`` after ``close()``): the fix
+    # that removes the teardown removes a call of one right after it, on the same object.
+    needs_teardown: Tuple[str, ...] = ()
 
     @property
     def fatal(self) -> bool:
@@ -189,6 +192,7 @@ def _kind_to_data(kind: ResourceKind) -> Dict[str, Any]:
         "derives": list(kind.derives),
         "reconnects-after-restore": kind.reconnects_after_restore,
         "holds": list(kind.holds),
+        "needs-teardown": list(kind.needs_teardown),
     }
 
 
@@ -230,10 +234,11 @@ _KEYS = (
     "derives",
     "reconnects-after-restore",
     "holds",
+    "needs-teardown",
 )
 # Keys a built-in entry must spell out (everything but the optional ones).
 _BUILTIN_REQUIRED = tuple(k for k in _KEYS if k not in ("probes", "dead-when", "revive", "reuse", "derives",
-                                                         "reconnects-after-restore", "holds"))
+                                                         "reconnects-after-restore", "holds", "needs-teardown"))
 # Keys a user entry must give; the rest have defaults.
 _USER_REQUIRED = ("constructors", "teardown", "after-teardown")
 
@@ -415,6 +420,11 @@ def _build_kind(
         if not (arg.isdigit() or _IDENTIFIER.match(arg)):
             raise where.error("key 'holds': {!r} is not a keyword name or a position".format(arg))
 
+    needs_teardown = _get_str_list(entry, "needs-teardown", where)
+    for method in needs_teardown:
+        if not _IDENTIFIER.match(method):
+            raise where.error("key 'needs-teardown': {!r} is not a method name".format(method))
+
     default_library = constructors[0].split(".", 1)[0].split("(", 1)[0]
     return ResourceKind(
         name=name,
@@ -434,6 +444,7 @@ def _build_kind(
         reconnects_after_restore=(_get_bool(entry, "reconnects-after-restore", where, False)
                                   if "reconnects-after-restore" in entry else None),
         holds=holds,
+        needs_teardown=needs_teardown,
     )
 
 
