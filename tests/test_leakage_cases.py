@@ -790,6 +790,19 @@ INVALID.update({
 })
 
 VALID.update({
+    # red team 14, 12: a counter of request data is an aggregate that grows (LAM201's)
+    "a_counter_updated_with_request_tags": """
+        from collections import Counter
+
+        TAG_COUNTS = Counter()
+
+        def record(tags):
+            TAG_COUNTS.update(t.lower() for t in tags)
+
+        def handler(event, context):
+            record(event.get("tags", []))
+            return {"trending": TAG_COUNTS.most_common(3)}
+    """,
     # red team 14, 50: a copy of the environment for a child process is a dict of its own
     "environ_copied_for_a_child_process": """
         import os
