@@ -722,6 +722,31 @@ INVALID["a_coroutine_beside_an_async_generator"] = """
         return asyncio.run(main(event))
 """
 
+# red team 14, 25: calling a module-level instance runs its `__call__`; an async one
+# makes a coroutine
+NOTIFIER = """
+    import asyncio
+
+    class Notifier:
+        def __init__(self, channel):
+            self.channel = channel
+
+        async def __call__(self, text):
+            await asyncio.sleep(0)
+            return (self.channel, text)
+
+    notify = Notifier("#orders")
+
+    async def main(event):
+        %s
+        return {"ok": True}
+
+    def handler(event, context):
+        return asyncio.run(main(event))
+"""
+INVALID["an_async_callable_instance_called_without_await"] = NOTIFIER % (
+    'notify(f"new order {event[\'order\']}")  # expect: LAM304')
+
 VALID = {
     # review 10, a decorator (async_to_sync) makes it a plain function
     "decorated_async_def_as_a_thread_target": """
@@ -1725,6 +1750,7 @@ VALID = {
         def handler(event, context):
             return 1
     """,
+    "an_async_callable_instance_awaited": NOTIFIER % 'await notify(f"new order {event[\'order\']}")',
     # red team 14, 63
     "an_async_generator_iterated_with_async_for": """
         import asyncio

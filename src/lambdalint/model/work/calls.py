@@ -24,6 +24,12 @@ class Calls:
     def resolve(self, path: str, frame: Frame) -> Tuple[Optional[Target], Optional[str]]:
         """The project target of a callable path, and its external dotted path."""
         target = self.project.target(path, frame.env)
+        if target is not None and target.kind == "global":
+            # a module-level instance of a project class called: its `__call__` runs (an
+            # `async def __call__` makes a coroutine; red team 14, 25)
+            called = self.project.call_target(path, frame.env)
+            if called is not None and called.kind == "function":
+                return called, None
         canon = self.project.canonical(path, frame.env)
         external = None
         if target is not None and target.kind == "external":
