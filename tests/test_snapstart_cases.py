@@ -232,6 +232,36 @@ def test_a_value_made_from_another_captured_value(tmp_path):
     assert d.fix is not None and d.fix.applicability == "display-only"  # refreshing NODE alone would not help
 
 
+ORDER_IDS = """
+    import functools
+    import itertools
+    import uuid
+
+    _seq = itertools.count(1)
+
+    def _order_id(prefix):
+        return f"{prefix}-{next(_seq):06d}"
+
+    %s
+
+    def handler(event, context):
+        return {"order_id": new_order_id()}
+"""
+
+
+def test_a_partial_given_a_unique_value_at_init(tmp_path):
+    # red team 14, 28: calling the partial reads what it was given at init
+    found_here = found(tmp_path, {"app.py": ORDER_IDS % "new_order_id = functools.partial(_order_id, uuid.uuid4().hex[:8])"})
+    assert found_here == [("app.py", 10, "LAM401")]
+
+
+def test_a_partial_given_a_captured_global_is_one_finding_for_the_global(tmp_path):
+    code = ORDER_IDS % "PREFIX = uuid.uuid4().hex[:8]\n    new_order_id = functools.partial(_order_id, PREFIX)"
+    assert found(tmp_path, {"app.py": code}) == [("app.py", 10, "LAM401")]
+    (d,) = stories(tmp_path, {"app.py": code})
+    assert d.message.startswith("`PREFIX` is made at init")
+
+
 def test_a_function_handed_to_library_code_at_init_does_not_run_at_init(tmp_path):
     files = {"app.py": """
         import uuid

@@ -265,7 +265,10 @@ class Interpreter(Walker):
             if t is not None and t.path in state and self.lazy.remakes(t.path, e.path):
                 state = with_status(state, t.path, remade(state[t.path], LIVE))  # `WAREHOUSE.conn` makes it when None
         if kind == "call":
-            e = unpartial(self.project, e)  # `save_order(x)` where `save_order = partial(_save, CONN)`
+            called = unpartial(self.project, e)  # `save_order(x)` where `save_order = partial(_save, CONN)`
+            if called is not e:
+                self.partial_called(e, state, frame)
+            e = called
             written = setattr_assign(e)
             if written is not None:  # `setattr(State, "user", v)` is `State.user = v` to every model
                 return self.assign(written, state, frame), []
@@ -339,6 +342,10 @@ class Interpreter(Walker):
             tracked = any(paths.join(root, segs[:i]) in self.tracked for i in range(len(segs) + 1))
             alias = self._aliases[canon] = None if tracked else attribute_alias(self.project, root, segs)
         return alias if alias is not None else canon
+
+    def partial_called(self, e: Event, state: State, frame: Frame) -> None:
+        """``e`` calls a module-level partial (before ``unpartial`` writes it as the call it
+        makes): calling it reads the partial object itself."""
 
     def use_path(self, path: Optional[str], state: State, frame: Frame, span: Span) -> None:
         if path is None:

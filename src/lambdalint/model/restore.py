@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set
 
 from lambdalint.graph.entry import Handler
 from lambdalint.graph.link import Target, iter_events
+from lambdalint.graph.partials import partial_made
 from lambdalint.graph.routers import receiver, router_kind, routes
 from lambdalint.index import paths
 from lambdalint.index.facts import Event, Function, Span
@@ -272,6 +273,16 @@ class RestoreWalk(_SnapWalk):
         elif kind == "try":
             return self.retry(e, state, frame)
         return super().event(e, state, frame)
+
+    def partial_called(self, e: Event, state: State, frame: Frame) -> None:
+        # `new_order_id()` where `new_order_id = partial(_order_id, uuid4().hex)`: the partial
+        # made at init holds what init computed (red team 14, 28); given a captured global
+        # (`partial(_order_id, PREFIX)`), the call reads that one, once
+        made = partial_made(self.project, self.project.canonical(e.path) or "") if e.path else None
+        given = [self.snapshot.resolve(a, {}) for a in (made.args[1:] + tuple(v for _, v in made.kwargs))
+                 if a] if made is not None else []
+        if not any(g in self.captured for g in given):
+            self.read(e.path, state, frame, e)
 
     def on_call(self, e: Event, state: State, frame: Frame, target: Optional[Target]) -> State:
         callee = target.path if target is not None and target.kind == "external" else None
