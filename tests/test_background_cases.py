@@ -747,6 +747,40 @@ NOTIFIER = """
 INVALID["an_async_callable_instance_called_without_await"] = NOTIFIER % (
     'notify(f"new order {event[\'order\']}")  # expect: LAM304')
 
+# red team 14, 21: a partial of `submit` is a submit
+FIRE = """
+    import functools
+    from concurrent.futures import ThreadPoolExecutor
+
+    EXECUTOR = ThreadPoolExecutor(max_workers=2)
+
+    def send_audit(event):
+        return event["id"]
+
+    fire = functools.partial(EXECUTOR.submit, send_audit)
+
+    def handler(event, context):
+        %s
+        return {"statusCode": 202}
+"""
+INVALID["a_submit_through_a_partial_not_waited"] = FIRE % "fire(event)  # expect: LAM303"
+
+# red team 14, 61: `map` is lazy: as a statement it calls nothing
+JOIN_ALL = """
+    import threading
+
+    def store(part):
+        return part
+
+    def handler(event, context):
+        threads = [threading.Thread(target=store, args=(p,)) for p in event["parts"]]
+        for t in threads:
+            t.start()%s
+        %s
+        return {"stored": len(event["parts"])}
+"""
+INVALID["threads_joined_by_a_map_nobody_iterates"] = JOIN_ALL % ("  # expect: LAM302", "map(threading.Thread.join, threads)")
+
 VALID = {
     # review 10, a decorator (async_to_sync) makes it a plain function
     "decorated_async_def_as_a_thread_target": """
@@ -1751,6 +1785,8 @@ VALID = {
             return 1
     """,
     "an_async_callable_instance_awaited": NOTIFIER % 'await notify(f"new order {event[\'order\']}")',
+    "a_submit_through_a_partial_waited": FIRE % "fire(event).result(timeout=5)",
+    "threads_joined_by_a_map_made_into_a_list": JOIN_ALL % ("", "list(map(threading.Thread.join, threads))"),
     # red team 14, 63
     "an_async_generator_iterated_with_async_for": """
         import asyncio

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from lambdalint.index import paths
+from lambdalint.graph.partials import unpartial
 from lambdalint.index.facts import Event, Span
 from lambdalint.model.steps import EXITS_IF_TRUE, IF_FALSE, IF_TRUE, Step
 from lambdalint.model.walk import LoopRun, Walker
@@ -106,7 +107,12 @@ class ControlFlow(Walker):
         if kind == "call":
             # (model.work.displays: the elements of its display arguments; its result may be one)
             self.take_parts(e, frame)
-            called = self.call(e, states, frame)
+            # `fire(event)` where `fire = partial(EXECUTOR.submit, send)` is the call it makes;
+            # what it returns is also `fire(...)`'s (`fire(event).result()`)
+            made = unpartial(self.project, e)
+            called = self.call(made, states, frame)
+            if made is not e and e.path and made.path:
+                called = self.mapped(called, _result_also(f"{frame.uid}@{made.path}()", f"{frame.uid}@{e.path}()"))
             if e.stmt:
                 self.clear_parts(frame)
             elif e.path:
@@ -392,3 +398,11 @@ class ControlFlow(Walker):
             ran = self.dunder(ctx, method, e, out.falls, frame)
             out = Outcome(ran.falls, out.returns + ran.returns, out.raises + ran.raises)
         return out
+
+
+def _result_also(made: str, spelled: str) -> Callable[[State], State]:
+    """A state change: the result recorded under ``made`` recorded under ``spelled`` too."""
+    def change(state: State) -> State:
+        atoms = state.vars.get(made)
+        return state.with_vars({spelled: atoms}) if atoms is not None else state
+    return change
