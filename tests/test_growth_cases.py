@@ -875,6 +875,20 @@ INVALID = {
 
             signal.signal(signal.SIGTERM, on_term)  # expect: LAM204
     """,
+    # red team 14, 20: each invocation wraps the previous record factory
+    "log_record_factory_chained_per_invocation": """
+        import logging
+
+        def handler(event, context):
+            previous = logging.getLogRecordFactory()
+
+            def factory(*args, **kwargs):
+                record = previous(*args, **kwargs)
+                record.request_id = context.aws_request_id
+                return record
+
+            logging.setLogRecordFactory(factory)  # expect: LAM204
+    """,
     # loggers are one place per name: resetting another one undoes nothing here
     "root_reset_does_not_reset_a_named_local_logger": """
         import logging, sys
@@ -1920,6 +1934,27 @@ INVALID.update({
 
         def handler(event, context):
             return event.get("quiet") or LOG.append(event["line"])  # expect: LAM201
+    """,
+})
+
+VALID.update({
+    # the factory the process started with, read once at import: each invocation replaces
+    # the last one rather than wrapping it
+    "log_record_factory_replaced_per_invocation": """
+        import contextvars
+        import logging
+
+        _BASE = logging.getLogRecordFactory()
+        REQUEST_ID = contextvars.ContextVar("request_id", default="-")
+
+        def factory(*args, **kwargs):
+            record = _BASE(*args, **kwargs)
+            record.request_id = REQUEST_ID.get()
+            return record
+
+        def handler(event, context):
+            REQUEST_ID.set(context.aws_request_id)
+            logging.setLogRecordFactory(factory)
     """,
 })
 
