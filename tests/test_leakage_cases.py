@@ -789,7 +789,37 @@ INVALID.update({
     """,
 })
 
+# red team 14, 32: calling a module-level name reads what it holds (a partial, a closure)
+PUBLISH = """
+    import functools
+
+    def _publish(message, tenant):
+        return {"topic": f"{tenant}-events", "message": message}
+
+    def make_publisher(tenant):
+        def publish(message):
+            return _publish(message, tenant)
+        return publish
+
+    publish = functools.partial(_publish, tenant="shared")
+
+    def handler(event, context):
+        global publish
+        %s
+        return publish(event["message"])
+"""
+INVALID.update({
+    "a_partial_rebound_with_request_data_and_called_later": PUBLISH % (
+        'if "tenant" in event:\n            publish = functools.partial(_publish, tenant=event["tenant"])'
+        '  # expect: LAM501'),
+    "a_closure_rebound_with_request_data_and_called_later": PUBLISH % (
+        'if "tenant" in event:\n            publish = make_publisher(event["tenant"])  # expect: LAM501'),
+})
+
 VALID.update({
+    # rebound on every path before it is called: no caller sees the previous one's
+    "a_partial_rebound_on_every_invocation_before_the_call": PUBLISH % (
+        'publish = functools.partial(_publish, tenant=event.get("tenant", "shared"))'),
     # red team 14, 12: a counter of request data is an aggregate that grows (LAM201's)
     "a_counter_updated_with_request_tags": """
         from collections import Counter

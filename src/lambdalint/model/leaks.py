@@ -486,11 +486,27 @@ class LeakInterpreter(Interpreter):
         place = self.place_of(self.project.canonical(e.path, frame.env))
         return self.reset(state, place) if place is not None else state
 
+    def partial_called(self, e: Event, state: State, frame: Frame) -> None:
+        # `publish(msg)` where `publish` is a partial (before `unpartial`): calling it reads
+        # what it holds, which a handler may have rebound with request data (red team 14, 32)
+        self.called_global(self.project.canonical(e.path, frame.env) if e.path else None, e, state, frame)
+
+    def called_global(self, canon: Optional[str], e: Event, state: State, frame: Frame) -> None:
+        """A call of a module-level name that holds a callable object (a partial, a closure
+        a factory made): it reads that name."""
+        if canon is None or not paths.is_global(canon) or paths.split(canon)[1]:
+            return
+        place = self.place_of(canon)
+        if place is not None:
+            self.read(state, place, e, frame, f"`{shown(place)}` called")
+
     def call(self, e: Event, state: State, frame: Frame) -> State:  # type: ignore[override]
         canon = self.project.canonical(e.path, frame.env) if e.path else None
         target = self.project.call_target(e.path, frame.env) if e.path else None
         if target is not None and target.kind in ("function", "class") and target.module:
             return self.enter(target, canon, e, state, frame)
+        if target is None or target.kind == "global":
+            self.called_global(canon, e, state, frame)
         routes = self.routes_of(canon)
         if routes:
             return self.dispatch(routes, state, frame)
