@@ -875,6 +875,19 @@ INVALID = {
 
             signal.signal(signal.SIGTERM, on_term)  # expect: LAM204
     """,
+    # red team 14, 16: a memoiser a class body wraps in `staticmethod(...)`
+    "a_memoiser_wrapped_in_staticmethod_in_a_class_body": """
+        import functools
+
+        def _raw_lookup(ip):
+            return {"ip": ip}
+
+        class Geo:
+            lookup = staticmethod(functools.lru_cache(maxsize=None)(_raw_lookup))  # expect: LAM202
+
+        def handler(event, context):
+            return Geo.lookup(event["sourceIp"])
+    """,
     # red team 14, 20: each invocation wraps the previous record factory
     "log_record_factory_chained_per_invocation": """
         import logging
@@ -1938,6 +1951,18 @@ INVALID.update({
 })
 
 VALID.update({
+    "a_bounded_memoiser_wrapped_in_staticmethod_in_a_class_body": """
+        import functools
+
+        def _raw_lookup(ip):
+            return {"ip": ip}
+
+        class Geo:
+            lookup = staticmethod(functools.lru_cache(maxsize=256)(_raw_lookup))
+
+        def handler(event, context):
+            return Geo.lookup(event["sourceIp"])
+    """,
     # the factory the process started with, read once at import: each invocation replaces
     # the last one rather than wrapping it
     "log_record_factory_replaced_per_invocation": """

@@ -33,6 +33,8 @@ from lambdalint.model.lifetimes import State, Step, with_status
 from lambdalint.model.memo_lifetime import outlives_invocation
 
 _PLACE = "<memo>"  # state keys: "<memo>module:name"
+# what a class body may wrap a memoised function in (the memoiser is inside)
+_DESCRIPTORS = frozenset({"builtins.staticmethod", "builtins.classmethod"})
 _CLEARS = "cache_clear"
 
 
@@ -108,6 +110,15 @@ def assigned_memoizers(project: Project, catalog: GrowthCatalog,
         outer = paths.callable_of(value)
         if outer is None:
             continue
+        body = project.function(b.module, "<module>")
+        if outer in _DESCRIPTORS:
+            # `lookup = staticmethod(functools.lru_cache(maxsize=None)(_raw))` in a class body:
+            # the memoiser is what the descriptor wraps (red team 14, 16)
+            wrap = next((e for e in iter_events(body.body) if e.kind == "call" and e.path == outer
+                         and within(e.span, b.span) and e.args), None) if body is not None else None
+            outer = paths.callable_of(wrap.args[0] or "") if wrap is not None else None
+            if outer is None:
+                continue
         inner = paths.callable_of(outer)
         for callee, called in ((outer, False), (inner, True)):
             if callee is None:
@@ -115,7 +126,6 @@ def assigned_memoizers(project: Project, catalog: GrowthCatalog,
             m = catalog.memoizer_for(library_path(project, callee))
             if m is None or called != (m.unbounded != "always"):
                 continue  # `cache(f)` memoises f; `lru_cache(...)(f)`, `cached(...)(f)` do
-            body = project.function(b.module, "<module>")
             calls = [e for e in iter_events(body.body) if within(e.span, b.span)] if body is not None else []
             call = next((e for e in calls if e.kind == "call" and e.path == callee), None)
             if call is None:
