@@ -218,6 +218,36 @@ VALID.update({
         "try:\n                return self.fn(event, context)\n            finally:\n                CTX.reset()", ""),
 })
 
+# subscripting a module-level instance runs its `__getitem__` (red team 14, 10)
+DATABASES = """
+    import sqlite3
+
+    class Databases:
+        def __init__(self):
+            self._conns = {}
+
+        def __getitem__(self, name):
+            if name not in self._conns:
+                self._conns[name] = sqlite3.connect(":memory:")
+            return self._conns[name]
+
+        def release(self, name):
+            conn = self._conns.pop(name, None)
+            if conn is not None:
+                conn.close()
+
+    DBS = Databases()
+
+    def handler(event, context):
+        db = DBS["orders"]
+        value = db.execute("SELECT ?", (event["n"],)).fetchone()[0]
+        %s
+        return {"n": value}
+"""
+
+INVALID["a_connection_a_getitem_accessor_keeps_closed_by_the_handler"] = DATABASES % "db.close()  # expect: LAM101"
+VALID["a_connection_a_getitem_accessor_makes_again_once_released"] = DATABASES % 'DBS.release("orders")'
+
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_invalid(tmp_path, name):
     diagnostics = lint(tmp_path, {"app.py": INVALID[name]})

@@ -141,10 +141,13 @@ def through_accessor(project: Any, path: str, depth: int,
     the ``lambdalint.graph.link.Project`` (its ``instance_class``, ``function`` and
     ``canonical``); ``cache`` keeps what each accessor returns per instance."""
     root, segs = paths.split(path)
-    if not segs or segs[0] in ("()", "__getitem__") or not paths.is_global(root):
+    if not segs or segs[0] == "()" or not paths.is_global(root):
         return path
     cls = project.instance_class(root)
     fn = project.function(cls[0], f"{cls[1]}.{segs[0]}") if cls is not None else None
+    if segs[0] == "__getitem__" and fn is None:
+        return path  # (a container's slot; an instance of a project class with a `__getitem__`
+        # is subscripted through it: `DBS["orders"]` runs `Databases.__getitem__`)
     for i in range(1, min(len(segs) - 1, _MAX_HOLDERS + 1)):
         # the accessor of an instance an attribute holds (`service._router.connection(r)`)
         if fn is not None or segs[i - 1] in ("()", "__getitem__") or segs[i] in ("()", "__getitem__"):

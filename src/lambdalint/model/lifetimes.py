@@ -274,6 +274,11 @@ class Interpreter(Walker):
                 return self.assign(written, state, frame), []
             return self.call(e, state, frame), []
         if kind == "use":
+            subscripted = self.subscript_call(e, frame)
+            if subscripted is not None:
+                # `DBS["orders"]` on an instance of a project class runs its `__getitem__`,
+                # which may make what it returns when absent (red team 14, 10)
+                return self.call(subscripted, state, frame), []
             self.use_path(e.path, state, frame, e.span)
             return state, []
         if kind == "assign":
@@ -342,6 +347,20 @@ class Interpreter(Walker):
             tracked = any(paths.join(root, segs[:i]) in self.tracked for i in range(len(segs) + 1))
             alias = self._aliases[canon] = None if tracked else attribute_alias(self.project, root, segs)
         return alias if alias is not None else canon
+
+    def subscript_call(self, e: Event, frame: Frame) -> Optional[Event]:
+        """The call of ``__getitem__`` that the subscript ``e`` makes (``X[key]`` read), when
+        ``X`` is a module-level instance of a project class that defines one; else None."""
+        if not e.path or not e.path.endswith(SLOT) or e.path[:1] in "$%":
+            return None
+        held = e.path[:-len(SLOT)]
+        canon = self.project.canonical(held, frame.env)
+        cls = self.project.instance_class(canon) if canon and paths.is_global(canon) else None
+        if cls is None or self.project.function(cls[0], f"{cls[1]}.__getitem__") is None:
+            return None
+        key = dict(e.consts).get("keytext")
+        return Event("call", e.span, path=held + ".__getitem__", args=(None,),
+                     consts=(("#0", key),) if key else ())
 
     def partial_called(self, e: Event, state: State, frame: Frame) -> None:
         """``e`` calls a module-level partial (before ``unpartial`` writes it as the call it
