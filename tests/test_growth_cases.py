@@ -1951,6 +1951,40 @@ INVALID.update({
 })
 
 VALID.update({
+    # the factory before this invocation's put back in `finally` (review of session 19)
+    "log_record_factory_restored_in_finally": """
+        import logging
+
+        def handler(event, context):
+            old = logging.getLogRecordFactory()
+
+            def factory(*args, **kwargs):
+                record = old(*args, **kwargs)
+                record.aws_request_id = context.aws_request_id
+                return record
+
+            logging.setLogRecordFactory(factory)
+            try:
+                logging.getLogger().info("start")
+                return {"ok": True}
+            finally:
+                logging.setLogRecordFactory(old)
+    """,
+    "signal_handler_restored_in_finally": """
+        import signal
+
+        def handler(event, context):
+            previous = signal.getsignal(signal.SIGTERM)
+
+            def on_term(signum, frame):
+                previous(signum, frame)
+
+            signal.signal(signal.SIGTERM, on_term)
+            try:
+                return {"ok": True}
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+    """,
     "a_bounded_memoiser_wrapped_in_staticmethod_in_a_class_body": """
         import functools
 

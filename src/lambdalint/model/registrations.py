@@ -262,6 +262,10 @@ class RegistrationInterpreter(GrowthInterpreter):
                 if _matches(r.undo, callee):
                     state = self.undo(state, r, None, e, frame)
             r = self.catalog.registry_function(callee)
+            if r is not None and r.chains_with and self.restores(r, e, frame):
+                # `logging.setLogRecordFactory(old)` where `old = logging.getLogRecordFactory()`:
+                # the one before this invocation's put back, which takes the chain back
+                return self.undo(state, r, None, e, frame)
             if r is not None:
                 return self.registered(r, None, None, e, state, frame, "")
         resolved = resolve(self.project, e.path, frame.env) if e.path else None
@@ -290,6 +294,15 @@ class RegistrationInterpreter(GrowthInterpreter):
                 return self.registered(r, receiver, made if isinstance(made, Binding) else None, e, state, frame,
                                        shown, self.holder(r, written, e, frame))
         return state
+
+    def restores(self, r: Registry, e: Event, frame: GrowthFrame) -> bool:
+        """Whether the registering call ``e`` is given what the registry's reader returned
+        (``chains-with``: the registration in place before), so it puts that one back."""
+        for arg in (*e.args, *(v for _, v in e.kwargs)):
+            held = resolve(self.project, arg, frame.env) if arg else None
+            if held and held.endswith("()") and _matches(r.chains_with, held[:-2]):
+                return True
+        return False
 
     def registered(self, r: Registry, receiver: Optional[str], made: Optional[Binding], e: Event, state: State,
                    frame: GrowthFrame, shown: str, holder: Optional[str] = None) -> State:
