@@ -806,6 +806,46 @@ VALID.update({
 
         return [lookup(u) for u in event["users"]]
     """,
+    # the alias re-exported by a package and applied per call in another module (review)
+    "an_alias_re_exported_and_applied_in_a_function": {
+        "lib/caching.py": """
+            def memoize(fn):
+                cache = {}
+
+                def wrapper(key):
+                    if key not in cache:
+                        cache[key] = fn(key)
+                    return cache[key]
+
+                return wrapper
+
+            memo = memoize
+        """,
+        "lib/__init__.py": """
+            from lib.caching import memo
+        """,
+        "handler2.py": """
+            from lib import memo
+
+            def lookup_all(ids):
+                @memo
+                def local(uid):
+                    return {"id": uid}
+
+                return [local(i) for i in ids]
+        """,
+        "app.py": """
+            import handler2
+            from lib.caching import memo
+
+            @memo
+            def warm(uid):
+                return {"id": uid}
+
+            def handler(event, context):
+                return handler2.lookup_all(event["user_ids"])
+        """,
+    },
     # the alias is rebound: which function `@memo` applies is not known
     "an_alias_bound_twice": CACHED % "" + """
     memo = cached

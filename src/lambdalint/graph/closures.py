@@ -360,6 +360,12 @@ class ClosureCells:
         # it: `@memo` applies it; binding the name is no use of it
         named_again = self._module_aliases(modules, todo)
         aliases |= {gpath.split(":", 1)[1] for gpath in named_again}
+        if named_again:
+            # (and the modules that import such a name, or re-export it: `from lib import memo`)
+            more, renamed = project.naming({gpath.replace(":", "."): tuple(gpath.split(":", 1))  # type: ignore[misc]
+                                            for gpath in named_again})
+            modules = set(modules) | more
+            aliases |= {path.rsplit(".", 1)[-1] for path in renamed}
         spoiled: Set[str] = set()
         used: Set[str] = set()
         kept: Set[str] = set()  # used otherwise than as `@make(...)`: what it returns is kept
