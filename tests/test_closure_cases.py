@@ -243,6 +243,19 @@ VALID = {
         def handler(event, context):
             return [r for r in event["Records"] if not is_duplicate(r["messageId"])]
     """,
+    # two lambdas returned: which one a call gets is not known (as for two `def`s; review)
+    "a_factory_that_returns_one_of_two_lambdas": """
+        def make_seen_check(limit):
+            seen = set()
+            if limit:
+                return lambda key: len(seen) < limit and not seen.add(key)
+            return lambda key: key not in seen and not seen.add(key)
+
+        is_new = make_seen_check(10_000)
+
+        def handler(event, context):
+            return {"new": is_new(event["id"])}
+    """,
     # ... made per invocation: its set dies with the call
     "a_lambda_factory_called_per_invocation": """
         def make_deduplicator():
@@ -1415,3 +1428,18 @@ def test_a_leaked_cell_is_labelled_where_the_function_that_owns_it_makes_it(tmp_
     assert d.code == "LAM501"
     made = [(label.span[0], label.text) for label in d.labels if label.text.startswith("made at import")]
     assert made == [(2, "made at import, when `make_tracker()` runs")]  # `last_user = None`
+
+
+def test_each_lambda_a_function_returns_is_a_function_of_its_own():
+    facts = index_source(textwrap.dedent("""
+        def make(limit):
+            seen = set()
+            if limit:
+                return lambda key: seen.add(key)
+            return lambda key: seen.discard(key)
+    """).encode(), "app.py", "app")
+    assert {"make.<lambda>", "make.<lambda2>"} <= set(facts.functions)
+    returned = [e.value for e in facts.functions["make"].body for e in [e, *e.body] if e.kind == "return"]
+    assert returned == ["app.make.<lambda>", "app.make.<lambda2>"]
+    calls = {q: [e.path for e in facts.functions[q].body if e.kind == "call"] for q in ("make.<lambda>", "make.<lambda2>")}
+    assert calls == {"make.<lambda>": ["%seen.add"], "make.<lambda2>": ["%seen.discard"]}

@@ -13,13 +13,14 @@ or a class) is left to what it is handed to.
 
 One more is a function: the lambda a function returns (``return lambda key: seen.add(key)``),
 the closure a factory makes. It is indexed as a nested ``def`` named ``<lambda>`` (the name
-Python gives it; no code can name it), and the ``return`` returns that function, so that
-``graph.closures`` follows its cells as it follows a ``def``'s.
+Python gives it; no code can name it; the next ones a function returns are ``<lambda2>``...),
+and the ``return`` returns that function, so that ``graph.closures`` follows its cells as it
+follows a ``def``'s.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Container, Optional
 
 from lambdalint.index import syntax as cst
 
@@ -43,15 +44,20 @@ def module_lambda(node: cst.Assign, define: Callable[[cst.FunctionDef], None]) -
 RETURNED_LAMBDA = "<lambda>"
 
 
-def returned_lambda(node: cst.Return, define: Callable[[cst.FunctionDef], None]) -> bool:
-    """Whether ``node`` is ``return lambda params: body``; if so, the nested ``def`` it
-    stands for (named ``<lambda>``, with the lambda's span) is handed to ``define``. A
-    function that returns two lambdas keeps the last one's body under that name."""
+def returned_lambda(node: cst.Return, taken: Container[str], define: Callable[[cst.FunctionDef], None]) -> Optional[str]:
+    """When ``node`` is ``return lambda params: body``: the name of the nested ``def`` it
+    stands for, handed to ``define`` (with the lambda's span): ``<lambda>``, or
+    ``<lambda2>``, ``<lambda3>``... for the next ones the function returns (``taken``:
+    the names its scope holds). None for any other ``return``."""
     lam = node.value
     if not isinstance(lam, cst.Lambda):
-        return False
+        return None
+    name, n = RETURNED_LAMBDA, 1
+    while name in taken:
+        n += 1
+        name = f"<lambda{n}>"
     returned = cst.Return(lam.body, lam.body.span)
-    made = cst.FunctionDef(cst.Name(RETURNED_LAMBDA, lam.span), lam.params,
+    made = cst.FunctionDef(cst.Name(name, lam.span), lam.params,
                            cst.IndentedBlock([returned], lam.body.span), [], False, lam.span)
     define(made)
-    return True
+    return name

@@ -14,7 +14,7 @@ from lambdalint.index.cells import free_locals, used_as_objects
 from lambdalint.index.expressions import Expressions
 from lambdalint.index.module_containers import ModuleContainers
 from lambdalint.index.paths import redefined_key
-from lambdalint.index.lambdas import RETURNED_LAMBDA, module_lambda, returned_lambda
+from lambdalint.index.lambdas import module_lambda, returned_lambda
 from lambdalint.index.shapes import alternative, method_decorator, root_name
 from lambdalint.index.literals import (
     NO_SPAN, choice_of_constants, const_items, is_const, literal_consts, element_of, element_consts, param_names, optional_param_names, const_kwargs, const_positionals, dotted_name, name_of,
@@ -524,9 +524,10 @@ class Walker(ModuleContainers, Expressions):
             elements = tuple(self.value(el.value) for el in packed.elements)
             self.emit(Event("return", self.span(node), args=elements, consts=(("packed", str(len(elements))),)))
             return
-        if self.scope.kind == "function" and returned_lambda(node, self.stmt_function):
+        made = returned_lambda(node, self.scope.names, self.stmt_function) if self.scope.kind == "function" else None
+        if made is not None:
             # (`return lambda key: seen.add(key)`: the closure the function makes, index.lambdas)
-            self.emit(Event("return", self.span(node), value=f"{self.module}.{self.scope.child_qualname(RETURNED_LAMBDA)}"))
+            self.emit(Event("return", self.span(node), value=f"{self.module}.{self.scope.child_qualname(made)}"))
             return
         v = self.value(node.value) if node.value is not None else None
         self.emit(Event("return", self.span(node), value=v))
