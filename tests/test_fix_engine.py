@@ -535,3 +535,25 @@ def test_a_join_further_down_leaves_the_teardown_to_the_user(tmp_path):
     original = src(POOL_CLOSED.format(after="\n            print('done')\n            POOL.join()"))
     out = fix(tmp_path, {"app.py": original})
     assert out.fixed == [] and (tmp_path / "app.py").read_bytes() == original
+
+
+@pytest.mark.parametrize("teardown", [
+    "POOL.close(); POOL.join()",  # on one line
+    "if event.get('last'):\n                POOL.close()\n            POOL.join()",  # the join after the `if`
+])
+def test_a_join_elsewhere_in_the_function_leaves_the_teardown_to_the_user(tmp_path, teardown):
+    original = src(f"""
+        from multiprocessing.pool import ThreadPool
+
+        POOL = ThreadPool(2)
+
+
+        def handler(event, context):
+            results = POOL.map(len, ["a", "bb"])
+            {teardown}
+            return results
+    """)
+    compile(original, "app.py", "exec")
+    out = fix(tmp_path, {"app.py": original})
+    assert [d.code for d in out.result.diagnostics] == ["LAM101"]  # reported, not fixed
+    assert out.fixed == [] and (tmp_path / "app.py").read_bytes() == original

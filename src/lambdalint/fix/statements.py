@@ -74,20 +74,38 @@ def replace_expression(ctx: FileContext, data: Mapping[str, str]) -> Plan:
 def _calls_after(ctx: FileContext, small: cst.Expr, call: cst.Call, methods: Sequence[str]) -> List[cst.BaseStatement]:
     """The statements right after the line of ``small`` (the statement ``obj.close()``)
     that call one of ``methods`` on the same object, with no argument (``obj.join()``):
-    they need the call removed (``data["then"]``), and go with it."""
-    line = ctx.parent(small)
-    block = ctx.parent(line) if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
-    if not methods or not isinstance(call.func, cst.Attribute) or not isinstance(block, (cst.IndentedBlock, cst.Module)):
+    they need the call removed (``data["then"]``), and go with it. Any other such call in
+    the function (on the same line, after the ``try`` or the ``if`` that holds the
+    teardown...) would still need it: then no edit is safe (``NotApplicable``)."""
+    if not methods or not isinstance(call.func, cst.Attribute):
         return []
     receiver = ctx.code(call.func.value)
-    body = list(block.body)
+    line = ctx.parent(small)
+    block = ctx.parent(line) if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
     out: List[cst.BaseStatement] = []
-    after = body[body.index(line) + 1:]
-    while len(out) < len(after) and _calls_method(ctx, after[len(out)], receiver, methods):
-        out.append(after[len(out)])
-    # (one further down, or inside another statement, would still need it: no safe edit)
-    if any(f"{receiver}.{m}(" in ctx.code(stmt) for stmt in after[len(out):] for m in methods):
-        raise NotApplicable(f"a later call on `{receiver}` needs the teardown")
+    if isinstance(block, (cst.IndentedBlock, cst.Module)):
+        after = list(block.body)[list(block.body).index(line) + 1:]
+        while len(out) < len(after) and _calls_method(ctx, after[len(out)], receiver, methods):
+            out.append(after[len(out)])
+    removed = {id(stmt.body[0].value) for stmt in out}  # type: ignore[attr-defined]
+    scope: cst.CSTNode = small
+    while not isinstance(scope, (cst.FunctionDef, cst.Module)):
+        scope = ctx.parent(scope)
+    if any(id(node) not in removed for node in _method_calls(scope, receiver, methods, ctx)):
+        raise NotApplicable(f"another call on `{receiver}` needs the teardown")
+    return out
+
+
+def _method_calls(node: cst.CSTNode, receiver: str, methods: Sequence[str], ctx: FileContext) -> List[cst.Call]:
+    """The calls ``receiver.method(...)`` for one of ``methods`` under ``node``."""
+    out: List[cst.Call] = []
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in methods \
+                and ctx.code(n.func.value) == receiver:
+            out.append(n)
+        todo.extend(n.children)
     return out
 
 
