@@ -2024,6 +2024,16 @@ VALID.update({
         def handler(event, context):
             return SEEN.add(event["id"]) if len(SEEN) < 1000 else None
     """,
+    # ... also bound to a name (review): an `and` chain is the `if` it means
+    "an_add_after_and_bound_to_a_name": """
+        SEEN = set()
+        MAX = 1000
+
+        def handler(event, context):
+            key = event["id"]
+            fresh = len(SEEN) < MAX and key not in SEEN and not SEEN.add(key)
+            return {"fresh": fresh}
+    """,
     "an_append_after_and_a_size_test_bounds": """
         LOG = []
 
@@ -2226,3 +2236,11 @@ def test_a_list_a_timer_empties_is_bounded_by_it(tmp_path, flush):
 def test_a_list_a_timer_only_reads_still_grows(tmp_path):
     diagnostics = lint(tmp_path, {"app.py": DEBOUNCER.replace("FLUSH", "batch = list(self._pending)\n                self._timer = None")})
     assert sorted(d.code for d in diagnostics) == ["LAM201", "LAM302"], [d.message for d in diagnostics]
+
+
+def test_a_long_chain_of_conditional_expressions_is_no_internal_error(tmp_path):
+    # each level read as an `if` nests an event in the one before: past a depth, flat
+    arms = " ".join(f"f{i}() if x == {i} else" for i in range(150))
+    defs = "\n".join(f"def f{i}():\n    return {i}\n" for i in range(150))
+    code = f"{defs}\n\ndef handler(event, context):\n    x = event['x']\n    return {arms} None\n"
+    assert lint(tmp_path, {"app.py": code}) == []

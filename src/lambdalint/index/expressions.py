@@ -366,21 +366,26 @@ class Expressions:
             test_node, first, second = node.left, None, node.right
         if not any(_calls(branch) for branch in (first, second) if branch is not None):
             return False
-        saved_paths, self.test_paths = self.test_paths, []
-        self.value(test_node)
-        test = tuple(dict.fromkeys(self.test_paths))
-        self.test_paths = saved_paths
-        nones: List[str] = []
-        self.none_tested(test_node, nones)
+        if self.branch_depth >= _MAX_BRANCHED:
+            return False  # (a long chain of `a if x else b if y else ...`: flat past this depth)
+        self.branch_depth += 1
+        try:
+            self.emit_branched(node, test_node, first, second)
+        finally:
+            self.branch_depth -= 1
+        return True
+
+    def emit_branched(self, node: cst.BaseExpression, test_node: cst.BaseExpression,
+                      first: Optional[cst.BaseExpression], second: Optional[cst.BaseExpression]) -> None:
+        test, nones = self.test(test_node)
         saved, self.out = self.out, []
         self.value(first)
         body, self.out = tuple(self.out), []
         self.value(second)
         orelse, self.out = tuple(self.out), saved
-        self.emit(Event("if", self.span(node), test=test, none_tests=tuple(nones), body=body, orelse=orelse,
+        self.emit(Event("if", self.span(node), test=test, none_tests=nones, body=body, orelse=orelse,
                         narrows=self.narrows(test_node), consts=self.condition_text(test_node),
                         members=self.members(test_node)))
-        return True
 
     def comprehension(self, node: cst.BaseExpression) -> str:
         """Desugar a comprehension: each target is bound to an element of its
@@ -754,6 +759,11 @@ def _starts_stringy(walker: "Expressions", node: cst.BaseExpression) -> bool:
     if isinstance(node, (cst.Name, cst.Attribute)):
         return walker.tmp_text_of(node) is not None
     return isinstance(node, (cst.SimpleString, cst.FormattedString, cst.Call))
+
+
+# conditional expressions nested deeper than this are read flat: each level is an event
+# nested in the one before, and the models walk events recursively
+_MAX_BRANCHED = 12
 
 
 def _calls(node: cst.CSTNode) -> bool:

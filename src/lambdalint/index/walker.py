@@ -35,7 +35,8 @@ class Walker(ModuleContainers, Expressions):
         self.out: List[Event] = []
         self.deferred: List[Tuple[cst.FunctionDef, Scope, Optional[str]]] = []
         self.test_paths: Optional[List[str]] = None
-        self.unbranched: Optional[cst.BaseExpression] = None  # a conditional value read flat (``stmt_assign``)
+        self.unbranched: Optional[cst.BaseExpression] = None  # a conditional value read flat (``bound_value``)
+        self.branch_depth = 0  # conditional expressions being read as `if`s (``Expressions.branched``)
         self.unresolved = 0  # names read that resolve to nothing (comprehension variables...)
         self.comprehension_names: set = set()  # the targets of the comprehensions being walked
         self.free_calls: set = set()  # enclosing functions' parameters the function being walked calls
@@ -296,11 +297,7 @@ class Walker(ModuleContainers, Expressions):
             return
         if self.alternatives(node):
             return
-        # (a conditional value bound to a name keeps its flat reading: the model pairs what the
-        # name may hold, `joins`, with the calls that made it; `Expressions.branched`)
-        self.unbranched = node.value
-        v = self.value(node.value)
-        self.unbranched = None
+        v = self.bound_value(node.value)
         grown = self.extends(node.targets[0].target, node.value) if len(node.targets) == 1 else None
         for target in node.targets:
             self.note_tmp_text(target.target, node.value)
@@ -399,9 +396,23 @@ class Walker(ModuleContainers, Expressions):
             self.bind_target(el.value, v, node, literal_consts(expr.value) + own)
         return True
 
+    def bound_value(self, value: cst.BaseExpression) -> Optional[str]:
+        """``value`` evaluated for a binding. One of two alternatives (``a if c else b``,
+        ``a or b``) keeps its flat reading: the model pairs what the name may hold
+        (``joins``) with the calls that made it (``token = var.set(x) if x else None``). An
+        ``and`` chain is the ``if`` it means (``ok = len(S) < N and not S.add(k)``:
+        ``Expressions.branched``)."""
+        alternatives = isinstance(value, cst.IfExp) or \
+            isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or)
+        saved, self.unbranched = self.unbranched, (value if alternatives else None)
+        try:
+            return self.value(value)
+        finally:
+            self.unbranched = saved
+
     def stmt_annassign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            v = self.value(node.value)
+            v = self.bound_value(node.value)
             self.note_tmp_text(node.target, node.value)
             self.bind_target(node.target, v, node, literal_consts(node.value) + self.joined(node.value))
 
