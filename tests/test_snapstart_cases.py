@@ -262,6 +262,13 @@ def test_a_partial_given_a_captured_global_is_one_finding_for_the_global(tmp_pat
     assert d.message.startswith("`PREFIX` is made at init")
 
 
+def test_a_partial_of_a_partial_is_one_finding_for_the_global_it_holds(tmp_path):
+    code = ORDER_IDS % ("PREFIX = uuid.uuid4().hex[:8]\n    base = functools.partial(_order_id, PREFIX)\n"
+                        "    new_order_id = functools.partial(base)")
+    (d,) = stories(tmp_path, {"app.py": code})
+    assert d.message.startswith("`PREFIX` is made at init")
+
+
 def test_a_function_handed_to_library_code_at_init_does_not_run_at_init(tmp_path):
     files = {"app.py": """
         import uuid

@@ -50,6 +50,7 @@ _NOT_A_USE = frozenset({
 })
 _MAX_DEPTH = 12
 SLOT = ".__getitem__()"  # a slot of a container: all its keys are one place
+_PARTIAL_LEVELS = 4  # partials of partials unwrapped before a call is walked
 _VALUE_OF_VALUES = ".values()" + SLOT  # an element of `container.values()`
 _POPPED = ".pop()"  # an element taken out of its container
 _TAKEN = (".get()", _POPPED)
@@ -265,10 +266,14 @@ class Interpreter(Walker):
             if t is not None and t.path in state and self.lazy.remakes(t.path, e.path):
                 state = with_status(state, t.path, remade(state[t.path], LIVE))  # `WAREHOUSE.conn` makes it when None
         if kind == "call":
-            called = unpartial(self.project, e)  # `save_order(x)` where `save_order = partial(_save, CONN)`
-            if called is not e:
+            # `save_order(x)` where `save_order = partial(_save, CONN)`; a partial of a partial
+            # is unwrapped a level at a time (a few levels)
+            for _ in range(_PARTIAL_LEVELS):
+                called = unpartial(self.project, e)
+                if called is e:
+                    break
                 self.partial_called(e, state, frame)
-            e = called
+                e = called
             written = setattr_assign(e)
             if written is not None:  # `setattr(State, "user", v)` is `State.user = v` to every model
                 return self.assign(written, state, frame), []

@@ -279,9 +279,10 @@ class RestoreWalk(_SnapWalk):
         # made at init holds what init computed (red team 14, 28); given a captured global
         # (`partial(_order_id, PREFIX)`), the call reads that one, once
         made = partial_made(self.project, self.project.canonical(e.path) or "") if e.path else None
-        given = [self.snapshot.resolve(a, {}) for a in (made.args[1:] + tuple(v for _, v in made.kwargs))
+        given = [self.snapshot.resolve(a, {}) for a in (made.args + tuple(v for _, v in made.kwargs))
                  if a] if made is not None else []
-        if not any(g in self.captured for g in given):
+        # (its function may be a partial too: `partial(base)`, read when it is called next)
+        if not any(g in self.captured for g in given[1:]) and not (given and partial_made(self.project, given[0])):
             self.read(e.path, state, frame, e)
 
     def on_call(self, e: Event, state: State, frame: Frame, target: Optional[Target]) -> State:
