@@ -809,6 +809,18 @@ PUBLISH = """
         return publish(event["message"])
 """
 INVALID.update({
+    # the request's own id is request data, unlike the function's name
+    "the_request_id_kept_from_the_context": """
+        STATE = {}
+
+        def handler(event, context):
+            if "request" not in STATE:
+                STATE["request"] = context.aws_request_id  # expect: LAM501
+            return {"first_request": STATE["request"]}
+    """,
+})
+
+INVALID.update({
     "a_partial_rebound_with_request_data_and_called_later": PUBLISH % (
         'if "tenant" in event:\n            publish = functools.partial(_publish, tenant=event["tenant"])'
         '  # expect: LAM501'),
@@ -820,6 +832,15 @@ VALID.update({
     # rebound on every path before it is called: no caller sees the previous one's
     "a_partial_rebound_on_every_invocation_before_the_call": PUBLISH % (
         'publish = functools.partial(_publish, tenant=event.get("tenant", "shared"))'),
+    # the context's function name is the same for every invocation (review)
+    "the_function_name_kept_from_the_context": """
+        STATE = {}
+
+        def handler(event, context):
+            if "name" not in STATE:
+                STATE["name"] = context.function_name
+            return {"name": STATE["name"], "x": event["x"]}
+    """,
     # red team 14, 12: a counter of request data is an aggregate that grows (LAM201's)
     "a_counter_updated_with_request_tags": """
         from collections import Counter

@@ -54,6 +54,16 @@ REQUEST_ATTRIBUTES = frozenset({"current_request", "current_event"})
 REQUEST_OBJECTS = ("flask.request", "quart.request", "bottle.request", "werkzeug.local.request")
 
 
+# Attributes of the Lambda context object that are the same for every invocation one
+# execution environment serves (the function, its version, its memory, its log stream):
+# not request data. The request's own are `aws_request_id`, `identity`, `client_context`
+# and the remaining time. (An event is a mapping: its data is read by subscript.)
+ENVIRONMENT_CONSTANT = frozenset({
+    "function_name", "function_version", "invoked_function_arn", "memory_limit_in_mb", "log_group_name",
+    "log_stream_name",
+})
+
+
 def _never(root: str) -> bool:
     return False
 
@@ -80,7 +90,8 @@ class Taint:
             return any(self.path(p, frame) for p in parts)
         root, segs = paths.split(path)
         if root[:1] in "$%":
-            return root in frame.tainted
+            # (`context.function_name`: the same for every invocation an environment serves)
+            return root in frame.tainted and (self.conservative or not segs or segs[0] not in ENVIRONMENT_CONSTANT)
         if not self.conservative and self.framework_request(path, root, segs):
             return True
         if ":" in root:
