@@ -33,6 +33,7 @@ import re
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from lambdalint.index import paths
+from lambdalint.graph.partials import partial_call_in
 from lambdalint.graph.rename import body_with_paths
 from lambdalint.index.facts import STARRED, Event, Function, Span, body_mentions, iter_events
 from lambdalint.index.span import within
@@ -393,19 +394,13 @@ class ClosureCells:
         for m in modules:
             facts = project.modules[m]
             body = facts.functions.get("<module>")
-            partial_of: Dict[Span, Event] = {}  # a partial call's span -> that call
             for e in iter_events(body.body) if body is not None else ():
-                if e.kind == "call" and e.path and e.path.rsplit(".", 1)[-1] == "partial" and e.args and e.args[0] \
-                        and not e.starred:
-                    partial_of[e.span] = e
                 if e.kind != "assign" or not e.value or not paths.is_global(e.path) or paths.split(e.path)[1]:
                     continue
-                partial = next((c for span, c in partial_of.items() if within(span, e.span)), None) \
-                    if e.value.endswith("partial()") else None
+                partial = partial_call_in(body.body, e.span, lambda path: project.canonical(path) == _PARTIAL) \
+                    if e.value.endswith("partial()") else None  # type: ignore[union-attr]
                 if partial is not None:
                     given = partial.args[0]
-                    if project.canonical(e.value[:-2]) != _PARTIAL:
-                        continue
                 elif e.value.endswith("partial()"):
                     continue
                 elif "(" in e.value or e.value[:1] in "$%<":
@@ -447,8 +442,10 @@ class ClosureCells:
             full = f"{t.module}.{t.qualname}" if t is not None and t.kind == "function" else None
             return [full] if full in asked else []
 
-        # the statements that bind another name to one of them (not a use: its uses are)
+        # the statements that bind another name to one of them: their assignment, and the
+        # partial they make, are no use of it (its uses are); what else they call is
         binding = {span for gpath, (_, span, _) in named_again.items() if gpath.split(":", 1)[0] == facts.module}
+        partial_calls = {id(m) for gpath, (_, _, m) in named_again.items() if m is not None}
 
         # (a body that holds none of the names is not decoded: most hold none)
         mentions = body_mentions([*by_name, *aliases])
@@ -471,7 +468,7 @@ class ClosureCells:
                     else:
                         passed.setdefault(full, []).append((d.args, d.kwargs) if d.called else ((_DECORATED,), ()))
             for e in iter_events(fn.body) if mentions(fn) else ():
-                if q == "<module>" and binding and any(within(e.span, span) for span in binding):
+                if q == "<module>" and (id(e) in partial_calls or e.kind == "assign" and e.span in binding):
                     continue
                 if e.kind == "call" and e.path:
                     for full in denoted(e.path):

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import replace
-from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Optional, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, iter_events
+from lambdalint.index.facts import Event, Span, iter_events
 from lambdalint.index.span import within
 
 if TYPE_CHECKING:
@@ -44,12 +44,21 @@ def partial_made(project: "Project", gpath: str) -> Optional[Event]:
     if target is None or target.kind != "external" or target.path != _PARTIAL:
         return None
     body = project.function(b.module, "<module>")
-    for e in iter_events(body.body) if body is not None else ():
-        if e.kind == "call" and e.path and within(e.span, b.span) and e.args and e.args[0] \
-                and not e.starred and _is_partial(project, e.path):
-            known[gpath] = e
-            break
+    known[gpath] = partial_call_in(body.body if body is not None else (), b.span,
+                                   lambda path: _is_partial(project, path))
     return known[gpath]
+
+
+def partial_call_in(events: Iterable[Event], span: Span, is_partial: Callable[[str], bool]) -> Optional[Event]:
+    """The ``partial(f, ...)`` call the statement at ``span`` binds: of the partial calls
+    inside it, the outermost (``partial(partial(f, a), b)`` binds the outer one, whose
+    function is the inner partial); None when it makes none or one with ``*args``."""
+    found: Optional[Event] = None
+    for e in iter_events(events):
+        if e.kind == "call" and e.path and within(e.span, span) and e.args and e.args[0] and not e.starred \
+                and is_partial(e.path) and (found is None or within(found.span, e.span)):
+            found = e
+    return found
 
 
 _NAMES: "weakref.WeakKeyDictionary[Project, FrozenSet[str]]" = weakref.WeakKeyDictionary()

@@ -362,7 +362,8 @@ def body_mentions(names: Iterable[str]) -> Callable[["Function"], bool]:
     (a false True is allowed, never a false False). A stored body not yet decoded is
     searched as text: a reader that looks for a few names across every function then
     decodes only the bodies that hold one (decoding is most of the cost of reading
-    facts). A decoded body, or no name at all, answers True and False at once."""
+    facts). A body already decoded always answers True (reading it costs nothing more);
+    with no name to look for, every body answers False."""
     # (as JSON spells them: `json.dumps` escapes a name that is not ASCII)
     spelled = sorted({(n if n.isascii() else json.dumps(n)[1:-1]).encode() for n in names})
     if not spelled:

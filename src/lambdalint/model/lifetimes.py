@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, Span
+from lambdalint.index.facts import Event, Function, Span, is_generator
 from lambdalint.graph.entry import Handler, entry_env
 from lambdalint.graph.link import Project, Target, iter_events
 from lambdalint.graph.routers import resolved_routes
@@ -754,7 +754,7 @@ class Interpreter(Walker):
     def is_generator(self, fn: Function) -> bool:
         key = id(fn)
         if key not in self._generators:
-            self._generators[key] = any(x.kind == "yield" for x in iter_events(fn.body))
+            self._generators[key] = is_generator(fn)
         return self._generators[key]
 
     def enter_context_manager(self, fn: Function, target, e: Event, args: Tuple[Optional[str], ...],

@@ -32,7 +32,7 @@ from lambdalint.graph.link import Target, iter_events
 from lambdalint.graph.partials import partial_made
 from lambdalint.graph.routers import receiver, router_kind, routes
 from lambdalint.index import paths
-from lambdalint.index.facts import Event, Function, Span
+from lambdalint.index.facts import Event, Function, Span, is_generator
 from lambdalint.model.binding import callees, uses_handed_to_project
 from lambdalint.model.leak_places import slot_key
 from lambdalint.model.lifetimes import Frame, Interpreter, State, join, with_status
@@ -87,7 +87,7 @@ class _SnapWalk(Interpreter):
     def generator(self, fn: Function) -> bool:
         """A generator's body runs when it is iterated or entered, not when called."""
         if id(fn) not in self._yields:
-            self._yields[id(fn)] = any(x.kind == "yield" for x in iter_events(fn.body))
+            self._yields[id(fn)] = is_generator(fn)
         return self._yields[id(fn)]
 
     def run(self, module: str, qualname: str, state: State, receiver: Optional[str] = None) -> State:
