@@ -7,6 +7,8 @@
 #   BASE_SRC=/tmp/base/src bash bench/ab_edits.sh [rounds]
 # S2_FILE: the S2 module to edit (default: the one the 80k-line corpus edits; the
 # 300k corpus's bench.py picks libs/pip/_vendor/idna/core.py).
+# EDIT=call: each edit also binds a module-level name to the function by a call, so
+# that every stage sees it (bench.py's "every stage runs" row); default: a function only.
 set -u
 PY=${PYTHON:-python}
 W=${WORK:-/tmp/lambdalint-bench}
@@ -23,7 +25,9 @@ done
 for scenario in "s1 services/svc00/shared_handler.py" "s1 libs/botocore/exceptions.py" "s2 ${S2_FILE:-libs/botocore/waiter.py}"; do
   set -- $scenario
   for _ in $(seq "$ROUNDS"); do
-    printf '\n\ndef _ab_edit_%s():\n    return 1\n' "$RANDOM$RANDOM" >> "$W/$1/$2"
+    n=$RANDOM$RANDOM
+    printf '\n\ndef _ab_edit_%s():\n    return 1\n' "$n" >> "$W/$1/$2"
+    [ "${EDIT:-}" = call ] && printf '\n\n_AB_EDITS_%s = list((_ab_edit_%s,))\n' "$n" "$n" >> "$W/$1/$2"
     base=$(run "$BASE_SRC" "$W/ab-base-$1" "$W/$1")
     new=$(run "" "$W/ab-new-$1" "$W/$1")
     floor=$(/usr/bin/time -f "%e %U %S" "$PY" -c "import sys, libcst; libcst.parse_module(open(sys.argv[1], 'rb').read())" \
