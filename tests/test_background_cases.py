@@ -781,6 +781,24 @@ JOIN_ALL = """
 """
 INVALID["threads_joined_by_a_map_nobody_iterates"] = JOIN_ALL % ("  # expect: LAM302", "map(threading.Thread.join, threads)")
 
+# one future or the other, by a conditional expression (review of session 19)
+EITHER = """
+    from concurrent.futures import ThreadPoolExecutor
+
+    POOL = ThreadPoolExecutor(max_workers=2)
+
+    def fast(x):
+        return x
+
+    def slow(x):
+        return x * 2
+
+    def handler(event, context):
+        fut = POOL.submit(fast, event["x"]) if event.get("fast") else POOL.submit(slow, event["x"])%s
+        return {"ok": True%s}
+"""
+INVALID["either_future_not_waited"] = EITHER % ("  # expect: LAM303", "")
+
 VALID = {
     # review 10, a decorator (async_to_sync) makes it a plain function
     "decorated_async_def_as_a_thread_target": """
@@ -1787,6 +1805,7 @@ VALID = {
     "an_async_callable_instance_awaited": NOTIFIER % 'await notify(f"new order {event[\'order\']}")',
     "a_submit_through_a_partial_waited": FIRE % "fire(event).result(timeout=5)",
     "threads_joined_by_a_map_made_into_a_list": JOIN_ALL % ("", "list(map(threading.Thread.join, threads))"),
+    "either_future_waited": EITHER % ("", ', "result": fut.result(timeout=5)'),
     # red team 14, 63
     "an_async_generator_iterated_with_async_for": """
         import asyncio

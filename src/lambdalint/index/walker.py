@@ -324,7 +324,9 @@ class Walker(ModuleContainers, Expressions):
         psycopg2.connect(DSN) if DSN else None`` binds either alternative, each on its
         branch of ``DSN`` (alternatives that are calls, names, attributes or constants,
         one of them a call; not another conditional), for a target that may outlive the
-        call (``lasting``): a local keeps the old reading, the value of neither."""
+        call (``lasting``), and for a local when both alternatives are calls (``fut =
+        POOL.submit(a) if c else POOL.submit(b)``); another local keeps the old reading,
+        the value of neither."""
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, (cst.Name, cst.Attribute)):
             return False
         target, value = node.targets[0].target, node.value
@@ -333,7 +335,9 @@ class Walker(ModuleContainers, Expressions):
                 and isinstance(value.right, (cst.Call, cst.Name, cst.Attribute)):
             test_node, first, second = value.left, value.left, value.right
         elif isinstance(value, cst.IfExp) and alternative(value.body) and alternative(value.orelse) \
-                and any(isinstance(v, cst.Call) for v in (value.body, value.orelse)) and self.lasting(target):
+                and any(isinstance(v, cst.Call) for v in (value.body, value.orelse)) and (
+                    self.lasting(target) or all(isinstance(v, cst.Call) for v in (value.body, value.orelse))):
+            # (`token = var.set(x) if x else None` keeps the flat reading its `joins` give)
             # `conn = psycopg2.connect(DSN) if DSN else None`: the `if` it means, the test
             # evaluated first, each alternative on its own branch
             test_node, first, second = value.test, value.body, value.orelse
