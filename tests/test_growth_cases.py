@@ -2244,3 +2244,10 @@ def test_a_long_chain_of_conditional_expressions_is_no_internal_error(tmp_path):
     defs = "\n".join(f"def f{i}():\n    return {i}\n" for i in range(150))
     code = f"{defs}\n\ndef handler(event, context):\n    x = event['x']\n    return {arms} None\n"
     assert lint(tmp_path, {"app.py": code}) == []
+
+
+def test_a_long_elif_chain_is_no_internal_error(tmp_path):
+    # 300 nested `if` events, each a handful of frames deep in the models' walks
+    arms = "\n".join(f"    {'if' if i == 0 else 'elif'} x == {i}:\n        SEEN.add(event['id'])" for i in range(300))
+    code = f"SEEN = set()\n\n\ndef handler(event, context):\n    x = event['x']\n{arms}\n"
+    assert {d.code for d in lint(tmp_path, {"app.py": code})} == {"LAM201"}  # (lint: no rule failed)

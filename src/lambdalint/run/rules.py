@@ -39,6 +39,21 @@ class Ran:
         self.failures.extend(m for m in messages if m not in self.failures)
 
 
+# The models walk nested statements recursively: an `elif` chain of a few hundred arms is
+# as many nested `if` events, each a handful of Python frames deep. Python 3.11 runs
+# Python-to-Python calls without C recursion, so a higher limit costs no C stack.
+RULES_RECURSION_LIMIT = 8000
+
+
+def recursion_room() -> None:
+    """Let the graph passes and the rules recurse as deep as long ``elif`` chains need
+    (never lowered)."""
+    import sys
+
+    if sys.getrecursionlimit() < RULES_RECURSION_LIMIT:
+        sys.setrecursionlimit(RULES_RECURSION_LIMIT)
+
+
 def group_project(project: "Project", handlers: Sequence["Handler"]) -> "Project":
     """The project of the modules ``handlers``' Lambdas load: all a rule asks
     about (``Project.import_closure``), so the whole-project tables the model
@@ -59,6 +74,7 @@ def run_groups(project: "Project", handlers: Sequence["Handler"], run_rules: Run
     the keys are added to ``derived`` (what the cache keeps)."""
     from lambdalint.graph.lambda_groups import sharing_groups
 
+    recursion_room()  # (the language server's runs come here without `run_check`)
     ran = Ran()
     groups = sharing_groups(project, handlers)
     stored = None
