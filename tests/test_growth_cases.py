@@ -7,6 +7,8 @@ VALID case must produce nothing. The VALID cases are the correct shapes a naive
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from helpers import expected_markers, found, write_project
@@ -2250,4 +2252,7 @@ def test_a_long_elif_chain_is_no_internal_error(tmp_path):
     # 300 nested `if` events, each a handful of frames deep in the models' walks
     arms = "\n".join(f"    {'if' if i == 0 else 'elif'} x == {i}:\n        SEEN.add(event['id'])" for i in range(300))
     code = f"SEEN = set()\n\n\ndef handler(event, context):\n    x = event['x']\n{arms}\n"
+    before = sys.getrecursionlimit()
     assert {d.code for d in lint(tmp_path, {"app.py": code})} == {"LAM201"}  # (lint: no rule failed)
+    # raised for the rules only: the deployment readers count on the usual limit
+    assert sys.getrecursionlimit() == before

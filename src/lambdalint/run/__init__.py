@@ -663,7 +663,6 @@ def _check(settings: Settings, paths: List[str], catalog: Optional[Catalog], opt
     from lambdalint.knowledge.resources import load_catalog
 
     catalog = catalog if catalog is not None else load_catalog(settings.resources, source=settings.source or "pyproject.toml")
-    rules_stage.recursion_room()  # (long `elif` chains are deeply nested events: graph passes walk them too)
     # The facts of a large project are a few hundred thousand long-lived objects:
     # with the cyclic collector on, building them and running the rules over
     # them spent most of a warm run scanning them again and again. They hold no

@@ -10,8 +10,10 @@ depend on which other groups run with it.
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Callable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Callable, Iterator, List, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
     from lambdalint.cache.store import Cache
@@ -45,13 +47,19 @@ class Ran:
 RULES_RECURSION_LIMIT = 8000
 
 
-def recursion_room() -> None:
-    """Let the graph passes and the rules recurse as deep as long ``elif`` chains need
-    (never lowered)."""
-    import sys
-
-    if sys.getrecursionlimit() < RULES_RECURSION_LIMIT:
+@contextmanager
+def recursion_room() -> Iterator[None]:
+    """Let the rules (and the graph passes they ask) recurse as deep as long ``elif``
+    chains need, while they run: the deployment readers before them count on the usual
+    limit to stop at a file nested too deep (``deploy.yamlsafe``)."""
+    old = sys.getrecursionlimit()
+    if old < RULES_RECURSION_LIMIT:
         sys.setrecursionlimit(RULES_RECURSION_LIMIT)
+    try:
+        yield
+    finally:
+        if old < RULES_RECURSION_LIMIT and sys.getrecursionlimit() == RULES_RECURSION_LIMIT:
+            sys.setrecursionlimit(old)
 
 
 def group_project(project: "Project", handlers: Sequence["Handler"]) -> "Project":
@@ -72,9 +80,14 @@ def run_groups(project: "Project", handlers: Sequence["Handler"], run_rules: Run
     (a disk cache), a group whose entry holds its findings for the same facts
     does not run, and each group that ran without a rule failing is stored;
     the keys are added to ``derived`` (what the cache keeps)."""
+    with recursion_room():
+        return _run_groups(project, handlers, run_rules, cache, base, digests, derived)
+
+
+def _run_groups(project: "Project", handlers: Sequence["Handler"], run_rules: RunRules,
+                cache: Optional["Cache"], base: str, digests: Optional[dict], derived: Optional[List[str]]) -> Ran:
     from lambdalint.graph.lambda_groups import sharing_groups
 
-    recursion_room()  # (the language server's runs come here without `run_check`)
     ran = Ran()
     groups = sharing_groups(project, handlers)
     stored = None
