@@ -36,7 +36,6 @@ from lambdalint.index import paths
 from lambdalint.graph.partials import partial_call_in
 from lambdalint.graph.rename import body_with_paths
 from lambdalint.index.facts import STARRED, Event, Function, Span, body_mentions, iter_events
-from lambdalint.index.span import within
 
 if TYPE_CHECKING:
     from lambdalint.graph.link import Project
